@@ -45,7 +45,8 @@ export function knownSecretCount(): number {
 }
 
 const KEY_PARAMS = /([?&](?:api_?key|apikey|token|access_token|key|password|secret)=)[^&#\s"']*/gi;
-const BEARER = /(Bearer\s+|APCA-API-(?:KEY-ID|SECRET-KEY)["']?\s*[:=]\s*["']?)[A-Za-z0-9._\-~+/]+/gi;
+const BEARER =
+  /(Bearer\s+|APCA-API-(?:KEY-ID|SECRET-KEY)["']?\s*[:=]\s*["']?)[A-Za-z0-9._\-~+/]+/gi;
 
 /**
  * Remove secrets from any text: every `Secret` value ever created in this process, plus values

@@ -1,0 +1,199 @@
+/**
+ * The workbench configuration: one typed object validated by zod, read from the process
+ * environment and a `.env` file (environment wins). Every vendor's base URL and key, the lake
+ * root and run options live here, so the same code talks to a vendor, to the simulated market or
+ * to a test server by changing only settings.
+ *
+ * Secrets are `Secret` values: they print as `***1234` in logs, errors, `JSON.stringify` and
+ * `Deno.inspect`. A bad or missing setting throws `ConfigError` naming the setting and what was
+ * expected.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "./config.ts";
+ * const cfg = loadConfig({ env: { POLYGON_BASE_URL: "http://127.0.0.1:8080" } });
+ * cfg.vendors.polygon.baseUrl; // "http://127.0.0.1:8080"
+ * ```
+ */
+import { parseEnv } from "node:util";
+import { z } from "zod";
+import { ConfigError } from "../core/errors.ts";
+import { Secret } from "../core/secret.ts";
+
+/** Vendor defaults: the real endpoints. */
+export const VENDOR_DEFAULTS = {
+  fred: { baseUrl: "https://api.stlouisfed.org/fred", env: "FRED" },
+  polygon: { baseUrl: "https://api.polygon.io", env: "POLYGON" },
+  alpaca: { baseUrl: "https://data.alpaca.markets", env: "ALPACA" },
+  alphavantage: { baseUrl: "https://www.alphavantage.co", env: "ALPHAVANTAGE" },
+  oanda: { baseUrl: "https://api-fxpractice.oanda.com", env: "OANDA" },
+  finnhub: { baseUrl: "https://finnhub.io", env: "FINNHUB" },
+} as const;
+
+export type VendorName = keyof typeof VENDOR_DEFAULTS;
+
+/** One vendor's connection settings. */
+export interface VendorConfig {
+  baseUrl: string;
+  /** API key (Alpaca: the key id). Absent when not configured. */
+  apiKey: Secret | undefined;
+  /** Second credential where the vendor needs one (Alpaca secret key). */
+  apiSecret: Secret | undefined;
+}
+
+/** The whole configuration. */
+export interface WorkbenchConfig {
+  lakeRoot: string;
+  vendors: Record<VendorName, VendorConfig> & { polygonWsUrl: string };
+  run: {
+    seed: number;
+    workers: number;
+    logLevel: "debug" | "info" | "warn" | "error";
+    /** Use the built-in simulated market instead of the vendors. */
+    useSim: boolean;
+  };
+  smtp: {
+    host: string | undefined;
+    port: number;
+    tls: boolean;
+    user: string | undefined;
+    password: Secret | undefined;
+    from: string;
+    to: string | undefined;
+  };
+}
+
+const url = (name: string) =>
+  z.string().refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === "http:" || u.protocol === "https:" || u.protocol === "ws:" ||
+        u.protocol === "wss:";
+    } catch {
+      return false;
+    }
+  }, { message: `${name} must be an absolute http(s) or ws(s) URL` });
+
+const intIn = (lo: number, hi: number) =>
+  z.string().regex(/^-?\d+$/, { message: "expected an integer" }).transform(Number).refine(
+    (n) => n >= lo && n <= hi,
+    { message: `expected an integer from ${lo} to ${hi}` },
+  );
+
+const bool = z.enum(["1", "0", "true", "false", "yes", "no"], {
+  message: "expected one of 1, 0, true, false, yes, no",
+}).transform((s) => s === "1" || s === "true" || s === "yes");
+
+/** Options for {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Variables to use instead of the process environment. @default Deno.env.toObject() */
+  env?: Record<string, string | undefined>;
+  /** Path of the dotenv file; missing file is fine. @default ".env" */
+  envFile?: string | null;
+}
+
+function readDotEnv(path: string | null): Record<string, string> {
+  if (!path) return {};
+  try {
+    return { ...parseEnv(Deno.readTextFileSync(path)) } as Record<string, string>;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return {};
+    throw new ConfigError(path, `cannot read the env file: ${(e as Error).message}`);
+  }
+}
+
+function check<T>(schema: z.ZodType<T>, setting: string, value: string | undefined): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => i.message).join("; ");
+    const shown = value === undefined ? "(missing)" : JSON.stringify(value);
+    throw new ConfigError(setting, `${msg} (got ${shown})`);
+  }
+  return r.data;
+}
+
+/**
+ * Read and validate the configuration.
+ *
+ * Settings (all optional; defaults in brackets): `WORKBENCH_DATA` [./data/lake],
+ * `<VENDOR>_BASE_URL` [the vendor's real endpoint], `<VENDOR>_API_KEY`, `ALPACA_API_SECRET`,
+ * `POLYGON_WS_URL` [wss://socket.polygon.io], `ALPACA_DATA_URL` (alias of ALPACA_BASE_URL),
+ * `WORKBENCH_SEED` [42], `WORKBENCH_WORKERS` [2], `WORKBENCH_LOG_LEVEL` [info],
+ * `WORKBENCH_USE_SIM` [true], `SMTP_HOST`, `SMTP_PORT` [587], `SMTP_TLS` [true], `SMTP_USER`,
+ * `SMTP_PASSWORD`, `SMTP_FROM` [workbench@localhost], `SMTP_TO`.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
+  let procEnv: Record<string, string | undefined> = {};
+  if (!options.env) {
+    try {
+      procEnv = Deno.env.toObject();
+    } catch { /* no env permission: dotenv and defaults only */ }
+  }
+  const fileEnv = readDotEnv(options.envFile === undefined ? ".env" : options.envFile);
+  const env: Record<string, string | undefined> = { ...fileEnv, ...(options.env ?? procEnv) };
+  const get = (k: string) => {
+    const v = env[k];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const secret = (k: string) => {
+    const v = get(k);
+    return v === undefined ? undefined : new Secret(v);
+  };
+
+  const vendors = {} as Record<VendorName, VendorConfig>;
+  for (
+    const [name, d] of Object.entries(VENDOR_DEFAULTS) as [
+      VendorName,
+      typeof VENDOR_DEFAULTS[VendorName],
+    ][]
+  ) {
+    const key = `${d.env}_BASE_URL`;
+    let raw = get(key);
+    if (name === "alpaca") raw = get("ALPACA_DATA_URL") ?? raw;
+    const baseUrl = check(
+      url(key),
+      name === "alpaca" && get("ALPACA_DATA_URL") ? "ALPACA_DATA_URL" : key,
+      raw ?? d.baseUrl,
+    )
+      .replace(/\/+$/, "");
+    vendors[name] = {
+      baseUrl,
+      apiKey: secret(`${d.env}_API_KEY`),
+      apiSecret: name === "alpaca" ? secret("ALPACA_API_SECRET") : undefined,
+    };
+  }
+  const polygonWsUrl = check(
+    url("POLYGON_WS_URL"),
+    "POLYGON_WS_URL",
+    get("POLYGON_WS_URL") ?? "wss://socket.polygon.io",
+  );
+
+  const lakeRoot = get("WORKBENCH_DATA") ?? "./data/lake";
+  if (/[\0]/.test(lakeRoot)) throw new ConfigError("WORKBENCH_DATA", "path contains a NUL byte");
+
+  const level = check(
+    z.enum(["debug", "info", "warn", "error"], { message: "expected debug, info, warn or error" }),
+    "WORKBENCH_LOG_LEVEL",
+    get("WORKBENCH_LOG_LEVEL") ?? "info",
+  );
+
+  return {
+    lakeRoot,
+    vendors: { ...vendors, polygonWsUrl },
+    run: {
+      seed: check(intIn(0, 2 ** 31 - 1), "WORKBENCH_SEED", get("WORKBENCH_SEED") ?? "42"),
+      workers: check(intIn(1, 64), "WORKBENCH_WORKERS", get("WORKBENCH_WORKERS") ?? "2"),
+      logLevel: level,
+      useSim: check(bool, "WORKBENCH_USE_SIM", get("WORKBENCH_USE_SIM") ?? "true"),
+    },
+    smtp: {
+      host: get("SMTP_HOST"),
+      port: check(intIn(1, 65535), "SMTP_PORT", get("SMTP_PORT") ?? "587"),
+      tls: check(bool, "SMTP_TLS", get("SMTP_TLS") ?? "true"),
+      user: get("SMTP_USER"),
+      password: secret("SMTP_PASSWORD"),
+      from: get("SMTP_FROM") ?? "workbench@localhost",
+      to: get("SMTP_TO"),
+    },
+  };
+}
