@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { escapeHtml, notebookPlotHtml, plotlyHtml, scriptJson } from "../../lib/report/plot.ts";
+import { countRenderedPlots, dumpDom, skipBrowser } from "./_chromium.ts";
+
+const FIG = { data: [{ type: "scatter", x: [1, 2, 3], y: [2, 1, 3] }], layout: { title: "a" } };
+
+Deno.test("plotlyHtml: self-contained page with the bundle and one div per figure", () => {
+  const html = plotlyHtml([FIG, FIG], { title: "T <1>" });
+  assert.ok(html.includes("<title>T &lt;1&gt;</title>"));
+  assert.deepEqual((html.match(/class="plotly-chart"/g) ?? []).length, 2);
+  assert(html.length > 1_000_000, "plotly.js must be inlined");
+  assert(!/<script[^>]+src=/.test(html), "no external scripts");
+});
+
+Deno.test("plotlyHtml: no figures still gives a valid page", () => {
+  const html = plotlyHtml([], { title: "empty" });
+  assert.ok(html.includes("</html>"));
+  assert.deepEqual((html.match(/class="plotly-chart"/g) ?? []).length, 0);
+});
+
+Deno.test("scriptJson: cannot close the script element; non-finite numbers become null", () => {
+  const s = scriptJson({ a: "</script><b>", n: NaN, i: Infinity });
+  assert(!s.includes("</script"));
+  assert.deepEqual(JSON.parse(s), { a: "</script><b>", n: null, i: null });
+  assert.deepEqual(escapeHtml(`<a href="x">&'`), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+});
+
+Deno.test("notebookPlotHtml: bundle only in the first fragment", () => {
+  const a = notebookPlotHtml(FIG.data, FIG.layout);
+  const b = notebookPlotHtml(FIG.data, FIG.layout);
+  assert(a.length > 1_000_000);
+  assert(b.length < 10_000);
+});
+
+Deno.test({
+  name: "plotlyHtml renders in headless chromium",
+  ignore: skipBrowser(),
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/plot.html`;
+      await Deno.writeTextFile(path, plotlyHtml([FIG, FIG, FIG], { title: "render" }));
+      const dom = await dumpDom(path);
+      assert.deepEqual(countRenderedPlots(dom), 3);
+      assert.ok(dom.includes("main-svg"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
