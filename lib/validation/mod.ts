@@ -1,1 +1,2 @@
 export * from "./sharpe.ts";
+export * from "./cpcv.ts";
