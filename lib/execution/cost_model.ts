@@ -1,0 +1,121 @@
+/**
+ * One cost model shared by the event-driven and vectorised engines, so both charge identical
+ * costs for identical fills: commission and regulatory fees ({@link FeeSchedule}), half-spread
+ * (quotes when given, else `halfSpreadBps`), square-root impact (`impactCoef * sigma *
+ * sqrt(|Q|/ADV)`), a participation cap on fills, and a short borrow fee.
+ */
+
+import { commission, type FeeSchedule, regulatoryFees, ZERO_FEES } from "./fees.ts";
+import { halfSpreadCost } from "./spread.ts";
+import { sqrtImpactCost } from "./impact.ts";
+import type { RemainderRule } from "./participation.ts";
+
+/** Execution cost settings. */
+export interface CostModel {
+  /** Commission and fee schedule. @default ZERO_FEES */
+  fees?: Readonly<FeeSchedule>;
+  /** Half-spread in basis points of price when no quote is available. @default 0 */
+  halfSpreadBps?: number;
+  /** Coefficient c of the square-root impact; 0 disables impact. @default 0 */
+  impactCoef?: number;
+  /** Maximum fraction of ADV traded per symbol per day; Infinity disables. @default 0.1 */
+  participationCap?: number;
+  /** Fate of the part of an order the participation cap refused (event engine). @default "carry" */
+  remainder?: RemainderRule;
+  /** Annual borrow fee on the market value of short positions (0.01 = 1%/yr, ACT/365). @default 0 */
+  borrowRateAnnual?: number;
+  /** Trailing days in the ADV estimate. @default 20 */
+  advWindow?: number;
+  /** Trailing daily returns in the volatility estimate. @default 20 */
+  volWindow?: number;
+  /** Fills are rounded toward zero to a multiple of this many shares; 0 = fractional. @default 1 */
+  lotSize?: number;
+}
+
+/** A cost model with every default filled in. */
+export type ResolvedCostModel = Required<CostModel>;
+
+/** Fill in defaults and check ranges. */
+export function resolveCostModel(m: CostModel = {}): ResolvedCostModel {
+  const r: ResolvedCostModel = {
+    fees: m.fees ?? ZERO_FEES,
+    halfSpreadBps: m.halfSpreadBps ?? 0,
+    impactCoef: m.impactCoef ?? 0,
+    participationCap: m.participationCap ?? 0.1,
+    remainder: m.remainder ?? "carry",
+    borrowRateAnnual: m.borrowRateAnnual ?? 0,
+    advWindow: m.advWindow ?? 20,
+    volWindow: m.volWindow ?? 20,
+    lotSize: m.lotSize ?? 1,
+  };
+  for (
+    const k of ["halfSpreadBps", "impactCoef", "participationCap", "borrowRateAnnual"] as const
+  ) {
+    if (!(r[k] >= 0)) throw new RangeError(`Cost model ${k} must be >= 0, got ${r[k]}`);
+  }
+  for (const k of ["advWindow", "volWindow"] as const) {
+    if (!(Number.isInteger(r[k]) && r[k] >= 1)) {
+      throw new RangeError(`Cost model ${k} must be an integer >= 1, got ${r[k]}`);
+    }
+  }
+  if (!(r.lotSize >= 0)) throw new RangeError(`Cost model lotSize must be >= 0, got ${r.lotSize}`);
+  return r;
+}
+
+/** Costs of one fill in USD, each >= 0. */
+export interface FillCost {
+  commission: number;
+  fees: number;
+  spread: number;
+  impact: number;
+}
+
+/** Market state at the fill: trailing daily vol (fraction), ADV (shares), optional quote. */
+export interface FillMarket {
+  sigma: number;
+  adv: number;
+  bid?: number;
+  ask?: number;
+}
+
+/**
+ * Costs of filling `qty` shares (signed) at `price`, written into `out` (allocation-free for the
+ * hot loops). Impact uses the trailing estimates in `mkt`; a NaN sigma with impact enabled gives
+ * NaN impact (callers must not fill without an estimate).
+ */
+export function fillCostInto(
+  out: FillCost,
+  qty: number,
+  price: number,
+  m: ResolvedCostModel,
+  mkt: FillMarket,
+): FillCost {
+  out.commission = commission(qty, price, m.fees);
+  out.fees = regulatoryFees(qty, price, m.fees);
+  out.spread = halfSpreadCost(qty, price, {
+    bid: mkt.bid,
+    ask: mkt.ask,
+    halfSpreadBps: m.halfSpreadBps,
+  });
+  out.impact = m.impactCoef > 0
+    ? sqrtImpactCost(qty, price, { sigma: mkt.sigma, adv: mkt.adv, coef: m.impactCoef })
+    : 0;
+  return out;
+}
+
+/** Costs of one fill (allocating form of {@link fillCostInto}). */
+export function fillCost(
+  qty: number,
+  price: number,
+  m: ResolvedCostModel,
+  mkt: FillMarket,
+): FillCost {
+  return fillCostInto({ commission: 0, fees: 0, spread: 0, impact: 0 }, qty, price, m, mkt);
+}
+
+/** Round a signed quantity toward zero to a multiple of `lot` (lot 0 = no rounding). */
+export function roundLot(qty: number, lot: number): number {
+  if (lot <= 0) return qty;
+  const n = Math.trunc(Math.abs(qty) / lot + 1e-9) * lot;
+  return qty < 0 ? -n : n;
+}
