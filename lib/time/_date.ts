@@ -1,0 +1,84 @@
+/**
+ * Private helpers: ISO calendar dates as integer day numbers (days since 1970-01-01, UTC).
+ * Day numbers make weekday, ordering and table look-ups plain integer arithmetic.
+ */
+import { MS_PER_DAY } from "../core/constants.ts";
+
+/** A calendar date: an ISO string "YYYY-MM-DD", or a Date taken as its UTC date. */
+export type DateInput = string | Date;
+
+/** First date every public function accepts. */
+export const FIRST_SUPPORTED_DATE = "2000-01-01";
+/** Last date every public function accepts (2031-2035 are rule-based projections). */
+export const LAST_SUPPORTED_DATE = "2035-12-31";
+
+/** Years held in the internal tables: one year of padding either side of the public range. */
+export const TABLE_FIRST_YEAR = 1999;
+export const TABLE_LAST_YEAR = 2036;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Day number of a (proleptic Gregorian) UTC calendar date; month is 1-12. */
+export function dayNumber(year: number, month: number, day: number): number {
+  return Math.floor(Date.UTC(year, month - 1, day) / MS_PER_DAY);
+}
+
+/** ISO "YYYY-MM-DD" of a day number. */
+export function isoOf(dayNum: number): string {
+  return new Date(dayNum * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** Weekday of a day number: 0 = Sunday .. 6 = Saturday (1970-01-01 was a Thursday). */
+export function weekdayOf(dayNum: number): number {
+  return (((dayNum + 4) % 7) + 7) % 7;
+}
+
+/** Calendar year of a day number. */
+export function yearOf(dayNum: number): number {
+  return new Date(dayNum * MS_PER_DAY).getUTCFullYear();
+}
+
+export const FIRST_SUPPORTED_DAY = dayNumber(2000, 1, 1);
+export const LAST_SUPPORTED_DAY = dayNumber(2035, 12, 31);
+
+/** Parse a date without range checks; throws RangeError when malformed. */
+export function parseDayUnchecked(date: DateInput, what = "date"): number {
+  if (date instanceof Date) {
+    const ms = date.getTime();
+    if (!Number.isFinite(ms)) throw new RangeError(`Invalid ${what}: the Date is invalid`);
+    return Math.floor(ms / MS_PER_DAY);
+  }
+  if (typeof date !== "string") {
+    throw new RangeError(`Invalid ${what} ${String(date)}: expected "YYYY-MM-DD" or a Date`);
+  }
+  const m = ISO_DATE.exec(date);
+  if (m === null) throw new RangeError(`Invalid ${what} "${date}": expected "YYYY-MM-DD"`);
+  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const dayNum = dayNumber(y, mo, d);
+  // Date.UTC rolls 2023-02-30 over to March: reject anything that does not round-trip.
+  if (mo < 1 || mo > 12 || d < 1 || isoOf(dayNum) !== date) {
+    throw new RangeError(`Invalid ${what} "${date}": no such calendar date`);
+  }
+  return dayNum;
+}
+
+/** Parse a date and check it lies in the supported range; throws RangeError otherwise. */
+export function parseDay(date: DateInput, what = "date"): number {
+  const dayNum = parseDayUnchecked(date, what);
+  if (dayNum < FIRST_SUPPORTED_DAY || dayNum > LAST_SUPPORTED_DAY) {
+    throw new RangeError(
+      `${what} ${isoOf(dayNum)} is outside the supported calendar range ` +
+        `${FIRST_SUPPORTED_DATE}..${LAST_SUPPORTED_DATE}`,
+    );
+  }
+  return dayNum;
+}
+
+/** Epoch milliseconds of an instant given as a Date or a number; RangeError when not finite. */
+export function instantMs(instant: Date | number): number {
+  const ms = instant instanceof Date ? instant.getTime() : instant;
+  if (typeof ms !== "number" || !Number.isFinite(ms)) {
+    throw new RangeError(`Invalid instant ${String(instant)}: expected a valid Date or epoch ms`);
+  }
+  return ms;
+}
