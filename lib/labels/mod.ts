@@ -1,0 +1,3 @@
+export * from "./forward_returns.ts";
+export * from "./triple_barrier.ts";
+export * from "./uniqueness.ts";
