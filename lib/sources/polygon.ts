@@ -1,0 +1,655 @@
+/**
+ * Polygon.io / Massive REST connector: aggregates (stocks, indices `I:`, options `O:`), option
+ * contract discovery (point in time via `as_of`), option chain snapshots, trades and quotes with
+ * exact nanosecond timestamps, news with sentiment, splits, dividends and market status.
+ *
+ * Pagination follows `next_url` with the key re-applied (the cursor URL omits it) and stops on a
+ * missing `next_url` or a cursor seen before (loops are reported on the options snapshot).
+ * Each page parser returns typed wire columns plus the rows that failed the zod row schema.
+ *
+ * @see /work/shared/reference/vendor-formats.md section 2 and massive-rest-openapi.json
+ */
+import pl from "nodejs-polars";
+import { z } from "zod";
+import type { Secret } from "../core/secret.ts";
+import { HttpClient, type HttpClientOptions, type VendorVerdict } from "./_http.ts";
+import { F64Builder, isNum, quoteBigInts, type Rejected, zodReason } from "./_wire.ts";
+import { joinUrl } from "./endpoints.ts";
+
+/** Wire row of `/v2/aggs/...` (stocks; indices lack v, vw, n). */
+export const PolygonAggSchema = z.object({
+  t: z.number().int(),
+  o: z.number(),
+  h: z.number(),
+  l: z.number(),
+  c: z.number(),
+  v: z.number().optional(),
+  vw: z.number().optional(),
+  n: z.number().optional(),
+  otc: z.boolean().optional(),
+});
+
+/** Envelope shared by list endpoints. */
+export const PolygonEnvelopeSchema = z.object({
+  status: z.string().optional(),
+  request_id: z.string().optional(),
+  results: z.array(z.unknown()).optional(),
+  next_url: z.string().optional(),
+  resultsCount: z.number().optional(),
+  count: z.number().optional(),
+}).loose();
+
+/** Wire row of `/v3/reference/options/contracts`. */
+export const PolygonContractSchema = z.object({
+  ticker: z.string(),
+  underlying_ticker: z.string(),
+  contract_type: z.enum(["call", "put", "other"]),
+  exercise_style: z.string().optional(),
+  expiration_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  strike_price: z.number(),
+  shares_per_contract: z.number().optional(),
+  primary_exchange: z.string().optional(),
+  cfi: z.string().optional(),
+}).loose();
+
+/** Wire row of `/v3/trades/{ticker}` (ns timestamps arrive as quoted strings after pre-parse). */
+export const PolygonTradeSchema = z.object({
+  sip_timestamp: z.string().regex(/^\d+$/),
+  participant_timestamp: z.string().regex(/^\d+$/).optional(),
+  trf_timestamp: z.string().regex(/^\d+$/).optional(),
+  price: z.number(),
+  size: z.number(),
+  exchange: z.number().int().optional(),
+  id: z.string().optional(),
+  conditions: z.array(z.number()).optional(),
+  sequence_number: z.number().optional(),
+  tape: z.number().optional(),
+}).loose();
+
+/** Wire row of `/v3/quotes/{ticker}`. */
+export const PolygonQuoteSchema = z.object({
+  sip_timestamp: z.string().regex(/^\d+$/),
+  participant_timestamp: z.string().regex(/^\d+$/).optional(),
+  bid_price: z.number(),
+  ask_price: z.number(),
+  bid_size: z.number(),
+  ask_size: z.number(),
+  bid_exchange: z.number().optional(),
+  ask_exchange: z.number().optional(),
+  sequence_number: z.number().optional(),
+  tape: z.number().optional(),
+}).loose();
+
+/** Wire row of `/v2/reference/news`. */
+export const PolygonNewsSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  published_utc: z.string(),
+  author: z.string().optional(),
+  article_url: z.string().optional(),
+  description: z.string().optional(),
+  publisher: z.object({ name: z.string() }).loose().optional(),
+  tickers: z.array(z.string()).optional(),
+  insights: z.array(
+    z.object({
+      ticker: z.string(),
+      sentiment: z.string(),
+      sentiment_reasoning: z.string().optional(),
+    }).loose(),
+  ).optional(),
+}).loose();
+
+/** Wire row of `/v3/reference/splits`. */
+export const PolygonSplitSchema = z.object({
+  ticker: z.string(),
+  execution_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  split_from: z.number().positive(),
+  split_to: z.number().positive(),
+  id: z.string().optional(),
+}).loose();
+
+/** Wire row of `/v3/reference/dividends`. */
+export const PolygonDividendSchema = z.object({
+  ticker: z.string(),
+  ex_dividend_date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  cash_amount: z.number(),
+  currency: z.string().optional(),
+  declaration_date: z.string().optional(),
+  record_date: z.string().optional(),
+  pay_date: z.string().optional(),
+  frequency: z.number().optional(),
+  dividend_type: z.string().optional(),
+  id: z.string().optional(),
+}).loose();
+
+/** Wire row of the options chain snapshot (nested objects flattened by the parser). */
+export const PolygonSnapshotSchema = z.object({
+  details: z.object({
+    ticker: z.string(),
+    contract_type: z.string(),
+    expiration_date: z.string(),
+    strike_price: z.number(),
+  }).loose(),
+  implied_volatility: z.number().optional(),
+  open_interest: z.number().optional(),
+  greeks: z.object({
+    delta: z.number().optional(),
+    gamma: z.number().optional(),
+    theta: z.number().optional(),
+    vega: z.number().optional(),
+  }).loose().optional(),
+  day: z.object({}).loose().optional(),
+  last_quote: z.object({}).loose().optional(),
+  underlying_asset: z.object({}).loose().optional(),
+}).loose();
+
+/** Aggregate timespans. */
+export type Timespan = "second" | "minute" | "hour" | "day" | "week" | "month" | "quarter" | "year";
+
+/** Options of {@link PolygonClient}. */
+export interface PolygonClientOptions {
+  /** Base URL. @default https://api.massive.com */
+  baseUrl?: string;
+  /** API key (sent as `apiKey` query parameter, re-applied on every next_url). */
+  apiKey: Secret;
+  /** Shared HTTP client. @default a client with the Polygon paid-tier policy */
+  http?: HttpClient;
+  /** Options for the HTTP client when `http` is not given. */
+  httpOptions?: Partial<HttpClientOptions>;
+  /** Stop after this many pages of one listing (a loop guard of last resort). @default 10000 */
+  maxPages?: number;
+}
+
+/** One page: the parsed frame of wire columns, rejected rows, and the public URL it came from. */
+export interface WirePage {
+  url: string;
+  frame: pl.DataFrame;
+  rejected: Rejected[];
+}
+
+/** Polygon's vendor-error check for 200 bodies: `status: "ERROR"` and friends. */
+export function polygonVerdict(body: unknown): VendorVerdict | null {
+  if (Array.isArray(body) || body === null || typeof body !== "object") return null;
+  const b = body as Record<string, unknown>;
+  const status = typeof b.status === "string" ? b.status : "";
+  if (status === "OK" || status === "DELAYED" || status === "") {
+    if (typeof b.error === "string" && !("results" in b)) {
+      return { message: b.error, retryable: true };
+    }
+    return null;
+  }
+  const message = String(b.error ?? b.message ?? status);
+  if (status === "NOT_AUTHORIZED" || status === "NOT_FOUND") return { message, retryable: false };
+  return { message: `${status}: ${message}`, retryable: true };
+}
+
+/** Parse one aggregates page into typed columns (the hot path: no per-row objects kept). */
+export function parseAggPage(body: unknown, ticker: string): {
+  frame: pl.DataFrame;
+  rejected: Rejected[];
+  nextUrl: string | undefined;
+} {
+  const env = PolygonEnvelopeSchema.parse(body);
+  const rows = env.results ?? [];
+  const n = rows.length;
+  const t = new F64Builder(n), o = new F64Builder(n), h = new F64Builder(n);
+  const l = new F64Builder(n), c = new F64Builder(n), v = new F64Builder(n);
+  const vw = new F64Builder(n), cnt = new F64Builder(n);
+  const rejected: Rejected[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = rows[i] as Record<string, unknown> | null;
+    if (
+      r === null || typeof r !== "object" || !Number.isSafeInteger(r.t) || !isNum(r.o) ||
+      !isNum(r.h) || !isNum(r.l) || !isNum(r.c) ||
+      (r.v !== undefined && !isNum(r.v)) || (r.vw !== undefined && !isNum(r.vw)) ||
+      (r.n !== undefined && !isNum(r.n))
+    ) {
+      rejected.push({
+        index: i,
+        reason: zodReason(PolygonAggSchema, r),
+        payload: JSON.stringify(r),
+      });
+      continue;
+    }
+    t.push(r.t as number);
+    o.push(r.o as number);
+    h.push(r.h as number);
+    l.push(r.l as number);
+    c.push(r.c as number);
+    v.push(r.v === undefined ? NaN : r.v as number);
+    vw.push(r.vw === undefined ? NaN : r.vw as number);
+    cnt.push(r.n === undefined ? NaN : r.n as number);
+  }
+  const frame = pl.DataFrame([
+    pl.Series("t", t.finish()).cast(pl.Int64),
+    pl.Series("o", o.finish()),
+    pl.Series("h", h.finish()),
+    pl.Series("l", l.finish()),
+    pl.Series("c", c.finish()),
+    pl.Series("v", v.finish()),
+    pl.Series("vw", vw.finish()),
+    pl.Series("n", cnt.finish()),
+  ]).withColumns(
+    pl.lit(ticker).alias("ticker"),
+    pl.col("v").fillNan(pl.lit(null)),
+    pl.col("vw").fillNan(pl.lit(null)),
+    pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
+  );
+  return { frame, rejected, nextUrl: env.next_url };
+}
+
+function strCol(rows: Record<string, unknown>[], key: string): (string | null)[] {
+  return rows.map((r) => typeof r[key] === "string" ? r[key] as string : null);
+}
+function numCol(rows: Record<string, unknown>[], key: string): (number | null)[] {
+  return rows.map((r) => isNum(r[key]) ? r[key] as number : null);
+}
+function get(obj: unknown, ...path: string[]): unknown {
+  let cur = obj;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/** Split rows into schema-valid rows and rejected records. */
+function validate(
+  rows: unknown[],
+  schema: z.ZodType,
+): { ok: Record<string, unknown>[]; rejected: Rejected[] } {
+  const ok: Record<string, unknown>[] = [];
+  const rejected: Rejected[] = [];
+  rows.forEach((r, index) => {
+    const res = schema.safeParse(r);
+    if (res.success) ok.push(r as Record<string, unknown>);
+    else {
+      const issue = res.error.issues[0]!;
+      rejected.push({
+        index,
+        reason: `${issue.path.join(".") || "(row)"}: ${issue.message}`,
+        payload: JSON.stringify(r),
+      });
+    }
+  });
+  return { ok, rejected };
+}
+
+const NS_KEYS = ["sip_timestamp", "participant_timestamp", "trf_timestamp", "last_updated"];
+
+/** REST client for Polygon/Massive. */
+export class PolygonClient {
+  readonly http: HttpClient;
+  readonly #base: string;
+  readonly #key: Secret;
+  readonly #maxPages: number;
+
+  constructor(options: PolygonClientOptions) {
+    this.#base = options.baseUrl ?? "https://api.massive.com";
+    this.#key = options.apiKey;
+    this.#maxPages = options.maxPages ?? 10_000;
+    this.http = options.http ?? new HttpClient({
+      vendor: "polygon",
+      concurrency: 8,
+      secrets: [options.apiKey],
+      ...options.httpOptions,
+    });
+  }
+
+  #url(path: string, params: Record<string, string | number | boolean | undefined>): URL {
+    const u = joinUrl(this.#base, path);
+    for (const [k, v] of Object.entries(params)) {
+      if (v !== undefined) u.searchParams.set(k, String(v));
+    }
+    return u;
+  }
+
+  #withKey(u: URL): URL {
+    const k = new URL(u);
+    k.searchParams.set("apiKey", this.#key.reveal());
+    return k;
+  }
+
+  /**
+   * Follow `next_url` pages from a first URL, yielding each parsed body with its public URL.
+   * The key is re-applied to every cursor URL; a repeated cursor ends the listing.
+   */
+  async *pages(
+    first: URL,
+    parse: (text: string) => unknown = JSON.parse,
+  ): AsyncGenerator<{ body: unknown; url: string }> {
+    const seen = new Set<string>();
+    let next: URL | undefined = first;
+    let count = 0;
+    while (next) {
+      const res = await this.http.get(this.#withKey(next), { parse, check: polygonVerdict });
+      yield { body: res.value, url: res.url };
+      const nu = get(res.value, "next_url");
+      count++;
+      if (typeof nu !== "string" || nu === "" || count >= this.#maxPages) break;
+      const cand = new URL(nu, this.#base);
+      // Keep the configured host (a vendor next_url names the production host).
+      const base = joinUrl(this.#base, cand.pathname);
+      base.search = cand.search;
+      base.searchParams.delete("apiKey");
+      const key = base.toString();
+      if (seen.has(key)) break;
+      seen.add(key);
+      next = base;
+    }
+  }
+
+  /**
+   * Aggregate bars for a stock (`SPY`), index (`I:VIX`) or option (`O:SPY...`) ticker.
+   * `from`/`to` are YYYY-MM-DD or epoch ms. Yields one typed page at a time.
+   */
+  async *aggs(
+    ticker: string,
+    multiplier: number,
+    timespan: Timespan,
+    from: string | number,
+    to: string | number,
+    options: { adjusted?: boolean; limit?: number } = {},
+  ): AsyncGenerator<WirePage> {
+    const u = this.#url(
+      `v2/aggs/ticker/${encodeURIComponent(ticker)}/range/${multiplier}/${timespan}/${from}/${to}`,
+      {
+        adjusted: ticker.startsWith("I:") ? undefined : options.adjusted ?? true,
+        sort: "asc",
+        limit: options.limit ?? 50_000,
+      },
+    );
+    for await (const p of this.pages(u)) {
+      const { frame, rejected } = parseAggPage(p.body, ticker);
+      yield { url: p.url, frame, rejected };
+    }
+  }
+
+  /**
+   * Option contracts listed for `underlying` as of a date (point in time), optionally within a
+   * strike band and an expiry window. `expired=true` is sent so contracts that have since
+   * expired are still listed.
+   */
+  async *optionContracts(underlying: string, options: {
+    asOf: string;
+    strikeMin?: number;
+    strikeMax?: number;
+    expiryMin?: string;
+    expiryMax?: string;
+    contractType?: "call" | "put";
+  }): AsyncGenerator<WirePage> {
+    const u = this.#url("v3/reference/options/contracts", {
+      underlying_ticker: underlying,
+      as_of: options.asOf,
+      expired: true,
+      "strike_price.gte": options.strikeMin,
+      "strike_price.lte": options.strikeMax,
+      "expiration_date.gte": options.expiryMin,
+      "expiration_date.lte": options.expiryMax,
+      contract_type: options.contractType,
+      sort: "ticker",
+      order: "asc",
+      limit: 1000,
+    });
+    for await (const p of this.pages(u)) {
+      const rows = PolygonEnvelopeSchema.parse(p.body).results ?? [];
+      const { ok, rejected } = validate(rows, PolygonContractSchema);
+      const frame = pl.DataFrame({
+        ticker: strCol(ok, "ticker"),
+        underlying_ticker: strCol(ok, "underlying_ticker"),
+        contract_type: strCol(ok, "contract_type"),
+        exercise_style: strCol(ok, "exercise_style"),
+        expiration_date: strCol(ok, "expiration_date"),
+        strike_price: numCol(ok, "strike_price"),
+        shares_per_contract: numCol(ok, "shares_per_contract"),
+        primary_exchange: strCol(ok, "primary_exchange"),
+      }, { schema: CONTRACT_WIRE }).withColumns(pl.lit(options.asOf).alias("as_of"));
+      yield { url: p.url, frame, rejected };
+    }
+  }
+
+  /** Trades (or quotes) of a ticker on a day or ns range; ns timestamps stay exact (Int64). */
+  async *ticks(kind: "trades" | "quotes", ticker: string, options: {
+    gte: string | bigint;
+    lt: string | bigint;
+    limit?: number;
+  }): AsyncGenerator<WirePage> {
+    const u = this.#url(`v3/${kind}/${encodeURIComponent(ticker)}`, {
+      "timestamp.gte": String(options.gte),
+      "timestamp.lt": String(options.lt),
+      order: "asc",
+      sort: "timestamp",
+      limit: options.limit ?? 50_000,
+    });
+    const parse = (t: string) => JSON.parse(quoteBigInts(t, NS_KEYS));
+    for await (const p of this.pages(u, parse)) {
+      const rows = PolygonEnvelopeSchema.parse(p.body).results ?? [];
+      const schema = kind === "trades" ? PolygonTradeSchema : PolygonQuoteSchema;
+      const { ok, rejected } = validate(rows, schema);
+      const ns = (k: string) =>
+        pl.Series(k, ok.map((r) => typeof r[k] === "string" ? r[k] as string : null), pl.Utf8)
+          .cast(pl.Int64);
+      const cols: pl.Series[] = [
+        ns("sip_timestamp"),
+        ns("participant_timestamp"),
+        pl.Series("sequence_number", numCol(ok, "sequence_number"), pl.Float64).cast(pl.Int64),
+        pl.Series("tape", numCol(ok, "tape"), pl.Float64).cast(pl.Int32),
+      ];
+      if (kind === "trades") {
+        cols.push(
+          ns("trf_timestamp"),
+          pl.Series("price", numCol(ok, "price"), pl.Float64),
+          pl.Series("size", numCol(ok, "size"), pl.Float64),
+          pl.Series("exchange", numCol(ok, "exchange"), pl.Float64).cast(pl.Int32),
+          pl.Series("id", strCol(ok, "id"), pl.Utf8),
+          pl.Series(
+            "conditions",
+            ok.map((r) => Array.isArray(r.conditions) ? r.conditions.join(",") : null),
+            pl.Utf8,
+          ),
+        );
+      } else {
+        for (const k of ["bid_price", "ask_price", "bid_size", "ask_size"]) {
+          cols.push(pl.Series(k, numCol(ok, k), pl.Float64));
+        }
+        for (const k of ["bid_exchange", "ask_exchange"]) {
+          cols.push(pl.Series(k, numCol(ok, k), pl.Float64).cast(pl.Int32));
+        }
+      }
+      const frame = pl.DataFrame(cols).withColumns(pl.lit(ticker).alias("ticker"));
+      yield { url: p.url, frame, rejected };
+    }
+  }
+
+  /** Options chain snapshot of an underlying, flattened to one row per contract. */
+  async *optionSnapshot(underlying: string, options: {
+    strikeMin?: number;
+    strikeMax?: number;
+    expiryMin?: string;
+    expiryMax?: string;
+  } = {}): AsyncGenerator<WirePage> {
+    const u = this.#url(`v3/snapshot/options/${encodeURIComponent(underlying)}`, {
+      "strike_price.gte": options.strikeMin,
+      "strike_price.lte": options.strikeMax,
+      "expiration_date.gte": options.expiryMin,
+      "expiration_date.lte": options.expiryMax,
+      limit: 250,
+    });
+    const parse = (t: string) => JSON.parse(quoteBigInts(t, NS_KEYS));
+    for await (const p of this.pages(u, parse)) {
+      const rows = PolygonEnvelopeSchema.parse(p.body).results ?? [];
+      const { ok, rejected } = validate(rows, PolygonSnapshotSchema);
+      const s = (k: string, ...path: string[]) =>
+        pl.Series(
+          k,
+          ok.map((r) => {
+            const v = get(r, ...path);
+            return typeof v === "string" ? v : null;
+          }),
+          pl.Utf8,
+        );
+      const f = (k: string, ...path: string[]) =>
+        pl.Series(
+          k,
+          ok.map((r) => {
+            const v = get(r, ...path);
+            return isNum(v) ? v : null;
+          }),
+          pl.Float64,
+        );
+      const frame = pl.DataFrame([
+        s("ticker", "details", "ticker"),
+        s("contract_type", "details", "contract_type"),
+        s("expiration_date", "details", "expiration_date"),
+        f("strike_price", "details", "strike_price"),
+        f("implied_volatility", "implied_volatility"),
+        f("open_interest", "open_interest"),
+        f("delta", "greeks", "delta"),
+        f("gamma", "greeks", "gamma"),
+        f("theta", "greeks", "theta"),
+        f("vega", "greeks", "vega"),
+        f("day_close", "day", "close"),
+        f("day_volume", "day", "volume"),
+        f("bid", "last_quote", "bid"),
+        f("ask", "last_quote", "ask"),
+        s("quote_last_updated", "last_quote", "last_updated").cast(pl.Int64),
+        f("underlying_price", "underlying_asset", "price"),
+      ]).withColumns(pl.lit(underlying).alias("underlying_ticker"));
+      yield { url: p.url, frame, rejected };
+    }
+  }
+
+  /** News articles, one row per (article, insight ticker); articles without insights keep one row. */
+  async *news(options: { ticker?: string; publishedGte?: string; publishedLt?: string }) {
+    const u = this.#url("v2/reference/news", {
+      ticker: options.ticker,
+      "published_utc.gte": options.publishedGte,
+      "published_utc.lt": options.publishedLt,
+      order: "asc",
+      sort: "published_utc",
+      limit: 1000,
+    });
+    for await (const p of this.pages(u)) {
+      const rows = PolygonEnvelopeSchema.parse(p.body).results ?? [];
+      const { ok, rejected } = validate(rows, PolygonNewsSchema);
+      const out: Record<string, (string | null)[]> = {
+        id: [],
+        published_utc: [],
+        title: [],
+        author: [],
+        publisher: [],
+        article_url: [],
+        tickers: [],
+        ticker: [],
+        sentiment: [],
+        sentiment_reasoning: [],
+      };
+      for (const r of ok) {
+        const insights = (r.insights as Record<string, string>[] | undefined) ?? [];
+        const list = insights.length ? insights : [null];
+        for (const ins of list) {
+          out.id!.push(r.id as string);
+          out.published_utc!.push(r.published_utc as string);
+          out.title!.push(r.title as string);
+          out.author!.push((r.author as string | undefined) ?? null);
+          out.publisher!.push((get(r, "publisher", "name") as string | undefined) ?? null);
+          out.article_url!.push((r.article_url as string | undefined) ?? null);
+          out.tickers!.push(Array.isArray(r.tickers) ? r.tickers.join(",") : null);
+          out.ticker!.push(ins?.ticker ?? null);
+          out.sentiment!.push(ins?.sentiment ?? null);
+          out.sentiment_reasoning!.push(ins?.sentiment_reasoning ?? null);
+        }
+      }
+      const frame = pl.DataFrame(
+        Object.fromEntries(Object.entries(out).map(([k, v]) => [k, pl.Series(k, v, pl.Utf8)])),
+      );
+      yield { url: p.url, frame, rejected };
+    }
+  }
+
+  /** Splits of a ticker (or all tickers) with execution dates in [gte, lte]. */
+  async *splits(options: { ticker?: string; gte?: string; lte?: string }) {
+    const u = this.#url("v3/reference/splits", {
+      ticker: options.ticker,
+      "execution_date.gte": options.gte,
+      "execution_date.lte": options.lte,
+      limit: 1000,
+    });
+    for await (const p of this.pages(u)) {
+      const rows = PolygonEnvelopeSchema.parse(p.body).results ?? [];
+      const { ok, rejected } = validate(rows, PolygonSplitSchema);
+      const frame = pl.DataFrame({
+        id: pl.Series("id", strCol(ok, "id"), pl.Utf8),
+        ticker: pl.Series("ticker", strCol(ok, "ticker"), pl.Utf8),
+        execution_date: pl.Series("execution_date", strCol(ok, "execution_date"), pl.Utf8),
+        split_from: pl.Series("split_from", numCol(ok, "split_from"), pl.Float64),
+        split_to: pl.Series("split_to", numCol(ok, "split_to"), pl.Float64),
+      });
+      yield { url: p.url, frame, rejected };
+    }
+  }
+
+  /** Cash dividends of a ticker (or all) with ex-dates in [gte, lte]. */
+  async *dividends(options: { ticker?: string; gte?: string; lte?: string }) {
+    const u = this.#url("v3/reference/dividends", {
+      ticker: options.ticker,
+      "ex_dividend_date.gte": options.gte,
+      "ex_dividend_date.lte": options.lte,
+      limit: 1000,
+    });
+    for await (const p of this.pages(u)) {
+      const rows = PolygonEnvelopeSchema.parse(p.body).results ?? [];
+      const { ok, rejected } = validate(rows, PolygonDividendSchema);
+      const cols: Record<string, pl.Series> = {};
+      for (
+        const k of [
+          "id",
+          "ticker",
+          "currency",
+          "ex_dividend_date",
+          "declaration_date",
+          "record_date",
+          "pay_date",
+          "dividend_type",
+        ]
+      ) cols[k] = pl.Series(k, strCol(ok, k), pl.Utf8);
+      cols.cash_amount = pl.Series("cash_amount", numCol(ok, "cash_amount"), pl.Float64);
+      cols.frequency = pl.Series("frequency", numCol(ok, "frequency"), pl.Float64);
+      yield { url: p.url, frame: pl.DataFrame(cols), rejected };
+    }
+  }
+
+  /** Upcoming market holidays and early closes (a bare JSON array). */
+  async marketUpcoming(): Promise<WirePage> {
+    const res = await this.http.get(this.#withKey(this.#url("v1/marketstatus/upcoming", {})), {
+      parse: JSON.parse,
+      check: polygonVerdict,
+    });
+    const rows = Array.isArray(res.value) ? res.value : [];
+    const schema = z.object({
+      date: z.string(),
+      exchange: z.string(),
+      name: z.string(),
+      status: z.string(),
+      open: z.string().optional(),
+      close: z.string().optional(),
+    }).loose();
+    const { ok, rejected } = validate(rows, schema);
+    const cols: Record<string, pl.Series> = {};
+    for (const k of ["date", "exchange", "name", "status", "open", "close"]) {
+      cols[k] = pl.Series(k, strCol(ok, k), pl.Utf8);
+    }
+    return { url: res.url, frame: pl.DataFrame(cols), rejected };
+  }
+}
+
+const CONTRACT_WIRE = {
+  ticker: pl.Utf8,
+  underlying_ticker: pl.Utf8,
+  contract_type: pl.Utf8,
+  exercise_style: pl.Utf8,
+  expiration_date: pl.Utf8,
+  strike_price: pl.Float64,
+  shares_per_contract: pl.Float64,
+  primary_exchange: pl.Utf8,
+};
