@@ -1,2 +1,3 @@
 export * from "./sharpe.ts";
 export * from "./cpcv.ts";
+export * from "./pbo.ts";
