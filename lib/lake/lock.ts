@@ -1,0 +1,87 @@
+/**
+ * A per-dataset writer lock: a lock file created exclusively (O_CREAT | O_EXCL) under the
+ * dataset's `_meta` directory, holding the owner's pid and host. A lock whose owner process is
+ * gone (same host, no `/proc/<pid>`) is stale and taken over; otherwise a second writer waits
+ * with backoff and fails with `LockError` after `timeoutMs`.
+ */
+import { join } from "node:path";
+
+/** The lock could not be acquired in time. */
+export class LockError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LockError";
+  }
+}
+
+/** Options for {@link acquireLock}. */
+export interface LockOptions {
+  /** Give up after this many milliseconds. @default 60000 */
+  timeoutMs?: number;
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === Deno.pid) return true;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Acquire the lock in `dir`; resolves to a release function. */
+export async function acquireLock(dir: string, options: LockOptions = {}): Promise<() => void> {
+  const timeout = options.timeoutMs ?? 60_000;
+  const path = join(dir, "lock");
+  Deno.mkdirSync(dir, { recursive: true });
+  const token = `${Deno.pid}@${hostname()}@${crypto.randomUUID()}`;
+  const start = Date.now();
+  let wait = 5;
+  while (true) {
+    try {
+      const f = Deno.openSync(path, { write: true, createNew: true });
+      try {
+        f.writeSync(new TextEncoder().encode(token));
+        f.syncSync();
+      } finally {
+        f.close();
+      }
+      return () => {
+        try {
+          if (Deno.readTextFileSync(path) === token) Deno.removeSync(path);
+        } catch { /* already gone */ }
+      };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+    let owner = "";
+    try {
+      owner = Deno.readTextFileSync(path);
+    } catch { /* released meanwhile */ }
+    const [pidText, host] = owner.split("@");
+    const pid = Number(pidText);
+    if (owner && host === hostname() && Number.isInteger(pid) && !alive(pid)) {
+      try {
+        // Stale: its owner died. Remove only if it is still the same stale content.
+        if (Deno.readTextFileSync(path) === owner) Deno.removeSync(path);
+      } catch { /* raced with another taker */ }
+      continue;
+    }
+    if (Date.now() - start > timeout) {
+      throw new LockError(
+        `Cannot lock ${dir}: held by process ${pidText || "?"} for over ${timeout} ms`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(200, wait * 2);
+  }
+}

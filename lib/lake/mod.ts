@@ -1,0 +1,7 @@
+export * from "./spec.ts";
+export * from "./writer.ts";
+export * from "./reader.ts";
+export * from "./manifest.ts";
+export * from "./compact.ts";
+export { LockError } from "./lock.ts";
+export { nyDateOfMs } from "./_partition.ts";

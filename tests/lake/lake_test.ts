@@ -1,0 +1,255 @@
+import pl from "nodejs-polars";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import {
+  compactDataset,
+  type DatasetSpec,
+  datasetState,
+  readDataset,
+  SchemaError,
+  writeDataset,
+} from "../../lib/lake/mod.ts";
+import { BARS, bars, snapshot } from "./_fixtures.ts";
+
+const W = { transformId: "test@1", sourceUri: "test://unit", ingestedAt: new Date(0) };
+
+async function withLake(fn: (root: string) => Promise<void>) {
+  const root = await Deno.makeTempDir({ prefix: "lake-test-" });
+  try {
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("write then read returns the rows with lineage, partitioned by New York date", () =>
+  withLake(async (root) => {
+    // 23:00 UTC on 2024-03-08 is 18:00 New York the same day; 05:00Z on 03-09 is 00:00 NY 03-09.
+    const df = pl.concat([bars(["A"], 2), bars(["A"], 2, Date.UTC(2024, 2, 9, 5, 0))]);
+    const r = await writeDataset(BARS, df, { ...W, root });
+    assertEquals(r.rowsWritten, 4);
+    assertEquals(r.partitions, ["date=2024-03-08", "date=2024-03-09"]);
+    const out = await readDataset(BARS, { root });
+    assertEquals(out.height, 4);
+    for (const c of ["ingested_at", "source_uri", "transform_id"]) {
+      assert(out.columns.includes(c), c);
+    }
+    assertEquals(out.getColumn("transform_id").get(0), "test@1");
+    const st = datasetState(BARS, root);
+    assertEquals(st.rows, 4);
+    assertEquals(st.files.length, 2);
+    assertEquals(st.min_time, "2024-03-08T14:30:00.000Z");
+  }));
+
+Deno.test("same write twice: identical files and manifest (idempotent)", () =>
+  withLake(async (root) => {
+    await writeDataset(BARS, bars(["A", "B"], 50), { ...W, root });
+    const s1 = snapshot(root);
+    const m1 = Deno.readTextFileSync(`${root}/_meta/curated/test/bars_minute/manifest.jsonl`);
+    const r2 = await writeDataset(BARS, bars(["A", "B"], 50), {
+      ...W,
+      root,
+      ingestedAt: new Date(5),
+    });
+    assert(r2.noop);
+    assertEquals(snapshot(root), s1);
+    assertEquals(
+      Deno.readTextFileSync(`${root}/_meta/curated/test/bars_minute/manifest.jsonl`),
+      m1,
+    );
+  }));
+
+Deno.test("the same input into two fresh lakes gives byte-identical data files", async () => {
+  const names: string[][] = [];
+  for (let i = 0; i < 2; i++) {
+    await withLake(async (root) => {
+      await writeDataset(BARS, bars(["A", "B"], 30), { ...W, root });
+      names.push(datasetState(BARS, root).files.map((f) => f.sha256));
+    });
+  }
+  assertEquals(names[0], names[1]);
+});
+
+Deno.test("natural-key dedup: last row in a batch wins, a later batch replaces stored rows", () =>
+  withLake(async (root) => {
+    const a = bars(["A"], 3);
+    const dup = a.slice(1, 1).withColumns(pl.lit(999).alias("close"));
+    await writeDataset(BARS, pl.concat([a, dup]), { ...W, root });
+    let out = await readDataset(BARS, { root });
+    assertEquals(out.height, 3);
+    assertEquals(out.getColumn("close").toArray()[1], 999);
+    // A later write changes one stored row and adds a new one.
+    const later = pl.concat([
+      a.slice(0, 1).withColumns(pl.lit(5).alias("close")),
+      bars(["A"], 1, Date.UTC(2024, 2, 8, 15, 0)),
+    ]);
+    const r = await writeDataset(BARS, later, { ...W, root });
+    assertEquals(r.rowsWritten, 2);
+    assertEquals(r.filesRemoved.length, 1); // partition rewritten
+    out = await readDataset(BARS, { root });
+    assertEquals(out.height, 4);
+    assertEquals(out.getColumn("close").toArray()[0], 5);
+    assertEquals(datasetState(BARS, root).rows, 4);
+  }));
+
+Deno.test("pure appends add a file; compaction merges without changing rows or totals", () =>
+  withLake(async (root) => {
+    for (let i = 0; i < 4; i++) {
+      await writeDataset(BARS, bars(["A"], 10, Date.UTC(2024, 2, 8, 14, 30) + i * 600_000), {
+        ...W,
+        root,
+      });
+    }
+    const before = datasetState(BARS, root);
+    assertEquals(before.files.length, 4);
+    const rowsBefore = await readDataset(BARS, { root, dropLineage: true });
+    const c = await compactDataset(BARS, { root });
+    assertEquals(c.filesBefore, 4);
+    assertEquals(c.filesAfter, 1);
+    const after = datasetState(BARS, root);
+    assertEquals(after.rows, before.rows);
+    assertEquals(after.min_time, before.min_time);
+    assertEquals(after.max_time, before.max_time);
+    assert((await readDataset(BARS, { root, dropLineage: true })).frameEqual(rowsBefore));
+    const files = [...Deno.readDirSync(`${root}/curated/test/bars_minute/date=2024-03-08`)];
+    assertEquals(files.length, 1);
+  }));
+
+Deno.test("asOf hides rows not yet known; start/end filter event time", () =>
+  withLake(async (root) => {
+    await writeDataset(BARS, bars(["A"], 10), { ...W, root });
+    const asOf = new Date(Date.UTC(2024, 2, 8, 14, 35)); // bars 14:30..14:34 are known by 14:35
+    const out = await readDataset(BARS, { root, asOf });
+    assertEquals(out.height, 5);
+    const win = await readDataset(BARS, {
+      root,
+      start: new Date(Date.UTC(2024, 2, 8, 14, 32)),
+      end: new Date(Date.UTC(2024, 2, 8, 14, 34)),
+    });
+    assertEquals(win.height, 2);
+  }));
+
+Deno.test("schema evolution: new nullable column accepted; type change and drop refused", () =>
+  withLake(async (root) => {
+    await writeDataset(BARS, bars(["A"], 3), { ...W, root });
+    const extra = bars(["A"], 3, Date.UTC(2024, 2, 8, 16)).withColumns(pl.lit(1.5).alias("vwap"));
+    await writeDataset(BARS, extra, { ...W, root });
+    assertEquals(datasetState(BARS, root).schema.vwap, "f64");
+    const all = await readDataset(BARS, { root });
+    assertEquals(all.getColumn("vwap").nullCount(), 3);
+    const retyped = bars(["A"], 1, Date.UTC(2024, 2, 8, 17)).withColumns(pl.lit("x").alias("vwap"));
+    await assertRejects(
+      () => writeDataset(BARS, retyped, { ...W, root }),
+      SchemaError,
+      "changes type from f64 to str",
+    );
+    const dropped = bars(["A"], 1, Date.UTC(2024, 2, 8, 17)).drop("volume");
+    await assertRejects(
+      () => writeDataset(BARS, dropped, { ...W, root }),
+      SchemaError,
+      `"volume" (f64) is missing`,
+    );
+    const lenient: DatasetSpec = { ...BARS, allowDropColumn: true, allowTypeChange: true };
+    await writeDataset(lenient, dropped, { ...W, root });
+    await writeDataset(lenient, retyped, { ...W, root });
+    assertEquals(datasetState(BARS, root).schema.vwap, "str");
+  }));
+
+Deno.test("bad input: uncastable column and null keys are refused with the column named", () =>
+  withLake(async (root) => {
+    const bad = bars(["A"], 2).withColumns(pl.lit("abc").alias("close"));
+    await assertRejects(
+      () => writeDataset(BARS, bad, { ...W, root }),
+      SchemaError,
+      `column "close"`,
+    );
+    const nullKey = bars(["A"], 2).withColumns(pl.Series("symbol", ["A", null]));
+    await assertRejects(
+      () => writeDataset(BARS, nullKey, { ...W, root }),
+      SchemaError,
+      `key column "symbol" has 1 null`,
+    );
+    await assertRejects(
+      () =>
+        writeDataset({ ...BARS, schema: { symbol: "str", ts: "ts_ms" } }, bars(["A"], 1), {
+          ...W,
+          root,
+        }),
+      TypeError,
+      "known_at",
+    );
+  }));
+
+Deno.test("empty dataset reads as an empty frame; empty write is a no-op", () =>
+  withLake(async (root) => {
+    assertEquals((await readDataset(BARS, { root })).height, 0);
+    const r = await writeDataset(BARS, bars(["A"], 0), { ...W, root });
+    assert(r.noop);
+  }));
+
+Deno.test("secrets in source_uri are redacted in rows and manifest", () =>
+  withLake(async (root) => {
+    await writeDataset(BARS, bars(["A"], 2), {
+      ...W,
+      root,
+      sourceUri: "https://api.x/v2?apiKey=SECRET123456&x=1",
+    });
+    const out = await readDataset(BARS, { root });
+    assertEquals(out.getColumn("source_uri").get(0), "https://api.x/v2?apiKey=***&x=1");
+    const m = Deno.readTextFileSync(`${root}/_meta/curated/test/bars_minute/manifest.jsonl`);
+    assert(!m.includes("SECRET123456"));
+  }));
+
+Deno.test("two concurrent writer processes: lock serialises them, nothing is lost", () =>
+  withLake(async (root) => {
+    const f = new URL("./_concurrent_writer.ts", import.meta.url).pathname;
+    const run = (sym: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", f, root, sym],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+    const [a, b] = await Promise.all([run("AAA"), run("BBB")]);
+    assert(a.success, new TextDecoder().decode(a.stderr));
+    assert(b.success, new TextDecoder().decode(b.stderr));
+    const out = await readDataset(BARS, { root });
+    assertEquals(out.height, 200);
+    assertEquals(datasetState(BARS, root).rows, 200);
+  }));
+
+Deno.test("a writer killed at random points leaves old-or-new data and a consistent manifest", () =>
+  withLake(async (root) => {
+    const proc = new URL("./_writer_proc.ts", import.meta.url).pathname;
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const KILLS = 12;
+    for (let k = 0; k < KILLS; k++) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", proc, root],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await new Promise((r) => setTimeout(r, 350 + rand() * 900));
+      child.kill("SIGKILL");
+      await child.status;
+      const out = await readDataset(BARS, { root });
+      // Every batch writes the same 600 keys; a consistent partition has all of them, one close level.
+      if (out.height > 0) {
+        assertEquals(out.height, 600, `kill ${k}: ${out.height} rows`);
+        const closes = out.getColumn("close").toArray() as number[];
+        const level = Math.round((closes[0]! - 0) / 100);
+        assert(
+          closes.every((c, i) => Math.abs(c - (level * 100 + Math.floor(i / 2) * 0.01)) < 1e-9),
+          `kill ${k}: mixed batches`,
+        );
+      }
+      const st = datasetState(BARS, root);
+      assertEquals(
+        st.rows,
+        out.height,
+        `kill ${k}: manifest rows ${st.rows} vs data ${out.height}`,
+      );
+      const onDisk = [...Deno.readDirSync(`${root}/curated/test/bars_minute/date=2024-03-08`)]
+        .filter((e) => e.name.endsWith(".parquet")).map((e) => e.name).sort();
+      assertEquals(onDisk, st.files.map((f) => f.file).sort(), `kill ${k}: files vs manifest`);
+    }
+  }));
