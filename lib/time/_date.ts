@@ -23,8 +23,21 @@ export function dayNumber(year: number, month: number, day: number): number {
   return Math.floor(Date.UTC(year, month - 1, day) / MS_PER_DAY);
 }
 
-/** ISO "YYYY-MM-DD" of a day number. */
+let isoCache: string[] | null = null;
+let isoCacheFirst = 0;
+
+/** ISO "YYYY-MM-DD" of a day number (cached for the table years, so hot loops allocate none). */
 export function isoOf(dayNum: number): string {
+  if (isoCache === null) {
+    isoCacheFirst = dayNumber(TABLE_FIRST_YEAR, 1, 1);
+    const n = dayNumber(TABLE_LAST_YEAR + 1, 1, 1) - isoCacheFirst;
+    isoCache = new Array<string>(n);
+    for (let i = 0; i < n; i++) isoCache[i] = formatIso(isoCacheFirst + i);
+  }
+  return isoCache[dayNum - isoCacheFirst] ?? formatIso(dayNum);
+}
+
+function formatIso(dayNum: number): string {
   return new Date(dayNum * MS_PER_DAY).toISOString().slice(0, 10);
 }
 

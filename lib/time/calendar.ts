@@ -134,12 +134,31 @@ export function holidayName(date: DateInput): string | null {
   return getTable().holidayNames.get(parseDay(date)) ?? null;
 }
 
-function boundsOfDay(t: CalendarTable, dayNum: number): SessionBounds | null {
-  if (!isSessionDay(t, dayNum)) return null;
-  const iso = isoOf(dayNum);
-  const open = minutesOf(IRREGULAR_OPENS[iso] ?? SESSION_OPEN_ET);
-  const close = minutesOf(t.earlyClose.has(dayNum) ? EARLY_CLOSE_ET : SESSION_CLOSE_ET);
-  return { open: new Date(nyWallToMs(dayNum, open)), close: new Date(nyWallToMs(dayNum, close)) };
+let openMs: Float64Array | null = null;
+let closeMs: Float64Array | null = null;
+
+/** Session index of a trading day, or -1. */
+function sessionIndexOf(t: CalendarTable, dayNum: number): number {
+  return isSessionDay(t, dayNum) ? t.nextIndex[dayNum - t.firstDay]! : -1;
+}
+
+/** Open/close epoch ms of every session, computed once on first use. */
+function boundsTable(t: CalendarTable): [Float64Array, Float64Array] {
+  if (openMs === null || closeMs === null) {
+    const n = t.sessions.length;
+    openMs = new Float64Array(n);
+    closeMs = new Float64Array(n);
+    const regularOpen = minutesOf(SESSION_OPEN_ET);
+    const regularClose = minutesOf(SESSION_CLOSE_ET);
+    const earlyClose = minutesOf(EARLY_CLOSE_ET);
+    for (let i = 0; i < n; i++) {
+      const d = t.sessions[i]!;
+      const irregular = IRREGULAR_OPENS[t.sessionIsos[i]!];
+      openMs[i] = nyWallToMs(d, irregular === undefined ? regularOpen : minutesOf(irregular));
+      closeMs[i] = nyWallToMs(d, t.earlyClose.has(d) ? earlyClose : regularClose);
+    }
+  }
+  return [openMs, closeMs];
 }
 
 /**
@@ -149,7 +168,11 @@ function boundsOfDay(t: CalendarTable, dayNum: number): SessionBounds | null {
  * @example sessionBounds("2024-03-11")?.open.toISOString() // "2024-03-11T13:30:00.000Z"
  */
 export function sessionBounds(date: DateInput): SessionBounds | null {
-  return boundsOfDay(getTable(), parseDay(date));
+  const t = getTable();
+  const i = sessionIndexOf(t, parseDay(date));
+  if (i < 0) return null;
+  const [open, close] = boundsTable(t);
+  return { open: new Date(open[i]!), close: new Date(close[i]!) };
 }
 
 /**
@@ -231,7 +254,8 @@ export function sessionDateOf(instant: Date | number): string | null {
       `Instant ${new Date(ms).toISOString()} is outside the supported calendar range`,
     );
   }
-  const b = boundsOfDay(t, d);
-  if (b === null) return null;
-  return ms >= b.open.getTime() && ms < b.close.getTime() ? isoOf(d) : null;
+  const i = sessionIndexOf(t, d);
+  if (i < 0) return null;
+  const [open, close] = boundsTable(t);
+  return ms >= open[i]! && ms < close[i]! ? t.sessionIsos[i]! : null;
 }

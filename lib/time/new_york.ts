@@ -33,8 +33,9 @@ function buildTable(): OffsetTable {
   const endMs = Date.UTC(TABLE_LAST_YEAR + 1, 0, 1);
   const starts = [startMs];
   const offsets = [luxonOffset(startMs)];
-  // Scan in 7-day steps (transitions are months apart), then bisect each change to the minute.
-  const step = 7 * MS_PER_DAY;
+  // Scan in 28-day steps (US transitions are at least four months apart), then bisect each
+  // change of offset down to the minute.
+  const step = 28 * MS_PER_DAY;
   for (let lo = startMs; lo < endMs; lo += step) {
     const hi = Math.min(lo + step, endMs);
     const offHi = luxonOffset(hi);
