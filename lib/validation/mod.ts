@@ -1,3 +1,4 @@
 export * from "./sharpe.ts";
 export * from "./cpcv.ts";
 export * from "./pbo.ts";
+export * from "./drift.ts";
