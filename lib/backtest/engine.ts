@@ -1,0 +1,504 @@
+/**
+ * Event-driven, deterministic backtest engine over a {@link BarPanel}.
+ *
+ * Timeline of bar t (one "bar event" per symbol and bar):
+ *  1. new trading day: the participation allowance restarts;
+ *  2. borrow fee on shorts held since bar t-1 (ACT/365 on the last close);
+ *  3. corporate actions with ex-date bar t: splits scale positions and open orders, dividends
+ *     pay cash (shorts pay the dividend);
+ *  4. open phase: pending market-on-open orders fill at open[t]; limit and stop orders fill by
+ *     the rules below; fills are capped at `participationCap` x ADV per symbol per day and
+ *     rounded to lots, the remainder is carried or cancelled (`remainder`);
+ *  5. close phase: pending market-on-close orders fill at close[t];
+ *  6. delistings effective at bar t: positions are closed at the acquisition price, or at the
+ *     last close;
+ *  7. mark to market at close[t] (the last valid close for symbols without a bar);
+ *  8. the strategy's `onBar` sees bars 0..t only and may submit orders, which become eligible
+ *     at bar t + fillDelay (>= 1): a signal known at the close of bar t never fills at a price
+ *     of bar t or earlier.
+ *
+ * Fill rules (bar t, open O, high H, low L): buy limit at P fills at O if O <= P, else at P if
+ * L <= P; sell limit at P fills at O if O >= P, else at P if H >= P; buy stop at P fills at O if
+ * O >= P, else at P if H >= P; sell stop at P fills at O if O <= P, else at P if L <= P. Limit and
+ * stop orders are "gtc" by default; "day" orders expire at the end of their first eligible day.
+ * Market orders wait for a bar where the symbol trades.
+ * Costs (commission, fees, half-spread, square-root impact, borrow) come from the shared
+ * {@link CostModel}. Same panel, strategy, options and seed give identical fills and P&L.
+ */
+
+import { Rng } from "../core/mod.ts";
+import { type CostModel, resolveCostModel, roundLot } from "../execution/mod.ts";
+import { Book, type CostSeries, type CostTotals } from "./_book.ts";
+import { marketEstimates } from "./_estimates.ts";
+import { type BarPanel, panelDays, panelShape, validatePanel } from "./panel.ts";
+
+/** When a market order fills on its eligible bar. */
+export type FillAt = "open" | "close";
+
+/** An order as submitted by a strategy. */
+export interface OrderRequest {
+  /** Symbol name or index. */
+  symbol: string | number;
+  /** Signed shares: > 0 buy, < 0 sell. */
+  qty: number;
+  /** Order type. @default "market" */
+  type?: "market" | "limit" | "stop";
+  /** Limit price (limit orders). */
+  limitPrice?: number;
+  /** Stop trigger price (stop orders). */
+  stopPrice?: number;
+  /** Market orders: fill at the open or the close of the eligible bar. @default "open" */
+  fillAt?: FillAt;
+  /** Time in force of limit/stop orders. @default "gtc" */
+  tif?: "day" | "gtc";
+  /** Free text carried to fills. @default "" */
+  tag?: string;
+}
+
+/** A pending or finished order. */
+export interface Order {
+  id: number;
+  symbol: number;
+  /** Remaining signed quantity. */
+  qty: number;
+  type: "market" | "limit" | "stop";
+  limitPrice: number;
+  stopPrice: number;
+  fillAt: FillAt;
+  tif: "day" | "gtc";
+  tag: string;
+  submittedBar: number;
+  eligibleBar: number;
+}
+
+/** One execution. */
+export interface Fill {
+  orderId: number;
+  bar: number;
+  symbol: string;
+  qty: number;
+  price: number;
+  commission: number;
+  fees: number;
+  spread: number;
+  impact: number;
+  kind: "trade" | "delist";
+  tag: string;
+}
+
+/** Corporate action on a symbol, effective before the open of bar `bar` (the ex-date). */
+export type CorporateAction =
+  | {
+    type: "split";
+    symbol: string;
+    bar: number; /** new shares per old share, 2 for 2:1 */
+    ratio: number;
+  }
+  | { type: "dividend"; symbol: string; bar: number; /** USD per share */ amount: number }
+  | {
+    type: "delist";
+    symbol: string;
+    /** last bar the symbol exists; the position is closed after this bar's close */
+    bar: number;
+    /** cash per share paid (acquisition); default the last close */
+    price?: number;
+  };
+
+/** What a strategy sees at the close of bar t. */
+export interface BarContext {
+  readonly t: number;
+  readonly tsMs: number;
+  readonly symbols: readonly string[];
+  /** Price of symbol s, `lag` bars back (0 = this bar). Negative lags throw (look-ahead). */
+  open(s: number, lag?: number): number;
+  high(s: number, lag?: number): number;
+  low(s: number, lag?: number): number;
+  close(s: number, lag?: number): number;
+  volume(s: number, lag?: number): number;
+  /** The last `n` closes of symbol s up to bar t (a read-only view, oldest first). */
+  closes(s: number, n: number): Float64Array;
+  position(s: number): number;
+  readonly cash: number;
+  /** Equity at this close. */
+  readonly equity: number;
+  /** Seeded random numbers (deterministic per run). */
+  readonly rng: Rng;
+  submit(order: OrderRequest): number;
+  cancel(id: number): void;
+  /** Cancel all pending orders, or those of symbol s. */
+  cancelAll(s?: number): void;
+  openOrders(s?: number): readonly Order[];
+  /** Cancel s's pending orders and send a market order for target - position. */
+  orderTarget(s: number, shares: number, fillAt?: FillAt): number;
+  /** orderTarget with shares = roundLot(weight * equity / close[t]). */
+  orderTargetWeight(s: number, weight: number, fillAt?: FillAt): number;
+  symbolIndex(name: string): number;
+}
+
+/** A strategy: called once per bar after the close. */
+export interface Strategy {
+  init?(ctx: BarContext): void;
+  onBar(ctx: BarContext): void;
+}
+
+/** Options of {@link runBacktest}. */
+export interface BacktestOptions {
+  /** Starting cash, USD. @default 1_000_000 */
+  initialCash?: number;
+  /** Execution costs. @default {} (no fees or impact; participation cap 10% of ADV) */
+  costs?: CostModel;
+  /** Bars between the signal bar and the first bar an order may fill (>= 1). @default 1 */
+  fillDelay?: number;
+  /** Splits, dividends, delistings. @default [] */
+  corporateActions?: CorporateAction[];
+  /** Seed of `ctx.rng`. @default 0 */
+  seed?: number;
+  /** Keep positions at every close (nSym x nBars). @default true */
+  recordPositions?: boolean;
+}
+
+/** Output of a run; per-bar arrays have length nBars. */
+export interface BacktestResult {
+  symbols: readonly string[];
+  tsMs: Float64Array;
+  initialCash: number;
+  equity: Float64Array;
+  cash: Float64Array;
+  /** Sum of |position value| at the close. */
+  gross: Float64Array;
+  /** Sum of position value at the close. */
+  net: Float64Array;
+  /** Shares held at each close, symbol-major (s * nBars + t); empty if not recorded. */
+  positions: Float64Array;
+  costs: CostSeries;
+  totals: CostTotals;
+  /** Dividends received (paid when short) per bar. */
+  dividends: Float64Array;
+  fills: Fill[];
+  /** Orders refused at submission, with the reason. */
+  rejected: { bar: number; order: OrderRequest; reason: string }[];
+  /** Orders still pending at the end. */
+  unfilled: Order[];
+}
+
+/**
+ * Run `strategy` over `panel`.
+ *
+ * @example
+ * ```ts
+ * const res = runBacktest(panel, { onBar: (ctx) => { if (ctx.t === 0) ctx.orderTarget(0, 100); } });
+ * res.equity.at(-1);
+ * ```
+ */
+export function runBacktest(
+  panel: BarPanel,
+  strategy: Strategy,
+  options: BacktestOptions = {},
+): BacktestResult {
+  validatePanel(panel);
+  const model = resolveCostModel(options.costs);
+  const fillDelay = options.fillDelay ?? 1;
+  if (!(Number.isInteger(fillDelay) && fillDelay >= 1)) {
+    throw new RangeError(
+      `fillDelay must be an integer >= 1 (a signal at bar t cannot fill at bar t), got ${fillDelay}`,
+    );
+  }
+  const initialCash = options.initialCash ?? 1_000_000;
+  const { nSym, nBars } = panelShape(panel);
+  const symIndex = new Map(panel.symbols.map((s, i) => [s, i] as const));
+  const days = panelDays(panel);
+  const est = marketEstimates(panel, model.advWindow, model.volWindow);
+  const book = new Book(panel, model, est, initialCash, true);
+  const recordPositions = options.recordPositions ?? true;
+
+  const equity = new Float64Array(nBars);
+  const cashS = new Float64Array(nBars);
+  const gross = new Float64Array(nBars);
+  const net = new Float64Array(nBars);
+  const positions = new Float64Array(recordPositions ? nSym * nBars : 0);
+  const dividends = new Float64Array(nBars);
+  const fills: Fill[] = [];
+  const rejected: BacktestResult["rejected"] = [];
+  const delisted = new Uint8Array(nSym);
+
+  // Corporate actions by bar.
+  const actionsAt = new Map<number, CorporateAction[]>();
+  for (const a of options.corporateActions ?? []) {
+    const s = symIndex.get(a.symbol);
+    if (s === undefined) throw new RangeError(`Corporate action for unknown symbol ${a.symbol}`);
+    if (!(Number.isInteger(a.bar) && a.bar >= 0 && a.bar < nBars)) {
+      throw new RangeError(`Corporate action ${a.type} ${a.symbol}: bar ${a.bar} out of range`);
+    }
+    if (a.type === "split" && !(a.ratio > 0)) {
+      throw new RangeError(`Split ratio must be > 0, got ${a.ratio} for ${a.symbol}`);
+    }
+    if (a.type === "dividend" && !Number.isFinite(a.amount)) {
+      throw new RangeError(`Dividend amount must be finite, got ${a.amount} for ${a.symbol}`);
+    }
+    const list = actionsAt.get(a.bar) ?? [];
+    list.push(a);
+    actionsAt.set(a.bar, list);
+  }
+
+  let pending: Order[] = [];
+  let nextId = 1;
+  let t = 0;
+  const mk = { equity: initialCash, gross: 0, net: 0 };
+  const rng = new Rng(options.seed ?? 0);
+
+  const checkLag = (lag: number) => {
+    if (!(Number.isInteger(lag) && lag >= 0)) {
+      throw new RangeError(
+        `Look-ahead refused: lag must be an integer >= 0, got ${lag} at bar ${t}`,
+      );
+    }
+    if (t - lag < 0) return -1;
+    return t - lag;
+  };
+  const field = (arr: Float64Array) => (s: number, lag = 0) => {
+    const u = checkLag(lag);
+    return u < 0 ? NaN : arr[s * nBars + u]!;
+  };
+  const resolveSymbol = (sym: string | number): number => {
+    const s = typeof sym === "number" ? sym : symIndex.get(sym);
+    if (s === undefined || !(Number.isInteger(s) && s >= 0 && s < nSym)) {
+      throw new RangeError(`Unknown symbol ${sym}`);
+    }
+    return s;
+  };
+
+  const ctx: BarContext = {
+    get t() {
+      return t;
+    },
+    get tsMs() {
+      return panel.tsMs[t]!;
+    },
+    symbols: panel.symbols,
+    open: field(panel.open),
+    high: field(panel.high),
+    low: field(panel.low),
+    close: field(panel.close),
+    volume: field(panel.volume),
+    closes(s, n) {
+      const from = Math.max(0, t - n + 1);
+      return panel.close.subarray(s * nBars + from, s * nBars + t + 1);
+    },
+    position: (s) => book.pos[s]!,
+    get cash() {
+      return book.cash;
+    },
+    get equity() {
+      return mk.equity;
+    },
+    rng,
+    submit(req) {
+      const s = resolveSymbol(req.symbol);
+      const type = req.type ?? "market";
+      const fillAt = req.fillAt ?? "open";
+      let reason = "";
+      if (!Number.isFinite(req.qty) || req.qty === 0) {
+        reason = `quantity must be finite and non-zero`;
+      } else if (delisted[s]) reason = `${panel.symbols[s]} is delisted`;
+      else if (type === "limit" && !(req.limitPrice! > 0)) {
+        reason = `limit order needs limitPrice > 0`;
+      } else if (type === "stop" && !(req.stopPrice! > 0)) {
+        reason = `stop order needs stopPrice > 0`;
+      } else if (type !== "market" && fillAt === "close") {
+        reason = `only market orders fill at the close`;
+      }
+      if (reason) {
+        rejected.push({ bar: t, order: req, reason });
+        return -1;
+      }
+      const o: Order = {
+        id: nextId++,
+        symbol: s,
+        qty: req.qty,
+        type,
+        limitPrice: req.limitPrice ?? NaN,
+        stopPrice: req.stopPrice ?? NaN,
+        fillAt,
+        tif: req.tif ?? "gtc",
+        tag: req.tag ?? "",
+        submittedBar: t,
+        eligibleBar: t + fillDelay,
+      };
+      pending.push(o);
+      return o.id;
+    },
+    cancel(id) {
+      pending = pending.filter((o) => o.id !== id);
+    },
+    cancelAll(s) {
+      pending = s === undefined ? [] : pending.filter((o) => o.symbol !== s);
+    },
+    openOrders(s) {
+      return s === undefined ? pending.slice() : pending.filter((o) => o.symbol === s);
+    },
+    orderTarget(s, shares, fillAt = "open") {
+      if (pending.length) ctx.cancelAll(s);
+      const d = shares - book.pos[s]!;
+      if (d === 0 || delisted[s]) return -1;
+      return ctx.submit({ symbol: s, qty: d, fillAt });
+    },
+    orderTargetWeight(s, weight, fillAt = "open") {
+      const px = panel.close[s * nBars + t]!;
+      if (!(px > 0)) return -1;
+      return ctx.orderTarget(s, roundLot((weight * mk.equity) / px, model.lotSize), fillAt);
+    },
+    symbolIndex: (name) => resolveSymbol(name),
+  };
+
+  const record = (o: Order, q: number, price: number, kind: Fill["kind"]) => {
+    const c = book.last;
+    fills.push({
+      orderId: o.id,
+      bar: t,
+      symbol: panel.symbols[o.symbol]!,
+      qty: q,
+      price,
+      commission: kind === "trade" ? c.commission : 0,
+      fees: kind === "trade" ? c.fees : 0,
+      spread: kind === "trade" ? c.spread : 0,
+      impact: kind === "trade" ? c.impact : 0,
+      kind,
+      tag: o.tag,
+    });
+  };
+
+  /** Try to fill order o in the given phase; returns true when it is finished. */
+  const tryFill = (o: Order, phase: FillAt): boolean => {
+    if (o.eligibleBar > t) return false;
+    const i = o.symbol * nBars + t;
+    const op = panel.open[i]!;
+    if (Number.isNaN(op)) return false; // no bar: wait
+    let price = NaN;
+    if (o.type === "market") {
+      if (o.fillAt !== phase) return false;
+      price = phase === "open" ? op : panel.close[i]!;
+    } else {
+      if (phase !== "open") return false;
+      const buy = o.qty > 0;
+      if (o.type === "limit") {
+        const p = o.limitPrice;
+        if (buy) price = op <= p ? op : panel.low[i]! <= p ? p : NaN;
+        else price = op >= p ? op : panel.high[i]! >= p ? p : NaN;
+      } else {
+        const p = o.stopPrice;
+        if (buy) price = op >= p ? op : panel.high[i]! >= p ? p : NaN;
+        else price = op <= p ? op : panel.low[i]! <= p ? p : NaN;
+      }
+      if (Number.isNaN(price)) return false;
+    }
+    const q = book.fill(o.symbol, t, o.qty, price);
+    if (q !== 0) {
+      record(o, q, price, "trade");
+      o.qty -= q;
+    }
+    if (Math.abs(o.qty) < 1e-9) return true;
+    return q !== 0 && model.remainder === "cancel";
+  };
+
+  const runPhase = (phase: FillAt) => {
+    if (pending.length === 0) return;
+    const keep: Order[] = [];
+    for (const o of pending) if (!tryFill(o, phase)) keep.push(o);
+    pending = keep;
+  };
+
+  strategy.init?.(ctx);
+  for (t = 0; t < nBars; t++) {
+    if (t === 0 || days[t] !== days[t - 1]) {
+      book.newDay();
+      // day orders whose first eligible day has ended
+      if (t > 0 && pending.length) {
+        pending = pending.filter((o) =>
+          !(o.tif === "day" && o.type !== "market" && o.eligibleBar < t &&
+            days[o.eligibleBar]! < days[t]!)
+        );
+      }
+    }
+    book.chargeBorrow(t);
+    const acts = actionsAt.get(t);
+    if (acts) {
+      for (const a of acts) {
+        const s = symIndex.get(a.symbol)!;
+        if (a.type === "split") {
+          book.pos[s] = book.pos[s]! * a.ratio;
+          book.used[s] = book.used[s]! * a.ratio;
+          book.lastClose[s] = book.lastClose[s]! / a.ratio;
+          for (const o of pending) {
+            if (o.symbol !== s) continue;
+            o.qty *= a.ratio;
+            o.limitPrice /= a.ratio;
+            o.stopPrice /= a.ratio;
+          }
+        } else if (a.type === "dividend") {
+          const cashFlow = book.pos[s]! * a.amount;
+          book.cash += cashFlow;
+          dividends[t] = dividends[t]! + cashFlow;
+        }
+      }
+    }
+    runPhase("open");
+    runPhase("close");
+    if (acts) {
+      for (const a of acts) {
+        if (a.type !== "delist") continue;
+        const s = symIndex.get(a.symbol)!;
+        const c = panel.close[s * nBars + t]!;
+        const px = a.price ?? (c > 0 ? c : book.lastClose[s]!);
+        const q = book.pos[s]!;
+        if (q !== 0) {
+          book.cash += q * px;
+          book.pos[s] = 0;
+          record(
+            {
+              id: 0,
+              symbol: s,
+              qty: -q,
+              type: "market",
+              limitPrice: NaN,
+              stopPrice: NaN,
+              fillAt: "close",
+              tif: "day",
+              tag: "delist",
+              submittedBar: t,
+              eligibleBar: t,
+            },
+            -q,
+            px,
+            "delist",
+          );
+        }
+        delisted[s] = 1;
+        pending = pending.filter((o) => o.symbol !== s);
+      }
+    }
+    book.mark(t, mk);
+    equity[t] = mk.equity;
+    cashS[t] = book.cash;
+    gross[t] = mk.gross;
+    net[t] = mk.net;
+    if (recordPositions) { for (let s = 0; s < nSym; s++) positions[s * nBars + t] = book.pos[s]!; }
+    strategy.onBar(ctx);
+  }
+  t = nBars - 1;
+  return {
+    symbols: panel.symbols,
+    tsMs: panel.tsMs,
+    initialCash,
+    equity,
+    cash: cashS,
+    gross,
+    net,
+    positions,
+    costs: book.series!,
+    totals: { ...book.totals },
+    dividends,
+    fills,
+    rejected,
+    unfilled: pending,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Bar panels for the backtest engines: typed arrays, symbols x bars, symbol-major
+ * (`index = s * nBars + t`). Prices are raw (unadjusted) USD per share; corporate actions are
+ * applied to positions by the event engine. A NaN open marks a bar where the symbol did not
+ * trade (before listing, after delisting, halted); orders wait for the next valid bar.
+ * A bar is stamped at its open (`tsMs`) and known at its close.
+ */
+
+import { DataError } from "../core/mod.ts";
+
+/** Prices and volumes of `symbols` over `tsMs.length` bars. */
+export interface BarPanel {
+  /** Symbol names; position s in the arrays. */
+  symbols: readonly string[];
+  /** Bar open instants, epoch ms UTC, strictly increasing. */
+  tsMs: Float64Array;
+  /** Trading-day index per bar (non-decreasing); bars of one session share it. @default each bar is its own day */
+  day?: Int32Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  /** Shares traded in the bar. */
+  volume: Float64Array;
+  /** Best bid prevailing at the bar's fills, optional (half-spread from quotes). */
+  bid?: Float64Array;
+  /** Best ask prevailing at the bar's fills, optional. */
+  ask?: Float64Array;
+}
+
+/** Number of symbols and bars of a panel. */
+export function panelShape(p: BarPanel): { nSym: number; nBars: number } {
+  return { nSym: p.symbols.length, nBars: p.tsMs.length };
+}
+
+/** Day index of every bar (the panel's `day`, or 0..nBars-1). */
+export function panelDays(p: BarPanel): Int32Array {
+  if (p.day) return p.day;
+  const d = new Int32Array(p.tsMs.length);
+  for (let t = 0; t < d.length; t++) d[t] = t;
+  return d;
+}
+
+/**
+ * Check shapes and bar consistency; throws RangeError for wrong shapes and DataError (naming
+ * symbol, bar and value) for an inconsistent bar: when open is finite, high, low and close must
+ * be finite and positive, low <= min(open, close), high >= max(open, close), volume >= 0.
+ */
+export function validatePanel(p: BarPanel): void {
+  const { nSym, nBars } = panelShape(p);
+  const n = nSym * nBars;
+  for (const k of ["open", "high", "low", "close", "volume"] as const) {
+    if (p[k].length !== n) {
+      throw new RangeError(
+        `Panel ${k} has ${p[k].length} values, expected ${nSym} x ${nBars} = ${n}`,
+      );
+    }
+  }
+  for (const k of ["bid", "ask"] as const) {
+    const a = p[k];
+    if (a && a.length !== n) {
+      throw new RangeError(`Panel ${k} has ${a.length} values, expected ${n}`);
+    }
+  }
+  if (p.day && p.day.length !== nBars) {
+    throw new RangeError(`Panel day has ${p.day.length} values, expected ${nBars}`);
+  }
+  for (let t = 1; t < nBars; t++) {
+    if (!(p.tsMs[t]! > p.tsMs[t - 1]!)) {
+      throw new RangeError(`Panel tsMs must be strictly increasing; bar ${t} has ${p.tsMs[t]}`);
+    }
+    if (p.day && p.day[t]! < p.day[t - 1]!) {
+      throw new RangeError(`Panel day must be non-decreasing; bar ${t} has ${p.day[t]}`);
+    }
+  }
+  for (let s = 0; s < nSym; s++) {
+    for (let t = 0; t < nBars; t++) {
+      const i = s * nBars + t;
+      const o = p.open[i]!;
+      if (Number.isNaN(o)) continue;
+      const h = p.high[i]!, l = p.low[i]!, c = p.close[i]!, v = p.volume[i]!;
+      if (
+        !(o > 0 && c > 0 && l > 0 && h >= Math.max(o, c) && l <= Math.min(o, c) && v >= 0) ||
+        !Number.isFinite(h)
+      ) {
+        throw new DataError(
+          `Bad bar for ${p.symbols[s]} at bar ${t} (ts ${
+            new Date(p.tsMs[t]!).toISOString()
+          }): open ${o} high ${h} low ${l} close ${c} volume ${v}`,
+          { dataset: "bar_panel", column: "ohlcv" },
+        );
+      }
+    }
+  }
+}
+
+/** Fields for {@link makePanel}: one array per symbol, or flat symbol-major arrays. */
+export interface PanelInput {
+  symbols: readonly string[];
+  tsMs: ArrayLike<number>;
+  open: ArrayLike<number>[];
+  high?: ArrayLike<number>[];
+  low?: ArrayLike<number>[];
+  close: ArrayLike<number>[];
+  volume?: ArrayLike<number>[];
+  day?: ArrayLike<number>;
+}
+
+/**
+ * Build and validate a panel from per-symbol arrays. Missing high/low default to
+ * max/min(open, close); missing volume to Infinity-free 1e12 shares (effectively no cap).
+ *
+ * @example
+ * ```ts
+ * const p = makePanel({ symbols: ["A"], tsMs: [0, 864e5], open: [[10, 11]], close: [[11, 12]] });
+ * ```
+ */
+export function makePanel(inp: PanelInput): BarPanel {
+  const nSym = inp.symbols.length;
+  const nBars = inp.tsMs.length;
+  const flat = (rows: ArrayLike<number>[] | undefined, fill: (s: number, t: number) => number) => {
+    const a = new Float64Array(nSym * nBars);
+    for (let s = 0; s < nSym; s++) {
+      const row = rows?.[s];
+      if (rows && (!row || row.length !== nBars)) {
+        throw new RangeError(`Panel row for ${inp.symbols[s]} must have ${nBars} values`);
+      }
+      for (let t = 0; t < nBars; t++) a[s * nBars + t] = row ? row[t]! : fill(s, t);
+    }
+    return a;
+  };
+  const open = flat(inp.open, () => NaN);
+  const close = flat(inp.close, () => NaN);
+  const high = flat(inp.high, (s, t) => Math.max(open[s * nBars + t]!, close[s * nBars + t]!));
+  const low = flat(inp.low, (s, t) => Math.min(open[s * nBars + t]!, close[s * nBars + t]!));
+  const volume = flat(inp.volume, () => 1e12);
+  const p: BarPanel = {
+    symbols: inp.symbols,
+    tsMs: Float64Array.from(inp.tsMs),
+    open,
+    high,
+    low,
+    close,
+    volume,
+  };
+  if (inp.day) p.day = Int32Array.from(inp.day);
+  validatePanel(p);
+  return p;
+}
