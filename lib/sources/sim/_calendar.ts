@@ -1,0 +1,4 @@
+/**
+ * Private calendar adapter: the one place the simulator asks for sessions (lib/time).
+ */
+export { isTradingDay, nyDate, sessionBounds, tradingDays } from "../../time/mod.ts";

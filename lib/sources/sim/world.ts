@@ -1,0 +1,465 @@
+/**
+ * `generateWorld(config)`: one coherent simulated market, generated lazily and deterministically.
+ * Daily-resolution state (SPY path, rates, equities, news, FRED vintages) is built once; second
+ * and minute bars, option aggregates and FX candles are generated per (instrument, day) on demand
+ * from streams forked by label, so any day can be produced without generating the others.
+ */
+import { Rng } from "../../core/random.ts";
+import { TRADING_DAYS_PER_YEAR } from "../../core/constants.ts";
+import { type ResolvedWorldConfig, resolveWorldConfig, type WorldConfig } from "./config.ts";
+import { sessionBounds, tradingDays } from "./_calendar.ts";
+import { aggregateAll, aggregateBars, allocBars, type Bars, sliceBars } from "./bars.ts";
+import { etMidnightMs, SpyBars, type SpyDaily, spyDaily } from "./spy.ts";
+import { type RatesPath, ratesPath } from "./rates.ts";
+import { OptionsMarket, SPY_DIVIDEND_YIELD } from "./options.ts";
+import { modelVix } from "./vix.ts";
+import { ssviParams, stateSigma } from "./surface.ts";
+import { drawUniverse, type EquityInfo } from "./universe.ts";
+import { drawNews, type NewsArticle } from "./news.ts";
+import { type EquityPath, simulateEquities } from "./equities.ts";
+import { FxMarket } from "./fx.ts";
+import { buildFredSeries, type FredSeriesData } from "./fred.ts";
+import { intradayBars } from "./_intraday.ts";
+import { LruCache } from "./_lru.ts";
+
+/** Equity burn-in sessions before the served range (for the 12-1 momentum signal). */
+export const EQUITY_BURN_IN = 260;
+
+/** A corporate action in vendor-neutral form. */
+export type CorporateAction =
+  | { kind: "split"; ticker: string; date: string; from: number; to: number }
+  | {
+    kind: "dividend";
+    ticker: string;
+    exDate: string;
+    declarationDate: string;
+    recordDate: string;
+    payDate: string;
+    amount: number;
+  }
+  | { kind: "ipo"; ticker: string; date: string }
+  | { kind: "delisting"; ticker: string; date: string; reason: "bankruptcy" | "acquisition" };
+
+/** Listing facts of a served symbol. */
+export interface Listing {
+  ticker: string;
+  name: string;
+  exchange: string;
+  assetType: "Stock" | "ETF";
+  sector: string;
+  ipoDate: string;
+  /** Last trading session, or undefined when still listed. */
+  delistingDate?: string;
+  delistReason?: "bankruptcy" | "acquisition";
+}
+
+/** Daily bars with their session dates. */
+export interface DailyBars extends Bars {
+  dates: string[];
+}
+
+/** Adjustment of equity prices (Alpaca names). */
+export type Adjustment = "raw" | "split" | "dividend" | "all";
+
+export class World {
+  readonly config: ResolvedWorldConfig;
+  readonly rng: Rng;
+  /** Served sessions. */
+  readonly days: string[];
+  /** The simulated "today" (last session). */
+  readonly today: string;
+  readonly spy: SpyBars;
+  readonly rates: RatesPath;
+  readonly options: OptionsMarket;
+  readonly fx: FxMarket;
+  readonly equityInfo: EquityInfo[];
+  readonly news: NewsArticle[];
+  #equityPaths: EquityPath[];
+  #momentumZ: Float64Array[];
+  #allDays: string[];
+  #tickerIndex: Map<string, number>;
+  #dayIndex: Map<string, number>;
+  #fred?: Map<string, FredSeriesData>;
+  #vixDay = new Map<string, Bars>();
+  #vixMin = new LruCache<string, Bars>(16);
+  #eqMin = new LruCache<string, Bars>(256);
+  #eqDaily = new Map<string, DailyBars>();
+  #actions?: CorporateAction[];
+
+  constructor(cfg: WorldConfig = {}) {
+    this.config = resolveWorldConfig(cfg);
+    const c = this.config;
+    this.rng = new Rng(c.seed);
+    this.days = tradingDays(c.start, c.end);
+    if (this.days.length === 0) throw new RangeError(`No sessions between ${c.start} and ${c.end}`);
+    this.today = this.days[this.days.length - 1]!;
+    this.#dayIndex = new Map(this.days.map((d, i) => [d, i]));
+    this.rates = ratesPath(this.rng, this.days.length);
+    this.spy = new SpyBars(
+      this.rng,
+      spyDaily(this.rng, this.days, c.spyStart, c.effects.overnight),
+    );
+    this.options = new OptionsMarket(this.rng, this.spy, this.rates.dtb3);
+    this.fx = new FxMarket(this.rng, c.fxPairs, c.start, c.end);
+    // Equities: burn-in sessions before the range.
+    const burnStart = new Date(Date.parse(c.start) - 420 * 86_400_000).toISOString().slice(0, 10);
+    const before = tradingDays(burnStart, c.start).filter((d) => d < c.start);
+    const burn = before.slice(Math.max(0, before.length - EQUITY_BURN_IN));
+    this.#allDays = [...burn, ...this.days];
+    const nb = burn.length;
+    const n = this.#allDays.length;
+    this.equityInfo = drawUniverse(this.rng, c.equityCount, nb, n);
+    this.#tickerIndex = new Map(this.equityInfo.map((x, i) => [x.ticker, i]));
+    const closeMs = new Float64Array(n);
+    for (let i = 0; i < n; i++) closeMs[i] = sessionBounds(this.#allDays[i]!)!.close.getTime();
+    this.news = drawNews(this.rng, this.equityInfo, closeMs, nb);
+    const on = new Float64Array(n), id = new Float64Array(n);
+    on.set(this.spy.daily.retOvernight, nb);
+    id.set(this.spy.daily.retIntraday, nb);
+    const sim = simulateEquities(
+      this.rng,
+      this.equityInfo,
+      { overnight: on, intraday: id },
+      nb,
+      this.news,
+      c.effects,
+    );
+    this.#equityPaths = sim.paths;
+    this.#momentumZ = sim.momentumZ;
+  }
+
+  /** SPY daily state. */
+  get spyDaily(): SpyDaily {
+    return this.spy.daily;
+  }
+
+  /** SPY second bars of a session (undefined outside the range). */
+  spySecondBars(date: string): Bars | undefined {
+    return this.spy.secondBars(date);
+  }
+
+  /** SPY minute bars (aggregated from seconds). */
+  spyMinuteBars(date: string): Bars | undefined {
+    return this.spy.minuteBars(date);
+  }
+
+  /** SPY day bars over the range (aggregated from seconds). */
+  spyDailyBars(): DailyBars {
+    return this.#daily(this.days, (d) => this.spy.dayBar(d)!);
+  }
+
+  #daily(days: string[], bar: (d: string) => Bars | undefined): DailyBars {
+    const parts: Bars[] = [];
+    const dates: string[] = [];
+    for (const d of days) {
+      const b = bar(d);
+      if (b && b.length) {
+        parts.push(b);
+        dates.push(d);
+      }
+    }
+    const out = allocBars(parts.length) as DailyBars;
+    parts.forEach((p, i) => {
+      for (const k of ["t", "o", "h", "l", "c", "v", "vw", "n"] as const) out[k][i] = p[k][0]!;
+    });
+    out.dates = dates;
+    return out;
+  }
+
+  /** Index of a served session, or undefined. */
+  dayIndex(date: string): number | undefined {
+    return this.#dayIndex.get(date);
+  }
+
+  /** I:VIX at each SPY minute of a session (o/h/l/c from the SPY minute's o/l/h/c). */
+  vixMinuteBars(date: string): Bars | undefined {
+    const i = this.#dayIndex.get(date);
+    const m = this.spy.minuteBars(date);
+    if (i === undefined || !m) return undefined;
+    return this.#vixMin.getOrSet(date, () => {
+      const d = this.spy.daily;
+      const r = this.options.rateOn(date);
+      const vix = (s: number) =>
+        Math.round(
+          modelVix(ssviParams(stateSigma(d.sigma[i]!, s, d.open[i]!)), s, r, SPY_DIVIDEND_YIELD) *
+            100,
+        ) / 100;
+      const out = allocBars(m.length);
+      for (let k = 0; k < m.length; k++) {
+        const o = vix(m.o[k]!), c = vix(m.c[k]!), a = vix(m.h[k]!), b = vix(m.l[k]!);
+        out.t[k] = m.t[k]!;
+        out.o[k] = o;
+        out.c[k] = c;
+        out.h[k] = Math.max(o, c, a, b);
+        out.l[k] = Math.min(o, c, a, b);
+        out.vw[k] = NaN;
+      }
+      return out;
+    });
+  }
+
+  /** I:VIX day bar of a session. */
+  vixDayBar(date: string): Bars | undefined {
+    const hit = this.#vixDay.get(date);
+    if (hit) return hit;
+    const m = this.vixMinuteBars(date);
+    if (!m) return undefined;
+    const b = aggregateAll(m, etMidnightMs(date));
+    this.#vixDay.set(date, b);
+    return b;
+  }
+
+  /** I:VIX closing values, one per session (model VIX at the close; cheap). */
+  vixCloses(): Float64Array {
+    const d = this.spy.daily;
+    const out = new Float64Array(this.days.length);
+    for (let i = 0; i < this.days.length; i++) {
+      const r = this.options.rateOn(this.days[i]!);
+      const s = d.close[i]!;
+      out[i] = Math.round(
+        modelVix(ssviParams(stateSigma(d.sigma[i]!, s, d.open[i]!)), s, r, SPY_DIVIDEND_YIELD) *
+          100,
+      ) / 100;
+    }
+    return out;
+  }
+
+  /** Every equity listing plus SPY (ETF). */
+  listings(): Listing[] {
+    const nb = this.#allDays.length - this.days.length;
+    const out: Listing[] = [{
+      ticker: "SPY",
+      name: "SPDR S&P 500 ETF Trust",
+      exchange: "NYSE ARCA",
+      assetType: "ETF",
+      sector: "ETF",
+      ipoDate: "1993-01-29",
+    }];
+    for (const x of this.equityInfo) {
+      const l: Listing = {
+        ticker: x.ticker,
+        name: x.name,
+        exchange: x.exchange,
+        assetType: "Stock",
+        sector: x.sector,
+        ipoDate: x.firstIndex === 0 ? "2005-06-01" : this.#allDays[x.firstIndex]!,
+      };
+      if (x.lastIndex >= 0) {
+        l.delistingDate = this.#allDays[x.lastIndex]!;
+        l.delistReason = x.delistReason!;
+      }
+      if (x.firstIndex >= nb || x.firstIndex === 0) out.push(l);
+      else out.push(l);
+    }
+    return out;
+  }
+
+  /** Whether a ticker is an equity of the universe. */
+  isEquity(ticker: string): boolean {
+    return this.#tickerIndex.has(ticker);
+  }
+
+  /** Raw minute bars of an equity on a session (undefined when not trading that day). */
+  equityMinuteBars(ticker: string, date: string): Bars | undefined {
+    if (ticker === "SPY") return this.spy.minuteBars(date);
+    const i = this.#tickerIndex.get(ticker);
+    const dIdx = this.#dayIndex.get(date);
+    if (i === undefined || dIdx === undefined) return undefined;
+    const nb = this.#allDays.length - this.days.length;
+    const p = this.#equityPaths[i]!;
+    const k = nb + dIdx;
+    if (!Number.isFinite(p.open[k]!)) return undefined;
+    return this.#eqMin.getOrSet(`${ticker}:${date}`, () => {
+      const b = sessionBounds(date)!;
+      return intradayBars(this.rng.fork(`eq:${ticker}:${date}`), {
+        openMs: b.open.getTime(),
+        steps: (b.close.getTime() - b.open.getTime()) / 60_000,
+        stepMs: 60_000,
+        open: p.open[k]!,
+        close: p.close[k]!,
+        sdIntraday: p.sdIntraday[k]!,
+        volume: p.volume[k]!,
+        jumps: [],
+        tradeSize: 120,
+        minTrades: 4,
+        lot: 1,
+      });
+    });
+  }
+
+  /** Raw daily bars of an equity (or SPY): aggregation of its minute bars, stamped ET midnight. */
+  equityDaily(ticker: string): DailyBars {
+    if (ticker === "SPY") return this.spyDailyBars();
+    const hit = this.#eqDaily.get(ticker);
+    if (hit) return hit;
+    const out = this.#daily(this.days, (d) => {
+      const m = this.equityMinuteBars(ticker, d);
+      return m ? aggregateAll(m, etMidnightMs(d)) : undefined;
+    });
+    this.#eqDaily.set(ticker, out);
+    return out;
+  }
+
+  /**
+   * Price adjustment factor of an equity on each served session: split factor = product of
+   * from/to over splits executed after the session; dividend factor = product of
+   * (1 - dividend / previous close) over ex-dates after the session. Adjusted price = raw * factor,
+   * split-adjusted volume = raw / split factor.
+   */
+  adjustmentFactors(ticker: string): { split: Float64Array; dividend: Float64Array } {
+    const n = this.days.length;
+    const split = new Float64Array(n).fill(1), dividend = new Float64Array(n).fill(1);
+    const i = this.#tickerIndex.get(ticker);
+    if (i === undefined) {
+      if (ticker === "SPY") {
+        const d = this.spy.daily;
+        let f = 1;
+        for (let k = n - 1; k >= 0; k--) {
+          dividend[k] = f;
+          if (d.dividend[k]! > 0 && k > 0) f *= 1 - d.dividend[k]! / d.close[k - 1]!;
+        }
+      }
+      return { split, dividend };
+    }
+    const p = this.#equityPaths[i]!;
+    const nb = this.#allDays.length - n;
+    let fs = 1, fd = 1;
+    for (let k = n - 1; k >= 0; k--) {
+      split[k] = fs;
+      dividend[k] = fd;
+      const r = p.splitRatio[nb + k]!;
+      if (r !== 1) fs /= r;
+      const dv = p.dividend[nb + k]!;
+      if (dv > 0) fd *= 1 - dv / p.close[nb + k - 1]!;
+    }
+    return { split, dividend };
+  }
+
+  /** Daily bars adjusted as asked ("split": Polygon adjusted=true). */
+  equityDailyAdjusted(ticker: string, adjustment: Adjustment): DailyBars {
+    const raw = this.equityDaily(ticker);
+    if (adjustment === "raw") return raw;
+    const f = this.adjustmentFactors(ticker);
+    const out = allocBars(raw.length) as DailyBars;
+    out.dates = raw.dates;
+    for (let j = 0; j < raw.length; j++) {
+      const k = this.#dayIndex.get(raw.dates[j]!)!;
+      const fs = adjustment === "dividend" ? 1 : f.split[k]!;
+      const fp = fs * (adjustment === "split" ? 1 : f.dividend[k]!);
+      out.t[j] = raw.t[j]!;
+      for (const key of ["o", "h", "l", "c", "vw"] as const) out[key][j] = raw[key][j]! * fp;
+      out.v[j] = Math.round(raw.v[j]! / fs);
+      out.n[j] = raw.n[j]!;
+    }
+    return out;
+  }
+
+  /** Corporate actions in the served range (splits, dividends, IPOs, delistings), by date. */
+  corporateActions(): CorporateAction[] {
+    if (this.#actions) return this.#actions;
+    const out: CorporateAction[] = [];
+    const nb = this.#allDays.length - this.days.length;
+    const addDays = (d: string, k: number) =>
+      new Date(Date.parse(d) + k * 86_400_000).toISOString().slice(0, 10);
+    this.equityInfo.forEach((x, i) => {
+      const p = this.#equityPaths[i]!;
+      for (let k = nb; k < this.#allDays.length; k++) {
+        const d = this.#allDays[k]!;
+        if (p.splitRatio[k] !== 1 && x.split) {
+          out.push({
+            kind: "split",
+            ticker: x.ticker,
+            date: d,
+            from: x.split.from,
+            to: x.split.to,
+          });
+        }
+        if (p.dividend[k]! > 0) {
+          out.push({
+            kind: "dividend",
+            ticker: x.ticker,
+            exDate: d,
+            declarationDate: addDays(d, -14),
+            recordDate: this.#allDays[k + 1] ?? addDays(d, 1),
+            payDate: addDays(d, 21),
+            amount: p.dividend[k]!,
+          });
+        }
+      }
+      if (x.firstIndex >= nb && x.firstIndex > 0) {
+        out.push({ kind: "ipo", ticker: x.ticker, date: this.#allDays[x.firstIndex]! });
+      }
+      if (x.lastIndex >= 0) {
+        out.push({
+          kind: "delisting",
+          ticker: x.ticker,
+          date: this.#allDays[x.lastIndex]!,
+          reason: x.delistReason!,
+        });
+      }
+    });
+    const d = this.spy.daily;
+    for (let k = 0; k < this.days.length; k++) {
+      if (d.dividend[k]! > 0) {
+        const ex = this.days[k]!;
+        out.push({
+          kind: "dividend",
+          ticker: "SPY",
+          exDate: ex,
+          declarationDate: addDays(ex, -7),
+          recordDate: this.days[k + 1] ?? addDays(ex, 1),
+          payDate: addDays(ex, 42),
+          amount: d.dividend[k]!,
+        });
+      }
+    }
+    const key = (a: CorporateAction) => a.kind === "dividend" ? a.exDate : a.date;
+    out.sort((a, b) =>
+      key(a).localeCompare(key(b)) || a.ticker.localeCompare(b.ticker) ||
+      a.kind.localeCompare(b.kind)
+    );
+    this.#actions = out;
+    return out;
+  }
+
+  /** Planted momentum z-score Z_i,d of an equity on a served session (ground truth). */
+  momentumZ(ticker: string, date: string): number | undefined {
+    const i = this.#tickerIndex.get(ticker);
+    const k = this.#dayIndex.get(date);
+    if (i === undefined || k === undefined) return undefined;
+    return this.#momentumZ[i]![this.#allDays.length - this.days.length + k];
+  }
+
+  /** Annualized idiosyncratic volatility of an equity (ground truth for the effect scales). */
+  idioVol(ticker: string): number | undefined {
+    const i = this.#tickerIndex.get(ticker);
+    return i === undefined ? undefined : this.equityInfo[i]!.idioVol;
+  }
+
+  /** FRED series data with all vintages (undefined for an unknown id). */
+  fredVintages(seriesId: string): FredSeriesData | undefined {
+    if (!this.#fred) {
+      const d = this.spy.daily;
+      this.#fred = buildFredSeries(this.rng, {
+        days: this.days,
+        fedFunds: this.rates.fedFunds,
+        dtb3: this.rates.dtb3,
+        dgs2: this.rates.dgs2,
+        dgs10: this.rates.dgs10,
+        spyClose: d.close,
+        vixClose: this.vixCloses(),
+      }, this.today);
+    }
+    return this.#fred.get(seriesId);
+  }
+
+  /** Annualization used by the docs of the planted effects. */
+  static readonly periodsPerYear = TRADING_DAYS_PER_YEAR;
+}
+
+/** Generate a world (cheap: intraday data is generated lazily). */
+export function generateWorld(config: WorldConfig = {}): World {
+  return new World(config);
+}
+
+export { aggregateBars, sliceBars };
