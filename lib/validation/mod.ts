@@ -2,3 +2,4 @@ export * from "./sharpe.ts";
 export * from "./cpcv.ts";
 export * from "./pbo.ts";
 export * from "./drift.ts";
+export * from "./ledger.ts";
