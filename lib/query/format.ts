@@ -3,7 +3,10 @@ import type { QueryResult } from "./catalog.ts";
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return "";
-  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Date) {
+    const iso = v.toISOString();
+    return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso;
+  }
   if (typeof v === "bigint") return v.toString();
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(+v.toPrecision(10));
   if (typeof v === "object") {
