@@ -1,0 +1,3 @@
+export * from "./option_columns.ts";
+export * from "./black_scholes.ts";
+export * from "./implied_vol.ts";

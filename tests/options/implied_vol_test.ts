@@ -1,0 +1,182 @@
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
+import {
+  bsGreeks,
+  bsPrice,
+  emptyOptionColumns,
+  impliedVol,
+  impliedVolWithSummary,
+  toOptionColumns,
+} from "../../lib/options/mod.ts";
+import { erf, Rng, setLogSink } from "../../lib/core/mod.ts";
+import { loadQuantLibFixture } from "./_fixtures.ts";
+
+// price -> IV -> price must come back to this relative error (issue requirement 1e-12).
+const RTOL_ROUNDTRIP_PRICE = 1e-12;
+// IV from our own price must recover the generating vol to this relative error wherever the
+// price carries the information: a price rounding of eps * price moves the vol by
+// eps * price / vega, so we require vega * vol / price above VEGA_INFORMATIVE.
+const RTOL_IV = 1e-12;
+const VEGA_INFORMATIVE = 1e-3;
+const RTOL_IV_WIDE = 1e-10;
+// Subnormal prices (below ~2.2e-308) carry fewer significant bits: vol checks skip them.
+const NORMAL_MIN = 1e-300;
+const VEGA_INFORMATIVE_WIDE = 1e-5;
+// IV from QuantLib's (textbook-formula) prices: their rounding (~1e-13 of spot) divided by vega.
+const RTOL_IV_FROM_QL = 1e-9;
+const VEGA_PER_SPOT_MIN = 1e-3;
+// QuantLib's own solver vs ours, both from QuantLib prices.
+const ATOL_IV_VS_QL = 1e-8;
+
+Deno.test("impliedVol: hand-worked cases (Hull 15.6 and the exact at-the-money forward)", () => {
+  const o = toOptionColumns([
+    { spot: 42, strike: 40, t: 0.5, rate: 0.1, isCall: true },
+    { spot: 42, strike: 40, t: 0.5, rate: 0.1, isCall: false },
+  ]);
+  const iv = impliedVol(o, bsPrice(o, new Float64Array([0.2, 0.2])));
+  assertAlmostEquals(iv[0]!, 0.2, 1e-15);
+  assertAlmostEquals(iv[1]!, 0.2, 1e-15);
+  // r = q = 0, K = S: price = S erf(s / (2 sqrt 2)); erf from lib/core (independent code) for
+  // larger arguments and from its Maclaurin series for small ones (1 - erfc loses digits there).
+  const erfSmall = (z: number) => {
+    let term = z;
+    let sum = z;
+    for (let k = 1; k < 30; k++) {
+      term *= -z * z / k;
+      sum += term / (2 * k + 1);
+    }
+    return sum * 2 / Math.sqrt(Math.PI);
+  };
+  for (const s of [1e-4, 0.01, 0.3, 1, 3]) {
+    const z = s / (2 * Math.SQRT2);
+    const p = 100 * (z < 0.5 ? erfSmall(z) : erf(z));
+    const atm = toOptionColumns([{ spot: 100, strike: 100, t: 1, isCall: true }]);
+    assertAlmostEquals(impliedVol(atm, new Float64Array([p]))[0]!, s, 0, `s=${s}`, 1e-13);
+  }
+});
+
+Deno.test("impliedVol: bounds give NaN with counts, intrinsic gives 0, never throws", () => {
+  const o = toOptionColumns([
+    { spot: 100, strike: 90, t: 1, isCall: true }, // below intrinsic
+    { spot: 100, strike: 90, t: 1, isCall: true }, // at intrinsic
+    { spot: 100, strike: 90, t: 1, isCall: true }, // above spot
+    { spot: 100, strike: 90, t: 0, isCall: true }, // t = 0
+    { spot: NaN, strike: 90, t: 1, isCall: true },
+    { spot: 100, strike: 110, t: 1, isCall: false }, // put above K
+    { spot: 100, strike: 110, t: 1, isCall: false }, // put fine
+  ]);
+  const price = new Float64Array([9.99, 10, 100, 10, 10, 110, 15]);
+  const { iv, summary } = impliedVolWithSummary(o, price);
+  assert(Number.isNaN(iv[0]!));
+  assertEquals(iv[1], 0);
+  assert(Number.isNaN(iv[2]!) && Number.isNaN(iv[3]!) && Number.isNaN(iv[4]!));
+  assert(Number.isNaN(iv[5]!));
+  assert(iv[6]! > 0);
+  assertEquals(summary, {
+    count: 7,
+    solved: 2,
+    belowIntrinsic: 1,
+    aboveUpper: 2,
+    invalid: 2,
+    atIntrinsic: 1,
+    maxIterations: summary.maxIterations,
+  });
+  const lines: string[] = [];
+  const prev = setLogSink((l) => lines.push(l));
+  try {
+    impliedVol(o, price);
+  } finally {
+    setLogSink(prev);
+  }
+  assert(lines.some((l) => l.includes("options.implied_vol.nan")));
+});
+
+Deno.test("impliedVol: empty, one row, all-NaN, constant batch, length mismatch", () => {
+  assertEquals(impliedVol(emptyOptionColumns(0), new Float64Array(0)).length, 0);
+  const o = toOptionColumns(
+    Array.from({ length: 4 }, () => ({ spot: 100, strike: 120, t: 0.1, isCall: true })),
+  );
+  const p = bsPrice(o, new Float64Array(4).fill(0.4));
+  const iv = impliedVol(o, p);
+  for (const v of iv) assertEquals(v, iv[0]);
+  assertAlmostEquals(iv[0]!, 0.4, 0, "", 1e-14);
+  const nan = impliedVolWithSummary(o, new Float64Array(4).fill(NaN));
+  assert(nan.iv.every(Number.isNaN));
+  assertEquals(nan.summary.invalid, 4);
+  assertThrows(() => impliedVol(o, new Float64Array(3)), RangeError);
+});
+
+Deno.test("QuantLib reference: IV of QuantLib prices recovers the vol (10,000 cases)", async () => {
+  const f = await loadQuantLibFixture();
+  const { iv } = impliedVolWithSummary(f.o, f.price);
+  let checked = 0;
+  for (let i = 0; i < iv.length; i++) {
+    if (!(f.vega[i]! > VEGA_PER_SPOT_MIN * f.o.spot[i]!)) continue;
+    checked++;
+    assertAlmostEquals(iv[i]!, f.vol[i]!, 0, `row ${i}`, RTOL_IV_FROM_QL);
+    if (Number.isFinite(f.qlIv[i]!)) {
+      assertAlmostEquals(iv[i]!, f.qlIv[i]!, ATOL_IV_VS_QL, `row ${i} vs QuantLib IV`);
+    }
+  }
+  assert(checked > 5000, `only ${checked} rows with non-negligible vega`);
+});
+
+Deno.test("round trip price -> IV -> price at 1e-12 and vol recovery on the QuantLib domain", async () => {
+  const f = await loadQuantLibFixture();
+  const p = bsPrice(f.o, f.vol);
+  const { iv, summary } = impliedVolWithSummary(f.o, p);
+  assertEquals(summary.belowIntrinsic + summary.aboveUpper + summary.invalid, 0);
+  const p2 = bsPrice(f.o, iv);
+  const g = bsGreeks(f.o, f.vol);
+  let informative = 0;
+  for (let i = 0; i < p.length; i++) {
+    assertAlmostEquals(p2[i]!, p[i]!, 0, `price row ${i}`, RTOL_ROUNDTRIP_PRICE);
+    if (g.vega[i]! * f.vol[i]! > VEGA_INFORMATIVE * p[i]! && p[i]! > NORMAL_MIN) {
+      informative++;
+      assertAlmostEquals(iv[i]!, f.vol[i]!, 0, `vol row ${i}`, RTOL_IV);
+    }
+  }
+  assert(informative > 7000, `${informative}`);
+});
+
+Deno.test("round trip across extreme wings, tiny and long expiries", () => {
+  const rng = new Rng(99);
+  const n = 20_000;
+  const o = emptyOptionColumns(n);
+  const vol = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    o.spot[i] = 100;
+    o.strike[i] = 100 * Math.exp((rng.uniform() - 0.5) * 6); // K/S from 0.05 to 20
+    o.t[i] = Math.exp(Math.log(1e-4) + rng.uniform() * Math.log(3e5)); // 1 hour .. 30 years
+    o.rate[i] = 0.03;
+    o.div[i] = 0.01;
+    o.isCall[i] = i % 2;
+    vol[i] = Math.exp(Math.log(0.01) + rng.uniform() * Math.log(500)); // 1 % .. 500 %
+  }
+  const p = bsPrice(o, vol);
+  const { iv } = impliedVolWithSummary(o, p);
+  const p2 = bsPrice(o, iv);
+  const g = bsGreeks(o, vol);
+  let solved = 0;
+  for (let i = 0; i < n; i++) {
+    const intrinsicOnly = iv[i] === 0;
+    if (!(p[i]! > 0) || intrinsicOnly || !Number.isFinite(iv[i]!)) continue;
+    solved++;
+    assertAlmostEquals(p2[i]!, p[i]!, 0, `row ${i}`, RTOL_ROUNDTRIP_PRICE);
+    if (g.vega[i]! * vol[i]! > VEGA_INFORMATIVE_WIDE * p[i]! && p[i]! > NORMAL_MIN) {
+      assertAlmostEquals(iv[i]!, vol[i]!, 0, `vol row ${i}`, RTOL_IV_WIDE);
+    }
+  }
+  assert(solved > n / 4, `solved ${solved}`);
+});
+
+Deno.test("invariant: IV is monotone in price", () => {
+  const o = toOptionColumns(
+    Array.from({ length: 200 }, () => ({ spot: 100, strike: 130, t: 0.05, isCall: true })),
+  );
+  const price = new Float64Array(200).map((_, i) => 1e-9 * Math.pow(1.15, i));
+  const iv = impliedVol(o, price, { logSummary: false });
+  for (let i = 1; i < 200; i++) {
+    if (Number.isNaN(iv[i]!)) break;
+    assert(iv[i]! > iv[i - 1]!, `row ${i}`);
+  }
+});
