@@ -87,3 +87,34 @@ export class F64Builder {
     return this.#buf.subarray(0, this.length);
   }
 }
+
+/** JSON type name of a value, as recorded by the schema-drift check. */
+export function jsonType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  return typeof v;
+}
+
+/**
+ * Field name -> JSON type over a sample of rows (the first, middle and last few), enough to see
+ * a renamed, added or retyped field without touching every row.
+ */
+export function sampleFields(rows: readonly unknown[], perEnd = 3): Record<string, string> {
+  const out: Record<string, string> = {};
+  const n = rows.length;
+  const idx = new Set<number>();
+  for (let i = 0; i < Math.min(perEnd, n); i++) {
+    idx.add(i);
+    idx.add(n - 1 - i);
+    idx.add(Math.floor(n / 2) + i < n ? Math.floor(n / 2) + i : n - 1);
+  }
+  for (const i of idx) {
+    const r = rows[i];
+    if (r === null || typeof r !== "object" || Array.isArray(r)) continue;
+    for (const [k, v] of Object.entries(r)) {
+      const t = jsonType(v);
+      if (out[k] === undefined || out[k] === "null") out[k] = t;
+    }
+  }
+  return out;
+}

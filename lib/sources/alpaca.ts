@@ -10,7 +10,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { HttpClient, type HttpClientOptions, type VendorVerdict } from "./_http.ts";
-import { F64Builder, isNum, type Rejected, zodReason } from "./_wire.ts";
+import { F64Builder, isNum, type Rejected, sampleFields, zodReason } from "./_wire.ts";
 import { joinUrl } from "./endpoints.ts";
 
 /** Wire bar: `t` RFC-3339, prices numbers, `v` int volume, `n` trades, `vw` VWAP. */
@@ -78,6 +78,7 @@ export function parseAlpacaPage(body: unknown, symbol?: string): {
   frame: pl.DataFrame;
   rejected: Rejected[];
   next: string | null;
+  fields: Record<string, string>;
 } {
   const env = AlpacaPageSchema.parse(body);
   const groups: [string, unknown[]][] = Array.isArray(env.bars)
@@ -138,7 +139,12 @@ export function parseAlpacaPage(body: unknown, symbol?: string): {
     pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
     pl.col("vw").fillNan(pl.lit(null)),
   );
-  return { frame, rejected, next: env.next_page_token ?? null };
+  return {
+    frame,
+    rejected,
+    next: env.next_page_token ?? null,
+    fields: sampleFields(groups.flatMap(([, rows]) => rows.slice(0, 3))),
+  };
 }
 
 /** Alpaca data client. */
@@ -190,7 +196,7 @@ export class AlpacaClient {
         check: alpacaVerdict,
       });
       const page = parseAlpacaPage(res.value, single ? symbols[0] : undefined);
-      yield { url: res.url, frame: page.frame, rejected: page.rejected };
+      yield { url: res.url, frame: page.frame, rejected: page.rejected, fields: page.fields };
       token = page.next;
       if (token !== null) {
         if (seen.has(token)) break;

@@ -13,7 +13,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { HttpClient, type HttpClientOptions, type VendorVerdict } from "./_http.ts";
-import { dateOrNull, numOrNull, type Rejected } from "./_wire.ts";
+import { dateOrNull, numOrNull, type Rejected, sampleFields } from "./_wire.ts";
 import { joinUrl } from "./endpoints.ts";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -198,7 +198,7 @@ export class AlphaVantageClient {
       effective_date: pl.Series("effective_date", ok.map((r) => r.effective_date), pl.Utf8),
       split_factor: pl.Series("split_factor", ok.map((r) => r.split_factor), pl.Utf8),
     });
-    return { url: res.url, frame, rejected };
+    return { url: res.url, frame, rejected, fields: sampleFields(rows) };
   }
 
   /** DIVIDENDS of a symbol: wire columns as strings ("None" kept as received). */
@@ -230,7 +230,7 @@ export class AlphaVantageClient {
       s("payment_date"),
       s("amount"),
     ]);
-    return { url: res.url, frame, rejected };
+    return { url: res.url, frame, rejected, fields: sampleFields(rows) };
   }
 }
 

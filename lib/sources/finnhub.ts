@@ -9,7 +9,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { HttpClient, type HttpClientOptions, type VendorVerdict } from "./_http.ts";
-import { isNum, type Rejected } from "./_wire.ts";
+import { isNum, type Rejected, sampleFields } from "./_wire.ts";
 import { joinUrl } from "./endpoints.ts";
 
 /** One contract of the chain. */
@@ -70,7 +70,9 @@ export interface FinnhubClientOptions {
 }
 
 /** Flatten a chain body into one row per contract (IV as a decimal). */
-export function parseFinnhubChain(body: unknown): { frame: pl.DataFrame; rejected: Rejected[] } {
+export function parseFinnhubChain(
+  body: unknown,
+): { frame: pl.DataFrame; rejected: Rejected[]; fields: Record<string, string> } {
   const env = FinnhubChainSchema.parse(body);
   const rows: z.infer<typeof FinnhubContractSchema>[] = [];
   const rejected: Rejected[] = [];
@@ -120,7 +122,10 @@ export function parseFinnhubChain(body: unknown): { frame: pl.DataFrame; rejecte
     pl.lit(env.lastTradeDate ?? null).cast(pl.Utf8).alias("last_trade_date"),
     pl.lit(env.lastTradePrice ?? null).cast(pl.Float64).alias("underlying_price"),
   );
-  return { frame, rejected };
+  const sample = env.data.flatMap((
+    e,
+  ) => [...(e.options.CALL ?? []).slice(0, 2), ...(e.options.PUT ?? []).slice(0, 2)]);
+  return { frame, rejected, fields: sampleFields(sample) };
 }
 
 /** Finnhub client (option chain only). */

@@ -15,7 +15,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { HttpClient, type HttpClientOptions, HttpError, type VendorVerdict } from "./_http.ts";
-import { numOrNull, type Rejected } from "./_wire.ts";
+import { numOrNull, type Rejected, sampleFields } from "./_wire.ts";
 import { joinUrl } from "./endpoints.ts";
 
 /** The default macro series list. */
@@ -107,6 +107,7 @@ export interface FredObservationPage {
   url: string;
   frame: pl.DataFrame;
   rejected: Rejected[];
+  fields: Record<string, string>;
 }
 
 /** FRED/ALFRED client. */
@@ -183,6 +184,7 @@ export class FredClient {
     realtimeStart: string;
     realtimeEnd: string;
     observationStart?: string;
+    observationEnd?: string;
     limit?: number;
   }): Promise<FredObservationPage[]> {
     const pages: FredObservationPage[] = [];
@@ -194,6 +196,7 @@ export class FredClient {
           realtime_start: options.realtimeStart,
           realtime_end: options.realtimeEnd,
           observation_start: options.observationStart,
+          observation_end: options.observationEnd,
           sort_order: "asc",
           limit,
           offset,
@@ -201,7 +204,11 @@ export class FredClient {
         { check: fredVerdict },
       );
       const env = FredObservationsEnvelope.parse(res.value);
-      pages.push({ url: res.url, ...parseObservations(env.observations, seriesId) });
+      pages.push({
+        url: res.url,
+        ...parseObservations(env.observations, seriesId),
+        fields: sampleFields(env.observations),
+      });
       offset += env.observations.length;
       if (env.observations.length === 0 || offset >= env.count) break;
     }
@@ -216,7 +223,15 @@ export class FredClient {
     realtimeStart?: string;
     realtimeEnd?: string;
     observationStart?: string;
-  } = {}): Promise<{ frame: pl.DataFrame; rejected: Rejected[]; urls: string[] }> {
+    observationEnd?: string;
+  } = {}): Promise<
+    {
+      frame: pl.DataFrame;
+      rejected: (Rejected & { url: string })[];
+      urls: string[];
+      fields: Record<string, string>[];
+    }
+  > {
     const rtStart = options.realtimeStart ?? "1776-07-04";
     const rtEnd = options.realtimeEnd ?? "9999-12-31";
     const vintages = await this.vintageDates(seriesId, {
@@ -225,8 +240,9 @@ export class FredClient {
     });
     const windows = splitWindows(vintages, rtStart, rtEnd, this.#maxVintages);
     const frames: pl.DataFrame[] = [];
-    const rejected: Rejected[] = [];
+    const rejected: (Rejected & { url: string })[] = [];
     const urls: string[] = [];
+    const fields: Record<string, string>[] = [];
     const queue = [...windows];
     while (queue.length) {
       const w = queue.shift()!;
@@ -236,6 +252,7 @@ export class FredClient {
           realtimeStart: w[0],
           realtimeEnd: w[1],
           ...(options.observationStart ? { observationStart: options.observationStart } : {}),
+          ...(options.observationEnd ? { observationEnd: options.observationEnd } : {}),
         });
       } catch (e) {
         // The vendor's own cap message: bisect the window on the vintage dates inside it.
@@ -252,14 +269,15 @@ export class FredClient {
       }
       for (const p of pages) {
         frames.push(p.frame);
-        rejected.push(...p.rejected);
+        for (const r of p.rejected) rejected.push({ ...r, url: p.url });
         urls.push(p.url);
+        fields.push(p.fields);
       }
     }
     const all = frames.length
       ? pl.concat(frames, { how: "vertical" })
       : emptyObservations(seriesId);
-    return { frame: mergeClippedVintages(all), rejected, urls };
+    return { frame: mergeClippedVintages(all), rejected, urls, fields };
   }
 }
 

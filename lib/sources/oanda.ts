@@ -10,7 +10,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { HttpClient, type HttpClientOptions, type VendorVerdict } from "./_http.ts";
-import { F64Builder, type Rejected } from "./_wire.ts";
+import { F64Builder, type Rejected, sampleFields } from "./_wire.ts";
 import { joinUrl } from "./endpoints.ts";
 
 const price = z.string().refine((s) => Number.isFinite(Number(s)) && s.trim() !== "", {
@@ -79,6 +79,7 @@ export function parseCandlesPage(body: unknown): {
   lastTimeMs: number | null;
   lastTime: string | null;
   incomplete: number;
+  fields: Record<string, string>;
 } {
   const env = OandaCandlesEnvelope.parse(body);
   const n = env.candles.length;
@@ -127,7 +128,7 @@ export function parseCandlesPage(body: unknown): {
       pl.lit(env.instrument).alias("instrument"),
       pl.lit(env.granularity).alias("granularity"),
     );
-  return { frame, rejected, lastTimeMs, lastTime, incomplete };
+  return { frame, rejected, lastTimeMs, lastTime, incomplete, fields: sampleFields(env.candles) };
 }
 
 /** OANDA v20 REST client. */
@@ -179,7 +180,13 @@ export class OandaClient {
       });
       const page = parseCandlesPage(res.value);
       const frame = page.frame.filter(pl.col("time_ms").lt(toMs));
-      yield { url: res.url, frame, rejected: page.rejected, incomplete: page.incomplete };
+      yield {
+        url: res.url,
+        frame,
+        rejected: page.rejected,
+        incomplete: page.incomplete,
+        fields: page.fields,
+      };
       if (page.lastTime === null || page.lastTimeMs === null || page.lastTimeMs >= toMs) break;
       if (page.incomplete > 0) break; // the forming bar is the newest one: nothing after it yet
       if (seen.has(page.lastTime)) break;

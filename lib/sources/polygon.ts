@@ -13,7 +13,14 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { HttpClient, type HttpClientOptions, type VendorVerdict } from "./_http.ts";
-import { F64Builder, isNum, quoteBigInts, type Rejected, zodReason } from "./_wire.ts";
+import {
+  F64Builder,
+  isNum,
+  quoteBigInts,
+  type Rejected,
+  sampleFields,
+  zodReason,
+} from "./_wire.ts";
 import { joinUrl } from "./endpoints.ts";
 
 /** Wire row of `/v2/aggs/...` (stocks; indices lack v, vw, n). */
@@ -165,6 +172,8 @@ export interface WirePage {
   url: string;
   frame: pl.DataFrame;
   rejected: Rejected[];
+  /** Field types in a sample of the page's rows (schema-drift input). */
+  fields: Record<string, string>;
 }
 
 /** Polygon's vendor-error check for 200 bodies: `status: "ERROR"` and friends. */
@@ -188,6 +197,7 @@ export function parseAggPage(body: unknown, ticker: string): {
   frame: pl.DataFrame;
   rejected: Rejected[];
   nextUrl: string | undefined;
+  fields: Record<string, string>;
 } {
   const env = PolygonEnvelopeSchema.parse(body);
   const rows = env.results ?? [];
@@ -235,7 +245,7 @@ export function parseAggPage(body: unknown, ticker: string): {
     pl.col("vw").fillNan(pl.lit(null)),
     pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
   );
-  return { frame, rejected, nextUrl: env.next_url };
+  return { frame, rejected, nextUrl: env.next_url, fields: sampleFields(rows) };
 }
 
 function strCol(rows: Record<string, unknown>[], key: string): (string | null)[] {
@@ -360,8 +370,8 @@ export class PolygonClient {
       },
     );
     for await (const p of this.pages(u)) {
-      const { frame, rejected } = parseAggPage(p.body, ticker);
-      yield { url: p.url, frame, rejected };
+      const { frame, rejected, fields } = parseAggPage(p.body, ticker);
+      yield { url: p.url, frame, rejected, fields };
     }
   }
 
@@ -404,7 +414,7 @@ export class PolygonClient {
         shares_per_contract: numCol(ok, "shares_per_contract"),
         primary_exchange: strCol(ok, "primary_exchange"),
       }, { schema: CONTRACT_WIRE }).withColumns(pl.lit(options.asOf).alias("as_of"));
-      yield { url: p.url, frame, rejected };
+      yield { url: p.url, frame, rejected, fields: sampleFields(rows) };
     }
   }
 
@@ -457,7 +467,7 @@ export class PolygonClient {
         }
       }
       const frame = pl.DataFrame(cols).withColumns(pl.lit(ticker).alias("ticker"));
-      yield { url: p.url, frame, rejected };
+      yield { url: p.url, frame, rejected, fields: sampleFields(rows) };
     }
   }
 
@@ -515,7 +525,7 @@ export class PolygonClient {
         s("quote_last_updated", "last_quote", "last_updated").cast(pl.Int64),
         f("underlying_price", "underlying_asset", "price"),
       ]).withColumns(pl.lit(underlying).alias("underlying_ticker"));
-      yield { url: p.url, frame, rejected };
+      yield { url: p.url, frame, rejected, fields: sampleFields(rows) };
     }
   }
 
@@ -563,7 +573,7 @@ export class PolygonClient {
       const frame = pl.DataFrame(
         Object.fromEntries(Object.entries(out).map(([k, v]) => [k, pl.Series(k, v, pl.Utf8)])),
       );
-      yield { url: p.url, frame, rejected };
+      yield { url: p.url, frame, rejected, fields: sampleFields(rows) };
     }
   }
 
@@ -585,7 +595,7 @@ export class PolygonClient {
         split_from: pl.Series("split_from", numCol(ok, "split_from"), pl.Float64),
         split_to: pl.Series("split_to", numCol(ok, "split_to"), pl.Float64),
       });
-      yield { url: p.url, frame, rejected };
+      yield { url: p.url, frame, rejected, fields: sampleFields(rows) };
     }
   }
 
@@ -615,7 +625,7 @@ export class PolygonClient {
       ) cols[k] = pl.Series(k, strCol(ok, k), pl.Utf8);
       cols.cash_amount = pl.Series("cash_amount", numCol(ok, "cash_amount"), pl.Float64);
       cols.frequency = pl.Series("frequency", numCol(ok, "frequency"), pl.Float64);
-      yield { url: p.url, frame: pl.DataFrame(cols), rejected };
+      yield { url: p.url, frame: pl.DataFrame(cols), rejected, fields: sampleFields(rows) };
     }
   }
 
@@ -639,7 +649,7 @@ export class PolygonClient {
     for (const k of ["date", "exchange", "name", "status", "open", "close"]) {
       cols[k] = pl.Series(k, strCol(ok, k), pl.Utf8);
     }
-    return { url: res.url, frame: pl.DataFrame(cols), rejected };
+    return { url: res.url, frame: pl.DataFrame(cols), rejected, fields: sampleFields(rows) };
   }
 }
 

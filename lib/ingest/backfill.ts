@@ -1,0 +1,433 @@
+/**
+ * The backfill engine.
+ *
+ * A job (pipeline, symbols, date range) is planned as units on the exchange calendar (one per
+ * session for intraday data, per UTC day except Saturday for FX, per month or year for slower
+ * data, or one for the whole range). Units run on a pool of workers; each vendor's HTTP client
+ * paces and caps requests, so the pool size only bounds parallel parsing and writing. A unit
+ * writes raw rows, then curated rows (deduplicated by natural key in the lake), then its
+ * quarantined rows, and only then appends itself to the job checkpoint. A job killed at any
+ * instant resumes (`resume: true`) with the units not yet checkpointed; rewriting a unit that
+ * had partly landed is a no-op in the lake, so the result has neither duplicates nor gaps.
+ * Per-symbol watermarks record how far curated data is complete; `incremental: true` starts
+ * each symbol the day after its watermark.
+ *
+ * @example
+ * ```ts
+ * const summary = await runBackfill(
+ *   [{ pipeline: polygonBarPipeline("stock", "minute"), symbols: ["SPY"], start: "2024-01-02", end: "2024-01-31" }],
+ *   { clients: { polygon } },
+ * );
+ * console.log(formatSummary(summary));
+ * ```
+ */
+import { log } from "../core/log.ts";
+import { Progress } from "../core/progress.ts";
+import { redact } from "../core/secret.ts";
+import { setWatermark, writeDataset } from "../lake/mod.ts";
+import { RequestMetrics } from "../sources/_metrics.ts";
+import { tradingDays } from "../time/mod.ts";
+import { appendCheckpoint, clearCheckpoint, doneUnits } from "./checkpoint.ts";
+import { payloadHash, type QuarantineRow, writeQuarantine } from "./quarantine.ts";
+import { checkDrift, type DriftReport, hasDrift } from "./schema_drift.ts";
+import type { Clients, Pipeline, PipelineContext, Unit } from "./types.ts";
+import { contiguousEnd, raiseWatermarks, readWatermarks } from "./watermark.ts";
+import { addDays } from "./pipelines/_common.ts";
+
+/** One job: a pipeline over symbols and an inclusive date range. */
+export interface BackfillJob {
+  pipeline: Pipeline;
+  symbols: string[];
+  /** First date, YYYY-MM-DD. */
+  start: string;
+  /** Last date, YYYY-MM-DD (inclusive). */
+  end: string;
+}
+
+/** Options of {@link runBackfill}. */
+export interface BackfillOptions {
+  clients: Clients;
+  /** Lake root. @default lakeRoot() */
+  root?: string;
+  /** Skip units the job's checkpoint records as done. @default false */
+  resume?: boolean;
+  /** Start each symbol the day after its watermark. @default false */
+  incremental?: boolean;
+  /** Units processed at once. @default 4 */
+  workers?: number;
+  /** Checkpoint name. @default a hash of the plan */
+  jobId?: string;
+  /** Show progress on stderr. @default false */
+  progress?: boolean;
+  /** Called after each unit (tests, custom reporting). */
+  onUnit?: (r: UnitResult) => void;
+}
+
+/** Outcome of one unit. */
+export interface UnitResult {
+  unit: Unit;
+  status: "done" | "failed" | "skipped";
+  rawRows: number;
+  curatedRows: number;
+  quarantined: number;
+  pages: number;
+  error?: string;
+}
+
+/** What a run did; printed by every backfill task. */
+export interface BackfillSummary {
+  jobId: string;
+  units: { total: number; done: number; failed: number; skipped: number };
+  rawRows: number;
+  curatedRows: number;
+  quarantined: number;
+  pages: number;
+  requests: number;
+  retries: number;
+  retriesByReason: Record<string, number>;
+  bytes: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  drift: DriftReport[];
+  failures: { unit: string; error: string }[];
+  elapsedMs: number;
+  /** Quality counts per dataset, when a quality pass ran after the backfill. */
+  quality?: Record<string, Record<string, number>>;
+}
+
+function months(start: string, end: string): [string, string][] {
+  const out: [string, string][] = [];
+  let s = start;
+  while (s <= end) {
+    const y = Number(s.slice(0, 4));
+    const m = Number(s.slice(5, 7));
+    const next = new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+    const e = addDays(next, -1);
+    out.push([s, e < end ? e : end]);
+    s = next;
+  }
+  return out;
+}
+
+function years(start: string, end: string): [string, string][] {
+  const out: [string, string][] = [];
+  let s = start;
+  while (s <= end) {
+    const e = `${s.slice(0, 4)}-12-31`;
+    out.push([s, e < end ? e : end]);
+    s = `${Number(s.slice(0, 4)) + 1}-01-01`;
+  }
+  return out;
+}
+
+/** Date ranges of a chunking over [start, end]. */
+export function chunkRange(
+  chunking: Pipeline["chunking"],
+  start: string,
+  end: string,
+): [string, string][] {
+  if (start > end) return [];
+  switch (chunking) {
+    case "session":
+      return tradingDays(start, end).map((d) => [d, d]);
+    case "fx_day": {
+      const out: [string, string][] = [];
+      for (let d = start; d <= end; d = addDays(d, 1)) {
+        if (new Date(d + "T00:00:00Z").getUTCDay() !== 6) out.push([d, d]);
+      }
+      return out;
+    }
+    case "month":
+      return months(start, end);
+    case "year":
+      return years(start, end);
+    case "all":
+      return [[start, end]];
+  }
+}
+
+/** Unit id. */
+export function unitId(
+  source: string,
+  dataset: string,
+  symbol: string,
+  start: string,
+  end: string,
+): string {
+  return `${source}/${dataset}/${symbol}/${start}..${end}`;
+}
+
+/** Units of a job, optionally starting each symbol after its watermark. */
+export function planUnits(
+  job: BackfillJob,
+  options: { incremental?: boolean; root?: string } = {},
+): Unit[] {
+  const p = job.pipeline;
+  const marks = options.incremental ? readWatermarks(p.source, p.dataset, options.root) : {};
+  const units: Unit[] = [];
+  for (const symbol of job.symbols) {
+    const wm = marks[symbol];
+    const start = wm && addDays(wm, 1) > job.start ? addDays(wm, 1) : job.start;
+    for (const [s, e] of chunkRange(p.chunking, start, job.end)) {
+      units.push({
+        id: unitId(p.source, p.dataset, symbol, s, e),
+        source: p.source,
+        dataset: p.dataset,
+        symbol,
+        start: s,
+        end: e,
+      });
+    }
+  }
+  return units;
+}
+
+/** A stable job id from the plan (so `--resume` with the same arguments finds the checkpoint). */
+export function jobIdOf(jobs: BackfillJob[]): string {
+  const key = JSON.stringify(
+    jobs.map((j) => [j.pipeline.source, j.pipeline.dataset, j.symbols, j.start, j.end]),
+  );
+  return `job-${payloadHash(key)}`;
+}
+
+/** Process one unit: fetch, raw, curated, quarantine. Throws on failure. */
+export async function runUnit(
+  pipeline: Pipeline,
+  unit: Unit,
+  ctx: PipelineContext,
+  root?: string,
+): Promise<Omit<UnitResult, "status"> & { drift: DriftReport }> {
+  const fetched = await pipeline.fetch(ctx, unit);
+  const drift = checkDrift(pipeline.source, pipeline.dataset, fetched.fields, root);
+  const sourceUri = fetched.sourceUri || `${pipeline.source}:${unit.id}`;
+  const q: QuarantineRow[] = fetched.rejected.map((r) => ({
+    dataset: pipeline.dataset,
+    unitId: unit.id,
+    unitStart: unit.start,
+    stage: "parse",
+    reason: r.reason,
+    payload: redact(r.payload),
+    payloadRef: `${r.url}#row=${r.index}`,
+  }));
+  let rawRows = 0;
+  let curatedRows = 0;
+  const land = async (p: Pipeline, raw: typeof fetched.raw, u: Unit, main: boolean) => {
+    const opts = { transformId: p.transformId, sourceUri, ...(root ? { root } : {}) };
+    if (raw.height > 0) {
+      const w = await writeDataset(p.rawSpec, raw, opts);
+      if (main) rawRows += w.rowsIn;
+    }
+    const cur = p.curate(raw);
+    if (cur.curated.height > 0) {
+      const w = await writeDataset(p.curatedSpec, cur.curated, opts);
+      if (main) curatedRows += w.rowsIn;
+    }
+    for (const r of cur.rejected) {
+      q.push({
+        dataset: p.dataset,
+        unitId: u.id,
+        unitStart: u.start,
+        stage: "validate",
+        reason: r.reason,
+        payload: redact(r.payload),
+        payloadRef: `raw/${p.source}/${r.ref}`,
+      });
+    }
+  };
+  for (const s of fetched.side ?? []) await land(s.pipeline, s.raw, s.unit, false);
+  await land(pipeline, fetched.raw, unit, true);
+  const quarantined = await writeQuarantine(pipeline.source, q, {
+    transformId: pipeline.transformId,
+    sourceUri,
+    ...(root ? { root } : {}),
+  });
+  return { unit, rawRows, curatedRows, quarantined, pages: fetched.pages, drift };
+}
+
+/** Run backfill jobs; never throws for a failed unit (it is counted and reported). */
+export async function runBackfill(
+  jobs: BackfillJob[],
+  options: BackfillOptions,
+): Promise<BackfillSummary> {
+  const t0 = performance.now();
+  const root = options.root;
+  const jobId = options.jobId ?? jobIdOf(jobs);
+  if (!options.resume) clearCheckpoint(jobId, root);
+  const done = options.resume ? doneUnits(jobId, root) : new Set<string>();
+  const plan: { job: BackfillJob; unit: Unit }[] = [];
+  for (const job of jobs) {
+    for (
+      const unit of planUnits(job, {
+        incremental: options.incremental ?? false,
+        ...(root ? { root } : {}),
+      })
+    ) {
+      plan.push({ job, unit });
+    }
+  }
+  const summary: BackfillSummary = {
+    jobId,
+    units: { total: plan.length, done: 0, failed: 0, skipped: 0 },
+    rawRows: 0,
+    curatedRows: 0,
+    quarantined: 0,
+    pages: 0,
+    requests: 0,
+    retries: 0,
+    retriesByReason: {},
+    bytes: 0,
+    p50Ms: NaN,
+    p95Ms: NaN,
+    p99Ms: NaN,
+    drift: [],
+    failures: [],
+    elapsedMs: 0,
+  };
+  const finished = new Set<string>(done);
+  const progress = new Progress("backfill", plan.length, { quiet: !options.progress });
+  const ctx: PipelineContext = { clients: options.clients };
+  const queue = plan.filter((p) => {
+    if (done.has(p.unit.id)) {
+      summary.units.skipped++;
+      options.onUnit?.({
+        unit: p.unit,
+        status: "skipped",
+        rawRows: 0,
+        curatedRows: 0,
+        quarantined: 0,
+        pages: 0,
+      });
+      progress.tick(1);
+      return false;
+    }
+    return true;
+  });
+  const driftSeen = new Map<string, DriftReport>();
+  const advance = (job: BackfillJob, symbol: string) => {
+    const units = plan.filter((p) => p.job === job && p.unit.symbol === symbol).map((p) => p.unit);
+    const end = contiguousEnd(units, (i) => finished.has(units[i]!.id));
+    if (end) raiseWatermarks(job.pipeline.source, job.pipeline.dataset, { [symbol]: end }, root);
+  };
+  const worker = async () => {
+    for (;;) {
+      const item = queue.shift();
+      if (!item) return;
+      const { job, unit } = item;
+      try {
+        const r = await runUnit(job.pipeline, unit, ctx, root);
+        appendCheckpoint(jobId, {
+          unit: unit.id,
+          status: "done",
+          rawRows: r.rawRows,
+          curatedRows: r.curatedRows,
+          quarantined: r.quarantined,
+          at: new Date().toISOString(),
+        }, root);
+        finished.add(unit.id);
+        summary.units.done++;
+        summary.rawRows += r.rawRows;
+        summary.curatedRows += r.curatedRows;
+        summary.quarantined += r.quarantined;
+        summary.pages += r.pages;
+        if (hasDrift(r.drift)) driftSeen.set(`${r.drift.source}/${r.drift.dataset}`, r.drift);
+        advance(job, unit.symbol);
+        options.onUnit?.({
+          unit,
+          status: "done",
+          rawRows: r.rawRows,
+          curatedRows: r.curatedRows,
+          quarantined: r.quarantined,
+          pages: r.pages,
+        });
+      } catch (e) {
+        const msg = redact(
+          e instanceof Error
+            ? `${e.message}${e.cause ? ` (cause: ${String(e.cause).slice(0, 300)})` : ""}`
+            : String(e),
+        );
+        summary.units.failed++;
+        summary.failures.push({ unit: unit.id, error: msg });
+        log.error("backfill.unit.failed", { unit: unit.id, error: msg });
+        options.onUnit?.({
+          unit,
+          status: "failed",
+          rawRows: 0,
+          curatedRows: 0,
+          quarantined: 0,
+          pages: 0,
+          error: msg,
+        });
+      }
+      progress.tick(1, unit.id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.workers ?? 4) }, worker));
+  progress.done();
+  // Dataset-level watermark in the lake manifest: the least complete symbol.
+  for (const job of jobs) {
+    const marks = readWatermarks(job.pipeline.source, job.pipeline.dataset, root);
+    const vals = job.symbols.map((s) => marks[s]).filter((v): v is string => v !== undefined);
+    if (vals.length === job.symbols.length && vals.length > 0) {
+      const min = vals.sort()[0]!;
+      try {
+        await setWatermark(job.pipeline.curatedSpec, min, {
+          ...(root ? { root } : {}),
+          transformId: job.pipeline.transformId,
+        });
+      } catch (e) {
+        log.warn("backfill.watermark.failed", { dataset: job.pipeline.dataset, error: String(e) });
+      }
+    }
+  }
+  const metrics = new RequestMetrics();
+  const seen = new Set<unknown>();
+  for (const c of Object.values(options.clients)) {
+    const m = (c as { http?: { metrics: RequestMetrics } } | undefined)?.http?.metrics;
+    if (m && !seen.has(m)) {
+      seen.add(m);
+      metrics.merge(m);
+    }
+  }
+  const ms = metrics.summary();
+  summary.requests = ms.requests;
+  summary.retries = ms.retries;
+  summary.retriesByReason = ms.retriesByReason;
+  summary.bytes = ms.bytes;
+  summary.p50Ms = ms.p50Ms;
+  summary.p95Ms = ms.p95Ms;
+  summary.p99Ms = ms.p99Ms;
+  summary.drift = [...driftSeen.values()];
+  summary.elapsedMs = performance.now() - t0;
+  return summary;
+}
+
+/** Human-readable run summary (no secrets: every line goes through `redact`). */
+export function formatSummary(s: BackfillSummary): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "-");
+  const lines = [
+    `job ${s.jobId}: units done ${s.units.done}, failed ${s.units.failed}, skipped ${s.units.skipped} (of ${s.units.total})`,
+    `rows: raw ${s.rawRows}, curated ${s.curatedRows}, quarantined ${s.quarantined}`,
+    `http: ${s.requests} requests, ${s.pages} pages, ${s.retries} retries ${
+      JSON.stringify(s.retriesByReason)
+    }, ${(s.bytes / 1e6).toFixed(1)} MB, latency p50 ${f(s.p50Ms)} ms p95 ${f(s.p95Ms)} ms p99 ${
+      f(s.p99Ms)
+    } ms`,
+    `elapsed ${(s.elapsedMs / 1000).toFixed(1)} s`,
+  ];
+  for (const d of s.drift) {
+    lines.push(
+      `schema drift ${d.source}/${d.dataset}: added ${JSON.stringify(d.added)} removed ${
+        JSON.stringify(d.removed)
+      } changed ${JSON.stringify(d.changed)}`,
+    );
+  }
+  if (s.quality) {
+    for (const [ds, counts] of Object.entries(s.quality)) {
+      lines.push(`quality ${ds}: ${JSON.stringify(counts)}`);
+    }
+  }
+  for (const x of s.failures.slice(0, 20)) lines.push(`FAILED ${x.unit}: ${x.error}`);
+  if (s.failures.length > 20) lines.push(`... and ${s.failures.length - 20} more failures`);
+  return redact(lines.join("\n"));
+}

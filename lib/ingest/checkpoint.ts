@@ -1,0 +1,85 @@
+/**
+ * Backfill checkpoints: an append-only JSON-lines file per job under
+ * `<lake>/_meta/ingest/checkpoints/<job>.jsonl`, one line per finished unit, fsynced after each
+ * append. A process killed at any instant leaves at most a torn last line, which is ignored on
+ * read; the unit it described is simply run again, and because lake writes are idempotent by
+ * natural key that re-run adds no duplicates.
+ */
+import { join } from "node:path";
+import { lakeRoot } from "../lake/mod.ts";
+
+/** One finished unit. */
+export interface CheckpointEntry {
+  unit: string;
+  status: "done" | "failed";
+  rawRows: number;
+  curatedRows: number;
+  quarantined: number;
+  at: string;
+  error?: string;
+}
+
+/** Directory of bookkeeping of the ingest engine. */
+export function ingestMetaDir(root?: string): string {
+  return join(lakeRoot(root), "_meta", "ingest");
+}
+
+/** Path of a job's checkpoint file. */
+export function checkpointPath(jobId: string, root?: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(jobId)) throw new TypeError(`Invalid job id "${jobId}"`);
+  return join(ingestMetaDir(root), "checkpoints", `${jobId}.jsonl`);
+}
+
+/** Entries of a job's checkpoint (a torn last line is ignored); [] when there is none. */
+export function readCheckpoint(jobId: string, root?: string): CheckpointEntry[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(checkpointPath(jobId, root));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  const out: CheckpointEntry[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as CheckpointEntry);
+    } catch { /* torn write of a killed process */ }
+  }
+  return out;
+}
+
+/** Units recorded as done. */
+export function doneUnits(jobId: string, root?: string): Set<string> {
+  return new Set(readCheckpoint(jobId, root).filter((e) => e.status === "done").map((e) => e.unit));
+}
+
+/** Append one entry durably. A torn previous line is terminated first. */
+export function appendCheckpoint(jobId: string, entry: CheckpointEntry, root?: string): void {
+  const path = checkpointPath(jobId, root);
+  Deno.mkdirSync(join(path, ".."), { recursive: true });
+  const f = Deno.openSync(path, { append: true, create: true, read: true });
+  try {
+    const size = f.statSync().size;
+    let prefix = "";
+    if (size > 0) {
+      const last = new Uint8Array(1);
+      f.seekSync(size - 1, Deno.SeekMode.Start);
+      f.readSync(last);
+      if (last[0] !== 10) prefix = "\n";
+    }
+    f.writeSync(new TextEncoder().encode(prefix + JSON.stringify(entry) + "\n"));
+    f.syncSync();
+  } finally {
+    f.close();
+  }
+}
+
+/** Remove a job's checkpoint (a fresh, non-resumed run). */
+export function clearCheckpoint(jobId: string, root?: string): void {
+  try {
+    Deno.removeSync(checkpointPath(jobId, root));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
