@@ -5,3 +5,4 @@ export * from "./drift.ts";
 export * from "./ledger.ts";
 export * from "./drawdown.ts";
 export * from "./gate.ts";
+export * from "./study.ts";
