@@ -29,6 +29,49 @@ export function dateOfDays(days: number): string {
   return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
+const dayCache = new Map<number, number>();
+
+/** New York calendar day number (days since 1970-01-01) of an epoch-ms instant. */
+export function nyDayOfMs(ms: number): number {
+  const h = Math.floor(ms / 3_600_000);
+  let d = dayCache.get(h);
+  if (d === undefined) {
+    d = Date.parse(nyDateOfMs(ms)) / MS_PER_DAY;
+    if (dayCache.size > 500_000) dayCache.clear();
+    dayCache.set(h, d);
+  }
+  return d;
+}
+
+/**
+ * Partition day numbers of every row as an Int32Array (days since the epoch: the New York date
+ * of an instant, or the date itself), or null for an unpartitioned dataset. Typed-array loop,
+ * no strings per row.
+ */
+export function partitionDays(spec: DatasetSpec, df: pl.DataFrame): Int32Array | null {
+  const key = partitionKey(spec);
+  if (!key) return null;
+  const col = df.getColumn(spec.timeColumn);
+  const isDate = spec.schema[spec.timeColumn] === "date";
+  const nulls = col.nullCount();
+  if (nulls > 0) {
+    throw new TypeError(
+      `Cannot partition ${spec.dataset}: ${nulls} null values in ${spec.timeColumn}`,
+    );
+  }
+  const raw = col.cast(isDate ? pl.Int32 : pl.Float64).toTypedArray() as Int32Array | Float64Array;
+  if (isDate) return Int32Array.from(raw);
+  const out = new Int32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = nyDayOfMs(raw[i]!);
+  return out;
+}
+
+/** Partition directory name of a day number. */
+export function partitionName(spec: DatasetSpec, day: number): string {
+  const d = dateOfDays(day);
+  return partitionKey(spec) === "year" ? `year=${d.slice(0, 4)}` : `date=${d}`;
+}
+
 /**
  * The partition directory name of every row (`date=YYYY-MM-DD`, `year=YYYY`), or null for an
  * unpartitioned dataset. Intraday instants use their New York date.

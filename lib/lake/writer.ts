@@ -39,7 +39,7 @@ import {
   validateSpec,
 } from "./spec.ts";
 import { listDir, sha256Hex, syncDir, writeAtomic, writeDurable } from "./_fs.ts";
-import { partitionValues } from "./_partition.ts";
+import { partitionDays, partitionName } from "./_partition.ts";
 import { alignTypes, lakeType, polarsType } from "./_types.ts";
 
 /** A write was refused because of its schema. */
@@ -285,23 +285,27 @@ export async function writeDataset(
     const { df: typed, schema } = conform(spec, input, state.schema);
     const ingested = (options.ingestedAt ?? new Date()).getTime();
     let df = typed.withColumns(
-      pl.Series("ingested_at", new Array(typed.height).fill(ingested)).cast(pl.Int64).cast(
-        pl.Datetime("ms", "UTC"),
-      ),
-      pl.Series("source_uri", new Array(typed.height).fill(redact(options.sourceUri))),
-      pl.Series("transform_id", new Array(typed.height).fill(options.transformId)),
+      pl.lit(ingested).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ingested_at"),
+      pl.lit(redact(options.sourceUri)).cast(pl.Utf8).alias("source_uri"),
+      pl.lit(options.transformId).cast(pl.Utf8).alias("transform_id"),
     );
-    // In-batch dedup: last occurrence of a key wins.
-    df = df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: true });
+    // In-batch dedup: last occurrence of a key wins (order restored by the sort below).
+    if (df.height > 1) {
+      df = df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: false });
+    }
     const rowsIn = df.height;
-    const parts = partitionValues(spec, df);
+    const days = partitionDays(spec, df);
     const groups: [string, pl.DataFrame][] = [];
-    if (parts === null) groups.push(["", df]);
-    else {
-      const tagged = df.withColumns(pl.Series("__part", parts));
-      for (const g of tagged.partitionBy("__part", true, true)) {
-        const p = g.getColumn("__part").get(0) as string;
-        groups.push([p, g.drop("__part")]);
+    if (days === null) groups.push(["", df]);
+    else if (df.height > 0) {
+      const tagged = df.withColumns(pl.Series("__part", days));
+      const first = days[0]!;
+      if (days.every((d) => d === first)) groups.push([partitionName(spec, first), df]);
+      else {
+        for (const g of tagged.partitionBy("__part", false, true)) {
+          const p = partitionName(spec, g.getColumn("__part").get(0) as number);
+          groups.push([p, g.drop("__part")]);
+        }
       }
       groups.sort((a, b) => (a[0] < b[0] ? -1 : 1));
     }
