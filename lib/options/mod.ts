@@ -1,3 +1,4 @@
 export * from "./option_columns.ts";
 export * from "./black_scholes.ts";
 export * from "./implied_vol.ts";
+export * from "./svi.ts";
