@@ -12,7 +12,8 @@
 import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
-import { HttpClient, type HttpClientOptions, type VendorVerdict } from "./_http.ts";
+import { log } from "../core/log.ts";
+import { HttpClient, type HttpClientOptions, publicUrl, type VendorVerdict } from "./_http.ts";
 import {
   F64Builder,
   isNum,
@@ -327,25 +328,54 @@ export class PolygonClient {
   async *pages(
     first: URL,
     parse: (text: string) => unknown = JSON.parse,
+    resume?: (body: unknown) => URL | null,
   ): AsyncGenerator<{ body: unknown; url: string }> {
-    const seen = new Set<string>();
-    let next: URL | undefined = first;
+    const origin = new URL(this.#base).origin;
+    const seen = new Set<string>([first.toString()]);
+    let current: URL = first;
     let count = 0;
-    while (next) {
-      const res = await this.http.get(this.#withKey(next), { parse, check: polygonVerdict });
-      yield { body: res.value, url: res.url };
+    let loops = 0;
+    for (;;) {
+      const res = await this.http.get(this.#withKey(current), { parse, check: polygonVerdict });
       const nu = get(res.value, "next_url");
+      let next: URL | null = null;
+      if (typeof nu === "string" && nu !== "") {
+        const cand = new URL(nu, this.#base);
+        // A vendor next_url may name the production host: keep the configured one.
+        next = cand.origin === origin ? cand : joinUrl(this.#base, cand.pathname);
+        next.search = cand.search;
+        next.searchParams.delete("apiKey");
+      }
+      if (next && seen.has(next.toString())) {
+        // Repeated cursor: ask for the same page again (a one-off loop heals); a persistent
+        // loop ends the listing rather than spinning forever.
+        this.http.metrics.recordRetry({
+          vendor: "polygon",
+          url: res.url,
+          reason: "cursor_loop",
+          status: res.status,
+          delayMs: 0,
+        });
+        const fresh = resume?.(res.value) ?? null;
+        if (fresh && !seen.has(fresh.toString())) {
+          // Restart the listing after the last row received (aggs: from = last t + 1 ms).
+          yield { body: res.value, url: res.url };
+          count++;
+          seen.add(fresh.toString());
+          current = fresh;
+          loops = 0;
+          continue;
+        }
+        if (++loops <= 2) continue;
+        log.warn("polygon.cursor_loop", { url: res.url, next: publicUrl(next) });
+        next = null;
+      }
+      loops = 0;
+      yield { body: res.value, url: res.url };
       count++;
-      if (typeof nu !== "string" || nu === "" || count >= this.#maxPages) break;
-      const cand = new URL(nu, this.#base);
-      // Keep the configured host (a vendor next_url names the production host).
-      const base = joinUrl(this.#base, cand.pathname);
-      base.search = cand.search;
-      base.searchParams.delete("apiKey");
-      const key = base.toString();
-      if (seen.has(key)) break;
-      seen.add(key);
-      next = base;
+      if (!next || count >= this.#maxPages) break;
+      seen.add(next.toString());
+      current = next;
     }
   }
 
@@ -369,7 +399,19 @@ export class PolygonClient {
         limit: options.limit ?? 50_000,
       },
     );
-    for await (const p of this.pages(u)) {
+    const resume = (body: unknown): URL | null => {
+      const rows = get(body, "results");
+      if (!Array.isArray(rows) || rows.length === 0) return null;
+      const last = (rows[rows.length - 1] as { t?: unknown }).t;
+      if (!Number.isSafeInteger(last)) return null;
+      const r = new URL(u);
+      r.pathname = r.pathname.replace(
+        /\/range\/(\d+)\/(\w+)\/[^/]+\/([^/]+)$/,
+        `/range/$1/$2/${(last as number) + 1}/$3`,
+      );
+      return r;
+    };
+    for await (const p of this.pages(u, JSON.parse, resume)) {
       const { frame, rejected, fields } = parseAggPage(p.body, ticker);
       yield { url: p.url, frame, rejected, fields };
     }

@@ -16,14 +16,15 @@ export type Fault =
   | "truncate"
   | "error200"
   | "timeout"
-  | "reset";
+  | "reset"
+  | "loop";
 
 export interface FixtureOptions {
   /** Fault for the n-th request (0-based) of a path family, or null. */
   faultAt?: (n: number, path: string) => Fault | null;
   /** Rows per page for paged endpoints. @default 200 */
   pageSize?: number;
-  /** Page index (per listing) whose next_url repeats the previous cursor. */
+  /** Page index (per listing) whose next_url repeats the previous cursor, once per listing. */
   loopAfterPage?: number;
   /** Ticker/date pairs that get one malformed bar (`"o": "bad"`). */
   malformed?: (ticker: string, date: string) => boolean;
@@ -125,6 +126,7 @@ export function startFixture(options: FixtureOptions = {}): Fixture {
   const faults: Fixture["faults"] = [];
   const requests: string[] = [];
   const served = { bars: new Map<string, number>() };
+  const looped = new Set<string>();
   const ac = new AbortController();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const handler = async (req: Request): Promise<Response> => {
@@ -195,8 +197,12 @@ export function startFixture(options: FixtureOptions = {}): Fixture {
     if (m) {
       const ticker = decodeURIComponent(m[1]!);
       const span = m[2]!;
-      const all: Record<string, unknown>[] = [];
-      for (const d of days(m[3]!, m[4]!)) {
+      const fromMs = /^\d+$/.test(m[3]!) ? Number(m[3]) : -Infinity;
+      const fromDay = fromMs > -Infinity
+        ? new Date(fromMs - 5 * 3_600_000).toISOString().slice(0, 10)
+        : m[3]!;
+      let all: Record<string, unknown>[] = [];
+      for (const d of days(fromDay, m[4]!)) {
         if (span === "minute") {
           const bars = minuteBars(ticker, d).map((b) => ({ ...b }));
           if (options.malformed?.(ticker, d) && bars.length > 5) bars[5]!.o = "bad";
@@ -209,14 +215,21 @@ export function startFixture(options: FixtureOptions = {}): Fixture {
           if (b) all.push(b);
         }
       }
+      all = all.filter((b) => (b.t as number) >= fromMs);
       const offset = Number(url.searchParams.get("cursor") ?? "0");
       const page = all.slice(offset, offset + pageSize);
       for (const b of page) {
         served.bars.set(`${ticker}|${b.t}`, (served.bars.get(`${ticker}|${b.t}`) ?? 0) + 1);
       }
       const next = offset + pageSize < all.length ? offset + pageSize : null;
+      const loopKey = `${p}|${offset}`;
       const loop = options.loopAfterPage !== undefined &&
-        offset / pageSize === options.loopAfterPage;
+        offset / pageSize === options.loopAfterPage &&
+        next !== null && !looped.has(loopKey);
+      if (loop) {
+        looped.add(loopKey);
+        faults.push({ n: -1, path: "/v2/aggs", fault: "loop" });
+      }
       const body: Record<string, unknown> = {
         ticker,
         adjusted: true,
