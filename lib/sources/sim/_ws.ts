@@ -1,0 +1,240 @@
+/**
+ * Private: the Polygon-style WebSocket (paths /stocks, /options, /indices). After `auth` and
+ * `subscribe`, the server replays one simulated session (`ws.date`, default the last) for the
+ * subscribed channels at `ws.speed` (1 = real time, 10 = ten times faster, 0 = as fast as
+ * possible), in frames that are JSON arrays of events grouped by second. Supported channels:
+ * A.<sym> (second aggregates, SPY), AM.<sym> (minute aggregates: SPY, equities, O: contracts,
+ * I:VIX), V.I:VIX (index value per minute), T.SPY and Q.SPY (trades and quotes of the first
+ * `ws.tickSeconds` seconds of the session, default 120).
+ */
+import type { World } from "./world.ts";
+import type { FaultScheduler } from "./faults.ts";
+import type { Bars } from "./bars.ts";
+import { stepTrades } from "./_intraday.ts";
+
+export interface WsOptions {
+  /** Session to replay. @default the world's last session */
+  date?: string;
+  /** Replay speed: 1 real time, 10 ten times faster, 0 as fast as possible. @default 0 */
+  speed?: number;
+  /** Seconds of T/Q ticks replayed from the open. @default 120 */
+  tickSeconds?: number;
+}
+
+interface Ctx {
+  world: World;
+  faults: FaultScheduler;
+  keys?: string[];
+  ws: WsOptions;
+  nextSeq: () => number;
+  signal: AbortSignal;
+}
+
+type Ev = { at: number; ev: Record<string, unknown> };
+
+function aggEvents(ev: "A" | "AM", sym: string, b: Bars, stepMs: number, index: boolean): Ev[] {
+  const out: Ev[] = [];
+  let av = 0, pv = 0;
+  const op = b.o[0]!;
+  for (let k = 0; k < b.length; k++) {
+    av += b.v[k]!;
+    pv += b.vw[k]! * b.v[k]!;
+    const e: Record<string, unknown> = { ev, sym };
+    if (!index) {
+      e.v = b.v[k];
+      e.av = av;
+    }
+    e.op = op;
+    if (!index) e.vw = Math.round(b.vw[k]! * 1e4) / 1e4;
+    e.o = b.o[k];
+    e.c = b.c[k];
+    e.h = b.h[k];
+    e.l = b.l[k];
+    if (!index) {
+      e.a = Math.round(pv / av * 1e4) / 1e4;
+      e.z = Math.round(b.v[k]! / Math.max(1, b.n[k]!));
+    }
+    e.s = b.t[k];
+    e.e = b.t[k]! + stepMs;
+    out.push({ at: b.t[k]! + stepMs, ev: e });
+  }
+  return out;
+}
+
+function eventsFor(c: Ctx, channel: string, date: string): Ev[] {
+  const w = c.world;
+  const dot = channel.indexOf(".");
+  const kind = channel.slice(0, dot), sym = channel.slice(dot + 1);
+  if (kind === "A" && sym === "SPY") {
+    return aggEvents("A", sym, w.spySecondBars(date)!, 1000, false);
+  }
+  if (kind === "AM") {
+    if (sym === "I:VIX") return aggEvents("AM", sym, w.vixMinuteBars(date)!, 60_000, true);
+    if (sym.startsWith("O:")) {
+      const ct = w.options.contract(sym);
+      return ct ? aggEvents("AM", sym, w.options.minuteAggs(ct, date), 60_000, false) : [];
+    }
+    const m = w.equityMinuteBars(sym, date);
+    return m ? aggEvents("AM", sym, m, 60_000, false) : [];
+  }
+  if (kind === "V" && sym === "I:VIX") {
+    const m = w.vixMinuteBars(date)!;
+    const out: Ev[] = [];
+    for (let k = 0; k < m.length; k++) {
+      out.push({ at: m.t[k]! + 60_000, ev: { ev: "V", val: m.c[k], T: sym, t: m.t[k]! + 59_999 } });
+    }
+    return out;
+  }
+  if ((kind === "T" || kind === "Q") && sym === "SPY") {
+    const s = w.spySecondBars(date)!;
+    const out: Ev[] = [];
+    let q = 0;
+    for (let k = 0; k < Math.min(s.length, c.ws.tickSeconds ?? 120); k++) {
+      const { prices, sizes } = stepTrades(s.o[k]!, s.h[k]!, s.l[k]!, s.c[k]!, s.v[k]!, s.n[k]!);
+      prices.forEach((p, i) => {
+        const t = s.t[k]! + Math.floor((i + 0.5) * 1000 / prices.length);
+        q++;
+        if (kind === "T") {
+          out.push({
+            at: t,
+            ev: { ev: "T", sym, x: 12, i: String(q), z: 2, p, s: sizes[i], t, q },
+          });
+        } else {out.push({
+            at: t,
+            ev: {
+              ev: "Q",
+              sym,
+              bx: 12,
+              bp: Math.round((p - 0.01) * 100) / 100,
+              bs: 3,
+              ax: 11,
+              ap: p,
+              as: 2,
+              c: 1,
+              t,
+              q,
+              z: 2,
+            },
+          });}
+      });
+    }
+    return out;
+  }
+  return [];
+}
+
+export function handleWebSocket(req: Request, _url: URL, c: Ctx): Response {
+  const { socket, response } = Deno.upgradeWebSocket(req);
+  let authed = false;
+  const subs = new Set<string>();
+  let streaming = false;
+  let closed = false;
+  const send = (x: unknown) => {
+    if (!closed && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(x));
+  };
+  socket.onopen = () =>
+    send([{ ev: "status", status: "connected", message: "Connected Successfully" }]);
+  socket.onclose = () => {
+    closed = true;
+  };
+  c.signal.addEventListener("abort", () => {
+    closed = true;
+    try {
+      socket.close();
+    } catch { /* already closed */ }
+  }, { once: true });
+  socket.onmessage = (e) => {
+    let msg: { action?: string; params?: string };
+    try {
+      msg = JSON.parse(String(e.data));
+    } catch {
+      return send([{ ev: "status", status: "error", message: "Invalid JSON" }]);
+    }
+    if (msg.action === "auth") {
+      const ok = !!msg.params && (!c.keys || c.keys.includes(msg.params));
+      authed = ok;
+      send([{
+        ev: "status",
+        status: ok ? "auth_success" : "auth_failed",
+        message: ok ? "authenticated" : "authentication failed",
+      }]);
+      return;
+    }
+    if (!authed) return send([{ ev: "status", status: "error", message: "not authorized" }]);
+    if (msg.action === "subscribe" || msg.action === "unsubscribe") {
+      const list = String(msg.params ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      for (const ch of list) {
+        if (msg.action === "subscribe") subs.add(ch);
+        else subs.delete(ch);
+        send([{ ev: "status", status: "success", message: `${msg.action}d to: ${ch}` }]);
+      }
+      if (msg.action === "subscribe" && !streaming) {
+        streaming = true;
+        queueMicrotask(() => void stream());
+      }
+    }
+  };
+  const stream = async () => {
+    const w = c.world;
+    const date = c.ws.date ?? w.today;
+    const speed = c.ws.speed ?? 0;
+    // Let further subscribe messages of the same burst arrive first.
+    await new Promise((r) => setTimeout(r, 20));
+    const all: Ev[] = [];
+    for (const ch of subs) all.push(...eventsFor(c, ch, date));
+    all.sort((a, b) => a.at - b.at);
+    const t0 = all[0]?.at ?? 0;
+    const wall0 = Date.now();
+    let i = 0;
+    while (i < all.length && !closed) {
+      const sec = Math.floor(all[i]!.at / 1000);
+      const frame: Record<string, unknown>[] = [];
+      while (i < all.length && Math.floor(all[i]!.at / 1000) === sec && frame.length < 5000) {
+        frame.push(all[i++]!.ev);
+      }
+      if (speed > 0) {
+        const due = wall0 + (sec * 1000 - t0) / speed;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 5000)));
+      } else if (i % 20 === 0) await new Promise((r) => setTimeout(r, 0));
+      const n = c.nextSeq();
+      const rule = c.faults.next("ws", n, `ws:${date}`, (k) => k.startsWith("ws"));
+      if (rule?.kind === "wsDisconnect") {
+        c.faults.record({
+          requestSeq: n,
+          route: "ws",
+          kind: rule.kind,
+          path: `ws:${date}`,
+          detail: `closed before frame at ${sec}`,
+        });
+        closed = true;
+        socket.close(1011, "simulated disconnect");
+        return;
+      }
+      if (rule?.kind === "wsDuplicate" && frame.length) {
+        frame.push(frame[0]!);
+        c.faults.record({
+          requestSeq: n,
+          route: "ws",
+          kind: rule.kind,
+          path: `ws:${date}`,
+          detail: `first event repeated at ${sec}`,
+        });
+      }
+      if (rule?.kind === "wsOutOfOrder" && frame.length >= 2) {
+        const x = frame[0]!;
+        frame[0] = frame[frame.length - 1]!;
+        frame[frame.length - 1] = x;
+        c.faults.record({
+          requestSeq: n,
+          route: "ws",
+          kind: rule.kind,
+          path: `ws:${date}`,
+          detail: `first and last events swapped at ${sec}`,
+        });
+      }
+      send(frame);
+    }
+  };
+  return response;
+}
