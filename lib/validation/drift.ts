@@ -16,7 +16,6 @@
  * @see Kullback, S., & Leibler, R. A. (1951). On Information and Sufficiency. Ann. Math. Statist.
  *      22(1). doi:10.1214/aoms/1177729694
  */
-import { quantile } from "../core/mod.ts";
 
 /** Binning options shared by {@linkcode psi}, {@linkcode klDivergence} and the reports. */
 export interface BinningOptions {
@@ -67,7 +66,14 @@ export function binEdges(
   checkSample(reference, "bin edges", "reference");
   const raw: number[] = [];
   if (binning === "quantile") {
-    for (let i = 1; i < bins; i++) raw.push(quantile(reference, i / bins));
+    // type-7 quantiles (numpy default) from one sort
+    const v = Float64Array.from(reference).sort();
+    for (let i = 1; i < bins; i++) {
+      const h = (v.length - 1) * (i / bins);
+      const lo = Math.floor(h);
+      const hi = Math.ceil(h);
+      raw.push(v[lo]! + (h - lo) * (v[hi]! - v[lo]!));
+    }
   } else if (binning === "uniform") {
     let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < reference.length; i++) {
