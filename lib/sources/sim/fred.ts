@@ -639,13 +639,14 @@ export function buildFredSeries(
       }
     }
     const round = (x: number) => Math.round(x * 10 ** def.decimals) / 10 ** def.decimals;
+    const rev = rs.fork("revisions");
     const releases: FredRelease[][] = [];
     const vintages = new Set<string>();
     const keptDates: string[] = [];
     for (let i = 0; i < n; i++) {
       const d = dates[i]!;
       const missing = def.freq === "D" && !isTradingDay(d);
-      const e0 = def.revisions ? def.revisionSd * rs.normal() : 0;
+      const e0 = def.revisions ? def.revisionSd * rev.normal() : 0;
       const rel: FredRelease[] = [];
       for (let j = 0; j <= def.revisions; j++) {
         const rt = def.release(d, j);
