@@ -7,9 +7,8 @@
 
 import { CALENDAR_DAYS_PER_YEAR, MS_PER_DAY } from "../core/mod.ts";
 import {
-  capQuantity,
   type FillCost,
-  fillCostInto,
+  fillCostScalar,
   type ResolvedCostModel,
   roundLot,
 } from "../execution/mod.ts";
@@ -97,23 +96,20 @@ export class Book {
     const i = s * this.nBars + t;
     const m = this.model;
     let q = desired;
+    const adv = this.est.adv[i]!;
     if (this.capOn) {
-      q = capQuantity(q, {
-        adv: this.est.adv[i]!,
-        cap: m.participationCap,
-        usedToday: this.used[s]!,
-      });
+      // the rule of capQuantity, inlined to avoid an options object per fill
+      const room = Math.max(0, m.participationCap * (adv > 0 ? adv : 0) - this.used[s]!);
+      const a = Math.min(Math.abs(q), room);
+      q = q > 0 ? a : -a;
     }
     q = roundLot(q, m.lotSize);
     if (q === 0) return 0;
     const sigma = this.est.sigma[i]!;
     if (m.impactCoef > 0 && !(sigma >= 0)) return 0; // no volatility estimate yet: cannot price impact
-    const c = fillCostInto(this.last, q, price, m, {
-      sigma,
-      adv: this.est.adv[i]!,
-      bid: this.panel.bid?.[i],
-      ask: this.panel.ask?.[i],
-    });
+    const bid = this.panel.bid ? this.panel.bid[i]! : NaN;
+    const ask = this.panel.ask ? this.panel.ask[i]! : NaN;
+    const c = fillCostScalar(this.last, q, price, m, sigma, adv, bid, ask);
     const notional = Math.abs(q) * price;
     this.cash -= q * price;
     this.cash -= c.commission + c.fees + c.spread + c.impact;

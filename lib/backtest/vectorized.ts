@@ -109,13 +109,13 @@ function runColumn(p: Prepared, targets: Float64Array, keep: boolean): ColumnOut
   if (targets.length !== nSym * nBars) {
     throw new RangeError(`Target column has ${targets.length} values, expected ${nSym * nBars}`);
   }
+  if (nSym === 1 && !keep) return runColumnSingle(p, targets);
   const book = new Book(panel, model, p.est, p.initialCash, keep);
   const pending = new Float64Array(nSym);
   const eligible = new Int32Array(nSym);
   const equity = keep ? new Float64Array(nBars) : undefined;
   const gross = keep ? new Float64Array(nBars) : undefined;
   const net = keep ? new Float64Array(nBars) : undefined;
-  const mk = { equity: p.initialCash, gross: 0, net: 0 };
   const open = panel.open;
   const close = panel.close;
   const lot = model.lotSize;
@@ -128,9 +128,22 @@ function runColumn(p: Prepared, targets: Float64Array, keep: boolean): ColumnOut
   let sr = 0;
   let sr2 = 0;
   let nr = 0;
+  // Hot loop: the mark-to-market of Book.mark is inlined here with the same arithmetic (same
+  // operations in the same order), because a call per bar costs more than the bar itself.
+  const pos = book.pos;
+  const lc = book.lastClose;
+  const used = book.used;
+  const borrowOn = model.borrowRateAnnual > 0;
+  const capOn = model.participationCap !== Infinity;
+  let cash = book.cash;
   for (let t = 0; t < nBars; t++) {
-    if (t === 0 || days[t] !== days[t - 1]) book.newDay();
-    book.chargeBorrow(t);
+    if (capOn && (t === 0 || days[t] !== days[t - 1])) {
+      for (let s = 0; s < nSym; s++) used[s] = 0;
+    }
+    if (borrowOn) {
+      book.chargeBorrow(t);
+      cash = book.cash;
+    }
     if (nPending > 0) {
       nPending = 0;
       for (let s = 0; s < nSym; s++) {
@@ -145,13 +158,25 @@ function runColumn(p: Prepared, targets: Float64Array, keep: boolean): ColumnOut
         }
         if (pending[s] !== 0) nPending++;
       }
+      cash = book.cash;
     }
-    book.mark(t, mk);
-    const eq = mk.equity;
+    let netV = 0;
+    let grossV = 0;
+    for (let s = 0; s < nSym; s++) {
+      const c = close[s * nBars + t]!;
+      if (c > 0) lc[s] = c;
+      const q = pos[s]!;
+      if (q !== 0) {
+        const v = q * lc[s]!;
+        netV += v;
+        grossV += Math.abs(v);
+      }
+    }
+    const eq = cash + netV;
     if (keep) {
       equity![t] = eq;
-      gross![t] = mk.gross;
-      net![t] = mk.net;
+      gross![t] = grossV;
+      net![t] = netV;
     }
     if (t > 0) {
       const r = eq / prevEq - 1;
@@ -161,35 +186,27 @@ function runColumn(p: Prepared, targets: Float64Array, keep: boolean): ColumnOut
     }
     prevEq = eq;
     if (eq > peak) peak = eq;
-    const dd = 1 - eq / peak;
-    if (dd > maxDd) maxDd = dd;
+    else if (eq < peak * (1 - maxDd)) maxDd = 1 - eq / peak;
     for (let s = 0; s < nSym; s++) {
       const i = s * nBars + t;
       const tg = targets[i]!;
-      if (Number.isNaN(tg)) continue;
+      if (tg !== tg) continue; // NaN: no new decision
       let shares = tg;
       if (weights) {
         const px = close[i]!;
         if (!(px > 0)) continue;
         shares = roundLot((tg * eq) / px, lot);
       }
-      const d = shares - book.pos[s]!;
-      if (pending[s] === 0 && d !== 0) nPending++;
-      else if (pending[s] !== 0 && d === 0) nPending--;
+      const d = shares - pos[s]!;
+      const was = pending[s]!;
+      if (was === 0 && d !== 0) nPending++;
+      else if (was !== 0 && d === 0) nPending--;
       pending[s] = d;
       eligible[s] = t + fillDelay;
     }
   }
-  const mean = nr > 0 ? sr / nr : NaN;
-  const v = nr > 1 ? (sr2 - nr * mean * mean) / (nr - 1) : NaN;
   const tot = book.totals;
-  const out: ColumnOut = {
-    finalEquity: prevEq,
-    sharpe: v > 0 ? (mean / Math.sqrt(v)) * p.annual : NaN,
-    maxDrawdown: maxDd,
-    totalCost: tot.commission + tot.fees + tot.spread + tot.impact + tot.borrow,
-    traded: tot.traded,
-  };
+  const out = summarise(p, sr, sr2, nr, prevEq, maxDd, tot);
   if (keep) {
     out.curves = {
       equity: equity!,
@@ -200,6 +217,100 @@ function runColumn(p: Prepared, targets: Float64Array, keep: boolean): ColumnOut
     };
   }
   return out;
+}
+
+/**
+ * The sweep path for one symbol: the same operations as {@link runColumn} in the same order,
+ * with scalar state instead of per-symbol arrays (about twice as fast). Book methods see the
+ * synced position and last close whenever they are called.
+ */
+function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
+  const { panel, nBars, days, model, fillDelay, weights } = p;
+  const book = new Book(panel, model, p.est, p.initialCash, false);
+  const posA = book.pos;
+  const lcA = book.lastClose;
+  const usedA = book.used;
+  const open = panel.open;
+  const close = panel.close;
+  const lot = model.lotSize;
+  const cancel = model.remainder === "cancel";
+  const atOpen = p.fillAt === "open";
+  const borrowOn = model.borrowRateAnnual > 0;
+  const capOn = model.participationCap !== Infinity;
+  let cash = book.cash;
+  let pos = 0;
+  let lc = NaN;
+  let pending = 0;
+  let eligible = 0;
+  let prevEq = p.initialCash;
+  let peak = p.initialCash;
+  let maxDd = 0;
+  let sr = 0;
+  let sr2 = 0;
+  let nr = 0;
+  for (let t = 0; t < nBars; t++) {
+    if (capOn && (t === 0 || days[t] !== days[t - 1])) usedA[0] = 0;
+    if (borrowOn) {
+      lcA[0] = lc;
+      book.chargeBorrow(t);
+      cash = book.cash;
+    }
+    if (pending !== 0 && eligible <= t) {
+      const o = open[t]!;
+      if (o === o) {
+        const q = book.fill(0, t, pending, atOpen ? o : close[t]!);
+        pos = posA[0]!;
+        cash = book.cash;
+        let left = pending - q;
+        if (Math.abs(left) < 1e-9 || (q !== 0 && cancel)) left = 0;
+        pending = left;
+      }
+    }
+    const c = close[t]!;
+    if (c > 0) lc = c;
+    const eq = pos !== 0 ? cash + pos * lc : cash + 0;
+    if (t > 0) {
+      const r = eq / prevEq - 1;
+      sr += r;
+      sr2 += r * r;
+      nr++;
+    }
+    prevEq = eq;
+    if (eq > peak) peak = eq;
+    else if (eq < peak * (1 - maxDd)) maxDd = 1 - eq / peak;
+    const tg = targets[t]!;
+    if (tg === tg) {
+      let shares = tg;
+      if (weights) shares = c > 0 ? roundLot((tg * eq) / c, lot) : NaN;
+      if (shares === shares) {
+        pending = shares - pos;
+        eligible = t + fillDelay;
+      }
+    }
+  }
+  lcA[0] = lc;
+  const tot = book.totals;
+  return summarise(p, sr, sr2, nr, prevEq, maxDd, tot);
+}
+
+function summarise(
+  p: Prepared,
+  sr: number,
+  sr2: number,
+  nr: number,
+  finalEquity: number,
+  maxDd: number,
+  tot: CostTotals,
+): ColumnOut {
+  const mean = nr > 0 ? sr / nr : NaN;
+  const v = nr > 1 ? (sr2 - nr * mean * mean) / (nr - 1) : NaN;
+  return {
+    finalEquity,
+    sharpe: v > 0 ? (mean / Math.sqrt(v)) * p.annual : NaN,
+    maxDrawdown: maxDd,
+    totalCost: tot.commission + tot.fees + tot.spread + tot.impact + tot.borrow,
+    traded: tot.traded,
+  };
 }
 
 /**

@@ -6,8 +6,6 @@
  */
 
 import { commission, type FeeSchedule, regulatoryFees, ZERO_FEES } from "./fees.ts";
-import { halfSpreadCost } from "./spread.ts";
-import { sqrtImpactCost } from "./impact.ts";
 import type { RemainderRule } from "./participation.ts";
 
 /** Execution cost settings. */
@@ -90,16 +88,33 @@ export function fillCostInto(
   m: ResolvedCostModel,
   mkt: FillMarket,
 ): FillCost {
+  return fillCostScalar(out, qty, price, m, mkt.sigma, mkt.adv, mkt.bid ?? NaN, mkt.ask ?? NaN);
+}
+
+/**
+ * {@link fillCostInto} with the market state as scalars: no allocation, for the engines' hot
+ * loops. The arithmetic is that of `commission`, `regulatoryFees`, `halfSpreadCost` and
+ * `sqrtImpactCost` (tests check they agree).
+ */
+export function fillCostScalar(
+  out: FillCost,
+  qty: number,
+  price: number,
+  m: ResolvedCostModel,
+  sigma: number,
+  adv: number,
+  bid: number,
+  ask: number,
+): FillCost {
+  const n = Math.abs(qty);
   out.commission = commission(qty, price, m.fees);
-  out.fees = regulatoryFees(qty, price, m.fees);
-  out.spread = halfSpreadCost(qty, price, {
-    bid: mkt.bid,
-    ask: mkt.ask,
-    halfSpreadBps: m.halfSpreadBps,
-  });
-  out.impact = m.impactCoef > 0
-    ? sqrtImpactCost(qty, price, { sigma: mkt.sigma, adv: mkt.adv, coef: m.impactCoef })
-    : 0;
+  out.fees = qty < 0 ? regulatoryFees(qty, price, m.fees) : 0;
+  if (n === 0) out.spread = 0;
+  else if (ask >= bid) out.spread = (n * (ask - bid)) / 2;
+  else out.spread = (n * price * m.halfSpreadBps) / 1e4;
+  if (m.impactCoef > 0 && n !== 0) {
+    out.impact = adv > 0 ? m.impactCoef * sigma * Math.sqrt(n / adv) * n * price : Infinity;
+  } else out.impact = 0;
   return out;
 }
 

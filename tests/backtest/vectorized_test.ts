@@ -142,3 +142,33 @@ Deno.test("vectorised edge cases: no columns, no bars, all-NaN targets, bad shap
   const empty = makePanel({ symbols: ["A"], tsMs: [], open: [[]], close: [[]] });
   assert.equal(backtestVectorized(empty, [new Float64Array(0)]).curves[0]!.equity.length, 0);
 });
+
+Deno.test("single-symbol sweep path equals the general path (costs, borrow, cap, weights)", () => {
+  const p = syntheticPanel({ symbols: 1, bars: 400, seed: 8, meanVolume: 30_000 });
+  const cols = [3, 7, 15].map((lb) => {
+    const out = new Float64Array(400).fill(NaN);
+    for (let t = lb; t < 400; t++) out[t] = p.close[t]! > p.close[t - lb]! ? 0.9 : -0.6;
+    return out;
+  });
+  for (const remainder of ["carry", "cancel"] as const) {
+    const o: VectorizedOptions = {
+      targetKind: "weight",
+      costs: {
+        fees: IBKR_FIXED,
+        halfSpreadBps: 2,
+        impactCoef: 1,
+        borrowRateAnnual: 0.05,
+        remainder,
+      },
+    };
+    const full = backtestVectorized(p, cols, o).summary;
+    const sw = sweepVectorized(p, 3, (c, out) => out.set(cols[c]!), o);
+    for (let c = 0; c < 3; c++) {
+      assert.ok(full.totalCost[c]! > 0);
+      assert.ok(Math.abs(sw.finalEquity[c]! - full.finalEquity[c]!) <= ATOL_CENT);
+      assert.ok(Math.abs(sw.totalCost[c]! - full.totalCost[c]!) <= ATOL_CENT);
+      assert.ok(Math.abs(sw.sharpe[c]! - full.sharpe[c]!) < 1e-9);
+      assert.ok(Math.abs(sw.maxDrawdown[c]! - full.maxDrawdown[c]!) < 1e-12);
+    }
+  }
+});
