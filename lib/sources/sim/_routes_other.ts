@@ -45,7 +45,8 @@ export function alpacaBarsRoute(ctx: RouteCtx, single?: string): RouteResult {
   const parse = (v: string | null, end: boolean) => {
     if (v === null) return end ? Infinity : -Infinity;
     const ms = Date.parse(v.length === 10 ? v + "T00:00:00Z" : v);
-    return Number.isNaN(ms) ? NaN : ms;
+    if (Number.isNaN(ms)) return NaN;
+    return v.length === 10 && end ? ms + 86_400_000 + 5 * 3_600_000 - 1 : ms;
   };
   const startMs = parse(q.get("start"), false), endMs = parse(q.get("end"), true);
   if (Number.isNaN(startMs) || Number.isNaN(endMs)) {

@@ -1,0 +1,181 @@
+import { assert, assertEquals, assertNotEquals } from "../../_assert.ts";
+import { startSimServer } from "../../../lib/sources/sim/mod.ts";
+
+const WORLD = { start: "2024-03-01", end: "2024-03-28", equityCount: 20 };
+
+Deno.test("server: wire formats of FRED, Polygon, Alpaca, Alpha Vantage, OANDA", async () => {
+  const sim = await startSimServer({
+    seed: 5,
+    world: WORLD,
+    pacing: { alphavantage: { perMinute: 2 } },
+  });
+  try {
+    const B = sim.baseUrl;
+    // FRED: string values, "." for holidays (2024-03-29 is not in range; use Good Friday-free MLK? use a full window).
+    const f = await (await fetch(
+      `${B}/fred/series/observations?series_id=DGS10&file_type=json&api_key=k&observation_start=2024-01-01`,
+    )).json();
+    assert(f.observations.length > 0);
+    for (const o of f.observations) assertEquals(typeof o.value, "string");
+    assert(f.observations.some((o: { value: string }) => o.value === "."), "holiday must be '.'");
+    const noKey = await fetch(`${B}/fred/series/observations?series_id=DGS10&file_type=json`);
+    assertEquals(noKey.status, 400);
+    assert((await noKey.json()).error_message.startsWith("Bad Request.  Variable api_key"));
+    // Polygon: empty omits results; next_url without apiKey; ns exact.
+    const empty =
+      await (await fetch(`${B}/v2/aggs/ticker/SPY/range/1/day/2023-01-01/2023-01-31?apiKey=k`))
+        .json();
+    assertEquals(empty.resultsCount, 0);
+    assert(!("results" in empty));
+    const page = await (await fetch(
+      `${B}/v2/aggs/ticker/SPY/range/1/minute/2024-03-27/2024-03-28?apiKey=k&limit=500`,
+    )).json();
+    assert(page.next_url && !page.next_url.includes("apiKey"));
+    const page2 = await (await fetch(`${page.next_url}&apiKey=k`)).json();
+    assertEquals(page2.results[0].t, page.results[499].t + 60_000);
+    const text = await (await fetch(`${B}/v3/trades/SPY?timestamp=2024-03-28&apiKey=k&limit=3`))
+      .text();
+    const ns = [...text.matchAll(/"sip_timestamp":(\d+)/g)].map((m) => BigInt(m[1]!));
+    assertEquals(ns.length, 3);
+    for (const x of ns) assert(x > 2n ** 53n && x % 1000n !== 0n);
+    const unauth = await fetch(`${B}/v3/trades/SPY?timestamp=2024-03-28`);
+    assertEquals(unauth.status, 401);
+    await unauth.body?.cancel();
+    // Alpaca page tokens.
+    const sym = sim.world.equityInfo[0]!.ticker;
+    const h = { "APCA-API-KEY-ID": "id", "APCA-API-SECRET-KEY": "s" };
+    const a1 = await (await fetch(
+      `${B}/v2/stocks/bars?symbols=SPY,${sym}&timeframe=1Day&start=2024-03-01&end=2024-03-28&limit=25`,
+      { headers: h },
+    )).json();
+    assert(typeof a1.next_page_token === "string");
+    const a2 = await (await fetch(
+      `${B}/v2/stocks/bars?symbols=SPY,${sym}&timeframe=1Day&start=2024-03-01&end=2024-03-28&limit=25&page_token=${a1.next_page_token}`,
+      { headers: h },
+    )).json();
+    assertEquals(a2.next_page_token, null);
+    const total = Object.values(a1.bars).flat().length + Object.values(a2.bars).flat().length;
+    assertEquals(total, sim.world.days.length + sim.world.equityDaily(sym).length);
+    // Alpha Vantage: CSV with 'null', throttle as HTTP 200 Note.
+    const csv = await (await fetch(`${B}/query?function=LISTING_STATUS&apikey=x`)).text();
+    assert(csv.startsWith("symbol,name,exchange,assetType,ipoDate,delistingDate,status\r\n"));
+    assert(csv.includes(",null,Active"));
+    await (await fetch(`${B}/query?function=SPLITS&symbol=SPY&apikey=x`)).text();
+    const thr = await fetch(`${B}/query?function=SPLITS&symbol=SPY&apikey=x`);
+    assertEquals(thr.status, 200);
+    assert("Note" in await thr.json());
+    // OANDA: string prices, 9 fractional digits.
+    const o =
+      await (await fetch(`${B}/v3/instruments/EUR_USD/candles?granularity=M5&count=3&price=BA`, {
+        headers: { Authorization: "Bearer t" },
+      })).json();
+    assertEquals(o.candles.length, 3);
+    assert(/\.\d{9}Z$/.test(o.candles[0].time));
+    assertEquals(typeof o.candles[0].bid.o, "string");
+    assert(!("mid" in o.candles[0]));
+  } finally {
+    await sim.close();
+  }
+});
+
+Deno.test("server: same seed -> byte-identical responses; different seed -> different", async () => {
+  const paths = [
+    "/v2/aggs/ticker/SPY/range/5/minute/2024-03-28/2024-03-28?apiKey=k&limit=20",
+    "/v3/snapshot/options/SPY?apiKey=k&limit=5",
+    "/fred/series/observations?series_id=PAYEMS&file_type=json&api_key=k&realtime_start=1776-07-04&realtime_end=9999-12-31",
+  ];
+  const bodies: string[][] = [];
+  for (const seed of [5, 5, 6]) {
+    const sim = await startSimServer({ seed, world: WORLD });
+    try {
+      const out: string[] = [];
+      for (const p of paths) {
+        out.push((await (await fetch(sim.baseUrl + p)).text()).replaceAll(sim.baseUrl, "BASE"));
+      }
+      bodies.push(out);
+    } finally {
+      await sim.close();
+    }
+  }
+  assertEquals(bodies[0], bodies[1]);
+  assertNotEquals(bodies[0]![0], bodies[2]![0]);
+});
+
+Deno.test("server: faults are injected on schedule and logged", async () => {
+  const sim = await startSimServer({
+    seed: 5,
+    world: WORLD,
+    faults: {
+      "polygon.aggs": [{ kind: "http429", everyNth: 1, maxCount: 1, retryAfterSec: 2 }, {
+        kind: "loopNextUrl",
+        everyNth: 2,
+        maxCount: 1,
+      }],
+      "fred.observations": [{ kind: "truncated", everyNth: 1, maxCount: 1 }],
+    },
+  });
+  try {
+    const url =
+      `${sim.baseUrl}/v2/aggs/ticker/SPY/range/1/minute/2024-03-27/2024-03-28?apiKey=k&limit=100`;
+    const r1 = await fetch(url);
+    assertEquals(r1.status, 429);
+    assertEquals(r1.headers.get("Retry-After"), "2");
+    assertEquals((await r1.json()).status, "ERROR");
+    const r2 = await (await fetch(url)).json();
+    const r3 = await (await fetch(`${r2.next_url}&apiKey=k`)).json();
+    assertEquals(r3.results[0].t, r2.results[0].t, "looped next_url repeats the page");
+    const t = await (await fetch(
+      `${sim.baseUrl}/fred/series/observations?series_id=UNRATE&file_type=json&api_key=k`,
+    )).text();
+    let parsed = true;
+    try {
+      JSON.parse(t);
+    } catch {
+      parsed = false;
+    }
+    assertEquals(parsed, false);
+    assertEquals(sim.faultLog.map((f) => f.kind), ["http429", "loopNextUrl", "truncated"]);
+    assert(sim.requestLog.every((r) => !r.path.includes("apiKey=k")));
+  } finally {
+    await sim.close();
+  }
+});
+
+Deno.test("server: WebSocket handshake, subscribe, AM events in arrays", async () => {
+  const sim = await startSimServer({ seed: 5, world: WORLD, ws: { speed: 0 } });
+  try {
+    const ws = new WebSocket(`${sim.wsUrl}/stocks`);
+    const frames: unknown[][] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      ws.onmessage = (e) => {
+        const f = JSON.parse(String(e.data));
+        frames.push(f);
+        const first = f[0];
+        if (first.ev === "status" && first.status === "connected") {
+          ws.send(JSON.stringify({ action: "auth", params: "k" }));
+        }
+        if (first.ev === "status" && first.status === "auth_success") {
+          ws.send(JSON.stringify({ action: "subscribe", params: "AM.SPY,V.I:VIX" }));
+        }
+        if (
+          frames.filter((x) =>
+            (x[0] as { ev: string }).ev === "AM" || (x[0] as { ev: string }).ev === "V"
+          ).length >= 5
+        ) resolve();
+      };
+      ws.onerror = () => reject(new Error("ws error"));
+    });
+    await done;
+    ws.close();
+    const ev = frames.flat() as { ev: string; sym?: string; T?: string; s?: number; e?: number }[];
+    const am = ev.find((x) => x.ev === "AM")!;
+    assertEquals(am.sym, "SPY");
+    assertEquals(am.e! - am.s!, 60_000);
+    const v = ev.find((x) => x.ev === "V");
+    assertEquals(v?.T, "I:VIX");
+    for (const f of frames) assert(Array.isArray(f));
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await sim.close();
+  }
+});
