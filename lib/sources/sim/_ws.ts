@@ -198,7 +198,7 @@ export function handleWebSocket(req: Request, _url: URL, c: Ctx): Response {
         if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 5000)));
       } else if (i % 20 === 0) await new Promise((r) => setTimeout(r, 0));
       const n = c.nextSeq();
-      const rule = c.faults.next("ws", n, `ws:${date}`, (k) => k.startsWith("ws"));
+      const rule = c.faults.next("ws", (k) => k.startsWith("ws"));
       if (rule?.kind === "wsDisconnect") {
         c.faults.record({
           requestSeq: n,

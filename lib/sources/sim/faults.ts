@@ -72,12 +72,7 @@ export class FaultScheduler {
   }
 
   /** Decide the fault (if any) for the next request on `route`. */
-  next(
-    route: string,
-    requestSeq: number,
-    path: string,
-    allowed?: (k: FaultKind) => boolean,
-  ): FaultRule | undefined {
+  next(route: string, allowed?: (k: FaultKind) => boolean): FaultRule | undefined {
     const vendor = route.split(".")[0]!;
     const rules = [
       ...(this.#rules[route] ?? []),

@@ -402,6 +402,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const nowMs = options.nowMs ?? sessionBounds(world.today)!.close.getTime() - 60_000;
   const hits = new Map<string, number[]>();
   const controller = new AbortController();
+  const listening = Promise.withResolvers<void>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let seq = 0;
   let baseUrl = "";
@@ -481,7 +482,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     }
     let rule: FaultRule | undefined;
     if (!res) {
-      rule = faults.next(m.route, n, path);
+      rule = faults.next(m.route);
       try {
         res = m.handle(ctx);
       } catch (e) {
@@ -631,9 +632,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: options.port ?? 0,
-    onListen: () => {},
+    onListen: () => listening.resolve(),
     signal: controller.signal,
   }, handler);
+  await listening.promise;
   const addr = server.addr as Deno.NetAddr;
   baseUrl = `http://127.0.0.1:${addr.port}`;
   return {
