@@ -1,0 +1,383 @@
+/**
+ * Polygon/Massive WebSocket events: zod schemas of the wire events, the raw-zone column layout
+ * of every channel, and a columnar accumulator that turns event arrays into typed columns
+ * without keeping row objects.
+ *
+ * Wire facts (vendor-formats.md section 2, massive-ws-openapi.json): every frame is a JSON array
+ * of events of mixed types; dispatch is on `ev`; timestamps are epoch milliseconds (exact in a
+ * JS number up to 2^53, stored as Int64); the index value event `V` names its symbol `T`.
+ * Aggregate events `A` (second) and `AM` (minute) are stamped by their window start `s`.
+ *
+ * The hot path checks types by hand and only runs the zod schema of a failing event to give
+ * its reason (the same pattern as the REST parsers in lib/sources/polygon.ts).
+ */
+import pl from "nodejs-polars";
+import { z } from "zod";
+import type { ColumnType, DatasetSpec } from "../lake/mod.ts";
+import { isNum, zodReason } from "../sources/_wire.ts";
+
+/** Stream feeds (Polygon WebSocket clusters). */
+export type Feed = "stocks" | "options" | "indices";
+/** Event channels carried to the lake. */
+export type Channel = "A" | "AM" | "T" | "Q" | "V";
+
+const int = z.number().int();
+
+/** Aggregate event (stocks and options carry volume fields; indices do not). */
+export const WsAggSchema = z.object({
+  ev: z.enum(["A", "AM"]),
+  sym: z.string().min(1),
+  s: int,
+  e: int,
+  o: z.number(),
+  h: z.number(),
+  l: z.number(),
+  c: z.number(),
+  v: z.number().optional(),
+  av: z.number().optional(),
+  op: z.number().optional(),
+  vw: z.number().optional(),
+  a: z.number().optional(),
+  z: z.number().optional(),
+  n: z.number().optional(),
+  otc: z.boolean().optional(),
+}).loose();
+
+/** Trade event (stocks: also `i`, `z`, `trfi`, `trft`). */
+export const WsTradeSchema = z.object({
+  ev: z.literal("T"),
+  sym: z.string().min(1),
+  t: int,
+  q: int,
+  p: z.number(),
+  s: z.number(),
+  x: int.optional(),
+  i: z.string().optional(),
+  z: int.optional(),
+  c: z.array(int).optional(),
+  trfi: int.optional(),
+  trft: int.optional(),
+}).loose();
+
+/** Quote event (stocks: also `c`, `i[]`, `z`). */
+export const WsQuoteSchema = z.object({
+  ev: z.literal("Q"),
+  sym: z.string().min(1),
+  t: int,
+  q: int,
+  bp: z.number(),
+  ap: z.number(),
+  bs: z.number(),
+  as: z.number(),
+  bx: int.optional(),
+  ax: int.optional(),
+  c: int.optional(),
+  i: z.array(int).optional(),
+  z: int.optional(),
+}).loose();
+
+/** Index value event: the symbol key is `T`, not `sym`. */
+export const WsValueSchema = z.object({
+  ev: z.literal("V"),
+  T: z.string().min(1),
+  t: int,
+  val: z.number(),
+}).loose();
+
+/** Status event (`connected`, `auth_success`, `auth_failed`, `success`, `max_connections`). */
+export const WsStatusSchema = z.object({
+  ev: z.literal("status"),
+  status: z.string(),
+  message: z.string().optional(),
+}).loose();
+
+const SCHEMAS: Record<Channel, z.ZodType> = {
+  A: WsAggSchema,
+  AM: WsAggSchema,
+  T: WsTradeSchema,
+  Q: WsQuoteSchema,
+  V: WsValueSchema,
+};
+
+/** Raw-zone column layout of one channel (wire names kept; `ts` is the event time). */
+export interface ChannelLayout {
+  columns: [string, ColumnType][];
+  naturalKey: string[];
+}
+
+const AGG: ChannelLayout = {
+  columns: [
+    ["ticker", "str"],
+    ["ts", "ts_ms"],
+    ["t", "i64"],
+    ["e", "i64"],
+    ["o", "f64"],
+    ["h", "f64"],
+    ["l", "f64"],
+    ["c", "f64"],
+    ["v", "f64"],
+    ["vw", "f64"],
+    ["n", "i64"],
+    ["av", "f64"],
+    ["op", "f64"],
+    ["a", "f64"],
+    ["z", "f64"],
+    ["origin", "str"],
+  ],
+  naturalKey: ["ticker", "t"],
+};
+
+/** Column layouts by channel. Aggregates keep the REST aggs wire names (`t` = window start). */
+export const LAYOUTS: Record<Channel, ChannelLayout> = {
+  A: AGG,
+  AM: AGG,
+  T: {
+    columns: [
+      ["ticker", "str"],
+      ["ts", "ts_ms"],
+      ["t", "i64"],
+      ["q", "i64"],
+      ["p", "f64"],
+      ["s", "f64"],
+      ["x", "i32"],
+      ["i", "str"],
+      ["z", "i32"],
+      ["c", "str"],
+      ["trfi", "i32"],
+      ["trft", "i64"],
+    ],
+    naturalKey: ["ticker", "t", "q"],
+  },
+  Q: {
+    columns: [
+      ["ticker", "str"],
+      ["ts", "ts_ms"],
+      ["t", "i64"],
+      ["q", "i64"],
+      ["bp", "f64"],
+      ["bs", "f64"],
+      ["bx", "i32"],
+      ["ap", "f64"],
+      ["as", "f64"],
+      ["ax", "i32"],
+      ["c", "i32"],
+      ["i", "str"],
+      ["z", "i32"],
+    ],
+    naturalKey: ["ticker", "t", "q"],
+  },
+  V: {
+    columns: [["ticker", "str"], ["ts", "ts_ms"], ["t", "i64"], ["val", "f64"]],
+    naturalKey: ["ticker", "t"],
+  },
+};
+
+/** A wire event that failed its schema. */
+export interface RejectedEvent {
+  reason: string;
+  payload: string;
+}
+
+/** Accumulates the events of one channel as columns (numbers, strings, nulls). */
+export class ChannelBatch {
+  readonly channel: Channel;
+  readonly layout: ChannelLayout;
+  readonly cols: Record<string, (number | string | null)[]> = {};
+  length = 0;
+  /** Smallest and largest event time (ms) seen in this batch. */
+  minTs = Infinity;
+  maxTs = -Infinity;
+
+  constructor(channel: Channel) {
+    this.channel = channel;
+    this.layout = LAYOUTS[channel];
+    for (const [name] of this.layout.columns) this.cols[name] = [];
+  }
+
+  /** Build the Polars frame of this batch with the layout's types. */
+  toFrame(): pl.DataFrame {
+    const series = this.layout.columns.map(([name, type]) =>
+      toSeries(name, type, this.cols[name]!)
+    );
+    return pl.DataFrame(series);
+  }
+}
+
+function toSeries(name: string, type: ColumnType, v: (number | string | null)[]): pl.Series {
+  switch (type) {
+    case "str":
+      return pl.Series(name, v as (string | null)[], pl.Utf8);
+    case "ts_ms":
+      return pl.Series(name, v as number[], pl.Float64).cast(pl.Int64).cast(
+        pl.Datetime("ms", "UTC"),
+      );
+    case "i64":
+      // Epoch ms and sequence numbers are below 2^53: exact through Float64.
+      return pl.Series(name, v as (number | null)[], pl.Float64).cast(pl.Int64);
+    case "i32":
+      return pl.Series(name, v as (number | null)[], pl.Float64).cast(pl.Int32);
+    default:
+      return pl.Series(name, v as (number | null)[], pl.Float64);
+  }
+}
+
+const numOr = (v: unknown): number | null => (isNum(v) ? v : null);
+const intOk = (v: unknown): boolean => Number.isSafeInteger(v);
+
+/** The dedup identity of an event: channel, symbol, time and sequence. */
+export function eventKey(ev: string, sym: string, t: number, q: number): string {
+  return `${ev}|${sym}|${t}|${q}`;
+}
+
+/** What {@link pushEvent} did with one event. */
+export type PushOutcome =
+  | { kind: "data"; channel: Channel; sym: string; time: number }
+  | { kind: "status"; status: string; message: string }
+  | { kind: "rejected"; reason: string }
+  | { kind: "ignored" };
+
+/**
+ * Validate one wire event and append it to the batch of its channel. Events of channels that
+ * are not carried (LULD, NOI, FMV) are ignored; malformed events are rejected with the zod reason.
+ * `origin` marks rows from the socket (`ws`) or from a REST gap repair (`rest`).
+ */
+export function pushEvent(
+  batches: Partial<Record<Channel, ChannelBatch>>,
+  e: unknown,
+  origin = "ws",
+): PushOutcome {
+  if (e === null || typeof e !== "object") {
+    return { kind: "rejected", reason: "(event): expected an object" };
+  }
+  const r = e as Record<string, unknown>;
+  const ev = r.ev;
+  if (ev === "status") {
+    const p = WsStatusSchema.safeParse(r);
+    if (!p.success) return { kind: "rejected", reason: zodReason(WsStatusSchema, r) };
+    return { kind: "status", status: p.data.status, message: p.data.message ?? "" };
+  }
+  if (ev !== "A" && ev !== "AM" && ev !== "T" && ev !== "Q" && ev !== "V") {
+    return { kind: "ignored" };
+  }
+  const channel = ev as Channel;
+  let ok: boolean;
+  switch (channel) {
+    case "A":
+    case "AM":
+      ok = typeof r.sym === "string" && r.sym !== "" && intOk(r.s) && intOk(r.e) &&
+        isNum(r.o) && isNum(r.h) && isNum(r.l) && isNum(r.c) &&
+        (r.v === undefined || isNum(r.v)) && (r.vw === undefined || isNum(r.vw)) &&
+        (r.n === undefined || intOk(r.n));
+      break;
+    case "T":
+      ok = typeof r.sym === "string" && r.sym !== "" && intOk(r.t) && intOk(r.q) && isNum(r.p) &&
+        isNum(r.s) && (r.c === undefined || Array.isArray(r.c));
+      break;
+    case "Q":
+      ok = typeof r.sym === "string" && r.sym !== "" && intOk(r.t) && intOk(r.q) &&
+        isNum(r.bp) && isNum(r.ap) && isNum(r.bs) && isNum(r.as) &&
+        (r.i === undefined || Array.isArray(r.i));
+      break;
+    case "V":
+      ok = typeof r.T === "string" && r.T !== "" && intOk(r.t) && isNum(r.val);
+      break;
+  }
+  if (!ok) return { kind: "rejected", reason: `${ev}: ${zodReason(SCHEMAS[channel], r)}` };
+  const b = batches[channel] ??= new ChannelBatch(channel);
+  const c = b.cols;
+  let sym: string;
+  let time: number;
+  switch (channel) {
+    case "A":
+    case "AM":
+      sym = r.sym as string;
+      time = r.s as number;
+      c.ticker!.push(sym);
+      c.ts!.push(time);
+      c.t!.push(time);
+      c.e!.push(r.e as number);
+      c.o!.push(r.o as number);
+      c.h!.push(r.h as number);
+      c.l!.push(r.l as number);
+      c.c!.push(r.c as number);
+      c.v!.push(numOr(r.v));
+      c.vw!.push(numOr(r.vw));
+      c.n!.push(numOr(r.n));
+      c.av!.push(numOr(r.av));
+      c.op!.push(numOr(r.op));
+      c.a!.push(numOr(r.a));
+      c.z!.push(numOr(r.z));
+      c.origin!.push(origin);
+      break;
+    case "T":
+      sym = r.sym as string;
+      time = r.t as number;
+      c.ticker!.push(sym);
+      c.ts!.push(time);
+      c.t!.push(time);
+      c.q!.push(r.q as number);
+      c.p!.push(r.p as number);
+      c.s!.push(r.s as number);
+      c.x!.push(numOr(r.x));
+      c.i!.push(typeof r.i === "string" ? r.i : null);
+      c.z!.push(numOr(r.z));
+      c.c!.push(Array.isArray(r.c) ? (r.c as number[]).join(",") : null);
+      c.trfi!.push(numOr(r.trfi));
+      c.trft!.push(numOr(r.trft));
+      break;
+    case "Q":
+      sym = r.sym as string;
+      time = r.t as number;
+      c.ticker!.push(sym);
+      c.ts!.push(time);
+      c.t!.push(time);
+      c.q!.push(r.q as number);
+      c.bp!.push(r.bp as number);
+      c.bs!.push(r.bs as number);
+      c.bx!.push(numOr(r.bx));
+      c.ap!.push(r.ap as number);
+      c.as!.push(r.as as number);
+      c.ax!.push(numOr(r.ax));
+      c.c!.push(numOr(r.c));
+      c.i!.push(Array.isArray(r.i) ? (r.i as number[]).join(",") : null);
+      c.z!.push(numOr(r.z));
+      break;
+    case "V":
+      sym = r.T as string;
+      time = r.t as number;
+      c.ticker!.push(sym);
+      c.ts!.push(time);
+      c.t!.push(time);
+      c.val!.push(r.val as number);
+      break;
+  }
+  b.length++;
+  if (time < b.minTs) b.minTs = time;
+  if (time > b.maxTs) b.maxTs = time;
+  return { kind: "data", channel, sym, time };
+}
+
+/** The sequence number used in an event's dedup key (0 for aggregates and index values). */
+export function eventSeq(e: Record<string, unknown>): number {
+  return typeof e.q === "number" ? e.q : 0;
+}
+
+/** Lake source name of the stream's raw datasets. */
+export const STREAM_SOURCE = "polygon_stream";
+
+/**
+ * Raw-zone spec of one feed and channel: `raw/polygon_stream/<feed>_<channel>/date=.../`,
+ * event time `ts`, natural key of the channel layout.
+ */
+export function streamRawSpec(feed: Feed, channel: Channel): DatasetSpec {
+  const layout = LAYOUTS[channel];
+  return {
+    zone: "raw",
+    source: STREAM_SOURCE,
+    dataset: `${feed}_${channel.toLowerCase()}`,
+    partitioning: "date",
+    timeColumn: "ts",
+    naturalKey: layout.naturalKey,
+    schema: Object.fromEntries(layout.columns),
+  };
+}

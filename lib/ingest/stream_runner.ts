@@ -1,0 +1,587 @@
+/**
+ * Run one stream into the lake: WebSocket client -> spool -> validated columns -> raw zone
+ * (batched every `flushMs` or `flushRows`) with gap repair, deduplication, heartbeats and a clean
+ * stop. This is what `deno task stream` and `deno task simulate` call.
+ *
+ * Guarantees and how they are met:
+ * - Nothing received is lost by a crash: each frame is appended to the spool before it is
+ *   parsed; a restart writes the leftover spool to the lake first (writes are idempotent).
+ * - Nothing missed while disconnected is lost: after every (re)connect, the first aggregate
+ *   event of each (channel, ticker) is compared with the last one seen (or the checkpoint of a
+ *   previous run); the bars in between are fetched through the REST aggregates and go through
+ *   the same path (spooled, deduplicated, written) marked `origin = "rest"`. Pending repairs are
+ *   checkpointed so a crash does not forget them. On stop, the tail up to `until` (or now) is
+ *   repaired the same way.
+ * - Duplicates: an event key (channel, symbol, time, sequence) seen in the last `dedupCapacity`
+ *   events is dropped; the lake writer's natural-key dedup is the backstop.
+ * - Reordering: events up to `reorderWindowMs` older than the newest of their key are counted
+ *   as reordered (beyond it, late) and written; the writer sorts by event time.
+ * - Trades and quotes are not repaired (aggregates are): their gaps are reported as `gap`
+ *   alerts with the interval, for a REST tick backfill.
+ */
+import type pl from "nodejs-polars";
+import { join } from "node:path";
+import { log } from "../core/log.ts";
+import type { Secret } from "../core/secret.ts";
+import { writeDataset } from "../lake/mod.ts";
+import { type Alert, type Heartbeat, rssMb, writeHeartbeat } from "../ops/heartbeat.ts";
+import { LatencyWindow, RateWindow } from "../ops/latency.ts";
+import { checkWorkerName, opsPath, readJson, writeJsonAtomic } from "../ops/paths.ts";
+import { registerWorker } from "../ops/workers.ts";
+import type { PolygonClient } from "../sources/polygon.ts";
+import { isMarketOpen } from "./stream_schedule.ts";
+import { PolygonStream } from "./stream.ts";
+import {
+  type Channel,
+  ChannelBatch,
+  type Feed,
+  pushEvent,
+  streamRawSpec,
+} from "./stream_events.ts";
+import { Spool } from "./spool.ts";
+
+/** Code version + transform name stored as lineage on stream rows. */
+export const STREAM_TRANSFORM_ID = "stream@1:polygon_ws";
+
+/** Options of {@link runStream}. */
+export interface StreamRunOptions {
+  /** Worker name (heartbeat, spool, checkpoint, pid file). */
+  name: string;
+  feed: Feed;
+  /** Tickers (`SPY`, `O:SPY...`, `I:VIX`). */
+  symbols: string[];
+  /** Channels. @default stocks/options ["AM","A","T","Q"], indices ["AM","A","V"] */
+  channels?: Channel[];
+  wsUrl: string;
+  apiKey: Secret;
+  /** REST client for gap repair; without it gaps are only reported. */
+  rest?: PolygonClient;
+  /** Lake root. @default lakeRoot() */
+  root?: string;
+  /** Flush to the lake at least this often. @default 5000 */
+  flushMs?: number;
+  /** Flush when this many rows are buffered. @default 200000 */
+  flushRows?: number;
+  /** Out-of-order tolerance. @default 5000 */
+  reorderWindowMs?: number;
+  /** Event keys remembered for dedup. @default 2000000 */
+  dedupCapacity?: number;
+  /** Heartbeat interval. @default 60000 */
+  heartbeatMs?: number;
+  /** Stall alert after this long without an event while the market is open. @default 120000 */
+  stallMs?: number;
+  /** Error-rate window. @default 300000 */
+  errorWindowMs?: number;
+  /** Error-rate alert threshold. @default 0.01 */
+  errorRateMax?: number;
+  /** RSS alert threshold in MiB. @default 2048 */
+  rssMaxMb?: number;
+  /** Market-open test for stall alerts. @default the exchange calendar (lib/time) */
+  marketOpen?: (nowMs: number) => boolean;
+  /** Stop at this instant. @default run until `signal` */
+  until?: Date;
+  /** Repair from here (epoch ms) for tickers never seen before (e.g. the session open). */
+  repairFrom?: number;
+  /** Repair the tail up to `until` (or now) on stop. @default true */
+  tailRepair?: boolean;
+  /** End of the tail repair (epoch ms), e.g. the session close of a replayed day. @default min(now, until) */
+  tailRepairTo?: number;
+  /** Stop when aborted (SIGTERM/SIGINT handlers abort it). */
+  signal?: AbortSignal;
+  /** Reconnect backoff. */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Register a pid file under `_ops/workers`. @default true */
+  register?: boolean;
+  /** Extra arguments recorded in the worker registration. */
+  args?: string[];
+  /**
+   * Called with each committed raw batch (the backfill's curate step plugs in here so live and
+   * backfilled rows are curated by the same code).
+   */
+  curate?: (channel: Channel, raw: pl.DataFrame) => Promise<void>;
+  /** Test hook: the live client (to force disconnects). */
+  onClient?: (client: PolygonStream) => void;
+}
+
+/** Counters of a finished run. */
+export interface StreamSummary {
+  counts: Record<string, number>;
+  gaps: Repair[];
+  failedRepairs: Repair[];
+}
+
+/** A missing interval of one aggregate channel and ticker (epoch ms, inclusive). */
+export interface Repair {
+  channel: Channel;
+  sym: string;
+  from: number;
+  to: number;
+}
+
+interface Checkpoint {
+  last: Record<string, number>;
+  pending: Repair[];
+  updated_at: string;
+}
+
+const STEP: Partial<Record<Channel, number>> = { A: 1000, AM: 60_000 };
+
+function defaultChannels(feed: Feed): Channel[] {
+  return feed === "indices" ? ["AM", "A", "V"] : ["AM", "A", "T", "Q"];
+}
+
+/** Two-generation set: remembers at least the last `capacity / 2` keys. */
+class RecentKeys {
+  #cur = new Set<string>();
+  #old = new Set<string>();
+  readonly #half: number;
+  constructor(capacity: number) {
+    this.#half = Math.max(1, Math.floor(capacity / 2));
+  }
+  has(k: string): boolean {
+    return this.#cur.has(k) || this.#old.has(k);
+  }
+  add(k: string): void {
+    this.#cur.add(k);
+    if (this.#cur.size >= this.#half) {
+      this.#old = this.#cur;
+      this.#cur = new Set();
+    }
+  }
+}
+
+/**
+ * Run a stream until `until`, `signal` or a fatal error (auth refused). Returns the counters.
+ *
+ * @example
+ * ```ts
+ * const ac = new AbortController();
+ * Deno.addSignalListener("SIGTERM", () => ac.abort());
+ * await runStream({ name: "stocks-spy", feed: "stocks", symbols: ["SPY"], wsUrl, apiKey,
+ *   rest: new PolygonClient({ baseUrl, apiKey }), signal: ac.signal });
+ * ```
+ */
+export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
+  checkWorkerName(o.name);
+  const channels = o.channels ?? defaultChannels(o.feed);
+  const chanSet = new Set<string>(channels);
+  const flushMs = o.flushMs ?? 5000;
+  const flushRows = o.flushRows ?? 200_000;
+  const reorderWindow = o.reorderWindowMs ?? 5000;
+  const heartbeatMs = o.heartbeatMs ?? 60_000;
+  const stallMs = o.stallMs ?? 120_000;
+  if (stallMs < heartbeatMs) {
+    throw new RangeError(
+      `Cannot run stream ${o.name}: stallMs (${stallMs}) must be at least heartbeatMs (${heartbeatMs})`,
+    );
+  }
+  const marketOpen = o.marketOpen ?? ((ms: number) => isMarketOpen(ms));
+  const unregister = o.register === false
+    ? () => {}
+    : registerWorker(o.name, "stream", { root: o.root, args: o.args ?? [] });
+  const cpPath = opsPath(o.root, "streams", o.name, "checkpoint.json");
+  const spool = new Spool(opsPath(o.root, "spool", o.name));
+  const sourceUri = `${o.wsUrl.replace(/\/+$/, "")}/${o.feed}`;
+
+  const counts: Record<string, number> = {
+    events: 0,
+    frames: 0,
+    duplicates: 0,
+    rejected: 0,
+    reordered: 0,
+    late: 0,
+    repaired_rows: 0,
+    repairs: 0,
+    written_rows: 0,
+    flushes: 0,
+    reconnects: 0,
+    write_errors: 0,
+    spool_replayed_frames: 0,
+  };
+  const startedAt = new Date().toISOString();
+  let state: Heartbeat["state"] = "starting";
+  const dedup = new RecentKeys(o.dedupCapacity ?? 2_000_000);
+  const cp = readJson<Checkpoint>(cpPath);
+  const last = new Map<string, number>(Object.entries(cp?.last ?? {}));
+  const needsRepair = new Set<string>();
+  const queue: Repair[] = [...(cp?.pending ?? [])];
+  const gaps: Repair[] = [];
+  const failedRepairs: Repair[] = [];
+  let batches: Partial<Record<Channel, ChannelBatch>> = {};
+  let buffered = 0;
+  let lastEventAt: number | null = null;
+  let newestEventTime: number | null = null;
+  const latency = new LatencyWindow(o.errorWindowMs ?? 300_000);
+  const errors = new RateWindow(o.errorWindowMs ?? 300_000);
+  const extraAlerts: Alert[] = [];
+  let alertKinds = "";
+
+  const keyOf = (ch: string, sym: string) => `${ch}|${sym}`;
+
+  function ingest(events: unknown[], origin: "ws" | "rest", live: boolean): void {
+    let ok = 0, bad = 0;
+    for (const e of events) {
+      const r = e as Record<string, unknown> | null;
+      const ev = r?.ev;
+      if (typeof ev === "string" && ev !== "status" && !chanSet.has(ev)) continue;
+      let dk: string | null = null;
+      if (r && typeof ev === "string" && ev !== "status") {
+        const sym = ev === "V" ? r.T : r.sym;
+        const time = ev === "A" || ev === "AM" ? r.s : r.t;
+        dk = `${ev}|${sym}|${time}|${typeof r.q === "number" ? r.q : 0}`;
+        if (dedup.has(dk)) {
+          counts.duplicates!++;
+          continue;
+        }
+      }
+      const out = pushEvent(batches, e, origin);
+      if (out.kind === "rejected") {
+        bad++;
+        counts.rejected!++;
+        if (counts.rejected! <= 20) {
+          log.warn("stream.rejected", { name: o.name, reason: out.reason });
+        }
+        continue;
+      }
+      if (out.kind === "status") {
+        log.info("stream.status", { name: o.name, status: out.status, message: out.message });
+        continue;
+      }
+      if (out.kind !== "data") continue;
+      ok++;
+      dedup.add(dk!);
+      buffered++;
+      counts.events!++;
+      const k = keyOf(out.channel, out.sym);
+      const prev = last.get(k);
+      if (origin === "ws" && prev !== undefined && out.time < prev) {
+        if (prev - out.time <= reorderWindow) counts.reordered!++;
+        else counts.late!++;
+      }
+      if (live && needsRepair.has(k)) {
+        needsRepair.delete(k);
+        const base = prev ?? o.repairFrom;
+        const step = STEP[out.channel];
+        if (base !== undefined && out.time - base > (step ?? Infinity)) {
+          const gap = { channel: out.channel, sym: out.sym, from: base + 1, to: out.time - 1 };
+          gaps.push(gap);
+          if (step !== undefined && o.rest) queue.push(gap);
+          else {
+            extraAlerts.push({
+              kind: "gap",
+              message: `${out.channel}.${out.sym} missing ${new Date(gap.from).toISOString()}..${
+                new Date(gap.to).toISOString()
+              }`,
+              since: new Date().toISOString(),
+            });
+          }
+          kickRepairs();
+        }
+      }
+      if (prev === undefined || out.time > prev) last.set(k, out.time);
+      if (newestEventTime === null || out.time > newestEventTime) newestEventTime = out.time;
+    }
+    if (live && ok > 0) lastEventAt = Date.now();
+    errors.add(Date.now(), ok, bad);
+    if (buffered >= flushRows) void flush();
+  }
+
+  // ---- repairs -------------------------------------------------------------------------
+  let repairing: Promise<void> | null = null;
+  function kickRepairs(): void {
+    if (repairing || queue.length === 0 || !o.rest) return;
+    repairing = (async () => {
+      while (queue.length) {
+        const r = queue[0]!;
+        let done = false;
+        for (let attempt = 0; attempt < 3 && !done; attempt++) {
+          try {
+            await repairOne(r);
+            done = true;
+          } catch (e) {
+            errors.add(Date.now(), 0, 1);
+            log.warn("stream.repair_failed", {
+              name: o.name,
+              channel: r.channel,
+              sym: r.sym,
+              attempt,
+              error: String((e as Error).message),
+            });
+            await new Promise((res) => setTimeout(res, 200 * 2 ** attempt));
+          }
+        }
+        if (!done) {
+          failedRepairs.push(r);
+          extraAlerts.push({
+            kind: "gap",
+            message: `repair failed for ${r.channel}.${r.sym} ${new Date(r.from).toISOString()}..${
+              new Date(r.to).toISOString()
+            }`,
+            since: new Date().toISOString(),
+          });
+        }
+        queue.shift();
+      }
+    })().finally(() => {
+      repairing = null;
+      if (queue.length) kickRepairs();
+    });
+  }
+
+  async function repairOne(r: Repair): Promise<void> {
+    const step = STEP[r.channel]!;
+    const span = r.channel === "A" ? "second" : "minute";
+    const now = Date.now();
+    for await (const page of o.rest!.aggs(r.sym, 1, span, r.from, r.to)) {
+      const f = page.frame;
+      const t = f.getColumn("t").toArray() as number[];
+      const cols = ["o", "h", "l", "c", "v", "vw", "n"].map((c) =>
+        f.getColumn(c).toArray() as (number | null)[]
+      );
+      const events: Record<string, unknown>[] = [];
+      for (let i = 0; i < t.length; i++) {
+        const s = t[i]!;
+        // Only whole windows inside the gap whose window has ended (no forming bar).
+        if (s < r.from || s > r.to || s + step > now) continue;
+        const e: Record<string, unknown> = { ev: r.channel, sym: r.sym, s, e: s + step };
+        ["o", "h", "l", "c", "v", "vw", "n"].forEach((c, j) => {
+          const v = cols[j]![i];
+          if (v !== null && v !== undefined) e[c] = v;
+        });
+        events.push(e);
+      }
+      if (events.length) {
+        spool.append(JSON.stringify({ origin: "rest", events }));
+        const before = counts.events!;
+        ingest(events, "rest", false);
+        counts.repaired_rows! += counts.events! - before;
+      }
+    }
+    counts.repairs!++;
+  }
+
+  // ---- flushes -------------------------------------------------------------------------
+  let flushing: Promise<void> = Promise.resolve();
+  let retry: ChannelBatch[] = [];
+  function flush(): Promise<void> {
+    flushing = flushing.then(doFlush, doFlush);
+    return flushing;
+  }
+  async function doFlush(): Promise<void> {
+    const upTo = spool.rotate();
+    const todo = [...retry, ...Object.values(batches).filter((b) => b && b.length > 0)];
+    batches = {};
+    buffered = 0;
+    retry = [];
+    const snapshot: Checkpoint = {
+      last: Object.fromEntries(last),
+      pending: [...queue],
+      updated_at: new Date().toISOString(),
+    };
+    let failed = false;
+    for (const b of todo) {
+      try {
+        const df = b.toFrame();
+        const res = await writeDataset(streamRawSpec(o.feed, b.channel), df, {
+          transformId: STREAM_TRANSFORM_ID,
+          sourceUri,
+          root: o.root,
+        });
+        counts.written_rows! += res.rowsWritten;
+        const tcol = b.channel === "A" || b.channel === "AM" ? b.cols.e! : b.cols.t!;
+        latency.add(Date.now(), tcol as number[]);
+        if (o.curate) await o.curate(b.channel, df);
+      } catch (e) {
+        failed = true;
+        counts.write_errors!++;
+        errors.add(Date.now(), 0, 1);
+        retry.push(b);
+        log.error("stream.write_failed", { name: o.name, error: String((e as Error).message) });
+      }
+    }
+    counts.flushes!++;
+    if (failed) return; // keep the spool: the rows are still only there
+    writeJsonAtomic(cpPath, snapshot);
+    spool.release(upTo);
+  }
+
+  // ---- heartbeats and alerts -----------------------------------------------------------
+  function alerts(now: number): Alert[] {
+    const out: Alert[] = [...extraAlerts];
+    const open = marketOpen(now);
+    const ref = lastEventAt ?? Date.parse(startedAt);
+    if (open && now - ref > stallMs && state !== "stopping") {
+      out.push({
+        kind: "stall",
+        message: `no event for ${Math.round((now - ref) / 1000)} s during market hours`,
+        since: new Date(ref + stallMs).toISOString(),
+      });
+    }
+    const er = errors.rate(now);
+    if (er.rate > (o.errorRateMax ?? 0.01)) {
+      out.push({
+        kind: "error_rate",
+        message: `${(er.rate * 100).toFixed(2)}% errors (${er.bad} of ${er.ok + er.bad})`,
+        since: new Date(now).toISOString(),
+      });
+    }
+    const rss = rssMb();
+    if (rss > (o.rssMaxMb ?? 2048)) {
+      out.push({
+        kind: "rss",
+        message: `RSS ${rss.toFixed(0)} MiB above ${o.rssMaxMb ?? 2048} MiB`,
+        since: new Date(now).toISOString(),
+      });
+    }
+    return out;
+  }
+
+  function beat(): void {
+    const now = Date.now();
+    const al = alerts(now);
+    alertKinds = al.map((a) => a.kind).sort().join(",");
+    const hb: Heartbeat = {
+      name: o.name,
+      kind: "stream",
+      pid: Deno.pid,
+      state,
+      started_at: startedAt,
+      heartbeat_at: new Date(now).toISOString(),
+      heartbeat_ms: heartbeatMs,
+      stall_ms: stallMs,
+      market_open: marketOpen(now),
+      last_event_at: lastEventAt === null ? null : new Date(lastEventAt).toISOString(),
+      last_event_time: newestEventTime === null ? null : new Date(newestEventTime).toISOString(),
+      counts: { ...counts, frames: client?.frames ?? 0 },
+      latency_ms: latency.summary(now),
+      lag_ms: newestEventTime === null ? null : now - newestEventTime,
+      error_rate: errors.rate(now).rate,
+      rss_mb: rssMb(),
+      alerts: al,
+      detail: {
+        feed: o.feed,
+        symbols: o.symbols,
+        channels,
+        pending_repairs: queue.length,
+        buffered_rows: buffered,
+      },
+    };
+    try {
+      writeHeartbeat(hb, o.root);
+    } catch (e) {
+      log.warn("stream.heartbeat_failed", { name: o.name, error: String((e as Error).message) });
+    }
+  }
+
+  // ---- replay what a previous process left in the spool ----------------------------------
+  for (const { text } of spool.pending()) {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    counts.spool_replayed_frames!++;
+    if (Array.isArray(v)) ingest(v, "ws", false);
+    else if (v && typeof v === "object" && Array.isArray((v as { events?: unknown }).events)) {
+      ingest((v as { events: unknown[] }).events, "rest", false);
+    }
+  }
+  const hadSpool = counts.spool_replayed_frames! > 0;
+  if (hadSpool) {
+    log.info("stream.spool_replayed", { name: o.name, frames: counts.spool_replayed_frames });
+  }
+  await flush();
+  kickRepairs(); // repairs a previous process left pending
+
+  // ---- the live connection --------------------------------------------------------------
+  const subs: string[] = [];
+  for (const ch of channels) {
+    for (const s of o.symbols) subs.push(`${ch}.${s}`);
+  }
+  const client = new PolygonStream({
+    wsUrl: o.wsUrl,
+    feed: o.feed,
+    apiKey: o.apiKey,
+    subscriptions: subs,
+    backoffInitialMs: o.backoffInitialMs,
+    backoffMaxMs: o.backoffMaxMs,
+    onFrame: (events, text) => {
+      spool.append(text);
+      ingest(events, "ws", true);
+    },
+    onConnect: ({ attempt }) => {
+      state = "live";
+      if (attempt > 0) counts.reconnects!++;
+      for (const ch of channels) {
+        if (STEP[ch] === undefined) continue;
+        for (const s of o.symbols) if (s !== "*") needsRepair.add(keyOf(ch, s));
+      }
+      for (const k of last.keys()) needsRepair.add(k);
+    },
+    onDisconnect: ({ reason }) => {
+      if (state === "live") state = "reconnecting";
+      log.info("stream.disconnected", { name: o.name, reason });
+    },
+  });
+  o.onClient?.(client);
+
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  timers.push(setInterval(() => void flush(), flushMs));
+  timers.push(setInterval(beat, heartbeatMs));
+  timers.push(setInterval(() => {
+    const kinds = alerts(Date.now()).map((a) => a.kind).sort().join(",");
+    if (kinds !== alertKinds) beat();
+  }, Math.max(50, Math.min(1000, stallMs / 4))));
+  beat();
+
+  const stopped = new Promise<void>((resolve) => {
+    if (o.signal?.aborted) return resolve();
+    o.signal?.addEventListener("abort", () => resolve(), { once: true });
+    if (o.until) {
+      const wait = o.until.getTime() - Date.now();
+      timers.push(setTimeout(resolve, Math.max(0, wait)));
+    }
+  });
+  const running = client.run();
+  let fatal: unknown = null;
+  await Promise.race([stopped, running.catch((e) => (fatal = e))]);
+  state = "stopping";
+  client.stop();
+  await running.catch((e) => (fatal ??= e));
+  for (const t of timers) clearInterval(t);
+
+  // Tail repair: bars after the last one seen up to the stop instant.
+  if (o.tailRepair !== false && o.rest && !fatal) {
+    const end = o.tailRepairTo ?? Math.min(Date.now(), o.until?.getTime() ?? Infinity);
+    for (const ch of channels) {
+      const step = STEP[ch];
+      if (step === undefined) continue;
+      for (const s of o.symbols) {
+        if (s === "*") continue;
+        const base = last.get(keyOf(ch, s)) ?? o.repairFrom;
+        if (base !== undefined && end - base > step) {
+          queue.push({ channel: ch, sym: s, from: base + 1, to: end });
+        }
+      }
+    }
+    kickRepairs();
+  }
+  while (repairing) await repairing;
+  await flush();
+  spool.close();
+  state = fatal ? "failed" : "stopped";
+  beat();
+  unregister();
+  if (fatal) throw fatal;
+  return { counts: { ...counts, frames: client.frames }, gaps, failedRepairs };
+}
+
+/** Where a stream keeps its spool and checkpoint (for tests and tools). */
+export function streamPaths(name: string, root?: string): { spool: string; checkpoint: string } {
+  return {
+    spool: opsPath(root, "spool", name),
+    checkpoint: join(opsPath(root, "streams", name), "checkpoint.json"),
+  };
+}

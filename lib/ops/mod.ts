@@ -1,0 +1,5 @@
+export * from "./paths.ts";
+export * from "./latency.ts";
+export * from "./heartbeat.ts";
+export * from "./health.ts";
+export * from "./workers.ts";
