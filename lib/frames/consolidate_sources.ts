@@ -1,0 +1,228 @@
+/**
+ * Inputs for {@linkcode consolidateOptionMinutes}: from the curated lake (the Polygon pipelines'
+ * datasets) or straight from a simulated world, and the curated output dataset.
+ *
+ * Lake inputs (curated zone, source `polygon`): `stock_bars_minute` (ticker = the underlying; the
+ * previous session is read too, as indicator warm-up), `index_bars_minute` (ticker `I:VIX`),
+ * `option_bars_minute` (underlying = the underlying). Output: `curated/workbench/
+ * option_minute_consolidated`, partitioned by date, natural key (ticker, ts).
+ */
+import pl from "nodejs-polars";
+import { type DatasetSpec, readDataset, writeDataset, type WriteResult } from "../lake/mod.ts";
+import { previousTradingDay, sessionBounds } from "../time/mod.ts";
+import type { World } from "../sources/sim/world.ts";
+import type { Bars } from "../sources/sim/bars.ts";
+import { SPY_DIVIDEND_YIELD } from "../sources/sim/options.ts";
+import { CONSOLIDATED_SCHEMA, type ConsolidationInput } from "./consolidate.ts";
+
+/** The curated dataset the consolidation writes. */
+export const CONSOLIDATED_SPEC: DatasetSpec = {
+  zone: "curated",
+  source: "workbench",
+  dataset: "option_minute_consolidated",
+  partitioning: "date",
+  timeColumn: "ts",
+  naturalKey: ["ticker", "ts"],
+  schema: { ...CONSOLIDATED_SCHEMA },
+};
+
+const barSpec = (dataset: string, extra: DatasetSpec["schema"] = {}): DatasetSpec => ({
+  zone: "curated",
+  source: "polygon",
+  dataset,
+  partitioning: "date",
+  timeColumn: "ts",
+  naturalKey: ["ticker", "ts"],
+  schema: {
+    ticker: "str",
+    ts: "ts_ms",
+    open: "f64",
+    high: "f64",
+    low: "f64",
+    close: "f64",
+    volume: "f64",
+    vwap: "f64",
+    trades: "i64",
+    known_at: "ts_ms",
+    ...extra,
+  },
+});
+
+/** Options for {@linkcode lakeConsolidationInput}. */
+export interface LakeInputOptions {
+  /** Lake root. @default lakeRoot() */
+  root?: string;
+  /** Underlying ticker. @default "SPY" */
+  underlying?: string;
+  /** VIX ticker in index_bars_minute. @default "I:VIX" */
+  vixTicker?: string;
+}
+
+/**
+ * Read one session's inputs from the curated lake. Throws a RangeError naming the missing
+ * dataset when a required input is empty (run the backfill first).
+ *
+ * @example
+ * ```ts
+ * const input = await lakeConsolidationInput("2024-03-01");
+ * ```
+ */
+export async function lakeConsolidationInput(
+  date: string,
+  options: LakeInputOptions = {},
+): Promise<ConsolidationInput> {
+  const sym = options.underlying ?? "SPY";
+  const sb = sessionBounds(date);
+  if (!sb) throw new RangeError(`Cannot consolidate ${date}: not a trading day`);
+  const prev = sessionBounds(previousTradingDay(date))!;
+  const asOf = sb.close;
+  const base = { root: options.root, asOf, dropLineage: true } as const;
+  const need = (df: pl.DataFrame, what: string) => {
+    if (df.height === 0) {
+      throw new RangeError(
+        `Cannot consolidate ${date}: no rows in ${what} (run the backfill for that session first)`,
+      );
+    }
+    return df;
+  };
+  const stock = await readDataset(barSpec("stock_bars_minute"), {
+    ...base,
+    start: prev.open,
+    end: sb.close,
+  });
+  const index = await readDataset(barSpec("index_bars_minute"), {
+    ...base,
+    start: sb.open,
+    end: sb.close,
+  });
+  const opts = await readDataset(
+    barSpec("option_bars_minute", {
+      underlying: "str",
+      expiration_date: "date",
+      contract_type: "str",
+      strike: "f64",
+    }),
+    { ...base, start: sb.open, end: sb.close },
+  );
+  return {
+    date,
+    underlying: need(
+      stock.height ? stock.filter(pl.col("ticker").eq(pl.lit(sym))) : stock,
+      `curated/polygon/stock_bars_minute (${sym})`,
+    ),
+    vix: need(
+      index.height
+        ? index.filter(pl.col("ticker").eq(pl.lit(options.vixTicker ?? "I:VIX")))
+        : index,
+      "curated/polygon/index_bars_minute (I:VIX)",
+    ),
+    options: need(
+      opts.height ? opts.filter(pl.col("underlying").eq(pl.lit(sym))) : opts,
+      `curated/polygon/option_bars_minute (${sym})`,
+    ),
+  };
+}
+
+function barsFrame(b: Bars, ticker: string): pl.DataFrame {
+  const ts = pl.Series("ts", b.t).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
+  return pl.DataFrame([
+    pl.Series("ticker", new Array<string>(b.length).fill(ticker), pl.Utf8),
+    ts,
+    pl.Series("open", b.o),
+    pl.Series("high", b.h),
+    pl.Series("low", b.l),
+    pl.Series("close", b.c),
+    pl.Series("volume", b.v),
+    pl.Series("vwap", b.vw),
+  ]).withColumns(
+    pl.col("ts").cast(pl.Int64).add(60_000).cast(pl.Datetime("ms", "UTC")).alias("known_at"),
+  );
+}
+
+/** Options for {@linkcode simConsolidationInput}. */
+export interface SimInputOptions {
+  /** Keep contracts with |strike / open - 1| <= band. @default 0.05 */
+  strikeBand?: number;
+  /** Keep expiries within this many calendar days. @default 30 */
+  expiryDays?: number;
+  /** Keep at most this many contracts (nearest the money first). @default Infinity */
+  maxContracts?: number;
+}
+
+/**
+ * One session's inputs straight from a simulated world (no HTTP, no lake): SPY minute bars of
+ * the session and the previous one, VIX minute bars, option minute aggregates of the selected
+ * contracts, and all news (market-wide sentiment). Also returns the world's option-pricing rate
+ * and SPY's dividend yield so the Greeks use the simulator's own parameters.
+ *
+ * @example
+ * ```ts
+ * const { input, rate, div } = simConsolidationInput(generateWorld({ seed: 1 }), "2024-02-01");
+ * ```
+ */
+export function simConsolidationInput(
+  world: World,
+  date: string,
+  options: SimInputOptions = {},
+): { input: ConsolidationInput; rate: number; div: number; contracts: number } {
+  const cur = world.spyMinuteBars(date);
+  if (!cur) {
+    throw new RangeError(`Cannot consolidate ${date}: the simulated world has no session then`);
+  }
+  const i = world.days.indexOf(date);
+  const prev = i > 0 ? world.spyMinuteBars(world.days[i - 1]!) : undefined;
+  const spy = prev
+    ? pl.concat([barsFrame(prev, "SPY"), barsFrame(cur, "SPY")])
+    : barsFrame(cur, "SPY");
+  const vix = barsFrame(world.vixMinuteBars(date)!, "I:VIX");
+  const band = options.strikeBand ?? 0.05;
+  const maxDays = options.expiryDays ?? 30;
+  const open0 = cur.o[0]!;
+  const horizon = new Date(Date.parse(date) + maxDays * 86_400_000).toISOString().slice(0, 10);
+  const chosen = world.options.listed(date)
+    .filter((c) => Math.abs(c.strike / open0 - 1) <= band && c.expiration <= horizon)
+    .sort((a, b) =>
+      Math.abs(a.strike - open0) - Math.abs(b.strike - open0) || (a.ticker < b.ticker ? -1 : 1)
+    )
+    .slice(0, options.maxContracts ?? Infinity);
+  const frames: pl.DataFrame[] = [];
+  for (const c of chosen) {
+    const b = world.options.minuteAggs(c, date);
+    if (b.length === 0) continue;
+    frames.push(
+      barsFrame(b, c.ticker).withColumns(
+        pl.lit(c.expiration).alias("expiration_date"),
+        pl.lit(c.type).alias("contract_type"),
+        pl.lit(c.strike).alias("strike"),
+      ),
+    );
+  }
+  const news = world.news;
+  const newsFrame = pl.DataFrame([
+    pl.Series("known_at", news.map((a) => a.publishedMs)).cast(pl.Int64).cast(
+      pl.Datetime("ms", "UTC"),
+    ),
+    pl.Series("sentiment", news.map((a) => a.sentiment), pl.Float64),
+  ]);
+  return {
+    input: { date, underlying: spy, vix, options: pl.concat(frames), news: newsFrame },
+    rate: world.options.rateOn(date),
+    div: SPY_DIVIDEND_YIELD,
+    contracts: frames.length,
+  };
+}
+
+/**
+ * Write a consolidated session to the curated lake (atomic, idempotent by (ticker, ts)).
+ *
+ * @example
+ * ```ts
+ * await writeConsolidated(df, { transformId: "consolidate@1", sourceUri: "lake:curated/polygon" });
+ * ```
+ */
+export async function writeConsolidated(
+  df: pl.DataFrame,
+  options: { transformId: string; sourceUri: string; root?: string },
+): Promise<WriteResult> {
+  return await writeDataset(CONSOLIDATED_SPEC, df, options);
+}

@@ -1,0 +1,11 @@
+-- view: option_minute_consolidated
+-- purpose: one row per SPY option contract per regular-session minute with the underlying's and
+--   VIX's minute bars, the option's own bar, RSI/MACD/Bollinger/ROC of the underlying, IV and
+--   Greeks computed by lib/options, and the latest news sentiment (built by `deno task consolidate`)
+-- grain: one row per option contract (ticker) per minute (ts = minute open, UTC)
+-- inputs: curated/workbench/option_minute_consolidated/date=YYYY-MM-DD/*.parquet
+-- known_at: ts + 1 minute (the minute's close); every value in the row was known by then
+CREATE OR REPLACE VIEW option_minute_consolidated AS
+SELECT *
+FROM read_parquet('{{lake}}/curated/workbench/option_minute_consolidated/date=*/*.parquet',
+  hive_partitioning = true, union_by_name = true);

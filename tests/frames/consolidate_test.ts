@@ -1,0 +1,186 @@
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
+import pl from "nodejs-polars";
+import { consolidateOptionMinutes } from "../../lib/frames/consolidate.ts";
+import { rsi } from "../../lib/features/technical.ts";
+import { bsPrice, toOptionColumns } from "../../lib/options/mod.ts";
+import { sessionBounds } from "../../lib/time/mod.ts";
+
+const RTOL_IV = 1e-9;
+const DATE = "2024-03-01";
+const sb = sessionBounds(DATE)!;
+const OPEN = sb.open.getTime();
+const N_MIN = 390;
+const RATE = 0.05, DIV = 0.01, VOL = 0.2;
+const EXPIRY = "2024-03-15";
+const T_EXP = sessionBounds(EXPIRY)!.close.getTime();
+const YEAR = 365 * 86_400_000;
+
+const dtSeries = (name: string, xs: number[]) =>
+  pl.Series(name, xs).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
+
+function makeInput(spyClose: number[]) {
+  const ts = spyClose.map((_, m) => OPEN + m * 60_000);
+  const underlying = pl.DataFrame([
+    pl.Series("ticker", ts.map(() => "SPY")),
+    dtSeries("ts", ts),
+    pl.Series("open", spyClose),
+    pl.Series("high", spyClose.map((c) => c + 0.1)),
+    pl.Series("low", spyClose.map((c) => c - 0.1)),
+    pl.Series("close", spyClose),
+    pl.Series("volume", ts.map(() => 1000)),
+    pl.Series("vwap", spyClose),
+  ]);
+  const vix = pl.DataFrame([
+    dtSeries("ts", ts),
+    pl.Series("open", ts.map((_, m) => 15 + m / 1000)),
+    pl.Series("high", ts.map((_, m) => 15 + m / 1000)),
+    pl.Series("low", ts.map((_, m) => 15 + m / 1000)),
+    pl.Series("close", ts.map((_, m) => 15 + m / 1000)),
+  ]);
+  // call K=500 trades on even minutes, put K=495 on minutes divisible by 3; priced at VOL
+
+  const rows: { ticker: string; ts: number; px: number; type: string; strike: number }[] = [];
+  for (let m = 0; m < spyClose.length; m++) {
+    for (
+      const [tk, type, strike, every] of [["O:SPY240315C00500000", "call", 500, 2], [
+        "O:SPY240315P00495000",
+        "put",
+        495,
+        3,
+      ]] as const
+    ) {
+      if (m % every !== 0) continue;
+      const t = (T_EXP - (ts[m]! + 60_000)) / YEAR;
+      const px = bsPrice(
+        toOptionColumns([{
+          spot: spyClose[m]!,
+          strike,
+          t,
+          rate: RATE,
+          div: DIV,
+          isCall: type === "call",
+        }]),
+        Float64Array.of(VOL),
+      )[0]!;
+      rows.push({ ticker: tk, ts: ts[m]!, px, type, strike });
+    }
+  }
+  const options = pl.DataFrame([
+    pl.Series("ticker", rows.map((r) => r.ticker)),
+    dtSeries("ts", rows.map((r) => r.ts)),
+    pl.Series("open", rows.map((r) => r.px)),
+    pl.Series("high", rows.map((r) => r.px)),
+    pl.Series("low", rows.map((r) => r.px)),
+    pl.Series("close", rows.map((r) => r.px)),
+    pl.Series("volume", rows.map(() => 5)),
+    pl.Series("vwap", rows.map((r) => r.px)),
+    pl.Series("expiration_date", rows.map(() => EXPIRY)),
+    pl.Series("contract_type", rows.map((r) => r.type)),
+    pl.Series("strike", rows.map((r) => r.strike)),
+  ]);
+  const news = pl.DataFrame([
+    dtSeries("known_at", [OPEN + 100.5 * 60_000, OPEN + 200 * 60_000]),
+    pl.Series("sentiment", [1, -1]),
+  ]);
+  return { date: DATE, underlying, vix, options, news };
+}
+
+const spy = Array.from({ length: N_MIN }, (_, m) => 500 + 2 * Math.sin(m / 17) + m * 0.002);
+const df = consolidateOptionMinutes(makeInput(spy), { rate: RATE, div: DIV }).sort([
+  "ts",
+  "ticker",
+]);
+const col = (name: string) => df.getColumn(name).toArray() as (number | null)[];
+
+Deno.test("grid: one row per contract per session minute, known at the minute's close", () => {
+  assertEquals(df.height, 2 * N_MIN);
+  const ts = df.getColumn("ts").cast(pl.Float64).toArray() as number[];
+  const ka = df.getColumn("known_at").cast(pl.Float64).toArray() as number[];
+  assertEquals(ts[0], OPEN);
+  assertEquals(ts[df.height - 1], OPEN + 389 * 60_000);
+  ts.forEach((t, i) => assertEquals(ka[i], t + 60_000));
+  assertEquals(new Set(df.getColumn("underlying").toArray()).size, 1);
+});
+
+Deno.test("option fields only where the contract traded; iv recovers the pricing vol", () => {
+  const tick = df.getColumn("ticker").toArray() as string[];
+  const close = col("opt_close"), iv = col("iv"), delta = col("delta");
+  for (let r = 0; r < df.height; r++) {
+    const m = Math.floor(r / 2);
+    const traded = tick[r]!.includes("C005") ? m % 2 === 0 : m % 3 === 0;
+    assertEquals(close[r] !== null, traded, `row ${r}`);
+    if (traded) {
+      assertAlmostEquals(iv[r]!, VOL, RTOL_IV);
+      assert(tick[r]!.includes("C005") ? delta[r]! > 0 : delta[r]! < 0);
+    } else {
+      assertEquals(iv[r], null);
+    }
+  }
+});
+
+Deno.test("indicators equal lib/features on the underlying closes; VIX and news as of the minute", () => {
+  const expected = rsi(Float64Array.from(spy), 14);
+  const got = col("rsi_14");
+  for (let m = 0; m < N_MIN; m++) {
+    const e = expected[m]!;
+    if (Number.isNaN(e)) assertEquals(got[2 * m], null);
+    else assertAlmostEquals(got[2 * m]!, e, 1e-12);
+  }
+  assertAlmostEquals(col("vix_close")[2 * 50]!, 15.05, 1e-12);
+  const s = col("news_sentiment");
+  assertEquals(s[2 * 98], null); // minute 98 closes at 99:00 < 100:30
+  assertEquals(s[2 * 99], null); // minute 99 closes at 100:00
+  assertEquals(s[2 * 100], 1); // minute 100 closes at 101:00 >= 100:30
+  assertEquals(s[2 * 199], -1); // known exactly at the close of minute 199
+  assertAlmostEquals(col("news_age_min")[2 * 100]!, 0.5, 1e-12);
+  assertAlmostEquals(col("roc_5")[2 * 10]!, spy[10]! / spy[5]! - 1, 1e-12);
+  assertAlmostEquals(col("price_change")[2 * 10]!, spy[10]! - spy[9]!, 1e-12);
+});
+
+Deno.test("point in time: changing the underlying after minute t changes no row at or before t", () => {
+  const t = 200;
+  const bumped = spy.map((c, m) => (m > t ? c * 1.03 : c));
+  const other = consolidateOptionMinutes(makeInput(bumped), { rate: RATE, div: DIV }).sort([
+    "ts",
+    "ticker",
+  ]);
+  for (
+    const name of [
+      "spy_close",
+      "rsi_14",
+      "macd",
+      "macd_signal",
+      "bb_upper",
+      "roc_60",
+      "iv",
+      "delta",
+    ]
+  ) {
+    const a = col(name);
+    const b = other.getColumn(name).toArray() as (number | null)[];
+    for (let r = 0; r < 2 * (t + 1); r++) assertEquals(b[r], a[r], `${name}[${r}]`);
+    assert(
+      a.some((v, r) => r >= 2 * (t + 1) && v !== null && v !== b[r]),
+      `${name} should change after t`,
+    );
+  }
+});
+
+Deno.test("errors: not a trading day, missing column, no underlying bars", () => {
+  const input = makeInput(spy.slice(0, 10));
+  assertThrows(
+    () => consolidateOptionMinutes({ ...input, date: "2024-03-02" }),
+    RangeError,
+    "not a trading day",
+  );
+  assertThrows(
+    () => consolidateOptionMinutes({ ...input, options: input.options.drop("vwap") }),
+    Error,
+    "vwap",
+  );
+  assertThrows(
+    () => consolidateOptionMinutes({ ...input, underlying: input.underlying.head(0) }),
+    RangeError,
+    "no underlying bars",
+  );
+});
