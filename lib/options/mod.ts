@@ -4,3 +4,4 @@ export * from "./implied_vol.ts";
 export * from "./svi.ts";
 export * from "./rates.ts";
 export * from "./features.ts";
+export * from "./hedging.ts";
