@@ -1,0 +1,3 @@
+export * from "./covariance.ts";
+export * from "./sizing.ts";
+export * from "./constraints.ts";
