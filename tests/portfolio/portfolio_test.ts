@@ -9,7 +9,6 @@ import {
 } from "../../lib/portfolio/mod.ts";
 
 const RTOL_REF = 1e-10;
-const ATOL_W = 1e-12;
 const close = (a: number, b: number, rtol: number, msg = "") =>
   assert.ok(Math.abs(a - b) <= rtol * Math.max(1e-300, Math.abs(b)) + 1e-18, `${msg} ${a} vs ${b}`);
 
