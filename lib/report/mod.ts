@@ -1,1 +1,3 @@
 export * from "./plot.ts";
+export * from "./metrics.ts";
+export * from "./backtest_report.ts";

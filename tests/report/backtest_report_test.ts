@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { runBacktest, syntheticPanel } from "../../lib/backtest/mod.ts";
+import { IBKR_FIXED } from "../../lib/execution/mod.ts";
+import {
+  backtestFigures,
+  backtestReportHtml,
+  monthlyReturns,
+  summarizeBacktest,
+} from "../../lib/report/mod.ts";
+import { countRenderedPlots, dumpDom, skipBrowser } from "./_chromium.ts";
+
+function demoRun() {
+  const p = syntheticPanel({ symbols: 6, bars: 300, seed: 5 });
+  return runBacktest(p, {
+    onBar(ctx) {
+      if (ctx.t < 20 || ctx.t % 10) return;
+      for (let s = 0; s < 6; s++) {
+        const mom = ctx.close(s) / ctx.close(s, 20) - 1;
+        ctx.orderTargetWeight(s, mom > 0 ? 0.25 : -0.15);
+      }
+    },
+  }, { costs: { fees: IBKR_FIXED, halfSpreadBps: 2, impactCoef: 1, borrowRateAnnual: 0.02 } });
+}
+
+Deno.test("monthly returns chain to the total return (by construction of compounding)", () => {
+  const res = demoRun();
+  const mr = monthlyReturns(res.tsMs, res.equity, res.initialCash);
+  let g = 1;
+  for (const row of mr.values) for (const v of row) if (Number.isFinite(v)) g *= 1 + v;
+  assert.ok(Math.abs(g - res.equity.at(-1)! / res.initialCash) < 1e-12);
+  assert.deepEqual(mr.years, [2015, 2016]);
+  assert.deepEqual(monthlyReturns([], [], 1), { years: [], values: [] });
+});
+
+Deno.test("summary: cost attribution adds up; gross P&L = net P&L + costs", () => {
+  const res = demoRun();
+  const s = summarizeBacktest(res);
+  const c = s.costs;
+  assert.ok(Math.abs(c.total - (c.commission + c.fees + c.spread + c.impact + c.borrow)) < 1e-9);
+  assert.ok(c.impact > 0 && c.borrow > 0 && c.commission > 0);
+  assert.ok(Math.abs(s.grossPnl - (s.finalEquity - s.initialEquity) - c.total) < 1e-6);
+  assert.equal(backtestFigures(res).length, 5);
+});
+
+Deno.test({
+  name: "HTML report renders in headless chromium with all five charts",
+  ignore: skipBrowser(),
+  fn: async () => {
+    const { html } = backtestReportHtml(demoRun(), {
+      title: "demo",
+      meta: { strategy: "momentum" },
+    });
+    assert.ok(html.includes('<table class="summary">'));
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/report.html`;
+      await Deno.writeTextFile(path, html);
+      const dom = await dumpDom(path, 8000);
+      assert.equal(countRenderedPlots(dom), 5, "five rendered Plotly charts");
+      for (
+        const title of [
+          "Equity and drawdown",
+          "Monthly returns",
+          "Exposures",
+          "Cumulative costs",
+          "Rolling Sharpe",
+        ]
+      ) {
+        assert.ok(dom.includes(title), `chart title ${title} rendered`);
+      }
+      assert.ok(dom.includes("heatmaplayer") || dom.includes("hm"), "heatmap drawn");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
