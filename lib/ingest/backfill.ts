@@ -33,6 +33,7 @@ import { checkDrift, type DriftReport, hasDrift } from "./schema_drift.ts";
 import type { Clients, Pipeline, PipelineContext, Unit } from "./types.ts";
 import { contiguousEnd, raiseWatermarks, readWatermarks } from "./watermark.ts";
 import { addDays } from "./pipelines/_common.ts";
+import { datasetQuality } from "../quality/report.ts";
 
 /** One job: a pipeline over symbols and an inclusive date range. */
 export interface BackfillJob {
@@ -61,6 +62,8 @@ export interface BackfillOptions {
   progress?: boolean;
   /** Called after each unit (tests, custom reporting). */
   onUnit?: (r: UnitResult) => void;
+  /** Run the data-quality checks on each job's curated range afterwards. @default true */
+  quality?: boolean;
 }
 
 /** Outcome of one unit. */
@@ -398,6 +401,22 @@ export async function runBackfill(
   summary.p95Ms = ms.p95Ms;
   summary.p99Ms = ms.p99Ms;
   summary.drift = [...driftSeen.values()];
+  if (options.quality ?? true) {
+    summary.quality = {};
+    for (const job of jobs) {
+      const key = `${job.pipeline.source}/${job.pipeline.dataset}`;
+      try {
+        const r = await datasetQuality(job.pipeline.curatedSpec, {
+          start: job.start,
+          end: job.end,
+          ...(root ? { root } : {}),
+        });
+        summary.quality[key] = { rows: r.rows, ...r.counts };
+      } catch (e) {
+        log.warn("backfill.quality.failed", { dataset: key, error: String(e) });
+      }
+    }
+  }
   summary.elapsedMs = performance.now() - t0;
   return summary;
 }

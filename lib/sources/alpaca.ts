@@ -62,14 +62,15 @@ export interface AlpacaBarsOptions {
   limit?: number;
 }
 
-/** Alpaca's error body check (`message` without `bars`). */
+/**
+ * Alpaca's error body (`message` without `bars`) inside a 2xx answer. Alpaca reports bad
+ * requests with 4xx, so a 200 error body is treated as transient and retried.
+ */
 export function alpacaVerdict(body: unknown): VendorVerdict | null {
   if (body === null || typeof body !== "object") return null;
   const b = body as Record<string, unknown>;
   if ("bars" in b) return null;
-  if (typeof b.message === "string") {
-    return { message: b.message, retryable: /rate|too many/i.test(b.message) };
-  }
+  if (typeof b.message === "string") return { message: b.message, retryable: true };
   return null;
 }
 

@@ -48,11 +48,15 @@ export const FinnhubChainSchema = z.object({
   ),
 }).loose();
 
-/** Finnhub error body: `{"error": "..."}`. */
+/**
+ * Finnhub error body (`error` or `message` without `data`) inside a 2xx answer: retried as
+ * transient (entitlement and key errors come with 401/403).
+ */
 export function finnhubVerdict(body: unknown): VendorVerdict | null {
-  if (body && typeof body === "object" && "error" in body && !("data" in body)) {
-    const m = String((body as { error: unknown }).error);
-    return { message: m, retryable: /limit/i.test(m) };
+  if (body && typeof body === "object" && !("data" in body)) {
+    const b = body as Record<string, unknown>;
+    const m = b.error ?? b.message;
+    if (m !== undefined) return { message: String(m), retryable: true };
   }
   return null;
 }
@@ -148,7 +152,11 @@ export class FinnhubClient {
 
   /** The whole option chain of a symbol. */
   async optionChain(symbol: string) {
-    const u = joinUrl(this.#base, "api/v1/stock/option-chain");
+    // The base may be the host (https://finnhub.io) or already end in /api/v1.
+    const path = /\/api\/v1\/?$/.test(this.#base)
+      ? "stock/option-chain"
+      : "api/v1/stock/option-chain";
+    const u = joinUrl(this.#base, path);
     u.searchParams.set("symbol", symbol);
     const res = await this.http.getJson(u, {
       headers: { "X-Finnhub-Token": this.#key.reveal() },

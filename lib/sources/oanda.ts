@@ -46,10 +46,13 @@ export function parseOandaTime(s: string): number {
   return Date.parse(`${m[1]}${frac}${m[3]}`);
 }
 
-/** OANDA error body check. */
+/**
+ * OANDA error body inside a 2xx answer: OANDA reports client errors with 4xx, so an
+ * `errorMessage` with HTTP 200 is treated as transient and retried.
+ */
 export function oandaVerdict(body: unknown): VendorVerdict | null {
   if (body && typeof body === "object" && "errorMessage" in body && !("candles" in body)) {
-    return { message: String((body as { errorMessage: unknown }).errorMessage), retryable: false };
+    return { message: String((body as { errorMessage: unknown }).errorMessage), retryable: true };
   }
   return null;
 }

@@ -392,7 +392,7 @@ export class PolygonClient {
     options: { adjusted?: boolean; limit?: number } = {},
   ): AsyncGenerator<WirePage> {
     const u = this.#url(
-      `v2/aggs/ticker/${encodeURIComponent(ticker)}/range/${multiplier}/${timespan}/${from}/${to}`,
+      `v2/aggs/ticker/${pathTicker(ticker)}/range/${multiplier}/${timespan}/${from}/${to}`,
       {
         adjusted: ticker.startsWith("I:") ? undefined : options.adjusted ?? true,
         sort: "asc",
@@ -418,9 +418,9 @@ export class PolygonClient {
   }
 
   /**
-   * Option contracts listed for `underlying` as of a date (point in time), optionally within a
-   * strike band and an expiry window. `expired=true` is sent so contracts that have since
-   * expired are still listed.
+   * Option contracts listed for `underlying` as of a date (point in time: `as_of` with
+   * `expired=false` lists the contracts live on that date, including ones that have expired
+   * since), optionally within a strike band and an expiry window.
    */
   async *optionContracts(underlying: string, options: {
     asOf: string;
@@ -429,11 +429,13 @@ export class PolygonClient {
     expiryMin?: string;
     expiryMax?: string;
     contractType?: "call" | "put";
+    /** Ask for contracts that had already expired as of `asOf`. @default false */
+    expired?: boolean;
   }): AsyncGenerator<WirePage> {
     const u = this.#url("v3/reference/options/contracts", {
       underlying_ticker: underlying,
       as_of: options.asOf,
-      expired: true,
+      expired: options.expired ?? false,
       "strike_price.gte": options.strikeMin,
       "strike_price.lte": options.strikeMax,
       "expiration_date.gte": options.expiryMin,
@@ -466,7 +468,7 @@ export class PolygonClient {
     lt: string | bigint;
     limit?: number;
   }): AsyncGenerator<WirePage> {
-    const u = this.#url(`v3/${kind}/${encodeURIComponent(ticker)}`, {
+    const u = this.#url(`v3/${kind}/${pathTicker(ticker)}`, {
       "timestamp.gte": String(options.gte),
       "timestamp.lt": String(options.lt),
       order: "asc",
@@ -520,7 +522,7 @@ export class PolygonClient {
     expiryMin?: string;
     expiryMax?: string;
   } = {}): AsyncGenerator<WirePage> {
-    const u = this.#url(`v3/snapshot/options/${encodeURIComponent(underlying)}`, {
+    const u = this.#url(`v3/snapshot/options/${pathTicker(underlying)}`, {
       "strike_price.gte": options.strikeMin,
       "strike_price.lte": options.strikeMax,
       "expiration_date.gte": options.expiryMin,
@@ -705,3 +707,8 @@ const CONTRACT_WIRE = {
   shares_per_contract: pl.Float64,
   primary_exchange: pl.Utf8,
 };
+
+/** A ticker for a URL path: percent-encoded except `:` (`I:VIX`, `O:SPY...` as the vendor documents). */
+function pathTicker(t: string): string {
+  return encodeURIComponent(t).replace(/%3A/gi, ":");
+}
