@@ -41,6 +41,28 @@ export interface IntradaySpec {
   tick?: number;
 }
 
+const shapeCache = new Map<
+  number,
+  { vol: Float64Array; volume: Float64Array; volumeSum: number }
+>();
+
+/** U-shapes of variance and volume for n steps (cached per n). */
+function shapes(n: number): { vol: Float64Array; volume: Float64Array; volumeSum: number } {
+  let s = shapeCache.get(n);
+  if (s) return s;
+  const vol = new Float64Array(n), volume = new Float64Array(n);
+  let volumeSum = 0;
+  for (let k = 0; k < n; k++) {
+    const u = (k + 0.5) / n;
+    vol[k] = 1 + 1.8 * Math.exp(-10 * u) + 0.9 * Math.exp(-12 * (1 - u));
+    volume[k] = 1 + 2.5 * Math.exp(-8 * u) + 1.5 * Math.exp(-10 * (1 - u));
+    volumeSum += volume[k]!;
+  }
+  s = { vol, volume, volumeSum };
+  shapeCache.set(n, s);
+  return s;
+}
+
 /** Bars of one session; every step has at least `minTrades` trades. */
 export function intradayBars(rng: Rng, spec: IntradaySpec): Bars {
   const n = spec.steps;
@@ -51,11 +73,11 @@ export function intradayBars(rng: Rng, spec: IntradaySpec): Bars {
   const eps = 0.25 * Math.sqrt(1 - phi * phi);
   let a = 0.25 * rng.normal();
   let sumVar = 0;
+  const shape = shapes(n);
   for (let k = 0; k < n; k++) {
-    const u = (k + 0.5) / n;
     a = phi * a + eps * rng.normal();
     const m = Math.exp(a);
-    const vk = (1 + 1.8 * Math.exp(-10 * u) + 0.9 * Math.exp(-12 * (1 - u))) * m * m;
+    const vk = shape.vol[k]! * m * m;
     variance[k] = vk;
     sumVar += vk;
   }
@@ -74,14 +96,8 @@ export function intradayBars(rng: Rng, spec: IntradaySpec): Bars {
   let cumW = 0;
   let cumV = 0;
   let prev = spec.open;
-  const volShape = new Float64Array(n);
-  let sumShape = 0;
-  for (let k = 0; k < n; k++) {
-    const u = (k + 0.5) / n;
-    const s = 1 + 2.5 * Math.exp(-8 * u) + 1.5 * Math.exp(-10 * (1 - u));
-    volShape[k] = s;
-    sumShape += s;
-  }
+  const volShape = shape.volume;
+  const sumShape = shape.volumeSum;
   const lot = spec.lot;
   const tick = spec.tick;
   const rnd = tick === undefined ? roundPx : (x: number) => Math.round(x / tick) * tick;

@@ -5,7 +5,7 @@ import { etMidnightMs } from "./spy.ts";
 import { stepTrades } from "./_intraday.ts";
 import { type OptionContract, parseOccTicker } from "./options.ts";
 import { sentimentLabel } from "./news.ts";
-import { sessionBounds } from "./_calendar.ts";
+import { nyDate, sessionBounds } from "./_calendar.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -158,8 +158,14 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
     )
     : [];
   if (desc) days.reverse();
-  // Cursor position: the bar time to resume at.
+  // Cursor position: the bar time to resume at. Sessions wholly before it are not generated.
   const resume = typeof state?.t === "number" ? state.t : undefined;
+  if (resume !== undefined) {
+    const rd = nyDate(resume);
+    const keep = days.filter((d) => desc ? d <= rd : d >= rd);
+    days.length = 0;
+    days.push(...keep);
+  }
   const rows: Record<string, unknown>[] = [];
   let more = false;
   const push = (b: Bars, k: number, f: number) => {

@@ -19,6 +19,17 @@ export interface WsOptions {
   speed?: number;
   /** Seconds of T/Q ticks replayed from the open. @default 120 */
   tickSeconds?: number;
+  /**
+   * Replay these prepared events (e.g. a lake day from `lakeReplayEvents`) instead of the
+   * simulated world; subscriptions select by `ev.sym` (or `T`) and support `AM.*`.
+   */
+  replay?: { date: string; events: WsEvent[] };
+}
+
+/** One event and the epoch-ms instant at which it is emitted. */
+export interface WsEvent {
+  at: number;
+  ev: Record<string, unknown>;
 }
 
 interface Ctx {
@@ -30,7 +41,7 @@ interface Ctx {
   signal: AbortSignal;
 }
 
-type Ev = { at: number; ev: Record<string, unknown> };
+type Ev = WsEvent;
 
 function aggEvents(ev: "A" | "AM", sym: string, b: Bars, stepMs: number, index: boolean): Ev[] {
   const out: Ev[] = [];
@@ -65,6 +76,16 @@ function eventsFor(c: Ctx, channel: string, date: string): Ev[] {
   const w = c.world;
   const dot = channel.indexOf(".");
   const kind = channel.slice(0, dot), sym = channel.slice(dot + 1);
+  if (c.ws.replay) {
+    return c.ws.replay.events.filter((x) =>
+      x.ev.ev === kind && (sym === "*" || (x.ev.sym ?? x.ev.T) === sym)
+    );
+  }
+  if (sym === "*" && kind === "AM") {
+    return ["SPY", ...w.equityInfo.map((x) => x.ticker)].flatMap((s) =>
+      eventsFor(c, `AM.${s}`, date)
+    );
+  }
   if (kind === "A" && sym === "SPY") {
     return aggEvents("A", sym, w.spySecondBars(date)!, 1000, false);
   }
@@ -176,12 +197,21 @@ export function handleWebSocket(req: Request, _url: URL, c: Ctx): Response {
   };
   const stream = async () => {
     const w = c.world;
-    const date = c.ws.date ?? w.today;
+    const date = c.ws.replay?.date ?? c.ws.date ?? w.today;
     const speed = c.ws.speed ?? 0;
     // Let further subscribe messages of the same burst arrive first.
     await new Promise((r) => setTimeout(r, 20));
     const all: Ev[] = [];
-    for (const ch of subs) all.push(...eventsFor(c, ch, date));
+    const seen = new Set<string>();
+    for (const ch of subs) {
+      for (const x of eventsFor(c, ch, date)) {
+        const e = x.ev;
+        const key = `${e.ev}|${e.sym ?? e.T}|${e.s ?? e.t}|${e.q ?? ""}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        all.push(x);
+      }
+    }
     all.sort((a, b) => a.at - b.at);
     const t0 = all[0]?.at ?? 0;
     const wall0 = Date.now();

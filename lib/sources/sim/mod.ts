@@ -16,3 +16,4 @@ export { atmTotalVariance, impliedVol, ssviParams, stateSigma, totalVariance } f
 export { cboeVariance, cboeVix, modelVix } from "./vix.ts";
 export { FRED_SERIES_IDS, fredValue, valueAsOf } from "./fred.ts";
 export type { NewsArticle } from "./news.ts";
+export type { WsEvent, WsOptions } from "./_ws.ts";

@@ -1,0 +1,126 @@
+/**
+ * Replay of a lake day on the simulator's WebSocket: reads the curated minute bars of one New
+ * York session from the lake (`curated/polygon/{stock,index,option}_bars_minute`, columns
+ * ticker, ts, open, high, low, close, volume, vwap, trades; written by the ingest pipelines from
+ * simulated or real vendor data) and turns them into Polygon `AM` events, emitted at each bar's
+ * end. Pass the result as `startSimServer({ ws: { replay } })`; subscriptions then select from
+ * these events (`AM.SPY`, `AM.I:VIX`, `AM.*`) at the chosen speed.
+ *
+ * This file is the only part of the simulator that reads the lake; the server does not import it.
+ */
+import pl from "nodejs-polars";
+import { type DatasetSpec, readDataset } from "../../lake/mod.ts";
+import { sessionBounds } from "./_calendar.ts";
+import type { WsEvent } from "./_ws.ts";
+
+/** Options of {@link lakeReplayEvents}. */
+export interface LakeReplayOptions {
+  /** Lake root. @default lakeRoot() */
+  root?: string;
+  /** Lake source folder of the curated bar datasets. @default "polygon" */
+  source?: string;
+  /** Datasets to read. @default ["stock_bars_minute", "index_bars_minute", "option_bars_minute"] */
+  datasets?: string[];
+}
+
+const barSpec = (source: string, dataset: string): DatasetSpec => ({
+  zone: "curated",
+  source,
+  dataset,
+  partitioning: "date",
+  timeColumn: "ts",
+  naturalKey: ["ticker", "ts"],
+  schema: {
+    ticker: "str",
+    ts: "ts_ms",
+    open: "f64",
+    high: "f64",
+    low: "f64",
+    close: "f64",
+    volume: "f64",
+    vwap: "f64",
+    trades: "i64",
+  },
+});
+
+/**
+ * `AM` events of every bar of session `date` found in the lake, sorted by emission time (bar
+ * end), with day-accumulated volume `av`, day VWAP `a` and official open `op` per symbol.
+ * Index tickers (prefix `I:`) get the index event fields only. Returns [] when the lake holds
+ * nothing for that day.
+ *
+ * @example
+ * ```ts
+ * const replay = { date: "2024-03-28", events: await lakeReplayEvents("2024-03-28") };
+ * const sim = await startSimServer({ ws: { replay, speed: 10 } });
+ * ```
+ */
+export async function lakeReplayEvents(
+  date: string,
+  options: LakeReplayOptions = {},
+): Promise<WsEvent[]> {
+  const b = sessionBounds(date);
+  if (!b) throw new RangeError(`Cannot replay ${date}: not a trading session`);
+  const start = new Date(b.open.getTime() - 5.5 * 3_600_000);
+  const end = new Date(b.close.getTime() + 4 * 3_600_000);
+  const out: WsEvent[] = [];
+  for (
+    const ds of options.datasets ?? ["stock_bars_minute", "index_bars_minute", "option_bars_minute"]
+  ) {
+    let df: pl.DataFrame;
+    try {
+      df = await readDataset(barSpec(options.source ?? "polygon", ds), {
+        start,
+        end,
+        ...(options.root ? { root: options.root } : {}),
+      });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue;
+      throw e;
+    }
+    if (df.height === 0 || !df.columns.includes("ts")) continue;
+    const tick = df.getColumn("ticker").toArray() as string[];
+    const ts = df.getColumn("ts").cast(pl.Int64).cast(pl.Float64).toArray() as number[];
+    const col = (n: string) =>
+      df.columns.includes(n) ? df.getColumn(n).cast(pl.Float64).toArray() as number[] : undefined;
+    const o = col("open")!, h = col("high")!, l = col("low")!, c = col("close")!;
+    const v = col("volume"), vw = col("vwap"), n = col("trades");
+    const day = new Map<string, { op: number; av: number; pv: number }>();
+    const order = [...ts.keys()].sort((i, j) =>
+      ts[i]! - ts[j]! || tick[i]!.localeCompare(tick[j]!)
+    );
+    for (const i of order) {
+      const sym = tick[i]!;
+      const t = Number(ts[i]);
+      let acc = day.get(sym);
+      if (!acc) day.set(sym, acc = { op: o[i]!, av: 0, pv: 0 });
+      const ev: Record<string, unknown> = { ev: "AM", sym };
+      if (!sym.startsWith("I:") && v) {
+        const vol = v[i] ?? 0;
+        acc.av += vol;
+        acc.pv += (vw?.[i] ?? c[i]!) * vol;
+        ev.v = vol;
+        ev.av = acc.av;
+        ev.op = acc.op;
+        ev.vw = vw?.[i] ?? c[i];
+        ev.o = o[i];
+        ev.c = c[i];
+        ev.h = h[i];
+        ev.l = l[i];
+        ev.a = acc.av > 0 ? Math.round(acc.pv / acc.av * 1e4) / 1e4 : c[i];
+        ev.z = n && n[i] ? Math.round(vol / n[i]!) : 0;
+      } else {
+        ev.op = acc.op;
+        ev.o = o[i];
+        ev.c = c[i];
+        ev.h = h[i];
+        ev.l = l[i];
+      }
+      ev.s = t;
+      ev.e = t + 60_000;
+      out.push({ at: t + 60_000, ev });
+    }
+  }
+  out.sort((x, y) => x.at - y.at);
+  return out;
+}
