@@ -1,0 +1,101 @@
+/**
+ * The stream as a process (tasks/stream.ts): SIGKILL mid-session then a restart loses nothing;
+ * SIGTERM flushes, checkpoints, unregisters and exits 0 within a few seconds.
+ */
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { streamPaths } from "../../lib/ingest/stream_runner.ts";
+import { listWorkers, stopWorker } from "../../lib/ops/workers.ts";
+import { sessionBounds } from "../../lib/time/mod.ts";
+import { assert, assertEquals } from "../_assert.ts";
+import { assertLakeEqualsBackfill, DATE, faultyMarket, KEY } from "./_stream_fixture.ts";
+
+const TASK = fromFileUrl(new URL("../../tasks/stream.ts", import.meta.url));
+const SIGTERM_EXIT_MS = 5000;
+
+function spawnStream(root: string, wsUrl: string, baseUrl: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--frozen",
+      TASK,
+      "--feed=stocks",
+      "--symbols=SPY",
+      "--channels=A,AM",
+      "--name=proc",
+      "--now",
+      "--flush-ms=200",
+      "--heartbeat-ms=500",
+      "--stall-ms=5000",
+      `--tail-repair-to=${sessionBounds(DATE)!.close.toISOString()}`,
+    ],
+    env: {
+      WORKBENCH_DATA: root,
+      POLYGON_WS_URL: wsUrl,
+      POLYGON_BASE_URL: baseUrl,
+      POLYGON_API_KEY: KEY,
+      WORKBENCH_LOG_LEVEL: "warn",
+    },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+Deno.test("stream process: SIGKILL mid-session + restart loses nothing; SIGTERM exits cleanly", async () => {
+  const root = await Deno.makeTempDir();
+  // Slow the market a little so the kill lands mid-session: large frames are not needed.
+  const { srv } = faultyMarket();
+  let child: Deno.ChildProcess | null = null;
+  try {
+    child = spawnStream(root, srv.wsUrl, srv.baseUrl);
+    await until(() => (srv.sent.stocks ?? 0) > 6000, 30_000, "the first process to stream");
+    child.kill("SIGKILL");
+    const killed = await child.status;
+    assertEquals(killed.signal, "SIGKILL");
+    await child.stderr.cancel();
+    const sentBeforeKill = srv.sent.stocks!;
+    assert(sentBeforeKill < 23_000, "the kill landed mid-session");
+    // The dead worker is still registered, with a pid that is gone.
+    assertEquals(listWorkers({ root }).map((w) => [w.name, w.alive]), [["proc", false]]);
+
+    child = spawnStream(root, srv.wsUrl, srv.baseUrl);
+    await until(() => srv.finished(), 40_000, "the session to finish");
+    await new Promise((r) => setTimeout(r, 300));
+    await until(() => listWorkers({ root }).some((w) => w.alive), 10_000, "registration");
+    const t0 = performance.now();
+    const res = await stopWorker("proc", { root, timeoutMs: SIGTERM_EXIT_MS });
+    const status = await child.status;
+    const exitMs = performance.now() - t0;
+    const err = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+    child = null;
+    assertEquals(res.outcome, "stopped", err);
+    assertEquals(status.code, 0, err);
+    assert(exitMs < SIGTERM_EXIT_MS, `SIGTERM exit took ${exitMs} ms`);
+    assertEquals(listWorkers({ root }).length, 0);
+    const paths = streamPaths("proc", root);
+    assertEquals(
+      [...Deno.readDirSync(paths.spool)].filter((e) => e.name.endsWith(".jsonl")).length,
+      0,
+    );
+    assert(Deno.statSync(paths.checkpoint).isFile);
+    await assertLakeEqualsBackfill(root, srv.baseUrl);
+  } finally {
+    if (child) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.status;
+      await child.stderr.cancel().catch(() => {});
+    }
+    await srv.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
