@@ -202,3 +202,21 @@ Deno.test("walkForwardSplits: expanding and rolling, train strictly before test,
   for (const s of wf) for (const i of s.train) assert(t1[i]! < t0[s.test[0]!]!);
   assertThrows(() => walkForwardSplits(t0, t1, { groups: 5, minTrainGroups: 5 }), RangeError);
 });
+
+Deno.test("cpcvSplits: train sets match AFML's getTrainTimes (pandas reference)", async () => {
+  const ref = JSON.parse(
+    await Deno.readTextFile(new URL("../fixtures/validation/cpcv_reference.json", import.meta.url)),
+  );
+  for (const c of ref.cases) {
+    const cv = cpcvSplits(Float64Array.from(c.t0), Float64Array.from(c.t1), {
+      groups: c.groups,
+      testGroups: c.test_groups,
+      embargo: c.embargo,
+    });
+    assertEquals(cv.splits.length, c.splits.length, c.name);
+    cv.splits.forEach((s, i) => {
+      assertEquals(s.testGroups, c.splits[i].test_groups, `${c.name} split ${i}`);
+      assertEquals(Array.from(s.train), c.splits[i].train, `${c.name} split ${i}`);
+    });
+  }
+});
