@@ -4,3 +4,7 @@ export * from "./returns.ts";
 export * from "./cross_sectional.ts";
 export * from "./point_in_time.ts";
 export * from "./macro.ts";
+export * from "./daily_panel.ts";
+export * from "./npy.ts";
+export * from "./training_export.ts";
+export * from "./training_sources.ts";

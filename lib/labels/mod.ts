@@ -1,3 +1,4 @@
 export * from "./forward_returns.ts";
 export * from "./triple_barrier.ts";
 export * from "./uniqueness.ts";
+export * from "./panel_labels.ts";

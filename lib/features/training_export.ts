@@ -1,0 +1,342 @@
+/**
+ * Training export: a daily feature panel and its labels become Parquet files, a PatchTST-style
+ * window tensor and a JSON manifest that a PyTorch user can train from directly.
+ *
+ * Files written to `outDir`:
+ * - `rows.parquet`: one row per (date, symbol) sample, sorted by decision time then symbol:
+ *   `symbol, date, t0_ms, t1_ms, label, weight, cpcv_group, split_<k>` and the features,
+ *   z-scored with statistics fitted on TRAINING rows only (date < trainEnd); `split_<k>` is 1 for
+ *   a training row of CPCV split k, 2 for a test row, 0 when purged/embargoed.
+ * - `windows.npy` (float32, C order) of shape [samples, lookback, channels] with
+ *   `windows_index.parquet` (sample -> row of rows.parquet, symbol, date, label, t1_ms,
+ *   cpcv_group): the last `lookback` samples of one symbol ending at the labelled date.
+ * - `manifest.json`: feature names and dtypes, normalisation statistics and the rows they were
+ *   fitted on, label definition and end-time column, CPCV settings with per-split counts, patch
+ *   length, stride and patch count, and SHA-256 hashes of every file written and of the inputs.
+ *
+ * Samples need a finite label and finite values of every feature (warm-up rows are dropped; the
+ * manifest counts them). Weights are the average uniqueness of each label among its symbol's
+ * overlapping labels (AFML ch. 4).
+ */
+import pl from "nodejs-polars";
+import { join } from "node:path";
+import { MS_PER_DAY } from "../core/mod.ts";
+import { cpcvSplits } from "../validation/cpcv.ts";
+import type { PanelLabels, PanelLabelSpec } from "../labels/panel_labels.ts";
+import { sampleUniqueness } from "../labels/uniqueness.ts";
+import type { DailyFeaturePanel } from "./daily_panel.ts";
+import { encodeNpyFloat32 } from "./npy.ts";
+
+/** What to export. */
+export interface TrainingExportSpec {
+  name: string;
+  /** Feature names (columns of the panel's `features`). */
+  features: string[];
+  label: PanelLabelSpec;
+  /** Symbols to keep. @default all panel symbols */
+  universe?: string[];
+  /** First and last date of samples (inclusive). @default the panel's range */
+  start?: string;
+  end?: string;
+  /** Sampling frequency (only daily bars today). @default "1d" */
+  frequency?: "1d";
+  /** Samples dated before this are training rows (normalisation fit). */
+  trainEnd: string;
+  /** CPCV fold assignment. @default { groups: 6, testGroups: 2, embargoDays: 0 } */
+  cpcv?: { groups: number; testGroups: number; embargoDays?: number };
+  /** Sequence windows for PatchTST-style models. @default none */
+  sequence?: { lookback: number; patchLength: number; stride: number };
+}
+
+/** Provenance of an input (e.g. a lake manifest or a simulator config). */
+export interface ExportInput {
+  name: string;
+  sha256: string;
+}
+
+/** The manifest written beside the files. */
+export interface TrainingManifest {
+  name: string;
+  created_at: string;
+  spec: TrainingExportSpec;
+  rows: number;
+  rows_dropped_incomplete: number;
+  features: { name: string; dtype: "float64"; mean: number; std: number }[];
+  normalisation: { method: "zscore"; fitted_on: "train"; train_rows: number; train_end: string };
+  label: {
+    column: "label";
+    dtype: "float64";
+    end_time_column: "t1_ms";
+    horizon_sessions: number;
+    definition: PanelLabelSpec;
+  };
+  cpcv: {
+    groups: number;
+    test_groups: number;
+    embargo_ms: number;
+    group_bounds: number[];
+    splits: { test_groups: number[]; train: number; test: number; purged: number }[];
+  } | null;
+  sequence: {
+    file: string;
+    index_file: string;
+    shape: number[];
+    dtype: "float32";
+    layout: "[samples, lookback, channels]";
+    channels: string[];
+    lookback: number;
+    patch_length: number;
+    stride: number;
+    patches: number;
+  } | null;
+  files: Record<string, string>;
+  inputs: ExportInput[];
+}
+
+async function sha256File(path: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Average uniqueness per row within each symbol: a label spans the symbol's samples whose
+ * decision time lies in [t0, t1] (clamped to the last sample), then {@linkcode sampleUniqueness}.
+ */
+function uniquenessWeights(sym: Int32Array, t0: Float64Array, t1: Float64Array): Float64Array {
+  const w = new Float64Array(sym.length);
+  const bySym = new Map<number, number[]>();
+  for (let i = 0; i < sym.length; i++) {
+    const l = bySym.get(sym[i]!);
+    if (l) l.push(i);
+    else bySym.set(sym[i]!, [i]);
+  }
+  for (const idx of bySym.values()) {
+    const times = Float64Array.from(idx, (i) => t0[i]!);
+    const a = Int32Array.from(idx, (_, j) => j);
+    const b = Float64Array.from(idx, (i, j) => {
+      let lo = j, hi = times.length; // last position with time <= t1
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (times[mid]! <= t1[i]!) lo = mid + 1;
+        else hi = mid;
+      }
+      return Math.max(j, lo - 1);
+    });
+    const u = sampleUniqueness(a, b, idx.length).uniqueness;
+    idx.forEach((i, j) => (w[i] = u[j]!));
+  }
+  return w;
+}
+
+/**
+ * Write the export; returns the manifest (also written as manifest.json).
+ *
+ * @example
+ * ```ts
+ * const m = await exportTrainingSet(panel, panelLabels(panel, spec.label), spec, { outDir: "data/exports/demo" });
+ * ```
+ */
+export async function exportTrainingSet(
+  panel: DailyFeaturePanel,
+  labels: PanelLabels,
+  spec: TrainingExportSpec,
+  options: { outDir: string; inputs?: ExportInput[] },
+): Promise<TrainingManifest> {
+  const nS = panel.symbols.length, nT = panel.dates.length;
+  if (labels.label.length !== nS * nT) {
+    throw new RangeError(
+      `Cannot export: labels have ${labels.label.length} cells, panel ${nS * nT}`,
+    );
+  }
+  for (const f of spec.features) {
+    if (!panel.features[f]) {
+      throw new RangeError(
+        `Cannot export: feature ${f} is not in the panel (has ${
+          Object.keys(panel.features).join(", ")
+        })`,
+      );
+    }
+  }
+  const keep = new Set(spec.universe ?? panel.symbols);
+  const start = spec.start ?? panel.dates[0] ?? "";
+  const end = spec.end ?? panel.dates[nT - 1] ?? "";
+  // select samples (date-major order = decision time, then symbol)
+  const cells: number[] = [];
+  let dropped = 0;
+  for (let t = 0; t < nT; t++) {
+    const d = panel.dates[t]!;
+    if (d < start || d > end) continue;
+    for (let s = 0; s < nS; s++) {
+      if (!keep.has(panel.symbols[s]!)) continue;
+      const k = t * nS + s;
+      if (!Number.isFinite(panel.close[k]!)) continue;
+      const ok = Number.isFinite(labels.label[k]!) &&
+        spec.features.every((f) => Number.isFinite(panel.features[f]![k]!));
+      if (ok) cells.push(k);
+      else dropped++;
+    }
+  }
+  const n = cells.length;
+  if (n === 0) {
+    throw new RangeError(`Cannot export ${spec.name}: no sample has a label and every feature`);
+  }
+  const date = cells.map((k) => panel.dates[Math.floor(k / nS)]!);
+  const symIdx = Int32Array.from(cells, (k) => k % nS);
+  const t0 = Float64Array.from(cells, (k) => labels.t0Ms[k]!);
+  const t1 = Float64Array.from(cells, (k) => labels.t1Ms[k]!);
+  const isTrain = date.map((d) => d < spec.trainEnd);
+  const trainRows = isTrain.filter(Boolean).length;
+  if (trainRows < 2) {
+    throw new RangeError(
+      `Cannot export ${spec.name}: ${trainRows} training rows before ${spec.trainEnd} (need 2)`,
+    );
+  }
+
+  // normalisation fitted on training rows only
+  const stats = spec.features.map((f) => {
+    const x = panel.features[f]!;
+    let s1 = 0, m = 0;
+    cells.forEach((k, i) => {
+      if (isTrain[i]) {
+        s1 += x[k]!;
+        m++;
+      }
+    });
+    const mean = s1 / m;
+    let ss = 0;
+    cells.forEach((k, i) => {
+      if (isTrain[i]) ss += (x[k]! - mean) ** 2;
+    });
+    const std = Math.sqrt(ss / (m - 1));
+    return { name: f, dtype: "float64" as const, mean, std: std > 0 ? std : 1 };
+  });
+  const z = stats.map((st, j) => {
+    const x = panel.features[spec.features[j]!]!;
+    return Float64Array.from(cells, (k) => (x[k]! - st.mean) / st.std);
+  });
+
+  // CPCV on decision times (samples sorted by t0) with label ends t1
+  const cv = spec.cpcv ?? { groups: 6, testGroups: 2, embargoDays: 0 };
+  const embargo = (cv.embargoDays ?? 0) * MS_PER_DAY;
+  const res = cpcvSplits(t0, t1, { groups: cv.groups, testGroups: cv.testGroups, embargo });
+  const group = new Int32Array(n);
+  for (let g = 0; g < cv.groups; g++) group.fill(g, res.groupBounds[g]!, res.groupBounds[g + 1]!);
+  const splitCols = res.splits.map((sp, k) => {
+    const a = new Int8Array(n);
+    for (const i of sp.train) a[i] = 1;
+    for (const i of sp.test) a[i] = 2;
+    return pl.Series(`split_${k}`, a);
+  });
+  const weight = uniquenessWeights(symIdx, t0, t1);
+
+  await Deno.mkdir(options.outDir, { recursive: true });
+  const files: Record<string, string> = {};
+  const rowsDf = pl.DataFrame([
+    pl.Series("symbol", Array.from(symIdx, (s) => panel.symbols[s]!), pl.Utf8),
+    pl.Series("date", date, pl.Utf8),
+    pl.Series("t0_ms", t0),
+    pl.Series("t1_ms", t1),
+    pl.Series("label", Float64Array.from(cells, (k) => labels.label[k]!)),
+    pl.Series("weight", weight),
+    pl.Series("cpcv_group", group),
+    ...splitCols,
+    ...spec.features.map((f, j) => pl.Series(f, z[j]!)),
+  ]);
+  const rowsPath = join(options.outDir, "rows.parquet");
+  rowsDf.writeParquet(rowsPath);
+  files["rows.parquet"] = await sha256File(rowsPath);
+
+  let sequence: TrainingManifest["sequence"] = null;
+  if (spec.sequence) {
+    const { lookback: L, patchLength: P, stride: S } = spec.sequence;
+    if (!(L >= P && P >= 1 && S >= 1)) {
+      throw new RangeError(
+        `Cannot export windows: need lookback >= patchLength >= 1 and stride >= 1 (got ${L}, ${P}, ${S})`,
+      );
+    }
+    const C = spec.features.length;
+    const perSym = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) perSym.set(symIdx[i]!, [...(perSym.get(symIdx[i]!) ?? []), i]);
+    const ends: { row: number; from: number[] }[] = [];
+    for (const idx of perSym.values()) {
+      for (let j = L - 1; j < idx.length; j++) {
+        ends.push({ row: idx[j]!, from: idx.slice(j - L + 1, j + 1) });
+      }
+    }
+    ends.sort((a, b) => a.row - b.row);
+    const data = new Float32Array(ends.length * L * C);
+    ends.forEach((e, w) => {
+      e.from.forEach((r, l) => {
+        for (let c = 0; c < C; c++) data[(w * L + l) * C + c] = z[c]![r]!;
+      });
+    });
+    const npyPath = join(options.outDir, "windows.npy");
+    await Deno.writeFile(npyPath, encodeNpyFloat32(data, [ends.length, L, C]));
+    files["windows.npy"] = await sha256File(npyPath);
+    const idxDf = pl.DataFrame([
+      pl.Series("row", Int32Array.from(ends, (e) => e.row)),
+      pl.Series("symbol", ends.map((e) => panel.symbols[symIdx[e.row]!]!), pl.Utf8),
+      pl.Series("date", ends.map((e) => date[e.row]!), pl.Utf8),
+      pl.Series("label", Float64Array.from(ends, (e) => labels.label[cells[e.row]!]!)),
+      pl.Series("t1_ms", Float64Array.from(ends, (e) => t1[e.row]!)),
+      pl.Series("cpcv_group", Int32Array.from(ends, (e) => group[e.row]!)),
+    ]);
+    const idxPath = join(options.outDir, "windows_index.parquet");
+    idxDf.writeParquet(idxPath);
+    files["windows_index.parquet"] = await sha256File(idxPath);
+    sequence = {
+      file: "windows.npy",
+      index_file: "windows_index.parquet",
+      shape: [ends.length, L, C],
+      dtype: "float32",
+      layout: "[samples, lookback, channels]",
+      channels: spec.features,
+      lookback: L,
+      patch_length: P,
+      stride: S,
+      patches: Math.floor((L - P) / S) + 1,
+    };
+  }
+
+  const manifest: TrainingManifest = {
+    name: spec.name,
+    created_at: new Date().toISOString(),
+    spec,
+    rows: n,
+    rows_dropped_incomplete: dropped,
+    features: stats,
+    normalisation: {
+      method: "zscore",
+      fitted_on: "train",
+      train_rows: trainRows,
+      train_end: spec.trainEnd,
+    },
+    label: {
+      column: "label",
+      dtype: "float64",
+      end_time_column: "t1_ms",
+      horizon_sessions: labels.horizon,
+      definition: spec.label,
+    },
+    cpcv: {
+      groups: cv.groups,
+      test_groups: cv.testGroups,
+      embargo_ms: embargo,
+      group_bounds: Array.from(res.groupBounds),
+      splits: res.splits.map((s) => ({
+        test_groups: s.testGroups,
+        train: s.train.length,
+        test: s.test.length,
+        purged: s.purged,
+      })),
+    },
+    sequence,
+    files,
+    inputs: options.inputs ?? [],
+  };
+  await Deno.writeTextFile(
+    join(options.outDir, "manifest.json"),
+    JSON.stringify(manifest, null, 2) + "\n",
+  );
+  return manifest;
+}
