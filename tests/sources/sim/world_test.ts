@@ -7,7 +7,6 @@ import {
   totalVariance,
   valueAsOf,
 } from "../../../lib/sources/sim/mod.ts";
-import { bsPrice } from "../../../lib/sources/sim/_bs.ts";
 import { stepTrades } from "../../../lib/sources/sim/_intraday.ts";
 
 const RTOL_AGG = 1e-9;
@@ -15,17 +14,6 @@ const TOL_PRICE = 1e-9;
 const CFG = { seed: 11, start: "2024-02-01", end: "2024-03-28", equityCount: 30 };
 const world = generateWorld(CFG);
 const DAY = "2024-03-15";
-
-Deno.test("Black-Scholes hand-worked value (Hull: S=K=100, T=1, r=5%, sigma=20%)", () => {
-  // N(d1) with d1 = 0.35, d2 = 0.15: C = 100 N(0.35) - 100 e^{-0.05} N(0.15) = 10.4506
-  assertAlmostEquals(bsPrice(true, 100, 100, 1, 0.05, 0, 0.2), 10.450583572185565, 1e-10);
-  // Parity: P = C - S + K e^{-rT}
-  assertAlmostEquals(
-    bsPrice(false, 100, 100, 1, 0.05, 0, 0.2),
-    10.450583572185565 - 100 + 100 * Math.exp(-0.05),
-    1e-10,
-  );
-});
 
 Deno.test("config: defaults and bad values", () => {
   const c = resolveWorldConfig({});
