@@ -252,7 +252,7 @@ export function ksStatistic(reference: ArrayLike<number>, current: ArrayLike<num
  * @example
  * ```ts
  * import { ksPValue } from "./drift.ts";
- * ksPValue(0.1, { referenceSize: 500, currentSize: 500 }); // ~0.0125
+ * ksPValue(0.1, { referenceSize: 500, currentSize: 500 }); // ~0.0135
  * ```
  */
 export function ksPValue(
