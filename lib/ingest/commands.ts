@@ -1,0 +1,403 @@
+/**
+ * The logic behind the ingest tasks (`backfill`, `backfill-all`, `curate`, `schema-check`,
+ * `quality`), so the task files only parse arguments and exit with the returned code:
+ * 0 when every unit succeeded, 1 when units failed (or drift was found), 2 on bad arguments.
+ */
+import pl from "nodejs-polars";
+import { loadConfig, type WorkbenchConfig } from "../config/config.ts";
+import { log } from "../core/log.ts";
+import { redact } from "../core/secret.ts";
+import { datasetState, readDataset, setWatermark, writeDataset } from "../lake/mod.ts";
+import { datasetQuality, formatQuality } from "../quality/report.ts";
+import type { SimServerOptions } from "../sources/sim/mod.ts";
+import { type BackfillJob, type BackfillSummary, formatSummary, runBackfill } from "./backfill.ts";
+import { addDays } from "./pipelines/_common.ts";
+import { type QuarantineRow, writeQuarantine } from "./quarantine.ts";
+import { datasetNames, pipelineFor, type PipelineOptions, requireClient } from "./registry.ts";
+import { acceptDrift, checkDrift, hasDrift } from "./schema_drift.ts";
+import { openSession } from "./session.ts";
+import type { Pipeline } from "./types.ts";
+
+/** Where output lines go (tests capture them). @default console.log */
+export type Print = (line: string) => void;
+
+/** Shared options of the commands. */
+export interface CommandOptions {
+  /** Use the in-process simulated market (options passed to it). */
+  sim?: SimServerOptions | boolean;
+  /** Configuration. @default loadConfig() */
+  config?: WorkbenchConfig;
+  /** HTTP policy overrides (tests). */
+  http?: Record<string, number>;
+  print?: Print;
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}$/;
+
+function checkDate(name: string, v: string | undefined): string {
+  if (!v || !ISO.test(v)) {
+    throw new RangeError(`--${name} must be YYYY-MM-DD, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Arguments of `deno task backfill`. */
+export interface BackfillArgs extends PipelineOptions {
+  source: string;
+  dataset: string;
+  symbols: string[];
+  start: string;
+  end: string;
+  resume?: boolean;
+  incremental?: boolean;
+  workers?: number;
+  jobId?: string;
+  quality?: boolean;
+}
+
+function withRoot(cfg: WorkbenchConfig): { root: string } {
+  return { root: cfg.lakeRoot };
+}
+
+/** Run one backfill job and print its summary. */
+export async function backfillCommand(
+  args: BackfillArgs,
+  options: CommandOptions = {},
+): Promise<number> {
+  const print = options.print ?? console.log;
+  const cfg = options.config ?? loadConfig();
+  const pipeline = pipelineFor(args.source, args.dataset, args);
+  if (args.symbols.length === 0) throw new RangeError("--symbols is empty");
+  const job: BackfillJob = {
+    pipeline,
+    symbols: args.symbols,
+    start: checkDate("start", args.start),
+    end: checkDate("end", args.end),
+  };
+  const summary = await runJobs([job], args, cfg, options);
+  print(formatSummary(summary));
+  return summary.units.failed > 0 ? 1 : 0;
+}
+
+async function runJobs(
+  jobs: BackfillJob[],
+  args: {
+    resume?: boolean;
+    incremental?: boolean;
+    workers?: number;
+    jobId?: string;
+    quality?: boolean;
+  },
+  cfg: WorkbenchConfig,
+  options: CommandOptions,
+): Promise<BackfillSummary> {
+  const session = await openSession({
+    config: cfg,
+    ...(options.sim ? { sim: options.sim } : {}),
+    ...(options.http ? { http: options.http } : {}),
+  });
+  try {
+    for (const j of jobs) requireClient(session.clients, j.pipeline);
+    return await runBackfill(jobs, {
+      clients: session.clients,
+      ...withRoot(cfg),
+      resume: args.resume ?? false,
+      incremental: args.incremental ?? false,
+      workers: args.workers ?? cfg.run.workers,
+      progress: true,
+      quality: args.quality ?? true,
+      ...(args.jobId ? { jobId: args.jobId } : {}),
+    });
+  } finally {
+    await session.close();
+  }
+}
+
+/** One step of a backfill plan. `symbols: "@universe"` means every listed stock (see below). */
+export interface PlanStep extends PipelineOptions {
+  source: string;
+  dataset: string;
+  symbols: string[] | "@universe";
+  start: string;
+  end: string;
+}
+
+/**
+ * The default nightly plan: one month of SPY minute bars, VIX, SPY option bars for the
+ * contracts discovered each session, FRED vintages for the default series, the equity
+ * universe (active and delisted listings, then each stock's daily bars, splits and dividends)
+ * and one month of FX minute candles. Dates fit the simulated market's default world.
+ */
+export const DEFAULT_PLAN: PlanStep[] = [
+  {
+    source: "polygon",
+    dataset: "stock_bars_minute",
+    symbols: ["SPY"],
+    start: "2024-02-01",
+    end: "2024-02-29",
+  },
+  {
+    source: "polygon",
+    dataset: "index_bars_minute",
+    symbols: ["I:VIX"],
+    start: "2024-02-01",
+    end: "2024-02-29",
+  },
+  {
+    source: "polygon",
+    dataset: "index_bars_day",
+    symbols: ["I:VIX"],
+    start: "2024-01-02",
+    end: "2024-03-28",
+  },
+  {
+    source: "polygon",
+    dataset: "option_bars_minute",
+    symbols: ["SPY"],
+    start: "2024-02-01",
+    end: "2024-02-29",
+    expiryDays: 7,
+  },
+  {
+    source: "fred",
+    dataset: "macro_observations",
+    symbols: [
+      "FEDFUNDS",
+      "DTB3",
+      "DGS2",
+      "DGS10",
+      "T10Y2Y",
+      "CPIAUCSL",
+      "PCEPILFE",
+      "T5YIFR",
+      "MICH",
+      "PAYEMS",
+      "UNRATE",
+      "ICSA",
+      "JTSJOL",
+      "INDPRO",
+      "USSLIND",
+      "UMCSENT",
+      "BAA10Y",
+      "BAMLC0A4CBBB",
+      "STLFSI4",
+      "WALCL",
+      "SP500",
+      "DJIA",
+      "NASDAQCOM",
+      "VIXCLS",
+    ],
+    start: "2000-01-01",
+    end: "2024-03-28",
+  },
+  {
+    source: "alphavantage",
+    dataset: "listing_status",
+    symbols: ["active", "delisted"],
+    start: "2024-03-28",
+    end: "2024-03-28",
+  },
+  {
+    source: "polygon",
+    dataset: "stock_bars_day",
+    symbols: "@universe",
+    start: "2024-01-02",
+    end: "2024-03-28",
+  },
+  {
+    source: "polygon",
+    dataset: "splits",
+    symbols: "@universe",
+    start: "2024-01-02",
+    end: "2024-03-28",
+  },
+  {
+    source: "polygon",
+    dataset: "dividends",
+    symbols: "@universe",
+    start: "2024-01-02",
+    end: "2024-03-28",
+  },
+  {
+    source: "oanda",
+    dataset: "fx_candles_m1",
+    symbols: ["EUR_USD"],
+    start: "2024-02-01",
+    end: "2024-02-29",
+  },
+];
+
+/** Stocks of the curated listing table (active and delisted): the survivorship-free universe. */
+export async function universeSymbols(root?: string): Promise<string[]> {
+  const spec = pipelineFor("alphavantage", "listing_status").curatedSpec;
+  const df = await readDataset(spec, { ...(root ? { root } : {}) });
+  if (df.height === 0) return [];
+  const stocks = df.filter(pl.col("asset_type").eq(pl.lit("Stock")));
+  return [...new Set(stocks.getColumn("symbol").toArray() as string[])].sort();
+}
+
+/** Run a plan step by step (later steps may use the universe an earlier step listed). */
+export async function backfillAllCommand(
+  args: { plan?: PlanStep[]; resume?: boolean; workers?: number; start?: string; end?: string },
+  options: CommandOptions = {},
+): Promise<number> {
+  const print = options.print ?? console.log;
+  const cfg = options.config ?? loadConfig();
+  let failed = 0;
+  for (const [i, step] of (args.plan ?? DEFAULT_PLAN).entries()) {
+    const symbols = step.symbols === "@universe"
+      ? await universeSymbols(cfg.lakeRoot)
+      : step.symbols;
+    const name = `${step.source}/${step.dataset}`;
+    if (symbols.length === 0) {
+      print(`step ${i + 1} ${name}: no symbols (run the listing step first)`);
+      continue;
+    }
+    const job: BackfillJob = {
+      pipeline: pipelineFor(step.source, step.dataset, step),
+      symbols,
+      start: args.start ?? step.start,
+      end: args.end ?? step.end,
+    };
+    const s = await runJobs(
+      [job],
+      { resume: args.resume ?? false, ...(args.workers ? { workers: args.workers } : {}) },
+      cfg,
+      options,
+    );
+    print(`step ${i + 1} ${name}:\n${formatSummary(s)}`);
+    failed += s.units.failed;
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Rebuild curated rows from raw rows after each dataset's curated watermark (or all raw rows
+ * with `full`), writing curated and quarantine tables; idempotent.
+ */
+export async function curateCommand(
+  args: { datasets?: string[]; full?: boolean },
+  options: CommandOptions = {},
+): Promise<number> {
+  const print = options.print ?? console.log;
+  const cfg = options.config ?? loadConfig();
+  const root = cfg.lakeRoot;
+  const names = args.datasets?.length ? args.datasets : datasetNames();
+  for (const name of names) {
+    const [source, dataset] = name.split("/") as [string, string];
+    const p: Pipeline = pipelineFor(source, dataset);
+    const rawState = datasetState(p.rawSpec, root);
+    if (rawState.rows === 0) continue;
+    const wm = args.full ? null : datasetState(p.curatedSpec, root).watermark;
+    const start = wm ? new Date(addDays(wm.slice(0, 10), 1) + "T00:00:00Z") : undefined;
+    const raw = await readDataset(p.rawSpec, {
+      root,
+      dropLineage: true,
+      ...(start ? { start } : {}),
+    });
+    const res = p.curate(raw);
+    const opts = { transformId: p.transformId, sourceUri: `lake://raw/${source}/${dataset}`, root };
+    const w = res.curated.height ? await writeDataset(p.curatedSpec, res.curated, opts) : null;
+    const q: QuarantineRow[] = res.rejected.map((r) => ({
+      dataset,
+      unitId: `curate/${name}`,
+      unitStart: rawState.min_time?.slice(0, 10) ?? "1970-01-01",
+      stage: "validate",
+      reason: r.reason,
+      payload: redact(r.payload),
+      payloadRef: `raw/${source}/${r.ref}`,
+    }));
+    const nq = await writeQuarantine(source, q, opts);
+    if (rawState.max_time && !args.full) {
+      await setWatermark(p.curatedSpec, rawState.max_time.slice(0, 10), { root });
+    }
+    print(
+      `${name}: raw ${raw.height} -> curated ${res.curated.height} (new or changed ${
+        w?.rowsWritten ?? 0
+      }), quarantined ${nq}`,
+    );
+  }
+  return 0;
+}
+
+/**
+ * Fetch one unit of a dataset without writing anything and compare its payload fields with the
+ * recorded wire schema; also compare the lake's recorded column types with the dataset spec.
+ * Exit code 1 when drift is found (`accept` records the new wire schema instead).
+ */
+export async function schemaCheckCommand(
+  args: { source: string; dataset: string; symbol: string; date: string; accept?: boolean },
+  options: CommandOptions = {},
+): Promise<number> {
+  const print = options.print ?? console.log;
+  const cfg = options.config ?? loadConfig();
+  const p = pipelineFor(args.source, args.dataset);
+  const session = await openSession({
+    config: cfg,
+    ...(options.sim ? { sim: options.sim } : {}),
+    ...(options.http ? { http: options.http } : {}),
+  });
+  let drift = false;
+  try {
+    requireClient(session.clients, p);
+    const unit = {
+      id: "schema-check",
+      source: p.source,
+      dataset: p.dataset,
+      symbol: args.symbol,
+      start: args.date,
+      end: args.date,
+    };
+    const fetched = await p.fetch({ clients: session.clients }, unit);
+    if (args.accept) {
+      acceptDrift(p.source, p.dataset, fetched.fields, cfg.lakeRoot);
+      print(`${p.source}/${p.dataset}: wire schema recorded from ${fetched.pages} page(s)`);
+    } else {
+      const r = checkDrift(p.source, p.dataset, fetched.fields, cfg.lakeRoot);
+      drift = hasDrift(r);
+      print(
+        drift
+          ? `${p.source}/${p.dataset}: DRIFT added ${JSON.stringify(r.added)} removed ${
+            JSON.stringify(r.removed)
+          } changed ${JSON.stringify(r.changed)}`
+          : `${p.source}/${p.dataset}: wire schema unchanged (${fetched.pages} page(s), ${fetched.rejected.length} rows rejected)`,
+      );
+    }
+    for (const spec of [p.rawSpec, p.curatedSpec]) {
+      const rec = datasetState(spec, cfg.lakeRoot).schema;
+      for (const [c, t] of Object.entries(spec.schema)) {
+        if (rec[c] && rec[c] !== t) {
+          drift = true;
+          print(
+            `${spec.zone}/${spec.source}/${spec.dataset}: column ${c} recorded as ${
+              rec[c]
+            }, spec says ${t}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await session.close();
+  }
+  return drift ? 1 : 0;
+}
+
+/** Print the quality report of a curated dataset over a range. */
+export async function qualityCommand(
+  args: { dataset: string; start: string; end: string },
+  options: CommandOptions = {},
+): Promise<number> {
+  const print = options.print ?? console.log;
+  const cfg = options.config ?? loadConfig();
+  const [source, dataset] = args.dataset.split("/") as [string, string];
+  if (!dataset) throw new RangeError(`--dataset must be source/dataset, got ${args.dataset}`);
+  const p = pipelineFor(source, dataset);
+  const r = await datasetQuality(p.curatedSpec, {
+    start: checkDate("start", args.start),
+    end: checkDate("end", args.end),
+    root: cfg.lakeRoot,
+  });
+  print(formatQuality(r));
+  log.debug("quality.done", { dataset: args.dataset, rows: r.rows });
+  return 0;
+}
