@@ -430,6 +430,45 @@ export class World {
     return this.#momentumZ[i]![this.#allDays.length - this.days.length + k];
   }
 
+  /**
+   * Ground truth of an equity over the served sessions (no intraday generation): unrounded raw
+   * open/close (NaN when not listed), cumulative total log return L (the momentum state), the
+   * planted momentum z-score, and the factor loadings. Research results can be checked against it.
+   */
+  equityTruth(ticker: string):
+    | {
+      dates: string[];
+      open: Float64Array;
+      close: Float64Array;
+      logTotal: Float64Array;
+      momentumZ: Float64Array;
+      beta: number;
+      idioVol: number;
+      sector: string;
+    }
+    | undefined {
+    const i = this.#tickerIndex.get(ticker);
+    if (i === undefined) return undefined;
+    const nb = this.#allDays.length - this.days.length;
+    const p = this.#equityPaths[i]!;
+    const info = this.equityInfo[i]!;
+    return {
+      dates: this.days,
+      open: p.open.slice(nb),
+      close: p.close.slice(nb),
+      logTotal: p.logTotal.slice(nb),
+      momentumZ: this.#momentumZ[i]!.slice(nb),
+      beta: info.beta,
+      idioVol: info.idioVol,
+      sector: info.sector,
+    };
+  }
+
+  /** Session index (within the served range) where an article's drift window starts. */
+  newsEffectIndex(a: NewsArticle): number {
+    return a.effectIndex - (this.#allDays.length - this.days.length);
+  }
+
   /** Annualized idiosyncratic volatility of an equity (ground truth for the effect scales). */
   idioVol(ticker: string): number | undefined {
     const i = this.#tickerIndex.get(ticker);
