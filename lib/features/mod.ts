@@ -8,3 +8,5 @@ export * from "./daily_panel.ts";
 export * from "./npy.ts";
 export * from "./training_export.ts";
 export * from "./training_sources.ts";
+export * from "./news.ts";
+export * from "./information_coefficient.ts";
