@@ -44,6 +44,7 @@ export function bsPrice(o: OptionColumns, vol: Float64Array): Float64Array {
   const n = checkLengths(o, "bsPrice", vol);
   const out = new Float64Array(n);
   const { spot, strike, t: tt, rate, div, isCall } = o;
+  let lastT = NaN, lastR = NaN, lastQ = NaN, eq = NaN, er = NaN, sqT = NaN;
   for (let i = 0; i < n; i++) {
     const S = spot[i]!;
     const K = strike[i]!;
@@ -55,12 +56,20 @@ export function bsPrice(o: OptionColumns, vol: Float64Array): Float64Array {
       out[i] = NaN;
       continue;
     }
-    const dS = S * Math.exp(-q * T); // discounted forward
-    const dK = K * Math.exp(-r * T);
+    if (T !== lastT || r !== lastR || q !== lastQ) {
+      lastT = T;
+      lastR = r;
+      lastQ = q;
+      eq = Math.exp(-q * T);
+      er = Math.exp(-r * T);
+      sqT = Math.sqrt(T);
+    }
+    const dS = S * eq; // discounted forward
+    const dK = K * er;
     const x = Math.log(S / K) + (r - q) * T;
     const theta = isCall[i] === 1 ? 1 : -1;
     const intrinsic = theta * x > 0 ? theta * (dS - dK) : 0;
-    const s = v * Math.sqrt(T);
+    const s = v * sqT;
     const ax = x < 0 ? x : -x;
     out[i] = intrinsic + Math.sqrt(dS * dK) * normalisedBlackOtm(ax, s);
   }
@@ -110,6 +119,7 @@ export function bsGreeks(o: OptionColumns, vol: Float64Array): Greeks {
   const theta = new Float64Array(n);
   const rho = new Float64Array(n);
   const { spot, strike, t: tt, rate, div, isCall } = o;
+  let lastT = NaN, lastR = NaN, lastQ = NaN, eq = NaN, er = NaN, sqT = NaN;
   for (let i = 0; i < n; i++) {
     const S = spot[i]!;
     const K = strike[i]!;
@@ -127,9 +137,15 @@ export function bsGreeks(o: OptionColumns, vol: Float64Array): Greeks {
       continue;
     }
     const call = isCall[i] === 1;
-    const eq = Math.exp(-q * T);
-    const er = Math.exp(-r * T);
-    const sqT = Math.sqrt(T);
+    // chains repeat (t, rate, div) across strikes: reuse the discount factors
+    if (T !== lastT || r !== lastR || q !== lastQ) {
+      lastT = T;
+      lastR = r;
+      lastQ = q;
+      eq = Math.exp(-q * T);
+      er = Math.exp(-r * T);
+      sqT = Math.sqrt(T);
+    }
     const s = v * sqT;
     if (s === 0) {
       const fwdMinusK = S * Math.exp((r - q) * T) - K;

@@ -40,7 +40,6 @@ export interface ImpliedVolOptions {
 }
 
 const MAX_ITER = 60;
-const EPS = 2.220446049250313e-16;
 
 /**
  * Solve b(x, s) = beta for s >= 0, x <= 0, 0 < beta < exp(x/2), where b is the normalised
@@ -66,15 +65,31 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
     lo = 0;
     hi = sc;
     target = Math.log(beta);
-    // leading-order tail asymptotics b ~ s^3 / (sqrt(2 pi) x^2) exp(-x^2/(2 s^2) - s^2/8),
-    // solved by a short fixed-point iteration for the starting point.
-    s = 0.5 * sc;
-    const c0 = Math.log(2.5066282746310002 * x2) + target;
-    for (let k = 0; k < 3; k++) {
-      const a = 3 * Math.log(s) - 0.125 * s * s - c0;
-      if (!(a > 0)) break;
-      s = -x / Math.sqrt(2 * a);
+    // Starting point: solve m(z) = ln beta in z = 1/s^2 for the model
+    //   m(z) = -ln(sqrt(2 pi) x^2) - x^2 z / 2 - 1.5 ln z - 1 / (8 z) + delta z_c / z,
+    // the tail asymptotics b ~ s^3 / (sqrt(2 pi) x^2) exp(-x^2/(2 s^2) - s^2/8) plus a correction
+    // delta z_c / z that makes it exact at the inflection point z_c = 1/s_c^2 and vanishes in the
+    // tail. m is cheap (logs only); a few Newton steps in ln z give a start within about 1 %.
+    const zc = 1 / (sc * sc);
+    const a0 = -Math.log(2.5066282746310002 * x2);
+    const delta = Math.log(bc) - (a0 - 0.5 * x2 * zc - 1.5 * Math.log(zc) - 0.125 / zc);
+    // Newton in u = ln z converges fast in both the linear (tail) and logarithmic regimes
+    let u = Math.log(2 * zc);
+    const uc = Math.log(zc);
+    for (let k = 0; k < 8; k++) {
+      const z = Math.exp(u);
+      const iz = 1 / z;
+      const m = a0 - 0.5 * x2 * z - 1.5 * u - 0.125 * iz + delta * zc * iz - target;
+      const m1 = -0.5 * x2 * z - 1.5 + (0.125 - delta * zc) * iz;
+      let du = -m / m1;
+      if (!(m1 < 0)) break; // model not monotone here: keep the last point
+      if (du > 2) du = 2;
+      else if (du < -2) du = -2;
+      u = u + du > uc ? u + du : 0.5 * (u + uc);
+      if (Math.abs(du) < 1e-3) break;
     }
+    const z = Math.exp(u);
+    s = 1 / Math.sqrt(z);
     if (!(s > 0 && s < sc)) s = 0.5 * sc;
   } else {
     lo = sc;
@@ -129,15 +144,33 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
     if (f === 0) break;
     if (f < 0) lo = s;
     else hi = s;
-    const nu = -f / f1;
-    const g2 = f2 / f1;
-    const g3 = f3 / f1;
-    let d = nu * (1 + 0.5 * g2 * nu) / (1 + nu * (g2 + g3 * nu / 6));
-    // the Householder factor should be a modest correction of the Newton step
-    if (!(d * nu > 0 && Math.abs(d) < 2 * Math.abs(nu))) d = nu;
+    let d: number;
+    if (lower) {
+      // Householder in z = 1/s^2, where ln b is nearly linear (ln b ~ -x^2 z / 2 in the tail)
+      const sz = -0.5 * s2 * s;
+      const szz = 0.75 * s2 * s2 * s;
+      const szzz = -1.875 * s2 * s2 * s2 * s;
+      const F1 = f1 * sz;
+      const nu = -f / F1;
+      const g2 = (f2 * sz * sz + f1 * szz) / F1;
+      const g3 = (f3 * sz * sz * sz + 3 * f2 * sz * szz + f1 * szzz) / F1;
+      let dz = nu * (1 + 0.5 * g2 * nu) / (1 + nu * (g2 + g3 * nu / 6));
+      if (!(dz * nu > 0 && Math.abs(dz) < 2 * Math.abs(nu))) dz = nu;
+      const z = 1 / s2;
+      d = z + dz > 0 ? 1 / Math.sqrt(z + dz) - s : -Infinity;
+    } else {
+      const nu = -f / f1;
+      const g2 = f2 / f1;
+      const g3 = f3 / f1;
+      d = nu * (1 + 0.5 * g2 * nu) / (1 + nu * (g2 + g3 * nu / 6));
+      // the Householder factor should be a modest correction of the Newton step
+      if (!(d * nu > 0 && Math.abs(d) < 2 * Math.abs(nu))) d = nu;
+    }
     const ad = Math.abs(d);
-    // converged to 4 ulp, or the steps stopped shrinking at the rounding-noise floor
-    if (ad <= 4 * EPS * s || (ad < 1e-11 * s && ad >= 0.5 * prevStep)) {
+    // converged, or the steps stopped shrinking at the rounding-noise floor
+    // (a third-order step below 1e-7 relative leaves an error far below 1 ulp: no need to
+    // evaluate again to confirm)
+    if (ad <= 1e-7 * s || (ad < 1e-11 * s && ad >= 0.5 * prevStep)) {
       s += d;
       n++;
       break;
@@ -160,14 +193,17 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
  * Method: reduce each price to the normalised out-of-the-money Black call
  * beta = (price - discounted intrinsic) / sqrt(S exp(-qT) K exp(-rT)) at x = -|ln(F/K)|, then
  * solve b(x, s) = beta for s = sigma sqrt T with third-order Householder steps on
- * ln b(s) - ln beta below the inflection point s_c = sqrt(2|x|) and on
- * ln(exp(x/2) - beta) - ln(exp(x/2) - b(s)) above it (the two objectives Jaeckel uses to make
- * the problem nearly linear; b(s) - beta itself in between, where beta <= exp(x/2) / 2),
- * started from tail asymptotics or a normal-quantile guess, kept inside a bisection bracket,
- * and stopped when the step is below 4 ulp of s. b and its complement are evaluated without
- * cancellation (see `_normalised_black.ts`), so the implied vol is as accurate as the price's
- * conditioning allows (price -> vol -> price relative error about 1e-15 where vega is not
- * negligible). Typically 2 to 4 iterations.
+ * ln b - ln beta below the inflection point s_c = sqrt(2|x|) (taken in z = 1/s^2, where it is
+ * nearly linear), on ln(exp(x/2) - beta) - ln(exp(x/2) - b) close to the upper bound
+ * (beta > exp(x/2) / 2), and on b - beta in between: the objectives Jaeckel uses to make the
+ * problem nearly linear. The start comes from the tail asymptotics of b anchored at s_c (lower
+ * region) or a normal-quantile guess (upper), every step is kept inside a bisection bracket,
+ * and iteration stops once a step is below 1e-7 relative (third order: the next error is far
+ * below 1 ulp) or steps stop shrinking at the rounding-noise floor. b and its complement are
+ * evaluated without cancellation (see `_normalised_black.ts`), so the implied vol is as
+ * accurate as the price's conditioning allows (tests: price -> vol -> price within 1e-12
+ * relative everywhere, vol within 1e-12 relative where vega * vol / price > 1e-3). Mean about
+ * 2.6 evaluations per option on the QuantLib test domain.
  *
  * Conventions: price is the option value today (discounted); prices below the discounted
  * intrinsic value or at / above the upper bound give NaN and are counted, never thrown; a price
@@ -198,6 +234,7 @@ export function impliedVolWithSummary(
   };
   const iters = new Int32Array(1);
   const { spot, strike, t: tt, rate, div, isCall } = o;
+  let lastT = NaN, lastR = NaN, lastQ = NaN, eq = NaN, er = NaN, sqT = NaN;
   for (let i = 0; i < n; i++) {
     const S = spot[i]!;
     const K = strike[i]!;
@@ -213,8 +250,16 @@ export function impliedVolWithSummary(
       summary.invalid++;
       continue;
     }
-    const dS = S * Math.exp(-q * T);
-    const dK = K * Math.exp(-r * T);
+    if (T !== lastT || r !== lastR || q !== lastQ) {
+      lastT = T;
+      lastR = r;
+      lastQ = q;
+      eq = Math.exp(-q * T);
+      er = Math.exp(-r * T);
+      sqT = Math.sqrt(T);
+    }
+    const dS = S * eq;
+    const dK = K * er;
     const x = Math.log(S / K) + (r - q) * T;
     const call = isCall[i] === 1;
     const theta = call ? 1 : -1;
@@ -245,7 +290,7 @@ export function impliedVolWithSummary(
     }
     const s = solveNormalised(ax, beta, iters);
     if (iters[0]! > summary.maxIterations) summary.maxIterations = iters[0]!;
-    iv[i] = s / Math.sqrt(T);
+    iv[i] = s / sqT;
     summary.solved++;
   }
   return { iv, summary };

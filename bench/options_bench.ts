@@ -1,0 +1,149 @@
+/**
+ * Options kernels benchmark.
+ *
+ * - `deno bench -A bench/options_bench.ts`: Deno.bench timings on 100k-option batches.
+ * - `deno run -A bench/options_bench.ts [--n 10000000]`: prints throughput for 10 million
+ *   options (bsGreeks, bsPrice, impliedVol; processed in 1M chunks to bound memory) and the time
+ *   to fit SVI per slice and SSVI per minute to one trading day (390 minutes) of per-minute
+ *   chains (8 expiries x 41 strikes).
+ */
+import {
+  bsGreeks,
+  bsPrice,
+  emptyOptionColumns,
+  fitSsvi,
+  fitSvi,
+  impliedVolWithSummary,
+  type OptionColumns,
+  ssviTotalVariance,
+} from "../lib/options/mod.ts";
+import { MINUTES_PER_SESSION, Rng } from "../lib/core/mod.ts";
+
+function randomBatch(n: number, seed: number): { o: OptionColumns; vol: Float64Array } {
+  const rng = new Rng(seed);
+  const o = emptyOptionColumns(n);
+  const vol = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    o.spot[i] = 100;
+    o.strike[i] = 100 * Math.exp((rng.uniform() * 2 - 1) * Math.LN2); // K/S in 0.5..2
+    o.t[i] = Math.exp(Math.log(1 / 365) + rng.uniform() * Math.log(5 * 365)); // 1 day..5 y
+    o.rate[i] = -0.01 + 0.09 * rng.uniform();
+    o.div[i] = -0.01 + 0.09 * rng.uniform();
+    o.isCall[i] = rng.uniform() < 0.5 ? 1 : 0;
+    vol[i] = Math.exp(Math.log(0.05) + rng.uniform() * Math.log(40)); // 0.05..2
+  }
+  return { o, vol };
+}
+
+function minuteChains(minutes: number) {
+  const expiriesDays = [7, 14, 30, 45, 60, 90, 180, 365];
+  const out: { t: number; k: Float64Array; w: Float64Array }[][] = [];
+  const rng = new Rng(3);
+  for (let m = 0; m < minutes; m++) {
+    const p = { rho: -0.6 + 0.01 * Math.sin(m / 50), eta: 1.1, gamma: 0.4 };
+    const level = 0.04 * (1 + 0.05 * Math.sin(m / 90));
+    out.push(expiriesDays.map((d) => {
+      const t = d / 365 - m / (365 * 1440);
+      const k = Float64Array.from({ length: 41 }, (_, i) => (-1 + i / 20) * 0.6 * Math.sqrt(t));
+      const w = k.map((x) => ssviTotalVariance(p, x, level * t) * (1 + 0.002 * rng.normal()));
+      return { t, k, w };
+    }));
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const argN = Deno.args.indexOf("--n");
+  const total = argN >= 0 ? Number(Deno.args[argN + 1]) : 10_000_000;
+  const chunk = Math.min(total, 1_000_000);
+  const { o, vol } = randomBatch(chunk, 1);
+  const price = bsPrice(o, vol);
+  bsGreeks(o, vol);
+  impliedVolWithSummary(o, price); // warm-up
+  const rate = (label: string, fn: () => void) => {
+    const t0 = performance.now();
+    let done = 0;
+    while (done < total) {
+      fn();
+      done += chunk;
+    }
+    const s = (performance.now() - t0) / 1000;
+    console.log(
+      `${label.padEnd(12)} ${done.toLocaleString("en-US")} options in ${s.toFixed(2)} s: ${
+        (done / s / 1e6).toFixed(2)
+      } M options/s`,
+    );
+  };
+  // calibration of this machine: the transcendental floor of one option's Greeks
+  {
+    const a = vol.subarray(0, chunk);
+    const out = new Float64Array(chunk);
+    const t0 = performance.now();
+    for (let i = 0; i < chunk; i++) {
+      const x = a[i]!;
+      out[i] = Math.exp(-x) + Math.exp(0.3 * x) + Math.exp(-x * x) + Math.log(x) + Math.sqrt(x);
+    }
+    const ns = (performance.now() - t0) * 1e6 / chunk;
+    console.log(`calibration  3 exp + log + sqrt: ${ns.toFixed(1)} ns per element on this machine`);
+  }
+  rate("bsGreeks", () => bsGreeks(o, vol));
+  // chain layout: (t, rate, div) shared by blocks of 100 strikes, as in a real chain
+  const oc = randomBatch(chunk, 2).o;
+  for (let i = 0; i < chunk; i++) {
+    const b = i - (i % 100);
+    oc.t[i] = oc.t[b]!;
+    oc.rate[i] = oc.rate[b]!;
+    oc.div[i] = oc.div[b]!;
+  }
+  rate("bsGreeks/chain", () => bsGreeks(oc, vol));
+  rate("bsPrice", () => bsPrice(o, vol));
+  let maxIter = 0;
+  rate("impliedVol", () => {
+    maxIter = Math.max(maxIter, impliedVolWithSummary(o, price).summary.maxIterations);
+  });
+  console.log(`impliedVol   max iterations per option: ${maxIter}`);
+  const minutes = MINUTES_PER_SESSION;
+  const chains = minuteChains(minutes);
+  let t0 = performance.now();
+  let sviFits = 0, sviOk = 0;
+  for (const chain of chains) {
+    for (const s of chain) {
+      sviFits++;
+      if (fitSvi(s).ok) sviOk++;
+    }
+  }
+  let s = (performance.now() - t0) / 1000;
+  console.log(
+    `fitSvi       ${sviFits} slices (${minutes} minutes x 8 expiries x 41 strikes) in ${
+      s.toFixed(2)
+    } s (${(1000 * s / sviFits).toFixed(2)} ms/slice, ${sviOk} ok)`,
+  );
+  t0 = performance.now();
+  let ssviOk = 0;
+  for (const chain of chains) if (fitSsvi(chain).ok) ssviOk++;
+  s = (performance.now() - t0) / 1000;
+  console.log(
+    `fitSsvi      ${minutes} surfaces (one per minute, 8 expiries) in ${s.toFixed(2)} s (${
+      (1000 * s / minutes).toFixed(2)
+    } ms/surface, ${ssviOk} ok)`,
+  );
+} else {
+  const { o, vol } = randomBatch(100_000, 1);
+  const price = bsPrice(o, vol);
+  const chain = minuteChains(1)[0]!;
+  Deno.bench("bsGreeks 100k", () => {
+    bsGreeks(o, vol);
+  });
+  Deno.bench("bsPrice 100k", () => {
+    bsPrice(o, vol);
+  });
+  Deno.bench("impliedVol 100k", () => {
+    impliedVolWithSummary(o, price);
+  });
+  Deno.bench("fitSvi one slice (41 strikes)", () => {
+    fitSvi(chain[2]!);
+  });
+  Deno.bench("fitSsvi one minute (8 expiries)", () => {
+    fitSsvi(chain);
+  });
+}
