@@ -1,0 +1,157 @@
+/**
+ * Reference strategies used by the notebook, the `backtest` task and the tests.
+ *
+ * - Overnight (close-to-open) timing on one symbol, after the simulated market's planted effect:
+ *   z_k = open-to-close return of session k / stdev of the `volWindow` previous ones;
+ *   s = sqrt(L) * mean(z over the last L sessions); hold +weight overnight if s > threshold,
+ *   -weight if s < -threshold. On daily bars an order decided at the close of session t can fill
+ *   at the close of t+1 at the earliest (market-on-close), and the position is closed at the
+ *   open of t+2: the signal is one session older than in an intraday implementation that
+ *   trades at 15:59. The engine refuses the faster version on daily bars by design.
+ * - Cross-sectional momentum: every `rebalanceEvery` bars rank symbols on the return from
+ *   t - lookback to t - skip, long the top `quantile`, short the bottom, equal weights summing to
+ *   `gross` (half long, half short), traded at the next open.
+ */
+
+import { roundLot } from "../execution/mod.ts";
+import type { FillAt, Strategy } from "./engine.ts";
+import type { BarPanel } from "./panel.ts";
+
+/** Parameters of {@link overnightStrategy}. */
+export interface OvernightParams {
+  /** Symbol index. @default 0 */
+  symbol?: number;
+  /** Sessions averaged into the signal. @default 5 */
+  lookback?: number;
+  /** Signal threshold. @default 0.5 */
+  threshold?: number;
+  /** Sessions in the intraday volatility estimate. @default 60 */
+  volWindow?: number;
+  /** Fraction of equity held overnight. @default 1 */
+  weight?: number;
+  /** Allow short overnight positions. @default true */
+  allowShort?: boolean;
+}
+
+/** The overnight timing strategy (see the module doc). */
+export function overnightStrategy(p: OvernightParams = {}): Strategy {
+  const s = p.symbol ?? 0;
+  const L = p.lookback ?? 5;
+  const thr = p.threshold ?? 0.5;
+  const vw = p.volWindow ?? 60;
+  const weight = p.weight ?? 1;
+  const allowShort = p.allowShort ?? true;
+  const z: number[] = [];
+  const rid: number[] = [];
+  return {
+    onBar(ctx) {
+      // 1) close whatever is held at the next open
+      const pos = ctx.position(s);
+      if (pos !== 0) ctx.submit({ symbol: s, qty: -pos, fillAt: "open", tag: "overnight-exit" });
+      // 2) update the standardised intraday return of this session
+      const o = ctx.open(s), c = ctx.close(s);
+      const r = o > 0 && c > 0 ? c / o - 1 : NaN;
+      if (rid.length >= vw) {
+        let m = 0;
+        for (let k = rid.length - vw; k < rid.length; k++) m += rid[k]!;
+        m /= vw;
+        let ss = 0;
+        for (let k = rid.length - vw; k < rid.length; k++) ss += (rid[k]! - m) ** 2;
+        const sd = Math.sqrt(ss / (vw - 1));
+        z.push(sd > 0 && Number.isFinite(r) ? r / sd : 0);
+      } else z.push(NaN);
+      rid.push(Number.isFinite(r) ? r : 0);
+      if (z.length < L) return;
+      let sum = 0;
+      for (let k = z.length - L; k < z.length; k++) sum += z[k]!;
+      const sig = sum / Math.sqrt(L);
+      if (!Number.isFinite(sig)) return;
+      const dir = sig > thr ? 1 : sig < -thr && allowShort ? -1 : 0;
+      if (dir === 0 || !(c > 0)) return;
+      // 3) enter at the next session's close (market-on-close), to hold that night
+      const qty = roundLot((dir * weight * ctx.equity) / c, 1);
+      if (qty !== 0) ctx.submit({ symbol: s, qty, fillAt: "close", tag: "overnight-entry" });
+    },
+  };
+}
+
+/** Parameters of {@link momentumTargets}. */
+export interface MomentumParams {
+  /** Bars from the start of the ranking window to now. @default 126 */
+  lookback?: number;
+  /** Most recent bars left out of the ranking window. @default 21 */
+  skip?: number;
+  /** Fraction of ranked names in each of the long and short legs. @default 0.2 */
+  quantile?: number;
+  /** Bars between rebalances. @default 21 */
+  rebalanceEvery?: number;
+  /** Gross exposure (long + |short|) as a fraction of equity. @default 1 */
+  gross?: number;
+  /** Long leg only (gross all long). @default false */
+  longOnly?: boolean;
+}
+
+/**
+ * Target weights of cross-sectional momentum (symbol-major like the panel; NaN between
+ * rebalances, 0 for names outside both legs). Symbols without both prices are not ranked.
+ *
+ * @example
+ * ```ts
+ * const w = momentumTargets(panel, { lookback: 60, skip: 5 });
+ * ```
+ */
+export function momentumTargets(panel: BarPanel, p: MomentumParams = {}): Float64Array {
+  const lb = p.lookback ?? 126, skip = p.skip ?? 21, q = p.quantile ?? 0.2;
+  const every = p.rebalanceEvery ?? 21, gross = p.gross ?? 1;
+  if (!(lb > skip && skip >= 0)) {
+    throw new RangeError(`momentum needs lookback > skip >= 0 (${lb}, ${skip})`);
+  }
+  if (!(q > 0 && q <= 0.5)) throw new RangeError(`quantile must be in (0, 0.5], got ${q}`);
+  const nSym = panel.symbols.length, nBars = panel.tsMs.length;
+  const out = new Float64Array(nSym * nBars).fill(NaN);
+  for (let t = lb; t < nBars; t += every) {
+    const ranked: [number, number][] = [];
+    for (let s = 0; s < nSym; s++) {
+      const a = panel.close[s * nBars + t - lb]!, b = panel.close[s * nBars + t - skip]!;
+      if (a > 0 && b > 0 && panel.close[s * nBars + t]! > 0) ranked.push([b / a - 1, s]);
+    }
+    for (let s = 0; s < nSym; s++) out[s * nBars + t] = 0;
+    const k = Math.floor(ranked.length * q);
+    if (k === 0) continue;
+    ranked.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const longW = p.longOnly ? gross / k : gross / 2 / k;
+    for (let i = 0; i < k; i++) {
+      out[ranked[ranked.length - 1 - i]![1] * nBars + t] = longW;
+      if (!p.longOnly) out[ranked[i]![1] * nBars + t] = -gross / 2 / k;
+    }
+  }
+  return out;
+}
+
+/**
+ * Replay a target matrix in the event engine exactly as the vectorised engine reads it:
+ * at each bar, for each symbol with a non-NaN target, `orderTarget` (shares) or
+ * `orderTargetWeight` (weights).
+ */
+export function targetStrategy(
+  panel: BarPanel,
+  targets: Float64Array,
+  o: { kind?: "shares" | "weight"; fillAt?: FillAt } = {},
+): Strategy {
+  const nSym = panel.symbols.length, nBars = panel.tsMs.length;
+  if (targets.length !== nSym * nBars) {
+    throw new RangeError(`targets have ${targets.length} values, expected ${nSym * nBars}`);
+  }
+  const weights = (o.kind ?? "weight") === "weight";
+  const fillAt = o.fillAt ?? "open";
+  return {
+    onBar(ctx) {
+      for (let s = 0; s < nSym; s++) {
+        const v = targets[s * nBars + ctx.t]!;
+        if (Number.isNaN(v)) continue;
+        if (weights) ctx.orderTargetWeight(s, v, fillAt);
+        else ctx.orderTarget(s, v, fillAt);
+      }
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { gridConfigs, parseBacktestSpec, runSpec } from "../../lib/backtest/mod.ts";
+import { memoryLedgerStore, readTrials } from "../../lib/validation/mod.ts";
+
+const SPEC = {
+  question: "test-momentum",
+  strategy: "momentum",
+  grid: { lookback: [40, 80], skip: [5], quantile: [0.25], rebalanceEvery: [10] },
+  data: { source: "synthetic", symbols: 12, bars: 300, seed: 2 },
+  pboPartitions: 4,
+};
+
+Deno.test("grid: every combination, sorted keys; empty grid is one config", () => {
+  assert.deepEqual(gridConfigs({ b: [1, 2], a: [true] }), [{ a: true, b: 1 }, { a: true, b: 2 }]);
+  assert.deepEqual(gridConfigs({}), [{}]);
+});
+
+Deno.test("spec schema: defaults filled, bad fields rejected with their path", () => {
+  const s = parseBacktestSpec(SPEC);
+  assert.equal(s.costs.participationCap, 0.1);
+  assert.equal(s.oosFraction, 0.3);
+  assert.throws(() => parseBacktestSpec({ ...SPEC, strategy: "magic" }), /strategy/);
+  assert.throws(() => parseBacktestSpec({ ...SPEC, oosFraction: 1.5 }), /oosFraction/);
+  assert.throws(() => parseBacktestSpec({ ...SPEC, data: { source: "sim" } }), /start/);
+});
+
+Deno.test("runSpec records every configuration as a trial and gates the candidate", async () => {
+  const store = memoryLedgerStore();
+  const out = await runSpec(parseBacktestSpec(SPEC), { store, codeVersion: "test" });
+  assert.equal(out.configs.length, 2);
+  const trials = await readTrials("test-momentum", { store });
+  assert.equal(trials.length, 2);
+  assert.equal(out.evidence.trials.trials, 2);
+  assert.ok(["go", "no-go"].includes(out.verdict.verdict));
+  assert.ok(out.verdict.criteria.some((c) => c.name === "deflated_sharpe"));
+  // out-of-sample returns are the last 30% of the candidate's run
+  assert.equal(out.oosReturns.length, 300 - Math.floor(300 * 0.7) - 1);
+  // rerun: same trial ids, nothing new written
+  const again = await runSpec(parseBacktestSpec(SPEC), { store, codeVersion: "test" });
+  assert.ok(again.recorded.every((r) => r.duplicate));
+  assert.equal((await readTrials("test-momentum", { store })).length, 2);
+});
