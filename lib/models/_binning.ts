@@ -1,0 +1,146 @@
+/**
+ * Feature binning for the tree learners: each feature is mapped once to at most 255 value bins
+ * (Uint8) plus one missing-value bin (255), column-major.
+ *
+ * Split semantics are defined on float32 values so that the TypeScript trees and their ONNX
+ * export (which compares float32 inputs to float32 thresholds) take the same branch for every
+ * input: bin(x) = smallest b with fround(x) <= edge_b (edges are float32 values, ascending),
+ * else the last value bin; NaN goes to bin 255. A split "bin <= b" is therefore exactly
+ * "fround(x) <= edge_b", and NaN always goes right (NaN <= t is false).
+ */
+import { Rng } from "../core/mod.ts";
+import type { Matrix } from "./matrix.ts";
+
+/** The missing-value bin. */
+export const MISSING_BIN = 255;
+/** Largest number of value bins per feature. */
+export const MAX_VALUE_BINS = 255;
+
+/** Bin edges per feature: `edges[j][b]` is the float32 upper edge of value bin b. */
+export interface Binner {
+  edges: Float32Array[];
+}
+
+/** Options for {@link fitBinner}. */
+export interface BinnerOptions {
+  /** Value bins per feature, 2..255. @default 255 */
+  maxBins?: number;
+  /** Rows sampled to find quantile edges. @default 200000 */
+  subsample?: number;
+  /** Seed for the row sample. @default 0 */
+  seed?: number;
+}
+
+/**
+ * Finds bin edges per feature: with at most `maxBins` distinct float32 values, edges are the
+ * midpoints between consecutive distinct values (rounded to float32 and kept strictly between
+ * them); otherwise midpoints at evenly spaced quantiles of the distinct-value distribution of a
+ * row sample (as scikit-learn's `_BinMapper`).
+ */
+export function fitBinner(x: Matrix, options: BinnerOptions = {}): Binner {
+  const maxBins = options.maxBins ?? MAX_VALUE_BINS;
+  if (!(maxBins >= 2 && maxBins <= MAX_VALUE_BINS)) {
+    throw new RangeError(`maxBins must be in 2..${MAX_VALUE_BINS}, got ${maxBins}`);
+  }
+  const sub = options.subsample ?? 200_000;
+  let sample: Uint32Array | null = null;
+  if (x.rows > sub) {
+    const rng = new Rng(options.seed ?? 0);
+    const perm = new Uint32Array(x.rows);
+    for (let i = 0; i < x.rows; i++) perm[i] = i;
+    for (let i = 0; i < sub; i++) {
+      const k = i + Math.floor(rng.uniform() * (x.rows - i));
+      const t = perm[i]!;
+      perm[i] = perm[k]!;
+      perm[k] = t;
+    }
+    sample = perm.slice(0, sub).sort();
+  }
+  const edges: Float32Array[] = [];
+  const m = sample ? sample.length : x.rows;
+  const buf = new Float32Array(m);
+  for (let j = 0; j < x.cols; j++) {
+    const off = j * x.rows;
+    let k = 0;
+    for (let s = 0; s < m; s++) {
+      const v = x.data[off + (sample ? sample[s]! : s)]!;
+      if (!Number.isNaN(v)) buf[k++] = v;
+    }
+    const vals = buf.subarray(0, k).sort();
+    // distinct values and their counts
+    const distinct: number[] = [];
+    const counts: number[] = [];
+    for (let s = 0; s < k; s++) {
+      if (s === 0 || vals[s] !== vals[s - 1]) {
+        distinct.push(vals[s]!);
+        counts.push(1);
+      } else counts[counts.length - 1]!++;
+    }
+    const e: number[] = [];
+    if (distinct.length <= maxBins) {
+      for (let s = 0; s + 1 < distinct.length; s++) {
+        e.push(edgeBetween(distinct[s]!, distinct[s + 1]!));
+      }
+    } else {
+      // quantile edges on the value distribution (weighted by counts)
+      const cum: number[] = [];
+      let c = 0;
+      for (const n of counts) cum.push(c += n);
+      let pos = 0;
+      for (let b = 1; b < maxBins; b++) {
+        const target = (b / maxBins) * k;
+        while (pos < distinct.length - 1 && cum[pos]! < target) pos++;
+        if (pos >= distinct.length - 1) break;
+        const edge = edgeBetween(distinct[pos]!, distinct[pos + 1]!);
+        if (e.length === 0 || edge > e[e.length - 1]!) e.push(edge);
+      }
+    }
+    edges.push(Float32Array.from(e));
+  }
+  return { edges };
+}
+
+/** A float32 t with lo <= t < hi (lo < hi both float32): the midpoint when it separates. */
+function edgeBetween(lo: number, hi: number): number {
+  const mid = Math.fround(lo + (hi - lo) / 2);
+  return mid >= lo && mid < hi ? mid : lo;
+}
+
+/**
+ * Bins a matrix with fitted edges: column-major Uint8 codes, optionally written into a given
+ * buffer (for example one backed by a SharedArrayBuffer).
+ */
+export function binMatrix(binner: Binner, x: Matrix, out?: Uint8Array): Uint8Array {
+  if (binner.edges.length !== x.cols) {
+    throw new RangeError(`Cannot bin: binner has ${binner.edges.length} features, X ${x.cols}`);
+  }
+  const codes = out ?? new Uint8Array(x.rows * x.cols);
+  for (let j = 0; j < x.cols; j++) {
+    const e = binner.edges[j]!;
+    const off = j * x.rows;
+    const ne = e.length;
+    for (let i = 0; i < x.rows; i++) {
+      const v = x.data[off + i]!;
+      if (Number.isNaN(v)) {
+        codes[off + i] = MISSING_BIN;
+        continue;
+      }
+      const f = Math.fround(v);
+      // binary search: first edge >= f
+      let lo = 0;
+      let hi = ne;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (e[mid]! < f) lo = mid + 1;
+        else hi = mid;
+      }
+      codes[off + i] = lo;
+    }
+  }
+  return codes;
+}
+
+/** Number of value bins of each feature (edges + 1). */
+export function valueBinCounts(binner: Binner): Uint16Array {
+  return Uint16Array.from(binner.edges, (e) => e.length + 1);
+}

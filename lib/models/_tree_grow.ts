@@ -1,0 +1,554 @@
+/**
+ * Histogram tree grower shared by gradient boosting and random forests (main thread and
+ * workers). A node's rows are a range of the index array; its histogram holds per feature and
+ * bin the sums of gradient, hessian and row count. The smaller child's histogram is built from
+ * its rows and the larger child's is the parent's minus the smaller (histogram subtraction).
+ *
+ * Leaf value = -G / (H + l2), split gain = GL^2/(HL+l2) + GR^2/(HR+l2) - G^2/(H+l2) (the
+ * second-order objective of XGBoost, Chen & Guestrin 2016, doi:10.1145/2939672.2939785). With
+ * g = -y w and h = w (random forest), the leaf value is the weighted mean and the gain the
+ * weighted variance reduction (CART).
+ */
+import type { Rng } from "../core/mod.ts";
+import { MISSING_BIN } from "./_binning.ts";
+
+/** Control block layout (Int32 indices) shared by the main thread and histogram workers. */
+export const CTRL = {
+  GEN: 0,
+  CMD: 1,
+  START: 2,
+  END: 3,
+  SLOT: 4,
+  NF: 5,
+  DONE: 6,
+  /** Set to 1 by a worker whose histogram build threw. */
+  ERROR: 7,
+  FEATURES: 8,
+} as const;
+
+/** Doubles per feature in a histogram: 256 bins x (g, h, count). */
+export const HIST_STRIDE = 256 * 3;
+
+/** One fitted tree as flat arrays; node 0 is the root, `feature[k] = -1` marks a leaf. */
+export interface Tree {
+  feature: Int32Array;
+  /** Float32 threshold: go left when fround(x) <= threshold; NaN goes right. */
+  threshold: Float32Array;
+  /** The same split in bin space: go left when bin <= binThreshold. */
+  binThreshold: Uint8Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** Leaf value (for split nodes: the node's value before splitting). */
+  value: Float64Array;
+  /** Split gain (0 at leaves). */
+  gain: Float64Array;
+  /** Sum of hessians (weights) in the node. */
+  cover: Float64Array;
+}
+
+/** Growth limits and penalties. */
+export interface GrowParams {
+  maxLeaves: number;
+  maxDepth: number;
+  minSamplesLeaf: number;
+  minHessian: number;
+  l2: number;
+  minGain: number;
+  /** Fraction of the tree's features drawn at each node (random forest). */
+  featureFraction: number;
+}
+
+/** Histogram storage: a slot is `nFeatures * HIST_STRIDE` doubles. */
+export class HistPool {
+  readonly slotSize: number;
+  readonly shared: Float64Array | null;
+  readonly sharedSlots: number;
+  #free: number[] = [];
+  #extra = new Map<number, Float64Array>();
+  #nextExtra: number;
+  constructor(nFeatures: number, sharedSlots = 0, sab?: SharedArrayBuffer) {
+    this.slotSize = nFeatures * HIST_STRIDE;
+    this.sharedSlots = sharedSlots;
+    this.shared = sab ? new Float64Array(sab) : null;
+    for (let s = sharedSlots - 1; s >= 0; s--) this.#free.push(s);
+    this.#nextExtra = sharedSlots;
+  }
+  acquire(): number {
+    const s = this.#free.pop();
+    if (s !== undefined) return s;
+    const id = this.#nextExtra++;
+    this.#extra.set(id, new Float64Array(this.slotSize));
+    return id;
+  }
+  release(id: number): void {
+    if (id < this.sharedSlots) this.#free.push(id);
+    else this.#extra.delete(id);
+  }
+  view(id: number): Float64Array {
+    if (id < this.sharedSlots) {
+      return this.shared!.subarray(id * this.slotSize, (id + 1) * this.slotSize);
+    }
+    return this.#extra.get(id)!;
+  }
+  isShared(id: number): boolean {
+    return id < this.sharedSlots;
+  }
+}
+
+/** Everything the grower reads: binned features and per-row gradients. */
+export interface GrowData {
+  n: number;
+  nFeatures: number;
+  bins: Uint8Array;
+  /** Value bins per feature. */
+  nBins: Uint16Array;
+  /** Upper edges per feature (float32), for thresholds. */
+  edges: Float32Array[];
+  g: Float64Array;
+  h: Float64Array;
+  /** Active row indices in [0, nActive); reordered by the grower. */
+  idx: Uint32Array;
+  nActive: number;
+  scratch: Uint32Array;
+  /** All hessians are 1 (unweighted squared error): histograms copy counts into h. */
+  unitHessian?: boolean;
+}
+
+/** Builds a node histogram for the rows idx[start, end) and the given features. */
+export type HistBuild = (
+  pool: HistPool,
+  slot: number,
+  start: number,
+  end: number,
+  features: Int32Array,
+) => void;
+
+/** Rows below which a node finds its split by sorting its rows' bins instead of a histogram. */
+export const SMALL_NODE = 256;
+
+/**
+ * Single-threaded histogram kernel (also run by workers on their feature share). Only the value
+ * bins in use (`nBins[f]`) and the missing bin are written.
+ */
+export function buildHistogram(
+  hist: Float64Array,
+  d: Pick<GrowData, "n" | "bins" | "g" | "h" | "idx" | "nBins" | "unitHessian">,
+  start: number,
+  end: number,
+  features: ArrayLike<number>,
+): void {
+  const { n, bins, g, h, idx, nBins } = d;
+  const all = end - start === n; // only the root holds every row, and its idx is ascending
+  const unit = d.unitHessian === true;
+  for (let q = 0; q < features.length; q++) {
+    const f = features[q]!;
+    const base = f * HIST_STRIDE;
+    const top = base + nBins[f]! * 3;
+    hist.fill(0, base, top);
+    const mb = base + MISSING_BIN * 3;
+    hist[mb] = hist[mb + 1] = hist[mb + 2] = 0;
+    const col = f * n;
+    if (unit && all) {
+      for (let i = 0; i < n; i++) {
+        const o = base + bins[col + i]! * 3;
+        hist[o] = hist[o]! + g[i]!;
+        hist[o + 2] = hist[o + 2]! + 1;
+      }
+    } else if (unit) {
+      for (let k = start; k < end; k++) {
+        const i = idx[k]!;
+        const o = base + bins[col + i]! * 3;
+        hist[o] = hist[o]! + g[i]!;
+        hist[o + 2] = hist[o + 2]! + 1;
+      }
+    } else if (all) {
+      for (let i = 0; i < n; i++) {
+        const o = base + bins[col + i]! * 3;
+        hist[o] = hist[o]! + g[i]!;
+        hist[o + 1] = hist[o + 1]! + h[i]!;
+        hist[o + 2] = hist[o + 2]! + 1;
+      }
+    } else {
+      for (let k = start; k < end; k++) {
+        const i = idx[k]!;
+        const o = base + bins[col + i]! * 3;
+        hist[o] = hist[o]! + g[i]!;
+        hist[o + 1] = hist[o + 1]! + h[i]!;
+        hist[o + 2] = hist[o + 2]! + 1;
+      }
+    }
+    if (unit) {
+      for (let o = base; o < top; o += 3) hist[o + 1] = hist[o + 2]!;
+      hist[mb + 1] = hist[mb + 2]!;
+    }
+  }
+}
+
+/** Removes the rows idx[start, end) from a histogram (the larger child = parent - small child's rows). */
+function removeRows(
+  hist: Float64Array,
+  d: GrowData,
+  start: number,
+  end: number,
+  features: Int32Array,
+): void {
+  const { n, bins, g, h, idx } = d;
+  for (let q = 0; q < features.length; q++) {
+    const f = features[q]!;
+    const base = f * HIST_STRIDE;
+    const col = f * n;
+    for (let k = start; k < end; k++) {
+      const i = idx[k]!;
+      const o = base + bins[col + i]! * 3;
+      hist[o] = hist[o]! - g[i]!;
+      hist[o + 1] = hist[o + 1]! - h[i]!;
+      hist[o + 2] = hist[o + 2]! - 1;
+    }
+  }
+}
+
+interface Pending {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  /** Histogram slot, or -1 for a small node (split found by sorting). */
+  slot: number;
+  G: number;
+  H: number;
+  C: number;
+  // best split
+  gain: number;
+  feature: number;
+  bin: number;
+  GL: number;
+  HL: number;
+  CL: number;
+}
+
+/** Result of growing one tree. */
+export interface GrowResult {
+  tree: Tree;
+  /** For each leaf node id, its row range in idx (used to update training scores quickly). */
+  leafRanges: { node: number; start: number; end: number }[];
+}
+
+/**
+ * Grows one tree on the active rows. `features` are the columns this tree may use (column
+ * subsampling); `rng` draws per-node features when `featureFraction < 1`.
+ */
+export function growTree(
+  d: GrowData,
+  params: GrowParams,
+  features: Int32Array,
+  pool: HistPool,
+  build: HistBuild,
+  rng: Rng | null,
+): GrowResult {
+  const nodes = new NodeBuffer();
+  const leafRanges: GrowResult["leafRanges"] = [];
+  const l2 = params.l2;
+  let G = 0, H = 0;
+  for (let k = 0; k < d.nActive; k++) {
+    const i = d.idx[k]!;
+    G += d.g[i]!;
+    H += d.h[i]!;
+  }
+  const C = d.nActive;
+  const root = nodes.add(-G / (H + l2), H);
+  const rootSlot = C >= SMALL_NODE ? pool.acquire() : -1;
+  if (rootSlot >= 0) build(pool, rootSlot, 0, d.nActive, features);
+  const useHeap = Number.isFinite(params.maxLeaves);
+  const open: Pending[] = [];
+  const push = (p: Pending) => {
+    open.push(p);
+    if (useHeap) siftUp(open, open.length - 1);
+  };
+  const pop = (): Pending => {
+    if (!useHeap) return open.pop()!;
+    const top = open[0]!;
+    const last = open.pop()!;
+    if (open.length > 0) {
+      open[0] = last;
+      siftDown(open, 0);
+    }
+    return top;
+  };
+  const leaf = (p: Pending) => {
+    if (p.slot >= 0) pool.release(p.slot);
+    leafRanges.push({ node: p.node, start: p.start, end: p.end });
+  };
+  const consider = (p: Pending) => {
+    if (p.depth < params.maxDepth && p.C >= 2 * params.minSamplesLeaf) {
+      const feats = nodeFeatures(features, params.featureFraction, rng);
+      if (p.slot >= 0) findSplit(pool.view(p.slot), p, feats, d.nBins, params);
+      else findSplitSorted(d, p, feats, params);
+      if (p.feature >= 0 && p.gain > params.minGain) {
+        push(p);
+        return;
+      }
+    }
+    leaf(p);
+  };
+  consider({
+    node: root,
+    start: 0,
+    end: d.nActive,
+    depth: 0,
+    slot: rootSlot,
+    G,
+    H,
+    C,
+    gain: 0,
+    feature: -1,
+    bin: 0,
+    GL: 0,
+    HL: 0,
+    CL: 0,
+  });
+  let leaves = 1;
+  while (open.length > 0 && leaves < params.maxLeaves) {
+    const p = pop();
+    const mid = partition(d, p.start, p.end, p.feature, p.bin);
+    const GR = p.G - p.GL, HR = p.H - p.HL, CR = p.C - p.CL;
+    const ln = nodes.add(-p.GL / (p.HL + l2), p.HL);
+    const rn = nodes.add(-GR / (HR + l2), HR);
+    nodes.split(p.node, p.feature, p.bin, d.edges[p.feature]![p.bin]!, ln, rn, p.gain);
+    const leftSmaller = mid - p.start <= p.end - mid;
+    const [sStart, sEnd] = leftSmaller ? [p.start, mid] : [mid, p.end];
+    const smallCount = sEnd - sStart;
+    const largeCount = p.end - p.start - smallCount;
+    let smallSlot = -1;
+    let largeSlot = -1;
+    if (p.slot >= 0) {
+      if (smallCount >= SMALL_NODE) {
+        smallSlot = pool.acquire();
+        build(pool, smallSlot, sStart, sEnd, features);
+        subtract(pool.view(p.slot), pool.view(smallSlot), features, d.nBins);
+        largeSlot = p.slot;
+      } else if (largeCount >= SMALL_NODE) {
+        removeRows(pool.view(p.slot), d, sStart, sEnd, features);
+        largeSlot = p.slot;
+      } else pool.release(p.slot);
+    }
+    const lSlot = leftSmaller ? smallSlot : largeSlot;
+    const rSlot = leftSmaller ? largeSlot : smallSlot;
+    const base = { gain: 0, feature: -1, bin: 0, GL: 0, HL: 0, CL: 0, depth: p.depth + 1 };
+    consider({
+      ...base,
+      node: ln,
+      start: p.start,
+      end: mid,
+      slot: lSlot,
+      G: p.GL,
+      H: p.HL,
+      C: p.CL,
+    });
+    consider({ ...base, node: rn, start: mid, end: p.end, slot: rSlot, G: GR, H: HR, C: CR });
+    leaves++;
+  }
+  for (const p of open) leaf(p);
+  return { tree: nodes.finish(), leafRanges };
+}
+
+function nodeFeatures(features: Int32Array, fraction: number, rng: Rng | null): Int32Array {
+  if (!(fraction < 1) || !rng) return features;
+  const k = Math.max(1, Math.floor(fraction * features.length));
+  const all = Int32Array.from(features);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rng.uniform() * (all.length - i));
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.subarray(0, k);
+}
+
+function subtract(
+  parent: Float64Array,
+  child: Float64Array,
+  features: Int32Array,
+  nBins: Uint16Array,
+): void {
+  for (let q = 0; q < features.length; q++) {
+    const f = features[q]!;
+    const base = f * HIST_STRIDE;
+    const top = base + nBins[f]! * 3;
+    for (let o = base; o < top; o++) parent[o] = parent[o]! - child[o]!;
+    const mb = base + MISSING_BIN * 3;
+    for (let o = mb; o < mb + 3; o++) parent[o] = parent[o]! - child[o]!;
+  }
+}
+
+function findSplit(
+  hist: Float64Array,
+  p: Pending,
+  feats: Int32Array,
+  nBins: Uint16Array,
+  params: GrowParams,
+): void {
+  const { l2, minSamplesLeaf, minHessian } = params;
+  const parentScore = (p.G * p.G) / (p.H + l2);
+  for (let q = 0; q < feats.length; q++) {
+    const f = feats[q]!;
+    const base = f * HIST_STRIDE;
+    const nb = nBins[f]!;
+    let gl = 0, hl = 0, cl = 0;
+    for (let b = 0; b < nb - 1; b++) {
+      const o = base + b * 3;
+      gl += hist[o]!;
+      hl += hist[o + 1]!;
+      cl += hist[o + 2]!;
+      if (cl < minSamplesLeaf || hl < minHessian) continue;
+      const cr = p.C - cl;
+      const hr = p.H - hl;
+      if (cr < minSamplesLeaf) break;
+      if (hr < minHessian) continue;
+      const gr = p.G - gl;
+      const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
+      if (gain > p.gain) {
+        p.gain = gain;
+        p.feature = f;
+        p.bin = b;
+        p.GL = gl;
+        p.HL = hl;
+        p.CL = cl;
+      }
+    }
+  }
+}
+
+let sortKeys = new Uint32Array(SMALL_NODE);
+
+/** Split search for a small node: per feature, sort the rows by bin and scan the boundaries. */
+function findSplitSorted(d: GrowData, p: Pending, feats: Int32Array, params: GrowParams): void {
+  const { l2, minSamplesLeaf, minHessian } = params;
+  const { n, bins, g, h, idx, nBins } = d;
+  const m = p.end - p.start;
+  if (sortKeys.length < m) sortKeys = new Uint32Array(m);
+  const keys = sortKeys.subarray(0, m);
+  const parentScore = (p.G * p.G) / (p.H + l2);
+  for (let q = 0; q < feats.length; q++) {
+    const f = feats[q]!;
+    const col = f * n;
+    const nb = nBins[f]!;
+    for (let k = 0; k < m; k++) keys[k] = (bins[col + idx[p.start + k]!]! << 16) | k;
+    keys.sort();
+    let gl = 0, hl = 0, cl = 0;
+    for (let k = 0; k < m; k++) {
+      const key = keys[k]!;
+      const b = key >>> 16;
+      if (b === MISSING_BIN || b >= nb - 1) break;
+      const i = idx[p.start + (key & 0xffff)]!;
+      gl += g[i]!;
+      hl += h[i]!;
+      cl++;
+      if (k + 1 < m && keys[k + 1]! >>> 16 === b) continue; // not a bin boundary yet
+      if (cl < minSamplesLeaf || hl < minHessian) continue;
+      const cr = p.C - cl;
+      const hr = p.H - hl;
+      if (cr < minSamplesLeaf) break;
+      if (hr < minHessian) continue;
+      const gr = p.G - gl;
+      const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
+      if (gain > p.gain) {
+        p.gain = gain;
+        p.feature = f;
+        p.bin = b;
+        p.GL = gl;
+        p.HL = hl;
+        p.CL = cl;
+      }
+    }
+  }
+}
+
+/** Stable partition of idx[start, end) into bin <= b (left) then the rest; returns the split point. */
+function partition(d: GrowData, start: number, end: number, f: number, b: number): number {
+  const { idx, scratch, bins, n } = d;
+  const col = f * n;
+  let l = start;
+  let r = 0;
+  for (let k = start; k < end; k++) {
+    const i = idx[k]!;
+    const bin = bins[col + i]!;
+    if (bin <= b && bin !== MISSING_BIN) idx[l++] = i;
+    else scratch[r++] = i;
+  }
+  idx.set(scratch.subarray(0, r), l);
+  return l;
+}
+
+function siftUp(a: Pending[], k: number): void {
+  while (k > 0) {
+    const parent = (k - 1) >> 1;
+    if (a[parent]!.gain >= a[k]!.gain) break;
+    [a[parent], a[k]] = [a[k]!, a[parent]!];
+    k = parent;
+  }
+}
+
+function siftDown(a: Pending[], k: number): void {
+  for (;;) {
+    const l = 2 * k + 1;
+    const r = l + 1;
+    let m = k;
+    if (l < a.length && a[l]!.gain > a[m]!.gain) m = l;
+    if (r < a.length && a[r]!.gain > a[m]!.gain) m = r;
+    if (m === k) return;
+    [a[m], a[k]] = [a[k]!, a[m]!];
+    k = m;
+  }
+}
+
+class NodeBuffer {
+  feature: number[] = [];
+  threshold: number[] = [];
+  binThreshold: number[] = [];
+  left: number[] = [];
+  right: number[] = [];
+  value: number[] = [];
+  gain: number[] = [];
+  cover: number[] = [];
+  add(value: number, cover: number): number {
+    this.feature.push(-1);
+    this.threshold.push(0);
+    this.binThreshold.push(0);
+    this.left.push(-1);
+    this.right.push(-1);
+    this.value.push(value);
+    this.gain.push(0);
+    this.cover.push(cover);
+    return this.feature.length - 1;
+  }
+  split(k: number, f: number, bin: number, thr: number, l: number, r: number, gain: number) {
+    this.feature[k] = f;
+    this.binThreshold[k] = bin;
+    this.threshold[k] = thr;
+    this.left[k] = l;
+    this.right[k] = r;
+    this.gain[k] = gain;
+  }
+  finish(): Tree {
+    return {
+      feature: Int32Array.from(this.feature),
+      threshold: Float32Array.from(this.threshold),
+      binThreshold: Uint8Array.from(this.binThreshold),
+      left: Int32Array.from(this.left),
+      right: Int32Array.from(this.right),
+      value: Float64Array.from(this.value),
+      gain: Float64Array.from(this.gain),
+      cover: Float64Array.from(this.cover),
+    };
+  }
+}
+
+/** Leaf reached by a binned row `i` (column-major codes with `n` rows). */
+export function leafOfBinned(t: Tree, bins: Uint8Array, n: number, i: number): number {
+  let k = 0;
+  while (t.feature[k]! >= 0) {
+    const b = bins[t.feature[k]! * n + i]!;
+    k = b <= t.binThreshold[k]! && b !== MISSING_BIN ? t.left[k]! : t.right[k]!;
+  }
+  return k;
+}

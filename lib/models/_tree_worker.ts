@@ -1,0 +1,64 @@
+/**
+ * Worker for the tree learners. Two modes:
+ * - "hist": builds histograms for a share of the features of one node at a time, in a loop
+ *   driven through a shared Int32Array control block (Atomics), for gradient boosting.
+ * - "forest": grows whole random-forest trees for the tree ids it is given and posts them back.
+ */
+/// <reference lib="deno.worker" />
+import { Rng } from "../core/mod.ts";
+import { buildHistogram, CTRL, HistPool } from "./_tree_grow.ts";
+import { type ForestJob, growForestTrees } from "./_forest_job.ts";
+
+interface HistInit {
+  type: "hist";
+  ctrl: SharedArrayBuffer;
+  bins: SharedArrayBuffer;
+  g: SharedArrayBuffer;
+  h: SharedArrayBuffer;
+  idx: SharedArrayBuffer;
+  pool: SharedArrayBuffer;
+  n: number;
+  nFeatures: number;
+  nBins: Uint16Array;
+  unitHessian: boolean;
+  slots: number;
+}
+
+self.onmessage = (e: MessageEvent<HistInit | ForestJob>) => {
+  const msg = e.data;
+  if (msg.type === "forest") {
+    const out = growForestTrees(msg, (t) => new Rng(msg.seed).fork(`tree-${t}`));
+    self.postMessage(out);
+    self.close();
+    return;
+  }
+  const ctrl = new Int32Array(msg.ctrl);
+  const d = {
+    n: msg.n,
+    bins: new Uint8Array(msg.bins),
+    g: new Float64Array(msg.g),
+    h: new Float64Array(msg.h),
+    idx: new Uint32Array(msg.idx),
+    nBins: msg.nBins,
+    unitHessian: msg.unitHessian,
+  };
+  const pool = new HistPool(msg.nFeatures, msg.slots, msg.pool);
+  let gen = Atomics.load(ctrl, CTRL.GEN); // read before "ready" so no job can be missed
+  self.postMessage({ type: "ready" });
+  for (;;) {
+    Atomics.wait(ctrl, CTRL.GEN, gen);
+    gen = Atomics.load(ctrl, CTRL.GEN);
+    if (ctrl[CTRL.CMD] === -1) break;
+    const nf = ctrl[CTRL.NF]!;
+    const feats = ctrl.subarray(CTRL.FEATURES, CTRL.FEATURES + nf);
+    try {
+      buildHistogram(pool.view(ctrl[CTRL.SLOT]!), d, ctrl[CTRL.START]!, ctrl[CTRL.END]!, feats);
+    } catch (err) {
+      console.error(err);
+      Atomics.store(ctrl, CTRL.ERROR, 1);
+    }
+    Atomics.store(ctrl, CTRL.DONE, 1);
+    Atomics.notify(ctrl, CTRL.DONE);
+  }
+  self.close();
+};

@@ -1,0 +1,216 @@
+import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
+import { fitGbt, fitRandomForest, predictEnsemble } from "../../lib/models/trees.ts";
+import { type Matrix, matrixFromColumns, matrixFromRows } from "../../lib/models/matrix.ts";
+import { Rng } from "../../lib/core/mod.ts";
+
+/** Stated margin: our test R^2 / accuracy may trail scikit-learn's by at most this much. */
+const SCORE_MARGIN = 0.03;
+const ATOL_LEAF = 1e-12;
+
+const ref = JSON.parse(
+  await Deno.readTextFile(new URL("../fixtures/models/trees_reference.json", import.meta.url)),
+) as {
+  n_train: number;
+  x_rows: number[][];
+  y_reg: number[];
+  y_cls: number[];
+  scores: Record<string, number>;
+};
+const xTrain = matrixFromRows(ref.x_rows.slice(0, ref.n_train));
+const xTest = matrixFromRows(ref.x_rows.slice(ref.n_train));
+const split = (y: number[]) => [y.slice(0, ref.n_train), y.slice(ref.n_train)] as const;
+
+function r2(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < y.length; i++) m += y[i]!;
+  m /= y.length;
+  let a = 0, b = 0;
+  for (let i = 0; i < y.length; i++) {
+    a += (y[i]! - p[i]!) ** 2;
+    b += (y[i]! - m) ** 2;
+  }
+  return 1 - a / b;
+}
+function accuracy(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  let c = 0;
+  for (let i = 0; i < y.length; i++) if ((p[i]! > 0.5 ? 1 : 0) === y[i]) c++;
+  return c / y.length;
+}
+
+Deno.test("gbt: regression R^2 within margin of scikit-learn HistGradientBoostingRegressor", async () => {
+  const [ytr, yte] = split(ref.y_reg);
+  const m = await fitGbt(xTrain, ytr, {
+    nTrees: 200,
+    learningRate: 0.1,
+    maxLeaves: 31,
+    threads: 1,
+  });
+  const score = r2(yte, predictEnsemble(m, xTest));
+  assert(
+    score >= ref.scores.gbt_regression_r2! - SCORE_MARGIN,
+    `R^2 ${score} vs sklearn ${ref.scores.gbt_regression_r2}`,
+  );
+});
+
+Deno.test("gbt: binary accuracy within margin of scikit-learn HistGradientBoostingClassifier", async () => {
+  const [ytr, yte] = split(ref.y_cls);
+  const m = await fitGbt(xTrain, ytr, { task: "binary", nTrees: 200, threads: 1 });
+  const score = accuracy(yte, predictEnsemble(m, xTest));
+  assert(
+    score >= ref.scores.gbt_binary_accuracy! - SCORE_MARGIN,
+    `acc ${score} vs ${ref.scores.gbt_binary_accuracy}`,
+  );
+});
+
+Deno.test("random forest: regression R^2 and OOB R^2 within margin of scikit-learn", async () => {
+  const [ytr, yte] = split(ref.y_reg);
+  const m = await fitRandomForest(xTrain, ytr, {
+    nTrees: 100,
+    minSamplesLeaf: 5,
+    maxFeatures: 0.5,
+  });
+  const score = r2(yte, predictEnsemble(m, xTest));
+  assert(
+    score >= ref.scores.rf_regression_r2! - SCORE_MARGIN,
+    `R^2 ${score} vs ${ref.scores.rf_regression_r2}`,
+  );
+  assert(
+    Math.abs(m.oobScore! - ref.scores.rf_regression_oob_r2!) <= 2 * SCORE_MARGIN,
+    `oob ${m.oobScore}`,
+  );
+});
+
+Deno.test("random forest: binary accuracy within margin of scikit-learn", async () => {
+  const [ytr, yte] = split(ref.y_cls);
+  const m = await fitRandomForest(xTrain, ytr, {
+    task: "binary",
+    nTrees: 100,
+    minSamplesLeaf: 5,
+    maxFeatures: 0.5,
+  });
+  const score = accuracy(yte, predictEnsemble(m, xTest));
+  assert(
+    score >= ref.scores.rf_binary_accuracy! - SCORE_MARGIN,
+    `acc ${score} vs ${ref.scores.rf_binary_accuracy}`,
+  );
+  assert(Math.abs(m.oobScore! - ref.scores.rf_binary_oob_accuracy!) <= 2 * SCORE_MARGIN);
+});
+
+Deno.test("gbt: hand-worked stump on a step function", async () => {
+  // x = 0..9, y = 0 for x < 5 else 10; one tree, two leaves, lr 1: leaves are the group means.
+  const x = matrixFromColumns({ a: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+  const y = [0, 0, 0, 0, 0, 10, 10, 10, 10, 10];
+  const m = await fitGbt(x, y, { nTrees: 1, learningRate: 1, maxLeaves: 2, minSamplesLeaf: 1 });
+  const t = m.trees[0]!;
+  assertEquals(t.feature[0], 0);
+  assertAlmostEquals(t.threshold[0]!, 4.5, 0); // midpoint between 4 and 5, exact in float32
+  assertAlmostEquals(m.baseScore, 5, ATOL_LEAF);
+  const p = predictEnsemble(m, x);
+  y.forEach((v, i) => assertAlmostEquals(p[i]!, v, ATOL_LEAF));
+  assertAlmostEquals(m.importanceGain[0]!, 1, 0);
+});
+
+Deno.test("random forest: without bootstrap one tree fits distinct points exactly", async () => {
+  const x = matrixFromColumns({ a: [1, 2, 3, 4] });
+  const m = await fitRandomForest(x, [3, 1, 4, 1], { nTrees: 1, bootstrap: false });
+  const p = predictEnsemble(m, x);
+  [3, 1, 4, 1].forEach((v, i) => assertAlmostEquals(p[i]!, v, ATOL_LEAF));
+  assertEquals(m.oobScore, undefined);
+});
+
+function synthetic(n: number, cols: number, seed: number): { x: Matrix; y: Float64Array } {
+  const rng = new Rng(seed);
+  const c: Record<string, number[]> = {};
+  for (let j = 0; j < cols; j++) c[`f${j}`] = Array.from({ length: n }, () => rng.normal());
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => c.f0![i]! * 2 + (c.f1![i]! > 0 ? 1 : 0) + 0.1 * rng.normal(),
+  );
+  return { x: matrixFromColumns(c), y };
+}
+
+Deno.test("random forest: same trees on 1 and 2 threads (tree seeds do not depend on the thread)", async () => {
+  const { x, y } = synthetic(6000, 10, 4);
+  const a = await fitRandomForest(x, y, { nTrees: 6, minSamplesLeaf: 10, threads: 1, seed: 9 });
+  const b = await fitRandomForest(x, y, { nTrees: 6, minSamplesLeaf: 10, threads: 2, seed: 9 });
+  const pa = predictEnsemble(a, x);
+  const pb = predictEnsemble(b, x);
+  pa.forEach((v, i) => assert(v === pb[i], `row ${i}`));
+  assert(a.oobScore === b.oobScore);
+});
+
+Deno.test("gbt: early stopping keeps the best iteration; importance favours informative features", async () => {
+  const { x, y } = synthetic(1500, 4, 5);
+  const v = synthetic(500, 4, 6);
+  const m = await fitGbt(x, y, {
+    nTrees: 300,
+    learningRate: 0.5,
+    validation: { x: v.x, y: v.y },
+    earlyStoppingRounds: 5,
+  });
+  assert(m.nTrees < 300, `stopped at ${m.nTrees}`);
+  const best = Math.min(...m.validLoss!);
+  assertAlmostEquals(m.validLoss![m.nTrees - 1]!, best, 0);
+  assert(m.importanceGain[0]! + m.importanceGain[1]! > 0.9, `${m.importanceGain}`);
+});
+
+Deno.test("trees: NaN goes right, shift invariance, inputs unmodified", async () => {
+  const { x, y } = synthetic(400, 3, 7);
+  const before = Float64Array.from(x.data);
+  const m = await fitGbt(x, y, { nTrees: 20 });
+  x.data.forEach((v, i) =>
+    assert(v === before[i] || (Number.isNaN(v) && Number.isNaN(before[i]!)))
+  );
+  // shifting a feature by a power of two (exact in float32 for these magnitudes) shifts thresholds only
+  const shifted = { ...x, data: Float64Array.from(x.data, (v, k) => (k < x.rows ? v + 8 : v)) };
+  const ms = await fitGbt(shifted, y, { nTrees: 20 });
+  const p = predictEnsemble(m, x);
+  const ps = predictEnsemble(ms, shifted);
+  p.forEach((v, i) => assertAlmostEquals(ps[i]!, v, 1e-9));
+  // a NaN row follows the right branch at every split on that feature
+  const t = m.trees[0]!;
+  const f = t.feature[0]!;
+  const row = Array.from({ length: 3 }, (_, j) => (j === f ? NaN : 0));
+  const r = predictEnsemble({ ...m, trees: [t], baseScore: 0 }, matrixFromRows([row]));
+  let k = 0;
+  while (t.feature[k]! >= 0) {
+    k = t.feature[k] === f ? t.right[k]! : (0 <= t.threshold[k]! ? t.left[k]! : t.right[k]!);
+  }
+  assertAlmostEquals(r[0]!, t.value[k]!, ATOL_LEAF);
+});
+
+Deno.test("trees: edge cases", async () => {
+  await assertRejects(() => fitGbt(matrixFromColumns({ a: [] }), []), RangeError, "no rows");
+  // one observation: the prediction is that observation
+  const one = await fitGbt(matrixFromColumns({ a: [1] }), [4], { nTrees: 3 });
+  assertAlmostEquals(predictEnsemble(one, matrixFromColumns({ a: [1] }))[0]!, 4, ATOL_LEAF);
+  // all-NaN feature: no split possible, prediction is the mean
+  const nan = await fitRandomForest(matrixFromColumns({ a: [NaN, NaN, NaN] }), [1, 2, 3], {
+    nTrees: 2,
+    bootstrap: false,
+  });
+  assertAlmostEquals(predictEnsemble(nan, matrixFromColumns({ a: [NaN] }))[0]!, 2, ATOL_LEAF);
+  // constant target: every prediction is the constant
+  const c = await fitGbt(matrixFromColumns({ a: [1, 2, 3, 4] }), [7, 7, 7, 7], {
+    nTrees: 5,
+    minSamplesLeaf: 1,
+  });
+  predictEnsemble(c, matrixFromColumns({ a: [0, 10] })).forEach((v) =>
+    assertAlmostEquals(v, 7, ATOL_LEAF)
+  );
+  await assertRejects(
+    () => fitGbt(matrixFromColumns({ a: [1, Infinity] }), [1, 2]),
+    RangeError,
+    "infinity",
+  );
+  await assertRejects(
+    () => fitGbt(matrixFromColumns({ a: [1, 2] }), [0, 2], { task: "binary" }),
+    RangeError,
+    "0 or 1",
+  );
+  await assertRejects(
+    () => fitGbt(matrixFromColumns({ a: [1, 2] }), [1, 1], { task: "binary" }),
+    RangeError,
+    "all 1",
+  );
+});
