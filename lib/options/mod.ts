@@ -5,3 +5,4 @@ export * from "./svi.ts";
 export * from "./rates.ts";
 export * from "./features.ts";
 export * from "./hedging.ts";
+export * from "./chain.ts";
