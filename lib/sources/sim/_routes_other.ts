@@ -236,7 +236,7 @@ export function alphaVantageRoute(ctx: RouteCtx): RouteResult {
       a.kind === "dividend"
         ? [{
           ex_dividend_date: a.exDate,
-          declaration_date: a.declarationDate,
+          declaration_date: a.declarationDate ?? "None",
           record_date: a.recordDate,
           payment_date: a.payDate,
           amount: String(a.amount),

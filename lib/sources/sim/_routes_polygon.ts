@@ -168,14 +168,17 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
   }
   const rows: Record<string, unknown>[] = [];
   let more = false;
-  const push = (b: Bars, k: number, f: number) => {
+  // `limit` caps the base aggregates scanned (vendor semantics), not the bars returned.
+  let scanned = 0;
+  const push = (b: Bars, k: number, f: number, base = 1) => {
     const t = b.t[k]!;
     if (t < exactFrom || t > exactTo || t < fromMs || t > toMs) return;
     if (resume !== undefined && (desc ? t > resume : t < resume)) return;
-    if (rows.length >= limit) {
+    if (scanned + base > limit && rows.length > 0) {
       more = true;
       return;
     }
+    scanned += base;
     const row: Record<string, unknown> = {};
     if (!isIndex) row.v = Math.round(b.v[k]! / f);
     if (!isIndex) row.vw = Math.round(b.vw[k]! * f * 10000) / 10000;
@@ -193,12 +196,23 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
       if (more) break;
       const base = baseBars(ctx, ticker!, d, span!);
       if (!base || base.length === 0) continue;
-      const out = mult === 1 && span !== "hour"
-        ? base
-        : aggregateBars(base, SPAN_MS[span!]! * mult, 0);
+      const win = SPAN_MS[span!]! * mult;
+      const out = mult === 1 && span !== "hour" ? base : aggregateBars(base, win, 0);
+      const counts = new Float64Array(out.length).fill(1);
+      if (out !== base) {
+        let j = -1, cur = NaN;
+        for (let i = 0; i < base.length; i++) {
+          const wdw = Math.floor(base.t[i]! / win) * win;
+          if (wdw !== cur) {
+            cur = wdw;
+            counts[++j] = 0;
+          }
+          counts[j] = counts[j]! + 1;
+        }
+      }
       const f = adjusted ? splitFactorOn(ctx, ticker!, d) : 1;
-      if (desc) { for (let k = out.length - 1; k >= 0 && !more; k--) push(out, k, f); }
-      else for (let k = 0; k < out.length && !more; k++) push(out, k, f);
+      if (desc) { for (let k = out.length - 1; k >= 0 && !more; k--) push(out, k, f, counts[k]); }
+      else for (let k = 0; k < out.length && !more; k++) push(out, k, f, counts[k]);
     }
   } else {
     // Day bars per session, grouped into periods.
@@ -249,7 +263,7 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
         vw: Float64Array.of(v > 0 ? pv / v : c),
         n: Float64Array.of(n),
       };
-      push(one, 0, 1);
+      push(one, 0, 1, g.bars.length);
     }
   }
   envelope.queryCount = rows.length;
@@ -768,7 +782,12 @@ export function dividendsRoute(ctx: RouteCtx): RouteResult {
   const fDec = rangeFilter(q, "declaration_date"), fPay = rangeFilter(q, "pay_date");
   let rows = ctx.world.corporateActions().flatMap((a) =>
     a.kind === "dividend" && (!ticker || a.ticker === ticker) && fEx(a.exDate) &&
-      fRec(a.recordDate) && fDec(a.declarationDate) && fPay(a.payDate)
+      fRec(a.recordDate) && (a.declarationDate === undefined
+        ? !q.has("declaration_date") && ![".gte", ".gt", ".lte", ".lt"].some((o) =>
+          q.has("declaration_date" + o)
+        )
+        : fDec(a.declarationDate)) &&
+      fPay(a.payDate)
       ? [{
         cash_amount: a.amount,
         currency: "USD",

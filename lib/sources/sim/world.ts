@@ -4,7 +4,7 @@
  * and minute bars, option aggregates and FX candles are generated per (instrument, day) on demand
  * from streams forked by label, so any day can be produced without generating the others.
  */
-import { Rng } from "../../core/random.ts";
+import { hashString, Rng } from "../../core/random.ts";
 import { TRADING_DAYS_PER_YEAR } from "../../core/constants.ts";
 import { type ResolvedWorldConfig, resolveWorldConfig, type WorldConfig } from "./config.ts";
 import { sessionBounds, tradingDays } from "./_calendar.ts";
@@ -32,7 +32,8 @@ export type CorporateAction =
     kind: "dividend";
     ticker: string;
     exDate: string;
-    declarationDate: string;
+    /** Undefined when the declaration date is unknown (vendors send "None" or omit it). */
+    declarationDate?: string;
     recordDate: string;
     payDate: string;
     amount: number;
@@ -375,15 +376,17 @@ export class World {
           });
         }
         if (p.dividend[k]! > 0) {
-          out.push({
+          const dv: CorporateAction = {
             kind: "dividend",
             ticker: x.ticker,
             exDate: d,
-            declarationDate: addDays(d, -14),
             recordDate: this.#allDays[k + 1] ?? addDays(d, 1),
             payDate: addDays(d, 21),
             amount: p.dividend[k]!,
-          });
+          };
+          // One dividend in five has no known declaration date (a vendor data gap).
+          if (hashString(`${x.ticker}:${d}`) % 5 !== 0) dv.declarationDate = addDays(d, -14);
+          out.push(dv);
         }
       }
       if (x.firstIndex >= nb && x.firstIndex > 0) {
