@@ -1,0 +1,3 @@
+export * from "./message.ts";
+export * from "./file.ts";
+export * from "./smtp.ts";
