@@ -7,3 +7,5 @@ export * from "./synthetic.ts";
 export * from "./strategies.ts";
 export * from "./sim_panel.ts";
 export * from "./spec.ts";
+export * from "./options_sleeve.ts";
+export * from "./sim_chain.ts";
