@@ -248,7 +248,7 @@ export interface SviFit {
   /** Quotes used / dropped as invalid (NaN, w <= 0, weight <= 0). */
   used: number;
   dropped: number;
-  /** Indices (into the input) of quotes flagged as outliers by the robust fit. */
+  /** Indices (into the input) of quotes rejected as outliers by the robust fit (weight 0). */
   outliers: number[];
   butterfly: ButterflyReport;
 }
@@ -365,9 +365,10 @@ function median(xs: number[]): number {
  * Fit a raw SVI slice to total-variance quotes.
  *
  * Method: Zeliade's quasi-explicit calibration (for fixed m, sigma the problem is linear in
- * a, b rho sigma, b sigma; Nelder-Mead over m and ln sigma from several starts), then a Huber
- * iteratively reweighted refit (weights min(1, c s / |r|), s = 1.4826 MAD of residuals) so a few
- * bad quotes do not drag the smile, then, if Durrleman's g(k) < 0 somewhere on the check grid, a
+ * a, b rho sigma, b sigma; Nelder-Mead over m and ln sigma from several starts), in robust mode
+ * first on the inner 80 % of the k range, then an iteratively reweighted refit on all quotes (Huber weights min(1, c s / |r|), s = 1.4826 MAD of residuals,
+ * and weight 0 beyond 3 c s: those quotes are reported as outliers) so a few bad quotes do not
+ * drag the smile, then, if Durrleman's g(k) < 0 somewhere on the check grid, a
  * 5-parameter Nelder-Mead refit with a penalty on negative g and on Lee's bound. If arbitrage
  * remains, ok = false and the message names the offending k-interval. Invalid quotes (NaN,
  * w <= 0, weight <= 0) are dropped and counted; fewer than `minQuotes` valid quotes give
@@ -424,25 +425,34 @@ export function fitSvi(quotes: SliceQuotes, options: FitSviOptions = {}): SviFit
   for (const q of base) sumBase += q;
   for (let i = 0; i < n; i++) base[i] = base[i]! / sumBase * n;
   const wt = Float64Array.from(base);
-  let p = quasiExplicitFit(k, w, wt);
+  const robust = options.robust ?? true;
+  let p: SviParams;
+  if (robust && n >= 2 * minQuotes) {
+    // start from the inner 80 % of the k range: bad quotes sit mostly in the far wings (tick
+    // floors, stale deep quotes) where they have the most leverage on a least-squares fit
+    const sorted = Array.from(k).sort((x, y) => x - y);
+    const lo = sorted[Math.floor(0.1 * n)]!;
+    const hi = sorted[Math.ceil(0.9 * n) - 1]!;
+    const inner = wt.map((q, i) => (k[i]! >= lo && k[i]! <= hi ? q : 0));
+    p = quasiExplicitFit(k, w, inner);
+  } else p = quasiExplicitFit(k, w, wt);
   const outliers: number[] = [];
   const huberC = options.huberC ?? 2;
-  if (options.robust ?? true) {
+  if (robust) {
     for (let iter = 0; iter < 4; iter++) {
       const res = Array.from(k, (x, i) => sviTotalVariance(p, x) - w[i]!);
       const med = median(res);
       const scale = 1.4826 * median(res.map((r) => Math.abs(r - med)));
       if (!(scale > 1e-12 * median(Array.from(w)))) break;
       for (let i = 0; i < n; i++) {
+        // Huber weights, and rejection beyond 3 Huber thresholds (edge quotes have leverage)
         const a = Math.abs(res[i]!) / (huberC * scale);
-        wt[i] = base[i]! * (a > 1 ? 1 / a : 1);
+        wt[i] = base[i]! * (a <= 1 ? 1 : a <= 3 ? 1 / a : 0);
       }
       p = quasiExplicitFit(k, w, wt);
     }
-    const res = Array.from(k, (x, i) => sviTotalVariance(p, x) - w[i]!);
-    const scale = 1.4826 * median(res.map((r) => Math.abs(r - median(res))));
-    res.forEach((r, i) => {
-      if (scale > 0 && Math.abs(r) > 3 * huberC * scale) outliers.push(idx[i]!);
+    wt.forEach((q, i) => {
+      if (q === 0) outliers.push(idx[i]!);
     });
   }
   let kLo = Infinity, kHi = -Infinity;

@@ -181,3 +181,17 @@ Deno.test("fitSsvi: recovers shape and theta from noisy synthetic slices; no arb
   }
   assertEquals(fitSsvi([]).ok, false);
 });
+
+Deno.test("fitSvi: tick-floor quotes in the far wing are rejected, not fitted", () => {
+  // an SSVI slice (rho -0.8) whose three farthest call quotes sit at a price floor (w x 1.87),
+  // as in the simulated market's 22-day monthly expiry
+  const truth = ssviToSvi({ rho: -0.8, eta: 1.05, gamma: 0.45 }, 0.0035);
+  const rng = new Rng(9);
+  const k = Float64Array.from({ length: 101 }, (_, i) => -0.3 + 0.65 * i / 100);
+  const w = k.map((x) => sviTotalVariance(truth, x) * (1 + 0.001 * rng.normal()));
+  for (const i of [98, 99, 100]) w[i] = w[i]! * 1.87;
+  const fit = fitSvi({ k, w });
+  assert(fit.ok, fit.message);
+  for (const i of [98, 99, 100]) assert(fit.outliers.includes(i), `${fit.outliers}`);
+  assertAlmostEquals(fit.params.rho, -0.8, 0.05);
+});
