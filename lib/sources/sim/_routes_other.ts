@@ -119,10 +119,11 @@ function barsFor(
     const keep: number[] = [];
     for (let k = 0; k < d.length; k++) if (d.t[k]! >= s && d.t[k]! <= e) keep.push(k);
     const out = allocBars(keep.length);
+    // Adjusted prices are quoted to 4 decimals, like the vendor's.
+    const r4 = adj === "raw" ? (x: number) => x : (x: number) => Math.round(x * 1e4) / 1e4;
     keep.forEach((k, j) => {
-      for (const key of ["t", "o", "h", "l", "c", "v", "vw", "n"] as const) {
-        out[key][j] = d[key][k]!;
-      }
+      for (const key of ["t", "v", "n"] as const) out[key][j] = d[key][k]!;
+      for (const key of ["o", "h", "l", "c", "vw"] as const) out[key][j] = r4(d[key][k]!);
     });
     return out;
   }
