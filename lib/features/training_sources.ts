@@ -7,6 +7,7 @@ import { readDataset } from "../lake/mod.ts";
 import { generateWorld } from "../sources/sim/world.ts";
 import type { SymbolDailyBars } from "./daily_panel.ts";
 import type { ExportInput } from "./training_export.ts";
+import type { NewsItem } from "./news.ts";
 
 /** Where the bars come from. */
 export type BarSource =
@@ -19,8 +20,8 @@ async function sha256Text(text: string): Promise<string> {
 }
 
 /**
- * Load daily bars per symbol and a provenance record (hash of the simulator config, or of the
- * lake rows read).
+ * Load daily bars per symbol, news (simulated worlds only; empty for the lake) and a provenance
+ * record (hash of the simulator config, or of the lake rows read).
  *
  * @example
  * ```ts
@@ -29,7 +30,7 @@ async function sha256Text(text: string): Promise<string> {
  */
 export async function loadDailyBars(
   source: BarSource,
-): Promise<{ bars: SymbolDailyBars[]; inputs: ExportInput[] }> {
+): Promise<{ bars: SymbolDailyBars[]; inputs: ExportInput[]; news: NewsItem[] }> {
   if (source.kind === "sim") {
     const cfg = {
       seed: source.seed ?? 1,
@@ -50,8 +51,14 @@ export async function loadDailyBars(
         volume: d.v,
       };
     }).filter((b) => b.dates.length > 0);
+    const news = w.news.map((a) => ({
+      symbol: a.ticker,
+      knownAt: a.publishedMs,
+      sentiment: a.sentiment,
+    }));
     return {
       bars,
+      news,
       inputs: [{
         name: `sim:${JSON.stringify(cfg)}`,
         sha256: await sha256Text(JSON.stringify(cfg)),
@@ -117,5 +124,9 @@ export async function loadDailyBars(
   const digest = await sha256Text(
     `${tick.length}:${dates[0]}:${dates[dates.length - 1]}:${Array.from(c).join(",")}`,
   );
-  return { bars, inputs: [{ name: "lake:curated/polygon/stock_bars_day", sha256: digest }] };
+  return {
+    bars,
+    news: [],
+    inputs: [{ name: "lake:curated/polygon/stock_bars_day", sha256: digest }],
+  };
 }
