@@ -5,7 +5,8 @@
  * - `deno run -A bench/options_bench.ts [--n 10000000]`: prints throughput for 10 million
  *   options (bsGreeks, bsPrice, impliedVol; processed in 1M chunks to bound memory) and the time
  *   to fit SVI per slice and SSVI per minute to one trading day (390 minutes) of per-minute
- *   chains (8 expiries x 41 strikes).
+ *   chains (8 expiries x 41 strikes), cold (multi-start) and warm-started from the previous
+ *   minute's fit.
  */
 import {
   bsGreeks,
@@ -15,7 +16,9 @@ import {
   fitSvi,
   impliedVolWithSummary,
   type OptionColumns,
+  type SsviParams,
   ssviTotalVariance,
+  type SviParams,
 } from "../lib/options/mod.ts";
 import { MINUTES_PER_SESSION, Rng } from "../lib/core/mod.ts";
 
@@ -104,29 +107,41 @@ if (import.meta.main) {
   console.log(`impliedVol   max iterations per option: ${maxIter}`);
   const minutes = MINUTES_PER_SESSION;
   const chains = minuteChains(minutes);
-  let t0 = performance.now();
-  let sviFits = 0, sviOk = 0;
-  for (const chain of chains) {
-    for (const s of chain) {
-      sviFits++;
-      if (fitSvi(s).ok) sviOk++;
+  const day = (label: string, warm: boolean) => {
+    let t0 = performance.now();
+    let fits = 0, ok = 0;
+    let prev: (SviParams | undefined)[] = [];
+    for (const chain of chains) {
+      prev = chain.map((s, j) => {
+        fits++;
+        const f = fitSvi(s, warm && prev[j] ? { start: prev[j] } : {});
+        if (f.ok) ok++;
+        return f.params;
+      });
     }
-  }
-  let s = (performance.now() - t0) / 1000;
-  console.log(
-    `fitSvi       ${sviFits} slices (${minutes} minutes x 8 expiries x 41 strikes) in ${
-      s.toFixed(2)
-    } s (${(1000 * s / sviFits).toFixed(2)} ms/slice, ${sviOk} ok)`,
-  );
-  t0 = performance.now();
-  let ssviOk = 0;
-  for (const chain of chains) if (fitSsvi(chain).ok) ssviOk++;
-  s = (performance.now() - t0) / 1000;
-  console.log(
-    `fitSsvi      ${minutes} surfaces (one per minute, 8 expiries) in ${s.toFixed(2)} s (${
-      (1000 * s / minutes).toFixed(2)
-    } ms/surface, ${ssviOk} ok)`,
-  );
+    let s = (performance.now() - t0) / 1000;
+    console.log(
+      `fitSvi ${label.padEnd(5)} ${fits} slices (${minutes} minutes x 8 expiries x 41 strikes) in ${
+        s.toFixed(2)
+      } s (${(1000 * s / fits).toFixed(2)} ms/slice, ${ok} ok)`,
+    );
+    t0 = performance.now();
+    ok = 0;
+    let prevS: SsviParams | undefined;
+    for (const chain of chains) {
+      const f = fitSsvi(chain, warm && prevS ? { start: prevS } : {});
+      prevS = f.params;
+      if (f.ok) ok++;
+    }
+    s = (performance.now() - t0) / 1000;
+    console.log(
+      `fitSsvi ${label.padEnd(5)} ${minutes} surfaces (one per minute, 8 expiries) in ${
+        s.toFixed(2)
+      } s (${(1000 * s / minutes).toFixed(2)} ms/surface, ${ok} ok)`,
+    );
+  };
+  day("cold", false);
+  day("warm", true);
 } else {
   const { o, vol } = randomBatch(100_000, 1);
   const price = bsPrice(o, vol);

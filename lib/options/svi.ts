@@ -234,6 +234,12 @@ export interface FitSviOptions {
   noArbitrage?: boolean;
   /** Grid for the butterfly check. @default quotes' k range widened by 1 on each side */
   grid?: ArbitrageGridOptions;
+  /**
+   * Warm start, e.g. the same expiry's fit one minute earlier: the outer search over (m, sigma)
+   * starts there only instead of from several points (much faster on per-minute chains).
+   * @default none (cold multi-start)
+   */
+  start?: SviParams;
 }
 
 /** Result of {@link fitSvi}. */
@@ -316,7 +322,12 @@ function innerFit(
   return { p, sse };
 }
 
-function quasiExplicitFit(k: Float64Array, w: Float64Array, wt: Float64Array): SviParams {
+function quasiExplicitFit(
+  k: Float64Array,
+  w: Float64Array,
+  wt: Float64Array,
+  start?: SviParams,
+): SviParams {
   let kMin = Infinity, kMax = -Infinity, kAtMin = 0, wMin = Infinity;
   for (let i = 0; i < k.length; i++) {
     kMin = Math.min(kMin, k[i]!);
@@ -328,8 +339,11 @@ function quasiExplicitFit(k: Float64Array, w: Float64Array, wt: Float64Array): S
   }
   const span = Math.max(kMax - kMin, 1e-3);
   let best: { p: SviParams; sse: number } | null = null;
-  for (const m0 of [kAtMin, 0, 0.5 * (kMin + kMax)]) {
-    for (const s0 of [0.1 * span, 0.5 * span]) {
+  const warm = start !== undefined && Number.isFinite(start.m) && start.sigma > 0;
+  const m0s = warm ? [start.m] : [kAtMin, 0, 0.5 * (kMin + kMax)];
+  const s0s = warm ? [start.sigma] : [0.1 * span, 0.5 * span];
+  for (const m0 of m0s) {
+    for (const s0 of s0s) {
       const r = nelderMead(
         (x) => innerFit(k, w, wt, x[0]!, Math.exp(x[1]!)).sse,
         [m0, Math.log(s0)],
@@ -366,7 +380,8 @@ function median(xs: number[]): number {
  *
  * Method: Zeliade's quasi-explicit calibration (for fixed m, sigma the problem is linear in
  * a, b rho sigma, b sigma; Nelder-Mead over m and ln sigma from several starts), in robust mode
- * first on the inner 80 % of the k range, then an iteratively reweighted refit on all quotes (Huber weights min(1, c s / |r|), s = 1.4826 MAD of residuals,
+ * first on the inner 80 % of the k range, then an iteratively reweighted refit on all quotes
+ * (Huber weights min(1, c s / |r|), s = 1.4826 MAD of residuals,
  * and weight 0 beyond 3 c s: those quotes are reported as outliers) so a few bad quotes do not
  * drag the smile, then, if Durrleman's g(k) < 0 somewhere on the check grid, a
  * 5-parameter Nelder-Mead refit with a penalty on negative g and on Lee's bound. If arbitrage
@@ -434,8 +449,8 @@ export function fitSvi(quotes: SliceQuotes, options: FitSviOptions = {}): SviFit
     const lo = sorted[Math.floor(0.1 * n)]!;
     const hi = sorted[Math.ceil(0.9 * n) - 1]!;
     const inner = wt.map((q, i) => (k[i]! >= lo && k[i]! <= hi ? q : 0));
-    p = quasiExplicitFit(k, w, inner);
-  } else p = quasiExplicitFit(k, w, wt);
+    p = quasiExplicitFit(k, w, inner, options.start);
+  } else p = quasiExplicitFit(k, w, wt, options.start);
   const outliers: number[] = [];
   const huberC = options.huberC ?? 2;
   if (robust) {
@@ -449,7 +464,7 @@ export function fitSvi(quotes: SliceQuotes, options: FitSviOptions = {}): SviFit
         const a = Math.abs(res[i]!) / (huberC * scale);
         wt[i] = base[i]! * (a <= 1 ? 1 : a <= 3 ? 1 / a : 0);
       }
-      p = quasiExplicitFit(k, w, wt);
+      p = quasiExplicitFit(k, w, wt, options.start ?? p);
     }
     wt.forEach((q, i) => {
       if (q === 0) outliers.push(idx[i]!);
@@ -583,6 +598,8 @@ export interface FitSsviOptions {
   minQuotes?: number;
   /** Grid for the arbitrage checks. @default k in [-2, 2], 801 points */
   grid?: ArbitrageGridOptions;
+  /** Warm start for the shape, e.g. the previous minute's fit. @default rho -0.3, mid-range */
+  start?: SsviParams;
 }
 
 /** Result of {@link fitSsvi}. */
@@ -684,7 +701,15 @@ export function fitSsvi(slices: readonly SsviSliceQuotes[], options: FitSsviOpti
     const eta = 2 / (1 + Math.abs(rho)) / (1 + Math.exp(-x[1]!));
     return { rho, eta, gamma };
   };
-  let x0: number[] = [-0.3, 0, 0];
+  const st = options.start;
+  const logit = (u: number) => Math.log(u / (1 - u));
+  let x0: number[] = st && Math.abs(st.rho) < 1 && st.eta > 0 && st.gamma > 0
+    ? [
+      Math.atanh(st.rho),
+      logit(Math.min(1 - 1e-9, st.eta * (1 + Math.abs(st.rho)) / 2)),
+      logit(Math.min(1 - 1e-9, 2 * st.gamma)),
+    ]
+    : [-0.3, 0, 0];
   let best = nelderMead((x) => sse(decode(x), theta), x0, { maxEvals: 3000, fTol: 1e-15 });
   for (let round = 0; round < 2; round++) {
     const p = decode(best.x);

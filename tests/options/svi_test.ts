@@ -195,3 +195,20 @@ Deno.test("fitSvi: tick-floor quotes in the far wing are rejected, not fitted", 
   for (const i of [98, 99, 100]) assert(fit.outliers.includes(i), `${fit.outliers}`);
   assertAlmostEquals(fit.params.rho, -0.8, 0.05);
 });
+
+Deno.test("warm starts reach the same fits as cold starts", () => {
+  const { k, w } = noisySlice(4);
+  const cold = fitSvi({ k, w });
+  const warm = fitSvi({ k, w }, { start: { ...cold.params, m: cold.params.m + 0.02 } });
+  assert(warm.ok);
+  assertAlmostEquals(warm.rmse, cold.rmse, 1e-3 * cold.rmse);
+  const truth = { rho: -0.5, eta: 1, gamma: 0.4 };
+  const slices = [0.1, 0.3, 1].map((t) => {
+    const kk = Float64Array.from({ length: 21 }, (_, i) => (-1 + i / 10) * 0.4 * Math.sqrt(t));
+    return { t, k: kk, w: kk.map((x) => ssviTotalVariance(truth, x, 0.04 * t)) };
+  });
+  const s = fitSsvi(slices, { start: { rho: -0.45, eta: 0.9, gamma: 0.35 } });
+  assert(s.ok);
+  assertAlmostEquals(s.params.rho, truth.rho, 1e-3);
+  assertAlmostEquals(s.params.eta, truth.eta, 1e-2);
+});
