@@ -65,7 +65,7 @@ export function discountFactor(curve: ZeroCurve, t: number): number {
  * @example
  * ```ts
  * const c = zeroCurveFromTreasuries([{ tenor: 0.25, yieldPct: 5, kind: "bill" }]);
- * c.zero[0]; // -ln(1 - 0.05 * 91/360) / (91/365) = 0.05103...
+ * c.zero[0]; // -ln(1 - 0.05 * 91/360) / (91/365) = 0.0510175...
  * ```
  */
 export function zeroCurveFromTreasuries(quotes: readonly TreasuryQuote[]): ZeroCurve {
