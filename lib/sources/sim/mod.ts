@@ -13,7 +13,7 @@ export {
   parseOccTicker,
 } from "./options.ts";
 export { atmTotalVariance, impliedVol, ssviParams, stateSigma, totalVariance } from "./surface.ts";
-export { cboeVariance, cboeVix, modelVix } from "./vix.ts";
+export { type CboeTerm, cboeVariance, cboeVix, modelVix } from "./vix.ts";
 export { FRED_SERIES_IDS, fredValue, valueAsOf } from "./fred.ts";
 export type { NewsArticle } from "./news.ts";
 export type { WsEvent, WsOptions } from "./_ws.ts";

@@ -10,7 +10,7 @@
  * - monthly: the third Friday, listed 365 days ahead;
  * - quarterly: the last session of Mar/Jun/Sep/Dec, listed 730 days ahead.
  * Strikes: from (running min of SPY closes since listing) * (1 - w) to (running max) * (1 + w),
- * w = 6% daily, 10% weekly, 25% monthly, 40% quarterly; $1 apart within 10% of the running range,
+ * w = 8% daily, 15% weekly, 30% monthly, 50% quarterly; $1 apart within 10% of the running range,
  * $5 apart beyond (quarterlies $5 throughout). Strikes once listed stay listed.
  * Pricing at instant tau: S = SPY minute close, T = (expiry close - tau) / 365 days (floor one
  * minute), r = ln(1 + DTB3/100), q = 1.3% continuous, sigma = SSVI implied vol of the day's state.
@@ -75,10 +75,10 @@ const LEAD_DAYS: Record<ExpiryKind, number> = {
   quarterly: 730,
 };
 const WIDTH: Record<ExpiryKind, number> = {
-  daily: 0.06,
-  weekly: 0.1,
-  monthly: 0.25,
-  quarterly: 0.4,
+  daily: 0.08,
+  weekly: 0.15,
+  monthly: 0.3,
+  quarterly: 0.5,
 };
 
 function addDays(date: string, n: number): string {

@@ -129,6 +129,11 @@ export class World {
     this.#momentumZ = sim.momentumZ;
   }
 
+  /** Sessions simulated before the served range (equity burn-in); indices in `EquityInfo` count them. */
+  get burnInSessions(): number {
+    return this.#allDays.length - this.days.length;
+  }
+
   /** SPY daily state. */
   get spyDaily(): SpyDaily {
     return this.spy.daily;

@@ -1,6 +1,8 @@
 import { assert, assertAlmostEquals, assertEquals, assertNotEquals } from "../../_assert.ts";
 import {
   aggregateBars,
+  type CboeTerm,
+  cboeVix,
   generateWorld,
   resolveWorldConfig,
   ssviParams,
@@ -10,6 +12,8 @@ import {
 import { stepTrades } from "../../../lib/sources/sim/_intraday.ts";
 
 const RTOL_AGG = 1e-9;
+/** Relative gap allowed between I:VIX and the CBOE formula on the finite, tick-rounded chain. */
+const VIX_RTOL = 0.1;
 const TOL_PRICE = 1e-9;
 const CFG = { seed: 11, start: "2024-02-01", end: "2024-03-28", equityCount: 30 };
 const world = generateWorld(CFG);
@@ -193,4 +197,63 @@ Deno.test("FRED: strings by vintage; an earlier world's vintages are a prefix of
   }
   const payems = world.fredVintages("PAYEMS")!;
   assert(payems.releases.some((r) => r.length > 1), "PAYEMS must have revisions");
+});
+
+Deno.test("I:VIX agrees with the CBOE formula applied to the listed chain", () => {
+  const day = "2024-03-28";
+  const chain = world.options.listed(day);
+  const minutes = world.spyMinuteBars(day)!;
+  const closeMs = minutes.t[minutes.length - 1]! + 60_000;
+  // Near and next terms: the listed expiries bracketing 30 days (CBOE uses 23-37 days).
+  const exps = [...new Set(chain.map((c) => c.expiration))].sort();
+  const days = (e: string) => (Date.parse(e) - Date.parse(day)) / 86_400_000;
+  const near = exps.filter((e) => days(e) < 30).at(-1)!;
+  const next = exps.find((e) => days(e) > 30)!;
+  const term = (e: string): CboeTerm => {
+    const cs = chain.filter((c) => c.expiration === e);
+    const ks = [...new Set(cs.map((c) => c.strike))].sort((a, b) => a - b);
+    const out: CboeTerm = { t: 0, strikes: ks, callBid: [], callAsk: [], putBid: [], putAsk: [] };
+    for (const k of ks) {
+      const qc = world.options.quote(cs.find((c) => c.strike === k && c.type === "call")!, day);
+      const qp = world.options.quote(cs.find((c) => c.strike === k && c.type === "put")!, day);
+      out.t = qc.t;
+      out.callBid.push(qc.bid);
+      out.callAsk.push(qc.ask);
+      out.putBid.push(qp.bid);
+      out.putAsk.push(qp.ask);
+    }
+    return out;
+  };
+  const r = world.options.rateOn(day);
+  const vix = cboeVix(term(near), term(next), r);
+  const index = world.vixMinuteBars(day)!.c.at(-1)!;
+  assert(closeMs > 0);
+  // Finite strike ranges and tick-rounded quotes make the chain estimate a little lower.
+  assert(Math.abs(vix - index) / index < VIX_RTOL, `CBOE ${vix} vs I:VIX ${index}`);
+});
+
+Deno.test("corporate actions: bankruptcies end in a large loss, acquisitions jump at announcement", () => {
+  const w = generateWorld({ seed: 7, start: "2023-01-03", end: "2023-12-29", equityCount: 60 });
+  const acts = w.corporateActions();
+  const bk = acts.filter((a) => a.kind === "delisting" && a.reason === "bankruptcy");
+  const aq = w.equityInfo.filter((x) => x.delistReason === "acquisition");
+  assert(bk.length > 0 && aq.length > 0);
+  for (const a of bk) {
+    if (a.kind !== "delisting") continue;
+    const t = w.equityTruth(a.ticker)!;
+    const i = t.dates.indexOf(a.date);
+    assert(Math.log(t.close[i]! / t.close[i - 1]!) < -0.9, `${a.ticker} final loss`);
+    assert(Number.isNaN(t.close[i + 1] ?? NaN), "no prices after delisting");
+  }
+  const listed = new Set(w.listings().map((l) => l.ticker));
+  for (const x of aq) {
+    assert(listed.has(x.ticker), "delisted names stay in the listing history");
+    const t = w.equityTruth(x.ticker)!;
+    const i = x.announceIndex! - w.burnInSessions;
+    if (i < 1 || i >= t.dates.length) continue;
+    const jump = Math.log(t.open[i]! / t.close[i - 1]!);
+    assert(jump > Math.log(1.15), `${x.ticker} acquisition premium ${jump}`);
+  }
+  // Dividends: the raw open drops by the dividend relative to the overnight move.
+  assert(acts.some((a) => a.kind === "dividend" && a.ticker !== "SPY"));
 });
