@@ -11,8 +11,9 @@
  *
  * Three evaluation regimes, chosen so the relative error stays near machine epsilon:
  * - erfcx form (M(z) = sqrt(pi/2) erfcx(z/sqrt 2)) when the two terms do not nearly cancel;
- * - Gauss-Laguerre quadrature of the sinh integral when y is large (far out of the money and
- *   short expiry, where the erfcx difference would lose digits);
+ * - far out of the money and short expiry (where the erfcx difference would lose digits): the
+ *   asymptotic series of the sinh integral in 1/(y-t)^2 when y - t >= 10, else Gauss-Laguerre
+ *   quadrature of the sinh integral when y >= 6;
  * - a Taylor series in t with Mills-ratio moments M_n(y) (forward recursion
  *   M_(n+1) = n M_(n-1) - y M_n) for small t with moderate y.
  * This is our own derivation in the spirit of Jaeckel's "Let's Be Rational" (which uses an
@@ -74,6 +75,35 @@ function millsDifferenceLaguerre(y: number, t: number): number {
   return 2 * iy * sum;
 }
 
+/**
+ * Far tail (y - t >= 10): expanding exp(-v^2/2) in the sinh integral gives the asymptotic series
+ * D = sum_j (-1/2)^j (2j)!/j! [(y-t)^-(2j+1) - (y+t)^-(2j+1)]; each bracket is computed without
+ * cancellation as (a - b) S_n with a = 1/(y-t), b = 1/(y+t), a - b = 2t/((y-t)(y+t)) and
+ * S_n = sum_{i<n} a^(n-1-i) b^i (S_(n+1) = a S_n + b^n). Terms shrink by about
+ * (2j+1)/(y-t)^2, so 1e-17 is reached long before the series turns.
+ */
+function millsDifferenceAsymptotic(y: number, t: number): number {
+  const a = 1 / (y - t);
+  const b = 1 / (y + t);
+  const amb = 2 * t * a * b;
+  let sN = 1; // S_1
+  let bN = b; // b^1
+  let coef = 1; // (-1/2)^j (2j)!/j!
+  let sum = amb; // j = 0: (a - b) S_1
+  for (let j = 1; j < 60; j++) {
+    // advance n = 2j-1 -> 2j+1
+    sN = a * sN + bN;
+    bN *= b;
+    sN = a * sN + bN;
+    bN *= b;
+    coef *= -(2 * j - 1); // (-1/2)^j (2j)!/j! = prod_{i=1..j} -(2i-1)
+    const term = coef * amb * sN;
+    sum += term;
+    if (Math.abs(term) <= 1e-17 * sum) break;
+  }
+  return sum;
+}
+
 /** 2 * sum_k t^(2k+1)/(2k+1)! M_(2k+1)(y) with forward moment recursion (y small, t small). */
 function millsDifferenceTaylor(y: number, t: number): number {
   let mPrev = SQRT_PI_OVER_2 * erfcx(y * INV_SQRT2); // M_0
@@ -100,6 +130,7 @@ function millsDifferenceTaylor(y: number, t: number): number {
  * normalised OTM call is b = phi0 * D and its log-derivative in s is db/ds / b = 1 / D.
  */
 export function millsDifference(y: number, t: number): number {
+  if (y - t >= 10) return millsDifferenceAsymptotic(y, t);
   if (y >= 6 && t <= 0.5 * y) return millsDifferenceLaguerre(y, t);
   if (t < 0.05 || (y < 1.5 && t < 0.25)) return millsDifferenceTaylor(y, t);
   return SQRT_PI_OVER_2 * (erfcx((y - t) * INV_SQRT2) - erfcx((y + t) * INV_SQRT2));
