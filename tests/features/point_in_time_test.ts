@@ -9,11 +9,13 @@ import * as tech from "../../lib/features/technical.ts";
 import * as vol from "../../lib/features/volatility.ts";
 import { intradayReturns, overnightReturns } from "../../lib/features/returns.ts";
 import { crossSectionalFeatures } from "../../lib/features/cross_sectional.ts";
+import { buildDailyFeaturePanel } from "../../lib/features/daily_panel.ts";
 import {
   ewmVolatility,
   forwardReturns,
   metaLabels,
   overnightLabels,
+  panelLabels,
   sampleUniqueness,
   tripleBarrier,
 } from "../../lib/labels/mod.ts";
@@ -161,4 +163,58 @@ Deno.test("the harness catches a deliberately leaky feature", () => {
     Error,
     "Point-in-time violation",
   );
+});
+
+Deno.test("point in time: the daily feature panel (every feature) and panel labels", () => {
+  const nS = 3, dates = tradingDays("2019-01-02", "2020-03-31");
+  const nT = dates.length;
+  const grid = {
+    open: new Float64Array(nT * nS),
+    high: new Float64Array(nT * nS),
+    low: new Float64Array(nT * nS),
+    close: new Float64Array(nT * nS),
+    volume: new Float64Array(nT * nS),
+  };
+  for (let s = 0; s < nS; s++) {
+    const b = ohlcv(nT, 20 + s);
+    for (let t = 0; t < nT; t++) {
+      for (const k of ["open", "high", "low", "close", "volume"] as const) {
+        grid[k][t * nS + s] = b[k][t]!;
+      }
+    }
+  }
+  const symbols = ["A", "B", "C"];
+  const toBars = (x: Record<string, Float64Array>) =>
+    symbols.map((symbol, s) => {
+      const pick = (k: string) => Float64Array.from({ length: nT }, (_, t) => x[k]![t * nS + s]!);
+      return {
+        symbol,
+        dates,
+        open: pick("open"),
+        high: pick("high"),
+        low: pick("low"),
+        close: pick("close"),
+        volume: pick("volume"),
+      };
+    });
+  assertPointInTime((x) => buildDailyFeaturePanel(toBars(x)).features, grid, {
+    width: nS,
+    cutoffs: [40, 200, 300],
+  });
+  for (
+    const [spec, h] of [[{ kind: "forward_return", horizon: 5 }, 5], [{ kind: "overnight" }, 1], [{
+      kind: "triple_barrier",
+      maxHolding: 6,
+    }, 6]] as const
+  ) {
+    assertPointInTime(
+      (x) => {
+        const p = buildDailyFeaturePanel(toBars(x), { features: ["roc_5"] });
+        const y = panelLabels(p, spec);
+        return { label: y.label, t1: y.t1Ms };
+      },
+      grid,
+      { width: nS, horizon: h, cutoffs: [40, 200, 300] },
+    );
+  }
 });
