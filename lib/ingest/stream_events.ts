@@ -14,7 +14,7 @@
 import pl from "nodejs-polars";
 import { z } from "zod";
 import type { ColumnType, DatasetSpec } from "../lake/mod.ts";
-import { isNum, zodReason } from "../sources/_wire.ts";
+import { F64Builder, isNum, zodReason } from "../sources/_wire.ts";
 
 /** Stream feeds (Polygon WebSocket clusters). */
 export type Feed = "stocks" | "options" | "indices";
@@ -178,11 +178,18 @@ export interface RejectedEvent {
   payload: string;
 }
 
-/** Accumulates the events of one channel as columns (numbers, strings, nulls). */
+/** Accumulates the events of one channel as columns (typed numbers, NaN = missing; strings). */
 export class ChannelBatch {
   readonly channel: Channel;
   readonly layout: ChannelLayout;
-  readonly cols: Record<string, (number | string | null)[]> = {};
+  /** Numeric columns (f64, i64, i32, ts_ms): NaN marks a missing value. */
+  readonly num: Record<string, F64Builder> = {};
+  /** String columns (except `ticker`). */
+  readonly str: Record<string, (string | null)[]> = {};
+  /** Ticker of each row as an index into `symbols` (dictionary encoding). */
+  readonly sym: number[] = [];
+  readonly symbols: string[] = [];
+  readonly #symIndex = new Map<string, number>();
   length = 0;
   /** Smallest and largest event time (ms) seen in this batch. */
   minTs = Infinity;
@@ -191,37 +198,58 @@ export class ChannelBatch {
   constructor(channel: Channel) {
     this.channel = channel;
     this.layout = LAYOUTS[channel];
-    for (const [name] of this.layout.columns) this.cols[name] = [];
+    for (const [name, type] of this.layout.columns) {
+      if (name === "ticker") continue;
+      if (type === "str") this.str[name] = [];
+      else this.num[name] = new F64Builder(4096);
+    }
   }
 
-  /** Build the Polars frame of this batch with the layout's types. */
+  /** Append a ticker (dictionary-encoded). */
+  pushSymbol(s: string): void {
+    let k = this.#symIndex.get(s);
+    if (k === undefined) {
+      k = this.symbols.length;
+      this.symbols.push(s);
+      this.#symIndex.set(s, k);
+    }
+    this.sym.push(k);
+  }
+
+  /** Event times (ms) of the rows: window end for aggregates, `t` otherwise. */
+  eventTimes(): Float64Array {
+    return (this.num.e ?? this.num.t)!.finish();
+  }
+
+  /** Build the Polars frame of this batch with the layout's types (NaN -> null). */
   toFrame(): pl.DataFrame {
-    const series = this.layout.columns.map(([name, type]) =>
-      toSeries(name, type, this.cols[name]!)
-    );
-    return pl.DataFrame(series);
+    const series: pl.Series[] = [];
+    const casts: pl.Expr[] = [];
+    for (const [name, type] of this.layout.columns) {
+      if (name === "ticker") {
+        series.push(pl.Series(name, this.symbols, pl.Utf8).gather(this.sym).rename(name));
+      } else if (type === "str") {
+        series.push(pl.Series(name, this.str[name]!, pl.Utf8));
+      } else {
+        // Float64 is exact for epoch ms and sequence numbers (< 2^53).
+        series.push(pl.Series(name, this.num[name]!.finish()));
+        const col = pl.col(name).fillNan(pl.lit(null));
+        casts.push(
+          type === "ts_ms"
+            ? col.cast(pl.Int64).cast(pl.Datetime("ms", "UTC"))
+            : type === "i64"
+            ? col.cast(pl.Int64)
+            : type === "i32"
+            ? col.cast(pl.Int32)
+            : col,
+        );
+      }
+    }
+    return pl.DataFrame(series).withColumns(...casts);
   }
 }
 
-function toSeries(name: string, type: ColumnType, v: (number | string | null)[]): pl.Series {
-  switch (type) {
-    case "str":
-      return pl.Series(name, v as (string | null)[], pl.Utf8);
-    case "ts_ms":
-      return pl.Series(name, v as number[], pl.Float64).cast(pl.Int64).cast(
-        pl.Datetime("ms", "UTC"),
-      );
-    case "i64":
-      // Epoch ms and sequence numbers are below 2^53: exact through Float64.
-      return pl.Series(name, v as (number | null)[], pl.Float64).cast(pl.Int64);
-    case "i32":
-      return pl.Series(name, v as (number | null)[], pl.Float64).cast(pl.Int32);
-    default:
-      return pl.Series(name, v as (number | null)[], pl.Float64);
-  }
-}
-
-const numOr = (v: unknown): number | null => (isNum(v) ? v : null);
+const numOr = (v: unknown): number => (isNum(v) ? v : NaN);
 const intOk = (v: unknown): boolean => Number.isSafeInteger(v);
 
 /** The dedup identity of an event: channel, symbol, time and sequence. */
@@ -284,7 +312,8 @@ export function pushEvent(
   }
   if (!ok) return { kind: "rejected", reason: `${ev}: ${zodReason(SCHEMAS[channel], r)}` };
   const b = batches[channel] ??= new ChannelBatch(channel);
-  const c = b.cols;
+  const c = b.num;
+  const st = b.str;
   let sym: string;
   let time: number;
   switch (channel) {
@@ -292,7 +321,6 @@ export function pushEvent(
     case "AM":
       sym = r.sym as string;
       time = r.s as number;
-      c.ticker!.push(sym);
       c.ts!.push(time);
       c.t!.push(time);
       c.e!.push(r.e as number);
@@ -307,28 +335,26 @@ export function pushEvent(
       c.op!.push(numOr(r.op));
       c.a!.push(numOr(r.a));
       c.z!.push(numOr(r.z));
-      c.origin!.push(origin);
+      st.origin!.push(origin);
       break;
     case "T":
       sym = r.sym as string;
       time = r.t as number;
-      c.ticker!.push(sym);
       c.ts!.push(time);
       c.t!.push(time);
       c.q!.push(r.q as number);
       c.p!.push(r.p as number);
       c.s!.push(r.s as number);
       c.x!.push(numOr(r.x));
-      c.i!.push(typeof r.i === "string" ? r.i : null);
+      st.i!.push(typeof r.i === "string" ? r.i : null);
       c.z!.push(numOr(r.z));
-      c.c!.push(Array.isArray(r.c) ? (r.c as number[]).join(",") : null);
+      st.c!.push(Array.isArray(r.c) ? (r.c as number[]).join(",") : null);
       c.trfi!.push(numOr(r.trfi));
       c.trft!.push(numOr(r.trft));
       break;
     case "Q":
       sym = r.sym as string;
       time = r.t as number;
-      c.ticker!.push(sym);
       c.ts!.push(time);
       c.t!.push(time);
       c.q!.push(r.q as number);
@@ -339,18 +365,18 @@ export function pushEvent(
       c.as!.push(r.as as number);
       c.ax!.push(numOr(r.ax));
       c.c!.push(numOr(r.c));
-      c.i!.push(Array.isArray(r.i) ? (r.i as number[]).join(",") : null);
+      st.i!.push(Array.isArray(r.i) ? (r.i as number[]).join(",") : null);
       c.z!.push(numOr(r.z));
       break;
     case "V":
       sym = r.T as string;
       time = r.t as number;
-      c.ticker!.push(sym);
       c.ts!.push(time);
       c.t!.push(time);
       c.val!.push(r.val as number);
       break;
   }
+  b.pushSymbol(sym);
   b.length++;
   if (time < b.minTs) b.minTs = time;
   if (time > b.maxTs) b.maxTs = time;

@@ -127,7 +127,7 @@ export function startReplayServer(options: ReplayServerOptions): ReplayServer {
         await new Promise((r) => setTimeout(r, 5));
         continue;
       }
-      if (ws.bufferedAmount > 1 << 20) {
+      if (ws.bufferedAmount > 8 << 20) {
         await new Promise((r) => setTimeout(r, 1));
         continue;
       }

@@ -334,6 +334,15 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     const span = r.channel === "A" ? "second" : "minute";
     const now = Date.now();
     for await (const page of o.rest!.aggs(r.sym, 1, span, r.from, r.to)) {
+      if (page.rejected.length) {
+        counts.rejected! += page.rejected.length;
+        errors.add(Date.now(), 0, page.rejected.length);
+        log.warn("stream.repair_rows_rejected", {
+          name: o.name,
+          rows: page.rejected.length,
+          reason: page.rejected[0]!.reason,
+        });
+      }
       const f = page.frame;
       const t = f.getColumn("t").toArray() as number[];
       const cols = ["o", "h", "l", "c", "v", "vw", "n"].map((c) =>
@@ -389,8 +398,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
           root: o.root,
         });
         counts.written_rows! += res.rowsWritten;
-        const tcol = b.channel === "A" || b.channel === "AM" ? b.cols.e! : b.cols.t!;
-        latency.add(Date.now(), tcol as number[]);
+        latency.add(Date.now(), b.eventTimes());
         if (o.curate) await o.curate(b.channel, df);
       } catch (e) {
         failed = true;

@@ -25,7 +25,11 @@ export interface SyntheticSessionOptions {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** A/AM events of one session, sorted by window start (minute bars right after their last second). */
+/**
+ * A/AM events of one session. They carry `n` (trade count), which Polygon's WebSocket
+ * aggregates omit but its REST aggregates (served from these events for gap repair) include.
+ * Sorted by window start (minute bars right after their last second).
+ */
 export function syntheticSessionEvents(
   date: string,
   options: SyntheticSessionOptions,
@@ -39,7 +43,7 @@ export function syntheticSessionEvents(
   const px = new Map(options.tickers.map((t) => [t, options.price ?? 500]));
   const minute = new Map<
     string,
-    { o: number; h: number; l: number; c: number; v: number; pv: number }
+    { o: number; h: number; l: number; c: number; v: number; n: number; pv: number }
   >();
   for (let i = 0; i < seconds; i++) {
     const s = open + i * 1000;
@@ -51,6 +55,7 @@ export function syntheticSessionEvents(
       const l = round2(Math.min(o, c) - Math.abs(rng.normal()) * 0.02);
       const v = 100 * (1 + rng.int(0, 50));
       const vw = Math.round(((o + c + h + l) / 4) * 10_000) / 10_000;
+      const n = v / 100; // trades in the window
       px.set(t, c);
       if (options.secondBars ?? true) {
         out.push({
@@ -66,17 +71,19 @@ export function syntheticSessionEvents(
           l,
           a: vw,
           z: 100,
+          n,
           s,
           e: s + 1000,
         });
       }
       const m = minute.get(t);
-      if (!m || i % 60 === 0) minute.set(t, { o, h, l, c, v, pv: vw * v });
+      if (!m || i % 60 === 0) minute.set(t, { o, h, l, c, v, n, pv: vw * v });
       else {
         m.h = Math.max(m.h, h);
         m.l = Math.min(m.l, l);
         m.c = c;
         m.v += v;
+        m.n += n;
         m.pv += vw * v;
       }
       if ((options.minuteBars ?? true) && i % 60 === 59) {
@@ -86,6 +93,7 @@ export function syntheticSessionEvents(
           ev: "AM",
           sym: t,
           v: mm.v,
+          n: mm.n,
           vw: Math.round((mm.pv / mm.v) * 10_000) / 10_000,
           o: mm.o,
           c: mm.c,

@@ -47,7 +47,10 @@ Deno.test("stream: a faulty full session ends in the lake exactly as the backfil
     const s = await run;
     // The faults really happened, and were seen.
     assert(srv.faultLog.disconnects >= 7, `disconnects ${srv.faultLog.disconnects}`);
-    assert(srv.faultLog.skipped > 0 && s.counts.repaired_rows! > 0);
+    assert(
+      srv.faultLog.skipped > 0 && s.counts.repaired_rows! > 0,
+      JSON.stringify([s.counts, srv.faultLog]),
+    );
     assertEquals(s.counts.reconnects, srv.faultLog.disconnects);
     assertEquals(s.counts.duplicates, srv.faultLog.duplicates);
     assert(s.counts.reordered! > 0, "reordered events are counted");
