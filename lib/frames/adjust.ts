@@ -20,6 +20,8 @@
  * @see CRSP (2023). Data Descriptions Guide: cumulative factor to adjust prices (CFACPR).
  */
 
+import pl from "nodejs-polars";
+
 /** One corporate action. */
 export interface CorporateAction {
   /** Ex-date "YYYY-MM-DD": the first session trading without the split/dividend. */
@@ -142,4 +144,73 @@ export function adjustBars(
     close: mul(bars.close, f.price),
     volume: mul(bars.volume, f.volume),
   };
+}
+
+/** A corporate action of a named symbol (for frames holding many symbols). */
+export interface SymbolCorporateAction extends CorporateAction {
+  symbol: string;
+}
+
+/** Options for {@linkcode adjustFrame}. */
+export interface AdjustFrameOptions extends AdjustOptions {
+  /** Symbol column. @default "ticker" */
+  symbolColumn?: string;
+  /** Session-date column (Date or "YYYY-MM-DD"). @default "date" */
+  dateColumn?: string;
+  /** Price columns scaled by the price factor. @default ["open", "high", "low", "close", "vwap"] (those present) */
+  priceColumns?: string[];
+  /** Volume columns scaled by the volume factor. @default ["volume"] (if present) */
+  volumeColumns?: string[];
+}
+
+/**
+ * Adjust a daily-bar frame of many symbols on read (e.g. the result of `readDataset`): per
+ * symbol, rows sorted by date, the factors of {@linkcode adjustmentFactors} (from the raw close)
+ * multiply the price and volume columns. Rows come back sorted by symbol then date, other
+ * columns untouched.
+ *
+ * @example
+ * ```ts
+ * const adj = adjustFrame(await readDataset(daySpec, { asOf }), actions, { mode: "total_return", asOf: asOf.getTime() });
+ * ```
+ */
+export function adjustFrame(
+  df: pl.DataFrame,
+  actions: SymbolCorporateAction[],
+  options: AdjustFrameOptions = {},
+): pl.DataFrame {
+  const sc = options.symbolColumn ?? "ticker";
+  const dc = options.dateColumn ?? "date";
+  for (const c of [sc, dc, "close"]) {
+    if (!df.columns.includes(c)) throw new TypeError(`Cannot adjust: frame has no column ${c}`);
+  }
+  const prices = (options.priceColumns ?? ["open", "high", "low", "close", "vwap"]).filter((c) =>
+    df.columns.includes(c)
+  );
+  const vols = (options.volumeColumns ?? ["volume"]).filter((c) => df.columns.includes(c));
+  const sorted = df.sort([sc, dc]);
+  const sym = sorted.getColumn(sc).toArray() as string[];
+  const dates = sorted.getColumn(dc).cast(pl.Utf8).toArray() as string[];
+  const close = sorted.getColumn("close").cast(pl.Float64).toTypedArray() as Float64Array;
+  const bySym = new Map<string, CorporateAction[]>();
+  for (const a of actions) bySym.set(a.symbol, [...(bySym.get(a.symbol) ?? []), a]);
+  const pf = new Float64Array(sym.length).fill(1);
+  const vf = new Float64Array(sym.length).fill(1);
+  let i = 0;
+  while (i < sym.length) {
+    let j = i;
+    while (j < sym.length && sym[j] === sym[i]) j++;
+    const acts = bySym.get(sym[i]!);
+    if (acts) {
+      const f = adjustmentFactors(dates.slice(i, j), close.subarray(i, j), acts, options);
+      pf.set(f.price, i);
+      vf.set(f.volume, i);
+    }
+    i = j;
+  }
+  const pS = pl.Series("__pf", pf), vS = pl.Series("__vf", vf);
+  return sorted.withColumns(pS, vS).withColumns(
+    ...prices.map((c) => pl.col(c).cast(pl.Float64).mul(pl.col("__pf")).alias(c)),
+    ...vols.map((c) => pl.col(c).cast(pl.Float64).mul(pl.col("__vf")).alias(c)),
+  ).drop("__pf", "__vf");
 }

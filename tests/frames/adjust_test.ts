@@ -1,5 +1,6 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
-import { adjustBars, adjustmentFactors } from "../../lib/frames/adjust.ts";
+import pl from "nodejs-polars";
+import { adjustBars, adjustFrame, adjustmentFactors } from "../../lib/frames/adjust.ts";
 
 const ATOL = 1e-12;
 const f = (xs: number[]) => Float64Array.from(xs);
@@ -72,4 +73,22 @@ Deno.test("only actions known at asOf are applied; bad actions are rejected", ()
   );
   assertThrows(() => adjustmentFactors(dates, f([1]), []), RangeError, "5 dates");
   assertEquals(adjustmentFactors([], f([]), actions).price.length, 0);
+});
+
+Deno.test("adjustFrame: per-symbol adjustment of a lake-style frame, other symbols untouched", () => {
+  const df = pl.DataFrame({
+    ticker: ["B", "A", "A", "A", "B"],
+    date: ["2024-03-04", "2024-03-04", "2024-03-05", "2024-03-01", "2024-03-05"],
+    close: [10, 102, 51, 100, 11],
+    open: [10, 101, 50.5, 100, 11],
+    volume: [5, 1200, 2400, 1000, 6],
+  });
+  const out = adjustFrame(df, [{ symbol: "A", exDate: "2024-03-05", splitRatio: 2 }], {
+    mode: "split",
+  });
+  assertEquals(out.getColumn("ticker").toArray(), ["A", "A", "A", "B", "B"]);
+  assertEquals(out.getColumn("close").toArray(), [50, 51, 51, 10, 11]);
+  assertEquals(out.getColumn("open").toArray(), [50, 50.5, 50.5, 10, 11]);
+  assertEquals(out.getColumn("volume").toArray(), [2000, 2400, 2400, 5, 6]);
+  assertThrows(() => adjustFrame(df.drop("date"), []), TypeError, "no column date");
 });
