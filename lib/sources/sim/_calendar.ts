@@ -1,4 +1,11 @@
 /**
  * Private calendar adapter: the one place the simulator asks for sessions (lib/time).
  */
-export { isTradingDay, nyDate, sessionBounds, tradingDays } from "../../time/mod.ts";
+export {
+  holidayName,
+  isEarlyClose,
+  isTradingDay,
+  nyDate,
+  sessionBounds,
+  tradingDays,
+} from "../../time/mod.ts";

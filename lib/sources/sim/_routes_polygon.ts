@@ -1,11 +1,11 @@
 /** Private: Polygon / Massive REST routes. */
 import { hashString, Rng } from "../../core/random.ts";
-import { aggregateBars, type Bars } from "./bars.ts";
+import { aggregateBars, type Bars, sliceBars } from "./bars.ts";
 import { etMidnightMs } from "./spy.ts";
 import { stepTrades } from "./_intraday.ts";
 import { type OptionContract, parseOccTicker } from "./options.ts";
 import { sentimentLabel } from "./news.ts";
-import { nyDate, sessionBounds } from "./_calendar.ts";
+import { holidayName, isEarlyClose, nyDate, sessionBounds } from "./_calendar.ts";
 import {
   decodeCursor,
   encodeCursor,
@@ -396,12 +396,20 @@ export function snapshotRoute(ctx: RouteCtx, underlying: string): RouteResult {
   const di = w.dayIndex(date)!;
   const prevDay = w.days[di - 1];
   const spyMin = w.spyMinuteBars(date)!;
-  const lastMin = spyMin.length - 1;
+  // Quotes and day statistics as of the last minute completed at the simulated now.
+  const lastMin = Math.max(
+    0,
+    Math.min(spyMin.length - 1, Math.floor((ctx.nowMs - spyMin.t[0]!) / 60_000) - 1),
+  );
+  const cutoff = spyMin.t[lastMin]!;
   const uTs = BigInt(spyMin.t[lastMin]! + 59_000) * NS;
   if (pageContracts.length) {
     body.results = pageContracts.map((c) => {
-      const qt = w.options.quote(c, date);
-      const aggs = w.options.minuteAggs(c, date);
+      const qt = w.options.quote(c, date, lastMin);
+      const all = w.options.minuteAggs(c, date);
+      let cut = all.length;
+      while (cut > 0 && all.t[cut - 1]! > cutoff) cut--;
+      const aggs = sliceBars(all, 0, cut);
       const prevClose = prevDay && prevDay >= c.expiration
         ? undefined
         : prevDay
@@ -839,4 +847,84 @@ export function marketStatusRoute(ctx: RouteCtx): RouteResult {
     market,
     serverTime: `${local}${off.startsWith("-") ? "-" : "+"}${hh}:00`,
   });
+}
+
+/**
+ * `/v1/marketstatus/upcoming`: a bare JSON array of the holidays and early closes in the 120 days
+ * after the simulated today, per exchange (NYSE, NASDAQ); `open`/`close` only on early closes.
+ */
+export function upcomingRoute(ctx: RouteCtx): RouteResult {
+  const out: Record<string, unknown>[] = [];
+  const today = nyDate(ctx.nowMs);
+  for (let k = 1; k <= 120; k++) {
+    const d = new Date(Date.parse(today + "T00:00:00Z") + k * 86_400_000).toISOString().slice(
+      0,
+      10,
+    );
+    const wd = new Date(d + "T00:00:00Z").getUTCDay();
+    if (wd === 0 || wd === 6) continue;
+    const holiday = holidayName(d);
+    const early = isEarlyClose(d);
+    if (!holiday && !early) continue;
+    for (const exchange of ["NYSE", "NASDAQ"]) {
+      const row: Record<string, unknown> = {
+        date: d,
+        exchange,
+        name: holiday ?? "Early Close",
+        status: early ? "early-close" : "closed",
+      };
+      if (early) {
+        const b = sessionBounds(d)!;
+        row.open = b.open.toISOString();
+        row.close = b.close.toISOString();
+      }
+      out.push(row);
+    }
+  }
+  return json(200, out);
+}
+
+/**
+ * `/v3/snapshot/indices?ticker.any_of=I:VIX,I:SPX`: index values at the simulated now; unknown
+ * tickers come back inside `results` with `error: "NOT_FOUND"` (HTTP 200), as the vendor does.
+ */
+export function indexSnapshotRoute(ctx: RouteCtx): RouteResult {
+  const w = ctx.world;
+  const list =
+    (ctx.url.searchParams.get("ticker.any_of") ?? ctx.url.searchParams.get("ticker") ?? "I:VIX")
+      .split(",").map((x) => x.trim()).filter(Boolean);
+  const day = w.today;
+  const m = w.vixMinuteBars(day)!;
+  // The last minute bar completed at the simulated now.
+  const k = Math.max(0, Math.min(m.length - 1, Math.floor((ctx.nowMs - m.t[0]!) / 60_000) - 1));
+  const di = w.dayIndex(day)!;
+  const prev = di > 0 ? w.vixDayBar(w.days[di - 1]!)!.c[0]! : m.o[0]!;
+  let hi = -Infinity, lo = Infinity;
+  for (let i = 0; i <= k; i++) {
+    hi = Math.max(hi, m.h[i]!);
+    lo = Math.min(lo, m.l[i]!);
+  }
+  const results = list.map((t) => {
+    if (t !== "I:VIX") return { ticker: t, error: "NOT_FOUND", message: "Ticker not found." };
+    const value = m.c[k]!;
+    return {
+      market_status: "open",
+      name: "CBOE Volatility Index",
+      session: {
+        change: Math.round((value - prev) * 100) / 100,
+        change_percent: Math.round((value - prev) / prev * 1e4) / 100,
+        close: value,
+        high: hi,
+        low: lo,
+        open: m.o[0]!,
+        previous_close: prev,
+      },
+      ticker: t,
+      timeframe: "REAL-TIME",
+      type: "indices",
+      value,
+      last_updated: BigInt(m.t[k]! + 59_000) * NS,
+    };
+  });
+  return json(200, { results, status: "OK", request_id: ctx.requestId }, { rowsKey: "results" });
 }

@@ -26,12 +26,14 @@ import {
   aggsRoute,
   contractsRoute,
   dividendsRoute,
+  indexSnapshotRoute,
   marketStatusRoute,
   newsRoute,
   polygonError,
   snapshotRoute,
   splitsRoute,
   ticksRoute,
+  upcomingRoute,
 } from "./_routes_polygon.ts";
 import {
   alpacaBarsRoute,
@@ -153,6 +155,12 @@ function match(url: URL): Matched | undefined {
   }
   if (p === "/v3/reference/dividends") {
     return { route: "polygon.dividends", vendor: "polygon", handle: dividendsRoute };
+  }
+  if (p === "/v1/marketstatus/upcoming") {
+    return { route: "polygon.upcoming", vendor: "polygon", handle: upcomingRoute };
+  }
+  if (p === "/v3/snapshot/indices") {
+    return { route: "polygon.indexsnapshot", vendor: "polygon", handle: indexSnapshotRoute };
   }
   if (p === "/v1/marketstatus/now") {
     return { route: "polygon.marketstatus", vendor: "polygon", handle: marketStatusRoute };

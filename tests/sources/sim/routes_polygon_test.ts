@@ -170,6 +170,21 @@ Deno.test("polygon: trades/quotes ns ordering, news, splits, dividends, market s
     const ms = await (await fetch(`${B}/v1/marketstatus/now?apiKey=k`)).json();
     assertEquals(ms.market, "open");
     assertEquals(ms.serverTime, "2024-03-28T15:59:00-04:00");
+    const up = await (await fetch(`${B}/v1/marketstatus/upcoming?apiKey=k`)).json();
+    assert(Array.isArray(up), "upcoming is a bare array");
+    const gf = up.find((x: { date: string }) => x.date === "2024-05-27");
+    assertEquals(gf?.status, "closed");
+    const early = up.find((x: { status: string }) => x.status === "early-close");
+    if (early) assert(early.open && early.close);
+    const idx = await (await fetch(`${B}/v3/snapshot/indices?ticker.any_of=I:VIX,I:NOPE&apiKey=k`))
+      .json();
+    assertEquals(idx.results[0].ticker, "I:VIX");
+    assertEquals(idx.results[0].value, sim.world.vixMinuteBars(sim.world.today)!.c.at(-2));
+    assertEquals(idx.results[1], {
+      ticker: "I:NOPE",
+      error: "NOT_FOUND",
+      message: "Ticker not found.",
+    });
     let throttled = 0;
     for (let i = 0; i < 30; i++) {
       const r = await fetch(`${B}/v1/marketstatus/now?apiKey=k`);
