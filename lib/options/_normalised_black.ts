@@ -21,7 +21,7 @@
  *
  * @see Jaeckel, P. (2015). Let's Be Rational. Wilmott 2015(75), 40-53. doi:10.1002/wilm.10395
  */
-import { erfcx, INV_SQRT2, INV_SQRT_2PI, normCdf, normCdfFromPdf } from "./_special.ts";
+import { erfcx, INV_SQRT2, INV_SQRT_2PI, normCdfFromPdf } from "./_special.ts";
 
 const SQRT_PI_OVER_2 = 1.2533141373155002512078826424055226265035;
 
@@ -147,11 +147,13 @@ export function normalisedBlackOtm(x: number, s: number): number {
   if (!(s > 0)) return s === 0 ? 0 : NaN;
   const h = x / s;
   const t = 0.5 * s;
-  if (h + t > 0.5) {
-    // no cancellation danger: plain form
-    return Math.exp(0.5 * x) * normCdf(h + t) - Math.exp(-0.5 * x) * normCdf(h - t);
-  }
   const phi0 = INV_SQRT_2PI * Math.exp(-0.5 * (h * h + t * t));
+  if (h + t > 0.5) {
+    // no cancellation danger: plain form, with phi(h + t) = phi0 / ex, phi(h - t) = phi0 ex
+    const ex = Math.exp(0.5 * x);
+    const iex = 1 / ex;
+    return ex * normCdfFromPdf(h + t, phi0 * iex) - iex * normCdfFromPdf(h - t, phi0 * ex);
+  }
   if (phi0 === 0) return 0;
   return phi0 * millsDifference(-h, t);
 }

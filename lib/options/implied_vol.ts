@@ -43,11 +43,13 @@ const MAX_ITER = 60;
 
 /**
  * Solve b(x, s) = beta for s >= 0, x <= 0, 0 < beta < exp(x/2), where b is the normalised
- * out-of-the-money Black call. Returns s; `iters[0]` receives the iteration count.
+ * out-of-the-money Black call. Returns s (-1 when beta >= exp(x/2)); `iters[0]` receives the
+ * iteration count.
  */
 function solveNormalised(x: number, beta: number, iters: Int32Array): number {
   const ex = Math.exp(0.5 * x);
   const bmax = ex;
+  if (!(beta < bmax)) return -1;
   const sc = Math.sqrt(-2 * x);
   // b(x, s_c): h = -t there, so b = phi0 * D(t, t)
   const tc = 0.5 * sc;
@@ -86,7 +88,7 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
       if (du > 2) du = 2;
       else if (du < -2) du = -2;
       u = u + du > uc ? u + du : 0.5 * (u + uc);
-      if (Math.abs(du) < 1e-3) break;
+      if (Math.abs(du) < 1e-2) break;
     }
     const z = Math.exp(u);
     s = 1 / Math.sqrt(z);
@@ -123,7 +125,7 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
       f3 = (q2 - 3 * p * q1 + 2 * p * p) * p;
     } else if (direct) {
       const v = Math.exp(lnPhi0);
-      f = normalisedBlackOtm(x, s) - beta;
+      f = (h + t > 0.5 ? normalisedBlackOtm(x, s) : v * millsDifference(-h, t)) - beta;
       f1 = v;
       f2 = v * q1;
       f3 = v * q2;
@@ -283,12 +285,13 @@ export function impliedVolWithSummary(
     }
     const ax = x < 0 ? x : -x;
     const beta = (p - intrinsic) / Math.sqrt(dS * dK);
-    if (!(beta < Math.exp(0.5 * ax))) {
+    const s = solveNormalised(ax, beta, iters);
+    if (s < 0) {
+      // beta at or above the normalised upper bound exp(x/2) (rounding at the bound)
       iv[i] = NaN;
       summary.aboveUpper++;
       continue;
     }
-    const s = solveNormalised(ax, beta, iters);
     if (iters[0]! > summary.maxIterations) summary.maxIterations = iters[0]!;
     iv[i] = s / sqT;
     summary.solved++;
