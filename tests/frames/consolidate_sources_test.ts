@@ -1,0 +1,126 @@
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import pl from "nodejs-polars";
+import { type DatasetSpec, readDataset, writeDataset } from "../../lib/lake/mod.ts";
+import {
+  CONSOLIDATED_SPEC,
+  consolidateOptionMinutes,
+  lakeConsolidationInput,
+  writeConsolidated,
+} from "../../lib/frames/mod.ts";
+import { curatePolygonBars } from "../../lib/ingest/pipelines/polygon_bars.ts";
+import { sessionBounds } from "../../lib/time/mod.ts";
+
+const DATE = "2024-03-01", PREV = "2024-02-29";
+
+/** Raw Polygon-style bars (t in ms) for a ticker over the first n minutes of a session. */
+function rawBars(ticker: string, date: string, n: number, px: (m: number) => number) {
+  const open = sessionBounds(date)!.open.getTime();
+  const t = Array.from({ length: n }, (_, m) => open + m * 60_000);
+  return pl.DataFrame({
+    ticker: t.map(() => ticker),
+    t: t.map((x) => BigInt(x)),
+    o: t.map((_, m) => px(m)),
+    h: t.map((_, m) => px(m) + 0.05),
+    l: t.map((_, m) => px(m) - 0.05),
+    c: t.map((_, m) => px(m)),
+    v: t.map(() => 100),
+    vw: t.map((_, m) => px(m)),
+    n: t.map(() => BigInt(3)),
+  }).withColumns(pl.col("t").cast(pl.Int64), pl.col("n").cast(pl.Int64)).withColumns(
+    pl.col("t").cast(pl.Datetime("ms", "UTC")).alias("ts"),
+  );
+}
+
+const spec = (dataset: string, option = false): DatasetSpec => ({
+  zone: "curated" as const,
+  source: "polygon",
+  dataset,
+  partitioning: "date" as const,
+  timeColumn: "ts",
+  naturalKey: ["ticker", "ts"],
+  schema: {
+    ticker: "str",
+    ts: "ts_ms",
+    open: "f64",
+    high: "f64",
+    low: "f64",
+    close: "f64",
+    volume: "f64",
+    vwap: "f64",
+    trades: "i64",
+    known_at: "ts_ms",
+    ...(option
+      ? { underlying: "str", expiration_date: "date", contract_type: "str", strike: "f64" } as const
+      : {}),
+  },
+});
+
+Deno.test("consolidation reads the curated Polygon datasets and writes a queryable curated dataset", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const w = { transformId: "test", sourceUri: "test", root };
+    const spy = pl.concat([
+      rawBars("SPY", PREV, 390, (m) => 500 + m / 100),
+      rawBars("SPY", DATE, 390, (m) => 504 + Math.sin(m / 9)),
+    ]);
+    await writeDataset(
+      spec("stock_bars_minute"),
+      curatePolygonBars(spy, "minute", "stock", "stock_bars_minute").curated,
+      w,
+    );
+    await writeDataset(
+      spec("index_bars_minute"),
+      curatePolygonBars(
+        rawBars("I:VIX", DATE, 390, () => 14),
+        "minute",
+        "index",
+        "index_bars_minute",
+      ).curated,
+      w,
+    );
+    const opt = pl.concat([
+      rawBars("O:SPY240315C00505000", DATE, 200, (m) => 5 + m / 1000),
+      rawBars("O:SPY240315P00500000", DATE, 100, () => 3),
+    ]);
+    await writeDataset(
+      spec("option_bars_minute", true),
+      curatePolygonBars(opt, "minute", "option", "option_bars_minute").curated,
+      w,
+    );
+
+    const input = await lakeConsolidationInput(DATE, { root });
+    assert(input.underlying.height >= 390 * 2 - 1, "previous session included for warm-up");
+    const df = consolidateOptionMinutes(input, { rate: 0.05, div: 0.013 });
+    assertEquals(df.height, 2 * 390);
+    // warm-up from the previous session: indicators are defined from the first minute
+    const first = df.sort("ts").head(2);
+    assert(
+      (first.getColumn("macd_signal").toArray() as (number | null)[]).every((v) => v !== null),
+    );
+    await writeConsolidated(df, { transformId: "test", sourceUri: "test", root });
+    const back = await readDataset(CONSOLIDATED_SPEC, { root, dropLineage: true });
+    assertEquals(back.height, 2 * 390);
+    const iv = back.getColumn("iv").toArray() as (number | null)[];
+    assert(iv.filter((v) => v !== null).length > 250 && iv.filter((v) => v === null).length > 400);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("consolidation from an empty lake says which dataset is missing", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await assertRejects(
+      () => lakeConsolidationInput(DATE, { root }),
+      RangeError,
+      "stock_bars_minute",
+    );
+    await assertRejects(
+      () => lakeConsolidationInput("2024-03-02", { root }),
+      RangeError,
+      "not a trading day",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
