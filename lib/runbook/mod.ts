@@ -5,3 +5,4 @@ export * from "./bars.ts";
 export * from "./state.ts";
 export * from "./summary.ts";
 export * from "./daily.ts";
+export * from "./shadow.ts";
