@@ -9,3 +9,4 @@ export * from "./sim_panel.ts";
 export * from "./spec.ts";
 export * from "./options_sleeve.ts";
 export * from "./sim_chain.ts";
+export * from "./adjust.ts";

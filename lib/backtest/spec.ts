@@ -21,6 +21,7 @@ import { returnsFromEquity, sharpeRatio } from "../report/metrics.ts";
 import { type BacktestResult, type CorporateAction, runBacktest, type Strategy } from "./engine.ts";
 import type { BarPanel } from "./panel.ts";
 import { simEquityPanel, simSpyPanel } from "./sim_panel.ts";
+import { adjustedCloses } from "./adjust.ts";
 import { momentumTargets, overnightStrategy, targetStrategy } from "./strategies.ts";
 import { syntheticPanel } from "./synthetic.ts";
 
@@ -130,10 +131,11 @@ function strategyFor(
   spec: BacktestSpec,
   panel: BarPanel,
   params: Record<string, number | boolean>,
+  adjusted: Float64Array,
 ): Strategy {
   const p = params as Record<string, never>;
   if (spec.strategy === "overnight") return overnightStrategy(p);
-  return targetStrategy(panel, momentumTargets(panel, p), { kind: "weight" });
+  return targetStrategy(panel, momentumTargets(panel, p, adjusted), { kind: "weight" });
 }
 
 /** Options of {@link runSpec}. */
@@ -189,11 +191,12 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
     fees: spec.costs.fees === "ibkr" ? IBKR_FIXED : ZERO_FEES,
   };
   const configs = gridConfigs(spec.grid);
+  const adjusted = adjustedCloses(panel, corporateActions);
   const results: BacktestResult[] = [];
   const isSharpe: number[] = [];
   const periods = Array.from(panel.tsMs.subarray(1), (t) => new Date(t).toISOString().slice(0, 10));
   configs.forEach((params, i) => {
-    const res = runBacktest(panel, strategyFor(spec, panel, params), {
+    const res = runBacktest(panel, strategyFor(spec, panel, params, adjusted), {
       initialCash: spec.initialCash,
       costs,
       corporateActions,

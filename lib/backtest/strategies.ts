@@ -94,13 +94,19 @@ export interface MomentumParams {
 /**
  * Target weights of cross-sectional momentum (symbol-major like the panel; NaN between
  * rebalances, 0 for names outside both legs). Symbols without both prices are not ranked.
+ * Rank on split-adjusted prices (`prices`) when the panel holds raw prices with splits.
  *
  * @example
  * ```ts
  * const w = momentumTargets(panel, { lookback: 60, skip: 5 });
  * ```
  */
-export function momentumTargets(panel: BarPanel, p: MomentumParams = {}): Float64Array {
+export function momentumTargets(
+  panel: BarPanel,
+  p: MomentumParams = {},
+  /** Prices to rank on (use {@link adjustedCloses} when the panel has splits). @default panel.close */
+  prices: Float64Array = panel.close,
+): Float64Array {
   const lb = p.lookback ?? 126, skip = p.skip ?? 21, q = p.quantile ?? 0.2;
   const every = p.rebalanceEvery ?? 21, gross = p.gross ?? 1;
   if (!(lb > skip && skip >= 0)) {
@@ -112,7 +118,7 @@ export function momentumTargets(panel: BarPanel, p: MomentumParams = {}): Float6
   for (let t = lb; t < nBars; t += every) {
     const ranked: [number, number][] = [];
     for (let s = 0; s < nSym; s++) {
-      const a = panel.close[s * nBars + t - lb]!, b = panel.close[s * nBars + t - skip]!;
+      const a = prices[s * nBars + t - lb]!, b = prices[s * nBars + t - skip]!;
       if (a > 0 && b > 0 && panel.close[s * nBars + t]! > 0) ranked.push([b / a - 1, s]);
     }
     for (let s = 0; s < nSym; s++) out[s * nBars + t] = 0;

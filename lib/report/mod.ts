@@ -1,3 +1,4 @@
 export * from "./plot.ts";
 export * from "./metrics.ts";
 export * from "./backtest_report.ts";
+export * from "./deliverables.ts";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { escapeHtml, notebookPlotHtml, plotlyHtml, scriptJson } from "../../lib/report/plot.ts";
-import { countRenderedPlots, dumpDom, skipBrowser } from "./_chromium.ts";
 
 const FIG = { data: [{ type: "scatter", x: [1, 2, 3], y: [2, 1, 3] }], layout: { title: "a" } };
 
@@ -32,19 +31,5 @@ Deno.test("notebookPlotHtml: bundle only in the first fragment", () => {
   assert(b.length < 10_000);
 });
 
-Deno.test({
-  name: "plotlyHtml renders in headless chromium",
-  ignore: skipBrowser(),
-  fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const path = `${dir}/plot.html`;
-      await Deno.writeTextFile(path, plotlyHtml([FIG, FIG, FIG], { title: "render" }));
-      const dom = await dumpDom(path);
-      assert.deepEqual(countRenderedPlots(dom), 3);
-      assert.ok(dom.includes("main-svg"));
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
+// Rendering in headless chromium is checked once, on the full report, in backtest_report_test.ts
+// (one browser launch keeps the suite fast).
