@@ -1,5 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
 import {
+  black76Columns,
   bsGreeks,
   bsPrice,
   emptyOptionColumns,
@@ -179,4 +180,17 @@ Deno.test("invariant: IV is monotone in price", () => {
     if (Number.isNaN(iv[i]!)) break;
     assert(iv[i]! > iv[i - 1]!, `row ${i}`);
   }
+});
+
+Deno.test("impliedVol on Black-76 columns (options on a forward)", () => {
+  const o = black76Columns({
+    forward: Float64Array.of(100, 100, 100),
+    strike: Float64Array.of(80, 100, 130),
+    t: Float64Array.of(0.25, 1, 2),
+    rate: Float64Array.of(0.05, 0.05, 0.05),
+    isCall: Uint8Array.of(0, 1, 1),
+  });
+  const vol = Float64Array.of(0.3, 0.2, 0.25);
+  const iv = impliedVol(o, bsPrice(o, vol));
+  vol.forEach((v, i) => assertAlmostEquals(iv[i]!, v, 0, `row ${i}`, 1e-13));
 });
