@@ -83,14 +83,23 @@ Deno.test("server: same seed -> byte-identical responses; different seed -> diff
     "/v2/aggs/ticker/SPY/range/5/minute/2024-03-28/2024-03-28?apiKey=k&limit=20",
     "/v3/snapshot/options/SPY?apiKey=k&limit=5",
     "/fred/series/observations?series_id=PAYEMS&file_type=json&api_key=k&realtime_start=1776-07-04&realtime_end=9999-12-31",
+    "/v3/trades/SPY?timestamp=2024-03-28&limit=50&apiKey=k",
+    "/v2/reference/news?limit=20&apiKey=k",
+    "/v3/reference/dividends?limit=20&apiKey=k",
+    "/query?function=LISTING_STATUS&apikey=x",
+    "/v3/instruments/GBP_USD/candles?granularity=M5&count=20&price=MBA",
+    "/api/v1/stock/option-chain?symbol=SPY&token=t&expiration=2024-04-19",
   ];
+  const headers = { Authorization: "Bearer t" };
   const bodies: string[][] = [];
   for (const seed of [5, 5, 6]) {
     const sim = await startSimServer({ seed, world: WORLD });
     try {
       const out: string[] = [];
       for (const p of paths) {
-        out.push((await (await fetch(sim.baseUrl + p)).text()).replaceAll(sim.baseUrl, "BASE"));
+        const r = await fetch(sim.baseUrl + p, { headers });
+        assertEquals(r.status, 200, p);
+        out.push((await r.text()).replaceAll(sim.baseUrl, "BASE"));
       }
       bodies.push(out);
     } finally {
@@ -98,7 +107,7 @@ Deno.test("server: same seed -> byte-identical responses; different seed -> diff
     }
   }
   assertEquals(bodies[0], bodies[1]);
-  assertNotEquals(bodies[0]![0], bodies[2]![0]);
+  for (let i = 0; i < paths.length; i++) assertNotEquals(bodies[0]![i], bodies[2]![i], paths[i]);
 });
 
 Deno.test("server: faults are injected on schedule and logged", async () => {
