@@ -55,6 +55,13 @@ Deno.test("impliedVol: hand-worked cases (Hull 15.6 and the exact at-the-money f
   }
 });
 
+Deno.test("impliedVol: published textbook vector (Hull, section on implied volatilities)", () => {
+  // "a European call on a non-dividend-paying stock is worth 1.875 when S0 = 21, K = 20,
+  // r = 0.1, T = 0.25: the implied volatility is 0.235" (printed to 3 decimals)
+  const o = toOptionColumns([{ spot: 21, strike: 20, t: 0.25, rate: 0.1, isCall: true }]);
+  assertAlmostEquals(impliedVol(o, Float64Array.of(1.875))[0]!, 0.235, 5e-4);
+});
+
 Deno.test("impliedVol: bounds give NaN with counts, intrinsic gives 0, never throws", () => {
   const o = toOptionColumns([
     { spot: 100, strike: 90, t: 1, isCall: true }, // below intrinsic
