@@ -48,7 +48,7 @@ const panel = buildDailyFeaturePanel(loaded.bars, { features: spec.features });
 const labels = panelLabels(panel, spec.label);
 const t2 = performance.now();
 try {
-  const m = await exportTrainingSet(panel, labels, spec, { outDir, inputs: loaded.inputs });
+  const m = await exportTrainingSet({ panel, labels }, spec, { outDir, inputs: loaded.inputs });
   console.log(
     `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped), ${m.features.length} features, ${
       m.cpcv?.splits.length ?? 0

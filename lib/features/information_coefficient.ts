@@ -1,3 +1,12 @@
+/** Information coefficient of a feature panel against a label panel. */
+import { rankCrossSection } from "./cross_sectional.ts";
+
+/** Options for {@linkcode informationCoefficient}. */
+export interface IcOptions {
+  /** Dates with fewer symbols holding both values get NaN. @default 3 */
+  minSymbols?: number;
+}
+
 /**
  * Information coefficient: the cross-sectional Spearman rank correlation between a feature and a
  * forward label on each date, and its time-series summary.
@@ -10,17 +19,15 @@
  * @see Grinold, R. C., & Kahn, R. N. (2000). Active Portfolio Management, 2nd ed., ch. 6.
  * @example
  * ```ts
- * const { mean, tStat } = informationCoefficient(feature, label, symbols.length);
+ * const { mean, tStat } = informationCoefficient({ feature, label }, symbols.length);
  * ```
  */
-import { rankCrossSection } from "./cross_sectional.ts";
-
 export function informationCoefficient(
-  feature: Float64Array,
-  label: Float64Array,
+  data: { feature: Float64Array; label: Float64Array },
   nSymbols: number,
-  options: { minSymbols?: number } = {},
+  options: IcOptions = {},
 ): { ic: Float64Array; mean: number; sd: number; tStat: number; dates: number } {
+  const { feature, label } = data;
   if (feature.length !== label.length || feature.length % nSymbols !== 0) {
     throw new RangeError(
       `Cannot compute IC: feature ${feature.length}, label ${label.length} values for ${nSymbols} symbols`,

@@ -15,6 +15,12 @@ export interface NewsItem {
   sentiment: number;
 }
 
+/** Options for {@linkcode newsSentimentPanel}. */
+export interface NewsSentimentOptions {
+  /** Number of sessions an article counts for. @default 5 */
+  windowSessions?: number;
+}
+
 /**
  * Sentiment panel (date-major) over `windowSessions` sessions.
  *
@@ -26,7 +32,7 @@ export interface NewsItem {
 export function newsSentimentPanel(
   news: NewsItem[],
   grid: { dates: string[]; symbols: string[] },
-  options: { windowSessions?: number } = {},
+  options: NewsSentimentOptions = {},
 ): Float64Array {
   const w = options.windowSessions ?? 5;
   if (!Number.isInteger(w) || w < 1) {

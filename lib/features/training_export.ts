@@ -122,7 +122,7 @@ function uniquenessWeights(sym: Int32Array, t0: Float64Array, t1: Float64Array):
       }
       return Math.max(j, lo - 1);
     });
-    const u = sampleUniqueness(a, b, idx.length).uniqueness;
+    const u = sampleUniqueness({ t0: a, t1: b }, idx.length).uniqueness;
     idx.forEach((i, j) => (w[i] = u[j]!));
   }
   return w;
@@ -133,15 +133,15 @@ function uniquenessWeights(sym: Int32Array, t0: Float64Array, t1: Float64Array):
  *
  * @example
  * ```ts
- * const m = await exportTrainingSet(panel, panelLabels(panel, spec.label), spec, { outDir: "data/exports/demo" });
+ * const m = await exportTrainingSet({ panel, labels: panelLabels(panel, spec.label) }, spec, { outDir: "data/exports/demo" });
  * ```
  */
 export async function exportTrainingSet(
-  panel: DailyFeaturePanel,
-  labels: PanelLabels,
+  data: { panel: DailyFeaturePanel; labels: PanelLabels },
   spec: TrainingExportSpec,
   options: { outDir: string; inputs?: ExportInput[] },
 ): Promise<TrainingManifest> {
+  const { panel, labels } = data;
   const nS = panel.symbols.length, nT = panel.dates.length;
   if (labels.label.length !== nS * nT) {
     throw new RangeError(

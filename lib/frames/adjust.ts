@@ -56,17 +56,17 @@ export interface AdjustmentFactors {
  *
  * @example
  * ```ts
- * const f = adjustmentFactors(["2024-06-07", "2024-06-10"], Float64Array.from([1200, 121]),
+ * const f = adjustmentFactors({ dates: ["2024-06-07", "2024-06-10"], close: Float64Array.from([1200, 121]) },
  *   [{ exDate: "2024-06-10", splitRatio: 10 }]);
  * // f.price = [0.1, 1], f.volume = [10, 1]
  * ```
  */
 export function adjustmentFactors(
-  dates: string[],
-  close: Float64Array,
+  bars: { dates: string[]; close: Float64Array },
   actions: CorporateAction[],
   options: AdjustOptions = {},
 ): AdjustmentFactors {
+  const { dates, close } = bars;
   const n = dates.length;
   if (close.length !== n) {
     throw new RangeError(`Cannot adjust: ${n} dates but ${close.length} closes`);
@@ -134,7 +134,7 @@ export function adjustBars(
   actions: CorporateAction[],
   options: AdjustOptions = {},
 ): DailyBars {
-  const f = adjustmentFactors(bars.dates, bars.close, actions, options);
+  const f = adjustmentFactors(bars, actions, options);
   const mul = (x: Float64Array, g: Float64Array) => x.map((v, i) => v * g[i]!);
   return {
     dates: bars.dates.slice(),
@@ -202,7 +202,11 @@ export function adjustFrame(
     while (j < sym.length && sym[j] === sym[i]) j++;
     const acts = bySym.get(sym[i]!);
     if (acts) {
-      const f = adjustmentFactors(dates.slice(i, j), close.subarray(i, j), acts, options);
+      const f = adjustmentFactors(
+        { dates: dates.slice(i, j), close: close.subarray(i, j) },
+        acts,
+        options,
+      );
       pf.set(f.price, i);
       vf.set(f.volume, i);
     }

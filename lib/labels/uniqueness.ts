@@ -8,14 +8,14 @@
  * @see Lopez de Prado, M. (2018). Advances in Financial Machine Learning. Wiley, sec. 4.3-4.4.
  * @example
  * ```ts
- * const { uniqueness } = sampleUniqueness(tb.t0, tb.t1, close.length);
+ * const { uniqueness } = sampleUniqueness(tb, close.length);
  * ```
  */
 export function sampleUniqueness(
-  t0: ArrayLike<number>,
-  t1: ArrayLike<number>,
+  spans: { t0: ArrayLike<number>; t1: ArrayLike<number> },
   nBars: number,
 ): { uniqueness: Float64Array; concurrency: Int32Array } {
+  const { t0, t1 } = spans;
   if (t0.length !== t1.length) {
     throw new RangeError(`Cannot compute uniqueness: t0 has ${t0.length} rows, t1 ${t1.length}`);
   }

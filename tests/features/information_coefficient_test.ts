@@ -9,7 +9,7 @@ Deno.test("IC: hand-worked Spearman per date, NaN rows, summary", () => {
   // date 0: same order -> 1; date 1: reversed -> -1; date 2: ranks (1,2,3) vs (2,1,3): rho = 0.5
   const x = f([1, 2, 3, 1, 2, 3, 1, 2, 3, 1, NaN, 3]);
   const y = f([10, 20, 30, 3, 2, 1, 2, 1, 3, 5, 6, 7]);
-  const r = informationCoefficient(x, y, 3);
+  const r = informationCoefficient({ feature: x, label: y }, 3);
   assertAlmostEquals(r.ic[0]!, 1, 1e-12);
   assertAlmostEquals(r.ic[1]!, -1, 1e-12);
   assertAlmostEquals(r.ic[2]!, 0.5, 1e-12);
@@ -17,9 +17,15 @@ Deno.test("IC: hand-worked Spearman per date, NaN rows, summary", () => {
   assertEquals(r.dates, 3);
   assertAlmostEquals(r.mean, 0.5 / 3, 1e-12);
   // constant feature row: undefined correlation
-  assert(Number.isNaN(informationCoefficient(f([1, 1, 1]), f([1, 2, 3]), 3).ic[0]!));
-  assertEquals(informationCoefficient(f([]), f([]), 3).dates, 0);
-  assertThrows(() => informationCoefficient(f([1]), f([1, 2]), 1), RangeError, "Cannot compute IC");
+  assert(
+    Number.isNaN(informationCoefficient({ feature: f([1, 1, 1]), label: f([1, 2, 3]) }, 3).ic[0]!),
+  );
+  assertEquals(informationCoefficient({ feature: f([]), label: f([]) }, 3).dates, 0);
+  assertThrows(
+    () => informationCoefficient({ feature: f([1]), label: f([1, 2]) }, 1),
+    RangeError,
+    "Cannot compute IC",
+  );
 });
 
 Deno.test("news sentiment: counted from the first close at or after publication, for w sessions", () => {

@@ -127,7 +127,7 @@ const labels: Record<
       maxHolding: H,
       vol: ewmVolatility(x.close!, { span: 10 }),
     });
-    return sampleUniqueness(r.t0, r.t1, x.close!.length).uniqueness;
+    return sampleUniqueness(r, x.close!.length).uniqueness;
   }],
 };
 

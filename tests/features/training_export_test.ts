@@ -68,7 +68,7 @@ Deno.test("export: files, manifest, train-only normalisation, label end times, C
   const dir = await Deno.makeTempDir();
   try {
     const labels = panelLabels(panel, spec.label);
-    const m = await exportTrainingSet(panel, labels, spec, {
+    const m = await exportTrainingSet({ panel, labels }, spec, {
       outDir: dir,
       inputs: [{ name: "test", sha256: "00" }],
     });
@@ -147,14 +147,14 @@ Deno.test("normalisation ignores test-period values (fitted on training rows onl
   const dir = await Deno.makeTempDir();
   try {
     const labels = panelLabels(panel, spec.label);
-    const a = await exportTrainingSet(panel, labels, spec, { outDir: dir });
+    const a = await exportTrainingSet({ panel, labels }, spec, { outDir: dir });
     const bumped = { ...panel, features: { ...panel.features } };
     const x = Float64Array.from(panel.features.rsi_14!);
     panel.dates.forEach((d, t) => {
       if (d >= spec.trainEnd) { for (let s = 0; s < 3; s++) x[t * 3 + s] = x[t * 3 + s]! * 3; }
     });
     bumped.features.rsi_14 = x;
-    const b = await exportTrainingSet(bumped, labels, spec, { outDir: dir });
+    const b = await exportTrainingSet({ panel: bumped, labels }, spec, { outDir: dir });
     assertEquals(b.features[0]!.mean, a.features[0]!.mean);
     assertEquals(b.features[0]!.std, a.features[0]!.std);
   } finally {
@@ -165,13 +165,16 @@ Deno.test("normalisation ignores test-period values (fitted on training rows onl
 Deno.test("export errors and npy encoding", async () => {
   const labels = panelLabels(panel, spec.label);
   await assertRejects(
-    () => exportTrainingSet(panel, labels, { ...spec, features: ["nope"] }, { outDir: "/tmp/x" }),
+    () =>
+      exportTrainingSet({ panel, labels }, { ...spec, features: ["nope"] }, { outDir: "/tmp/x" }),
     RangeError,
     "nope",
   );
   await assertRejects(
     () =>
-      exportTrainingSet(panel, labels, { ...spec, trainEnd: "1999-01-01" }, { outDir: "/tmp/x" }),
+      exportTrainingSet({ panel, labels }, { ...spec, trainEnd: "1999-01-01" }, {
+        outDir: "/tmp/x",
+      }),
     RangeError,
     "training rows",
   );

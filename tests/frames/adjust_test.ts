@@ -50,29 +50,29 @@ Deno.test("only actions known at asOf are applied; bad actions are rejected", ()
     splitRatio: 2,
     knownAt: Date.parse("2024-02-20T00:00:00Z"),
   }];
-  const before = adjustmentFactors(dates, raw.close, known, {
+  const before = adjustmentFactors(raw, known, {
     asOf: Date.parse("2024-02-01T00:00:00Z"),
   });
   assertEquals(Array.from(before.price), [1, 1, 1, 1, 1]);
-  const after = adjustmentFactors(dates, raw.close, known, {
+  const after = adjustmentFactors(raw, known, {
     asOf: Date.parse("2024-03-01T00:00:00Z"),
   });
   assertEquals(Array.from(after.price), [0.5, 0.5, 1, 1, 1]);
   assertThrows(
-    () => adjustmentFactors(dates, raw.close, [{ exDate: "2024-03-05", splitRatio: 0 }]),
+    () => adjustmentFactors(raw, [{ exDate: "2024-03-05", splitRatio: 0 }]),
     RangeError,
     "split ratio 0",
   );
   assertThrows(
     () =>
-      adjustmentFactors(dates, raw.close, [{ exDate: "2024-03-05", cashDividend: 500 }], {
+      adjustmentFactors(raw, [{ exDate: "2024-03-05", cashDividend: 500 }], {
         mode: "total_return",
       }),
     RangeError,
     "not below",
   );
-  assertThrows(() => adjustmentFactors(dates, f([1]), []), RangeError, "5 dates");
-  assertEquals(adjustmentFactors([], f([]), actions).price.length, 0);
+  assertThrows(() => adjustmentFactors({ dates, close: f([1]) }, []), RangeError, "5 dates");
+  assertEquals(adjustmentFactors({ dates: [], close: f([]) }, actions).price.length, 0);
 });
 
 Deno.test("adjustFrame: per-symbol adjustment of a lake-style frame, other symbols untouched", () => {

@@ -70,17 +70,17 @@ Deno.test("ewmVolatility: constant returns give zero, point-in-time warm-up", ()
 
 Deno.test("sample uniqueness: hand-worked spans", () => {
   // spans [0,2], [1,2], [2,3] -> concurrency [1, 2, 3, 1]
-  const { uniqueness, concurrency } = sampleUniqueness([0, 1, 2], [2, 2, 3], 4);
+  const { uniqueness, concurrency } = sampleUniqueness({ t0: [0, 1, 2], t1: [2, 2, 3] }, 4);
   assertEquals(Array.from(concurrency), [1, 2, 3, 1]);
   assertAlmostEquals(uniqueness[0]!, 11 / 18, ATOL);
   assertAlmostEquals(uniqueness[1]!, 5 / 12, ATOL);
   assertAlmostEquals(uniqueness[2]!, 2 / 3, ATOL);
   // non-overlapping labels are fully unique; unresolved labels get NaN
-  const u = sampleUniqueness([0, 2, 4], [1, 3, NaN], 5).uniqueness;
+  const u = sampleUniqueness({ t0: [0, 2, 4], t1: [1, 3, NaN] }, 5).uniqueness;
   assertEquals(u[0], 1);
   assertEquals(u[1], 1);
   assert(Number.isNaN(u[2]!));
-  assertThrows(() => sampleUniqueness([3], [1], 5), RangeError, "spans");
+  assertThrows(() => sampleUniqueness({ t0: [3], t1: [1] }, 5), RangeError, "spans");
 });
 
 Deno.test("edge cases: empty, one bar, all-NaN, constant, bad options", () => {
@@ -94,5 +94,5 @@ Deno.test("edge cases: empty, one bar, all-NaN, constant, bad options", () => {
   assertEquals(tb.label[0], 0); // vertical with zero return: sign(0) = 0
   assertThrows(() => tripleBarrier(flat, { maxHolding: 0 }), RangeError, "maxHolding 0");
   assertThrows(() => tripleBarrier(flat, { vol: f([1]) }), RangeError, "vol has 1 rows");
-  assertEquals(sampleUniqueness([], [], 0).uniqueness.length, 0);
+  assertEquals(sampleUniqueness({ t0: [], t1: [] }, 0).uniqueness.length, 0);
 });
