@@ -148,11 +148,24 @@ export function handleWebSocket(req: Request, _url: URL, c: Ctx): Response {
   const { socket, response } = Deno.upgradeWebSocket(req);
   let authed = false;
   const subs = new Set<string>();
+  /** Channels whose events are not yet merged into the stream (subscribed after it started). */
+  const added = new Set<string>();
+  let changed = false;
   let streaming = false;
   let closed = false;
   const send = (x: unknown) => {
     if (!closed && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(x));
   };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const id = setTimeout(done, ms);
+      function done() {
+        clearTimeout(id);
+        c.signal.removeEventListener("abort", done);
+        resolve();
+      }
+      c.signal.addEventListener("abort", done, { once: true });
+    });
   socket.onopen = () =>
     send([{ ev: "status", status: "connected", message: "Connected Successfully" }]);
   socket.onclose = () => {
@@ -185,8 +198,14 @@ export function handleWebSocket(req: Request, _url: URL, c: Ctx): Response {
     if (msg.action === "subscribe" || msg.action === "unsubscribe") {
       const list = String(msg.params ?? "").split(",").map((s) => s.trim()).filter(Boolean);
       for (const ch of list) {
-        if (msg.action === "subscribe") subs.add(ch);
-        else subs.delete(ch);
+        if (msg.action === "subscribe") {
+          if (!subs.has(ch)) added.add(ch);
+          subs.add(ch);
+        } else {
+          subs.delete(ch);
+          added.delete(ch);
+        }
+        changed = true;
         send([{ ev: "status", status: "success", message: `${msg.action}d to: ${ch}` }]);
       }
       if (msg.action === "subscribe" && !streaming) {
@@ -200,71 +219,81 @@ export function handleWebSocket(req: Request, _url: URL, c: Ctx): Response {
     const date = c.ws.replay?.date ?? c.ws.date ?? w.today;
     const speed = c.ws.speed ?? 0;
     // Let further subscribe messages of the same burst arrive first.
-    await new Promise((r) => setTimeout(r, 20));
-    const all: Ev[] = [];
+    await sleep(20);
+    type Tagged = Ev & { ch: string };
+    let pending: Tagged[] = [];
     const seen = new Set<string>();
-    for (const ch of subs) {
-      for (const x of eventsFor(c, ch, date)) {
-        const e = x.ev;
-        const key = `${e.ev}|${e.sym ?? e.T}|${e.s ?? e.t}|${e.q ?? ""}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        all.push(x);
+    /** Merge the events of newly subscribed channels (from `fromAt` on) and drop unsubscribed ones. */
+    const refresh = (fromAt: number) => {
+      pending = pending.filter((x) => subs.has(x.ch));
+      for (const ch of added) {
+        for (const x of eventsFor(c, ch, date)) {
+          if (x.at < fromAt) continue;
+          const e = x.ev;
+          const key = `${e.ev}|${e.sym ?? e.T}|${e.s ?? e.t}|${e.q ?? ""}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          pending.push({ ...x, ch });
+        }
       }
-    }
-    all.sort((a, b) => a.at - b.at);
-    const t0 = all[0]?.at ?? 0;
+      added.clear();
+      changed = false;
+      pending.sort((a, b) => a.at - b.at);
+    };
+    refresh(-Infinity);
+    const t0 = pending[0]?.at ?? 0;
     const wall0 = Date.now();
     let i = 0;
-    while (i < all.length && !closed) {
-      const sec = Math.floor(all[i]!.at / 1000);
-      const frame: Record<string, unknown>[] = [];
-      while (i < all.length && Math.floor(all[i]!.at / 1000) === sec && frame.length < 5000) {
-        frame.push(all[i++]!.ev);
+    let frames = 0;
+    while (!closed) {
+      if (changed) {
+        pending = pending.slice(i);
+        i = 0;
+        refresh(pending[0]?.at ?? 0);
       }
+      if (i >= pending.length) break;
+      const sec = Math.floor(pending[i]!.at / 1000);
       if (speed > 0) {
         const due = wall0 + (sec * 1000 - t0) / speed;
-        const wait = due - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 5000)));
-      } else if (i % 20 === 0) await new Promise((r) => setTimeout(r, 0));
+        while (!closed && Date.now() < due) await sleep(Math.min(due - Date.now(), 1000));
+        if (closed) break;
+        if (changed) continue;
+      } else if (++frames % 20 === 0) await sleep(0);
+      const frame: Record<string, unknown>[] = [];
+      while (
+        i < pending.length && Math.floor(pending[i]!.at / 1000) === sec && frame.length < 5000
+      ) {
+        frame.push(pending[i++]!.ev);
+      }
       const n = c.nextSeq();
       const rule = c.faults.next("ws", (k) => k.startsWith("ws"));
-      if (rule?.kind === "wsDisconnect") {
+      const record = (detail: string) =>
         c.faults.record({
           requestSeq: n,
           route: "ws",
-          kind: rule.kind,
+          kind: rule!.kind,
           path: `ws:${date}`,
-          detail: `closed before frame at ${sec}`,
+          detail,
         });
+      if (rule?.kind === "wsDisconnect") {
+        record(`closed before frame at ${sec}`);
         closed = true;
         socket.close(1011, "simulated disconnect");
         return;
       }
       if (rule?.kind === "wsDuplicate" && frame.length) {
         frame.push(frame[0]!);
-        c.faults.record({
-          requestSeq: n,
-          route: "ws",
-          kind: rule.kind,
-          path: `ws:${date}`,
-          detail: `first event repeated at ${sec}`,
-        });
+        record(`first event repeated at ${sec}`);
       }
       if (rule?.kind === "wsOutOfOrder" && frame.length >= 2) {
         const x = frame[0]!;
         frame[0] = frame[frame.length - 1]!;
         frame[frame.length - 1] = x;
-        c.faults.record({
-          requestSeq: n,
-          route: "ws",
-          kind: rule.kind,
-          path: `ws:${date}`,
-          detail: `first and last events swapped at ${sec}`,
-        });
+        record(`first and last events swapped at ${sec}`);
       }
       send(frame);
     }
+    streaming = false;
   };
   return response;
 }

@@ -188,3 +188,35 @@ Deno.test("server: WebSocket handshake, subscribe, AM events in arrays", async (
     await sim.close();
   }
 });
+
+Deno.test("server: WebSocket paced replay and a subscription added mid-stream", async () => {
+  // 600x: one minute of market time every 100 ms.
+  const sim = await startSimServer({ seed: 5, world: WORLD, ws: { speed: 600 } });
+  try {
+    const ws = new WebSocket(`${sim.wsUrl}/indices`);
+    const got: { ev: string; s?: number; t?: number; wall: number }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.onmessage = (e) => {
+        const f = JSON.parse(String(e.data)) as Record<string, unknown>[];
+        const first = f[0]!;
+        if (first.status === "connected") ws.send(JSON.stringify({ action: "auth", params: "k" }));
+        else if (first.status === "auth_success") {
+          ws.send(JSON.stringify({ action: "subscribe", params: "AM.I:VIX" }));
+        } else if (first.ev !== "status") {
+          for (const x of f) got.push({ ...(x as { ev: string }), wall: performance.now() });
+          if (got.length === 2) ws.send(JSON.stringify({ action: "subscribe", params: "V.I:VIX" }));
+          if (got.filter((x) => x.ev === "V").length >= 2) resolve();
+        }
+      };
+      ws.onerror = () => reject(new Error("WebSocket error"));
+    });
+    ws.close();
+    const am = got.filter((x) => x.ev === "AM");
+    assert(am[1]!.wall - am[0]!.wall > 50, "paced: about 100 ms per market minute");
+    const v = got.find((x) => x.ev === "V")!;
+    assert(v.t! >= am[1]!.s!, "the new channel starts from the current replay time");
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await sim.close();
+  }
+});
