@@ -12,6 +12,7 @@
 import { Rng } from "../../core/random.ts";
 
 export type FaultKind =
+  | "http403"
   | "http429"
   | "http500"
   | "http502"

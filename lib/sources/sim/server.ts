@@ -304,6 +304,47 @@ function throttle(m: Matched, ctx: RouteCtx, retryAfter?: number): RouteResult {
   }
 }
 
+/** The vendor's "not entitled / plan does not permit" answer. */
+function notEntitled(m: Matched, ctx: RouteCtx): RouteResult {
+  switch (m.vendor) {
+    case "polygon":
+      return {
+        status: 403,
+        json: {
+          status: "NOT_AUTHORIZED",
+          request_id: ctx.requestId,
+          message:
+            "You are not entitled to this data. Please upgrade your plan at https://massive.com/pricing",
+        },
+      };
+    case "alpaca":
+      return {
+        status: 403,
+        json: { message: "subscription does not permit querying recent SIP data" },
+      };
+    case "alphavantage":
+      return {
+        status: 200,
+        json: {
+          Information:
+            "Thank you for using Alpha Vantage! This is a premium endpoint. You may subscribe to any of the premium plans at https://www.alphavantage.co/premium/ to instantly unlock all premium endpoints",
+        },
+      };
+    case "finnhub":
+      return { status: 403, json: { error: "You don't have access to this resource." } };
+    case "oanda":
+      return { status: 403, json: { errorMessage: "The provided request was forbidden." } };
+    case "fred":
+      return {
+        status: 403,
+        json: {
+          error_code: 403,
+          error_message: "Forbidden.  The API key is not authorized for this request.",
+        },
+      };
+  }
+}
+
 function error200(m: Matched, ctx: RouteCtx, res: RouteResult): unknown {
   if (res.error200) return res.error200;
   switch (m.vendor) {
@@ -511,6 +552,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
           ...(detail ? { detail } : {}),
         });
       switch (rule.kind) {
+        case "http403":
+          res = notEntitled(m, ctx);
+          record();
+          break;
         case "http429":
           res = throttle(m, ctx, rule.retryAfterSec);
           record(

@@ -39,6 +39,7 @@ Deno.test("faults: status codes, error-200, drift, bad values, duplicate pages, 
         { kind: "duplicateRows", everyNth: 6, maxCount: 1 },
       ],
       "alphavantage.SPLITS": [{ kind: "error200", everyNth: 1, maxCount: 1 }],
+      "polygon.trades": [{ kind: "http403", everyNth: 1, maxCount: 1 }],
     },
   });
   try {
@@ -67,6 +68,9 @@ Deno.test("faults: status codes, error-200, drift, bad values, duplicate pages, 
     const av = await fetch(`${sim.baseUrl}/query?function=SPLITS&symbol=SPY&apikey=x`);
     assertEquals(av.status, 200);
     assert("Information" in await av.json());
+    const r403 = await fetch(`${sim.baseUrl}/v3/trades/SPY?timestamp=2024-03-28&apiKey=k`);
+    assertEquals(r403.status, 403);
+    assertEquals((await r403.json()).status, "NOT_AUTHORIZED");
     assertEquals(sim.faultLog.map((f) => f.kind), [
       "http502",
       "http429",
@@ -75,6 +79,7 @@ Deno.test("faults: status codes, error-200, drift, bad values, duplicate pages, 
       "badValues",
       "duplicateRows",
       "error200",
+      "http403",
     ]);
     for (const f of sim.faultLog) {
       assert(!f.path.includes("apiKey=k") && !f.path.includes("apikey=x"));
