@@ -25,12 +25,13 @@ import { log } from "../core/log.ts";
 import { Progress } from "../core/progress.ts";
 import { redact } from "../core/secret.ts";
 import { setWatermark, writeDataset } from "../lake/mod.ts";
-import { RequestMetrics } from "../sources/_metrics.ts";
+import { type MetricsMark, RequestMetrics } from "../sources/_metrics.ts";
 import { tradingDays } from "../time/mod.ts";
 import { appendCheckpoint, clearCheckpoint, doneUnits } from "./checkpoint.ts";
 import { payloadHash, type QuarantineRow, writeQuarantine } from "./quarantine.ts";
 import { checkDrift, type DriftReport, hasDrift } from "./schema_drift.ts";
-import type { Clients, Pipeline, PipelineContext, Unit } from "./types.ts";
+import type { Clients, FetchedUnit, Pipeline, PipelineContext, Unit } from "./types.ts";
+import pl from "nodejs-polars";
 import { contiguousEnd, raiseWatermarks, readWatermarks } from "./watermark.ts";
 import { addDays } from "./pipelines/_common.ts";
 import { datasetQuality } from "../quality/report.ts";
@@ -64,6 +65,10 @@ export interface BackfillOptions {
   onUnit?: (r: UnitResult) => void;
   /** Run the data-quality checks on each job's curated range afterwards. @default true */
   quality?: boolean;
+  /** Largest number of raw rows landed in one lake write. @default 2000000 */
+  batchRows?: number;
+  /** Largest number of units landed in one lake write. @default 64 */
+  batchUnits?: number;
 }
 
 /** Outcome of one unit. */
@@ -194,58 +199,112 @@ export function jobIdOf(jobs: BackfillJob[]): string {
   return `job-${payloadHash(key)}`;
 }
 
-/** Process one unit: fetch, raw, curated, quarantine. Throws on failure. */
-export async function runUnit(
+/** A fetched unit waiting to be landed. */
+export interface FetchedItem {
+  pipeline: Pipeline;
+  unit: Unit;
+  fetched: FetchedUnit;
+  drift: DriftReport;
+}
+
+/** Fetch one unit and check its payload schema (nothing is written). */
+export async function fetchUnit(
   pipeline: Pipeline,
   unit: Unit,
   ctx: PipelineContext,
   root?: string,
-): Promise<Omit<UnitResult, "status"> & { drift: DriftReport }> {
+): Promise<FetchedItem> {
   const fetched = await pipeline.fetch(ctx, unit);
   const drift = checkDrift(pipeline.source, pipeline.dataset, fetched.fields, root);
-  const sourceUri = fetched.sourceUri || `${pipeline.source}:${unit.id}`;
-  const q: QuarantineRow[] = fetched.rejected.map((r) => ({
-    dataset: pipeline.dataset,
-    unitId: unit.id,
-    unitStart: unit.start,
-    stage: "parse",
-    reason: r.reason,
-    payload: redact(r.payload),
-    payloadRef: `${r.url}#row=${r.index}`,
-  }));
-  let rawRows = 0;
-  let curatedRows = 0;
-  const land = async (p: Pipeline, raw: typeof fetched.raw, u: Unit, main: boolean) => {
-    const opts = { transformId: p.transformId, sourceUri, ...(root ? { root } : {}) };
-    if (raw.height > 0) {
-      const w = await writeDataset(p.rawSpec, raw, opts);
-      if (main) rawRows += w.rowsIn;
+  return { pipeline, unit, fetched, drift };
+}
+
+/**
+ * Land fetched units of one pipeline in one write per dataset: raw rows, curated rows (derived
+ * by the pipeline's pure `curate`), side outputs, then quarantined rows. Throws on failure, in
+ * which case none of the units may be checkpointed (a rewrite later is a no-op where they had
+ * partly landed).
+ */
+export async function landBatch(
+  items: FetchedItem[],
+  root?: string,
+): Promise<{ rawRows: number; curatedRows: number; quarantined: number }> {
+  if (items.length === 0) return { rawRows: 0, curatedRows: 0, quarantined: 0 };
+  const pipeline = items[0]!.pipeline;
+  const sourceUri = items[0]!.fetched.sourceUri || `${pipeline.source}:${items[0]!.unit.id}`;
+  const q: QuarantineRow[] = [];
+  for (const { unit, fetched } of items) {
+    for (const r of fetched.rejected) {
+      q.push({
+        dataset: pipeline.dataset,
+        unitId: unit.id,
+        unitStart: unit.start,
+        stage: "parse",
+        reason: r.reason,
+        payload: redact(r.payload),
+        payloadRef: `${r.url}#row=${r.index}`,
+      });
     }
+  }
+  const concat = (frames: pl.DataFrame[]) => {
+    const nonEmpty = frames.filter((f) => f.height > 0);
+    return nonEmpty.length === 0
+      ? frames[0]!
+      : nonEmpty.length === 1
+      ? nonEmpty[0]!
+      : pl.concat(nonEmpty, { how: "diagonal" });
+  };
+  const land = async (p: Pipeline, raw: pl.DataFrame, first: Unit) => {
+    const opts = { transformId: p.transformId, sourceUri, ...(root ? { root } : {}) };
+    let rawRows = 0, curatedRows = 0;
+    if (raw.height > 0) rawRows = (await writeDataset(p.rawSpec, raw, opts)).rowsIn;
     const cur = p.curate(raw);
     if (cur.curated.height > 0) {
-      const w = await writeDataset(p.curatedSpec, cur.curated, opts);
-      if (main) curatedRows += w.rowsIn;
+      curatedRows = (await writeDataset(p.curatedSpec, cur.curated, opts)).rowsIn;
     }
     for (const r of cur.rejected) {
       q.push({
         dataset: p.dataset,
-        unitId: u.id,
-        unitStart: u.start,
+        unitId: first.id,
+        unitStart: first.start,
         stage: "validate",
         reason: r.reason,
         payload: redact(r.payload),
         payloadRef: `raw/${p.source}/${r.ref}`,
       });
     }
+    return { rawRows, curatedRows };
   };
-  for (const s of fetched.side ?? []) await land(s.pipeline, s.raw, s.unit, false);
-  await land(pipeline, fetched.raw, unit, true);
+  // Side outputs grouped by their pipeline.
+  const sides = new Map<string, { p: Pipeline; frames: pl.DataFrame[]; unit: Unit }>();
+  for (const it of items) {
+    for (const s of it.fetched.side ?? []) {
+      const k = `${s.pipeline.source}/${s.pipeline.dataset}`;
+      const g = sides.get(k) ?? { p: s.pipeline, frames: [], unit: s.unit };
+      g.frames.push(s.raw);
+      sides.set(k, g);
+    }
+  }
+  for (const g of sides.values()) await land(g.p, concat(g.frames), g.unit);
+  const main = await land(pipeline, concat(items.map((i) => i.fetched.raw)), items[0]!.unit);
   const quarantined = await writeQuarantine(pipeline.source, q, {
     transformId: pipeline.transformId,
     sourceUri,
     ...(root ? { root } : {}),
   });
-  return { unit, rawRows, curatedRows, quarantined, pages: fetched.pages, drift };
+  return { ...main, quarantined };
+}
+
+/** Process one unit end to end (fetch and land). Throws on failure. */
+export async function runUnit(
+  pipeline: Pipeline,
+  unit: Unit,
+  ctx: PipelineContext,
+  root?: string,
+): Promise<Omit<UnitResult, "status"> & { drift: DriftReport }> {
+  const item = await fetchUnit(pipeline, unit, ctx, root);
+  const r = await landBatch([item], root);
+  return { unit, ...r, pages: item.fetched.pages, drift: item.drift };
 }
 
 /** Run backfill jobs; never throws for a failed unit (it is counted and reported). */
@@ -255,6 +314,11 @@ export async function runBackfill(
 ): Promise<BackfillSummary> {
   const t0 = performance.now();
   const root = options.root;
+  const marks0 = new Map<RequestMetrics, MetricsMark>();
+  for (const c of Object.values(options.clients)) {
+    const m = (c as { http?: { metrics: RequestMetrics } } | undefined)?.http?.metrics;
+    if (m && !marks0.has(m)) marks0.set(m, m.mark());
+  }
   const jobId = options.jobId ?? jobIdOf(jobs);
   if (!options.resume) clearCheckpoint(jobId, root);
   const done = options.resume ? doneUnits(jobId, root) : new Set<string>();
@@ -312,60 +376,127 @@ export async function runBackfill(
     const end = contiguousEnd(units, (i) => finished.has(units[i]!.id));
     if (end) raiseWatermarks(job.pipeline.source, job.pipeline.dataset, { [symbol]: end }, root);
   };
-  const worker = async () => {
+  const errText = (e: unknown) =>
+    redact(
+      e instanceof Error
+        ? `${e.message}${e.cause ? ` (cause: ${String(e.cause).slice(0, 300)})` : ""}`
+        : String(e),
+    );
+  const fail = (unit: Unit, e: unknown) => {
+    const msg = errText(e);
+    summary.units.failed++;
+    summary.failures.push({ unit: unit.id, error: msg });
+    log.error("backfill.unit.failed", { unit: unit.id, error: msg });
+    options.onUnit?.({
+      unit,
+      status: "failed",
+      rawRows: 0,
+      curatedRows: 0,
+      quarantined: 0,
+      pages: 0,
+      error: msg,
+    });
+    progress.tick(1, unit.id);
+  };
+  // Fetchers run in parallel; one lander writes what they fetched in batches (one lake write
+  // per dataset per batch), then checkpoints the batch's units.
+  const maxBatchRows = options.batchRows ?? 2_000_000;
+  const maxBatchUnits = options.batchUnits ?? 64;
+  const ready: { job: BackfillJob; item: FetchedItem }[] = [];
+  let readyRows = 0;
+  let fetching = 0;
+  let wake: (() => void) | null = null;
+  let roomWaiters: (() => void)[] = [];
+  const signal = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const fetcher = async () => {
     for (;;) {
-      const item = queue.shift();
-      if (!item) return;
-      const { job, unit } = item;
+      while (readyRows > maxBatchRows * 2) await new Promise<void>((r) => roomWaiters.push(r));
+      const next = queue.shift();
+      if (!next) return;
+      fetching++;
       try {
-        const r = await runUnit(job.pipeline, unit, ctx, root);
-        appendCheckpoint(jobId, {
-          unit: unit.id,
-          status: "done",
-          rawRows: r.rawRows,
-          curatedRows: r.curatedRows,
-          quarantined: r.quarantined,
-          at: new Date().toISOString(),
-        }, root);
-        finished.add(unit.id);
-        summary.units.done++;
+        const item = await fetchUnit(next.job.pipeline, next.unit, ctx, root);
+        ready.push({ job: next.job, item });
+        readyRows += item.fetched.raw.height;
+      } catch (e) {
+        fail(next.unit, e);
+      } finally {
+        fetching--;
+        signal();
+      }
+    }
+  };
+  const lander = async () => {
+    for (;;) {
+      if (ready.length === 0) {
+        if (queue.length === 0 && fetching === 0) return;
+        await new Promise<void>((r) => (wake = r));
+        continue;
+      }
+      // One batch: same pipeline, bounded size.
+      const p = ready[0]!.item.pipeline;
+      const batch: { job: BackfillJob; item: FetchedItem }[] = [];
+      let rows = 0;
+      for (let k = 0; k < ready.length && batch.length < maxBatchUnits;) {
+        const r = ready[k]!;
+        if (
+          r.item.pipeline !== p ||
+          (batch.length > 0 && rows + r.item.fetched.raw.height > maxBatchRows)
+        ) {
+          k++;
+          continue;
+        }
+        batch.push(r);
+        rows += r.item.fetched.raw.height;
+        ready.splice(k, 1);
+      }
+      readyRows -= rows;
+      const waiters = roomWaiters;
+      roomWaiters = [];
+      for (const w of waiters) w();
+      try {
+        const r = await landBatch(batch.map((b) => b.item), root);
         summary.rawRows += r.rawRows;
         summary.curatedRows += r.curatedRows;
         summary.quarantined += r.quarantined;
-        summary.pages += r.pages;
-        if (hasDrift(r.drift)) driftSeen.set(`${r.drift.source}/${r.drift.dataset}`, r.drift);
-        advance(job, unit.symbol);
-        options.onUnit?.({
-          unit,
-          status: "done",
-          rawRows: r.rawRows,
-          curatedRows: r.curatedRows,
-          quarantined: r.quarantined,
-          pages: r.pages,
-        });
+        for (const { job, item } of batch) {
+          const unit = item.unit;
+          appendCheckpoint(jobId, {
+            unit: unit.id,
+            status: "done",
+            rawRows: item.fetched.raw.height,
+            curatedRows: -1,
+            quarantined: item.fetched.rejected.length,
+            at: new Date().toISOString(),
+          }, root);
+          finished.add(unit.id);
+          summary.units.done++;
+          summary.pages += item.fetched.pages;
+          if (hasDrift(item.drift)) {
+            driftSeen.set(`${item.drift.source}/${item.drift.dataset}`, item.drift);
+          }
+          advance(job, unit.symbol);
+          options.onUnit?.({
+            unit,
+            status: "done",
+            rawRows: item.fetched.raw.height,
+            curatedRows: -1,
+            quarantined: item.fetched.rejected.length,
+            pages: item.fetched.pages,
+          });
+          progress.tick(1, unit.id);
+        }
       } catch (e) {
-        const msg = redact(
-          e instanceof Error
-            ? `${e.message}${e.cause ? ` (cause: ${String(e.cause).slice(0, 300)})` : ""}`
-            : String(e),
-        );
-        summary.units.failed++;
-        summary.failures.push({ unit: unit.id, error: msg });
-        log.error("backfill.unit.failed", { unit: unit.id, error: msg });
-        options.onUnit?.({
-          unit,
-          status: "failed",
-          rawRows: 0,
-          curatedRows: 0,
-          quarantined: 0,
-          pages: 0,
-          error: msg,
-        });
+        for (const { item } of batch) fail(item.unit, e);
       }
-      progress.tick(1, unit.id);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.workers ?? 4) }, worker));
+  const workers = Math.max(1, options.workers ?? 4);
+  await Promise.all([lander(), ...Array.from({ length: workers }, fetcher)]);
   progress.done();
   // Dataset-level watermark in the lake manifest: the least complete symbol.
   for (const job of jobs) {
@@ -383,15 +514,9 @@ export async function runBackfill(
       }
     }
   }
+  // Only this run's share of the (possibly long-lived) clients' metrics.
   const metrics = new RequestMetrics();
-  const seen = new Set<unknown>();
-  for (const c of Object.values(options.clients)) {
-    const m = (c as { http?: { metrics: RequestMetrics } } | undefined)?.http?.metrics;
-    if (m && !seen.has(m)) {
-      seen.add(m);
-      metrics.merge(m);
-    }
-  }
+  for (const [m, mark] of marks0) metrics.merge(m.since(mark));
   const ms = metrics.summary();
   summary.requests = ms.requests;
   summary.retries = ms.retries;

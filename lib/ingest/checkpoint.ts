@@ -12,7 +12,9 @@ import { lakeRoot } from "../lake/mod.ts";
 export interface CheckpointEntry {
   unit: string;
   status: "done" | "failed";
+  /** Raw rows fetched for the unit (before deduplication). */
   rawRows: number;
+  /** Curated rows of the unit, or -1 when it landed in a batch (the run summary has totals). */
   curatedRows: number;
   quarantined: number;
   at: string;

@@ -26,13 +26,15 @@ export interface SessionOptions {
   config?: WorkbenchConfig;
   /** HTTP policy overrides for every vendor. */
   http?: Partial<HttpClientOptions>;
+  /** Key sent to the simulated market (any non-empty key is accepted). @default a fixed local key */
+  simKey?: string;
 }
 
 const SIM_KEY = "sim-local-key-0000";
 
 /** Config whose vendor base URLs point at a simulated market at `baseUrl`. */
-export function simConfig(base: WorkbenchConfig, baseUrl: string): WorkbenchConfig {
-  const k = new Secret(SIM_KEY);
+export function simConfig(base: WorkbenchConfig, baseUrl: string, key = SIM_KEY): WorkbenchConfig {
+  const k = new Secret(key);
   const v = (url: string, withSecret = false) => ({
     baseUrl: url,
     apiKey: k,
@@ -61,7 +63,7 @@ export async function openSession(options: SessionOptions = {}): Promise<IngestS
     const sim = await startSimServer(simOpts);
     // The simulated market applies no vendor throttle unless configured: do not pace against it.
     const fast = { minIntervalMs: 0, jitterMs: 0, perMinute: Infinity, concurrency: 8, ...http };
-    const clients = connectClients(simConfig(cfg, sim.baseUrl), { http: fast });
+    const clients = connectClients(simConfig(cfg, sim.baseUrl, options.simKey), { http: fast });
     return { clients, sim, close: () => sim.close() };
   }
   return { clients: connectClients(cfg, { http }), close: () => Promise.resolve() };

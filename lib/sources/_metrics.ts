@@ -50,6 +50,16 @@ export interface MetricsSummary {
   retriesByReason: Record<string, number>;
 }
 
+/** Position in an accumulator, to take the share of a later period ({@link RequestMetrics.since}). */
+export interface MetricsMark {
+  requests: number;
+  attempts: number;
+  failures: number;
+  bytes: number;
+  latencies: number;
+  retries: number;
+}
+
 /** Mutable accumulator of request metrics (one per vendor client, or shared by a run). */
 export class RequestMetrics {
   readonly latencies: number[] = [];
@@ -79,6 +89,30 @@ export class RequestMetrics {
     this.bytes += other.bytes;
     for (const l of other.latencies) this.latencies.push(l);
     for (const r of other.retryLog) this.retryLog.push(r);
+  }
+
+  /** The current position (see {@link since}). */
+  mark(): MetricsMark {
+    return {
+      requests: this.requests,
+      attempts: this.attempts,
+      failures: this.failures,
+      bytes: this.bytes,
+      latencies: this.latencies.length,
+      retries: this.retryLog.length,
+    };
+  }
+
+  /** A new accumulator with only what was recorded after `m`. */
+  since(m: MetricsMark): RequestMetrics {
+    const out = new RequestMetrics();
+    out.requests = this.requests - m.requests;
+    out.attempts = this.attempts - m.attempts;
+    out.failures = this.failures - m.failures;
+    out.bytes = this.bytes - m.bytes;
+    out.latencies.push(...this.latencies.slice(m.latencies));
+    out.retryLog.push(...this.retryLog.slice(m.retries));
+    return out;
   }
 
   /** Quantiles and counts; latency quantiles are NaN when nothing was requested. */

@@ -61,10 +61,12 @@ export function alphaVantageVerdict(body: unknown): VendorVerdict | null {
   for (const key of ["Error Message", "Note", "Information", "message"]) {
     const v = b[key];
     if (typeof v === "string") {
-      const throttle = /call frequency|rate limit|burst pattern|requests per|spreading out/i.test(
-        v,
-      );
-      const premium = /premium/i.test(v) && !throttle;
+      const throttle =
+        /call frequency|rate limit|burst pattern|requests per|spreading out|higher API call volume/i
+          .test(
+            v,
+          );
+      const premium = /premium endpoint/i.test(v) && !throttle;
       return { message: `${key}: ${v}`, retryable: throttle && !premium };
     }
   }

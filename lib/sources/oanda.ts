@@ -71,12 +71,34 @@ export interface OandaClientOptions {
 
 const SIDES = ["bid", "ask", "mid"] as const;
 
+/** Candle length in ms by granularity (calendar-aligned D/W/M are not listed). */
+export const GRANULARITY_MS: Record<string, number> = {
+  S5: 5000,
+  S10: 10_000,
+  S15: 15_000,
+  S30: 30_000,
+  M1: 60_000,
+  M2: 120_000,
+  M4: 240_000,
+  M5: 300_000,
+  M10: 600_000,
+  M15: 900_000,
+  M30: 1_800_000,
+  H1: 3_600_000,
+  H2: 7_200_000,
+  H3: 10_800_000,
+  H4: 14_400_000,
+  H6: 21_600_000,
+  H8: 28_800_000,
+  H12: 43_200_000,
+};
+
 /**
  * Parse one candles page: complete candles only, as typed columns (epoch ms `time_ms`, volume,
  * and `<side>_<o|h|l|c>` numbers for the sides present). Incomplete candles are returned in
  * `incomplete` (not rejected: they are expected).
  */
-export function parseCandlesPage(body: unknown): {
+export function parseCandlesPage(body: unknown, price = "MBA"): {
   frame: pl.DataFrame;
   rejected: Rejected[];
   lastTimeMs: number | null;
@@ -85,6 +107,7 @@ export function parseCandlesPage(body: unknown): {
   fields: Record<string, string>;
 } {
   const env = OandaCandlesEnvelope.parse(body);
+  const wanted = SIDES.filter((s) => price.includes(s === "bid" ? "B" : s === "ask" ? "A" : "M"));
   const n = env.candles.length;
   const time = new F64Builder(n), vol = new F64Builder(n);
   const px: Record<string, F64Builder> = {};
@@ -100,6 +123,15 @@ export function parseCandlesPage(body: unknown): {
       rejected.push({
         index,
         reason: `${issue.path.join(".")}: ${issue.message}`,
+        payload: JSON.stringify(c),
+      });
+      return;
+    }
+    const missing = wanted.find((s) => p.data[s] === undefined);
+    if (missing) {
+      rejected.push({
+        index,
+        reason: `${missing}: requested price side is missing`,
         payload: JSON.stringify(c),
       });
       return;
@@ -172,7 +204,14 @@ export class OandaClient {
       u.searchParams.set("price", options.price ?? "MBA");
       u.searchParams.set("granularity", options.granularity);
       u.searchParams.set("from", from);
-      u.searchParams.set("count", String(options.count ?? 5000));
+      // `to` bounds the page when the rest of the window fits in one page; otherwise `count`
+      // (never both with `from`, which the vendor rejects).
+      const cap = options.count ?? 5000;
+      const span = GRANULARITY_MS[options.granularity];
+      const fromMs = parseOandaTime(from);
+      const bounded = span !== undefined && (toMs - fromMs) / span <= cap;
+      if (bounded) u.searchParams.set("to", options.to);
+      else u.searchParams.set("count", String(cap));
       if (!first) u.searchParams.set("includeFirst", "false");
       const res = await this.http.getJson(u, {
         headers: {
@@ -181,7 +220,7 @@ export class OandaClient {
         },
         check: oandaVerdict,
       });
-      const page = parseCandlesPage(res.value);
+      const page = parseCandlesPage(res.value, options.price ?? "MBA");
       const frame = page.frame.filter(pl.col("time_ms").lt(toMs));
       yield {
         url: res.url,
@@ -190,6 +229,7 @@ export class OandaClient {
         incomplete: page.incomplete,
         fields: page.fields,
       };
+      if (bounded) break; // the page covered the rest of the window
       if (page.lastTime === null || page.lastTimeMs === null || page.lastTimeMs >= toMs) break;
       if (page.incomplete > 0) break; // the forming bar is the newest one: nothing after it yet
       if (seen.has(page.lastTime)) break;

@@ -37,6 +37,13 @@ export const PolygonAggSchema = z.object({
   otc: z.boolean().optional(),
 });
 
+/** Wire row of stock and option aggregates: volume, VWAP and trade count required. */
+export const PolygonStockAggSchema = PolygonAggSchema.extend({
+  v: z.number(),
+  vw: z.number(),
+  n: z.number(),
+});
+
 /** Envelope shared by list endpoints. */
 export const PolygonEnvelopeSchema = z.object({
   status: z.string().optional(),
@@ -193,8 +200,16 @@ export function polygonVerdict(body: unknown): VendorVerdict | null {
   return { message: `${status}: ${message}`, retryable: true };
 }
 
-/** Parse one aggregates page into typed columns (the hot path: no per-row objects kept). */
-export function parseAggPage(body: unknown, ticker: string): {
+/**
+ * Parse one aggregates page into typed columns (the hot path: no per-row objects kept).
+ * `requireVolume` (stocks and options, not indices) makes `v`, `vw` and `n` required, so a row
+ * that lost one of them is rejected rather than stored with a silent null.
+ */
+export function parseAggPage(
+  body: unknown,
+  ticker: string,
+  requireVolume = !ticker.startsWith("I:"),
+): {
   frame: pl.DataFrame;
   rejected: Rejected[];
   nextUrl: string | undefined;
@@ -213,11 +228,12 @@ export function parseAggPage(body: unknown, ticker: string): {
       r === null || typeof r !== "object" || !Number.isSafeInteger(r.t) || !isNum(r.o) ||
       !isNum(r.h) || !isNum(r.l) || !isNum(r.c) ||
       (r.v !== undefined && !isNum(r.v)) || (r.vw !== undefined && !isNum(r.vw)) ||
-      (r.n !== undefined && !isNum(r.n))
+      (r.n !== undefined && !isNum(r.n)) ||
+      (requireVolume && (r.v === undefined || r.vw === undefined || r.n === undefined))
     ) {
       rejected.push({
         index: i,
-        reason: zodReason(PolygonAggSchema, r),
+        reason: zodReason(requireVolume ? PolygonStockAggSchema : PolygonAggSchema, r),
         payload: JSON.stringify(r),
       });
       continue;
