@@ -1,0 +1,170 @@
+/**
+ * Tree-model benchmark against scikit-learn, in one run on the same data:
+ *   deno run -A bench/models_compare.ts            quick sizes (~1 min)
+ *   deno run -A bench/models_compare.ts --full     the issue's sizes: boosting on 1,000,000 x 50,
+ *                                                  200 trees; forest on 200,000 x 50, 50 trees
+ * Prints fit seconds and rows/s for fitGbt / fitRandomForest (2 threads) next to Debian
+ * scikit-learn's HistGradientBoostingRegressor / RandomForestRegressor (n_jobs=2, same
+ * hyperparameters) and test R^2 of each, plus ONNX inference rows/s (onnxruntime-node, 1 thread).
+ * The data is written once to a temporary file that both sides read; scikit-learn runs in
+ * /usr/bin/python3 (skipped with a note when it is missing).
+ */
+import { parseArgs } from "node:util";
+import { Rng } from "../lib/core/mod.ts";
+import {
+  exportOnnx,
+  fitGbt,
+  fitRandomForest,
+  matrixFromData,
+  OnnxModel,
+  predictEnsemble,
+  r2,
+  tabularManifest,
+  takeRows,
+} from "../lib/models/mod.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { full: { type: "boolean", default: false } },
+});
+const full = values.full;
+const cfg = full
+  ? { gbtRows: 1_000_000, rfRows: 200_000, cols: 50, gbtTrees: 200, rfTrees: 50 }
+  : { gbtRows: 100_000, rfRows: 50_000, cols: 50, gbtTrees: 50, rfTrees: 20 };
+const testRows = 50_000;
+const rfParams = { minSamplesLeaf: 5, maxFeatures: 0.33 };
+
+function makeData(n: number, cols: number, seed: number) {
+  const rng = new Rng(seed);
+  const data = new Float64Array(n * cols);
+  for (let k = 0; k < data.length; k++) data[k] = rng.normal();
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = (j: number) => data[j * n + i]!;
+    y[i] = Math.sin(2 * c(0)) + c(1) * c(2) + 0.5 * (c(3) > 0.3 ? 1 : 0) + 0.2 * c(4) ** 2 +
+      0.1 * c(5) + 0.3 * rng.normal();
+  }
+  return { x: matrixFromData(data, n, Array.from({ length: cols }, (_, j) => `f${j}`)), y };
+}
+
+const total = Math.max(cfg.gbtRows, cfg.rfRows) + testRows;
+const t0 = performance.now();
+const all = makeData(total, cfg.cols, 42);
+console.log(
+  `data ${total} x ${cfg.cols} generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
+const idx = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, k) => a + k);
+const test = takeRows(all.x, idx(total - testRows, total));
+const yTest = all.y.subarray(total - testRows);
+const gbtX = takeRows(all.x, idx(0, cfg.gbtRows));
+const rfX = takeRows(all.x, idx(0, cfg.rfRows));
+
+// shared file for python: row-major float64 X (all rows) then y
+const dataPath = await Deno.makeTempFile({ prefix: "models_bench_", suffix: ".f64" });
+{
+  const rowMajor = new Float64Array(total * (cfg.cols + 1));
+  for (let j = 0; j < cfg.cols; j++) {
+    for (let i = 0; i < total; i++) rowMajor[i * (cfg.cols + 1) + j] = all.x.data[j * total + i]!;
+  }
+  for (let i = 0; i < total; i++) rowMajor[i * (cfg.cols + 1) + cfg.cols] = all.y[i]!;
+  await Deno.writeFile(dataPath, new Uint8Array(rowMajor.buffer));
+}
+
+const results: string[] = [];
+const line = (what: string, secs: number, rows: number, score: number) =>
+  results.push(
+    `${what.padEnd(44)} ${secs.toFixed(2).padStart(8)} s ${
+      (rows / secs).toFixed(0).padStart(10)
+    } rows/s  test R^2 ${score.toFixed(4)}`,
+  );
+
+let t = performance.now();
+const gbt = await fitGbt(gbtX, all.y.subarray(0, cfg.gbtRows), {
+  nTrees: cfg.gbtTrees,
+  learningRate: 0.1,
+  maxLeaves: 31,
+  minSamplesLeaf: 20,
+  threads: 2,
+});
+let secs = (performance.now() - t) / 1000;
+line(
+  `workbench fitGbt ${cfg.gbtRows}x${cfg.cols}, ${cfg.gbtTrees} trees`,
+  secs,
+  cfg.gbtRows,
+  r2(yTest, predictEnsemble(gbt, test)),
+);
+
+t = performance.now();
+const rf = await fitRandomForest(rfX, all.y.subarray(0, cfg.rfRows), {
+  nTrees: cfg.rfTrees,
+  ...rfParams,
+  threads: 2,
+});
+secs = (performance.now() - t) / 1000;
+line(
+  `workbench fitRandomForest ${cfg.rfRows}x${cfg.cols}, ${cfg.rfTrees} trees`,
+  secs,
+  cfg.rfRows,
+  r2(yTest, predictEnsemble(rf, test)),
+);
+
+for (const [name, model] of [["gbt", gbt], ["random forest", rf]] as const) {
+  const onnx = await OnnxModel.load(exportOnnx(model), tabularManifest(test.names));
+  await onnx.predict(takeRows(test, idx(0, 1000)));
+  t = performance.now();
+  await onnx.predict(test, { batchSize: 10_000 });
+  secs = (performance.now() - t) / 1000;
+  results.push(
+    `onnxruntime ${name} inference (${model.trees.length} trees)`.padEnd(44) +
+      ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
+  );
+  t = performance.now();
+  predictEnsemble(model, test);
+  secs = (performance.now() - t) / 1000;
+  results.push(
+    `TypeScript ${name} predict`.padEnd(44) +
+      ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
+  );
+  await onnx.release();
+}
+
+const py = `
+import sys, time, numpy as np
+from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+from sklearn.metrics import r2_score
+path, total, cols, gr, rr, gt, rt, test = sys.argv[1], *map(int, sys.argv[2:9])
+a = np.fromfile(path, dtype=np.float64).reshape(total, cols + 1)
+X, y = a[:, :cols], a[:, cols]
+Xt, yt = X[total - test:], y[total - test:]
+t = time.perf_counter()
+m = HistGradientBoostingRegressor(max_iter=gt, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20, early_stopping=False, random_state=0).fit(X[:gr], y[:gr])
+s = time.perf_counter() - t
+print(f"{'sklearn HistGradientBoostingRegressor ' + str(gr) + 'x' + str(cols) + ', ' + str(gt) + ' it':<44} {s:8.2f} s {gr / s:10.0f} rows/s  test R^2 {r2_score(yt, m.predict(Xt)):.4f}")
+t = time.perf_counter()
+m = RandomForestRegressor(n_estimators=rt, min_samples_leaf=5, max_features=0.33, n_jobs=2, random_state=0).fit(X[:rr], y[:rr])
+s = time.perf_counter() - t
+print(f"{'sklearn RandomForestRegressor ' + str(rr) + 'x' + str(cols) + ', ' + str(rt) + ' trees':<44} {s:8.2f} s {rr / s:10.0f} rows/s  test R^2 {r2_score(yt, m.predict(Xt)):.4f}")
+`;
+try {
+  const out = await new Deno.Command("/usr/bin/python3", {
+    args: [
+      "-c",
+      py,
+      dataPath,
+      ...[total, cfg.cols, cfg.gbtRows, cfg.rfRows, cfg.gbtTrees, cfg.rfTrees, testRows].map(
+        String,
+      ),
+    ],
+    env: { OMP_NUM_THREADS: "2" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  if (text) results.push(...text.split("\n"));
+  if (!out.success) {
+    results.push(`scikit-learn run failed: ${new TextDecoder().decode(out.stderr).slice(-500)}`);
+  }
+} catch (e) {
+  results.push(`scikit-learn comparison skipped: ${(e as Error).message}`);
+} finally {
+  await Deno.remove(dataPath);
+}
+console.log(results.join("\n"));

@@ -1,0 +1,384 @@
+/**
+ * The training loop behind `deno task train --spec FILE`: build (or read) a training export,
+ * evaluate every configuration of a model grid with CPCV, record one ledger trial per
+ * configuration, refit the best configuration on all rows, export it to ONNX and register it as a
+ * challenger.
+ *
+ * Per configuration: for each CPCV split (lib/validation `cpcvSplits` on the export's label
+ * intervals t0/t1 with its group and embargo settings) the model is fitted on the split's purged
+ * training rows (uniqueness weights from the export) and predicts its test rows; `cpcvPaths`
+ * assembles the out-of-sample predictions into backtest paths. Strategy per path: position =
+ * sign(prediction) for regression, +1 / -1 for P(y = 1) above / below 0.5 for binary; period
+ * return = position * label - costBps / 1e4 * |position change|, averaged over symbols per date.
+ * The trial's returns are the mean over paths per date (out of sample, net of the stated cost).
+ * The best configuration is the one with the highest per-period Sharpe of those returns.
+ */
+import pl from "nodejs-polars";
+import { join } from "node:path";
+import {
+  type BarSource,
+  buildDailyFeaturePanel,
+  exportTrainingSet,
+  loadDailyBars,
+  type SymbolDailyBars,
+  type TrainingExportSpec,
+  type TrainingManifest,
+} from "../features/mod.ts";
+import { panelLabels } from "../labels/mod.ts";
+import { generateWorld } from "../sources/sim/world.ts";
+import { cpcvPaths, cpcvSplits, type LedgerOptions, recordTrials } from "../validation/mod.ts";
+import { tabularManifest } from "./feature_manifest.ts";
+import { fitLogistic, fitRidge, predictLinear } from "./linear.ts";
+import { type Matrix, matrixFromData, takeRows } from "./matrix.ts";
+import { accuracy, r2 } from "./metrics.ts";
+import { exportOnnx } from "./onnx_export.ts";
+import { type ModelVersion, registerModel } from "./registry.ts";
+import { fitGbt, fitRandomForest, predictEnsemble } from "./trees.ts";
+
+/** SPY daily open/close from the simulated market's daily state (fast: no second bars). */
+export interface SimSpySource {
+  kind: "sim-spy";
+  seed?: number;
+  start: string;
+  end: string;
+}
+
+/** Model family and its configuration grid. */
+export interface ModelGridSpec {
+  kind: "random_forest" | "gbt" | "ridge" | "logistic";
+  /** @default "regression" ("binary" for logistic) */
+  task?: "regression" | "binary";
+  /** Configurations (options of the fit function); one ledger trial each. @default [{}] */
+  grid?: Record<string, unknown>[];
+}
+
+/** A training spec (the JSON file of `deno task train`). */
+export interface TrainSpec {
+  /** Registry name of the model. */
+  name: string;
+  /** Research question the trials are recorded under. */
+  question: string;
+  /** Training export to build: the export-training spec plus its bar source. */
+  data: TrainingExportSpec & { source: BarSource | SimSpySource };
+  model: ModelGridSpec;
+  /** Cost per unit of position change, in basis points. @default 1 */
+  costBps?: number;
+  /** Register the refitted best model. @default true */
+  register?: boolean;
+}
+
+/** Options for {@link runTraining}. */
+export interface TrainOptions {
+  /** Lake root (registry and default ledger). @default lakeRoot() */
+  root?: string;
+  /** Where the training export is written. @default a temporary folder */
+  outDir?: string;
+  /** Ledger. @default the lake ledger under `root` */
+  ledger?: LedgerOptions;
+  /** Code version recorded with the trials. @default "workbench" */
+  codeVersion?: string;
+  /** Progress lines. @default no output */
+  log?: (line: string) => void;
+}
+
+/** What one configuration scored. */
+export interface ConfigResult {
+  params: Record<string, unknown>;
+  trialId: string;
+  /** Mean and standard deviation of the per-split test score (R^2 or accuracy). */
+  scoreMean: number;
+  scoreStd: number;
+  /** Per-period Sharpe (ddof 1) of the trial's out-of-sample returns, and annualised. */
+  sharpe: number;
+  sharpeAnnualized: number;
+  /** Per-period Sharpe of each CPCV path. */
+  pathSharpes: number[];
+  returns: Float64Array;
+}
+
+/** Result of {@link runTraining}. */
+export interface TrainSummary {
+  rows: number;
+  features: string[];
+  splits: number;
+  paths: number;
+  configs: ConfigResult[];
+  best: ConfigResult;
+  /** The registered model card (when `register`). */
+  registered?: ModelVersion;
+  exportDir: string;
+}
+
+/** Runs the training loop of a spec (module doc). */
+export async function runTraining(
+  spec: TrainSpec,
+  options: TrainOptions = {},
+): Promise<TrainSummary> {
+  const log = options.log ?? (() => {});
+  const task = spec.model.task ?? (spec.model.kind === "logistic" ? "binary" : "regression");
+  const grid = spec.model.grid && spec.model.grid.length > 0 ? spec.model.grid : [{}];
+  const costBps = spec.costBps ?? 1;
+  const outDir = options.outDir ?? (await Deno.makeTempDir({ prefix: `train_${spec.name}_` }));
+
+  // 1. training export
+  const { bars, inputs } = await loadBars(spec.data.source, spec.data.features);
+  const panel = buildDailyFeaturePanel(bars, { features: spec.data.features });
+  const labels = panelLabels(panel, spec.data.label);
+  const manifest = await exportTrainingSet({ panel, labels }, spec.data, { outDir, inputs });
+  log(`export: ${manifest.rows} rows, ${manifest.features.length} features -> ${outDir}`);
+  if (!manifest.cpcv) throw new RangeError("Cannot train: the export has no CPCV settings");
+  const df = pl.readParquet(join(outDir, "rows.parquet"));
+  const features = spec.data.features;
+  const n = df.height;
+  const x = matrixFromData(
+    (() => {
+      const data = new Float64Array(n * features.length);
+      features.forEach((f, j) =>
+        data.set(Float64Array.from(df.getColumn(f).toArray() as number[]), j * n)
+      );
+      return data;
+    })(),
+    n,
+    features,
+  );
+  let y = Float64Array.from(df.getColumn("label").toArray() as number[]);
+  const ret = y; // the label is the period return the strategy earns
+  if (task === "binary") y = y.map((v) => (v > 0 ? 1 : 0));
+  const w = Float64Array.from(df.getColumn("weight").toArray() as number[]);
+  const t0 = Float64Array.from(df.getColumn("t0_ms").toArray() as number[]);
+  const t1 = Float64Array.from(df.getColumn("t1_ms").toArray() as number[]);
+  const dates = df.getColumn("date").toArray() as string[];
+  const symbols = df.getColumn("symbol").toArray() as string[];
+  const cv = cpcvSplits(t0, t1, {
+    groups: manifest.cpcv.groups,
+    testGroups: manifest.cpcv.test_groups,
+    embargo: manifest.cpcv.embargo_ms,
+  });
+  log(`cpcv: ${cv.splits.length} splits, ${cv.paths.length} paths`);
+
+  // 2. evaluate the grid
+  const periods = [...new Set(dates)].sort();
+  const configs: ConfigResult[] = [];
+  const pending: {
+    params: Record<string, unknown>;
+    returns: Float64Array;
+    scores: number[];
+    pathSharpes: number[];
+  }[] = [];
+  for (const [gi, config] of grid.entries()) {
+    const preds: Float64Array[] = [];
+    const scores: number[] = [];
+    for (const split of cv.splits) {
+      const tr = takeRows(x, split.train);
+      const te = takeRows(x, split.test);
+      const ytr = Float64Array.from(split.train, (i) => y[i]!);
+      const wtr = Float64Array.from(split.train, (i) => w[i]!);
+      const model = await fitOne(spec.model.kind, task, tr, ytr, wtr, config);
+      const p = model.predict(te);
+      preds.push(p);
+      const yte = Float64Array.from(split.test, (i) => y[i]!);
+      scores.push(task === "binary" ? accuracy(yte, p) : r2(yte, p));
+    }
+    const paths = cpcvPaths(cv, preds);
+    const pathReturns = paths.map((p) =>
+      strategyReturns(p, ret, dates, symbols, periods, task, costBps)
+    );
+    const returns = new Float64Array(periods.length);
+    for (const r of pathReturns) {
+      for (let k = 0; k < r.length; k++) returns[k] = returns[k]! + r[k]! / pathReturns.length;
+    }
+    pending.push({
+      params: { kind: spec.model.kind, task, ...config },
+      returns,
+      scores,
+      pathSharpes: pathReturns.map(sharpeOf),
+    });
+    log(
+      `config ${gi + 1}/${grid.length} ${JSON.stringify(config)}: score ${
+        mean(scores).toFixed(4)
+      }, sharpe ${sharpeOf(returns).toFixed(4)}`,
+    );
+  }
+  const dataManifest = manifest.files["rows.parquet"] ??
+    (await sha256Text(JSON.stringify(manifest)));
+  const recorded = await recordTrials(
+    pending.map((p) => ({
+      question: spec.question,
+      codeVersion: options.codeVersion ?? "workbench",
+      dataManifest,
+      params: p.params,
+      returns: p.returns,
+      periods,
+      kind: "model",
+    })),
+    options.ledger ?? (options.root ? { root: options.root } : {}),
+  );
+  pending.forEach((p, k) => {
+    const s = sharpeOf(p.returns);
+    configs.push({
+      params: p.params,
+      trialId: recorded[k]!.record.trialId,
+      scoreMean: mean(p.scores),
+      scoreStd: std(p.scores),
+      sharpe: s,
+      sharpeAnnualized: s * Math.sqrt(252),
+      pathSharpes: p.pathSharpes,
+      returns: p.returns,
+    });
+  });
+  const best = configs.reduce((a, b) => (b.sharpe > a.sharpe ? b : a));
+
+  // 3. refit on every row, export, register
+  const summary: TrainSummary = {
+    rows: n,
+    features,
+    splits: cv.splits.length,
+    paths: cv.paths.length,
+    configs,
+    best,
+    exportDir: outDir,
+  };
+  if (spec.register ?? true) {
+    const { kind: _k, task: _t, ...bestConfig } = best.params;
+    const final = await fitOne(spec.model.kind, task, x, y, w, bestConfig);
+    const fm = tabularManifest(features);
+    summary.registered = await registerModel({
+      name: spec.name,
+      onnx: exportOnnx(final.model),
+      manifest: fm,
+      modelKind: spec.model.kind,
+      task,
+      trainingDataHash: dataManifest,
+      params: { ...best.params, normalisation: normalisationOf(manifest) },
+      cpcvMetrics: {
+        score_mean: best.scoreMean,
+        score_std: best.scoreStd,
+        sharpe: best.sharpe,
+        sharpe_annualized: best.sharpeAnnualized,
+        path_sharpe_min: Math.min(...best.pathSharpes),
+        path_sharpe_max: Math.max(...best.pathSharpes),
+      },
+      question: spec.question,
+      trialId: best.trialId,
+      oosReturns: Array.from(best.returns),
+      netOfCosts: costBps > 0,
+      notes: `features are z-scored with the export's training statistics (params.normalisation)`,
+    }, options.root ? { root: options.root } : {});
+  }
+  return summary;
+}
+
+interface Fitted {
+  model: Parameters<typeof exportOnnx>[0];
+  predict: (x: Matrix) => Float64Array;
+}
+
+async function fitOne(
+  kind: ModelGridSpec["kind"],
+  task: "regression" | "binary",
+  x: Matrix,
+  y: Float64Array,
+  w: Float64Array,
+  config: Record<string, unknown>,
+): Promise<Fitted> {
+  if (kind === "ridge" || kind === "logistic") {
+    const m = kind === "ridge"
+      ? fitRidge(x, y, { ...config, sampleWeight: w })
+      : fitLogistic(x, y, { ...config, sampleWeight: w });
+    return { model: m, predict: (z) => predictLinear(m, z) };
+  }
+  const m = kind === "gbt"
+    ? await fitGbt(x, y, { ...config, task, sampleWeight: w })
+    : await fitRandomForest(x, y, { ...config, task, sampleWeight: w });
+  return { model: m, predict: (z) => predictEnsemble(m, z) };
+}
+
+/** Net strategy returns of one path, averaged over symbols per date. */
+function strategyReturns(
+  pred: Float64Array,
+  ret: Float64Array,
+  dates: string[],
+  symbols: string[],
+  periods: string[],
+  task: "regression" | "binary",
+  costBps: number,
+): Float64Array {
+  const at = new Map(periods.map((d, k) => [d, k]));
+  const sum = new Float64Array(periods.length);
+  const cnt = new Float64Array(periods.length);
+  const lastPos = new Map<string, number>();
+  for (let i = 0; i < pred.length; i++) {
+    const p = pred[i]!;
+    const pos = task === "binary" ? (p > 0.5 ? 1 : p < 0.5 ? -1 : 0) : Math.sign(p);
+    const prev = lastPos.get(symbols[i]!) ?? 0;
+    lastPos.set(symbols[i]!, pos);
+    const r = pos * ret[i]! - (costBps / 1e4) * Math.abs(pos - prev);
+    const k = at.get(dates[i]!)!;
+    sum[k] = sum[k]! + r;
+    cnt[k] = cnt[k]! + 1;
+  }
+  return sum.map((s, k) => (cnt[k]! > 0 ? s / cnt[k]! : 0));
+}
+
+async function loadBars(
+  source: BarSource | SimSpySource,
+  features: string[],
+): Promise<{ bars: SymbolDailyBars[]; inputs: { name: string; sha256: string }[] }> {
+  if (source.kind !== "sim-spy") {
+    const { bars, inputs } = await loadDailyBars(source);
+    return { bars, inputs };
+  }
+  const needHL = ["atr_14_pct", "stoch_k", "vol_yz_20", "vol_park_20"].filter((f) =>
+    features.includes(f)
+  );
+  if (needHL.length > 0) {
+    throw new RangeError(
+      `Cannot use sim-spy with ${needHL.join(", ")}: the SPY daily state has no intraday high/low`,
+    );
+  }
+  const cfg = { seed: source.seed ?? 1, start: source.start, end: source.end, equityCount: 1 };
+  const d = generateWorld(cfg).spyDaily;
+  const open = Float64Array.from(d.open);
+  const close = Float64Array.from(d.close);
+  const bars: SymbolDailyBars = {
+    symbol: "SPY",
+    dates: [...d.days],
+    open,
+    close,
+    high: open.map((o, i) => Math.max(o, close[i]!)),
+    low: open.map((o, i) => Math.min(o, close[i]!)),
+    volume: Float64Array.from(d.volume),
+  };
+  return {
+    bars: [bars],
+    inputs: [{
+      name: `sim-spy:${JSON.stringify(cfg)}`,
+      sha256: await sha256Text(JSON.stringify(cfg)),
+    }],
+  };
+}
+
+function normalisationOf(m: TrainingManifest): { name: string; mean: number; std: number }[] {
+  return m.features.map((f) => ({ name: f.name, mean: f.mean, std: f.std }));
+}
+
+function mean(a: number[]): number {
+  return a.length ? a.reduce((s, v) => s + v, 0) / a.length : NaN;
+}
+
+function std(a: number[]): number {
+  if (a.length < 2) return 0;
+  const m = mean(a);
+  return Math.sqrt(a.reduce((s, v) => s + (v - m) ** 2, 0) / (a.length - 1));
+}
+
+function sharpeOf(r: ArrayLike<number>): number {
+  const a = Array.from(r);
+  const s = std(a);
+  return s > 0 ? mean(a) / s : NaN;
+}
+
+async function sha256Text(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
