@@ -118,10 +118,9 @@ export async function runTraining(
   const task = spec.model.task ?? (spec.model.kind === "logistic" ? "binary" : "regression");
   const grid = spec.model.grid && spec.model.grid.length > 0 ? spec.model.grid : [{}];
   const costBps = spec.costBps ?? 1;
-  const outDir = options.outDir ?? (await Deno.makeTempDir({ prefix: `train_${spec.name}_` }));
-
   // 1. training export
   const { bars, inputs } = await loadBars(spec.data.source, spec.data.features);
+  const outDir = options.outDir ?? (await Deno.makeTempDir({ prefix: `train_${spec.name}_` }));
   const panel = buildDailyFeaturePanel(bars, { features: spec.data.features });
   const labels = panelLabels(panel, spec.data.label);
   const manifest = await exportTrainingSet({ panel, labels }, spec.data, { outDir, inputs });
