@@ -1,7 +1,9 @@
 /**
  * deno task stream --feed stocks|options|indices|news --symbols SPY,QQQ [--until HH:MM]
  *   [--name X] [--now] [--channels AM,A] [--flush-ms N] [--heartbeat-ms N] [--stall-ms N]
- *   [--repair-from ISO] [--tail-repair-to ISO] [--interval-ms N (news)]
+ *   [--repair-from ISO] [--tail-repair-to ISO] [--interval-ms N (news)] [--raw-only]
+ *
+ * Bars are curated by the backfill's pipelines as they are committed (--raw-only to skip).
  *
  * Waits for the session window (15 min before the open to 15 min after the close, early closes
  * included) unless --now; stops at --until (New York wall time, today) or the window's end.
@@ -14,6 +16,7 @@ import { loadConfig } from "../lib/config/mod.ts";
 import { Secret } from "../lib/core/secret.ts";
 import { log } from "../lib/core/log.ts";
 import { runStream } from "../lib/ingest/stream_runner.ts";
+import { backfillCurator } from "../lib/ingest/stream_curate.ts";
 import { runNewsPoller } from "../lib/ingest/stream_news.ts";
 import { nextStreamWindow } from "../lib/ingest/stream_schedule.ts";
 import type { Channel, Feed } from "../lib/ingest/stream_events.ts";
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     "tail-repair-to": { type: "string" },
     "interval-ms": { type: "string" },
     "always-open": { type: "boolean", default: false },
+    "raw-only": { type: "boolean", default: false },
   },
 });
 
@@ -130,6 +134,7 @@ try {
       marketOpen: values["always-open"] ? () => true : undefined,
       signal: ac.signal,
       args: Deno.args,
+      curate: values["raw-only"] ? undefined : backfillCurator(feed as Feed),
     });
     log.info("stream.done", { name, ...summary.counts, gaps: summary.gaps.length });
   }

@@ -7,8 +7,11 @@
  * 2. registered pid not running (or, with no registration, a heartbeat older than 3 intervals
  *    that never said stopped)                   -> `dead` (crash or SIGKILL; alert `dead`)
  * 3. heartbeat older than 3 x heartbeat_ms     -> `unresponsive` (alert `heartbeat`)
- * 4. market open and now - last_event_at > stall_ms (or no event for stall_ms since start)
- *                                              -> `stalled` (alert `stall`)
+ * 4. market open and heartbeat_at - last_event_at > stall_ms (or since start without events)
+ *                                              -> `stalled` (alert `stall`). Measured at the
+ *    heartbeat, not at `now`: the worker may have received events since its last heartbeat,
+ *    and it writes a heartbeat as soon as its own stall check fires (every stall_ms / 4 at
+ *    most 1 s), so a stall shows within stall_ms + that check interval + the write.
  * 5. otherwise the state the worker reported (`live`, `reconnecting`, `idle`, `running`, ...).
  * Alerts the worker reported (error rate, RSS, failed gap repairs) are kept.
  */
@@ -79,7 +82,7 @@ export function assessWorker(
     });
   } else if (hb && hb.market_open && hb.kind !== "backfill") {
     const ref = Date.parse(hb.last_event_at ?? hb.started_at);
-    const quiet = now - ref;
+    const quiet = hbAt - ref;
     if (quiet > hb.stall_ms) {
       state = "stalled";
       alerts.push({

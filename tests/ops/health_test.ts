@@ -48,11 +48,11 @@ const alive = {
 
 Deno.test("health rules: live, stalled, closed market, unresponsive, dead, stopped", () => {
   assertEquals(assessWorker(hb(), alive, NOW).state, "live");
-  // 121 s without an event while open: stalled; exactly the limit is not yet.
-  const quiet = hb({ last_event_at: new Date(NOW - 121_000).toISOString() });
+  // 121 s without an event at the heartbeat (10 s ago) while open: stalled; 120 s is not yet.
+  const quiet = hb({ last_event_at: new Date(NOW - 131_000).toISOString() });
   assertEquals(assessWorker(quiet, alive, NOW).state, "stalled");
   assertEquals(assessWorker(quiet, alive, NOW).alerts.map((a) => a.kind), ["stall"]);
-  const edge = hb({ last_event_at: new Date(NOW - 120_000).toISOString() });
+  const edge = hb({ last_event_at: new Date(NOW - 130_000).toISOString() });
   assertEquals(assessWorker(edge, alive, NOW).state, "live");
   assertEquals(assessWorker({ ...quiet, market_open: false }, alive, NOW).state, "live");
   // Never an event since start counts from the start.
