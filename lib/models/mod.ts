@@ -7,3 +7,5 @@ export * from "./feature_manifest.ts";
 export * from "./onnx_export.ts";
 export * from "./onnx_runtime.ts";
 export * from "./registry.ts";
+export * from "./training_data.ts";
+export * from "./train.ts";

@@ -13,8 +13,6 @@
  * The trial's returns are the mean over paths per date (out of sample, net of the stated cost).
  * The best configuration is the one with the highest per-period Sharpe of those returns.
  */
-import pl from "nodejs-polars";
-import { join } from "node:path";
 import {
   type BarSource,
   buildDailyFeaturePanel,
@@ -29,7 +27,8 @@ import { generateWorld } from "../sources/sim/world.ts";
 import { cpcvPaths, cpcvSplits, type LedgerOptions, recordTrials } from "../validation/mod.ts";
 import { tabularManifest } from "./feature_manifest.ts";
 import { fitLogistic, fitRidge, predictLinear } from "./linear.ts";
-import { type Matrix, matrixFromData, takeRows } from "./matrix.ts";
+import { type Matrix, takeRows } from "./matrix.ts";
+import { readTrainingExport } from "./training_data.ts";
 import { accuracy, r2 } from "./metrics.ts";
 import { exportOnnx } from "./onnx_export.ts";
 import { type ModelVersion, registerModel } from "./registry.ts";
@@ -126,28 +125,12 @@ export async function runTraining(
   const manifest = await exportTrainingSet({ panel, labels }, spec.data, { outDir, inputs });
   log(`export: ${manifest.rows} rows, ${manifest.features.length} features -> ${outDir}`);
   if (!manifest.cpcv) throw new RangeError("Cannot train: the export has no CPCV settings");
-  const df = pl.readParquet(join(outDir, "rows.parquet"));
+  const data = await readTrainingExport(outDir, spec.data.features);
   const features = spec.data.features;
-  const n = df.height;
-  const x = matrixFromData(
-    (() => {
-      const data = new Float64Array(n * features.length);
-      features.forEach((f, j) =>
-        data.set(Float64Array.from(df.getColumn(f).toArray() as number[]), j * n)
-      );
-      return data;
-    })(),
-    n,
-    features,
-  );
-  let y = Float64Array.from(df.getColumn("label").toArray() as number[]);
-  const ret = y; // the label is the period return the strategy earns
-  if (task === "binary") y = y.map((v) => (v > 0 ? 1 : 0));
-  const w = Float64Array.from(df.getColumn("weight").toArray() as number[]);
-  const t0 = Float64Array.from(df.getColumn("t0_ms").toArray() as number[]);
-  const t1 = Float64Array.from(df.getColumn("t1_ms").toArray() as number[]);
-  const dates = df.getColumn("date").toArray() as string[];
-  const symbols = df.getColumn("symbol").toArray() as string[];
+  const { x, weight: w, t0, t1, dates, symbols } = data;
+  const n = x.rows;
+  const ret = data.label; // the label is the period return the strategy earns
+  const y = task === "binary" ? ret.map((v) => (v > 0 ? 1 : 0)) : ret;
   const cv = cpcvSplits(t0, t1, {
     groups: manifest.cpcv.groups,
     testGroups: manifest.cpcv.test_groups,
