@@ -606,13 +606,55 @@ export function ticksRoute(ctx: RouteCtx, kind: "trades" | "quotes", ticker: str
         const ticks = secondTicks(ctx, d, secs, k);
         if (!asc) ticks.reverse();
         for (const t of ticks) {
-          if ((lo !== undefined && t.sip < lo) || (hi !== undefined && t.sip > hi)) continue;
+          const row = kind === "trades" ? tradeRow(t) : quoteRow(t);
+          const ts = row.sip_timestamp as bigint;
+          if ((lo !== undefined && ts < lo) || (hi !== undefined && ts > hi)) continue;
           if (rows.length >= limit) {
             more = true;
             break outer;
           }
-          rows.push(kind === "trades" ? tradeRow(t) : quoteRow(t));
+          rows.push(row);
         }
+      }
+    }
+  } else if (ticker.startsWith("O:") && w.options.contract(ticker)) {
+    const c = w.options.contract(ticker)!;
+    const days = w.days.filter((d) => {
+      if (d > c.expiration) return false;
+      const b = sessionBounds(d)!;
+      const o = BigInt(b.open.getTime()) * NS, cl = BigInt(b.close.getTime()) * NS;
+      return (lo === undefined || cl >= lo) && (hi === undefined || o <= hi);
+    });
+    if (!asc) days.reverse();
+    outer: for (const d of days) {
+      const ticks = w.options.ticks(c, d);
+      const list: Record<string, unknown>[] = kind === "trades"
+        ? ticks.trades.map((t) => ({
+          exchange: 300 + Number(t.sipNs % 17n),
+          participant_timestamp: t.sipNs - 90_000n,
+          price: t.price,
+          sip_timestamp: t.sipNs,
+          size: t.size,
+        }))
+        : ticks.quotes.map((x) => ({
+          ask_exchange: 300 + (x.seq % 17),
+          ask_price: x.ask,
+          ask_size: x.askSize,
+          bid_exchange: 300 + ((x.seq * 7) % 17),
+          bid_price: x.bid,
+          bid_size: x.bidSize,
+          sequence_number: x.seq,
+          sip_timestamp: x.sipNs,
+        }));
+      if (!asc) list.reverse();
+      for (const row of list) {
+        const ts = row.sip_timestamp as bigint;
+        if ((lo !== undefined && ts < lo) || (hi !== undefined && ts > hi)) continue;
+        if (rows.length >= limit) {
+          more = true;
+          break outer;
+        }
+        rows.push(row);
       }
     }
   }

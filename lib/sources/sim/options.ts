@@ -54,6 +54,23 @@ export interface OptionContract {
   kind: ExpiryKind;
 }
 
+/** One option trade (sip time in epoch ns). */
+export interface OptionTrade {
+  sipNs: bigint;
+  price: number;
+  size: number;
+}
+
+/** One option NBBO update (sip time in epoch ns). */
+export interface OptionNbbo {
+  sipNs: bigint;
+  bid: number;
+  ask: number;
+  bidSize: number;
+  askSize: number;
+  seq: number;
+}
+
 /** A contract's quote at an instant. */
 export interface OptionQuote {
   spot: number;
@@ -289,9 +306,30 @@ export class OptionsMarket {
   }
 
   #makeAggs(c: OptionContract, date: string): Bars {
+    return this.#simulate(c, date).aggs;
+  }
+
+  /**
+   * Trades and NBBO quotes of a contract on a session, consistent with `minuteAggs`: one quote
+   * per minute, stamped 1 ms after the minute opens (the quote every trade of that minute hits),
+   * and the minute's trades at that quote's bid or ask, at sorted random instants of the minute.
+   * Timestamps are epoch nanoseconds (bigint).
+   */
+  ticks(c: OptionContract, date: string): { trades: OptionTrade[]; quotes: OptionNbbo[] } {
+    const { trades, quotes } = this.#simulate(c, date, true);
+    return { trades: trades!, quotes: quotes! };
+  }
+
+  #simulate(
+    c: OptionContract,
+    date: string,
+    withTicks = false,
+  ): { aggs: Bars; trades?: OptionTrade[]; quotes?: OptionNbbo[] } {
     const bars = this.#spy.minuteBars(date);
-    if (!bars || date > c.expiration) return allocBars(0);
+    const trades: OptionTrade[] = [], quotes: OptionNbbo[] = [];
+    if (!bars || date > c.expiration) return { aggs: allocBars(0), trades, quotes };
     const rng = this.#rng.fork(`${c.ticker}:${date}`);
+    const times = withTicks ? this.#rng.fork(`${c.ticker}:${date}:times`) : undefined;
     const p = this.surfaceOn(date, bars.o[0]!);
     const r = this.rateOn(date);
     const e = this.#expiryByDate.get(c.expiration)!;
@@ -303,21 +341,38 @@ export class OptionsMarket {
     const k0 = Math.log(c.strike / f0);
     const lam = 1.2 * Math.exp(-Math.abs(k0) / (0.02 + Math.sqrt(totalVariance(p, k0, t0)))) *
       (1 + 1 / (1 + 30 * t0));
+    const quote = (m: number) =>
+      this.#quoteAt(c, bars.c[m]!, bars.t[m]! + 60_000, this.surfaceOn(date, bars.c[m]!), r);
+    let seq = 0;
     for (let m = 0; m < n; m++) {
       const u = (m + 0.5) / n;
       const cnt = rng.poisson(
         lam * (1 + 1.5 * Math.exp(-8 * u) + 1.5 * Math.exp(-10 * (1 - u))) / 2,
       );
+      const minuteNs = BigInt(bars.t[m]!) * 1_000_000n;
+      let qt: OptionQuote | undefined;
+      if (withTicks) {
+        qt = quote(m);
+        quotes.push({
+          sipNs: minuteNs + 1_000_000n,
+          bid: qt.bid,
+          ask: qt.ask,
+          bidSize: 1 + (hashString(`${c.ticker}:${m}:b`) % 200),
+          askSize: 1 + (hashString(`${c.ticker}:${m}:a`) % 200),
+          seq: ++seq,
+        });
+      }
       if (cnt === 0) continue;
-      const qt = this.#quoteAt(
-        c,
-        bars.c[m]!,
-        bars.t[m]! + 60_000,
-        this.surfaceOn(date, bars.c[m]!),
-        r,
-      );
+      qt ??= quote(m);
       if (qt.ask <= 0) continue;
       let o = 0, h = -Infinity, l = Infinity, cl = 0, v = 0, pv = 0;
+      const offs: number[] = [];
+      if (times) {
+        for (let i = 0; i < cnt; i++) {
+          offs.push(2_000_000 + Math.floor(times.uniform() * 57_000_000_000));
+        }
+        offs.sort((x, y) => x - y);
+      }
       for (let i = 0; i < cnt; i++) {
         const px = rng.uniform() < 0.5 && qt.bid > 0 ? qt.bid : qt.ask;
         let size = 1;
@@ -328,6 +383,7 @@ export class OptionsMarket {
         if (px < l) l = px;
         v += size;
         pv += px * size;
+        if (withTicks) trades.push({ sipNs: minuteNs + BigInt(offs[i]! + i), price: px, size });
       }
       out.t[j] = bars.t[m]!;
       out.o[j] = o;
@@ -339,7 +395,7 @@ export class OptionsMarket {
       out.n[j] = cnt;
       j++;
     }
-    return sliceBars(out, 0, j);
+    return { aggs: sliceBars(out, 0, j), trades, quotes };
   }
 
   /**

@@ -196,3 +196,54 @@ Deno.test("polygon: trades/quotes ns ordering, news, splits, dividends, market s
     await sim.close();
   }
 });
+
+Deno.test("polygon: option trades and quotes reproduce the contract's minute aggregates", async () => {
+  const sim = await startSimServer({ seed: 4, world: WORLD });
+  try {
+    const w = sim.world;
+    // The most active near-the-money call of the day.
+    const spot = w.spyDaily.close[w.dayIndex(DAY)!]!;
+    const c = w.options.listed(DAY).filter((x) => x.type === "call" && x.expiration > DAY)
+      .sort((a, b) => Math.abs(a.strike - spot) - Math.abs(b.strike - spot))[0]!;
+    const aggs = w.options.minuteAggs(c, DAY);
+    assert(aggs.length > 5);
+    const trades = (await all(
+      sim.baseUrl,
+      `/v3/trades/${c.ticker}?timestamp=${DAY}&order=asc&limit=500&apiKey=k`,
+    )).rows;
+    const quotes = (await all(
+      sim.baseUrl,
+      `/v3/quotes/${c.ticker}?timestamp=${DAY}&order=asc&limit=100&apiKey=k`,
+    )).rows;
+    assertEquals(quotes.length, 390);
+    const q = new Set(quotes.map((x) => String(x.sip_timestamp)));
+    assertEquals(q.size, quotes.length, "no duplicated quote across pages");
+    let n = 0;
+    for (let k = 0; k < aggs.length; k++) {
+      const ns0 = BigInt(aggs.t[k]!) * 1_000_000n, ns1 = ns0 + 60_000_000_000n;
+      const inMin = trades.filter((t) =>
+        (t.sip_timestamp as bigint) >= ns0 && (t.sip_timestamp as bigint) < ns1
+      );
+      n += inMin.length;
+      assertEquals(inMin.length, aggs.n[k]);
+      assertEquals(inMin[0]!.price, aggs.o[k]);
+      assertEquals(inMin.at(-1)!.price, aggs.c[k]);
+      assertEquals(inMin.reduce((a, t) => a + (t.size as number), 0), aggs.v[k]);
+      const nbbo = quotes.find((x) =>
+        (x.sip_timestamp as bigint) >= ns0 && (x.sip_timestamp as bigint) < ns1
+      )!;
+      for (const t of inMin) assert(t.price === nbbo.bid_price || t.price === nbbo.ask_price);
+    }
+    assertEquals(n, trades.length);
+    // SPY quotes page on their own timestamps: no row repeats across pages.
+    const p1 = await (await fetch(
+      `${sim.baseUrl}/v3/quotes/SPY?timestamp=${DAY}&order=asc&limit=100&apiKey=k`,
+    )).text();
+    const p2 = await (await fetch(`${JSON.parse(p1).next_url}&apiKey=k`)).text();
+    const last1 = BigInt([...p1.matchAll(/"sip_timestamp":(\d+)/g)].at(-1)![1]!);
+    const first2 = BigInt([...p2.matchAll(/"sip_timestamp":(\d+)/g)][0]![1]!);
+    assert(first2 > last1);
+  } finally {
+    await sim.close();
+  }
+});
