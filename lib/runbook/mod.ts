@@ -6,3 +6,4 @@ export * from "./state.ts";
 export * from "./summary.ts";
 export * from "./daily.ts";
 export * from "./shadow.ts";
+export * from "./command.ts";
