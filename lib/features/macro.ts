@@ -14,6 +14,7 @@
  * @see Croushore, D., & Stark, T. (2001). A real-time data set for macroeconomists. Journal of
  *      Econometrics 105(1), 111-130. doi:10.1016/S0304-4076(01)00072-0
  */
+import pl from "nodejs-polars";
 import { asOfIndex } from "../frames/asof.ts";
 
 /** Vintaged observations of one series (any order). */
@@ -122,5 +123,28 @@ export function alignMacro(
     change: pick(rel.change),
     surprise: pick(rel.surprise),
     revision: pick(rel.revision),
+  };
+}
+
+/**
+ * The vintages of one series from the curated `fred/macro_observations` frame (columns
+ * series_id, date, value, known_at); rows with a null value (FRED's ".") are skipped.
+ *
+ * @example
+ * ```ts
+ * const cpi = macroVintagesFromFrame(await readDataset(fredSpec), "CPIAUCSL");
+ * ```
+ */
+export function macroVintagesFromFrame(df: pl.DataFrame, seriesId: string): MacroVintages {
+  for (const c of ["series_id", "date", "value", "known_at"]) {
+    if (!df.columns.includes(c)) {
+      throw new TypeError(`Cannot read vintages: frame has no column ${c}`);
+    }
+  }
+  const f = df.filter(pl.col("series_id").eq(pl.lit(seriesId)).and(pl.col("value").isNotNull()));
+  return {
+    period: f.getColumn("date").cast(pl.Utf8).toArray() as string[],
+    value: f.getColumn("value").cast(pl.Float64).toTypedArray() as Float64Array,
+    knownAt: f.getColumn("known_at").cast(pl.Int64).cast(pl.Float64).toTypedArray() as Float64Array,
   };
 }

@@ -1,5 +1,10 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
-import { alignMacro, macroReleaseFeatures } from "../../lib/features/macro.ts";
+import pl from "nodejs-polars";
+import {
+  alignMacro,
+  macroReleaseFeatures,
+  macroVintagesFromFrame,
+} from "../../lib/features/macro.ts";
 
 const ATOL = 1e-12;
 const f = (xs: number[]) => Float64Array.from(xs);
@@ -51,4 +56,21 @@ Deno.test("macro edge cases: empty, one, bad input", () => {
     RangeError,
     "knownAt NaN",
   );
+});
+
+Deno.test("vintages from a curated FRED-style frame: one series, nulls skipped", () => {
+  const df = pl.DataFrame({
+    series_id: ["CPIAUCSL", "CPIAUCSL", "UNRATE", "CPIAUCSL"],
+    date: ["2024-01-01", "2024-02-01", "2024-01-01", "2024-03-01"],
+    value: [310.3, null, 3.7, 312.2],
+    known_at: [1000, 2000, 1500, 3000],
+  }).withColumns(
+    pl.col("date").str.strptime(pl.Date, "%Y-%m-%d"),
+    pl.col("known_at").cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
+  );
+  const v = macroVintagesFromFrame(df, "CPIAUCSL");
+  assertEquals(v.period, ["2024-01-01", "2024-03-01"]);
+  assertEquals(Array.from(v.value), [310.3, 312.2]);
+  assertEquals(Array.from(v.knownAt), [1000, 3000]);
+  assertThrows(() => macroVintagesFromFrame(df.drop("known_at"), "X"), TypeError, "known_at");
 });
