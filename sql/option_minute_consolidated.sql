@@ -1,7 +1,5 @@
 -- view: option_minute_consolidated
--- purpose: one row per SPY option contract per regular-session minute with the underlying's and
---   VIX's minute bars, the option's own bar, RSI/MACD/Bollinger/ROC of the underlying, IV and
---   Greeks computed by lib/options, and the latest news sentiment (built by `deno task consolidate`)
+-- purpose: SPY options per minute with underlying/VIX bars, indicators, IV/Greeks (lib/options), news sentiment
 -- grain: one row per option contract (ticker) per minute (ts = minute open, UTC)
 -- inputs: curated/workbench/option_minute_consolidated/date=YYYY-MM-DD/*.parquet
 -- known_at: ts + 1 minute (the minute's close); every value in the row was known by then
