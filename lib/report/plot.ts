@@ -51,7 +51,12 @@ export function plotlyBundlePath(): string {
 export function plotlyBundle(): string {
   if (cachedBundle === undefined) {
     // Guard against a literal closing script tag inside the bundle (there is none in 3.7.0).
-    cachedBundle = Deno.readTextFileSync(plotlyBundlePath()).replaceAll("</script", "<\\/script");
+    // Non-ASCII code units are written as \uXXXX escapes (they only occur in string and regex
+    // literals and comments): lone surrogates in the source would otherwise break the UTF-8
+    // encoding of Jupyter messages and files.
+    cachedBundle = Deno.readTextFileSync(plotlyBundlePath())
+      .replaceAll("</script", "<\\/script")
+      .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   }
   return cachedBundle;
 }
@@ -115,23 +120,50 @@ function jupyter(): JupyterLike | undefined {
   return (Deno as unknown as { jupyter?: JupyterLike }).jupyter;
 }
 
+/** Size of each piece of the plotly.js bundle sent to a notebook (Jupyter drops huge messages). */
+const NOTEBOOK_CHUNK = 2_000_000;
+
 /**
- * The HTML fragment for one inline notebook chart; the first call in a kernel session also
- * carries the plotly.js bundle so exported notebooks (nbconvert HTML) render offline.
+ * The plotly.js bundle as a sequence of small HTML fragments for a notebook: each pushes a piece
+ * of the source into a global array, the last one evaluates the joined source in global scope
+ * (defining `window.Plotly`). Shown once per kernel session, before the first chart, so that
+ * exported notebooks (nbconvert HTML) render offline.
  */
-export function notebookPlotHtml(data: unknown[], layout: Record<string, unknown> = {}): string {
+export function notebookBundleFragments(): string[] {
+  const src = plotlyBundle();
+  const out: string[] = [];
+  for (let i = 0; i < src.length; i += NOTEBOOK_CHUNK) {
+    out.push(
+      `<script>(window.__wbPlotlySrc = window.__wbPlotlySrc || []).push(${
+        scriptJson(src.slice(i, i + NOTEBOOK_CHUNK))
+      });</script>`,
+    );
+  }
+  out.push(
+    `<script>if (!window.Plotly) { (0, eval)(window.__wbPlotlySrc.join("")); }` +
+      ` delete window.__wbPlotlySrc;</script>`,
+  );
+  return out;
+}
+
+/**
+ * The HTML fragments for one inline notebook chart: the plotly.js bundle fragments on the first
+ * call of a kernel session, then the chart itself.
+ */
+export function notebookPlotHtml(data: unknown[], layout: Record<string, unknown> = {}): string[] {
   const id = `plot-${notebookPrefix}-${notebookChartCount++}`;
-  let html = "";
+  const out: string[] = [];
   if (!notebookBundleShown) {
-    html += `<script>${plotlyBundle()}</script>\n`;
+    out.push(...notebookBundleFragments());
     notebookBundleShown = true;
   }
-  return html + plotDiv(id, { data, layout });
+  out.push(plotDiv(id, { data, layout }));
+  return out;
 }
 
 /**
  * Display a Plotly chart inline in a Jupyter notebook on the Deno kernel. Outside a notebook
- * (no `Deno.jupyter`) it does nothing and returns the HTML fragment it would have shown.
+ * (no `Deno.jupyter`) it displays nothing and returns the HTML fragments it would have shown.
  *
  * @example
  * ```ts ignore
@@ -141,11 +173,11 @@ export function notebookPlotHtml(data: unknown[], layout: Record<string, unknown
 export async function showPlot(
   data: unknown[],
   layout: Record<string, unknown> = {},
-): Promise<string> {
-  const html = notebookPlotHtml(data, layout);
+): Promise<string[]> {
+  const parts = notebookPlotHtml(data, layout);
   const j = jupyter();
-  if (j) await j.display({ "text/html": html }, { raw: true });
-  return html;
+  if (j) { for (const html of parts) await j.display({ "text/html": html }, { raw: true }); }
+  return parts;
 }
 
 /** Display several figures inline (see {@linkcode showPlot}). */

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { escapeHtml, notebookPlotHtml, plotlyHtml, scriptJson } from "../../lib/report/plot.ts";
+import {
+  escapeHtml,
+  notebookPlotHtml,
+  plotlyBundle,
+  plotlyHtml,
+  scriptJson,
+} from "../../lib/report/plot.ts";
 
 const FIG = { data: [{ type: "scatter", x: [1, 2, 3], y: [2, 1, 3] }], layout: { title: "a" } };
 
@@ -24,11 +30,19 @@ Deno.test("scriptJson: cannot close the script element; non-finite numbers becom
   assert.deepEqual(escapeHtml(`<a href="x">&'`), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
 });
 
-Deno.test("notebookPlotHtml: bundle only in the first fragment", () => {
+Deno.test("notebookPlotHtml: bundle in small fragments, only before the first chart", () => {
   const a = notebookPlotHtml(FIG.data, FIG.layout);
   const b = notebookPlotHtml(FIG.data, FIG.layout);
-  assert(a.length > 1_000_000);
-  assert(b.length < 10_000);
+  assert.ok(a.length >= 6, "bundle split into several fragments");
+  assert.ok(a.every((h) => h.length < 2_200_000), "each fragment stays small");
+  assert.ok(a.at(-2)!.includes("eval"));
+  assert.equal(b.length, 1);
+  assert.ok(b[0]!.includes("Plotly.newPlot"));
+  // the pieces reassemble into the exact bundle
+  const src = a.slice(0, -2).map((h) =>
+    JSON.parse(h.slice(h.indexOf(".push(") + 6, h.lastIndexOf(");</script>")))
+  ).join("");
+  assert.equal(src, plotlyBundle());
 });
 
 // Rendering in headless chromium is checked once, on the full report, in backtest_report_test.ts
