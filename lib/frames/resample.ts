@@ -8,6 +8,7 @@
  * so with right-closed input (a bar stamped at t covers [t, t + width)) nothing leaks across
  * buckets as long as the output width is a multiple of the input width.
  */
+import pl from "nodejs-polars";
 import { sessionBounds, sessionDateOf } from "../time/mod.ts";
 
 /** OHLCV columns with open-stamped epoch-ms times (increasing). */
@@ -143,4 +144,63 @@ export function resampleBars(bars: OhlcvBars, options: ResampleOptions): Resampl
     out.count[b] = cnt;
   }
   return out;
+}
+
+/** Options for {@linkcode resampleFrame}. */
+export interface ResampleFrameOptions extends ResampleOptions {
+  /** Symbol column; each symbol is resampled on its own. @default "ticker" (if present) */
+  symbolColumn?: string;
+}
+
+/**
+ * Resample a lake-style bar frame (ts as Datetime ms UTC, open, high, low, close, volume and
+ * optional vwap) per symbol; output columns: symbol, ts, known_at (Datetime ms UTC), open, high,
+ * low, close, volume, vwap, count. See {@linkcode resampleBars} for the conventions.
+ *
+ * @example
+ * ```ts
+ * const minutes = resampleFrame(await readDataset(secondSpec, { start, end }), { everyMs: 60_000 });
+ * ```
+ */
+export function resampleFrame(df: pl.DataFrame, options: ResampleFrameOptions): pl.DataFrame {
+  const sc = options.symbolColumn ?? (df.columns.includes("ticker") ? "ticker" : undefined);
+  const parts = sc ? df.partitionBy(sc, true, true) : [df];
+  const out: pl.DataFrame[] = [];
+  const num = (d: pl.DataFrame, c: string) =>
+    d.select(pl.col(c).cast(pl.Float64).fillNull(pl.lit(NaN)).alias(c)).getColumn(c)
+      .toTypedArray() as Float64Array;
+  for (const part of parts) {
+    if (part.height === 0) continue;
+    const p = part.sort("ts");
+    const r = resampleBars({
+      ts: p.select(pl.col("ts").cast(pl.Int64).cast(pl.Float64)).getColumn("ts")
+        .toTypedArray() as Float64Array,
+      open: num(p, "open"),
+      high: num(p, "high"),
+      low: num(p, "low"),
+      close: num(p, "close"),
+      volume: num(p, "volume"),
+      ...(p.columns.includes("vwap") ? { vwap: num(p, "vwap") } : {}),
+    }, options);
+    const dt = (name: string, x: Float64Array) =>
+      pl.Series(name, x).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
+    const cols: pl.Series[] = [
+      dt("ts", r.ts),
+      dt("known_at", r.known_at),
+      pl.Series("open", r.open),
+      pl.Series("high", r.high),
+      pl.Series("low", r.low),
+      pl.Series("close", r.close),
+      pl.Series("volume", r.volume),
+      pl.Series("vwap", r.vwap),
+      pl.Series("count", r.count),
+    ];
+    if (sc) {
+      cols.unshift(
+        pl.Series(sc, new Array<string>(r.ts.length).fill(String(p.getColumn(sc).get(0)))),
+      );
+    }
+    out.push(pl.DataFrame(cols));
+  }
+  return out.length ? pl.concat(out) : pl.DataFrame({});
 }

@@ -1,5 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
-import { resampleBars } from "../../lib/frames/resample.ts";
+import pl from "nodejs-polars";
+import { resampleBars, resampleFrame } from "../../lib/frames/resample.ts";
 import { sessionBounds } from "../../lib/time/mod.ts";
 
 const ATOL = 1e-12;
@@ -87,4 +88,24 @@ Deno.test("resample edge cases: empty, one bar, NaN prices, bad input", () => {
     RangeError,
     "everyMs",
   );
+});
+
+Deno.test("resampleFrame: per symbol, lake-style Datetime columns", () => {
+  const t0 = Date.parse("2024-01-02T14:30:00Z");
+  const df = pl.DataFrame({
+    ticker: ["A", "B", "A", "A"],
+    ts: [t0, t0, t0 + 30_000, t0 + 60_000],
+    open: [1, 10, 2, 3],
+    high: [1.5, 11, 2.5, 3.5],
+    low: [0.5, 9, 1.5, 2.5],
+    close: [1, 10, 2, 3],
+    volume: [1, 5, 3, 2],
+  }).withColumns(pl.col("ts").cast(pl.Int64).cast(pl.Datetime("ms", "UTC")));
+  const m = resampleFrame(df, { everyMs: 60_000 }).sort(["ticker", "ts"]);
+  assertEquals(m.getColumn("ticker").toArray(), ["A", "A", "B"]);
+  assertEquals(m.getColumn("close").toArray(), [2, 3, 10]);
+  assertEquals(m.getColumn("volume").toArray(), [4, 2, 5]);
+  assertEquals(m.getColumn("vwap").toArray(), [(1 * 1 + 2 * 3) / 4, 3, 10]);
+  const ka = m.getColumn("known_at").cast(pl.Float64).toArray() as number[];
+  assertEquals(ka, [t0 + 60_000, t0 + 120_000, t0 + 60_000]);
 });
