@@ -3,7 +3,7 @@ import { hashString, Rng } from "../../core/random.ts";
 import { aggregateBars, type Bars, sliceBars } from "./bars.ts";
 import { etMidnightMs } from "./spy.ts";
 import { stepTrades } from "./_intraday.ts";
-import { type OptionContract, parseOccTicker } from "./options.ts";
+import { occTicker, type OptionContract, parseOccTicker } from "./options.ts";
 import { sentimentLabel } from "./news.ts";
 import { holidayName, isEarlyClose, nyDate, sessionBounds } from "./_calendar.ts";
 import {
@@ -343,11 +343,7 @@ export function contractsRoute(ctx: RouteCtx): RouteResult {
         if (e.date >= asOf || e.date < w.days[0]!) continue;
         for (const k of w.options.strikes(e, e.date)) {
           for (const type of ["call", "put"] as const) {
-            const c = w.options.contract(
-              `O:SPY${e.date.slice(2, 4)}${e.date.slice(5, 7)}${e.date.slice(8)}${
-                type === "call" ? "C" : "P"
-              }${String(k * 1000).padStart(8, "0")}`,
-            );
+            const c = w.options.contract(occTicker("SPY", e.date, type, k));
             if (c) list.push(c);
           }
         }

@@ -5,7 +5,9 @@
  * possible), in frames that are JSON arrays of events grouped by second. Supported channels:
  * A.<sym> (second aggregates, SPY), AM.<sym> (minute aggregates: SPY, equities, O: contracts,
  * I:VIX), V.I:VIX (index value per minute), T.SPY and Q.SPY (trades and quotes of the first
- * `ws.tickSeconds` seconds of the session, default 120).
+ * `ws.tickSeconds` seconds of the session, default 120), T.O:... and Q.O:... (option trades and
+ * NBBO quotes of the whole session, consistent with the contract's minute aggregates), AM.* (SPY
+ * and every equity).
  */
 import type { World } from "./world.ts";
 import type { FaultScheduler } from "./faults.ts";
@@ -105,6 +107,42 @@ function eventsFor(c: Ctx, channel: string, date: string): Ev[] {
       out.push({ at: m.t[k]! + 60_000, ev: { ev: "V", val: m.c[k], T: sym, t: m.t[k]! + 59_999 } });
     }
     return out;
+  }
+  if ((kind === "T" || kind === "Q") && sym.startsWith("O:")) {
+    const ct = w.options.contract(sym);
+    if (!ct) return [];
+    const ticks = w.options.ticks(ct, date);
+    const ms = (ns: bigint) => Number(ns / 1_000_000n);
+    if (kind === "T") {
+      return ticks.trades.map((t, i) => ({
+        at: ms(t.sipNs),
+        ev: {
+          ev: "T",
+          sym,
+          x: 300 + (i % 17),
+          p: t.price,
+          s: t.size,
+          c: [209],
+          t: ms(t.sipNs),
+          q: i + 1,
+        },
+      }));
+    }
+    return ticks.quotes.map((x) => ({
+      at: ms(x.sipNs),
+      ev: {
+        ev: "Q",
+        sym,
+        bx: 300 + ((x.seq * 7) % 17),
+        ax: 300 + (x.seq % 17),
+        bp: x.bid,
+        ap: x.ask,
+        bs: x.bidSize,
+        as: x.askSize,
+        t: ms(x.sipNs),
+        q: x.seq,
+      },
+    }));
   }
   if ((kind === "T" || kind === "Q") && sym === "SPY") {
     const s = w.spySecondBars(date)!;

@@ -5,7 +5,6 @@
  * from streams forked by label, so any day can be produced without generating the others.
  */
 import { hashString, Rng } from "../../core/random.ts";
-import { TRADING_DAYS_PER_YEAR } from "../../core/constants.ts";
 import { type ResolvedWorldConfig, resolveWorldConfig, type WorldConfig } from "./config.ts";
 import { sessionBounds, tradingDays } from "./_calendar.ts";
 import { aggregateAll, aggregateBars, allocBars, type Bars, sliceBars } from "./bars.ts";
@@ -48,6 +47,7 @@ export interface Listing {
   exchange: string;
   assetType: "Stock" | "ETF";
   sector: string;
+  /** First listing date; "" when unknown (a vendor data gap). */
   ipoDate: string;
   /** Last trading session, or undefined when still listed. */
   delistingDate?: string;
@@ -232,7 +232,6 @@ export class World {
 
   /** Every equity listing plus SPY (ETF). */
   listings(): Listing[] {
-    const nb = this.#allDays.length - this.days.length;
     const out: Listing[] = [{
       ticker: "SPY",
       name: "SPDR S&P 500 ETF Trust",
@@ -248,14 +247,13 @@ export class World {
         exchange: x.exchange,
         assetType: "Stock",
         sector: x.sector,
-        ipoDate: x.firstIndex === 0 ? "2005-06-01" : this.#allDays[x.firstIndex]!,
+        ipoDate: x.firstIndex === 0 ? legacyIpoDate(x.ticker) : this.#allDays[x.firstIndex]!,
       };
       if (x.lastIndex >= 0) {
         l.delistingDate = this.#allDays[x.lastIndex]!;
         l.delistReason = x.delistReason!;
       }
-      if (x.firstIndex >= nb || x.firstIndex === 0) out.push(l);
-      else out.push(l);
+      out.push(l);
     }
     return out;
   }
@@ -499,9 +497,20 @@ export class World {
     }
     return this.#fred.get(seriesId);
   }
+}
 
-  /** Annualization used by the docs of the planted effects. */
-  static readonly periodsPerYear = TRADING_DAYS_PER_YEAR;
+/**
+ * IPO date of a name listed before the simulated range: a weekday in 1985-2015 from the ticker's
+ * hash; one name in twenty has an unknown ("") IPO date, as in vendor listing files.
+ */
+function legacyIpoDate(ticker: string): string {
+  const h = hashString(`ipo:${ticker}`);
+  if (h % 20 === 0) return "";
+  const base = Date.UTC(1985, 0, 1);
+  const d = new Date(base + (h % 11_000) * 86_400_000);
+  const wd = d.getUTCDay();
+  const shift = wd === 0 ? 1 : wd === 6 ? 2 : 0;
+  return new Date(d.getTime() + shift * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Generate a world (cheap: intraday data is generated lazily). */

@@ -220,3 +220,37 @@ Deno.test("server: WebSocket paced replay and a subscription added mid-stream", 
     await sim.close();
   }
 });
+
+Deno.test("server: WebSocket option trades match the contract's minute aggregates", async () => {
+  const sim = await startSimServer({ seed: 5, world: WORLD, ws: { speed: 0 } });
+  try {
+    const w = sim.world;
+    const day = w.today;
+    const spot = w.spyDaily.close[w.dayIndex(day)!]!;
+    const c = w.options.listed(day).filter((x) => x.type === "put" && x.expiration > day)
+      .sort((a, b) => Math.abs(a.strike - spot) - Math.abs(b.strike - spot))[0]!;
+    const aggs = w.options.minuteAggs(c, day);
+    const want = aggs.n.reduce((a, b) => a + b, 0);
+    assert(want > 0);
+    const got: { ev: string; p: number; s: number; t: number }[] = [];
+    const ws = new WebSocket(`${sim.wsUrl}/options`);
+    await new Promise<void>((resolve, reject) => {
+      ws.onmessage = (e) => {
+        const f = JSON.parse(String(e.data)) as Record<string, unknown>[];
+        if (f[0]!.status === "connected") ws.send(JSON.stringify({ action: "auth", params: "k" }));
+        else if (f[0]!.status === "auth_success") {
+          ws.send(JSON.stringify({ action: "subscribe", params: `T.${c.ticker}` }));
+        } else if (f[0]!.ev === "T") got.push(...(f as typeof got));
+        if (got.length >= want) resolve();
+      };
+      ws.onerror = () => reject(new Error("WebSocket error"));
+    });
+    ws.close();
+    assertEquals(got.length, want);
+    assertEquals(got.reduce((a, t) => a + t.s, 0), aggs.v.reduce((a, b) => a + b, 0));
+    assertEquals(got[0]!.p, aggs.o[0]);
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await sim.close();
+  }
+});
