@@ -352,14 +352,12 @@ export async function runDaily(
   ];
 
   // summary
-  const champW = weights[champion.name]!;
   const champScores = predRows.symbol.map((sym, i) => ({ sym, i })).filter(({ i }) =>
     predRows.model[i] === champion.name
   );
   const book = champScores
     .filter(({ i }) => predRows.weight[i] !== 0)
     .map(({ sym, i }) => ({ symbol: sym, weight: predRows.weight[i]!, score: predRows.score[i]! }));
-  void champW;
   const message = composeDaySummary({
     date,
     asOf,
