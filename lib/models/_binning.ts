@@ -67,31 +67,21 @@ export function fitBinner(x: Matrix, options: BinnerOptions = {}): Binner {
       if (!Number.isNaN(v)) buf[k++] = v;
     }
     const vals = buf.subarray(0, k).sort();
-    // distinct values and their counts
-    const distinct: number[] = [];
-    const counts: number[] = [];
-    for (let s = 0; s < k; s++) {
-      if (s === 0 || vals[s] !== vals[s - 1]) {
-        distinct.push(vals[s]!);
-        counts.push(1);
-      } else counts[counts.length - 1]!++;
-    }
+    let nDistinct = 0;
+    for (let s = 0; s < k; s++) if (s === 0 || vals[s] !== vals[s - 1]) nDistinct++;
     const e: number[] = [];
-    if (distinct.length <= maxBins) {
-      for (let s = 0; s + 1 < distinct.length; s++) {
-        e.push(edgeBetween(distinct[s]!, distinct[s + 1]!));
+    if (nDistinct <= maxBins) {
+      for (let s = 1; s < k; s++) {
+        if (vals[s] !== vals[s - 1]) e.push(edgeBetween(vals[s - 1]!, vals[s]!));
       }
     } else {
-      // quantile edges on the value distribution (weighted by counts)
-      const cum: number[] = [];
-      let c = 0;
-      for (const n of counts) cum.push(c += n);
-      let pos = 0;
+      // quantile edges: the value at each b/maxBins position and the next larger value
       for (let b = 1; b < maxBins; b++) {
-        const target = (b / maxBins) * k;
-        while (pos < distinct.length - 1 && cum[pos]! < target) pos++;
-        if (pos >= distinct.length - 1) break;
-        const edge = edgeBetween(distinct[pos]!, distinct[pos + 1]!);
+        let pos = Math.min(k - 1, Math.floor((b * k) / maxBins));
+        const q = vals[pos]!;
+        while (pos < k && vals[pos] === q) pos++;
+        if (pos >= k) break;
+        const edge = edgeBetween(q, vals[pos]!);
         if (e.length === 0 || edge > e[e.length - 1]!) e.push(edge);
       }
     }

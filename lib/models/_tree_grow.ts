@@ -140,6 +140,23 @@ export function buildHistogram(
   const { n, bins, g, h, idx, nBins } = d;
   const all = end - start === n; // only the root holds every row, and its idx is ascending
   const unit = d.unitHessian === true;
+  const m = end - start;
+  // "ordered gradients" (as LightGBM and scikit-learn): gather the node's g/h once so the
+  // per-feature loops read them sequentially
+  let og = g, oh = h;
+  if (!all) {
+    if (orderedG.length < m) {
+      orderedG = new Float64Array(m);
+      orderedH = new Float64Array(m);
+    }
+    og = orderedG;
+    oh = orderedH;
+    for (let k = 0; k < m; k++) {
+      const i = idx[start + k]!;
+      og[k] = g[i]!;
+      if (!unit) oh[k] = h[i]!;
+    }
+  }
   for (let q = 0; q < features.length; q++) {
     const f = features[q]!;
     const base = f * HIST_STRIDE;
@@ -148,32 +165,33 @@ export function buildHistogram(
     const mb = base + MISSING_BIN * 3;
     hist[mb] = hist[mb + 1] = hist[mb + 2] = 0;
     const col = f * n;
-    if (unit && all) {
-      for (let i = 0; i < n; i++) {
-        const o = base + bins[col + i]! * 3;
-        hist[o] = hist[o]! + g[i]!;
-        hist[o + 2] = hist[o + 2]! + 1;
+    if (all) {
+      const colBins = bins.subarray(col, col + n);
+      if (unit) {
+        for (let i = 0; i < n; i++) {
+          const o = base + colBins[i]! * 3;
+          hist[o] = hist[o]! + og[i]!;
+          hist[o + 2] = hist[o + 2]! + 1;
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const o = base + colBins[i]! * 3;
+          hist[o] = hist[o]! + og[i]!;
+          hist[o + 1] = hist[o + 1]! + oh[i]!;
+          hist[o + 2] = hist[o + 2]! + 1;
+        }
       }
     } else if (unit) {
-      for (let k = start; k < end; k++) {
-        const i = idx[k]!;
-        const o = base + bins[col + i]! * 3;
-        hist[o] = hist[o]! + g[i]!;
-        hist[o + 2] = hist[o + 2]! + 1;
-      }
-    } else if (all) {
-      for (let i = 0; i < n; i++) {
-        const o = base + bins[col + i]! * 3;
-        hist[o] = hist[o]! + g[i]!;
-        hist[o + 1] = hist[o + 1]! + h[i]!;
+      for (let k = 0; k < m; k++) {
+        const o = base + bins[col + idx[start + k]!]! * 3;
+        hist[o] = hist[o]! + og[k]!;
         hist[o + 2] = hist[o + 2]! + 1;
       }
     } else {
-      for (let k = start; k < end; k++) {
-        const i = idx[k]!;
-        const o = base + bins[col + i]! * 3;
-        hist[o] = hist[o]! + g[i]!;
-        hist[o + 1] = hist[o + 1]! + h[i]!;
+      for (let k = 0; k < m; k++) {
+        const o = base + bins[col + idx[start + k]!]! * 3;
+        hist[o] = hist[o]! + og[k]!;
+        hist[o + 1] = hist[o + 1]! + oh[k]!;
         hist[o + 2] = hist[o + 2]! + 1;
       }
     }
@@ -183,6 +201,9 @@ export function buildHistogram(
     }
   }
 }
+
+let orderedG = new Float64Array(0);
+let orderedH = new Float64Array(0);
 
 /** Removes the rows idx[start, end) from a histogram (the larger child = parent - small child's rows). */
 function removeRows(
