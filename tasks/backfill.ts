@@ -2,6 +2,7 @@
  * deno task backfill --source <vendor> --dataset <name> --symbols A,B --start YYYY-MM-DD
  *   --end YYYY-MM-DD [--resume] [--incremental] [--workers N] [--sim]
  *   [--strike-band 0.01] [--expiry-days 30] [--adjustment raw] [--feed iex] [--job-id ID]
+ *   [--batch-units N] [--no-quality]
  *
  * Prints the run summary; exits 1 when units failed, 2 on bad arguments. `--sim` runs against
  * the built-in simulated market (in-process); otherwise vendor URLs and keys come from the
@@ -29,6 +30,7 @@ const { values: v } = parseArgs({
     adjustment: { type: "string" },
     feed: { type: "string" },
     "job-id": { type: "string" },
+    "batch-units": { type: "string" },
     "no-quality": { type: "boolean", default: false },
   },
 });
@@ -48,6 +50,7 @@ try {
     quality: !v["no-quality"],
     ...(v.workers ? { workers: Number(v.workers) } : {}),
     ...(v["job-id"] ? { jobId: v["job-id"] } : {}),
+    ...(v["batch-units"] ? { batchUnits: Number(v["batch-units"]) } : {}),
     ...(v["strike-band"] ? { strikeBand: Number(v["strike-band"]) } : {}),
     ...(v["expiry-days"] ? { expiryDays: Number(v["expiry-days"]) } : {}),
     ...(v.adjustment ? { adjustment: v.adjustment as "raw" } : {}),

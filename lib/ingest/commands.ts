@@ -53,6 +53,8 @@ export interface BackfillArgs extends PipelineOptions {
   workers?: number;
   jobId?: string;
   quality?: boolean;
+  /** Units per lake write. @default 64 */
+  batchUnits?: number;
 }
 
 function withRoot(cfg: WorkbenchConfig): { root: string } {
@@ -87,6 +89,7 @@ async function runJobs(
     workers?: number;
     jobId?: string;
     quality?: boolean;
+    batchUnits?: number;
   },
   cfg: WorkbenchConfig,
   options: CommandOptions,
@@ -107,6 +110,7 @@ async function runJobs(
       progress: true,
       quality: args.quality ?? true,
       ...(args.jobId ? { jobId: args.jobId } : {}),
+      ...(args.batchUnits ? { batchUnits: args.batchUnits } : {}),
     });
   } finally {
     await session.close();

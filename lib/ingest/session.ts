@@ -60,6 +60,8 @@ export async function openSession(options: SessionOptions = {}): Promise<IngestS
   const http = options.http ?? {};
   if (options.sim) {
     const simOpts: SimServerOptions = options.sim === true ? { seed: cfg.run.seed } : options.sim;
+    // Loaded on demand: runs against real vendors do not pay for the simulator's modules.
+    const { startSimServer } = await import("../sources/sim/mod.ts");
     const sim = await startSimServer(simOpts);
     // The simulated market applies no vendor throttle unless configured: do not pace against it.
     const fast = { minIntervalMs: 0, jitterMs: 0, perMinute: Infinity, concurrency: 8, ...http };
