@@ -685,14 +685,23 @@ export function fitSsvi(slices: readonly SsviSliceQuotes[], options: FitSsviOpti
   monotone(theta);
   let totalQ = 0;
   for (const s of used) for (const q of s.q) totalQ += q;
+  // weighted squared error of one slice at ATM variance th (phi computed once per slice)
+  const sliceSse = (p: SsviParams, s: (typeof used)[number], th: number) => {
+    const phi = ssviPhi(p, th);
+    const rho = p.rho;
+    const c = 1 - rho * rho;
+    let e = 0;
+    for (let i = 0; i < s.k.length; i++) {
+      const pk = phi * s.k[i]!;
+      const y = pk + rho;
+      const r = 0.5 * th * (1 + rho * pk + Math.sqrt(y * y + c)) - s.w[i]!;
+      e += s.q[i]! * r * r;
+    }
+    return e;
+  };
   const sse = (p: SsviParams, th: Float64Array) => {
     let e = 0;
-    used.forEach((s, j) => {
-      for (let i = 0; i < s.k.length; i++) {
-        const r = ssviTotalVariance(p, s.k[i]!, th[j]!) - s.w[i]!;
-        e += s.q[i]! * r * r;
-      }
-    });
+    for (let j = 0; j < used.length; j++) e += sliceSse(p, used[j]!, th[j]!);
     return e;
   };
   const decode = (x: Float64Array): SsviParams => {
@@ -710,27 +719,20 @@ export function fitSsvi(slices: readonly SsviSliceQuotes[], options: FitSsviOpti
       logit(Math.min(1 - 1e-9, 2 * st.gamma)),
     ]
     : [-0.3, 0, 0];
-  let best = nelderMead((x) => sse(decode(x), theta), x0, { maxEvals: 3000, fTol: 1e-15 });
+  let best = nelderMead((x) => sse(decode(x), theta), x0, { maxEvals: 2000, fTol: 1e-12 });
   for (let round = 0; round < 2; round++) {
     const p = decode(best.x);
     // refit theta per slice given the shape (1-D golden section on [0.5, 2] x current)
     used.forEach((s, j) => {
       theta[j] = golden(
-        (th) => {
-          let e = 0;
-          for (let i = 0; i < s.k.length; i++) {
-            const r = ssviTotalVariance(p, s.k[i]!, th) - s.w[i]!;
-            e += s.q[i]! * r * r;
-          }
-          return e;
-        },
+        (th) => sliceSse(p, s, th),
         0.5 * theta[j]!,
         2 * theta[j]!,
       );
     });
     monotone(theta);
     x0 = Array.from(best.x);
-    best = nelderMead((x) => sse(decode(x), theta), x0, { maxEvals: 3000, fTol: 1e-15 });
+    best = nelderMead((x) => sse(decode(x), theta), x0, { maxEvals: 2000, fTol: 1e-12 });
   }
   const params = decode(best.x);
   const gridOpt = options.grid ?? {};
