@@ -6,7 +6,7 @@
 import { loadConfig, type WorkbenchConfig } from "../config/config.ts";
 import { Secret } from "../core/secret.ts";
 import type { HttpClientOptions } from "../sources/_http.ts";
-import { type SimServer, type SimServerOptions, startSimServer } from "../sources/sim/mod.ts";
+import type { SimServer, SimServerOptions } from "../sources/sim/mod.ts";
 import { connectClients } from "./registry.ts";
 import type { Clients } from "./types.ts";
 
