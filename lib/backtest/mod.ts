@@ -10,3 +10,9 @@ export * from "./spec.ts";
 export * from "./options_sleeve.ts";
 export * from "./sim_chain.ts";
 export * from "./adjust.ts";
+export * from "./sweep_parallel.ts";
+export {
+  createKernel as createMaCrossKernel,
+  type MaCrossArgs,
+  maCrossWindows,
+} from "./ma_cross_kernel.ts";

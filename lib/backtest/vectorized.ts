@@ -239,7 +239,8 @@ function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
   const capOn = model.participationCap !== Infinity;
   let cash = book.cash;
   let pos = 0;
-  let lc = NaN;
+  let lc = 0; // 0 until the first valid close: pos is 0 then, so eq = cash exactly as in runColumn
+  let prevDay = (days[0] ?? 0) - 1;
   let pending = 0;
   let eligible = 0;
   let prevEq = p.initialCash;
@@ -249,9 +250,15 @@ function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
   let sr2 = 0;
   let nr = 0;
   for (let t = 0; t < nBars; t++) {
-    if (capOn && (t === 0 || days[t] !== days[t - 1])) usedA[0] = 0;
+    if (capOn) {
+      const d = days[t]!;
+      if (d !== prevDay) {
+        usedA[0] = 0;
+        prevDay = d;
+      }
+    }
     if (borrowOn) {
-      lcA[0] = lc;
+      lcA[0] = lc > 0 ? lc : NaN;
       book.chargeBorrow(t);
       cash = book.cash;
     }
@@ -268,7 +275,7 @@ function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
     }
     const c = close[t]!;
     if (c > 0) lc = c;
-    const eq = pos !== 0 ? cash + pos * lc : cash + 0;
+    const eq = cash + pos * lc;
     if (t > 0) {
       const r = eq / prevEq - 1;
       sr += r;
@@ -288,7 +295,7 @@ function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
       }
     }
   }
-  lcA[0] = lc;
+  lcA[0] = lc > 0 ? lc : NaN;
   const tot = book.totals;
   return summarise(p, sr, sr2, nr, prevEq, maxDd, tot);
 }

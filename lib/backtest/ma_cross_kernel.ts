@@ -1,0 +1,45 @@
+/**
+ * Sweep kernel (for {@link sweepVectorizedParallel}): moving-average crossover on symbol 0's
+ * closes. Column c uses fast = fastMin + (c mod fastCount) and slow = fast + slowGap +
+ * floor(c / fastCount) * slowStep; target = +shares when MA(fast) > MA(slow) else -shares,
+ * decided at each close from closes up to that bar (prefix sums).
+ */
+
+import type { BarPanel } from "./panel.ts";
+
+/** Arguments of the MA crossover kernel. */
+export interface MaCrossArgs {
+  /** @default 5 */
+  fastMin?: number;
+  /** @default 40 */
+  fastCount?: number;
+  /** @default 10 */
+  slowGap?: number;
+  /** @default 4 */
+  slowStep?: number;
+  /** Shares held long or short. @default 100 */
+  shares?: number;
+}
+
+/** Fast and slow windows of column c. */
+export function maCrossWindows(c: number, a: MaCrossArgs = {}): [number, number] {
+  const fastCount = a.fastCount ?? 40;
+  const fast = (a.fastMin ?? 5) + (c % fastCount);
+  return [fast, fast + (a.slowGap ?? 10) + Math.floor(c / fastCount) * (a.slowStep ?? 4)];
+}
+
+/** Build the kernel for a panel (prefix sums computed once per worker). */
+export function createKernel(panel: BarPanel, args: MaCrossArgs = {}) {
+  const n = panel.tsMs.length;
+  const cs = new Float64Array(n + 1);
+  for (let t = 0; t < n; t++) cs[t + 1] = cs[t]! + panel.close[t]!;
+  const shares = args.shares ?? 100;
+  return (c: number, out: Float64Array): void => {
+    const [fast, slow] = maCrossWindows(c, args);
+    // MA(fast) > MA(slow)  <=>  sum_fast * slow > sum_slow * fast (no division)
+    for (let t = slow - 1; t < n; t++) {
+      const c1 = cs[t + 1]!;
+      out[t] = (c1 - cs[t + 1 - fast]!) * slow > (c1 - cs[t + 1 - slow]!) * fast ? shares : -shares;
+    }
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Parallel parameter sweep: the columns of {@link sweepVectorized} split across Web Workers
+ * (one per core by default). The target generator must live in a module so that workers can
+ * import it: the module exports `createKernel(panel, args)` returning `(col, out) => void`
+ * (same contract as `sweepVectorized`'s `fillTargets`). Each worker receives a copy of the panel;
+ * results are identical to the single-threaded sweep (each column is computed by the same code).
+ */
+
+import type { BarPanel } from "./panel.ts";
+import type { SweepResult, VectorizedOptions } from "./vectorized.ts";
+
+/** Where the target kernel lives. */
+export interface SweepKernel {
+  /** Module URL exporting `createKernel(panel, args)`. */
+  url: string | URL;
+  /** Structured-cloneable arguments passed to `createKernel`. @default undefined */
+  args?: unknown;
+}
+
+/**
+ * Run a sweep over `nColumns` columns on `workers` workers.
+ *
+ * @example
+ * ```ts ignore
+ * const res = await sweepVectorizedParallel(panel, 1000,
+ *   { url: new URL("./ma_kernel.ts", import.meta.url) }, { workers: 2 });
+ * ```
+ */
+export async function sweepVectorizedParallel(
+  panel: BarPanel,
+  nColumns: number,
+  kernel: SweepKernel,
+  options: VectorizedOptions & {
+    /** Number of workers. @default navigator.hardwareConcurrency */
+    workers?: number;
+  } = {},
+): Promise<SweepResult> {
+  if (!(Number.isInteger(nColumns) && nColumns >= 0)) {
+    throw new RangeError(`nColumns must be an integer >= 0, got ${nColumns}`);
+  }
+  const { workers: w, ...opts } = options;
+  if (nColumns === 0) {
+    const e = new Float64Array(0);
+    return {
+      finalEquity: e,
+      sharpe: e,
+      maxDrawdown: e,
+      totalCost: e,
+      traded: e,
+      barEvaluations: 0,
+    };
+  }
+  const nw = Math.max(1, Math.min(w ?? navigator.hardwareConcurrency ?? 1, Math.max(1, nColumns)));
+  const per = Math.ceil(nColumns / nw);
+  const jobs: Promise<{ from: number; res: SweepResult }>[] = [];
+  const url = String(kernel.url);
+  for (let k = 0; k < nw; k++) {
+    const from = k * per, to = Math.min(nColumns, from + per);
+    if (from >= to) break;
+    jobs.push(
+      new Promise((resolve, reject) => {
+        const worker = new Worker(new URL("./_sweep_worker.ts", import.meta.url), {
+          type: "module",
+        });
+        worker.onmessage = (e) => {
+          worker.terminate();
+          if (e.data.ok) resolve({ from, res: e.data.res as SweepResult });
+          else reject(new Error(`Sweep worker failed: ${e.data.error}`));
+        };
+        worker.onerror = (e) => {
+          e.preventDefault();
+          worker.terminate();
+          reject(new Error(`Sweep worker failed: ${e.message}`));
+        };
+        worker.postMessage({ panel, kernelUrl: url, args: kernel.args, from, to, options: opts });
+      }),
+    );
+  }
+  const parts = await Promise.all(jobs);
+  const out: SweepResult = {
+    finalEquity: new Float64Array(nColumns),
+    sharpe: new Float64Array(nColumns),
+    maxDrawdown: new Float64Array(nColumns),
+    totalCost: new Float64Array(nColumns),
+    traded: new Float64Array(nColumns),
+    barEvaluations: 0,
+  };
+  for (const { from, res } of parts) {
+    out.finalEquity.set(res.finalEquity, from);
+    out.sharpe.set(res.sharpe, from);
+    out.maxDrawdown.set(res.maxDrawdown, from);
+    out.totalCost.set(res.totalCost, from);
+    out.traded.set(res.traded, from);
+    out.barEvaluations += res.barEvaluations;
+  }
+  return out;
+}
