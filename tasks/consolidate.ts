@@ -5,13 +5,15 @@
  * One row per SPY option contract per minute of the session (see lib/frames/consolidate.ts),
  * written to curated/workbench/option_minute_consolidated and queryable through the
  * `option_minute_consolidated` view. `--source lake` (default) reads the curated Polygon datasets
- * (run the backfill first); `--source sim` takes the session straight from a simulated world.
+ * (run the backfill first) and the rate from FRED's DTB3 known at the open (else 4%, or --rate);
+ * `--source sim` takes the session straight from a simulated world.
  * Exit codes: 0 ok, 1 bad arguments, 2 missing input data.
  */
 import { parseArgs } from "node:util";
 import {
   consolidateOptionMinutes,
   lakeConsolidationInput,
+  lakeRiskFreeRate,
   simConsolidationInput,
   writeConsolidated,
 } from "../lib/frames/mod.ts";
@@ -58,6 +60,7 @@ try {
     div ??= sim.div;
   } else {
     input = await lakeConsolidationInput(date);
+    rate ??= (await lakeRiskFreeRate(date)) ?? undefined;
   }
 } catch (e) {
   console.error(String((e as Error).message));

@@ -226,3 +226,52 @@ export async function writeConsolidated(
 ): Promise<WriteResult> {
   return await writeDataset(CONSOLIDATED_SPEC, df, options);
 }
+
+/** Options for {@linkcode lakeRiskFreeRate}. */
+export interface LakeRateOptions {
+  /** Lake root. @default lakeRoot() */
+  root?: string;
+  /** FRED series of the 3-month T-bill rate, in percent. @default "DTB3" */
+  seriesId?: string;
+}
+
+/**
+ * The continuously compounded risk-free rate known at the open of `date`, from the curated
+ * `fred/macro_observations` dataset: r = ln(1 + v / 100), v the latest observation of the
+ * series with known_at <= the session open (its latest vintage). Null when there is none.
+ *
+ * @example
+ * ```ts
+ * const r = (await lakeRiskFreeRate("2024-03-01")) ?? 0.04;
+ * ```
+ */
+export async function lakeRiskFreeRate(
+  date: string,
+  options: LakeRateOptions = {},
+): Promise<number | null> {
+  const sb = sessionBounds(date);
+  if (!sb) throw new RangeError(`Cannot read the rate for ${date}: not a trading day`);
+  const df = await readDataset({
+    zone: "curated",
+    source: "fred",
+    dataset: "macro_observations",
+    partitioning: "none",
+    timeColumn: "date",
+    naturalKey: ["series_id", "date", "realtime_start"],
+    schema: {
+      series_id: "str",
+      date: "date",
+      value: "f64",
+      realtime_start: "date",
+      realtime_end: "date",
+      known_at: "ts_ms",
+    },
+  }, { root: options.root, asOf: sb.open, dropLineage: true });
+  if (df.height === 0) return null;
+  const s = df.filter(
+    pl.col("series_id").eq(pl.lit(options.seriesId ?? "DTB3")).and(pl.col("value").isNotNull()),
+  ).sort(["date", "known_at"]);
+  if (s.height === 0) return null;
+  const v = s.getColumn("value").get(s.height - 1) as number;
+  return Math.log(1 + v / 100);
+}

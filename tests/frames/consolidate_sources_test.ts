@@ -5,6 +5,7 @@ import {
   CONSOLIDATED_SPEC,
   consolidateOptionMinutes,
   lakeConsolidationInput,
+  lakeRiskFreeRate,
   writeConsolidated,
 } from "../../lib/frames/mod.ts";
 import { curatePolygonBars } from "../../lib/ingest/pipelines/polygon_bars.ts";
@@ -120,6 +121,49 @@ Deno.test("consolidation from an empty lake says which dataset is missing", asyn
       RangeError,
       "not a trading day",
     );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("risk-free rate from FRED vintages known at the session open", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const fred: DatasetSpec = {
+      zone: "curated",
+      source: "fred",
+      dataset: "macro_observations",
+      partitioning: "none",
+      timeColumn: "date",
+      naturalKey: ["series_id", "date", "realtime_start"],
+      schema: {
+        series_id: "str",
+        date: "date",
+        value: "f64",
+        realtime_start: "date",
+        realtime_end: "date",
+        known_at: "ts_ms",
+      },
+    };
+    const open = sessionBounds(DATE)!.open.getTime();
+    const df = pl.DataFrame({
+      series_id: ["DTB3", "DTB3", "DTB3"],
+      date: ["2024-02-28", "2024-02-29", "2024-03-01"],
+      value: [5.2, 5.25, 9.99],
+      realtime_start: ["2024-02-28", "2024-02-29", "2024-03-01"],
+      realtime_end: ["9999-12-31", "9999-12-31", "9999-12-31"],
+      known_at: [open - 2 * 86_400_000, open - 86_400_000, open + 6 * 3_600_000],
+    }).withColumns(
+      pl.col("date").str.strptime(pl.Date, "%Y-%m-%d"),
+      pl.col("realtime_start").str.strptime(pl.Date, "%Y-%m-%d"),
+      pl.col("realtime_end").str.strptime(pl.Date, "%Y-%m-%d"),
+      pl.col("known_at").cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
+    );
+    assertEquals(await lakeRiskFreeRate(DATE, { root }), null);
+    await writeDataset(fred, df, { transformId: "test", sourceUri: "test", root });
+    // the 2024-03-01 value is published after the open: not used
+    assertEquals(await lakeRiskFreeRate(DATE, { root }), Math.log(1 + 5.25 / 100));
+    assertEquals(await lakeRiskFreeRate(DATE, { root, seriesId: "DGS10" }), null);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
