@@ -338,5 +338,47 @@ export async function exportTrainingSet(
     join(options.outDir, "manifest.json"),
     JSON.stringify(manifest, null, 2) + "\n",
   );
+  await Deno.writeTextFile(join(options.outDir, "README.md"), pytorchReadme(manifest));
   return manifest;
+}
+
+/** A README with the PyTorch loading recipe for an export. */
+function pytorchReadme(m: TrainingManifest): string {
+  const seq = m.sequence
+    ? `
+## Sequence windows (PatchTST)
+
+\`windows.npy\` is float32 ${JSON.stringify(m.sequence.shape)} = [samples, lookback, channels];
+patch length ${m.sequence.patch_length}, stride ${m.sequence.stride} (${m.sequence.patches} patches).
+
+\`\`\`python
+import json, numpy as np, pandas as pd, torch
+m = json.load(open("manifest.json"))
+x = torch.from_numpy(np.load("windows.npy"))             # [N, L, C]
+idx = pd.read_parquet("windows_index.parquet")           # row, symbol, date, label, t1_ms, cpcv_group
+y = torch.tensor(idx["label"].to_numpy(), dtype=torch.float32)
+patches = x.unfold(1, m["sequence"]["patch_length"], m["sequence"]["stride"])  # [N, P, C, patch]
+\`\`\`
+`
+    : "";
+  return `# Training export: ${m.name}
+
+Created ${m.created_at}. ${m.rows} samples, ${m.features.length} features (z-scored with statistics
+fitted on the ${m.normalisation.train_rows} training rows dated before ${m.normalisation.train_end};
+see manifest.json), label \`label\` ending at \`t1_ms\` (epoch ms; use it to purge).
+
+## Tabular rows
+
+\`\`\`python
+import json, pandas as pd, torch
+m = json.load(open("manifest.json"))
+rows = pd.read_parquet("rows.parquet")
+features = [f["name"] for f in m["features"]]
+k = 0                                             # CPCV split k: 1 = train, 2 = test, 0 = purged
+train, test = rows[rows[f"split_{k}"] == 1], rows[rows[f"split_{k}"] == 2]
+X = torch.tensor(train[features].to_numpy(), dtype=torch.float32)
+y = torch.tensor(train["label"].to_numpy(), dtype=torch.float32)
+w = torch.tensor(train["weight"].to_numpy(), dtype=torch.float32)   # sample uniqueness
+\`\`\`
+${seq}`;
 }

@@ -138,6 +138,8 @@ Deno.test("export: files, manifest, train-only normalisation, label end times, C
     const onDisk = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
     assertEquals(onDisk.features.map((f: { name: string }) => f.name), FEATURES);
     assertEquals(onDisk.label.end_time_column, "t1_ms");
+    const readme = await Deno.readTextFile(`${dir}/README.md`);
+    assert(readme.includes("windows.npy") && readme.includes("split_"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
