@@ -11,7 +11,11 @@ import {
   yangZhangVol,
 } from "../../lib/features/volatility.ts";
 
+import { assertColumnsClose, readCsvColumns } from "./_fixtures.ts";
+
 const ATOL = 1e-14;
+/** R writes 15 significant digits; rolling sums over 20 bars add a little rounding. */
+const RTOL_TTR = 1e-11;
 /** Estimators on a simulated path agree with the true sigma within sampling error. */
 const RTOL_SIM = 0.08;
 
@@ -151,4 +155,22 @@ Deno.test("edge cases: empty, one bar, all-NaN, constant, bad value; scale invar
     yangZhangVol(bars, { window: 2 })[2]!,
     1e-12,
   );
+});
+
+Deno.test("range estimators match R TTR 0.24.3 volatility() on ttrc (1000 days)", () => {
+  const v = readCsvColumns(
+    new URL("../fixtures/features/ttr_volatility_ttrc.csv", import.meta.url),
+  );
+  const ohlc = { open: v.open!, high: v.high!, low: v.low!, close: v.close! };
+  const o = { window: 20 };
+  assertColumnsClose(closeToCloseVol(v.close!, o), v.close_to_close_20!, RTOL_TTR, "close");
+  assertColumnsClose(parkinsonVol(ohlc, o), v.parkinson_20!, RTOL_TTR, "parkinson");
+  assertColumnsClose(garmanKlassVol(ohlc, o), v.garman_klass_20!, RTOL_TTR, "garman_klass");
+  assertColumnsClose(
+    rogersSatchellVol(ohlc, o),
+    v.rogers_satchell_20!,
+    RTOL_TTR,
+    "rogers_satchell",
+  );
+  assertColumnsClose(yangZhangVol(ohlc, o), v.yang_zhang_20!, RTOL_TTR, "yang_zhang");
 });
