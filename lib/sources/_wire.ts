@@ -62,9 +62,16 @@ export function numOrNull(v: unknown): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-/** A date string YYYY-MM-DD, or null for sentinels. */
+/** True for a real calendar date written YYYY-MM-DD (2024-02-30 and 2024-13-01 are not). */
+export function isIsoDate(v: unknown): v is string {
+  if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const t = Date.parse(v + "T00:00:00Z");
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === v;
+}
+
+/** A date string YYYY-MM-DD, or null for sentinels and impossible dates. */
 export function dateOrNull(v: unknown): string | null {
-  return typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : null;
+  return isIsoDate(v) ? v : null;
 }
 
 /** Growable Float64 column (NaN marks a missing value until converted to null). */

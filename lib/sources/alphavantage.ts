@@ -13,10 +13,10 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { HttpClient, type HttpClientOptions, type VendorVerdict } from "./_http.ts";
-import { dateOrNull, numOrNull, type Rejected, sampleFields } from "./_wire.ts";
+import { dateOrNull, isIsoDate, numOrNull, type Rejected, sampleFields } from "./_wire.ts";
 import { joinUrl } from "./endpoints.ts";
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE = { test: (s: string) => isIsoDate(s) };
 const dateOrSentinel = z.string().refine((s) => DATE.test(s) || s === "None" || s === "null", {
   message: 'expected YYYY-MM-DD or "None"',
 });
@@ -41,13 +41,13 @@ export const AvListingSchema = z.object({
 
 /** SPLITS row. */
 export const AvSplitSchema = z.object({
-  effective_date: z.string().regex(DATE),
+  effective_date: z.string().refine(isIsoDate, { message: "expected YYYY-MM-DD" }),
   split_factor: numString,
 });
 
 /** DIVIDENDS row. */
 export const AvDividendSchema = z.object({
-  ex_dividend_date: z.string().regex(DATE),
+  ex_dividend_date: z.string().refine(isIsoDate, { message: "expected YYYY-MM-DD" }),
   declaration_date: dateOrSentinel.optional(),
   record_date: dateOrSentinel.optional(),
   payment_date: dateOrSentinel.optional(),
