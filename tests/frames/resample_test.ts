@@ -109,3 +109,35 @@ Deno.test("resampleFrame: per symbol, lake-style Datetime columns", () => {
   const ka = m.getColumn("known_at").cast(pl.Float64).toArray() as number[];
   assertEquals(ka, [t0 + 60_000, t0 + 120_000, t0 + 60_000]);
 });
+
+Deno.test("seconds -> minutes -> session on the simulated SPY agrees with the simulator's own bars", async () => {
+  const { generateWorld } = await import("../../lib/sources/sim/world.ts");
+  const w = generateWorld({ seed: 3, start: "2024-03-01", end: "2024-03-04", equityCount: 0 });
+  const sec = w.spySecondBars("2024-03-04")!;
+  const bars = {
+    ts: sec.t,
+    open: sec.o,
+    high: sec.h,
+    low: sec.l,
+    close: sec.c,
+    volume: sec.v,
+    vwap: sec.vw,
+  };
+  const m = resampleBars(bars, { everyMs: 60_000 });
+  const ref = w.spyMinuteBars("2024-03-04")!;
+  assertEquals(m.ts.length, ref.length);
+  for (let i = 0; i < ref.length; i++) {
+    assertEquals(m.ts[i], ref.t[i]);
+    assertEquals([m.open[i], m.high[i], m.low[i], m.close[i]], [
+      ref.o[i],
+      ref.h[i],
+      ref.l[i],
+      ref.c[i],
+    ]);
+    assertAlmostEquals(m.volume[i]!, ref.v[i]!, 1e-9);
+    assertAlmostEquals(m.vwap[i]!, ref.vw[i]!, 1e-9 * ref.vw[i]!);
+  }
+  const d = resampleBars(m, { by: "session" });
+  assertEquals(d.ts.length, 1);
+  assertEquals([d.open[0], d.close[0]], [ref.o[0], ref.c[ref.length - 1]]);
+});
