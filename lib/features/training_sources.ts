@@ -3,11 +3,32 @@
  * delisted names included while they traded) or from the curated lake's Polygon day bars.
  */
 import pl from "nodejs-polars";
-import { readDataset } from "../lake/mod.ts";
+import { type DatasetSpec, datasetState, readDataset } from "../lake/mod.ts";
 import { generateWorld } from "../sources/sim/world.ts";
 import type { SymbolDailyBars } from "./daily_panel.ts";
 import type { ExportInput } from "./training_export.ts";
 import type { NewsItem } from "./news.ts";
+
+/** The curated Polygon day bars (as written by lib/ingest's bar pipeline). */
+const DAY_SPEC: DatasetSpec = {
+  zone: "curated",
+  source: "polygon",
+  dataset: "stock_bars_day",
+  partitioning: "year",
+  timeColumn: "ts",
+  naturalKey: ["ticker", "ts"],
+  schema: {
+    ticker: "str",
+    ts: "ts_ms",
+    date: "date",
+    open: "f64",
+    high: "f64",
+    low: "f64",
+    close: "f64",
+    volume: "f64",
+    known_at: "ts_ms",
+  },
+};
 
 /** Where the bars come from. */
 export type BarSource =
@@ -21,7 +42,8 @@ async function sha256Text(text: string): Promise<string> {
 
 /**
  * Load daily bars per symbol, news (simulated worlds only; empty for the lake) and a provenance
- * record (hash of the simulator config, or of the lake rows read).
+ * record (hash of the simulator config, or of the lake manifest's per-file checksums, which pins
+ * the exact files read).
  *
  * @example
  * ```ts
@@ -65,25 +87,11 @@ export async function loadDailyBars(
       }],
     };
   }
-  const df = await readDataset({
-    zone: "curated",
-    source: "polygon",
-    dataset: "stock_bars_day",
-    partitioning: "year",
-    timeColumn: "ts",
-    naturalKey: ["ticker", "ts"],
-    schema: {
-      ticker: "str",
-      ts: "ts_ms",
-      date: "date",
-      open: "f64",
-      high: "f64",
-      low: "f64",
-      close: "f64",
-      volume: "f64",
-      known_at: "ts_ms",
-    },
-  }, { root: source.root, asOf: new Date(), dropLineage: true });
+  const df = await readDataset(DAY_SPEC, {
+    root: source.root,
+    asOf: new Date(),
+    dropLineage: true,
+  });
   if (df.height === 0) {
     throw new RangeError(
       "Cannot load bars: curated/polygon/stock_bars_day is empty (run the backfill first)",
@@ -121,12 +129,16 @@ export async function loadDailyBars(
     }
     i = j;
   }
-  const digest = await sha256Text(
-    `${tick.length}:${dates[0]}:${dates[dates.length - 1]}:${Array.from(c).join(",")}`,
-  );
+  // pin the exact files read: the lake manifest's per-file checksums
+  const state = datasetState(DAY_SPEC, source.root);
+  const pinned = state.files.map((f) => `${f.partition}/${f.file}:${f.sha256}`).sort().join("\n");
+  const digest = await sha256Text(pinned);
   return {
     bars,
     news: [],
-    inputs: [{ name: "lake:curated/polygon/stock_bars_day", sha256: digest }],
+    inputs: [{
+      name: `lake:curated/polygon/stock_bars_day (${state.files.length} files, ${state.rows} rows)`,
+      sha256: digest,
+    }],
   };
 }
