@@ -16,3 +16,4 @@ export {
   type MaCrossArgs,
   maCrossWindows,
 } from "./ma_cross_kernel.ts";
+export * from "./frame_panel.ts";

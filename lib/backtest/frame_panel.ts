@@ -1,0 +1,111 @@
+/**
+ * Panels from long tables (one row per symbol and bar), e.g. a lake read of curated daily bars
+ * (`readDataset` of curated/<source>/<bars>) or a DuckDB view such as `user_daily_bars`:
+ * columns `symbol`, a time column (`date` for daily bars, `ts` for intraday bars), `open`,
+ * `high`, `low`, `close`, `volume`. Bars are the union of all time stamps, sorted; a symbol
+ * without a row at a bar gets NaN prices and zero volume (no trading). Duplicate (symbol, time)
+ * rows are rejected. Intraday panels get `day` from the exchange calendar (`sessionDateOf`, or the
+ * New York date outside sessions).
+ */
+
+import pl from "nodejs-polars";
+import { DataError } from "../core/mod.ts";
+import { nyDate, sessionDateOf } from "../time/mod.ts";
+import type { BarPanel } from "./panel.ts";
+import { validatePanel } from "./panel.ts";
+
+/** Options of {@link panelFromFrame}. */
+export interface PanelFromFrameOptions {
+  /** Time column: a Date / Datetime column or ISO date strings. @default "date" */
+  timeColumn?: string;
+  /** Fill `day` from the NYSE sessions of the time stamps (intraday bars). @default false */
+  intraday?: boolean;
+}
+
+function toMs(v: unknown, row: number, col: string): number {
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === "string") {
+    const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
+    if (Number.isFinite(ms)) return ms;
+  }
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "bigint") return Number(v);
+  throw new DataError(`Cannot build panel: row ${row} has ${col} = ${String(v)}`, { column: col });
+}
+
+/**
+ * Build a validated {@link BarPanel} from a long Polars frame.
+ *
+ * @example
+ * ```ts ignore
+ * const df = await readDataset(spec, { asOf, start, end });
+ * const panel = panelFromFrame(df, { timeColumn: "date" });
+ * ```
+ */
+export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}): BarPanel {
+  const tc = o.timeColumn ?? "date";
+  for (const c of ["symbol", tc, "open", "high", "low", "close", "volume"]) {
+    if (!df.columns.includes(c)) {
+      throw new DataError(
+        `Cannot build panel: column ${c} missing (have ${df.columns.join(", ")})`,
+        {
+          column: c,
+        },
+      );
+    }
+  }
+  const sym = df.getColumn("symbol").toArray() as string[];
+  const times = (df.getColumn(tc).toArray() as unknown[]).map((v, i) => toMs(v, i, tc));
+  const col = (c: string) =>
+    Float64Array.from(
+      df.getColumn(c).cast(pl.Float64).toArray() as (number | null)[],
+      (v) => v ?? NaN,
+    );
+  const [op, hi, lo, cl, vo] = ["open", "high", "low", "close", "volume"].map(
+    col,
+  ) as Float64Array[];
+  const symbols = [...new Set(sym)].sort();
+  const stamps = [...new Set(times)].sort((a, b) => a - b);
+  const sIdx = new Map(symbols.map((s, i) => [s, i] as const));
+  const tIdx = new Map(stamps.map((t, i) => [t, i] as const));
+  const nSym = symbols.length, nBars = stamps.length;
+  const mk = () => new Float64Array(nSym * nBars).fill(NaN);
+  const open = mk(), high = mk(), low = mk(), close = mk();
+  const volume = new Float64Array(nSym * nBars);
+  const seen = new Uint8Array(nSym * nBars);
+  for (let r = 0; r < sym.length; r++) {
+    const i = sIdx.get(sym[r]!)! * nBars + tIdx.get(times[r]!)!;
+    if (seen[i]) {
+      throw new DataError(
+        `Cannot build panel: duplicate row for ${sym[r]} at ${new Date(times[r]!).toISOString()}`,
+      );
+    }
+    seen[i] = 1;
+    open[i] = op![r]!;
+    high[i] = hi![r]!;
+    low[i] = lo![r]!;
+    close[i] = cl![r]!;
+    volume[i] = vo![r]!;
+  }
+  const panel: BarPanel = {
+    symbols,
+    tsMs: Float64Array.from(stamps),
+    open,
+    high,
+    low,
+    close,
+    volume,
+  };
+  if (o.intraday) {
+    const dates = stamps.map((t) => sessionDateOf(t) ?? nyDate(t));
+    const day = new Int32Array(nBars);
+    let k = 0;
+    for (let t = 1; t < nBars; t++) {
+      if (dates[t] !== dates[t - 1]) k++;
+      day[t] = k;
+    }
+    panel.day = day;
+  }
+  validatePanel(panel);
+  return panel;
+}

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { panelFromFrame } from "../../lib/backtest/mod.ts";
+import { DataError } from "../../lib/core/mod.ts";
+
+Deno.test("panelFromFrame: long daily rows to a symbol-major panel, gaps as NaN", () => {
+  const df = pl.DataFrame({
+    symbol: ["B", "A", "A", "B", "A"],
+    date: ["2024-01-03", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-04"],
+    open: [20, 10, 11, 21, 12],
+    high: [21, 11, 12, 22, 13],
+    low: [19, 9, 10, 20, 11],
+    close: [20.5, 10.5, 11.5, 21.5, 12.5],
+    volume: [200, 100, 110, 210, 120],
+  });
+  const p = panelFromFrame(df);
+  assert.deepEqual(p.symbols, ["A", "B"]);
+  assert.deepEqual(
+    Array.from(p.tsMs),
+    ["2024-01-02", "2024-01-03", "2024-01-04"].map((d) => Date.parse(`${d}T00:00:00Z`)),
+  );
+  assert.deepEqual(Array.from(p.close), [10.5, 11.5, 12.5, NaN, 20.5, 21.5]);
+  assert.deepEqual(Array.from(p.volume), [100, 110, 120, 0, 200, 210]);
+});
+
+Deno.test("panelFromFrame: intraday day index from NYSE sessions; bad input rejected", () => {
+  const ts = ["2024-03-08T14:30:00Z", "2024-03-08T20:59:00Z", "2024-03-11T13:30:00Z"].map((s) =>
+    new Date(s)
+  );
+  const df = pl.DataFrame({
+    symbol: ["A", "A", "A"],
+    ts,
+    open: [1, 1, 1],
+    high: [1, 1, 1],
+    low: [1, 1, 1],
+    close: [1, 1, 1],
+    volume: [1, 1, 1],
+  });
+  const p = panelFromFrame(df, { timeColumn: "ts", intraday: true });
+  assert.deepEqual(Array.from(p.day!), [0, 0, 1]); // Friday, Friday, Monday (after the DST change)
+  assert.throws(() => panelFromFrame(df.drop("volume")), DataError);
+  const dup = pl.DataFrame({
+    symbol: ["A", "A"],
+    date: ["2024-01-02", "2024-01-02"],
+    open: [1, 1],
+    high: [1, 1],
+    low: [1, 1],
+    close: [1, 1],
+    volume: [1, 1],
+  });
+  assert.throws(() => panelFromFrame(dup), /duplicate/);
+  const bad = pl.DataFrame({
+    symbol: ["A"],
+    date: ["2024-01-02"],
+    open: [1],
+    high: [0.5],
+    low: [1],
+    close: [1],
+    volume: [1],
+  });
+  assert.throws(() => panelFromFrame(bad), DataError);
+});
