@@ -455,7 +455,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let seq = 0;
   let baseUrl = "";
-  const sleep = (ms: number, signal: AbortSignal) =>
+  const sleep = (ms: number, signal?: AbortSignal) =>
     new Promise<void>((resolve) => {
       const id = setTimeout(() => {
         timers.delete(id);
@@ -467,7 +467,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         timers.delete(id);
         resolve();
       };
-      signal.addEventListener("abort", stop, { once: true });
+      signal?.addEventListener("abort", stop, { once: true });
       controller.signal.addEventListener("abort", stop, { once: true });
     });
 
@@ -582,11 +582,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         }
         case "slow":
           record(`delay ${rule.delayMs ?? 1500} ms`);
-          await sleep(rule.delayMs ?? 1500, req.signal);
+          await sleep(rule.delayMs ?? 1500);
           break;
         case "timeout":
           record(`held ${rule.delayMs ?? 30000} ms`);
-          await sleep(rule.delayMs ?? 30000, req.signal);
+          await sleep(rule.delayMs ?? 30000);
           log(0, m.route, rule.kind);
           return new Response(null, { status: 504 });
         case "error200":
@@ -657,13 +657,16 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         route: m.route,
         kind: "reset",
         path,
-        detail: "body stream aborted mid-response",
+        detail: "connection closed after a quarter of the declared Content-Length",
       });
+      // Declare the full length, send a quarter, end the stream: the client's read fails with a
+      // connection error, as when a peer resets mid-body.
       const bytes = new TextEncoder().encode(text);
+      headers.set("content-length", String(bytes.length));
       const body = new ReadableStream<Uint8Array>({
-        pull(c) {
+        start(c) {
           c.enqueue(bytes.subarray(0, Math.max(1, bytes.length >> 2)));
-          c.error(new Error("simulated connection reset"));
+          c.close();
         },
       });
       return new Response(body, { status: r.status, headers });
