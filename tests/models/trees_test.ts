@@ -139,6 +139,18 @@ Deno.test("random forest: same trees on 1 and 2 threads (tree seeds do not depen
   assert(a.oobScore === b.oobScore);
 });
 
+Deno.test("gbt: same trees on 1 and 2 threads (feature-parallel histograms)", async () => {
+  // 20,000 x 40 = 800,000 cells: large nodes are shared with the worker
+  const { x, y } = synthetic(20_000, 40, 8);
+  const a = await fitGbt(x, y, { nTrees: 3, threads: 1 });
+  const b = await fitGbt(x, y, { nTrees: 3, threads: 2 });
+  a.trees.forEach((t, k) => {
+    const u = b.trees[k]!;
+    assertEquals(Array.from(t.feature), Array.from(u.feature));
+    t.value.forEach((v, j) => assert(v === u.value[j], `tree ${k} node ${j}`));
+  });
+});
+
 Deno.test("gbt: early stopping keeps the best iteration; importance favours informative features", async () => {
   const { x, y } = synthetic(1500, 4, 5);
   const v = synthetic(500, 4, 6);
