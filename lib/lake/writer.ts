@@ -317,8 +317,60 @@ export async function writeDataset(
     const removed: { partition: string; file: string }[] = [];
     const touched: string[] = [];
     let rowsWritten = 0;
+    const stageFile = async (
+      out: pl.DataFrame,
+      part: string,
+      pdir: string,
+      replace: boolean,
+      oldFiles: string[],
+    ) => {
+      const bytes = new Uint8Array(out.writeParquet({ compression: "zstd" }));
+      const sha = await sha256Hex(bytes);
+      const name = `part-${sha.slice(0, 16)}.parquet`;
+      Deno.mkdirSync(pdir, { recursive: true });
+      const tmp = join(pdir, `.${name}.${writeId.slice(0, 8)}.tmp`);
+      writeDurable(tmp, bytes);
+      renames.push({ from: tmp, to: join(pdir, name) });
+      const [lo, hi] = timeBounds(spec, out);
+      added.push({
+        partition: part,
+        file: name,
+        rows: out.height,
+        sha256: sha,
+        min_time: lo,
+        max_time: hi,
+      });
+      if (replace) {
+        for (const f of oldFiles) {
+          if (f === name) continue;
+          removes.push(join(pdir, f));
+          removed.push({ partition: part, file: f });
+        }
+      }
+    };
     for (const [part, rowsNew] of groups) {
       const pdir = part ? join(dir, part) : dir;
+      // Append fast path: when the time column is part of the natural key and every incoming
+      // row is later than everything the manifest records for this partition, no stored row can
+      // share a key, so the partition need not be read (streaming and incremental backfills).
+      const partFiles = state.files.filter((f) => f.partition === part);
+      if (
+        partFiles.length > 0 && partFiles.length < 64 && spec.naturalKey.includes(spec.timeColumn)
+      ) {
+        let maxStored: string | null = null;
+        for (const f of partFiles) {
+          if (f.max_time !== null && (maxStored === null || f.max_time > maxStored)) {
+            maxStored = f.max_time;
+          }
+        }
+        const [minNew] = timeBounds(spec, rowsNew);
+        if (maxStored !== null && minNew !== null && minNew > maxStored) {
+          rowsWritten += rowsNew.height;
+          await stageFile(rowsNew.sort(sortCols), part, pdir, false, []);
+          touched.push(part);
+          continue;
+        }
+      }
       const existing = readPartition(pdir);
       if (existing.df) existing.df = alignTypes(existing.df, schema);
       let out: pl.DataFrame;
@@ -359,31 +411,7 @@ export async function writeDataset(
           rowsWritten += changed.height + fresh.height;
         }
       }
-      out = out.sort(sortCols);
-      const bytes = new Uint8Array(out.writeParquet({ compression: "zstd" }));
-      const sha = await sha256Hex(bytes);
-      const name = `part-${sha.slice(0, 16)}.parquet`;
-      Deno.mkdirSync(pdir, { recursive: true });
-      const tmp = join(pdir, `.${name}.${writeId.slice(0, 8)}.tmp`);
-      writeDurable(tmp, bytes);
-      const final = join(pdir, name);
-      renames.push({ from: tmp, to: final });
-      const [lo, hi] = timeBounds(spec, out);
-      added.push({
-        partition: part,
-        file: name,
-        rows: out.height,
-        sha256: sha,
-        min_time: lo,
-        max_time: hi,
-      });
-      if (replace) {
-        for (const f of existing.files) {
-          if (f === name) continue;
-          removes.push(join(pdir, f));
-          removed.push({ partition: part, file: f });
-        }
-      }
+      await stageFile(out.sort(sortCols), part, pdir, replace, existing.files);
       touched.push(part);
     }
     options.onStep?.("files-written");
