@@ -17,3 +17,4 @@ export {
   maCrossWindows,
 } from "./ma_cross_kernel.ts";
 export * from "./frame_panel.ts";
+export * from "./governance.ts";

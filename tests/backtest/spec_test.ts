@@ -40,3 +40,23 @@ Deno.test("runSpec records every configuration as a trial and gates the candidat
   assert.ok(again.recorded.every((r) => r.duplicate));
   assert.equal((await readTrials("test-momentum", { store })).length, 2);
 });
+
+Deno.test("recordBacktestTrial: net returns and dates of a single run go to the ledger", async () => {
+  const { recordBacktestTrial, runBacktest, syntheticPanel, momentumTargets, targetStrategy } =
+    await import("../../lib/backtest/mod.ts");
+  const p = syntheticPanel({ symbols: 6, bars: 120, seed: 3 });
+  const res = runBacktest(
+    p,
+    targetStrategy(p, momentumTargets(p, { lookback: 20, skip: 2, rebalanceEvery: 5 })),
+  );
+  const store = memoryLedgerStore();
+  const rec = await recordBacktestTrial(res, {
+    question: "q",
+    params: { lookback: 20 },
+    dataManifest: "syn:3",
+  }, { store });
+  assert.equal(rec.record.observations, 119);
+  assert.ok(Math.abs(rec.record.returns[0]! - (res.equity[1]! / res.equity[0]! - 1)) < 1e-15);
+  assert.equal(rec.record.periods![0], new Date(p.tsMs[1]!).toISOString().slice(0, 10));
+  assert.equal((await readTrials("q", { store })).length, 1);
+});
