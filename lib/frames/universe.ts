@@ -3,10 +3,11 @@
  * LISTING_STATUS-style reference data (Alpha Vantage's CSV carries both active and delisted rows:
  * symbol, name, exchange, assetType, ipoDate, delistingDate, status).
  *
- * A symbol is in the universe on date D when ipoDate <= D and (delistingDate is absent or
- * D < delistingDate): the delisting date is the first day it no longer trades. An empty ipoDate
- * (some vendor rows) means "listed before the data starts". The vendor sentinel string "null"
- * and "" count as absent.
+ * A symbol is in the universe on date D when ipoDate <= D <= delistingDate (or no delistingDate):
+ * the delisting date is the LAST session the symbol traded, the convention of the simulated
+ * market's LISTING_STATUS (lib/sources/sim), so a name is in the universe on its delisting date
+ * and absent from the next day on. An empty ipoDate (some vendor rows) means "listed before the
+ * data starts". The vendor sentinel string "null" and "" count as absent.
  */
 
 /** One listing row; dates are "YYYY-MM-DD", null/""/"null" when absent. */
@@ -31,7 +32,7 @@ export interface UniverseOptions {
 /** Whether a listing is live on a date (see the module doc). */
 export function isListedOn(listing: Listing, date: string): boolean {
   if (!absent(listing.ipoDate) && listing.ipoDate! > date) return false;
-  if (!absent(listing.delistingDate) && date >= listing.delistingDate!) return false;
+  if (!absent(listing.delistingDate) && date > listing.delistingDate!) return false;
   return true;
 }
 
@@ -41,7 +42,7 @@ export function isListedOn(listing: Listing, date: string): boolean {
  *
  * @example
  * ```ts
- * universeAsOf([{ symbol: "OLD", ipoDate: "2001-01-02", delistingDate: "2020-03-02" }], "2020-03-02"); // []
+ * universeAsOf([{ symbol: "OLD", ipoDate: "2001-01-02", delistingDate: "2020-03-02" }], "2020-03-03"); // []
  * ```
  */
 export function universeAsOf(
