@@ -75,11 +75,30 @@ interface Def {
 }
 
 const MS_DAY = 86_400_000;
+// Date strings <-> day numbers, memoized: the vintage build walks every day of every series.
+const dayNumOf = new Map<string, number>();
+const isoOfDay = new Map<number, string>();
+function toDay(d: string): number {
+  let n = dayNumOf.get(d);
+  if (n === undefined) {
+    n = Math.floor(Date.parse(d + "T00:00:00Z") / MS_DAY);
+    dayNumOf.set(d, n);
+  }
+  return n;
+}
+function fromDay(n: number): string {
+  let d = isoOfDay.get(n);
+  if (d === undefined) {
+    d = new Date(n * MS_DAY).toISOString().slice(0, 10);
+    isoOfDay.set(n, d);
+  }
+  return d;
+}
 function addDays(d: string, n: number): string {
-  return new Date(Date.parse(d + "T00:00:00Z") + n * MS_DAY).toISOString().slice(0, 10);
+  return fromDay(toDay(d) + n);
 }
 function weekday(d: string): number {
-  return new Date(d + "T00:00:00Z").getUTCDay();
+  return ((toDay(d) + 4) % 7 + 7) % 7;
 }
 function nextWeekday(d: string): string {
   let x = d;
@@ -571,6 +590,14 @@ export function buildFredSeries(
       nasdaq[i] = nasdaq[i - 1]! * Math.exp(1.2 * ret + 0.004 * rr.normal());
     }
   }
+  const fedFundsMonthly = new Map<string, { s: number; c: number }>();
+  for (let i = 0; i < mk.days.length; i++) {
+    const key = mk.days[i]!.slice(0, 7);
+    const e = fedFundsMonthly.get(key) ?? { s: 0, c: 0 };
+    e.s += mk.fedFunds[i]!;
+    e.c++;
+    fedFundsMonthly.set(key, e);
+  }
   for (const def of DEFS) {
     const rs = r.fork(def.id);
     const dates = obsDates(def, from, today);
@@ -580,14 +607,8 @@ export function buildFredSeries(
     const linked = (d: string): number | undefined => {
       if (!def.link) return undefined;
       if (def.link === "fedfunds") {
-        let s = 0, c = 0;
-        for (let i = 0; i < mk.days.length; i++) {
-          if (mk.days[i]!.slice(0, 7) === d.slice(0, 7)) {
-            s += mk.fedFunds[i]!;
-            c++;
-          }
-        }
-        return c ? Math.round(s / c * 100) / 100 : undefined;
+        const mm = fedFundsMonthly.get(d.slice(0, 7));
+        return mm ? Math.round(mm.s / mm.c * 100) / 100 : undefined;
       }
       const i = idx.get(d);
       if (i === undefined) return undefined;
