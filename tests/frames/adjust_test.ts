@@ -92,3 +92,37 @@ Deno.test("adjustFrame: per-symbol adjustment of a lake-style frame, other symbo
   assertEquals(out.getColumn("volume").toArray(), [2000, 2400, 2400, 5, 6]);
   assertThrows(() => adjustFrame(df.drop("date"), []), TypeError, "no column date");
 });
+
+Deno.test("split and dividend adjustment agrees with the simulated market's own adjusted bars", async () => {
+  const { generateWorld } = await import("../../lib/sources/sim/world.ts");
+  const w = generateWorld({ seed: 1, start: "2024-01-02", end: "2024-06-28", equityCount: 40 });
+  const acts = w.corporateActions();
+  const toOurs = (ticker: string) => {
+    const out: { exDate: string; splitRatio?: number; cashDividend?: number }[] = [];
+    for (const a of acts) {
+      if (a.ticker !== ticker) continue;
+      if (a.kind === "split") out.push({ exDate: a.date, splitRatio: a.to / a.from });
+      if (a.kind === "dividend") out.push({ exDate: a.exDate, cashDividend: a.amount });
+    }
+    return out;
+  };
+  // YT: a 1-for-10 reverse split; HQO: a cash dividend
+  for (const ticker of ["YT", "HQO"]) {
+    const raw = w.equityDaily(ticker);
+    const bars = {
+      dates: raw.dates,
+      open: raw.o,
+      high: raw.h,
+      low: raw.l,
+      close: raw.c,
+      volume: raw.v,
+    };
+    const ours = adjustBars(bars, toOurs(ticker), { mode: "total_return" });
+    const sim = w.equityDailyAdjusted(ticker, "all");
+    for (let i = 0; i < raw.length; i++) {
+      // the simulator's dividend factor uses its unrounded path close; bars are rounded to cents
+      assertAlmostEquals(ours.close[i]!, sim.c[i]!, 1e-4 * sim.c[i]!);
+      assertAlmostEquals(ours.volume[i]!, sim.v[i]!, 1);
+    }
+  }
+});
