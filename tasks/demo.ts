@@ -1,10 +1,8 @@
 /**
- * deno task demo [--seed N] [--days N] [--null]
+ * deno task demo [--seed N] [--days N] [--null] [--equities N]
  *
- * The main job. Foundation stage: creates the lake, writes a small seeded dataset of daily bars
- * through the lake writer (atomic, deduplicated, with lineage), registers the SQL views and
- * prints a query result. Later stages (simulated market, backfill, features, models, validation,
- * backtest, report) are appended in lib/demo as they land.
+ * The main job: the whole research loop over the built-in simulated market (lib/demo). Prints a
+ * summary with the paths of the report and deliverables. Rerunnable: a second run reuses the lake.
  */
 import { parseArgs } from "node:util";
 import { runDemo } from "../lib/demo/mod.ts";
@@ -13,20 +11,25 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     seed: { type: "string", default: "42" },
-    days: { type: "string", default: "60" },
+    days: { type: "string", default: "1000" },
+    equities: { type: "string", default: "10" },
     null: { type: "boolean", default: false },
   },
 });
 const seed = Number(values.seed);
 const days = Number(values.days);
+const equities = Number(values.equities);
 if (!Number.isInteger(seed) || seed < 0) {
   console.error(`--seed must be a non-negative integer, got ${values.seed}`);
   Deno.exit(2);
 }
-if (!Number.isInteger(days) || days < 5 || days > 5000) {
-  console.error(`--days must be an integer from 5 to 5000, got ${values.days}`);
+if (!Number.isInteger(days) || days < 300 || days > 5000) {
+  console.error(`--days must be an integer from 300 to 5000, got ${values.days}`);
   Deno.exit(2);
 }
-const summary = await runDemo({ seed, days, nullWorld: values.null });
-console.log(summary.text);
+if (!Number.isInteger(equities) || equities < 4 || equities > 200) {
+  console.error(`--equities must be an integer from 4 to 200, got ${values.equities}`);
+  Deno.exit(2);
+}
+const summary = await runDemo({ seed, days, equities, nullWorld: values.null });
 Deno.exit(summary.ok ? 0 : 1);
