@@ -257,3 +257,29 @@ Deno.test("corporate actions: bankruptcies end in a large loss, acquisitions jum
   // Dividends: the raw open drops by the dividend relative to the overnight move.
   assert(acts.some((a) => a.kind === "dividend" && a.ticker !== "SPY"));
 });
+
+Deno.test("SPY intraday: U-shaped volume and volatility, overnight gaps present", () => {
+  let volEdge = 0, volMid = 0, absEdge = 0, absMid = 0;
+  for (const d of world.days.slice(-10)) {
+    const m = world.spyMinuteBars(d)!;
+    if (m.length !== 390) continue;
+    for (let k = 1; k < m.length; k++) {
+      const edge = k < 30 || k >= 360;
+      const mid = k >= 165 && k < 225;
+      const r = Math.abs(Math.log(m.c[k]! / m.c[k - 1]!));
+      if (edge) {
+        volEdge += m.v[k]!;
+        absEdge += r;
+      }
+      if (mid) {
+        volMid += m.v[k]!;
+        absMid += r;
+      }
+    }
+  }
+  // Per-minute averages: 59 edge minutes vs 60 midday minutes per session.
+  assert(volEdge / 59 > 1.5 * (volMid / 60), "volume U-shape");
+  assert(absEdge / 59 > 1.2 * (absMid / 60), "volatility U-shape");
+  const gaps = world.spyDaily.retOvernight.slice(1);
+  assert(gaps.some((g) => Math.abs(g) > 0.002), "overnight gaps");
+});
