@@ -21,7 +21,7 @@
 import type { Rng } from "../../core/random.ts";
 import { hashString } from "../../core/random.ts";
 import { CALENDAR_DAYS_PER_YEAR, MS_PER_DAY } from "../../core/constants.ts";
-import { allocBars, type Bars, sliceBars } from "./bars.ts";
+import { allocBars, type Bars } from "./bars.ts";
 import { bsGreeks, bsPrice } from "./_bs.ts";
 import { sessionBounds, tradingDays } from "./_calendar.ts";
 import { impliedVol, type SsviParams, ssviParams, stateSigma, totalVariance } from "./surface.ts";
@@ -139,6 +139,7 @@ export class OptionsMarket {
   #rng: Rng;
   #listed = new LruCache<string, OptionContract[]>(16);
   #aggs = new LruCache<string, Bars>(2048);
+  #surfaces = new LruCache<string, SsviParams[]>(32);
 
   constructor(rng: Rng, spy: SpyBars, rate: Float64Array) {
     this.#rng = rng.fork("options");
@@ -269,7 +270,18 @@ export class OptionsMarket {
       ? bars.length - 1
       : Math.min(bars.length - 1, Math.max(0, minute));
     const tau = bars.t[m]! + 60_000;
-    return this.#quoteAt(c, bars.c[m]!, tau, this.surfaceOn(date, bars.c[m]!), this.rateOn(date));
+    return this.#quoteAt(
+      c,
+      bars.c[m]!,
+      tau,
+      this.#minuteSurfaces(date, bars)[m]!,
+      this.rateOn(date),
+    );
+  }
+
+  /** Surface parameters at each minute close of a session (shared by every contract). */
+  #minuteSurfaces(date: string, bars: Bars): SsviParams[] {
+    return this.#surfaces.getOrSet(date, () => Array.from(bars.c, (s) => this.surfaceOn(date, s)));
   }
 
   #quoteAt(c: OptionContract, s: number, tauMs: number, p: SsviParams, r: number): OptionQuote {
@@ -334,21 +346,19 @@ export class OptionsMarket {
     const r = this.rateOn(date);
     const e = this.#expiryByDate.get(c.expiration)!;
     const n = bars.length;
-    const out = allocBars(n);
+    const out = scratchBars(n);
+    const shape = tradeShape(n);
     let j = 0;
     const t0 = Math.max(60_000, e.closeMs - bars.t[0]!) / YEAR_MS;
     const f0 = bars.o[0]! * Math.exp((r - SPY_DIVIDEND_YIELD) * t0);
     const k0 = Math.log(c.strike / f0);
     const lam = 1.2 * Math.exp(-Math.abs(k0) / (0.02 + Math.sqrt(totalVariance(p, k0, t0)))) *
       (1 + 1 / (1 + 30 * t0));
-    const quote = (m: number) =>
-      this.#quoteAt(c, bars.c[m]!, bars.t[m]! + 60_000, this.surfaceOn(date, bars.c[m]!), r);
+    const surfaces = this.#minuteSurfaces(date, bars);
+    const quote = (m: number) => this.#quoteAt(c, bars.c[m]!, bars.t[m]! + 60_000, surfaces[m]!, r);
     let seq = 0;
     for (let m = 0; m < n; m++) {
-      const u = (m + 0.5) / n;
-      const cnt = rng.poisson(
-        lam * (1 + 1.5 * Math.exp(-8 * u) + 1.5 * Math.exp(-10 * (1 - u))) / 2,
-      );
+      const cnt = rng.poisson(lam * shape[m]!);
       const minuteNs = BigInt(bars.t[m]!) * 1_000_000n;
       let qt: OptionQuote | undefined;
       if (withTicks) {
@@ -395,7 +405,7 @@ export class OptionsMarket {
       out.n[j] = cnt;
       j++;
     }
-    return { aggs: sliceBars(out, 0, j), trades, quotes };
+    return { aggs: copyBars(out, j), trades, quotes };
   }
 
   /**
@@ -427,6 +437,36 @@ export class OptionsMarket {
     }
     return Math.max(0, ans);
   }
+}
+
+const shapeCache = new Map<number, Float64Array>();
+/** Intraday trade-intensity U-shape (1 + 1.5 e^{-8u} + 1.5 e^{-10(1-u)}) / 2, cached per n. */
+function tradeShape(n: number): Float64Array {
+  let s = shapeCache.get(n);
+  if (!s) {
+    s = new Float64Array(n);
+    for (let m = 0; m < n; m++) {
+      const u = (m + 0.5) / n;
+      s[m] = (1 + 1.5 * Math.exp(-8 * u) + 1.5 * Math.exp(-10 * (1 - u))) / 2;
+    }
+    shapeCache.set(n, s);
+  }
+  return s;
+}
+
+let scratch: Bars = allocBars(0);
+/** A reusable buffer of at least n rows (contents undefined). */
+function scratchBars(n: number): Bars {
+  if (scratch.length < n) scratch = allocBars(n);
+  return scratch;
+}
+/** An exact-size copy of the first `len` rows. */
+function copyBars(b: Bars, len: number): Bars {
+  const out = allocBars(len);
+  for (const k of ["t", "o", "h", "l", "c", "v", "vw", "n"] as const) {
+    out[k].set(b[k].subarray(0, len));
+  }
+  return out;
 }
 
 /** Bid and ask around a theoretical price (see the module doc for the spread rule). */
