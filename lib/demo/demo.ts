@@ -232,7 +232,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   // 3. Models on the lake's SPY daily bars (the last `ingestDays` sessions): tonight's return
   //    from today's session.
   const spySpec = pipelineFor("polygon", "stock_bars_day").curatedSpec;
-  const spy = (await readDataset(spySpec, { root })).filter(pl.col("symbol").eq(pl.lit("SPY")));
+  const spy = (await readDataset(spySpec, { root })).filter(pl.col("ticker").eq(pl.lit("SPY")));
   const open = Float64Array.from(spy.getColumn("open").toArray() as number[]);
   const close = Float64Array.from(spy.getColumn("close").toArray() as number[]);
   const n = open.length;
