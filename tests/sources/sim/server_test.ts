@@ -254,3 +254,65 @@ Deno.test("server: WebSocket option trades match the contract's minute aggregate
     await sim.close();
   }
 });
+
+Deno.test("server: configured keys; a wrong key gets each vendor's auth error", async () => {
+  const sim = await startSimServer({
+    seed: 5,
+    world: WORLD,
+    apiKeys: {
+      fred: ["abcdefghijklmnopqrstuvwxyz012345"],
+      polygon: ["good"],
+      alpaca: [{ keyId: "id", secretKey: "secret" }],
+      alphavantage: ["good"],
+      finnhub: ["good"],
+    },
+  });
+  try {
+    const B = sim.baseUrl;
+    const fred = await fetch(`${B}/fred/series?series_id=UNRATE&file_type=json&api_key=wrong`);
+    assertEquals(fred.status, 400);
+    assert((await fred.json()).error_message.includes("is not registered"));
+    const ok = await fetch(
+      `${B}/fred/series?series_id=UNRATE&file_type=json&api_key=abcdefghijklmnopqrstuvwxyz012345`,
+    );
+    assertEquals(ok.status, 200);
+    await ok.body?.cancel();
+    const poly = await fetch(`${B}/v1/marketstatus/now`, {
+      headers: { Authorization: "Bearer wrong" },
+    });
+    assertEquals(poly.status, 401);
+    assertEquals((await poly.json()).error, "Unknown API Key");
+    const bearer = await fetch(`${B}/v1/marketstatus/now`, {
+      headers: { Authorization: "Bearer good" },
+    });
+    assertEquals(bearer.status, 200);
+    await bearer.body?.cancel();
+    const alp = await fetch(`${B}/v2/stocks/SPY/bars?timeframe=1Day`, {
+      headers: { "APCA-API-KEY-ID": "id", "APCA-API-SECRET-KEY": "nope" },
+    });
+    assertEquals(alp.status, 401);
+    await alp.body?.cancel();
+    const av = await fetch(`${B}/query?function=SPLITS&symbol=SPY&apikey=wrong`);
+    assertEquals(av.status, 200);
+    assert("Error Message" in await av.json());
+    const fh = await fetch(`${B}/api/v1/stock/option-chain?symbol=SPY`, {
+      headers: { "X-Finnhub-Token": "wrong" },
+    });
+    assertEquals(fh.status, 401);
+    await fh.body?.cancel();
+    const ws = new WebSocket(`${sim.wsUrl}/stocks`);
+    const status = await new Promise<string>((resolve) => {
+      ws.onmessage = (e) => {
+        const f = JSON.parse(String(e.data));
+        if (f[0].status === "connected") {
+          ws.send(JSON.stringify({ action: "auth", params: "wrong" }));
+        } else resolve(f[0].status);
+      };
+    });
+    ws.close();
+    assertEquals(status, "auth_failed");
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await sim.close();
+  }
+});
