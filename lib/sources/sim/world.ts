@@ -513,7 +513,17 @@ function legacyIpoDate(ticker: string): string {
   return new Date(d.getTime() + shift * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Generate a world (cheap: intraday data is generated lazily). */
+/**
+ * Generate a world (cheap: intraday data is generated lazily, per instrument and day).
+ *
+ * @example
+ * ```ts
+ * const w = generateWorld({ seed: 7, start: "2024-01-02", end: "2024-03-28" });
+ * const secs = w.spySecondBars("2024-03-15");       // 23,400 second bars
+ * const chain = w.options.listed("2024-03-15");     // contracts listed that day
+ * const truth = w.equityTruth(w.equityInfo[0]!.ticker);
+ * ```
+ */
 export function generateWorld(config: WorldConfig = {}): World {
   return new World(config);
 }
