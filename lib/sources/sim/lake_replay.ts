@@ -1,9 +1,10 @@
 /**
- * Replay of a lake day on the simulator's WebSocket: reads the curated minute bars of one New
- * York session from the lake (`curated/polygon/{stock,index,option}_bars_minute`, columns
+ * Replay of a lake day on the simulator's WebSocket: reads the curated bars of one New York
+ * session from the lake (`curated/polygon/stock_bars_second` and
+ * `{stock,index,option}_bars_minute`, columns
  * ticker, ts, open, high, low, close, volume, vwap, trades; written by the ingest pipelines from
- * simulated or real vendor data) and turns them into Polygon `AM` events, emitted at each bar's
- * end. Pass the result as `startSimServer({ ws: { replay } })`; subscriptions then select from
+ * simulated or real vendor data) and turns them into Polygon `A` (second) and `AM` (minute)
+ * events, emitted at each bar's end. Pass the result as `startSimServer({ ws: { replay } })`; subscriptions then select from
  * these events (`AM.SPY`, `AM.I:VIX`, `AM.*`) at the chosen speed.
  *
  * This file is the only part of the simulator that reads the lake; the server does not import it.
@@ -19,7 +20,10 @@ export interface LakeReplayOptions {
   root?: string;
   /** Lake source folder of the curated bar datasets. @default "polygon" */
   source?: string;
-  /** Datasets to read. @default ["stock_bars_minute", "index_bars_minute", "option_bars_minute"] */
+  /**
+   * Datasets to read; names ending in `_second` become `A` events, the others `AM` events.
+   * @default ["stock_bars_second", "stock_bars_minute", "index_bars_minute", "option_bars_minute"]
+   */
   datasets?: string[];
 }
 
@@ -64,9 +68,12 @@ export async function lakeReplayEvents(
   const start = new Date(b.open.getTime() - 5.5 * 3_600_000);
   const end = new Date(b.close.getTime() + 4 * 3_600_000);
   const out: WsEvent[] = [];
-  for (
-    const ds of options.datasets ?? ["stock_bars_minute", "index_bars_minute", "option_bars_minute"]
-  ) {
+  const sets = options.datasets ??
+    ["stock_bars_second", "stock_bars_minute", "index_bars_minute", "option_bars_minute"];
+  for (const ds of sets) {
+    const second = ds.endsWith("_second");
+    const ev = second ? "A" : "AM";
+    const span = second ? 1000 : 60_000;
     let df: pl.DataFrame;
     try {
       df = await readDataset(barSpec(options.source ?? "polygon", ds), {
@@ -74,9 +81,9 @@ export async function lakeReplayEvents(
         end,
         ...(options.root ? { root: options.root } : {}),
       });
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue;
-      throw e;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) continue;
+      throw err;
     }
     if (df.height === 0 || !df.columns.includes("ts")) continue;
     const tick = df.getColumn("ticker").toArray() as string[];
@@ -94,31 +101,31 @@ export async function lakeReplayEvents(
       const t = Number(ts[i]);
       let acc = day.get(sym);
       if (!acc) day.set(sym, acc = { op: o[i]!, av: 0, pv: 0 });
-      const ev: Record<string, unknown> = { ev: "AM", sym };
+      const e: Record<string, unknown> = { ev, sym };
       if (!sym.startsWith("I:") && v) {
         const vol = v[i] ?? 0;
         acc.av += vol;
         acc.pv += (vw?.[i] ?? c[i]!) * vol;
-        ev.v = vol;
-        ev.av = acc.av;
-        ev.op = acc.op;
-        ev.vw = vw?.[i] ?? c[i];
-        ev.o = o[i];
-        ev.c = c[i];
-        ev.h = h[i];
-        ev.l = l[i];
-        ev.a = acc.av > 0 ? Math.round(acc.pv / acc.av * 1e4) / 1e4 : c[i];
-        ev.z = n && n[i] ? Math.round(vol / n[i]!) : 0;
+        e.v = vol;
+        e.av = acc.av;
+        e.op = acc.op;
+        e.vw = vw?.[i] ?? c[i];
+        e.o = o[i];
+        e.c = c[i];
+        e.h = h[i];
+        e.l = l[i];
+        e.a = acc.av > 0 ? Math.round(acc.pv / acc.av * 1e4) / 1e4 : c[i];
+        e.z = n && n[i] ? Math.round(vol / n[i]!) : 0;
       } else {
-        ev.op = acc.op;
-        ev.o = o[i];
-        ev.c = c[i];
-        ev.h = h[i];
-        ev.l = l[i];
+        e.op = acc.op;
+        e.o = o[i];
+        e.c = c[i];
+        e.h = h[i];
+        e.l = l[i];
       }
-      ev.s = t;
-      ev.e = t + 60_000;
-      out.push({ at: t + 60_000, ev });
+      e.s = t;
+      e.e = t + span;
+      out.push({ at: t + span, ev: e });
     }
   }
   out.sort((x, y) => x.at - y.at);

@@ -54,11 +54,59 @@ Deno.test("lake replay: curated minute bars of a day come back as AM events over
       df,
       { transformId: "test@1", sourceUri: "sim://test", root },
     );
+    // The first ten minutes of second bars too.
+    const s = world.spySecondBars(DAY)!;
+    const n = 600;
+    const sec = pl.DataFrame({
+      ticker: Array(n).fill("SPY"),
+      ts: pl.Series("ts", Array.from(s.t.subarray(0, n))).cast(pl.Int64).cast(
+        pl.Datetime("ms", "UTC"),
+      ),
+      open: Array.from(s.o.subarray(0, n)),
+      high: Array.from(s.h.subarray(0, n)),
+      low: Array.from(s.l.subarray(0, n)),
+      close: Array.from(s.c.subarray(0, n)),
+      volume: Array.from(s.v.subarray(0, n)),
+      vwap: Array.from(s.vw.subarray(0, n)),
+      trades: pl.Series("trades", Array.from(s.n.subarray(0, n))).cast(pl.Int64),
+      known_at: pl.Series("known_at", Array.from(s.t.subarray(0, n), (t) => t + 1000)).cast(
+        pl.Int64,
+      )
+        .cast(pl.Datetime("ms", "UTC")),
+    });
+    await writeDataset(
+      {
+        zone: "curated",
+        source: "polygon",
+        dataset: "stock_bars_second",
+        partitioning: "date",
+        timeColumn: "ts",
+        naturalKey: ["ticker", "ts"],
+        schema: {
+          ticker: "str",
+          ts: "ts_ms",
+          open: "f64",
+          high: "f64",
+          low: "f64",
+          close: "f64",
+          volume: "f64",
+          vwap: "f64",
+          trades: "i64",
+          known_at: "ts_ms",
+        },
+      },
+      sec,
+      { transformId: "test@1", sourceUri: "sim://test", root },
+    );
     const events = await lakeReplayEvents(DAY, { root });
-    assertEquals(events.length, m.length);
-    assertEquals(events[0]!.ev.o, m.o[0]);
-    assertEquals(events[0]!.ev.s, m.t[0]);
-    assertEquals(events[m.length - 1]!.ev.c, m.c[m.length - 1]);
+    const am = events.filter((e) => e.ev.ev === "AM"), a = events.filter((e) => e.ev.ev === "A");
+    assertEquals(am.length, m.length);
+    assertEquals(a.length, n);
+    assertEquals(am[0]!.ev.o, m.o[0]);
+    assertEquals(am[0]!.ev.s, m.t[0]);
+    assertEquals(am[m.length - 1]!.ev.c, m.c[m.length - 1]);
+    assertEquals(a[59]!.ev.c, am[0]!.ev.c, "the first minute closes where its 60th second does");
+    assert(events.every((e, i) => i === 0 || e.at >= events[i - 1]!.at));
     assertEquals(await lakeReplayEvents("2024-03-26", { root }), []);
     return startSimServer({ seed: 9, worldInstance: world, ws: { replay: { date: DAY, events } } });
   })();
