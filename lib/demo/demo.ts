@@ -18,7 +18,6 @@
  */
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config/config.ts";
-import { TRADING_DAYS_PER_YEAR } from "../core/constants.ts";
 import { Progress } from "../core/progress.ts";
 import { datasetState, lakeRoot, readDataset } from "../lake/mod.ts";
 import { Catalog, formatTable } from "../query/mod.ts";
@@ -252,7 +251,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     f.mom_5d[i] = Math.log(close[t]! / close[t - 5]!);
     y[i] = Math.log(open[t + 1]! / close[t]!); // label: close t -> open t+1, known at the next open
   });
-  const x = matrixFromColumns(f);
   const t0s = Float64Array.from(rows);
   const t1s = Float64Array.from(rows, (t) => t + 1);
   const cv = cpcvSplits(t0s, t1s, { groups: 6, testGroups: 2, embargo: 1 });
@@ -402,6 +400,5 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       ((performance.now() - t0) / 1000).toFixed(1)
     } s`,
   );
-  void TRADING_DAYS_PER_YEAR;
   return { ok: code === 0, text: lines.join("\n"), outputs, verdicts };
 }
