@@ -18,7 +18,7 @@ Deno.test("fault scheduler: everyNth, probability, maxCount, vendor-wide rules; 
     return Array.from({ length: 40 }, () => s.next("polygon.aggs")?.kind ?? "-");
   };
   const a = run(1);
-  assertEquals(a.filter((k, i) => (i + 1) % 3 === 0).every((k) => k === "http500"), true);
+  assertEquals(a.filter((_k, i) => (i + 1) % 3 === 0).every((k) => k === "http500"), true);
   assertEquals(a.filter((k) => k === "http503").length <= 4, true);
   assertEquals(run(1), a);
   assertNotEquals(run(2), a);
