@@ -515,24 +515,39 @@ interface Tick {
   buy: boolean;
 }
 
-/** SPY trades within second k of a session (layout of _intraday.ts, seeded times). */
-function secondTicks(ctx: RouteCtx, date: string, secs: Bars, k: number): Tick[] {
-  const n = secs.n[k]!;
+const prefixCache = new WeakMap<Bars, Float64Array>();
+/** Trades before step k of a session (prefix sums of the bar trade counts, cached per bars). */
+function tradesBefore(bars: Bars, k: number): number {
+  let p = prefixCache.get(bars);
+  if (!p) {
+    p = new Float64Array(bars.length + 1);
+    for (let i = 0; i < bars.length; i++) p[i + 1] = p[i]! + bars.n[i]!;
+    prefixCache.set(bars, p);
+  }
+  return p[k]!;
+}
+
+/**
+ * Trades within step k of a session's bars (SPY seconds, or an equity's minutes): the layout of
+ * _intraday.ts at sorted random instants of the step, so they reproduce the bar exactly.
+ */
+function stepTicks(ctx: RouteCtx, label: string, bars: Bars, k: number, stepNs: number): Tick[] {
+  const n = bars.n[k]!;
   const { prices, sizes } = stepTrades(
-    secs.o[k]!,
-    secs.h[k]!,
-    secs.l[k]!,
-    secs.c[k]!,
-    secs.v[k]!,
+    bars.o[k]!,
+    bars.h[k]!,
+    bars.l[k]!,
+    bars.c[k]!,
+    bars.v[k]!,
     n,
   );
-  const rng = new Rng(ctx.world.config.seed).fork(`ticks:${date}:${k}`);
+  const rng = new Rng(ctx.world.config.seed).fork(`ticks:${label}:${k}`);
   const offs: number[] = [];
-  for (let i = 0; i < n; i++) offs.push(Math.floor(rng.uniform() * 999_000_000) + 500_000);
+  const span = stepNs - 1_000_000;
+  for (let i = 0; i < n; i++) offs.push(Math.floor(rng.uniform() * span) + 500_000);
   offs.sort((a, b) => a - b);
-  const base = BigInt(secs.t[k]!) * NS;
-  let prevSeq = 0;
-  for (let j = 0; j < k; j++) prevSeq += secs.n[j]!;
+  const base = BigInt(bars.t[k]!) * NS;
+  const prevSeq = tradesBefore(bars, k);
   return prices.map((p, i) => ({
     sip: base + BigInt(offs[i]! + i),
     price: p,
@@ -585,7 +600,15 @@ export function ticksRoute(ctx: RouteCtx, kind: "trades" | "quotes", ticker: str
   }
   const rows: Record<string, unknown>[] = [];
   let more = false;
-  if (ticker === "SPY") {
+  if (ticker === "SPY" || w.isEquity(ticker)) {
+    const spy = ticker === "SPY";
+    const stepNs = spy ? 1_000_000_000 : 60_000_000_000;
+    // Tape: A (1) NYSE, B (2) NYSE Arca and regional, C (3) Nasdaq.
+    const tape = spy
+      ? 2
+      : w.equityInfo.find((x) => x.ticker === ticker)!.exchange === "NYSE"
+      ? 1
+      : 3;
     const days = w.days.filter((d) => {
       const b = sessionBounds(d)!;
       const o = BigInt(b.open.getTime()) * NS, c = BigInt(b.close.getTime()) * NS;
@@ -593,16 +616,18 @@ export function ticksRoute(ctx: RouteCtx, kind: "trades" | "quotes", ticker: str
     });
     if (!asc) days.reverse();
     outer: for (const d of days) {
-      const secs = w.spySecondBars(d)!;
+      const secs = spy ? w.spySecondBars(d)! : w.equityMinuteBars(ticker, d);
+      if (!secs) continue;
+      const label = spy ? d : `${ticker}:${d}`;
       for (let j = 0; j < secs.length; j++) {
         const k = asc ? j : secs.length - 1 - j;
         const sStart = BigInt(secs.t[k]!) * NS;
-        if (lo !== undefined && sStart + 1_000_000_000n <= lo) continue;
+        if (lo !== undefined && sStart + BigInt(stepNs) <= lo) continue;
         if (hi !== undefined && sStart > hi) continue;
-        const ticks = secondTicks(ctx, d, secs, k);
+        const ticks = stepTicks(ctx, label, secs, k, stepNs);
         if (!asc) ticks.reverse();
         for (const t of ticks) {
-          const row = kind === "trades" ? tradeRow(t) : quoteRow(t);
+          const row = kind === "trades" ? tradeRow(t, tape) : quoteRow(t, tape);
           const ts = row.sip_timestamp as bigint;
           if ((lo !== undefined && ts < lo) || (hi !== undefined && ts > hi)) continue;
           if (rows.length >= limit) {
@@ -682,7 +707,7 @@ export function ticksRoute(ctx: RouteCtx, kind: "trades" | "quotes", ticker: str
   };
 }
 
-function tradeRow(t: Tick): Record<string, unknown> {
+function tradeRow(t: Tick, tape: number): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   if (t.size < 100) row.conditions = [37];
   row.exchange = t.exchange;
@@ -692,7 +717,7 @@ function tradeRow(t: Tick): Record<string, unknown> {
   row.sequence_number = t.seq;
   row.sip_timestamp = t.sip;
   row.size = t.size;
-  row.tape = 2;
+  row.tape = tape;
   if (t.exchange === 4) {
     row.trf_id = 201;
     row.trf_timestamp = t.sip - 50_000n;
@@ -700,7 +725,7 @@ function tradeRow(t: Tick): Record<string, unknown> {
   return row;
 }
 
-function quoteRow(t: Tick): Record<string, unknown> {
+function quoteRow(t: Tick, tape: number): Record<string, unknown> {
   const bid = t.buy ? Math.round((t.price - 0.01) * 100) / 100 : t.price;
   const ask = t.buy ? t.price : Math.round((t.price + 0.01) * 100) / 100;
   const sip = t.sip - 20_000n;
@@ -714,7 +739,7 @@ function quoteRow(t: Tick): Record<string, unknown> {
     participant_timestamp: sip - 150_000n,
     sequence_number: t.seq,
     sip_timestamp: sip,
-    tape: 2,
+    tape,
   };
 }
 

@@ -235,6 +235,18 @@ Deno.test("polygon: option trades and quotes reproduce the contract's minute agg
       for (const t of inMin) assert(t.price === nbbo.bid_price || t.price === nbbo.ask_price);
     }
     assertEquals(n, trades.length);
+    // An equity's trades reproduce its minute bars.
+    const eq = w.equityInfo.find((x) => w.equityMinuteBars(x.ticker, DAY))!;
+    const em = w.equityMinuteBars(eq.ticker, DAY)!;
+    const et = (await all(
+      sim.baseUrl,
+      `/v3/trades/${eq.ticker}?timestamp=${DAY}&order=asc&limit=50000&apiKey=k`,
+    )).rows;
+    assertEquals(et.length, em.n.reduce((a, b) => a + b, 0));
+    assertEquals(et[0]!.price, em.o[0]);
+    assertEquals(et.at(-1)!.price, em.c[em.length - 1]);
+    assertEquals(et.reduce((a, t) => a + (t.size as number), 0), em.v.reduce((a, b) => a + b, 0));
+    assertEquals(et[0]!.tape, eq.exchange === "NYSE" ? 1 : 3);
     // SPY quotes page on their own timestamps: no row repeats across pages.
     const p1 = await (await fetch(
       `${sim.baseUrl}/v3/quotes/SPY?timestamp=${DAY}&order=asc&limit=100&apiKey=k`,
