@@ -25,7 +25,15 @@ export interface SsviParams {
   gamma: number;
 }
 
-/** Surface parameters for a day with volatility state `sigma` (annualized). */
+/**
+ * Surface parameters for a day with volatility state `sigma` (annualized).
+ *
+ * @example
+ * ```ts
+ * const p = ssviParams(0.16);
+ * impliedVol(p, 0, 30 / 365); // ATM 30-day implied vol ~ sqrt(1.15) * 0.16
+ * ```
+ */
 export function ssviParams(sigma: number): SsviParams {
   const rho = Math.min(-0.4, Math.max(-0.9, -0.7 - 1.5 * (sigma - 0.16)));
   return {

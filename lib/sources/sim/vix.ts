@@ -17,7 +17,14 @@ import { atmTotalVariance, impliedVol, type SsviParams } from "./surface.ts";
 const T30 = 30 / 365;
 const NODES = 97;
 
-/** Model VIX at spot `s` (the level does not depend on s: the surface is in moneyness). */
+/**
+ * Model VIX at spot `s` (the level does not depend on s: the surface is in moneyness).
+ *
+ * @example
+ * ```ts
+ * modelVix(ssviParams(0.16), 450, 0.05, 0.013); // ~19.4: ATM 17.2 (sqrt(VRP) * 16) plus the smile
+ * ```
+ */
 export function modelVix(p: SsviParams, s: number, r: number, q: number): number {
   const t = T30;
   const f = s * Math.exp((r - q) * t);
@@ -118,6 +125,11 @@ export function cboeVariance(term: CboeTerm, r: number): number {
  * CBOE VIX from a near and a next term bracketing 30 days:
  * VIX = 100 sqrt( (T1 s1^2 (N2 - N30)/(N2 - N1) + T2 s2^2 (N30 - N1)/(N2 - N1)) * N365 / N30 ),
  * with N in minutes.
+ *
+ * @example
+ * ```ts
+ * const vix = cboeVix(nearTerm, nextTerm, 0.05); // terms built from listed quotes
+ * ```
  */
 export function cboeVix(near: CboeTerm, next: CboeTerm, r1: number, r2 = r1): number {
   const s1 = cboeVariance(near, r1), s2 = cboeVariance(next, r2);
