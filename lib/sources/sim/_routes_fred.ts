@@ -100,6 +100,9 @@ export function fredRoute(ctx: RouteCtx, route: string): RouteResult {
   }
   const obsStart = q.get("observation_start") ?? "1776-07-04";
   const obsEnd = q.get("observation_end") ?? MAX_DATE;
+  for (const [k, v] of [["observation_start", obsStart], ["observation_end", obsEnd]] as const) {
+    if (!ISO.test(v)) return fredError(400, `Variable ${k} is not a valid date.`);
+  }
   const outputType = Number(q.get("output_type") ?? 1);
   if (![1, 2, 3, 4].includes(outputType)) {
     return fredError(400, "Variable output_type is not one of the values: 1, 2, 3, 4.");

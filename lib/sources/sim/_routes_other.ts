@@ -339,9 +339,10 @@ export function oandaCandlesRoute(ctx: RouteCtx, instrument: string): RouteResul
     });
   }
   const count = countRaw === null ? 500 : Number(countRaw);
-  if (!Number.isInteger(count) || count < 1 || count > 5000) {
-    return json(400, { errorMessage: "Maximum value for 'count' exceeded" });
+  if (!Number.isInteger(count) || count < 1) {
+    return json(400, { errorMessage: "Invalid value specified for 'count'" });
   }
+  if (count > 5000) return json(400, { errorMessage: "Maximum value for 'count' exceeded" });
   const includeFirst = q.get("includeFirst") !== "false";
   const unix = (ctx.req.headers.get("Accept-Datetime-Format") ?? "").toUpperCase() === "UNIX";
   const fromMs = from !== null ? parseOandaTime(from) : -Infinity;

@@ -18,6 +18,13 @@ import {
 
 const NS = 1_000_000n;
 
+/** A real calendar date "YYYY-MM-DD". */
+function isIsoDate(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const ms = Date.parse(v + "T00:00:00Z");
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === v;
+}
+
 export function polygonError(ctx: RouteCtx, status: number, error: string): RouteResult {
   if (status === 403) {
     return json(403, { status: "NOT_AUTHORIZED", request_id: ctx.requestId, message: error });
@@ -138,6 +145,15 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
   }
   const limit = parseLimit(q.get("limit"), 5000, 50000);
   if (Number.isNaN(limit)) return polygonError(ctx, 400, "Invalid limit");
+  for (const [name, v] of [["from", fromS!], ["to", toS!]] as const) {
+    if (!/^\d+$/.test(v) && !isIsoDate(v)) {
+      return polygonError(
+        ctx,
+        400,
+        `Could not parse the time parameter: '${name}'. Use YYYY-MM-DD or Unix MS Timestamps`,
+      );
+    }
+  }
   const isIndex = ticker!.startsWith("I:");
   const adjusted = q.get("adjusted") !== "false";
   const desc = q.get("sort") === "desc";
@@ -332,6 +348,9 @@ export function contractsRoute(ctx: RouteCtx): RouteResult {
   const limit = parseLimit(q.get("limit"), 10, 1000);
   if (Number.isNaN(limit)) return polygonError(ctx, 400, "Invalid limit");
   const asOf = q.get("as_of") ?? w.today;
+  if (!isIsoDate(asOf)) {
+    return polygonError(ctx, 400, `Could not parse the as_of parameter: '${asOf}'`);
+  }
   const expired = q.get("expired") === "true";
   const under = q.get("underlying_ticker");
   let list: OptionContract[] = [];
@@ -558,18 +577,21 @@ function stepTicks(ctx: RouteCtx, label: string, bars: Bars, k: number, stepNs: 
   }));
 }
 
-function parseNsBound(v: string | null, end: boolean): bigint | undefined {
-  if (v === null) return undefined;
+/**
+ * A `timestamp` filter value in epoch ns: digits are ns; a date is a New York calendar day
+ * ([ET midnight, next ET midnight)); anything else RFC 3339. `side` picks the day's start or end;
+ * null when malformed.
+ */
+function parseNsBound(v: string, side: "start" | "end"): bigint | null {
   if (/^\d+$/.test(v)) return BigInt(v);
-  const ms = Date.parse(v.length === 10 ? v + "T00:00:00Z" : v);
-  if (Number.isNaN(ms)) return undefined;
-  if (v.length === 10) {
-    // A date means the New York calendar day.
-    const b = sessionBounds(v);
-    const midnight = b ? b.open.getTime() - 34_200_000 : ms;
-    return BigInt(end ? midnight + 86_400_000 : midnight) * NS;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    const ms = Date.parse(v + "T00:00:00Z");
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== v) return null;
+    const midnight = etMidnightMs(v);
+    return BigInt(side === "end" ? etMidnightMs(nyDate(midnight + 36 * 3_600_000)) : midnight) * NS;
   }
-  return BigInt(ms) * NS;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? null : BigInt(ms) * NS;
 }
 
 export function ticksRoute(ctx: RouteCtx, kind: "trades" | "quotes", ticker: string): RouteResult {
@@ -579,19 +601,42 @@ export function ticksRoute(ctx: RouteCtx, kind: "trades" | "quotes", ticker: str
   if (Number.isNaN(limit)) return polygonError(ctx, 400, "Invalid limit");
   const asc = q.get("order") === "asc";
   const w = ctx.world;
-  let lo = parseNsBound(q.get("timestamp.gte"), false);
-  const gt = parseNsBound(q.get("timestamp.gt"), false);
-  if (gt !== undefined) lo = gt + 1n;
-  let hi = parseNsBound(q.get("timestamp.lte"), false);
-  const lt = parseNsBound(q.get("timestamp.lt"), false);
-  if (lt !== undefined) hi = lt - 1n;
+  // Bounds [lo, hi] in ns; a date-only value covers its whole New York day.
+  let lo: bigint | undefined, hi: bigint | undefined;
+  const bound = (name: string, side: "start" | "end"): bigint | null | undefined => {
+    const v = q.get(name);
+    return v === null ? undefined : parseNsBound(v, side);
+  };
+  const isDate = (name: string) => /^\d{4}-\d{2}-\d{2}$/.test(q.get(name) ?? "");
+  const parts: [string, "start" | "end", (x: bigint) => void][] = [
+    ["timestamp.gte", "start", (x) => lo = x],
+    [
+      "timestamp.gt",
+      isDate("timestamp.gt") ? "end" : "start",
+      (x) => lo = isDate("timestamp.gt") ? x : x + 1n,
+    ],
+    [
+      "timestamp.lte",
+      isDate("timestamp.lte") ? "end" : "start",
+      (x) => hi = isDate("timestamp.lte") ? x - 1n : x,
+    ],
+    ["timestamp.lt", "start", (x) => hi = x - 1n],
+  ];
+  for (const [name, side, set] of parts) {
+    const x = bound(name, side);
+    if (x === null) {
+      return polygonError(ctx, 400, `Could not parse the ${name} parameter: '${q.get(name)}'`);
+    }
+    if (x !== undefined) set(x);
+  }
   const ts = q.get("timestamp");
   if (ts !== null) {
-    if (/^\d+$/.test(ts)) lo = hi = BigInt(ts);
-    else {
-      lo = parseNsBound(ts, false);
-      hi = parseNsBound(ts, true)! - 1n;
+    const a = parseNsBound(ts, "start"), z = parseNsBound(ts, "end");
+    if (a === null || z === null) {
+      return polygonError(ctx, 400, `Could not parse the timestamp parameter: '${ts}'`);
     }
+    lo = a;
+    hi = /^\d+$/.test(ts) ? a : z - 1n;
   }
   if (state && typeof state.after === "string") {
     const a = BigInt(state.after);

@@ -319,3 +319,40 @@ Deno.test("server: configured keys; a wrong key gets each vendor's auth error", 
     await sim.close();
   }
 });
+
+Deno.test("server: malformed parameters get the vendor's 4xx, never a 500", async () => {
+  const sim = await startSimServer({ seed: 5, world: WORLD });
+  const H = { Authorization: "Bearer t", "APCA-API-KEY-ID": "a", "APCA-API-SECRET-KEY": "b" };
+  const bad = [
+    "/v2/aggs/ticker/SPY/range/1/minute/garbage/2024-03-28?apiKey=k",
+    "/v2/aggs/ticker/SPY/range/0/minute/2024-03-01/2024-03-28?apiKey=k",
+    "/v2/aggs/ticker/SPY/range/1/fortnight/2024-03-01/2024-03-28?apiKey=k",
+    "/v2/aggs/ticker/SPY/range/1/minute/2024-03-01/2024-03-28?apiKey=k&limit=abc",
+    "/v2/aggs/ticker/SPY/range/1/minute/2024-03-01/2024-03-28?apiKey=k&cursor=zzz",
+    "/v3/reference/options/contracts?as_of=garbage&apiKey=k",
+    "/v3/trades/SPY?timestamp=garbage&apiKey=k",
+    "/v3/quotes/SPY?timestamp.gte=2024-13-45&apiKey=k",
+    "/v2/stocks/bars?symbols=SPY&timeframe=1Day&start=garbage",
+    "/v2/stocks/SPY/bars?timeframe=1Day&page_token=zzz",
+    "/v3/instruments/EUR_USD/candles?granularity=M1&from=garbage",
+    "/v3/instruments/EUR_USD/candles?granularity=M1&count=0",
+    "/fred/series/observations?series_id=UNRATE&file_type=json&api_key=k&observation_start=x",
+    "/fred/series/observations?series_id=UNRATE&file_type=json&api_key=k&limit=0",
+  ];
+  try {
+    for (const p of bad) {
+      const r = await fetch(sim.baseUrl + p, { headers: H });
+      await r.body?.cancel();
+      assert(r.status >= 400 && r.status < 500, `${p} -> ${r.status}`);
+    }
+    // Date bounds cover whole New York days: lte 2024-03-27 includes that day's last trade.
+    const url =
+      `${sim.baseUrl}/v3/trades/SPY?timestamp.gte=2024-03-27&timestamp.lte=2024-03-27&limit=1&apiKey=k`;
+    const last = await (await fetch(url)).text();
+    const ns = BigInt(/"sip_timestamp":(\d+)/.exec(last)![1]!);
+    const close = BigInt(sim.world.spySecondBars("2024-03-27")!.t.at(-1)!) * 1_000_000n;
+    assert(ns >= close, "the latest trade of the day (order desc) is in its last second");
+  } finally {
+    await sim.close();
+  }
+});
