@@ -10,3 +10,38 @@ export function toJson(value: unknown): string {
   const text = JSON.stringify(value, (_k, v) => typeof v === "bigint" ? MARK + v.toString() : v);
   return text.includes(MARK) ? text.replace(MARK_RE, "$1") : text;
 }
+
+/**
+ * The JSON text of `obj` as a byte stream, with the array under `key` serialized in batches of
+ * 1000 rows on demand (same bytes as `toJson(obj)`).
+ */
+export function streamJson(
+  obj: Record<string, unknown>,
+  key: string,
+  rows: unknown[],
+): ReadableStream<Uint8Array> {
+  const marker = "@@sim-rows@@";
+  const shell = toJson({ ...obj, [key]: marker });
+  const cut = shell.indexOf(`"${marker}"`);
+  const head = shell.slice(0, cut) + "[";
+  const tail = "]" + shell.slice(cut + marker.length + 2);
+  const enc = new TextEncoder();
+  let i = -1;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < 0) {
+        c.enqueue(enc.encode(head));
+        i = 0;
+        return;
+      }
+      if (i >= rows.length) {
+        c.enqueue(enc.encode(tail));
+        c.close();
+        return;
+      }
+      const batch = rows.slice(i, i + 1000).map((x) => toJson(x)).join(",");
+      c.enqueue(enc.encode(i === 0 ? batch : "," + batch));
+      i += 1000;
+    },
+  });
+}

@@ -19,7 +19,7 @@ import {
   type FaultSchedule,
   FaultScheduler,
 } from "./faults.ts";
-import { toJson } from "./_json.ts";
+import { streamJson, toJson } from "./_json.ts";
 import { decodeCursor, redactPath, type RouteCtx, type RouteResult } from "./_route.ts";
 import { fredError, fredRoute } from "./_routes_fred.ts";
 import {
@@ -439,6 +439,9 @@ function mutateRows(kind: FaultKind, res: RouteResult, seed: number): string | u
   return undefined;
 }
 
+/** Pages with more rows than this are streamed row batch by row batch. */
+const STREAM_ROWS = 2000;
+
 /** Start the server. */
 export async function startSimServer(options: SimServerOptions = {}): Promise<SimServer> {
   const world = options.worldInstance ??
@@ -636,8 +639,18 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       "content-type": r.contentType ?? "application/json; charset=utf-8",
       ...(r.headers ?? {}),
     });
-    const text = r.text ?? toJson(r.json);
     log(r.status, m.route, rule?.kind);
+    // Large row pages are serialized row batch by row batch as the client reads.
+    const rows = r.rowsKey && r.json && typeof r.json === "object"
+      ? (r.json as Record<string, unknown>)[r.rowsKey]
+      : undefined;
+    if (!rule && r.text === undefined && Array.isArray(rows) && rows.length > STREAM_ROWS) {
+      return new Response(streamJson(r.json as Record<string, unknown>, r.rowsKey!, rows), {
+        status: r.status,
+        headers,
+      });
+    }
+    const text = r.text ?? toJson(r.json);
     if (rule?.kind === "truncated") {
       faults.record({
         requestSeq: n,

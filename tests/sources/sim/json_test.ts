@@ -1,0 +1,24 @@
+import { assertEquals } from "../../_assert.ts";
+import { streamJson, toJson } from "../../../lib/sources/sim/_json.ts";
+
+Deno.test("toJson: bigints exact, strings untouched, empty and nested values", () => {
+  const ns = 1711655999976930530n;
+  assertEquals(
+    toJson({ t: ns, s: "@@bigint@@x", a: [] }),
+    '{"t":1711655999976930530,"s":"@@bigint@@x","a":[]}',
+  );
+  assertEquals(JSON.parse(toJson({ n: -5n })).n, -5);
+  assertEquals(toJson({}), "{}");
+});
+
+Deno.test("streamJson: same bytes as toJson for 0, 1 and many rows", async () => {
+  for (const n of [0, 1, 999, 1000, 2501]) {
+    const rows = Array.from(
+      { length: n },
+      (_, i) => ({ i, ts: BigInt(i) * 1_000_000_000_000n + 7n, s: `r${i}` }),
+    );
+    const obj = { status: "OK", results: rows, next_url: "http://x/y?cursor=abc" };
+    const text = await new Response(streamJson(obj, "results", rows)).text();
+    assertEquals(text, toJson(obj));
+  }
+});
