@@ -42,7 +42,11 @@ try {
 }
 console.log(
   `sim-server listening on ${sim.baseUrl} (WebSocket ${sim.wsUrl}/stocks); sessions ` +
-    `${sim.world.days[0]}..${sim.world.today}; seed ${sim.world.config.seed}`,
+    `${sim.world.days[0]}..${sim.world.today}; seed ${sim.world.config.seed}\n` +
+    `Point the connectors at it:\n` +
+    `  export FRED_BASE_URL=${sim.baseUrl}/fred POLYGON_BASE_URL=${sim.baseUrl} ` +
+    `POLYGON_WS_URL=${sim.wsUrl} ALPACA_DATA_URL=${sim.baseUrl} ALPHAVANTAGE_BASE_URL=${sim.baseUrl} ` +
+    `OANDA_BASE_URL=${sim.baseUrl} FINNHUB_BASE_URL=${sim.baseUrl}`,
 );
 const stop = async () => {
   await sim.close();
