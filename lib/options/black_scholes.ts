@@ -171,19 +171,13 @@ export function bsGreeks(o: OptionColumns, vol: Float64Array): Greeks {
     const decay = -seq * pdf * v / (2 * sqT);
     gamma[i] = eq * pdf / (S * s);
     vega[i] = seq * pdf * sqT;
-    if (call) {
-      const n1 = normCdfFromPdf(d1, pdf);
-      const n2 = normCdfFromPdf(d2, pdf2);
-      delta[i] = eq * n1;
-      theta[i] = decay - r * ker * n2 + q * seq * n1;
-      rho[i] = ker * T * n2;
-    } else {
-      const n1 = normCdfFromPdf(-d1, pdf);
-      const n2 = normCdfFromPdf(-d2, pdf2);
-      delta[i] = -eq * n1;
-      theta[i] = decay + r * ker * n2 - q * seq * n1;
-      rho[i] = -ker * T * n2;
-    }
+    // one code path for calls and puts (th = +-1): no unpredictable call/put branch
+    const th = call ? 1 : -1;
+    const n1 = normCdfFromPdf(th * d1, pdf);
+    const n2 = normCdfFromPdf(th * d2, pdf2);
+    delta[i] = th * eq * n1;
+    theta[i] = decay + th * (q * seq * n1 - r * ker * n2);
+    rho[i] = th * ker * T * n2;
   }
   return { delta, gamma, vega, theta, rho };
 }
