@@ -1,5 +1,12 @@
 /** Private: FRED / ALFRED routes (`/fred/series/observations`, `/fred/series`, `/fred/series/vintagedates`). */
-import { fredValue, valueAsOf } from "./fred.ts";
+import {
+  FRED_UNITS,
+  type FredUnits,
+  fredValue,
+  transformedReleases,
+  unitsDecimals,
+  valueAsOf,
+} from "./fred.ts";
 import { json, type RouteCtx, type RouteResult } from "./_route.ts";
 
 const MAX_DATE = "9999-12-31";
@@ -107,10 +114,12 @@ export function fredRoute(ctx: RouteCtx, route: string): RouteResult {
   if (![1, 2, 3, 4].includes(outputType)) {
     return fredError(400, "Variable output_type is not one of the values: 1, 2, 3, 4.");
   }
-  const units = q.get("units") ?? "lin";
-  if (units !== "lin") {
-    return fredError(400, `The simulated FRED serves units=lin only (got ${units}).`);
+  const units = (q.get("units") ?? "lin") as FredUnits;
+  if (!FRED_UNITS.includes(units)) {
+    return fredError(400, `Variable units is not one of the values: ${FRED_UNITS.join(", ")}.`);
   }
+  const releases = transformedReleases(s, units);
+  const series = { ...s, releases };
   if (q.get("frequency") && q.get("frequency")!.toUpperCase() !== s.meta.frequency_short) {
     return fredError(400, "The simulated FRED does not aggregate frequencies.");
   }
@@ -121,13 +130,13 @@ export function fredRoute(ctx: RouteCtx, route: string): RouteResult {
       `There are ${vintagesInWindow.length} vintage dates in the specified real-time period: ${rtStart} to ${rtEnd}.  This exceeds the maximum number of vintage dates allowed for this file type (2000).`,
     );
   }
-  const dec = s.meta.decimals;
+  const dec = unitsDecimals(units, s.meta.decimals);
   const rows: Record<string, string>[] = [];
   const vintageFilter = q.get("vintage_dates")?.split(",").filter(Boolean);
   for (let i = 0; i < s.dates.length; i++) {
     const d = s.dates[i]!;
     if (d < obsStart || d > obsEnd) continue;
-    const rel = s.releases[i]!;
+    const rel = releases[i]!;
     if (outputType === 1) {
       // Real-time periods intersecting [rtStart, rtEnd].
       for (let j = 0; j < rel.length; j++) {
@@ -158,7 +167,7 @@ export function fredRoute(ctx: RouteCtx, route: string): RouteResult {
       let any = false;
       for (const v of vs) {
         const key = `${/^\d/.test(id) ? "_" : ""}${id}_${v.replaceAll("-", "")}`;
-        const hit = valueAsOf(s, i, v);
+        const hit = valueAsOf(series, i, v);
         if (outputType === 3 && !rel.some((x) => x.realtimeStart === v)) continue;
         if (!hit) continue;
         row[key] = fredValue(hit.value, dec);

@@ -739,3 +739,74 @@ export function valueAsOf(s: FredSeriesData, i: number, asOf: string): FredRelea
   }
   return hit;
 }
+
+/** FRED `units` values. */
+export const FRED_UNITS = ["lin", "chg", "ch1", "pch", "pc1", "pca", "cch", "cca", "log"] as const;
+export type FredUnits = typeof FRED_UNITS[number];
+
+/** Observations per year used by the annualized and year-ago units (FRED's n_obs_per_yr). */
+const OBS_PER_YEAR: Record<FredFrequency, number> = { D: 260, W: 52, M: 12 };
+
+/** Decimals printed for a transformed series. */
+export function unitsDecimals(units: FredUnits, decimals: number): number {
+  return units === "lin" || units === "chg" || units === "ch1" ? decimals : 5;
+}
+
+/**
+ * Releases of a series under a FRED `units` transformation, vintage by vintage: the value of
+ * observation t as known on date v is f(x_t(v), x_{t-k}(v)) with x(v) the values known on v, so
+ * a transformed value changes whenever either input is revised.
+ * chg = x_t - x_{t-1}; ch1 = x_t - x_{t-n}; pch = 100 (x_t / x_{t-1} - 1);
+ * pc1 = 100 (x_t / x_{t-n} - 1); pca = 100 ((x_t / x_{t-1})^n - 1);
+ * cch = 100 (ln x_t - ln x_{t-1}); cca = 100 n (ln x_t - ln x_{t-1}); log = ln x_t;
+ * n = observations per year (260 daily, 52 weekly, 12 monthly), lags counted in observations.
+ * Missing inputs (or the first k observations) give missing (".").
+ *
+ * @see https://fred.stlouisfed.org/docs/api/fred/series_observations.html#units
+ */
+export function transformedReleases(s: FredSeriesData, units: FredUnits): FredRelease[][] {
+  if (units === "lin") return s.releases;
+  const n = OBS_PER_YEAR[s.meta.frequency_short];
+  const lag = units === "ch1" || units === "pc1" ? n : 1;
+  const f = (x: number, p: number): number => {
+    switch (units) {
+      case "chg":
+      case "ch1":
+        return x - p;
+      case "pch":
+      case "pc1":
+        return 100 * (x / p - 1);
+      case "pca":
+        return 100 * (Math.pow(x / p, n) - 1);
+      case "cch":
+        return 100 * (Math.log(x) - Math.log(p));
+      case "cca":
+        return 100 * n * (Math.log(x) - Math.log(p));
+      default:
+        return Math.log(x);
+    }
+  };
+  const at = (rel: FredRelease[], d: string): number => {
+    let v = NaN;
+    for (const r of rel) {
+      if (r.realtimeStart <= d) v = r.value;
+      else break;
+    }
+    return v;
+  };
+  return s.releases.map((rel, i) => {
+    const prev = units === "log" ? undefined : s.releases[i - lag];
+    const first = rel[0]!.realtimeStart;
+    const changes = new Set(rel.map((r) => r.realtimeStart));
+    if (prev) { for (const r of prev) if (r.realtimeStart > first) changes.add(r.realtimeStart); }
+    const out: FredRelease[] = [];
+    for (const d of [...changes].sort()) {
+      const x = at(rel, d);
+      const v = units === "log" ? f(x, NaN) : prev ? f(x, at(prev, d)) : NaN;
+      const last = out[out.length - 1];
+      if (last && (last.value === v || (Number.isNaN(last.value) && Number.isNaN(v)))) continue;
+      out.push({ realtimeStart: d, value: v });
+    }
+    return out;
+  });
+}

@@ -14,6 +14,14 @@ export {
 } from "./options.ts";
 export { atmTotalVariance, impliedVol, ssviParams, stateSigma, totalVariance } from "./surface.ts";
 export { type CboeTerm, cboeVariance, cboeVix, modelVix } from "./vix.ts";
-export { FRED_SERIES_IDS, fredValue, valueAsOf } from "./fred.ts";
+export {
+  FRED_SERIES_IDS,
+  FRED_UNITS,
+  type FredSeriesData,
+  type FredUnits,
+  fredValue,
+  transformedReleases,
+  valueAsOf,
+} from "./fred.ts";
 export type { NewsArticle } from "./news.ts";
 export type { WsEvent, WsOptions } from "./_ws.ts";

@@ -72,6 +72,22 @@ Deno.test("FRED/ALFRED routes: real-time periods, output types, errors", async (
       assertEquals(r.body.error_code, 400);
       assert(r.body.error_message.startsWith(`Bad Request.  ${text}`), r.body.error_message);
     }
+    // units: transformations of the values known at each vintage.
+    const lin = (await get(`${id}&observation_start=2023-06-01`)).body.observations as Obs[];
+    const pch = (await get(`${id}&observation_start=2023-06-01&units=pch`)).body
+      .observations as Obs[];
+    const chg = (await get(`${id}&units=chg`)).body.observations as Obs[];
+    assertEquals(chg[0]!.value, ".");
+    for (let i = 1; i < lin.length; i++) {
+      const want = 100 * (Number(lin[i]!.value) / Number(lin[i - 1]!.value) - 1);
+      assert(Math.abs(Number(pch[i]!.value) - want) < 1e-5, `pch ${pch[i]!.date}`);
+    }
+    const pchAll = await get(`${id}&units=pch&realtime_start=1776-07-04&realtime_end=9999-12-31`);
+    assert(
+      pchAll.body.count > (pch.length as number),
+      "revisions of x_t or x_t-1 start new periods",
+    );
+    assertEquals((await get(`${id}&units=bogus`)).status, 400);
     const xml = await fetch(`${sim.baseUrl}/fred/series/observations?api_key=k&series_id=UNRATE`);
     assertEquals(xml.status, 200);
     assert((await xml.text()).startsWith("<?xml"));

@@ -7,6 +7,7 @@ import {
   resolveWorldConfig,
   ssviParams,
   totalVariance,
+  transformedReleases,
   valueAsOf,
 } from "../../../lib/sources/sim/mod.ts";
 import { stepTrades } from "../../../lib/sources/sim/_intraday.ts";
@@ -184,14 +185,18 @@ Deno.test("corporate actions: splits move raw prices by the ratio; adjusted pric
 Deno.test("FRED: strings by vintage; an earlier world's vintages are a prefix of a later one's", () => {
   const short = generateWorld({ ...CFG, end: "2024-03-01" });
   for (const id of ["PAYEMS", "INDPRO", "DGS10", "ICSA", "UMCSENT"]) {
-    const a = short.fredVintages(id)!, b = world.fredVintages(id)!;
-    assert(a.vintageDates.every((v) => v <= short.today));
-    for (let i = 0; i < a.dates.length; i++) {
-      const j = b.dates.indexOf(a.dates[i]!);
-      assert(j >= 0);
-      for (const v of a.vintageDates) {
-        const x = valueAsOf(a, i, v), y = valueAsOf(b, j, v);
-        assertEquals(x?.value, y?.value, `${id} ${a.dates[i]} as of ${v}`);
+    for (const units of ["lin", "pch"] as const) {
+      const a0 = short.fredVintages(id)!, b0 = world.fredVintages(id)!;
+      const a = { ...a0, releases: transformedReleases(a0, units) };
+      const b = { ...b0, releases: transformedReleases(b0, units) };
+      assert(a.vintageDates.every((v) => v <= short.today));
+      for (let i = 0; i < a.dates.length; i++) {
+        const j = b.dates.indexOf(a.dates[i]!);
+        assert(j >= 0);
+        for (const v of a.vintageDates) {
+          const x = valueAsOf(a, i, v), y = valueAsOf(b, j, v);
+          assertEquals(x?.value, y?.value, `${id} ${units} ${a.dates[i]} as of ${v}`);
+        }
       }
     }
   }
