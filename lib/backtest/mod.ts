@@ -18,3 +18,4 @@ export {
 } from "./ma_cross_kernel.ts";
 export * from "./frame_panel.ts";
 export * from "./governance.ts";
+export * from "./resample.ts";

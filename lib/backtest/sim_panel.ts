@@ -108,3 +108,47 @@ export function simSpyPanel(world: World): SimPanel {
     sectors: ["ETF"],
   };
 }
+
+/**
+ * SPY minute-bar panel over the world's sessions in [start, end] (bars stamped at their open,
+ * `day` = session index), with SPY's dividends at each ex-date's first bar. Generating minute
+ * bars costs about 30 ms per session.
+ *
+ * @example
+ * ```ts ignore
+ * const { panel } = simSpyMinutePanel(world, { start: "2023-01-03", end: "2023-06-30" });
+ * ```
+ */
+export function simSpyMinutePanel(
+  world: World,
+  o: { start?: string; end?: string } = {},
+): SimPanel {
+  const days = world.days.filter((d) => (!o.start || d >= o.start) && (!o.end || d <= o.end));
+  const parts = days.map((d) => world.spyMinuteBars(d)!).filter((b) => b && b.length);
+  const n = parts.reduce((a, b) => a + b.length, 0);
+  const tsMs = new Float64Array(n), open = new Float64Array(n), high = new Float64Array(n);
+  const low = new Float64Array(n), close = new Float64Array(n), volume = new Float64Array(n);
+  const day = new Int32Array(n);
+  const actions: CorporateAction[] = [];
+  const div = world.spyDaily.dividend;
+  const dayIdx = new Map(world.days.map((d, i) => [d, i] as const));
+  let k = 0;
+  parts.forEach((b, di) => {
+    const amount = div[dayIdx.get(days[di]!)!]!;
+    if (amount > 0) actions.push({ type: "dividend", symbol: "SPY", bar: k, amount });
+    for (let i = 0; i < b.length; i++, k++) {
+      tsMs[k] = b.t[i]!;
+      open[k] = b.o[i]!;
+      high[k] = b.h[i]!;
+      low[k] = b.l[i]!;
+      close[k] = b.c[i]!;
+      volume[k] = b.v[i]!;
+      day[k] = di;
+    }
+  });
+  return {
+    panel: { symbols: ["SPY"], tsMs, day, open, high, low, close, volume },
+    corporateActions: actions,
+    sectors: ["ETF"],
+  };
+}

@@ -6,8 +6,12 @@
  *   s = sqrt(L) * mean(z over the last L sessions); hold +weight overnight if s > threshold,
  *   -weight if s < -threshold. On daily bars an order decided at the close of session t can fill
  *   at the close of t+1 at the earliest (market-on-close), and the position is closed at the
- *   open of t+2: the signal is one session older than in an intraday implementation that
- *   trades at 15:59. The engine refuses the faster version on daily bars by design.
+ *   open of t+2: the signal is one session older than in an intraday implementation. The
+ *   engine refuses the faster version on daily bars by design. On intraday panels (pass the
+ *   panel's `day`), the signal is taken at the close of the session's second-to-last bar (the
+ *   open-to-then return) and the entry fills at the session's last close, the exit at the next
+ *   session's first open: the timing of the simulated market's planted effect, without
+ *   look-ahead.
  * - Cross-sectional momentum: every `rebalanceEvery` bars rank symbols on the return from
  *   t - lookback to t - skip, long the top `quantile`, short the bottom, equal weights summing to
  *   `gross` (half long, half short), traded at the next open.
@@ -31,6 +35,13 @@ export interface OvernightParams {
   weight?: number;
   /** Allow short overnight positions. @default true */
   allowShort?: boolean;
+  /**
+   * Session index of each bar (the panel's `day`) for intraday panels: the signal is then taken
+   * at the close of the session's second-to-last bar and the entry fills at the session's last
+   * close (market-on-close), the exit at the next session's first open. Without it the panel is
+   * daily (see the module doc). @default undefined (daily bars)
+   */
+  day?: Int32Array;
 }
 
 /** The overnight timing strategy (see the module doc). */
@@ -41,36 +52,55 @@ export function overnightStrategy(p: OvernightParams = {}): Strategy {
   const vw = p.volWindow ?? 60;
   const weight = p.weight ?? 1;
   const allowShort = p.allowShort ?? true;
+  const day = p.day;
   const z: number[] = [];
   const rid: number[] = [];
+  let sessionOpen = NaN;
+  /** Push this session's standardised open-to-now return and return the signal (or NaN). */
+  const update = (r: number): number => {
+    if (rid.length >= vw) {
+      let m = 0;
+      for (let k = rid.length - vw; k < rid.length; k++) m += rid[k]!;
+      m /= vw;
+      let ss = 0;
+      for (let k = rid.length - vw; k < rid.length; k++) ss += (rid[k]! - m) ** 2;
+      const sd = Math.sqrt(ss / (vw - 1));
+      z.push(sd > 0 && Number.isFinite(r) ? r / sd : 0);
+    } else z.push(NaN);
+    rid.push(Number.isFinite(r) ? r : 0);
+    if (z.length < L) return NaN;
+    let sum = 0;
+    for (let k = z.length - L; k < z.length; k++) sum += z[k]!;
+    return sum / Math.sqrt(L);
+  };
+  const enter = (ctx: Parameters<Strategy["onBar"]>[0], sig: number, px: number) => {
+    if (!Number.isFinite(sig) || !(px > 0)) return;
+    const dir = sig > thr ? 1 : sig < -thr && allowShort ? -1 : 0;
+    if (dir === 0) return;
+    const qty = roundLot((dir * weight * ctx.equity) / px, 1);
+    if (qty !== 0) ctx.submit({ symbol: s, qty, fillAt: "close", tag: "overnight-entry" });
+  };
   return {
     onBar(ctx) {
-      // 1) close whatever is held at the next open
-      const pos = ctx.position(s);
-      if (pos !== 0) ctx.submit({ symbol: s, qty: -pos, fillAt: "open", tag: "overnight-exit" });
-      // 2) update the standardised intraday return of this session
-      const o = ctx.open(s), c = ctx.close(s);
-      const r = o > 0 && c > 0 ? c / o - 1 : NaN;
-      if (rid.length >= vw) {
-        let m = 0;
-        for (let k = rid.length - vw; k < rid.length; k++) m += rid[k]!;
-        m /= vw;
-        let ss = 0;
-        for (let k = rid.length - vw; k < rid.length; k++) ss += (rid[k]! - m) ** 2;
-        const sd = Math.sqrt(ss / (vw - 1));
-        z.push(sd > 0 && Number.isFinite(r) ? r / sd : 0);
-      } else z.push(NaN);
-      rid.push(Number.isFinite(r) ? r : 0);
-      if (z.length < L) return;
-      let sum = 0;
-      for (let k = z.length - L; k < z.length; k++) sum += z[k]!;
-      const sig = sum / Math.sqrt(L);
-      if (!Number.isFinite(sig)) return;
-      const dir = sig > thr ? 1 : sig < -thr && allowShort ? -1 : 0;
-      if (dir === 0 || !(c > 0)) return;
-      // 3) enter at the next session's close (market-on-close), to hold that night
-      const qty = roundLot((dir * weight * ctx.equity) / c, 1);
-      if (qty !== 0) ctx.submit({ symbol: s, qty, fillAt: "close", tag: "overnight-entry" });
+      const t = ctx.t;
+      if (!day) {
+        // daily bars: exit at the next open, signal from this session, enter at the next close
+        const pos = ctx.position(s);
+        if (pos !== 0) ctx.submit({ symbol: s, qty: -pos, fillAt: "open", tag: "overnight-exit" });
+        const o = ctx.open(s), c = ctx.close(s);
+        enter(ctx, update(o > 0 && c > 0 ? c / o - 1 : NaN), c);
+        return;
+      }
+      if (t === 0 || day[t] !== day[t - 1]) sessionOpen = ctx.open(s);
+      const lastOfDay = t + 1 >= day.length || day[t + 1] !== day[t];
+      const secondLast = !lastOfDay && (t + 2 >= day.length || day[t + 2] !== day[t + 1]);
+      if (lastOfDay) {
+        const pos = ctx.position(s);
+        if (pos !== 0) ctx.submit({ symbol: s, qty: -pos, fillAt: "open", tag: "overnight-exit" });
+      } else if (secondLast) {
+        const c = ctx.close(s);
+        enter(ctx, update(sessionOpen > 0 && c > 0 ? c / sessionOpen - 1 : NaN), c);
+      }
     },
   };
 }

@@ -14,7 +14,14 @@ import {
   rollingSharpe,
   summarizeBacktest,
 } from "./metrics.ts";
-import { escapeHtml, type PlotFigure, plotlyHtml, showFigures } from "./plot.ts";
+import {
+  escapeHtml,
+  type NotebookHtml,
+  notebookHtml,
+  type PlotFigure,
+  plotlyHtml,
+  showFigures,
+} from "./plot.ts";
 
 /** Options of the report functions. */
 export interface BacktestReportOptions {
@@ -224,22 +231,24 @@ export function backtestReportHtml(
   return { html, summary, figures };
 }
 
-/** Show the report's summary table and charts inline in a Deno Jupyter notebook. */
-export async function showBacktestReport(
+/**
+ * The report's summary table and charts as one notebook output: make it the last expression of a
+ * Deno Jupyter cell and it renders inline (plotly.js included on the first chart of a session).
+ *
+ * @example
+ * ```ts ignore
+ * showBacktestReport(result, { title: "momentum" });
+ * ```
+ */
+export function showBacktestReport(
   res: BacktestResult,
   o: BacktestReportOptions = {},
-): Promise<BacktestSummary> {
+): NotebookHtml {
   const summary = summarizeBacktest(res, o.periodsPerYear);
-  const j =
-    (Deno as unknown as { jupyter?: { display(x: unknown, o: { raw: boolean }): Promise<void> } })
-      .jupyter;
-  if (j) {
-    await j.display({
-      "text/html": `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
-        summaryTableHtml(summary, o.meta)
-      }`,
-    }, { raw: true });
-  }
-  await showFigures(backtestFigures(res, o));
-  return summary;
+  const figs = showFigures(backtestFigures(res, o));
+  return notebookHtml(
+    `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
+      summaryTableHtml(summary, o.meta)
+    }\n${figs.html}`,
+  );
 }

@@ -4,7 +4,8 @@
  *
  * The bundle is read from the installed package (`node_modules/plotly.js-dist/plotly.js`, found
  * through Node resolution from this file or the working directory); set env `PLOTLY_JS_PATH` to
- * point at another copy. Nothing is fetched from a CDN.
+ * point at another copy. Notebooks get the minified build of the same version
+ * (`plotly.js-dist-min`, env `PLOTLY_JS_MIN_PATH`). Nothing is fetched from a CDN.
  */
 
 import { createRequire } from "node:module";
@@ -25,40 +26,47 @@ export interface PlotlyHtmlOptions {
   headerHtml?: string;
 }
 
-let cachedBundle: string | undefined;
+/** Which build of plotly.js: the full `plotly.js-dist` (HTML reports) or `plotly.js-dist-min`. */
+export type PlotlyBuild = "dist" | "dist-min";
 
-/** Path of the plotly.js bundle file from the `plotly.js-dist` package. */
-export function plotlyBundlePath(): string {
-  const override = Deno.env.get("PLOTLY_JS_PATH");
+const cachedBundle = new Map<PlotlyBuild, string>();
+
+/** Path of the plotly.js bundle file of the installed npm package. */
+export function plotlyBundlePath(build: PlotlyBuild = "dist"): string {
+  const override = Deno.env.get(build === "dist" ? "PLOTLY_JS_PATH" : "PLOTLY_JS_MIN_PATH");
   if (override) return override;
+  const pkg = build === "dist" ? "plotly.js-dist" : "plotly.js-dist-min";
   const bases = [import.meta.url, `file://${Deno.cwd()}/`];
   const errors: string[] = [];
   for (const base of bases) {
     try {
-      return createRequire(base).resolve("plotly.js-dist");
+      return createRequire(base).resolve(pkg);
     } catch (e) {
       errors.push(String(e));
     }
   }
   throw new Error(
-    `Cannot locate plotly.js-dist: run \`deno install\` in the repository (or set PLOTLY_JS_PATH); ${
+    `Cannot locate ${pkg}: run \`deno install\` in the repository (or set PLOTLY_JS_PATH / PLOTLY_JS_MIN_PATH); ${
       errors.join("; ")
     }`,
   );
 }
 
-/** The plotly.js source text (about 11 MB), read once and cached. */
-export function plotlyBundle(): string {
-  if (cachedBundle === undefined) {
-    // Guard against a literal closing script tag inside the bundle (there is none in 3.7.0).
-    // Non-ASCII code units are written as \uXXXX escapes (they only occur in string and regex
-    // literals and comments): lone surrogates in the source would otherwise break the UTF-8
-    // encoding of Jupyter messages and files.
-    cachedBundle = Deno.readTextFileSync(plotlyBundlePath())
+/**
+ * The plotly.js source text (full build about 11 MB, minified about 4.8 MB), read once and
+ * cached. Non-ASCII code units are written as \uXXXX escapes (they only occur in string and
+ * regex literals and comments): lone surrogates in the source would otherwise break the UTF-8
+ * encoding of Jupyter messages and files. A literal closing script tag is escaped too.
+ */
+export function plotlyBundle(build: PlotlyBuild = "dist"): string {
+  let b = cachedBundle.get(build);
+  if (b === undefined) {
+    b = Deno.readTextFileSync(plotlyBundlePath(build))
       .replaceAll("</script", "<\\/script")
       .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    cachedBundle.set(build, b);
   }
-  return cachedBundle;
+  return b;
 }
 
 /** JSON safe to embed in a `<script>` element. */
@@ -112,42 +120,17 @@ let notebookBundleShown = false;
 let notebookChartCount = 0;
 const notebookPrefix = crypto.randomUUID().slice(0, 8);
 
-interface JupyterLike {
-  display(obj: unknown, options?: { raw?: boolean }): Promise<void> | void;
-}
-
-function jupyter(): JupyterLike | undefined {
-  return (Deno as unknown as { jupyter?: JupyterLike }).jupyter;
-}
-
-/** Size of each piece of the plotly.js bundle sent to a notebook (Jupyter drops huge messages). */
-const NOTEBOOK_CHUNK = 2_000_000;
-
 /**
- * The plotly.js bundle as a sequence of small HTML fragments for a notebook: each pushes a piece
- * of the source into a global array, the last one evaluates the joined source in global scope
- * (defining `window.Plotly`). Shown once per kernel session, before the first chart, so that
- * exported notebooks (nbconvert HTML) render offline.
+ * The plotly.js bundle for a notebook: one `<script>` with the minified build
+ * (`plotly.js-dist-min`, same version as `plotly.js-dist`, about 4.8 MB). Included once per kernel
+ * session, before the first chart, so exported notebooks (nbconvert HTML) render offline.
  */
 export function notebookBundleFragments(): string[] {
-  const src = plotlyBundle();
-  const out: string[] = [];
-  for (let i = 0; i < src.length; i += NOTEBOOK_CHUNK) {
-    out.push(
-      `<script>(window.__wbPlotlySrc = window.__wbPlotlySrc || []).push(${
-        scriptJson(src.slice(i, i + NOTEBOOK_CHUNK))
-      });</script>`,
-    );
-  }
-  out.push(
-    `<script>if (!window.Plotly) { (0, eval)(window.__wbPlotlySrc.join("")); }` +
-      ` delete window.__wbPlotlySrc;</script>`,
-  );
-  return out;
+  return [`<script>${plotlyBundle("dist-min")}</script>`];
 }
 
 /**
- * The HTML fragments for one inline notebook chart: the plotly.js bundle fragments on the first
+ * The HTML fragments for one inline notebook chart: the plotly.js bundle fragment on the first
  * call of a kernel session, then the chart itself.
  */
 export function notebookPlotHtml(data: unknown[], layout: Record<string, unknown> = {}): string[] {
@@ -161,26 +144,47 @@ export function notebookPlotHtml(data: unknown[], layout: Record<string, unknown
   return out;
 }
 
+/** Jupyter's display protocol symbol (`Deno.jupyter.$display`). */
+const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
 /**
- * Display a Plotly chart inline in a Jupyter notebook on the Deno kernel. Outside a notebook
- * (no `Deno.jupyter`) it displays nothing and returns the HTML fragments it would have shown.
+ * HTML that renders itself when it is the value of a notebook cell (the Deno kernel's
+ * `Deno.jupyter.$display` protocol): it goes out as the cell's execute_result, which the kernel
+ * sends before the cell finishes. (Asynchronous `Deno.jupyter.display` messages of several MB are
+ * sometimes lost by the Deno 2.x kernel under nbconvert.)
+ */
+export interface NotebookHtml {
+  readonly html: string;
+  [JUPYTER_DISPLAY](): { "text/html": string };
+}
+
+/** Wrap HTML as a {@link NotebookHtml}. */
+export function notebookHtml(html: string): NotebookHtml {
+  return {
+    html,
+    [JUPYTER_DISPLAY]() {
+      return { "text/html": html };
+    },
+  };
+}
+
+/**
+ * A Plotly chart for a Jupyter notebook on the Deno kernel: make it the last expression of the
+ * cell (`await` not needed) and it renders inline; the first chart of a session carries the
+ * plotly.js bundle. Outside a notebook it is just the HTML.
  *
  * @example
  * ```ts ignore
- * await showPlot([{ type: "scatter", y: [1, 3, 2] }], { title: "demo" });
+ * showPlot([{ type: "scatter", y: [1, 3, 2] }], { title: "demo" });
  * ```
  */
-export async function showPlot(
-  data: unknown[],
-  layout: Record<string, unknown> = {},
-): Promise<string[]> {
-  const parts = notebookPlotHtml(data, layout);
-  const j = jupyter();
-  if (j) { for (const html of parts) await j.display({ "text/html": html }, { raw: true }); }
-  return parts;
+export function showPlot(data: unknown[], layout: Record<string, unknown> = {}): NotebookHtml {
+  return notebookHtml(notebookPlotHtml(data, layout).join("\n"));
 }
 
-/** Display several figures inline (see {@linkcode showPlot}). */
-export async function showFigures(figures: PlotFigure[]): Promise<void> {
-  for (const f of figures) await showPlot(f.data, f.layout ?? {});
+/** Several figures as one notebook output (see {@linkcode showPlot}). */
+export function showFigures(figures: PlotFigure[]): NotebookHtml {
+  return notebookHtml(
+    figures.flatMap((f) => notebookPlotHtml(f.data, f.layout ?? {})).join("\n"),
+  );
 }

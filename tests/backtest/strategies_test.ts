@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
   backtestVectorized,
+  makePanel,
   momentumTargets,
   overnightStrategy,
+  resampleToSessions,
   runBacktest,
   syntheticPanel,
   targetStrategy,
@@ -57,4 +59,57 @@ Deno.test("momentum targets: legs of equal weight, gross as asked, NaN between r
   const ev = runBacktest(p, targetStrategy(p, w), {});
   const vec = backtestVectorized(p, [w], { targetKind: "weight" }).curves[0]!;
   for (let t = 0; t < 100; t++) assert.ok(Math.abs(ev.equity[t]! - vec.equity[t]!) <= 0.005);
+});
+
+Deno.test("overnight strategy on intraday bars: signal at the second-to-last bar, MOC entry, next-open exit", () => {
+  // 3 sessions x 4 bars; threshold -10 makes every computed signal a long entry
+  const closes = [
+    [100, 101, 102, 103],
+    [104, 103, 104, 105],
+    [106, 105, 104, 103],
+  ];
+  const day = Int32Array.from({ length: 12 }, (_, i) => Math.floor(i / 4));
+  const flat = closes.flat();
+  const opens = flat.map((c, i) => (i % 4 === 0 ? c - 0.5 : flat[i - 1]!));
+  const p = makePanel({
+    symbols: ["SPY"],
+    tsMs: Array.from(
+      { length: 12 },
+      (_, i) => Date.UTC(2024, 0, 2 + Math.floor(i / 4), 15, (i % 4) * 30),
+    ),
+    open: [opens],
+    close: [flat],
+    day,
+  });
+  const r2 = runBacktest(
+    p,
+    overnightStrategy({ lookback: 1, threshold: -10, volWindow: 1, day, allowShort: false }),
+    {
+      costs: { participationCap: Infinity },
+    },
+  );
+  const entries = r2.fills.filter((f) => f.tag === "overnight-entry").map((f) => [f.bar, f.price]);
+  const exits = r2.fills.filter((f) => f.tag === "overnight-exit").map((f) => [f.bar, f.price]);
+  // volWindow 1 needs one earlier session: session 1's signal (bar 6) enters at bar 7's close,
+  // exits at bar 8's open; session 2's entry fills at bar 11 (last bar), no exit bar left.
+  assert.deepEqual(entries.map((e) => e[0]), [7, 11]);
+  assert.equal(entries[0]![1], 105);
+  assert.deepEqual(exits, [[8, opens[8]!]]);
+});
+
+Deno.test("resampleToSessions: last-bar equity, summed costs, one row per session", () => {
+  const p = syntheticPanel({ symbols: 2, bars: 12, seed: 1 });
+  const day = Int32Array.from({ length: 12 }, (_, i) => Math.floor(i / 3));
+  const res = runBacktest({ ...p, day }, {
+    onBar: (ctx) => void ctx.orderTarget(ctx.t % 2, ctx.t % 3 === 0 ? 10 : 0),
+  }, { costs: { halfSpreadBps: 5, participationCap: Infinity } });
+  const d = resampleToSessions(res, day);
+  assert.equal(d.equity.length, 4);
+  assert.deepEqual(Array.from(d.equity), [2, 5, 8, 11].map((t) => res.equity[t]!));
+  assert.deepEqual(Array.from(d.tsMs), [0, 3, 6, 9].map((t) => p.tsMs[t]!));
+  const total = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+  assert.ok(Math.abs(total(d.costs.spread) - total(res.costs.spread)) < 1e-9);
+  assert.ok(total(res.costs.spread) > 0);
+  assert.equal(d.positions[1 * 4 + 1], res.positions[1 * 12 + 5]);
+  assert.throws(() => resampleToSessions(res, new Int32Array(3)), RangeError);
 });

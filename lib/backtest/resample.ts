@@ -1,0 +1,62 @@
+/**
+ * Session-level view of an intraday backtest: one row per trading day (the panel's `day`), so
+ * that daily metrics (Sharpe with 252 periods a year, monthly heatmap) and light charts come
+ * from intraday runs. Equity, cash, gross and net are taken at the session's last bar; costs,
+ * traded notional and dividends are summed over the session; `tsMs` is the session's first bar.
+ * Positions are taken at the session's last bar. Fills, rejections and unfilled orders are kept.
+ */
+
+import type { BacktestResult } from "./engine.ts";
+
+/**
+ * Resample a result to sessions.
+ *
+ * @example
+ * ```ts ignore
+ * const daily = resampleToSessions(result, panel.day!);
+ * summarizeBacktest(daily); // daily Sharpe
+ * ```
+ */
+export function resampleToSessions(res: BacktestResult, day: Int32Array): BacktestResult {
+  const n = res.equity.length;
+  if (day.length !== n) throw new RangeError(`day has ${day.length} entries for ${n} bars`);
+  const last: number[] = [];
+  const first: number[] = [];
+  for (let t = 0; t < n; t++) {
+    if (t === 0 || day[t] !== day[t - 1]) first.push(t);
+    if (t === n - 1 || day[t + 1] !== day[t]) last.push(t);
+  }
+  const m = last.length;
+  const pick = (a: Float64Array) => Float64Array.from(last, (t) => a[t]!);
+  const sum = (a: Float64Array) =>
+    Float64Array.from(first, (f, k) => {
+      let s = 0;
+      for (let t = f; t <= last[k]!; t++) s += a[t]!;
+      return s;
+    });
+  const nSym = res.symbols.length;
+  const positions = new Float64Array(res.positions.length ? nSym * m : 0);
+  if (res.positions.length) {
+    for (let s = 0; s < nSym; s++) {
+      for (let k = 0; k < m; k++) positions[s * m + k] = res.positions[s * n + last[k]!]!;
+    }
+  }
+  return {
+    ...res,
+    tsMs: Float64Array.from(first, (t) => res.tsMs[t]!),
+    equity: pick(res.equity),
+    cash: pick(res.cash),
+    gross: pick(res.gross),
+    net: pick(res.net),
+    positions,
+    dividends: sum(res.dividends),
+    costs: {
+      commission: sum(res.costs.commission),
+      fees: sum(res.costs.fees),
+      spread: sum(res.costs.spread),
+      impact: sum(res.costs.impact),
+      borrow: sum(res.costs.borrow),
+      traded: sum(res.costs.traded),
+    },
+  };
+}
