@@ -16,6 +16,7 @@ import {
 } from "./metrics.ts";
 import {
   escapeHtml,
+  figuresOutput,
   type NotebookHtml,
   notebookHtml,
   type PlotFigure,
@@ -232,23 +233,46 @@ export function backtestReportHtml(
 }
 
 /**
- * The report's summary table and charts as one notebook output: make it the last expression of a
- * Deno Jupyter cell and it renders inline (plotly.js included on the first chart of a session).
+ * The report's summary table and charts as one notebook value: make it the last expression of a
+ * Deno Jupyter cell and it renders inline (plotly.js included with the first chart of a session).
  *
  * @example
  * ```ts ignore
- * showBacktestReport(result, { title: "momentum" });
+ * backtestReportOutput(result, { title: "momentum" });
  * ```
  */
-export function showBacktestReport(
+export function backtestReportOutput(
   res: BacktestResult,
   o: BacktestReportOptions = {},
 ): NotebookHtml {
   const summary = summarizeBacktest(res, o.periodsPerYear);
-  const figs = showFigures(backtestFigures(res, o));
+  const figs = figuresOutput(backtestFigures(res, o));
   return notebookHtml(
     `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
       summaryTableHtml(summary, o.meta)
     }\n${figs.html}`,
   );
+}
+
+/**
+ * Display the report's summary table and charts inline in a Deno Jupyter notebook (side effect;
+ * see {@linkcode showPlot}); returns the summary.
+ */
+export async function showBacktestReport(
+  res: BacktestResult,
+  o: BacktestReportOptions = {},
+): Promise<BacktestSummary> {
+  const summary = summarizeBacktest(res, o.periodsPerYear);
+  const j =
+    (Deno as unknown as { jupyter?: { display(x: unknown, o: { raw: boolean }): Promise<void> } })
+      .jupyter;
+  if (j) {
+    await j.display({
+      "text/html": `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
+        summaryTableHtml(summary, o.meta)
+      }`,
+    }, { raw: true });
+  }
+  await showFigures(backtestFigures(res, o));
+  return summary;
 }

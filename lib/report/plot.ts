@@ -169,22 +169,71 @@ export function notebookHtml(html: string): NotebookHtml {
 }
 
 /**
- * A Plotly chart for a Jupyter notebook on the Deno kernel: make it the last expression of the
- * cell (`await` not needed) and it renders inline; the first chart of a session carries the
+ * A Plotly chart as a notebook value: make it the last expression of a Deno Jupyter cell and it
+ * renders inline (sent as the cell's execute_result); the first chart of a session carries the
  * plotly.js bundle. Outside a notebook it is just the HTML.
  *
  * @example
  * ```ts ignore
- * showPlot([{ type: "scatter", y: [1, 3, 2] }], { title: "demo" });
+ * plotOutput([{ type: "scatter", y: [1, 3, 2] }], { title: "demo" });
  * ```
  */
-export function showPlot(data: unknown[], layout: Record<string, unknown> = {}): NotebookHtml {
+export function plotOutput(data: unknown[], layout: Record<string, unknown> = {}): NotebookHtml {
   return notebookHtml(notebookPlotHtml(data, layout).join("\n"));
 }
 
-/** Several figures as one notebook output (see {@linkcode showPlot}). */
-export function showFigures(figures: PlotFigure[]): NotebookHtml {
+/** Several figures as one notebook value (see {@linkcode plotOutput}). */
+export function figuresOutput(figures: PlotFigure[]): NotebookHtml {
   return notebookHtml(
     figures.flatMap((f) => notebookPlotHtml(f.data, f.layout ?? {})).join("\n"),
   );
+}
+
+/** The part of `Deno.jupyter` used here. */
+export interface JupyterLike {
+  display(obj: unknown, options?: { raw?: boolean }): Promise<void> | void;
+}
+
+/** `Deno.jupyter` inside the Deno kernel, else undefined (the getter throws elsewhere). */
+export function jupyter(): JupyterLike | undefined {
+  try {
+    return (Deno as unknown as { jupyter?: JupyterLike }).jupyter;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pause after a display message of several MB (the Deno kernel sends them asynchronously). */
+const LARGE_DISPLAY_PAUSE_MS = 1500;
+
+/**
+ * Display a Plotly chart inline in a Jupyter notebook on the Deno kernel (a side effect, usable
+ * anywhere in a cell); the first chart of a session carries the plotly.js bundle and is followed
+ * by a short pause. Outside a notebook it displays nothing. Returns the HTML fragments.
+ * Prefer {@linkcode plotOutput} as the last expression of a cell where possible: the Deno 2.x
+ * kernel occasionally loses large asynchronous display messages under nbconvert.
+ *
+ * @example
+ * ```ts ignore
+ * await showPlot([{ type: "scatter", y: [1, 3, 2] }], { title: "demo" });
+ * ```
+ */
+export async function showPlot(
+  data: unknown[],
+  layout: Record<string, unknown> = {},
+): Promise<string[]> {
+  const parts = notebookPlotHtml(data, layout);
+  const j = jupyter();
+  if (j) {
+    for (const html of parts) {
+      await j.display({ "text/html": html }, { raw: true });
+      if (html.length > 1_000_000) await new Promise((r) => setTimeout(r, LARGE_DISPLAY_PAUSE_MS));
+    }
+  }
+  return parts;
+}
+
+/** Display several figures inline (see {@linkcode showPlot}). */
+export async function showFigures(figures: PlotFigure[]): Promise<void> {
+  for (const f of figures) await showPlot(f.data, f.layout ?? {});
 }

@@ -4,7 +4,9 @@ import {
   notebookPlotHtml,
   plotlyBundle,
   plotlyHtml,
+  plotOutput,
   scriptJson,
+  showPlot,
 } from "../../lib/report/plot.ts";
 
 const FIG = { data: [{ type: "scatter", x: [1, 2, 3], y: [2, 1, 3] }], layout: { title: "a" } };
@@ -43,3 +45,14 @@ Deno.test("notebookPlotHtml: the minified bundle once, before the first chart on
 
 // Rendering in headless chromium is checked once, on the full report, in backtest_report_test.ts
 // (one browser launch keeps the suite fast).
+
+Deno.test("plotOutput and showPlot outside a notebook: HTML value with the Jupyter display protocol", async () => {
+  const out = plotOutput(FIG.data, FIG.layout);
+  const shown = (out as unknown as Record<symbol, () => { "text/html": string }>)[
+    Symbol.for("Jupyter.display")
+  ]!();
+  assert.equal(shown["text/html"], out.html);
+  assert.ok(out.html.includes("Plotly.newPlot"));
+  const parts = await showPlot(FIG.data, FIG.layout); // no Deno.jupyter here: nothing displayed
+  assert.equal(parts.length, 1);
+});
