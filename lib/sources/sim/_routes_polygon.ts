@@ -2,6 +2,7 @@
 import { hashString, Rng } from "../../core/random.ts";
 import { aggregateBars, type Bars, sliceBars } from "./bars.ts";
 import { etMidnightMs } from "./spy.ts";
+import { SIM_INDICES } from "./world.ts";
 import { stepTrades } from "./_intraday.ts";
 import { occTicker, type OptionContract, parseOccTicker } from "./options.ts";
 import { sentimentLabel } from "./news.ts";
@@ -108,7 +109,7 @@ function splitFactorOn(ctx: RouteCtx, ticker: string, date: string): number {
 
 function baseBars(ctx: RouteCtx, ticker: string, date: string, span: string): Bars | undefined {
   const w = ctx.world;
-  if (ticker === "I:VIX") return w.vixMinuteBars(date);
+  if (ticker.startsWith("I:")) return w.indexMinuteBars(ticker, date);
   if (ticker.startsWith("O:")) {
     const c = w.options.contract(ticker);
     return c ? w.options.minuteAggs(c, date) : undefined;
@@ -162,7 +163,8 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
   const exactFrom = /^\d+$/.test(fromS!) ? Number(fromS) : -Infinity;
   const exactTo = /^\d+$/.test(toS!) ? Number(toS) : Infinity;
   const w = ctx.world;
-  const known = ticker === "SPY" || ticker === "I:VIX" || w.isEquity(ticker!) ||
+  const known = ticker === "SPY" || SIM_INDICES.includes(ticker as "I:VIX") ||
+    w.isEquity(ticker!) ||
     (ticker!.startsWith("O:") && w.options.contract(ticker!) !== undefined);
   const envelope: Record<string, unknown> = isIndex
     ? { ticker, queryCount: 0, resultsCount: 0, status: "OK", request_id: ctx.requestId }
@@ -236,7 +238,7 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
     const ordered = desc ? [...days].reverse() : days;
     for (const d of ordered) {
       let b: Bars | undefined;
-      if (ticker === "I:VIX") b = w.vixDayBar(d);
+      if (ticker!.startsWith("I:")) b = w.indexDayBar(ticker!, d);
       else if (ticker!.startsWith("O:")) {
         const mm = baseBars(ctx, ticker!, d, "minute");
         b = mm && mm.length ? aggregateBars(mm, Number.MAX_SAFE_INTEGER, 0) : undefined;
@@ -998,26 +1000,27 @@ export function upcomingRoute(ctx: RouteCtx): RouteResult {
  */
 export function indexSnapshotRoute(ctx: RouteCtx): RouteResult {
   const w = ctx.world;
-  const list =
-    (ctx.url.searchParams.get("ticker.any_of") ?? ctx.url.searchParams.get("ticker") ?? "I:VIX")
-      .split(",").map((x) => x.trim()).filter(Boolean);
+  const list = (ctx.url.searchParams.get("ticker.any_of") ?? ctx.url.searchParams.get("ticker") ??
+    SIM_INDICES.join(","))
+    .split(",").map((x) => x.trim()).filter(Boolean);
   const day = w.today;
-  const m = w.vixMinuteBars(day)!;
-  // The last minute bar completed at the simulated now.
-  const k = Math.max(0, Math.min(m.length - 1, Math.floor((ctx.nowMs - m.t[0]!) / 60_000) - 1));
   const di = w.dayIndex(day)!;
-  const prev = di > 0 ? w.vixDayBar(w.days[di - 1]!)!.c[0]! : m.o[0]!;
-  let hi = -Infinity, lo = Infinity;
-  for (let i = 0; i <= k; i++) {
-    hi = Math.max(hi, m.h[i]!);
-    lo = Math.min(lo, m.l[i]!);
-  }
+  const names: Record<string, string> = { "I:VIX": "CBOE Volatility Index", "I:SPX": "S&P 500" };
   const results = list.map((t) => {
-    if (t !== "I:VIX") return { ticker: t, error: "NOT_FOUND", message: "Ticker not found." };
+    const m = w.indexMinuteBars(t, day);
+    if (!m) return { ticker: t, error: "NOT_FOUND", message: "Ticker not found." };
+    // The last minute bar completed at the simulated now.
+    const k = Math.max(0, Math.min(m.length - 1, Math.floor((ctx.nowMs - m.t[0]!) / 60_000) - 1));
+    const prev = di > 0 ? w.indexDayBar(t, w.days[di - 1]!)!.c[0]! : m.o[0]!;
+    let hi = -Infinity, lo = Infinity;
+    for (let i = 0; i <= k; i++) {
+      hi = Math.max(hi, m.h[i]!);
+      lo = Math.min(lo, m.l[i]!);
+    }
     const value = m.c[k]!;
     return {
       market_status: "open",
-      name: "CBOE Volatility Index",
+      name: names[t],
       session: {
         change: Math.round((value - prev) * 100) / 100,
         change_percent: Math.round((value - prev) / prev * 1e4) / 100,

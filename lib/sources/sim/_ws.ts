@@ -92,7 +92,10 @@ function eventsFor(c: Ctx, channel: string, date: string): Ev[] {
     return aggEvents("A", sym, w.spySecondBars(date)!, 1000, false);
   }
   if (kind === "AM") {
-    if (sym === "I:VIX") return aggEvents("AM", sym, w.vixMinuteBars(date)!, 60_000, true);
+    if (sym.startsWith("I:")) {
+      const m = w.indexMinuteBars(sym, date);
+      return m ? aggEvents("AM", sym, m, 60_000, true) : [];
+    }
     if (sym.startsWith("O:")) {
       const ct = w.options.contract(sym);
       return ct ? aggEvents("AM", sym, w.options.minuteAggs(ct, date), 60_000, false) : [];
@@ -100,8 +103,9 @@ function eventsFor(c: Ctx, channel: string, date: string): Ev[] {
     const m = w.equityMinuteBars(sym, date);
     return m ? aggEvents("AM", sym, m, 60_000, false) : [];
   }
-  if (kind === "V" && sym === "I:VIX") {
-    const m = w.vixMinuteBars(date)!;
+  if (kind === "V" && sym.startsWith("I:")) {
+    const m = w.indexMinuteBars(sym, date);
+    if (!m) return [];
     const out: Ev[] = [];
     for (let k = 0; k < m.length; k++) {
       out.push({ at: m.t[k]! + 60_000, ev: { ev: "V", val: m.c[k], T: sym, t: m.t[k]! + 59_999 } });

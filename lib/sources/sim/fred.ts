@@ -8,13 +8,15 @@
  * some value was published; the value known on date D is the latest release with date <= D, so
  * a later vintage never changes what an earlier vintage reported for the past.
  * Market-linked daily series reuse the simulated market: DTB3/DGS2/DGS10/T10Y2Y (rates.ts),
- * SP500 = 10.05 * SPY close, VIXCLS = I:VIX close, DJIA/NASDAQCOM follow SPY returns with beta
+ * SP500 = the I:SPX close (SPX_PER_SPY = 10.05 times the SPY close), VIXCLS = I:VIX close, DJIA/NASDAQCOM follow SPY returns with beta
  * 0.9/1.2 plus noise; FEDFUNDS is the monthly mean of the daily fed funds rate. NYSE holidays are
  * "." (missing) in daily series. Observations begin 365 days before the simulated range (values
  * there come from a backward random walk ending at the first simulated value).
  */
 import type { Rng } from "../../core/random.ts";
 import { isTradingDay } from "./_calendar.ts";
+import { roundPx } from "./_intraday.ts";
+import { SPX_PER_SPY } from "./spy.ts";
 
 export type FredFrequency = "D" | "W" | "M";
 
@@ -622,7 +624,8 @@ export function buildFredSeries(
         case "t10y2y":
           return Math.round((mk.dgs10[i]! - mk.dgs2[i]!) * 100) / 100;
         case "sp500":
-          return mk.spyClose[i]! * 10.05;
+          // Same value as the I:SPX close: the rounded SPY close times SPX_PER_SPY.
+          return Math.round(roundPx(mk.spyClose[i]!) * SPX_PER_SPY * 100) / 100;
         case "vix":
           return mk.vixClose[i];
         case "djia":

@@ -25,6 +25,8 @@ import { sessionBounds } from "./_calendar.ts";
 import { LruCache } from "./_lru.ts";
 
 export const SPY_OVERNIGHT_VAR_SHARE = 0.2;
+/** Index points of "I:SPX" (and FRED SP500) per SPY dollar. */
+export const SPX_PER_SPY = 10.05;
 const SIGMA_BAR = 0.16;
 
 /** The daily state of SPY, one entry per session. */

@@ -8,7 +8,8 @@ import { hashString, Rng } from "../../core/random.ts";
 import { type ResolvedWorldConfig, resolveWorldConfig, type WorldConfig } from "./config.ts";
 import { sessionBounds, tradingDays } from "./_calendar.ts";
 import { aggregateAll, aggregateBars, allocBars, type Bars, sliceBars } from "./bars.ts";
-import { etMidnightMs, SpyBars, type SpyDaily, spyDaily } from "./spy.ts";
+import { etMidnightMs, SPX_PER_SPY, SpyBars, type SpyDaily, spyDaily } from "./spy.ts";
+export { SPX_PER_SPY } from "./spy.ts";
 import { type RatesPath, ratesPath } from "./rates.ts";
 import { OptionsMarket, SPY_DIVIDEND_YIELD } from "./options.ts";
 import { modelVix } from "./vix.ts";
@@ -18,8 +19,11 @@ import { drawNews, type NewsArticle } from "./news.ts";
 import { type EquityPath, simulateEquities } from "./equities.ts";
 import { FxMarket } from "./fx.ts";
 import { buildFredSeries, type FredSeriesData } from "./fred.ts";
-import { intradayBars } from "./_intraday.ts";
+import { intradayBars, roundPx } from "./_intraday.ts";
 import { LruCache } from "./_lru.ts";
+
+/** Simulated indices served under Polygon's "I:" tickers. */
+export const SIM_INDICES = ["I:SPX", "I:VIX"] as const;
 
 /** Equity burn-in sessions before the served range (for the 12-1 momentum signal). */
 export const EQUITY_BURN_IN = 260;
@@ -83,6 +87,7 @@ export class World {
   #fred?: Map<string, FredSeriesData>;
   #vixDay = new Map<string, Bars>();
   #vixMin = new LruCache<string, Bars>(16);
+  #spxMin = new LruCache<string, Bars>(16);
   #eqMin = new LruCache<string, Bars>(256);
   #eqDaily = new Map<string, DailyBars>();
   #actions?: CorporateAction[];
@@ -215,13 +220,45 @@ export class World {
     return b;
   }
 
+  /**
+   * Minute bars of a simulated index: "I:VIX" (above) or "I:SPX", the price index
+   * SPX = round(SPX_PER_SPY * SPY, 0.01) on every SPY minute (FRED's SP500 uses the same ratio).
+   * Undefined for other tickers or outside the range.
+   */
+  indexMinuteBars(ticker: string, date: string): Bars | undefined {
+    if (ticker === "I:VIX") return this.vixMinuteBars(date);
+    if (ticker !== "I:SPX") return undefined;
+    const m = this.spy.minuteBars(date);
+    if (!m) return undefined;
+    return this.#spxMin.getOrSet(date, () => {
+      const out = allocBars(m.length);
+      const r = (x: number) => Math.round(x * SPX_PER_SPY * 100) / 100;
+      for (let k = 0; k < m.length; k++) {
+        out.t[k] = m.t[k]!;
+        out.o[k] = r(m.o[k]!);
+        out.h[k] = r(m.h[k]!);
+        out.l[k] = r(m.l[k]!);
+        out.c[k] = r(m.c[k]!);
+        out.vw[k] = NaN;
+      }
+      return out;
+    });
+  }
+
+  /** Day bar of a simulated index ("I:VIX" or "I:SPX"), stamped at ET midnight. */
+  indexDayBar(ticker: string, date: string): Bars | undefined {
+    if (ticker === "I:VIX") return this.vixDayBar(date);
+    const m = this.indexMinuteBars(ticker, date);
+    return m ? aggregateAll(m, etMidnightMs(date)) : undefined;
+  }
+
   /** I:VIX closing values, one per session (model VIX at the close; cheap). */
   vixCloses(): Float64Array {
     const d = this.spy.daily;
     const out = new Float64Array(this.days.length);
     for (let i = 0; i < this.days.length; i++) {
       const r = this.options.rateOn(this.days[i]!);
-      const s = d.close[i]!;
+      const s = roundPx(d.close[i]!); // = the last SPY minute close, so VIXCLS = the I:VIX close
       out[i] = Math.round(
         modelVix(ssviParams(stateSigma(d.sigma[i]!, s, d.open[i]!)), s, r, SPY_DIVIDEND_YIELD) *
           100,

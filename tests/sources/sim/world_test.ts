@@ -5,6 +5,7 @@ import {
   cboeVix,
   generateWorld,
   resolveWorldConfig,
+  SPX_PER_SPY,
   ssviParams,
   totalVariance,
   transformedReleases,
@@ -287,4 +288,20 @@ Deno.test("SPY intraday: U-shaped volume and volatility, overnight gaps present"
   assert(absEdge / 59 > 1.2 * (absMid / 60), "volatility U-shape");
   const gaps = world.spyDaily.retOvernight.slice(1);
   assert(gaps.some((g) => Math.abs(g) > 0.002), "overnight gaps");
+});
+
+Deno.test("indices: I:SPX tracks SPY, FRED SP500 and VIXCLS equal the index closes", () => {
+  const day = "2024-03-27";
+  const spx = world.indexMinuteBars("I:SPX", day)!;
+  const spy = world.spyMinuteBars(day)!;
+  for (let k = 0; k < spx.length; k += 37) {
+    assertAlmostEquals(spx.c[k]!, Math.round(spy.c[k]! * SPX_PER_SPY * 100) / 100, 1e-9);
+  }
+  assertEquals(world.indexMinuteBars("I:NOPE", day), undefined);
+  const sp500 = world.fredVintages("SP500")!, vix = world.fredVintages("VIXCLS")!;
+  for (const [series, ticker] of [[sp500, "I:SPX"], [vix, "I:VIX"]] as const) {
+    const i = series.dates.indexOf(day);
+    const fred = series.releases[i]!.at(-1)!.value;
+    assertAlmostEquals(fred, world.indexDayBar(ticker, day)!.c[0]!, 1e-9, `${ticker} close`);
+  }
 });
