@@ -149,7 +149,9 @@ export class OptionsMarket {
     this.#rate = rate;
     const first = this.#days[0]!;
     const last = this.#days[this.#days.length - 1]!;
-    const future = tradingDays(first, addDays(last, LEAD_DAYS.quarterly));
+    // Expiries up to two years ahead, within the calendar's range (ends 2035-12-31).
+    const horizon = [addDays(last, LEAD_DAYS.quarterly), "2035-12-31"].sort()[0]!;
+    const future = tradingDays(first, horizon);
     const sessions = new Set(future);
     this.expiries = [];
     for (let i = 0; i < future.length; i++) {

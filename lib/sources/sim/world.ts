@@ -22,6 +22,10 @@ import { buildFredSeries, type FredSeriesData } from "./fred.ts";
 import { intradayBars, roundPx } from "./_intraday.ts";
 import { LruCache } from "./_lru.ts";
 
+/** First and last dates of the exchange calendar (lib/time). */
+export const CALENDAR_FIRST = "2000-01-01";
+export const CALENDAR_LAST = "2035-12-31";
+
 /** Simulated indices served under Polygon's "I:" tickers. */
 export const SIM_INDICES = ["I:SPX", "I:VIX"] as const;
 
@@ -108,7 +112,12 @@ export class World {
     this.options = new OptionsMarket(this.rng, this.spy, this.rates.dtb3);
     this.fx = new FxMarket(this.rng, c.fxPairs, c.start, c.end);
     // Equities: burn-in sessions before the range.
-    const burnStart = new Date(Date.parse(c.start) - 420 * 86_400_000).toISOString().slice(0, 10);
+    // The calendar starts in 2000: early worlds get a shorter burn-in (momentum starts later).
+    const burnStart = [
+      new Date(Date.parse(c.start) - 420 * 86_400_000).toISOString().slice(0, 10),
+      CALENDAR_FIRST,
+    ]
+      .sort()[1]!;
     const before = tradingDays(burnStart, c.start).filter((d) => d < c.start);
     const burn = before.slice(Math.max(0, before.length - EQUITY_BURN_IN));
     this.#allDays = [...burn, ...this.days];

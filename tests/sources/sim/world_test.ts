@@ -46,6 +46,22 @@ Deno.test("config: defaults and bad values", () => {
   }
 });
 
+Deno.test("config: worlds at the calendar's edges and a one-session world", () => {
+  for (
+    const cfg of [
+      { start: "2001-01-02", end: "2001-01-31" },
+      { start: "2035-11-01", end: "2035-12-31" },
+      { start: "2024-03-28", end: "2024-03-28" },
+    ]
+  ) {
+    const w = generateWorld({ ...cfg, equityCount: 5 });
+    assert(w.days.length >= 1);
+    assertEquals(w.spyMinuteBars(w.today)!.length > 0, true);
+    assert(w.options.listed(w.today).length > 0);
+    assert(w.fredVintages("DGS10")!.dates.length > 0);
+  }
+});
+
 Deno.test("same seed -> identical bars; different seed -> different world", () => {
   const again = generateWorld(CFG);
   assertEquals(again.spyMinuteBars(DAY)!.c, world.spyMinuteBars(DAY)!.c);
