@@ -132,6 +132,7 @@ export class SpyBars {
   #seconds = new LruCache<string, Bars>(6);
   #minutes = new LruCache<string, Bars>(64);
   #dayBars = new Map<string, Bars>();
+  #generated = 0;
 
   constructor(rng: Rng, daily: SpyDaily) {
     this.#rng = rng;
@@ -143,11 +144,17 @@ export class SpyBars {
     return this.#daily;
   }
 
+  /** How many sessions of second bars have been generated so far (cache misses). */
+  get sessionsGenerated(): number {
+    return this.#generated;
+  }
+
   /** Second bars of a session (empty when `date` is not a simulated session). */
   secondBars(date: string): Bars | undefined {
     const i = this.#index.get(date);
     if (i === undefined) return undefined;
     return this.#seconds.getOrSet(date, () => {
+      this.#generated++;
       const b = sessionBounds(date)!;
       const steps = (b.close.getTime() - b.open.getTime()) / 1000;
       const d = this.#daily;

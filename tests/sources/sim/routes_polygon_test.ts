@@ -259,3 +259,22 @@ Deno.test("polygon: option trades and quotes reproduce the contract's minute agg
     await sim.close();
   }
 });
+
+Deno.test("polygon: a page of second bars generates only the sessions it covers", async () => {
+  const sim = await startSimServer({
+    seed: 4,
+    world: { start: "2024-01-02", end: "2024-12-31", equityCount: 0 },
+  });
+  try {
+    const url =
+      `${sim.baseUrl}/v2/aggs/ticker/SPY/range/1/second/2024-06-03/2024-12-31?apiKey=k&limit=30000`;
+    const p1 = await (await fetch(url)).json();
+    assertEquals(p1.resultsCount, 30000);
+    const p2 = await (await fetch(`${p1.next_url}&apiKey=k`)).json();
+    assertEquals(p2.results[0].t, p1.results[29999].t + 1000);
+    // Two pages of 30,000 seconds span three sessions; nothing else of the year is generated.
+    assert(sim.world.spy.sessionsGenerated <= 3, `${sim.world.spy.sessionsGenerated} sessions`);
+  } finally {
+    await sim.close();
+  }
+});
