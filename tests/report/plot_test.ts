@@ -37,9 +37,11 @@ Deno.test("notebookPlotHtml: the minified bundle once, before the first chart on
   const b = notebookPlotHtml(FIG.data, FIG.layout);
   assert.equal(a.length, 2);
   assert.ok(a[0]!.length > 4_000_000 && a[0]!.length < 6_000_000, "plotly.js-dist-min inlined");
+  // deno-lint-ignore no-control-regex
   assert.ok(!/[^\x00-\x7f]/.test(a[0]!), "ASCII only");
   assert.equal(b.length, 1);
   assert.ok(b[0]!.includes("Plotly.newPlot"));
+  // deno-lint-ignore no-control-regex
   assert.ok(!/[^\x00-\x7f]/.test(plotlyBundle()), "full bundle ASCII only too");
 });
 
