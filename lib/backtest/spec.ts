@@ -20,7 +20,8 @@ import { generateWorld } from "../sources/sim/mod.ts";
 import { returnsFromEquity, sharpeRatio } from "../report/metrics.ts";
 import { type BacktestResult, type CorporateAction, runBacktest, type Strategy } from "./engine.ts";
 import type { BarPanel } from "./panel.ts";
-import { simEquityPanel, simSpyPanel } from "./sim_panel.ts";
+import { simEquityPanel, simSpyMinutePanel, simSpyPanel } from "./sim_panel.ts";
+import { resampleToSessions } from "./resample.ts";
 import { adjustedCloses } from "./adjust.ts";
 import { momentumTargets, overnightStrategy, targetStrategy } from "./strategies.ts";
 import { syntheticPanel } from "./synthetic.ts";
@@ -50,6 +51,8 @@ export const BacktestSpecSchema = z.object({
       end: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
       equityCount: z.number().int().min(1).default(30),
       nullWorld: z.boolean().default(false),
+      /** SPY bar size for the overnight strategy (minute bars: about 30 ms per session to build). */
+      bars: z.enum(["day", "minute"]).default("day"),
     }),
   ]),
   costs: z.object({
@@ -119,11 +122,14 @@ export function specData(spec: BacktestSpec): {
     equityCount: d.equityCount,
     ...(d.nullWorld ? { effects: { overnight: 0, momentum: 0, sentiment: 0 } } : {}),
   });
-  const sp = spec.strategy === "overnight" ? simSpyPanel(world) : simEquityPanel(world);
+  const sp = spec.strategy === "overnight"
+    ? (d.bars === "minute" ? simSpyMinutePanel(world) : simSpyPanel(world))
+    : simEquityPanel(world);
   return {
     panel: sp.panel,
     corporateActions: sp.corporateActions,
-    manifest: `sim:seed=${d.seed}:${d.start}..${d.end}:n=${d.equityCount}:null=${d.nullWorld}`,
+    manifest:
+      `sim:seed=${d.seed}:${d.start}..${d.end}:n=${d.equityCount}:null=${d.nullWorld}:bars=${d.bars}`,
   };
 }
 
@@ -134,7 +140,9 @@ function strategyFor(
   adjusted: Float64Array,
 ): Strategy {
   const p = params as Record<string, never>;
-  if (spec.strategy === "overnight") return overnightStrategy(p);
+  if (spec.strategy === "overnight") {
+    return overnightStrategy(panel.day ? { ...(p as object), day: panel.day } : p);
+  }
   return targetStrategy(panel, momentumTargets(panel, p, adjusted), { kind: "weight" });
 }
 
@@ -157,7 +165,7 @@ export interface RunSpecResult {
   inSampleSharpe: number[];
   /** Index of the candidate configuration. */
   candidate: number;
-  /** Full run of the candidate. */
+  /** Full run of the candidate (resampled to sessions for intraday panels). */
   result: BacktestResult;
   /** Candidate's out-of-sample net returns. */
   oosReturns: Float64Array;
@@ -181,7 +189,8 @@ export interface RunSpecResult {
  */
 export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promise<RunSpecResult> {
   const { panel, corporateActions, manifest } = specData(spec);
-  const nBars = panel.tsMs.length;
+  // Intraday panels are judged on session returns: results are resampled to sessions.
+  const nBars = panel.day ? new Set(panel.day).size : panel.tsMs.length;
   const split = Math.floor(nBars * (1 - spec.oosFraction));
   if (split < 3 || nBars - split < 3) {
     throw new RangeError(`Spec ${spec.question}: ${nBars} bars leave too few in or out of sample`);
@@ -194,14 +203,18 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
   const adjusted = adjustedCloses(panel, corporateActions);
   const results: BacktestResult[] = [];
   const isSharpe: number[] = [];
-  const periods = Array.from(panel.tsMs.subarray(1), (t) => new Date(t).toISOString().slice(0, 10));
+  let periods: string[] = [];
   configs.forEach((params, i) => {
-    const res = runBacktest(panel, strategyFor(spec, panel, params, adjusted), {
+    const raw = runBacktest(panel, strategyFor(spec, panel, params, adjusted), {
       initialCash: spec.initialCash,
       costs,
       corporateActions,
       recordPositions: false,
     });
+    const res = panel.day ? resampleToSessions(raw, panel.day) : raw;
+    if (i === 0) {
+      periods = Array.from(res.tsMs.subarray(1), (t) => new Date(t).toISOString().slice(0, 10));
+    }
     results.push(res);
     isSharpe.push(sharpeRatio(returnsFromEquity(res.equity.subarray(0, split + 1))));
     o.onTrial?.(i + 1, configs.length);
