@@ -71,7 +71,7 @@ const big = (() => {
 })();
 
 const kernelUrl = new URL("../lib/backtest/ma_cross_kernel.ts", import.meta.url);
-const sweepCosts = { costs: { fees: IBKR_FIXED, halfSpreadBps: 1 } };
+const sweepCosts = { costs: { fees: IBKR_FIXED, halfSpreadBps: 1 }, prefillNaN: false };
 
 function runSweep(): number {
   const t0 = performance.now();

@@ -13,7 +13,7 @@ interface Job {
   args: unknown;
   from: number;
   to: number;
-  options: VectorizedOptions;
+  options: VectorizedOptions & { prefillNaN?: boolean };
 }
 
 self.onmessage = async (e: MessageEvent<Job>) => {

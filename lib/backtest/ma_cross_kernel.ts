@@ -36,6 +36,8 @@ export function createKernel(panel: BarPanel, args: MaCrossArgs = {}) {
   const shares = args.shares ?? 100;
   return (c: number, out: Float64Array): void => {
     const [fast, slow] = maCrossWindows(c, args);
+    // writes every entry (NaN before the slow window is full), so sweeps may skip the NaN prefill
+    out.fill(NaN, 0, Math.min(n, slow - 1));
     // MA(fast) > MA(slow)  <=>  sum_fast * slow > sum_slow * fast (no division)
     for (let t = slow - 1; t < n; t++) {
       const c1 = cs[t + 1]!;

@@ -33,6 +33,8 @@ export async function sweepVectorizedParallel(
   options: VectorizedOptions & {
     /** Number of workers. @default navigator.hardwareConcurrency */
     workers?: number;
+    /** As in {@link sweepVectorized}. @default true */
+    prefillNaN?: boolean;
   } = {},
 ): Promise<SweepResult> {
   if (!(Number.isInteger(nColumns) && nColumns >= 0)) {

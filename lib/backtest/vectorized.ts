@@ -358,7 +358,13 @@ export function sweepVectorized(
   panel: BarPanel,
   nColumns: number,
   fillTargets: (col: number, out: Float64Array) => void,
-  options: VectorizedOptions = {},
+  options: VectorizedOptions & {
+    /**
+     * Reset the buffer to NaN before each column. Set false only when `fillTargets` writes every
+     * entry (saves a pass over the buffer). @default true
+     */
+    prefillNaN?: boolean;
+  } = {},
 ): SweepResult {
   if (!(Number.isInteger(nColumns) && nColumns >= 0)) {
     throw new RangeError(`nColumns must be an integer >= 0, got ${nColumns}`);
@@ -366,8 +372,10 @@ export function sweepVectorized(
   const p = prepare(panel, options);
   const summary = emptySummary(nColumns, p);
   const buf = new Float64Array(p.nSym * p.nBars);
+  const prefill = options.prefillNaN ?? true;
+  if (!prefill) buf.fill(NaN);
   for (let c = 0; c < nColumns; c++) {
-    buf.fill(NaN);
+    if (prefill) buf.fill(NaN);
     fillTargets(c, buf);
     put(summary, c, runColumn(p, buf, false));
   }

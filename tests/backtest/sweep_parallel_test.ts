@@ -38,3 +38,11 @@ Deno.test("MA kernel: decision at bar t uses closes up to t only", () => {
   assert.deepEqual(Array.from(a.subarray(0, 200)), Array.from(b.subarray(0, 200)));
   assert.ok(Number.isNaN(a[maCrossWindows(3)[1] - 2]!));
 });
+
+Deno.test("prefillNaN false is safe with a kernel that writes every entry", () => {
+  const p = syntheticPanel({ symbols: 1, bars: 500, seed: 5 });
+  const k = createMaCrossKernel(p, { fastCount: 3 });
+  const a = sweepVectorized(p, 6, k, {});
+  const b = sweepVectorized(p, 6, k, { prefillNaN: false });
+  assert.deepEqual(a, b);
+});
