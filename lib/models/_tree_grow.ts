@@ -158,12 +158,47 @@ export function buildHistogram(
     }
   }
   for (let q = 0; q < features.length; q++) {
-    const f = features[q]!;
-    const base = f * HIST_STRIDE;
-    const top = base + nBins[f]! * 3;
-    hist.fill(0, base, top);
+    const base = features[q]! * HIST_STRIDE;
+    hist.fill(0, base, base + nBins[features[q]!]! * 3);
     const mb = base + MISSING_BIN * 3;
     hist[mb] = hist[mb + 1] = hist[mb + 2] = 0;
+  }
+  let q = 0;
+  if (!all) {
+    // two features per pass: the row index and gradient are read once for both
+    for (; q + 1 < features.length; q += 2) {
+      const b1 = features[q]! * HIST_STRIDE, b2 = features[q + 1]! * HIST_STRIDE;
+      const c1 = features[q]! * n, c2 = features[q + 1]! * n;
+      if (unit) {
+        for (let k = 0; k < m; k++) {
+          const i = idx[start + k]!;
+          const gk = og[k]!;
+          const o1 = b1 + bins[c1 + i]! * 3;
+          const o2 = b2 + bins[c2 + i]! * 3;
+          hist[o1] = hist[o1]! + gk;
+          hist[o1 + 2] = hist[o1 + 2]! + 1;
+          hist[o2] = hist[o2]! + gk;
+          hist[o2 + 2] = hist[o2 + 2]! + 1;
+        }
+      } else {
+        for (let k = 0; k < m; k++) {
+          const i = idx[start + k]!;
+          const gk = og[k]!, hk = oh[k]!;
+          const o1 = b1 + bins[c1 + i]! * 3;
+          const o2 = b2 + bins[c2 + i]! * 3;
+          hist[o1] = hist[o1]! + gk;
+          hist[o1 + 1] = hist[o1 + 1]! + hk;
+          hist[o1 + 2] = hist[o1 + 2]! + 1;
+          hist[o2] = hist[o2]! + gk;
+          hist[o2 + 1] = hist[o2 + 1]! + hk;
+          hist[o2 + 2] = hist[o2 + 2]! + 1;
+        }
+      }
+    }
+  }
+  for (; q < features.length; q++) {
+    const f = features[q]!;
+    const base = f * HIST_STRIDE;
     const col = f * n;
     if (all) {
       const colBins = bins.subarray(col, col + n);
@@ -195,8 +230,13 @@ export function buildHistogram(
         hist[o + 2] = hist[o + 2]! + 1;
       }
     }
-    if (unit) {
+  }
+  if (unit) {
+    for (let r = 0; r < features.length; r++) {
+      const base = features[r]! * HIST_STRIDE;
+      const top = base + nBins[features[r]!]! * 3;
       for (let o = base; o < top; o += 3) hist[o + 1] = hist[o + 2]!;
+      const mb = base + MISSING_BIN * 3;
       hist[mb + 1] = hist[mb + 2]!;
     }
   }
