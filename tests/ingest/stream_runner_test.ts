@@ -127,7 +127,7 @@ Deno.test("health: a stream that stops receiving shows as stalled within the con
   const ac = new AbortController();
   const STALL_MS = 600, HEARTBEAT_MS = 150;
   // Timer and scheduling delay allowed on a loaded 2-core machine.
-  const SLACK_MS = 1500;
+  const SLACK_MS = 3000;
   try {
     const run = runStream({
       name: "stall",
@@ -145,6 +145,8 @@ Deno.test("health: a stream that stops receiving shows as stalled within the con
       signal: ac.signal,
     });
     await until(() => (srv.sent.stocks ?? 0) > 500, 10_000, "first events");
+    // Wait for the first heartbeat to show the stream live before pausing the market.
+    await until(() => collectHealth({ root })[0]?.state === "live", 10_000, "live");
     srv.pause(true);
     await new Promise((r) => setTimeout(r, 50));
     const pausedAt = Date.now();
