@@ -23,7 +23,11 @@
  * stop orders are "gtc" by default; "day" orders expire at the end of their first eligible day.
  * Market orders wait for a bar where the symbol trades.
  * Costs (commission, fees, half-spread, square-root impact, borrow) come from the shared
- * {@link CostModel}. Same panel, strategy, options and seed give identical fills and P&L.
+ * {@link CostModel}. ADV and volatility are trailing estimates from sessions before the fill's
+ * session: with the participation cap on, nothing fills before one session of volume is known;
+ * with impact on, nothing fills before two daily returns are known (orders wait, they are not
+ * filled at an unknown cost). Same panel, strategy, options and seed give identical fills and
+ * P&L.
  */
 
 import { Rng } from "../core/mod.ts";
