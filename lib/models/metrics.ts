@@ -7,9 +7,9 @@
  *   (as scikit-learn's log_loss).
  * - auc: probability that a random positive scores above a random negative (ties count 1/2),
  *   by the rank-sum (Mann-Whitney) formula; NaN without both classes.
- * - calibrationCurve: rows sorted into `bins` equal-width probability bins; per non-empty bin the
- *   mean predicted probability and the observed frequency (as scikit-learn's calibration_curve
- *   with strategy "uniform").
+ * - calibrationCurve: rows sorted into `bins` equal-width probability bins (a probability equal to
+ *   an inner edge goes to the lower bin); per non-empty bin the mean predicted probability and the
+ *   observed frequency (as scikit-learn's calibration_curve with strategy "uniform").
  *
  * @see https://scikit-learn.org/stable/modules/model_evaluation.html
  * @example
@@ -88,8 +88,12 @@ export function calibrationCurve(
 ): { predicted: number[]; observed: number[]; count: number[] } {
   checkLen(y, p);
   const sp = new Float64Array(bins), sy = new Float64Array(bins), c = new Float64Array(bins);
+  const step = 1 / bins;
   for (let i = 0; i < y.length; i++) {
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(p[i]! * bins)));
+    // bin = number of inner edges k / bins (k = 1..bins-1, computed as numpy.linspace does)
+    // strictly below p, so an edge value falls in the lower bin (numpy.searchsorted, side left)
+    let b = 0;
+    while (b < bins - 1 && (b + 1) * step < p[i]!) b++;
     sp[b] = sp[b]! + p[i]!;
     sy[b] = sy[b]! + y[i]!;
     c[b] = c[b]! + 1;

@@ -42,3 +42,17 @@ Deno.test("permutation importance: irrelevant feature scores 0, input unmodified
   assertAlmostEquals(imp.std[1]!, 0, ATOL);
   x.data.forEach((v, i) => assert(v === before[i]));
 });
+
+Deno.test("metrics: match scikit-learn (roc_auc_score, log_loss, accuracy, r2, calibration_curve)", async () => {
+  const ref = JSON.parse(
+    await Deno.readTextFile(new URL("../fixtures/models/metrics_reference.json", import.meta.url)),
+  );
+  assertAlmostEquals(auc(ref.y, ref.p), ref.auc, ATOL);
+  assertAlmostEquals(logLoss(ref.y, ref.p), ref.log_loss, ATOL);
+  assertAlmostEquals(accuracy(ref.y, ref.p), ref.accuracy, ATOL);
+  assertAlmostEquals(r2(ref.y_reg, ref.p_reg), ref.r2, ATOL);
+  const c = calibrationCurve(ref.y, ref.p, 10);
+  assertEquals(c.observed.length, ref.calibration_observed.length);
+  c.observed.forEach((v, i) => assertAlmostEquals(v, ref.calibration_observed[i], ATOL));
+  c.predicted.forEach((v, i) => assertAlmostEquals(v, ref.calibration_predicted[i], ATOL));
+});
