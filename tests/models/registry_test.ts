@@ -204,3 +204,35 @@ Deno.test("registry: bad names and unknown models", async () => {
     assertThrows(() => getModel("nope", 1, { root }), RangeError, "No model named nope");
   });
 });
+
+Deno.test("registry: an external ONNX model (PatchTST fixture) registers and runs with its manifest", async () => {
+  await withRoot(async (root) => {
+    const fixtures = new URL("../fixtures/models/", import.meta.url);
+    const io = JSON.parse(await Deno.readTextFile(new URL("patchtst_tiny_io.json", fixtures)));
+    const onnx = await Deno.readFile(new URL("patchtst_tiny.onnx", fixtures));
+    await registerModel(
+      input(strong, {
+        name: "spy_patchtst",
+        onnx,
+        manifest: {
+          inputs: [{ name: "windows", dtype: "float32", shape: ["N", 32, 3] }],
+          features: [],
+        },
+        modelKind: "patchtst",
+      }),
+      { root },
+    );
+    const m = await loadModel("spy_patchtst", 1, { root });
+    try {
+      const res = await m.run({
+        windows: { data: Float32Array.from(io.input.slice(0, 96)), dims: [1, 32, 3] },
+      });
+      for (let c = 0; c < 3; c++) {
+        assert(Math.abs(Number(res.forecast!.data[c]!) - io.output[c]) <= 1e-4);
+      }
+      await assertRejects(() => m.predict(x), FeatureMismatchError, "tabular");
+    } finally {
+      await m.release();
+    }
+  });
+});
