@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  fillCost,
-  IBKR_FIXED,
-  resolveCostModel,
-  roundLot,
-} from "../../lib/execution/mod.ts";
+import { fillCost, IBKR_FIXED, resolveCostModel, roundLot } from "../../lib/execution/mod.ts";
 
 const RTOL = 1e-12;
 function close(a: number, b: number, msg = ""): void {
