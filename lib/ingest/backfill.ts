@@ -69,6 +69,8 @@ export interface BackfillOptions {
   batchRows?: number;
   /** Largest number of units landed in one lake write. @default 64 */
   batchUnits?: number;
+  /** How long the lander waits for more fetched units before writing a batch (ms). @default 250 */
+  lingerMs?: number;
 }
 
 /** Outcome of one unit. */
@@ -402,6 +404,7 @@ export async function runBackfill(
   // per dataset per batch), then checkpoints the batch's units.
   const maxBatchRows = options.batchRows ?? 2_000_000;
   const maxBatchUnits = options.batchUnits ?? 64;
+  const lingerMs = options.lingerMs ?? 250;
   const ready: { job: BackfillJob; item: FetchedItem }[] = [];
   let readyRows = 0;
   let fetching = 0;
@@ -436,6 +439,19 @@ export async function runBackfill(
         if (queue.length === 0 && fetching === 0) return;
         await new Promise<void>((r) => (wake = r));
         continue;
+      }
+      // Linger a little for more units (fewer, larger lake writes) unless the batch is full or
+      // nothing else is coming.
+      const until = performance.now() + lingerMs;
+      while (
+        ready.length < maxBatchUnits && readyRows < maxBatchRows &&
+        (queue.length > 0 || fetching > 0) &&
+        performance.now() < until
+      ) {
+        await Promise.race([
+          new Promise<void>((r) => (wake = r)),
+          new Promise<void>((r) => setTimeout(r, Math.max(1, until - performance.now()))),
+        ]);
       }
       // One batch: same pipeline, bounded size.
       const p = ready[0]!.item.pipeline;

@@ -13,6 +13,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { log } from "../core/log.ts";
+import { scanAggs, type ScannedAggs } from "./_aggs_scan.ts";
 import { HttpClient, type HttpClientOptions, publicUrl, type VendorVerdict } from "./_http.ts";
 import {
   F64Builder,
@@ -415,20 +416,28 @@ export class PolygonClient {
         limit: options.limit ?? 50_000,
       },
     );
+    const requireVolume = !ticker.startsWith("I:");
     const resume = (body: unknown): URL | null => {
-      const rows = get(body, "results");
-      if (!Array.isArray(rows) || rows.length === 0) return null;
-      const last = (rows[rows.length - 1] as { t?: unknown }).t;
-      if (!Number.isSafeInteger(last)) return null;
+      const scan = (body as { __scan?: ScannedAggs }).__scan;
+      if (!scan || scan.t.length === 0) return null;
+      const last = scan.t[scan.t.length - 1]!;
       const r = new URL(u);
       r.pathname = r.pathname.replace(
         /\/range\/(\d+)\/(\w+)\/[^/]+\/([^/]+)$/,
-        `/range/$1/$2/${(last as number) + 1}/$3`,
+        `/range/$1/$2/${last + 1}/$3`,
       );
       return r;
     };
-    for await (const p of this.pages(u, JSON.parse, resume)) {
-      const { frame, rejected, fields } = parseAggPage(p.body, ticker);
+    const parse = (text: string) => {
+      const scan = scanAggs(text, requireVolume);
+      return { ...scan.envelope, __scan: scan };
+    };
+    for await (const p of this.pages(u, parse, resume)) {
+      const { frame, rejected, fields } = framesFromScan(
+        (p.body as { __scan: ScannedAggs }).__scan,
+        ticker,
+        requireVolume,
+      );
       yield { url: p.url, frame, rejected, fields };
     }
   }
@@ -727,4 +736,49 @@ const CONTRACT_WIRE = {
 /** A ticker for a URL path: percent-encoded except `:` (`I:VIX`, `O:SPY...` as the vendor documents). */
 function pathTicker(t: string): string {
   return encodeURIComponent(t).replace(/%3A/gi, ":");
+}
+
+/**
+ * Typed frame of a scanned aggregates page: the fast rows as they are, the odd rows through the
+ * zod path of {@link parseAggPage} (valid ones appended, the rest rejected with a reason).
+ */
+export function framesFromScan(scan: ScannedAggs, ticker: string, requireVolume: boolean): {
+  frame: pl.DataFrame;
+  rejected: Rejected[];
+  fields: Record<string, string>;
+} {
+  let frame = pl.DataFrame([
+    pl.Series("t", scan.t).cast(pl.Int64),
+    pl.Series("o", scan.o),
+    pl.Series("h", scan.h),
+    pl.Series("l", scan.l),
+    pl.Series("c", scan.c),
+    pl.Series("v", scan.v),
+    pl.Series("vw", scan.vw),
+    pl.Series("n", scan.n),
+  ]).withColumns(
+    pl.lit(ticker).alias("ticker"),
+    pl.col("v").fillNan(pl.lit(null)),
+    pl.col("vw").fillNan(pl.lit(null)),
+    pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
+  );
+  const rejected: Rejected[] = [];
+  if (scan.odd.length) {
+    const objs: unknown[] = [];
+    const idx: number[] = [];
+    for (const o of scan.odd) {
+      try {
+        objs.push(JSON.parse(o.text));
+        idx.push(o.index);
+      } catch {
+        rejected.push({ index: o.index, reason: "(row): not valid JSON", payload: o.text });
+      }
+    }
+    const slow = parseAggPage({ results: objs }, ticker, requireVolume);
+    for (const r of slow.rejected) rejected.push({ ...r, index: idx[r.index]! });
+    if (slow.frame.height) {
+      frame = pl.concat([frame, slow.frame.select(...frame.columns)], { how: "vertical" });
+    }
+  }
+  return { frame, rejected, fields: sampleFields(scan.sample) };
 }

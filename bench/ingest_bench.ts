@@ -1,0 +1,146 @@
+/**
+ * Ingest throughput for Polygon second bars, end to end: HTTP response bytes over loopback ->
+ * parsed typed columns -> raw Parquet -> curated Parquet (validated, PIT-stamped), through the
+ * real backfill engine. The server replays pre-built pages (50,000 bars each, the vendor's page
+ * cap), so it is not the bottleneck.
+ *
+ * Run: `deno bench -A bench/ingest_bench.ts` (prints rows/s per stage before the bench table).
+ */
+import { Secret } from "../lib/core/secret.ts";
+import { runBackfill } from "../lib/ingest/backfill.ts";
+import { polygonBarPipeline } from "../lib/ingest/pipelines/polygon_bars.ts";
+import { PolygonClient } from "../lib/sources/polygon.ts";
+import { framesFromScan } from "../lib/sources/polygon.ts";
+import { scanAggs } from "../lib/sources/_aggs_scan.ts";
+import { sessionBounds, tradingDays } from "../lib/time/mod.ts";
+
+const PAGE = 50_000;
+const DAYS = tradingDays("2024-01-02", "2024-01-31").slice(0, 10);
+
+/** JSON pages of second bars for a session (23,400 bars) as the vendor would send them. */
+function pagesFor(date: string): string[] {
+  const b = sessionBounds(date)!;
+  const rows: string[] = [];
+  let px = 470;
+  for (let t = b.open.getTime(); t < b.close.getTime(); t += 1000) {
+    const o = px, c = Math.round((px + Math.sin(t / 7000) * 0.02) * 100) / 100;
+    rows.push(
+      `{"v":${100 + (t / 1000) % 50},"vw":${((o + c) / 2).toFixed(4)},"o":${o},"c":${c},"h":${
+        Math.max(o, c) + 0.01
+      },"l":${Math.min(o, c) - 0.01},"t":${t},"n":${3 + (t / 1000) % 5}}`,
+    );
+    px = c;
+  }
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; i += PAGE) {
+    out.push(
+      `{"ticker":"SPY","adjusted":true,"queryCount":${
+        Math.min(PAGE, rows.length - i)
+      },"resultsCount":${
+        Math.min(PAGE, rows.length - i)
+      },"status":"OK","request_id":"b","results":[${rows.slice(i, i + PAGE).join(",")}]}`,
+    );
+  }
+  return out;
+}
+
+const bodies = new Map<string, Uint8Array>();
+for (const d of DAYS) bodies.set(d, new TextEncoder().encode(pagesFor(d)[0]!));
+const rowsPerDay = 23_400;
+const totalRows = rowsPerDay * DAYS.length;
+
+const ac = new AbortController();
+const server = Deno.serve(
+  { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
+  (req) => {
+    const m = /\/range\/1\/second\/([\d-]+)\//.exec(new URL(req.url).pathname);
+    const body = m ? bodies.get(m[1]!) : undefined;
+    return body
+      ? new Response(body, { headers: { "content-type": "application/json" } })
+      : new Response("{}", { status: 404 });
+  },
+);
+const baseUrl = `http://127.0.0.1:${server.addr.port}`;
+
+async function endToEnd(): Promise<{ ms: number; rows: number }> {
+  const root = Deno.makeTempDirSync({ prefix: "ingest-bench-" });
+  try {
+    const polygon = new PolygonClient({
+      baseUrl,
+      apiKey: new Secret("bench-key-000000"),
+      httpOptions: { concurrency: 4 },
+    });
+    const t0 = performance.now();
+    const s = await runBackfill(
+      [{
+        pipeline: polygonBarPipeline("stock", "second"),
+        symbols: ["SPY"],
+        start: DAYS[0]!,
+        end: DAYS.at(-1)!,
+      }],
+      {
+        clients: { polygon },
+        root,
+        workers: 4,
+        quality: false,
+        batchUnits: 10,
+        batchRows: 5_000_000,
+      },
+    );
+    const ms = performance.now() - t0;
+    if (s.units.failed > 0 || s.curatedRows !== totalRows) {
+      throw new Error(`bench run incomplete: ${JSON.stringify(s.failures)} rows ${s.curatedRows}`);
+    }
+    return { ms, rows: s.curatedRows };
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+}
+
+async function fetchParse(): Promise<number> {
+  const polygon = new PolygonClient({ baseUrl, apiKey: new Secret("bench-key-000000") });
+  const t0 = performance.now();
+  let rows = 0;
+  await Promise.all(DAYS.map(async (d) => {
+    for await (const p of polygon.aggs("SPY", 1, "second", d, d)) rows += p.frame.height;
+  }));
+  return totalRows / ((performance.now() - t0) / 1000) * (rows / totalRows);
+}
+
+function parseOnly(): number {
+  const text = new TextDecoder().decode(bodies.get(DAYS[0]!)!);
+  const t0 = performance.now();
+  const reps = 5;
+  for (let i = 0; i < reps; i++) framesFromScan(scanAggs(text, true), "SPY", true);
+  return (reps * rowsPerDay) / ((performance.now() - t0) / 1000);
+}
+
+// Printed figures (median of 3 end-to-end runs after a warm-up).
+await endToEnd();
+const runs = [await endToEnd(), await endToEnd(), await endToEnd()].map((r) =>
+  r.rows / (r.ms / 1000)
+).sort((a, b) => a - b);
+const fmt = (x: number) => `${(x / 1e6).toFixed(2)} M rows/s`;
+console.log(`ingest second bars (${totalRows} rows, ${DAYS.length} sessions):`);
+console.log(`  parse JSON page -> typed columns : ${fmt(parseOnly())}`);
+console.log(`  HTTP fetch + parse (loopback)    : ${fmt(await fetchParse())}`);
+console.log(
+  `  end to end to curated Parquet    : ${fmt(runs[1]!)} (median of 3; min ${fmt(runs[0]!)}, max ${
+    fmt(runs[2]!)
+  })`,
+);
+
+Deno.bench(`parse one 23,400-bar page`, () => {
+  const text = new TextDecoder().decode(bodies.get(DAYS[0]!)!);
+  framesFromScan(scanAggs(text, true), "SPY", true);
+});
+Deno.bench({
+  name: `end to end ${totalRows} second bars to curated Parquet`,
+  n: 3,
+  warmup: 0,
+  async fn() {
+    await endToEnd();
+  },
+});
+
+globalThis.addEventListener("unload", () => ac.abort());
