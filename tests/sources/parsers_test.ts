@@ -10,10 +10,12 @@ import {
   splitWindows,
 } from "../../lib/sources/fred.ts";
 import { parseCandlesPage, parseOandaTime } from "../../lib/sources/oanda.ts";
-import { parseAggPage, polygonVerdict } from "../../lib/sources/polygon.ts";
+import { framesFromScan, parseAggPage, polygonVerdict } from "../../lib/sources/polygon.ts";
+import { scanAggs } from "../../lib/sources/_aggs_scan.ts";
+import { Rng } from "../../lib/core/random.ts";
 import { numOrNull, quoteBigInts, sampleFields, toBigInt } from "../../lib/sources/_wire.ts";
 import { parseOcc } from "../../lib/ingest/pipelines/polygon_bars.ts";
-import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
 
 const RTOL_PRICE = 1e-12;
 
@@ -279,4 +281,72 @@ Deno.test("sampleFields: field types from first, middle and last rows", () => {
     c: "array",
   });
   assertEquals(sampleFields([]), {});
+});
+
+Deno.test("aggs scanner: same columns and rejects as JSON.parse + zod, on random and odd pages", () => {
+  const rng = new Rng(7);
+  const num = () => {
+    const k = rng.int(0, 4);
+    const x = (rng.uniform() - 0.2) * 10 ** rng.int(-3, 6);
+    return k === 0
+      ? Math.round(x)
+      : k === 1
+      ? Number(x.toFixed(rng.int(1, 8)))
+      : k === 2
+      ? x
+      : k === 3
+      ? 1e21 * x
+      : -0;
+  };
+  for (let page = 0; page < 30; page++) {
+    const rows: unknown[] = [];
+    for (let i = 0; i < 60; i++) {
+      const r: Record<string, unknown> = {
+        v: Math.abs(num()),
+        vw: num(),
+        o: num(),
+        c: num(),
+        h: num(),
+        l: num(),
+        t: 1704205800000 + i * 1000,
+        n: rng.int(0, 50),
+      };
+      const odd = rng.int(0, 12);
+      if (odd === 0) r.o = "1.5";
+      if (odd === 1) delete r.vw;
+      if (odd === 2) r.otc = true;
+      if (odd === 3) r.extra = { a: [1, "x"] };
+      if (odd === 4) r.c = null;
+      rows.push(r);
+    }
+    const text = JSON.stringify(
+      {
+        ticker: "SPY",
+        status: "OK",
+        resultsCount: rows.length,
+        results: rows,
+        next_url: "https://x/y?cursor=a",
+      },
+      null,
+      page % 2 ? 1 : 0,
+    );
+    const fast = framesFromScan(scanAggs(text, true), "SPY", true);
+    const slow = parseAggPage(JSON.parse(text), "SPY", true);
+    const sortT = (f: pl.DataFrame) =>
+      f.sort("t").select("t", "o", "h", "l", "c", "v", "vw", "n").rows();
+    assertEquals(sortT(fast.frame), sortT(slow.frame), `page ${page}`);
+    assertEquals(
+      fast.rejected.map((r) => [r.index, r.reason]).sort(),
+      slow.rejected.map((r) => [r.index, r.reason]).sort(),
+    );
+    assertEquals(scanAggs(text).envelope.next_url, "https://x/y?cursor=a");
+  }
+  const ok = JSON.stringify({
+    status: "OK",
+    results: [{ o: 1, h: 1, l: 1, c: 1, t: 1, v: 1, vw: 1, n: 1 }],
+  });
+  for (const cut of [10, ok.length - 3, ok.length - 1]) {
+    assertThrows(() => scanAggs(ok.slice(0, cut)), SyntaxError);
+  }
+  assertEquals(scanAggs(JSON.stringify({ status: "OK", resultsCount: 0 })).length, 0);
 });
