@@ -46,12 +46,25 @@ const P_SPLITS_RAW = {
   split_from: "f64",
   split_to: "f64",
 } as const;
+/**
+ * Every curated corporate-action table (splits and dividends of every vendor) also carries
+ * `event_date`, `split_ratio` and `cash_amount` (null where they do not apply), so one SQL view
+ * reads them all whatever subset exists.
+ */
+const COMMON = { event_date: "date", split_ratio: "f64", cash_amount: "f64" } as const;
+const common = (date: string, ratio: string | null, cash: string | null) => [
+  pl.col(date).alias("event_date"),
+  (ratio ? pl.col(ratio) : pl.lit(null)).cast(pl.Float64).alias("split_ratio"),
+  (cash ? pl.col(cash) : pl.lit(null)).cast(pl.Float64).alias("cash_amount"),
+];
+
 const P_SPLITS_CUR = {
   ticker: "str",
   execution_date: "date",
   split_from: "f64",
   split_to: "f64",
   ratio: "f64",
+  ...COMMON,
   known_at: "ts_ms",
 } as const;
 
@@ -100,7 +113,7 @@ export function polygonSplitsPipeline(): Pipeline {
       ).withColumns(
         pl.col("split_to").div(pl.col("split_from")).alias("ratio"),
         msSeries("known_at", dates),
-      );
+      ).withColumns(...common("execution_date", "ratio", null));
       return { curated, rejected };
     },
   };
@@ -125,9 +138,9 @@ const DIV_CUR = {
   declaration_date: "date",
   record_date: "date",
   pay_date: "date",
-  cash_amount: "f64",
   currency: "str",
   dividend_type: "str",
+  ...COMMON,
   known_at: "ts_ms",
 } as const;
 
@@ -183,7 +196,7 @@ export function polygonDividendsPipeline(): Pipeline {
         pl.col("cash_amount"),
         pl.col("currency"),
         pl.col("dividend_type"),
-      ).withColumns(dividendKnownAt(ok));
+      ).withColumns(dividendKnownAt(ok), ...common("ex_dividend_date", null, "cash_amount"));
       return { curated, rejected };
     },
   };
@@ -191,10 +204,12 @@ export function polygonDividendsPipeline(): Pipeline {
 
 // ---- Alpha Vantage SPLITS ----
 const AV_SPLIT_RAW = { symbol: "str", effective_date: "date", split_factor: "str" } as const;
+/** Curated Alpha Vantage splits use Polygon's column names (one shape for corporate_actions). */
 const AV_SPLIT_CUR = {
-  symbol: "str",
-  effective_date: "date",
-  split_factor: "f64",
+  ticker: "str",
+  execution_date: "date",
+  ratio: "f64",
+  ...COMMON,
   known_at: "ts_ms",
 } as const;
 
@@ -207,9 +222,9 @@ export function alphaVantageSplitsPipeline(): Pipeline {
     rawSpec: spec("raw", "alphavantage", "splits", "effective_date", ["symbol", "effective_date"], {
       ...AV_SPLIT_RAW,
     }),
-    curatedSpec: spec("curated", "alphavantage", "splits", "effective_date", [
-      "symbol",
-      "effective_date",
+    curatedSpec: spec("curated", "alphavantage", "splits", "execution_date", [
+      "ticker",
+      "execution_date",
     ], { ...AV_SPLIT_CUR }),
     chunking: "all",
     transformId: `${TRANSFORM_VERSION}:alphavantage.splits`,
@@ -236,8 +251,11 @@ export function alphaVantageSplitsPipeline(): Pipeline {
       const { ok, rejected } = splitValid(raw, reason, "splits", ["symbol", "effective_date"]);
       const dates = ok.getColumn("effective_date").cast(pl.Utf8).toArray() as string[];
       return {
-        curated: ok.select(pl.col("symbol"), pl.col("effective_date"), f.alias("split_factor"))
-          .withColumns(msSeries("known_at", dates)),
+        curated: ok.select(
+          pl.col("symbol").alias("ticker"),
+          pl.col("effective_date").alias("execution_date"),
+          f.alias("ratio"),
+        ).withColumns(msSeries("known_at", dates), ...common("execution_date", "ratio", null)),
         rejected,
       };
     },
@@ -253,13 +271,14 @@ const AV_DIV_RAW = {
   payment_date: "str",
   amount: "str",
 } as const;
+/** Curated Alpha Vantage dividends use Polygon's column names. */
 const AV_DIV_CUR = {
-  symbol: "str",
+  ticker: "str",
   ex_dividend_date: "date",
   declaration_date: "date",
   record_date: "date",
-  payment_date: "date",
-  amount: "f64",
+  pay_date: "date",
+  ...COMMON,
   known_at: "ts_ms",
 } as const;
 
@@ -274,7 +293,7 @@ export function alphaVantageDividendsPipeline(): Pipeline {
       "ex_dividend_date",
     ], { ...AV_DIV_RAW }),
     curatedSpec: spec("curated", "alphavantage", "dividends", "ex_dividend_date", [
-      "symbol",
+      "ticker",
       "ex_dividend_date",
     ], { ...AV_DIV_CUR }),
     chunking: "all",
@@ -306,13 +325,14 @@ export function alphaVantageDividendsPipeline(): Pipeline {
       const decl = ok.getColumn("declaration_date").toArray() as (string | null)[];
       const ex = ok.getColumn("ex_dividend_date").cast(pl.Utf8).toArray() as string[];
       const curated = ok.select(
-        pl.col("symbol"),
+        pl.col("symbol").alias("ticker"),
         pl.col("ex_dividend_date"),
         strDate("declaration_date"),
         strDate("record_date"),
-        strDate("payment_date"),
-        amt.alias("amount"),
+        strDate("payment_date").alias("pay_date"),
+        amt.alias("cash_amount"),
       ).withColumns(
+        ...common("ex_dividend_date", null, "cash_amount"),
         msSeries(
           "known_at",
           ex.map((
