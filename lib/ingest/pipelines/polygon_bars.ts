@@ -10,6 +10,8 @@
  * consistency go to quarantine.
  */
 import pl from "nodejs-polars";
+import { DataError } from "../../core/errors.ts";
+import { log } from "../../core/log.ts";
 import type { DatasetSpec } from "../../lake/mod.ts";
 import type { Timespan } from "../../sources/polygon.ts";
 import { nyDate, sessionBounds } from "../../time/mod.ts";
@@ -324,8 +326,26 @@ async function discover(
   expiryDays: number,
 ) {
   const poly = ctx.clients.polygon!;
-  const day = await fetchAggs(ctx, underlying, "day", date, date);
   const empty = () => emptyFrame(optionContractsPipeline().rawSpec.schema);
+  // The strike band needs the session's open. A day bar that fails validation would silently
+  // drop the whole session's options, so it is asked for again, and the unit fails (to be
+  // retried by a resumed run) if it stays invalid; a session without a bar has no contracts.
+  let day = await fetchAggs(ctx, underlying, "day", date, date);
+  const earlier: typeof day.rejected = [];
+  for (let attempt = 1; day.frame.height === 0 && day.rejected.length > 0; attempt++) {
+    earlier.push(...day.rejected);
+    if (attempt > 2) {
+      throw new DataError(
+        `Cannot discover ${underlying} options on ${date}: the day bar is invalid (${
+          day.rejected[0]!.reason
+        })`,
+        { source: "polygon", dataset: "option_contracts", cause: day.rejected[0]!.payload },
+      );
+    }
+    log.warn("options.open.refetch", { underlying, date, reason: day.rejected[0]!.reason });
+    day = await fetchAggs(ctx, underlying, "day", date, date);
+  }
+  day.rejected.unshift(...earlier);
   if (day.frame.height === 0) {
     return { ...day, frame: empty(), first: day.first };
   }
