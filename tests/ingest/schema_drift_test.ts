@@ -9,7 +9,10 @@ import { assertEquals } from "../_assert.ts";
 Deno.test("schema drift: first sight records, then additions, removals and type changes are reported", () => {
   const root = Deno.makeTempDirSync({ prefix: "drift-" });
   try {
-    const base = [{ t: "number", o: "number", otc: "boolean" }, { t: "number", o: "number" }];
+    const base: Record<string, string>[] = [{ t: "number", o: "number", otc: "boolean" }, {
+      t: "number",
+      o: "number",
+    }];
     assertEquals(hasDrift(checkDrift("polygon", "bars", base, root)), false);
     assertEquals(readWireSchema("polygon", "bars", root)!.fields, {
       t: { type: "number", required: true },
