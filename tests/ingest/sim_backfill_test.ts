@@ -121,7 +121,8 @@ async function runPlan(root: string, faults: FaultSchedule | undefined) {
   const session = await openSession({
     config: cfg,
     sim: { seed: 11, world: WORLD, ...(faults ? { faults } : {}) },
-    http: { backoffBaseMs: 2, backoffMaxMs: 20, timeoutMs: 2500, maxRetries: 8 },
+    // Faults hit ~40% of requests here, so allow long retry runs (0.43^17 per request).
+    http: { backoffBaseMs: 2, backoffMaxMs: 20, timeoutMs: 2500, maxRetries: 16 },
     simKey: FAKE_KEY,
   });
   const summaries = [];
