@@ -47,14 +47,19 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
   const start = Date.now();
   let wait = 5;
   while (true) {
+    // Create the lock with its content in one step: write a private temp file, then hard-link it
+    // to the lock name (link fails if the name exists). A writer killed at any instant leaves
+    // either no lock or a lock that names it, never an empty lock file.
+    const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
     try {
-      const f = Deno.openSync(path, { write: true, createNew: true });
+      const f = Deno.openSync(tmp, { write: true, createNew: true });
       try {
         f.writeSync(new TextEncoder().encode(token));
         f.syncSync();
       } finally {
         f.close();
       }
+      Deno.linkSync(tmp, path);
       return () => {
         try {
           if (Deno.readTextFileSync(path) === token) Deno.removeSync(path);
@@ -62,11 +67,25 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
       };
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    } finally {
+      try {
+        Deno.removeSync(tmp);
+      } catch { /* not created */ }
     }
     let owner = "";
     try {
       owner = Deno.readTextFileSync(path);
     } catch { /* released meanwhile */ }
+    if (owner === "") {
+      // An empty lock can only come from an older writer killed between create and write.
+      try {
+        const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? Date.now());
+        if (age > 5_000) {
+          Deno.removeSync(path);
+          continue;
+        }
+      } catch { /* released meanwhile */ }
+    }
     const [pidText, host] = owner.split("@");
     const pid = Number(pidText);
     if (owner && host === hostname() && Number.isInteger(pid) && !alive(pid)) {

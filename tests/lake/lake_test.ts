@@ -253,3 +253,21 @@ Deno.test("a writer killed at random points leaves old-or-new data and a consist
       assertEquals(onDisk, st.files.map((f) => f.file).sort(), `kill ${k}: files vs manifest`);
     }
   }));
+
+Deno.test("an empty lock left by a writer killed before it wrote its name is taken over", () =>
+  withLake(async (root) => {
+    const meta = `${root}/_meta/curated/test/bars_minute`;
+    Deno.mkdirSync(meta, { recursive: true });
+    Deno.writeTextFileSync(`${meta}/lock`, "");
+    const old = new Date(Date.now() - 60_000);
+    Deno.utimeSync(`${meta}/lock`, old, old);
+    const r = await writeDataset(BARS, bars(["A"], 3), { ...W, root, lock: { timeoutMs: 3_000 } });
+    assertEquals(r.rowsWritten, 3);
+    // A lock held by a live process (this one) is not taken over.
+    Deno.writeTextFileSync(`${meta}/lock`, `${Deno.pid}@${Deno.hostname()}@x`);
+    await assertRejects(
+      () => writeDataset(BARS, bars(["B"], 3), { ...W, root, lock: { timeoutMs: 300 } }),
+      Error,
+      "Cannot lock",
+    );
+  }));
