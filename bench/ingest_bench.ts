@@ -44,25 +44,33 @@ function pagesFor(date: string): string[] {
   return out;
 }
 
-const bodies = new Map<string, Uint8Array>();
+const bodies = new Map<string, Uint8Array<ArrayBuffer>>();
 for (const d of DAYS) bodies.set(d, new TextEncoder().encode(pagesFor(d)[0]!));
 const rowsPerDay = 23_400;
 const totalRows = rowsPerDay * DAYS.length;
 
-const ac = new AbortController();
-const server = Deno.serve(
-  { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
-  (req) => {
-    const m = /\/range\/1\/second\/([\d-]+)\//.exec(new URL(req.url).pathname);
-    const body = m ? bodies.get(m[1]!) : undefined;
-    return body
-      ? new Response(body, { headers: { "content-type": "application/json" } })
-      : new Response("{}", { status: 404 });
-  },
-);
-const baseUrl = `http://127.0.0.1:${server.addr.port}`;
+/** Run `fn` against a loopback server replaying the pages; the server is closed afterwards. */
+async function withServer<T>(fn: (baseUrl: string) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
+    (req) => {
+      const m = /\/range\/1\/second\/([\d-]+)\//.exec(new URL(req.url).pathname);
+      const body = m ? bodies.get(m[1]!) : undefined;
+      return body
+        ? new Response(body, { headers: { "content-type": "application/json" } })
+        : new Response("{}", { status: 404 });
+    },
+  );
+  try {
+    return await fn(`http://127.0.0.1:${server.addr.port}`);
+  } finally {
+    ac.abort();
+    await server.finished;
+  }
+}
 
-async function endToEnd(): Promise<{ ms: number; rows: number }> {
+async function endToEnd(baseUrl: string): Promise<{ ms: number; rows: number }> {
   const root = Deno.makeTempDirSync({ prefix: "ingest-bench-" });
   try {
     const polygon = new PolygonClient({
@@ -97,7 +105,7 @@ async function endToEnd(): Promise<{ ms: number; rows: number }> {
   }
 }
 
-async function fetchParse(): Promise<number> {
+async function fetchParse(baseUrl: string): Promise<number> {
   const polygon = new PolygonClient({ baseUrl, apiKey: new Secret("bench-key-000000") });
   const t0 = performance.now();
   let rows = 0;
@@ -116,21 +124,22 @@ function parseOnly(): number {
 }
 
 // Printed figures (median of 3 end-to-end runs after a warm-up).
-await endToEnd();
-const runs = [await endToEnd(), await endToEnd(), await endToEnd()].map((r) =>
-  r.rows / (r.ms / 1000)
-).sort((a, b) => a - b);
-const fmt = (x: number) => `${(x / 1e6).toFixed(2)} M rows/s`;
-console.log(`ingest second bars (${totalRows} rows, ${DAYS.length} sessions):`);
-console.log(`  parse JSON page -> typed columns : ${fmt(parseOnly())}`);
-console.log(`  HTTP fetch + parse (loopback)    : ${fmt(await fetchParse())}`);
-console.log(
-  `  end to end to curated Parquet    : ${fmt(runs[1]!)} (median of 3; min ${fmt(runs[0]!)}, max ${
-    fmt(runs[2]!)
-  })`,
-);
+await withServer(async (url) => {
+  await endToEnd(url);
+  const runs = [await endToEnd(url), await endToEnd(url), await endToEnd(url)]
+    .map((r) => r.rows / (r.ms / 1000)).sort((a, b) => a - b);
+  const fmt = (x: number) => `${(x / 1e6).toFixed(2)} M rows/s`;
+  console.log(`ingest second bars (${totalRows} rows, ${DAYS.length} sessions):`);
+  console.log(`  parse JSON page -> typed columns : ${fmt(parseOnly())}`);
+  console.log(`  HTTP fetch + parse (loopback)    : ${fmt(await fetchParse(url))}`);
+  console.log(
+    `  end to end to curated Parquet    : ${fmt(runs[1]!)} (median of 3; min ${
+      fmt(runs[0]!)
+    }, max ${fmt(runs[2]!)})`,
+  );
+});
 
-Deno.bench(`parse one 23,400-bar page`, () => {
+Deno.bench("parse one 23,400-bar page", () => {
   const text = new TextDecoder().decode(bodies.get(DAYS[0]!)!);
   framesFromScan(scanAggs(text, true), "SPY", true);
 });
@@ -138,9 +147,11 @@ Deno.bench({
   name: `end to end ${totalRows} second bars to curated Parquet`,
   n: 3,
   warmup: 0,
-  async fn() {
-    await endToEnd();
+  async fn(b) {
+    await withServer(async (url) => {
+      b.start();
+      await endToEnd(url);
+      b.end();
+    });
   },
 });
-
-globalThis.addEventListener("unload", () => ac.abort());
