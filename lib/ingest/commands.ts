@@ -9,6 +9,7 @@ import { log } from "../core/log.ts";
 import { redact } from "../core/secret.ts";
 import { datasetState, readDataset, setWatermark, writeDataset } from "../lake/mod.ts";
 import { datasetQuality, formatQuality } from "../quality/report.ts";
+import { FRED_DEFAULT_SERIES } from "../sources/fred.ts";
 import type { SimServerOptions } from "../sources/sim/mod.ts";
 import { type BackfillJob, type BackfillSummary, formatSummary, runBackfill } from "./backfill.ts";
 import { addDays } from "./pipelines/_common.ts";
@@ -165,32 +166,7 @@ export const DEFAULT_PLAN: PlanStep[] = [
   {
     source: "fred",
     dataset: "macro_observations",
-    symbols: [
-      "FEDFUNDS",
-      "DTB3",
-      "DGS2",
-      "DGS10",
-      "T10Y2Y",
-      "CPIAUCSL",
-      "PCEPILFE",
-      "T5YIFR",
-      "MICH",
-      "PAYEMS",
-      "UNRATE",
-      "ICSA",
-      "JTSJOL",
-      "INDPRO",
-      "USSLIND",
-      "UMCSENT",
-      "BAA10Y",
-      "BAMLC0A4CBBB",
-      "STLFSI4",
-      "WALCL",
-      "SP500",
-      "DJIA",
-      "NASDAQCOM",
-      "VIXCLS",
-    ],
+    symbols: [...FRED_DEFAULT_SERIES],
     start: "2000-01-01",
     end: "2024-03-28",
   },
