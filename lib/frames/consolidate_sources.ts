@@ -8,7 +8,14 @@
  * option_minute_consolidated`, partitioned by date, natural key (ticker, ts).
  */
 import pl from "nodejs-polars";
-import { type DatasetSpec, readDataset, writeDataset, type WriteResult } from "../lake/mod.ts";
+import {
+  curatedBarSpec,
+  type DatasetSpec,
+  OPTION_BAR_EXTRA,
+  readDataset,
+  writeDataset,
+  type WriteResult,
+} from "../lake/mod.ts";
 import { previousTradingDay, sessionBounds } from "../time/mod.ts";
 import type { World } from "../sources/sim/world.ts";
 import type { Bars } from "../sources/sim/bars.ts";
@@ -26,27 +33,8 @@ export const CONSOLIDATED_SPEC: DatasetSpec = {
   schema: { ...CONSOLIDATED_SCHEMA },
 };
 
-const barSpec = (dataset: string, extra: DatasetSpec["schema"] = {}): DatasetSpec => ({
-  zone: "curated",
-  source: "polygon",
-  dataset,
-  partitioning: "date",
-  timeColumn: "ts",
-  naturalKey: ["ticker", "ts"],
-  schema: {
-    ticker: "str",
-    ts: "ts_ms",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    vwap: "f64",
-    trades: "i64",
-    known_at: "ts_ms",
-    ...extra,
-  },
-});
+const barSpec = (dataset: string, extra: DatasetSpec["schema"] = {}): DatasetSpec =>
+  curatedBarSpec("polygon", dataset, { extra });
 
 /** Options for {@linkcode lakeConsolidationInput}. */
 export interface LakeInputOptions {
@@ -96,12 +84,7 @@ export async function lakeConsolidationInput(
     end: sb.close,
   });
   const opts = await readDataset(
-    barSpec("option_bars_minute", {
-      underlying: "str",
-      expiration_date: "date",
-      contract_type: "str",
-      strike: "f64",
-    }),
+    barSpec("option_bars_minute", OPTION_BAR_EXTRA),
     { ...base, start: sb.open, end: sb.close },
   );
   return {

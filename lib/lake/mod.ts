@@ -5,3 +5,4 @@ export * from "./manifest.ts";
 export * from "./compact.ts";
 export { LockError } from "./lock.ts";
 export { nyDateOfMs } from "./_partition.ts";
+export * from "./bar_schema.ts";

@@ -1,6 +1,12 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import pl from "nodejs-polars";
-import { type DatasetSpec, readDataset, writeDataset } from "../../lib/lake/mod.ts";
+import {
+  curatedBarSpec,
+  type DatasetSpec,
+  OPTION_BAR_EXTRA,
+  readDataset,
+  writeDataset,
+} from "../../lib/lake/mod.ts";
 import {
   CONSOLIDATED_SPEC,
   consolidateOptionMinutes,
@@ -32,29 +38,8 @@ function rawBars(ticker: string, date: string, n: number, px: (m: number) => num
   );
 }
 
-const spec = (dataset: string, option = false): DatasetSpec => ({
-  zone: "curated" as const,
-  source: "polygon",
-  dataset,
-  partitioning: "date" as const,
-  timeColumn: "ts",
-  naturalKey: ["ticker", "ts"],
-  schema: {
-    ticker: "str",
-    ts: "ts_ms",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    vwap: "f64",
-    trades: "i64",
-    known_at: "ts_ms",
-    ...(option
-      ? { underlying: "str", expiration_date: "date", contract_type: "str", strike: "f64" } as const
-      : {}),
-  },
-});
+const spec = (dataset: string, option = false): DatasetSpec =>
+  curatedBarSpec("polygon", dataset, { extra: option ? OPTION_BAR_EXTRA : {} });
 
 Deno.test("consolidation reads the curated Polygon datasets and writes a queryable curated dataset", async () => {
   const root = await Deno.makeTempDir();

@@ -8,7 +8,7 @@
  * `updatedAt` (New York wall time) or, failing that, the close of its last trade date.
  */
 import pl from "nodejs-polars";
-import type { DatasetSpec } from "../../lake/mod.ts";
+import { CURATED_BAR_SCHEMA, type DatasetSpec } from "../../lake/mod.ts";
 import { nyDate, sessionBounds } from "../../time/mod.ts";
 import type { CuratedResult, FetchedUnit, Pipeline } from "../types.ts";
 import {
@@ -47,18 +47,7 @@ const ALP_RAW = {
   n: "i64",
   vw: "f64",
 } as const;
-const ALP_CUR = {
-  ticker: "str",
-  ts: "ts_ms",
-  open: "f64",
-  high: "f64",
-  low: "f64",
-  close: "f64",
-  volume: "f64",
-  vwap: "f64",
-  trades: "i64",
-  known_at: "ts_ms",
-} as const;
+const ALP_CUR = CURATED_BAR_SCHEMA;
 
 const ALPACA_TF: Record<string, { tf: string; ms: number | null }> = {
   minute: { tf: "1Min", ms: 60_000 },

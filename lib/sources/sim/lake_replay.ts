@@ -10,7 +10,7 @@
  * This file is the only part of the simulator that reads the lake; the server does not import it.
  */
 import pl from "nodejs-polars";
-import { type DatasetSpec, readDataset } from "../../lake/mod.ts";
+import { curatedBarSpec, readDataset } from "../../lake/mod.ts";
 import { sessionBounds } from "./_calendar.ts";
 import type { WsEvent } from "./_ws.ts";
 
@@ -26,26 +26,6 @@ export interface LakeReplayOptions {
    */
   datasets?: string[];
 }
-
-const barSpec = (source: string, dataset: string): DatasetSpec => ({
-  zone: "curated",
-  source,
-  dataset,
-  partitioning: "date",
-  timeColumn: "ts",
-  naturalKey: ["ticker", "ts"],
-  schema: {
-    ticker: "str",
-    ts: "ts_ms",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    vwap: "f64",
-    trades: "i64",
-  },
-});
 
 /**
  * `AM` events of every bar of session `date` found in the lake, sorted by emission time (bar
@@ -76,7 +56,7 @@ export async function lakeReplayEvents(
     const span = second ? 1000 : 60_000;
     let df: pl.DataFrame;
     try {
-      df = await readDataset(barSpec(options.source ?? "polygon", ds), {
+      df = await readDataset(curatedBarSpec(options.source ?? "polygon", ds), {
         start,
         end,
         ...(options.root ? { root: options.root } : {}),

@@ -1,6 +1,6 @@
 import pl from "nodejs-polars";
 import { assert, assertEquals } from "../../_assert.ts";
-import { writeDataset } from "../../../lib/lake/mod.ts";
+import { curatedBarSpec, writeDataset } from "../../../lib/lake/mod.ts";
 import { generateWorld, startSimServer } from "../../../lib/sources/sim/mod.ts";
 import { lakeReplayEvents } from "../../../lib/sources/sim/lake_replay.ts";
 
@@ -31,26 +31,7 @@ Deno.test("lake replay: curated minute bars of a day come back as AM events over
       ),
     });
     await writeDataset(
-      {
-        zone: "curated",
-        source: "polygon",
-        dataset: "stock_bars_minute",
-        partitioning: "date",
-        timeColumn: "ts",
-        naturalKey: ["ticker", "ts"],
-        schema: {
-          ticker: "str",
-          ts: "ts_ms",
-          open: "f64",
-          high: "f64",
-          low: "f64",
-          close: "f64",
-          volume: "f64",
-          vwap: "f64",
-          trades: "i64",
-          known_at: "ts_ms",
-        },
-      },
+      curatedBarSpec("polygon", "stock_bars_minute"),
       df,
       { transformId: "test@1", sourceUri: "sim://test", root },
     );
@@ -75,26 +56,7 @@ Deno.test("lake replay: curated minute bars of a day come back as AM events over
         .cast(pl.Datetime("ms", "UTC")),
     });
     await writeDataset(
-      {
-        zone: "curated",
-        source: "polygon",
-        dataset: "stock_bars_second",
-        partitioning: "date",
-        timeColumn: "ts",
-        naturalKey: ["ticker", "ts"],
-        schema: {
-          ticker: "str",
-          ts: "ts_ms",
-          open: "f64",
-          high: "f64",
-          low: "f64",
-          close: "f64",
-          volume: "f64",
-          vwap: "f64",
-          trades: "i64",
-          known_at: "ts_ms",
-        },
-      },
+      curatedBarSpec("polygon", "stock_bars_second"),
       sec,
       { transformId: "test@1", sourceUri: "sim://test", root },
     );
