@@ -38,10 +38,23 @@ export function readWireSchema(source: string, dataset: string, root?: string): 
   }
 }
 
+/**
+ * Samples with the fields that carry no JSON value dropped (type `undefined`: a key that JSON
+ * cannot hold, e.g. read past the end of an empty page), and samples left empty removed.
+ */
+function present(samples: FieldTypes[]): FieldTypes[] {
+  const out: FieldTypes[] = [];
+  for (const s of samples) {
+    const kept = Object.entries(s).filter(([, t]) => t !== "undefined");
+    if (kept.length > 0) out.push(Object.fromEntries(kept));
+  }
+  return out;
+}
+
 /** Build a wire schema from samples. */
 export function wireSchemaOf(samples: FieldTypes[]): WireSchema {
   const fields: WireSchema["fields"] = {};
-  const nonEmpty = samples.filter((s) => Object.keys(s).length > 0);
+  const nonEmpty = present(samples);
   for (const s of nonEmpty) {
     for (const [k, t] of Object.entries(s)) {
       const f = fields[k];
@@ -62,7 +75,8 @@ function write(p: string, schema: WireSchema): void {
 
 /**
  * Compare samples with the recorded schema (recording it when there is none) and report drift.
- * Fields typed `null` in a sample are not type changes.
+ * Fields typed `null` in a sample are not type changes; fields typed `undefined` and empty
+ * samples (pages without rows) are ignored.
  */
 export function checkDrift(
   source: string,
@@ -71,7 +85,7 @@ export function checkDrift(
   root?: string,
 ): DriftReport {
   const report: DriftReport = { source, dataset, added: [], removed: [], changed: [] };
-  const nonEmpty = samples.filter((s) => Object.keys(s).length > 0);
+  const nonEmpty = present(samples);
   if (nonEmpty.length === 0) return report;
   const recorded = readWireSchema(source, dataset, root);
   if (!recorded) {

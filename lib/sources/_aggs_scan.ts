@@ -202,7 +202,10 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
   if (at >= 0) delete envelope.results;
   const f = (a: number[]) => Float64Array.from(a);
   const good = cols.t.length;
-  const pick = [0, good >> 1, good - 1].filter((k, idx, arr) => k >= 0 && arr.indexOf(k) === idx);
+  // No sample from a page without good bars (an empty page says nothing about the fields).
+  const pick = [0, good >> 1, good - 1].filter((k, idx, arr) =>
+    k >= 0 && k < good && arr.indexOf(k) === idx
+  );
   const sample = pick.map((k) => {
     const o: Record<string, number> = {
       t: cols.t[k]!,

@@ -4,7 +4,7 @@ import {
   hasDrift,
   readWireSchema,
 } from "../../lib/ingest/schema_drift.ts";
-import { assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../_assert.ts";
 
 Deno.test("schema drift: first sight records, then additions, removals and type changes are reported", () => {
   const root = Deno.makeTempDirSync({ prefix: "drift-" });
@@ -37,6 +37,60 @@ Deno.test("schema drift: first sight records, then additions, removals and type 
       hasDrift(checkDrift("polygon", "bars", [{ t: "string", o_renamed: "number" }], root)),
       false,
     );
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("schema drift: empty aggregate pages (delisted ticker, no results) report no drift", async () => {
+  const { scanAggs } = await import("../../lib/sources/_aggs_scan.ts");
+  const { framesFromScan } = await import("../../lib/sources/polygon.ts");
+  const root = Deno.makeTempDirSync({ prefix: "drift-" });
+  try {
+    const bar = (t: number) =>
+      `{"v":1200,"vw":10.02,"o":10,"c":10.1,"h":10.2,"l":9.9,"t":${t},"n":7}`;
+    const full = `{"ticker":"ZKH","queryCount":3,"resultsCount":3,"adjusted":true,` +
+      `"results":[${bar(1e12)},${bar(1e12 + 864e5)},${bar(1e12 + 1728e5)}],"status":"OK"}`;
+    const fieldsOf = (text: string) => framesFromScan(scanAggs(text), "ZKH", false).fields;
+    // First sight records the eight bar fields.
+    assertEquals(hasDrift(checkDrift("polygon", "stock_bars_day", [fieldsOf(full)], root)), false);
+    assertEquals(
+      Object.keys(readWireSchema("polygon", "stock_bars_day", root)!.fields).sort(),
+      ["c", "h", "l", "n", "o", "t", "v", "vw"],
+    );
+    // A page with an empty results array, and one without results at all (a ticker delisted
+    // before the window): nothing sampled, nothing reported.
+    const emptyPages = [
+      `{"ticker":"ZKH","queryCount":0,"resultsCount":0,"adjusted":true,"results":[],"status":"OK"}`,
+      `{"ticker":"ZKH","queryCount":0,"resultsCount":0,"adjusted":true,"status":"OK"}`,
+    ];
+    for (const text of emptyPages) {
+      assertEquals(scanAggs(text).sample, [], "no sample bars from an empty page");
+      const r = checkDrift("polygon", "stock_bars_day", [fieldsOf(text)], root);
+      assertEquals(r, {
+        source: "polygon",
+        dataset: "stock_bars_day",
+        added: [],
+        removed: [],
+        changed: [],
+      });
+    }
+    // Mixed with a full page in one unit: still no drift.
+    const mixed = [fieldsOf(emptyPages[0]!), fieldsOf(full), fieldsOf(emptyPages[1]!)];
+    assertEquals(hasDrift(checkDrift("polygon", "stock_bars_day", mixed, root)), false);
+    // A field typed undefined (not a JSON value) is ignored rather than reported as a change.
+    assertEquals(
+      hasDrift(checkDrift("polygon", "stock_bars_day", [{ t: "undefined", o: "undefined" }], root)),
+      false,
+    );
+    // A real change on the same path is still reported: t sent as a string (on every bar) goes
+    // through the slow path, whose bars are sampled.
+    const retyped = full.replace(/"t":(\d+)/g, '"t":"$1"');
+    assert(retyped !== full && !/"t":\d/.test(retyped));
+    const r = checkDrift("polygon", "stock_bars_day", [fieldsOf(retyped)], root);
+    assertEquals(r.changed, [{ field: "t", from: "number", to: "string" }]);
+    assertEquals(r.added, []);
+    assertEquals(r.removed, []);
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
