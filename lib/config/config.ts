@@ -49,8 +49,14 @@ export interface WorkbenchConfig {
     seed: number;
     workers: number;
     logLevel: "debug" | "info" | "warn" | "error";
-    /** Use the built-in simulated market instead of the vendors. */
+    /**
+     * Use the built-in simulated market instead of the vendors. `WORKBENCH_USE_SIM`: true, false
+     * or auto (the default): auto means the simulated market exactly when no vendor key and no
+     * vendor base URL is configured, so a `.env` with keys talks to the vendors.
+     */
     useSim: boolean;
+    /** Why {@link useSim} has its value (printed by the tasks that connect to vendors). */
+    useSimReason: string;
   };
   smtp: {
     host: string | undefined;
@@ -83,6 +89,30 @@ const intIn = (lo: number, hi: number) =>
 const bool = z.enum(["1", "0", "true", "false", "yes", "no"], {
   message: "expected one of 1, 0, true, false, yes, no",
 }).transform((s) => s === "1" || s === "true" || s === "yes");
+
+function useSimSetting(
+  raw: string | undefined,
+  vendorEnvSet: string[],
+): { useSim: boolean; useSimReason: string } {
+  if (raw === undefined || raw.toLowerCase() === "auto") {
+    return vendorEnvSet.length === 0
+      ? { useSim: true, useSimReason: "WORKBENCH_USE_SIM=auto and no vendor key or URL is set" }
+      : {
+        useSim: false,
+        useSimReason: `WORKBENCH_USE_SIM=auto and vendor settings are set (${
+          vendorEnvSet.join(", ")
+        })`,
+      };
+  }
+  const on = check(
+    z.enum(["1", "0", "true", "false", "yes", "no"], {
+      message: "expected auto, 1, 0, true, false, yes or no",
+    }).transform((s) => s === "1" || s === "true" || s === "yes"),
+    "WORKBENCH_USE_SIM",
+    raw,
+  );
+  return { useSim: on, useSimReason: `WORKBENCH_USE_SIM=${raw}` };
+}
 
 /** Options for {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -119,7 +149,7 @@ function check<T>(schema: z.ZodType<T>, setting: string, value: string | undefin
  * `<VENDOR>_BASE_URL` [the vendor's real endpoint], `<VENDOR>_API_KEY`, `ALPACA_API_SECRET`,
  * `POLYGON_WS_URL` [wss://socket.polygon.io], `ALPACA_DATA_URL` (alias of ALPACA_BASE_URL),
  * `WORKBENCH_SEED` [42], `WORKBENCH_WORKERS` [2], `WORKBENCH_LOG_LEVEL` [info],
- * `WORKBENCH_USE_SIM` [true], `SMTP_HOST`, `SMTP_PORT` [587], `SMTP_TLS` [true], `SMTP_USER`,
+ * `WORKBENCH_USE_SIM` [auto: the simulated market when no vendor key or URL is set], `SMTP_HOST`, `SMTP_PORT` [587], `SMTP_TLS` [true], `SMTP_USER`,
  * `SMTP_PASSWORD`, `SMTP_FROM` [workbench@localhost], `SMTP_TO`.
  */
 export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
@@ -168,6 +198,11 @@ export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
     get("POLYGON_WS_URL") ?? "wss://socket.polygon.io",
   );
 
+  const vendorEnvSet = Object.keys(env).filter((k) =>
+    /^(FRED|POLYGON|ALPACA|ALPHAVANTAGE|OANDA|FINNHUB)_(API_KEY|API_SECRET|BASE_URL|DATA_URL|WS_URL)$/
+      .test(k) && get(k) !== undefined
+  ).sort();
+
   const lakeRoot = get("WORKBENCH_DATA") ?? "./data/lake";
   if (/[\0]/.test(lakeRoot)) throw new ConfigError("WORKBENCH_DATA", "path contains a NUL byte");
 
@@ -184,7 +219,7 @@ export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
       seed: check(intIn(0, 2 ** 31 - 1), "WORKBENCH_SEED", get("WORKBENCH_SEED") ?? "42"),
       workers: check(intIn(1, 64), "WORKBENCH_WORKERS", get("WORKBENCH_WORKERS") ?? "2"),
       logLevel: level,
-      useSim: check(bool, "WORKBENCH_USE_SIM", get("WORKBENCH_USE_SIM") ?? "true"),
+      ...useSimSetting(get("WORKBENCH_USE_SIM"), vendorEnvSet),
     },
     smtp: {
       host: get("SMTP_HOST"),

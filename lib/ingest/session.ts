@@ -4,6 +4,7 @@
  * as the real vendors, only the base URLs differ).
  */
 import { loadConfig, type WorkbenchConfig } from "../config/config.ts";
+import { log } from "../core/log.ts";
 import { Secret } from "../core/secret.ts";
 import type { HttpClientOptions } from "../sources/_http.ts";
 import type { SimServer, SimServerOptions } from "../sources/sim/mod.ts";
@@ -20,7 +21,10 @@ export interface IngestSession {
 
 /** Options of {@link openSession}. */
 export interface SessionOptions {
-  /** Start the simulated market in-process and use it (options passed through). */
+  /**
+   * Start the simulated market in-process and use it (options passed through); `false` forces
+   * the configured vendors. @default the configuration's `run.useSim` (WORKBENCH_USE_SIM)
+   */
   sim?: SimServerOptions | boolean;
   /** Configuration. @default loadConfig() */
   config?: WorkbenchConfig;
@@ -58,8 +62,13 @@ export function simConfig(base: WorkbenchConfig, baseUrl: string, key = SIM_KEY)
 export async function openSession(options: SessionOptions = {}): Promise<IngestSession> {
   const cfg = options.config ?? loadConfig();
   const http = options.http ?? {};
-  if (options.sim) {
-    const simOpts: SimServerOptions = options.sim === true ? { seed: cfg.run.seed } : options.sim;
+  const simOption = options.sim ?? cfg.run.useSim;
+  log.info("ingest.source", {
+    source: simOption ? "simulated market (in-process)" : "configured vendors",
+    why: options.sim === undefined ? cfg.run.useSimReason : "chosen by the caller",
+  });
+  if (simOption) {
+    const simOpts: SimServerOptions = simOption === true ? { seed: cfg.run.seed } : simOption;
     // Loaded on demand: runs against real vendors do not pay for the simulator's modules.
     const { startSimServer } = await import("../sources/sim/mod.ts");
     const sim = await startSimServer(simOpts);

@@ -88,7 +88,8 @@ async function withIngest<T>(
   const world = { ...DEFAULT_WORLD, ...file.world };
   const session = await openSession({
     config: wb,
-    ...(args.sim ? { sim: { seed: args.seed ?? wb.run.seed, world } } : {}),
+    // --sim, or WORKBENCH_USE_SIM (auto: no vendor key or URL configured).
+    sim: args.sim || wb.run.useSim ? { seed: args.seed ?? wb.run.seed, world } : false,
   });
   try {
     let symbols = file.symbols;

@@ -42,6 +42,26 @@ Deno.test("bad integers and enums name the setting and what was expected", () =>
   assert(e4 instanceof ConfigError && e4.message.includes("WORKBENCH_USE_SIM"));
 });
 
+Deno.test("WORKBENCH_USE_SIM=auto: the simulated market only when no vendor key or URL is set", () => {
+  const none = loadConfig({ env: {}, envFile: null });
+  assert(none.run.useSim && none.run.useSimReason.includes("auto"), none.run.useSimReason);
+  const keyed = loadConfig({ env: { POLYGON_API_KEY: FAKE_KEY }, envFile: null });
+  assertEquals(keyed.run.useSim, false);
+  assert(keyed.run.useSimReason.includes("POLYGON_API_KEY"), keyed.run.useSimReason);
+  assert(!keyed.run.useSimReason.includes(FAKE_KEY), "the reason names settings, not values");
+  const url = loadConfig({ env: { FRED_BASE_URL: "http://127.0.0.1:1" }, envFile: null });
+  assertEquals(url.run.useSim, false);
+  const blank = loadConfig({ env: { POLYGON_API_KEY: "  " }, envFile: null });
+  assertEquals(blank.run.useSim, true, "an empty setting counts as unset");
+  const forced = loadConfig({
+    env: { POLYGON_API_KEY: FAKE_KEY, WORKBENCH_USE_SIM: "true" },
+    envFile: null,
+  });
+  assertEquals(forced.run.useSim, true);
+  const off = loadConfig({ env: { WORKBENCH_USE_SIM: "no" }, envFile: null });
+  assertEquals(off.run.useSim, false);
+});
+
 Deno.test(".env file is read and the environment overrides it", async () => {
   const dir = await Deno.makeTempDir();
   try {
