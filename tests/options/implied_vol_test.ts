@@ -201,3 +201,53 @@ Deno.test("impliedVol on Black-76 columns (options on a forward)", () => {
   const iv = impliedVol(o, bsPrice(o, vol));
   vol.forEach((v, i) => assertAlmostEquals(iv[i]!, v, 0, `row ${i}`, 1e-13));
 });
+
+// Published "Let's Be Rational" vectors (Jaeckel's reference code via vollib, see the fixture's
+// provenance): undiscounted Black prices and the implied vols his solver returns for them.
+interface LbrRow {
+  case: number;
+  F: number;
+  K: number;
+  sigma: number;
+  T: number;
+  q: number;
+  x: number;
+  s: number;
+  black: number;
+  implied_volatility: number;
+  normalised_black: number;
+  normalised_implied_volatility: number;
+}
+async function loadLbrVectors(): Promise<LbrRow[]> {
+  const text = await Deno.readTextFile(
+    new URL("../fixtures/options/lets_be_rational_vectors.json", import.meta.url),
+  );
+  return (JSON.parse(text) as { rows: LbrRow[] }).rows;
+}
+// Prices: both codes are near machine precision (observed 5e-15); the far-tail rows (|x/s| up to
+// 26) would move by up to (x/s)^2 eps = 8e-14 if ln(F/K) or sigma sqrt(T) rounded differently.
+const RTOL_LBR_PRICE = 3e-14;
+// Vols: two exact solvers of the same double price agree to the price's conditioning,
+// eps * price / vega (vega per 1.00 of vol), plus a few ulp.
+const RTOL_LBR_IV = 1e-14;
+const ULPS_LBR_IV_COND = 4;
+
+Deno.test("Let's Be Rational published vectors: Black prices and implied vols", async () => {
+  const rows = await loadLbrVectors();
+  assert(rows.length >= 40);
+  const o = toOptionColumns(
+    rows.map((r) => ({ spot: r.F, strike: r.K, t: r.T, isCall: r.q === 1 })),
+  );
+  const sigma = Float64Array.from(rows, (r) => r.sigma);
+  const price = bsPrice(o, sigma);
+  const ref = Float64Array.from(rows, (r) => r.black);
+  const { iv, summary } = impliedVolWithSummary(o, ref);
+  assertEquals(summary.solved, rows.length);
+  const vega = bsGreeks(o, Float64Array.from(rows, (r) => r.implied_volatility)).vega;
+  rows.forEach((r, i) => {
+    const ctx = `case ${r.case}`;
+    assertAlmostEquals(price[i]!, r.black, 0, `price ${ctx}`, RTOL_LBR_PRICE);
+    const cond = ULPS_LBR_IV_COND * Number.EPSILON * r.black / vega[i]!;
+    assertAlmostEquals(iv[i]!, r.implied_volatility, cond, `iv ${ctx}`, RTOL_LBR_IV);
+  });
+});
