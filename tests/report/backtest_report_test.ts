@@ -7,7 +7,7 @@ import {
   monthlyReturns,
   summarizeBacktest,
 } from "../../lib/report/mod.ts";
-import { countRenderedPlots, dumpDom, skipBrowser } from "./_chromium.ts";
+import { countRenderedPlots, dumpDom, skipBrowser } from "../_chromium.ts";
 
 function demoRun() {
   const p = syntheticPanel({ symbols: 6, bars: 300, seed: 5 });
