@@ -6,9 +6,11 @@
  * 1. ingest: starts the simulated market in-process on a loopback port and backfills through
  *    the real connectors and the backfill engine (resumable, checkpointed): the survivorship-free
  *    listing, SPY daily/minute/second bars, VIX, SPY option contracts and minute aggregates,
- *    FRED vintages, FX minute candles, news, and the equity universe's daily bars with splits and
- *    dividends.
- * 2. lake: dataset row counts from the manifests and a SQL query over the views.
+ *    FRED vintages, FX minute candles, the universe's news with sentiment, and the equity
+ *    universe's daily bars with splits and dividends.
+ * 2. lake: dataset row counts from the manifests, the news and corporate actions landed checked
+ *    against what the simulated world planted (a zero says whether the world has none), and a
+ *    SQL query over the views.
  * 3. models: overnight-return features and labels built from the lake's SPY bars, ridge and a
  *    random forest evaluated with purged CPCV (15 splits), out-of-sample IC and R^2.
  * 4. backtests: the overnight SPY strategy and a cross-sectional momentum strategy with costs
@@ -65,10 +67,18 @@ export interface DemoOptions {
 
 /** What the demo did. */
 export interface DemoSummary {
+  /** True when every ingest unit finished and the landed events match the world's. */
   ok: boolean;
+  /** The printed summary lines. */
   text: string;
+  /** Paths: lake, outDir, ingestLog, report_<strategy>, deliverableEquities, deliverableOptions. */
   outputs: Record<string, string>;
-  verdicts: Record<string, { verdict: string; failed: string[] }>;
+  /** Gate verdict per strategy, the failed criteria and their explanations. */
+  verdicts: Record<string, { verdict: string; failed: string[]; notes: string[] }>;
+  /** Rows landed in the lake against the events the simulated world planted in the window. */
+  events: Record<"news" | "splits" | "dividends", { lake: number; world: number }>;
+  /** Out-of-sample information coefficients of the models. */
+  ic: { ridge: number; forest: number };
 }
 
 const END = "2024-03-28";
@@ -87,6 +97,45 @@ function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
     cbb += (b[i]! - mb) ** 2;
   }
   return cab / Math.sqrt(caa * cbb);
+}
+
+/**
+ * Events the simulated world planted for `universe` within the windows the plan asks the news,
+ * splits and dividends steps for (news by publication date, splits by execution date, dividends
+ * by ex-date, as the vendor filters them).
+ */
+function plantedEvents(
+  world: ReturnType<typeof generateWorld>,
+  universe: string[],
+  plan: PlanStep[],
+): Record<"news" | "splits" | "dividends", { world: number; window: string }> {
+  const names = new Set(universe);
+  const windowOf = (dataset: string) => {
+    const s = plan.find((p) => p.source === "polygon" && p.dataset === dataset);
+    if (!s) throw new RangeError(`Cannot count planted ${dataset}: no plan step asks for it`);
+    return { start: s.start, end: s.end, window: `${s.start}..${s.end}` };
+  };
+  const inside = (date: string, w: { start: string; end: string }) =>
+    date >= w.start && date <= w.end;
+  const wn = windowOf("news"), ws = windowOf("splits"), wd = windowOf("dividends");
+  const acts = world.corporateActions().filter((a) => names.has(a.ticker));
+  return {
+    news: {
+      world:
+        world.news.filter((a) =>
+          names.has(a.ticker) && inside(new Date(a.publishedMs).toISOString().slice(0, 10), wn)
+        ).length,
+      window: wn.window,
+    },
+    splits: {
+      world: acts.filter((a) => a.kind === "split" && inside(a.date, ws)).length,
+      window: ws.window,
+    },
+    dividends: {
+      world: acts.filter((a) => a.kind === "dividend" && inside(a.exDate, wd)).length,
+      window: wd.window,
+    },
+  };
 }
 
 /** Run the demo. */
@@ -167,7 +216,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       end: END,
       expiryDays: 7,
     },
-    { source: "polygon", dataset: "news", symbols: ["SPY"], start: last(20), end: END },
+    // The simulated market writes news about the equity universe (not SPY).
+    { source: "polygon", dataset: "news", symbols: "@universe", start: last(20), end: END },
     { source: "fred", dataset: "macro_observations", symbols: fred, start: ingestStart, end: END },
     { source: "oanda", dataset: "fx_candles_m1", symbols: ["EUR_USD"], start: last(3), end: END },
     {
@@ -212,6 +262,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   }
   say(`2. lake: ${counts.map((c) => `${c.dataset}=${c.rows}`).join(", ")}`);
   const universe = await universeSymbols(root);
+  const simWorld = generateWorld(world);
+  const rowsOf = (name: string) => counts.find((c) => c.dataset === name)?.rows ?? 0;
+  const events = plantedEvents(simWorld, universe, plan);
+  const eventsOk = (["news", "splits", "dividends"] as const).every((k) =>
+    events[k].world === rowsOf(`polygon/${k}`)
+  );
+  say(
+    `   events vs the simulated world (${universe.length} names): ${
+      (["news", "splits", "dividends"] as const).map((k) => {
+        const lake = rowsOf(`polygon/${k}`), w = events[k].world;
+        const note = w === 0
+          ? " (the world plants none in this universe and window)"
+          : lake !== w
+          ? ` (MISMATCH: world has ${w})`
+          : "";
+        return `${k} ${lake} of ${w} in ${events[k].window}${note}`;
+      }).join("; ")
+    }`,
+  );
   const catalog = await Catalog.open({ root });
   try {
     const avail = catalog.views.filter((v) => v.available).map((v) => v.name);
@@ -297,10 +366,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     for (let i = 0; i < y.length; i++) (ss += (y[i]! - p[i]!) ** 2, st += (y[i]! - m) ** 2);
     return 1 - ss / st;
   };
+  const icRidge = corr(predR, y), icForest = corr(predF, y);
   say(
     `3. models (${rows.length} days, CPCV ${cv.splits.length} splits, ${cv.paths.length} paths): ` +
-      `ridge OOS IC ${corr(predR, y).toFixed(3)} R2 ${r2(predR).toFixed(4)}; ` +
-      `random forest OOS IC ${corr(predF, y).toFixed(3)} R2 ${r2(predF).toFixed(4)}`,
+      `ridge OOS IC ${icRidge.toFixed(3)} R2 ${r2(predR).toFixed(4)}; ` +
+      `random forest OOS IC ${icForest.toFixed(3)} R2 ${r2(predF).toFixed(4)}`,
   );
 
   // 4. Backtests under governance (ledger, DSR, PBO, gate) and the options sleeve.
@@ -333,12 +403,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   ];
   for (const spec of specs) {
     const res = await runSpec(spec, { root, codeVersion: "demo" });
-    const failed = res.verdict.criteria.filter((c: { status: string }) => c.status !== "pass").map((
-      c: { name: string },
-    ) => c.name);
-    verdicts[spec.strategy] = { verdict: res.verdict.verdict, failed };
+    const failedCriteria = res.verdict.criteria.filter((c) => c.status === "fail");
+    const failed = failedCriteria.map((c) => c.name);
+    const notes = failedCriteria.map((c) => c.note);
+    verdicts[spec.strategy] = { verdict: res.verdict.verdict, failed, notes };
     const html = backtestReportHtml(res.result, {
       title: `${spec.question}: candidate ${JSON.stringify(res.configs[res.candidate])}`,
+      meta: {
+        world: nullWorld ? "null (no planted effects)" : `planted (seed ${seed})`,
+        "gate verdict": res.verdict.verdict.toUpperCase(),
+        ...Object.fromEntries(
+          res.verdict.criteria.map((c) => [`gate: ${c.name} (${c.status})`, c.note]),
+        ),
+        "ledger trials": res.evidence.trials.trials,
+      },
     });
     const file = join(outDir, `report_${spec.strategy}.html`);
     Deno.writeTextFileSync(file, html.html);
@@ -354,8 +432,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           Number.isFinite(res.evidence.pbo) ? res.evidence.pbo.toFixed(3) : "n/a"
         }`,
     );
+    if (notes.length) say(`   why: ${notes.join("; ")}`);
   }
-  const simWorld = generateWorld(world);
   const chain = simChainSource(simWorld, { start: last(90) });
   const sleeve = runOptionsSleeve(chain, {
     structure: "straddle",
@@ -400,5 +478,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       ((performance.now() - t0) / 1000).toFixed(1)
     } s`,
   );
-  return { ok: code === 0, text: lines.join("\n"), outputs, verdicts };
+  return {
+    ok: code === 0 && eventsOk,
+    text: lines.join("\n"),
+    outputs,
+    verdicts,
+    events: {
+      news: { lake: rowsOf("polygon/news"), world: events.news.world },
+      splits: { lake: rowsOf("polygon/splits"), world: events.splits.world },
+      dividends: { lake: rowsOf("polygon/dividends"), world: events.dividends.world },
+    },
+    ic: { ridge: icRidge, forest: icForest },
+  };
 }
