@@ -130,8 +130,9 @@ export interface PlanStep extends PipelineOptions {
 /**
  * The default nightly plan: one month of SPY minute bars, VIX, SPY option bars for the
  * contracts discovered each session, FRED vintages for the default series, the equity
- * universe (active and delisted listings, then each stock's daily bars, splits and dividends)
- * and one month of FX minute candles. Dates fit the simulated market's default world.
+ * universe (active and delisted listings, then each stock's daily bars, splits and dividends),
+ * the SPY options chain snapshot and the upcoming market calendar (both as of the run), and one
+ * month of FX minute candles. Dates fit the simulated market's default world.
  */
 export const DEFAULT_PLAN: PlanStep[] = [
   {
@@ -196,6 +197,20 @@ export const DEFAULT_PLAN: PlanStep[] = [
     dataset: "dividends",
     symbols: "@universe",
     start: "2024-01-02",
+    end: "2024-03-28",
+  },
+  {
+    source: "polygon",
+    dataset: "option_snapshot",
+    symbols: ["SPY"],
+    start: "2024-03-28",
+    end: "2024-03-28",
+  },
+  {
+    source: "polygon",
+    dataset: "market_calendar",
+    symbols: ["US"],
+    start: "2024-03-28",
     end: "2024-03-28",
   },
   {

@@ -30,6 +30,10 @@ import {
   polygonNewsPipeline,
   polygonTicksPipeline,
 } from "./pipelines/market_misc.ts";
+import {
+  polygonMarketCalendarPipeline,
+  polygonOptionSnapshotPipeline,
+} from "./pipelines/polygon_snapshots.ts";
 import { oandaCandlesPipeline } from "./pipelines/oanda.ts";
 import {
   optionContractsPipeline,
@@ -63,6 +67,8 @@ const FACTORIES: Record<string, (o: PipelineOptions) => Pipeline> = {
   "polygon/news": () => polygonNewsPipeline(),
   "polygon/splits": () => polygonSplitsPipeline(),
   "polygon/dividends": () => polygonDividendsPipeline(),
+  "polygon/option_snapshot": () => polygonOptionSnapshotPipeline(),
+  "polygon/market_calendar": () => polygonMarketCalendarPipeline(),
   "fred/macro_observations": () => fredObservationsPipeline(),
   "alpaca/stock_bars_minute": (o) => alpacaBarPipeline("minute", o),
   "alpaca/stock_bars_day": (o) => alpacaBarPipeline("day", o),
