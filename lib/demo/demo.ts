@@ -432,7 +432,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
           Number.isFinite(res.evidence.pbo) ? res.evidence.pbo.toFixed(3) : "n/a"
         }`,
     );
-    if (notes.length) say(`   why: ${notes.join("; ")}`);
+    if (notes.length) say(`   why: ${notes.join(" | ")}`);
   }
   const chain = simChainSource(simWorld, { start: last(90) });
   const sleeve = runOptionsSleeve(chain, {
