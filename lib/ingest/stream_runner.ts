@@ -10,14 +10,22 @@
  *   event of each (channel, ticker) is compared with the last one seen (or the checkpoint of a
  *   previous run); the bars in between are fetched through the REST aggregates and go through
  *   the same path (spooled, deduplicated, written) marked `origin = "rest"`. Pending repairs are
- *   checkpointed so a crash does not forget them. On stop, the tail up to `until` (or now) is
- *   repaired the same way.
+ *   checkpointed so a crash does not forget them. Every (re)connection is also written to the
+ *   spool (in order with the frames) and the keys still owed a gap check are checkpointed, so a
+ *   restart replaying the spool re-runs the same check: a gap opened by a disconnect in a process
+ *   killed before its next checkpoint is repaired, not skipped over. On stop, the tail up to
+ *   `until` (or now) is repaired the same way.
  * - Duplicates: an event key (channel, symbol, time, sequence) seen in the last `dedupCapacity`
  *   events is dropped; the lake writer's natural-key dedup is the backstop.
  * - Reordering: events up to `reorderWindowMs` older than the newest of their key are counted
  *   as reordered (beyond it, late) and written; the writer sorts by event time.
- * - Trades and quotes are not repaired (aggregates are): their gaps are reported as `gap`
- *   alerts with the interval, for a REST tick backfill.
+ * - What is repaired: second (`A`) and minute (`AM`) aggregates of the subscribed tickers
+ *   (not of a `*` wildcard subscription), from the REST aggregates, when `rest` is given.
+ *   What is not: trades (`T`), quotes (`Q`) and index values (`V`) have no gap detection (a
+ *   tick stream has no expected cadence to detect a hole from), so a disconnect or a dead
+ *   process can lose ticks; the reconnect is logged and the aggregates of the same tickers
+ *   are complete, but a tick-exact day needs a REST tick backfill (`deno task backfill`).
+ *   Aggregate gaps found without `rest` are reported as `gap` alerts with the interval.
  */
 import type pl from "nodejs-polars";
 import { join } from "node:path";
@@ -122,8 +130,18 @@ export interface Repair {
 interface Checkpoint {
   last: Record<string, number>;
   pending: Repair[];
+  /** Keys whose first event after a (re)connect was not yet seen (gap check still owed). */
+  needs?: string[];
   updated_at: string;
 }
+
+/**
+ * Spool line written at every (re)connection, in order with the frames. A restart replaying the
+ * spool re-runs the gap check at each of them: without it, a gap opened by a disconnect and
+ * detected by a process killed before its next checkpoint would be forgotten (the replayed
+ * frames on both sides of it would simply advance `last` past the hole).
+ */
+export const SPOOL_CONNECT_MARK = '{"connect":1}';
 
 const STEP: Partial<Record<Channel, number>> = { A: 1000, AM: 60_000 };
 
@@ -204,7 +222,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
   const dedup = new RecentKeys(o.dedupCapacity ?? 2_000_000);
   const cp = readJson<Checkpoint>(cpPath);
   const last = new Map<string, number>(Object.entries(cp?.last ?? {}));
-  const needsRepair = new Set<string>();
+  const needsRepair = new Set<string>(cp?.needs ?? []);
   const queue: Repair[] = [...(cp?.pending ?? [])];
   const gaps: Repair[] = [];
   const failedRepairs: Repair[] = [];
@@ -219,7 +237,16 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
 
   const keyOf = (ch: string, sym: string) => `${ch}|${sym}`;
 
-  function ingest(events: unknown[], origin: "ws" | "rest", live: boolean): void {
+  /**
+   * Validate, deduplicate and buffer events. `live`: events from the socket now (stall clock);
+   * `gapCheck`: run the after-reconnect gap check (live frames and replayed spool frames).
+   */
+  function ingest(
+    events: unknown[],
+    origin: "ws" | "rest",
+    live: boolean,
+    gapCheck = live,
+  ): void {
     let ok = 0, bad = 0;
     for (const e of events) {
       const r = e as Record<string, unknown> | null;
@@ -259,7 +286,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
         if (prev - out.time <= reorderWindow) counts.reordered!++;
         else counts.late!++;
       }
-      if (live && needsRepair.has(k)) {
+      if (gapCheck && needsRepair.has(k)) {
         needsRepair.delete(k);
         const base = prev ?? o.repairFrom;
         const step = STEP[out.channel];
@@ -386,6 +413,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     const snapshot: Checkpoint = {
       last: Object.fromEntries(last),
       pending: [...queue],
+      needs: [...needsRepair],
       updated_at: new Date().toISOString(),
     };
     let failed = false;
@@ -482,8 +510,21 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     }
   }
 
+  /** After a (re)connection: the first event of every aggregate key is checked for a gap. */
+  function markReconnect(): void {
+    for (const ch of channels) {
+      if (STEP[ch] === undefined) continue;
+      for (const s of o.symbols) if (s !== "*") needsRepair.add(keyOf(ch, s));
+    }
+    for (const k of last.keys()) needsRepair.add(k);
+  }
+
   // ---- replay what a previous process left in the spool ----------------------------------
   for (const { text } of spool.pending()) {
+    if (text === SPOOL_CONNECT_MARK) {
+      markReconnect();
+      continue;
+    }
     let v: unknown;
     try {
       v = JSON.parse(text);
@@ -491,7 +532,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
       continue;
     }
     counts.spool_replayed_frames!++;
-    if (Array.isArray(v)) ingest(v, "ws", false);
+    if (Array.isArray(v)) ingest(v, "ws", false, true);
     else if (v && typeof v === "object" && Array.isArray((v as { events?: unknown }).events)) {
       ingest((v as { events: unknown[] }).events, "rest", false);
     }
@@ -522,11 +563,8 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     onConnect: ({ attempt }) => {
       state = "live";
       if (attempt > 0) counts.reconnects!++;
-      for (const ch of channels) {
-        if (STEP[ch] === undefined) continue;
-        for (const s of o.symbols) if (s !== "*") needsRepair.add(keyOf(ch, s));
-      }
-      for (const k of last.keys()) needsRepair.add(k);
+      spool.append(SPOOL_CONNECT_MARK);
+      markReconnect();
     },
     onDisconnect: ({ reason }) => {
       if (state === "live") state = "reconnecting";

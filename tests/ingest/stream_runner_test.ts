@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { streamRawSpec } from "../../lib/ingest/stream_events.ts";
 import { backfillCurator, barPipelineFor } from "../../lib/ingest/stream_curate.ts";
 import { startReplayServer } from "../../lib/ingest/stream_replay.ts";
-import { runStream, streamPaths } from "../../lib/ingest/stream_runner.ts";
+import { runStream, SPOOL_CONNECT_MARK, streamPaths } from "../../lib/ingest/stream_runner.ts";
+import { syntheticSessionEvents } from "../../lib/ingest/stream_session.ts";
 import { readDataset } from "../../lib/lake/mod.ts";
 import { collectHealth } from "../../lib/ops/health.ts";
 import { listWorkers } from "../../lib/ops/workers.ts";
@@ -118,6 +119,82 @@ Deno.test("stream: frames left in the spool by a dead process reach the lake on 
   } finally {
     await srv.close();
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+/**
+ * A process killed after a reconnect opened a gap but before its next checkpoint leaves the
+ * frames on both sides of the gap in the spool. The restart must still repair the gap: from the
+ * connection mark in the spool, or from the keys the checkpoint says are owed a gap check.
+ */
+Deno.test("stream: a gap opened before a kill is repaired by the restart (spool mark or checkpoint)", async () => {
+  const bars = syntheticSessionEvents(DATE, { tickers: ["SPY"], seed: 3, minuteBars: false })
+    .slice(0, 30);
+  const srv = startReplayServer({ events: { stocks: bars }, apiKey: KEY });
+  srv.pause(true); // the socket sends nothing: only the spool and the REST repair feed the lake
+  const frame = (from: number, to: number) => JSON.stringify(bars.slice(from, to));
+  const cases: { name: string; spool: string[]; checkpoint?: unknown }[] = [
+    {
+      // First process: connect, 10 bars, disconnect (10 bars lost), reconnect, 10 bars, kill.
+      name: "mark",
+      spool: [SPOOL_CONNECT_MARK, frame(0, 10), SPOOL_CONNECT_MARK, frame(20, 30)],
+    },
+    {
+      // The checkpoint was written between the reconnect and the first frame after it.
+      name: "checkpoint",
+      spool: [frame(20, 30)],
+      checkpoint: {
+        last: { "A|SPY": bars[9]!.s },
+        pending: [],
+        needs: ["A|SPY"],
+        updated_at: new Date().toISOString(),
+      },
+    },
+  ];
+  try {
+    for (const c of cases) {
+      const root = await Deno.makeTempDir();
+      try {
+        const paths = streamPaths(`gap-${c.name}`, root);
+        Deno.mkdirSync(paths.spool, { recursive: true });
+        Deno.writeTextFileSync(join(paths.spool, "seg-000000002.jsonl"), c.spool.join("\n") + "\n");
+        if (c.checkpoint) {
+          Deno.mkdirSync(join(paths.checkpoint, ".."), { recursive: true });
+          Deno.writeTextFileSync(paths.checkpoint, JSON.stringify(c.checkpoint));
+        }
+        const ac = new AbortController();
+        ac.abort(); // replay the spool, repair, then stop at once
+        const s = await runStream({
+          name: `gap-${c.name}`,
+          feed: "stocks",
+          symbols: ["SPY"],
+          channels: ["A"],
+          wsUrl: srv.wsUrl,
+          apiKey: secret,
+          rest: new PolygonClient({ baseUrl: srv.baseUrl, apiKey: secret }),
+          root,
+          tailRepair: false,
+          register: false,
+          marketOpen: () => false,
+          signal: ac.signal,
+        });
+        assertEquals(s.counts.repaired_rows, 10, c.name);
+        assertEquals(s.failedRepairs.length, 0, c.name);
+        const df = await readDataset(streamRawSpec("stocks", "A"), { root });
+        const want = c.name === "mark" ? bars : bars.slice(10);
+        assertEquals(
+          df.sort("t").getColumn("t").toArray().map(Number),
+          want.map((b) => b.s as number),
+          c.name,
+        );
+        const rest = df.filter(pl.col("origin").eq(pl.lit("rest"))).sort("t");
+        assertEquals(rest.getColumn("c").toArray(), bars.slice(10, 20).map((b) => b.c), c.name);
+      } finally {
+        await Deno.remove(root, { recursive: true });
+      }
+    }
+  } finally {
+    await srv.close();
   }
 });
 
