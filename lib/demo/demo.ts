@@ -21,6 +21,7 @@
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config/config.ts";
 import { Progress } from "../core/progress.ts";
+import { setLogLevel } from "../core/log.ts";
 import { datasetState, lakeRoot, readDataset } from "../lake/mod.ts";
 import { Catalog, formatTable } from "../query/mod.ts";
 import { tradingDays } from "../time/mod.ts";
@@ -82,6 +83,8 @@ export interface DemoSummary {
 }
 
 const END = "2024-03-28";
+const isoDate = (ms: number | undefined) =>
+  ms === undefined ? "?" : new Date(ms).toISOString().slice(0, 10);
 
 function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let n = 0, sa = 0, sb = 0;
@@ -232,6 +235,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   ];
   const cfg = { ...loadConfig(), lakeRoot: root };
   const ingestLog: string[] = [];
+  // Each step's session logs which source it uses; the header says it once. Warnings and unit
+  // failures still show (set WORKBENCH_LOG_LEVEL to see every event).
+  const quiet = !Deno.env.get("WORKBENCH_LOG_LEVEL");
+  if (quiet) setLogLevel("warn");
+  say("   source: the simulated market, in-process on a loopback port (no vendor is called)");
   const code = await backfillAllCommand({ plan, resume: true }, {
     sim: { seed, world },
     config: cfg,
@@ -240,6 +248,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       if (/^(step|job|rows|elapsed)/.test(l)) print(`  ${l}`);
     },
   });
+  if (quiet) setLogLevel("info");
   Deno.writeTextFileSync(join(outDir, "ingest.log"), ingestLog.join("\n") + "\n");
   say(
     `1. ingest: ${code === 0 ? "all units done" : "SOME UNITS FAILED (see ingest.log)"} (${
@@ -412,6 +421,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       meta: {
         world: nullWorld ? "null (no planted effects)" : `planted (seed ${seed})`,
         "gate verdict": res.verdict.verdict.toUpperCase(),
+        "gate sample": `out of sample: the last ${res.oosReturns.length} session returns, from ${
+          isoDate(res.result.tsMs[res.result.tsMs.length - res.oosReturns.length - 1])
+        } (the rows below cover the whole run)`,
         ...Object.fromEntries(
           res.verdict.criteria.map((c) => [`gate: ${c.name} (${c.status})`, c.note]),
         ),
