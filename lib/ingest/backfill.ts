@@ -479,23 +479,35 @@ export async function runBackfill(
         summary.rawRows += r.rawRows;
         summary.curatedRows += r.curatedRows;
         summary.quarantined += r.quarantined;
-        for (const { job, item } of batch) {
-          const unit = item.unit;
-          appendCheckpoint(jobId, {
-            unit: unit.id,
-            status: "done",
+        // One checkpoint append (one fsync) for the batch, then one watermark update per symbol.
+        const at = new Date().toISOString();
+        appendCheckpoint(
+          jobId,
+          batch.map(({ item }) => ({
+            unit: item.unit.id,
+            status: "done" as const,
             rawRows: item.fetched.raw.height,
             curatedRows: -1,
             quarantined: item.fetched.rejected.length,
-            at: new Date().toISOString(),
-          }, root);
+            at,
+          })),
+          root,
+        );
+        const symbols = new Map<BackfillJob, Set<string>>();
+        for (const { job, item } of batch) {
+          const unit = item.unit;
           finished.add(unit.id);
           summary.units.done++;
           summary.pages += item.fetched.pages;
           if (hasDrift(item.drift)) {
             driftSeen.set(`${item.drift.source}/${item.drift.dataset}`, item.drift);
           }
-          advance(job, unit.symbol);
+          const set = symbols.get(job) ?? new Set<string>();
+          symbols.set(job, set.add(unit.symbol));
+        }
+        for (const [job, set] of symbols) for (const sym of set) advance(job, sym);
+        for (const { item } of batch) {
+          const unit = item.unit;
           options.onUnit?.({
             unit,
             status: "done",

@@ -56,8 +56,17 @@ export function doneUnits(jobId: string, root?: string): Set<string> {
   return new Set(readCheckpoint(jobId, root).filter((e) => e.status === "done").map((e) => e.unit));
 }
 
-/** Append one entry durably. A torn previous line is terminated first. */
-export function appendCheckpoint(jobId: string, entry: CheckpointEntry, root?: string): void {
+/**
+ * Append one entry, or several in one write and one fsync, durably. A torn previous line is
+ * terminated first.
+ */
+export function appendCheckpoint(
+  jobId: string,
+  entry: CheckpointEntry | CheckpointEntry[],
+  root?: string,
+): void {
+  const entries = Array.isArray(entry) ? entry : [entry];
+  if (entries.length === 0) return;
   const path = checkpointPath(jobId, root);
   Deno.mkdirSync(join(path, ".."), { recursive: true });
   const f = Deno.openSync(path, { append: true, create: true, read: true });
@@ -70,7 +79,11 @@ export function appendCheckpoint(jobId: string, entry: CheckpointEntry, root?: s
       f.readSync(last);
       if (last[0] !== 10) prefix = "\n";
     }
-    f.writeSync(new TextEncoder().encode(prefix + JSON.stringify(entry) + "\n"));
+    const bytes = new TextEncoder().encode(
+      prefix + entries.map((e) => JSON.stringify(e) + "\n").join(""),
+    );
+    let off = 0;
+    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
     f.syncSync();
   } finally {
     f.close();

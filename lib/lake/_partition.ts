@@ -60,9 +60,27 @@ export function partitionDays(spec: DatasetSpec, df: pl.DataFrame): Int32Array |
     );
   }
   const raw = col.cast(isDate ? pl.Int32 : pl.Float64).toTypedArray() as Int32Array | Float64Array;
-  if (isDate) return Int32Array.from(raw);
-  const out = new Int32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = nyDayOfMs(raw[i]!);
+  return partitionDaysOf(isDate, raw);
+}
+
+/**
+ * Partition day numbers of event times already in a typed array: epoch ms (the New York date of
+ * each instant) or, when `isDate`, days since the epoch (returned as they are).
+ */
+export function partitionDaysOf(isDate: boolean, times: Int32Array | Float64Array): Int32Array {
+  if (isDate) return Int32Array.from(times);
+  const out = new Int32Array(times.length);
+  // Consecutive instants of a batch mostly share their UTC hour: skip the cache lookup then.
+  let hour = NaN, day = 0;
+  for (let i = 0; i < times.length; i++) {
+    const ms = times[i]!;
+    const h = Math.floor(ms / 3_600_000);
+    if (h !== hour) {
+      hour = h;
+      day = nyDayOfMs(ms);
+    }
+    out[i] = day;
+  }
   return out;
 }
 

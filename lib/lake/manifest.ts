@@ -17,6 +17,8 @@ export interface ManifestFile {
   /** Min and max event time in the file (ISO string), or null when empty. */
   min_time: string | null;
   max_time: string | null;
+  /** Parquet compression codec of the file; absent in entries written before it was recorded (zstd). */
+  codec?: string;
 }
 
 /** One manifest entry. */

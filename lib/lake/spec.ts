@@ -19,6 +19,12 @@ export type Zone = "raw" | "curated" | "reference";
  */
 export type ColumnType = "f64" | "f32" | "i64" | "i32" | "str" | "bool" | "date" | "ts_ms";
 
+/**
+ * Parquet compression codec of data files. `lz4` is Parquet's LZ4_RAW (fastest to write, larger
+ * files); every codec here is read by DuckDB and Polars.
+ */
+export type Codec = "zstd" | "lz4" | "snappy" | "uncompressed";
+
 /** What a dataset is and how it is stored. */
 export interface DatasetSpec {
   zone: Zone;
@@ -38,6 +44,8 @@ export interface DatasetSpec {
   allowTypeChange?: boolean;
   /** Accept writes that lack a recorded column (it is written as null). @default false */
   allowDropColumn?: boolean;
+  /** Compression of new data files (recorded per file in the manifest). @default "zstd" */
+  codec?: Codec;
 }
 
 /** Lineage columns added to every row by the writer. */

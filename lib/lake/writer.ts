@@ -30,16 +30,18 @@ import {
   readManifest,
 } from "./manifest.ts";
 import {
+  type Codec,
   type ColumnType,
   datasetDir,
   type DatasetSpec,
   KNOWN_AT,
   LINEAGE_COLUMNS,
   metaDir,
+  partitionKey,
   validateSpec,
 } from "./spec.ts";
-import { listDir, sha256Hex, syncDir, writeAtomic, writeDurable } from "./_fs.ts";
-import { partitionDays, partitionName } from "./_partition.ts";
+import { listDir, sha256HexSync, syncDir, writeAtomic } from "./_fs.ts";
+import { partitionDaysOf, partitionName } from "./_partition.ts";
 import { alignTypes, lakeType, polarsType } from "./_types.ts";
 
 /** A write was refused because of its schema. */
@@ -255,6 +257,107 @@ function timeBounds(spec: DatasetSpec, df: pl.DataFrame): [string | null, string
   return [iso(lo), iso(hi)];
 }
 
+function timeIso(isDate: boolean, x: number): string {
+  return isDate ? new Date(x * 86_400_000).toISOString().slice(0, 10) : new Date(x).toISOString();
+}
+
+/** The rows of one partition, with their event times (epoch ms, or days for date columns). */
+interface Group {
+  part: string;
+  df: pl.DataFrame;
+  times: Float64Array | Int32Array;
+  /** Unique keys, already in sort order (set by the writer). */
+  sorted: boolean;
+}
+
+function timesOf(df: pl.DataFrame, column: string, isDate: boolean): Float64Array | Int32Array {
+  if (df.height === 0) return isDate ? new Int32Array(0) : new Float64Array(0);
+  const s = df.getColumn(column).cast(isDate ? pl.Int32 : pl.Float64);
+  return s.toTypedArray() as Float64Array | Int32Array;
+}
+
+function strictlyIncreasing(a: Float64Array | Int32Array): boolean {
+  for (let i = 1; i < a.length; i++) if (!(a[i]! > a[i - 1]!)) return false;
+  return true;
+}
+
+/**
+ * Split a batch by partition, in partition order. When every partition's rows are contiguous
+ * (batches of whole sessions), the groups are zero-copy slices; otherwise Polars partitions.
+ */
+function partitionGroups(spec: DatasetSpec, df: pl.DataFrame, isDate: boolean): Group[] {
+  const times = timesOf(df, spec.timeColumn, isDate);
+  if (partitionKey(spec) === null) return [{ part: "", df, times, sorted: false }];
+  if (df.height === 0) return [];
+  const days = partitionDaysOf(isDate, times);
+  const runs: { day: number; start: number; end: number }[] = [];
+  const seen = new Set<number>();
+  let contiguous = true;
+  for (let i = 0; i < days.length;) {
+    const d = days[i]!;
+    let j = i + 1;
+    while (j < days.length && days[j] === d) j++;
+    if (seen.has(d)) contiguous = false;
+    seen.add(d);
+    runs.push({ day: d, start: i, end: j });
+    i = j;
+  }
+  let groups: Group[];
+  if (contiguous) {
+    groups = runs.map((r) => ({
+      part: partitionName(spec, r.day),
+      df: runs.length === 1 ? df : df.slice(r.start, r.end - r.start),
+      times: times.subarray(r.start, r.end),
+      sorted: false,
+    }));
+  } else {
+    groups = df.withColumns(pl.Series("__part", days)).partitionBy("__part", true, true).map(
+      (g) => {
+        const gd = g.drop("__part");
+        return {
+          part: partitionName(spec, g.getColumn("__part").get(0) as number),
+          df: gd,
+          times: timesOf(gd, spec.timeColumn, isDate),
+          sorted: false,
+        };
+      },
+    );
+  }
+  return groups.sort((a, b) => (a.part < b.part ? -1 : a.part > b.part ? 1 : 0));
+}
+
+/** A data file written under its temporary name, waiting for the commit. */
+interface StagedFile {
+  tmp: string;
+  pdir: string;
+  replace: boolean;
+  oldFiles: string[];
+  file: ManifestFile;
+}
+
+/**
+ * Write a frame as Parquet under a hidden temporary name in `pdir`, fsynced, in Polars' own
+ * threads (the JS thread is free meanwhile), and hash the bytes written.
+ */
+async function writeDataFile(
+  out: pl.DataFrame,
+  pdir: string,
+  writeId: string,
+  index: number,
+  codec: Codec,
+): Promise<{ tmp: string; sha: string }> {
+  await Deno.mkdir(pdir, { recursive: true });
+  const tmp = join(pdir, `.part-${writeId.slice(0, 8)}-${index}.tmp`);
+  await out.lazy().sinkParquet(tmp, {
+    compression: codec,
+    statistics: true,
+    maintainOrder: true,
+    syncOnClose: "all",
+  }).collect();
+  const sha = sha256HexSync(await Deno.readFile(tmp));
+  return { tmp, sha };
+}
+
 /**
  * Write rows into a dataset. See the module doc for the protocol.
  *
@@ -289,84 +392,87 @@ export async function writeDataset(
       pl.lit(redact(options.sourceUri)).cast(pl.Utf8).alias("source_uri"),
       pl.lit(options.transformId).cast(pl.Utf8).alias("transform_id"),
     );
-    // In-batch dedup: last occurrence of a key wins (order restored by the sort below).
-    if (df.height > 1) {
+    const isDate = spec.schema[spec.timeColumn] === "date";
+    const timeInKey = spec.naturalKey.includes(spec.timeColumn);
+    const otherKeys = spec.naturalKey.filter((k) => k !== spec.timeColumn);
+    // Without the time column in the key, one key may span partitions: dedup the whole batch
+    // (last occurrence wins; order is restored by the sort below). With it, every key lives in
+    // one partition and each group is deduplicated on its own, or not at all when it is
+    // provably free of duplicates.
+    if (!timeInKey && df.height > 1) {
       df = df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: false });
     }
-    const rowsIn = df.height;
-    const days = partitionDays(spec, df);
-    const groups: [string, pl.DataFrame][] = [];
-    if (days === null) groups.push(["", df]);
-    else if (df.height > 0) {
-      const tagged = df.withColumns(pl.Series("__part", days));
-      const first = days[0]!;
-      if (days.every((d) => d === first)) groups.push([partitionName(spec, first), df]);
-      else {
-        for (const g of tagged.partitionBy("__part", false, true)) {
-          const p = partitionName(spec, g.getColumn("__part").get(0) as number);
-          groups.push([p, g.drop("__part")]);
+    // The other key columns constant over the batch (one ticker): a group whose time column
+    // strictly increases then has unique keys and is already in `sortCols` order.
+    const othersConstant = timeInKey && df.height > 0 &&
+      otherKeys.every((k) => df.getColumn(k).nUnique() === 1);
+    const groups = partitionGroups(spec, df, isDate);
+    const sortCols = [spec.timeColumn, ...otherKeys];
+    for (const g of groups) {
+      if (timeInKey && !(othersConstant && strictlyIncreasing(g.times))) {
+        if (g.df.height > 1) {
+          g.df = g.df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: false });
         }
-      }
-      groups.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+        g.sorted = false;
+      } else g.sorted = timeInKey;
     }
-    const sortCols = [spec.timeColumn, ...spec.naturalKey.filter((k) => k !== spec.timeColumn)];
+    const rowsIn = groups.reduce((a, g) => a + g.df.height, 0);
     const writeId = crypto.randomUUID();
-    const renames: { from: string; to: string }[] = [];
-    const removes: string[] = [];
-    const added: ManifestFile[] = [];
-    const removed: { partition: string; file: string }[] = [];
+    const codec = spec.codec ?? "zstd";
+    const staged: Promise<StagedFile>[] = [];
     const touched: string[] = [];
     let rowsWritten = 0;
-    const stageFile = async (
+    const stageFile = (
       out: pl.DataFrame,
       part: string,
       pdir: string,
       replace: boolean,
       oldFiles: string[],
+      bounds: [string | null, string | null] | null,
     ) => {
-      const bytes = new Uint8Array(out.writeParquet({ compression: "zstd" }));
-      const sha = await sha256Hex(bytes);
-      const name = `part-${sha.slice(0, 16)}.parquet`;
-      Deno.mkdirSync(pdir, { recursive: true });
-      const tmp = join(pdir, `.${name}.${writeId.slice(0, 8)}.tmp`);
-      writeDurable(tmp, bytes);
-      renames.push({ from: tmp, to: join(pdir, name) });
-      const [lo, hi] = timeBounds(spec, out);
-      added.push({
-        partition: part,
-        file: name,
-        rows: out.height,
-        sha256: sha,
-        min_time: lo,
-        max_time: hi,
-      });
-      if (replace) {
-        for (const f of oldFiles) {
-          if (f === name) continue;
-          removes.push(join(pdir, f));
-          removed.push({ partition: part, file: f });
-        }
-      }
+      const [lo, hi] = bounds ?? timeBounds(spec, out);
+      staged.push(
+        writeDataFile(out, pdir, writeId, staged.length, codec).then(({ tmp, sha }) => ({
+          tmp,
+          pdir,
+          replace,
+          oldFiles,
+          file: {
+            partition: part,
+            file: `part-${sha.slice(0, 16)}.parquet`,
+            rows: out.height,
+            sha256: sha,
+            min_time: lo,
+            max_time: hi,
+            codec,
+          },
+        })),
+      );
     };
-    for (const [part, rowsNew] of groups) {
+    for (const g of groups) {
+      const part = g.part;
+      const rowsNew = g.df;
+      if (rowsNew.height === 0) continue;
       const pdir = part ? join(dir, part) : dir;
+      const bounds: [string | null, string | null] | null = g.sorted
+        ? [timeIso(isDate, g.times[0]!), timeIso(isDate, g.times[g.times.length - 1]!)]
+        : null;
+      const sortedOut = () => (g.sorted ? rowsNew : rowsNew.sort(sortCols));
       // Append fast path: when the time column is part of the natural key and every incoming
       // row is later than everything the manifest records for this partition, no stored row can
       // share a key, so the partition need not be read (streaming and incremental backfills).
       const partFiles = state.files.filter((f) => f.partition === part);
-      if (
-        partFiles.length > 0 && partFiles.length < 64 && spec.naturalKey.includes(spec.timeColumn)
-      ) {
+      if (partFiles.length > 0 && partFiles.length < 64 && timeInKey) {
         let maxStored: string | null = null;
         for (const f of partFiles) {
           if (f.max_time !== null && (maxStored === null || f.max_time > maxStored)) {
             maxStored = f.max_time;
           }
         }
-        const [minNew] = timeBounds(spec, rowsNew);
+        const [minNew] = bounds ?? timeBounds(spec, rowsNew);
         if (maxStored !== null && minNew !== null && minNew > maxStored) {
           rowsWritten += rowsNew.height;
-          await stageFile(rowsNew.sort(sortCols), part, pdir, false, []);
+          stageFile(sortedOut(), part, pdir, false, [], bounds);
           touched.push(part);
           continue;
         }
@@ -411,8 +517,29 @@ export async function writeDataset(
           rowsWritten += changed.height + fresh.height;
         }
       }
-      await stageFile(out.sort(sortCols), part, pdir, replace, existing.files);
+      if (out === rowsNew) stageFile(sortedOut(), part, pdir, replace, existing.files, bounds);
+      else stageFile(out.sort(sortCols), part, pdir, replace, existing.files, null);
       touched.push(part);
+    }
+    // Every data file is written (in Polars' threads) and fsynced before the commit point.
+    const settled = await Promise.allSettled(staged);
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const renames: { from: string; to: string }[] = [];
+    const removes: string[] = [];
+    const added: ManifestFile[] = [];
+    const removed: { partition: string; file: string }[] = [];
+    for (const r of settled) {
+      const f = (r as PromiseFulfilledResult<StagedFile>).value;
+      renames.push({ from: f.tmp, to: join(f.pdir, f.file.file) });
+      added.push(f.file);
+      if (f.replace) {
+        for (const old of f.oldFiles) {
+          if (old === f.file.file) continue;
+          removes.push(join(f.pdir, old));
+          removed.push({ partition: f.file.partition, file: old });
+        }
+      }
     }
     options.onStep?.("files-written");
     if (added.length === 0) {

@@ -105,23 +105,77 @@ function decodeNumber(s: string, i: number, j: number): number {
   return neg ? -x : x;
 }
 
+/** Slot of a one-letter key (t o h l c v n), or -1. */
+function slotOf(ch: number): number {
+  switch (ch) {
+    case 116: // t
+      return 0;
+    case 111: // o
+      return 1;
+    case 104: // h
+      return 2;
+    case 108: // l
+      return 3;
+    case 99: // c
+      return 4;
+    case 118: // v
+      return 5;
+    case 110: // n
+      return 7;
+    default:
+      return -1;
+  }
+}
+
+/** Growable typed columns of the fast rows. */
+class Columns {
+  size = 0;
+  t: Float64Array;
+  o: Float64Array;
+  h: Float64Array;
+  l: Float64Array;
+  c: Float64Array;
+  v: Float64Array;
+  vw: Float64Array;
+  n: Float64Array;
+  constructor(capacity: number) {
+    this.t = new Float64Array(capacity);
+    this.o = new Float64Array(capacity);
+    this.h = new Float64Array(capacity);
+    this.l = new Float64Array(capacity);
+    this.c = new Float64Array(capacity);
+    this.v = new Float64Array(capacity);
+    this.vw = new Float64Array(capacity);
+    this.n = new Float64Array(capacity);
+  }
+  grow(): void {
+    const cap = this.t.length * 2 + 16;
+    const g = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.t = g(this.t);
+    this.o = g(this.o);
+    this.h = g(this.h);
+    this.l = g(this.l);
+    this.c = g(this.c);
+    this.v = g(this.v);
+    this.vw = g(this.vw);
+    this.n = g(this.n);
+  }
+}
+
 /** Scan one aggregates page (see module doc). */
 export function scanAggs(text: string, requireVolume = false): ScannedAggs {
   const at = text.indexOf('"results"');
   let envelopeText = text;
-  const cols = {
-    t: [] as number[],
-    o: [] as number[],
-    h: [] as number[],
-    l: [] as number[],
-    c: [] as number[],
-    v: [] as number[],
-    vw: [] as number[],
-    n: [] as number[],
-  };
+  // A bar takes at least ~60 characters; the columns grow if the guess is short.
+  const cols = new Columns(Math.max(64, Math.ceil(text.length / 60)));
   const odd: ScannedAggs["odd"] = [];
   let count = 0;
   let start = -1, end = -1;
+  const row = new Float64Array(8);
   if (at >= 0) {
     let i = at + 9;
     while (isSpace(text.charCodeAt(i))) i++;
@@ -131,16 +185,17 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
     if (text.charCodeAt(i) !== 91) throw new SyntaxError("results is not an array");
     start = i;
     i++;
-    const row = new Float64Array(9);
+    const len = text.length;
     for (;;) {
-      while (isSpace(text.charCodeAt(i)) || text.charCodeAt(i) === 44) i++;
-      if (i >= text.length) throw new SyntaxError("truncated results array");
-      if (text.charCodeAt(i) === 93) {
+      let ch = text.charCodeAt(i);
+      while (ch === 44 || isSpace(ch)) ch = text.charCodeAt(++i);
+      if (i >= len) throw new SyntaxError("truncated results array");
+      if (ch === 93) {
         end = i;
         break;
       }
       const objStart = i;
-      if (text.charCodeAt(i) !== 123) {
+      if (ch !== 123) {
         const e = skipValue(text, i);
         odd.push({ index: count++, text: text.slice(i, e) });
         i = e;
@@ -150,47 +205,90 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
       let ok = true;
       i++;
       for (;;) {
-        while (isSpace(text.charCodeAt(i)) || text.charCodeAt(i) === 44) i++;
-        if (i >= text.length) throw new SyntaxError("truncated bar");
-        const ch = text.charCodeAt(i);
+        ch = text.charCodeAt(i);
+        while (ch === 44 || isSpace(ch)) ch = text.charCodeAt(++i);
+        if (i >= len) throw new SyntaxError("truncated bar");
         if (ch === 125) {
           i++;
           break;
         }
         if (ch !== 34) throw new SyntaxError(`expected a key at ${i}`);
-        const kEnd = skipString(text, i);
-        const key = text.slice(i + 1, kEnd - 1);
-        i = kEnd;
-        while (isSpace(text.charCodeAt(i))) i++;
-        if (text.charCodeAt(i) !== 58) throw new SyntaxError(`expected ':' at ${i}`);
-        i++;
-        while (isSpace(text.charCodeAt(i))) i++;
-        const vEnd = skipValue(text, i);
-        const slot = KEYS.indexOf(key as typeof KEYS[number]);
-        if (slot < 0 || slot === 8) {
+        // Known keys are matched on their characters; anything else is sliced and looked up.
+        const k1 = text.charCodeAt(i + 1);
+        const k2 = text.charCodeAt(i + 2);
+        let slot: number;
+        if (k2 === 34 && (slot = slotOf(k1)) >= 0) i += 3;
+        else if (k1 === 118 && k2 === 119 && text.charCodeAt(i + 3) === 34) {
+          slot = 6;
+          i += 4;
+        } else {
+          const kEnd = skipString(text, i);
+          slot = KEYS.indexOf(text.slice(i + 1, kEnd - 1) as typeof KEYS[number]);
+          if (slot < 0) slot = 9;
+          i = kEnd;
+        }
+        ch = text.charCodeAt(i);
+        while (isSpace(ch)) ch = text.charCodeAt(++i);
+        if (ch !== 58) throw new SyntaxError(`expected ':' at ${i}`);
+        ch = text.charCodeAt(++i);
+        while (isSpace(ch)) ch = text.charCodeAt(++i);
+        if (slot < 8) {
+          // Inline number: [-]digits[.digits] with at most 15 digits, ended by , } or space.
+          const v0 = i;
+          const neg = ch === 45;
+          if (neg) ch = text.charCodeAt(++i);
+          let mant = 0;
+          const d0 = i;
+          while (ch >= 48 && ch <= 57) {
+            mant = mant * 10 + (ch - 48);
+            ch = text.charCodeAt(++i);
+          }
+          let digits = i - d0;
+          let frac = 0;
+          if (ch === 46) {
+            ch = text.charCodeAt(++i);
+            const f0 = i;
+            while (ch >= 48 && ch <= 57) {
+              mant = mant * 10 + (ch - 48);
+              ch = text.charCodeAt(++i);
+            }
+            frac = i - f0;
+            digits += frac;
+            if (frac === 0) digits = 0; // "1." is not a JSON number
+          }
+          if (digits > 0 && digits <= 15 && (ch === 44 || ch === 125 || isSpace(ch))) {
+            const x = frac ? mant / POW10[frac]! : mant;
+            row[slot] = neg ? -x : x;
+          } else {
+            // Exponents, long mantissas, strings, null, junk: the general decoder decides.
+            i = skipValue(text, v0);
+            const x = decodeNumber(text, v0, i);
+            if (Number.isNaN(x)) ok = false;
+            row[slot] = x;
+          }
+        } else {
+          const vEnd = skipValue(text, i);
           // otc (a boolean) or an unknown key: the slow path decides.
           if (!(slot === 8 && (text.startsWith("true", i) || text.startsWith("false", i)))) {
             ok = false;
           }
-        } else {
-          const x = decodeNumber(text, i, vEnd);
-          if (Number.isNaN(x)) ok = false;
-          row[slot] = x;
+          i = vEnd;
         }
-        i = vEnd;
       }
       if (
         requireVolume && (Number.isNaN(row[5]!) || Number.isNaN(row[6]!) || Number.isNaN(row[7]!))
       ) ok = false;
       if (ok && !Number.isNaN(row[0]!)) {
-        cols.t.push(row[0]!);
-        cols.o.push(row[1]!);
-        cols.h.push(row[2]!);
-        cols.l.push(row[3]!);
-        cols.c.push(row[4]!);
-        cols.v.push(row[5]!);
-        cols.vw.push(row[6]!);
-        cols.n.push(row[7]!);
+        if (cols.size === cols.t.length) cols.grow();
+        const k = cols.size++;
+        cols.t[k] = row[0]!;
+        cols.o[k] = row[1]!;
+        cols.h[k] = row[2]!;
+        cols.l[k] = row[3]!;
+        cols.c[k] = row[4]!;
+        cols.v[k] = row[5]!;
+        cols.vw[k] = row[6]!;
+        cols.n[k] = row[7]!;
       } else {
         odd.push({ index: count, text: text.slice(objStart, i) });
       }
@@ -200,33 +298,9 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
   }
   const envelope = JSON.parse(envelopeText) as Record<string, unknown>;
   if (at >= 0) delete envelope.results;
-  const f = (a: number[]) => Float64Array.from(a);
-  const good = cols.t.length;
-  // No sample from a page without good bars (an empty page says nothing about the fields).
-  const pick = [0, good >> 1, good - 1].filter((k, idx, arr) =>
-    k >= 0 && k < good && arr.indexOf(k) === idx
-  );
-  const sample = pick.map((k) => {
-    const o: Record<string, number> = {
-      t: cols.t[k]!,
-      o: cols.o[k]!,
-      h: cols.h[k]!,
-      l: cols.l[k]!,
-      c: cols.c[k]!,
-    };
-    for (const key of ["v", "vw", "n"] as const) {
-      if (!Number.isNaN(cols[key][k]!)) o[key] = cols[key][k]!;
-    }
-    return o;
-  });
-  for (const x of odd.slice(0, 3)) {
-    try {
-      sample.push(JSON.parse(x.text));
-    } catch { /* kept for the reject path */ }
-  }
-  return {
-    envelope,
-    length: count,
+  const good = cols.size;
+  const f = (a: Float64Array) => a.slice(0, good);
+  const out = {
     t: f(cols.t),
     o: f(cols.o),
     h: f(cols.h),
@@ -235,7 +309,27 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
     v: f(cols.v),
     vw: f(cols.vw),
     n: f(cols.n),
-    odd,
-    sample,
   };
+  const pick = [0, good >> 1, good - 1].filter((k, idx, arr) =>
+    k >= 0 && k < good && arr.indexOf(k) === idx
+  );
+  const sample: unknown[] = pick.map((k) => {
+    const o: Record<string, number> = {
+      t: out.t[k]!,
+      o: out.o[k]!,
+      h: out.h[k]!,
+      l: out.l[k]!,
+      c: out.c[k]!,
+    };
+    for (const key of ["v", "vw", "n"] as const) {
+      if (!Number.isNaN(out[key][k]!)) o[key] = out[key][k]!;
+    }
+    return o;
+  });
+  for (const x of odd.slice(0, 3)) {
+    try {
+      sample.push(JSON.parse(x.text));
+    } catch { /* kept for the reject path */ }
+  }
+  return { envelope, length: count, ...out, odd, sample };
 }

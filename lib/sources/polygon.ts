@@ -259,9 +259,12 @@ export function parseAggPage(
     pl.Series("n", cnt.finish()),
   ]).withColumns(
     pl.lit(ticker).alias("ticker"),
-    pl.col("v").fillNan(pl.lit(null)),
-    pl.col("vw").fillNan(pl.lit(null)),
-    pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
+    // With `requireVolume` a fast row has all of v, vw and n (the others went to the slow path).
+    ...(requireVolume ? [pl.col("n").cast(pl.Int64)] : [
+      pl.col("v").fillNan(pl.lit(null)),
+      pl.col("vw").fillNan(pl.lit(null)),
+      pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
+    ]),
   );
   return { frame, rejected, nextUrl: env.next_url, fields: sampleFields(rows) };
 }
@@ -758,9 +761,12 @@ export function framesFromScan(scan: ScannedAggs, ticker: string, requireVolume:
     pl.Series("n", scan.n),
   ]).withColumns(
     pl.lit(ticker).alias("ticker"),
-    pl.col("v").fillNan(pl.lit(null)),
-    pl.col("vw").fillNan(pl.lit(null)),
-    pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
+    // With `requireVolume` a fast row has all of v, vw and n (the others went to the slow path).
+    ...(requireVolume ? [pl.col("n").cast(pl.Int64)] : [
+      pl.col("v").fillNan(pl.lit(null)),
+      pl.col("vw").fillNan(pl.lit(null)),
+      pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
+    ]),
   );
   const rejected: Rejected[] = [];
   if (scan.odd.length) {

@@ -121,6 +121,44 @@ export function splitValid(
 }
 
 /**
+ * True when no row of the frame has an {@link ohlcReason}: every price present, finite and
+ * positive, low <= min(open, close), high >= max(open, close), volume (if any) not negative.
+ * One pass over typed arrays (no Polars expression), so clean batches skip {@link splitValid}.
+ * A null price answers false (the caller then takes the expression path for the reasons).
+ */
+export function ohlcAllValid(
+  df: pl.DataFrame,
+  o: string,
+  h: string,
+  l: string,
+  c: string,
+  v?: string,
+): boolean {
+  const col = (name: string) => {
+    const s = df.getColumn(name);
+    return s.nullCount() > 0 ? null : (s.cast(pl.Float64).toTypedArray() as Float64Array);
+  };
+  const O = col(o), H = col(h), L = col(l), C = col(c);
+  if (!O || !H || !L || !C) return false;
+  let V: Float64Array | null = null;
+  if (v) {
+    // Null volumes are valid; fill them so the typed array has no holes.
+    V = df.getColumn(v).cast(pl.Float64).fillNull("zero").toTypedArray() as Float64Array;
+  }
+  for (let i = 0; i < O.length; i++) {
+    const op = O[i]!, hi = H[i]!, lo = L[i]!, cl = C[i]!;
+    // Comparisons with NaN are false, so NaN fails every `>` below.
+    if (
+      !(op > 0 && hi > 0 && lo > 0 && cl > 0 && op < Infinity && hi < Infinity &&
+        lo < Infinity && cl < Infinity && lo <= hi && hi >= op && hi >= cl && lo <= op &&
+        lo <= cl)
+    ) return false;
+    if (V && V[i]! < 0) return false;
+  }
+  return true;
+}
+
+/**
  * Reason expression for OHLC bars: null when low <= min(open, close), high >= max(open, close),
  * all prices finite and positive and volume (if any) non-negative.
  */

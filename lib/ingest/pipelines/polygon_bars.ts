@@ -22,6 +22,7 @@ import {
   dateSeries,
   emptyFrame,
   nyWallMs,
+  ohlcAllValid,
   ohlcReason,
   splitValid,
   TRANSFORM_VERSION,
@@ -108,12 +109,12 @@ export function curatePolygonBars(
     pl.col("vw").alias("vwap"),
     pl.col("n").alias("trades"),
   );
-  const { ok, rejected } = splitValid(
-    df,
-    ohlcReason("open", "high", "low", "close", "volume"),
-    dataset,
-    ["ticker", "t"],
-  );
+  const { ok, rejected } = ohlcAllValid(df, "open", "high", "low", "close", "volume")
+    ? { ok: df, rejected: [] }
+    : splitValid(df, ohlcReason("open", "high", "low", "close", "volume"), dataset, [
+      "ticker",
+      "t",
+    ]);
   df = ok;
   if (isDay) {
     const t = df.getColumn("t").cast(pl.Float64).toArray() as number[];
@@ -157,6 +158,8 @@ function rawSpec(dataset: string, timespan: Timespan): DatasetSpec {
     timeColumn: "ts",
     naturalKey: ["ticker", "ts"],
     schema: { ...RAW_SCHEMA },
+    // Raw bars are written once and read rarely (curate rebuilds): the fastest codec.
+    codec: "lz4",
   };
 }
 
