@@ -1,8 +1,11 @@
+import pl from "nodejs-polars";
 import { loadConfig } from "../../lib/config/config.ts";
+import { Rng } from "../../lib/core/random.ts";
 import { Secret } from "../../lib/core/secret.ts";
 import { runBackfill } from "../../lib/ingest/backfill.ts";
 import { curateCommand } from "../../lib/ingest/commands.ts";
 import { polygonBarPipeline } from "../../lib/ingest/pipelines/polygon_bars.ts";
+import { ohlcAllValid, ohlcReason, splitValid } from "../../lib/ingest/pipelines/_common.ts";
 import { readDataset } from "../../lib/lake/mod.ts";
 import { PolygonClient } from "../../lib/sources/polygon.ts";
 import { assertEquals } from "../_assert.ts";
@@ -49,5 +52,34 @@ Deno.test("curate: rebuilds curated rows from raw (identical), a second run writ
   } finally {
     await fx.close();
     Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("ohlcAllValid agrees with the ohlcReason expression row by row (NaN, inf, null, zero, crossed)", () => {
+  const rng = new Rng(7);
+  const bad = [NaN, Infinity, -Infinity, 0, -1, null];
+  for (let trial = 0; trial < 300; trial++) {
+    const n = rng.int(1, 4);
+    const cols: Record<string, (number | null)[]> = { o: [], h: [], l: [], c: [], v: [] };
+    for (let i = 0; i < n; i++) {
+      const o = 10 + rng.uniform(), c = 10 + rng.uniform();
+      let h = Math.max(o, c) + rng.uniform() * 0.1, l = Math.min(o, c) - rng.uniform() * 0.1;
+      const kind = rng.int(0, 9);
+      if (kind === 0) [h, l] = [l, h]; // crossed
+      if (kind === 1) h = Math.min(o, c) - 0.01; // high below open/close
+      const row: Record<string, number | null> = { o, h, l, c, v: rng.int(0, 100) };
+      if (kind === 2) row[["o", "h", "l", "c", "v"][rng.int(0, 4)]!] = bad[rng.int(0, 5)]!;
+      if (kind === 3) row.l = Math.min(o, c); // equal bounds are valid
+      for (const k of Object.keys(cols)) cols[k]!.push(row[k]!);
+    }
+    const df = pl.DataFrame(
+      Object.entries(cols).map(([k, v]) => pl.Series(k, v, pl.Float64)),
+    );
+    const slow = splitValid(df, ohlcReason("o", "h", "l", "c", "v"), "t", ["o"]).rejected;
+    assertEquals(
+      ohlcAllValid(df, "o", "h", "l", "c", "v"),
+      slow.length === 0,
+      JSON.stringify(cols),
+    );
   }
 });
