@@ -2,8 +2,9 @@
  * Options kernels benchmark.
  *
  * - `deno bench -A bench/options_bench.ts`: Deno.bench timings on 100k-option batches.
- * - `deno run -A bench/options_bench.ts [--n 10000000]`: prints throughput for 10 million
- *   options (bsGreeks, bsPrice, impliedVol; processed in 1M chunks to bound memory) and the time
+ * - `deno run -A bench/options_bench.ts [--n 10000000] [--no-svi]`: prints throughput for 10 million
+ *   options (bsGreeks, bsPrice, impliedVol; processed in 1M chunks to bound memory, output
+ *   arrays reused across chunks through the `out` option, "/alloc" lines without) and the time
  *   to fit SVI per slice and SSVI per minute to one trading day (390 minutes) of per-minute
  *   chains (8 expiries x 41 strikes), cold (multi-start) and warm-started from the previous
  *   minute's fit.
@@ -78,7 +79,7 @@ if (import.meta.main) {
     const u = process.cpuUsage(c0);
     const cpu = (u.user + u.system) / 1e6;
     console.log(
-      `${label.padEnd(14)} ${done.toLocaleString("en-US")} options: wall ${s.toFixed(2)} s = ${
+      `${label.padEnd(15)} ${done.toLocaleString("en-US")} options: wall ${s.toFixed(2)} s = ${
         (done / s / 1e6).toFixed(2)
       } M/s; cpu ${cpu.toFixed(2)} s = ${(done / cpu / 1e6).toFixed(2)} M options/s`,
     );
@@ -95,7 +96,12 @@ if (import.meta.main) {
     const ns = process.cpuUsage(c0).user * 1e3 / chunk;
     console.log(`calibration    3 exp + log + sqrt: ${ns.toFixed(1)} ns cpu per element`);
   }
-  rate("bsGreeks", () => bsGreeks(o, vol));
+  // outputs reused across chunks (the `out` option), as a caller streaming batches would;
+  // "/alloc" lines allocate fresh arrays per chunk (page faults on first touch included)
+  const g = bsGreeks(o, vol);
+  const pOut = new Float64Array(chunk);
+  rate("bsGreeks", () => bsGreeks(o, vol, { out: g }));
+  rate("bsGreeks/alloc", () => bsGreeks(o, vol));
   // chain layout: (t, rate, div) shared by blocks of 100 strikes, as in a real chain
   const oc = randomBatch(chunk, 2).o;
   for (let i = 0; i < chunk; i++) {
@@ -104,8 +110,9 @@ if (import.meta.main) {
     oc.rate[i] = oc.rate[b]!;
     oc.div[i] = oc.div[b]!;
   }
-  rate("bsGreeks/chain", () => bsGreeks(oc, vol));
-  rate("bsPrice", () => bsPrice(o, vol));
+  rate("bsGreeks/chain", () => bsGreeks(oc, vol, { out: g }));
+  rate("bsPrice", () => bsPrice(o, vol, { out: pOut }));
+  rate("bsPrice/alloc", () => bsPrice(o, vol));
   let maxIter = 0;
   rate("impliedVol", () => {
     maxIter = Math.max(maxIter, impliedVolWithSummary(o, price).summary.maxIterations);
@@ -152,8 +159,10 @@ if (import.meta.main) {
       } s, cpu ${cpu.toFixed(2)} s (${(1000 * cpu / minutes).toFixed(2)} ms cpu/surface, ${ok} ok)`,
     );
   };
-  day("cold", false);
-  day("warm", true);
+  if (!Deno.args.includes("--no-svi")) {
+    day("cold", false);
+    day("warm", true);
+  }
 } else {
   const { o, vol } = randomBatch(100_000, 1);
   const price = bsPrice(o, vol);

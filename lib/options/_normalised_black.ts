@@ -21,7 +21,7 @@
  *
  * @see Jaeckel, P. (2015). Let's Be Rational. Wilmott 2015(75), 40-53. doi:10.1002/wilm.10395
  */
-import { erfcx, INV_SQRT2, INV_SQRT_2PI, normCdfFromPdf } from "./_special.ts";
+import { erfcx, fastExp, INV_SQRT2, INV_SQRT_2PI, normCdfFast } from "./_special.ts";
 
 const SQRT_PI_OVER_2 = 1.2533141373155002512078826424055226265035;
 
@@ -70,7 +70,7 @@ function millsDifferenceLaguerre(y: number, t: number): number {
   let sum = 0;
   for (let i = 0; i < xs.length; i++) {
     const w = xs[i]!;
-    sum += ws[i]! * Math.exp(-a * w * w) * Math.sinh(c * w);
+    sum += ws[i]! * fastExp(-a * w * w) * Math.sinh(c * w);
   }
   return 2 * iy * sum;
 }
@@ -147,12 +147,12 @@ export function normalisedBlackOtm(x: number, s: number): number {
   if (!(s > 0)) return s === 0 ? 0 : NaN;
   const h = x / s;
   const t = 0.5 * s;
-  const phi0 = INV_SQRT_2PI * Math.exp(-0.5 * (h * h + t * t));
+  const phi0 = INV_SQRT_2PI * fastExp(-0.5 * (h * h + t * t));
   if (h + t > 0.5) {
     // no cancellation danger: plain form, with phi(h + t) = phi0 / ex, phi(h - t) = phi0 ex
-    const ex = Math.exp(0.5 * x);
+    const ex = fastExp(0.5 * x);
     const iex = 1 / ex;
-    return ex * normCdfFromPdf(h + t, phi0 * iex) - iex * normCdfFromPdf(h - t, phi0 * ex);
+    return ex * normCdfFast(h + t, phi0 * iex) - iex * normCdfFast(h - t, phi0 * ex);
   }
   if (phi0 === 0) return 0;
   return phi0 * millsDifference(-h, t);
@@ -167,19 +167,19 @@ export function normalisedBlackOtm(x: number, s: number): number {
 export function normalisedBlackComplement(
   x: number,
   s: number,
-  ex = Math.exp(0.5 * x),
+  ex = fastExp(0.5 * x),
   phi0 = normalisedVega(x, s),
 ): number {
   if (!(s > 0)) return s === 0 ? ex : NaN;
   const h = x / s;
   const t = 0.5 * s;
   const iex = 1 / ex;
-  return ex * normCdfFromPdf(-h - t, phi0 * iex) + iex * normCdfFromPdf(h - t, phi0 * ex);
+  return ex * normCdfFast(-h - t, phi0 * iex) + iex * normCdfFast(h - t, phi0 * ex);
 }
 
 /** Normalised vega db/ds = exp(-(h^2 + t^2)/2) / sqrt(2 pi) (= phi0). */
 export function normalisedVega(x: number, s: number): number {
   const h = x / s;
   const t = 0.5 * s;
-  return INV_SQRT_2PI * Math.exp(-0.5 * (h * h + t * t));
+  return INV_SQRT_2PI * fastExp(-0.5 * (h * h + t * t));
 }

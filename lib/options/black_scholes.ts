@@ -18,11 +18,21 @@
 import { CALENDAR_DAYS_PER_YEAR } from "../core/mod.ts";
 import { checkLengths, type OptionColumns } from "./option_columns.ts";
 import { normalisedBlackOtm } from "./_normalised_black.ts";
-import { INV_SQRT_2PI, normCdfFromPdf } from "./_special.ts";
+import { fastExp, INV_SQRT_2PI, normCdfFast } from "./_special.ts";
 
 function validInputs(s: number, k: number, t: number, v: number): boolean {
   return s > 0 && k > 0 && t >= 0 && v >= 0 && s < Infinity && k < Infinity && t < Infinity &&
     v < Infinity;
+}
+
+/** Options for {@link bsPrice}. */
+export interface BsPriceOptions {
+  /**
+   * Array to write the prices into (length = rows) instead of a new one; every element is
+   * overwritten (reuse across batches saves the allocation and first-touch page faults).
+   * @default a new array
+   */
+  out?: Float64Array;
 }
 
 /**
@@ -40,9 +50,18 @@ function validInputs(s: number, k: number, t: number, v: number): boolean {
  * bsPrice(o, new Float64Array([0.2]))[0]; // 4.759422... (Hull, Example 15.6)
  * ```
  */
-export function bsPrice(o: OptionColumns, vol: Float64Array): Float64Array {
+export function bsPrice(
+  o: OptionColumns,
+  vol: Float64Array,
+  options: BsPriceOptions = {},
+): Float64Array {
   const n = checkLengths(o, "bsPrice", vol);
-  const out = new Float64Array(n);
+  if (options.out && options.out.length !== n) {
+    throw new RangeError(
+      `Cannot write prices: out has length ${options.out.length}, expected ${n} rows`,
+    );
+  }
+  const out = options.out ?? new Float64Array(n);
   const { spot, strike, t: tt, rate, div, isCall } = o;
   let lastT = NaN, lastR = NaN, lastQ = NaN, eq = NaN, er = NaN, sqT = NaN;
   for (let i = 0; i < n; i++) {
@@ -60,8 +79,8 @@ export function bsPrice(o: OptionColumns, vol: Float64Array): Float64Array {
       lastT = T;
       lastR = r;
       lastQ = q;
-      eq = Math.exp(-q * T);
-      er = Math.exp(-r * T);
+      eq = fastExp(-q * T);
+      er = fastExp(-r * T);
       sqT = Math.sqrt(T);
     }
     const dS = S * eq; // discounted forward
@@ -74,6 +93,17 @@ export function bsPrice(o: OptionColumns, vol: Float64Array): Float64Array {
     out[i] = intrinsic + Math.sqrt(dS * dK) * normalisedBlackOtm(ax, s);
   }
   return out;
+}
+
+/** Options for {@link bsGreeks}. */
+export interface BsGreeksOptions {
+  /**
+   * Arrays to write the Greeks into (each of length = rows) instead of allocating five new ones;
+   * every element is overwritten. Reusing them across batches saves the allocation and the
+   * first-touch page faults of fresh memory (about 40 ns per option on 1M-option batches).
+   * @default five new arrays
+   */
+  out?: Greeks;
 }
 
 /** Greeks of a batch of options; units in {@link bsGreeks}. */
@@ -111,13 +141,27 @@ export interface Greeks {
  * bsGreeks(o, new Float64Array([0.2])).delta[0]; // 0.5216 (Hull, Example 19.1)
  * ```
  */
-export function bsGreeks(o: OptionColumns, vol: Float64Array): Greeks {
+export function bsGreeks(
+  o: OptionColumns,
+  vol: Float64Array,
+  options: BsGreeksOptions = {},
+): Greeks {
   const n = checkLengths(o, "bsGreeks", vol);
-  const delta = new Float64Array(n);
-  const gamma = new Float64Array(n);
-  const vega = new Float64Array(n);
-  const theta = new Float64Array(n);
-  const rho = new Float64Array(n);
+  const out = options.out;
+  if (out) {
+    for (const k of ["delta", "gamma", "vega", "theta", "rho"] as const) {
+      if (out[k].length !== n) {
+        throw new RangeError(
+          `Cannot write Greeks: out.${k} has length ${out[k].length}, expected ${n} rows`,
+        );
+      }
+    }
+  }
+  const delta = out ? out.delta : new Float64Array(n);
+  const gamma = out ? out.gamma : new Float64Array(n);
+  const vega = out ? out.vega : new Float64Array(n);
+  const theta = out ? out.theta : new Float64Array(n);
+  const rho = out ? out.rho : new Float64Array(n);
   const { spot, strike, t: tt, rate, div, isCall } = o;
   let lastT = NaN, lastR = NaN, lastQ = NaN, eq = NaN, er = NaN, sqT = NaN;
   for (let i = 0; i < n; i++) {
@@ -142,8 +186,8 @@ export function bsGreeks(o: OptionColumns, vol: Float64Array): Greeks {
       lastT = T;
       lastR = r;
       lastQ = q;
-      eq = Math.exp(-q * T);
-      er = Math.exp(-r * T);
+      eq = fastExp(-q * T);
+      er = fastExp(-r * T);
       sqT = Math.sqrt(T);
     }
     const s = v * sqT;
@@ -161,22 +205,28 @@ export function bsGreeks(o: OptionColumns, vol: Float64Array): Greeks {
       }
       continue;
     }
-    const d1 = (Math.log(S / K) + (r - q) * T) / s + 0.5 * s;
-    const d2 = d1 - s;
+    // The work is latency-bound (log -> d1 -> exp and erfcx -> outputs), so everything that does
+    // not need d1 is computed beside the log, and d1 feeds only multiplications after it.
+    const invS = 1 / s;
     const seq = S * eq;
     const ker = K * er;
-    const pdf = INV_SQRT_2PI * Math.exp(-0.5 * d1 * d1);
-    // S exp(-qT) phi(d1) = K exp(-rT) phi(d2) saves the second exponential
-    const pdf2 = pdf > 1e-280 ? pdf * seq / ker : INV_SQRT_2PI * Math.exp(-0.5 * d2 * d2);
-    const decay = -seq * pdf * v / (2 * sqT);
-    gamma[i] = eq * pdf / (S * s);
-    vega[i] = seq * pdf * sqT;
-    // one code path for calls and puts (th = +-1): no unpredictable call/put branch
+    const ratio = seq / ker; // = exp(x) = phi(d2) / phi(d1)
+    const gammaPerPdf = eq * invS / S;
+    const decayPerPdf = -0.5 * seq * v * v * invS; // -S e^-qT sigma / (2 sqrt T) per phi(d1)
     const th = call ? 1 : -1;
-    const n1 = normCdfFromPdf(th * d1, pdf);
-    const n2 = normCdfFromPdf(th * d2, pdf2);
+    const d1 = (Math.log(S / K) + (r - q) * T) * invS + 0.5 * s;
+    const d2 = d1 - s;
+    // one exponential per option: phi(d1), and phi(d2) = phi(d1) S exp(-qT) / (K exp(-rT))
+    const pdf = INV_SQRT_2PI * fastExp(-0.5 * d1 * d1);
+    const pdf2 = pdf > 1e-280 ? pdf * ratio : INV_SQRT_2PI * fastExp(-0.5 * d2 * d2);
+    gamma[i] = gammaPerPdf * pdf;
+    vega[i] = seq * pdf * sqT;
+    // one code path for calls and puts (th = +-1): no unpredictable call/put branch; the normal
+    // CDFs reuse the densities (erfc(y) = erfcx(y) exp(-y^2)) and are branch-free
+    const n1 = normCdfFast(th * d1, pdf);
+    const n2 = normCdfFast(th * d2, pdf2);
     delta[i] = th * eq * n1;
-    theta[i] = decay + th * (q * seq * n1 - r * ker * n2);
+    theta[i] = decayPerPdf * pdf + th * (q * seq * n1 - r * ker * n2);
     rho[i] = th * ker * T * n2;
   }
   return { delta, gamma, vega, theta, rho };

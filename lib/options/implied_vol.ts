@@ -9,7 +9,7 @@ import {
   normalisedBlackComplement,
   normalisedBlackOtm,
 } from "./_normalised_black.ts";
-import { INV_SQRT_2PI } from "./_special.ts";
+import { fastExp, INV_SQRT_2PI } from "./_special.ts";
 
 /** Why some implied vols came back NaN (counts over the batch). */
 export interface ImpliedVolSummary {
@@ -256,8 +256,9 @@ export function impliedVolWithSummary(
       lastT = T;
       lastR = r;
       lastQ = q;
-      eq = Math.exp(-q * T);
-      er = Math.exp(-r * T);
+      // the same exponential as bsPrice, so a price it produced is never below our intrinsic
+      eq = fastExp(-q * T);
+      er = fastExp(-r * T);
       sqT = Math.sqrt(T);
     }
     const dS = S * eq;
