@@ -3,12 +3,15 @@
  *   deno run -A bench/models_compare.ts            quick sizes (~1 min)
  *   deno run -A bench/models_compare.ts --full     the issue's sizes: boosting on 1,000,000 x 50,
  *                                                  200 trees; forest on 200,000 x 50, 50 trees
+ *   ... --gbt-only                                 boosting only (both sides), no forest / ONNX
+ *   GBT_ROWS=200000 GBT_TREES=50 ... --gbt-only     override the boosting sizes (for iterating)
  * Prints fit seconds and rows/s for fitGbt / fitRandomForest (2 threads) next to Debian
  * scikit-learn's HistGradientBoostingRegressor / RandomForestRegressor (n_jobs=2, same
  * hyperparameters) and test R^2 of each, plus ONNX inference rows/s (onnxruntime-node, 1 thread).
  * The data is written once to a temporary file that both sides read; scikit-learn runs in
  * /usr/bin/python3 (skipped with a note when it is missing).
  */
+import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { Rng } from "../lib/core/mod.ts";
 import {
@@ -25,12 +28,23 @@ import {
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { full: { type: "boolean", default: false } },
+  options: {
+    full: { type: "boolean", default: false },
+    "gbt-only": { type: "boolean", default: false },
+  },
 });
 const full = values.full;
+const gbtOnly = values["gbt-only"];
 const cfg = full
   ? { gbtRows: 1_000_000, rfRows: 200_000, cols: 50, gbtTrees: 200, rfTrees: 50 }
   : { gbtRows: 100_000, rfRows: 50_000, cols: 50, gbtTrees: 50, rfTrees: 20 };
+const envInt = (name: string) => {
+  const v = Deno.env.get(name);
+  return v ? Number.parseInt(v, 10) : undefined;
+};
+cfg.gbtRows = envInt("GBT_ROWS") ?? cfg.gbtRows;
+cfg.gbtTrees = envInt("GBT_TREES") ?? cfg.gbtTrees;
+if (gbtOnly) cfg.rfRows = 0;
 const testRows = 50_000;
 const rfParams = { minSamplesLeaf: 5, maxFeatures: 0.33 };
 
@@ -71,14 +85,20 @@ const dataPath = await Deno.makeTempFile({ prefix: "models_bench_", suffix: ".f6
 }
 
 const results: string[] = [];
-const line = (what: string, secs: number, rows: number, score: number) =>
+/** One result line: wall seconds, rows/s, CPU seconds (user + sys, all threads), test R^2. */
+const line = (what: string, secs: number, cpuSecs: number, rows: number, score: number) =>
   results.push(
     `${what.padEnd(44)} ${secs.toFixed(2).padStart(8)} s ${
       (rows / secs).toFixed(0).padStart(10)
-    } rows/s  test R^2 ${score.toFixed(4)}`,
+    } rows/s  cpu ${cpuSecs.toFixed(2).padStart(7)} s  test R^2 ${score.toFixed(4)}`,
   );
+const cpuSince = (c: ReturnType<typeof cpuUsage>) => {
+  const d = cpuUsage(c);
+  return (d.user + d.system) / 1e6;
+};
 
 let t = performance.now();
+let c = cpuUsage();
 const gbt = await fitGbt(gbtX, all.y.subarray(0, cfg.gbtRows), {
   nTrees: cfg.gbtTrees,
   learningRate: 0.1,
@@ -90,60 +110,69 @@ let secs = (performance.now() - t) / 1000;
 line(
   `workbench fitGbt ${cfg.gbtRows}x${cfg.cols}, ${cfg.gbtTrees} trees`,
   secs,
+  cpuSince(c),
   cfg.gbtRows,
   r2(yTest, predictEnsemble(gbt, test)),
 );
 
-t = performance.now();
-const rf = await fitRandomForest(rfX, all.y.subarray(0, cfg.rfRows), {
-  nTrees: cfg.rfTrees,
-  ...rfParams,
-  threads: 2,
-});
-secs = (performance.now() - t) / 1000;
-line(
-  `workbench fitRandomForest ${cfg.rfRows}x${cfg.cols}, ${cfg.rfTrees} trees`,
-  secs,
-  cfg.rfRows,
-  r2(yTest, predictEnsemble(rf, test)),
-);
+if (!gbtOnly) {
+  t = performance.now();
+  c = cpuUsage();
+  const rf = await fitRandomForest(rfX, all.y.subarray(0, cfg.rfRows), {
+    nTrees: cfg.rfTrees,
+    ...rfParams,
+    threads: 2,
+  });
+  secs = (performance.now() - t) / 1000;
+  line(
+    `workbench fitRandomForest ${cfg.rfRows}x${cfg.cols}, ${cfg.rfTrees} trees`,
+    secs,
+    cpuSince(c),
+    cfg.rfRows,
+    r2(yTest, predictEnsemble(rf, test)),
+  );
 
-for (const [name, model] of [["gbt", gbt], ["random forest", rf]] as const) {
-  const onnx = await OnnxModel.load(exportOnnx(model), tabularManifest(test.names));
-  await onnx.predict(takeRows(test, idx(0, 1000)));
-  t = performance.now();
-  await onnx.predict(test, { batchSize: 10_000 });
-  secs = (performance.now() - t) / 1000;
-  results.push(
-    `onnxruntime ${name} inference (${model.trees.length} trees)`.padEnd(44) +
-      ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
-  );
-  t = performance.now();
-  predictEnsemble(model, test);
-  secs = (performance.now() - t) / 1000;
-  results.push(
-    `TypeScript ${name} predict`.padEnd(44) +
-      ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
-  );
-  await onnx.release();
+  for (const [name, model] of [["gbt", gbt], ["random forest", rf]] as const) {
+    const onnx = await OnnxModel.load(exportOnnx(model), tabularManifest(test.names));
+    await onnx.predict(takeRows(test, idx(0, 1000)));
+    t = performance.now();
+    await onnx.predict(test, { batchSize: 10_000 });
+    secs = (performance.now() - t) / 1000;
+    results.push(
+      `onnxruntime ${name} inference (${model.trees.length} trees)`.padEnd(44) +
+        ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
+    );
+    t = performance.now();
+    predictEnsemble(model, test);
+    secs = (performance.now() - t) / 1000;
+    results.push(
+      `TypeScript ${name} predict`.padEnd(44) +
+        ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
+    );
+    await onnx.release();
+  }
 }
 
 const py = `
-import sys, time, numpy as np
+import resource, sys, time, numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
 from sklearn.metrics import r2_score
 path, total, cols, gr, rr, gt, rt, test = sys.argv[1], *map(int, sys.argv[2:9])
 a = np.fromfile(path, dtype=np.float64).reshape(total, cols + 1)
 X, y = a[:, :cols], a[:, cols]
 Xt, yt = X[total - test:], y[total - test:]
-t = time.perf_counter()
+def cpu():
+    r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
+t, c = time.perf_counter(), cpu()
 m = HistGradientBoostingRegressor(max_iter=gt, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20, early_stopping=False, random_state=0).fit(X[:gr], y[:gr])
-s = time.perf_counter() - t
-print(f"{'sklearn HistGradientBoostingRegressor ' + str(gr) + 'x' + str(cols) + ', ' + str(gt) + ' it':<44} {s:8.2f} s {gr / s:10.0f} rows/s  test R^2 {r2_score(yt, m.predict(Xt)):.4f}")
-t = time.perf_counter()
-m = RandomForestRegressor(n_estimators=rt, min_samples_leaf=5, max_features=0.33, n_jobs=2, random_state=0).fit(X[:rr], y[:rr])
-s = time.perf_counter() - t
-print(f"{'sklearn RandomForestRegressor ' + str(rr) + 'x' + str(cols) + ', ' + str(rt) + ' trees':<44} {s:8.2f} s {rr / s:10.0f} rows/s  test R^2 {r2_score(yt, m.predict(Xt)):.4f}")
+s, cs = time.perf_counter() - t, cpu() - c
+print(f"{'sklearn HistGradientBoostingRegressor ' + str(gr) + 'x' + str(cols) + ', ' + str(gt) + ' it':<44} {s:8.2f} s {gr / s:10.0f} rows/s  cpu {cs:7.2f} s  test R^2 {r2_score(yt, m.predict(Xt)):.4f}")
+if rr > 0:
+    t, c = time.perf_counter(), cpu()
+    m = RandomForestRegressor(n_estimators=rt, min_samples_leaf=5, max_features=0.33, n_jobs=2, random_state=0).fit(X[:rr], y[:rr])
+    s, cs = time.perf_counter() - t, cpu() - c
+    print(f"{'sklearn RandomForestRegressor ' + str(rr) + 'x' + str(cols) + ', ' + str(rt) + ' trees':<44} {s:8.2f} s {rr / s:10.0f} rows/s  cpu {cs:7.2f} s  test R^2 {r2_score(yt, m.predict(Xt)):.4f}")
 `;
 try {
   const out = await new Deno.Command("/usr/bin/python3", {

@@ -26,8 +26,15 @@ export const CTRL = {
   FEATURES: 8,
 } as const;
 
-/** Doubles per feature in a histogram: 256 bins x (g, h, count). */
+/**
+ * Doubles per feature in a histogram: three planes of 256 bins, g sums at [0, 256), h sums at
+ * [H_PLANE, H_PLANE + 256), row counts at [C_PLANE, C_PLANE + 256).
+ */
 export const HIST_STRIDE = 256 * 3;
+/** Offset of the hessian plane within a feature's histogram block. */
+export const H_PLANE = 256;
+/** Offset of the count plane within a feature's histogram block. */
+export const C_PLANE = 512;
 
 /** One fitted tree as flat arrays; node 0 is the root, `feature[k] = -1` marks a leaf. */
 export interface Tree {
@@ -128,7 +135,9 @@ export const SMALL_NODE = 256;
 
 /**
  * Single-threaded histogram kernel (also run by workers on their feature share). Only the value
- * bins in use (`nBins[f]`) and the missing bin are written.
+ * bins in use (`nBins[f]`) and the missing bin are written. Each feature's block holds three
+ * planes of 256 doubles (g sums, h sums, counts; see {@link HIST_STRIDE}), so the inner loop
+ * indexes the planes by the bin code directly.
  */
 export function buildHistogram(
   hist: Float64Array,
@@ -144,6 +153,7 @@ export function buildHistogram(
   // "ordered gradients" (as LightGBM and scikit-learn): gather the node's g/h once so the
   // per-feature loops read them sequentially
   let og = g, oh = h;
+  const ix = idx.subarray(start, end);
   if (!all) {
     if (orderedG.length < m) {
       orderedG = new Float64Array(m);
@@ -152,92 +162,57 @@ export function buildHistogram(
     og = orderedG;
     oh = orderedH;
     for (let k = 0; k < m; k++) {
-      const i = idx[start + k]!;
+      const i = ix[k]!;
       og[k] = g[i]!;
       if (!unit) oh[k] = h[i]!;
     }
   }
   for (let q = 0; q < features.length; q++) {
-    const base = features[q]! * HIST_STRIDE;
-    hist.fill(0, base, base + nBins[features[q]!]! * 3);
-    const mb = base + MISSING_BIN * 3;
-    hist[mb] = hist[mb + 1] = hist[mb + 2] = 0;
-  }
-  let q = 0;
-  if (!all) {
-    // two features per pass: the row index and gradient are read once for both
-    for (; q + 1 < features.length; q += 2) {
-      const b1 = features[q]! * HIST_STRIDE, b2 = features[q + 1]! * HIST_STRIDE;
-      const c1 = features[q]! * n, c2 = features[q + 1]! * n;
-      if (unit) {
-        for (let k = 0; k < m; k++) {
-          const i = idx[start + k]!;
-          const gk = og[k]!;
-          const o1 = b1 + bins[c1 + i]! * 3;
-          const o2 = b2 + bins[c2 + i]! * 3;
-          hist[o1] = hist[o1]! + gk;
-          hist[o1 + 2] = hist[o1 + 2]! + 1;
-          hist[o2] = hist[o2]! + gk;
-          hist[o2 + 2] = hist[o2 + 2]! + 1;
-        }
-      } else {
-        for (let k = 0; k < m; k++) {
-          const i = idx[start + k]!;
-          const gk = og[k]!, hk = oh[k]!;
-          const o1 = b1 + bins[c1 + i]! * 3;
-          const o2 = b2 + bins[c2 + i]! * 3;
-          hist[o1] = hist[o1]! + gk;
-          hist[o1 + 1] = hist[o1 + 1]! + hk;
-          hist[o1 + 2] = hist[o1 + 2]! + 1;
-          hist[o2] = hist[o2]! + gk;
-          hist[o2 + 1] = hist[o2 + 1]! + hk;
-          hist[o2 + 2] = hist[o2 + 2]! + 1;
-        }
-      }
-    }
-  }
-  for (; q < features.length; q++) {
     const f = features[q]!;
+    const nb = nBins[f]!;
     const base = f * HIST_STRIDE;
-    const col = f * n;
-    if (all) {
-      const colBins = bins.subarray(col, col + n);
-      if (unit) {
+    const hg = hist.subarray(base, base + 256);
+    const hh = hist.subarray(base + H_PLANE, base + H_PLANE + 256);
+    const hc = hist.subarray(base + C_PLANE, base + C_PLANE + 256);
+    hg.fill(0, 0, nb);
+    hc.fill(0, 0, nb);
+    hg[MISSING_BIN] = hc[MISSING_BIN] = 0;
+    const col = bins.subarray(f * n, f * n + n);
+    if (unit) {
+      if (all) {
         for (let i = 0; i < n; i++) {
-          const o = base + colBins[i]! * 3;
-          hist[o] = hist[o]! + og[i]!;
-          hist[o + 2] = hist[o + 2]! + 1;
+          const b = col[i]!;
+          hg[b] = hg[b]! + og[i]!;
+          hc[b] = hc[b]! + 1;
         }
       } else {
-        for (let i = 0; i < n; i++) {
-          const o = base + colBins[i]! * 3;
-          hist[o] = hist[o]! + og[i]!;
-          hist[o + 1] = hist[o + 1]! + oh[i]!;
-          hist[o + 2] = hist[o + 2]! + 1;
+        for (let k = 0; k < m; k++) {
+          const b = col[ix[k]!]!;
+          hg[b] = hg[b]! + og[k]!;
+          hc[b] = hc[b]! + 1;
         }
       }
-    } else if (unit) {
-      for (let k = 0; k < m; k++) {
-        const o = base + bins[col + idx[start + k]!]! * 3;
-        hist[o] = hist[o]! + og[k]!;
-        hist[o + 2] = hist[o + 2]! + 1;
+      // h = count: copy the count plane
+      hh.set(hc.subarray(0, nb));
+      hh[MISSING_BIN] = hc[MISSING_BIN]!;
+      continue;
+    }
+    hh.fill(0, 0, nb);
+    hh[MISSING_BIN] = 0;
+    if (all) {
+      for (let i = 0; i < n; i++) {
+        const b = col[i]!;
+        hg[b] = hg[b]! + og[i]!;
+        hh[b] = hh[b]! + oh[i]!;
+        hc[b] = hc[b]! + 1;
       }
     } else {
       for (let k = 0; k < m; k++) {
-        const o = base + bins[col + idx[start + k]!]! * 3;
-        hist[o] = hist[o]! + og[k]!;
-        hist[o + 1] = hist[o + 1]! + oh[k]!;
-        hist[o + 2] = hist[o + 2]! + 1;
+        const b = col[ix[k]!]!;
+        hg[b] = hg[b]! + og[k]!;
+        hh[b] = hh[b]! + oh[k]!;
+        hc[b] = hc[b]! + 1;
       }
-    }
-  }
-  if (unit) {
-    for (let r = 0; r < features.length; r++) {
-      const base = features[r]! * HIST_STRIDE;
-      const top = base + nBins[features[r]!]! * 3;
-      for (let o = base; o < top; o += 3) hist[o + 1] = hist[o + 2]!;
-      const mb = base + MISSING_BIN * 3;
-      hist[mb + 1] = hist[mb + 2]!;
     }
   }
 }
@@ -260,10 +235,10 @@ function removeRows(
     const col = f * n;
     for (let k = start; k < end; k++) {
       const i = idx[k]!;
-      const o = base + bins[col + i]! * 3;
+      const o = base + bins[col + i]!;
       hist[o] = hist[o]! - g[i]!;
-      hist[o + 1] = hist[o + 1]! - h[i]!;
-      hist[o + 2] = hist[o + 2]! - 1;
+      hist[o + H_PLANE] = hist[o + H_PLANE]! - h[i]!;
+      hist[o + C_PLANE] = hist[o + C_PLANE]! - 1;
     }
   }
 }
@@ -433,11 +408,13 @@ function subtract(
 ): void {
   for (let q = 0; q < features.length; q++) {
     const f = features[q]!;
-    const base = f * HIST_STRIDE;
-    const top = base + nBins[f]! * 3;
-    for (let o = base; o < top; o++) parent[o] = parent[o]! - child[o]!;
-    const mb = base + MISSING_BIN * 3;
-    for (let o = mb; o < mb + 3; o++) parent[o] = parent[o]! - child[o]!;
+    const nb = nBins[f]!;
+    for (let plane = f * HIST_STRIDE; plane < (f + 1) * HIST_STRIDE; plane += 256) {
+      const top = plane + nb;
+      for (let o = plane; o < top; o++) parent[o] = parent[o]! - child[o]!;
+      const mb = plane + MISSING_BIN;
+      parent[mb] = parent[mb]! - child[mb]!;
+    }
   }
 }
 
@@ -456,10 +433,10 @@ function findSplit(
     const nb = nBins[f]!;
     let gl = 0, hl = 0, cl = 0;
     for (let b = 0; b < nb - 1; b++) {
-      const o = base + b * 3;
+      const o = base + b;
       gl += hist[o]!;
-      hl += hist[o + 1]!;
-      cl += hist[o + 2]!;
+      hl += hist[o + H_PLANE]!;
+      cl += hist[o + C_PLANE]!;
       if (cl < minSamplesLeaf || hl < minHessian) continue;
       const cr = p.C - cl;
       const hr = p.H - hl;
