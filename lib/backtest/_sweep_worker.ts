@@ -4,7 +4,7 @@
  * the panel, runs `sweepVectorized` on its column range and posts the summary back.
  */
 
-import { sweepVectorized, type VectorizedOptions } from "./vectorized.ts";
+import { type SweepFill, type SweepOptions, sweepVectorized } from "./vectorized.ts";
 import type { BarPanel } from "./panel.ts";
 
 interface Job {
@@ -13,17 +13,20 @@ interface Job {
   args: unknown;
   from: number;
   to: number;
-  options: VectorizedOptions & { prefillNaN?: boolean };
+  options: SweepOptions;
 }
 
 self.onmessage = async (e: MessageEvent<Job>) => {
   try {
     const { panel, kernelUrl, args, from, to, options } = e.data;
     const mod = await import(kernelUrl) as {
-      createKernel: (p: BarPanel, a: unknown) => (col: number, out: Float64Array) => void;
+      createKernel: (p: BarPanel, a: unknown) => SweepFill;
     };
     const kernel = mod.createKernel(panel, args);
-    const res = sweepVectorized(panel, to - from, (c, out) => kernel(from + c, out), options);
+    const range = kernel.range;
+    const fill: SweepFill = (c, out) => kernel(from + c, out);
+    if (range) fill.range = (c, t0, t1, out) => range(from + c, t0, t1, out);
+    const res = sweepVectorized(panel, to - from, fill, options);
     self.postMessage({ ok: true, res });
   } catch (err) {
     self.postMessage({

@@ -6,6 +6,7 @@
  */
 
 import type { BarPanel } from "./panel.ts";
+import type { SweepFill } from "./vectorized.ts";
 
 /** Arguments of the MA crossover kernel. */
 export interface MaCrossArgs {
@@ -28,20 +29,29 @@ export function maCrossWindows(c: number, a: MaCrossArgs = {}): [number, number]
   return [fast, fast + (a.slowGap ?? 10) + Math.floor(c / fastCount) * (a.slowStep ?? 4)];
 }
 
-/** Build the kernel for a panel (prefix sums computed once per worker). */
-export function createKernel(panel: BarPanel, args: MaCrossArgs = {}) {
+/**
+ * Build the kernel for a panel (prefix sums computed once per worker). The kernel also has
+ * `range(col, from, to, out)` (targets of bars from..to-1 into out[0 .. to - from)), so
+ * {@link sweepVectorized} runs it in cache-sized blocks of bars.
+ */
+export function createKernel(panel: BarPanel, args: MaCrossArgs = {}): SweepFill {
   const n = panel.tsMs.length;
   const cs = new Float64Array(n + 1);
   for (let t = 0; t < n; t++) cs[t + 1] = cs[t]! + panel.close[t]!;
   const shares = args.shares ?? 100;
-  return (c: number, out: Float64Array): void => {
+  const range = (c: number, from: number, to: number, out: Float64Array): void => {
     const [fast, slow] = maCrossWindows(c, args);
     // writes every entry (NaN before the slow window is full), so sweeps may skip the NaN prefill
-    out.fill(NaN, 0, Math.min(n, slow - 1));
+    const start = Math.max(from, Math.min(to, slow - 1));
+    out.fill(NaN, 0, start - from);
     // MA(fast) > MA(slow)  <=>  sum_fast * slow > sum_slow * fast (no division)
-    for (let t = slow - 1; t < n; t++) {
+    for (let t = start; t < to; t++) {
       const c1 = cs[t + 1]!;
-      out[t] = (c1 - cs[t + 1 - fast]!) * slow > (c1 - cs[t + 1 - slow]!) * fast ? shares : -shares;
+      out[t - from] = (c1 - cs[t + 1 - fast]!) * slow > (c1 - cs[t + 1 - slow]!) * fast
+        ? shares
+        : -shares;
     }
   };
+  const fill = (c: number, out: Float64Array): void => range(c, 0, n, out);
+  return Object.assign(fill, { range });
 }

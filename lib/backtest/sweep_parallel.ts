@@ -2,12 +2,15 @@
  * Parallel parameter sweep: the columns of {@link sweepVectorized} split across Web Workers
  * (one per core by default). The target generator must live in a module so that workers can
  * import it: the module exports `createKernel(panel, args)` returning `(col, out) => void`
- * (same contract as `sweepVectorized`'s `fillTargets`). Each worker receives a copy of the panel;
- * results are identical to the single-threaded sweep (each column is computed by the same code).
+ * (same contract as `sweepVectorized`'s `fillTargets`, including the optional `range` form that
+ * runs in blocks of bars). The panel's arrays are shared with the workers through
+ * SharedArrayBuffers (copied once into shared memory unless they already live there), so no worker
+ * receives a copy; columns are split into contiguous, equal ranges. Results are identical to the
+ * single-threaded sweep (each column is computed by the same code).
  */
 
 import type { BarPanel } from "./panel.ts";
-import type { SweepResult, VectorizedOptions } from "./vectorized.ts";
+import type { SweepOptions, SweepResult } from "./vectorized.ts";
 
 /** Where the target kernel lives. */
 export interface SweepKernel {
@@ -30,11 +33,9 @@ export async function sweepVectorizedParallel(
   panel: BarPanel,
   nColumns: number,
   kernel: SweepKernel,
-  options: VectorizedOptions & {
+  options: SweepOptions & {
     /** Number of workers. @default navigator.hardwareConcurrency */
     workers?: number;
-    /** As in {@link sweepVectorized}. @default true */
-    prefillNaN?: boolean;
   } = {},
 ): Promise<SweepResult> {
   if (!(Number.isInteger(nColumns) && nColumns >= 0)) {
@@ -54,6 +55,7 @@ export async function sweepVectorizedParallel(
   }
   const nw = Math.max(1, Math.min(w ?? navigator.hardwareConcurrency ?? 1, Math.max(1, nColumns)));
   const per = Math.ceil(nColumns / nw);
+  const shared = sharePanel(panel);
   const jobs: Promise<{ from: number; res: SweepResult }>[] = [];
   const url = String(kernel.url);
   for (let k = 0; k < nw; k++) {
@@ -74,7 +76,14 @@ export async function sweepVectorizedParallel(
           worker.terminate();
           reject(new Error(`Sweep worker failed: ${e.message}`));
         };
-        worker.postMessage({ panel, kernelUrl: url, args: kernel.args, from, to, options: opts });
+        worker.postMessage({
+          panel: shared,
+          kernelUrl: url,
+          args: kernel.args,
+          from,
+          to,
+          options: opts,
+        });
       }),
     );
   }
@@ -95,5 +104,32 @@ export async function sweepVectorizedParallel(
     out.traded.set(res.traded, from);
     out.barEvaluations += res.barEvaluations;
   }
+  return out;
+}
+
+/** A view of a typed array in shared memory: the same array if it already is, else a copy. */
+function share<T extends Float64Array | Int32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const out = new (a.constructor as { new (b: SharedArrayBuffer): T })(
+    new SharedArrayBuffer(a.byteLength),
+  );
+  out.set(a);
+  return out;
+}
+
+/** The panel with every array in shared memory (posted to workers without copying). */
+function sharePanel(p: BarPanel): BarPanel {
+  const out: BarPanel = {
+    symbols: p.symbols,
+    tsMs: share(p.tsMs),
+    open: share(p.open),
+    high: share(p.high),
+    low: share(p.low),
+    close: share(p.close),
+    volume: share(p.volume),
+  };
+  if (p.day) out.day = share(p.day);
+  if (p.bid) out.bid = share(p.bid);
+  if (p.ask) out.ask = share(p.ask);
   return out;
 }

@@ -220,13 +220,64 @@ function runColumn(p: Prepared, targets: Float64Array, keep: boolean): ColumnOut
 }
 
 /**
- * The sweep path for one symbol: the same operations as {@link runColumn} in the same order,
- * with scalar state instead of per-symbol arrays (about twice as fast). Book methods see the
- * synced position and last close whenever they are called.
+ * Per-column state of the single-symbol sweep path, kept between blocks of bars: the Book holds
+ * cash, position and cost totals; the arrays hold the rest of the loop state of each column.
  */
-function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
-  const { panel, nBars, days, model, fillDelay, weights } = p;
-  const book = new Book(panel, model, p.est, p.initialCash, false);
+interface SingleState {
+  books: Book[];
+  /** Last valid close (0 before the first one: the position is 0 then). */
+  lc: Float64Array;
+  pending: Float64Array;
+  eligible: Float64Array;
+  /** Day whose participation allowance `book.used` counts (NaN: none yet). */
+  usedDay: Float64Array;
+  prevEq: Float64Array;
+  peak: Float64Array;
+  maxDd: Float64Array;
+  sr: Float64Array;
+  sr2: Float64Array;
+}
+
+function singleState(p: Prepared, n: number): SingleState {
+  const books: Book[] = [];
+  for (let c = 0; c < n; c++) books.push(new Book(p.panel, p.model, p.est, p.initialCash, false));
+  const z = () => new Float64Array(n);
+  return {
+    books,
+    lc: z(),
+    pending: z(),
+    eligible: z(),
+    usedDay: z().fill(NaN),
+    prevEq: z().fill(p.initialCash),
+    peak: z().fill(p.initialCash),
+    maxDd: z(),
+    sr: z(),
+    sr2: z(),
+  };
+}
+
+/**
+ * The sweep path for one symbol: advance column c over bars [t0, t1) with targets read from
+ * `targets[t - off]`. The same operations as {@link runColumn} in the same order, with scalar
+ * state instead of per-symbol arrays, so a column can be run in blocks of bars (all columns of
+ * a block, then the next block: the bars stay in cache) with the same result as in one pass.
+ * Book methods see the synced position, allowance and last close whenever they are called; the
+ * participation allowance is reset lazily at the first fill of a new day, and borrow is only
+ * charged while short (both equivalent to the per-bar form: Book does nothing otherwise).
+ * The return of bar 0 is not skipped: no fill can happen on bar 0, so equity is the initial
+ * cash and the return is exactly 0; the count of returns is nBars - 1 (see summariseSingle).
+ */
+function runSingle(
+  p: Prepared,
+  st: SingleState,
+  c: number,
+  t0: number,
+  t1: number,
+  targets: Float64Array,
+  off: number,
+): void {
+  const { panel, days, model, fillDelay, weights } = p;
+  const book = st.books[c]!;
   const posA = book.pos;
   const lcA = book.lastClose;
   const usedA = book.used;
@@ -238,26 +289,17 @@ function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
   const borrowOn = model.borrowRateAnnual > 0;
   const capOn = model.participationCap !== Infinity;
   let cash = book.cash;
-  let pos = 0;
-  let lc = 0; // 0 until the first valid close: pos is 0 then, so eq = cash exactly as in runColumn
-  let prevDay = (days[0] ?? 0) - 1;
-  let pending = 0;
-  let eligible = 0;
-  let prevEq = p.initialCash;
-  let peak = p.initialCash;
-  let maxDd = 0;
-  let sr = 0;
-  let sr2 = 0;
-  let nr = 0;
-  for (let t = 0; t < nBars; t++) {
-    if (capOn) {
-      const d = days[t]!;
-      if (d !== prevDay) {
-        usedA[0] = 0;
-        prevDay = d;
-      }
-    }
-    if (borrowOn) {
+  let pos = posA[0]!;
+  let lc = st.lc[c]!;
+  let pending = st.pending[c]!;
+  let eligible = st.eligible[c]!;
+  let prevEq = st.prevEq[c]!;
+  let peak = st.peak[c]!;
+  let maxDd = st.maxDd[c]!;
+  let sr = st.sr[c]!;
+  let sr2 = st.sr2[c]!;
+  for (let t = t0; t < t1; t++) {
+    if (borrowOn && pos < 0) {
       lcA[0] = lc > 0 ? lc : NaN;
       book.chargeBorrow(t);
       cash = book.cash;
@@ -265,6 +307,10 @@ function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
     if (pending !== 0 && eligible <= t) {
       const o = open[t]!;
       if (o === o) {
+        if (capOn && days[t] !== st.usedDay[c]) {
+          usedA[0] = 0;
+          st.usedDay[c] = days[t]!;
+        }
         const q = book.fill(0, t, pending, atOpen ? o : close[t]!);
         pos = posA[0]!;
         cash = book.cash;
@@ -273,22 +319,19 @@ function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
         pending = left;
       }
     }
-    const c = close[t]!;
-    if (c > 0) lc = c;
+    const cl = close[t]!;
+    if (cl > 0) lc = cl;
     const eq = cash + pos * lc;
-    if (t > 0) {
-      const r = eq / prevEq - 1;
-      sr += r;
-      sr2 += r * r;
-      nr++;
-    }
+    const r = eq / prevEq - 1;
+    sr += r;
+    sr2 += r * r;
     prevEq = eq;
     if (eq > peak) peak = eq;
     else if (eq < peak * (1 - maxDd)) maxDd = 1 - eq / peak;
-    const tg = targets[t]!;
+    const tg = targets[t - off]!;
     if (tg === tg) {
       let shares = tg;
-      if (weights) shares = c > 0 ? roundLot((tg * eq) / c, lot) : NaN;
+      if (weights) shares = cl > 0 ? roundLot((tg * eq) / cl, lot) : NaN;
       if (shares === shares) {
         pending = shares - pos;
         eligible = t + fillDelay;
@@ -296,8 +339,32 @@ function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
     }
   }
   lcA[0] = lc > 0 ? lc : NaN;
-  const tot = book.totals;
-  return summarise(p, sr, sr2, nr, prevEq, maxDd, tot);
+  st.lc[c] = lc;
+  st.pending[c] = pending;
+  st.eligible[c] = eligible;
+  st.prevEq[c] = prevEq;
+  st.peak[c] = peak;
+  st.maxDd[c] = maxDd;
+  st.sr[c] = sr;
+  st.sr2[c] = sr2;
+}
+
+function summariseSingle(p: Prepared, st: SingleState, c: number): ColumnOut {
+  return summarise(
+    p,
+    st.sr[c]!,
+    st.sr2[c]!,
+    Math.max(0, p.nBars - 1),
+    st.prevEq[c]!,
+    st.maxDd[c]!,
+    st.books[c]!.totals,
+  );
+}
+
+function runColumnSingle(p: Prepared, targets: Float64Array): ColumnOut {
+  const st = singleState(p, 1);
+  runSingle(p, st, 0, 0, p.nBars, targets, 0);
+  return summariseSingle(p, st, 0);
 }
 
 function summarise(
@@ -345,9 +412,33 @@ export function backtestVectorized(
 }
 
 /**
+ * Target generator of {@link sweepVectorized}: `fill(col, out)` writes column `col`'s targets
+ * (symbol-major, NaN = no decision) into `out`. A generator for single-symbol panels may also
+ * have `range(col, from, to, out)`, writing the targets of bars from..to-1 into
+ * `out[0 .. to - from)` with the same values as `fill`; the sweep then runs in blocks of bars
+ * (every column over one block, then the next block), which keeps the bars in cache.
+ */
+export type SweepFill = ((col: number, out: Float64Array) => void) & {
+  range?: (col: number, from: number, to: number, out: Float64Array) => void;
+};
+
+/** Options of {@link sweepVectorized}. */
+export interface SweepOptions extends VectorizedOptions {
+  /**
+   * Reset the buffer to NaN before each column (or block). Set false only when the generator
+   * writes every entry (saves a pass over the buffer). @default true
+   */
+  prefillNaN?: boolean;
+  /** Bars per block when the generator has `range` (single-symbol panels). @default 2048 */
+  blockBars?: number;
+}
+
+/**
  * Parameter sweep without materialising every column: `fillTargets(col, out)` writes column
  * `col`'s targets into a reused buffer (symbol-major, NaN = no decision), then the column is
- * evaluated. Memory stays O(symbols x bars).
+ * evaluated. Memory stays O(symbols x bars). On a single-symbol panel with a generator that
+ * has `range` ({@link SweepFill}), bars are processed in blocks of `blockBars` for all columns
+ * and memory is O(bars + columns); the results are the same as column by column.
  *
  * @example
  * ```ts
@@ -357,22 +448,35 @@ export function backtestVectorized(
 export function sweepVectorized(
   panel: BarPanel,
   nColumns: number,
-  fillTargets: (col: number, out: Float64Array) => void,
-  options: VectorizedOptions & {
-    /**
-     * Reset the buffer to NaN before each column. Set false only when `fillTargets` writes every
-     * entry (saves a pass over the buffer). @default true
-     */
-    prefillNaN?: boolean;
-  } = {},
+  fillTargets: SweepFill,
+  options: SweepOptions = {},
 ): SweepResult {
   if (!(Number.isInteger(nColumns) && nColumns >= 0)) {
     throw new RangeError(`nColumns must be an integer >= 0, got ${nColumns}`);
   }
   const p = prepare(panel, options);
   const summary = emptySummary(nColumns, p);
-  const buf = new Float64Array(p.nSym * p.nBars);
   const prefill = options.prefillNaN ?? true;
+  const range = fillTargets.range;
+  if (p.nSym === 1 && range !== undefined) {
+    const block = options.blockBars ?? 2048;
+    if (!(Number.isInteger(block) && block >= 1)) {
+      throw new RangeError(`blockBars must be an integer >= 1, got ${block}`);
+    }
+    const st = singleState(p, nColumns);
+    const buf = new Float64Array(Math.min(block, p.nBars)).fill(NaN);
+    for (let t0 = 0; t0 < p.nBars; t0 += block) {
+      const t1 = Math.min(p.nBars, t0 + block);
+      for (let c = 0; c < nColumns; c++) {
+        if (prefill) buf.fill(NaN);
+        range(c, t0, t1, buf);
+        runSingle(p, st, c, t0, t1, buf, t0);
+      }
+    }
+    for (let c = 0; c < nColumns; c++) put(summary, c, summariseSingle(p, st, c));
+    return summary;
+  }
+  const buf = new Float64Array(p.nSym * p.nBars);
   if (!prefill) buf.fill(NaN);
   for (let c = 0; c < nColumns; c++) {
     if (prefill) buf.fill(NaN);
