@@ -4,8 +4,14 @@
  * real backfill engine. The server replays pre-built pages (50,000 bars each, the vendor's page
  * cap), so it is not the bottleneck.
  *
- * Run: `deno bench -A bench/ingest_bench.ts` (prints rows/s per stage before the bench table).
+ * Run: `deno bench -A bench/ingest_bench.ts` (prints rows/s per stage before the bench table,
+ * with the process CPU time of each end-to-end run: user + system over all threads).
+ * `INGEST_BENCH_SESSIONS` (default 20 sessions of 23,400 bars) and `INGEST_BENCH_BATCH_UNITS`
+ * (sessions per lake write, default 4: smaller batches let the fetch and parse of the next
+ * sessions overlap the Parquet writes of the last ones, which run in Polars threads) change the
+ * size.
  */
+import process from "node:process";
 import { Secret } from "../lib/core/secret.ts";
 import { runBackfill } from "../lib/ingest/backfill.ts";
 import { polygonBarPipeline } from "../lib/ingest/pipelines/polygon_bars.ts";
@@ -15,7 +21,9 @@ import { scanAggs } from "../lib/sources/_aggs_scan.ts";
 import { sessionBounds, tradingDays } from "../lib/time/mod.ts";
 
 const PAGE = 50_000;
-const DAYS = tradingDays("2024-01-02", "2024-01-31").slice(0, 10);
+const SESSIONS = Number(Deno.env.get("INGEST_BENCH_SESSIONS") ?? 20);
+const DAYS = tradingDays("2024-01-02", "2024-03-29").slice(0, SESSIONS);
+const BATCH_UNITS = Number(Deno.env.get("INGEST_BENCH_BATCH_UNITS") ?? 4);
 
 /** JSON pages of second bars for a session (23,400 bars) as the vendor would send them. */
 function pagesFor(date: string): string[] {
@@ -70,7 +78,7 @@ async function withServer<T>(fn: (baseUrl: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function endToEnd(baseUrl: string): Promise<{ ms: number; rows: number }> {
+async function endToEnd(baseUrl: string): Promise<{ ms: number; cpuMs: number; rows: number }> {
   const root = Deno.makeTempDirSync({ prefix: "ingest-bench-" });
   try {
     const polygon = new PolygonClient({
@@ -78,6 +86,7 @@ async function endToEnd(baseUrl: string): Promise<{ ms: number; rows: number }> 
       apiKey: new Secret("bench-key-000000"),
       httpOptions: { concurrency: 4 },
     });
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const s = await runBackfill(
       [{
@@ -91,15 +100,16 @@ async function endToEnd(baseUrl: string): Promise<{ ms: number; rows: number }> 
         root,
         workers: 4,
         quality: false,
-        batchUnits: 10,
+        batchUnits: BATCH_UNITS,
         batchRows: 5_000_000,
       },
     );
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     if (s.units.failed > 0 || s.curatedRows !== totalRows) {
       throw new Error(`bench run incomplete: ${JSON.stringify(s.failures)} rows ${s.curatedRows}`);
     }
-    return { ms, rows: s.curatedRows };
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, rows: s.curatedRows };
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -127,15 +137,22 @@ function parseOnly(): number {
 await withServer(async (url) => {
   await endToEnd(url);
   const runs = [await endToEnd(url), await endToEnd(url), await endToEnd(url)]
-    .map((r) => r.rows / (r.ms / 1000)).sort((a, b) => a - b);
+    .sort((a, b) => b.ms - a.ms);
+  const rate = (r: { ms: number; rows: number }) => r.rows / (r.ms / 1000);
   const fmt = (x: number) => `${(x / 1e6).toFixed(2)} M rows/s`;
   console.log(`ingest second bars (${totalRows} rows, ${DAYS.length} sessions):`);
   console.log(`  parse JSON page -> typed columns : ${fmt(parseOnly())}`);
   console.log(`  HTTP fetch + parse (loopback)    : ${fmt(await fetchParse(url))}`);
+  const mid = runs[1]!;
   console.log(
-    `  end to end to curated Parquet    : ${fmt(runs[1]!)} (median of 3; min ${
-      fmt(runs[0]!)
-    }, max ${fmt(runs[2]!)})`,
+    `  end to end to curated Parquet    : ${fmt(rate(mid))} (median of 3; min ${
+      fmt(rate(runs[0]!))
+    }, max ${fmt(rate(runs[2]!))})`,
+  );
+  console.log(
+    `    median run: wall ${mid.ms.toFixed(0)} ms, CPU ${mid.cpuMs.toFixed(0)} ms (user+sys, ${
+      (mid.cpuMs / mid.ms).toFixed(2)
+    } cores busy)`,
   );
 });
 

@@ -7,7 +7,12 @@
  * 2. For every partition touched: read the partition, merge by natural key (a later row wins;
  *    rows identical to what is stored are dropped), and write either one new file with only the
  *    new keys (append) or one merged file replacing the partition's files (rewrite). Files are
- *    first written under a hidden temporary name and fsynced.
+ *    first written under a hidden temporary name and fsynced (Polars' sink, in its own threads,
+ *    all partitions at once), then named by the sha256 of their bytes. A partition whose time
+ *    column strictly increases while the other key columns are constant is known to be free of
+ *    duplicates and sorted (one O(n) pass), so it is neither deduplicated nor sorted; batches
+ *    whose partitions are contiguous are split by zero-copy slices. The codec is the spec's
+ *    (`zstd` by default) and is recorded per file in the manifest.
  * 3. Write a journal naming every rename and removal plus the manifest entry, fsync, rename:
  *    this is the commit point.
  * 4. Apply the journal (rename temps into place, remove replaced files, append the manifest
