@@ -12,7 +12,13 @@
  */
 import { Rng } from "../core/mod.ts";
 import { binMatrix, type Binner, fitBinner, valueBinCounts } from "./_binning.ts";
-import { type GrowParams, growTree, leafOfBinned, type Tree } from "./_tree_grow.ts";
+import {
+  type GrowParams,
+  growTree,
+  leafOfBinned,
+  type RootCarry,
+  type Tree,
+} from "./_tree_grow.ts";
 import { type ForestBatch, type ForestJob, growForestTrees } from "./_forest_job.ts";
 import { HistWorkers, runForestWorker, sharedGrowData } from "./_tree_parallel.ts";
 import { assertFiniteVector, type Matrix } from "./matrix.ts";
@@ -161,6 +167,10 @@ export async function fitGbt(
     const tol = options.tol ?? 1e-7;
     const trees: Tree[] = [];
     const allFeatures = Int32Array.from({ length: x.cols }, (_, j) => j);
+    // squared error on all rows and features: the root histogram is carried between trees
+    const carry: RootCarry | undefined = d.unitHessian && subsample === 1 && colsample === 1
+      ? { hist: null, scale: lr }
+      : undefined;
     for (let m = 0; m < nTrees; m++) {
       // gradients
       for (let i = 0; i < n; i++) {
@@ -182,7 +192,15 @@ export async function fitGbt(
       }
       d.nActive = nActive;
       const features = colsample < 1 ? sampleFeatures(allFeatures, colsample, rng) : allFeatures;
-      const { tree, leafRanges } = growTree(d, params, features, hw.pool, hw.build, null);
+      const { tree, leafRanges } = growTree(
+        d,
+        params,
+        features,
+        hw.pool,
+        hw.build,
+        null,
+        carry,
+      );
       for (let k = 0; k < tree.value.length; k++) tree.value[k] = tree.value[k]! * lr;
       trees.push(tree);
       if (nActive === n) {

@@ -6,6 +6,8 @@ import { Rng } from "../../lib/core/mod.ts";
 /** Stated margin: our test R^2 / accuracy may trail scikit-learn's by at most this much. */
 const SCORE_MARGIN = 0.03;
 const ATOL_LEAF = 1e-12;
+/** Leaf values with the carried root histogram vs a direct build: rounding order only. */
+const RTOL_CARRY = 1e-9;
 
 const ref = JSON.parse(
   await Deno.readTextFile(new URL("../fixtures/models/trees_reference.json", import.meta.url)),
@@ -148,6 +150,27 @@ Deno.test("gbt: same trees on 1 and 2 threads (feature-parallel histograms)", as
     const u = b.trees[k]!;
     assertEquals(Array.from(t.feature), Array.from(u.feature));
     t.value.forEach((v, j) => assert(v === u.value[j], `tree ${k} node ${j}`));
+  });
+});
+
+Deno.test("gbt: carried root histogram gives the trees of a direct root build each tree", async () => {
+  // unit weights switch the carry off (weighted path builds every root from the rows); leaves
+  // below 256 rows exercise the row-by-row update of the carried histogram
+  const { x, y } = synthetic(5000, 6, 11);
+  const carried = await fitGbt(x, y, { nTrees: 30, maxLeaves: 31, threads: 1 });
+  const direct = await fitGbt(x, y, {
+    nTrees: 30,
+    maxLeaves: 31,
+    threads: 1,
+    sampleWeight: new Float64Array(5000).fill(1),
+  });
+  carried.trees.forEach((t, k) => {
+    const u = direct.trees[k]!;
+    assertEquals(Array.from(t.feature), Array.from(u.feature), `tree ${k} features`);
+    assertEquals(Array.from(t.binThreshold), Array.from(u.binThreshold), `tree ${k} bins`);
+    t.value.forEach((v, j) =>
+      assertAlmostEquals(v, u.value[j]!, RTOL_CARRY, `tree ${k} node ${j}`)
+    );
   });
 });
 
