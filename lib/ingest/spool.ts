@@ -29,6 +29,8 @@ export class Spool {
   #seg = 0;
   #bytes = 0;
   #sync: boolean;
+  /** Reused encoding buffer (one write per frame, no per-frame allocation). */
+  #buf = new Uint8Array(1 << 16);
 
   constructor(dir: string, options: SpoolOptions = {}) {
     this.dir = dir;
@@ -62,16 +64,25 @@ export class Spool {
     return this.#bytes;
   }
 
-  /** Append one frame (its text must not contain a newline; JSON text never does unescaped). */
-  append(text: string): void {
+  /**
+   * Append one frame (its text must not contain a newline; JSON text never does unescaped).
+   * Returns the frame's UTF-8 bytes (without the newline), a view valid until the next append.
+   */
+  append(text: string): Uint8Array {
     if (!this.#file) {
       this.#file = Deno.openSync(this.#path(this.#seg), { create: true, append: true });
     }
-    const bytes = ENC.encode(text + "\n");
+    if (this.#buf.length < text.length * 3 + 1) {
+      this.#buf = new Uint8Array(Math.max(text.length * 3 + 1, this.#buf.length * 2));
+    }
+    const n = ENC.encodeInto(text, this.#buf).written;
+    this.#buf[n] = NL;
+    const bytes = this.#buf.subarray(0, n + 1);
     let off = 0;
     while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
     this.#bytes += bytes.length;
     if (this.#sync) this.#file.syncSync();
+    return bytes.subarray(0, n);
   }
 
   /** fsync the current segment. */

@@ -44,8 +44,11 @@ export interface PolygonStreamOptions {
   handshakeMs?: number;
   /** Seed of the jitter. @default 1 */
   seed?: number;
-  /** Called with every data frame after subscription: the parsed array and its text. */
-  onFrame: (events: unknown[], text: string) => void;
+  /**
+   * Called with the text of every data frame after subscription (a JSON array of events,
+   * normally). Frames are not parsed here: the caller spools the text first, then parses it.
+   */
+  onFrame: (text: string) => void;
   /** Called after each successful subscription (`attempt` 0 is the first connection). */
   onConnect?: (info: { attempt: number; connection: number }) => void;
   /** Called when a connection ends (before any reconnect delay). */
@@ -154,6 +157,11 @@ export class PolygonStream {
       ws.onmessage = (m) => {
         if (typeof m.data !== "string") return;
         const text = m.data;
+        if (state === "live") {
+          this.frames++;
+          o.onFrame(text);
+          return;
+        }
         let arr: unknown;
         try {
           arr = JSON.parse(text);
@@ -162,11 +170,6 @@ export class PolygonStream {
           return;
         }
         const events = Array.isArray(arr) ? arr : [arr];
-        if (state === "live") {
-          this.frames++;
-          o.onFrame(events, text);
-          return;
-        }
         let hasData = false;
         for (const e of events) {
           const ev = e as Record<string, unknown> | null;
@@ -200,7 +203,7 @@ export class PolygonStream {
         }
         if (state === "live" && hasData) {
           this.frames++;
-          o.onFrame(events, text);
+          o.onFrame(text);
         }
       };
       ws.onclose = (c) => {

@@ -8,8 +8,10 @@
  * JS number up to 2^53, stored as Int64); the index value event `V` names its symbol `T`.
  * Aggregate events `A` (second) and `AM` (minute) are stamped by their window start `s`.
  *
- * The hot path checks types by hand and only runs the zod schema of a failing event to give
- * its reason (the same pattern as the REST parsers in lib/sources/polygon.ts).
+ * `pushEvent` (the reference path: events already parsed, REST repairs, odd frames) validates
+ * every event with its zod schema. The hot path, frame text straight into columns, is the
+ * scanner of stream_scan.ts, which takes only events these schemas accept and writes the same
+ * values (tests/ingest/stream_scan_test.ts checks both against each other).
  */
 import pl from "nodejs-polars";
 import { z } from "zod";
@@ -39,7 +41,8 @@ export const WsAggSchema = z.object({
   vw: z.number().optional(),
   a: z.number().optional(),
   z: z.number().optional(),
-  n: z.number().optional(),
+  // A trade count (stored as Int64): a fractional value is refused, not truncated.
+  n: int.optional(),
   otc: z.boolean().optional(),
 }).loose();
 
@@ -250,7 +253,6 @@ export class ChannelBatch {
 }
 
 const numOr = (v: unknown): number => (isNum(v) ? v : NaN);
-const intOk = (v: unknown): boolean => Number.isSafeInteger(v);
 
 /** The dedup identity of an event: channel, symbol, time and sequence. */
 export function eventKey(ev: string, sym: string, t: number, q: number): string {
@@ -288,29 +290,10 @@ export function pushEvent(
     return { kind: "ignored" };
   }
   const channel = ev as Channel;
-  let ok: boolean;
-  switch (channel) {
-    case "A":
-    case "AM":
-      ok = typeof r.sym === "string" && r.sym !== "" && intOk(r.s) && intOk(r.e) &&
-        isNum(r.o) && isNum(r.h) && isNum(r.l) && isNum(r.c) &&
-        (r.v === undefined || isNum(r.v)) && (r.vw === undefined || isNum(r.vw)) &&
-        (r.n === undefined || intOk(r.n));
-      break;
-    case "T":
-      ok = typeof r.sym === "string" && r.sym !== "" && intOk(r.t) && intOk(r.q) && isNum(r.p) &&
-        isNum(r.s) && (r.c === undefined || Array.isArray(r.c));
-      break;
-    case "Q":
-      ok = typeof r.sym === "string" && r.sym !== "" && intOk(r.t) && intOk(r.q) &&
-        isNum(r.bp) && isNum(r.ap) && isNum(r.bs) && isNum(r.as) &&
-        (r.i === undefined || Array.isArray(r.i));
-      break;
-    case "V":
-      ok = typeof r.T === "string" && r.T !== "" && intOk(r.t) && isNum(r.val);
-      break;
+  const schema = SCHEMAS[channel];
+  if (!schema.safeParse(r).success) {
+    return { kind: "rejected", reason: `${ev}: ${zodReason(schema, r)}` };
   }
-  if (!ok) return { kind: "rejected", reason: `${ev}: ${zodReason(SCHEMAS[channel], r)}` };
   const b = batches[channel] ??= new ChannelBatch(channel);
   const c = b.num;
   const st = b.str;

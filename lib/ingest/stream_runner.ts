@@ -44,8 +44,12 @@ import {
   ChannelBatch,
   type Feed,
   pushEvent,
+  type PushOutcome,
+  STREAM_SOURCE,
   streamRawSpec,
 } from "./stream_events.ts";
+import { FrameScanner } from "./stream_scan.ts";
+import { type QuarantineRow, writeQuarantine } from "./quarantine.ts";
 import { Spool } from "./spool.ts";
 
 /** Code version + transform name stored as lineage on stream rows. */
@@ -149,25 +153,103 @@ function defaultChannels(feed: Feed): Channel[] {
   return feed === "indices" ? ["AM", "A", "V"] : ["AM", "A", "T", "Q"];
 }
 
-/** Two-generation set: remembers at least the last `capacity / 2` keys. */
-class RecentKeys {
-  #cur = new Set<string>();
-  #old = new Set<string>();
+/** What the stream knows of one (channel, ticker): its newest event time, gap check, dedup keys. */
+interface KeyState {
+  /** Checkpoint key `<channel>|<ticker>`. */
+  key: string;
+  /** Newest event time seen (ms). */
+  last: number | undefined;
+  /** The first event after a (re)connection is still owed a gap check. */
+  needsGap: boolean;
+  /** Dedup generation of `cur` (see {@link KeyTable}). */
+  gen: number;
+  /** Recent event identities: primary number -> secondary number (see {@link KeyTable.seen}). */
+  cur: Map<number, number>;
+  old: Map<number, number> | null;
+}
+
+/**
+ * Per-(channel, ticker) state and the dedup memory. An event's identity (channel, ticker, time,
+ * sequence) is held as two numbers under its ticker's state: trades and quotes by sequence ->
+ * time, aggregates and values by time -> sequence (0). A second identity with the same primary
+ * number (never seen on Polygon feeds) goes to a string set. Two generations, rolled when the
+ * current one holds `capacity / 2` identities (lazily per ticker), so at least the last
+ * `capacity / 2` events are remembered, as with a two-generation set of string keys, without
+ * building one string per event.
+ */
+class KeyTable {
+  readonly byKey = new Map<string, KeyState>();
+  readonly #byCh: Record<string, Map<string, KeyState>> = {};
   readonly #half: number;
+  #gen = 0;
+  #count = 0;
+  #collide = new Set<string>();
+  #collideOld = new Set<string>();
+
   constructor(capacity: number) {
     this.#half = Math.max(1, Math.floor(capacity / 2));
   }
-  has(k: string): boolean {
-    return this.#cur.has(k) || this.#old.has(k);
+
+  get(ch: string, sym: string): KeyState {
+    const m = this.#byCh[ch] ??= new Map();
+    let st = m.get(sym);
+    if (st === undefined) {
+      const key = `${ch}|${sym}`;
+      st = { key, last: undefined, needsGap: false, gen: this.#gen, cur: new Map(), old: null };
+      m.set(sym, st);
+      this.byKey.set(key, st);
+    }
+    return st;
   }
-  add(k: string): void {
-    this.#cur.add(k);
-    if (this.#cur.size >= this.#half) {
-      this.#old = this.#cur;
-      this.#cur = new Set();
+
+  /** Channel and ticker of a checkpoint key. */
+  getKey(key: string): KeyState {
+    const bar = key.indexOf("|");
+    return this.get(key.slice(0, bar), key.slice(bar + 1));
+  }
+
+  #roll(st: KeyState): void {
+    if (st.gen !== this.#gen) {
+      st.old = st.gen === this.#gen - 1 ? st.cur : null;
+      st.cur = new Map();
+      st.gen = this.#gen;
     }
   }
+
+  /** True if (primary, secondary) was seen under `st` recently (does not remember it). */
+  has(st: KeyState, primary: number, secondary: number): boolean {
+    this.#roll(st);
+    let prev = st.cur.get(primary);
+    if (prev === undefined && st.old) prev = st.old.get(primary);
+    if (prev === secondary) return true;
+    if (prev === undefined) return false;
+    const k = `${st.key}|${primary}|${secondary}`;
+    return this.#collide.has(k) || this.#collideOld.has(k);
+  }
+
+  /** True if (primary, secondary) was seen under `st` recently; else remembers it. */
+  seen(st: KeyState, primary: number, secondary: number): boolean {
+    this.#roll(st);
+    let prev = st.cur.get(primary);
+    if (prev === undefined && st.old) prev = st.old.get(primary);
+    if (prev === secondary) return true;
+    if (prev !== undefined) {
+      const k = `${st.key}|${primary}|${secondary}`;
+      if (this.#collide.has(k) || this.#collideOld.has(k)) return true;
+      this.#collide.add(k);
+    } else st.cur.set(primary, secondary);
+    if (++this.#count >= this.#half) {
+      this.#gen++;
+      this.#count = 0;
+      this.#collideOld = this.#collide;
+      this.#collide = new Set();
+    }
+    return false;
+  }
 }
+
+/** Largest number of rejected events quarantined per flush (the rest are counted). */
+const QUARANTINE_MAX = 10_000;
 
 /**
  * Run a stream until `until`, `signal` or a fatal error (auth refused). Returns the counters.
@@ -219,10 +301,12 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
   };
   const startedAt = new Date().toISOString();
   let state: Heartbeat["state"] = "starting";
-  const dedup = new RecentKeys(o.dedupCapacity ?? 2_000_000);
+  const keys = new KeyTable(o.dedupCapacity ?? 2_000_000);
   const cp = readJson<Checkpoint>(cpPath);
-  const last = new Map<string, number>(Object.entries(cp?.last ?? {}));
-  const needsRepair = new Set<string>(cp?.needs ?? []);
+  for (const [k, t] of Object.entries(cp?.last ?? {})) keys.getKey(k).last = t;
+  for (const k of cp?.needs ?? []) keys.getKey(k).needsGap = true;
+  const scanner = new FrameScanner();
+  let rejects: QuarantineRow[] = [];
   const queue: Repair[] = [...(cp?.pending ?? [])];
   const gaps: Repair[] = [];
   const failedRepairs: Repair[] = [];
@@ -235,10 +319,9 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
   const extraAlerts: Alert[] = [];
   let alertKinds = "";
 
-  const keyOf = (ch: string, sym: string) => `${ch}|${sym}`;
-
   /**
-   * Validate, deduplicate and buffer events. `live`: events from the socket now (stall clock);
+   * Validate, deduplicate and buffer parsed events (the reference path: REST repairs, frames
+   * the scanner leaves to `JSON.parse`). `live`: events from the socket now (stall clock);
    * `gapCheck`: run the after-reconnect gap check (live frames and replayed spool frames).
    */
   function ingest(
@@ -249,69 +332,181 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
   ): void {
     let ok = 0, bad = 0;
     for (const e of events) {
-      const r = e as Record<string, unknown> | null;
-      const ev = r?.ev;
-      if (typeof ev === "string" && ev !== "status" && !chanSet.has(ev)) continue;
-      let dk: string | null = null;
-      if (r && typeof ev === "string" && ev !== "status") {
-        const sym = ev === "V" ? r.T : r.sym;
-        const time = ev === "A" || ev === "AM" ? r.s : r.t;
-        dk = `${ev}|${sym}|${time}|${typeof r.q === "number" ? r.q : 0}`;
-        if (dedup.has(dk)) {
-          counts.duplicates!++;
-          continue;
-        }
-      }
-      const out = pushEvent(batches, e, origin);
-      if (out.kind === "rejected") {
-        bad++;
-        counts.rejected!++;
-        if (counts.rejected! <= 20) {
-          log.warn("stream.rejected", { name: o.name, reason: out.reason });
-        }
-        continue;
-      }
-      if (out.kind === "status") {
-        log.info("stream.status", { name: o.name, status: out.status, message: out.message });
-        continue;
-      }
-      if (out.kind !== "data") continue;
-      ok++;
-      dedup.add(dk!);
-      buffered++;
-      counts.events!++;
-      const k = keyOf(out.channel, out.sym);
-      const prev = last.get(k);
-      if (origin === "ws" && prev !== undefined && out.time < prev) {
-        if (prev - out.time <= reorderWindow) counts.reordered!++;
-        else counts.late!++;
-      }
-      if (gapCheck && needsRepair.has(k)) {
-        needsRepair.delete(k);
-        const base = prev ?? o.repairFrom;
-        const step = STEP[out.channel];
-        if (base !== undefined && out.time - base > (step ?? Infinity)) {
-          const gap = { channel: out.channel, sym: out.sym, from: base + 1, to: out.time - 1 };
-          gaps.push(gap);
-          if (step !== undefined && o.rest) queue.push(gap);
-          else {
-            extraAlerts.push({
-              kind: "gap",
-              message: `${out.channel}.${out.sym} missing ${new Date(gap.from).toISOString()}..${
-                new Date(gap.to).toISOString()
-              }`,
-              since: new Date().toISOString(),
-            });
-          }
-          kickRepairs();
-        }
-      }
-      if (prev === undefined || out.time > prev) last.set(k, out.time);
-      if (newestEventTime === null || out.time > newestEventTime) newestEventTime = out.time;
+      const r = ingestOne(e, origin, gapCheck);
+      if (r === 1) ok++;
+      else if (r === -1) bad++;
     }
+    afterEvents(live, ok, bad);
+  }
+
+  /** One parsed event: 1 buffered, -1 rejected, 0 otherwise (duplicate, status, ignored). */
+  function ingestOne(e: unknown, origin: "ws" | "rest", gapCheck: boolean): number {
+    const r = e as Record<string, unknown> | null;
+    const ev = r?.ev;
+    if (typeof ev === "string" && ev !== "status" && !chanSet.has(ev)) return 0;
+    const out = pushEventIfNew(r, e, origin);
+    if (out.kind === "rejected") {
+      reject(out.reason, e, ev);
+      return -1;
+    }
+    if (out.kind === "status") {
+      log.info("stream.status", { name: o.name, status: out.status, message: out.message });
+      return 0;
+    }
+    if (out.kind !== "data" || !("st" in out)) return 0;
+    accepted(out.st, out.channel, out.sym, out.time, origin, gapCheck);
+    return 1;
+  }
+
+  /** Dedup check, then `pushEvent` (zod-validated) into the batches. */
+  function pushEventIfNew(
+    r: Record<string, unknown> | null,
+    e: unknown,
+    origin: string,
+  ):
+    | PushOutcome
+    | { kind: "data"; st: KeyState; channel: Channel; sym: string; time: number }
+    | { kind: "duplicate" } {
+    const ev = r?.ev;
+    let st: KeyState | null = null;
+    let primary = 0, secondary = 0;
+    if (r && (ev === "A" || ev === "AM" || ev === "T" || ev === "Q" || ev === "V")) {
+      const sym = ev === "V" ? r.T : r.sym;
+      const time = ev === "A" || ev === "AM" ? r.s : r.t;
+      const q = typeof r.q === "number" ? r.q : 0;
+      if (typeof sym === "string" && typeof time === "number") {
+        st = keys.get(ev, sym);
+        [primary, secondary] = ev === "T" || ev === "Q" ? [q, time] : [time, q];
+        // Only look (do not remember) before the event is known to be valid.
+        if (keys.has(st, primary, secondary)) {
+          counts.duplicates!++;
+          return { kind: "duplicate" };
+        }
+      }
+    }
+    const out = pushEvent(batches, e, origin);
+    if (out.kind !== "data" || st === null) return out;
+    keys.seen(st, primary, secondary);
+    return { ...out, st };
+  }
+
+  /** Count and quarantine a rejected event. */
+  function reject(reason: string, e: unknown, ev: unknown): void {
+    counts.rejected!++;
+    if (counts.rejected! <= 20) log.warn("stream.rejected", { name: o.name, reason });
+    if (rejects.length < QUARANTINE_MAX) {
+      let payload: string;
+      try {
+        payload = typeof e === "string" ? e : JSON.stringify(e) ?? String(e);
+      } catch {
+        payload = String(e);
+      }
+      rejects.push({
+        dataset: `${o.feed}_${typeof ev === "string" ? ev.toLowerCase() : "unknown"}`,
+        unitId: o.name,
+        unitStart: new Date().toISOString().slice(0, 10),
+        stage: "parse",
+        reason,
+        payload,
+        payloadRef: sourceUri,
+      });
+    }
+  }
+
+  /** Bookkeeping of one buffered event: counters, reordering, the gap check, newest times. */
+  function accepted(
+    st: KeyState,
+    channel: Channel,
+    sym: string,
+    time: number,
+    origin: "ws" | "rest",
+    gapCheck: boolean,
+  ): void {
+    buffered++;
+    counts.events!++;
+    const prev = st.last;
+    if (origin === "ws" && prev !== undefined && time < prev) {
+      if (prev - time <= reorderWindow) counts.reordered!++;
+      else counts.late!++;
+    }
+    if (gapCheck && st.needsGap) {
+      st.needsGap = false;
+      const base = prev ?? o.repairFrom;
+      const step = STEP[channel];
+      if (base !== undefined && time - base > (step ?? Infinity)) {
+        const gap = { channel, sym, from: base + 1, to: time - 1 };
+        gaps.push(gap);
+        if (step !== undefined && o.rest) queue.push(gap);
+        else {
+          extraAlerts.push({
+            kind: "gap",
+            message: `${channel}.${sym} missing ${new Date(gap.from).toISOString()}..${
+              new Date(gap.to).toISOString()
+            }`,
+            since: new Date().toISOString(),
+          });
+        }
+        kickRepairs();
+      }
+    }
+    if (prev === undefined || time > prev) st.last = time;
+    if (newestEventTime === null || time > newestEventTime) newestEventTime = time;
+  }
+
+  function afterEvents(live: boolean, ok: number, bad: number): void {
     if (live && ok > 0) lastEventAt = Date.now();
     errors.add(Date.now(), ok, bad);
     if (buffered >= flushRows) void flush();
+  }
+
+  /**
+   * One frame of socket text (live, or replayed from the spool): the scanner's fast path, the
+   * reference path for what it leaves.
+   */
+  function ingestFrame(
+    text: string,
+    live: boolean,
+    gapCheck: boolean,
+    utf8?: Uint8Array,
+  ): void {
+    if (!scanner.scan(text, utf8)) {
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch {
+        log.warn("stream.bad_frame", { name: o.name, bytes: text.length });
+        errors.add(Date.now(), 0, 1);
+        return;
+      }
+      ingest(Array.isArray(v) ? v : [v], "ws", live, gapCheck);
+      return;
+    }
+    let ok = 0, bad = 0;
+    const n = scanner.count;
+    for (let k = 0; k < n; k++) {
+      const ch = scanner.channel(k);
+      if (ch === null) {
+        // Status, other channels, or a schema failure: the reference path gives the reason.
+        const r = ingestOne(JSON.parse(scanner.eventText(k)), "ws", gapCheck);
+        if (r === 1) ok++;
+        else if (r === -1) bad++;
+        continue;
+      }
+      if (!chanSet.has(ch)) continue;
+      const sym = scanner.symbol(k);
+      const time = scanner.time(k);
+      const q = scanner.seq(k);
+      const st = keys.get(ch, sym);
+      const dup = ch === "T" || ch === "Q" ? keys.seen(st, q, time) : keys.seen(st, time, q);
+      if (dup) {
+        counts.duplicates!++;
+        continue;
+      }
+      scanner.push(batches[ch] ??= new ChannelBatch(ch), k, "ws");
+      accepted(st, ch, sym, time, "ws", gapCheck);
+      ok++;
+    }
+    afterEvents(live, ok, bad);
   }
 
   // ---- repairs -------------------------------------------------------------------------
@@ -410,10 +605,18 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     batches = {};
     buffered = 0;
     retry = [];
+    const quarantined = rejects;
+    rejects = [];
+    const lastOf: Record<string, number> = {};
+    const needs: string[] = [];
+    for (const st of keys.byKey.values()) {
+      if (st.last !== undefined) lastOf[st.key] = st.last;
+      if (st.needsGap) needs.push(st.key);
+    }
     const snapshot: Checkpoint = {
-      last: Object.fromEntries(last),
+      last: lastOf,
       pending: [...queue],
-      needs: [...needsRepair],
+      needs,
       updated_at: new Date().toISOString(),
     };
     let failed = false;
@@ -434,6 +637,23 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
         errors.add(Date.now(), 0, 1);
         retry.push(b);
         log.error("stream.write_failed", { name: o.name, error: String((e as Error).message) });
+      }
+    }
+    if (quarantined.length) {
+      try {
+        await writeQuarantine(STREAM_SOURCE, quarantined, {
+          transformId: STREAM_TRANSFORM_ID,
+          sourceUri,
+          root: o.root,
+        });
+      } catch (e) {
+        // The events are still in the spool until the next successful flush; keep them here.
+        failed = true;
+        rejects = [...quarantined, ...rejects].slice(0, QUARANTINE_MAX);
+        log.error("stream.quarantine_failed", {
+          name: o.name,
+          error: String((e as Error).message),
+        });
       }
     }
     counts.flushes!++;
@@ -514,9 +734,9 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
   function markReconnect(): void {
     for (const ch of channels) {
       if (STEP[ch] === undefined) continue;
-      for (const s of o.symbols) if (s !== "*") needsRepair.add(keyOf(ch, s));
+      for (const s of o.symbols) if (s !== "*") keys.get(ch, s).needsGap = true;
     }
-    for (const k of last.keys()) needsRepair.add(k);
+    for (const st of keys.byKey.values()) st.needsGap = true;
   }
 
   // ---- replay what a previous process left in the spool ----------------------------------
@@ -525,15 +745,18 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
       markReconnect();
       continue;
     }
+    counts.spool_replayed_frames!++;
+    if (text.charCodeAt(0) === 91 /* [ */) {
+      ingestFrame(text, false, true); // a socket frame
+      continue;
+    }
     let v: unknown;
     try {
       v = JSON.parse(text);
     } catch {
       continue;
     }
-    counts.spool_replayed_frames!++;
-    if (Array.isArray(v)) ingest(v, "ws", false, true);
-    else if (v && typeof v === "object" && Array.isArray((v as { events?: unknown }).events)) {
+    if (v && typeof v === "object" && Array.isArray((v as { events?: unknown }).events)) {
       ingest((v as { events: unknown[] }).events, "rest", false);
     }
   }
@@ -556,9 +779,9 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     subscriptions: subs,
     backoffInitialMs: o.backoffInitialMs,
     backoffMaxMs: o.backoffMaxMs,
-    onFrame: (events, text) => {
-      spool.append(text);
-      ingest(events, "ws", true);
+    onFrame: (text) => {
+      const utf8 = spool.append(text);
+      ingestFrame(text, true, true, utf8);
     },
     onConnect: ({ attempt }) => {
       state = "live";
@@ -606,7 +829,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
       if (step === undefined) continue;
       for (const s of o.symbols) {
         if (s === "*") continue;
-        const base = last.get(keyOf(ch, s)) ?? o.repairFrom;
+        const base = keys.get(ch, s).last ?? o.repairFrom;
         if (base !== undefined && end - base > step) {
           queue.push({ channel: ch, sym: s, from: base + 1, to: end });
         }

@@ -1,6 +1,7 @@
 import pl from "nodejs-polars";
 import { join } from "node:path";
 import { streamRawSpec } from "../../lib/ingest/stream_events.ts";
+import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
 import { backfillCurator, barPipelineFor } from "../../lib/ingest/stream_curate.ts";
 import { startReplayServer } from "../../lib/ingest/stream_replay.ts";
 import { runStream, SPOOL_CONNECT_MARK, streamPaths } from "../../lib/ingest/stream_runner.ts";
@@ -195,6 +196,78 @@ Deno.test("stream: a gap opened before a kill is repaired by the restart (spool 
     }
   } finally {
     await srv.close();
+  }
+});
+
+Deno.test("stream: trades through the scanner: duplicates dropped, a malformed event quarantined", async () => {
+  const root = await Deno.makeTempDir();
+  const t0 = Date.parse("2024-03-15T14:00:00Z");
+  const trades: Record<string, unknown>[] = [];
+  for (let q = 1; q <= 3000; q++) {
+    const sym = ["SPY", "QQQ", "O:SPY240621C00450000"][q % 3]!;
+    trades.push({
+      ev: "T",
+      sym,
+      x: 4,
+      i: `id${q}`,
+      z: 3,
+      p: 500 + q / 100,
+      s: 100,
+      c: [14, 41],
+      t: t0 + q,
+      q,
+    });
+  }
+  // Same sequence number and time on two tickers: not duplicates of each other.
+  trades.push({ ev: "T", sym: "IWM", p: 200, s: 5, t: t0 + 1, q: 1 });
+  const bad = { ev: "T", sym: "SPY", p: 1, s: 1, t: "soon", q: 99_999 };
+  trades.splice(1500, 0, bad);
+  const srv = startReplayServer({
+    events: { stocks: trades },
+    apiKey: KEY,
+    frameSize: 50,
+    faults: { duplicateEvery: 37, reorderEvery: 41 },
+  });
+  const ac = new AbortController();
+  try {
+    const run = runStream({
+      name: "trades",
+      feed: "stocks",
+      symbols: ["*"],
+      channels: ["T"],
+      wsUrl: srv.wsUrl,
+      apiKey: secret,
+      root,
+      flushMs: 100,
+      marketOpen: () => false,
+      tailRepair: false,
+      register: false,
+      signal: ac.signal,
+    });
+    await until(() => srv.finished(), 20_000, "the trades to be sent");
+    await new Promise((r) => setTimeout(r, 300));
+    ac.abort();
+    const s = await run;
+    assert(srv.faultLog.duplicates > 50, `duplicates sent ${srv.faultLog.duplicates}`);
+    assertEquals(s.counts.duplicates, srv.faultLog.duplicates);
+    assertEquals(s.counts.rejected, 1);
+    const df = (await readDataset(streamRawSpec("stocks", "T"), { root })).sort(["ticker", "q"]);
+    assertEquals(df.height, 3001);
+    const spy = df.filter(pl.col("ticker").eq(pl.lit("SPY")));
+    assertEquals(spy.height, 1000);
+    assertEquals(spy.getColumn("c").get(0), "14,41");
+    assertEquals(spy.getColumn("i").get(0), "id3");
+    const q = await readDataset(quarantineSpec("polygon_stream"), { root });
+    assertEquals(q.height, 1);
+    assertEquals(q.getColumn("dataset").get(0), "stocks_t");
+    assertEquals(JSON.parse(q.getColumn("payload").get(0) as string), bad);
+    assert(
+      (q.getColumn("reason").get(0) as string).startsWith("T: t"),
+      q.getColumn("reason").get(0),
+    );
+  } finally {
+    await srv.close();
+    await Deno.remove(root, { recursive: true });
   }
 });
 
