@@ -21,7 +21,7 @@
  *
  * @see Jaeckel, P. (2015). Let's Be Rational. Wilmott 2015(75), 40-53. doi:10.1002/wilm.10395
  */
-import { erfcx, fastExp, INV_SQRT2, INV_SQRT_2PI, normCdfFast } from "./_special.ts";
+import { erfcxAny, fastExp, fastSinh, INV_SQRT2, INV_SQRT_2PI, normCdfFast } from "./_special.ts";
 
 const SQRT_PI_OVER_2 = 1.2533141373155002512078826424055226265035;
 
@@ -70,7 +70,7 @@ function millsDifferenceLaguerre(y: number, t: number): number {
   let sum = 0;
   for (let i = 0; i < xs.length; i++) {
     const w = xs[i]!;
-    sum += ws[i]! * fastExp(-a * w * w) * Math.sinh(c * w);
+    sum += ws[i]! * fastExp(-a * w * w) * fastSinh(c * w);
   }
   return 2 * iy * sum;
 }
@@ -104,9 +104,12 @@ function millsDifferenceAsymptotic(y: number, t: number): number {
   return sum;
 }
 
+// 1 / ((n + 1) (n + 2)) for odd n: the Taylor coefficient ratio, without a division per term
+const TAYLOR_RATIO = Float64Array.from({ length: 62 }, (_, n) => 1 / ((n + 1) * (n + 2)));
+
 /** 2 * sum_k t^(2k+1)/(2k+1)! M_(2k+1)(y) with forward moment recursion (y small, t small). */
 function millsDifferenceTaylor(y: number, t: number): number {
-  let mPrev = SQRT_PI_OVER_2 * erfcx(y * INV_SQRT2); // M_0
+  let mPrev = SQRT_PI_OVER_2 * erfcxAny(y * INV_SQRT2); // M_0
   let m = 1 - y * mPrev; // M_1
   const t2 = t * t;
   let coef = t; // t^(2k+1) / (2k+1)!
@@ -117,7 +120,7 @@ function millsDifferenceTaylor(y: number, t: number): number {
     const mOdd = (n + 1) * m - y * mEven;
     mPrev = mEven;
     m = mOdd;
-    coef *= t2 / ((n + 1) * (n + 2));
+    coef *= t2 * TAYLOR_RATIO[n]!;
     const term = coef * m;
     sum += term;
     if (Math.abs(term) <= 1e-17 * sum) break;
@@ -133,7 +136,7 @@ export function millsDifference(y: number, t: number): number {
   if (y - t >= 10) return millsDifferenceAsymptotic(y, t);
   if (y >= 6 && t <= 0.5 * y) return millsDifferenceLaguerre(y, t);
   if (t < 0.05 || (y < 1.5 && t < 0.25)) return millsDifferenceTaylor(y, t);
-  return SQRT_PI_OVER_2 * (erfcx((y - t) * INV_SQRT2) - erfcx((y + t) * INV_SQRT2));
+  return SQRT_PI_OVER_2 * (erfcxAny((y - t) * INV_SQRT2) - erfcxAny((y + t) * INV_SQRT2));
 }
 
 /** ln(1 / sqrt(2 pi)). */

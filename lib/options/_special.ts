@@ -233,3 +233,22 @@ export function normCdfFast(z: number, pdf: number): number {
   return z < 0 ? tail : 1 - tail;
 }
 const SQRT_PI_OVER_2 = 1.2533141373155002512078826424055226265035;
+
+/** erfcx(x) for any x: the branch-free table on [0, 46], Cody's forms elsewhere. */
+export function erfcxAny(x: number): number {
+  return x >= 0 && x <= 46 ? erfcxFast(x) : erfcx(x);
+}
+
+/**
+ * sinh(z) for z >= 0 to about 1 ulp: the odd Taylor series through z^13 below 0.5 (truncation
+ * z^14/15! < 5e-17 relative), (e^z - e^-z) / 2 from {@link fastExp} above (no cancellation).
+ */
+export function fastSinh(z: number): number {
+  if (z < 0.5) {
+    const z2 = z * z;
+    return z + z * z2 * (1 / 6 + z2 * (1 / 120 + z2 * (1 / 5040 + z2 * (1 / 362880 +
+                      z2 * (1 / 39916800 + z2 * (1 / 6227020800))))));
+  }
+  const e = fastExp(z);
+  return 0.5 * (e - 1 / e);
+}

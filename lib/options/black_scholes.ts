@@ -207,11 +207,12 @@ export function bsGreeks(
     }
     // The work is latency-bound (log -> d1 -> exp and erfcx -> outputs), so everything that does
     // not need d1 is computed beside the log, and d1 feeds only multiplications after it.
-    const invS = 1 / s;
+    const invSs = 1 / (S * s);
+    const invS = S * invSs;
     const seq = S * eq;
     const ker = K * er;
     const ratio = seq / ker; // = exp(x) = phi(d2) / phi(d1)
-    const gammaPerPdf = eq * invS / S;
+    const gammaPerPdf = eq * invSs;
     const decayPerPdf = -0.5 * seq * v * v * invS; // -S e^-qT sigma / (2 sqrt T) per phi(d1)
     const th = call ? 1 : -1;
     const d1 = (Math.log(S / K) + (r - q) * T) * invS + 0.5 * s;

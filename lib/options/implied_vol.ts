@@ -9,7 +9,7 @@ import {
   normalisedBlackComplement,
   normalisedBlackOtm,
 } from "./_normalised_black.ts";
-import { fastExp, INV_SQRT_2PI } from "./_special.ts";
+import { fastExp } from "./_special.ts";
 
 /** Why some implied vols came back NaN (counts over the batch). */
 export interface ImpliedVolSummary {
@@ -47,14 +47,16 @@ const MAX_ITER = 60;
  * iteration count.
  */
 function solveNormalised(x: number, beta: number, iters: Int32Array): number {
-  const ex = Math.exp(0.5 * x);
+  const ex = fastExp(0.5 * x);
   const bmax = ex;
   if (!(beta < bmax)) return -1;
   const sc = Math.sqrt(-2 * x);
-  // b(x, s_c): h = -t there, so b = phi0 * D(t, t)
+  // b(x, s_c): h = -t there, so b = phi0 * D(t, t); compared in logs (the lower region needs
+  // ln beta and ln b(x, s_c) anyway)
   const tc = 0.5 * sc;
-  const bc = sc > 0 ? INV_SQRT_2PI * Math.exp(-tc * tc) * millsDifference(tc, tc) : 0;
-  const lower = beta < bc;
+  const lnBeta = Math.log(beta);
+  const lnBc = sc > 0 ? LN_INV_SQRT_2PI - tc * tc + Math.log(millsDifference(tc, tc)) : -Infinity;
+  const lower = lnBeta < lnBc;
   // above the inflection point: direct objective b - beta while beta <= bmax / 2, and the
   // log-complement objective closer to the upper bound (where b - beta is flat in s)
   const direct = !lower && beta <= 0.5 * bmax;
@@ -66,20 +68,21 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
   if (lower) {
     lo = 0;
     hi = sc;
-    target = Math.log(beta);
+    target = lnBeta;
     // Starting point: solve m(z) = ln beta in z = 1/s^2 for the model
     //   m(z) = -ln(sqrt(2 pi) x^2) - x^2 z / 2 - 1.5 ln z - 1 / (8 z) + delta z_c / z,
     // the tail asymptotics b ~ s^3 / (sqrt(2 pi) x^2) exp(-x^2/(2 s^2) - s^2/8) plus a correction
     // delta z_c / z that makes it exact at the inflection point z_c = 1/s_c^2 and vanishes in the
-    // tail. m is cheap (logs only); a few Newton steps in ln z give a start within about 1 %.
+    // tail. m is cheap (no special functions); a few Newton steps in ln z give a start within
+    // about 1 %. All its logs come from one: ln z_c = -ln(-2x), ln(x^2) = 2 (ln(-2x) - ln 2).
     const zc = 1 / (sc * sc);
-    const a0 = -Math.log(2.5066282746310002 * x2);
-    const delta = Math.log(bc) - (a0 - 0.5 * x2 * zc - 1.5 * Math.log(zc) - 0.125 / zc);
+    const uc = -Math.log(-2 * x);
+    const a0 = LN_INV_SQRT_2PI - 2 * (-uc - Math.LN2);
+    const delta = lnBc - (a0 - 0.5 * x2 * zc - 1.5 * uc - 0.125 / zc);
+    let u = Math.LN2 + uc; // ln(2 z_c)
     // Newton in u = ln z converges fast in both the linear (tail) and logarithmic regimes
-    let u = Math.log(2 * zc);
-    const uc = Math.log(zc);
     for (let k = 0; k < 8; k++) {
-      const z = Math.exp(u);
+      const z = fastExp(u);
       const iz = 1 / z;
       const m = a0 - 0.5 * x2 * z - 1.5 * u - 0.125 * iz + delta * zc * iz - target;
       const m1 = -0.5 * x2 * z - 1.5 + (0.125 - delta * zc) * iz;
@@ -90,7 +93,7 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
       u = u + du > uc ? u + du : 0.5 * (u + uc);
       if (Math.abs(du) < 1e-2) break;
     }
-    const z = Math.exp(u);
+    const z = fastExp(u);
     s = 1 / Math.sqrt(z);
     if (!(s > 0 && s < sc)) s = 0.5 * sc;
   } else {
@@ -107,8 +110,10 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
     const h = x / s;
     const t = 0.5 * s;
     const s2 = s * s;
-    const q1 = x2 / (s2 * s) - 0.25 * s; // second derivative of b over the first
-    const q2 = q1 * q1 - 3 * x2 / (s2 * s2) - 0.25; // third derivative of b over the first
+    const is = 1 / s; // (divisions sit on the iteration's dependency chain: share them)
+    const is2 = is * is;
+    const q1 = x2 * is2 * is - 0.25 * s; // second derivative of b over the first
+    const q2 = q1 * q1 - 3 * x2 * is2 * is2 - 0.25; // third derivative of b over the first
     const lnPhi0 = LN_INV_SQRT_2PI - 0.5 * (h * h + t * t);
     let f: number, f1: number, f2: number, f3: number;
     if (lower) {
@@ -124,13 +129,13 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
       f2 = (q1 - p) * p;
       f3 = (q2 - 3 * p * q1 + 2 * p * p) * p;
     } else if (direct) {
-      const v = Math.exp(lnPhi0);
+      const v = fastExp(lnPhi0);
       f = (h + t > 0.5 ? normalisedBlackOtm(x, s) : v * millsDifference(-h, t)) - beta;
       f1 = v;
       f2 = v * q1;
       f3 = v * q2;
     } else {
-      const v = Math.exp(lnPhi0);
+      const v = fastExp(lnPhi0);
       const c = normalisedBlackComplement(x, s, ex, v);
       if (!(c > 0)) {
         hi = s;
@@ -152,18 +157,19 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
       const sz = -0.5 * s2 * s;
       const szz = 0.75 * s2 * s2 * s;
       const szzz = -1.875 * s2 * s2 * s2 * s;
-      const F1 = f1 * sz;
-      const nu = -f / F1;
-      const g2 = (f2 * sz * sz + f1 * szz) / F1;
-      const g3 = (f3 * sz * sz * sz + 3 * f2 * sz * szz + f1 * szzz) / F1;
+      const iF1 = -2 * is2 * is / f1; // 1 / (f1 sz)
+      const nu = -f * iF1;
+      const g2 = (f2 * sz * sz + f1 * szz) * iF1;
+      const g3 = (f3 * sz * sz * sz + 3 * f2 * sz * szz + f1 * szzz) * iF1;
       let dz = nu * (1 + 0.5 * g2 * nu) / (1 + nu * (g2 + g3 * nu / 6));
       if (!(dz * nu > 0 && Math.abs(dz) < 2 * Math.abs(nu))) dz = nu;
-      const z = 1 / s2;
+      const z = is2;
       d = z + dz > 0 ? 1 / Math.sqrt(z + dz) - s : -Infinity;
     } else {
-      const nu = -f / f1;
-      const g2 = f2 / f1;
-      const g3 = f3 / f1;
+      const if1 = 1 / f1;
+      const nu = -f * if1;
+      const g2 = f2 * if1;
+      const g3 = f3 * if1;
       d = nu * (1 + 0.5 * g2 * nu) / (1 + nu * (g2 + g3 * nu / 6));
       // the Householder factor should be a modest correction of the Newton step
       if (!(d * nu > 0 && Math.abs(d) < 2 * Math.abs(nu))) d = nu;
