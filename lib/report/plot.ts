@@ -83,8 +83,15 @@ export function escapeHtml(text: string): string {
     .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
+/** Chart height in CSS pixels when the layout sets none (Plotly's own default is 450). */
+const DEFAULT_CHART_HEIGHT_PX = 420;
+
 function plotDiv(id: string, fig: PlotFigure): string {
-  return `<div id="${id}" class="plotly-chart" style="width:100%;min-height:420px"></div>\n` +
+  // The div is as tall as the figure: a figure with a smaller layout height (a heatmap of a few
+  // rows) would otherwise leave a blank band under it.
+  const h = fig.layout?.height;
+  const px = typeof h === "number" && Number.isFinite(h) && h > 0 ? h : DEFAULT_CHART_HEIGHT_PX;
+  return `<div id="${id}" class="plotly-chart" style="width:100%;min-height:${px}px"></div>\n` +
     `<script>Plotly.newPlot(${scriptJson(id)}, ${scriptJson(fig.data)}, ${
       scriptJson(fig.layout ?? {})
     }, {responsive: true, displaylogo: false});</script>`;

@@ -19,6 +19,14 @@ Deno.test("plotlyHtml: self-contained page with the bundle and one div per figur
   assert(!/<script[^>]+src=/.test(html), "no external scripts");
 });
 
+Deno.test("plotlyHtml: a chart div is as tall as its figure's layout height (420 px without)", () => {
+  const short = { data: FIG.data, layout: { height: 270 } };
+  const html = plotlyHtml([FIG, short, { data: FIG.data, layout: { height: -5 } }], { title: "h" });
+  const heights = [...html.matchAll(/class="plotly-chart" style="width:100%;min-height:(\d+)px"/g)]
+    .map((m) => Number(m[1]));
+  assert.deepEqual(heights, [420, 270, 420]);
+});
+
 Deno.test("plotlyHtml: no figures still gives a valid page", () => {
   const html = plotlyHtml([], { title: "empty" });
   assert.ok(html.includes("</html>"));
