@@ -11,6 +11,7 @@
  */
 import type { Rng } from "../core/mod.ts";
 import { MISSING_BIN } from "./_binning.ts";
+import type { HistKernels } from "./_hist_wasm.ts";
 
 /** Control block layout (Int32 indices) shared by the main thread and histogram workers. */
 export const CTRL = {
@@ -73,10 +74,11 @@ export class HistPool {
   #free: number[] = [];
   #extra = new Map<number, Float64Array>();
   #nextExtra: number;
-  constructor(nFeatures: number, sharedSlots = 0, sab?: SharedArrayBuffer) {
+  /** `shared` holds `sharedSlots` slots (for example a view of shared memory). */
+  constructor(nFeatures: number, sharedSlots = 0, shared?: Float64Array) {
     this.slotSize = nFeatures * HIST_STRIDE;
     this.sharedSlots = sharedSlots;
-    this.shared = sab ? new Float64Array(sab) : null;
+    this.shared = shared ?? null;
     for (let s = sharedSlots - 1; s >= 0; s--) this.#free.push(s);
     this.#nextExtra = sharedSlots;
   }
@@ -119,6 +121,13 @@ export interface GrowData {
   scratch: Uint32Array;
   /** All hessians are 1 (unweighted squared error): histograms copy counts into h. */
   unitHessian?: boolean;
+  /**
+   * WebAssembly kernels, when bins, g, h, idx, `ordered` and the histogram slots live in their
+   * memory (see `_hist_wasm.ts`); histograms elsewhere use the JavaScript loops.
+   */
+  kernels?: HistKernels;
+  /** This thread's buffers for a node's gathered gradients and hessians (n each). */
+  ordered?: { g: Float64Array; h: Float64Array };
 }
 
 /** Builds a node histogram for the rows idx[start, end) and the given features. */
@@ -141,7 +150,7 @@ export const SMALL_NODE = 256;
  */
 export function buildHistogram(
   hist: Float64Array,
-  d: Pick<GrowData, "n" | "bins" | "g" | "h" | "idx" | "nBins" | "unitHessian">,
+  d: HistData,
   start: number,
   end: number,
   features: ArrayLike<number>,
@@ -155,18 +164,26 @@ export function buildHistogram(
   let og = g, oh = h;
   const ix = idx.subarray(start, end);
   if (!all) {
-    if (orderedG.length < m) {
-      orderedG = new Float64Array(m);
-      orderedH = new Float64Array(m);
+    if (d.ordered) {
+      og = d.ordered.g;
+      oh = d.ordered.h;
+    } else {
+      if (orderedG.length < m) {
+        orderedG = new Float64Array(m);
+        orderedH = new Float64Array(m);
+      }
+      og = orderedG;
+      oh = orderedH;
     }
-    og = orderedG;
-    oh = orderedH;
     for (let k = 0; k < m; k++) {
       const i = ix[k]!;
       og[k] = g[i]!;
       if (!unit) oh[k] = h[i]!;
     }
   }
+  const wasm = d.kernels && hist.buffer === d.kernels.buffer && og.buffer === d.kernels.buffer
+    ? d.kernels
+    : null;
   for (let q = 0; q < features.length; q++) {
     const f = features[q]!;
     const nb = nBins[f]!;
@@ -178,6 +195,35 @@ export function buildHistogram(
     hc.fill(0, 0, nb);
     hg[MISSING_BIN] = hc[MISSING_BIN] = 0;
     const col = bins.subarray(f * n, f * n + n);
+    if (wasm) {
+      // the root (all rows) reads idx too: it is 0..n-1 there, and og is g
+      if (unit) {
+        wasm.histUnit(
+          col.byteOffset,
+          ix.byteOffset,
+          og.byteOffset,
+          m,
+          hg.byteOffset,
+          hc.byteOffset,
+        );
+        hh.set(hc.subarray(0, nb));
+        hh[MISSING_BIN] = hc[MISSING_BIN]!;
+      } else {
+        hh.fill(0, 0, nb);
+        hh[MISSING_BIN] = 0;
+        wasm.histFull(
+          col.byteOffset,
+          ix.byteOffset,
+          og.byteOffset,
+          oh.byteOffset,
+          m,
+          hg.byteOffset,
+          hh.byteOffset,
+          hc.byteOffset,
+        );
+      }
+      continue;
+    }
     if (unit) {
       if (all) {
         for (let i = 0; i < n; i++) {
@@ -216,6 +262,12 @@ export function buildHistogram(
     }
   }
 }
+
+/** What the histogram kernel reads. */
+export type HistData = Pick<
+  GrowData,
+  "n" | "bins" | "g" | "h" | "idx" | "nBins" | "unitHessian" | "kernels" | "ordered"
+>;
 
 let orderedG = new Float64Array(0);
 let orderedH = new Float64Array(0);

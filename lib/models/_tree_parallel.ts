@@ -3,7 +3,15 @@
  * large node with one worker through Atomics (synchronous on both sides), and a runner for
  * forest batches in a worker.
  */
-import { buildHistogram, CTRL, type GrowData, type HistBuild, HistPool } from "./_tree_grow.ts";
+import {
+  buildHistogram,
+  CTRL,
+  type GrowData,
+  HIST_STRIDE,
+  type HistBuild,
+  HistPool,
+} from "./_tree_grow.ts";
+import { instantiateKernels, sharedMemory } from "./_hist_wasm.ts";
 import type { ForestBatch, ForestJob } from "./_forest_job.ts";
 
 /** Below this many (rows x features) a node's histogram is built on the main thread alone. */
@@ -11,42 +19,106 @@ export const PARALLEL_MIN_CELLS = 400_000;
 
 const WORKER_URL = new URL("./_tree_worker.ts", import.meta.url);
 
+/** Byte offsets of the arrays of a boosting fit within its shared buffer. */
+export interface GrowLayout {
+  bins: number;
+  g: number;
+  h: number;
+  idx: number;
+  pool: number;
+  /** Histogram slots in the pool. */
+  slots: number;
+  /** Per thread (main, worker): gathered g then gathered h, n doubles each. */
+  ordered: [number, number];
+  bytes: number;
+}
+
 /** Shared-memory buffers of a boosting fit, sized for n rows and F features. */
 export interface SharedGrowData extends GrowData {
-  sab: {
-    bins: SharedArrayBuffer;
-    g: SharedArrayBuffer;
-    h: SharedArrayBuffer;
-    idx: SharedArrayBuffer;
+  /** The WebAssembly memory holding every array, or null when too large for one. */
+  memory: WebAssembly.Memory | null;
+  /** The shared buffer (the memory's buffer, or a plain SharedArrayBuffer). */
+  buffer: SharedArrayBuffer;
+  layout: GrowLayout;
+  pool: Float64Array;
+}
+
+/** Largest shared buffer given to WebAssembly (the kernels address it with 32-bit offsets). */
+const MAX_WASM_BYTES = 2 ** 31;
+
+/** Lays out bins, g, h, idx, `slots` histogram slots and two threads' gather buffers. */
+function growLayout(n: number, nFeatures: number, slots: number): GrowLayout {
+  let off = 0;
+  const take = (bytes: number) => {
+    const at = off;
+    off += Math.ceil(bytes / 8) * 8;
+    return at;
+  };
+  const bins = take(n * nFeatures);
+  const g = take(8 * n);
+  const h = take(8 * n);
+  const idx = take(4 * n);
+  const pool = take(slots * nFeatures * HIST_STRIDE * 8);
+  const ordered: [number, number] = [take(16 * n), take(16 * n)];
+  return { bins, g, h, idx, pool, slots, ordered, bytes: off };
+}
+
+/** Views of the arrays of a layout on a buffer, with this thread's gather buffers. */
+export function growViews(
+  buffer: SharedArrayBuffer,
+  l: GrowLayout,
+  n: number,
+  nFeatures: number,
+  thread: 0 | 1,
+) {
+  return {
+    bins: new Uint8Array(buffer, l.bins, n * nFeatures),
+    g: new Float64Array(buffer, l.g, n),
+    h: new Float64Array(buffer, l.h, n),
+    idx: new Uint32Array(buffer, l.idx, n),
+    pool: new Float64Array(buffer, l.pool, l.slots * nFeatures * HIST_STRIDE),
+    ordered: {
+      g: new Float64Array(buffer, l.ordered[thread], n),
+      h: new Float64Array(buffer, l.ordered[thread] + 8 * n, n),
+    },
   };
 }
 
-/** Allocates GrowData whose bins, g, h and idx live in SharedArrayBuffers. */
+/**
+ * Allocates GrowData whose bins, g, h, idx, gather buffers and `slots` histogram slots live in
+ * one shared WebAssembly memory (a plain SharedArrayBuffer beyond 2 GiB), with the WebAssembly
+ * histogram kernels bound to it.
+ */
 export function sharedGrowData(
   n: number,
   nFeatures: number,
   nBins: Uint16Array,
   edges: Float32Array[],
+  slots: number,
 ): SharedGrowData {
-  const sab = {
-    bins: new SharedArrayBuffer(n * nFeatures),
-    g: new SharedArrayBuffer(n * 8),
-    h: new SharedArrayBuffer(n * 8),
-    idx: new SharedArrayBuffer(n * 4),
-  };
-  return {
+  const layout = growLayout(n, nFeatures, slots);
+  const memory = layout.bytes <= MAX_WASM_BYTES ? sharedMemory(layout.bytes) : null;
+  const buffer = memory ? memory.buffer as SharedArrayBuffer : new SharedArrayBuffer(layout.bytes);
+  const v = growViews(buffer, layout, n, nFeatures, 0);
+  const d: SharedGrowData = {
     n,
     nFeatures,
     nBins,
     edges,
-    bins: new Uint8Array(sab.bins),
-    g: new Float64Array(sab.g),
-    h: new Float64Array(sab.h),
-    idx: new Uint32Array(sab.idx),
+    bins: v.bins,
+    g: v.g,
+    h: v.h,
+    idx: v.idx,
+    ordered: v.ordered,
     nActive: n,
     scratch: new Uint32Array(n),
-    sab,
+    memory,
+    buffer,
+    layout,
+    pool: v.pool,
   };
+  if (memory) d.kernels = instantiateKernels(memory);
+  return d;
 }
 
 /** One histogram worker bound to a fit's shared data and a shared histogram pool. */
@@ -61,11 +133,9 @@ export class HistWorkers {
     this.#ctrl = ctrl;
   }
 
-  /** Starts one worker (threads >= 2) or none, with `slots` shared histogram slots. */
-  static async start(d: SharedGrowData, threads: number, slots: number): Promise<HistWorkers> {
-    const slotBytes = d.nFeatures * 256 * 3 * 8;
-    const poolSab = new SharedArrayBuffer(slotBytes * slots);
-    const pool = new HistPool(d.nFeatures, slots, poolSab);
+  /** Starts one worker (threads >= 2) or none, on the shared histogram slots of `d`. */
+  static async start(d: SharedGrowData, threads: number): Promise<HistWorkers> {
+    const pool = new HistPool(d.nFeatures, d.layout.slots, d.pool);
     const ctrlSab = new SharedArrayBuffer(4 * (CTRL.FEATURES + d.nFeatures));
     const hw = new HistWorkers(d, pool, new Int32Array(ctrlSab));
     if (threads >= 2) {
@@ -80,16 +150,13 @@ export class HistWorkers {
       worker.postMessage({
         type: "hist",
         ctrl: ctrlSab,
-        bins: d.sab.bins,
-        g: d.sab.g,
-        h: d.sab.h,
-        idx: d.sab.idx,
-        pool: poolSab,
+        memory: d.memory,
+        buffer: d.buffer,
+        layout: d.layout,
         n: d.n,
         nFeatures: d.nFeatures,
         nBins: d.nBins,
         unitHessian: d.unitHessian === true,
-        slots,
       });
       await ready;
       hw.#worker = worker;

@@ -6,22 +6,22 @@
  */
 /// <reference lib="deno.worker" />
 import { Rng } from "../core/mod.ts";
-import { buildHistogram, CTRL, HistPool } from "./_tree_grow.ts";
+import { buildHistogram, CTRL, type HistData, HistPool } from "./_tree_grow.ts";
+import { instantiateKernels } from "./_hist_wasm.ts";
+import { type GrowLayout, growViews } from "./_tree_parallel.ts";
 import { type ForestJob, growForestTrees } from "./_forest_job.ts";
 
 interface HistInit {
   type: "hist";
   ctrl: SharedArrayBuffer;
-  bins: SharedArrayBuffer;
-  g: SharedArrayBuffer;
-  h: SharedArrayBuffer;
-  idx: SharedArrayBuffer;
-  pool: SharedArrayBuffer;
+  /** The fit's WebAssembly memory, or null when its arrays are in a plain buffer. */
+  memory: WebAssembly.Memory | null;
+  buffer: SharedArrayBuffer;
+  layout: GrowLayout;
   n: number;
   nFeatures: number;
   nBins: Uint16Array;
   unitHessian: boolean;
-  slots: number;
 }
 
 self.onmessage = (e: MessageEvent<HistInit | ForestJob>) => {
@@ -33,16 +33,20 @@ self.onmessage = (e: MessageEvent<HistInit | ForestJob>) => {
     return;
   }
   const ctrl = new Int32Array(msg.ctrl);
-  const d = {
+  const buffer = msg.memory ? msg.memory.buffer as SharedArrayBuffer : msg.buffer;
+  const v = growViews(buffer, msg.layout, msg.n, msg.nFeatures, 1);
+  const d: HistData = {
     n: msg.n,
-    bins: new Uint8Array(msg.bins),
-    g: new Float64Array(msg.g),
-    h: new Float64Array(msg.h),
-    idx: new Uint32Array(msg.idx),
+    bins: v.bins,
+    g: v.g,
+    h: v.h,
+    idx: v.idx,
+    ordered: v.ordered,
     nBins: msg.nBins,
     unitHessian: msg.unitHessian,
   };
-  const pool = new HistPool(msg.nFeatures, msg.slots, msg.pool);
+  if (msg.memory) d.kernels = instantiateKernels(msg.memory);
+  const pool = new HistPool(msg.nFeatures, msg.layout.slots, v.pool);
   let gen = Atomics.load(ctrl, CTRL.GEN); // read before "ready" so no job can be missed
   self.postMessage({ type: "ready" });
   for (;;) {

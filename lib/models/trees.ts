@@ -131,12 +131,12 @@ export async function fitGbt(
   const n = x.rows;
   const binner = fitBinner(x, { maxBins: options.maxBins ?? 255, seed });
   const nBins = valueBinCounts(binner);
-  const d = sharedGrowData(n, x.cols, nBins, binner.edges);
+  const slots = Math.min(Number.isFinite(params.maxLeaves) ? params.maxLeaves + 3 : 64, 256);
+  const d = sharedGrowData(n, x.cols, nBins, binner.edges, slots);
   binMatrix(binner, x, d.bins);
   d.unitHessian = task === "regression" && !w;
   const parallel = threads >= 2 && n * x.cols >= 2 * 400_000;
-  const slots = Math.min(Number.isFinite(params.maxLeaves) ? params.maxLeaves + 3 : 64, 256);
-  const hw = await HistWorkers.start(d, parallel ? threads : 1, slots);
+  const hw = await HistWorkers.start(d, parallel ? threads : 1);
   try {
     const rng = new Rng(seed).fork("gbt");
     const yv = Float64Array.from(y as ArrayLike<number>);
