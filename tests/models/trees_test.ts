@@ -2,6 +2,8 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_ass
 import { fitGbt, fitRandomForest, predictEnsemble } from "../../lib/models/trees.ts";
 import { type Matrix, matrixFromColumns, matrixFromRows } from "../../lib/models/matrix.ts";
 import { Rng } from "../../lib/core/mod.ts";
+import { buildHistogram, C_PLANE, H_PLANE, HIST_STRIDE } from "../../lib/models/_tree_grow.ts";
+import { instantiateKernels, sharedMemory } from "../../lib/models/_hist_wasm.ts";
 
 /** Stated margin: our test R^2 / accuracy may trail scikit-learn's by at most this much. */
 const SCORE_MARGIN = 0.03;
@@ -172,6 +174,44 @@ Deno.test("gbt: carried root histogram gives the trees of a direct root build ea
       assertAlmostEquals(v, u.value[j]!, RTOL_CARRY, `tree ${k} node ${j}`)
     );
   });
+});
+
+Deno.test("histogram kernels: hand-worked node, WebAssembly equals JavaScript", () => {
+  // 8 rows, 2 features; node = rows 1, 3, 5, 6 (idx[2..6))
+  const n = 8;
+  const memory = sharedMemory(1 << 20);
+  const buf = memory.buffer;
+  const bins = new Uint8Array(buf, 0, 2 * n);
+  bins.set([0, 1, 1, 2, 0, 3, 3, 3, /* feature 1 */ 5, 5, 5, 5, 255, 255, 0, 0]);
+  const g = new Float64Array(buf, 64, n);
+  g.set([9, 1, 9, 2, 9, 3, 4, 9]);
+  const h = new Float64Array(buf, 128, n);
+  h.set([9, 10, 9, 20, 9, 30, 40, 9]);
+  const idx = new Uint32Array(buf, 192, n);
+  idx.set([0, 2, 1, 3, 5, 6, 4, 7]);
+  const ordered = { g: new Float64Array(buf, 256, n), h: new Float64Array(buf, 320, n) };
+  const nBins = Uint16Array.from([4, 6]);
+  const hists = [0, 1].map((k) =>
+    new Float64Array(buf, 4096 + k * 2 * HIST_STRIDE * 8, 2 * HIST_STRIDE)
+  );
+  const base = { n, bins, g, h, idx, nBins, ordered };
+  for (const unitHessian of [false, true]) {
+    buildHistogram(hists[0]!, { ...base, unitHessian, kernels: instantiateKernels(memory) }, 2, 6, [
+      0,
+      1,
+    ]);
+    buildHistogram(hists[1]!, { ...base, unitHessian }, 2, 6, [0, 1]);
+    for (const hist of hists) {
+      const hv = (plane: number, f: number, b: number) => hist[f * HIST_STRIDE + plane + b];
+      // feature 0: bins 1 (g 1), 2 (g 2), 3 (g 3 + 4); feature 1: bin 5 (rows 1, 3), 255 (row 5), 0 (row 6)
+      assertEquals([0, 1, 2, 3].map((b) => hv(0, 0, b)), [0, 1, 2, 7]);
+      assertEquals([0, 1, 2, 3].map((b) => hv(C_PLANE, 0, b)), [0, 1, 1, 2]);
+      const hExpected = unitHessian ? [0, 1, 1, 2] : [0, 10, 20, 70];
+      assertEquals([0, 1, 2, 3].map((b) => hv(H_PLANE, 0, b)), hExpected);
+      assertEquals([0, 5, 255].map((b) => hv(0, 1, b)), [4, 3, 3]);
+      assertEquals([0, 5, 255].map((b) => hv(C_PLANE, 1, b)), [1, 2, 1]);
+    }
+  }
 });
 
 Deno.test("gbt: early stopping keeps the best iteration; importance favours informative features", async () => {
