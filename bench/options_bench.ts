@@ -114,9 +114,12 @@ if (import.meta.main) {
   rate("bsPrice", () => bsPrice(o, vol, { out: pOut }));
   rate("bsPrice/alloc", () => bsPrice(o, vol));
   let maxIter = 0;
+  const ivOut = new Float64Array(chunk);
   rate("impliedVol", () => {
-    maxIter = Math.max(maxIter, impliedVolWithSummary(o, price).summary.maxIterations);
+    const { summary } = impliedVolWithSummary(o, price, { out: ivOut });
+    maxIter = Math.max(maxIter, summary.maxIterations);
   });
+  rate("impliedVol/alloc", () => impliedVolWithSummary(o, price));
   console.log(`impliedVol   max iterations per option: ${maxIter}`);
   const minutes = MINUTES_PER_SESSION;
   const chains = minuteChains(minutes);

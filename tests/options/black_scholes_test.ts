@@ -220,3 +220,29 @@ Deno.test("per-day and per-point helpers", () => {
   assertAlmostEquals(perVolPoint(new Float64Array([25]))[0]!, 0.25, 1e-15);
   assertThrows(() => thetaPerDay(new Float64Array([1]), { daysPerYear: 0 }), RangeError);
 });
+
+Deno.test("out option: results written into caller arrays equal fresh ones; bad length throws", () => {
+  const { o, vol } = randomBatch(500, 21);
+  const fresh = bsGreeks(o, vol);
+  const n = vol.length;
+  const out = {
+    delta: new Float64Array(n).fill(7),
+    gamma: new Float64Array(n).fill(7),
+    vega: new Float64Array(n).fill(7),
+    theta: new Float64Array(n).fill(7),
+    rho: new Float64Array(n).fill(7),
+  };
+  const g = bsGreeks(o, vol, { out });
+  assert(g.delta === out.delta && g.rho === out.rho);
+  assertEquals(g, fresh);
+  const pOut = new Float64Array(n).fill(7);
+  const p = bsPrice(o, vol, { out: pOut });
+  assert(p === pOut);
+  assertEquals(p, bsPrice(o, vol));
+  assertThrows(() => bsPrice(o, vol, { out: new Float64Array(n - 1) }), RangeError, "length");
+  assertThrows(
+    () => bsGreeks(o, vol, { out: { ...out, vega: new Float64Array(n + 1) } }),
+    RangeError,
+    "out.vega",
+  );
+});

@@ -251,3 +251,26 @@ Deno.test("Let's Be Rational published vectors: Black prices and implied vols", 
     assertAlmostEquals(iv[i]!, r.implied_volatility, cond, `iv ${ctx}`, RTOL_LBR_IV);
   });
 });
+
+Deno.test("impliedVol out option: writes every row into the caller's array", () => {
+  const o = toOptionColumns([
+    { spot: 100, strike: 90, t: 1, isCall: true },
+    { spot: 100, strike: 90, t: 1, isCall: true }, // below intrinsic: NaN
+    { spot: 100, strike: 110, t: 0.5, rate: 0.02, isCall: false },
+  ]);
+  const price = Float64Array.of(
+    bsPrice(o, Float64Array.of(0.3, 0.3, 0.3))[0]!,
+    9,
+    bsPrice(o, Float64Array.of(0.3, 0.3, 0.25))[2]!,
+  );
+  const out = new Float64Array(3).fill(7);
+  const { iv } = impliedVolWithSummary(o, price, { out });
+  assert(iv === out);
+  assertAlmostEquals(out[0]!, 0.3, 0, "", 1e-13);
+  assert(Number.isNaN(out[1]!));
+  assertAlmostEquals(out[2]!, 0.25, 0, "", 1e-13);
+  const out2 = new Float64Array(3);
+  assert(impliedVol(o, price, { out: out2, logSummary: false }) === out2);
+  assertEquals(out2, out);
+  assertThrows(() => impliedVol(o, price, { out: new Float64Array(2) }), RangeError, "length");
+});
