@@ -5,8 +5,12 @@
  * through the lake's atomic writer. The figure is events committed / wall seconds, end to end
  * (including the final flush). Target: >= 200,000 events/s on the 2-core dev machine.
  *
- * Run: `deno task bench-stream` (or `deno bench -A bench/stream_bench.ts`). EVENTS env overrides
- * the event count (default 2,000,000).
+ * The market runs in a child process by default (as the vendor's server would: the client's
+ * CPU figure is then the client's alone); `--in-process` runs it in the bench process, as
+ * before (process CPU then includes the server).
+ *
+ * Run: `deno task bench-stream [--in-process]` (or `deno bench -A bench/stream_bench.ts`).
+ * EVENTS env overrides the event count (default 2,000,000).
  */
 import { Secret } from "../lib/core/secret.ts";
 import { setLogLevel } from "../lib/core/log.ts";
@@ -42,23 +46,73 @@ function frames(total: number): string[] {
   return out;
 }
 
-/** CPU seconds (user + system) used by this process so far, from /proc/self/stat (Linux). */
-function cpuSeconds(): number {
-  const stat = Deno.readTextFileSync("/proc/self/stat");
+/** CPU seconds (user + system) used by a process so far, from /proc/<pid>/stat (Linux). */
+function cpuSeconds(pid: number | "self" = "self"): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/** A market in this process, or in a child process (`bench/stream_bench.ts --serve`). */
+interface Market {
+  wsUrl: string;
+  /** CPU seconds the market used so far (null: in this process). */
+  cpu(): number | null;
+  close(): Promise<void>;
+}
+
+async function childMarket(total: number): Promise<Market> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--frozen", new URL(import.meta.url).pathname, "--serve"],
+    env: { EVENTS: String(total) },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  while (!buf.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the market process exited before listening");
+    buf += value;
+  }
+  const { wsUrl } = JSON.parse(buf.slice(0, buf.indexOf("\n"))) as { wsUrl: string };
+  return {
+    wsUrl,
+    cpu: () => cpuSeconds(child.pid),
+    close: async () => {
+      await child.stdin.close();
+      await reader.cancel();
+      await child.status;
+    },
+  };
+}
+
+/** Child process: serve the frames until stdin closes. */
+async function serve(total: number): Promise<void> {
+  const srv = startReplayServer({ events: {}, frames: { stocks: frames(total) }, apiKey: "k" });
+  console.log(JSON.stringify({ wsUrl: srv.wsUrl }));
+  for await (const _ of Deno.stdin.readable) { /* wait for EOF */ }
+  await srv.close();
+}
+
 /** Run once; returns events/s. */
-export async function streamThroughput(total = 2_000_000): Promise<number> {
+export async function streamThroughput(
+  total = 2_000_000,
+  options: { inProcess?: boolean } = {},
+): Promise<number> {
   setLogLevel("warn");
-  const fr = frames(total);
-  const srv = startReplayServer({ events: {}, frames: { stocks: fr }, apiKey: "k" });
+  let srv: Market;
+  if (options.inProcess) {
+    const s = startReplayServer({ events: {}, frames: { stocks: frames(total) }, apiKey: "k" });
+    srv = { wsUrl: s.wsUrl, cpu: () => null, close: () => s.close() };
+  } else srv = await childMarket(total);
   const root = await Deno.makeTempDir();
   const ac = new AbortController();
   try {
     const t0 = performance.now();
     const c0 = cpuSeconds();
+    const m0 = srv.cpu();
     const run = runStream({
       name: "bench",
       feed: "stocks",
@@ -90,6 +144,7 @@ export async function streamThroughput(total = 2_000_000): Promise<number> {
     const s = await run;
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds() - c0;
+    const m1 = srv.cpu();
     const load = Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
     const rate = s.counts.written_rows! / secs;
     console.log(
@@ -101,7 +156,10 @@ export async function streamThroughput(total = 2_000_000): Promise<number> {
         `= ${
           Math.round(s.counts.written_rows! / cpu).toLocaleString("en-US")
         } events per CPU-second ` +
-        `(server in the same process; machine load average ${load})`,
+        (m0 === null || m1 === null
+          ? "(server in the same process; "
+          : `(client process only; the market process used ${(m1 - m0).toFixed(2)} CPU-s; `) +
+        `machine load average ${load})`,
     );
     if (s.counts.written_rows !== total) {
       console.log(`WARNING: wrote ${s.counts.written_rows} of ${total} events`);
@@ -114,8 +172,10 @@ export async function streamThroughput(total = 2_000_000): Promise<number> {
 }
 
 const N = Number(Deno.env.get("EVENTS") ?? 2_000_000);
-if (import.meta.main) {
-  await streamThroughput(N);
+if (import.meta.main && Deno.args.includes("--serve")) {
+  await serve(N);
+} else if (import.meta.main) {
+  await streamThroughput(N, { inProcess: Deno.args.includes("--in-process") });
 } else {
   Deno.bench({ name: "stream socket->raw parquet (2M trades)", n: 1, warmup: 0 }, async () => {
     await streamThroughput(N);
