@@ -612,14 +612,20 @@ function findSplitSorted(d: GrowData, p: Pending, feats: Int32Array, params: Gro
 /** Stable partition of idx[start, end) into bin <= b (left) then the rest; returns the split point. */
 function partition(d: GrowData, start: number, end: number, f: number, b: number): number {
   const { idx, scratch, bins, n } = d;
-  const col = f * n;
+  if (b >= MISSING_BIN) throw new RangeError(`Cannot split on bin ${b}: not a value bin`);
+  const col = bins.subarray(f * n, f * n + n);
   let l = start;
   let r = 0;
+  // branch-free (a split sends rows either way at random): each row is written to both
+  // sides and only the side it belongs to advances; l <= k, so no unread entry is overwritten.
+  // bin <= b < MISSING_BIN keeps missing values right.
   for (let k = start; k < end; k++) {
     const i = idx[k]!;
-    const bin = bins[col + i]!;
-    if (bin <= b && bin !== MISSING_BIN) idx[l++] = i;
-    else scratch[r++] = i;
+    const left = +(col[i]! <= b);
+    idx[l] = i;
+    scratch[r] = i;
+    l += left;
+    r += 1 - left;
   }
   idx.set(scratch.subarray(0, r), l);
   return l;
