@@ -4,6 +4,7 @@ import { type Matrix, matrixFromColumns, matrixFromRows } from "../../lib/models
 import { Rng } from "../../lib/core/mod.ts";
 import { buildHistogram, C_PLANE, H_PLANE, HIST_STRIDE } from "../../lib/models/_tree_grow.ts";
 import { instantiateKernels, sharedMemory } from "../../lib/models/_hist_wasm.ts";
+import { sortFloat32 } from "../../lib/models/_binning.ts";
 
 /** Stated margin: our test R^2 / accuracy may trail scikit-learn's by at most this much. */
 const SCORE_MARGIN = 0.03;
@@ -212,6 +213,25 @@ Deno.test("histogram kernels: hand-worked node, WebAssembly equals JavaScript", 
       assertEquals([0, 5, 255].map((b) => hv(C_PLANE, 1, b)), [1, 2, 1]);
     }
   }
+});
+
+Deno.test("binning: radix sort of float32 values equals Float32Array.prototype.sort", () => {
+  const rng = new Rng(21);
+  // signed zeros, ties, tiny and huge magnitudes, both signs; above the radix threshold
+  const a = Float32Array.from(
+    { length: 20_000 },
+    (_, i) =>
+      i % 7 === 0
+        ? 0
+        : i % 11 === 0
+        ? -0
+        : i % 13 === 0
+        ? 1.5
+        : rng.normal() * (i % 3 ? 1e-30 : 1e30),
+  );
+  const expected = a.slice().sort();
+  const got = sortFloat32(a.slice());
+  for (let i = 0; i < a.length; i++) assert(Object.is(got[i], expected[i]), `position ${i}`);
 });
 
 Deno.test("gbt: early stopping keeps the best iteration; importance favours informative features", async () => {
