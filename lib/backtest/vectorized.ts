@@ -13,8 +13,14 @@
  * of the peak.
  */
 
-import { TRADING_DAYS_PER_YEAR } from "../core/mod.ts";
-import { type CostModel, resolveCostModel, roundLot } from "../execution/mod.ts";
+import { CALENDAR_DAYS_PER_YEAR, MS_PER_DAY, TRADING_DAYS_PER_YEAR } from "../core/mod.ts";
+import {
+  type CostModel,
+  type FillCost,
+  fillCostScalar,
+  resolveCostModel,
+  roundLot,
+} from "../execution/mod.ts";
 import { Book, type CostSeries, type CostTotals } from "./_book.ts";
 import { marketEstimates } from "./_estimates.ts";
 import type { FillAt } from "./engine.ts";
@@ -70,6 +76,8 @@ interface Prepared {
   fillDelay: number;
   weights: boolean;
   annual: number;
+  /** Scratch output of fillCostScalar. */
+  fillCost: FillCost;
 }
 
 function prepare(panel: BarPanel, o: VectorizedOptions): Prepared {
@@ -92,6 +100,7 @@ function prepare(panel: BarPanel, o: VectorizedOptions): Prepared {
     fillDelay,
     weights: (o.targetKind ?? "shares") === "weight",
     annual: Math.sqrt(o.periodsPerYear ?? TRADING_DAYS_PER_YEAR),
+    fillCost: { commission: 0, fees: 0, spread: 0, impact: 0 },
   };
 }
 
@@ -220,52 +229,65 @@ function runColumn(p: Prepared, targets: Float64Array, keep: boolean): ColumnOut
 }
 
 /**
- * Per-column state of the single-symbol sweep path, kept between blocks of bars: the Book holds
- * cash, position and cost totals; the arrays hold the rest of the loop state of each column.
+ * Per-column state of the single-symbol sweep path, kept between blocks of bars: the book (cash,
+ * position, participation used, cost totals) and the loop state of each column.
  */
 interface SingleState {
-  books: Book[];
+  cash: Float64Array;
+  pos: Float64Array;
+  /** Shares traded on day `usedDay` (participation cap). */
+  used: Float64Array;
+  /** Day whose participation `used` counts (NaN: none yet). */
+  usedDay: Float64Array;
   /** Last valid close (0 before the first one: the position is 0 then). */
   lc: Float64Array;
   pending: Float64Array;
   eligible: Float64Array;
-  /** Day whose participation allowance `book.used` counts (NaN: none yet). */
-  usedDay: Float64Array;
   prevEq: Float64Array;
   peak: Float64Array;
   maxDd: Float64Array;
   sr: Float64Array;
   sr2: Float64Array;
+  commission: Float64Array;
+  fees: Float64Array;
+  spread: Float64Array;
+  impact: Float64Array;
+  borrow: Float64Array;
+  traded: Float64Array;
 }
 
 function singleState(p: Prepared, n: number): SingleState {
-  const books: Book[] = [];
-  for (let c = 0; c < n; c++) books.push(new Book(p.panel, p.model, p.est, p.initialCash, false));
   const z = () => new Float64Array(n);
   return {
-    books,
+    cash: z().fill(p.initialCash),
+    pos: z(),
+    used: z(),
+    usedDay: z().fill(NaN),
     lc: z(),
     pending: z(),
     eligible: z(),
-    usedDay: z().fill(NaN),
     prevEq: z().fill(p.initialCash),
     peak: z().fill(p.initialCash),
     maxDd: z(),
     sr: z(),
     sr2: z(),
+    commission: z(),
+    fees: z(),
+    spread: z(),
+    impact: z(),
+    borrow: z(),
+    traded: z(),
   };
 }
 
 /**
  * The sweep path for one symbol: advance column c over bars [t0, t1) with targets read from
- * `targets[t - off]`. The same operations as {@link runColumn} in the same order, with scalar
- * state instead of per-symbol arrays, so a column can be run in blocks of bars (all columns of
- * a block, then the next block: the bars stay in cache) with the same result as in one pass.
- * Book methods see the synced position, allowance and last close whenever they are called; the
- * participation allowance is reset lazily at the first fill of a new day, and borrow is only
- * charged while short (both equivalent to the per-bar form: Book does nothing otherwise).
- * The return of bar 0 is not skipped: no fill can happen on bar 0, so equity is the initial
- * cash and the return is exactly 0; the count of returns is nBars - 1 (see summariseSingle).
+ * `targets[t - off]`. The same operations as {@link runColumn} in the same order, with the
+ * bookkeeping of `Book.fill` and `Book.chargeBorrow` inlined for symbol 0 and scalar state, so
+ * a column can be run in blocks of bars (all columns over one block, then the next block: the
+ * bars stay in cache) with the same result as in one pass. Bars run in {@link runBars}, a loop
+ * without calls (so the compiler keeps its state in registers); when a fill is due it returns
+ * and {@link fillSingle} books the fill, then the bar resumes after its fill step.
  */
 function runSingle(
   p: Prepared,
@@ -276,20 +298,42 @@ function runSingle(
   targets: Float64Array,
   off: number,
 ): void {
-  const { panel, days, model, fillDelay, weights } = p;
-  const book = st.books[c]!;
-  const posA = book.pos;
-  const lcA = book.lastClose;
-  const usedA = book.used;
+  let t = runBars(p, st, c, t0, t1, targets, off, -1);
+  while (t < t1) {
+    fillSingle(p, st, c, t);
+    t = runBars(p, st, c, t, t1, targets, off, t);
+  }
+}
+
+/**
+ * Bars [t0, t1) of column c until a fill is due (returns its bar, state saved, borrow of that
+ * bar charged) or t1. Bar `resume` starts after its borrow and fill step (done already).
+ * Equivalent rearrangements of runColumn's bar, each exact: borrow is only computed while short
+ * (it is 0 otherwise); the peak of equity is a running max, which equals runColumn's
+ * `if (eq > peak)` update whenever the peak is positive (it starts at the initial cash); the
+ * return of bar 0 is not skipped: no fill can happen on bar 0, so equity is the initial cash and
+ * the return is exactly 0, and the count of returns is nBars - 1 (see summariseSingle).
+ */
+function runBars(
+  p: Prepared,
+  st: SingleState,
+  c: number,
+  t0: number,
+  t1: number,
+  targets: Float64Array,
+  off: number,
+  resume: number,
+): number {
+  const { panel, fillDelay, weights } = p;
   const open = panel.open;
   const close = panel.close;
-  const lot = model.lotSize;
-  const cancel = model.remainder === "cancel";
-  const atOpen = p.fillAt === "open";
-  const borrowOn = model.borrowRateAnnual > 0;
-  const capOn = model.participationCap !== Infinity;
-  let cash = book.cash;
-  let pos = posA[0]!;
+  const tsMs = panel.tsMs;
+  const lot = p.model.lotSize;
+  const rate = p.model.borrowRateAnnual;
+  const borrowOn = rate > 0;
+  let cash = st.cash[c]!;
+  let borrow = st.borrow[c]!;
+  const pos = st.pos[c]!;
   let lc = st.lc[c]!;
   let pending = st.pending[c]!;
   let eligible = st.eligible[c]!;
@@ -298,25 +342,21 @@ function runSingle(
   let maxDd = st.maxDd[c]!;
   let sr = st.sr[c]!;
   let sr2 = st.sr2[c]!;
-  for (let t = t0; t < t1; t++) {
-    if (borrowOn && pos < 0) {
-      lcA[0] = lc > 0 ? lc : NaN;
-      book.chargeBorrow(t);
-      cash = book.cash;
-    }
-    if (pending !== 0 && eligible <= t) {
-      const o = open[t]!;
-      if (o === o) {
-        if (capOn && days[t] !== st.usedDay[c]) {
-          usedA[0] = 0;
-          st.usedDay[c] = days[t]!;
+  let t = t0;
+  for (; t < t1; t++) {
+    if (t !== resume) {
+      if (borrowOn && pos < 0 && t > 0 && lc > 0) {
+        // Book.chargeBorrow for symbol 0
+        const fee = rate * -pos * lc *
+          ((tsMs[t]! - tsMs[t - 1]!) / MS_PER_DAY / CALENDAR_DAYS_PER_YEAR);
+        if (fee !== 0) {
+          cash -= fee;
+          borrow += fee;
         }
-        const q = book.fill(0, t, pending, atOpen ? o : close[t]!);
-        pos = posA[0]!;
-        cash = book.cash;
-        let left = pending - q;
-        if (Math.abs(left) < 1e-9 || (q !== 0 && cancel)) left = 0;
-        pending = left;
+      }
+      if (pending !== 0 && eligible <= t) {
+        const o = open[t]!;
+        if (o === o) break;
       }
     }
     const cl = close[t]!;
@@ -326,19 +366,29 @@ function runSingle(
     sr += r;
     sr2 += r * r;
     prevEq = eq;
-    if (eq > peak) peak = eq;
-    else if (eq < peak * (1 - maxDd)) maxDd = 1 - eq / peak;
+    peak = Math.max(peak, eq);
+    if (eq < peak * (1 - maxDd)) maxDd = 1 - eq / peak;
     const tg = targets[t - off]!;
     if (tg === tg) {
       let shares = tg;
-      if (weights) shares = cl > 0 ? roundLot((tg * eq) / cl, lot) : NaN;
+      if (weights) {
+        if (cl > 0) {
+          // roundLot((tg * eq) / cl, lot), inlined
+          const x = (tg * eq) / cl;
+          if (lot > 0) {
+            const n = Math.trunc(Math.abs(x) / lot + 1e-9) * lot;
+            shares = x < 0 ? -n : n;
+          } else shares = x;
+        } else shares = NaN;
+      }
       if (shares === shares) {
         pending = shares - pos;
         eligible = t + fillDelay;
       }
     }
   }
-  lcA[0] = lc > 0 ? lc : NaN;
+  st.cash[c] = cash;
+  st.borrow[c] = borrow;
   st.lc[c] = lc;
   st.pending[c] = pending;
   st.eligible[c] = eligible;
@@ -347,9 +397,63 @@ function runSingle(
   st.maxDd[c] = maxDd;
   st.sr[c] = sr;
   st.sr2[c] = sr2;
+  return t;
+}
+
+/** Book.fill for symbol 0 of column c at bar t (pending order, eligible, valid open). */
+function fillSingle(p: Prepared, st: SingleState, c: number, t: number): void {
+  const m = p.model;
+  const pending = st.pending[c]!;
+  let q = pending;
+  const adv = p.est.adv[t]!;
+  if (m.participationCap !== Infinity) {
+    const d = p.days[t]!;
+    if (d !== st.usedDay[c]) {
+      st.used[c] = 0;
+      st.usedDay[c] = d;
+    }
+    const room = Math.max(0, m.participationCap * (adv > 0 ? adv : 0) - st.used[c]!);
+    const a = Math.min(Math.abs(q), room);
+    q = q > 0 ? a : -a;
+  }
+  q = roundLot(q, m.lotSize);
+  if (q !== 0) {
+    const sigma = p.est.sigma[t]!;
+    if (m.impactCoef > 0 && !(sigma >= 0)) q = 0;
+    else {
+      const panel = p.panel;
+      const price = p.fillAt === "open" ? panel.open[t]! : panel.close[t]!;
+      const bid = panel.bid ? panel.bid[t]! : NaN;
+      const ask = panel.ask ? panel.ask[t]! : NaN;
+      const k = fillCostScalar(p.fillCost, q, price, m, sigma, adv, bid, ask);
+      const notional = Math.abs(q) * price;
+      let cash = st.cash[c]!;
+      cash -= q * price;
+      cash -= k.commission + k.fees + k.spread + k.impact;
+      st.cash[c] = cash;
+      st.pos[c] = st.pos[c]! + q;
+      st.used[c] = st.used[c]! + Math.abs(q);
+      st.commission[c] = st.commission[c]! + k.commission;
+      st.fees[c] = st.fees[c]! + k.fees;
+      st.spread[c] = st.spread[c]! + k.spread;
+      st.impact[c] = st.impact[c]! + k.impact;
+      st.traded[c] = st.traded[c]! + notional;
+    }
+  }
+  let left = pending - q;
+  if (Math.abs(left) < 1e-9 || (q !== 0 && m.remainder === "cancel")) left = 0;
+  st.pending[c] = left;
 }
 
 function summariseSingle(p: Prepared, st: SingleState, c: number): ColumnOut {
+  const tot: CostTotals = {
+    commission: st.commission[c]!,
+    fees: st.fees[c]!,
+    spread: st.spread[c]!,
+    impact: st.impact[c]!,
+    borrow: st.borrow[c]!,
+    traded: st.traded[c]!,
+  };
   return summarise(
     p,
     st.sr[c]!,
@@ -357,7 +461,7 @@ function summariseSingle(p: Prepared, st: SingleState, c: number): ColumnOut {
     Math.max(0, p.nBars - 1),
     st.prevEq[c]!,
     st.maxDd[c]!,
-    st.books[c]!.totals,
+    tot,
   );
 }
 
