@@ -594,10 +594,22 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
 
   // ---- flushes -------------------------------------------------------------------------
   let flushing: Promise<void> = Promise.resolve();
+  /** A flush queued behind the running one and not started yet (it will take every row). */
+  let queued: Promise<void> | null = null;
   let retry: ChannelBatch[] = [];
+  /**
+   * Flush everything buffered so far. At most one flush waits behind the running one: while a
+   * write is in progress, every frame past `flushRows` would otherwise queue its own flush, and
+   * the lake would get one tiny write per frame (each one a partition merge).
+   */
   function flush(): Promise<void> {
-    flushing = flushing.then(doFlush, doFlush);
-    return flushing;
+    if (queued) return queued;
+    const start = () => {
+      queued = null;
+      return doFlush();
+    };
+    queued = flushing = flushing.then(start, start);
+    return queued;
   }
   async function doFlush(): Promise<void> {
     const upTo = spool.rotate();
