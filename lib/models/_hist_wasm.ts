@@ -7,10 +7,17 @@
  *
  *   histUnit(col, ix, og, m, hg, hc):         for k < m: b = col[ix[k]]; hg[b] += og[k]; hc[b] += 1
  *   histFull(col, ix, og, oh, m, hg, hh, hc): the same, plus hh[b] += oh[k]
+ *   histRowsUnit(rows, nf, ix, og, m, hist, f0, f1): row-major codes (nf per row), features
+ *     f0..f1-1 at once: for k < m, f in [f0, f1): b = rows[ix[k] * nf + f];
+ *     hist[f * 768 + b] += og[k]; hist[f * 768 + 512 + b] += 1 (g and count planes)
  *
  * (col: Uint8 bin codes, ix: Uint32 row indices, og/oh: Float64 ordered gradients/hessians,
  * hg/hh/hc: Float64 planes of the histogram). Compiled code has no JavaScript typed-array
  * bounds checks in the loop, which makes it about 1.6x faster than the same loop in JavaScript.
+ * The row-major kernel serves small nodes: a column-major pass over a node holding a few percent
+ * of the rows still reads every cache line of each column, a row-major one only the node's rows
+ * (it touches the row 8 ahead so that its cache miss overlaps the work on the current rows).
+ * Every kernel adds a bin's rows in the order of `ix`, so all give the same sums.
  */
 
 const I32 = 0x7f;
@@ -48,6 +55,8 @@ const tee = (i: number) => [0x22, ...uleb(i)];
 const i32 = (v: number) => [0x41, ...sleb(v)];
 const f64One = [0x44, ...new Uint8Array(new Float64Array([1]).buffer)];
 const ADD = 0x6a;
+const MUL = 0x6c;
+const LT_U = 0x49;
 const SHL = 0x74;
 const GE_U = 0x4f;
 const LOAD_I32 = [0x28, 2, 0];
@@ -130,6 +139,122 @@ function kernel(params: number, extra: (k: number, bOff: number, addr: number) =
   return [...uleb(body.length), ...body];
 }
 
+/** The row-major kernel (unit hessian); see the module doc. */
+function rowsKernel(): number[] {
+  const [rows, nf, ix, og, m, hist, f0, f1] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [k, r, f, addr, gk, ahead, touched] = [8, 9, 10, 11, 12, 13, 14];
+  const rowAt = (kk: number) => [
+    ...get(rows),
+    ...get(ix),
+    ...get(kk),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...LOAD_I32,
+    ...get(nf),
+    MUL,
+    ADD,
+  ];
+  const countOffset = uleb(C_PLANE_BYTES);
+  const body = [
+    ...vec([[4, I32], [1, 0x7c], [2, I32]]),
+    ...i32(0),
+    ...set(k),
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(k),
+    ...get(m),
+    GE_U,
+    0x0d,
+    1,
+    // touch row ix[k + 8]
+    ...get(k),
+    ...i32(8),
+    ADD,
+    ...tee(ahead),
+    ...get(m),
+    LT_U,
+    0x04, // if
+    0x40,
+    ...get(touched),
+    ...rowAt(ahead),
+    ...LOAD_U8,
+    ADD,
+    ...set(touched),
+    0x0b,
+    ...rowAt(k),
+    ...set(r),
+    ...loadAt(og, k),
+    ...set(gk),
+    ...get(f0),
+    ...set(f),
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(f),
+    ...get(f1),
+    GE_U,
+    0x0d,
+    1,
+    // addr = hist + f * 6144 + rows[r + f] * 8
+    ...get(hist),
+    ...get(f),
+    ...i32(HIST_STRIDE_BYTES),
+    MUL,
+    ADD,
+    ...get(r),
+    ...get(f),
+    ADD,
+    ...LOAD_U8,
+    ...i32(3),
+    SHL,
+    ADD,
+    ...tee(addr),
+    ...get(addr),
+    ...LOAD_F64,
+    ...get(gk),
+    F64_ADD,
+    ...STORE_F64,
+    ...get(addr),
+    ...get(addr),
+    0x2b, // f64.load at the count plane
+    3,
+    ...countOffset,
+    ...f64One,
+    F64_ADD,
+    0x39, // f64.store at the count plane
+    3,
+    ...countOffset,
+    ...get(f),
+    ...i32(1),
+    ADD,
+    ...set(f),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+    ...get(k),
+    ...i32(1),
+    ADD,
+    ...set(k),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+    ...get(touched),
+    0x1a, // drop: the touches only warm the cache
+    0x0b,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
+/** Bytes of one feature's histogram block (3 planes x 256 doubles) and to its count plane. */
+const HIST_STRIDE_BYTES = 768 * 8;
+const C_PLANE_BYTES = 512 * 8;
+
 function moduleBytes(minPages: number, maxPages: number): Uint8Array<ArrayBuffer> {
   const unit = kernel(6, () => []);
   // histFull params: col, ix, og, oh, m, hg, hh, hc
@@ -147,9 +272,16 @@ function moduleBytes(minPages: number, maxPages: number): Uint8Array<ArrayBuffer
       2,
       vec([[...name("env"), ...name("memory"), 0x02, 0x03, ...uleb(minPages), ...uleb(maxPages)]]),
     ),
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...name("histUnit"), 0x00, 0], [...name("histFull"), 0x00, 1]])),
-    ...section(10, vec([unit, full])),
+    ...section(3, vec([[0], [1], [1]])),
+    ...section(
+      7,
+      vec([
+        [...name("histUnit"), 0x00, 0],
+        [...name("histFull"), 0x00, 1],
+        [...name("histRowsUnit"), 0x00, 2],
+      ]),
+    ),
+    ...section(10, vec([unit, full, rowsKernel()])),
   ]);
 }
 
@@ -168,6 +300,16 @@ export interface HistKernels {
     hh: number,
     hc: number,
   ): void;
+  histRowsUnit(
+    rows: number,
+    nf: number,
+    ix: number,
+    og: number,
+    m: number,
+    hist: number,
+    f0: number,
+    f1: number,
+  ): void;
 }
 
 /** Bytes per WebAssembly page. */
@@ -185,5 +327,10 @@ export function instantiateKernels(memory: WebAssembly.Memory): HistKernels {
   const module = new WebAssembly.Module(moduleBytes(pages, pages));
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const e = instance.exports as unknown as Omit<HistKernels, "buffer">;
-  return { buffer: memory.buffer, histUnit: e.histUnit, histFull: e.histFull };
+  return {
+    buffer: memory.buffer,
+    histUnit: e.histUnit,
+    histFull: e.histFull,
+    histRowsUnit: e.histRowsUnit,
+  };
 }

@@ -126,6 +126,11 @@ export interface GrowData {
    * memory (see `_hist_wasm.ts`); histograms elsewhere use the JavaScript loops.
    */
   kernels?: HistKernels;
+  /**
+   * The same codes row-major (`rowBins[i * nFeatures + f]`, in the kernels' memory): small
+   * nodes (fewer than n / ROWS_KERNEL_DIVISOR rows) with unit hessians use the row-major kernel.
+   */
+  rowBins?: Uint8Array;
   /** This thread's buffers for a node's gathered gradients and hessians (n each). */
   ordered?: { g: Float64Array; h: Float64Array };
 }
@@ -184,6 +189,38 @@ export function buildHistogram(
   const wasm = d.kernels && hist.buffer === d.kernels.buffer && og.buffer === d.kernels.buffer
     ? d.kernels
     : null;
+  const nf = features.length;
+  const rb = d.rowBins;
+  if (
+    wasm && rb && unit && !all && m * ROWS_KERNEL_DIVISOR < n && nf > 0 &&
+    features[nf - 1]! - features[0]! === nf - 1
+  ) {
+    // a small node, features f0..f1-1 (ascending, so contiguous): row-major kernel
+    const f0 = features[0]!;
+    const nFeatures = rb.length / n;
+    for (let f = f0; f < f0 + nf; f++) {
+      const base = f * HIST_STRIDE;
+      hist.fill(0, base, base + nBins[f]!);
+      hist.fill(0, base + C_PLANE, base + C_PLANE + nBins[f]!);
+      hist[base + MISSING_BIN] = hist[base + C_PLANE + MISSING_BIN] = 0;
+    }
+    wasm.histRowsUnit(
+      rb.byteOffset,
+      nFeatures,
+      ix.byteOffset,
+      og.byteOffset,
+      m,
+      hist.byteOffset,
+      f0,
+      f0 + nf,
+    );
+    for (let f = f0; f < f0 + nf; f++) {
+      const base = f * HIST_STRIDE;
+      hist.copyWithin(base + H_PLANE, base + C_PLANE, base + C_PLANE + nBins[f]!);
+      hist[base + H_PLANE + MISSING_BIN] = hist[base + C_PLANE + MISSING_BIN]!;
+    }
+    return;
+  }
   for (let q = 0; q < features.length; q++) {
     const f = features[q]!;
     const nb = nBins[f]!;
@@ -266,8 +303,11 @@ export function buildHistogram(
 /** What the histogram kernel reads. */
 export type HistData = Pick<
   GrowData,
-  "n" | "bins" | "g" | "h" | "idx" | "nBins" | "unitHessian" | "kernels" | "ordered"
+  "n" | "bins" | "g" | "h" | "idx" | "nBins" | "unitHessian" | "kernels" | "ordered" | "rowBins"
 >;
+
+/** Nodes with fewer than n / ROWS_KERNEL_DIVISOR rows use the row-major kernel when they can. */
+export const ROWS_KERNEL_DIVISOR = 32;
 
 let orderedG = new Float64Array(0);
 let orderedH = new Float64Array(0);

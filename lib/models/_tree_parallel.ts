@@ -22,6 +22,8 @@ const WORKER_URL = new URL("./_tree_worker.ts", import.meta.url);
 /** Byte offsets of the arrays of a boosting fit within its shared buffer. */
 export interface GrowLayout {
   bins: number;
+  /** Row-major copy of the codes (for small nodes). */
+  rowBins: number;
   g: number;
   h: number;
   idx: number;
@@ -55,12 +57,13 @@ function growLayout(n: number, nFeatures: number, slots: number): GrowLayout {
     return at;
   };
   const bins = take(n * nFeatures);
+  const rowBins = take(n * nFeatures);
   const g = take(8 * n);
   const h = take(8 * n);
   const idx = take(4 * n);
   const pool = take(slots * nFeatures * HIST_STRIDE * 8);
   const ordered: [number, number] = [take(16 * n), take(16 * n)];
-  return { bins, g, h, idx, pool, slots, ordered, bytes: off };
+  return { bins, rowBins, g, h, idx, pool, slots, ordered, bytes: off };
 }
 
 /** Views of the arrays of a layout on a buffer, with this thread's gather buffers. */
@@ -73,6 +76,7 @@ export function growViews(
 ) {
   return {
     bins: new Uint8Array(buffer, l.bins, n * nFeatures),
+    rowBins: new Uint8Array(buffer, l.rowBins, n * nFeatures),
     g: new Float64Array(buffer, l.g, n),
     h: new Float64Array(buffer, l.h, n),
     idx: new Uint32Array(buffer, l.idx, n),
@@ -106,6 +110,7 @@ export function sharedGrowData(
     nBins,
     edges,
     bins: v.bins,
+    rowBins: v.rowBins,
     g: v.g,
     h: v.h,
     idx: v.idx,
@@ -119,6 +124,26 @@ export function sharedGrowData(
   };
   if (memory) d.kernels = instantiateKernels(memory);
   return d;
+}
+
+/** Writes the row-major copy of column-major codes (n rows, `nFeatures` columns). */
+export function transposeBins(
+  bins: Uint8Array,
+  rowBins: Uint8Array,
+  n: number,
+  nFeatures: number,
+): void {
+  // blocks of rows, so that the rows being written stay in cache while each column is read
+  const block = 4096;
+  for (let i0 = 0; i0 < n; i0 += block) {
+    const i1 = Math.min(n, i0 + block);
+    for (let f = 0; f < nFeatures; f++) {
+      const col = f * n;
+      for (let i = i0, o = i0 * nFeatures + f; i < i1; i++, o += nFeatures) {
+        rowBins[o] = bins[col + i]!;
+      }
+    }
+  }
 }
 
 /** One histogram worker bound to a fit's shared data and a shared histogram pool. */

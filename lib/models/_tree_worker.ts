@@ -38,6 +38,7 @@ self.onmessage = (e: MessageEvent<HistInit | ForestJob>) => {
   const d: HistData = {
     n: msg.n,
     bins: v.bins,
+    rowBins: v.rowBins,
     g: v.g,
     h: v.h,
     idx: v.idx,

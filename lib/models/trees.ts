@@ -20,7 +20,7 @@ import {
   type Tree,
 } from "./_tree_grow.ts";
 import { type ForestBatch, type ForestJob, growForestTrees } from "./_forest_job.ts";
-import { HistWorkers, runForestWorker, sharedGrowData } from "./_tree_parallel.ts";
+import { HistWorkers, runForestWorker, sharedGrowData, transposeBins } from "./_tree_parallel.ts";
 import { assertFiniteVector, type Matrix } from "./matrix.ts";
 
 export type { Tree } from "./_tree_grow.ts";
@@ -134,6 +134,7 @@ export async function fitGbt(
   const slots = Math.min(Number.isFinite(params.maxLeaves) ? params.maxLeaves + 3 : 64, 256);
   const d = sharedGrowData(n, x.cols, nBins, binner.edges, slots);
   binMatrix(binner, x, d.bins);
+  transposeBins(d.bins, d.rowBins!, n, x.cols);
   d.unitHessian = task === "regression" && !w;
   const parallel = threads >= 2 && n * x.cols >= 2 * 400_000;
   const hw = await HistWorkers.start(d, parallel ? threads : 1);

@@ -215,6 +215,47 @@ Deno.test("histogram kernels: hand-worked node, WebAssembly equals JavaScript", 
   }
 });
 
+Deno.test("histogram kernels: row-major kernel (small nodes) equals the column kernel", () => {
+  const n = 8192, nf = 6;
+  const memory = sharedMemory(1 << 22);
+  const buf = memory.buffer;
+  const rng = new Rng(5);
+  const bins = new Uint8Array(buf, 0, n * nf);
+  const rowBins = new Uint8Array(buf, n * nf, n * nf);
+  for (let f = 0; f < nf; f++) {
+    for (let i = 0; i < n; i++) {
+      const b = rng.uniform() < 0.05 ? 255 : Math.floor(rng.uniform() * 200);
+      bins[f * n + i] = b;
+      rowBins[i * nf + f] = b;
+    }
+  }
+  const g = new Float64Array(buf, 2 * n * nf, n).map(() => rng.normal());
+  const h = new Float64Array(n).fill(1);
+  const idx = new Uint32Array(buf, 2 * n * nf + 8 * n, n);
+  // node: every 50th row (164 rows < n / 32), at idx[100, 264)
+  for (let k = 0; k < 164; k++) idx[100 + k] = k * 50;
+  const ordered = { g: new Float64Array(buf, 2 * n * nf + 12 * n, n), h: new Float64Array(n) };
+  const nBins = new Uint16Array(nf).fill(200);
+  const hists = [0, 1].map((k) =>
+    new Float64Array(buf, 2 * n * nf + 20 * n + k * nf * HIST_STRIDE * 8, nf * HIST_STRIDE)
+  );
+  const kernels = instantiateKernels(memory);
+  const base = { n, bins, g, h, idx, nBins, ordered, kernels, unitHessian: true };
+  buildHistogram(hists[0]!, { ...base, rowBins }, 100, 264, [1, 2, 3, 4]);
+  buildHistogram(hists[1]!, base, 100, 264, [1, 2, 3, 4]);
+  let rows = 0;
+  for (let f = 1; f <= 4; f++) {
+    for (const plane of [0, H_PLANE, C_PLANE]) {
+      for (const b of [...Array(200).keys(), 255]) {
+        const o = f * HIST_STRIDE + plane + b;
+        assert(hists[0]![o] === hists[1]![o], `feature ${f} plane ${plane} bin ${b}`);
+        if (plane === C_PLANE) rows += hists[0]![o]!;
+      }
+    }
+  }
+  assertEquals(rows, 4 * 164);
+});
+
 Deno.test("binning: radix sort of float32 values equals Float32Array.prototype.sort", () => {
   const rng = new Rng(21);
   // signed zeros, ties, tiny and huge magnitudes, both signs; above the radix threshold
