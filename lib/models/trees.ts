@@ -2,9 +2,12 @@
  * Tree ensembles on typed arrays: a histogram gradient-boosted tree learner and a random forest,
  * for regression and binary classification, with gain importance. Features are binned once to
  * Uint8 (<= 255 value bins + a missing bin, see `_binning.ts`), column-major; histograms use the
- * subtraction trick. On 2+ threads, boosting shares each large node's histogram work with a
- * worker (SharedArrayBuffer + Atomics) and the forest grows half of its trees in a worker; a
- * single-thread path (`threads: 1`) gives the same trees.
+ * subtraction trick. Boosting builds histograms with WebAssembly kernels (`_hist_wasm.ts`) on one
+ * shared memory (column-major codes, and a row-major copy for small nodes) and, for squared
+ * error on all rows and features, carries the root histogram from tree to tree instead of
+ * rebuilding it (see `RootCarry`). On 2+ threads, boosting shares each large node's histogram
+ * work with a worker (shared memory + Atomics) and the forest grows half of its trees in a
+ * worker; a single-thread path (`threads: 1`) gives the same trees.
  *
  * Split semantics: a node sends a row left when fround(x) <= threshold (float32), NaN right;
  * this is exactly what ONNX `TreeEnsembleRegressor` with BRANCH_LEQ does on float32 input, so the
