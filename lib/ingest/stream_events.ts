@@ -181,6 +181,63 @@ export interface RejectedEvent {
   payload: string;
 }
 
+/**
+ * A low-cardinality string column (trade conditions, quote indicators, origin) kept as codes
+ * into its distinct values: the frame is built from the few distinct strings and a gather,
+ * instead of one string per row crossing into Polars.
+ */
+export class DictColumn {
+  /** Distinct values in order of first appearance (null included when seen). */
+  readonly values: (string | null)[] = [];
+  readonly #index = new Map<string | null, number>();
+  #codes = new Uint32Array(1024);
+  length = 0;
+
+  push(v: string | null): void {
+    let k = this.#index.get(v);
+    if (k === undefined) {
+      k = this.values.length;
+      this.values.push(v);
+      this.#index.set(v, k);
+    }
+    if (this.length === this.#codes.length) {
+      const next = new Uint32Array(this.#codes.length * 2);
+      next.set(this.#codes);
+      this.#codes = next;
+    }
+    this.#codes[this.length++] = k;
+  }
+
+  /** The value of every row. */
+  toArray(): (string | null)[] {
+    return Array.from(this.#codes.subarray(0, this.length), (k) => this.values[k]!);
+  }
+
+  /** The Polars column. */
+  toSeries(name: string): pl.Series {
+    return gatherUtf8(name, this.values, this.#codes.subarray(0, this.length));
+  }
+}
+
+/**
+ * `values[codes[i]]` for every row, as a Polars string column. The gather runs in Polars on a
+ * UInt32 column built from the typed array (`Series.gather` would take a JS array of numbers,
+ * several times slower to convert than the strings themselves).
+ */
+function gatherUtf8(name: string, values: (string | null)[], codes: Uint32Array): pl.Series {
+  return pl.DataFrame([pl.Series(name, values, pl.Utf8)])
+    .select(pl.col(name).gather(pl.Series("__idx", codes)))
+    .getColumn(name);
+}
+
+/** String columns of each channel that are dictionary-encoded (few distinct values). */
+const DICT: Partial<Record<Channel, string[]>> = {
+  A: ["origin"],
+  AM: ["origin"],
+  T: ["c"],
+  Q: ["i"],
+};
+
 /** Accumulates the events of one channel as columns (typed numbers, NaN = missing; strings). */
 export class ChannelBatch {
   readonly channel: Channel;
@@ -188,7 +245,7 @@ export class ChannelBatch {
   /** Numeric columns (f64, i64, i32, ts_ms): NaN marks a missing value. */
   readonly num: Record<string, F64Builder> = {};
   /** String columns (except `ticker`). */
-  readonly str: Record<string, (string | null)[]> = {};
+  readonly str: Record<string, (string | null)[] | DictColumn> = {};
   /** Ticker of each row as an index into `symbols` (dictionary encoding). */
   readonly sym: number[] = [];
   readonly symbols: string[] = [];
@@ -203,8 +260,9 @@ export class ChannelBatch {
     this.layout = LAYOUTS[channel];
     for (const [name, type] of this.layout.columns) {
       if (name === "ticker") continue;
-      if (type === "str") this.str[name] = [];
-      else this.num[name] = new F64Builder(4096);
+      if (type === "str") {
+        this.str[name] = DICT[channel]?.includes(name) ? new DictColumn() : [];
+      } else this.num[name] = new F64Builder(4096);
     }
   }
 
@@ -230,9 +288,12 @@ export class ChannelBatch {
     const casts: pl.Expr[] = [];
     for (const [name, type] of this.layout.columns) {
       if (name === "ticker") {
-        series.push(pl.Series(name, this.symbols, pl.Utf8).gather(this.sym).rename(name));
+        series.push(gatherUtf8(name, this.symbols, Uint32Array.from(this.sym)));
       } else if (type === "str") {
-        series.push(pl.Series(name, this.str[name]!, pl.Utf8));
+        const col = this.str[name]!;
+        series.push(
+          col instanceof DictColumn ? col.toSeries(name) : pl.Series(name, col, pl.Utf8),
+        );
       } else {
         // Float64 is exact for epoch ms and sequence numbers (< 2^53).
         series.push(pl.Series(name, this.num[name]!.finish()));

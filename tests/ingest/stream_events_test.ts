@@ -2,6 +2,7 @@ import pl from "nodejs-polars";
 import {
   type Channel,
   ChannelBatch,
+  DictColumn,
   LAYOUTS,
   pushEvent,
   streamRawSpec,
@@ -88,4 +89,20 @@ Deno.test("stream schedule: window around the session, early close, closed days"
   assert(isMarketOpen(Date.parse("2024-03-11T13:30:00Z"))); // first day of EDT, 09:30 ET
   assert(!isMarketOpen(Date.parse("2024-03-11T20:00:00Z"))); // 16:00 ET: closed (exclusive)
   assert(!isMarketOpen(Date.parse("2024-07-04T15:00:00Z")));
+});
+
+Deno.test("stream events: dictionary string column keeps every row's value and nulls", () => {
+  const d = new DictColumn();
+  const rows = ["14,41", null, "14,41", "", "12", null];
+  for (const r of rows) d.push(r);
+  assertEquals(d.values, ["14,41", null, "", "12"]);
+  assertEquals(d.toArray(), rows);
+  assertEquals(d.toSeries("c").toArray(), rows);
+  assertEquals(new DictColumn().toSeries("c").length, 0);
+  // In a batch: the trade conditions column, built from the dictionary.
+  const b: Partial<Record<Channel, ChannelBatch>> = {};
+  for (const c of [[14, 41], undefined, [12]]) {
+    pushEvent(b, { ev: "T", sym: "A", t: 1, q: 1, p: 1, s: 1, ...(c ? { c } : {}) });
+  }
+  assertEquals(b.T!.toFrame().getColumn("c").toArray(), ["14,41", null, "12"]);
 });

@@ -7,6 +7,7 @@ import { Rng } from "../../lib/core/random.ts";
 import {
   type Channel,
   ChannelBatch,
+  DictColumn,
   pushEvent,
   WsAggSchema,
   WsQuoteSchema,
@@ -37,7 +38,9 @@ function dump(b: Batches): Record<string, unknown> {
       maxTs: batch.maxTs,
       sym: batch.sym.map((k) => batch.symbols[k]),
       num: Object.fromEntries(Object.entries(batch.num).map(([k, v]) => [k, [...v.finish()]])),
-      str: batch.str,
+      str: Object.fromEntries(
+        Object.entries(batch.str).map(([k, v]) => [k, v instanceof DictColumn ? v.toArray() : v]),
+      ),
     };
   }
   return out;
