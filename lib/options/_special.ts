@@ -1,6 +1,8 @@
 /**
  * Private special functions for the options kernels: the scaled complementary error function
- * erfcx(x) = exp(x^2) erfc(x), erfc and the normal CDF, unrolled for speed in tight loops.
+ * erfcx(x) = exp(x^2) erfc(x), erfc and the normal CDF, unrolled for speed in tight loops; and
+ * the hot-loop kernels fastExp (table-driven exp), erfcxFast / normCdfFast (branch-free
+ * piecewise-polynomial erfcx reusing the caller's density), erfcxAny and fastSinh.
  *
  * Coefficients are W. J. Cody's rational Chebyshev approximations (CALERF), the same published
  * numbers as lib/core/normal.ts; here they are written out as literals (no array look-ups) and
@@ -100,22 +102,6 @@ export function normCdf(z: number): number {
 export function normPdf(z: number): number {
   return INV_SQRT_2PI * Math.exp(-0.5 * z * z);
 }
-
-/**
- * Phi(z) given pdf = phi(z) already computed (saves the exponential): for |z| / sqrt 2 above
- * 0.46875 uses erfc(y) = erfcx(y) exp(-y^2) with exp(-y^2) = sqrt(2 pi) phi(z).
- */
-export function normCdfFromPdf(z: number, pdf: number): number {
-  const y = z < 0 ? -z * INV_SQRT2 : z * INV_SQRT2;
-  if (y <= 0.46875) {
-    const w = z * INV_SQRT2;
-    return 0.5 + 0.5 * w * erfOverY(w * w);
-  }
-  const tail = 0.5 * SQRT_2PI * pdf * (y <= 4 ? erfcxMid(y) : erfcxLarge(y));
-  return z < 0 ? tail : 1 - tail;
-}
-
-const SQRT_2PI = 2.5066282746310005024157652848110452530070;
 
 // ---------------------------------------------------------------------------------------------
 // Fast kernels for the hot loops. V8 compiles Math.exp to a call into its C library port (about

@@ -21,8 +21,9 @@ import { normalisedBlackOtm } from "./_normalised_black.ts";
 import { fastExp, INV_SQRT_2PI, normCdfFast } from "./_special.ts";
 
 function validInputs(s: number, k: number, t: number, v: number): boolean {
-  return s > 0 && k > 0 && t >= 0 && v >= 0 && s < Infinity && k < Infinity && t < Infinity &&
-    v < Infinity;
+  // a sum of non-negative values is finite iff each one is (short of overflow near 1.8e308,
+  // which is no price); NaN fails the comparisons
+  return s > 0 && k > 0 && t >= 0 && v >= 0 && s + k + t + v < Infinity;
 }
 
 /** Options for {@link bsPrice}. */
