@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import {
   backtestVectorized,
   type BarPanel,
+  createMaCrossKernel,
   makePanel,
   runBacktest,
+  type SweepFill,
   sweepVectorized,
   syntheticPanel,
   type VectorizedOptions,
@@ -171,4 +173,75 @@ Deno.test("single-symbol sweep path equals the general path (costs, borrow, cap,
       assert.ok(Math.abs(sw.maxDrawdown[c]! - full.maxDrawdown[c]!) < 1e-12);
     }
   }
+});
+
+Deno.test("blocked sweep (range generator) equals full runs of the general path", () => {
+  const nBars = 700;
+  const base = syntheticPanel({ symbols: 1, bars: nBars, seed: 12, meanVolume: 25_000 });
+  // sessions of 3 bars, so the participation cap resets every third bar
+  const p: BarPanel = { ...base, day: Int32Array.from({ length: nBars }, (_, t) => t / 3) };
+  const cols = [2, 5, 11, 23].map((lb) => {
+    const out = new Float64Array(nBars).fill(NaN);
+    for (let t = lb; t < nBars; t += 1 + (lb % 3)) {
+      out[t] = p.close[t]! > p.close[t - lb]! ? 0.8 : -0.7;
+    }
+    return out;
+  });
+  const fill: SweepFill = (c, out) => out.set(cols[c]!);
+  fill.range = (c, from, to, out) => out.set(cols[c]!.subarray(from, to));
+  const cases: VectorizedOptions[] = [
+    { targetKind: "weight", costs: { fees: IBKR_FIXED, halfSpreadBps: 2, impactCoef: 1 } },
+    {
+      targetKind: "weight",
+      fillAt: "close",
+      fillDelay: 2,
+      costs: { fees: IBKR_FIXED, borrowRateAnnual: 0.05, remainder: "cancel", impactCoef: 0.5 },
+    },
+    { targetKind: "weight", initialCash: 50_000, costs: { lotSize: 100, halfSpreadBps: 5 } },
+  ];
+  for (const o of cases) {
+    const full = backtestVectorized(p, cols, o);
+    for (const blockBars of [1, 7, 64, 5000]) {
+      const sw = sweepVectorized(p, cols.length, fill, { ...o, blockBars });
+      assert.equal(sw.barEvaluations, cols.length * nBars);
+      for (let c = 0; c < cols.length; c++) {
+        const tag = `${JSON.stringify(o)} block ${blockBars} column ${c}`;
+        const eq = full.curves[c]!.equity;
+        assert.ok(full.summary.traded[c]! > 0, tag);
+        assert.ok(Math.abs(sw.finalEquity[c]! - eq.at(-1)!) <= ATOL_CENT, tag);
+        assert.ok(Math.abs(sw.totalCost[c]! - full.summary.totalCost[c]!) <= ATOL_CENT, tag);
+        assert.ok(Math.abs(sw.traded[c]! - full.summary.traded[c]!) <= ATOL_CENT, tag);
+        assert.ok(Math.abs(sw.sharpe[c]! - full.summary.sharpe[c]!) < 1e-9, tag);
+        assert.ok(Math.abs(sw.maxDrawdown[c]! - full.summary.maxDrawdown[c]!) < 1e-12, tag);
+      }
+    }
+  }
+  assert.throws(() => sweepVectorized(p, 1, fill, { blockBars: 0 }), RangeError);
+});
+
+Deno.test("blocked MA-crossover sweep: shares, borrow on shorts, cap; same as column by column", () => {
+  const p = syntheticPanel({ symbols: 1, bars: 3000, seed: 3, meanVolume: 3_000 });
+  const k = createMaCrossKernel(p, { fastCount: 4, shares: 250 });
+  const o: VectorizedOptions = {
+    costs: { fees: IBKR_FIXED, halfSpreadBps: 1, impactCoef: 0.3, borrowRateAnnual: 0.02 },
+  };
+  const blocked = sweepVectorized(p, 9, k, { ...o, blockBars: 100 });
+  const targets = Array.from({ length: 9 }, (_, c) => {
+    const out = new Float64Array(3000);
+    k(c, out);
+    return out;
+  });
+  const full = backtestVectorized(p, targets, o);
+  for (let c = 0; c < 9; c++) {
+    const costs = full.curves[c]!.totals;
+    assert.ok(costs.borrow > 0 && costs.impact > 0, "short borrow and impact charged");
+    assert.ok(Math.abs(blocked.finalEquity[c]! - full.summary.finalEquity[c]!) <= ATOL_CENT);
+    assert.ok(Math.abs(blocked.totalCost[c]! - full.summary.totalCost[c]!) <= ATOL_CENT);
+    assert.ok(Math.abs(blocked.sharpe[c]! - full.summary.sharpe[c]!) < 1e-9);
+    assert.ok(Math.abs(blocked.maxDrawdown[c]! - full.summary.maxDrawdown[c]!) < 1e-12);
+  }
+  // the range form writes the same targets as the full-column form
+  const part = new Float64Array(50);
+  k.range!(5, 1000, 1050, part);
+  assert.deepEqual(Array.from(part), Array.from(targets[5]!.subarray(1000, 1050)));
 });
