@@ -7,6 +7,7 @@
  *
  *   histUnit(col, ix, og, m, hg, hc):         for k < m: b = col[ix[k]]; hg[b] += og[k]; hc[b] += 1
  *   histFull(col, ix, og, oh, m, hg, hh, hc): the same, plus hh[b] += oh[k]
+ *   histUnit2(colA, colB, ix, og, m, hA, hB): histUnit for two features in one pass
  *   histRowsUnit(rows, nf, ix, og, m, hist, f0, f1): row-major codes (nf per row), features
  *     f0..f1-1 at once: for k < m, f in [f0, f1): b = rows[ix[k] * nf + f];
  *     hist[f * 768 + b] += og[k]; hist[f * 768 + 512 + b] += 1 (g and count planes)
@@ -251,6 +252,78 @@ function rowsKernel(): number[] {
   return [...uleb(body.length), ...body];
 }
 
+/**
+ * Two features per pass (unit hessian): histUnit2(colA, colB, ix, og, m, hA, hB) adds og[k] and
+ * 1 to the g and count planes of the blocks at hA (bin colA[ix[k]]) and hB (bin colB[ix[k]]);
+ * the row index and gradient are loaded once for both.
+ */
+function pairKernel(): number[] {
+  const [colA, colB, ix, og, m, hA, hB] = [0, 1, 2, 3, 4, 5, 6];
+  const [k, row, addr, gk] = [7, 8, 9, 10];
+  const countOffset = uleb(C_PLANE_BYTES);
+  const update = (colP: number, hP: number) => [
+    ...get(hP),
+    ...get(colP),
+    ...get(row),
+    ADD,
+    ...LOAD_U8,
+    ...i32(3),
+    SHL,
+    ADD,
+    ...tee(addr),
+    ...get(addr),
+    ...LOAD_F64,
+    ...get(gk),
+    F64_ADD,
+    ...STORE_F64,
+    ...get(addr),
+    ...get(addr),
+    0x2b,
+    3,
+    ...countOffset,
+    ...f64One,
+    F64_ADD,
+    0x39,
+    3,
+    ...countOffset,
+  ];
+  const body = [
+    ...vec([[3, I32], [1, 0x7c]]),
+    ...i32(0),
+    ...set(k),
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(k),
+    ...get(m),
+    GE_U,
+    0x0d,
+    1,
+    ...get(ix),
+    ...get(k),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...LOAD_I32,
+    ...set(row),
+    ...loadAt(og, k),
+    ...set(gk),
+    ...update(colA, hA),
+    ...update(colB, hB),
+    ...get(k),
+    ...i32(1),
+    ADD,
+    ...set(k),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+    0x0b,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
 /** Bytes of one feature's histogram block (3 planes x 256 doubles) and to its count plane. */
 const HIST_STRIDE_BYTES = 768 * 8;
 const C_PLANE_BYTES = 512 * 8;
@@ -266,22 +339,24 @@ function moduleBytes(minPages: number, maxPages: number): Uint8Array<ArrayBuffer
       vec([
         [0x60, ...vec(Array.from({ length: 6 }, () => [I32])), 0],
         [0x60, ...vec(Array.from({ length: 8 }, () => [I32])), 0],
+        [0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0],
       ]),
     ),
     ...section(
       2,
       vec([[...name("env"), ...name("memory"), 0x02, 0x03, ...uleb(minPages), ...uleb(maxPages)]]),
     ),
-    ...section(3, vec([[0], [1], [1]])),
+    ...section(3, vec([[0], [1], [1], [2]])),
     ...section(
       7,
       vec([
         [...name("histUnit"), 0x00, 0],
         [...name("histFull"), 0x00, 1],
         [...name("histRowsUnit"), 0x00, 2],
+        [...name("histUnit2"), 0x00, 3],
       ]),
     ),
-    ...section(10, vec([unit, full, rowsKernel()])),
+    ...section(10, vec([unit, full, rowsKernel(), pairKernel()])),
   ]);
 }
 
@@ -299,6 +374,15 @@ export interface HistKernels {
     hg: number,
     hh: number,
     hc: number,
+  ): void;
+  histUnit2(
+    colA: number,
+    colB: number,
+    ix: number,
+    og: number,
+    m: number,
+    hA: number,
+    hB: number,
   ): void;
   histRowsUnit(
     rows: number,
@@ -332,5 +416,6 @@ export function instantiateKernels(memory: WebAssembly.Memory): HistKernels {
     histUnit: e.histUnit,
     histFull: e.histFull,
     histRowsUnit: e.histRowsUnit,
+    histUnit2: e.histUnit2,
   };
 }

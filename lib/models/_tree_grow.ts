@@ -32,6 +32,8 @@ export const CTRL = {
  * [H_PLANE, H_PLANE + 256), row counts at [C_PLANE, C_PLANE + 256).
  */
 export const HIST_STRIDE = 256 * 3;
+/** Bytes of one feature's histogram block. */
+const HIST_BYTES = HIST_STRIDE * 8;
 /** Offset of the hessian plane within a feature's histogram block. */
 export const H_PLANE = 256;
 /** Offset of the count plane within a feature's histogram block. */
@@ -217,6 +219,41 @@ export function buildHistogram(
     for (let f = f0; f < f0 + nf; f++) {
       const base = f * HIST_STRIDE;
       hist.copyWithin(base + H_PLANE, base + C_PLANE, base + C_PLANE + nBins[f]!);
+      hist[base + H_PLANE + MISSING_BIN] = hist[base + C_PLANE + MISSING_BIN]!;
+    }
+    return;
+  }
+  if (wasm && unit) {
+    // column-major kernel, two features per pass over the node's rows
+    for (let q = 0; q < nf; q++) {
+      const base = features[q]! * HIST_STRIDE;
+      const nb = nBins[features[q]!]!;
+      hist.fill(0, base, base + nb);
+      hist.fill(0, base + C_PLANE, base + C_PLANE + nb);
+      hist[base + MISSING_BIN] = hist[base + C_PLANE + MISSING_BIN] = 0;
+    }
+    const hp = hist.byteOffset, bp = bins.byteOffset, ip = ix.byteOffset, gp = og.byteOffset;
+    let q = 0;
+    for (; q + 1 < nf; q += 2) {
+      const fa = features[q]!, fb = features[q + 1]!;
+      wasm.histUnit2(
+        bp + fa * n,
+        bp + fb * n,
+        ip,
+        gp,
+        m,
+        hp + fa * HIST_BYTES,
+        hp + fb * HIST_BYTES,
+      );
+    }
+    if (q < nf) {
+      const f = features[q]!;
+      const h0 = hp + f * HIST_BYTES;
+      wasm.histUnit(bp + f * n, ip, gp, m, h0, h0 + C_PLANE * 8);
+    }
+    for (let r = 0; r < nf; r++) {
+      const base = features[r]! * HIST_STRIDE;
+      hist.copyWithin(base + H_PLANE, base + C_PLANE, base + C_PLANE + nBins[features[r]!]!);
       hist[base + H_PLANE + MISSING_BIN] = hist[base + C_PLANE + MISSING_BIN]!;
     }
     return;
