@@ -295,38 +295,45 @@ function partitionGroups(spec: DatasetSpec, df: pl.DataFrame, isDate: boolean): 
   if (partitionKey(spec) === null) return [{ part: "", df, times, sorted: false }];
   if (df.height === 0) return [];
   const days = partitionDaysOf(isDate, times);
-  const runs: { day: number; start: number; end: number }[] = [];
-  const seen = new Set<number>();
+  // Group by partition NAME, not by day: the days of a year (or month) share one partition, and
+  // two groups of one partition would each merge with its stored rows and both be added.
+  const nameOfDay = new Map<number, string>();
+  const parts = Array.from(days, (d) => {
+    let n = nameOfDay.get(d);
+    if (n === undefined) nameOfDay.set(d, n = partitionName(spec, d));
+    return n;
+  });
+  const runs: { part: string; start: number; end: number }[] = [];
+  const seen = new Set<string>();
   let contiguous = true;
-  for (let i = 0; i < days.length;) {
-    const d = days[i]!;
+  for (let i = 0; i < parts.length;) {
+    const p = parts[i]!;
     let j = i + 1;
-    while (j < days.length && days[j] === d) j++;
-    if (seen.has(d)) contiguous = false;
-    seen.add(d);
-    runs.push({ day: d, start: i, end: j });
+    while (j < parts.length && parts[j] === p) j++;
+    if (seen.has(p)) contiguous = false;
+    seen.add(p);
+    runs.push({ part: p, start: i, end: j });
     i = j;
   }
   let groups: Group[];
   if (contiguous) {
     groups = runs.map((r) => ({
-      part: partitionName(spec, r.day),
+      part: r.part,
       df: runs.length === 1 ? df : df.slice(r.start, r.end - r.start),
       times: times.subarray(r.start, r.end),
       sorted: false,
     }));
   } else {
-    groups = df.withColumns(pl.Series("__part", days)).partitionBy("__part", true, true).map(
-      (g) => {
+    groups = df.withColumns(pl.Series("__part", parts, pl.Utf8)).partitionBy("__part", true, true)
+      .map((g) => {
         const gd = g.drop("__part");
         return {
-          part: partitionName(spec, g.getColumn("__part").get(0) as number),
+          part: g.getColumn("__part").get(0) as string,
           df: gd,
           times: timesOf(gd, spec.timeColumn, isDate),
           sorted: false,
         };
-      },
-    );
+      });
   }
   return groups.sort((a, b) => (a.part < b.part ? -1 : a.part > b.part ? 1 : 0));
 }

@@ -376,3 +376,28 @@ Deno.test("an lz4 dataset records its codec and reads back in Polars and DuckDB"
       cat.close();
     }
   }));
+
+Deno.test("year partitions: one file per partition per write; a rewrite of several days keeps one row per key", () =>
+  withLake(async (root) => {
+    const spec: DatasetSpec = {
+      zone: "raw",
+      source: "test",
+      dataset: "bars_day",
+      partitioning: "year",
+      timeColumn: "date",
+      naturalKey: ["symbol", "date"],
+      schema: { symbol: "str", date: "date", close: "f64" },
+    };
+    const days = ["2023-01-03", "2023-01-04", "2023-12-29", "2024-01-02"];
+    const mk = (base: number) =>
+      pl.DataFrame({ symbol: days.map(() => "A"), date: days, close: days.map((_, i) => base + i) })
+        .withColumns(pl.col("date").str.strptime(pl.Date, "%Y-%m-%d"));
+    const w1 = await writeDataset(spec, mk(10), { ...W, root });
+    assertEquals(w1.filesAdded.map((f) => f.split("/")[0]), ["year=2023", "year=2024"]);
+    const w2 = await writeDataset(spec, mk(20), { ...W, root });
+    assertEquals(w2.filesAdded.length, 2);
+    assertEquals(w2.filesRemoved.length, 2);
+    const df = (await readDataset(spec, { root })).sort("date");
+    assertEquals(df.height, 4);
+    assertEquals(df.getColumn("close").toArray(), [20, 21, 22, 23]);
+  }));
