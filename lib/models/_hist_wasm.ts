@@ -8,6 +8,7 @@
  *   histUnit(col, ix, og, m, hg, hc):         for k < m: b = col[ix[k]]; hg[b] += og[k]; hc[b] += 1
  *   histFull(col, ix, og, oh, m, hg, hh, hc): the same, plus hh[b] += oh[k]
  *   histUnit2(colA, colB, ix, og, m, hA, hB): histUnit for two features in one pass
+ *   partition(col, idx, scratch, start, end, bin): stable partition of a node's rows
  *   histRowsUnit(rows, nf, ix, og, m, hist, f0, f1): row-major codes (nf per row), features
  *     f0..f1-1 at once: for k < m, f in [f0, f1): b = rows[ix[k] * nf + f];
  *     hist[f * 768 + b] += og[k]; hist[f * 768 + 512 + b] += 1 (g and count planes)
@@ -61,6 +62,7 @@ const LT_U = 0x49;
 const SHL = 0x74;
 const GE_U = 0x4f;
 const LOAD_I32 = [0x28, 2, 0];
+const STORE_I32 = [0x36, 2, 0];
 const LOAD_U8 = [0x2d, 0, 0];
 const LOAD_F64 = [0x2b, 3, 0];
 const STORE_F64 = [0x39, 3, 0];
@@ -324,6 +326,83 @@ function pairKernel(): number[] {
   return [...uleb(body.length), ...body];
 }
 
+/**
+ * Stable partition of a node's rows: partition(col, idx, scratch, start, end, bin) moves the rows
+ * idx[start, end) with col[row] <= bin to idx[start, l) and the others to scratch[0, end - l),
+ * both in their order, and returns l. Branch-free: each row is stored to both sides and only
+ * its side's cursor advances (l <= k, so no unread index is overwritten).
+ */
+function partitionKernel(): number[] {
+  const [col, idx, scratch, start, end, bin] = [0, 1, 2, 3, 4, 5];
+  const [k, l, r, row, left] = [6, 7, 8, 9, 10];
+  const body = [
+    ...vec([[5, I32]]),
+    ...get(start),
+    ...tee(k),
+    ...set(l),
+    ...i32(0),
+    ...set(r),
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(k),
+    ...get(end),
+    GE_U,
+    0x0d,
+    1,
+    ...get(idx),
+    ...get(k),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...LOAD_I32,
+    ...set(row),
+    ...get(col),
+    ...get(row),
+    ADD,
+    ...LOAD_U8,
+    ...get(bin),
+    0x4d, // i32.le_u
+    ...set(left),
+    ...get(idx),
+    ...get(l),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...get(row),
+    ...STORE_I32,
+    ...get(scratch),
+    ...get(r),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...get(row),
+    ...STORE_I32,
+    ...get(l),
+    ...get(left),
+    ADD,
+    ...set(l),
+    ...get(r),
+    ...i32(1),
+    ADD,
+    ...get(left),
+    0x6b, // i32.sub
+    ...set(r),
+    ...get(k),
+    ...i32(1),
+    ADD,
+    ...set(k),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+    ...get(l),
+    0x0b,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
 /** Bytes of one feature's histogram block (3 planes x 256 doubles) and to its count plane. */
 const HIST_STRIDE_BYTES = 768 * 8;
 const C_PLANE_BYTES = 512 * 8;
@@ -340,13 +419,14 @@ function moduleBytes(minPages: number, maxPages: number): Uint8Array<ArrayBuffer
         [0x60, ...vec(Array.from({ length: 6 }, () => [I32])), 0],
         [0x60, ...vec(Array.from({ length: 8 }, () => [I32])), 0],
         [0x60, ...vec(Array.from({ length: 7 }, () => [I32])), 0],
+        [0x60, ...vec(Array.from({ length: 6 }, () => [I32])), 1, I32],
       ]),
     ),
     ...section(
       2,
       vec([[...name("env"), ...name("memory"), 0x02, 0x03, ...uleb(minPages), ...uleb(maxPages)]]),
     ),
-    ...section(3, vec([[0], [1], [1], [2]])),
+    ...section(3, vec([[0], [1], [1], [2], [3]])),
     ...section(
       7,
       vec([
@@ -354,9 +434,10 @@ function moduleBytes(minPages: number, maxPages: number): Uint8Array<ArrayBuffer
         [...name("histFull"), 0x00, 1],
         [...name("histRowsUnit"), 0x00, 2],
         [...name("histUnit2"), 0x00, 3],
+        [...name("partition"), 0x00, 4],
       ]),
     ),
-    ...section(10, vec([unit, full, rowsKernel(), pairKernel()])),
+    ...section(10, vec([unit, full, rowsKernel(), pairKernel(), partitionKernel()])),
   ]);
 }
 
@@ -384,6 +465,14 @@ export interface HistKernels {
     hA: number,
     hB: number,
   ): void;
+  partition(
+    col: number,
+    idx: number,
+    scratch: number,
+    start: number,
+    end: number,
+    bin: number,
+  ): number;
   histRowsUnit(
     rows: number,
     nf: number,
@@ -417,5 +506,6 @@ export function instantiateKernels(memory: WebAssembly.Memory): HistKernels {
     histFull: e.histFull,
     histRowsUnit: e.histRowsUnit,
     histUnit2: e.histUnit2,
+    partition: e.partition,
   };
 }

@@ -691,6 +691,12 @@ function partition(d: GrowData, start: number, end: number, f: number, b: number
   const { idx, scratch, bins, n } = d;
   if (b >= MISSING_BIN) throw new RangeError(`Cannot split on bin ${b}: not a value bin`);
   const col = bins.subarray(f * n, f * n + n);
+  const k = d.kernels;
+  if (k && idx.buffer === k.buffer && scratch.buffer === k.buffer) {
+    const l = k.partition(col.byteOffset, idx.byteOffset, scratch.byteOffset, start, end, b);
+    idx.set(scratch.subarray(0, end - l), l);
+    return l;
+  }
   let l = start;
   let r = 0;
   // branch-free (a split sends rows either way at random): each row is written to both

@@ -27,6 +27,8 @@ export interface GrowLayout {
   g: number;
   h: number;
   idx: number;
+  /** Partition buffer (main thread only). */
+  scratch: number;
   pool: number;
   /** Histogram slots in the pool. */
   slots: number;
@@ -61,9 +63,10 @@ function growLayout(n: number, nFeatures: number, slots: number): GrowLayout {
   const g = take(8 * n);
   const h = take(8 * n);
   const idx = take(4 * n);
+  const scratch = take(4 * n);
   const pool = take(slots * nFeatures * HIST_STRIDE * 8);
   const ordered: [number, number] = [take(16 * n), take(16 * n)];
-  return { bins, rowBins, g, h, idx, pool, slots, ordered, bytes: off };
+  return { bins, rowBins, g, h, idx, scratch, pool, slots, ordered, bytes: off };
 }
 
 /** Views of the arrays of a layout on a buffer, with this thread's gather buffers. */
@@ -116,7 +119,7 @@ export function sharedGrowData(
     idx: v.idx,
     ordered: v.ordered,
     nActive: n,
-    scratch: new Uint32Array(n),
+    scratch: new Uint32Array(buffer, layout.scratch, n),
     memory,
     buffer,
     layout,
