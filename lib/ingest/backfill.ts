@@ -562,6 +562,7 @@ export async function runBackfill(
         const r = await datasetQuality(job.pipeline.curatedSpec, {
           start: job.start,
           end: job.end,
+          symbols: job.symbols,
           ...(root ? { root } : {}),
         });
         summary.quality[key] = { rows: r.rows, ...r.counts };

@@ -142,7 +142,16 @@ export function qualityReport(
 /** Read a curated dataset over [start, end] and report on it. */
 export async function datasetQuality(
   spec: DatasetSpec,
-  options: QualityOptions & { root?: string },
+  options: QualityOptions & {
+    root?: string;
+    /**
+     * Only these instruments (matched on the first of `ticker`, `symbol`, `series_id`,
+     * `instrument` the dataset has), e.g. the symbols of the job just run: a window that suits
+     * them says nothing about other instruments with shorter histories. When none of them
+     * names a row (an option job's underlying), every row is checked. @default all
+     */
+    symbols?: readonly string[];
+  },
 ): Promise<QualityReport> {
   const df = await readDataset(spec, {
     start: new Date(options.start + "T00:00:00Z"),
@@ -151,11 +160,19 @@ export async function datasetQuality(
     dropLineage: true,
   });
   const t = spec.timeColumn;
+  const idCol = ["ticker", "symbol", "series_id", "instrument"].find((c) => c in spec.schema);
+  let mine = df;
+  if (options.symbols && idCol && df.height) {
+    const f = df.filter(pl.col(idCol).isIn([...options.symbols]));
+    // Symbols that name no row are not instrument ids here (an option job's underlying, a
+    // listing job's "active"): check everything then.
+    if (f.height > 0) mine = f;
+  }
   const lo = new Date(options.start + "T00:00:00Z").getTime() - 12 * 3_600_000;
   const hi = new Date(options.end + "T00:00:00Z").getTime() + 36 * 3_600_000;
-  const inRange = df.height && spec.schema[t] === "ts_ms"
-    ? df.filter(pl.col(t).cast(pl.Int64).gtEq(lo).and(pl.col(t).cast(pl.Int64).lt(hi)))
-    : df;
+  const inRange = mine.height && spec.schema[t] === "ts_ms"
+    ? mine.filter(pl.col(t).cast(pl.Int64).gtEq(lo).and(pl.col(t).cast(pl.Int64).lt(hi)))
+    : mine;
   return qualityReport(spec.dataset, inRange, options);
 }
 

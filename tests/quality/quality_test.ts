@@ -1,6 +1,7 @@
 import pl from "nodejs-polars";
 import {
   crossedQuotes,
+  datasetQuality,
   fxGaps,
   logReturns,
   ohlcViolations,
@@ -10,6 +11,8 @@ import {
   sessionGaps,
   staleRuns,
 } from "../../lib/quality/mod.ts";
+import { curatedBarSpec, writeDataset } from "../../lib/lake/mod.ts";
+import { tradingDays } from "../../lib/time/mod.ts";
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
 
 const RTOL_Z = 1e-12;
@@ -135,4 +138,51 @@ Deno.test("qualityReport: counts per check over several symbols", () => {
     end: "2024-01-02",
   });
   assertEquals([empty.rows, Object.keys(empty.counts).length], [0, 0]);
+});
+
+Deno.test("datasetQuality: the job's symbols only; unknown symbols mean every row", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "quality-" });
+  try {
+    const spec = curatedBarSpec("test", "stock_bars_day", {
+      partitioning: "year",
+      extra: { date: "date" },
+    });
+    // LONG trades every session of January 2024; SHORT listed on 2024-01-22 (shorter history).
+    const sessions = tradingDays("2024-01-02", "2024-01-31");
+    const rows: { ticker: string; day: string }[] = [];
+    for (const d of sessions) {
+      rows.push({ ticker: "LONG", day: d });
+      if (d >= "2024-01-22") rows.push({ ticker: "SHORT", day: d });
+    }
+    const ms = rows.map((r) => Date.parse(`${r.day}T05:00:00Z`));
+    const df = pl.DataFrame({
+      ticker: rows.map((r) => r.ticker),
+      ts: pl.Series("ts", ms, pl.Float64).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
+      date: rows.map((r) => r.day),
+      open: rows.map(() => 10),
+      high: rows.map(() => 11),
+      low: rows.map(() => 9),
+      close: rows.map(() => 10.5),
+      volume: rows.map(() => 1000),
+      vwap: rows.map(() => 10.4),
+      trades: pl.Series("trades", rows.map(() => 5), pl.Int64),
+      known_at: pl.Series("known_at", ms, pl.Float64).cast(pl.Int64).cast(
+        pl.Datetime("ms", "UTC"),
+      ),
+    }).withColumns(pl.col("date").str.strptime(pl.Date, "%Y-%m-%d"));
+    await writeDataset(spec, df, { transformId: "test@1", sourceUri: "test://", root });
+    const win = { start: "2024-01-02", end: "2024-01-31", root };
+    const all = await datasetQuality(spec, win);
+    assertEquals(
+      all.counts.missing_sessions,
+      13,
+      "SHORT misses the 13 sessions before its listing",
+    );
+    const long = await datasetQuality(spec, { ...win, symbols: ["LONG"] });
+    assertEquals([long.rows, long.counts.missing_sessions], [sessions.length, 0]);
+    const underlying = await datasetQuality(spec, { ...win, symbols: ["SPY"] });
+    assertEquals(underlying.rows, rows.length, "no row named SPY: every row is checked");
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });
