@@ -182,10 +182,14 @@ export function buildHistogram(
       og = orderedG;
       oh = orderedH;
     }
-    for (let k = 0; k < m; k++) {
-      const i = ix[k]!;
-      og[k] = g[i]!;
-      if (!unit) oh[k] = h[i]!;
+    if (unit) {
+      for (let k = 0; k < m; k++) og[k] = g[ix[k]!]!;
+    } else {
+      for (let k = 0; k < m; k++) {
+        const i = ix[k]!;
+        og[k] = g[i]!;
+        oh[k] = h[i]!;
+      }
     }
   }
   const wasm = d.kernels && hist.buffer === d.kernels.buffer && og.buffer === d.kernels.buffer
