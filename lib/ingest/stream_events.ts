@@ -105,6 +105,12 @@ const SCHEMAS: Record<Channel, z.ZodType> = {
 /** Raw-zone column layout of one channel (wire names kept; `ts` is the event time). */
 export interface ChannelLayout {
   columns: [string, ColumnType][];
+  /**
+   * Identity of a row. It names `ts` (the time column, always equal to `t`: both are written
+   * from the same value) rather than `t`, so that the lake writer sees the time column in the
+   * key: a flush whose rows are all later than the partition's stored ones is then appended
+   * without reading the partition (lib/lake/writer.ts, append fast path).
+   */
   naturalKey: string[];
 }
 
@@ -127,7 +133,7 @@ const AGG: ChannelLayout = {
     ["z", "f64"],
     ["origin", "str"],
   ],
-  naturalKey: ["ticker", "t"],
+  naturalKey: ["ticker", "ts"],
 };
 
 /** Column layouts by channel. Aggregates keep the REST aggs wire names (`t` = window start). */
@@ -149,7 +155,7 @@ export const LAYOUTS: Record<Channel, ChannelLayout> = {
       ["trfi", "i32"],
       ["trft", "i64"],
     ],
-    naturalKey: ["ticker", "t", "q"],
+    naturalKey: ["ticker", "ts", "q"],
   },
   Q: {
     columns: [
@@ -167,11 +173,11 @@ export const LAYOUTS: Record<Channel, ChannelLayout> = {
       ["i", "str"],
       ["z", "i32"],
     ],
-    naturalKey: ["ticker", "t", "q"],
+    naturalKey: ["ticker", "ts", "q"],
   },
   V: {
     columns: [["ticker", "str"], ["ts", "ts_ms"], ["t", "i64"], ["val", "f64"]],
-    naturalKey: ["ticker", "t"],
+    naturalKey: ["ticker", "ts"],
   },
 };
 
