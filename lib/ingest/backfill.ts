@@ -258,12 +258,16 @@ export async function landBatch(
   };
   const land = async (p: Pipeline, raw: pl.DataFrame, first: Unit) => {
     const opts = { transformId: p.transformId, sourceUri, ...(root ? { root } : {}) };
-    let rawRows = 0, curatedRows = 0;
-    if (raw.height > 0) rawRows = (await writeDataset(p.rawSpec, raw, opts)).rowsIn;
+    // Raw and curated rows go to two datasets (two locks, two manifests): their Parquet writes
+    // run at once in Polars' threads. Nothing is checkpointed unless both land, and a rewrite of
+    // either is a no-op, so a crash between them is repaired by the rerun of the unit.
+    const rawWrite = raw.height > 0 ? writeDataset(p.rawSpec, raw, opts) : null;
     const cur = p.curate(raw);
-    if (cur.curated.height > 0) {
-      curatedRows = (await writeDataset(p.curatedSpec, cur.curated, opts)).rowsIn;
-    }
+    const curWrite = cur.curated.height > 0 ? writeDataset(p.curatedSpec, cur.curated, opts) : null;
+    const [rw, cw] = await Promise.allSettled([rawWrite, curWrite]);
+    if (rw.status === "rejected") throw rw.reason;
+    if (cw.status === "rejected") throw cw.reason;
+    const rawRows = rw.value?.rowsIn ?? 0, curatedRows = cw.value?.rowsIn ?? 0;
     for (const r of cur.rejected) {
       q.push({
         dataset: p.dataset,

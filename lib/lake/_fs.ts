@@ -1,5 +1,4 @@
 /** Durable file helpers: write-then-fsync, directory fsync, sha256. */
-import { createHash } from "node:crypto";
 
 /** Write bytes to `path` (must not exist) and fsync. */
 export function writeDurable(path: string, bytes: Uint8Array): void {
@@ -37,11 +36,6 @@ export function syncDir(dir: string): void {
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
   return Array.from(h, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Hex sha256 of bytes, synchronously (node:crypto, no copy). */
-export function sha256HexSync(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Entries of a directory, or [] when it does not exist. */

@@ -54,8 +54,9 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
     try {
       const f = Deno.openSync(tmp, { write: true, createNew: true });
       try {
+        // No fsync: a lock guards writers of this boot; after a power loss an empty or stale
+        // lock is taken over (below), so durability would buy nothing.
         f.writeSync(new TextEncoder().encode(token));
-        f.syncSync();
       } finally {
         f.close();
       }

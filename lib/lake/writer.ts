@@ -44,8 +44,9 @@ import {
   metaDir,
   partitionKey,
   validateSpec,
+  ZSTD_LEVEL,
 } from "./spec.ts";
-import { listDir, sha256HexSync, syncDir, writeAtomic } from "./_fs.ts";
+import { listDir, sha256Hex, syncDir, writeAtomic } from "./_fs.ts";
 import { partitionDaysOf, partitionName } from "./_partition.ts";
 import { alignTypes, lakeType, polarsType } from "./_types.ts";
 
@@ -295,26 +296,23 @@ function partitionGroups(spec: DatasetSpec, df: pl.DataFrame, isDate: boolean): 
   if (partitionKey(spec) === null) return [{ part: "", df, times, sorted: false }];
   if (df.height === 0) return [];
   const days = partitionDaysOf(isDate, times);
-  // Group by partition NAME, not by day: the days of a year (or month) share one partition, and
-  // two groups of one partition would each merge with its stored rows and both be added.
-  const nameOfDay = new Map<number, string>();
-  const parts = Array.from(days, (d) => {
-    let n = nameOfDay.get(d);
-    if (n === undefined) nameOfDay.set(d, n = partitionName(spec, d));
-    return n;
-  });
+  // Runs of equal days (a typed-array pass), then one partition name per run. Runs are grouped
+  // by partition NAME, not by day: the days of a year (or month) share one partition, and two
+  // groups of one partition would each merge with its stored rows and both be added.
   const runs: { part: string; start: number; end: number }[] = [];
-  const seen = new Set<string>();
-  let contiguous = true;
-  for (let i = 0; i < parts.length;) {
-    const p = parts[i]!;
+  const nameOfDay = new Map<number, string>();
+  for (let i = 0; i < days.length;) {
+    const d = days[i]!;
     let j = i + 1;
-    while (j < parts.length && parts[j] === p) j++;
-    if (seen.has(p)) contiguous = false;
-    seen.add(p);
-    runs.push({ part: p, start: i, end: j });
+    while (j < days.length && days[j] === d) j++;
+    let name = nameOfDay.get(d);
+    if (name === undefined) nameOfDay.set(d, name = partitionName(spec, d));
+    const last = runs[runs.length - 1];
+    if (last && last.part === name && last.end === i) last.end = j;
+    else runs.push({ part: name, start: i, end: j });
     i = j;
   }
+  const contiguous = new Set(runs.map((r) => r.part)).size === runs.length;
   let groups: Group[];
   if (contiguous) {
     groups = runs.map((r) => ({
@@ -324,6 +322,7 @@ function partitionGroups(spec: DatasetSpec, df: pl.DataFrame, isDate: boolean): 
       sorted: false,
     }));
   } else {
+    const parts = Array.from(days, (d) => nameOfDay.get(d)!);
     groups = df.withColumns(pl.Series("__part", parts, pl.Utf8)).partitionBy("__part", true, true)
       .map((g) => {
         const gd = g.drop("__part");
@@ -362,11 +361,13 @@ async function writeDataFile(
   const tmp = join(pdir, `.part-${writeId.slice(0, 8)}-${index}.tmp`);
   await out.lazy().sinkParquet(tmp, {
     compression: codec,
+    ...(codec === "zstd" ? { compressionLevel: ZSTD_LEVEL } : {}),
     statistics: true,
     maintainOrder: true,
     syncOnClose: "all",
   }).collect();
-  const sha = sha256HexSync(await Deno.readFile(tmp));
+  // WebCrypto digests in a blocking-pool thread: the JS thread stays free for the next batch.
+  const sha = await sha256Hex(await Deno.readFile(tmp));
   return { tmp, sha };
 }
 

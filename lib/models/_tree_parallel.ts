@@ -14,6 +14,9 @@ import {
 import { instantiateKernels, sharedMemory } from "./_hist_wasm.ts";
 import type { ForestBatch, ForestJob } from "./_forest_job.ts";
 
+/** Polls of the worker's done flag before a blocking wait (the halves end close together). */
+const SPIN = 200_000;
+
 /** Below this many (rows x features) a node's histogram is built on the main thread alone. */
 export const PARALLEL_MIN_CELLS = 400_000;
 
@@ -213,6 +216,7 @@ export class HistWorkers {
     Atomics.add(ctrl, CTRL.GEN, 1);
     Atomics.notify(ctrl, CTRL.GEN);
     buildHistogram(pool.view(slot), this.#d, start, end, features.subarray(0, half));
+    for (let spin = 0; spin < SPIN && Atomics.load(ctrl, CTRL.DONE) === 0; spin++);
     while (Atomics.load(ctrl, CTRL.DONE) === 0) Atomics.wait(ctrl, CTRL.DONE, 0);
     if (Atomics.load(ctrl, CTRL.ERROR) !== 0) {
       this.close();
