@@ -4,15 +4,19 @@
  *
  * Protocol (crash-safe at any instant):
  * 1. Under the dataset lock, recover any interrupted write (see `recoverDataset`).
- * 2. For every partition touched: read the partition, merge by natural key (a later row wins;
+ * 2. For every partition touched: merge by natural key with the stored rows (a later row wins;
  *    rows identical to what is stored are dropped), and write either one new file with only the
  *    new keys (append) or one merged file replacing the partition's files (rewrite). Files are
  *    first written under a hidden temporary name and fsynced (Polars' sink, in its own threads,
- *    all partitions at once), then named by the sha256 of their bytes. A partition whose time
- *    column strictly increases while the other key columns are constant is known to be free of
- *    duplicates and sorted (one O(n) pass), so it is neither deduplicated nor sorted; batches
- *    whose partitions are contiguous are split by zero-copy slices. The codec is the spec's
- *    (`zstd` by default) and is recorded per file in the manifest.
+ *    all partitions at once), then named by the sha256 of their bytes. A partition whose rows
+ *    are in time order with unique keys (an O(n) check: with the time column in the key, keys
+ *    can only repeat among rows of one instant, whose key hashes are compared) is neither
+ *    deduplicated nor sorted, so rows of one instant keep their input order; other partitions
+ *    are deduplicated and sorted by time then key. Only stored files whose recorded time range
+ *    meets the incoming rows' are read, and only their rows inside that range: when none of
+ *    them changes, the new keys are appended as one file without reading the partition.
+ *    Batches whose partitions are contiguous are split by zero-copy slices. The codec is the
+ *    spec's (`zstd` by default) and is recorded per file in the manifest.
  * 3. Write a journal naming every rename and removal plus the manifest entry, fsync, rename:
  *    this is the commit point.
  * 4. Apply the journal (rename temps into place, remove replaced files, append the manifest
@@ -282,8 +286,38 @@ function timesOf(df: pl.DataFrame, column: string, isDate: boolean): Float64Arra
   return s.toTypedArray() as Float64Array | Int32Array;
 }
 
-function strictlyIncreasing(a: Float64Array | Int32Array): boolean {
-  for (let i = 1; i < a.length; i++) if (!(a[i]! > a[i - 1]!)) return false;
+function nonDecreasing(a: Float64Array | Int32Array): boolean {
+  for (let i = 1; i < a.length; i++) if (!(a[i]! >= a[i - 1]!)) return false;
+  return true;
+}
+
+/** Runs of equal times longer than this are checked with a Set instead of pairwise. */
+const PAIRWISE_RUN = 16;
+
+/**
+ * True when no two rows of a group share a natural key that contains the time column, given
+ * the group's times in non-decreasing order: keys can then only repeat within a run of equal
+ * times, so row hashes of the key columns are compared within each run (an O(n) pass; strictly
+ * increasing times need no hashing at all). Equal hashes answer false without telling a true
+ * duplicate from a collision: the caller then deduplicates the group properly.
+ */
+function uniqueInTimeRuns(df: pl.DataFrame, keys: string[], times: Float64Array | Int32Array) {
+  let runs = false;
+  for (let i = 1; i < times.length && !runs; i++) runs = times[i] === times[i - 1];
+  if (!runs) return true;
+  const h = df.select(...keys).hashRows(11, 22, 33, 44).toTypedArray() as BigUint64Array;
+  for (let i = 0; i < times.length;) {
+    let j = i + 1;
+    while (j < times.length && times[j] === times[i]) j++;
+    if (j - i > PAIRWISE_RUN) {
+      const set = new Set<bigint>();
+      for (let k = i; k < j; k++) set.add(h[k]!);
+      if (set.size !== j - i) return false;
+    } else {
+      for (let a = i + 1; a < j; a++) for (let b = i; b < a; b++) if (h[a] === h[b]) return false;
+    }
+    i = j;
+  }
   return true;
 }
 
@@ -335,6 +369,46 @@ function partitionGroups(spec: DatasetSpec, df: pl.DataFrame, isDate: boolean): 
       });
   }
   return groups.sort((a, b) => (a.part < b.part ? -1 : a.part > b.part ? 1 : 0));
+}
+
+/**
+ * The incoming rows whose keys are not stored yet, when every incoming row whose key is stored
+ * equals the stored row; null when some stored row would change (the caller rewrites the
+ * partition). Reads only the stored rows of `files` inside the incoming time range (Parquet
+ * statistics skip the rest); the incoming rows keep their order.
+ */
+async function freshRows(
+  spec: DatasetSpec,
+  schema: Record<string, ColumnType>,
+  rowsNew: pl.DataFrame,
+  files: string[],
+): Promise<pl.DataFrame | null> {
+  const t = spec.timeColumn;
+  const type = spec.schema[t] === "date" ? pl.Date : pl.Datetime("ms", "UTC");
+  const v = rowsNew.getColumn(t).cast(spec.schema[t] === "date" ? pl.Int32 : pl.Int64);
+  const lit = (x: number) => pl.lit(x).cast(type);
+  const inRange = pl.col(t).gtEq(lit(v.min() as number)).and(
+    pl.col(t).ltEq(lit(v.max() as number)),
+  );
+  const parts = await Promise.all(files.map((f) => pl.scanParquet(f).filter(inRange).collect()));
+  const stored = alignTypes(
+    parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "diagonal" }),
+    schema,
+  );
+  if (stored.height === 0) return rowsNew;
+  const keys = stored.select(...spec.naturalKey);
+  const overlap = rowsNew.join(keys, { on: spec.naturalKey, how: "semi" });
+  if (overlap.height === 0) return rowsNew;
+  const cols = valueColumns(rowsNew);
+  if (!cols.every((c) => stored.columns.includes(c))) return null;
+  if (!valueColumns(stored).every((c) => rowsNew.columns.includes(c))) return null;
+  const onCols: string[] = [...spec.naturalKey, "__h"];
+  const changed = withHash(overlap, cols).join(
+    withHash(stored, cols).select(...spec.naturalKey, "__h"),
+    { on: onCols, how: "anti" },
+  );
+  if (changed.height > 0) return null;
+  return rowsNew.join(keys, { on: spec.naturalKey, how: "anti" });
 }
 
 /** A data file written under its temporary name, waiting for the commit. */
@@ -415,19 +489,15 @@ export async function writeDataset(
     if (!timeInKey && df.height > 1) {
       df = df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: false });
     }
-    // The other key columns constant over the batch (one ticker): a group whose time column
-    // strictly increases then has unique keys and is already in `sortCols` order.
-    const othersConstant = timeInKey && df.height > 0 &&
-      otherKeys.every((k) => df.getColumn(k).nUnique() === 1);
     const groups = partitionGroups(spec, df, isDate);
     const sortCols = [spec.timeColumn, ...otherKeys];
     for (const g of groups) {
-      if (timeInKey && !(othersConstant && strictlyIncreasing(g.times))) {
-        if (g.df.height > 1) {
-          g.df = g.df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: false });
-        }
-        g.sorted = false;
-      } else g.sorted = timeInKey;
+      // In time order with unique keys (checked in O(n)): neither deduplicated nor sorted.
+      g.sorted = timeInKey && nonDecreasing(g.times) &&
+        uniqueInTimeRuns(g.df, spec.naturalKey, g.times);
+      if (timeInKey && !g.sorted && g.df.height > 1) {
+        g.df = g.df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: false });
+      }
     }
     const rowsIn = groups.reduce((a, g) => a + g.df.height, 0);
     const writeId = crypto.randomUUID();
@@ -471,21 +541,26 @@ export async function writeDataset(
         ? [timeIso(isDate, g.times[0]!), timeIso(isDate, g.times[g.times.length - 1]!)]
         : null;
       const sortedOut = () => (g.sorted ? rowsNew : rowsNew.sort(sortCols));
-      // Append fast path: when the time column is part of the natural key and every incoming
-      // row is later than everything the manifest records for this partition, no stored row can
-      // share a key, so the partition need not be read (streaming and incremental backfills).
+      // Append paths (the time column in the natural key): a stored row can share a key with
+      // an incoming one only inside the incoming time range, so files whose recorded range
+      // misses it are not read. With no such file, or when the stored rows in the range are only
+      // repeated unchanged, the new keys go to one new file and the partition is not read
+      // (streaming flushes, incremental backfills). A changed row rewrites the partition below.
       const partFiles = state.files.filter((f) => f.partition === part);
       if (partFiles.length > 0 && partFiles.length < 64 && timeInKey) {
-        let maxStored: string | null = null;
-        for (const f of partFiles) {
-          if (f.max_time !== null && (maxStored === null || f.max_time > maxStored)) {
-            maxStored = f.max_time;
-          }
-        }
-        const [minNew] = bounds ?? timeBounds(spec, rowsNew);
-        if (maxStored !== null && minNew !== null && minNew > maxStored) {
-          rowsWritten += rowsNew.height;
-          stageFile(sortedOut(), part, pdir, false, [], bounds);
+        const [minNew, maxNew] = bounds ?? timeBounds(spec, rowsNew);
+        const near = partFiles.filter((f) =>
+          f.min_time === null || f.max_time === null ||
+          (f.max_time >= minNew! && f.min_time <= maxNew!)
+        );
+        const fresh = near.length === 0
+          ? rowsNew
+          : await freshRows(spec, schema, rowsNew, near.map((f) => join(pdir, f.file)));
+        if (fresh !== null) {
+          if (fresh.height === 0) continue; // identical: no-op
+          rowsWritten += fresh.height;
+          const b = fresh === rowsNew ? bounds : null;
+          stageFile(g.sorted ? fresh : fresh.sort(sortCols), part, pdir, false, [], b);
           touched.push(part);
           continue;
         }

@@ -330,15 +330,15 @@ Deno.test("batches in any order (sorted, reversed, duplicated, interleaved days)
         name,
       );
       assertEquals(got.getColumn("close").toArray(), want.map((r) => r[2]), name);
-      // Every data file is sorted by (ts, symbol) with unique keys, and the manifest's time
-      // bounds are the file's.
+      // Every data file is in time order with unique keys (rows of one instant keep their
+      // input order when their keys are already unique), and the manifest's time bounds are the
+      // file's.
       for (const f of datasetState(BARS, root).files) {
         const df = pl.readParquet(`${root}/curated/test/bars_minute/${f.partition}/${f.file}`);
         const ts = df.getColumn("ts").cast(pl.Float64).toArray() as number[];
         const sym = df.getColumn("symbol").toArray() as string[];
-        for (let i = 1; i < ts.length; i++) {
-          assert(ts[i]! > ts[i - 1]! || (ts[i] === ts[i - 1] && sym[i]! > sym[i - 1]!), name);
-        }
+        for (let i = 1; i < ts.length; i++) assert(ts[i]! >= ts[i - 1]!, name);
+        assertEquals(new Set(ts.map((t, i) => `${sym[i]}|${t}`)).size, ts.length, name);
         assertEquals(f.rows, ts.length);
         assertEquals(f.min_time, new Date(ts[0]!).toISOString());
         assertEquals(f.max_time, new Date(ts.at(-1)!).toISOString());
@@ -400,4 +400,47 @@ Deno.test("year partitions: one file per partition per write; a rewrite of sever
     const df = (await readDataset(spec, { root })).sort("date");
     assertEquals(df.height, 4);
     assertEquals(df.getColumn("close").toArray(), [20, 21, 22, 23]);
+  }));
+
+Deno.test("successive writes overlapping in time: new keys append without a rewrite, a changed row rewrites, the lake equals a last-wins reference", () =>
+  withLake(async (root) => {
+    const t0 = Date.UTC(2024, 2, 4, 14, 30); // one New York session day
+    const ms = (k: number) => t0 + k * 1000;
+    // Each batch is in time order; instants repeat across symbols and across batch borders.
+    const batches: { rows: [string, number, number][]; expect: "append" | "rewrite" | "noop" }[] = [
+      {
+        rows: [["A", ms(0), 1], ["B", ms(0), 2], ["A", ms(1), 3], ["B", ms(2), 4]],
+        expect: "append",
+      },
+      // starts at the last stored instant with a new key (B@1 is new, A@2 new)
+      { rows: [["B", ms(1), 5], ["A", ms(2), 6], ["A", ms(3), 7]], expect: "append" },
+      // repeats stored rows unchanged and adds later ones
+      { rows: [["A", ms(3), 7], ["B", ms(3), 8], ["B", ms(4), 9]], expect: "append" },
+      // the same rows again: nothing to do
+      { rows: [["A", ms(3), 7], ["B", ms(3), 8], ["B", ms(4), 9]], expect: "noop" },
+      // inside the stored range: a changed row (A@1 3 -> 30) and a new key (C@1)
+      { rows: [["A", ms(1), 30], ["C", ms(1), 10]], expect: "rewrite" },
+      // equal instants given in reverse symbol order: unique keys, appended as given
+      { rows: [["C", ms(5), 11], ["B", ms(5), 12], ["A", ms(5), 13]], expect: "append" },
+    ];
+    const ref = new Map<string, number>();
+    for (const [i, b] of batches.entries()) {
+      const w = await writeDataset(BARS, rowsFrame(b.rows), { ...W, root });
+      const kind = w.noop ? "noop" : w.filesRemoved.length > 0 ? "rewrite" : "append";
+      assertEquals(kind, b.expect, `batch ${i}`);
+      for (const [s, t, c] of b.rows) ref.set(`${s}|${t}`, c);
+      const got = (await readDataset(BARS, { root, dropLineage: true })).sort(["ts", "symbol"]);
+      const want = [...ref.entries()].map(([k, c]) => {
+        const [s, t] = k.split("|");
+        return [Number(t), s!, c] as const;
+      }).sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1));
+      assertEquals(got.getColumn("symbol").toArray(), want.map((r) => r[1]), `batch ${i}`);
+      assertEquals(
+        got.getColumn("ts").cast(pl.Float64).toArray() as number[],
+        want.map((r) => r[0]),
+        `batch ${i}`,
+      );
+      assertEquals(got.getColumn("close").toArray(), want.map((r) => r[2]), `batch ${i}`);
+      assertEquals(datasetState(BARS, root).rows, want.length, `manifest rows after batch ${i}`);
+    }
   }));
