@@ -1,35 +1,40 @@
 /** Durable file helpers: write-then-fsync, directory fsync, sha256. */
 
-/** Write bytes to `path` (must not exist) and fsync. */
-export function writeDurable(path: string, bytes: Uint8Array): void {
-  const f = Deno.openSync(path, { write: true, createNew: true });
+/** Write bytes to `path` (must not exist) and fsync (in Deno's blocking pool, off the JS thread). */
+export async function writeDurable(path: string, bytes: Uint8Array): Promise<void> {
+  const f = await Deno.open(path, { write: true, createNew: true });
   try {
     let off = 0;
-    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-    f.syncSync();
+    while (off < bytes.length) off += await f.write(bytes.subarray(off));
+    await f.sync();
   } finally {
     f.close();
   }
 }
 
-/** Write a small file atomically: temp name, fsync, rename. */
-export function writeAtomic(path: string, text: string): void {
+/** Write a small file atomically: temp name, fsync, rename, directory fsync. */
+export async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  writeDurable(tmp, new TextEncoder().encode(text));
-  Deno.renameSync(tmp, path);
-  syncDir(path.slice(0, path.lastIndexOf("/")) || ".");
+  await writeDurable(tmp, new TextEncoder().encode(text));
+  await Deno.rename(tmp, path);
+  await syncDir(path.slice(0, path.lastIndexOf("/")) || ".");
 }
 
-/** fsync a directory so a rename in it is durable (best effort where unsupported). */
-export function syncDir(dir: string): void {
-  try {
-    const d = Deno.openSync(dir, { read: true });
+/**
+ * fsync directories so renames in them are durable (best effort where unsupported). Several
+ * directories are synced at once: the wait is the slowest one's, not the sum.
+ */
+export async function syncDir(...dirs: string[]): Promise<void> {
+  await Promise.all(dirs.map(async (dir) => {
     try {
-      d.syncSync();
-    } finally {
-      d.close();
-    }
-  } catch { /* not supported on this platform */ }
+      const d = await Deno.open(dir, { read: true });
+      try {
+        await d.sync();
+      } finally {
+        d.close();
+      }
+    } catch { /* not supported on this platform */ }
+  }));
 }
 
 /** Hex sha256 of bytes. */

@@ -28,7 +28,7 @@ export async function compactDataset(
   const dir = datasetDir(spec, options.root);
   const release = await acquireLock(meta);
   try {
-    recoverDataset(spec, options.root);
+    await recoverDataset(spec, options.root);
     const state = foldManifest(readManifest(meta));
     const byPart = new Map<string, ManifestFile[]>();
     for (const f of state.files) byPart.set(f.partition, [...(byPart.get(f.partition) ?? []), f]);
@@ -56,7 +56,7 @@ export async function compactDataset(
       const sha = await sha256Hex(bytes);
       const name = `part-${sha.slice(0, 16)}.parquet`;
       const tmp = join(pdir, `.${name}.${writeId.slice(0, 8)}.tmp`);
-      writeDurable(tmp, bytes);
+      await writeDurable(tmp, bytes);
       renames.push({ from: tmp, to: join(pdir, name) });
       const mins = files.map((f) => f.min_time).filter((x): x is string => x !== null).sort();
       const maxs = files.map((f) => f.max_time).filter((x): x is string => x !== null).sort();
@@ -87,13 +87,13 @@ export async function compactDataset(
         removed,
         schema: state.schema,
       };
-      writeAtomic(
+      await writeAtomic(
         join(meta, "journal.json"),
         JSON.stringify({ write_id: writeId, renames, removes, entry }),
       );
       // Same apply path as writes (via recovery, which reads the journal just written).
-      recoverDataset(spec, options.root);
-      syncDir(dir);
+      await recoverDataset(spec, options.root);
+      await syncDir(dir);
     }
     return { partitionsCompacted: compacted, filesBefore, filesAfter, rows };
   } finally {

@@ -38,14 +38,22 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Releases a lock; `tookOver` says it was taken over from an owner that died holding it. */
+export interface LockRelease {
+  (): void;
+  /** The previous owner died holding the lock (it may have left partial work behind). */
+  tookOver: boolean;
+}
+
 /** Acquire the lock in `dir`; resolves to a release function. */
-export async function acquireLock(dir: string, options: LockOptions = {}): Promise<() => void> {
+export async function acquireLock(dir: string, options: LockOptions = {}): Promise<LockRelease> {
   const timeout = options.timeoutMs ?? 60_000;
   const path = join(dir, "lock");
   Deno.mkdirSync(dir, { recursive: true });
   const token = `${Deno.pid}@${hostname()}@${crypto.randomUUID()}`;
   const start = Date.now();
   let wait = 5;
+  let tookOver = false;
   while (true) {
     // Create the lock with its content in one step: write a private temp file, then hard-link it
     // to the lock name (link fails if the name exists). A writer killed at any instant leaves
@@ -61,11 +69,12 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
         f.close();
       }
       Deno.linkSync(tmp, path);
-      return () => {
+      const release = () => {
         try {
           if (Deno.readTextFileSync(path) === token) Deno.removeSync(path);
         } catch { /* already gone */ }
       };
+      return Object.assign(release, { tookOver });
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
     } finally {
@@ -83,6 +92,7 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
         const age = Date.now() - (Deno.statSync(path).mtime?.getTime() ?? Date.now());
         if (age > 5_000) {
           Deno.removeSync(path);
+          tookOver = true;
           continue;
         }
       } catch { /* released meanwhile */ }
@@ -93,6 +103,7 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
       try {
         // Stale: its owner died. Remove only if it is still the same stale content.
         if (Deno.readTextFileSync(path) === owner) Deno.removeSync(path);
+        tookOver = true;
       } catch { /* raced with another taker */ }
       continue;
     }

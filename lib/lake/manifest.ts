@@ -97,13 +97,15 @@ export function foldManifest(entries: ManifestEntry[]): ManifestState {
 }
 
 /** Append one entry durably (write, fsync). Skips an entry whose write_id is already present. */
-export function appendManifest(meta: string, entry: ManifestEntry): void {
+export async function appendManifest(meta: string, entry: ManifestEntry): Promise<void> {
   if (readManifest(meta).some((e) => e.write_id === entry.write_id)) return;
   Deno.mkdirSync(meta, { recursive: true });
-  const f = Deno.openSync(manifestPath(meta), { append: true, create: true });
+  const f = await Deno.open(manifestPath(meta), { append: true, create: true });
   try {
-    f.writeSync(new TextEncoder().encode(JSON.stringify(entry) + "\n"));
-    f.syncSync();
+    const bytes = new TextEncoder().encode(JSON.stringify(entry) + "\n");
+    let off = 0;
+    while (off < bytes.length) off += await f.write(bytes.subarray(off));
+    await f.sync();
   } finally {
     f.close();
   }

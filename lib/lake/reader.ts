@@ -62,7 +62,7 @@ async function ensureRecovered(spec: DatasetSpec, root?: string): Promise<void> 
   }
   const release = await acquireLock(meta);
   try {
-    recoverDataset(spec, root);
+    await recoverDataset(spec, root);
   } finally {
     release();
   }

@@ -107,10 +107,18 @@ const JOURNAL = "journal.json";
  * Finish or roll back an interrupted write of a dataset. Call under the dataset lock (the writer
  * and `readDataset` do).
  */
-export function recoverDataset(
+export async function recoverDataset(
   spec: Pick<DatasetSpec, "zone" | "source" | "dataset">,
   root?: string,
-): boolean {
+  options: {
+    /**
+     * Look for stray temporaries in every partition directory (a directory listing each). The
+     * writer asks for it only after taking over the lock of a writer that died: a live writer
+     * removes its own temporaries when it fails. @default true
+     */
+    sweep?: boolean;
+  } = {},
+): Promise<boolean> {
   const meta = metaDir(spec, root);
   const jpath = join(meta, JOURNAL);
   let journal: Journal | null = null;
@@ -121,9 +129,10 @@ export function recoverDataset(
   }
   let changed = false;
   if (journal) {
-    applyJournal(meta, journal);
+    await applyJournal(meta, journal);
     changed = true;
   }
+  if (options.sweep === false) return changed;
   // Stray temporaries from a write that died before its commit point.
   const dir = datasetDir(spec, root);
   for (
@@ -142,7 +151,7 @@ export function recoverDataset(
   return changed;
 }
 
-function applyJournal(meta: string, j: Journal): void {
+async function applyJournal(meta: string, j: Journal): Promise<void> {
   for (const r of j.renames) {
     try {
       Deno.renameSync(r.from, r.to);
@@ -157,10 +166,10 @@ function applyJournal(meta: string, j: Journal): void {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
   }
-  for (const d of new Set(j.renames.map((r) => r.to.slice(0, r.to.lastIndexOf("/"))))) syncDir(d);
-  appendManifest(meta, j.entry);
+  await syncDir(...new Set(j.renames.map((r) => r.to.slice(0, r.to.lastIndexOf("/")))));
+  await appendManifest(meta, j.entry);
   Deno.removeSync(join(meta, JOURNAL));
-  syncDir(meta);
+  await syncDir(meta);
 }
 
 /** Cast the input to the declared types and check it against the spec and recorded schema. */
@@ -420,6 +429,11 @@ interface StagedFile {
   file: ManifestFile;
 }
 
+/** The hidden temporary name of a data file before the commit. */
+function tempName(pdir: string, writeId: string, index: number): string {
+  return join(pdir, `.part-${writeId.slice(0, 8)}-${index}.tmp`);
+}
+
 /**
  * Write a frame as Parquet under a hidden temporary name in `pdir`, fsynced, in Polars' own
  * threads (the JS thread is free meanwhile), and hash the bytes written.
@@ -432,7 +446,7 @@ async function writeDataFile(
   codec: Codec,
 ): Promise<{ tmp: string; sha: string }> {
   await Deno.mkdir(pdir, { recursive: true });
-  const tmp = join(pdir, `.part-${writeId.slice(0, 8)}-${index}.tmp`);
+  const tmp = tempName(pdir, writeId, index);
   await out.lazy().sinkParquet(tmp, {
     compression: codec,
     ...(codec === "zstd" ? { compressionLevel: ZSTD_LEVEL } : {}),
@@ -469,8 +483,10 @@ export async function writeDataset(
   const meta = metaDir(spec, options.root);
   const dir = datasetDir(spec, options.root);
   const release = await acquireLock(meta, options.lock);
+  const temps: string[] = [];
+  let committed = false;
   try {
-    recoverDataset(spec, options.root);
+    await recoverDataset(spec, options.root, { sweep: release.tookOver });
     const state = foldManifest(readManifest(meta));
     const { df: typed, schema } = conform(spec, input, state.schema);
     const ingested = (options.ingestedAt ?? new Date()).getTime();
@@ -514,6 +530,7 @@ export async function writeDataset(
       bounds: [string | null, string | null] | null,
     ) => {
       const [lo, hi] = bounds ?? timeBounds(spec, out);
+      temps.push(tempName(pdir, writeId, staged.length));
       staged.push(
         writeDataFile(out, pdir, writeId, staged.length, codec).then(({ tmp, sha }) => ({
           tmp,
@@ -654,12 +671,13 @@ export async function writeDataset(
       ...(wm !== undefined ? { watermark: wm instanceof Date ? wm.toISOString() : wm } : {}),
     };
     Deno.mkdirSync(meta, { recursive: true });
-    writeAtomic(
+    await writeAtomic(
       join(meta, JOURNAL),
       JSON.stringify({ write_id: writeId, renames, removes, entry } satisfies Journal),
     );
+    committed = true;
     options.onStep?.("journal-written");
-    applyJournal(meta, { write_id: writeId, renames, removes, entry });
+    await applyJournal(meta, { write_id: writeId, renames, removes, entry });
     options.onStep?.("applied");
     return {
       rowsIn,
@@ -671,6 +689,15 @@ export async function writeDataset(
       writeId,
     };
   } finally {
+    // Failed before the commit point: the temporaries are this write's own and nothing names
+    // them (after it, recovery rolls the journal forward and they are renamed).
+    if (!committed) {
+      for (const t of temps) {
+        try {
+          Deno.removeSync(t);
+        } catch { /* not written */ }
+      }
+    }
     release();
   }
 }
@@ -684,11 +711,11 @@ export async function setWatermark(
   const meta = metaDir(spec, options.root);
   const release = await acquireLock(meta);
   try {
-    recoverDataset(spec, options.root);
+    await recoverDataset(spec, options.root);
     const state = foldManifest(readManifest(meta));
     const iso = watermark instanceof Date ? watermark.toISOString() : watermark;
     if (state.watermark === iso) return;
-    appendManifest(meta, {
+    await appendManifest(meta, {
       write_id: crypto.randomUUID(),
       at: new Date().toISOString(),
       kind: "write",

@@ -444,3 +444,33 @@ Deno.test("successive writes overlapping in time: new keys append without a rewr
       assertEquals(datasetState(BARS, root).rows, want.length, `manifest rows after batch ${i}`);
     }
   }));
+
+Deno.test("a write that fails before its commit point removes its temporaries and changes nothing", () =>
+  withLake(async (root) => {
+    await writeDataset(BARS, bars(["A"], 5), { ...W, root });
+    const before = snapshot(root);
+    await assertRejects(
+      () =>
+        writeDataset(BARS, bars(["B"], 5), {
+          ...W,
+          root,
+          onStep: (s) => {
+            if (s === "files-written") throw new Error("disk full (test)");
+          },
+        }),
+      Error,
+      "disk full",
+    );
+    assertEquals(snapshot(root), before);
+    const tmps: string[] = [];
+    for (const e of Deno.readDirSync(`${root}/curated/test/bars_minute`)) {
+      if (!e.isDirectory) continue;
+      for (const f of Deno.readDirSync(`${root}/curated/test/bars_minute/${e.name}`)) {
+        if (f.name.endsWith(".tmp")) tmps.push(f.name);
+      }
+    }
+    assertEquals(tmps, []);
+    // The lock was released: the next write goes through.
+    const w = await writeDataset(BARS, bars(["B"], 5), { ...W, root });
+    assertEquals(w.rowsWritten, 5);
+  }));
