@@ -13,8 +13,9 @@
  *    SQL query over the views.
  * 3. models: overnight-return features and labels built from the lake's SPY bars, ridge and a
  *    random forest evaluated with purged CPCV (15 splits), out-of-sample IC and R^2.
- * 4. backtests: the overnight SPY strategy and a cross-sectional momentum strategy with costs
- *    over a parameter grid, every configuration recorded in the trial ledger, the candidate gated
+ * 4. backtests: the overnight SPY strategy (on minute bars: signal at the session's last minute,
+ *    market-on-close entry, exit at the next open) and a cross-sectional momentum strategy with
+ *    costs over a parameter grid, every configuration recorded in the trial ledger, the candidate gated
  *    out of sample with DSR and PBO from the ledger; a delta-hedged straddle sleeve.
  * 5. outputs: the HTML report (Plotly, offline) and the daily JSON deliverables.
  */
@@ -394,7 +395,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       question: `${tag}-overnight`,
       strategy: "overnight",
       grid: { lookback: [1, 2, 5], threshold: [0, 0.5] },
-      data: { source: "sim", seed, start, end: END, equityCount: equities, nullWorld },
+      // Minute bars: the signal is the session's open-to-last-minute return and the entry is
+      // market-on-close, the timing of the planted effect. On daily bars the signal is a session
+      // staler (an order decided at a close fills at the next close at the earliest), so the
+      // effect the models find is gone by the time a daily backtest can trade it.
+      data: {
+        source: "sim",
+        seed,
+        start,
+        end: END,
+        equityCount: equities,
+        nullWorld,
+        bars: "minute",
+      },
       costs: {
         fees: "ibkr",
         halfSpreadBps: 0.5,

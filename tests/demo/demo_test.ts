@@ -233,6 +233,10 @@ Deno.test({
             `planted world IC ${v} near the planted ${DEFAULT_EFFECTS.overnight}`,
           );
         }
+        // The overnight strategy trades the planted effect: its out-of-sample Sharpe clears the
+        // gate's bar (whatever else the gate says), which the null world's does not (below).
+        const on = verdicts(fresh.stdout).overnight!;
+        assert(!on.failed.includes("sharpe"), `planted overnight strategy found: ${on.why}`);
         assert(!/schema drift/.test(fresh.stdout), "no schema drift reported on a fresh run");
       });
 
@@ -307,6 +311,7 @@ Deno.test({
           assert(/NULL world/.test(run.stdout), "summary says null world");
           for (const [name, v] of Object.entries(verdicts(run.stdout))) {
             assertEquals(v.verdict, "NO-GO", `null world ${name}`);
+            if (name === "overnight") assert(v.failed.includes("sharpe"), `null ${name}: ${v.why}`);
           }
           const ic = modelIc(run.stdout);
           for (const v of [ic.ridge, ic.forest]) {
