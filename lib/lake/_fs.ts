@@ -12,6 +12,16 @@ export async function writeDurable(path: string, bytes: Uint8Array): Promise<voi
   }
 }
 
+/** fsync a file already written (in Deno's blocking pool, off the JS thread). */
+export async function fsyncFile(path: string): Promise<void> {
+  const f = await Deno.open(path, { read: true });
+  try {
+    await f.sync();
+  } finally {
+    f.close();
+  }
+}
+
 /** Write a small file atomically: temp name, fsync, rename, directory fsync. */
 export async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
