@@ -6,3 +6,4 @@ export * from "./secret.ts";
 export * from "./log.ts";
 export * from "./progress.ts";
 export * from "./stats.ts";
+export * from "./fs.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { acquireLock } from "./lock.ts";
 import { foldManifest, type ManifestEntry, type ManifestFile, readManifest } from "./manifest.ts";
 import { datasetDir, type DatasetSpec, metaDir } from "./spec.ts";
-import { sha256Hex, syncDir, writeAtomic, writeDurable } from "./_fs.ts";
+import { sha256Hex, syncDir, writeAtomic, writeDurable } from "../core/fs.ts";
 import { recoverDataset } from "./writer.ts";
 
 /** What a compaction did. */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { acquireLock } from "./lock.ts";
 import { foldManifest, type ManifestState, readManifest } from "./manifest.ts";
 import { datasetDir, type DatasetSpec, KNOWN_AT, lakeRoot, metaDir, partitionKey } from "./spec.ts";
-import { listDir } from "./_fs.ts";
+import { listDir } from "../core/fs.ts";
 import { alignTypes } from "./_types.ts";
 import { nyDateOfMs } from "./_partition.ts";
 import { recoverDataset } from "./writer.ts";

@@ -50,7 +50,7 @@ import {
   validateSpec,
   ZSTD_LEVEL,
 } from "./spec.ts";
-import { fsyncFile, listDir, sha256Hex, syncDir, writeAtomic } from "./_fs.ts";
+import { fsyncFile, listDir, sha256Hex, syncDir, writeAtomic } from "../core/fs.ts";
 import { partitionDaysOf, partitionName } from "./_partition.ts";
 import { alignTypes, lakeType, polarsType } from "./_types.ts";
 

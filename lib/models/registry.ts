@@ -20,6 +20,7 @@
  * ```
  */
 import { join } from "node:path";
+import { sha256Hex, writeAtomic } from "../core/fs.ts";
 import { lakeRoot } from "../lake/mod.ts";
 import { acquireLock } from "../lake/lock.ts";
 import {
@@ -155,13 +156,13 @@ export async function registerModel(
     };
     const vdir = join(dir, input.name, String(version));
     Deno.mkdirSync(vdir, { recursive: true });
-    writeFileAtomic(join(vdir, "model.onnx"), onnx);
-    writeFileAtomic(
+    await writeAtomic(join(vdir, "model.onnx"), onnx);
+    await writeAtomic(
       join(vdir, "model.json"),
       new TextEncoder().encode(JSON.stringify(card, null, 2) + "\n"),
     );
     index.push(entryOf(card));
-    writeIndex(dir, index);
+    await writeIndex(dir, index);
     return card;
   } finally {
     release();
@@ -268,7 +269,7 @@ export async function promoteModel(
             reason: `replaced by v${version}`,
           });
           old.stage = "retired";
-          writeCard(dir, old);
+          await writeCard(dir, old);
           e.stage = "retired";
         }
       }
@@ -276,8 +277,8 @@ export async function promoteModel(
       fresh.stage = "champion";
       index.find((e) => e.name === name && e.version === version)!.stage = "champion";
     }
-    writeCard(dir, fresh);
-    writeIndex(dir, index);
+    await writeCard(dir, fresh);
+    await writeIndex(dir, index);
   } finally {
     release();
   }
@@ -313,9 +314,9 @@ export async function retireModel(
       reason,
     });
     card.stage = "retired";
-    writeCard(dir, card);
+    await writeCard(dir, card);
     index.find((e) => e.name === name && e.version === version)!.stage = "retired";
-    writeIndex(dir, index);
+    await writeIndex(dir, index);
   } finally {
     release();
   }
@@ -364,45 +365,18 @@ function readIndex(dir: string): IndexEntry[] {
   }
 }
 
-function writeIndex(dir: string, entries: IndexEntry[]): void {
+async function writeIndex(dir: string, entries: IndexEntry[]): Promise<void> {
   Deno.mkdirSync(dir, { recursive: true });
   entries.sort((a, b) => a.name.localeCompare(b.name) || a.version - b.version);
-  writeFileAtomic(
+  await writeAtomic(
     join(dir, "index.json"),
     new TextEncoder().encode(JSON.stringify({ models: entries }, null, 2) + "\n"),
   );
 }
 
-function writeCard(dir: string, card: ModelVersion): void {
-  writeFileAtomic(
+async function writeCard(dir: string, card: ModelVersion): Promise<void> {
+  await writeAtomic(
     join(dir, card.name, String(card.version), "model.json"),
     new TextEncoder().encode(JSON.stringify(card, null, 2) + "\n"),
   );
-}
-
-/** Write to a temporary name, fsync, rename, fsync the folder. */
-function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID()}`;
-  const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
-  try {
-    let off = 0;
-    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-    f.syncSync();
-  } finally {
-    f.close();
-  }
-  Deno.renameSync(tmp, path);
-  try {
-    const d = Deno.openSync(join(path, ".."), { read: true });
-    try {
-      d.syncSync();
-    } finally {
-      d.close();
-    }
-  } catch { /* directory fsync is best effort on platforms that refuse it */ }
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -5,6 +5,7 @@
  * the same bytes.
  */
 import { join } from "node:path";
+import { writeAtomic } from "../core/fs.ts";
 import { type NotificationMessage, renderEml } from "./message.ts";
 
 /** Where a file notification went. */
@@ -23,12 +24,6 @@ function sameBytes(path: string, bytes: Uint8Array): boolean {
     if (e instanceof Deno.errors.NotFound) return false;
     throw e;
   }
-}
-
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  Deno.writeFileSync(tmp, bytes);
-  Deno.renameSync(tmp, path);
 }
 
 /**
@@ -65,7 +60,7 @@ export async function writeNotificationFile(
   let changed = false;
   for (const [p, b] of [[emlPath, eml], [jsonPath, json]] as const) {
     if (!sameBytes(p, b)) {
-      writeAtomic(p, b);
+      await writeAtomic(p, b);
       changed = true;
     }
   }

@@ -20,6 +20,7 @@
  */
 import pl from "nodejs-polars";
 import { join } from "node:path";
+import { sha256Hex } from "../core/fs.ts";
 import { buildDailyFeaturePanel, type DailyFeaturePanel } from "../features/mod.ts";
 import { type DatasetSpec, lakeRoot, readDataset, writeDataset } from "../lake/mod.ts";
 import { isTradingDay, sessionBounds, tradingDays } from "../time/mod.ts";
@@ -523,9 +524,4 @@ export async function runDaily(
     lakeWrites,
     notified: { file, email },
   };
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const h = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(h)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

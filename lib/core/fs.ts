@@ -1,4 +1,8 @@
-/** Durable file helpers: write-then-fsync, directory fsync, sha256. */
+/**
+ * Durable file helpers shared by the lake, the model registry and the notifiers: write-then-
+ * fsync, atomic replace (temporary name, fsync, rename, directory fsync), sha256, directory
+ * listing. fsyncs run in Deno's blocking pool, off the JS thread.
+ */
 
 /** Write bytes to `path` (must not exist) and fsync (in Deno's blocking pool, off the JS thread). */
 export async function writeDurable(path: string, bytes: Uint8Array): Promise<void> {
@@ -22,10 +26,13 @@ export async function fsyncFile(path: string): Promise<void> {
   }
 }
 
-/** Write a small file atomically: temp name, fsync, rename, directory fsync. */
-export async function writeAtomic(path: string, text: string): Promise<void> {
+/** Write a file atomically: temp name, fsync, rename, directory fsync. */
+export async function writeAtomic(path: string, content: string | Uint8Array): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  await writeDurable(tmp, new TextEncoder().encode(text));
+  await writeDurable(
+    tmp,
+    typeof content === "string" ? new TextEncoder().encode(content) : content,
+  );
   await Deno.rename(tmp, path);
   await syncDir(path.slice(0, path.lastIndexOf("/")) || ".");
 }
