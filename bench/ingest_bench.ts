@@ -28,6 +28,7 @@ import { PolygonClient } from "../lib/sources/polygon.ts";
 import { framesFromScan } from "../lib/sources/polygon.ts";
 import { scanAggs } from "../lib/sources/_aggs_scan.ts";
 import { sessionBounds, tradingDays } from "../lib/time/mod.ts";
+import { spawnServer } from "./_child.ts";
 
 const PAGE = 50_000;
 const SESSIONS = Number(Deno.env.get("INGEST_BENCH_SESSIONS") ?? 20);
@@ -70,13 +71,6 @@ for (const d of DAYS) bodies.set(d, new TextEncoder().encode(pagesFor(d)[0]!));
 const rowsPerDay = 23_400;
 const totalRows = rowsPerDay * DAYS.length;
 
-/** CPU seconds (user + system) used by a process so far, from /proc/<pid>/stat (Linux). */
-function cpuSeconds(pid: number | "self" = "self"): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
-
 /** Serve the pages on loopback until `signal` aborts; resolves with the port once listening. */
 function serveBodies(signal: AbortSignal): { port: number; finished: Promise<void> } {
   const server = Deno.serve(
@@ -113,30 +107,10 @@ async function startServer(inProcess: boolean): Promise<Server> {
       },
     };
   }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", new URL(import.meta.url).pathname, "--serve"],
-    env: { INGEST_BENCH_SESSIONS: String(SESSIONS) },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  while (!buf.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the bench server process exited before listening");
-    buf += value;
-  }
-  const { port } = JSON.parse(buf.slice(0, buf.indexOf("\n"))) as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    cpu: () => cpuSeconds(child.pid),
-    close: async () => {
-      await child.stdin.close();
-      await reader.cancel();
-      await child.status;
-    },
-  };
+  const c = await spawnServer<{ port: number }>(import.meta.url, {
+    INGEST_BENCH_SESSIONS: String(SESSIONS),
+  });
+  return { url: `http://127.0.0.1:${c.info.port}`, cpu: c.cpu, close: c.close };
 }
 
 /** Run `fn` against a loopback server replaying the pages; the server is closed afterwards. */

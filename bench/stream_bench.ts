@@ -16,6 +16,7 @@ import { Secret } from "../lib/core/secret.ts";
 import { setLogLevel } from "../lib/core/log.ts";
 import { startReplayServer } from "../lib/ingest/stream_replay.ts";
 import { runStream } from "../lib/ingest/stream_runner.ts";
+import { cpuSeconds, spawnServer } from "./_child.ts";
 
 const PER_FRAME = 1000;
 
@@ -46,13 +47,6 @@ function frames(total: number): string[] {
   return out;
 }
 
-/** CPU seconds (user + system) used by a process so far, from /proc/<pid>/stat (Linux). */
-function cpuSeconds(pid: number | "self" = "self"): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
-
 /** A market in this process, or in a child process (`bench/stream_bench.ts --serve`). */
 interface Market {
   wsUrl: string;
@@ -62,30 +56,8 @@ interface Market {
 }
 
 async function childMarket(total: number): Promise<Market> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", new URL(import.meta.url).pathname, "--serve"],
-    env: { EVENTS: String(total) },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = "";
-  while (!buf.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the market process exited before listening");
-    buf += value;
-  }
-  const { wsUrl } = JSON.parse(buf.slice(0, buf.indexOf("\n"))) as { wsUrl: string };
-  return {
-    wsUrl,
-    cpu: () => cpuSeconds(child.pid),
-    close: async () => {
-      await child.stdin.close();
-      await reader.cancel();
-      await child.status;
-    },
-  };
+  const c = await spawnServer<{ wsUrl: string }>(import.meta.url, { EVENTS: String(total) });
+  return { wsUrl: c.info.wsUrl, cpu: c.cpu, close: c.close };
 }
 
 /** Child process: serve the frames until stdin closes. */
