@@ -2,7 +2,7 @@
  * deno task ingest-file <file.csv|file.parquet> --dataset NAME [--timeframe day|1m|5m|1h]
  *   [--symbol SYM] [--map ts=Date --map close="Adj Close" ...] [--tz America/New_York|UTC]
  *
- * Loads your own OHLCV bars into the curated lake; invalid rows go to NAME_quarantine with a
+ * Loads your own OHLCV bars into the curated lake; invalid rows go to the quarantine table raw/user/quarantine with a
  * reason. Exits 1 when nothing valid was found.
  */
 import { parseArgs } from "node:util";
@@ -56,7 +56,7 @@ try {
   );
   console.log(
     `  rows quarantined: ${s.rowsQuarantined}${
-      s.rowsQuarantined ? ` -> curated/user/${values.dataset}_quarantine` : ""
+      s.rowsQuarantined ? " -> raw/user/quarantine (view ingest_quarantine)" : ""
     }`,
   );
   for (const [r, n] of Object.entries(s.reasons)) console.log(`    ${n} x ${r}`);

@@ -1,6 +1,8 @@
 /**
  * Load a user's own CSV or Parquet file of OHLCV bars into the curated lake as a named dataset,
- * with validation and a quarantine table for the rows that fail it.
+ * with validation; the rows that fail it go to the lake's quarantine table for user files,
+ * `raw/user/quarantine` (the same table layout as the vendor ingests' `raw/<vendor>/quarantine`,
+ * so the `ingest_quarantine` view lists every quarantined row of the lake).
  *
  * Rules (a row failing any of them is quarantined with the reason, never dropped silently):
  * - timestamp parses; open, high, low, close are finite and positive; volume is finite and >= 0
@@ -17,6 +19,7 @@ import pl from "nodejs-polars";
 import { basename } from "node:path";
 import { DataError } from "../core/errors.ts";
 import { type DatasetSpec, writeDataset, type WriteResult } from "../lake/mod.ts";
+import { type QuarantineRow, writeQuarantine } from "./quarantine.ts";
 import { isTradingDay, nyOffsetMinutes, sessionBounds } from "../time/mod.ts";
 
 /** Options for {@link ingestBarsFile}. */
@@ -42,7 +45,6 @@ export interface IngestFileSummary {
   rowsQuarantined: number;
   reasons: Record<string, number>;
   write: WriteResult | null;
-  quarantineWrite: WriteResult | null;
   dataset: DatasetSpec;
 }
 
@@ -63,26 +65,6 @@ export function userBarsSpec(dataset: string, daily: boolean): DatasetSpec {
       low: "f64",
       close: "f64",
       volume: "f64",
-      known_at: "ts_ms",
-    },
-  };
-}
-
-/** Spec of the quarantine table of a user dataset. */
-export function quarantineSpec(dataset: string): DatasetSpec {
-  return {
-    zone: "curated",
-    source: "user",
-    dataset: `${dataset}_quarantine`,
-    partitioning: "none",
-    timeColumn: "quarantined_at",
-    naturalKey: ["source_file", "row_number"],
-    schema: {
-      source_file: "str",
-      row_number: "i64",
-      reason: "str",
-      raw: "str",
-      quarantined_at: "ts_ms",
       known_at: "ts_ms",
     },
   };
@@ -278,29 +260,18 @@ export async function ingestBarsFile(
     ]);
     write = await writeDataset(spec, out, { transformId, sourceUri, root: options.root });
   }
-  let quarantineWrite: WriteResult | null = null;
   if (q.length > 0) {
-    const now = Date.now();
-    const rawRows = q.map(({ row }) =>
-      JSON.stringify(df.row(row), (_k, x) => typeof x === "bigint" ? x.toString() : x)
-    );
-    const qdf = pl.DataFrame([
-      pl.Series("source_file", new Array(q.length).fill(basename(path))),
-      pl.Series("row_number", q.map((x) => x.row + 1)).cast(pl.Int64),
-      pl.Series("reason", q.map((x) => x.reason)),
-      pl.Series("raw", rawRows),
-      pl.Series("quarantined_at", new Array(q.length).fill(now)).cast(pl.Int64).cast(
-        pl.Datetime("ms", "UTC"),
-      ),
-      pl.Series("known_at", new Array(q.length).fill(now)).cast(pl.Int64).cast(
-        pl.Datetime("ms", "UTC"),
-      ),
-    ]);
-    quarantineWrite = await writeDataset(quarantineSpec(options.dataset), qdf, {
-      transformId,
-      sourceUri,
-      root: options.root,
-    });
+    const today = new Date().toISOString().slice(0, 10);
+    const rows: QuarantineRow[] = q.map(({ row, reason }) => ({
+      dataset: options.dataset,
+      unitId: sourceUri,
+      unitStart: today,
+      stage: "validate",
+      reason,
+      payload: JSON.stringify(df.row(row), (_k, x) => typeof x === "bigint" ? x.toString() : x),
+      payloadRef: `${sourceUri}#row=${row + 1}`,
+    }));
+    await writeQuarantine("user", rows, { transformId, sourceUri, root: options.root });
   }
   return {
     rowsRead: n,
@@ -308,7 +279,6 @@ export async function ingestBarsFile(
     rowsQuarantined: q.length,
     reasons,
     write,
-    quarantineWrite,
     dataset: spec,
   };
 }

@@ -103,8 +103,8 @@ Deno.test({
           "SELECT count(DISTINCT ticker)::INTEGER AS n FROM option_bars WHERE timeframe = 'minute'",
         );
         assertEquals(ob.rows[0]!.n, oc.rows[0]!.n);
-        const q = await cat.query("SELECT vendor, dataset, stage FROM ingest_quarantine");
-        assertEquals(q.rows, [{ vendor: "polygon", dataset: "stock_bars_minute", stage: "parse" }]);
+        const q = await cat.query("SELECT source, dataset, stage FROM ingest_quarantine");
+        assertEquals(q.rows, [{ source: "polygon", dataset: "stock_bars_minute", stage: "parse" }]);
       } finally {
         cat.close();
       }

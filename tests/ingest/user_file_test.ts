@@ -2,12 +2,8 @@ import pl from "nodejs-polars";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../_assert.ts";
 import { DataError } from "../../lib/core/errors.ts";
 import { datasetState, readDataset } from "../../lib/lake/mod.ts";
-import {
-  ingestBarsFile,
-  parseInstant,
-  quarantineSpec,
-  userBarsSpec,
-} from "../../lib/ingest/user_file.ts";
+import { ingestBarsFile, parseInstant, userBarsSpec } from "../../lib/ingest/user_file.ts";
+import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
 
 async function withLake(fn: (root: string) => Promise<void>) {
   const root = await Deno.makeTempDir({ prefix: "ingest-test-" });
@@ -64,9 +60,22 @@ Deno.test("ingest-file: valid daily rows land, each invalid row is quarantined w
     // known_at = session close; 2024-07-03 would be an early close but was rejected; 07-02 normal close 20:00Z.
     const known = bars.getColumn("known_at").cast(pl.Int64).toArray() as unknown as number[];
     assertEquals(new Date(known[1]!).toISOString(), "2024-07-02T20:00:00.000Z");
-    const q = await readDataset(quarantineSpec("my_spy"), { root });
+    const quarantined = async () =>
+      (await readDataset(quarantineSpec("user"), { root })).filter(
+        pl.col("dataset").eq(pl.lit("my_spy")),
+      );
+    const q = await quarantined();
     assertEquals(q.height, 7);
-    assert((q.getColumn("raw").toArray() as string[]).some((r) => r.includes("not-a-date")));
+    assert((q.getColumn("payload").toArray() as string[]).some((r) => r.includes("not-a-date")));
+    assertEquals(
+      (q.getColumn("reason").toArray() as string[]).filter((r) => r === "duplicate timestamp"),
+      ["duplicate timestamp"],
+    );
+    assert(
+      (q.getColumn("payload_ref").toArray() as string[]).every((r) =>
+        /^file:\/\/spy\.csv#row=\d+$/.test(r)
+      ),
+    );
     // Re-running the same file changes nothing.
     const m1 = datasetState(userBarsSpec("my_spy", true), root);
     const s2 = await ingestBarsFile(f, {
@@ -84,6 +93,7 @@ Deno.test("ingest-file: valid daily rows land, each invalid row is quarantined w
     });
     assert(s2.write?.noop);
     assertEquals(datasetState(userBarsSpec("my_spy", true), root), m1);
+    assertEquals((await quarantined()).height, 7, "a rerun quarantines each bad row once");
   }));
 
 Deno.test("ingest-file: intraday naive New York times become UTC, known at bar close", () =>
