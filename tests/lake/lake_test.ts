@@ -442,6 +442,13 @@ Deno.test("successive writes overlapping in time: new keys append without a rewr
       );
       assertEquals(got.getColumn("close").toArray(), want.map((r) => r[2]), `batch ${i}`);
       assertEquals(datasetState(BARS, root).rows, want.length, `manifest rows after batch ${i}`);
+      for (const f of datasetState(BARS, root).files) {
+        const df = pl.readParquet(`${root}/curated/test/bars_minute/${f.partition}/${f.file}`);
+        const ts = df.getColumn("ts").cast(pl.Float64).toArray() as number[];
+        for (let k = 1; k < ts.length; k++) assert(ts[k]! >= ts[k - 1]!, `file in time order`);
+        assertEquals(f.min_time, new Date(ts[0]!).toISOString());
+        assertEquals(f.max_time, new Date(ts.at(-1)!).toISOString());
+      }
     }
   }));
 
