@@ -582,7 +582,8 @@ export async function writeDataset(
           continue;
         }
       }
-      const existing = readPartition(pdir);
+      // The manifest is the record of a partition's files: none there, nothing to merge with.
+      const existing = partFiles.length === 0 ? { df: null, files: [] } : readPartition(pdir);
       if (existing.df) existing.df = alignTypes(existing.df, schema);
       let out: pl.DataFrame;
       let replace = false;

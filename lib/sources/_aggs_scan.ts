@@ -170,8 +170,8 @@ class Columns {
 export function scanAggs(text: string, requireVolume = false): ScannedAggs {
   const at = text.indexOf('"results"');
   let envelopeText = text;
-  // A bar takes at least ~60 characters; the columns grow if the guess is short.
-  const cols = new Columns(Math.max(64, Math.ceil(text.length / 60)));
+  // Vendor bars take ~100 characters (at least ~60); the columns grow if the guess is short.
+  const cols = new Columns(Math.max(64, Math.ceil(text.length / 96)));
   const odd: ScannedAggs["odd"] = [];
   let count = 0;
   let start = -1, end = -1;
@@ -299,7 +299,8 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
   const envelope = JSON.parse(envelopeText) as Record<string, unknown>;
   if (at >= 0) delete envelope.results;
   const good = cols.size;
-  const f = (a: Float64Array) => a.slice(0, good);
+  // Views, not copies: every consumer copies the columns into Polars anyway.
+  const f = (a: Float64Array) => a.subarray(0, good);
   const out = {
     t: f(cols.t),
     o: f(cols.o),
