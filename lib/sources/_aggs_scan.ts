@@ -10,6 +10,10 @@
  * for the zod path, which gives the quarantine reason. The envelope (status, next_url, ...) is
  * parsed with JSON.parse after the results array is cut out. Malformed or truncated text throws
  * SyntaxError, which the HTTP layer treats as a truncated body and retries.
+ *
+ * The scanner reads the body's bytes (UTF-8), so the HTTP layer need not decode the page to a
+ * string first: only the envelope and the odd bars are decoded. Keys and numbers are ASCII, and
+ * the cuts it decodes at are ASCII delimiters, so multi-byte text elsewhere decodes whole.
  */
 
 const KEYS = ["t", "o", "h", "l", "c", "v", "vw", "n", "otc"] as const;
@@ -33,14 +37,36 @@ export interface ScannedAggs {
   sample: unknown[];
 }
 
-function isSpace(ch: number): boolean {
+function isSpace(ch: number | undefined): boolean {
   return ch === 32 || ch === 10 || ch === 13 || ch === 9;
 }
 
+const decoder = new TextDecoder();
+
+/** Text of bytes [i, j). */
+function text(b: Uint8Array, i: number, j: number): string {
+  return decoder.decode(b.subarray(i, j));
+}
+
+/** True when the ASCII `word` stands at b[i]. */
+function startsWith(b: Uint8Array, word: string, i: number): boolean {
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Index of the ASCII `word` in b, or -1. */
+function indexOf(b: Uint8Array, word: string): number {
+  const first = word.charCodeAt(0);
+  for (let i = b.indexOf(first); i >= 0; i = b.indexOf(first, i + 1)) {
+    if (startsWith(b, word, i)) return i;
+  }
+  return -1;
+}
+
 /** Index just past the JSON string starting at `i` (which is a quote). */
-function skipString(s: string, i: number): number {
+function skipString(s: Uint8Array, i: number): number {
   for (let j = i + 1; j < s.length; j++) {
-    const ch = s.charCodeAt(j);
+    const ch = s[j];
     if (ch === 92) j++;
     else if (ch === 34) return j + 1;
   }
@@ -48,13 +74,13 @@ function skipString(s: string, i: number): number {
 }
 
 /** Index just past the JSON value (object, array, string, literal) starting at `i`. */
-function skipValue(s: string, i: number): number {
-  const ch = s.charCodeAt(i);
+function skipValue(s: Uint8Array, i: number): number {
+  const ch = s[i];
   if (ch === 34) return skipString(s, i);
   if (ch === 123 || ch === 91) {
     let depth = 0;
     for (let j = i; j < s.length; j++) {
-      const c = s.charCodeAt(j);
+      const c = s[j];
       if (c === 34) {
         j = skipString(s, j) - 1;
       } else if (c === 123 || c === 91) depth++;
@@ -67,7 +93,7 @@ function skipValue(s: string, i: number): number {
   }
   let j = i;
   while (j < s.length) {
-    const c = s.charCodeAt(j);
+    const c = s[j];
     if (c === 44 || c === 125 || c === 93 || isSpace(c)) break;
     j++;
   }
@@ -76,10 +102,10 @@ function skipValue(s: string, i: number): number {
 }
 
 /** Decode a JSON number in s[i, j); NaN when the token is not a number. */
-function decodeNumber(s: string, i: number, j: number): number {
+function decodeNumber(s: Uint8Array, i: number, j: number): number {
   let k = i;
   let neg = false;
-  if (s.charCodeAt(k) === 45) {
+  if (s[k] === 45) {
     neg = true;
     k++;
   }
@@ -88,25 +114,24 @@ function decodeNumber(s: string, i: number, j: number): number {
   let frac = 0;
   let seenDot = false;
   for (; k < j; k++) {
-    const c = s.charCodeAt(k);
+    const c = s[k]!;
     if (c >= 48 && c <= 57) {
       mant = mant * 10 + (c - 48);
       if (mant !== 0 || seenDot) digits++;
       if (seenDot) frac++;
     } else if (c === 46 && !seenDot) seenDot = true;
     else {
-      const x = Number(s.slice(i, j)); // exponent or junk: the general path
-      return x;
+      return Number(text(s, i, j)); // exponent or junk: the general path
     }
   }
   if (k === i + (neg ? 1 : 0)) return NaN;
-  if (digits > 15 || frac > 22) return Number(s.slice(i, j));
+  if (digits > 15 || frac > 22) return Number(text(s, i, j));
   const x = frac ? mant / POW10[frac]! : mant;
   return neg ? -x : x;
 }
 
 /** Slot of a one-letter key (t o h l c v n), or -1. */
-function slotOf(ch: number): number {
+function slotOf(ch: number | undefined): number {
   switch (ch) {
     case 116: // t
       return 0;
@@ -166,29 +191,30 @@ class Columns {
   }
 }
 
-/** Scan one aggregates page (see module doc). */
-export function scanAggs(text: string, requireVolume = false): ScannedAggs {
-  const at = text.indexOf('"results"');
-  let envelopeText = text;
+/** Scan one aggregates page, as bytes or text (see module doc). */
+export function scanAggs(body: Uint8Array | string, requireVolume = false): ScannedAggs {
+  const b = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const at = indexOf(b, '"results"');
+  let envelopeText: string | null = null;
   // Vendor bars take ~100 characters (at least ~60); the columns grow if the guess is short.
-  const cols = new Columns(Math.max(64, Math.ceil(text.length / 96)));
+  const cols = new Columns(Math.max(64, Math.ceil(b.length / 96)));
   const odd: ScannedAggs["odd"] = [];
   let count = 0;
   let start = -1, end = -1;
   const row = new Float64Array(8);
   if (at >= 0) {
     let i = at + 9;
-    while (isSpace(text.charCodeAt(i))) i++;
-    if (text.charCodeAt(i) !== 58) throw new SyntaxError("expected ':' after results");
+    while (isSpace(b[i]!)) i++;
+    if (b[i]! !== 58) throw new SyntaxError("expected ':' after results");
     i++;
-    while (isSpace(text.charCodeAt(i))) i++;
-    if (text.charCodeAt(i) !== 91) throw new SyntaxError("results is not an array");
+    while (isSpace(b[i]!)) i++;
+    if (b[i]! !== 91) throw new SyntaxError("results is not an array");
     start = i;
     i++;
-    const len = text.length;
+    const len = b.length;
     for (;;) {
-      let ch = text.charCodeAt(i);
-      while (ch === 44 || isSpace(ch)) ch = text.charCodeAt(++i);
+      let ch = b[i]!;
+      while (ch === 44 || isSpace(ch)) ch = b[++i]!;
       if (i >= len) throw new SyntaxError("truncated results array");
       if (ch === 93) {
         end = i;
@@ -196,8 +222,8 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
       }
       const objStart = i;
       if (ch !== 123) {
-        const e = skipValue(text, i);
-        odd.push({ index: count++, text: text.slice(i, e) });
+        const e = skipValue(b, i);
+        odd.push({ index: count++, text: text(b, i, e) });
         i = e;
         continue;
       }
@@ -205,8 +231,8 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
       let ok = true;
       i++;
       for (;;) {
-        ch = text.charCodeAt(i);
-        while (ch === 44 || isSpace(ch)) ch = text.charCodeAt(++i);
+        ch = b[i]!;
+        while (ch === 44 || isSpace(ch)) ch = b[++i]!;
         if (i >= len) throw new SyntaxError("truncated bar");
         if (ch === 125) {
           i++;
@@ -214,43 +240,43 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
         }
         if (ch !== 34) throw new SyntaxError(`expected a key at ${i}`);
         // Known keys are matched on their characters; anything else is sliced and looked up.
-        const k1 = text.charCodeAt(i + 1);
-        const k2 = text.charCodeAt(i + 2);
+        const k1 = b[i + 1]!;
+        const k2 = b[i + 2]!;
         let slot: number;
         if (k2 === 34 && (slot = slotOf(k1)) >= 0) i += 3;
-        else if (k1 === 118 && k2 === 119 && text.charCodeAt(i + 3) === 34) {
+        else if (k1 === 118 && k2 === 119 && b[i + 3]! === 34) {
           slot = 6;
           i += 4;
         } else {
-          const kEnd = skipString(text, i);
-          slot = KEYS.indexOf(text.slice(i + 1, kEnd - 1) as typeof KEYS[number]);
+          const kEnd = skipString(b, i);
+          slot = KEYS.indexOf(text(b, i + 1, kEnd - 1) as typeof KEYS[number]);
           if (slot < 0) slot = 9;
           i = kEnd;
         }
-        ch = text.charCodeAt(i);
-        while (isSpace(ch)) ch = text.charCodeAt(++i);
+        ch = b[i]!;
+        while (isSpace(ch)) ch = b[++i]!;
         if (ch !== 58) throw new SyntaxError(`expected ':' at ${i}`);
-        ch = text.charCodeAt(++i);
-        while (isSpace(ch)) ch = text.charCodeAt(++i);
+        ch = b[++i]!;
+        while (isSpace(ch)) ch = b[++i]!;
         if (slot < 8) {
           // Inline number: [-]digits[.digits] with at most 15 digits, ended by , } or space.
           const v0 = i;
           const neg = ch === 45;
-          if (neg) ch = text.charCodeAt(++i);
+          if (neg) ch = b[++i]!;
           let mant = 0;
           const d0 = i;
           while (ch >= 48 && ch <= 57) {
             mant = mant * 10 + (ch - 48);
-            ch = text.charCodeAt(++i);
+            ch = b[++i]!;
           }
           let digits = i - d0;
           let frac = 0;
           if (ch === 46) {
-            ch = text.charCodeAt(++i);
+            ch = b[++i]!;
             const f0 = i;
             while (ch >= 48 && ch <= 57) {
               mant = mant * 10 + (ch - 48);
-              ch = text.charCodeAt(++i);
+              ch = b[++i]!;
             }
             frac = i - f0;
             digits += frac;
@@ -261,15 +287,15 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
             row[slot] = neg ? -x : x;
           } else {
             // Exponents, long mantissas, strings, null, junk: the general decoder decides.
-            i = skipValue(text, v0);
-            const x = decodeNumber(text, v0, i);
+            i = skipValue(b, v0);
+            const x = decodeNumber(b, v0, i);
             if (Number.isNaN(x)) ok = false;
             row[slot] = x;
           }
         } else {
-          const vEnd = skipValue(text, i);
+          const vEnd = skipValue(b, i);
           // otc (a boolean) or an unknown key: the slow path decides.
-          if (!(slot === 8 && (text.startsWith("true", i) || text.startsWith("false", i)))) {
+          if (!(slot === 8 && (startsWith(b, "true", i) || startsWith(b, "false", i)))) {
             ok = false;
           }
           i = vEnd;
@@ -290,13 +316,13 @@ export function scanAggs(text: string, requireVolume = false): ScannedAggs {
         cols.vw[k] = row[6]!;
         cols.n[k] = row[7]!;
       } else {
-        odd.push({ index: count, text: text.slice(objStart, i) });
+        odd.push({ index: count, text: text(b, objStart, i) });
       }
       count++;
     }
-    envelopeText = text.slice(0, start) + "[]" + text.slice(end + 1);
+    envelopeText = text(b, 0, start) + "[]" + text(b, end + 1, b.length);
   }
-  const envelope = JSON.parse(envelopeText) as Record<string, unknown>;
+  const envelope = JSON.parse(envelopeText ?? decoder.decode(b)) as Record<string, unknown>;
   if (at >= 0) delete envelope.results;
   const good = cols.size;
   // Views, not copies: every consumer copies the columns into Polars anyway.

@@ -76,8 +76,14 @@ export interface RequestOptions<T> {
   headers?: Record<string, string>;
   /** Turns the body text into a value; a throw counts as a truncated body and is retried. */
   parse: (text: string) => T;
+  /**
+   * Turns the body bytes into a value instead of `parse`, for hot paths that scan bytes (the
+   * body is then decoded to text only for errors). A throw counts as a truncated body and is
+   * retried. @default undefined (`parse`)
+   */
+  parseBytes?: (bytes: Uint8Array) => T;
   /** Detects vendor errors inside a 2xx body; return null when the body is data. */
-  check?: (value: T, text: string) => VendorVerdict | null;
+  check?: (value: T) => VendorVerdict | null;
   /** Statuses treated as data rather than errors (e.g. 404 meaning "no such series"). @default [] */
   acceptStatus?: number[];
 }
@@ -273,17 +279,19 @@ export class HttpClient {
             signal: ctl.signal,
           });
           status = res.status;
-          const text = await res.text();
-          const bytes = text.length;
+          const raw = await res.bytes();
+          const bytes = raw.length;
+          let decoded: string | undefined;
+          const text = () => (decoded ??= DECODER.decode(raw));
           this.metrics.recordAttempt({ latencyMs: performance.now() - t0, bytes, status });
           if (res.ok || options.acceptStatus?.includes(status)) {
             let value: T;
             try {
-              value = options.parse(text);
+              value = options.parseBytes ? options.parseBytes(raw) : options.parse(text());
             } catch (e) {
-              throw new ParseFailure(e instanceof Error ? e.message : String(e), text);
+              throw new ParseFailure(e instanceof Error ? e.message : String(e), text());
             }
-            const verdict = options.check?.(value, text) ?? null;
+            const verdict = options.check?.(value) ?? null;
             if (verdict === null) {
               return {
                 value,
@@ -296,12 +304,12 @@ export class HttpClient {
             }
             reason = "vendor_error";
             detail = verdict.message;
-            body = text;
+            body = text();
             permanent = !verdict.retryable;
           } else {
             reason = `http_${status}`;
             detail = `HTTP ${status}`;
-            body = text;
+            body = text();
             permanent = !RETRY_STATUS.has(status);
             serverDelay = retryAfterMs(res.headers, Date.now());
           }
@@ -364,6 +372,8 @@ export class HttpClient {
     return this.get<T>(url, { ...options, parse: options.parse ?? ((t) => JSON.parse(t) as T) });
   }
 }
+
+const DECODER = new TextDecoder();
 
 class ParseFailure extends Error {
   readonly text: string;

@@ -349,6 +349,7 @@ export class PolygonClient {
     first: URL,
     parse: (text: string) => unknown = JSON.parse,
     resume?: (body: unknown) => URL | null,
+    parseBytes?: (bytes: Uint8Array) => unknown,
   ): AsyncGenerator<{ body: unknown; url: string }> {
     const origin = new URL(this.#base).origin;
     const seen = new Set<string>([first.toString()]);
@@ -356,7 +357,11 @@ export class PolygonClient {
     let count = 0;
     let loops = 0;
     for (;;) {
-      const res = await this.http.get(this.#withKey(current), { parse, check: polygonVerdict });
+      const res = await this.http.get(this.#withKey(current), {
+        parse,
+        check: polygonVerdict,
+        ...(parseBytes ? { parseBytes } : {}),
+      });
       const nu = get(res.value, "next_url");
       let next: URL | null = null;
       if (typeof nu === "string" && nu !== "") {
@@ -431,11 +436,11 @@ export class PolygonClient {
       );
       return r;
     };
-    const parse = (text: string) => {
-      const scan = scanAggs(text, requireVolume);
+    const parse = (body: string | Uint8Array) => {
+      const scan = scanAggs(body, requireVolume);
       return { ...scan.envelope, __scan: scan };
     };
-    for await (const p of this.pages(u, parse, resume)) {
+    for await (const p of this.pages(u, parse, resume, parse)) {
       const { frame, rejected, fields } = framesFromScan(
         (p.body as { __scan: ScannedAggs }).__scan,
         ticker,

@@ -350,3 +350,32 @@ Deno.test("aggs scanner: same columns and rejects as JSON.parse + zod, on random
   }
   assertEquals(scanAggs(JSON.stringify({ status: "OK", resultsCount: 0 })).length, 0);
 });
+
+Deno.test("aggs scanner on bytes: multi-byte text in the envelope and in an odd bar decodes whole", () => {
+  const page = JSON.stringify({
+    status: "OK",
+    request_id: "réq-✓-日本",
+    results: [
+      { o: 1, h: 2, l: 0.5, c: 1.5, t: 1000, v: 10, vw: 1.2, n: 3 },
+      { o: "ü€", h: 2, l: 0.5, c: 1.5, t: 2000, v: 10, vw: 1.2, n: 3 },
+    ],
+    next_url: "https://x/y?cursor=é",
+  });
+  const bytes = new TextEncoder().encode(page);
+  const scan = scanAggs(bytes, true);
+  assertEquals(scan.envelope.request_id, "réq-✓-日本");
+  assertEquals(scan.envelope.next_url, "https://x/y?cursor=é");
+  assertEquals(scan.length, 2);
+  assertEquals(Array.from(scan.t), [1000]);
+  assertEquals(scan.odd.map((o) => JSON.parse(o.text).o), ["ü€"]);
+  // Same answer as the text entry point and as JSON.parse + zod.
+  const fromText = scanAggs(page, true);
+  assertEquals(Array.from(fromText.t), Array.from(scan.t));
+  const fast = framesFromScan(scan, "SPY", true);
+  const slow = parseAggPage(JSON.parse(page), "SPY", true);
+  assertEquals(fast.frame.rows(), slow.frame.rows());
+  assertEquals(
+    fast.rejected.map((r) => [r.index, r.reason]),
+    slow.rejected.map((r) => [r.index, r.reason]),
+  );
+});
