@@ -196,8 +196,9 @@ export function scanAggs(body: Uint8Array | string, requireVolume = false): Scan
   const b = typeof body === "string" ? new TextEncoder().encode(body) : body;
   const at = indexOf(b, '"results"');
   let envelopeText: string | null = null;
-  // Vendor bars take ~100 characters (at least ~60); the columns grow if the guess is short.
-  const cols = new Columns(Math.max(64, Math.ceil(b.length / 96)));
+  // A bar takes at least ~60 bytes (vendor bars ~90-110): sized so that the columns never grow
+  // (a growth copies every column); the views returned keep the slack until they are dropped.
+  const cols = new Columns(Math.max(64, Math.ceil(b.length / 60)));
   const odd: ScannedAggs["odd"] = [];
   let count = 0;
   let start = -1, end = -1;
