@@ -16,16 +16,6 @@ export async function writeDurable(path: string, bytes: Uint8Array): Promise<voi
   }
 }
 
-/** fsync a file already written (in Deno's blocking pool, off the JS thread). */
-export async function fsyncFile(path: string): Promise<void> {
-  const f = await Deno.open(path, { read: true });
-  try {
-    await f.sync();
-  } finally {
-    f.close();
-  }
-}
-
 /** Write a file atomically: temp name, fsync, rename, directory fsync. */
 export async function writeAtomic(path: string, content: string | Uint8Array): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
