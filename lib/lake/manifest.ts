@@ -96,9 +96,17 @@ export function foldManifest(entries: ManifestEntry[]): ManifestState {
   };
 }
 
-/** Append one entry durably (write, fsync). Skips an entry whose write_id is already present. */
-export async function appendManifest(meta: string, entry: ManifestEntry): Promise<void> {
-  if (readManifest(meta).some((e) => e.write_id === entry.write_id)) return;
+/**
+ * Append one entry durably (write, fsync). Skips an entry whose write_id is already present
+ * (a journal replayed after a crash may have been appended already); `fresh` says the write_id
+ * was just made and cannot be there, which spares reading the whole manifest. @default false
+ */
+export async function appendManifest(
+  meta: string,
+  entry: ManifestEntry,
+  options: { fresh?: boolean } = {},
+): Promise<void> {
+  if (!options.fresh && readManifest(meta).some((e) => e.write_id === entry.write_id)) return;
   Deno.mkdirSync(meta, { recursive: true });
   const f = await Deno.open(manifestPath(meta), { append: true, create: true });
   try {

@@ -151,7 +151,8 @@ export async function recoverDataset(
   return changed;
 }
 
-async function applyJournal(meta: string, j: Journal): Promise<void> {
+/** Apply a journal; `fresh`: written by this process just now (not a replay after a crash). */
+async function applyJournal(meta: string, j: Journal, fresh = false): Promise<void> {
   for (const r of j.renames) {
     try {
       Deno.renameSync(r.from, r.to);
@@ -167,7 +168,7 @@ async function applyJournal(meta: string, j: Journal): Promise<void> {
     }
   }
   await syncDir(...new Set(j.renames.map((r) => r.to.slice(0, r.to.lastIndexOf("/")))));
-  await appendManifest(meta, j.entry);
+  await appendManifest(meta, j.entry, { fresh });
   Deno.removeSync(join(meta, JOURNAL));
   await syncDir(meta);
 }
@@ -679,7 +680,7 @@ export async function writeDataset(
     );
     committed = true;
     options.onStep?.("journal-written");
-    await applyJournal(meta, { write_id: writeId, renames, removes, entry });
+    await applyJournal(meta, { write_id: writeId, renames, removes, entry }, true);
     options.onStep?.("applied");
     return {
       rowsIn,
@@ -727,7 +728,7 @@ export async function setWatermark(
       removed: [],
       schema: state.schema,
       watermark: iso,
-    });
+    }, { fresh: true });
   } finally {
     release();
   }
