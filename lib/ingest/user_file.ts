@@ -262,9 +262,11 @@ export async function ingestBarsFile(
   }
   if (q.length > 0) {
     const today = new Date().toISOString().slice(0, 10);
+    // One unit per file row: identical rows (a line repeated) stay distinct quarantined rows,
+    // and loading the same file again quarantines each row once.
     const rows: QuarantineRow[] = q.map(({ row, reason }) => ({
       dataset: options.dataset,
-      unitId: sourceUri,
+      unitId: `${sourceUri}#row=${row + 1}`,
       unitStart: today,
       stage: "validate",
       reason,

@@ -143,3 +143,32 @@ Deno.test("parseInstant: epochs by magnitude, offsets, DST, invalid dates", () =
   assert(Number.isNaN(parseInstant("", "UTC")));
   assertAlmostEquals(parseInstant("2024-01-02T00:00:00.5Z", "UTC"), Date.UTC(2024, 0, 2) + 500, 0);
 });
+
+Deno.test("ingest-file: a line repeated three times keeps one bar and quarantines two rows", () =>
+  withLake(async (root) => {
+    const f = `${root}/rep.csv`;
+    const line = "2024-07-01,100,101,99,100.5,1000";
+    Deno.writeTextFileSync(f, `Date,Open,High,Low,Close,Volume\n${line}\n${line}\n${line}\n`);
+    const s = await ingestBarsFile(f, {
+      dataset: "rep",
+      symbol: "SPY",
+      columns: {
+        ts: "Date",
+        open: "Open",
+        high: "High",
+        low: "Low",
+        close: "Close",
+        volume: "Volume",
+      },
+      root,
+    });
+    assertEquals([s.rowsValid, s.rowsQuarantined], [1, 2]);
+    const q = (await readDataset(quarantineSpec("user"), { root })).filter(
+      pl.col("dataset").eq(pl.lit("rep")),
+    );
+    assertEquals(q.height, 2);
+    assertEquals((q.getColumn("payload_ref").toArray() as string[]).sort(), [
+      "file://rep.csv#row=2",
+      "file://rep.csv#row=3",
+    ]);
+  }));
