@@ -5,6 +5,16 @@ import { datasetState, readDataset } from "../../lib/lake/mod.ts";
 import { ingestBarsFile, parseInstant, userBarsSpec } from "../../lib/ingest/user_file.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
 
+/** Lake column -> column of a Yahoo-style daily CSV. */
+const YAHOO_COLUMNS = {
+  ts: "Date",
+  open: "Open",
+  high: "High",
+  low: "Low",
+  close: "Close",
+  volume: "Volume",
+};
+
 async function withLake(fn: (root: string) => Promise<void>) {
   const root = await Deno.makeTempDir({ prefix: "ingest-test-" });
   try {
@@ -34,14 +44,7 @@ Deno.test("ingest-file: valid daily rows land, each invalid row is quarantined w
     const s = await ingestBarsFile(f, {
       dataset: "my_spy",
       symbol: "SPY",
-      columns: {
-        ts: "Date",
-        open: "Open",
-        high: "High",
-        low: "Low",
-        close: "Close",
-        volume: "Volume",
-      },
+      columns: YAHOO_COLUMNS,
       root,
     });
     assertEquals(s.rowsRead, 10);
@@ -81,14 +84,7 @@ Deno.test("ingest-file: valid daily rows land, each invalid row is quarantined w
     const s2 = await ingestBarsFile(f, {
       dataset: "my_spy",
       symbol: "SPY",
-      columns: {
-        ts: "Date",
-        open: "Open",
-        high: "High",
-        low: "Low",
-        close: "Close",
-        volume: "Volume",
-      },
+      columns: YAHOO_COLUMNS,
       root,
     });
     assert(s2.write?.noop);
@@ -152,14 +148,7 @@ Deno.test("ingest-file: a line repeated three times keeps one bar and quarantine
     const s = await ingestBarsFile(f, {
       dataset: "rep",
       symbol: "SPY",
-      columns: {
-        ts: "Date",
-        open: "Open",
-        high: "High",
-        low: "Low",
-        close: "Close",
-        volume: "Volume",
-      },
+      columns: YAHOO_COLUMNS,
       root,
     });
     assertEquals([s.rowsValid, s.rowsQuarantined], [1, 2]);
