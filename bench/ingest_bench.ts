@@ -191,7 +191,7 @@ async function serveUntilStdinCloses(): Promise<void> {
   await s.finished;
 }
 
-const RUNS = 5;
+const RUNS = Number(Deno.env.get("INGEST_BENCH_RUNS") ?? 5);
 
 /** Printed figures (median of 5 end-to-end runs after a warm-up). */
 async function report(inProcess: boolean): Promise<void> {
@@ -203,6 +203,9 @@ async function report(inProcess: boolean): Promise<void> {
       const r = await endToEnd(url);
       const s1 = server.cpu();
       runs.push({ ...r, serverCpuMs: s0 === null || s1 === null ? null : (s1 - s0) * 1000 });
+    }
+    if (Deno.env.get("INGEST_BENCH_VERBOSE")) {
+      console.log(`  runs in order (ms): ${runs.map((r) => r.ms.toFixed(0)).join(" ")}`);
     }
     runs.sort((a, b) => b.ms - a.ms);
     const rate = (r: { ms: number; rows: number }) => r.rows / (r.ms / 1000);
