@@ -21,6 +21,11 @@
  * size.
  */
 import process from "node:process";
+import {
+  INGEST_GLIBC_TUNABLES,
+  ingestMallocActive,
+  rerunWithIngestMalloc,
+} from "../lib/core/malloc.ts";
 import { Secret } from "../lib/core/secret.ts";
 import { runBackfill } from "../lib/ingest/backfill.ts";
 import { polygonBarPipeline } from "../lib/ingest/pipelines/polygon_bars.ts";
@@ -126,7 +131,32 @@ async function withServer<T>(
   }
 }
 
-async function endToEnd(baseUrl: string): Promise<{ ms: number; cpuMs: number; rows: number }> {
+/**
+ * CPU time of the JS thread so far, ms (Linux `/proc/thread-self/schedstat`; NaN elsewhere):
+ * the JS thread is the ingest's critical path, and its CPU time varies less between runs than
+ * the wall time on a shared machine.
+ */
+function jsThreadMs(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/thread-self/schedstat").split(" ")[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Minor page faults of the JS thread so far (Linux; NaN elsewhere). */
+function jsThreadFaults(): number {
+  try {
+    const st = Deno.readTextFileSync("/proc/thread-self/stat");
+    return Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[7]);
+  } catch {
+    return NaN;
+  }
+}
+
+async function endToEnd(
+  baseUrl: string,
+): Promise<{ ms: number; cpuMs: number; jsMs: number; faults: number; rows: number }> {
   const root = Deno.makeTempDirSync({ prefix: "ingest-bench-" });
   try {
     const polygon = new PolygonClient({
@@ -134,6 +164,7 @@ async function endToEnd(baseUrl: string): Promise<{ ms: number; cpuMs: number; r
       apiKey: new Secret("bench-key-000000"),
       httpOptions: { concurrency: 4 },
     });
+    const j0 = jsThreadMs(), f0 = jsThreadFaults();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const s = await runBackfill(
@@ -154,10 +185,11 @@ async function endToEnd(baseUrl: string): Promise<{ ms: number; cpuMs: number; r
     );
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(c0);
+    const jsMs = jsThreadMs() - j0, faults = jsThreadFaults() - f0;
     if (s.units.failed > 0 || s.curatedRows !== totalRows) {
       throw new Error(`bench run incomplete: ${JSON.stringify(s.failures)} rows ${s.curatedRows}`);
     }
-    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, rows: s.curatedRows };
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, jsMs, faults, rows: s.curatedRows };
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -197,7 +229,14 @@ const RUNS = Number(Deno.env.get("INGEST_BENCH_RUNS") ?? 5);
 async function report(inProcess: boolean): Promise<void> {
   await withServer(async (url, server) => {
     await endToEnd(url);
-    const runs: { ms: number; cpuMs: number; rows: number; serverCpuMs: number | null }[] = [];
+    const runs: {
+      ms: number;
+      cpuMs: number;
+      jsMs: number;
+      faults: number;
+      rows: number;
+      serverCpuMs: number | null;
+    }[] = [];
     for (let k = 0; k < RUNS; k++) {
       const s0 = server.cpu();
       const r = await endToEnd(url);
@@ -205,7 +244,13 @@ async function report(inProcess: boolean): Promise<void> {
       runs.push({ ...r, serverCpuMs: s0 === null || s1 === null ? null : (s1 - s0) * 1000 });
     }
     if (Deno.env.get("INGEST_BENCH_VERBOSE")) {
-      console.log(`  runs in order (ms): ${runs.map((r) => r.ms.toFixed(0)).join(" ")}`);
+      console.log(
+        `  runs in order (wall ms/JS thread CPU ms/JS thread page faults/server CPU ms): ${
+          runs.map((r) =>
+            `${r.ms.toFixed(0)}/${r.jsMs.toFixed(0)}/${r.faults}/${r.serverCpuMs?.toFixed(0)}`
+          ).join(" ")
+        }`,
+      );
     }
     runs.sort((a, b) => b.ms - a.ms);
     const rate = (r: { ms: number; rows: number }) => r.rows / (r.ms / 1000);
@@ -223,6 +268,8 @@ async function report(inProcess: boolean): Promise<void> {
         fmt(rate(runs[0]!))
       }, max ${fmt(rate(runs.at(-1)!))})`,
     );
+    const js = runs.map((r) => r.jsMs).sort((a, b) => a - b)[RUNS >> 1]!;
+    console.log(`    JS thread CPU per run: ${js.toFixed(0)} ms (median)`);
     console.log(
       `    median run: wall ${mid.ms.toFixed(0)} ms, client CPU ${
         mid.cpuMs.toFixed(0)
@@ -236,6 +283,13 @@ async function report(inProcess: boolean): Promise<void> {
 if (import.meta.main && Deno.args.includes("--serve")) {
   await serveUntilStdinCloses();
 } else if (import.meta.main) {
+  const code = await rerunWithIngestMalloc(import.meta.url);
+  if (code !== null) Deno.exit(code);
+  console.log(
+    `malloc: ${
+      ingestMallocActive() ? `GLIBC_TUNABLES=${INGEST_GLIBC_TUNABLES}` : "glibc defaults"
+    } (see lib/core/malloc.ts; --no-malloc-tunables runs with the defaults)`,
+  );
   await report(Deno.args.includes("--in-process"));
 } else {
   await report(false);

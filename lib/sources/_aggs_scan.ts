@@ -191,6 +191,39 @@ class Columns {
   }
 }
 
+/**
+ * Columns handed back by {@link releaseScan}, for the next scans: a page's columns are a few MB,
+ * and fresh memory costs a page fault per 4 KiB on first write (slow on this kind of VM), plus
+ * the zeroing. At most {@link POOL_MAX} are kept.
+ */
+const pool: Columns[] = [];
+const POOL_MAX = 8;
+const owner = new WeakMap<ScannedAggs, Columns>();
+
+function takeColumns(capacity: number): Columns {
+  for (let k = pool.length - 1; k >= 0; k--) {
+    if (pool[k]!.t.length >= capacity) {
+      const c = pool.splice(k, 1)[0]!;
+      c.size = 0;
+      return c;
+    }
+  }
+  return new Columns(capacity);
+}
+
+/**
+ * Hand a scan's columns back for reuse once they have been copied (into Polars): the scan's
+ * typed arrays must not be read afterwards, since a later scan overwrites them. Optional: a
+ * scan never released is garbage-collected as usual.
+ */
+export function releaseScan(scan: ScannedAggs): void {
+  const c = owner.get(scan);
+  if (!c) return;
+  owner.delete(scan);
+  if (pool.length >= POOL_MAX) pool.shift();
+  pool.push(c);
+}
+
 /** Scan one aggregates page, as bytes or text (see module doc). */
 export function scanAggs(body: Uint8Array | string, requireVolume = false): ScannedAggs {
   const b = typeof body === "string" ? new TextEncoder().encode(body) : body;
@@ -198,11 +231,10 @@ export function scanAggs(body: Uint8Array | string, requireVolume = false): Scan
   let envelopeText: string | null = null;
   // A bar takes at least ~60 bytes (vendor bars ~90-110): sized so that the columns never grow
   // (a growth copies every column); the views returned keep the slack until they are dropped.
-  const cols = new Columns(Math.max(64, Math.ceil(b.length / 60)));
+  const cols = takeColumns(Math.max(64, Math.ceil(b.length / 60)));
   const odd: ScannedAggs["odd"] = [];
   let count = 0;
   let start = -1, end = -1;
-  const row = new Float64Array(8);
   if (at >= 0) {
     let i = at + 9;
     while (isSpace(b[i]!)) i++;
@@ -228,7 +260,11 @@ export function scanAggs(body: Uint8Array | string, requireVolume = false): Scan
         i = e;
         continue;
       }
-      row.fill(NaN);
+      // Values go straight into row k of the columns; `seen` has a bit per slot present. A row
+      // that turns out odd is not counted, so the next row overwrites what it wrote.
+      if (cols.size === cols.t.length) cols.grow();
+      const k = cols.size;
+      let seen = 0;
       let ok = true;
       i++;
       for (;;) {
@@ -261,13 +297,19 @@ export function scanAggs(body: Uint8Array | string, requireVolume = false): Scan
         while (isSpace(ch)) ch = b[++i]!;
         if (slot < 8) {
           // Inline number: [-]digits[.digits] with at most 15 digits, ended by , } or space.
+          // The digits accumulate in two small integers (9 digits each) rather than in one
+          // double: integer multiply-adds are several times cheaper than a chain of float ones.
           const v0 = i;
           const neg = ch === 45;
           if (neg) ch = b[++i]!;
-          let mant = 0;
+          let hi = 0, lo = 0, nLo = 0;
           const d0 = i;
           while (ch >= 48 && ch <= 57) {
-            mant = mant * 10 + (ch - 48);
+            if (i - d0 < 9) hi = hi * 10 + (ch - 48);
+            else if (nLo < 9) {
+              lo = lo * 10 + (ch - 48);
+              nLo++;
+            }
             ch = b[++i]!;
           }
           let digits = i - d0;
@@ -276,22 +318,55 @@ export function scanAggs(body: Uint8Array | string, requireVolume = false): Scan
             ch = b[++i]!;
             const f0 = i;
             while (ch >= 48 && ch <= 57) {
-              mant = mant * 10 + (ch - 48);
+              if (i - f0 + digits < 9) hi = hi * 10 + (ch - 48);
+              else if (nLo < 9) {
+                lo = lo * 10 + (ch - 48);
+                nLo++;
+              }
               ch = b[++i]!;
             }
             frac = i - f0;
             digits += frac;
             if (frac === 0) digits = 0; // "1." is not a JSON number
           }
+          let x: number;
           if (digits > 0 && digits <= 15 && (ch === 44 || ch === 125 || isSpace(ch))) {
-            const x = frac ? mant / POW10[frac]! : mant;
-            row[slot] = neg ? -x : x;
+            // hi * 10^nLo + lo < 10^15: exact; so is 10^frac, and the quotient is then the
+            // correctly rounded value, as JSON.parse gives.
+            const mant = nLo ? hi * POW10[nLo]! + lo : hi;
+            x = frac ? mant / POW10[frac]! : mant;
+            if (neg) x = -x;
           } else {
             // Exponents, long mantissas, strings, null, junk: the general decoder decides.
             i = skipValue(b, v0);
-            const x = decodeNumber(b, v0, i);
+            x = decodeNumber(b, v0, i);
             if (Number.isNaN(x)) ok = false;
-            row[slot] = x;
+          }
+          seen |= 1 << slot;
+          switch (slot) {
+            case 0:
+              cols.t[k] = x;
+              break;
+            case 1:
+              cols.o[k] = x;
+              break;
+            case 2:
+              cols.h[k] = x;
+              break;
+            case 3:
+              cols.l[k] = x;
+              break;
+            case 4:
+              cols.c[k] = x;
+              break;
+            case 5:
+              cols.v[k] = x;
+              break;
+            case 6:
+              cols.vw[k] = x;
+              break;
+            default:
+              cols.n[k] = x;
           }
         } else {
           const vEnd = skipValue(b, i);
@@ -302,23 +377,19 @@ export function scanAggs(body: Uint8Array | string, requireVolume = false): Scan
           i = vEnd;
         }
       }
-      if (
-        requireVolume && (Number.isNaN(row[5]!) || Number.isNaN(row[6]!) || Number.isNaN(row[7]!))
-      ) ok = false;
-      if (ok && !Number.isNaN(row[0]!)) {
-        if (cols.size === cols.t.length) cols.grow();
-        const k = cols.size++;
-        cols.t[k] = row[0]!;
-        cols.o[k] = row[1]!;
-        cols.h[k] = row[2]!;
-        cols.l[k] = row[3]!;
-        cols.c[k] = row[4]!;
-        cols.v[k] = row[5]!;
-        cols.vw[k] = row[6]!;
-        cols.n[k] = row[7]!;
-      } else {
-        odd.push({ index: count, text: text(b, objStart, i) });
+      if ((seen & 1) === 0 || (requireVolume && (seen & 0xe0) !== 0xe0)) ok = false;
+      if (ok && seen !== 0xff) {
+        // A missing field is NaN (a missing price then fails validation downstream).
+        if ((seen & 2) === 0) cols.o[k] = NaN;
+        if ((seen & 4) === 0) cols.h[k] = NaN;
+        if ((seen & 8) === 0) cols.l[k] = NaN;
+        if ((seen & 16) === 0) cols.c[k] = NaN;
+        if ((seen & 32) === 0) cols.v[k] = NaN;
+        if ((seen & 64) === 0) cols.vw[k] = NaN;
+        if ((seen & 128) === 0) cols.n[k] = NaN;
       }
+      if (ok && !Number.isNaN(cols.t[k]!)) cols.size++;
+      else odd.push({ index: count, text: text(b, objStart, i) });
       count++;
     }
     envelopeText = text(b, 0, start) + "[]" + text(b, end + 1, b.length);
@@ -359,5 +430,7 @@ export function scanAggs(body: Uint8Array | string, requireVolume = false): Scan
       sample.push(JSON.parse(x.text));
     } catch { /* kept for the reject path */ }
   }
-  return { envelope, length: count, ...out, odd, sample };
+  const scan = { envelope, length: count, ...out, odd, sample };
+  owner.set(scan, cols);
+  return scan;
 }

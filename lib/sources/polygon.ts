@@ -13,7 +13,7 @@ import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
 import { log } from "../core/log.ts";
-import { scanAggs, type ScannedAggs } from "./_aggs_scan.ts";
+import { releaseScan, scanAggs, type ScannedAggs } from "./_aggs_scan.ts";
 import { HttpClient, type HttpClientOptions, publicUrl, type VendorVerdict } from "./_http.ts";
 import {
   F64Builder,
@@ -441,11 +441,9 @@ export class PolygonClient {
       return { ...scan.envelope, __scan: scan };
     };
     for await (const p of this.pages(u, parse, resume, parse)) {
-      const { frame, rejected, fields } = framesFromScan(
-        (p.body as { __scan: ScannedAggs }).__scan,
-        ticker,
-        requireVolume,
-      );
+      const scan = (p.body as { __scan: ScannedAggs }).__scan;
+      const { frame, rejected, fields } = framesFromScan(scan, ticker, requireVolume);
+      releaseScan(scan); // copied into Polars: its columns can take a later page
       yield { url: p.url, frame, rejected, fields };
     }
   }

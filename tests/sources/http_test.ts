@@ -191,3 +191,49 @@ Deno.test("HttpClient: per-minute budget delays the request beyond the window's 
     await s.close();
   }
 });
+
+Deno.test("HttpClient parseBytes: bodies read into reused buffers arrive whole, with or without Content-Length", async () => {
+  // Bodies larger than the first buffer guess (256 KiB), streamed in chunks without a length
+  // (the buffer grows), then with one; each byte depends on its position and the request, so a
+  // stale byte from a reused buffer or a chunk written at the wrong offset changes the sum.
+  const sizes = [700_000, 300_000, 1_200_000, 50_000];
+  const body = (k: number) => {
+    const b = new Uint8Array(sizes[k]!);
+    for (let i = 0; i < b.length; i++) b[i] = (i * 31 + k * 7) & 0xff;
+    return b;
+  };
+  const expect = sizes.map((_, k) => body(k).reduce((a, x, i) => (a + x * (i % 13 + 1)) >>> 0, 0));
+  let k = 0;
+  const s = serve([(_req) => {
+    const b = body(k), chunked = k % 2 === 0;
+    k++;
+    if (!chunked) return new Response(b);
+    let off = 0;
+    return new Response(
+      new ReadableStream({
+        pull(c) {
+          if (off >= b.length) return c.close();
+          c.enqueue(b.slice(off, off + 65_536));
+          off += 65_536;
+        },
+      }),
+    );
+  }]);
+  try {
+    const http = new HttpClient({ vendor: "t", backoffBaseMs: 1 });
+    const seen: number[][] = [];
+    for (let i = 0; i < sizes.length; i++) {
+      const r = await http.get(s.url(), {
+        parse: () => [],
+        // The value keeps a digest, not a view: the buffer is reused after the call.
+        parseBytes: (
+          bytes,
+        ) => [bytes.length, bytes.reduce((a, x, j) => (a + x * (j % 13 + 1)) >>> 0, 0)],
+      });
+      seen.push(r.value);
+    }
+    assertEquals(seen, sizes.map((n, i) => [n, expect[i]!]));
+  } finally {
+    await s.close();
+  }
+});

@@ -11,7 +11,7 @@ import {
 } from "../../lib/sources/fred.ts";
 import { parseCandlesPage, parseOandaTime } from "../../lib/sources/oanda.ts";
 import { framesFromScan, parseAggPage, polygonVerdict } from "../../lib/sources/polygon.ts";
-import { scanAggs } from "../../lib/sources/_aggs_scan.ts";
+import { releaseScan, scanAggs } from "../../lib/sources/_aggs_scan.ts";
 import { Rng } from "../../lib/core/random.ts";
 import { numOrNull, quoteBigInts, sampleFields, toBigInt } from "../../lib/sources/_wire.ts";
 import { parseOcc } from "../../lib/ingest/pipelines/polygon_bars.ts";
@@ -286,8 +286,11 @@ Deno.test("sampleFields: field types from first, middle and last rows", () => {
 Deno.test("aggs scanner: same columns and rejects as JSON.parse + zod, on random and odd pages", () => {
   const rng = new Rng(7);
   const num = () => {
-    const k = rng.int(0, 4);
+    const k = rng.int(0, 7);
     const x = (rng.uniform() - 0.2) * 10 ** rng.int(-3, 6);
+    // The scanner accumulates digits in two 9-digit integers: lengths around 9, 15 and 18
+    // digits (integer and fraction parts, leading zeros) cross its boundaries.
+    const digits = rng.int(7, 19);
     return k === 0
       ? Math.round(x)
       : k === 1
@@ -296,7 +299,13 @@ Deno.test("aggs scanner: same columns and rejects as JSON.parse + zod, on random
       ? x
       : k === 3
       ? 1e21 * x
-      : -0;
+      : k === 4
+      ? -0
+      : k === 5
+      ? Math.round((rng.uniform() - 0.2) * 10 ** Math.min(digits, 16))
+      : k === 6
+      ? Number((x / 10 ** rng.int(0, 6)).toFixed(rng.int(3, 12)))
+      : Number(((rng.uniform() - 0.2) * 10 ** rng.int(0, 9)).toFixed(digits - 6));
   };
   for (let page = 0; page < 30; page++) {
     const rows: unknown[] = [];
@@ -330,15 +339,19 @@ Deno.test("aggs scanner: same columns and rejects as JSON.parse + zod, on random
       null,
       page % 2 ? 1 : 0,
     );
-    const fast = framesFromScan(scanAggs(text, true), "SPY", true);
-    const slow = parseAggPage(JSON.parse(text), "SPY", true);
     const sortT = (f: pl.DataFrame) =>
       f.sort("t").select("t", "o", "h", "l", "c", "v", "vw", "n").rows();
-    assertEquals(sortT(fast.frame), sortT(slow.frame), `page ${page}`);
-    assertEquals(
-      fast.rejected.map((r) => [r.index, r.reason]).sort(),
-      slow.rejected.map((r) => [r.index, r.reason]).sort(),
-    );
+    for (const requireVolume of [true, false]) {
+      const scan = scanAggs(text, requireVolume);
+      const fast = framesFromScan(scan, "SPY", requireVolume);
+      releaseScan(scan); // the next page's scan reuses its columns
+      const slow = parseAggPage(JSON.parse(text), "SPY", requireVolume);
+      assertEquals(sortT(fast.frame), sortT(slow.frame), `page ${page}`);
+      assertEquals(
+        fast.rejected.map((r) => [r.index, r.reason]).sort(),
+        slow.rejected.map((r) => [r.index, r.reason]).sort(),
+      );
+    }
     assertEquals(scanAggs(text).envelope.next_url, "https://x/y?cursor=a");
   }
   const ok = JSON.stringify({
