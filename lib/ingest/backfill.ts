@@ -254,7 +254,7 @@ export async function landBatch(
       ? frames[0]!
       : nonEmpty.length === 1
       ? nonEmpty[0]!
-      : pl.concat(nonEmpty, { how: "diagonal" });
+      : pl.concat(nonEmpty, { how: sameColumns(nonEmpty) ? "vertical" : "diagonal" });
   };
   const land = async (p: Pipeline, raw: pl.DataFrame, first: Unit) => {
     const opts = { transformId: p.transformId, sourceUri, ...(root ? { root } : {}) };
@@ -262,7 +262,13 @@ export async function landBatch(
     // run at once in Polars' threads. Nothing is checkpointed unless both land, and a rewrite of
     // either is a no-op, so a crash between them is repaired by the rerun of the unit.
     const rawWrite = raw.height > 0 ? writeDataset(p.rawSpec, raw, opts) : null;
-    const cur = p.curate(raw);
+    let cur: ReturnType<Pipeline["curate"]>;
+    try {
+      cur = p.curate(raw);
+    } catch (e) {
+      await rawWrite?.catch(() => {}); // never leave a write running behind a failure
+      throw e;
+    }
     const curWrite = cur.curated.height > 0 ? writeDataset(p.curatedSpec, cur.curated, opts) : null;
     const [rw, cw] = await Promise.allSettled([rawWrite, curWrite]);
     if (rw.status === "rejected") throw rw.reason;
@@ -299,6 +305,13 @@ export async function landBatch(
     ...(root ? { root } : {}),
   });
   return { ...main, quarantined };
+}
+
+/** True when every frame has the same column names and types, in the same order. */
+function sameColumns(frames: pl.DataFrame[]): boolean {
+  const key = (f: pl.DataFrame) => f.columns.map((c, i) => `${c}:${f.dtypes[i]}`).join(",");
+  const first = key(frames[0]!);
+  return frames.every((f) => key(f) === first);
 }
 
 /** Process one unit end to end (fetch and land). Throws on failure. */

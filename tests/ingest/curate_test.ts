@@ -70,6 +70,8 @@ Deno.test("ohlcAllValid agrees with the ohlcReason expression row by row (NaN, i
       const row: Record<string, number | null> = { o, h, l, c, v: rng.int(0, 100) };
       if (kind === 2) row[["o", "h", "l", "c", "v"][rng.int(0, 4)]!] = bad[rng.int(0, 5)]!;
       if (kind === 3) row.l = Math.min(o, c); // equal bounds are valid
+      if (kind === 4) row.l = (o + c) / 2; // low above one of open/close only
+      if (kind === 5) row.h = (o + c) / 2; // high below one of open/close only
       for (const k of Object.keys(cols)) cols[k]!.push(row[k]!);
     }
     const df = pl.DataFrame(

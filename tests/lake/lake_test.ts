@@ -481,3 +481,46 @@ Deno.test("a write that fails before its commit point removes its temporaries an
     const w = await writeDataset(BARS, bars(["B"], 5), { ...W, root });
     assertEquals(w.rowsWritten, 5);
   }));
+
+Deno.test("lineage: new and changed rows carry their write's, unchanged stored rows keep theirs (append and rewrite paths)", () =>
+  withLake(async (root) => {
+    const lin = async () => {
+      const out = (await readDataset(BARS, { root })).sort("ts");
+      return out.select("close", "source_uri", "transform_id").rows().map((r) => r.join("|"));
+    };
+    await writeDataset(BARS, bars(["A"], 3), { ...W, root, sourceUri: "test://a" });
+    // Append path: the new minutes after the stored ones get the second write's lineage.
+    await writeDataset(BARS, bars(["A"], 5), {
+      ...W,
+      root,
+      sourceUri: "test://b",
+      transformId: "test@2",
+    });
+    assertEquals(await lin(), [
+      "100|test://a|test@1",
+      "100.01|test://a|test@1",
+      "100.02|test://a|test@1",
+      "100.03|test://b|test@2",
+      "100.04|test://b|test@2",
+    ]);
+    // Rewrite path: minute 2 changes (its row takes the new lineage), minute 6 is new.
+    const next = bars(["A"], 6).withColumns(
+      pl.when(pl.col("close").eq(100.01)).then(pl.lit(99.5)).otherwise(pl.col("close"))
+        .alias("close"),
+    );
+    const r = await writeDataset(BARS, next, {
+      ...W,
+      root,
+      sourceUri: "test://c",
+      transformId: "test@3",
+    });
+    assertEquals(r.rowsWritten, 2);
+    assertEquals(await lin(), [
+      "100|test://a|test@1",
+      "99.5|test://c|test@3",
+      "100.02|test://a|test@1",
+      "100.03|test://b|test@2",
+      "100.04|test://b|test@2",
+      "100.05|test://c|test@3",
+    ]);
+  }));

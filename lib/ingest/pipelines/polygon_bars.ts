@@ -97,10 +97,9 @@ export function curatePolygonBars(
   if (isDay) schema = { ...schema, date: "date" };
   if (kind === "option") schema = { ...schema, ...OPTION_EXTRA };
   if (raw.height === 0) return { curated: emptyFrame(schema as never), rejected: [] };
-  let df = raw.select(
+  const renamed = [
     pl.col("ticker"),
     pl.col("ts"),
-    pl.col("t"),
     pl.col("o").alias("open"),
     pl.col("h").alias("high"),
     pl.col("l").alias("low"),
@@ -108,8 +107,19 @@ export function curatePolygonBars(
     pl.col("v").alias("volume"),
     pl.col("vw").alias("vwap"),
     pl.col("n").alias("trades"),
-  );
-  const { ok, rejected } = ohlcAllValid(df, "open", "high", "low", "close", "volume")
+  ];
+  const allValid = ohlcAllValid(raw, "o", "h", "l", "c", "v");
+  if (allValid && !isDay && kind !== "option") {
+    // The common case (clean intraday bars) in one Polars plan: renames and known_at.
+    const span = SPAN_MS[timespan]!;
+    const curated = raw.lazy().select(
+      ...renamed,
+      pl.col("t").add(span).cast(pl.Datetime("ms", "UTC")).alias("known_at"),
+    ).collectSync();
+    return { curated, rejected: [] };
+  }
+  let df = raw.select(...renamed.slice(0, 2), pl.col("t"), ...renamed.slice(2));
+  const { ok, rejected } = allValid
     ? { ok: df, rejected: [] }
     : splitValid(df, ohlcReason("open", "high", "low", "close", "volume"), dataset, [
       "ticker",
