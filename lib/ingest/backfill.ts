@@ -262,9 +262,9 @@ export async function landBatch(
     // run at once in Polars' threads. Nothing is checkpointed unless both land, and a rewrite of
     // either is a no-op, so a crash between them is repaired by the rerun of the unit.
     const rawWrite = raw.height > 0 ? writeDataset(p.rawSpec, raw, opts) : null;
-    let cur: ReturnType<Pipeline["curate"]>;
+    let cur: Awaited<ReturnType<Pipeline["curate"]>>;
     try {
-      cur = p.curate(raw);
+      cur = await p.curate(raw);
     } catch (e) {
       await rawWrite?.catch(() => {}); // never leave a write running behind a failure
       throw e;

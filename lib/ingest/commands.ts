@@ -290,7 +290,7 @@ export async function curateCommand(
       dropLineage: true,
       ...(start ? { start } : {}),
     });
-    const res = p.curate(raw);
+    const res = await p.curate(raw);
     const opts = { transformId: p.transformId, sourceUri: `lake://raw/${source}/${dataset}`, root };
     const w = res.curated.height ? await writeDataset(p.curatedSpec, res.curated, opts) : null;
     const q: QuarantineRow[] = res.rejected.map((r) => ({

@@ -33,7 +33,7 @@ export function backfillCurator(
     if (!cache.has(channel)) cache.set(channel, barPipelineFor(feed, channel));
     const p = cache.get(channel);
     if (!p || raw.height === 0) return;
-    const { curated, rejected } = p.curate(raw);
+    const { curated, rejected } = await p.curate(raw);
     if (rejected.length) {
       options.onRejected?.(rejected.length);
       log.warn("stream.curate_rejected", {

@@ -89,5 +89,6 @@ export interface Pipeline {
   /** Vendor HTTP client this pipeline uses (for metrics), resolved from the clients. */
   vendor: keyof Clients;
   fetch(ctx: PipelineContext, unit: Unit): Promise<FetchedUnit>;
-  curate(raw: pl.DataFrame): CuratedResult;
+  /** Raw rows to curated rows and rejects (pure; may finish in Polars' threads). */
+  curate(raw: pl.DataFrame): CuratedResult | Promise<CuratedResult>;
 }

@@ -442,9 +442,10 @@ export class PolygonClient {
     };
     for await (const p of this.pages(u, parse, resume, parse)) {
       const scan = (p.body as { __scan: ScannedAggs }).__scan;
-      const { frame, rejected, fields } = framesFromScan(scan, ticker, requireVolume);
+      const { plan, rejected, fields } = scanPlan(scan, ticker, requireVolume);
       releaseScan(scan); // copied into Polars: its columns can take a later page
-      yield { url: p.url, frame, rejected, fields };
+      // The frame is finished in Polars' threads (~1.5 ms of the JS thread's time per page).
+      yield { url: p.url, frame: await plan.collect(), rejected, fields };
     }
   }
 
@@ -753,8 +754,21 @@ export function framesFromScan(scan: ScannedAggs, ticker: string, requireVolume:
   rejected: Rejected[];
   fields: Record<string, string>;
 } {
-  let frame = pl.DataFrame([
-    pl.Series("t", scan.t).cast(pl.Int64),
+  const { plan, rejected, fields } = scanPlan(scan, ticker, requireVolume);
+  return { frame: plan.collectSync(), rejected, fields };
+}
+
+/**
+ * {@link framesFromScan} up to a lazy plan: the fast rows' columns are copied into Polars now
+ * (the scan's columns are free afterwards), the rest runs when the plan is collected.
+ */
+function scanPlan(scan: ScannedAggs, ticker: string, requireVolume: boolean): {
+  plan: pl.LazyDataFrame;
+  rejected: Rejected[];
+  fields: Record<string, string>;
+} {
+  let plan = pl.DataFrame([
+    pl.Series("t", scan.t),
     pl.Series("o", scan.o),
     pl.Series("h", scan.h),
     pl.Series("l", scan.l),
@@ -762,7 +776,8 @@ export function framesFromScan(scan: ScannedAggs, ticker: string, requireVolume:
     pl.Series("v", scan.v),
     pl.Series("vw", scan.vw),
     pl.Series("n", scan.n),
-  ]).withColumns(
+  ]).lazy().withColumns(
+    pl.col("t").cast(pl.Int64),
     pl.lit(ticker).alias("ticker"),
     // With `requireVolume` a fast row has all of v, vw and n (the others went to the slow path).
     ...(requireVolume ? [pl.col("n").cast(pl.Int64)] : [
@@ -786,8 +801,9 @@ export function framesFromScan(scan: ScannedAggs, ticker: string, requireVolume:
     const slow = parseAggPage({ results: objs }, ticker, requireVolume);
     for (const r of slow.rejected) rejected.push({ ...r, index: idx[r.index]! });
     if (slow.frame.height) {
-      frame = pl.concat([frame, slow.frame.select(...frame.columns)], { how: "vertical" });
+      const cols = ["t", "o", "h", "l", "c", "v", "vw", "n", "ticker"];
+      plan = pl.concat([plan, slow.frame.lazy().select(...cols)], { how: "vertical" });
     }
   }
-  return { frame, rejected, fields: sampleFields(scan.sample) };
+  return { plan, rejected, fields: sampleFields(scan.sample) };
 }

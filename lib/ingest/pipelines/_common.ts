@@ -136,6 +136,25 @@ export function ohlcAllValid(
   v?: string,
 ): boolean {
   if (df.height === 0) return true;
+  return df.select(ohlcValidAll(o, h, l, c, v)).getColumn("ok").toArray()[0] === true;
+}
+
+/** {@link ohlcAllValid} evaluated in Polars' threads (the JS thread is free meanwhile). */
+export async function ohlcAllValidAsync(
+  df: pl.DataFrame,
+  o: string,
+  h: string,
+  l: string,
+  c: string,
+  v?: string,
+): Promise<boolean> {
+  if (df.height === 0) return true;
+  const r = await df.lazy().select(ohlcValidAll(o, h, l, c, v)).collect();
+  return r.getColumn("ok").toArray()[0] === true;
+}
+
+/** The reduction behind {@link ohlcAllValid}: one boolean column `ok` of one row. */
+function ohlcValidAll(o: string, h: string, l: string, c: string, v?: string): pl.Expr {
   const [O, H, L, C] = [o, h, l, c].map((n) => pl.col(n).cast(pl.Float64)) as [
     pl.Expr,
     pl.Expr,
@@ -149,8 +168,7 @@ export function ohlcAllValid(
     .and(L.ltEq(H)).and(H.gtEq(O)).and(H.gtEq(C)).and(L.ltEq(O)).and(L.ltEq(C));
   // Null (and NaN) volumes are valid: only a volume below zero fails.
   if (v) ok = ok.and(pl.col(v).cast(pl.Float64).lt(0).fillNull(pl.lit(false)).not());
-  const r = df.select(ok.fillNull(pl.lit(false)).all().alias("ok"));
-  return r.getColumn("ok").toArray()[0] === true;
+  return ok.fillNull(pl.lit(false)).all().alias("ok");
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   emptyFrame,
   nyWallMs,
   ohlcAllValid,
+  ohlcAllValidAsync,
   ohlcReason,
   splitValid,
   TRANSFORM_VERSION,
@@ -85,6 +86,46 @@ export function parseOcc(
   };
 }
 
+/** Raw bar columns under their curated names (ticker, ts, open ... trades). */
+const RENAMED = [
+  pl.col("ticker"),
+  pl.col("ts"),
+  pl.col("o").alias("open"),
+  pl.col("h").alias("high"),
+  pl.col("l").alias("low"),
+  pl.col("c").alias("close"),
+  pl.col("v").alias("volume"),
+  pl.col("vw").alias("vwap"),
+  pl.col("n").alias("trades"),
+];
+
+/** Curated rows of clean intraday stock or index bars: renames and known_at = bar close. */
+function intradayPlan(raw: pl.DataFrame, timespan: Timespan): pl.LazyDataFrame {
+  return raw.lazy().select(
+    ...RENAMED,
+    pl.col("t").add(SPAN_MS[timespan]!).cast(pl.Datetime("ms", "UTC")).alias("known_at"),
+  );
+}
+
+/**
+ * {@link curatePolygonBars} with the common case (clean intraday stock or index bars) computed
+ * in Polars' threads, so that the JS thread goes on meanwhile (the backfill's lander).
+ */
+export async function curatePolygonBarsAsync(
+  raw: pl.DataFrame,
+  timespan: Timespan,
+  kind: BarKind,
+  dataset: string,
+): Promise<CuratedResult> {
+  if (
+    raw.height > 0 && timespan !== "day" && kind !== "option" &&
+    await ohlcAllValidAsync(raw, "o", "h", "l", "c", "v")
+  ) {
+    return { curated: await intradayPlan(raw, timespan).collect(), rejected: [] };
+  }
+  return curatePolygonBars(raw, timespan, kind, dataset);
+}
+
 /** Curate raw Polygon bars (pure; used by backfill and by `curate`). */
 export function curatePolygonBars(
   raw: pl.DataFrame,
@@ -97,28 +138,12 @@ export function curatePolygonBars(
   if (isDay) schema = { ...schema, date: "date" };
   if (kind === "option") schema = { ...schema, ...OPTION_EXTRA };
   if (raw.height === 0) return { curated: emptyFrame(schema as never), rejected: [] };
-  const renamed = [
-    pl.col("ticker"),
-    pl.col("ts"),
-    pl.col("o").alias("open"),
-    pl.col("h").alias("high"),
-    pl.col("l").alias("low"),
-    pl.col("c").alias("close"),
-    pl.col("v").alias("volume"),
-    pl.col("vw").alias("vwap"),
-    pl.col("n").alias("trades"),
-  ];
   const allValid = ohlcAllValid(raw, "o", "h", "l", "c", "v");
+  // The common case (clean intraday bars) in one Polars plan: renames and known_at.
   if (allValid && !isDay && kind !== "option") {
-    // The common case (clean intraday bars) in one Polars plan: renames and known_at.
-    const span = SPAN_MS[timespan]!;
-    const curated = raw.lazy().select(
-      ...renamed,
-      pl.col("t").add(span).cast(pl.Datetime("ms", "UTC")).alias("known_at"),
-    ).collectSync();
-    return { curated, rejected: [] };
+    return { curated: intradayPlan(raw, timespan).collectSync(), rejected: [] };
   }
-  let df = raw.select(...renamed.slice(0, 2), pl.col("t"), ...renamed.slice(2));
+  let df = raw.select(...RENAMED.slice(0, 2), pl.col("t"), ...RENAMED.slice(2));
   const { ok, rejected } = allValid
     ? { ok: df, rejected: [] }
     : splitValid(df, ohlcReason("open", "high", "low", "close", "volume"), dataset, [
@@ -229,7 +254,7 @@ export function polygonBarPipeline(kind: "stock" | "index", timespan: Timespan):
         fields: r.fields,
       };
     },
-    curate: (raw) => curatePolygonBars(raw, timespan, kind, dataset),
+    curate: (raw) => curatePolygonBarsAsync(raw, timespan, kind, dataset),
   };
 }
 
