@@ -79,8 +79,7 @@ export interface RequestOptions<T> {
   /**
    * Turns the body bytes into a value instead of `parse`, for hot paths that scan bytes (the
    * body is then decoded to text only for errors). A throw counts as a truncated body and is
-   * retried. The bytes are read into a buffer that is reused after the call: the value must not
-   * keep views of them (copy or decode what it keeps). @default undefined (`parse`)
+   * retried. @default undefined (`parse`)
    */
   parseBytes?: (bytes: Uint8Array) => T;
   /** Detects vendor errors inside a 2xx body; return null when the body is data. */
@@ -274,16 +273,13 @@ export class HttpClient {
         let permanent = false;
         const ctl = new AbortController();
         const timer = setTimeout(() => ctl.abort(), p.timeoutMs);
-        let lease: ArrayBuffer | null = null;
         try {
           const res = await this.#fetch(url, {
             headers: options.headers ?? {},
             signal: ctl.signal,
           });
           status = res.status;
-          const raw = options.parseBytes
-            ? await readPooled(res, (b) => (lease = b))
-            : await res.bytes();
+          const raw = await res.bytes();
           const bytes = raw.length;
           let decoded: string | undefined;
           const text = () => (decoded ??= DECODER.decode(raw));
@@ -333,7 +329,6 @@ export class HttpClient {
           }
         } finally {
           clearTimeout(timer);
-          if (lease) giveBack(lease);
         }
         if (permanent || attempt >= p.maxRetries) {
           this.metrics.failures++;
@@ -379,57 +374,6 @@ export class HttpClient {
 }
 
 const DECODER = new TextDecoder();
-
-/**
- * Response buffers kept for reuse by {@link readPooled}. Pages of a backfill are MBs each; a
- * fresh buffer per page (what `Response.bytes()` gives, grown by doubling) costs a page fault
- * per 4 KiB written, which on this kind of VM made the JS thread's CPU time per ingest run
- * vary by 2x. At most {@link BUFFER_POOL_MAX} buffers are kept.
- */
-const bufferPool: ArrayBuffer[] = [];
-const BUFFER_POOL_MAX = 8;
-
-function takeBuffer(size: number): ArrayBuffer {
-  for (let k = bufferPool.length - 1; k >= 0; k--) {
-    if (bufferPool[k]!.byteLength >= size) return bufferPool.splice(k, 1)[0]!;
-  }
-  return new ArrayBuffer(Math.max(size, 64 * 1024));
-}
-
-function giveBack(buf: ArrayBuffer): void {
-  if (bufferPool.length >= BUFFER_POOL_MAX) bufferPool.shift();
-  bufferPool.push(buf);
-}
-
-/**
- * The whole body of `res` in a pooled buffer (sized from Content-Length when sent, grown by
- * doubling otherwise); `lease` is told of every buffer taken, the last one holding the body.
- */
-async function readPooled(
-  res: Response,
-  lease: (buf: ArrayBuffer) => void,
-): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(0);
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  let buf = takeBuffer(Number.isFinite(declared) && declared > 0 ? declared : 256 * 1024);
-  lease(buf);
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    if (size + value.length > buf.byteLength) {
-      const bigger = takeBuffer(Math.max(buf.byteLength * 2, size + value.length));
-      new Uint8Array(bigger).set(new Uint8Array(buf, 0, size));
-      giveBack(buf);
-      buf = bigger;
-      lease(buf);
-    }
-    new Uint8Array(buf, size, value.length).set(value);
-    size += value.length;
-  }
-  return new Uint8Array(buf, 0, size);
-}
 
 class ParseFailure extends Error {
   readonly text: string;

@@ -192,10 +192,10 @@ Deno.test("HttpClient: per-minute budget delays the request beyond the window's 
   }
 });
 
-Deno.test("HttpClient parseBytes: bodies read into reused buffers arrive whole, with or without Content-Length", async () => {
-  // Bodies larger than the first buffer guess (256 KiB), streamed in chunks without a length
-  // (the buffer grows), then with one; each byte depends on its position and the request, so a
-  // stale byte from a reused buffer or a chunk written at the wrong offset changes the sum.
+Deno.test("HttpClient parseBytes: bodies arrive whole, with or without Content-Length", async () => {
+  // Bodies of several hundred KiB, streamed in 64 KiB chunks without a length, or sent with one;
+  // each byte depends on its position and the request, so a lost, repeated or misplaced chunk
+  // (or a byte of another response) changes the sum.
   const sizes = [700_000, 300_000, 1_200_000, 50_000];
   const body = (k: number) => {
     const b = new Uint8Array(sizes[k]!);
@@ -225,7 +225,6 @@ Deno.test("HttpClient parseBytes: bodies read into reused buffers arrive whole, 
     for (let i = 0; i < sizes.length; i++) {
       const r = await http.get(s.url(), {
         parse: () => [],
-        // The value keeps a digest, not a view: the buffer is reused after the call.
         parseBytes: (
           bytes,
         ) => [bytes.length, bytes.reduce((a, x, j) => (a + x * (j % 13 + 1)) >>> 0, 0)],
