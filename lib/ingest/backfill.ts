@@ -390,10 +390,12 @@ export async function runBackfill(
     return true;
   });
   const driftSeen = new Map<string, DriftReport>();
-  const advance = (job: BackfillJob, symbol: string) => {
+  const advance = async (job: BackfillJob, symbol: string) => {
     const units = plan.filter((p) => p.job === job && p.unit.symbol === symbol).map((p) => p.unit);
     const end = contiguousEnd(units, (i) => finished.has(units[i]!.id));
-    if (end) raiseWatermarks(job.pipeline.source, job.pipeline.dataset, { [symbol]: end }, root);
+    if (end) {
+      await raiseWatermarks(job.pipeline.source, job.pipeline.dataset, { [symbol]: end }, root);
+    }
   };
   const errText = (e: unknown) =>
     redact(
@@ -498,7 +500,7 @@ export async function runBackfill(
         summary.quarantined += r.quarantined;
         // One checkpoint append (one fsync) for the batch, then one watermark update per symbol.
         const at = new Date().toISOString();
-        appendCheckpoint(
+        await appendCheckpoint(
           jobId,
           batch.map(({ item }) => ({
             unit: item.unit.id,
@@ -522,7 +524,7 @@ export async function runBackfill(
           const set = symbols.get(job) ?? new Set<string>();
           symbols.set(job, set.add(unit.symbol));
         }
-        for (const [job, set] of symbols) for (const sym of set) advance(job, sym);
+        for (const [job, set] of symbols) for (const sym of set) await advance(job, sym);
         for (const { item } of batch) {
           const unit = item.unit;
           options.onUnit?.({

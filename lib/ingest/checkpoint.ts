@@ -57,34 +57,34 @@ export function doneUnits(jobId: string, root?: string): Set<string> {
 }
 
 /**
- * Append one entry, or several in one write and one fsync, durably. A torn previous line is
- * terminated first.
+ * Append one entry, or several in one write and one fsync, durably (the I/O off the JS thread).
+ * A torn previous line is terminated first.
  */
-export function appendCheckpoint(
+export async function appendCheckpoint(
   jobId: string,
   entry: CheckpointEntry | CheckpointEntry[],
   root?: string,
-): void {
+): Promise<void> {
   const entries = Array.isArray(entry) ? entry : [entry];
   if (entries.length === 0) return;
   const path = checkpointPath(jobId, root);
-  Deno.mkdirSync(join(path, ".."), { recursive: true });
-  const f = Deno.openSync(path, { append: true, create: true, read: true });
+  await Deno.mkdir(join(path, ".."), { recursive: true });
+  const f = await Deno.open(path, { append: true, create: true, read: true });
   try {
-    const size = f.statSync().size;
+    const size = (await f.stat()).size;
     let prefix = "";
     if (size > 0) {
       const last = new Uint8Array(1);
-      f.seekSync(size - 1, Deno.SeekMode.Start);
-      f.readSync(last);
+      await f.seek(size - 1, Deno.SeekMode.Start);
+      await f.read(last);
       if (last[0] !== 10) prefix = "\n";
     }
     const bytes = new TextEncoder().encode(
       prefix + entries.map((e) => JSON.stringify(e) + "\n").join(""),
     );
     let off = 0;
-    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-    f.syncSync();
+    while (off < bytes.length) off += await f.write(bytes.subarray(off));
+    await f.sync();
   } finally {
     f.close();
   }

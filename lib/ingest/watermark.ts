@@ -6,6 +6,7 @@
  * starts each symbol the day after its watermark.
  */
 import { join } from "node:path";
+import { writeAtomic } from "../core/fs.ts";
 import { ingestMetaDir } from "./checkpoint.ts";
 
 function path(source: string, dataset: string, root?: string): string {
@@ -26,13 +27,17 @@ export function readWatermarks(
   }
 }
 
-/** Raise the watermarks of some symbols (a watermark never moves back). Returns the new map. */
-export function raiseWatermarks(
+/**
+ * Raise the watermarks of some symbols (a watermark never moves back), atomically and durably
+ * (temporary name, fsync, rename, directory fsync; the fsyncs off the JS thread). Returns the new
+ * map.
+ */
+export async function raiseWatermarks(
   source: string,
   dataset: string,
   marks: Record<string, string>,
   root?: string,
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const p = path(source, dataset, root);
   const cur = readWatermarks(source, dataset, root);
   let changed = false;
@@ -43,16 +48,8 @@ export function raiseWatermarks(
     }
   }
   if (!changed) return cur;
-  Deno.mkdirSync(join(p, ".."), { recursive: true });
-  const tmp = `${p}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
-  try {
-    f.writeSync(new TextEncoder().encode(JSON.stringify(cur, Object.keys(cur).sort(), 1)));
-    f.syncSync();
-  } finally {
-    f.close();
-  }
-  Deno.renameSync(tmp, p);
+  await Deno.mkdir(join(p, ".."), { recursive: true });
+  await writeAtomic(p, JSON.stringify(cur, Object.keys(cur).sort(), 1));
   return cur;
 }
 

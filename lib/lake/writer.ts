@@ -446,7 +446,6 @@ async function writeDataFile(
   index: number,
   codec: Codec,
 ): Promise<{ tmp: string; sha: string }> {
-  await Deno.mkdir(pdir, { recursive: true });
   const tmp = tempName(pdir, writeId, index);
   await out.sinkParquet(tmp, {
     compression: codec,
@@ -456,6 +455,7 @@ async function writeDataFile(
     // fsync in Polars' thread: opening the file again to fsync it from Deno costs the JS thread
     // more than the fsync costs Polars' (the JS thread is the ingest's bottleneck).
     syncOnClose: "all",
+    mkdir: true, // the partition directory, made in Polars' thread too
   }).collect();
   // WebCrypto digests in a blocking-pool thread: the JS thread stays free for the next batch.
   return { tmp, sha: await sha256Hex(await Deno.readFile(tmp)) };
