@@ -172,6 +172,25 @@ function ohlcValidAll(o: string, h: string, l: string, c: string, v?: string): p
 }
 
 /**
+ * Raw aggregate-bar columns (Polygon and Massive wire names) under their curated names: ticker
+ * (from `tickerColumn`), ts, [t,] open, high, low, close, volume, vwap, trades.
+ */
+export function curatedBarColumns(tickerColumn = "ticker", withT = false): pl.Expr[] {
+  return [
+    tickerColumn === "ticker" ? pl.col("ticker") : pl.col(tickerColumn).alias("ticker"),
+    pl.col("ts"),
+    ...(withT ? [pl.col("t")] : []),
+    pl.col("o").alias("open"),
+    pl.col("h").alias("high"),
+    pl.col("l").alias("low"),
+    pl.col("c").alias("close"),
+    pl.col("v").alias("volume"),
+    pl.col("vw").alias("vwap"),
+    pl.col("n").alias("trades"),
+  ];
+}
+
+/**
  * Reason expression for OHLC bars: null when low <= min(open, close), high >= max(open, close),
  * all prices finite and positive and volume (if any) non-negative.
  */

@@ -14,6 +14,7 @@ import type { CuratedResult, FetchedUnit, Pipeline } from "../types.ts";
 import {
   addDays,
   collect,
+  curatedBarColumns,
   dateSeries,
   emptyFrame,
   nyWallMs,
@@ -110,18 +111,7 @@ export function alpacaBarPipeline(
         "symbol",
         "t",
       ]);
-      let df = ok.select(
-        pl.col("symbol").alias("ticker"),
-        pl.col("ts"),
-        pl.col("t"),
-        pl.col("o").alias("open"),
-        pl.col("h").alias("high"),
-        pl.col("l").alias("low"),
-        pl.col("c").alias("close"),
-        pl.col("v").alias("volume"),
-        pl.col("vw").alias("vwap"),
-        pl.col("n").alias("trades"),
-      );
+      let df = ok.select(...curatedBarColumns("symbol", true));
       if (isDay) {
         const t = df.getColumn("t").cast(pl.Float64).toArray() as number[];
         const dates = t.map((x) => nyDate(x));

@@ -19,6 +19,7 @@ import type { CuratedResult, FetchedUnit, Pipeline, PipelineContext, Unit } from
 import {
   addDays,
   collect,
+  curatedBarColumns,
   dateSeries,
   emptyFrame,
   nyWallMs,
@@ -86,23 +87,10 @@ export function parseOcc(
   };
 }
 
-/** Raw bar columns under their curated names (ticker, ts, open ... trades). */
-const RENAMED = [
-  pl.col("ticker"),
-  pl.col("ts"),
-  pl.col("o").alias("open"),
-  pl.col("h").alias("high"),
-  pl.col("l").alias("low"),
-  pl.col("c").alias("close"),
-  pl.col("v").alias("volume"),
-  pl.col("vw").alias("vwap"),
-  pl.col("n").alias("trades"),
-];
-
 /** Curated rows of clean intraday stock or index bars: renames and known_at = bar close. */
 function intradayPlan(raw: pl.DataFrame, timespan: Timespan): pl.LazyDataFrame {
   return raw.lazy().select(
-    ...RENAMED,
+    ...curatedBarColumns(),
     pl.col("t").add(SPAN_MS[timespan]!).cast(pl.Datetime("ms", "UTC")).alias("known_at"),
   );
 }
@@ -143,7 +131,7 @@ export function curatePolygonBars(
   if (allValid && !isDay && kind !== "option") {
     return { curated: intradayPlan(raw, timespan).collectSync(), rejected: [] };
   }
-  let df = raw.select(...RENAMED.slice(0, 2), pl.col("t"), ...RENAMED.slice(2));
+  let df = raw.select(...curatedBarColumns("ticker", true));
   const { ok, rejected } = allValid
     ? { ok: df, rejected: [] }
     : splitValid(df, ohlcReason("open", "high", "low", "close", "volume"), dataset, [
