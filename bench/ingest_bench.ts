@@ -31,7 +31,7 @@ import { runBackfill } from "../lib/ingest/backfill.ts";
 import { polygonBarPipeline } from "../lib/ingest/pipelines/polygon_bars.ts";
 import { PolygonClient } from "../lib/sources/polygon.ts";
 import { framesFromScan } from "../lib/sources/polygon.ts";
-import { scanAggs } from "../lib/sources/_aggs_scan.ts";
+import { releaseScan, scanAggs } from "../lib/sources/_aggs_scan.ts";
 import { sessionBounds, tradingDays } from "../lib/time/mod.ts";
 import { spawnServer } from "./_child.ts";
 
@@ -209,7 +209,11 @@ function parseOnly(): number {
   const body = bodies.get(DAYS[0]!)!; // the client scans the response bytes as received
   const t0 = performance.now();
   const reps = 5;
-  for (let i = 0; i < reps; i++) framesFromScan(scanAggs(body, true), "SPY", true);
+  for (let i = 0; i < reps; i++) {
+    const scan = scanAggs(body, true);
+    framesFromScan(scan, "SPY", true);
+    releaseScan(scan); // as the client does once the columns are in Polars
+  }
   return (reps * rowsPerDay) / ((performance.now() - t0) / 1000);
 }
 
@@ -293,9 +297,10 @@ if (import.meta.main && Deno.args.includes("--serve")) {
   await report(Deno.args.includes("--in-process"));
 } else {
   await report(false);
-  Deno.bench("parse one 23,400-bar page", () => {
-    const text = new TextDecoder().decode(bodies.get(DAYS[0]!)!);
-    framesFromScan(scanAggs(text, true), "SPY", true);
+  Deno.bench("parse one 23,400-bar page (bytes as received -> typed frame)", () => {
+    const scan = scanAggs(bodies.get(DAYS[0]!)!, true);
+    framesFromScan(scan, "SPY", true);
+    releaseScan(scan);
   });
   Deno.bench({
     name: `end to end ${totalRows} second bars to curated Parquet`,
