@@ -12,9 +12,13 @@
  * sums like 469.89 + 0.01 would otherwise print as 469.90000000000003, 17 digits that no vendor
  * sends and that take the scanner's slow path.
  *
- * Run: `deno run -A --frozen bench/ingest_bench.ts [--in-process]` (prints rows/s per stage,
- * with the CPU time of the median end-to-end run: user + system over all threads), or
- * `deno bench -A bench/ingest_bench.ts` (the same lines, then the bench table).
+ * Run: `deno task bench-ingest` or `deno run -A --frozen bench/ingest_bench.ts [--in-process]`
+ * (prints rows/s per stage, the median CPU time of the JS thread per run, and the CPU time of the
+ * median end-to-end run: user + system over all threads), or `deno bench -A bench/ingest_bench.ts`
+ * (the same lines, then the bench table). Run directly, the script runs itself again with the
+ * ingest tasks' malloc setting (lib/core/malloc.ts) unless given `--no-malloc-tunables`.
+ * `INGEST_BENCH_RUNS` (default 5) sets the number of timed runs; `INGEST_BENCH_VERBOSE=1` prints
+ * each run (wall, JS thread CPU, JS thread page faults, server CPU).
  * `INGEST_BENCH_SESSIONS` (default 20 sessions of 23,400 bars) and `INGEST_BENCH_BATCH_UNITS`
  * (sessions per lake write, default 4: smaller batches let the fetch and parse of the next
  * sessions overlap the Parquet writes of the last ones, which run in Polars threads) change the
