@@ -142,14 +142,10 @@ export function ohlcAllValid(
 /** {@link ohlcAllValid} evaluated in Polars' threads (the JS thread is free meanwhile). */
 export async function ohlcAllValidAsync(
   df: pl.DataFrame,
-  o: string,
-  h: string,
-  l: string,
-  c: string,
-  v?: string,
+  ...cols: Parameters<typeof ohlcValidAll>
 ): Promise<boolean> {
   if (df.height === 0) return true;
-  const r = await df.lazy().select(ohlcValidAll(o, h, l, c, v)).collect();
+  const r = await df.lazy().select(ohlcValidAll(...cols)).collect();
   return r.getColumn("ok").toArray()[0] === true;
 }
 

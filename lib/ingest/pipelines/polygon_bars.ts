@@ -105,28 +105,30 @@ export async function curatePolygonBarsAsync(
   kind: BarKind,
   dataset: string,
 ): Promise<CuratedResult> {
-  if (
-    raw.height > 0 && timespan !== "day" && kind !== "option" &&
-    await ohlcAllValidAsync(raw, "o", "h", "l", "c", "v")
-  ) {
-    return { curated: await intradayPlan(raw, timespan).collect(), rejected: [] };
+  if (raw.height === 0 || timespan === "day" || kind === "option") {
+    return curatePolygonBars(raw, timespan, kind, dataset);
   }
-  return curatePolygonBars(raw, timespan, kind, dataset);
+  const allValid = await ohlcAllValidAsync(raw, "o", "h", "l", "c", "v");
+  if (allValid) return { curated: await intradayPlan(raw, timespan).collect(), rejected: [] };
+  return curatePolygonBars(raw, timespan, kind, dataset, allValid);
 }
 
-/** Curate raw Polygon bars (pure; used by backfill and by `curate`). */
+/**
+ * Curate raw Polygon bars (pure; used by backfill and by `curate`). `allValid`: the result of
+ * {@link ohlcAllValid} on `raw` when the caller has it already.
+ */
 export function curatePolygonBars(
   raw: pl.DataFrame,
   timespan: Timespan,
   kind: BarKind,
   dataset: string,
+  allValid = raw.height > 0 && ohlcAllValid(raw, "o", "h", "l", "c", "v"),
 ): CuratedResult {
   const isDay = timespan === "day";
   let schema: Record<string, string> = { ...CURATED_SCHEMA };
   if (isDay) schema = { ...schema, date: "date" };
   if (kind === "option") schema = { ...schema, ...OPTION_EXTRA };
   if (raw.height === 0) return { curated: emptyFrame(schema as never), rejected: [] };
-  const allValid = ohlcAllValid(raw, "o", "h", "l", "c", "v");
   // The common case (clean intraday bars) in one Polars plan: renames and known_at.
   if (allValid && !isDay && kind !== "option") {
     return { curated: intradayPlan(raw, timespan).collectSync(), rejected: [] };
