@@ -17,7 +17,7 @@
  * median end-to-end run: user + system over all threads), or `deno bench -A bench/ingest_bench.ts`
  * (the same lines, then the bench table). Run directly, the script runs itself again with the
  * ingest tasks' malloc setting (lib/core/malloc.ts) unless given `--no-malloc-tunables`.
- * `INGEST_BENCH_RUNS` (default 5) sets the number of timed runs; `INGEST_BENCH_VERBOSE=1` prints
+ * `INGEST_BENCH_RUNS` (default 9) sets the number of timed runs; `INGEST_BENCH_VERBOSE=1` prints
  * each run (wall, JS thread CPU, JS thread page faults, server CPU).
  * `INGEST_BENCH_SESSIONS` (default 20 sessions of 23,400 bars) and `INGEST_BENCH_BATCH_UNITS`
  * (sessions per lake write, default 4: smaller batches let the fetch and parse of the next
@@ -231,9 +231,9 @@ async function serveUntilStdinCloses(): Promise<void> {
   await s.finished;
 }
 
-const RUNS = Number(Deno.env.get("INGEST_BENCH_RUNS") ?? 5);
+const RUNS = Number(Deno.env.get("INGEST_BENCH_RUNS") ?? 9);
 
-/** Printed figures (median of 5 end-to-end runs after a warm-up). */
+/** Printed figures (median of RUNS end-to-end runs after a warm-up). */
 async function report(inProcess: boolean): Promise<void> {
   await withServer(async (url, server) => {
     await endToEnd(url);
