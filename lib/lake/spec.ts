@@ -30,8 +30,26 @@ export type Codec = "zstd" | "lz4" | "snappy" | "uncompressed";
 /** The zstd level data files are written at (see {@link Codec}). */
 export const ZSTD_LEVEL = 1;
 
+/**
+ * What a dataset's rows mean, declared by its producer and recorded in the manifest, so that
+ * everything downstream (sessions, `known_at`, annualisation, labels in reports) takes it from
+ * the dataset rather than assuming US equities.
+ */
+export interface DatasetMeta {
+  /** `bars` (OHLCV, any subset of the price fields may be null), `series` (one value per time), `table` (anything else). */
+  kind: "bars" | "series" | "table";
+  /** Trading calendar name (lib/time `getCalendar`): nyse, fx, crypto, weekdays, lse, xetra, none. */
+  calendar: string;
+  /** ISO 4217 currency of prices/values, or null (unitless series, mixed). */
+  currency: string | null;
+  /** Bar/observation frequency: `session`, `day`, `week`, `month`, `quarter`, `year`, or an interval like `30m`, `1s`, `1h`. */
+  frequency: string;
+}
+
 /** What a dataset is and how it is stored. */
 export interface DatasetSpec {
+  /** Meaning of the rows (calendar, currency, frequency), recorded in the manifest. @default none (readers infer from the source) */
+  meta?: DatasetMeta;
   zone: Zone;
   /** Producer: vendor (`polygon`, `fred`), `sim`, `user`, `workbench`. */
   source: string;

@@ -1,0 +1,159 @@
+/**
+ * Named trading calendars a dataset can declare: which dates hold a session, when each session
+ * opens and closes (so when a daily bar is known), which session an instant belongs to, and how
+ * many sessions a year has (for annualisation).
+ *
+ * | name       | sessions                                                    | time zone          | currency |
+ * | ---------- | ----------------------------------------------------------- | ------------------ | -------- |
+ * | `nyse`     | NYSE regular sessions (holidays, special closures, early closes) | America/New_York | USD      |
+ * | `fx`       | 24x5: the session of date D runs D-1 17:00 to D 17:00 New York, D a weekday | America/New_York | none (from the pair) |
+ * | `crypto`   | 24x7: every UTC calendar day 00:00 to 24:00                | UTC                | none     |
+ * | `weekdays` | every Monday-Friday, 00:00 to 24:00 UTC                     | UTC                | none     |
+ * | `lse`      | London Stock Exchange sessions 08:00-16:30 London           | Europe/London      | GBP      |
+ * | `xetra`    | Frankfurt Xetra sessions 09:00-17:30 Frankfurt              | Europe/Berlin      | EUR      |
+ * | `none`     | every calendar day, 00:00 to 24:00 UTC (no session checks)  | UTC                | none     |
+ *
+ * A daily bar of date D is known at `sessionBounds(D).close`.
+ */
+import { MS_PER_DAY } from "../core/constants.ts";
+import { type DateInput, instantMs, isoOf, parseDay, weekdayOf } from "./_date.ts";
+import {
+  isTradingDay,
+  type SessionBounds,
+  sessionBounds as nyseSessionBounds,
+  sessionDateOf as nyseSessionDateOf,
+  tradingDays,
+} from "./calendar.ts";
+import { nyDayNumber, nyWallToMs } from "./new_york.ts";
+
+/** Names of the calendars {@link getCalendar} knows. */
+export const CALENDAR_NAMES = ["nyse", "fx", "crypto", "weekdays", "lse", "xetra", "none"] as const;
+/** A calendar name. */
+export type CalendarName = typeof CALENDAR_NAMES[number];
+
+/** A trading calendar (module doc). Dates are ISO "YYYY-MM-DD"; instants Date or epoch ms. */
+export interface TradingCalendar {
+  readonly name: CalendarName;
+  /** IANA time zone of the session times. */
+  readonly timeZone: string;
+  /** Currency of instruments on this calendar (ISO 4217), or null when it depends on the instrument. */
+  readonly currency: string | null;
+  /**
+   * Sessions in a typical year, the annualisation factor for per-session returns
+   * (nyse/lse/xetra 252, fx/weekdays 260, crypto/none 365).
+   */
+  readonly sessionsPerYear: number;
+  /** First and last date the calendar answers for (ISO). */
+  readonly firstDate: string;
+  readonly lastDate: string;
+  /** Whether a daily bar may carry this date. RangeError outside firstDate..lastDate. */
+  isSession(date: DateInput): boolean;
+  /** Open and close of the session on a date as UTC instants, or null when there is none. */
+  sessionBounds(date: DateInput): SessionBounds | null;
+  /** Session date an instant belongs to (open <= t < close), or null outside every session. */
+  sessionDateOf(instant: Date | number): string | null;
+  /** Session dates from start to end, both inclusive, ascending. */
+  sessions(start: DateInput, end: DateInput): string[];
+}
+
+const FX_ROLL_MINUTES = 17 * 60;
+
+function utcDayCalendar(
+  name: "crypto" | "weekdays" | "none",
+  sessionsPerYear: number,
+  isSessionDay: (day: number) => boolean,
+): TradingCalendar {
+  const isSession = (date: DateInput) => isSessionDay(parseDay(date));
+  return {
+    name,
+    timeZone: "UTC",
+    currency: null,
+    sessionsPerYear,
+    firstDate: isoOf(parseDay("1926-01-01")),
+    lastDate: "2100-12-31",
+    isSession,
+    sessionBounds(date) {
+      const d = parseDay(date);
+      if (!isSessionDay(d)) return null;
+      return { open: new Date(d * MS_PER_DAY), close: new Date((d + 1) * MS_PER_DAY) };
+    },
+    sessionDateOf(instant) {
+      const d = Math.floor(instantMs(instant) / MS_PER_DAY);
+      return isSessionDay(d) ? isoOf(d) : null;
+    },
+    sessions(start, end) {
+      const out: string[] = [];
+      for (let d = parseDay(start, "start date"); d <= parseDay(end, "end date"); d++) {
+        if (isSessionDay(d)) out.push(isoOf(d));
+      }
+      return out;
+    },
+  };
+}
+
+const isWeekday = (d: number) => weekdayOf(d) !== 0 && weekdayOf(d) !== 6;
+
+const CALENDARS: Partial<Record<CalendarName, TradingCalendar>> = {
+  nyse: {
+    name: "nyse",
+    timeZone: "America/New_York",
+    currency: "USD",
+    sessionsPerYear: 252,
+    firstDate: "1926-01-01",
+    lastDate: "2100-12-31",
+    isSession: isTradingDay,
+    sessionBounds: nyseSessionBounds,
+    sessionDateOf: nyseSessionDateOf,
+    sessions: tradingDays,
+  },
+  fx: {
+    name: "fx",
+    timeZone: "America/New_York",
+    currency: null,
+    sessionsPerYear: 260,
+    firstDate: "1926-01-01",
+    lastDate: "2100-12-31",
+    isSession: (date) => isWeekday(parseDay(date)),
+    sessionBounds(date) {
+      const d = parseDay(date);
+      if (!isWeekday(d)) return null;
+      return {
+        open: new Date(nyWallToMs(d - 1, FX_ROLL_MINUTES)),
+        close: new Date(nyWallToMs(d, FX_ROLL_MINUTES)),
+      };
+    },
+    sessionDateOf(instant) {
+      const ms = instantMs(instant);
+      // The session of date D starts at D-1 17:00 New York: from 17:00 on, an instant belongs
+      // to the next day's session.
+      let d = nyDayNumber(ms);
+      if (ms >= nyWallToMs(d, FX_ROLL_MINUTES)) d += 1;
+      return isWeekday(d) ? isoOf(d) : null;
+    },
+    sessions(start, end) {
+      const out: string[] = [];
+      for (let d = parseDay(start, "start date"); d <= parseDay(end, "end date"); d++) {
+        if (isWeekday(d)) out.push(isoOf(d));
+      }
+      return out;
+    },
+  },
+  crypto: utcDayCalendar("crypto", 365, () => true),
+  weekdays: utcDayCalendar("weekdays", 260, isWeekday),
+  none: utcDayCalendar("none", 365, () => true),
+};
+
+/**
+ * The calendar of a name (case-insensitive); RangeError naming the known ones otherwise.
+ * @example getCalendar("nyse").isSession("2024-07-04") // false
+ */
+export function getCalendar(name: string): TradingCalendar {
+  const key = name.toLowerCase() as CalendarName;
+  const cal = (CALENDAR_NAMES as readonly string[]).includes(key) ? CALENDARS[key] : undefined;
+  if (!cal) {
+    throw new RangeError(
+      `Unknown calendar "${name}": expected one of ${CALENDAR_NAMES.join(", ")}`,
+    );
+  }
+  return cal;
+}
