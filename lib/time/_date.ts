@@ -8,13 +8,13 @@ import { MS_PER_DAY } from "../core/constants.ts";
 export type DateInput = string | Date;
 
 /** First date every public function accepts. */
-export const FIRST_SUPPORTED_DATE = "2000-01-01";
-/** Last date every public function accepts (2031-2035 are rule-based projections). */
-export const LAST_SUPPORTED_DATE = "2035-12-31";
+export const FIRST_SUPPORTED_DATE = "1926-01-01";
+/** Last date every public function accepts (years after the last published list are rule-based projections). */
+export const LAST_SUPPORTED_DATE = "2100-12-31";
 
 /** Years held in the internal tables: one year of padding either side of the public range. */
-export const TABLE_FIRST_YEAR = 1999;
-export const TABLE_LAST_YEAR = 2036;
+export const TABLE_FIRST_YEAR = 1925;
+export const TABLE_LAST_YEAR = 2101;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -32,7 +32,16 @@ export function isoOf(dayNum: number): string {
     isoCacheFirst = dayNumber(TABLE_FIRST_YEAR, 1, 1);
     const n = dayNumber(TABLE_LAST_YEAR + 1, 1, 1) - isoCacheFirst;
     isoCache = new Array<string>(n);
-    for (let i = 0; i < n; i++) isoCache[i] = formatIso(isoCacheFirst + i);
+    // Walk the calendar by year/month/day (no Date per day): ~65k short strings, built once.
+    let i = 0;
+    for (let y = TABLE_FIRST_YEAR; y <= TABLE_LAST_YEAR; y++) {
+      for (let mo = 1; mo <= 12; mo++) {
+        const days = dayNumber(mo === 12 ? y + 1 : y, mo === 12 ? 1 : mo + 1, 1) -
+          dayNumber(y, mo, 1);
+        const prefix = `${y}-${mo < 10 ? "0" : ""}${mo}-`;
+        for (let d = 1; d <= days; d++) isoCache[i++] = prefix + (d < 10 ? "0" : "") + d;
+      }
+    }
   }
   return isoCache[dayNum - isoCacheFirst] ?? formatIso(dayNum);
 }
@@ -51,8 +60,8 @@ export function yearOf(dayNum: number): number {
   return new Date(dayNum * MS_PER_DAY).getUTCFullYear();
 }
 
-export const FIRST_SUPPORTED_DAY = dayNumber(2000, 1, 1);
-export const LAST_SUPPORTED_DAY = dayNumber(2035, 12, 31);
+export const FIRST_SUPPORTED_DAY = dayNumber(1926, 1, 1);
+export const LAST_SUPPORTED_DAY = dayNumber(2100, 12, 31);
 
 /** Parse a date without range checks; throws RangeError when malformed. */
 export function parseDayUnchecked(date: DateInput, what = "date"): number {

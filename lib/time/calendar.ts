@@ -1,6 +1,6 @@
 /**
  * NYSE / Nasdaq trading calendar: trading days, holidays, early closes and DST-correct session
- * bounds, for 2000-01-01..2035-12-31.
+ * bounds, for 1926-01-01..2100-12-31.
  *
  * Regular session 09:30-16:00 America/New_York, early closes at 13:00 (rules in holidays.ts).
  * Years 2000-2028 follow the published NYSE lists; 2029-2035 are the same rules projected
@@ -8,7 +8,7 @@
  * Dates are ISO strings "YYYY-MM-DD"; a Date argument is taken as its UTC calendar date.
  * Every function throws RangeError for a malformed date or one outside the supported range.
  *
- * Implementation: on first use, the trading days of 1999-2036 are laid out once in sorted
+ * Implementation: on first use, the trading days of 1925-2101 are laid out once in sorted
  * arrays with a dense per-calendar-day index, so look-ups are O(1) and `tradingDays` over 30
  * years is a slice.
  */
@@ -46,7 +46,7 @@ export interface SessionBounds {
 
 interface CalendarTable {
   firstDay: number;
-  /** Sorted day numbers of all trading days 1999-2036. */
+  /** Sorted day numbers of all trading days 1925-2101. */
   sessions: Int32Array;
   /** ISO strings of `sessions`, same order. */
   sessionIsos: string[];
@@ -203,7 +203,7 @@ export function countTradingDays(start: DateInput, end: DateInput): number {
  * The trading day `n` sessions away from `date`: n > 0 counts forward from the first trading
  * day strictly after `date`, n < 0 backward from the last one strictly before; n = 0 returns
  * `date` if it is a trading day and throws RangeError otherwise. Results may fall up to a year
- * outside the supported range (the tables cover 1999-2036); beyond that it throws.
+ * outside the supported range (the tables cover 1925-2101); beyond that it throws.
  * @example addTradingDays("2024-12-24", 1) // "2024-12-26"
  */
 export function addTradingDays(date: DateInput, n: number): string {

@@ -1,10 +1,12 @@
 /**
  * America/New_York wall-clock conversions, DST-correct.
  *
- * The UTC offset of New York (-05:00 EST, -04:00 EDT) is taken from luxon (IANA tz data via
- * Intl): the DST transition instants of 1999-2036 are located once, by bisection on luxon's
- * offset, and kept in a sorted table, so later conversions are a binary search plus arithmetic
- * (fast enough for millions of bar timestamps).
+ * The UTC offset of New York (-05:00 EST, -04:00 EDT, and -04:00 all year during the 1942-1945
+ * "War Time") is taken from luxon (IANA tz data via Intl, which carries the historical US and
+ * New York City DST rules): the transition instants of 1925-2101 are located once, by bisection
+ * on luxon's offset, and kept in a sorted table. A per-UTC-day index into that table (one Int32
+ * per day) makes each later conversion O(1): at most one transition falls on a UTC day, so one
+ * comparison settles it (fast enough for millions of bar timestamps).
  */
 // @deno-types="@types/luxon"
 import { DateTime } from "luxon";
@@ -20,6 +22,9 @@ interface OffsetTable {
   /** UTC offset in minutes (e.g. -300) valid from `starts[i]`. */
   offsets: Int16Array;
   endMs: number;
+  /** For UTC day (firstDay + k): index of the entry in force at that day's 00:00Z. */
+  dayIndex: Int32Array;
+  firstDay: number;
 }
 
 let table: OffsetTable | null = null;
@@ -49,7 +54,22 @@ function buildTable(): OffsetTable {
     starts.push(b);
     offsets.push(offHi);
   }
-  return { starts: Float64Array.from(starts), offsets: Int16Array.from(offsets), endMs };
+  const firstDay = Math.floor(startMs / MS_PER_DAY);
+  const nDays = Math.floor(endMs / MS_PER_DAY) - firstDay;
+  const dayIndex = new Int32Array(nDays);
+  let k = 0;
+  for (let i = 0; i < nDays; i++) {
+    const dayStart = (firstDay + i) * MS_PER_DAY;
+    while (k + 1 < starts.length && starts[k + 1]! <= dayStart) k++;
+    dayIndex[i] = k;
+  }
+  return {
+    starts: Float64Array.from(starts),
+    offsets: Int16Array.from(offsets),
+    endMs,
+    dayIndex,
+    firstDay,
+  };
 }
 
 function getTable(): OffsetTable {
@@ -59,7 +79,7 @@ function getTable(): OffsetTable {
 
 /**
  * UTC offset of New York at an instant, in minutes (-300 in winter, -240 in summer).
- * @throws RangeError outside 1999-01-01..2036-12-31 UTC.
+ * @throws RangeError outside 1925-01-01..2101-12-31 UTC.
  * @example nyOffsetMinutes(Date.UTC(2024, 6, 1)) // -240
  */
 export function nyOffsetMinutes(instant: Date | number): number {
@@ -71,13 +91,10 @@ export function nyOffsetMinutes(instant: Date | number): number {
         `${TABLE_FIRST_YEAR}-01-01..${TABLE_LAST_YEAR}-12-31`,
     );
   }
-  let lo = 0, hi = t.starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (t.starts[mid]! <= ms) lo = mid;
-    else hi = mid - 1;
-  }
-  return t.offsets[lo]!;
+  let i = t.dayIndex[Math.floor(ms / MS_PER_DAY) - t.firstDay]!;
+  // At most one transition per UTC day (US transitions are months apart).
+  if (i + 1 < t.starts.length && t.starts[i + 1]! <= ms) i++;
+  return t.offsets[i]!;
 }
 
 /**
