@@ -377,7 +377,7 @@ export function scanAggs(body: Uint8Array | string, requireVolume = false): Scan
           i = vEnd;
         }
       }
-      if ((seen & 1) === 0 || (requireVolume && (seen & 0xe0) !== 0xe0)) ok = false;
+      if ((seen & 1) === 0 || (requireVolume && (seen & 0x20) === 0)) ok = false;
       if (ok && seen !== 0xff) {
         // A missing field is NaN (a missing price then fails validation downstream).
         if ((seen & 2) === 0) cols.o[k] = NaN;

@@ -38,11 +38,13 @@ export const PolygonAggSchema = z.object({
   otc: z.boolean().optional(),
 });
 
-/** Wire row of stock and option aggregates: volume, VWAP and trade count required. */
+/**
+ * Wire row of stock and option aggregates: volume required. The vendor's spec requires only
+ * `o, h, l, c, v, t` (massive-rest-openapi.json, `/v2/aggs/ticker/...` results): `vw` and `n`
+ * may be absent and are then stored as null, as on the live path (WsAggSchema), never rejected.
+ */
 export const PolygonStockAggSchema = PolygonAggSchema.extend({
   v: z.number(),
-  vw: z.number(),
-  n: z.number(),
 });
 
 /** Envelope shared by list endpoints. */
@@ -203,8 +205,9 @@ export function polygonVerdict(body: unknown): VendorVerdict | null {
 
 /**
  * Parse one aggregates page into typed columns (the hot path: no per-row objects kept).
- * `requireVolume` (stocks and options, not indices) makes `v`, `vw` and `n` required, so a row
- * that lost one of them is rejected rather than stored with a silent null.
+ * `requireVolume` (stocks and options, not indices) makes `v` required, so a row that lost it is
+ * rejected rather than stored with a silent null; `vw` and `n` are optional (null when absent)
+ * as the vendor's spec says.
  */
 export function parseAggPage(
   body: unknown,
@@ -230,7 +233,7 @@ export function parseAggPage(
       !isNum(r.h) || !isNum(r.l) || !isNum(r.c) ||
       (r.v !== undefined && !isNum(r.v)) || (r.vw !== undefined && !isNum(r.vw)) ||
       (r.n !== undefined && !isNum(r.n)) ||
-      (requireVolume && (r.v === undefined || r.vw === undefined || r.n === undefined))
+      (requireVolume && r.v === undefined)
     ) {
       rejected.push({
         index: i,
@@ -259,12 +262,11 @@ export function parseAggPage(
     pl.Series("n", cnt.finish()),
   ]).withColumns(
     pl.lit(ticker).alias("ticker"),
-    // With `requireVolume` a fast row has all of v, vw and n (the others went to the slow path).
-    ...(requireVolume ? [pl.col("n").cast(pl.Int64)] : [
-      pl.col("v").fillNan(pl.lit(null)),
-      pl.col("vw").fillNan(pl.lit(null)),
-      pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
-    ]),
+    // With `requireVolume` a fast row has v (the others went to the slow path); vw and n may
+    // be absent (NaN here, null in the frame).
+    ...(requireVolume ? [] : [pl.col("v").fillNan(pl.lit(null))]),
+    pl.col("vw").fillNan(pl.lit(null)),
+    pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
   );
   return { frame, rejected, nextUrl: env.next_url, fields: sampleFields(rows) };
 }
@@ -779,12 +781,11 @@ function scanPlan(scan: ScannedAggs, ticker: string, requireVolume: boolean): {
   ]).lazy().withColumns(
     pl.col("t").cast(pl.Int64),
     pl.lit(ticker).alias("ticker"),
-    // With `requireVolume` a fast row has all of v, vw and n (the others went to the slow path).
-    ...(requireVolume ? [pl.col("n").cast(pl.Int64)] : [
-      pl.col("v").fillNan(pl.lit(null)),
-      pl.col("vw").fillNan(pl.lit(null)),
-      pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
-    ]),
+    // With `requireVolume` a fast row has v (the others went to the slow path); vw and n may
+    // be absent (NaN here, null in the frame).
+    ...(requireVolume ? [] : [pl.col("v").fillNan(pl.lit(null))]),
+    pl.col("vw").fillNan(pl.lit(null)),
+    pl.col("n").fillNan(pl.lit(null)).cast(pl.Int64),
   );
   const rejected: Rejected[] = [];
   if (scan.odd.length) {

@@ -392,3 +392,38 @@ Deno.test("aggs scanner on bytes: multi-byte text in the envelope and in an odd 
     slow.rejected.map((r) => [r.index, r.reason]),
   );
 });
+
+// Issue 23: the vendor's spec requires only o, h, l, c, v and t on stock aggregates; a bar
+// without `n` (or `vw`) was refused by the REST path ("n: Invalid input") while the live path
+// stored it. Both paths (byte scanner and JSON.parse + zod) now store it with nulls.
+Deno.test("Polygon aggs: bars without n or vw are stored with nulls; a bar without v is still rejected", () => {
+  const page = JSON.stringify({
+    ticker: "SPY",
+    status: "OK",
+    resultsCount: 4,
+    results: [
+      { v: 100, vw: 10.5, o: 10, c: 11, h: 11.5, l: 9.5, t: 1000, n: 7 },
+      { v: 200, vw: 10.25, o: 11, c: 10, h: 11.25, l: 9.75, t: 2000 },
+      { v: 300, o: 10, c: 10.5, h: 10.75, l: 9.5, t: 3000 },
+      { vw: 10, o: 10, c: 10.5, h: 10.75, l: 9.5, t: 4000, n: 2 },
+    ],
+  });
+  for (const bytes of [false, true]) {
+    const scan = scanAggs(bytes ? new TextEncoder().encode(page) : page, true);
+    const fast = framesFromScan(scan, "SPY", true);
+    releaseScan(scan);
+    const slow = parseAggPage(JSON.parse(page), "SPY", true);
+    for (const p of [fast, slow]) {
+      const f = p.frame.sort("t");
+      assertEquals(f.getColumn("t").toArray().map(Number), [1000, 2000, 3000]);
+      assertEquals(f.getColumn("v").toArray(), [100, 200, 300]);
+      assertEquals(f.getColumn("vw").toArray(), [10.5, 10.25, null]);
+      assertEquals(f.getColumn("n").toArray().map((x) => x === null ? null : Number(x)), [
+        7,
+        null,
+        null,
+      ]);
+      assertEquals(p.rejected.map((r) => [r.index, r.reason.split(":")[0]]), [[3, "v"]]);
+    }
+  }
+});
