@@ -1,0 +1,351 @@
+/**
+ * The task layer every `deno task` recipe uses: options declared once (type, description,
+ * default, example), usage text built from that declaration, and one behaviour for every task:
+ *
+ * - `-h` / `--help` prints the usage and exits 0 before anything else runs;
+ * - an unknown option, a missing required one, or a bad value (a date that is not a calendar
+ *   date, a value outside an enum, a non-number, a path that does not exist) prints ONE line on
+ *   stderr and exits 2 before any I/O;
+ * - a {@link UsageError} thrown by the task later (a bad spec file, say) also exits 2 with one
+ *   line; any other error exits 1 with one line saying what failed; no stack trace unless
+ *   `--debug` or `WORKBENCH_DEBUG=1`.
+ *
+ * @example
+ * ```ts ignore
+ * const TASK = defineTask({
+ *   name: "compact",
+ *   summary: "Merge small files per partition without changing rows.",
+ *   options: { zone: { type: "enum", values: ["raw", "curated", "reference"], description: "Only this zone" } },
+ * });
+ * await runTask(TASK, async ({ values }) => { ... });
+ * ```
+ */
+import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
+
+/** Value types an option can have. `list` is a comma-separated list of strings. */
+export type OptionType =
+  | "string"
+  | "boolean"
+  | "number"
+  | "integer"
+  | "date"
+  | "enum"
+  | "path"
+  | "list";
+
+/** One declared option. */
+export interface OptionDecl {
+  type: OptionType;
+  /** One line for the usage text. */
+  description: string;
+  /** Value used when the option is absent (shown in the usage). */
+  default?: string | number | boolean | readonly string[];
+  /** An example value shown in the usage (e.g. "2024-01-02"). */
+  example?: string;
+  /** One-letter alias. */
+  short?: string;
+  /** Allowed values of an `enum` option. */
+  values?: readonly string[];
+  /** The option must be given. @default false */
+  required?: boolean;
+  /** A `path` option must name an existing file or folder. @default false */
+  mustExist?: boolean;
+  /** Lower bound of a number/integer option (inclusive). */
+  min?: number;
+  /** The option may repeat; its value is an array. @default false */
+  multiple?: boolean;
+}
+
+/** A positional argument. */
+export interface PositionalDecl {
+  name: string;
+  description: string;
+  /** @default false */
+  required?: boolean;
+  /** Takes every remaining positional. @default false */
+  variadic?: boolean;
+}
+
+/** The declaration of one task. */
+export interface TaskDecl {
+  /** Task name as in `deno task <name>`. */
+  name: string;
+  /** One-line purpose (first line of the usage, and the README table). */
+  summary: string;
+  /** Longer text printed after the options (what it reads, writes, exit codes). */
+  details?: string;
+  positionals?: readonly PositionalDecl[];
+  options: Readonly<Record<string, OptionDecl>>;
+  /** Example command lines (without `deno task <name>`). */
+  examples?: readonly string[];
+}
+
+type ValueOf<O extends OptionDecl> = O["multiple"] extends true ? string[]
+  : O["type"] extends "boolean" ? boolean
+  : O["type"] extends "number" | "integer" ? number
+  : O["type"] extends "list" ? string[]
+  : string;
+
+/** Parsed option values: present when given or defaulted, else undefined. */
+export type TaskValues<T extends TaskDecl> = {
+  [K in keyof T["options"]]: T["options"][K] extends { default: unknown } ? ValueOf<T["options"][K]>
+    : T["options"][K] extends { required: true } ? ValueOf<T["options"][K]>
+    : T["options"][K]["type"] extends "boolean" ? boolean
+    : ValueOf<T["options"][K]> | undefined;
+};
+
+/** The parse result handed to a task. */
+export interface TaskArgs<T extends TaskDecl> {
+  values: TaskValues<T>;
+  positionals: string[];
+}
+
+/** A mistake in how a task was called (bad option, bad value, bad spec file): exit 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Identity helper that keeps the literal types of a declaration. */
+export function defineTask<const T extends TaskDecl>(decl: T): T {
+  return decl;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Whether a string is a real calendar date "YYYY-MM-DD" (2024-02-30 is not). */
+export function isCalendarDate(s: string): boolean {
+  const m = ISO_DATE.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === s;
+}
+
+function placeholder(o: OptionDecl): string {
+  if (o.type === "enum" && o.values) return o.values.join("|");
+  if (o.example && (o.type === "string" || o.type === "list")) {
+    return o.example.includes(" ") ? `"${o.example}"` : o.example;
+  }
+  return {
+    string: "TEXT",
+    boolean: "",
+    number: "N",
+    integer: "N",
+    date: "YYYY-MM-DD",
+    enum: "VALUE",
+    path: "PATH",
+    list: "A,B",
+  }[o.type];
+}
+
+/** The usage text of a task, built from its declaration. */
+export function usageText(decl: TaskDecl): string {
+  const pos = (decl.positionals ?? []).map((p) =>
+    p.required ? `<${p.name}>${p.variadic ? "..." : ""}` : `[${p.name}${p.variadic ? "..." : ""}]`
+  );
+  const lines = [
+    `deno task ${decl.name} ${[...pos, "[options]"].join(" ")}`.trimEnd(),
+    "",
+    decl.summary,
+    "",
+  ];
+  if (decl.positionals?.length) {
+    lines.push("Arguments:");
+    for (const p of decl.positionals) lines.push(`  ${p.name.padEnd(24)} ${p.description}`);
+    lines.push("");
+  }
+  lines.push("Options:");
+  const rows: [string, string][] = [];
+  for (const [name, o] of Object.entries(decl.options)) {
+    const ph = placeholder(o);
+    const flag = `${o.short ? `-${o.short}, ` : ""}--${name}${ph ? ` ${ph}` : ""}`;
+    const extra: string[] = [];
+    if (o.required) extra.push("required");
+    if (o.default !== undefined && o.type !== "boolean") {
+      extra.push(`default ${Array.isArray(o.default) ? o.default.join(",") : o.default}`);
+    }
+    if (o.multiple) extra.push("repeatable");
+    if (o.example && o.type !== "string" && o.type !== "list") extra.push(`e.g. ${o.example}`);
+    rows.push([flag, `${o.description}${extra.length ? ` (${extra.join("; ")})` : ""}`]);
+  }
+  rows.push(["-h, --help", "Show this help and exit"]);
+  rows.push(["--debug", "Show stack traces of errors (also WORKBENCH_DEBUG=1)"]);
+  const w = Math.min(34, Math.max(...rows.map(([f]) => f.length)));
+  for (const [f, d] of rows) {
+    lines.push(f.length > w ? `  ${f}\n  ${"".padEnd(w)}  ${d}` : `  ${f.padEnd(w)}  ${d}`);
+  }
+  if (decl.details) lines.push("", decl.details.trim());
+  if (decl.examples?.length) {
+    lines.push("", "Examples:");
+    for (const e of decl.examples) lines.push(`  deno task ${decl.name} ${e}`);
+  }
+  return lines.join("\n");
+}
+
+function convert(name: string, o: OptionDecl, raw: string): string | number | string[] {
+  const bad = (why: string) => new UsageError(`--${name} ${JSON.stringify(raw)}: ${why}`);
+  switch (o.type) {
+    case "number":
+    case "integer": {
+      const n = raw.trim() === "" ? NaN : Number(raw);
+      if (!Number.isFinite(n)) throw bad("not a number");
+      if (o.type === "integer" && !Number.isInteger(n)) throw bad("not an integer");
+      if (o.min !== undefined && n < o.min) throw bad(`must be at least ${o.min}`);
+      return n;
+    }
+    case "date":
+      if (!isCalendarDate(raw)) throw bad("not a calendar date (expected YYYY-MM-DD)");
+      return raw;
+    case "enum":
+      if (!o.values?.includes(raw)) throw bad(`expected one of ${o.values?.join(", ")}`);
+      return raw;
+    case "path":
+      if (raw === "") throw bad("empty path");
+      if (o.mustExist && !existsSync(raw)) throw bad("no such file or folder");
+      return raw;
+    case "list": {
+      const parts = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+      if (parts.length === 0) throw bad("empty list");
+      return parts;
+    }
+    default:
+      return raw;
+  }
+}
+
+/**
+ * Parse arguments against a declaration. Throws {@link UsageError} for anything wrong; returns
+ * null when help was asked for (the caller prints {@link usageText}).
+ */
+export function parseTaskArgs<const T extends TaskDecl>(
+  decl: T,
+  args: readonly string[],
+): TaskArgs<T> | null {
+  const spec: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
+    help: { type: "boolean", short: "h" },
+    debug: { type: "boolean" },
+  };
+  for (const [name, o] of Object.entries(decl.options)) {
+    spec[name] = {
+      type: o.type === "boolean" ? "boolean" : "string",
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
+  }
+  const dd = args.indexOf("--");
+  const flags = dd < 0 ? args : args.slice(0, dd);
+  if (flags.includes("--help") || flags.includes("-h")) return null;
+  // A value option followed by its value is joined ("--x=-1.5"), so values may start with "-".
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (i === dd) {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const name = a.startsWith("--")
+      ? a.slice(2)
+      : a.length === 2 && a[0] === "-"
+      ? Object.keys(spec).find((k) => spec[k]!.short === a[1])
+      : undefined;
+    if (name && spec[name]?.type === "string" && i + 1 < args.length && !a.includes("=")) {
+      joined.push(`--${name}=${args[++i]}`);
+    } else joined.push(a);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: joined, options: spec, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    // node:util messages: "Unknown option '--x'. To specify a positional argument starting
+    // with a '-', place it at the end of the command after '--', as in '-- \"--x\"".
+    throw new UsageError(msg.split("\n")[0]!.split(". ")[0]!.replace(/\.$/, ""));
+  }
+  if (parsed.values.help) return null;
+  const values: Record<string, unknown> = {};
+  for (const [name, o] of Object.entries(decl.options)) {
+    const raw = parsed.values[name] as string | boolean | string[] | undefined;
+    if (raw === undefined) {
+      if (o.required) throw new UsageError(`--${name} is required`);
+      values[name] = o.default !== undefined
+        ? (Array.isArray(o.default) ? [...o.default] : o.default)
+        : (o.type === "boolean" ? false : undefined);
+      continue;
+    }
+    if (typeof raw === "boolean") values[name] = raw;
+    else if (Array.isArray(raw)) values[name] = raw.map((r) => convert(name, o, r)).flat();
+    else values[name] = convert(name, o, raw);
+  }
+  const pos = parsed.positionals;
+  const decls = decl.positionals ?? [];
+  const variadic = decls.some((p) => p.variadic);
+  const required = decls.filter((p) => p.required).length;
+  if (pos.length < required) {
+    throw new UsageError(`missing argument <${decls[pos.length]!.name}>`);
+  }
+  if (!variadic && pos.length > decls.length) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(pos[decls.length])}`);
+  }
+  return { values: values as TaskValues<T>, positionals: pos };
+}
+
+function debugOn(args: readonly string[]): boolean {
+  if (args.includes("--debug")) return true;
+  try {
+    return Deno.env.get("WORKBENCH_DEBUG") === "1";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A zod error as "field.path: problem" parts joined by "; " (no JSON dump), for specs.
+ * @example formatZodIssues(err) // "data.dataset: Required; grid.lookback: Expected array"
+ */
+export function formatZodIssues(
+  e: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+): string {
+  return e.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join(
+    "; ",
+  );
+}
+
+/** One line for an error: its message's first line, cause appended when short. */
+export function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n").map((s) => s.trim()).filter(Boolean).join(" | ");
+}
+
+/**
+ * Parse `Deno.args` against `decl` and run `main`. Exit codes: 0 done (or the number `main`
+ * returns), 2 usage error, 1 failure. Never returns.
+ */
+export async function runTask<const T extends TaskDecl>(
+  decl: T,
+  main: (args: TaskArgs<T>) => Promise<number | void> | number | void,
+  args: readonly string[] = Deno.args,
+): Promise<never> {
+  const debug = debugOn(args);
+  let parsed: TaskArgs<T> | null;
+  try {
+    parsed = parseTaskArgs(decl, args);
+  } catch (e) {
+    console.error(`${decl.name}: ${oneLine(e)} (see --help)`);
+    if (debug && e instanceof Error) console.error(e.stack);
+    Deno.exit(2);
+  }
+  if (parsed === null) {
+    console.log(usageText(decl));
+    Deno.exit(0);
+  }
+  try {
+    const code = await main(parsed);
+    Deno.exit(typeof code === "number" ? code : 0);
+  } catch (e) {
+    const usage = e instanceof UsageError;
+    const hint = usage ? " (see --help)" : debug ? "" : " (--debug shows the stack trace)";
+    console.error(`${decl.name}: ${usage ? "" : "failed: "}${oneLine(e)}${hint}`);
+    if (debug && e instanceof Error) console.error(e.stack);
+    Deno.exit(usage ? 2 : 1);
+  }
+}
