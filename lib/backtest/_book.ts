@@ -15,7 +15,32 @@ import {
 import type { MarketEstimates } from "./_estimates.ts";
 import type { BarPanel } from "./panel.ts";
 
-/** Per-bar cost and trading series (USD). */
+/**
+ * Why an order ended without being filled in full (counted in `BacktestResult.orders`):
+ * - `no_volume_history`: the participation cap is on and no session with volume is known yet;
+ * - `participation_cap`: the day's share of ADV was used up;
+ * - `lot_rounding`: what was left is less than one lot;
+ * - `no_volatility_estimate`: impact is on and fewer than two daily returns are known;
+ * - `no_price`: the symbol had no bar (no open and no close) on the bars the order could fill;
+ * - `price_not_reached`: a limit or stop price was never reached;
+ * - `cancelled_before_eligible`: cancelled (or replaced) before its first eligible bar;
+ * - `not_eligible_before_end`: the run ended before its first eligible bar (e.g. a signal at the last bar);
+ * - `delisted`: the symbol was delisted with the order pending;
+ * - `day_order_expired`: a day limit/stop order whose day ended.
+ */
+export type UnfilledReason =
+  | "no_volume_history"
+  | "participation_cap"
+  | "lot_rounding"
+  | "no_volatility_estimate"
+  | "no_price"
+  | "price_not_reached"
+  | "cancelled_before_eligible"
+  | "not_eligible_before_end"
+  | "delisted"
+  | "day_order_expired";
+
+/** Per-bar cost and trading series (in the panel's currency). */
 export interface CostSeries {
   commission: Float64Array;
   fees: Float64Array;
@@ -63,6 +88,13 @@ export class Book {
   };
   /** Costs of the last fill. */
   readonly last: FillCost = { commission: 0, fees: 0, spread: 0, impact: 0 };
+  /**
+   * Why the last {@link Book.fill} filled less than asked ("" when it filled everything):
+   * `no_volume_history` (participation cap on, no completed session with volume yet),
+   * `participation_cap` (the day's allowance is used up), `lot_rounding` (less than one lot),
+   * `no_volatility_estimate` (impact on, fewer than two daily returns known).
+   */
+  lastBlock: UnfilledReason | "" = "";
   private readonly nBars: number;
   private readonly capOn: boolean;
 
@@ -97,16 +129,26 @@ export class Book {
     const m = this.model;
     let q = desired;
     const adv = this.est.adv[i]!;
+    this.lastBlock = "";
     if (this.capOn) {
       // the rule of capQuantity, inlined to avoid an options object per fill
       const room = Math.max(0, m.participationCap * (adv > 0 ? adv : 0) - this.used[s]!);
       const a = Math.min(Math.abs(q), room);
+      if (a < Math.abs(q)) {
+        this.lastBlock = Number.isNaN(adv) ? "no_volume_history" : "participation_cap";
+      }
       q = q > 0 ? a : -a;
     }
     q = roundLot(q, m.lotSize);
-    if (q === 0) return 0;
+    if (q === 0) {
+      if (this.lastBlock === "") this.lastBlock = "lot_rounding";
+      return 0;
+    }
     const sigma = this.est.sigma[i]!;
-    if (m.impactCoef > 0 && !(sigma >= 0)) return 0; // no volatility estimate yet: cannot price impact
+    if (m.impactCoef > 0 && !(sigma >= 0)) {
+      this.lastBlock = "no_volatility_estimate"; // cannot price impact yet
+      return 0;
+    }
     const bid = this.panel.bid ? this.panel.bid[i]! : NaN;
     const ask = this.panel.ask ? this.panel.ask[i]! : NaN;
     const c = fillCostScalar(this.last, q, price, m, sigma, adv, bid, ask);

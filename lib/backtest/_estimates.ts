@@ -3,6 +3,8 @@
  * volume over the last `advWindow` completed days the symbol traded) and sigma (sample stdev,
  * ddof 1, of the last `volWindow` daily close-to-close simple returns). Both use only days
  * strictly before the bar's day. Fewer than 1 day gives ADV NaN; fewer than 2 returns sigma NaN.
+ * A day traded (a bar with an open or a close) enters the returns; it enters the ADV only when
+ * every bar of it has a known (finite) volume, so unknown volume never counts as zero.
  */
 
 import type { BarPanel } from "./panel.ts";
@@ -35,11 +37,12 @@ export function marketEstimates(
     let curVol = 0;
     let curClose = NaN;
     let curTraded = false;
+    let curVolKnown = true;
     let advNow = NaN;
     let sigNow = NaN;
     const closeDay = () => {
       if (!curTraded) return;
-      dayVol.push(curVol);
+      if (curVolKnown) dayVol.push(curVol);
       if (prevDayClose > 0 && curClose > 0) rets.push(curClose / prevDayClose - 1);
       prevDayClose = curClose;
       const na = Math.min(advWindow, dayVol.length);
@@ -64,13 +67,16 @@ export function marketEstimates(
         curVol = 0;
         curClose = NaN;
         curTraded = false;
+        curVolKnown = true;
       }
       adv[base + t] = advNow;
       sigma[base + t] = sigNow;
       const i = base + t;
-      if (!Number.isNaN(p.open[i]!)) {
+      if (!Number.isNaN(p.open[i]!) || !Number.isNaN(p.close[i]!)) {
         curTraded = true;
-        curVol += p.volume[i]!;
+        const v = p.volume[i]!;
+        if (Number.isFinite(v)) curVol += v;
+        else curVolKnown = false;
         curClose = p.close[i]!;
       }
     }

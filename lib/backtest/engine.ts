@@ -22,6 +22,16 @@
  * O >= P, else at P if H >= P; sell stop at P fills at O if O <= P, else at P if L <= P. Limit and
  * stop orders are "gtc" by default; "day" orders expire at the end of their first eligible day.
  * Market orders wait for a bar where the symbol trades.
+ * Close-only bars (a close but no open: FX closes, index levels): there is no opening price to
+ * trade at, so a market-on-open order eligible on such a bar fills at that bar's close, and a
+ * limit or stop order is judged on the close alone (buy limit at P fills at C if C <= P, etc.);
+ * `result.orders.closeFillsForMissingOpen` counts these fills. No open is ever invented.
+ * Volume: a cost model with a participation cap or impact needs volume; a symbol that trades
+ * but has no known volume on any bar is refused up front (RangeError naming the setting to
+ * change: `costs.participationCap` / `costs.impactCoef`, or a spread-only model), instead of a
+ * run that silently never fills.
+ * Orders that end without a complete fill (cancelled, replaced, expired or pending at the end)
+ * are counted by reason in `result.orders` (see {@link UnfilledReason}).
  * Costs (commission, fees, half-spread, square-root impact, borrow) come from the shared
  * {@link CostModel}. ADV and volatility are trailing estimates from sessions before the fill's
  * session: with the participation cap on, nothing fills before one session of volume is known;
@@ -32,9 +42,11 @@
 
 import { Rng } from "../core/mod.ts";
 import { type CostModel, resolveCostModel, roundLot } from "../execution/mod.ts";
-import { Book, type CostSeries, type CostTotals } from "./_book.ts";
+import { Book, type CostSeries, type CostTotals, type UnfilledReason } from "./_book.ts";
 import { marketEstimates } from "./_estimates.ts";
 import { type BarPanel, panelDays, panelShape, validatePanel } from "./panel.ts";
+
+export type { UnfilledReason };
 
 /** When a market order fills on its eligible bar. */
 export type FillAt = "open" | "close";
@@ -73,6 +85,20 @@ export interface Order {
   tag: string;
   submittedBar: number;
   eligibleBar: number;
+  /** Why the last fill attempt filled less than asked, if it did. */
+  blocked?: UnfilledReason;
+}
+
+/** Order counts of a run. */
+export interface OrderStats {
+  /** Orders accepted (rejected ones are in `rejected`). */
+  submitted: number;
+  /** Orders that ended without a complete fill: cancelled, replaced, expired or pending at the end. */
+  unfilled: number;
+  /** `unfilled` by reason: the last reason a fill attempt fell short, else why it never could try. */
+  unfilledByReason: Partial<Record<UnfilledReason, number>>;
+  /** Fills of market-on-open orders at the close of a bar without an open (close-only data). */
+  closeFillsForMissingOpen: number;
 }
 
 /** One execution. */
@@ -183,6 +209,45 @@ export interface BacktestResult {
   rejected: { bar: number; order: OrderRequest; reason: string }[];
   /** Orders still pending at the end. */
   unfilled: Order[];
+  /** Submitted and unfilled order counts, unfilled by reason. */
+  orders: OrderStats;
+}
+
+/**
+ * Refuse a cost model that needs volume on a panel whose traded symbols have none.
+ * @throws RangeError naming the symbols and the settings to change.
+ */
+export function checkVolumeForCosts(
+  panel: BarPanel,
+  model: { participationCap: number; impactCoef: number },
+): void {
+  const needs: string[] = [];
+  if (model.participationCap !== Infinity) {
+    needs.push(`a participation cap (costs.participationCap = ${model.participationCap})`);
+  }
+  if (model.impactCoef > 0) {
+    needs.push(`square-root impact (costs.impactCoef = ${model.impactCoef})`);
+  }
+  if (!needs.length) return;
+  const { nSym, nBars } = panelShape(panel);
+  const missing: string[] = [];
+  for (let s = 0; s < nSym; s++) {
+    let traded = false, known = false;
+    for (let t = 0; t < nBars && !known; t++) {
+      const i = s * nBars + t;
+      if (!Number.isNaN(panel.open[i]!) || !Number.isNaN(panel.close[i]!)) traded = true;
+      if (Number.isFinite(panel.volume[i]!)) known = true;
+    }
+    if (traded && !known) missing.push(panel.symbols[s]!);
+  }
+  if (!missing.length) return;
+  throw new RangeError(
+    `Cannot backtest: ${missing.slice(0, 5).join(", ")}${
+      missing.length > 5 ? ` and ${missing.length - 5} more` : ""
+    } ${missing.length === 1 ? "has" : "have"} no volume, and the cost model uses ${
+      needs.join(" and ")
+    }, which needs it. Choose a spread-only cost model (spec: "costs": {"model": "spread_only"}) or set costs.participationCap to Infinity (null in a spec) and costs.impactCoef to 0`,
+  );
 }
 
 /**
@@ -201,6 +266,7 @@ export function runBacktest(
 ): BacktestResult {
   validatePanel(panel);
   const model = resolveCostModel(options.costs);
+  checkVolumeForCosts(panel, model);
   const fillDelay = options.fillDelay ?? 1;
   if (!(Number.isInteger(fillDelay) && fillDelay >= 1)) {
     throw new RangeError(
@@ -224,6 +290,34 @@ export function runBacktest(
   const fills: Fill[] = [];
   const rejected: BacktestResult["rejected"] = [];
   const delisted = new Uint8Array(nSym);
+  const orders: OrderStats = {
+    submitted: 0,
+    unfilled: 0,
+    unfilledByReason: {},
+    closeFillsForMissingOpen: 0,
+  };
+  /** Count an order that ends before its complete fill. */
+  const dropped = (o: Order, fallback: UnfilledReason, override = false) => {
+    const r = override ? fallback : o.blocked ?? fallback;
+    orders.unfilled++;
+    orders.unfilledByReason[r] = (orders.unfilledByReason[r] ?? 0) + 1;
+  };
+  /**
+   * Remove pending orders matching `drop`, counted under their last block reason, else `reason`
+   * (`override`: always `reason`).
+   */
+  const removePending = (
+    drop: (o: Order) => boolean,
+    reason: UnfilledReason,
+    override = false,
+  ) => {
+    const keep: Order[] = [];
+    for (const o of pending) {
+      if (drop(o)) dropped(o, reason, override);
+      else keep.push(o);
+    }
+    pending = keep;
+  };
 
   // Corporate actions by bar.
   const actionsAt = new Map<number, CorporateAction[]>();
@@ -329,13 +423,14 @@ export function runBacktest(
         eligibleBar: t + fillDelay,
       };
       pending.push(o);
+      orders.submitted++;
       return o.id;
     },
     cancel(id) {
-      pending = pending.filter((o) => o.id !== id);
+      removePending((o) => o.id === id, "cancelled_before_eligible");
     },
     cancelAll(s) {
-      pending = s === undefined ? [] : pending.filter((o) => o.symbol !== s);
+      removePending((o) => s === undefined || o.symbol === s, "cancelled_before_eligible");
     },
     openOrders(s) {
       return s === undefined ? pending.slice() : pending.filter((o) => o.symbol === s);
@@ -375,33 +470,51 @@ export function runBacktest(
   const tryFill = (o: Order, phase: FillAt): boolean => {
     if (o.eligibleBar > t) return false;
     const i = o.symbol * nBars + t;
-    const op = panel.open[i]!;
-    if (Number.isNaN(op)) return false; // no bar: wait
+    let op = panel.open[i]!;
+    const cl = panel.close[i]!;
+    const closeOnly = Number.isNaN(op);
+    if (closeOnly) {
+      if (Number.isNaN(cl)) {
+        o.blocked = "no_price"; // no bar: wait
+        return false;
+      }
+      op = cl; // close-only bar: the close is the only price to trade at (module doc)
+    }
     let price = NaN;
     if (o.type === "market") {
       if (o.fillAt !== phase) return false;
-      price = phase === "open" ? op : panel.close[i]!;
+      price = phase === "open" ? op : cl;
     } else {
       if (phase !== "open") return false;
       const buy = o.qty > 0;
+      const hi = closeOnly ? cl : panel.high[i]!, lo = closeOnly ? cl : panel.low[i]!;
       if (o.type === "limit") {
         const p = o.limitPrice;
-        if (buy) price = op <= p ? op : panel.low[i]! <= p ? p : NaN;
-        else price = op >= p ? op : panel.high[i]! >= p ? p : NaN;
+        if (buy) price = op <= p ? op : lo <= p ? p : NaN;
+        else price = op >= p ? op : hi >= p ? p : NaN;
       } else {
         const p = o.stopPrice;
-        if (buy) price = op >= p ? op : panel.high[i]! >= p ? p : NaN;
-        else price = op <= p ? op : panel.low[i]! <= p ? p : NaN;
+        if (buy) price = op >= p ? op : hi >= p ? p : NaN;
+        else price = op <= p ? op : lo <= p ? p : NaN;
       }
-      if (Number.isNaN(price)) return false;
+      if (Number.isNaN(price)) {
+        o.blocked = "price_not_reached";
+        return false;
+      }
     }
     const q = book.fill(o.symbol, t, o.qty, price);
+    if (book.lastBlock !== "") o.blocked = book.lastBlock;
     if (q !== 0) {
       record(o, q, price, "trade");
+      if (closeOnly && o.type === "market" && phase === "open") orders.closeFillsForMissingOpen++;
       o.qty -= q;
     }
     if (Math.abs(o.qty) < 1e-9) return true;
-    return q !== 0 && model.remainder === "cancel";
+    if (q !== 0 && model.remainder === "cancel") {
+      dropped(o, "participation_cap");
+      return true;
+    }
+    return false;
   };
 
   const runPhase = (phase: FillAt) => {
@@ -417,9 +530,11 @@ export function runBacktest(
       book.newDay();
       // day orders whose first eligible day has ended
       if (t > 0 && pending.length) {
-        pending = pending.filter((o) =>
-          !(o.tif === "day" && o.type !== "market" && o.eligibleBar < t &&
-            days[o.eligibleBar]! < days[t]!)
+        removePending(
+          (o) =>
+            o.tif === "day" && o.type !== "market" && o.eligibleBar < t &&
+            days[o.eligibleBar]! < days[t]!,
+          "day_order_expired",
         );
       }
     }
@@ -477,7 +592,7 @@ export function runBacktest(
           );
         }
         delisted[s] = 1;
-        pending = pending.filter((o) => o.symbol !== s);
+        removePending((o) => o.symbol === s, "delisted", true);
       }
     }
     book.mark(t, mk);
@@ -489,6 +604,7 @@ export function runBacktest(
     strategy.onBar(ctx);
   }
   t = nBars - 1;
+  for (const o of pending) dropped(o, o.eligibleBar > t ? "not_eligible_before_end" : "no_price");
   return {
     symbols: panel.symbols,
     tsMs: panel.tsMs,
@@ -504,5 +620,6 @@ export function runBacktest(
     fills,
     rejected,
     unfilled: pending,
+    orders,
   };
 }

@@ -6,7 +6,7 @@
  */
 
 import { type LedgerOptions, recordTrial, type RecordTrialResult } from "../validation/mod.ts";
-import { returnsFromEquity } from "../report/metrics.ts";
+import { returnsFromEquity } from "./returns.ts";
 import type { BacktestResult } from "./engine.ts";
 
 /** What identifies a backtest trial. */

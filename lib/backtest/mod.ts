@@ -19,3 +19,4 @@ export {
 export * from "./frame_panel.ts";
 export * from "./governance.ts";
 export * from "./resample.ts";
+export { returnsFromEquity } from "./returns.ts";

@@ -1,9 +1,16 @@
 /**
  * Bar panels for the backtest engines: typed arrays, symbols x bars, symbol-major
- * (`index = s * nBars + t`). Prices are raw (unadjusted) USD per share; corporate actions are
- * applied to positions by the event engine. A NaN open marks a bar where the symbol did not
- * trade (before listing, after delisting, halted); orders wait for the next valid bar.
- * A bar is stamped at its open (`tsMs`) and known at its close.
+ * (`index = s * nBars + t`). Prices are raw (unadjusted) per share, in the panel's `currency`
+ * (USD when not stated); corporate actions are applied to positions by the event engine.
+ * A bar where both open and close are NaN is a bar where the symbol did not trade (before
+ * listing, after delisting, halted); orders wait for the next valid bar. A bar with a close but
+ * no open is a close-only observation (FX closes, index levels): the event engine fills
+ * market-on-open orders at that bar's close and says so (see `runBacktest`), it never invents an
+ * open. A NaN volume is unknown volume (not zero): cost models that need volume refuse a panel
+ * without any. A bar is stamped at its open (`tsMs`) and known at its close.
+ *
+ * The optional `calendar`, `currency`, `frequency` and `periodsPerYear` describe the data (a lake
+ * dataset declares them); annualisation and labels downstream take them from here.
  */
 
 import { DataError } from "../core/mod.ts";
@@ -26,6 +33,22 @@ export interface BarPanel {
   bid?: Float64Array;
   /** Best ask prevailing at the bar's fills, optional. */
   ask?: Float64Array;
+  /** Trading calendar of the bars (lib/time `getCalendar` name). @default "nyse" */
+  calendar?: string;
+  /** ISO 4217 currency of prices, or null when unknown/mixed. @default "USD" */
+  currency?: string | null;
+  /** Bar frequency as declared by the dataset (`session`, `day`, `30m`, `week`...). @default "day" */
+  frequency?: string;
+  /**
+   * Bars per year, the annualisation factor of per-bar returns (252 for NYSE sessions, 260 for
+   * FX sessions, 52 for weekly bars; 13 x 260 x ... for intraday bars). @default TRADING_DAYS_PER_YEAR
+   */
+  periodsPerYear?: number;
+  /**
+   * Sessions per year of the calendar: the annualisation factor of session returns (intraday
+   * results resampled to sessions). @default periodsPerYear when `day` is absent, else 252
+   */
+  sessionsPerYear?: number;
 }
 
 /** Number of symbols and bars of a panel. */
@@ -41,10 +64,28 @@ export function panelDays(p: BarPanel): Int32Array {
   return d;
 }
 
+/** Whether any bar of the panel has a volume (a finite value); false for close-only FX or index data. */
+export function panelHasVolume(p: BarPanel): boolean {
+  const v = p.volume;
+  for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i]!)) return true;
+  return false;
+}
+
+/** Number of bars with a close but no open (close-only observations). */
+export function panelMissingOpens(p: BarPanel): number {
+  let n = 0;
+  for (let i = 0; i < p.open.length; i++) {
+    if (Number.isNaN(p.open[i]!) && Number.isFinite(p.close[i]!)) n++;
+  }
+  return n;
+}
+
 /**
  * Check shapes and bar consistency; throws RangeError for wrong shapes and DataError (naming
- * symbol, bar and value) for an inconsistent bar: when open is finite, high, low and close must
- * be finite and positive, low <= min(open, close), high >= max(open, close), volume >= 0.
+ * symbol, bar and value) for an inconsistent bar: when open is finite, close must be finite and
+ * positive, low <= min(open, close), high >= max(open, close); a close-only bar (NaN open,
+ * finite close) needs close > 0 and, where high/low are given, low <= close <= high; volume is
+ * NaN (unknown) or >= 0.
  */
 export function validatePanel(p: BarPanel): void {
   const { nSym, nBars } = panelShape(p);
@@ -77,12 +118,15 @@ export function validatePanel(p: BarPanel): void {
     for (let t = 0; t < nBars; t++) {
       const i = s * nBars + t;
       const o = p.open[i]!;
-      if (Number.isNaN(o)) continue;
       const h = p.high[i]!, l = p.low[i]!, c = p.close[i]!, v = p.volume[i]!;
-      if (
-        !(o > 0 && c > 0 && l > 0 && h >= Math.max(o, c) && l <= Math.min(o, c) && v >= 0) ||
-        !Number.isFinite(h)
-      ) {
+      if (Number.isNaN(o) && Number.isNaN(c)) continue;
+      const volOk = Number.isNaN(v) || v >= 0;
+      const ok = Number.isNaN(o)
+        ? c > 0 && Number.isFinite(c) && (Number.isNaN(h) || h >= c) &&
+          (Number.isNaN(l) || (l > 0 && l <= c)) && volOk
+        : o > 0 && c > 0 && l > 0 && h >= Math.max(o, c) && l <= Math.min(o, c) && volOk &&
+          Number.isFinite(h);
+      if (!ok) {
         throw new DataError(
           `Bad bar for ${p.symbols[s]} at bar ${t} (ts ${
             new Date(p.tsMs[t]!).toISOString()

@@ -17,7 +17,7 @@ import {
   recordTrials,
 } from "../validation/mod.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
-import { returnsFromEquity, sharpeRatio } from "../report/metrics.ts";
+import { returnsFromEquity, sharpeRatio } from "./returns.ts";
 import { type BacktestResult, type CorporateAction, runBacktest, type Strategy } from "./engine.ts";
 import type { BarPanel } from "./panel.ts";
 import { simEquityPanel, simSpyMinutePanel, simSpyPanel } from "./sim_panel.ts";

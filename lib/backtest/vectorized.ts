@@ -7,6 +7,8 @@
  * Fills, participation cap, lot rounding, costs and borrow fees go through the same bookkeeping
  * as the event engine ({@link runBacktest}), so a target strategy gives the same P&L to the cent
  * in both (tested). Corporate actions are not applied: give it an action-free or adjusted panel.
+ * Close-only panels (bars with a close and no open) are refused with fills at the open, and cost
+ * models that need volume are refused on symbols without any (as in the event engine).
  *
  * Sharpe here is per-bar mean / stdev (ddof 1) of simple equity returns times
  * sqrt(periodsPerYear); max drawdown is the largest peak-to-trough fall of equity as a fraction
@@ -23,8 +25,8 @@ import {
 } from "../execution/mod.ts";
 import { Book, type CostSeries, type CostTotals } from "./_book.ts";
 import { marketEstimates } from "./_estimates.ts";
-import type { FillAt } from "./engine.ts";
-import { type BarPanel, panelDays, panelShape, validatePanel } from "./panel.ts";
+import { checkVolumeForCosts, type FillAt } from "./engine.ts";
+import { type BarPanel, panelDays, panelMissingOpens, panelShape, validatePanel } from "./panel.ts";
 
 /** Options of {@link backtestVectorized} and {@link sweepVectorized}. */
 export interface VectorizedOptions {
@@ -87,7 +89,16 @@ function prepare(panel: BarPanel, o: VectorizedOptions): Prepared {
     throw new RangeError(`fillDelay must be an integer >= 1, got ${fillDelay}`);
   }
   const model = resolveCostModel(o.costs);
+  checkVolumeForCosts(panel, model);
   const { nSym, nBars } = panelShape(panel);
+  if ((o.fillAt ?? "open") === "open") {
+    const missing = panelMissingOpens(panel);
+    if (missing > 0) {
+      throw new RangeError(
+        `Cannot run the vectorised engine at the open: ${missing} bars have a close but no open (close-only data); use fillAt "close" or the event engine (runBacktest), which fills them at the close and counts it`,
+      );
+    }
+  }
   return {
     panel,
     nSym,

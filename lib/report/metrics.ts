@@ -9,37 +9,9 @@
 
 import { TRADING_DAYS_PER_YEAR } from "../core/mod.ts";
 import type { BacktestResult } from "../backtest/mod.ts";
+import { finiteValues as finite, returnsFromEquity, sharpeRatio } from "../backtest/returns.ts";
 
-/** Simple returns of an equity curve (length n - 1). */
-export function returnsFromEquity(equity: ArrayLike<number>): Float64Array {
-  const n = Math.max(0, equity.length - 1);
-  const r = new Float64Array(n);
-  for (let t = 0; t < n; t++) r[t] = equity[t + 1]! / equity[t]! - 1;
-  return r;
-}
-
-function finite(r: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < r.length; i++) if (Number.isFinite(r[i]!)) out.push(r[i]!);
-  return out;
-}
-
-/**
- * Annualised Sharpe ratio: mean(r) / stdev(r, ddof 1) * sqrt(periodsPerYear); NaN with fewer
- * than 2 returns or zero dispersion.
- *
- * @example
- * ```ts
- * sharpeRatio([0.01, -0.005, 0.02], 252);
- * ```
- */
-export function sharpeRatio(r: ArrayLike<number>, periodsPerYear = TRADING_DAYS_PER_YEAR): number {
-  const x = finite(r);
-  if (x.length < 2) return NaN;
-  const m = x.reduce((a, b) => a + b, 0) / x.length;
-  const v = x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1);
-  return v > 0 ? (m / Math.sqrt(v)) * Math.sqrt(periodsPerYear) : NaN;
-}
+export { returnsFromEquity, sharpeRatio };
 
 /**
  * Annualised Sortino ratio: mean(r) / DD * sqrt(periodsPerYear), DD = sqrt(mean(min(r, 0)^2))

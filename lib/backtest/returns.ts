@@ -1,0 +1,54 @@
+/**
+ * Returns of an equity curve and their annualised Sharpe ratio, as the backtest layer needs them
+ * (candidate selection, trial recording). They live here, below `lib/report`, so that the
+ * backtest layer never imports the report layer above it; `lib/report/metrics.ts` re-exports
+ * them with the rest of its metrics.
+ *
+ * Conventions (as in empyrical): simple per-bar returns r_t = E_t / E_{t-1} - 1; non-finite
+ * returns are skipped; Sharpe annualised by sqrt(periodsPerYear); risk-free rate 0.
+ *
+ * @see empyrical (Quantopian), https://github.com/quantopian/empyrical
+ */
+
+import { TRADING_DAYS_PER_YEAR } from "../core/mod.ts";
+
+/**
+ * Simple returns of an equity curve (length n - 1): r_t = E_{t+1} / E_t - 1.
+ *
+ * @example
+ * ```ts
+ * returnsFromEquity([100, 110, 99]); // Float64Array [0.1, -0.1]
+ * ```
+ */
+export function returnsFromEquity(equity: ArrayLike<number>): Float64Array {
+  const n = Math.max(0, equity.length - 1);
+  const r = new Float64Array(n);
+  for (let t = 0; t < n; t++) r[t] = equity[t + 1]! / equity[t]! - 1;
+  return r;
+}
+
+/** The finite values of a series. */
+export function finiteValues(r: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < r.length; i++) if (Number.isFinite(r[i]!)) out.push(r[i]!);
+  return out;
+}
+
+/**
+ * Annualised Sharpe ratio: mean(r) / stdev(r, ddof 1) * sqrt(periodsPerYear) over the finite
+ * returns; NaN with fewer than 2 finite returns or zero dispersion (a run that never traded).
+ * `periodsPerYear` is the number of return periods in a year (252 NYSE sessions, 260 FX
+ * sessions, 52 weeks): pass the panel's, never assume daily bars.
+ *
+ * @example
+ * ```ts
+ * sharpeRatio([0.01, -0.005, 0.02], 252); // 0.005 / 0.01258 * sqrt(252) = 6.31
+ * ```
+ */
+export function sharpeRatio(r: ArrayLike<number>, periodsPerYear = TRADING_DAYS_PER_YEAR): number {
+  const x = finiteValues(r);
+  if (x.length < 2) return NaN;
+  const m = x.reduce((a, b) => a + b, 0) / x.length;
+  const v = x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1);
+  return v > 0 ? (m / Math.sqrt(v)) * Math.sqrt(periodsPerYear) : NaN;
+}
