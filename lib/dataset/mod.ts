@@ -5,3 +5,4 @@
  */
 export * from "./dataset_ref.ts";
 export * from "./load.ts";
+export * from "./periods.ts";

@@ -5,7 +5,7 @@
  * so a run can pin the exact files it read and be rerun bit for bit.
  */
 import { join } from "node:path";
-import type { ColumnType } from "./spec.ts";
+import type { ColumnType, DatasetMeta, DatasetSpec } from "./spec.ts";
 
 /** One data file as recorded in the manifest. */
 export interface ManifestFile {
@@ -33,6 +33,30 @@ export interface ManifestEntry {
   schema: Record<string, ColumnType>;
   /** Completeness watermark set by the caller (ISO), carried forward when absent. */
   watermark?: string | null;
+  /**
+   * What the dataset is (its spec's meta, partitioning, time column and natural key) as the
+   * writer knew it; carried forward when absent (entries written before it was recorded).
+   */
+  spec?: ManifestSpec;
+}
+
+/** The part of a {@link DatasetSpec} a manifest records, so a reader needs nothing but the name. */
+export interface ManifestSpec {
+  /** Declared meaning (calendar, currency, frequency, kind); absent when the producer declared none. */
+  meta?: DatasetMeta;
+  partitioning: NonNullable<DatasetSpec["partitioning"]>;
+  timeColumn: string;
+  naturalKey: string[];
+}
+
+/** The recorded part of a spec (see {@link ManifestSpec}). */
+export function manifestSpecOf(spec: DatasetSpec): ManifestSpec {
+  return {
+    ...(spec.meta ? { meta: { ...spec.meta } } : {}),
+    partitioning: spec.partitioning ?? "none",
+    timeColumn: spec.timeColumn,
+    naturalKey: [...spec.naturalKey],
+  };
 }
 
 /** The folded state of a dataset. */
@@ -44,6 +68,8 @@ export interface ManifestState {
   watermark: string | null;
   schema: Record<string, ColumnType>;
   entries: number;
+  /** The latest recorded spec, or null when no entry recorded one (old manifests). */
+  spec: ManifestSpec | null;
 }
 
 /** Path of the manifest log in a meta directory. */
@@ -68,7 +94,9 @@ export function foldManifest(entries: ManifestEntry[]): ManifestState {
   const files = new Map<string, ManifestFile>();
   let watermark: string | null = null;
   let schema: Record<string, ColumnType> = {};
+  let spec: ManifestSpec | null = null;
   for (const e of entries) {
+    if (e.spec) spec = e.spec;
     for (const r of e.removed) files.delete(`${r.partition}/${r.file}`);
     for (const a of e.added) files.set(`${a.partition}/${a.file}`, a);
     if (e.watermark !== undefined && e.watermark !== null) watermark = e.watermark;
@@ -93,6 +121,7 @@ export function foldManifest(entries: ManifestEntry[]): ManifestState {
     watermark,
     schema,
     entries: entries.length,
+    spec,
   };
 }
 

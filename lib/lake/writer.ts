@@ -36,6 +36,7 @@ import {
   foldManifest,
   type ManifestEntry,
   type ManifestFile,
+  manifestSpecOf,
   readManifest,
 } from "./manifest.ts";
 import {
@@ -683,6 +684,7 @@ export async function writeDataset(
       removed,
       schema,
       ...(wm !== undefined ? { watermark: wm instanceof Date ? wm.toISOString() : wm } : {}),
+      spec: manifestSpecOf(spec),
     };
     Deno.mkdirSync(meta, { recursive: true });
     await writeAtomic(
