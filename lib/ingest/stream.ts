@@ -6,8 +6,17 @@
  * each (re)connection through `onConnect` and repairs the gap (see stream_runner.ts).
  *
  * Backoff: delay_k = min(maxMs, initialMs * 2^k) * (1 - jitter * u), u ~ U[0,1), k the number
- * of consecutive failed attempts (reset once a connection delivers data). An `auth_failed`
- * status is fatal (no retry): a wrong key does not become right by retrying.
+ * of consecutive failed attempts (a connection that delivered no data frame counts as failed;
+ * one that did resets k). An `auth_failed` status is fatal (no retry): a wrong key does not
+ * become right by retrying.
+ *
+ * A connection can go half-open: the server (or a NAT on the way) stops sending without closing,
+ * and a close handshake is then never answered. Two guards:
+ * - the watchdog: no frame at all (data or status) for `silenceMs` while `isLive()` says the
+ *   feed should be sending drops the connection and reconnects (with the backoff above);
+ * - every close (stop, watchdog, handshake timeout, `dropConnection`) waits at most
+ *   `closeTimeoutMs` for the close handshake, then abandons the socket (its handlers are
+ *   detached, so nothing it might still deliver is taken) and the client moves on.
  *
  * @see /work/shared/reference/vendor-formats.md, "WebSocket"
  */
@@ -53,6 +62,30 @@ export interface PolygonStreamOptions {
   onConnect?: (info: { attempt: number; connection: number }) => void;
   /** Called when a connection ends (before any reconnect delay). */
   onDisconnect?: (info: { connection: number; reason: string }) => void;
+  /**
+   * Watchdog: drop a subscribed connection after this long without any frame while `isLive`
+   * says the feed should be sending. @default Infinity (no watchdog)
+   */
+  silenceMs?: number;
+  /** Whether the feed should be sending at an instant (epoch ms). @default always */
+  isLive?: (nowMs: number) => boolean;
+  /** Called when the watchdog drops a silent connection. */
+  onSilence?: (info: { connection: number; silentMs: number }) => void;
+  /** Longest wait for a close handshake before the socket is abandoned. @default 2000 */
+  closeTimeoutMs?: number;
+  /** Epoch-ms clock given to `isLive` (tests). @default Date.now */
+  now?: () => number;
+}
+
+/** The connection in progress: what `dropConnection` and the watchdog act on. */
+interface Current {
+  ws: WebSocket;
+  connection: number;
+  /** A close was requested; the abandon timer runs. */
+  closing: boolean;
+  abandonTimer: ReturnType<typeof setTimeout> | null;
+  /** Give up on the socket: detach its handlers and end the session now. */
+  abandon: () => void;
 }
 
 /** Reconnect delay for `k` consecutive failures; `u` uniform in [0,1). */
@@ -65,35 +98,59 @@ export function backoffDelay(
   return base * (1 - (options.jitter ?? 0.5) * u);
 }
 
-/** A reconnecting WebSocket subscription. */
+/**
+ * A reconnecting WebSocket subscription with a silence watchdog and bounded closes.
+ *
+ * @example
+ * ```ts
+ * const s = new PolygonStream({ wsUrl, feed: "stocks", apiKey, subscriptions: ["A.SPY"],
+ *   silenceMs: 30_000, onFrame: (text) => console.log(text.length) });
+ * const done = s.run();
+ * setTimeout(() => s.stop(), 60_000); // run() resolves within closeTimeoutMs of the stop
+ * await done;
+ * ```
+ */
 export class PolygonStream {
   readonly #o: PolygonStreamOptions;
-  #ws: WebSocket | null = null;
+  #cur: Current | null = null;
   #stopped = false;
   #wake: (() => void) | null = null;
   /** Connections opened so far. */
   connections = 0;
   /** Frames delivered. */
   frames = 0;
+  /** Connections dropped by the watchdog. */
+  watchdogDrops = 0;
+  /** Sockets abandoned because their close handshake was not answered in time. */
+  abandoned = 0;
 
   constructor(options: PolygonStreamOptions) {
     this.#o = options;
   }
 
-  /** Stop: close the socket and end `run()`. */
+  /** Stop: close the socket (abandoned after `closeTimeoutMs`) and end `run()`. */
   stop(): void {
     this.#stopped = true;
-    try {
-      this.#ws?.close(1000, "client stop");
-    } catch { /* already closed */ }
+    this.#close(1000, "client stop");
     this.#wake?.();
   }
 
-  /** Force a reconnect (tests, or a watchdog that saw the feed go silent). */
+  /**
+   * Force a reconnect (the watchdog, or a caller that saw the feed go silent). The socket is
+   * abandoned if its close handshake does not complete within `closeTimeoutMs`.
+   */
   dropConnection(): void {
+    this.#close(4000, "client drop");
+  }
+
+  #close(code: number, reason: string): void {
+    const cur = this.#cur;
+    if (!cur) return;
+    cur.closing = true;
     try {
-      this.#ws?.close(4000, "client drop");
+      cur.ws.close(code, reason);
     } catch { /* already closed */ }
+    cur.abandonTimer ??= setTimeout(cur.abandon, this.#o.closeTimeoutMs ?? 2000);
   }
 
   /** Connect and keep reconnecting until `stop()`; rejects on an auth failure. */
@@ -120,7 +177,7 @@ export class PolygonStream {
         maxMs: this.#o.backoffMaxMs,
         jitter: this.#o.jitter,
       });
-      if (wait > 0) {
+      if (wait > 0 && !this.#stopped) {
         await new Promise<void>((res) => {
           const id = setTimeout(res, wait);
           this.#wake = () => {
@@ -133,32 +190,69 @@ export class PolygonStream {
     }
   }
 
-  /** One connection: resolves true if it reached the subscribed state, false otherwise. */
+  /** One connection: resolves true if it delivered a data frame, false otherwise. */
   #session(attempt: number): Promise<boolean> {
     const o = this.#o;
     const url = `${o.wsUrl.replace(/\/+$/, "")}/${o.feed}`;
     return new Promise<boolean>((resolve, reject) => {
       const conn = ++this.connections;
       let state: "connecting" | "auth" | "subscribing" | "live" = "connecting";
-      let subscribed = false;
+      let delivered = false;
       let settled = false;
+      let lastFrameAt = performance.now();
       const ws = new WebSocket(url);
-      this.#ws = ws;
-      const timer = setTimeout(() => {
-        if (state !== "live") ws.close(4001, "handshake timeout");
-      }, o.handshakeMs ?? 10_000);
+      const silenceMs = o.silenceMs ?? Infinity;
       const finish = (err?: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearInterval(watchdog);
+        if (cur.abandonTimer !== null) clearTimeout(cur.abandonTimer);
+        if (this.#cur === cur) this.#cur = null;
         if (err) reject(err);
-        else resolve(subscribed);
+        else resolve(delivered);
       };
+      const cur: Current = {
+        ws,
+        connection: conn,
+        closing: false,
+        abandonTimer: null,
+        abandon: () => {
+          if (settled) return;
+          // The close handshake was not answered (a half-open connection): stop listening to
+          // this socket altogether and let the run loop reconnect or end.
+          ws.onmessage = null;
+          ws.onclose = null;
+          ws.onerror = null;
+          this.abandoned++;
+          log.warn("stream.socket_abandoned", { feed: o.feed, connection: conn });
+          o.onDisconnect?.({ connection: conn, reason: "abandoned: close not answered" });
+          finish();
+        },
+      };
+      this.#cur = cur;
+      if (this.#stopped) this.#close(1000, "client stop");
+      const timer = setTimeout(() => {
+        if (state !== "live" && this.#cur === cur) this.#close(4001, "handshake timeout");
+      }, o.handshakeMs ?? 10_000);
+      const watchdog = Number.isFinite(silenceMs)
+        ? setInterval(() => {
+          if (state !== "live" || cur.closing) return;
+          const silent = performance.now() - lastFrameAt;
+          if (silent <= silenceMs || !(o.isLive?.((o.now ?? Date.now)()) ?? true)) return;
+          this.watchdogDrops++;
+          log.warn("stream.silent", { feed: o.feed, connection: conn, silent_ms: silent });
+          o.onSilence?.({ connection: conn, silentMs: silent });
+          this.#close(4002, "watchdog: feed silent");
+        }, Math.max(20, Math.min(1000, silenceMs / 4)))
+        : undefined;
       ws.onmessage = (m) => {
         if (typeof m.data !== "string") return;
+        lastFrameAt = performance.now();
         const text = m.data;
         if (state === "live") {
           this.frames++;
+          delivered = true;
           o.onFrame(text);
           return;
         }
@@ -180,7 +274,7 @@ export class PolygonStream {
           const st = String(ev.status);
           const msg = String(ev.message ?? "");
           if (st === "auth_failed") {
-            ws.close(1000, "auth failed");
+            this.#close(1000, "auth failed");
             finish(new StreamAuthError(`Cannot stream ${o.feed}: authentication failed (${msg})`));
             return;
           }
@@ -194,7 +288,6 @@ export class PolygonStream {
             ws.send(JSON.stringify({ action: "subscribe", params: o.subscriptions.join(",") }));
           } else if (state === "subscribing" && st === "success") {
             state = "live";
-            subscribed = true;
             clearTimeout(timer);
             o.onConnect?.({ attempt, connection: conn });
           } else if (st === "max_connections") {
@@ -203,11 +296,11 @@ export class PolygonStream {
         }
         if (state === "live" && hasData) {
           this.frames++;
+          delivered = true;
           o.onFrame(text);
         }
       };
       ws.onclose = (c) => {
-        if (this.#ws === ws) this.#ws = null;
         o.onDisconnect?.({ connection: conn, reason: `${c.code} ${c.reason}`.trim() });
         finish();
       };

@@ -15,6 +15,22 @@
  *   restart replaying the spool re-runs the same check: a gap opened by a disconnect in a process
  *   killed before its next checkpoint is repaired, not skipped over. On stop, the tail up to
  *   `until` (or now) is repaired the same way.
+ * - Nothing missed by a silent feed is lost: a connection that sends nothing (not even a status)
+ *   for `silenceMs` while `feedLive` says the feed should be sending is dropped by the watchdog
+ *   and reconnected with backoff (stream.ts); the reconnect's gap check repairs the silent span.
+ * - Nothing withheld inside a live connection is lost: for second (`A`) and minute (`AM`)
+ *   aggregates, an event more than `liveGapMin[channel]` intervals after the previous one of its
+ *   ticker (a hole that no-trade intervals do not plausibly explain) queues a REST repair of the
+ *   hole. The REST answer decides: bars found are stored (`repaired_rows`), an empty answer
+ *   confirms a no-trade span (`repairs_empty`); nothing is ever filled in without it.
+ * - Every stop path (signal, `until`) ends within `stopTimeoutMs`: the socket is closed with a
+ *   timeout and abandoned if a half-open connection never answers; the tail is repaired while
+ *   the budget lasts; what is left is checkpointed as pending (`repairs_deferred`) and repaired
+ *   by the next run; then the last flush and checkpoint.
+ * - Counted in the summary and the heartbeat (hence `deno task health`): `gaps_reconnect`,
+ *   `gaps_live`, `gaps_tail` (spans queued), `repairs` (spans repaired), `repairs_empty`,
+ *   `repairs_failed` (unrepairable after retries), `gaps_unrepaired` (failed, or found with no
+ *   REST client), `repairs_deferred`, `watchdog_drops`, `sockets_abandoned`, `stop_ms`.
  * - Duplicates: an event key (channel, symbol, time, sequence) seen in the last `dedupCapacity`
  *   events is dropped; the lake writer's natural-key dedup is the backstop.
  * - Reordering: events up to `reorderWindowMs` older than the newest of their key are counted
@@ -82,6 +98,22 @@ export interface StreamRunOptions {
   heartbeatMs?: number;
   /** Stall alert after this long without an event while the market is open. @default 120000 */
   stallMs?: number;
+  /**
+   * Watchdog: drop and reconnect a connection silent (no data, no status) this long while
+   * `feedLive` is true. @default 60000
+   */
+  silenceMs?: number;
+  /** Whether the feed should be sending at an instant (watchdog). @default `marketOpen` */
+  feedLive?: (nowMs: number) => boolean;
+  /**
+   * Missing intervals inside a live connection that trigger a REST check of the hole, per
+   * aggregate channel (a hole of fewer is taken for no-trade intervals). @default { A: 5, AM: 1 }
+   */
+  liveGapMin?: Partial<Record<"A" | "AM", number>>;
+  /** Every stop path ends within this many ms (close, tail repair, flush). @default 10000 */
+  stopTimeoutMs?: number;
+  /** Longest wait for a close handshake before the socket is abandoned. @default min(2000, stopTimeoutMs / 5) */
+  closeTimeoutMs?: number;
   /** Error-rate window. @default 300000 */
   errorWindowMs?: number;
   /** Error-rate alert threshold. @default 0.01 */
@@ -129,6 +161,11 @@ export interface Repair {
   sym: string;
   from: number;
   to: number;
+  /**
+   * How it was found: after a (re)connection, inside a live connection, or at the stop (tail).
+   * Absent in checkpoints written before issue 23.
+   */
+  kind?: "reconnect" | "live" | "tail";
 }
 
 interface Checkpoint {
@@ -298,7 +335,31 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     reconnects: 0,
     write_errors: 0,
     spool_replayed_frames: 0,
+    gaps_reconnect: 0,
+    gaps_live: 0,
+    gaps_tail: 0,
+    repairs_empty: 0,
+    repairs_failed: 0,
+    repairs_deferred: 0,
+    gaps_unrepaired: 0,
+    watchdog_drops: 0,
+    sockets_abandoned: 0,
+    stop_ms: 0,
   };
+  const symSet = new Set(o.symbols.filter((s) => s !== "*"));
+  const liveGapMin: Partial<Record<Channel, number>> = {
+    A: o.liveGapMin?.A ?? 5,
+    AM: o.liveGapMin?.AM ?? 1,
+  };
+  for (const [ch, v] of Object.entries(liveGapMin)) {
+    if (!(v! >= 1)) {
+      throw new RangeError(
+        `Cannot run stream ${o.name}: liveGapMin.${ch} must be at least 1 interval, got ${v}`,
+      );
+    }
+  }
+  const stopTimeoutMs = o.stopTimeoutMs ?? 10_000;
+  const closeTimeoutMs = o.closeTimeoutMs ?? Math.min(2000, stopTimeoutMs / 5);
   const startedAt = new Date().toISOString();
   let state: Heartbeat["state"] = "starting";
   const keys = new KeyTable(o.dedupCapacity ?? 2_000_000);
@@ -434,23 +495,46 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
       const base = prev ?? o.repairFrom;
       const step = STEP[channel];
       if (base !== undefined && time - base > (step ?? Infinity)) {
-        const gap = { channel, sym, from: base + 1, to: time - 1 };
-        gaps.push(gap);
-        if (step !== undefined && o.rest) queue.push(gap);
-        else {
-          extraAlerts.push({
-            kind: "gap",
-            message: `${channel}.${sym} missing ${new Date(gap.from).toISOString()}..${
-              new Date(gap.to).toISOString()
-            }`,
-            since: new Date().toISOString(),
-          });
-        }
-        kickRepairs();
+        foundGap({ channel, sym, from: base + 1, to: time - 1, kind: "reconnect" }, step);
+      }
+    } else if (
+      gapCheck && origin === "ws" && prev !== undefined && time > prev && symSet.has(sym)
+    ) {
+      // Continuity inside a live connection: `time - prev` is one step when nothing is missing.
+      const step = STEP[channel];
+      if (step !== undefined && (time - prev) / step - 1 >= liveGapMin[channel]!) {
+        foundGap({ channel, sym, from: prev + 1, to: time - 1, kind: "live" }, step);
       }
     }
     if (prev === undefined || time > prev) st.last = time;
     if (newestEventTime === null || time > newestEventTime) newestEventTime = time;
+  }
+
+  /** A hole found by a gap check: queued for a REST repair, or reported when there is no REST. */
+  function foundGap(gap: Repair, step: number | undefined): void {
+    gaps.push(gap);
+    counts[gap.kind === "live" ? "gaps_live" : "gaps_reconnect"]!++;
+    if (gap.kind === "live") {
+      log.warn("stream.live_gap", {
+        name: o.name,
+        channel: gap.channel,
+        sym: gap.sym,
+        from: new Date(gap.from).toISOString(),
+        to: new Date(gap.to).toISOString(),
+      });
+    }
+    if (step !== undefined && o.rest) queue.push(gap);
+    else {
+      counts.gaps_unrepaired!++;
+      extraAlerts.push({
+        kind: "gap",
+        message: `${gap.channel}.${gap.sym} missing ${new Date(gap.from).toISOString()}..${
+          new Date(gap.to).toISOString()
+        }`,
+        since: new Date().toISOString(),
+      });
+    }
+    kickRepairs();
   }
 
   function afterEvents(live: boolean, ok: number, bad: number): void {
@@ -511,17 +595,20 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
 
   // ---- repairs -------------------------------------------------------------------------
   let repairing: Promise<void> | null = null;
+  /** Set when the stop budget ran out: no repair starts or stores anything any more. */
+  let halted = false;
   function kickRepairs(): void {
-    if (repairing || queue.length === 0 || !o.rest) return;
+    if (repairing || queue.length === 0 || !o.rest || halted) return;
     repairing = (async () => {
-      while (queue.length) {
+      while (queue.length && !halted) {
         const r = queue[0]!;
         let done = false;
-        for (let attempt = 0; attempt < 3 && !done; attempt++) {
+        for (let attempt = 0; attempt < 3 && !done && !halted; attempt++) {
           try {
             await repairOne(r);
             done = true;
           } catch (e) {
+            if (halted) break;
             errors.add(Date.now(), 0, 1);
             log.warn("stream.repair_failed", {
               name: o.name,
@@ -533,8 +620,11 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
             await new Promise((res) => setTimeout(res, 200 * 2 ** attempt));
           }
         }
+        if (halted) break; // left in the queue: checkpointed as pending for the next run
         if (!done) {
           failedRepairs.push(r);
+          counts.repairs_failed!++;
+          counts.gaps_unrepaired!++;
           extraAlerts.push({
             kind: "gap",
             message: `repair failed for ${r.channel}.${r.sym} ${new Date(r.from).toISOString()}..${
@@ -547,7 +637,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
       }
     })().finally(() => {
       repairing = null;
-      if (queue.length) kickRepairs();
+      if (queue.length && !halted) kickRepairs();
     });
   }
 
@@ -555,7 +645,9 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     const step = STEP[r.channel]!;
     const span = r.channel === "A" ? "second" : "minute";
     const now = Date.now();
+    let rows = 0;
     for await (const page of o.rest!.aggs(r.sym, 1, span, r.from, r.to)) {
+      if (halted) return; // the stop budget ran out while this page was on its way
       if (page.rejected.length) {
         counts.rejected! += page.rejected.length;
         errors.add(Date.now(), 0, page.rejected.length);
@@ -587,9 +679,12 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
         const before = counts.events!;
         ingest(events, "rest", false);
         counts.repaired_rows! += counts.events! - before;
+        rows += events.length;
       }
     }
     counts.repairs!++;
+    // The vendor has no bar in the hole: no trades then (a confirmed no-trade span).
+    if (rows === 0) counts.repairs_empty!++;
   }
 
   // ---- flushes -------------------------------------------------------------------------
@@ -721,7 +816,12 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
       market_open: marketOpen(now),
       last_event_at: lastEventAt === null ? null : new Date(lastEventAt).toISOString(),
       last_event_time: newestEventTime === null ? null : new Date(newestEventTime).toISOString(),
-      counts: { ...counts, frames: client?.frames ?? 0 },
+      counts: {
+        ...counts,
+        frames: client?.frames ?? 0,
+        watchdog_drops: client?.watchdogDrops ?? 0,
+        sockets_abandoned: client?.abandoned ?? 0,
+      },
       latency_ms: latency.summary(now),
       lag_ms: newestEventTime === null ? null : now - newestEventTime,
       error_rate: errors.rate(now).rate,
@@ -791,6 +891,12 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
     subscriptions: subs,
     backoffInitialMs: o.backoffInitialMs,
     backoffMaxMs: o.backoffMaxMs,
+    silenceMs: o.silenceMs ?? 60_000,
+    isLive: o.feedLive ?? marketOpen,
+    closeTimeoutMs,
+    onSilence: ({ silentMs }) => {
+      log.warn("stream.watchdog_drop", { name: o.name, silent_ms: Math.round(silentMs) });
+    },
     onFrame: (text) => {
       const utf8 = spool.append(text);
       ingestFrame(text, true, true, utf8);
@@ -828,9 +934,14 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
   const running = client.run();
   let fatal: unknown = null;
   await Promise.race([stopped, running.catch((e) => (fatal = e))]);
+  // ---- the stop: bounded by stopTimeoutMs whatever the socket does ----------------------
+  const stopT0 = performance.now();
+  const stopDeadline = stopT0 + stopTimeoutMs;
   state = "stopping";
   client.stop();
-  await running.catch((e) => (fatal ??= e));
+  // run() ends within closeTimeoutMs (the socket is abandoned if the close is not answered);
+  // the extra wait only covers timer slack.
+  await raceTimeout(running.catch((e) => (fatal ??= e)), closeTimeoutMs + 1000);
   for (const t of timers) clearInterval(t);
 
   // Tail repair: bars after the last one seen up to the stop instant.
@@ -843,20 +954,47 @@ export async function runStream(o: StreamRunOptions): Promise<StreamSummary> {
         if (s === "*") continue;
         const base = keys.get(ch, s).last ?? o.repairFrom;
         if (base !== undefined && end - base > step) {
-          queue.push({ channel: ch, sym: s, from: base + 1, to: end });
+          queue.push({ channel: ch, sym: s, from: base + 1, to: end, kind: "tail" });
+          counts.gaps_tail!++;
         }
       }
     }
     kickRepairs();
   }
-  while (repairing) await repairing;
+  // Repairs while the budget lasts, keeping a reserve for the last flush and checkpoint.
+  const reserve = Math.min(3000, stopTimeoutMs * 0.3);
+  while (repairing) {
+    const left = stopDeadline - reserve - performance.now();
+    if (left <= 0 || !(await raceTimeout(repairing, left))) {
+      halted = true;
+      counts.repairs_deferred = queue.length;
+      log.warn("stream.repairs_deferred", {
+        name: o.name,
+        pending: queue.length,
+        note: "checkpointed; the next run repairs them",
+      });
+      break;
+    }
+  }
   await flush();
+  counts.stop_ms = Math.round(performance.now() - stopT0);
+  counts.watchdog_drops = client.watchdogDrops;
+  counts.sockets_abandoned = client.abandoned;
   spool.close();
   state = fatal ? "failed" : "stopped";
   beat();
   unregister();
   if (fatal) throw fatal;
   return { counts: { ...counts, frames: client.frames }, gaps, failedRepairs };
+}
+
+/** Resolves true when `p` settles within `ms`, false when the time runs out first. */
+function raceTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let id: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((res) => {
+    id = setTimeout(() => res(false), Math.max(0, ms));
+  });
+  return Promise.race([p.then(() => true, () => true), timeout]).finally(() => clearTimeout(id));
 }
 
 /** Where a stream keeps its spool and checkpoint (for tests and tools). */
