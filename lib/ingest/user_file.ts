@@ -1,60 +1,175 @@
 /**
- * Load a user's own CSV or Parquet file of OHLCV bars into the curated lake as a named dataset,
- * with validation; the rows that fail it go to the lake's quarantine table for user files,
- * `raw/user/quarantine` (the same table layout as the vendor ingests' `raw/<vendor>/quarantine`,
- * so the `ingest_quarantine` view lists every quarantined row of the lake).
+ * Load a user's own CSV or Parquet time series into the curated lake as a named dataset
+ * (`curated/user/<dataset>`), with validation; every row that fails it goes to the quarantine
+ * table for user files, `raw/user/quarantine`, with a reason code and the detail (view
+ * `ingest_quarantine`). Nothing is dropped or invented silently: every row read is landed or
+ * quarantined, and the summary counts both by reason.
  *
- * Rules (a row failing any of them is quarantined with the reason, never dropped silently):
- * - timestamp parses; open, high, low, close are finite and positive; volume is finite and >= 0
- * - high >= max(open, close) and low <= min(open, close)
- * - timestamps strictly increase per symbol in file order (duplicates and out-of-order rows are
- *   quarantined, the first occurrence is kept)
- * - daily bars fall on a trading day of the exchange calendar
+ * What it takes:
+ * - `kind: "bars"`: any subset of open/high/low/close/volume (at least one price); a field the
+ *   file lacks is stored as null, never invented; a blank volume is null; OHLC consistency is
+ *   checked over the fields present (high >= every present price, low <= every present price).
+ * - `kind: "series"`: one value per time (yields, macro, index levels); `wide` reads one series
+ *   per column, the column name being its symbol.
+ * - time: ISO dates/date-times (naive ones in `tz`), epochs only with `timeUnit`, decimal years,
+ *   a strftime-like pattern, or no time column at all (`start` + `freq`: the k-th row is the k-th
+ *   period on the calendar). The rules are in `user_file_time.ts`; they are the same for CSV and
+ *   Parquet (Parquet values are first turned into the text a CSV would hold).
+ * - numbers in decimal notation only (`1.5`, `-2`, `1e+07`): hex (`0x1FF`), booleans, dates,
+ *   infinities and thousands separators are `not_a_number`; blanks and NA/NaN/null/"." are blank.
  *
- * Time: daily bars are stamped with their session date and known at that session's close
- * (early closes respected); intraday bars are stamped at their open and known at open + the bar
- * interval. Naive timestamps are read in `tz` (default America/New_York).
+ * Calendar (`calendar`, default nyse) decides the checks and `known_at`:
+ * - daily bars (freq `session`): the date must be a session (`not_a_session`), known at its
+ *   close (early closes respected);
+ * - intraday bars/series (freq like `30m`): the instant must fall in a session, known at
+ *   ts + interval;
+ * - series of freq `day`/`week`/`month`/`quarter`/`year`: stamped with the period's first day,
+ *   known at the close of the period's last session (`periodKnownAt`) unless the file has a
+ *   `known_at` column;
+ * - a date outside the calendar's range is `outside_range`.
+ *
+ * Layout: daily and slower data in `year=` partitions; intraday data in `date=` partitions only
+ * when dense (on average at least {@link DENSE_ROWS_PER_DAY} rows per day), else `year=`
+ * (62,496 thirty-minute FX bars: 5 yearly files instead of 1,302 daily ones). A dataset that
+ * already exists keeps its recorded partitioning.
+ *
+ * Duplicates: the first valid row of a (symbol, time) key in file order is kept, later ones are
+ * `duplicate_key`. Rows may come in any order (the lake sorts), unless `order: "increasing"`,
+ * when a row earlier than its symbol's previous row is `not_increasing`.
  */
 import pl from "nodejs-polars";
 import { basename } from "node:path";
 import { DataError } from "../core/errors.ts";
-import { type DatasetSpec, writeDataset, type WriteResult } from "../lake/mod.ts";
-import { type QuarantineRow, writeQuarantine } from "./quarantine.ts";
-import { isTradingDay, nyOffsetMinutes, sessionBounds } from "../time/mod.ts";
+import {
+  type DatasetMeta,
+  type DatasetSpec,
+  datasetState,
+  writeDataset,
+  type WriteResult,
+} from "../lake/mod.ts";
+import { type QuarantineRow, type ReasonCode, writeQuarantine } from "./quarantine.ts";
+import {
+  CALENDAR_NAMES,
+  type CalendarName,
+  getCalendar,
+  type TradingCalendar,
+} from "../time/mod.ts";
+import { type Cell, readUserFile, type UserTable } from "./user_file_read.ts";
+import {
+  DATE_FREQS,
+  type DateFreq,
+  dateInZone,
+  decimalYearToDate,
+  epochToMs,
+  generateDates,
+  intervalMs,
+  isIntegerText,
+  isValidZone,
+  type ParsedTime,
+  parseIsoTime,
+  patternParser,
+  periodKnownAt,
+  periodLabel,
+  TIME_UNITS,
+  type TimeUnit,
+} from "./user_file_time.ts";
+
+export { intervalMs } from "./user_file_time.ts";
+
+/** Average rows per day from which intraday data gets one partition per day. */
+export const DENSE_ROWS_PER_DAY = 20_000;
+
+/** Default share of quarantined rows above which the `ingest-file` task exits 1. */
+export const DEFAULT_MAX_QUARANTINED = 0.01;
+
+/** Lake columns a file column can be mapped to. */
+export type MappedColumn =
+  | "symbol"
+  | "ts"
+  | "open"
+  | "high"
+  | "low"
+  | "close"
+  | "volume"
+  | "value"
+  | "known_at";
+
+const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
 
 /** Options for {@link ingestBarsFile}. */
 export interface IngestFileOptions {
   /** Dataset name for the curated table (snake_case). */
   dataset: string;
-  /** Bar frequency: `day` or an interval such as `1m`, `5m`, `1h`, `1s`. @default "day" */
+  /** `bars` (OHLCV, any subset) or `series` (one value per time). @default "bars" */
+  kind?: "bars" | "series";
+  /** Series only: one series per column (the column name is the symbol). @default false */
+  wide?: boolean;
+  /**
+   * Frequency: `session`, `day`, `week`, `month`, `quarter`, `year`, or an interval `N` + `s|m|h`
+   * (e.g. `30m`). For bars, `day` and `1d` mean `session`. @default "session" for bars, "day" for series
+   */
+  freq?: string;
+  /** Former name of `freq` (bars). */
   timeframe?: string;
-  /** Map of lake column -> file column, e.g. { ts: "Date", close: "Adj Close" }. @default same names */
-  columns?: Partial<Record<"symbol" | "ts" | "open" | "high" | "low" | "close" | "volume", string>>;
-  /** Symbol for files without a symbol column. */
+  /** Lake column -> file column, e.g. `{ ts: "Date", close: "Adj Close" }`. @default same names, any case */
+  columns?: Partial<Record<MappedColumn, string>>;
+  /** Symbol for files without a symbol column (not used with `wide`). */
   symbol?: string;
-  /** Time zone of naive timestamps: "UTC" or "America/New_York". @default "America/New_York" */
-  tz?: "UTC" | "America/New_York";
+  /** Trading calendar (lib/time `getCalendar`). @default "nyse" */
+  calendar?: CalendarName;
+  /** IANA zone of naive times (and of the date of epoch values). @default the calendar's zone */
+  tz?: string;
+  /** Unit of epoch numbers in the time column; without it a bare integer column is an error. */
+  timeUnit?: TimeUnit;
+  /** `iso`, `decimal-year`, or a pattern of %Y %m %d %H %M %S. @default "iso" */
+  timeFormat?: string;
+  /** First date for a file without a time column: the k-th row is the k-th period from here. */
+  start?: string;
+  /** ISO 4217 currency, or null. @default the calendar's, or the quote currency of FX pair symbols */
+  currency?: string | null;
+  /** `any`, or `increasing` (a row earlier than its symbol's previous one is quarantined). @default "any" */
+  order?: "any" | "increasing";
   /** Lake root. @default lakeRoot() */
   root?: string;
 }
 
-/** Summary of an ingest. */
+/** Summary of an ingest. `rowsRead = rowsValid + rowsQuarantined`. */
 export interface IngestFileSummary {
+  /** Units read: file rows, times the number of series for a wide file. */
   rowsRead: number;
   rowsValid: number;
   rowsQuarantined: number;
-  reasons: Record<string, number>;
+  /** Quarantined units by reason code. */
+  reasons: Partial<Record<ReasonCode, number>>;
+  /** Data rows in the file. */
+  fileRows: number;
+  /** File columns that were not used (reported, not an error). */
+  ignoredColumns: string[];
+  /** Which file column was read for each lake column (value columns for wide files). */
+  usedColumns: Partial<Record<MappedColumn, string>> & { series?: string[] };
   write: WriteResult | null;
   dataset: DatasetSpec;
 }
 
-/** Spec of a user bars dataset. */
-export function userBarsSpec(dataset: string, daily: boolean): DatasetSpec {
+/** Options of the dataset specs. */
+export interface UserSpecOptions {
+  meta?: DatasetMeta;
+  /** @default "year" for daily data, "date" for intraday */
+  partitioning?: "year" | "date";
+}
+
+/** Spec of a user bars dataset (all five price/volume columns; absent fields are null). */
+export function userBarsSpec(
+  dataset: string,
+  daily: boolean,
+  options: UserSpecOptions = {},
+): DatasetSpec {
   return {
+    ...(options.meta ? { meta: options.meta } : {}),
     zone: "curated",
     source: "user",
     dataset,
-    partitioning: daily ? "year" : "date",
+    partitioning: options.partitioning ?? (daily ? "year" : "date"),
     timeColumn: daily ? "date" : "ts",
     naturalKey: daily ? ["symbol", "date"] : ["symbol", "ts"],
     schema: {
@@ -70,217 +185,610 @@ export function userBarsSpec(dataset: string, daily: boolean): DatasetSpec {
   };
 }
 
-const INTERVAL = /^(\d+)([smhd])$/;
-
-/** Interval in ms of a timeframe like "5m"; null for "day". */
-export function intervalMs(timeframe: string): number | null {
-  if (timeframe === "day" || timeframe === "1d") return null;
-  const m = timeframe.match(INTERVAL);
-  if (!m) {
-    throw new RangeError(
-      `Unknown timeframe "${timeframe}": expected day or N followed by s, m or h (e.g. 5m)`,
-    );
-  }
-  const n = Number(m[1]);
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s" | "m" | "h" | "d"];
-  return n * unit;
-}
-
-/** Parse a timestamp cell to epoch ms (NaN when unparseable). Naive times are read in `tz`. */
-export function parseInstant(v: unknown, tz: "UTC" | "America/New_York"): number {
-  if (v === null || v === undefined) return NaN;
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === "number" || typeof v === "bigint") {
-    const n = Number(v);
-    // Epoch seconds, milliseconds, or nanoseconds by magnitude.
-    if (n > 1e17) return Math.floor(n / 1e6);
-    if (n > 1e11) return n;
-    return n * 1000;
-  }
-  const s = String(v).trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return parseInstant(Number(s), tz);
-  const m = s.match(
-    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/,
-  );
-  if (!m) return NaN;
-  const [, y, mo, d, hh = "0", mi = "0", ss = "0", frac = "0", zone] = m;
-  const naive = Date.UTC(+y!, +mo! - 1, +d!, +hh, +mi, +ss, Math.floor(Number(`0.${frac}`) * 1000));
-  const check = new Date(naive);
-  if (check.getUTCMonth() !== +mo! - 1 || check.getUTCDate() !== +d!) return NaN;
-  if (zone) {
-    if (zone === "Z") return naive;
-    const sign = zone[0] === "-" ? -1 : 1;
-    const z = zone.slice(1).replace(":", "");
-    return naive - sign * (Number(z.slice(0, 2)) * 60 + Number(z.slice(2, 4))) * 60_000;
-  }
-  if (tz === "UTC") return naive;
-  // New York wall time -> UTC: offset at the guessed instant, refined once across DST edges.
-  let guess = naive - nyOffsetMinutes(naive) * 60_000;
-  guess = naive - nyOffsetMinutes(guess) * 60_000;
-  return guess;
-}
-
-function readAny(path: string): pl.DataFrame {
-  const lower = path.toLowerCase();
-  if (lower.endsWith(".parquet")) return pl.readParquet(path);
-  if (lower.endsWith(".csv") || lower.endsWith(".txt")) {
-    return pl.readCSV(Deno.readTextFileSync(path), { inferSchemaLength: 0 }); // all columns as text
-  }
-  throw new DataError(`Cannot ingest ${path}: expected a .csv or .parquet file`, {
+/** Spec of a user series dataset: symbol, date (or ts), value, known_at. */
+export function userSeriesSpec(
+  dataset: string,
+  daily: boolean,
+  options: UserSpecOptions = {},
+): DatasetSpec {
+  return {
+    ...(options.meta ? { meta: options.meta } : {}),
+    zone: "curated",
     source: "user",
+    dataset,
+    partitioning: options.partitioning ?? (daily ? "year" : "date"),
+    timeColumn: daily ? "date" : "ts",
+    naturalKey: daily ? ["symbol", "date"] : ["symbol", "ts"],
+    schema: {
+      symbol: "str",
+      ...(daily ? { date: "date" as const } : { ts: "ts_ms" as const }),
+      value: "f64",
+      known_at: "ts_ms",
+    },
+  };
+}
+
+const MISSING = new Set(["", "na", "n/a", "nan", "null", "none", "."]);
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A parsed number cell: the value, null for blank, or the reason it is not a number. */
+export type NumberCell = number | null | { code: "not_a_number"; detail: string };
+
+/**
+ * Read a number cell strictly: decimal notation only (optional sign, fraction, exponent).
+ * Blank and NA/NaN/null/none/"." are null. Hex, booleans, dates, infinities, thousands
+ * separators and any other text are `not_a_number`.
+ *
+ * @example parseNumberCell("0x1FF") // { code: "not_a_number", detail: ... }
+ */
+export function parseNumberCell(v: Cell): NumberCell {
+  if (v === null) return null;
+  if (typeof v === "boolean") return { code: "not_a_number", detail: `boolean ${v}` };
+  if (typeof v === "bigint") return Number(v);
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return null;
+    return Number.isFinite(v) ? v : { code: "not_a_number", detail: `${v}` };
+  }
+  const t = v.trim();
+  if (MISSING.has(t.toLowerCase())) return null;
+  if (!NUMBER.test(t)) return { code: "not_a_number", detail: `"${t.slice(0, 40)}"` };
+  return Number(t);
+}
+
+/** Quote currency of an FX pair symbol (EURUSD, EUR_USD, EUR/USD -> USD), or null. */
+export function pairQuoteCurrency(symbol: string): string | null {
+  const m = /^([A-Z]{3})[_/]?([A-Z]{3})$/.exec(symbol.trim().toUpperCase());
+  if (!m) return null;
+  const known = new Set(Intl.supportedValuesOf("currency"));
+  return known.has(m[1]!) && known.has(m[2]!) ? m[2]! : null;
+}
+
+function findColumn(t: UserTable, names: string[]): string | undefined {
+  for (const n of names) if (t.cells.has(n)) return n;
+  const lower = names.map((n) => n.toLowerCase());
+  return t.columns.find((c) => lower.includes(c.toLowerCase()));
+}
+
+const TIME_NAMES = ["ts", "timestamp", "time", "date", "datetime", "date_time", "time_utc"];
+
+function fail(path: string, msg: string, column?: string, dataset?: string): never {
+  throw new DataError(`Cannot ingest ${basename(path)}: ${msg}`, {
+    source: "user",
+    ...(dataset ? { dataset } : {}),
+    ...(column ? { column } : {}),
   });
 }
 
+interface Unit {
+  row: number;
+  symbol: string;
+  valueCol: string | null;
+}
+
 /**
- * Validate and load a bars file. Returns counts by rejection reason.
+ * Validate and load a user file of bars or series. Returns the counts by reason code; throws a
+ * DataError (nothing written) when the file as a whole cannot be read as asked: a missing
+ * column, a bare-integer time column without `timeUnit`, no time column and no `start`.
  *
  * @example
- * ```ts
- * await ingestBarsFile("spy_daily.csv", { dataset: "my_spy", columns: { ts: "Date" }, symbol: "SPY" });
+ * ```ts ignore
+ * await ingestBarsFile("ttrc.csv", { dataset: "ttrc", symbol: "TTRC", calendar: "nyse" });
+ * await ingestBarsFile("usdthb.csv", { dataset: "usdthb_30m", symbol: "USDTHB", freq: "30m",
+ *   calendar: "fx", tz: "UTC", columns: { ts: "time_utc" } });
+ * await ingestBarsFile("tcm.csv", { dataset: "tcm", kind: "series", wide: true, freq: "month",
+ *   timeFormat: "decimal-year", currency: null });
  * ```
  */
 export async function ingestBarsFile(
   path: string,
   options: IngestFileOptions,
 ): Promise<IngestFileSummary> {
-  const tf = options.timeframe ?? "day";
-  const step = intervalMs(tf);
-  const daily = step === null;
-  const tz = options.tz ?? "America/New_York";
-  const map = options.columns ?? {};
-  const df = readAny(path);
-  const col = (k: "symbol" | "ts" | "open" | "high" | "low" | "close" | "volume") => {
-    const name = map[k] ?? k;
-    if (df.columns.includes(name)) return df.getColumn(name).toArray() as unknown[];
-    // Case-insensitive fallback, and common alternatives for the time column.
-    const alts = k === "ts" ? [name, "timestamp", "date", "time", "datetime"] : [name];
-    const found = df.columns.find((c) => alts.some((a) => a.toLowerCase() === c.toLowerCase()));
-    if (found) return df.getColumn(found).toArray() as unknown[];
-    if (k === "symbol" && options.symbol) return new Array(df.height).fill(options.symbol);
-    throw new DataError(
-      `Cannot ingest ${basename(path)}: no column for ${k} (looked for "${name}"; file has ${
-        df.columns.join(", ")
-      }); map it with --map ${k}=<column>${k === "symbol" ? " or pass --symbol" : ""}`,
-      { source: "user", dataset: options.dataset, column: k },
-    );
-  };
-  const sym = col("symbol");
-  const tsRaw = col("ts");
-  const num = (a: unknown[]) =>
-    Float64Array.from(a, (v) => (v === null || v === undefined || v === "" ? NaN : Number(v)));
-  const o = num(col("open")),
-    h = num(col("high")),
-    l = num(col("low")),
-    c = num(col("close")),
-    v = num(col("volume"));
-  const n = df.height;
-  const okIdx: number[] = [];
-  const ts = new Float64Array(n);
-  const dates: string[] = new Array(n);
-  const known = new Float64Array(n);
-  const reasons: Record<string, number> = {};
-  const q: { row: number; reason: string }[] = [];
-  const last = new Map<string, number>();
-  const reject = (i: number, reason: string) => {
-    q.push({ row: i, reason });
-    const key = reason.replace(/ \(.*\)$/, "");
-    reasons[key] = (reasons[key] ?? 0) + 1;
-  };
-  for (let i = 0; i < n; i++) {
-    const s = sym[i] === null || sym[i] === undefined ? "" : String(sym[i]).trim();
-    if (!s) {
-      reject(i, "missing symbol");
-      continue;
-    }
-    let t = parseInstant(tsRaw[i], daily ? "UTC" : tz);
-    if (!Number.isFinite(t)) {
-      reject(i, `unparseable timestamp (${String(tsRaw[i])})`);
-      continue;
-    }
-    if (daily) {
-      const d = new Date(t).toISOString().slice(0, 10);
-      if (d < "2000-01-01" || d > "2035-12-31") {
-        reject(i, `date outside the calendar range 2000-2035 (${d})`);
-        continue;
-      }
-      if (!isTradingDay(d)) {
-        reject(i, `not a trading day (${d})`);
-        continue;
-      }
-      dates[i] = d;
-      t = Date.parse(d);
-      known[i] = sessionBounds(d)!.close.getTime();
-    } else {
-      known[i] = t + step!;
-    }
-    const oi = o[i]!, hi = h[i]!, li = l[i]!, ci = c[i]!, vi = v[i]!;
-    if (![oi, hi, li, ci].every((x) => Number.isFinite(x) && x > 0)) {
-      reject(i, "non-positive or missing price");
-      continue;
-    }
-    if (!Number.isFinite(vi) || vi < 0) {
-      reject(i, `negative or missing volume (${vi})`);
-      continue;
-    }
-    if (hi < Math.max(oi, ci)) {
-      reject(i, `high below max(open, close) (${hi} < ${Math.max(oi, ci)})`);
-      continue;
-    }
-    if (li > Math.min(oi, ci)) {
-      reject(i, `low above min(open, close) (${li} > ${Math.min(oi, ci)})`);
-      continue;
-    }
-    const prev = last.get(s);
-    if (prev !== undefined && t <= prev) {
-      reject(i, t === prev ? "duplicate timestamp" : "timestamp not increasing");
-      continue;
-    }
-    last.set(s, t);
-    ts[i] = t;
-    okIdx.push(i);
+  const kind = options.kind ?? "bars";
+  const calName = (options.calendar ?? "nyse") as CalendarName;
+  if (!(CALENDAR_NAMES as readonly string[]).includes(calName)) {
+    throw new RangeError(`Unknown calendar "${calName}": expected ${CALENDAR_NAMES.join(", ")}`);
   }
-  const pick = <T>(a: ArrayLike<T>) => okIdx.map((i) => a[i]!);
-  const spec = userBarsSpec(options.dataset, daily);
+  const cal = getCalendar(calName);
+  const tz = options.tz ?? cal.timeZone;
+  if (!isValidZone(tz)) throw new RangeError(`Unknown time zone "${tz}": expected an IANA name`);
+  let freq = options.freq ?? options.timeframe ?? (kind === "bars" ? "session" : "day");
+  if (kind === "bars" && (freq === "day" || freq === "1d")) freq = "session";
+  const daily = (DATE_FREQS as readonly string[]).includes(freq);
+  const step = daily ? null : intervalMs(freq);
+  if (!daily && step === null) {
+    throw new RangeError(
+      `Unknown frequency "${freq}": expected ${
+        DATE_FREQS.join(", ")
+      } or N followed by s, m or h (e.g. 30m)`,
+    );
+  }
+  if (options.wide && kind !== "series") {
+    throw new RangeError("wide files hold one series per column: use them with kind series");
+  }
+  const timeFormat = options.timeFormat ?? "iso";
+  if (timeFormat === "decimal-year" && !daily) {
+    throw new RangeError(
+      `A decimal-year time column needs a daily or slower frequency, not ${freq}`,
+    );
+  }
+  const pattern = timeFormat !== "iso" && timeFormat !== "decimal-year"
+    ? patternParser(timeFormat)
+    : null;
+  if (options.timeUnit && !(TIME_UNITS as readonly string[]).includes(options.timeUnit)) {
+    throw new RangeError(
+      `Unknown time unit "${options.timeUnit}": expected ${TIME_UNITS.join(", ")}`,
+    );
+  }
+  if (options.start !== undefined && !daily) {
+    throw new RangeError(`--start places rows on a daily or slower frequency, not ${freq}`);
+  }
+
+  const table = readUserFile(path);
+  const map = options.columns ?? {};
+  const used: IngestFileSummary["usedColumns"] = {};
+  const col = (k: MappedColumn, defaults: string[], required: boolean): string | undefined => {
+    const explicit = map[k];
+    if (explicit !== undefined) {
+      if (!table.cells.has(explicit)) {
+        fail(path, `no column "${explicit}" for ${k} (file has ${table.columns.join(", ")})`, k);
+      }
+      used[k] = explicit;
+      return explicit;
+    }
+    const found = findColumn(table, defaults);
+    if (found) used[k] = found;
+    else if (required) {
+      fail(
+        path,
+        `no column for ${k} (looked for ${defaults.join(", ")}; file has ${
+          table.columns.join(", ")
+        }); map it with --map ${k}=<column>`,
+        k,
+        options.dataset,
+      );
+    }
+    return found;
+  };
+
+  // Time column, or generated periods.
+  let timeCol: string | undefined;
+  if (options.start !== undefined) {
+    if (map.ts !== undefined) {
+      fail(path, "both a time column (--map ts=...) and --start given: use one");
+    }
+  } else {
+    timeCol = col("ts", TIME_NAMES, false);
+    if (!timeCol) {
+      fail(
+        path,
+        `no time column (looked for ${TIME_NAMES.join(", ")}; file has ${
+          table.columns.join(", ")
+        }): map it with --map ts=<column>, or for a file without dates pass --start DATE --freq ${
+          DATE_FREQS.join("|")
+        }`,
+        "ts",
+        options.dataset,
+      );
+    }
+  }
+  const symbolCol = options.wide
+    ? col("symbol", [], false)
+    : col("symbol", ["symbol", "ticker"], false);
+  if (!options.wide && !symbolCol && !options.symbol) {
+    fail(
+      path,
+      "no symbol column (symbol, ticker): pass --symbol or --map symbol=<column>",
+      "symbol",
+    );
+  }
+  const knownCol = kind === "series" ? col("known_at", ["known_at"], false) : undefined;
+
+  // Value columns.
+  const priceCols: Partial<Record<typeof PRICE_FIELDS[number] | "volume", string>> = {};
+  let valueCols: string[] = [];
+  if (kind === "bars") {
+    for (const f of [...PRICE_FIELDS, "volume"] as const) {
+      const c = col(f, [f], false);
+      if (c) priceCols[f] = c;
+    }
+    if (PRICE_FIELDS.every((f) => !priceCols[f])) {
+      fail(
+        path,
+        `no price column (open, high, low, close; file has ${
+          table.columns.join(", ")
+        }): map one with --map close=<column>`,
+        "close",
+      );
+    }
+  } else if (options.wide) {
+    const taken = new Set([timeCol, symbolCol, knownCol].filter((c): c is string => !!c));
+    valueCols = table.columns.filter((c) => !taken.has(c));
+    if (valueCols.length === 0) fail(path, "a wide file needs at least one value column");
+    used.series = valueCols;
+  } else {
+    const v = col("value", ["value"], true)!;
+    valueCols = [v];
+  }
+  const usedSet = new Set<string>(
+    [...Object.values(used).flat(), ...Object.values(priceCols)].filter((c): c is string =>
+      typeof c === "string"
+    ),
+  );
+  const ignoredColumns = table.columns.filter((c) => !usedSet.has(c));
+
+  // Time parsing mode: a bare-integer column is never guessed.
+  const timeCells = timeCol ? table.cells.get(timeCol)! : null;
+  if (timeCells && !options.timeUnit && timeFormat === "iso") {
+    let ints = 0, nonNull = 0;
+    for (const v of timeCells) {
+      if (v === null) continue;
+      nonNull++;
+      if (
+        typeof v === "number" || typeof v === "bigint" ||
+        (typeof v === "string" && isIntegerText(v))
+      ) ints++;
+    }
+    if (nonNull > 0 && ints === nonNull) {
+      const ex = timeCells.find((v) => v !== null);
+      fail(
+        path,
+        `time column "${timeCol}" holds bare integers (e.g. ${String(ex)}): pass --time-unit ${
+          TIME_UNITS.join("|")
+        } for epoch times, or --time-format with a pattern such as %Y%m%d for compact dates`,
+        "ts",
+      );
+    }
+  }
+  const parseTime = (v: Cell): ParsedTime | { code: ReasonCode; detail: string } => {
+    const bad = (detail: string) => ({ code: "unparseable_time" as const, detail });
+    if (v === null) return bad("blank time");
+    if (typeof v === "boolean") return bad(`boolean ${v}`);
+    if (options.timeUnit) {
+      const ms = epochToMs(v, options.timeUnit);
+      if (!Number.isFinite(ms)) return bad(`${String(v)} is not an epoch in ${options.timeUnit}`);
+      return { ms, date: dateInZone(ms, tz) };
+    }
+    if (timeFormat === "decimal-year") {
+      const d = typeof v === "bigint"
+        ? decimalYearToDate(Number(v), freq)
+        : decimalYearToDate(v, freq);
+      if (d === null) return bad(`${String(v)} is not a decimal year`);
+      return { ms: NaN, date: d };
+    }
+    const text = String(v);
+    if (pattern) return pattern(text, tz) ?? bad(`"${text}" does not match ${timeFormat}`);
+    if (typeof v !== "string" || isIntegerText(text)) {
+      return bad(`bare number ${text}: epoch times need --time-unit`);
+    }
+    return parseIsoTime(text, tz) ??
+      bad(`"${text.slice(0, 40)}" is not an ISO date/date-time (or not a wall time in ${tz})`);
+  };
+
+  // Units: one per file row, or per row and series column for a wide file.
+  const units: Unit[] = [];
+  const symCells = symbolCol ? table.cells.get(symbolCol)! : null;
+  const badRows = new Map(table.bad.map((b) => [b.row, b]));
+  for (let r = 0; r < table.rows; r++) {
+    if (options.wide) {
+      for (const c of valueCols) units.push({ row: r, symbol: c, valueCol: c });
+    } else {
+      const s = symCells ? symCells[r] : options.symbol ?? null;
+      units.push({
+        row: r,
+        symbol: s === null || s === undefined ? "" : String(s).trim(),
+        valueCol: valueCols[0] ?? null,
+      });
+    }
+  }
+  const generated = options.start !== undefined
+    ? generateDates(options.start, freq as DateFreq, table.rows, cal)
+    : null;
+
+  // Validate.
+  const reasons: Partial<Record<ReasonCode, number>> = {};
+  const q: { unit: Unit; code: ReasonCode; detail: string }[] = [];
+  const reject = (unit: Unit, code: ReasonCode, detail: string) => {
+    q.push({ unit, code, detail });
+    reasons[code] = (reasons[code] ?? 0) + 1;
+  };
+  const ok: number[] = [];
+  const outTime = new Float64Array(units.length); // epoch ms (intraday) or day label index
+  const outDate: string[] = new Array(units.length);
+  const outKnown = new Float64Array(units.length);
+  const outVals: Record<string, (number | null)[]> = {
+    open: [],
+    high: [],
+    low: [],
+    close: [],
+    volume: [],
+    value: [],
+  };
+  const vals = Object.fromEntries(
+    Object.keys(outVals).map((k) => [k, new Array<number | null>(units.length).fill(null)]),
+  ) as Record<string, (number | null)[]>;
+  const knownCells = knownCol ? table.cells.get(knownCol)! : null;
+  const seen = new Map<string, Set<number | string>>();
+  const last = new Map<string, number | string>();
+  const timeCache = new Map<Cell, ReturnType<typeof parseTime>>();
+  const checkDate = (d: string): { code: ReasonCode; detail: string } | null => {
+    if (d < cal.firstDate || d > cal.lastDate) {
+      return {
+        code: "outside_range",
+        detail: `${d} outside the ${cal.name} calendar ${cal.firstDate}..${cal.lastDate}`,
+      };
+    }
+    return null;
+  };
+
+  for (let u = 0; u < units.length; u++) {
+    const unit = units[u]!;
+    const br = badRows.get(unit.row);
+    if (br) {
+      reject(unit, br.code, br.detail);
+      continue;
+    }
+    if (!unit.symbol) {
+      reject(unit, "missing_symbol", "blank symbol");
+      continue;
+    }
+    // Time.
+    let key: number | string;
+    try {
+      if (generated) {
+        const d = generated[unit.row]!;
+        const out = checkDate(d);
+        if (out) {
+          reject(unit, out.code, out.detail);
+          continue;
+        }
+        outDate[u] = d;
+        outKnown[u] = freq === "session"
+          ? cal.sessionBounds(d)!.close.getTime()
+          : periodKnownAt(d, freq as DateFreq, cal);
+        key = d;
+      } else {
+        const cell = timeCells![unit.row]!;
+        let pt = timeCache.get(cell);
+        if (pt === undefined) {
+          pt = parseTime(cell);
+          if (typeof cell === "string" || typeof cell === "number") timeCache.set(cell, pt);
+        }
+        if ("code" in pt) {
+          reject(unit, pt.code, pt.detail);
+          continue;
+        }
+        if (daily) {
+          const out = checkDate(pt.date);
+          if (out) {
+            reject(unit, out.code, out.detail);
+            continue;
+          }
+          const label = periodLabel(pt.date, freq as DateFreq);
+          if (freq === "session") {
+            const b = cal.sessionBounds(label);
+            if (!b) {
+              reject(unit, "not_a_session", `${label} is not a ${cal.name} session`);
+              continue;
+            }
+            outKnown[u] = b.close.getTime();
+          } else {
+            outKnown[u] = periodKnownAt(label, freq as DateFreq, cal);
+          }
+          outDate[u] = label;
+          key = label;
+        } else {
+          const out = checkDate(dateInZone(pt.ms, cal.timeZone));
+          if (out) {
+            reject(unit, out.code, out.detail);
+            continue;
+          }
+          if (cal.sessionDateOf(pt.ms) === null) {
+            reject(
+              unit,
+              "not_a_session",
+              `${new Date(pt.ms).toISOString()} is in no ${cal.name} session`,
+            );
+            continue;
+          }
+          outTime[u] = pt.ms;
+          outKnown[u] = pt.ms + step!;
+          key = pt.ms;
+        }
+      }
+    } catch (e) {
+      if (e instanceof RangeError) {
+        reject(unit, "outside_range", e.message);
+        continue;
+      }
+      throw e;
+    }
+    // known_at column (series).
+    if (knownCells) {
+      const kc = knownCells[unit.row]!;
+      if (kc !== null) {
+        const kt = options.timeUnit
+          ? epochToMs(kc as string, options.timeUnit)
+          : typeof kc === "string"
+          ? parseIsoTime(kc, tz)?.ms ?? NaN
+          : NaN;
+        if (!Number.isFinite(kt)) {
+          reject(unit, "unparseable_time", `known_at ${String(kc)} is not a time`);
+          continue;
+        }
+        outKnown[u] = kt;
+      }
+    }
+    // Values.
+    let bad: { code: ReasonCode; detail: string } | null = null;
+    if (kind === "bars") {
+      for (const f of PRICE_FIELDS) {
+        const c = priceCols[f];
+        if (!c) continue;
+        const n = parseNumberCell(table.cells.get(c)![unit.row]!);
+        if (n === null) bad = { code: "missing_value", detail: `${f} is blank` };
+        else if (typeof n === "object") bad = { code: n.code, detail: `${f}: ${n.detail}` };
+        else if (!(n > 0)) bad = { code: "not_positive", detail: `${f} ${n} <= 0` };
+        else vals[f]![u] = n;
+        if (bad) break;
+      }
+      if (!bad && priceCols.volume) {
+        const n = parseNumberCell(table.cells.get(priceCols.volume)![unit.row]!);
+        if (n !== null && typeof n === "object") {
+          bad = { code: n.code, detail: `volume: ${n.detail}` };
+        } else if (n !== null && n < 0) bad = { code: "negative_volume", detail: `volume ${n}` };
+        else vals.volume![u] = n;
+      }
+      if (!bad) {
+        const o = vals.open![u] ?? null, h = vals.high![u] ?? null;
+        const l = vals.low![u] ?? null, c = vals.close![u] ?? null;
+        const present = [o, h, l, c].filter((x): x is number => x !== null);
+        if (h !== null && present.some((x) => h! < x)) {
+          bad = { code: "ohlc_inconsistent", detail: `high ${h} below ${Math.max(...present)}` };
+        } else if (l !== null && present.some((x) => l! > x)) {
+          bad = { code: "ohlc_inconsistent", detail: `low ${l} above ${Math.min(...present)}` };
+        }
+      }
+    } else {
+      const n = parseNumberCell(table.cells.get(unit.valueCol!)![unit.row]!);
+      if (n === null) bad = { code: "missing_value", detail: `${unit.valueCol} is blank` };
+      else if (typeof n === "object") {
+        bad = { code: n.code, detail: `${unit.valueCol}: ${n.detail}` };
+      } else vals.value![u] = n;
+    }
+    if (bad) {
+      reject(unit, bad.code, bad.detail);
+      continue;
+    }
+    // Key.
+    let s = seen.get(unit.symbol);
+    if (!s) seen.set(unit.symbol, s = new Set());
+    if (s.has(key)) {
+      reject(
+        unit,
+        "duplicate_key",
+        `${unit.symbol} ${daily ? key : new Date(key as number).toISOString()} seen before`,
+      );
+      continue;
+    }
+    const prev = last.get(unit.symbol);
+    if (options.order === "increasing" && prev !== undefined && key < prev) {
+      reject(unit, "not_increasing", `${unit.symbol}: ${String(key)} after ${String(prev)}`);
+      continue;
+    }
+    s.add(key);
+    last.set(unit.symbol, key);
+    ok.push(u);
+  }
+
+  // Currency and meta.
+  const symbols = [...new Set(ok.map((u) => units[u]!.symbol))];
+  let currency: string | null;
+  if (options.currency !== undefined) currency = options.currency;
+  else {
+    const quotes = new Set(symbols.map(pairQuoteCurrency));
+    const q1 = quotes.size === 1 ? [...quotes][0]! : null;
+    currency = (cal.name === "fx" || cal.currency === null) && q1 ? q1 : cal.currency;
+  }
+  const meta: DatasetMeta = { kind, calendar: cal.name, currency, frequency: freq };
+  const partitioning = choosePartitioning(
+    options,
+    kind,
+    daily,
+    ok.length,
+    daily ? 0 : new Set(ok.map((u) => dateInZone(outTime[u]!, "America/New_York"))).size,
+  );
+  const specOpts = { meta, partitioning };
+  const spec = kind === "bars"
+    ? userBarsSpec(options.dataset, daily, specOpts)
+    : userSeriesSpec(options.dataset, daily, specOpts);
   const sourceUri = `file://${basename(path)}`;
-  const transformId = `ingest-file@1:${tf}`;
+  const transformId = `ingest-file@2:${kind}:${freq}`;
+
   let write: WriteResult | null = null;
-  if (okIdx.length > 0) {
+  if (ok.length > 0) {
     const time = daily
-      ? pl.Series("date", pick(dates)).str.strptime(pl.Date, "%Y-%m-%d")
-      : pl.Series("ts", pick(ts)).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
+      ? pl.Series("date", ok.map((u) => outDate[u]!), pl.Utf8).str.strptime(pl.Date, "%Y-%m-%d")
+      : pl.Series("ts", ok.map((u) => outTime[u]!), pl.Float64).cast(pl.Int64).cast(
+        pl.Datetime("ms", "UTC"),
+      );
+    const f64 = (name: string) => pl.Series(name, ok.map((u) => vals[name]![u]!), pl.Float64);
     const out = pl.DataFrame([
-      pl.Series("symbol", okIdx.map((i) => String(sym[i]).trim())),
+      pl.Series("symbol", ok.map((u) => units[u]!.symbol), pl.Utf8),
       time,
-      pl.Series("open", pick(o)),
-      pl.Series("high", pick(h)),
-      pl.Series("low", pick(l)),
-      pl.Series("close", pick(c)),
-      pl.Series("volume", pick(v)),
-      pl.Series("known_at", pick(known)).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
+      ...(kind === "bars" ? ["open", "high", "low", "close", "volume"].map(f64) : [f64("value")]),
+      pl.Series("known_at", ok.map((u) => outKnown[u]!), pl.Float64).cast(pl.Int64).cast(
+        pl.Datetime("ms", "UTC"),
+      ),
     ]);
     write = await writeDataset(spec, out, { transformId, sourceUri, root: options.root });
   }
   if (q.length > 0) {
     const today = new Date().toISOString().slice(0, 10);
-    // One unit per file row: identical rows (a line repeated) stay distinct quarantined rows,
+    // One unit per file row (and series column): identical rows stay distinct quarantined rows,
     // and loading the same file again quarantines each row once.
-    const rows: QuarantineRow[] = q.map(({ row, reason }) => ({
-      dataset: options.dataset,
-      unitId: `${sourceUri}#row=${row + 1}`,
-      unitStart: today,
-      stage: "validate",
-      reason,
-      payload: JSON.stringify(df.row(row), (_k, x) => typeof x === "bigint" ? x.toString() : x),
-      payloadRef: `${sourceUri}#row=${row + 1}`,
-    }));
+    const payloadOf = new Map<number, string>();
+    const rows: QuarantineRow[] = q.map(({ unit, code, detail }) => {
+      let payload = payloadOf.get(unit.row);
+      if (payload === undefined) {
+        const br = badRows.get(unit.row);
+        const obj: Record<string, unknown> = br ? br.payload : {};
+        if (!br) { for (const c of table.columns) obj[c] = table.cells.get(c)![unit.row]; }
+        payload = JSON.stringify(obj, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+        payloadOf.set(unit.row, payload);
+      }
+      const ref = `${sourceUri}#row=${unit.row + 1}${options.wide ? `&col=${unit.valueCol}` : ""}`;
+      return {
+        dataset: options.dataset,
+        unitId: ref,
+        unitStart: today,
+        stage: "validate",
+        reason: code,
+        detail,
+        payload,
+        payloadRef: ref,
+      };
+    });
     await writeQuarantine("user", rows, { transformId, sourceUri, root: options.root });
   }
   return {
-    rowsRead: n,
-    rowsValid: okIdx.length,
+    rowsRead: units.length,
+    rowsValid: ok.length,
     rowsQuarantined: q.length,
     reasons,
+    fileRows: table.rows,
+    ignoredColumns,
+    usedColumns: used,
     write,
     dataset: spec,
   };
+}
+
+/**
+ * Partitioning from the data's density (module doc), or the one an existing dataset recorded.
+ */
+function choosePartitioning(
+  options: IngestFileOptions,
+  kind: "bars" | "series",
+  daily: boolean,
+  rows: number,
+  days: number,
+): "year" | "date" {
+  const probe = kind === "bars"
+    ? userBarsSpec(options.dataset, daily)
+    : userSeriesSpec(options.dataset, daily);
+  const state = datasetState(probe, options.root);
+  const recorded = state.spec?.partitioning ??
+    (state.files.some((f) => f.partition.startsWith("date="))
+      ? "date"
+      : state.files.some((f) => f.partition.startsWith("year="))
+      ? "year"
+      : undefined);
+  if (recorded === "date" || recorded === "year") return recorded;
+  if (daily) return "year";
+  return days > 0 && rows / days >= DENSE_ROWS_PER_DAY ? "date" : "year";
+}
+
+/** The calendar of an ingest (re-exported for the task). */
+export function calendarOf(name: string): TradingCalendar {
+  return getCalendar(name);
 }

@@ -1,0 +1,240 @@
+/**
+ * Read a user's CSV or Parquet file into columns of cells, strictly: nothing is converted here
+ * except Parquet values into the text a CSV would hold for them (dates, date-times with their
+ * zone or naive, decimals as numbers), so that one set of rules in `user_file.ts` applies to both.
+ *
+ * CSV (RFC 4180): first line is the header; fields may be quoted (`""` escapes a quote, quoted
+ * fields may hold commas and newlines); a UTF-8 byte order mark is dropped; empty lines are
+ * skipped. A line with more or fewer fields than the header is a bad row (`field_count`), a line
+ * whose bytes are not UTF-8 a bad row (`not_utf8`); neither is dropped silently.
+ */
+import pl from "nodejs-polars";
+import { basename } from "node:path";
+import { DataError } from "../core/errors.ts";
+
+/** A cell: CSV text, or a Parquet number, integer (bigint), boolean, text; null when empty. */
+export type Cell = string | number | bigint | boolean | null;
+
+/** A file row that could not be split into the header's columns. */
+export interface BadRow {
+  /** 0-based data row index (file order). */
+  row: number;
+  code: "field_count" | "not_utf8";
+  detail: string;
+  /** The row as far as it could be read: header name -> value, extra fields under `_extra`. */
+  payload: Record<string, unknown>;
+}
+
+/** The contents of a user file. */
+export interface UserTable {
+  columns: string[];
+  /** Cells per column, one per data row (null for bad rows). */
+  cells: Map<string, Cell[]>;
+  /** Number of data rows (good and bad). */
+  rows: number;
+  bad: BadRow[];
+  /** Parquet column types, for messages; CSV columns are "text". */
+  types: Map<string, string>;
+}
+
+/** Read a `.csv`/`.txt` or `.parquet` file (DataError for another extension or a bad header). */
+export function readUserFile(path: string): UserTable {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".parquet")) return readParquetTable(path);
+  if (lower.endsWith(".csv") || lower.endsWith(".txt")) {
+    return parseCsv(Deno.readFileSync(path), basename(path));
+  }
+  throw new DataError(`Cannot ingest ${path}: expected a .csv or .parquet file`, {
+    source: "user",
+  });
+}
+
+/** Split CSV text into records of fields (quotes handled). */
+function splitRecords(text: string): string[][] {
+  const out: string[][] = [];
+  let rec: string[] = [];
+  let field = "";
+  let quoted = false;
+  let i = 0;
+  const n = text.length;
+  let fieldStart = true;
+  while (i < n) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        continue;
+      }
+      field += ch;
+      i++;
+      continue;
+    }
+    if (ch === '"' && fieldStart) {
+      quoted = true;
+      fieldStart = false;
+      i++;
+      continue;
+    }
+    if (ch === ",") {
+      rec.push(field);
+      field = "";
+      fieldStart = true;
+      i++;
+      continue;
+    }
+    if (ch === "\n" || ch === "\r") {
+      rec.push(field);
+      if (!(rec.length === 1 && rec[0] === "")) out.push(rec);
+      rec = [];
+      field = "";
+      fieldStart = true;
+      i += ch === "\r" && text[i + 1] === "\n" ? 2 : 1;
+      continue;
+    }
+    field += ch;
+    fieldStart = false;
+    i++;
+  }
+  if (field !== "" || rec.length > 0) {
+    rec.push(field);
+    if (!(rec.length === 1 && rec[0] === "")) out.push(rec);
+  }
+  return out;
+}
+
+/** Parse CSV bytes (exported for tests). */
+export function parseCsv(bytes: Uint8Array, name = "file"): UserTable {
+  let records: (string[] | { notUtf8: string })[];
+  try {
+    records = splitRecords(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    // Not UTF-8 somewhere: line by line, so that only the bad lines are set aside (quoted
+    // fields spanning lines are not supported in such a file).
+    records = [];
+    const dec = new TextDecoder("utf-8", { fatal: true });
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i === bytes.length || bytes[i] === 0x0a) {
+        let line = bytes.subarray(start, i);
+        if (line.length && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+        start = i + 1;
+        if (line.length === 0) continue;
+        try {
+          records.push(...splitRecords(dec.decode(line)));
+        } catch {
+          records.push({ notUtf8: new TextDecoder("latin1").decode(line) });
+        }
+      }
+    }
+  }
+  const header = records.shift();
+  if (!header || !Array.isArray(header)) {
+    throw new DataError(`Cannot ingest ${name}: no header line (or the header is not UTF-8)`, {
+      source: "user",
+    });
+  }
+  const columns = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, "") : h).trim());
+  const dup = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (dup !== undefined) {
+    throw new DataError(`Cannot ingest ${name}: the header names column "${dup}" twice`, {
+      source: "user",
+      column: dup,
+    });
+  }
+  const cells = new Map<string, Cell[]>(columns.map((c) => [c, new Array(records.length)]));
+  const cols = columns.map((c) => cells.get(c)!);
+  const bad: BadRow[] = [];
+  records.forEach((r, row) => {
+    if (!Array.isArray(r)) {
+      bad.push({
+        row,
+        code: "not_utf8",
+        detail: "line bytes are not UTF-8",
+        payload: { _line_latin1: r.notUtf8 },
+      });
+      for (const c of cols) c[row] = null;
+      return;
+    }
+    if (r.length !== columns.length) {
+      const payload: Record<string, unknown> = {};
+      columns.forEach((c, j) => (payload[c] = r[j] ?? null));
+      if (r.length > columns.length) payload._extra = r.slice(columns.length);
+      bad.push({
+        row,
+        code: "field_count",
+        detail: `${r.length} fields, header has ${columns.length}`,
+        payload,
+      });
+      for (const c of cols) c[row] = null;
+      return;
+    }
+    for (let j = 0; j < cols.length; j++) {
+      const v = r[j]!;
+      cols[j]![row] = v === "" ? null : v;
+    }
+  });
+  return {
+    columns,
+    cells,
+    rows: records.length,
+    bad,
+    types: new Map(columns.map((c) => [c, "text"])),
+  };
+}
+
+function readParquetTable(path: string): UserTable {
+  let df: pl.DataFrame;
+  try {
+    df = pl.readParquet(path);
+  } catch (e) {
+    throw new DataError(`Cannot ingest ${basename(path)}: not a readable Parquet file`, {
+      source: "user",
+      cause: e,
+    });
+  }
+  const cells = new Map<string, Cell[]>();
+  const types = new Map<string, string>();
+  for (const name of df.columns) {
+    let s = df.getColumn(name);
+    const t = String(s.dtype);
+    types.set(name, t);
+    let values: unknown[];
+    if (t.startsWith("Datetime")) {
+      const zoned = /Datetime\([^,]*,\s*"?[A-Za-z_/+-]/.test(t) ||
+        (s.dtype as { timezone?: string }).timezone;
+      values = s.dt.strftime(zoned ? "%Y-%m-%dT%H:%M:%S%.f%:z" : "%Y-%m-%dT%H:%M:%S%.f")
+        .toArray() as unknown[];
+    } else if (t === "Date") {
+      values = s.dt.strftime("%Y-%m-%d").toArray() as unknown[];
+    } else if (t.startsWith("Decimal")) {
+      s = s.cast(pl.Float64);
+      values = s.toArray() as unknown[];
+    } else if (t === "Int64" || t === "UInt64") {
+      values = s.cast(pl.Utf8).toArray() as unknown[];
+      values = values.map((v) => (v === null || v === undefined ? null : BigInt(v as string)));
+    } else if (t === "Bool" || t === "Boolean") {
+      values = s.toArray() as unknown[];
+    } else if (/^(Int|UInt|Float)/.test(t)) {
+      values = s.toArray() as unknown[];
+    } else if (t === "Utf8" || t === "String") {
+      values = s.toArray() as unknown[];
+    } else {
+      values = s.cast(pl.Utf8).toArray() as unknown[];
+    }
+    cells.set(
+      name,
+      values.map((v) =>
+        v === undefined || v === null
+          ? null
+          : (typeof v === "string" && v === "" ? null : v as Cell)
+      ),
+    );
+  }
+  return { columns: df.columns, cells, rows: df.height, bad: [], types };
+}

@@ -1,0 +1,354 @@
+/**
+ * Time parsing and period arithmetic for user files (`ingest-file`).
+ *
+ * One time-zone rule for every format (CSV text, Parquet values turned into the same text):
+ * - a value with an offset or `Z` is that instant; its local date is the date as written;
+ * - a naive value (no offset) is wall-clock time in `tz` (any IANA zone); a wall time that does
+ *   not exist in the zone (the hour skipped by a DST change) is unparseable; an ambiguous one
+ *   (the hour repeated) is its first occurrence;
+ * - an epoch number is read only with an explicit unit (s, ms, us, ns; ns and us as exact
+ *   integers, truncated to the millisecond); its local date is the date in `tz`;
+ * - a decimal year `Y.f` is the date `Y-01-01 + round(f * days in Y)` (the fraction of the year's
+ *   days, 365 or 366), e.g. 1985.0417 -> 1985-01-16; with a monthly, quarterly or yearly frequency
+ *   it is the period `floor(f * periods + 0.01)` of the year (R's `time()` of a `ts`:
+ *   year + (month - 1) / 12, the 0.01 absorbs values printed to four decimals);
+ * - a pattern of `%Y %m %d %H %M %S` (e.g. `%Y%m%d%H%M`) reads naive wall time in `tz`.
+ *
+ * Day numbers are days since 1970-01-01 (proleptic Gregorian, valid far beyond 1926-2100).
+ */
+import { IANAZone } from "luxon";
+import { MS_PER_DAY } from "../core/constants.ts";
+import type { TradingCalendar } from "../time/mod.ts";
+
+/** Epoch units `--time-unit` accepts. */
+export const TIME_UNITS = ["s", "ms", "us", "ns"] as const;
+/** An epoch unit. */
+export type TimeUnit = typeof TIME_UNITS[number];
+
+/** Daily-and-slower frequencies (rows stamped with a date). */
+export const DATE_FREQS = ["session", "day", "week", "month", "quarter", "year"] as const;
+/** A daily-or-slower frequency. */
+export type DateFreq = typeof DATE_FREQS[number];
+
+/** A parsed time cell: the instant (epoch ms) and the local date "YYYY-MM-DD" of the stamp. */
+export interface ParsedTime {
+  ms: number;
+  date: string;
+}
+
+/** True when `tz` is an IANA zone name luxon knows (or "UTC"). */
+export function isValidZone(tz: string): boolean {
+  return tz === "UTC" || IANAZone.isValidZone(tz);
+}
+
+/** Day number of a calendar date. */
+export function dayOf(y: number, m: number, d: number): number {
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d); // Date.UTC would read years 0-99 as 1900-1999
+  return Math.floor(t.getTime() / MS_PER_DAY);
+}
+
+/** ISO date of a day number. */
+export function isoDay(day: number): string {
+  const d = new Date(day * MS_PER_DAY);
+  const y = d.getUTCFullYear();
+  return `${String(y).padStart(4, "0")}-${String(d.getUTCMonth() + 1).padStart(2, "0")}-${
+    String(d.getUTCDate()).padStart(2, "0")
+  }`;
+}
+
+/** Day number of an ISO date "YYYY-MM-DD" (no validation). */
+export function dayOfIso(iso: string): number {
+  return dayOf(+iso.slice(0, 4), +iso.slice(5, 7), +iso.slice(8, 10));
+}
+
+function validYmd(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1 || d > 31) return false;
+  return isoDay(dayOf(y, m, d)) ===
+    `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
+const zoneCache = new Map<string, IANAZone>();
+
+/**
+ * Epoch ms of a wall-clock time in `tz`, or NaN when that wall time does not exist there (skipped
+ * by a DST change). An ambiguous wall time gives its first occurrence.
+ */
+export function wallToMs(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+  tz: string,
+): number {
+  const naive = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  if (tz === "UTC" || tz === "Etc/UTC") return naive;
+  let zone = zoneCache.get(tz);
+  if (!zone) zoneCache.set(tz, zone = IANAZone.create(tz));
+  // Offset at the naive instant, refined once: exact except inside a DST gap (checked below).
+  let guess = naive - zone.offset(naive) * 60_000;
+  guess = naive - zone.offset(guess) * 60_000;
+  // First occurrence of an ambiguous time: an hour earlier, if it shows the same wall time.
+  const earlier = guess - 3_600_000;
+  if (earlier + zone.offset(earlier) * 60_000 === naive) guess = earlier;
+  if (guess + zone.offset(guess) * 60_000 !== naive) return NaN; // skipped wall time
+  return guess;
+}
+
+/** ISO date of an instant in a zone. */
+export function dateInZone(ms: number, tz: string): string {
+  if (tz === "UTC" || tz === "Etc/UTC") return isoDay(Math.floor(ms / MS_PER_DAY));
+  let zone = zoneCache.get(tz);
+  if (!zone) zoneCache.set(tz, zone = IANAZone.create(tz));
+  return isoDay(Math.floor((ms + zone.offset(ms) * 60_000) / MS_PER_DAY));
+}
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * Parse ISO text: `YYYY-MM-DD`, `YYYY-MM-DD[T ]hh:mm[:ss[.fff]]` with an optional `Z` or
+ * `+hh:mm` offset. Naive text is wall time in `tz`. Null when it is not such text, not a real
+ * date, or a wall time the zone skips.
+ *
+ * @example parseIsoTime("2024-03-06T20:00-05:00", "UTC") // { ms: 1709773200000, date: "2024-03-06" }
+ */
+export function parseIsoTime(text: string, tz: string): ParsedTime | null {
+  const m = ISO.exec(text.trim());
+  if (!m) return null;
+  const y = +m[1]!, mo = +m[2]!, d = +m[3]!;
+  const h = m[4] === undefined ? 0 : +m[4], mi = m[5] === undefined ? 0 : +m[5];
+  const s = m[6] === undefined ? 0 : +m[6];
+  const frac = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000 + 1e-6);
+  if (!validYmd(y, mo, d) || h > 23 || mi > 59 || s > 59) return null;
+  const date = m[0].slice(0, 10);
+  const zone = m[8];
+  if (zone === undefined) {
+    const ms = wallToMs(y, mo, d, h, mi, s, frac, tz);
+    return Number.isNaN(ms) ? null : { ms, date };
+  }
+  const naive = Date.UTC(y, mo - 1, d, h, mi, s, frac);
+  if (zone === "Z" || zone === "z" || zone === "UTC") return { ms: naive, date };
+  const sign = zone[0] === "-" ? -1 : 1;
+  const digits = zone.slice(1).replace(":", "");
+  const off = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0");
+  if (off > 18 * 60) return null;
+  return { ms: naive - sign * off * 60_000, date };
+}
+
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)$/;
+
+/** True when text is a bare integer (an epoch or a compact date, never read without a unit). */
+export function isIntegerText(text: string): boolean {
+  return INTEGER.test(text.trim());
+}
+
+/**
+ * Epoch ms of an epoch value in `unit` (text or number). Seconds and milliseconds may carry a
+ * decimal fraction; micro- and nanoseconds must be integers (read exactly as BigInt and truncated
+ * toward minus infinity to the millisecond). NaN when it is not a number.
+ */
+export function epochToMs(v: string | number | bigint, unit: TimeUnit): number {
+  if (typeof v === "bigint") return bigEpoch(v, unit);
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return NaN;
+    if (unit === "us" || unit === "ns") {
+      return Number.isInteger(v) ? bigEpoch(BigInt(v), unit) : NaN;
+    }
+    return Math.round(unit === "s" ? v * 1000 : v);
+  }
+  const t = v.trim();
+  if (INTEGER.test(t)) return bigEpoch(BigInt(t), unit);
+  if ((unit === "s" || unit === "ms") && DECIMAL.test(t)) return epochToMs(Number(t), unit);
+  return NaN;
+}
+
+function bigEpoch(v: bigint, unit: TimeUnit): number {
+  const div = unit === "ns" ? 1_000_000n : unit === "us" ? 1_000n : 1n;
+  if (unit === "s") return Number(v * 1000n);
+  let q = v / div;
+  if (v < 0n && q * div !== v) q -= 1n; // floor
+  return Number(q);
+}
+
+/** Number of days in a year. */
+function daysInYear(y: number): number {
+  return dayOf(y + 1, 1, 1) - dayOf(y, 1, 1);
+}
+
+/**
+ * The date of a decimal year (module doc for the convention), or null when it is not a decimal
+ * number. With `freq` month, quarter or year it is the first day of the period.
+ *
+ * @example decimalYearToDate("1985.0417") // "1985-01-16"
+ * @example decimalYearToDate("1953.33333333333", "month") // "1953-05-01"
+ */
+export function decimalYearToDate(v: string | number, freq?: string): string | null {
+  const x = typeof v === "number" ? v : DECIMAL.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isFinite(x)) return null;
+  const y = Math.floor(x + 1e-9);
+  const f = Math.max(0, x - y);
+  if (freq === "month" || freq === "quarter" || freq === "year") {
+    const per = freq === "month" ? 12 : freq === "quarter" ? 4 : 1;
+    const k = Math.min(per - 1, Math.floor(f * per + 0.01));
+    return isoDay(dayOf(y, 1 + k * (12 / per), 1));
+  }
+  return isoDay(dayOf(y, 1, 1) + Math.round(f * daysInYear(y)));
+}
+
+/**
+ * A reader for a strftime-like pattern of `%Y %m %d %H %M %S` and literal characters (e.g.
+ * `%Y%m%d%H%M`, `%d/%m/%Y`). Naive wall time in `tz`. Throws RangeError for an unknown directive.
+ */
+export function patternParser(pattern: string): (text: string, tz: string) => ParsedTime | null {
+  const fields: string[] = [];
+  let re = "^";
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === "%") {
+      const dch = pattern[++i];
+      const width = { Y: 4, m: 2, d: 2, H: 2, M: 2, S: 2 }[dch as "Y"];
+      if (!width) {
+        throw new RangeError(
+          `Unknown directive %${dch ?? ""} in --time-format "${pattern}": use %Y %m %d %H %M %S`,
+        );
+      }
+      fields.push(dch!);
+      re += `(\\d{${width}})`;
+    } else re += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  if (!fields.includes("Y") || !fields.includes("m") || !fields.includes("d")) {
+    throw new RangeError(`--time-format "${pattern}" needs %Y, %m and %d`);
+  }
+  const rx = new RegExp(re + "$");
+  return (text, tz) => {
+    const m = rx.exec(text.trim());
+    if (!m) return null;
+    const v: Record<string, number> = { Y: 0, m: 1, d: 1, H: 0, M: 0, S: 0 };
+    fields.forEach((f, i) => (v[f] = +m[i + 1]!));
+    if (!validYmd(v.Y!, v.m!, v.d!) || v.H! > 23 || v.M! > 59 || v.S! > 59) return null;
+    const ms = wallToMs(v.Y!, v.m!, v.d!, v.H!, v.M!, v.S!, 0, tz);
+    return Number.isNaN(ms) ? null : { ms, date: isoDay(dayOf(v.Y!, v.m!, v.d!)) };
+  };
+}
+
+/**
+ * The label date of the period holding `date`: the date itself (session, day), the Monday of its
+ * week, the first day of its month, quarter or year.
+ */
+export function periodLabel(date: string, freq: DateFreq): string {
+  const y = +date.slice(0, 4), m = +date.slice(5, 7);
+  switch (freq) {
+    case "session":
+    case "day":
+      return date;
+    case "week": {
+      const d = dayOfIso(date);
+      const wd = (((d + 4) % 7) + 7) % 7; // 0 = Sunday (1970-01-01 was a Thursday)
+      return isoDay(d - ((wd + 6) % 7));
+    }
+    case "month":
+      return isoDay(dayOf(y, m, 1));
+    case "quarter":
+      return isoDay(dayOf(y, m - ((m - 1) % 3), 1));
+    case "year":
+      return isoDay(dayOf(y, 1, 1));
+  }
+}
+
+/** Day number of the last day of the period labelled `label`. */
+function periodLastDay(label: string, freq: DateFreq): number {
+  const y = +label.slice(0, 4), m = +label.slice(5, 7);
+  switch (freq) {
+    case "session":
+    case "day":
+      return dayOfIso(label);
+    case "week":
+      return dayOfIso(label) + 6;
+    case "month":
+      return dayOf(y, m + 1, 1) - 1;
+    case "quarter":
+      return dayOf(y, m + 3, 1) - 1;
+    case "year":
+      return dayOf(y + 1, 1, 1) - 1;
+  }
+}
+
+/**
+ * When a value of the period labelled `label` is known on `cal`: the close of the period's last
+ * session; for a period without a session (a `day` that is a holiday, a calendar without
+ * sessions that day), midnight at the end of its last day in the calendar's zone.
+ */
+export function periodKnownAt(label: string, freq: DateFreq, cal: TradingCalendar): number {
+  const first = dayOfIso(label);
+  const last = periodLastDay(label, freq);
+  for (let d = last; d >= first; d--) {
+    const b = cal.sessionBounds(isoDay(d));
+    if (b) return b.close.getTime();
+  }
+  const next = isoDay(last + 1);
+  return wallToMs(
+    +next.slice(0, 4),
+    +next.slice(5, 7),
+    +next.slice(8, 10),
+    0,
+    0,
+    0,
+    0,
+    cal.timeZone,
+  );
+}
+
+/**
+ * The dates of `n` successive periods from `start` (the k-th row is the k-th period): sessions
+ * of `cal` from the first session on or after `start`, calendar days, or period labels (Monday,
+ * first of the month/quarter/year) from the period holding `start`.
+ */
+export function generateDates(
+  start: string,
+  freq: DateFreq,
+  n: number,
+  cal: TradingCalendar,
+): string[] {
+  const out: string[] = [];
+  if (n <= 0) return out;
+  if (freq === "session") {
+    let from = dayOfIso(start);
+    while (out.length < n) {
+      const to = from + Math.max(370, Math.ceil((n - out.length) * 1.6));
+      const last = Math.min(to, dayOfIso(cal.lastDate));
+      if (from > last) {
+        throw new RangeError(
+          `Cannot place ${n} sessions from ${start}: the ${cal.name} calendar ends ${cal.lastDate}`,
+        );
+      }
+      for (const s of cal.sessions(isoDay(from), isoDay(last))) {
+        if (out.length < n) out.push(s);
+      }
+      from = last + 1;
+    }
+    return out;
+  }
+  if (freq === "day") {
+    const d0 = dayOfIso(start);
+    for (let k = 0; k < n; k++) out.push(isoDay(d0 + k));
+    return out;
+  }
+  let label = periodLabel(start, freq);
+  for (let k = 0; k < n; k++) {
+    out.push(label);
+    label = isoDay(periodLastDay(label, freq) + 1);
+  }
+  return out;
+}
+
+/** Milliseconds of an interval like `30m`, `1h`, `15s`; null when it is not one. */
+export function intervalMs(freq: string): number | null {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(freq);
+  if (!m || Number(m[1]) <= 0) return null;
+  return Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as "s"];
+}
