@@ -103,7 +103,12 @@ Deno.test("backfill: minute bars under faults land exactly once, malformed rows 
 
     const q = await readDataset(quarantineSpec("polygon"), { root });
     assertEquals(q.height, 2);
-    const reasons = (q.getColumn("reason").toArray() as string[]).sort();
+    // reason is a code, the vendor's text is the detail.
+    assertEquals((q.getColumn("reason").toArray() as string[]).sort(), [
+      "ohlc_inconsistent",
+      "schema_mismatch",
+    ]);
+    const reasons = (q.getColumn("detail").toArray() as string[]).sort();
     assert(
       reasons[0]!.startsWith("low above high") || reasons[1]!.startsWith("low above high"),
       reasons.join(),

@@ -261,9 +261,10 @@ Deno.test("stream: trades through the scanner: duplicates dropped, a malformed e
     assertEquals(q.height, 1);
     assertEquals(q.getColumn("dataset").get(0), "stocks_t");
     assertEquals(JSON.parse(q.getColumn("payload").get(0) as string), bad);
+    assertEquals(q.getColumn("reason").get(0), "schema_mismatch");
     assert(
-      (q.getColumn("reason").get(0) as string).startsWith("T: t"),
-      q.getColumn("reason").get(0),
+      (q.getColumn("detail").get(0) as string).startsWith("T: t"),
+      q.getColumn("detail").get(0),
     );
   } finally {
     await srv.close();
