@@ -1,10 +1,13 @@
 /**
- * NYSE / Nasdaq trading calendar: trading days, holidays, early closes and DST-correct session
- * bounds, for 1926-01-01..2100-12-31.
+ * NYSE trading calendar: trading days, holidays, early closes and DST-correct session bounds,
+ * for 1926-01-01..2100-12-31.
  *
- * Regular session 09:30-16:00 America/New_York, early closes at 13:00 (rules in holidays.ts).
- * Years 2000-2028 follow the published NYSE lists; 2029-2035 are the same rules projected
- * forward (closures not yet announced, e.g. days of mourning, are unknowable).
+ * Hours and rules follow their history (holidays.ts, _nyse_history.ts): Saturday sessions
+ * 10:00-12:00 until 1952 (so `isTradingDay` is true on a trading Saturday), weekday sessions
+ * 10:00-15:00 to 1952-09-27, 10:00-15:30 to 1974-09-30, 10:00-16:00 to 1985-09-27 and 09:30-16:00
+ * since, early closes and late opens at their documented times. Years to 2025 follow the NYSE
+ * closings history and the published lists (announced through 2028); later years are the same
+ * rules projected forward (closures not yet announced, e.g. days of mourning, are unknowable).
  * Dates are ISO strings "YYYY-MM-DD"; a Date argument is taken as its UTC calendar date.
  * Every function throws RangeError for a malformed date or one outside the supported range.
  *
@@ -25,17 +28,24 @@ import {
   TABLE_LAST_YEAR,
   weekdayOf,
 } from "./_date.ts";
-import { IRREGULAR_OPENS, ruleEarlyCloses, ruleHolidays, SPECIAL_CLOSURES } from "./holidays.ts";
+import { isWeekDayOfTrading, regularHours, ruleEarlyCloses, ruleHolidays } from "./holidays.ts";
+import {
+  CLOSURE_RUNS,
+  EARLY_CLOSE_RUNS,
+  LATE_OPEN_RUNS,
+  SATURDAY_CLOSURE_RUNS,
+  WEDNESDAY_CLOSURE_RUN,
+} from "./_nyse_history.ts";
 import { minutesOf, nyDayNumber, nyWallToMs } from "./new_york.ts";
 
 export type { DateInput } from "./_date.ts";
 export { FIRST_SUPPORTED_DATE, LAST_SUPPORTED_DATE } from "./_date.ts";
 
-/** Regular session open, New York wall time. */
+/** Regular session open since 1985-09-30, New York wall time (earlier eras: holidays.ts). */
 export const SESSION_OPEN_ET = "09:30";
-/** Regular session close, New York wall time. */
+/** Regular session close since 1974-10-01, New York wall time. */
 export const SESSION_CLOSE_ET = "16:00";
-/** Close on early-close days, New York wall time. */
+/** Close on the recurring early-close days since 1993, New York wall time. */
 export const EARLY_CLOSE_ET = "13:00";
 
 /** Bounds of one regular session as UTC instants; `close` is exclusive for `sessionDateOf`. */
@@ -54,30 +64,55 @@ interface CalendarTable {
   nextIndex: Int32Array;
   /** For calendar day (firstDay + i): 1 if it is a trading day. */
   isSession: Uint8Array;
-  earlyClose: Set<number>;
+  /** Sessions closing before their era's regular close -> close minute of the New York day. */
+  earlyClose: Map<number, number>;
+  /** Sessions opening after their era's regular open -> open minute of the New York day. */
+  lateOpen: Map<number, number>;
   holidayNames: Map<number, string>;
 }
 
 let table: CalendarTable | null = null;
 
+/** Calls `f` for every day of an inclusive ISO run (checked: first <= last). */
+function forEachDay(first: string, last: string, f: (d: number) => void): void {
+  const a = parseDayUnchecked(first), b = parseDayUnchecked(last);
+  if (a > b) throw new RangeError(`Calendar data: run ${first}..${last} is reversed`);
+  for (let d = a; d <= b; d++) f(d);
+}
+
 function buildTable(): CalendarTable {
   const firstDay = dayNumber(TABLE_FIRST_YEAR, 1, 1);
   const lastDay = dayNumber(TABLE_LAST_YEAR, 12, 31);
   const holidayNames = new Map<number, string>();
-  const earlyCandidates: number[] = [];
+  const earlyCandidates: [number, number][] = [];
   for (let y = TABLE_FIRST_YEAR; y <= TABLE_LAST_YEAR; y++) {
     for (const [d, name] of ruleHolidays(y)) holidayNames.set(d, name);
-    earlyCandidates.push(...ruleEarlyCloses(y));
+    for (const [d, hhmm] of ruleEarlyCloses(y)) earlyCandidates.push([d, minutesOf(hhmm)]);
   }
-  for (const [iso, name] of Object.entries(SPECIAL_CLOSURES)) {
-    holidayNames.set(parseDayUnchecked(iso), name);
+  for (const [first, last, name] of CLOSURE_RUNS) {
+    forEachDay(first, last, (d) => {
+      if (isWeekDayOfTrading(d)) holidayNames.set(d, name);
+    });
+  }
+  for (const [first, last, name] of SATURDAY_CLOSURE_RUNS) {
+    forEachDay(first, last, (d) => {
+      if (weekdayOf(d) === 6 && isWeekDayOfTrading(d)) holidayNames.set(d, name);
+    });
+  }
+  {
+    // 1968 four-day weeks: a Wednesday closes unless its Monday-Friday week has a closure.
+    const [first, last, name] = WEDNESDAY_CLOSURE_RUN;
+    forEachDay(first, last, (d) => {
+      if (weekdayOf(d) !== 3) return;
+      for (let w = d - 2; w <= d + 2; w++) if (holidayNames.has(w)) return;
+      holidayNames.set(d, name);
+    });
   }
   const n = lastDay - firstDay + 1;
   const isSession = new Uint8Array(n);
   const sessions: number[] = [];
   for (let d = firstDay; d <= lastDay; d++) {
-    const wd = weekdayOf(d);
-    if (wd !== 0 && wd !== 6 && !holidayNames.has(d)) {
+    if (isWeekDayOfTrading(d) && !holidayNames.has(d)) {
       isSession[d - firstDay] = 1;
       sessions.push(d);
     }
@@ -89,7 +124,21 @@ function buildTable(): CalendarTable {
     if (isSession[i] === 1) k--;
     nextIndex[i] = k;
   }
-  const earlyClose = new Set(earlyCandidates.filter((d) => isSession[d - firstDay] === 1));
+  const earlyClose = new Map<number, number>();
+  const lateOpen = new Map<number, number>();
+  for (const [first, last, hhmm] of EARLY_CLOSE_RUNS) {
+    forEachDay(first, last, (d) => earlyCandidates.push([d, minutesOf(hhmm)]));
+  }
+  for (const [d, m] of earlyCandidates) {
+    if (isSession[d - firstDay] === 1 && m < regularHours(d)[1]) earlyClose.set(d, m);
+  }
+  for (const [first, last, hhmm] of LATE_OPEN_RUNS) {
+    forEachDay(first, last, (d) => {
+      if (isSession[d - firstDay] === 1 && minutesOf(hhmm) > regularHours(d)[0]) {
+        lateOpen.set(d, minutesOf(hhmm));
+      }
+    });
+  }
   return {
     firstDay,
     sessions: Int32Array.from(sessions),
@@ -97,6 +146,7 @@ function buildTable(): CalendarTable {
     nextIndex,
     isSession,
     earlyClose,
+    lateOpen,
     holidayNames,
   };
 }
@@ -119,7 +169,8 @@ export function isTradingDay(date: DateInput): boolean {
 }
 
 /**
- * Whether a date is a trading day that closes early (13:00 ET).
+ * Whether a date is a trading day that closes before its era's regular close (13:00 ET on the
+ * recurring early-close days since 1993; other times before, see holidays.ts).
  * @example isEarlyClose("2024-11-29") // true
  */
 export function isEarlyClose(date: DateInput): boolean {
@@ -148,14 +199,11 @@ function boundsTable(t: CalendarTable): [Float64Array, Float64Array] {
     const n = t.sessions.length;
     openMs = new Float64Array(n);
     closeMs = new Float64Array(n);
-    const regularOpen = minutesOf(SESSION_OPEN_ET);
-    const regularClose = minutesOf(SESSION_CLOSE_ET);
-    const earlyClose = minutesOf(EARLY_CLOSE_ET);
     for (let i = 0; i < n; i++) {
       const d = t.sessions[i]!;
-      const irregular = IRREGULAR_OPENS[t.sessionIsos[i]!];
-      openMs[i] = nyWallToMs(d, irregular === undefined ? regularOpen : minutesOf(irregular));
-      closeMs[i] = nyWallToMs(d, t.earlyClose.has(d) ? earlyClose : regularClose);
+      const [open, close] = regularHours(d);
+      openMs[i] = nyWallToMs(d, t.lateOpen.get(d) ?? open);
+      closeMs[i] = nyWallToMs(d, t.earlyClose.get(d) ?? close);
     }
   }
   return [openMs, closeMs];
@@ -163,8 +211,9 @@ function boundsTable(t: CalendarTable): [Float64Array, Float64Array] {
 
 /**
  * Open and close of the regular session on a date as UTC instants, or null if no session.
- * 09:30-16:00 New York time (13:00 on early closes), so 14:30Z-21:00Z in winter (EST) and
- * 13:30Z-20:00Z in summer (EDT).
+ * Today 09:30-16:00 New York time (13:00 on early closes), so 14:30Z-21:00Z in winter (EST)
+ * and 13:30Z-20:00Z in summer (EDT); earlier eras and trading Saturdays (10:00-12:00) by the
+ * history in holidays.ts.
  * @example sessionBounds("2024-03-11")?.open.toISOString() // "2024-03-11T13:30:00.000Z"
  */
 export function sessionBounds(date: DateInput): SessionBounds | null {

@@ -5,5 +5,5 @@
 export * from "./calendar.ts";
 export * from "./fx.ts";
 export { NEW_YORK_TZ, nyDate, nyOffsetMinutes } from "./new_york.ts";
-export { IRREGULAR_OPENS, SPECIAL_CLOSURES } from "./holidays.ts";
+export { easterSunday } from "./holidays.ts";
 export * from "./trading_calendar.ts";
