@@ -6,3 +6,4 @@
 export * from "./dataset_ref.ts";
 export * from "./load.ts";
 export * from "./periods.ts";
+export * from "./cli.ts";

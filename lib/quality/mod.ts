@@ -2,3 +2,4 @@ export * from "./checks.ts";
 export * from "./gaps.ts";
 export * from "./outliers.ts";
 export * from "./report.ts";
+export * from "./calendar_gaps.ts";

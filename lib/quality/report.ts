@@ -7,6 +7,7 @@ import pl from "nodejs-polars";
 import { type DatasetSpec, readDataset } from "../lake/mod.ts";
 import { crossedQuotes, ohlcViolations, staleRuns } from "./checks.ts";
 import { fxGaps, sessionGaps } from "./gaps.ts";
+import { calendarGaps } from "./calendar_gaps.ts";
 import { returnOutliers } from "./outliers.ts";
 
 /** Options of {@link qualityReport}. */
@@ -29,6 +30,15 @@ export interface QualityOptions {
 export interface QualityReport {
   dataset: string;
   rows: number;
+  /** What the dataset declares (reports on a loaded dataset reference). */
+  calendar?: string;
+  frequency?: string;
+  currency?: string | null;
+  /** Date range checked (inclusive). */
+  start?: string;
+  end?: string;
+  /** Instruments checked. */
+  symbols?: number;
   counts: Record<string, number>;
   examples: Record<string, unknown[]>;
 }
@@ -176,9 +186,142 @@ export async function datasetQuality(
   return qualityReport(spec.dataset, inRange, options);
 }
 
+/** A dataset as read by lib/dataset `loadDataset` (only the fields the report needs). */
+export interface LoadedFrame {
+  name: string;
+  /** Rows with `symbol`, the time column, and bar or value columns. */
+  frame: pl.DataFrame;
+  /** `date` (pl.Date) or `ts` (Datetime ms). */
+  timeColumn: string;
+  meta: { calendar: string; frequency: string; currency: string | null; kind: string };
+}
+
+/** Options of {@link loadedQuality}. */
+export interface LoadedQualityOptions {
+  /** First date checked for gaps. @default the first date of the rows */
+  start?: string;
+  /** Last date checked (inclusive). @default the last date of the rows */
+  end?: string;
+  /** Minimum run of identical closes counted as stale. @default 30 */
+  staleRun?: number;
+  /** Robust-z threshold for return outliers. @default 8 */
+  outlierZ?: number;
+}
+
+/**
+ * Quality of a loaded dataset reference on its own calendar and frequency: per symbol, gaps
+ * against the dataset's calendar ({@link calendarGaps}: `sessions_expected`, `missing_sessions`,
+ * `off_calendar_rows`, `missing_bars`), null counts of the bar columns (`null_open`, ...; a
+ * close-only series reports its missing fields instead of failing), OHLC violations on rows that
+ * carry all four prices, robust-z return outliers and stale runs of the close (or `value`).
+ *
+ * @example
+ * ```ts ignore
+ * const r = loadedQuality(await loadDataset("user/eurusd_daily"));
+ * r.counts.missing_sessions; // 0 on a complete FX series, US holidays included
+ * ```
+ */
+export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}): QualityReport {
+  const df = d.frame;
+  const t = d.timeColumn;
+  const isDate = t === "date";
+  const rep: QualityReport = {
+    dataset: d.name,
+    rows: df.height,
+    calendar: d.meta.calendar,
+    frequency: d.meta.frequency,
+    currency: d.meta.currency,
+    symbols: 0,
+    counts: {},
+    examples: {},
+  };
+  const add = (k: string, n: number, ex: unknown[] = []) => {
+    rep.counts[k] = (rep.counts[k] ?? 0) + n;
+    if (ex.length) rep.examples[k] = [...(rep.examples[k] ?? []), ...ex].slice(0, 10);
+  };
+  if (df.height === 0) return rep;
+  const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const tms = df.getColumn(t).cast(isDate ? pl.Int32 : pl.Float64).toTypedArray();
+  let lo = Infinity, hi = -Infinity;
+  for (const v of tms) {
+    lo = Math.min(lo, Number(v));
+    hi = Math.max(hi, Number(v));
+  }
+  const toDay = (v: number) => (isDate ? dayOf(v * 86_400_000) : dayOf(v));
+  rep.start = options.start ?? toDay(lo);
+  rep.end = options.end ?? toDay(hi);
+  const price = df.columns.includes("close")
+    ? "close"
+    : df.columns.includes("value")
+    ? "value"
+    : null;
+  const groups = df.partitionBy("symbol", true, true);
+  rep.symbols = groups.length;
+  for (const g0 of groups) {
+    const g = g0.sort(t);
+    const sym = String(g.getColumn("symbol").get(0));
+    const times = isDate
+      ? (g.getColumn(t).cast(pl.Utf8).toArray() as string[])
+      : (g.getColumn(t).cast(pl.Float64).toTypedArray() as Float64Array);
+    const gaps = calendarGaps(times, {
+      calendar: d.meta.calendar,
+      frequency: d.meta.frequency,
+      start: rep.start,
+      end: rep.end,
+    });
+    if (gaps) {
+      add("sessions_expected", gaps.sessions);
+      add(
+        "missing_sessions",
+        gaps.missingSessions.length,
+        gaps.missingSessions.slice(0, 3).map((x) => `${sym}@${x}`),
+      );
+      add(
+        "off_calendar_rows",
+        gaps.offCalendar,
+        gaps.offCalendarExamples.slice(0, 3).map((x) => `${sym}@${x}`),
+      );
+      if (!isDate) add("missing_bars", gaps.missingBars);
+    }
+    for (const c of ["open", "high", "low", "close", "volume"]) {
+      if (g.columns.includes(c)) add(`null_${c}`, g.getColumn(c).nullCount());
+    }
+    const at = (i: number) =>
+      `${sym}@${
+        isDate ? (times as string[])[i] : new Date((times as Float64Array)[i]!).toISOString()
+      }`;
+    const px = ["open", "high", "low", "close"];
+    if (px.every((c) => g.columns.includes(c))) {
+      const full = g.filter(pl.allHorizontal(px.map((c) => pl.col(c).isNotNull())));
+      if (full.height) {
+        const [o, h, l, c] = px.map((k) => f64(full, k)) as [
+          Float64Array,
+          Float64Array,
+          Float64Array,
+          Float64Array,
+        ];
+        add("ohlc_inconsistent", ohlcViolations(o, h, l, c).length);
+      }
+    }
+    if (price) {
+      const c = f64(g, price);
+      const out = returnOutliers(c, { threshold: options.outlierZ ?? 8 });
+      add("return_outliers", out.length, out.slice(0, 3).map(at));
+      const stale = staleRuns(c, options.staleRun ?? 30);
+      add("stale_runs", stale.length, stale.slice(0, 3).map((r) => `${at(r.start)}x${r.length}`));
+    }
+  }
+  return rep;
+}
+
 /** One line per report. */
 export function formatQuality(r: QualityReport): string {
   const parts = Object.entries(r.counts).map(([k, v]) => `${k}=${v}`);
   const ex = Object.entries(r.examples).map(([k, v]) => `  ${k}: ${v.join(", ")}`);
-  return [`${r.dataset}: rows=${r.rows} ${parts.join(" ")}`, ...ex].join("\n");
+  const what = r.calendar
+    ? ` (calendar ${r.calendar}, frequency ${r.frequency}, currency ${
+      r.currency ?? "none"
+    }, ${r.start}..${r.end}, ${r.symbols} symbols)`
+    : "";
+  return [`${r.dataset}${what}: rows=${r.rows} ${parts.join(" ")}`, ...ex].join("\n");
 }
