@@ -1,64 +1,101 @@
-/**
- * deno task backfill --source <vendor> --dataset <name> --symbols A,B --start YYYY-MM-DD
- *   --end YYYY-MM-DD [--resume] [--incremental] [--workers N] [--sim]
- *   [--strike-band 0.01] [--expiry-days 30] [--adjustment raw] [--feed iex] [--job-id ID]
- *   [--batch-units N] [--no-quality]
- *
- * Prints the run summary; exits 1 when units failed, 2 on bad arguments. `--sim` runs against
- * the built-in simulated market (in-process); otherwise vendor URLs and keys come from the
- * configuration (.env / environment).
- */
-import { parseArgs } from "node:util";
-import { log } from "../lib/core/log.ts";
+/** `deno task backfill`: one backfill job from a vendor (or the simulated market) into the lake. */
+import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { backfillCommand } from "../lib/ingest/commands.ts";
+import { datasetNames, pipelineFor } from "../lib/ingest/registry.ts";
 
-const { values: v } = parseArgs({
-  args: Deno.args,
+const SOURCES = [...new Set(datasetNames().map((n) => n.split("/")[0]!))];
+
+/** Names as indented lines of at most 100 columns. */
+function wrapList(names: string[]): string {
+  const lines: string[] = [];
+  for (const n of names) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + n.length + 2 <= 100) {
+      lines[lines.length - 1] += `, ${n}`;
+    } else lines.push(`  ${n}`);
+  }
+  return lines.join("\n");
+}
+
+const TASK = defineTask({
+  name: "backfill",
+  summary: "Backfill one dataset for some symbols and dates into the lake (raw and curated).",
   options: {
-    source: { type: "string" },
-    dataset: { type: "string" },
-    symbols: { type: "string" },
-    start: { type: "string" },
-    end: { type: "string" },
-    resume: { type: "boolean", default: false },
-    incremental: { type: "boolean", default: false },
-    workers: { type: "string" },
-    sim: { type: "boolean", default: false },
-    seed: { type: "string" },
-    "strike-band": { type: "string" },
-    "expiry-days": { type: "string" },
-    adjustment: { type: "string" },
-    feed: { type: "string" },
-    "job-id": { type: "string" },
-    "batch-units": { type: "string" },
-    "no-quality": { type: "boolean", default: false },
+    source: { type: "enum", values: SOURCES, required: true, description: "Vendor" },
+    dataset: {
+      type: "string",
+      required: true,
+      example: "stock_bars_minute",
+      description: "Dataset of that vendor (see the list below)",
+    },
+    symbols: { type: "list", required: true, example: "SPY,QQQ", description: "Symbols" },
+    start: { type: "date", required: true, example: "2024-02-01", description: "First date" },
+    end: { type: "date", required: true, example: "2024-02-29", description: "Last date" },
+    resume: { type: "boolean", description: "Continue the last run from its checkpoint" },
+    incremental: {
+      type: "boolean",
+      description: "Fetch only after each symbol's watermark",
+    },
+    workers: {
+      type: "integer",
+      min: 1,
+      description: "Concurrent units (default: run.workers of the configuration)",
+    },
+    sim: { type: "boolean", description: "Run against the built-in simulated market" },
+    seed: { type: "integer", description: "Seed of the simulated market (with --sim)" },
+    "strike-band": {
+      type: "number",
+      min: 0,
+      description: "Option discovery strike band as a fraction of the open; pipeline default 0.01",
+    },
+    "expiry-days": {
+      type: "integer",
+      min: 0,
+      description: "Option discovery expiry window in calendar days; pipeline default 30",
+    },
+    adjustment: {
+      type: "enum",
+      values: ["raw", "split", "dividend", "all"],
+      description: "Alpaca price adjustment; pipeline default raw",
+    },
+    feed: { type: "string", example: "iex", description: "Alpaca feed; pipeline default iex" },
+    "job-id": { type: "string", description: "Job id for the checkpoint (default: derived)" },
+    "batch-units": { type: "integer", min: 1, description: "Units per lake write (default 64)" },
+    "no-quality": { type: "boolean", description: "Skip the quality report after the run" },
   },
+  details: `Prints the run summary. Without --sim, vendor URLs and keys come from the configuration
+(.env / environment). Known datasets (source/dataset):
+${wrapList(datasetNames())}
+
+Exit codes: 0 every unit succeeded, 1 units failed (or the run failed), 2 bad arguments.`,
+  examples: [
+    "--sim --source polygon --dataset stock_bars_minute --symbols SPY --start 2024-02-01 --end 2024-02-29",
+    "--source fred --dataset macro_observations --symbols DGS10 --start 2000-01-01 --end 2024-03-28 --resume",
+  ],
 });
 
-try {
-  if (!v.source || !v.dataset || !v.symbols || !v.start || !v.end) {
-    throw new RangeError("--source, --dataset, --symbols, --start and --end are required");
+await runTask(TASK, async ({ values: v }) => {
+  try {
+    pipelineFor(v.source, v.dataset);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  const code = await backfillCommand({
+  if (v.start > v.end) throw new UsageError(`--start ${v.start} is after --end ${v.end}`);
+  return await backfillCommand({
     source: v.source,
     dataset: v.dataset,
-    symbols: v.symbols.split(",").map((s) => s.trim()).filter(Boolean),
+    symbols: v.symbols,
     start: v.start,
     end: v.end,
     resume: v.resume,
     incremental: v.incremental,
     quality: !v["no-quality"],
-    ...(v.workers ? { workers: Number(v.workers) } : {}),
+    ...(v.workers !== undefined ? { workers: v.workers } : {}),
     ...(v["job-id"] ? { jobId: v["job-id"] } : {}),
-    ...(v["batch-units"] ? { batchUnits: Number(v["batch-units"]) } : {}),
-    ...(v["strike-band"] ? { strikeBand: Number(v["strike-band"]) } : {}),
-    ...(v["expiry-days"] ? { expiryDays: Number(v["expiry-days"]) } : {}),
-    ...(v.adjustment ? { adjustment: v.adjustment as "raw" } : {}),
+    ...(v["batch-units"] !== undefined ? { batchUnits: v["batch-units"] } : {}),
+    ...(v["strike-band"] !== undefined ? { strikeBand: v["strike-band"] } : {}),
+    ...(v["expiry-days"] !== undefined ? { expiryDays: v["expiry-days"] } : {}),
+    ...(v.adjustment ? { adjustment: v.adjustment as "raw" | "split" | "dividend" | "all" } : {}),
     ...(v.feed ? { feed: v.feed } : {}),
-  }, v.sim ? { sim: v.seed ? { seed: Number(v.seed) } : true } : {});
-  Deno.exit(code);
-} catch (e) {
-  log.error("backfill.error", { error: e });
-  console.error(e instanceof Error ? e.message : String(e));
-  Deno.exit(e instanceof RangeError || e instanceof TypeError ? 2 : 1);
-}
+  }, v.sim ? { sim: v.seed !== undefined ? { seed: v.seed } : true } : {});
+});

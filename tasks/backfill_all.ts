@@ -1,39 +1,84 @@
-/**
- * deno task backfill-all [--plan plan.json] [--resume] [--workers N] [--sim] [--start D --end D]
- *
- * Runs a config-driven plan across vendors (default: lib/ingest/commands.ts DEFAULT_PLAN, the
- * nightly set). A plan file is a JSON array of steps
- * `{ "source", "dataset", "symbols": [..] | "@universe", "start", "end" }`.
- */
-import { parseArgs } from "node:util";
-import { log } from "../lib/core/log.ts";
-import { backfillAllCommand, type PlanStep } from "../lib/ingest/commands.ts";
+/** `deno task backfill-all`: a config-driven backfill plan across vendors (the nightly set). */
+import { defineTask, isCalendarDate, runTask, UsageError } from "../lib/cli/mod.ts";
+import { backfillAllCommand, DEFAULT_PLAN, type PlanStep } from "../lib/ingest/commands.ts";
+import { pipelineFor } from "../lib/ingest/registry.ts";
 
-const { values: v } = parseArgs({
-  args: Deno.args,
+const TASK = defineTask({
+  name: "backfill-all",
+  summary: "Run a backfill plan (default: the nightly set) step by step across vendors.",
   options: {
-    plan: { type: "string" },
-    resume: { type: "boolean", default: false },
-    workers: { type: "string" },
-    sim: { type: "boolean", default: false },
-    seed: { type: "string" },
-    start: { type: "string" },
-    end: { type: "string" },
+    plan: {
+      type: "path",
+      mustExist: true,
+      example: "plan.json",
+      description: "Plan file (default: DEFAULT_PLAN of lib/ingest/commands.ts)",
+    },
+    resume: { type: "boolean", description: "Continue each step from its checkpoint" },
+    workers: {
+      type: "integer",
+      min: 1,
+      description: "Concurrent units (default: run.workers of the configuration)",
+    },
+    sim: { type: "boolean", description: "Run against the built-in simulated market" },
+    seed: { type: "integer", description: "Seed of the simulated market (with --sim)" },
+    start: { type: "date", example: "2024-02-01", description: "First date of every step" },
+    end: { type: "date", example: "2024-02-29", description: "Last date of every step" },
   },
+  details: `A plan file is a JSON array of steps
+  { "source", "dataset", "symbols": [..] | "@universe", "start", "end" }
+("@universe": every stock of the curated listing table, so list it in an earlier step). The
+default plan has ${DEFAULT_PLAN.length} steps whose dates fit the simulated market's default world.
+Prints each step's summary.
+
+Exit codes: 0 every unit succeeded, 1 units failed (or the run failed), 2 bad arguments or plan.`,
+  examples: ["--sim", "--plan plan.json --resume --workers 4"],
 });
 
-try {
-  const plan = v.plan ? JSON.parse(Deno.readTextFileSync(v.plan)) as PlanStep[] : undefined;
-  const code = await backfillAllCommand({
+/** Read and check a plan file: every step names a known dataset and real dates. */
+function readPlan(path: string): PlanStep[] {
+  let plan: unknown;
+  try {
+    plan = JSON.parse(Deno.readTextFileSync(path));
+  } catch (e) {
+    throw new UsageError(`--plan ${path}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(plan) || plan.length === 0) {
+    throw new UsageError(`--plan ${path}: expected a non-empty JSON array of steps`);
+  }
+  for (const [i, step] of plan.entries()) {
+    const at = `--plan ${path}: step ${i + 1}`;
+    const s = step as Partial<PlanStep>;
+    if (typeof s !== "object" || s === null) throw new UsageError(`${at}: not an object`);
+    for (const k of ["source", "dataset", "start", "end"] as const) {
+      if (typeof s[k] !== "string") throw new UsageError(`${at}: "${k}" must be a string`);
+    }
+    if (s.symbols !== "@universe" && !(Array.isArray(s.symbols) && s.symbols.length > 0)) {
+      throw new UsageError(`${at}: "symbols" must be a non-empty array or "@universe"`);
+    }
+    for (const k of ["start", "end"] as const) {
+      if (!isCalendarDate(s[k]!)) {
+        throw new UsageError(`${at}: "${k}" ${JSON.stringify(s[k])} is not a calendar date`);
+      }
+    }
+    try {
+      pipelineFor(s.source!, s.dataset!, s);
+    } catch (e) {
+      throw new UsageError(`${at}: ${(e as Error).message}`);
+    }
+  }
+  return plan as PlanStep[];
+}
+
+await runTask(TASK, async ({ values: v }) => {
+  if (v.start && v.end && v.start > v.end) {
+    throw new UsageError(`--start ${v.start} is after --end ${v.end}`);
+  }
+  const plan = v.plan ? readPlan(v.plan) : undefined;
+  return await backfillAllCommand({
     ...(plan ? { plan } : {}),
     resume: v.resume,
-    ...(v.workers ? { workers: Number(v.workers) } : {}),
+    ...(v.workers !== undefined ? { workers: v.workers } : {}),
     ...(v.start ? { start: v.start } : {}),
     ...(v.end ? { end: v.end } : {}),
-  }, v.sim ? { sim: v.seed ? { seed: Number(v.seed) } : true } : {});
-  Deno.exit(code);
-} catch (e) {
-  log.error("backfill_all.error", { error: e });
-  console.error(e instanceof Error ? e.message : String(e));
-  Deno.exit(e instanceof RangeError || e instanceof SyntaxError ? 2 : 1);
-}
+  }, v.sim ? { sim: v.seed !== undefined ? { seed: v.seed } : true } : {});
+});

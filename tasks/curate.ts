@@ -1,23 +1,34 @@
-/**
- * deno task curate [--dataset source/name[,source/name]] [--full]
- *
- * Rebuilds curated rows from raw rows after each dataset's curated watermark (all raw rows with
- * --full). Idempotent: a second run writes nothing new.
- */
-import { parseArgs } from "node:util";
-import { log } from "../lib/core/log.ts";
+/** `deno task curate`: rebuild curated rows from raw rows after each dataset's watermark. */
+import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { curateCommand } from "../lib/ingest/commands.ts";
+import { datasetNames } from "../lib/ingest/registry.ts";
 
-const { values: v } = parseArgs({
-  args: Deno.args,
-  options: { dataset: { type: "string" }, full: { type: "boolean", default: false } },
+const TASK = defineTask({
+  name: "curate",
+  summary: "Rebuild curated rows (and quarantine) from raw rows after each dataset's watermark.",
+  options: {
+    dataset: {
+      type: "list",
+      example: "polygon/stock_bars_minute,fred/macro_observations",
+      description: "Only these source/dataset names (default: every dataset with raw rows)",
+    },
+    full: { type: "boolean", description: "Re-curate all raw rows, ignoring the watermark" },
+  },
+  details: `Idempotent: a second run writes nothing new. Prints per dataset: raw rows read, curated
+rows, rows new or changed, rows quarantined (with a reason code).
+
+Exit codes: 0 done, 1 failure, 2 bad arguments.`,
+  examples: ["--full", "--dataset polygon/stock_bars_minute"],
 });
-try {
-  Deno.exit(
-    await curateCommand({ ...(v.dataset ? { datasets: v.dataset.split(",") } : {}), full: v.full }),
-  );
-} catch (e) {
-  log.error("curate.error", { error: e });
-  console.error(e instanceof Error ? e.message : String(e));
-  Deno.exit(e instanceof RangeError ? 2 : 1);
-}
+
+await runTask(TASK, async ({ values: v }) => {
+  const known = new Set(datasetNames());
+  for (const d of v.dataset ?? []) {
+    if (!known.has(d)) {
+      throw new UsageError(
+        `--dataset ${JSON.stringify(d)}: unknown; known: ${[...known].join(", ")}`,
+      );
+    }
+  }
+  return await curateCommand({ ...(v.dataset ? { datasets: v.dataset } : {}), full: v.full });
+});

@@ -1,44 +1,39 @@
-/**
- * deno task daily --date YYYY-MM-DD [--config runbook.json] [--sim] [--seed N] [--no-ingest]
- *   [--no-email] [--workers N]
- *
- * The daily runbook (lib/runbook): incremental backfill, features, champion and challenger
- * predictions, deliverables, drift, tripwires, notification. Exit 0 when every tripwire is
- * quiet, 3 when one fired, 2 on bad arguments, 1 on failure.
- */
-import { parseArgs } from "node:util";
-import { log } from "../lib/core/log.ts";
+/** `deno task daily`: the daily runbook for one session (lib/runbook). */
+import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { dailyCommand } from "../lib/runbook/mod.ts";
+import { checkRunbookFile, RUNBOOK_OPTIONS } from "./_runbook_options.ts";
 
-const { values: v } = parseArgs({
-  args: Deno.args,
+const TASK = defineTask({
+  name: "daily",
+  summary: "Run the daily runbook for one session: ingest, predict, deliver, check tripwires.",
   options: {
-    date: { type: "string" },
-    config: { type: "string" },
-    sim: { type: "boolean", default: false },
-    seed: { type: "string" },
-    "no-ingest": { type: "boolean", default: false },
-    "no-email": { type: "boolean", default: false },
-    workers: { type: "string" },
+    date: { type: "date", required: true, example: "2024-03-28", description: "Session date" },
+    ...RUNBOOK_OPTIONS,
+    "no-email": { type: "boolean", description: "Do not send the notification e-mail" },
   },
+  details:
+    `Steps: incremental backfill, features, champion and challenger predictions, deliverables,
+drift, tripwires, notification (e-mail when SMTP is configured).
+
+Exit codes: 0 every tripwire quiet, 3 a tripwire fired, 1 failure, 2 bad arguments or runbook
+file.`,
+  examples: ["--date 2024-03-28 --sim", "--date 2024-03-28 --config runbook.json --no-email"],
 });
 
-try {
-  if (!v.date || !/^\d{4}-\d{2}-\d{2}$/.test(v.date)) {
-    throw new RangeError("--date YYYY-MM-DD is required");
-  }
-  Deno.exit(
-    await dailyCommand(v.date, {
+await runTask(TASK, async ({ values: v }) => {
+  if (v.config) checkRunbookFile(v.config);
+  try {
+    return await dailyCommand(v.date, {
       sim: v.sim,
       noIngest: v["no-ingest"],
       email: !v["no-email"],
       ...(v.config ? { config: v.config } : {}),
-      ...(v.seed ? { seed: Number(v.seed) } : {}),
-      ...(v.workers ? { workers: Number(v.workers) } : {}),
-    }),
-  );
-} catch (e) {
-  log.error("daily.error", { error: e });
-  console.error(e instanceof Error ? e.message : String(e));
-  Deno.exit(e instanceof RangeError || e instanceof TypeError ? 2 : 1);
-}
+      ...(v.seed !== undefined ? { seed: v.seed } : {}),
+      ...(v.workers !== undefined ? { workers: v.workers } : {}),
+    });
+  } catch (e) {
+    // The runbook throws RangeError for a bad date or runbook setting (a usage mistake).
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+});

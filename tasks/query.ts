@@ -1,53 +1,63 @@
-/**
- * deno task query "<SQL>" [--format table|csv|json] [--out FILE] [--param V ...]
- * deno task query --views
- *
- * Runs SQL against the lake through the DuckDB catalog (every view in sql/ registered).
- */
-import { parseArgs } from "node:util";
+/** `deno task query`: run SQL against the lake through the DuckDB catalog. */
+import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { Catalog, formatCsv, formatJson, formatTable } from "../lib/query/mod.ts";
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
+const TASK = defineTask({
+  name: "query",
+  summary: "Run SQL against the lake through the DuckDB catalog (every view in sql/ registered).",
+  positionals: [{
+    name: "SQL",
+    variadic: true,
+    description: "The query (its words are joined with spaces); not with --views",
+  }],
   options: {
-    format: { type: "string", default: "table" },
-    out: { type: "string" },
-    views: { type: "boolean", default: false },
-    param: { type: "string", multiple: true, default: [] },
-    help: { type: "boolean", short: "h", default: false },
+    format: {
+      type: "enum",
+      values: ["table", "csv", "json"],
+      default: "table",
+      description: "Output format",
+    },
+    out: { type: "path", example: "result.csv", description: "Write the result to this file" },
+    views: { type: "boolean", description: "List the views with purpose, grain, inputs" },
+    param: {
+      type: "string",
+      multiple: true,
+      example: "SPY",
+      description: "Value bound to the next ? placeholder of the query",
+    },
   },
+  details: `Exit codes: 0 done, 1 the query failed, 2 bad arguments (also: no SQL and no --views).`,
+  examples: [
+    `"SELECT symbol, count(*) AS n FROM user_daily_bars GROUP BY symbol" --format csv`,
+    `"SELECT * FROM user_daily_bars WHERE symbol = ?" --param SPY --out spy.json --format json`,
+    "--views",
+  ],
 });
 
-if (values.help || (!values.views && positionals.length === 0)) {
-  console.log(`usage: deno task query "<SQL>" [--format table|csv|json] [--out FILE] [--param V ...]
-       deno task query --views`);
-  Deno.exit(values.help ? 0 : 2);
-}
-if (!["table", "csv", "json"].includes(values.format!)) {
-  console.error(`Unknown --format "${values.format}": expected table, csv or json`);
-  Deno.exit(2);
-}
-
-const catalog = await Catalog.open();
-try {
-  if (values.views) {
-    if (catalog.views.length === 0) console.log("No views: the sql/ folder is empty.");
-    for (const v of catalog.views) {
-      console.log(`${v.name}${v.available ? "" : "  [no data yet]"}`);
-      if (v.purpose) console.log(`  purpose:  ${v.purpose}`);
-      if (v.grain) console.log(`  grain:    ${v.grain}`);
-      if (v.inputs) console.log(`  inputs:   ${v.inputs}`);
-      if (v.knownAt) console.log(`  known_at: ${v.knownAt}`);
+await runTask(TASK, async ({ values, positionals }) => {
+  if (!values.views && positionals.length === 0) throw new UsageError("give SQL or --views");
+  if (values.views && positionals.length > 0) {
+    throw new UsageError("--views takes no SQL");
+  }
+  const catalog = await Catalog.open();
+  try {
+    if (values.views) {
+      if (catalog.views.length === 0) console.log("No views: the sql/ folder is empty.");
+      for (const v of catalog.views) {
+        console.log(`${v.name}${v.available ? "" : "  [no data yet]"}`);
+        if (v.purpose) console.log(`  purpose:  ${v.purpose}`);
+        if (v.grain) console.log(`  grain:    ${v.grain}`);
+        if (v.inputs) console.log(`  inputs:   ${v.inputs}`);
+        if (v.knownAt) console.log(`  known_at: ${v.knownAt}`);
+      }
+      return 0;
     }
-  } else {
     const sql = positionals.join(" ");
     let result;
     try {
-      result = await catalog.query(sql, values.param as string[]);
+      result = await catalog.query(sql, values.param ?? []);
     } catch (e) {
-      console.error(`Query failed: ${(e as Error).message}`);
-      Deno.exit(1);
+      throw new Error(`Query failed: ${(e as Error).message}`, { cause: e });
     }
     const text = values.format === "csv"
       ? formatCsv(result)
@@ -60,7 +70,8 @@ try {
     } else {
       await Deno.stdout.write(new TextEncoder().encode(text));
     }
+    return 0;
+  } finally {
+    catalog.close();
   }
-} finally {
-  catalog.close();
-}
+});

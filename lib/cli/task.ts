@@ -22,6 +22,7 @@
  */
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
+import { redact } from "../core/secret.ts";
 
 /** Value types an option can have. `list` is a comma-separated list of strings. */
 export type OptionType =
@@ -138,6 +139,23 @@ function placeholder(o: OptionDecl): string {
   }[o.type];
 }
 
+/** Width the option descriptions of the usage text are wrapped to. */
+const USAGE_WIDTH = 100;
+
+/** Word-wrap one line of text to `width` columns (a longer word stays whole). */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  out.push(line);
+  return out;
+}
+
 /** The usage text of a task, built from its declaration. */
 export function usageText(decl: TaskDecl): string {
   const pos = (decl.positionals ?? []).map((p) =>
@@ -171,8 +189,10 @@ export function usageText(decl: TaskDecl): string {
   rows.push(["-h, --help", "Show this help and exit"]);
   rows.push(["--debug", "Show stack traces of errors (also WORKBENCH_DEBUG=1)"]);
   const w = Math.min(34, Math.max(...rows.map(([f]) => f.length)));
+  const indent = "".padEnd(w + 4);
   for (const [f, d] of rows) {
-    lines.push(f.length > w ? `  ${f}\n  ${"".padEnd(w)}  ${d}` : `  ${f.padEnd(w)}  ${d}`);
+    const text = wrap(d, USAGE_WIDTH - indent.length).join(`\n${indent}`);
+    lines.push(f.length > w ? `  ${f}\n${indent}${text}` : `  ${f.padEnd(w)}  ${text}`);
   }
   if (decl.details) lines.push("", decl.details.trim());
   if (decl.examples?.length) {
@@ -263,10 +283,14 @@ export function parseTaskArgs<const T extends TaskDecl>(
   }
   if (parsed.values.help) return null;
   const values: Record<string, unknown> = {};
+  // Values given are checked before missing options are reported, so that a bad value is named
+  // even when a required option is also missing.
+  const missing = Object.entries(decl.options).find(([name, o]) =>
+    o.required && parsed.values[name] === undefined
+  );
   for (const [name, o] of Object.entries(decl.options)) {
     const raw = parsed.values[name] as string | boolean | string[] | undefined;
     if (raw === undefined) {
-      if (o.required) throw new UsageError(`--${name} is required`);
       values[name] = o.default !== undefined
         ? (Array.isArray(o.default) ? [...o.default] : o.default)
         : (o.type === "boolean" ? false : undefined);
@@ -276,6 +300,7 @@ export function parseTaskArgs<const T extends TaskDecl>(
     else if (Array.isArray(raw)) values[name] = raw.map((r) => convert(name, o, r)).flat();
     else values[name] = convert(name, o, raw);
   }
+  if (missing) throw new UsageError(`--${missing[0]} is required`);
   const pos = parsed.positionals;
   const decls = decl.positionals ?? [];
   const variadic = decls.some((p) => p.variadic);
@@ -310,10 +335,13 @@ export function formatZodIssues(
   );
 }
 
-/** One line for an error: its message's first line, cause appended when short. */
+/**
+ * One line for an error: the lines of its message joined with " | ", secrets redacted
+ * (lib/core/secret.ts `redact`: every Secret value and key-like URL parameters).
+ */
 export function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.split("\n").map((s) => s.trim()).filter(Boolean).join(" | ");
+  return redact(msg.split("\n").map((s) => s.trim()).filter(Boolean).join(" | "));
 }
 
 /**
@@ -331,7 +359,7 @@ export async function runTask<const T extends TaskDecl>(
     parsed = parseTaskArgs(decl, args);
   } catch (e) {
     console.error(`${decl.name}: ${oneLine(e)} (see --help)`);
-    if (debug && e instanceof Error) console.error(e.stack);
+    if (debug && e instanceof Error) console.error(redact(e.stack ?? ""));
     Deno.exit(2);
   }
   if (parsed === null) {
@@ -345,7 +373,7 @@ export async function runTask<const T extends TaskDecl>(
     const usage = e instanceof UsageError;
     const hint = usage ? " (see --help)" : debug ? "" : " (--debug shows the stack trace)";
     console.error(`${decl.name}: ${usage ? "" : "failed: "}${oneLine(e)}${hint}`);
-    if (debug && e instanceof Error) console.error(e.stack);
+    if (debug && e instanceof Error) console.error(redact(e.stack ?? ""));
     Deno.exit(usage ? 2 : 1);
   }
 }

@@ -134,3 +134,18 @@ await runTask(T, ({ values }) => { if (values.fail) throw new Error("disk on fir
   assertEquals((await run()).code, 0);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("parseTaskArgs: a bad value is reported before a missing required option", () => {
+  const T = defineTask({
+    name: "t",
+    summary: "s",
+    options: {
+      source: { type: "string", description: "source", required: true },
+      start: { type: "date", description: "first date" },
+    },
+  });
+  const e = assertThrows(() => parseTaskArgs(T, ["--start", "2024-02-30"]), UsageError);
+  assert(e.message.startsWith('--start "2024-02-30"'), e.message);
+  const m = assertThrows(() => parseTaskArgs(T, ["--start", "2024-02-29"]), UsageError);
+  assertEquals(m.message, "--source is required");
+});
