@@ -1,67 +1,253 @@
 /**
- * deno task ingest-file <file.csv|file.parquet> --dataset NAME [--timeframe day|1m|5m|1h]
- *   [--symbol SYM] [--map ts=Date --map close="Adj Close" ...] [--tz America/New_York|UTC]
+ * deno task ingest-file <file.csv|file.parquet> --dataset NAME [options]
  *
- * Loads your own OHLCV bars into the curated lake; invalid rows go to the quarantine table raw/user/quarantine with a
- * reason. Exits 1 when nothing valid was found.
+ * Loads your own time series (bars with any subset of OHLCV, value series, wide files, files
+ * without dates) into curated/user/NAME; rows that fail validation go to raw/user/quarantine with
+ * a reason code (view ingest_quarantine). Prints counts by reason; exits 1 when more than
+ * --max-quarantined of the rows were quarantined or none landed, 2 on bad arguments.
+ * The logic lives in lib/ingest/user_file.ts.
  */
-import { parseArgs } from "node:util";
-import { ingestBarsFile } from "../lib/ingest/user_file.ts";
+import { existsSync } from "node:fs";
+import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
+import {
+  DEFAULT_MAX_QUARANTINED,
+  ingestBarsFile,
+  intervalMs,
+  type MappedColumn,
+} from "../lib/ingest/user_file.ts";
+import {
+  DATE_FREQS,
+  isValidZone,
+  patternParser,
+  TIME_UNITS,
+  type TimeUnit,
+} from "../lib/ingest/user_file_time.ts";
+import { CALENDAR_NAMES, type CalendarName } from "../lib/time/mod.ts";
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
+const MAPPABLE: readonly MappedColumn[] = [
+  "symbol",
+  "ts",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "value",
+  "known_at",
+];
+
+const TASK = defineTask({
+  name: "ingest-file",
+  summary: "Load your own CSV or Parquet time series into the lake (invalid rows quarantined).",
+  positionals: [{ name: "FILE", description: "A .csv or .parquet file", required: true }],
   options: {
-    dataset: { type: "string" },
-    timeframe: { type: "string", default: "day" },
-    symbol: { type: "string" },
-    map: { type: "string", multiple: true, default: [] },
-    tz: { type: "string", default: "America/New_York" },
+    dataset: {
+      type: "string",
+      required: true,
+      description: "Dataset name (snake_case): curated/user/NAME",
+      example: "msft_daily",
+    },
+    kind: {
+      type: "enum",
+      values: ["bars", "series"],
+      default: "bars",
+      description: "bars: any subset of open/high/low/close/volume; series: one value per time",
+    },
+    wide: {
+      type: "boolean",
+      description: "Series only: one series per column, the column name is its symbol",
+    },
+    freq: {
+      type: "string",
+      description: `${
+        DATE_FREQS.join("|")
+      } or an interval like 30m, 1h, 15s (default session for bars, day for series)`,
+      example: "30m",
+    },
+    timeframe: { type: "string", description: "Former name of --freq (day = session)" },
+    calendar: {
+      type: "enum",
+      values: CALENDAR_NAMES,
+      default: "nyse",
+      description: "Calendar for session checks and known_at",
+    },
+    tz: {
+      type: "string",
+      description: "IANA zone of naive times and of epoch dates (default: the calendar's zone)",
+      example: "UTC",
+    },
+    "time-unit": {
+      type: "enum",
+      values: TIME_UNITS,
+      description: "Unit of an epoch time column (a bare integer column without it is an error)",
+    },
+    "time-format": {
+      type: "string",
+      default: "iso",
+      description:
+        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period), or a pattern of %Y %m %d %H %M %S",
+      example: "%Y%m%d%H%M",
+    },
+    start: {
+      type: "date",
+      description: "File without a time column: the k-th row is the k-th --freq period from here",
+      example: "1991-07-01",
+    },
+    symbol: { type: "string", description: "Symbol for a file without a symbol column" },
+    map: {
+      type: "string",
+      multiple: true,
+      description: `lake_column=FileColumn, lake column one of ${MAPPABLE.join(", ")}`,
+      example: "ts=Date",
+    },
+    currency: {
+      type: "string",
+      description:
+        "ISO 4217 code or none (default: the calendar's, or the quote currency of FX pair symbols)",
+      example: "EUR",
+    },
+    order: {
+      type: "enum",
+      values: ["any", "increasing"],
+      default: "any",
+      description: "increasing: quarantine a row earlier than its symbol's previous row",
+    },
+    "max-quarantined": {
+      type: "number",
+      default: DEFAULT_MAX_QUARANTINED,
+      min: 0,
+      description: "Exit 1 when more than this share of rows is quarantined",
+    },
   },
+  details: `Every row read is landed or quarantined (reason codes: outside_range, not_a_session,
+ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, duplicate_key,
+not_increasing, unparseable_time, missing_symbol, field_count, not_utf8); counts by reason are
+printed. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
+the date as written). Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing
+landed, or a file that cannot be read as asked; 2 bad arguments.`,
+  examples: [
+    "ttrc.csv --dataset ttrc --symbol TTRC --calendar nyse",
+    "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",
+    "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --currency none",
+    "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
+    "ticks.parquet --dataset spy_1m --freq 1m --time-unit ns --map ts=sip_ts",
+  ],
 });
-const file = positionals[0];
-if (!file || !values.dataset) {
-  console.error(
-    "usage: deno task ingest-file <file> --dataset NAME [--timeframe day|1m] [--symbol S] [--map col=FileCol]",
-  );
-  Deno.exit(2);
-}
-if (values.tz !== "UTC" && values.tz !== "America/New_York") {
-  console.error(`Unknown --tz "${values.tz}": expected UTC or America/New_York`);
-  Deno.exit(2);
-}
-const columns: Record<string, string> = {};
-for (const m of values.map as string[]) {
-  const eq = m.indexOf("=");
-  if (eq < 1) {
-    console.error(`Bad --map "${m}": expected lake_column=FileColumn`);
-    Deno.exit(2);
+
+await runTask(TASK, async ({ values, positionals }) => {
+  const file = positionals[0]!;
+  if (!/\.(csv|txt|parquet)$/i.test(file)) {
+    throw new UsageError(`${file}: expected a .csv, .txt or .parquet file`);
   }
-  columns[m.slice(0, eq)] = m.slice(eq + 1);
-}
-try {
+  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  if (!/^[a-z][a-z0-9_]*$/.test(values.dataset)) {
+    throw new UsageError(`--dataset "${values.dataset}": use snake_case (a-z, 0-9, _)`);
+  }
+  const freq = values.freq ?? values.timeframe;
+  if (
+    freq !== undefined && freq !== "1d" && !(DATE_FREQS as readonly string[]).includes(freq) &&
+    intervalMs(freq) === null
+  ) {
+    throw new UsageError(
+      `--freq "${freq}": expected ${DATE_FREQS.join(", ")} or N followed by s, m or h (e.g. 30m)`,
+    );
+  }
+  if (values.tz !== undefined && !isValidZone(values.tz)) {
+    throw new UsageError(`--tz "${values.tz}": not an IANA time zone (e.g. UTC, Europe/London)`);
+  }
+  const tf = values["time-format"];
+  if (tf !== "iso" && tf !== "decimal-year") {
+    try {
+      patternParser(tf);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  let currency: string | null | undefined;
+  if (values.currency !== undefined) {
+    if (values.currency.toLowerCase() === "none") currency = null;
+    else if (Intl.supportedValuesOf("currency").includes(values.currency.toUpperCase())) {
+      currency = values.currency.toUpperCase();
+    } else throw new UsageError(`--currency "${values.currency}": not an ISO 4217 code or none`);
+  }
+  const columns: Partial<Record<MappedColumn, string>> = {};
+  for (const m of values.map ?? []) {
+    const eq = m.indexOf("=");
+    const k = m.slice(0, eq) as MappedColumn;
+    if (eq < 1 || !MAPPABLE.includes(k) || eq === m.length - 1) {
+      throw new UsageError(
+        `--map "${m}": expected lake_column=FileColumn, lake column one of ${MAPPABLE.join(", ")}`,
+      );
+    }
+    columns[k] = m.slice(eq + 1);
+  }
+  if (values.wide && values.kind !== "series") throw new UsageError("--wide needs --kind series");
+  if (values.start !== undefined && columns.ts !== undefined) {
+    throw new UsageError("--start is for files without a time column: drop --map ts=...");
+  }
+  if (values.start !== undefined && freq !== undefined && intervalMs(freq) !== null) {
+    throw new UsageError(`--start places rows on ${DATE_FREQS.join("|")} periods, not ${freq}`);
+  }
+  if (tf === "decimal-year" && freq !== undefined && intervalMs(freq) !== null) {
+    throw new UsageError(`--time-format decimal-year needs a daily or slower --freq, not ${freq}`);
+  }
+
   const s = await ingestBarsFile(file, {
     dataset: values.dataset,
-    timeframe: values.timeframe,
+    kind: values.kind as "bars" | "series",
+    wide: values.wide,
+    ...(freq !== undefined ? { freq } : {}),
+    calendar: values.calendar as CalendarName,
+    ...(values.tz !== undefined ? { tz: values.tz } : {}),
+    ...(values["time-unit"] !== undefined ? { timeUnit: values["time-unit"] as TimeUnit } : {}),
+    timeFormat: tf,
+    ...(values.start !== undefined ? { start: values.start } : {}),
+    ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
+    ...(currency !== undefined ? { currency } : {}),
+    order: values.order as "any" | "increasing",
     columns,
-    tz: values.tz as "UTC" | "America/New_York",
-    ...(values.symbol ? { symbol: values.symbol } : {}),
   });
+  const share = s.rowsRead === 0 ? 0 : s.rowsQuarantined / s.rowsRead;
+  const m = s.dataset.meta!;
   console.log(`ingest-file ${file} -> curated/user/${values.dataset}`);
-  console.log(`  rows read:        ${s.rowsRead}`);
   console.log(
-    `  rows valid:       ${s.rowsValid} (${
-      s.write?.noop ? "already in the lake" : `${s.write?.rowsWritten ?? 0} new or changed`
-    })`,
+    `  ${m.kind}, ${m.frequency}, calendar ${m.calendar}, currency ${
+      m.currency ?? "none"
+    }, ${s.dataset.partitioning} partitions`,
   );
   console.log(
-    `  rows quarantined: ${s.rowsQuarantined}${
+    `  columns used:     ${
+      Object.entries(s.usedColumns).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("|") : v}`)
+        .join(", ")
+    }`,
+  );
+  if (s.ignoredColumns.length) console.log(`  columns ignored:  ${s.ignoredColumns.join(", ")}`);
+  console.log(
+    `  rows read:        ${s.rowsRead}${
+      s.rowsRead !== s.fileRows ? ` (${s.fileRows} file rows)` : ""
+    }`,
+  );
+  console.log(
+    `  rows landed:      ${s.rowsValid} (${
+      s.write?.noop ? "already in the lake" : `${s.write?.rowsWritten ?? 0} new or changed`
+    }${s.write ? `, ${s.write.filesAdded.length} files added` : ""})`,
+  );
+  console.log(
+    `  rows quarantined: ${s.rowsQuarantined} (${(share * 100).toFixed(2)}%)${
       s.rowsQuarantined ? " -> raw/user/quarantine (view ingest_quarantine)" : ""
     }`,
   );
-  for (const [r, n] of Object.entries(s.reasons)) console.log(`    ${n} x ${r}`);
-  if (s.rowsValid === 0) Deno.exit(1);
-} catch (e) {
-  console.error(`ingest-file failed: ${(e as Error).message}`);
-  Deno.exit(1);
-}
+  for (const [r, n] of Object.entries(s.reasons)) console.log(`    ${r}: ${n}`);
+  if (s.rowsValid === 0) {
+    console.error("ingest-file: no row landed");
+    return 1;
+  }
+  if (share > values["max-quarantined"]) {
+    console.error(
+      `ingest-file: ${(share * 100).toFixed(2)}% of rows quarantined, more than --max-quarantined ${
+        values["max-quarantined"]
+      }`,
+    );
+    return 1;
+  }
+});
