@@ -1,27 +1,64 @@
 /**
- * deno task backtest --spec <file.json> [--report out.html] [--memory-ledger] [--strict]
- *
- * Runs every configuration of the spec's grid (lib/backtest/spec.ts), records each as a trial in
- * the validation ledger (the lake's reference/validation/trial_ledger unless --memory-ledger),
- * and prints the go/no-go verdict of the best in-sample configuration's out-of-sample,
- * net-of-cost returns with the ledger's DSR and PBO evidence. Writes the candidate's HTML report
- * to --report (default data/runs/<question>.html). Exit codes: 0 done (either verdict; with
- * --strict, 1 on no-go), 2 bad arguments or spec.
+ * `deno task backtest --spec <file.json>`: run a backtest spec under governance
+ * (lib/backtest/spec.ts): every grid configuration is validated against the strategy's schema,
+ * backtested and recorded as a trial in the validation ledger; the best in-sample configuration's
+ * out-of-sample, net-of-cost returns go through the go/no-go gate with the ledger's DSR and PBO;
+ * a buy-and-hold benchmark runs on the same data and costs. Prints the data, annualisation,
+ * currency, unfilled orders by reason and the verdict; writes the candidate's HTML report.
  */
-import { parseArgs } from "node:util";
-import { parseBacktestSpec, runSpec } from "../lib/backtest/mod.ts";
-import { backtestReportHtml } from "../lib/report/mod.ts";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { defineTask, formatZodIssues, runTask, UsageError } from "../lib/cli/mod.ts";
+import {
+  BUILTIN_STRATEGY_NAMES,
+  parseBacktestSpec,
+  runSpec,
+  SpecError,
+} from "../lib/backtest/mod.ts";
+import { backtestReportHtml, summarizeBacktest, unfilledLine } from "../lib/report/mod.ts";
 import { memoryLedgerStore } from "../lib/validation/mod.ts";
 import { Progress } from "../lib/core/mod.ts";
 
-const { values: v } = parseArgs({
-  args: Deno.args,
+const TASK = defineTask({
+  name: "backtest",
+  summary:
+    "Backtest a spec's parameter grid on lake data (or generated data), record every configuration as a trial and gate the candidate.",
   options: {
-    spec: { type: "string" },
-    report: { type: "string" },
-    "memory-ledger": { type: "boolean", default: false },
-    strict: { type: "boolean", default: false },
+    spec: {
+      type: "path",
+      required: true,
+      mustExist: true,
+      example: "tasks/specs/ma_cross_lake.json",
+      description: "Backtest spec (JSON)",
+    },
+    report: {
+      type: "path",
+      example: "out.html",
+      description: "HTML report of the candidate (default data/runs/<question>.html)",
+    },
+    "memory-ledger": {
+      type: "boolean",
+      description: "Record trials in memory only (not in the lake's trial ledger)",
+    },
+    strict: { type: "boolean", description: "Exit 1 when the verdict is NO-GO" },
   },
+  details: `Spec fields: question, strategy (${
+    BUILTIN_STRATEGY_NAMES.join(", ")
+  }, or a path to a strategy module relative to the spec file, see tasks/specs/strategies/rsi_reversal.ts),
+grid (parameter -> values), data ({"source": "lake", "dataset": "user/my_bars", "symbols": [...],
+"start", "end", "asOf", "adjust": "raw|split|total_return"}, or "synthetic" / "sim"), costs
+({"model": "standard"} needs volume; {"model": "spread_only"} for FX closes or index levels),
+initialCash, oosFraction, gate, pboPartitions. Specs for every built-in are in tasks/specs/.
+
+Sharpe, volatility and CAGR are annualised by the data's periods per year (its frequency on its
+calendar; intraday runs are resampled to sessions); amounts are in the dataset's currency.
+
+Exit codes: 0 done (either verdict; with --strict 1 on NO-GO), 1 a failure while running,
+2 bad arguments or a spec that cannot run as written (the message names the field).`,
+  examples: [
+    "--spec tasks/specs/ma_cross_lake.json --memory-ledger",
+    "--spec tasks/specs/momentum_synthetic.json --report out/momentum.html",
+  ],
 });
 
 async function gitVersion(): Promise<string> {
@@ -43,58 +80,106 @@ async function gitVersion(): Promise<string> {
   }
 }
 
-let spec;
-try {
-  if (!v.spec) throw new RangeError("--spec <file.json> is required");
-  spec = parseBacktestSpec(JSON.parse(await Deno.readTextFile(v.spec)));
-} catch (e) {
-  console.error(`Cannot run backtest: ${e instanceof Error ? e.message : e}`);
-  Deno.exit(2);
-}
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : String(v));
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 
-let progress: Progress | undefined;
-const out = await runSpec(spec, {
-  ...(v["memory-ledger"] ? { store: memoryLedgerStore() } : {}),
-  codeVersion: await gitVersion(),
-  onTrial: (done, total) => {
-    progress ??= new Progress("backtest trials", total);
-    progress.tick();
-    if (done === total) progress.done();
-  },
+await runTask(TASK, async ({ values: v }) => {
+  let spec;
+  try {
+    spec = parseBacktestSpec(JSON.parse(await Deno.readTextFile(v.spec)));
+  } catch (e) {
+    if (e instanceof z.ZodError) throw new UsageError(`spec ${v.spec}: ${formatZodIssues(e)}`);
+    if (e instanceof SyntaxError) throw new UsageError(`spec ${v.spec}: not JSON: ${e.message}`);
+    if (e instanceof SpecError) throw new UsageError(`spec ${v.spec}: ${e.message}`);
+    throw e;
+  }
+  let progress: Progress | undefined;
+  let out;
+  try {
+    out = await runSpec(spec, {
+      ...(v["memory-ledger"] ? { store: memoryLedgerStore() } : {}),
+      baseDir: dirname(resolve(v.spec)),
+      codeVersion: await gitVersion(),
+      onTrial: (done, total) => {
+        progress ??= new Progress("backtest trials", total);
+        progress.tick();
+        if (done === total) progress.done();
+      },
+    });
+  } catch (e) {
+    if (e instanceof SpecError) throw new UsageError(`spec ${v.spec}: ${e.message}`);
+    throw e;
+  }
+  const ppy = out.periodsPerYear;
+  const ccy = out.currency ?? "units (the dataset declares no currency)";
+  const best = out.configs[out.candidate]!;
+  console.log(`question: ${spec.question}   data: ${out.manifest}`);
+  console.log(
+    `data: calendar ${out.calendar}, frequency ${out.frequency}, currency ${ccy}, ${out.result.symbols.length} symbols, ${out.files.length} lake files`,
+  );
+  console.log(`annualisation: ${out.annualisation}`);
+  console.log(`strategy: ${out.strategySource}`);
+  console.log(
+    `configurations: ${out.configs.length} (recorded ${
+      out.recorded.filter((r) => !r.duplicate).length
+    } new, ${
+      out.recorded.filter((r) => r.duplicate).length
+    } already in the ledger, ${out.notRecorded.length} without dispersion)`,
+  );
+  console.log(
+    `candidate: ${JSON.stringify(best)}  in-sample Sharpe ${
+      f3(out.inSampleSharpe[out.candidate]!)
+    }`,
+  );
+  const s = summarizeBacktest(out.result, ppy);
+  console.log(
+    `candidate run: total return ${pct(s.totalReturn)}, CAGR ${pct(s.cagr)}, vol ${
+      pct(s.annualVol)
+    }, Sharpe ${f3(s.sharpe)}, max drawdown ${pct(s.maxDrawdown)}, costs ${
+      s.costs.total.toFixed(2)
+    } ${ccy}, fills ${s.fills}`,
+  );
+  const b = summarizeBacktest(out.benchmark, ppy);
+  // full precision: the total return is compared with independent computations
+  console.log(
+    `benchmark buy_and_hold: total return ${b.totalReturn.toPrecision(15)} (${
+      pct(b.totalReturn)
+    }), Sharpe ${f3(b.sharpe)}`,
+  );
+  console.log(`orders: ${unfilledLine(s)}`);
+  if (s.ordersRejected) console.log(`orders rejected at submission: ${s.ordersRejected}`);
+  if (out.fillNote) console.log(`fills: ${out.fillNote}`);
+  console.log(
+    `ledger evidence: N = ${out.evidence.trials.trials}, Var(SR) = ${
+      out.evidence.trials.srVariance.toExponential(3)
+    }, PBO = ${
+      Number.isFinite(out.evidence.pbo)
+        ? out.evidence.pbo.toFixed(3)
+        : `n/a (${out.evidence.pboNote})`
+    }`,
+  );
+  for (const c of out.verdict.criteria) {
+    console.log(`  ${c.status.padEnd(7)} ${c.name.padEnd(16)} ${c.note}`);
+  }
+  console.log(`VERDICT: ${out.verdict.verdict.toUpperCase()}`);
+  const reportPath = v.report ??
+    `data/runs/${spec.question.replace(/[^A-Za-z0-9_.-]/g, "_")}.html`;
+  await Deno.mkdir(dirname(reportPath), { recursive: true });
+  const { html } = backtestReportHtml(out.result, {
+    title: `${spec.question}: ${spec.strategy} ${JSON.stringify(best)}`,
+    periodsPerYear: ppy,
+    annualisation: out.annualisation,
+    currency: out.currency,
+    meta: {
+      verdict: out.verdict.verdict,
+      data: out.manifest,
+      calendar: out.calendar,
+      frequency: out.frequency,
+      "benchmark (buy and hold) total return": pct(b.totalReturn),
+      ...(out.fillNote ? { fills: out.fillNote } : {}),
+    },
+  });
+  await Deno.writeTextFile(reportPath, html);
+  console.log(`report: ${reportPath}`);
+  return v.strict && out.verdict.verdict !== "go" ? 1 : 0;
 });
-const best = out.configs[out.candidate]!;
-console.log(`question: ${spec.question}   data: ${out.manifest}`);
-console.log(
-  `configurations: ${out.configs.length} (recorded ${
-    out.recorded.filter((r) => !r.duplicate).length
-  } new, ${
-    out.recorded.filter((r) => r.duplicate).length
-  } already in the ledger, ${out.notRecorded.length} without dispersion)`,
-);
-console.log(
-  `candidate: ${JSON.stringify(best)}  in-sample Sharpe ${
-    out.inSampleSharpe[out.candidate]!.toFixed(3)
-  }`,
-);
-console.log(
-  `ledger evidence: N = ${out.evidence.trials.trials}, Var(SR) = ${
-    out.evidence.trials.srVariance.toExponential(3)
-  }, PBO = ${
-    Number.isFinite(out.evidence.pbo)
-      ? out.evidence.pbo.toFixed(3)
-      : `n/a (${out.evidence.pboNote})`
-  }`,
-);
-for (const c of out.verdict.criteria) {
-  console.log(`  ${c.status.padEnd(7)} ${c.name.padEnd(16)} ${c.note}`);
-}
-console.log(`VERDICT: ${out.verdict.verdict.toUpperCase()}`);
-const reportPath = v.report ?? `data/runs/${spec.question.replace(/[^A-Za-z0-9_.-]/g, "_")}.html`;
-await Deno.mkdir(reportPath.replace(/\/[^/]*$/, "") || ".", { recursive: true });
-const { html } = backtestReportHtml(out.result, {
-  title: `${spec.question}: ${spec.strategy} ${JSON.stringify(best)}`,
-  meta: { verdict: out.verdict.verdict, data: out.manifest },
-});
-await Deno.writeTextFile(reportPath, html);
-console.log(`report: ${reportPath}`);
-Deno.exit(v.strict && out.verdict.verdict !== "go" ? 1 : 0);

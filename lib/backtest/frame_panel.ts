@@ -1,16 +1,19 @@
 /**
  * Panels from long tables (one row per symbol and bar), e.g. a lake read of curated daily bars
  * (`readDataset` of curated/<source>/<bars>) or a DuckDB view such as `user_daily_bars`:
- * columns `symbol`, a time column (`date` for daily bars, `ts` for intraday bars), `open`,
- * `high`, `low`, `close`, `volume`. Bars are the union of all time stamps, sorted; a symbol
- * without a row at a bar gets NaN prices and zero volume (no trading). Duplicate (symbol, time)
- * rows are rejected. Intraday panels get `day` from the exchange calendar (`sessionDateOf`, or the
- * New York date outside sessions).
+ * columns `symbol`, a time column (`date` for daily bars, `ts` for intraday bars), `close`
+ * (or `value` for a value series such as index levels), and any of `open`, `high`, `low`,
+ * `volume`. An absent or null open/high/low is NaN (a close-only bar, which the event engine
+ * fills at the close and says so); an absent or null volume is NaN (unknown, never 0). Bars are
+ * the union of all time stamps, sorted; a symbol without a row at a bar gets NaN prices and zero
+ * volume (no trading). Duplicate (symbol, time) rows are rejected. Intraday panels get `day`
+ * from the trading calendar (`getCalendar(calendar).sessionDateOf`; outside every session, the
+ * New York date on `nyse` and the UTC date on other calendars).
  */
 
 import pl from "nodejs-polars";
 import { DataError } from "../core/mod.ts";
-import { nyDate, sessionDateOf } from "../time/mod.ts";
+import { getCalendar, nyDate } from "../time/mod.ts";
 import type { BarPanel } from "./panel.ts";
 import { validatePanel } from "./panel.ts";
 
@@ -18,8 +21,10 @@ import { validatePanel } from "./panel.ts";
 export interface PanelFromFrameOptions {
   /** Time column: a Date / Datetime column or ISO date strings. @default "date" */
   timeColumn?: string;
-  /** Fill `day` from the NYSE sessions of the time stamps (intraday bars). @default false */
+  /** Fill `day` from the calendar's sessions of the time stamps (intraday bars). @default false */
   intraday?: boolean;
+  /** Trading calendar of the sessions (lib/time `getCalendar` name). @default "nyse" */
+  calendar?: string;
 }
 
 function toMs(v: unknown, row: number, col: string): number {
@@ -44,7 +49,8 @@ function toMs(v: unknown, row: number, col: string): number {
  */
 export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}): BarPanel {
   const tc = o.timeColumn ?? "date";
-  for (const c of ["symbol", tc, "open", "high", "low", "close", "volume"]) {
+  const closeCol = df.columns.includes("close") ? "close" : "value";
+  for (const c of ["symbol", tc, closeCol]) {
     if (!df.columns.includes(c)) {
       throw new DataError(
         `Cannot build panel: column ${c} missing (have ${df.columns.join(", ")})`,
@@ -57,11 +63,13 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
   const sym = df.getColumn("symbol").toArray() as string[];
   const times = (df.getColumn(tc).toArray() as unknown[]).map((v, i) => toMs(v, i, tc));
   const col = (c: string) =>
-    Float64Array.from(
-      df.getColumn(c).cast(pl.Float64).toArray() as (number | null)[],
-      (v) => v ?? NaN,
-    );
-  const [op, hi, lo, cl, vo] = ["open", "high", "low", "close", "volume"].map(
+    df.columns.includes(c)
+      ? Float64Array.from(
+        df.getColumn(c).cast(pl.Float64).toArray() as (number | null)[],
+        (v) => v ?? NaN,
+      )
+      : new Float64Array(df.height).fill(NaN);
+  const [op, hi, lo, cl, vo] = ["open", "high", "low", closeCol, "volume"].map(
     col,
   ) as Float64Array[];
   const symbols = [...new Set(sym)].sort();
@@ -97,7 +105,11 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
     volume,
   };
   if (o.intraday) {
-    const dates = stamps.map((t) => sessionDateOf(t) ?? nyDate(t));
+    const cal = getCalendar(o.calendar ?? "nyse");
+    const outside = cal.name === "nyse"
+      ? nyDate
+      : (t: number) => new Date(t).toISOString().slice(0, 10);
+    const dates = stamps.map((t) => cal.sessionDateOf(t) ?? outside(t));
     const day = new Int32Array(nBars);
     let k = 0;
     for (let t = 1; t < nBars; t++) {

@@ -20,3 +20,5 @@ export * from "./frame_panel.ts";
 export * from "./governance.ts";
 export * from "./resample.ts";
 export { returnsFromEquity } from "./returns.ts";
+export * from "./strategy_module.ts";
+export * from "./lake_panel.ts";

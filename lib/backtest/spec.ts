@@ -1,13 +1,36 @@
 /**
  * Backtest specifications (JSON, validated by zod) and their governed run: every configuration
- * of the spec's parameter grid is backtested and recorded as a trial in the validation ledger;
- * the configuration with the best in-sample Sharpe is the candidate; its out-of-sample,
- * net-of-cost returns go through the go/no-go gate with the DSR and PBO evidence read back from
- * the ledger for the spec's research question.
+ * of the spec's parameter grid is validated against the strategy's parameter schema,
+ * backtested and recorded as a trial in the validation ledger; the configuration with the best
+ * in-sample Sharpe is the candidate; its out-of-sample, net-of-cost returns go through the
+ * go/no-go gate with the DSR and PBO evidence read back from the ledger for the spec's research
+ * question. A buy-and-hold benchmark runs on the same data and costs beside it.
+ *
+ * Spec fields (JSON):
+ * - `question`: research question (trials are counted per question);
+ * - `strategy`: a built-in name (`momentum`, `overnight`, `ma_cross`, `mean_reversion`,
+ *   `buy_and_hold`) or a path to a strategy module (relative to the spec file; see
+ *   strategy_module.ts for what it exports);
+ * - `grid`: parameter name -> list of values; every combination is one configuration, validated
+ *   against the strategy's schema (a bad value or an unknown name is an error naming it);
+ * - `data`: `{"source": "lake", "dataset": "user/msft_daily", ...}` (a dataset reference,
+ *   lib/dataset), or `synthetic` / `sim` (generated in-process, asked for by name);
+ * - `costs`: `model` `"standard"` (fees, half-spread, square-root impact, participation cap:
+ *   needs volume) or `"spread_only"` (half-spread and borrow only, no fees, no cap, no impact: for
+ *   instruments without volume such as FX closes or index levels); `halfSpreadBps`,
+ *   `borrowRateAnnual`, `lotSize`; with `standard` also `fees` (`ibkr` | `zero`), `impactCoef`,
+ *   `participationCap` (null: no cap);
+ * - `initialCash`, `oosFraction`, `gate`, `pboPartitions`.
+ *
+ * Annualisation: Sharpe, volatility and CAGR use the data's periods per year: the dataset's
+ * frequency on its calendar (252 NYSE sessions, 260 FX sessions, 52 weeks...); intraday runs are
+ * resampled to sessions and annualised by the calendar's sessions per year. The result states
+ * the factor and its origin (`annualisation`) and the currency of the P&L (`currency`).
  */
 
 import { z } from "zod";
-import { IBKR_FIXED, ZERO_FEES } from "../execution/mod.ts";
+import { TRADING_DAYS_PER_YEAR } from "../core/mod.ts";
+import { type CostModel, IBKR_FIXED, ZERO_FEES } from "../execution/mod.ts";
 import {
   goNoGo,
   type GoNoGoResult,
@@ -16,24 +39,82 @@ import {
   type RecordTrialResult,
   recordTrials,
 } from "../validation/mod.ts";
+import { DatasetRefSchema } from "../dataset/mod.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
 import { returnsFromEquity, sharpeRatio } from "./returns.ts";
-import { type BacktestResult, type CorporateAction, runBacktest, type Strategy } from "./engine.ts";
-import type { BarPanel } from "./panel.ts";
+import {
+  type BacktestResult,
+  checkVolumeForCosts,
+  type CorporateAction,
+  type OrderStats,
+  runBacktest,
+} from "./engine.ts";
+import { type BarPanel, panelMissingOpens } from "./panel.ts";
 import { simEquityPanel, simSpyMinutePanel, simSpyPanel } from "./sim_panel.ts";
 import { resampleToSessions } from "./resample.ts";
 import { adjustedCloses } from "./adjust.ts";
-import { momentumTargets, overnightStrategy, targetStrategy } from "./strategies.ts";
 import { syntheticPanel } from "./synthetic.ts";
+import { loadPanel } from "./lake_panel.ts";
+import {
+  BUILTIN_STRATEGIES,
+  BUILTIN_STRATEGY_NAMES,
+  isStrategyPath,
+  loadStrategy,
+  SpecError,
+  type StrategyModule,
+  validateGrid,
+} from "./strategy_module.ts";
 
 const num = z.number().finite();
-const grid = z.record(z.string(), z.array(z.union([num, z.boolean()])).min(1));
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
+const gridValue = z.union([num, z.boolean(), z.string()]);
+const grid = z.record(z.string(), z.array(gridValue).min(1));
 
-/** The JSON shape of a backtest spec. */
+/** A grid value: number, boolean or string. */
+export type GridValue = z.infer<typeof gridValue>;
+
+/** The cost settings of a spec (module doc). */
+export const SpecCostsSchema = z.object({
+  /** `standard` needs volume; `spread_only` does not. @default "standard" */
+  model: z.enum(["standard", "spread_only"]).default("standard"),
+  /** Commission schedule (standard only). @default "ibkr" */
+  fees: z.enum(["ibkr", "zero"]).optional(),
+  /** Half-spread, bps of price. @default 1 */
+  halfSpreadBps: num.min(0).default(1),
+  /** Square-root impact coefficient (standard only). @default 0.5 */
+  impactCoef: num.min(0).optional(),
+  /** Share of ADV tradable per day, null for no cap (standard only). @default 0.1 */
+  participationCap: num.positive().nullable().optional(),
+  /** Annual borrow fee on shorts. @default 0.01 */
+  borrowRateAnnual: num.min(0).default(0.01),
+  /** Fills rounded to lots of this many units; 0 fractional. @default 1 */
+  lotSize: num.min(0).default(1),
+}).superRefine((c, ctx) => {
+  if (c.model !== "spread_only") return;
+  for (const k of ["fees", "impactCoef", "participationCap"] as const) {
+    if (c[k] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [k],
+        message: `not used by costs.model "spread_only" (remove it, or choose "standard")`,
+      });
+    }
+  }
+});
+
+/** The JSON shape of a backtest spec (module doc). */
 export const BacktestSpecSchema = z.object({
   /** Research question: trials are counted per question in the ledger. */
   question: z.string().min(1),
-  strategy: z.enum(["momentum", "overnight"]),
+  /** A built-in strategy name or a path to a strategy module. */
+  strategy: z.string().min(1).refine(
+    (s) => isStrategyPath(s) || (BUILTIN_STRATEGY_NAMES as string[]).includes(s),
+    {
+      message: `expected one of ${
+        BUILTIN_STRATEGY_NAMES.join(", ")
+      } or a path to a strategy module (.ts/.js)`,
+    },
+  ),
   /** Parameter grid: every combination is one trial. */
   grid: grid.default({}),
   data: z.discriminatedUnion("source", [
@@ -42,32 +123,21 @@ export const BacktestSpecSchema = z.object({
       symbols: z.number().int().min(1).default(20),
       bars: z.number().int().min(2).default(756),
       seed: z.number().int().default(1),
-      start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default("2015-01-02"),
+      start: isoDate.default("2015-01-02"),
     }),
     z.object({
       source: z.literal("sim"),
       seed: z.number().int().default(1),
-      start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-      end: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      start: isoDate,
+      end: isoDate,
       equityCount: z.number().int().min(1).default(30),
       nullWorld: z.boolean().default(false),
       /** SPY bar size for the overnight strategy (minute bars: about 30 ms per session to build). */
       bars: z.enum(["day", "minute"]).default("day"),
     }),
+    DatasetRefSchema,
   ]),
-  costs: z.object({
-    fees: z.enum(["ibkr", "zero"]).default("ibkr"),
-    halfSpreadBps: num.min(0).default(1),
-    impactCoef: num.min(0).default(0.5),
-    participationCap: num.positive().default(0.1),
-    borrowRateAnnual: num.min(0).default(0.01),
-  }).default({
-    fees: "ibkr",
-    halfSpreadBps: 1,
-    impactCoef: 0.5,
-    participationCap: 0.1,
-    borrowRateAnnual: 0.01,
-  }),
+  costs: SpecCostsSchema.prefault({}),
   initialCash: num.positive().default(1_000_000),
   /** Share of the bars (at the end) held out of sample. */
   oosFraction: num.gt(0).lt(1).default(0.3),
@@ -85,34 +155,96 @@ export const BacktestSpecSchema = z.object({
 /** A parsed spec. */
 export type BacktestSpec = z.infer<typeof BacktestSpecSchema>;
 
-/** Parse and validate a spec (throws a zod error naming the bad field). */
+/**
+ * Parse and validate a spec; the grid of a built-in strategy is checked against its schema
+ * here (a module's when it is loaded, by {@link runSpec}).
+ * @throws z.ZodError naming the bad field; SpecError for a grid value the strategy refuses.
+ */
 export function parseBacktestSpec(json: unknown): BacktestSpec {
-  return BacktestSpecSchema.parse(json);
+  const spec = BacktestSpecSchema.parse(json);
+  const builtin = (BUILTIN_STRATEGIES as Record<string, StrategyModule | undefined>)[spec.strategy];
+  if (builtin && !isStrategyPath(spec.strategy)) {
+    validateGrid(spec.strategy, builtin, gridConfigs(spec.grid));
+  }
+  return spec;
 }
 
 /** Every combination of a parameter grid, keys in sorted order ({} gives one empty config). */
-export function gridConfigs(
-  g: Record<string, (number | boolean)[]>,
-): Record<string, number | boolean>[] {
-  let out: Record<string, number | boolean>[] = [{}];
+export function gridConfigs(g: Record<string, GridValue[]>): Record<string, GridValue>[] {
+  let out: Record<string, GridValue>[] = [{}];
   for (const k of Object.keys(g).sort()) {
     out = out.flatMap((c) => g[k]!.map((v) => ({ ...c, [k]: v })));
   }
   return out;
 }
 
-/** The data of a spec: panel, corporate actions and a manifest string identifying it. */
-export function specData(spec: BacktestSpec): {
+/**
+ * The engine's cost model of a spec's `costs` (module doc): `spread_only` is half-spread and
+ * borrow with zero fees, no participation cap and no impact.
+ */
+export function specCostModel(c: BacktestSpec["costs"]): CostModel {
+  const base = {
+    halfSpreadBps: c.halfSpreadBps,
+    borrowRateAnnual: c.borrowRateAnnual,
+    lotSize: c.lotSize,
+  };
+  if (c.model === "spread_only") {
+    return { ...base, fees: ZERO_FEES, impactCoef: 0, participationCap: Infinity };
+  }
+  return {
+    ...base,
+    fees: (c.fees ?? "ibkr") === "ibkr" ? IBKR_FIXED : ZERO_FEES,
+    impactCoef: c.impactCoef ?? 0.5,
+    participationCap: c.participationCap === null ? Infinity : c.participationCap ?? 0.1,
+  };
+}
+
+/** The data of a spec. */
+export interface SpecData {
+  /** Bars, with calendar, currency, frequency and periods per year. */
   panel: BarPanel;
   corporateActions: CorporateAction[];
+  /** Identifier of the data read (lake manifest, or the generator's settings). */
   manifest: string;
-} {
+  /** Lake files read (empty for generated data). */
+  files: { path: string; sha256: string }[];
+}
+
+/** Options of {@link specData}. */
+export interface SpecDataOptions {
+  /** Lake root for `lake` data. @default lakeRoot() */
+  root?: string;
+}
+
+/** The data of a spec: a lake dataset, or generated data asked for by name. */
+export async function specData(spec: BacktestSpec, o: SpecDataOptions = {}): Promise<SpecData> {
   const d = spec.data;
-  if (d.source === "synthetic") {
+  const usDaily = { calendar: "nyse", currency: "USD", frequency: "day" };
+  if (d.source === "lake") {
+    const lp = await loadPanel(d, o.root ? { root: o.root } : {});
     return {
-      panel: syntheticPanel({ symbols: d.symbols, bars: d.bars, seed: d.seed, start: d.start }),
+      panel: lp.panel,
+      corporateActions: lp.corporateActions,
+      manifest: lp.manifest,
+      files: lp.files,
+    };
+  }
+  if (d.source === "synthetic") {
+    const panel = syntheticPanel({
+      symbols: d.symbols,
+      bars: d.bars,
+      seed: d.seed,
+      start: d.start,
+    });
+    Object.assign(panel, usDaily, {
+      periodsPerYear: TRADING_DAYS_PER_YEAR,
+      sessionsPerYear: TRADING_DAYS_PER_YEAR,
+    });
+    return {
+      panel,
       corporateActions: [],
       manifest: `synthetic:v1:${d.symbols}x${d.bars}:seed=${d.seed}:start=${d.start}`,
+      files: [],
     };
   }
   const world = generateWorld({
@@ -122,36 +254,57 @@ export function specData(spec: BacktestSpec): {
     equityCount: d.equityCount,
     ...(d.nullWorld ? { effects: { overnight: 0, momentum: 0, sentiment: 0 } } : {}),
   });
+  const minute = spec.strategy === "overnight" && d.bars === "minute";
   const sp = spec.strategy === "overnight"
-    ? (d.bars === "minute" ? simSpyMinutePanel(world) : simSpyPanel(world))
+    ? (minute ? simSpyMinutePanel(world) : simSpyPanel(world))
     : simEquityPanel(world);
+  Object.assign(sp.panel, usDaily, {
+    frequency: minute ? "1m" : "day",
+    // 390 regular minutes a session; early closes make it an upper bound, only the session
+    // resampling's 252 is used by runSpec for minute panels
+    periodsPerYear: TRADING_DAYS_PER_YEAR * (minute ? 390 : 1),
+    sessionsPerYear: TRADING_DAYS_PER_YEAR,
+  });
   return {
     panel: sp.panel,
     corporateActions: sp.corporateActions,
     manifest:
       `sim:seed=${d.seed}:${d.start}..${d.end}:n=${d.equityCount}:null=${d.nullWorld}:bars=${d.bars}`,
+    files: [],
   };
 }
 
-function strategyFor(
-  spec: BacktestSpec,
-  panel: BarPanel,
-  params: Record<string, number | boolean>,
-  adjusted: Float64Array,
-): Strategy {
-  const p = params as Record<string, never>;
-  if (spec.strategy === "overnight") {
-    return overnightStrategy(panel.day ? { ...(p as object), day: panel.day } : p);
+/**
+ * Annualisation factor of a run's (resampled) returns and a sentence saying where it comes from.
+ *
+ * @example
+ * ```ts ignore
+ * annualisationOf(fxThirtyMinutePanel); // { periodsPerYear: 260, note: "260 periods a year: sessions of calendar fx (30m bars resampled to sessions)" }
+ * ```
+ */
+export function annualisationOf(panel: BarPanel): { periodsPerYear: number; note: string } {
+  const cal = panel.calendar ?? "nyse";
+  const freq = panel.frequency ?? "day";
+  if (panel.day) {
+    const ppy = panel.sessionsPerYear ?? TRADING_DAYS_PER_YEAR;
+    return {
+      periodsPerYear: ppy,
+      note:
+        `${ppy} periods a year: sessions of calendar ${cal} (${freq} bars resampled to sessions)`,
+    };
   }
-  return targetStrategy(panel, momentumTargets(panel, p, adjusted), { kind: "weight" });
+  const ppy = panel.periodsPerYear ?? TRADING_DAYS_PER_YEAR;
+  return { periodsPerYear: ppy, note: `${ppy} periods a year: ${freq} bars on calendar ${cal}` };
 }
 
 /** Options of {@link runSpec}. */
 export interface RunSpecOptions {
   /** Ledger storage. @default the lake ledger (lakeLedgerStore) */
   store?: LedgerStore;
-  /** Lake root for the default ledger. @default lakeRoot() */
+  /** Lake root for the default ledger and for `lake` data. @default lakeRoot() */
   root?: string;
+  /** Folder that a strategy module path is relative to (the spec file's). @default Deno.cwd() */
+  baseDir?: string;
   /** Code version recorded with the trials (e.g. git commit). @default "unknown" */
   codeVersion?: string;
   /** Called after each configuration (progress). @default none */
@@ -160,8 +313,12 @@ export interface RunSpecOptions {
 
 /** Outcome of {@link runSpec}. */
 export interface RunSpecResult {
-  configs: Record<string, number | boolean>[];
-  /** Sharpe (annualised) of each configuration in sample. */
+  configs: Record<string, GridValue>[];
+  /** Parameters of each configuration as the strategy received them (defaults filled in). */
+  params: Record<string, unknown>[];
+  /** Where the strategy came from: `builtin:<name>` or `module:<absolute path>`. */
+  strategySource: string;
+  /** Sharpe (annualised by `periodsPerYear`) of each configuration in sample. */
   inSampleSharpe: number[];
   /** Index of the candidate configuration. */
   candidate: number;
@@ -169,17 +326,36 @@ export interface RunSpecResult {
   result: BacktestResult;
   /** Candidate's out-of-sample net returns. */
   oosReturns: Float64Array;
+  /** Buy and hold of the same data under the same costs (resampled like `result`). */
+  benchmark: BacktestResult;
   recorded: RecordTrialResult[];
   /** Configurations not recorded because their returns have no dispersion (never traded). */
   notRecorded: number[];
   evidence: { trials: { trials: number; srVariance: number }; pbo: number; pboNote: string };
   verdict: GoNoGoResult;
   manifest: string;
+  /** Lake files read (empty for generated data). */
+  files: { path: string; sha256: string }[];
+  /** Periods per year of `result`'s returns (Sharpe, vol, CAGR, turnover). */
+  periodsPerYear: number;
+  /** Where `periodsPerYear` comes from, e.g. "252 periods a year: day bars on calendar nyse". */
+  annualisation: string;
+  /** Currency of prices and P&L (ISO 4217), or null when the dataset declares none. */
+  currency: string | null;
+  /** Order counts of the candidate's run: submitted, unfilled by reason, close fills. */
+  orders: OrderStats;
+  /** How orders fill on this data (close-only bars), or "" for ordinary OHLC bars. */
+  fillNote: string;
+  /** The data's calendar and frequency. */
+  calendar: string;
+  frequency: string;
 }
 
 /**
  * Run a spec under governance (module doc). Trials are recorded before the verdict is computed,
  * so the candidate's own DSR counts every configuration tried.
+ * @throws SpecError when the spec cannot run as written (strategy, grid, a cost model needing
+ *   volume the data lacks), naming the spec field to change.
  *
  * @example
  * ```ts ignore
@@ -188,42 +364,80 @@ export interface RunSpecResult {
  * ```
  */
 export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promise<RunSpecResult> {
-  const { panel, corporateActions, manifest } = specData(spec);
+  const strategy = await loadStrategy(spec.strategy, o.baseDir ? { baseDir: o.baseDir } : {});
+  const configs = gridConfigs(spec.grid);
+  const params = validateGrid(spec.strategy, strategy, configs);
+  const { panel, corporateActions, manifest, files } = await specData(
+    spec,
+    o.root ? { root: o.root } : {},
+  );
+  const costs = specCostModel(spec.costs);
+  try {
+    checkVolumeForCosts(panel, {
+      participationCap: costs.participationCap ?? 0.1,
+      impactCoef: costs.impactCoef ?? 0,
+    });
+  } catch (e) {
+    throw new SpecError(
+      `costs.model: ${
+        e instanceof Error ? e.message : e
+      } (the spec's costs.model is "${spec.costs.model}")`,
+    );
+  }
+  const { periodsPerYear, note } = annualisationOf(panel);
+  if (!(periodsPerYear > 0)) {
+    throw new SpecError(
+      `data: the dataset's frequency "${panel.frequency}" has no annualisation factor (periods per year ${periodsPerYear}); resample it to a regular frequency first`,
+    );
+  }
   // Intraday panels are judged on session returns: results are resampled to sessions.
   const nBars = panel.day ? new Set(panel.day).size : panel.tsMs.length;
   const split = Math.floor(nBars * (1 - spec.oosFraction));
   if (split < 3 || nBars - split < 3) {
     throw new RangeError(`Spec ${spec.question}: ${nBars} bars leave too few in or out of sample`);
   }
-  const costs = {
-    ...spec.costs,
-    fees: spec.costs.fees === "ibkr" ? IBKR_FIXED : ZERO_FEES,
-  };
-  const configs = gridConfigs(spec.grid);
-  const adjusted = adjustedCloses(panel, corporateActions);
-  const results: BacktestResult[] = [];
-  const isSharpe: number[] = [];
-  let periods: string[] = [];
-  configs.forEach((params, i) => {
-    const raw = runBacktest(panel, strategyFor(spec, panel, params, adjusted), {
+  const adjustedClose = adjustedCloses(panel, corporateActions);
+  const input = { panel, adjustedClose };
+  const run = (strat: ReturnType<typeof strategy.createStrategy>) => {
+    const raw = runBacktest(panel, strat, {
       initialCash: spec.initialCash,
       costs,
       corporateActions,
       recordPositions: false,
     });
-    const res = panel.day ? resampleToSessions(raw, panel.day) : raw;
+    return panel.day ? resampleToSessions(raw, panel.day) : raw;
+  };
+  const results: BacktestResult[] = [];
+  const isSharpe: number[] = [];
+  let periods: string[] = [];
+  for (let i = 0; i < configs.length; i++) {
+    let strat;
+    try {
+      strat = strategy.createStrategy(input, params[i]!);
+    } catch (e) {
+      throw new SpecError(
+        `strategy ${spec.strategy} (configuration ${JSON.stringify(configs[i])}): ${
+          e instanceof Error ? e.message : e
+        }`,
+      );
+    }
+    const res = run(strat);
     if (i === 0) {
       periods = Array.from(res.tsMs.subarray(1), (t) => new Date(t).toISOString().slice(0, 10));
     }
     results.push(res);
-    isSharpe.push(sharpeRatio(returnsFromEquity(res.equity.subarray(0, split + 1))));
+    isSharpe.push(
+      sharpeRatio(returnsFromEquity(res.equity.subarray(0, split + 1)), periodsPerYear),
+    );
     o.onTrial?.(i + 1, configs.length);
-  });
+  }
+  const bh = BUILTIN_STRATEGIES.buy_and_hold;
+  const benchmark = run(bh.createStrategy(input, bh.params.parse({}) as Record<string, unknown>));
   const inputs = [];
   const notRecorded: number[] = [];
   for (let i = 0; i < configs.length; i++) {
     const r = returnsFromEquity(results[i]!.equity);
-    if (!Number.isFinite(sharpeRatio(r))) {
+    if (!Number.isFinite(sharpeRatio(r, periodsPerYear))) {
       notRecorded.push(i);
       continue;
     }
@@ -234,6 +448,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
       params: { strategy: spec.strategy, costs: spec.costs, ...configs[i] },
       returns: r,
       periods,
+      periodsPerYear,
     });
   }
   const ledger = { ...(o.store ? { store: o.store } : {}), ...(o.root ? { root: o.root } : {}) };
@@ -252,21 +467,36 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
   for (const [k, v] of Object.entries(spec.gate)) if (v !== undefined) gateOpts[k] = v;
   const verdict = goNoGo({
     returns: oosReturns,
+    periodsPerYear,
     ...(evidence.trials.trials > 0 ? { trials: evidence.trials } : {}),
     ...(Number.isFinite(evidence.pbo) ? { pbo: evidence.pbo } : {}),
     outOfSample: true,
     netOfCosts: true,
   }, gateOpts);
+  const missingOpens = panelMissingOpens(panel);
   return {
     configs,
+    params,
+    strategySource: strategy.source,
     inSampleSharpe: isSharpe,
     candidate,
     result,
     oosReturns,
+    benchmark,
     recorded,
     notRecorded,
     evidence,
     verdict,
     manifest,
+    files,
+    periodsPerYear,
+    annualisation: note,
+    currency: panel.currency === undefined ? "USD" : panel.currency,
+    orders: result.orders,
+    fillNote: missingOpens > 0
+      ? `${missingOpens} bars have a close but no open (close-only data): market-on-open orders fill at that bar's close (${result.orders.closeFillsForMissingOpen} such fills in the candidate's run)`
+      : "",
+    calendar: panel.calendar ?? "nyse",
+    frequency: panel.frequency ?? "day",
   };
 }

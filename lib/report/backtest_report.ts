@@ -13,6 +13,7 @@ import {
   returnsFromEquity,
   rollingSharpe,
   summarizeBacktest,
+  unfilledLine,
 } from "./metrics.ts";
 import {
   escapeHtml,
@@ -28,8 +29,12 @@ import {
 export interface BacktestReportOptions {
   /** Report title. @default "Backtest report" */
   title?: string;
-  /** Periods per year of the bars. @default TRADING_DAYS_PER_YEAR */
+  /** Periods per year of the bars (the data's: a run's `periodsPerYear`). @default TRADING_DAYS_PER_YEAR */
   periodsPerYear?: number;
+  /** Where the annualisation factor comes from, shown in the summary. @default "<ppy> periods a year" */
+  annualisation?: string;
+  /** Currency of prices and P&L (ISO 4217); null when unknown. @default "USD" */
+  currency?: string | null;
   /** Rolling Sharpe window, bars. @default 63 */
   rollingWindow?: number;
   /** Extra key/value rows for the header table (strategy, parameters, data). @default {} */
@@ -67,6 +72,7 @@ const num = (v: number) => (Number.isFinite(v) ? v : null);
 /** The report's Plotly figures, in order: equity/drawdown, monthly heatmap, exposures, costs, rolling Sharpe. */
 export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = {}): PlotFigure[] {
   const ppy = o.periodsPerYear ?? TRADING_DAYS_PER_YEAR;
+  const ccy = currencyLabel(o.currency);
   const x = Array.from(res.tsMs, iso);
   const eq = Array.from(res.equity);
   const dd = Array.from(drawdownSeries(res.equity), (v) => -v);
@@ -110,7 +116,7 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
       ],
       layout: {
         title: { text: "Equity and drawdown" },
-        yaxis: { title: { text: "equity (USD)" }, domain: [0.35, 1] },
+        yaxis: { title: { text: `equity (${ccy})` }, domain: [0.35, 1] },
         yaxis2: { title: { text: "drawdown" }, domain: [0, 0.28], tickformat: ".0%" },
         height: 520,
       },
@@ -151,7 +157,7 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
         { type: "scatter", mode: "lines", name: "impact", x, y: cum(c.impact), stackgroup: "c" },
         { type: "scatter", mode: "lines", name: "borrow", x, y: cum(c.borrow), stackgroup: "c" },
       ],
-      layout: { title: { text: "Cumulative costs by kind (USD)" } },
+      layout: { title: { text: `Cumulative costs by kind (${ccy})` } },
     },
     {
       data: [{
@@ -174,14 +180,23 @@ function fmt(v: number, kind: "pct" | "num" | "usd" | "int"): string {
   return v.toFixed(3);
 }
 
-/** The summary as an HTML table. */
+/** Label of a currency for tables and axes ("units" when it is unknown). */
+export function currencyLabel(c: string | null | undefined): string {
+  return c === undefined ? "USD" : c ?? "units";
+}
+
+/** The summary as an HTML table; `o` says the currency and annualisation. */
 export function summaryTableHtml(
   s: BacktestSummary,
   meta: Record<string, string | number> = {},
+  o: { currency?: string | null; annualisation?: string } = {},
 ): string {
+  const ccy = currencyLabel(o.currency);
   const rows: [string, string][] = [
     ...Object.entries(meta).map(([k, v]) => [k, String(v)] as [string, string]),
-    ["final equity (USD)", fmt(s.finalEquity, "usd")],
+    ["currency", ccy],
+    ["annualisation", o.annualisation ?? `${s.periodsPerYear} periods a year`],
+    [`final equity (${ccy})`, fmt(s.finalEquity, "usd")],
     ["total return", fmt(s.totalReturn, "pct")],
     ["CAGR", fmt(s.cagr, "pct")],
     ["annual vol", fmt(s.annualVol, "pct")],
@@ -193,7 +208,7 @@ export function summaryTableHtml(
     ["hit rate", fmt(s.hitRate, "pct")],
     ["turnover (annual, x equity)", fmt(s.turnoverAnnual, "num")],
     ["avg gross leverage", fmt(s.avgGrossLeverage, "num")],
-    ["costs total (USD)", fmt(s.costs.total, "usd")],
+    [`costs total (${ccy})`, fmt(s.costs.total, "usd")],
     [
       "  commission / fees / spread",
       `${fmt(s.costs.commission, "usd")} / ${fmt(s.costs.fees, "usd")} / ${
@@ -202,8 +217,18 @@ export function summaryTableHtml(
     ],
     ["  impact / borrow", `${fmt(s.costs.impact, "usd")} / ${fmt(s.costs.borrow, "usd")}`],
     ["costs (bps of traded)", fmt(s.costBpsOfTraded, "num")],
-    ["capacity estimate (USD)", fmt(s.capacityUsd, "usd")],
+    [`capacity estimate (${ccy})`, fmt(s.capacityUsd, "usd")],
     ["fills", fmt(s.fills, "int")],
+    ["orders", unfilledLine(s)],
+    ...(s.ordersRejected
+      ? [["orders rejected", String(s.ordersRejected)] as [string, string]]
+      : []),
+    ...(s.closeFillsForMissingOpen
+      ? [[
+        "fills at the close (bar without an open)",
+        String(s.closeFillsForMissingOpen),
+      ] as [string, string]]
+      : []),
   ];
   return `<table class="summary">${
     rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("")
@@ -227,7 +252,7 @@ export function backtestReportHtml(
   const figures = backtestFigures(res, o);
   const html = plotlyHtml(figures, {
     title: o.title ?? "Backtest report",
-    headerHtml: summaryTableHtml(summary, o.meta),
+    headerHtml: summaryTableHtml(summary, o.meta, o),
   });
   return { html, summary, figures };
 }
@@ -249,7 +274,7 @@ export function backtestReportOutput(
   const figs = figuresOutput(backtestFigures(res, o));
   return notebookHtml(
     `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
-      summaryTableHtml(summary, o.meta)
+      summaryTableHtml(summary, o.meta, o)
     }\n${figs.html}`,
   );
 }
@@ -269,7 +294,7 @@ export async function showBacktestReport(
   if (j) {
     await j.display({
       "text/html": `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
-        summaryTableHtml(summary, o.meta)
+        summaryTableHtml(summary, o.meta, o)
       }`,
     }, { raw: true });
   }

@@ -175,14 +175,28 @@ export interface BacktestSummary {
   };
   /** Total costs in bps of traded notional. */
   costBpsOfTraded: number;
-  /** P&L before all costs, USD. */
+  /** P&L before all costs, in the run's currency. */
   grossPnl: number;
   capacityUsd: number;
   fills: number;
+  /** Periods per year used for every annualised figure above. */
+  periodsPerYear: number;
+  /** Orders accepted by the engine (0 when the result does not count them). */
+  ordersSubmitted: number;
+  /** Orders that ended without a complete fill. */
+  ordersUnfilled: number;
+  /** `ordersUnfilled` by reason (lib/backtest `UnfilledReason`). */
+  unfilledByReason: Record<string, number>;
+  /** Orders refused at submission. */
+  ordersRejected: number;
+  /** Fills of market-on-open orders at the close of bars without an open (close-only data). */
+  closeFillsForMissingOpen: number;
 }
 
 /**
- * Summarise a {@link BacktestResult}.
+ * Summarise a {@link BacktestResult}. Every annualised figure (CAGR, vol, Sharpe, Sortino,
+ * Calmar, turnover) uses `periodsPerYear`: pass the data's (a run's `periodsPerYear`, or the
+ * panel's), 252 only for NYSE sessions. Amounts are in the run's currency.
  *
  * @example
  * ```ts
@@ -238,7 +252,24 @@ export function summarizeBacktest(
       impactCosts: t.impact,
     }),
     fills: res.fills.length,
+    periodsPerYear,
+    ordersSubmitted: res.orders?.submitted ?? 0,
+    ordersUnfilled: res.orders?.unfilled ?? 0,
+    unfilledByReason: { ...(res.orders?.unfilledByReason ?? {}) },
+    ordersRejected: res.rejected.length,
+    closeFillsForMissingOpen: res.orders?.closeFillsForMissingOpen ?? 0,
   };
+}
+
+/**
+ * One line on unfilled orders, e.g. "3 of 40 orders unfilled: participation_cap 2,
+ * no_volume_history 1" ("all 40 orders filled" when none).
+ */
+export function unfilledLine(s: BacktestSummary): string {
+  if (s.ordersUnfilled === 0) return `all ${s.ordersSubmitted} orders filled`;
+  const why = Object.entries(s.unfilledByReason).sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`).join(", ");
+  return `${s.ordersUnfilled} of ${s.ordersSubmitted} orders unfilled: ${why}`;
 }
 
 function pick(t: BacktestResult["totals"]) {

@@ -38,7 +38,7 @@ Deno.test("panelFromFrame: intraday day index from NYSE sessions; bad input reje
   });
   const p = panelFromFrame(df, { timeColumn: "ts", intraday: true });
   assert.deepEqual(Array.from(p.day!), [0, 0, 1]); // Friday, Friday, Monday (after the DST change)
-  assert.throws(() => panelFromFrame(df.drop("volume")), DataError);
+  assert.throws(() => panelFromFrame(df.drop("close"), { timeColumn: "ts" }), DataError);
   const dup = pl.DataFrame({
     symbol: ["A", "A"],
     date: ["2024-01-02", "2024-01-02"],

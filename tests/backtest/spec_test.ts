@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { gridConfigs, parseBacktestSpec, runSpec } from "../../lib/backtest/mod.ts";
+import { gridConfigs, parseBacktestSpec, runSpec, specCostModel } from "../../lib/backtest/mod.ts";
 import { memoryLedgerStore, readTrials } from "../../lib/validation/mod.ts";
 
 const SPEC = {
@@ -17,7 +17,9 @@ Deno.test("grid: every combination, sorted keys; empty grid is one config", () =
 
 Deno.test("spec schema: defaults filled, bad fields rejected with their path", () => {
   const s = parseBacktestSpec(SPEC);
-  assert.equal(s.costs.participationCap, 0.1);
+  assert.equal(s.costs.model, "standard");
+  assert.equal(specCostModel(s.costs).participationCap, 0.1);
+  assert.equal(specCostModel(s.costs).impactCoef, 0.5);
   assert.equal(s.oosFraction, 0.3);
   assert.throws(() => parseBacktestSpec({ ...SPEC, strategy: "magic" }), /strategy/);
   assert.throws(() => parseBacktestSpec({ ...SPEC, oosFraction: 1.5 }), /oosFraction/);
