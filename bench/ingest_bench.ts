@@ -12,19 +12,11 @@
  * sums like 469.89 + 0.01 would otherwise print as 469.90000000000003, 17 digits that no vendor
  * sends and that take the scanner's slow path.
  *
- * Run: `deno task bench-ingest` or `deno run -A --frozen bench/ingest_bench.ts [--in-process]`
- * (prints rows/s per stage, the median CPU time of the JS thread per run, and the CPU time of the
- * median end-to-end run: user + system over all threads), or `deno bench -A bench/ingest_bench.ts`
- * (the same lines, then the bench table). Run directly, the script runs itself again with the
- * ingest tasks' malloc setting (lib/core/malloc.ts) unless given `--no-malloc-tunables`.
- * `INGEST_BENCH_RUNS` (default 9) sets the number of timed runs; `INGEST_BENCH_VERBOSE=1` prints
- * each run (wall, JS thread CPU, JS thread page faults, server CPU).
- * `INGEST_BENCH_SESSIONS` (default 20 sessions of 23,400 bars) and `INGEST_BENCH_BATCH_UNITS`
- * (sessions per lake write, default 4: smaller batches let the fetch and parse of the next
- * sessions overlap the Parquet writes of the last ones, which run in Polars threads) change the
- * size.
+ * Run: `deno task bench-ingest --help` for the options and size tunables, or
+ * `deno bench -A bench/ingest_bench.ts` (the same lines, then the bench table).
  */
 import process from "node:process";
+import { defineTask, envInteger, runTask } from "../lib/cli/mod.ts";
 import {
   INGEST_GLIBC_TUNABLES,
   ingestMallocActive,
@@ -39,10 +31,53 @@ import { releaseScan, scanAggs } from "../lib/sources/_aggs_scan.ts";
 import { sessionBounds, tradingDays } from "../lib/time/mod.ts";
 import { spawnServer } from "./_child.ts";
 
+const TASK = defineTask({
+  name: "bench-ingest",
+  summary: "Measure ingest throughput of Polygon second bars, loopback HTTP to curated Parquet.",
+  options: {
+    "in-process": {
+      type: "boolean",
+      description: "Serve the pages from the bench process (server CPU then counted in)",
+    },
+    "no-malloc-tunables": {
+      type: "boolean",
+      description: "Do not rerun with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (lib/core/malloc.ts)",
+    },
+    serve: { type: "boolean", description: "Internal: be the page server (child process)" },
+  },
+  details: `Prints rows/s per stage (parse, HTTP fetch + parse, end to end to curated Parquet), the
+median CPU time of the JS thread per run, and the CPU time of the median end-to-end run (user +
+system over all threads). The loopback server runs in a child process by default.
+
+Size tunables (environment):
+  INGEST_BENCH_RUNS         timed end-to-end runs after a warm-up (default 9)
+  INGEST_BENCH_SESSIONS     sessions of 23,400 second bars (default 20, at most 61)
+  INGEST_BENCH_BATCH_UNITS  sessions per lake write (default 4)
+  INGEST_BENCH_VERBOSE=1    print each run (wall, JS thread CPU, page faults, server CPU)
+
+Exit codes: 0 done, 1 a run failed or was incomplete, 2 bad arguments or tunables.`,
+  examples: ["--in-process", "--no-malloc-tunables"],
+});
+
 const PAGE = 50_000;
-const SESSIONS = Number(Deno.env.get("INGEST_BENCH_SESSIONS") ?? 20);
-const DAYS = tradingDays("2024-01-02", "2024-03-29").slice(0, SESSIONS);
-const BATCH_UNITS = Number(Deno.env.get("INGEST_BENCH_BATCH_UNITS") ?? 4);
+/** Size settings, read from the environment by {@link init} (once the arguments are checked). */
+let SESSIONS = 20;
+let DAYS: string[] = [];
+let BATCH_UNITS = 4;
+let RUNS = 9;
+const bodies = new Map<string, Uint8Array<ArrayBuffer>>();
+const rowsPerDay = 23_400;
+let totalRows = 0;
+
+/** Read the size tunables and build the pages the server replays. */
+function init(): void {
+  SESSIONS = envInteger("INGEST_BENCH_SESSIONS", 20, 1);
+  DAYS = tradingDays("2024-01-02", "2024-03-29").slice(0, SESSIONS);
+  BATCH_UNITS = envInteger("INGEST_BENCH_BATCH_UNITS", 4, 1);
+  RUNS = envInteger("INGEST_BENCH_RUNS", 9, 1);
+  for (const d of DAYS) bodies.set(d, new TextEncoder().encode(pagesFor(d)[0]!));
+  totalRows = rowsPerDay * DAYS.length;
+}
 
 /** JSON pages of second bars for a session (23,400 bars) as the vendor would send them. */
 function pagesFor(date: string): string[] {
@@ -74,11 +109,6 @@ function pagesFor(date: string): string[] {
   }
   return out;
 }
-
-const bodies = new Map<string, Uint8Array<ArrayBuffer>>();
-for (const d of DAYS) bodies.set(d, new TextEncoder().encode(pagesFor(d)[0]!));
-const rowsPerDay = 23_400;
-const totalRows = rowsPerDay * DAYS.length;
 
 /** Serve the pages on loopback until `signal` aborts; resolves with the port once listening. */
 function serveBodies(signal: AbortSignal): { port: number; finished: Promise<void> } {
@@ -231,8 +261,6 @@ async function serveUntilStdinCloses(): Promise<void> {
   await s.finished;
 }
 
-const RUNS = Number(Deno.env.get("INGEST_BENCH_RUNS") ?? 9);
-
 /** Printed figures (median of RUNS end-to-end runs after a warm-up). */
 async function report(inProcess: boolean): Promise<void> {
   await withServer(async (url, server) => {
@@ -288,18 +316,24 @@ async function report(inProcess: boolean): Promise<void> {
   }, inProcess);
 }
 
-if (import.meta.main && Deno.args.includes("--serve")) {
-  await serveUntilStdinCloses();
-} else if (import.meta.main) {
-  const code = await rerunWithIngestMalloc(import.meta.url);
-  if (code !== null) Deno.exit(code);
-  console.log(
-    `malloc: ${
-      ingestMallocActive() ? `GLIBC_TUNABLES=${INGEST_GLIBC_TUNABLES}` : "glibc defaults"
-    } (see lib/core/malloc.ts; --no-malloc-tunables runs with the defaults)`,
-  );
-  await report(Deno.args.includes("--in-process"));
+if (import.meta.main) {
+  await runTask(TASK, async ({ values }) => {
+    if (values.serve) {
+      init();
+      return await serveUntilStdinCloses();
+    }
+    const code = await rerunWithIngestMalloc(import.meta.url);
+    if (code !== null) return code;
+    init();
+    console.log(
+      `malloc: ${
+        ingestMallocActive() ? `GLIBC_TUNABLES=${INGEST_GLIBC_TUNABLES}` : "glibc defaults"
+      } (see lib/core/malloc.ts; --no-malloc-tunables runs with the defaults)`,
+    );
+    await report(values["in-process"]);
+  });
 } else {
+  init();
   await report(false);
   Deno.bench("parse one 23,400-bar page (bytes as received -> typed frame)", () => {
     const scan = scanAggs(bodies.get(DAYS[0]!)!, true);

@@ -314,6 +314,22 @@ export function parseTaskArgs<const T extends TaskDecl>(
   return { values: values as TaskValues<T>, positionals: pos };
 }
 
+/**
+ * An integer tunable read from an environment variable (benchmarks' sizes), `fallback` when the
+ * variable is unset or empty; a value that is not an integer >= `min` is a {@link UsageError}.
+ *
+ * @example envInteger("INGEST_BENCH_RUNS", 9, 1) // 9 unless INGEST_BENCH_RUNS is set
+ */
+export function envInteger(name: string, fallback: number, min = 1): number {
+  const raw = Deno.env.get(name);
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(`${name}=${JSON.stringify(raw)}: expected an integer >= ${min}`);
+  }
+  return n;
+}
+
 function debugOn(args: readonly string[]): boolean {
   if (args.includes("--debug")) return true;
   try {

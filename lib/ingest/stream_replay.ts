@@ -16,6 +16,16 @@
  * Faults (seeded): every `disconnectEvery` events the socket is closed and the next
  * `skipOnDisconnect` events are lost (the market moves on while the client is away); every
  * `duplicateEvery` events one is sent twice; every `reorderEvery` events two neighbours swap.
+ * Silent-feed faults (issue 23), placed by event time:
+ * - `halfOpen`: at `at` the connection goes half-open: the server stops sending without closing
+ *   and the TCP stream is frozen both ways by a loopback proxy in front of the WebSocket (so the
+ *   client's close frame is never answered, as on a dead NAT mapping); the events of
+ *   [at, at + lostMs) are lost (the market moves on while the client is deaf). A new connection
+ *   is served normally from there.
+ * - `withhold`: events of [from, to) are not sent, the connection staying up (a hole inside a
+ *   live connection).
+ * - `restOmitNEvery`: the REST aggregates omit `n` on every bar whose window start in seconds is
+ *   a multiple of it (the vendor's spec makes `n` optional).
  */
 import { Rng } from "../core/random.ts";
 import { nyDate } from "../time/mod.ts";
@@ -31,6 +41,12 @@ export interface ReplayFaults {
   duplicateEvery?: number;
   /** Swap two neighbouring events every this many events. @default Infinity */
   reorderEvery?: number;
+  /** Half-open connections: at event time `at` (ms), silence without a close; `lostMs` lost. */
+  halfOpen?: { at: number; lostMs: number }[];
+  /** Event-time spans [from, to) (ms) not sent although the connection stays up. */
+  withhold?: { from: number; to: number }[];
+  /** REST aggregates omit `n` when floor(t / 1000) is a multiple of this. @default never */
+  restOmitNEvery?: number;
 }
 
 /** What the faults did. */
@@ -39,6 +55,13 @@ export interface FaultLog {
   skipped: number;
   duplicates: number;
   reorders: number;
+  /** Connections turned half-open, and the events lost with them. */
+  halfOpens: number;
+  halfOpenLost: number;
+  /** Events withheld inside a live connection. */
+  withheld: number;
+  /** REST bars served without `n`. */
+  restWithoutN: number;
 }
 
 /** Options of {@link startReplayServer}. */
@@ -95,7 +118,18 @@ export function startReplayServer(options: ReplayServerOptions): ReplayServer {
   const frameSize = options.frameSize ?? 20;
   const faults = options.faults ?? {};
   const rng = new Rng(options.seed ?? 7);
-  const faultLog: FaultLog = { disconnects: 0, skipped: 0, duplicates: 0, reorders: 0 };
+  const faultLog: FaultLog = {
+    disconnects: 0,
+    skipped: 0,
+    duplicates: 0,
+    reorders: 0,
+    halfOpens: 0,
+    halfOpenLost: 0,
+    withheld: 0,
+    restWithoutN: 0,
+  };
+  const halfOpen = [...(faults.halfOpen ?? [])].sort((a, b) => a.at - b.at);
+  const withhold = faults.withhold ?? [];
   const sent: Record<string, number> = {};
   const cursor: Record<string, number> = {};
   const feeds = new Set<string>([
@@ -110,6 +144,7 @@ export function startReplayServer(options: ReplayServerOptions): ReplayServer {
   let closed = false;
   let pacedStart: number | null = null;
   const sockets = new Set<WebSocket>();
+  let proxy: FreezableProxy | null = null;
   const ac = new AbortController();
 
   const total = (f: string) =>
@@ -158,8 +193,23 @@ export function startReplayServer(options: ReplayServerOptions): ReplayServer {
       const batch: Record<string, unknown>[] = [];
       let i = start;
       let disconnect = false;
+      let deaf = false;
       while (i < events.length && batch.length < n) {
+        const te = eventTime(events[i]!);
+        if (halfOpen.length && te >= halfOpen[0]!.at) {
+          const h = halfOpen.shift()!;
+          while (i < events.length && eventTime(events[i]!) < h.at + h.lostMs) {
+            i++;
+            faultLog.halfOpenLost++;
+          }
+          deaf = true;
+          break;
+        }
         const e = events[i++]!;
+        if (withhold.some((w) => te >= w.from && te < w.to)) {
+          faultLog.withheld++;
+          continue;
+        }
         sinceDisconnect++;
         sinceDup++;
         sinceReorder++;
@@ -186,6 +236,15 @@ export function startReplayServer(options: ReplayServerOptions): ReplayServer {
       if (batch.length) {
         ws.send(JSON.stringify(batch));
         sent[feed] = sent[feed]! + batch.length;
+      }
+      if (deaf) {
+        // Half-open: let what was sent reach the client, then freeze the TCP stream both ways
+        // and never send or close on this socket again.
+        faultLog.halfOpens++;
+        while (ws.bufferedAmount > 0 && !closed) await new Promise((r) => setTimeout(r, 1));
+        await new Promise((r) => setTimeout(r, 20));
+        proxy?.freezeAll();
+        return;
       }
       if (disconnect) {
         const skip = Math.min(faults.skipOnDisconnect ?? 0, events.length - cursor[feed]!);
@@ -273,7 +332,10 @@ export function startReplayServer(options: ReplayServerOptions): ReplayServer {
         const r: Record<string, unknown> = { t: e.s, o: e.o, h: e.h, l: e.l, c: e.c };
         if (e.v !== undefined) r.v = e.v;
         if (e.vw !== undefined) r.vw = e.vw;
-        if (e.n !== undefined) r.n = e.n;
+        const omitN = faults.restOmitNEvery !== undefined &&
+          Math.floor((e.s as number) / 1000) % faults.restOmitNEvery === 0;
+        if (e.n !== undefined && !omitN) r.n = e.n;
+        if (omitN) faultLog.restWithoutN++;
         results.push(r);
       }
     }
@@ -321,9 +383,10 @@ export function startReplayServer(options: ReplayServerOptions): ReplayServer {
     return Response.json({ status: "NOT_FOUND", message: "no route" }, { status: 404 });
   });
   const port = (server.addr as Deno.NetAddr).port;
+  proxy = halfOpen.length ? startFreezableProxy(port) : null;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${proxy?.port ?? port}`,
     faultLog,
     sent,
     finished: () => [...feeds].every((f) => cursor[f]! >= total(f)),
@@ -338,7 +401,81 @@ export function startReplayServer(options: ReplayServerOptions): ReplayServer {
         } catch { /* closed */ }
       }
       ac.abort();
+      await proxy?.close();
       await server.finished;
+    },
+  };
+}
+
+/** A loopback TCP proxy whose open connections can be frozen (bytes dropped both ways). */
+interface FreezableProxy {
+  port: number;
+  freezeAll(): void;
+  close(): Promise<void>;
+}
+
+function startFreezableProxy(upstreamPort: number): FreezableProxy {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<{ a: Deno.Conn; b: Deno.Conn; frozen: boolean }>();
+  const tasks: Promise<void>[] = [];
+  const pipe = async (from: Deno.Conn, to: Deno.Conn, link: { frozen: boolean }) => {
+    const buf = new Uint8Array(1 << 16);
+    try {
+      for (;;) {
+        const n = await from.read(buf);
+        if (n === null) break;
+        if (link.frozen) continue; // read and dropped: the peer never hears of it
+        let off = 0;
+        while (off < n) off += await to.write(buf.subarray(off, n));
+      }
+    } catch { /* closed */ }
+    if (!link.frozen) {
+      try {
+        to.closeWrite();
+      } catch { /* closed */ }
+    }
+  };
+  const accepting = (async () => {
+    for await (const a of listener) {
+      let b: Deno.Conn;
+      try {
+        b = await Deno.connect({ hostname: "127.0.0.1", port: upstreamPort });
+      } catch {
+        a.close();
+        continue;
+      }
+      const link = { a, b, frozen: false };
+      open.add(link);
+      tasks.push(
+        Promise.all([pipe(a, b, link), pipe(b, a, link)]).then(() => {
+          open.delete(link);
+          for (const c of [a, b]) {
+            try {
+              c.close();
+            } catch { /* closed */ }
+          }
+        }),
+      );
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    freezeAll: () => {
+      for (const l of open) l.frozen = true;
+    },
+    close: async () => {
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      for (const l of open) {
+        for (const c of [l.a, l.b]) {
+          try {
+            c.close();
+          } catch { /* closed */ }
+        }
+      }
+      await accepting;
+      await Promise.all(tasks);
     },
   };
 }

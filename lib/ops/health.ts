@@ -14,6 +14,11 @@
  *    most 1 s), so a stall shows within stall_ms + that check interval + the write.
  * 5. otherwise the state the worker reported (`live`, `reconnecting`, `idle`, `running`, ...).
  * Alerts the worker reported (error rate, RSS, failed gap repairs) are kept.
+ *
+ * Gap accounting of a stream (from its counts, see stream_runner.ts): `repairs` is the number of
+ * missing spans repaired through REST (after a reconnect, a watchdog drop, a hole inside a live
+ * connection, or the tail at the stop); `unrepaired` is the number of gaps that could not be
+ * repaired (REST failed after retries, or no REST client) and need a backfill.
  */
 import { join } from "node:path";
 import type { Alert, Heartbeat } from "./heartbeat.ts";
@@ -34,6 +39,10 @@ export interface HealthRow {
   lag_ms: number | null;
   latency_ms: { p50: number; p95: number; p99: number } | null;
   alerts: Alert[];
+  /** Gap spans repaired through REST (streams; 0 for others). */
+  repairs: number;
+  /** Gaps that could not be repaired and need a backfill (streams; 0 for others). */
+  unrepaired: number;
 }
 
 function listHeartbeats(root?: string): Heartbeat[] {
@@ -109,6 +118,8 @@ export function assessWorker(
       ? { p50: hb.latency_ms.p50, p95: hb.latency_ms.p95, p99: hb.latency_ms.p99 }
       : null,
     alerts,
+    repairs: hb?.counts?.repairs ?? 0,
+    unrepaired: hb?.counts?.gaps_unrepaired ?? 0,
   };
 }
 
@@ -135,6 +146,8 @@ export function formatHealth(rows: HealthRow[]): string {
     "heartbeat",
     "events",
     "written",
+    "repairs",
+    "unrepaired",
     "lag_ms",
     "p95_ms",
     "alerts",
@@ -147,6 +160,8 @@ export function formatHealth(rows: HealthRow[]): string {
     r.heartbeat_age_ms === null ? "-" : `${Math.round(r.heartbeat_age_ms / 1000)}s ago`,
     String(r.counts.events ?? r.counts.rows ?? 0),
     String(r.counts.written_rows ?? 0),
+    String(r.repairs),
+    String(r.unrepaired),
     fmtMs(r.lag_ms),
     fmtMs(r.latency_ms?.p95),
     r.alerts.map((a) => `${a.kind}: ${a.message}`).join("; ") || "-",

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import {
   defineTask,
+  envInteger,
   formatZodIssues,
   isCalendarDate,
   parseTaskArgs,
@@ -148,4 +149,17 @@ Deno.test("parseTaskArgs: a bad value is reported before a missing required opti
   assert(e.message.startsWith('--start "2024-02-30"'), e.message);
   const m = assertThrows(() => parseTaskArgs(T, ["--start", "2024-02-29"]), UsageError);
   assertEquals(m.message, "--source is required");
+});
+
+Deno.test("envInteger: fallback when unset, value when valid, UsageError otherwise", () => {
+  const name = "WORKBENCH_TEST_ENV_INTEGER";
+  Deno.env.delete(name);
+  assertEquals(envInteger(name, 9), 9);
+  Deno.env.set(name, "12");
+  assertEquals(envInteger(name, 9), 12);
+  for (const bad of ["0", "2.5", "ten"]) {
+    Deno.env.set(name, bad);
+    assertThrows(() => envInteger(name, 9, 1), UsageError, `${name}="${bad}"`);
+  }
+  Deno.env.delete(name);
 });
