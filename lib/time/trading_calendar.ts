@@ -13,11 +13,29 @@
  * | `xetra`    | Frankfurt Xetra sessions 09:00-17:30 Frankfurt              | Europe/Berlin      | EUR      |
  * | `none`     | every calendar day, 00:00 to 24:00 UTC (no session checks)  | UTC                | none     |
  *
- * A daily bar of date D is known at `sessionBounds(D).close`.
+ * A daily bar of date D is known at `sessionBounds(D).close`. Every calendar answers for
+ * 1926-01-01..2100-12-31 and throws RangeError outside it (dates and instants alike). The
+ * history each exchange calendar is faithful for is stated in calendar.ts/holidays.ts (nyse),
+ * lse.ts and xetra.ts.
  */
 import { MS_PER_DAY } from "../core/constants.ts";
-import { type DateInput, instantMs, isoOf, parseDay, weekdayOf } from "./_date.ts";
 import {
+  type DateInput,
+  FIRST_SUPPORTED_DATE,
+  FIRST_SUPPORTED_DAY,
+  instantMs,
+  isoOf,
+  LAST_SUPPORTED_DATE,
+  LAST_SUPPORTED_DAY,
+  parseDay,
+  weekdayOf,
+} from "./_date.ts";
+import { type RuleCalendar, ruleCalendar } from "./_rule_calendar.ts";
+import { lseEarlyCloses, lseHolidays } from "./lse.ts";
+import { xetraEarlyCloses, xetraHolidays } from "./xetra.ts";
+import {
+  holidayName as nyseHolidayName,
+  isEarlyClose as nyseIsEarlyClose,
   isTradingDay,
   type SessionBounds,
   sessionBounds as nyseSessionBounds,
@@ -54,9 +72,33 @@ export interface TradingCalendar {
   sessionDateOf(instant: Date | number): string | null;
   /** Session dates from start to end, both inclusive, ascending. */
   sessions(start: DateInput, end: DateInput): string[];
+  /** Name of the holiday or closure on a date, or null (exchange calendars only). */
+  holidayName?(date: DateInput): string | null;
+  /** Whether a session closes before the regular close (exchange calendars only). */
+  isEarlyClose?(date: DateInput): boolean;
 }
 
 const FX_ROLL_MINUTES = 17 * 60;
+
+/** Day number of an instant's date, checked against the supported range. */
+function checkedDay(ms: number, d: number): number {
+  if (d < FIRST_SUPPORTED_DAY || d > LAST_SUPPORTED_DAY) {
+    throw new RangeError(
+      `Instant ${new Date(ms).toISOString()} is outside the supported calendar range ` +
+        `${FIRST_SUPPORTED_DATE}..${LAST_SUPPORTED_DATE}`,
+    );
+  }
+  return d;
+}
+
+/** Session dates start..end (inclusive) of a day predicate, parsing each bound once. */
+function daysWhere(start: DateInput, end: DateInput, keep: (d: number) => boolean): string[] {
+  const a = parseDay(start, "start date");
+  const b = parseDay(end, "end date");
+  const out: string[] = [];
+  for (let d = a; d <= b; d++) if (keep(d)) out.push(isoOf(d));
+  return out;
+}
 
 function utcDayCalendar(
   name: "crypto" | "weekdays" | "none",
@@ -69,8 +111,8 @@ function utcDayCalendar(
     timeZone: "UTC",
     currency: null,
     sessionsPerYear,
-    firstDate: isoOf(parseDay("1926-01-01")),
-    lastDate: "2100-12-31",
+    firstDate: FIRST_SUPPORTED_DATE,
+    lastDate: LAST_SUPPORTED_DATE,
     isSession,
     sessionBounds(date) {
       const d = parseDay(date);
@@ -78,22 +120,45 @@ function utcDayCalendar(
       return { open: new Date(d * MS_PER_DAY), close: new Date((d + 1) * MS_PER_DAY) };
     },
     sessionDateOf(instant) {
-      const d = Math.floor(instantMs(instant) / MS_PER_DAY);
+      const ms = instantMs(instant);
+      const d = checkedDay(ms, Math.floor(ms / MS_PER_DAY));
       return isSessionDay(d) ? isoOf(d) : null;
     },
-    sessions(start, end) {
-      const out: string[] = [];
-      for (let d = parseDay(start, "start date"); d <= parseDay(end, "end date"); d++) {
-        if (isSessionDay(d)) out.push(isoOf(d));
-      }
-      return out;
-    },
+    sessions: (start, end) => daysWhere(start, end, isSessionDay),
   };
 }
 
 const isWeekday = (d: number) => weekdayOf(d) !== 0 && weekdayOf(d) !== 6;
 
-const CALENDARS: Partial<Record<CalendarName, TradingCalendar>> = {
+/** An exchange calendar from yearly rules (lse, xetra), with 252 sessions a year. */
+function exchangeCalendar(
+  name: "lse" | "xetra",
+  timeZone: string,
+  currency: string,
+  hours: readonly [number, number],
+  rules: {
+    holidays: (year: number) => Map<number, string>;
+    earlyCloses: (year: number) => [number, number][];
+  },
+): TradingCalendar {
+  const cal: RuleCalendar = ruleCalendar({ timeZone, hours, ...rules });
+  return {
+    name,
+    timeZone,
+    currency,
+    sessionsPerYear: 252,
+    firstDate: FIRST_SUPPORTED_DATE,
+    lastDate: LAST_SUPPORTED_DATE,
+    isSession: cal.isSession,
+    sessionBounds: cal.sessionBounds,
+    sessionDateOf: cal.sessionDateOf,
+    sessions: cal.sessions,
+    holidayName: cal.holidayName,
+    isEarlyClose: cal.isEarlyClose,
+  };
+}
+
+const CALENDARS: Record<CalendarName, TradingCalendar> = {
   nyse: {
     name: "nyse",
     timeZone: "America/New_York",
@@ -105,6 +170,8 @@ const CALENDARS: Partial<Record<CalendarName, TradingCalendar>> = {
     sessionBounds: nyseSessionBounds,
     sessionDateOf: nyseSessionDateOf,
     sessions: tradingDays,
+    holidayName: nyseHolidayName,
+    isEarlyClose: nyseIsEarlyClose,
   },
   fx: {
     name: "fx",
@@ -126,18 +193,20 @@ const CALENDARS: Partial<Record<CalendarName, TradingCalendar>> = {
       const ms = instantMs(instant);
       // The session of date D starts at D-1 17:00 New York: from 17:00 on, an instant belongs
       // to the next day's session.
-      let d = nyDayNumber(ms);
+      let d = checkedDay(ms, nyDayNumber(ms));
       if (ms >= nyWallToMs(d, FX_ROLL_MINUTES)) d += 1;
-      return isWeekday(d) ? isoOf(d) : null;
+      return isWeekday(d) && d <= LAST_SUPPORTED_DAY ? isoOf(d) : null;
     },
-    sessions(start, end) {
-      const out: string[] = [];
-      for (let d = parseDay(start, "start date"); d <= parseDay(end, "end date"); d++) {
-        if (isWeekday(d)) out.push(isoOf(d));
-      }
-      return out;
-    },
+    sessions: (start, end) => daysWhere(start, end, isWeekday),
   },
+  lse: exchangeCalendar("lse", "Europe/London", "GBP", [8 * 60, 16 * 60 + 30], {
+    holidays: lseHolidays,
+    earlyCloses: lseEarlyCloses,
+  }),
+  xetra: exchangeCalendar("xetra", "Europe/Berlin", "EUR", [9 * 60, 17 * 60 + 30], {
+    holidays: xetraHolidays,
+    earlyCloses: xetraEarlyCloses,
+  }),
   crypto: utcDayCalendar("crypto", 365, () => true),
   weekdays: utcDayCalendar("weekdays", 260, isWeekday),
   none: utcDayCalendar("none", 365, () => true),
