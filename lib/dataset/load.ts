@@ -363,6 +363,8 @@ export async function lakeCorporateActions(
     const [zone, source, dataset] = n.split("/") as [Zone, string, string];
     await ensureRecovered({ zone, source, dataset }, root);
     const state = datasetState({ zone, source, dataset }, root);
+    // an empty dataset (e.g. a backfill that found no splits) has no schema and no actions
+    if (state.files.length === 0) continue;
     const r = resolveSpec({ zone, source, dataset }, state);
     const df = await readFiles(r, state.files, root);
     files.push(...state.files.map((f) => ({ path: rel(r, f), sha256: f.sha256 })));
