@@ -441,3 +441,39 @@ Deno.test("parseCsv: quotes, CRLF, BOM, empty lines", () => {
   assertEquals(t.cells.get("a"), ["x,1", "3"]);
   assertEquals(t.cells.get("b"), ['say "hi"', null]);
 });
+
+Deno.test("views: user_daily_bars and user_intraday_bars keep their rows apart; ingest_quarantine groups by code", () =>
+  withLake(async (root) => {
+    const { Catalog } = await import("../../lib/query/mod.ts");
+    Deno.writeTextFileSync(`${root}/d.csv`, "date,close\n2024-07-01,10\n2024-07-04,11\n");
+    Deno.writeTextFileSync(`${root}/m.csv`, "ts,close\n2024-07-01T14:00Z,1\n2024-07-01T14:30Z,2\n");
+    Deno.writeTextFileSync(`${root}/s.csv`, "date,value\n2024-07-01,5\n");
+    await ingestBarsFile(`${root}/d.csv`, { dataset: "d", symbol: "D", root });
+    const m = await ingestBarsFile(`${root}/m.csv`, {
+      dataset: "m",
+      symbol: "M",
+      freq: "30m",
+      root,
+    });
+    assertEquals(m.dataset.partitioning, "year"); // sparse intraday
+    await ingestBarsFile(`${root}/s.csv`, { dataset: "s", kind: "series", symbol: "S", root });
+    const c = await Catalog.open({ root });
+    try {
+      const daily = await c.query(
+        "SELECT dataset, symbol, close FROM user_daily_bars ORDER BY dataset",
+      );
+      assertEquals(daily.rows, [{ dataset: "d", symbol: "D", close: 10 }]);
+      const intra = await c.query("SELECT dataset, close FROM user_intraday_bars ORDER BY ts");
+      assertEquals(intra.rows, [{ dataset: "m", close: 1 }, { dataset: "m", close: 2 }]);
+      const q = await c.query(
+        "SELECT reason, count(*)::INT AS n, min(detail) AS detail FROM ingest_quarantine GROUP BY reason",
+      );
+      assertEquals(q.rows, [{
+        reason: "not_a_session",
+        n: 1,
+        detail: "2024-07-04 is not a nyse session",
+      }]);
+    } finally {
+      c.close();
+    }
+  }));
