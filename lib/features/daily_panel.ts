@@ -59,9 +59,19 @@ export interface DailyFeaturePanel {
 export interface DailyPanelOptions {
   /** Features to compute. @default DAILY_FEATURES */
   features?: readonly string[];
+  /**
+   * Bars per year annualising `vol_yz_20` and `vol_park_20` (the dataset's periods per year, e.g.
+   * 260 on the fx calendar). @default TRADING_DAYS_PER_YEAR (252)
+   */
+  periodsPerYear?: number;
 }
 
-function symbolFeatures(b: SymbolDailyBars, want: Set<string>): Record<string, Float64Array> {
+function symbolFeatures(
+  b: SymbolDailyBars,
+  want: Set<string>,
+  ppy?: number,
+): Record<string, Float64Array> {
+  const ann = ppy !== undefined ? { periodsPerYear: ppy } : {};
   const out: Record<string, Float64Array> = {};
   const c = b.close;
   const hlc = { high: b.high, low: b.low, close: c };
@@ -79,8 +89,8 @@ function symbolFeatures(b: SymbolDailyBars, want: Set<string>): Record<string, F
   if (want.has("roc_20")) out.roc_20 = roc(c, 20);
   if (want.has("atr_14_pct")) out.atr_14_pct = atr(hlc, 14).map((a, i) => a / c[i]!);
   if (want.has("stoch_k")) out.stoch_k = stochastic(hlc).k;
-  if (want.has("vol_yz_20")) out.vol_yz_20 = yangZhangVol(ohlc, { window: 20 });
-  if (want.has("vol_park_20")) out.vol_park_20 = parkinsonVol(hlc, { window: 20 });
+  if (want.has("vol_yz_20")) out.vol_yz_20 = yangZhangVol(ohlc, { window: 20, ...ann });
+  if (want.has("vol_park_20")) out.vol_park_20 = parkinsonVol(hlc, { window: 20, ...ann });
   if (want.has("ret_overnight")) out.ret_overnight = overnightReturns(b);
   if (want.has("ret_intraday")) out.ret_intraday = intradayReturns(b);
   return out;
@@ -126,7 +136,7 @@ export function buildDailyFeaturePanel(
   );
   for (const f of symWant) panel.features[f] = grid();
   bars.forEach((b, s) => {
-    const feats = symbolFeatures(b, symWant);
+    const feats = symbolFeatures(b, symWant, options.periodsPerYear);
     for (let i = 0; i < b.dates.length; i++) {
       const k = dIndex.get(b.dates[i]!)! * nS + s;
       panel.open[k] = b.open[i]!;

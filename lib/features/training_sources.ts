@@ -1,39 +1,102 @@
 /**
  * Daily bars for a training export: from a simulated world (adjusted for splits and dividends,
- * delisted names included while they traded) or from the curated lake's Polygon day bars.
+ * delisted names included while they traded) or from any daily dataset in the lake through a
+ * dataset reference (lib/dataset `loadDataset`: the user's own data, vendor day bars), with the
+ * dataset's calendar, frequency and currency attached.
  */
 import pl from "nodejs-polars";
-import { type DatasetSpec, datasetState, readDataset } from "../lake/mod.ts";
+import type { DatasetMeta } from "../lake/spec.ts";
+import type { DatasetRefSchema } from "../dataset/dataset_ref.ts";
+import { isDateFrequency } from "../dataset/periods.ts";
+import { loadDataset, type LoadedDataset, parseDatasetRef } from "../dataset/load.ts";
+import { getCalendar } from "../time/trading_calendar.ts";
+import type { z } from "zod";
 import { generateWorld } from "../sources/sim/world.ts";
 import type { SymbolDailyBars } from "./daily_panel.ts";
-import type { ExportInput } from "./training_export.ts";
+import type { ExportInput, TrainingExportSpec } from "./training_export.ts";
 import type { NewsItem } from "./news.ts";
 
-/** The curated Polygon day bars (as written by lib/ingest's bar pipeline). */
-const DAY_SPEC: DatasetSpec = {
-  zone: "curated",
-  source: "polygon",
-  dataset: "stock_bars_day",
-  partitioning: "year",
-  timeColumn: "ts",
-  naturalKey: ["ticker", "ts"],
-  schema: {
-    ticker: "str",
-    ts: "ts_ms",
-    date: "date",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    known_at: "ts_ms",
-  },
-};
+/** A dataset reference as written in a spec (`adjust` may be left out). */
+export type DatasetRefInput = z.input<typeof DatasetRefSchema>;
 
-/** Where the bars come from. */
+/** The dataset a legacy `{ kind: "lake" }` source reads (as written by lib/ingest's bar pipeline). */
+export const DEFAULT_DAY_BARS = "polygon/stock_bars_day";
+
+/**
+ * Where the bars come from: a simulated world by name (`kind: "sim"`), the curated Polygon day
+ * bars (`kind: "lake"`, kept for old specs), or any dataset reference into the lake
+ * (`{ source: "lake", dataset: "user/msft_daily", symbols?, start?, end?, asOf?, adjust? }`,
+ * lib/dataset).
+ */
 export type BarSource =
   | { kind: "sim"; seed?: number; start: string; end: string; equityCount?: number }
-  | { kind: "lake"; root?: string; symbols?: string[] };
+  | { kind: "lake"; root?: string; symbols?: string[] }
+  | (DatasetRefInput & { root?: string; kind?: undefined });
+
+/** What {@link loadDailyBars} read. */
+export interface LoadedDailyBars {
+  bars: SymbolDailyBars[];
+  inputs: ExportInput[];
+  news: NewsItem[];
+  /** The dataset read (lake sources): calendar, frequency, currency and annualisation. */
+  dataset?: {
+    name: string;
+    manifest: string;
+    meta: DatasetMeta;
+    periodsPerYear: number;
+    /** Session bounds of a date on the dataset's calendar (label end times). */
+    sessionBounds: (date: string) => { open: Date; close: Date } | null;
+  };
+}
+
+/**
+ * Per-symbol daily bars of a loaded dataset reference: dates as ISO strings, null fields as NaN
+ * (a close-only series has NaN open/high/low/volume), a `series` dataset's `value` as close.
+ * RangeError for intraday data (the daily panel takes one bar per date).
+ */
+export function dailyBarsOf(d: LoadedDataset): SymbolDailyBars[] {
+  if (!isDateFrequency(d.meta.frequency) || d.timeColumn !== "date") {
+    throw new RangeError(
+      `Cannot build daily bars from ${d.name}: its frequency is ${d.meta.frequency} (export-training and train take daily or slower bars with a date; resample intraday data first)`,
+    );
+  }
+  let df = d.frame;
+  if (!df.columns.includes("close") && df.columns.includes("value")) {
+    df = df.withColumns(pl.col("value").alias("close"));
+  }
+  if (!df.columns.includes("close")) {
+    throw new RangeError(`Cannot build daily bars from ${d.name}: it has no close or value column`);
+  }
+  for (const c of ["open", "high", "low", "volume"]) {
+    if (!df.columns.includes(c)) df = df.withColumns(pl.lit(null).cast(pl.Float64).alias(c));
+  }
+  const sel = df.select(
+    pl.col("symbol").cast(pl.Utf8),
+    pl.col("date").cast(pl.Utf8),
+    ...["open", "high", "low", "close", "volume"].map((c) => pl.col(c).cast(pl.Float64)),
+  ).sort(["symbol", "date"]);
+  const tick = sel.getColumn("symbol").toArray() as string[];
+  const dates = sel.getColumn("date").toArray() as string[];
+  const col = (c: string) =>
+    Float64Array.from(sel.getColumn(c).toArray() as (number | null)[], (v) => v ?? NaN);
+  const o = col("open"), h = col("high"), l = col("low"), c = col("close"), v = col("volume");
+  const bars: SymbolDailyBars[] = [];
+  for (let i = 0; i < tick.length;) {
+    let j = i;
+    while (j < tick.length && tick[j] === tick[i]) j++;
+    bars.push({
+      symbol: tick[i]!,
+      dates: dates.slice(i, j),
+      open: o.slice(i, j),
+      high: h.slice(i, j),
+      low: l.slice(i, j),
+      close: c.slice(i, j),
+      volume: v.slice(i, j),
+    });
+    i = j;
+  }
+  return bars;
+}
 
 async function sha256Text(text: string): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -52,7 +115,7 @@ async function sha256Text(text: string): Promise<string> {
  */
 export async function loadDailyBars(
   source: BarSource,
-): Promise<{ bars: SymbolDailyBars[]; inputs: ExportInput[]; news: NewsItem[] }> {
+): Promise<LoadedDailyBars> {
   if (source.kind === "sim") {
     const cfg = {
       seed: source.seed ?? 1,
@@ -87,58 +150,95 @@ export async function loadDailyBars(
       }],
     };
   }
-  const df = await readDataset(DAY_SPEC, {
-    root: source.root,
-    asOf: new Date(),
-    dropLineage: true,
-  });
-  if (df.height === 0) {
+  const { root, ...rest } = source;
+  const ref = rest.kind === "lake"
+    ? {
+      source: "lake" as const,
+      dataset: DEFAULT_DAY_BARS,
+      ...(rest.symbols ? { symbols: rest.symbols } : {}),
+    }
+    : rest;
+  const d = await loadDataset(parseDatasetRef(ref), root ? { root } : {});
+  if (d.frame.height === 0) {
     throw new RangeError(
-      "Cannot load bars: curated/polygon/stock_bars_day is empty (run the backfill first)",
+      `Cannot load bars: ${d.name} has no rows for ${
+        d.manifest.split("#")[0]
+      } (run the backfill or ingest-file first)`,
     );
   }
-  const sel = df.select(
-    pl.col("ticker"),
-    pl.col("date").cast(pl.Utf8),
-    pl.col("open"),
-    pl.col("high"),
-    pl.col("low"),
-    pl.col("close"),
-    pl.col("volume"),
-  ).sort(["ticker", "date"]);
-  const tick = sel.getColumn("ticker").toArray() as string[];
-  const dates = sel.getColumn("date").toArray() as string[];
-  const col = (c: string) => sel.getColumn(c).cast(pl.Float64).toTypedArray() as Float64Array;
-  const o = col("open"), h = col("high"), l = col("low"), c = col("close"), v = col("volume");
-  const want = source.symbols ? new Set(source.symbols) : null;
-  const bars: SymbolDailyBars[] = [];
-  let i = 0;
-  while (i < tick.length) {
-    let j = i;
-    while (j < tick.length && tick[j] === tick[i]) j++;
-    if (!want || want.has(tick[i]!)) {
-      bars.push({
-        symbol: tick[i]!,
-        dates: dates.slice(i, j),
-        open: o.slice(i, j),
-        high: h.slice(i, j),
-        low: l.slice(i, j),
-        close: c.slice(i, j),
-        volume: v.slice(i, j),
-      });
-    }
-    i = j;
-  }
+  const bars = dailyBarsOf(d);
+  const cal = getCalendar(d.meta.calendar);
   // pin the exact files read: the lake manifest's per-file checksums
-  const state = datasetState(DAY_SPEC, source.root);
-  const pinned = state.files.map((f) => `${f.partition}/${f.file}:${f.sha256}`).sort().join("\n");
-  const digest = await sha256Text(pinned);
+  const digest = await sha256Text(d.files.map((f) => `${f.path}:${f.sha256}`).join("\n"));
   return {
     bars,
     news: [],
     inputs: [{
-      name: `lake:curated/polygon/stock_bars_day (${state.files.length} files, ${state.rows} rows)`,
+      name:
+        `lake:${d.manifest} (${d.files.length} files, ${d.frame.height} rows; calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
+          d.meta.currency ?? "none"
+        })`,
       sha256: digest,
     }],
+    dataset: {
+      name: d.name,
+      manifest: d.manifest,
+      meta: d.meta,
+      periodsPerYear: d.periodsPerYear,
+      sessionBounds: (date) => cal.sessionBounds(date),
+    },
   };
+}
+
+/**
+ * Check a training-export spec read from JSON and settle its bar source: the command line's
+ * dataset reference (`--dataset ...`) wins, then the spec's `data` (a dataset reference,
+ * `{ "source": "lake", "dataset": "user/msft_daily", ... }`), then its `source` (a dataset
+ * reference, `{ "kind": "sim", ... }` or the legacy `{ "kind": "lake" }`). RangeError with one
+ * line naming what is wrong.
+ *
+ * @example
+ * ```ts
+ * const spec = resolveExportSpec({ name: "x", features: ["roc_5"], label: { kind: "forward_return" },
+ *   trainEnd: "2024-01-01", data: { source: "lake", dataset: "user/msft_daily" } });
+ * spec.source; // { source: "lake", dataset: "user/msft_daily" }
+ * ```
+ */
+export function resolveExportSpec(
+  raw: unknown,
+  ref?: DatasetRefInput,
+): TrainingExportSpec & { source: BarSource } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new RangeError("the spec must be a JSON object");
+  }
+  const s = raw as Record<string, unknown>;
+  if (typeof s.name !== "string" || !s.name) throw new RangeError("the spec needs a name");
+  if (!Array.isArray(s.features) || s.features.length === 0) {
+    throw new RangeError("the spec needs features (a non-empty list of feature names)");
+  }
+  if (typeof s.label !== "object" || s.label === null) {
+    throw new RangeError('the spec needs a label (e.g. { "kind": "forward_return" })');
+  }
+  if (typeof s.trainEnd !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(s.trainEnd)) {
+    throw new RangeError("the spec needs trainEnd (YYYY-MM-DD)");
+  }
+  const { data, ...rest } = s;
+  let source: BarSource;
+  if (ref) source = parseDatasetRef(ref);
+  else if (data !== undefined) source = parseDatasetRef(data as DatasetRefInput);
+  else if (typeof s.source === "object" && s.source !== null) {
+    const src = s.source as Record<string, unknown>;
+    if (src.kind === "sim" || src.kind === "lake") source = src as BarSource;
+    else if (src.kind === undefined) source = parseDatasetRef(src as DatasetRefInput);
+    else {
+      throw new RangeError(
+        `the spec's source kind "${String(src.kind)}" is not sim or lake (or give a dataset reference)`,
+      );
+    }
+  } else {
+    throw new RangeError(
+      'the spec needs data: { "source": "lake", "dataset": ... } (or source, or --dataset)',
+    );
+  }
+  return { ...(rest as unknown as TrainingExportSpec), source };
 }

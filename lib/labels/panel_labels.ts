@@ -48,10 +48,18 @@ export interface PanelLabels {
 export function panelLabels(
   panel: { dates: string[]; symbols: string[]; open: Float64Array; close: Float64Array },
   spec: PanelLabelSpec,
+  options: {
+    /**
+     * Session open and close of a date on the data's calendar (lib/time `getCalendar(name)
+     * .sessionBounds`). @default the NYSE calendar's
+     */
+    sessionBounds?: (date: string) => { open: Date; close: Date } | null;
+  } = {},
 ): PanelLabels {
   const nS = panel.symbols.length, nT = panel.dates.length, N = nS * nT;
-  const closeMs = panel.dates.map((d) => sessionBounds(d)?.close.getTime() ?? NaN);
-  const openMs = panel.dates.map((d) => sessionBounds(d)?.open.getTime() ?? NaN);
+  const bounds = options.sessionBounds ?? sessionBounds;
+  const closeMs = panel.dates.map((d) => bounds(d)?.close.getTime() ?? NaN);
+  const openMs = panel.dates.map((d) => bounds(d)?.open.getTime() ?? NaN);
   const label = new Float64Array(N).fill(NaN);
   const t1Ms = new Float64Array(N).fill(NaN);
   const t0Ms = new Float64Array(N);

@@ -18,11 +18,14 @@ import {
   buildDailyFeaturePanel,
   exportTrainingSet,
   loadDailyBars,
+  type LoadedDailyBars,
   type SymbolDailyBars,
   type TrainingExportSpec,
   type TrainingManifest,
 } from "../features/mod.ts";
 import { panelLabels } from "../labels/mod.ts";
+import { TRADING_DAYS_PER_YEAR } from "../core/constants.ts";
+import type { DatasetMeta } from "../lake/spec.ts";
 import { generateWorld } from "../sources/sim/world.ts";
 import { cpcvPaths, cpcvSplits, type LedgerOptions, recordTrials } from "../validation/mod.ts";
 import { tabularManifest } from "./feature_manifest.ts";
@@ -87,7 +90,7 @@ export interface ConfigResult {
   /** Mean and standard deviation of the per-split test score (R^2 or accuracy). */
   scoreMean: number;
   scoreStd: number;
-  /** Per-period Sharpe (ddof 1) of the trial's out-of-sample returns, and annualised. */
+  /** Per-period Sharpe (ddof 1) of the trial's out-of-sample returns, and annualised (x sqrt(periodsPerYear)). */
   sharpe: number;
   sharpeAnnualized: number;
   /** Per-period Sharpe of each CPCV path. */
@@ -97,6 +100,10 @@ export interface ConfigResult {
 
 /** Result of {@link runTraining}. */
 export interface TrainSummary {
+  /** Periods per year annualising the Sharpe ratios (the dataset's; 252 for simulated data). */
+  periodsPerYear: number;
+  /** The lake dataset trained on (lake sources). */
+  dataset?: { name: string; manifest: string; meta: DatasetMeta };
   rows: number;
   features: string[];
   splits: number;
@@ -118,10 +125,21 @@ export async function runTraining(
   const grid = spec.model.grid && spec.model.grid.length > 0 ? spec.model.grid : [{}];
   const costBps = spec.costBps ?? 1;
   // 1. training export
-  const { bars, inputs } = await loadBars(spec.data.source, spec.data.features);
+  // A lake source reads the lake of `options.root` unless the spec names its own root.
+  const src = spec.data.source;
+  const source = options.root && src.kind !== "sim" && src.kind !== "sim-spy" && !src.root
+    ? { ...src, root: options.root }
+    : src;
+  const { bars, inputs, dataset } = await loadBars(source, spec.data.features);
   const outDir = options.outDir ?? (await Deno.makeTempDir({ prefix: `train_${spec.name}_` }));
-  const panel = buildDailyFeaturePanel(bars, { features: spec.data.features });
-  const labels = panelLabels(panel, spec.data.label);
+  // Annualisation and label end times from the dataset's calendar (NYSE sessions for sim data).
+  const periodsPerYear = dataset?.periodsPerYear ?? TRADING_DAYS_PER_YEAR;
+  const panel = buildDailyFeaturePanel(bars, { features: spec.data.features, periodsPerYear });
+  const labels = panelLabels(
+    panel,
+    spec.data.label,
+    dataset ? { sessionBounds: dataset.sessionBounds } : {},
+  );
   const manifest = await exportTrainingSet({ panel, labels }, spec.data, { outDir, inputs });
   log(`export: ${manifest.rows} rows, ${manifest.features.length} features -> ${outDir}`);
   if (!manifest.cpcv) throw new RangeError("Cannot train: the export has no CPCV settings");
@@ -203,7 +221,7 @@ export async function runTraining(
       scoreMean: mean(p.scores),
       scoreStd: std(p.scores),
       sharpe: s,
-      sharpeAnnualized: s * Math.sqrt(252),
+      sharpeAnnualized: s * Math.sqrt(periodsPerYear),
       pathSharpes: p.pathSharpes,
       returns: p.returns,
     });
@@ -212,6 +230,10 @@ export async function runTraining(
 
   // 3. refit on every row, export, register
   const summary: TrainSummary = {
+    periodsPerYear,
+    ...(dataset
+      ? { dataset: { name: dataset.name, manifest: dataset.manifest, meta: dataset.meta } }
+      : {}),
     rows: n,
     features,
     splits: cv.splits.length,
@@ -305,10 +327,10 @@ function strategyReturns(
 async function loadBars(
   source: BarSource | SimSpySource,
   features: string[],
-): Promise<{ bars: SymbolDailyBars[]; inputs: { name: string; sha256: string }[] }> {
+): Promise<Pick<LoadedDailyBars, "bars" | "inputs" | "dataset">> {
   if (source.kind !== "sim-spy") {
-    const { bars, inputs } = await loadDailyBars(source);
-    return { bars, inputs };
+    const { bars, inputs, dataset } = await loadDailyBars(source);
+    return { bars, inputs, ...(dataset ? { dataset } : {}) };
   }
   const needHL = ["atr_14_pct", "stoch_k", "vol_yz_20", "vol_park_20"].filter((f) =>
     features.includes(f)

@@ -69,7 +69,7 @@ Deno.test("loadDailyBars reads the curated Polygon day bars from the lake, per s
     await assertRejects(
       () => loadDailyBars({ kind: "lake", root: `${root}/empty` }),
       RangeError,
-      "stock_bars_day is empty",
+      "Unknown dataset curated/polygon/stock_bars_day",
     );
   } finally {
     await Deno.remove(root, { recursive: true });
