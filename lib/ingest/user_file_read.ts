@@ -202,12 +202,13 @@ function readParquetTable(path: string): UserTable {
   const types = new Map<string, string>();
   for (const name of df.columns) {
     let s = df.getColumn(name);
-    const t = String(s.dtype);
+    // "DataType(Datetime(ms,America/New_York))" -> "Datetime(ms,America/New_York)"; a naive
+    // one prints as "Datetime(us,)".
+    const t = String(s.dtype).replace(/^DataType\((.*)\)$/, "$1");
     types.set(name, t);
     let values: unknown[];
     if (t.startsWith("Datetime")) {
-      const zoned = /Datetime\([^,]*,\s*"?[A-Za-z_/+-]/.test(t) ||
-        (s.dtype as { timezone?: string }).timezone;
+      const zoned = /^Datetime\([^,]*,\s*[^)\s]/.test(t);
       values = s.dt.strftime(zoned ? "%Y-%m-%dT%H:%M:%S%.f%:z" : "%Y-%m-%dT%H:%M:%S%.f")
         .toArray() as unknown[];
     } else if (t === "Date") {

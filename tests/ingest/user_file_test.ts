@@ -477,3 +477,34 @@ Deno.test("views: user_daily_bars and user_intraday_bars keep their rows apart; 
       c.close();
     }
   }));
+
+Deno.test("ingest-file: zoned and Decimal Parquet columns; --order increasing; ignored columns listed", () =>
+  withLake(async (root) => {
+    // 2024-03-06T20:00-05:00 as a New York-zoned Parquet timestamp: the daily bar of 03-06.
+    const ts = pl.Series("ts", [Date.UTC(2024, 2, 7, 1), Date.UTC(2024, 2, 8, 1)], pl.Float64)
+      .cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).dt.convertTimeZone("America/New_York");
+    const df = pl.DataFrame([
+      ts,
+      pl.Series("close", [10.25, 10.5], pl.Float64),
+      pl.Series("note", ["a", "b"]),
+    ]);
+    let withDecimal = df;
+    try {
+      withDecimal = df.withColumns(pl.col("close").cast(pl.Decimal(10, 2)).alias("close"));
+    } catch { /* this Polars build cannot make a Decimal column: the Float64 file still runs */ }
+    const f = `${root}/z.parquet`;
+    withDecimal.writeParquet(f);
+    const s = await ingestBarsFile(f, { dataset: "z", symbol: "X", root });
+    assertEquals(s.rowsValid, 2, JSON.stringify(s.reasons));
+    assertEquals(s.ignoredColumns, ["note"]);
+    const bars = await readDataset(s.dataset, { root });
+    assertEquals(dates(bars), ["2024-03-06", "2024-03-07"]);
+    assertEquals(bars.getColumn("close").toArray(), [10.25, 10.5]);
+
+    const g = `${root}/o.csv`;
+    Deno.writeTextFileSync(g, "date,close\n2024-03-05,1\n2024-03-04,2\n2024-03-06,3\n");
+    const any = await ingestBarsFile(g, { dataset: "o1", symbol: "X", root });
+    assertEquals(any.rowsValid, 3); // any order is fine by default (the lake sorts)
+    const inc = await ingestBarsFile(g, { dataset: "o2", symbol: "X", order: "increasing", root });
+    assertEquals([inc.rowsValid, inc.reasons.not_increasing], [2, 1]);
+  }));
