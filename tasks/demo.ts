@@ -1,45 +1,55 @@
 /**
- * deno task demo [--seed N] [--days N] [--null] [--equities N] [--out DIR]
+ * deno task demo [--seed N] [--days N] [--equities N] [--null] [--out DIR]
  *
- * The main job: the whole research loop over the built-in simulated market (lib/demo). Prints a
- * summary with the paths of the report and deliverables. Rerunnable: a second run reuses the lake.
- * The lake is `$WORKBENCH_DATA` (default ./data); reports and deliverables go to `--out`
- * (default `<lake>/../runs/demo-<seed>[-null]`). Exits 0 when every ingest unit finished and the
- * news and corporate actions landed match what the simulated world planted.
+ * The main job: the whole research loop over the built-in simulated market (lib/demo): ingest
+ * into the lake, then models and backtests that read the lake through dataset references. Prints
+ * a summary with the paths of the reports and deliverables. Rerunnable: a second run reuses the
+ * lake. The lake is `$WORKBENCH_DATA` (default ./data/lake); reports and deliverables go to
+ * `--out` (default `<lake>/../runs/demo-<seed>[-null]`). Exits 0 when every ingest unit finished
+ * and the news and corporate actions landed match what the simulated world planted, 1 otherwise,
+ * 2 on bad arguments.
  */
-import { parseArgs } from "node:util";
+import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { runDemo } from "../lib/demo/mod.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const TASK = defineTask({
+  name: "demo",
+  summary:
+    "The research loop end to end on the simulated market: ingest, lake, models, backtests, reports.",
   options: {
-    seed: { type: "string", default: "42" },
-    days: { type: "string", default: "1000" },
-    equities: { type: "string", default: "10" },
-    null: { type: "boolean", default: false },
-    out: { type: "string" },
+    seed: { type: "integer", min: 0, default: 42, description: "World seed" },
+    days: {
+      type: "integer",
+      min: 300,
+      default: 1000,
+      description: "Sessions of history ending 2024-03-28 (300 to 5000)",
+    },
+    equities: {
+      type: "integer",
+      min: 4,
+      default: 10,
+      description: "Equities in the simulated universe (4 to 200)",
+    },
+    null: {
+      type: "boolean",
+      description: "A world without planted effects (the gate must say NO-GO)",
+    },
+    out: { type: "path", description: "Folder for reports and deliverables" },
   },
+  details: `The lake is $WORKBENCH_DATA (default ./data/lake). Exit codes: 0 done; 1 an ingest unit
+failed or the landed events differ from the world's; 2 bad arguments.`,
+  examples: ["", "--null", "--seed 7 --out /tmp/demo-7"],
 });
-const seed = Number(values.seed);
-const days = Number(values.days);
-const equities = Number(values.equities);
-if (!Number.isInteger(seed) || seed < 0) {
-  console.error(`--seed must be a non-negative integer, got ${values.seed}`);
-  Deno.exit(2);
-}
-if (!Number.isInteger(days) || days < 300 || days > 5000) {
-  console.error(`--days must be an integer from 300 to 5000, got ${values.days}`);
-  Deno.exit(2);
-}
-if (!Number.isInteger(equities) || equities < 4 || equities > 200) {
-  console.error(`--equities must be an integer from 4 to 200, got ${values.equities}`);
-  Deno.exit(2);
-}
-const summary = await runDemo({
-  seed,
-  days,
-  equities,
-  nullWorld: values.null,
-  ...(values.out ? { outDir: values.out } : {}),
+
+await runTask(TASK, async ({ values }) => {
+  if (values.days > 5000) throw new UsageError(`--days ${values.days}: at most 5000`);
+  if (values.equities > 200) throw new UsageError(`--equities ${values.equities}: at most 200`);
+  const summary = await runDemo({
+    seed: values.seed,
+    days: values.days,
+    equities: values.equities,
+    nullWorld: values.null,
+    ...(values.out ? { outDir: values.out } : {}),
+  });
+  return summary.ok ? 0 : 1;
 });
-Deno.exit(summary.ok ? 0 : 1);

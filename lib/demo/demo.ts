@@ -1,29 +1,40 @@
 /**
  * The end-to-end demo behind `deno task demo`: the whole research loop on real code paths over
- * the built-in simulated market.
+ * the built-in simulated market. Everything after the ingest reads the lake the ingest filled,
+ * through dataset references as a user writes them (`{"source": "lake", "dataset":
+ * "polygon/stock_bars_minute", "symbols": ["SPY"], ...}`, lib/dataset); nothing is generated
+ * in-process for the models or the backtests.
  *
  * Stages (each prints one summary line; a rerun reuses the lake and skips finished work):
  * 1. ingest: starts the simulated market in-process on a loopback port and backfills through
  *    the real connectors and the backfill engine (resumable, checkpointed): the survivorship-free
- *    listing, SPY daily/minute/second bars, VIX, SPY option contracts and minute aggregates,
- *    FRED vintages, FX minute candles, the universe's news with sentiment, and the equity
- *    universe's daily bars with splits and dividends.
+ *    listing, SPY daily bars (last `ingestDays` sessions), SPY minute bars (last `minuteDays`
+ *    sessions), SPY second bars, VIX, SPY option contracts and minute aggregates, FRED vintages,
+ *    FX minute candles, the universe's news with sentiment, and the equity universe's daily bars
+ *    with splits and dividends (and SPY's dividends) over the whole window.
  * 2. lake: dataset row counts from the manifests, the news and corporate actions landed checked
  *    against what the simulated world planted (a zero says whether the world has none), and a
  *    SQL query over the views.
- * 3. models: overnight-return features and labels built from the lake's SPY bars, ridge and a
- *    random forest evaluated with purged CPCV (15 splits), out-of-sample IC and R^2.
- * 4. backtests: the overnight SPY strategy (on minute bars: signal at the session's last minute,
- *    market-on-close entry, exit at the next open) and a cross-sectional momentum strategy with
- *    costs over a parameter grid, every configuration recorded in the trial ledger, the candidate gated
- *    out of sample with DSR and PBO from the ledger; a delta-hedged straddle sleeve.
- * 5. outputs: the HTML report (Plotly, offline) and the daily JSON deliverables.
+ * 3. models: overnight-return features and labels from the lake's SPY daily bars (a dataset
+ *    reference), ridge and a random forest evaluated with purged CPCV (15 splits), out-of-sample
+ *    IC and R^2.
+ * 4. backtests (specs with `data.source: "lake"`): the overnight SPY strategy on the lake's minute
+ *    bars (signal at the session's last minute, market-on-close entry, exit at the next open) and
+ *    a cross-sectional momentum strategy on the universe's daily bars with the lake's splits and
+ *    dividends, with costs over a parameter grid, every configuration recorded in the trial
+ *    ledger, the candidate gated out of sample with DSR and PBO from the ledger; a delta-hedged
+ *    straddle sleeve, priced from the simulated option chain (the lake holds one session of
+ *    option trade bars, not a quote history).
+ * 5. outputs: the HTML reports (Plotly, offline), the daily JSON deliverables (equities from the
+ *    lake's universe bars) and `data_used.json`: each reference and the lake files (path and
+ *    sha256 from the manifest) the models, backtests and deliverable read.
  */
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config/config.ts";
 import { Progress } from "../core/progress.ts";
 import { setLogLevel } from "../core/log.ts";
-import { datasetState, lakeRoot, readDataset } from "../lake/mod.ts";
+import { datasetState, lakeRoot } from "../lake/mod.ts";
+import { type DatasetRef, DatasetRefSchema, loadDataset } from "../dataset/mod.ts";
 import { Catalog, formatTable } from "../query/mod.ts";
 import { tradingDays } from "../time/mod.ts";
 import { backfillAllCommand, type PlanStep, universeSymbols } from "../ingest/commands.ts";
@@ -37,7 +48,7 @@ import { matrixFromColumns } from "../models/matrix.ts";
 import { type BacktestSpec, parseBacktestSpec, runSpec } from "../backtest/spec.ts";
 import { simChainSource } from "../backtest/sim_chain.ts";
 import { runOptionsSleeve } from "../backtest/options_sleeve.ts";
-import { simEquityPanel } from "../backtest/sim_panel.ts";
+import { loadPanel } from "../backtest/lake_panel.ts";
 import { backtestReportHtml } from "../report/backtest_report.ts";
 import {
   buildEquityDeliverable,
@@ -45,7 +56,6 @@ import {
   EquityDeliverableSchema,
   OptionsDeliverableSchema,
 } from "../report/deliverables.ts";
-import pl from "nodejs-polars";
 
 /** Options for {@link runDemo}. */
 export interface DemoOptions {
@@ -59,6 +69,11 @@ export interface DemoOptions {
   root?: string;
   /** Sessions of SPY daily history backfilled through the connectors. @default 250 */
   ingestDays?: number;
+  /**
+   * Sessions of SPY minute bars backfilled for the overnight backtest (the last ones of the
+   * window; at most `days`). Each costs the ingest about 20-50 ms. @default 400
+   */
+  minuteDays?: number;
   /** Equities in the simulated universe. @default 10 */
   equities?: number;
   /** Where report and deliverables go. @default <lake>/../runs/demo-<seed>[-null] */
@@ -73,17 +88,41 @@ export interface DemoSummary {
   ok: boolean;
   /** The printed summary lines. */
   text: string;
-  /** Paths: lake, outDir, ingestLog, report_<strategy>, deliverableEquities, deliverableOptions. */
+  /**
+   * Paths: lake, outDir, ingestLog, report_<strategy>, dataUsed (the `data` below as JSON),
+   * deliverableEquities, deliverableOptions.
+   */
   outputs: Record<string, string>;
   /** Gate verdict per strategy, the failed criteria and their explanations. */
   verdicts: Record<string, { verdict: string; failed: string[]; notes: string[] }>;
   /** Rows landed in the lake against the events the simulated world planted in the window. */
   events: Record<"news" | "splits" | "dividends", { lake: number; world: number }>;
+  /**
+   * What the models and each backtest read: the dataset reference, the dataset it resolved to
+   * and the lake files (relative to the lake root) the read took from the manifest.
+   */
+  data: Record<
+    string,
+    { ref: DatasetRef; dataset: string; files: { path: string; sha256: string }[] }
+  >;
   /** Out-of-sample information coefficients of the models. */
   ic: { ridge: number; forest: number };
 }
 
 const END = "2024-03-28";
+
+/** A dataset reference into the lake, as a user writes it in a spec (`adjust` raw). */
+function lakeRef(r: Omit<DatasetRef, "source" | "adjust">): DatasetRef {
+  return DatasetRefSchema.parse({ source: "lake", adjust: "raw", ...r });
+}
+
+/** A reference as one line of JSON, the symbol list shortened. */
+function refText(r: DatasetRef): string {
+  const symbols = r.symbols && r.symbols.length > 3
+    ? [...r.symbols.slice(0, 3), `... ${r.symbols.length} names`]
+    : r.symbols;
+  return JSON.stringify({ ...r, ...(symbols ? { symbols } : {}) });
+}
 const isoDate = (ms: number | undefined) =>
   ms === undefined ? "?" : new Date(ms).toISOString().slice(0, 10);
 
@@ -106,7 +145,8 @@ function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /**
  * Events the simulated world planted for `universe` within the windows the plan asks the news,
  * splits and dividends steps for (news by publication date, splits by execution date, dividends
- * by ex-date, as the vendor filters them).
+ * by ex-date, as the vendor filters them). Dividends also count the names of the plan's explicit
+ * dividends steps (SPY).
  */
 function plantedEvents(
   world: ReturnType<typeof generateWorld>,
@@ -123,6 +163,15 @@ function plantedEvents(
     date >= w.start && date <= w.end;
   const wn = windowOf("news"), ws = windowOf("splits"), wd = windowOf("dividends");
   const acts = world.corporateActions().filter((a) => names.has(a.ticker));
+  const divNames = new Set([
+    ...universe,
+    ...plan.flatMap((p) =>
+      p.source === "polygon" && p.dataset === "dividends" && Array.isArray(p.symbols)
+        ? p.symbols
+        : []
+    ),
+  ]);
+  const divs = world.corporateActions().filter((a) => divNames.has(a.ticker));
   return {
     news: {
       world:
@@ -136,7 +185,7 @@ function plantedEvents(
       window: ws.window,
     },
     dividends: {
-      world: acts.filter((a) => a.kind === "dividend" && inside(a.exDate, wd)).length,
+      world: divs.filter((a) => a.kind === "dividend" && inside(a.exDate, wd)).length,
       window: wd.window,
     },
   };
@@ -166,6 +215,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   // Daily history served over HTTP: SPY day bars are exact aggregations of simulated second
   // bars, so the ingest covers the last `ingestDays` sessions; the backtests read the whole world.
   const ingestStart = last(Math.min(options.ingestDays ?? 250, days));
+  const minuteStart = last(Math.min(options.minuteDays ?? 400, days));
   const world = {
     seed,
     start,
@@ -197,11 +247,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       end: END,
     },
     { source: "polygon", dataset: "index_bars_day", symbols: ["I:VIX"], start: last(60), end: END },
+    // The overnight backtest's minute bars (about 390 a session), the last `minuteDays` sessions.
     {
       source: "polygon",
       dataset: "stock_bars_minute",
       symbols: ["SPY"],
-      start: last(20),
+      start: minuteStart,
       end: END,
     },
     { source: "polygon", dataset: "stock_bars_second", symbols: ["SPY"], start: last(2), end: END },
@@ -224,15 +275,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     { source: "polygon", dataset: "news", symbols: "@universe", start: last(20), end: END },
     { source: "fred", dataset: "macro_observations", symbols: fred, start: ingestStart, end: END },
     { source: "oanda", dataset: "fx_candles_m1", symbols: ["EUR_USD"], start: last(3), end: END },
-    {
-      source: "polygon",
-      dataset: "stock_bars_day",
-      symbols: "@universe",
-      start: last(120),
-      end: END,
-    },
-    { source: "polygon", dataset: "splits", symbols: "@universe", start: ingestStart, end: END },
-    { source: "polygon", dataset: "dividends", symbols: "@universe", start: ingestStart, end: END },
+    // The momentum backtest's universe and the corporate actions the engine applies to it
+    // (and SPY's dividends, paid to the overnight strategy's positions): the whole window.
+    { source: "polygon", dataset: "stock_bars_day", symbols: "@universe", start, end: END },
+    { source: "polygon", dataset: "splits", symbols: "@universe", start, end: END },
+    { source: "polygon", dataset: "dividends", symbols: "@universe", start, end: END },
+    { source: "polygon", dataset: "dividends", symbols: ["SPY"], start, end: END },
   ];
   const cfg = { ...loadConfig(), lakeRoot: root };
   const ingestLog: string[] = [];
@@ -307,12 +355,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     catalog.close();
   }
 
-  // 3. Models on the lake's SPY daily bars (the last `ingestDays` sessions): tonight's return
-  //    from today's session.
-  const spySpec = pipelineFor("polygon", "stock_bars_day").curatedSpec;
-  const spy = (await readDataset(spySpec, { root })).filter(pl.col("ticker").eq(pl.lit("SPY")));
-  const open = Float64Array.from(spy.getColumn("open").toArray() as number[]);
-  const close = Float64Array.from(spy.getColumn("close").toArray() as number[]);
+  // 3. Models on the lake's SPY daily bars (the last `ingestDays` sessions), read through a
+  //    dataset reference as a user writes it: tonight's return from today's session.
+  const modelRef = lakeRef({
+    dataset: "polygon/stock_bars_day",
+    symbols: ["SPY"],
+    start: ingestStart,
+    end: END,
+  });
+  const spy = await loadDataset(modelRef, { root });
+  const data: DemoSummary["data"] = {
+    models: { ref: modelRef, dataset: spy.name, files: spy.files },
+  };
+  const open = Float64Array.from(spy.frame.getColumn("open").toArray() as number[]);
+  const close = Float64Array.from(spy.frame.getColumn("close").toArray() as number[]);
   const n = open.length;
   const rows: number[] = [];
   for (let t = 6; t < n - 1; t++) rows.push(t);
@@ -377,6 +433,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     return 1 - ss / st;
   };
   const icRidge = corr(predR, y), icForest = corr(predF, y);
+  say(`   data: ${refText(modelRef)} -> ${spy.name}, ${spy.files.length} lake files`);
   say(
     `3. models (${rows.length} days, CPCV ${cv.splits.length} splits, ${cv.paths.length} paths): ` +
       `ridge OOS IC ${icRidge.toFixed(3)} R2 ${r2(predR).toFixed(4)}; ` +
@@ -390,6 +447,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     outDir,
     ingestLog: join(outDir, "ingest.log"),
   };
+  // The momentum universe: every stock of the listing the ingest landed (listed and delisted).
+  const momentumRef = lakeRef({
+    dataset: "polygon/stock_bars_day",
+    symbols: universe,
+    start,
+    end: END,
+  });
   const specs: BacktestSpec[] = [
     parseBacktestSpec({
       question: `${tag}-overnight`,
@@ -399,15 +463,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       // market-on-close, the timing of the planted effect. On daily bars the signal is a session
       // staler (an order decided at a close fills at the next close at the earliest), so the
       // effect the models find is gone by the time a daily backtest can trade it.
-      data: {
-        source: "sim",
-        seed,
-        start,
+      data: lakeRef({
+        dataset: "polygon/stock_bars_minute",
+        symbols: ["SPY"],
+        start: minuteStart,
         end: END,
-        equityCount: equities,
-        nullWorld,
-        bars: "minute",
-      },
+      }),
       costs: {
         fees: "ibkr",
         halfSpreadBps: 0.5,
@@ -420,11 +481,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       question: `${tag}-momentum`,
       strategy: "momentum",
       grid: { lookback: [126, 252], skip: [21], quantile: [0.25], rebalanceEvery: [21] },
-      data: { source: "sim", seed, start, end: END, equityCount: equities, nullWorld },
+      data: momentumRef,
     }),
   ];
   for (const spec of specs) {
     const res = await runSpec(spec, { root, codeVersion: "demo" });
+    const ref = spec.data as DatasetRef;
+    data[spec.strategy] = { ref, dataset: ref.dataset, files: res.files };
     const failedCriteria = res.verdict.criteria.filter((c) => c.status === "fail");
     const failed = failedCriteria.map((c) => c.name);
     const notes = failedCriteria.map((c) => c.note);
@@ -458,7 +521,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         }`,
     );
     if (notes.length) say(`   why: ${notes.join(" | ")}`);
+    say(`   data: ${refText(ref)} -> ${res.files.length} lake files, manifest ${res.manifest}`);
   }
+  // The sleeve prices options from the simulated chain: the lake holds one session of SPY option
+  // bars (trade aggregates, no bid/ask), not the quote history a 90-session sleeve needs.
   const chain = simChainSource(simWorld, { start: last(90) });
   const sleeve = runOptionsSleeve(chain, {
     structure: "straddle",
@@ -472,13 +538,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const oc = sleeve.optionCosts.reduce((a, b) => a + b, 0),
     hc = sleeve.hedgeCosts.reduce((a, b) => a + b, 0);
   say(
-    `   options sleeve (short 30-day straddle, delta-hedged, 90 sessions): P&L ${
+    `   options sleeve (short 30-day straddle, delta-hedged, 90 sessions, simulated chain): P&L ${
       pnl.toFixed(0)
     } USD after costs (option ${oc.toFixed(0)}, hedge ${hc.toFixed(0)})`,
   );
 
   // 5. Deliverables for the last session.
-  const eq = simEquityPanel(simWorld);
+  const eq = await loadPanel(momentumRef, { root });
+  data.deliverableEquities = { ref: momentumRef, dataset: eq.dataset, files: eq.files };
   const sectors = eq.panel.symbols.map((s) =>
     simWorld.listings().find((l) => l.ticker === s)?.sector ?? "Unknown"
   );
@@ -491,6 +558,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const optDoc = OptionsDeliverableSchema.parse(
     buildOptionsDeliverable(chain, END, { now: new Date(Date.UTC(2024, 2, 28, 21)) }),
   );
+  outputs.dataUsed = join(outDir, "data_used.json");
+  Deno.writeTextFileSync(outputs.dataUsed, JSON.stringify(data, null, 1) + "\n");
   outputs.deliverableEquities = join(outDir, `deliverable_equities_${END}.json`);
   outputs.deliverableOptions = join(outDir, `deliverable_options_${END}.json`);
   Deno.writeTextFileSync(outputs.deliverableEquities, JSON.stringify(eqDoc, null, 2) + "\n");
@@ -508,6 +577,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     text: lines.join("\n"),
     outputs,
     verdicts,
+    data,
     events: {
       news: { lake: rowsOf("polygon/news"), world: events.news.world },
       splits: { lake: rowsOf("polygon/splits"), world: events.splits.world },

@@ -92,7 +92,7 @@ import pl from "nodejs-polars";
 import { tradingDays } from "workbench/time/mod.ts";
 import { curatedBarSpec, readDataset, writeDataset } from "workbench/lake/mod.ts";
 import { panelFromFrame, runBacktest } from "workbench/backtest/mod.ts";
-import { createStrategy, paramsSchema } from "./my_strategy.ts";
+import { createStrategy, params } from "./my_strategy.ts";
 
 const days = tradingDays("2024-01-02", "2024-03-28");
 const spec = curatedBarSpec("user", "research_demo", { partitioning: "year", extra: { date: "date" } });
@@ -113,7 +113,7 @@ const back = (await readDataset(spec)).rename({ ticker: "symbol" }).sort(["date"
 const panel = panelFromFrame(back, { timeColumn: "date" });
 const up = panel.symbols.indexOf("UP");
 const hold = runBacktest(panel, { onBar: (ctx) => { if (ctx.t === 0) ctx.orderTarget(up, 1000); } }, { initialCash: 1e6 });
-const trend = runBacktest(panel, createStrategy(panel, paramsSchema.parse({ lookback: 5 })), { initialCash: 1e6 });
+const trend = runBacktest(panel, createStrategy({ panel, adjustedClose: panel.close }, params.parse({ lookback: 5 })), { initialCash: 1e6 });
 console.log(JSON.stringify({
   sessions: days.length, first: days[0], last: days.at(-1), rows: back.height,
   symbols: panel.symbols, holdFinal: hold.equity[hold.equity.length - 1], holdFillPrice: hold.fills[0]?.price,
