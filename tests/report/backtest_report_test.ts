@@ -74,3 +74,22 @@ Deno.test({
     }
   },
 });
+
+Deno.test("report: currency, annualisation and unfilled orders stated; no USD label on a CHF run", () => {
+  const res = demoRun();
+  const { html, summary } = backtestReportHtml(res, {
+    currency: "CHF",
+    periodsPerYear: 260,
+    annualisation: "260 periods a year: sessions of calendar fx",
+  });
+  assert.equal(summary.periodsPerYear, 260);
+  assert.ok(html.includes("final equity (CHF)"));
+  assert.ok(html.includes("equity (CHF)"));
+  assert.ok(html.includes("260 periods a year: sessions of calendar fx"));
+  assert.ok(!html.includes("(USD)"));
+  assert.ok(html.includes(`all ${summary.ordersSubmitted} orders filled`));
+  const unknown = backtestReportHtml(res, { currency: null }).html;
+  assert.ok(unknown.includes("final equity (units)"));
+  // the default stays USD for runs that state nothing (simulated US equities)
+  assert.ok(backtestReportHtml(res).html.includes("final equity (USD)"));
+});
