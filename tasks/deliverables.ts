@@ -23,7 +23,6 @@ const TASK = defineTask({
     },
     out: {
       type: "path",
-      example: "data/deliverables/2024-03-28",
       description: "Output folder (default data/deliverables/<date>)",
     },
     seed: { type: "integer", default: 1, description: "Seed of the simulated market" },

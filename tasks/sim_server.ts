@@ -11,13 +11,11 @@ const TASK = defineTask({
     seed: { type: "integer", default: 1, description: "Seed of the simulated world" },
     start: {
       type: "date",
-      example: "2023-01-03",
-      description: "First session of the world (default: the world's default)",
+      description: "First session of the world, 2001..2035 (default 2024-01-02)",
     },
     end: {
       type: "date",
-      example: "2024-03-28",
-      description: "Last session of the world (default: the world's default)",
+      description: "Last session of the world, 2001..2035 (default 2024-03-28)",
     },
     "ws-date": {
       type: "date",

@@ -182,9 +182,17 @@ export function usageText(decl: TaskDecl): string {
     if (o.default !== undefined && o.type !== "boolean") {
       extra.push(`default ${Array.isArray(o.default) ? o.default.join(",") : o.default}`);
     }
+    if (o.min !== undefined) extra.push(`min ${o.min}`);
     if (o.multiple) extra.push("repeatable");
     if (o.example && o.type !== "string" && o.type !== "list") extra.push(`e.g. ${o.example}`);
-    rows.push([flag, `${o.description}${extra.length ? ` (${extra.join("; ")})` : ""}`]);
+    // A description ending in a parenthesis takes the extras inside it: "x (y; default 3)".
+    const d = o.description;
+    const text = extra.length === 0
+      ? d
+      : d.endsWith(")")
+      ? `${d.slice(0, -1)}; ${extra.join("; ")})`
+      : `${d} (${extra.join("; ")})`;
+    rows.push([flag, text]);
   }
   rows.push(["-h, --help", "Show this help and exit"]);
   rows.push(["--debug", "Show stack traces of errors (also WORKBENCH_DEBUG=1)"]);

@@ -70,7 +70,7 @@ async function runScript(script: string, args: string[], cwd: string, data: stri
       ...args,
     ],
     cwd,
-    env: { WORKBENCH_DATA: data, NO_COLOR: "1" },
+    env: { WORKBENCH_DATA: data, WORKBENCH_DEBUG: "0", NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
