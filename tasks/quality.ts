@@ -1,71 +1,52 @@
 /**
- * deno task quality --dataset REF [--symbols A,B] [--start YYYY-MM-DD] [--end YYYY-MM-DD]
- *                   [--as-of ISO] [--adjust raw|split|total_return] [--calendar NAME]
- *                   [--currency CCY] [--json]
- *
- * Data-quality report of any lake dataset (a user's own, a vendor's) or view, on the dataset's
- * own calendar and frequency: expected sessions, missing sessions, rows off the calendar,
- * missing intraday bars, null bar fields, OHLC violations, return outliers, stale runs
- * (lib/quality `loadedQuality` over lib/dataset `loadDataset`).
- * Exit codes: 0 ok, 1 failure while reading, 2 bad arguments or unknown dataset.
+ * `deno task quality`: data-quality report of any lake dataset (a user's own, a vendor's) or
+ * view, on the dataset's own calendar and frequency (lib/quality `loadedQuality` over
+ * lib/dataset `loadDataset`).
  */
-import { parseArgs } from "node:util";
+import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
-  DATASET_ARG_OPTIONS,
-  DATASET_ARGS_HELP,
-  datasetRefFromArgs,
-  loadDataset,
+  datasetOptions,
+  datasetRefFromValues,
+  datasetValues,
+  loadDatasetForTask,
 } from "../lib/dataset/mod.ts";
 import { formatQuality, loadedQuality } from "../lib/quality/mod.ts";
 
-const USAGE = `usage: deno task quality --dataset REF [options]
+const DATASET_OPTIONS = datasetOptions("", "Lake dataset to check");
 
-Quality of a dataset on its own calendar: sessions expected and missing, rows off the calendar,
-missing intraday bars, null bar fields, OHLC violations, return outliers, stale runs.
+const TASK = defineTask({
+  name: "quality",
+  summary: "Quality of a lake dataset on its own calendar: gaps, off-calendar rows, bad bars.",
+  options: {
+    ...DATASET_OPTIONS,
+    dataset: { ...DATASET_OPTIONS.dataset!, required: true },
+    json: { type: "boolean", description: "Print the report as JSON" },
+  },
+  details:
+    `Counts, per symbol and in total: sessions the dataset's calendar expects in the range, missing
+sessions, rows on no session of the calendar, missing intraday bars inside sessions with data,
+null bar fields (a close-only series reports its missing fields), OHLC violations on rows with
+all four prices, robust-z return outliers and stale runs. The calendar, frequency and currency
+are the dataset's (declared by its producer, inferred for vendor datasets, or --calendar).
 
-${DATASET_ARGS_HELP}
-  --json              print the report as JSON
-  -h, --help          this text`;
+Exit codes: 0 report printed, 1 reading failed, 2 bad arguments or unknown dataset.`,
+  examples: [
+    "--dataset user/eurusd_daily",
+    "--dataset polygon/stock_bars_minute --symbols SPY --start 2024-03-01 --end 2024-03-08",
+  ],
+});
 
-let args;
-try {
-  args = parseArgs({
-    args: Deno.args,
-    options: {
-      ...DATASET_ARG_OPTIONS,
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-    allowPositionals: false,
-  }).values;
-} catch (e) {
-  console.error(`quality: ${(e as Error).message.split("\n")[0]} (see --help)`);
-  Deno.exit(2);
-}
-if (args.help) {
-  console.log(USAGE);
-  Deno.exit(0);
-}
-let ref;
-try {
-  ref = datasetRefFromArgs(args);
-} catch (e) {
-  console.error(`quality: ${(e as Error).message}`);
-  Deno.exit(2);
-}
-try {
-  const d = await loadDataset(ref);
+await runTask(TASK, async ({ values }) => {
+  const ref = datasetRefFromValues(datasetValues(values));
+  if (!ref) throw new UsageError("--dataset is required");
+  const d = await loadDatasetForTask(ref);
   const r = loadedQuality(d, {
     ...(ref.start ? { start: ref.start } : {}),
     ...(ref.end ? { end: ref.end } : {}),
   });
-  if (args.json) console.log(JSON.stringify({ ...r, manifest: d.manifest, notes: d.notes }));
+  if (values.json) console.log(JSON.stringify({ ...r, manifest: d.manifest, notes: d.notes }));
   else {
     console.log(formatQuality(r));
     for (const n of d.notes) console.log(`  note: ${n}`);
   }
-} catch (e) {
-  console.error(`quality: ${(e as Error).message}`);
-  Deno.exit(e instanceof RangeError ? 2 : 1);
-}
+});

@@ -1,77 +1,123 @@
 /**
- * The command-line form of a dataset reference, shared by every recipe that reads one:
- * `--dataset REF [--symbols a,b] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--as-of ISO]
- * [--adjust raw|split|total_return] [--calendar NAME] [--currency CCY]`.
+ * The command-line form of a dataset reference, shared by every recipe that reads one (declared
+ * for lib/cli `defineTask`): `--dataset REF [--symbols A,B] [--start YYYY-MM-DD]
+ * [--end YYYY-MM-DD] [--as-of ISO] [--adjust raw|split|total_return] [--calendar NAME]
+ * [--currency CCY]`.
  *
  * @example
  * ```ts
- * const ref = datasetRefFromArgs({ dataset: "user/msft_daily", symbols: "MSFT", adjust: "split" });
+ * const ref = datasetRefFromValues({ dataset: "user/msft_daily", symbols: ["MSFT"], adjust: "split" });
  * ref.symbols; // ["MSFT"]
  * ```
  */
+import { type OptionDecl, UsageError } from "../cli/task.ts";
 import { CALENDAR_NAMES } from "../time/trading_calendar.ts";
 import { type DatasetRef } from "./dataset_ref.ts";
-import { asOfInstant, parseDatasetRef } from "./load.ts";
+import { asOfInstant, loadDataset, type LoadDatasetOptions, parseDatasetRef } from "./load.ts";
+import type { LoadedDataset } from "./load.ts";
 
-/** `parseArgs` options of the dataset reference flags. */
-export const DATASET_ARG_OPTIONS = {
-  dataset: { type: "string" },
-  symbols: { type: "string" },
-  start: { type: "string" },
-  end: { type: "string" },
-  "as-of": { type: "string" },
-  adjust: { type: "string" },
-  calendar: { type: "string" },
-  currency: { type: "string" },
-} as const;
+/** The dataset reference options (lib/cli declarations), with `prefix` on every name. */
+export function datasetOptions(
+  prefix = "",
+  what = "Lake dataset to read",
+): Record<string, OptionDecl> {
+  return {
+    [`${prefix}dataset`]: {
+      type: "string",
+      example: "user/msft_daily",
+      description: `${what}: source/name (curated zone), zone/source/name, or view:<name>`,
+    },
+    [`${prefix}symbols`]: { type: "list", example: "MSFT,AAPL", description: "Only these symbols" },
+    [`${prefix}start`]: {
+      type: "date",
+      description: "First date, inclusive, in the dataset calendar's sense",
+    },
+    [`${prefix}end`]: { type: "date", description: "Last date, inclusive" },
+    [`${prefix}as-of`]: {
+      type: "string",
+      example: "2024-06-28T20:00:00Z",
+      description: "Only rows known at or before this instant (a date: the end of that UTC day)",
+    },
+    [`${prefix}adjust`]: {
+      type: "enum",
+      values: ["raw", "split", "total_return"],
+      description: "Price adjustment from the lake's corporate actions (default raw)",
+    },
+    [`${prefix}calendar`]: {
+      type: "enum",
+      values: CALENDAR_NAMES,
+      description: "Override the dataset's declared calendar",
+    },
+    [`${prefix}currency`]: {
+      type: "string",
+      example: "USD",
+      description: "Override the dataset's declared currency (ISO 4217)",
+    },
+  };
+}
 
-/** Usage lines of the dataset reference flags. */
-export const DATASET_ARGS_HELP =
-  `  --dataset REF       lake dataset (source/name, e.g. user/msft_daily or polygon/stock_bars_day;
-                      raw/..., reference/... for other zones) or view:<name> (deno task query --views)
-  --symbols A,B       only these symbols (default: all)
-  --start YYYY-MM-DD  first date, inclusive, in the dataset calendar's sense (default: the first)
-  --end YYYY-MM-DD    last date, inclusive (default: the last)
-  --as-of ISO         point in time: only rows known at or before (a date means the end of that UTC day)
-  --adjust MODE       raw | split | total_return (corporate actions from the lake; default raw)
-  --calendar NAME     override the dataset's calendar (${CALENDAR_NAMES.join(", ")})
-  --currency CCY      override the dataset's currency (ISO 4217)`;
+/** The option names of {@link datasetOptions} without prefix. */
+export const DATASET_OPTION_NAMES = [
+  "dataset",
+  "symbols",
+  "start",
+  "end",
+  "as-of",
+  "adjust",
+  "calendar",
+  "currency",
+] as const;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Parsed values of the dataset options (lib/cli types: `symbols` a list). */
+export type DatasetOptionValues = Partial<{
+  dataset: string;
+  symbols: string[];
+  start: string;
+  end: string;
+  "as-of": string;
+  adjust: string;
+  calendar: string;
+  currency: string;
+}>;
+
+/** The values of prefixed dataset options, unprefixed. */
+export function datasetValues(values: Record<string, unknown>, prefix = ""): DatasetOptionValues {
+  const out: Record<string, unknown> = {};
+  for (const k of DATASET_OPTION_NAMES) {
+    const v = values[`${prefix}${k}`];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as DatasetOptionValues;
+}
 
 /**
- * A dataset reference from parsed flags; RangeError with one line for a bad value (checked
- * before any I/O). `dataset` may come from elsewhere (a spec) through `fallback`.
+ * A dataset reference from option values (checked before any I/O); UsageError with one line for
+ * a bad value, or for a reference flag given without a dataset. Null when no dataset option
+ * was given and `fallback` names none. `flag` is how the dataset option is spelled in messages.
  */
-export function datasetRefFromArgs(
-  v: Partial<Record<keyof typeof DATASET_ARG_OPTIONS, string | undefined>>,
+export function datasetRefFromValues(
+  v: DatasetOptionValues,
   fallback?: Partial<DatasetRef>,
-): DatasetRef {
+  flag = "--dataset",
+): DatasetRef | null {
   const dataset = v.dataset ?? fallback?.dataset;
-  if (!dataset) throw new RangeError("--dataset is required (e.g. --dataset user/msft_daily)");
-  for (const k of ["start", "end"] as const) {
-    const x = v[k];
-    if (x !== undefined && (!DATE.test(x) || Number.isNaN(Date.parse(x)))) {
-      throw new RangeError(`--${k} must be a date YYYY-MM-DD, got "${x}"`);
+  if (!dataset) {
+    const given = DATASET_OPTION_NAMES.find((k) => k !== "dataset" && v[k] !== undefined);
+    if (given) throw new UsageError(`--${given} needs ${flag}`);
+    return null;
+  }
+  if (v["as-of"] !== undefined) {
+    try {
+      asOfInstant(v["as-of"]);
+    } catch {
+      throw new UsageError(`--as-of ${JSON.stringify(v["as-of"])}: not an ISO date or datetime`);
     }
   }
-  if (v["as-of"] !== undefined) asOfInstant(v["as-of"]);
-  if (v.adjust !== undefined && !["raw", "split", "total_return"].includes(v.adjust)) {
-    throw new RangeError(`--adjust must be raw, split or total_return, got "${v.adjust}"`);
-  }
-  if (
-    v.calendar !== undefined && !(CALENDAR_NAMES as readonly string[]).includes(v.calendar)
-  ) {
-    throw new RangeError(
-      `--calendar must be one of ${CALENDAR_NAMES.join(", ")}, got "${v.calendar}"`,
-    );
-  }
   if (v.currency !== undefined && !/^[A-Z]{3}$/.test(v.currency)) {
-    throw new RangeError(`--currency must be an ISO 4217 code like USD, got "${v.currency}"`);
+    throw new UsageError(`--currency ${JSON.stringify(v.currency)}: expected a code like USD`);
   }
-  const symbols = v.symbols?.split(",").map((s) => s.trim()).filter((s) => s);
-  if (v.symbols !== undefined && !symbols?.length) {
-    throw new RangeError(`--symbols must list at least one symbol, got "${v.symbols}"`);
+  if (v.start && v.end && v.start > v.end) {
+    throw new UsageError(`--start ${v.start} is after --end ${v.end}`);
   }
   if (!dataset.startsWith("view:")) {
     const parts = dataset.split("/");
@@ -79,21 +125,43 @@ export function datasetRefFromArgs(
       (parts.length === 3 && ["raw", "curated", "reference"].includes(parts[0]!) &&
         parts.every((p) => p));
     if (!ok) {
-      throw new RangeError(
-        `--dataset must be source/name, zone/source/name or view:<name>, got "${dataset}"`,
+      throw new UsageError(
+        `${flag} ${JSON.stringify(dataset)}: expected source/name, zone/source/name or view:<name>`,
       );
     }
   }
-  return parseDatasetRef({
-    ...fallback,
-    source: "lake",
-    dataset,
-    ...(symbols ? { symbols } : {}),
-    ...(v.start ? { start: v.start } : {}),
-    ...(v.end ? { end: v.end } : {}),
-    ...(v["as-of"] ? { asOf: v["as-of"] } : {}),
-    ...(v.adjust ? { adjust: v.adjust } : {}),
-    ...(v.calendar ? { calendar: v.calendar } : {}),
-    ...(v.currency ? { currency: v.currency } : {}),
-  });
+  try {
+    return parseDatasetRef({
+      ...fallback,
+      source: "lake",
+      dataset,
+      ...(v.symbols ? { symbols: v.symbols } : {}),
+      ...(v.start ? { start: v.start } : {}),
+      ...(v.end ? { end: v.end } : {}),
+      ...(v["as-of"] ? { asOf: v["as-of"] } : {}),
+      ...(v.adjust ? { adjust: v.adjust } : {}),
+      ...(v.calendar ? { calendar: v.calendar } : {}),
+      ...(v.currency ? { currency: v.currency } : {}),
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * {@link loadDataset} for tasks: an unknown or malformed dataset is a UsageError (exit 2, one
+ * line naming what the lake holds); other errors pass through.
+ */
+export async function loadDatasetForTask(
+  ref: DatasetRef,
+  options: LoadDatasetOptions = {},
+): Promise<LoadedDataset> {
+  try {
+    return await loadDataset(ref, options);
+  } catch (e) {
+    if (e instanceof RangeError && /^(Unknown (dataset|view)|Invalid)/.test(e.message)) {
+      throw new UsageError(e.message);
+    }
+    throw e;
+  }
 }

@@ -121,7 +121,11 @@ Deno.test("export-training and train tasks: --help, bad options exit 2 with one 
   for (const task of ["export_training.ts", "train.ts"]) {
     const h = await runTask(task, ["--help"]);
     assertEquals(h.code, 0, h.stderr);
-    assert(h.stdout.includes("--dataset REF"), h.stdout);
+    assert(
+      h.stdout.includes(`deno task ${task === "train.ts" ? "train" : "export-training"}`),
+      h.stdout,
+    );
+    assert(h.stdout.includes("--dataset user/msft_daily"), h.stdout);
     for (
       const bad of [
         ["--bogus"],

@@ -102,7 +102,8 @@ Deno.test("loadedQuality: a close-only FX dataset reports no US holiday as a gap
 Deno.test("quality task: --help, bad options (exit 2, one line), a report on a user dataset", async () => {
   const help = await run(["--help"]);
   assertEquals(help.code, 0);
-  assert(help.stdout.includes("--dataset REF"), help.stdout);
+  assert(help.stdout.includes("deno task quality"), help.stdout);
+  assert(help.stdout.includes("--dataset user/msft_daily"), help.stdout);
   for (
     const bad of [
       ["--bogus"],
