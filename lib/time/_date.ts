@@ -26,28 +26,46 @@ export function dayNumber(year: number, month: number, day: number): number {
 let isoCache: string[] | null = null;
 let isoCacheFirst = 0;
 
-/** ISO "YYYY-MM-DD" of a day number (cached for the table years, so hot loops allocate none). */
+/**
+ * ISO "YYYY-MM-DD" of a day number. Strings of the table years are cached, a year at a time
+ * when one of its days is first formatted (a packed array, so hot loops allocate nothing).
+ */
 export function isoOf(dayNum: number): string {
   if (isoCache === null) {
     isoCacheFirst = dayNumber(TABLE_FIRST_YEAR, 1, 1);
-    const n = dayNumber(TABLE_LAST_YEAR + 1, 1, 1) - isoCacheFirst;
-    isoCache = new Array<string>(n);
-    // Walk the calendar by year/month/day (no Date per day): ~65k short strings, built once.
-    let i = 0;
-    for (let y = TABLE_FIRST_YEAR; y <= TABLE_LAST_YEAR; y++) {
-      for (let mo = 1; mo <= 12; mo++) {
-        const days = dayNumber(mo === 12 ? y + 1 : y, mo === 12 ? 1 : mo + 1, 1) -
-          dayNumber(y, mo, 1);
-        const prefix = `${y}-${mo < 10 ? "0" : ""}${mo}-`;
-        for (let d = 1; d <= days; d++) isoCache[i++] = prefix + (d < 10 ? "0" : "") + d;
-      }
-    }
+    isoCache = new Array<string>(dayNumber(TABLE_LAST_YEAR + 1, 1, 1) - isoCacheFirst).fill("");
   }
-  return isoCache[dayNum - isoCacheFirst] ?? formatIso(dayNum);
+  const i = dayNum - isoCacheFirst;
+  if (i < 0 || i >= isoCache.length) return formatIso(dayNum);
+  const hit = isoCache[i]!;
+  if (hit !== "") return hit;
+  const year = yearOf(dayNum);
+  const end = dayNumber(year + 1, 1, 1);
+  for (let d = dayNumber(year, 1, 1); d < end; d++) isoCache[d - isoCacheFirst] = formatIso(d);
+  return isoCache[i]!;
 }
 
+const PAD2: readonly string[] = Array.from({ length: 32 }, (_, i) => (i < 10 ? "0" : "") + i);
+
+/**
+ * "YYYY-MM-DD" of a day number by integer arithmetic (days-to-civil, H. Hinnant,
+ * https://howardhinnant.github.io/date_algorithms.html), much cheaper than Date#toISOString.
+ * Years outside 1000-9999 fall back to Date formatting.
+ */
 function formatIso(dayNum: number): string {
-  return new Date(dayNum * MS_PER_DAY).toISOString().slice(0, 10);
+  const z = dayNum + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 1000 || y > 9999) return new Date(dayNum * MS_PER_DAY).toISOString().slice(0, 10);
+  return `${y}-${PAD2[m]}-${PAD2[d]}`;
 }
 
 /** Weekday of a day number: 0 = Sunday .. 6 = Saturday (1970-01-01 was a Thursday). */

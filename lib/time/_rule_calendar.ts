@@ -44,7 +44,8 @@ export interface RuleCalendar {
 
 interface Table {
   firstDay: number;
-  sessionIsos: string[];
+  days: Int32Array;
+  earlyByDay: Map<number, number>;
   nextIndex: Int32Array;
   isSession: Uint8Array;
   openMs: Float64Array;
@@ -84,26 +85,30 @@ export function ruleCalendar(rules: ExchangeRules): RuleCalendar {
       if (isSession[i] === 1) k--;
       nextIndex[i] = k;
     }
-    const openMs = new Float64Array(days.length);
-    const closeMs = new Float64Array(days.length);
     const early = new Set<number>();
-    days.forEach((d, i) => {
-      const e = earlyByDay.get(d);
-      if (e !== undefined && e < rules.hours[1]) early.add(d);
-      openMs[i] = clock.wallToMs(d, rules.hours[0]);
-      closeMs[i] = clock.wallToMs(d, e !== undefined && e < rules.hours[1] ? e : rules.hours[1]);
-    });
+    for (const [d, e] of earlyByDay) {
+      if (isSession[d - firstDay] === 1 && e < rules.hours[1]) early.add(d);
+    }
     table = {
       firstDay,
-      sessionIsos: days.map(isoOf),
+      days: Int32Array.from(days),
+      earlyByDay,
       nextIndex,
       isSession,
-      openMs,
-      closeMs,
+      openMs: new Float64Array(days.length).fill(NaN),
+      closeMs: new Float64Array(days.length).fill(NaN),
       early,
       names,
     };
     return table;
+  };
+  /** Fills session i's open/close instants on first use. */
+  const ensureBounds = (t: Table, i: number) => {
+    if (t.openMs[i] === t.openMs[i]) return;
+    const d = t.days[i]!;
+    const e = t.early.has(d) ? t.earlyByDay.get(d)! : rules.hours[1];
+    t.openMs[i] = clock.wallToMs(d, rules.hours[0]);
+    t.closeMs[i] = clock.wallToMs(d, e);
   };
   const indexOf = (t: Table, d: number) =>
     t.isSession[d - t.firstDay] === 1 ? t.nextIndex[d - t.firstDay]! : -1;
@@ -118,6 +123,7 @@ export function ruleCalendar(rules: ExchangeRules): RuleCalendar {
       const t = get();
       const i = indexOf(t, parseDay(date));
       if (i < 0) return null;
+      ensureBounds(t, i);
       return { open: new Date(t.openMs[i]!), close: new Date(t.closeMs[i]!) };
     },
     sessionDateOf(instant) {
@@ -132,14 +138,18 @@ export function ruleCalendar(rules: ExchangeRules): RuleCalendar {
       }
       const i = indexOf(t, d);
       if (i < 0) return null;
-      return ms >= t.openMs[i]! && ms < t.closeMs[i]! ? t.sessionIsos[i]! : null;
+      ensureBounds(t, i);
+      return ms >= t.openMs[i]! && ms < t.closeMs[i]! ? isoOf(d) : null;
     },
     sessions(start, end) {
       const t = get();
       const a = parseDay(start, "start date");
       const b = parseDay(end, "end date");
       if (a > b) return [];
-      return t.sessionIsos.slice(t.nextIndex[a - t.firstDay], t.nextIndex[b + 1 - t.firstDay]);
+      const from = t.nextIndex[a - t.firstDay]!, to = t.nextIndex[b + 1 - t.firstDay]!;
+      const out = new Array<string>(Math.max(0, to - from));
+      for (let i = from; i < to; i++) out[i - from] = isoOf(t.days[i]!);
+      return out;
     },
   };
 }

@@ -58,8 +58,9 @@ interface CalendarTable {
   firstDay: number;
   /** Sorted day numbers of all trading days 1925-2101. */
   sessions: Int32Array;
-  /** ISO strings of `sessions`, same order. */
-  sessionIsos: string[];
+  /** Session open/close epoch ms, same order as `sessions`; NaN until first asked for. */
+  openMs: Float64Array;
+  closeMs: Float64Array;
   /** For calendar day (firstDay + i): index of the first session on or after that day. */
   nextIndex: Int32Array;
   /** For calendar day (firstDay + i): 1 if it is a trading day. */
@@ -142,7 +143,8 @@ function buildTable(): CalendarTable {
   return {
     firstDay,
     sessions: Int32Array.from(sessions),
-    sessionIsos: sessions.map(isoOf),
+    openMs: new Float64Array(sessions.length).fill(NaN),
+    closeMs: new Float64Array(sessions.length).fill(NaN),
     nextIndex,
     isSession,
     earlyClose,
@@ -185,28 +187,25 @@ export function holidayName(date: DateInput): string | null {
   return getTable().holidayNames.get(parseDay(date)) ?? null;
 }
 
-let openMs: Float64Array | null = null;
-let closeMs: Float64Array | null = null;
-
 /** Session index of a trading day, or -1. */
 function sessionIndexOf(t: CalendarTable, dayNum: number): number {
   return isSessionDay(t, dayNum) ? t.nextIndex[dayNum - t.firstDay]! : -1;
 }
 
-/** Open/close epoch ms of every session, computed once on first use. */
-function boundsTable(t: CalendarTable): [Float64Array, Float64Array] {
-  if (openMs === null || closeMs === null) {
-    const n = t.sessions.length;
-    openMs = new Float64Array(n);
-    closeMs = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const d = t.sessions[i]!;
-      const [open, close] = regularHours(d);
-      openMs[i] = nyWallToMs(d, t.lateOpen.get(d) ?? open);
-      closeMs[i] = nyWallToMs(d, t.earlyClose.get(d) ?? close);
-    }
-  }
-  return [openMs, closeMs];
+/** Fills the open/close instants of session i on first use (the zone table of its year too). */
+function ensureBounds(t: CalendarTable, i: number): void {
+  if (t.openMs[i] === t.openMs[i]) return; // not NaN: done
+  const d = t.sessions[i]!;
+  const [open, close] = regularHours(d);
+  t.openMs[i] = nyWallToMs(d, t.lateOpen.get(d) ?? open);
+  t.closeMs[i] = nyWallToMs(d, t.earlyClose.get(d) ?? close);
+}
+
+/** ISO dates of sessions [from, to). */
+function isoRange(t: CalendarTable, from: number, to: number): string[] {
+  const out = new Array<string>(Math.max(0, to - from));
+  for (let i = from; i < to; i++) out[i - from] = isoOf(t.sessions[i]!);
+  return out;
 }
 
 /**
@@ -220,8 +219,8 @@ export function sessionBounds(date: DateInput): SessionBounds | null {
   const t = getTable();
   const i = sessionIndexOf(t, parseDay(date));
   if (i < 0) return null;
-  const [open, close] = boundsTable(t);
-  return { open: new Date(open[i]!), close: new Date(close[i]!) };
+  ensureBounds(t, i);
+  return { open: new Date(t.openMs[i]!), close: new Date(t.closeMs[i]!) };
 }
 
 /**
@@ -233,7 +232,7 @@ export function tradingDays(start: DateInput, end: DateInput): string[] {
   const a = parseDay(start, "start date");
   const b = parseDay(end, "end date");
   if (a > b) return [];
-  return t.sessionIsos.slice(t.nextIndex[a - t.firstDay], t.nextIndex[b + 1 - t.firstDay]);
+  return isoRange(t, t.nextIndex[a - t.firstDay]!, t.nextIndex[b + 1 - t.firstDay]!);
 }
 
 /**
@@ -266,11 +265,11 @@ export function addTradingDays(date: DateInput, n: number): string {
   const firstAfter = t.nextIndex[d + 1 - t.firstDay]!;
   const lastBefore = t.nextIndex[d - t.firstDay]! - 1;
   const idx = n > 0 ? firstAfter + n - 1 : lastBefore + n + 1;
-  const iso = t.sessionIsos[idx];
-  if (iso === undefined) {
+  const day = t.sessions[idx];
+  if (day === undefined) {
     throw new RangeError(`addTradingDays(${isoOf(d)}, ${n}) leaves the calendar tables`);
   }
-  return iso;
+  return isoOf(day);
 }
 
 /**
@@ -305,6 +304,6 @@ export function sessionDateOf(instant: Date | number): string | null {
   }
   const i = sessionIndexOf(t, d);
   if (i < 0) return null;
-  const [open, close] = boundsTable(t);
-  return ms >= open[i]! && ms < close[i]! ? t.sessionIsos[i]! : null;
+  ensureBounds(t, i);
+  return ms >= t.openMs[i]! && ms < t.closeMs[i]! ? isoOf(d) : null;
 }
