@@ -1,6 +1,9 @@
 /**
- * Exchange calendar (NYSE/Nasdaq sessions, holidays, early closes), New York time conversions
- * and the spot FX week. Dates are ISO strings "YYYY-MM-DD"; instants are Date or epoch ms.
+ * Trading calendars for 1926-01-01..2100-12-31: the NYSE calendar with its history (sessions,
+ * holidays, early closes, Saturday sessions before 1952), the named calendars a dataset can
+ * declare (`getCalendar`: nyse, fx, crypto, weekdays, lse, xetra, none), New York time
+ * conversions and the spot FX week. Dates are ISO strings "YYYY-MM-DD"; instants are Date or
+ * epoch ms.
  */
 export * from "./calendar.ts";
 export * from "./fx.ts";
