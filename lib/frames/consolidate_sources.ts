@@ -258,3 +258,95 @@ export async function lakeRiskFreeRate(
   const v = s.getColumn("value").get(s.height - 1) as number;
   return Math.log(1 + v / 100);
 }
+
+/** A dataset as read by lib/dataset `loadDataset` (the fields consolidation needs). */
+export interface ConsolidationDataset {
+  name: string;
+  frame: pl.DataFrame;
+  timeColumn: string;
+  meta: { calendar: string; frequency: string };
+}
+
+/** Options of {@linkcode consolidationInputFromDatasets}. */
+export interface DatasetInputOptions {
+  /** Underlying symbol (rows of the underlying dataset; `underlying` column of option bars). @default "SPY" */
+  underlying?: string;
+}
+
+const OPTION_CONTRACT_COLUMNS = ["expiration_date", "contract_type", "strike"] as const;
+
+/**
+ * One session's consolidation inputs from three loaded dataset references (underlying minute
+ * bars of the session and the previous one, VIX minute bars, option minute bars), cut to the
+ * NYSE regular sessions as {@linkcode lakeConsolidationInput} reads them. Each input must be
+ * minute bars on the `nyse` calendar: the consolidation is one row per option contract per
+ * minute of the NYSE regular session, with Greeks from minute closes. The option bars must carry
+ * the contract terms (`expiration_date`, `contract_type`, `strike`), which a generic bar dataset
+ * does not have. RangeError naming the dataset and the reason otherwise, or when an input has no
+ * rows in the session.
+ *
+ * @example
+ * ```ts ignore
+ * const input = consolidationInputFromDatasets("2024-03-01", { underlying, vix, options });
+ * ```
+ */
+export function consolidationInputFromDatasets(
+  date: string,
+  d: { underlying: ConsolidationDataset; vix: ConsolidationDataset; options: ConsolidationDataset },
+  options: DatasetInputOptions = {},
+): ConsolidationInput {
+  const sb = sessionBounds(date);
+  if (!sb) throw new RangeError(`Cannot consolidate ${date}: not a trading day`);
+  const prev = sessionBounds(previousTradingDay(date))!;
+  const sym = options.underlying ?? "SPY";
+  const prep = (x: ConsolidationDataset, what: string, from: number, to: number) => {
+    if (x.meta.calendar !== "nyse" || x.meta.frequency !== "1m" || x.timeColumn !== "ts") {
+      throw new RangeError(
+        `Cannot consolidate from ${x.name} (${what}): it is ${x.meta.frequency} on the ${x.meta.calendar} calendar; the consolidation is one row per option contract per minute of the NYSE regular session, so every input must be 1m bars on nyse`,
+      );
+    }
+    let f = x.frame;
+    if (f.height) {
+      f = f.filter(
+        pl.col("ts").cast(pl.Int64).gtEq(from).and(pl.col("ts").cast(pl.Int64).lt(to)),
+      );
+    }
+    if (f.height === 0) {
+      throw new RangeError(
+        `Cannot consolidate ${date}: no rows in ${x.name} (${what}) that session`,
+      );
+    }
+    if (!f.columns.includes("ticker")) f = f.withColumns(pl.col("symbol").alias("ticker"));
+    if (!f.columns.includes("vwap")) f = f.withColumns(pl.lit(null).cast(pl.Float64).alias("vwap"));
+    return f;
+  };
+  const missing = OPTION_CONTRACT_COLUMNS.filter((c) => !d.options.frame.columns.includes(c));
+  if (missing.length) {
+    throw new RangeError(
+      `Cannot consolidate from ${d.options.name}: option bars need the contract terms ${
+        OPTION_CONTRACT_COLUMNS.join(", ")
+      } per row (missing ${
+        missing.join(", ")
+      }); a generic bar dataset cannot supply them (polygon/option_bars_minute parses them from the OCC ticker)`,
+    );
+  }
+  const under = prep(d.underlying, `underlying ${sym}`, prev.open.getTime(), sb.close.getTime());
+  const und = under.filter(pl.col("ticker").eq(pl.lit(sym)));
+  if (und.height === 0) {
+    throw new RangeError(`Cannot consolidate ${date}: no ${sym} rows in ${d.underlying.name}`);
+  }
+  let opts = prep(d.options, "option bars", sb.open.getTime(), sb.close.getTime());
+  if (opts.columns.includes("underlying")) {
+    const mine = opts.filter(pl.col("underlying").eq(pl.lit(sym)));
+    if (mine.height === 0) {
+      throw new RangeError(`Cannot consolidate ${date}: no ${sym} options in ${d.options.name}`);
+    }
+    opts = mine;
+  }
+  return {
+    date,
+    underlying: und,
+    vix: prep(d.vix, "VIX", sb.open.getTime(), sb.close.getTime()),
+    options: opts.withColumns(pl.col("expiration_date").cast(pl.Utf8)),
+  };
+}
