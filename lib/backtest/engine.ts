@@ -41,7 +41,7 @@
  */
 
 import { Rng } from "../core/mod.ts";
-import { type CostModel, resolveCostModel, roundLot } from "../execution/mod.ts";
+import { type CostModel, resolveCostModel, roundLot, volumeNeeds } from "../execution/mod.ts";
 import { Book, type CostSeries, type CostTotals, type UnfilledReason } from "./_book.ts";
 import { marketEstimates } from "./_estimates.ts";
 import { type BarPanel, panelDays, panelShape, validatePanel } from "./panel.ts";
@@ -214,20 +214,12 @@ export interface BacktestResult {
 }
 
 /**
- * Refuse a cost model that needs volume on a panel whose traded symbols have none.
+ * Refuse a cost model that needs volume on a panel where a traded symbol has none: no bar with
+ * a positive, finite volume (a feed that records 0 for FX is as volume-less as one with nulls).
  * @throws RangeError naming the symbols and the settings to change.
  */
-export function checkVolumeForCosts(
-  panel: BarPanel,
-  model: { participationCap: number; impactCoef: number },
-): void {
-  const needs: string[] = [];
-  if (model.participationCap !== Infinity) {
-    needs.push(`a participation cap (costs.participationCap = ${model.participationCap})`);
-  }
-  if (model.impactCoef > 0) {
-    needs.push(`square-root impact (costs.impactCoef = ${model.impactCoef})`);
-  }
+export function checkVolumeForCosts(panel: BarPanel, model: CostModel): void {
+  const needs = volumeNeeds(model);
   if (!needs.length) return;
   const { nSym, nBars } = panelShape(panel);
   const missing: string[] = [];
@@ -236,7 +228,7 @@ export function checkVolumeForCosts(
     for (let t = 0; t < nBars && !known; t++) {
       const i = s * nBars + t;
       if (!Number.isNaN(panel.open[i]!) || !Number.isNaN(panel.close[i]!)) traded = true;
-      if (Number.isFinite(panel.volume[i]!)) known = true;
+      if (panel.volume[i]! > 0 && Number.isFinite(panel.volume[i]!)) known = true;
     }
     if (traded && !known) missing.push(panel.symbols[s]!);
   }
@@ -244,7 +236,9 @@ export function checkVolumeForCosts(
   throw new RangeError(
     `Cannot backtest: ${missing.slice(0, 5).join(", ")}${
       missing.length > 5 ? ` and ${missing.length - 5} more` : ""
-    } ${missing.length === 1 ? "has" : "have"} no volume, and the cost model uses ${
+    } ${
+      missing.length === 1 ? "has" : "have"
+    } no volume (none recorded, or only zeros), and the cost model uses ${
       needs.join(" and ")
     }, which needs it. Choose a spread-only cost model (spec: "costs": {"model": "spread_only"}) or set costs.participationCap to Infinity (null in a spec) and costs.impactCoef to 0`,
   );

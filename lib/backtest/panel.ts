@@ -41,7 +41,8 @@ export interface BarPanel {
   frequency?: string;
   /**
    * Bars per year, the annualisation factor of per-bar returns (252 for NYSE sessions, 260 for
-   * FX sessions, 52 for weekly bars; 13 x 260 x ... for intraday bars). @default TRADING_DAYS_PER_YEAR
+   * FX sessions, 52 for weekly bars, 48 x 260 = 12,480 for 30-minute FX bars).
+   * @default TRADING_DAYS_PER_YEAR
    */
   periodsPerYear?: number;
   /**

@@ -30,7 +30,7 @@
 
 import { z } from "zod";
 import { TRADING_DAYS_PER_YEAR } from "../core/mod.ts";
-import { type CostModel, IBKR_FIXED, ZERO_FEES } from "../execution/mod.ts";
+import { type CostModel, IBKR_FIXED, spreadOnlyCosts, ZERO_FEES } from "../execution/mod.ts";
 import {
   goNoGo,
   type GoNoGoResult,
@@ -189,7 +189,10 @@ export function specCostModel(c: BacktestSpec["costs"]): CostModel {
     lotSize: c.lotSize,
   };
   if (c.model === "spread_only") {
-    return { ...base, fees: ZERO_FEES, impactCoef: 0, participationCap: Infinity };
+    return spreadOnlyCosts(c.halfSpreadBps, {
+      borrowRateAnnual: c.borrowRateAnnual,
+      lotSize: c.lotSize,
+    });
   }
   return {
     ...base,
@@ -373,10 +376,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
   );
   const costs = specCostModel(spec.costs);
   try {
-    checkVolumeForCosts(panel, {
-      participationCap: costs.participationCap ?? 0.1,
-      impactCoef: costs.impactCoef ?? 0,
-    });
+    checkVolumeForCosts(panel, costs);
   } catch (e) {
     throw new SpecError(
       `costs.model: ${

@@ -60,6 +60,51 @@ export function resolveCostModel(m: CostModel = {}): ResolvedCostModel {
   return r;
 }
 
+/**
+ * The settings of a cost model that need the instrument's traded volume: the participation cap
+ * (a share of ADV) and square-root impact (which divides by ADV). Empty for a spread-only model
+ * (`participationCap: Infinity`, `impactCoef: 0`), which instruments without volume (FX closes,
+ * index levels) can use.
+ *
+ * @example
+ * ```ts
+ * volumeNeeds({ participationCap: 0.1 }); // ["a participation cap (costs.participationCap = 0.1)"]
+ * volumeNeeds(spreadOnlyCosts(2)); // []
+ * ```
+ */
+export function volumeNeeds(m: CostModel = {}): string[] {
+  const r = resolveCostModel(m);
+  const needs: string[] = [];
+  if (r.participationCap !== Infinity) {
+    needs.push(`a participation cap (costs.participationCap = ${r.participationCap})`);
+  }
+  if (r.impactCoef > 0) needs.push(`square-root impact (costs.impactCoef = ${r.impactCoef})`);
+  return needs;
+}
+
+/**
+ * A spread-only cost model: half-spread (quotes when given, else `halfSpreadBps`) and an optional
+ * borrow fee; no commission, no impact, no participation cap, so it needs no volume.
+ *
+ * @example
+ * ```ts
+ * spreadOnlyCosts(2); // { fees: ZERO_FEES, halfSpreadBps: 2, impactCoef: 0, participationCap: Infinity, ... }
+ * ```
+ */
+export function spreadOnlyCosts(
+  halfSpreadBps: number,
+  o: { borrowRateAnnual?: number; lotSize?: number } = {},
+): CostModel {
+  return {
+    fees: ZERO_FEES,
+    halfSpreadBps,
+    impactCoef: 0,
+    participationCap: Infinity,
+    borrowRateAnnual: o.borrowRateAnnual ?? 0,
+    lotSize: o.lotSize ?? 1,
+  };
+}
+
 /** Costs of one fill in USD, each >= 0. */
 export interface FillCost {
   commission: number;

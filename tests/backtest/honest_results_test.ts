@@ -101,6 +101,8 @@ Deno.test("close-only bars: refused under a volume-based cost model, filled at t
     () => runBacktest(p, buy, { costs: { participationCap: Infinity, impactCoef: 0.5 } }),
     /no volume.*square-root impact \(costs\.impactCoef = 0\.5\)/,
   );
+  // a feed that records 0 for FX volume is refused the same way (a cap of 10% of 0 never fills)
+  assert.throws(() => runBacktest(flatPanel(3, [0, 0, 0]), buy), /A has no volume/);
   // spread only: 2 bps half-spread on 10 x 11 = 0.022
   const res = runBacktest(p, buy, {
     initialCash: 1000,
