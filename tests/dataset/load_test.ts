@@ -354,3 +354,38 @@ Deno.test("periodsPerYear: sessions, slower frequencies and intraday bars per ca
   }
   assert(msg.includes("Unknown frequency"), msg);
 });
+
+Deno.test("loadDataset: a view through the DuckDB catalog, filtered by symbol, dates and asOf", async () => {
+  await withLake(async (root) => {
+    const v = await loadDataset({
+      source: "lake",
+      dataset: "view:user_daily_bars",
+      symbols: ["ABC"],
+      start: "1987-10-13",
+      end: "1987-10-16",
+      calendar: "nyse",
+      adjust: "raw",
+    }, { root });
+    assertEquals(v.name, "view:user_daily_bars");
+    assertEquals(v.timeColumn, "date");
+    assertEquals(dates(v.frame), OLD_DATES.slice(1, 5));
+    assertEquals(nums(v.frame, "close"), OLD_CLOSES.slice(1, 5));
+    assertEquals(v.meta.calendar, "nyse");
+    assertEquals(v.periodsPerYear, 252);
+    const eur = await loadDataset({
+      source: "lake",
+      dataset: "view:user_daily_bars",
+      symbols: ["EUR_USD"],
+      asOf: "2024-07-02",
+      calendar: "fx",
+      adjust: "raw",
+    }, { root });
+    assertEquals(dates(eur.frame), ["2024-07-01", "2024-07-02"]);
+    assertEquals(eur.frame.getColumn("open").nullCount(), 2, "open stays null");
+    await assertRejects(
+      () => loadDataset("view:no_such_view", { root }),
+      RangeError,
+      "user_daily_bars",
+    );
+  });
+});
