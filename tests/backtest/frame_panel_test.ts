@@ -60,3 +60,15 @@ Deno.test("panelFromFrame: intraday day index from NYSE sessions; bad input reje
   });
   assert.throws(() => panelFromFrame(bad), DataError);
 });
+
+Deno.test("panelFromFrame: 1996 intraday bars get NYSE sessions (no offset-table limit); close-only columns", () => {
+  // 1996-04-05 (Fri, EST: 09:30 = 14:30Z) and 1996-04-08 (Mon, EDT from 04-07: 09:30 = 13:30Z)
+  const ts = ["1996-04-05T14:30:00Z", "1996-04-05T20:59:00Z", "1996-04-08T13:30:00Z"].map((s) =>
+    new Date(s)
+  );
+  const df = pl.DataFrame({ symbol: ["A", "A", "A"], ts, close: [1, 1.1, 1.2] });
+  const p = panelFromFrame(df, { timeColumn: "ts", intraday: true });
+  assert.deepEqual(Array.from(p.day!), [0, 0, 1]);
+  assert.ok(p.open.every(Number.isNaN) && p.volume.every(Number.isNaN));
+  assert.deepEqual(Array.from(p.close), [1, 1.1, 1.2]);
+});

@@ -252,6 +252,44 @@ Deno.test("buy_and_hold and ma_cross fills (hand-worked)", () => {
   assert.deepEqual(m.fills.map((f) => [f.bar, f.qty, f.price]), [[2, 500, 3], [4, -500, 1]]);
 });
 
+Deno.test("mean_reversion fills (hand-worked)", () => {
+  // lookback 3, entryZ 1, exitZ 0; closes 10 10 10 7 10 13 10:
+  // t=2 sd 0 (no signal); t=3 mean 9, sd sqrt(3): z = -2/sqrt(3) = -1.15 < -1 -> long;
+  // t=4 window 10 7 10: z = 1/sqrt(3) >= 0 -> exit; t=5 window 7 10 13: z = 3/3 = 1, not > 1.
+  // Buy floor(1000 / 7) = 142 at the open of t=4 (10), sell at the open of t=5 (13).
+  const c = [10, 10, 10, 7, 10, 13, 10];
+  const p = makePanel({
+    symbols: ["A"],
+    tsMs: c.map((_, t) => T0 + t * DAY),
+    open: [c],
+    close: [c],
+  });
+  const mr = BUILTIN_STRATEGIES.mean_reversion;
+  const r = runBacktest(
+    p,
+    mr.createStrategy(
+      { panel: p, adjustedClose: p.close },
+      mr.params.parse({ lookback: 3, entryZ: 1, exitZ: 0 }) as never,
+    ),
+    { initialCash: 1000, costs: { participationCap: Infinity } },
+  );
+  assert.deepEqual(r.fills.map((f) => [f.bar, f.qty, f.price]), [[4, 142, 10], [5, -142, 13]]);
+  assert.ok(Math.abs(r.equity.at(-1)! - (1000 + 142 * 3)) < TOL * 2000);
+});
+
+Deno.test("every backtest spec in tasks/specs parses and names a loadable strategy", async () => {
+  const dir = new URL("../../tasks/specs/", import.meta.url).pathname;
+  let n = 0;
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.name.endsWith(".json") || e.name.startsWith("train_")) continue;
+    const spec = parseBacktestSpec(JSON.parse(Deno.readTextFileSync(dir + e.name)));
+    const mod = await loadStrategy(spec.strategy, { baseDir: dir });
+    assert.ok(mod.description, `${e.name}: strategy has a description`);
+    n++;
+  }
+  assert.ok(n >= 8, `${n} specs`);
+});
+
 function loaded(frame: pl.DataFrame, over: Partial<LoadedDataset>): LoadedDataset {
   return {
     ref: { source: "lake", dataset: "user/x", adjust: "raw" },
