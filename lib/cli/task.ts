@@ -23,6 +23,7 @@
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { redact } from "../core/secret.ts";
+import { redactConsole } from "../core/log.ts";
 
 /** Value types an option can have. `list` is a comma-separated list of strings. */
 export type OptionType =
@@ -361,7 +362,8 @@ export function formatZodIssues(
 
 /**
  * One line for an error: the lines of its message joined with " | ", secrets redacted
- * (lib/core/secret.ts `redact`: every Secret value and key-like URL parameters).
+ * (lib/core/secret.ts `redact`: 8+ character pieces of every secret in any case, URL userinfo,
+ * key-like URL parameters).
  */
 export function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
@@ -377,6 +379,8 @@ export async function runTask<const T extends TaskDecl>(
   main: (args: TaskArgs<T>) => Promise<number | void> | number | void,
   args: readonly string[] = Deno.args,
 ): Promise<never> {
+  // Everything a task prints goes through the one redactor (lib/core/secret.ts).
+  redactConsole();
   const debug = debugOn(args);
   let parsed: TaskArgs<T> | null;
   try {

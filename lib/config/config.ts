@@ -4,9 +4,11 @@
  * root and run options live here, so the same code talks to a vendor, to the simulated market or
  * to a test server by changing only settings.
  *
- * Secrets are `Secret` values: they print as `***1234` in logs, errors, `JSON.stringify` and
- * `Deno.inspect`. A bad or missing setting throws `ConfigError` naming the setting and what was
- * expected.
+ * Secrets are `Secret` values: they print as `***` in logs, errors, `JSON.stringify` and
+ * `Deno.inspect`. The user name and password of a base URL's userinfo are registered as secrets
+ * too (see `redact`). A bad or missing setting throws `ConfigError` naming the setting and what
+ * was expected; it echoes the value only when it cannot carry a secret (fewer than 8 characters,
+ * never for a URL or a key setting), otherwise it says only how long the value is.
  *
  * @example
  * ```ts
@@ -18,7 +20,7 @@
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.ts";
-import { Secret } from "../core/secret.ts";
+import { registerSecret, Secret, SECRET_WINDOW, urlUserinfo } from "../core/secret.ts";
 
 /** Vendor defaults: the real endpoints. */
 export const VENDOR_DEFAULTS = {
@@ -128,16 +130,32 @@ function readDotEnv(path: string | null): Record<string, string> {
     return { ...parseEnv(Deno.readTextFileSync(path)) } as Record<string, string>;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return {};
-    throw new ConfigError(path, `cannot read the env file: ${(e as Error).message}`);
+    throw new ConfigError(path, `cannot read the env file (${(e as Error).name})`);
   }
 }
 
-function check<T>(schema: z.ZodType<T>, setting: string, value: string | undefined): T {
+/**
+ * How a bad value is shown in a config error: `(missing)`, the value itself when it has fewer
+ * than 8 characters and is not secret-bearing (no 8-character piece of anything can be in it),
+ * else only its length (a key pasted into the wrong setting, or a URL with userinfo, stays out
+ * of the message).
+ */
+export function describeValue(value: string | undefined, secretBearing = false): string {
+  if (value === undefined) return "(missing)";
+  if (!secretBearing && value.length < SECRET_WINDOW) return JSON.stringify(value);
+  return `a value of ${value.length} character${value.length === 1 ? "" : "s"}, not shown`;
+}
+
+function check<T>(
+  schema: z.ZodType<T>,
+  setting: string,
+  value: string | undefined,
+  secretBearing = false,
+): T {
   const r = schema.safeParse(value);
   if (!r.success) {
     const msg = r.error.issues.map((i) => i.message).join("; ");
-    const shown = value === undefined ? "(missing)" : JSON.stringify(value);
-    throw new ConfigError(setting, `${msg} (got ${shown})`);
+    throw new ConfigError(setting, `${msg} (got ${describeValue(value, secretBearing)})`);
   }
   return r.data;
 }
@@ -169,6 +187,17 @@ export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
     const v = get(k);
     return v === undefined ? undefined : new Secret(v);
   };
+  // Register every secret before anything is validated, so that no error below can carry one:
+  // key settings, and the userinfo of any URL setting.
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || v.trim() === "") continue;
+    if (/(?:^|_)(?:KEY|SECRET|TOKEN|PASSWORD|PASS)$/.test(k)) registerSecret(v.trim());
+    // Userinfo pieces of 8+ characters (shorter ones, "user", would match ordinary words; the
+    // userinfo rule of `redact` removes them from URLs whatever their length).
+    for (const part of urlUserinfo(v.trim())) {
+      if (part.length >= SECRET_WINDOW) registerSecret(part);
+    }
+  }
 
   const vendors = {} as Record<VendorName, VendorConfig>;
   for (
@@ -184,6 +213,7 @@ export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
       url(key),
       name === "alpaca" && get("ALPACA_DATA_URL") ? "ALPACA_DATA_URL" : key,
       raw ?? d.baseUrl,
+      true,
     )
       .replace(/\/+$/, "");
     vendors[name] = {
@@ -196,6 +226,7 @@ export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
     url("POLYGON_WS_URL"),
     "POLYGON_WS_URL",
     get("POLYGON_WS_URL") ?? "wss://socket.polygon.io",
+    true,
   );
 
   const vendorEnvSet = Object.keys(env).filter((k) =>

@@ -4,7 +4,11 @@
  * `DataError` is for bad data that callers may handle (quarantine, skip a unit): it carries where
  * the bad value came from. Programming mistakes use the built-in classes (`RangeError`,
  * `TypeError`).
+ *
+ * Both classes pass their message (and a string `cause`, such as a vendor body) through `redact`,
+ * so a secret a caller put into them never reaches a log, stderr or a quarantine row.
  */
+import { redact } from "./secret.ts";
 
 /** Fields that locate a data problem. */
 export interface DataErrorOptions {
@@ -24,7 +28,8 @@ export class DataError extends Error {
   readonly dataset: string | undefined;
   readonly column: string | undefined;
   constructor(message: string, options: DataErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const cause = typeof options.cause === "string" ? redact(options.cause) : options.cause;
+    super(redact(message), cause === undefined ? undefined : { cause });
     this.name = "DataError";
     this.source = options.source;
     this.dataset = options.dataset;
@@ -36,7 +41,7 @@ export class DataError extends Error {
 export class ConfigError extends Error {
   readonly setting: string;
   constructor(setting: string, message: string) {
-    super(`Invalid setting ${setting}: ${message}`);
+    super(redact(`Invalid setting ${setting}: ${message}`));
     this.name = "ConfigError";
     this.setting = setting;
   }

@@ -11,6 +11,7 @@
  * log.info("backfill.unit.done", { unit: "SPY 2024-01", rows: 1234 });
  * ```
  */
+import { format } from "node:util";
 import { redact } from "./secret.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -86,3 +87,28 @@ export const log = {
   warn: (event: string, fields?: Record<string, unknown>) => write("warn", event, fields),
   error: (event: string, fields?: Record<string, unknown>) => write("error", event, fields),
 };
+
+let consoleRedacted = false;
+
+/**
+ * Make `console.log`, `info`, `warn`, `error` and `debug` pass their formatted text through
+ * `redact` (once per process; later calls do nothing). The task layer calls it before a task
+ * runs, so a task's own prints cannot carry a secret either.
+ *
+ * @example
+ * ```ts
+ * redactConsole();
+ * console.log(`GET https://x/?apiKey=${"k".repeat(20)}`); // prints "...?apiKey=***"
+ * ```
+ */
+export function redactConsole(): void {
+  if (consoleRedacted) return;
+  consoleRedacted = true;
+  for (const m of ["log", "info", "warn", "error", "debug"] as const) {
+    const orig = console[m].bind(console);
+    console[m] = (...args: unknown[]) => {
+      if (args.length === 0) return orig();
+      orig(redact(format(...args)));
+    };
+  }
+}

@@ -9,9 +9,15 @@
  *   vendor errors returned with HTTP 200 that the connector marks retryable (throttle bodies).
  *   `Retry-After` (seconds or HTTP date) and `X-RateLimit-Reset` (epoch seconds) are honoured and
  *   also push back the vendor's next request slot, so one 429 slows every worker.
- * - A timeout covers the whole exchange (headers and body).
- * - Every URL that is logged, stored or put in an error goes through {@link publicUrl} and
- *   `redact`, so keys never leave the process.
+ * - A timeout covers the whole exchange (headers and body), and a body larger than
+ *   `maxBodyBytes` is cut off and fails the request for good (an endless body costs at most the
+ *   cap in memory, whatever its `Content-Length` or compression says).
+ * - Redirects are followed by hand (at most `maxRedirects`): a redirect to another origin drops
+ *   every request header (keys travel in headers), the URL's userinfo and key-like query
+ *   parameters, and is refused when its Location still carries a secret; `https` to `http` and
+ *   non-http schemes are refused.
+ * - Every URL that is logged, stored or put in an error goes through {@link publicUrl} (userinfo
+ *   and key parameters removed) and `redact`, so keys never leave the process.
  * - Per-attempt metrics (latency, bytes, retries by reason) accumulate in {@link RequestMetrics}.
  *
  * @example
@@ -23,7 +29,7 @@
 import { DataError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { Rng } from "../core/random.ts";
-import { redact, type Secret } from "../core/secret.ts";
+import { containsSecret, redact, type Secret } from "../core/secret.ts";
 import { RequestMetrics } from "./_metrics.ts";
 
 /** Pacing and retry policy of one vendor. */
@@ -46,6 +52,10 @@ export interface VendorPolicy {
   backoffMaxMs?: number;
   /** Timeout for one attempt (headers and body), milliseconds. @default 30000 */
   timeoutMs?: number;
+  /** Largest response body accepted, bytes (after decompression). @default 134217728 (128 MiB) */
+  maxBodyBytes?: number;
+  /** Redirects followed per attempt. @default 5 */
+  maxRedirects?: number;
 }
 
 /** Options of {@link HttpClient}. */
@@ -144,17 +154,71 @@ const SECRET_PARAMS = new Set([
 ]);
 
 /**
- * The URL with secret query parameters removed (not masked: removed, so lineage is stable
- * whatever the key), then passed through `redact` for any secret embedded elsewhere.
+ * The URL with its userinfo and secret query parameters removed (not masked: removed, so lineage
+ * is stable whatever the key), then passed through `redact` for any secret embedded elsewhere.
+ *
+ * @example
+ * ```ts
+ * publicUrl("https://me:pw@x/v2?apiKey=k&limit=5"); // "https://x/v2?limit=5"
+ * ```
  */
 export function publicUrl(url: URL | string): string {
   const u = new URL(url.toString());
+  u.username = "";
+  u.password = "";
+  dropSecretParams(u);
+  return redact(u.toString());
+}
+
+function dropSecretParams(u: URL): void {
   for (const name of [...u.searchParams.keys()]) {
     if (SECRET_PARAMS.has(name) || SECRET_PARAMS.has(name.toLowerCase())) {
       u.searchParams.delete(name);
     }
   }
-  return redact(u.toString());
+}
+
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+
+/** A response that must not be used: too large, or a redirect that is refused. Never retried. */
+class Refused extends Error {}
+
+/**
+ * Read a body, failing once it exceeds `cap` bytes. A declared `Content-Length` above the cap is
+ * refused before reading; without one (or with a content encoding, whose decoded size the header
+ * does not bound) the stream is read chunk by chunk and cancelled at the cap.
+ */
+async function readCapped(res: Response, cap: number): Promise<Uint8Array> {
+  const declared = res.headers.get("content-length");
+  const encoding = (res.headers.get("content-encoding") ?? "identity").toLowerCase();
+  const n = declared === null ? NaN : Number(declared);
+  if (Number.isFinite(n) && n > cap) {
+    await res.body?.cancel().catch(() => {});
+    throw new Refused(`response body of ${n} bytes exceeds the cap of ${cap} bytes`);
+  }
+  if (Number.isFinite(n) && encoding === "identity") return await res.bytes();
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > cap) {
+      await reader.cancel().catch(() => {});
+      throw new Refused(`response body exceeds the cap of ${cap} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
 }
 
 const RETRY_STATUS = new Set([408, 413, 425, 429, 499, 500, 502, 503, 504]);
@@ -203,6 +267,8 @@ export class HttpClient {
       backoffBaseMs: options.backoffBaseMs ?? 200,
       backoffMaxMs: options.backoffMaxMs ?? 20_000,
       timeoutMs: options.timeoutMs ?? 30_000,
+      maxBodyBytes: options.maxBodyBytes ?? 128 * 1024 * 1024,
+      maxRedirects: options.maxRedirects ?? 5,
     };
     if (!(this.#policy.concurrency >= 1)) {
       throw new RangeError(`concurrency must be >= 1, got ${this.#policy.concurrency}`);
@@ -255,6 +321,52 @@ export class HttpClient {
     return raw * (0.5 + this.#rng.uniform());
   }
 
+  /**
+   * Send a GET, following redirects by hand: same origin keeps the headers; another origin gets
+   * no request headers, no userinfo and no key parameters, and is refused if its URL still holds
+   * a secret. Returns the final response.
+   */
+  async #send(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+    const origin = url.origin;
+    let current = url;
+    let h = headers;
+    for (let hop = 0;; hop++) {
+      const res = await this.#fetch(current, { headers: h, signal, redirect: "manual" });
+      if (!REDIRECT_STATUS.has(res.status)) return res;
+      const loc = res.headers.get("location");
+      await res.body?.cancel().catch(() => {});
+      if (loc === null) throw new Refused(`HTTP ${res.status} redirect without a Location`);
+      if (hop >= this.#policy.maxRedirects) {
+        throw new Refused(`more than ${this.#policy.maxRedirects} redirects`);
+      }
+      let next: URL;
+      try {
+        next = new URL(loc, current);
+      } catch {
+        throw new Refused(`HTTP ${res.status} redirect to an unparsable Location`);
+      }
+      if (next.protocol !== "http:" && next.protocol !== "https:") {
+        throw new Refused(`redirect to a ${next.protocol} URL refused`);
+      }
+      if (current.protocol === "https:" && next.protocol === "http:") {
+        throw new Refused(`redirect from https to http refused (${publicUrl(next)})`);
+      }
+      if (next.origin !== origin) {
+        // Credentials are for the configured origin only.
+        h = {};
+        next.username = "";
+        next.password = "";
+        dropSecretParams(next);
+        if (containsSecret(next.toString())) {
+          throw new Refused(
+            `redirect to ${next.origin} refused: its Location carries a credential`,
+          );
+        }
+      }
+      current = next;
+    }
+  }
+
   /** GET a URL, parse and check the body, retrying transient failures. */
   async get<T>(url: URL, options: RequestOptions<T>): Promise<HttpResult<T>> {
     const shown = publicUrl(url);
@@ -274,12 +386,9 @@ export class HttpClient {
         const ctl = new AbortController();
         const timer = setTimeout(() => ctl.abort(), p.timeoutMs);
         try {
-          const res = await this.#fetch(url, {
-            headers: options.headers ?? {},
-            signal: ctl.signal,
-          });
+          const res = await this.#send(url, options.headers ?? {}, ctl.signal);
           status = res.status;
-          const raw = await res.bytes();
+          const raw = await readCapped(res, p.maxBodyBytes);
           const bytes = raw.length;
           let decoded: string | undefined;
           const text = () => (decoded ??= DECODER.decode(raw));
@@ -314,7 +423,12 @@ export class HttpClient {
             serverDelay = retryAfterMs(res.headers, Date.now());
           }
         } catch (e) {
-          if (e instanceof ParseFailure) {
+          if (e instanceof Refused) {
+            reason = "refused";
+            detail = e.message;
+            permanent = true;
+            this.metrics.recordAttempt({ latencyMs: performance.now() - t0, bytes: 0, status });
+          } else if (e instanceof ParseFailure) {
             reason = "parse";
             detail = `unparsable body (${e.message.slice(0, 120)})`;
             body = e.text.slice(0, 500);

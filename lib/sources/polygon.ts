@@ -12,6 +12,7 @@
 import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
+import { DataError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { releaseScan, scanAggs, type ScannedAggs } from "./_aggs_scan.ts";
 import { HttpClient, type HttpClientOptions, publicUrl, type VendorVerdict } from "./_http.ts";
@@ -364,6 +365,7 @@ export class PolygonClient {
         check: polygonVerdict,
         ...(parseBytes ? { parseBytes } : {}),
       });
+      checkPageLimit(res.value, current, res.url);
       const nu = get(res.value, "next_url");
       let next: URL | null = null;
       if (typeof nu === "string" && nu !== "") {
@@ -442,8 +444,19 @@ export class PolygonClient {
       const scan = scanAggs(body, requireVolume);
       return { ...scan.envelope, __scan: scan };
     };
+    const bound = aggsRowBound(multiplier, timespan, from, to);
+    let received = 0;
     for await (const p of this.pages(u, parse, resume, parse)) {
       const scan = (p.body as { __scan: ScannedAggs }).__scan;
+      received += scan.t.length + scan.odd.length;
+      if (received > bound) {
+        releaseScan(scan);
+        throw new DataError(
+          `Polygon returned ${received} bars for ${ticker} ${multiplier}/${timespan} ` +
+            `${from}..${to} (${p.url}); that range holds at most ${bound} bars`,
+          { source: "polygon", dataset: `aggs_${timespan}` },
+        );
+      }
       const { plan, rejected, fields } = scanPlan(scan, ticker, requireVolume);
       releaseScan(scan); // copied into Polars: its columns can take a later page
       // The frame is finished in Polars' threads (~1.5 ms of the JS thread's time per page).
@@ -743,6 +756,68 @@ const CONTRACT_WIRE = {
 };
 
 /** A ticker for a URL path: percent-encoded except `:` (`I:VIX`, `O:SPY...` as the vendor documents). */
+/** Milliseconds of one unit of each timespan, at its shortest (month 28 days, quarter 90). */
+const TIMESPAN_MS: Record<Timespan, number> = {
+  second: 1_000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 7 * 86_400_000,
+  month: 28 * 86_400_000,
+  quarter: 90 * 86_400_000,
+  year: 365 * 86_400_000,
+};
+
+/**
+ * The most bars an aggregates request can return: floor(span / bar length) + 1, where the span
+ * is [from, to] for epoch-ms bounds and, for YYYY-MM-DD bounds, from 12 h before `from`'s UTC
+ * midnight to 36 h after `to`'s (any exchange time zone, the whole day; no session hours are
+ * assumed). One day of minute bars: 2,881. A page or listing above it is a vendor fault.
+ *
+ * @example
+ * ```ts
+ * aggsRowBound(1, "minute", "2024-01-02", "2024-01-02"); // 2881
+ * ```
+ */
+export function aggsRowBound(
+  multiplier: number,
+  timespan: Timespan,
+  from: string | number,
+  to: string | number,
+): number {
+  const edge = (x: string | number, end: boolean): number => {
+    if (typeof x === "number") return x;
+    if (/^\d+$/.test(x)) return Number(x);
+    const ms = Date.parse(`${x.slice(0, 10)}T00:00:00Z`);
+    if (!Number.isFinite(ms)) return NaN;
+    return end ? ms + 36 * 3_600_000 : ms - 12 * 3_600_000;
+  };
+  const lo = edge(from, false);
+  const hi = edge(to, true);
+  const bar = Math.max(1, multiplier) * TIMESPAN_MS[timespan];
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo) return Infinity;
+  return Math.floor((hi - lo) / bar) + 1;
+}
+
+/**
+ * A page holding more rows than the request's `limit` asked for is a vendor fault: refused with
+ * a {@link DataError} instead of landing it.
+ */
+function checkPageLimit(body: unknown, request: URL, shown: string): void {
+  const limit = Number(request.searchParams.get("limit"));
+  if (!Number.isFinite(limit) || limit <= 0) return;
+  const scan = (body as { __scan?: ScannedAggs } | null)?.__scan;
+  const results = (body as { results?: unknown } | null)?.results;
+  const rows = scan ? scan.t.length + scan.odd.length : Array.isArray(results) ? results.length : 0;
+  if (rows > limit) {
+    if (scan) releaseScan(scan);
+    throw new DataError(
+      `Polygon page ${shown} holds ${rows} rows but the request asked for at most ${limit}`,
+      { source: "polygon" },
+    );
+  }
+}
+
 function pathTicker(t: string): string {
   return encodeURIComponent(t).replace(/%3A/gi, ":");
 }

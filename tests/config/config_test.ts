@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { loadConfig } from "../../lib/config/mod.ts";
 import { ConfigError } from "../../lib/core/errors.ts";
+import { redact } from "../../lib/core/secret.ts";
 
 const FAKE_KEY = "pk_test_FAKEKEY_0123456789abcd";
 
@@ -22,11 +23,61 @@ Deno.test("base URLs come from the environment, trailing slash removed", () => {
   assertEquals(c.vendors.alpaca.baseUrl, "http://127.0.0.1:1");
 });
 
-Deno.test("a bad URL names the setting and the value", () => {
+Deno.test("a bad URL names the setting and the value's length, never the value", () => {
   const e = assertThrows(() => loadConfig({ env: { FRED_BASE_URL: "not a url" }, envFile: null }));
   assert(e instanceof ConfigError);
   assertEquals(e.setting, "FRED_BASE_URL");
-  assert(e.message.includes("FRED_BASE_URL") && e.message.includes("not a url"), e.message);
+  assertEquals(
+    e.message,
+    "Invalid setting FRED_BASE_URL: FRED_BASE_URL must be an absolute http(s) or ws(s) URL " +
+      "(got a value of 9 characters, not shown)",
+  );
+});
+
+Deno.test("a key pasted as a base URL never reaches the error, nor any 8-char piece of it", () => {
+  // The case of issue 18: the full key reached stderr when a base URL was set to it.
+  const key = "Zq8JHt3mXw0aB7cD9eF1gH2iJ";
+  for (
+    const env of [
+      { POLYGON_BASE_URL: key },
+      { POLYGON_BASE_URL: key, POLYGON_API_KEY: key },
+      { POLYGON_WS_URL: `x${key.toLowerCase()}` },
+      { WORKBENCH_SEED: key },
+      { WORKBENCH_LOG_LEVEL: key.slice(0, 12) },
+      { SMTP_PORT: key.toUpperCase() },
+    ]
+  ) {
+    const e = assertThrows(() => loadConfig({ env, envFile: null }));
+    assert(e instanceof ConfigError, String(e));
+    const low = e.message.toLowerCase();
+    for (let i = 0; i + 8 <= key.length; i++) {
+      assert(
+        !low.includes(key.slice(i, i + 8).toLowerCase()),
+        `${JSON.stringify(env)}: ${e.message}`,
+      );
+    }
+  }
+  // Short values cannot hold an 8-character piece and are shown (a typo is easy to see).
+  const e = assertThrows(() => loadConfig({ env: { WORKBENCH_WORKERS: "0" }, envFile: null }));
+  assert(e.message.includes('(got "0")'), e.message);
+});
+
+Deno.test("userinfo of a base URL is registered as a secret and kept out of errors", () => {
+  const pw = "pw_Kx81nQz7Lr2Tt";
+  const c = loadConfig({
+    env: { FRED_BASE_URL: `http://bob:${pw}@127.0.0.1:1/fred` },
+    envFile: null,
+  });
+  assertEquals(c.vendors.fred.baseUrl, `http://bob:${pw}@127.0.0.1:1/fred`);
+  assertEquals(
+    redact(`GET ${c.vendors.fred.baseUrl}/series`),
+    "GET http://***@127.0.0.1:1/fred/series",
+  );
+  assertEquals(redact(`body echoes ${pw.toUpperCase()}`), "body echoes ***");
+  const e = assertThrows(() =>
+    loadConfig({ env: { POLYGON_BASE_URL: `ftp://al:${pw}x@h` }, envFile: null })
+  );
+  assert(!e.message.includes(pw.slice(0, 8)), e.message);
 });
 
 Deno.test("bad integers and enums name the setting and what was expected", () => {
@@ -94,5 +145,8 @@ Deno.test("secrets never print: String, JSON, inspect, template, error message",
   ) {
     assert(!s.includes(FAKE_KEY), `leaked in: ${s.slice(0, 200)}`);
   }
-  assertEquals(String(k), "***abcd");
+  // No character of the key: not even its last four (they are part of the key).
+  assertEquals(String(k), "***");
+  assertEquals(Deno.inspect(k), "Secret(***)");
+  assertEquals(JSON.stringify({ k }), '{"k":"***"}');
 });
