@@ -6,10 +6,17 @@
 import pl from "nodejs-polars";
 import { join } from "node:path";
 import { acquireLock } from "./lock.ts";
-import { foldManifest, type ManifestEntry, type ManifestFile, readManifest } from "./manifest.ts";
+import {
+  foldManifest,
+  type ManifestEntry,
+  type ManifestFile,
+  readManifest,
+  repairTornManifest,
+} from "./manifest.ts";
 import { datasetDir, type DatasetSpec, metaDir } from "./spec.ts";
 import { sha256Hex, syncDir, writeAtomic, writeDurable } from "../core/fs.ts";
-import { recoverDataset } from "./writer.ts";
+import { recoverDataset, sweepMetaTemps } from "./writer.ts";
+import { assertInsideLake, verifyFiles } from "./integrity.ts";
 
 /** What a compaction did. */
 export interface CompactResult {
@@ -29,6 +36,7 @@ export async function compactDataset(
   const release = await acquireLock(meta);
   try {
     await recoverDataset(spec, options.root);
+    await repairTornManifest(meta);
     const state = foldManifest(readManifest(meta));
     const byPart = new Map<string, ManifestFile[]>();
     for (const f of state.files) byPart.set(f.partition, [...(byPart.get(f.partition) ?? []), f]);
@@ -49,14 +57,37 @@ export async function compactDataset(
         continue;
       }
       const pdir = part ? join(dir, part) : dir;
-      const frames = files.map((f) => pl.readParquet(join(pdir, f.file)));
+      assertInsideLake(pdir, options.root, spec.dataset);
+      // Only the committed files, each verified: a stray file is not merged, a changed one stops
+      // the compaction (an IntegrityError naming it) instead of being sealed under a new hash.
+      const paths = await verifyFiles(spec, files, {
+        ...(options.root ? { root: options.root } : {}),
+      });
+      const frames = paths.map((p) => pl.readParquet(p));
       const sortCols = [spec.timeColumn, ...spec.naturalKey.filter((k) => k !== spec.timeColumn)];
       const merged = pl.concat(frames, { how: "diagonal" }).sort(sortCols);
       const bytes = new Uint8Array(merged.writeParquet({ compression: "zstd" }));
       const sha = await sha256Hex(bytes);
       const name = `part-${sha.slice(0, 16)}.parquet`;
       const tmp = join(pdir, `.${name}.${writeId.slice(0, 8)}.tmp`);
-      await writeDurable(tmp, bytes);
+      try {
+        await writeDurable(tmp, bytes);
+      } catch (e) {
+        for (const r of renames) {
+          try {
+            Deno.removeSync(r.from);
+          } catch { /* not written */ }
+        }
+        try {
+          Deno.removeSync(tmp);
+        } catch { /* not created */ }
+        throw new Error(
+          `Cannot compact ${spec.zone}/${spec.source}/${spec.dataset}: writing ${tmp} failed (${
+            (e as Error).message
+          }); nothing was committed`,
+          { cause: e },
+        );
+      }
       renames.push({ from: tmp, to: join(pdir, name) });
       const mins = files.map((f) => f.min_time).filter((x): x is string => x !== null).sort();
       const maxs = files.map((f) => f.max_time).filter((x): x is string => x !== null).sort();
@@ -67,6 +98,8 @@ export async function compactDataset(
         sha256: sha,
         min_time: mins[0] ?? null,
         max_time: maxs.at(-1) ?? null,
+        codec: "zstd",
+        bytes: bytes.length,
       });
       for (const f of files) {
         if (f.file === name) continue;
@@ -87,10 +120,25 @@ export async function compactDataset(
         removed,
         schema: state.schema,
       };
-      await writeAtomic(
-        join(meta, "journal.json"),
-        JSON.stringify({ write_id: writeId, renames, removes, entry }),
-      );
+      try {
+        await writeAtomic(
+          join(meta, "journal.json"),
+          JSON.stringify({ write_id: writeId, renames, removes, entry }),
+        );
+      } catch (e) {
+        for (const r of renames) {
+          try {
+            Deno.removeSync(r.from);
+          } catch { /* not written */ }
+        }
+        sweepMetaTemps(meta, true);
+        throw new Error(
+          `Cannot compact ${spec.zone}/${spec.source}/${spec.dataset}: writing the journal in ${meta} failed (${
+            (e as Error).message
+          }); nothing was committed`,
+          { cause: e },
+        );
+      }
       // Same apply path as writes (via recovery, which reads the journal just written).
       await recoverDataset(spec, options.root);
       await syncDir(dir);

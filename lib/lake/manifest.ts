@@ -19,13 +19,16 @@ export interface ManifestFile {
   max_time: string | null;
   /** Parquet compression codec of the file; absent in entries written before it was recorded (zstd). */
   codec?: string;
+  /** Size of the file in bytes; absent in entries written before it was recorded. */
+  bytes?: number;
 }
 
 /** One manifest entry. */
 export interface ManifestEntry {
   write_id: string;
   at: string;
-  kind: "write" | "compact";
+  /** `repair`: written by `verify --repair` (files dropped as missing or corrupt, or adopted). */
+  kind: "write" | "compact" | "repair";
   transform_id: string;
   source_uri: string;
   added: ManifestFile[];
@@ -70,6 +73,35 @@ export interface ManifestState {
   entries: number;
   /** The latest recorded spec, or null when no entry recorded one (old manifests). */
   spec: ManifestSpec | null;
+  /**
+   * Lines of the manifest that could not be read (torn or garbage); the state is then the last
+   * complete one, folded from the entries before the first bad line. Empty when the log is sound.
+   */
+  problems: ManifestProblem[];
+}
+
+/** A manifest line that is not a complete entry. */
+export interface ManifestProblem {
+  /** Path of the manifest file. */
+  file: string;
+  /** 1-based line number. */
+  line: number;
+  /** `torn`: the last line, cut short (a write that died or a full disk); `garbage`: any other. */
+  kind: "torn" | "garbage";
+  /** What is wrong with it. */
+  reason: string;
+}
+
+/** The manifest log read line by line: complete entries up to the first bad line, and problems. */
+export interface ManifestLog {
+  entries: ManifestEntry[];
+  problems: ManifestProblem[];
+  /** Bytes of the file that hold the complete entries (a repair truncates the log to these). */
+  goodBytes: number;
+  /** Total bytes of the file (0 when it does not exist). */
+  totalBytes: number;
+  /** The manifest file exists. */
+  exists: boolean;
 }
 
 /** Path of the manifest log in a meta directory. */
@@ -77,20 +109,125 @@ export function manifestPath(meta: string): string {
   return join(meta, "manifest.jsonl");
 }
 
-/** Read all entries (empty when there is no manifest yet). */
-export function readManifest(meta: string): ManifestEntry[] {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(manifestPath(meta));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
+/** Why a parsed manifest line is not an entry, or null when it is one. */
+function entryShapeError(x: unknown): string | null {
+  if (typeof x !== "object" || x === null || Array.isArray(x)) return "not a JSON object";
+  const e = x as Record<string, unknown>;
+  if (typeof e.write_id !== "string") return "no write_id";
+  if (!Array.isArray(e.added) || !Array.isArray(e.removed)) return "no added/removed lists";
+  if (typeof e.schema !== "object" || e.schema === null) return "no schema";
+  for (const a of e.added as unknown[]) {
+    const f = a as Record<string, unknown> | null;
+    if (
+      !f || typeof f.partition !== "string" || typeof f.file !== "string" ||
+      typeof f.rows !== "number" || typeof f.sha256 !== "string" ||
+      !/^[0-9a-f]{64}$/.test(f.sha256) || f.file.includes("/") || f.partition.includes("/") ||
+      f.file.startsWith(".")
+    ) {
+      return `added file ${JSON.stringify(a).slice(0, 120)} is malformed`;
+    }
   }
-  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as ManifestEntry);
+  for (const r of e.removed as unknown[]) {
+    const f = r as Record<string, unknown> | null;
+    if (!f || typeof f.partition !== "string" || typeof f.file !== "string") {
+      return "a removed file is malformed";
+    }
+  }
+  return null;
 }
 
-/** Fold entries into the current state. */
-export function foldManifest(entries: ManifestEntry[]): ManifestState {
+/**
+ * Read the manifest log line by line. Entries are taken up to the first line that is not a
+ * complete entry (a torn last line from a write that died or a full disk, or garbage): that line
+ * and everything after it are reported in `problems`, never guessed at.
+ */
+export function readManifestLog(meta: string): ManifestLog {
+  const path = manifestPath(meta);
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      return { entries: [], problems: [], goodBytes: 0, totalBytes: 0, exists: false };
+    }
+    throw e;
+  }
+  const entries: ManifestEntry[] = [];
+  const problems: ManifestProblem[] = [];
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let start = 0;
+  let line = 0;
+  let goodBytes = 0;
+  while (start < bytes.length) {
+    line++;
+    let end = bytes.indexOf(10, start);
+    const terminated = end >= 0;
+    if (!terminated) end = bytes.length;
+    const raw = bytes.subarray(start, end);
+    const next = terminated ? end + 1 : end;
+    let reason: string | null = null;
+    let text = "";
+    try {
+      text = decoder.decode(raw);
+    } catch {
+      reason = "bytes that are not UTF-8";
+    }
+    if (reason === null && text.trim() === "") {
+      start = next;
+      if (problems.length === 0) goodBytes = next;
+      continue;
+    }
+    let entry: unknown = null;
+    if (reason === null) {
+      try {
+        entry = JSON.parse(text);
+      } catch (e) {
+        reason = `not JSON (${(e as Error).message.split("\n")[0]})`;
+      }
+    }
+    if (reason === null) reason = entryShapeError(entry);
+    if (reason === null && !terminated) reason = "no line end";
+    if (reason !== null || problems.length > 0) {
+      const last = next >= bytes.length;
+      problems.push({
+        file: path,
+        line,
+        kind: last && !terminated && problems.length === 0 ? "torn" : "garbage",
+        reason: reason ?? "follows a bad line",
+      });
+    } else {
+      entries.push(entry as ManifestEntry);
+      goodBytes = next;
+    }
+    start = next;
+  }
+  return { entries, problems, goodBytes, totalBytes: bytes.length, exists: true };
+}
+
+/** Format manifest problems as one message naming the file and line of each. */
+export function describeManifestProblems(problems: ManifestProblem[]): string {
+  const first = problems[0];
+  if (!first) return "";
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more bad lines)` : "";
+  return `${first.file} line ${first.line} is ${
+    first.kind === "torn" ? "torn" : "not a manifest entry"
+  }: ${first.reason}${more}`;
+}
+
+/**
+ * Read the complete entries (empty when there is no manifest yet). A torn or garbage line ends
+ * the log: the entries before it are the last complete state (see {@link readManifestLog}, which
+ * also reports the bad lines).
+ */
+export function readManifest(meta: string): ManifestEntry[] {
+  return readManifestLog(meta).entries;
+}
+
+/** Fold entries into the current state (`problems` as given, [] by default). */
+export function foldManifest(
+  entries: ManifestEntry[],
+  problems: ManifestProblem[] = [],
+): ManifestState {
   const files = new Map<string, ManifestFile>();
   let watermark: string | null = null;
   let schema: Record<string, ColumnType> = {};
@@ -122,27 +259,84 @@ export function foldManifest(entries: ManifestEntry[]): ManifestState {
     schema,
     entries: entries.length,
     spec,
+    problems,
   };
+}
+
+/** A manifest that cannot be appended to until it is repaired. */
+export class ManifestError extends Error {
+  /** Path of the manifest file. */
+  readonly file: string;
+  constructor(message: string, file: string) {
+    super(message);
+    this.name = "ManifestError";
+    this.file = file;
+  }
+}
+
+/**
+ * Repair a torn last line before appending (call under the dataset lock): the bytes after the
+ * last complete entry are cut off (kept beside the log as `manifest.jsonl.torn-<time>` so nothing
+ * is lost unseen). Garbage before the last line is not cut: it may hide committed entries, so it
+ * is refused with a {@link ManifestError} naming the file and line (`deno task verify --repair`
+ * rebuilds the log from the data files). Returns the problems repaired.
+ */
+export async function repairTornManifest(meta: string): Promise<ManifestProblem[]> {
+  const log = readManifestLog(meta);
+  if (log.problems.length === 0) return [];
+  const path = manifestPath(meta);
+  if (log.problems.length > 1 || log.problems[0]!.kind !== "torn") {
+    throw new ManifestError(
+      `Cannot append to ${path}: ${
+        describeManifestProblems(log.problems)
+      }; run \`deno task verify --repair\` to rebuild it from the data files`,
+      path,
+    );
+  }
+  const bytes = Deno.readFileSync(path);
+  const stamp = new Date().toISOString().replaceAll(":", "");
+  Deno.writeFileSync(`${path}.torn-${stamp}`, bytes.subarray(log.goodBytes));
+  const f = await Deno.open(path, { write: true });
+  try {
+    await f.truncate(log.goodBytes);
+    await f.sync();
+  } finally {
+    f.close();
+  }
+  return log.problems;
 }
 
 /**
  * Append one entry durably (write, fsync). Skips an entry whose write_id is already present
  * (a journal replayed after a crash may have been appended already); `fresh` says the write_id
  * was just made and cannot be there, which spares reading the whole manifest. @default false
+ *
+ * A torn last line is cut off first (see {@link repairTornManifest}). When the append itself
+ * fails (a full disk), the bytes it added are cut off again, so the log keeps its last complete
+ * state, and the error names the file.
  */
 export async function appendManifest(
   meta: string,
   entry: ManifestEntry,
   options: { fresh?: boolean } = {},
 ): Promise<void> {
+  await repairTornManifest(meta);
   if (!options.fresh && readManifest(meta).some((e) => e.write_id === entry.write_id)) return;
   Deno.mkdirSync(meta, { recursive: true });
-  const f = await Deno.open(manifestPath(meta), { append: true, create: true });
+  const path = manifestPath(meta);
+  const f = await Deno.open(path, { append: true, create: true });
+  let size = 0;
   try {
+    size = (await f.stat()).size;
     const bytes = new TextEncoder().encode(JSON.stringify(entry) + "\n");
     let off = 0;
     while (off < bytes.length) off += await f.write(bytes.subarray(off));
     await f.sync();
+  } catch (e) {
+    try {
+      await f.truncate(size);
+    } catch { /* the reader stops at the torn line; the next append cuts it */ }
+    throw new Error(`Cannot append to manifest ${path}: ${(e as Error).message}`, { cause: e });
   } finally {
     f.close();
   }

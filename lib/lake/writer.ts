@@ -38,6 +38,7 @@ import {
   type ManifestFile,
   manifestSpecOf,
   readManifest,
+  repairTornManifest,
 } from "./manifest.ts";
 import {
   type Codec,
@@ -54,6 +55,7 @@ import {
 import { listDir, sha256Hex, syncDir, writeAtomic } from "../core/fs.ts";
 import { partitionDaysOf, partitionName } from "./_partition.ts";
 import { alignTypes, lakeType, polarsType } from "./_types.ts";
+import { assertInsideLake, verifyFiles } from "./integrity.ts";
 
 /** A write was refused because of its schema. */
 export class SchemaError extends TypeError {
@@ -105,6 +107,59 @@ interface Journal {
 const JOURNAL = "journal.json";
 
 /**
+ * The pending journal of a dataset's meta directory, or null. A journal is written atomically,
+ * so one that does not parse was changed by something else: that is an error naming the file.
+ */
+export function readJournal(meta: string): Journal | null {
+  const jpath = join(meta, JOURNAL);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(jpath);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  try {
+    const j = JSON.parse(text) as Journal;
+    if (!j || typeof j.write_id !== "string" || !Array.isArray(j.renames) || !j.entry) {
+      throw new TypeError("missing write_id, renames or entry");
+    }
+    return j;
+  } catch (e) {
+    throw new Error(
+      `Cannot recover ${meta}: the write journal ${jpath} is damaged (${(e as Error).message})`,
+      { cause: e },
+    );
+  }
+}
+
+/** Temporaries older than this under `_meta` belong to a process that died (not a live one). */
+const STALE_TEMP_MS = 60_000;
+
+/**
+ * Remove stale temporaries of atomic writes under a dataset's meta directory (`journal.json.*.tmp`,
+ * `lock.*.tmp`) left by processes that died: those older than a minute, or every journal
+ * temporary when `all` (the caller holds the lock, so no live writer of the journal exists).
+ */
+export function sweepMetaTemps(meta: string, all = false): number {
+  let n = 0;
+  const now = Date.now();
+  for (const e of listDir(meta)) {
+    if (!e.isFile || !e.name.endsWith(".tmp")) continue;
+    const p = join(meta, e.name);
+    try {
+      const journalTemp = e.name.startsWith(`${JOURNAL}.`);
+      const old = now - (Deno.statSync(p).mtime?.getTime() ?? now) > STALE_TEMP_MS;
+      if ((all && journalTemp) || old) {
+        Deno.removeSync(p);
+        n++;
+      }
+    } catch { /* removed meanwhile */ }
+  }
+  return n;
+}
+
+/**
  * Finish or roll back an interrupted write of a dataset. Call under the dataset lock (the writer
  * and `readDataset` do).
  */
@@ -121,21 +176,18 @@ export async function recoverDataset(
   } = {},
 ): Promise<boolean> {
   const meta = metaDir(spec, root);
-  const jpath = join(meta, JOURNAL);
-  let journal: Journal | null = null;
-  try {
-    journal = JSON.parse(Deno.readTextFileSync(jpath)) as Journal;
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
+  const journal = readJournal(meta);
   let changed = false;
   if (journal) {
     await applyJournal(meta, journal);
     changed = true;
   }
   if (options.sweep === false) return changed;
-  // Stray temporaries from a write that died before its commit point.
+  if (sweepMetaTemps(meta, true) > 0) changed = true;
+  // Stray temporaries from a write that died before its commit point (only in real directories
+  // inside the lake: a symlinked partition is not entered).
   const dir = datasetDir(spec, root);
+  assertInsideLake(dir, root, spec.dataset);
   for (
     const p of [
       dir,
@@ -257,13 +309,22 @@ function withHash(df: pl.DataFrame, cols: string[]): pl.DataFrame {
   return df.withColumns(h);
 }
 
-function readPartition(dir: string): { df: pl.DataFrame | null; files: string[] } {
-  const files = listDir(dir).filter((e) => e.isFile && e.name.endsWith(".parquet")).map((e) =>
-    e.name
-  ).sort();
-  if (files.length === 0) return { df: null, files };
-  const frames = files.map((f) => pl.readParquet(join(dir, f)));
-  return { df: frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "diagonal" }), files };
+/**
+ * The committed files of a partition (the manifest's list: a stray file in the directory is
+ * neither merged nor deleted), each verified against its sha256 before it is read.
+ */
+async function readPartition(
+  spec: DatasetSpec,
+  files: ManifestFile[],
+  root: string | undefined,
+): Promise<{ df: pl.DataFrame | null; files: string[] }> {
+  if (files.length === 0) return { df: null, files: [] };
+  const paths = await verifyFiles(spec, files, { ...(root ? { root } : {}), cached: true });
+  const frames = paths.map((p) => pl.readParquet(p));
+  return {
+    df: frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "diagonal" }),
+    files: files.map((f) => f.file),
+  };
 }
 
 function timeBounds(spec: DatasetSpec, df: pl.DataFrame): [string | null, string | null] {
@@ -392,8 +453,11 @@ async function freshRows(
   spec: DatasetSpec,
   schema: Record<string, ColumnType>,
   rowsNew: pl.DataFrame,
-  files: string[],
+  stored: ManifestFile[],
+  root: string | undefined,
 ): Promise<pl.DataFrame | null> {
+  // Verified (sha256, once per process per unchanged file) before its rows decide anything.
+  const files = await verifyFiles(spec, stored, { ...(root ? { root } : {}), cached: true });
   const t = spec.timeColumn;
   const type = spec.schema[t] === "date" ? pl.Date : pl.Datetime("ms", "UTC");
   const v = rowsNew.getColumn(t).cast(spec.schema[t] === "date" ? pl.Int32 : pl.Int64);
@@ -402,20 +466,20 @@ async function freshRows(
     pl.col(t).ltEq(lit(v.max() as number)),
   );
   const parts = await Promise.all(files.map((f) => pl.scanParquet(f).filter(inRange).collect()));
-  const stored = alignTypes(
+  const storedRows = alignTypes(
     parts.length === 1 ? parts[0]! : pl.concat(parts, { how: "diagonal" }),
     schema,
   );
-  if (stored.height === 0) return rowsNew;
-  const keys = stored.select(...spec.naturalKey);
+  if (storedRows.height === 0) return rowsNew;
+  const keys = storedRows.select(...spec.naturalKey);
   const overlap = rowsNew.join(keys, { on: spec.naturalKey, how: "semi" });
   if (overlap.height === 0) return rowsNew;
   const cols = valueColumns(rowsNew);
-  if (!cols.every((c) => stored.columns.includes(c))) return null;
-  if (!valueColumns(stored).every((c) => rowsNew.columns.includes(c))) return null;
+  if (!cols.every((c) => storedRows.columns.includes(c))) return null;
+  if (!valueColumns(storedRows).every((c) => rowsNew.columns.includes(c))) return null;
   const onCols: string[] = [...spec.naturalKey, "__h"];
   const changed = withHash(overlap, cols).join(
-    withHash(stored, cols).select(...spec.naturalKey, "__h"),
+    withHash(storedRows, cols).select(...spec.naturalKey, "__h"),
     { on: onCols, how: "anti" },
   );
   if (changed.height > 0) return null;
@@ -446,8 +510,26 @@ async function writeDataFile(
   writeId: string,
   index: number,
   codec: Codec,
-): Promise<{ tmp: string; sha: string }> {
+): Promise<{ tmp: string; sha: string; size: number }> {
   const tmp = tempName(pdir, writeId, index);
+  try {
+    await sinkTo(out, tmp, codec);
+    // WebCrypto digests in a blocking-pool thread: the JS thread stays free for the next batch.
+    const bytes = await Deno.readFile(tmp);
+    return { tmp, sha: await sha256Hex(bytes), size: bytes.length };
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e);
+    const full = /no space|ENOSPC|os error 28|quota/i.test(msg);
+    throw new Error(
+      `Cannot write data file ${tmp}: ${
+        full ? "the disk is full" : msg.split("\n")[0]
+      } (nothing was committed; the write can be run again)`,
+      { cause: e },
+    );
+  }
+}
+
+async function sinkTo(out: pl.LazyDataFrame, tmp: string, codec: Codec): Promise<void> {
   await out.sinkParquet(tmp, {
     compression: codec,
     ...(codec === "zstd" ? { compressionLevel: ZSTD_LEVEL } : {}),
@@ -458,8 +540,6 @@ async function writeDataFile(
     syncOnClose: "all",
     mkdir: true, // the partition directory, made in Polars' thread too
   }).collect();
-  // WebCrypto digests in a blocking-pool thread: the JS thread stays free for the next batch.
-  return { tmp, sha: await sha256Hex(await Deno.readFile(tmp)) };
 }
 
 /**
@@ -485,11 +565,16 @@ export async function writeDataset(
   validateSpec(spec);
   const meta = metaDir(spec, options.root);
   const dir = datasetDir(spec, options.root);
+  assertInsideLake(dir, options.root, spec.dataset);
+  assertInsideLake(meta, options.root, spec.dataset);
   const release = await acquireLock(meta, options.lock);
   const temps: string[] = [];
   let committed = false;
   try {
     await recoverDataset(spec, options.root, { sweep: release.tookOver });
+    if (!release.tookOver) sweepMetaTemps(meta);
+    // A torn last manifest line is cut now; garbage is refused before anything is written.
+    await repairTornManifest(meta);
     const state = foldManifest(readManifest(meta));
     const { df: typed, schema } = conform(spec, input, state.schema);
     const ingested = (options.ingestedAt ?? new Date()).getTime();
@@ -541,7 +626,7 @@ export async function writeDataset(
       temps.push(tempName(pdir, writeId, staged.length));
       const plan = addLineage ? out.lazy().withColumns(...lineage) : out.lazy();
       staged.push(
-        writeDataFile(plan, pdir, writeId, staged.length, codec).then(({ tmp, sha }) => ({
+        writeDataFile(plan, pdir, writeId, staged.length, codec).then(({ tmp, sha, size }) => ({
           tmp,
           pdir,
           replace,
@@ -554,6 +639,7 @@ export async function writeDataset(
             min_time: lo,
             max_time: hi,
             codec,
+            bytes: size,
           },
         })),
       );
@@ -563,6 +649,8 @@ export async function writeDataset(
       const rowsNew = g.df;
       if (rowsNew.height === 0) continue;
       const pdir = part ? join(dir, part) : dir;
+      // Never write (or later replace and delete) through a symlink that leads out of the lake.
+      assertInsideLake(pdir, options.root, spec.dataset);
       const bounds: [string | null, string | null] | null = g.sorted
         ? [timeIso(isDate, g.times[0]!), timeIso(isDate, g.times[g.times.length - 1]!)]
         : null;
@@ -581,7 +669,7 @@ export async function writeDataset(
         );
         const fresh = near.length === 0
           ? rowsNew
-          : await freshRows(spec, schema, rowsNew, near.map((f) => join(pdir, f.file)));
+          : await freshRows(spec, schema, rowsNew, near, options.root);
         if (fresh !== null) {
           if (fresh.height === 0) continue; // identical: no-op
           rowsWritten += fresh.height;
@@ -592,7 +680,7 @@ export async function writeDataset(
         }
       }
       // The manifest is the record of a partition's files: none there, nothing to merge with.
-      const existing = partFiles.length === 0 ? { df: null, files: [] } : readPartition(pdir);
+      const existing = await readPartition(spec, partFiles, options.root);
       if (existing.df) existing.df = alignTypes(existing.df, schema);
       let out: pl.DataFrame;
       let replace = false;
@@ -687,10 +775,19 @@ export async function writeDataset(
       spec: manifestSpecOf(spec),
     };
     Deno.mkdirSync(meta, { recursive: true });
-    await writeAtomic(
-      join(meta, JOURNAL),
-      JSON.stringify({ write_id: writeId, renames, removes, entry } satisfies Journal),
-    );
+    try {
+      await writeAtomic(
+        join(meta, JOURNAL),
+        JSON.stringify({ write_id: writeId, renames, removes, entry } satisfies Journal),
+      );
+    } catch (e) {
+      throw new Error(
+        `Cannot write the journal ${join(meta, JOURNAL)}: ${
+          (e as Error).message
+        } (nothing was committed; the write can be run again)`,
+        { cause: e },
+      );
+    }
     committed = true;
     options.onStep?.("journal-written");
     await applyJournal(meta, { write_id: writeId, renames, removes, entry }, true);
@@ -713,6 +810,8 @@ export async function writeDataset(
           Deno.removeSync(t);
         } catch { /* not written */ }
       }
+      // A journal temporary of a failed atomic write (a full disk) is this writer's too.
+      sweepMetaTemps(meta, true);
     }
     release();
   }
@@ -728,6 +827,7 @@ export async function setWatermark(
   const release = await acquireLock(meta);
   try {
     await recoverDataset(spec, options.root);
+    await repairTornManifest(meta);
     const state = foldManifest(readManifest(meta));
     const iso = watermark instanceof Date ? watermark.toISOString() : watermark;
     if (state.watermark === iso) return;
