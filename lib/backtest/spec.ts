@@ -219,12 +219,24 @@ export interface SpecDataOptions {
   root?: string;
 }
 
-/** The data of a spec: a lake dataset, or generated data asked for by name. */
+/**
+ * The data of a spec: a lake dataset, or generated data asked for by name.
+ * @throws SpecError for a dataset or view the lake does not hold.
+ */
 export async function specData(spec: BacktestSpec, o: SpecDataOptions = {}): Promise<SpecData> {
   const d = spec.data;
   const usDaily = { calendar: "nyse", currency: "USD", frequency: "day" };
   if (d.source === "lake") {
-    const lp = await loadPanel(d, o.root ? { root: o.root } : {});
+    let lp;
+    try {
+      lp = await loadPanel(d, o.root ? { root: o.root } : {});
+    } catch (e) {
+      // an unknown dataset or view is a mistake in the spec (loadDataset names what the lake holds)
+      if (e instanceof RangeError && /^(Unknown (dataset|view)|Invalid)/.test(e.message)) {
+        throw new SpecError(`data.dataset: ${e.message}`);
+      }
+      throw e;
+    }
     return {
       panel: lp.panel,
       corporateActions: lp.corporateActions,

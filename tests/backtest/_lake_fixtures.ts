@@ -58,6 +58,7 @@ function csvRows(name: string): string[][] {
 
 /** Write `user/ttrc_daily` into the lake at `root`; returns the number of rows. */
 export async function writeTtrc(root: string): Promise<number> {
+  await Deno.mkdir(root, { recursive: true });
   const rows = csvRows("ttrc_daily.csv");
   const nyse = getCalendar("nyse");
   const dates = rows.map((r) => r[0]!);
@@ -81,6 +82,7 @@ export async function writeTtrc(root: string): Promise<number> {
 
 /** Write `user/usdthb_30m` into the lake at `root`; returns the number of rows written. */
 export async function writeUsdThb(root: string): Promise<number> {
+  await Deno.mkdir(root, { recursive: true });
   const fx = getCalendar("fx");
   const rows = csvRows("usdthb_30m_bid_close.csv")
     .map((r) => ({ ms: Date.parse(`${r[0]!.replace(" ", "T")}Z`), close: Number(r[1]) }))

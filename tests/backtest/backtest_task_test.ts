@@ -242,6 +242,17 @@ Deno.test("backtest task: help, bad spec and no-volume data exit with one line",
     assert.equal(v.stderr.trim().split("\n").length, 1);
     assert.match(v.stderr, /USD_THB has no volume/);
     assert.match(v.stderr, /"model": "spread_only"/);
+    await Deno.writeTextFile(
+      fx,
+      JSON.stringify({
+        question: "fx",
+        strategy: "buy_and_hold",
+        data: { source: "lake", dataset: "user/nope" },
+      }),
+    );
+    const u = await run(["--spec", fx, "--memory-ledger"], { WORKBENCH_DATA: lake });
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /data\.dataset: Unknown dataset curated\/user\/nope: .*usdthb_30m/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
