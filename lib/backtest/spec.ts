@@ -41,6 +41,7 @@ import {
 } from "../validation/mod.ts";
 import { DatasetRefSchema } from "../dataset/mod.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
+import { getCalendar } from "../time/mod.ts";
 import { returnsFromEquity, sharpeRatio } from "./returns.ts";
 import {
   type BacktestResult,
@@ -406,7 +407,11 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
   const nBars = panel.day ? new Set(panel.day).size : panel.tsMs.length;
   const split = Math.floor(nBars * (1 - spec.oosFraction));
   if (split < 3 || nBars - split < 3) {
-    throw new RangeError(`Spec ${spec.question}: ${nBars} bars leave too few in or out of sample`);
+    throw new SpecError(
+      `data: ${nBars} ${
+        panel.day ? "sessions" : "bars"
+      } leave too few in or out of sample with oosFraction ${spec.oosFraction} (need at least 3 on each side): read a longer range or change oosFraction`,
+    );
   }
   const adjustedClose = adjustedCloses(panel, corporateActions);
   const input = { panel, adjustedClose };
@@ -435,7 +440,12 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
     }
     const res = run(strat);
     if (i === 0) {
-      periods = Array.from(res.tsMs.subarray(1), (t) => new Date(t).toISOString().slice(0, 10));
+      // session dates (an fx session of D opens on D-1 in UTC)
+      const cal = panel.day ? getCalendar(panel.calendar ?? "nyse") : undefined;
+      periods = Array.from(
+        res.tsMs.subarray(1),
+        (t) => cal?.sessionDateOf(t) ?? new Date(t).toISOString().slice(0, 10),
+      );
     }
     results.push(res);
     isSharpe.push(

@@ -46,6 +46,8 @@ Deno.test("runSpec on 30-minute FX closes: sessions of the fx calendar, THB, clo
     );
     assert.equal(out.currency, "THB");
     assert.equal(out.calendar, "fx");
+    // trial periods are session dates: the session of 1997-06-03 opens 06-02 21:00 UTC
+    assert.equal(out.recorded[0]!.record.periods![0], "1997-06-03");
     const trades = out.result.fills.filter((f) => f.kind === "trade").length;
     assert.ok(trades > 0, "spread-only trades");
     assert.equal(out.orders.closeFillsForMissingOpen, trades); // no bar has an open
