@@ -1,6 +1,13 @@
 /** `deno task query`: run SQL against the lake through the DuckDB catalog. */
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
-import { Catalog, formatCsv, formatJson, formatTable } from "../lib/query/mod.ts";
+import { redact } from "../lib/core/secret.ts";
+import {
+  Catalog,
+  formatCsv,
+  formatJson,
+  formatTable,
+  QueryRefusedError,
+} from "../lib/query/mod.ts";
 
 const TASK = defineTask({
   name: "query",
@@ -25,8 +32,17 @@ const TASK = defineTask({
       example: "SPY",
       description: "Value bound to the next ? placeholder of the query",
     },
+    unsafe: {
+      type: "boolean",
+      description:
+        "Lift the lock: several statements, COPY, ATTACH, SET, files outside the lake (trusted scripts only)",
+    },
   },
-  details: `Exit codes: 0 done, 1 the query failed, 2 bad arguments (also: no SQL and no --views).`,
+  details: `Before the views are made, interrupted writes are recovered, and the views read only the
+files the manifests list. The console is locked unless --unsafe: one SELECT (or EXPLAIN) per call,
+no COPY, ATTACH, INSTALL, SET or CREATE, and no file outside the lake can be read.
+Exit codes: 0 done, 1 the query failed, 2 bad arguments or a refused statement (also: no SQL and
+no --views).`,
   examples: [
     `"SELECT symbol, count(*) AS n FROM user_daily_bars GROUP BY symbol" --format csv`,
     `"SELECT * FROM user_daily_bars WHERE symbol = ?" --param SPY --out spy.json --format json`,
@@ -39,7 +55,7 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (values.views && positionals.length > 0) {
     throw new UsageError("--views takes no SQL");
   }
-  const catalog = await Catalog.open();
+  const catalog = await Catalog.open({ unsafe: values.unsafe });
   try {
     if (values.views) {
       if (catalog.views.length === 0) console.log("No views: the sql/ folder is empty.");
@@ -57,13 +73,17 @@ await runTask(TASK, async ({ values, positionals }) => {
     try {
       result = await catalog.query(sql, values.param ?? []);
     } catch (e) {
+      if (e instanceof QueryRefusedError) throw new UsageError(`Query refused: ${e.message}`);
       throw new Error(`Query failed: ${(e as Error).message}`, { cause: e });
     }
-    const text = values.format === "csv"
-      ? formatCsv(result)
-      : values.format === "json"
-      ? formatJson(result)
-      : formatTable(result) + "\n";
+    // Results leave the process too: through the one redactor, like every other output.
+    const text = redact(
+      values.format === "csv"
+        ? formatCsv(result)
+        : values.format === "json"
+        ? formatJson(result)
+        : formatTable(result) + "\n",
+    );
     if (values.out) {
       Deno.writeTextFileSync(values.out, text);
       console.log(`${result.rows.length} rows written to ${values.out}`);

@@ -1,21 +1,38 @@
 /**
- * The DuckDB catalog: one in-memory DuckDB instance per process with a view for every
- * `sql/*.sql` file, reading the lake's Parquet in place (Hive partitioning, union by name).
+ * The DuckDB catalog: one in-memory DuckDB instance with a view for every `sql/*.sql` file,
+ * reading the lake's committed Parquet files in place (Hive partitioning, union by name).
  *
  * View files start with a header comment (`-- purpose:`, `-- grain:`, `-- inputs:`,
- * `-- known_at:`) and contain one `CREATE OR REPLACE VIEW <file name> AS ...` statement; the
- * placeholder `{{lake}}` stands for the lake root. A view whose data does not exist yet is listed
- * as unavailable with DuckDB's reason instead of failing the catalog.
+ * `-- known_at:`) and contain one `CREATE OR REPLACE VIEW <file name> AS ...` statement. A string
+ * literal `'{{lake}}/<glob>'` stands for the lake's committed files whose path under the root
+ * matches `<glob>` (`*`, `?`, `[...]` within a folder name, `**` across folders): it becomes an
+ * explicit, glob-escaped list of those files, taken from the manifests after any interrupted
+ * write is recovered (lib/lake `committedFiles`), never from a directory listing. So a stray
+ * file is never read, a view never sees half a commit, and a lake root with `[`, `*` or `?` in
+ * its path works. Any other `{{lake}}` stands for the root itself. A view whose data does not
+ * exist yet is listed as unavailable with the reason instead of failing the catalog.
+ *
+ * Unless opened with `unsafe: true`, once the views exist the instance is locked: external access
+ * is off except reads under the lake root (`allowed_directories`), extensions cannot load, the
+ * configuration is frozen (`lock_configuration`), and {@link Catalog.query} runs exactly one
+ * `SELECT` (or `EXPLAIN`) statement per call: no `COPY`, `ATTACH`, `INSTALL`, `SET`, `CREATE`,
+ * `EXPORT`, `PRAGMA`, and no reading files outside the lake.
  *
  * @example
  * ```ts
  * import { withCatalog } from "./catalog.ts";
- * const rows = await withCatalog((c) => c.query("SELECT count(*) AS n FROM stock_bars"));
+ * const rows = await withCatalog((c) => c.query("SELECT count(*) AS n FROM vendor_stock_bars"));
  * ```
  */
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import {
+  DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBValue,
+  StatementType,
+} from "@duckdb/node-api";
 import { join, resolve } from "node:path";
 import { lakeRoot } from "../lake/spec.ts";
+import { committedFiles, duckdbPathList } from "../lake/reader.ts";
 
 /** A registered view and its header. */
 export interface ViewInfo {
@@ -65,6 +82,121 @@ export interface CatalogOptions {
   root?: string;
   /** Folder of view files. @default "<repo>/sql" */
   sqlDir?: string;
+  /**
+   * Leave the instance unlocked: any statement, several per call, any file. For trusted
+   * scripts only (`deno task query --unsafe`). @default false
+   */
+  unsafe?: boolean;
+}
+
+/** A statement the locked catalog does not run (not a single SELECT). */
+export class QueryRefusedError extends Error {
+  override name = "QueryRefusedError";
+}
+
+/** Statement types a locked catalog runs. */
+const READ_ONLY = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
+
+/**
+ * A regular expression for a lake-relative glob: `*` and `?` within one folder name, `[...]`
+ * (`[!...]` negated) a character class, `**` any number of folders.
+ *
+ * @example
+ * ```ts
+ * globRegExp("curated/*\/year=*\/*.parquet").test("curated/user/x/year=2024/a.parquet"); // true
+ * ```
+ */
+export function globRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*" && glob[i + 1] === "*") {
+      const slash = glob[i + 2] === "/";
+      re += slash ? "(?:[^/]*/)*" : ".*";
+      i += slash ? 2 : 1;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "[") {
+      const close = glob.indexOf("]", i + 2);
+      if (close < 0) {
+        re += "\\[";
+        continue;
+      }
+      let body = glob.slice(i + 1, close);
+      const neg = body.startsWith("!");
+      if (neg) body = body.slice(1);
+      re += `[${neg ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
+      i = close;
+    } else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** The committed files of every dataset in a lake, relative to the root, recovered first. */
+async function committedLake(
+  root: string,
+): Promise<{ files: string[]; errors: { dataset: string; error: string }[] }> {
+  const files: string[] = [];
+  const errors: { dataset: string; error: string }[] = [];
+  const dirs = (p: string) => {
+    try {
+      return [...Deno.readDirSync(p)].filter((e) => e.isDirectory).map((e) => e.name).sort();
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return [];
+      throw e;
+    }
+  };
+  for (const zone of ["raw", "curated", "reference"] as const) {
+    for (const source of dirs(join(root, "_meta", zone))) {
+      for (const dataset of dirs(join(root, "_meta", zone, source))) {
+        try {
+          for (const f of await committedFiles({ zone, source, dataset }, { root })) {
+            files.push(f.slice(root.length + 1));
+          }
+        } catch (e) {
+          errors.push({
+            dataset: `${zone}/${source}/${dataset}`,
+            error: (e as Error).message.split("\n")[0]!,
+          });
+        }
+      }
+    }
+  }
+  return { files, errors };
+}
+
+const LAKE_LITERAL = /'\{\{lake\}\}\/((?:[^']|'')*)'/g;
+
+/**
+ * Replace each `'{{lake}}/<glob>'` literal of a view with the list of committed files it
+ * matches; an error names what is missing (no committed file, or a dataset that cannot be read).
+ */
+function bindLake(
+  sql: string,
+  root: string,
+  lake: { files: string[]; errors: { dataset: string; error: string }[] },
+): { sql: string } | { error: string } {
+  let error: string | null = null;
+  const out = sql.replace(LAKE_LITERAL, (_m, g: string) => {
+    const glob = g.replaceAll("''", "'");
+    const re = globRegExp(glob);
+    const head = globRegExp(glob.split("/").slice(0, 3).join("/"));
+    const bad = glob.split("/").slice(0, 3).some((x) => x.includes("**"))
+      ? lake.errors
+      : lake.errors.filter((e) => head.test(e.dataset));
+    if (bad.length > 0) {
+      error ??= `Cannot read ${bad[0]!.dataset}: ${bad[0]!.error}`;
+      return "NULL";
+    }
+    const hits = lake.files.filter((f) => re.test(f));
+    if (hits.length === 0) {
+      error ??= `no committed data matches {{lake}}/${glob}`;
+      return "NULL";
+    }
+    return duckdbPathList(hits.map((f) => join(root, f)));
+  });
+  if (error !== null) return { error };
+  return { sql: out.replaceAll("{{lake}}", root.replaceAll("'", "''")) };
 }
 
 const DEFAULT_SQL_DIR = new URL("../../sql/", import.meta.url).pathname;
@@ -74,6 +206,8 @@ export class Catalog {
   readonly connection: DuckDBConnection;
   readonly views: ViewInfo[];
   readonly root: string;
+  /** Whether the instance is locked (one read-only statement per query, lake files only). */
+  readonly locked: boolean;
   #instance: DuckDBInstance;
 
   private constructor(
@@ -81,69 +215,116 @@ export class Catalog {
     conn: DuckDBConnection,
     views: ViewInfo[],
     root: string,
+    locked: boolean,
   ) {
     this.#instance = instance;
     this.connection = conn;
     this.views = views;
     this.root = root;
+    this.locked = locked;
   }
 
-  /** Open an in-memory DuckDB and register every view. */
+  /**
+   * Open an in-memory DuckDB, recover interrupted writes, register every view over the committed
+   * files, then lock the instance (unless `unsafe`).
+   */
   static async open(options: CatalogOptions = {}): Promise<Catalog> {
-    const root = resolve(lakeRoot(options.root));
+    const root = resolve(lakeRoot(options.root)).replace(/\/+$/, "");
     const sqlDir = options.sqlDir ?? DEFAULT_SQL_DIR;
     const instance = await DuckDBInstance.create(":memory:");
     const conn = await instance.connect();
-    const views: ViewInfo[] = [];
-    let files: string[] = [];
     try {
-      files = [...Deno.readDirSync(sqlDir)].filter((e) => e.isFile && e.name.endsWith(".sql")).map((
-        e,
-      ) => e.name).sort();
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    // Views may depend on each other: retry failed ones until no progress.
-    const pending = files.map((f) => ({ f, sql: Deno.readTextFileSync(join(sqlDir, f)) }));
-    const errors = new Map<string, string>();
-    let progress = true;
-    const done = new Set<string>();
-    while (progress) {
-      progress = false;
-      for (const { f, sql } of pending) {
-        if (done.has(f)) continue;
-        try {
-          await conn.run(sql.replaceAll("{{lake}}", root.replaceAll("'", "''")));
-          done.add(f);
-          errors.delete(f);
-          progress = true;
-        } catch (e) {
-          errors.set(f, (e as Error).message.split("\n")[0]!);
+      const views: ViewInfo[] = [];
+      let files: string[] = [];
+      try {
+        files = [...Deno.readDirSync(sqlDir)].filter((e) => e.isFile && e.name.endsWith(".sql"))
+          .map((e) => e.name).sort();
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      const lake = files.length > 0 ? await committedLake(root) : { files: [], errors: [] };
+      // Views may depend on each other: retry failed ones until no progress.
+      const pending = files.map((f) => ({ f, sql: Deno.readTextFileSync(join(sqlDir, f)) }));
+      const errors = new Map<string, string>();
+      let progress = true;
+      const done = new Set<string>();
+      while (progress) {
+        progress = false;
+        for (const { f, sql } of pending) {
+          if (done.has(f)) continue;
+          const bound = bindLake(sql, root, lake);
+          if ("error" in bound) {
+            errors.set(f, bound.error);
+            continue;
+          }
+          try {
+            await conn.run(bound.sql);
+            done.add(f);
+            errors.delete(f);
+            progress = true;
+          } catch (e) {
+            errors.set(f, (e as Error).message.split("\n")[0]!);
+          }
         }
       }
+      for (const { f, sql } of pending) {
+        const err = errors.get(f);
+        views.push({
+          name: f.replace(/\.sql$/, ""),
+          file: `sql/${f}`,
+          ...parseViewHeader(sql),
+          available: !err,
+          ...(err ? { error: err } : {}),
+        });
+      }
+      if (!options.unsafe) await lockDown(conn, root);
+      return new Catalog(instance, conn, views, root, !options.unsafe);
+    } catch (e) {
+      conn.closeSync();
+      instance.closeSync();
+      throw e;
     }
-    for (const { f, sql } of pending) {
-      const err = errors.get(f);
-      views.push({
-        name: f.replace(/\.sql$/, ""),
-        file: `sql/${f}`,
-        ...parseViewHeader(sql),
-        available: !err,
-        ...(err ? { error: err } : {}),
-      });
-    }
-    return new Catalog(instance, conn, views, root);
   }
 
-  /** Run a query with bound parameters (`$1`, `$2`, ... or `?`). */
+  /**
+   * Run a query with bound parameters (`$1`, `$2`, ... or `?`). A locked catalog runs exactly one
+   * `SELECT` or `EXPLAIN` statement and throws {@link QueryRefusedError} for anything else.
+   */
   async query(sql: string, params: DuckDBValue[] = []): Promise<QueryResult> {
-    const reader = params.length
-      ? await this.connection.runAndReadAll(sql, params)
-      : await this.connection.runAndReadAll(sql);
-    return {
-      columns: reader.columnNames(),
-      rows: reader.getRowObjectsJS() as Record<string, unknown>[],
-    };
+    if (!this.locked) {
+      const reader = params.length
+        ? await this.connection.runAndReadAll(sql, params)
+        : await this.connection.runAndReadAll(sql);
+      return {
+        columns: reader.columnNames(),
+        rows: reader.getRowObjectsJS() as Record<string, unknown>[],
+      };
+    }
+    const statements = await this.connection.extractStatements(sql);
+    if (statements.count !== 1) {
+      throw new QueryRefusedError(
+        `one statement per query, got ${statements.count} (the query console runs a single SELECT; --unsafe lifts this)`,
+      );
+    }
+    const prepared = await statements.prepare(0);
+    try {
+      const type = prepared.statementType;
+      if (!READ_ONLY.has(type)) {
+        throw new QueryRefusedError(
+          `${
+            StatementType[type] ?? type
+          } statements are refused: the query console is read-only (SELECT or EXPLAIN only; --unsafe lifts this)`,
+        );
+      }
+      if (params.length) prepared.bind(params);
+      const reader = await prepared.runAndReadAll();
+      return {
+        columns: reader.columnNames(),
+        rows: reader.getRowObjectsJS() as Record<string, unknown>[],
+      };
+    } finally {
+      prepared.destroySync();
+    }
   }
 
   /** Close the connection and the instance. */
@@ -155,6 +336,20 @@ export class Catalog {
       this.#instance.closeSync();
     } catch { /* already closed */ }
   }
+}
+
+/**
+ * Lock an instance after its views exist: file access only under the lake root, no extension
+ * loading, configuration frozen (DuckDB's `allowed_directories`, `enable_external_access`,
+ * `lock_configuration`).
+ */
+async function lockDown(conn: DuckDBConnection, root: string): Promise<void> {
+  await conn.run(`SET allowed_directories = [${quoteLiteral(`${root}/`)}]`);
+  await conn.run("SET autoinstall_known_extensions = false");
+  await conn.run("SET autoload_known_extensions = false");
+  await conn.run("SET allow_community_extensions = false");
+  await conn.run("SET enable_external_access = false");
+  await conn.run("SET lock_configuration = true");
 }
 
 let shared: Promise<Catalog> | null = null;
