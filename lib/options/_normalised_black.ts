@@ -56,8 +56,8 @@ function laguerreRule(n: number): { x: Float64Array; w: Float64Array } {
   }
   return { x: xs, w: ws };
 }
-const LAG_NEAR = laguerreRule(14);
-const LAG_FAR = laguerreRule(8);
+export const LAG_NEAR = laguerreRule(14);
+export const LAG_FAR = laguerreRule(8);
 
 /** 2 * integral_0^inf exp(-y v - v^2/2) sinh(t v) dv by Gauss-Laguerre (y >= 6). */
 function millsDifferenceLaguerre(y: number, t: number): number {
@@ -105,7 +105,7 @@ function millsDifferenceAsymptotic(y: number, t: number): number {
 }
 
 // 1 / ((n + 1) (n + 2)) for odd n: the Taylor coefficient ratio, without a division per term
-const TAYLOR_RATIO = Float64Array.from({ length: 62 }, (_, n) => 1 / ((n + 1) * (n + 2)));
+export const TAYLOR_RATIO = Float64Array.from({ length: 62 }, (_, n) => 1 / ((n + 1) * (n + 2)));
 
 /** 2 * sum_k t^(2k+1)/(2k+1)! M_(2k+1)(y) with forward moment recursion (y small, t small). */
 function millsDifferenceTaylor(y: number, t: number): number {

@@ -112,9 +112,9 @@ export function normPdf(z: number): number {
 const EXP_TABLE_BITS = 6;
 const EXP_N = 1 << EXP_TABLE_BITS;
 // 2^(j/64), j = 0..63, and 2^m for m in [-1100, 1100] (0 and Infinity beyond the double range)
-const EXP_FRAC = Float64Array.from({ length: EXP_N }, (_, j) => Math.pow(2, j / EXP_N));
+export const EXP_FRAC = Float64Array.from({ length: EXP_N }, (_, j) => Math.pow(2, j / EXP_N));
 const EXP_POW2_OFFSET = 1100;
-const EXP_POW2 = Float64Array.from(
+export const EXP_POW2 = Float64Array.from(
   { length: 2 * EXP_POW2_OFFSET + 1 },
   (_, i) => Math.pow(2, i - EXP_POW2_OFFSET),
 );
@@ -189,7 +189,7 @@ function erfcxTable(): Float64Array {
   }
   return coef;
 }
-const ERFCX_COEF = erfcxTable();
+export const ERFCX_COEF = erfcxTable();
 
 /**
  * erfcx(y) for 0 <= y <= 46.6 without branches (u = 400 / (4 + y) >= 8). Beyond that it returns

@@ -1,0 +1,656 @@
+// @ts-nocheck: AssemblyScript source (f64, v128, load/store are compiler builtins), compiled
+// to black_scholes_kernel.wasm by `deno task build-wasm`; Deno never type-checks or runs it.
+/**
+ * WebAssembly kernels for Black-Scholes-Merton prices and Greeks, two options per step in
+ * f64x2 (v128 SIMD) lanes. AssemblyScript source of `black_scholes_kernel.wasm`.
+ *
+ * The arithmetic is the same, operation for operation, as the scalar TypeScript kernels in
+ * `../black_scholes.ts`, `../_special.ts` and `../_normalised_black.ts` (same table-driven exp,
+ * same piecewise-polynomial erfcx, same normalised-Black regimes), so results agree with them
+ * to the last bit except through the logarithm (fdlibm's algorithm here, V8's port of the same
+ * in JavaScript: within 1 ulp). The tables (2^(j/64), 2^m, the erfcx coefficients, the
+ * Gauss-Laguerre rules, the Taylor ratios) are written into `tables` by the TypeScript loader
+ * (`../_wasm_kernel.ts`) from the very arrays the scalar kernels use, so there is one source
+ * for every coefficient.
+ *
+ * Layout of the lanes: the straight-line work (validation, log, exp, d1/d2, erfcx, the normal
+ * CDFs, all five Greeks, and the two erfcx-based regimes of the normalised Black function) runs
+ * in f64x2; lanes that need a branchy regime (far-tail asymptotic series, Gauss-Laguerre,
+ * small-t Taylor series of the Mills-ratio difference) or that are invalid / at zero vol are
+ * finished one lane at a time by the scalar ports below.
+ *
+ * Memory: `ioPtr()` is the start of CHUNK-row input columns (spot, strike, t, rate, div, vol as
+ * f64, then isCall as u8) and output columns (price or delta, gamma, vega, theta, rho as f64),
+ * see the offsets below; the loader copies a chunk in, calls the kernel and copies results out.
+ *
+ * @see Tang, P. T. P. (1989). Table-driven implementation of the exponential function in IEEE
+ *      floating-point arithmetic. ACM TOMS 15(2), 144-157. doi:10.1145/63522.214389
+ * @see Cody, W. J. (1969). Rational Chebyshev approximations for the error function.
+ *      Math. Comp. 23(107), 631-637. doi:10.1090/S0025-5718-1969-0247736-4
+ * @see Jaeckel, P. (2015). Let's Be Rational. Wilmott 2015(75), 40-53. doi:10.1002/wilm.10395
+ */
+
+// ---- memory layout ---------------------------------------------------------------------------
+
+export const CHUNK: i32 = 2048;
+// tables (f64 counts): exp fractions 64, powers of two 2201, erfcx coefficients 100 x 7,
+// Laguerre near (14 nodes + 14 weights), far (8 + 8), Taylor ratios 62
+const T_FRAC: i32 = 0;
+const T_POW2: i32 = T_FRAC + 64;
+const T_ERFCX: i32 = T_POW2 + 2201;
+const T_LAG14X: i32 = T_ERFCX + 700;
+const T_LAG14W: i32 = T_LAG14X + 14;
+const T_LAG8X: i32 = T_LAG14W + 14;
+const T_LAG8W: i32 = T_LAG8X + 8;
+const T_TAYLOR: i32 = T_LAG8W + 8;
+const T_TOTAL: i32 = T_TAYLOR + 62;
+
+const tables: usize = memory.data(T_TOTAL * 8, 16);
+// inputs: spot, strike, t, rate, div, vol (f64 columns), isCall (u8 column);
+// outputs: 5 f64 columns (price uses the first)
+const io: usize = memory.data(CHUNK * 8 * 11 + CHUNK, 16);
+const IN_SPOT: usize = io;
+const IN_STRIKE: usize = io + CHUNK * 8;
+const IN_T: usize = io + CHUNK * 16;
+const IN_RATE: usize = io + CHUNK * 24;
+const IN_DIV: usize = io + CHUNK * 32;
+const IN_VOL: usize = io + CHUNK * 40;
+const OUT_0: usize = io + CHUNK * 48;
+const OUT_1: usize = io + CHUNK * 56;
+const OUT_2: usize = io + CHUNK * 64;
+const OUT_3: usize = io + CHUNK * 72;
+const OUT_4: usize = io + CHUNK * 80;
+const IN_CALL: usize = io + CHUNK * 88;
+
+/** Byte offset of the tables block (f64 array of length tablesLength()). */
+export function tablesPtr(): usize {
+  return tables;
+}
+/** Number of f64 in the tables block. */
+export function tablesLength(): i32 {
+  return T_TOTAL;
+}
+/** Byte offset of the input/output block (layout above). */
+export function ioPtr(): usize {
+  return io;
+}
+
+function tab(i: i32): f64 {
+  return load<f64>(tables + (<usize> i << 3));
+}
+
+// ---- constants (the same literals as ../_special.ts) -----------------------------------------
+
+const RSQRTPI: f64 = 0.5641895835477562869480794515607725858440;
+const INV_SQRT2: f64 = 0.7071067811865475244008443621048490392848;
+const INV_SQRT_2PI: f64 = 0.3989422804014326779399460599343818684759;
+const SQRT_PI_OVER_2: f64 = 1.2533141373155002512078826424055226265035;
+const EXP_INV_STEP: f64 = 64.0 / 0.6931471805599453; // EXP_N / Math.LN2
+const EXP_STEP_HI: f64 = 6.93147180369123816490e-01 / 64.0;
+const EXP_STEP_LO: f64 = 1.90821492927058770002e-10 / 64.0;
+const ROUND_SHIFT: f64 = 6755399441055744.0;
+const ERFCX_U_SCALE: f64 = 400.0 - 9.313225746154785e-10; // 400 - 2^-30
+
+// ---- scalar ports ----------------------------------------------------------------------------
+
+/** Tang's table exp, as fastExp in ../_special.ts. */
+function sExp(x: f64): f64 {
+  const xc = Math.max(-760.0, Math.min(760.0, x));
+  const kf = (xc * EXP_INV_STEP + ROUND_SHIFT) - ROUND_SHIFT;
+  const r = (xc - kf * EXP_STEP_HI) - kf * EXP_STEP_LO;
+  const k = isNaN(kf) ? 0 : <i32> kf;
+  const r2 = r * r;
+  const q = r + r2 * ((0.5 + r * (1.0 / 6.0)) + r2 * ((1.0 / 24.0) + r * (1.0 / 120.0)));
+  const f = tab(T_FRAC + (k & 63));
+  return tab(T_POW2 + (k >> 6) + 1100) * (f + f * q);
+}
+
+/** Piecewise-polynomial erfcx for 0 <= y <= 46.6, as erfcxFast in ../_special.ts. */
+function sErfcxFast(y: f64): f64 {
+  const u = ERFCX_U_SCALE / (4.0 + y);
+  const j = isNaN(u) ? 0 : <i32> Math.min(u, 99.0);
+  const t = 2.0 * (u - <f64> j) - 1.0;
+  const b = T_ERFCX + j * 7;
+  const t2 = t * t;
+  const t4 = t2 * t2;
+  return (tab(b) + tab(b + 1) * t) + t2 * (tab(b + 2) + tab(b + 3) * t) +
+    t4 * ((tab(b + 4) + tab(b + 5) * t) + t2 * tab(b + 6));
+}
+
+function erfOverY(z: f64): f64 {
+  const xnum = (((1.85777706184603153e-1 * z + 3.16112374387056560e00) * z +
+            1.13864154151050156e02) * z + 3.77485237685302021e02) * z + 3.20937758913846947e03;
+  const xden = (((z + 2.36012909523441209e01) * z + 2.44024637934444173e02) * z +
+        1.28261652607737228e03) * z + 2.84423683343917062e03;
+  return xnum / xden;
+}
+
+function erfcxMid(y: f64): f64 {
+  const xnum = (((((((2.15311535474403846e-8 * y + 5.64188496988670089e-1) * y +
+                            8.88314979438837594e00) * y + 6.61191906371416295e01) * y +
+                    2.98635138197400131e02) * y +
+                8.81952221241769090e02) * y + 1.71204761263407058e03) * y +
+        2.05107837782607147e03) * y +
+    1.23033935479799725e03;
+  const xden = (((((((y + 1.57449261107098347e01) * y + 1.17693950891312499e02) * y +
+                        5.37181101862009858e02) * y + 1.62138957456669019e03) * y +
+                3.29079923573345963e03) * y +
+            4.36261909014324716e03) * y + 3.43936767414372164e03) * y + 1.23033935480374942e03;
+  return xnum / xden;
+}
+
+function erfcxLarge(y: f64): f64 {
+  const z = 1.0 / (y * y);
+  const xnum = ((((1.63153871373020978e-2 * z + 3.05326634961232344e-1) * z +
+                3.60344899949804439e-1) * z + 1.25781726111229246e-1) * z +
+        1.60837851487422766e-2) * z +
+    6.58749161529837803e-4;
+  const xden = ((((z + 2.56852019228982242e00) * z + 1.87295284992346047e00) * z +
+            5.27905102951428412e-1) * z + 6.05183413124413191e-2) * z + 2.33520497626869185e-3;
+  return (RSQRTPI - z * xnum / xden) / y;
+}
+
+function expSquare(y: f64): f64 {
+  const ysq = Math.trunc(y * 16.0) / 16.0;
+  const del = (y - ysq) * (y + ysq);
+  return Math.exp(ysq * ysq) * Math.exp(del);
+}
+
+/** Cody's erfcx for any x (erfcx in ../_special.ts). */
+function sErfcx(x: f64): f64 {
+  if (x >= 0) {
+    if (x <= 0.46875) return Math.exp(x * x) * (1.0 - x * erfOverY(x * x));
+    if (x <= 4.0) return erfcxMid(x);
+    return erfcxLarge(x);
+  }
+  if (x < -26.7) return Infinity;
+  return 2.0 * expSquare(x) - sErfcx(-x);
+}
+
+function sErfcxAny(x: f64): f64 {
+  return x >= 0 && x <= 46.0 ? sErfcxFast(x) : sErfcx(x);
+}
+
+function sNormCdfFast(z: f64, pdf: f64): f64 {
+  const tail = SQRT_PI_OVER_2 * pdf * sErfcxFast(Math.abs(z) * INV_SQRT2);
+  return z < 0 ? tail : 1.0 - tail;
+}
+
+function sSinh(z: f64): f64 {
+  if (z < 0.5) {
+    const z2 = z * z;
+    return z + z * z2 * (1.0 / 6.0 + z2 * (1.0 / 120.0 + z2 * (1.0 / 5040.0 + z2 * (1.0 /
+                        362880.0 + z2 * (1.0 / 39916800.0 + z2 * (1.0 / 6227020800.0))))));
+  }
+  const e = sExp(z);
+  return 0.5 * (e - 1.0 / e);
+}
+
+/** Gauss-Laguerre form of the Mills-ratio difference (y >= 6), as in ../_normalised_black.ts. */
+function millsLaguerre(y: f64, t: f64): f64 {
+  const near = y < 12.0;
+  const xs = near ? T_LAG14X : T_LAG8X;
+  const ws = near ? T_LAG14W : T_LAG8W;
+  const m = near ? 14 : 8;
+  const iy = 1.0 / y;
+  const a = 0.5 * iy * iy;
+  const c = t * iy;
+  let sum = 0.0;
+  for (let i = 0; i < m; i++) {
+    const w = tab(xs + i);
+    sum += tab(ws + i) * sExp(-a * w * w) * sSinh(c * w);
+  }
+  return 2.0 * iy * sum;
+}
+
+/** Far-tail asymptotic series (y - t >= 10), as in ../_normalised_black.ts. */
+function millsAsymptotic(y: f64, t: f64): f64 {
+  const a = 1.0 / (y - t);
+  const b = 1.0 / (y + t);
+  const amb = 2.0 * t * a * b;
+  let sN = 1.0;
+  let bN = b;
+  let coef = 1.0;
+  let sum = amb;
+  for (let j = 1; j < 60; j++) {
+    sN = a * sN + bN;
+    bN *= b;
+    sN = a * sN + bN;
+    bN *= b;
+    coef *= -<f64> (2 * j - 1);
+    const term = coef * amb * sN;
+    sum += term;
+    if (Math.abs(term) <= 1e-17 * sum) break;
+  }
+  return sum;
+}
+
+/** Small-t Taylor series with Mills-ratio moments, as in ../_normalised_black.ts. */
+function millsTaylor(y: f64, t: f64): f64 {
+  let mPrev = SQRT_PI_OVER_2 * sErfcxAny(y * INV_SQRT2);
+  let m = 1.0 - y * mPrev;
+  const t2 = t * t;
+  let coef = t;
+  let sum = coef * m;
+  for (let n = 1; n < 60; n += 2) {
+    const mEven = <f64> n * mPrev - y * m;
+    const mOdd = <f64> (n + 1) * m - y * mEven;
+    mPrev = mEven;
+    m = mOdd;
+    coef *= t2 * tab(T_TAYLOR + n);
+    const term = coef * m;
+    sum += term;
+    if (Math.abs(term) <= 1e-17 * sum) break;
+  }
+  return 2.0 * sum;
+}
+
+function millsDifference(y: f64, t: f64): f64 {
+  if (y - t >= 10.0) return millsAsymptotic(y, t);
+  if (y >= 6.0 && t <= 0.5 * y) return millsLaguerre(y, t);
+  if (t < 0.05 || (y < 1.5 && t < 0.25)) return millsTaylor(y, t);
+  return SQRT_PI_OVER_2 * (sErfcxAny((y - t) * INV_SQRT2) - sErfcxAny((y + t) * INV_SQRT2));
+}
+
+function normalisedBlackOtm(x: f64, s: f64): f64 {
+  if (!(s > 0)) return s == 0 ? 0.0 : NaN;
+  const h = x / s;
+  const t = 0.5 * s;
+  const phi0 = INV_SQRT_2PI * sExp(-0.5 * (h * h + t * t));
+  if (h + t > 0.5) {
+    const ex = sExp(0.5 * x);
+    const iex = 1.0 / ex;
+    return ex * sNormCdfFast(h + t, phi0 * iex) - iex * sNormCdfFast(h - t, phi0 * ex);
+  }
+  if (phi0 == 0) return 0.0;
+  return phi0 * millsDifference(-h, t);
+}
+
+function validInputs(s: f64, k: f64, t: f64, v: f64): bool {
+  return s > 0 && k > 0 && t >= 0 && v >= 0 && s + k + t + v < Infinity;
+}
+
+/** One option's price, the scalar path (bsPrice in ../black_scholes.ts). */
+function priceOne(i: usize): f64 {
+  const o = i << 3;
+  const S = load<f64>(IN_SPOT + o);
+  const K = load<f64>(IN_STRIKE + o);
+  const T = load<f64>(IN_T + o);
+  const r = load<f64>(IN_RATE + o);
+  const q = load<f64>(IN_DIV + o);
+  const v = load<f64>(IN_VOL + o);
+  if (!validInputs(S, K, T, v) || isNaN(r) || isNaN(q)) return NaN;
+  const eq = sExp(-q * T);
+  const er = sExp(-r * T);
+  const sqT = Math.sqrt(T);
+  const dS = S * eq;
+  const dK = K * er;
+  const x = Math.log(S / K) + (r - q) * T;
+  const theta: f64 = load<u8>(IN_CALL + i) == 1 ? 1.0 : -1.0;
+  const intrinsic = theta * x > 0 ? theta * (dS - dK) : 0.0;
+  const s = v * sqT;
+  const ax = x < 0 ? x : -x;
+  return intrinsic + Math.sqrt(dS * dK) * normalisedBlackOtm(ax, s);
+}
+
+/** One option's Greeks, the scalar path (bsGreeks in ../black_scholes.ts). */
+function greeksOne(i: usize): void {
+  const o = i << 3;
+  const S = load<f64>(IN_SPOT + o);
+  const K = load<f64>(IN_STRIKE + o);
+  const T = load<f64>(IN_T + o);
+  const r = load<f64>(IN_RATE + o);
+  const q = load<f64>(IN_DIV + o);
+  const v = load<f64>(IN_VOL + o);
+  if (!validInputs(S, K, T, v) || isNaN(r) || isNaN(q)) {
+    store<f64>(OUT_0 + o, NaN);
+    store<f64>(OUT_1 + o, NaN);
+    store<f64>(OUT_2 + o, NaN);
+    store<f64>(OUT_3 + o, NaN);
+    store<f64>(OUT_4 + o, NaN);
+    return;
+  }
+  const call = load<u8>(IN_CALL + i) == 1;
+  const eq = sExp(-q * T);
+  const er = sExp(-r * T);
+  const sqT = Math.sqrt(T);
+  const s = v * sqT;
+  if (s == 0) {
+    const fwdMinusK = S * Math.exp((r - q) * T) - K;
+    const itm = call ? fwdMinusK > 0 : fwdMinusK < 0;
+    store<f64>(OUT_1 + o, 0.0);
+    store<f64>(OUT_2 + o, 0.0);
+    if (itm) {
+      const sg: f64 = call ? 1.0 : -1.0;
+      store<f64>(OUT_0 + o, sg * eq);
+      store<f64>(OUT_3 + o, sg * (q * S * eq - r * K * er));
+      store<f64>(OUT_4 + o, sg * K * T * er);
+    } else {
+      store<f64>(OUT_0 + o, 0.0);
+      store<f64>(OUT_3 + o, 0.0);
+      store<f64>(OUT_4 + o, 0.0);
+    }
+    return;
+  }
+  const invSs = 1.0 / (S * s);
+  const invS = S * invSs;
+  const seq = S * eq;
+  const ker = K * er;
+  const ratio = seq / ker;
+  const gammaPerPdf = eq * invSs;
+  const decayPerPdf = -0.5 * seq * v * v * invS;
+  const th: f64 = call ? 1.0 : -1.0;
+  const d1 = (Math.log(S / K) + (r - q) * T) * invS + 0.5 * s;
+  const d2 = d1 - s;
+  const pdf = INV_SQRT_2PI * sExp(-0.5 * d1 * d1);
+  const pdf2 = pdf > 1e-280 ? pdf * ratio : INV_SQRT_2PI * sExp(-0.5 * d2 * d2);
+  store<f64>(OUT_1 + o, gammaPerPdf * pdf);
+  store<f64>(OUT_2 + o, seq * pdf * sqT);
+  const n1 = sNormCdfFast(th * d1, pdf);
+  const n2 = sNormCdfFast(th * d2, pdf2);
+  store<f64>(OUT_0 + o, th * eq * n1);
+  store<f64>(OUT_3 + o, decayPerPdf * pdf + th * (q * seq * n1 - r * ker * n2));
+  store<f64>(OUT_4 + o, th * ker * T * n2);
+}
+
+// ---- f64x2 kernels ---------------------------------------------------------------------------
+
+function splat(x: f64): v128 {
+  return f64x2.splat(x);
+}
+function add(a: v128, b: v128): v128 {
+  return f64x2.add(a, b);
+}
+function sub(a: v128, b: v128): v128 {
+  return f64x2.sub(a, b);
+}
+function mul(a: v128, b: v128): v128 {
+  return f64x2.mul(a, b);
+}
+function div(a: v128, b: v128): v128 {
+  return f64x2.div(a, b);
+}
+
+/** mask ? a : b, lane by lane. */
+function select(mask: v128, a: v128, b: v128): v128 {
+  return v128.bitselect(a, b, mask);
+}
+function lane0(a: v128): f64 {
+  return f64x2.extract_lane(a, 0);
+}
+function lane1(a: v128): f64 {
+  return f64x2.extract_lane(a, 1);
+}
+
+/** Tang's table exp in two lanes (sExp, bit for bit). */
+function vExp(x: v128): v128 {
+  const xc = f64x2.max(splat(-760.0), f64x2.min(splat(760.0), x));
+  const kf = sub(add(mul(xc, splat(EXP_INV_STEP)), splat(ROUND_SHIFT)), splat(ROUND_SHIFT));
+  const r = sub(sub(xc, mul(kf, splat(EXP_STEP_HI))), mul(kf, splat(EXP_STEP_LO)));
+  const k = i32x4.trunc_sat_f64x2_s_zero(kf); // NaN -> 0, as `kf | 0`
+  const k0 = i32x4.extract_lane(k, 0);
+  const k1 = i32x4.extract_lane(k, 1);
+  const r2 = mul(r, r);
+  const q = add(
+    r,
+    mul(
+      r2,
+      add(
+        add(splat(0.5), mul(r, splat(1.0 / 6.0))),
+        mul(r2, add(splat(1.0 / 24.0), mul(r, splat(1.0 / 120.0)))),
+      ),
+    ),
+  );
+  const f = f64x2(tab(T_FRAC + (k0 & 63)), tab(T_FRAC + (k1 & 63)));
+  const p2 = f64x2(tab(T_POW2 + (k0 >> 6) + 1100), tab(T_POW2 + (k1 >> 6) + 1100));
+  return mul(p2, add(f, mul(f, q)));
+}
+
+// fdlibm's log: x = 2^k z, z in [sqrt(2)/2, sqrt(2)), f = z - 1, s = f / (2 + f),
+// log(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2))) with R minimax of degree 14 in s (error < 1 ulp)
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const LG1: f64 = 6.666666666666735130e-01;
+const LG2: f64 = 3.999999999940941908e-01;
+const LG3: f64 = 2.857142874366239149e-01;
+const LG4: f64 = 2.222219843214978396e-01;
+const LG5: f64 = 1.818357216161805012e-01;
+const LG6: f64 = 1.531383769920937332e-01;
+const LG7: f64 = 1.479819860511658591e-01;
+
+/** Natural log in two lanes for positive normal finite x (callers route other x elsewhere). */
+function vLog(x: v128): v128 {
+  // subtracting the bits of sqrt(2)/2 puts z in [sqrt(2)/2, sqrt(2)) (musl's trick)
+  const ix = i64x2.sub(x, i64x2.splat(0x3fe6a09e667f3bcd));
+  const k = i64x2.shr_s(ix, 52);
+  const iz = i64x2.sub(x, i64x2.shl(k, 52));
+  const kd = f64x2(<f64> i64x2.extract_lane(k, 0), <f64> i64x2.extract_lane(k, 1));
+  const f = sub(iz, splat(1.0));
+  const s = div(f, add(splat(2.0), f));
+  const z = mul(s, s);
+  const w = mul(z, z);
+  const t1 = mul(w, add(splat(LG2), mul(w, add(splat(LG4), mul(w, splat(LG6))))));
+  const t2 = mul(
+    z,
+    add(splat(LG1), mul(w, add(splat(LG3), mul(w, add(splat(LG5), mul(w, splat(LG7))))))),
+  );
+  const R = add(t2, t1);
+  const hfsq = mul(mul(splat(0.5), f), f);
+  return sub(
+    mul(kd, splat(LN2_HI)),
+    sub(sub(hfsq, add(mul(s, add(hfsq, R)), mul(kd, splat(LN2_LO)))), f),
+  );
+}
+
+/** erfcx for 0 <= y <= 46.6 in two lanes (sErfcxFast, bit for bit). */
+function vErfcxFast(y: v128): v128 {
+  const u = div(splat(ERFCX_U_SCALE), add(splat(4.0), y));
+  // clamped so that a lane whose result is discarded (y < 0 or NaN) never reads outside
+  const ji = i32x4.min_s(
+    i32x4.max_s(i32x4.trunc_sat_f64x2_s_zero(u), i32x4.splat(0)),
+    i32x4.splat(99),
+  );
+  const j0 = i32x4.extract_lane(ji, 0);
+  const j1 = i32x4.extract_lane(ji, 1);
+  const t = sub(mul(splat(2.0), sub(u, f64x2.trunc(u))), splat(1.0));
+  const b0 = T_ERFCX + j0 * 7;
+  const b1 = T_ERFCX + j1 * 7;
+  const c0 = f64x2(tab(b0), tab(b1));
+  const c1 = f64x2(tab(b0 + 1), tab(b1 + 1));
+  const c2 = f64x2(tab(b0 + 2), tab(b1 + 2));
+  const c3 = f64x2(tab(b0 + 3), tab(b1 + 3));
+  const c4 = f64x2(tab(b0 + 4), tab(b1 + 4));
+  const c5 = f64x2(tab(b0 + 5), tab(b1 + 5));
+  const c6 = f64x2(tab(b0 + 6), tab(b1 + 6));
+  const t2 = mul(t, t);
+  const t4 = mul(t2, t2);
+  return add(
+    add(add(c0, mul(c1, t)), mul(t2, add(c2, mul(c3, t)))),
+    mul(t4, add(add(c4, mul(c5, t)), mul(t2, c6))),
+  );
+}
+
+/** Phi(z) given pdf = phi(z), two lanes (sNormCdfFast, bit for bit). */
+function vNormCdfFast(z: v128, pdf: v128): v128 {
+  const tail = mul(
+    mul(splat(SQRT_PI_OVER_2), pdf),
+    vErfcxFast(mul(f64x2.abs(z), splat(INV_SQRT2))),
+  );
+  return select(f64x2.lt(z, splat(0.0)), tail, sub(splat(1.0), tail));
+}
+
+/** Lanes of `ok` (a mask) as a 2-bit set: bit i set when lane i is true. */
+function bits(mask: v128): i32 {
+  return i64x2.bitmask(mask);
+}
+
+/** Validity mask of two options (validInputs plus finite rate and dividend). */
+function vValid(S: v128, K: v128, T: v128, v: v128, r: v128, q: v128): v128 {
+  const zero = splat(0.0);
+  const pos = v128.and(f64x2.gt(S, zero), f64x2.gt(K, zero));
+  const nonneg = v128.and(f64x2.ge(T, zero), f64x2.ge(v, zero));
+  const finite = f64x2.lt(add(add(add(S, K), T), v), splat(Infinity));
+  const rq = v128.and(f64x2.eq(r, r), f64x2.eq(q, q));
+  return v128.and(v128.and(pos, nonneg), v128.and(finite, rq));
+}
+
+/** Normal, finite, positive: the domain of vLog. */
+function vLogDomain(x: v128): v128 {
+  return v128.and(f64x2.ge(x, splat(2.2250738585072014e-308)), f64x2.lt(x, splat(Infinity)));
+}
+
+function vTheta(i: usize): v128 {
+  const c0: f64 = load<u8>(IN_CALL + i) == 1 ? 1.0 : -1.0;
+  const c1: f64 = load<u8>(IN_CALL + i + 1) == 1 ? 1.0 : -1.0;
+  return f64x2(c0, c1);
+}
+
+/**
+ * Prices of rows [0, n) of the io block into OUT_0 (bsPrice in ../black_scholes.ts):
+ * intrinsic + sqrt(S e^-qT K e^-rT) b(-|x|, sigma sqrt T).
+ */
+export function priceChunk(n: i32): void {
+  const zero = splat(0.0);
+  let i: usize = 0;
+  const pairs = <usize> (n & ~1);
+  for (; i < pairs; i += 2) {
+    const o = i << 3;
+    const S = v128.load(IN_SPOT + o);
+    const K = v128.load(IN_STRIKE + o);
+    const T = v128.load(IN_T + o);
+    const r = v128.load(IN_RATE + o);
+    const q = v128.load(IN_DIV + o);
+    const v = v128.load(IN_VOL + o);
+    const SK = div(S, K);
+    const s = mul(v, f64x2.sqrt(T));
+    // lanes for the scalar path: invalid, zero vol or time, S/K outside vLog's domain
+    const simple = v128.and(
+      v128.and(vValid(S, K, T, v, r, q), f64x2.gt(s, zero)),
+      vLogDomain(SK),
+    );
+    const eq = vExp(mul(f64x2.neg(q), T));
+    const er = vExp(mul(f64x2.neg(r), T));
+    const dS = mul(S, eq);
+    const dK = mul(K, er);
+    const x = add(vLog(SK), mul(sub(r, q), T));
+    const theta = vTheta(i);
+    const intrinsic = select(f64x2.gt(mul(theta, x), zero), mul(theta, sub(dS, dK)), zero);
+    const ax = select(f64x2.lt(x, zero), x, f64x2.neg(x));
+    // normalised OTM call b(ax, s)
+    const h = div(ax, s);
+    const t = mul(splat(0.5), s);
+    const phi0 = mul(
+      splat(INV_SQRT_2PI),
+      vExp(mul(splat(-0.5), add(mul(h, h), mul(t, t)))),
+    );
+    const hpt = add(h, t);
+    const plain = f64x2.gt(hpt, splat(0.5));
+    // plain form: exp(x/2) Phi(h + t) - exp(-x/2) Phi(h - t)
+    const ex = vExp(mul(splat(0.5), ax));
+    const iex = div(splat(1.0), ex);
+    const bPlain = sub(
+      mul(ex, vNormCdfFast(hpt, mul(phi0, iex))),
+      mul(iex, vNormCdfFast(sub(h, t), mul(phi0, ex))),
+    );
+    // Mills-ratio difference by erfcx where its regime applies (see millsDifference)
+    const y = f64x2.neg(h);
+    const ymt = sub(y, t);
+    const a = mul(ymt, splat(INV_SQRT2)); // >= -0.354 in this regime
+    const bb = mul(add(y, t), splat(INV_SQRT2));
+    const ea0 = vErfcxFast(f64x2.abs(a)); // erfcx(a) = 2 exp(a^2) - erfcx(-a) for a < 0
+    const ea = select(f64x2.lt(a, zero), sub(mul(splat(2.0), vExp(mul(a, a))), ea0), ea0);
+    const dm = mul(splat(SQRT_PI_OVER_2), sub(ea, vErfcxFast(bb)));
+    const bMills = mul(phi0, dm);
+    const asym = f64x2.ge(ymt, splat(10.0));
+    const lag = v128.and(f64x2.ge(y, splat(6.0)), f64x2.le(t, mul(splat(0.5), y)));
+    const taylor = v128.or(
+      f64x2.lt(t, splat(0.05)),
+      v128.and(f64x2.lt(y, splat(1.5)), f64x2.lt(t, splat(0.25))),
+    );
+    const millsScalar = v128.andnot(
+      v128.or(v128.or(asym, lag), v128.or(taylor, f64x2.gt(bb, splat(46.0)))),
+      v128.or(plain, f64x2.eq(phi0, zero)),
+    );
+    const b = select(plain, bPlain, select(f64x2.eq(phi0, zero), zero, bMills));
+    const scale = f64x2.sqrt(mul(dS, dK));
+    v128.store(OUT_0 + o, add(intrinsic, mul(scale, b)));
+    const simpleBits = bits(simple);
+    const millsBits = bits(millsScalar);
+    if (simpleBits != 3 || millsBits != 0) {
+      for (let l = 0; l < 2; l++) {
+        const li = i + <usize> l;
+        if ((simpleBits & (1 << l)) == 0) {
+          store<f64>(OUT_0 + (li << 3), priceOne(li));
+        } else if ((millsBits & (1 << l)) != 0) {
+          const yl = l == 0 ? lane0(y) : lane1(y);
+          const tl = l == 0 ? lane0(t) : lane1(t);
+          const p0 = l == 0 ? lane0(phi0) : lane1(phi0);
+          const il = l == 0 ? lane0(intrinsic) : lane1(intrinsic);
+          const sl = l == 0 ? lane0(scale) : lane1(scale);
+          store<f64>(OUT_0 + (li << 3), il + sl * (p0 * millsDifference(yl, tl)));
+        }
+      }
+    }
+  }
+  for (; i < <usize> n; i++) store<f64>(OUT_0 + (i << 3), priceOne(i));
+}
+
+/**
+ * Delta, gamma, vega, theta (per year), rho of rows [0, n) into OUT_0..OUT_4 (bsGreeks in
+ * ../black_scholes.ts, the same formulas and units).
+ */
+export function greeksChunk(n: i32): void {
+  const zero = splat(0.0);
+  let i: usize = 0;
+  const pairs = <usize> (n & ~1);
+  for (; i < pairs; i += 2) {
+    const o = i << 3;
+    const S = v128.load(IN_SPOT + o);
+    const K = v128.load(IN_STRIKE + o);
+    const T = v128.load(IN_T + o);
+    const r = v128.load(IN_RATE + o);
+    const q = v128.load(IN_DIV + o);
+    const v = v128.load(IN_VOL + o);
+    const SK = div(S, K);
+    const sqT = f64x2.sqrt(T);
+    const s = mul(v, sqT);
+    const simple = v128.and(
+      v128.and(vValid(S, K, T, v, r, q), f64x2.gt(s, zero)),
+      vLogDomain(SK),
+    );
+    const eq = vExp(mul(f64x2.neg(q), T));
+    const er = vExp(mul(f64x2.neg(r), T));
+    const invSs = div(splat(1.0), mul(S, s));
+    const invS = mul(S, invSs);
+    const seq = mul(S, eq);
+    const ker = mul(K, er);
+    const gammaPerPdf = mul(eq, invSs);
+    const decayPerPdf = mul(mul(mul(mul(splat(-0.5), seq), v), v), invS);
+    const th = vTheta(i);
+    const d1 = add(mul(add(vLog(SK), mul(sub(r, q), T)), invS), mul(splat(0.5), s));
+    const d2 = sub(d1, s);
+    const pdf = mul(splat(INV_SQRT_2PI), vExp(mul(mul(splat(-0.5), d1), d1)));
+    // phi(d2) = phi(d1) S e^-qT / (K e^-rT) unless phi(d1) is near underflow
+    const big = f64x2.gt(pdf, splat(1e-280));
+    let pdf2 = mul(pdf, div(seq, ker));
+    if (bits(big) != 3) {
+      pdf2 = select(big, pdf2, mul(splat(INV_SQRT_2PI), vExp(mul(mul(splat(-0.5), d2), d2))));
+    }
+    v128.store(OUT_1 + o, mul(gammaPerPdf, pdf));
+    v128.store(OUT_2 + o, mul(mul(seq, pdf), sqT));
+    const n1 = vNormCdfFast(mul(th, d1), pdf);
+    const n2 = vNormCdfFast(mul(th, d2), pdf2);
+    v128.store(OUT_0 + o, mul(mul(th, eq), n1));
+    v128.store(
+      OUT_3 + o,
+      add(mul(decayPerPdf, pdf), mul(th, sub(mul(mul(q, seq), n1), mul(mul(r, ker), n2)))),
+    );
+    v128.store(OUT_4 + o, mul(mul(mul(th, ker), T), n2));
+    const simpleBits = bits(simple);
+    if (simpleBits != 3) {
+      if ((simpleBits & 1) == 0) greeksOne(i);
+      if ((simpleBits & 2) == 0) greeksOne(i + 1);
+    }
+  }
+  for (; i < <usize> n; i++) greeksOne(i);
+}
