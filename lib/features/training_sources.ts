@@ -232,7 +232,9 @@ export function resolveExportSpec(
     else if (src.kind === undefined) source = parseDatasetRef(src as DatasetRefInput);
     else {
       throw new RangeError(
-        `the spec's source kind "${String(src.kind)}" is not sim or lake (or give a dataset reference)`,
+        `the spec's source kind "${
+          String(src.kind)
+        }" is not sim or lake (or give a dataset reference)`,
       );
     }
   } else {
