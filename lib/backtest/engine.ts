@@ -211,6 +211,15 @@ export interface BacktestResult {
   unfilled: Order[];
   /** Submitted and unfilled order counts, unfilled by reason. */
   orders: OrderStats;
+  /**
+   * Periods per year of this result's rows (the panel's `periodsPerYear`; the calendar's
+   * sessions per year after `resampleToSessions`): the default annualisation of the report.
+   */
+  periodsPerYear?: number;
+  /** Sessions per year of the panel's calendar (used when resampled to sessions). */
+  sessionsPerYear?: number;
+  /** Currency of prices and P&L (the panel's), null when unknown. */
+  currency?: string | null;
 }
 
 /**
@@ -615,5 +624,8 @@ export function runBacktest(
     rejected,
     unfilled: pending,
     orders,
+    ...(panel.periodsPerYear ? { periodsPerYear: panel.periodsPerYear } : {}),
+    ...(panel.sessionsPerYear ? { sessionsPerYear: panel.sessionsPerYear } : {}),
+    ...(panel.currency !== undefined ? { currency: panel.currency } : {}),
   };
 }

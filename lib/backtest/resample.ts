@@ -1,7 +1,7 @@
 /**
  * Session-level view of an intraday backtest: one row per trading day (the panel's `day`), so
- * that daily metrics (Sharpe with 252 periods a year, monthly heatmap) and light charts come
- * from intraday runs. Equity, cash, gross and net are taken at the session's last bar; costs,
+ * that daily metrics (Sharpe with the calendar's sessions per year, monthly heatmap) and light
+ * charts come from intraday runs; the result's `periodsPerYear` becomes its `sessionsPerYear`. Equity, cash, gross and net are taken at the session's last bar; costs,
  * traded notional and dividends are summed over the session; `tsMs` is the session's first bar.
  * Positions are taken at the session's last bar. Fills, rejections and unfilled orders are kept.
  */
@@ -41,8 +41,11 @@ export function resampleToSessions(res: BacktestResult, day: Int32Array): Backte
       for (let k = 0; k < m; k++) positions[s * m + k] = res.positions[s * n + last[k]!]!;
     }
   }
+  const { periodsPerYear: _perBar, ...rest } = res;
   return {
-    ...res,
+    ...rest,
+    // one row per session now: annualise by the calendar's sessions per year when known
+    ...(res.sessionsPerYear ? { periodsPerYear: res.sessionsPerYear } : {}),
     tsMs: Float64Array.from(first, (t) => res.tsMs[t]!),
     equity: pick(res.equity),
     cash: pick(res.cash),

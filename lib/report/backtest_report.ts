@@ -29,11 +29,11 @@ import {
 export interface BacktestReportOptions {
   /** Report title. @default "Backtest report" */
   title?: string;
-  /** Periods per year of the bars (the data's: a run's `periodsPerYear`). @default TRADING_DAYS_PER_YEAR */
+  /** Periods per year of the rows. @default the result's `periodsPerYear`, else TRADING_DAYS_PER_YEAR */
   periodsPerYear?: number;
   /** Where the annualisation factor comes from, shown in the summary. @default "<ppy> periods a year" */
   annualisation?: string;
-  /** Currency of prices and P&L (ISO 4217); null when unknown. @default "USD" */
+  /** Currency of prices and P&L (ISO 4217); null when unknown. @default the result's `currency`, else "USD" */
   currency?: string | null;
   /** Rolling Sharpe window, bars. @default 63 */
   rollingWindow?: number;
@@ -71,8 +71,8 @@ const num = (v: number) => (Number.isFinite(v) ? v : null);
 
 /** The report's Plotly figures, in order: equity/drawdown, monthly heatmap, exposures, costs, rolling Sharpe. */
 export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = {}): PlotFigure[] {
-  const ppy = o.periodsPerYear ?? TRADING_DAYS_PER_YEAR;
-  const ccy = currencyLabel(o.currency);
+  const ppy = o.periodsPerYear ?? res.periodsPerYear ?? TRADING_DAYS_PER_YEAR;
+  const ccy = currencyLabel(o.currency !== undefined ? o.currency : res.currency);
   const x = Array.from(res.tsMs, iso);
   const eq = Array.from(res.equity);
   const dd = Array.from(drawdownSeries(res.equity), (v) => -v);
@@ -180,6 +180,14 @@ function fmt(v: number, kind: "pct" | "num" | "usd" | "int"): string {
   return v.toFixed(3);
 }
 
+/** Currency and annualisation labels of a report: the options', else the result's. */
+function labels(res: BacktestResult, o: BacktestReportOptions) {
+  return {
+    currency: o.currency !== undefined ? o.currency : res.currency,
+    ...(o.annualisation ? { annualisation: o.annualisation } : {}),
+  };
+}
+
 /** Label of a currency for tables and axes ("units" when it is unknown). */
 export function currencyLabel(c: string | null | undefined): string {
   return c === undefined ? "USD" : c ?? "units";
@@ -252,7 +260,7 @@ export function backtestReportHtml(
   const figures = backtestFigures(res, o);
   const html = plotlyHtml(figures, {
     title: o.title ?? "Backtest report",
-    headerHtml: summaryTableHtml(summary, o.meta, o),
+    headerHtml: summaryTableHtml(summary, o.meta, labels(res, o)),
   });
   return { html, summary, figures };
 }
@@ -274,7 +282,7 @@ export function backtestReportOutput(
   const figs = figuresOutput(backtestFigures(res, o));
   return notebookHtml(
     `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
-      summaryTableHtml(summary, o.meta, o)
+      summaryTableHtml(summary, o.meta, labels(res, o))
     }\n${figs.html}`,
   );
 }
@@ -294,7 +302,7 @@ export async function showBacktestReport(
   if (j) {
     await j.display({
       "text/html": `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
-        summaryTableHtml(summary, o.meta, o)
+        summaryTableHtml(summary, o.meta, labels(res, o))
       }`,
     }, { raw: true });
   }

@@ -195,8 +195,9 @@ export interface BacktestSummary {
 
 /**
  * Summarise a {@link BacktestResult}. Every annualised figure (CAGR, vol, Sharpe, Sortino,
- * Calmar, turnover) uses `periodsPerYear`: pass the data's (a run's `periodsPerYear`, or the
- * panel's), 252 only for NYSE sessions. Amounts are in the run's currency.
+ * Calmar, turnover) uses `periodsPerYear`: by default the result's own (its panel's
+ * `periodsPerYear`, or the calendar's sessions per year once resampled to sessions), else 252
+ * (NYSE sessions). Amounts are in the run's currency.
  *
  * @example
  * ```ts
@@ -206,7 +207,7 @@ export interface BacktestSummary {
  */
 export function summarizeBacktest(
   res: BacktestResult,
-  periodsPerYear = TRADING_DAYS_PER_YEAR,
+  periodsPerYear = res.periodsPerYear ?? TRADING_DAYS_PER_YEAR,
 ): BacktestSummary {
   const eq = res.equity;
   const n = eq.length;

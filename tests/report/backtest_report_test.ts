@@ -93,3 +93,28 @@ Deno.test("report: currency, annualisation and unfilled orders stated; no USD la
   // the default stays USD for runs that state nothing (simulated US equities)
   assert.ok(backtestReportHtml(res).html.includes("final equity (USD)"));
 });
+
+Deno.test("report: a result carries its panel's annualisation and currency by default", async () => {
+  const { makePanel, resampleToSessions } = await import("../../lib/backtest/mod.ts");
+  const T0 = Date.UTC(1997, 5, 3, 13);
+  const p = makePanel({
+    symbols: ["USD_CHF"],
+    tsMs: [0, 1, 2, 3].map((k) => T0 + k * 1_800_000),
+    open: [[1.4, 1.41, 1.42, 1.43]],
+    close: [[1.41, 1.42, 1.43, 1.44]],
+    day: [0, 0, 1, 1],
+  });
+  Object.assign(p, { currency: "CHF", periodsPerYear: 12_480, sessionsPerYear: 260 });
+  const res = runBacktest(p, {
+    onBar(ctx) {
+      if (ctx.t === 0) ctx.orderTarget(0, 1000);
+    },
+  });
+  assert.equal(res.periodsPerYear, 12_480);
+  assert.equal(summarizeBacktest(res).periodsPerYear, 12_480);
+  const daily = resampleToSessions(res, p.day!);
+  assert.equal(daily.periodsPerYear, 260);
+  assert.equal(summarizeBacktest(daily).periodsPerYear, 260);
+  const { html } = backtestReportHtml(daily);
+  assert.ok(html.includes("final equity (CHF)") && html.includes("260 periods a year"));
+});
