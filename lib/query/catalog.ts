@@ -32,7 +32,7 @@ import {
 } from "@duckdb/node-api";
 import { join, resolve } from "node:path";
 import { lakeRoot } from "../lake/spec.ts";
-import { committedFiles, duckdbPathList } from "../lake/reader.ts";
+import { committedFiles, duckdbLiteralPath, duckdbPathList } from "../lake/reader.ts";
 
 /** A registered view and its header. */
 export interface ViewInfo {
@@ -292,13 +292,30 @@ export class Catalog {
    */
   async query(sql: string, params: DuckDBValue[] = []): Promise<QueryResult> {
     if (!this.locked) {
-      const reader = params.length
-        ? await this.connection.runAndReadAll(sql, params)
-        : await this.connection.runAndReadAll(sql);
-      return {
-        columns: reader.columnNames(),
-        rows: reader.getRowObjectsJS() as Record<string, unknown>[],
-      };
+      // Every statement runs in order; the result is the last one's. Parameters bind to a
+      // single statement only.
+      if (params.length) {
+        const reader = await this.connection.runAndReadAll(sql, params);
+        return {
+          columns: reader.columnNames(),
+          rows: reader.getRowObjectsJS() as Record<string, unknown>[],
+        };
+      }
+      const all = await this.connection.extractStatements(sql);
+      let last: QueryResult = { columns: [], rows: [] };
+      for (let i = 0; i < all.count; i++) {
+        const p = await all.prepare(i);
+        try {
+          const reader = await p.runAndReadAll();
+          last = {
+            columns: reader.columnNames(),
+            rows: reader.getRowObjectsJS() as Record<string, unknown>[],
+          };
+        } finally {
+          p.destroySync();
+        }
+      }
+      return last;
     }
     const statements = await this.connection.extractStatements(sql);
     if (statements.count !== 1) {
@@ -306,7 +323,20 @@ export class Catalog {
         `one statement per query, got ${statements.count} (the query console runs a single SELECT; --unsafe lifts this)`,
       );
     }
-    const prepared = await statements.prepare(0);
+    let prepared;
+    try {
+      prepared = await statements.prepare(0);
+    } catch (e) {
+      // Binding a statement that touches a file outside the lake (COPY TO, ATTACH, read_csv of
+      // /etc/passwd) already fails on the lock: that is a refusal, not a failed query.
+      const msg = (e as Error).message;
+      if (/Permission Error|disabled (?:by|through) configuration/.test(msg)) {
+        throw new QueryRefusedError(
+          `${msg.split("\n")[0]} (the query console reads only the lake; --unsafe lifts this)`,
+        );
+      }
+      throw e;
+    }
     try {
       const type = prepared.statementType;
       if (!READ_ONLY.has(type)) {
@@ -344,7 +374,10 @@ export class Catalog {
  * `lock_configuration`).
  */
 async function lockDown(conn: DuckDBConnection, root: string): Promise<void> {
-  await conn.run(`SET allowed_directories = [${quoteLiteral(`${root}/`)}]`);
+  // The views name their files glob-escaped (`[[]` for `[`), and DuckDB checks the name as
+  // written: both spellings of the root are allowed.
+  const dirs = [...new Set([`${root}/`, `${duckdbLiteralPath(root)}/`])].map(quoteLiteral);
+  await conn.run(`SET allowed_directories = [${dirs.join(", ")}]`);
   await conn.run("SET autoinstall_known_extensions = false");
   await conn.run("SET autoload_known_extensions = false");
   await conn.run("SET allow_community_extensions = false");
