@@ -20,15 +20,9 @@ const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
  * The coordinator empties this list once they are converted.
  */
 const NOT_YET_CONVERTED = new Set([
-  "ingest-file",
-  "export-training",
-  "train",
-  "quality",
-  "consolidate",
   "backtest",
   "demo",
   "init-research",
-  "stream",
 ]);
 
 /** A `--help` that takes longer than this ran something else. */
