@@ -71,7 +71,7 @@ export interface DemoOptions {
   ingestDays?: number;
   /**
    * Sessions of SPY minute bars backfilled for the overnight backtest (the last ones of the
-   * window; at most `days`). Each costs the ingest about 20-50 ms. @default 400
+   * window; at most `days`). Each costs the ingest about 20-50 ms. @default 500
    */
   minuteDays?: number;
   /** Equities in the simulated universe. @default 10 */
@@ -215,7 +215,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   // Daily history served over HTTP: SPY day bars are exact aggregations of simulated second
   // bars, so the ingest covers the last `ingestDays` sessions; the backtests read the whole world.
   const ingestStart = last(Math.min(options.ingestDays ?? 250, days));
-  const minuteStart = last(Math.min(options.minuteDays ?? 400, days));
+  const minuteStart = last(Math.min(options.minuteDays ?? 500, days));
   const world = {
     seed,
     start,
