@@ -139,7 +139,7 @@ await runTask(TASK, async ({ values: v }) => {
       s.costs.total.toFixed(2)
     } ${ccy}, fills ${s.fills}`,
   );
-  const b = summarizeBacktest(out.benchmark, ppy);
+  const b = summarizeBacktest(out.benchmark!, ppy);
   // full precision: the total return is compared with independent computations
   console.log(
     `benchmark buy_and_hold: total return ${b.totalReturn.toPrecision(15)} (${

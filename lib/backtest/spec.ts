@@ -325,6 +325,8 @@ export interface RunSpecOptions {
   codeVersion?: string;
   /** Called after each configuration (progress). @default none */
   onTrial?: (done: number, total: number) => void;
+  /** Run the buy-and-hold benchmark (one more backtest of the data). @default true */
+  benchmark?: boolean;
 }
 
 /** Outcome of {@link runSpec}. */
@@ -342,8 +344,8 @@ export interface RunSpecResult {
   result: BacktestResult;
   /** Candidate's out-of-sample net returns. */
   oosReturns: Float64Array;
-  /** Buy and hold of the same data under the same costs (resampled like `result`). */
-  benchmark: BacktestResult;
+  /** Buy and hold of the same data under the same costs (resampled like `result`); absent with `benchmark: false`. */
+  benchmark?: BacktestResult;
   recorded: RecordTrialResult[];
   /** Configurations not recorded because their returns have no dispersion (never traded). */
   notRecorded: number[];
@@ -454,7 +456,9 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
     o.onTrial?.(i + 1, configs.length);
   }
   const bh = BUILTIN_STRATEGIES.buy_and_hold;
-  const benchmark = run(bh.createStrategy(input, bh.params.parse({}) as Record<string, unknown>));
+  const benchmark = o.benchmark === false
+    ? undefined
+    : run(bh.createStrategy(input, bh.params.parse({}) as Record<string, unknown>));
   const inputs = [];
   const notRecorded: number[] = [];
   for (let i = 0; i < configs.length; i++) {
@@ -504,7 +508,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
     candidate,
     result,
     oosReturns,
-    benchmark,
+    ...(benchmark ? { benchmark } : {}),
     recorded,
     notRecorded,
     evidence,

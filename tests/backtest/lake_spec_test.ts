@@ -72,7 +72,7 @@ Deno.test("runSpec buy_and_hold on ttrc equals the pandas reference to 1e-9 (str
       }),
       { store: memoryLedgerStore(), root },
     );
-    for (const r of [out.result, out.benchmark]) {
+    for (const r of [out.result, out.benchmark!]) {
       const tr = summarizeBacktest(r, out.periodsPerYear).totalReturn;
       assert.ok(Math.abs(tr - REF.total_return) <= RTOL * REF.total_return, `${tr}`);
     }
