@@ -5,7 +5,8 @@
  * - a script in the written folder, started there with plain `deno run -A` and no other setup,
  *   imports lib/time, lib/lake and lib/backtest through `workbench/` and the starter strategy,
  *   writes a small dataset to a lake and reads it back, and backtests it; the figures it prints
- *   are checked against hand-worked values;
+ *   are checked against hand-worked values; the workbench's `backtest` task runs a spec in the
+ *   folder that names the starter strategy module and that dataset;
  * - the starter notebook executes headless on the Deno kernel from the folder (skipped without
  *   Jupyter, as tests/notebooks_test.ts; required in CI).
  */
@@ -148,6 +149,41 @@ Deno.test({
       assertEquals(out.trendSymbols, ["UP"], "the trend filter trades only the rising symbol");
       // The lake the script wrote is where WORKBENCH_DATA points.
       assert((await Deno.stat(join(lake, "curated/user/research_demo"))).isDirectory);
+      // The workbench's backtest task runs a spec in the folder that names the starter strategy
+      // module and the dataset the script wrote. Buy and hold of both symbols at equal weight,
+      // bought at bar 1's open (UP 100, DOWN 200) and marked at the last close (160, 140):
+      // 0.5 * 60% + 0.5 * (-30%) = 15% before whole-share rounding (zero costs).
+      await Deno.writeTextFile(
+        join(dir, "spec.json"),
+        JSON.stringify({
+          question: "init-research test",
+          strategy: "./my_strategy.ts",
+          grid: { lookback: [5, 10] },
+          data: { source: "lake", dataset: "user/research_demo" },
+          costs: { fees: "zero", halfSpreadBps: 0, impactCoef: 0, borrowRateAnnual: 0 },
+        }),
+      );
+      const bt = await run(
+        [
+          "task",
+          "backtest",
+          "--spec",
+          join(dir, "spec.json"),
+          "--memory-ledger",
+          "--report",
+          join(base, "report.html"),
+        ],
+        REPO,
+        { WORKBENCH_DATA: lake },
+      );
+      assertEquals(bt.code, 0, `backtest task failed:\n${bt.stderr.slice(-3000)}`);
+      assert(
+        bt.stdout.includes(`strategy: module:${join(dir, "my_strategy.ts")}`),
+        bt.stdout.slice(0, 2000),
+      );
+      const bh = /benchmark buy_and_hold: total return (-?[\d.]+)/.exec(bt.stdout);
+      assert(bh, bt.stdout.slice(0, 2000));
+      assert(Math.abs(Number(bh[1]) - 0.15) < 1e-3, `buy and hold ${bh[1]} (15% before rounding)`);
       // The starter files type-check in the folder.
       const chk = await run(["check", "my_strategy.ts", "work.ts"], dir);
       assertEquals(chk.code, 0, chk.stderr);
