@@ -505,9 +505,165 @@ function vTheta(i: usize): v128 {
   return f64x2(c0, c1);
 }
 
+// Lanes whose normalised Black value needs a series or a quadrature are queued per regime
+// (index, y, t, phi0, scale, intrinsic) and finished two at a time after the SIMD pass.
+const Q_ASYM: i32 = 0;
+const Q_LAG_NEAR: i32 = 1;
+const Q_LAG_FAR: i32 = 2;
+const Q_TAYLOR: i32 = 3;
+const queueIdx: usize = memory.data(4 * CHUNK * 4, 16);
+const queueVal: usize = memory.data(4 * 5 * CHUNK * 8, 16);
+const queueLen: usize = memory.data(4 * 4, 16);
+
+function qField(queue: i32, field: i32, k: i32): usize {
+  return queueVal + ((<usize> ((queue * 5 + field) * CHUNK + k)) << 3);
+}
+
+function enqueue(queue: i32, i: usize, y: f64, t: f64, phi0: f64, scale: f64, intr: f64): void {
+  const k = load<i32>(queueLen + (<usize> queue << 2));
+  store<i32>(queueIdx + (<usize> (queue * CHUNK + k) << 2), <i32> i);
+  store<f64>(qField(queue, 0, k), y);
+  store<f64>(qField(queue, 1, k), t);
+  store<f64>(qField(queue, 2, k), phi0);
+  store<f64>(qField(queue, 3, k), scale);
+  store<f64>(qField(queue, 4, k), intr);
+  store<i32>(queueLen + (<usize> queue << 2), k + 1);
+}
+
+/** Far-tail asymptotic series in two lanes; each lane stops where millsAsymptotic stops. */
+function vMillsAsymptotic(y: v128, t: v128): v128 {
+  const a = div(splat(1.0), sub(y, t));
+  const b = div(splat(1.0), add(y, t));
+  const amb = mul(mul(mul(splat(2.0), t), a), b);
+  let sN = splat(1.0);
+  let bN = b;
+  let coef = splat(1.0);
+  let sum = amb;
+  let live = f64x2.eq(sum, sum); // all lanes (NaN lanes are not queued)
+  for (let j = 1; j < 60; j++) {
+    sN = add(mul(a, sN), bN);
+    bN = mul(bN, b);
+    sN = add(mul(a, sN), bN);
+    bN = mul(bN, b);
+    coef = mul(coef, splat(-<f64> (2 * j - 1)));
+    const term = mul(mul(coef, amb), sN);
+    sum = select(live, add(sum, term), sum);
+    live = v128.andnot(live, f64x2.le(f64x2.abs(term), mul(splat(1e-17), sum)));
+    if (!v128.any_true(live)) break;
+  }
+  return sum;
+}
+
+/** Small-t Taylor series in two lanes (y < 6 here); each lane stops where millsTaylor does. */
+function vMillsTaylor(y: v128, t: v128): v128 {
+  let mPrev = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(y, splat(INV_SQRT2))));
+  let m = sub(splat(1.0), mul(y, mPrev));
+  const t2 = mul(t, t);
+  let coef = t;
+  let sum = mul(coef, m);
+  let live = f64x2.eq(sum, sum);
+  for (let n = 1; n < 60; n += 2) {
+    const mEven = sub(mul(splat(<f64> n), mPrev), mul(y, m));
+    const mOdd = sub(mul(splat(<f64> (n + 1)), m), mul(y, mEven));
+    mPrev = mEven;
+    m = mOdd;
+    coef = mul(coef, mul(t2, splat(tab(T_TAYLOR + n))));
+    const term = mul(coef, m);
+    sum = select(live, add(sum, term), sum);
+    live = v128.andnot(live, f64x2.le(f64x2.abs(term), mul(splat(1e-17), sum)));
+    if (!v128.any_true(live)) break;
+  }
+  return mul(splat(2.0), sum);
+}
+
+/** sinh(z), z >= 0, in two lanes (sSinh, bit for bit: both branches, then a select). */
+function vSinh(z: v128): v128 {
+  const z2 = mul(z, z);
+  const c = (k: f64): v128 => splat(1.0 / k);
+  const series = add(
+    z,
+    mul(
+      mul(z, z2),
+      add(
+        c(6.0),
+        mul(
+          z2,
+          add(
+            c(120.0),
+            mul(
+              z2,
+              add(
+                c(5040.0),
+                mul(z2, add(c(362880.0), mul(z2, add(c(39916800.0), mul(z2, c(6227020800.0)))))),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+  const e = vExp(z);
+  const big = mul(splat(0.5), sub(e, div(splat(1.0), e)));
+  return select(f64x2.lt(z, splat(0.5)), series, big);
+}
+
+/** Gauss-Laguerre Mills-ratio difference in two lanes with one rule (14 or 8 nodes). */
+function vMillsLaguerre(y: v128, t: v128, xs: i32, ws: i32, m: i32): v128 {
+  const iy = div(splat(1.0), y);
+  const a = mul(mul(splat(0.5), iy), iy);
+  const c = mul(t, iy);
+  let sum = splat(0.0);
+  for (let i = 0; i < m; i++) {
+    const w = splat(tab(xs + i));
+    sum = add(
+      sum,
+      mul(mul(splat(tab(ws + i)), vExp(mul(mul(f64x2.neg(a), w), w))), vSinh(mul(c, w))),
+    );
+  }
+  return mul(mul(splat(2.0), iy), sum);
+}
+
+/** Finish the queued lanes: price = intrinsic + scale * (phi0 * D(y, t)). */
+function drainQueue(queue: i32): void {
+  const len = load<i32>(queueLen + (<usize> queue << 2));
+  let k = 0;
+  for (; k + 1 < len; k += 2) {
+    const y = v128.load(qField(queue, 0, k));
+    const t = v128.load(qField(queue, 1, k));
+    let d: v128;
+    if (queue == Q_ASYM) d = vMillsAsymptotic(y, t);
+    else if (queue == Q_LAG_NEAR) d = vMillsLaguerre(y, t, T_LAG14X, T_LAG14W, 14);
+    else if (queue == Q_LAG_FAR) d = vMillsLaguerre(y, t, T_LAG8X, T_LAG8W, 8);
+    else d = vMillsTaylor(y, t);
+    const phi0 = v128.load(qField(queue, 2, k));
+    const scale = v128.load(qField(queue, 3, k));
+    const intr = v128.load(qField(queue, 4, k));
+    const p = add(intr, mul(scale, mul(phi0, d)));
+    const i0 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k) << 2));
+    const i1 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k + 1) << 2));
+    store<f64>(OUT_0 + (i0 << 3), lane0(p));
+    store<f64>(OUT_0 + (i1 << 3), lane1(p));
+  }
+  if (k < len) {
+    const y = load<f64>(qField(queue, 0, k));
+    const t = load<f64>(qField(queue, 1, k));
+    const phi0 = load<f64>(qField(queue, 2, k));
+    const scale = load<f64>(qField(queue, 3, k));
+    const intr = load<f64>(qField(queue, 4, k));
+    const i0 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k) << 2));
+    store<f64>(OUT_0 + (i0 << 3), intr + scale * (phi0 * millsDifference(y, t)));
+  }
+  store<i32>(queueLen + (<usize> queue << 2), 0);
+}
+
 /**
  * Prices of rows [0, n) of the io block into OUT_0 (bsPrice in ../black_scholes.ts):
  * intrinsic + sqrt(S e^-qT K e^-rT) b(-|x|, sigma sqrt T).
+ *
+ * Both erfcx forms of b use the same two arguments (y = -h): |h + t| = |y - t| and
+ * |h - t| = y + t, so one pair of erfcx evaluations serves either; and in the Mills form,
+ * erfcx(a) for a = (y - t)/sqrt 2 < 0 is 2 exp(a^2) - erfcx(-a) with
+ * exp(a^2) = exp((h^2 + t^2)/2) exp(x/2) = exp(x/2) / (sqrt(2 pi) phi0): no further exp.
  */
 export function priceChunk(n: i32): void {
   const zero = splat(0.0);
@@ -543,35 +699,39 @@ export function priceChunk(n: i32): void {
       splat(INV_SQRT_2PI),
       vExp(mul(splat(-0.5), add(mul(h, h), mul(t, t)))),
     );
+    const y = f64x2.neg(h);
     const hpt = add(h, t);
-    const plain = f64x2.gt(hpt, splat(0.5));
-    // plain form: exp(x/2) Phi(h + t) - exp(-x/2) Phi(h - t)
+    const hmt = sub(h, t);
     const ex = vExp(mul(splat(0.5), ax));
     const iex = div(splat(1.0), ex);
-    const bPlain = sub(
-      mul(ex, vNormCdfFast(hpt, mul(phi0, iex))),
-      mul(iex, vNormCdfFast(sub(h, t), mul(phi0, ex))),
-    );
+    const e1 = vErfcxFast(mul(f64x2.abs(hpt), splat(INV_SQRT2))); // erfcx(|y - t| / sqrt 2)
+    const bb = mul(sub(t, h), splat(INV_SQRT2)); // (y + t) / sqrt 2
+    const e2 = vErfcxFast(bb);
+    // plain form (h + t > 0.5): exp(x/2) Phi(h + t) - exp(-x/2) Phi(h - t), h - t < 0
+    const plain = f64x2.gt(hpt, splat(0.5));
+    const n1 = sub(splat(1.0), mul(mul(splat(SQRT_PI_OVER_2), mul(phi0, iex)), e1));
+    const n2 = mul(mul(splat(SQRT_PI_OVER_2), mul(phi0, ex)), e2);
+    const bPlain = sub(mul(ex, n1), mul(iex, n2));
     // Mills-ratio difference by erfcx where its regime applies (see millsDifference)
-    const y = f64x2.neg(h);
+    const ea = select(
+      f64x2.gt(hpt, zero),
+      sub(mul(splat(2.0), div(mul(splat(INV_SQRT_2PI), ex), phi0)), e1),
+      e1,
+    );
+    const bMills = mul(phi0, mul(splat(SQRT_PI_OVER_2), sub(ea, e2)));
     const ymt = sub(y, t);
-    const a = mul(ymt, splat(INV_SQRT2)); // >= -0.354 in this regime
-    const bb = mul(add(y, t), splat(INV_SQRT2));
-    const ea0 = vErfcxFast(f64x2.abs(a)); // erfcx(a) = 2 exp(a^2) - erfcx(-a) for a < 0
-    const ea = select(f64x2.lt(a, zero), sub(mul(splat(2.0), vExp(mul(a, a))), ea0), ea0);
-    const dm = mul(splat(SQRT_PI_OVER_2), sub(ea, vErfcxFast(bb)));
-    const bMills = mul(phi0, dm);
     const asym = f64x2.ge(ymt, splat(10.0));
     const lag = v128.and(f64x2.ge(y, splat(6.0)), f64x2.le(t, mul(splat(0.5), y)));
     const taylor = v128.or(
       f64x2.lt(t, splat(0.05)),
       v128.and(f64x2.lt(y, splat(1.5)), f64x2.lt(t, splat(0.25))),
     );
+    const phiZero = f64x2.eq(phi0, zero);
     const millsScalar = v128.andnot(
       v128.or(v128.or(asym, lag), v128.or(taylor, f64x2.gt(bb, splat(46.0)))),
-      v128.or(plain, f64x2.eq(phi0, zero)),
+      v128.or(plain, phiZero),
     );
-    const b = select(plain, bPlain, select(f64x2.eq(phi0, zero), zero, bMills));
+    const b = select(plain, bPlain, select(phiZero, zero, bMills));
     const scale = f64x2.sqrt(mul(dS, dK));
     v128.store(OUT_0 + o, add(intrinsic, mul(scale, b)));
     const simpleBits = bits(simple);
@@ -587,12 +747,22 @@ export function priceChunk(n: i32): void {
           const p0 = l == 0 ? lane0(phi0) : lane1(phi0);
           const il = l == 0 ? lane0(intrinsic) : lane1(intrinsic);
           const sl = l == 0 ? lane0(scale) : lane1(scale);
-          store<f64>(OUT_0 + (li << 3), il + sl * (p0 * millsDifference(yl, tl)));
+          // the regime order of millsDifference
+          let queue = -1;
+          if (yl - tl >= 10.0) queue = Q_ASYM;
+          else if (yl >= 6.0 && tl <= 0.5 * yl) queue = yl < 12.0 ? Q_LAG_NEAR : Q_LAG_FAR;
+          else if (tl < 0.05 || (yl < 1.5 && tl < 0.25)) queue = Q_TAYLOR;
+          if (queue >= 0) enqueue(queue, li, yl, tl, p0, sl, il);
+          else store<f64>(OUT_0 + (li << 3), il + sl * (p0 * millsDifference(yl, tl)));
         }
       }
     }
   }
   for (; i < <usize> n; i++) store<f64>(OUT_0 + (i << 3), priceOne(i));
+  drainQueue(Q_ASYM);
+  drainQueue(Q_LAG_NEAR);
+  drainQueue(Q_LAG_FAR);
+  drainQueue(Q_TAYLOR);
 }
 
 /**
