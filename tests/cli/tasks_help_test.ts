@@ -20,7 +20,6 @@ const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
  * The coordinator empties this list once they are converted.
  */
 const NOT_YET_CONVERTED = new Set([
-  "backtest",
   "demo",
   "init-research",
 ]);
