@@ -51,20 +51,14 @@ export function filePath(spec: Where, f: Pick<ManifestFile, "partition" | "file"
   return f.partition ? join(dir, f.partition, f.file) : join(dir, f.file);
 }
 
-const realRoots = new Map<string, string>();
-
-function realRoot(root?: string): string {
-  const r = resolve(lakeRoot(root));
-  let real = realRoots.get(r);
-  if (real === undefined) {
-    try {
-      real = Deno.realPathSync(r);
-    } catch {
-      real = r;
-    }
-    realRoots.set(r, real);
+/** The lake root with symlinks resolved, or null while it does not exist. */
+function realRoot(root?: string): string | null {
+  try {
+    return Deno.realPathSync(resolve(lakeRoot(root)));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
   }
-  return real;
 }
 
 /**
@@ -74,6 +68,7 @@ function realRoot(root?: string): string {
  */
 export function assertInsideLake(path: string, root?: string, dataset?: string): void {
   const base = realRoot(root);
+  if (base === null) return; // no lake yet: nothing in it can be a symlink
   let p = resolve(path);
   for (;;) {
     let real: string;

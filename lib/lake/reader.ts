@@ -88,7 +88,7 @@ export async function committedState(spec: Where, root?: string): Promise<Manife
   let pending = readJournal(meta);
   if (pending) {
     try {
-      const release = await acquireLock(meta, { timeoutMs: 10_000 });
+      const release = await acquireLock(meta, { timeoutMs: 2_000 });
       try {
         await recoverDataset(spec, root);
       } finally {
@@ -172,13 +172,13 @@ function selectFiles(
   });
 }
 
-/** Read one committed file with Polars, its sha256 checked on the same bytes when `verify`. */
-async function readFile(
+/** Check one committed file: inside the lake, a regular file, and (when `verify`) its sha256. */
+async function checkFile(
   spec: Where,
   f: ManifestFile,
   root: string | undefined,
   verify: boolean,
-): Promise<pl.DataFrame> {
+): Promise<string> {
   const path = filePath(spec, f, root);
   assertInsideLake(path, root, spec.dataset);
   let st: Deno.FileInfo;
@@ -197,25 +197,45 @@ async function readFile(
       dataset: spec.dataset,
     });
   }
-  if (!verify) return pl.readParquet(path);
-  // The hash runs in Deno's blocking pool while Polars decodes the same file (page cache).
-  const hashed = Deno.readFile(path).then(async (bytes) => {
-    await checkBytes(spec, f, path, bytes);
-  });
-  let df: pl.DataFrame;
-  try {
-    df = pl.readParquet(path);
-  } catch (e) {
-    await hashed; // a checksum mismatch explains a decoding failure better
-    throw new IntegrityError(
-      `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
-      path,
-      "checksum",
-      { dataset: spec.dataset, cause: e },
-    );
+  if (verify) await checkBytes(spec, f, path, await Deno.readFile(path));
+  return path;
+}
+
+/**
+ * Read committed files with Polars, each checked before Polars sees it (changed bytes never
+ * reach the decoder): the check of the next file (a sha256 in Deno's blocking pool) runs while
+ * Polars decodes the current one.
+ */
+async function readFiles(
+  spec: Where,
+  files: ManifestFile[],
+  root: string | undefined,
+  verify: boolean,
+): Promise<pl.DataFrame[]> {
+  const checks: Promise<string>[] = [];
+  const check = (i: number) => {
+    if (i < files.length && !checks[i]) {
+      checks[i] = checkFile(spec, files[i]!, root, verify);
+      checks[i]!.catch(() => {}); // awaited in order below; a later failure is not unhandled
+    }
+    return checks[i]!;
+  };
+  const out: pl.DataFrame[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const path = await check(i);
+    check(i + 1);
+    try {
+      out.push(pl.readParquet(path));
+    } catch (e) {
+      throw new IntegrityError(
+        `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
+        path,
+        "checksum",
+        { dataset: spec.dataset, cause: e },
+      );
+    }
   }
-  await hashed;
-  return df;
+  return out;
 }
 
 /**
@@ -234,10 +254,8 @@ export async function readDataset(
   const state = await committedState(spec, options.root);
   const schema = state.schema;
   const verify = options.verify ?? true;
-  const frames: pl.DataFrame[] = [];
-  for (const f of selectFiles(spec, state, options)) {
-    frames.push(alignTypes(await readFile(spec, f, options.root, verify), schema));
-  }
+  const frames = (await readFiles(spec, selectFiles(spec, state, options), options.root, verify))
+    .map((df) => alignTypes(df, schema));
   if (frames.length === 0) return pl.DataFrame({});
   let df = frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "diagonal" });
   const t = spec.timeColumn;

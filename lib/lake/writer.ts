@@ -55,7 +55,7 @@ import {
 import { listDir, sha256Hex, syncDir, writeAtomic } from "../core/fs.ts";
 import { partitionDaysOf, partitionName } from "./_partition.ts";
 import { alignTypes, lakeType, polarsType } from "./_types.ts";
-import { assertInsideLake, verifyFiles } from "./integrity.ts";
+import { assertInsideLake, IntegrityError, verifyFiles } from "./integrity.ts";
 
 /** A write was refused because of its schema. */
 export class SchemaError extends TypeError {
@@ -224,6 +224,31 @@ async function applyJournal(meta: string, j: Journal, fresh = false): Promise<vo
   await appendManifest(meta, j.entry, { fresh });
   Deno.removeSync(join(meta, JOURNAL));
   await syncDir(meta);
+}
+
+/**
+ * A dataset without a manifest must have no data files: files there mean the manifest was lost,
+ * and writing beside them would leave two copies of their keys. Refused with an error naming a
+ * file (`deno task verify --repair` rebuilds the manifest from the files).
+ */
+function refuseOrphanFiles(spec: DatasetSpec, dir: string): void {
+  const top = listDir(dir);
+  for (const e of top) {
+    const found = e.isFile && e.name.endsWith(".parquet")
+      ? e.name
+      : e.isDirectory
+      ? listDir(join(dir, e.name)).find((x) => x.name.endsWith(".parquet"))?.name
+      : undefined;
+    if (found) {
+      const path = e.isFile ? join(dir, found) : join(dir, e.name, found);
+      throw new IntegrityError(
+        `Cannot write ${spec.zone}/${spec.source}/${spec.dataset}: it has no manifest but holds data files (${path}); run \`deno task verify --repair\` to rebuild the manifest from them`,
+        path,
+        "manifest",
+        { dataset: spec.dataset },
+      );
+    }
+  }
 }
 
 /** Cast the input to the declared types and check it against the spec and recorded schema. */
@@ -516,16 +541,42 @@ async function writeDataFile(
     await sinkTo(out, tmp, codec);
     // WebCrypto digests in a blocking-pool thread: the JS thread stays free for the next batch.
     const bytes = await Deno.readFile(tmp);
+    // A write that failed without an error must not be committed: it must end in the footer.
+    const n = bytes.length;
+    if (
+      n < 12 || bytes[n - 4] !== 80 || bytes[n - 3] !== 65 || bytes[n - 2] !== 82 ||
+      bytes[n - 1] !== 49
+    ) {
+      throw new Error(`the file written is not complete Parquet (${n} bytes, no footer)`);
+    }
     return { tmp, sha: await sha256Hex(bytes), size: bytes.length };
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
-    const full = /no space|ENOSPC|os error 28|quota/i.test(msg);
+    const full = /no space|ENOSPC|os error 28|quota/i.test(msg) || diskFull(pdir);
     throw new Error(
       `Cannot write data file ${tmp}: ${
         full ? "the disk is full" : msg.split("\n")[0]
       } (nothing was committed; the write can be run again)`,
       { cause: e },
     );
+  }
+}
+
+/**
+ * Whether the file system of `dir` is out of space: Polars may report a failed write as a
+ * damaged file ("Invalid thrift: transport error"), so on a failed sink a small probe write tells.
+ */
+function diskFull(dir: string): boolean {
+  const probe = join(dir, `.probe-${crypto.randomUUID().slice(0, 8)}.tmp`);
+  try {
+    Deno.writeFileSync(probe, new Uint8Array(65_536));
+    return false;
+  } catch (e) {
+    return /No space|os error 28/i.test((e as Error).message);
+  } finally {
+    try {
+      Deno.removeSync(probe);
+    } catch { /* not created */ }
   }
 }
 
@@ -576,6 +627,7 @@ export async function writeDataset(
     // A torn last manifest line is cut now; garbage is refused before anything is written.
     await repairTornManifest(meta);
     const state = foldManifest(readManifest(meta));
+    if (state.entries === 0) refuseOrphanFiles(spec, dir);
     const { df: typed, schema } = conform(spec, input, state.schema);
     const ingested = (options.ingestedAt ?? new Date()).getTime();
     // Lineage columns are added where the rows are written (in Polars' threads, by the sink):

@@ -1,0 +1,606 @@
+/**
+ * Whole-lake checks and repair (`deno task verify [--repair]`), lake-wide recovery before any
+ * read, and SQL views over committed files only.
+ *
+ * Checks per dataset: the manifest parses to its end (a torn or garbage line is reported with
+ * file and line); every committed file exists, is a regular file inside the lake, has its
+ * recorded sha256 and its recorded row count; no other file sits in the dataset's folders
+ * (strays: files the manifest does not list, stale temporaries, symlinks).
+ *
+ * Repair never deletes data: a file that cannot be trusted (changed bytes, stray, symlink) is
+ * moved to `<root>/_quarantine/<time>/<zone>/<source>/<dataset>/...` and a `repair` manifest entry
+ * drops changed or missing files from the committed list (their time ranges are reported so a
+ * backfill can refetch them; writes are idempotent, so a rerun adds only what is missing). A lost
+ * or damaged manifest is rebuilt from the data files: every file whose bytes match its
+ * content-addressed name and whose columns hold the natural key is adopted; where files of one
+ * partition share natural keys (a rerun after the manifest was lost), they are merged into one
+ * file keeping, per key, the row with the latest `ingested_at`, and the originals quarantined, so
+ * no row is duplicated.
+ */
+import pl from "nodejs-polars";
+import { join, relative } from "node:path";
+import { sha256Hex, writeAtomic, writeDurable } from "../core/fs.ts";
+import { acquireLock } from "./lock.ts";
+import {
+  appendManifest,
+  foldManifest,
+  type ManifestEntry,
+  type ManifestFile,
+  manifestPath,
+  type ManifestSpec,
+  manifestSpecOf,
+  readManifestLog,
+} from "./manifest.ts";
+import { duckdbPathList } from "./reader.ts";
+import {
+  type ColumnType,
+  datasetDir,
+  type DatasetSpec,
+  lakeRoot,
+  LINEAGE_COLUMNS,
+  metaDir,
+  type Zone,
+} from "./spec.ts";
+import { lakeType } from "./_types.ts";
+import { readJournal, recoverDataset } from "./writer.ts";
+import { assertInsideLake, filePath } from "./integrity.ts";
+
+type Where = Pick<DatasetSpec, "zone" | "source" | "dataset">;
+
+const ZONES: readonly Zone[] = ["raw", "curated", "reference"];
+
+function dirs(path: string): string[] {
+  try {
+    return [...Deno.readDirSync(path)].filter((e) => e.isDirectory).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Every dataset of a lake: those with bookkeeping under `_meta/<zone>/<source>/<dataset>` and
+ * those with a data folder `<zone>/<source>/<dataset>` (a dataset whose manifest was lost).
+ */
+export function listDatasets(root?: string): Where[] {
+  const base = lakeRoot(root);
+  const seen = new Map<string, Where>();
+  for (const top of [join(base, "_meta"), base]) {
+    for (const zone of ZONES) {
+      for (const source of dirs(join(top, zone))) {
+        for (const dataset of dirs(join(top, zone, source))) {
+          seen.set(`${zone}/${source}/${dataset}`, { zone, source, dataset });
+        }
+      }
+    }
+  }
+  return [...seen.values()].sort((a, b) =>
+    `${a.zone}/${a.source}/${a.dataset}` < `${b.zone}/${b.source}/${b.dataset}` ? -1 : 1
+  );
+}
+
+/**
+ * Roll forward every interrupted write of a lake (each under its dataset lock), so that nothing
+ * read afterwards sees half a commit. Returns the datasets that were recovered.
+ */
+export async function recoverLake(root?: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of listDatasets(root)) {
+    const meta = metaDir(d, root);
+    if (!readJournal(meta)) continue;
+    const release = await acquireLock(meta);
+    try {
+      if (await recoverDataset(d, root, { sweep: false })) {
+        out.push(`${d.zone}/${d.source}/${d.dataset}`);
+      }
+    } finally {
+      release();
+    }
+  }
+  return out;
+}
+
+/** Regular expression of a lake glob (`*` within a name, `**` across folders, `?` one char). */
+function globRegex(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*" && glob[i + 1] === "*") {
+      re += glob[i + 2] === "/" ? "(?:.*/)?" : ".*";
+      i += glob[i + 2] === "/" ? 2 : 1;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Committed files of the lake, relative to the root, that match a lake glob such as
+ * `curated/*\/stock_bars_*\/**\/*.parquet` (the manifests' lists, never a directory listing).
+ */
+export function committedFilesMatching(glob: string, root?: string): string[] {
+  const re = globRegex(glob.replace(/^\/+/, ""));
+  const out: string[] = [];
+  for (const d of listDatasets(root)) {
+    const prefix = `${d.zone}/${d.source}/${d.dataset}/`;
+    const log = readManifestLog(metaDir(d, root));
+    // A pending write is not visible until recovered (recoverLake runs first in the catalog).
+    for (const f of foldManifest(log.entries).files) {
+      const rel = prefix + (f.partition ? `${f.partition}/` : "") + f.file;
+      if (re.test(rel)) {
+        assertInsideLake(filePath(d, f, root), root, d.dataset);
+        out.push(rel);
+      }
+    }
+  }
+  return out.sort();
+}
+
+/**
+ * A view's SQL with every `read_parquet('{{lake}}/<glob>', ...)` replaced by the explicit list of
+ * the committed files that match the glob (escaped, so a lake path with glob characters reads
+ * literally), and any other `{{lake}}` by the root. A glob that matches no committed file becomes
+ * an empty list, which DuckDB refuses ("needs at least one file"): the view is then unavailable.
+ *
+ * @example
+ * ```ts ignore
+ * await conn.run(lakeViewSql(Deno.readTextFileSync("sql/vendor_stock_bars.sql"), root));
+ * ```
+ */
+export function lakeViewSql(sql: string, root?: string): string {
+  const base = lakeRoot(root);
+  const expanded = sql.replace(
+    /read_parquet\(\s*'\{\{lake\}\}\/([^']*)'/g,
+    (_m, glob: string) => {
+      const files = committedFilesMatching(glob, base).map((r) => join(base, r));
+      return `read_parquet(${files.length ? duckdbPathList(files) : "[]::VARCHAR[]"}`;
+    },
+  );
+  return expanded.replaceAll("{{lake}}", base.replaceAll("'", "''"));
+}
+
+/** One finding of {@link verifyDataset}. */
+export interface VerifyProblem {
+  kind:
+    | "manifest"
+    | "missing"
+    | "checksum"
+    | "rows"
+    | "stray"
+    | "temp"
+    | "symlink"
+    | "journal";
+  /** The file (or directory) at fault. */
+  file: string;
+  detail: string;
+  /** What `--repair` did about it, when it ran. */
+  repaired?: string;
+}
+
+/** The result of checking one dataset. */
+export interface VerifyReport {
+  dataset: string;
+  files: number;
+  rows: number;
+  problems: VerifyProblem[];
+  /** Time ranges dropped by a repair (refetch them with a backfill). */
+  dropped: { file: string; min_time: string | null; max_time: string | null; rows: number }[];
+  /** The manifest was rebuilt from the data files. */
+  rebuilt: boolean;
+}
+
+/** Options of {@link verifyDataset}. */
+export interface VerifyDatasetOptions {
+  root?: string;
+  /** Repair what can be repaired (see the module doc). @default false */
+  repair?: boolean;
+  /** The dataset's spec when the manifest records none (a lost manifest), or null. */
+  specOf?: (d: Where) => DatasetSpec | null;
+  /** Quarantine folder name (one per run). @default the current instant */
+  stamp?: string;
+}
+
+function walk(dir: string, rel = ""): { rel: string; entry: Deno.DirEntry }[] {
+  const out: { rel: string; entry: Deno.DirEntry }[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(join(dir, rel))];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return out;
+    throw e;
+  }
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory && !e.isSymlink) out.push(...walk(dir, r));
+    else out.push({ rel: r, entry: e });
+  }
+  return out;
+}
+
+function quarantineFile(
+  root: string | undefined,
+  d: Where,
+  stamp: string,
+  rel: string,
+  path: string,
+) {
+  const dest = join(lakeRoot(root), "_quarantine", stamp, d.zone, d.source, d.dataset, rel);
+  Deno.mkdirSync(join(dest, ".."), { recursive: true });
+  Deno.renameSync(path, dest);
+  return dest;
+}
+
+/** Row count from the Parquet footer (no data pages decoded). */
+function parquetRows(path: string): number {
+  const df = pl.scanParquet(path).select(pl.len().alias("n")).collectSync();
+  return Number(df.getColumn("n").get(0));
+}
+
+/**
+ * Check one dataset (and repair it when asked). Runs under the dataset lock, after rolling
+ * forward an interrupted write.
+ */
+export async function verifyDataset(
+  d: Where,
+  options: VerifyDatasetOptions = {},
+): Promise<VerifyReport> {
+  const root = options.root;
+  const meta = metaDir(d, root);
+  const dir = datasetDir(d, root);
+  const stamp = options.stamp ?? new Date().toISOString().replaceAll(":", "");
+  const report: VerifyReport = {
+    dataset: `${d.zone}/${d.source}/${d.dataset}`,
+    files: 0,
+    rows: 0,
+    problems: [],
+    dropped: [],
+    rebuilt: false,
+  };
+  assertInsideLake(dir, root, d.dataset);
+  const release = await acquireLock(meta);
+  try {
+    if (readJournal(meta)) {
+      report.problems.push({
+        kind: "journal",
+        file: join(meta, "journal.json"),
+        detail: "an interrupted write was pending",
+        repaired: "rolled forward",
+      });
+      await recoverDataset(d, root, { sweep: false });
+    }
+    const log = readManifestLog(meta);
+    const state = foldManifest(log.entries, log.problems);
+    for (const p of log.problems) {
+      report.problems.push({
+        kind: "manifest",
+        file: p.file,
+        detail: `line ${p.line} is ${
+          p.kind === "torn" ? "torn" : "not a manifest entry"
+        }: ${p.reason}`,
+      });
+    }
+    const onDisk = walk(dir);
+    if (!log.exists && onDisk.length > 0) {
+      report.problems.push({
+        kind: "manifest",
+        file: manifestPath(meta),
+        detail: `missing while ${onDisk.length} files are in ${dir}`,
+      });
+    }
+    const needsRebuild = (log.problems.length > 0 && log.problems[0]!.kind === "garbage") ||
+      (!log.exists && onDisk.some((x) => x.entry.name.endsWith(".parquet")));
+    if (options.repair && needsRebuild) {
+      const spec = specFor(d, state.spec, options.specOf);
+      if (!spec) {
+        report.problems.at(-1)!.repaired =
+          "NOT repaired: the dataset's natural key is unknown (no spec recorded or registered)";
+      } else {
+        await rebuildManifest(d, spec, root, stamp, report);
+        report.rebuilt = true;
+        for (const p of report.problems) if (p.kind === "manifest") p.repaired = "rebuilt";
+      }
+      return finish(report, foldManifest(readManifestLog(meta).entries));
+    }
+    if (options.repair && log.problems.length > 0) {
+      // A torn last line: cut (appendManifest does it before appending).
+      await appendRepair(meta, state, [], [], "cut the torn line");
+      for (const p of report.problems) if (p.kind === "manifest") p.repaired = "torn line cut";
+    }
+    // Committed files.
+    const committed = new Set<string>();
+    const drop: ManifestFile[] = [];
+    const fix: ManifestFile[] = [];
+    for (const f of state.files) {
+      const rel = f.partition ? `${f.partition}/${f.file}` : f.file;
+      committed.add(rel);
+      const path = filePath(d, f, root);
+      let st: Deno.FileInfo;
+      try {
+        st = Deno.lstatSync(path);
+      } catch {
+        report.problems.push({
+          kind: "missing",
+          file: path,
+          detail: "in the manifest, not on disk",
+        });
+        drop.push(f);
+        continue;
+      }
+      if (st.isSymlink) {
+        report.problems.push({
+          kind: "symlink",
+          file: path,
+          detail: "a committed file is a symlink",
+        });
+        drop.push(f);
+        continue;
+      }
+      const sha = await sha256Hex(Deno.readFileSync(path));
+      if (sha !== f.sha256) {
+        report.problems.push({
+          kind: "checksum",
+          file: path,
+          detail: `sha256 ${sha.slice(0, 16)}.. but the manifest records ${
+            f.sha256.slice(0, 16)
+          }..`,
+        });
+        drop.push(f);
+        continue;
+      }
+      let rows = -1;
+      try {
+        rows = parquetRows(path);
+      } catch { /* unreadable despite the checksum: reported below */ }
+      if (rows !== f.rows) {
+        report.problems.push({
+          kind: "rows",
+          file: path,
+          detail: `${rows < 0 ? "unreadable" : `${rows} rows`} but the manifest records ${f.rows}`,
+        });
+        if (rows >= 0) fix.push({ ...f, rows });
+        else drop.push(f);
+      }
+    }
+    // Everything else in the dataset's folders.
+    for (const { rel, entry } of onDisk) {
+      if (committed.has(rel)) continue;
+      const path = join(dir, rel);
+      const kind = entry.isSymlink ? "symlink" : entry.name.endsWith(".tmp") ? "temp" : "stray";
+      report.problems.push({
+        kind,
+        file: path,
+        detail: kind === "symlink"
+          ? "a symlink in the dataset's folders (never followed)"
+          : kind === "temp"
+          ? "a temporary left by a write that died"
+          : "not in the manifest (ignored by readers)",
+      });
+    }
+    if (options.repair) {
+      for (const p of report.problems) {
+        if (p.kind === "temp") {
+          Deno.removeSync(p.file);
+          p.repaired = "removed";
+        } else if (
+          p.kind === "stray" || (p.kind === "symlink" && !committed.has(relative(dir, p.file)))
+        ) {
+          p.repaired = `quarantined to ${
+            quarantineFile(root, d, stamp, relative(dir, p.file), p.file)
+          }`;
+        }
+      }
+      for (const f of drop) {
+        const path = filePath(d, f, root);
+        const p = report.problems.find((x) => x.file === path)!;
+        let moved = "";
+        try {
+          Deno.lstatSync(path);
+          moved = `, file quarantined to ${
+            quarantineFile(root, d, stamp, relative(dir, path), path)
+          }`;
+        } catch { /* missing */ }
+        p.repaired = `dropped from the manifest${moved}; refetch ${f.min_time} .. ${f.max_time}`;
+        report.dropped.push({
+          file: path,
+          min_time: f.min_time,
+          max_time: f.max_time,
+          rows: f.rows,
+        });
+      }
+      for (const f of fix) {
+        report.problems.find((x) => x.file === filePath(d, f, root))!.repaired =
+          "row count re-recorded";
+      }
+      if (drop.length || fix.length) {
+        await appendRepair(meta, state, drop, fix, "verify --repair");
+      }
+    }
+    return finish(report, foldManifest(readManifestLog(meta).entries));
+  } finally {
+    release();
+  }
+}
+
+function finish(report: VerifyReport, state: ReturnType<typeof foldManifest>): VerifyReport {
+  report.files = state.files.length;
+  report.rows = state.rows;
+  return report;
+}
+
+async function appendRepair(
+  meta: string,
+  state: ReturnType<typeof foldManifest>,
+  drop: ManifestFile[],
+  fix: ManifestFile[],
+  why: string,
+): Promise<void> {
+  await appendManifest(meta, {
+    write_id: crypto.randomUUID(),
+    at: new Date().toISOString(),
+    kind: "repair",
+    transform_id: "lake.verify",
+    source_uri: why,
+    added: fix,
+    removed: [...drop, ...fix].map((f) => ({ partition: f.partition, file: f.file })),
+    schema: state.schema,
+  }, { fresh: true });
+}
+
+function specFor(
+  d: Where,
+  recorded: ManifestSpec | null,
+  specOf: VerifyDatasetOptions["specOf"],
+): ManifestSpec | null {
+  if (recorded) return recorded;
+  const s = specOf?.(d);
+  return s ? manifestSpecOf(s) : null;
+}
+
+/** Rebuild a lost or damaged manifest from the data files (see the module doc). */
+async function rebuildManifest(
+  d: Where,
+  spec: ManifestSpec,
+  root: string | undefined,
+  stamp: string,
+  report: VerifyReport,
+): Promise<void> {
+  const meta = metaDir(d, root);
+  const dir = datasetDir(d, root);
+  const old = readManifestLog(meta);
+  const watermark = foldManifest(old.entries).watermark;
+  const byPart = new Map<string, { rel: string; path: string; df: pl.DataFrame; sha: string }[]>();
+  for (const { rel, entry } of walk(dir)) {
+    const path = join(dir, rel);
+    const q = (why: string) => {
+      report.problems.push({
+        kind: entry.isSymlink ? "symlink" : "stray",
+        file: path,
+        detail: why,
+        repaired: `quarantined to ${quarantineFile(root, d, stamp, rel, path)}`,
+      });
+    };
+    if (entry.isSymlink) {
+      q("a symlink in the dataset's folders");
+      continue;
+    }
+    if (entry.name.endsWith(".tmp")) {
+      Deno.removeSync(path);
+      continue;
+    }
+    const bytes = Deno.readFileSync(path);
+    const sha = await sha256Hex(bytes);
+    if (
+      !/^part-[0-9a-f]{16}\.parquet$/.test(entry.name) || !entry.name.includes(sha.slice(0, 16))
+    ) {
+      q("its bytes do not match its content-addressed name");
+      continue;
+    }
+    let df: pl.DataFrame;
+    try {
+      df = pl.readParquet(path);
+    } catch {
+      q("not readable as Parquet");
+      continue;
+    }
+    if (![...spec.naturalKey, spec.timeColumn].every((c) => df.columns.includes(c))) {
+      q(`lacks the natural key ${spec.naturalKey.join(", ")}`);
+      continue;
+    }
+    const part = rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
+    byPart.set(part, [...(byPart.get(part) ?? []), { rel, path, df, sha }]);
+  }
+  const added: ManifestFile[] = [];
+  const schema: Record<string, ColumnType> = {};
+  const bounds = (df: pl.DataFrame): [string | null, string | null] => {
+    if (df.height === 0) return [null, null];
+    const c = df.getColumn(spec.timeColumn);
+    const isDate = c.dtype.variant === "Date";
+    const v = c.cast(isDate ? pl.Int32 : pl.Int64);
+    const iso = (x: number) =>
+      isDate ? new Date(x * 86_400_000).toISOString().slice(0, 10) : new Date(x).toISOString();
+    return [iso(Number(v.min())), iso(Number(v.max()))];
+  };
+  for (const [part, files] of [...byPart.entries()].sort()) {
+    const keys = pl.concat(files.map((f) => f.df.select(...spec.naturalKey)), { how: "vertical" });
+    const shared = keys.height !== keys.unique().height;
+    for (const f of files) {
+      for (const c of f.df.columns) {
+        if ((LINEAGE_COLUMNS as readonly string[]).includes(c)) continue;
+        const t = lakeType(f.df.getColumn(c));
+        if (t) schema[c] ??= t;
+      }
+    }
+    if (!shared) {
+      for (const f of files) {
+        const [lo, hi] = bounds(f.df);
+        added.push({
+          partition: part,
+          file: f.rel.slice(f.rel.lastIndexOf("/") + 1),
+          rows: f.df.height,
+          sha256: f.sha,
+          min_time: lo,
+          max_time: hi,
+          bytes: Deno.statSync(f.path).size,
+        });
+      }
+      continue;
+    }
+    // Files sharing keys: one merged file, per key the row with the latest ingested_at.
+    let all = pl.concat(files.map((f) => f.df), { how: "diagonal" });
+    const order = all.columns.includes("ingested_at") ? ["ingested_at"] : [];
+    all = all.withRowIndex("__i");
+    all = all.sort([...order, "__i"]).unique({
+      subset: spec.naturalKey,
+      keep: "last",
+      maintainOrder: false,
+    }).drop("__i");
+    const merged = all.sort([
+      spec.timeColumn,
+      ...spec.naturalKey.filter((k) => k !== spec.timeColumn),
+    ]);
+    const bytes = new Uint8Array(merged.writeParquet({ compression: "zstd" }));
+    const sha = await sha256Hex(bytes);
+    const name = `part-${sha.slice(0, 16)}.parquet`;
+    const pdir = part ? join(dir, part) : dir;
+    for (const f of files) {
+      report.problems.push({
+        kind: "stray",
+        file: f.path,
+        detail: "shares natural keys with another file of its partition",
+        repaired: `merged into ${name}; original quarantined to ${
+          quarantineFile(root, d, stamp, f.rel, f.path)
+        }`,
+      });
+    }
+    const tmp = join(pdir, `.${name}.repair.tmp`);
+    await writeDurable(tmp, bytes);
+    Deno.renameSync(tmp, join(pdir, name));
+    const [lo, hi] = bounds(merged);
+    added.push({
+      partition: part,
+      file: name,
+      rows: merged.height,
+      sha256: sha,
+      min_time: lo,
+      max_time: hi,
+      codec: "zstd",
+      bytes: bytes.length,
+    });
+  }
+  const entry: ManifestEntry = {
+    write_id: crypto.randomUUID(),
+    at: new Date().toISOString(),
+    kind: "repair",
+    transform_id: "lake.verify.rebuild",
+    source_uri: "verify --repair: manifest rebuilt from the data files",
+    added,
+    removed: [],
+    schema,
+    ...(watermark ? { watermark } : {}),
+    spec,
+  };
+  const path = manifestPath(meta);
+  if (old.exists) Deno.renameSync(path, `${path}.damaged-${stamp}`);
+  Deno.mkdirSync(meta, { recursive: true });
+  await writeAtomic(path, JSON.stringify(entry) + "\n");
+}
