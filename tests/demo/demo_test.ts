@@ -278,7 +278,8 @@ const twoSe = (n: number) => 2 / Math.sqrt(n);
 const keep = Deno.env.get("WORKBENCH_DEMO_TEST_DIR");
 
 Deno.test({
-  name: "demo: fresh run < 5 min, rerun skips finished work, reports render, --null says no-go",
+  name:
+    "demo: fresh run < 60 s reads the lake, rerun skips finished work, reports render, --null says no-go",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async (t) => {
