@@ -21,6 +21,7 @@
  *   calendar month of the next session (Heston & Sadka 2008, doi:10.1016/j.jfineco.2007.02.003).
  */
 import { nextTradingDay } from "../time/mod.ts";
+import { RowRanker } from "./_rank.ts";
 
 /** A daily panel of closes and volumes (date-major). */
 export interface DailyPanel {
@@ -84,35 +85,55 @@ export function panelLogReturns(p: { close: Float64Array }, nSymbols: number): F
 }
 
 /**
- * Rolling mean per symbol over `w` rows of a date-major panel (NaN when any value in the window is
- * NaN), via running sums and counts of NaN. Re-anchored every 256 rows against rounding drift.
+ * Rolling means per symbol over `w` rows of a date-major panel, two series in one pass (NaN when
+ * any value in a window is NaN), via running sums and counts of NaN, re-anchored every 256 rows
+ * against rounding drift. Writes every cell of `outA` and `outB`.
  */
-function rollingMeanPanel(x: Float64Array, nS: number, w: number): Float64Array {
-  const nT = x.length / nS;
-  const out = new Float64Array(x.length).fill(NaN);
-  const sum = new Float64Array(nS);
-  const bad = new Int32Array(nS);
+function rollingMeans2(
+  xa: Float64Array,
+  xb: Float64Array,
+  nS: number,
+  w: number,
+  outA: Float64Array,
+  outB: Float64Array,
+): void {
+  const nT = xa.length / nS;
+  const sa = new Float64Array(nS), sb = new Float64Array(nS);
+  const ba = new Int32Array(nS), bb = new Int32Array(nS);
   for (let t = 0; t < nT; t++) {
     const base = t * nS;
+    const back = base - w * nS;
     const reanchor = t >= w && t % 256 === 0;
+    const full = t >= w - 1;
     for (let s = 0; s < nS; s++) {
-      const v = x[base + s]!;
-      if (Number.isNaN(v)) bad[s]!++;
-      else sum[s]! += v;
+      const va = xa[base + s]!, vb = xb[base + s]!;
+      if (va !== va) ba[s]!++;
+      else sa[s]! += va;
+      if (vb !== vb) bb[s]!++;
+      else sb[s]! += vb;
       if (t >= w) {
-        const o = x[base - w * nS + s]!;
-        if (Number.isNaN(o)) bad[s]!--;
-        else sum[s]! -= o;
+        const oa = xa[back + s]!, ob = xb[back + s]!;
+        if (oa !== oa) ba[s]!--;
+        else sa[s]! -= oa;
+        if (ob !== ob) bb[s]!--;
+        else sb[s]! -= ob;
       }
-      if (reanchor && bad[s] === 0) {
-        let acc = 0;
-        for (let j = t - w + 1; j <= t; j++) acc += x[j * nS + s]!;
-        sum[s] = acc;
+      if (reanchor) {
+        if (ba[s] === 0) {
+          let acc = 0;
+          for (let j = t - w + 1; j <= t; j++) acc += xa[j * nS + s]!;
+          sa[s] = acc;
+        }
+        if (bb[s] === 0) {
+          let acc = 0;
+          for (let j = t - w + 1; j <= t; j++) acc += xb[j * nS + s]!;
+          sb[s] = acc;
+        }
       }
-      if (t >= w - 1 && bad[s] === 0) out[base + s] = sum[s]! / w;
+      outA[base + s] = full && ba[s] === 0 ? sa[s]! / w : NaN;
+      outB[base + s] = full && bb[s] === 0 ? sb[s]! / w : NaN;
     }
   }
-  return out;
 }
 
 function weekdayOf(d: string): number {
@@ -137,44 +158,59 @@ export function crossSectionalFeatures(
   const nT = panel.dates.length;
   const N = nS * nT;
   const { close, volume } = panel;
-  const r = panelLogReturns(panel, nS);
-
-  const mom = new Float64Array(N).fill(NaN);
-  const rev = new Float64Array(N).fill(NaN);
+  // one pass for the log returns, both price-ratio features, the squared returns, dollar volume
+  // and Amihud's daily ratio (Math.log dominates it)
+  const r = new Float64Array(N);
+  const r2 = new Float64Array(N);
+  const mom = new Float64Array(N);
+  const rev = new Float64Array(N);
+  const dv = new Float64Array(N);
+  const illiq = new Float64Array(N);
   for (let t = 0; t < nT; t++) {
-    for (let s = 0; s < nS; s++) {
-      const i = t * nS + s;
+    for (let i = t * nS, e = i + nS; i < e; i++) {
       const c = close[i]!;
+      const cOk = c > 0 && c !== Infinity;
+      let x = NaN;
+      if (t >= 1) {
+        const a = close[i - nS]!;
+        if (cOk && a > 0 && a !== Infinity) x = Math.log(c / a);
+      }
+      r[i] = x;
+      r2[i] = x * x;
+      const d = c * volume[i]!;
+      dv[i] = d - d === 0 && d >= 0 ? d : NaN;
+      illiq[i] = d > 0 ? (Math.abs(x) / d) * 1e6 : NaN;
+      x = NaN;
       if (t >= 252) {
         const a = close[i - 252 * nS]!, b = close[i - 21 * nS]!;
-        if (good(a) && good(b)) mom[i] = Math.log(b / a);
+        if (good(a) && good(b)) x = Math.log(b / a);
       }
+      mom[i] = x;
+      x = NaN;
       if (t >= 21) {
         const b = close[i - 21 * nS]!;
-        if (good(b) && good(c)) rev[i] = -Math.log(c / b);
+        if (cOk && good(b)) x = -Math.log(c / b);
       }
+      rev[i] = x;
     }
   }
 
   // vol_63 from rolling E[r] and E[r^2] (daily returns are small, so cancellation is benign)
-  const r2 = r.map((v) => v * v);
-  const m1 = rollingMeanPanel(r, nS, 63);
-  const m2 = rollingMeanPanel(r2, nS, 63);
   const vol = new Float64Array(N);
+  const m2 = new Float64Array(N);
+  rollingMeans2(r, r2, nS, 63, vol, m2);
   for (let i = 0; i < N; i++) {
-    const a = m1[i]!;
-    vol[i] = Math.sqrt(Math.max(0, (m2[i]! - a * a) * (63 / 62)));
+    const m1 = vol[i]!;
+    vol[i] = Math.sqrt(Math.max(0, (m2[i]! - m1 * m1) * (63 / 62)));
   }
 
-  const dv = new Float64Array(N);
-  const illiq = new Float64Array(N);
+  const amihud = new Float64Array(N);
+  const ldv = new Float64Array(N);
+  rollingMeans2(illiq, dv, nS, 21, amihud, ldv);
   for (let i = 0; i < N; i++) {
-    const d = close[i]! * volume[i]!;
-    dv[i] = Number.isFinite(d) && d >= 0 ? d : NaN;
-    illiq[i] = d > 0 ? (Math.abs(r[i]!) / d) * 1e6 : NaN;
+    const v = ldv[i]!;
+    ldv[i] = v > 0 ? Math.log(v) : NaN;
   }
-  const amihud = rollingMeanPanel(illiq, nS, 21);
-  const ldv = rollingMeanPanel(dv, nS, 21).map((v) => (v > 0 ? Math.log(v) : NaN));
 
   const { dow, month } = seasonality(panel, r);
   const raw = {
@@ -224,6 +260,7 @@ function seasonality(
   const msum = new Float64Array(nY * 12 * nS);
   const mcnt = new Int32Array(nY * 12 * nS);
   const month = new Float64Array(N).fill(NaN);
+  let lastKey = -1;
   for (let t = 0; t < nT; t++) {
     const base = t * nS;
     const k = wd[t]! * nS;
@@ -252,7 +289,15 @@ function seasonality(
     for (let s = 0; s < nS; s++) {
       if (t >= W - 1 && dcnt[kn + s]! > 0) dow[base + s] = dsum[kn + s]! / dcnt[kn + s]!;
     }
-    // previous years' same month: complete before the next session (they end before year ny)
+    // previous years' same month: complete before the next session (they end before year ny),
+    // so the values only change when the next session's (year, month) does: a row whose next
+    // session falls in the same month as the previous row's copies that row
+    const key = ny * 12 + nm;
+    if (key === lastKey) {
+      month.copyWithin(base, base - nS, base);
+      continue;
+    }
+    lastKey = key;
     for (let s = 0; s < nS; s++) {
       let acc = 0, cnt = 0;
       for (let back = 1; back <= 5; back++) {
@@ -273,13 +318,12 @@ function seasonality(
 
 /**
  * Percentile rank per date: (rank - 1) / (count - 1) in [0, 1] among the finite values of the
- * row, ties get their average rank, a row with one finite value gets 0.5, NaN stays NaN.
+ * row, ties (values equal as numbers, -0 equal to +0) get their average rank, a row with one
+ * finite value gets 0.5, NaN and +-Infinity give NaN.
  *
- * Implementation: each finite value's column index is packed into the low b = ceil(log2(width))
- * mantissa bits of the value, the row is sorted with the native numeric typed-array sort, and the
- * indices are read back from the sorted keys; values that agree in every other bit (equal to
- * within a relative 2^(b - 52), about 2e-13 for 800 symbols) count as ties. Rows wider than 2^20
- * fall back to sorting plus binary search (exact ties only).
+ * Implementation: no comparison sort; each row is ordered by a bucket (most-significant-digit
+ * radix) sort on the 64-bit order-preserving integer keys of the doubles (`_rank.ts`), about six
+ * linear passes per row, and ties are equal keys.
  *
  * @example
  * ```ts
@@ -287,81 +331,11 @@ function seasonality(
  * ```
  */
 export function rankCrossSection(x: Float64Array, nSymbols: number): Float64Array {
-  const bits = Math.max(1, Math.ceil(Math.log2(Math.max(2, nSymbols))));
-  if (bits > 20) return rankBySearch(x, nSymbols);
   const out = new Float64Array(x.length).fill(NaN);
-  const buf = new Float64Array(nSymbols);
-  const u32 = new Uint32Array(buf.buffer);
-  const mask = (1 << bits) - 1;
-  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  const lo = little ? 0 : 1, hi = little ? 1 : 0;
-  for (let base = 0; base < x.length; base += nSymbols) {
-    let m = 0;
-    for (let s = 0; s < nSymbols; s++) {
-      const v = x[base + s]!;
-      if (!Number.isFinite(v)) continue;
-      buf[m] = v === 0 ? 0 : v; // -0 and +0 tie
-      u32[2 * m + lo] = ((u32[2 * m + lo]! & ~mask) | s) >>> 0;
-      m++;
-    }
-    if (m === 0) continue;
-    if (m === 1) {
-      out[base + (u32[lo]! & mask)] = 0.5;
-      continue;
-    }
-    buf.subarray(0, m).sort();
-    let j = 0;
-    while (j < m) {
-      const h = u32[2 * j + hi]!, l = u32[2 * j + lo]! >>> bits;
-      let k = j + 1;
-      while (k < m && u32[2 * k + hi] === h && u32[2 * k + lo]! >>> bits === l) k++;
-      const r = (j + k - 1) / 2 / (m - 1);
-      for (let q = j; q < k; q++) out[base + (u32[2 * q + lo]! & mask)] = r;
-      j = k;
-    }
-  }
+  if (nSymbols <= 0) return out;
+  const ranker = new RowRanker(nSymbols);
+  for (let base = 0; base < x.length; base += nSymbols) ranker.rankRow(x, base, nSymbols, out);
   return out;
-}
-
-/** Exact-tie ranking by sort and binary search (used for very wide rows). */
-function rankBySearch(x: Float64Array, nSymbols: number): Float64Array {
-  const out = new Float64Array(x.length).fill(NaN);
-  const buf = new Float64Array(nSymbols);
-  for (let base = 0; base < x.length; base += nSymbols) {
-    let m = 0;
-    for (let s = 0; s < nSymbols; s++) {
-      const v = x[base + s]!;
-      if (Number.isFinite(v)) buf[m++] = v;
-    }
-    if (m === 0) continue;
-    const sorted = buf.subarray(0, m).sort();
-    for (let s = 0; s < nSymbols; s++) {
-      const v = x[base + s]!;
-      if (!Number.isFinite(v)) continue;
-      if (m === 1) {
-        out[base + s] = 0.5;
-        continue;
-      }
-      const lo = lowerBound(sorted, m, v);
-      let hi = lo + 1;
-      while (hi < m && sorted[hi] === v) hi++;
-      out[base + s] = ((lo + hi - 1) / 2) / (m - 1);
-    }
-  }
-  return out;
-}
-
-/** First index i with a[i] >= v in sorted a[0..len), branch-free (the JIT emits a conditional
- * move for the ternary), ~25% faster on random data than the textbook loop. */
-function lowerBound(a: Float64Array, len: number, v: number): number {
-  let base = 0;
-  let n = len;
-  while (n > 1) {
-    const half = n >> 1;
-    base = a[base + half]! < v ? base + half : base;
-    n -= half;
-  }
-  return base + (a[base]! < v ? 1 : 0);
 }
 
 /**
