@@ -28,11 +28,9 @@ def bs_price(S, K, T, r, q, v, call):
     sv = v * sqT
     d1 = (np.log(S / K) + (r - q + 0.5 * v * v) * T) / sv
     d2 = d1 - sv
-    dS = S * np.exp(-q * T)
-    dK = K * np.exp(-r * T)
-    c = dS * ndtr(d1) - dK * ndtr(d2)
-    p = dK * ndtr(-d2) - dS * ndtr(-d1)
-    return np.where(call, c, p)
+    th = np.where(call, 1.0, -1.0)
+    # call: S e^-qT N(d1) - K e^-rT N(d2); put: K e^-rT N(-d2) - S e^-qT N(-d1)
+    return th * (S * np.exp(-q * T) * ndtr(th * d1) - K * np.exp(-r * T) * ndtr(th * d2))
 
 
 def bs_greeks(S, K, T, r, q, v, call):
@@ -56,10 +54,12 @@ def bs_greeks(S, K, T, r, q, v, call):
     return delta, gamma, vega, theta, rho
 
 
-def implied_vol_newton(S, K, T, r, q, price, call, tol=1e-12, max_iter=100):
+def implied_vol_newton(S, K, T, r, q, price, call, tol=1e-10, max_iter=50):
     """Newton on price(sigma) = price from the Manaster-Koehler start sigma0 = sqrt(2|ln(F/K)|/T),
     where the price is convex-concave in sigma so Newton converges monotonically; only the rows
-    not yet converged are iterated. Rows that do not converge in max_iter stay NaN."""
+    not yet converged are iterated; a row stops when a step is below tol * sigma, and rows whose
+    vega underflows or whose step leaves (0, inf) are dropped. Rows that do not converge in
+    max_iter passes stay NaN."""
     n = S.shape[0]
     x = np.log(S / K) + (r - q) * T
     sigma = np.sqrt(2 * np.abs(x) / T)
@@ -74,13 +74,13 @@ def implied_vol_newton(S, K, T, r, q, price, call, tol=1e-12, max_iter=100):
         d1 = (np.log(s / k) + (rr - qq + 0.5 * sg * sg) * t) / sv
         d2 = d1 - sv
         dS = s * np.exp(-qq * t)
-        dK = k * np.exp(-rr * t)
-        model = np.where(c, dS * ndtr(d1) - dK * ndtr(d2), dK * ndtr(-d2) - dS * ndtr(-d1))
+        th = np.where(c, 1.0, -1.0)
+        model = th * (dS * ndtr(th * d1) - k * np.exp(-rr * t) * ndtr(th * d2))
         vega = dS * INV_SQRT_2PI * np.exp(-0.5 * d1 * d1) * sqT
         step = (model - p) / vega
         sg = sg - step
         done = np.abs(step) <= tol * sg
-        bad = ~np.isfinite(sg) | (sg <= 0)
+        bad = ~np.isfinite(sg) | (sg <= 0) | (vega <= 0)
         if done.any():
             out[active[done]] = sg[done]
         keep = ~(done | bad)
