@@ -5,11 +5,23 @@
  *                                                  200 trees; forest on 200,000 x 50, 50 trees
  *   ... --gbt-only                                 boosting only (both sides), no forest / ONNX
  *   GBT_ROWS=200000 GBT_TREES=50 ... --gbt-only     override the boosting sizes (for iterating)
+ *   ... --xgb-only [--rounds 3] [--threads 2]      only the XGBoost comparison below
  * Prints fit seconds and rows/s for fitGbt / fitRandomForest (2 threads) next to Debian
  * scikit-learn's HistGradientBoostingRegressor / RandomForestRegressor (n_jobs=2, same
  * hyperparameters) and test R^2 of each, plus ONNX inference rows/s (onnxruntime-node, 1 thread).
  * The data is written once to a temporary file that both sides read; scikit-learn runs in
  * /usr/bin/python3 (skipped with a note when it is missing).
+ *
+ * XGBoost comparison (Debian python3-xgboost 1.7, `tree_method="hist"`), interleaved rounds on
+ * the boosting rows: each round fits the workbench's `fitGbt` then XGBoost in a persistent child
+ * process, both with `threads` threads and equal hyperparameters: depth-wise trees of depth 6
+ * (workbench: maxDepth 6, maxLeaves 64; XGBoost: max_depth 6), learning rate 0.1, the same
+ * number of rounds, at least 20 rows per leaf (XGBoost: min_child_weight 20, the hessian of
+ * squared error being 1 per row), L2 penalty lambda 1, 255 value bins (XGBoost max_bin 256),
+ * no subsampling, initial score the mean of y (XGBoost base_score set to it). Each side times
+ * binning plus training (XGBoost: DMatrix construction plus xgb.train), wall and CPU (user + sys
+ * of the process, all threads); test MSE is compared on the same 50,000 held-out rows (the
+ * workbench's must be no worse). Medians over the rounds, with the 1-minute load average.
  */
 import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
@@ -31,10 +43,20 @@ const { values } = parseArgs({
   options: {
     full: { type: "boolean", default: false },
     "gbt-only": { type: "boolean", default: false },
+    "xgb-only": { type: "boolean", default: false },
+    rounds: { type: "string", default: "3" },
+    threads: { type: "string", default: "2" },
   },
 });
 const full = values.full;
 const gbtOnly = values["gbt-only"];
+const xgbOnly = values["xgb-only"];
+const xgbRounds = Number(values.rounds);
+const threads = Number(values.threads);
+if (!Number.isInteger(xgbRounds) || xgbRounds < 1 || !Number.isInteger(threads) || threads < 1) {
+  console.error(`--rounds and --threads must be positive integers`);
+  Deno.exit(2);
+}
 const cfg = full
   ? { gbtRows: 1_000_000, rfRows: 200_000, cols: 50, gbtTrees: 200, rfTrees: 50 }
   : { gbtRows: 100_000, rfRows: 50_000, cols: 50, gbtTrees: 50, rfTrees: 20 };
@@ -97,63 +119,64 @@ const cpuSince = (c: ReturnType<typeof cpuUsage>) => {
   return (d.user + d.system) / 1e6;
 };
 
-let t = performance.now();
-let c = cpuUsage();
-const gbt = await fitGbt(gbtX, all.y.subarray(0, cfg.gbtRows), {
-  nTrees: cfg.gbtTrees,
-  learningRate: 0.1,
-  maxLeaves: 31,
-  minSamplesLeaf: 20,
-  threads: 2,
-});
-let secs = (performance.now() - t) / 1000;
-line(
-  `workbench fitGbt ${cfg.gbtRows}x${cfg.cols}, ${cfg.gbtTrees} trees`,
-  secs,
-  cpuSince(c),
-  cfg.gbtRows,
-  r2(yTest, predictEnsemble(gbt, test)),
-);
-
-if (!gbtOnly) {
-  t = performance.now();
-  c = cpuUsage();
-  const rf = await fitRandomForest(rfX, all.y.subarray(0, cfg.rfRows), {
-    nTrees: cfg.rfTrees,
-    ...rfParams,
+if (!xgbOnly) {
+  let t = performance.now();
+  let c = cpuUsage();
+  const gbt = await fitGbt(gbtX, all.y.subarray(0, cfg.gbtRows), {
+    nTrees: cfg.gbtTrees,
+    learningRate: 0.1,
+    maxLeaves: 31,
+    minSamplesLeaf: 20,
     threads: 2,
   });
-  secs = (performance.now() - t) / 1000;
+  let secs = (performance.now() - t) / 1000;
   line(
-    `workbench fitRandomForest ${cfg.rfRows}x${cfg.cols}, ${cfg.rfTrees} trees`,
+    `workbench fitGbt ${cfg.gbtRows}x${cfg.cols}, ${cfg.gbtTrees} trees`,
     secs,
     cpuSince(c),
-    cfg.rfRows,
-    r2(yTest, predictEnsemble(rf, test)),
+    cfg.gbtRows,
+    r2(yTest, predictEnsemble(gbt, test)),
   );
 
-  for (const [name, model] of [["gbt", gbt], ["random forest", rf]] as const) {
-    const onnx = await OnnxModel.load(exportOnnx(model), tabularManifest(test.names));
-    await onnx.predict(takeRows(test, idx(0, 1000)));
+  if (!gbtOnly) {
     t = performance.now();
-    await onnx.predict(test, { batchSize: 10_000 });
+    c = cpuUsage();
+    const rf = await fitRandomForest(rfX, all.y.subarray(0, cfg.rfRows), {
+      nTrees: cfg.rfTrees,
+      ...rfParams,
+      threads: 2,
+    });
     secs = (performance.now() - t) / 1000;
-    results.push(
-      `onnxruntime ${name} inference (${model.trees.length} trees)`.padEnd(44) +
-        ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
+    line(
+      `workbench fitRandomForest ${cfg.rfRows}x${cfg.cols}, ${cfg.rfTrees} trees`,
+      secs,
+      cpuSince(c),
+      cfg.rfRows,
+      r2(yTest, predictEnsemble(rf, test)),
     );
-    t = performance.now();
-    predictEnsemble(model, test);
-    secs = (performance.now() - t) / 1000;
-    results.push(
-      `TypeScript ${name} predict`.padEnd(44) +
-        ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
-    );
-    await onnx.release();
-  }
-}
 
-const py = `
+    for (const [name, model] of [["gbt", gbt], ["random forest", rf]] as const) {
+      const onnx = await OnnxModel.load(exportOnnx(model), tabularManifest(test.names));
+      await onnx.predict(takeRows(test, idx(0, 1000)));
+      t = performance.now();
+      await onnx.predict(test, { batchSize: 10_000 });
+      secs = (performance.now() - t) / 1000;
+      results.push(
+        `onnxruntime ${name} inference (${model.trees.length} trees)`.padEnd(44) +
+          ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
+      );
+      t = performance.now();
+      predictEnsemble(model, test);
+      secs = (performance.now() - t) / 1000;
+      results.push(
+        `TypeScript ${name} predict`.padEnd(44) +
+          ` ${secs.toFixed(2).padStart(8)} s ${(testRows / secs).toFixed(0).padStart(10)} rows/s`,
+      );
+      await onnx.release();
+    }
+  }
+
+  const py = `
 import resource, sys, time, numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
 from sklearn.metrics import r2_score
@@ -174,26 +197,176 @@ if rr > 0:
     s, cs = time.perf_counter() - t, cpu() - c
     print(f"{'sklearn RandomForestRegressor ' + str(rr) + 'x' + str(cols) + ', ' + str(rt) + ' trees':<44} {s:8.2f} s {rr / s:10.0f} rows/s  cpu {cs:7.2f} s  test R^2 {r2_score(yt, m.predict(Xt)):.4f}")
 `;
-try {
-  const out = await new Deno.Command("/usr/bin/python3", {
-    args: [
-      "-c",
-      py,
-      dataPath,
-      ...[total, cfg.cols, cfg.gbtRows, cfg.rfRows, cfg.gbtTrees, cfg.rfTrees, testRows].map(
-        String,
-      ),
-    ],
-    env: { OMP_NUM_THREADS: "2" },
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim();
-  if (text) results.push(...text.split("\n"));
-  if (!out.success) {
-    results.push(`scikit-learn run failed: ${new TextDecoder().decode(out.stderr).slice(-500)}`);
+  try {
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [
+        "-c",
+        py,
+        dataPath,
+        ...[total, cfg.cols, cfg.gbtRows, cfg.rfRows, cfg.gbtTrees, cfg.rfTrees, testRows].map(
+          String,
+        ),
+      ],
+      env: { OMP_NUM_THREADS: "2" },
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    if (text) results.push(...text.split("\n"));
+    if (!out.success) {
+      results.push(`scikit-learn run failed: ${new TextDecoder().decode(out.stderr).slice(-500)}`);
+    }
+  } catch (e) {
+    results.push(`scikit-learn comparison skipped: ${(e as Error).message}`);
   }
-} catch (e) {
-  results.push(`scikit-learn comparison skipped: ${(e as Error).message}`);
-} finally {
-  await Deno.remove(dataPath);
 }
 console.log(results.join("\n"));
+await compareXgboost();
+await Deno.remove(dataPath);
+
+/** Interleaved fitGbt vs XGBoost hist rounds (see the module doc). */
+async function compareXgboost(): Promise<void> {
+  const depth = 6, lambda = 1, minLeaf = 20, lr = 0.1;
+  const yTrain = all.y.subarray(0, cfg.gbtRows);
+  let mean = 0;
+  for (let i = 0; i < cfg.gbtRows; i++) mean += yTrain[i]!;
+  mean /= cfg.gbtRows;
+  const PY = `
+import resource, sys, time
+try:
+    import numpy as np, xgboost as xgb
+except ImportError as e:
+    print("SKIP " + str(e), flush=True); sys.exit(0)
+path, total, cols, rows, trees, test, threads = sys.argv[1], *map(int, sys.argv[2:8])
+depth, lam, mcw, lr, base = int(sys.argv[8]), float(sys.argv[9]), float(sys.argv[10]), float(sys.argv[11]), float(sys.argv[12])
+a = np.fromfile(path, dtype=np.float64).reshape(total, cols + 1)
+X, y = np.ascontiguousarray(a[:rows, :cols]), np.ascontiguousarray(a[:rows, cols])
+Xt, yt = a[total - test:, :cols], a[total - test:, cols]
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+print("READY xgboost " + xgb.__version__, flush=True)
+for line in sys.stdin:
+    if line.strip() == "quit": break
+    t, c = time.perf_counter(), cpu()
+    d = xgb.DMatrix(X, label=y, nthread=threads)
+    b = xgb.train({"tree_method": "hist", "max_depth": depth, "eta": lr, "min_child_weight": mcw,
+                   "lambda": lam, "alpha": 0, "gamma": 0, "max_bin": 256, "subsample": 1,
+                   "colsample_bytree": 1, "nthread": threads, "base_score": base,
+                   "objective": "reg:squarederror"}, d, num_boost_round=trees)
+    s, cs = time.perf_counter() - t, cpu() - c
+    p = b.predict(xgb.DMatrix(Xt, nthread=threads))
+    print(f"{s} {cs} {float(np.mean((p - yt) ** 2))}", flush=True)
+`;
+  let proc: Deno.ChildProcess | undefined;
+  let lines: AsyncIterator<string> | undefined;
+  let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  let note = "";
+  try {
+    proc = new Deno.Command("/usr/bin/python3", {
+      args: [
+        "-c",
+        PY,
+        dataPath,
+        ...[total, cfg.cols, cfg.gbtRows, cfg.gbtTrees, testRows, threads, depth, lambda, minLeaf]
+          .map(String),
+        String(lr),
+        String(mean),
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+      env: { OMP_NUM_THREADS: String(threads) },
+    }).spawn();
+    let buf = "";
+    lines = proc.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
+      new TransformStream<string, string>({
+        transform(chunk, ctl) {
+          buf += chunk;
+          let k;
+          while ((k = buf.indexOf("\n")) >= 0) {
+            ctl.enqueue(buf.slice(0, k));
+            buf = buf.slice(k + 1);
+          }
+        },
+      }),
+    )[Symbol.asyncIterator]();
+    writer = proc.stdin.getWriter();
+    const hello = await lines.next();
+    if (hello.done || !hello.value.startsWith("READY")) {
+      note = `XGBoost skipped: ${hello.done ? "python child ended" : hello.value}`;
+    } else note = hello.value.slice(6);
+  } catch (e) {
+    note = `XGBoost skipped: ${(e as Error).message}`;
+  }
+  const ours = { wall: [] as number[], cpu: [] as number[], mse: [] as number[] };
+  const peer = { wall: [] as number[], cpu: [] as number[], mse: [] as number[] };
+  const loads: number[] = [];
+  const skipped = note.startsWith("XGBoost skipped");
+  for (let r = 0; r < xgbRounds; r++) {
+    loads.push(Deno.loadavg()[0]!);
+    const t0 = performance.now();
+    const c0 = cpuUsage();
+    const m = await fitGbt(gbtX, yTrain, {
+      nTrees: cfg.gbtTrees,
+      learningRate: lr,
+      maxDepth: depth,
+      maxLeaves: 2 ** depth,
+      minSamplesLeaf: minLeaf,
+      l2: lambda,
+      maxBins: 255,
+      threads,
+    });
+    ours.wall.push((performance.now() - t0) / 1000);
+    ours.cpu.push(cpuSince(c0));
+    const pred = predictEnsemble(m, test);
+    let se = 0;
+    for (let i = 0; i < testRows; i++) se += (pred[i]! - yTest[i]!) ** 2;
+    ours.mse.push(se / testRows);
+    if (!skipped && writer && lines) {
+      await writer.write(new TextEncoder().encode("go\n"));
+      const out = await lines.next();
+      if (out.done) throw new Error("XGBoost child ended early");
+      const [w, cs, mse] = out.value.split(" ").map(Number);
+      peer.wall.push(w!);
+      peer.cpu.push(cs!);
+      peer.mse.push(mse!);
+    }
+  }
+  if (writer) {
+    await writer.write(new TextEncoder().encode("quit\n")).catch(() => {});
+    await writer.close().catch(() => {});
+  }
+  await proc?.status;
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const k = s.length >> 1;
+    return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
+  };
+  const show = (who: string, v: typeof ours) =>
+    console.log(
+      `${who.padEnd(26)} ${med(v.wall).toFixed(2).padStart(7)} s wall ${
+        med(v.cpu).toFixed(2).padStart(7)
+      } s CPU  test MSE ${med(v.mse).toFixed(5)}  (rounds wall: ${
+        v.wall.map((x) => x.toFixed(2)).join(" ")
+      }; MSE ${v.mse.map((x) => x.toFixed(5)).join(" ")})`,
+    );
+  console.log(
+    `\nboosting vs XGBoost hist: ${cfg.gbtRows} x ${cfg.cols}, ${cfg.gbtTrees} trees of depth ${depth}, lr ${lr}, min ${minLeaf} per leaf, lambda ${lambda}, ${threads} threads; median of ${xgbRounds} interleaved rounds; load average ${
+      loads.map((v) => v.toFixed(1)).join(" ")
+    }`,
+  );
+  show("workbench fitGbt", ours);
+  if (skipped) {
+    console.log(note);
+    return;
+  }
+  show(`XGBoost ${note} hist`, peer);
+  const ratio = med(ours.wall) / med(peer.wall);
+  const cpuRatio = med(ours.cpu) / med(peer.cpu);
+  console.log(
+    `workbench / XGBoost: wall ${ratio.toFixed(2)}, CPU ${
+      cpuRatio.toFixed(2)
+    } (below 1 = faster); test MSE ${med(ours.mse) <= med(peer.mse) ? "no worse" : "WORSE"} (${
+      med(ours.mse).toFixed(5)
+    } vs ${med(peer.mse).toFixed(5)})`,
+  );
+}
