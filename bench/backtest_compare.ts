@@ -1,0 +1,224 @@
+/**
+ * Side-by-side benchmark of the event-driven engine against a minimal Python loop
+ * (`bench/backtest_peer.py`, plain CPython, standard library only) on the same panel, with the
+ * same strategy and every cost switched on (see `bench/_event_scenario.ts`): 500 symbols x 2,520
+ * daily bars, monthly momentum rebalance, IBKR fees, SEC/TAF, half-spread, square-root impact,
+ * borrow and the 10% ADV participation cap.
+ *
+ *   deno run -A --frozen bench/backtest_compare.ts [--pairs 5] [--no-peer]
+ *
+ * Both sides are single threaded; times are CPU time (user + system) of the run alone: this
+ * process's around `runBacktest` (estimates, validation and bookkeeping included), the peer's
+ * time.process_time around its loop (its estimates included, file loading excluded). The pairs
+ * alternate which side goes first; medians are reported, with bar-events/s = symbols x bars /
+ * CPU seconds. Outputs are checked equal: the equity series to 1e-6 USD at every bar and the
+ * number of fills. The load average is printed before and after.
+ *
+ * Exit codes: 0 done (outputs equal), 1 an output check failed, 2 bad arguments.
+ */
+import process from "node:process";
+import { EVENT_BARS, EVENT_SYMBOLS, eventPanel, runEventScenario } from "./_event_scenario.ts";
+
+const USAGE = `Usage: deno run -A --frozen bench/backtest_compare.ts [options]
+
+Event-driven backtest, ${EVENT_SYMBOLS} symbols x ${EVENT_BARS} daily bars, every cost on:
+workbench vs a minimal Python loop (interleaved pairs, CPU time per core, same inputs, equity
+series checked equal).
+
+Options:
+  --pairs P    timed runs per side (default 5, 1..50)
+  --no-peer    skip the Python peer
+  -h, --help   this text
+
+Exit codes: 0 done, 1 an output check failed, 2 bad arguments.`;
+
+/** Equity agreement between the engine and the peer, USD at every bar. */
+const ATOL_EQUITY_USD = 1e-6;
+
+function parseArgs(argv: string[]): { pairs: number; peer: boolean } {
+  const a = { pairs: 5, peer: true };
+  const fail = (msg: string): never => {
+    console.error(`backtest_compare: ${msg} (see --help)`);
+    Deno.exit(2);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    if (k === "-h" || k === "--help") {
+      console.log(USAGE);
+      Deno.exit(0);
+    } else if (k === "--no-peer") a.peer = false;
+    else if (k === "--pairs") {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1 || v > 50) {
+        fail(`--pairs must be an integer in 1..50, got ${argv[i]}`);
+      }
+      a.pairs = v;
+    } else fail(`unknown option ${k}`);
+  }
+  return a;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
+};
+
+const loadavg = () => {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "n/a";
+  }
+};
+
+/** The long-lived python peer: one command line in, one JSON line out. */
+class Peer {
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<string>;
+  #buf = "";
+  constructor() {
+    this.#child = new Deno.Command("/usr/bin/python3", {
+      args: [new URL("./backtest_peer.py", import.meta.url).pathname],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    this.#reader = this.#child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  }
+  async ask(cmd: string): Promise<Record<string, number>> {
+    await this.#writer.write(new TextEncoder().encode(cmd + "\n"));
+    while (!this.#buf.includes("\n")) {
+      const { value, done } = await this.#reader.read();
+      if (done) {
+        const err = await new Response(this.#child.stderr).text();
+        throw new Error(`peer ended: ${err.trim().split("\n").slice(-1)[0] ?? ""}`);
+      }
+      this.#buf += value;
+    }
+    const at = this.#buf.indexOf("\n");
+    const line = this.#buf.slice(0, at);
+    this.#buf = this.#buf.slice(at + 1);
+    const r = JSON.parse(line);
+    if (r.error) throw new Error(`peer: ${r.error}`);
+    return r;
+  }
+  async close(): Promise<void> {
+    try {
+      await this.#writer.write(new TextEncoder().encode("quit\n"));
+      await this.#writer.close();
+    } catch { /* already gone */ }
+    await this.#child.status;
+    await this.#child.stderr.cancel().catch(() => {});
+  }
+}
+
+async function main(): Promise<number> {
+  const { pairs, peer: withPeer } = parseArgs(Deno.args);
+  console.log(`load average at start: ${loadavg()}`);
+  const panel = eventPanel();
+  const events = EVENT_SYMBOLS * EVENT_BARS;
+  const ref = runEventScenario(panel); // warm-up, and the output the peer must match
+  const dir = await Deno.makeTempDir({ prefix: "backtest_compare_" });
+  let peer: Peer | undefined;
+  let failed = false;
+  try {
+    if (withPeer) {
+      try {
+        await Deno.stat("/usr/bin/python3");
+        for (const [name, a] of Object.entries({ ts_ms: panel.tsMs, ...panel })) {
+          if (!["ts_ms", "open", "close", "volume"].includes(name)) continue;
+          const f = a as Float64Array;
+          await Deno.writeFile(
+            `${dir}/${name}.bin`,
+            new Uint8Array(f.buffer, f.byteOffset, f.byteLength),
+          );
+        }
+        peer = new Peer();
+        const hello = await peer.ask(`load ${dir} ${EVENT_SYMBOLS} ${EVENT_BARS}`);
+        console.log(`peer: /usr/bin/python3 ${hello.python}, plain loop (bench/backtest_peer.py)`);
+      } catch (e) {
+        console.log(`peer skipped: /usr/bin/python3 not usable (${(e as Error).message})`);
+        await peer?.close();
+        peer = undefined;
+      }
+    } else console.log("peer skipped: --no-peer");
+
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    const runOurs = () => {
+      const c0 = process.cpuUsage();
+      const res = runEventScenario(panel);
+      const u = process.cpuUsage(c0);
+      ours.push((u.user + u.system) / 1e6);
+      if (res.fills.length !== ref.fills.length || res.equity.at(-1) !== ref.equity.at(-1)) {
+        console.log("workbench: a repeated run differs (determinism broken)");
+        failed = true;
+      }
+    };
+    const runPeer = async (check: boolean) => {
+      const r = await peer!.ask("run");
+      theirs.push(r.cpu_s!);
+      if (!check) return;
+      const bytes = await Deno.readFile(`${dir}/peer_equity.bin`);
+      const eq = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+      let worst = 0, at = -1;
+      for (let t = 0; t < EVENT_BARS; t++) {
+        const d = Math.abs(eq[t]! - ref.equity[t]!);
+        if (!(d <= worst)) [worst, at] = [d, t];
+      }
+      const ok = eq.length === EVENT_BARS && worst <= ATOL_EQUITY_USD &&
+        r.fills === ref.fills.length;
+      const tot = ref.totals;
+      const costs = tot.commission + tot.fees + tot.spread + tot.impact + tot.borrow;
+      console.log(
+        `outputs: final equity ${ref.equity.at(-1)!.toFixed(6)} (peer ${
+          r.equity!.toFixed(6)
+        }), max |equity diff| ${
+          worst.toExponential(2)
+        } USD at bar ${at} (tolerance ${ATOL_EQUITY_USD}), fills ${ref.fills.length} (peer ${r.fills}), costs ${
+          costs.toFixed(2)
+        } (peer ${r.costs!.toFixed(2)}): ${ok ? "equal" : "DIFFERENT"}`,
+      );
+      if (!ok) failed = true;
+    };
+    for (let p = 0; p < pairs; p++) {
+      if (p % 2 === 0 || !peer) {
+        runOurs();
+        if (peer) await runPeer(p === 0);
+      } else {
+        await runPeer(false);
+        runOurs();
+      }
+      const last = (xs: number[]) => (xs.length ? `${(xs.at(-1)! * 1e3).toFixed(0)} ms` : "-");
+      console.log(`pair ${p + 1}: workbench ${last(ours)}, peer ${peer ? last(theirs) : "-"}`);
+    }
+    const mOurs = median(ours);
+    console.log(
+      `event engine ${EVENT_SYMBOLS} symbols x ${EVENT_BARS} bars, every cost on, median of ${pairs}:`,
+    );
+    console.log(
+      `  workbench ${(mOurs * 1e3).toFixed(0)} ms CPU = ${
+        (events / mOurs / 1e6).toFixed(2)
+      } M bar-events/s per core (goal >= 10)`,
+    );
+    if (peer) {
+      const mPeer = median(theirs);
+      console.log(
+        `  python    ${(mPeer * 1e3).toFixed(0)} ms CPU = ${
+          (events / mPeer / 1e6).toFixed(2)
+        } M bar-events/s per core`,
+      );
+      console.log(`  ratio workbench time / peer time ${(mOurs / mPeer).toFixed(3)}`);
+    }
+  } finally {
+    await peer?.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  console.log(`load average at end: ${loadavg()}`);
+  return failed ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main());
