@@ -701,7 +701,6 @@ export function priceChunk(n: i32): void {
     );
     const y = f64x2.neg(h);
     const hpt = add(h, t);
-    const hmt = sub(h, t);
     const ex = vExp(mul(splat(0.5), ax));
     const iex = div(splat(1.0), ex);
     const e1 = vErfcxFast(mul(f64x2.abs(hpt), splat(INV_SQRT2))); // erfcx(|y - t| / sqrt 2)
