@@ -148,3 +148,96 @@ export function chartStates(
     };
   });
 }
+
+/** What {@link renderCheck} found for one chart of a page. */
+export interface ChartRender {
+  id: string;
+  /** Chart title as drawn (empty when none). */
+  title: string;
+  /** Traces Plotly laid out (`gd._fullData`), visible ones only. */
+  traces: number;
+  /** Of those, traces with something drawn: a line/fill path with at least two points, a marker, or a heatmap image. */
+  drawn: number;
+  /** Drawn marks: line segments' points, markers and heatmap images summed over the chart. */
+  marks: number;
+}
+
+/** The result of {@link renderCheck}. */
+export interface RenderCheck {
+  charts: ChartRender[];
+  /** console.error / console.warn messages, uncaught errors and unhandled rejections. */
+  errors: string[];
+}
+
+/**
+ * Script put first in the page's head: records console errors and warnings, uncaught errors and
+ * unhandled promise rejections (a failed `Plotly.newPlot` rejects: "Something went wrong with
+ * axis scaling"), then, once the page has loaded and Plotly has drawn, measures every
+ * `.plotly-chart` from its drawn SVG and writes the result as base64 JSON into
+ * `<pre id="__render_check">` for `--dump-dom` to carry out.
+ */
+const PROBE = `<script>(function () {
+  var errors = [];
+  var text = function (a) { return Array.prototype.map.call(a, function (x) {
+    return x && x.stack ? String(x.stack).split("\\n")[0] : String(x); }).join(" "); };
+  ["error", "warn"].forEach(function (k) {
+    var orig = console[k];
+    console[k] = function () { errors.push(k + ": " + text(arguments)); return orig.apply(console, arguments); };
+  });
+  window.addEventListener("error", function (e) { errors.push("uncaught: " + e.message); });
+  window.addEventListener("unhandledrejection", function (e) {
+    errors.push("unhandled rejection: " + text([e.reason])); });
+  function points(d) { return (d.match(/[ML]/g) || []).length; }
+  function measure() {
+    var charts = Array.prototype.map.call(document.querySelectorAll(".plotly-chart"), function (gd) {
+      var full = (gd._fullData || []).filter(function (t) { return t.visible === true; });
+      var drawn = 0, marks = 0;
+      gd.querySelectorAll("g.trace, g.hm").forEach(function (g) {
+        var m = 0;
+        g.querySelectorAll("path.js-line, path.js-fill").forEach(function (p) {
+          var d = p.getAttribute("d") || "";
+          if (d.indexOf("NaN") < 0 && points(d) >= 2) m += points(d);
+        });
+        m += g.querySelectorAll("path.point").length;
+        g.querySelectorAll("image").forEach(function (im) {
+          var w = parseFloat(im.getAttribute("width") || "0"), h = parseFloat(im.getAttribute("height") || "0");
+          if (w > 0 && h > 0 && (im.getAttribute("href") || im.getAttribute("xlink:href") || "").length > 100) m++;
+        });
+        if (m > 0) drawn++;
+        marks += m;
+      });
+      var t = gd.querySelector(".gtitle");
+      return { id: gd.id, title: t ? t.textContent : "", traces: full.length, drawn: drawn, marks: marks };
+    });
+    var pre = document.createElement("pre");
+    pre.id = "__render_check";
+    pre.textContent = btoa(unescape(encodeURIComponent(JSON.stringify({ charts: charts, errors: errors }))));
+    document.body.appendChild(pre);
+  }
+  window.addEventListener("load", function () { setTimeout(measure, 1500); });
+})();</script>`;
+
+/**
+ * Render a `plotlyHtml` page in headless chromium and read, per chart, how many traces Plotly
+ * laid out and how many it drew (from the SVG: paths with points, markers, heatmap images), plus
+ * every console error, uncaught error and unhandled rejection. A failed chart still gets the
+ * `js-plotly-plot` class; this looks at what was drawn instead. The page is copied with a probe
+ * script put first in its head; the original file is not changed.
+ */
+export async function renderCheck(htmlPath: string, budgetMs = 10_000): Promise<RenderCheck> {
+  const html = await Deno.readTextFile(htmlPath);
+  const at = html.indexOf("<head>");
+  if (at < 0) throw new Error(`${htmlPath}: no <head> to put the probe in`);
+  const probed = `${htmlPath}.probe.html`;
+  await Deno.writeTextFile(probed, html.slice(0, at + 6) + PROBE + html.slice(at + 6));
+  try {
+    const dom = await dumpDom(probed, budgetMs);
+    const m = /<pre id="__render_check">([A-Za-z0-9+/=]+)<\/pre>/.exec(dom);
+    if (!m) throw new Error(`the probe wrote no result (page did not load?): ${dom.slice(0, 300)}`);
+    const bin = atob(m[1]!);
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes)) as RenderCheck;
+  } finally {
+    await Deno.remove(probed).catch(() => {});
+  }
+}

@@ -39,6 +39,17 @@ export interface BacktestReportOptions {
   rollingWindow?: number;
   /** Extra key/value rows for the header table (strategy, parameters, data). @default {} */
   meta?: Record<string, string | number>;
+  /**
+   * Participation cap of the cost model and the run's peak participation (lib/report
+   * `peakParticipation`), bounding the capacity estimate.
+   * @default undefined (capacity from impact only, and the table says so)
+   */
+  participation?: { cap: number; peak: number };
+  /**
+   * `<script src>` of plotly.js instead of inlining it (`writePlotlyFile(dir)` or `plotlyCdnUrl()`).
+   * @default undefined (the minified bundle inlined)
+   */
+  plotlySrc?: string;
 }
 
 /** Monthly returns: one row per year, 12 columns (NaN where no data). */
@@ -66,25 +77,92 @@ export function monthlyReturns(
   return { years, values };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const num = (v: number) => (Number.isFinite(v) ? v : null);
+/** Most points a time-series trace of the report carries (a chart is about 1200 px wide). */
+export const MAX_CHART_POINTS = 1000;
+
+/** Rolling Sharpe window when the options set none, bars. */
+const DEFAULT_ROLLING_WINDOW = 63;
+
+/** Fewest returns a rolling Sharpe window may have (shorter runs use a window this small). */
+const MIN_ROLLING_WINDOW = 5;
+
+/**
+ * The rows a chart shows: every row when there are at most `maxPoints`, else the last row of
+ * each bucket of `k = ceil(n / maxPoints)` consecutive rows (row n - 1 always included).
+ * Returns the chosen row indices and `k`.
+ *
+ * @example chartRows(5, 2) // { rows: [1, 3, 4], k: 2 }
+ */
+export function chartRows(n: number, maxPoints = MAX_CHART_POINTS): { rows: number[]; k: number } {
+  if (n <= 0) return { rows: [], k: 1 };
+  const k = Math.max(1, Math.ceil(n / Math.max(1, maxPoints)));
+  const rows: number[] = [];
+  for (let t = k - 1; t < n; t += k) rows.push(t);
+  if (rows.at(-1) !== n - 1) rows.push(n - 1);
+  return { rows, k };
+}
+
+/**
+ * Rolling Sharpe window used for a run of `bars` rows: the requested one when the run has at
+ * least twice as many returns, else half the returns (at least {@link MIN_ROLLING_WINDOW}), so a
+ * one-month run still draws a line.
+ *
+ * @example rollingWindowFor(22, 63) // 10
+ */
+export function rollingWindowFor(bars: number, requested = DEFAULT_ROLLING_WINDOW): number {
+  const returns = bars - 1;
+  if (returns >= 2 * requested) return requested;
+  return Math.max(MIN_ROLLING_WINDOW, Math.min(requested, Math.floor(returns / 2)));
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+/** Axis label of an instant: the UTC date, or date and time when rows fall within one day. */
+function stamp(ms: number, intraday: boolean): string {
+  const d = new Date(ms);
+  const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  return intraday ? `${date} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` : date;
+}
+/** A chart value: 6 significant digits, null for NaN/Infinity (a gap). */
+const sig = (v: number | null) => (v !== null && Number.isFinite(v) ? +v.toPrecision(6) : null);
+
+/** Layout height of the monthly heatmap: enough plot area for one row (Plotly fails below). */
+export function heatmapHeight(years: number): number {
+  return Math.max(260, 110 + 32 * years);
+}
 
 /** The report's Plotly figures, in order: equity/drawdown, monthly heatmap, exposures, costs, rolling Sharpe. */
 export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = {}): PlotFigure[] {
   const ppy = o.periodsPerYear ?? res.periodsPerYear ?? TRADING_DAYS_PER_YEAR;
   const ccy = currencyLabel(o.currency !== undefined ? o.currency : res.currency);
-  const x = Array.from(res.tsMs, iso);
-  const eq = Array.from(res.equity);
-  const dd = Array.from(drawdownSeries(res.equity), (v) => -v);
+  const n = res.equity.length;
+  let intraday = false;
+  for (let t = 1; t < n && !intraday; t++) {
+    intraday = Math.floor(res.tsMs[t]! / 86_400_000) === Math.floor(res.tsMs[t - 1]! / 86_400_000);
+  }
+  const { rows, k } = chartRows(n);
+  const x = rows.map((t) => stamp(res.tsMs[t]!, intraday));
+  const pick = (a: ArrayLike<number | null>) => rows.map((t) => sig(a[t] ?? null));
+  const eq = pick(res.equity);
+  // drawdown: the deepest of each bucket, so thinning never hides a trough
+  const ddAll = drawdownSeries(res.equity);
+  const dd = rows.map((t) => {
+    let m = 0;
+    for (let i = Math.max(0, t - k + 1); i <= t; i++) m = Math.max(m, ddAll[i]!);
+    return sig(-m);
+  });
   const mr = monthlyReturns(res.tsMs, res.equity, res.initialCash);
-  const grossLev = eq.map((e, t) => (e > 0 ? res.gross[t]! / e : null));
-  const netLev = eq.map((e, t) => (e > 0 ? res.net[t]! / e : null));
+  const lev = (a: Float64Array) =>
+    pick(Array.from(res.equity, (e, t) => (e > 0 ? a[t]! / e : null)));
   const c = res.costs;
   const cum = (a: Float64Array) => {
     let s = 0;
-    return Array.from(a, (v) => (s += v));
+    return pick(Array.from(a, (v) => (s += v)));
   };
-  const rs = rollingSharpe(returnsFromEquity(res.equity), o.rollingWindow ?? 63, ppy);
+  const window = rollingWindowFor(n, o.rollingWindow ?? DEFAULT_ROLLING_WINDOW);
+  const rsRet = rollingSharpe(returnsFromEquity(res.equity), window, ppy);
+  // rolling Sharpe of return r (row t + 1), aligned to the rows: NaN on row 0
+  const rs = pick(Array.from({ length: n }, (_, t) => (t === 0 ? NaN : rsRet[t - 1]!)));
+  const thinned = k > 1 ? ` (one point per ${k} bars; drawdown the deepest of each)` : "";
   const months = [
     "Jan",
     "Feb",
@@ -99,26 +177,28 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
     "Nov",
     "Dec",
   ];
+  const line = (name: string, y: (number | null)[], extra: Record<string, unknown> = {}) => ({
+    type: "scatter",
+    mode: n === 1 ? "markers" : "lines",
+    name,
+    x,
+    y,
+    ...extra,
+  });
+  const title = (text: string) => ({ text });
+  const M = { t: 50, b: 40, l: 70, r: 30 };
   return [
     {
       data: [
-        { type: "scatter", mode: "lines", name: "equity", x, y: eq, yaxis: "y" },
-        {
-          type: "scatter",
-          mode: "lines",
-          name: "drawdown",
-          x,
-          y: dd,
-          yaxis: "y2",
-          fill: "tozeroy",
-          line: { color: "#d62728" },
-        },
+        line("equity", eq, { yaxis: "y" }),
+        line("drawdown", dd, { yaxis: "y2", fill: "tozeroy", line: { color: "#d62728" } }),
       ],
       layout: {
-        title: { text: "Equity and drawdown" },
-        yaxis: { title: { text: `equity (${ccy})` }, domain: [0.35, 1] },
-        yaxis2: { title: { text: "drawdown" }, domain: [0, 0.28], tickformat: ".0%" },
+        title: title(`Equity and drawdown${thinned}`),
+        yaxis: { title: title(`equity (${ccy})`), domain: [0.35, 1] },
+        yaxis2: { title: title("drawdown"), domain: [0, 0.28], tickformat: ".0%" },
         height: 520,
+        margin: M,
       },
     },
     {
@@ -131,43 +211,36 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
         ),
         colorscale: "RdBu",
         zmid: 0,
-        colorbar: { title: { text: "%" } },
+        colorbar: { title: title("%") },
       }],
-      layout: { title: { text: "Monthly returns (%)" }, height: 120 + 30 * mr.years.length },
+      layout: {
+        title: title("Monthly returns (%)"),
+        height: heatmapHeight(mr.years.length),
+        margin: M,
+        yaxis: { type: "category", autorange: "reversed" },
+        xaxis: { type: "category" },
+      },
+    },
+    {
+      data: [line("gross / equity", lev(res.gross)), line("net / equity", lev(res.net))],
+      layout: { title: title(`Exposures${thinned}`), yaxis: { tickformat: ".0%" }, margin: M },
     },
     {
       data: [
-        { type: "scatter", mode: "lines", name: "gross / equity", x, y: grossLev },
-        { type: "scatter", mode: "lines", name: "net / equity", x, y: netLev },
+        line("commission", cum(c.commission), { stackgroup: "c" }),
+        line("fees", cum(c.fees), { stackgroup: "c" }),
+        line("spread", cum(c.spread), { stackgroup: "c" }),
+        line("impact", cum(c.impact), { stackgroup: "c" }),
+        line("borrow", cum(c.borrow), { stackgroup: "c" }),
       ],
-      layout: { title: { text: "Exposures" }, yaxis: { tickformat: ".0%" } },
+      layout: { title: title(`Cumulative costs by kind (${ccy})${thinned}`), margin: M },
     },
     {
-      data: [
-        {
-          type: "scatter",
-          mode: "lines",
-          name: "commission",
-          x,
-          y: cum(c.commission),
-          stackgroup: "c",
-        },
-        { type: "scatter", mode: "lines", name: "fees", x, y: cum(c.fees), stackgroup: "c" },
-        { type: "scatter", mode: "lines", name: "spread", x, y: cum(c.spread), stackgroup: "c" },
-        { type: "scatter", mode: "lines", name: "impact", x, y: cum(c.impact), stackgroup: "c" },
-        { type: "scatter", mode: "lines", name: "borrow", x, y: cum(c.borrow), stackgroup: "c" },
-      ],
-      layout: { title: { text: `Cumulative costs by kind (${ccy})` } },
-    },
-    {
-      data: [{
-        type: "scatter",
-        mode: "lines",
-        name: "rolling Sharpe",
-        x: x.slice(1),
-        y: Array.from(rs, num),
-      }],
-      layout: { title: { text: `Rolling Sharpe (${o.rollingWindow ?? 63} bars, annualised)` } },
+      data: [line("rolling Sharpe", rs, n > 1 ? {} : { mode: "markers" })],
+      layout: {
+        title: title(`Rolling Sharpe (${window} bars, annualised by ${ppy}/year)${thinned}`),
+        margin: M,
+      },
     },
   ];
 }
@@ -180,6 +253,10 @@ function fmt(v: number, kind: "pct" | "num" | "usd" | "int"): string {
   return v.toFixed(3);
 }
 
+function summaryOptions(o: BacktestReportOptions) {
+  return o.participation ? { participation: o.participation } : {};
+}
+
 /** Currency and annualisation labels of a report: the options', else the result's. */
 function labels(res: BacktestResult, o: BacktestReportOptions) {
   return {
@@ -187,6 +264,27 @@ function labels(res: BacktestResult, o: BacktestReportOptions) {
     ...(o.annualisation ? { annualisation: o.annualisation } : {}),
   };
 }
+
+/** How the capacity estimate was bounded, for the summary table. */
+export function capacityNote(s: BacktestSummary): string {
+  const p = s.participation;
+  const part = p
+    ? `participation cap ${fmtShare(p.cap)} of ADV, busiest day ${fmtShare(p.peak)} of ADV`
+    : "participation not checked: no volume given";
+  switch (s.capacityBoundBy) {
+    case "unprofitable":
+      return "no P&L left after linear costs";
+    case "participation":
+      return `bound by ${part}`;
+    case "impact":
+      return `bound by square-root impact; ${part}`;
+    default:
+      return `no impact costs; ${part}`;
+  }
+}
+
+const fmtShare = (v: number) =>
+  Number.isFinite(v) ? `${+(v * 100).toPrecision(3)}%` : String(v);
 
 /** Label of a currency for tables and axes ("units" when it is unknown). */
 export function currencyLabel(c: string | null | undefined): string {
@@ -225,7 +323,7 @@ export function summaryTableHtml(
     ],
     ["  impact / borrow", `${fmt(s.costs.impact, "usd")} / ${fmt(s.costs.borrow, "usd")}`],
     ["costs (bps of traded)", fmt(s.costBpsOfTraded, "num")],
-    [`capacity estimate (${ccy})`, fmt(s.capacityUsd, "usd")],
+    [`capacity estimate (${ccy})`, `${fmt(s.capacityUsd, "usd")} (${capacityNote(s)})`],
     ["fills", fmt(s.fills, "int")],
     ["orders", unfilledLine(s)],
     ...(s.ordersRejected
@@ -256,11 +354,12 @@ export function backtestReportHtml(
   res: BacktestResult,
   o: BacktestReportOptions = {},
 ): { html: string; summary: BacktestSummary; figures: PlotFigure[] } {
-  const summary = summarizeBacktest(res, o.periodsPerYear);
+  const summary = summarizeBacktest(res, o.periodsPerYear, summaryOptions(o));
   const figures = backtestFigures(res, o);
   const html = plotlyHtml(figures, {
     title: o.title ?? "Backtest report",
     headerHtml: summaryTableHtml(summary, o.meta, labels(res, o)),
+    ...(o.plotlySrc !== undefined ? { plotlySrc: o.plotlySrc } : {}),
   });
   return { html, summary, figures };
 }
@@ -278,7 +377,7 @@ export function backtestReportOutput(
   res: BacktestResult,
   o: BacktestReportOptions = {},
 ): NotebookHtml {
-  const summary = summarizeBacktest(res, o.periodsPerYear);
+  const summary = summarizeBacktest(res, o.periodsPerYear, summaryOptions(o));
   const figs = figuresOutput(backtestFigures(res, o));
   return notebookHtml(
     `<h3>${escapeHtml(o.title ?? "Backtest report")}</h3>${
@@ -295,7 +394,7 @@ export async function showBacktestReport(
   res: BacktestResult,
   o: BacktestReportOptions = {},
 ): Promise<BacktestSummary> {
-  const summary = summarizeBacktest(res, o.periodsPerYear);
+  const summary = summarizeBacktest(res, o.periodsPerYear, summaryOptions(o));
   const j =
     (Deno as unknown as { jupyter?: { display(x: unknown, o: { raw: boolean }): Promise<void> } })
       .jupyter;

@@ -8,7 +8,14 @@
  */
 
 import { TRADING_DAYS_PER_YEAR } from "../core/mod.ts";
-import type { BacktestResult } from "../backtest/mod.ts";
+import {
+  type BacktestResult,
+  type BarPanel,
+  type Fill,
+  marketEstimates,
+  panelDays,
+  panelShape,
+} from "../backtest/mod.ts";
 import { finiteValues as finite, returnsFromEquity, sharpeRatio } from "../backtest/returns.ts";
 
 export { returnsFromEquity, sharpeRatio };
@@ -127,24 +134,104 @@ export function hitRate(r: ArrayLike<number>): number {
 }
 
 /**
- * Capacity estimate under square-root impact: at k times the run's capital, gross P&L and
- * linear costs scale by k and impact by k^1.5. Capacity is the capital at which impact eats half
- * of the P&L left after linear costs: k* = (0.5 * (G - L) / I)^2, capacity = k* * capital.
- * Infinity without impact costs; 0 when P&L after linear costs is not positive. Ignores the
- * participation cap (which would bind first at large k).
+ * Capacity estimate: the capital at which the strategy, scaled k times, still makes sense, the
+ * smaller of two bounds.
+ *
+ * - Impact: under square-root impact, at k times the run's capital gross P&L and linear costs
+ *   scale by k and impact by k^1.5; impact eats half of the P&L left after linear costs at
+ *   k_imp = (0.5 * (G - L) / I)^2 (Infinity without impact costs).
+ * - Participation: every (symbol, day) traded |Q| <= cap * ADV; the run's busiest (symbol, day)
+ *   traded `peakParticipation` of ADV, so k_part = participationCap / peakParticipation (Infinity
+ *   when the cap is Infinity or nothing traded). At k = 1 a run the cap already clipped has
+ *   k_part <= 1: it is at capacity.
+ *
+ * capacity = min(k_imp, k_part) * capital; 0 when P&L after linear costs is not positive. The
+ * participation bound is applied only when `peakParticipation` is given (it needs the panel's
+ * volume: {@link peakParticipation}); `boundBy` says which bound was smaller.
+ * Conventions: amounts in the run's currency; ADV as the engine's (trailing completed days).
+ *
+ * @see Almgren, R., Thum, C., Hauptmann, E., & Li, H. (2005). Direct Estimation of Equity Market
+ *      Impact. Risk 18(7) (square-root law); capacity as in Kakushadze & Yu (2018), "Notes on
+ *      Capacity", https://ssrn.com/abstract=3168186.
  *
  * @example
  * ```ts
  * capacityEstimate({ capital: 1e6, grossPnl: 1e5, linearCosts: 2e4, impactCosts: 1e4 }); // 16e6
+ * // the busiest day traded 2% of ADV under a 10% cap: 5x the capital
+ * capacityEstimate({
+ *   capital: 1e6, grossPnl: 1e5, linearCosts: 2e4, impactCosts: 1e4,
+ *   participationCap: 0.1, peakParticipation: 0.02,
+ * }); // 5e6
  * ```
  */
 export function capacityEstimate(
-  m: { capital: number; grossPnl: number; linearCosts: number; impactCosts: number },
+  m: {
+    capital: number;
+    grossPnl: number;
+    linearCosts: number;
+    impactCosts: number;
+    /** Participation cap of the cost model (fraction of ADV). @default Infinity */
+    participationCap?: number;
+    /** Largest traded |Q| / ADV of any (symbol, day) of the run. @default undefined (not checked) */
+    peakParticipation?: number;
+  },
 ): number {
+  return capacityDetail(m).capacity;
+}
+
+/** {@link capacityEstimate} with the bound that decided it. */
+export function capacityDetail(
+  m: Parameters<typeof capacityEstimate>[0],
+): { capacity: number; boundBy: "impact" | "participation" | "none" | "unprofitable" } {
   const net = m.grossPnl - m.linearCosts;
-  if (!(net > 0)) return 0;
-  if (!(m.impactCosts > 0)) return Infinity;
-  return (0.5 * net / m.impactCosts) ** 2 * m.capital;
+  if (!(net > 0)) return { capacity: 0, boundBy: "unprofitable" };
+  const kImp = m.impactCosts > 0 ? (0.5 * net / m.impactCosts) ** 2 : Infinity;
+  const cap = m.participationCap ?? Infinity;
+  const peak = m.peakParticipation;
+  const kPart = peak !== undefined && peak > 0 && Number.isFinite(cap) ? cap / peak : Infinity;
+  const k = Math.min(kImp, kPart);
+  return {
+    capacity: k * m.capital,
+    boundBy: k === Infinity ? "none" : kPart < kImp ? "participation" : "impact",
+  };
+}
+
+/**
+ * Largest participation of a run: max over (symbol, day) of sum |fill qty| / ADV, ADV being the
+ * engine's estimate (lib/backtest `marketEstimates`: mean volume of the last `advWindow`
+ * completed days the symbol traded) at the day's first fill. Delisting fills do not count; a
+ * (symbol, day) with no ADV estimate is skipped and counted in `noAdv`.
+ *
+ * @example
+ * ```ts ignore
+ * const { peak } = peakParticipation(panel, result.fills, { advWindow: 20 });
+ * ```
+ */
+export function peakParticipation(
+  panel: BarPanel,
+  fills: readonly Fill[],
+  o: { advWindow?: number } = {},
+): { peak: number; noAdv: number } {
+  const { nBars } = panelShape(panel);
+  const day = panelDays(panel);
+  const { adv } = marketEstimates(panel, o.advWindow ?? 20, 2);
+  const sym = new Map(panel.symbols.map((s, i) => [s, i]));
+  const traded = new Map<string, { q: number; adv: number }>();
+  for (const f of fills) {
+    if (f.kind !== "trade") continue;
+    const s = sym.get(f.symbol);
+    if (s === undefined || f.bar < 0 || f.bar >= nBars) continue;
+    const key = `${s}:${day[f.bar]}`;
+    const cur = traded.get(key);
+    if (cur) cur.q += Math.abs(f.qty);
+    else traded.set(key, { q: Math.abs(f.qty), adv: adv[s * nBars + f.bar]! });
+  }
+  let peak = 0, noAdv = 0;
+  for (const { q, adv: a } of traded.values()) {
+    if (!(a > 0)) noAdv++;
+    else peak = Math.max(peak, q / a);
+  }
+  return { peak, noAdv };
 }
 
 /** Summary of a backtest. */
@@ -177,7 +264,15 @@ export interface BacktestSummary {
   costBpsOfTraded: number;
   /** P&L before all costs, in the run's currency. */
   grossPnl: number;
+  /**
+   * Capacity estimate in the run's currency (the name predates currencies): the smaller of the
+   * impact and participation bounds ({@link capacityEstimate}).
+   */
   capacityUsd: number;
+  /** Which bound set `capacityUsd`; "impact" alone when participation was not given. */
+  capacityBoundBy: "impact" | "participation" | "none" | "unprofitable";
+  /** Participation cap and the run's peak participation used, or null when not checked. */
+  participation: { cap: number; peak: number } | null;
   fills: number;
   /** Periods per year used for every annualised figure above. */
   periodsPerYear: number;
@@ -191,6 +286,16 @@ export interface BacktestSummary {
   ordersRejected: number;
   /** Fills of market-on-open orders at the close of bars without an open (close-only data). */
   closeFillsForMissingOpen: number;
+}
+
+/** Options of {@link summarizeBacktest}. */
+export interface SummaryOptions {
+  /**
+   * The cost model's participation cap and the run's peak participation
+   * ({@link peakParticipation}), bounding the capacity estimate.
+   * @default undefined (capacity from impact only, stated in `capacityBoundBy`)
+   */
+  participation?: { cap: number; peak: number };
 }
 
 /**
@@ -208,6 +313,7 @@ export interface BacktestSummary {
 export function summarizeBacktest(
   res: BacktestResult,
   periodsPerYear = res.periodsPerYear ?? TRADING_DAYS_PER_YEAR,
+  o: SummaryOptions = {},
 ): BacktestSummary {
   const eq = res.equity;
   const n = eq.length;
@@ -228,6 +334,15 @@ export function summarizeBacktest(
   const meanEq = n ? sumEq / n : NaN;
   const finalEquity = n ? eq[n - 1]! : res.initialCash;
   const grossPnl = finalEquity - res.initialCash + total;
+  const cap = capacityDetail({
+    capital: res.initialCash,
+    grossPnl,
+    linearCosts: total - t.impact,
+    impactCosts: t.impact,
+    ...(o.participation
+      ? { participationCap: o.participation.cap, peakParticipation: o.participation.peak }
+      : {}),
+  });
   return {
     bars: n,
     initialEquity: res.initialCash,
@@ -246,12 +361,9 @@ export function summarizeBacktest(
     costs: { ...pick(t), total },
     costBpsOfTraded: t.traded > 0 ? (total / t.traded) * 1e4 : 0,
     grossPnl,
-    capacityUsd: capacityEstimate({
-      capital: res.initialCash,
-      grossPnl,
-      linearCosts: total - t.impact,
-      impactCosts: t.impact,
-    }),
+    capacityUsd: cap.capacity,
+    capacityBoundBy: cap.boundBy,
+    participation: o.participation ? { ...o.participation } : null,
     fills: res.fills.length,
     periodsPerYear,
     ordersSubmitted: res.orders?.submitted ?? 0,

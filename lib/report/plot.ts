@@ -1,14 +1,18 @@
 /**
- * Plotly charts that work offline: a self-contained HTML page with plotly.js inlined from the
- * pinned npm package `plotly.js-dist`, and inline display in Jupyter notebooks on the Deno kernel.
+ * Plotly charts that work offline: a self-contained HTML page with the minified plotly.js inlined
+ * once from the pinned npm package `plotly.js-dist-min` (about 4.85 MB, so a report stays under
+ * 5 MB), or referenced by a `<script src>` (a file written next to the page, or the plotly CDN)
+ * when the caller asks; and inline display in Jupyter notebooks on the Deno kernel.
  *
- * The bundle is read from the installed package (`node_modules/plotly.js-dist/plotly.js`, found
- * through Node resolution from this file or the working directory); set env `PLOTLY_JS_PATH` to
- * point at another copy. Notebooks get the minified build of the same version
- * (`plotly.js-dist-min`, env `PLOTLY_JS_MIN_PATH`). Nothing is fetched from a CDN.
+ * The bundle is read from the installed package (`node_modules/plotly.js-dist-min/plotly.min.js`,
+ * found through Node resolution from this file or the working directory); set env
+ * `PLOTLY_JS_MIN_PATH` to point at another copy (`PLOTLY_JS_PATH` for the unminified
+ * `plotly.js-dist`, kept for debugging). Nothing is fetched from a CDN unless a page is written
+ * with {@link plotlyCdnUrl} as its `plotlySrc`.
  */
 
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 
 /** One Plotly figure: traces and layout, as accepted by `Plotly.newPlot`. */
 export interface PlotFigure {
@@ -24,6 +28,12 @@ export interface PlotlyHtmlOptions {
   title: string;
   /** Extra HTML inserted after the heading (already escaped by the caller). @default "" */
   headerHtml?: string;
+  /**
+   * Reference plotly.js by this `<script src>` (a relative file name written with
+   * {@link writePlotlyFile}, or {@link plotlyCdnUrl}) instead of inlining it.
+   * @default undefined (the minified bundle inlined once)
+   */
+  plotlySrc?: string;
 }
 
 /** Which build of plotly.js: the full `plotly.js-dist` (HTML reports) or `plotly.js-dist-min`. */
@@ -52,8 +62,45 @@ export function plotlyBundlePath(build: PlotlyBuild = "dist"): string {
   );
 }
 
+/** Version of the installed plotly.js (from the package's package.json), e.g. "3.7.0". */
+export function plotlyVersion(): string {
+  const pkg = JSON.parse(
+    Deno.readTextFileSync(join(dirname(plotlyBundlePath("dist-min")), "package.json")),
+  ) as { version?: unknown };
+  if (typeof pkg.version !== "string") throw new Error("plotly.js-dist-min: no version");
+  return pkg.version;
+}
+
 /**
- * The plotly.js source text (full build about 11 MB, minified about 4.8 MB), read once and
+ * The plotly CDN address of the installed version's minified build (a page written with it
+ * needs network access to draw).
+ * @example plotlyCdnUrl() // "https://cdn.plot.ly/plotly-3.7.0.min.js"
+ */
+export function plotlyCdnUrl(): string {
+  return `https://cdn.plot.ly/plotly-${plotlyVersion()}.min.js`;
+}
+
+/**
+ * Write the minified plotly.js into `dir` as `plotly-<version>.min.js` (unchanged when it is
+ * already there with the same size) and return that file name, for `plotlySrc`: several reports
+ * in one folder then share one copy.
+ */
+export function writePlotlyFile(dir: string): string {
+  const name = `plotly-${plotlyVersion()}.min.js`;
+  const src = plotlyBundlePath("dist-min");
+  const dest = join(dir, name);
+  let same = false;
+  try {
+    same = Deno.statSync(dest).size === Deno.statSync(src).size;
+  } catch {
+    // not there yet
+  }
+  if (!same) Deno.copyFileSync(src, dest);
+  return name;
+}
+
+/**
+ * The plotly.js source text (full build about 11 MB, minified about 4.85 MB), read once and
  * cached. Non-ASCII code units are written as \uXXXX escapes (they only occur in string and
  * regex literals and comments): lone surrogates in the source would otherwise break the UTF-8
  * encoding of Jupyter messages and files. A literal closing script tag is escaped too.
@@ -86,21 +133,51 @@ export function escapeHtml(text: string): string {
 /** Chart height in CSS pixels when the layout sets none (Plotly's own default is 450). */
 const DEFAULT_CHART_HEIGHT_PX = 420;
 
-function plotDiv(id: string, fig: PlotFigure): string {
+function plotDiv(id: string, fig: PlotFigure, dataJs?: string): string {
   // The div is as tall as the figure: a figure with a smaller layout height (a heatmap of a few
   // rows) would otherwise leave a blank band under it.
   const h = fig.layout?.height;
   const px = typeof h === "number" && Number.isFinite(h) && h > 0 ? h : DEFAULT_CHART_HEIGHT_PX;
   return `<div id="${id}" class="plotly-chart" style="width:100%;min-height:${px}px"></div>\n` +
-    `<script>Plotly.newPlot(${scriptJson(id)}, ${scriptJson(fig.data)}, ${
+    `<script>Plotly.newPlot(${scriptJson(id)}, ${dataJs ?? scriptJson(fig.data)}, ${
       scriptJson(fig.layout ?? {})
     }, {responsive: true, displaylogo: false});</script>`;
 }
 
 /**
- * A complete offline HTML page showing `figures` one below the other, plotly.js inlined.
- * Each chart is a `<div class="plotly-chart" id="chart-<i>">`; once rendered Plotly adds
- * `.js-plotly-plot` to it, which is what the headless-browser test checks.
+ * Serialise the figures' traces, writing an array that two or more traces share (the same
+ * array object, e.g. one date axis) once as `__A[i]` in a leading script: a 10-trace report then
+ * carries its dates once instead of ten times.
+ */
+function sharedArrays(figures: PlotFigure[]): { prelude: string; data: string[] } {
+  const uses = new Map<unknown, number>();
+  for (const f of figures) {
+    for (const tr of f.data) {
+      if (tr === null || typeof tr !== "object") continue;
+      for (const v of Object.values(tr)) {
+        if (Array.isArray(v) && v.length > 16) uses.set(v, (uses.get(v) ?? 0) + 1);
+      }
+    }
+  }
+  const shared = [...uses].filter(([, n]) => n > 1).map(([a]) => a);
+  const index = new Map(shared.map((a, i) => [a, i]));
+  const nonce = crypto.randomUUID().replaceAll("-", "");
+  const marker = new RegExp(`"@${nonce}:(\\d+)"`, "g");
+  const data = figures.map((f) =>
+    scriptJson(JSON.parse(JSON.stringify(f.data, (_k, v) => {
+      const i = index.get(v);
+      return i === undefined ? v : `@${nonce}:${i}`;
+    }))).replace(marker, "__A[$1]")
+  );
+  const prelude = shared.length ? `<script>const __A = ${scriptJson(shared)};</script>\n` : "";
+  return { prelude, data };
+}
+
+/**
+ * A complete offline HTML page showing `figures` one below the other, the minified plotly.js
+ * inlined once (or referenced by `options.plotlySrc`). Each chart is a
+ * `<div class="plotly-chart" id="chart-<i>">`; the report tests read the traces Plotly drew in
+ * each (tests/_chromium.ts `renderCheck`), not the class Plotly adds even to a failed chart.
  *
  * @example
  * ```ts
@@ -110,15 +187,19 @@ function plotDiv(id: string, fig: PlotFigure): string {
  * ```
  */
 export function plotlyHtml(figures: PlotFigure[], options: PlotlyHtmlOptions): string {
-  const divs = figures.map((f, i) => plotDiv(`chart-${i}`, f)).join("\n");
+  const { prelude, data } = sharedArrays(figures);
+  const divs = figures.map((f, i) => plotDiv(`chart-${i}`, f, data[i])).join("\n");
+  const plotly = options.plotlySrc !== undefined
+    ? `<script src="${escapeHtml(options.plotlySrc)}"></script>`
+    : `<script>${plotlyBundle("dist-min")}</script>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(options.title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}</style>
-<script>${plotlyBundle()}</script></head>
+${plotly}</head>
 <body><h1>${escapeHtml(options.title)}</h1>
 ${options.headerHtml ?? ""}
-${divs}
+${prelude}${divs}
 </body></html>
 `;
 }
