@@ -524,7 +524,20 @@ export async function runBackfill(
           const set = symbols.get(job) ?? new Set<string>();
           symbols.set(job, set.add(unit.symbol));
         }
-        for (const [job, set] of symbols) for (const sym of set) await advance(job, sym);
+        // The units are landed and checkpointed: a failed watermark update does not undo that
+        // (the end of this run, or the next, rebuilds the watermarks from the checkpoint).
+        for (const [job, set] of symbols) {
+          for (const sym of set) {
+            try {
+              await advance(job, sym);
+            } catch (e) {
+              log.warn("backfill.watermark.failed", {
+                dataset: job.pipeline.dataset,
+                error: errText(e),
+              });
+            }
+          }
+        }
         for (const { item } of batch) {
           const unit = item.unit;
           options.onUnit?.({
@@ -545,20 +558,44 @@ export async function runBackfill(
   const workers = Math.max(1, options.workers ?? 4);
   await Promise.all([lander(), ...Array.from({ length: workers }, fetcher)]);
   progress.done();
+  // Watermarks follow the checkpoint: rebuilt from every unit it records as done (this run's and
+  // earlier runs'), so a process killed between a checkpoint append and its watermark update
+  // (or a lost watermark file) loses nothing once the job runs again, even when every unit is
+  // skipped.
+  for (const job of jobs) {
+    const marks: Record<string, string> = {};
+    for (const symbol of job.symbols) {
+      const units = plan.filter((p) => p.job === job && p.unit.symbol === symbol).map((p) =>
+        p.unit
+      );
+      const end = contiguousEnd(units, (i) => finished.has(units[i]!.id));
+      if (end) marks[symbol] = end;
+    }
+    if (Object.keys(marks).length === 0) continue;
+    try {
+      await raiseWatermarks(job.pipeline.source, job.pipeline.dataset, marks, root);
+    } catch (e) {
+      log.warn("backfill.watermark.failed", {
+        dataset: job.pipeline.dataset,
+        error: errText(e),
+      });
+    }
+  }
   // Dataset-level watermark in the lake manifest: the least complete symbol.
   for (const job of jobs) {
-    const marks = readWatermarks(job.pipeline.source, job.pipeline.dataset, root);
-    const vals = job.symbols.map((s) => marks[s]).filter((v): v is string => v !== undefined);
-    if (vals.length === job.symbols.length && vals.length > 0) {
-      const min = vals.sort()[0]!;
-      try {
+    try {
+      const marks = readWatermarks(job.pipeline.source, job.pipeline.dataset, root);
+      const vals = job.symbols.map((s) => marks[s]).filter((v): v is string => v !== undefined);
+      if (vals.length === job.symbols.length && vals.length > 0) {
+        const min = vals.sort()[0]!;
         await setWatermark(job.pipeline.curatedSpec, min, {
           ...(root ? { root } : {}),
           transformId: job.pipeline.transformId,
         });
-      } catch (e) {
-        log.warn("backfill.watermark.failed", { dataset: job.pipeline.dataset, error: String(e) });
       }
+    } catch (e) {
+      // The rows and the checkpoint are in; the next run rebuilds the watermarks from it.
+      log.warn("backfill.watermark.failed", { dataset: job.pipeline.dataset, error: errText(e) });
     }
   }
   // Only this run's share of the (possibly long-lived) clients' metrics.

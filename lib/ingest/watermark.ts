@@ -7,23 +7,68 @@
  */
 import { join } from "node:path";
 import { writeAtomic } from "../core/fs.ts";
+import { log } from "../core/log.ts";
 import { ingestMetaDir } from "./checkpoint.ts";
 
 function path(source: string, dataset: string, root?: string): string {
   return join(ingestMetaDir(root), "watermarks", `${source}__${dataset}.json`);
 }
 
-/** Watermarks of a dataset by symbol ({} when none). */
+/**
+ * Watermarks of a dataset by symbol ({} when none). A damaged file (not a JSON object of date
+ * strings) is reported with its path on the log and read as {}: watermarks are derived data,
+ * rebuilt from the job checkpoint at the end of the next backfill run.
+ */
 export function readWatermarks(
   source: string,
   dataset: string,
   root?: string,
 ): Record<string, string> {
+  const p = path(source, dataset, root);
+  let text: string;
   try {
-    return JSON.parse(Deno.readTextFileSync(path(source, dataset, root))) as Record<string, string>;
+    text = Deno.readTextFileSync(p);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return {};
     throw e;
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (
+      typeof v !== "object" || v === null || Array.isArray(v) ||
+      !Object.values(v).every((x) => typeof x === "string")
+    ) {
+      throw new TypeError("not an object of symbol -> date");
+    }
+    return v as Record<string, string>;
+  } catch (e) {
+    log.warn("ingest.watermarks.damaged", {
+      file: p,
+      error: (e as Error).message,
+      action: "ignored; rebuilt from the checkpoint by the next backfill run",
+    });
+    return {};
+  }
+}
+
+/** Temporaries older than this in the watermarks folder belong to a process that died. */
+const STALE_TEMP_MS = 60_000;
+
+/** Remove stale temporaries of atomic watermark writes (left by killed processes). */
+function sweepTemps(dir: string): void {
+  const now = Date.now();
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!e.isFile || !e.name.endsWith(".tmp")) continue;
+    try {
+      const st = Deno.statSync(join(dir, e.name));
+      if (now - (st.mtime?.getTime() ?? now) > STALE_TEMP_MS) Deno.removeSync(join(dir, e.name));
+    } catch { /* removed meanwhile */ }
   }
 }
 
@@ -49,6 +94,7 @@ export async function raiseWatermarks(
   }
   if (!changed) return cur;
   await Deno.mkdir(join(p, ".."), { recursive: true });
+  sweepTemps(join(p, ".."));
   await writeAtomic(p, JSON.stringify(cur, Object.keys(cur).sort(), 1));
   return cur;
 }
