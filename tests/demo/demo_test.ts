@@ -294,7 +294,14 @@ Deno.test({
       await t.step("fresh run on an empty lake (default size)", async () => {
         fresh = await runDemoTask(lake, ["--out", out]);
         console.log(`demo fresh run: ${(fresh.wallMs / 1000).toFixed(1)} s wall`);
-        assert(fresh.wallMs < FRESH_LIMIT_MS, `fresh run took ${fresh.wallMs} ms (limit 60 s)`);
+        // Wall time: on a machine shared with other work it says as much about the others as
+        // about the demo, so the failure names the load average (2 cores: above 2, it waited).
+        assert(
+          fresh.wallMs < FRESH_LIMIT_MS,
+          `fresh run took ${(fresh.wallMs / 1000).toFixed(1)} s (limit 60 s); load average ${
+            Deno.loadavg().map((x) => x.toFixed(1)).join(" ")
+          }`,
+        );
         await checkSummary(fresh, out);
         const rows = await checkDataUsed(fresh, lake);
         // The overnight backtest read every minute bar the ingest landed, and nothing else.
