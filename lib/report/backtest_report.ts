@@ -283,8 +283,7 @@ export function capacityNote(s: BacktestSummary): string {
   }
 }
 
-const fmtShare = (v: number) =>
-  Number.isFinite(v) ? `${+(v * 100).toPrecision(3)}%` : String(v);
+const fmtShare = (v: number) => Number.isFinite(v) ? `${+(v * 100).toPrecision(3)}%` : String(v);
 
 /** Label of a currency for tables and axes ("units" when it is unknown). */
 export function currencyLabel(c: string | null | undefined): string {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   cagr,
   calmarRatio,
+  capacityDetail,
   capacityEstimate,
   drawdownStats,
   hitRate,
@@ -56,6 +57,53 @@ Deno.test("metrics by hand", () => {
   );
   assert.equal(
     capacityEstimate({ capital: 1e6, grossPnl: 1e5, linearCosts: 0, impactCosts: 0 }),
+    Infinity,
+  );
+  // participation bound: busiest day 2% of ADV under a 10% cap -> 5x capital, below the 16x of
+  // impact; a 0.5% day -> 20x, so impact's 16x binds
+  close(
+    capacityEstimate({
+      capital: 1e6,
+      grossPnl: 1e5,
+      linearCosts: 2e4,
+      impactCosts: 1e4,
+      participationCap: 0.1,
+      peakParticipation: 0.02,
+    }),
+    5e6,
+  );
+  assert.deepEqual(
+    capacityDetail({
+      capital: 1e6,
+      grossPnl: 1e5,
+      linearCosts: 2e4,
+      impactCosts: 1e4,
+      participationCap: 0.1,
+      peakParticipation: 0.005,
+    }),
+    { capacity: 16e6, boundBy: "impact" },
+  );
+  // no impact: the cap alone; a cap of Infinity bounds nothing
+  assert.deepEqual(
+    capacityDetail({
+      capital: 2e6,
+      grossPnl: 1e5,
+      linearCosts: 0,
+      impactCosts: 0,
+      participationCap: 0.1,
+      peakParticipation: 0.1,
+    }),
+    { capacity: 2e6, boundBy: "participation" },
+  );
+  assert.equal(
+    capacityEstimate({
+      capital: 1e6,
+      grossPnl: 1e5,
+      linearCosts: 0,
+      impactCosts: 0,
+      participationCap: Infinity,
+      peakParticipation: 0.3,
+    }),
     Infinity,
   );
   const rs = rollingSharpe([0.01, 0.02, -0.01, 0.03], 3, 1);

@@ -66,3 +66,18 @@ Deno.test("plotOutput and showPlot outside a notebook: HTML value with the Jupyt
   const parts = await showPlot(FIG.data, FIG.layout); // no Deno.jupyter here: nothing displayed
   assert.equal(parts.length, 1);
 });
+
+Deno.test("plotlyHtml: an array two traces share is written once; the minified bundle inlined once", () => {
+  const x = Array.from({ length: 100 }, (_, i) => `2024-01-${String(i).padStart(3, "0")}`);
+  const figs = [
+    { data: [{ type: "scatter", x, y: x.map((_, i) => i) }, { type: "scatter", x, y: [1] }] },
+    { data: [{ type: "scatter", x, y: [2] }] },
+  ];
+  const html = plotlyHtml(figs, { title: "shared" });
+  assert.equal(html.split("2024-01-099").length - 1, 1, "the date axis once");
+  assert.equal((html.match(/__A\[0\]/g) ?? []).length, 3);
+  assert.ok(html.length < 5_000_000, `${html.length} bytes`);
+  assert.equal(html.split("<script>").length - 1, 1 + 1 + 2, "bundle, shared arrays, 2 charts");
+  const linked = plotlyHtml(figs, { title: "src", plotlySrc: "plotly-x.min.js" });
+  assert.ok(linked.includes('<script src="plotly-x.min.js"></script>') && linked.length < 10_000);
+});

@@ -39,7 +39,13 @@ function run(bars: number, start = "2001-01-02") {
   return { p, res };
 }
 
-const TITLES = ["Equity and drawdown", "Monthly returns", "Exposures", "Cumulative costs", "Rolling Sharpe"];
+const TITLES = [
+  "Equity and drawdown",
+  "Monthly returns",
+  "Exposures",
+  "Cumulative costs",
+  "Rolling Sharpe",
+];
 
 Deno.test("chartRows: every row up to the limit, else the last of each bucket and the final row", () => {
   assert.deepEqual(chartRows(0), { rows: [], k: 1 });
@@ -71,8 +77,17 @@ Deno.test("peakParticipation: busiest (symbol, day) over the trailing ADV, by ha
   const p = syntheticPanel({ symbols: 1, bars: 6, seed: 1 });
   p.volume.fill(1000);
   const f = (bar: number, qty: number) => ({
-    orderId: 0, bar, symbol: p.symbols[0]!, qty, price: 1, commission: 0, fees: 0, spread: 0,
-    impact: 0, kind: "trade" as const, tag: "",
+    orderId: 0,
+    bar,
+    symbol: p.symbols[0]!,
+    qty,
+    price: 1,
+    commission: 0,
+    fees: 0,
+    spread: 0,
+    impact: 0,
+    kind: "trade" as const,
+    tag: "",
   });
   const out = peakParticipation(p, [f(3, 30), f(3, -20), f(4, 45), f(0, 999)], { advWindow: 2 });
   // day 0 has no ADV yet (no completed day): skipped and counted
