@@ -15,15 +15,6 @@ import { assert, assertEquals } from "../_assert.ts";
 
 const REPO = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
-/**
- * Tasks whose scripts other work in progress still converts to lib/cli; skipped here until then.
- * The coordinator empties this list once they are converted.
- */
-const NOT_YET_CONVERTED = new Set([
-  "demo",
-  "init-research",
-]);
-
 /** A `--help` that takes longer than this ran something else. */
 const HELP_MAX_MS = 10_000;
 /** Subprocesses at a time (the dev machine has 2 cores). */
@@ -116,7 +107,7 @@ Deno.test("deno.json: the task scripts are found and exist", () => {
 });
 
 Deno.test("every task: --help, unknown option, bad date or enum", async () => {
-  const scripts = [...taskScripts()].filter(([name]) => !NOT_YET_CONVERTED.has(name));
+  const scripts = [...taskScripts()];
   assert(scripts.length >= 18, `only ${scripts.length} tasks found`);
   const cwd = await Deno.makeTempDir({ prefix: "tasks-help-cwd-" });
   const data = await Deno.makeTempDir({ prefix: "tasks-help-data-" });
