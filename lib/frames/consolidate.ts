@@ -104,6 +104,7 @@ export const CONSOLIDATED_SCHEMA = {
 } as const;
 
 const YEAR_MS = CALENDAR_DAYS_PER_YEAR * MS_PER_DAY;
+const OPTION_CONTRACT_TERMS = ["expiration_date", "contract_type", "strike"] as const;
 
 function num(df: pl.DataFrame, name: string, asMs = false): Float64Array {
   if (!df.columns.includes(name)) {
@@ -146,8 +147,23 @@ function bars(df: pl.DataFrame, withVolume: boolean) {
   };
 }
 
+const f64Series = (name: string, x: Float64Array) => pl.Series(name, x, pl.Float64);
+
+const OPTION_BAR_COLUMNS = ["open", "high", "low", "close", "volume", "vwap"] as const;
+const GREEK_NAMES = ["delta", "gamma", "vega", "theta", "rho"] as const;
+/** Sentinel of the grid-to-option-row index: the contract did not trade that minute. */
+const NO_ROW = 0xffffffff;
+
 /**
  * Consolidate one session; see the module doc for every column's definition.
+ *
+ * Layout of the work (columns stay in typed arrays or Polars end to end): everything that varies
+ * by minute only (underlying, VIX, indicators, news) is computed on `nMin` rows and everything
+ * that varies by contract only (ticker, terms) on `nC` rows; one Polars cross join broadcasts
+ * them to the `nMin x nC` grid (minute-major, contracts in ticker order). Implied vol and
+ * Greeks are computed only for the option bars that exist (the traded contract-minutes), and
+ * their columns and the option bar's own columns enter the grid by one gather whose index is null
+ * where the contract did not trade. NaN becomes null on the small frames, before broadcasting.
  *
  * @example
  * ```ts
@@ -168,6 +184,16 @@ export function consolidateOptionMinutes(
   const gridTs = Float64Array.from({ length: nMin }, (_, m) => open + m * MS_PER_MINUTE);
   const gridKnown = gridTs.map((t) => t + MS_PER_MINUTE);
 
+  for (const c of ["ticker", "ts", ...OPTION_BAR_COLUMNS, ...OPTION_CONTRACT_TERMS]) {
+    if (!input.options.columns.includes(c)) {
+      throw new TypeError(
+        `Cannot consolidate: input frame has no column ${c} (has ${
+          input.options.columns.join(", ")
+        })`,
+      );
+    }
+  }
+
   // underlying: indicators over all given bars up to the session end, then aligned to the grid
   const u = bars(input.underlying.filter(pl.col("ts").cast(pl.Int64).lt(sb.close.getTime())), true);
   if (u.ts.length === 0) {
@@ -182,17 +208,71 @@ export function consolidateOptionMinutes(
   const v = bars(input.vix, false);
   const vi = asOfIndex(gridKnown, v.knownAt);
 
-  let newsIdx: Int32Array | null = null;
-  let newsKnown: Float64Array = new Float64Array(0);
-  let newsSent: Float64Array = new Float64Array(0);
+  // per-minute columns on nMin rows
+  const atMin = (src: Float64Array, idx: Int32Array) => {
+    const a = new Float64Array(nMin);
+    for (let mm = 0; mm < nMin; mm++) {
+      const j = idx[mm]!;
+      a[mm] = j < 0 ? NaN : src[j]!;
+    }
+    return a;
+  };
+  const stale = new Float64Array(nMin);
+  for (let mm = 0; mm < nMin; mm++) {
+    const j = ui[mm]!;
+    stale[mm] = j < 0 ? NaN : (gridTs[mm]! - u.ts[j]!) / MS_PER_MINUTE;
+  }
+  const newsSentiment = new Float64Array(nMin).fill(NaN);
+  const newsAge = new Float64Array(nMin).fill(NaN);
   if (input.news && input.news.height > 0) {
     const ns = input.news.sort("known_at");
-    newsKnown = msColumn(ns, "known_at");
-    newsSent = f64(ns, "sentiment");
-    newsIdx = asOfIndex(gridKnown, newsKnown);
+    const newsKnown = msColumn(ns, "known_at");
+    const newsSent = f64(ns, "sentiment");
+    const ni = asOfIndex(gridKnown, newsKnown);
+    for (let mm = 0; mm < nMin; mm++) {
+      const j = ni[mm]!;
+      if (j < 0) continue;
+      newsSentiment[mm] = newsSent[j]!;
+      newsAge[mm] = (gridKnown[mm]! - newsKnown[j]!) / MS_PER_MINUTE;
+    }
   }
+  const spyClose = atMin(u.close, ui);
+  const minuteCols: Record<string, Float64Array> = {
+    spy_open: atMin(u.open, ui),
+    spy_high: atMin(u.high, ui),
+    spy_low: atMin(u.low, ui),
+    spy_close: spyClose,
+    spy_volume: atMin(u.volume, ui),
+    spy_vwap: atMin(u.vwap, ui),
+    spy_stale_min: stale,
+    vix_open: atMin(v.open, vi),
+    vix_high: atMin(v.high, vi),
+    vix_low: atMin(v.low, vi),
+    vix_close: atMin(v.close, vi),
+    rsi_14: atMin(r14, ui),
+    macd: atMin(m.macd, ui),
+    macd_signal: atMin(m.signal, ui),
+    macd_hist: atMin(m.hist, ui),
+    bb_upper: atMin(bb.upper, ui),
+    bb_middle: atMin(bb.middle, ui),
+    bb_lower: atMin(bb.lower, ui),
+    price_change: atMin(chg, ui),
+    roc_5: atMin(roc5, ui),
+    roc_30: atMin(roc30, ui),
+    roc_60: atMin(roc60, ui),
+    news_sentiment: newsSentiment,
+    news_age_min: newsAge,
+  };
+  const dt = (name: string, x: Float64Array) =>
+    pl.Series(name, x).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
+  const minutes = pl.DataFrame([
+    dt("ts", gridTs),
+    dt("known_at", gridKnown),
+    pl.Series("__known_ms", gridKnown),
+    ...Object.entries(minuteCols).map(([k, x]) => f64Series(k, x)),
+  ]).withColumns(...Object.keys(minuteCols).map((c) => pl.col(c).fillNan(null)));
 
-  // contracts: index each distinct ticker in Polars (no per-row JS strings)
+  // contracts: one row per distinct ticker, in ticker order (no per-row JS strings)
   const meta = input.options
     .select(
       pl.col("ticker"),
@@ -203,157 +283,74 @@ export function consolidateOptionMinutes(
     .unique({ subset: ["ticker"], keep: "first" })
     .sort("ticker")
     .withRowIndex("__c");
-  const o = input.options.select("ticker", "ts", "open", "high", "low", "close", "volume", "vwap")
-    .join(meta.select("ticker", "__c"), { on: "ticker" });
-  const oC = num(o, "__c");
-  const oTs = msColumn(o, "ts");
-  const oOpen = f64(o, "open"), oHigh = f64(o, "high"), oLow = f64(o, "low");
-  const oClose = f64(o, "close"), oVol = f64(o, "volume"), oVwap = f64(o, "vwap");
-  const exp = meta.getColumn("expiration_date").toArray() as string[];
-  const typ = meta.getColumn("contract_type").toArray() as string[];
+  const exp = meta.getColumn("expiration_date").toArray() as (string | null)[];
+  const typ = meta.getColumn("contract_type").toArray() as (string | null)[];
   const mStrike = num(meta, "strike");
-  const contracts = exp.map((e, c) => {
-    const eb = sessionBounds(e);
+  const nC = exp.length;
+  const expiryMs = new Float64Array(nC);
+  const isCallC = new Uint8Array(nC);
+  for (let c = 0; c < nC; c++) {
+    const e = exp[c];
+    const eb = e == null ? null : sessionBounds(e);
     if (!eb) {
       throw new RangeError(`Cannot consolidate: a contract expires on ${e}, not a trading day`);
     }
-    return { type: typ[c]!, strike: mStrike[c]!, expiryMs: eb.close.getTime() };
-  });
-  const nC = contracts.length;
-  const N = nC * nMin; // row r = minute * nC + contract (time-major)
-  const col = () => new Float64Array(N).fill(NaN);
-  const out = {
-    opt_open: col(),
-    opt_high: col(),
-    opt_low: col(),
-    opt_close: col(),
-    opt_volume: col(),
-    opt_vwap: col(),
-  };
-  for (let i = 0; i < oTs.length; i++) {
-    const mi = Math.round((oTs[i]! - open) / MS_PER_MINUTE);
-    if (mi < 0 || mi >= nMin) continue; // outside the regular session
-    const r = mi * nC + oC[i]!;
-    out.opt_open[r] = oOpen[i]!;
-    out.opt_high[r] = oHigh[i]!;
-    out.opt_low[r] = oLow[i]!;
-    out.opt_close[r] = oClose[i]!;
-    out.opt_volume[r] = oVol[i]!;
-    out.opt_vwap[r] = oVwap[i]!;
+    expiryMs[c] = eb.close.getTime();
+    isCallC[c] = typ[c] === "call" ? 1 : 0;
   }
+  const contracts = meta.select(
+    pl.col("ticker"),
+    pl.col("expiration_date"),
+    pl.col("contract_type"),
+    pl.col("strike").fillNan(null),
+  ).hstack(pl.DataFrame([pl.Series("__expiry_ms", expiryMs)]));
 
-  // per-minute columns broadcast over contracts
-  const perMin = (src: Float64Array, idx: Int32Array) => {
-    const a = new Float64Array(N);
-    for (let mm = 0; mm < nMin; mm++) {
-      const j = idx[mm]!;
-      a.fill(j < 0 ? NaN : src[j]!, mm * nC, (mm + 1) * nC);
-    }
-    return a;
-  };
-  const stale = new Float64Array(nMin);
-  for (let mm = 0; mm < nMin; mm++) {
-    const j = ui[mm]!;
-    stale[mm] = j < 0 ? NaN : (gridTs[mm]! - u.ts[j]!) / MS_PER_MINUTE;
+  // option bars of the session: grid row r = minute * nC + contract; the last bar of a
+  // contract-minute wins; bars outside the regular session are not part of the grid
+  const minuteOf = pl.col("ts").cast(pl.Int64).sub(pl.lit(open)).cast(pl.Float64)
+    .div(pl.lit(MS_PER_MINUTE)).round(0);
+  const o = input.options
+    .select(
+      pl.col("ticker"),
+      minuteOf.alias("__m"),
+      ...OPTION_BAR_COLUMNS.map((c) => pl.col(c).cast(pl.Float64).alias(`opt_${c}`)),
+    )
+    .filter(pl.col("__m").gtEq(0).and(pl.col("__m").lt(nMin)))
+    .join(meta.select("ticker", "__c"), { on: "ticker" });
+  const k = o.height;
+  const oMin = num(o, "__m");
+  const oC = num(o, "__c");
+  const oClose = num(o, "opt_close");
+  const N = nC * nMin;
+  const rowOf = new Uint32Array(N).fill(NO_ROW);
+  const oc = emptyOptionColumns(k);
+  for (let i = 0; i < k; i++) {
+    const mm = oMin[i]!, c = oC[i]!;
+    rowOf[mm * nC + c] = i;
+    const t = (expiryMs[c]! - gridKnown[mm]!) / YEAR_MS;
+    oc.spot[i] = spyClose[mm]!;
+    oc.strike[i] = mStrike[c]!;
+    oc.t[i] = t > 0 ? t : NaN;
+    oc.rate[i] = rate;
+    oc.div[i] = div;
+    oc.isCall[i] = isCallC[c]!;
   }
-  const ident = Int32Array.from({ length: nMin }, (_, i) => i);
-
-  // option pricing inputs
-  const oc = emptyOptionColumns(N);
-  const tYears = new Float64Array(N);
-  const spyClose = perMin(u.close, ui);
-  for (let mm = 0; mm < nMin; mm++) {
-    for (let c = 0; c < nC; c++) {
-      const r = mm * nC + c;
-      const k = contracts[c]!;
-      const t = (k.expiryMs - gridKnown[mm]!) / YEAR_MS;
-      tYears[r] = t;
-      oc.spot[r] = spyClose[r]!;
-      oc.strike[r] = k.strike;
-      oc.t[r] = t > 0 ? t : NaN;
-      oc.rate[r] = rate;
-      oc.div[r] = div;
-      oc.isCall[r] = k.type === "call" ? 1 : 0;
-    }
-  }
-  const iv = impliedVol(oc, out.opt_close, { logSummary: false });
+  const iv = impliedVol(oc, oClose, { logSummary: false });
   const g = bsGreeks(oc, iv);
+  const optNames = [...OPTION_BAR_COLUMNS.map((c) => `opt_${c}`), "iv", ...GREEK_NAMES];
+  const traded = o.select(...OPTION_BAR_COLUMNS.map((c) => pl.col(`opt_${c}`)))
+    .hstack(pl.DataFrame([f64Series("iv", iv), ...GREEK_NAMES.map((n) => f64Series(n, g[n]))]));
+  const rowIdx = pl.DataFrame([pl.Series("__row", rowOf)]).select(
+    pl.when(pl.col("__row").eq(pl.lit(NO_ROW))).then(pl.lit(null)).otherwise(pl.col("__row"))
+      .cast(pl.UInt32).alias("__row"),
+  ).getColumn("__row");
+  const optionCols = traded.select(...optNames.map((c) => pl.col(c).fillNan(null).gather(rowIdx)));
 
-  let newsSentiment: Float64Array = new Float64Array(N).fill(NaN);
-  let newsAge: Float64Array = new Float64Array(N).fill(NaN);
-  if (newsIdx) {
-    newsSentiment = perMin(newsSent, newsIdx);
-    const age = new Float64Array(nMin);
-    for (let mm = 0; mm < nMin; mm++) {
-      const j = newsIdx[mm]!;
-      age[mm] = j < 0 ? NaN : (gridKnown[mm]! - newsKnown[j]!) / MS_PER_MINUTE;
-    }
-    newsAge = perMin(age, ident);
-  }
-
-  const cIdx = new Uint32Array(N);
-  for (let mm = 0; mm < nMin; mm++) for (let c = 0; c < nC; c++) cIdx[mm * nC + c] = c;
-  const strikeArr = new Float64Array(N);
-  for (let mm = 0; mm < nMin; mm++) {
-    for (let c = 0; c < nC; c++) strikeArr[mm * nC + c] = contracts[c]!.strike;
-  }
-
-  const cols: Record<string, Float64Array> = {
-    strike: strikeArr,
-    t_years: tYears,
-    spy_open: perMin(u.open, ui),
-    spy_high: perMin(u.high, ui),
-    spy_low: perMin(u.low, ui),
-    spy_close: spyClose,
-    spy_volume: perMin(u.volume, ui),
-    spy_vwap: perMin(u.vwap, ui),
-    spy_stale_min: perMin(stale, ident),
-    vix_open: perMin(v.open, vi),
-    vix_high: perMin(v.high, vi),
-    vix_low: perMin(v.low, vi),
-    vix_close: perMin(v.close, vi),
-    ...out,
-    rsi_14: perMin(r14, ui),
-    macd: perMin(m.macd, ui),
-    macd_signal: perMin(m.signal, ui),
-    macd_hist: perMin(m.hist, ui),
-    bb_upper: perMin(bb.upper, ui),
-    bb_middle: perMin(bb.middle, ui),
-    bb_lower: perMin(bb.lower, ui),
-    price_change: perMin(chg, ui),
-    roc_5: perMin(roc5, ui),
-    roc_30: perMin(roc30, ui),
-    roc_60: perMin(roc60, ui),
-    iv,
-    delta: g.delta,
-    gamma: g.gamma,
-    vega: g.vega,
-    theta: g.theta,
-    rho: g.rho,
-    news_sentiment: newsSentiment,
-    news_age_min: newsAge,
-  };
-  const tsCol = new Float64Array(N);
-  const kaCol = new Float64Array(N);
-  for (let mm = 0; mm < nMin; mm++) {
-    tsCol.fill(gridTs[mm]!, mm * nC, (mm + 1) * nC);
-    kaCol.fill(gridKnown[mm]!, mm * nC, (mm + 1) * nC);
-  }
-  const dt = (name: string, x: Float64Array) =>
-    pl.Series(name, x).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
-  const series: pl.Series[] = [dt("ts", tsCol), dt("known_at", kaCol), pl.Series("__c", cIdx)];
-  for (const name of Object.keys(CONSOLIDATED_SCHEMA)) {
-    const x = cols[name];
-    if (x) series.push(pl.Series(name, x, pl.Float64));
-  }
-  // contract strings by a join on the contract index; NaN -> null so the lake and SQL see
-  // missing values, not NaN
-  return pl.DataFrame(series)
-    .withColumns(...Object.keys(cols).map((c) => pl.col(c).fillNan(null)))
-    .join(meta.select("__c", "ticker", "expiration_date", "contract_type"), {
-      on: "__c",
-      how: "left",
-    })
-    .withColumns(pl.lit(options.underlyingSymbol ?? "SPY").alias("underlying"))
+  return minutes.join(contracts, { how: "cross" })
+    .hstack(optionCols)
+    .withColumns(
+      pl.col("__expiry_ms").sub(pl.col("__known_ms")).div(pl.lit(YEAR_MS)).alias("t_years"),
+      pl.lit(options.underlyingSymbol ?? "SPY").alias("underlying"),
+    )
     .select(...Object.keys(CONSOLIDATED_SCHEMA));
 }
