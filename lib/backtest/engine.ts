@@ -44,6 +44,7 @@ import { Rng } from "../core/mod.ts";
 import { type CostModel, resolveCostModel, roundLot, volumeNeeds } from "../execution/mod.ts";
 import { Book, type CostSeries, type CostTotals, type UnfilledReason } from "./_book.ts";
 import { marketEstimates } from "./_estimates.ts";
+import { PendingOrders } from "./_pending.ts";
 import { type BarPanel, panelDays, panelShape, validatePanel } from "./panel.ts";
 
 export type { UnfilledReason };
@@ -289,6 +290,16 @@ export function runBacktest(
   const gross = new Float64Array(nBars);
   const net = new Float64Array(nBars);
   const positions = new Float64Array(recordPositions ? nSym * nBars : 0);
+  // Positions are written per symbol in runs: posSince[s] is the first bar whose position is
+  // not yet written (it is pos[s] from there to the current bar); flushPosition(s) writes the
+  // run before pos[s] changes at bar t, so the recording is contiguous (the matrix is symbol-major).
+  const posSince = new Int32Array(recordPositions ? nSym : 0);
+  const flushPosition = (s: number) => {
+    if (!recordPositions) return;
+    const from = posSince[s]!;
+    if (from < t) positions.fill(book.pos[s]!, s * nBars + from, s * nBars + t);
+    posSince[s] = t;
+  };
   const dividends = new Float64Array(nBars);
   const fills: Fill[] = [];
   const rejected: BacktestResult["rejected"] = [];
@@ -305,21 +316,9 @@ export function runBacktest(
     orders.unfilled++;
     orders.unfilledByReason[r] = (orders.unfilledByReason[r] ?? 0) + 1;
   };
-  /**
-   * Remove pending orders matching `drop`, counted under their last block reason, else `reason`
-   * (`override`: always `reason`).
-   */
-  const removePending = (
-    drop: (o: Order) => boolean,
-    reason: UnfilledReason,
-    override = false,
-  ) => {
-    const keep: Order[] = [];
-    for (const o of pending) {
-      if (drop(o)) dropped(o, reason, override);
-      else keep.push(o);
-    }
-    pending = keep;
+  /** Remove symbol s's pending orders, counted under their last block reason, else `reason`. */
+  const removeSymbolOrders = (s: number, reason: UnfilledReason, override = false) => {
+    for (const o of pending.removeSymbol(s)) dropped(o, reason, override);
   };
 
   // Corporate actions by bar.
@@ -341,7 +340,7 @@ export function runBacktest(
     actionsAt.set(a.bar, list);
   }
 
-  let pending: Order[] = [];
+  const pending = new PendingOrders<Order>(nSym);
   let nextId = 1;
   let t = 0;
   const mk = { equity: initialCash, gross: 0, net: 0 };
@@ -425,21 +424,28 @@ export function runBacktest(
         submittedBar: t,
         eligibleBar: t + fillDelay,
       };
-      pending.push(o);
+      pending.add(o);
       orders.submitted++;
       return o.id;
     },
     cancel(id) {
-      removePending((o) => o.id === id, "cancelled_before_eligible");
+      const o = pending.get(id);
+      if (o === undefined) return;
+      pending.remove(o);
+      dropped(o, "cancelled_before_eligible");
     },
     cancelAll(s) {
-      removePending((o) => s === undefined || o.symbol === s, "cancelled_before_eligible");
+      if (s !== undefined) {
+        removeSymbolOrders(resolveSymbol(s), "cancelled_before_eligible");
+        return;
+      }
+      for (let k = 0; k < nSym; k++) removeSymbolOrders(k, "cancelled_before_eligible");
     },
     openOrders(s) {
-      return s === undefined ? pending.slice() : pending.filter((o) => o.symbol === s);
+      return s === undefined ? pending.list().slice() : pending.ofSymbol(resolveSymbol(s)).slice();
     },
     orderTarget(s, shares, fillAt = "open") {
-      if (pending.length) ctx.cancelAll(s);
+      if (pending.size) ctx.cancelAll(s);
       const d = shares - book.pos[s]!;
       if (d === 0 || delisted[s]) return -1;
       return ctx.submit({ symbol: s, qty: d, fillAt });
@@ -505,6 +511,7 @@ export function runBacktest(
         return false;
       }
     }
+    flushPosition(o.symbol);
     const q = book.fill(o.symbol, t, o.qty, price);
     if (book.lastBlock !== "") o.blocked = book.lastBlock;
     if (q !== 0) {
@@ -520,11 +527,17 @@ export function runBacktest(
     return false;
   };
 
-  const runPhase = (phase: FillAt) => {
-    if (pending.length === 0) return;
-    const keep: Order[] = [];
-    for (const o of pending) if (!tryFill(o, phase)) keep.push(o);
-    pending = keep;
+  const fillOpen = (o: Order) => tryFill(o, "open");
+  const fillClose = (o: Order) => tryFill(o, "close");
+  const expired = (o: Order) => {
+    if (
+      o.tif === "day" && o.type !== "market" && o.eligibleBar < t &&
+      days[o.eligibleBar]! < days[t]!
+    ) {
+      dropped(o, "day_order_expired");
+      return true;
+    }
+    return false;
   };
 
   strategy.init?.(ctx);
@@ -532,14 +545,7 @@ export function runBacktest(
     if (t === 0 || days[t] !== days[t - 1]) {
       book.newDay();
       // day orders whose first eligible day has ended
-      if (t > 0 && pending.length) {
-        removePending(
-          (o) =>
-            o.tif === "day" && o.type !== "market" && o.eligibleBar < t &&
-            days[o.eligibleBar]! < days[t]!,
-          "day_order_expired",
-        );
-      }
+      if (t > 0 && pending.size) pending.sweep(expired);
     }
     book.chargeBorrow(t);
     const acts = actionsAt.get(t);
@@ -547,11 +553,11 @@ export function runBacktest(
       for (const a of acts) {
         const s = symIndex.get(a.symbol)!;
         if (a.type === "split") {
+          flushPosition(s);
           book.pos[s] = book.pos[s]! * a.ratio;
           book.used[s] = book.used[s]! * a.ratio;
           book.lastClose[s] = book.lastClose[s]! / a.ratio;
-          for (const o of pending) {
-            if (o.symbol !== s) continue;
+          for (const o of pending.ofSymbol(s)) {
             o.qty *= a.ratio;
             o.limitPrice /= a.ratio;
             o.stopPrice /= a.ratio;
@@ -563,8 +569,8 @@ export function runBacktest(
         }
       }
     }
-    runPhase("open");
-    runPhase("close");
+    if (pending.size) pending.sweep(fillOpen);
+    if (pending.size) pending.sweep(fillClose);
     if (acts) {
       for (const a of acts) {
         if (a.type !== "delist") continue;
@@ -573,6 +579,7 @@ export function runBacktest(
         const px = a.price ?? (c > 0 ? c : book.lastClose[s]!);
         const q = book.pos[s]!;
         if (q !== 0) {
+          flushPosition(s);
           book.cash += q * px;
           book.pos[s] = 0;
           record(
@@ -595,7 +602,7 @@ export function runBacktest(
           );
         }
         delisted[s] = 1;
-        removePending((o) => o.symbol === s, "delisted", true);
+        removeSymbolOrders(s, "delisted", true);
       }
     }
     book.mark(t, mk);
@@ -603,11 +610,13 @@ export function runBacktest(
     cashS[t] = book.cash;
     gross[t] = mk.gross;
     net[t] = mk.net;
-    if (recordPositions) { for (let s = 0; s < nSym; s++) positions[s * nBars + t] = book.pos[s]!; }
     strategy.onBar(ctx);
   }
+  t = nBars;
+  for (let s = 0; s < nSym && recordPositions; s++) flushPosition(s);
   t = nBars - 1;
-  for (const o of pending) dropped(o, o.eligibleBar > t ? "not_eligible_before_end" : "no_price");
+  const unfilled = pending.list();
+  for (const o of unfilled) dropped(o, o.eligibleBar > t ? "not_eligible_before_end" : "no_price");
   return {
     symbols: panel.symbols,
     tsMs: panel.tsMs,
@@ -622,7 +631,7 @@ export function runBacktest(
     dividends,
     fills,
     rejected,
-    unfilled: pending,
+    unfilled,
     orders,
     ...(panel.periodsPerYear ? { periodsPerYear: panel.periodsPerYear } : {}),
     ...(panel.sessionsPerYear ? { sessionsPerYear: panel.sessionsPerYear } : {}),
