@@ -1,5 +1,5 @@
 /** `deno task backfill`: one backfill job from a vendor (or the simulated market) into the lake. */
-import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
+import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
 import { backfillCommand } from "../lib/ingest/commands.ts";
 import { datasetNames, pipelineFor } from "../lib/ingest/registry.ts";
 
@@ -62,6 +62,7 @@ const TASK = defineTask({
     "job-id": { type: "string", description: "Job id for the checkpoint (default: derived)" },
     "batch-units": { type: "integer", min: 1, description: "Units per lake write (default 64)" },
     "no-quality": { type: "boolean", description: "Skip the quality report after the run" },
+    json: JSON_OPTION,
   },
   details: `Prints the run summary. Without --sim, vendor URLs and keys come from the configuration
 (.env / environment). Known datasets (source/dataset):
@@ -81,7 +82,9 @@ await runTask(TASK, async ({ values: v }) => {
     throw new UsageError((e as Error).message);
   }
   if (v.start > v.end) throw new UsageError(`--start ${v.start} is after --end ${v.end}`);
-  return await backfillCommand({
+  const out = jsonOutput(v.json);
+  let summary: Record<string, unknown> = {};
+  const code = await backfillCommand({
     source: v.source,
     dataset: v.dataset,
     symbols: v.symbols,
@@ -97,5 +100,10 @@ await runTask(TASK, async ({ values: v }) => {
     ...(v["expiry-days"] !== undefined ? { expiryDays: v["expiry-days"] } : {}),
     ...(v.adjustment ? { adjustment: v.adjustment as "raw" | "split" | "dividend" | "all" } : {}),
     ...(v.feed ? { feed: v.feed } : {}),
-  }, v.sim ? { sim: v.seed !== undefined ? { seed: v.seed } : true } : {});
+  }, {
+    ...(v.sim ? { sim: v.seed !== undefined ? { seed: v.seed } : true } : {}),
+    onResult: (r) => (summary = r),
+  });
+  out.emit({ task: "backfill", source: v.source, dataset: v.dataset, exitCode: code, ...summary });
+  return code;
 });

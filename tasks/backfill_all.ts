@@ -1,5 +1,12 @@
 /** `deno task backfill-all`: a config-driven backfill plan across vendors (the nightly set). */
-import { defineTask, isCalendarDate, runTask, UsageError } from "../lib/cli/mod.ts";
+import {
+  defineTask,
+  isCalendarDate,
+  JSON_OPTION,
+  jsonOutput,
+  runTask,
+  UsageError,
+} from "../lib/cli/mod.ts";
 import { backfillAllCommand, DEFAULT_PLAN, type PlanStep } from "../lib/ingest/commands.ts";
 import { pipelineFor } from "../lib/ingest/registry.ts";
 
@@ -23,6 +30,7 @@ const TASK = defineTask({
     seed: { type: "integer", description: "Seed of the simulated market (with --sim)" },
     start: { type: "date", example: "2024-02-01", description: "First date of every step" },
     end: { type: "date", example: "2024-02-29", description: "Last date of every step" },
+    json: JSON_OPTION,
   },
   details: `A plan file is a JSON array of steps
   { "source", "dataset", "symbols": [..] | "@universe", "start", "end" }
@@ -74,11 +82,18 @@ await runTask(TASK, async ({ values: v }) => {
     throw new UsageError(`--start ${v.start} is after --end ${v.end}`);
   }
   const plan = v.plan ? readPlan(v.plan) : undefined;
-  return await backfillAllCommand({
+  const out = jsonOutput(v.json);
+  const steps: Record<string, unknown>[] = [];
+  const code = await backfillAllCommand({
     ...(plan ? { plan } : {}),
     resume: v.resume,
     ...(v.workers !== undefined ? { workers: v.workers } : {}),
     ...(v.start ? { start: v.start } : {}),
     ...(v.end ? { end: v.end } : {}),
-  }, v.sim ? { sim: v.seed !== undefined ? { seed: v.seed } : true } : {});
+  }, {
+    ...(v.sim ? { sim: v.seed !== undefined ? { seed: v.seed } : true } : {}),
+    onResult: (r) => steps.push(r),
+  });
+  out.emit({ task: "backfill-all", exitCode: code, steps });
+  return code;
 });

@@ -8,14 +8,29 @@
  */
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { defineTask, formatZodIssues, runTask, UsageError } from "../lib/cli/mod.ts";
+import {
+  defineTask,
+  formatZodIssues,
+  JSON_OPTION,
+  jsonOutput,
+  runTask,
+  UsageError,
+} from "../lib/cli/mod.ts";
 import {
   BUILTIN_STRATEGY_NAMES,
   parseBacktestSpec,
   runSpec,
   SpecError,
 } from "../lib/backtest/mod.ts";
-import { backtestReportHtml, summarizeBacktest, unfilledLine } from "../lib/report/mod.ts";
+import {
+  backtestReportHtml,
+  peakParticipation,
+  plotlyCdnUrl,
+  summarizeBacktest,
+  unfilledLine,
+  writePlotlyFile,
+} from "../lib/report/mod.ts";
+import { resolveCostModel } from "../lib/execution/mod.ts";
 import { memoryLedgerStore } from "../lib/validation/mod.ts";
 import { Progress } from "../lib/core/mod.ts";
 
@@ -41,6 +56,14 @@ const TASK = defineTask({
       description: "Record trials in memory only (not in the lake's trial ledger)",
     },
     strict: { type: "boolean", description: "Exit 1 when the verdict is NO-GO" },
+    plotly: {
+      type: "enum",
+      values: ["inline", "file", "cdn"],
+      default: "inline",
+      description:
+        "plotly.js in the report: inlined (minified, one self-contained file under 5 MB), a plotly-<version>.min.js file written next to the report, or the plotly CDN (needs network to view)",
+    },
+    json: JSON_OPTION,
   },
   details: `Spec fields: question, strategy (${
     BUILTIN_STRATEGY_NAMES.join(", ")
@@ -84,6 +107,7 @@ const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : St
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 
 await runTask(TASK, async ({ values: v }) => {
+  const out_ = jsonOutput(v.json);
   let spec;
   try {
     spec = parseBacktestSpec(JSON.parse(await Deno.readTextFile(v.spec)));
@@ -131,7 +155,14 @@ await runTask(TASK, async ({ values: v }) => {
       f3(out.inSampleSharpe[out.candidate]!)
     }`,
   );
-  const s = summarizeBacktest(out.result, ppy);
+  const costModel = resolveCostModel(out.costs);
+  const participation = Number.isFinite(costModel.participationCap)
+    ? {
+      cap: costModel.participationCap,
+      peak: peakParticipation(out.panel, out.result.fills, { advWindow: costModel.advWindow }).peak,
+    }
+    : undefined;
+  const s = summarizeBacktest(out.result, ppy, participation ? { participation } : {});
   console.log(
     `candidate run: total return ${pct(s.totalReturn)}, CAGR ${pct(s.cagr)}, vol ${
       pct(s.annualVol)
@@ -165,11 +196,18 @@ await runTask(TASK, async ({ values: v }) => {
   const reportPath = v.report ??
     `data/runs/${spec.question.replace(/[^A-Za-z0-9_.-]/g, "_")}.html`;
   await Deno.mkdir(dirname(reportPath), { recursive: true });
+  const plotlySrc = v.plotly === "file"
+    ? writePlotlyFile(dirname(reportPath))
+    : v.plotly === "cdn"
+    ? plotlyCdnUrl()
+    : undefined;
   const { html } = backtestReportHtml(out.result, {
     title: `${spec.question}: ${spec.strategy} ${JSON.stringify(best)}`,
     periodsPerYear: ppy,
     annualisation: out.annualisation,
     currency: out.currency,
+    ...(participation ? { participation } : {}),
+    ...(plotlySrc !== undefined ? { plotlySrc } : {}),
     meta: {
       verdict: out.verdict.verdict,
       data: out.manifest,
@@ -181,5 +219,37 @@ await runTask(TASK, async ({ values: v }) => {
   });
   await Deno.writeTextFile(reportPath, html);
   console.log(`report: ${reportPath}`);
-  return v.strict && out.verdict.verdict !== "go" ? 1 : 0;
+  const exitCode = v.strict && out.verdict.verdict !== "go" ? 1 : 0;
+  out_.emit({
+    task: "backtest",
+    question: spec.question,
+    strategy: spec.strategy,
+    strategySource: out.strategySource,
+    data: {
+      manifest: out.manifest,
+      calendar: out.calendar,
+      frequency: out.frequency,
+      currency: out.currency,
+      symbols: out.result.symbols.length,
+      files: out.files.length,
+    },
+    periodsPerYear: ppy,
+    annualisation: out.annualisation,
+    configurations: {
+      total: out.configs.length,
+      recordedNew: out.recorded.filter((r) => !r.duplicate).length,
+      alreadyInLedger: out.recorded.filter((r) => r.duplicate).length,
+      withoutDispersion: out.notRecorded.length,
+    },
+    candidate: { config: best, inSampleSharpe: out.inSampleSharpe[out.candidate]! },
+    summary: s,
+    benchmark: { strategy: "buy_and_hold", summary: b },
+    fillNote: out.fillNote,
+    evidence: out.evidence,
+    verdict: out.verdict.verdict,
+    criteria: out.verdict.criteria,
+    report: reportPath,
+    exitCode,
+  });
+  return exitCode;
 });

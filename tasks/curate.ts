@@ -1,5 +1,5 @@
 /** `deno task curate`: rebuild curated rows from raw rows after each dataset's watermark. */
-import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
+import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
 import { curateCommand } from "../lib/ingest/commands.ts";
 import { datasetNames } from "../lib/ingest/registry.ts";
 
@@ -13,6 +13,7 @@ const TASK = defineTask({
       description: "Only these source/dataset names (default: every dataset with raw rows)",
     },
     full: { type: "boolean", description: "Re-curate all raw rows, ignoring the watermark" },
+    json: JSON_OPTION,
   },
   details: `Idempotent: a second run writes nothing new. Prints per dataset: raw rows read, curated
 rows, rows new or changed, rows quarantined (with a reason code).
@@ -30,5 +31,12 @@ await runTask(TASK, async ({ values: v }) => {
       );
     }
   }
-  return await curateCommand({ ...(v.dataset ? { datasets: v.dataset } : {}), full: v.full });
+  const out = jsonOutput(v.json);
+  const datasets: Record<string, unknown>[] = [];
+  const code = await curateCommand(
+    { ...(v.dataset ? { datasets: v.dataset } : {}), full: v.full },
+    { onResult: (r) => datasets.push(r) },
+  );
+  out.emit({ task: "curate", exitCode: code, datasets });
+  return code;
 });

@@ -8,7 +8,7 @@
  * The logic lives in lib/ingest/user_file.ts.
  */
 import { existsSync } from "node:fs";
-import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
+import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
   DEFAULT_MAX_QUARANTINED,
   ingestBarsFile,
@@ -118,6 +118,7 @@ const TASK = defineTask({
       min: 0,
       description: "Exit 1 when more than this share of rows is quarantined",
     },
+    json: JSON_OPTION,
   },
   details: `Every row read is landed or quarantined (reason codes: outside_range, not_a_session,
 ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, duplicate_key,
@@ -192,6 +193,7 @@ await runTask(TASK, async ({ values, positionals }) => {
     throw new UsageError(`--time-format decimal-year needs a daily or slower --freq, not ${freq}`);
   }
 
+  const out = jsonOutput(values.json);
   const s = await ingestBarsFile(file, {
     dataset: values.dataset,
     kind: values.kind as "bars" | "series",
@@ -209,35 +211,58 @@ await runTask(TASK, async ({ values, positionals }) => {
   });
   const share = s.rowsRead === 0 ? 0 : s.rowsQuarantined / s.rowsRead;
   const m = s.dataset.meta!;
-  console.log(`ingest-file ${file} -> curated/user/${values.dataset}`);
-  console.log(
+  out.say(`ingest-file ${file} -> curated/user/${values.dataset}`);
+  out.say(
     `  ${m.kind}, ${m.frequency}, calendar ${m.calendar}, currency ${
       m.currency ?? "none"
     }, ${s.dataset.partitioning} partitions`,
   );
-  console.log(
+  out.say(
     `  columns used:     ${
       Object.entries(s.usedColumns).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("|") : v}`)
         .join(", ")
     }`,
   );
-  if (s.ignoredColumns.length) console.log(`  columns ignored:  ${s.ignoredColumns.join(", ")}`);
-  console.log(
+  if (s.ignoredColumns.length) out.say(`  columns ignored:  ${s.ignoredColumns.join(", ")}`);
+  out.say(
     `  rows read:        ${s.rowsRead}${
       s.rowsRead !== s.fileRows ? ` (${s.fileRows} file rows)` : ""
     }`,
   );
-  console.log(
+  out.say(
     `  rows landed:      ${s.rowsValid} (${
       s.write?.noop ? "already in the lake" : `${s.write?.rowsWritten ?? 0} new or changed`
     }${s.write ? `, ${s.write.filesAdded.length} files added` : ""})`,
   );
-  console.log(
+  out.say(
     `  rows quarantined: ${s.rowsQuarantined} (${(share * 100).toFixed(2)}%)${
       s.rowsQuarantined ? " -> raw/user/quarantine (view ingest_quarantine)" : ""
     }`,
   );
-  for (const [r, n] of Object.entries(s.reasons)) console.log(`    ${r}: ${n}`);
+  for (const [r, n] of Object.entries(s.reasons)) out.say(`    ${r}: ${n}`);
+  const exitCode = s.rowsValid === 0 ? 1 : share > values["max-quarantined"] ? 1 : 0;
+  out.emit({
+    task: "ingest-file",
+    file,
+    dataset: `curated/user/${values.dataset}`,
+    kind: m.kind,
+    frequency: m.frequency,
+    calendar: m.calendar,
+    currency: m.currency ?? null,
+    partitioning: s.dataset.partitioning,
+    usedColumns: s.usedColumns,
+    ignoredColumns: s.ignoredColumns,
+    fileRows: s.fileRows,
+    rowsRead: s.rowsRead,
+    rowsLanded: s.rowsValid,
+    rowsWritten: s.write?.rowsWritten ?? 0,
+    alreadyInLake: s.write?.noop ?? false,
+    filesAdded: s.write?.filesAdded.length ?? 0,
+    rowsQuarantined: s.rowsQuarantined,
+    quarantinedShare: share,
+    reasons: s.reasons,
+    exitCode,
+  });
   if (s.rowsValid === 0) {
     console.error("ingest-file: no row landed");
     return 1;

@@ -3,7 +3,7 @@
  * view, on the dataset's own calendar and frequency (lib/quality `loadedQuality` over
  * lib/dataset `loadDataset`).
  */
-import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
+import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
   datasetOptions,
   datasetRefFromValues,
@@ -20,7 +20,7 @@ const TASK = defineTask({
   options: {
     ...DATASET_OPTIONS,
     dataset: { ...DATASET_OPTIONS.dataset!, required: true },
-    json: { type: "boolean", description: "Print the report as JSON" },
+    json: JSON_OPTION,
   },
   details:
     `Counts, per symbol and in total: sessions the dataset's calendar expects in the range, missing
@@ -39,14 +39,13 @@ Exit codes: 0 report printed, 1 reading failed, 2 bad arguments or unknown datas
 await runTask(TASK, async ({ values }) => {
   const ref = datasetRefFromValues(datasetValues(values));
   if (!ref) throw new UsageError("--dataset is required");
+  const out = jsonOutput(values.json);
   const d = await loadDatasetForTask(ref);
   const r = loadedQuality(d, {
     ...(ref.start ? { start: ref.start } : {}),
     ...(ref.end ? { end: ref.end } : {}),
   });
-  if (values.json) console.log(JSON.stringify({ ...r, manifest: d.manifest, notes: d.notes }));
-  else {
-    console.log(formatQuality(r));
-    for (const n of d.notes) console.log(`  note: ${n}`);
-  }
+  out.say(formatQuality(r));
+  for (const n of d.notes) out.say(`  note: ${n}`);
+  out.emit({ task: "quality", ...r, manifest: d.manifest, notes: d.notes });
 });

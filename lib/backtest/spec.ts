@@ -367,6 +367,10 @@ export interface RunSpecResult {
   /** The data's calendar and frequency. */
   calendar: string;
   frequency: string;
+  /** The panel every run read (its volume bounds the report's capacity estimate). */
+  panel: BarPanel;
+  /** The cost model every run used. */
+  costs: CostModel;
 }
 
 /**
@@ -524,5 +528,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
       : "",
     calendar: panel.calendar ?? "nyse",
     frequency: panel.frequency ?? "day",
+    panel,
+    costs,
   };
 }

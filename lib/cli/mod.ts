@@ -3,3 +3,4 @@
  * exit codes 0/1/2 and one-line errors (see task.ts).
  */
 export * from "./task.ts";
+export * from "./json.ts";

@@ -31,6 +31,12 @@ export interface CommandOptions {
   /** HTTP policy overrides (tests). */
   http?: Record<string, number>;
   print?: Print;
+  /**
+   * Receives each structured result as its text is printed (the tasks' `--json`): a backfill's
+   * {@link BackfillSummary}; per plan step `{ step, dataset, summary }`; per curated dataset
+   * `{ dataset, rawRows, curatedRows, rowsWritten, quarantined }`.
+   */
+  onResult?: (result: Record<string, unknown>) => void;
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
@@ -79,6 +85,7 @@ export async function backfillCommand(
   };
   const summary = await runJobs([job], args, cfg, options);
   print(formatSummary(summary));
+  options.onResult?.({ ...summary });
   return summary.units.failed > 0 ? 1 : 0;
 }
 
@@ -246,6 +253,7 @@ export async function backfillAllCommand(
     const name = `${step.source}/${step.dataset}`;
     if (symbols.length === 0) {
       print(`step ${i + 1} ${name}: no symbols (run the listing step first)`);
+      options.onResult?.({ step: i + 1, dataset: name, skipped: "no symbols" });
       continue;
     }
     const job: BackfillJob = {
@@ -261,6 +269,7 @@ export async function backfillAllCommand(
       options,
     );
     print(`step ${i + 1} ${name}:\n${formatSummary(s)}`);
+    options.onResult?.({ step: i + 1, dataset: name, summary: s });
     failed += s.units.failed;
   }
   return failed > 0 ? 1 : 0;
@@ -311,6 +320,13 @@ export async function curateCommand(
         w?.rowsWritten ?? 0
       }), quarantined ${nq}`,
     );
+    options.onResult?.({
+      dataset: name,
+      rawRows: raw.height,
+      curatedRows: res.curated.height,
+      rowsWritten: w?.rowsWritten ?? 0,
+      quarantined: nq,
+    });
   }
   return 0;
 }
