@@ -311,7 +311,8 @@ export async function repairTornManifest(meta: string): Promise<ManifestProblem[
  * (a journal replayed after a crash may have been appended already); `fresh` says the write_id
  * was just made and cannot be there, which spares reading the whole manifest. @default false
  *
- * A torn last line is cut off first (see {@link repairTornManifest}). When the append itself
+ * A replayed entry first has a torn last line cut off (see {@link repairTornManifest}; a fresh
+ * entry's writer does that before writing). When the append itself
  * fails (a full disk), the bytes it added are cut off again, so the log keeps its last complete
  * state, and the error names the file.
  */
@@ -320,8 +321,12 @@ export async function appendManifest(
   entry: ManifestEntry,
   options: { fresh?: boolean } = {},
 ): Promise<void> {
-  await repairTornManifest(meta);
-  if (!options.fresh && readManifest(meta).some((e) => e.write_id === entry.write_id)) return;
+  if (!options.fresh) {
+    // A replayed journal: its entry may be there already, after a torn line to cut. (A fresh
+    // entry's writer checked the log under the lock it still holds.)
+    await repairTornManifest(meta);
+    if (readManifest(meta).some((e) => e.write_id === entry.write_id)) return;
+  }
   Deno.mkdirSync(meta, { recursive: true });
   const path = manifestPath(meta);
   const f = await Deno.open(path, { append: true, create: true });

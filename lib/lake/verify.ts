@@ -30,6 +30,7 @@ import {
   type ManifestSpec,
   manifestSpecOf,
   readManifestLog,
+  repairTornManifest,
 } from "./manifest.ts";
 import { duckdbPathList } from "./reader.ts";
 import {
@@ -303,7 +304,7 @@ export async function verifyDataset(
     }
     if (options.repair && log.problems.length > 0) {
       // A torn last line: cut (appendManifest does it before appending).
-      await appendRepair(meta, state, [], [], "cut the torn line");
+      await repairTornManifest(meta);
       for (const p of report.problems) if (p.kind === "manifest") p.repaired = "torn line cut";
     }
     // Committed files.

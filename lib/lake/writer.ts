@@ -38,6 +38,7 @@ import {
   type ManifestFile,
   manifestSpecOf,
   readManifest,
+  readManifestLog,
   repairTornManifest,
 } from "./manifest.ts";
 import {
@@ -625,8 +626,12 @@ export async function writeDataset(
     await recoverDataset(spec, options.root, { sweep: release.tookOver });
     if (!release.tookOver) sweepMetaTemps(meta);
     // A torn last manifest line is cut now; garbage is refused before anything is written.
-    await repairTornManifest(meta);
-    const state = foldManifest(readManifest(meta));
+    let log = readManifestLog(meta);
+    if (log.problems.length > 0) {
+      await repairTornManifest(meta);
+      log = readManifestLog(meta);
+    }
+    const state = foldManifest(log.entries);
     if (state.entries === 0) refuseOrphanFiles(spec, dir);
     const { df: typed, schema } = conform(spec, input, state.schema);
     const ingested = (options.ingestedAt ?? new Date()).getTime();
