@@ -4,3 +4,4 @@ export * from "./impact.ts";
 export * from "./participation.ts";
 export * from "./cost_model.ts";
 export * from "./almgren_chriss.ts";
+export * from "./market_making.ts";

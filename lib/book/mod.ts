@@ -1,0 +1,2 @@
+export * from "./lobster.ts";
+export * from "./features.ts";
