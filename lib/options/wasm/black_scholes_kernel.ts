@@ -1,3 +1,4 @@
+// deno-fmt-ignore-file: deno fmt would drop the AssemblyScript @inline decorators on functions
 // @ts-nocheck: AssemblyScript source (f64, v128, load/store are compiler builtins), compiled
 // to black_scholes_kernel.wasm by `deno task build-wasm`; Deno never type-checks or runs it.
 /**
@@ -75,7 +76,7 @@ export function ioPtr(): usize {
   return io;
 }
 
-function tab(i: i32): f64 {
+@inline function tab(i: i32): f64 {
   return load<f64>(tables + (<usize> i << 3));
 }
 
@@ -266,7 +267,7 @@ function normalisedBlackOtm(x: f64, s: f64): f64 {
   return phi0 * millsDifference(-h, t);
 }
 
-function validInputs(s: f64, k: f64, t: f64, v: f64): bool {
+@inline function validInputs(s: f64, k: f64, t: f64, v: f64): bool {
   return s > 0 && k > 0 && t >= 0 && v >= 0 && s + k + t + v < Infinity;
 }
 
@@ -355,35 +356,35 @@ function greeksOne(i: usize): void {
 
 // ---- f64x2 kernels ---------------------------------------------------------------------------
 
-function splat(x: f64): v128 {
+@inline function splat(x: f64): v128 {
   return f64x2.splat(x);
 }
-function add(a: v128, b: v128): v128 {
+@inline function add(a: v128, b: v128): v128 {
   return f64x2.add(a, b);
 }
-function sub(a: v128, b: v128): v128 {
+@inline function sub(a: v128, b: v128): v128 {
   return f64x2.sub(a, b);
 }
-function mul(a: v128, b: v128): v128 {
+@inline function mul(a: v128, b: v128): v128 {
   return f64x2.mul(a, b);
 }
-function div(a: v128, b: v128): v128 {
+@inline function div(a: v128, b: v128): v128 {
   return f64x2.div(a, b);
 }
 
 /** mask ? a : b, lane by lane. */
-function select(mask: v128, a: v128, b: v128): v128 {
+@inline function select(mask: v128, a: v128, b: v128): v128 {
   return v128.bitselect(a, b, mask);
 }
-function lane0(a: v128): f64 {
+@inline function lane0(a: v128): f64 {
   return f64x2.extract_lane(a, 0);
 }
-function lane1(a: v128): f64 {
+@inline function lane1(a: v128): f64 {
   return f64x2.extract_lane(a, 1);
 }
 
 /** Tang's table exp in two lanes (sExp, bit for bit). */
-function vExp(x: v128): v128 {
+@inline function vExp(x: v128): v128 {
   const xc = f64x2.max(splat(-760.0), f64x2.min(splat(760.0), x));
   const kf = sub(add(mul(xc, splat(EXP_INV_STEP)), splat(ROUND_SHIFT)), splat(ROUND_SHIFT));
   const r = sub(sub(xc, mul(kf, splat(EXP_STEP_HI))), mul(kf, splat(EXP_STEP_LO)));
@@ -419,7 +420,7 @@ const LG6: f64 = 1.531383769920937332e-01;
 const LG7: f64 = 1.479819860511658591e-01;
 
 /** Natural log in two lanes for positive normal finite x (callers route other x elsewhere). */
-function vLog(x: v128): v128 {
+@inline function vLog(x: v128): v128 {
   // subtracting the bits of sqrt(2)/2 puts z in [sqrt(2)/2, sqrt(2)) (musl's trick)
   const ix = i64x2.sub(x, i64x2.splat(0x3fe6a09e667f3bcd));
   const k = i64x2.shr_s(ix, 52);
@@ -443,7 +444,7 @@ function vLog(x: v128): v128 {
 }
 
 /** erfcx for 0 <= y <= 46.6 in two lanes (sErfcxFast, bit for bit). */
-function vErfcxFast(y: v128): v128 {
+@inline function vErfcxFast(y: v128): v128 {
   const u = div(splat(ERFCX_U_SCALE), add(splat(4.0), y));
   // clamped so that a lane whose result is discarded (y < 0 or NaN) never reads outside
   const ji = i32x4.min_s(
@@ -471,7 +472,7 @@ function vErfcxFast(y: v128): v128 {
 }
 
 /** Phi(z) given pdf = phi(z), two lanes (sNormCdfFast, bit for bit). */
-function vNormCdfFast(z: v128, pdf: v128): v128 {
+@inline function vNormCdfFast(z: v128, pdf: v128): v128 {
   const tail = mul(
     mul(splat(SQRT_PI_OVER_2), pdf),
     vErfcxFast(mul(f64x2.abs(z), splat(INV_SQRT2))),
@@ -480,12 +481,12 @@ function vNormCdfFast(z: v128, pdf: v128): v128 {
 }
 
 /** Lanes of `ok` (a mask) as a 2-bit set: bit i set when lane i is true. */
-function bits(mask: v128): i32 {
+@inline function bits(mask: v128): i32 {
   return i64x2.bitmask(mask);
 }
 
 /** Validity mask of two options (validInputs plus finite rate and dividend). */
-function vValid(S: v128, K: v128, T: v128, v: v128, r: v128, q: v128): v128 {
+@inline function vValid(S: v128, K: v128, T: v128, v: v128, r: v128, q: v128): v128 {
   const zero = splat(0.0);
   const pos = v128.and(f64x2.gt(S, zero), f64x2.gt(K, zero));
   const nonneg = v128.and(f64x2.ge(T, zero), f64x2.ge(v, zero));
@@ -495,11 +496,11 @@ function vValid(S: v128, K: v128, T: v128, v: v128, r: v128, q: v128): v128 {
 }
 
 /** Normal, finite, positive: the domain of vLog. */
-function vLogDomain(x: v128): v128 {
+@inline function vLogDomain(x: v128): v128 {
   return v128.and(f64x2.ge(x, splat(2.2250738585072014e-308)), f64x2.lt(x, splat(Infinity)));
 }
 
-function vTheta(i: usize): v128 {
+@inline function vTheta(i: usize): v128 {
   const c0: f64 = load<u8>(IN_CALL + i) == 1 ? 1.0 : -1.0;
   const c1: f64 = load<u8>(IN_CALL + i + 1) == 1 ? 1.0 : -1.0;
   return f64x2(c0, c1);
@@ -515,7 +516,7 @@ const queueIdx: usize = memory.data(4 * CHUNK * 4, 16);
 const queueVal: usize = memory.data(4 * 5 * CHUNK * 8, 16);
 const queueLen: usize = memory.data(4 * 4, 16);
 
-function qField(queue: i32, field: i32, k: i32): usize {
+@inline function qField(queue: i32, field: i32, k: i32): usize {
   return queueVal + ((<usize> ((queue * 5 + field) * CHUNK + k)) << 3);
 }
 
@@ -577,7 +578,7 @@ function vMillsTaylor(y: v128, t: v128): v128 {
 }
 
 /** sinh(z), z >= 0, in two lanes (sSinh, bit for bit: both branches, then a select). */
-function vSinh(z: v128): v128 {
+@inline function vSinh(z: v128): v128 {
   const z2 = mul(z, z);
   const c = (k: f64): v128 => splat(1.0 / k);
   const series = add(
@@ -623,10 +624,116 @@ function vMillsLaguerre(y: v128, t: v128, xs: i32, ws: i32, m: i32): v128 {
   return mul(mul(splat(2.0), iy), sum);
 }
 
+// Four-lane forms of the two series (two independent v128 chains per step: the series are
+// latency-bound, so a second chain fills the pipeline). The second pair's result is left in
+// `second`. Each lane runs the same operations, and stops at the same term, as the scalar form.
+let second: v128 = f64x2.splat(0.0);
+
+function vMillsAsymptotic4(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
+  const aA = div(splat(1.0), sub(yA, tA));
+  const aB = div(splat(1.0), sub(yB, tB));
+  const bA = div(splat(1.0), add(yA, tA));
+  const bB = div(splat(1.0), add(yB, tB));
+  const ambA = mul(mul(mul(splat(2.0), tA), aA), bA);
+  const ambB = mul(mul(mul(splat(2.0), tB), aB), bB);
+  let sNA = splat(1.0);
+  let sNB = splat(1.0);
+  let bNA = bA;
+  let bNB = bB;
+  let coef = splat(1.0);
+  let sumA = ambA;
+  let sumB = ambB;
+  let liveA = f64x2.eq(sumA, sumA);
+  let liveB = f64x2.eq(sumB, sumB);
+  for (let j = 1; j < 60; j++) {
+    sNA = add(mul(aA, sNA), bNA);
+    sNB = add(mul(aB, sNB), bNB);
+    bNA = mul(bNA, bA);
+    bNB = mul(bNB, bB);
+    sNA = add(mul(aA, sNA), bNA);
+    sNB = add(mul(aB, sNB), bNB);
+    bNA = mul(bNA, bA);
+    bNB = mul(bNB, bB);
+    coef = mul(coef, splat(-<f64> (2 * j - 1)));
+    const termA = mul(mul(coef, ambA), sNA);
+    const termB = mul(mul(coef, ambB), sNB);
+    sumA = select(liveA, add(sumA, termA), sumA);
+    sumB = select(liveB, add(sumB, termB), sumB);
+    liveA = v128.andnot(liveA, f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)));
+    liveB = v128.andnot(liveB, f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)));
+    if (!v128.any_true(v128.or(liveA, liveB))) break;
+  }
+  second = sumB;
+  return sumA;
+}
+
+function vMillsTaylor4(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
+  let mPrevA = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yA, splat(INV_SQRT2))));
+  let mPrevB = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yB, splat(INV_SQRT2))));
+  let mA = sub(splat(1.0), mul(yA, mPrevA));
+  let mB = sub(splat(1.0), mul(yB, mPrevB));
+  const t2A = mul(tA, tA);
+  const t2B = mul(tB, tB);
+  let coefA = tA;
+  let coefB = tB;
+  let sumA = mul(coefA, mA);
+  let sumB = mul(coefB, mB);
+  let liveA = f64x2.eq(sumA, sumA);
+  let liveB = f64x2.eq(sumB, sumB);
+  for (let n = 1; n < 60; n += 2) {
+    const nf = splat(<f64> n);
+    const n1f = splat(<f64> (n + 1));
+    const mEvenA = sub(mul(nf, mPrevA), mul(yA, mA));
+    const mEvenB = sub(mul(nf, mPrevB), mul(yB, mB));
+    const mOddA = sub(mul(n1f, mA), mul(yA, mEvenA));
+    const mOddB = sub(mul(n1f, mB), mul(yB, mEvenB));
+    mPrevA = mEvenA;
+    mPrevB = mEvenB;
+    mA = mOddA;
+    mB = mOddB;
+    const ratio = splat(tab(T_TAYLOR + n));
+    coefA = mul(coefA, mul(t2A, ratio));
+    coefB = mul(coefB, mul(t2B, ratio));
+    const termA = mul(coefA, mA);
+    const termB = mul(coefB, mB);
+    sumA = select(liveA, add(sumA, termA), sumA);
+    sumB = select(liveB, add(sumB, termB), sumB);
+    liveA = v128.andnot(liveA, f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)));
+    liveB = v128.andnot(liveB, f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)));
+    if (!v128.any_true(v128.or(liveA, liveB))) break;
+  }
+  second = mul(splat(2.0), sumB);
+  return mul(splat(2.0), sumA);
+}
+
+@inline function finishPair(queue: i32, k: i32, d: v128): void {
+  const phi0 = v128.load(qField(queue, 2, k));
+  const scale = v128.load(qField(queue, 3, k));
+  const intr = v128.load(qField(queue, 4, k));
+  const p = add(intr, mul(scale, mul(phi0, d)));
+  const i0 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k) << 2));
+  const i1 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k + 1) << 2));
+  store<f64>(OUT_0 + (i0 << 3), lane0(p));
+  store<f64>(OUT_0 + (i1 << 3), lane1(p));
+}
+
 /** Finish the queued lanes: price = intrinsic + scale * (phi0 * D(y, t)). */
 function drainQueue(queue: i32): void {
   const len = load<i32>(queueLen + (<usize> queue << 2));
   let k = 0;
+  if (queue == Q_ASYM || queue == Q_TAYLOR) {
+    for (; k + 3 < len; k += 4) {
+      const yA = v128.load(qField(queue, 0, k));
+      const tA = v128.load(qField(queue, 1, k));
+      const yB = v128.load(qField(queue, 0, k + 2));
+      const tB = v128.load(qField(queue, 1, k + 2));
+      const dA = queue == Q_ASYM
+        ? vMillsAsymptotic4(yA, tA, yB, tB)
+        : vMillsTaylor4(yA, tA, yB, tB);
+      finishPair(queue, k, dA);
+      finishPair(queue, k + 2, second);
+    }
+  }
   for (; k + 1 < len; k += 2) {
     const y = v128.load(qField(queue, 0, k));
     const t = v128.load(qField(queue, 1, k));
@@ -635,14 +742,7 @@ function drainQueue(queue: i32): void {
     else if (queue == Q_LAG_NEAR) d = vMillsLaguerre(y, t, T_LAG14X, T_LAG14W, 14);
     else if (queue == Q_LAG_FAR) d = vMillsLaguerre(y, t, T_LAG8X, T_LAG8W, 8);
     else d = vMillsTaylor(y, t);
-    const phi0 = v128.load(qField(queue, 2, k));
-    const scale = v128.load(qField(queue, 3, k));
-    const intr = v128.load(qField(queue, 4, k));
-    const p = add(intr, mul(scale, mul(phi0, d)));
-    const i0 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k) << 2));
-    const i1 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k + 1) << 2));
-    store<f64>(OUT_0 + (i0 << 3), lane0(p));
-    store<f64>(OUT_0 + (i1 << 3), lane1(p));
+    finishPair(queue, k, d);
   }
   if (k < len) {
     const y = load<f64>(qField(queue, 0, k));
