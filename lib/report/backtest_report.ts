@@ -273,7 +273,7 @@ export function capacityNote(s: BacktestSummary): string {
     : "participation not checked: no volume given";
   switch (s.capacityBoundBy) {
     case "unprofitable":
-      return "no P&L left after linear costs";
+      return `no P&L left after linear costs; ${part}`;
     case "participation":
       return `bound by ${part}`;
     case "impact":
