@@ -50,6 +50,8 @@ export interface ViewInfo {
 export interface QueryResult {
   columns: string[];
   rows: Record<string, unknown>[];
+  /** DuckDB type of each column, as DuckDB spells it (`DOUBLE`, `TIMESTAMP WITH TIME ZONE`). */
+  types?: string[];
 }
 
 /** Quote an SQL identifier (the one place identifiers are quoted). */
@@ -298,6 +300,7 @@ export class Catalog {
         const reader = await this.connection.runAndReadAll(sql, params);
         return {
           columns: reader.columnNames(),
+          types: reader.columnTypes().map(String),
           rows: reader.getRowObjectsJS() as Record<string, unknown>[],
         };
       }
@@ -309,6 +312,7 @@ export class Catalog {
           const reader = await p.runAndReadAll();
           last = {
             columns: reader.columnNames(),
+            types: reader.columnTypes().map(String),
             rows: reader.getRowObjectsJS() as Record<string, unknown>[],
           };
         } finally {
@@ -350,6 +354,7 @@ export class Catalog {
       const reader = await prepared.runAndReadAll();
       return {
         columns: reader.columnNames(),
+        types: reader.columnTypes().map(String),
         rows: reader.getRowObjectsJS() as Record<string, unknown>[],
       };
     } finally {

@@ -2,3 +2,4 @@ export * from "./plot.ts";
 export * from "./metrics.ts";
 export * from "./backtest_report.ts";
 export * from "./deliverables.ts";
+export * from "./show.ts";

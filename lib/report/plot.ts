@@ -228,8 +228,39 @@ export function notebookPlotHtml(data: unknown[], layout: Record<string, unknown
     out.push(...notebookBundleFragments());
     notebookBundleShown = true;
   }
-  out.push(plotDiv(id, { data, layout }));
+  out.push(plotDiv(id, { data, layout: withTitleObjects(layout) }));
   return out;
+}
+
+/** Keys of a layout whose value is an axis (or a 3-D scene holding axes) with a `title`. */
+const AXIS_KEY =
+  /^(?:[xyz]axis\d*|scene\d*|polar\d*|radialaxis|angularaxis|coloraxis\d*|colorbar)$/;
+
+/**
+ * A copy of `layout` in which every `title: "text"` (of the chart, an axis, a scene's axes or a
+ * color bar) is `title: { text: "text" }`: plotly.js 3 draws nothing for a plain string title.
+ * Other values are kept as given; the input is not modified.
+ *
+ * @example
+ * ```ts
+ * withTitleObjects({ title: "Equity", xaxis: { title: "date" } });
+ * // { title: { text: "Equity" }, xaxis: { title: { text: "date" } } }
+ * ```
+ */
+export function withTitleObjects(layout: Record<string, unknown>): Record<string, unknown> {
+  const fix = (o: Record<string, unknown>, depth: number): Record<string, unknown> => {
+    const out: Record<string, unknown> = { ...o };
+    if (typeof out.title === "string") out.title = { text: out.title };
+    if (depth < 2) {
+      for (const [k, v] of Object.entries(out)) {
+        if (AXIS_KEY.test(k) && v !== null && typeof v === "object" && !Array.isArray(v)) {
+          out[k] = fix(v as Record<string, unknown>, depth + 1);
+        }
+      }
+    }
+    return out;
+  };
+  return fix(layout, 0);
 }
 
 /** Jupyter's display protocol symbol (`Deno.jupyter.$display`). */
@@ -297,9 +328,10 @@ const LARGE_DISPLAY_PAUSE_MS = 1500;
 /**
  * Display a Plotly chart inline in a Jupyter notebook on the Deno kernel (a side effect, usable
  * anywhere in a cell); the first chart of a session carries the plotly.js bundle and is followed
- * by a short pause. Outside a notebook it displays nothing. Returns the HTML fragments.
- * Prefer {@linkcode plotOutput} as the last expression of a cell where possible: the Deno 2.x
- * kernel occasionally loses large asynchronous display messages under nbconvert.
+ * by a short pause. Outside a notebook it displays nothing. Returns nothing, so `await
+ * showPlot(...)` as the last line of a cell prints nothing under the chart.
+ * Prefer {@linkcode plotOutput} as the last expression of a cell where possible (one output,
+ * sent before the cell finishes).
  *
  * @example
  * ```ts ignore
@@ -309,7 +341,7 @@ const LARGE_DISPLAY_PAUSE_MS = 1500;
 export async function showPlot(
   data: unknown[],
   layout: Record<string, unknown> = {},
-): Promise<string[]> {
+): Promise<void> {
   const parts = notebookPlotHtml(data, layout);
   const j = jupyter();
   if (j) {
@@ -318,7 +350,6 @@ export async function showPlot(
       if (html.length > 1_000_000) await new Promise((r) => setTimeout(r, LARGE_DISPLAY_PAUSE_MS));
     }
   }
-  return parts;
 }
 
 /** Display several figures inline (see {@linkcode showPlot}). */
