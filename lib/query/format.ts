@@ -1,23 +1,70 @@
 /** Rendering query results as a readable table, CSV or JSON. */
 import type { QueryResult } from "./catalog.ts";
 
-function cell(v: unknown): string {
+/** Microseconds of a DuckDB TIME (as the DuckDB client gives it, a bigint) as HH:MM:SS[.ffffff]. */
+function timeOfDay(us: bigint): string {
+  const neg = us < 0n;
+  let u = neg ? -us : us;
+  const frac = u % 1_000_000n;
+  u /= 1_000_000n;
+  const p2 = (x: bigint) => String(x).padStart(2, "0");
+  const hms = `${p2(u / 3600n)}:${p2((u / 60n) % 60n)}:${p2(u % 60n)}`;
+  return (neg ? "-" : "") + hms + (frac ? `.${String(frac).padStart(6, "0")}` : "");
+}
+
+/** A DuckDB type names a calendar date (no time of day). */
+const isDateType = (t: string | undefined) => t === "DATE";
+
+/**
+ * A value as text: a DATE column's values as YYYY-MM-DD; any other instant (TIMESTAMP, with time
+ * zone or not) always as full ISO 8601 UTC, midnight included, so a timestamp column never
+ * mixes bare dates with instants; TIME as HH:MM:SS; NULL as the empty string.
+ */
+function cell(v: unknown, type?: string): string {
   if (v === null || v === undefined) return "";
   if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) return "";
     const iso = v.toISOString();
-    return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso;
+    return isDateType(type) ? iso.slice(0, 10) : iso;
   }
-  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "bigint") return type === "TIME" ? timeOfDay(v) : v.toString();
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(+v.toPrecision(10));
-  if (typeof v === "object") {
-    return JSON.stringify(v, (_k, x) => typeof x === "bigint" ? x.toString() : x);
-  }
+  if (typeof v === "object") return JSON.stringify(jsonValue(v));
   return String(v);
+}
+
+/**
+ * A value for JSON: integers as numbers (a bigint, DuckDB's BIGINT/HUGEINT such as `count(*)`,
+ * is a number while it is within +-(2^53 - 1) and a decimal string beyond, where a JSON reader
+ * would round it); NaN and infinities null; DATE values "YYYY-MM-DD", other instants full ISO
+ * 8601 UTC; TIME "HH:MM:SS"; lists and structs recursively.
+ */
+function jsonValue(v: unknown, type?: string): unknown {
+  if (typeof v === "bigint") {
+    if (type === "TIME") return timeOfDay(v);
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    return v <= max && v >= -max ? Number(v) : v.toString();
+  }
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  if (v instanceof Date) return cell(v, type) || null;
+  if (Array.isArray(v)) return v.map((x) => jsonValue(x));
+  if (v !== null && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonValue(x)]));
+  }
+  return v ?? null;
+}
+
+/** The DuckDB type of each column, by name (empty when the result carries none). */
+function typeOf(r: QueryResult): Map<string, string> {
+  return new Map(r.types ? r.columns.map((c, i) => [c, r.types![i]!]) : []);
 }
 
 /** A boxed text table; long results are cut at `maxRows` with a note. */
 export function formatTable(r: QueryResult, maxRows = 200): string {
-  const rows = r.rows.slice(0, maxRows).map((row) => r.columns.map((c) => cell(row[c])));
+  const types = typeOf(r);
+  const rows = r.rows.slice(0, maxRows).map((row) =>
+    r.columns.map((c) => cell(row[c], types.get(c)))
+  );
   const widths = r.columns.map((c, i) =>
     Math.min(40, Math.max(c.length, ...rows.map((x) => x[i]!.length)))
   );
@@ -41,17 +88,33 @@ export function formatTable(r: QueryResult, maxRows = 200): string {
   return out.join("\n");
 }
 
-/** RFC 4180 CSV with a header row. */
+/**
+ * RFC 4180 CSV with a header row. Instants are full ISO 8601 UTC (`2024-01-02T00:00:00.000Z`,
+ * midnight included) except in DATE columns (`2024-01-02`); NULL is an empty field.
+ */
 export function formatCsv(r: QueryResult): string {
   const esc = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+  const types = typeOf(r);
   return [
     r.columns.map(esc).join(","),
-    ...r.rows.map((row) => r.columns.map((c) => esc(cell(row[c]))).join(",")),
+    ...r.rows.map((row) => r.columns.map((c) => esc(cell(row[c], types.get(c)))).join(",")),
   ]
     .join("\n") + "\n";
 }
 
-/** JSON array of row objects (bigints as strings, dates as ISO). */
+/**
+ * JSON array of row objects. Counts and other integers are numbers (`"n": 1330`); an integer
+ * beyond +-(2^53 - 1) is a decimal string (a JSON reader would round it); NaN and infinities are
+ * null; DATE values "YYYY-MM-DD", other instants full ISO 8601 UTC.
+ *
+ * @example formatJson({ columns: ["n"], rows: [{ n: 1330n }], types: ["BIGINT"] }) // '[\n  {\n    "n": 1330\n  }\n]\n'
+ */
 export function formatJson(r: QueryResult): string {
-  return JSON.stringify(r.rows, (_k, v) => typeof v === "bigint" ? v.toString() : v, 2) + "\n";
+  const types = typeOf(r);
+  const rows = r.rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [k, jsonValue(v, types.get(k))]),
+    )
+  );
+  return JSON.stringify(rows, null, 2) + "\n";
 }
