@@ -25,7 +25,7 @@ export class RowRanker {
   readonly #h2: Int32Array;
   readonly #l2: Int32Array;
   readonly #ix2: Int32Array;
-  readonly #f: Float64Array;
+  readonly #row: Float64Array;
   readonly #u: Int32Array;
   readonly #counts: Int32Array[] = [];
   readonly #hiWord: number;
@@ -37,27 +37,38 @@ export class RowRanker {
     this.#h2 = new Int32Array(width);
     this.#l2 = new Int32Array(width);
     this.#ix2 = new Int32Array(width);
-    this.#f = new Float64Array(1);
-    this.#u = new Int32Array(this.#f.buffer);
+    this.#row = new Float64Array(width);
+    this.#u = new Int32Array(this.#row.buffer);
     this.#hiWord = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
   }
 
   /**
    * Writes the percentile rank (rank - 1) / (count - 1) of every finite x[base + s], s < width,
-   * into out[base + s] (ties averaged, a lone finite value gets 0.5); non-finite entries of the
-   * row are left as they are in `out`.
+   * into out[base + s] (ties averaged, a lone finite value gets 0.5) and NaN where x is not
+   * finite. `out` may be `x` itself (the row is read in full before anything is written).
    */
   rankRow(x: Float64Array, base: number, width: number, out: Float64Array): void {
-    const h = this.#h, l = this.#l, ix = this.#ix, f = this.#f, u = this.#u;
+    const h = this.#h, l = this.#l, ix = this.#ix, row = this.#row, u = this.#u;
     const hw = this.#hiWord, lw = 1 - hw;
+    // bulk copy, then read the 32-bit halves from an integer view of the copy (a store of a
+    // double followed by 32-bit loads of it would stall store-to-load forwarding)
+    row.set(x.subarray(base, base + width));
     // negatives fill the front and the rest the back, so each sign is bucketed over its own
     // (narrow) key range instead of one range spanning both signs
     let neg = 0, pos = width;
     for (let s = 0; s < width; s++) {
-      const v = x[base + s]!;
-      if (v - v !== 0) continue; // NaN and +-Infinity
-      f[0] = v === 0 ? 0 : v;
-      const hi = u[hw]!, lo = u[lw]!;
+      const v = row[s]!;
+      if (v - v !== 0) {
+        out[base + s] = NaN; // NaN and +-Infinity
+        continue;
+      }
+      if (v === 0) {
+        h[--pos] = 0; // +0 and -0 share the key of +0
+        l[pos] = 0x80000000 | 0;
+        ix[pos] = s;
+        continue;
+      }
+      const hi = u[2 * s + hw]!, lo = u[2 * s + lw]!;
       if (hi < 0) {
         // negative: invert the magnitude bits of both words
         h[neg] = hi ^ 0x7fffffff;

@@ -84,56 +84,112 @@ export function panelLogReturns(p: { close: Float64Array }, nSymbols: number): F
   return r;
 }
 
+/** Amihud's daily ratio |r| / (C V) x 1e6 from the dollar volume d = C V, NaN unless d > 0. */
+const illiqOf = (d: number, r: number) => d > 0 ? (Math.abs(r) / d) * 1e6 : NaN;
+/** Dollar volume d = C V when finite and non-negative, else NaN. */
+const dollarOf = (d: number) => d - d === 0 && d >= 0 ? d : NaN;
+
 /**
- * Rolling means per symbol over `w` rows of a date-major panel, two series in one pass (NaN when
- * any value in a window is NaN), via running sums and counts of NaN, re-anchored every 256 rows
- * against rounding drift. Writes every cell of `outA` and `outB`.
+ * Rolling means per symbol over `w` rows of a date-major panel for two daily series at once (NaN
+ * when any value in the window is NaN), via running sums and counts of NaN, re-anchored every 256
+ * rows against rounding drift. The series are derived per cell rather than stored:
+ * - mode 0: a = r, b = r^2; writes outA = vol = sqrt(max(0, (E[b] - E[a]^2) w / (w - 1)));
+ * - mode 1: a = Amihud's ratio, b = dollar volume; writes outA = E[a], outB = ln E[b] (NaN unless
+ *   E[b] > 0).
+ * Every cell of the outputs is written.
  */
-function rollingMeans2(
-  xa: Float64Array,
-  xb: Float64Array,
+function rollingPair(
+  mode: 0 | 1,
+  r: Float64Array,
+  close: Float64Array,
+  volume: Float64Array,
   nS: number,
   w: number,
   outA: Float64Array,
-  outB: Float64Array,
+  outB: Float64Array | null,
 ): void {
-  const nT = xa.length / nS;
+  const nT = r.length / nS;
   const sa = new Float64Array(nS), sb = new Float64Array(nS);
   const ba = new Int32Array(nS), bb = new Int32Array(nS);
+  const volScale = w / (w - 1);
   for (let t = 0; t < nT; t++) {
     const base = t * nS;
     const back = base - w * nS;
     const reanchor = t >= w && t % 256 === 0;
     const full = t >= w - 1;
     for (let s = 0; s < nS; s++) {
-      const va = xa[base + s]!, vb = xb[base + s]!;
+      const i = base + s;
+      let va: number, vb: number;
+      if (mode === 0) {
+        va = r[i]!;
+        vb = va * va;
+      } else {
+        const d = close[i]! * volume[i]!;
+        va = illiqOf(d, r[i]!);
+        vb = dollarOf(d);
+      }
       if (va !== va) ba[s]!++;
       else sa[s]! += va;
       if (vb !== vb) bb[s]!++;
       else sb[s]! += vb;
       if (t >= w) {
-        const oa = xa[back + s]!, ob = xb[back + s]!;
+        const o = back + s;
+        let oa: number, ob: number;
+        if (mode === 0) {
+          oa = r[o]!;
+          ob = oa * oa;
+        } else {
+          const d = close[o]! * volume[o]!;
+          oa = illiqOf(d, r[o]!);
+          ob = dollarOf(d);
+        }
         if (oa !== oa) ba[s]!--;
         else sa[s]! -= oa;
         if (ob !== ob) bb[s]!--;
         else sb[s]! -= ob;
       }
-      if (reanchor) {
-        if (ba[s] === 0) {
-          let acc = 0;
-          for (let j = t - w + 1; j <= t; j++) acc += xa[j * nS + s]!;
-          sa[s] = acc;
-        }
-        if (bb[s] === 0) {
-          let acc = 0;
-          for (let j = t - w + 1; j <= t; j++) acc += xb[j * nS + s]!;
-          sb[s] = acc;
-        }
+      if (reanchor) reanchorSums(mode, r, close, volume, nS, w, t, s, ba, bb, sa, sb);
+      const ma = full && ba[s] === 0 ? sa[s]! / w : NaN;
+      const mb = full && bb[s] === 0 ? sb[s]! / w : NaN;
+      if (mode === 0) outA[i] = Math.sqrt(Math.max(0, (mb - ma * ma) * volScale));
+      else {
+        outA[i] = ma;
+        outB![i] = mb > 0 ? Math.log(mb) : NaN;
       }
-      outA[base + s] = full && ba[s] === 0 ? sa[s]! / w : NaN;
-      outB[base + s] = full && bb[s] === 0 ? sb[s]! / w : NaN;
     }
   }
+}
+
+/** Recomputes the window sums of symbol s at row t from scratch (see {@linkcode rollingPair}). */
+function reanchorSums(
+  mode: 0 | 1,
+  r: Float64Array,
+  close: Float64Array,
+  volume: Float64Array,
+  nS: number,
+  w: number,
+  t: number,
+  s: number,
+  ba: Int32Array,
+  bb: Int32Array,
+  sa: Float64Array,
+  sb: Float64Array,
+): void {
+  let accA = 0, accB = 0;
+  for (let j = t - w + 1; j <= t; j++) {
+    const i = j * nS + s;
+    if (mode === 0) {
+      const v = r[i]!;
+      accA += v;
+      accB += v * v;
+    } else {
+      const d = close[i]! * volume[i]!;
+      accA += illiqOf(d, r[i]!);
+      accB += dollarOf(d);
+    }
+  }
+  if (ba[s] === 0) sa[s] = accA;
+  if (bb[s] === 0) sb[s] = accB;
 }
 
 function weekdayOf(d: string): number {
@@ -158,14 +214,10 @@ export function crossSectionalFeatures(
   const nT = panel.dates.length;
   const N = nS * nT;
   const { close, volume } = panel;
-  // one pass for the log returns, both price-ratio features, the squared returns, dollar volume
-  // and Amihud's daily ratio (Math.log dominates it)
+  // one pass for the log returns and both price-ratio features (Math.log dominates it)
   const r = new Float64Array(N);
-  const r2 = new Float64Array(N);
   const mom = new Float64Array(N);
   const rev = new Float64Array(N);
-  const dv = new Float64Array(N);
-  const illiq = new Float64Array(N);
   for (let t = 0; t < nT; t++) {
     for (let i = t * nS, e = i + nS; i < e; i++) {
       const c = close[i]!;
@@ -176,10 +228,6 @@ export function crossSectionalFeatures(
         if (cOk && a > 0 && a !== Infinity) x = Math.log(c / a);
       }
       r[i] = x;
-      r2[i] = x * x;
-      const d = c * volume[i]!;
-      dv[i] = d - d === 0 && d >= 0 ? d : NaN;
-      illiq[i] = d > 0 ? (Math.abs(x) / d) * 1e6 : NaN;
       x = NaN;
       if (t >= 252) {
         const a = close[i - 252 * nS]!, b = close[i - 21 * nS]!;
@@ -197,20 +245,11 @@ export function crossSectionalFeatures(
 
   // vol_63 from rolling E[r] and E[r^2] (daily returns are small, so cancellation is benign)
   const vol = new Float64Array(N);
-  const m2 = new Float64Array(N);
-  rollingMeans2(r, r2, nS, 63, vol, m2);
-  for (let i = 0; i < N; i++) {
-    const m1 = vol[i]!;
-    vol[i] = Math.sqrt(Math.max(0, (m2[i]! - m1 * m1) * (63 / 62)));
-  }
-
+  rollingPair(0, r, close, volume, nS, 63, vol, null);
+  // Amihud's ratio and dollar volume over 21 days
   const amihud = new Float64Array(N);
   const ldv = new Float64Array(N);
-  rollingMeans2(illiq, dv, nS, 21, amihud, ldv);
-  for (let i = 0; i < N; i++) {
-    const v = ldv[i]!;
-    ldv[i] = v > 0 ? Math.log(v) : NaN;
-  }
+  rollingPair(1, r, close, volume, nS, 21, amihud, ldv);
 
   const { dow, month } = seasonality(panel, r);
   const raw = {
@@ -224,9 +263,12 @@ export function crossSectionalFeatures(
   };
   const norm = options.normalize ?? "rank";
   if (norm === "none") return raw;
-  const f = norm === "rank" ? rankCrossSection : zscoreCrossSection;
+  // the raw arrays are private to this call, so ranks are written over them
+  const f = norm === "rank"
+    ? (v: Float64Array) => rankRows(v, nS, v)
+    : (v: Float64Array) => zscoreCrossSection(v, nS);
   return Object.fromEntries(
-    Object.entries(raw).map(([k, v]) => [k, f(v, nS)]),
+    Object.entries(raw).map(([k, v]) => [k, f(v)]),
   ) as typeof raw;
 }
 
@@ -331,10 +373,16 @@ function seasonality(
  * ```
  */
 export function rankCrossSection(x: Float64Array, nSymbols: number): Float64Array {
-  const out = new Float64Array(x.length).fill(NaN);
-  if (nSymbols <= 0) return out;
+  return rankRows(x, nSymbols, new Float64Array(x.length));
+}
+
+/** Ranks every row of x into out (which may be x itself); see {@linkcode rankCrossSection}. */
+function rankRows(x: Float64Array, nSymbols: number, out: Float64Array): Float64Array {
+  if (nSymbols <= 0) return out.fill(NaN);
   const ranker = new RowRanker(nSymbols);
-  for (let base = 0; base < x.length; base += nSymbols) ranker.rankRow(x, base, nSymbols, out);
+  const whole = x.length - (x.length % nSymbols);
+  for (let base = 0; base < whole; base += nSymbols) ranker.rankRow(x, base, nSymbols, out);
+  if (whole < x.length) ranker.rankRow(x, whole, x.length - whole, out);
   return out;
 }
 
