@@ -122,3 +122,215 @@ Deno.test("rank: packed-index sort agrees with a brute-force average rank on ran
     });
   }
 });
+
+/** Average-rank percentile of one row by counting (the definition, O(m^2)). */
+function bruteRankRow(row: number[]): number[] {
+  const fin = row.filter(Number.isFinite);
+  return row.map((v) => {
+    if (!Number.isFinite(v)) return NaN;
+    if (fin.length === 1) return 0.5;
+    const less = fin.filter((w) => w < v).length, eq = fin.filter((w) => w === v).length;
+    return (less + (eq - 1) / 2) / (fin.length - 1);
+  });
+}
+
+function assertRanksMatch(x: Float64Array, nS: number, what: string) {
+  const before = Float64Array.from(x);
+  const r = rankCrossSection(x, nS);
+  assertEquals(Array.from(x), Array.from(before), `${what}: input left unmodified`);
+  for (let base = 0; base < x.length; base += nS) {
+    const want = bruteRankRow(Array.from(x.subarray(base, base + nS)));
+    want.forEach((e, s) => {
+      const got = r[base + s]!;
+      if (Number.isNaN(e)) assert(Number.isNaN(got), `${what}: row ${base / nS} col ${s} NaN`);
+      else assertAlmostEquals(got, e, 1e-12, `${what}: row ${base / nS} col ${s}`);
+    });
+  }
+}
+
+Deno.test("rank: bucket sort agrees with counting ranks on wide, clustered and extreme rows", () => {
+  let seed = 777;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  // 1500 wide: a cluster of 1 + k ulp-scale steps plus one huge outlier forces re-bucketing
+  const nS = 1500;
+  const clustered = new Float64Array(nS * 3);
+  for (let s = 0; s < nS; s++) {
+    clustered[s] = 1 + Math.floor(rnd() * 400) * 2 ** -52; // many exact ties, 1-ulp neighbours
+    clustered[nS + s] = -1 - Math.floor(rnd() * 400) * 2 ** -40;
+    clustered[2 * nS + s] = (rnd() - 0.5) * 1e-3;
+  }
+  clustered[7] = 1e300;
+  clustered[nS + 9] = -Number.MAX_VALUE;
+  clustered[2 * nS + 3] = Number.MIN_VALUE; // smallest subnormal
+  clustered[2 * nS + 4] = -Number.MIN_VALUE;
+  clustered[2 * nS + 5] = -0;
+  clustered[2 * nS + 6] = 0;
+  assertRanksMatch(clustered, nS, "clustered");
+  // heavy-tailed positive values spanning 600 orders of magnitude, with NaN and infinities
+  const nS2 = 257;
+  const wild = new Float64Array(nS2 * 20);
+  for (let i = 0; i < wild.length; i++) {
+    const u = rnd();
+    wild[i] = u < 0.03
+      ? NaN
+      : u < 0.05
+      ? -Infinity
+      : u < 0.07
+      ? Infinity
+      : (rnd() < 0.3 ? -1 : 1) * Math.exp((rnd() - 0.5) * 1380);
+  }
+  assertRanksMatch(wild, nS2, "wild");
+});
+
+Deno.test("rank: exact ties only; constant and one-value rows; partial last row", () => {
+  // values one ulp apart are distinct ranks, -0 ties +0 (as pandas' average rank)
+  const eps = 2 ** -52;
+  assertEquals(Array.from(rankCrossSection(f([1 + eps, 1, 1 + eps, -0, 0]), 5)), [
+    0.875,
+    0.5,
+    0.875,
+    0.125,
+    0.125,
+  ]);
+  assertEquals(Array.from(rankCrossSection(f([4, 4, 4, 4]), 4)), [0.5, 0.5, 0.5, 0.5]);
+  assertEquals(Array.from(rankCrossSection(f([NaN, -Infinity, 3]), 3)), [NaN, NaN, 0.5]);
+  assert(rankCrossSection(f([NaN, NaN]), 2).every(Number.isNaN));
+  assertEquals(rankCrossSection(f([]), 3).length, 0);
+  // 5 values with width 3: the last row holds two values and is ranked among themselves
+  assertEquals(Array.from(rankCrossSection(f([3, 1, 2, 9, 8]), 3)), [1, 0, 0.5, 1, 0]);
+});
+
+/**
+ * Raw features by their definitions in the module doc, one cell at a time (no running sums):
+ * mom, reversal, vol (ddof 1), Amihud and log dollar volume, NaN when any input is unusable.
+ */
+function bruteRaw(close: Float64Array, volume: Float64Array, nS: number, nT: number) {
+  const ok = (v: number) => v > 0 && Number.isFinite(v);
+  const c = (t: number, s: number) => close[t * nS + s]!;
+  const r = (t: number, s: number) =>
+    t >= 1 && ok(c(t, s)) && ok(c(t - 1, s)) ? Math.log(c(t, s) / c(t - 1, s)) : NaN;
+  const out = { mom: [] as number[], rev: [] as number[], vol: [] as number[] } as Record<
+    "mom" | "rev" | "vol" | "amihud" | "ldv",
+    number[]
+  >;
+  out.amihud = [];
+  out.ldv = [];
+  for (let t = 0; t < nT; t++) {
+    for (let s = 0; s < nS; s++) {
+      out.mom.push(
+        t >= 252 && ok(c(t - 252, s)) && ok(c(t - 21, s))
+          ? Math.log(c(t - 21, s) / c(t - 252, s))
+          : NaN,
+      );
+      out.rev.push(
+        t >= 21 && ok(c(t, s)) && ok(c(t - 21, s)) ? -Math.log(c(t, s) / c(t - 21, s)) : NaN,
+      );
+      let vol = NaN;
+      if (t >= 62) {
+        const xs = Array.from({ length: 63 }, (_, k) => r(t - k, s));
+        const mu = xs.reduce((a, b) => a + b, 0) / 63;
+        vol = Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / 62);
+      }
+      out.vol.push(vol);
+      let am = NaN, dv = NaN;
+      if (t >= 20) {
+        let sa = 0, sd = 0;
+        for (let k = 0; k < 21; k++) {
+          const d = c(t - k, s) * volume[(t - k) * nS + s]!;
+          sa += d > 0 ? (Math.abs(r(t - k, s)) / d) * 1e6 : NaN;
+          sd += Number.isFinite(d) && d >= 0 ? d : NaN;
+        }
+        am = sa / 21;
+        dv = sd / 21 > 0 ? Math.log(sd / 21) : NaN;
+      }
+      out.amihud.push(am);
+      out.ldv.push(dv);
+    }
+  }
+  return out;
+}
+
+Deno.test("raw features agree with cell-by-cell definitions on a panel with gaps and bad values", () => {
+  let seed = 4242;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const nS = 6, nT = 300;
+  const dates = tradingDays("2015-01-02", "2017-12-29").slice(0, nT);
+  const close = new Float64Array(nS * nT), volume = new Float64Array(nS * nT);
+  for (let s = 0; s < nS; s++) {
+    let lp = Math.log(30);
+    for (let t = 0; t < nT; t++) {
+      lp += 0.02 * (rnd() - 0.5);
+      close[t * nS + s] = Math.exp(lp);
+      volume[t * nS + s] = 1e4 * (1 + rnd());
+    }
+  }
+  // symbol 1 lists late, symbol 2 has a halt, symbol 3 a zero and a negative close, symbol 4
+  // an infinite close and a zero volume, symbol 5 a NaN volume
+  for (let t = 0; t < 40; t++) close[t * nS + 1] = NaN;
+  for (let t = 100; t < 103; t++) close[t * nS + 2] = NaN;
+  close[150 * nS + 3] = 0;
+  close[200 * nS + 3] = -5;
+  close[120 * nS + 4] = Infinity;
+  volume[180 * nS + 4] = 0;
+  volume[90 * nS + 5] = NaN;
+  const got = crossSectionalFeatures({
+    dates,
+    symbols: ["A", "B", "C", "D", "E", "F"],
+    close,
+    volume,
+  }, {
+    normalize: "none",
+  });
+  const want = bruteRaw(close, volume, nS, nT);
+  const pairs = [
+    ["mom_12_1", "mom"],
+    ["reversal_21", "rev"],
+    ["vol_63", "vol"],
+    ["amihud_21", "amihud"],
+    ["log_dollar_volume_21", "ldv"],
+  ] as const;
+  for (const [k, b] of pairs) {
+    want[b].forEach((e, i) => {
+      const g = got[k][i]!;
+      if (Number.isNaN(e)) assert(Number.isNaN(g), `${k} at ${i}: want NaN, got ${g}`);
+      else assertAlmostEquals(g, e, 1e-9 * Math.max(1, Math.abs(e)), `${k} at ${i}`);
+    });
+  }
+});
+
+Deno.test("month seasonality across a one-year gap in the panel equals its definition", () => {
+  // sessions 2015-2019 with 2017-02-01 .. 2018-03-31 missing; returns then span the gap
+  const all = tradingDays("2015-01-02", "2019-12-31");
+  const dates = all.filter((d) => d < "2017-02-01" || d > "2018-03-31");
+  const nT = dates.length;
+  let seed = 99;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const close = new Float64Array(nT);
+  let lp = 3;
+  for (let t = 0; t < nT; t++) close[t] = Math.exp(lp += 0.02 * (rnd() - 0.5));
+  const p = { dates, symbols: ["A"], close, volume: new Float64Array(nT).fill(1) };
+  const got = crossSectionalFeatures(p, { normalize: "none" }).month_seasonality;
+  const ym = (d: string) => [Number(d.slice(0, 4)), Number(d.slice(5, 7))];
+  for (let t = 0; t < nT; t++) {
+    const next = t + 1 < nT ? dates[t + 1]! : "2020-01-02";
+    const [ny, nm] = ym(next);
+    let acc = 0, cnt = 0;
+    for (let back = 1; back <= 5; back++) {
+      let sum = 0, n = 0;
+      for (let u = 1; u <= t; u++) {
+        const [y, m] = ym(dates[u]!);
+        if (y === ny! - back && m === nm) {
+          sum += Math.log(close[u]! / close[u - 1]!);
+          n++;
+        }
+      }
+      if (n >= 15) {
+        acc += sum;
+        cnt++;
+      }
+    }
+    const e = cnt > 0 ? acc / cnt : NaN;
+    if (Number.isNaN(e)) assert(Number.isNaN(got[t]!), `t=${dates[t]}: want NaN, got ${got[t]}`);
+    else assertAlmostEquals(got[t]!, e, 1e-12, `t=${dates[t]}`);
+  }
+});
