@@ -5,9 +5,10 @@
  */
 import pl from "nodejs-polars";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
-import { type DatasetSpec, readDataset, writeDataset } from "../lib/lake/mod.ts";
+import { type DatasetSpec, datasetState, readDataset, writeDataset } from "../lib/lake/mod.ts";
 import { Catalog } from "../lib/query/mod.ts";
 import { parquetScanSql } from "../lib/lake/mod.ts";
+import { sha256Hex } from "../lib/core/fs.ts";
 import { sessionBounds, tradingDays } from "../lib/time/mod.ts";
 
 const TASK = defineTask({
@@ -20,18 +21,37 @@ const TASK = defineTask({
       default: 10_000_000,
       description: "Rows to write (100 symbols; rounded up to a multiple of 100)",
     },
+    reads: {
+      type: "integer",
+      min: 1,
+      default: 3,
+      description: "Reads with verification on and off each (alternated; medians printed)",
+    },
   },
   details:
     `Writes the rows into a temporary lake (removed afterwards) through writeDataset, writes them
-again (a no-op that checks every row), reads them back with readDataset (Polars, sorted) and scans
-them with DuckDB (count + avg). 10 million rows need about 4 GB of memory.
+again (a no-op that checks every row), reads them back with readDataset (Polars, sorted) with the
+sha256 verification of every file on and off (alternated, medians side by side, with the cost in
+percent) and scans them with DuckDB (count + avg) over the manifest's file list. 10 million rows need about 4 GB of memory.
 
 Exit codes: 0 done, 1 a failure, 2 bad arguments.`,
   examples: ["--rows 1000000"],
 });
 
+/** CPU time of this process so far (all threads, user + system), seconds; NaN off Linux. */
+function processCpuSeconds(): number {
+  try {
+    // Fields after the command name: utime is the 14th, stime the 15th field (clock ticks).
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
 /** Run the benchmark on `total` rows. */
-async function main(total: number): Promise<void> {
+async function main(total: number, reads = 3): Promise<void> {
   const symbols = 100;
   const perSymbol = Math.ceil(total / symbols);
 
@@ -135,13 +155,57 @@ async function main(total: number): Promise<void> {
       } M rows/s checked`,
     );
 
-    t = performance.now();
-    const back = await readDataset(spec, { root });
-    const rSec = (performance.now() - t) / 1000;
+    // Reads with sha256 verification on (the default) and off, alternated (off, on, off, on, ...)
+    // so that load and page-cache state hit both alike; the medians are printed side by side.
+    // CPU time (every thread: Polars' decoders and the hashing pool) varies less than wall time
+    // on a busy machine; both are printed.
+    const times: Record<"on" | "off", number[]> = { on: [], off: [] };
+    const cpu: Record<"on" | "off", number[]> = { on: [], off: [] };
+    let height = 0;
+    for (let rep = 0; rep < reads; rep++) {
+      for (const mode of (rep % 2 ? ["on", "off"] : ["off", "on"]) as ("on" | "off")[]) {
+        const c0 = processCpuSeconds();
+        const t0 = performance.now();
+        const back = await readDataset(spec, { root, verify: mode === "on" });
+        times[mode].push((performance.now() - t0) / 1000);
+        cpu[mode].push(processCpuSeconds() - c0);
+        height = back.height;
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    // The verification's work alone: read and hash every file once, one after the other.
+    const hashWall: number[] = [], hashCpu: number[] = [];
+    const paths = datasetState(spec, root).files.map((f) =>
+      `${root}/curated/bench/minute_bars/${f.partition}/${f.file}`
+    );
+    for (let rep = 0; rep < reads; rep++) {
+      const c0 = processCpuSeconds();
+      const t0 = performance.now();
+      for (const p of paths) await sha256Hex(await Deno.readFile(p));
+      hashWall.push((performance.now() - t0) / 1000);
+      hashCpu.push(processCpuSeconds() - c0);
+    }
+    const off = median(times.off), on = median(times.on);
+    const cOff = median(cpu.off), cOn = median(cpu.on);
+    const bytes = datasetState(spec, root).files.reduce((a, f) => a + (f.bytes ?? 0), 0);
     console.log(
-      `read (Polars, sorted): ${back.height.toLocaleString()} rows in ${rSec.toFixed(2)} s = ${
-        (back.height / rSec / 1e6).toFixed(2)
-      } M rows/s`,
+      `read (Polars, sorted), median of ${reads}: ${height.toLocaleString()} rows, ${
+        (bytes / 1e6).toFixed(1)
+      } MB of Parquet\n` +
+        `  verification off: ${off.toFixed(2)} s = ${
+          (height / off / 1e6).toFixed(2)
+        } M rows/s (CPU ${cOff.toFixed(2)} s)\n` +
+        `  verification on : ${on.toFixed(2)} s = ${(height / on / 1e6).toFixed(2)} M rows/s (CPU ${
+          cOn.toFixed(2)
+        } s)\n` +
+        `  sha256 of every file alone: ${median(hashWall).toFixed(2)} s (CPU ${
+          median(hashCpu).toFixed(2)
+        } s) = ${
+          ((median(hashWall) / off) * 100).toFixed(1)
+        }% of the unverified read's wall time\n` +
+        `  cost of verification (sha256 of every file): wall ${
+          ((on / off - 1) * 100).toFixed(1)
+        }%, CPU ${((cOn / cOff - 1) * 100).toFixed(1)}%`,
     );
 
     const cat = await Catalog.open({ root, sqlDir: "/nonexistent" });
@@ -165,7 +229,7 @@ async function main(total: number): Promise<void> {
 }
 
 if (import.meta.main) {
-  await runTask(TASK, ({ values }) => main(values.rows));
+  await runTask(TASK, ({ values }) => main(values.rows, values.reads));
 } else {
   await main(10_000_000);
 }
