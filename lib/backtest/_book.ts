@@ -12,7 +12,7 @@ import {
   type ResolvedCostModel,
   roundLot,
 } from "../execution/mod.ts";
-import type { MarketEstimates } from "./_estimates.ts";
+import { EstimateCursor, type MarketEstimates } from "./_estimates.ts";
 import type { BarPanel } from "./panel.ts";
 
 /**
@@ -97,11 +97,13 @@ export class Book {
   lastBlock: UnfilledReason | "" = "";
   private readonly nBars: number;
   private readonly capOn: boolean;
+  /** Set when the estimates come from a cursor (sought at each fill) instead of arrays. */
+  private readonly cursor: EstimateCursor | undefined;
 
   constructor(
     private readonly panel: BarPanel,
     private readonly model: ResolvedCostModel,
-    private readonly est: MarketEstimates,
+    private readonly est: MarketEstimates | EstimateCursor,
     initialCash: number,
     perBar: boolean,
   ) {
@@ -113,6 +115,7 @@ export class Book {
     this.lastClose = new Float64Array(nSym).fill(NaN);
     this.series = perBar ? newCostSeries(this.nBars) : undefined;
     this.capOn = model.participationCap !== Infinity;
+    this.cursor = est instanceof EstimateCursor ? est : undefined;
   }
 
   /** New trading day: participation allowance restarts. */
@@ -128,7 +131,17 @@ export class Book {
     const i = s * this.nBars + t;
     const m = this.model;
     let q = desired;
-    const adv = this.est.adv[i]!;
+    let adv: number, sigma: number;
+    const cur = this.cursor;
+    if (cur !== undefined) {
+      cur.seek(s, t);
+      adv = cur.adv;
+      sigma = cur.sigma;
+    } else {
+      const est = this.est as MarketEstimates;
+      adv = est.adv[i]!;
+      sigma = est.sigma[i]!;
+    }
     this.lastBlock = "";
     if (this.capOn) {
       // the rule of capQuantity, inlined to avoid an options object per fill
@@ -144,7 +157,6 @@ export class Book {
       if (this.lastBlock === "") this.lastBlock = "lot_rounding";
       return 0;
     }
-    const sigma = this.est.sigma[i]!;
     if (m.impactCoef > 0 && !(sigma >= 0)) {
       this.lastBlock = "no_volatility_estimate"; // cannot price impact yet
       return 0;

@@ -15,10 +15,16 @@
  *
  * @see Welford, B. P. (1962). Note on a method for calculating corrected sums of squares and
  *      products. Technometrics 4(3), 419-420. doi:10.1080/00401706.1962.10490022
+ * {@link marketEstimates} writes them for every bar; {@link EstimateCursor} gives them on demand
+ * for one symbol at a time (the event engine asks only at fill attempts, so it never writes the
+ * two symbol x bar arrays); both run the same step, so they agree exactly.
+ *
  * @example
  * ```ts
  * const est = marketEstimates(panel, 20, 20);
  * est.adv[s * nBars + t]; // shares per day known before bar t
+ * const cur = new EstimateCursor(panel, 20, 20);
+ * cur.seek(s, t); // cur.adv, cur.sigma: the same values
  * ```
  */
 
@@ -35,51 +41,106 @@ export interface MarketEstimates {
 /** Largest S for which integer sums stay exact in a double. */
 const EXACT_INT_SUM = 2 ** 53;
 
-export function marketEstimates(
-  p: BarPanel,
-  advWindow: number,
-  volWindow: number,
-): MarketEstimates {
-  for (const [k, w] of [["advWindow", advWindow], ["volWindow", volWindow]] as const) {
-    if (!(Number.isInteger(w) && w >= 1)) {
-      throw new RangeError(`marketEstimates: ${k} must be an integer >= 1, got ${w}`);
+/**
+ * Trailing ADV and sigma of one symbol at a time, advanced on demand: {@link seek}(s, t) moves
+ * symbol s forward to bar t (bars must be asked in non-decreasing order per symbol) in O(bars
+ * advanced), keeping each symbol's windows between calls.
+ */
+export class EstimateCursor {
+  /** ADV (shares per day) known at the last bar sought. */
+  adv = NaN;
+  /** Daily return volatility known at the last bar sought. */
+  sigma = NaN;
+  readonly #p: BarPanel;
+  readonly #nBars: number;
+  readonly #day: Int32Array;
+  readonly #aw: number;
+  readonly #vw: number;
+  /** Per symbol: next bar to process. */
+  readonly #next: Int32Array;
+  /** Per symbol state, struct of arrays (see {@link EstimateCursor.advance}). */
+  readonly #f: Float64Array;
+  readonly #volRing: Float64Array;
+  readonly #retRing: Float64Array;
+
+  constructor(p: BarPanel, advWindow: number, volWindow: number) {
+    for (const [k, w] of [["advWindow", advWindow], ["volWindow", volWindow]] as const) {
+      if (!(Number.isInteger(w) && w >= 1)) {
+        throw new RangeError(`Market estimates: ${k} must be an integer >= 1, got ${w}`);
+      }
     }
+    const { nSym, nBars } = panelShape(p);
+    this.#p = p;
+    this.#nBars = nBars;
+    this.#day = panelDays(p);
+    this.#aw = advWindow;
+    this.#vw = volWindow;
+    this.#next = new Int32Array(nSym);
+    this.#f = new Float64Array(nSym * F_COUNT);
+    const first = nBars > 0 ? this.#day[0]! - 1 : 0; // a day before the first
+    for (let s = 0; s < nSym; s++) {
+      const f = s * F_COUNT;
+      this.#f[f + F_V_EXACT] = 1;
+      this.#f[f + F_PREV_CLOSE] = NaN;
+      this.#f[f + F_CUR_DAY] = first;
+      this.#f[f + F_CUR_CLOSE] = NaN;
+      this.#f[f + F_CUR_VOL_KNOWN] = 1;
+      this.#f[f + F_ADV] = NaN;
+      this.#f[f + F_SIGMA] = NaN;
+    }
+    this.#volRing = new Float64Array(nSym * advWindow);
+    this.#retRing = new Float64Array(nSym * volWindow);
   }
-  const { nSym, nBars } = panelShape(p);
-  const day = panelDays(p);
-  const open = p.open, close = p.close, volume = p.volume;
-  // every entry is written below, so no NaN prefill
-  const adv = new Float64Array(nSym * nBars);
-  const sigma = new Float64Array(nSym * nBars);
-  const volRing = new Float64Array(advWindow); // the window's daily volumes, oldest at vHead
-  const retRing = new Float64Array(volWindow); // the window's returns, oldest at rHead
-  for (let s = 0; s < nSym; s++) {
+
+  /** Set {@link adv} and {@link sigma} to symbol s's estimates known at bar t. */
+  seek(s: number, t: number): void {
+    if (t >= this.#next[s]!) this.advance(s, t + 1);
+    else if (t < this.#next[s]! - 1) {
+      throw new RangeError(
+        `EstimateCursor: symbol ${s} is at bar ${this.#next[s]! - 1}, cannot go back to ${t}`,
+      );
+    }
+    const f = s * F_COUNT;
+    this.adv = this.#f[f + F_ADV]!;
+    this.sigma = this.#f[f + F_SIGMA]!;
+  }
+
+  /**
+   * Process symbol s's bars up to `end` (exclusive); with `outAdv`/`outSigma`, write the
+   * estimates of each processed bar t at index s * nBars + t.
+   */
+  advance(s: number, end: number, outAdv?: Float64Array, outSigma?: Float64Array): void {
+    const nBars = this.#nBars;
+    const day = this.#day;
+    const { open, close, volume } = this.#p;
+    const aw = this.#aw, vw = this.#vw;
+    const volRing = this.#volRing, retRing = this.#retRing;
+    const vo = s * aw, ro = s * vw;
+    const F = this.#f, f = s * F_COUNT;
+    let nv = F[f + F_NV]!, vHead = F[f + F_V_HEAD]!, vSum = F[f + F_V_SUM]!;
+    let vNonInt = F[f + F_V_NONINT]!, vSumExact = F[f + F_V_EXACT] === 1;
+    let nr = F[f + F_NR]!, rHead = F[f + F_R_HEAD]!, mean = F[f + F_MEAN]!, m2 = F[f + F_M2]!;
+    let prevDayClose = F[f + F_PREV_CLOSE]!, curDay = F[f + F_CUR_DAY]!;
+    let curVol = F[f + F_CUR_VOL]!, curClose = F[f + F_CUR_CLOSE]!;
+    let curTraded = F[f + F_CUR_TRADED] === 1, curVolKnown = F[f + F_CUR_VOL_KNOWN] === 1;
+    let advNow = F[f + F_ADV]!, sigNow = F[f + F_SIGMA]!;
     const base = s * nBars;
-    let nv = 0, vHead = 0, vSum = 0, vNonInt = 0, vSumExact = true;
-    let nr = 0, rHead = 0, mean = 0, m2 = 0;
-    let prevDayClose = NaN;
-    let curDay = nBars > 0 ? day[0]! - 1 : 0; // differs from the first day
-    let curVol = 0;
-    let curClose = NaN;
-    let curTraded = false;
-    let curVolKnown = true;
-    let advNow = NaN;
-    let sigNow = NaN;
-    for (let t = 0; t < nBars; t++) {
+    const write = outAdv !== undefined && outSigma !== undefined;
+    for (let t = this.#next[s]!; t < end; t++) {
       const d = day[t]!;
       if (d !== curDay) {
         // the day before has ended: fold it into the windows
         if (curTraded) {
           if (curVolKnown) {
             const x = curVol;
-            if (nv < advWindow) {
-              volRing[(vHead + nv) % advWindow] = x;
+            if (nv < aw) {
+              volRing[vo + ((vHead + nv) % aw)] = x;
               nv++;
               vSum += x;
             } else {
-              const old = volRing[vHead]!;
-              volRing[vHead] = x;
-              vHead = vHead + 1 === advWindow ? 0 : vHead + 1;
+              const old = volRing[vo + vHead]!;
+              volRing[vo + vHead] = x;
+              vHead = vHead + 1 === aw ? 0 : vHead + 1;
               vSum += x - old;
               if (!Number.isInteger(old)) vNonInt--;
             }
@@ -88,7 +149,7 @@ export function marketEstimates(
             else {
               // not exact as a running sum: sum the window oldest first
               let sv = 0;
-              for (let k = 0; k < nv; k++) sv += volRing[(vHead + k) % advWindow]!;
+              for (let k = 0; k < nv; k++) sv += volRing[vo + ((vHead + k) % aw)]!;
               vSum = sv;
               vSumExact = vNonInt === 0 && sv < EXACT_INT_SUM;
               advNow = sv / nv;
@@ -96,23 +157,23 @@ export function marketEstimates(
           }
           if (prevDayClose > 0 && curClose > 0) {
             const x = curClose / prevDayClose - 1;
-            if (nr < volWindow) {
-              retRing[(rHead + nr) % volWindow] = x;
+            if (nr < vw) {
+              retRing[ro + ((rHead + nr) % vw)] = x;
               nr++;
               const dx = x - mean;
               mean += dx / nr;
               m2 += dx * (x - mean);
             } else {
-              const y = retRing[rHead]!;
-              retRing[rHead] = x;
-              rHead = rHead + 1 === volWindow ? 0 : rHead + 1;
+              const y = retRing[ro + rHead]!;
+              retRing[ro + rHead] = x;
+              rHead = rHead + 1 === vw ? 0 : rHead + 1;
               if (rHead === 0) {
                 // the window has turned over: recompute two-pass (bounds rounding drift)
                 let m = 0;
-                for (let k = 0; k < nr; k++) m += retRing[k]!;
+                for (let k = 0; k < nr; k++) m += retRing[ro + k]!;
                 m /= nr;
                 let ss = 0;
-                for (let k = 0; k < nr; k++) ss += (retRing[k]! - m) ** 2;
+                for (let k = 0; k < nr; k++) ss += (retRing[ro + k]! - m) ** 2;
                 mean = m;
                 m2 = ss;
               } else {
@@ -132,8 +193,10 @@ export function marketEstimates(
         curVolKnown = true;
       }
       const i = base + t;
-      adv[i] = advNow;
-      sigma[i] = sigNow;
+      if (write) {
+        outAdv[i] = advNow;
+        outSigma[i] = sigNow;
+      }
       if (!Number.isNaN(open[i]!) || !Number.isNaN(close[i]!)) {
         curTraded = true;
         const v = volume[i]!;
@@ -142,6 +205,47 @@ export function marketEstimates(
         curClose = close[i]!;
       }
     }
+    if (end > this.#next[s]!) this.#next[s] = end;
+    F[f + F_NV] = nv;
+    F[f + F_V_HEAD] = vHead;
+    F[f + F_V_SUM] = vSum;
+    F[f + F_V_NONINT] = vNonInt;
+    F[f + F_V_EXACT] = vSumExact ? 1 : 0;
+    F[f + F_NR] = nr;
+    F[f + F_R_HEAD] = rHead;
+    F[f + F_MEAN] = mean;
+    F[f + F_M2] = m2;
+    F[f + F_PREV_CLOSE] = prevDayClose;
+    F[f + F_CUR_DAY] = curDay;
+    F[f + F_CUR_VOL] = curVol;
+    F[f + F_CUR_CLOSE] = curClose;
+    F[f + F_CUR_TRADED] = curTraded ? 1 : 0;
+    F[f + F_CUR_VOL_KNOWN] = curVolKnown ? 1 : 0;
+    F[f + F_ADV] = advNow;
+    F[f + F_SIGMA] = sigNow;
   }
+}
+
+// Per-symbol state slots of EstimateCursor: ADV window (count, oldest slot, running sum,
+// non-whole volumes in it, whether the sum is exact), return window (count, oldest slot, mean,
+// M2), the last completed traded day's close, the current day (id, volume, close, traded,
+// volume known), and the estimates now.
+const F_NV = 0, F_V_HEAD = 1, F_V_SUM = 2, F_V_NONINT = 3, F_V_EXACT = 4;
+const F_NR = 5, F_R_HEAD = 6, F_MEAN = 7, F_M2 = 8, F_PREV_CLOSE = 9;
+const F_CUR_DAY = 10, F_CUR_VOL = 11, F_CUR_CLOSE = 12, F_CUR_TRADED = 13, F_CUR_VOL_KNOWN = 14;
+const F_ADV = 15, F_SIGMA = 16, F_COUNT = 17;
+
+/** The estimates of every bar of every symbol (symbol-major arrays). */
+export function marketEstimates(
+  p: BarPanel,
+  advWindow: number,
+  volWindow: number,
+): MarketEstimates {
+  const cur = new EstimateCursor(p, advWindow, volWindow);
+  const { nSym, nBars } = panelShape(p);
+  // every entry is written, so no NaN prefill
+  const adv = new Float64Array(nSym * nBars);
+  const sigma = new Float64Array(nSym * nBars);
+  for (let s = 0; s < nSym; s++) cur.advance(s, nBars, adv, sigma);
   return { adv, sigma };
 }

@@ -43,7 +43,7 @@
 import { Rng } from "../core/mod.ts";
 import { type CostModel, resolveCostModel, roundLot, volumeNeeds } from "../execution/mod.ts";
 import { Book, type CostSeries, type CostTotals, type UnfilledReason } from "./_book.ts";
-import { marketEstimates } from "./_estimates.ts";
+import { EstimateCursor } from "./_estimates.ts";
 import { PendingOrders } from "./_pending.ts";
 import { type BarPanel, panelDays, panelShape, validatePanel } from "./panel.ts";
 
@@ -281,7 +281,8 @@ export function runBacktest(
   const { nSym, nBars } = panelShape(panel);
   const symIndex = new Map(panel.symbols.map((s, i) => [s, i] as const));
   const days = panelDays(panel);
-  const est = marketEstimates(panel, model.advWindow, model.volWindow);
+  // estimates on demand at fill attempts (same values as marketEstimates, no symbol x bar arrays)
+  const est = new EstimateCursor(panel, model.advWindow, model.volWindow);
   const book = new Book(panel, model, est, initialCash, true);
   const recordPositions = options.recordPositions ?? true;
 
