@@ -162,7 +162,7 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
   const rsRet = rollingSharpe(returnsFromEquity(res.equity), window, ppy);
   // rolling Sharpe of return r (row t + 1), aligned to the rows: NaN on row 0
   const rs = pick(Array.from({ length: n }, (_, t) => (t === 0 ? NaN : rsRet[t - 1]!)));
-  const thinned = k > 1 ? ` (one point per ${k} bars; drawdown the deepest of each)` : "";
+  const thinned = k > 1 ? ` (one point per ${k} bars)` : "";
   const months = [
     "Jan",
     "Feb",
@@ -194,7 +194,11 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
         line("drawdown", dd, { yaxis: "y2", fill: "tozeroy", line: { color: "#d62728" } }),
       ],
       layout: {
-        title: title(`Equity and drawdown${thinned}`),
+        title: title(
+          `Equity and drawdown${
+            k > 1 ? ` (one point per ${k} bars; drawdown the deepest of each)` : ""
+          }`,
+        ),
         yaxis: { title: title(`equity (${ccy})`), domain: [0.35, 1] },
         yaxis2: { title: title("drawdown"), domain: [0, 0.28], tickformat: ".0%" },
         height: 520,
