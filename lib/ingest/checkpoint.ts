@@ -6,6 +6,7 @@
  * natural key that re-run adds no duplicates.
  */
 import { join } from "node:path";
+import { log } from "../core/log.ts";
 import { lakeRoot } from "../lake/mod.ts";
 
 /** One finished unit. */
@@ -32,21 +33,38 @@ export function checkpointPath(jobId: string, root?: string): string {
   return join(ingestMetaDir(root), "checkpoints", `${jobId}.jsonl`);
 }
 
-/** Entries of a job's checkpoint (a torn last line is ignored); [] when there is none. */
+/**
+ * Entries of a job's checkpoint; [] when there is none. A line that is not a complete entry (the
+ * torn last write of a killed process, or garbage) is skipped and reported on the log with the
+ * file and line number: the unit it described is simply run again.
+ */
 export function readCheckpoint(jobId: string, root?: string): CheckpointEntry[] {
+  const path = checkpointPath(jobId, root);
   let text: string;
   try {
-    text = Deno.readTextFileSync(checkpointPath(jobId, root));
+    text = Deno.readTextFileSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
     throw e;
   }
   const out: CheckpointEntry[] = [];
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     if (!line.trim()) continue;
+    let e: Partial<CheckpointEntry> | null = null;
     try {
-      out.push(JSON.parse(line) as CheckpointEntry);
-    } catch { /* torn write of a killed process */ }
+      e = JSON.parse(line) as Partial<CheckpointEntry>;
+    } catch { /* reported below */ }
+    if (e && typeof e.unit === "string" && (e.status === "done" || e.status === "failed")) {
+      out.push(e as CheckpointEntry);
+    } else {
+      log.warn("ingest.checkpoint.bad_line", {
+        file: path,
+        line: i + 1,
+        action: "skipped; its unit runs again",
+      });
+    }
   }
   return out;
 }
