@@ -28,7 +28,8 @@
  *   `known_at` column;
  * - a date outside the calendar's range is `outside_range`.
  *
- * Layout: daily and slower data in `year=` partitions; intraday data in `date=` partitions only
+ * Layout: weekly and slower data (a century of monthly values is a few thousand rows) in one
+ * unpartitioned folder; daily data in `year=` partitions; intraday data in `date=` partitions only
  * when dense (on average at least {@link DENSE_ROWS_PER_DAY} rows per day), else `year=`
  * (62,496 thirty-minute FX bars: 5 yearly files instead of 1,302 daily ones). A dataset that
  * already exists keeps its recorded partitioning.
@@ -155,7 +156,7 @@ export interface IngestFileSummary {
 export interface UserSpecOptions {
   meta?: DatasetMeta;
   /** @default "year" for daily data, "date" for intraday */
-  partitioning?: "year" | "date";
+  partitioning?: "year" | "date" | "none";
 }
 
 /** Spec of a user bars dataset (all five price/volume columns; absent fields are null). */
@@ -694,6 +695,7 @@ export async function ingestBarsFile(
     options,
     kind,
     daily,
+    ["week", "month", "quarter", "year"].includes(freq),
     ok.length,
     daily ? 0 : new Set(ok.map((u) => dateInZone(outTime[u]!, "America/New_York"))).size,
   );
@@ -770,9 +772,10 @@ function choosePartitioning(
   options: IngestFileOptions,
   kind: "bars" | "series",
   daily: boolean,
+  slow: boolean,
   rows: number,
   days: number,
-): "year" | "date" {
+): "year" | "date" | "none" {
   const probe = kind === "bars"
     ? userBarsSpec(options.dataset, daily)
     : userSeriesSpec(options.dataset, daily);
@@ -782,8 +785,11 @@ function choosePartitioning(
       ? "date"
       : state.files.some((f) => f.partition.startsWith("year="))
       ? "year"
+      : state.files.length > 0
+      ? "none"
       : undefined);
-  if (recorded === "date" || recorded === "year") return recorded;
+  if (recorded === "date" || recorded === "year" || recorded === "none") return recorded;
+  if (slow) return "none";
   if (daily) return "year";
   return days > 0 && rows / days >= DENSE_ROWS_PER_DAY ? "date" : "year";
 }

@@ -131,6 +131,9 @@ Deno.test("real: tseries tcm Treasury yields with a decimal-year time column (wi
     });
     assertEquals([s.fileRows, s.rowsRead, s.rowsValid, s.rowsQuarantined], [558, 2232, 2232, 0]);
     assertEquals(s.usedColumns.series, ["tcm1y", "tcm3y", "tcm5y", "tcm10y"]);
+    // 47 years of monthly values are 2,232 rows: one unpartitioned file, not 47 yearly ones.
+    assertEquals(s.dataset.partitioning, "none");
+    assertEquals(s.write!.filesAdded.length, 1);
     const lake = (await readDataset(s.dataset, { root })).sort(["symbol", "date"]);
     const exp = readCsv("tcm_expected_long.csv").rows.sort((a, b) =>
       a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : a[1]! < b[1]! ? -1 : 1
