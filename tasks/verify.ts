@@ -1,5 +1,5 @@
 /** `deno task verify [--repair]`: check (and repair) every dataset of the lake against its manifest. */
-import { defineTask, runTask } from "../lib/cli/mod.ts";
+import { defineTask, JSON_OPTION, jsonOutput, runTask } from "../lib/cli/mod.ts";
 import {
   type DatasetSpec,
   lakeRoot,
@@ -28,6 +28,7 @@ const TASK = defineTask({
       example: "stock_bars_minute",
       description: "Only datasets of this name",
     },
+    json: JSON_OPTION,
   },
   details:
     `Walks every dataset under \${WORKBENCH_DATA} (its _meta manifests and its data folders), rolls
@@ -61,6 +62,8 @@ function knownSpecs(): DatasetSpec[] {
 }
 
 await runTask(TASK, async ({ values }) => {
+  const out = jsonOutput(values.json);
+  const results: Record<string, unknown>[] = [];
   const root = lakeRoot();
   const specs = knownSpecs();
   const specOf = (d: { zone: string; source: string; dataset: string }) =>
@@ -78,6 +81,7 @@ await runTask(TASK, async ({ values }) => {
     const open = r.problems.filter((p) => !p.repaired || p.repaired.startsWith("NOT"));
     remaining += open.length;
     const status = r.problems.length === 0 ? "ok" : open.length === 0 ? "repaired" : "PROBLEMS";
+    results.push({ status, openProblems: open.length, ...r });
     console.log(`${status.padEnd(8)} ${r.dataset}: ${r.files} files, ${r.rows} rows`);
     for (const p of r.problems) {
       console.log(
@@ -96,5 +100,15 @@ await runTask(TASK, async ({ values }) => {
       }${values.repair || remaining === 0 ? "" : " (run with --repair)"}`,
     );
   }
-  return remaining === 0 ? 0 : 1;
+  const exitCode = remaining === 0 ? 0 : 1;
+  out.emit({
+    task: "verify",
+    root,
+    repair: values.repair,
+    checked,
+    openProblems: remaining,
+    exitCode,
+    datasets: results,
+  });
+  return exitCode;
 });

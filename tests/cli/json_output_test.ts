@@ -168,7 +168,7 @@ Deno.test("ingest-file and curate --json: counts as numbers, reasons by code", a
   }
 });
 
-Deno.test("backfill, backfill-all and curate --json against the simulated market", async () => {
+Deno.test("backfill, backfill-all, curate and verify --json against the simulated market", async () => {
   const dir = await Deno.makeTempDir({ prefix: "json_backfill_" });
   try {
     const env = { WORKBENCH_DATA: join(dir, "lake") };
@@ -219,6 +219,14 @@ Deno.test("backfill, backfill-all and curate --json against the simulated market
       rowsWritten: 0,
       quarantined: 0,
     }]);
+    const v = await task("verify.ts", ["--json"], env);
+    assert.equal(v.code, 0, v.stderr);
+    const vo = oneObject(v.stdout);
+    assert.deepEqual([vo.task, vo.checked, vo.openProblems, vo.exitCode], ["verify", 2, 0, 0]);
+    assert.deepEqual(
+      (vo.datasets as { dataset: string; rows: number }[]).map((d) => [d.dataset, d.rows]).sort(),
+      [["curated/polygon/stock_bars_day", 12], ["raw/polygon/stock_bars_day", 12]],
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
