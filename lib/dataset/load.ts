@@ -585,8 +585,10 @@ export async function loadDataset(
   if (ref.symbols && df.columns.includes("symbol")) {
     df = df.filter(pl.col("symbol").isIn(ref.symbols));
   }
-  // Currency: declared, else the calendar's, else (FX) the pairs' common quote currency.
-  let currency: string | null = ref.currency ?? declared?.currency ?? inferred.currency;
+  // Currency: declared (null is a declaration: unitless series), else the calendar's, else (FX)
+  // the pairs' common quote currency.
+  let currency: string | null = ref.currency ??
+    (declared ? declared.currency : inferred.currency);
   if (!ref.currency && !declared && currency === null && cal.name === "fx" && df.height) {
     const quotes = new Set(
       (df.getColumn("symbol").unique().toArray() as string[]).map((s) => quoteCurrency(s)),

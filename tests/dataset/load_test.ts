@@ -389,3 +389,41 @@ Deno.test("loadDataset: a view through the DuckDB catalog, filtered by symbol, d
     );
   });
 });
+
+Deno.test("loadDataset: a declared null currency (unitless series) stays null, never the calendar's", async () => {
+  const root = await Deno.makeTempDir({ prefix: "dataset_test_" });
+  try {
+    const spec = {
+      meta: { kind: "series" as const, calendar: "nyse", currency: null, frequency: "quarter" },
+      zone: "curated" as const,
+      source: "user",
+      dataset: "unemployment_q",
+      partitioning: "none" as const,
+      timeColumn: "date",
+      naturalKey: ["symbol", "date"],
+      schema: { symbol: "str", date: "date", value: "f64", known_at: "ts_ms" } as const,
+    };
+    await writeDataset(
+      spec,
+      pl.DataFrame([
+        pl.Series("symbol", ["unemp", "unemp"], pl.Utf8),
+        pl.Series("date", ["2009-01-01", "2009-04-01"], pl.Utf8).str.strptime(pl.Date, "%Y-%m-%d"),
+        pl.Series("value", [8.1, 9.2], pl.Float64),
+        pl.Series("known_at", [Date.parse("2009-04-01"), Date.parse("2009-07-01")], pl.Float64)
+          .cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
+      ]),
+      { transformId: "t", sourceUri: "test://", root },
+    );
+    const d = await loadDataset("user/unemployment_q", { root });
+    assertEquals(d.meta.currency, null);
+    const o = await loadDataset({
+      source: "lake",
+      dataset: "user/unemployment_q",
+      currency: "USD",
+      adjust: "raw",
+    }, { root });
+    assertEquals(o.meta.currency, "USD");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
