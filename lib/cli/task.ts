@@ -361,12 +361,20 @@ export function formatZodIssues(
 }
 
 /**
- * One line for an error: the lines of its message joined with " | ", secrets redacted
+ * One line for an error: the lines of its message joined with " | " (a zod error as
+ * {@link formatZodIssues}' "field: problem" parts), secrets redacted
  * (lib/core/secret.ts `redact`: 8+ character pieces of every secret in any case, URL userinfo,
  * key-like URL parameters).
  */
 export function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
+  // a zod error's message is a JSON dump of its issues: say "field: problem" instead
+  const issues = (e as { issues?: unknown } | null)?.issues;
+  const zod = Array.isArray(issues) && issues.every((i) => i && Array.isArray(i.path));
+  const msg = zod
+    ? formatZodIssues(e as Parameters<typeof formatZodIssues>[0])
+    : e instanceof Error
+    ? e.message
+    : String(e);
   return redact(msg.split("\n").map((s) => s.trim()).filter(Boolean).join(" | "));
 }
 
