@@ -105,14 +105,60 @@ function statKey(path: string, st: Deno.FileInfo): string {
 /** Forget what this process verified (benchmarks; tests that flip bytes keeping the mtime). */
 export function clearVerifiedCache(): void {
   verified.clear();
+  loadedCaches.clear();
 }
 
-/** Options for {@link verifyFile} and {@link readVerified}. */
+/** Options for {@link verifyFile} and {@link verifyFiles}. */
 export interface VerifyOptions {
   /** Lake root. @default lakeRoot() */
   root?: string;
   /** Skip hashing a file this process verified already and that is unchanged. @default false */
   cached?: boolean;
+  /**
+   * With `cached`: also remember verified files across processes, in the dataset's
+   * `_meta/.../verified.json` (path -> size, mtime, inode, sha256; best effort, skipped on a
+   * read-only lake). A file whose size, mtime or inode changed is hashed again. @default false
+   */
+  persist?: boolean;
+}
+
+const VERIFIED = "verified.json";
+const loadedCaches = new Set<string>();
+
+function cachePath(spec: Where, root?: string): string {
+  return join(lakeRoot(root), "_meta", spec.zone, spec.source, spec.dataset, VERIFIED);
+}
+
+/** Merge a dataset's persisted verification cache into this process's (once per process). */
+function loadCache(spec: Where, root?: string): void {
+  const p = cachePath(spec, root);
+  if (loadedCaches.has(p)) return;
+  loadedCaches.add(p);
+  try {
+    const m = JSON.parse(Deno.readTextFileSync(p)) as Record<string, string>;
+    for (const [k, sha] of Object.entries(m)) {
+      if (typeof sha === "string" && /^[0-9a-f]{64}$/.test(sha)) verified.set(k, sha);
+    }
+  } catch { /* none yet, or damaged: everything is hashed again */ }
+}
+
+/** Save the verification cache entries of the given files (best effort). */
+function saveCache(spec: Where, paths: string[], root?: string): void {
+  const out: Record<string, string> = {};
+  const wanted = new Set(paths);
+  for (const [k, sha] of verified) {
+    if (wanted.has(k.slice(0, k.indexOf("|")))) out[k] = sha;
+  }
+  const p = cachePath(spec, root);
+  const tmp = `${p}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    Deno.writeTextFileSync(tmp, JSON.stringify(out));
+    Deno.renameSync(tmp, p);
+  } catch {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* not created */ }
+  }
 }
 
 function missing(spec: Where, f: ManifestFile, path: string, e: unknown): IntegrityError {
@@ -199,5 +245,10 @@ export async function verifyFiles(
   files: ManifestFile[],
   options: VerifyOptions = {},
 ): Promise<string[]> {
-  return await Promise.all(files.map((f) => verifyFile(spec, f, options)));
+  const persist = options.cached && options.persist;
+  if (persist) loadCache(spec, options.root);
+  const before = verified.size;
+  const paths = await Promise.all(files.map((f) => verifyFile(spec, f, options)));
+  if (persist && verified.size !== before) saveCache(spec, paths, options.root);
+  return paths;
 }

@@ -18,7 +18,13 @@ import { datasetDir, type DatasetSpec, KNOWN_AT, metaDir, partitionKey } from ".
 import { alignTypes } from "./_types.ts";
 import { nyDateOfMs } from "./_partition.ts";
 import { readJournal, recoverDataset } from "./writer.ts";
-import { assertInsideLake, checkBytes, filePath, IntegrityError } from "./integrity.ts";
+import {
+  assertInsideLake,
+  checkBytes,
+  filePath,
+  IntegrityError,
+  verifyFiles,
+} from "./integrity.ts";
 
 /** Options for {@link readDataset}. */
 export interface ReadOptions {
@@ -126,17 +132,43 @@ export async function committedState(spec: Where, root?: string): Promise<Manife
   return foldManifest(entries, lg.problems);
 }
 
+/** Options of {@link committedFiles}. */
+export interface CommittedFilesOptions {
+  /** Lake root. @default lakeRoot() */
+  root?: string;
+  /** Only files that may hold rows at or after this instant. */
+  start?: Date;
+  /** Only files that may hold rows before this instant. */
+  end?: Date;
+  /**
+   * Check every file's sha256 against the manifest (an `IntegrityError` naming the first file
+   * that differs or is missing). A file verified before, by this or an earlier process, whose
+   * size, mtime and inode are unchanged is not hashed again (the dataset's `verified.json`);
+   * `deno task verify` always hashes everything. @default true
+   */
+  verify?: boolean;
+}
+
 /**
  * Absolute paths of the files a dataset holds: its committed list (after recovery), never a
- * directory listing, each checked to lie inside the lake. Files not in the manifest are not
- * returned (`deno task verify` reports them).
+ * directory listing, each inside the lake and (by default) verified against its sha256. Files
+ * not in the manifest are not returned (`deno task verify` reports them). This is what the SQL
+ * views read.
  */
 export async function committedFiles(
   spec: Where,
-  options: { root?: string; start?: Date; end?: Date } = {},
+  options: CommittedFilesOptions = {},
 ): Promise<string[]> {
   const state = await committedState(spec, options.root);
-  return selectFiles(spec, state, options).map((f) => {
+  const files = selectFiles(spec, state, options);
+  if (options.verify ?? true) {
+    return await verifyFiles(spec, files, {
+      ...(options.root ? { root: options.root } : {}),
+      cached: true,
+      persist: true,
+    });
+  }
+  return files.map((f) => {
     const p = filePath(spec, f, options.root);
     assertInsideLake(p, options.root, spec.dataset);
     return p;

@@ -439,6 +439,32 @@ Deno.test("stale temporaries under _meta are removed by the next write", () =>
     assertEquals(left, ["lock.fresh000.tmp"]);
   }));
 
+Deno.test("committedFiles (what the views read) verifies checksums, hashing a file again only when it changed", () =>
+  withLake(async (root) => {
+    await seed(root);
+    const { committedFiles } = await import("../../lib/lake/reader.ts");
+    clearVerifiedCache();
+    const files = await committedFiles(BARS, { root });
+    assertEquals(files.length, 2);
+    // The verification is remembered across processes (size, mtime, inode -> sha256).
+    const cache = JSON.parse(Deno.readTextFileSync(`${root}/_meta/${DS}/verified.json`));
+    assertEquals(Object.keys(cache).length, 2);
+    clearVerifiedCache();
+    assertEquals(await committedFiles(BARS, { root }), files);
+    // A changed file (new mtime) is hashed again and refused, naming it.
+    const path = dataFile(root);
+    const b = Deno.readFileSync(path);
+    b[50] = b[50]! ^ 4;
+    Deno.writeFileSync(path, b);
+    const e = (await assertRejects(
+      () => committedFiles(BARS, { root }),
+      IntegrityError,
+    )) as IntegrityError;
+    assertEquals([e.file, e.reason], [path, "checksum"]);
+    // Without verification the list is the manifest's, changed file included.
+    assertEquals(await committedFiles(BARS, { root, verify: false }), files);
+  }));
+
 Deno.test("verify on a clean lake finds nothing; counts match the manifest", () =>
   withLake(async (root) => {
     await seed(root);
