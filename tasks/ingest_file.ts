@@ -23,6 +23,7 @@ import {
   type TimeUnit,
 } from "../lib/ingest/user_file_time.ts";
 import { CALENDAR_NAMES, type CalendarName } from "../lib/time/mod.ts";
+import { ingestBookTask } from "../lib/ingest/user_book.ts";
 
 const MAPPABLE: readonly MappedColumn[] = [
   "symbol",
@@ -49,9 +50,10 @@ const TASK = defineTask({
     },
     kind: {
       type: "enum",
-      values: ["bars", "series"],
+      values: ["bars", "series", "book"],
       default: "bars",
-      description: "bars: any subset of open/high/low/close/volume; series: one value per time",
+      description:
+        "bars: any subset of open/high/low/close/volume; series: one value per time; book: a LOBSTER message file (its _orderbook_ file beside it)",
     },
     wide: {
       type: "boolean",
@@ -132,6 +134,7 @@ landed, or a file that cannot be read as asked; 2 bad arguments.`,
     "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --currency none",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
     "ticks.parquet --dataset spy_1m --freq 1m --time-unit ns --map ts=sip_ts",
+    "AAPL_2012-06-21_34200000_57600000_message_10.csv --dataset aapl_book --kind book",
   ],
 });
 
@@ -144,6 +147,7 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (!/^[a-z][a-z0-9_]*$/.test(values.dataset)) {
     throw new UsageError(`--dataset "${values.dataset}": use snake_case (a-z, 0-9, _)`);
   }
+  if (values.kind === "book") return await ingestBookTask(file, values.dataset, values.symbol);
   const freq = values.freq ?? values.timeframe;
   if (
     freq !== undefined && freq !== "1d" && !(DATE_FREQS as readonly string[]).includes(freq) &&

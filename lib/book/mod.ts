@@ -1,2 +1,3 @@
 export * from "./lobster.ts";
 export * from "./features.ts";
+export * from "./lake.ts";
