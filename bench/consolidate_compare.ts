@@ -28,6 +28,14 @@
  * Greeks) where the peer's Newton gives up and the workbench's solver finds a vol; those rows
  * are counted and printed, and may be at most 1 % of the traded rows.
  *
+ * Memory: both sides spend much of their time writing fresh memory (the output alone is ~75 MB;
+ * on this VM a first touch costs a page fault of ~10 us per 4 KiB). With `--malloc tuned`
+ * (the default) the script runs itself again under
+ * `GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1` (malloc's heap on
+ * transparent huge pages, and Polars' worker threads allocating from that heap instead of
+ * per-thread arenas that the setting does not cover); the peer inherits the same environment.
+ * `--malloc default` measures both sides as started. The setting in force is printed.
+ *
  * Exit codes: 0 done (outputs equal within the tolerances), 1 an output check failed, 2 bad
  * arguments.
  */
@@ -36,6 +44,8 @@ import pl from "nodejs-polars";
 import { consolidateOptionMinutes, simConsolidationInput } from "../lib/frames/mod.ts";
 import { generateWorld } from "../lib/sources/sim/world.ts";
 import { sessionBounds } from "../lib/time/mod.ts";
+
+const TUNED_MALLOC = "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1";
 
 const USAGE = `Usage: deno run -A --frozen bench/consolidate_compare.ts [options]
 
@@ -46,6 +56,8 @@ Options:
   --contracts N  option contracts (default 500, 1..2000); rows = N x 390 minutes
   --pairs P      timed runs per side (default 7, 1..50)
   --no-peer      skip the pandas peer
+  --malloc M     tuned (default: rerun under GLIBC_TUNABLES=${TUNED_MALLOC}, the peer
+                 inherits it) or default (as started)
   -h, --help     this text
 
 Exit codes: 0 done, 1 an output check failed, 2 bad arguments.`;
@@ -56,10 +68,11 @@ interface Args {
   contracts: number;
   pairs: number;
   peer: boolean;
+  malloc: "tuned" | "default";
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { contracts: 500, pairs: 7, peer: true };
+  const a: Args = { contracts: 500, pairs: 7, peer: true, malloc: "tuned" };
   const fail = (msg: string): never => {
     console.error(`consolidate_compare: ${msg} (see --help)`);
     Deno.exit(2);
@@ -70,7 +83,13 @@ function parseArgs(argv: string[]): Args {
       console.log(USAGE);
       Deno.exit(0);
     } else if (k === "--no-peer") a.peer = false;
-    else if (k === "--contracts" || k === "--pairs") {
+    else if (k === "--malloc") {
+      const raw = argv[++i];
+      if (raw !== "tuned" && raw !== "default") {
+        fail(`--malloc must be tuned or default, got ${raw ?? "nothing"}`);
+      }
+      a.malloc = raw as Args["malloc"];
+    } else if (k === "--contracts" || k === "--pairs") {
       const raw = argv[++i];
       const v = Number(raw);
       const max = k === "--contracts" ? 2000 : 50;
@@ -294,8 +313,29 @@ async function check(dir: string, wb: pl.DataFrame): Promise<string[]> {
   return fails;
 }
 
+/** Run this script again with the tuned malloc setting; its exit code. */
+async function rerunTuned(): Promise<number> {
+  const current = Deno.env.get("GLIBC_TUNABLES");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--frozen", new URL(import.meta.url).pathname, ...Deno.args],
+    env: { GLIBC_TUNABLES: current ? `${current}:${TUNED_MALLOC}` : TUNED_MALLOC },
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  return (await child.status).code;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args);
+  const tunables = Deno.env.get("GLIBC_TUNABLES") ?? "";
+  if (
+    args.malloc === "tuned" && Deno.build.os === "linux" &&
+    !TUNED_MALLOC.split(":").every((t) => tunables.split(":").includes(t))
+  ) {
+    return await rerunTuned();
+  }
+  console.log(`malloc: GLIBC_TUNABLES=${tunables || "(unset)"} (--malloc ${args.malloc})`);
   console.log(`load average at start: ${loadavg()}`);
   const world = generateWorld({ seed: 1, start: "2024-01-22", end: DATE });
   const sim = simConsolidationInput(world, DATE, {

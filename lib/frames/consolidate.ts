@@ -12,11 +12,19 @@
  *   as warm-up): RSI 14 (Wilder), MACD 12/26/9 (+ signal, hist), Bollinger 20/2 (population sd),
  *   price change (close - previous close), ROC 5/30/60 (discrete);
  * - option OHLCV/VWAP: that minute's bar only; NaN when the contract did not trade that minute
- *   (no carrying forward of stale option prices);
+ *   (no carrying forward of stale option prices); of two bars for one contract-minute the later
+ *   in input order is used; bars stamped outside the regular session are not on the grid;
  * - iv and Greeks: Black-Scholes-Merton from the option's close and the underlying's close of the
  *   same minute, time to expiry (expiry session close - row known_at) / 365 days, continuous
  *   `rate` and `div`; NaN when the option did not trade or the price admits no vol;
  * - news: the latest article with known_at <= row known_at (sentiment in [-1, 1]) and its age.
+ * Missing values are null in the output (never NaN).
+ *
+ * Cost: the output (195,000 rows x 44 columns for 500 contracts) is written once, by Polars;
+ * `bench/consolidate_compare.ts` measures it against a pandas implementation of the same
+ * definition. On a busy VM most of the time is first-touch of the output's fresh memory and
+ * the implied-vol solves; run long jobs with `GLIBC_TUNABLES=glibc.malloc.hugetlb=1:
+ * glibc.malloc.arena_max=1` (see the benchmark's header).
  */
 import pl from "nodejs-polars";
 import { CALENDAR_DAYS_PER_YEAR, MS_PER_DAY, MS_PER_MINUTE } from "../core/mod.ts";
@@ -309,42 +317,45 @@ export function consolidateOptionMinutes(
   // contract-minute wins; bars outside the regular session are not part of the grid
   const minuteOf = pl.col("ts").cast(pl.Int64).sub(pl.lit(open)).cast(pl.Float64)
     .div(pl.lit(MS_PER_MINUTE)).round(0);
-  const o = input.options
-    .select(
-      pl.col("ticker"),
-      minuteOf.alias("__m"),
-      ...OPTION_BAR_COLUMNS.map((c) => pl.col(c).cast(pl.Float64).alias(`opt_${c}`)),
-    )
+  const optBars = input.options;
+  const placed = optBars
+    .select(pl.col("ticker"), minuteOf.alias("__m"))
+    .withRowIndex("__i")
     .filter(pl.col("__m").gtEq(0).and(pl.col("__m").lt(nMin)))
     .join(meta.select("ticker", "__c"), { on: "ticker" });
-  const k = o.height;
-  const oMin = num(o, "__m");
-  const oC = num(o, "__c");
-  const oClose = num(o, "opt_close");
+  const pRow = num(placed, "__i");
+  const pMin = num(placed, "__m");
+  const pC = num(placed, "__c");
+  const close = f64(optBars, "close");
   const N = nC * nMin;
   const rowOf = new Uint32Array(N).fill(NO_ROW);
-  const oc = emptyOptionColumns(k);
-  for (let i = 0; i < k; i++) {
-    const mm = oMin[i]!, c = oC[i]!;
-    rowOf[mm * nC + c] = i;
+  // pricing inputs per input bar (bars outside the grid keep NaN and get no vol)
+  const oc = emptyOptionColumns(optBars.height);
+  oc.spot.fill(NaN);
+  oc.t.fill(NaN);
+  for (let i = 0; i < pRow.length; i++) {
+    const row = pRow[i]!, mm = pMin[i]!, c = pC[i]!;
+    const r = mm * nC + c;
+    const prev = rowOf[r]!;
+    if (prev === NO_ROW || row > prev) rowOf[r] = row; // the last bar in input order wins
     const t = (expiryMs[c]! - gridKnown[mm]!) / YEAR_MS;
-    oc.spot[i] = spyClose[mm]!;
-    oc.strike[i] = mStrike[c]!;
-    oc.t[i] = t > 0 ? t : NaN;
-    oc.rate[i] = rate;
-    oc.div[i] = div;
-    oc.isCall[i] = isCallC[c]!;
+    oc.spot[row] = spyClose[mm]!;
+    oc.strike[row] = mStrike[c]!;
+    oc.t[row] = t > 0 ? t : NaN;
+    oc.rate[row] = rate;
+    oc.div[row] = div;
+    oc.isCall[row] = isCallC[c]!;
   }
-  const iv = impliedVol(oc, oClose, { logSummary: false });
+  const iv = impliedVol(oc, close, { logSummary: false });
   const g = bsGreeks(oc, iv);
-  const optNames = [...OPTION_BAR_COLUMNS.map((c) => `opt_${c}`), "iv", ...GREEK_NAMES];
-  const traded = o.select(...OPTION_BAR_COLUMNS.map((c) => pl.col(`opt_${c}`)))
-    .hstack(pl.DataFrame([f64Series("iv", iv), ...GREEK_NAMES.map((n) => f64Series(n, g[n]))]));
   const rowIdx = pl.DataFrame([pl.Series("__row", rowOf)]).select(
     pl.when(pl.col("__row").eq(pl.lit(NO_ROW))).then(pl.lit(null)).otherwise(pl.col("__row"))
       .cast(pl.UInt32).alias("__row"),
   ).getColumn("__row");
-  const optionCols = traded.select(...optNames.map((c) => pl.col(c).fillNan(null).gather(rowIdx)));
+  const optionCols = optBars
+    .select(...OPTION_BAR_COLUMNS.map((c) => pl.col(c).cast(pl.Float64).alias(`opt_${c}`)))
+    .hstack(pl.DataFrame([f64Series("iv", iv), ...GREEK_NAMES.map((n) => f64Series(n, g[n]))]))
+    .select(pl.all().fillNan(null).gather(rowIdx));
 
   return minutes.join(contracts, { how: "cross" })
     .hstack(optionCols)

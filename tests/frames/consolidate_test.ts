@@ -1,6 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_assert.ts";
 import pl from "nodejs-polars";
-import { consolidateOptionMinutes } from "../../lib/frames/consolidate.ts";
+import { CONSOLIDATED_SCHEMA, consolidateOptionMinutes } from "../../lib/frames/consolidate.ts";
 import { rsi } from "../../lib/features/technical.ts";
 import { bsPrice, toOptionColumns } from "../../lib/options/mod.ts";
 import { sessionBounds } from "../../lib/time/mod.ts";
@@ -183,4 +183,53 @@ Deno.test("errors: not a trading day, missing column, no underlying bars", () =>
     RangeError,
     "no underlying bars",
   );
+});
+
+Deno.test("two bars of one contract-minute: the later in input order wins; bars outside the session are not on the grid", () => {
+  const input = makeInput(spy);
+  const extra = (ts: number, px: number) =>
+    pl.DataFrame([
+      pl.Series("ticker", ["O:SPY240315C00500000"]),
+      dtSeries("ts", [ts]),
+      pl.Series("open", [px]),
+      pl.Series("high", [px]),
+      pl.Series("low", [px]),
+      pl.Series("close", [px]),
+      pl.Series("volume", [7]),
+      pl.Series("vwap", [px]),
+      pl.Series("expiration_date", [EXPIRY]),
+      pl.Series("contract_type", ["call"]),
+      pl.Series("strike", [500]),
+    ]);
+  // minute 4 already has a call bar (even minute); a later duplicate priced at 12.5 replaces it;
+  // a bar one minute before the open and one at the close are outside the grid
+  const options = pl.concat([
+    input.options,
+    extra(OPEN + 4 * 60_000, 12.5),
+    extra(OPEN - 60_000, 99),
+    extra(OPEN + N_MIN * 60_000, 98),
+  ]);
+  const out = consolidateOptionMinutes({ ...input, options }, { rate: RATE, div: DIV });
+  assertEquals(out.height, 2 * N_MIN);
+  const call = out.filter(pl.col("ticker").eq(pl.lit("O:SPY240315C00500000")));
+  const close = call.getColumn("opt_close").toArray() as (number | null)[];
+  const vol = call.getColumn("opt_volume").toArray() as (number | null)[];
+  assertEquals(close[4], 12.5);
+  assertEquals(vol[4], 7);
+  assertEquals(close.filter((x) => x === 99 || x === 98).length, 0);
+  // the iv of minute 4 is the one of the 12.5 bar: its repricing gives 12.5 back
+  const iv4 = call.getColumn("iv").get(4) as number;
+  const t = (T_EXP - (OPEN + 5 * 60_000)) / YEAR;
+  const px = bsPrice(
+    toOptionColumns([{ spot: spy[4]!, strike: 500, t, rate: RATE, div: DIV, isCall: true }]),
+    Float64Array.of(iv4),
+  )[0]!;
+  assertAlmostEquals(px, 12.5, 1e-9);
+});
+
+Deno.test("no option bars: an empty frame with every column of the schema", () => {
+  const input = makeInput(spy);
+  const out = consolidateOptionMinutes({ ...input, options: input.options.head(0) });
+  assertEquals(out.height, 0);
+  assertEquals(out.columns, Object.keys(CONSOLIDATED_SCHEMA));
 });
