@@ -75,6 +75,9 @@ initialCash, oosFraction, gate, pboPartitions. Specs for every built-in are in t
 
 Sharpe, volatility and CAGR are annualised by the data's periods per year (its frequency on its
 calendar; intraday runs are resampled to sessions); amounts are in the dataset's currency.
+The report's capacity estimate is the smaller of two bounds: the capital at which square-root
+impact eats half the P&L left after linear costs, and the capital at which the run's busiest
+(symbol, day) would reach the cost model's participation cap of ADV (lib/report capacityEstimate).
 
 Exit codes: 0 done (either verdict; with --strict 1 on NO-GO), 1 a failure while running,
 2 bad arguments or a spec that cannot run as written (the message names the field).`,

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runBacktest, syntheticPanel } from "../../lib/backtest/mod.ts";
+import { makePanel, runBacktest, syntheticPanel } from "../../lib/backtest/mod.ts";
 import { IBKR_FIXED } from "../../lib/execution/mod.ts";
 import {
   backtestFigures,
@@ -70,6 +70,39 @@ Deno.test("heatmapHeight: room for one year's row (the old 120 + 30 rule left no
   const fig = backtestFigures(run(30).res)[1]!;
   const m = fig.layout!.margin as { t: number; b: number };
   assert.ok((fig.layout!.height as number) - m.t - m.b >= 150, "plot area of the heatmap");
+});
+
+Deno.test("fifty years of sessions: under 5 MB, at most 1000 points a trace, one heatmap row a year", () => {
+  const { res } = run(12_600, "1970-01-02");
+  const { html, figures } = backtestReportHtml(res);
+  assert.ok(html.length < MAX_REPORT_BYTES, `${html.length} bytes`);
+  for (const f of figures) {
+    for (const t of f.data as { type: string; x: unknown[] }[]) {
+      if (t.type === "scatter") assert.ok(t.x.length <= 1000, `${t.x.length} points`);
+    }
+  }
+  const heat = figures[1]!.data[0] as { y: string[] };
+  assert.equal(heat.y[0], "1970");
+  const lastYear = new Date(res.tsMs.at(-1)!).getUTCFullYear();
+  assert.ok(lastYear >= 2015, `${lastYear}: decades of data`);
+  assert.equal(heat.y.length, lastYear - 1970 + 1);
+  assert.equal(figures[1]!.layout!.height, heatmapHeight(heat.y.length));
+});
+
+Deno.test("intraday rows are labelled with their time of day, daily rows with the date", () => {
+  const T0 = Date.UTC(2024, 2, 4, 14, 30);
+  const minute = makePanel({
+    symbols: ["X"],
+    tsMs: [0, 1, 2].map((k) => T0 + k * 60_000),
+    open: [[10, 10.1, 10.2]],
+    close: [[10.1, 10.2, 10.3]],
+    volume: [[1000, 1000, 1000]],
+  });
+  const res = runBacktest(minute, { onBar() {} });
+  const x = (backtestFigures(res)[0]!.data[0] as { x: string[] }).x;
+  assert.deepEqual(x, ["2024-03-04 14:30", "2024-03-04 14:31", "2024-03-04 14:32"]);
+  const daily = (backtestFigures(run(3).res)[0]!.data[0] as { x: string[] }).x;
+  assert.deepEqual(daily, ["2001-01-02", "2001-01-03", "2001-01-04"]);
 });
 
 Deno.test("peakParticipation: busiest (symbol, day) over the trailing ADV, by hand", () => {
