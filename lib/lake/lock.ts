@@ -76,7 +76,11 @@ export async function acquireLock(dir: string, options: LockOptions = {}): Promi
       };
       return Object.assign(release, { tookOver });
     } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      if (!(e instanceof Deno.errors.AlreadyExists)) {
+        throw new Error(`Cannot lock ${dir}: creating ${tmp} failed (${(e as Error).message})`, {
+          cause: e,
+        });
+      }
     } finally {
       try {
         Deno.removeSync(tmp);

@@ -418,6 +418,29 @@ Deno.test("disk full: a clear error naming the file, the lake unchanged with no 
     assertEquals(r.rowsWritten, 160_000);
     assertEquals((await readDataset(BARS, { root })).height, 160_010);
     assertEquals((await verifyDataset(BARS, { root })).problems, []);
+    // A disk filled to the last byte: a small write fails cleanly wherever it runs out (data
+    // file, journal or manifest append), and the lake stays as it was.
+    const filler = `${mnt}/filler`;
+    try {
+      Deno.writeFileSync(filler, new Uint8Array(32 << 20));
+    } catch { /* full now */ }
+    const full = await lakeFiles(root);
+    const log = Deno.readTextFileSync(`${root}/_meta/${DS}/manifest.jsonl`);
+    const e2 = await assertRejects(() =>
+      writeDataset(BARS, bars(["Q"], 5, MAR9 + 7_200_000), { ...W, root })
+    );
+    assert((e2 as Error).message.includes(root), (e2 as Error).message);
+    assertEquals(await lakeFiles(root), full);
+    assertEquals(Deno.readTextFileSync(`${root}/_meta/${DS}/manifest.jsonl`), log);
+    const temps = [...Deno.readDirSync(`${root}/_meta/${DS}`)].filter((e) =>
+      e.name.endsWith(".tmp")
+    );
+    assertEquals(temps, []);
+    Deno.removeSync(filler);
+    assertEquals(
+      (await writeDataset(BARS, bars(["Q"], 5, MAR9 + 7_200_000), { ...W, root })).rowsWritten,
+      5,
+    );
   } finally {
     new Deno.Command("umount", { args: [mnt] }).outputSync();
     await Deno.remove(mnt, { recursive: true });
