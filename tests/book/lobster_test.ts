@@ -10,17 +10,8 @@ import {
   parseLobsterFileName,
 } from "../../lib/book/mod.ts";
 
-const DIR = new URL("../fixtures/lobster/", import.meta.url);
-const MSG = "TEST_2012-06-21_34200000_57600000_message_3.csv";
-const OB = "TEST_2012-06-21_34200000_57600000_orderbook_3.csv";
+import { FIXTURE_MSG as MSG, fixtureTexts } from "./_fixture.ts";
 const RTOL_PRICE = 1e-12;
-
-export async function fixtureTexts(): Promise<{ message: string; orderbook: string }> {
-  return {
-    message: await Deno.readTextFile(new URL(MSG, DIR)),
-    orderbook: await Deno.readTextFile(new URL(OB, DIR)),
-  };
-}
 
 Deno.test("LOBSTER file names", () => {
   assertEquals(parseLobsterFileName(`/x/${MSG}`), {
