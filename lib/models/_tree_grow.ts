@@ -616,6 +616,13 @@ function findSplit(
 ): void {
   const { l2, minSamplesLeaf, minHessian } = params;
   const parentScore = (p.G * p.G) / (p.H + l2);
+  // Division-free screen: a candidate can only beat the best gain if its children's score
+  // S = GL^2/(HL+l2) + GR^2/(HR+l2) exceeds T = best + parentScore (>= 0), that is, with both
+  // denominators positive, GL^2 (HR+l2) + GR^2 (HL+l2) > T (HL+l2)(HR+l2). The screen uses T
+  // lowered by a relative 1e-9 (far above rounding), so it never drops a candidate that the
+  // exact gain below would accept; the exact gain then decides, as without the screen.
+  const SCREEN = 1 - 1e-9;
+  let bar = (p.gain + parentScore) * SCREEN;
   for (let q = 0; q < feats.length; q++) {
     const f = feats[q]!;
     const base = f * HIST_STRIDE;
@@ -632,8 +639,14 @@ function findSplit(
       if (cr < minSamplesLeaf) break;
       if (hr < minHessian) continue;
       const gr = p.G - gl;
-      const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
+      const dl = hl + l2, dr = hr + l2;
+      if (dl > 0 && dr > 0) {
+        const rhs = bar * (dl * dr);
+        if (gl * gl * dr + gr * gr * dl <= rhs && rhs !== Infinity) continue;
+      }
+      const gain = (gl * gl) / dl + (gr * gr) / dr - parentScore;
       if (gain > p.gain) {
+        bar = (gain + parentScore) * SCREEN;
         p.gain = gain;
         p.feature = f;
         p.bin = b;

@@ -4,7 +4,7 @@ import { type Matrix, matrixFromColumns, matrixFromRows } from "../../lib/models
 import { Rng } from "../../lib/core/mod.ts";
 import { buildHistogram, C_PLANE, H_PLANE, HIST_STRIDE } from "../../lib/models/_tree_grow.ts";
 import { instantiateKernels, sharedMemory } from "../../lib/models/_hist_wasm.ts";
-import { sortFloat32 } from "../../lib/models/_binning.ts";
+import { binMatrix, sortFloat32, valueBinCounts } from "../../lib/models/_binning.ts";
 
 /** Stated margin: our test R^2 / accuracy may trail scikit-learn's by at most this much. */
 const SCORE_MARGIN = 0.03;
@@ -349,4 +349,69 @@ Deno.test("trees: edge cases", async () => {
     RangeError,
     "all 1",
   );
+});
+
+Deno.test("gbt: every histogram split is the first best (feature, bin) by exact gain over its rows", async () => {
+  // duplicated and near-duplicated columns make candidates tie or nearly tie, so a screen that
+  // dropped or reordered candidates would pick another feature or bin
+  const rng = new Rng(11);
+  const n = 6000;
+  const a = Array.from({ length: n }, () => rng.normal());
+  const b = a.map((v, i) => (i === 17 ? v + 1e-3 : v)); // a, except in one row
+  const c = Array.from({ length: n }, () => rng.normal());
+  const y = a.map((v, i) => Math.sin(2 * v) + 0.5 * c[i]! + 0.3 * rng.normal());
+  const x = matrixFromColumns({ a, a2: [...a], b, c });
+  const l2 = 1, minLeaf = 20;
+  const m = await fitGbt(x, y, {
+    nTrees: 1,
+    maxDepth: 3,
+    maxLeaves: 8,
+    minSamplesLeaf: minLeaf,
+    l2,
+    threads: 1,
+  });
+  const tree = m.trees[0]!;
+  const bins = binMatrix(m.binner, x);
+  const nb = valueBinCounts(m.binner);
+  const ybar = y.reduce((s, v) => s + v, 0) / n;
+  const g = y.map((v) => ybar - v); // first tree: g = F0 - y, h = 1
+  // rows reaching each node, by walking the tree in bin space
+  const rowsOf: number[][] = Array.from({ length: tree.feature.length }, () => []);
+  for (let i = 0; i < n; i++) {
+    let k = 0;
+    rowsOf[0]!.push(i);
+    while (tree.feature[k]! >= 0) {
+      k = bins[tree.feature[k]! * n + i]! <= tree.binThreshold[k]! ? tree.left[k]! : tree.right[k]!;
+      rowsOf[k]!.push(i);
+    }
+  }
+  let checked = 0;
+  for (let k = 0; k < tree.feature.length; k++) {
+    const rows = rowsOf[k]!;
+    if (tree.feature[k]! < 0 || rows.length < 256) continue; // histogram nodes only
+    const G = rows.reduce((s, i) => s + g[i]!, 0), H = rows.length;
+    const parent = (G * G) / (H + l2);
+    let best = 0, bf = -1, bb = -1;
+    for (let f = 0; f < x.cols; f++) {
+      const hg = new Float64Array(256), hc = new Float64Array(256);
+      for (const i of rows) {
+        hg[bins[f * n + i]!]! += g[i]!;
+        hc[bins[f * n + i]!]!++;
+      }
+      let gl = 0, cl = 0;
+      for (let t = 0; t < nb[f]! - 1; t++) {
+        gl += hg[t]!;
+        cl += hc[t]!;
+        if (cl < minLeaf || H - cl < minLeaf) continue;
+        const gr = G - gl;
+        const gain = (gl * gl) / (cl + l2) + (gr * gr) / (H - cl + l2) - parent;
+        if (gain > best * (1 + 1e-12)) [best, bf, bb] = [gain, f, t];
+      }
+    }
+    assertEquals([tree.feature[k], tree.binThreshold[k]], [bf, bb], `node ${k}`);
+    assertAlmostEquals(tree.gain[k]!, best, 1e-9 * best, `gain of node ${k}`);
+    checked++;
+  }
+  assert(checked >= 3, `only ${checked} histogram nodes checked`);
+  assert(tree.feature[0] === 0, "the duplicate column a2 must not displace a (first wins ties)");
 });
