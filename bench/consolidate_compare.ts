@@ -28,13 +28,15 @@
  * Greeks) where the peer's Newton gives up and the workbench's solver finds a vol; those rows
  * are counted and printed, and may be at most 1 % of the traded rows.
  *
- * Memory: both sides spend much of their time writing fresh memory (the output alone is ~75 MB;
- * on this VM a first touch costs a page fault of ~10 us per 4 KiB). With `--malloc tuned`
- * (the default) the script runs itself again under
+ * Memory and threads: both sides spend much of their time writing fresh memory (the output
+ * alone is ~75 MB; on this VM a first touch costs a page fault of ~10 us per 4 KiB). With
+ * `--malloc tuned` (the default) the script runs itself again under
  * `GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1` (malloc's heap on
  * transparent huge pages, and Polars' worker threads allocating from that heap instead of
- * per-thread arenas that the setting does not cover); the peer inherits the same environment.
- * `--malloc default` measures both sides as started. The setting in force is printed.
+ * per-thread arenas that the setting does not cover) and, unless set, `POLARS_MAX_THREADS=1`
+ * (one thread like pandas, so the CPU time is per core; a Polars pool on this oversubscribed
+ * 2-core VM adds ~30 % CPU for synchronisation); the peer inherits the same environment.
+ * `--malloc default` measures both sides as started. The settings in force are printed.
  *
  * Exit codes: 0 done (outputs equal within the tolerances), 1 an output check failed, 2 bad
  * arguments.
@@ -56,8 +58,9 @@ Options:
   --contracts N  option contracts (default 500, 1..2000); rows = N x 390 minutes
   --pairs P      timed runs per side (default 7, 1..50)
   --no-peer      skip the pandas peer
-  --malloc M     tuned (default: rerun under GLIBC_TUNABLES=${TUNED_MALLOC}, the peer
-                 inherits it) or default (as started)
+  --malloc M     tuned (default: rerun under GLIBC_TUNABLES=${TUNED_MALLOC} and
+                 POLARS_MAX_THREADS=1 unless set; the peer inherits them) or default
+                 (as started)
   -h, --help     this text
 
 Exit codes: 0 done, 1 an output check failed, 2 bad arguments.`;
@@ -318,7 +321,10 @@ async function rerunTuned(): Promise<number> {
   const current = Deno.env.get("GLIBC_TUNABLES");
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--frozen", new URL(import.meta.url).pathname, ...Deno.args],
-    env: { GLIBC_TUNABLES: current ? `${current}:${TUNED_MALLOC}` : TUNED_MALLOC },
+    env: {
+      GLIBC_TUNABLES: current ? `${current}:${TUNED_MALLOC}` : TUNED_MALLOC,
+      POLARS_MAX_THREADS: Deno.env.get("POLARS_MAX_THREADS") ?? "1",
+    },
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",
@@ -335,7 +341,10 @@ async function main(): Promise<number> {
   ) {
     return await rerunTuned();
   }
-  console.log(`malloc: GLIBC_TUNABLES=${tunables || "(unset)"} (--malloc ${args.malloc})`);
+  console.log(
+    `malloc: GLIBC_TUNABLES=${tunables || "(unset)"} (--malloc ${args.malloc}); ` +
+      `POLARS_MAX_THREADS=${Deno.env.get("POLARS_MAX_THREADS") ?? "(unset)"}`,
+  );
   console.log(`load average at start: ${loadavg()}`);
   const world = generateWorld({ seed: 1, start: "2024-01-22", end: DATE });
   const sim = simConsolidationInput(world, DATE, {
