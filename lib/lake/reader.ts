@@ -1,6 +1,12 @@
 /**
  * Reading the lake: a Polars DataFrame of a dataset, pruned by partition, filtered by event time,
  * and optionally as of a known-at instant (point in time: no row whose `known_at` is later).
+ *
+ * What is read is the manifest's committed file list after recovery (`committedState`), never a
+ * directory listing; every file is checked against its recorded sha256 before Polars decodes it
+ * (`verify`, on by default; bench-lake prints the cost) and refused when it is missing, changed
+ * or a symlink out of the lake, with an `IntegrityError` naming it. A torn manifest line is
+ * logged with file and line and the last complete state is read.
  */
 import pl from "nodejs-polars";
 import { join } from "node:path";

@@ -4,8 +4,10 @@
  * Layout: `<root>/<zone>/<source>/<dataset>/<partition>/part-<sha8>.parquet` with Hive partitions
  * `date=YYYY-MM-DD` (intraday data; the New York calendar date of the event time) or `year=YYYY`
  * (daily and slower data), or no partition directory. Bookkeeping lives beside the zones, under
- * `<root>/_meta/` (manifests, journals, locks), never inside a dataset's tree, so any engine that
- * globs `<dataset>/**\/*.parquet` sees data files only.
+ * `<root>/_meta/` (manifests, journals, locks), never inside a dataset's tree. The manifest is the
+ * only truth about which files a dataset holds: the workbench's readers take its committed list
+ * (`committedFiles`, `readDataset`), never a directory listing, so a stray file in a partition is
+ * not read; another engine should read an exported file list rather than glob the folders.
  */
 import { join } from "node:path";
 import { loadConfig } from "../config/config.ts";

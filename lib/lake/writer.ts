@@ -23,6 +23,14 @@
  *    entry), then delete the journal. A crash before 3 leaves the old data (stray temps are
  *    removed by recovery); a crash after 3 is rolled forward by recovery.
  *
+ * Trust: stored rows are read only from the manifest's committed files, each checked against its
+ * sha256 first (an `IntegrityError` naming the file on a mismatch), so a changed file is never
+ * merged and sealed under a new hash, and a stray file in a partition is neither merged nor
+ * deleted. Nothing is written, replaced or removed through a symlink that leads out of the lake.
+ * A dataset with data files but no manifest is refused (`deno task verify --repair` rebuilds it).
+ * A torn last manifest line is cut before the write; garbage in the log refuses it. A full disk
+ * is an error naming the file, before the commit point, with this write's temporaries removed.
+ *
  * Idempotency: writing the same rows again changes nothing (no file, no manifest entry). File
  * names are content hashes, so the same input gives the same files. Lineage columns
  * (`ingested_at`, `source_uri`, `transform_id`) are excluded when comparing rows.
