@@ -24,13 +24,12 @@ import {
 } from "../lib/backtest/mod.ts";
 import {
   backtestReportHtml,
-  peakParticipation,
   plotlyCdnUrl,
+  runParticipation,
   summarizeBacktest,
   unfilledLine,
   writePlotlyFile,
 } from "../lib/report/mod.ts";
-import { resolveCostModel } from "../lib/execution/mod.ts";
 import { memoryLedgerStore } from "../lib/validation/mod.ts";
 import { Progress } from "../lib/core/mod.ts";
 
@@ -158,13 +157,7 @@ await runTask(TASK, async ({ values: v }) => {
       f3(out.inSampleSharpe[out.candidate]!)
     }`,
   );
-  const costModel = resolveCostModel(out.costs);
-  const participation = Number.isFinite(costModel.participationCap)
-    ? {
-      cap: costModel.participationCap,
-      peak: peakParticipation(out.panel, out.result.fills, { advWindow: costModel.advWindow }).peak,
-    }
-    : undefined;
+  const participation = runParticipation(out);
   const s = summarizeBacktest(out.result, ppy, participation ? { participation } : {});
   console.log(
     `candidate run: total return ${pct(s.totalReturn)}, CAGR ${pct(s.cagr)}, vol ${

@@ -50,6 +50,7 @@ import { simChainSource } from "../backtest/sim_chain.ts";
 import { runOptionsSleeve } from "../backtest/options_sleeve.ts";
 import { loadPanel } from "../backtest/lake_panel.ts";
 import { backtestReportHtml } from "../report/backtest_report.ts";
+import { runParticipation } from "../report/metrics.ts";
 import {
   buildEquityDeliverable,
   buildOptionsDeliverable,
@@ -492,8 +493,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const failed = failedCriteria.map((c) => c.name);
     const notes = failedCriteria.map((c) => c.note);
     verdicts[spec.strategy] = { verdict: res.verdict.verdict, failed, notes };
+    const participation = runParticipation(res);
     const html = backtestReportHtml(res.result, {
       title: `${spec.question}: candidate ${JSON.stringify(res.configs[res.candidate])}`,
+      ...(participation ? { participation } : {}),
       meta: {
         world: nullWorld ? "null (no planted effects)" : `planted (seed ${seed})`,
         "gate verdict": res.verdict.verdict.toUpperCase(),

@@ -17,6 +17,7 @@ import {
   panelShape,
 } from "../backtest/mod.ts";
 import { finiteValues as finite, returnsFromEquity, sharpeRatio } from "../backtest/returns.ts";
+import { type CostModel, resolveCostModel } from "../execution/cost_model.ts";
 
 export { returnsFromEquity, sharpeRatio };
 
@@ -232,6 +233,28 @@ export function peakParticipation(
     else peak = Math.max(peak, q / a);
   }
   return { peak, noAdv };
+}
+
+/**
+ * The participation cap of a run's cost model and the run's peak participation
+ * ({@link peakParticipation}), the input that bounds the report's capacity estimate; undefined
+ * when the cost model has no cap (spread-only).
+ *
+ * @example
+ * ```ts ignore
+ * const out = await runSpec(spec);
+ * backtestReportHtml(out.result, { participation: runParticipation(out) });
+ * ```
+ */
+export function runParticipation(
+  run: { panel: BarPanel; costs: CostModel; result: { fills: readonly Fill[] } },
+): { cap: number; peak: number } | undefined {
+  const m = resolveCostModel(run.costs);
+  if (!Number.isFinite(m.participationCap)) return undefined;
+  return {
+    cap: m.participationCap,
+    peak: peakParticipation(run.panel, run.result.fills, { advWindow: m.advWindow }).peak,
+  };
 }
 
 /** Summary of a backtest. */
