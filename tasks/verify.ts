@@ -77,7 +77,14 @@ await runTask(TASK, async ({ values }) => {
     if (values.source && d.source !== values.source) continue;
     if (values.dataset && d.dataset !== values.dataset) continue;
     checked++;
-    const r = await verifyDataset(d, { root, repair: values.repair, specOf, stamp });
+    let r;
+    try {
+      r = await verifyDataset(d, { root, repair: values.repair, specOf, stamp });
+    } catch (e) {
+      remaining++;
+      console.log(`ERROR    ${d.zone}/${d.source}/${d.dataset}: ${(e as Error).message}`);
+      continue;
+    }
     const open = r.problems.filter((p) => !p.repaired || p.repaired.startsWith("NOT"));
     remaining += open.length;
     const status = r.problems.length === 0 ? "ok" : open.length === 0 ? "repaired" : "PROBLEMS";

@@ -315,6 +315,13 @@ export async function verifyDataset(
       const rel = f.partition ? `${f.partition}/${f.file}` : f.file;
       committed.add(rel);
       const path = filePath(d, f, root);
+      try {
+        assertInsideLake(path, root, d.dataset);
+      } catch (e) {
+        report.problems.push({ kind: "symlink", file: path, detail: (e as Error).message });
+        drop.push(f);
+        continue;
+      }
       let st: Deno.FileInfo;
       try {
         st = Deno.lstatSync(path);
@@ -395,6 +402,9 @@ export async function verifyDataset(
         const p = report.problems.find((x) => x.file === path)!;
         let moved = "";
         try {
+          // Never move what a symlink leads to (it is outside the lake): the link itself was
+          // quarantined above.
+          if (p.kind === "symlink") throw new Error("not moved");
           Deno.lstatSync(path);
           moved = `, file quarantined to ${
             quarantineFile(root, d, stamp, relative(dir, path), path)

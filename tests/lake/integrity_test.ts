@@ -319,6 +319,14 @@ Deno.test("a partition symlinked out of the lake is refused by reads, writes, co
         JSON.stringify(v.problems),
       );
       assertEquals(names(), was);
+      // The repair quarantines the link (not what it leads to) and drops its files from the
+      // manifest; everything outside stays as it was.
+      const fixed = await verifyDataset(BARS, { root, repair: true, stamp: "s" });
+      assert(fixed.problems.every((p) => p.repaired), JSON.stringify(fixed.problems));
+      assertEquals(names(), was);
+      assert(Deno.lstatSync(`${root}/_quarantine/s/${DS}/${P8}`).isSymlink);
+      assertEquals(datasetState(BARS, root).files.filter((f) => f.partition === P8), []);
+      assertEquals((await verifyDataset(BARS, { root })).problems, []);
     } finally {
       await Deno.remove(outside, { recursive: true });
     }
