@@ -21,6 +21,12 @@
  * printed with the load average before and after. The peer is skipped with a note when
  * /usr/bin/python3 has no pandas or scipy.
  *
+ * Breakdown: the options math alone (implied vol and Greeks of the traded rows) is timed on
+ * each side too: the peer times that part of its run; on the workbench's side the same
+ * `impliedVol` + `bsGreeks` calls are made on the traded rows' inputs taken from the output, in
+ * the same pairs. The rest of each side's time (frames, joins, indicators, output) is printed
+ * as "without options math".
+ *
  * Check: every output column, row by row, in the same row order (minute-major, contracts by
  * ticker): strings and times exactly; prices, terms and as-of values to 1e-12 relative;
  * indicators (recursive EMAs, rolling moments) to 1e-9 relative; iv and Greeks to 1e-7 relative
@@ -45,6 +51,12 @@ import process from "node:process";
 import pl from "nodejs-polars";
 import { consolidateOptionMinutes, simConsolidationInput } from "../lib/frames/mod.ts";
 import { generateWorld } from "../lib/sources/sim/world.ts";
+import {
+  bsGreeks,
+  emptyOptionColumns,
+  impliedVol,
+  type OptionColumns,
+} from "../lib/options/mod.ts";
 import { sessionBounds } from "../lib/time/mod.ts";
 
 const TUNED_MALLOC = "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1";
@@ -332,6 +344,24 @@ async function rerunTuned(): Promise<number> {
   return (await child.status).code;
 }
 
+/** The option-pricing inputs of the traded rows of a consolidated frame, and their closes. */
+function tradedInputs(
+  out: pl.DataFrame,
+  rate: number,
+  div: number,
+): { o: OptionColumns; close: Float64Array } {
+  const traded = out.filter(pl.col("opt_close").isNotNull());
+  const o = emptyOptionColumns(traded.height);
+  o.spot.set(f64Of(traded, "spy_close"));
+  o.strike.set(f64Of(traded, "strike"));
+  o.t.set(f64Of(traded, "t_years").map((t) => (t > 0 ? t : NaN)));
+  o.rate.fill(rate);
+  o.div.fill(div);
+  const calls = traded.getColumn("contract_type").toArray() as string[];
+  calls.forEach((c, i) => (o.isCall[i] = c === "call" ? 1 : 0));
+  return { o, close: f64Of(traded, "opt_close") };
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args);
   const tunables = Deno.env.get("GLIBC_TUNABLES") ?? "";
@@ -383,15 +413,23 @@ async function main(): Promise<number> {
       }
     } else console.log("peer skipped (--no-peer)");
 
-    const wbMs: number[] = [], peerMs: number[] = [];
+    const math = tradedInputs(out, sim.rate, sim.div);
+    const wbMs: number[] = [], peerMs: number[] = [], wbMathMs: number[] = [];
+    const peerMathMs: number[] = [];
     for (let i = 0; i < args.pairs; i++) {
       const wbSide = () => {
         wbMs.push(cpuMsOf(() => {
           out = run();
         }));
+        wbMathMs.push(cpuMsOf(() => {
+          bsGreeks(math.o, impliedVol(math.o, math.close, { logSummary: false }));
+        }));
       };
       const peerSide = async () => {
-        if (peer) peerMs.push(((await peer.ask("run")).cpu_s as number) * 1e3);
+        if (!peer) return;
+        const a = await peer.ask("run");
+        peerMs.push((a.cpu_s as number) * 1e3);
+        peerMathMs.push((a.math_s as number) * 1e3);
       };
       if (i % 2 === 0) {
         wbSide();
@@ -410,6 +448,12 @@ async function main(): Promise<number> {
       } M rows/s ` +
         `(runs ${fmt(wbMs)})`,
     );
+    const rest = (all: number[], part: number[]) => all.map((x, i) => x - part[i]!);
+    console.log(
+      `  options math (iv + Greeks of ${math.close.length} traded rows) ${
+        median(wbMathMs).toFixed(1)
+      } ms; without options math ${median(rest(wbMs, wbMathMs)).toFixed(1)} ms`,
+    );
     let failed = false;
     if (peer) {
       const pMed = median(peerMs);
@@ -418,6 +462,10 @@ async function main(): Promise<number> {
           (rows / pMed / 1e3).toFixed(2)
         } M rows/s ` +
           `(runs ${fmt(peerMs)})`,
+      );
+      console.log(
+        `  options math (numpy Newton iv + Greeks) ${median(peerMathMs).toFixed(1)} ms; ` +
+          `without options math ${median(rest(peerMs, peerMathMs)).toFixed(1)} ms`,
       );
       console.log(
         `ratio workbench / pandas CPU time: ${(wbMed / pMed).toFixed(2)} ` +

@@ -7,7 +7,8 @@ from pandas input frames to the finished output frame.
 
 Protocol (one line per command on stdin, one JSON line per answer on stdout):
   load DIR        read the inputs that the benchmark wrote to DIR (see load_inputs)
-  run             consolidate once, answer {"cpu_s": ..., "rows": ..., "cols": ...}
+  run             consolidate once, answer {"cpu_s": ..., "math_s": ..., "rows": ...,
+                  "cols": ...}; math_s is the part spent on implied vol and Greeks
   dump            write the last output's f64 columns to DIR/peer_<name>.bin and the ticker
                   column to DIR/peer_ticker.json, answer {"ok": true}
   quit
@@ -199,6 +200,7 @@ def consolidate(p, inp):
                       on=["ticker", "ts"], how="left")
     grid["t_years"] = (grid["expiry_ms"] - grid["known_ms"]) / YEAR_MS
 
+    m0 = time.process_time()
     traded = np.flatnonzero(grid["opt_close"].notna().to_numpy())
     t = grid["t_years"].to_numpy()[traded]
     t = np.where(t > 0, t, np.nan)
@@ -213,8 +215,9 @@ def consolidate(p, inp):
         col = np.full(len(grid), np.nan)
         col[traded] = vals
         grid[name] = col
+    math_s = time.process_time() - m0
     grid["underlying"] = p["symbol"]
-    return grid[OUT_ORDER]
+    return grid[OUT_ORDER], math_s
 
 
 def main():
@@ -233,10 +236,11 @@ def main():
         elif cmd[0] == "run":
             # the previous output stays alive during the run, as on the workbench's side
             c0 = time.process_time()
-            new = consolidate(p, inp)
+            new, math_s = consolidate(p, inp)
             cpu = time.process_time() - c0
             out = new
-            print(json.dumps({"cpu_s": cpu, "rows": len(out), "cols": out.shape[1]}), flush=True)
+            print(json.dumps({"cpu_s": cpu, "math_s": math_s, "rows": len(out),
+                              "cols": out.shape[1]}), flush=True)
         elif cmd[0] == "dump":
             for c in OUT_F64:
                 out[c].to_numpy(dtype=np.float64).tofile(f"{folder}/peer_{c}.bin")
