@@ -4,8 +4,10 @@
  *
  * Each finite value becomes a 64-bit key whose signed integer order is the numeric order of the
  * doubles: the high and low 32-bit words of the IEEE-754 pattern, with the magnitude bits of a
- * negative value inverted (`-0` is folded into `+0` first, so they tie). A row is then sorted by
- * most-significant-digit bucketing: the range [min, max] of the high words is cut into about
+ * negative value inverted (`-0` is folded into `+0` first, so they tie). Negative and
+ * non-negative keys are gathered at the two ends of the row and sorted separately (their key
+ * ranges are far apart, so one bucketing over both would crowd each into a few buckets). Each is
+ * sorted by most-significant-digit bucketing: the range [min, max] of the high words is cut into about
  * 2^ceil(log2(m)) equal buckets (a counting sort), buckets of up to 24 keys are finished by
  * insertion sort and larger ones are bucketed again on the remaining bits (high word, then low
  * word), so clustered rows cost a few extra passes and never a quadratic sort. Keys equal in all
