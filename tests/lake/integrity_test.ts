@@ -502,3 +502,42 @@ Deno.test("verify on a clean lake finds nothing; counts match the manifest", () 
     const r = await verifyDataset(BARS, { root });
     assertEquals([r.files, r.rows, r.problems.length, r.rebuilt], [2, 120, 0, false]);
   }));
+
+Deno.test("disk full during a manifest append: an error naming the manifest, the log left as it was", async () => {
+  const mnt = await Deno.makeTempDir({ prefix: "lake-tmpfs-" });
+  const ok = new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt],
+    stderr: "null",
+  }).outputSync().success;
+  if (!ok) {
+    console.warn("skipped: cannot mount a tmpfs (needs root)");
+    await Deno.remove(mnt);
+    return;
+  }
+  try {
+    const { appendManifest, readManifestLog } = await import("../../lib/lake/manifest.ts");
+    const meta = `${mnt}/_meta/x`;
+    const entry = (id: string, n: number) => ({
+      write_id: id,
+      at: "2024-01-02T00:00:00.000Z",
+      kind: "write" as const,
+      transform_id: "t",
+      source_uri: "x".repeat(n),
+      added: [],
+      removed: [],
+      schema: {},
+    });
+    await appendManifest(meta, entry("a", 10), { fresh: true });
+    const before = Deno.readFileSync(`${meta}/manifest.jsonl`);
+    try {
+      Deno.writeFileSync(`${mnt}/filler`, new Uint8Array(1 << 20));
+    } catch { /* the disk is full now */ }
+    const e = await assertRejects(() => appendManifest(meta, entry("b", 20_000), { fresh: true }));
+    assert((e as Error).message.includes(`${meta}/manifest.jsonl`), (e as Error).message);
+    assertEquals(Deno.readFileSync(`${meta}/manifest.jsonl`), before);
+    assertEquals(readManifestLog(meta).problems, []);
+  } finally {
+    new Deno.Command("umount", { args: [mnt] }).outputSync();
+    await Deno.remove(mnt, { recursive: true });
+  }
+});
