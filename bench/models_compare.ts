@@ -38,16 +38,36 @@ import {
   takeRows,
 } from "../lib/models/mod.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    full: { type: "boolean", default: false },
-    "gbt-only": { type: "boolean", default: false },
-    "xgb-only": { type: "boolean", default: false },
-    rounds: { type: "string", default: "3" },
-    threads: { type: "string", default: "2" },
-  },
-});
+const USAGE = `usage: deno run -A bench/models_compare.ts [--full] [--gbt-only | --xgb-only]
+                                               [--rounds N] [--threads N]
+  --full       the issue's sizes (boosting 1,000,000 x 50, 200 trees; forest 200,000 x 50)
+  --gbt-only   boosting only (scikit-learn and XGBoost comparisons), no forest / ONNX
+  --xgb-only   only the interleaved XGBoost comparison
+  --rounds N   interleaved XGBoost rounds (default 3)
+  --threads N  threads for both sides of the XGBoost comparison (default 2)
+  env GBT_ROWS, GBT_TREES override the boosting sizes`;
+const { values } = (() => {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        full: { type: "boolean", default: false },
+        "gbt-only": { type: "boolean", default: false },
+        "xgb-only": { type: "boolean", default: false },
+        rounds: { type: "string", default: "3" },
+        threads: { type: "string", default: "2" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    console.error((e as Error).message);
+    Deno.exit(2);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
 const full = values.full;
 const gbtOnly = values["gbt-only"];
 const xgbOnly = values["xgb-only"];
@@ -178,8 +198,11 @@ if (!xgbOnly) {
 
   const py = `
 import resource, sys, time, numpy as np
-from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
-from sklearn.metrics import r2_score
+try:
+    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+    from sklearn.metrics import r2_score
+except ImportError as e:
+    print(f"scikit-learn comparison skipped: {e}"); sys.exit(0)
 path, total, cols, gr, rr, gt, rt, test = sys.argv[1], *map(int, sys.argv[2:9])
 a = np.fromfile(path, dtype=np.float64).reshape(total, cols + 1)
 X, y = a[:, :cols], a[:, cols]
