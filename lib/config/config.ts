@@ -30,6 +30,8 @@ export const VENDOR_DEFAULTS = {
   alphavantage: { baseUrl: "https://www.alphavantage.co", env: "ALPHAVANTAGE" },
   oanda: { baseUrl: "https://api-fxpractice.oanda.com", env: "OANDA" },
   finnhub: { baseUrl: "https://finnhub.io", env: "FINNHUB" },
+  bls: { baseUrl: "https://api.bls.gov/publicAPI/v2", env: "BLS" },
+  bea: { baseUrl: "https://apps.bea.gov/api", env: "BEA" },
 } as const;
 
 export type VendorName = keyof typeof VENDOR_DEFAULTS;
@@ -230,7 +232,7 @@ export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
   );
 
   const vendorEnvSet = Object.keys(env).filter((k) =>
-    /^(FRED|POLYGON|ALPACA|ALPHAVANTAGE|OANDA|FINNHUB)_(API_KEY|API_SECRET|BASE_URL|DATA_URL|WS_URL)$/
+    /^(FRED|POLYGON|ALPACA|ALPHAVANTAGE|OANDA|FINNHUB|BLS|BEA)_(API_KEY|API_SECRET|BASE_URL|DATA_URL|WS_URL)$/
       .test(k) && get(k) !== undefined
   ).sort();
 

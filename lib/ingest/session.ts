@@ -54,6 +54,8 @@ export function simConfig(base: WorkbenchConfig, baseUrl: string, key = SIM_KEY)
       alphavantage: v(baseUrl),
       oanda: v(baseUrl),
       finnhub: v(`${baseUrl}/api/v1`),
+      bls: v(`${baseUrl}/publicAPI/v2`),
+      bea: v(`${baseUrl}/bea/api`),
     },
   };
 }

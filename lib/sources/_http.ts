@@ -96,6 +96,11 @@ export interface RequestOptions<T> {
   check?: (value: T) => VendorVerdict | null;
   /** Statuses treated as data rather than errors (e.g. 404 meaning "no such series"). @default [] */
   acceptStatus?: number[];
+  /**
+   * A POST body (BLS takes its series and key as JSON). It may carry a credential, so it is
+   * never logged, and a redirect of a POST to another origin is refused. @default undefined (GET)
+   */
+  body?: string;
 }
 
 /** A successful response. */
@@ -326,12 +331,23 @@ export class HttpClient {
    * no request headers, no userinfo and no key parameters, and is refused if its URL still holds
    * a secret. Returns the final response.
    */
-  async #send(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  async #send(
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    body?: string,
+  ): Promise<Response> {
     const origin = url.origin;
     let current = url;
     let h = headers;
+    let post = body;
     for (let hop = 0;; hop++) {
-      const res = await this.#fetch(current, { headers: h, signal, redirect: "manual" });
+      const res = await this.#fetch(
+        current,
+        post === undefined
+          ? { headers: h, signal, redirect: "manual" }
+          : { method: "POST", headers: h, body: post, signal, redirect: "manual" },
+      );
       if (!REDIRECT_STATUS.has(res.status)) return res;
       const loc = res.headers.get("location");
       await res.body?.cancel().catch(() => {});
@@ -351,6 +367,11 @@ export class HttpClient {
       if (current.protocol === "https:" && next.protocol === "http:") {
         throw new Refused(`redirect from https to http refused (${publicUrl(next)})`);
       }
+      // 303 turns a POST into a GET; 307/308 resend the body, which may hold a credential.
+      if (res.status === 303 || res.status === 301 || res.status === 302) post = undefined;
+      if (post !== undefined && next.origin !== origin) {
+        throw new Refused(`redirect of a POST to ${next.origin} refused: its body may hold a key`);
+      }
       if (next.origin !== origin) {
         // Credentials are for the configured origin only.
         h = {};
@@ -367,7 +388,7 @@ export class HttpClient {
     }
   }
 
-  /** GET a URL, parse and check the body, retrying transient failures. */
+  /** GET a URL (POST when `options.body` is set), parse and check the body, retrying transient failures. */
   async get<T>(url: URL, options: RequestOptions<T>): Promise<HttpResult<T>> {
     const shown = publicUrl(url);
     const p = this.#policy;
@@ -386,7 +407,7 @@ export class HttpClient {
         const ctl = new AbortController();
         const timer = setTimeout(() => ctl.abort(), p.timeoutMs);
         try {
-          const res = await this.#send(url, options.headers ?? {}, ctl.signal);
+          const res = await this.#send(url, options.headers ?? {}, ctl.signal, options.body);
           status = res.status;
           const raw = await readCapped(res, p.maxBodyBytes);
           const bytes = raw.length;
