@@ -9,7 +9,7 @@
  * and the news and corporate actions landed match what the simulated world planted, 1 otherwise,
  * 2 on bad arguments.
  */
-import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
+import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
 import { runDemo } from "../lib/demo/mod.ts";
 
 const TASK = defineTask({
@@ -35,6 +35,7 @@ const TASK = defineTask({
       description: "A world without planted effects (the gate must say NO-GO)",
     },
     out: { type: "path", description: "Folder for reports and deliverables" },
+    json: JSON_OPTION,
   },
   details: `The lake is $WORKBENCH_DATA (default ./data/lake). Exit codes: 0 done; 1 an ingest unit
 failed or the landed events differ from the world's; 2 bad arguments.`,
@@ -44,12 +45,24 @@ failed or the landed events differ from the world's; 2 bad arguments.`,
 await runTask(TASK, async ({ values }) => {
   if (values.days > 5000) throw new UsageError(`--days ${values.days}: at most 5000`);
   if (values.equities > 200) throw new UsageError(`--equities ${values.equities}: at most 200`);
+  const out = jsonOutput(values.json);
   const summary = await runDemo({
     seed: values.seed,
     days: values.days,
     equities: values.equities,
     nullWorld: values.null,
     ...(values.out ? { outDir: values.out } : {}),
+  });
+  out.emit({
+    task: "demo",
+    ok: summary.ok,
+    outputs: summary.outputs,
+    verdicts: summary.verdicts,
+    events: summary.events,
+    ic: summary.ic,
+    data: Object.fromEntries(
+      Object.entries(summary.data).map(([k, d]) => [k, { ...d, files: d.files.length }]),
+    ),
   });
   return summary.ok ? 0 : 1;
 });

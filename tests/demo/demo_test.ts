@@ -25,8 +25,8 @@ import {
   EquityDeliverableSchema,
   OptionsDeliverableSchema,
 } from "../../lib/report/deliverables.ts";
-import { chartStates, dumpDom, pngSize, screenshot, skipBrowser } from "../_chromium.ts";
-import { assert, assertEquals } from "../_assert.ts";
+import { pngSize, renderCheck, screenshot, skipBrowser } from "../_chromium.ts";
+import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 /** The bound for a fresh run (issue 17: "the demo still finishes in under 60 s"). */
@@ -382,13 +382,23 @@ Deno.test({
         fn: async () => {
           for (const s of STRATEGIES) {
             const html = join(out, `report_${s}.html`);
-            const dom = await dumpDom(html, 8000);
-            const charts = chartStates(dom);
-            assertEquals(charts.length, CHART_TITLES.length, `${s}: chart divs in the DOM`);
-            for (const c of charts) {
-              assert(c.plotly && c.mainSvg, `${s} ${c.id}: Plotly rendered (${JSON.stringify(c)})`);
+            // What was drawn, not a class name: a chart whose plot failed still gets
+            // js-plotly-plot. Every chart has every laid-out trace drawn, no console error.
+            const check = await renderCheck(html, 15_000);
+            assertEquals(check.errors, [], `${s}: console errors`);
+            assertEquals(check.charts.length, CHART_TITLES.length, `${s}: charts on the page`);
+            for (const c of check.charts) {
+              assert(
+                c.traces > 0 && c.drawn === c.traces && c.marks > 0,
+                `${s} ${c.id}: every trace drawn (${JSON.stringify(c)})`,
+              );
             }
-            for (const title of CHART_TITLES) assert(dom.includes(title), `${s}: ${title} shown`);
+            const drawnTitles = check.charts.map((c) => c.title).join(" | ");
+            for (const title of CHART_TITLES) {
+              assert(drawnTitles.includes(title), `${s}: ${title} drawn (${drawnTitles})`);
+            }
+            const size = (await Deno.stat(html)).size;
+            assert(size < 5_000_000, `${s}: report ${size} bytes (limit 5 MB)`);
             const png = join(out, `report_${s}.png`);
             const bytes = await screenshot(html, png, { width: 1280, height: 3000 });
             assertEquals(pngSize(await Deno.readFile(png)), { width: 1280, height: 3000 });
@@ -402,8 +412,23 @@ Deno.test({
         "--null world: NO-GO for every strategy, model IC within noise of 0",
         async () => {
           const nlake = join(base, "null", "lake"), nout = join(base, "null", "out");
-          const run = await runDemoTask(nlake, ["--null", "--out", nout]);
+          // With --json: one JSON object on stdout, the human summary on stderr.
+          const jsonRun = await runDemoTask(nlake, ["--null", "--out", nout, "--json"]);
+          const lines = jsonRun.stdout.trim().split("\n");
+          assertEquals(lines.length, 1, "--json: one line on stdout");
+          const json = JSON.parse(lines[0]!) as {
+            task: string;
+            ok: boolean;
+            verdicts: Record<string, { verdict: string }>;
+            ic: { ridge: number; forest: number };
+          };
+          assertEquals([json.task, json.ok], ["demo", true]);
+          const run = { ...jsonRun, stdout: jsonRun.stderr };
           console.log(`demo --null run: ${(run.wallMs / 1000).toFixed(1)} s wall`);
+          for (const [name, v] of Object.entries(json.verdicts)) {
+            assertEquals(v.verdict, "no-go", `--json verdict of ${name}`);
+          }
+          assertAlmostEquals(json.ic.ridge, modelIc(run.stdout).ridge, 5e-3, "--json IC = text IC");
           await checkSummary(run, nout);
           await checkDataUsed(run, nlake);
           assert(/NULL world/.test(run.stdout), "summary says null world");
