@@ -11,6 +11,8 @@ import type { HttpClientOptions } from "../sources/_http.ts";
 import { RequestMetrics } from "../sources/_metrics.ts";
 import { AlpacaClient } from "../sources/alpaca.ts";
 import { AlphaVantageClient } from "../sources/alphavantage.ts";
+import { BeaClient } from "../sources/bea.ts";
+import { BlsClient } from "../sources/bls.ts";
 import { FinnhubClient } from "../sources/finnhub.ts";
 import { FredClient } from "../sources/fred.ts";
 import { OandaClient } from "../sources/oanda.ts";
@@ -24,6 +26,7 @@ import {
   polygonSplitsPipeline,
 } from "./pipelines/corporate_actions.ts";
 import { fredObservationsPipeline } from "./pipelines/fred.ts";
+import { beaNipaPipeline, blsSeriesPipeline } from "./pipelines/macro_releases.ts";
 import {
   alpacaBarPipeline,
   finnhubChainPipeline,
@@ -79,6 +82,8 @@ const FACTORIES: Record<string, (o: PipelineOptions) => Pipeline> = {
   "oanda/fx_candles_s5": () => oandaCandlesPipeline("S5"),
   "oanda/fx_candles_h1": () => oandaCandlesPipeline("H1"),
   "finnhub/option_chain": () => finnhubChainPipeline(),
+  "bls/series": () => blsSeriesPipeline(),
+  "bea/nipa": () => beaNipaPipeline(),
 };
 
 /** Every `source/dataset` the engine can backfill. */
@@ -170,6 +175,17 @@ export function connectClients(config?: WorkbenchConfig, options: ConnectOptions
       apiKey: fh,
       httpOptions: http("finnhub"),
     });
+  }
+  // BLS answers without a registration key too (25 queries a day, 25 series, 10 years).
+  const bk = key(v.bls.apiKey);
+  out.bls = new BlsClient({
+    baseUrl: v.bls.baseUrl,
+    ...(bk ? { apiKey: bk } : {}),
+    httpOptions: http("bls"),
+  });
+  const bek = key(v.bea.apiKey);
+  if (bek) {
+    out.bea = new BeaClient({ baseUrl: v.bea.baseUrl, apiKey: bek, httpOptions: http("bea") });
   }
   return out;
 }

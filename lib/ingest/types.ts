@@ -11,6 +11,8 @@ import type { DatasetSpec } from "../lake/mod.ts";
 import type { Rejected } from "../sources/_wire.ts";
 import type { AlpacaClient } from "../sources/alpaca.ts";
 import type { AlphaVantageClient } from "../sources/alphavantage.ts";
+import type { BeaClient } from "../sources/bea.ts";
+import type { BlsClient } from "../sources/bls.ts";
 import type { FinnhubClient } from "../sources/finnhub.ts";
 import type { FredClient } from "../sources/fred.ts";
 import type { OandaClient } from "../sources/oanda.ts";
@@ -24,6 +26,8 @@ export interface Clients {
   alphavantage?: AlphaVantageClient;
   oanda?: OandaClient;
   finnhub?: FinnhubClient;
+  bls?: BlsClient;
+  bea?: BeaClient;
 }
 
 /** How a job's date range is cut into units. */

@@ -156,6 +156,8 @@ const SECRET_PARAMS = new Set([
   "key",
   "password",
   "secret",
+  "userid",
+  "registrationkey",
 ]);
 
 /**

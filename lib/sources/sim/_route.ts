@@ -86,7 +86,7 @@ export function parseLimit(v: string | null, def: number, max: number): number {
 /** Query string without secrets (for logs and lineage). */
 export function redactPath(url: URL): string {
   const q = new URLSearchParams(url.search);
-  for (const k of ["apiKey", "api_key", "apikey", "token"]) if (q.has(k)) q.set(k, "***");
+  for (const k of ["apiKey", "api_key", "apikey", "token", "UserID"]) if (q.has(k)) q.set(k, "***");
   const s = q.toString();
   return url.pathname + (s ? "?" + s : "");
 }
