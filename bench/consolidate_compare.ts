@@ -34,6 +34,14 @@
  * Greeks) where the peer's Newton gives up and the workbench's solver finds a vol; those rows
  * are counted and printed, and may be at most 1 % of the traded rows.
  *
+ * Lifetimes: each side keeps its previous output alive during a run and frees it after (the
+ * peer by reassignment, which CPython's reference counting frees at once; the workbench by an
+ * untimed V8 gc(), the script running with --expose-gc). Without that, V8, which does not see
+ * the ~100 MB of Polars memory behind each output's small JS wrapper, would collect it only
+ * rarely, and every run would write fresh pages: in a loop of consolidations in one process
+ * without collections, each call here cost 300-450 ms CPU (200 ms of it in the kernel) and the
+ * resident size grew by ~100 MB per call.
+ *
  * Memory and threads: both sides spend much of their time writing fresh memory (the output
  * alone is ~75 MB; on this VM a first touch costs a page fault of ~10 us per 4 KiB). With
  * `--malloc tuned` (the default) the script runs itself again under
@@ -332,15 +340,31 @@ async function check(dir: string, wb: pl.DataFrame): Promise<string[]> {
   return fails;
 }
 
-/** Run this script again with the tuned malloc setting; its exit code. */
-async function rerunTuned(): Promise<number> {
+/** V8's gc(), present when the process runs with --expose-gc. */
+const exposedGc = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * Run this script again with V8's gc() exposed and, when `tuned`, the tuned malloc setting and
+ * one Polars thread; its exit code.
+ */
+async function rerun(tuned: boolean): Promise<number> {
   const current = Deno.env.get("GLIBC_TUNABLES");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", new URL(import.meta.url).pathname, ...Deno.args],
-    env: {
+  const env: Record<string, string> = tuned
+    ? {
       GLIBC_TUNABLES: current ? `${current}:${TUNED_MALLOC}` : TUNED_MALLOC,
       POLARS_MAX_THREADS: Deno.env.get("POLARS_MAX_THREADS") ?? "1",
-    },
+    }
+    : {};
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--frozen",
+      "--v8-flags=--expose-gc",
+      new URL(import.meta.url).pathname,
+      ...Deno.args,
+    ],
+    env,
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",
@@ -369,12 +393,9 @@ function tradedInputs(
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args);
   const tunables = Deno.env.get("GLIBC_TUNABLES") ?? "";
-  if (
-    args.malloc === "tuned" && Deno.build.os === "linux" &&
-    !TUNED_MALLOC.split(":").every((t) => tunables.split(":").includes(t))
-  ) {
-    return await rerunTuned();
-  }
+  const tune = args.malloc === "tuned" && Deno.build.os === "linux" &&
+    !TUNED_MALLOC.split(":").every((t) => tunables.split(":").includes(t));
+  if (tune || !exposedGc) return await rerun(tune);
   console.log(
     `malloc: GLIBC_TUNABLES=${tunables || "(unset)"} (--malloc ${args.malloc}); ` +
       `POLARS_MAX_THREADS=${Deno.env.get("POLARS_MAX_THREADS") ?? "(unset)"}`,
@@ -425,6 +446,7 @@ async function main(): Promise<number> {
         wbMs.push(cpuMsOf(() => {
           out = run();
         }));
+        exposedGc!(); // frees the previous output, as `out = new` does in the peer (untimed)
         wbMathMs.push(cpuMsOf(() => {
           bsGreeks(math.o, impliedVol(math.o, math.close, { logSummary: false }));
         }));
