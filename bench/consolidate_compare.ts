@@ -36,11 +36,13 @@
  *
  * Lifetimes: each side keeps its previous output alive during a run and frees it after (the
  * peer by reassignment, which CPython's reference counting frees at once; the workbench by an
- * untimed V8 gc(), the script running with --expose-gc). Without that, V8, which does not see
- * the ~100 MB of Polars memory behind each output's small JS wrapper, would collect it only
- * rarely, and every run would write fresh pages: in a loop of consolidations in one process
- * without collections, each call here cost 300-450 ms CPU (200 ms of it in the kernel) and the
- * resident size grew by ~100 MB per call.
+ * untimed V8 gc() followed by an event-loop turn, on which the native finalizers of Polars'
+ * objects run; the script runs with --expose-gc). Without that, V8, which does not see the
+ * ~100 MB of Polars memory behind each output's small JS wrapper, collects it only rarely, and
+ * every run writes fresh pages: in a synchronous loop of consolidations (no event-loop turn, so
+ * no finalizer runs even after gc()) each call here cost 300-450 ms CPU (~200 ms of it in the
+ * kernel) and the resident size grew by ~90 MB per call; with gc() and a turn, ~190 ms, flat
+ * resident size, no kernel time.
  *
  * Memory and threads: both sides spend much of their time writing fresh memory (the output
  * alone is ~75 MB; on this VM a first touch costs a page fault of ~10 us per 4 KiB). With
@@ -446,10 +448,15 @@ async function main(): Promise<number> {
         wbMs.push(cpuMsOf(() => {
           out = run();
         }));
-        exposedGc!(); // frees the previous output, as `out = new` does in the peer (untimed)
         wbMathMs.push(cpuMsOf(() => {
           bsGreeks(math.o, impliedVol(math.o, math.close, { logSummary: false }));
         }));
+      };
+      // frees the previous output, as `out = new` does in the peer (untimed): a collection, then
+      // an event-loop turn, on which the native finalizers of Polars' objects run
+      const release = async () => {
+        exposedGc!();
+        await new Promise((r) => setTimeout(r, 0));
       };
       const peerSide = async () => {
         if (!peer) return;
@@ -459,10 +466,12 @@ async function main(): Promise<number> {
       };
       if (i % 2 === 0) {
         wbSide();
+        await release();
         await peerSide();
       } else {
         await peerSide();
         wbSide();
+        await release();
       }
     }
     const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(" ");
