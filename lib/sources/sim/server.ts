@@ -43,6 +43,7 @@ import {
 } from "./_routes_other.ts";
 import { handleWebSocket, type WsOptions } from "./_ws.ts";
 import { sessionBounds } from "./_calendar.ts";
+import { type MacroAnswers, matchMacroRelease } from "./macro_releases.ts";
 
 /** Accepted keys per vendor; a vendor left out accepts any non-empty key. */
 export interface SimApiKeys {
@@ -52,6 +53,8 @@ export interface SimApiKeys {
   alphavantage?: string[];
   oanda?: string[];
   finnhub?: string[];
+  bls?: string[];
+  bea?: string[];
 }
 
 /** Requests per minute (and per day for Alpha Vantage) before the vendor's throttle answer. */
@@ -62,6 +65,8 @@ export interface SimPacing {
   alphavantage?: { perMinute?: number; perDay?: number };
   oanda?: number;
   finnhub?: number;
+  bls?: number;
+  bea?: number;
 }
 
 export interface SimServerOptions {
@@ -104,12 +109,16 @@ export interface SimServer {
 
 interface Matched {
   route: string;
-  vendor: "fred" | "polygon" | "alpaca" | "alphavantage" | "oanda" | "finnhub";
-  handle: (ctx: RouteCtx) => RouteResult;
+  vendor: "fred" | "polygon" | "alpaca" | "alphavantage" | "oanda" | "finnhub" | "bls" | "bea";
+  handle: (ctx: RouteCtx) => RouteResult | Promise<RouteResult>;
+  /** Fault and throttle answers of vendors whose routes live in their own module. */
+  answers?: MacroAnswers;
 }
 
-function match(url: URL): Matched | undefined {
+function match(url: URL, keys: SimApiKeys = {}): Matched | undefined {
   const p = url.pathname;
+  const macro = matchMacroRelease(url, keys);
+  if (macro) return macro;
   let m: RegExpExecArray | null;
   if (p === "/fred/series/observations") {
     return {
@@ -195,6 +204,7 @@ function authError(m: Matched, ctx: RouteCtx, keys: SimApiKeys): RouteResult | u
   const h = ctx.req.headers;
   const bearer = (h.get("Authorization") ?? "").replace(/^Bearer\s+/i, "");
   const ok = (k: string | null | undefined, list?: string[]) => !!k && (!list || list.includes(k));
+  if (m.answers) return undefined; // checked by the route (BLS keys travel in the POST body)
   switch (m.vendor) {
     case "fred": {
       const k = q.get("api_key");
@@ -301,6 +311,9 @@ function throttle(m: Matched, ctx: RouteCtx, retryAfter?: number): RouteResult {
         json: { error: "API limit reached. Please try again later. Remaining Limit: 0" },
         headers,
       };
+    case "bls":
+    case "bea":
+      return m.answers!.throttle(retryAfter);
   }
 }
 
@@ -342,11 +355,15 @@ function notEntitled(m: Matched, ctx: RouteCtx): RouteResult {
           error_message: "Forbidden.  The API key is not authorized for this request.",
         },
       };
+    case "bls":
+    case "bea":
+      return m.answers!.notEntitled();
   }
 }
 
 function error200(m: Matched, ctx: RouteCtx, res: RouteResult): unknown {
   if (res.error200) return res.error200;
+  if (m.answers) return m.answers.error200();
   switch (m.vendor) {
     case "fred":
       return { error_code: 500, error_message: "Internal Server Error.  Please try again." };
@@ -496,7 +513,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         signal: controller.signal,
       });
     }
-    const m = match(url);
+    const m = match(url, keys);
     const path = redactPath(url);
     const requestId = hashString(`${seed}:${n}:${path}`).toString(16).padStart(8, "0") +
       hashString(`${n}:${path}`).toString(16).padStart(8, "0");
@@ -536,7 +553,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     if (!res) {
       rule = faults.next(m.route);
       try {
-        res = m.handle(ctx);
+        res = await m.handle(ctx);
       } catch (e) {
         res = {
           status: 500,
