@@ -20,9 +20,9 @@ Deno.test("aggsRowBound: the most bars a request can return, hand-worked", () =>
 function aggsServer(pages: number[]) {
   let served = 0;
   const ac = new AbortController();
-  const server = Deno.serve(
+  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
     { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
-    (req) => {
+    (req): Response => {
       const i = served++;
       const n = pages[Math.min(i, pages.length - 1)]!;
       const t0 = Date.UTC(2024, 0, 2, 14, 30) + i * 1_000 * 60 * 1_000;
@@ -34,7 +34,7 @@ function aggsServer(pages: number[]) {
         c: 1,
         v: 1,
       }));
-      const next = i + 1 < pages.length
+      const next: string | undefined = i + 1 < pages.length
         ? `http://127.0.0.1:${server.addr.port}/v2/aggs/cursor${i + 1}`
         : undefined;
       void req;

@@ -11,9 +11,9 @@ const FAST = { maxRetries: 2, backoffBaseMs: 1, backoffMaxMs: 2 };
 function recorder(handler: (req: Request, self: string) => Response | Promise<Response>) {
   const seen: { url: string; headers: [string, string][] }[] = [];
   const ac = new AbortController();
-  const server = Deno.serve(
+  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
     { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
-    (req) => {
+    (req): Response | Promise<Response> => {
       seen.push({ url: req.url, headers: [...req.headers] });
       return handler(req, `http://127.0.0.1:${server.addr.port}`);
     },
