@@ -70,7 +70,7 @@ export const BlsEnvelope = z.object({
   status: z.string(),
   responseTime: z.number().optional(),
   message: z.array(z.string()).optional(),
-  Results: z.object({ series: z.array(BlsSeriesSchema) }).loose().optional(),
+  Results: z.object({ series: z.array(BlsSeriesSchema).optional() }).loose().optional(),
 }).loose();
 
 export type BlsEnvelope = z.infer<typeof BlsEnvelope>;
@@ -84,7 +84,7 @@ export function blsVerdict(body: unknown): VendorVerdict | null {
   const p = BlsEnvelope.safeParse(body);
   if (!p.success) return { message: "not a BLS answer (no status)", retryable: false };
   const { status, message = [] } = p.data;
-  if (status === "REQUEST_SUCCEEDED" && p.data.Results) return null;
+  if (status === "REQUEST_SUCCEEDED" && p.data.Results?.series) return null;
   const text = `${status}: ${message.join(" ") || "(no message)"}`;
   if (status === "REQUEST_NOT_PROCESSED") {
     const permanent = /threshold|key provided|invalid|not registered/i.test(text);
