@@ -1,14 +1,18 @@
 /** `deno task verify [--repair]`: check (and repair) every dataset of the lake against its manifest. */
-import { defineTask, JSON_OPTION, jsonOutput, runTask } from "../lib/cli/mod.ts";
+import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
-  type DatasetSpec,
   lakeRoot,
   listDatasets,
   verifyDataset,
+  type VerifyReport,
   type Zone,
 } from "../lib/lake/mod.ts";
-import { datasetNames, pipelineFor } from "../lib/ingest/registry.ts";
-import { quarantineSpec } from "../lib/ingest/quarantine.ts";
+import {
+  formatRestore,
+  knownSpecOf,
+  type LakeRepairReport,
+  repairLake,
+} from "../lib/ingest/repair.ts";
 
 const ZONES: readonly Zone[] = ["raw", "curated", "reference"];
 
@@ -19,7 +23,19 @@ const TASK = defineTask({
   options: {
     repair: {
       type: "boolean",
-      description: "Repair what can be repaired (quarantine, drop, rebuild; never delete data)",
+      description:
+        "Repair: quarantine, rebuild manifests, restore dropped rows (re-curate, refetch)",
+    },
+    "no-refetch": {
+      type: "boolean",
+      description: "With --repair: only quarantine and drop (restore nothing; report the ranges)",
+    },
+    sim: { type: "boolean", description: "Refetch from the built-in simulated market" },
+    seed: { type: "integer", min: 0, description: "Seed of the simulated market (with --sim)" },
+    workers: {
+      type: "integer",
+      min: 1,
+      description: "Units refetched at once (default: run.workers)",
     },
     zone: { type: "enum", values: ZONES, description: "Only datasets of this zone" },
     source: { type: "string", example: "polygon", description: "Only datasets of this source" },
@@ -38,65 +54,87 @@ sha256 and row count, and no other file sits in the dataset's folders (strays, t
 symlinks). Readers never read a file the manifest does not list.
 
 --repair never deletes data: stray and changed files are moved to
-\${WORKBENCH_DATA}/_quarantine/<time>/..., missing or changed files are dropped from the manifest
-and their time ranges printed (run the same backfill again: writes are idempotent, so it adds
-only what is missing), stale temporaries are removed, a torn manifest line is cut, and a lost or
-damaged manifest is rebuilt from the data files with one row per natural key (the key comes from
-the manifest or, for vendor datasets, from the ingest registry).
+\${WORKBENCH_DATA}/_quarantine/<time>/..., missing or changed files are dropped from the manifest,
+stale temporaries are removed, a torn manifest line is cut, and a lost or damaged manifest is
+rebuilt from the data files with one row per natural key. Then the dropped rows are restored:
+a vendor dataset's curated rows are re-curated from its raw rows; raw rows (or curated rows
+without raw) are refetched through the backfill engine, re-running the units that job
+checkpoints record for that range (invalidated there first, marked done again once landed), from
+the configured vendors or the simulated market (--sim, or WORKBENCH_USE_SIM=auto without vendor
+keys). A user dataset (ingest-file) cannot be refetched: its file is quarantined and the report
+names the source file to ingest again (lineage source_uri). --no-refetch stops after the
+quarantine and reports what was dropped.
 
-Exit codes: 0 every dataset sound (or repaired), 1 problems remain, 2 bad arguments.`,
-  examples: ["", "--repair", "--zone curated --source polygon --dataset stock_bars_minute"],
+Exit codes: 0 every dataset sound (or fully restored), 1 problems remain or rows were not
+restored, 2 bad arguments.`,
+  examples: [
+    "",
+    "--repair",
+    "--repair --no-refetch",
+    "--zone curated --source polygon --dataset stock_bars_minute",
+  ],
 });
 
-/** Specs the workbench knows by name (vendor pipelines' raw and curated datasets, quarantines). */
-function knownSpecs(): DatasetSpec[] {
-  const out: DatasetSpec[] = [];
-  for (const name of datasetNames()) {
-    const [source, dataset] = name.split("/") as [string, string];
-    try {
-      const p = pipelineFor(source, dataset);
-      out.push(p.rawSpec, p.curatedSpec, quarantineSpec(p.source));
-    } catch { /* a pipeline that needs options: its manifest records its spec */ }
+function printReport(r: VerifyReport, status: string): void {
+  console.log(`${status.padEnd(8)} ${r.dataset}: ${r.files} files, ${r.rows} rows`);
+  for (const p of r.problems) {
+    console.log(
+      `  ${p.kind.padEnd(8)} ${p.file}: ${p.detail}${p.repaired ? ` -> ${p.repaired}` : ""}`,
+    );
   }
-  return out;
 }
 
 await runTask(TASK, async ({ values }) => {
+  if (values["no-refetch"] && !values.repair) throw new UsageError("--no-refetch needs --repair");
+  if (values.seed !== undefined && !values.sim) throw new UsageError("--seed needs --sim");
   const out = jsonOutput(values.json);
-  const results: Record<string, unknown>[] = [];
   const root = lakeRoot();
-  const specs = knownSpecs();
-  const specOf = (d: { zone: string; source: string; dataset: string }) =>
-    specs.find((s) => s.zone === d.zone && s.source === d.source && s.dataset === d.dataset) ??
-      null;
-  const stamp = new Date().toISOString().replaceAll(":", "");
+  const filter = {
+    ...(values.zone ? { zone: values.zone as Zone } : {}),
+    ...(values.source ? { source: values.source } : {}),
+    ...(values.dataset ? { dataset: values.dataset } : {}),
+  };
+  const results: Record<string, unknown>[] = [];
   let checked = 0;
   let remaining = 0;
-  for (const d of listDatasets(root)) {
-    if (values.zone && d.zone !== values.zone) continue;
-    if (values.source && d.source !== values.source) continue;
-    if (values.dataset && d.dataset !== values.dataset) continue;
-    checked++;
-    let r;
-    try {
-      r = await verifyDataset(d, { root, repair: values.repair, specOf, stamp });
-    } catch (e) {
-      remaining++;
-      console.log(`ERROR    ${d.zone}/${d.source}/${d.dataset}: ${(e as Error).message}`);
-      continue;
+  let repair: LakeRepairReport | null = null;
+  if (values.repair) {
+    repair = await repairLake({
+      root,
+      filter,
+      restore: !values["no-refetch"],
+      ...(values.sim ? { sim: values.seed !== undefined ? { seed: values.seed } : true } : {}),
+      ...(values.workers !== undefined ? { workers: values.workers } : {}),
+      progress: true,
+    });
+    checked = repair.datasets.length;
+    remaining = repair.open;
+    for (const r of repair.datasets) {
+      const open = r.problems.filter((p) => !p.repaired || p.repaired.startsWith("NOT"));
+      const status = r.problems.length === 0 ? "ok" : open.length === 0 ? "repaired" : "PROBLEMS";
+      results.push({ status, openProblems: open.length, ...r });
+      printReport(r, status);
     }
-    const open = r.problems.filter((p) => !p.repaired || p.repaired.startsWith("NOT"));
-    remaining += open.length;
-    const status = r.problems.length === 0 ? "ok" : open.length === 0 ? "repaired" : "PROBLEMS";
-    results.push({ status, openProblems: open.length, ...r });
-    console.log(`${status.padEnd(8)} ${r.dataset}: ${r.files} files, ${r.rows} rows`);
-    for (const p of r.problems) {
-      console.log(
-        `  ${p.kind.padEnd(8)} ${p.file}: ${p.detail}${p.repaired ? ` -> ${p.repaired}` : ""}`,
-      );
-    }
-    for (const x of r.dropped) {
-      console.log(`  refetch  ${x.min_time} .. ${x.max_time} (${x.rows} rows were in ${x.file})`);
+    const lines = formatRestore(repair);
+    if (lines.length) console.log(`restore:\n${lines.join("\n")}`);
+  } else {
+    for (const d of listDatasets(root)) {
+      if (filter.zone && d.zone !== filter.zone) continue;
+      if (filter.source && d.source !== filter.source) continue;
+      if (filter.dataset && d.dataset !== filter.dataset) continue;
+      checked++;
+      let r;
+      try {
+        r = await verifyDataset(d, { root, specOf: knownSpecOf });
+      } catch (e) {
+        remaining++;
+        console.log(`ERROR    ${d.zone}/${d.source}/${d.dataset}: ${(e as Error).message}`);
+        continue;
+      }
+      remaining += r.problems.length;
+      const status = r.problems.length === 0 ? "ok" : "PROBLEMS";
+      results.push({ status, openProblems: r.problems.length, ...r });
+      printReport(r, status);
     }
   }
   if (checked === 0) console.log(`No datasets under ${root} match the filter`);
@@ -116,6 +154,7 @@ await runTask(TASK, async ({ values }) => {
     openProblems: remaining,
     exitCode,
     datasets: results,
+    ...(repair ? { restored: repair.restored, refetch: repair.refetch, after: repair.after } : {}),
   });
   return exitCode;
 });

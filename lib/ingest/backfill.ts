@@ -71,6 +71,13 @@ export interface BackfillOptions {
   batchUnits?: number;
   /** How long the lander waits for more fetched units before writing a batch (ms). @default 250 */
   lingerMs?: number;
+  /** Run only these unit ids of the plan (a repair's refetch). @default every unit */
+  only?: ReadonlySet<string>;
+  /**
+   * Update the per-symbol and dataset watermarks. A repair's refetch passes false: it restores
+   * units that were complete before, so the watermarks are already right. @default true
+   */
+  watermarks?: boolean;
 }
 
 /** Outcome of one unit. */
@@ -349,6 +356,7 @@ export async function runBackfill(
         ...(root ? { root } : {}),
       })
     ) {
+      if (options.only && !options.only.has(unit.id)) continue;
       plan.push({ job, unit });
     }
   }
@@ -390,7 +398,9 @@ export async function runBackfill(
     return true;
   });
   const driftSeen = new Map<string, DriftReport>();
+  const watermarks = options.watermarks ?? true;
   const advance = async (job: BackfillJob, symbol: string) => {
+    if (!watermarks) return;
     const units = plan.filter((p) => p.job === job && p.unit.symbol === symbol).map((p) => p.unit);
     const end = contiguousEnd(units, (i) => finished.has(units[i]!.id));
     if (end) {
@@ -562,7 +572,7 @@ export async function runBackfill(
   // earlier runs'), so a process killed between a checkpoint append and its watermark update
   // (or a lost watermark file) loses nothing once the job runs again, even when every unit is
   // skipped.
-  for (const job of jobs) {
+  for (const job of watermarks ? jobs : []) {
     const marks: Record<string, string> = {};
     for (const symbol of job.symbols) {
       const units = plan.filter((p) => p.job === job && p.unit.symbol === symbol).map((p) =>
@@ -582,7 +592,7 @@ export async function runBackfill(
     }
   }
   // Dataset-level watermark in the lake manifest: the least complete symbol.
-  for (const job of jobs) {
+  for (const job of watermarks ? jobs : []) {
     try {
       const marks = readWatermarks(job.pipeline.source, job.pipeline.dataset, root);
       const vals = job.symbols.map((s) => marks[s]).filter((v): v is string => v !== undefined);

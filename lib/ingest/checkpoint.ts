@@ -3,7 +3,9 @@
  * `<lake>/_meta/ingest/checkpoints/<job>.jsonl`, one line per finished unit, fsynced after each
  * append. A process killed at any instant leaves at most a torn last line, which is ignored on
  * read; the unit it described is simply run again, and because lake writes are idempotent by
- * natural key that re-run adds no duplicates.
+ * natural key that re-run adds no duplicates. `verify --repair` appends an `invalidated` entry for a
+ * unit whose data it dropped from the lake (a later `done` entry marks it done again), so a
+ * resumed job reruns it; entries are read in order and the last one of a unit wins.
  */
 import { join } from "node:path";
 import { log } from "../core/log.ts";
@@ -12,7 +14,8 @@ import { lakeRoot } from "../lake/mod.ts";
 /** One finished unit. */
 export interface CheckpointEntry {
   unit: string;
-  status: "done" | "failed";
+  /** `invalidated`: the unit's data was dropped by a repair; it is no longer done. */
+  status: "done" | "failed" | "invalidated";
   /** Raw rows fetched for the unit (before deduplication). */
   rawRows: number;
   /** Curated rows of the unit, or -1 when it landed in a batch (the run summary has totals). */
@@ -56,7 +59,10 @@ export function readCheckpoint(jobId: string, root?: string): CheckpointEntry[] 
     try {
       e = JSON.parse(line) as Partial<CheckpointEntry>;
     } catch { /* reported below */ }
-    if (e && typeof e.unit === "string" && (e.status === "done" || e.status === "failed")) {
+    if (
+      e && typeof e.unit === "string" &&
+      (e.status === "done" || e.status === "failed" || e.status === "invalidated")
+    ) {
       out.push(e as CheckpointEntry);
     } else {
       log.warn("ingest.checkpoint.bad_line", {
@@ -69,9 +75,14 @@ export function readCheckpoint(jobId: string, root?: string): CheckpointEntry[] 
   return out;
 }
 
-/** Units recorded as done. */
+/** Units recorded as done (and not invalidated by a later entry). */
 export function doneUnits(jobId: string, root?: string): Set<string> {
-  return new Set(readCheckpoint(jobId, root).filter((e) => e.status === "done").map((e) => e.unit));
+  const done = new Set<string>();
+  for (const e of readCheckpoint(jobId, root)) {
+    if (e.status === "done") done.add(e.unit);
+    else if (e.status === "invalidated") done.delete(e.unit);
+  }
+  return done;
 }
 
 /**

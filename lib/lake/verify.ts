@@ -9,8 +9,9 @@
  *
  * Repair never deletes data: a file that cannot be trusted (changed bytes, stray, symlink) is
  * moved to `<root>/_quarantine/<time>/<zone>/<source>/<dataset>/...` and a `repair` manifest entry
- * drops changed or missing files from the committed list (their time ranges are reported so a
- * backfill can refetch them; writes are idempotent, so a rerun adds only what is missing). A lost
+ * drops changed or missing files from the committed list (their time ranges and lineage sources are
+ * reported, so lib/ingest/repair.ts can re-curate or refetch them; writes are idempotent, so a
+ * rerun adds only what is missing). A lost
  * or damaged manifest is rebuilt from the data files: every file whose bytes match its
  * content-addressed name and whose columns hold the natural key is adopted; where files of one
  * partition share natural keys (a rerun after the manifest was lost), they are merged into one
@@ -178,14 +179,34 @@ export interface VerifyProblem {
   repaired?: string;
 }
 
+/** A file a repair dropped from the manifest (missing, changed, unreadable). */
+export interface DroppedFile {
+  /** Path of the file (it may no longer exist; a changed one is in the quarantine). */
+  file: string;
+  /** Its Hive partition (`date=2024-01-03`), or "". */
+  partition: string;
+  min_time: string | null;
+  max_time: string | null;
+  rows: number;
+  /**
+   * Distinct `source_uri` of the write entries that added files to this partition up to the one
+   * that added this file: every source its rows can have come from (a compaction or a merging
+   * write mixes them), so re-ingesting these restores it.
+   */
+  sources: string[];
+}
+
 /** The result of checking one dataset. */
 export interface VerifyReport {
   dataset: string;
   files: number;
   rows: number;
   problems: VerifyProblem[];
-  /** Time ranges dropped by a repair (refetch them with a backfill). */
-  dropped: { file: string; min_time: string | null; max_time: string | null; rows: number }[];
+  /**
+   * Files dropped by a repair: their time ranges (refetch or re-curate them) and the lineage
+   * `source_uri`s of the writes whose rows the file may have held (re-ingest those).
+   */
+  dropped: DroppedFile[];
   /** The manifest was rebuilt from the data files. */
   rebuilt: boolean;
 }
@@ -410,12 +431,15 @@ export async function verifyDataset(
             quarantineFile(root, d, stamp, relative(dir, path), path)
           }`;
         } catch { /* missing */ }
-        p.repaired = `dropped from the manifest${moved}; refetch ${f.min_time} .. ${f.max_time}`;
+        p.repaired =
+          `dropped from the manifest${moved}; rows of ${f.min_time} .. ${f.max_time} to restore`;
         report.dropped.push({
           file: path,
+          partition: f.partition,
           min_time: f.min_time,
           max_time: f.max_time,
           rows: f.rows,
+          sources: sourcesOf(log.entries, f),
         });
       }
       for (const f of fix) {
@@ -430,6 +454,22 @@ export async function verifyDataset(
   } finally {
     release();
   }
+}
+
+/** See {@link DroppedFile.sources}. */
+function sourcesOf(entries: ManifestEntry[], f: ManifestFile): string[] {
+  let last = -1;
+  entries.forEach((e, i) => {
+    if (e.added.some((a) => a.partition === f.partition && a.file === f.file)) last = i;
+  });
+  const out = new Set<string>();
+  for (let i = 0; i <= last; i++) {
+    const e = entries[i]!;
+    if (e.kind === "write" && e.added.some((a) => a.partition === f.partition)) {
+      out.add(e.source_uri);
+    }
+  }
+  return [...out];
 }
 
 function finish(report: VerifyReport, state: ReturnType<typeof foldManifest>): VerifyReport {
