@@ -42,6 +42,7 @@ import {
   oandaCandlesRoute,
 } from "./_routes_other.ts";
 import { handleWebSocket, type WsOptions } from "./_ws.ts";
+import { dukascopyResponse } from "./dukascopy.ts";
 import { sessionBounds } from "./_calendar.ts";
 import { type MacroAnswers, matchMacroRelease } from "./macro_releases.ts";
 
@@ -512,6 +513,9 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         nextSeq: () => ++seq,
         signal: controller.signal,
       });
+    }
+    if (url.pathname.startsWith("/datafeed/")) {
+      return dukascopyResponse(req, url, { world, faults, seq: n, nowMs, requestLog, sleep });
     }
     const m = match(url, keys);
     const path = redactPath(url);
