@@ -68,13 +68,18 @@ export const BeaEnvelope = z.object({
 
 /**
  * BEA errors inside a 200 body. Parameter and key errors are permanent; a description that asks
- * to try again (the simulated market's transient answer) is retried.
+ * to try again (the simulated market's transient answer) is retried; "No data exists for the
+ * parameters requested" is an empty answer (null: data).
  */
 export function beaVerdict(body: unknown): VendorVerdict | null {
   const p = BeaEnvelope.safeParse(body);
   if (!p.success) return { message: "not a BEA answer (no BEAAPI object)", retryable: false };
   const err = p.data.BEAAPI.Error ?? p.data.BEAAPI.Results?.Error;
   if (err) {
+    // A window of years without any data answers with an error; it is an empty page, not a
+    // failure (the user guide: requested years that are unavailable are left out, and a request
+    // with none available returns an error).
+    if (/no data exists/i.test(err.APIErrorDescription ?? "")) return null;
     const text = `APIErrorCode ${err.APIErrorCode ?? "?"}: ${err.APIErrorDescription ?? ""}`;
     return { message: text, retryable: /try again|temporar|unavailable/i.test(text) };
   }
