@@ -258,7 +258,7 @@ async function blsRoute(ctx: RouteCtx, keys?: string[]): Promise<RouteResult> {
   }
   const lastYear = Number(ctx.world.today.slice(0, 4));
   let y1 = Number(body.endyear ?? lastYear);
-  let y0 = Number(body.startyear ?? y1 - 2);
+  const y0 = Number(body.startyear ?? y1 - 2);
   if (!Number.isInteger(y0) || !Number.isInteger(y1) || y0 > y1) {
     return {
       status: 200,
