@@ -32,6 +32,7 @@ export const VENDOR_DEFAULTS = {
   finnhub: { baseUrl: "https://finnhub.io", env: "FINNHUB" },
   bls: { baseUrl: "https://api.bls.gov/publicAPI/v2", env: "BLS" },
   bea: { baseUrl: "https://apps.bea.gov/api", env: "BEA" },
+  dukascopy: { baseUrl: "https://datafeed.dukascopy.com/datafeed", env: "DUKASCOPY" },
 } as const;
 
 export type VendorName = keyof typeof VENDOR_DEFAULTS;
@@ -232,7 +233,7 @@ export function loadConfig(options: LoadConfigOptions = {}): WorkbenchConfig {
   );
 
   const vendorEnvSet = Object.keys(env).filter((k) =>
-    /^(FRED|POLYGON|ALPACA|ALPHAVANTAGE|OANDA|FINNHUB|BLS|BEA)_(API_KEY|API_SECRET|BASE_URL|DATA_URL|WS_URL)$/
+    /^(FRED|POLYGON|ALPACA|ALPHAVANTAGE|OANDA|FINNHUB|BLS|BEA|DUKASCOPY)_(API_KEY|API_SECRET|BASE_URL|DATA_URL|WS_URL)$/
       .test(k) && get(k) !== undefined
   ).sort();
 

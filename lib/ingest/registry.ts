@@ -13,6 +13,7 @@ import { AlpacaClient } from "../sources/alpaca.ts";
 import { AlphaVantageClient } from "../sources/alphavantage.ts";
 import { BeaClient } from "../sources/bea.ts";
 import { BlsClient } from "../sources/bls.ts";
+import { DukascopyClient } from "../sources/dukascopy.ts";
 import { FinnhubClient } from "../sources/finnhub.ts";
 import { FredClient } from "../sources/fred.ts";
 import { OandaClient } from "../sources/oanda.ts";
@@ -27,6 +28,7 @@ import {
 } from "./pipelines/corporate_actions.ts";
 import { fredObservationsPipeline } from "./pipelines/fred.ts";
 import { beaNipaPipeline, blsSeriesPipeline } from "./pipelines/macro_releases.ts";
+import { dukascopyBarsPipeline, dukascopyTicksPipeline } from "./pipelines/dukascopy.ts";
 import {
   alpacaBarPipeline,
   finnhubChainPipeline,
@@ -84,6 +86,13 @@ const FACTORIES: Record<string, (o: PipelineOptions) => Pipeline> = {
   "finnhub/option_chain": () => finnhubChainPipeline(),
   "bls/series": () => blsSeriesPipeline(),
   "bea/nipa": () => beaNipaPipeline(),
+  "dukascopy/fx_ticks": () => dukascopyTicksPipeline(),
+  "dukascopy/fx_bars_m1": () => dukascopyBarsPipeline("M1"),
+  "dukascopy/fx_bars_m5": () => dukascopyBarsPipeline("M5"),
+  "dukascopy/fx_bars_m15": () => dukascopyBarsPipeline("M15"),
+  "dukascopy/fx_bars_h1": () => dukascopyBarsPipeline("H1"),
+  "dukascopy/fx_bars_h4": () => dukascopyBarsPipeline("H4"),
+  "dukascopy/fx_bars_d1": () => dukascopyBarsPipeline("D1"),
 };
 
 /** Every `source/dataset` the engine can backfill. */
@@ -187,6 +196,11 @@ export function connectClients(config?: WorkbenchConfig, options: ConnectOptions
   if (bek) {
     out.bea = new BeaClient({ baseUrl: v.bea.baseUrl, apiKey: bek, httpOptions: http("bea") });
   }
+  // Dukascopy's datafeed needs no key.
+  out.dukascopy = new DukascopyClient({
+    baseUrl: v.dukascopy.baseUrl,
+    httpOptions: { minIntervalMs: 100, concurrency: 4, ...http("dukascopy") },
+  });
   return out;
 }
 

@@ -56,6 +56,7 @@ export function simConfig(base: WorkbenchConfig, baseUrl: string, key = SIM_KEY)
       finnhub: v(`${baseUrl}/api/v1`),
       bls: v(`${baseUrl}/publicAPI/v2`),
       bea: v(`${baseUrl}/bea/api`),
+      dukascopy: { baseUrl: `${baseUrl}/datafeed`, apiKey: undefined, apiSecret: undefined },
     },
   };
 }

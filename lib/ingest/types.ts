@@ -13,6 +13,7 @@ import type { AlpacaClient } from "../sources/alpaca.ts";
 import type { AlphaVantageClient } from "../sources/alphavantage.ts";
 import type { BeaClient } from "../sources/bea.ts";
 import type { BlsClient } from "../sources/bls.ts";
+import type { DukascopyClient } from "../sources/dukascopy.ts";
 import type { FinnhubClient } from "../sources/finnhub.ts";
 import type { FredClient } from "../sources/fred.ts";
 import type { OandaClient } from "../sources/oanda.ts";
@@ -28,6 +29,7 @@ export interface Clients {
   finnhub?: FinnhubClient;
   bls?: BlsClient;
   bea?: BeaClient;
+  dukascopy?: DukascopyClient;
 }
 
 /** How a job's date range is cut into units. */

@@ -5,7 +5,7 @@
  * US clocks change on a Sunday at 02:00, inside the weekend gap, so every session is 24 hours
  * and holds six H4 bars; a window is nevertheless cut at its session's close if it would cross it.
  *
- * Per bar and side (bid, ask, mid = (bid + ask) / 2 per tick):
+ * Per bar and side (bid, ask, and mid: the tick's `mid` column, else (bid + ask) / 2):
  *   open = first tick's price, high = max, low = min, close = last tick's price (ticks in time
  *   order, ties in file order); ticks = count; bid_volume, ask_volume = sums of the ticks'
  *   volumes. A bar is stamped at its window's open (`ts_ms`) and known at its close (`close_ms`,
@@ -46,6 +46,8 @@ export interface FxTickColumns {
   ask: Float64Array;
   bid_volume: Float64Array;
   ask_volume: Float64Array;
+  /** Mid per tick. @default (bid + ask) / 2 */
+  mid?: Float64Array;
 }
 
 /** OHLC fields of one side. */
@@ -201,18 +203,23 @@ function aggregate(
  * @throws RangeError on ticks out of time order or outside every fx session
  */
 export function fxBarsFromTicks(ticks: FxTickColumns, tf: FxTimeframe): FxBarColumns {
-  const { ts_ms, bid, ask } = ticks;
+  const { ts_ms, bid, ask, mid } = ticks;
   const n = ts_ms.length;
-  for (const k of ["bid", "ask", "bid_volume", "ask_volume"] as const) {
-    if (ticks[k].length !== n) {
-      throw new RangeError(
-        `Cannot build ${tf} bars: column ${k} has ${ticks[k].length} rows, ts_ms ${n}`,
-      );
+  for (const k of ["bid", "ask", "bid_volume", "ask_volume", "mid"] as const) {
+    const len = ticks[k]?.length ?? n;
+    if (len !== n) {
+      throw new RangeError(`Cannot build ${tf} bars: column ${k} has ${len} rows, ts_ms ${n}`);
     }
   }
   const price = (key: PriceKey, i: number) => {
     const side = key.slice(0, 3);
-    return side === "bid" ? bid[i]! : side === "ask" ? ask[i]! : (bid[i]! + ask[i]!) / 2;
+    return side === "bid"
+      ? bid[i]!
+      : side === "ask"
+      ? ask[i]!
+      : mid
+      ? mid[i]!
+      : (bid[i]! + ask[i]!) / 2;
   };
   return aggregate(
     n,
