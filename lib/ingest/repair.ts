@@ -353,7 +353,8 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
   }
   // Plan: per dropped file, re-curate, refetch (which units) or lost.
   const known = knownDatasets();
-  const done = refetch ? checkpointedUnits(root) : new Map<string, DoneUnit>();
+  const done = checkpointedUnits(root);
+  const invalidate: DoneUnit[] = [];
   const toRecurate: { p: Pipeline; r: RestoreResult }[] = [];
   const toRefetch: { r: RestoreResult; units: DoneUnit[] }[] = [];
   const lost = (r: RestoreResult, why: string) => {
@@ -374,7 +375,24 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
         continue;
       }
       if (!restore) {
-        lost(r, "--no-refetch: quarantined only");
+        // Only the vendor has raw rows again: the units that landed them are no longer done, so
+        // a resumed backfill job refetches them.
+        const units = k?.role === "raw" && k.pipeline
+          ? overlapping(done, `${k.pipeline.source}/${k.pipeline.dataset}`, dates)
+          : [];
+        invalidate.push(...units);
+        r.units = units.map((u) => u.unit.id);
+        lost(
+          r,
+          "--no-refetch: quarantined only" +
+            (k?.role === "curated" && k.pipeline
+              ? `; re-curate with deno task curate --dataset ${k.pipeline.source}/${k.pipeline.dataset} --full`
+              : units.length
+              ? `; units invalidated in their job checkpoints, rerun the backfill with --resume: ${
+                r.units.join(", ")
+              }`
+              : ""),
+        );
         continue;
       }
       if (!k) {
@@ -419,6 +437,7 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
       toRefetch.push({ r, units });
     }
   }
+  await invalidateUnits(invalidate, root);
   // Refetch first (it lands raw and curated rows); re-curating afterwards sees the raw rows.
   if (toRefetch.length > 0) {
     out.refetch = await runRefetch(toRefetch, root, stamp, options);
@@ -480,6 +499,37 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
 }
 
 /**
+ * Append an `invalidated` entry for each unit to every job checkpoint that records it as done.
+ * Returns the unit ids per job.
+ */
+async function invalidateUnits(units: DoneUnit[], root: string): Promise<Map<string, string[]>> {
+  const byJob = new Map<string, string[]>();
+  for (const u of units) {
+    for (const j of u.jobs) {
+      const ids = byJob.get(j) ?? [];
+      if (!ids.includes(u.unit.id)) ids.push(u.unit.id);
+      byJob.set(j, ids);
+    }
+  }
+  const at = new Date().toISOString();
+  for (const [job, ids] of byJob) {
+    await appendCheckpoint(
+      job,
+      ids.map((unit) => ({
+        unit,
+        status: "invalidated" as const,
+        rawRows: 0,
+        curatedRows: -1,
+        quarantined: 0,
+        at,
+      })),
+      root,
+    );
+  }
+  return byJob;
+}
+
+/**
  * Invalidate the units in the checkpoints that record them, refetch them through the backfill
  * engine (one job per unit, only those units, watermarks untouched), and mark those that landed
  * done again in the same checkpoints.
@@ -501,13 +551,7 @@ async function runRefetch(
     quarantined: 0,
     at: at(),
   });
-  const byJob = new Map<string, string[]>();
-  for (const u of units.values()) {
-    for (const j of u.jobs) byJob.set(j, [...(byJob.get(j) ?? []), u.unit.id]);
-  }
-  for (const [job, ids] of byJob) {
-    await appendCheckpoint(job, ids.map((id) => entry(id, "invalidated")), root);
-  }
+  const byJob = await invalidateUnits([...units.values()], root);
   // One pipeline object per dataset, so the engine lands a dataset's units in shared batches.
   const pipelines = new Map<string, Pipeline>();
   const jobs: BackfillJob[] = [];

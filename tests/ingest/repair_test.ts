@@ -18,7 +18,8 @@ import {
   writeDataset,
 } from "../../lib/lake/mod.ts";
 import { backfillCommand } from "../../lib/ingest/commands.ts";
-import { readCheckpoint } from "../../lib/ingest/checkpoint.ts";
+import { appendCheckpoint, doneUnits, readCheckpoint } from "../../lib/ingest/checkpoint.ts";
+import { pipelineFor } from "../../lib/ingest/registry.ts";
 import { fileDates, knownSpecOf, parseUnitId } from "../../lib/ingest/repair.ts";
 import { assert, assertEquals } from "../_assert.ts";
 
@@ -294,6 +295,65 @@ Deno.test("verify --repair: a user dataset is quarantined and its source file na
     // Bad arguments: one line, exit 2.
     r = verifyTask(root, "--no-refetch");
     assertEquals([r.code, r.stderr.trim().split("\n").length], [2, 1]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("verify --repair --no-refetch: a lost raw file's units (only those) are invalidated in the job checkpoint", async () => {
+  const root = await Deno.makeTempDir({ prefix: "repair-norefetch-" });
+  try {
+    const p = pipelineFor("polygon", "stock_bars_minute");
+    // Two one-minute bars per session, 09:30 and 09:31 New York (14:30Z, 14:31Z in January).
+    const raw = (day: number) => {
+      const t = [Date.UTC(2024, 0, day, 14, 30), Date.UTC(2024, 0, day, 14, 31)];
+      return pl.DataFrame({
+        ticker: ["SPY", "SPY"],
+        t,
+        o: [470, 471],
+        h: [472, 472],
+        l: [469, 470],
+        c: [471, 471.5],
+        v: [1000, 1200],
+        vw: [470.5, 471.2],
+        n: [10, 12],
+      }).withColumns(
+        pl.col("t").cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ts"),
+        pl.col("t").cast(pl.Int64),
+        pl.col("n").cast(pl.Int64),
+      );
+    };
+    const w = { transformId: "t@1", sourceUri: "https://api.example/aggs", root };
+    await writeDataset(p.rawSpec, raw(3), w);
+    await writeDataset(p.rawSpec, raw(4), w);
+    const done = (unit: string) => ({
+      unit,
+      status: "done" as const,
+      rawRows: 2,
+      curatedRows: -1,
+      quarantined: 0,
+      at: "2024-06-01T00:00:00.000Z",
+    });
+    const units = [
+      "polygon/stock_bars_minute/SPY/2024-01-03..2024-01-03",
+      "polygon/stock_bars_minute/SPY/2024-01-04..2024-01-04",
+      "polygon/index_bars_minute/I:VIX/2024-01-04..2024-01-04",
+    ];
+    await appendCheckpoint("job-x", units.map(done), root);
+    const f = datasetState(p.rawSpec, root).files.find((x) => x.partition === "date=2024-01-04")!;
+    Deno.removeSync(`${root}/raw/polygon/stock_bars_minute/date=2024-01-04/${f.file}`);
+    const r = verifyTask(root, "--repair", "--no-refetch");
+    assertEquals(r.code, 1, r.stdout + r.stderr);
+    assert(
+      r.stdout.includes(
+        "not restored: --no-refetch: quarantined only; units invalidated in their job checkpoints, rerun the backfill with --resume: polygon/stock_bars_minute/SPY/2024-01-04..2024-01-04; re-ingest https://api.example/aggs",
+      ),
+      r.stdout,
+    );
+    // Only the unit of the lost session; the other dataset's unit of that day stays done.
+    assertEquals([...doneUnits("job-x", root)].sort(), [units[2]!, units[0]!].sort());
+    assertEquals(readCheckpoint("job-x", root).at(-1)!.status, "invalidated");
+    assertEquals(verifyTask(root).code, 0);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

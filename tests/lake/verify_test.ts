@@ -1,6 +1,7 @@
 /**
- * `deno task verify [--repair]` end to end, and `verify --repair` followed by the same backfill
- * restoring a lake equal to a clean run.
+ * `deno task verify [--repair]` end to end, and `verify --repair` re-curating damaged curated files
+ * of a backfill (from a fixture server) from their raw rows: a lake equal to a clean run. The
+ * refetch path (simulated market) is tested in tests/ingest/repair_test.ts.
  */
 import pl from "nodejs-polars";
 import { Secret } from "../../lib/core/secret.ts";
@@ -30,7 +31,7 @@ function verifyTask(root: string, ...args: string[]) {
   };
 }
 
-Deno.test("verify task: ok on a clean lake; names a changed file and a stray (exit 1); --repair fixes both (exit 0)", async () => {
+Deno.test("verify task: ok on a clean lake; names a changed file and a stray (exit 1); --repair quarantines both and names the lost rows' source", async () => {
   const root = await Deno.makeTempDir({ prefix: "verify-task-" });
   try {
     await writeDataset(BARS, bars(["A", "B"], 30), { ...W, root });
@@ -50,11 +51,15 @@ Deno.test("verify task: ok on a clean lake; names a changed file and a stray (ex
     assert(r.stdout.includes(`checksum ${path}`), r.stdout);
     assert(r.stdout.includes(`stray    ${stray}`), r.stdout);
     assert(r.stdout.includes("1 datasets checked; 2 open problems (run with --repair)"), r.stdout);
+    // A dataset no pipeline can rebuild: the changed file is quarantined and reported lost with
+    // its source (exit 1: rows were not restored), the stray quarantined.
     r = verifyTask(root, "--repair");
-    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assertEquals(r.code, 1, r.stdout + r.stderr);
     assert(r.stdout.includes("repaired curated/test/bars_minute: 1 files, 10 rows"), r.stdout);
     assert(
-      r.stdout.includes("refetch  2024-03-08T14:30:00.000Z .. 2024-03-08T14:59:00.000Z"),
+      r.stdout.includes(
+        `LOST      curated/test/bars_minute ${path}: 60 rows of 2024-03-08T14:30:00.000Z .. 2024-03-08T14:59:00.000Z not restored: no pipeline can rebuild this dataset; re-ingest test://unit`,
+      ),
       r.stdout,
     );
     r = verifyTask(root);
@@ -132,8 +137,13 @@ Deno.test("backfill, damage (flip, delete, stray, lost manifest), verify --repai
     const r = verifyTask(hurt, "--repair");
     assertEquals(r.code, 0, r.stdout + r.stderr);
     assertEquals((await readDataset(raw, { root: hurt })).height, rawRows);
+    // The two curated files were re-curated from the raw rows: equal before any backfill.
+    assertEquals(r.stdout.match(/^ {2}recurated /gm)?.length, 2, r.stdout);
+    let got = await rows(hurt);
+    assert(got.frameEqual(want), `${got.height} rows vs ${want.height}`);
+    // The same backfill again changes nothing.
     await backfill(hurt);
-    const got = await rows(hurt);
+    got = await rows(hurt);
     assert(got.frameEqual(want), `${got.height} rows vs ${want.height}`);
     assertEquals(verifyTask(hurt).code, 0);
   } finally {
