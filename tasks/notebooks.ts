@@ -1,6 +1,7 @@
 /** `deno task notebooks`: execute every notebook headless and write it as HTML. */
 import { resolve } from "node:path";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
+import { executeNotebook, jupyterAvailable } from "../lib/report/notebook_run.ts";
 
 const TASK = defineTask({
   name: "notebooks",
@@ -14,7 +15,7 @@ const TASK = defineTask({
   },
   details: `The executed notebooks are written to data/notebooks/<name>.html. Needs Jupyter:
   sudo apt-get install jupyter-nbconvert jupyter-client python3-nbclient && deno jupyter --install
-Each notebook may run up to 900 s; a failed one prints the end of nbconvert's error output.
+Each notebook may run up to 900 s; a failed one prints the end of its error output. Outputs the Deno kernel sends after a cell finished are kept (lib/report/notebook_run.ts).
 
 Exit codes: 0 every notebook executed, 1 a notebook failed (or Jupyter is missing), 2 bad
 arguments (also when --only matches no notebook).`,
@@ -35,37 +36,34 @@ await runTask(TASK, async ({ values }) => {
       values.only ? `--only ${JSON.stringify(values.only)} matches no notebook` : "no notebooks",
     );
   }
+  if (!jupyterAvailable()) {
+    throw new Error(
+      "Jupyter with the Deno kernel not found: sudo apt-get install jupyter-nbconvert jupyter-client python3-nbclient && deno jupyter --install",
+    );
+  }
   Deno.mkdirSync(outDir, { recursive: true });
   let failed = 0;
   for (const nb of names) {
     const t0 = performance.now();
-    let o: Deno.CommandOutput;
-    try {
-      o = await new Deno.Command("jupyter-nbconvert", {
-        args: [
-          "--to",
-          "html",
-          "--execute",
-          "--ExecutePreprocessor.timeout=900",
-          "--output-dir",
-          outDir,
-          resolve(repo, "notebooks", nb),
-        ],
-        cwd: repo,
+    const executed = resolve(outDir, nb);
+    const exec = await executeNotebook(resolve(repo, "notebooks", nb), executed, {
+      timeoutS: 900,
+    });
+    let o = { success: exec.ok, stderr: exec.stderr };
+    if (exec.ok) {
+      const html = await new Deno.Command("jupyter-nbconvert", {
+        args: ["--to", "html", "--output-dir", outDir, executed],
         stdout: "piped",
         stderr: "piped",
       }).output();
-    } catch {
-      throw new Error(
-        "jupyter-nbconvert not found: sudo apt-get install jupyter-nbconvert jupyter-client python3-nbclient && deno jupyter --install",
-      );
+      o = { success: html.success, stderr: new TextDecoder().decode(html.stderr) };
     }
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (o.success) {
       console.log(`ok    ${nb} (${secs} s) -> data/notebooks/${nb.replace(/\.ipynb$/, ".html")}`);
     } else {
       failed++;
-      console.log(`FAIL  ${nb} (${secs} s)\n${new TextDecoder().decode(o.stderr).slice(-2000)}`);
+      console.log(`FAIL  ${nb} (${secs} s)\n${o.stderr.slice(-2000)}`);
     }
   }
   console.log(`${names.length - failed} of ${names.length} notebooks executed`);

@@ -2,7 +2,7 @@
  * Every notebook under notebooks/ is stored without outputs, and executes headless on the Deno
  * kernel (Jupyter's nbconvert) to a notebook a person can read (issue 19):
  *
- * - no error output; every code cell has an output. Notebooks run through tests/_notebook_exec.py
+ * - no error output; every code cell has an output. Notebooks run through lib/report/_notebook_exec.py
  *   (nbclient, as `nbconvert --execute`) which keeps outputs the Deno kernel publishes after the
  *   cell's idle status; plain nbconvert drops them silently (one full run here: 4 late outputs in 3
  *   of 7 notebooks, among them the 4.8 MB plotly.js bundle); a cell still without output fails;
@@ -18,6 +18,7 @@
  */
 import { assert, assertEquals } from "./_assert.ts";
 import { chromiumPath, dumpDom, screenshot } from "./_chromium.ts";
+import { executeNotebook, jupyterAvailable } from "../lib/report/notebook_run.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const dir = `${REPO}notebooks/`;
@@ -36,40 +37,7 @@ const MAX_TEXT_BYTES = 20 * 1024;
 /** How long nbclient waits for a cell's outputs after its reply. */
 const IOPUB_TIMEOUT_S = 120;
 
-function hasJupyter(): boolean {
-  try {
-    const o = new Deno.Command("jupyter-nbconvert", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    if (!o.success) return false;
-    const k = new Deno.Command("jupyter", {
-      args: ["kernelspec", "list"],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    return new TextDecoder().decode(k.stdout).includes("deno");
-  } catch {
-    return false;
-  }
-}
-
-/** The Python that runs Jupyter (the interpreter named by `jupyter-nbconvert`'s first line). */
-function jupyterPython(): string {
-  const which = new Deno.Command("sh", {
-    args: ["-c", "command -v jupyter-nbconvert"],
-    stdout: "piped",
-  })
-    .outputSync();
-  const path = new TextDecoder().decode(which.stdout).trim();
-  const first = Deno.readTextFileSync(path).split("\n", 1)[0]!;
-  const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
-  if (!m) return "python3";
-  return m[1]!.endsWith("/env") && m[2] ? m[2] : m[1]!;
-}
-
-const JUPYTER = hasJupyter();
+const JUPYTER = jupyterAvailable();
 const CHROMIUM = chromiumPath() !== undefined;
 const IN_CI = !!Deno.env.get("CI");
 if (!JUPYTER && !IN_CI) {
@@ -386,20 +354,15 @@ for (const nb of notebooks) {
       if (keep) await Deno.mkdir(keep, { recursive: true });
       const lake = await Deno.makeTempDir({ prefix: "nb-lake-" });
       try {
-        const exec = await run(jupyterPython(), [
-          `${REPO}tests/_notebook_exec.py`,
-          dir + nb,
-          `${out}/${nb}`,
-          "--timeout",
-          "600",
-          "--iopub-timeout",
-          String(IOPUB_TIMEOUT_S),
-        ], { WORKBENCH_DATA: lake });
-        const late = exec.err.split("\n").filter((l) => l.startsWith("late output:"));
-        if (late.length) {
-          console.log(`${nb}: kept ${late.length} output(s) the kernel sent after idle`);
+        const exec = await executeNotebook(dir + nb, `${out}/${nb}`, {
+          timeoutS: 600,
+          iopubTimeoutS: IOPUB_TIMEOUT_S,
+          env: { WORKBENCH_DATA: lake },
+        });
+        if (exec.lateOutputs) {
+          console.log(`${nb}: kept ${exec.lateOutputs} output(s) the kernel sent after idle`);
         }
-        assert(exec.ok, `${nb} failed:\n${exec.err.slice(-4000)}`);
+        assert(exec.ok, `${nb} failed:\n${exec.stderr.slice(-4000)}`);
         const done = JSON.parse(await Deno.readTextFile(`${out}/${nb}`)) as { cells: Cell[] };
         const { problems, charts } = savedOutputProblems(done.cells);
         assertEquals(problems, [], `${nb}:\n${problems.join("\n")}`);

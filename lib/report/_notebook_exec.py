@@ -8,7 +8,7 @@ console.log line, the 4.8 MB plotly.js bundle), so the output is lost without an
 runner reads on for GRACE_S seconds after each idle and adds late outputs of the cell, reporting
 each on stderr ("late output: cell N <type>").
 
-Usage: python3 tests/_notebook_exec.py IN.ipynb OUT.ipynb [--timeout 600] [--iopub-timeout 120]
+Usage: python3 lib/report/_notebook_exec.py IN.ipynb OUT.ipynb [--timeout 600] [--iopub-timeout 120]
 The kernel runs in the notebook's folder (as with nbconvert).
 """
 import argparse

@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
 import { researchDenoJson, workbenchRoot } from "../../lib/research_template/mod.ts";
+import { executeNotebook, jupyterAvailable } from "../../lib/report/notebook_run.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -193,25 +194,7 @@ Deno.test({
   },
 });
 
-function hasJupyter(): boolean {
-  try {
-    const o = new Deno.Command("jupyter-nbconvert", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    if (!o.success) return false;
-    const k = new Deno.Command("jupyter", {
-      args: ["kernelspec", "list"],
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    return dec.decode(k.stdout).includes("deno");
-  } catch {
-    return false;
-  }
-}
-const JUPYTER = hasJupyter();
+const JUPYTER = jupyterAvailable();
 const IN_CI = !!Deno.env.get("CI");
 
 Deno.test({
@@ -227,22 +210,10 @@ Deno.test({
       assertEquals((await task([dir])).code, 0);
       const nb = JSON.parse(await Deno.readTextFile(join(dir, "explore.ipynb")));
       assertEquals(nb.metadata.kernelspec.name, "deno");
-      const o = await new Deno.Command("jupyter-nbconvert", {
-        args: [
-          "--to",
-          "notebook",
-          "--execute",
-          "--ExecutePreprocessor.timeout=600",
-          "--output",
-          "executed.ipynb",
-          "explore.ipynb",
-        ],
-        cwd: dir,
-        env: { WORKBENCH_DATA: join(base, "lake"), NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert(o.success, `notebook failed:\n${dec.decode(o.stderr).slice(-4000)}`);
+      const o = await executeNotebook(join(dir, "explore.ipynb"), join(dir, "executed.ipynb"), {
+        env: { WORKBENCH_DATA: join(base, "lake") },
+      });
+      assert(o.ok, `notebook failed:\n${o.stderr.slice(-4000)}`);
       const done = JSON.parse(await Deno.readTextFile(join(dir, "executed.ipynb")));
       const outputs = done.cells.flatMap((c: { outputs?: unknown[] }) => c.outputs ?? []) as {
         output_type: string;
@@ -257,12 +228,16 @@ Deno.test({
       const rows = /polygon\/stock_bars_day: (\d+) rows/.exec(text);
       assert(rows && Number(rows[1]) > 250, `lake filled: ${text.slice(0, 500)}`);
       assert(/curated\/polygon\/stock_bars_day: \d+ rows/.test(text), text.slice(0, 1000));
-      // The backtest report (last cell) is HTML. The price chart before it carries the 4.8 MB
-      // plotly.js bundle, which the Deno 2.x kernel now and then loses under nbconvert (see
-      // lib/report/plot.ts), so it is not required here.
-      const last = done.cells.filter((c: { cell_type: string }) => c.cell_type === "code").at(-1);
+      // Every code cell has its output (executeNotebook keeps the ones the Deno kernel sends
+      // after the cell's idle status), and the backtest report (last cell) is HTML.
+      const code = done.cells.filter((c: { cell_type: string }) => c.cell_type === "code");
+      for (const [i, c] of code.entries()) {
+        assert((c.outputs ?? []).length > 0, `code cell ${i} has no output`);
+      }
       assert(
-        (last.outputs ?? []).some((x: { data?: Record<string, unknown> }) => x.data?.["text/html"]),
+        (code.at(-1).outputs ?? []).some((x: { data?: Record<string, unknown> }) =>
+          x.data?.["text/html"]
+        ),
         "the backtest report rendered",
       );
       assert(/\d+ fills, final equity \d+/.test(text), "the starter strategy traded");

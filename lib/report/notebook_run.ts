@@ -1,0 +1,93 @@
+/**
+ * Running notebooks headless on the Deno kernel, for `deno task notebooks` and the tests.
+ *
+ * Notebooks run through `_notebook_exec.py` (nbclient, as `jupyter nbconvert --execute` does),
+ * which also keeps a cell's outputs that the Deno kernel publishes after it reported the cell
+ * idle: plain nbconvert drops those without an error (seen here for a query table, a
+ * console.log line and the plotly.js bundle). The script runs on the Python interpreter that
+ * runs Jupyter (the one named by `jupyter-nbconvert`'s first line), which has nbclient.
+ */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const EXEC_SCRIPT = fileURLToPath(new URL("./_notebook_exec.py", import.meta.url));
+
+function commandOk(cmd: string, args: string[]): string | null {
+  try {
+    const o = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).outputSync();
+    return o.success ? new TextDecoder().decode(o.stdout) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether Jupyter (nbconvert) and the Deno kernel are installed. */
+export function jupyterAvailable(): boolean {
+  return commandOk("jupyter-nbconvert", ["--version"]) !== null &&
+    (commandOk("jupyter", ["kernelspec", "list"]) ?? "").includes("deno");
+}
+
+/** The Python interpreter that runs Jupyter (from `jupyter-nbconvert`'s first line). */
+export function jupyterPython(): string {
+  const path = (commandOk("sh", ["-c", "command -v jupyter-nbconvert"]) ?? "").trim();
+  if (!path) return "python3";
+  const first = Deno.readTextFileSync(path).split("\n", 1)[0]!;
+  const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
+  if (!m) return "python3";
+  return m[1]!.endsWith("/env") && m[2] ? m[2] : m[1]!;
+}
+
+/** Options of {@link executeNotebook}. */
+export interface ExecuteNotebookOptions {
+  /** Seconds a cell may run. @default 600 */
+  timeoutS?: number;
+  /** Seconds to wait for a cell's output messages. @default 120 */
+  iopubTimeoutS?: number;
+  /** Extra environment of the kernel (e.g. WORKBENCH_DATA). @default none */
+  env?: Record<string, string>;
+}
+
+/** Outcome of {@link executeNotebook}. */
+export interface ExecuteNotebookResult {
+  ok: boolean;
+  /** The runner's stderr (nbclient errors, "late output: cell N ..." lines). */
+  stderr: string;
+  /** Outputs kept that the kernel sent after the cell's idle status. */
+  lateOutputs: number;
+}
+
+/**
+ * Execute `input` (.ipynb) into `output` (.ipynb with outputs); the kernel runs in the input's
+ * folder. Never throws for a failing notebook: `ok` is false and `stderr` says why.
+ *
+ * @example
+ * ```ts ignore
+ * const r = await executeNotebook("notebooks/backtest.ipynb", "/tmp/backtest.ipynb");
+ * ```
+ */
+export async function executeNotebook(
+  input: string,
+  output: string,
+  o: ExecuteNotebookOptions = {},
+): Promise<ExecuteNotebookResult> {
+  const res = await new Deno.Command(jupyterPython(), {
+    args: [
+      EXEC_SCRIPT,
+      resolve(input),
+      resolve(output),
+      "--timeout",
+      String(o.timeoutS ?? 600),
+      "--iopub-timeout",
+      String(o.iopubTimeoutS ?? 120),
+    ],
+    env: { NO_COLOR: "1", ...o.env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(res.stderr);
+  return {
+    ok: res.success,
+    stderr,
+    lateOutputs: stderr.split("\n").filter((l) => l.startsWith("late output:")).length,
+  };
+}
