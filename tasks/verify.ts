@@ -28,7 +28,8 @@ const TASK = defineTask({
     },
     "no-refetch": {
       type: "boolean",
-      description: "With --repair: only quarantine and drop (restore nothing; report the ranges)",
+      description:
+        "With --repair: only quarantine and drop, restore nothing (a lost raw file's units are marked undone)",
     },
     sim: { type: "boolean", description: "Refetch from the built-in simulated market" },
     seed: { type: "integer", min: 0, description: "Seed of the simulated market (with --sim)" },

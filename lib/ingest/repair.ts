@@ -21,12 +21,14 @@
  * A restore is checked by row counts per partition: the partition must hold at least the rows
  * the manifest recorded before the repair (the survivors plus the dropped files' rows);
  * otherwise the file is reported as not restored. The repaired datasets are verified again at
- * the end.
+ * the end. With `restore: false` (`--no-refetch`) nothing is restored: every dropped file is
+ * reported with its sources, and a lost raw file's units are invalidated in their checkpoints so
+ * that `backfill --resume` of the job refetches them.
  *
  * @example
  * ```ts ignore
  * const r = await repairLake({ root: "./data/lake" });
- * for (const line of formatRepair(r)) console.log(line);
+ * for (const line of formatRestore(r)) console.log(line);
  * ```
  */
 import { join } from "node:path";
@@ -150,10 +152,11 @@ export interface LakeRepairReport {
 export interface RepairOptions {
   /** Lake root. @default lakeRoot() */
   root?: string;
-  /** Restore dropped rows (re-curate, refetch); false only quarantines and reports. @default true */
+  /**
+   * Restore dropped rows (re-curate, refetch); false only quarantines, reports, and invalidates a
+   * lost raw file's units in their checkpoints (`--no-refetch`). @default true
+   */
   restore?: boolean;
-  /** Refetch through the backfill engine; false re-curates only. @default true */
-  refetch?: boolean;
   /** Only datasets matching these. */
   filter?: Partial<Where>;
   /** The simulated market (options) or the configured vendors. @default configuration's run.useSim */
@@ -318,7 +321,6 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
   const root = lakeRoot(options.root);
   const stamp = options.stamp ?? new Date().toISOString().replaceAll(":", "");
   const restore = options.restore ?? true;
-  const refetch = restore && (options.refetch ?? true);
   const out: LakeRepairReport = { datasets: [], restored: [], refetch: null, after: [], open: 0 };
   const f = options.filter ?? {};
   const targets = listDatasets(root).filter((d) =>
@@ -358,7 +360,9 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
   const toRecurate: { p: Pipeline; r: RestoreResult }[] = [];
   const toRefetch: { r: RestoreResult; units: DoneUnit[] }[] = [];
   const lost = (r: RestoreResult, why: string) => {
-    const src = r.file.sources.length ? `re-ingest ${r.file.sources.join(", ")}` : "no source";
+    const src = r.file.sources.length
+      ? `re-ingest ${r.file.sources.join(", ")}`
+      : "no source recorded";
     r.how = "lost";
     r.detail =
       `${r.file.rows} rows of ${r.file.min_time} .. ${r.file.max_time} not restored: ${why}; ${src}`;
@@ -413,10 +417,6 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
         ? [`${k.pipeline!.source}/${k.pipeline!.dataset}`]
         : datasetNames().filter((n) => n.startsWith(`${k.spec.source}/`));
       const blocked = names.filter((n) => NEEDS_OPTIONS.has(n));
-      if (!refetch) {
-        lost(r, "raw rows are only refetched without --no-refetch");
-        continue;
-      }
       if (k.role === "raw" && blocked.length > 0) {
         lost(
           r,
@@ -447,11 +447,9 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
       const res = await recurate(p, r.file, root);
       if (res === null) {
         // No raw rows: the vendor is the only source left.
-        const units = refetch
-          ? overlapping(done, `${p.source}/${p.dataset}`, fileDates(r.file)!)
-          : [];
+        const units = overlapping(done, `${p.source}/${p.dataset}`, fileDates(r.file)!);
         if (units.length === 0 || NEEDS_OPTIONS.has(`${p.source}/${p.dataset}`)) {
-          lost(r, refetch ? "no raw rows and no refetchable unit" : "no raw rows (--no-refetch)");
+          lost(r, "no raw rows, and no unit of this range to refetch");
         } else {
           r.how = "refetched";
           const s = await runRefetch([{ r, units }], root, `${stamp}-2`, options);

@@ -20,7 +20,7 @@ import {
 import { backfillCommand } from "../../lib/ingest/commands.ts";
 import { appendCheckpoint, doneUnits, readCheckpoint } from "../../lib/ingest/checkpoint.ts";
 import { pipelineFor } from "../../lib/ingest/registry.ts";
-import { fileDates, knownSpecOf, parseUnitId } from "../../lib/ingest/repair.ts";
+import { fileDates, knownSpecOf, parseUnitId, repairLake } from "../../lib/ingest/repair.ts";
 import { assert, assertEquals } from "../_assert.ts";
 
 const TASK = new URL("../../tasks/verify.ts", import.meta.url).pathname;
@@ -61,6 +61,26 @@ async function rowsOf(root: string, d: { zone: string; source: string; dataset: 
   const spec = knownSpecOf(d as never)!;
   const df = await readDataset(spec, { root, dropLineage: true });
   return df.height ? df.sort(df.columns) : df;
+}
+
+/** Raw Polygon minute bars of SPY: 09:30 and 09:31 New York on 2024-01-`day` (14:30Z, 14:31Z). */
+function rawBars(day: number): pl.DataFrame {
+  const t = [Date.UTC(2024, 0, day, 14, 30), Date.UTC(2024, 0, day, 14, 31)];
+  return pl.DataFrame({
+    ticker: ["SPY", "SPY"],
+    t,
+    o: [470, 471],
+    h: [472, 472],
+    l: [469, 470],
+    c: [471, 471.5],
+    v: [1000, 1200],
+    vw: [470.5, 471.2],
+    n: [10, 12],
+  }).withColumns(
+    pl.col("t").cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ts"),
+    pl.col("t").cast(pl.Int64),
+    pl.col("n").cast(pl.Int64),
+  );
 }
 
 Deno.test("parseUnitId and fileDates: hand-worked cases", () => {
@@ -304,28 +324,9 @@ Deno.test("verify --repair --no-refetch: a lost raw file's units (only those) ar
   const root = await Deno.makeTempDir({ prefix: "repair-norefetch-" });
   try {
     const p = pipelineFor("polygon", "stock_bars_minute");
-    // Two one-minute bars per session, 09:30 and 09:31 New York (14:30Z, 14:31Z in January).
-    const raw = (day: number) => {
-      const t = [Date.UTC(2024, 0, day, 14, 30), Date.UTC(2024, 0, day, 14, 31)];
-      return pl.DataFrame({
-        ticker: ["SPY", "SPY"],
-        t,
-        o: [470, 471],
-        h: [472, 472],
-        l: [469, 470],
-        c: [471, 471.5],
-        v: [1000, 1200],
-        vw: [470.5, 471.2],
-        n: [10, 12],
-      }).withColumns(
-        pl.col("t").cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ts"),
-        pl.col("t").cast(pl.Int64),
-        pl.col("n").cast(pl.Int64),
-      );
-    };
     const w = { transformId: "t@1", sourceUri: "https://api.example/aggs", root };
-    await writeDataset(p.rawSpec, raw(3), w);
-    await writeDataset(p.rawSpec, raw(4), w);
+    await writeDataset(p.rawSpec, rawBars(3), w);
+    await writeDataset(p.rawSpec, rawBars(4), w);
     const done = (unit: string) => ({
       unit,
       status: "done" as const,
@@ -355,6 +356,70 @@ Deno.test("verify --repair --no-refetch: a lost raw file's units (only those) ar
     assertEquals(readCheckpoint("job-x", root).at(-1)!.status, "invalidated");
     assertEquals(verifyTask(root).code, 0);
   } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("verify --repair: a refetch that fails leaves the lost units invalidated (a resumed job reruns them) and reports the failure", async () => {
+  const root = await Deno.makeTempDir({ prefix: "repair-fail-" });
+  const prev = setLogSink(() => {});
+  try {
+    const p = pipelineFor("polygon", "stock_bars_minute");
+    const w = { transformId: "t@1", sourceUri: "https://api.example/aggs", root };
+    await writeDataset(p.rawSpec, rawBars(3), w);
+    await writeDataset(p.rawSpec, rawBars(4), w);
+    const units = [
+      "polygon/stock_bars_minute/SPY/2024-01-03..2024-01-03",
+      "polygon/stock_bars_minute/SPY/2024-01-04..2024-01-04",
+    ];
+    await appendCheckpoint(
+      "job-y",
+      units.map((unit) => ({
+        unit,
+        status: "done" as const,
+        rawRows: 2,
+        curatedRows: -1,
+        quarantined: 0,
+        at: "2024-06-01T00:00:00.000Z",
+      })),
+      root,
+    );
+    const f = datasetState(p.rawSpec, root).files.find((x) => x.partition === "date=2024-01-03")!;
+    Deno.removeSync(`${root}/raw/polygon/stock_bars_minute/date=2024-01-03/${f.file}`);
+    // A vendor that refuses connections (port 9, discard: nothing listens there).
+    const config = loadConfig({
+      env: {
+        WORKBENCH_DATA: root,
+        WORKBENCH_USE_SIM: "0",
+        POLYGON_API_KEY: "test-key-not-secret",
+        POLYGON_BASE_URL: "http://127.0.0.1:9",
+      },
+      envFile: null,
+    });
+    const r = await repairLake({
+      root,
+      config,
+      http: { maxRetries: 0, timeoutMs: 2000, backoffBaseMs: 1 },
+      stamp: "t1",
+    });
+    assertEquals(r.restored.length, 1);
+    assertEquals([r.restored[0]!.how, r.restored[0]!.ok], ["refetched", false]);
+    assert(
+      r.restored[0]!.detail.startsWith(`refetch failed for ${units[0]}: `),
+      r.restored[0]!.detail,
+    );
+    assert(!r.restored[0]!.detail.includes("test-key-not-secret"), "no key in the report");
+    assert(r.open >= 1);
+    // The lost unit is no longer done (a resumed job reruns it); the other one still is.
+    assertEquals([...doneUnits("job-y", root)], [units[1]!]);
+    // No repair checkpoint is left behind, and the lake itself is consistent.
+    assertEquals(
+      [...Deno.readDirSync(`${root}/_meta/ingest/checkpoints`)].map((e) => e.name),
+      ["job-y.jsonl"],
+    );
+    assertEquals((await verifyDataset(p.rawSpec, { root })).problems, []);
+  } finally {
+    setLogSink(prev);
     await Deno.remove(root, { recursive: true });
   }
 });
