@@ -206,25 +206,40 @@ export function parseBi5(body: Uint8Array): Bi5Ticks {
   return recordsToTicks(decodeLzmaAlone(body));
 }
 
+/** Why a record cannot be a tick: the quarantine code and a description. */
+export interface TickProblem {
+  /** Quarantine reason code (lib/ingest/quarantine.ts). */
+  code:
+    | "outside_range"
+    | "not_increasing"
+    | "not_positive"
+    | "invalid_value"
+    | "negative_volume"
+    | "not_a_number";
+  detail: string;
+}
+
 /**
- * Reasons a record cannot be a tick (null = valid), in order: `outside_hour` (ms >= 3,600,000),
- * `not_increasing` (ms before the previous valid record's), `not_positive` (bid or ask 0),
- * `crossed` (ask below bid), `bad_volume` (a volume negative or not finite).
+ * Problems of the records (null = a valid tick), checked in order: ms >= 3,600,000
+ * (`outside_range`), ms before the previous valid record's (`not_increasing`), bid or ask 0
+ * (`not_positive`), ask below bid (`invalid_value`, a crossed quote), a volume below zero
+ * (`negative_volume`) or not finite (`not_a_number`).
  */
-export function rejectTicks(t: Bi5Ticks): (string | null)[] {
-  const out: (string | null)[] = new Array(t.length).fill(null);
+export function rejectTicks(t: Bi5Ticks): (TickProblem | null)[] {
+  const out: (TickProblem | null)[] = new Array(t.length).fill(null);
   let last = -1;
   for (let i = 0; i < t.length; i++) {
     const ms = t.ms[i]!, a = t.askPoints[i]!, b = t.bidPoints[i]!;
     const av = t.askVolume[i]!, bv = t.bidVolume[i]!;
-    let r: string | null = null;
-    if (ms >= MS_PER_HOUR) r = "outside_hour";
-    else if (ms < last) r = "not_increasing";
-    else if (a <= 0 || b <= 0) r = "not_positive";
-    else if (a < b) r = "crossed";
-    else if (!(Number.isFinite(av) && av >= 0 && Number.isFinite(bv) && bv >= 0)) {
-      r = "bad_volume";
-    }
+    let r: TickProblem | null = null;
+    if (ms >= MS_PER_HOUR) r = { code: "outside_range", detail: `ms ${ms} is past the hour` };
+    else if (ms < last) {
+      r = { code: "not_increasing", detail: `ms ${ms} before the previous tick's ${last}` };
+    } else if (a <= 0 || b <= 0) r = { code: "not_positive", detail: "bid or ask of 0 points" };
+    else if (a < b) r = { code: "invalid_value", detail: `crossed quote: ask ${a} below bid ${b}` };
+    else if (!Number.isFinite(av) || !Number.isFinite(bv)) {
+      r = { code: "not_a_number", detail: "volume not finite" };
+    } else if (av < 0 || bv < 0) r = { code: "negative_volume", detail: "volume below zero" };
     out[i] = r;
     if (r === null) last = ms;
   }
@@ -260,7 +275,7 @@ export function hourFrame(
   instrument: string,
   hourMs: number,
   t: Bi5Ticks,
-  keep: (string | null)[],
+  keep: readonly (unknown | null)[],
 ): pl.DataFrame {
   const idx: number[] = [];
   for (let i = 0; i < t.length; i++) if (keep[i] === null) idx.push(i);
@@ -318,8 +333,9 @@ export class DukascopyClient {
       if (r === null) return;
       rejected.push({
         index,
-        reason: r,
+        reason: r.code,
         payload: JSON.stringify({
+          problem: r.detail,
           hour: new Date(h).toISOString(),
           ms: ticks.ms[index],
           ask_points: ticks.askPoints[index],

@@ -149,15 +149,16 @@ Deno.test("record checks: each reason on a hand-made hour", () => {
     askVolume: Float64Array.from([1, 1, 1, 1, 1, -1, 1]),
     bidVolume: Float64Array.from([1, 1, 1, 1, 1, 1, NaN]),
   };
-  assertEquals(rejectTicks(t), [
+  assertEquals(rejectTicks(t).map((r) => r?.code ?? null), [
     null,
-    "outside_hour",
+    "outside_range",
     "not_increasing",
     "not_positive",
-    "crossed",
-    "bad_volume",
-    "bad_volume",
+    "invalid_value",
+    "negative_volume",
+    "not_a_number",
   ]);
+  assertEquals(rejectTicks(t)[4]!.detail, "crossed quote: ask 99 below bid 100");
 });
 
 Deno.test({
