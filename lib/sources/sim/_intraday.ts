@@ -12,8 +12,8 @@
  * Each step's trades follow a fixed layout (see stepTrades) so VWAP and trade count are exact
  * functions of the bar.
  */
-import type { Rng } from "../../core/random.ts";
-import { allocBars, type Bars } from "./bars.ts";
+import { allocBars, type Bars, sliceBars } from "./bars.ts";
+import { StreamRng } from "./_stream.ts";
 
 /** Round a price to the tick: cents at or above $1, 1/100 of a cent below. */
 export function roundPx(x: number): number {
@@ -63,21 +63,53 @@ function shapes(n: number): { vol: Float64Array; volume: Float64Array; volumeSum
   return s;
 }
 
-/** Bars of one session; every step has at least `minTrades` trades. */
-export function intradayBars(rng: Rng, spec: IntradaySpec): Bars {
+/** Scratch for a session's normals (grown on demand; the generator is synchronous). */
+let zBuf = new Float64Array(0);
+let varBuf = new Float64Array(0);
+let xBuf = new Float64Array(0);
+
+/**
+ * Bars of one session; every step has at least `minTrades` trades. The draws come from
+ * `new Rng(seed)` (lib/core/random.ts), in this order: 1 + N normals (the volatility AR), N
+ * normals (the increments), one uniform per jump (its step), then 3 normals per step (high, low,
+ * volume). Pass `seed` = `rng.fork(label).seed` to draw the fork's stream.
+ *
+ * `into` (optional, capacity at least `spec.steps`): write the bars there and return a view of
+ * its first `spec.steps` rows instead of allocating; for callers that only aggregate them.
+ *
+ * @example
+ * ```ts
+ * const b = intradayBars(rng.fork("spy:2024-03-28").seed, {
+ *   openMs: Date.UTC(2024, 2, 28, 13, 30), steps: 23_400, stepMs: 1000, open: 520, close: 523,
+ *   sdIntraday: 0.008, volume: 60e6, jumps: [], tradeSize: 180, minTrades: 4, lot: 100,
+ * });
+ * ```
+ */
+export function intradayBars(seed: number, spec: IntradaySpec, into?: Bars): Bars {
   const n = spec.steps;
-  const bars = allocBars(n);
-  const variance = new Float64Array(n);
-  const x = new Float64Array(n);
+  if (into && into.t.length < n) {
+    throw new RangeError(`intradayBars: scratch of ${into.t.length} rows for ${n} steps`);
+  }
+  const bars = into ? sliceBars(into, 0, n) : allocBars(n);
+  if (zBuf.length < 3 * n + 1) {
+    zBuf = new Float64Array(3 * n + 1);
+    varBuf = new Float64Array(n);
+    xBuf = new Float64Array(n);
+  }
+  const z = zBuf, variance = varBuf, x = xBuf;
+  const rng = new StreamRng(seed);
+  // The AR's start and its N innovations, then the N increments' normals.
+  rng.fillNormals(z, 0, 2 * n + 1);
   const phi = 1 - 8 / n;
   const eps = 0.25 * Math.sqrt(1 - phi * phi);
-  let a = 0.25 * rng.normal();
+  let a = 0.25 * z[0]!;
   let sumVar = 0;
   const shape = shapes(n);
+  const volU = shape.vol;
   for (let k = 0; k < n; k++) {
-    a = phi * a + eps * rng.normal();
+    a = phi * a + eps * z[1 + k]!;
     const m = Math.exp(a);
-    const vk = shape.vol[k]! * m * m;
+    const vk = volU[k]! * m * m;
     variance[k] = vk;
     sumVar += vk;
   }
@@ -85,13 +117,15 @@ export function intradayBars(rng: Rng, spec: IntradaySpec): Bars {
   let w = 0;
   for (let k = 0; k < n; k++) {
     variance[k] = variance[k]! * scale;
-    x[k] = Math.sqrt(variance[k]!) * rng.normal();
+    x[k] = Math.sqrt(variance[k]!) * z[1 + n + k]!;
   }
   for (const j of spec.jumps) {
     const at = Math.min(n - 1, Math.floor(rng.uniform() * n));
     x[at] = x[at]! + j;
   }
   for (let k = 0; k < n; k++) w += x[k]!;
+  // High, low and volume normals of every step, in step order.
+  rng.fillNormals(z, 0, 3 * n);
   const gap = w - Math.log(spec.close / spec.open);
   let cumW = 0;
   let cumV = 0;
@@ -100,37 +134,50 @@ export function intradayBars(rng: Rng, spec: IntradaySpec): Bars {
   const sumShape = shape.volumeSum;
   const lot = spec.lot;
   const tick = spec.tick;
-  const rnd = tick === undefined ? roundPx : (x: number) => Math.round(x / tick) * tick;
+  const cents = tick === undefined;
   const minVol = spec.minTrades * lot;
+  const minTrades = spec.minTrades, tradeSize = spec.tradeSize, volume = spec.volume;
+  const open = spec.open, close = spec.close, openMs = spec.openMs, stepMs = spec.stepMs;
+  const { t: bt, o: bo, h: bh, l: bl, c: bc, v: bv, n: bn, vw: bvw } = bars;
   for (let k = 0; k < n; k++) {
     cumW += x[k]!;
     cumV += variance[k]!;
-    const px = k === n - 1
-      ? spec.close
-      : spec.open * Math.exp(cumW - (cumV / sumVar / scale) * gap);
+    const px = k === n - 1 ? close : open * Math.exp(cumW - (cumV / sumVar / scale) * gap);
     const sd = Math.sqrt(variance[k]!);
-    const o = rnd(prev);
-    const c = rnd(px);
-    const h = Math.max(o, c, rnd(Math.max(prev, px) * Math.exp(0.5 * sd * Math.abs(rng.normal()))));
-    const l = Math.min(
-      o,
-      c,
-      rnd(Math.min(prev, px) * Math.exp(-0.5 * sd * Math.abs(rng.normal()))),
-    );
-    const vRaw = spec.volume * volShape[k]! / sumShape * Math.exp(0.4 * rng.normal() - 0.08);
+    const zh = z[3 * k]!, zl = z[3 * k + 1]!, zv = z[3 * k + 2]!;
+    // Same expressions as roundPx / the tick rounding, inlined.
+    const hx = Math.max(prev, px) * Math.exp(0.5 * sd * Math.abs(zh));
+    const lx = Math.min(prev, px) * Math.exp(-0.5 * sd * Math.abs(zl));
+    let o: number, c: number, hr: number, lr: number;
+    if (cents) {
+      o = prev >= 1 ? Math.round(prev * 100) / 100 : Math.round(prev * 10000) / 10000;
+      c = px >= 1 ? Math.round(px * 100) / 100 : Math.round(px * 10000) / 10000;
+      hr = hx >= 1 ? Math.round(hx * 100) / 100 : Math.round(hx * 10000) / 10000;
+      lr = lx >= 1 ? Math.round(lx * 100) / 100 : Math.round(lx * 10000) / 10000;
+    } else {
+      o = Math.round(prev / tick) * tick;
+      c = Math.round(px / tick) * tick;
+      hr = Math.round(hx / tick) * tick;
+      lr = Math.round(lx / tick) * tick;
+    }
+    const h = Math.max(o, c, hr);
+    const l = Math.min(o, c, lr);
+    const vRaw = volume * volShape[k]! / sumShape * Math.exp(0.4 * zv - 0.08);
     const v = Math.max(minVol, Math.round(vRaw / lot) * lot);
-    const nTrades = Math.max(
-      spec.minTrades,
-      Math.min(Math.floor(v / lot), Math.round(v / spec.tradeSize)),
-    );
-    bars.t[k] = spec.openMs + k * spec.stepMs;
-    bars.o[k] = o;
-    bars.h[k] = h;
-    bars.l[k] = l;
-    bars.c[k] = c;
-    bars.v[k] = v;
-    bars.n[k] = nTrades;
-    bars.vw[k] = layoutVwap(o, h, l, c, v, nTrades);
+    const nTrades = Math.max(minTrades, Math.min(Math.floor(v / lot), Math.round(v / tradeSize)));
+    bt[k] = openMs + k * stepMs;
+    bo[k] = o;
+    bh[k] = h;
+    bl[k] = l;
+    bc[k] = c;
+    bv[k] = v;
+    bn[k] = nTrades;
+    // VWAP of the step's trade layout (stepTrades): the middle trades at midTradePrice(h, l).
+    const base = Math.floor(v / nTrades);
+    const first = base + (v - base * nTrades);
+    const hl = (h + l) / 2;
+    const mid = hl >= 1 ? Math.round(hl * 100) / 100 : Math.round(hl * 10000) / 10000;
+    bvw[k] = (o * first + (h + l + c) * base + mid * base * (nTrades - 4)) / v;
     prev = px;
   }
   return bars;
@@ -165,11 +212,4 @@ export function stepTrades(
   for (let i = 3; i < n - 1; i++) prices[i] = m;
   prices[n - 1] = c;
   return { prices, sizes };
-}
-
-function layoutVwap(o: number, h: number, l: number, c: number, v: number, n: number): number {
-  const base = Math.floor(v / n);
-  const first = base + (v - base * n);
-  const m = midTradePrice(h, l);
-  return (o * first + (h + l + c) * base + m * base * (n - 4)) / v;
 }

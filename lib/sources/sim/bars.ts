@@ -75,9 +75,17 @@ export function concatBars(parts: Bars[]): Bars {
  * ```
  */
 export function aggregateBars(b: Bars, windowMs: number, originMs = 0): Bars {
-  const out = allocBars(b.length);
-  let j = -1;
+  // Count the windows first so the output holds exactly them (a session of seconds makes 390
+  // minutes, not 23,400 rows of which 390 are used).
+  let windows = 0;
   let cur = NaN;
+  for (let i = 0; i < b.length; i++) {
+    const w = originMs + Math.floor((b.t[i]! - originMs) / windowMs) * windowMs;
+    if (w !== cur) (windows++, cur = w);
+  }
+  const out = allocBars(windows);
+  let j = -1;
+  cur = NaN;
   let pv = 0;
   for (let i = 0; i < b.length; i++) {
     const w = originMs + Math.floor((b.t[i]! - originMs) / windowMs) * windowMs;
@@ -101,7 +109,7 @@ export function aggregateBars(b: Bars, windowMs: number, originMs = 0): Bars {
     pv += b.vw[i]! * b.v[i]!;
   }
   if (j >= 0) out.vw[j] = out.v[j]! > 0 ? pv / out.v[j]! : out.c[j]!;
-  return sliceBars(out, 0, j + 1);
+  return out;
 }
 
 /** Aggregate a whole set of bars into a single bar stamped `t`. */

@@ -84,7 +84,7 @@ export class FxMarket {
     return this.#cache.getOrSet(`${pair}:${date}`, () => {
       const tick = fxTick(pair);
       const spec = PAIRS[pair]!;
-      const mid = intradayBars(this.#rng.fork(`${pair}:${date}`), {
+      const mid = intradayBars(this.#rng.fork(`${pair}:${date}`).seed, {
         openMs: fxDayStartMs(date),
         steps: 1440,
         stepMs: 60_000,

@@ -19,7 +19,7 @@
  */
 import type { Rng } from "../../core/random.ts";
 import { TRADING_DAYS_PER_YEAR } from "../../core/constants.ts";
-import { aggregateAll, aggregateBars, type Bars } from "./bars.ts";
+import { aggregateAll, aggregateBars, allocBars, type Bars } from "./bars.ts";
 import { intradayBars } from "./_intraday.ts";
 import { sessionBounds } from "./_calendar.ts";
 import { LruCache } from "./_lru.ts";
@@ -124,13 +124,27 @@ export function spyDaily(rng: Rng, days: string[], start: number, overnight: num
   return out;
 }
 
-/** Lazily generated SPY bars. */
+/**
+ * Sessions of SPY minute bars kept once generated (about 25 KB each, so at most ~25 MB): enough
+ * for the demo's 500 minute sessions and a few years of sim-server traffic without regenerating.
+ */
+const MINUTE_SESSIONS = 1024;
+
+/** Scratch second bars for sessions generated only to be aggregated (never handed out). */
+let scratch: Bars | undefined;
+
+/**
+ * Lazily generated SPY bars. A session's second bars are generated once per request of its
+ * seconds (the last few sessions kept), and every generation also leaves the session's minute
+ * bars and day bar behind, so a day bar, its minutes and the VIX and SPX minutes built on them
+ * never generate the same session twice.
+ */
 export class SpyBars {
   #daily: SpyDaily;
   #rng: Rng;
   #index: Map<string, number>;
   #seconds = new LruCache<string, Bars>(6);
-  #minutes = new LruCache<string, Bars>(64);
+  #minutes = new LruCache<string, Bars>(MINUTE_SESSIONS);
   #dayBars = new Map<string, Bars>();
   #generated = 0;
 
@@ -149,49 +163,69 @@ export class SpyBars {
     return this.#generated;
   }
 
+  /**
+   * Generate session `i` and keep its minute and day bars. `toScratch`: into the shared scratch
+   * (the caller only wants the aggregates; the returned view is overwritten by the next one).
+   */
+  #generate(date: string, i: number, toScratch = false): Bars {
+    this.#generated++;
+    const b = sessionBounds(date)!;
+    const steps = (b.close.getTime() - b.open.getTime()) / 1000;
+    if (toScratch && (!scratch || scratch.length < steps)) scratch = allocBars(steps);
+    const d = this.#daily;
+    const sd = d.sigma[i]! / Math.sqrt(TRADING_DAYS_PER_YEAR) *
+      Math.sqrt(1 - SPY_OVERNIGHT_VAR_SHARE);
+    const s = intradayBars(this.#rng.fork(`spy:${date}`).seed, {
+      openMs: b.open.getTime(),
+      steps,
+      stepMs: 1000,
+      open: d.open[i]!,
+      close: d.close[i]!,
+      sdIntraday: sd,
+      volume: d.volume[i]!,
+      jumps: d.jumps[i]!,
+      tradeSize: 180,
+      minTrades: 4,
+      lot: 100,
+    }, toScratch ? scratch : undefined);
+    this.#minutes.getOrSet(date, () => aggregateBars(s, 60_000, 0));
+    if (!this.#dayBars.has(date)) this.#dayBars.set(date, aggregateAll(s, etMidnightMs(date)));
+    return s;
+  }
+
+  /** Generate a session only for its minute and day bars (no second bars kept). */
+  #aggregatesOf(date: string): boolean {
+    const i = this.#index.get(date);
+    if (i === undefined) return false;
+    if (this.#seconds.has(date)) {
+      const s = this.secondBars(date)!;
+      this.#minutes.getOrSet(date, () => aggregateBars(s, 60_000, 0));
+      if (!this.#dayBars.has(date)) this.#dayBars.set(date, aggregateAll(s, etMidnightMs(date)));
+      return true;
+    }
+    this.#generate(date, i, true);
+    return true;
+  }
+
   /** Second bars of a session (empty when `date` is not a simulated session). */
   secondBars(date: string): Bars | undefined {
     const i = this.#index.get(date);
     if (i === undefined) return undefined;
-    return this.#seconds.getOrSet(date, () => {
-      this.#generated++;
-      const b = sessionBounds(date)!;
-      const steps = (b.close.getTime() - b.open.getTime()) / 1000;
-      const d = this.#daily;
-      const sd = d.sigma[i]! / Math.sqrt(TRADING_DAYS_PER_YEAR) *
-        Math.sqrt(1 - SPY_OVERNIGHT_VAR_SHARE);
-      return intradayBars(this.#rng.fork(`spy:${date}`), {
-        openMs: b.open.getTime(),
-        steps,
-        stepMs: 1000,
-        open: d.open[i]!,
-        close: d.close[i]!,
-        sdIntraday: sd,
-        volume: d.volume[i]!,
-        jumps: d.jumps[i]!,
-        tradeSize: 180,
-        minTrades: 4,
-        lot: 100,
-      });
-    });
+    return this.#seconds.getOrSet(date, () => this.#generate(date, i));
   }
 
   /** Minute bars of a session: exact aggregation of the second bars. */
   minuteBars(date: string): Bars | undefined {
-    const s = this.secondBars(date);
-    if (!s) return undefined;
-    return this.#minutes.getOrSet(date, () => aggregateBars(s, 60_000, 0));
+    const hit = this.#minutes.get(date);
+    if (hit) return hit;
+    return this.#aggregatesOf(date) ? this.#minutes.get(date) : undefined;
   }
 
   /** The session's day bar (aggregation of the second bars), stamped at ET midnight. */
   dayBar(date: string): Bars | undefined {
-    const cached = this.#dayBars.get(date);
-    if (cached) return cached;
-    const s = this.secondBars(date);
-    if (!s) return undefined;
-    const bar = aggregateAll(s, etMidnightMs(date));
-    this.#dayBars.set(date, bar);
-    return bar;
+    const hit = this.#dayBars.get(date);
+    if (hit) return hit;
+    return this.#aggregatesOf(date) ? this.#dayBars.get(date) : undefined;
   }
 }
 

@@ -19,7 +19,7 @@ import { drawNews, type NewsArticle } from "./news.ts";
 import { type EquityPath, simulateEquities } from "./equities.ts";
 import { FxMarket } from "./fx.ts";
 import { buildFredSeries, type FredSeriesData } from "./fred.ts";
-import { intradayBars, roundPx } from "./_intraday.ts";
+import { intradayBars, type IntradaySpec, roundPx } from "./_intraday.ts";
 import { LruCache } from "./_lru.ts";
 
 /** First and last dates of the exchange calendar (lib/time). */
@@ -199,11 +199,20 @@ export class World {
     return this.#vixMin.getOrSet(date, () => {
       const d = this.spy.daily;
       const r = this.options.rateOn(date);
-      const vix = (s: number) =>
-        Math.round(
-          modelVix(ssviParams(stateSigma(d.sigma[i]!, s, d.open[i]!)), s, r, SPY_DIVIDEND_YIELD) *
-            100,
-        ) / 100;
+      // A pure function of the SPY price within the session; the minutes' four prices repeat
+      // the same few hundred cents, so each distinct price is priced once.
+      const memo = new Map<number, number>();
+      const vix = (s: number) => {
+        let v = memo.get(s);
+        if (v === undefined) {
+          v = Math.round(
+            modelVix(ssviParams(stateSigma(d.sigma[i]!, s, d.open[i]!)), s, r, SPY_DIVIDEND_YIELD) *
+              100,
+          ) / 100;
+          memo.set(s, v);
+        }
+        return v;
+      };
       const out = allocBars(m.length);
       for (let k = 0; k < m.length; k++) {
         const o = vix(m.o[k]!), c = vix(m.c[k]!), a = vix(m.h[k]!), b = vix(m.l[k]!);
@@ -312,6 +321,13 @@ export class World {
   /** Raw minute bars of an equity on a session (undefined when not trading that day). */
   equityMinuteBars(ticker: string, date: string): Bars | undefined {
     if (ticker === "SPY") return this.spy.minuteBars(date);
+    const gen = this.#equitySession(ticker, date);
+    if (!gen) return undefined;
+    return this.#eqMin.getOrSet(`${ticker}:${date}`, () => intradayBars(gen.seed, gen.spec));
+  }
+
+  /** The generator inputs of an equity's session, or undefined when it does not trade that day. */
+  #equitySession(ticker: string, date: string): { seed: number; spec: IntradaySpec } | undefined {
     const i = this.#tickerIndex.get(ticker);
     const dIdx = this.#dayIndex.get(date);
     if (i === undefined || dIdx === undefined) return undefined;
@@ -319,9 +335,10 @@ export class World {
     const p = this.#equityPaths[i]!;
     const k = nb + dIdx;
     if (!Number.isFinite(p.open[k]!)) return undefined;
-    return this.#eqMin.getOrSet(`${ticker}:${date}`, () => {
-      const b = sessionBounds(date)!;
-      return intradayBars(this.rng.fork(`eq:${ticker}:${date}`), {
+    const b = sessionBounds(date)!;
+    return {
+      seed: this.rng.fork(`eq:${ticker}:${date}`).seed,
+      spec: {
         openMs: b.open.getTime(),
         steps: (b.close.getTime() - b.open.getTime()) / 60_000,
         stepMs: 60_000,
@@ -333,8 +350,8 @@ export class World {
         tradeSize: 120,
         minTrades: 4,
         lot: 1,
-      });
-    });
+      },
+    };
   }
 
   /** Raw daily bars of an equity (or SPY): aggregation of its minute bars, stamped ET midnight. */
@@ -342,9 +359,18 @@ export class World {
     if (ticker === "SPY") return this.spyDailyBars();
     const hit = this.#eqDaily.get(ticker);
     if (hit) return hit;
+    // Sessions already cached are aggregated as they are; the others are generated into a
+    // scratch (the day bar is all that is kept), not into the minute cache.
+    let scratch: Bars | undefined;
     const out = this.#daily(this.days, (d) => {
-      const m = this.equityMinuteBars(ticker, d);
-      return m ? aggregateAll(m, etMidnightMs(d)) : undefined;
+      const cached = this.#eqMin.has(`${ticker}:${d}`)
+        ? this.equityMinuteBars(ticker, d)
+        : undefined;
+      if (cached) return aggregateAll(cached, etMidnightMs(d));
+      const gen = this.#equitySession(ticker, d);
+      if (!gen) return undefined;
+      if (!scratch || scratch.t.length < gen.spec.steps) scratch = allocBars(gen.spec.steps);
+      return aggregateAll(intradayBars(gen.seed, gen.spec, scratch), etMidnightMs(d));
     });
     this.#eqDaily.set(ticker, out);
     return out;
