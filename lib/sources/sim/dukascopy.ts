@@ -252,12 +252,12 @@ export async function dukascopyResponse(
         }
         break;
       case "badValues": {
-        const n = body.length === 0 ? 0 : decodeCount(ins!, hourMs, env.world);
+        const ticks = simHourTicks(env.world, ins!, hourMs)!;
+        const n = ticks.ms.length;
         if (n === 0) {
           record("empty file (no effect)");
           break;
         }
-        const ticks = simHourTicks(env.world, ins!, hourMs)!;
         const i = hashString(`${env.seq}:${path}`) % n;
         const a = ticks.askPoints[i]!;
         ticks.askPoints[i] = ticks.bidPoints[i]!;
@@ -286,8 +286,4 @@ export async function dukascopyResponse(
     );
   }
   return new Response(body.slice(), { status, headers });
-}
-
-function decodeCount(ins: string, hourMs: number, world: World): number {
-  return simHourTicks(world, ins, hourMs)?.ms.length ?? 0;
 }
