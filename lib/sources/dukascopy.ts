@@ -22,7 +22,9 @@
  * maintained 2024-2026; no native code, so it runs under Deno anywhere). Its decoder does not
  * report a stream cut short (past the end of input it reads -1 and decodes garbage); every call
  * here goes through {@link decodeLzmaAlone}, which detects any read past the input and fails
- * the body, so a truncated download is retried rather than landed.
+ * the body, so a truncated download is retried rather than landed. (A stream with a declared
+ * size ends in the range coder's 5 flush bytes, which the decoder does not need: losing only
+ * those loses no data, and decodes to the same records.)
  *
  * Binary records have no field names, so there is no zod schema: the layout is checked by size
  * (a multiple of 20 bytes) and each record by value (see {@link parseBi5}).
