@@ -108,6 +108,8 @@ export interface DemoSummary {
   >;
   /** Out-of-sample information coefficients of the models. */
   ic: { ridge: number; forest: number };
+  /** Wall seconds of each stage: ingest, lake, models, backtests, outputs. */
+  stageSeconds: Record<"ingest" | "lake" | "models" | "backtests" | "outputs", number>;
 }
 
 const END = "2024-03-28";
@@ -203,6 +205,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const outDir = resolve(options.outDir ?? join(root, "..", "runs", tag));
   const print = options.print ?? ((l: string) => console.log(l));
   const t0 = performance.now();
+  // Wall time per stage, printed at the end (where a run's time goes).
+  const stageSeconds: DemoSummary["stageSeconds"] = {
+    ingest: 0,
+    lake: 0,
+    models: 0,
+    backtests: 0,
+    outputs: 0,
+  };
+  let stageStart = t0;
+  const endStage = (name: keyof DemoSummary["stageSeconds"]) => {
+    const now = performance.now();
+    stageSeconds[name] = (now - stageStart) / 1000;
+    stageStart = now;
+  };
   const lines: string[] = [];
   const say = (l: string) => {
     lines.push(l);
@@ -306,6 +322,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     } s)`,
   );
 
+  endStage("ingest");
+
   // 2. The lake: manifests and a query through the views.
   const counts: { dataset: string; rows: number; files: number }[] = [];
   for (const s of plan) {
@@ -355,6 +373,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   } finally {
     catalog.close();
   }
+
+  endStage("lake");
 
   // 3. Models on the lake's SPY daily bars (the last `ingestDays` sessions), read through a
   //    dataset reference as a user writes it: tonight's return from today's session.
@@ -440,6 +460,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       `ridge OOS IC ${icRidge.toFixed(3)} R2 ${r2(predR).toFixed(4)}; ` +
       `random forest OOS IC ${icForest.toFixed(3)} R2 ${r2(predF).toFixed(4)}`,
   );
+
+  endStage("models");
 
   // 4. Backtests under governance (ledger, DSR, PBO, gate) and the options sleeve.
   const verdicts: DemoSummary["verdicts"] = {};
@@ -546,6 +568,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     } USD after costs (option ${oc.toFixed(0)}, hedge ${hc.toFixed(0)})`,
   );
 
+  endStage("backtests");
+
   // 5. Deliverables for the last session.
   const eq = await loadPanel(momentumRef, { root });
   data.deliverableEquities = { ref: momentumRef, dataset: eq.dataset, files: eq.files };
@@ -570,6 +594,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   say(
     `5. outputs: ${Object.entries(outputs).map(([k, v]) => `${k}: ${v}`).join("\n            ")}`,
   );
+  endStage("outputs");
+  say(
+    `   stage times: ${
+      Object.entries(stageSeconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", ")
+    }`,
+  );
   say(
     `Universe ${universe.length} names (listed and delisted); done in ${
       ((performance.now() - t0) / 1000).toFixed(1)
@@ -587,5 +617,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       dividends: { lake: rowsOf("polygon/dividends"), world: events.dividends.world },
     },
     ic: { ridge: icRidge, forest: icForest },
+    stageSeconds,
   };
 }

@@ -67,6 +67,7 @@ function shapes(n: number): { vol: Float64Array; volume: Float64Array; volumeSum
 let zBuf = new Float64Array(0);
 let varBuf = new Float64Array(0);
 let xBuf = new Float64Array(0);
+let sdScratch = new Float64Array(0);
 
 /**
  * Bars of one session; every step has at least `minTrades` trades. The draws come from
@@ -95,8 +96,9 @@ export function intradayBars(seed: number, spec: IntradaySpec, into?: Bars): Bar
     zBuf = new Float64Array(3 * n + 1);
     varBuf = new Float64Array(n);
     xBuf = new Float64Array(n);
+    sdScratch = new Float64Array(n);
   }
-  const z = zBuf, variance = varBuf, x = xBuf;
+  const z = zBuf, variance = varBuf, x = xBuf, sdBuf = sdScratch;
   const rng = new StreamRng(seed);
   // The AR's start and its N innovations, then the N increments' normals.
   rng.fillNormals(z, 0, 2 * n + 1);
@@ -117,7 +119,9 @@ export function intradayBars(seed: number, spec: IntradaySpec, into?: Bars): Bar
   let w = 0;
   for (let k = 0; k < n; k++) {
     variance[k] = variance[k]! * scale;
-    x[k] = Math.sqrt(variance[k]!) * z[1 + n + k]!;
+    const sd = Math.sqrt(variance[k]!);
+    sdBuf[k] = sd;
+    x[k] = sd * z[1 + n + k]!;
   }
   for (const j of spec.jumps) {
     const at = Math.min(n - 1, Math.floor(rng.uniform() * n));
@@ -139,23 +143,26 @@ export function intradayBars(seed: number, spec: IntradaySpec, into?: Bars): Bar
   const minTrades = spec.minTrades, tradeSize = spec.tradeSize, volume = spec.volume;
   const open = spec.open, close = spec.close, openMs = spec.openMs, stepMs = spec.stepMs;
   const { t: bt, o: bo, h: bh, l: bl, c: bc, v: bv, n: bn, vw: bvw } = bars;
+  // A step opens at the previous step's rounded close (the same price rounded the same way).
+  let cPrev = cents
+    ? (open >= 1 ? Math.round(open * 100) / 100 : Math.round(open * 10000) / 10000)
+    : Math.round(open / tick) * tick;
   for (let k = 0; k < n; k++) {
     cumW += x[k]!;
     cumV += variance[k]!;
     const px = k === n - 1 ? close : open * Math.exp(cumW - (cumV / sumVar / scale) * gap);
-    const sd = Math.sqrt(variance[k]!);
+    const sd = sdBuf[k]!;
     const zh = z[3 * k]!, zl = z[3 * k + 1]!, zv = z[3 * k + 2]!;
     // Same expressions as roundPx / the tick rounding, inlined.
     const hx = Math.max(prev, px) * Math.exp(0.5 * sd * Math.abs(zh));
     const lx = Math.min(prev, px) * Math.exp(-0.5 * sd * Math.abs(zl));
-    let o: number, c: number, hr: number, lr: number;
+    const o = cPrev;
+    let c: number, hr: number, lr: number;
     if (cents) {
-      o = prev >= 1 ? Math.round(prev * 100) / 100 : Math.round(prev * 10000) / 10000;
       c = px >= 1 ? Math.round(px * 100) / 100 : Math.round(px * 10000) / 10000;
       hr = hx >= 1 ? Math.round(hx * 100) / 100 : Math.round(hx * 10000) / 10000;
       lr = lx >= 1 ? Math.round(lx * 100) / 100 : Math.round(lx * 10000) / 10000;
     } else {
-      o = Math.round(prev / tick) * tick;
       c = Math.round(px / tick) * tick;
       hr = Math.round(hx / tick) * tick;
       lr = Math.round(lx / tick) * tick;
@@ -179,6 +186,7 @@ export function intradayBars(seed: number, spec: IntradaySpec, into?: Bars): Bar
     const mid = hl >= 1 ? Math.round(hl * 100) / 100 : Math.round(hl * 10000) / 10000;
     bvw[k] = (o * first + (h + l + c) * base + mid * base * (nTrades - 4)) / v;
     prev = px;
+    cPrev = c;
   }
   return bars;
 }
