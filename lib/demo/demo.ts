@@ -6,7 +6,8 @@
  * in-process for the models or the backtests.
  *
  * Stages (each prints one summary line; a rerun reuses the lake and skips finished work):
- * 1. ingest: starts the simulated market in-process on a loopback port and backfills through
+ * 1. ingest: starts the simulated market in-process on a loopback port (every step's server
+ *    shares one world, so no session is generated twice) and backfills through
  *    the real connectors and the backfill engine (resumable, checkpointed): the survivorship-free
  *    listing, SPY daily bars (last `ingestDays` sessions), SPY minute bars (last `minuteDays`
  *    sessions), SPY second bars, VIX, SPY option contracts and minute aggregates, FRED vintages,
@@ -306,8 +307,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const quiet = !Deno.env.get("WORKBENCH_LOG_LEVEL");
   if (quiet) setLogLevel("warn");
   say("   source: the simulated market, in-process on a loopback port (no vendor is called)");
+  // One world for every step's in-process server and for the ground truth below: a session the
+  // ingest generated once (its seconds, minutes and day bar) is not generated again by the next
+  // step's server or by the options sleeve. Generation is deterministic, so sharing changes no
+  // output, only the work.
+  const simWorld = generateWorld(world);
   const code = await backfillAllCommand({ plan, resume: true }, {
-    sim: { seed, world },
+    sim: { seed, world, worldInstance: simWorld },
     config: cfg,
     print: (l) => {
       ingestLog.push(l);
@@ -339,7 +345,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   }
   say(`2. lake: ${counts.map((c) => `${c.dataset}=${c.rows}`).join(", ")}`);
   const universe = await universeSymbols(root);
-  const simWorld = generateWorld(world);
   const rowsOf = (name: string) => counts.find((c) => c.dataset === name)?.rows ?? 0;
   const events = plantedEvents(simWorld, universe, plan);
   const eventsOk = (["news", "splits", "dividends"] as const).every((k) =>

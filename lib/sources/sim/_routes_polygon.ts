@@ -243,10 +243,7 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
         const mm = baseBars(ctx, ticker!, d, "minute");
         b = mm && mm.length ? aggregateBars(mm, Number.MAX_SAFE_INTEGER, 0) : undefined;
       } else if (ticker === "SPY") b = w.spy.dayBar(d);
-      else {
-        const mm = w.equityMinuteBars(ticker!, d);
-        b = mm ? aggregateBars(mm, Number.MAX_SAFE_INTEGER, 0) : undefined;
-      }
+      else b = w.equityDayBar(ticker!, d);
       if (!b || !b.length) continue;
       const key = periodKey(d, span!);
       const f = adjusted ? splitFactorOn(ctx, ticker!, d) : 1;

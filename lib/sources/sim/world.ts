@@ -94,6 +94,9 @@ export class World {
   #spxMin = new LruCache<string, Bars>(16);
   #eqMin = new LruCache<string, Bars>(256);
   #eqDaily = new Map<string, DailyBars>();
+  /** Day bars per equity over the served sessions; state 0 not yet asked, 1 a bar, 2 no bar. */
+  #eqDay = new Map<string, { bars: Bars; state: Uint8Array }>();
+  #eqScratch: Bars = allocBars(0);
   #actions?: CorporateAction[];
 
   constructor(cfg: WorldConfig = {}) {
@@ -354,24 +357,47 @@ export class World {
     };
   }
 
+  /**
+   * An equity's day bar on a session (the aggregate of its minute bars, stamped at ET midnight),
+   * or undefined when it does not trade that day. Kept per ticker in columns over the served
+   * sessions; a session whose minutes are not cached is generated into a scratch for it.
+   */
+  equityDayBar(ticker: string, date: string): Bars | undefined {
+    const k = this.#dayIndex.get(date);
+    if (k === undefined || !this.#tickerIndex.has(ticker)) return undefined;
+    let e = this.#eqDay.get(ticker);
+    if (!e) {
+      e = { bars: allocBars(this.days.length), state: new Uint8Array(this.days.length) };
+      this.#eqDay.set(ticker, e);
+    }
+    if (e.state[k] === 0) {
+      const key = `${ticker}:${date}`;
+      let bar: Bars | undefined;
+      if (this.#eqMin.has(key)) bar = aggregateAll(this.equityMinuteBars(ticker, date)!, 0);
+      else {
+        const gen = this.#equitySession(ticker, date);
+        if (gen) {
+          if (this.#eqScratch.t.length < gen.spec.steps) {
+            this.#eqScratch = allocBars(gen.spec.steps);
+          }
+          bar = aggregateAll(intradayBars(gen.seed, gen.spec, this.#eqScratch), 0);
+        }
+      }
+      if (bar && bar.length) {
+        for (const c of ["o", "h", "l", "c", "v", "vw", "n"] as const) e.bars[c][k] = bar[c][0]!;
+        e.bars.t[k] = etMidnightMs(date);
+        e.state[k] = 1;
+      } else e.state[k] = 2;
+    }
+    return e.state[k] === 1 ? sliceBars(e.bars, k, k + 1) : undefined;
+  }
+
   /** Raw daily bars of an equity (or SPY): aggregation of its minute bars, stamped ET midnight. */
   equityDaily(ticker: string): DailyBars {
     if (ticker === "SPY") return this.spyDailyBars();
     const hit = this.#eqDaily.get(ticker);
     if (hit) return hit;
-    // Sessions already cached are aggregated as they are; the others are generated into a
-    // scratch (the day bar is all that is kept), not into the minute cache.
-    let scratch: Bars | undefined;
-    const out = this.#daily(this.days, (d) => {
-      const cached = this.#eqMin.has(`${ticker}:${d}`)
-        ? this.equityMinuteBars(ticker, d)
-        : undefined;
-      if (cached) return aggregateAll(cached, etMidnightMs(d));
-      const gen = this.#equitySession(ticker, d);
-      if (!gen) return undefined;
-      if (!scratch || scratch.t.length < gen.spec.steps) scratch = allocBars(gen.spec.steps);
-      return aggregateAll(intradayBars(gen.seed, gen.spec, scratch), etMidnightMs(d));
-    });
+    const out = this.#daily(this.days, (d) => this.equityDayBar(ticker, d));
     this.#eqDaily.set(ticker, out);
     return out;
   }

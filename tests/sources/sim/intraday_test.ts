@@ -235,3 +235,20 @@ Deno.test("equityDaily: each day bar is the aggregate of that day's minute bars"
     }
   }
 });
+
+Deno.test("equityDayBar: the day's minute aggregate, whether its minutes were generated first", () => {
+  const cfg = { seed: 12, start: "2024-03-01", end: "2024-03-28", equityCount: 4 };
+  const a = generateWorld(cfg), b = generateWorld(cfg);
+  const t = a.equityInfo[0]!.ticker, d = a.days[6]!;
+  const minutes = a.equityMinuteBars(t, d)!; // world a: minutes cached before the day bar
+  const viaCache = a.equityDayBar(t, d)!;
+  const viaScratch = b.equityDayBar(t, d)!; // world b: generated for the day bar alone
+  assertSameBars(viaCache, aggregateAll(minutes, etMidnightMs(d)), "from cached minutes");
+  assertSameBars(viaScratch, viaCache, "from a scratch generation");
+  assertEquals(viaScratch.t[0], etMidnightMs(d));
+  // b's minutes, generated afterwards, aggregate to the same bar.
+  assertSameBars(aggregateAll(b.equityMinuteBars(t, d)!, etMidnightMs(d)), viaScratch, "b");
+  assertEquals(a.equityDayBar(t, "2024-03-30"), undefined, "a Saturday");
+  assertEquals(a.equityDayBar("NOPE", d), undefined, "an unknown ticker");
+  assertEquals(a.equityDayBar("SPY", d), undefined, "SPY is not an equity of the universe");
+});
