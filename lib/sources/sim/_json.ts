@@ -7,6 +7,13 @@ const MARK_RE = /"@@bigint@@(-?\d+)"/g;
 
 /** JSON.stringify that writes bigint values as exact integer literals. */
 export function toJson(value: unknown): string {
+  // Most pages hold no bigint: the plain stringify (no replacer call per key) writes the same
+  // text, and throws a TypeError at the first bigint, which takes the marked path below.
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+  }
   const text = JSON.stringify(value, (_k, v) => typeof v === "bigint" ? MARK + v.toString() : v);
   return text.includes(MARK) ? text.replace(MARK_RE, "$1") : text;
 }

@@ -22,3 +22,22 @@ Deno.test("streamJson: same bytes as toJson for 0, 1 and many rows", async () =>
     assertEquals(text, toJson(obj));
   }
 });
+
+Deno.test("toJson: without bigints it is JSON.stringify; bad values still throw", () => {
+  const page = { status: "OK", results: [{ o: 1.5, t: 1711655999000, s: 'a"b' }], n: null };
+  assertEquals(
+    toJson(page),
+    '{"status":"OK","results":[{"o":1.5,"t":1711655999000,"s":"a\\"b"}],"n":null}',
+  );
+  // Only a bigint's marker becomes a bare number, not a string that looks like one.
+  assertEquals(toJson({ s: "@@bigint@@12" }), '{"s":"@@bigint@@12"}');
+  const loop: Record<string, unknown> = {};
+  loop.self = loop;
+  let threw = false;
+  try {
+    toJson(loop);
+  } catch (e) {
+    threw = e instanceof TypeError;
+  }
+  assertEquals(threw, true, "a circular value throws a TypeError");
+});
