@@ -92,6 +92,100 @@ export function intradayBars(seed: number, spec: IntradaySpec, into?: Bars): Bar
     throw new RangeError(`intradayBars: scratch of ${into.t.length} rows for ${n} steps`);
   }
   const bars = into ? sliceBars(into, 0, n) : allocBars(n);
+  generate(seed, spec, bars, undefined);
+  return bars;
+}
+
+/** Options for {@link intradayAggregates}. */
+export interface IntradayAggregatesOptions {
+  /** Also aggregate into windows of this many ms aligned to epoch 0 (e.g. 60_000: minutes). */
+  windowMs?: number;
+  /** Stamp of the session's single bar (e.g. ET midnight). @default 0 */
+  dayMs?: number;
+}
+
+/** What {@link intradayAggregates} gives: the session as one bar, and its windows if asked. */
+export interface IntradayAggregates {
+  day: Bars;
+  windows?: Bars;
+}
+
+/**
+ * The aggregates of `intradayBars(seed, spec)` without the step bars: exactly (bit for bit)
+ * `aggregateAll(bars, dayMs)` and `aggregateBars(bars, windowMs, 0)` of them (open = first open,
+ * high = max, low = min, close = last close, volume and trades summed in step order, VWAP =
+ * sum(vw * v) / sum(v) in step order), computed in the generator's loop instead of passes over
+ * stored steps.
+ *
+ * @example
+ * ```ts
+ * const { day, windows } = intradayAggregates(seed, spec, { windowMs: 60_000, dayMs });
+ * ```
+ */
+export function intradayAggregates(
+  seed: number,
+  spec: IntradaySpec,
+  options: IntradayAggregatesOptions = {},
+): IntradayAggregates {
+  const agg = new SessionAggregator(spec, options.windowMs);
+  generate(seed, spec, undefined, agg);
+  return agg.finish(options.dayMs ?? 0);
+}
+
+/** Running aggregates of a session's steps (see intradayAggregates). */
+class SessionAggregator {
+  windows?: Bars;
+  windowMs: number;
+  j = -1;
+  cur = NaN;
+  wPv = 0;
+  dO = NaN;
+  dH = NaN;
+  dL = NaN;
+  dC = NaN;
+  dV = 0;
+  dN = 0;
+  dPv = 0;
+
+  constructor(spec: IntradaySpec, windowMs: number | undefined) {
+    this.windowMs = windowMs ?? 0;
+    if (windowMs !== undefined) {
+      if (!(windowMs > 0)) throw new RangeError(`intradayAggregates: windowMs ${windowMs}`);
+      let count = 0, cur = NaN;
+      for (let k = 0; k < spec.steps; k++) {
+        const w = Math.floor((spec.openMs + k * spec.stepMs) / windowMs) * windowMs;
+        if (w !== cur) (count++, cur = w);
+      }
+      this.windows = allocBars(count);
+    }
+  }
+
+  finish(dayMs: number): IntradayAggregates {
+    const w = this.windows;
+    const j = this.j;
+    if (w && j >= 0) w.vw[j] = w.v[j]! > 0 ? this.wPv / w.v[j]! : w.c[j]!;
+    const day = allocBars(this.dC === this.dC ? 1 : 0);
+    if (day.length) {
+      day.t[0] = dayMs;
+      day.o[0] = this.dO;
+      day.h[0] = this.dH;
+      day.l[0] = this.dL;
+      day.c[0] = this.dC;
+      day.v[0] = this.dV;
+      day.n[0] = this.dN;
+      day.vw[0] = this.dV > 0 ? this.dPv / this.dV : this.dC;
+    }
+    return w ? { day, windows: w } : { day };
+  }
+}
+
+function generate(
+  seed: number,
+  spec: IntradaySpec,
+  bars: Bars | undefined,
+  agg: SessionAggregator | undefined,
+): void {
+  const n = spec.steps;
   if (zBuf.length < 3 * n + 1) {
     zBuf = new Float64Array(3 * n + 1);
     varBuf = new Float64Array(n);
@@ -142,7 +236,8 @@ export function intradayBars(seed: number, spec: IntradaySpec, into?: Bars): Bar
   const minVol = spec.minTrades * lot;
   const minTrades = spec.minTrades, tradeSize = spec.tradeSize, volume = spec.volume;
   const open = spec.open, close = spec.close, openMs = spec.openMs, stepMs = spec.stepMs;
-  const { t: bt, o: bo, h: bh, l: bl, c: bc, v: bv, n: bn, vw: bvw } = bars;
+  const win = agg?.windows;
+  const windowMs = agg ? agg.windowMs : 0;
   // A step opens at the previous step's rounded close (the same price rounded the same way).
   let cPrev = cents
     ? (open >= 1 ? Math.round(open * 100) / 100 : Math.round(open * 10000) / 10000)
@@ -172,23 +267,62 @@ export function intradayBars(seed: number, spec: IntradaySpec, into?: Bars): Bar
     const vRaw = volume * volShape[k]! / sumShape * Math.exp(0.4 * zv - 0.08);
     const v = Math.max(minVol, Math.round(vRaw / lot) * lot);
     const nTrades = Math.max(minTrades, Math.min(Math.floor(v / lot), Math.round(v / tradeSize)));
-    bt[k] = openMs + k * stepMs;
-    bo[k] = o;
-    bh[k] = h;
-    bl[k] = l;
-    bc[k] = c;
-    bv[k] = v;
-    bn[k] = nTrades;
     // VWAP of the step's trade layout (stepTrades): the middle trades at midTradePrice(h, l).
     const base = Math.floor(v / nTrades);
     const first = base + (v - base * nTrades);
     const hl = (h + l) / 2;
     const mid = hl >= 1 ? Math.round(hl * 100) / 100 : Math.round(hl * 10000) / 10000;
-    bvw[k] = (o * first + (h + l + c) * base + mid * base * (nTrades - 4)) / v;
+    const vw = (o * first + (h + l + c) * base + mid * base * (nTrades - 4)) / v;
+    const t = openMs + k * stepMs;
+    if (bars) {
+      bars.t[k] = t;
+      bars.o[k] = o;
+      bars.h[k] = h;
+      bars.l[k] = l;
+      bars.c[k] = c;
+      bars.v[k] = v;
+      bars.n[k] = nTrades;
+      bars.vw[k] = vw;
+    }
+    if (agg) {
+      // aggregateBars(bars, windowMs, 0) and aggregateAll(bars), step by step, same order.
+      if (win) {
+        const w = Math.floor(t / windowMs) * windowMs;
+        let j = agg.j;
+        if (w !== agg.cur) {
+          if (j >= 0) win.vw[j] = win.v[j]! > 0 ? agg.wPv / win.v[j]! : win.c[j]!;
+          agg.j = ++j;
+          agg.cur = w;
+          win.t[j] = w;
+          win.o[j] = o;
+          win.h[j] = h;
+          win.l[j] = l;
+          win.v[j] = 0;
+          win.n[j] = 0;
+          agg.wPv = 0;
+        }
+        if (h > win.h[j]!) win.h[j] = h;
+        if (l < win.l[j]!) win.l[j] = l;
+        win.c[j] = c;
+        win.v[j] = win.v[j]! + v;
+        win.n[j] = win.n[j]! + nTrades;
+        agg.wPv += vw * v;
+      }
+      if (k === 0) {
+        agg.dO = o;
+        agg.dH = h;
+        agg.dL = l;
+      }
+      if (h > agg.dH) agg.dH = h;
+      if (l < agg.dL) agg.dL = l;
+      agg.dC = c;
+      agg.dV = agg.dV + v;
+      agg.dN = agg.dN + nTrades;
+      agg.dPv += vw * v;
+    }
     prev = px;
     cPrev = c;
   }
-  return bars;
 }
 
 /** Mid price used for the middle trades of a step: (h + l) / 2 rounded to the tick. */

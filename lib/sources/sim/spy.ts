@@ -19,8 +19,8 @@
  */
 import type { Rng } from "../../core/random.ts";
 import { TRADING_DAYS_PER_YEAR } from "../../core/constants.ts";
-import { aggregateAll, aggregateBars, allocBars, type Bars } from "./bars.ts";
-import { intradayBars } from "./_intraday.ts";
+import { aggregateAll, aggregateBars, type Bars } from "./bars.ts";
+import { intradayAggregates, intradayBars, type IntradaySpec } from "./_intraday.ts";
 import { sessionBounds } from "./_calendar.ts";
 import { LruCache } from "./_lru.ts";
 
@@ -130,9 +130,6 @@ export function spyDaily(rng: Rng, days: string[], start: number, overnight: num
  */
 const MINUTE_SESSIONS = 1024;
 
-/** Scratch second bars for sessions generated only to be aggregated (never handed out). */
-let scratch: Bars | undefined;
-
 /**
  * Lazily generated SPY bars. A session's second bars are generated once per request of its
  * seconds (the last few sessions kept), and every generation also leaves the session's minute
@@ -163,47 +160,51 @@ export class SpyBars {
     return this.#generated;
   }
 
-  /**
-   * Generate session `i` and keep its minute and day bars. `toScratch`: into the shared scratch
-   * (the caller only wants the aggregates; the returned view is overwritten by the next one).
-   */
-  #generate(date: string, i: number, toScratch = false): Bars {
-    this.#generated++;
+  /** The generator inputs of session `i`. */
+  #spec(date: string, i: number): IntradaySpec {
     const b = sessionBounds(date)!;
-    const steps = (b.close.getTime() - b.open.getTime()) / 1000;
-    if (toScratch && (!scratch || scratch.length < steps)) scratch = allocBars(steps);
     const d = this.#daily;
-    const sd = d.sigma[i]! / Math.sqrt(TRADING_DAYS_PER_YEAR) *
-      Math.sqrt(1 - SPY_OVERNIGHT_VAR_SHARE);
-    const s = intradayBars(this.#rng.fork(`spy:${date}`).seed, {
+    return {
       openMs: b.open.getTime(),
-      steps,
+      steps: (b.close.getTime() - b.open.getTime()) / 1000,
       stepMs: 1000,
       open: d.open[i]!,
       close: d.close[i]!,
-      sdIntraday: sd,
+      sdIntraday: d.sigma[i]! / Math.sqrt(TRADING_DAYS_PER_YEAR) *
+        Math.sqrt(1 - SPY_OVERNIGHT_VAR_SHARE),
       volume: d.volume[i]!,
       jumps: d.jumps[i]!,
       tradeSize: 180,
       minTrades: 4,
       lot: 100,
-    }, toScratch ? scratch : undefined);
-    this.#minutes.getOrSet(date, () => aggregateBars(s, 60_000, 0));
-    if (!this.#dayBars.has(date)) this.#dayBars.set(date, aggregateAll(s, etMidnightMs(date)));
-    return s;
+    };
   }
 
-  /** Generate a session only for its minute and day bars (no second bars kept). */
+  /** Keep a session's minute and day bars (from its seconds when they are at hand). */
+  #keep(date: string, minutes: () => Bars, day: () => Bars): void {
+    this.#minutes.getOrSet(date, minutes);
+    if (!this.#dayBars.has(date)) this.#dayBars.set(date, day());
+  }
+
+  /** Generate a session's minute and day bars only (the seconds are not stored). */
   #aggregatesOf(date: string): boolean {
     const i = this.#index.get(date);
     if (i === undefined) return false;
-    if (this.#seconds.has(date)) {
-      const s = this.secondBars(date)!;
-      this.#minutes.getOrSet(date, () => aggregateBars(s, 60_000, 0));
-      if (!this.#dayBars.has(date)) this.#dayBars.set(date, aggregateAll(s, etMidnightMs(date)));
+    const s = this.#seconds.has(date) ? this.secondBars(date)! : undefined;
+    if (s) {
+      this.#keep(
+        date,
+        () => aggregateBars(s, 60_000, 0),
+        () => aggregateAll(s, etMidnightMs(date)),
+      );
       return true;
     }
-    this.#generate(date, i, true);
+    this.#generated++;
+    const agg = intradayAggregates(this.#rng.fork(`spy:${date}`).seed, this.#spec(date, i), {
+      windowMs: 60_000,
+      dayMs: etMidnightMs(date),
+    });
+    this.#keep(date, () => agg.windows!, () => agg.day);
     return true;
   }
 
@@ -211,7 +212,16 @@ export class SpyBars {
   secondBars(date: string): Bars | undefined {
     const i = this.#index.get(date);
     if (i === undefined) return undefined;
-    return this.#seconds.getOrSet(date, () => this.#generate(date, i));
+    return this.#seconds.getOrSet(date, () => {
+      this.#generated++;
+      const s = intradayBars(this.#rng.fork(`spy:${date}`).seed, this.#spec(date, i));
+      this.#keep(
+        date,
+        () => aggregateBars(s, 60_000, 0),
+        () => aggregateAll(s, etMidnightMs(date)),
+      );
+      return s;
+    });
   }
 
   /** Minute bars of a session: exact aggregation of the second bars. */

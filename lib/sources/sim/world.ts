@@ -19,7 +19,7 @@ import { drawNews, type NewsArticle } from "./news.ts";
 import { type EquityPath, simulateEquities } from "./equities.ts";
 import { FxMarket } from "./fx.ts";
 import { buildFredSeries, type FredSeriesData } from "./fred.ts";
-import { intradayBars, type IntradaySpec, roundPx } from "./_intraday.ts";
+import { intradayAggregates, intradayBars, type IntradaySpec, roundPx } from "./_intraday.ts";
 import { LruCache } from "./_lru.ts";
 
 /** First and last dates of the exchange calendar (lib/time). */
@@ -96,7 +96,6 @@ export class World {
   #eqDaily = new Map<string, DailyBars>();
   /** Day bars per equity over the served sessions; state 0 not yet asked, 1 a bar, 2 no bar. */
   #eqDay = new Map<string, { bars: Bars; state: Uint8Array }>();
-  #eqScratch: Bars = allocBars(0);
   #actions?: CorporateAction[];
 
   constructor(cfg: WorldConfig = {}) {
@@ -376,12 +375,7 @@ export class World {
       if (this.#eqMin.has(key)) bar = aggregateAll(this.equityMinuteBars(ticker, date)!, 0);
       else {
         const gen = this.#equitySession(ticker, date);
-        if (gen) {
-          if (this.#eqScratch.t.length < gen.spec.steps) {
-            this.#eqScratch = allocBars(gen.spec.steps);
-          }
-          bar = aggregateAll(intradayBars(gen.seed, gen.spec, this.#eqScratch), 0);
-        }
+        if (gen) bar = intradayAggregates(gen.seed, gen.spec).day;
       }
       if (bar && bar.length) {
         for (const c of ["o", "h", "l", "c", "v", "vw", "n"] as const) e.bars[c][k] = bar[c][0]!;

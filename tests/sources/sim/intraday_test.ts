@@ -9,7 +9,11 @@
 import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { Rng } from "../../../lib/core/random.ts";
 import { StreamRng } from "../../../lib/sources/sim/_stream.ts";
-import { intradayBars, type IntradaySpec } from "../../../lib/sources/sim/_intraday.ts";
+import {
+  intradayAggregates,
+  intradayBars,
+  type IntradaySpec,
+} from "../../../lib/sources/sim/_intraday.ts";
 import {
   aggregateAll,
   aggregateBars,
@@ -147,6 +151,33 @@ Deno.test("intradayBars: bit for bit the one-call-per-draw generator", () => {
     RangeError,
     "scratch of 100 rows for 23400 steps",
   );
+});
+
+Deno.test("intradayAggregates: bit for bit the aggregates of the step bars", () => {
+  const parent = new Rng(6);
+  for (const [name, spec] of SPECS) {
+    const seed = parent.fork(name).seed;
+    const steps = baselineIntradayBars(parent.fork(name), spec);
+    for (const windowMs of [60_000, 300_000, 3_600_000]) {
+      const got = intradayAggregates(seed, spec, { windowMs, dayMs: 123 });
+      assertSameBars(
+        got.windows!,
+        baselineAggregateBars(steps, windowMs, 0),
+        `${name} ${windowMs}`,
+      );
+      assertSameBars(got.day, aggregateAll(steps, 123), `${name} day`);
+    }
+    const dayOnly = intradayAggregates(seed, spec);
+    assertEquals(dayOnly.windows, undefined);
+    assertSameBars(dayOnly.day, aggregateAll(steps, 0), `${name} day only`);
+  }
+  for (const bad of [0, -60_000, NaN]) {
+    assertThrows(
+      () => intradayAggregates(1, SPECS[0]![1], { windowMs: bad }),
+      RangeError,
+      "windowMs",
+    );
+  }
 });
 
 Deno.test("aggregateBars: a hand-worked case, output sized to its windows", () => {
