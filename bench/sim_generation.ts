@@ -6,14 +6,16 @@
  *
  * Cases, each run old then new, interleaved for N rounds, outputs checked bit for bit equal,
  * figures the median CPU time (user + system of this process, one thread):
+ * - aggregates: the minute and day bars of 40 SPY sessions, the old generator then two
+ *   aggregation passes against intradayAggregates (aggregated in the generator's loop);
  * - generator: 40 sessions of SPY second bars (23,400 steps each), the frozen baseline
  *   (bench/sim_generation_baseline.ts: one Rng.normal() call per draw, fresh arrays) against
  *   lib/sources/sim/_intraday.ts (bulk draws, inlined rounding);
- * - demo pattern: what the demo's ingest asks of SPY (the day bars of the last 250 sessions, the
- *   minute bars of the last 60 for I:VIX's day bars, the minute bars of the last 500, the second
- *   bars of the last 2), through the old caching (seconds LRU 6, minutes 64, a minute or day bar
- *   generating its session again when the seconds were evicted) against SpyBars today (every
- *   generation keeps the session's minute and day bars).
+ * - the demo's SPY requests, step by step (see STEPS), through the old code (a world per step's
+ *   server and one more for the options sleeve; seconds LRU 6, minutes 64, a minute or day bar
+ *   generating its session again when the seconds were evicted) against today's (one shared world;
+ *   a minute or day request generates the session's aggregates once, in the generator's loop).
+ *   The equities' day bars (10 names x 1000 sessions of minutes in the demo) are not in it.
  * The world is the demo's (seed 42, 1000 sessions to 2024-03-28).
  */
 import process from "node:process";
@@ -21,11 +23,16 @@ import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { generateWorld } from "../lib/sources/sim/mod.ts";
 import type { Bars } from "../lib/sources/sim/bars.ts";
-import { intradayBars } from "../lib/sources/sim/_intraday.ts";
+import { intradayAggregates, intradayBars } from "../lib/sources/sim/_intraday.ts";
 import { sessionBounds } from "../lib/sources/sim/_calendar.ts";
 import { etMidnightMs, SpyBars } from "../lib/sources/sim/spy.ts";
 import { TRADING_DAYS_PER_YEAR } from "../lib/core/constants.ts";
-import { baselineIntradayBars, BaselineSpyBars } from "./sim_generation_baseline.ts";
+import {
+  baselineAggregateAll,
+  baselineAggregateBars,
+  baselineIntradayBars,
+  BaselineSpyBars,
+} from "./sim_generation_baseline.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" } } });
 const ROUNDS = Number(values.rounds);
@@ -76,70 +83,109 @@ function spySpec(date: string) {
 }
 
 const genDays = days.slice(-40);
-function generatorOld(): string {
-  const h = createHash("sha256");
-  for (const d of genDays) {
-    h.update(digest([baselineIntradayBars(world.rng.fork(`spy:${d}`), spySpec(d))]));
-  }
-  return h.digest("hex");
+const genSpecs = genDays.map(spySpec);
+let kept: Bars[] = [];
+function generatorOld(): void {
+  kept = genDays.map((d, i) => baselineIntradayBars(world.rng.fork(`spy:${d}`), genSpecs[i]!));
 }
-function generatorNew(): string {
-  const h = createHash("sha256");
-  for (const d of genDays) {
-    h.update(digest([intradayBars(world.rng.fork(`spy:${d}`).seed, spySpec(d))]));
-  }
-  return h.digest("hex");
+function generatorNew(): void {
+  kept = genDays.map((d, i) => intradayBars(world.rng.fork(`spy:${d}`).seed, genSpecs[i]!));
+}
+function aggregatesOld(): void {
+  kept = genDays.flatMap((d, i) => {
+    const s = baselineIntradayBars(world.rng.fork(`spy:${d}`), genSpecs[i]!);
+    return [baselineAggregateBars(s, 60_000, 0), baselineAggregateAll(s, etMidnightMs(d))];
+  });
+}
+function aggregatesNew(): void {
+  kept = genDays.flatMap((d, i) => {
+    const a = intradayAggregates(world.rng.fork(`spy:${d}`).seed, genSpecs[i]!, {
+      windowMs: 60_000,
+      dayMs: etMidnightMs(d),
+    });
+    return [a.windows!, a.day];
+  });
 }
 
-const last = (n: number) => days.slice(-n);
-function demoPattern(spy: {
+/**
+ * The demo's ingest steps as they ask SPY: the day bars of the last 250 sessions; I:VIX day bars
+ * (the minutes of the last 60); the minute bars of the last 500; the seconds of the last 2; I:VIX
+ * minutes of the last 5; option aggregates of the last session (its minutes); then the options
+ * sleeve's 90 sessions of minutes. Before, each step's server built its own world (and the demo
+ * one more for the sleeve); now they share one.
+ */
+const STEPS: ["day" | "minute" | "second", number][] = [
+  ["day", 250],
+  ["minute", 60],
+  ["minute", 500],
+  ["second", 2],
+  ["minute", 5],
+  ["minute", 1],
+  ["minute", 90],
+];
+interface SpyLike {
   secondBars(d: string): Bars | undefined;
   minuteBars(d: string): Bars | undefined;
   dayBar(d: string): Bars | undefined;
-}): string {
-  const out: (Bars | undefined)[] = [];
-  for (const d of last(250)) out.push(spy.dayBar(d));
-  for (const d of last(60)) out.push(spy.minuteBars(d));
-  for (const d of last(500)) out.push(spy.minuteBars(d));
-  for (const d of last(2)) out.push(spy.secondBars(d));
-  return digest(out);
 }
-function patternOld(): { digest: string; sessions: number } {
-  const spy = new BaselineSpyBars(world.rng, daily);
-  const r = demoPattern({
-    secondBars: (d) => spy.secondBars(d),
-    minuteBars: (d) => spy.minuteBars(d),
-    dayBar: (d) => spy.dayBar(d, etMidnightMs(d)),
+function demoPattern(spyOfStep: () => SpyLike): Bars[] {
+  const out: Bars[] = [];
+  for (const [kind, n] of STEPS) {
+    const spy = spyOfStep();
+    for (const d of days.slice(-n)) {
+      const b = kind === "day"
+        ? spy.dayBar(d)
+        : kind === "minute"
+        ? spy.minuteBars(d)
+        : spy.secondBars(d);
+      out.push(b!);
+    }
+  }
+  return out;
+}
+let sessionsOld = 0, sessionsNew = 0;
+function patternOld(): void {
+  const made: BaselineSpyBars[] = [];
+  kept = demoPattern(() => {
+    const spy = new BaselineSpyBars(world.rng, daily);
+    made.push(spy);
+    return {
+      secondBars: (d) => spy.secondBars(d),
+      minuteBars: (d) => spy.minuteBars(d),
+      dayBar: (d) => spy.dayBar(d, etMidnightMs(d)),
+    };
   });
-  return { digest: r, sessions: spy.generated };
+  sessionsOld = made.reduce((s, x) => s + x.generated, 0);
 }
-function patternNew(): { digest: string; sessions: number } {
+function patternNew(): void {
   const spy = new SpyBars(world.rng, daily);
-  const r = demoPattern(spy);
-  return { digest: r, sessions: spy.sessionsGenerated };
+  kept = demoPattern(() => spy);
+  sessionsNew = spy.sessionsGenerated;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-function compare<T>(name: string, unit: string, units: number, oldFn: () => T, newFn: () => T) {
+/** Time `oldFn` and `newFn` interleaved (CPU ms); the bars each leaves in `kept` must match. */
+function compare(name: string, unit: string, units: number, oldFn: () => void, newFn: () => void) {
   const tOld: number[] = [], tNew: number[] = [];
-  let rOld: T | undefined, rNew: T | undefined;
+  let rOld = "", rNew = "";
   for (let r = 0; r < ROUNDS; r++) {
     let t0 = cpuMs();
-    rOld = oldFn();
+    oldFn();
     tOld.push(cpuMs() - t0);
+    rOld = digest(kept);
+    kept = [];
     t0 = cpuMs();
-    rNew = newFn();
+    newFn();
     tNew.push(cpuMs() - t0);
+    rNew = digest(kept);
+    kept = [];
   }
-  const key = (r: T | undefined) =>
-    JSON.stringify(typeof r === "object" && r !== null && "digest" in r ? r.digest : r);
-  const same = key(rOld) === key(rNew);
+  const same = rOld === rNew;
   const [o, n] = [median(tOld), median(tNew)];
   console.log(
     `${name}: old ${o.toFixed(0)} ms, new ${n.toFixed(0)} ms CPU (median of ${ROUNDS}), ` +
-      `${(o / n).toFixed(2)}x; ${(units / (n / 1000) / 1e6).toFixed(2)} M ${unit}/s new; ` +
-      `outputs ${same ? "identical" : "DIFFERENT"}` +
-      (same ? "" : `\n  old ${JSON.stringify(rOld)}\n  new ${JSON.stringify(rNew)}`),
+      `${(o / n).toFixed(2)}x; ${(units / (n / 1000)).toPrecision(3)} ${unit}/s new; ` +
+      `outputs ${same ? "identical" : "DIFFERENT"} (sha256 ${rNew.slice(0, 12)})`,
   );
   return same;
 }
@@ -147,6 +193,13 @@ function compare<T>(name: string, unit: string, units: number, oldFn: () => T, n
 const load = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
 console.log(`sim generation, old vs new; load average ${load}; ${ROUNDS} rounds`);
 const steps = genDays.reduce((s, d) => s + spySpec(d).steps, 0);
+const ok0 = compare(
+  "minute and day bars of 40 SPY sessions (generate + aggregate)",
+  "steps",
+  steps,
+  aggregatesOld,
+  aggregatesNew,
+);
 const ok1 = compare(
   "generator, 40 SPY sessions of seconds",
   "bars",
@@ -154,15 +207,13 @@ const ok1 = compare(
   generatorOld,
   generatorNew,
 );
+const requests = STEPS.reduce((s, [, n]) => s + n, 0);
 const ok2 = compare(
-  "demo pattern on SPY (250 day bars, 60 + 500 minute sessions, 2 second sessions)",
-  "session-requests",
-  812,
+  "the demo's SPY requests (7 steps, " + requests + " session requests)",
+  "session requests",
+  requests,
   patternOld,
   patternNew,
 );
-{
-  const o = patternOld().sessions, n = patternNew().sessions;
-  console.log(`  sessions generated by the demo pattern: old ${o}, new ${n}`);
-}
-if (!(ok1 && ok2)) Deno.exit(1);
+console.log(`  sessions generated: old ${sessionsOld}, new ${sessionsNew}`);
+if (!(ok0 && ok1 && ok2)) Deno.exit(1);

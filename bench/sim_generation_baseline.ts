@@ -75,7 +75,8 @@ export function baselineAggregateBars(b: Bars, windowMs: number, originMs = 0): 
   return sliceBars(out, 0, j + 1);
 }
 
-function baselineAggregateAll(b: Bars, t: number): Bars {
+/** The old aggregateAll. */
+export function baselineAggregateAll(b: Bars, t: number): Bars {
   const out = baselineAggregateBars(b, Number.MAX_SAFE_INTEGER, 0);
   if (out.length) out.t[0] = t;
   return out;
