@@ -236,6 +236,18 @@ async function checkSummary(run: DemoRun, outDir: string): Promise<void> {
     assertEquals(s.done + s.skipped, s.of, `step ${s.name}: every unit done or skipped`);
   }
   assert(/^1\. ingest: all units done/m.test(run.stdout), "ingest says all units done");
+  // Where the time went: one wall time per stage, together within the run's own total.
+  const st =
+    /^ {3}stage times: ingest ([\d.]+) s, lake ([\d.]+) s, models ([\d.]+) s, backtests ([\d.]+) s, outputs ([\d.]+) s$/m
+      .exec(run.stdout);
+  assert(st, "the summary gives the wall time of each stage");
+  const total = Number(/done in ([\d.]+) s$/m.exec(run.stdout)?.[1]);
+  const stageSum = st.slice(1).reduce((a, x) => a + Number(x), 0);
+  assert(
+    stageSum <= total + 0.3 && stageSum >= 0.9 * total - 0.3,
+    `stage times sum to ${stageSum.toFixed(1)} s of the run's ${total} s`,
+  );
+  assert(run.wallMs / 1000 >= total, "the run's total is within the process's wall time");
   const v = verdicts(run.stdout);
   assertEquals(Object.keys(v).sort(), [...STRATEGIES].sort(), "a gate verdict per strategy");
   for (const [name, x] of Object.entries(v)) {
