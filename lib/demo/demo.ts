@@ -42,6 +42,7 @@ import { backfillAllCommand, type PlanStep, universeSymbols } from "../ingest/co
 import { pipelineFor } from "../ingest/registry.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
 import { NULL_EFFECTS } from "../sources/sim/config.ts";
+import { prefetchWorld } from "../sources/sim/prefetch.ts";
 import { cpcvSplits } from "../validation/cpcv.ts";
 import { fitRidge, predictLinear } from "../models/linear.ts";
 import { fitRandomForest, predictEnsemble } from "../models/trees.ts";
@@ -312,14 +313,32 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   // step's server or by the options sleeve. Generation is deterministic, so sharing changes no
   // output, only the work.
   const simWorld = generateWorld(world);
-  const code = await backfillAllCommand({ plan, resume: true }, {
-    sim: { seed, world, worldInstance: simWorld },
-    config: cfg,
-    print: (l) => {
-      ingestLog.push(l);
-      if (/^(step|job|rows|elapsed)/.test(l)) print(`  ${l}`);
-    },
-  });
+  // On a fresh lake, a worker generates ahead what the later steps will ask for (the minute
+  // sessions older than the daily step's, then the universe's day bars) while the first steps
+  // run; the server takes each result when it arrives and generates anything still missing
+  // itself, so the data are the same with or without it. Not on a rerun (nothing to ingest).
+  const minuteStep = plan.find((p) => p.dataset === "stock_bars_minute")!;
+  const minuteSpec = pipelineFor(minuteStep.source, minuteStep.dataset, minuteStep).curatedSpec;
+  const prefetch = datasetState(minuteSpec, root).rows === 0
+    ? prefetchWorld(simWorld, {
+      spySessions: simWorld.days.filter((d) => d >= minuteStart && d < ingestStart),
+      equities: simWorld.equityInfo.map((x) => x.ticker),
+    })
+    : undefined;
+  let code: number;
+  try {
+    code = await backfillAllCommand({ plan, resume: true }, {
+      sim: { seed, world, worldInstance: simWorld },
+      config: cfg,
+      print: (l) => {
+        ingestLog.push(l);
+        if (/^(step|job|rows|elapsed)/.test(l)) print(`  ${l}`);
+      },
+    });
+  } finally {
+    prefetch?.stop();
+  }
+  const ahead = prefetch ? await prefetch.done : undefined;
   if (quiet) setLogLevel("info");
   Deno.writeTextFileSync(join(outDir, "ingest.log"), ingestLog.join("\n") + "\n");
   say(
@@ -327,6 +346,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       ((performance.now() - t0) / 1000).toFixed(0)
     } s)`,
   );
+  if (ahead) {
+    say(
+      `   generated ahead on a worker thread: ${ahead.spySessions} SPY sessions, ` +
+        `${ahead.equities} equities' day bars`,
+    );
+  }
 
   endStage("ingest");
 

@@ -23,6 +23,29 @@ export interface Bars {
   n: Float64Array;
 }
 
+/** Bars as a column list [t, o, h, l, c, v, vw, n] (what a worker posts). */
+export interface PackedBars {
+  length: number;
+  cols: Float64Array[];
+}
+
+/** Bars from their packed columns (no copy). */
+export function unpackBars(p: PackedBars): Bars {
+  const [t, o, h, l, c, v, vw, n] = p.cols;
+  if (!t || !o || !h || !l || !c || !v || !vw || !n || p.cols.some((x) => x.length < p.length)) {
+    throw new RangeError(`unpackBars: need 8 columns of ${p.length} values`);
+  }
+  return { length: p.length, t, o, h, l, c, v, vw, n };
+}
+
+/** The columns of `b` copied into a PackedBars. */
+export function packBars(b: Bars): PackedBars {
+  return {
+    length: b.length,
+    cols: [b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n].map((x) => x.slice()),
+  };
+}
+
 /** Empty bars of the given capacity. */
 export function allocBars(length: number): Bars {
   return {

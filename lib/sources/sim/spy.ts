@@ -19,7 +19,7 @@
  */
 import type { Rng } from "../../core/random.ts";
 import { TRADING_DAYS_PER_YEAR } from "../../core/constants.ts";
-import { aggregateAll, aggregateBars, type Bars } from "./bars.ts";
+import { aggregateAll, aggregateBars, type Bars, type PackedBars, unpackBars } from "./bars.ts";
 import { intradayAggregates, intradayBars, type IntradaySpec } from "./_intraday.ts";
 import { sessionBounds } from "./_calendar.ts";
 import { LruCache } from "./_lru.ts";
@@ -205,6 +205,20 @@ export class SpyBars {
       dayMs: etMidnightMs(date),
     });
     this.#keep(date, () => agg.windows!, () => agg.day);
+    return true;
+  }
+
+  /**
+   * Take a session's minute and day bars generated elsewhere from this world's config (a
+   * prefetch worker: the same bars, bit for bit); false when `date` is not a session or both are
+   * already here. Not counted in `sessionsGenerated`.
+   */
+  adopt(date: string, minutes: PackedBars, day: PackedBars): boolean {
+    if (!this.#index.has(date)) return false;
+    const hasMin = this.#minutes.has(date), hasDay = this.#dayBars.has(date);
+    if (hasMin && hasDay) return false;
+    if (!hasMin) this.#minutes.getOrSet(date, () => unpackBars(minutes));
+    if (!hasDay) this.#dayBars.set(date, unpackBars(day));
     return true;
   }
 

@@ -7,7 +7,15 @@
 import { hashString, Rng } from "../../core/random.ts";
 import { type ResolvedWorldConfig, resolveWorldConfig, type WorldConfig } from "./config.ts";
 import { sessionBounds, tradingDays } from "./_calendar.ts";
-import { aggregateAll, aggregateBars, allocBars, type Bars, sliceBars } from "./bars.ts";
+import {
+  aggregateAll,
+  aggregateBars,
+  allocBars,
+  type Bars,
+  type PackedBars,
+  sliceBars,
+  unpackBars,
+} from "./bars.ts";
 import { etMidnightMs, SPX_PER_SPY, SpyBars, type SpyDaily, spyDaily } from "./spy.ts";
 export { SPX_PER_SPY } from "./spy.ts";
 import { type RatesPath, ratesPath } from "./rates.ts";
@@ -384,6 +392,42 @@ export class World {
       } else e.state[k] = 2;
     }
     return e.state[k] === 1 ? sliceBars(e.bars, k, k + 1) : undefined;
+  }
+
+  /**
+   * An equity's day bars over every served session, as columns indexed by session with a state
+   * per session (1 a bar, 2 not trading); undefined for a ticker outside the universe. For a
+   * prefetch worker to post.
+   */
+  equityDayBars(ticker: string): { bars: Bars; state: Uint8Array } | undefined {
+    if (!this.#tickerIndex.has(ticker)) return undefined;
+    for (const d of this.days) this.equityDayBar(ticker, d);
+    return this.#eqDay.get(ticker);
+  }
+
+  /**
+   * Take an equity's day bars generated elsewhere from this world's config (the same bars, bit
+   * for bit; see equityDayBars): sessions not yet known here are filled in.
+   */
+  adoptEquityDayBars(ticker: string, packed: PackedBars, state: Uint8Array): void {
+    if (!this.#tickerIndex.has(ticker)) return;
+    const n = this.days.length;
+    if (packed.length !== n || state.length !== n) {
+      throw new RangeError(
+        `adoptEquityDayBars ${ticker}: ${packed.length} sessions, world has ${n}`,
+      );
+    }
+    const src = unpackBars(packed);
+    let e = this.#eqDay.get(ticker);
+    if (!e) {
+      e = { bars: allocBars(n), state: new Uint8Array(n) };
+      this.#eqDay.set(ticker, e);
+    }
+    for (let k = 0; k < n; k++) {
+      if (e.state[k] !== 0 || state[k] === 0) continue;
+      for (const c of ["t", "o", "h", "l", "c", "v", "vw", "n"] as const) e.bars[c][k] = src[c][k]!;
+      e.state[k] = state[k]!;
+    }
   }
 
   /** Raw daily bars of an equity (or SPY): aggregation of its minute bars, stamped ET midnight. */
