@@ -7,7 +7,8 @@
  *
  * Stages (each prints one summary line; a rerun reuses the lake and skips finished work):
  * 1. ingest: starts the simulated market in-process on a loopback port (every step's server
- *    shares one world, so no session is generated twice) and backfills through
+ *    shares one world, so no session is generated twice; on a fresh lake a worker thread
+ *    generates the later steps' sessions ahead, lib/sources/sim/prefetch.ts) and backfills through
  *    the real connectors and the backfill engine (resumable, checkpointed): the survivorship-free
  *    listing, SPY daily bars (last `ingestDays` sessions), SPY minute bars (last `minuteDays`
  *    sessions), SPY second bars, VIX, SPY option contracts and minute aggregates, FRED vintages,
@@ -74,7 +75,7 @@ export interface DemoOptions {
   ingestDays?: number;
   /**
    * Sessions of SPY minute bars backfilled for the overnight backtest (the last ones of the
-   * window; at most `days`). Each costs the ingest about 20-50 ms. @default 500
+   * window; at most `days`). Each costs the ingest about 10-20 ms on 2 cores. @default 500
    */
   minuteDays?: number;
   /** Equities in the simulated universe. @default 10 */
