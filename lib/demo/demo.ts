@@ -314,14 +314,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   // step's server or by the options sleeve. Generation is deterministic, so sharing changes no
   // output, only the work.
   const simWorld = generateWorld(world);
-  // On a fresh lake, a worker generates ahead what the later steps will ask for (the minute
-  // sessions older than the daily step's, then the universe's day bars) while the first steps
+  // On a fresh lake, a worker generates ahead what the later steps will ask for (I:VIX's day
+  // bars, the minute sessions older than the daily step's, then the universe's day bars) while
+  // the first steps
   // run; the server takes each result when it arrives and generates anything still missing
   // itself, so the data are the same with or without it. Not on a rerun (nothing to ingest).
   const minuteStep = plan.find((p) => p.dataset === "stock_bars_minute")!;
   const minuteSpec = pipelineFor(minuteStep.source, minuteStep.dataset, minuteStep).curatedSpec;
   const prefetch = datasetState(minuteSpec, root).rows === 0
     ? prefetchWorld(simWorld, {
+      vixDays: simWorld.days.filter((d) => d >= last(60)), // the index_bars_day step's window
       spySessions: simWorld.days.filter((d) => d >= minuteStart && d < ingestStart),
       equities: simWorld.equityInfo.map((x) => x.ticker),
     })
@@ -349,8 +351,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   );
   if (ahead) {
     say(
-      `   generated ahead on a worker thread: ${ahead.spySessions} SPY sessions, ` +
-        `${ahead.equities} equities' day bars`,
+      `   generated ahead on a worker thread: ${ahead.vixDays} I:VIX days, ` +
+        `${ahead.spySessions} SPY sessions, ${ahead.equities} equities' day bars`,
     );
   }
 

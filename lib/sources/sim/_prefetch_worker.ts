@@ -1,7 +1,7 @@
 /// <reference lib="deno.worker" />
 /**
  * Private: the worker behind prefetch.ts. Builds the world from the resolved config it is sent
- * and posts, in order, each SPY session's minute and day bars, then each equity's day bars over
+ * and posts, in order, each I:VIX day bar, each SPY session's minute and day bars, then each equity's day bars over
  * the served sessions, then "done".
  */
 import { generateWorld } from "./world.ts";
@@ -10,11 +10,17 @@ import type { PrefetchMessage } from "./prefetch.ts";
 import type { ResolvedWorldConfig } from "./config.ts";
 
 self.onmessage = (
-  e: MessageEvent<{ config: ResolvedWorldConfig; spySessions: string[]; equities: string[] }>,
+  e: MessageEvent<
+    { config: ResolvedWorldConfig; vixDays: string[]; spySessions: string[]; equities: string[] }
+  >,
 ) => {
   const post = (m: PrefetchMessage) => self.postMessage(m);
   try {
     const w = generateWorld(e.data.config);
+    for (const d of e.data.vixDays) {
+      const day = w.vixDayBar(d);
+      if (day) post({ kind: "vix", date: d, day: packBars(day) });
+    }
     for (const d of e.data.spySessions) {
       const minutes = w.spy.minuteBars(d), day = w.spy.dayBar(d);
       if (minutes && day) {

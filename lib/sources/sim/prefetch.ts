@@ -22,6 +22,8 @@ import type { PackedBars } from "./bars.ts";
 
 /** What to generate ahead, in this order. */
 export interface PrefetchPlan {
+  /** Sessions whose I:VIX day bar to generate first (with their SPY minutes). @default [] */
+  vixDays?: string[];
   /** SPY sessions whose minute and day bars to generate (in order). @default [] */
   spySessions?: string[];
   /** Equities whose day bars over the served sessions to generate (after SPY). @default [] */
@@ -31,13 +33,21 @@ export interface PrefetchPlan {
 /** A running prefetch. */
 export interface Prefetch {
   /** Resolves when the worker has delivered everything (or was stopped). */
-  done: Promise<{ spySessions: number; equities: number }>;
+  done: Promise<PrefetchCounts>;
   /** End the worker now. */
   stop(): void;
 }
 
+/** What a prefetch delivered (and the world took). */
+export interface PrefetchCounts {
+  vixDays: number;
+  spySessions: number;
+  equities: number;
+}
+
 /** Messages from the worker. */
 export type PrefetchMessage =
+  | { kind: "vix"; date: string; day: PackedBars }
   | { kind: "spy"; date: string; minutes: PackedBars; day: PackedBars }
   | { kind: "equity"; ticker: string; bars: PackedBars; state: Uint8Array }
   | { kind: "done" }
@@ -45,23 +55,32 @@ export type PrefetchMessage =
 
 /** Start generating `plan` for `world` on a worker thread. */
 export function prefetchWorld(world: World, plan: PrefetchPlan): Prefetch {
-  const worker = new Worker(new URL("./_prefetch_worker.ts", import.meta.url), { type: "module" });
-  let spy = 0, eq = 0, finished = false;
-  let resolve!: (v: { spySessions: number; equities: number }) => void;
-  const done = new Promise<{ spySessions: number; equities: number }>((r) => resolve = r);
+  const counts: PrefetchCounts = { vixDays: 0, spySessions: 0, equities: 0 };
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL("./_prefetch_worker.ts", import.meta.url), { type: "module" });
+  } catch {
+    // No worker here (e.g. no read permission for its module): the world generates everything.
+    return { done: Promise.resolve(counts), stop: () => {} };
+  }
+  let finished = false;
+  let resolve!: (v: PrefetchCounts) => void;
+  const done = new Promise<PrefetchCounts>((r) => resolve = r);
   const finish = () => {
     if (finished) return;
     finished = true;
     worker.terminate();
-    resolve({ spySessions: spy, equities: eq });
+    resolve(counts);
   };
   worker.onmessage = (e: MessageEvent<PrefetchMessage>) => {
     const m = e.data;
-    if (m.kind === "spy") {
-      if (world.spy.adopt(m.date, m.minutes, m.day)) spy++;
+    if (m.kind === "vix") {
+      if (world.adoptVixDayBar(m.date, m.day)) counts.vixDays++;
+    } else if (m.kind === "spy") {
+      if (world.spy.adopt(m.date, m.minutes, m.day)) counts.spySessions++;
     } else if (m.kind === "equity") {
       world.adoptEquityDayBars(m.ticker, m.bars, m.state);
-      eq++;
+      counts.equities++;
     } else finish(); // done, or an error: the world generates what it needs itself
   };
   worker.onerror = (e) => {
@@ -70,6 +89,7 @@ export function prefetchWorld(world: World, plan: PrefetchPlan): Prefetch {
   };
   worker.postMessage({
     config: world.config,
+    vixDays: plan.vixDays ?? [],
     spySessions: plan.spySessions ?? [],
     equities: plan.equities ?? [],
   });

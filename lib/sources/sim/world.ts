@@ -249,6 +249,16 @@ export class World {
   }
 
   /**
+   * Take an I:VIX day bar generated elsewhere from this world's config (a prefetch worker: the
+   * same bar, bit for bit); false when `date` is not a session or the bar is already here.
+   */
+  adoptVixDayBar(date: string, day: PackedBars): boolean {
+    if (!this.#dayIndex.has(date) || this.#vixDay.has(date)) return false;
+    this.#vixDay.set(date, unpackBars(day));
+    return true;
+  }
+
+  /**
    * Minute bars of a simulated index: "I:VIX" (above) or "I:SPX", the price index
    * SPX = round(SPX_PER_SPY * SPY, 0.01) on every SPY minute (FRED's SP500 uses the same ratio).
    * Undefined for other tickers or outside the range.

@@ -23,10 +23,14 @@ Deno.test("prefetchWorld: the world serves the worker's bars, the same as its ow
   const w = generateWorld(CFG);
   const sessions = w.days.slice(-6);
   const tickers = w.equityInfo.map((x) => x.ticker);
-  const pre = prefetchWorld(w, { spySessions: sessions, equities: tickers });
+  const vixDays = w.days.slice(-3);
+  const pre = prefetchWorld(w, { vixDays, spySessions: sessions, equities: tickers });
   const got = await pre.done;
-  assertEquals(got, { spySessions: 6, equities: 5 });
+  assertEquals(got, { vixDays: 3, spySessions: 6, equities: 5 });
   const ref = generateWorld(CFG); // generates everything itself
+  for (const d of vixDays) {
+    assertSameBars(w.indexDayBar("I:VIX", d), ref.indexDayBar("I:VIX", d), `I:VIX ${d}`);
+  }
   for (const d of sessions) {
     assertSameBars(w.spyMinuteBars(d), ref.spyMinuteBars(d), `minutes ${d}`);
     assertSameBars(w.spy.dayBar(d), ref.spy.dayBar(d), `day ${d}`);
@@ -77,4 +81,9 @@ Deno.test("adopt: only sessions of the world, only what is missing; bad shapes r
   w.adoptEquityDayBars(t, packBars(eq.bars), eq.state);
   assertSameBars(w.equityDaily(t), src.equityDaily(t), "adopted equity");
   assertEquals(w.equityDayBars("NOPE"), undefined);
+  const vix = packBars(src.indexDayBar("I:VIX", d)!);
+  assertEquals(w.adoptVixDayBar("2024-03-30", vix), false, "not a session");
+  assertEquals(w.adoptVixDayBar(d, vix), true);
+  assertEquals(w.adoptVixDayBar(d, vix), false, "already here");
+  assertSameBars(w.indexDayBar("I:VIX", d), src.indexDayBar("I:VIX", d), "adopted I:VIX");
 });
