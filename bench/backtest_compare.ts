@@ -18,6 +18,7 @@
  * Exit codes: 0 done (outputs equal), 1 an output check failed, 2 bad arguments.
  */
 import process from "node:process";
+import { loadavg, median, PythonPeer } from "./_peer.ts";
 import { EVENT_BARS, EVENT_SYMBOLS, eventPanel, runEventScenario } from "./_event_scenario.ts";
 
 const USAGE = `Usage: deno run -A --frozen bench/backtest_compare.ts [options]
@@ -62,63 +63,6 @@ function parseArgs(argv: string[]): { pairs: number; peer: boolean } {
   return a;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
-};
-
-const loadavg = () => {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "n/a";
-  }
-};
-
-/** The long-lived python peer: one command line in, one JSON line out. */
-class Peer {
-  #child: Deno.ChildProcess;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #reader: ReadableStreamDefaultReader<string>;
-  #buf = "";
-  constructor() {
-    this.#child = new Deno.Command("/usr/bin/python3", {
-      args: [new URL("./backtest_peer.py", import.meta.url).pathname],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#writer = this.#child.stdin.getWriter();
-    this.#reader = this.#child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  }
-  async ask(cmd: string): Promise<Record<string, number>> {
-    await this.#writer.write(new TextEncoder().encode(cmd + "\n"));
-    while (!this.#buf.includes("\n")) {
-      const { value, done } = await this.#reader.read();
-      if (done) {
-        const err = await new Response(this.#child.stderr).text();
-        throw new Error(`peer ended: ${err.trim().split("\n").slice(-1)[0] ?? ""}`);
-      }
-      this.#buf += value;
-    }
-    const at = this.#buf.indexOf("\n");
-    const line = this.#buf.slice(0, at);
-    this.#buf = this.#buf.slice(at + 1);
-    const r = JSON.parse(line);
-    if (r.error) throw new Error(`peer: ${r.error}`);
-    return r;
-  }
-  async close(): Promise<void> {
-    try {
-      await this.#writer.write(new TextEncoder().encode("quit\n"));
-      await this.#writer.close();
-    } catch { /* already gone */ }
-    await this.#child.status;
-    await this.#child.stderr.cancel().catch(() => {});
-  }
-}
-
 async function main(): Promise<number> {
   const { pairs, peer: withPeer } = parseArgs(Deno.args);
   console.log(`load average at start: ${loadavg()}`);
@@ -129,7 +73,7 @@ async function main(): Promise<number> {
   // threads would otherwise be charged to the first timed runs)
   for (let w = 0; w < WARMUP_RUNS; w++) runEventScenario(panel);
   const dir = await Deno.makeTempDir({ prefix: "backtest_compare_" });
-  let peer: Peer | undefined;
+  let peer: PythonPeer | undefined;
   let failed = false;
   try {
     if (withPeer) {
@@ -143,7 +87,7 @@ async function main(): Promise<number> {
             new Uint8Array(f.buffer, f.byteOffset, f.byteLength),
           );
         }
-        peer = new Peer();
+        peer = new PythonPeer(new URL("./backtest_peer.py", import.meta.url));
         const hello = await peer.ask(`load ${dir} ${EVENT_SYMBOLS} ${EVENT_BARS}`);
         console.log(`peer: /usr/bin/python3 ${hello.python}, plain loop (bench/backtest_peer.py)`);
       } catch (e) {
@@ -166,7 +110,7 @@ async function main(): Promise<number> {
       }
     };
     const runPeer = async (check: boolean) => {
-      const r = await peer!.ask("run");
+      const r = await peer!.ask<Record<string, number>>("run");
       theirs.push(r.cpu_s!);
       if (!check) return;
       const bytes = await Deno.readFile(`${dir}/peer_equity.bin`);

@@ -61,6 +61,7 @@
  * arguments.
  */
 import process from "node:process";
+import { loadavg, median, PythonPeer } from "./_peer.ts";
 import pl from "nodejs-polars";
 import { consolidateOptionMinutes, simConsolidationInput } from "../lib/frames/mod.ts";
 import { generateWorld } from "../lib/sources/sim/world.ts";
@@ -138,63 +139,6 @@ function cpuMsOf(fn: () => void): number {
   fn();
   const u = process.cpuUsage(c0);
   return (u.user + u.system) / 1e3;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
-};
-
-const loadavg = () => {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "n/a";
-  }
-};
-
-/** The long-lived pandas peer: one command line in, one JSON line out. */
-class Peer {
-  #child: Deno.ChildProcess;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #reader: ReadableStreamDefaultReader<string>;
-  #buf = "";
-  constructor() {
-    this.#child = new Deno.Command("/usr/bin/python3", {
-      args: [new URL("./consolidate_peer.py", import.meta.url).pathname],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#writer = this.#child.stdin.getWriter();
-    this.#reader = this.#child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  }
-  async ask(cmd: string): Promise<Record<string, unknown>> {
-    await this.#writer.write(new TextEncoder().encode(cmd + "\n"));
-    while (!this.#buf.includes("\n")) {
-      const { value, done } = await this.#reader.read();
-      if (done) {
-        const err = await new Response(this.#child.stderr).text();
-        throw new Error(`peer ended: ${err.trim().split("\n").slice(-1)[0] ?? ""}`);
-      }
-      this.#buf += value;
-    }
-    const at = this.#buf.indexOf("\n");
-    const line = this.#buf.slice(0, at);
-    this.#buf = this.#buf.slice(at + 1);
-    const answer = JSON.parse(line);
-    if (answer.error) throw new Error(`peer: ${answer.error}`);
-    return answer;
-  }
-  async close(): Promise<void> {
-    try {
-      await this.#writer.write(new TextEncoder().encode("quit\n"));
-      await this.#writer.close();
-    } catch { /* already gone */ }
-    await this.#child.status;
-    await this.#child.stderr.cancel().catch(() => {});
-  }
 }
 
 /** A column as f64 with null -> NaN (times as epoch ms). */
@@ -415,7 +359,7 @@ async function main(): Promise<number> {
       `${sim.input.underlying.height} underlying bars; output ${out.height} rows x ${out.width} columns`,
   );
 
-  let peer: Peer | undefined;
+  let peer: PythonPeer | undefined;
   const dir = await Deno.makeTempDir({ prefix: "consolidate_compare_" });
   try {
     if (args.peer) {
@@ -426,7 +370,7 @@ async function main(): Promise<number> {
       }).output().catch(() => null);
       if (probe?.success) {
         await writePeerInputs(dir, sim);
-        peer = new Peer();
+        peer = new PythonPeer(new URL("./consolidate_peer.py", import.meta.url));
         const hello = await peer.ask(`load ${dir}`);
         console.log(
           `peer: /usr/bin/python3 pandas ${hello.pandas} numpy ${hello.numpy} scipy ${hello.scipy}`,

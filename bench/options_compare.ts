@@ -27,6 +27,7 @@ import {
 } from "../lib/options/mod.ts";
 import { Rng } from "../lib/core/mod.ts";
 import process from "node:process";
+import { loadavg, median, PythonPeer } from "./_peer.ts";
 
 const USAGE = `Usage: deno run -A --frozen bench/options_compare.ts [options]
 
@@ -101,61 +102,6 @@ function cpuOf(fn: () => void): number {
   return (u.user + u.system) / 1e6;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : 0.5 * (s[m - 1]! + s[m]!);
-};
-
-/** The long-lived python peer: one command line in, one JSON line out. */
-class Peer {
-  #child: Deno.ChildProcess;
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #reader: ReadableStreamDefaultReader<string>;
-  #buf = "";
-  constructor() {
-    this.#child = new Deno.Command("/usr/bin/python3", {
-      args: [new URL("./options_peer.py", import.meta.url).pathname],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#writer = this.#child.stdin.getWriter();
-    this.#reader = this.#child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  }
-  async ask(cmd: string): Promise<Record<string, unknown>> {
-    await this.#writer.write(new TextEncoder().encode(cmd + "\n"));
-    while (!this.#buf.includes("\n")) {
-      const { value, done } = await this.#reader.read();
-      if (done) {
-        const err = await new Response(this.#child.stderr).text();
-        throw new Error(`peer ended: ${err.trim().split("\n").slice(-1)[0] ?? ""}`);
-      }
-      this.#buf += value;
-    }
-    const at = this.#buf.indexOf("\n");
-    const line = this.#buf.slice(0, at);
-    this.#buf = this.#buf.slice(at + 1);
-    return JSON.parse(line);
-  }
-  async close(): Promise<void> {
-    try {
-      await this.#writer.write(new TextEncoder().encode("quit\n"));
-      await this.#writer.close();
-    } catch { /* already gone */ }
-    await this.#child.status;
-    await this.#child.stderr.cancel().catch(() => {});
-  }
-}
-
-const loadavg = () => {
-  try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-  } catch {
-    return "n/a";
-  }
-};
-
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args);
   const { n, pairs } = args;
@@ -166,7 +112,7 @@ async function main(): Promise<number> {
   const ivOut = new Float64Array(n);
   impliedVolWithSummary(o, price, { out: ivOut }); // warm-up
 
-  let peer: Peer | undefined;
+  let peer: PythonPeer | undefined;
   const dir = await Deno.makeTempDir({ prefix: "options_compare_" });
   let failed = false;
   try {
@@ -189,7 +135,7 @@ async function main(): Promise<number> {
             new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
           );
         }
-        peer = new Peer();
+        peer = new PythonPeer(new URL("./options_peer.py", import.meta.url));
         const hello = await peer.ask(`load ${dir} ${n}`);
         console.log(`peer: /usr/bin/python3 numpy ${hello.numpy} scipy ${hello.scipy}`);
       } catch (e) {
