@@ -14,3 +14,4 @@ export {
   verifyFile,
   verifyFiles,
 } from "./integrity.ts";
+export * from "./scan.ts";

@@ -21,9 +21,9 @@ import {
   readManifestLog,
 } from "./manifest.ts";
 import { datasetDir, type DatasetSpec, KNOWN_AT, metaDir, partitionKey } from "./spec.ts";
-import { alignTypes } from "./_types.ts";
 import { nyDateOfMs } from "./_partition.ts";
 import { readJournal, recoverDataset } from "./writer.ts";
+import { scanDataset } from "./scan.ts";
 import {
   assertInsideLake,
   checkBytes,
@@ -52,6 +52,11 @@ export interface ReadOptions {
    * (see bench-lake for the measured cost). @default true
    */
   verify?: boolean;
+  /**
+   * Only rows of these instruments (the dataset's `symbol`, `ticker`, `instrument` or
+   * `series_id` column; a TypeError when it has none). Pushed into the Parquet scan. @default all
+   */
+  symbols?: string[];
 }
 
 type Where = Pick<DatasetSpec, "zone" | "source" | "dataset">;
@@ -182,7 +187,7 @@ export async function committedFiles(
 }
 
 /** Committed files that may hold rows in [start, end) (partition, then recorded time range). */
-function selectFiles(
+export function selectFiles(
   spec: Where & Partial<Pick<DatasetSpec, "partitioning">>,
   state: ManifestState,
   options: Pick<ReadOptions, "start" | "end">,
@@ -210,8 +215,11 @@ function selectFiles(
   });
 }
 
-/** Check one committed file: inside the lake, a regular file, and (when `verify`) its sha256. */
-async function checkFile(
+/**
+ * Check one committed file: inside the lake, a regular file, and (when `verify`) its sha256.
+ * Returns the local path Polars reads.
+ */
+export async function checkFile(
   spec: Where,
   f: ManifestFile,
   root: string | undefined,
@@ -240,45 +248,10 @@ async function checkFile(
 }
 
 /**
- * Read committed files with Polars, each checked before Polars sees it (changed bytes never
- * reach the decoder): the check of the next file (a sha256 in Deno's blocking pool) runs while
- * Polars decodes the current one.
- */
-async function readFiles(
-  spec: Where,
-  files: ManifestFile[],
-  root: string | undefined,
-  verify: boolean,
-): Promise<pl.DataFrame[]> {
-  const checks: Promise<string>[] = [];
-  const check = (i: number) => {
-    if (i < files.length && !checks[i]) {
-      checks[i] = checkFile(spec, files[i]!, root, verify);
-      checks[i]!.catch(() => {}); // awaited in order below; a later failure is not unhandled
-    }
-    return checks[i]!;
-  };
-  const out: pl.DataFrame[] = [];
-  for (let i = 0; i < files.length; i++) {
-    const path = await check(i);
-    check(i + 1);
-    try {
-      out.push(pl.readParquet(path));
-    } catch (e) {
-      throw new IntegrityError(
-        `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
-        path,
-        "checksum",
-        { dataset: spec.dataset, cause: e },
-      );
-    }
-  }
-  return out;
-}
-
-/**
- * Read a dataset into a Polars DataFrame, sorted by event time then natural key.
- * An empty or missing dataset gives an empty frame with the spec's columns.
+ * Read a dataset into a Polars DataFrame, sorted by event time then natural key: the collected
+ * lazy scan of {@link scanDataset} (lib/lake/scan.ts: partition, projection and predicate
+ * pushdown, so memory follows what is read, not the dataset; every file checked first).
+ * An empty or missing dataset gives an empty frame without columns.
  *
  * @example
  * ```ts
@@ -289,37 +262,7 @@ export async function readDataset(
   spec: DatasetSpec,
   options: ReadOptions = {},
 ): Promise<pl.DataFrame> {
-  const state = await committedState(spec, options.root);
-  const schema = state.schema;
-  const verify = options.verify ?? true;
-  const frames = (await readFiles(spec, selectFiles(spec, state, options), options.root, verify))
-    .map((df) => alignTypes(df, schema));
-  if (frames.length === 0) return pl.DataFrame({});
-  let df = frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "diagonal" });
-  const t = spec.timeColumn;
-  const isDate = spec.schema[t] === "date";
-  const bound = (d: Date) =>
-    isDate
-      ? pl.lit(d.toISOString().slice(0, 10)).str.strptime(pl.Date, "%Y-%m-%d")
-      : pl.lit(d.getTime()).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
-  if (options.start) df = df.filter(pl.col(t).gtEq(bound(options.start)));
-  if (options.end) df = df.filter(pl.col(t).lt(bound(options.end)));
-  if (options.asOf) {
-    if (!df.columns.includes(KNOWN_AT)) {
-      throw new TypeError(
-        `Cannot read ${spec.dataset} as of ${options.asOf.toISOString()}: it has no ${KNOWN_AT} column`,
-      );
-    }
-    df = df.filter(
-      pl.col(KNOWN_AT).ltEq(
-        pl.lit(options.asOf.getTime()).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
-      ),
-    );
-  }
-  df = df.sort([t, ...spec.naturalKey.filter((k) => k !== t)]);
-  if (options.dropLineage) df = df.drop("ingested_at", "source_uri", "transform_id");
-  if (options.columns) df = df.select(...options.columns);
-  return df;
+  return await (await scanDataset(spec, options)).collect();
 }
 
 /**

@@ -1,0 +1,265 @@
+/**
+ * Out-of-core reads of the lake: a dataset as a Polars lazy scan with projection, partition and
+ * predicate pushdown, collected whole by the caller or streamed in batches of files.
+ *
+ * What is scanned is the manifest's committed file list after recovery (`committedState`), never
+ * a directory listing or a glob: one `scanParquet` per committed file, concatenated diagonally
+ * (schema evolution: a column a file lacks is null, a column whose type changed is cast to the
+ * recorded type per file). Pruning happens in three places:
+ * - partition and file: files whose partition or recorded [min_time, max_time] cannot hold rows
+ *   in [start, end) are not opened at all (`selectFiles`);
+ * - projection: only the columns the caller selects (plus the sort keys) are decoded;
+ * - predicate: `start`/`end` on the event time, `asOf` on `known_at` and `symbols` on the
+ *   symbol column are filters of the plan, which Polars pushes into each Parquet scan (row
+ *   groups skipped by their statistics; within a row group the predicate columns are decoded
+ *   first and the others only for matching rows).
+ * `describeOptimizedPlan()` of a scan shows it: `PROJECT 2/13 COLUMNS`, `SELECTION: ...` under
+ * each `Parquet SCAN` (tests/lake/scan_test.ts asserts it; bench/lake_memory.ts measures the
+ * peak memory it saves).
+ *
+ * Trust: every selected file is checked before the plan is built (inside the lake, a regular
+ * file, and by default its sha256 against the manifest: `checkFile`), so changed bytes make an
+ * `IntegrityError` naming the file and never reach the decoder. The check hashes one file at a
+ * time (its bytes are dropped after), so it costs no more memory than the largest file. A file
+ * replaced between the check and the collect is not detected (data files are immutable and
+ * content-addressed; only a process writing into the lake outside the writer could do it).
+ */
+import pl from "nodejs-polars";
+import { checkFile, committedState, type ReadOptions, selectFiles } from "./reader.ts";
+import type { ManifestFile } from "./manifest.ts";
+import { type ColumnType, type DatasetSpec, KNOWN_AT, LINEAGE_COLUMNS } from "./spec.ts";
+import { lakeType, polarsType } from "./_types.ts";
+import { IntegrityError } from "./integrity.ts";
+
+/** Columns that name the instrument of a row, in the order a symbol filter looks for them. */
+export const SYMBOL_COLUMNS = ["symbol", "ticker", "instrument", "series_id"] as const;
+
+/** The symbol column of a schema (first of {@link SYMBOL_COLUMNS} present), or null. */
+export function symbolColumn(columns: Iterable<string>): string | null {
+  const have = new Set(columns);
+  return SYMBOL_COLUMNS.find((c) => have.has(c)) ?? null;
+}
+
+/** Options of {@link readDatasetBatches}: those of a read plus the size of a batch. */
+export interface BatchOptions extends ReadOptions {
+  /**
+   * Rows per batch, counted from the manifest's per-file row counts (before filters): files are
+   * grouped until the next would exceed it. A batch never splits a file, nor a partition whose
+   * files overlap in time, so one such group larger than the budget is one batch. @default 1_000_000
+   */
+  batchRows?: number;
+  /** Bytes of Parquet per batch (the manifest's file sizes), as `batchRows`. @default unlimited */
+  batchBytes?: number;
+}
+
+/**
+ * Split committed files (as `selectFiles` returns them) into groups read one at a time, in time
+ * order: by partition, then by `min_time` within a partition. A cut between two files is allowed
+ * only when every file before it ends before every file after it starts (recorded min/max time),
+ * so each group sorted on its own gives the dataset's order when the groups are concatenated.
+ */
+export function fileBatches(
+  files: ManifestFile[],
+  budget: { rows?: number; bytes?: number } = {},
+): ManifestFile[][] {
+  const maxRows = budget.rows ?? Infinity, maxBytes = budget.bytes ?? Infinity;
+  if (!(maxRows > 0) || !(maxBytes > 0)) {
+    throw new RangeError(
+      `Invalid batch budget: rows ${budget.rows}, bytes ${budget.bytes} (must be positive)`,
+    );
+  }
+  const sorted = [...files].sort((a, b) =>
+    a.partition < b.partition
+      ? -1
+      : a.partition > b.partition
+      ? 1
+      : (a.min_time ?? "") < (b.min_time ?? "")
+      ? -1
+      : (a.min_time ?? "") > (b.min_time ?? "")
+      ? 1
+      : a.file < b.file
+      ? -1
+      : 1
+  );
+  const out: ManifestFile[][] = [];
+  let cur: ManifestFile[] = [], rows = 0, bytes = 0;
+  let maxTime: string | null = null; // latest max_time of the current partition's files so far
+  for (let i = 0; i < sorted.length; i++) {
+    const f = sorted[i]!;
+    const prev = sorted[i - 1];
+    const newPartition = !prev || prev.partition !== f.partition;
+    if (newPartition) maxTime = null;
+    // a cut inside a partition needs disjoint times: all before end before f starts
+    const canCut = newPartition ||
+      (maxTime !== null && f.min_time !== null && maxTime < f.min_time);
+    const over = rows + f.rows > maxRows || bytes + (f.bytes ?? 0) > maxBytes;
+    if (cur.length > 0 && over && canCut) {
+      out.push(cur);
+      cur = [];
+      rows = 0;
+      bytes = 0;
+    }
+    cur.push(f);
+    rows += f.rows;
+    bytes += f.bytes ?? 0;
+    if (f.max_time === null || f.min_time === null) maxTime = "\uffff"; // unknown: no cut after
+    else if (maxTime === null || f.max_time > maxTime) maxTime = f.max_time;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** A lazy scan of some committed files with the recorded types, and the columns it has. */
+interface FileScan {
+  lazy: pl.LazyDataFrame;
+  columns: Set<string>;
+}
+
+/**
+ * Check files (each before the next, see the module doc), then build their lazy scan: one
+ * `scanParquet` per file with its columns cast to the recorded types where they differ,
+ * concatenated diagonally.
+ */
+async function scanFiles(
+  spec: DatasetSpec,
+  files: ManifestFile[],
+  schema: Record<string, ColumnType>,
+  options: Pick<ReadOptions, "root" | "verify">,
+): Promise<FileScan> {
+  const verify = options.verify ?? true;
+  const scans: pl.LazyDataFrame[] = [];
+  const columns = new Set<string>();
+  for (const f of files) {
+    const path = await checkFile(spec, f, options.root, verify);
+    let lf: pl.LazyDataFrame;
+    let head: pl.DataFrame;
+    try {
+      lf = pl.scanParquet(path, { hivePartitioning: false, glob: false });
+      head = lf.head(0).collectSync(); // the footer: column names and types, no row decoded
+    } catch (e) {
+      throw new IntegrityError(
+        `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
+        path,
+        "checksum",
+        { dataset: spec.dataset, cause: e },
+      );
+    }
+    const casts: pl.Expr[] = [];
+    for (const c of head.columns) {
+      columns.add(c);
+      const t = schema[c];
+      if (t && lakeType(head.getColumn(c)) !== t) casts.push(pl.col(c).cast(polarsType(t), false));
+    }
+    scans.push(casts.length ? lf.withColumns(...casts) : lf);
+  }
+  const lazy = scans.length === 1 ? scans[0]! : pl.concat(scans, { how: "diagonal" });
+  return { lazy, columns };
+}
+
+/** The plan of a read on a scan: filters, sort, lineage drop, projection (see readDataset). */
+function applyRead(
+  spec: DatasetSpec,
+  scan: FileScan,
+  options: ReadOptions,
+): pl.LazyDataFrame {
+  let lf = scan.lazy;
+  const t = spec.timeColumn;
+  const isDate = spec.schema[t] === "date";
+  const bound = (d: Date) =>
+    isDate
+      ? pl.lit(d.toISOString().slice(0, 10)).str.strptime(pl.Date, "%Y-%m-%d")
+      : pl.lit(d.getTime()).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
+  const preds: pl.Expr[] = [];
+  if (options.start) preds.push(pl.col(t).gtEq(bound(options.start)));
+  if (options.end) preds.push(pl.col(t).lt(bound(options.end)));
+  if (options.asOf) {
+    if (!scan.columns.has(KNOWN_AT)) {
+      throw new TypeError(
+        `Cannot read ${spec.dataset} as of ${options.asOf.toISOString()}: it has no ${KNOWN_AT} column`,
+      );
+    }
+    preds.push(
+      pl.col(KNOWN_AT).ltEq(
+        pl.lit(options.asOf.getTime()).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
+      ),
+    );
+  }
+  if (options.symbols) {
+    const sc = symbolColumn(scan.columns);
+    if (!sc) {
+      throw new TypeError(
+        `Cannot read ${spec.dataset} for symbols ${
+          options.symbols.slice(0, 3).join(", ")
+        }: it has no ${SYMBOL_COLUMNS.join(", ")} column`,
+      );
+    }
+    preds.push(pl.col(sc).cast(pl.Utf8).isIn(options.symbols));
+  }
+  if (preds.length) lf = lf.filter(preds.reduce((a, b) => a.and(b)));
+  lf = lf.sort([t, ...spec.naturalKey.filter((k) => k !== t)]);
+  if (options.dropLineage) {
+    const lineage = LINEAGE_COLUMNS.filter((c) => scan.columns.has(c));
+    if (lineage.length) lf = lf.drop(lineage);
+  }
+  if (options.columns) lf = lf.select(...options.columns);
+  return lf;
+}
+
+/**
+ * A dataset as a Polars lazy scan: the committed files that may hold rows in [start, end),
+ * checked (see the module doc), with the time, `asOf` and `symbols` filters, the sort by event
+ * time then natural key, the lineage drop and the column selection in the plan, so that
+ * collecting it decodes only what the result needs. A dataset without matching files gives an
+ * empty frame without columns. Collecting gives exactly `readDataset`'s frame.
+ *
+ * @throws IntegrityError for a committed file that is missing, changed, a symlink or unreadable;
+ *   TypeError for `asOf` on a dataset without `known_at` or `symbols` on one without a symbol
+ *   column.
+ *
+ * @example
+ * ```ts ignore
+ * const lf = await scanDataset(spec, { start: new Date("2024-03-01"), end: new Date("2024-04-01"),
+ *   symbols: ["SPY"], columns: ["ts", "close"] });
+ * const df = await lf.collect(); // decodes ts, close and the filter/sort columns of March only
+ * ```
+ */
+export async function scanDataset(
+  spec: DatasetSpec,
+  options: ReadOptions = {},
+): Promise<pl.LazyDataFrame> {
+  const state = await committedState(spec, options.root);
+  const files = selectFiles(spec, state, options);
+  if (files.length === 0) return pl.DataFrame({}).lazy();
+  return applyRead(spec, await scanFiles(spec, files, state.schema, options), options);
+}
+
+/**
+ * A dataset read in batches: groups of committed files ({@link fileBatches}, by `batchRows` /
+ * `batchBytes` of the manifest's counts), each checked, scanned with the read's pushdown and
+ * collected only when the caller asks for it; batches with no row left after the filters are
+ * skipped. Each batch is sorted like `readDataset`, and the batches come in time order, so their
+ * concatenation equals `readDataset`'s frame. Memory holds one batch (plus what the caller keeps).
+ *
+ * @example
+ * ```ts ignore
+ * for await (const day of readDatasetBatches(spec, { batchRows: 500_000, columns: ["ts", "close"] })) {
+ *   total += day.height;
+ * }
+ * ```
+ */
+export async function* readDatasetBatches(
+  spec: DatasetSpec,
+  options: BatchOptions = {},
+): AsyncGenerator<pl.DataFrame> {
+  const state = await committedState(spec, options.root);
+  const files = selectFiles(spec, state, options);
+  const groups = fileBatches(files, {
+    rows: options.batchRows ?? 1_000_000,
+    ...(options.batchBytes !== undefined ? { bytes: options.batchBytes } : {}),
+  });
+  for (const g of groups) {
+    const scan = await scanFiles(spec, g, state.schema, options);
+    const df = await applyRead(spec, scan, options).collect();
+    if (df.height > 0) yield df;
+  }
+}
