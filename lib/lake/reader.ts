@@ -20,7 +20,7 @@ import {
   type ManifestState,
   readManifestLog,
 } from "./manifest.ts";
-import { datasetDir, type DatasetSpec, KNOWN_AT, metaDir, partitionKey } from "./spec.ts";
+import { datasetDir, type DatasetSpec, metaDir, partitionKey } from "./spec.ts";
 import { nyDateOfMs } from "./_partition.ts";
 import { readJournal, recoverDataset } from "./writer.ts";
 import { scanDataset } from "./scan.ts";
