@@ -40,12 +40,17 @@ import {
   type DatasetSpec,
   lakeRoot,
   LINEAGE_COLUMNS,
+  localRoot,
   metaDir,
   type Zone,
 } from "./spec.ts";
 import { lakeType } from "./_types.ts";
 import { readJournal, recoverDataset } from "./writer.ts";
 import { assertInsideLake, filePath } from "./integrity.ts";
+import { remoteOf } from "./store/files.ts";
+import { openLake } from "./open.ts";
+import { datasetName } from "./store/remote.ts";
+import { pinnedKeys } from "./_pins.ts";
 
 type Where = Pick<DatasetSpec, "zone" | "source" | "dataset">;
 
@@ -64,6 +69,14 @@ function dirs(path: string): string[] {
  * those with a data folder `<zone>/<source>/<dataset>` (a dataset whose manifest was lost).
  */
 export function listDatasets(root?: string): Where[] {
+  const remote = remoteOf(root);
+  if (remote) {
+    // An s3:// lake: the datasets of its catalog as last loaded (`openLake`).
+    return [...remote.seen.keys()].sort().map((n) => {
+      const [zone, source, dataset] = n.split("/") as [Zone, string, string];
+      return { zone, source, dataset };
+    });
+  }
   const base = lakeRoot(root);
   const seen = new Map<string, Where>();
   for (const top of [join(base, "_meta"), base]) {
@@ -85,6 +98,12 @@ export function listDatasets(root?: string): Where[] {
  * read afterwards sees half a commit. Returns the datasets that were recovered.
  */
 export async function recoverLake(root?: string): Promise<string[]> {
+  // An s3:// lake has nothing to roll forward (a write is one catalog transaction): load its
+  // catalog state for the synchronous readers instead.
+  if (remoteOf(root)) {
+    await openLake(root);
+    return [];
+  }
   const out: string[] = [];
   for (const d of listDatasets(root)) {
     const meta = metaDir(d, root);
@@ -125,9 +144,12 @@ export function committedFilesMatching(glob: string, root?: string): string[] {
   const out: string[] = [];
   for (const d of listDatasets(root)) {
     const prefix = `${d.zone}/${d.source}/${d.dataset}/`;
-    const log = readManifestLog(metaDir(d, root));
+    const remote = remoteOf(root);
+    const entries = remote
+      ? remote.seen.get(datasetName(d)) ?? []
+      : readManifestLog(metaDir(d, root)).entries;
     // A pending write is not visible until recovered (recoverLake runs first in the catalog).
-    for (const f of foldManifest(log.entries).files) {
+    for (const f of foldManifest(entries).files) {
       const rel = prefix + (f.partition ? `${f.partition}/` : "") + f.file;
       if (re.test(rel)) {
         assertInsideLake(filePath(d, f, root), root, d.dataset);
@@ -150,11 +172,13 @@ export function committedFilesMatching(glob: string, root?: string): string[] {
  * ```
  */
 export function lakeViewSql(sql: string, root?: string): string {
-  const base = lakeRoot(root);
+  // The local folder: the lake itself, or the local cache of an s3:// lake (`openLake` with
+  // `fetch` brings its files there).
+  const base = localRoot(root);
   const expanded = sql.replace(
     /read_parquet\(\s*'\{\{lake\}\}\/([^']*)'/g,
     (_m, glob: string) => {
-      const files = committedFilesMatching(glob, base).map((r) => join(base, r));
+      const files = committedFilesMatching(glob, root).map((r) => join(base, r));
       return `read_parquet(${files.length ? duckdbPathList(files) : "[]::VARCHAR[]"}`;
     },
   );
@@ -390,9 +414,11 @@ export async function verifyDataset(
         else drop.push(f);
       }
     }
-    // Everything else in the dataset's folders.
+    // Everything else in the dataset's folders. A file a live snapshot pin holds (kept after a
+    // write replaced it; lib/lake/snapshot.ts) is not a stray.
+    const pinned = pinnedKeys(meta);
     for (const { rel, entry } of onDisk) {
-      if (committed.has(rel)) continue;
+      if (committed.has(rel) || (pinned.has(rel) && entry.isFile)) continue;
       const path = join(dir, rel);
       const kind = entry.isSymlink ? "symlink" : entry.name.endsWith(".tmp") ? "temp" : "stray";
       report.problems.push({

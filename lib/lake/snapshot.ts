@@ -1,0 +1,693 @@
+/**
+ * Pinned snapshots: the exact file list of a dataset at one manifest version (and optionally as
+ * of a `known_at` instant), recorded under the dataset's `_meta/.../pins/<id>.json`, and exported
+ * for engines outside the workbench (DuckDB, Spark, Trino, Polars) so they read a consistent
+ * snapshot, never whatever the folders list at that moment.
+ *
+ * Conventions:
+ * - Version `v` is the state folded from the first `v` manifest entries (the manifest's line
+ *   count after `v` commits); the latest version is the number of entries.
+ * - `asOf` is the point-in-time row filter of `readDataset`: rows with `known_at <= asOf`. It
+ *   does not choose files (a file may hold rows on both sides), so it is written into every
+ *   export as a `WHERE` clause.
+ * - While a live pin (no expiry, or an expiry in the future) lists a file, a write or compaction
+ *   that replaces the file leaves it on disk ({@link pinnedFileSet}, called by the writer's
+ *   journal apply; `verify` does not report it as a stray). {@link gcSnapshots} removes expired
+ *   pins and deletes replaced files no live pin holds; {@link unpinSnapshot} removes a pin.
+ * - Pinning happens under the dataset lock after recovery, so no write or compaction can delete
+ *   a file between reading the manifest and recording the pin. A version whose files were already
+ *   deleted by a later write (no pin held them) cannot be pinned: the error names the files and
+ *   the entry that replaced them.
+ *
+ * @example
+ * ```ts ignore
+ * const pin = await pinSnapshot({ zone: "curated", source: "user", dataset: "bars" },
+ *   { asOf: new Date("2024-06-28T20:00:00Z") });
+ * await exportSnapshot(pin, "out/snap");  // bars_<id>.duckdb.sql, .spark.sql, .trino.sql, .files.tsv
+ * ```
+ */
+import { join, resolve } from "node:path";
+import { listDir, writeAtomic } from "../core/fs.ts";
+import { acquireLock, type LockOptions } from "./lock.ts";
+import { foldManifest, type ManifestFile, readManifestLog } from "./manifest.ts";
+import { type DatasetSpec, KNOWN_AT, lakeRoot, LINEAGE_COLUMNS, metaDir } from "./spec.ts";
+import { recoverDataset } from "./writer.ts";
+import { assertInsideLake, filePath, verifyFiles } from "./integrity.ts";
+import { duckdbPathList } from "./reader.ts";
+import { listDatasets } from "./verify.ts";
+import {
+  pinIsLive,
+  pinnedKey,
+  pinnedKeys,
+  pinsDir,
+  readPinFile,
+  readPins,
+  type SnapshotPin,
+} from "./_pins.ts";
+
+export {
+  datasetDirOfMeta,
+  PinError,
+  pinIsLive,
+  type PinnedFile,
+  pinnedFileSet,
+  pinnedKeys,
+  PinSchema,
+  type SnapshotPin,
+} from "./_pins.ts";
+
+type Where = Pick<DatasetSpec, "zone" | "source" | "dataset">;
+
+const label = (w: Where) => `${w.zone}/${w.source}/${w.dataset}`;
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** A snapshot cannot be pinned, found or exported (the message says which and why). */
+export class SnapshotError extends Error {
+  /** `zone/source/dataset`. */
+  readonly dataset: string;
+  constructor(message: string, dataset: string) {
+    super(message);
+    this.name = "SnapshotError";
+    this.dataset = dataset;
+  }
+}
+
+/** Options of {@link pinSnapshot}. */
+export interface PinOptions {
+  /** Lake root. @default lakeRoot() */
+  root?: string;
+  /** Manifest version (number of entries folded, 1-based). @default the latest */
+  version?: number;
+  /** Only rows with `known_at <= asOf` are part of the snapshot. @default every row */
+  asOf?: Date;
+  /** The pin stops holding its files after this instant. @default never */
+  expiresAt?: Date;
+  /** Pin id (letters, digits, `_.-`). @default `v<version>-<8 hex>` */
+  id?: string;
+  /** Creation instant recorded. @default now */
+  now?: Date;
+  /** Lock options (the pin is taken under the dataset lock). */
+  lock?: LockOptions;
+}
+
+/**
+ * Pin a snapshot of a dataset: record the exact files of a manifest version (each present with
+ * its recorded size) under `_meta/.../pins/<id>.json`, written atomically under the dataset lock.
+ * Throws a {@link SnapshotError} for an unknown dataset, a damaged manifest, a version that does
+ * not exist, an `asOf` on a dataset without `known_at`, or a version whose files are gone.
+ */
+export async function pinSnapshot(where: Where, options: PinOptions = {}): Promise<SnapshotPin> {
+  const name = label(where);
+  if (options.id !== undefined && !ID.test(options.id)) {
+    throw new RangeError(
+      `Invalid pin id ${JSON.stringify(options.id)}: use letters, digits, "_", "." and "-"`,
+    );
+  }
+  if (
+    options.version !== undefined && (!Number.isInteger(options.version) || options.version < 1)
+  ) {
+    throw new RangeError(`Invalid manifest version ${options.version}: must be an integer >= 1`);
+  }
+  const root = options.root;
+  if (/^s3a?:\/\//.test(lakeRoot(root))) {
+    // The manifest of an s3:// lake lives in its catalog, which this module does not read yet.
+    throw new SnapshotError(
+      `Cannot pin ${name}: pinning is implemented for a local lake only (the root is ${
+        lakeRoot(root).replace(/\/\/[^/@]*@/, "//")
+      }); export a local pin with --root s3://... to get s3:// addresses`,
+      name,
+    );
+  }
+  const meta = metaDir(where, root);
+  if (!readManifestLog(meta).exists) {
+    throw new SnapshotError(
+      `Cannot pin ${name}: it has no manifest under ${lakeRoot(root)} (nothing was ever written)`,
+      name,
+    );
+  }
+  const release = await acquireLock(meta, options.lock);
+  try {
+    await recoverDataset(where, root, { sweep: release.tookOver });
+    const log = readManifestLog(meta);
+    if (log.problems.length > 0) {
+      const p = log.problems[0]!;
+      throw new SnapshotError(
+        `Cannot pin ${name}: ${p.file} line ${p.line} is ${p.kind} (${p.reason}); run \`deno task verify --repair\` first`,
+        name,
+      );
+    }
+    const n = log.entries.length;
+    if (n === 0) throw new SnapshotError(`Cannot pin ${name}: its manifest has no entries`, name);
+    const version = options.version ?? n;
+    if (version > n) {
+      throw new SnapshotError(
+        `Cannot pin ${name} at version ${version}: its manifest has ${n} entries (versions 1..${n})`,
+        name,
+      );
+    }
+    const state = foldManifest(log.entries.slice(0, version));
+    if (options.asOf && !(KNOWN_AT in state.schema)) {
+      throw new SnapshotError(
+        `Cannot pin ${name} as of ${options.asOf.toISOString()}: version ${version} has no ${KNOWN_AT} column`,
+        name,
+      );
+    }
+    // The version's files must all still be there: a later write or compaction deletes the
+    // files it replaces unless a pin held them.
+    const gone: string[] = [];
+    for (const f of state.files) {
+      const path = filePath(where, f, root);
+      assertInsideLake(path, root, where.dataset);
+      let size: number | null = null;
+      try {
+        const st = Deno.lstatSync(path);
+        if (st.isFile) size = st.size;
+      } catch { /* missing */ }
+      if (size === null || (f.bytes !== undefined && size !== f.bytes)) {
+        const by = log.entries.findIndex((e, i) =>
+          i >= version && e.removed.some((r) => r.partition === f.partition && r.file === f.file)
+        );
+        gone.push(
+          `${pinnedKey(f)} (${size === null ? "missing" : `${size} bytes, recorded ${f.bytes}`}${
+            by >= 0
+              ? `; replaced by entry ${by + 1}, a ${log.entries[by]!.kind} at ${
+                log.entries[by]!.at
+              }`
+              : ""
+          })`,
+        );
+      }
+    }
+    if (gone.length > 0) {
+      throw new SnapshotError(
+        `Cannot pin ${name} at version ${version}: ${gone.length} of its ${state.files.length} files are no longer on disk as recorded: ${
+          gone.slice(0, 3).join(", ")
+        }${
+          gone.length > 3 ? ` and ${gone.length - 3} more` : ""
+        }. Only files a pin held when they were replaced are kept; pin the latest version (${n}) instead`,
+        name,
+      );
+    }
+    const id = options.id ?? `v${version}-${crypto.randomUUID().slice(0, 8)}`;
+    const dir = pinsDir(meta);
+    const path = join(dir, `${id}.json`);
+    try {
+      Deno.lstatSync(path);
+      throw new SnapshotError(`Cannot pin ${name}: a pin named ${id} exists (${path})`, name);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    const spec = state.spec;
+    const pin: SnapshotPin = {
+      format: 1,
+      id,
+      dataset: name,
+      zone: where.zone,
+      source: where.source,
+      name: where.dataset,
+      version,
+      entries_at_pin: n,
+      as_of: options.asOf ? options.asOf.toISOString() : null,
+      created_at: (options.now ?? new Date()).toISOString(),
+      expires_at: options.expiresAt ? options.expiresAt.toISOString() : null,
+      root: lakeRoot(root),
+      schema: { ...state.schema },
+      partition_key: spec
+        ? (spec.partitioning === "none" ? null : spec.partitioning)
+        : partitionKeyOfFiles(state.files),
+      time_column: spec?.timeColumn ?? null,
+      natural_key: spec ? [...spec.naturalKey] : [],
+      rows: state.rows,
+      files: state.files.map((f) => ({
+        partition: f.partition,
+        file: f.file,
+        sha256: f.sha256,
+        rows: f.rows,
+        bytes: f.bytes ?? null,
+        min_time: f.min_time,
+        max_time: f.max_time,
+      })),
+    };
+    Deno.mkdirSync(dir, { recursive: true });
+    await writeAtomic(path, JSON.stringify(pin, null, 1) + "\n");
+    return pin;
+  } finally {
+    release();
+  }
+}
+
+/** The Hive key of partition folder names (`date=...` -> `date`), or null when unpartitioned. */
+function partitionKeyOfFiles(files: ManifestFile[]): string | null {
+  const p = files.find((f) => f.partition)?.partition;
+  return p ? p.slice(0, p.indexOf("=")) : null;
+}
+
+/** Read one pin of a dataset; a {@link SnapshotError} listing the pins there when it is unknown. */
+export function getSnapshotPin(where: Where, id: string, root?: string): SnapshotPin {
+  const meta = metaDir(where, root);
+  if (!ID.test(id)) throw new RangeError(`Invalid pin id ${JSON.stringify(id)}`);
+  try {
+    return readPinFile(join(pinsDir(meta), `${id}.json`));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    const ids = readPins(meta).map((p) => p.id);
+    throw new SnapshotError(
+      `No pin ${id} on ${label(where)}${
+        ids.length ? ` (pins: ${ids.join(", ")})` : " (it has no pins)"
+      }`,
+      label(where),
+    );
+  }
+}
+
+/** The pins of one dataset, or of every dataset of the lake when `where` is null. */
+export function listSnapshotPins(where: Where | null, root?: string): SnapshotPin[] {
+  const sets = where ? [where] : listDatasets(root);
+  return sets.flatMap((w) => readPins(metaDir(w, root)));
+}
+
+/** Remove a pin record (its files stay until {@link gcSnapshots} finds no pin holding them). */
+export function unpinSnapshot(where: Where, id: string, root?: string): SnapshotPin {
+  const pin = getSnapshotPin(where, id, root);
+  Deno.removeSync(join(pinsDir(metaDir(where, root)), `${id}.json`));
+  return pin;
+}
+
+/** What {@link gcSnapshots} did. */
+export interface GcResult {
+  dataset: string;
+  /** Ids of expired pins removed. */
+  expiredPins: string[];
+  /** Files deleted (replaced by a write or compaction, held by no live pin). */
+  deleted: string[];
+  /** Replaced files still held by a live pin. */
+  kept: string[];
+}
+
+/**
+ * Remove expired pins of a dataset and delete the files its writes and compactions replaced
+ * that no live pin holds any more (under the dataset lock, after recovery). Only files a `write`
+ * or `compact` manifest entry removed and no later entry re-added are deleted: a stray file the
+ * manifest never listed is left to `deno task verify --repair` (which quarantines, never deletes).
+ */
+export async function gcSnapshots(
+  where: Where,
+  options: { root?: string; now?: Date; lock?: LockOptions } = {},
+): Promise<GcResult> {
+  const root = options.root;
+  const meta = metaDir(where, root);
+  const now = options.now ?? new Date();
+  const out: GcResult = { dataset: label(where), expiredPins: [], deleted: [], kept: [] };
+  if (!readManifestLog(meta).exists) return out;
+  const release = await acquireLock(meta, options.lock);
+  try {
+    await recoverDataset(where, root, { sweep: release.tookOver });
+    for (const p of readPins(meta)) {
+      if (pinIsLive(p, now)) continue;
+      Deno.removeSync(join(pinsDir(meta), `${p.id}.json`));
+      out.expiredPins.push(p.id);
+    }
+    const held = pinnedKeys(meta, now);
+    const log = readManifestLog(meta);
+    const committed = new Set(foldManifest(log.entries).files.map(pinnedKey));
+    const replaced = new Map<string, { partition: string; file: string }>();
+    for (const e of log.entries) {
+      if (e.kind !== "write" && e.kind !== "compact") continue;
+      for (const r of e.removed) replaced.set(pinnedKey(r), r);
+    }
+    for (const [key, r] of [...replaced.entries()].sort()) {
+      if (committed.has(key)) continue;
+      const path = filePath(where, r, root);
+      assertInsideLake(path, root, where.dataset);
+      try {
+        if (!Deno.lstatSync(path).isFile) continue;
+      } catch {
+        continue; // deleted when it was replaced
+      }
+      if (held.has(key)) {
+        out.kept.push(path);
+        continue;
+      }
+      Deno.removeSync(path);
+      out.deleted.push(path);
+    }
+    return out;
+  } finally {
+    release();
+  }
+}
+
+/** {@link gcSnapshots} on every dataset of a lake that has a manifest. */
+export async function gcLakeSnapshots(
+  options: { root?: string; now?: Date } = {},
+): Promise<GcResult[]> {
+  const out: GcResult[] = [];
+  for (const w of listDatasets(options.root)) out.push(await gcSnapshots(w, options));
+  return out;
+}
+
+/**
+ * The URI another engine reads a pinned file at: an absolute path for a local lake, or
+ * `s3://bucket/prefix/<zone>/<source>/<dataset>/<partition>/<file>` when the root is an `s3://`
+ * URI (built from the root string; no request is made).
+ */
+export function snapshotFileUri(
+  pin: Pick<SnapshotPin, "zone" | "source" | "name">,
+  f: { partition: string; file: string },
+  root: string,
+): string {
+  const rel = [pin.zone, pin.source, pin.name, ...(f.partition ? [f.partition] : []), f.file];
+  if (/^s3a?:\/\//.test(root)) return `${root.replace(/\/+$/, "")}/${rel.join("/")}`;
+  return resolve(join(root, ...rel));
+}
+
+/** The folder URI of a pinned dataset (see {@link snapshotFileUri}). */
+function datasetUri(pin: SnapshotPin, root: string): string {
+  const rel = [pin.zone, pin.source, pin.name];
+  if (/^s3a?:\/\//.test(root)) return `${root.replace(/\/+$/, "")}/${rel.join("/")}`;
+  return resolve(join(root, ...rel));
+}
+
+/** Hive/Spark/Trino column type of a lake column type. */
+const HIVE_TYPE: Record<string, string> = {
+  f64: "DOUBLE",
+  f32: "FLOAT",
+  i64: "BIGINT",
+  i32: "INT",
+  str: "STRING",
+  bool: "BOOLEAN",
+  date: "DATE",
+  ts_ms: "TIMESTAMP",
+};
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const duckIdent = (s: string) => `"${s.replaceAll('"', '""')}"`;
+const hiveIdent = (s: string) => `\`${s.replaceAll("`", "``")}\``;
+/** Escape Hadoop glob characters so a path component is matched literally. */
+const hadoopLiteral = (s: string) => s.replace(/[\\{}[\]*?,]/g, (c) => `\\${c}`);
+
+/** The header comment every export starts with. */
+function header(pin: SnapshotPin, engine: string): string[] {
+  return [
+    `-- ${engine}: snapshot ${pin.id} of ${pin.dataset}, manifest version ${pin.version} of ${pin.entries_at_pin}`,
+    `-- (${pin.files.length} files, ${pin.rows} rows before the as-of filter), pinned at ${pin.created_at}${
+      pin.expires_at ? `, held until ${pin.expires_at}` : ", held until unpinned"
+    }.`,
+    pin.as_of
+      ? `-- As of ${pin.as_of}: only rows with ${KNOWN_AT} <= that instant (UTC).`
+      : "-- No as-of filter: every row of the version.",
+    "-- Written by `deno task snapshot export`; the files stay on disk while the pin exists.",
+  ];
+}
+
+/** Timestamp text of an ISO instant without zone (`2024-03-08 15:00:00.000`, UTC). */
+const utcText = (iso: string) => iso.replace("T", " ").replace(/Z$/, "");
+
+/** A valid SQL identifier for a view name. */
+export function snapshotViewName(pin: Pick<SnapshotPin, "name" | "id">): string {
+  return `${pin.name}_${pin.id}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+}
+
+/**
+ * DuckDB SQL creating a view over exactly the pinned files:
+ * `read_parquet([list], hive_partitioning = true, union_by_name = true)` plus the as-of filter.
+ */
+export function duckdbSnapshotSql(pin: SnapshotPin, view: string, root: string): string {
+  const uris = pin.files.map((f) => snapshotFileUri(pin, f, root));
+  const s3 = /^s3a?:\/\//.test(root);
+  const lines = [
+    ...header(pin, "DuckDB"),
+    ...(s3
+      ? [
+        "-- The files are on S3: this needs DuckDB's httpfs extension and an S3 secret, e.g.",
+        "--   INSTALL httpfs; LOAD httpfs;",
+        "--   CREATE SECRET (TYPE s3, KEY_ID '...', SECRET '...', ENDPOINT '...', URL_STYLE 'path');",
+      ]
+      : []),
+  ];
+  const list = uris.length ? duckdbPathList(uris).slice(1, -1).split(", ") : [];
+  const from = list.length
+    ? `read_parquet([\n  ${list.join(",\n  ")}\n], hive_partitioning = true, union_by_name = true)`
+    : `(SELECT ${
+      Object.entries(pin.schema).map(([c, t]) =>
+        `NULL::${
+          t === "ts_ms" ? "TIMESTAMPTZ" : HIVE_TYPE[t] === "STRING" ? "VARCHAR" : HIVE_TYPE[t]
+        } AS ${duckIdent(c)}`
+      ).join(", ")
+    } WHERE false)`;
+  lines.push(`CREATE OR REPLACE VIEW ${duckIdent(view)} AS`);
+  lines.push(`SELECT * FROM ${from}`);
+  if (pin.as_of) {
+    lines.push(
+      `WHERE ${duckIdent(KNOWN_AT)} <= TIMESTAMPTZ ${sqlString(`${utcText(pin.as_of)}+00`)}`,
+    );
+  }
+  return lines.join("\n") + ";\n";
+}
+
+/** Column list for Hive DDL: the recorded schema plus the lineage columns every file carries. */
+function hiveColumns(pin: SnapshotPin): string[] {
+  const cols = Object.entries(pin.schema).map(([c, t]) =>
+    `${hiveIdent(c)} ${HIVE_TYPE[t] ?? "STRING"}`
+  );
+  const lineage: Record<string, string> = {
+    ingested_at: "TIMESTAMP",
+    source_uri: "STRING",
+    transform_id: "STRING",
+  };
+  for (const c of LINEAGE_COLUMNS) {
+    if (!(c in pin.schema)) cols.push(`${hiveIdent(c)} ${lineage[c]}`);
+  }
+  return cols;
+}
+
+/**
+ * Spark SQL over exactly the pinned files. Spark SQL's `USING parquet OPTIONS (path ...)` takes
+ * one path (a folder or a Hadoop glob), not a list: the pinned files are given as one Hadoop glob
+ * alternation `{a,b,...}` (Hadoop expands alternatives containing `/` into separate patterns) with
+ * `basePath` so the Hive partition column is discovered. A glob silently skips a missing file, so
+ * the expected row count is written beside it, and the DataFrame form with the explicit list
+ * (which fails on a missing file) is given as a comment.
+ */
+export function sparkSnapshotSql(pin: SnapshotPin, view: string, root: string): string {
+  const base = datasetUri(pin, root);
+  const rels = pin.files.map((f) => hadoopLiteral(pinnedKey(f)));
+  const uris = pin.files.map((f) => snapshotFileUri(pin, f, root));
+  const s3 = /^s3:\/\//.test(root);
+  const files = `${view}_files`;
+  const glob = rels.length === 1
+    ? `${hadoopLiteral(base)}/${rels[0]}`
+    : `${hadoopLiteral(base)}/{${rels.join(",")}}`;
+  const lines = [
+    ...header(pin, "Spark SQL"),
+    "-- Spark SQL's USING parquet reads one path (a folder or a Hadoop glob), not a list of files:",
+    "-- the pinned files are one Hadoop glob alternation {a,b,...} under basePath (which gives the",
+    "-- Hive partition column). A glob silently skips a file that does not exist: check",
+    `--   SELECT count(*) FROM ${files};   -- must be ${pin.rows}`,
+    "-- or use the DataFrame form at the end, which takes the explicit list and fails on a missing file.",
+    "-- Timestamps are UTC instants: run with spark.sql.session.timeZone=UTC to print them as stored.",
+    ...(s3 ? ["-- On open-source Spark with hadoop-aws, write the s3:// URIs as s3a://."] : []),
+  ];
+  if (pin.files.length === 0) {
+    lines.push(`-- The snapshot has no files: an empty view with the recorded columns.`);
+    lines.push(
+      `CREATE OR REPLACE TEMPORARY VIEW ${hiveIdent(view)} AS SELECT ${
+        Object.entries(pin.schema).map(([c, t]) =>
+          `CAST(NULL AS ${HIVE_TYPE[t] ?? "STRING"}) AS ${hiveIdent(c)}`
+        ).join(", ")
+      } WHERE false;`,
+    );
+    return lines.join("\n") + "\n";
+  }
+  lines.push(`CREATE OR REPLACE TEMPORARY VIEW ${hiveIdent(files)}`);
+  lines.push("USING parquet");
+  lines.push("OPTIONS (");
+  lines.push(`  path ${sqlString(glob)},`);
+  lines.push(`  basePath ${sqlString(base)},`);
+  lines.push(`  mergeSchema 'true'`);
+  lines.push(");");
+  lines.push(`CREATE OR REPLACE TEMPORARY VIEW ${hiveIdent(view)} AS`);
+  lines.push(
+    `SELECT * FROM ${hiveIdent(files)}${
+      pin.as_of
+        ? `\nWHERE ${hiveIdent(KNOWN_AT)} <= TIMESTAMP ${sqlString(`${utcText(pin.as_of)}+00:00`)}`
+        : ""
+    };`,
+  );
+  lines.push("");
+  lines.push("-- The same with the explicit file list (PySpark):");
+  lines.push("-- files = [");
+  for (const u of uris) lines.push(`--   ${JSON.stringify(u)},`);
+  lines.push("-- ]");
+  lines.push(
+    `-- (spark.read.option("basePath", ${JSON.stringify(base)}).option("mergeSchema", "true")`,
+  );
+  lines.push(`--   .parquet(*files).createOrReplaceTempView(${JSON.stringify(files)}))`);
+  return lines.join("\n") + "\n";
+}
+
+/** The text of the symlink manifests of a pin: partition folder -> file URIs, one per line. */
+export function symlinkManifests(pin: SnapshotPin, root: string): Map<string, string> {
+  const out = new Map<string, string[]>();
+  for (const f of pin.files) {
+    out.set(f.partition, [...(out.get(f.partition) ?? []), snapshotFileUri(pin, f, root)]);
+  }
+  return new Map([...out.entries()].map(([p, u]) => [p, u.join("\n") + "\n"]));
+}
+
+/**
+ * Trino: its Hive connector cannot read a list of files. `CREATE TABLE ... WITH (external_location
+ * = ..., format = 'PARQUET', partitioned_by = ARRAY[...])` reads whatever the location lists at
+ * query time (here: files added after the pin, and replaced files kept for other pins, so rows
+ * would be missing or doubled). The supported way to name exact files is a Hive symlink table
+ * (`SymlinkTextInputFormat`, as Delta Lake's manifests for Presto/Trino use): each partition's
+ * location holds a text file listing the data files, and the Hive connector reads the files
+ * named there. Trino's own `CREATE TABLE` cannot declare that input format, so the table is
+ * declared once in the Hive metastore (Hive, Spark with Hive support, or AWS Glue), then queried
+ * from Trino; the as-of filter is a Trino view.
+ */
+export function trinoSnapshotSql(
+  pin: SnapshotPin,
+  view: string,
+  symlinkDir: string,
+): string {
+  const key = pin.partition_key;
+  const cols = hiveColumns(pin);
+  const lines = [
+    ...header(pin, "Trino (Hive connector)"),
+    "-- Trino's Hive connector reads directories, not file lists: CREATE TABLE ... WITH",
+    "-- (external_location = '<dataset folder>', format = 'PARQUET', partitioned_by = ARRAY[...]) would",
+    "-- read every file the folder lists at query time, including files written after the pin and",
+    "-- replaced files kept for other pins (rows missing or doubled). It cannot name files.",
+    "-- Supported approach: a Hive symlink table (SymlinkTextInputFormat). Each partition location",
+    `-- under ${symlinkDir} holds a 'manifest' text file listing the pinned data files; the Hive`,
+    "-- connector reads exactly those. Trino cannot create such a table (its CREATE TABLE has no",
+    "-- input-format property): run step 1 once in Hive, in Spark with Hive support, or in AWS Glue,",
+    "-- against the metastore Trino's Hive catalog uses; then step 2 in Trino. The symlink folder must",
+    "-- be where Trino's workers can read it (for an S3 lake: copy it to the bucket and change the",
+    "-- LOCATIONs). Set hive.parquet.time-zone=UTC so timestamps read as the UTC instants they are.",
+    "",
+    "-- Step 1 (HiveQL):",
+    `CREATE EXTERNAL TABLE ${hiveIdent(view)} (`,
+    `  ${cols.join(",\n  ")}`,
+    ")",
+    ...(key ? [`PARTITIONED BY (${hiveIdent(key)} STRING)`] : []),
+    "ROW FORMAT SERDE 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'",
+    "STORED AS INPUTFORMAT 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'",
+    "OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'",
+    `LOCATION ${sqlString(symlinkDir)};`,
+  ];
+  if (key) {
+    const parts = [...new Set(pin.files.map((f) => f.partition))].sort();
+    for (const p of parts) {
+      lines.push(
+        `ALTER TABLE ${hiveIdent(view)} ADD PARTITION (${hiveIdent(key)} = ${
+          sqlString(p.slice(p.indexOf("=") + 1))
+        }) LOCATION ${sqlString(`${symlinkDir}/${p}`)};`,
+      );
+    }
+  }
+  const q = (s: string) => `"${s.replaceAll('"', '""')}"`;
+  lines.push("");
+  lines.push("-- Step 2 (Trino; replace hive.default with your catalog and schema):");
+  lines.push(`CREATE OR REPLACE VIEW hive.default.${q(`${view}_asof`)} AS`);
+  lines.push(
+    `SELECT * FROM hive.default.${q(view)}${
+      pin.as_of ? `\nWHERE ${q(KNOWN_AT)} <= TIMESTAMP ${sqlString(utcText(pin.as_of))}` : ""
+    };`,
+  );
+  lines.push(`-- Check: SELECT count(*) FROM hive.default.${q(view)};  -- must be ${pin.rows}`);
+  return lines.join("\n") + "\n";
+}
+
+/** The plain list: one line per file, tab-separated `uri partition sha256 rows bytes`. */
+export function snapshotFileList(pin: SnapshotPin, root: string): string {
+  const rows = pin.files.map((f) =>
+    [snapshotFileUri(pin, f, root), f.partition, f.sha256, f.rows, f.bytes ?? ""].join("\t")
+  );
+  return ["uri\tpartition\tsha256\trows\tbytes", ...rows].join("\n") + "\n";
+}
+
+/** Options of {@link exportSnapshot}. */
+export interface ExportOptions {
+  /** Lake root the file URIs are built from. @default the pin's root */
+  root?: string;
+  /** View and file name stem. @default `<dataset>_<pin id>` (see {@link snapshotViewName}) */
+  view?: string;
+  /**
+   * Check every local file's sha256 against the pin before writing (an `IntegrityError` naming
+   * the first that differs or is missing). Skipped for an `s3://` root (the files are not local).
+   * @default true
+   */
+  verify?: boolean;
+}
+
+/** The files an export wrote. */
+export interface ExportResult {
+  view: string;
+  duckdb: string;
+  spark: string;
+  trino: string;
+  list: string;
+  pin: string;
+  /** Folder of the Trino symlink manifests (one `manifest` per partition folder). */
+  symlinkDir: string;
+}
+
+/**
+ * Write a pinned snapshot's exports into `outDir`: `<view>.duckdb.sql`, `<view>.spark.sql`,
+ * `<view>.trino.sql` (+ `<view>_symlink/<partition>/manifest`), `<view>.files.tsv` and a copy of
+ * the pin record `<view>.pin.json`. Each file is written atomically.
+ */
+export async function exportSnapshot(
+  pin: SnapshotPin,
+  outDir: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  const root = options.root ?? pin.root;
+  const view = options.view ?? snapshotViewName(pin);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(view)) {
+    throw new RangeError(`Invalid view name ${JSON.stringify(view)}: use letters, digits and "_"`);
+  }
+  const where: Where = { zone: pin.zone, source: pin.source, dataset: pin.name };
+  if ((options.verify ?? true) && !/^s3a?:\/\//.test(root)) {
+    const files: ManifestFile[] = pin.files.map((f) => ({
+      partition: f.partition,
+      file: f.file,
+      rows: f.rows,
+      sha256: f.sha256,
+      min_time: f.min_time,
+      max_time: f.max_time,
+      ...(f.bytes !== null ? { bytes: f.bytes } : {}),
+    }));
+    await verifyFiles(where, files, { root, cached: true });
+  }
+  const out = resolve(outDir);
+  Deno.mkdirSync(out, { recursive: true });
+  const symlinkDir = join(out, `${view}_symlink`);
+  const res: ExportResult = {
+    view,
+    duckdb: join(out, `${view}.duckdb.sql`),
+    spark: join(out, `${view}.spark.sql`),
+    trino: join(out, `${view}.trino.sql`),
+    list: join(out, `${view}.files.tsv`),
+    pin: join(out, `${view}.pin.json`),
+    symlinkDir,
+  };
+  await writeAtomic(res.duckdb, duckdbSnapshotSql(pin, view, root));
+  await writeAtomic(res.spark, sparkSnapshotSql(pin, view, root));
+  await writeAtomic(res.trino, trinoSnapshotSql(pin, view, symlinkDir));
+  await writeAtomic(res.list, snapshotFileList(pin, root));
+  await writeAtomic(res.pin, JSON.stringify(pin, null, 1) + "\n");
+  // Symlink manifests: a fresh folder each time (an old export's partitions must not linger).
+  try {
+    Deno.removeSync(symlinkDir, { recursive: true });
+  } catch { /* none yet */ }
+  for (const [part, text] of symlinkManifests(pin, root)) {
+    const d = part ? join(symlinkDir, part) : symlinkDir;
+    Deno.mkdirSync(d, { recursive: true });
+    await writeAtomic(join(d, "manifest"), text);
+  }
+  if (listDir(symlinkDir).length === 0) Deno.mkdirSync(symlinkDir, { recursive: true });
+  return res;
+}
