@@ -327,6 +327,13 @@ export interface RunSpecOptions {
   onTrial?: (done: number, total: number) => void;
   /** Run the buy-and-hold benchmark (one more backtest of the data). @default true */
   benchmark?: boolean;
+  /**
+   * Computes the equity curves (resampled to sessions for intraday panels) of the given
+   * configuration indices elsewhere, e.g. on cluster workers with {@link sweepSpecEquities}; the
+   * candidate is then rerun here for its full result (and must match its curve bit for bit).
+   * @default every configuration runs in this process
+   */
+  evaluate?: (indices: number[]) => Promise<Float64Array[]>;
 }
 
 /** Outcome of {@link runSpec}. */
@@ -386,6 +393,201 @@ export interface RunSpecResult {
  * ```
  */
 export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promise<RunSpecResult> {
+  const prep = await prepareSpec(spec, o);
+  const { strategy, configs, params, panel, corporateActions, manifest, files, costs } = prep;
+  const { periodsPerYear, note, split, run, configRun } = prep;
+  const input = prep.input;
+  const results: (BacktestResult | undefined)[] = [];
+  const equities: Float64Array[] = [];
+  let periods: string[] = [];
+  const periodsOf = (res: BacktestResult) => {
+    // session dates (an fx session of D opens on D-1 in UTC)
+    const cal = panel.day ? getCalendar(panel.calendar ?? "nyse") : undefined;
+    return Array.from(
+      res.tsMs.subarray(1),
+      (t) => cal?.sessionDateOf(t) ?? new Date(t).toISOString().slice(0, 10),
+    );
+  };
+  if (o.evaluate) {
+    const remote = await o.evaluate(configs.map((_, i) => i));
+    if (remote.length !== configs.length) {
+      throw new RangeError(
+        `evaluate returned ${remote.length} equity curves for ${configs.length} configurations`,
+      );
+    }
+    remote.forEach((e, i) => {
+      equities.push(e);
+      o.onTrial?.(i + 1, configs.length);
+    });
+  } else {
+    for (let i = 0; i < configs.length; i++) {
+      const res = configRun(i);
+      if (i === 0) periods = periodsOf(res);
+      results.push(res);
+      equities.push(res.equity);
+      o.onTrial?.(i + 1, configs.length);
+    }
+  }
+  const isSharpe = equities.map((e) =>
+    sharpeRatio(returnsFromEquity(e.subarray(0, split + 1)), periodsPerYear)
+  );
+  let candidate = 0;
+  isSharpe.forEach((s, i) => {
+    if (Number.isFinite(s) && !(s <= (isSharpe[candidate] ?? -Infinity))) candidate = i;
+  });
+  if (!Number.isFinite(isSharpe[candidate]!)) candidate = 0;
+  if (o.evaluate) {
+    // the candidate's full run (fills, costs, positions) happens here; its curve must be the one
+    // the workers computed, bit for bit
+    const res = configRun(candidate);
+    const e = equities[candidate]!;
+    if (res.equity.length !== e.length || res.equity.some((v, k) => !Object.is(v, e[k]))) {
+      throw new Error(
+        `configuration ${candidate}: the equity curve computed elsewhere differs from this process's`,
+      );
+    }
+    results[candidate] = res;
+    periods = periodsOf(res);
+  }
+  const bh = BUILTIN_STRATEGIES.buy_and_hold;
+  const benchmark = o.benchmark === false
+    ? undefined
+    : run(bh.createStrategy(input, bh.params.parse({}) as Record<string, unknown>));
+  const inputs = [];
+  const notRecorded: number[] = [];
+  for (let i = 0; i < configs.length; i++) {
+    const r = returnsFromEquity(equities[i]!);
+    if (!Number.isFinite(sharpeRatio(r, periodsPerYear))) {
+      notRecorded.push(i);
+      continue;
+    }
+    inputs.push({
+      question: spec.question,
+      codeVersion: o.codeVersion ?? "unknown",
+      dataManifest: manifest,
+      params: { strategy: spec.strategy, costs: spec.costs, ...configs[i] },
+      returns: r,
+      periods,
+      periodsPerYear,
+    });
+  }
+  const ledger = { ...(o.store ? { store: o.store } : {}), ...(o.root ? { root: o.root } : {}) };
+  const recorded = await recordTrials(inputs, ledger);
+  const result = results[candidate]!;
+  const oosReturns = returnsFromEquity(result.equity.subarray(split));
+  return finishSpec(spec, {
+    configs,
+    params,
+    strategySource: strategy.source,
+    inSampleSharpe: isSharpe,
+    candidate,
+    result,
+    oosReturns,
+    ...(benchmark ? { benchmark } : {}),
+    recorded,
+    notRecorded,
+    manifest,
+    files,
+    periodsPerYear,
+    note,
+    panel,
+    costs,
+    corporateActions,
+  }, ledger);
+}
+
+/**
+ * The resampled equity curves of some configurations of a spec, computed exactly as
+ * {@link runSpec} computes them (a cluster worker runs a chunk of a sweep with this).
+ *
+ * @example
+ * ```ts ignore
+ * const curves = await sweepSpecEquities(spec, [0, 1, 2], { baseDir: "." });
+ * ```
+ */
+export async function sweepSpecEquities(
+  spec: BacktestSpec,
+  indices: number[],
+  o: RunSpecOptions = {},
+): Promise<Float64Array[]> {
+  const prep = await prepareSpec(spec, o);
+  return indices.map((i) => {
+    if (!(Number.isInteger(i) && i >= 0 && i < prep.configs.length)) {
+      throw new RangeError(`configuration index ${i} outside 0..${prep.configs.length - 1}`);
+    }
+    return prep.configRun(i).equity;
+  });
+}
+
+async function finishSpec(
+  spec: BacktestSpec,
+  r: {
+    configs: Record<string, GridValue>[];
+    params: Record<string, unknown>[];
+    strategySource: string;
+    inSampleSharpe: number[];
+    candidate: number;
+    result: BacktestResult;
+    oosReturns: Float64Array;
+    benchmark?: BacktestResult;
+    recorded: RecordTrialResult[];
+    notRecorded: number[];
+    manifest: string;
+    files: { path: string; sha256: string }[];
+    periodsPerYear: number;
+    note: string;
+    panel: BarPanel;
+    costs: CostModel;
+    corporateActions: CorporateAction[];
+  },
+  ledger: { store?: LedgerStore; root?: string },
+): Promise<RunSpecResult> {
+  const { recorded, oosReturns, periodsPerYear, panel, result } = r;
+  const evidence = recorded.length
+    ? await ledgerEvidence(spec.question, { ...ledger, partitions: spec.pboPartitions })
+    : { trials: { trials: 0, srVariance: 0 }, pbo: NaN, pboNote: "no trials recorded" };
+  const gateOpts: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(spec.gate)) if (v !== undefined) gateOpts[k] = v;
+  const verdict = goNoGo({
+    returns: oosReturns,
+    periodsPerYear,
+    ...(evidence.trials.trials > 0 ? { trials: evidence.trials } : {}),
+    ...(Number.isFinite(evidence.pbo) ? { pbo: evidence.pbo } : {}),
+    outOfSample: true,
+    netOfCosts: true,
+  }, gateOpts);
+  const missingOpens = panelMissingOpens(panel);
+  return {
+    configs: r.configs,
+    params: r.params,
+    strategySource: r.strategySource,
+    inSampleSharpe: r.inSampleSharpe,
+    candidate: r.candidate,
+    result,
+    oosReturns,
+    ...(r.benchmark ? { benchmark: r.benchmark } : {}),
+    recorded,
+    notRecorded: r.notRecorded,
+    evidence,
+    verdict,
+    manifest: r.manifest,
+    files: r.files,
+    periodsPerYear,
+    annualisation: r.note,
+    currency: panel.currency === undefined ? "USD" : panel.currency,
+    orders: result.orders,
+    fillNote: missingOpens > 0
+      ? `${missingOpens} bars have a close but no open (close-only data): market-on-open orders fill at that bar's close (${result.orders.closeFillsForMissingOpen} such fills in the candidate's run)`
+      : "",
+    calendar: panel.calendar ?? "nyse",
+    frequency: panel.frequency ?? "day",
+    panel,
+    costs: r.costs,
+  };
+}
+
+/** Everything a spec's configurations need: strategy, data, costs, split and the run function. */
+async function prepareSpec(spec: BacktestSpec, o: RunSpecOptions) {
   const strategy = await loadStrategy(spec.strategy, o.baseDir ? { baseDir: o.baseDir } : {});
   const configs = gridConfigs(spec.grid);
   const params = validateGrid(spec.strategy, strategy, configs);
@@ -430,10 +632,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
     });
     return panel.day ? resampleToSessions(raw, panel.day) : raw;
   };
-  const results: BacktestResult[] = [];
-  const isSharpe: number[] = [];
-  let periods: string[] = [];
-  for (let i = 0; i < configs.length; i++) {
+  const configRun = (i: number): BacktestResult => {
     let strat;
     try {
       strat = strategy.createStrategy(input, params[i]!);
@@ -444,91 +643,22 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
         }`,
       );
     }
-    const res = run(strat);
-    if (i === 0) {
-      // session dates (an fx session of D opens on D-1 in UTC)
-      const cal = panel.day ? getCalendar(panel.calendar ?? "nyse") : undefined;
-      periods = Array.from(
-        res.tsMs.subarray(1),
-        (t) => cal?.sessionDateOf(t) ?? new Date(t).toISOString().slice(0, 10),
-      );
-    }
-    results.push(res);
-    isSharpe.push(
-      sharpeRatio(returnsFromEquity(res.equity.subarray(0, split + 1)), periodsPerYear),
-    );
-    o.onTrial?.(i + 1, configs.length);
-  }
-  const bh = BUILTIN_STRATEGIES.buy_and_hold;
-  const benchmark = o.benchmark === false
-    ? undefined
-    : run(bh.createStrategy(input, bh.params.parse({}) as Record<string, unknown>));
-  const inputs = [];
-  const notRecorded: number[] = [];
-  for (let i = 0; i < configs.length; i++) {
-    const r = returnsFromEquity(results[i]!.equity);
-    if (!Number.isFinite(sharpeRatio(r, periodsPerYear))) {
-      notRecorded.push(i);
-      continue;
-    }
-    inputs.push({
-      question: spec.question,
-      codeVersion: o.codeVersion ?? "unknown",
-      dataManifest: manifest,
-      params: { strategy: spec.strategy, costs: spec.costs, ...configs[i] },
-      returns: r,
-      periods,
-      periodsPerYear,
-    });
-  }
-  const ledger = { ...(o.store ? { store: o.store } : {}), ...(o.root ? { root: o.root } : {}) };
-  const recorded = await recordTrials(inputs, ledger);
-  let candidate = 0;
-  isSharpe.forEach((s, i) => {
-    if (Number.isFinite(s) && !(s <= (isSharpe[candidate] ?? -Infinity))) candidate = i;
-  });
-  if (!Number.isFinite(isSharpe[candidate]!)) candidate = 0;
-  const result = results[candidate]!;
-  const oosReturns = returnsFromEquity(result.equity.subarray(split));
-  const evidence = recorded.length
-    ? await ledgerEvidence(spec.question, { ...ledger, partitions: spec.pboPartitions })
-    : { trials: { trials: 0, srVariance: 0 }, pbo: NaN, pboNote: "no trials recorded" };
-  const gateOpts: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(spec.gate)) if (v !== undefined) gateOpts[k] = v;
-  const verdict = goNoGo({
-    returns: oosReturns,
-    periodsPerYear,
-    ...(evidence.trials.trials > 0 ? { trials: evidence.trials } : {}),
-    ...(Number.isFinite(evidence.pbo) ? { pbo: evidence.pbo } : {}),
-    outOfSample: true,
-    netOfCosts: true,
-  }, gateOpts);
-  const missingOpens = panelMissingOpens(panel);
+    return run(strat);
+  };
   return {
+    strategy,
     configs,
     params,
-    strategySource: strategy.source,
-    inSampleSharpe: isSharpe,
-    candidate,
-    result,
-    oosReturns,
-    ...(benchmark ? { benchmark } : {}),
-    recorded,
-    notRecorded,
-    evidence,
-    verdict,
+    panel,
+    corporateActions,
     manifest,
     files,
-    periodsPerYear,
-    annualisation: note,
-    currency: panel.currency === undefined ? "USD" : panel.currency,
-    orders: result.orders,
-    fillNote: missingOpens > 0
-      ? `${missingOpens} bars have a close but no open (close-only data): market-on-open orders fill at that bar's close (${result.orders.closeFillsForMissingOpen} such fills in the candidate's run)`
-      : "",
-    calendar: panel.calendar ?? "nyse",
-    frequency: panel.frequency ?? "day",
-    panel,
     costs,
+    periodsPerYear,
+    note,
+    split,
+    input,
+    run,
+    configRun,
   };
 }

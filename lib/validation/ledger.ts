@@ -7,6 +7,8 @@
  *
  * Storage sits behind {@linkcode LedgerStore}: {@linkcode lakeLedgerStore} (the default) keeps the
  * ledger in the lake as reference/validation/trial_ledger (no partitions, natural key trial_id);
+ * with `WORKBENCH_CATALOG=postgres://...` set the default is {@linkcode pgLedgerStore}, a table
+ * whose primary key is the trial id (so two processes recording the same trial write it once);
  * {@linkcode memoryLedgerStore} is for tests and notebooks.
  *
  * @see Bailey, D. H., & Lopez de Prado, M. (2014). The Deflated Sharpe Ratio. JPM 40(5)
@@ -16,6 +18,13 @@ import pl from "nodejs-polars";
 import { type DatasetSpec, readDataset, writeDataset } from "../lake/mod.ts";
 import { moments, TRADING_DAYS_PER_YEAR, variance } from "../core/mod.ts";
 import { sharpeRatio } from "./sharpe.ts";
+import {
+  catalogConfigured,
+  catalogSchema,
+  checkCatalogUrl,
+  openSql,
+  quoteIdent,
+} from "../cluster/connection.ts";
 import type { ReturnMatrix } from "./pbo.ts";
 
 /** The lake dataset that holds the ledger. */
@@ -247,6 +256,111 @@ export function lakeLedgerStore(options: { root?: string } = {}): LedgerStore {
   };
 }
 
+/**
+ * PostgreSQL store: table `<schema>.trial_ledger` (schema from the URL's `?schema=`, default
+ * `workbench_lake`), primary key trial_id; appends are `INSERT ... ON CONFLICT DO NOTHING` in one
+ * transaction, so the first record of a trial stays and concurrent recorders cannot duplicate
+ * one. Returns travel as the bytes of a Float64Array (bit-exact, NaN included). Each call opens
+ * and closes its own connection.
+ *
+ * @example
+ * ```ts ignore
+ * await recordTrials(inputs, { store: pgLedgerStore(Deno.env.get("WORKBENCH_CATALOG")!) });
+ * ```
+ */
+export function pgLedgerStore(url: string, options: { schema?: string } = {}): LedgerStore {
+  checkCatalogUrl(url);
+  const t = `${quoteIdent(options.schema ?? catalogSchema(url))}.trial_ledger`;
+  const schema = quoteIdent(options.schema ?? catalogSchema(url));
+  const withSql = async <T>(f: (sql: ReturnType<typeof openSql>) => Promise<T>): Promise<T> => {
+    const sql = openSql(url, { max: 1 });
+    try {
+      await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch(() => {});
+      await sql.unsafe(`CREATE TABLE IF NOT EXISTS ${t} (
+        trial_id text PRIMARY KEY, seq bigserial, question text NOT NULL, kind text NOT NULL,
+        recorded_at timestamptz NOT NULL, code_version text NOT NULL, data_manifest text NOT NULL,
+        params_json text NOT NULL, periods_per_year float8 NOT NULL, observations bigint NOT NULL,
+        sharpe float8, skew float8, kurtosis float8, returns bytea NOT NULL, periods_json text)`)
+        .catch(() => {}); // a concurrent creator won; the statement below fails if it did not
+      return await f(sql);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  };
+  const bytes = (a: Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return {
+    append(records) {
+      if (records.length === 0) return Promise.resolve();
+      return withSql(async (sql) => {
+        await sql.begin(async (tx) => {
+          for (const r of records) {
+            await tx.unsafe(
+              `INSERT INTO ${t} (trial_id, question, kind, recorded_at, code_version, data_manifest,
+                 params_json, periods_per_year, observations, sharpe, skew, kurtosis, returns,
+                 periods_json)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+               ON CONFLICT (trial_id) DO NOTHING`,
+              [
+                r.trialId,
+                r.question,
+                r.kind,
+                r.recordedAt,
+                r.codeVersion,
+                r.dataManifest,
+                r.paramsJson,
+                r.periodsPerYear,
+                r.observations,
+                Number.isFinite(r.sharpe) ? r.sharpe : null,
+                Number.isFinite(r.skew) ? r.skew : null,
+                Number.isFinite(r.kurtosis) ? r.kurtosis : null,
+                bytes(Float64Array.from(r.returns)),
+                r.periods === null ? null : JSON.stringify(r.periods),
+              ],
+            );
+          }
+        });
+      });
+    },
+    ids() {
+      return withSql(async (sql) => {
+        const rows = await sql.unsafe(`SELECT trial_id FROM ${t}`);
+        return new Set(rows.map((r) => r.trial_id as string));
+      });
+    },
+    read(question) {
+      return withSql(async (sql) => {
+        const rows = question === undefined
+          ? await sql.unsafe(`SELECT * FROM ${t} ORDER BY recorded_at, trial_id`)
+          : await sql.unsafe(
+            `SELECT * FROM ${t} WHERE question = $1 ORDER BY recorded_at, trial_id`,
+            [question],
+          );
+        return rows.map((r) => {
+          const b = r.returns as Uint8Array;
+          const copy = new Uint8Array(b.byteLength);
+          copy.set(b);
+          return {
+            trialId: r.trial_id as string,
+            question: r.question as string,
+            kind: r.kind as string,
+            recordedAt: r.recorded_at as Date,
+            codeVersion: r.code_version as string,
+            dataManifest: r.data_manifest as string,
+            paramsJson: r.params_json as string,
+            periodsPerYear: Number(r.periods_per_year),
+            observations: Number(r.observations),
+            sharpe: r.sharpe === null ? NaN : Number(r.sharpe),
+            skew: r.skew === null ? NaN : Number(r.skew),
+            kurtosis: r.kurtosis === null ? NaN : Number(r.kurtosis),
+            returns: new Float64Array(copy.buffer),
+            periods: r.periods_json ? JSON.parse(r.periods_json as string) : null,
+          } satisfies TrialRecord;
+        });
+      });
+    },
+  };
+}
+
 function finiteOrNull(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
@@ -255,7 +369,7 @@ function finiteOrNull(v: number): number | null {
 export interface LedgerOptions {
   /**
    * Storage of the ledger.
-   * @default lakeLedgerStore({ root })
+   * @default pgLedgerStore(WORKBENCH_CATALOG) when that is set, else lakeLedgerStore({ root })
    */
   store?: LedgerStore;
   /**
@@ -271,8 +385,9 @@ export interface LedgerOptions {
 }
 
 function storeOf(options: LedgerOptions): LedgerStore {
-  return options.store ??
-    lakeLedgerStore(options.root === undefined ? {} : { root: options.root });
+  if (options.store) return options.store;
+  if (catalogConfigured()) return pgLedgerStore(Deno.env.get("WORKBENCH_CATALOG")!);
+  return lakeLedgerStore(options.root === undefined ? {} : { root: options.root });
 }
 
 /** Result of {@linkcode recordTrial}. */

@@ -1,0 +1,194 @@
+/**
+ * A cluster worker: takes jobs of the registered kinds from the pg-boss queue on the catalog and
+ * runs them, `concurrency` at a time. Each job's output is stored by pg-boss with the job's
+ * completion (one row per job: a rerun cannot add a second output). A worker killed mid-job
+ * (SIGKILL, machine lost) simply stops renewing nothing: pg-boss's supervisor (every instance,
+ * workers and submitters, runs it every `monitorSeconds`) sees the job active past its
+ * `expireInSeconds` and puts it back for another worker (up to the kind's `retryLimit`).
+ * `stop()` (SIGTERM in `deno task worker`) stops taking jobs, waits for the running ones and
+ * leaves.
+ *
+ * The worker keeps its row on the status board (`<schema>.wb_worker`: host, pid, active, done,
+ * failed, last seen every second) for the submitters' progress lines.
+ *
+ * @example
+ * ```ts ignore
+ * const w = await startWorker({ catalog: catalogFromEnv(), concurrency: 2 });
+ * Deno.addSignalListener("SIGTERM", () => w.stop());
+ * await w.finished;
+ * ```
+ */
+import { PgBoss } from "pg-boss";
+import { log } from "../core/log.ts";
+import { redact } from "../core/secret.ts";
+import { type ClusterCatalog, connectionUrl, openSql, protectUrl } from "./connection.ts";
+import { jobKind, jobKindNames } from "./registry.ts";
+import { type BoardRow, ensureBoard, writeBoard } from "./_board.ts";
+
+/** What a job's payload looks like in the queue (the submitter writes it). */
+export interface QueuedJob {
+  /** Submission id (a UUID): the submitter's jobs. */
+  batch: string;
+  /** Position of the job in the submission. */
+  index: number;
+  payload: unknown;
+}
+
+/** What a worker stores as a job's output. */
+export type JobOutput =
+  | { ok: true; worker: string; attempt: number; output: unknown }
+  | { ok: false; worker: string; attempt: number; error: string };
+
+/** Options of {@link startWorker}. */
+export interface WorkerOptions {
+  catalog: ClusterCatalog;
+  /** Jobs run at once in this process. @default 1 */
+  concurrency?: number;
+  /** Kinds taken. @default every registered kind */
+  kinds?: string[];
+  /** Worker id on the board. @default `<host>-<pid>` */
+  workerId?: string;
+  /** Seconds between polls of an idle queue. @default 0.5 */
+  pollSeconds?: number;
+  /** Seconds between the supervisor's expiry checks. @default 2 */
+  monitorSeconds?: number;
+  /** Called after each job (tests, logs). */
+  onJob?: (e: { kind: string; index: number; ok: boolean; attempt: number; ms: number }) => void;
+}
+
+/** A running worker. */
+export interface ClusterWorker {
+  id: string;
+  /** Stop taking jobs, wait for the running ones, close. */
+  stop(): Promise<void>;
+  /** Resolves once stopped. */
+  finished: Promise<void>;
+  /** Counts so far. */
+  stats(): { active: number; done: number; failed: number };
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "localhost";
+  }
+}
+
+/** The pg-boss instance of a catalog (errors go to the redacted log). */
+export function newBoss(catalog: ClusterCatalog, monitorSeconds = 2): PgBoss {
+  const boss = new PgBoss({
+    connectionString: connectionUrl(protectUrl(catalog.url)),
+    schema: catalog.schema,
+    max: 4,
+    monitorIntervalSeconds: monitorSeconds,
+    superviseIntervalSeconds: monitorSeconds,
+  });
+  boss.on("error", (e: unknown) => {
+    log.warn("cluster.queue.error", { error: redact(e instanceof Error ? e.message : String(e)) });
+  });
+  return boss;
+}
+
+/** Start a worker (module doc). */
+export async function startWorker(options: WorkerOptions): Promise<ClusterWorker> {
+  const concurrency = options.concurrency ?? 1;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new RangeError(`concurrency must be an integer >= 1, got ${concurrency}`);
+  }
+  const kinds = (options.kinds ?? jobKindNames()).map(jobKind);
+  if (kinds.length === 0) throw new RangeError("Cannot start a worker: no job kind registered");
+  const id = options.workerId ?? `${hostname()}-${Deno.pid}`;
+  const { schema } = options.catalog;
+  const boss = newBoss(options.catalog, options.monitorSeconds ?? 2);
+  await boss.start();
+  const sql = openSql(options.catalog.url, { max: 1 });
+  await ensureBoard(sql, schema);
+  const row: BoardRow = {
+    workerId: id,
+    host: hostname(),
+    pid: Deno.pid,
+    startedAt: new Date(),
+    lastSeen: new Date(),
+    active: 0,
+    done: 0,
+    failed: 0,
+    state: "running",
+  };
+  const board = () =>
+    writeBoard(sql, schema, row).catch((e) =>
+      log.warn("cluster.board.error", { error: redact(String(e)) })
+    );
+  await board();
+  const beat = setInterval(board, 1000);
+  for (const kind of kinds) {
+    await boss.createQueue(kind.name, {
+      expireInSeconds: kind.expireInSeconds ?? 600,
+      retryLimit: kind.retryLimit ?? 10,
+    });
+    await boss.work<QueuedJob, JobOutput>(kind.name, {
+      localConcurrency: concurrency,
+      batchSize: 1,
+      pollingIntervalSeconds: options.pollSeconds ?? 0.5,
+    }, async (jobs) => {
+      const job = jobs[0]!;
+      const t0 = performance.now();
+      row.active++;
+      void board();
+      const attempt = job.retryCount;
+      const index = job.data?.index ?? -1;
+      try {
+        const parsed = kind.payload.safeParse(job.data?.payload);
+        if (!parsed.success) {
+          row.failed++;
+          // a bad payload fails the same way every time: report it, do not retry
+          return {
+            ok: false,
+            worker: id,
+            attempt,
+            error: redact(`payload of ${kind.name}: ${parsed.error.message}`),
+          };
+        }
+        const output = await kind.run(parsed.data, {
+          workerId: id,
+          jobId: job.id,
+          attempt,
+          signal: job.signal,
+        });
+        row.done++;
+        options.onJob?.({ kind: kind.name, index, ok: true, attempt, ms: performance.now() - t0 });
+        return { ok: true, worker: id, attempt, output };
+      } catch (e) {
+        row.failed++;
+        options.onJob?.({ kind: kind.name, index, ok: false, attempt, ms: performance.now() - t0 });
+        const msg = redact(e instanceof Error ? e.message : String(e));
+        log.warn("cluster.job.failed", { kind: kind.name, index, attempt, error: msg });
+        throw new Error(`[worker ${id}] ${msg}`);
+      } finally {
+        row.active--;
+        void board();
+      }
+    });
+  }
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((r) => (resolveFinished = r));
+  let stopping: Promise<void> | null = null;
+  return {
+    id,
+    finished,
+    stats: () => ({ active: row.active, done: row.done, failed: row.failed }),
+    stop() {
+      stopping ??= (async () => {
+        row.state = "stopping";
+        await board();
+        await boss.stop({ graceful: true, timeout: 600_000 });
+        clearInterval(beat);
+        row.state = "stopped";
+        await board();
+        await sql.end({ timeout: 5 });
+        resolveFinished();
+      })();
+      return stopping;
+    },
+  };
+}

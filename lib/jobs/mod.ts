@@ -1,0 +1,15 @@
+/**
+ * The job kinds of the workbench's cluster (lib/cluster): backtest sweep chunks, CPCV folds,
+ * backfill units and per-day consolidation. This area sits above backtest, models, ingest and
+ * cluster, and imports them; none of them imports it. {@link registerWorkbenchJobs} registers
+ * every kind (the worker task and every submitting task call it).
+ */
+import { registerJobKind } from "../cluster/mod.ts";
+import { SWEEP_JOB } from "./sweep.ts";
+
+export * from "./sweep.ts";
+
+/** Register every job kind of the workbench (idempotent). */
+export function registerWorkbenchJobs(): void {
+  registerJobKind(SWEEP_JOB);
+}
