@@ -403,8 +403,14 @@ function greeksOne(i: usize): void {
     ),
   );
   const f = f64x2(tab(T_FRAC + (k0 & 63)), tab(T_FRAC + (k1 & 63)));
-  const p2 = f64x2(tab(T_POW2 + (k0 >> 6) + 1100), tab(T_POW2 + (k1 >> 6) + 1100));
-  return mul(p2, add(f, mul(f, q)));
+  // 2^m, m = k >> 6 in [-1097, 1096], as 2^m1 * 2^m2 built from exponent bits (m1 = m >> 1,
+  // m2 = m - m1, both normal): the first product is exact, the second rounds once, so the result
+  // equals the table's 2^m * (f + f q) wherever 2^m is representable (the scalar fastExp)
+  const m = i64x2.shr_s(i64x2.extend_low_i32x4_s(k), 6);
+  const m1 = i64x2.shr_s(m, 1);
+  const p1 = i64x2.shl(i64x2.add(m1, i64x2.splat(1023)), 52);
+  const p2 = i64x2.shl(i64x2.add(i64x2.sub(m, m1), i64x2.splat(1023)), 52);
+  return mul(p1, mul(p2, add(f, mul(f, q))));
 }
 
 // fdlibm's log: x = 2^k z, z in [sqrt(2)/2, sqrt(2)), f = z - 1, s = f / (2 + f),
@@ -506,55 +512,6 @@ const LG7: f64 = 1.479819860511658591e-01;
   return f64x2(c0, c1);
 }
 
-// Lanes whose normalised Black value needs a series or a quadrature are queued per regime
-// (index, y, t, phi0, scale, intrinsic) and finished two at a time after the SIMD pass.
-const Q_ASYM: i32 = 0;
-const Q_LAG_NEAR: i32 = 1;
-const Q_LAG_FAR: i32 = 2;
-const Q_TAYLOR: i32 = 3;
-const queueIdx: usize = memory.data(4 * CHUNK * 4, 16);
-const queueVal: usize = memory.data(4 * 5 * CHUNK * 8, 16);
-const queueLen: usize = memory.data(4 * 4, 16);
-
-@inline function qField(queue: i32, field: i32, k: i32): usize {
-  return queueVal + ((<usize> ((queue * 5 + field) * CHUNK + k)) << 3);
-}
-
-function enqueue(queue: i32, i: usize, y: f64, t: f64, phi0: f64, scale: f64, intr: f64): void {
-  const k = load<i32>(queueLen + (<usize> queue << 2));
-  store<i32>(queueIdx + (<usize> (queue * CHUNK + k) << 2), <i32> i);
-  store<f64>(qField(queue, 0, k), y);
-  store<f64>(qField(queue, 1, k), t);
-  store<f64>(qField(queue, 2, k), phi0);
-  store<f64>(qField(queue, 3, k), scale);
-  store<f64>(qField(queue, 4, k), intr);
-  store<i32>(queueLen + (<usize> queue << 2), k + 1);
-}
-
-/** Far-tail asymptotic series in two lanes; each lane stops where millsAsymptotic stops. */
-function vMillsAsymptotic(y: v128, t: v128): v128 {
-  const a = div(splat(1.0), sub(y, t));
-  const b = div(splat(1.0), add(y, t));
-  const amb = mul(mul(mul(splat(2.0), t), a), b);
-  let sN = splat(1.0);
-  let bN = b;
-  let coef = splat(1.0);
-  let sum = amb;
-  let live = f64x2.eq(sum, sum); // all lanes (NaN lanes are not queued)
-  for (let j = 1; j < 60; j++) {
-    sN = add(mul(a, sN), bN);
-    bN = mul(bN, b);
-    sN = add(mul(a, sN), bN);
-    bN = mul(bN, b);
-    coef = mul(coef, splat(-<f64> (2 * j - 1)));
-    const term = mul(mul(coef, amb), sN);
-    sum = select(live, add(sum, term), sum);
-    live = v128.andnot(live, f64x2.le(f64x2.abs(term), mul(splat(1e-17), sum)));
-    if (!v128.any_true(live)) break;
-  }
-  return sum;
-}
-
 /** Small-t Taylor series in two lanes (y < 6 here); each lane stops where millsTaylor does. */
 function vMillsTaylor(y: v128, t: v128): v128 {
   let mPrev = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(y, splat(INV_SQRT2))));
@@ -577,183 +534,69 @@ function vMillsTaylor(y: v128, t: v128): v128 {
   return mul(splat(2.0), sum);
 }
 
-/** sinh(z), z >= 0, in two lanes (sSinh, bit for bit: both branches, then a select). */
-@inline function vSinh(z: v128): v128 {
-  const z2 = mul(z, z);
-  const c = (k: f64): v128 => splat(1.0 / k);
-  const series = add(
-    z,
-    mul(
-      mul(z, z2),
-      add(
-        c(6.0),
-        mul(
-          z2,
-          add(
-            c(120.0),
-            mul(
-              z2,
-              add(
-                c(5040.0),
-                mul(z2, add(c(362880.0), mul(z2, add(c(39916800.0), mul(z2, c(6227020800.0)))))),
-              ),
-            ),
-          ),
-        ),
-      ),
-    ),
+// Cody's rational form of erfcx for z >= 4: erfcx(z) = (1/sqrt(pi) - w P(w) / Q(w)) / z, w = 1/z^2
+// (the coefficients of erfcxLarge above and of ../_special.ts)
+const CP0: f64 = 6.58749161529837803e-4;
+const CP1: f64 = 1.60837851487422766e-2;
+const CP2: f64 = 1.25781726111229246e-1;
+const CP3: f64 = 3.60344899949804439e-1;
+const CP4: f64 = 3.05326634961232344e-1;
+const CP5: f64 = 1.63153871373020978e-2;
+const CQ0: f64 = 2.33520497626869185e-3;
+const CQ1: f64 = 6.05183413124413191e-2;
+const CQ2: f64 = 5.27905102951428412e-1;
+const CQ3: f64 = 1.87295284992346047e00;
+const CQ4: f64 = 2.56852019228982242e00;
+const SQRT2: f64 = 1.4142135623730950488016887242096980785697;
+/** Where vMillsLarge applies: y - t >= 4 sqrt 2 (both erfcx arguments >= 4). */
+const LARGE_FROM: f64 = 5.656854249492380195206754896838792314;
+
+/**
+ * Mills-ratio difference D(y, t) = sqrt(pi/2) (erfcx(z1) - erfcx(z2)), z1 = (y - t)/sqrt 2 >= 4,
+ * z2 = (y + t)/sqrt 2, in two lanes at a fixed cost and without cancellation: the difference of
+ * Cody's rational form is taken term by term as divided differences,
+ *   E(z1) - E(z2) = d i1 i2 (1/sqrt(pi) - R1 (w1 + i1 i2 + w2)) - w2 i2 (R1 - R2),
+ *   R1 - R2 = (w1 - w2) (dP - R2 dQ) / Q1,   w1 - w2 = d (z1 + z2) w1 w2,
+ * with d = z2 - z1 = sqrt(2) t, i = 1/z, w = 1/z^2, R = P/Q, and dP = (P(w1) - P(w2))/(w1 - w2)
+ * from the Horner recursion e_j = e_(j+1) w1 + A_(j+1)(w2) (positive coefficients and
+ * arguments: no cancellation). The subtracted terms are below 10 % of the leading one, so the
+ * relative error stays within a few ulp for any t > 0 (the plain difference loses y / (2 t)).
+ */
+@inline function vMillsLarge(y: v128, t: v128): v128 {
+  const z1 = mul(sub(y, t), splat(INV_SQRT2));
+  const z2 = mul(add(y, t), splat(INV_SQRT2));
+  const d = mul(t, splat(SQRT2));
+  const iz = div(splat(1.0), mul(z1, z2));
+  const i1 = mul(z2, iz);
+  const i2 = mul(z1, iz);
+  const w1 = mul(i1, i1);
+  const w2 = mul(i2, i2);
+  const dw = mul(mul(d, add(z1, z2)), mul(w1, w2));
+  // P and Q at w1 and w2, and their divided differences eP, eQ
+  let p1 = splat(CP5);
+  let p2 = p1;
+  let eP = splat(0.0);
+  let q1 = add(w1, splat(CQ4));
+  let q2 = add(w2, splat(CQ4));
+  let eQ = splat(1.0);
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP4)); p2 = add(mul(p2, w2), splat(CP4));
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP3)); p2 = add(mul(p2, w2), splat(CP3));
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP2)); p2 = add(mul(p2, w2), splat(CP2));
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP1)); p2 = add(mul(p2, w2), splat(CP1));
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP0)); p2 = add(mul(p2, w2), splat(CP0));
+  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), splat(CQ3)); q2 = add(mul(q2, w2), splat(CQ3));
+  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), splat(CQ2)); q2 = add(mul(q2, w2), splat(CQ2));
+  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), splat(CQ1)); q2 = add(mul(q2, w2), splat(CQ1));
+  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), splat(CQ0)); q2 = add(mul(q2, w2), splat(CQ0));
+  const iq1 = div(splat(1.0), q1);
+  const R1 = mul(p1, iq1);
+  const R2 = div(p2, q2);
+  const dR = mul(mul(dw, sub(eP, mul(R2, eQ))), iq1);
+  const lead = mul(
+    mul(d, mul(i1, i2)),
+    sub(splat(RSQRTPI), mul(R1, add(add(w1, mul(i1, i2)), w2))),
   );
-  const e = vExp(z);
-  const big = mul(splat(0.5), sub(e, div(splat(1.0), e)));
-  return select(f64x2.lt(z, splat(0.5)), series, big);
-}
-
-/** Gauss-Laguerre Mills-ratio difference in two lanes with one rule (14 or 8 nodes). */
-function vMillsLaguerre(y: v128, t: v128, xs: i32, ws: i32, m: i32): v128 {
-  const iy = div(splat(1.0), y);
-  const a = mul(mul(splat(0.5), iy), iy);
-  const c = mul(t, iy);
-  let sum = splat(0.0);
-  for (let i = 0; i < m; i++) {
-    const w = splat(tab(xs + i));
-    sum = add(
-      sum,
-      mul(mul(splat(tab(ws + i)), vExp(mul(mul(f64x2.neg(a), w), w))), vSinh(mul(c, w))),
-    );
-  }
-  return mul(mul(splat(2.0), iy), sum);
-}
-
-// Four-lane forms of the two series (two independent v128 chains per step: the series are
-// latency-bound, so a second chain fills the pipeline). The second pair's result is left in
-// `second`. Each lane runs the same operations, and stops at the same term, as the scalar form.
-let second: v128 = f64x2.splat(0.0);
-
-function vMillsAsymptotic4(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
-  const aA = div(splat(1.0), sub(yA, tA));
-  const aB = div(splat(1.0), sub(yB, tB));
-  const bA = div(splat(1.0), add(yA, tA));
-  const bB = div(splat(1.0), add(yB, tB));
-  const ambA = mul(mul(mul(splat(2.0), tA), aA), bA);
-  const ambB = mul(mul(mul(splat(2.0), tB), aB), bB);
-  let sNA = splat(1.0);
-  let sNB = splat(1.0);
-  let bNA = bA;
-  let bNB = bB;
-  let coef = splat(1.0);
-  let sumA = ambA;
-  let sumB = ambB;
-  let liveA = f64x2.eq(sumA, sumA);
-  let liveB = f64x2.eq(sumB, sumB);
-  for (let j = 1; j < 60; j++) {
-    sNA = add(mul(aA, sNA), bNA);
-    sNB = add(mul(aB, sNB), bNB);
-    bNA = mul(bNA, bA);
-    bNB = mul(bNB, bB);
-    sNA = add(mul(aA, sNA), bNA);
-    sNB = add(mul(aB, sNB), bNB);
-    bNA = mul(bNA, bA);
-    bNB = mul(bNB, bB);
-    coef = mul(coef, splat(-<f64> (2 * j - 1)));
-    const termA = mul(mul(coef, ambA), sNA);
-    const termB = mul(mul(coef, ambB), sNB);
-    sumA = select(liveA, add(sumA, termA), sumA);
-    sumB = select(liveB, add(sumB, termB), sumB);
-    liveA = v128.andnot(liveA, f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)));
-    liveB = v128.andnot(liveB, f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)));
-    if (!v128.any_true(v128.or(liveA, liveB))) break;
-  }
-  second = sumB;
-  return sumA;
-}
-
-function vMillsTaylor4(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
-  let mPrevA = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yA, splat(INV_SQRT2))));
-  let mPrevB = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yB, splat(INV_SQRT2))));
-  let mA = sub(splat(1.0), mul(yA, mPrevA));
-  let mB = sub(splat(1.0), mul(yB, mPrevB));
-  const t2A = mul(tA, tA);
-  const t2B = mul(tB, tB);
-  let coefA = tA;
-  let coefB = tB;
-  let sumA = mul(coefA, mA);
-  let sumB = mul(coefB, mB);
-  let liveA = f64x2.eq(sumA, sumA);
-  let liveB = f64x2.eq(sumB, sumB);
-  for (let n = 1; n < 60; n += 2) {
-    const nf = splat(<f64> n);
-    const n1f = splat(<f64> (n + 1));
-    const mEvenA = sub(mul(nf, mPrevA), mul(yA, mA));
-    const mEvenB = sub(mul(nf, mPrevB), mul(yB, mB));
-    const mOddA = sub(mul(n1f, mA), mul(yA, mEvenA));
-    const mOddB = sub(mul(n1f, mB), mul(yB, mEvenB));
-    mPrevA = mEvenA;
-    mPrevB = mEvenB;
-    mA = mOddA;
-    mB = mOddB;
-    const ratio = splat(tab(T_TAYLOR + n));
-    coefA = mul(coefA, mul(t2A, ratio));
-    coefB = mul(coefB, mul(t2B, ratio));
-    const termA = mul(coefA, mA);
-    const termB = mul(coefB, mB);
-    sumA = select(liveA, add(sumA, termA), sumA);
-    sumB = select(liveB, add(sumB, termB), sumB);
-    liveA = v128.andnot(liveA, f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)));
-    liveB = v128.andnot(liveB, f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)));
-    if (!v128.any_true(v128.or(liveA, liveB))) break;
-  }
-  second = mul(splat(2.0), sumB);
-  return mul(splat(2.0), sumA);
-}
-
-@inline function finishPair(queue: i32, k: i32, d: v128): void {
-  const phi0 = v128.load(qField(queue, 2, k));
-  const scale = v128.load(qField(queue, 3, k));
-  const intr = v128.load(qField(queue, 4, k));
-  const p = add(intr, mul(scale, mul(phi0, d)));
-  const i0 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k) << 2));
-  const i1 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k + 1) << 2));
-  store<f64>(OUT_0 + (i0 << 3), lane0(p));
-  store<f64>(OUT_0 + (i1 << 3), lane1(p));
-}
-
-/** Finish the queued lanes: price = intrinsic + scale * (phi0 * D(y, t)). */
-function drainQueue(queue: i32): void {
-  const len = load<i32>(queueLen + (<usize> queue << 2));
-  let k = 0;
-  if (queue == Q_ASYM || queue == Q_TAYLOR) {
-    for (; k + 3 < len; k += 4) {
-      const yA = v128.load(qField(queue, 0, k));
-      const tA = v128.load(qField(queue, 1, k));
-      const yB = v128.load(qField(queue, 0, k + 2));
-      const tB = v128.load(qField(queue, 1, k + 2));
-      const dA = queue == Q_ASYM
-        ? vMillsAsymptotic4(yA, tA, yB, tB)
-        : vMillsTaylor4(yA, tA, yB, tB);
-      finishPair(queue, k, dA);
-      finishPair(queue, k + 2, second);
-    }
-  }
-  for (; k + 1 < len; k += 2) {
-    const y = v128.load(qField(queue, 0, k));
-    const t = v128.load(qField(queue, 1, k));
-    let d: v128;
-    if (queue == Q_ASYM) d = vMillsAsymptotic(y, t);
-    else if (queue == Q_LAG_NEAR) d = vMillsLaguerre(y, t, T_LAG14X, T_LAG14W, 14);
-    else if (queue == Q_LAG_FAR) d = vMillsLaguerre(y, t, T_LAG8X, T_LAG8W, 8);
-    else d = vMillsTaylor(y, t);
-    finishPair(queue, k, d);
-  }
-  if (k < len) {
-    const y = load<f64>(qField(queue, 0, k));
-    const t = load<f64>(qField(queue, 1, k));
-    const phi0 = load<f64>(qField(queue, 2, k));
-    const scale = load<f64>(qField(queue, 3, k));
-    const intr = load<f64>(qField(queue, 4, k));
-    const i0 = <usize> load<i32>(queueIdx + (<usize> (queue * CHUNK + k) << 2));
-    store<f64>(OUT_0 + (i0 << 3), intr + scale * (phi0 * millsDifference(y, t)));
-  }
-  store<i32>(queueLen + (<usize> queue << 2), 0);
+  return mul(splat(SQRT_PI_OVER_2), sub(lead, mul(mul(w2, i2), dR)));
 }
 
 /**
@@ -817,51 +660,35 @@ export function priceChunk(n: i32): void {
       sub(mul(splat(2.0), div(mul(splat(INV_SQRT_2PI), ex), phi0)), e1),
       e1,
     );
-    const bMills = mul(phi0, mul(splat(SQRT_PI_OVER_2), sub(ea, e2)));
-    const ymt = sub(y, t);
-    const asym = f64x2.ge(ymt, splat(10.0));
-    const lag = v128.and(f64x2.ge(y, splat(6.0)), f64x2.le(t, mul(splat(0.5), y)));
-    const taylor = v128.or(
-      f64x2.lt(t, splat(0.05)),
-      v128.and(f64x2.lt(y, splat(1.5)), f64x2.lt(t, splat(0.25))),
+    // y - t >= 4 sqrt 2: the divided-difference form (fixed cost, no cancellation);
+    // small t with moderate y: the Taylor series (a lane outside it gets t = 0: no terms)
+    const large = f64x2.ge(sub(y, t), splat(LARGE_FROM));
+    const taylor = v128.andnot(
+      v128.or(
+        f64x2.lt(t, splat(0.05)),
+        v128.and(f64x2.lt(y, splat(1.5)), f64x2.lt(t, splat(0.25))),
+      ),
+      large,
     );
+    let dM = mul(splat(SQRT_PI_OVER_2), sub(ea, e2));
+    if (v128.any_true(large)) dM = select(large, vMillsLarge(y, t), dM);
+    if (v128.any_true(taylor)) dM = select(taylor, vMillsTaylor(y, select(taylor, t, zero)), dM);
     const phiZero = f64x2.eq(phi0, zero);
-    const millsScalar = v128.andnot(
-      v128.or(v128.or(asym, lag), v128.or(taylor, f64x2.gt(bb, splat(46.0)))),
-      v128.or(plain, phiZero),
-    );
-    const b = select(plain, bPlain, select(phiZero, zero, bMills));
+    const b = select(plain, bPlain, select(phiZero, zero, mul(phi0, dM)));
     const scale = f64x2.sqrt(mul(dS, dK));
     v128.store(OUT_0 + o, add(intrinsic, mul(scale, b)));
-    const simpleBits = bits(simple);
-    const millsBits = bits(millsScalar);
-    if (simpleBits != 3 || millsBits != 0) {
-      for (let l = 0; l < 2; l++) {
-        const li = i + <usize> l;
-        if ((simpleBits & (1 << l)) == 0) {
-          store<f64>(OUT_0 + (li << 3), priceOne(li));
-        } else if ((millsBits & (1 << l)) != 0) {
-          const yl = l == 0 ? lane0(y) : lane1(y);
-          const tl = l == 0 ? lane0(t) : lane1(t);
-          const p0 = l == 0 ? lane0(phi0) : lane1(phi0);
-          const il = l == 0 ? lane0(intrinsic) : lane1(intrinsic);
-          const sl = l == 0 ? lane0(scale) : lane1(scale);
-          // the regime order of millsDifference
-          let queue = -1;
-          if (yl - tl >= 10.0) queue = Q_ASYM;
-          else if (yl >= 6.0 && tl <= 0.5 * yl) queue = yl < 12.0 ? Q_LAG_NEAR : Q_LAG_FAR;
-          else if (tl < 0.05 || (yl < 1.5 && tl < 0.25)) queue = Q_TAYLOR;
-          if (queue >= 0) enqueue(queue, li, yl, tl, p0, sl, il);
-          else store<f64>(OUT_0 + (li << 3), il + sl * (p0 * millsDifference(yl, tl)));
-        }
-      }
+    // lanes for the scalar path: invalid inputs, or an erfcx argument beyond the table
+    const scalar = v128.or(
+      v128.not(simple),
+      v128.andnot(f64x2.gt(bb, splat(46.0)), v128.or(v128.or(plain, phiZero), large)),
+    );
+    if (v128.any_true(scalar)) {
+      const sb = bits(scalar);
+      if ((sb & 1) != 0) store<f64>(OUT_0 + (i << 3), priceOne(i));
+      if ((sb & 2) != 0) store<f64>(OUT_0 + ((i + 1) << 3), priceOne(i + 1));
     }
   }
   for (; i < <usize> n; i++) store<f64>(OUT_0 + (i << 3), priceOne(i));
-  drainQueue(Q_ASYM);
-  drainQueue(Q_LAG_NEAR);
-  drainQueue(Q_LAG_FAR);
-  drainQueue(Q_TAYLOR);
 }
 
 /**
