@@ -9,6 +9,7 @@
  */
 
 import {
+  argsortStable,
   type BacktestOptions,
   type BacktestResult,
   type BarPanel,
@@ -33,7 +34,7 @@ export const momentumStrategy: Strategy = {
     const n = ctx.symbols.length;
     const mom = new Float64Array(n);
     for (let s = 0; s < n; s++) mom[s] = ctx.close(s) / ctx.close(s, 20) - 1;
-    const order = Array.from(mom.keys()).sort((a, b) => mom[a]! - mom[b]!);
+    const order = argsortStable(mom); // stable ascending, as a comparator sort on mom
     const k = 50;
     for (let r = 0; r < n; r++) {
       const s = order[r]!;

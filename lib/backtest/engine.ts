@@ -45,7 +45,7 @@ import { type CostModel, resolveCostModel, roundLot, volumeNeeds } from "../exec
 import { Book, type CostSeries, type CostTotals, type UnfilledReason } from "./_book.ts";
 import { EstimateCursor } from "./_estimates.ts";
 import { PendingOrders } from "./_pending.ts";
-import { type BarPanel, panelDays, panelShape, validatePanel } from "./panel.ts";
+import { type BarPanel, checkPanelOnce, panelDays, panelShape } from "./panel.ts";
 
 export type { UnfilledReason };
 
@@ -268,7 +268,7 @@ export function runBacktest(
   strategy: Strategy,
   options: BacktestOptions = {},
 ): BacktestResult {
-  validatePanel(panel);
+  checkPanelOnce(panel);
   const model = resolveCostModel(options.costs);
   checkVolumeForCosts(panel, model);
   const fillDelay = options.fillDelay ?? 1;

@@ -15,7 +15,7 @@ import pl from "nodejs-polars";
 import { DataError } from "../core/mod.ts";
 import { getCalendar, nyDate } from "../time/mod.ts";
 import type { BarPanel } from "./panel.ts";
-import { validatePanel } from "./panel.ts";
+import { checkPanelOnce } from "./panel.ts";
 
 /** Options of {@link panelFromFrame}. */
 export interface PanelFromFrameOptions {
@@ -118,6 +118,6 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
     }
     panel.day = day;
   }
-  validatePanel(panel);
+  checkPanelOnce(panel);
   return panel;
 }

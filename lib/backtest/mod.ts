@@ -5,6 +5,7 @@ export type { CostSeries, CostTotals } from "./_book.ts";
 export { type MarketEstimates, marketEstimates } from "./_estimates.ts";
 export * from "./synthetic.ts";
 export * from "./strategies.ts";
+export * from "./rank.ts";
 export * from "./sim_panel.ts";
 export * from "./spec.ts";
 export * from "./options_sleeve.ts";

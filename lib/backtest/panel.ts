@@ -115,28 +115,69 @@ export function validatePanel(p: BarPanel): void {
       throw new RangeError(`Panel day must be non-decreasing; bar ${t} has ${p.day[t]}`);
     }
   }
-  for (let s = 0; s < nSym; s++) {
-    for (let t = 0; t < nBars; t++) {
-      const i = s * nBars + t;
-      const o = p.open[i]!;
-      const h = p.high[i]!, l = p.low[i]!, c = p.close[i]!, v = p.volume[i]!;
-      if (Number.isNaN(o) && Number.isNaN(c)) continue;
-      const volOk = Number.isNaN(v) || v >= 0;
-      const ok = Number.isNaN(o)
-        ? c > 0 && Number.isFinite(c) && (Number.isNaN(h) || h >= c) &&
-          (Number.isNaN(l) || (l > 0 && l <= c)) && volOk
-        : o > 0 && c > 0 && l > 0 && h >= Math.max(o, c) && l <= Math.min(o, c) && volOk &&
-          Number.isFinite(h);
-      if (!ok) {
-        throw new DataError(
-          `Bad bar for ${p.symbols[s]} at bar ${t} (ts ${
-            new Date(p.tsMs[t]!).toISOString()
-          }): open ${o} high ${h} low ${l} close ${c} volume ${v}`,
-          { dataset: "bar_panel", column: "ohlcv" },
-        );
-      }
+  // One pass over the flat arrays (i = s * nBars + t, the order of the rule's statement). The
+  // common bar (open and close given) passes a branch-light test that implies the full rule
+  // below (o > 0 and c > 0 are not NaN, so h >= max(o, c) is h >= o && h >= c, and h >= o > 0
+  // leaves only +Infinity to refuse); anything else is judged by the full rule.
+  const { open, high, low, close, volume } = p;
+  for (let i = 0; i < n; i++) {
+    const o = open[i]!, h = high[i]!, l = low[i]!, c = close[i]!, v = volume[i]!;
+    if (
+      o > 0 && c > 0 && l > 0 && h >= o && h >= c && l <= o && l <= c && h !== Infinity &&
+      (v >= 0 || v !== v)
+    ) continue;
+    if (Number.isNaN(o) && Number.isNaN(c)) continue;
+    const volOk = Number.isNaN(v) || v >= 0;
+    const ok = Number.isNaN(o)
+      ? c > 0 && Number.isFinite(c) && (Number.isNaN(h) || h >= c) &&
+        (Number.isNaN(l) || (l > 0 && l <= c)) && volOk
+      : o > 0 && c > 0 && l > 0 && h >= Math.max(o, c) && l <= Math.min(o, c) && volOk &&
+        Number.isFinite(h);
+    if (!ok) {
+      const s = Math.floor(i / nBars), t = i - s * nBars;
+      throw new DataError(
+        `Bad bar for ${p.symbols[s]} at bar ${t} (ts ${
+          new Date(p.tsMs[t]!).toISOString()
+        }): open ${o} high ${h} low ${l} close ${c} volume ${v}`,
+        { dataset: "bar_panel", column: "ohlcv" },
+      );
     }
   }
+}
+
+/**
+ * What a panel looked like when {@link checkPanelOnce} last validated it: its arrays (by
+ * identity) and their lengths.
+ */
+const checked = new WeakMap<BarPanel, readonly unknown[]>();
+
+function panelKey(p: BarPanel): unknown[] {
+  const key: unknown[] = [p.symbols, p.symbols.length, p.tsMs, p.tsMs.length, p.day, p.day?.length];
+  for (const a of [p.open, p.high, p.low, p.close, p.volume, p.bid, p.ask]) key.push(a, a?.length);
+  return key;
+}
+
+/**
+ * {@link validatePanel} once per panel: a panel object already validated with the same arrays
+ * (the same objects, of the same lengths) is not scanned again, so repeated runs over one panel
+ * (parameter sweeps, benchmarks) pay for the O(symbols x bars) check once. Values written into a
+ * panel's arrays in place after its first check are not seen: call {@link validatePanel} after
+ * such a change (or build a new panel object). A panel that fails is never recorded as checked.
+ *
+ * @example
+ * ```ts
+ * checkPanelOnce(panel); // scans every bar
+ * checkPanelOnce(panel); // returns at once
+ * ```
+ */
+export function checkPanelOnce(p: BarPanel): void {
+  const key = panelKey(p);
+  const prev = checked.get(p);
+  if (prev !== undefined && prev.length === key.length && prev.every((x, k) => x === key[k])) {
+    return;
+  }
+  validatePanel(p);
+  checked.set(p, key);
 }
 
 /** Fields for {@link makePanel}: one array per symbol, or flat symbol-major arrays. */
@@ -189,6 +230,6 @@ export function makePanel(inp: PanelInput): BarPanel {
     volume,
   };
   if (inp.day) p.day = Int32Array.from(inp.day);
-  validatePanel(p);
+  checkPanelOnce(p);
   return p;
 }

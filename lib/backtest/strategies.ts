@@ -20,6 +20,7 @@
 import { roundLot } from "../execution/mod.ts";
 import type { FillAt, Strategy } from "./engine.ts";
 import type { BarPanel } from "./panel.ts";
+import { argsortStable } from "./rank.ts";
 
 /** Parameters of {@link overnightStrategy}. */
 export interface OvernightParams {
@@ -145,20 +146,25 @@ export function momentumTargets(
   if (!(q > 0 && q <= 0.5)) throw new RangeError(`quantile must be in (0, 0.5], got ${q}`);
   const nSym = panel.symbols.length, nBars = panel.tsMs.length;
   const out = new Float64Array(nSym * nBars).fill(NaN);
+  // scores and symbols of the ranked names; ties rank by symbol index (a stable argsort)
+  const score = new Float64Array(nSym), sym = new Int32Array(nSym);
   for (let t = lb; t < nBars; t += every) {
-    const ranked: [number, number][] = [];
+    let m = 0;
     for (let s = 0; s < nSym; s++) {
       const a = prices[s * nBars + t - lb]!, b = prices[s * nBars + t - skip]!;
-      if (a > 0 && b > 0 && panel.close[s * nBars + t]! > 0) ranked.push([b / a - 1, s]);
+      if (a > 0 && b > 0 && panel.close[s * nBars + t]! > 0) {
+        score[m] = b / a - 1;
+        sym[m++] = s;
+      }
     }
     for (let s = 0; s < nSym; s++) out[s * nBars + t] = 0;
-    const k = Math.floor(ranked.length * q);
+    const k = Math.floor(m * q);
     if (k === 0) continue;
-    ranked.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const order = argsortStable(score.subarray(0, m));
     const longW = p.longOnly ? gross / k : gross / 2 / k;
     for (let i = 0; i < k; i++) {
-      out[ranked[ranked.length - 1 - i]![1] * nBars + t] = longW;
-      if (!p.longOnly) out[ranked[i]![1] * nBars + t] = -gross / 2 / k;
+      out[sym[order[m - 1 - i]!]! * nBars + t] = longW;
+      if (!p.longOnly) out[sym[order[i]!]! * nBars + t] = -gross / 2 / k;
     }
   }
   return out;

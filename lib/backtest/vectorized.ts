@@ -26,7 +26,13 @@ import {
 import { Book, type CostSeries, type CostTotals } from "./_book.ts";
 import { marketEstimates } from "./_estimates.ts";
 import { checkVolumeForCosts, type FillAt } from "./engine.ts";
-import { type BarPanel, panelDays, panelMissingOpens, panelShape, validatePanel } from "./panel.ts";
+import {
+  type BarPanel,
+  checkPanelOnce,
+  panelDays,
+  panelMissingOpens,
+  panelShape,
+} from "./panel.ts";
 
 /** Options of {@link backtestVectorized} and {@link sweepVectorized}. */
 export interface VectorizedOptions {
@@ -83,7 +89,7 @@ interface Prepared {
 }
 
 function prepare(panel: BarPanel, o: VectorizedOptions): Prepared {
-  validatePanel(panel);
+  checkPanelOnce(panel);
   const fillDelay = o.fillDelay ?? 1;
   if (!(Number.isInteger(fillDelay) && fillDelay >= 1)) {
     throw new RangeError(`fillDelay must be an integer >= 1, got ${fillDelay}`);
