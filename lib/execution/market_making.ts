@@ -118,7 +118,10 @@ export function avellanedaStoikovQuotes(
   return { reservation, spread, bid: reservation - spread / 2, ask: reservation + spread / 2 };
 }
 
-/** Options of {@linkcode simulateAvellanedaStoikov}; defaults are the paper's section 4 setting. */
+/**
+ * Options of {@linkcode simulateAvellanedaStoikov}; defaults are the paper's section 4 setting and
+ * the variant choices that come closest to its Tables 1-3 (see the function's doc).
+ */
 export interface SimulateAsOptions {
   /** Risk aversion. */
   gamma: number;
@@ -143,17 +146,56 @@ export interface SimulateAsOptions {
   /**
    * Spread quoted: `stationary` = (2 / gamma) ln(1 + gamma / k), the spread whose average the
    * paper's tables report (1.29, 1.33, 1.15 for gamma 0.1, 0.01, 0.5, equal to it to the cent);
-   * `full` = eq. (30) with the gamma sigma^2 (T - t) term (averages 1.49, 1.35, 2.15).
+   * `full` = eq. (30) with the gamma sigma^2 (T - t) term (averages 1.49, 1.35, 2.15; its value
+   * at t = T is the stationary one, so a table printing the last step's spread would show the
+   * same column).
    * @default "stationary"
    */
   spreadRule?: "stationary" | "full";
+  /**
+   * Mid process: `binomial` = +-sigma sqrt(dt) with probability 1/2 each (the paper's section 4);
+   * `gaussian` = sigma sqrt(dt) N(0, 1).
+   * @default "binomial"
+   */
+  midProcess?: "binomial" | "gaussian";
+  /**
+   * Mid from which the quote distances delta that set the fill probabilities are measured:
+   * `after-move` = the mid at the end of the step (quotes rest while the mid moves, so fills carry
+   * adverse selection); `quote-mid` = the mid the quotes were computed from (no adverse selection:
+   * each fill earns exactly its quoted half spread against that mid).
+   * @default "after-move"
+   */
+  fillReference?: "after-move" | "quote-mid";
+  /**
+   * Fills per side and step: `bernoulli` = at most one, with probability min(1, lambda(delta) dt)
+   * (the paper's wording); `poisson` = a Poisson(lambda(delta) dt) count of one-share fills at
+   * the quote. With `poisson`, a quote far through the mid has an unbounded count: combine it with
+   * `quoteClamp: "mid"` (an intensity that overflows throws a RangeError).
+   * @default "bernoulli"
+   */
+  fillModel?: "bernoulli" | "poisson";
+  /**
+   * `none` = quotes as the formulas give them, even through the mid (with q large enough the
+   * inventory strategy's ask is below the mid and is hit with probability 1); `mid` = the bid is
+   * at most the mid and the ask at least the mid (a quote never crosses the mid it was set from).
+   * Applies to the inventory strategy (the symmetric one never crosses).
+   * @default "none"
+   */
+  quoteClamp?: "none" | "mid";
+  /**
+   * Terminal profit: `mark` = X_T + q_T S_T, inventory valued at the final mid (the same as
+   * liquidating at the mid); `cross-half-spread` = X_T + q_T S_T - |q_T| (2 / gamma) ln(1 +
+   * gamma / k) / 2, liquidating by crossing the stationary half spread.
+   * @default "mark"
+   */
+  terminal?: "mark" | "cross-half-spread";
 }
 
 /** Statistics of one strategy over the Monte Carlo paths (the columns of the paper's tables). */
 export interface AsStrategyStats {
-  /** Mean quoted spread over paths and steps. */
+  /** Mean quoted spread (ask - bid) over paths and steps. */
   averageSpread: number;
-  /** Mean terminal profit X_T + q_T S_T. */
+  /** Mean terminal profit (see `terminal`). */
   profit: number;
   /** Standard deviation of the terminal profit (ddof 1). */
   stdProfit: number;
@@ -203,18 +245,29 @@ function stats(
   };
 }
 
+function checkChoice<T extends string>(name: string, v: T, allowed: readonly T[]): void {
+  if (!allowed.includes(v)) {
+    throw new RangeError(`${name} must be one of ${allowed.join(", ")}, got ${String(v)}`);
+  }
+}
+
 /**
- * The paper's simulation (A-S section 4): the mid moves by +-sigma sqrt(dt) with probability 1/2
- * each step; the agent quotes bid and ask; each quote is hit within the step with probability
- * lambda(delta) dt = A exp(-k delta) dt (one share per fill). The inventory strategy quotes around
- * the reservation price r (eq. 29); the symmetric strategy quotes the same spread around the mid.
- * Both strategies see the same mid path and the same uniforms per path (common random numbers).
- * Step order: quote at (t, s_t, q_t); the mid moves to s_{t+dt}; fills are drawn with delta
- * measured from s_{t+dt} (the quotes rest while the mid moves). Terminal profit X_T + q_T S_T
- * (inventory marked at the final mid). With `spreadRule: "stationary"` (see the option) this
- * reproduces the paper's symmetric-strategy rows and its gamma = 0.1 and 0.01 inventory rows
- * within Monte Carlo error; tests/execution/market_making_paper_test.ts lists the cells that do
- * not reproduce.
+ * The paper's simulation (A-S section 4): each step the agent quotes a bid and an ask, the mid
+ * moves by +-sigma sqrt(dt) with probability 1/2, and each quote is hit within the step with
+ * probability lambda(delta) dt = A exp(-k delta) dt (one share per fill). The inventory strategy
+ * quotes r -/+ spread / 2 around the reservation price r = s - q gamma sigma^2 (T - t) (eq. 29);
+ * the symmetric strategy quotes s -/+ spread / 2 around the mid with the same spread. Step order:
+ * quote at (t_i, s_i, q_i) with t_i = i dt, i = 0..T/dt - 1; the mid moves to s_{i+1}; fills are
+ * drawn (see `fillReference`); terminal profit X_T + q_T S_T (see `terminal`). Both strategies see
+ * the same mid path and, with `bernoulli` fills, the same uniforms (common random numbers).
+ *
+ * The options make the simulation's unstated choices explicit (spread rule, mid process, fill
+ * reference, fill model, quote clamp, terminal valuation). With the defaults (stationary spread,
+ * binomial mid, fills measured after the move, Bernoulli fills, no clamp, marked at S_T) all six
+ * symmetric-strategy cells and most inventory-strategy cells of Tables 1-3 reproduce within
+ * Monte Carlo error; no combination reproduces Table 3's inventory profit (33.92) or Table 2's
+ * inventory std(final q) (4.70): tests/execution/market_making_paper_test.ts lists the figures of
+ * every variant tried.
  *
  * @see Avellaneda & Stoikov (2008), section 4, tables 1-3. doi:10.1080/14697680701381228
  * @example
@@ -236,13 +289,36 @@ export function simulateAvellanedaStoikov(options: SimulateAsOptions): SimulateA
     paths = 1000,
     seed = 1,
     spreadRule = "stationary",
+    midProcess = "binomial",
+    fillReference = "after-move",
+    fillModel = "bernoulli",
+    quoteClamp = "none",
+    terminal = "mark",
   } = options;
+  checkPositive("gamma", gamma);
   checkPositive("dt", dt);
   checkPositive("T", T);
+  checkPositive("k", k);
+  checkPositive("A", A);
+  if (!(sigma >= 0) || !Number.isFinite(sigma)) {
+    throw new RangeError(`sigma must be a finite number >= 0, got ${sigma}`);
+  }
+  if (!Number.isFinite(s0) || !Number.isInteger(q0)) {
+    throw new RangeError(`s0 must be finite and q0 an integer, got ${s0}, ${q0}`);
+  }
   if (!(Number.isInteger(paths) && paths >= 2)) {
     throw new RangeError(`paths must be an integer >= 2, got ${paths}`);
   }
+  checkChoice("spreadRule", spreadRule, ["stationary", "full"]);
+  checkChoice("midProcess", midProcess, ["binomial", "gaussian"]);
+  checkChoice("fillReference", fillReference, ["after-move", "quote-mid"]);
+  checkChoice("fillModel", fillModel, ["bernoulli", "poisson"]);
+  checkChoice("quoteClamp", quoteClamp, ["none", "mid"]);
+  checkChoice("terminal", terminal, ["mark", "cross-half-spread"]);
   const steps = Math.round(T / dt);
+  if (steps < 1 || Math.abs(steps * dt - T) > 1e-9 * T) {
+    throw new RangeError(`T / dt must be a positive integer, got T ${T}, dt ${dt}`);
+  }
   const p = { gamma, sigma, k };
   const rng = new Rng(seed);
   const invProfit = new Float64Array(paths), invQ = new Float64Array(paths);
@@ -256,59 +332,61 @@ export function simulateAvellanedaStoikov(options: SimulateAsOptions): SimulateA
     q: new Float64Array(steps + 1),
   };
   const jump = sigma * Math.sqrt(dt);
+  const stationary = optimalSpread(gamma, sigma, 0, k);
+  const poisson = fillModel === "poisson";
+  /** Fills of one quote at distance delta from the reference mid, given a uniform. */
+  const fills = (delta: number, u: number): number => {
+    const mean = arrivalIntensity(delta, A, k) * dt;
+    if (!poisson) return u < mean ? 1 : 0;
+    if (!Number.isFinite(mean)) {
+      throw new RangeError(
+        `Poisson fill intensity overflows at quote distance ${delta}; use quoteClamp "mid"`,
+      );
+    }
+    return rng.poisson(mean);
+  };
   for (let path = 0; path < paths; path++) {
     let s = s0;
     let qi = q0, xi = 0, qs = q0, xs = 0;
     for (let i = 0; i < steps; i++) {
       const tau = T - i * dt;
       const quotes = avellanedaStoikovQuotes(s, qi, tau, p);
-      if (spreadRule === "stationary") {
-        quotes.spread = optimalSpread(gamma, sigma, 0, k);
-        quotes.bid = quotes.reservation - quotes.spread / 2;
-        quotes.ask = quotes.reservation + quotes.spread / 2;
+      const spread = spreadRule === "stationary" ? stationary : quotes.spread;
+      let bid = quotes.reservation - spread / 2, ask = quotes.reservation + spread / 2;
+      if (quoteClamp === "mid") {
+        bid = Math.min(bid, s);
+        ask = Math.max(ask, s);
       }
-      const half = quotes.spread / 2;
-      const s0Step = s;
+      const symBid = s - spread / 2, symAsk = s + spread / 2;
       if (path === 0) {
         sample.t[i] = i * dt;
         sample.mid[i] = s;
-        sample.bid[i] = quotes.bid;
-        sample.ask[i] = quotes.ask;
+        sample.bid[i] = bid;
+        sample.ask[i] = ask;
         sample.q[i] = qi;
       }
-      s += rng.uniform() < 0.5 ? jump : -jump;
-      invSpread += quotes.spread;
-      symSpread += quotes.spread;
+      invSpread += ask - bid;
+      symSpread += spread;
+      const quoteMid = s;
+      s += midProcess === "binomial" ? (rng.uniform() < 0.5 ? jump : -jump) : jump * rng.normal();
+      const ref = fillReference === "after-move" ? s : quoteMid;
       const uBid = rng.uniform(), uAsk = rng.uniform();
-      // inventory strategy
-      const dbI = s - quotes.bid, daI = quotes.ask - s;
-      if (uBid < arrivalIntensity(dbI, A, k) * dt) {
-        qi += 1;
-        xi -= quotes.bid;
-      }
-      if (uAsk < arrivalIntensity(daI, A, k) * dt) {
-        qi -= 1;
-        xi += quotes.ask;
-      }
-      // symmetric strategy: same spread around the mid at quoting time
-      const sb = s0Step - half, sa = s0Step + half;
-      if (uBid < arrivalIntensity(s - sb, A, k) * dt) {
-        qs += 1;
-        xs -= sb;
-      }
-      if (uAsk < arrivalIntensity(sa - s, A, k) * dt) {
-        qs -= 1;
-        xs += sa;
-      }
+      const nbI = fills(ref - bid, uBid), naI = fills(ask - ref, uAsk);
+      qi += nbI - naI;
+      xi += naI * ask - nbI * bid;
+      const nbS = fills(ref - symBid, uBid), naS = fills(symAsk - ref, uAsk);
+      qs += nbS - naS;
+      xs += naS * symAsk - nbS * symBid;
     }
     if (path === 0) {
       sample.t[steps] = steps * dt;
       sample.mid[steps] = s;
       sample.q[steps] = qi;
     }
-    invProfit[path] = xi + qi * s;
+    const cost = terminal === "mark" ? 0 : stationary / 2;
+    invProfit[path] = xi + qi * s - Math.abs(qi) * cost;
     invQ[path] = qi;
-    symProfit[path] = xs + qs * s;
+    symProfit[path] = xs + qs * s - Math.abs(qs) * cost;
     symQ[path] = qs;
   }
   return {
