@@ -28,7 +28,7 @@
  */
 import pl from "nodejs-polars";
 import { CALENDAR_DAYS_PER_YEAR, MS_PER_DAY, MS_PER_MINUTE } from "../core/mod.ts";
-import { bsGreeks, emptyOptionColumns, impliedVol } from "../options/mod.ts";
+import { bsGreeks, impliedVol } from "../options/mod.ts";
 import { sessionBounds } from "../time/mod.ts";
 import { bollinger, macd, roc, rsi } from "../features/technical.ts";
 import { asOfIndex } from "./asof.ts";
@@ -159,8 +159,38 @@ const f64Series = (name: string, x: Float64Array) => pl.Series(name, x, pl.Float
 
 const OPTION_BAR_COLUMNS = ["open", "high", "low", "close", "volume", "vwap"] as const;
 const GREEK_NAMES = ["delta", "gamma", "vega", "theta", "rho"] as const;
-/** Sentinel of the grid-to-option-row index: the contract did not trade that minute. */
-const NO_ROW = 0xffffffff;
+
+/**
+ * Scratch typed arrays reused from call to call (grown when a call needs more): a fresh
+ * multi-megabyte array per call costs V8 a collection and the kernel fresh zeroed pages, more
+ * than the loops that fill it. Everything read from them is copied into Polars before the
+ * kernel returns (a Series copies its typed array), so no output shares their memory.
+ */
+const scratch = new Map<string, Float64Array | Int32Array | Uint8Array>();
+
+function scratchOf<T extends Float64Array | Int32Array | Uint8Array>(
+  key: string,
+  n: number,
+  make: (n: number) => T,
+): T {
+  let a = scratch.get(key) as T | undefined;
+  if (!a || a.length < n) {
+    a = make(Math.max(n, 1024));
+    scratch.set(key, a);
+  }
+  return a.subarray(0, n) as T;
+}
+const scratchF64 = (key: string, n: number) => scratchOf(key, n, (m) => new Float64Array(m));
+const scratchI32 = (key: string, n: number) => scratchOf(key, n, (m) => new Int32Array(m));
+const scratchU8 = (key: string, n: number) => scratchOf(key, n, (m) => new Uint8Array(m));
+
+/** A UInt32 index Series from row numbers, null where the row number is negative. */
+function nullableIndex(rows: Int32Array): pl.Series {
+  return pl.DataFrame([pl.Series("__row", rows, pl.Int32)]).select(
+    pl.when(pl.col("__row").lt(pl.lit(0))).then(pl.lit(null)).otherwise(pl.col("__row"))
+      .cast(pl.UInt32).alias("__row"),
+  ).getColumn("__row");
+}
 
 /**
  * Consolidate one session; see the module doc for every column's definition.
@@ -280,15 +310,28 @@ export function consolidateOptionMinutes(
     ...Object.entries(minuteCols).map(([k, x]) => f64Series(k, x)),
   ]).withColumns(...Object.keys(minuteCols).map((c) => pl.col(c).fillNan(null)));
 
-  // contracts: one row per distinct ticker, in ticker order (no per-row JS strings)
-  const meta = input.options
+  // contracts: one row per distinct ticker, in ticker order. The option bars usually come
+  // contract by contract, so the strings are looked at only where the ticker changes (a run):
+  // a run's first bar carries the contract terms, and the first run of a ticker is its first
+  // bar in input order (the terms a contract gets when its bars disagree).
+  const optBars = input.options;
+  const tickerCol = optBars.getColumn("ticker");
+  if (tickerCol.nullCount() > 0) {
+    throw new TypeError(
+      `Cannot consolidate: ${tickerCol.nullCount()} option bars have no ticker`,
+    );
+  }
+  const runs = optBars
     .select(
       pl.col("ticker"),
       pl.col("expiration_date").cast(pl.Utf8),
       pl.col("contract_type"),
       pl.col("strike").cast(pl.Float64),
     )
-    .unique({ subset: ["ticker"], keep: "first" })
+    .withRowIndex("__i")
+    .filter(pl.col("__i").eq(0).or(pl.col("ticker").neq(pl.col("ticker").shift(1))));
+  const meta = runs
+    .unique({ subset: ["ticker"], keep: "first", maintainOrder: true })
     .sort("ticker")
     .withRowIndex("__c");
   const exp = meta.getColumn("expiration_date").toArray() as (string | null)[];
@@ -312,50 +355,83 @@ export function consolidateOptionMinutes(
     pl.col("contract_type"),
     pl.col("strike").fillNan(null),
   ).hstack(pl.DataFrame([pl.Series("__expiry_ms", expiryMs)]));
+  // contract of each run (left join: the runs' order is kept)
+  const runC = runs.select("ticker", "__i").join(meta.select("ticker", "__c"), {
+    on: "ticker",
+    how: "left",
+  });
+  const runStart = num(runC, "__i");
+  const runContract = num(runC, "__c");
 
   // option bars of the session: grid row r = minute * nC + contract; the last bar of a
   // contract-minute wins; bars outside the regular session are not part of the grid
-  const minuteOf = pl.col("ts").cast(pl.Int64).sub(pl.lit(open)).cast(pl.Float64)
-    .div(pl.lit(MS_PER_MINUTE)).round(0);
-  const optBars = input.options;
-  const placed = optBars
-    .select(pl.col("ticker"), minuteOf.alias("__m"))
-    .withRowIndex("__i")
-    .filter(pl.col("__m").gtEq(0).and(pl.col("__m").lt(nMin)))
-    .join(meta.select("ticker", "__c"), { on: "ticker" });
-  const pRow = num(placed, "__i");
-  const pMin = num(placed, "__m");
-  const pC = num(placed, "__c");
-  const close = f64(optBars, "close");
+  const nBars = optBars.height;
+  const barTs = msColumn(optBars, "ts");
   const N = nC * nMin;
-  const rowOf = new Uint32Array(N).fill(NO_ROW);
-  // pricing inputs per input bar (bars outside the grid keep NaN and get no vol)
-  const oc = emptyOptionColumns(optBars.height);
-  oc.spot.fill(NaN);
-  oc.t.fill(NaN);
-  for (let i = 0; i < pRow.length; i++) {
-    const row = pRow[i]!, mm = pMin[i]!, c = pC[i]!;
-    const r = mm * nC + c;
-    const prev = rowOf[r]!;
-    if (prev === NO_ROW || row > prev) rowOf[r] = row; // the last bar in input order wins
-    const t = (expiryMs[c]! - gridKnown[mm]!) / YEAR_MS;
-    oc.spot[row] = spyClose[mm]!;
-    oc.strike[row] = mStrike[c]!;
-    oc.t[row] = t > 0 ? t : NaN;
-    oc.rate[row] = rate;
-    oc.div[row] = div;
-    oc.isCall[row] = isCallC[c]!;
+  const rowOf = scratchI32("rowOf", N).fill(-1);
+  for (let k = 0; k < runStart.length; k++) {
+    const c = runContract[k]!;
+    const to = k + 1 < runStart.length ? runStart[k + 1]! : nBars;
+    for (let i = runStart[k]!; i < to; i++) {
+      // minute of the bar, rounded half away from zero (as Polars' round)
+      const x = (barTs[i]! - open) / MS_PER_MINUTE;
+      const mm = x < 0 ? -Math.round(-x) : Math.round(x);
+      if (!(mm >= 0 && mm < nMin)) continue; // also a null ts (NaN)
+      rowOf[mm * nC + c] = i; // the last bar in input order wins
+    }
   }
-  const iv = impliedVol(oc, close, { logSummary: false });
-  const g = bsGreeks(oc, iv);
-  const rowIdx = pl.DataFrame([pl.Series("__row", rowOf)]).select(
-    pl.when(pl.col("__row").eq(pl.lit(NO_ROW))).then(pl.lit(null)).otherwise(pl.col("__row"))
-      .cast(pl.UInt32).alias("__row"),
-  ).getColumn("__row");
+  // pricing inputs of the traded grid rows, in grid order (minute-major, contracts by ticker:
+  // the rows of one expiry and minute are adjacent, so t repeats from row to row)
+  const barClose = f64(optBars, "close");
+  let nT = 0;
+  for (let r = 0; r < N; r++) if (rowOf[r]! >= 0) nT++;
+  const gridToTraded = scratchI32("gridToTraded", N);
+  const oc = {
+    spot: scratchF64("spot", nT),
+    strike: scratchF64("strike", nT),
+    t: scratchF64("t", nT),
+    rate: scratchF64("rate", nT).fill(rate),
+    div: scratchF64("div", nT).fill(div),
+    isCall: scratchU8("isCall", nT),
+  };
+  const price = scratchF64("price", nT);
+  for (let mm = 0, r = 0, k = 0; mm < nMin; mm++) {
+    const tMin = gridKnown[mm]!, sMin = spyClose[mm]!;
+    for (let c = 0; c < nC; c++, r++) {
+      const i = rowOf[r]!;
+      if (i < 0) {
+        gridToTraded[r] = -1;
+        continue;
+      }
+      gridToTraded[r] = k;
+      const t = (expiryMs[c]! - tMin) / YEAR_MS;
+      oc.spot[k] = sMin;
+      oc.strike[k] = mStrike[c]!;
+      oc.t[k] = t > 0 ? t : NaN;
+      oc.isCall[k] = isCallC[c]!;
+      price[k] = barClose[i]!;
+      k++;
+    }
+  }
+  const iv = impliedVol(oc, price, { logSummary: false, out: scratchF64("iv", nT) });
+  const g = bsGreeks(oc, iv, {
+    out: {
+      delta: scratchF64("delta", nT),
+      gamma: scratchF64("gamma", nT),
+      vega: scratchF64("vega", nT),
+      theta: scratchF64("theta", nT),
+      rho: scratchF64("rho", nT),
+    },
+  });
+  // the option bar's own columns gathered from the input (index: grid row -> bar), iv and
+  // Greeks from the traded rows (grid row -> traded row); null where the contract did not trade
   const optionCols = optBars
     .select(...OPTION_BAR_COLUMNS.map((c) => pl.col(c).cast(pl.Float64).alias(`opt_${c}`)))
-    .hstack(pl.DataFrame([f64Series("iv", iv), ...GREEK_NAMES.map((n) => f64Series(n, g[n]))]))
-    .select(pl.all().fillNan(null).gather(rowIdx));
+    .select(pl.all().fillNan(null).gather(nullableIndex(rowOf)))
+    .hstack(
+      pl.DataFrame([f64Series("iv", iv), ...GREEK_NAMES.map((n) => f64Series(n, g[n]))])
+        .select(pl.all().fillNan(null).gather(nullableIndex(gridToTraded))),
+    );
 
   return minutes.join(contracts, { how: "cross" })
     .hstack(optionCols)
