@@ -16,7 +16,9 @@ import {
 import { datasetDir, type DatasetSpec, metaDir } from "./spec.ts";
 import { sha256Hex, syncDir, writeAtomic, writeDurable } from "../core/fs.ts";
 import { recoverDataset, sweepMetaTemps } from "./writer.ts";
-import { assertInsideLake, verifyFiles } from "./integrity.ts";
+import { assertInsideLake } from "./integrity.ts";
+import { localFiles, remoteOf } from "./store/files.ts";
+import { beginRemote, commitRemote } from "./_remote_commit.ts";
 
 /** What a compaction did. */
 export interface CompactResult {
@@ -33,11 +35,16 @@ export async function compactDataset(
 ): Promise<CompactResult> {
   const meta = metaDir(spec, options.root);
   const dir = datasetDir(spec, options.root);
-  const release = await acquireLock(meta);
+  // An s3:// lake: the catalog's row lock and the same commit as a write (see _remote_commit.ts).
+  const lake = remoteOf(options.root);
+  const remote = lake ? await beginRemote(lake, spec) : null;
+  const release = remote ? remote.lock.release : await acquireLock(meta);
   try {
-    await recoverDataset(spec, options.root);
-    await repairTornManifest(meta);
-    const state = foldManifest(readManifest(meta));
+    if (!remote) {
+      await recoverDataset(spec, options.root);
+      await repairTornManifest(meta);
+    }
+    const state = foldManifest(remote ? remote.entries : readManifest(meta));
     const byPart = new Map<string, ManifestFile[]>();
     for (const f of state.files) byPart.set(f.partition, [...(byPart.get(f.partition) ?? []), f]);
     const writeId = crypto.randomUUID();
@@ -60,9 +67,7 @@ export async function compactDataset(
       assertInsideLake(pdir, options.root, spec.dataset);
       // Only the committed files, each verified: a stray file is not merged, a changed one stops
       // the compaction (an IntegrityError naming it) instead of being sealed under a new hash.
-      const paths = await verifyFiles(spec, files, {
-        ...(options.root ? { root: options.root } : {}),
-      });
+      const paths = await localFiles(spec, files, { root: options.root });
       const frames = paths.map((p) => pl.readParquet(p));
       const sortCols = [spec.timeColumn, ...spec.naturalKey.filter((k) => k !== spec.timeColumn)];
       const merged = pl.concat(frames, { how: "diagonal" }).sort(sortCols);
@@ -120,6 +125,20 @@ export async function compactDataset(
         removed,
         schema: state.schema,
       };
+      if (remote) {
+        const staged = renames.map((r, i) => ({ tmp: r.from, file: added[i]! }));
+        try {
+          await commitRemote(remote, spec, options.root, staged, entry);
+        } catch (e) {
+          for (const r of renames) {
+            try {
+              Deno.removeSync(r.from);
+            } catch { /* uploaded and renamed, or not written */ }
+          }
+          throw e;
+        }
+        return { partitionsCompacted: compacted, filesBefore, filesAfter, rows };
+      }
       try {
         await writeAtomic(
           join(meta, "journal.json"),
@@ -145,6 +164,6 @@ export async function compactDataset(
     }
     return { partitionsCompacted: compacted, filesBefore, filesAfter, rows };
   } finally {
-    release();
+    await release();
   }
 }

@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { DataError } from "../core/errors.ts";
 import { sha256Hex } from "../core/fs.ts";
 import type { ManifestFile } from "./manifest.ts";
-import { datasetDir, type DatasetSpec, lakeRoot } from "./spec.ts";
+import { datasetDir, type DatasetSpec, localRoot } from "./spec.ts";
 
 /** A data file that cannot be trusted: missing, changed, or outside the lake. */
 export class IntegrityError extends DataError {
@@ -54,7 +54,7 @@ export function filePath(spec: Where, f: Pick<ManifestFile, "partition" | "file"
 /** The lake root with symlinks resolved, or null while it does not exist. */
 function realRoot(root?: string): string | null {
   try {
-    return Deno.realPathSync(resolve(lakeRoot(root)));
+    return Deno.realPathSync(resolve(localRoot(root)));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
@@ -126,7 +126,7 @@ const VERIFIED = "verified.json";
 const loadedCaches = new Set<string>();
 
 function cachePath(spec: Where, root?: string): string {
-  return join(lakeRoot(root), "_meta", spec.zone, spec.source, spec.dataset, VERIFIED);
+  return join(localRoot(root), "_meta", spec.zone, spec.source, spec.dataset, VERIFIED);
 }
 
 /** Merge a dataset's persisted verification cache into this process's (once per process). */

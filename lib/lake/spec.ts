@@ -11,6 +11,7 @@
  */
 import { join } from "node:path";
 import { loadConfig } from "../config/config.ts";
+import { localRootOf } from "./store/location.ts";
 
 /** Lake zones: vendor payloads as received, validated and PIT-stamped tables, reference data. */
 export type Zone = "raw" | "curated" | "reference";
@@ -142,12 +143,20 @@ export function partitionKey(spec: DatasetSpec): string | null {
   return p === "none" ? null : p;
 }
 
-/** Directory of a dataset's data files. */
+/**
+ * The local folder of a lake: its root, or for an `s3://` lake the local mirror that caches its
+ * data files (see `store/location.ts`).
+ */
+export function localRoot(root?: string): string {
+  return localRootOf(lakeRoot(root));
+}
+
+/** Directory of a dataset's data files (in the local mirror for an `s3://` lake). */
 export function datasetDir(
   spec: Pick<DatasetSpec, "zone" | "source" | "dataset">,
   root?: string,
 ): string {
-  return join(lakeRoot(root), spec.zone, spec.source, spec.dataset);
+  return join(localRoot(root), spec.zone, spec.source, spec.dataset);
 }
 
 /** Directory of a dataset's bookkeeping (manifest, journal, lock). */
@@ -155,5 +164,5 @@ export function metaDir(
   spec: Pick<DatasetSpec, "zone" | "source" | "dataset">,
   root?: string,
 ): string {
-  return join(lakeRoot(root), "_meta", spec.zone, spec.source, spec.dataset);
+  return join(localRoot(root), "_meta", spec.zone, spec.source, spec.dataset);
 }

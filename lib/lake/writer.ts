@@ -64,7 +64,9 @@ import {
 import { listDir, sha256Hex, syncDir, writeAtomic } from "../core/fs.ts";
 import { partitionDaysOf, partitionName } from "./_partition.ts";
 import { alignTypes, lakeType, polarsType } from "./_types.ts";
-import { assertInsideLake, IntegrityError, verifyFiles } from "./integrity.ts";
+import { assertInsideLake, IntegrityError } from "./integrity.ts";
+import { localFiles, remoteOf, removeReplacedFiles } from "./store/files.ts";
+import { beginRemote, commitRemote, type RemoteWrite } from "./_remote_commit.ts";
 
 /** A write was refused because of its schema. */
 export class SchemaError extends TypeError {
@@ -188,7 +190,7 @@ export async function recoverDataset(
   const journal = readJournal(meta);
   let changed = false;
   if (journal) {
-    await applyJournal(meta, journal);
+    await applyJournal(spec, root, meta, journal);
     changed = true;
   }
   if (options.sweep === false) return changed;
@@ -213,8 +215,17 @@ export async function recoverDataset(
   return changed;
 }
 
-/** Apply a journal; `fresh`: written by this process just now (not a replay after a crash). */
-async function applyJournal(meta: string, j: Journal, fresh = false): Promise<void> {
+/**
+ * Apply a journal; `fresh`: written by this process just now (not a replay after a crash).
+ * Replaced files go through {@link removeReplacedFiles} (the one removal path of both backends).
+ */
+async function applyJournal(
+  spec: Pick<DatasetSpec, "zone" | "source" | "dataset">,
+  root: string | undefined,
+  meta: string,
+  j: Journal,
+  fresh = false,
+): Promise<void> {
   for (const r of j.renames) {
     try {
       Deno.renameSync(r.from, r.to);
@@ -222,13 +233,7 @@ async function applyJournal(meta: string, j: Journal, fresh = false): Promise<vo
       if (!(e instanceof Deno.errors.NotFound)) throw e; // already renamed
     }
   }
-  for (const p of j.removes) {
-    try {
-      Deno.removeSync(p);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
+  await removeReplacedFiles(spec, j.entry.removed, root);
   await syncDir(...new Set(j.renames.map((r) => r.to.slice(0, r.to.lastIndexOf("/")))));
   await appendManifest(meta, j.entry, { fresh });
   Deno.removeSync(join(meta, JOURNAL));
@@ -353,7 +358,7 @@ async function readPartition(
   root: string | undefined,
 ): Promise<{ df: pl.DataFrame | null; files: string[] }> {
   if (files.length === 0) return { df: null, files: [] };
-  const paths = await verifyFiles(spec, files, { ...(root ? { root } : {}), cached: true });
+  const paths = await localFiles(spec, files, { root, cached: true });
   const frames = paths.map((p) => pl.readParquet(p));
   return {
     df: frames.length === 1 ? frames[0]! : pl.concat(frames, { how: "diagonal" }),
@@ -491,7 +496,7 @@ async function freshRows(
   root: string | undefined,
 ): Promise<pl.DataFrame | null> {
   // Verified (sha256, once per process per unchanged file) before its rows decide anything.
-  const files = await verifyFiles(spec, stored, { ...(root ? { root } : {}), cached: true });
+  const files = await localFiles(spec, stored, { root, cached: true });
   const t = spec.timeColumn;
   const type = spec.schema[t] === "date" ? pl.Date : pl.Datetime("ms", "UTC");
   const v = rowsNew.getColumn(t).cast(spec.schema[t] === "date" ? pl.Int32 : pl.Int64);
@@ -627,20 +632,39 @@ export async function writeDataset(
   const dir = datasetDir(spec, options.root);
   assertInsideLake(dir, options.root, spec.dataset);
   assertInsideLake(meta, options.root, spec.dataset);
-  const release = await acquireLock(meta, options.lock);
+  // An s3:// lake serialises writers on its catalog (a row lock in PostgreSQL), a local one on
+  // its lock file.
+  const lake = remoteOf(options.root);
+  let remote: RemoteWrite | null = null;
+  let release: () => Promise<void> | void;
+  if (lake) {
+    remote = await beginRemote(lake, spec, options.lock?.timeoutMs);
+    release = remote.lock.release;
+  } else {
+    const r = await acquireLock(meta, options.lock);
+    release = r;
+    await recoverDataset(spec, options.root, { sweep: r.tookOver }).catch((e) => {
+      r();
+      throw e;
+    });
+    if (!r.tookOver) sweepMetaTemps(meta);
+  }
   const temps: string[] = [];
   let committed = false;
   try {
-    await recoverDataset(spec, options.root, { sweep: release.tookOver });
-    if (!release.tookOver) sweepMetaTemps(meta);
-    // A torn last manifest line is cut now; garbage is refused before anything is written.
-    let log = readManifestLog(meta);
-    if (log.problems.length > 0) {
-      await repairTornManifest(meta);
-      log = readManifestLog(meta);
+    let entries: ManifestEntry[];
+    if (remote) entries = remote.entries;
+    else {
+      // A torn last manifest line is cut now; garbage is refused before anything is written.
+      let log = readManifestLog(meta);
+      if (log.problems.length > 0) {
+        await repairTornManifest(meta);
+        log = readManifestLog(meta);
+      }
+      entries = log.entries;
     }
-    const state = foldManifest(log.entries);
-    if (state.entries === 0) refuseOrphanFiles(spec, dir);
+    const state = foldManifest(entries);
+    if (state.entries === 0 && !remote) refuseOrphanFiles(spec, dir);
     const { df: typed, schema } = conform(spec, input, state.schema);
     const ingested = (options.ingestedAt ?? new Date()).getTime();
     // Lineage columns are added where the rows are written (in Polars' threads, by the sink):
@@ -839,6 +863,21 @@ export async function writeDataset(
       ...(wm !== undefined ? { watermark: wm instanceof Date ? wm.toISOString() : wm } : {}),
       spec: manifestSpecOf(spec),
     };
+    if (remote) {
+      const staged = renames.map((r, i) => ({ tmp: r.from, file: added[i]! }));
+      // A failure here leaves the old state; temporaries not yet uploaded are removed below.
+      await commitRemote(remote, spec, options.root, staged, entry, options.onStep);
+      options.onStep?.("applied");
+      return {
+        rowsIn,
+        rowsWritten,
+        partitions: touched,
+        filesAdded: added.map((a) => `${a.partition}/${a.file}`),
+        filesRemoved: removed.map((r) => `${r.partition}/${r.file}`),
+        noop: false,
+        writeId,
+      };
+    }
     Deno.mkdirSync(meta, { recursive: true });
     try {
       await writeAtomic(
@@ -855,7 +894,13 @@ export async function writeDataset(
     }
     committed = true;
     options.onStep?.("journal-written");
-    await applyJournal(meta, { write_id: writeId, renames, removes, entry }, true);
+    await applyJournal(
+      spec,
+      options.root,
+      meta,
+      { write_id: writeId, renames, removes, entry },
+      true,
+    );
     options.onStep?.("applied");
     return {
       rowsIn,
@@ -876,9 +921,9 @@ export async function writeDataset(
         } catch { /* not written */ }
       }
       // A journal temporary of a failed atomic write (a full disk) is this writer's too.
-      sweepMetaTemps(meta, true);
+      if (!remote) sweepMetaTemps(meta, true);
     }
-    release();
+    await release();
   }
 }
 
@@ -889,14 +934,18 @@ export async function setWatermark(
   options: { root?: string; transformId?: string } = {},
 ): Promise<void> {
   const meta = metaDir(spec, options.root);
-  const release = await acquireLock(meta);
+  const lake = remoteOf(options.root);
+  const remote = lake ? await beginRemote(lake, spec) : null;
+  const release = remote ? remote.lock.release : await acquireLock(meta);
   try {
-    await recoverDataset(spec, options.root);
-    await repairTornManifest(meta);
-    const state = foldManifest(readManifest(meta));
+    if (!remote) {
+      await recoverDataset(spec, options.root);
+      await repairTornManifest(meta);
+    }
+    const state = foldManifest(remote ? remote.entries : readManifest(meta));
     const iso = watermark instanceof Date ? watermark.toISOString() : watermark;
     if (state.watermark === iso) return;
-    await appendManifest(meta, {
+    const entry: ManifestEntry = {
       write_id: crypto.randomUUID(),
       at: new Date().toISOString(),
       kind: "write",
@@ -906,8 +955,10 @@ export async function setWatermark(
       removed: [],
       schema: state.schema,
       watermark: iso,
-    }, { fresh: true });
+    };
+    if (remote) await commitRemote(remote, spec, options.root, [], entry);
+    else await appendManifest(meta, entry, { fresh: true });
   } finally {
-    release();
+    await release();
   }
 }

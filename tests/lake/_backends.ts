@@ -1,0 +1,135 @@
+/**
+ * The lake backends the lake suite runs against: a local folder, and S3 (radosgw) + a
+ * PostgreSQL catalog with a fresh bucket, catalog schema and cache folder per test (dropped
+ * after). The S3 backend is skipped with a message when the servers are absent (failed under
+ * CI=true, see tests/_services.ts).
+ */
+import { closeRemoteLakes, PgCatalog, S3Bucket } from "../../lib/lake/mod.ts";
+import { Secret } from "../../lib/core/secret.ts";
+import { testPg, testS3, uniqueSuffix } from "../_services.ts";
+
+/** One lake under test. */
+export interface Lake {
+  /** `local` or `s3+pg`. */
+  kind: string;
+  /** The lake root passed to every call (`/tmp/...` or `s3://bucket/lake`). */
+  root: string;
+  /** Environment a subprocess writer needs (the remote settings). */
+  env: Record<string, string>;
+  /** Data files of the lake as stored (relative key -> bytes), independent of the code. */
+  stored(): Promise<Map<string, Uint8Array>>;
+  /** Replace a stored data file's bytes (relative path), bypassing the lake code. */
+  tamper(rel: string, bytes: Uint8Array): Promise<void>;
+  /** Delete a stored data file (relative path), bypassing the lake code. */
+  remove(rel: string): Promise<void>;
+  /** Forget local cached copies (remote) so the next read fetches from the store. */
+  dropCache(): Promise<void>;
+}
+
+/** Backend names with whether they can run here. */
+export function backends(): { kind: string; ignore: boolean }[] {
+  const pg = testPg();
+  const s3 = testS3();
+  return [
+    { kind: "local", ignore: false },
+    { kind: "s3+pg", ignore: !(pg.available && s3.available) },
+  ];
+}
+
+async function walk(dir: string, base = dir, out = new Map<string, Uint8Array>()) {
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory && e.name !== "_meta") await walk(p, base, out);
+    else if (e.isFile && e.name.endsWith(".parquet") && !e.name.startsWith(".")) {
+      out.set(p.slice(base.length + 1), await Deno.readFile(p));
+    }
+  }
+  return out;
+}
+
+const REMOTE_VARS = [
+  "WORKBENCH_CATALOG",
+  "WORKBENCH_S3_ENDPOINT",
+  "WORKBENCH_S3_REGION",
+  "WORKBENCH_S3_PATH_STYLE",
+  "WORKBENCH_S3_ACCESS_KEY_ID",
+  "WORKBENCH_S3_SECRET_ACCESS_KEY",
+  "WORKBENCH_CACHE_DIR",
+];
+
+/** Run `fn` with a fresh lake of the given kind, removed afterwards. */
+export async function withBackend(kind: string, fn: (lake: Lake) => Promise<void>) {
+  if (kind === "local") {
+    const root = await Deno.makeTempDir({ prefix: "lake-be-" });
+    try {
+      await fn({
+        kind,
+        root,
+        env: {},
+        stored: () => walk(root),
+        tamper: (rel, bytes) => Deno.writeFile(`${root}/${rel}`, bytes),
+        remove: (rel) => Deno.remove(`${root}/${rel}`),
+        dropCache: () => Promise.resolve(),
+      });
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+    return;
+  }
+  const pg = testPg();
+  const s3 = testS3().s3;
+  const sfx = uniqueSuffix();
+  const cache = await Deno.makeTempDir({ prefix: "lake-cache-" });
+  const env: Record<string, string> = {
+    WORKBENCH_CATALOG: `${pg.url}?schema=lake_${sfx}`,
+    WORKBENCH_S3_ENDPOINT: s3.endpoint,
+    WORKBENCH_S3_REGION: s3.region,
+    WORKBENCH_S3_PATH_STYLE: "true",
+    WORKBENCH_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    WORKBENCH_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    WORKBENCH_CACHE_DIR: cache,
+  };
+  const saved = new Map(REMOTE_VARS.map((v) => [v, Deno.env.get(v)]));
+  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
+  const bucket = new S3Bucket(`wb-lake-${sfx}`, {
+    endpoint: s3.endpoint,
+    region: s3.region,
+    pathStyle: true,
+    accessKeyId: new Secret(s3.accessKeyId),
+    secretAccessKey: new Secret(s3.secretAccessKey),
+  });
+  await bucket.create();
+  const root = `s3://wb-lake-${sfx}/lake`;
+  const mirror = () => {
+    const host = new URL(s3.endpoint).host.replace(/[^A-Za-z0-9.-]/g, "_");
+    return `${cache}/s3/${host}/wb-lake-${sfx}/lake`;
+  };
+  try {
+    await fn({
+      kind,
+      root,
+      env,
+      stored: async () => {
+        const out = new Map<string, Uint8Array>();
+        for (const o of await bucket.list("lake/")) {
+          out.set(o.key.slice("lake/".length), (await bucket.get(o.key))!);
+        }
+        return out;
+      },
+      tamper: (rel, bytes) => bucket.put(`lake/${rel}`, bytes),
+      remove: (rel) => bucket.delete(`lake/${rel}`),
+      dropCache: async () => {
+        const m = mirror();
+        for (const [rel] of await walk(m).catch(() => new Map())) await Deno.remove(`${m}/${rel}`);
+      },
+    });
+  } finally {
+    await closeRemoteLakes();
+    const cat = new PgCatalog(env.WORKBENCH_CATALOG!);
+    await cat.dropSchema();
+    await cat.close();
+    await bucket.destroy();
+    await Deno.remove(cache, { recursive: true });
+    for (const [k, v] of saved) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+  }
+}
