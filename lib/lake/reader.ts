@@ -24,13 +24,9 @@ import { datasetDir, type DatasetSpec, metaDir, partitionKey } from "./spec.ts";
 import { nyDateOfMs } from "./_partition.ts";
 import { readJournal, recoverDataset } from "./writer.ts";
 import { scanDataset } from "./scan.ts";
-import {
-  assertInsideLake,
-  checkBytes,
-  filePath,
-  IntegrityError,
-  verifyFiles,
-} from "./integrity.ts";
+import { assertInsideLake, filePath } from "./integrity.ts";
+import { localFile, localFiles, remoteOf } from "./store/files.ts";
+import { datasetName } from "./store/remote.ts";
 
 /** Options for {@link readDataset}. */
 export interface ReadOptions {
@@ -101,6 +97,14 @@ export function partitionDirs(
  * commit either way.
  */
 export async function committedState(spec: Where, root?: string): Promise<ManifestState> {
+  const lake = remoteOf(root);
+  if (lake) {
+    // The catalog's committed entries: a write is in it whole (one transaction) or not at all.
+    const name = datasetName(spec);
+    const entries = await lake.catalog.entries(name);
+    lake.seen.set(name, entries);
+    return foldManifest(entries);
+  }
   const meta = metaDir(spec, root);
   let pending = readJournal(meta);
   if (pending) {
@@ -172,9 +176,11 @@ export async function committedFiles(
 ): Promise<string[]> {
   const state = await committedState(spec, options.root);
   const files = selectFiles(spec, state, options);
-  if (options.verify ?? true) {
-    return await verifyFiles(spec, files, {
-      ...(options.root ? { root: options.root } : {}),
+  if ((options.verify ?? true) || remoteOf(options.root)) {
+    // On an s3:// lake the files are fetched into the local cache (checked as asked) first.
+    return await localFiles(spec, files, {
+      root: options.root,
+      verify: options.verify ?? true,
       cached: true,
       persist: true,
     });
@@ -225,26 +231,7 @@ export async function checkFile(
   root: string | undefined,
   verify: boolean,
 ): Promise<string> {
-  const path = filePath(spec, f, root);
-  assertInsideLake(path, root, spec.dataset);
-  let st: Deno.FileInfo;
-  try {
-    st = Deno.lstatSync(path);
-  } catch (e) {
-    throw new IntegrityError(
-      `Cannot read ${spec.zone}/${spec.source}/${spec.dataset}: file ${path} is in the manifest but missing on disk; run \`deno task verify --repair\``,
-      path,
-      "missing",
-      { dataset: spec.dataset, cause: e },
-    );
-  }
-  if (st.isSymlink) {
-    throw new IntegrityError(`Cannot read ${path}: it is a symlink`, path, "symlink", {
-      dataset: spec.dataset,
-    });
-  }
-  if (verify) await checkBytes(spec, f, path, await Deno.readFile(path));
-  return path;
+  return await localFile(spec, f, { root, verify });
 }
 
 /**
@@ -271,6 +258,18 @@ export async function readDataset(
  * not recover an interrupted write: readers use {@link committedState}.
  */
 export function datasetState(spec: Where, root?: string): ManifestState {
+  const lake = remoteOf(root);
+  if (lake) {
+    const seen = lake.seen.get(datasetName(spec));
+    if (!seen) {
+      throw new Error(
+        `Cannot read the state of ${
+          datasetName(spec)
+        } synchronously: on an s3:// lake the catalog is read asynchronously; await committedState() or openLake() first`,
+      );
+    }
+    return foldManifest(seen);
+  }
   const lg = readManifestLog(metaDir(spec, root));
   return foldManifest(lg.entries, lg.problems);
 }
@@ -298,9 +297,21 @@ export function parquetScanSql(spec: Where, root?: string): string {
   if (state.problems.length > 0) {
     log.warn("lake.manifest.damaged", { problem: describeManifestProblems(state.problems) });
   }
+  const remote = remoteOf(root) !== null;
   const paths = state.files.map((f) => {
     const p = filePath(spec, f, root);
     assertInsideLake(p, root, spec.dataset);
+    if (remote) {
+      try {
+        Deno.statSync(p);
+      } catch {
+        throw new Error(
+          `Cannot scan ${
+            datasetName(spec)
+          }: file ${f.partition}/${f.file} of the s3:// lake is not in the local cache; await committedFiles() or openLake(root, { fetch: true }) first`,
+        );
+      }
+    }
     return p;
   });
   if (paths.length === 0) {
