@@ -271,3 +271,32 @@ Deno.test("empty dataset, asOf without known_at, symbols without a symbol column
       { value: 2 },
     ]);
   }));
+
+Deno.test({
+  name: "peak memory of reading one month follows the month, not the lake (5x vs 20x lake)",
+  sanitizeResources: false,
+  fn: () =>
+    withLake(async (root) => {
+      const { buildLake, measureRead } = await import("../../bench/lake_memory.ts");
+      const SYMBOLS = 4;
+      const MONTH = 2; // 2023-03: 23 NYSE sessions
+      // min of two children: the peak of one run varies by a few MB with thread interleaving
+      const peak = async (mode: "scan") => {
+        const a = await measureRead(mode, root, MONTH);
+        const b = await measureRead(mode, root, MONTH);
+        assertEquals(a.rows, 23 * 390 * SYMBOLS, `${mode}: rows of March 2023`);
+        return Math.min(a.peakBytes, b.peakBytes);
+      };
+      await buildLake(root, 0, 5, SYMBOLS);
+      const scan5 = await peak("scan");
+      const grown = await buildLake(root, 5, 20, SYMBOLS); // 15 more months, as frames
+      const scan20 = await peak("scan");
+      // The 20x lake holds `grown` more bytes than the 5x one (about 50 MB): a read whose memory
+      // followed the lake would peak that much higher; one that follows the month, not at all.
+      assert(grown > 40e6, `lake growth ${grown} bytes`);
+      assert(
+        Math.abs(scan20 - scan5) < 0.2 * grown,
+        `peak ${scan5} -> ${scan20} bytes while the lake grew by ${grown}`,
+      );
+    }),
+});
