@@ -599,17 +599,55 @@ const LARGE_FROM: f64 = 5.656854249492380195206754896838792314;
   return mul(splat(SQRT_PI_OVER_2), sub(lead, mul(mul(w2, i2), dR)));
 }
 
+// Scratch of the price kernel: per row y, t, phi0 and scale, and one list of row indices
+// per regime of the normalised Black function (see priceChunk).
+const scratch: usize = memory.data(CHUNK * 8 * 4 + 3 * (CHUNK + 2) * 4, 16);
+const SC_Y: usize = scratch;
+const SC_T: usize = scratch + CHUNK * 8;
+const SC_PHI: usize = scratch + CHUNK * 16;
+const SC_SCALE: usize = scratch + CHUNK * 24;
+const LIST_ERFCX: usize = scratch + CHUNK * 32;
+const LIST_LARGE: usize = LIST_ERFCX + (CHUNK + 2) * 4;
+const LIST_TAYLOR: usize = LIST_LARGE + (CHUNK + 2) * 4;
+
+@inline function gather(col: usize, i0: usize, i1: usize): v128 {
+  return f64x2(load<f64>(col + (i0 << 3)), load<f64>(col + (i1 << 3)));
+}
+
+/** OUT_0[i] += v for the two rows of a pair (i0 == i1 for a list's odd last row). */
+@inline function scatterAdd(i0: usize, i1: usize, v: v128): void {
+  const p = add(gather(OUT_0, i0, i1), v);
+  store<f64>(OUT_0 + (i0 << 3), lane0(p));
+  store<f64>(OUT_0 + (i1 << 3), lane1(p));
+}
+
+@inline function listRow(list: usize, k: i32): usize {
+  return <usize> load<i32>(list + (<usize> k << 2));
+}
+
 /**
  * Prices of rows [0, n) of the io block into OUT_0 (bsPrice in ../black_scholes.ts):
- * intrinsic + sqrt(S e^-qT K e^-rT) b(-|x|, sigma sqrt T).
+ * intrinsic + sqrt(S e^-qT K e^-rT) b(-|x|, sigma sqrt T), b = phi0 D(y, t) with
+ * phi0 = exp(-(h^2 + t^2)/2)/sqrt(2 pi), y = -h = |x|/s, t = s/2 and the Mills-ratio difference
+ * D(y, t) = M(y - t) - M(y + t), M(z) = sqrt(pi/2) erfcx(z / sqrt 2) (../_normalised_black.ts).
  *
- * Both erfcx forms of b use the same two arguments (y = -h): |h + t| = |y - t| and
- * |h - t| = y + t, so one pair of erfcx evaluations serves either; and in the Mills form,
- * erfcx(a) for a = (y - t)/sqrt 2 < 0 is 2 exp(a^2) - erfcx(-a) with
- * exp(a^2) = exp((h^2 + t^2)/2) exp(x/2) = exp(x/2) / (sqrt(2 pi) phi0): no further exp.
+ * Pass 1 (two rows per step) computes the intrinsic value, y, t, phi0 and the scale, and sorts
+ * the rows by the regime of D into three index lists; pass 2 runs each list two rows per step,
+ * so every row pays for its own regime only and no lane waits on another's branch:
+ * - erfcx (y - t < 4 sqrt 2, neither below): with e1 = erfcx(|y - t|/sqrt 2),
+ *   e2 = erfcx((y + t)/sqrt 2), b = phi0 sqrt(pi/2) (e1 - e2) for y >= t, and
+ *   b = exp(x/2) - phi0 sqrt(pi/2) (e1 + e2) for y < t (erfcx(-a) = 2 exp(a^2) - erfcx(a),
+ *   exp((y - t)^2/2) = exp(x/2) / (sqrt(2 pi) phi0));
+ * - large (y - t >= 4 sqrt 2): vMillsLarge, Cody's rational erfcx differenced term by term;
+ * - Taylor (t < 0.05, or y < 1.5 and t < 0.25): the series in t with Mills-ratio moments.
+ * Rows with phi0 = 0 keep the intrinsic value; invalid rows, zero vol, S/K outside the SIMD
+ * log's domain and erfcx arguments beyond the table go to the scalar path (priceOne).
  */
 export function priceChunk(n: i32): void {
   const zero = splat(0.0);
+  let nE = 0;
+  let nL = 0;
+  let nT = 0;
   let i: usize = 0;
   const pairs = <usize> (n & ~1);
   for (; i < pairs; i += 2) {
@@ -635,7 +673,6 @@ export function priceChunk(n: i32): void {
     const theta = vTheta(i);
     const intrinsic = select(f64x2.gt(mul(theta, x), zero), mul(theta, sub(dS, dK)), zero);
     const ax = select(f64x2.lt(x, zero), x, f64x2.neg(x));
-    // normalised OTM call b(ax, s)
     const h = div(ax, s);
     const t = mul(splat(0.5), s);
     const phi0 = mul(
@@ -643,52 +680,84 @@ export function priceChunk(n: i32): void {
       vExp(mul(splat(-0.5), add(mul(h, h), mul(t, t)))),
     );
     const y = f64x2.neg(h);
-    const hpt = add(h, t);
-    const ex = vExp(mul(splat(0.5), ax));
-    const iex = div(splat(1.0), ex);
-    const e1 = vErfcxFast(mul(f64x2.abs(hpt), splat(INV_SQRT2))); // erfcx(|y - t| / sqrt 2)
-    const bb = mul(sub(t, h), splat(INV_SQRT2)); // (y + t) / sqrt 2
-    const e2 = vErfcxFast(bb);
-    // plain form (h + t > 0.5): exp(x/2) Phi(h + t) - exp(-x/2) Phi(h - t), h - t < 0
-    const plain = f64x2.gt(hpt, splat(0.5));
-    const n1 = sub(splat(1.0), mul(mul(splat(SQRT_PI_OVER_2), mul(phi0, iex)), e1));
-    const n2 = mul(mul(splat(SQRT_PI_OVER_2), mul(phi0, ex)), e2);
-    const bPlain = sub(mul(ex, n1), mul(iex, n2));
-    // Mills-ratio difference by erfcx where its regime applies (see millsDifference)
-    const ea = select(
-      f64x2.gt(hpt, zero),
-      sub(mul(splat(2.0), div(mul(splat(INV_SQRT_2PI), ex), phi0)), e1),
-      e1,
-    );
-    // y - t >= 4 sqrt 2: the divided-difference form (fixed cost, no cancellation);
-    // small t with moderate y: the Taylor series (a lane outside it gets t = 0: no terms)
-    const large = f64x2.ge(sub(y, t), splat(LARGE_FROM));
+    const scale = f64x2.sqrt(mul(dS, dK));
+    v128.store(OUT_0 + o, intrinsic);
+    v128.store(SC_Y + o, y);
+    v128.store(SC_T + o, t);
+    v128.store(SC_PHI + o, phi0);
+    v128.store(SC_SCALE + o, scale);
+    const live = v128.andnot(simple, f64x2.eq(phi0, zero));
+    const large = v128.and(live, f64x2.ge(sub(y, t), splat(LARGE_FROM)));
     const taylor = v128.andnot(
-      v128.or(
-        f64x2.lt(t, splat(0.05)),
-        v128.and(f64x2.lt(y, splat(1.5)), f64x2.lt(t, splat(0.25))),
+      v128.and(
+        live,
+        v128.or(
+          f64x2.lt(t, splat(0.05)),
+          v128.and(f64x2.lt(y, splat(1.5)), f64x2.lt(t, splat(0.25))),
+        ),
       ),
       large,
     );
-    let dM = mul(splat(SQRT_PI_OVER_2), sub(ea, e2));
-    if (v128.any_true(large)) dM = select(large, vMillsLarge(y, t), dM);
-    if (v128.any_true(taylor)) dM = select(taylor, vMillsTaylor(y, select(taylor, t, zero)), dM);
-    const phiZero = f64x2.eq(phi0, zero);
-    const b = select(plain, bPlain, select(phiZero, zero, mul(phi0, dM)));
-    const scale = f64x2.sqrt(mul(dS, dK));
-    v128.store(OUT_0 + o, add(intrinsic, mul(scale, b)));
-    // lanes for the scalar path: invalid inputs, or an erfcx argument beyond the table
-    const scalar = v128.or(
-      v128.not(simple),
-      v128.andnot(f64x2.gt(bb, splat(46.0)), v128.or(v128.or(plain, phiZero), large)),
-    );
-    if (v128.any_true(scalar)) {
-      const sb = bits(scalar);
-      if ((sb & 1) != 0) store<f64>(OUT_0 + (i << 3), priceOne(i));
-      if ((sb & 2) != 0) store<f64>(OUT_0 + ((i + 1) << 3), priceOne(i + 1));
+    const rest = v128.andnot(live, v128.or(large, taylor));
+    // erfcx arguments beyond the table (y + t > 65, so t > 29.7): the scalar path
+    const far = v128.and(rest, f64x2.gt(add(y, t), splat(46.0 * SQRT2)));
+    const eB = bits(v128.andnot(rest, far));
+    const lB = bits(large);
+    const tB = bits(taylor);
+    // append each lane's row to its regime's list (branch-free: write to all, advance one)
+    const i0 = <i32> i;
+    store<i32>(LIST_ERFCX + (<usize> nE << 2), i0);
+    store<i32>(LIST_LARGE + (<usize> nL << 2), i0);
+    store<i32>(LIST_TAYLOR + (<usize> nT << 2), i0);
+    nE += eB & 1;
+    nL += lB & 1;
+    nT += tB & 1;
+    store<i32>(LIST_ERFCX + (<usize> nE << 2), i0 + 1);
+    store<i32>(LIST_LARGE + (<usize> nL << 2), i0 + 1);
+    store<i32>(LIST_TAYLOR + (<usize> nT << 2), i0 + 1);
+    nE += eB >> 1;
+    nL += lB >> 1;
+    nT += tB >> 1;
+    const scalarB = bits(v128.or(v128.not(simple), far));
+    if (scalarB != 0) {
+      if ((scalarB & 1) != 0) store<f64>(OUT_0 + (i << 3), priceOne(i));
+      if ((scalarB & 2) != 0) store<f64>(OUT_0 + ((i + 1) << 3), priceOne(i + 1));
     }
   }
   for (; i < <usize> n; i++) store<f64>(OUT_0 + (i << 3), priceOne(i));
+
+  // pass 2: each regime two rows per step; an odd list repeats its last row
+  for (let k = 0; k < nE; k += 2) {
+    const i0 = listRow(LIST_ERFCX, k);
+    const i1 = k + 1 < nE ? listRow(LIST_ERFCX, k + 1) : i0;
+    const y = gather(SC_Y, i0, i1);
+    const t = gather(SC_T, i0, i1);
+    const phi0 = gather(SC_PHI, i0, i1);
+    const sc = gather(SC_SCALE, i0, i1);
+    const ymt = sub(y, t);
+    const e1 = vErfcxFast(mul(f64x2.abs(ymt), splat(INV_SQRT2)));
+    const e2 = vErfcxFast(mul(add(y, t), splat(INV_SQRT2)));
+    const below = f64x2.lt(ymt, zero);
+    let b = mul(phi0, mul(splat(SQRT_PI_OVER_2), sub(e1, e2)));
+    if (v128.any_true(below)) {
+      // exp(x/2) - phi0 sqrt(pi/2) (e1 + e2), exp(x/2) = exp(-y t)
+      const ex = vExp(f64x2.neg(mul(y, t)));
+      b = select(below, sub(ex, mul(phi0, mul(splat(SQRT_PI_OVER_2), add(e1, e2)))), b);
+    }
+    scatterAdd(i0, i1, mul(sc, b));
+  }
+  for (let k = 0; k < nL; k += 2) {
+    const i0 = listRow(LIST_LARGE, k);
+    const i1 = k + 1 < nL ? listRow(LIST_LARGE, k + 1) : i0;
+    const d = vMillsLarge(gather(SC_Y, i0, i1), gather(SC_T, i0, i1));
+    scatterAdd(i0, i1, mul(gather(SC_SCALE, i0, i1), mul(gather(SC_PHI, i0, i1), d)));
+  }
+  for (let k = 0; k < nT; k += 2) {
+    const i0 = listRow(LIST_TAYLOR, k);
+    const i1 = k + 1 < nT ? listRow(LIST_TAYLOR, k + 1) : i0;
+    const d = vMillsTaylor(gather(SC_Y, i0, i1), gather(SC_T, i0, i1));
+    scatterAdd(i0, i1, mul(gather(SC_SCALE, i0, i1), mul(gather(SC_PHI, i0, i1), d)));
+  }
 }
 
 /**
