@@ -10,9 +10,10 @@
  * it, it is inferred from the producer and name (see `_infer.ts`); the reference's `calendar` and
  * `currency` override both.
  *
- * Reading: the manifest's committed file list (never a directory listing), files pruned by
- * their recorded time range, each file's bytes checked against its recorded sha256 (a mismatch
- * is a DataError). Filters:
+ * Reading: the lake's lazy scan (lib/lake `readDataset`): the manifest's committed file list
+ * (never a directory listing), files pruned by partition and recorded time range, each file's
+ * bytes checked against its recorded sha256 (a mismatch is a DataError), the time, `asOf` and
+ * symbol filters pushed into the Parquet scans, lineage columns never decoded. Filters:
  * - `start` / `end`: inclusive dates in the calendar's sense. Date-keyed rows: start <= date <=
  *   end. Intraday rows: the day D spans [day start of D, day start of D + 1), where the day start
  *   is the earlier of local midnight (calendar time zone) and the open of D's session: so the FX
@@ -60,11 +61,12 @@ import { listDir, sha256Hex } from "../core/fs.ts";
 import { adjustmentFactors, type SymbolCorporateAction } from "../frames/adjust.ts";
 import { acquireLock } from "../lake/lock.ts";
 import type { ManifestFile, ManifestState } from "../lake/manifest.ts";
-import { datasetState } from "../lake/reader.ts";
+import { datasetState, readDataset, selectFiles } from "../lake/reader.ts";
 import {
   type ColumnType,
   datasetDir,
   type DatasetMeta,
+  type DatasetSpec,
   KNOWN_AT,
   lakeRoot,
   LINEAGE_COLUMNS,
@@ -553,30 +555,35 @@ export async function loadDataset(
   if (ref.end) {
     hi = isDate ? Date.parse(addDays(ref.end, 1)) : dayStartMs(cal, addDays(ref.end, 1));
   }
-  const files = state.files.filter((f) => {
-    if (f.min_time === null || f.max_time === null) return true;
-    const fmin = Date.parse(f.min_time), fmax = Date.parse(f.max_time);
-    return (hi === null || fmin < hi) && (lo === null || fmax >= lo);
-  });
-  let df = await readFiles(r, files, root) ?? pl.DataFrame({});
-  const fileList = files.map((f) => ({ path: rel(r, f), sha256: f.sha256 }));
-  if (df.height > 0 || df.columns.length > 0) {
-    const t = r.timeColumn;
-    const tv = (ms: number) =>
-      isDate
-        ? pl.lit(new Date(ms).toISOString().slice(0, 10)).str.strptime(pl.Date, "%Y-%m-%d")
-        : pl.lit(ms).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
-    if (lo !== null) df = df.filter(pl.col(t).gtEq(tv(lo)));
-    if (hi !== null) df = df.filter(pl.col(t).lt(tv(hi)));
-    if (asOf) {
-      if (!df.columns.includes(KNOWN_AT)) {
-        throw new RangeError(`Cannot read ${name} as of ${ref.asOf}: it has no ${KNOWN_AT} column`);
-      }
-      df = df.filter(
-        pl.col(KNOWN_AT).ltEq(pl.lit(asOf.getTime()).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"))),
-      );
-    }
+  // Read through the lake's lazy scan (lib/lake/scan.ts): files pruned by partition and recorded
+  // time range, each checked against its sha256, with the time, asOf and symbol filters pushed
+  // into the Parquet scans and lineage never decoded.
+  const spec: DatasetSpec = {
+    zone: where.zone,
+    source: where.source,
+    dataset: where.dataset,
+    ...(state.spec ? { partitioning: state.spec.partitioning } : {}),
+    timeColumn: r.timeColumn,
+    naturalKey: r.naturalKey,
+    schema: state.schema,
+  };
+  const window = {
+    root,
+    ...(lo !== null ? { start: new Date(lo) } : {}),
+    ...(hi !== null ? { end: new Date(hi) } : {}),
+  };
+  const files = selectFiles(spec, state, window);
+  if (asOf && files.length > 0 && !(KNOWN_AT in state.schema)) {
+    throw new RangeError(`Cannot read ${name} as of ${ref.asOf}: it has no ${KNOWN_AT} column`);
   }
+  const symCol = SYMBOL_COLUMNS.find((c) => c in state.schema);
+  let df = await readDataset(spec, {
+    ...window,
+    ...(asOf ? { asOf } : {}),
+    ...(ref.symbols && symCol ? { symbols: ref.symbols } : {}),
+    dropLineage: true,
+  });
+  const fileList = files.map((f) => ({ path: rel(r, f), sha256: f.sha256 }));
   const kind = declared?.kind ?? inferred.kind;
   df = normalise(df.height || df.columns.length ? df : pl.DataFrame({}), {
     fallbackSymbol: where.dataset,
