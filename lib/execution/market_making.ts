@@ -263,11 +263,12 @@ function checkChoice<T extends string>(name: string, v: T, allowed: readonly T[]
  *
  * The options make the simulation's unstated choices explicit (spread rule, mid process, fill
  * reference, fill model, quote clamp, terminal valuation). With the defaults (stationary spread,
- * binomial mid, fills measured after the move, Bernoulli fills, no clamp, marked at S_T) all six
- * symmetric-strategy cells and most inventory-strategy cells of Tables 1-3 reproduce within
- * Monte Carlo error; no combination reproduces Table 3's inventory profit (33.92) or Table 2's
- * inventory std(final q) (4.70): tests/execution/market_making_paper_test.ts lists the figures of
- * every variant tried.
+ * binomial mid, fills measured after the move, Bernoulli fills, no clamp, marked at S_T) every
+ * symmetric-strategy cell of Tables 1-3 and all inventory-strategy cells but two reproduce within
+ * 4 Monte Carlo standard errors; no combination reproduces Table 3's inventory profit (33.92;
+ * the defaults give 20.95) or Table 2's inventory std(final q) (4.70; the defaults give 5.26):
+ * tests/execution/market_making_paper_test.ts gives the figures of every variant tried and the
+ * reasons for the defaults.
  *
  * @see Avellaneda & Stoikov (2008), section 4, tables 1-3. doi:10.1080/14697680701381228
  * @example

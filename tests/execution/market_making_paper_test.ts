@@ -11,45 +11,58 @@
  *   Table 3, gamma = 0.5   inventory 1.15  33.92   4.72  -0.02   1.88
  *                          symmetric 1.15  66.20  14.53   0.25   9.06
  *
- * (transcribed in ./_as_paper_tables.ts). The simulation variant asserted here is the
- * simulator's default: stationary spread (2 / gamma) ln(1 + gamma / k) quoted around the
- * reservation price s - q gamma sigma^2 (T - t) (inventory strategy) or the mid (symmetric),
- * binomial mid +-sigma sqrt(dt), at most one fill per side and step with probability
- * A exp(-k delta) dt, delta measured from the mid after the step's move, profit X_T + q_T S_T.
- * Why this variant: the paper's spread column equals (2 / gamma) ln(1 + gamma / k) to the cent
- * (1.29, 1.33, 1.15), which the eq. (30) spread with its gamma sigma^2 (T - t) term cannot average
- * to (1.49, 1.35, 2.16); with that full spread the symmetric strategy of Table 3 earns 57.8
- * instead of 66.20 (-22 SE) with std(final q) 7.15 instead of 9.06, while the stationary spread
- * reproduces all six symmetric rows. Measuring delta from the quoting mid instead (no adverse
- * selection) lifts every profit by ~1.5 (symmetric +2.9 to +3.8 SE, inventory gamma = 0.01 +5.6
- * SE); Poisson fill counts inflate every std (symmetric std(final q) 10.3-11.1, +8 to +10 SE);
- * a Gaussian mid changes nothing measurable; liquidating across the half spread at T costs the
- * symmetric strategy ~5 (-10 SE). Marking q_T at S_T and liquidating at the mid are the same.
+ * (transcribed in ./_as_paper_tables.ts).
  *
- * Tolerance: the paper's figures carry their own Monte Carlo error (1000 paths), so a cell passes
- * when |ours - paper| <= Z SE with Z = 4 and SE the standard error of the difference of two
- * independent estimates: sd sqrt(1/N + 1/1000) for means, and for standard deviations
- * sd sqrt((kurt - 1) / 4) sqrt(1/N + 1/1000) (delta-method SE of a sample standard deviation,
- * kurt the sample kurtosis of our paths, raw: normal = 3). The average spread is deterministic
+ * VARIANT ASSERTED: the simulator's defaults - stationary spread (2 / gamma) ln(1 + gamma / k)
+ * quoted around the reservation price s - q gamma sigma^2 (T - t) (inventory strategy) or around
+ * the mid (symmetric strategy), binomial mid +-sigma sqrt(dt), at most one fill per side and step
+ * with probability A exp(-k delta) dt, delta measured from the mid after the step's move, quotes
+ * not clamped, profit X_T + q_T S_T. Reasoning: the paper's spread column equals
+ * (2 / gamma) ln(1 + gamma / k) to the cent (1.29, 1.33, 1.15); the eq. (30) spread with its
+ * gamma sigma^2 (T - t) term averages 1.49, 1.35, 2.16 instead, and with it Table 3's symmetric
+ * strategy earns 57.78 instead of 66.20 (z -22.9) with std(final q) 7.15 instead of 9.06 (z -11.8),
+ * whereas the stationary spread reproduces every symmetric cell. Measuring delta from the quoting
+ * mid (no adverse selection) lifts the profits by ~1.5: symmetric z +3.3, +3.0, +3.9 and
+ * Table 2's inventory profit 68.38 (z +5.6). Poisson fill counts inflate every dispersion
+ * (symmetric std(final q) 10.4-11.1, z +7.5 to +8.3). A Gaussian mid is indistinguishable from
+ * the binomial one. Liquidating q_T across the half spread costs the symmetric strategy ~5 (z -10);
+ * liquidating at the mid is the same as marking at S_T.
+ *
+ * TOLERANCE: the paper's figures carry their own Monte Carlo error (1000 paths), so a cell passes
+ * when |ours - paper| <= Z SE, Z = 4, SE the standard error of the difference of two independent
+ * estimates: sd sqrt(1/N + 1/1000) for means; sd sqrt((kurt - 1) / 4) sqrt(1/N + 1/1000) for
+ * standard deviations (delta-method SE of a sample standard deviation, kurt the raw sample
+ * kurtosis of our paths, 3.0 for q and the inventory profits, ~5.9 for the symmetric profits).
+ * With N = 10,000 the SEs are: profit 0.20 / 0.29 / 0.17 (inventory, gamma 0.1 / 0.01 / 0.5) and
+ * ~0.46 (symmetric); std(final q) 0.07 / 0.13 / 0.05 and ~0.21. The average spread is deterministic
  * under this variant: within 0.005 (the paper's rounding).
  *
- * Cells that do NOT reproduce under any variant tried (figures from
- * `deno run -A tests/execution/market_making_variants.ts --paths 20000`, seed 2008, z against the
- * paper with normal-approximation SEs; see that script for all 11 variants):
- * - Table 3 inventory profit 33.92: default 20.95 (z -79); full spread 47.29 (+72); quote-mid
- *   fills 23.89 (-61); quotes clamped at the mid 48.79 (+93); Poisson fills + clamp 39.45 (+31);
- *   full spread + quote-mid 48.54 (+77). At gamma = 0.5 the reservation offset 2 q (T - t) exceeds
- *   the half spread 0.575 for |q| >= 1 and t < 0.71, so the ask (bid) is quoted through the mid
- *   and is hit at a loss right after each fill; the paper's 33.92 lies between the unclamped and
- *   clamped figures and no documented choice lands on it (an ad hoc 0.75 scaling of the
- *   reservation offset would give ~35.4 with std(final q) 2.14, not 1.88).
- * - Table 2 inventory std(final q) 4.70: 5.27 under every variant with Bernoulli fills (z +5.3),
- *   5.19 with quote-mid fills (+4.5), 6.16 with Poisson fills. At gamma = 0.01 the reservation
- *   offset 0.04 q (T - t) is small and q is nearly a random walk near T; reaching 4.70 needs about
- *   twice the mean reversion the formulas give, which would also lower the other rows.
- * These two cells are asserted to stay off in the documented direction (see KNOWN_DEVIATIONS),
- * and the paper's qualitative finding for them is asserted instead. Table 1's inventory profit reproduces only narrowly: 62.21 at 20,000 paths
- * against 62.94, 3.8 SE below.
+ * WHAT REPRODUCES (defaults, 50,000 paths, seed 2008, z as above): all six symmetric cells of all
+ * three tables (|z| <= 1.7), and the inventory rows except two cells. Table 1's inventory profit
+ * does so narrowly: 62.23 against 62.94 (z -3.7); its std(final q) 2.95 against 2.80 (z +2.3).
+ *
+ * WHAT DOES NOT, under any variant tried (`deno run -A tests/execution/market_making_variants.ts
+ * --paths 50000`, seed 2008, prints every cell of the 11 option combinations):
+ * - Table 3, inventory profit 33.92: defaults 20.95 (z -79.8); full spread 47.29 (+72.6);
+ *   quote-mid fills 23.91 (-61.7); full spread + quote-mid 48.56 (+77.5); Gaussian mid 20.91;
+ *   quotes clamped at the mid 48.82 (+94.6); full spread + clamp 49.27; Poisson fills + clamp
+ *   39.45 (+31.2); full spread + Poisson + clamp 43.75 (+50.7); liquidation across the half
+ *   spread 20.06. Probed ad hoc outside the options (NumPy, 10,000-20,000 paths): withholding a
+ *   quote that would cross the mid 12.66; re-quoting the second side after a fill within the step
+ *   5.57; tau = T - t_{i+1} 21.45; tau frozen at T -37.9; the reservation offset scaled by 0.75
+ *   35.4 but with std(final q) 2.14 (paper 1.88). Mechanism: at gamma = 0.5 the reservation
+ *   offset 2 q (T - t) exceeds the half spread 0.575 for |q| >= 1 while t < 0.71, so after each
+ *   fill the opposite quote sits through the mid and is hit at a loss at once; the paper's figure
+ *   lies between the unclamped (21) and clamped (49) treatments of those quotes.
+ * - Table 2, inventory std(final q) 4.70: 5.26 under every variant with Bernoulli fills and
+ *   after-move deltas (z +4.7), 5.21 with quote-mid deltas (+4.3), 6.16-6.19 with Poisson fills.
+ *   At gamma = 0.01 the reservation offset 0.04 q (T - t) is small and q is nearly a random walk
+ *   in the last part of the day; with the linearised reversion rate 2 k lambda(delta) gamma
+ *   sigma^2 (T - t), Var(q_T) scales as 1 / sqrt(rate), so 4.70 instead of 5.26 needs a rate about
+ *   (5.26 / 4.70)^4 = 1.6 times the formulas' (which would also move the rows that reproduce).
+ * These two cells are asserted to stay off in the documented direction (KNOWN_DEVIATIONS), so a
+ * change that moves them is noticed and this note updated; the paper's qualitative finding for
+ * them is asserted instead.
  */
 import { assert, assertAlmostEquals } from "../_assert.ts";
 import { simulateAvellanedaStoikov } from "../../lib/execution/market_making.ts";
@@ -102,10 +115,9 @@ for (const [g, table] of Object.entries(PAPER_TABLES)) {
     // the paper's point: the inventory strategy has a much smaller dispersion of profit and q
     assert(r.inventory.stdProfit < 0.7 * r.symmetric.stdProfit);
     assert(r.inventory.stdFinalQ < 0.65 * r.symmetric.stdFinalQ);
-    // Table 3's ordering (inventory profit far below symmetric) and Table 2's (std(final q) of
-    // the inventory strategy about half the symmetric one's) hold even where the values do not
+    // (this covers Table 2's std(final q) ordering, 4.70 vs 8.65, where the value does not
+    // reproduce); Table 3's ordering: the inventory strategy gives up much of the profit
     if (g === "0.5") assert(r.inventory.profit < r.symmetric.profit - 20);
-    if (g === "0.01") assert(r.inventory.stdFinalQ < 0.65 * r.symmetric.stdFinalQ);
   });
 }
 
