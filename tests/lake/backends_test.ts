@@ -216,3 +216,53 @@ lakeTest("a writer killed mid-write leaves one whole batch; the next write works
   assertEquals(r.rowsWritten, 600);
   await assertStoredMatchesState(lake, false);
 });
+
+Deno.test("an s3:// lake without WORKBENCH_CATALOG is refused with a clear error", async () => {
+  const saved = Deno.env.get("WORKBENCH_CATALOG");
+  Deno.env.delete("WORKBENCH_CATALOG");
+  try {
+    const e = await assertRejects(
+      () => writeDataset(BARS, bars(["A"], 2), { ...W, root: "s3://no-catalog/lake" }),
+      Error,
+      // "_CATALOG": the test PostgreSQL user is named like the word WORKBENCH, which the
+      // redactor masks as that URL's userinfo.
+      "_CATALOG",
+    );
+    assert(e.message.includes("no safe commit point"), e.message);
+  } finally {
+    if (saved !== undefined) Deno.env.set("WORKBENCH_CATALOG", saved);
+  }
+});
+
+for (const b of backends().filter((x) => x.kind !== "local")) {
+  Deno.test({
+    name: "[s3+pg] a wrong secret key fails with the status, never the keys",
+    ignore: b.ignore,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: () =>
+      withBackend(b.kind, async (lake) => {
+        const secret = lake.env.WORKBENCH_S3_SECRET_ACCESS_KEY!;
+        const wrong = `${secret.slice(0, -6)}XXXXXX`;
+        Deno.env.set("WORKBENCH_S3_SECRET_ACCESS_KEY", wrong);
+        // A fresh cache dir makes a fresh remote-lake object with the wrong key.
+        const cache = await Deno.makeTempDir();
+        const before = Deno.env.get("WORKBENCH_CACHE_DIR")!;
+        Deno.env.set("WORKBENCH_CACHE_DIR", cache);
+        try {
+          const e = await assertRejects(() =>
+            writeDataset(BARS, bars(["A"], 2), { ...W, root: lake.root })
+          );
+          assert(/HTTP 403/.test(e.message), e.message);
+          for (const v of [secret, wrong, lake.env.WORKBENCH_S3_ACCESS_KEY_ID!]) {
+            assert(!e.message.includes(v.slice(0, 12)), "no key in the message");
+            assert(!String(e.stack).includes(v.slice(0, 12)), "no key in the stack");
+          }
+        } finally {
+          Deno.env.set("WORKBENCH_S3_SECRET_ACCESS_KEY", secret);
+          Deno.env.set("WORKBENCH_CACHE_DIR", before);
+          await Deno.remove(cache, { recursive: true });
+        }
+      }),
+  });
+}

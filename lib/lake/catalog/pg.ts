@@ -75,7 +75,8 @@ export class PgCatalog {
     this.#sql = postgres(u.toString(), {
       max: 4,
       onnotice: () => {},
-      idle_timeout: 20,
+      // Idle connections close soon, so a script that is done exits without waiting on them.
+      idle_timeout: 2,
       connect_timeout: 10,
     });
   }
