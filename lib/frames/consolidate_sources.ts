@@ -13,6 +13,7 @@ import {
   type DatasetSpec,
   OPTION_BAR_EXTRA,
   readDataset,
+  scanDataset,
   writeDataset,
   type WriteResult,
 } from "../lake/mod.ts";
@@ -73,36 +74,34 @@ export async function lakeConsolidationInput(
     }
     return df;
   };
+  // One session per call (the task runs one date at a time): each read is a lazy scan of that
+  // session's files with the ticker / underlying filter pushed into the Parquet scans, so memory
+  // follows the session of one underlying, not the lake nor the whole option chain of the day.
+  const vixTicker = options.vixTicker ?? "I:VIX";
   const stock = await readDataset(barSpec("stock_bars_minute"), {
     ...base,
     start: prev.open,
     end: sb.close,
+    symbols: [sym],
   });
   const index = await readDataset(barSpec("index_bars_minute"), {
     ...base,
     start: sb.open,
     end: sb.close,
+    symbols: [vixTicker],
   });
-  const opts = await readDataset(
+  const optScan = await scanDataset(
     barSpec("option_bars_minute", OPTION_BAR_EXTRA),
     { ...base, start: sb.open, end: sb.close },
   );
+  const opts = optScan.columns.length === 0 // no files in the session
+    ? await optScan.collect()
+    : await optScan.filter(pl.col("underlying").eq(pl.lit(sym))).collect();
   return {
     date,
-    underlying: need(
-      stock.height ? stock.filter(pl.col("ticker").eq(pl.lit(sym))) : stock,
-      `curated/polygon/stock_bars_minute (${sym})`,
-    ),
-    vix: need(
-      index.height
-        ? index.filter(pl.col("ticker").eq(pl.lit(options.vixTicker ?? "I:VIX")))
-        : index,
-      "curated/polygon/index_bars_minute (I:VIX)",
-    ),
-    options: need(
-      opts.height ? opts.filter(pl.col("underlying").eq(pl.lit(sym))) : opts,
-      `curated/polygon/option_bars_minute (${sym})`,
-    ),
+    underlying: need(stock, `curated/polygon/stock_bars_minute (${sym})`),
+    vix: need(index, `curated/polygon/index_bars_minute (${vixTicker})`),
+    options: need(opts, `curated/polygon/option_bars_minute (${sym})`),
   };
 }
 
