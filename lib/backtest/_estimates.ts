@@ -85,8 +85,6 @@ export class EstimateCursor {
       this.#f[f + F_CUR_DAY] = first;
       this.#f[f + F_CUR_CLOSE] = NaN;
       this.#f[f + F_CUR_VOL_KNOWN] = 1;
-      this.#f[f + F_ADV] = NaN;
-      this.#f[f + F_SIGMA] = NaN;
     }
     this.#volRing = new Float64Array(nSym * advWindow);
     this.#retRing = new Float64Array(nSym * volWindow);
@@ -100,9 +98,12 @@ export class EstimateCursor {
         `EstimateCursor: symbol ${s} is at bar ${this.#next[s]! - 1}, cannot go back to ${t}`,
       );
     }
-    const f = s * F_COUNT;
-    this.adv = this.#f[f + F_ADV]!;
-    this.sigma = this.#f[f + F_SIGMA]!;
+    // ADV = S / n and sigma from (n, M2), the values the fold would have stored (0 / 0 = NaN
+    // before the first day; NaN sigma before the second return)
+    const F = this.#f, f = s * F_COUNT;
+    this.adv = F[f + F_V_SUM]! / F[f + F_NV]!;
+    const nr = F[f + F_NR]!, m2 = F[f + F_M2]!;
+    this.sigma = nr >= 2 ? Math.sqrt((m2 > 0 ? m2 : 0) / (nr - 1)) : NaN;
   }
 
   /**
@@ -123,7 +124,8 @@ export class EstimateCursor {
     let prevDayClose = F[f + F_PREV_CLOSE]!, curDay = F[f + F_CUR_DAY]!;
     let curVol = F[f + F_CUR_VOL]!, curClose = F[f + F_CUR_CLOSE]!;
     let curTraded = F[f + F_CUR_TRADED] === 1, curVolKnown = F[f + F_CUR_VOL_KNOWN] === 1;
-    let advNow = F[f + F_ADV]!, sigNow = F[f + F_SIGMA]!;
+    // the estimates now, kept per bar only when writing them (seek derives them from the state)
+    let advNow = vSum / nv, sigNow = nr >= 2 ? Math.sqrt((m2 > 0 ? m2 : 0) / (nr - 1)) : NaN;
     const base = s * nBars;
     const write = outAdv !== undefined && outSigma !== undefined;
     for (let t = this.#next[s]!; t < end; t++) {
@@ -145,14 +147,12 @@ export class EstimateCursor {
               if (!Number.isInteger(old)) vNonInt--;
             }
             if (!Number.isInteger(x)) vNonInt++;
-            if (vNonInt === 0 && vSumExact && vSum < EXACT_INT_SUM) advNow = vSum / nv;
-            else {
+            if (!(vNonInt === 0 && vSumExact && vSum < EXACT_INT_SUM)) {
               // not exact as a running sum: sum the window oldest first
               let sv = 0;
               for (let k = 0; k < nv; k++) sv += volRing[vo + ((vHead + k) % aw)]!;
               vSum = sv;
               vSumExact = vNonInt === 0 && sv < EXACT_INT_SUM;
-              advNow = sv / nv;
             }
           }
           if (prevDayClose > 0 && curClose > 0) {
@@ -182,9 +182,12 @@ export class EstimateCursor {
                 m2 += (x - y) * (x - mean + y - m0);
               }
             }
-            if (nr >= 2) sigNow = Math.sqrt((m2 > 0 ? m2 : 0) / (nr - 1));
           }
           prevDayClose = curClose;
+          if (write) {
+            advNow = vSum / nv;
+            sigNow = nr >= 2 ? Math.sqrt((m2 > 0 ? m2 : 0) / (nr - 1)) : NaN;
+          }
         }
         curDay = d;
         curVol = 0;
@@ -221,19 +224,17 @@ export class EstimateCursor {
     F[f + F_CUR_CLOSE] = curClose;
     F[f + F_CUR_TRADED] = curTraded ? 1 : 0;
     F[f + F_CUR_VOL_KNOWN] = curVolKnown ? 1 : 0;
-    F[f + F_ADV] = advNow;
-    F[f + F_SIGMA] = sigNow;
   }
 }
 
 // Per-symbol state slots of EstimateCursor: ADV window (count, oldest slot, running sum,
 // non-whole volumes in it, whether the sum is exact), return window (count, oldest slot, mean,
 // M2), the last completed traded day's close, the current day (id, volume, close, traded,
-// volume known), and the estimates now.
+// volume known). The estimates follow from them: ADV = S / n, sigma = sqrt(M2 / (nr - 1)).
 const F_NV = 0, F_V_HEAD = 1, F_V_SUM = 2, F_V_NONINT = 3, F_V_EXACT = 4;
 const F_NR = 5, F_R_HEAD = 6, F_MEAN = 7, F_M2 = 8, F_PREV_CLOSE = 9;
 const F_CUR_DAY = 10, F_CUR_VOL = 11, F_CUR_CLOSE = 12, F_CUR_TRADED = 13, F_CUR_VOL_KNOWN = 14;
-const F_ADV = 15, F_SIGMA = 16, F_COUNT = 17;
+const F_COUNT = 15;
 
 /** The estimates of every bar of every symbol (symbol-major arrays). */
 export function marketEstimates(
