@@ -351,3 +351,85 @@ Deno.test("snapshot: versions that cannot be pinned, bad ids, asOf without known
     );
   });
 });
+
+Deno.test("snapshot task: --help, bad arguments exit 2 with one line, pin + export + list + unpin + gc", async () => {
+  await withLake(async (root, out) => {
+    await writeHistory(root);
+    const task = new URL("../../tasks/snapshot.ts", import.meta.url).pathname;
+    const run = async (args: string[]) => {
+      const o = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--frozen", task, ...args],
+        env: { TZ: "UTC", WORKBENCH_DATA: root },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const d = new TextDecoder();
+      // Deno's own note when processes started together wait for node_modules is not the task's.
+      const err = d.decode(o.stderr).split("\n").filter((l) => !l.includes("waiting for file lock"))
+        .join("\n").trim();
+      return { code: o.code, out: d.decode(o.stdout), err };
+    };
+    const h = await run(["--help"]);
+    assertEquals(h.code, 0);
+    assert(h.out.includes("deno task snapshot <command>") && h.out.includes("--as-of"));
+    const cases = [
+      [["pin"], "pin needs --dataset"],
+      [["frobnicate"], 'unknown command "frobnicate"'],
+      [["pin", "--dataset", "test/bars_minute", "--version", "0"], "must be at least 1"],
+      [["pin", "--dataset", "test/bars_minute", "--as-of", "soon"], "--as-of"],
+      [["pin", "--dataset", "test/bars_minute", "--expires", "2001-01-01"], "in the past"],
+      [["list", "--id", "x"], "list does not take --id"],
+      [["export", "--dataset", "test/bars_minute", "--id", "x"], "export needs --out"],
+      [["pin", "--dataset", "view:daily"], "a view cannot be pinned"],
+      [["pin", "--dataset", "a/b/c/d"], "Invalid dataset"],
+      [["pin", "--nope"], "--nope"],
+    ] as const;
+    // Usage errors happen before any I/O: run them side by side.
+    const results = await Promise.all(cases.map(([bad]) => run([...bad])));
+    cases.forEach(([bad, says], k) => {
+      const r = results[k]!;
+      assertEquals(r.code, 2, `${bad.join(" ")}: ${r.err}`);
+      assertEquals(r.err.split("\n").length, 1, r.err);
+      assert(r.err.includes(says), `${bad.join(" ")}: ${r.err}`);
+    });
+    // A version that cannot be pinned: exit 1, one line naming the reason.
+    const old = await run(["pin", "--dataset", "test/bars_minute", "--version", "1"]);
+    assertEquals(old.code, 1);
+    assertEquals(old.err.split("\n").length, 1, old.err);
+    assert(old.err.includes("no longer on disk"), old.err);
+    const p = await run([
+      "pin",
+      "--dataset",
+      "test/bars_minute",
+      "--id",
+      "cli",
+      "--as-of",
+      "2024-03-08T14:50:00Z",
+      "--out",
+      out,
+      "--json",
+    ]);
+    assertEquals(p.code, 0, p.err);
+    const summary = JSON.parse(p.out);
+    assertEquals(summary.pin.id, "cli");
+    assertEquals(summary.pin.version, 4);
+    assertEquals(
+      await duckRows(summary.export.duckdb, summary.export.view),
+      expected(
+        [
+          bars(["AAA", "BBB"], 30, DAY1),
+          bars(["AAA"], 30, DAY1 + 15 * MIN, 200),
+        ],
+        DAY1 + 20 * MIN,
+      ),
+    );
+    const l = await run(["list"]);
+    assertEquals(l.code, 0);
+    assert(l.out.includes("pin cli: version 4 of 4"), l.out);
+    assertEquals((await run(["unpin", "--dataset", "test/bars_minute", "--id", "cli"])).code, 0);
+    const g = await run(["gc"]);
+    assertEquals(g.code, 0, g.err);
+    assert(g.out.includes("gc: 0 files deleted"), g.out);
+    assertEquals(listSnapshotPins(WHERE, root), []);
+  });
+});
