@@ -138,8 +138,16 @@ export class OptionsMarket {
   #rate: Float64Array;
   #rng: Rng;
   #listed = new LruCache<string, OptionContract[]>(16);
+  #byExpiry = new Map<
+    string,
+    {
+      strikes: number[];
+      list: OptionContract[];
+      byStrike: Map<number, [OptionContract, OptionContract]>;
+    }
+  >();
   #aggs = new LruCache<string, Bars>(2048);
-  #surfaces = new LruCache<string, SsviParams[]>(32);
+  #surfaces = new LruCache<string, (SsviParams | undefined)[]>(32);
 
   constructor(rng: Rng, spy: SpyBars, rate: Float64Array) {
     this.#rng = rng.fork("options");
@@ -227,21 +235,47 @@ export class OptionsMarket {
     return this.#listed.getOrSet(date, () => {
       const out: OptionContract[] = [];
       for (const e of this.expiriesOn(date)) {
-        for (const k of this.strikes(e, date)) {
-          for (const type of ["call", "put"] as const) {
-            out.push({
-              ticker: occTicker("SPY", e.date, type, k),
-              underlying: "SPY",
-              type,
-              strike: k,
-              expiration: e.date,
-              kind: e.kind,
-            });
-          }
-        }
+        for (const c of this.#contractsOf(e, this.strikes(e, date))) out.push(c);
       }
       return out;
     });
+  }
+
+  /**
+   * The contracts of expiry `e` at these strikes (call then put per strike). An expiry's strike
+   * list changes only when the underlying leaves its range, so the list of the last call is
+   * reused when the strikes are the same, and each contract object (and its ticker string) is
+   * made once per world: a 90-session walk over the chain otherwise builds ~10^6 of them.
+   */
+  #contractsOf(e: Expiry, strikes: number[]): OptionContract[] {
+    let memo = this.#byExpiry.get(e.date);
+    if (!memo) {
+      memo = { strikes: [], list: [], byStrike: new Map() };
+      this.#byExpiry.set(e.date, memo);
+    }
+    const same = memo.strikes.length === strikes.length &&
+      memo.strikes.every((k, i) => k === strikes[i]);
+    if (same) return memo.list;
+    const list: OptionContract[] = [];
+    for (const k of strikes) {
+      let pair = memo.byStrike.get(k);
+      if (!pair) {
+        const make = (type: "call" | "put"): OptionContract => ({
+          ticker: occTicker("SPY", e.date, type, k),
+          underlying: "SPY",
+          type,
+          strike: k,
+          expiration: e.date,
+          kind: e.kind,
+        });
+        pair = [make("call"), make("put")];
+        memo.byStrike.set(k, pair);
+      }
+      list.push(pair[0], pair[1]);
+    }
+    memo.strikes = strikes;
+    memo.list = list;
+    return list;
   }
 
   /** The contract for a ticker if it is ever listed in this world. */
@@ -276,14 +310,21 @@ export class OptionsMarket {
       c,
       bars.c[m]!,
       tau,
-      this.#minuteSurfaces(date, bars)[m]!,
+      this.#minuteSurface(date, bars, m),
       this.rateOn(date),
     );
   }
 
-  /** Surface parameters at each minute close of a session (shared by every contract). */
-  #minuteSurfaces(date: string, bars: Bars): SsviParams[] {
-    return this.#surfaces.getOrSet(date, () => Array.from(bars.c, (s) => this.surfaceOn(date, s)));
+  /**
+   * Surface parameters at a minute close of a session (shared by every contract; each minute's
+   * computed when first asked for: a close quote needs only one).
+   */
+  #minuteSurface(date: string, bars: Bars, m: number): SsviParams {
+    const all = this.#surfaces.getOrSet(
+      date,
+      () => new Array<SsviParams | undefined>(bars.length).fill(undefined),
+    );
+    return all[m] ??= this.surfaceOn(date, bars.c[m]!);
   }
 
   #quoteAt(c: OptionContract, s: number, tauMs: number, p: SsviParams, r: number): OptionQuote {
@@ -356,8 +397,8 @@ export class OptionsMarket {
     const k0 = Math.log(c.strike / f0);
     const lam = 1.2 * Math.exp(-Math.abs(k0) / (0.02 + Math.sqrt(totalVariance(p, k0, t0)))) *
       (1 + 1 / (1 + 30 * t0));
-    const surfaces = this.#minuteSurfaces(date, bars);
-    const quote = (m: number) => this.#quoteAt(c, bars.c[m]!, bars.t[m]! + 60_000, surfaces[m]!, r);
+    const quote = (m: number) =>
+      this.#quoteAt(c, bars.c[m]!, bars.t[m]! + 60_000, this.#minuteSurface(date, bars, m), r);
     let seq = 0;
     for (let m = 0; m < n; m++) {
       const cnt = rng.poisson(lam * shape[m]!);
