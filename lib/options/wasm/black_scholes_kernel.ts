@@ -431,7 +431,8 @@ const LG7: f64 = 1.479819860511658591e-01;
   const ix = i64x2.sub(x, i64x2.splat(0x3fe6a09e667f3bcd));
   const k = i64x2.shr_s(ix, 52);
   const iz = i64x2.sub(x, i64x2.shl(k, 52));
-  const kd = f64x2(<f64> i64x2.extract_lane(k, 0), <f64> i64x2.extract_lane(k, 1));
+  // k as f64 without leaving the vector: bits of 2^52 + 2^51 + k, minus 2^52 + 2^51 (|k| < 2^51)
+  const kd = sub(i64x2.add(k, i64x2.splat(0x4338000000000000)), splat(6755399441055744.0));
   const f = sub(iz, splat(1.0));
   const s = div(f, add(splat(2.0), f));
   const z = mul(s, s);
@@ -512,26 +513,53 @@ const LG7: f64 = 1.479819860511658591e-01;
   return f64x2(c0, c1);
 }
 
-/** Small-t Taylor series in two lanes (y < 6 here); each lane stops where millsTaylor does. */
-function vMillsTaylor(y: v128, t: v128): v128 {
-  let mPrev = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(y, splat(INV_SQRT2))));
-  let m = sub(splat(1.0), mul(y, mPrev));
-  const t2 = mul(t, t);
-  let coef = t;
-  let sum = mul(coef, m);
-  let live = f64x2.eq(sum, sum);
+// The second pair's result of vMillsTaylor2 (AssemblyScript functions return one value).
+let second: v128 = f64x2.splat(0.0);
+
+/**
+ * Small-t Taylor series D = 2 sum_k t^(2k+1)/(2k+1)! M_(2k+1)(y) with the forward moment
+ * recursion M_(n+1) = n M_(n-1) - y M_n from M_0 = M(y), M_1 = 1 - y M(y) (millsTaylor in
+ * ../_normalised_black.ts), for two pairs of lanes at once: the series is latency-bound, so the
+ * second chain fills the pipeline. Each lane stops adding terms below 1e-17 of its sum; the loop
+ * ends when all four have. The second pair's result is left in `second`.
+ */
+function vMillsTaylor2(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
+  let mPrevA = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yA, splat(INV_SQRT2))));
+  let mPrevB = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yB, splat(INV_SQRT2))));
+  let mA = sub(splat(1.0), mul(yA, mPrevA));
+  let mB = sub(splat(1.0), mul(yB, mPrevB));
+  const t2A = mul(tA, tA);
+  const t2B = mul(tB, tB);
+  let coefA = tA;
+  let coefB = tB;
+  let sumA = mul(coefA, mA);
+  let sumB = mul(coefB, mB);
+  let liveA = f64x2.eq(sumA, sumA);
+  let liveB = f64x2.eq(sumB, sumB);
   for (let n = 1; n < 60; n += 2) {
-    const mEven = sub(mul(splat(<f64> n), mPrev), mul(y, m));
-    const mOdd = sub(mul(splat(<f64> (n + 1)), m), mul(y, mEven));
-    mPrev = mEven;
-    m = mOdd;
-    coef = mul(coef, mul(t2, splat(tab(T_TAYLOR + n))));
-    const term = mul(coef, m);
-    sum = select(live, add(sum, term), sum);
-    live = v128.andnot(live, f64x2.le(f64x2.abs(term), mul(splat(1e-17), sum)));
-    if (!v128.any_true(live)) break;
+    const nf = splat(<f64> n);
+    const n1f = splat(<f64> (n + 1));
+    const mEvenA = sub(mul(nf, mPrevA), mul(yA, mA));
+    const mEvenB = sub(mul(nf, mPrevB), mul(yB, mB));
+    const mOddA = sub(mul(n1f, mA), mul(yA, mEvenA));
+    const mOddB = sub(mul(n1f, mB), mul(yB, mEvenB));
+    mPrevA = mEvenA;
+    mPrevB = mEvenB;
+    mA = mOddA;
+    mB = mOddB;
+    const ratio = splat(tab(T_TAYLOR + n));
+    coefA = mul(coefA, mul(t2A, ratio));
+    coefB = mul(coefB, mul(t2B, ratio));
+    const termA = mul(coefA, mA);
+    const termB = mul(coefB, mB);
+    sumA = select(liveA, add(sumA, termA), sumA);
+    sumB = select(liveB, add(sumB, termB), sumB);
+    liveA = v128.andnot(liveA, f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)));
+    liveB = v128.andnot(liveB, f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)));
+    if (!v128.any_true(v128.or(liveA, liveB))) break;
   }
-  return mul(splat(2.0), sum);
+  second = mul(splat(2.0), sumB);
+  return mul(splat(2.0), sumA);
 }
 
 // Cody's rational form of erfcx for z >= 4: erfcx(z) = (1/sqrt(pi) - w P(w) / Q(w)) / z, w = 1/z^2
@@ -752,11 +780,24 @@ export function priceChunk(n: i32): void {
     const d = vMillsLarge(gather(SC_Y, i0, i1), gather(SC_T, i0, i1));
     scatterAdd(i0, i1, mul(gather(SC_SCALE, i0, i1), mul(gather(SC_PHI, i0, i1), d)));
   }
-  for (let k = 0; k < nT; k += 2) {
+  // Taylor: four rows per step (two chains); at the list's end a pair repeats a row (i1 = i0,
+  // i3 = i2), and a second pair past the end is computed on i0 but not written
+  for (let k = 0; k < nT; k += 4) {
     const i0 = listRow(LIST_TAYLOR, k);
     const i1 = k + 1 < nT ? listRow(LIST_TAYLOR, k + 1) : i0;
-    const d = vMillsTaylor(gather(SC_Y, i0, i1), gather(SC_T, i0, i1));
-    scatterAdd(i0, i1, mul(gather(SC_SCALE, i0, i1), mul(gather(SC_PHI, i0, i1), d)));
+    const i2 = k + 2 < nT ? listRow(LIST_TAYLOR, k + 2) : i0;
+    const i3 = k + 3 < nT ? listRow(LIST_TAYLOR, k + 3) : i2;
+    const dA = vMillsTaylor2(
+      gather(SC_Y, i0, i1),
+      gather(SC_T, i0, i1),
+      gather(SC_Y, i2, i3),
+      gather(SC_T, i2, i3),
+    );
+    const dB = second;
+    scatterAdd(i0, i1, mul(gather(SC_SCALE, i0, i1), mul(gather(SC_PHI, i0, i1), dA)));
+    if (k + 2 < nT) {
+      scatterAdd(i2, i3, mul(gather(SC_SCALE, i2, i3), mul(gather(SC_PHI, i2, i3), dB)));
+    }
   }
 }
 
