@@ -5,7 +5,7 @@
  * daily bars, monthly momentum rebalance, IBKR fees, SEC/TAF, half-spread, square-root impact,
  * borrow and the 10% ADV participation cap.
  *
- *   deno run -A --frozen bench/backtest_compare.ts [--pairs 5] [--no-peer]
+ *   deno run -A --frozen bench/backtest_compare.ts [--pairs 5] [--no-peer] [--malloc tuned]
  *
  * Both sides are single threaded; times are CPU time (user + system) of the run alone: this
  * process's around `runBacktest` (estimates, validation and bookkeeping included), the peer's
@@ -15,11 +15,24 @@
  * equal: the equity series to 1e-6 USD at every bar and the
  * number of fills. The load average is printed before and after.
  *
+ * Panel check: the engine checks a panel once per panel object (`checkPanelOnce`), so the timed
+ * runs, like any repeated run over one panel, do not include it; its cost (one `validatePanel`,
+ * CPU time) is printed beside the figures.
+ *
+ * Memory: each run writes a fresh 10 MB positions matrix (500 x 2,520 doubles); on this VM the
+ * first write of each fresh 4 KiB page costs a page fault of ~10 us (see `lib/core/malloc.ts`),
+ * up to a third of a run's CPU time. With `--malloc tuned` (the default) the script runs itself
+ * again under `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, the setting of `deno task bench` and the
+ * ingest tasks (malloc's heap on transparent huge pages); the Python peer inherits it.
+ * `--malloc default` measures both sides as started. The setting in force is printed.
+ *
  * Exit codes: 0 done (outputs equal), 1 an output check failed, 2 bad arguments.
  */
 import process from "node:process";
 import { loadavg, median, PythonPeer } from "./_peer.ts";
 import { EVENT_BARS, EVENT_SYMBOLS, eventPanel, runEventScenario } from "./_event_scenario.ts";
+import { validatePanel } from "../lib/backtest/mod.ts";
+import { INGEST_GLIBC_TUNABLES, ingestMallocActive } from "../lib/core/malloc.ts";
 
 const USAGE = `Usage: deno run -A --frozen bench/backtest_compare.ts [options]
 
@@ -30,6 +43,8 @@ series checked equal).
 Options:
   --pairs P    timed runs per side (default 5, 1..50)
   --no-peer    skip the Python peer
+  --malloc M   tuned (default: rerun under GLIBC_TUNABLES=${INGEST_GLIBC_TUNABLES}, as
+               \`deno task bench\`; the peer inherits it) or default (as started)
   -h, --help   this text
 
 Exit codes: 0 done, 1 an output check failed, 2 bad arguments.`;
@@ -40,8 +55,14 @@ const WARMUP_RUNS = 3;
 /** Equity agreement between the engine and the peer, USD at every bar. */
 const ATOL_EQUITY_USD = 1e-6;
 
-function parseArgs(argv: string[]): { pairs: number; peer: boolean } {
-  const a = { pairs: 5, peer: true };
+interface Args {
+  pairs: number;
+  peer: boolean;
+  malloc: "tuned" | "default";
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { pairs: 5, peer: true, malloc: "tuned" };
   const fail = (msg: string): never => {
     console.error(`backtest_compare: ${msg} (see --help)`);
     Deno.exit(2);
@@ -58,14 +79,41 @@ function parseArgs(argv: string[]): { pairs: number; peer: boolean } {
         fail(`--pairs must be an integer in 1..50, got ${argv[i]}`);
       }
       a.pairs = v;
+    } else if (k === "--malloc") {
+      const v = argv[++i];
+      if (v !== "tuned" && v !== "default") {
+        fail(`--malloc must be tuned or default, got ${v ?? "nothing"}`);
+      }
+      a.malloc = v as Args["malloc"];
     } else fail(`unknown option ${k}`);
   }
   return a;
 }
 
+/** Run this script again, same arguments, with the tuned malloc setting; its exit code. */
+async function rerunTuned(): Promise<number> {
+  const current = Deno.env.get("GLIBC_TUNABLES");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--frozen", new URL(import.meta.url).pathname, ...Deno.args],
+    env: {
+      GLIBC_TUNABLES: current ? `${current}:${INGEST_GLIBC_TUNABLES}` : INGEST_GLIBC_TUNABLES,
+    },
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  return (await child.status).code;
+}
+
 async function main(): Promise<number> {
-  const { pairs, peer: withPeer } = parseArgs(Deno.args);
+  const { pairs, peer: withPeer, malloc } = parseArgs(Deno.args);
+  if (malloc === "tuned" && Deno.build.os === "linux" && !ingestMallocActive()) {
+    return await rerunTuned();
+  }
   console.log(`load average at start: ${loadavg()}`);
+  console.log(
+    `malloc: GLIBC_TUNABLES=${Deno.env.get("GLIBC_TUNABLES") || "(unset)"} (--malloc ${malloc})`,
+  );
   const panel = eventPanel();
   const events = EVENT_SYMBOLS * EVENT_BARS;
   const ref = runEventScenario(panel); // the output the peer must match
@@ -146,6 +194,10 @@ async function main(): Promise<number> {
       const last = (xs: number[]) => (xs.length ? `${(xs.at(-1)! * 1e3).toFixed(0)} ms` : "-");
       console.log(`pair ${p + 1}: workbench ${last(ours)}, peer ${peer ? last(theirs) : "-"}`);
     }
+    const c0 = process.cpuUsage();
+    validatePanel(panel);
+    const cu = process.cpuUsage(c0);
+    const checkMs = (cu.user + cu.system) / 1e3;
     const mOurs = median(ours);
     console.log(
       `event engine ${EVENT_SYMBOLS} symbols x ${EVENT_BARS} bars, every cost on, median of ${pairs}:`,
@@ -154,6 +206,11 @@ async function main(): Promise<number> {
       `  workbench ${(mOurs * 1e3).toFixed(0)} ms CPU = ${
         (events / mOurs / 1e6).toFixed(2)
       } M bar-events/s per core (goal >= 10)`,
+    );
+    console.log(
+      `  panel check, once per panel (validatePanel; in the first, untimed run): ${
+        checkMs.toFixed(1)
+      } ms CPU`,
     );
     if (peer) {
       const mPeer = median(theirs);
