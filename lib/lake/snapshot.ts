@@ -210,7 +210,8 @@ export async function pinSnapshot(where: Where, options: PinOptions = {}): Promi
       as_of: options.asOf ? options.asOf.toISOString() : null,
       created_at: (options.now ?? new Date()).toISOString(),
       expires_at: options.expiresAt ? options.expiresAt.toISOString() : null,
-      root: lakeRoot(root),
+      // Absolute, so an export run from another folder builds the same addresses.
+      root: resolve(lakeRoot(root)),
       schema: { ...state.schema },
       partition_key: spec
         ? (spec.partitioning === "none" ? null : spec.partitioning)
