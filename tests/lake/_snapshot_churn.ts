@@ -26,5 +26,5 @@ for (let i = 0; i < rounds; i++) {
   removed += c.filesBefore - c.filesAfter;
   console.log(`round ${i + 1} ${removed}`);
   // A pause so the reader in the test gets several queries in while rounds are still to come.
-  await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 300));
 }
