@@ -39,9 +39,11 @@ export function checkSchemaName(schema: string): string {
   return schema;
 }
 
-/** Register the URL and its password with the redactor; returns the URL. */
+/**
+ * Register the URL's password with the redactor (the userinfo of any URL is removed by `redact`
+ * anyway); returns the URL.
+ */
 export function protectUrl(url: string): string {
-  registerSecret(url);
   try {
     const u = new URL(url);
     if (u.password) registerSecret(decodeURIComponent(u.password));

@@ -126,69 +126,113 @@ export async function startWorker(options: WorkerOptions): Promise<ClusterWorker
       expireInSeconds: kind.expireInSeconds ?? 600,
       retryLimit: kind.retryLimit ?? 10,
     });
-    await boss.work<QueuedJob, JobOutput>(kind.name, {
-      localConcurrency: concurrency,
-      batchSize: 1,
-      pollingIntervalSeconds: options.pollSeconds ?? 0.5,
-    }, async (jobs) => {
-      const job = jobs[0]!;
-      const t0 = performance.now();
-      row.active++;
-      void board();
-      const attempt = job.retryCount;
-      const index = job.data?.index ?? -1;
-      try {
-        const parsed = kind.payload.safeParse(job.data?.payload);
-        if (!parsed.success) {
-          row.failed++;
-          // a bad payload fails the same way every time: report it, do not retry
-          return {
-            ok: false,
-            worker: id,
-            attempt,
-            error: redact(`payload of ${kind.name}: ${parsed.error.message}`),
-          };
-        }
-        const output = await kind.run(parsed.data, {
-          workerId: id,
-          jobId: job.id,
-          attempt,
-          signal: job.signal,
-        });
-        row.done++;
-        options.onJob?.({ kind: kind.name, index, ok: true, attempt, ms: performance.now() - t0 });
-        return { ok: true, worker: id, attempt, output };
-      } catch (e) {
-        row.failed++;
-        options.onJob?.({ kind: kind.name, index, ok: false, attempt, ms: performance.now() - t0 });
-        const msg = redact(e instanceof Error ? e.message : String(e));
-        log.warn("cluster.job.failed", { kind: kind.name, index, attempt, error: msg });
-        throw new Error(`[worker ${id}] ${msg}`);
-      } finally {
-        row.active--;
-        void board();
-      }
-    });
   }
+  const runOne = async (
+    kind: (typeof kinds)[number],
+    job: { id: string; data: QueuedJob; retryCount: number; signal?: AbortSignal },
+  ): Promise<void> => {
+    const t0 = performance.now();
+    row.active++;
+    void board();
+    const attempt = job.retryCount;
+    const index = job.data?.index ?? -1;
+    try {
+      const parsed = kind.payload.safeParse(job.data?.payload);
+      if (!parsed.success) {
+        row.failed++;
+        // a bad payload fails the same way every time: report it, do not retry
+        const out: JobOutput = {
+          ok: false,
+          worker: id,
+          attempt,
+          error: redact(`payload of ${kind.name}: ${parsed.error.message}`),
+        };
+        await boss.complete(kind.name, job.id, out);
+        return;
+      }
+      const output = await kind.run(parsed.data, {
+        workerId: id,
+        jobId: job.id,
+        attempt,
+        signal: job.signal ?? new AbortController().signal,
+      });
+      const out: JobOutput = { ok: true, worker: id, attempt, output };
+      await boss.complete(kind.name, job.id, out);
+      row.done++;
+      options.onJob?.({ kind: kind.name, index, ok: true, attempt, ms: performance.now() - t0 });
+    } catch (e) {
+      row.failed++;
+      options.onJob?.({ kind: kind.name, index, ok: false, attempt, ms: performance.now() - t0 });
+      const msg = redact(e instanceof Error ? e.message : String(e));
+      log.warn("cluster.job.failed", { kind: kind.name, index, attempt, error: msg });
+      await boss.fail(kind.name, job.id, { error: `[worker ${id}] ${msg}` }).catch((e2) =>
+        log.warn("cluster.job.fail_not_recorded", { error: redact(String(e2)) })
+      );
+    } finally {
+      row.active--;
+      void board();
+    }
+  };
+  // One loop per unit of concurrency: fetch one job (pg-boss: FOR UPDATE SKIP LOCKED), run it,
+  // complete or fail it, and fetch the next at once; poll every `pollSeconds` while idle.
+  let stopping = false;
+  const idleMs = (options.pollSeconds ?? 0.5) * 1000;
+  const wakeIdle = new Set<() => void>();
+  const loop = async (slot: number) => {
+    let k = slot;
+    while (!stopping) {
+      let ran = false;
+      for (let n = 0; n < kinds.length && !stopping; n++) {
+        const kind = kinds[(k + n) % kinds.length]!;
+        let jobs: { id: string; data: QueuedJob; retryCount: number }[] = [];
+        try {
+          jobs = await boss.fetch<QueuedJob>(kind.name, { batchSize: 1 });
+        } catch (e) {
+          log.warn("cluster.fetch.failed", { error: redact(String(e)) });
+        }
+        if (jobs.length > 0) {
+          await runOne(kind, jobs[0]!);
+          ran = true;
+          k = (k + n + 1) % kinds.length;
+          break;
+        }
+      }
+      if (!ran && !stopping) {
+        await new Promise<void>((r) => {
+          const wake = () => {
+            clearTimeout(t);
+            wakeIdle.delete(wake);
+            r();
+          };
+          const t = setTimeout(wake, idleMs);
+          wakeIdle.add(wake);
+        });
+      }
+    }
+  };
+  const loops = Promise.all(Array.from({ length: concurrency }, (_, i) => loop(i)));
   let resolveFinished!: () => void;
   const finished = new Promise<void>((r) => (resolveFinished = r));
-  let stopping: Promise<void> | null = null;
+  let stopped: Promise<void> | null = null;
   return {
     id,
     finished,
     stats: () => ({ active: row.active, done: row.done, failed: row.failed }),
     stop() {
-      stopping ??= (async () => {
+      stopped ??= (async () => {
+        stopping = true;
+        for (const w of [...wakeIdle]) w();
         row.state = "stopping";
         await board();
-        await boss.stop({ graceful: true, timeout: 600_000 });
+        await loops;
+        await boss.stop({ graceful: true, timeout: 10_000 });
         clearInterval(beat);
         row.state = "stopped";
         await board();
         await sql.end({ timeout: 5 });
         resolveFinished();
       })();
-      return stopping;
+      return stopped;
     },
   };
 }

@@ -330,9 +330,9 @@ export function pgLedgerStore(url: string, options: { schema?: string } = {}): L
     read(question) {
       return withSql(async (sql) => {
         const rows = question === undefined
-          ? await sql.unsafe(`SELECT * FROM ${t} ORDER BY recorded_at, trial_id`)
+          ? await sql.unsafe(`SELECT * FROM ${t} ORDER BY recorded_at, trial_id COLLATE "C"`)
           : await sql.unsafe(
-            `SELECT * FROM ${t} WHERE question = $1 ORDER BY recorded_at, trial_id`,
+            `SELECT * FROM ${t} WHERE question = $1 ORDER BY recorded_at, trial_id COLLATE "C"`,
             [question],
           );
         return rows.map((r) => {
