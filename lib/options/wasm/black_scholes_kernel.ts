@@ -629,12 +629,13 @@ const LARGE_FROM: f64 = 5.656854249492380195206754896838792314;
 
 // Scratch of the price kernel: per row y, t, phi0 and scale, and one list of row indices
 // per regime of the normalised Black function (see priceChunk).
-const scratch: usize = memory.data(CHUNK * 8 * 4 + 3 * (CHUNK + 2) * 4, 16);
+const scratch: usize = memory.data(CHUNK * 8 * 5 + 3 * (CHUNK + 2) * 4, 16);
 const SC_Y: usize = scratch;
 const SC_T: usize = scratch + CHUNK * 8;
 const SC_PHI: usize = scratch + CHUNK * 16;
 const SC_SCALE: usize = scratch + CHUNK * 24;
-const LIST_ERFCX: usize = scratch + CHUNK * 32;
+const SC_OK: usize = scratch + CHUNK * 32;
+const LIST_ERFCX: usize = scratch + CHUNK * 40;
 const LIST_LARGE: usize = LIST_ERFCX + (CHUNK + 2) * 4;
 const LIST_TAYLOR: usize = LIST_LARGE + (CHUNK + 2) * 4;
 
@@ -678,6 +679,9 @@ export function priceChunk(n: i32): void {
   let nT = 0;
   let i: usize = 0;
   const pairs = <usize> (n & ~1);
+  // pass 1 in three short loops (a long loop body is one dependency chain per pair and leaves
+  // the out-of-order window with little to overlap): x and s; discounting and intrinsic; the
+  // normalised coordinates and the regime lists
   for (; i < pairs; i += 2) {
     const o = i << 3;
     const S = v128.load(IN_SPOT + o);
@@ -693,13 +697,30 @@ export function priceChunk(n: i32): void {
       v128.and(vValid(S, K, T, v, r, q), f64x2.gt(s, zero)),
       vLogDomain(SK),
     );
-    const eq = vExp(mul(f64x2.neg(q), T));
-    const er = vExp(mul(f64x2.neg(r), T));
-    const dS = mul(S, eq);
-    const dK = mul(K, er);
-    const x = add(vLog(SK), mul(sub(r, q), T));
+    v128.store(SC_OK + o, simple);
+    v128.store(SC_Y + o, add(vLog(SK), mul(sub(r, q), T))); // x
+    v128.store(SC_T + o, s);
+  }
+  for (i = 0; i < pairs; i += 2) {
+    const o = i << 3;
+    const T = v128.load(IN_T + o);
+    const eq = vExp(mul(f64x2.neg(v128.load(IN_DIV + o)), T));
+    const er = vExp(mul(f64x2.neg(v128.load(IN_RATE + o)), T));
+    const dS = mul(v128.load(IN_SPOT + o), eq);
+    const dK = mul(v128.load(IN_STRIKE + o), er);
+    const x = v128.load(SC_Y + o);
     const theta = vTheta(i);
-    const intrinsic = select(f64x2.gt(mul(theta, x), zero), mul(theta, sub(dS, dK)), zero);
+    v128.store(
+      OUT_0 + o,
+      select(f64x2.gt(mul(theta, x), zero), mul(theta, sub(dS, dK)), zero),
+    );
+    v128.store(SC_SCALE + o, f64x2.sqrt(mul(dS, dK)));
+  }
+  for (i = 0; i < pairs; i += 2) {
+    const o = i << 3;
+    const x = v128.load(SC_Y + o);
+    const s = v128.load(SC_T + o);
+    const simple = v128.load(SC_OK + o);
     const ax = select(f64x2.lt(x, zero), x, f64x2.neg(x));
     const h = div(ax, s);
     const t = mul(splat(0.5), s);
@@ -708,12 +729,9 @@ export function priceChunk(n: i32): void {
       vExp(mul(splat(-0.5), add(mul(h, h), mul(t, t)))),
     );
     const y = f64x2.neg(h);
-    const scale = f64x2.sqrt(mul(dS, dK));
-    v128.store(OUT_0 + o, intrinsic);
     v128.store(SC_Y + o, y);
     v128.store(SC_T + o, t);
     v128.store(SC_PHI + o, phi0);
-    v128.store(SC_SCALE + o, scale);
     const live = v128.andnot(simple, f64x2.eq(phi0, zero));
     const large = v128.and(live, f64x2.ge(sub(y, t), splat(LARGE_FROM)));
     const taylor = v128.andnot(
