@@ -449,7 +449,24 @@ export function runBacktest(
       if (pending.size) ctx.cancelAll(s);
       const d = shares - book.pos[s]!;
       if (d === 0 || delisted[s]) return -1;
-      return ctx.submit({ symbol: s, qty: d, fillAt });
+      if (!Number.isFinite(d)) return ctx.submit({ symbol: s, qty: d, fillAt }); // rejected there
+      // the order submit would build from { symbol: s, qty: d, fillAt }, without the request
+      const o: Order = {
+        id: nextId++,
+        symbol: s,
+        qty: d,
+        type: "market",
+        limitPrice: NaN,
+        stopPrice: NaN,
+        fillAt,
+        tif: "gtc",
+        tag: "",
+        submittedBar: t,
+        eligibleBar: t + fillDelay,
+      };
+      pending.add(o);
+      orders.submitted++;
+      return o.id;
     },
     orderTargetWeight(s, weight, fillAt = "open") {
       const px = panel.close[s * nBars + t]!;
