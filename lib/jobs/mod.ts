@@ -6,10 +6,13 @@
  */
 import { registerJobKind } from "../cluster/mod.ts";
 import { SWEEP_JOB } from "./sweep.ts";
+import { CPCV_FOLD_JOB } from "./cpcv.ts";
 
 export * from "./sweep.ts";
+export * from "./cpcv.ts";
 
 /** Register every job kind of the workbench (idempotent). */
 export function registerWorkbenchJobs(): void {
   registerJobKind(SWEEP_JOB);
+  registerJobKind(CPCV_FOLD_JOB);
 }

@@ -81,6 +81,90 @@ export interface TrainOptions {
   codeVersion?: string;
   /** Progress lines. @default no output */
   log?: (line: string) => void;
+  /**
+   * Runs the CPCV folds (configuration x split) elsewhere, e.g. on cluster workers with
+   * {@link runCpcvFold} (lib/jobs `clusterFolds`); returns each fold's test predictions and score
+   * in the order given. The export directory must be readable where the folds run.
+   * @default every fold is fitted in this process
+   */
+  folds?: (jobs: CpcvFoldJob[]) => Promise<CpcvFoldResult[]>;
+}
+
+/** One CPCV fold of a training run: everything a worker needs to fit it. */
+export interface CpcvFoldJob {
+  /** Training export folder (rows.parquet, manifest.json). */
+  exportDir: string;
+  features: string[];
+  kind: ModelGridSpec["kind"];
+  task: "regression" | "binary";
+  /** Options of the fit function (one grid configuration). */
+  config: Record<string, unknown>;
+  /** CPCV settings of the export. */
+  groups: number;
+  testGroups: number;
+  embargoMs: number;
+  /** Index of the split in `cpcvSplits`' order. */
+  split: number;
+}
+
+/** A fitted fold: predictions of its test rows and the test score (R^2 or accuracy). */
+export interface CpcvFoldResult {
+  pred: Float64Array;
+  score: number;
+}
+
+const EXPORT_CACHE = new Map<string, Promise<Awaited<ReturnType<typeof readTrainingExport>>>>();
+
+/**
+ * Fit one CPCV fold from a training export folder (a cluster worker's job): the same rows,
+ * weights, split and fit as {@link runTraining}'s own loop, so the predictions are bit-identical.
+ * The export is read once per process and folder.
+ *
+ * @example
+ * ```ts ignore
+ * const { pred, score } = await runCpcvFold({ exportDir, features, kind: "ridge",
+ *   task: "regression", config: { lambda: 1 }, groups: 6, testGroups: 2, embargoMs: 0, split: 3 });
+ * ```
+ */
+export async function runCpcvFold(job: CpcvFoldJob): Promise<CpcvFoldResult> {
+  const key = `${job.exportDir}\u0000${job.features.join(",")}`;
+  let p = EXPORT_CACHE.get(key);
+  if (!p) {
+    p = readTrainingExport(job.exportDir, job.features);
+    EXPORT_CACHE.set(key, p);
+    p.catch(() => EXPORT_CACHE.delete(key));
+  }
+  const data = await p;
+  const cv = cpcvSplits(data.t0, data.t1, {
+    groups: job.groups,
+    testGroups: job.testGroups,
+    embargo: job.embargoMs,
+  });
+  const split = cv.splits[job.split];
+  if (!split) {
+    throw new RangeError(`CPCV split ${job.split} outside 0..${cv.splits.length - 1}`);
+  }
+  const y = job.task === "binary" ? data.label.map((v) => (v > 0 ? 1 : 0)) : data.label;
+  return await fitFold(data.x, y, data.weight, split, job.kind, job.task, job.config);
+}
+
+async function fitFold(
+  x: Matrix,
+  y: Float64Array,
+  w: Float64Array,
+  split: { train: ArrayLike<number>; test: ArrayLike<number> },
+  kind: ModelGridSpec["kind"],
+  task: "regression" | "binary",
+  config: Record<string, unknown>,
+): Promise<CpcvFoldResult> {
+  const tr = takeRows(x, split.train);
+  const te = takeRows(x, split.test);
+  const ytr = Float64Array.from(split.train, (i) => y[i]!);
+  const wtr = Float64Array.from(split.train, (i) => w[i]!);
+  const model = await fitOne(kind, task, tr, ytr, wtr, config);
+  const pred = model.predict(te);
+  const yte = Float64Array.from(split.test, (i) => y[i]!);
+  return { pred, score: task === "binary" ? accuracy(yte, pred) : r2(yte, pred) };
 }
 
 /** What one configuration scored. */
@@ -165,19 +249,36 @@ export async function runTraining(
     scores: number[];
     pathSharpes: number[];
   }[] = [];
+  // Folds fitted elsewhere (cluster workers) come back in (configuration, split) order.
+  const remote = options.folds
+    ? await options.folds(grid.flatMap((config) =>
+      cv.splits.map((_, si) => ({
+        exportDir: outDir,
+        features,
+        kind: spec.model.kind,
+        task,
+        config,
+        groups: manifest.cpcv!.groups,
+        testGroups: manifest.cpcv!.test_groups,
+        embargoMs: manifest.cpcv!.embargo_ms,
+        split: si,
+      }))
+    ))
+    : null;
+  if (remote && remote.length !== grid.length * cv.splits.length) {
+    throw new RangeError(
+      `folds returned ${remote.length} results for ${grid.length * cv.splits.length} folds`,
+    );
+  }
   for (const [gi, config] of grid.entries()) {
     const preds: Float64Array[] = [];
     const scores: number[] = [];
-    for (const split of cv.splits) {
-      const tr = takeRows(x, split.train);
-      const te = takeRows(x, split.test);
-      const ytr = Float64Array.from(split.train, (i) => y[i]!);
-      const wtr = Float64Array.from(split.train, (i) => w[i]!);
-      const model = await fitOne(spec.model.kind, task, tr, ytr, wtr, config);
-      const p = model.predict(te);
-      preds.push(p);
-      const yte = Float64Array.from(split.test, (i) => y[i]!);
-      scores.push(task === "binary" ? accuracy(yte, p) : r2(yte, p));
+    for (const [si, split] of cv.splits.entries()) {
+      const f = remote
+        ? remote[gi * cv.splits.length + si]!
+        : await fitFold(x, y, w, split, spec.model.kind, task, config);
+      preds.push(f.pred);
+      scores.push(f.score);
     }
     const paths = cpcvPaths(cv, preds);
     const pathReturns = paths.map((p) =>
