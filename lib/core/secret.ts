@@ -20,8 +20,8 @@
  *
  * Secrets are registered by `new Secret(value)`, by {@link registerSecret}, and, the first time
  * {@link redact} runs, from the process environment: every variable whose name ends in `_KEY`,
- * `_API_KEY`, `_SECRET`, `_API_SECRET`, `_TOKEN`, `_PASSWORD` or `_PASS`, and the userinfo of
- * every variable whose value is a URL with userinfo. So a key is redacted even when a task fails
+ * `_API_KEY`, `_SECRET`, `_API_SECRET`, `_TOKEN`, `_PASSWORD` or `_PASS`, and the password of
+ * every variable whose value is a URL with one (a URL's user name is not a secret). So a key is redacted even when a task fails
  * before it has read its configuration.
  *
  * Matching (rolling hash of ASCII-folded 8-character windows, verified against the stored
@@ -93,8 +93,8 @@ const SECRET_ENV = /(?:^|_)(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASS)$/i;
 
 /**
  * Register the secrets found in environment variables: values of variables named `*_KEY`,
- * `*_SECRET`, `*_TOKEN`, `*_PASSWORD`, `*_PASS`, and the user name and password of any URL value
- * with userinfo; only values of 8+ characters (shorter ones would match ordinary words; URL
+ * `*_SECRET`, `*_TOKEN`, `*_PASSWORD`, `*_PASS`, and the password of any URL value with one (not
+ * its user name); only values of 8+ characters (shorter ones would match ordinary words; URL
  * userinfo of any length is still removed by the userinfo rule). Returns how many values were
  * registered.
  */
@@ -118,19 +118,23 @@ export function registerSecretsFromEnv(env: Record<string, string | undefined>):
   return n;
 }
 
-/** The decoded user name and password of a URL's userinfo (empty when it has none). */
+/**
+ * The secret part of a URL's userinfo: its password, raw and percent-decoded (empty when the URL
+ * has no password). The user name is not a secret (`postgres://workbench@host/db` holds nothing
+ * secret): registering it would mask that word everywhere. `redact` still removes the whole
+ * userinfo where a URL is printed (a token is sometimes passed as the user name).
+ */
 export function urlUserinfo(text: string): string[] {
   const m = /^[a-z][a-z0-9+.\-]*:\/\/([^/?#\s]*)@/i.exec(text);
   if (!m) return [];
-  const out: string[] = [];
-  for (const part of m[1]!.split(":")) {
-    if (part === "") continue;
-    out.push(part);
-    try {
-      const d = decodeURIComponent(part);
-      if (d !== part) out.push(d);
-    } catch { /* malformed escape: the raw part is registered */ }
-  }
+  const colon = m[1]!.indexOf(":");
+  const part = colon < 0 ? "" : m[1]!.slice(colon + 1);
+  if (part === "") return [];
+  const out = [part];
+  try {
+    const d = decodeURIComponent(part);
+    if (d !== part) out.push(d);
+  } catch { /* malformed escape: the raw part is registered */ }
   return out;
 }
 

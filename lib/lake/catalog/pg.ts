@@ -17,7 +17,7 @@
  * a crash before it leaves the old state.
  */
 import postgres from "postgres";
-import { redact } from "../../core/secret.ts";
+import { redact, registerSecret, urlUserinfo } from "../../core/secret.ts";
 import type { ManifestEntry } from "../manifest.ts";
 
 type Sql = postgres.Sql;
@@ -56,6 +56,9 @@ export class PgCatalog {
   #ready: Promise<void> | null = null;
 
   constructor(url: string) {
+    // The URL's password (only it: the user name is no secret) never reaches a message, whatever
+    // its length and whether or not the URL came from the environment.
+    for (const p of urlUserinfo(url)) registerSecret(p);
     let u: URL;
     try {
       u = new URL(url);
