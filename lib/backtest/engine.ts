@@ -38,6 +38,9 @@
  * with impact on, nothing fills before two daily returns are known (orders wait, they are not
  * filled at an unknown cost). Same panel, strategy, options and seed give identical fills and
  * P&L.
+ * The panel is checked with `validatePanel` on its first run only (`checkPanelOnce`: the same
+ * panel object with the same arrays is not scanned again); after changing values in a panel's
+ * arrays in place, call `validatePanel` yourself or build a new panel object.
  */
 
 import { Rng } from "../core/mod.ts";
