@@ -10,10 +10,13 @@
 import { join } from "node:path";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
+  batchBlocker,
   buildDailyFeaturePanel,
   exportTrainingSet,
+  exportTrainingSetBatched,
   loadDailyBars,
   resolveExportSpec,
+  sourceRows,
 } from "../lib/features/mod.ts";
 import { panelLabels } from "../lib/labels/mod.ts";
 import { datasetOptions, datasetRefFromValues, datasetValues } from "../lib/dataset/mod.ts";
@@ -31,6 +34,17 @@ const TASK = defineTask({
     },
     out: { type: "path", description: "Output folder (default data/exports/<name>)" },
     ...datasetOptions("", "Lake dataset to export from (replaces the spec's data)"),
+    "batch-dates": {
+      type: "integer",
+      min: 1,
+      description: "Export out of core in time batches of N dates (default: automatic, see below)",
+    },
+    "batch-above": {
+      type: "integer",
+      min: 0,
+      description:
+        "Batch automatically (250 dates) when the dataset's manifest holds more rows (default 20000000; 0: never)",
+    },
   },
   details:
     `The input is the spec's "data": {"source": "lake", "dataset": "user/msft_daily", ...} or the
@@ -39,10 +53,18 @@ datasets are refused; resample them first). Label end times use the dataset cale
 volatility features its periods per year; the manifest names the dataset, its calendar,
 frequency and currency and pins its files' checksums.
 
+Out of core: with --batch-dates N (or automatically above --batch-above rows) the dataset is
+read in batches of N dates with a warm-up and look-ahead derived from the features' lookbacks
+and the label horizon, and the rows equal the eager export's (lib/features/export_batched.ts).
+Features with unbounded lookback (rsi_14, macd_hist_pct, atr_14_pct, vol_63, amihud_21,
+log_dollar_volume_21, dow_seasonality), triple_barrier labels, sequence windows and adjusted
+prices are exported eagerly only: --batch-dates refuses them, the automatic choice falls back.
+
 Exit codes: 0 exported, 1 building failed, 2 bad arguments, spec or unknown dataset.`,
   examples: [
     "--spec my_export.json",
     "--spec my_export.json --dataset user/msft_daily --start 1990-01-02 --adjust split",
+    "--spec my_export.json --batch-dates 250",
   ],
 });
 
@@ -54,6 +76,53 @@ await runTask(TASK, async ({ values }) => {
   } catch (e) {
     throw new UsageError(`cannot read spec ${values.spec}: ${(e as Error).message}`);
   }
+  const outDir = values.out ?? join("data", "exports", spec.name);
+  const blocker = batchBlocker(spec);
+  const batchDates = values["batch-dates"];
+  if (batchDates !== undefined && blocker) {
+    throw new UsageError(`cannot export ${spec.name} in batches: ${blocker}`);
+  }
+  let batched = batchDates;
+  if (batched === undefined && !blocker && (values["batch-above"] ?? 20_000_000) > 0) {
+    let rows = 0;
+    try {
+      rows = sourceRows(spec.source);
+    } catch (e) {
+      if (e instanceof RangeError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (rows > (values["batch-above"] ?? 20_000_000)) batched = 250;
+  }
+  if (batched !== undefined) {
+    const t = performance.now();
+    let r;
+    try {
+      r = await exportTrainingSetBatched(spec, {
+        outDir,
+        batchDates: batched,
+        onBatch: (b) => console.log(`batch ${b.batch}: ${b.from}..${b.to}, ${b.rows} rows`),
+      });
+    } catch (e) {
+      if (e instanceof RangeError && /^(Unknown|Invalid)/.test(e.message)) {
+        throw new UsageError(e.message);
+      }
+      throw e;
+    }
+    const d = r.dataset, m = r.manifest;
+    console.log(
+      `input ${d.manifest}: calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
+        d.meta.currency ?? "none"
+      }, ${d.periodsPerYear} periods per year`,
+    );
+    console.log(
+      `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped), ${m.features.length} features, ${
+        m.cpcv?.splits.length ?? 0
+      } CPCV splits to ${outDir} in ${r.batches} batches of ${batched} dates (${r.reads} reads), ${
+        (performance.now() - t).toFixed(0)
+      } ms`,
+    );
+    return;
+  }
   const t0 = performance.now();
   let loaded;
   try {
@@ -64,7 +133,6 @@ await runTask(TASK, async ({ values }) => {
     }
     throw e;
   }
-  const outDir = values.out ?? join("data", "exports", spec.name);
   const t1 = performance.now();
   const panel = buildDailyFeaturePanel(loaded.bars, {
     features: spec.features,

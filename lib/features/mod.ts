@@ -10,3 +10,4 @@ export * from "./training_export.ts";
 export * from "./training_sources.ts";
 export * from "./news.ts";
 export * from "./information_coefficient.ts";
+export * from "./export_batched.ts";

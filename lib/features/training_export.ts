@@ -102,7 +102,7 @@ async function sha256File(path: string): Promise<string> {
  * Average uniqueness per row within each symbol: a label spans the symbol's samples whose
  * decision time lies in [t0, t1] (clamped to the last sample), then {@linkcode sampleUniqueness}.
  */
-function uniquenessWeights(sym: Int32Array, t0: Float64Array, t1: Float64Array): Float64Array {
+export function uniquenessWeights(sym: Int32Array, t0: Float64Array, t1: Float64Array): Float64Array {
   const w = new Float64Array(sym.length);
   const bySym = new Map<number, number[]>();
   for (let i = 0; i < sym.length; i++) {
@@ -343,7 +343,7 @@ export async function exportTrainingSet(
 }
 
 /** A README with the PyTorch loading recipe for an export. */
-function pytorchReadme(m: TrainingManifest): string {
+export function pytorchReadme(m: TrainingManifest): string {
   const seq = m.sequence
     ? `
 ## Sequence windows (PatchTST)

@@ -1,0 +1,588 @@
+/**
+ * Out-of-core training export: the same files as {@link exportTrainingSet} (rows.parquet,
+ * manifest.json, README.md) built from a lake dataset read in time batches, so memory holds one
+ * batch's panel instead of the whole history.
+ *
+ * How (exactness is the point: the rows equal the eager export's, value for value):
+ * 1. Scan pass: the dataset is read one calendar year at a time (lake scans with pushdown) to
+ *    collect its distinct dates and each symbol's first and last date; the dataset's meta
+ *    (calendar, frequency, currency) is the one every read reports (the manifest's; a batch
+ *    disagreeing is an error).
+ * 2. Feature pass: output dates are cut into batches of `batchDates` dates. Each batch is read
+ *    with a warm-up before it and a look-ahead after it: at least the longest feature lookback
+ *    ({@link batchLookback}; per-symbol features count the symbol's own bars, cross-sectional
+ *    ones count panel dates, `month_seasonality` needs five whole calendar years) and the label
+ *    horizon. A symbol with a gap (fewer bars in the warm-up than its lookback while it has
+ *    older bars, or fewer finite closes after the batch than the horizon while it has later
+ *    bars) widens the window and the batch is read again, so every symbol sees exactly the bars
+ *    the eager panel gives it. Features and labels are computed on the window, the warm-up and
+ *    look-ahead rows are dropped, and the batch's samples (same selection as the eager export)
+ *    are spilled to a Parquet part with the raw features. The training rows' feature sums
+ *    accumulate in the eager order (date, then symbol), so the mean is the same double.
+ * 3. Normalisation pass over the parts: sum of squared deviations from that mean (the eager
+ *    two-pass formula, same order), std with ddof 1.
+ * 4. CPCV (lib/validation `cpcvSplits`) and uniqueness weights on the samples' decision and end
+ *    times, which stay in memory (20 bytes a sample: t0, t1, symbol id; the split index lists
+ *    are built once, turned into one byte per sample and split), then a write pass: each part
+ *    z-scored and completed (weight, group, splits), the parts streamed into `rows.parquet` by a
+ *    Polars sink.
+ *
+ * Not batchable (RangeError naming the feature; the eager export handles them): recursive
+ * features whose value depends on the whole series since its start (`rsi_14`, `macd_hist_pct`,
+ * `atr_14_pct`: EMA/Wilder recursion; `vol_63`, `amihud_21`, `log_dollar_volume_21`,
+ * `dow_seasonality`: running sums whose rounding depends on rows before any finite window),
+ * `triple_barrier` labels (EWM volatility), sequence windows, and adjusted prices (`split`,
+ * `total_return`: backward factors depend on the last bar of the whole read).
+ *
+ * @example
+ * ```ts ignore
+ * const spec = resolveExportSpec(JSON.parse(Deno.readTextFileSync("export.json")));
+ * const r = await exportTrainingSetBatched(spec, { outDir: "data/exports/x", batchDates: 250 });
+ * r.manifest.rows; r.batches;
+ * ```
+ */
+import pl from "nodejs-polars";
+import { join } from "node:path";
+import { MS_PER_DAY } from "../core/mod.ts";
+import { cpcvSplits } from "../validation/cpcv.ts";
+import { loadDataset, type LoadedDataset, manifestId, parseDatasetRef } from "../dataset/load.ts";
+import { resolveDatasetName } from "../dataset/load.ts";
+import type { DatasetRef } from "../dataset/dataset_ref.ts";
+import { datasetState } from "../lake/reader.ts";
+import { lakeRoot } from "../lake/spec.ts";
+import { getCalendar } from "../time/trading_calendar.ts";
+import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
+import { buildDailyFeaturePanel, DAILY_FEATURES } from "./daily_panel.ts";
+import {
+  pytorchReadme,
+  type TrainingExportSpec,
+  type TrainingManifest,
+  uniquenessWeights,
+} from "./training_export.ts";
+import { type BarSource, dailyBarsOf, DEFAULT_DAY_BARS } from "./training_sources.ts";
+
+/**
+ * Lookback of each daily feature: `bars` of the symbol's own series before the row (per-symbol
+ * features), `rows` of panel dates (cross-sectional), `years` of whole calendar years
+ * (`month_seasonality`), or `unbounded` with the reason. Derived from the kernels: Bollinger 20
+ * uses bars t-19..t; roc_n uses t-n; stochastic %K 14 uses t-13..t; Yang-Zhang 20 uses the
+ * overnight return of t-19, hence the close of t-20; Parkinson 20 uses t-19..t; the overnight
+ * return uses C_{t-1}; mom_12_1 uses C_{t-252}; reversal_21 uses C_{t-21}.
+ */
+export const FEATURE_LOOKBACK: Record<
+  string,
+  { bars: number } | { rows: number } | { years: number } | { unbounded: string }
+> = {
+  rsi_14: { unbounded: "Wilder smoothing recursion from the series' first value" },
+  macd_hist_pct: { unbounded: "EMA recursion from the series' first value" },
+  atr_14_pct: { unbounded: "Wilder smoothing recursion from the series' first value" },
+  bb_pctb: { bars: 19 },
+  roc_5: { bars: 5 },
+  roc_20: { bars: 20 },
+  stoch_k: { bars: 13 },
+  vol_yz_20: { bars: 20 },
+  vol_park_20: { bars: 19 },
+  ret_overnight: { bars: 1 },
+  ret_intraday: { bars: 0 },
+  mom_12_1: { rows: 252 },
+  reversal_21: { rows: 21 },
+  vol_63: { unbounded: "running sums re-anchored every 256 panel rows only when complete" },
+  amihud_21: { unbounded: "running sums re-anchored every 256 panel rows only when complete" },
+  log_dollar_volume_21: {
+    unbounded: "running sums re-anchored every 256 panel rows only when complete",
+  },
+  dow_seasonality: { unbounded: "running weekday sums over the whole panel, never re-anchored" },
+  month_seasonality: { years: 5 },
+};
+
+/** What a batch must read around its dates: see {@link batchLookback}. */
+export interface BatchLookback {
+  /** Bars of each symbol's own series before a row. */
+  symbolBars: number;
+  /** Panel dates before a row. */
+  panelRows: number;
+  /** Whole calendar years before the row's year (month seasonality), 0 when not needed. */
+  years: number;
+  /** Finite closes of the symbol after a row that its label reads. */
+  horizon: number;
+}
+
+/**
+ * The warm-up and look-ahead a batch needs for these features and this label; RangeError naming
+ * the first feature or label whose lookback is unbounded (module doc) or unknown.
+ *
+ * @example
+ * ```ts
+ * batchLookback(["roc_20", "mom_12_1"], { kind: "forward_return", horizon: 5 });
+ * // { symbolBars: 20, panelRows: 252, years: 0, horizon: 5 }
+ * ```
+ */
+export function batchLookback(features: readonly string[], label: PanelLabelSpec): BatchLookback {
+  const out: BatchLookback = { symbolBars: 0, panelRows: 0, years: 0, horizon: 1 };
+  for (const f of features) {
+    const lb = FEATURE_LOOKBACK[f];
+    if (!lb) {
+      throw new RangeError(`Unknown daily feature ${f}; known: ${DAILY_FEATURES.join(", ")}`);
+    }
+    if ("unbounded" in lb) {
+      throw new RangeError(
+        `Cannot export in batches: feature ${f} has unbounded lookback (${lb.unbounded}); export it without batches`,
+      );
+    }
+    if ("bars" in lb) out.symbolBars = Math.max(out.symbolBars, lb.bars);
+    if ("rows" in lb) out.panelRows = Math.max(out.panelRows, lb.rows);
+    if ("years" in lb) out.years = Math.max(out.years, lb.years);
+  }
+  if (label.kind === "forward_return") {
+    const h = label.horizon ?? 1;
+    if (!(Number.isInteger(h) && h >= 1)) {
+      throw new RangeError(`Cannot export: label horizon ${h} must be an integer >= 1`);
+    }
+    out.horizon = h;
+  } else if (label.kind === "overnight") out.horizon = 1;
+  else {
+    throw new RangeError(
+      `Cannot export in batches: label ${label.kind} has unbounded lookback (EWM volatility recursion); export it without batches`,
+    );
+  }
+  return out;
+}
+
+/** Options of {@link exportTrainingSetBatched}. */
+export interface BatchedExportOptions {
+  outDir: string;
+  /** Output dates per batch. @default 250 */
+  batchDates?: number;
+  /** Lake root. @default lakeRoot() */
+  root?: string;
+  /** Called after each batch (progress). */
+  onBatch?: (info: { batch: number; from: string; to: string; rows: number }) => void;
+}
+
+/** What {@link exportTrainingSetBatched} did. */
+export interface BatchedExportResult {
+  manifest: TrainingManifest;
+  batches: number;
+  /** Reads of the feature pass (a batch read again after widening counts twice). */
+  reads: number;
+  /** The dataset read (as loadDailyBars reports it). */
+  dataset: { name: string; manifest: string; meta: LoadedDataset["meta"]; periodsPerYear: number };
+}
+
+/** The dataset reference of a bar source; RangeError for a simulated world. */
+function refOf(source: BarSource): { ref: DatasetRef; root?: string } {
+  if (source.kind === "sim") {
+    throw new RangeError(
+      "Cannot export in batches: the source is a simulated world (batches read lake datasets)",
+    );
+  }
+  const { root, ...rest } = source;
+  const ref = rest.kind === "lake"
+    ? parseDatasetRef({
+      source: "lake",
+      dataset: DEFAULT_DAY_BARS,
+      ...(rest.symbols ? { symbols: rest.symbols } : {}),
+    })
+    : parseDatasetRef(rest as DatasetRef);
+  return { ref, ...(root ? { root } : {}) };
+}
+
+/**
+ * Why a spec cannot be exported in batches (module doc), or null when it can.
+ *
+ * @example
+ * ```ts ignore
+ * batchBlocker(spec); // "feature rsi_14 has unbounded lookback (...)" or null
+ * ```
+ */
+export function batchBlocker(spec: TrainingExportSpec & { source: BarSource }): string | null {
+  try {
+    refOf(spec.source);
+    batchLookback(spec.features, spec.label);
+  } catch (e) {
+    return (e as Error).message.replace(/^Cannot export in batches: /, "");
+  }
+  if (spec.sequence) return "sequence windows are built by the eager export only";
+  if (
+    spec.source.kind !== "lake" && "adjust" in spec.source && spec.source.adjust &&
+    spec.source.adjust !== "raw"
+  ) {
+    return `adjust ${spec.source.adjust}: backward adjustment factors depend on the last bar of the whole read`;
+  }
+  return null;
+}
+
+/**
+ * Rows the dataset's manifest holds (before filters): what the task compares with its
+ * threshold to choose the batched path. 0 for a simulated world or a view.
+ */
+export function sourceRows(source: BarSource): number {
+  if (source.kind === "sim") return 0;
+  const { ref, root } = refOf(source);
+  if (ref.dataset.startsWith("view:")) return 0;
+  const st = datasetState(resolveDatasetName(ref.dataset), lakeRoot(root));
+  return st.files.reduce((a, f) => a + f.rows, 0);
+}
+
+async function sha256Text(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function sha256File(path: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Growable typed array. */
+class Grow<T extends Float64Array | Int32Array> {
+  #a: T;
+  n = 0;
+  constructor(private make: (n: number) => T) {
+    this.#a = make(1024);
+  }
+  push(v: number) {
+    if (this.n === this.#a.length) {
+      const b = this.make(this.#a.length * 2);
+      b.set(this.#a);
+      this.#a = b;
+    }
+    this.#a[this.n++] = v;
+  }
+  done(): T {
+    return this.#a.subarray(0, this.n) as T;
+  }
+}
+
+/**
+ * Build the export in batches (module doc); the spec's source must be a lake dataset reference.
+ * RangeError for what cannot be batched or exported (as the eager export: no sample, fewer than
+ * 2 training rows).
+ */
+export async function exportTrainingSetBatched(
+  spec: TrainingExportSpec & { source: BarSource },
+  options: BatchedExportOptions,
+): Promise<BatchedExportResult> {
+  const blocker = batchBlocker(spec);
+  if (blocker) throw new RangeError(`Cannot export ${spec.name} in batches: ${blocker}`);
+  const lb = batchLookback(spec.features, spec.label);
+  const batchDates = options.batchDates ?? 250;
+  if (!(Number.isInteger(batchDates) && batchDates >= 1)) {
+    throw new RangeError(`Invalid batchDates ${batchDates}: must be an integer >= 1`);
+  }
+  const { ref, root: srcRoot } = refOf(spec.source);
+  const root = options.root ?? srcRoot;
+  const loadOpts = root ? { root } : {};
+  const load = (start: string, end: string) =>
+    loadDataset({ ...ref, start, end }, loadOpts).then((d) => {
+      if (!d.frame.height) return { d, bars: [] as ReturnType<typeof dailyBarsOf> };
+      return { d, bars: dailyBarsOf(d) };
+    });
+
+  // 1. scan pass: dates, symbols' first/last date, meta, range
+  let lo = ref.start, hi = ref.end;
+  if (!lo || !hi) {
+    if (ref.dataset.startsWith("view:")) {
+      throw new RangeError(
+        `Cannot export ${spec.name} in batches from ${ref.dataset}: give the view's start and end`,
+      );
+    }
+    const st = datasetState(resolveDatasetName(ref.dataset), lakeRoot(root));
+    const times = st.files.flatMap((f) => [f.min_time, f.max_time]).filter((t): t is string =>
+      t !== null
+    ).sort();
+    lo ??= times[0]?.slice(0, 10);
+    hi ??= times[times.length - 1]?.slice(0, 10);
+    if (!lo || !hi) throw new RangeError(`Cannot export ${spec.name}: ${ref.dataset} has no rows`);
+  }
+  const dateSet = new Set<string>();
+  let readRows = 0;
+  const files = new Map<string, string>(); // path -> sha256, in the order the reads name them
+  const symFirst = new Map<string, string>(), symLast = new Map<string, string>();
+  let meta: LoadedDataset["meta"] | null = null;
+  let first: LoadedDataset | null = null;
+  for (let y = Number(lo.slice(0, 4)); y <= Number(hi.slice(0, 4)); y++) {
+    const s = `${y}-01-01` < lo ? lo : `${y}-01-01`, e = `${y}-12-31` > hi ? hi : `${y}-12-31`;
+    const { d, bars } = await load(s, e);
+    first ??= d;
+    readRows += d.frame.height;
+    for (const f of d.files) files.set(f.path, f.sha256);
+    if (meta === null) meta = d.meta;
+    else if (JSON.stringify(meta) !== JSON.stringify(d.meta)) {
+      throw new RangeError(
+        `Cannot export ${spec.name} in batches: ${d.name} reads as ${
+          JSON.stringify(d.meta)
+        } in ${y} but ${JSON.stringify(meta)} before (declare the dataset's meta)`,
+      );
+    }
+    for (const b of bars) {
+      for (const dt of b.dates) dateSet.add(dt);
+      if (!symFirst.has(b.symbol)) symFirst.set(b.symbol, b.dates[0]!);
+      symLast.set(b.symbol, b.dates[b.dates.length - 1]!);
+    }
+  }
+  const D = [...dateSet].sort();
+  if (!D.length || !first || !meta) {
+    throw new RangeError(
+      `Cannot load bars: ${
+        first?.name ?? ref.dataset
+      } has no rows for ${lo}..${hi} (run the backfill or ingest-file first)`,
+    );
+  }
+  const cal = getCalendar(meta.calendar);
+  const sessionBounds = (date: string) => cal.sessionBounds(date);
+  const nT = D.length;
+  const idxOf = (d: string) => { // first index with D[i] >= d
+    let a = 0, b = nT;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (D[m]! < d) a = m + 1;
+      else b = m;
+    }
+    return a;
+  };
+
+  // 2. feature pass
+  const start = spec.start ?? D[0]!, end = spec.end ?? D[nT - 1]!;
+  const keep = spec.universe ? new Set(spec.universe) : null;
+  const work = await Deno.makeTempDir({ prefix: "export_batched_" });
+  const symId = new Map<string, number>();
+  const t0All = new Grow((n) => new Float64Array(n)), t1All = new Grow((n) => new Float64Array(n));
+  const symAll = new Grow((n) => new Int32Array(n));
+  const nF = spec.features.length;
+  const s1 = new Float64Array(nF);
+  let trainRows = 0, dropped = 0, reads = 0;
+  const parts: string[] = [];
+  try {
+    let batch = 0;
+    for (let i = 0; i < nT; i += batchDates) {
+      const j = Math.min(i + batchDates, nT) - 1;
+      const a = D[i]!, b = D[j]!;
+      if (b < start || a > end) continue;
+      let w = Math.max(0, i - Math.max(lb.symbolBars, lb.panelRows));
+      if (lb.years) {
+        w = Math.min(w, Math.max(0, idxOf(`${Number(a.slice(0, 4)) - lb.years}-01-01`) - 1));
+      }
+      let l = Math.min(nT - 1, j + lb.horizon);
+      let got: Awaited<ReturnType<typeof load>>;
+      for (;;) {
+        got = await load(D[w]!, D[l]!);
+        reads++;
+        let back = false, ahead = false;
+        for (const sb of got.bars) {
+          let pre = 0, own = 0, post = 0;
+          for (let k = 0; k < sb.dates.length; k++) {
+            const dt = sb.dates[k]!;
+            if (dt < a) pre++;
+            else if (dt <= b) own++;
+            else if (Number.isFinite(sb.close[k]!)) post++;
+          }
+          if (!own) continue;
+          if (pre < lb.symbolBars && symFirst.get(sb.symbol)! < D[w]!) back = true;
+          if (post < lb.horizon && symLast.get(sb.symbol)! > D[l]!) ahead = true;
+        }
+        if (!back && !ahead) break;
+        if (back) w = Math.max(0, w - (i - w + 1));
+        if (ahead) l = Math.min(nT - 1, l + (l - j) + 1);
+      }
+      const { d, bars } = got;
+      if (JSON.stringify(d.meta) !== JSON.stringify(meta)) {
+        throw new RangeError(
+          `Cannot export ${spec.name} in batches: ${d.name} reads as ${
+            JSON.stringify(d.meta)
+          } for ${a}..${b} but ${JSON.stringify(meta)} in the scan pass`,
+        );
+      }
+      const panel = buildDailyFeaturePanel(bars, {
+        features: spec.features,
+        periodsPerYear: d.periodsPerYear,
+      });
+      const labels = panelLabels(panel, spec.label, { sessionBounds });
+      const nS = panel.symbols.length;
+      const cells: number[] = [];
+      for (let t = 0; t < panel.dates.length; t++) {
+        const dt = panel.dates[t]!;
+        if (dt < a || dt > b || dt < start || dt > end) continue;
+        for (let s = 0; s < nS; s++) {
+          if (keep && !keep.has(panel.symbols[s]!)) continue;
+          const k = t * nS + s;
+          if (!Number.isFinite(panel.close[k]!)) continue;
+          const ok = Number.isFinite(labels.label[k]!) &&
+            spec.features.every((f) => Number.isFinite(panel.features[f]![k]!));
+          if (ok) cells.push(k);
+          else dropped++;
+        }
+      }
+      for (const k of cells) {
+        const sym = panel.symbols[k % nS]!;
+        let id = symId.get(sym);
+        if (id === undefined) symId.set(sym, id = symId.size);
+        symAll.push(id);
+        t0All.push(labels.t0Ms[k]!);
+        t1All.push(labels.t1Ms[k]!);
+        const isTrain = panel.dates[Math.floor(k / nS)]! < spec.trainEnd;
+        if (isTrain) {
+          trainRows++;
+          spec.features.forEach((f, c) => (s1[c]! += panel.features[f]![k]!));
+        }
+      }
+      if (cells.length) {
+        const part = join(work, `raw-${String(parts.length).padStart(6, "0")}.parquet`);
+        pl.DataFrame([
+          pl.Series("symbol", cells.map((k) => panel.symbols[k % nS]!), pl.Utf8),
+          pl.Series("date", cells.map((k) => panel.dates[Math.floor(k / nS)]!), pl.Utf8),
+          pl.Series("label", Float64Array.from(cells, (k) => labels.label[k]!)),
+          ...spec.features.map((f) =>
+            pl.Series(f, Float64Array.from(cells, (k) => panel.features[f]![k]!))
+          ),
+        ]).writeParquet(part);
+        parts.push(part);
+      }
+      options.onBatch?.({ batch: batch++, from: a, to: b, rows: cells.length });
+    }
+    const n = t0All.n;
+    if (n === 0) {
+      throw new RangeError(`Cannot export ${spec.name}: no sample has a label and every feature`);
+    }
+    if (trainRows < 2) {
+      throw new RangeError(
+        `Cannot export ${spec.name}: ${trainRows} training rows before ${spec.trainEnd} (need 2)`,
+      );
+    }
+    // 3. normalisation: the eager two-pass formula, in the same row order
+    const mean = Float64Array.from(s1, (x) => x / trainRows);
+    const ss = new Float64Array(nF);
+    for (const p of parts) {
+      const df = pl.readParquet(p);
+      const dt = df.getColumn("date").toArray() as string[];
+      spec.features.forEach((f, c) => {
+        const x = df.getColumn(f).toTypedArray() as Float64Array;
+        const m = mean[c]!;
+        let acc = ss[c]!;
+        for (let r = 0; r < x.length; r++) if (dt[r]! < spec.trainEnd) acc += (x[r]! - m) ** 2;
+        ss[c] = acc;
+      });
+    }
+    const stats = spec.features.map((f, c) => {
+      const std = Math.sqrt(ss[c]! / (trainRows - 1));
+      return { name: f, dtype: "float64" as const, mean: mean[c]!, std: std > 0 ? std : 1 };
+    });
+
+    // 4. CPCV and weights on the in-memory times, then the write pass
+    const t0 = t0All.done(), t1 = t1All.done(), symIdx = symAll.done();
+    const cv = spec.cpcv ?? { groups: 6, testGroups: 2, embargoDays: 0 };
+    const embargo = (cv.embargoDays ?? 0) * MS_PER_DAY;
+    let res: ReturnType<typeof cpcvSplits> | null = cpcvSplits(t0, t1, {
+      groups: cv.groups,
+      testGroups: cv.testGroups,
+      embargo,
+    });
+    const group = new Int32Array(n);
+    for (let g = 0; g < cv.groups; g++) group.fill(g, res.groupBounds[g]!, res.groupBounds[g + 1]!);
+    const codes = res.splits.map((sp) => {
+      const c = new Int8Array(n);
+      for (const i of sp.train) c[i] = 1;
+      for (const i of sp.test) c[i] = 2;
+      return c;
+    });
+    const cpcvManifest: TrainingManifest["cpcv"] = {
+      groups: cv.groups,
+      test_groups: cv.testGroups,
+      embargo_ms: embargo,
+      group_bounds: Array.from(res.groupBounds),
+      splits: res.splits.map((s) => ({
+        test_groups: s.testGroups,
+        train: s.train.length,
+        test: s.test.length,
+        purged: s.purged,
+      })),
+    };
+    res = null; // the index lists are no longer needed
+    const weight = uniquenessWeights(symIdx, t0, t1);
+
+    await Deno.mkdir(options.outDir, { recursive: true });
+    const done: string[] = [];
+    let off = 0;
+    for (const p of parts) {
+      const df = pl.readParquet(p);
+      const m = df.height,
+        sl = <T extends { subarray(a: number, b: number): T }>(x: T) => x.subarray(off, off + m);
+      const out = pl.DataFrame([
+        df.getColumn("symbol"),
+        df.getColumn("date"),
+        pl.Series("t0_ms", sl(t0)),
+        pl.Series("t1_ms", sl(t1)),
+        df.getColumn("label"),
+        pl.Series("weight", sl(weight)),
+        pl.Series("cpcv_group", sl(group)),
+        ...codes.map((c, k) => pl.Series(`split_${k}`, sl(c))),
+        ...spec.features.map((f, c) => {
+          const x = df.getColumn(f).toTypedArray() as Float64Array;
+          const st = stats[c]!;
+          return pl.Series(f, Float64Array.from(x, (v) => (v - st.mean) / st.std));
+        }),
+      ]);
+      const fp = join(work, `rows-${String(done.length).padStart(6, "0")}.parquet`);
+      out.writeParquet(fp);
+      done.push(fp);
+      off += m;
+    }
+    const rowsPath = join(options.outDir, "rows.parquet");
+    const scans = done.map((fp) => pl.scanParquet(fp));
+    const all = scans.length === 1 ? scans[0]! : pl.concat(scans, { how: "vertical" });
+    await all.sinkParquet(rowsPath).collect();
+
+    const fileList = [...files].map(([path, sha256]) => ({ path, sha256 }));
+    const dsManifest = await manifestId(first.name, ref, fileList);
+    const digest = await sha256Text(fileList.map((f) => `${f.path}:${f.sha256}`).join("\n"));
+    const manifest: TrainingManifest = {
+      name: spec.name,
+      created_at: new Date().toISOString(),
+      spec,
+      rows: n,
+      rows_dropped_incomplete: dropped,
+      features: stats,
+      normalisation: {
+        method: "zscore",
+        fitted_on: "train",
+        train_rows: trainRows,
+        train_end: spec.trainEnd,
+      },
+      label: {
+        column: "label",
+        dtype: "float64",
+        end_time_column: "t1_ms",
+        horizon_sessions: spec.label.kind === "overnight" ? 1 : lb.horizon,
+        definition: spec.label,
+      },
+      cpcv: cpcvManifest,
+      sequence: null,
+      files: { "rows.parquet": await sha256File(rowsPath) },
+      inputs: [{
+        name:
+          `lake:${dsManifest} (${fileList.length} files, ${readRows} rows; calendar ${meta.calendar}, frequency ${meta.frequency}, currency ${
+            meta.currency ?? "none"
+          })`,
+        sha256: digest,
+      }],
+    };
+    await Deno.writeTextFile(
+      join(options.outDir, "manifest.json"),
+      JSON.stringify(manifest, null, 2) + "\n",
+    );
+    await Deno.writeTextFile(join(options.outDir, "README.md"), pytorchReadme(manifest));
+    return {
+      manifest,
+      batches: batch,
+      reads,
+      dataset: {
+        name: first.name,
+        manifest: dsManifest,
+        meta,
+        periodsPerYear: first.periodsPerYear,
+      },
+    };
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+}
