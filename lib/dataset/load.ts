@@ -465,7 +465,7 @@ async function sha256Text(text: string): Promise<string> {
 }
 
 /** Manifest id of a read: name, filters and a hash of the files (see {@link LoadedDataset}). */
-async function manifestId(
+export async function manifestId(
   name: string,
   ref: DatasetRef,
   files: { path: string; sha256: string }[],
