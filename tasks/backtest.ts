@@ -31,6 +31,8 @@ import {
   writePlotlyFile,
 } from "../lib/report/mod.ts";
 import { memoryLedgerStore } from "../lib/validation/mod.ts";
+import { catalogFromEnv, progressPrinter } from "../lib/cluster/mod.ts";
+import { clusterEvaluate, registerWorkbenchJobs } from "../lib/jobs/mod.ts";
 import { Progress } from "../lib/core/mod.ts";
 
 const TASK = defineTask({
@@ -62,6 +64,17 @@ const TASK = defineTask({
       description:
         "plotly.js in the report: inlined (minified, one self-contained file under 5 MB), a plotly-<version>.min.js file written next to the report, or the plotly CDN (needs network to view)",
     },
+    cluster: {
+      type: "boolean",
+      description:
+        "Run the grid on cluster workers (deno task worker) through the queue on WORKBENCH_CATALOG",
+    },
+    chunk: {
+      type: "integer",
+      min: 1,
+      default: 10,
+      description: "Configurations per cluster job (with --cluster)",
+    },
     json: JSON_OPTION,
   },
   details: `Spec fields: question, strategy (${
@@ -77,6 +90,11 @@ calendar; intraday runs are resampled to sessions); amounts are in the dataset's
 The report's capacity estimate is the smaller of two bounds: the capital at which square-root
 impact eats half the P&L left after linear costs, and the capital at which the run's busiest
 (symbol, day) would reach the cost model's participation cap of ADV (lib/report capacityEstimate).
+
+With --cluster the configurations run in chunks (--chunk) on \`deno task worker\` processes (any
+machine that reaches WORKBENCH_CATALOG and the lake); progress across workers goes to stderr and
+the result is the single-process one, bit for bit. With WORKBENCH_CATALOG set the trial ledger is
+the catalog's (PostgreSQL) unless --memory-ledger.
 
 Exit codes: 0 done (either verdict; with --strict 1 on NO-GO), 1 a failure while running,
 2 bad arguments or a spec that cannot run as written (the message names the field).`,
@@ -110,6 +128,15 @@ const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 
 await runTask(TASK, async ({ values: v }) => {
   const out_ = jsonOutput(v.json);
+  let catalog;
+  if (v.cluster) {
+    try {
+      catalog = catalogFromEnv();
+    } catch (e) {
+      throw new UsageError(`--cluster: ${(e as Error).message}`);
+    }
+    registerWorkbenchJobs();
+  }
   let spec;
   try {
     spec = parseBacktestSpec(JSON.parse(await Deno.readTextFile(v.spec)));
@@ -126,6 +153,16 @@ await runTask(TASK, async ({ values: v }) => {
       ...(v["memory-ledger"] ? { store: memoryLedgerStore() } : {}),
       baseDir: dirname(resolve(v.spec)),
       codeVersion: await gitVersion(),
+      ...(catalog
+        ? {
+          evaluate: clusterEvaluate(spec, {
+            catalog,
+            baseDir: dirname(resolve(v.spec)),
+            chunk: v.chunk,
+            onProgress: progressPrinter(),
+          }),
+        }
+        : {}),
       onTrial: (done, total) => {
         progress ??= new Progress("backtest trials", total);
         progress.tick();

@@ -11,6 +11,8 @@ import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { runTraining, type TrainSpec } from "../lib/models/train.ts";
 import { resolveExportSpec } from "../lib/features/mod.ts";
 import { datasetOptions, datasetRefFromValues, datasetValues } from "../lib/dataset/mod.ts";
+import { catalogFromEnv, progressPrinter } from "../lib/cluster/mod.ts";
+import { clusterFolds, registerWorkbenchJobs } from "../lib/jobs/mod.ts";
 
 const TASK = defineTask({
   name: "train",
@@ -33,6 +35,11 @@ const TASK = defineTask({
       description: "Where the training export is written (default a temporary folder)",
     },
     "no-register": { type: "boolean", description: "Do not register the refitted model" },
+    cluster: {
+      type: "boolean",
+      description:
+        "Fit the CPCV folds on cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
+    },
     ...datasetOptions("", "Lake dataset to train on (replaces the spec's data.source)"),
   },
   details:
@@ -40,6 +47,10 @@ const TASK = defineTask({
 bars), {"kind": "sim-spy", ...} or {"kind": "sim", ...}; the dataset options replace it. Label end
 times follow the dataset calendar's sessions; Sharpe ratios are annualised with its periods per
 year (printed with the summary).
+
+With --cluster every (configuration, CPCV split) fold is one job for \`deno task worker\`
+processes that can read the export folder (--out on a shared disk); the result is the
+single-process one, bit for bit.
 
 Exit codes: 0 trained, 1 training failed, 2 bad arguments, spec or unknown dataset.`,
   examples: [
@@ -64,6 +75,15 @@ await runTask(TASK, async ({ values }) => {
     throw new UsageError(`cannot read spec ${values.spec}: ${(e as Error).message}`);
   }
   if (values["no-register"]) spec.register = false;
+  let catalog;
+  if (values.cluster) {
+    try {
+      catalog = catalogFromEnv();
+    } catch (e) {
+      throw new UsageError(`--cluster: ${(e as Error).message}`);
+    }
+    registerWorkbenchJobs();
+  }
   const t0 = performance.now();
   let s;
   try {
@@ -71,6 +91,7 @@ await runTask(TASK, async ({ values }) => {
       ...(values.root ? { root: values.root } : {}),
       ...(values.out ? { outDir: values.out } : {}),
       log: (line) => console.log(line),
+      ...(catalog ? { folds: clusterFolds({ catalog, onProgress: progressPrinter() }) } : {}),
     });
   } catch (e) {
     if (e instanceof RangeError && /^(Unknown|Invalid) dataset/.test(e.message)) {

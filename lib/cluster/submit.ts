@@ -241,3 +241,21 @@ async function cancelBatch(
     log.warn("cluster.cancel.failed", { error: redact(String(e)) });
   }
 }
+
+/**
+ * An `onProgress` that prints {@link formatProgress} lines to stderr at most every `everyMs`
+ * (and the last one, when every job is done).
+ */
+export function progressPrinter(
+  everyMs = 1000,
+  write: (line: string) => void = (l) => console.error(l),
+): (p: ClusterProgress) => void {
+  let last = -Infinity;
+  return (p) => {
+    const now = performance.now();
+    if (now - last >= everyMs || p.completed === p.total) {
+      last = now;
+      write(formatProgress(p));
+    }
+  };
+}
