@@ -1,19 +1,31 @@
 import pl from "nodejs-polars";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
+  committedFiles,
+  committedState,
   compactDataset,
   type DatasetSpec,
-  datasetState,
+  openLake,
   parquetScanSql,
   readDataset,
   SchemaError,
+  setWatermark,
   writeDataset,
 } from "../../lib/lake/mod.ts";
-import { BARS, bars, snapshot } from "./_fixtures.ts";
+import { BARS, bars } from "./_fixtures.ts";
+import { assertStoredMatchesState, type Lake, lakeTest, runProc } from "./_backends.ts";
+
+// The lake suite, run on every backend (a local folder, and S3 on radosgw + a PostgreSQL
+// catalog; see _backends.ts). Expected values are hand-worked from the fixture (bars(): one row
+// per minute from 14:30Z on 2024-03-08, known_at = ts + 60 s); stored bytes are read through the
+// store (folder or bucket), not through the lake code.
 
 const W = { transformId: "test@1", sourceUri: "test://unit", ingestedAt: new Date(0) };
 
-async function withLake(fn: (root: string) => Promise<void>) {
+const DS = "curated/test/bars_minute";
+
+async function withLocalLake(fn: (root: string) => Promise<void>) {
   const root = await Deno.makeTempDir({ prefix: "lake-test-" });
   try {
     await fn(root);
@@ -22,8 +34,25 @@ async function withLake(fn: (root: string) => Promise<void>) {
   }
 }
 
-Deno.test("write then read returns the rows with lineage, partitioned by New York date", () =>
-  withLake(async (root) => {
+/** Stored data files and committed manifest of the dataset, for "nothing changed" checks. */
+async function storedState(lake: Lake, ds = DS): Promise<[string[], string]> {
+  const files = [...await lake.stored()].filter(([k]) => k.startsWith(`${ds}/`))
+    .map(([k, b]) => `${k}:${b.length}:${Array.from(b.slice(0, 64)).join(",")}`).sort();
+  return [files, await lake.manifestText(ds)];
+}
+
+/** Each committed file of a dataset, with its frame read from a local copy. */
+async function committedFrames(spec: DatasetSpec, root: string) {
+  const st = await committedState(spec, root);
+  const paths = await committedFiles(spec, { root });
+  assertEquals(paths.length, st.files.length);
+  return st.files.map((f, i) => ({ f, df: pl.readParquet(paths[i]!) }));
+}
+
+lakeTest(
+  "write then read returns the rows with lineage, partitioned by New York date",
+  async (lake) => {
+    const root = lake.root;
     // 23:00 UTC on 2024-03-08 is 18:00 New York the same day; 05:00Z on 03-09 is 00:00 NY 03-09.
     const df = pl.concat([bars(["A"], 2), bars(["A"], 2, Date.UTC(2024, 2, 9, 5, 0))]);
     const r = await writeDataset(BARS, df, { ...W, root });
@@ -35,43 +64,44 @@ Deno.test("write then read returns the rows with lineage, partitioned by New Yor
       assert(out.columns.includes(c), c);
     }
     assertEquals(out.getColumn("transform_id").get(0), "test@1");
-    const st = datasetState(BARS, root);
+    const st = await committedState(BARS, root);
     assertEquals(st.rows, 4);
     assertEquals(st.files.length, 2);
     assertEquals(st.min_time, "2024-03-08T14:30:00.000Z");
-  }));
+  },
+);
 
-Deno.test("same write twice: identical files and manifest (idempotent)", () =>
-  withLake(async (root) => {
-    await writeDataset(BARS, bars(["A", "B"], 50), { ...W, root });
-    const s1 = snapshot(root);
-    const m1 = Deno.readTextFileSync(`${root}/_meta/curated/test/bars_minute/manifest.jsonl`);
-    const r2 = await writeDataset(BARS, bars(["A", "B"], 50), {
-      ...W,
-      root,
-      ingestedAt: new Date(5),
-    });
-    assert(r2.noop);
-    assertEquals(snapshot(root), s1);
-    assertEquals(
-      Deno.readTextFileSync(`${root}/_meta/curated/test/bars_minute/manifest.jsonl`),
-      m1,
-    );
-  }));
-
-Deno.test("the same input into two fresh lakes gives byte-identical data files", async () => {
-  const names: string[][] = [];
-  for (let i = 0; i < 2; i++) {
-    await withLake(async (root) => {
-      await writeDataset(BARS, bars(["A", "B"], 30), { ...W, root });
-      names.push(datasetState(BARS, root).files.map((f) => f.sha256));
-    });
-  }
-  assertEquals(names[0], names[1]);
+lakeTest("same write twice: identical files and manifest (idempotent)", async (lake) => {
+  const root = lake.root;
+  await writeDataset(BARS, bars(["A", "B"], 50), { ...W, root });
+  const s1 = await storedState(lake);
+  assert(s1[0].length === 1 && s1[1].includes('"write_id"'), "one file, one entry");
+  const r2 = await writeDataset(BARS, bars(["A", "B"], 50), {
+    ...W,
+    root,
+    ingestedAt: new Date(5),
+  });
+  assert(r2.noop);
+  assertEquals(await storedState(lake), s1);
 });
 
-Deno.test("natural-key dedup: last row in a batch wins, a later batch replaces stored rows", () =>
-  withLake(async (root) => {
+lakeTest(
+  "the same input into two fresh lakes (this one and a local one) gives byte-identical data files",
+  async (lake) => {
+    await writeDataset(BARS, bars(["A", "B"], 30), { ...W, root: lake.root });
+    const here = (await committedState(BARS, lake.root)).files.map((f) => f.sha256);
+    await withLocalLake(async (root) => {
+      await writeDataset(BARS, bars(["A", "B"], 30), { ...W, root });
+      assertEquals(here, (await committedState(BARS, root)).files.map((f) => f.sha256));
+    });
+    await assertStoredMatchesState(lake, BARS);
+  },
+);
+
+lakeTest(
+  "natural-key dedup: last row in a batch wins, a later batch replaces stored rows",
+  async (lake) => {
+    const root = lake.root;
     const a = bars(["A"], 3);
     const dup = a.slice(1, 1).withColumns(pl.lit(999).alias("close"));
     await writeDataset(BARS, pl.concat([a, dup]), { ...W, root });
@@ -89,52 +119,62 @@ Deno.test("natural-key dedup: last row in a batch wins, a later batch replaces s
     out = await readDataset(BARS, { root });
     assertEquals(out.height, 4);
     assertEquals(out.getColumn("close").toArray()[0], 5);
-    assertEquals(datasetState(BARS, root).rows, 4);
-  }));
+    assertEquals((await committedState(BARS, root)).rows, 4);
+  },
+);
 
-Deno.test("pure appends add a file; compaction merges without changing rows or totals", () =>
-  withLake(async (root) => {
+lakeTest(
+  "pure appends add a file; compaction merges without changing rows or totals",
+  async (lake) => {
+    const root = lake.root;
     for (let i = 0; i < 4; i++) {
       await writeDataset(BARS, bars(["A"], 10, Date.UTC(2024, 2, 8, 14, 30) + i * 600_000), {
         ...W,
         root,
       });
     }
-    const before = datasetState(BARS, root);
+    const before = await committedState(BARS, root);
     assertEquals(before.files.length, 4);
     const rowsBefore = await readDataset(BARS, { root, dropLineage: true });
     const c = await compactDataset(BARS, { root });
     assertEquals(c.filesBefore, 4);
     assertEquals(c.filesAfter, 1);
-    const after = datasetState(BARS, root);
+    const after = await committedState(BARS, root);
     assertEquals(after.rows, before.rows);
     assertEquals(after.min_time, before.min_time);
     assertEquals(after.max_time, before.max_time);
     assert((await readDataset(BARS, { root, dropLineage: true })).frameEqual(rowsBefore));
-    const files = [...Deno.readDirSync(`${root}/curated/test/bars_minute/date=2024-03-08`)];
-    assertEquals(files.length, 1);
-  }));
+    // One stored file, holding the committed bytes (the replaced ones are gone from the store).
+    await assertStoredMatchesState(lake, BARS);
+    assertEquals([...(await lake.stored()).keys()].filter((k) => k.startsWith(DS)).length, 1);
+  },
+);
 
-Deno.test("asOf hides rows not yet known; start/end filter event time", () =>
-  withLake(async (root) => {
-    await writeDataset(BARS, bars(["A"], 10), { ...W, root });
-    const asOf = new Date(Date.UTC(2024, 2, 8, 14, 35)); // bars 14:30..14:34 are known by 14:35
-    const out = await readDataset(BARS, { root, asOf });
-    assertEquals(out.height, 5);
-    const win = await readDataset(BARS, {
-      root,
-      start: new Date(Date.UTC(2024, 2, 8, 14, 32)),
-      end: new Date(Date.UTC(2024, 2, 8, 14, 34)),
-    });
-    assertEquals(win.height, 2);
-  }));
+lakeTest("asOf hides rows not yet known; start/end filter event time", async (lake) => {
+  const root = lake.root;
+  await writeDataset(BARS, bars(["A"], 10), { ...W, root });
+  const asOf = new Date(Date.UTC(2024, 2, 8, 14, 35)); // bars 14:30..14:34 are known by 14:35
+  const out = await readDataset(BARS, { root, asOf });
+  assertEquals(out.height, 5);
+  const win = await readDataset(BARS, {
+    root,
+    start: new Date(Date.UTC(2024, 2, 8, 14, 32)),
+    end: new Date(Date.UTC(2024, 2, 8, 14, 34)),
+  });
+  assertEquals(win.height, 2);
+  // The watermark is recorded with the dataset's committed state.
+  await setWatermark(BARS, "2024-03-08T21:00:00.000Z", { root });
+  assertEquals((await committedState(BARS, root)).watermark, "2024-03-08T21:00:00.000Z");
+});
 
-Deno.test("schema evolution: new nullable column accepted; type change and drop refused", () =>
-  withLake(async (root) => {
+lakeTest(
+  "schema evolution: new nullable column accepted; type change and drop refused",
+  async (lake) => {
+    const root = lake.root;
     await writeDataset(BARS, bars(["A"], 3), { ...W, root });
     const extra = bars(["A"], 3, Date.UTC(2024, 2, 8, 16)).withColumns(pl.lit(1.5).alias("vwap"));
     await writeDataset(BARS, extra, { ...W, root });
-    assertEquals(datasetState(BARS, root).schema.vwap, "f64");
+    assertEquals((await committedState(BARS, root)).schema.vwap, "f64");
     const all = await readDataset(BARS, { root });
     assertEquals(all.getColumn("vwap").nullCount(), 3);
     const retyped = bars(["A"], 1, Date.UTC(2024, 2, 8, 17)).withColumns(pl.lit("x").alias("vwap"));
@@ -152,11 +192,14 @@ Deno.test("schema evolution: new nullable column accepted; type change and drop 
     const lenient: DatasetSpec = { ...BARS, allowDropColumn: true, allowTypeChange: true };
     await writeDataset(lenient, dropped, { ...W, root });
     await writeDataset(lenient, retyped, { ...W, root });
-    assertEquals(datasetState(BARS, root).schema.vwap, "str");
-  }));
+    assertEquals((await committedState(BARS, root)).schema.vwap, "str");
+  },
+);
 
-Deno.test("bad input: uncastable column and null keys are refused with the column named", () =>
-  withLake(async (root) => {
+lakeTest(
+  "bad input: uncastable column and null keys are refused with the column named",
+  async (lake) => {
+    const root = lake.root;
     const bad = bars(["A"], 2).withColumns(pl.lit("abc").alias("close"));
     await assertRejects(
       () => writeDataset(BARS, bad, { ...W, root }),
@@ -178,60 +221,59 @@ Deno.test("bad input: uncastable column and null keys are refused with the colum
       TypeError,
       "known_at",
     );
-  }));
+  },
+);
 
-Deno.test("empty dataset reads as an empty frame; empty write is a no-op", () =>
-  withLake(async (root) => {
-    assertEquals((await readDataset(BARS, { root })).height, 0);
-    const r = await writeDataset(BARS, bars(["A"], 0), { ...W, root });
-    assert(r.noop);
-  }));
+lakeTest("empty dataset reads as an empty frame; empty write is a no-op", async (lake) => {
+  const root = lake.root;
+  assertEquals((await readDataset(BARS, { root })).height, 0);
+  const r = await writeDataset(BARS, bars(["A"], 0), { ...W, root });
+  assert(r.noop);
+});
 
-Deno.test("secrets in source_uri are redacted in rows and manifest", () =>
-  withLake(async (root) => {
-    await writeDataset(BARS, bars(["A"], 2), {
-      ...W,
-      root,
-      sourceUri: "https://api.x/v2?apiKey=SECRET123456&x=1",
-    });
-    const out = await readDataset(BARS, { root });
-    assertEquals(out.getColumn("source_uri").get(0), "https://api.x/v2?apiKey=***&x=1");
-    const m = Deno.readTextFileSync(`${root}/_meta/curated/test/bars_minute/manifest.jsonl`);
-    assert(!m.includes("SECRET123456"));
-  }));
+lakeTest("secrets in source_uri are redacted in rows and manifest", async (lake) => {
+  const root = lake.root;
+  await writeDataset(BARS, bars(["A"], 2), {
+    ...W,
+    root,
+    sourceUri: "https://api.x/v2?apiKey=SECRET123456&x=1",
+  });
+  const out = await readDataset(BARS, { root });
+  assertEquals(out.getColumn("source_uri").get(0), "https://api.x/v2?apiKey=***&x=1");
+  const m = await lake.manifestText(DS);
+  assert(m.includes("apiKey=***") && !m.includes("SECRET123456"), m);
+});
 
-Deno.test("two concurrent writer processes: lock serialises them, nothing is lost", () =>
-  withLake(async (root) => {
+lakeTest(
+  "two concurrent writer processes: writers take turns (lock file or catalog row), nothing is lost",
+  async (lake) => {
+    const root = lake.root;
     const f = new URL("./_concurrent_writer.ts", import.meta.url).pathname;
-    const run = (sym: string) =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", f, root, sym],
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-    const [a, b] = await Promise.all([run("AAA"), run("BBB")]);
-    assert(a.success, new TextDecoder().decode(a.stderr));
-    assert(b.success, new TextDecoder().decode(b.stderr));
-    const out = await readDataset(BARS, { root });
-    assertEquals(out.height, 200);
-    assertEquals(datasetState(BARS, root).rows, 200);
-  }));
+    const outs = await Promise.all(["AAA", "BBB"].map((s) => runProc(lake, [f, root, s]).output()));
+    for (const o of outs) assertEquals(o.code, 0, new TextDecoder().decode(o.stderr));
+    // Each writes 5 batches of 20 new rows: 200 rows in 10 entries, none lost.
+    const st = await committedState(BARS, root);
+    assertEquals([st.rows, st.entries], [200, 10]);
+    assertEquals((await readDataset(BARS, { root })).height, 200);
+    await assertStoredMatchesState(lake, BARS);
+  },
+);
 
-Deno.test("a writer killed at random points leaves old-or-new data and a consistent manifest", () =>
-  withLake(async (root) => {
+lakeTest(
+  "a writer killed at random points leaves old-or-new data and a consistent manifest",
+  async (lake) => {
+    const root = lake.root;
     const proc = new URL("./_writer_proc.ts", import.meta.url).pathname;
     let seed = 12345;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const KILLS = 12;
     for (let k = 0; k < KILLS; k++) {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", proc, root],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+      const child = runProc(lake, [proc, root]);
       await new Promise((r) => setTimeout(r, 350 + rand() * 900));
       child.kill("SIGKILL");
       await child.status;
+      await child.stdout.cancel();
+      await child.stderr.cancel();
       const out = await readDataset(BARS, { root });
       // Every batch writes the same 600 keys; a consistent partition has all of them, one close level.
       if (out.height > 0) {
@@ -243,26 +285,26 @@ Deno.test("a writer killed at random points leaves old-or-new data and a consist
           `kill ${k}: mixed batches`,
         );
       }
-      const st = datasetState(BARS, root);
+      const st = await committedState(BARS, root);
       assertEquals(
         st.rows,
         out.height,
         `kill ${k}: manifest rows ${st.rows} vs data ${out.height}`,
       );
-      // A writer killed before its first write has made no partition directory yet.
-      let entries: Deno.DirEntry[] = [];
-      try {
-        entries = [...Deno.readDirSync(`${root}/curated/test/bars_minute/date=2024-03-08`)];
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-      }
-      const onDisk = entries.filter((e) => e.name.endsWith(".parquet")).map((e) => e.name).sort();
-      assertEquals(onDisk, st.files.map((f) => f.file).sort(), `kill ${k}: files vs manifest`);
+      // Stored files: exactly the committed ones on a local lake (a killed write's temporaries
+      // never count); on S3 a write killed after its uploads leaves unreferenced objects,
+      // invisible to readers, which verify reports.
+      await assertStoredMatchesState(lake, BARS, lake.kind === "local");
     }
-  }));
+  },
+);
 
-Deno.test("an empty lock left by a writer killed before it wrote its name is taken over", () =>
-  withLake(async (root) => {
+// Local only: an s3:// lake has no lock file (writers serialise on a catalog row lock, which
+// PostgreSQL releases when the holder's connection drops; see the kill tests above).
+lakeTest(
+  "an empty lock left by a writer killed before it wrote its name is taken over",
+  async (lake) => {
+    const root = lake.root;
     const meta = `${root}/_meta/curated/test/bars_minute`;
     Deno.mkdirSync(meta, { recursive: true });
     Deno.writeTextFileSync(`${meta}/lock`, "");
@@ -277,7 +319,9 @@ Deno.test("an empty lock left by a writer killed before it wrote its name is tak
       Error,
       "Cannot lock",
     );
-  }));
+  },
+  ["local"],
+);
 
 /** Rows of (symbol, ts, close) as a frame of the BARS spec. */
 function rowsFrame(rows: [string, number, number][]): pl.DataFrame {
@@ -291,100 +335,111 @@ function rowsFrame(rows: [string, number, number][]): pl.DataFrame {
   ]);
 }
 
-Deno.test("batches in any order (sorted, reversed, duplicated, interleaved days) land as a plain last-wins reference says", async () => {
-  const day = (d: number, min: number) => Date.UTC(2024, 2, 4 + d, 14, 30 + min); // NY mornings
-  const cases: [string, [string, number, number][]][] = [
-    // One symbol, whole days given out of day order, each strictly increasing (slices, no sort).
-    ["days out of order", [
-      ...[0, 1, 2].map((m): [string, number, number] => ["A", day(2, m), 20 + m]),
-      ...[0, 1, 2].map((m): [string, number, number] => ["A", day(0, m), m]),
-      ...[0, 1].map((m): [string, number, number] => ["A", day(1, m), 10 + m]),
-    ]],
-    // One symbol, one day reversed with a duplicate key (the later row must win).
-    ["reversed with duplicate", [
-      ["A", day(0, 0), 1],
-      ["A", day(0, 1), 2],
-      ["A", day(1, 2), 32],
-      ["A", day(1, 1), 31],
-      ["A", day(1, 2), 99],
-      ["A", day(1, 0), 30],
-    ]],
-    // Two symbols, days interleaved (not contiguous), a duplicate across the interleaving.
-    ["interleaved symbols and days", [
-      ["B", day(1, 0), 5],
-      ["A", day(0, 0), 1],
-      ["B", day(0, 0), 2],
-      ["A", day(1, 0), 3],
-      ["A", day(0, 0), 7],
-      ["A", day(0, 1), 8],
-    ]],
-  ];
-  for (const [name, rows] of cases) {
-    await withLake(async (root) => {
-      const w = await writeDataset(BARS, rowsFrame(rows), { ...W, root });
-      // Reference: last row per (symbol, ts) wins; order by ts then symbol.
-      const last = new Map<string, [string, number, number]>();
-      for (const r of rows) last.set(`${r[0]}|${r[1]}`, r);
-      const want = [...last.values()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
-      assertEquals(w.rowsIn, want.length, name);
-      const got = (await readDataset(BARS, { root, dropLineage: true }))
-        .sort(["ts", "symbol"]);
-      assertEquals(got.getColumn("symbol").toArray(), want.map((r) => r[0]), name);
-      assertEquals(
-        got.getColumn("ts").cast(pl.Float64).toArray() as number[],
-        want.map((r) => r[1]),
-        name,
-      );
-      assertEquals(got.getColumn("close").toArray(), want.map((r) => r[2]), name);
-      // Every data file is in time order with unique keys (rows of one instant keep their
-      // input order when their keys are already unique), and the manifest's time bounds are the
-      // file's.
-      for (const f of datasetState(BARS, root).files) {
-        const df = pl.readParquet(`${root}/curated/test/bars_minute/${f.partition}/${f.file}`);
-        const ts = df.getColumn("ts").cast(pl.Float64).toArray() as number[];
-        const sym = df.getColumn("symbol").toArray() as string[];
-        for (let i = 1; i < ts.length; i++) assert(ts[i]! >= ts[i - 1]!, name);
-        assertEquals(new Set(ts.map((t, i) => `${sym[i]}|${t}`)).size, ts.length, name);
-        assertEquals(f.rows, ts.length);
-        assertEquals(f.min_time, new Date(ts[0]!).toISOString());
-        assertEquals(f.max_time, new Date(ts.at(-1)!).toISOString());
-        assertEquals(f.codec, "zstd");
+lakeTest(
+  "batches in any order (sorted, reversed, duplicated, interleaved days) land as a plain last-wins reference says",
+  async (lake) => {
+    const day = (d: number, min: number) => Date.UTC(2024, 2, 4 + d, 14, 30 + min); // NY mornings
+    const cases: [string, [string, number, number][]][] = [
+      // One symbol, whole days given out of day order, each strictly increasing (slices, no sort).
+      ["days out of order", [
+        ...[0, 1, 2].map((m): [string, number, number] => ["A", day(2, m), 20 + m]),
+        ...[0, 1, 2].map((m): [string, number, number] => ["A", day(0, m), m]),
+        ...[0, 1].map((m): [string, number, number] => ["A", day(1, m), 10 + m]),
+      ]],
+      // One symbol, one day reversed with a duplicate key (the later row must win).
+      ["reversed with duplicate", [
+        ["A", day(0, 0), 1],
+        ["A", day(0, 1), 2],
+        ["A", day(1, 2), 32],
+        ["A", day(1, 1), 31],
+        ["A", day(1, 2), 99],
+        ["A", day(1, 0), 30],
+      ]],
+      // Two symbols, days interleaved (not contiguous), a duplicate across the interleaving.
+      ["interleaved symbols and days", [
+        ["B", day(1, 0), 5],
+        ["A", day(0, 0), 1],
+        ["B", day(0, 0), 2],
+        ["A", day(1, 0), 3],
+        ["A", day(0, 0), 7],
+        ["A", day(0, 1), 8],
+      ]],
+    ];
+    for (const [n, [name, rows]] of cases.entries()) {
+      {
+        const spec = { ...BARS, dataset: `bars_case${n}` };
+        const root = lake.root;
+        const w = await writeDataset(spec, rowsFrame(rows), { ...W, root });
+        // Reference: last row per (symbol, ts) wins; order by ts then symbol.
+        const last = new Map<string, [string, number, number]>();
+        for (const r of rows) last.set(`${r[0]}|${r[1]}`, r);
+        const want = [...last.values()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+        assertEquals(w.rowsIn, want.length, name);
+        const got = (await readDataset(spec, { root, dropLineage: true }))
+          .sort(["ts", "symbol"]);
+        assertEquals(got.getColumn("symbol").toArray(), want.map((r) => r[0]), name);
+        assertEquals(
+          got.getColumn("ts").cast(pl.Float64).toArray() as number[],
+          want.map((r) => r[1]),
+          name,
+        );
+        assertEquals(got.getColumn("close").toArray(), want.map((r) => r[2]), name);
+        // Every data file is in time order with unique keys (rows of one instant keep their
+        // input order when their keys are already unique), and the manifest's time bounds are the
+        // file's.
+        for (const { f, df } of await committedFrames(spec, root)) {
+          const ts = df.getColumn("ts").cast(pl.Float64).toArray() as number[];
+          const sym = df.getColumn("symbol").toArray() as string[];
+          for (let i = 1; i < ts.length; i++) assert(ts[i]! >= ts[i - 1]!, name);
+          assertEquals(new Set(ts.map((t, i) => `${sym[i]}|${t}`)).size, ts.length, name);
+          assertEquals(f.rows, ts.length);
+          assertEquals(f.min_time, new Date(ts[0]!).toISOString());
+          assertEquals(f.max_time, new Date(ts.at(-1)!).toISOString());
+          assertEquals(f.codec, "zstd");
+        }
+        await assertStoredMatchesState(lake, spec);
       }
-    });
+    }
+  },
+);
+
+lakeTest("an lz4 dataset records its codec and reads back in Polars and DuckDB", async (lake) => {
+  const root = lake.root;
+  const spec: DatasetSpec = { ...BARS, dataset: "bars_lz4", codec: "lz4" };
+  const df = bars(["A", "B"], 40);
+  await writeDataset(spec, df, { ...W, root });
+  const st = await committedState(spec, root);
+  assertEquals(st.files.map((f) => f.codec), ["lz4"]);
+  const back = await readDataset(spec, { root, dropLineage: true });
+  assertEquals(back.height, 80);
+  const sum = (df.getColumn("close").toArray() as number[]).reduce((a, b) => a + b, 0);
+  // Plain DuckDB over the committed files' local copies (the query console's Catalog confines
+  // reads to a local lake's folder, so it is not the tool here).
+  await openLake(root, { fetch: true });
+  const inst = await DuckDBInstance.create(":memory:");
+  const cat = await inst.connect();
+  const query = async (sql: string) => (await cat.runAndReadAll(sql)).getRowObjects();
+  try {
+    const r = await query(
+      `SELECT count(*)::BIGINT AS n, sum(close) AS s FROM ${parquetScanSql(spec, root)}`,
+    );
+    assertEquals(Number(r[0]!.n), 80);
+    assert(Math.abs(Number(r[0]!.s) - sum) < 1e-9 * sum);
+    const path = (await committedFiles(spec, { root }))[0]!.replaceAll("'", "''");
+    const m = await query(
+      `SELECT DISTINCT compression::VARCHAR AS c FROM parquet_metadata('${path}')`,
+    );
+    assertEquals(m.map((x) => String(x.c)), ["LZ4_RAW"]);
+  } finally {
+    cat.closeSync();
+    inst.closeSync();
   }
 });
 
-Deno.test("an lz4 dataset records its codec and reads back in Polars and DuckDB", () =>
-  withLake(async (root) => {
-    const spec: DatasetSpec = { ...BARS, dataset: "bars_lz4", codec: "lz4" };
-    const df = bars(["A", "B"], 40);
-    await writeDataset(spec, df, { ...W, root });
-    const st = datasetState(spec, root);
-    assertEquals(st.files.map((f) => f.codec), ["lz4"]);
-    const back = await readDataset(spec, { root, dropLineage: true });
-    assertEquals(back.height, 80);
-    const sum = (df.getColumn("close").toArray() as number[]).reduce((a, b) => a + b, 0);
-    const { Catalog } = await import("../../lib/query/mod.ts");
-    const cat = await Catalog.open({ root, sqlDir: "/nonexistent" });
-    try {
-      const r = await cat.query(
-        `SELECT count(*)::BIGINT AS n, sum(close) AS s FROM ${parquetScanSql(spec, root)}`,
-      );
-      assertEquals(Number(r.rows[0]!.n), 80);
-      assert(Math.abs(Number(r.rows[0]!.s) - sum) < 1e-9 * sum);
-      const f = st.files[0]!;
-      const path = `${root}/curated/test/bars_lz4/${f.partition}/${f.file}`.replaceAll("'", "''");
-      const m = await cat.query(
-        `SELECT DISTINCT compression::VARCHAR AS c FROM parquet_metadata('${path}')`,
-      );
-      assertEquals(m.rows.map((x) => String(x.c)), ["LZ4_RAW"]);
-    } finally {
-      cat.close();
-    }
-  }));
-
-Deno.test("year partitions: one file per partition per write; a rewrite of several days keeps one row per key", () =>
-  withLake(async (root) => {
+lakeTest(
+  "year partitions: one file per partition per write; a rewrite of several days keeps one row per key",
+  async (lake) => {
+    const root = lake.root;
     const spec: DatasetSpec = {
       zone: "raw",
       source: "test",
@@ -406,10 +461,13 @@ Deno.test("year partitions: one file per partition per write; a rewrite of sever
     const df = (await readDataset(spec, { root })).sort("date");
     assertEquals(df.height, 4);
     assertEquals(df.getColumn("close").toArray(), [20, 21, 22, 23]);
-  }));
+  },
+);
 
-Deno.test("successive writes overlapping in time: new keys append without a rewrite, a changed row rewrites, the lake equals a last-wins reference", () =>
-  withLake(async (root) => {
+lakeTest(
+  "successive writes overlapping in time: new keys append without a rewrite, a changed row rewrites, the lake equals a last-wins reference",
+  async (lake) => {
+    const root = lake.root;
     const t0 = Date.UTC(2024, 2, 4, 14, 30); // one New York session day
     const ms = (k: number) => t0 + k * 1000;
     // Each batch is in time order; instants repeat across symbols and across batch borders.
@@ -447,21 +505,27 @@ Deno.test("successive writes overlapping in time: new keys append without a rewr
         `batch ${i}`,
       );
       assertEquals(got.getColumn("close").toArray(), want.map((r) => r[2]), `batch ${i}`);
-      assertEquals(datasetState(BARS, root).rows, want.length, `manifest rows after batch ${i}`);
-      for (const f of datasetState(BARS, root).files) {
-        const df = pl.readParquet(`${root}/curated/test/bars_minute/${f.partition}/${f.file}`);
+      assertEquals(
+        (await committedState(BARS, root)).rows,
+        want.length,
+        `manifest rows after batch ${i}`,
+      );
+      for (const { f, df } of await committedFrames(BARS, root)) {
         const ts = df.getColumn("ts").cast(pl.Float64).toArray() as number[];
         for (let k = 1; k < ts.length; k++) assert(ts[k]! >= ts[k - 1]!, `file in time order`);
         assertEquals(f.min_time, new Date(ts[0]!).toISOString());
         assertEquals(f.max_time, new Date(ts.at(-1)!).toISOString());
       }
     }
-  }));
+  },
+);
 
-Deno.test("a write that fails before its commit point removes its temporaries and changes nothing", () =>
-  withLake(async (root) => {
+lakeTest(
+  "a write that fails before its commit point removes its temporaries and changes nothing",
+  async (lake) => {
+    const root = lake.root;
     await writeDataset(BARS, bars(["A"], 5), { ...W, root });
-    const before = snapshot(root);
+    const before = await storedState(lake);
     await assertRejects(
       () =>
         writeDataset(BARS, bars(["B"], 5), {
@@ -474,11 +538,12 @@ Deno.test("a write that fails before its commit point removes its temporaries an
       Error,
       "disk full",
     );
-    assertEquals(snapshot(root), before);
+    assertEquals(await storedState(lake), before);
+    // No temporary left in the local folder (the lake, or an S3 lake's mirror).
     const tmps: string[] = [];
-    for (const e of Deno.readDirSync(`${root}/curated/test/bars_minute`)) {
+    for (const e of Deno.readDirSync(`${lake.local}/${DS}`)) {
       if (!e.isDirectory) continue;
-      for (const f of Deno.readDirSync(`${root}/curated/test/bars_minute/${e.name}`)) {
+      for (const f of Deno.readDirSync(`${lake.local}/${DS}/${e.name}`)) {
         if (f.name.endsWith(".tmp")) tmps.push(f.name);
       }
     }
@@ -486,10 +551,13 @@ Deno.test("a write that fails before its commit point removes its temporaries an
     // The lock was released: the next write goes through.
     const w = await writeDataset(BARS, bars(["B"], 5), { ...W, root });
     assertEquals(w.rowsWritten, 5);
-  }));
+  },
+);
 
-Deno.test("lineage: new and changed rows carry their write's, unchanged stored rows keep theirs (append and rewrite paths)", () =>
-  withLake(async (root) => {
+lakeTest(
+  "lineage: new and changed rows carry their write's, unchanged stored rows keep theirs (append and rewrite paths)",
+  async (lake) => {
+    const root = lake.root;
     const lin = async () => {
       const out = (await readDataset(BARS, { root })).sort("ts");
       return out.select("close", "source_uri", "transform_id").rows().map((r) => r.join("|"));
@@ -529,4 +597,5 @@ Deno.test("lineage: new and changed rows carry their write's, unchanged stored r
       "100.04|test://b|test@2",
       "100.05|test://c|test@3",
     ]);
-  }));
+  },
+);
