@@ -56,7 +56,7 @@ frequency and currency and pins its files' checksums.
 Out of core: with --batch-dates N (or automatically above --batch-above rows) the dataset is
 read in batches of N dates with a warm-up and look-ahead derived from the features' lookbacks
 and the label horizon, and the rows equal the eager export's (lib/features/export_batched.ts).
-Features with unbounded lookback (rsi_14, macd_hist_pct, atr_14_pct, vol_63, amihud_21,
+Features with unbounded lookback (rsi_14, macd_hist_pct, atr_14_pct, bb_pctb, vol_63, amihud_21,
 log_dollar_volume_21, dow_seasonality), triple_barrier labels, sequence windows and adjusted
 prices are exported eagerly only: --batch-dates refuses them, the automatic choice falls back.
 

@@ -29,7 +29,8 @@
  *
  * Not batchable (RangeError naming the feature; the eager export handles them): recursive
  * features whose value depends on the whole series since its start (`rsi_14`, `macd_hist_pct`,
- * `atr_14_pct`: EMA/Wilder recursion; `vol_63`, `amihud_21`, `log_dollar_volume_21`,
+ * `atr_14_pct`: EMA/Wilder recursion; `bb_pctb`: an SMA whose running sum is re-anchored at
+ * fixed positions of the symbol's series; `vol_63`, `amihud_21`, `log_dollar_volume_21`,
  * `dow_seasonality`: running sums whose rounding depends on rows before any finite window),
  * `triple_barrier` labels (EWM volatility), sequence windows, and adjusted prices (`split`,
  * `total_return`: backward factors depend on the last bar of the whole read).
@@ -64,8 +65,7 @@ import { type BarSource, dailyBarsOf, DEFAULT_DAY_BARS } from "./training_source
 /**
  * Lookback of each daily feature: `bars` of the symbol's own series before the row (per-symbol
  * features), `rows` of panel dates (cross-sectional), `years` of whole calendar years
- * (`month_seasonality`), or `unbounded` with the reason. Derived from the kernels: Bollinger 20
- * uses bars t-19..t; roc_n uses t-n; stochastic %K 14 uses t-13..t; Yang-Zhang 20 uses the
+ * (`month_seasonality`), or `unbounded` with the reason. Derived from the kernels: roc_n uses t-n; stochastic %K 14 uses t-13..t; Yang-Zhang 20 uses the
  * overnight return of t-19, hence the close of t-20; Parkinson 20 uses t-19..t; the overnight
  * return uses C_{t-1}; mom_12_1 uses C_{t-252}; reversal_21 uses C_{t-21}.
  */
@@ -76,7 +76,10 @@ export const FEATURE_LOOKBACK: Record<
   rsi_14: { unbounded: "Wilder smoothing recursion from the series' first value" },
   macd_hist_pct: { unbounded: "EMA recursion from the series' first value" },
   atr_14_pct: { unbounded: "Wilder smoothing recursion from the series' first value" },
-  bb_pctb: { bars: 19 },
+  bb_pctb: {
+    unbounded:
+      "its middle band is a running-sum SMA re-anchored every 1024 bars of the symbol's series",
+  },
   roc_5: { bars: 5 },
   roc_20: { bars: 20 },
   stoch_k: { bars: 13 },
@@ -438,7 +441,8 @@ export async function exportTrainingSetBatched(
         ]).writeParquet(part);
         parts.push(part);
       }
-      options.onBatch?.({ batch: batch++, from: a, to: b, rows: cells.length });
+      options.onBatch?.({ batch, from: a, to: b, rows: cells.length });
+      batch++;
     }
     const n = t0All.n;
     if (n === 0) {
