@@ -54,6 +54,8 @@ await runTask(TASK, async ({ values: v }) => {
   try {
     if (v.schema !== undefined) checkSchemaName(v.schema);
     catalog = catalogFromEnv(v.schema);
+    // job handlers that open the queue's tables themselves (the shared request budget) read it
+    Deno.env.set("WORKBENCH_JOBS_SCHEMA", catalog.schema);
     for (const k of v.kinds ?? []) {
       if (!jobKindNames().includes(k)) {
         throw new RangeError(`unknown job kind "${k}" (known: ${jobKindNames().join(", ")})`);

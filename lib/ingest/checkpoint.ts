@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { log } from "../core/log.ts";
 import { lakeRoot } from "../lake/mod.ts";
+import { catalogSchema, checkCatalogUrl, openSql, quoteIdent } from "../cluster/connection.ts";
 
 /** One finished unit. */
 export interface CheckpointEntry {
@@ -126,4 +127,105 @@ export function clearCheckpoint(jobId: string, root?: string): void {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
+}
+
+/**
+ * Checkpoints in the PostgreSQL catalog (`WORKBENCH_CATALOG`; used by cluster backfills, whose
+ * units finish on different machines): table `<schema>.ingest_checkpoint` (schema from the URL's
+ * `?schema=`, default `workbench_lake`), one row per (job, unit), so a unit run twice (its first
+ * worker died after landing it) is recorded once. A later `invalidated` entry (a repair) replaces
+ * the row; `done` replaces only a row that is not done.
+ *
+ * @example
+ * ```ts ignore
+ * const cp = pgCheckpoints(Deno.env.get("WORKBENCH_CATALOG")!);
+ * await cp.append("job-1", [{ unit: "polygon/x/SPY/2024-01-02..2024-01-02", status: "done",
+ *   rawRows: 390, curatedRows: -1, quarantined: 0, at: new Date().toISOString() }]);
+ * (await cp.doneUnits("job-1")).size; // 1
+ * ```
+ */
+export function pgCheckpoints(url: string): {
+  append(jobId: string, entries: CheckpointEntry[]): Promise<void>;
+  doneUnits(jobId: string): Promise<Set<string>>;
+  read(jobId: string): Promise<CheckpointEntry[]>;
+  clear(jobId: string): Promise<void>;
+} {
+  checkCatalogUrl(url);
+  const schema = quoteIdent(catalogSchema(url));
+  const t = `${schema}.ingest_checkpoint`;
+  const withSql = async <T>(f: (sql: ReturnType<typeof openSql>) => Promise<T>): Promise<T> => {
+    const sql = openSql(url, { max: 1 });
+    try {
+      await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch(() => {});
+      await sql.unsafe(`CREATE TABLE IF NOT EXISTS ${t} (
+        job_id text NOT NULL, unit text NOT NULL, status text NOT NULL, raw_rows bigint NOT NULL,
+        curated_rows bigint NOT NULL, quarantined bigint NOT NULL, at timestamptz NOT NULL,
+        error text, PRIMARY KEY (job_id, unit))`).catch(() => {});
+      return await f(sql);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  };
+  const checkId = (jobId: string) => {
+    if (!/^[A-Za-z0-9_.-]+$/.test(jobId)) throw new TypeError(`Invalid job id "${jobId}"`);
+  };
+  return {
+    append(jobId, entries) {
+      checkId(jobId);
+      if (entries.length === 0) return Promise.resolve();
+      return withSql((sql) =>
+        sql.begin(async (tx) => {
+          for (const e of entries) {
+            await tx.unsafe(
+              `INSERT INTO ${t} AS c (job_id, unit, status, raw_rows, curated_rows, quarantined, at, error)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (job_id, unit) DO UPDATE SET status = EXCLUDED.status,
+                 raw_rows = EXCLUDED.raw_rows, curated_rows = EXCLUDED.curated_rows,
+                 quarantined = EXCLUDED.quarantined, at = EXCLUDED.at, error = EXCLUDED.error
+               WHERE c.status <> 'done' OR EXCLUDED.status = 'invalidated'`,
+              [
+                jobId,
+                e.unit,
+                e.status,
+                e.rawRows,
+                e.curatedRows,
+                e.quarantined,
+                e.at,
+                e.error ?? null,
+              ],
+            );
+          }
+        }).then(() => {})
+      );
+    },
+    read(jobId) {
+      checkId(jobId);
+      return withSql(async (sql) => {
+        const rows = await sql.unsafe(
+          `SELECT * FROM ${t} WHERE job_id = $1 ORDER BY at, unit COLLATE "C"`,
+          [jobId],
+        );
+        return rows.map((r) => ({
+          unit: r.unit as string,
+          status: r.status as CheckpointEntry["status"],
+          rawRows: Number(r.raw_rows),
+          curatedRows: Number(r.curated_rows),
+          quarantined: Number(r.quarantined),
+          at: (r.at as Date).toISOString(),
+          ...(r.error ? { error: r.error as string } : {}),
+        }));
+      });
+    },
+    async doneUnits(jobId) {
+      const done = new Set<string>();
+      for (const e of await this.read(jobId)) if (e.status === "done") done.add(e.unit);
+      return done;
+    },
+    clear(jobId) {
+      checkId(jobId);
+      return withSql(async (sql) => {
+        await sql.unsafe(`DELETE FROM ${t} WHERE job_id = $1`, [jobId]);
+      });
+    },
+  };
 }
