@@ -385,12 +385,17 @@ function greeksOne(i: usize): void {
 
 /** Tang's table exp in two lanes (sExp, bit for bit). */
 @inline function vExp(x: v128): v128 {
-  const xc = f64x2.max(splat(-760.0), f64x2.min(splat(760.0), x));
-  const kf = sub(add(mul(xc, splat(EXP_INV_STEP)), splat(ROUND_SHIFT)), splat(ROUND_SHIFT));
+  // pmin/pmax (one instruction each on x64; min/max need a NaN-propagating sequence): with x
+  // as the first operand a NaN passes through, as with Math.min/max in fastExp
+  const xc = f64x2.pmax(f64x2.pmin(x, splat(760.0)), splat(-760.0));
+  const kr = add(mul(xc, splat(EXP_INV_STEP)), splat(ROUND_SHIFT));
+  const kf = sub(kr, splat(ROUND_SHIFT));
   const r = sub(sub(xc, mul(kf, splat(EXP_STEP_HI))), mul(kf, splat(EXP_STEP_LO)));
-  const k = i32x4.trunc_sat_f64x2_s_zero(kf); // NaN -> 0, as `kf | 0`
+  // k = kf as an integer: the low mantissa bits of kr = kf + 1.5 * 2^52 (|k| < 2^31; a NaN lane
+  // gives some k, and a NaN result through q)
+  const k = i64x2.sub(kr, i64x2.splat(0x4338000000000000));
   const k0 = i32x4.extract_lane(k, 0);
-  const k1 = i32x4.extract_lane(k, 1);
+  const k1 = i32x4.extract_lane(k, 2);
   const r2 = mul(r, r);
   const q = add(
     r,
@@ -406,7 +411,7 @@ function greeksOne(i: usize): void {
   // 2^m, m = k >> 6 in [-1097, 1096], as 2^m1 * 2^m2 built from exponent bits (m1 = m >> 1,
   // m2 = m - m1, both normal): the first product is exact, the second rounds once, so the result
   // equals the table's 2^m * (f + f q) wherever 2^m is representable (the scalar fastExp)
-  const m = i64x2.shr_s(i64x2.extend_low_i32x4_s(k), 6);
+  const m = i64x2.shr_s(k, 6);
   const m1 = i64x2.shr_s(m, 1);
   const p1 = i64x2.shl(i64x2.add(m1, i64x2.splat(1023)), 52);
   const p2 = i64x2.shl(i64x2.add(i64x2.sub(m, m1), i64x2.splat(1023)), 52);
@@ -453,14 +458,16 @@ const LG7: f64 = 1.479819860511658591e-01;
 /** erfcx for 0 <= y <= 46.6 in two lanes (sErfcxFast, bit for bit). */
 @inline function vErfcxFast(y: v128): v128 {
   const u = div(splat(ERFCX_U_SCALE), add(splat(4.0), y));
-  // clamped so that a lane whose result is discarded (y < 0 or NaN) never reads outside
+  const uf = f64x2.trunc(u);
+  // j = uf as an integer: the low 32 bits of uf + 1.5 * 2^52 (lanes 0 and 2), clamped so that
+  // a lane whose result is discarded (y < 0 or NaN) never reads outside the table
   const ji = i32x4.min_s(
-    i32x4.max_s(i32x4.trunc_sat_f64x2_s_zero(u), i32x4.splat(0)),
+    i32x4.max_s(add(uf, splat(ROUND_SHIFT)), i32x4.splat(0)),
     i32x4.splat(99),
   );
   const j0 = i32x4.extract_lane(ji, 0);
-  const j1 = i32x4.extract_lane(ji, 1);
-  const t = sub(mul(splat(2.0), sub(u, f64x2.trunc(u))), splat(1.0));
+  const j1 = i32x4.extract_lane(ji, 2);
+  const t = sub(mul(splat(2.0), sub(u, uf)), splat(1.0));
   const b0 = T_ERFCX + j0 * 7;
   const b1 = T_ERFCX + j1 * 7;
   const c0 = f64x2(tab(b0), tab(b1));
