@@ -2,6 +2,9 @@
 import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
 import { backfillCommand } from "../lib/ingest/commands.ts";
 import { datasetNames, pipelineFor } from "../lib/ingest/registry.ts";
+import { catalogFromEnv, describeCatalog, progressPrinter } from "../lib/cluster/mod.ts";
+import { registerWorkbenchJobs, runClusterBackfill } from "../lib/jobs/mod.ts";
+import { loadConfig } from "../lib/config/mod.ts";
 
 const SOURCES = [...new Set(datasetNames().map((n) => n.split("/")[0]!))];
 
@@ -62,11 +65,28 @@ const TASK = defineTask({
     "job-id": { type: "string", description: "Job id for the checkpoint (default: derived)" },
     "batch-units": { type: "integer", min: 1, description: "Units per lake write (default 64)" },
     "no-quality": { type: "boolean", description: "Skip the quality report after the run" },
+    cluster: {
+      type: "boolean",
+      description:
+        "Run the units on cluster workers (deno task worker) through the queue on WORKBENCH_CATALOG",
+    },
+    "budget-per-second": {
+      type: "number",
+      min: 0,
+      description:
+        "With --cluster: the vendor's request rate shared by every worker (token bucket)",
+    },
     json: JSON_OPTION,
   },
   details: `Prints the run summary. Without --sim, vendor URLs and keys come from the configuration
 (.env / environment). Known datasets (source/dataset):
 ${wrapList(datasetNames())}
+
+With --cluster each unit is one job for \`deno task worker\` processes that write the same lake
+(WORKBENCH_DATA on a shared disk, or the S3 lake); their checkpoints go to the PostgreSQL catalog
+(one row per unit), and --budget-per-second caps the vendor requests of all workers together. With
+--sim the simulated market runs in this process and the workers fetch from it. The lake ends as a
+single-process run leaves it.
 
 Exit codes: 0 every unit succeeded, 1 units failed (or the run failed), 2 bad arguments.`,
   examples: [
@@ -83,6 +103,57 @@ await runTask(TASK, async ({ values: v }) => {
   }
   if (v.start > v.end) throw new UsageError(`--start ${v.start} is after --end ${v.end}`);
   const out = jsonOutput(v.json);
+  if (v.cluster) {
+    let catalog;
+    try {
+      catalog = catalogFromEnv();
+    } catch (e) {
+      throw new UsageError(`--cluster: ${(e as Error).message}`);
+    }
+    if (v.incremental) throw new UsageError("--cluster does not take --incremental");
+    registerWorkbenchJobs();
+    const cfg = loadConfig();
+    const sim = v.sim
+      ? await (await import("../lib/sources/sim/mod.ts")).startSimServer({
+        seed: v.seed ?? cfg.run.seed,
+      })
+      : null;
+    try {
+      console.error(
+        `backfill: ${v.source}/${v.dataset} on the cluster at ${describeCatalog(catalog.url)}`,
+      );
+      const s = await runClusterBackfill({
+        source: v.source,
+        dataset: v.dataset,
+        symbols: v.symbols,
+        start: v.start,
+        end: v.end,
+        ...(v["strike-band"] !== undefined ? { strikeBand: v["strike-band"] } : {}),
+        ...(v["expiry-days"] !== undefined ? { expiryDays: v["expiry-days"] } : {}),
+        ...(v.adjustment
+          ? { adjustment: v.adjustment as "raw" | "split" | "dividend" | "all" }
+          : {}),
+        ...(v.feed ? { feed: v.feed } : {}),
+      }, {
+        catalog,
+        root: cfg.lakeRoot,
+        resume: v.resume,
+        ...(v["job-id"] ? { jobId: v["job-id"] } : {}),
+        ...(sim ? { simBaseUrl: sim.baseUrl } : {}),
+        ...(v["budget-per-second"] ? { budget: { perSecond: v["budget-per-second"] } } : {}),
+        onProgress: progressPrinter(),
+      });
+      console.log(
+        `job ${s.jobId}: units done ${s.units.done}, skipped ${s.units.skipped} (of ${s.units.total}); rows: raw ${s.rawRows}, curated ${s.curatedRows}, quarantined ${s.quarantined}; ${s.pages} pages${
+          s.budgetUsed !== null ? `, ${s.budgetUsed} requests from the shared budget` : ""
+        }; ${(s.elapsedMs / 1000).toFixed(1)} s`,
+      );
+      out.emit({ task: "backfill", source: v.source, dataset: v.dataset, exitCode: 0, ...s });
+      return 0;
+    } finally {
+      await sim?.close();
+    }
+  }
   let summary: Record<string, unknown> = {};
   const code = await backfillCommand({
     source: v.source,
