@@ -22,9 +22,10 @@
  *
  * Cost: the output (195,000 rows x 44 columns for 500 contracts) is written once, by Polars;
  * `bench/consolidate_compare.ts` measures it against a pandas implementation of the same
- * definition. On a busy VM most of the time is first-touch of the output's fresh memory and
- * the implied-vol solves; run long jobs with `GLIBC_TUNABLES=glibc.malloc.hugetlb=1:
- * glibc.malloc.arena_max=1` (see the benchmark's header).
+ * definition. More than half of the CPU time is the implied-vol solves (~0.6 us per traded row
+ * on that benchmark's near-the-money short-dated chain); on a busy VM much of the rest is
+ * first-touch of the output's fresh memory; run long jobs with `GLIBC_TUNABLES=glibc.malloc.
+ * hugetlb=1:glibc.malloc.arena_max=1` (see the benchmark's header).
  */
 import pl from "nodejs-polars";
 import { CALENDAR_DAYS_PER_YEAR, MS_PER_DAY, MS_PER_MINUTE } from "../core/mod.ts";
@@ -198,10 +199,17 @@ function nullableIndex(rows: Int32Array): pl.Series {
  * Layout of the work (columns stay in typed arrays or Polars end to end): everything that varies
  * by minute only (underlying, VIX, indicators, news) is computed on `nMin` rows and everything
  * that varies by contract only (ticker, terms) on `nC` rows; one Polars cross join broadcasts
- * them to the `nMin x nC` grid (minute-major, contracts in ticker order). Implied vol and
- * Greeks are computed only for the option bars that exist (the traded contract-minutes), and
- * their columns and the option bar's own columns enter the grid by one gather whose index is null
- * where the contract did not trade. NaN becomes null on the small frames, before broadcasting.
+ * them to the `nMin x nC` grid (minute-major, contracts in ticker order). The contract of each
+ * option bar comes from the runs of equal tickers in the input (strings compared only where the
+ * ticker changes, no join on the bar rows). Implied vol and Greeks are computed by one batch call
+ * each (lib/options) for the grid's traded rows only (the winning bar of each contract-minute),
+ * in grid order so that rows of one expiry and minute, which share t, are adjacent; the option
+ * bar's own columns enter the grid by one gather from the input bars and iv/Greeks by one gather
+ * from the traded rows, each with an index that is null where the contract did not trade. NaN
+ * becomes null on the small frames, before broadcasting. The pricing inputs and outputs live in
+ * scratch arrays reused from call to call (fresh multi-megabyte typed arrays per call cost more
+ * in V8 collections than the loops filling them; the scratch stays allocated, ~14 MB at 500
+ * contracts).
  *
  * @example
  * ```ts
