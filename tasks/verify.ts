@@ -3,6 +3,7 @@ import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib
 import {
   lakeRoot,
   listDatasets,
+  openLake,
   verifyDataset,
   type VerifyReport,
   type Zone,
@@ -90,6 +91,8 @@ await runTask(TASK, async ({ values }) => {
   if (values.seed !== undefined && !values.sim) throw new UsageError("--seed needs --sim");
   const out = jsonOutput(values.json);
   const root = lakeRoot();
+  // An s3:// lake: load its catalog's dataset list first (no-op for a local folder).
+  await openLake(root);
   const filter = {
     ...(values.zone ? { zone: values.zone as Zone } : {}),
     ...(values.source ? { source: values.source } : {}),

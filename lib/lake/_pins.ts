@@ -1,6 +1,6 @@
 /**
- * The pin records of a dataset (`_meta/<zone>/<source>/<dataset>/pins/<id>.json`) and the set of
- * files they hold. Kept apart from `snapshot.ts` (which pins, exports and collects garbage) so the
+ * The pin records of a dataset (`_meta/<zone>/<source>/<dataset>/pins/<id>.json` on a local lake,
+ * the catalog's `lake_pin` table on an `s3://` lake) and the set of files they hold. Kept apart from `snapshot.ts` (which pins, exports and collects garbage) so the
  * writer and `verify` can ask "is this file pinned?" without importing the writer back.
  */
 import { dirname, join } from "node:path";
@@ -117,12 +117,7 @@ export function pinnedKey(f: Pick<PinnedFile, "partition" | "file">): string {
  * break a reader, so the caller stops instead of guessing.
  */
 export function pinnedKeys(meta: string, now: Date = new Date()): Set<string> {
-  const out = new Set<string>();
-  for (const p of readPins(meta)) {
-    if (!pinIsLive(p, now)) continue;
-    for (const f of p.files) out.add(pinnedKey(f));
-  }
-  return out;
+  return liveKeys(readPins(meta), now);
 }
 
 /** The data folder of the dataset whose meta directory is `meta` (`<root>/_meta/z/s/d`). */
@@ -155,4 +150,38 @@ export function pinnedFileSet(meta: string, now: Date = new Date()): Set<string>
   if (keys.size === 0) return keys;
   const dir = datasetDirOfMeta(meta);
   return new Set([...keys].map((k) => join(dir, k)));
+}
+
+/**
+ * Pin records of an `s3://` lake's dataset, kept in its catalog (`lake_pin`), sorted by id. A
+ * stored record that does not parse throws a {@link PinError} (nothing can say what it holds).
+ */
+export async function readCatalogPins(
+  catalog: { pins(dataset: string): Promise<unknown[]>; where: string },
+  dataset: string,
+): Promise<SnapshotPin[]> {
+  return (await catalog.pins(dataset)).map((raw) => {
+    const r = PinSchema.safeParse(raw);
+    if (!r.success) {
+      const i = r.error.issues[0]!;
+      const where = `${catalog.where} lake_pin (${dataset})`;
+      throw new PinError(
+        `Cannot read a pin record of ${dataset} in ${where}: ${
+          i.path.join(".") || "record"
+        }: ${i.message}`,
+        where,
+      );
+    }
+    return r.data;
+  });
+}
+
+/** Dataset-relative keys of the files held by the live pins among `pins`. */
+export function liveKeys(pins: readonly SnapshotPin[], now: Date = new Date()): Set<string> {
+  const out = new Set<string>();
+  for (const p of pins) {
+    if (!pinIsLive(p, now)) continue;
+    for (const f of p.files) out.add(pinnedKey(f));
+  }
+  return out;
 }

@@ -17,8 +17,22 @@
  * partition share natural keys (a rerun after the manifest was lost), they are merged into one
  * file keeping, per key, the row with the latest `ingested_at`, and the originals quarantined, so
  * no row is duplicated.
+ *
+ * An `s3://` lake (catalog in PostgreSQL) is checked under the dataset's catalog lock against the
+ * bucket: every committed object exists, hashes to its recorded sha256 and holds its recorded
+ * rows; an object under the dataset's prefix that no committed entry lists, no live pin holds and
+ * no pending deletion names (`lake_garbage`) and that is older than `orphanGraceMs` is an orphan
+ * (`stray`: typically uploaded by a writer that died before its commit point). The repair
+ * generalises: a changed object and an orphan are moved (copied, then deleted) under
+ * `<prefix>/_quarantine/<time>/...` in the bucket, missing and changed files are dropped by a
+ * `repair` entry committed in the catalog, and their time ranges and sources are reported for
+ * re-curation or refetch as for a local lake. What it cannot do there: rebuild a lost catalog
+ * from the objects (the catalog is the only manifest; restore it from a PostgreSQL backup or move
+ * the lake back with `deno task lake-migrate`), and it never rewrites a cached copy (the cache is
+ * re-fetched on the next read when it differs).
  */
 import pl from "nodejs-polars";
+import { Buffer } from "node:buffer";
 import { join, relative } from "node:path";
 import { sha256Hex, writeAtomic, writeDurable } from "../core/fs.ts";
 import { acquireLock } from "./lock.ts";
@@ -49,8 +63,9 @@ import { readJournal, recoverDataset } from "./writer.ts";
 import { assertInsideLake, filePath } from "./integrity.ts";
 import { remoteOf } from "./store/files.ts";
 import { openLake } from "./open.ts";
-import { datasetName } from "./store/remote.ts";
-import { pinnedKeys } from "./_pins.ts";
+import { datasetName, objectKey, type RemoteLake } from "./store/remote.ts";
+import { liveKeys, pinnedKeys, readCatalogPins } from "./_pins.ts";
+import { beginRemote } from "./_remote_commit.ts";
 
 type Where = Pick<DatasetSpec, "zone" | "source" | "dataset">;
 
@@ -244,6 +259,11 @@ export interface VerifyDatasetOptions {
   specOf?: (d: Where) => DatasetSpec | null;
   /** Quarantine folder name (one per run). @default the current instant */
   stamp?: string;
+  /**
+   * `s3://` lakes: an object no committed entry lists is reported only when it is older than
+   * this (a write in flight elsewhere may have uploaded it a moment ago). @default 3_600_000
+   */
+  orphanGraceMs?: number;
 }
 
 function walk(dir: string, rel = ""): { rel: string; entry: Deno.DirEntry }[] {
@@ -302,6 +322,8 @@ export async function verifyDataset(
     dropped: [],
     rebuilt: false,
   };
+  const remote = remoteOf(root);
+  if (remote) return await verifyRemote(d, remote, options, stamp, report);
   assertInsideLake(dir, root, d.dataset);
   const release = await acquireLock(meta);
   try {
@@ -479,6 +501,141 @@ export async function verifyDataset(
     return finish(report, foldManifest(readManifestLog(meta).entries));
   } finally {
     release();
+  }
+}
+
+/** {@link verifyDataset} on an `s3://` lake (see the module doc). */
+async function verifyRemote(
+  d: Where,
+  lake: RemoteLake,
+  options: VerifyDatasetOptions,
+  stamp: string,
+  report: VerifyReport,
+): Promise<VerifyReport> {
+  const root = options.root;
+  const name = datasetName(d);
+  const w = await beginRemote(lake, d);
+  try {
+    const state = foldManifest(w.entries);
+    const addr = (key: string) => `s3://${lake.bucket.bucket}/${key}`;
+    const base = objectKey(lake, d, { partition: "", file: "" });
+    const quarantine = async (key: string, bytes: Uint8Array) => {
+      const rel = key.slice(base.length + 1);
+      const q = [lake.prefix, "_quarantine", stamp, d.zone, d.source, d.dataset, rel]
+        .filter((x) => x !== "").join("/");
+      await lake.bucket.put(q, bytes);
+      await lake.bucket.delete(key);
+      return addr(q);
+    };
+    const committed = new Set<string>();
+    const drop: ManifestFile[] = [];
+    const fix: ManifestFile[] = [];
+    const changed = new Map<string, Uint8Array>();
+    for (const f of state.files) {
+      const key = objectKey(lake, d, f);
+      committed.add(key);
+      const bytes = await lake.bucket.get(key);
+      if (bytes === null) {
+        report.problems.push({
+          kind: "missing",
+          file: addr(key),
+          detail: "in the catalog, not in the bucket",
+        });
+        drop.push(f);
+        continue;
+      }
+      const sha = await sha256Hex(bytes);
+      if (sha !== f.sha256) {
+        report.problems.push({
+          kind: "checksum",
+          file: addr(key),
+          detail: `sha256 ${sha.slice(0, 16)}.. but the catalog records ${f.sha256.slice(0, 16)}..`,
+        });
+        changed.set(key, bytes);
+        drop.push(f);
+        continue;
+      }
+      let rows = -1;
+      try {
+        rows = pl.readParquet(Buffer.from(bytes)).height;
+      } catch { /* unreadable despite the checksum: reported below */ }
+      if (rows !== f.rows) {
+        report.problems.push({
+          kind: "rows",
+          file: addr(key),
+          detail: `${rows < 0 ? "unreadable" : `${rows} rows`} but the catalog records ${f.rows}`,
+        });
+        if (rows >= 0) fix.push({ ...f, rows });
+        else drop.push(f);
+      }
+    }
+    // Objects under the dataset's prefix that nothing accounts for.
+    const keep = new Set<string>();
+    for (const k of liveKeys(await readCatalogPins(lake.catalog, name))) keep.add(`${base}/${k}`);
+    for (const g of await w.lock.garbage()) keep.add(objectKey(lake, d, g));
+    const grace = options.orphanGraceMs ?? 3_600_000;
+    const now = Date.now();
+    const orphans: string[] = [];
+    for (const o of await lake.bucket.list(`${base}/`)) {
+      if (committed.has(o.key) || keep.has(o.key)) continue;
+      if (now - o.modifiedMs < grace) continue;
+      orphans.push(o.key);
+      report.problems.push({
+        kind: "stray",
+        file: addr(o.key),
+        detail: `in the bucket, in no committed entry (${o.size} bytes; left by a write that ` +
+          "died before its commit point, or put there by hand; ignored by readers)",
+      });
+    }
+    if (!options.repair) return finish(report, state);
+    for (const key of orphans) {
+      const p = report.problems.find((x) => x.file === addr(key))!;
+      const bytes = await lake.bucket.get(key);
+      p.repaired = bytes === null
+        ? "gone meanwhile"
+        : `quarantined to ${await quarantine(key, bytes)}`;
+    }
+    for (const f of drop) {
+      const key = objectKey(lake, d, f);
+      const p = report.problems.find((x) => x.file === addr(key))!;
+      const bytes = changed.get(key);
+      const moved = bytes ? `, object quarantined to ${await quarantine(key, bytes)}` : "";
+      lake.cache.drop(filePath(d, f, root));
+      p.repaired =
+        `dropped from the catalog${moved}; rows of ${f.min_time} .. ${f.max_time} to restore`;
+      report.dropped.push({
+        file: addr(key),
+        partition: f.partition,
+        min_time: f.min_time,
+        max_time: f.max_time,
+        rows: f.rows,
+        sources: sourcesOf(w.entries, f),
+      });
+    }
+    for (const f of fix) {
+      report.problems.find((x) => x.file === addr(objectKey(lake, d, f)))!.repaired =
+        "row count re-recorded";
+    }
+    if (drop.length || fix.length) {
+      const entry: ManifestEntry = {
+        write_id: crypto.randomUUID(),
+        at: new Date().toISOString(),
+        kind: "repair",
+        transform_id: "lake.verify",
+        source_uri: "verify --repair",
+        added: fix,
+        removed: [...drop, ...fix].map((f) => ({ partition: f.partition, file: f.file })),
+        schema: state.schema,
+      };
+      await w.lock.commit(entry);
+      const after = [...w.entries, entry];
+      lake.seen.set(name, after);
+      return finish(report, foldManifest(after));
+    }
+    await w.lock.commit(null);
+    return finish(report, state);
+  } finally {
+    await w.lock.release();
   }
 }
 

@@ -32,6 +32,8 @@ export interface Lake {
   remove(rel: string): Promise<void>;
   /** Forget local cached copies (remote) so the next read fetches from the store. */
   dropCache(): Promise<void>;
+  /** How errors and reports name a stored file (relative path): its path, or its s3:// address. */
+  addr(rel: string): string;
   /** The local folder that holds the lake's files (the root, or the remote lake's mirror). */
   local: string;
   /** A dataset's committed manifest entries as stored (file log or catalog rows), as JSON. */
@@ -84,6 +86,7 @@ export async function withBackend(kind: string, fn: (lake: Lake) => Promise<void
         remove: (rel) => Deno.remove(`${root}/${rel}`),
         dropCache: () => Promise.resolve(),
         local: root,
+        addr: (rel) => `${root}/${rel}`,
         manifestText: async (ds) => {
           try {
             return await Deno.readTextFile(`${root}/_meta/${ds}/manifest.jsonl`);
@@ -148,6 +151,7 @@ export async function withBackend(kind: string, fn: (lake: Lake) => Promise<void
         for (const [rel] of await walk(m).catch(() => new Map())) await Deno.remove(`${m}/${rel}`);
       },
       local: mirror(),
+      addr: (rel) => `s3://wb-lake-${sfx}/lake/${rel}`,
       manifestText: async (ds) => {
         const cat = new PgCatalog(env.WORKBENCH_CATALOG!);
         try {

@@ -2,6 +2,14 @@
  * Failure cases of issue 18 against the lake: byte flips, stray/swapped/deleted files, deleted or
  * torn manifests, a symlinked partition, a full disk, reads between a kill and recovery, and
  * `verify --repair` restoring a lake equal to a clean run.
+ *
+ * What holds on every backend (byte flips, swapped and deleted files, verify and its repair, an
+ * orphan object) runs on a local folder and on S3 (radosgw) + a PostgreSQL catalog (lakeTest,
+ * see _backends.ts). The rest is about local folders and the file manifest and stays local-only:
+ * a torn or lost `manifest.jsonl` and its rebuild, the journal and lock files, symlinks, stray
+ * files in partition folders read through glob views, a full disk, `verified.json`. On S3 the
+ * catalog is the manifest (one transaction per write: no torn line, no journal, no lock file)
+ * and an object is no symlink.
  */
 import pl from "nodejs-polars";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -20,6 +28,8 @@ import {
   writeDataset,
 } from "../../lib/lake/mod.ts";
 import { BARS, bars } from "./_fixtures.ts";
+import { type Lake, lakeTest } from "./_backends.ts";
+import { committedState } from "../../lib/lake/mod.ts";
 
 const W = { transformId: "test@1", sourceUri: "test://unit", ingestedAt: new Date(0) };
 const DS = "curated/test/bars_minute";
@@ -45,6 +55,27 @@ async function seed(root: string): Promise<void> {
 function dataFile(root: string, part = P8): string {
   const f = datasetState(BARS, root).files.find((x) => x.partition === part)!;
   return `${root}/${DS}/${part}/${f.file}`;
+}
+
+/** Two partitions as in {@link seed}, on any backend. */
+async function seedAt(lake: Lake): Promise<void> {
+  await seed(lake.root);
+}
+
+/** Relative path (`DS/partition/file`) of the committed file of a partition. */
+async function dataRel(lake: Lake, part = P8): Promise<string> {
+  const f = (await committedState(BARS, lake.root)).files.find((x) => x.partition === part)!;
+  return `${DS}/${part}/${f.file}`;
+}
+
+/** Stored data files of the dataset (relative path -> sha256), through the store. */
+async function storedFiles(lake: Lake): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const { sha256Hex } = await import("../../lib/core/fs.ts");
+  for (const [k, b] of [...await lake.stored()].sort()) {
+    if (k.startsWith(`${DS}/`)) out[k.slice(DS.length + 1)] = await sha256Hex(b);
+  }
+  return out;
 }
 
 /** Sorted data files (relative path -> sha256 of bytes) under a dataset folder. */
@@ -76,43 +107,58 @@ async function duckCount(sql: string): Promise<number> {
   }
 }
 
-Deno.test("every single-byte flip in a data file is an error naming the file, never a changed row", () =>
-  withLake(async (root) => {
-    await seed(root);
-    const path = dataFile(root);
-    const good = Deno.readFileSync(path);
-    let errors = 0;
-    // 64 positions spread over the file, including the header magic, pages and the footer.
+lakeTest(
+  "every single-byte flip in a data file is an error naming the file, never a changed row",
+  async (lake) => {
+    const root = lake.root;
+    await seedAt(lake);
+    const rel = await dataRel(lake);
+    const where = lake.addr(rel);
+    const good = (await lake.stored()).get(rel)!;
+    // Positions spread over the file, including the header magic, pages and the footer (64 on a
+    // local disk; 16 on S3, where each flip is an upload and a fetch).
+    const n = lake.kind === "local" ? 64 : 16;
     const positions = Array.from(
-      { length: 64 },
-      (_, i) => Math.floor((i * (good.length - 1)) / 63),
+      { length: n },
+      (_, i) => Math.floor((i * (good.length - 1)) / (n - 1)),
     );
+    let errors = 0;
     for (const pos of positions) {
       const bad = good.slice();
       bad[pos] = bad[pos]! ^ 0x01;
-      Deno.writeFileSync(path, bad);
+      await lake.tamper(rel, bad);
+      await lake.dropCache(); // S3: the next read fetches the object (a cached copy is trusted)
       const e = (await assertRejects(() =>
         readDataset(BARS, { root }), IntegrityError)) as IntegrityError;
-      assert(e.message.includes(path), e.message);
-      assertEquals(e.file, path);
+      assert(e.message.includes(where), e.message);
+      assertEquals(e.file, where);
       errors++;
     }
-    assertEquals(errors, 64);
-    Deno.writeFileSync(path, good);
+    assertEquals(errors, n);
+    await lake.tamper(rel, good);
     assertEquals((await readDataset(BARS, { root })).height, 120);
     // A write into that partition (a changed row: a rewrite) refuses the changed file too.
-    Deno.writeFileSync(path, Uint8Array.from(good, (b, i) => (i === 200 ? b ^ 0x80 : b)));
+    await lake.tamper(rel, Uint8Array.from(good, (b, i) => (i === 200 ? b ^ 0x80 : b)));
+    await lake.dropCache();
     clearVerifiedCache();
     const changed = bars(["A"], 1).withColumns(pl.lit(1).alias("close"));
-    await assertRejects(() => writeDataset(BARS, changed, { ...W, root }), IntegrityError, path);
+    await assertRejects(
+      () => writeDataset(BARS, changed, { ...W, root }),
+      IntegrityError,
+      where,
+    );
     // Compaction too: an append outside the changed file's time range (so it does not read it)
     // gives the partition a second file, and compaction refuses to seal the changed one.
     await writeDataset(BARS, bars(["C"], 5, Date.UTC(2024, 2, 8, 20, 0)), { ...W, root });
-    await assertRejects(() => compactDataset(BARS, { root }), IntegrityError, path);
+    await lake.dropCache();
+    await assertRejects(() => compactDataset(BARS, { root }), IntegrityError, where);
     const report = await verifyDataset(BARS, { root });
-    assertEquals(report.problems.map((p) => [p.kind, p.file]), [["checksum", path]]);
-  }));
+    assertEquals(report.problems.map((p) => [p.kind, p.file]), [["checksum", where]]);
+  },
+);
 
+// Local only: a stray file in a partition folder and glob views over folders. Its S3 counterpart
+// (an orphan object in the bucket) follows.
 Deno.test("a stray file is ignored by readers, views, writes and compaction, reported and quarantined by verify", () =>
   withLake(async (root) => {
     await seed(root);
@@ -145,32 +191,43 @@ Deno.test("a stray file is ignored by readers, views, writes and compaction, rep
     assertEquals((await verifyDataset(BARS, { root })).problems, []);
   }));
 
-Deno.test("a swapped file (another committed file's bytes under its name) is an error naming it", () =>
-  withLake(async (root) => {
-    await seed(root);
-    const a = dataFile(root, P8);
-    const b = dataFile(root, P9);
-    Deno.copyFileSync(b, a);
-    const e = (await assertRejects(() =>
-      readDataset(BARS, { root }), IntegrityError)) as IntegrityError;
-    assertEquals(e.file, a);
+lakeTest(
+  "a swapped file (another committed file's bytes under its name) is an error naming it",
+  async (lake) => {
+    const root = lake.root;
+    await seedAt(lake);
+    const a = await dataRel(lake, P8);
+    const b = await dataRel(lake, P9);
+    await lake.tamper(a, (await lake.stored()).get(b)!);
+    await lake.dropCache();
+    const e =
+      (await assertRejects(() => readDataset(BARS, { root }), IntegrityError)) as IntegrityError;
+    assertEquals(e.file, lake.addr(a));
     // DuckDB views read the same committed list; verify says which file changed.
     const report = await verifyDataset(BARS, { root });
-    assertEquals(report.problems.map((p) => [p.kind, p.file]), [["checksum", a]]);
-  }));
+    assertEquals(report.problems.map((p) => [p.kind, p.file]), [["checksum", lake.addr(a)]]);
+  },
+);
 
-Deno.test("a deleted file: reads fail naming it; verify --repair drops it; a rerun restores the clean lake", async () => {
-  let clean: Record<string, string> = {};
-  await withLake(async (root) => {
-    await seed(root);
-    clean = await lakeFiles(root);
-  });
-  await withLake(async (root) => {
-    await seed(root);
-    const gone = dataFile(root, P8);
-    Deno.removeSync(gone);
-    const e = (await assertRejects(() =>
-      readDataset(BARS, { root }), IntegrityError)) as IntegrityError;
+lakeTest(
+  "a deleted file: reads fail naming it; verify --repair drops it; a rerun restores the clean lake",
+  async (lake) => {
+    // The clean lake: the same two writes into a fresh local folder (files are content-addressed,
+    // so both backends store the same names and bytes).
+    let clean: Record<string, string> = {};
+    await withLake(async (root) => {
+      await seed(root);
+      clean = await lakeFiles(root);
+    });
+    const root = lake.root;
+    await seedAt(lake);
+    assertEquals(await storedFiles(lake), clean);
+    const rel = await dataRel(lake, P8);
+    const gone = lake.addr(rel);
+    await lake.remove(rel);
+    await lake.dropCache();
+    const e =
+      (await assertRejects(() => readDataset(BARS, { root }), IntegrityError)) as IntegrityError;
     assertEquals([e.file, e.reason], [gone, "missing"]);
     // Before the repair a rerun cannot rebuild the partition (its stored file is gone) ...
     await assertRejects(
@@ -183,13 +240,72 @@ Deno.test("a deleted file: reads fail naming it; verify --repair drops it; a rer
     assertEquals(r.dropped.map((d) => [d.file, d.rows, d.min_time]), [
       [gone, 100, "2024-03-08T14:30:00.000Z"],
     ]);
-    assertEquals(datasetState(BARS, root).rows, 20);
+    assertEquals((await committedState(BARS, root)).rows, 20);
+    assertEquals((await verifyDataset(BARS, { root })).problems, []);
     // ... after it, the same run refetches what was dropped and the lake equals a clean run.
     await seed(root);
-    assertEquals(await lakeFiles(root), clean);
+    assertEquals(await storedFiles(lake), clean);
     assertEquals((await readDataset(BARS, { root })).height, 120);
-  });
-});
+  },
+);
+
+lakeTest(
+  "a changed and a missing file: verify reports both, --repair quarantines the changed one and drops both",
+  async (lake) => {
+    const root = lake.root;
+    await seedAt(lake);
+    const a = await dataRel(lake, P8);
+    const b = await dataRel(lake, P9);
+    const bad = (await lake.stored()).get(a)!.slice();
+    bad[10] = bad[10]! ^ 0x20;
+    await lake.tamper(a, bad);
+    await lake.remove(b);
+    await lake.dropCache();
+    const v = await verifyDataset(BARS, { root });
+    assertEquals(v.problems.map((p) => [p.kind, p.file]), [
+      ["checksum", lake.addr(a)],
+      ["missing", lake.addr(b)],
+    ]);
+    const r = await verifyDataset(BARS, { root, repair: true, stamp: "q1" });
+    assertEquals(r.dropped.map((d) => [d.partition, d.rows]), [[P8, 100], [P9, 20]]);
+    assertEquals([r.files, r.rows], [0, 0]);
+    // The changed bytes are kept in the quarantine, byte for byte; nothing is left in the dataset.
+    const stored = await lake.stored();
+    assertEquals(stored.get(`_quarantine/q1/${a}`), bad);
+    assertEquals([...stored.keys()].filter((k) => k.startsWith(`${DS}/`)), []);
+    assertEquals((await verifyDataset(BARS, { root })).problems, []);
+    assertEquals((await readDataset(BARS, { root })).height, 0);
+  },
+);
+
+lakeTest(
+  "an orphan object (in the bucket, in no committed entry) is reported after its grace and quarantined by --repair",
+  async (lake) => {
+    const root = lake.root;
+    await seedAt(lake);
+    // What a writer killed between its upload and its commit leaves: a whole data file.
+    const orphanRel = `${DS}/${P8}/part-00000000000000aa.parquet`;
+    const tmp = await Deno.makeTempFile({ suffix: ".parquet" });
+    bars(["Z"], 7).writeParquet(tmp);
+    const bytes = await Deno.readFile(tmp);
+    await Deno.remove(tmp);
+    await lake.tamper(orphanRel, bytes);
+    assertEquals((await readDataset(BARS, { root })).height, 120); // readers never see it
+    // Younger than the grace (a write in flight elsewhere may have just uploaded it): not reported.
+    assertEquals((await verifyDataset(BARS, { root })).problems, []);
+    const v = await verifyDataset(BARS, { root, orphanGraceMs: 0 });
+    assertEquals(v.problems.map((p) => [p.kind, p.file]), [["stray", lake.addr(orphanRel)]]);
+    const r = await verifyDataset(BARS, { root, orphanGraceMs: 0, repair: true, stamp: "o1" });
+    assert(r.problems[0]!.repaired!.startsWith("quarantined to"), r.problems[0]!.repaired);
+    assertEquals((await lake.stored()).get(`_quarantine/o1/${orphanRel}`), bytes);
+    assertEquals((await verifyDataset(BARS, { root, orphanGraceMs: 0 })).problems, []);
+    assertEquals((await readDataset(BARS, { root })).height, 120);
+  },
+  ["s3+pg"],
+);
+
+// Local only from here to the end of the file, except "verify on a clean lake": the file
+// manifest, journal, lock, symlinks, full disks and verified.json (see the module doc).
 
 Deno.test("a deleted manifest: writes refuse, verify --repair rebuilds it without duplicating rows", () =>
   withLake(async (root) => {
@@ -496,12 +612,11 @@ Deno.test("committedFiles (what the views read) verifies checksums, hashing a fi
     assertEquals(await committedFiles(BARS, { root, verify: false }), files);
   }));
 
-Deno.test("verify on a clean lake finds nothing; counts match the manifest", () =>
-  withLake(async (root) => {
-    await seed(root);
-    const r = await verifyDataset(BARS, { root });
-    assertEquals([r.files, r.rows, r.problems.length, r.rebuilt], [2, 120, 0, false]);
-  }));
+lakeTest("verify on a clean lake finds nothing; counts match the manifest", async (lake) => {
+  await seedAt(lake);
+  const r = await verifyDataset(BARS, { root: lake.root, orphanGraceMs: 0 });
+  assertEquals([r.files, r.rows, r.problems.length, r.rebuilt], [2, 120, 0, false]);
+});
 
 Deno.test("disk full during a manifest append: an error naming the manifest, the log left as it was", async () => {
   const mnt = await Deno.makeTempDir({ prefix: "lake-tmpfs-" });

@@ -12,6 +12,13 @@
  *   at timestamptz)`: the append-only log; folding a dataset's entries in `seq` order gives its
  *   state, exactly as folding `manifest.jsonl` does for a local lake.
  *
+ * - `lake_pin(dataset text, id text, record jsonb, created_at)`: snapshot pins of an `s3://` lake
+ *   (lib/lake/snapshot.ts); a file a live pin holds is never deleted.
+ * - `lake_garbage(dataset text, partition text, file text, replaced_at timestamptz)`: objects
+ *   replaced by a committed entry, deleted only after a grace period (a reader that listed the
+ *   older files may still be fetching them), by a later writer of the dataset or by
+ *   `deno task snapshot gc`, skipping pinned and again-committed files.
+ *
  * Commit point of a write: the one transaction that holds the dataset row and inserts the entry
  * (`DatasetLock.commit`). Everything before it (uploaded data files) is invisible to readers;
  * a crash before it leaves the old state.
@@ -30,12 +37,30 @@ export class CatalogError extends Error {
   }
 }
 
+/** A file of a dataset, as the catalog's garbage and pin tables name it. */
+export interface FileRef {
+  partition: string;
+  file: string;
+}
+
+/** A replaced object awaiting deletion (see `lake_garbage` in the module doc). */
+export interface GarbageRow extends FileRef {
+  /** When the entry that replaced it committed (ISO instant). */
+  replaced_at: string;
+}
+
 /** A dataset lock held in an open catalog transaction. */
 export interface DatasetLock {
   /** Insert a manifest entry inside the transaction (seen by others only after commit). */
   add(entry: ManifestEntry): Promise<void>;
-  /** Insert one manifest entry and commit: the commit point of a write. */
-  commit(entry: ManifestEntry): Promise<void>;
+  /** Record replaced files for deferred deletion, inside the transaction. */
+  defer(files: readonly FileRef[]): Promise<void>;
+  /** Forget garbage rows (their objects were deleted), inside the transaction. */
+  forget(files: readonly FileRef[]): Promise<void>;
+  /** The dataset's garbage rows, read inside the transaction. */
+  garbage(): Promise<GarbageRow[]>;
+  /** Insert one manifest entry (none: only what was done in the transaction) and commit. */
+  commit(entry: ManifestEntry | null): Promise<void>;
   /** Roll back and release (no-op after commit). */
   release(): Promise<void>;
 }
@@ -54,6 +79,8 @@ export class PgCatalog {
   readonly schema: string;
   readonly #sql: Sql;
   #ready: Promise<void> | null = null;
+  /** Entries read so far per dataset, with the last `seq` (see {@link entries}). */
+  #log = new Map<string, { seq: number; entries: ManifestEntry[] }>();
 
   constructor(url: string) {
     // The URL's password (only it: the user name is no secret) never reaches a message, whatever
@@ -112,6 +139,22 @@ export class PgCatalog {
             `CREATE INDEX IF NOT EXISTS lake_manifest_dataset_seq
                ON ${this.#t("lake_manifest")} (dataset, seq)`,
           );
+          await tx.unsafe(
+            `CREATE TABLE IF NOT EXISTS ${this.#t("lake_pin")} (
+               dataset text NOT NULL,
+               id text NOT NULL,
+               record jsonb NOT NULL,
+               created_at timestamptz NOT NULL DEFAULT now(),
+               PRIMARY KEY (dataset, id))`,
+          );
+          await tx.unsafe(
+            `CREATE TABLE IF NOT EXISTS ${this.#t("lake_garbage")} (
+               dataset text NOT NULL,
+               partition text NOT NULL,
+               file text NOT NULL,
+               replaced_at timestamptz NOT NULL DEFAULT now(),
+               PRIMARY KEY (dataset, partition, file))`,
+          );
         });
       } catch (e) {
         this.#ready = null;
@@ -123,15 +166,27 @@ export class PgCatalog {
     return this.#ready;
   }
 
-  /** The manifest entries of a dataset in commit order ([] when it has none). */
+  /**
+   * The manifest entries of a dataset in commit order ([] when it has none). Entries are
+   * append-only, so this process keeps what it read and asks only for the rows after the last
+   * sequence number it has (one indexed query returning nothing when the dataset is unchanged).
+   */
   async entries(dataset: string): Promise<ManifestEntry[]> {
     await this.ready();
     try {
+      const had = this.#log.get(dataset) ?? { seq: 0, entries: [] };
       const rows = await this.#sql.unsafe(
-        `SELECT entry FROM ${this.#t("lake_manifest")} WHERE dataset = $1 ORDER BY seq`,
-        [dataset],
+        `SELECT seq, entry FROM ${this.#t("lake_manifest")}
+          WHERE dataset = $1 AND seq > $2 ORDER BY seq`,
+        [dataset, had.seq],
       );
-      return rows.map((r) => r.entry as ManifestEntry);
+      if (rows.length === 0) return had.entries.slice();
+      const next = {
+        seq: Number(rows.at(-1)!.seq),
+        entries: [...had.entries, ...rows.map((r) => r.entry as ManifestEntry)],
+      };
+      this.#log.set(dataset, next);
+      return next.entries.slice();
     } catch (e) {
       throw new CatalogError(
         `Cannot read the catalog ${this.where} for ${dataset}: ${describe(e)}`,
@@ -202,20 +257,58 @@ export class PgCatalog {
         `INSERT INTO ${m} (dataset, write_id, entry) VALUES ($1, $2, $3::text::jsonb)`,
         [dataset, entry.write_id, JSON.stringify(entry)],
       );
+    const g = this.#t("lake_garbage");
+    const live = (what: string) => {
+      if (done) throw new CatalogError(`Cannot ${what} ${dataset}: the lock was released`);
+    };
     return {
       add: async (entry: ManifestEntry) => {
-        if (done) throw new CatalogError(`Cannot add to ${dataset}: the lock was released`);
+        live("add to");
         await insert(entry);
       },
-      commit: async (entry: ManifestEntry) => {
-        if (done) throw new CatalogError(`Cannot commit ${dataset}: the lock was released`);
+      defer: async (files: readonly FileRef[]) => {
+        live("record garbage of");
+        for (const f of files) {
+          await conn.unsafe(
+            `INSERT INTO ${g} (dataset, partition, file) VALUES ($1, $2, $3)
+             ON CONFLICT (dataset, partition, file) DO UPDATE SET replaced_at = now()`,
+            [dataset, f.partition, f.file],
+          );
+        }
+      },
+      forget: async (files: readonly FileRef[]) => {
+        live("forget garbage of");
+        for (const f of files) {
+          await conn.unsafe(
+            `DELETE FROM ${g} WHERE dataset = $1 AND partition = $2 AND file = $3`,
+            [dataset, f.partition, f.file],
+          );
+        }
+      },
+      garbage: async () => {
+        live("read garbage of");
+        const rows = await conn.unsafe(
+          `SELECT partition, file, replaced_at FROM ${g} WHERE dataset = $1
+            ORDER BY replaced_at, partition, file`,
+          [dataset],
+        );
+        return rows.map((r) => ({
+          partition: r.partition as string,
+          file: r.file as string,
+          replaced_at: new Date(r.replaced_at as string).toISOString(),
+        }));
+      },
+      commit: async (entry: ManifestEntry | null) => {
+        live("commit");
         try {
-          await insert(entry);
+          if (entry) await insert(entry);
           await conn.unsafe("COMMIT");
         } catch (e) {
           await conn.unsafe("ROLLBACK").catch(() => {});
           throw new CatalogError(
-            `Cannot commit ${entry.write_id} of ${dataset} to ${this.where}: ${describe(e)}`,
+            `Cannot commit ${entry?.write_id ?? "a change"} of ${dataset} to ${this.where}: ${
+              describe(e)
+            }`,
             { cause: e },
           );
         } finally {
@@ -265,10 +358,69 @@ export class PgCatalog {
     }
   }
 
+  /** Pin records of a dataset (the `record` JSON as stored), sorted by id. */
+  async pins(dataset: string): Promise<unknown[]> {
+    await this.ready();
+    try {
+      const rows = await this.#sql.unsafe(
+        `SELECT record FROM ${this.#t("lake_pin")} WHERE dataset = $1 ORDER BY id`,
+        [dataset],
+      );
+      return rows.map((r) => r.record as unknown);
+    } catch (e) {
+      throw new CatalogError(
+        `Cannot read the pins of ${dataset} in ${this.where}: ${describe(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+  }
+
+  /** Store a pin record; false when a pin of that id exists already (nothing changed). */
+  async putPin(dataset: string, id: string, record: unknown): Promise<boolean> {
+    await this.ready();
+    try {
+      const rows = await this.#sql.unsafe(
+        `INSERT INTO ${this.#t("lake_pin")} (dataset, id, record) VALUES ($1, $2, $3::text::jsonb)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [dataset, id, JSON.stringify(record)],
+      );
+      return rows.length === 1;
+    } catch (e) {
+      throw new CatalogError(
+        `Cannot store pin ${id} of ${dataset} in ${this.where}: ${describe(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+  }
+
+  /** Delete a pin record; false when there was none. */
+  async deletePin(dataset: string, id: string): Promise<boolean> {
+    await this.ready();
+    try {
+      const rows = await this.#sql.unsafe(
+        `DELETE FROM ${this.#t("lake_pin")} WHERE dataset = $1 AND id = $2 RETURNING id`,
+        [dataset, id],
+      );
+      return rows.length === 1;
+    } catch (e) {
+      throw new CatalogError(
+        `Cannot delete pin ${id} of ${dataset} in ${this.where}: ${describe(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+  }
+
   /** Drop the catalog's schema and everything in it (tests). */
   async dropSchema(): Promise<void> {
     await this.#sql.unsafe(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`);
     this.#ready = null;
+    this.#log.clear();
   }
 
   /** Close the connections. */

@@ -219,9 +219,9 @@ export class S3Bucket {
     await res.body?.cancel();
   }
 
-  /** Every key under a prefix, with its size, in key order. */
-  async list(prefix: string): Promise<{ key: string; size: number }[]> {
-    const out: { key: string; size: number }[] = [];
+  /** Every key under a prefix, with its size and last modification (ms epoch), in key order. */
+  async list(prefix: string): Promise<{ key: string; size: number; modifiedMs: number }[]> {
+    const out: { key: string; size: number; modifiedMs: number }[] = [];
     let token: string | null = null;
     do {
       const q = new URLSearchParams({ "list-type": "2", prefix });
@@ -230,7 +230,11 @@ export class S3Bucket {
       if (!res.ok) return this.#fail("LIST", prefix, res);
       const xml = await res.text();
       for (const c of xmlValues(xml, "Contents")) {
-        out.push({ key: xmlValues(c, "Key")[0]!, size: Number(xmlValues(c, "Size")[0] ?? "0") });
+        out.push({
+          key: xmlValues(c, "Key")[0]!,
+          size: Number(xmlValues(c, "Size")[0] ?? "0"),
+          modifiedMs: Date.parse(xmlValues(c, "LastModified")[0] ?? "") || 0,
+        });
       }
       token = xmlValues(xml, "IsTruncated")[0] === "true"
         ? xmlValues(xml, "NextContinuationToken")[0] ?? null
