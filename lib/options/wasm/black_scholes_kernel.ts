@@ -514,6 +514,17 @@ const LG7: f64 = 1.479819860511658591e-01;
   return v128.and(f64x2.ge(x, splat(2.2250738585072014e-308)), f64x2.lt(x, splat(Infinity)));
 }
 
+/** Mask of the call rows of the pair at i: isCall bytes spread to the two 64-bit lanes. */
+@inline function vCallMask(i: usize): v128 {
+  const c = v128.load16_splat(IN_CALL + i);
+  // byte 0 to lane 0's low byte, byte 1 to lane 1's, zero elsewhere (index -1: out of range)
+  const lanes = i8x16.swizzle(
+    c,
+    i8x16(0, -1, -1, -1, -1, -1, -1, -1, 1, -1, -1, -1, -1, -1, -1, -1),
+  );
+  return i64x2.eq(lanes, i64x2.splat(1));
+}
+
 @inline function vTheta(i: usize): v128 {
   const c0: f64 = load<u8>(IN_CALL + i) == 1 ? 1.0 : -1.0;
   const c1: f64 = load<u8>(IN_CALL + i + 1) == 1 ? 1.0 : -1.0;
@@ -527,8 +538,9 @@ let second: v128 = f64x2.splat(0.0);
  * Small-t Taylor series D = 2 sum_k t^(2k+1)/(2k+1)! M_(2k+1)(y) with the forward moment
  * recursion M_(n+1) = n M_(n-1) - y M_n from M_0 = M(y), M_1 = 1 - y M(y) (millsTaylor in
  * ../_normalised_black.ts), for two pairs of lanes at once: the series is latency-bound, so the
- * second chain fills the pipeline. Each lane stops adding terms below 1e-17 of its sum; the loop
- * ends when all four have. The second pair's result is left in `second`.
+ * second chain fills the pipeline. The loop ends when every lane's last term is below 1e-17 of
+ * its sum (a lane that got there earlier keeps adding its smaller terms). The second pair's
+ * result is left in `second`.
  */
 function vMillsTaylor2(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
   let mPrevA = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yA, splat(INV_SQRT2))));
@@ -541,8 +553,6 @@ function vMillsTaylor2(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
   let coefB = tB;
   let sumA = mul(coefA, mA);
   let sumB = mul(coefB, mB);
-  let liveA = f64x2.eq(sumA, sumA);
-  let liveB = f64x2.eq(sumB, sumB);
   for (let n = 1; n < 60; n += 2) {
     const nf = splat(<f64> n);
     const n1f = splat(<f64> (n + 1));
@@ -559,11 +569,14 @@ function vMillsTaylor2(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
     coefB = mul(coefB, mul(t2B, ratio));
     const termA = mul(coefA, mA);
     const termB = mul(coefB, mB);
-    sumA = select(liveA, add(sumA, termA), sumA);
-    sumB = select(liveB, add(sumB, termB), sumB);
-    liveA = v128.andnot(liveA, f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)));
-    liveB = v128.andnot(liveB, f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)));
-    if (!v128.any_true(v128.or(liveA, liveB))) break;
+    sumA = add(sumA, termA);
+    sumB = add(sumB, termB);
+    // done when every lane's term is below 1e-17 of its sum (further terms are smaller still)
+    const small = v128.and(
+      f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)),
+      f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)),
+    );
+    if (v128.all_true<i64>(small)) break;
   }
   second = mul(splat(2.0), sumB);
   return mul(splat(2.0), sumA);
@@ -716,11 +729,11 @@ export function priceChunk(n: i32): void {
     const dS = mul(v128.load(IN_SPOT + o), eq);
     const dK = mul(v128.load(IN_STRIKE + o), er);
     const x = v128.load(SC_Y + o);
-    const theta = vTheta(i);
-    v128.store(
-      OUT_0 + o,
-      select(f64x2.gt(mul(theta, x), zero), mul(theta, sub(dS, dK)), zero),
-    );
+    // in the money (call x > 0, put x < 0): the discounted intrinsic, else 0
+    const call = vCallMask(i);
+    const d = sub(dS, dK);
+    const itm = select(call, f64x2.gt(x, zero), f64x2.lt(x, zero));
+    v128.store(OUT_0 + o, v128.and(itm, select(call, d, f64x2.neg(d))));
     v128.store(SC_SCALE + o, f64x2.sqrt(mul(dS, dK)));
   }
   for (i = 0; i < pairs; i += 2) {
