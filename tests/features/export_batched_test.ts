@@ -122,7 +122,7 @@ const FEATURES = [
   "reversal_21",
 ];
 
-function exportSpec(root: string, extra: Record<string, unknown> = {}) {
+function exportSpec(extra: Record<string, unknown> = {}) {
   return resolveExportSpec({
     name: "batched",
     data: { source: "lake", dataset: "user/panel_daily" },
@@ -207,7 +207,7 @@ Deno.test("batchLookback: warm-up and look-ahead derived from the kernels' windo
 Deno.test("batched export equals the eager export: several batches, gaps, late listing, delisting", async () => {
   const root = await lake();
   try {
-    const spec = exportSpec(root);
+    const spec = exportSpec();
     const me = await eager(spec, join(root, "eager"));
     const rowsE = pl.readParquet(join(root, "eager", "rows.parquet"));
     assert(me.rows > 2000, `eager rows ${me.rows}`);
@@ -232,7 +232,7 @@ Deno.test("batched export: one date per batch, a symbol gap longer than the warm
   try {
     // roc_20 only: warm-up 20 bars < the 70-session gap of GAP and < HHH's sparse bars, so
     // those batches must read further back; the window widening is counted in `reads`
-    const spec = exportSpec(root, {
+    const spec = exportSpec({
       features: ["roc_20", "ret_overnight"],
       data: {
         source: "lake",
@@ -271,7 +271,7 @@ Deno.test("batched export refuses what it cannot reproduce exactly", async () =>
       ] as const
     ) {
       await assertRejects(
-        () => exportTrainingSetBatched(exportSpec(root, extra), { outDir: join(root, "x") }),
+        () => exportTrainingSetBatched(exportSpec(extra), { outDir: join(root, "x") }),
         msg,
       );
     }
