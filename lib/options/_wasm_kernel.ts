@@ -21,12 +21,18 @@ if (chunkExport !== CHUNK) {
   throw new Error(`black_scholes_kernel.wasm has CHUNK ${chunkExport}, expected ${CHUNK}`);
 }
 
-// fill the tables in the order of the AssemblyScript layout (T_FRAC, T_POW2, T_ERFCX, ...)
+// fill the tables in the order of the AssemblyScript layout (T_FRAC, T_POW2, pad, T_ERFCX, ...)
 {
+  // erfcx: 7 coefficients per interval padded to 8 (aligned v128 loads), after one pad value
+  const erfcx8 = new Float64Array(ERFCX_COEF.length / 7 * 8);
+  for (let j = 0; j < ERFCX_COEF.length / 7; j++) {
+    erfcx8.set(ERFCX_COEF.subarray(j * 7, j * 7 + 7), j * 8);
+  }
   const parts = [
     EXP_FRAC,
     EXP_POW2,
-    ERFCX_COEF,
+    new Float64Array(1),
+    erfcx8,
     LAG_NEAR.x,
     LAG_NEAR.w,
     LAG_FAR.x,

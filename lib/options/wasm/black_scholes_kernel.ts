@@ -34,12 +34,13 @@
 // ---- memory layout ---------------------------------------------------------------------------
 
 export const CHUNK: i32 = 2048;
-// tables (f64 counts): exp fractions 64, powers of two 2201, erfcx coefficients 100 x 7,
+// tables (f64 counts): exp fractions 64, powers of two 2201, one pad, erfcx coefficients
+// 100 x 8 (7 and a pad each, so an interval's coefficients are four aligned v128 loads),
 // Laguerre near (14 nodes + 14 weights), far (8 + 8), Taylor ratios 62
 const T_FRAC: i32 = 0;
 const T_POW2: i32 = T_FRAC + 64;
-const T_ERFCX: i32 = T_POW2 + 2201;
-const T_LAG14X: i32 = T_ERFCX + 700;
+const T_ERFCX: i32 = T_POW2 + 2202;
+const T_LAG14X: i32 = T_ERFCX + 800;
 const T_LAG14W: i32 = T_LAG14X + 14;
 const T_LAG8X: i32 = T_LAG14W + 14;
 const T_LAG8W: i32 = T_LAG8X + 8;
@@ -111,7 +112,7 @@ function sErfcxFast(y: f64): f64 {
   const u = ERFCX_U_SCALE / (4.0 + y);
   const j = isNaN(u) ? 0 : <i32> Math.min(u, 99.0);
   const t = 2.0 * (u - <f64> j) - 1.0;
-  const b = T_ERFCX + j * 7;
+  const b = T_ERFCX + j * 8;
   const t2 = t * t;
   const t4 = t2 * t2;
   return (tab(b) + tab(b + 1) * t) + t2 * (tab(b + 2) + tab(b + 3) * t) +
@@ -468,15 +469,24 @@ const LG7: f64 = 1.479819860511658591e-01;
   const j0 = i32x4.extract_lane(ji, 0);
   const j1 = i32x4.extract_lane(ji, 2);
   const t = sub(mul(splat(2.0), sub(u, uf)), splat(1.0));
-  const b0 = T_ERFCX + j0 * 7;
-  const b1 = T_ERFCX + j1 * 7;
-  const c0 = f64x2(tab(b0), tab(b1));
-  const c1 = f64x2(tab(b0 + 1), tab(b1 + 1));
-  const c2 = f64x2(tab(b0 + 2), tab(b1 + 2));
-  const c3 = f64x2(tab(b0 + 3), tab(b1 + 3));
-  const c4 = f64x2(tab(b0 + 4), tab(b1 + 4));
-  const c5 = f64x2(tab(b0 + 5), tab(b1 + 5));
-  const c6 = f64x2(tab(b0 + 6), tab(b1 + 6));
+  // each lane's 8 coefficients as four v128 loads, then lane k of both into one vector
+  const a = tables + (<usize> (T_ERFCX + (j0 << 3)) << 3);
+  const b = tables + (<usize> (T_ERFCX + (j1 << 3)) << 3);
+  const a01 = v128.load(a);
+  const a23 = v128.load(a, 16);
+  const a45 = v128.load(a, 32);
+  const a67 = v128.load(a, 48);
+  const b01 = v128.load(b);
+  const b23 = v128.load(b, 16);
+  const b45 = v128.load(b, 32);
+  const b67 = v128.load(b, 48);
+  const c0 = v128.shuffle<f64>(a01, b01, 0, 2);
+  const c1 = v128.shuffle<f64>(a01, b01, 1, 3);
+  const c2 = v128.shuffle<f64>(a23, b23, 0, 2);
+  const c3 = v128.shuffle<f64>(a23, b23, 1, 3);
+  const c4 = v128.shuffle<f64>(a45, b45, 0, 2);
+  const c5 = v128.shuffle<f64>(a45, b45, 1, 3);
+  const c6 = v128.shuffle<f64>(a67, b67, 0, 2);
   const t2 = mul(t, t);
   const t4 = mul(t2, t2);
   return add(
