@@ -234,7 +234,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       return 0;
     }
     case "export": {
-      const pin = getSnapshotPin(where!, a.id);
+      const pin = await getSnapshotPin(where!, a.id);
       const files = await exportSnapshot(pin, a.out, {
         ...(a.view ? { view: a.view } : {}),
         ...(a.uriRoot ? { root: a.uriRoot } : {}),
@@ -245,7 +245,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       return 0;
     }
     case "list": {
-      const pins = listSnapshotPins(where, root);
+      const pins = await listSnapshotPins(where, root);
       for (const p of pins) out.say(describePin(p));
       if (pins.length === 0) out.say(`No pins${where ? ` on ${a.dataset}` : ""} under ${root}`);
       out.emit({
@@ -257,7 +257,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       return 0;
     }
     case "unpin": {
-      const pin = unpinSnapshot(where!, a.id, root);
+      const pin = await unpinSnapshot(where!, a.id, root);
       out.say(
         `removed ${describePin(pin)}; run \`deno task snapshot gc\` to delete its kept files`,
       );

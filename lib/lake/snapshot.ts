@@ -14,6 +14,10 @@
  *   that replaces the file leaves it on disk ({@link pinnedFileSet}, called by the writer's
  *   journal apply; `verify` does not report it as a stray). {@link gcSnapshots} removes expired
  *   pins and deletes replaced files no live pin holds; {@link unpinSnapshot} removes a pin.
+ * - An `s3://` lake keeps its pins in its catalog (table `lake_pin`) and its replaced objects in
+ *   `lake_garbage` (see lib/lake/_remote_commit.ts): a writer deletes a replaced object only
+ *   after a grace period and never while a live pin holds it; {@link gcSnapshots} removes expired
+ *   pins and deletes the replaced objects that no live pin holds and whose grace is over.
  * - Pinning happens under the dataset lock after recovery, so no write or compaction can delete
  *   a file between reading the manifest and recording the pin. A version whose files were already
  *   deleted by a later write (no pin held them) cannot be pinned: the error names the files and
@@ -35,11 +39,16 @@ import { recoverDataset } from "./writer.ts";
 import { assertInsideLake, filePath, verifyFiles } from "./integrity.ts";
 import { duckdbPathList } from "./reader.ts";
 import { listDatasets } from "./verify.ts";
+import { remoteOf } from "./store/files.ts";
+import { datasetName, objectKey, type RemoteLake } from "./store/remote.ts";
+import { beginRemote, collectGarbage } from "./_remote_commit.ts";
+import { openLake } from "./open.ts";
 import {
   pinIsLive,
   pinnedKey,
   pinnedKeys,
   pinsDir,
+  readCatalogPins,
   readPinFile,
   readPins,
   type SnapshotPin,
@@ -109,15 +118,8 @@ export async function pinSnapshot(where: Where, options: PinOptions = {}): Promi
     throw new RangeError(`Invalid manifest version ${options.version}: must be an integer >= 1`);
   }
   const root = options.root;
-  if (/^s3a?:\/\//.test(lakeRoot(root))) {
-    // The manifest of an s3:// lake lives in its catalog, which this module does not read yet.
-    throw new SnapshotError(
-      `Cannot pin ${name}: pinning is implemented for a local lake only (the root is ${
-        lakeRoot(root).replace(/\/\/[^/@]*@/, "//")
-      }); export a local pin with --root s3://... to get s3:// addresses`,
-      name,
-    );
-  }
+  const lake = remoteOf(root);
+  if (lake) return await pinRemote(where, lake, options);
   const meta = metaDir(where, root);
   if (!readManifestLog(meta).exists) {
     throw new SnapshotError(
@@ -197,43 +199,121 @@ export async function pinSnapshot(where: Where, options: PinOptions = {}): Promi
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    const spec = state.spec;
-    const pin: SnapshotPin = {
-      format: 1,
-      id,
-      dataset: name,
-      zone: where.zone,
-      source: where.source,
-      name: where.dataset,
-      version,
-      entries_at_pin: n,
-      as_of: options.asOf ? options.asOf.toISOString() : null,
-      created_at: (options.now ?? new Date()).toISOString(),
-      expires_at: options.expiresAt ? options.expiresAt.toISOString() : null,
-      // Absolute, so an export run from another folder builds the same addresses.
-      root: resolve(lakeRoot(root)),
-      schema: { ...state.schema },
-      partition_key: spec
-        ? (spec.partitioning === "none" ? null : spec.partitioning)
-        : partitionKeyOfFiles(state.files),
-      time_column: spec?.timeColumn ?? null,
-      natural_key: spec ? [...spec.naturalKey] : [],
-      rows: state.rows,
-      files: state.files.map((f) => ({
-        partition: f.partition,
-        file: f.file,
-        sha256: f.sha256,
-        rows: f.rows,
-        bytes: f.bytes ?? null,
-        min_time: f.min_time,
-        max_time: f.max_time,
-      })),
-    };
+    // Absolute, so an export run from another folder builds the same addresses.
+    const pin = pinRecord(where, id, state, version, n, resolve(lakeRoot(root)), options);
     Deno.mkdirSync(dir, { recursive: true });
     await writeAtomic(path, JSON.stringify(pin, null, 1) + "\n");
     return pin;
   } finally {
     release();
+  }
+}
+
+/** The pin record of a folded version (see {@link SnapshotPin}). */
+function pinRecord(
+  where: Where,
+  id: string,
+  state: ReturnType<typeof foldManifest>,
+  version: number,
+  n: number,
+  root: string,
+  options: PinOptions,
+): SnapshotPin {
+  const spec = state.spec;
+  return {
+    format: 1,
+    id,
+    dataset: label(where),
+    zone: where.zone,
+    source: where.source,
+    name: where.dataset,
+    version,
+    entries_at_pin: n,
+    as_of: options.asOf ? options.asOf.toISOString() : null,
+    created_at: (options.now ?? new Date()).toISOString(),
+    expires_at: options.expiresAt ? options.expiresAt.toISOString() : null,
+    root,
+    schema: { ...state.schema },
+    partition_key: spec
+      ? (spec.partitioning === "none" ? null : spec.partitioning)
+      : partitionKeyOfFiles(state.files),
+    time_column: spec?.timeColumn ?? null,
+    natural_key: spec ? [...spec.naturalKey] : [],
+    rows: state.rows,
+    files: state.files.map((f) => ({
+      partition: f.partition,
+      file: f.file,
+      sha256: f.sha256,
+      rows: f.rows,
+      bytes: f.bytes ?? null,
+      min_time: f.min_time,
+      max_time: f.max_time,
+    })),
+  };
+}
+
+/**
+ * {@link pinSnapshot} on an `s3://` lake: under the dataset's catalog lock (no write or gc can
+ * delete an object meanwhile), check every object of the version is in the bucket with its
+ * recorded size, then store the record in the catalog's `lake_pin`.
+ */
+async function pinRemote(
+  where: Where,
+  lake: RemoteLake,
+  options: PinOptions,
+): Promise<SnapshotPin> {
+  const name = label(where);
+  const w = await beginRemote(lake, where, options.lock?.timeoutMs);
+  try {
+    const n = w.entries.length;
+    if (n === 0) {
+      throw new SnapshotError(
+        `Cannot pin ${name}: the catalog ${lake.catalog.where} has no entries for it (nothing was ever written)`,
+        name,
+      );
+    }
+    const version = options.version ?? n;
+    if (version > n) {
+      throw new SnapshotError(
+        `Cannot pin ${name} at version ${version}: its catalog has ${n} entries (versions 1..${n})`,
+        name,
+      );
+    }
+    const state = foldManifest(w.entries.slice(0, version));
+    if (options.asOf && !(KNOWN_AT in state.schema)) {
+      throw new SnapshotError(
+        `Cannot pin ${name} as of ${options.asOf.toISOString()}: version ${version} has no ${KNOWN_AT} column`,
+        name,
+      );
+    }
+    const gone: string[] = [];
+    for (const f of state.files) {
+      const h = await lake.bucket.head(objectKey(lake, where, f));
+      if (!h || (f.bytes !== undefined && h.size !== f.bytes)) {
+        gone.push(`${pinnedKey(f)} (${h ? `${h.size} bytes, recorded ${f.bytes}` : "missing"})`);
+      }
+    }
+    if (gone.length > 0) {
+      throw new SnapshotError(
+        `Cannot pin ${name} at version ${version}: ${gone.length} of its ${state.files.length} objects are no longer in s3://${lake.bucket.bucket} as recorded: ${
+          gone.slice(0, 3).join(", ")
+        }${
+          gone.length > 3 ? ` and ${gone.length - 3} more` : ""
+        }. Only objects a pin held (or whose deletion grace had not passed) are kept; pin the latest version (${n}) instead`,
+        name,
+      );
+    }
+    const id = options.id ?? `v${version}-${crypto.randomUUID().slice(0, 8)}`;
+    const pin = pinRecord(where, id, state, version, n, lake.uri.replace(/\/+$/, ""), options);
+    if (!(await lake.catalog.putPin(datasetName(where), id, pin))) {
+      throw new SnapshotError(
+        `Cannot pin ${name}: a pin named ${id} exists (catalog ${lake.catalog.where})`,
+        name,
+      );
+    }
+    return pin;
+  } finally {
+    await w.lock.release();
   }
 }
 
@@ -244,9 +324,25 @@ function partitionKeyOfFiles(files: ManifestFile[]): string | null {
 }
 
 /** Read one pin of a dataset; a {@link SnapshotError} listing the pins there when it is unknown. */
-export function getSnapshotPin(where: Where, id: string, root?: string): SnapshotPin {
+export async function getSnapshotPin(
+  where: Where,
+  id: string,
+  root?: string,
+): Promise<SnapshotPin> {
   const meta = metaDir(where, root);
   if (!ID.test(id)) throw new RangeError(`Invalid pin id ${JSON.stringify(id)}`);
+  const lake = remoteOf(root);
+  if (lake) {
+    const pins = await readCatalogPins(lake.catalog, datasetName(where));
+    const pin = pins.find((p) => p.id === id);
+    if (pin) return pin;
+    throw new SnapshotError(
+      `No pin ${id} on ${label(where)}${
+        pins.length ? ` (pins: ${pins.map((p) => p.id).join(", ")})` : " (it has no pins)"
+      }`,
+      label(where),
+    );
+  }
   try {
     return readPinFile(join(pinsDir(meta), `${id}.json`));
   } catch (e) {
@@ -262,15 +358,29 @@ export function getSnapshotPin(where: Where, id: string, root?: string): Snapsho
 }
 
 /** The pins of one dataset, or of every dataset of the lake when `where` is null. */
-export function listSnapshotPins(where: Where | null, root?: string): SnapshotPin[] {
+export async function listSnapshotPins(
+  where: Where | null,
+  root?: string,
+): Promise<SnapshotPin[]> {
+  const lake = remoteOf(root);
+  if (lake && !where) await openLake(root);
   const sets = where ? [where] : listDatasets(root);
-  return sets.flatMap((w) => readPins(metaDir(w, root)));
+  if (!lake) return sets.flatMap((w) => readPins(metaDir(w, root)));
+  const out: SnapshotPin[] = [];
+  for (const w of sets) out.push(...await readCatalogPins(lake.catalog, datasetName(w)));
+  return out;
 }
 
 /** Remove a pin record (its files stay until {@link gcSnapshots} finds no pin holding them). */
-export function unpinSnapshot(where: Where, id: string, root?: string): SnapshotPin {
-  const pin = getSnapshotPin(where, id, root);
-  Deno.removeSync(join(pinsDir(metaDir(where, root)), `${id}.json`));
+export async function unpinSnapshot(
+  where: Where,
+  id: string,
+  root?: string,
+): Promise<SnapshotPin> {
+  const pin = await getSnapshotPin(where, id, root);
+  const lake = remoteOf(root);
+  if (lake) await lake.catalog.deletePin(datasetName(where), id);
+  else Deno.removeSync(join(pinsDir(metaDir(where, root)), `${id}.json`));
   return pin;
 }
 
@@ -283,6 +393,8 @@ export interface GcResult {
   deleted: string[];
   /** Replaced files still held by a live pin. */
   kept: string[];
+  /** `s3://` lakes: replaced objects whose deletion grace is not over yet. */
+  waiting?: string[];
 }
 
 /**
@@ -293,12 +405,44 @@ export interface GcResult {
  */
 export async function gcSnapshots(
   where: Where,
-  options: { root?: string; now?: Date; lock?: LockOptions } = {},
+  options: {
+    root?: string;
+    now?: Date;
+    lock?: LockOptions;
+    /** `s3://` lakes: grace after replacement. @default WORKBENCH_S3_DELETE_GRACE_S */
+    graceMs?: number;
+  } = {},
 ): Promise<GcResult> {
   const root = options.root;
   const meta = metaDir(where, root);
   const now = options.now ?? new Date();
   const out: GcResult = { dataset: label(where), expiredPins: [], deleted: [], kept: [] };
+  const lake = remoteOf(root);
+  if (lake) {
+    // Under the catalog lock: expired pins out, then the replaced objects whose grace is over
+    // and that no live pin holds (see lib/lake/_remote_commit.ts `collectGarbage`).
+    const w = await beginRemote(lake, where, options.lock?.timeoutMs);
+    try {
+      for (const p of await readCatalogPins(lake.catalog, datasetName(where))) {
+        if (pinIsLive(p, now)) continue;
+        await lake.catalog.deletePin(datasetName(where), p.id);
+        out.expiredPins.push(p.id);
+      }
+      const g = await collectGarbage(w, where, root, [w.entries], {
+        now,
+        ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      });
+      await w.lock.commit(null);
+      const addr = (f: { partition: string; file: string }) =>
+        `s3://${lake.bucket.bucket}/${objectKey(lake, where, f)}`;
+      out.deleted = g.deleted.map(addr);
+      out.kept = g.pinned.map(addr);
+      out.waiting = g.waiting.map(addr);
+      return out;
+    } finally {
+      await w.lock.release();
+    }
+  }
   if (!readManifestLog(meta).exists) return out;
   const release = await acquireLock(meta, options.lock);
   try {
@@ -340,9 +484,10 @@ export async function gcSnapshots(
 
 /** {@link gcSnapshots} on every dataset of a lake that has a manifest. */
 export async function gcLakeSnapshots(
-  options: { root?: string; now?: Date } = {},
+  options: { root?: string; now?: Date; graceMs?: number } = {},
 ): Promise<GcResult[]> {
   const out: GcResult[] = [];
+  await openLake(options.root);
   for (const w of listDatasets(options.root)) out.push(await gcSnapshots(w, options));
   return out;
 }

@@ -11,13 +11,17 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
+  committedState,
   datasetState,
   exportSnapshot,
+  foldManifest,
   gcSnapshots,
   listSnapshotPins,
+  localFiles,
   metaDir,
   pinnedFileSet,
   pinSnapshot,
+  readDataset,
   SnapshotError,
   unpinSnapshot,
   verifyDataset,
@@ -25,6 +29,7 @@ import {
 } from "../../lib/lake/mod.ts";
 import { sha256Hex } from "../../lib/core/fs.ts";
 import { BARS, bars } from "./_fixtures.ts";
+import { lakeTest } from "./_backends.ts";
 
 const W = { transformId: "test@1", sourceUri: "test://snapshot" };
 const DAY1 = Date.UTC(2024, 2, 8, 14, 30); // 09:30 New York, partition date=2024-03-08
@@ -208,13 +213,13 @@ Deno.test("snapshot: a pinned view sees exactly the pinned rows while another pr
     assertEquals(v.problems, []);
 
     // unpin one: the other still holds the same files, gc deletes nothing.
-    unpinSnapshot(WHERE, "all", root);
+    await unpinSnapshot(WHERE, "all", root);
     const gc1 = await gcSnapshots(WHERE, { root });
     assertEquals(gc1.deleted, []);
     assertEquals(gc1.kept.length, keptPaths.length);
     assertEquals(await duckRows(exAsOf.duckdb, exAsOf.view), asOfRows);
     // unpin the last: gc deletes exactly the kept files; the old export can no longer be read.
-    unpinSnapshot(WHERE, "asof", root);
+    await unpinSnapshot(WHERE, "asof", root);
     assertEquals(pinnedFileSet(metaDir(WHERE, root)).size, 0);
     const gc2 = await gcSnapshots(WHERE, { root });
     assertEquals(
@@ -232,7 +237,7 @@ Deno.test("snapshot: a pinned view sees exactly the pinned rows while another pr
     }
     await assertRejects(() => duckRows(exAsOf.duckdb, exAsOf.view));
     assertEquals((await verifyDataset(WHERE, { root })).problems, []);
-    assertEquals(listSnapshotPins(WHERE, root), []);
+    assertEquals(await listSnapshotPins(WHERE, root), []);
   });
 });
 
@@ -329,10 +334,10 @@ Deno.test("snapshot: versions that cannot be pinned, bad ids, asOf without known
       id: "short",
       expiresAt: new Date(now.getTime() + 3_600_000),
     });
-    assertEquals(listSnapshotPins(WHERE, root).map((p) => p.id), ["short", "v2"]);
+    assertEquals((await listSnapshotPins(WHERE, root)).map((p) => p.id), ["short", "v2"]);
     const gc = await gcSnapshots(WHERE, { root, now: new Date(now.getTime() + 7_200_000) });
     assertEquals(gc.expiredPins, ["short"]);
-    assertEquals(listSnapshotPins(null, root).map((p) => p.id), ["v2"]);
+    assertEquals((await listSnapshotPins(null, root)).map((p) => p.id), ["v2"]);
     // A raw dataset without known_at cannot be pinned as of an instant.
     const raw = { ...BARS, zone: "raw" as const, schema: { ...BARS.schema } };
     delete (raw.schema as Record<string, string>).known_at;
@@ -430,6 +435,88 @@ Deno.test("snapshot task: --help, bad arguments exit 2 with one line, pin + expo
     const g = await run(["gc"]);
     assertEquals(g.code, 0, g.err);
     assert(g.out.includes("gc: 0 files deleted"), g.out);
-    assertEquals(listSnapshotPins(WHERE, root), []);
+    assertEquals(await listSnapshotPins(WHERE, root), []);
   });
 });
+
+// S3 + PostgreSQL: pins live in the catalog (lake_pin) and replaced objects wait out a grace
+// period (lake_garbage) before a later writer or gc deletes them, never while pinned.
+lakeTest(
+  "s3: a pinned object survives writes and gc; unpinned replaced objects go after the grace, by gc or the next writer",
+  async (lake) => {
+    const root = lake.root;
+    const saved = Deno.env.get("WORKBENCH_S3_DELETE_GRACE_S");
+    Deno.env.set("WORKBENCH_S3_DELETE_GRACE_S", "600");
+    const DS = "curated/test/bars_minute";
+    // A fixed ingestion instant: the same rows give the same bytes, hence the same file name.
+    const WI = { ...W, ingestedAt: new Date(0) };
+    const keys = async () =>
+      [...(await lake.stored()).keys()].filter((k) => k.startsWith(`${DS}/`)).sort();
+    const fileOf = async () => {
+      const f = (await committedState(BARS, root)).files;
+      assertEquals(f.length, 1);
+      return `${DS}/${f[0]!.partition}/${f[0]!.file}`;
+    };
+    try {
+      // Each write rewrites the same 5 rows with new closes: it replaces the previous file.
+      await writeDataset(BARS, bars(["A"], 5, DAY1, 100), { ...WI, root });
+      const f1 = await fileOf();
+      const pin = await pinSnapshot(WHERE, { root, id: "p1" });
+      assertEquals([pin.root, pin.version, pin.files.length], [root, 1, 1]);
+      assertEquals((await listSnapshotPins(WHERE, root)).map((p) => p.id), ["p1"]);
+      await assertRejects(() => pinSnapshot(WHERE, { root, id: "p1" }), SnapshotError, "exists");
+      await writeDataset(BARS, bars(["A"], 5, DAY1, 200), { ...WI, root });
+      const f2 = await fileOf();
+      await writeDataset(BARS, bars(["A"], 5, DAY1, 300), { ...WI, root });
+      const f3 = await fileOf();
+      // Nothing deleted yet: f1 is pinned, f2 is within its grace.
+      assertEquals(await keys(), [f1, f2, f3].sort());
+      // A reader that listed version 2 a moment ago still reads it whole (within the grace).
+      await lake.dropCache();
+      const st2 = foldManifest(
+        JSON.parse(`[${(await lake.manifestText(DS)).split("\n").join(",")}]`).slice(0, 2),
+      );
+      const [p2] = await localFiles(BARS, st2.files, { root });
+      const closes = pl.readParquet(p2!).getColumn("close").toArray() as number[];
+      assertEquals(closes.map((c) => Math.round(c)), [200, 200, 200, 200, 200]);
+      // verify counts neither the pinned nor the waiting object as an orphan.
+      assertEquals((await verifyDataset(BARS, { root, orphanGraceMs: 0 })).problems, []);
+      // gc before the grace is over deletes nothing; 11 minutes later it deletes f2, keeps f1.
+      const early = await gcSnapshots(WHERE, { root });
+      assertEquals([early.deleted, early.kept, early.waiting], [[], [lake.addr(f1)], [
+        lake.addr(f2),
+      ]]);
+      const later = new Date(Date.now() + 11 * MIN);
+      const g1 = await gcSnapshots(WHERE, { root, now: later });
+      assertEquals([g1.deleted, g1.kept], [[lake.addr(f2)], [lake.addr(f1)]]);
+      assertEquals(await keys(), [f1, f3].sort());
+      // Unpinned, f1 goes at the next gc.
+      await unpinSnapshot(WHERE, "p1", root);
+      assertEquals(await listSnapshotPins(WHERE, root), []);
+      const g2 = await gcSnapshots(WHERE, { root, now: later });
+      assertEquals([g2.deleted, g2.kept], [[lake.addr(f1)], []]);
+      assertEquals(await keys(), [f3]);
+      // The next writer deletes what is past its grace (here 1 s) in its own commit.
+      Deno.env.set("WORKBENCH_S3_DELETE_GRACE_S", "1");
+      await writeDataset(BARS, bars(["A"], 5, DAY1, 400), { ...WI, root });
+      const f4 = await fileOf();
+      assertEquals(await keys(), [f3, f4].sort());
+      await new Promise((r) => setTimeout(r, 1_100));
+      await writeDataset(BARS, bars(["B"], 2, DAY2), { ...WI, root }); // a new partition
+      assertEquals((await keys()).includes(f3), false);
+      assertEquals((await keys()).includes(f4), true);
+      // A file committed again under the same content-addressed name is never deleted as garbage.
+      await writeDataset(BARS, bars(["A"], 5, DAY1, 300), { ...WI, root }); // f3's bytes again
+      assertEquals((await committedState(BARS, root)).files.some((f) => f3.endsWith(f.file)), true);
+      await new Promise((r) => setTimeout(r, 1_100));
+      await gcSnapshots(WHERE, { root });
+      assert((await keys()).includes(f3), "recommitted f3 kept");
+      assertEquals((await readDataset(BARS, { root })).height, 7);
+      assertEquals((await verifyDataset(BARS, { root, orphanGraceMs: 0 })).problems, []);
+    } finally {
+      if (saved === undefined) Deno.env.delete("WORKBENCH_S3_DELETE_GRACE_S");
+      else Deno.env.set("WORKBENCH_S3_DELETE_GRACE_S", saved);
+    }
+  },
+  ["s3+pg"],
+);
