@@ -8,7 +8,8 @@
  * Stages (each prints one summary line; a rerun reuses the lake and skips finished work):
  * 1. ingest: starts the simulated market in-process on a loopback port (every step's server
  *    shares one world, so no session is generated twice; on a fresh lake a worker thread
- *    generates the later steps' sessions ahead, lib/sources/sim/prefetch.ts) and backfills through
+ *    generates the SPY sessions and equity day bars ahead, lib/sources/sim/prefetch.ts, while the
+ *    steps that need none of them run first) and backfills through
  *    the real connectors and the backfill engine (resumable, checkpointed): the survivorship-free
  *    listing, SPY daily bars (last `ingestDays` sessions), SPY minute bars (last `minuteDays`
  *    sessions), SPY second bars, VIX, SPY option contracts and minute aggregates, FRED vintages,
@@ -16,7 +17,8 @@
  *    with splits and dividends (and SPY's dividends) over the whole window.
  * 2. lake: dataset row counts from the manifests, the news and corporate actions landed checked
  *    against what the simulated world planted (a zero says whether the world has none), and a
- *    SQL query over the views.
+ *    SQL query over the views (run in DuckDB's threads beside stages 3 and 4, which only read
+ *    the lake as well; its lines are printed after stage 4).
  * 3. models: overnight-return features and labels from the lake's SPY daily bars (a dataset
  *    reference), ridge and a random forest evaluated with purged CPCV (15 splits), out-of-sample
  *    IC and R^2.
