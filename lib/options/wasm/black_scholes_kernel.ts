@@ -541,54 +541,92 @@ const LG7: f64 = 1.479819860511658591e-01;
   return f64x2(c0, c1);
 }
 
-// The second pair's result of vMillsTaylor2 (AssemblyScript functions return one value).
-let second: v128 = f64x2.splat(0.0);
+// The results of the second to fourth pair of vMillsTaylor4 (an AssemblyScript function returns
+// one value).
+let taylorB: v128 = f64x2.splat(0.0);
+let taylorC: v128 = f64x2.splat(0.0);
+let taylorD: v128 = f64x2.splat(0.0);
 
 /**
  * Small-t Taylor series D = 2 sum_k t^(2k+1)/(2k+1)! M_(2k+1)(y) with the forward moment
  * recursion M_(n+1) = n M_(n-1) - y M_n from M_0 = M(y), M_1 = 1 - y M(y) (millsTaylor in
- * ../_normalised_black.ts), for two pairs of lanes at once: the series is latency-bound, so the
- * second chain fills the pipeline. The loop ends when every lane's last term is below 1e-17 of
- * its sum (a lane that got there earlier keeps adding its smaller terms). The second pair's
- * result is left in `second`.
+ * ../_normalised_black.ts), for four pairs of lanes at once: the recursion is one long
+ * dependency chain per lane, so four independent chains keep the pipeline busy. The loop ends
+ * when every lane's last term is below 1e-17 of its sum (a lane that got there earlier keeps
+ * adding its smaller terms). The first pair's result is returned, the others are left in
+ * taylorB, taylorC, taylorD.
  */
-function vMillsTaylor2(yA: v128, tA: v128, yB: v128, tB: v128): v128 {
+function vMillsTaylor4(
+  yA: v128, tA: v128, yB: v128, tB: v128, yC: v128, tC: v128, yD: v128, tD: v128,
+): v128 {
   let mPrevA = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yA, splat(INV_SQRT2))));
   let mPrevB = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yB, splat(INV_SQRT2))));
+  let mPrevC = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yC, splat(INV_SQRT2))));
+  let mPrevD = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yD, splat(INV_SQRT2))));
   let mA = sub(splat(1.0), mul(yA, mPrevA));
   let mB = sub(splat(1.0), mul(yB, mPrevB));
+  let mC = sub(splat(1.0), mul(yC, mPrevC));
+  let mD = sub(splat(1.0), mul(yD, mPrevD));
   const t2A = mul(tA, tA);
   const t2B = mul(tB, tB);
+  const t2C = mul(tC, tC);
+  const t2D = mul(tD, tD);
   let coefA = tA;
   let coefB = tB;
+  let coefC = tC;
+  let coefD = tD;
   let sumA = mul(coefA, mA);
   let sumB = mul(coefB, mB);
+  let sumC = mul(coefC, mC);
+  let sumD = mul(coefD, mD);
   for (let n = 1; n < 60; n += 2) {
     const nf = splat(<f64> n);
     const n1f = splat(<f64> (n + 1));
     const mEvenA = sub(mul(nf, mPrevA), mul(yA, mA));
     const mEvenB = sub(mul(nf, mPrevB), mul(yB, mB));
+    const mEvenC = sub(mul(nf, mPrevC), mul(yC, mC));
+    const mEvenD = sub(mul(nf, mPrevD), mul(yD, mD));
     const mOddA = sub(mul(n1f, mA), mul(yA, mEvenA));
     const mOddB = sub(mul(n1f, mB), mul(yB, mEvenB));
+    const mOddC = sub(mul(n1f, mC), mul(yC, mEvenC));
+    const mOddD = sub(mul(n1f, mD), mul(yD, mEvenD));
     mPrevA = mEvenA;
-    mPrevB = mEvenB;
     mA = mOddA;
+    mPrevB = mEvenB;
     mB = mOddB;
+    mPrevC = mEvenC;
+    mC = mOddC;
+    mPrevD = mEvenD;
+    mD = mOddD;
     const ratio = splat(tab(T_TAYLOR + n));
     coefA = mul(coefA, mul(t2A, ratio));
     coefB = mul(coefB, mul(t2B, ratio));
+    coefC = mul(coefC, mul(t2C, ratio));
+    coefD = mul(coefD, mul(t2D, ratio));
     const termA = mul(coefA, mA);
     const termB = mul(coefB, mB);
+    const termC = mul(coefC, mC);
+    const termD = mul(coefD, mD);
     sumA = add(sumA, termA);
     sumB = add(sumB, termB);
-    // done when every lane's term is below 1e-17 of its sum (further terms are smaller still)
+    sumC = add(sumC, termC);
+    sumD = add(sumD, termD);
+    // done when every lane's term is below 1e-17 of its sum (later terms are smaller still)
     const small = v128.and(
-      f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)),
-      f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)),
+      v128.and(
+        f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)),
+        f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)),
+      ),
+      v128.and(
+        f64x2.le(f64x2.abs(termC), mul(splat(1e-17), sumC)),
+        f64x2.le(f64x2.abs(termD), mul(splat(1e-17), sumD)),
+      ),
     );
     if (v128.all_true<i64>(small)) break;
   }
-  second = mul(splat(2.0), sumB);
+  taylorB = mul(splat(2.0), sumB);
+  taylorC = mul(splat(2.0), sumC);
+  taylorD = mul(splat(2.0), sumD);
   return mul(splat(2.0), sumA);
 }
 
@@ -679,6 +717,11 @@ const LIST_TAYLOR: usize = LIST_LARGE + (CHUNK + 2) * 4;
   store<f64>(OUT_0 + (i0 << 3), lane0(p));
   store<f64>(OUT_0 + (i1 << 3), lane1(p));
 }
+
+const taylorY = new StaticArray<v128>(4);
+const taylorT = new StaticArray<v128>(4);
+const taylorD4 = new StaticArray<v128>(4);
+const taylorRows = new StaticArray<usize>(8);
 
 @inline function listRow(list: usize, k: i32): usize {
   return <usize> load<i32>(list + (<usize> k << 2));
@@ -828,23 +871,33 @@ export function priceChunk(n: i32): void {
     const d = vMillsLarge(gather(SC_Y, i0, i1), gather(SC_T, i0, i1));
     scatterAdd(i0, i1, mul(gather(SC_SCALE, i0, i1), mul(gather(SC_PHI, i0, i1), d)));
   }
-  // Taylor: four rows per step (two chains); at the list's end a pair repeats a row (i1 = i0,
-  // i3 = i2), and a second pair past the end is computed on i0 but not written
-  for (let k = 0; k < nT; k += 4) {
-    const i0 = listRow(LIST_TAYLOR, k);
-    const i1 = k + 1 < nT ? listRow(LIST_TAYLOR, k + 1) : i0;
-    const i2 = k + 2 < nT ? listRow(LIST_TAYLOR, k + 2) : i0;
-    const i3 = k + 3 < nT ? listRow(LIST_TAYLOR, k + 3) : i2;
-    const dA = vMillsTaylor2(
-      gather(SC_Y, i0, i1),
-      gather(SC_T, i0, i1),
-      gather(SC_Y, i2, i3),
-      gather(SC_T, i2, i3),
-    );
-    const dB = second;
-    scatterAdd(i0, i1, mul(gather(SC_SCALE, i0, i1), mul(gather(SC_PHI, i0, i1), dA)));
-    if (k + 2 < nT) {
-      scatterAdd(i2, i3, mul(gather(SC_SCALE, i2, i3), mul(gather(SC_PHI, i2, i3), dB)));
+  // Taylor: eight rows per step (four chains); past the list's end a pair is computed on
+  // repeated rows and only pairs that start inside the list are written
+  for (let k = 0; k < nT; k += 8) {
+    const r0 = listRow(LIST_TAYLOR, k);
+    const ys: StaticArray<v128> = taylorY;
+    const ts: StaticArray<v128> = taylorT;
+    const rows: StaticArray<usize> = taylorRows;
+    for (let j = 0; j < 8; j++) {
+      // an odd slot past the end repeats its pair's row, an even one the step's first row
+      rows[j] = k + j < nT ? listRow(LIST_TAYLOR, k + j) : (j & 1) != 0 ? rows[j - 1] : r0;
+    }
+    for (let p = 0; p < 4; p++) {
+      ys[p] = gather(SC_Y, rows[2 * p], rows[2 * p + 1]);
+      ts[p] = gather(SC_T, rows[2 * p], rows[2 * p + 1]);
+    }
+    const dA = vMillsTaylor4(ys[0], ts[0], ys[1], ts[1], ys[2], ts[2], ys[3], ts[3]);
+    const ds: StaticArray<v128> = taylorD4;
+    ds[0] = dA;
+    ds[1] = taylorB;
+    ds[2] = taylorC;
+    ds[3] = taylorD;
+    for (let p = 0; p < 4; p++) {
+      if (k + 2 * p < nT) {
+        const i0 = rows[2 * p];
+        const i1 = rows[2 * p + 1];
+        scatterAdd(i0, i1, mul(gather(SC_SCALE, i0, i1), mul(gather(SC_PHI, i0, i1), ds[p])));
+      }
     }
   }
 }
