@@ -6,7 +6,14 @@
 import pl from "nodejs-polars";
 import { Secret } from "../../lib/core/secret.ts";
 import { setLogSink } from "../../lib/core/log.ts";
-import { datasetState, readDataset, verifyDataset, writeDataset } from "../../lib/lake/mod.ts";
+import {
+  committedState,
+  datasetState,
+  readDataset,
+  verifyDataset,
+  writeDataset,
+} from "../../lib/lake/mod.ts";
+import { lakeTest } from "./_backends.ts";
 import { PolygonClient } from "../../lib/sources/polygon.ts";
 import { runBackfill } from "../../lib/ingest/backfill.ts";
 import { polygonBarPipeline } from "../../lib/ingest/pipelines/polygon_bars.ts";
@@ -153,3 +160,45 @@ Deno.test("backfill, damage (flip, delete, stray, lost manifest), verify --repai
     await Deno.remove(hurt, { recursive: true });
   }
 });
+
+lakeTest(
+  "verify task on an s3:// lake: names a changed object (exit 1); --repair quarantines it in the bucket, drops it and names the lost rows",
+  async (lake) => {
+    const root = lake.root;
+    await writeDataset(BARS, bars(["A", "B"], 30), { ...W, root });
+    await writeDataset(BARS, bars(["A"], 10, Date.UTC(2024, 2, 9, 14, 30)), { ...W, root });
+    const task = async (...args: string[]) => {
+      const o = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--frozen", TASK, ...args],
+        env: { ...lake.env, WORKBENCH_DATA: root, WORKBENCH_DEBUG: "0" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const t = new TextDecoder();
+      return { code: o.code, stdout: t.decode(o.stdout), stderr: t.decode(o.stderr) };
+    };
+    let r = await task();
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assert(r.stdout.includes("curated/test/bars_minute: 2 files, 70 rows"), r.stdout);
+    const st = await committedState(BARS, root);
+    const f8 = st.files.find((f) => f.partition === "date=2024-03-08")!;
+    const rel = `curated/test/bars_minute/${f8.partition}/${f8.file}`;
+    const bad = (await lake.stored()).get(rel)!.slice();
+    bad[20] = bad[20]! ^ 1;
+    await lake.tamper(rel, bad);
+    r = await task();
+    assertEquals(r.code, 1, r.stdout + r.stderr);
+    assert(r.stdout.includes(`checksum ${lake.addr(rel)}`), r.stdout);
+    r = await task("--repair", "--no-refetch");
+    assertEquals(r.code, 1, r.stdout + r.stderr); // 60 rows lost: open until re-ingested
+    assert(r.stdout.includes("quarantined to s3://"), r.stdout);
+    assert(/LOST .* 60 rows of 2024-03-08T14:30:00.000Z/.test(r.stdout), r.stdout);
+    assert(r.stdout.includes("re-ingest test://unit"), r.stdout);
+    const stored = await lake.stored();
+    assertEquals([...stored.keys()].filter((k) => k.includes("_quarantine/")).length, 1);
+    r = await task();
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assert(r.stdout.includes("curated/test/bars_minute: 1 files, 10 rows"), r.stdout);
+  },
+  ["s3+pg"],
+);
