@@ -19,7 +19,8 @@ import { loadavg } from "./_peer.ts";
 
 const TASK = defineTask({
   name: "bench-cluster",
-  summary: "Measure sweep and backfill throughput with 1, 2 and 3 cluster workers (jobs/s).",
+  summary:
+    "Measure sweep and backfill throughput with 1, 2 and 3 cluster workers (configs/s, sessions/s).",
   options: {
     workers: {
       type: "list",

@@ -510,13 +510,26 @@ export async function sweepSpecEquities(
   indices: number[],
   o: RunSpecOptions = {},
 ): Promise<Float64Array[]> {
+  return (await prepareSweep(spec, o))(indices);
+}
+
+/**
+ * The data, strategy and costs of a spec loaded once, as a function from configuration indices
+ * to their equity curves (what {@link sweepSpecEquities} calls once per chunk; a worker that runs
+ * many chunks of one spec keeps it).
+ */
+export async function prepareSweep(
+  spec: BacktestSpec,
+  o: RunSpecOptions = {},
+): Promise<(indices: number[]) => Float64Array[]> {
   const prep = await prepareSpec(spec, o);
-  return indices.map((i) => {
-    if (!(Number.isInteger(i) && i >= 0 && i < prep.configs.length)) {
-      throw new RangeError(`configuration index ${i} outside 0..${prep.configs.length - 1}`);
-    }
-    return prep.configRun(i).equity;
-  });
+  return (indices) =>
+    indices.map((i) => {
+      if (!(Number.isInteger(i) && i >= 0 && i < prep.configs.length)) {
+        throw new RangeError(`configuration index ${i} outside 0..${prep.configs.length - 1}`);
+      }
+      return prep.configRun(i).equity;
+    });
 }
 
 async function finishSpec(

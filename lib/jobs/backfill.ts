@@ -1,9 +1,9 @@
 /**
- * Backfill units on the cluster. Job kind `ingest.backfill_unit` fetches one unit of a backfill
- * plan and lands it in the lake (`runUnit`: raw rows, curated rows, quarantine, each a
+ * Backfill units on the cluster. Job kind `ingest.backfill_unit` fetches a few units of a backfill
+ * plan and lands them in the lake (`landBatch`: raw rows, curated rows, quarantine, each a
  * `writeDataset` deduplicated by natural key, so a unit landed twice, its first worker killed
  * after the write, adds nothing), then records it in the job's checkpoint in the PostgreSQL
- * catalog (one row per unit). Every vendor request of every worker takes a token from the
+ * catalog (one row per unit, written after the lake writes). Every vendor request of every worker takes a token from the
  * vendor's shared budget (lib/cluster budget.ts) when the submission names one.
  *
  * {@link runClusterBackfill} plans the units exactly as `runBackfill` does, skips the units the
@@ -32,14 +32,15 @@ import { loadConfig } from "../config/mod.ts";
 import {
   connectClients,
   contiguousEnd,
+  fetchUnit,
   jobIdOf,
+  landBatch,
   pgCheckpoints,
   pipelineFor,
   type PipelineOptions,
   planUnits,
   raiseWatermarks,
   readWatermarks,
-  runUnit,
   simConfig,
 } from "../ingest/mod.ts";
 import type { Clients } from "../ingest/types.ts";
@@ -56,14 +57,15 @@ const Payload = z.object({
   source: z.string().min(1),
   dataset: z.string().min(1),
   options: Options,
-  unit: z.object({
+  /** Units of the plan landed together (one lake write per dataset). */
+  units: z.array(z.object({
     id: z.string().min(1),
     source: z.string().min(1),
     dataset: z.string().min(1),
     symbol: z.string().min(1),
     start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
     end: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  }),
+  })).min(1),
   /** Checkpoint job id. */
   jobId: z.string().regex(/^[A-Za-z0-9_.-]+$/),
   /** Lake root (absent: the worker's WORKBENCH_DATA). */
@@ -118,20 +120,26 @@ export const BACKFILL_UNIT_JOB = defineJobKind({
     const catalog = workerCatalog();
     const pipeline = pipelineFor(p.source, p.dataset, p.options as PipelineOptions);
     const clients = await clientsFor(p.simBaseUrl, p.budgetVendor, catalog);
-    const r = await runUnit(pipeline, p.unit, { clients }, p.root);
-    await pgCheckpoints(catalog.url).append(p.jobId, [{
-      unit: p.unit.id,
-      status: "done",
-      rawRows: r.rawRows,
-      curatedRows: r.curatedRows,
-      quarantined: r.quarantined,
-      at: new Date().toISOString(),
-    }]);
+    const items = [];
+    for (const unit of p.units) items.push(await fetchUnit(pipeline, unit, { clients }, p.root));
+    const r = await landBatch(items, p.root);
+    const at = new Date().toISOString();
+    await pgCheckpoints(catalog.url).append(
+      p.jobId,
+      items.map((it) => ({
+        unit: it.unit.id,
+        status: "done" as const,
+        rawRows: it.fetched.raw.height,
+        curatedRows: -1,
+        quarantined: it.fetched.rejected.length,
+        at,
+      })),
+    );
     return {
       rawRows: r.rawRows,
       curatedRows: r.curatedRows,
       quarantined: r.quarantined,
-      pages: r.pages,
+      pages: items.reduce((a, it) => a + it.fetched.pages, 0),
     };
   },
 });
@@ -152,6 +160,11 @@ export interface ClusterBackfillOptions {
   root?: string;
   /** Simulated market the workers fetch from. @default the workers' configured vendors */
   simBaseUrl?: string;
+  /**
+   * Units per job (landed in one lake write per dataset, like runBackfill's batches).
+   * @default 4
+   */
+  unitsPerJob?: number;
   /** Skip units the checkpoint records as done. @default false */
   resume?: boolean;
   /** Checkpoint id. @default jobIdOf(plan) */
@@ -194,6 +207,12 @@ export async function runClusterBackfill(
   const done0 = options.resume ? await cp.doneUnits(jobId) : new Set<string>();
   const units = planUnits(job, root ? { root } : {});
   const todo = units.filter((u) => !done0.has(u.id));
+  const per = options.unitsPerJob ?? 4;
+  if (!(Number.isInteger(per) && per >= 1)) {
+    throw new RangeError(`unitsPerJob must be an integer >= 1, got ${per}`);
+  }
+  const chunks = [];
+  for (let i = 0; i < todo.length; i += per) chunks.push(todo.slice(i, i + per));
   let budgetUsed: number | null = null;
   let budget: SharedBudget | null = null;
   if (options.budget) budget = await openBudget(options.catalog, args.source, options.budget);
@@ -209,11 +228,11 @@ export async function runClusterBackfill(
       { rawRows: number; curatedRows: number; quarantined: number; pages: number }
     >(
       BACKFILL_UNIT_JOB.name,
-      todo.map((unit) => ({
+      chunks.map((units) => ({
         source: args.source,
         dataset: args.dataset,
         options: opts,
-        unit,
+        units,
         jobId,
         ...(root ? { root } : {}),
         ...(options.simBaseUrl ? { simBaseUrl: options.simBaseUrl } : {}),
@@ -250,7 +269,7 @@ export async function runClusterBackfill(
       outs.reduce((a, o) => a + o[k], 0);
     return {
       jobId,
-      units: { total: units.length, done: outs.length, skipped: units.length - todo.length },
+      units: { total: units.length, done: todo.length, skipped: units.length - todo.length },
       rawRows: sum("rawRows"),
       curatedRows: sum("curatedRows"),
       quarantined: sum("quarantined"),

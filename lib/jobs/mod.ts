@@ -8,14 +8,17 @@ import { registerJobKind } from "../cluster/mod.ts";
 import { SWEEP_JOB } from "./sweep.ts";
 import { CPCV_FOLD_JOB } from "./cpcv.ts";
 import { BACKFILL_UNIT_JOB } from "./backfill.ts";
+import { CONSOLIDATE_DAY_JOB } from "./consolidate.ts";
 
 export * from "./sweep.ts";
 export * from "./cpcv.ts";
 export * from "./backfill.ts";
+export * from "./consolidate.ts";
 
 /** Register every job kind of the workbench (idempotent). */
 export function registerWorkbenchJobs(): void {
   registerJobKind(SWEEP_JOB);
   registerJobKind(CPCV_FOLD_JOB);
   registerJobKind(BACKFILL_UNIT_JOB);
+  registerJobKind(CONSOLIDATE_DAY_JOB);
 }

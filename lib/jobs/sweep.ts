@@ -1,6 +1,6 @@
 /**
  * The backtest sweep on the cluster: job kind `backtest.sweep` runs a chunk of a spec's grid
- * (configuration indices) on a worker with `sweepSpecEquities` and returns each configuration's
+ * (configuration indices) on a worker with `prepareSweep` and returns each configuration's
  * equity curve, bit-exact (codec.ts). {@link clusterEvaluate} is the `evaluate` option of
  * `runSpec`: it splits the grid into chunks, submits them and returns the curves in grid order,
  * so everything `runSpec` does afterwards (selection, ledger, gate) is what a single process does.
@@ -25,8 +25,9 @@ import {
   type BacktestSpec,
   gridConfigs,
   parseBacktestSpec,
-  sweepSpecEquities,
+  prepareSweep,
 } from "../backtest/mod.ts";
+import { canonicalJson } from "../validation/mod.ts";
 
 const Payload = z.object({
   /** The spec as JSON (parsed again on the worker). */
@@ -35,9 +36,13 @@ const Payload = z.object({
   baseDir: z.string().min(1),
   /** Lake root of `lake` data (absent: the worker's WORKBENCH_DATA). */
   root: z.string().min(1).optional(),
+  /** Id of the sweep: a worker keeps the sweep's loaded data for its other chunks. */
+  run: z.string().min(1),
   /** Configuration indices of this chunk. */
   indices: z.array(z.number().int().min(0)).min(1),
 });
+
+const PREPARED = new Map<string, ReturnType<typeof prepareSweep>>();
 
 /** Job kind `backtest.sweep`. */
 export const SWEEP_JOB = defineJobKind({
@@ -46,11 +51,18 @@ export const SWEEP_JOB = defineJobKind({
   expireInSeconds: 600,
   retryLimit: 10,
   run: async (p) => {
-    const spec = parseBacktestSpec(p.spec);
-    const curves = await sweepSpecEquities(spec, p.indices, {
-      baseDir: p.baseDir,
-      ...(p.root ? { root: p.root } : {}),
-    });
+    // a worker keeps the last few sweeps' data loaded (chunks of one sweep share it; a later
+    // sweep of the same spec reloads, since the lake may have changed)
+    const key = canonicalJson([p.run, p.spec, p.baseDir, p.root ?? null]);
+    let prep = PREPARED.get(key);
+    if (!prep) {
+      const spec = parseBacktestSpec(p.spec);
+      prep = prepareSweep(spec, { baseDir: p.baseDir, ...(p.root ? { root: p.root } : {}) });
+      PREPARED.set(key, prep);
+      prep.catch(() => PREPARED.delete(key));
+      while (PREPARED.size > 4) PREPARED.delete(PREPARED.keys().next().value!);
+    }
+    const curves = (await prep)(p.indices);
     return { indices: p.indices, equities: curves.map(encodeF64) };
   },
 });
@@ -85,6 +97,7 @@ export function clusterEvaluate(
   }
   const n = gridConfigs(spec.grid).length;
   return async (indices) => {
+    const run = crypto.randomUUID();
     const chunks: number[][] = [];
     for (let i = 0; i < indices.length; i += chunk) chunks.push(indices.slice(i, i + chunk));
     const outs = await runJobs<{ indices: number[]; equities: string[] }>(
@@ -93,6 +106,7 @@ export function clusterEvaluate(
         spec,
         baseDir: options.baseDir,
         ...(options.root ? { root: options.root } : {}),
+        run,
         indices: c,
       })),
       {
