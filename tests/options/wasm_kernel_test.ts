@@ -175,3 +175,53 @@ Deno.test("wasm kernels: empty batch, one row, an odd row count", () => {
   // Phi(0.1) = 0.539827837277028981... (mpmath)
   assert(Math.abs(c - 100 * (2 * 0.539827837277028981 - 1)) < 1e-12, `${c}`);
 });
+
+// The price kernel against mpmath: with S = K = 1, T = 1, q = 0 and r = x the log-moneyness is
+// x exactly, and the call (out of the money for x <= 0) is exp(-x/2) b(x, s). Tolerances of the
+// scalar normalised Black's mpmath test (_normalised_black_test.ts): the rounding of x/s bounds
+// the relative precision by about (x/s)^2 eps in the tail.
+const RTOL_MPMATH_BODY = 2e-14; // y = -x/s < 3
+const RTOL_MPMATH_TAIL = 1e-12; // y >= 3 (observed far below, see the assertion on the median)
+
+Deno.test("wasm price kernel equals mpmath's normalised Black call in every regime", async () => {
+  const rows = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../fixtures/options/normalised_black_mpmath.json", import.meta.url),
+    ),
+  ) as [number, number, number][];
+  const n = rows.length;
+  assert(n > 2000);
+  const o = emptyOptionColumns(n);
+  const vol = new Float64Array(n);
+  rows.forEach(([x, s], i) => {
+    o.spot[i] = 1;
+    o.strike[i] = 1;
+    o.t[i] = 1;
+    o.rate[i] = x;
+    o.isCall[i] = 1;
+    vol[i] = s;
+  });
+  const p = bsPrice(o, vol);
+  const errs: number[] = [];
+  const regimes = new Set<string>();
+  rows.forEach(([x, s, b], i) => {
+    const y = -x / s;
+    const t = s / 2;
+    regimes.add(
+      y - t >= 5.656854249492380195206754896838792314
+        ? "large"
+        : t < 0.05 || (y < 1.5 && t < 0.25)
+        ? "taylor"
+        : "erfcx",
+    );
+    const ref = Math.exp(-x / 2) * b;
+    const err = Math.abs(p[i]! - ref) / ref;
+    errs.push(err);
+    const tol = y < 3 ? RTOL_MPMATH_BODY : RTOL_MPMATH_TAIL;
+    assert(err <= tol, `x=${x} s=${s}: ${p[i]} vs ${ref} (rel ${err.toExponential(2)})`);
+  });
+  assertEquals([...regimes].sort(), ["erfcx", "large", "taylor"]);
+  errs.sort((a, b) => a - b);
+  // typical rows are within a few ulp (exp(-x/2) and the discounting add two roundings)
+  assert(errs[n >> 1]! < 1e-15, `median relative error ${errs[n >> 1]}`);
+});
