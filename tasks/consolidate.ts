@@ -5,22 +5,33 @@
  * references (lib/dataset `loadDataset`), Polygon's curated minute datasets by default.
  */
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
+import { isTradingDay, tradingDays } from "../lib/time/mod.ts";
+import { datasetRefFromValues } from "../lib/dataset/mod.ts";
+import { lakeRoot } from "../lib/lake/mod.ts";
+import { catalogFromEnv, type ClusterCatalog, progressPrinter } from "../lib/cluster/mod.ts";
 import {
-  consolidateOptionMinutes,
-  consolidationInputFromDatasets,
-  lakeRiskFreeRate,
-  simConsolidationInput,
-  writeConsolidated,
-} from "../lib/frames/mod.ts";
-import { generateWorld } from "../lib/sources/sim/world.ts";
-import { isTradingDay, previousTradingDay, sessionBounds, tradingDays } from "../lib/time/mod.ts";
-import { datasetRefFromValues, loadDatasetForTask } from "../lib/dataset/mod.ts";
+  clusterConsolidate,
+  consolidateDay,
+  type ConsolidateDayArgs,
+  type ConsolidateDayResult,
+  ConsolidateInputError,
+  registerWorkbenchJobs,
+} from "../lib/jobs/mod.ts";
 
 const TASK = defineTask({
   name: "consolidate",
   summary: "Consolidate one session of option minute bars with the underlying, VIX and Greeks.",
   options: {
     date: { type: "date", required: true, description: "Session date (an NYSE trading day)" },
+    end: {
+      type: "date",
+      description: "Last session of a range (default --date); each session is consolidated",
+    },
+    cluster: {
+      type: "boolean",
+      description:
+        "One job per session for cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
+    },
     source: {
       type: "enum",
       values: ["lake", "sim"],
@@ -63,6 +74,10 @@ dataset cannot stand in. The option bars must also carry each contract's terms (
 contract_type, strike): a generic bar dataset has none, so options come from an option bar
 dataset (polygon/option_bars_minute or one of the same shape).
 
+With --end every session from --date to --end is consolidated; with --cluster each session is one
+job for \`deno task worker\` processes writing the same lake (a session written twice leaves the
+same rows).
+
 Exit codes: 0 done, 1 failure, 2 bad arguments, unknown dataset or missing input data.`,
   examples: [
     "--date 2024-03-01",
@@ -74,85 +89,64 @@ Exit codes: 0 done, 1 failure, 2 bad arguments, unknown dataset or missing input
 await runTask(TASK, async ({ values }) => {
   const date = values.date;
   if (!isTradingDay(date)) throw new UsageError(`--date ${date}: not an NYSE trading day`);
-  const refs = {
-    underlying: datasetRefFromValues(
-      { dataset: values["underlying-dataset"] },
-      undefined,
-      "--underlying-dataset",
-    )!,
-    vix: datasetRefFromValues({ dataset: values["vix-dataset"] }, undefined, "--vix-dataset")!,
-    options: datasetRefFromValues(
-      { dataset: values["options-dataset"] },
-      undefined,
-      "--options-dataset",
-    )!,
-  };
-  const t0 = performance.now();
-  let input, rate = values.rate, div = values.div;
-  if (values.source === "sim") {
-    const start = tradingDays(
-      new Date(Date.parse(date) - 10 * 86_400_000).toISOString().slice(0, 10),
-      date,
-    )[0]!;
-    const world = generateWorld({ seed: values.seed, start, end: date });
-    const sim = simConsolidationInput(world, date, {
-      ...(values["max-contracts"] ? { maxContracts: values["max-contracts"] } : {}),
-    });
-    input = sim.input;
-    rate ??= sim.rate;
-    div ??= sim.div;
-  } else {
-    const asOf = sessionBounds(date)!.close.toISOString();
-    const prev = previousTradingDay(date);
-    const [underlying, vix, options] = await Promise.all([
-      loadDatasetForTask({
-        ...refs.underlying,
-        symbols: [values.underlying],
-        start: prev,
-        end: date,
-        asOf,
-      }),
-      loadDatasetForTask({
-        ...refs.vix,
-        symbols: [values["vix-symbol"]],
-        start: date,
-        end: date,
-        asOf,
-      }),
-      loadDatasetForTask({ ...refs.options, start: date, end: date, asOf }),
-    ]);
-    try {
-      input = consolidationInputFromDatasets(date, { underlying, vix, options }, {
-        underlying: values.underlying,
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    rate ??= (await lakeRiskFreeRate(date)) ?? undefined;
-  }
-  const t1 = performance.now();
-  const df = consolidateOptionMinutes(input, {
-    ...(rate !== undefined ? { rate } : {}),
-    ...(div !== undefined ? { div } : {}),
-    underlyingSymbol: values.underlying,
-  });
-  const t2 = performance.now();
-  console.log(
-    `consolidated ${date}: ${df.height} rows (${df.getColumn("ticker").nUnique()} contracts x ${
-      df.getColumn("ts").nUnique()
-    } minutes), inputs ${(t1 - t0).toFixed(0)} ms, consolidation ${(t2 - t1).toFixed(0)} ms`,
+  const end = values.end ?? date;
+  if (end < date) throw new UsageError(`--end ${end} is before --date ${date}`);
+  // the references are checked before any I/O
+  datasetRefFromValues(
+    { dataset: values["underlying-dataset"] },
+    undefined,
+    "--underlying-dataset",
   );
-  if (!values["dry-run"]) {
-    const r = await writeConsolidated(df, {
-      transformId: "workbench@1:frames.consolidate",
-      sourceUri: values.source === "sim"
-        ? `sim:seed=${values.seed}`
-        : `lake:${refs.underlying.dataset},${refs.vix.dataset},${refs.options.dataset}`,
-    });
+  datasetRefFromValues({ dataset: values["vix-dataset"] }, undefined, "--vix-dataset");
+  datasetRefFromValues({ dataset: values["options-dataset"] }, undefined, "--options-dataset");
+  let catalog: ClusterCatalog | undefined;
+  if (values.cluster) {
+    try {
+      catalog = catalogFromEnv();
+    } catch (e) {
+      throw new UsageError(`--cluster: ${(e as Error).message}`);
+    }
+    registerWorkbenchJobs();
+  }
+  const days: ConsolidateDayArgs[] = tradingDays(date, end).map((d) => ({
+    date: d,
+    source: values.source as "lake" | "sim",
+    underlyingDataset: values["underlying-dataset"],
+    underlying: values.underlying,
+    vixDataset: values["vix-dataset"],
+    vixSymbol: values["vix-symbol"],
+    optionsDataset: values["options-dataset"],
+    seed: values.seed,
+    ...(values["max-contracts"] ? { maxContracts: values["max-contracts"] } : {}),
+    ...(values.rate !== undefined ? { rate: values.rate } : {}),
+    ...(values.div !== undefined ? { div: values.div } : {}),
+    ...(catalog ? { root: lakeRoot() } : {}),
+    dryRun: values["dry-run"],
+  }));
+  const print = (r: ConsolidateDayResult) => {
     console.log(
-      `wrote curated/workbench/option_minute_consolidated: ${r.rowsWritten} rows, partitions ${
-        r.partitions.join(", ")
-      }${r.noop ? " (no change)" : ""}`,
+      `consolidated ${r.date}: ${r.rows} rows (${r.contracts} contracts x ${r.minutes} minutes), inputs ${
+        r.inputsMs.toFixed(0)
+      } ms, consolidation ${r.consolidateMs.toFixed(0)} ms`,
     );
+    if (!values["dry-run"]) {
+      console.log(
+        `wrote curated/workbench/option_minute_consolidated: ${r.rowsWritten} rows${
+          r.noop ? " (no change)" : ""
+        }`,
+      );
+    }
+  };
+  try {
+    if (catalog) {
+      for (const r of await clusterConsolidate(days, { catalog, onProgress: progressPrinter() })) {
+        print(r);
+      }
+    } else {
+      for (const d of days) print(await consolidateDay(d));
+    }
+  } catch (e) {
+    if (e instanceof ConsolidateInputError) throw new UsageError(e.message);
+    throw e;
   }
 });
