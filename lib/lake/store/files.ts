@@ -1,6 +1,6 @@
 /**
- * A committed data file as a local readable path, for both kinds of lake, and the one function
- * that removes replaced files.
+ * A committed data file as a local readable path, for both kinds of lake, and the removal of
+ * replaced files from a local lake.
  *
  * Local lake: the file itself, inside the lake (no symlink out), a regular file, and (when
  * verifying) with its recorded sha256. `s3://` lake: the cached copy in the local mirror; a file
@@ -186,31 +186,35 @@ export async function localFiles(
 }
 
 /**
- * Remove files that a committed entry replaced (after its commit point). The one removal path
- * of both backends: a local lake unlinks them, a remote lake deletes the objects and the cached
- * copies. A file already gone is no error.
+ * Remove files that a committed entry replaced (after its commit point) from a local lake,
+ * keeping those a live snapshot pin holds. An `s3://` lake never deletes at the commit: its
+ * replaced objects wait out a grace period in the catalog (`collectGarbage` in
+ * lib/lake/_remote_commit.ts), so this refuses a remote root. A file already gone is no error.
  */
-export async function removeReplacedFiles(
+export function removeReplacedFiles(
   spec: Where,
   files: readonly Pick<ManifestFile, "partition" | "file">[],
   root?: string,
 ): Promise<void> {
-  const lake = remoteOf(root);
+  if (remoteOf(root)) {
+    return Promise.reject(
+      new TypeError(
+        `Cannot remove replaced files of ${
+          label(spec)
+        } directly on an s3:// lake: its replaced objects are deleted after their grace period by the next writer or \`deno task snapshot gc\``,
+      ),
+    );
+  }
   // Files a snapshot pin holds are kept (lib/lake/snapshot.ts `pinnedFileSet`/`pinnedKeys`);
   // `deno task snapshot gc` deletes them once no live pin holds them.
   const pinned = files.length ? pinnedKeys(metaDir(spec, root)) : null;
   for (const f of files) {
     if (pinned?.has(f.partition ? `${f.partition}/${f.file}` : f.file)) continue;
-    const path = filePath(spec, f, root);
-    if (lake) {
-      await lake.bucket.delete(objectKey(lake, spec, f));
-      lake.cache.drop(path);
-      continue;
-    }
     try {
-      Deno.removeSync(path);
+      Deno.removeSync(filePath(spec, f, root));
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      if (!(e instanceof Deno.errors.NotFound)) return Promise.reject(e);
     }
   }
+  return Promise.resolve();
 }
