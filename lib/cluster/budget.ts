@@ -53,13 +53,13 @@ export async function openBudget(
   vendor: string,
   settings?: BudgetSettings,
 ): Promise<SharedBudget> {
+  if (settings && !(settings.perSecond > 0)) {
+    throw new RangeError(`budget perSecond must be > 0, got ${settings.perSecond}`);
+  }
   const sql = openSql(catalog.url, { max: 1 });
   const t = `${quoteIdent(catalog.schema)}.wb_budget`;
   await ensureBudgetTable(sql, catalog.schema);
   if (settings) {
-    if (!(settings.perSecond > 0)) {
-      throw new RangeError(`budget perSecond must be > 0, got ${settings.perSecond}`);
-    }
     const cap = settings.capacity ?? Math.max(1, settings.perSecond);
     await sql.unsafe(
       `INSERT INTO ${t} (vendor, tokens, capacity, per_second, daily_limit, used, updated_at)
