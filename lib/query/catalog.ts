@@ -33,6 +33,8 @@ import {
 import { join, resolve } from "node:path";
 import { lakeRoot } from "../lake/spec.ts";
 import { committedFiles, duckdbLiteralPath, duckdbPathList } from "../lake/reader.ts";
+import { isRemoteRoot, localRootOf } from "../lake/store/location.ts";
+import { openLake } from "../lake/open.ts";
 
 /** A registered view and its header. */
 export interface ViewInfo {
@@ -136,6 +138,7 @@ export function globRegExp(glob: string): RegExp {
 
 /** The committed files of every dataset in a lake, relative to the root, recovered first. */
 async function committedLake(
+  given: string,
   root: string,
 ): Promise<{ files: string[]; errors: { dataset: string; error: string }[] }> {
   const files: string[] = [];
@@ -148,19 +151,31 @@ async function committedLake(
       throw e;
     }
   };
+  const add = async (zone: "raw" | "curated" | "reference", source: string, dataset: string) => {
+    try {
+      for (const f of await committedFiles({ zone, source, dataset }, { root: given })) {
+        files.push(resolve(f).slice(root.length + 1));
+      }
+    } catch (e) {
+      errors.push({
+        dataset: `${zone}/${source}/${dataset}`,
+        error: (e as Error).message.split("\n")[0]!,
+      });
+    }
+  };
+  if (isRemoteRoot(given)) {
+    // An s3:// lake: the datasets are the catalog's; their files are fetched into the local
+    // mirror (the read-through cache), which the views then read.
+    for (const name of await openLake(given)) {
+      const [zone, source, dataset] = name.split("/") as ["raw", string, string];
+      await add(zone, source, dataset);
+    }
+    return { files, errors };
+  }
   for (const zone of ["raw", "curated", "reference"] as const) {
     for (const source of dirs(join(root, "_meta", zone))) {
       for (const dataset of dirs(join(root, "_meta", zone, source))) {
-        try {
-          for (const f of await committedFiles({ zone, source, dataset }, { root })) {
-            files.push(f.slice(root.length + 1));
-          }
-        } catch (e) {
-          errors.push({
-            dataset: `${zone}/${source}/${dataset}`,
-            error: (e as Error).message.split("\n")[0]!,
-          });
-        }
+        await add(zone, source, dataset);
       }
     }
   }
@@ -231,7 +246,10 @@ export class Catalog {
    * files, then lock the instance (unless `unsafe`).
    */
   static async open(options: CatalogOptions = {}): Promise<Catalog> {
-    const root = resolve(lakeRoot(options.root)).replace(/\/+$/, "");
+    // An s3:// lake is read through its local mirror (the read-through cache of its files).
+    const given = lakeRoot(options.root);
+    const local = isRemoteRoot(given) ? localRootOf(given) : given;
+    const root = resolve(local).replace(/\/+$/, "");
     const sqlDir = options.sqlDir ?? DEFAULT_SQL_DIR;
     const instance = await DuckDBInstance.create(":memory:");
     const conn = await instance.connect();
@@ -244,7 +262,9 @@ export class Catalog {
       } catch (e) {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       }
-      const lake = files.length > 0 ? await committedLake(root) : { files: [], errors: [] };
+      const lake = files.length > 0
+        ? await committedLake(isRemoteRoot(given) ? given : root, root)
+        : { files: [], errors: [] };
       // Views may depend on each other: retry failed ones until no progress.
       const pending = files.map((f) => ({ f, sql: Deno.readTextFileSync(join(sqlDir, f)) }));
       const errors = new Map<string, string>();
