@@ -115,9 +115,9 @@ Deno.test({
       });
       await t.step("random SIGKILLs (>= 10) during sweeps", async () => {
         const k = killer(ws, (n) => spawnWorker(n, s.jobs), {
-          everyMs: 1500,
+          everyMs: 1200,
           seed: 7,
-          maxKills: 12,
+          maxKills: 10,
         });
         let rounds = 0;
         try {
