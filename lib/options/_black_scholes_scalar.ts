@@ -1,7 +1,10 @@
 /**
  * Private: the scalar TypeScript Black-Scholes-Merton kernels, one option at a time. The public
  * `bsPrice` / `bsGreeks` run the WebAssembly SIMD port of this code (`wasm/`); these stay as the
- * readable reference the tests compare the port against, operation for operation.
+ * readable reference the tests compare the port against: operation for operation for the
+ * Greeks, to a few ulp times the conditioning for prices (the SIMD price kernel evaluates the
+ * far tail y - t >= 4 sqrt 2 by a divided difference of Cody's erfcx instead of the series and
+ * quadrature of `_normalised_black.ts`).
  */
 import type { OptionColumns } from "./option_columns.ts";
 import { normalisedBlackOtm } from "./_normalised_black.ts";

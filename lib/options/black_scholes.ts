@@ -12,13 +12,18 @@
  *
  * Implementation: `bsPrice` and `bsGreeks` run a WebAssembly kernel that evaluates two options
  * per step in f64x2 SIMD lanes (`wasm/black_scholes_kernel.ts`, AssemblyScript, built by
- * `deno task build-wasm`), over 2048-row chunks copied into its memory. It is a port, operation
- * for operation, of the scalar TypeScript kernels in `_black_scholes_scalar.ts` (which the tests
- * compare it with) and uses the same coefficient tables, so the accuracy is theirs. On the
- * benchmark batch (bench/options_compare.ts) it runs about 1.5-1.7x faster for prices and 1.9x for
- * Greeks than those scalar kernels; prices cost about twice the Greeks there because about 60 %
- * of those options are far enough out of the money or short enough that the normalised Black
- * function needs a series or a quadrature to keep full relative precision.
+ * `deno task build-wasm`), over 2048-row chunks copied into its memory. The Greeks are a port,
+ * operation for operation, of the scalar TypeScript kernels in `_black_scholes_scalar.ts` (which
+ * the tests compare it with), with the same coefficient tables. Prices sort each chunk's rows by
+ * the regime of the normalised Black function (erfcx difference, small-t Taylor series, or, for
+ * y - t >= 4 sqrt 2, Cody's rational erfcx differenced term by term, which replaces the scalar
+ * code's asymptotic series and Gauss-Laguerre quadrature) and run each regime two to eight rows
+ * at a time; they agree with the scalar kernel within a few ulp times the conditioning and with
+ * mpmath to the scalar code's tolerances. On the benchmark batch (bench/options_compare.ts, 1M
+ * options, 60 % of them in the series or far-tail regimes) prices take about 44 ns per option
+ * and the Greeks about 47 ns on one core of this 2.1 GHz machine, against a memory floor near
+ * 4 ns (copying the 57 input and output bytes) and an arithmetic floor near 20-25 ns (about 125
+ * f64x2 operations and 5 divisions or square roots per option).
  *
  * @see Black, F., & Scholes, M. (1973). The pricing of options and corporate liabilities.
  *      J. Political Economy 81(3), 637-654. doi:10.1086/260062

@@ -1,6 +1,8 @@
 // The WebAssembly SIMD kernels behind bsPrice / bsGreeks: the committed binary is a fresh build
 // of the committed AssemblyScript source, and its results equal the scalar TypeScript reference
-// kernels (the same algorithm written one option at a time) up to the logarithm's last bit.
+// kernels (one option at a time): the Greeks up to the logarithm's last bit, prices to a few
+// ulp times the conditioning (the far tail by another cancellation-free form), and prices also
+// match mpmath.
 import { assert, assertEquals } from "../_assert.ts";
 import {
   bsGreeks,
