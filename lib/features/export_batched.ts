@@ -158,8 +158,16 @@ export interface BatchedExportOptions {
   batchDates?: number;
   /** Lake root. @default lakeRoot() */
   root?: string;
-  /** Called after each batch (progress). */
-  onBatch?: (info: { batch: number; from: string; to: string; rows: number }) => void;
+  /** Called after each batch (progress; with runBatches, once all batches are done). */
+  onBatch?: (info: BatchPartStats) => void;
+  /**
+   * Run the feature pass's batches elsewhere (lib/jobs `clusterExportBatches`: one cluster job
+   * per batch): given the batches in order, resolve to their stats in the same order once every
+   * batch's part is in the plan's folder ({@link exportBatchPart} on each). The work folder is
+   * then `<outDir>/.batches-<uuid>` (every runner must reach it) instead of a local temporary
+   * folder; it is removed at the end. The merge is the same, so the export is the same.
+   */
+  runBatches?: (jobs: BatchJob[]) => Promise<BatchPartStats[]>;
 }
 
 /** What {@link exportTrainingSetBatched} did. */
@@ -258,6 +266,177 @@ class Grow<T extends Float64Array | Int32Array> {
 }
 
 /**
+ * What every batch of an export needs besides its window: the spec, the lake root (absent: the
+ * reader's default), the dataset's sorted distinct dates, each symbol's first and last date, the
+ * meta every read must report, and the output date range. JSON, so a batch can run in another
+ * process ({@link BatchedExportOptions.runBatches}).
+ */
+export interface BatchPlan {
+  spec: TrainingExportSpec & { source: BarSource };
+  root?: string;
+  dates: string[];
+  symFirst: Record<string, string>;
+  symLast: Record<string, string>;
+  meta: LoadedDataset["meta"];
+  start: string;
+  end: string;
+}
+
+/** One batch: its number and its output dates `plan.dates[i..j]` (inclusive). */
+export interface BatchWindow {
+  batch: number;
+  i: number;
+  j: number;
+}
+
+/** A batch as another process runs it: its window, its dates and the plan file (with its digest). */
+export interface BatchJob extends BatchWindow {
+  /** Path of the plan (JSON of {@link BatchPlan}); the batch's part is written beside it. */
+  plan: string;
+  /** SHA-256 of the plan file's text. */
+  sha256: string;
+  from: string;
+  to: string;
+}
+
+/** What one batch did; its samples are in `partName(batch)` of the work folder when rows > 0. */
+export interface BatchPartStats {
+  batch: number;
+  from: string;
+  to: string;
+  /** Samples kept (label and every feature finite). */
+  rows: number;
+  /** Samples dropped for a missing label or feature. */
+  dropped: number;
+  /** Reads (a window widened once counts 2). */
+  reads: number;
+}
+
+/** File name of a batch's part in the work folder. */
+export function partName(batch: number): string {
+  return `raw-${String(batch).padStart(6, "0")}.parquet`;
+}
+
+/**
+ * Compute one batch of a batched export (module doc, step 2) and write its samples (symbol, date,
+ * t0_ms, t1_ms, label, raw features; date then symbol) to `partName(batch)` in `workDir`. The
+ * part is written to a temporary name and renamed, so a batch run twice (its first process killed
+ * mid-write) leaves one whole part with the same content; nothing is written when no sample is
+ * kept. Deterministic in (plan, window).
+ *
+ * @example
+ * ```ts ignore
+ * const s = await exportBatchPart(plan, { batch: 0, i: 0, j: 249 }, "/shared/x/.batches-1");
+ * s.rows; // samples in raw-000000.parquet
+ * ```
+ */
+export async function exportBatchPart(
+  plan: BatchPlan,
+  win: BatchWindow,
+  workDir: string,
+): Promise<BatchPartStats> {
+  const { spec, dates: D, meta, start, end } = plan;
+  const lb = batchLookback(spec.features, spec.label);
+  const { ref } = refOf(spec.source);
+  const loadOpts = plan.root ? { root: plan.root } : {};
+  const nT = D.length;
+  const { i, j } = win;
+  if (!(Number.isInteger(i) && Number.isInteger(j) && 0 <= i && i <= j && j < nT)) {
+    throw new RangeError(`Invalid batch window ${i}..${j} of ${nT} dates`);
+  }
+  const idxOf = (d: string) => { // first index with D[i] >= d
+    let a = 0, b = nT;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (D[m]! < d) a = m + 1;
+      else b = m;
+    }
+    return a;
+  };
+  const cal = getCalendar(meta.calendar);
+  const sessionBounds = (date: string) => cal.sessionBounds(date);
+  const keep = spec.universe ? new Set(spec.universe) : null;
+  const a = D[i]!, b = D[j]!;
+  let w = Math.max(0, i - Math.max(lb.symbolBars, lb.panelRows));
+  if (lb.years) {
+    w = Math.min(w, Math.max(0, idxOf(`${Number(a.slice(0, 4)) - lb.years}-01-01`) - 1));
+  }
+  let l = Math.min(nT - 1, j + lb.horizon);
+  let reads = 0, dropped = 0;
+  let d: LoadedDataset, bars: ReturnType<typeof dailyBarsOf>;
+  for (;;) {
+    d = await loadDataset({ ...ref, start: D[w]!, end: D[l]! }, loadOpts);
+    bars = d.frame.height ? dailyBarsOf(d) : [];
+    reads++;
+    let back = false, ahead = false;
+    for (const sb of bars) {
+      let pre = 0, own = 0, post = 0;
+      for (let k = 0; k < sb.dates.length; k++) {
+        const dt = sb.dates[k]!;
+        if (dt < a) pre++;
+        else if (dt <= b) own++;
+        else if (Number.isFinite(sb.close[k]!)) post++;
+      }
+      if (!own) continue;
+      const first = plan.symFirst[sb.symbol], last = plan.symLast[sb.symbol];
+      if (first === undefined || last === undefined) {
+        throw new RangeError(
+          `Cannot export ${spec.name} in batches: ${sb.symbol} appears in ${d.name} for ${a}..${b} but not in the scan pass (the dataset changed during the export)`,
+        );
+      }
+      if (pre < lb.symbolBars && first < D[w]!) back = true;
+      if (post < lb.horizon && last > D[l]!) ahead = true;
+    }
+    if (!back && !ahead) break;
+    if (back) w = Math.max(0, w - (i - w + 1));
+    if (ahead) l = Math.min(nT - 1, l + (l - j) + 1);
+  }
+  if (JSON.stringify(d.meta) !== JSON.stringify(meta)) {
+    throw new RangeError(
+      `Cannot export ${spec.name} in batches: ${d.name} reads as ${
+        JSON.stringify(d.meta)
+      } for ${a}..${b} but ${JSON.stringify(meta)} in the scan pass`,
+    );
+  }
+  const panel = buildDailyFeaturePanel(bars, {
+    features: spec.features,
+    periodsPerYear: d.periodsPerYear,
+  });
+  const labels = panelLabels(panel, spec.label, { sessionBounds });
+  const nS = panel.symbols.length;
+  const cells: number[] = [];
+  for (let t = 0; t < panel.dates.length; t++) {
+    const dt = panel.dates[t]!;
+    if (dt < a || dt > b || dt < start || dt > end) continue;
+    for (let s = 0; s < nS; s++) {
+      if (keep && !keep.has(panel.symbols[s]!)) continue;
+      const k = t * nS + s;
+      if (!Number.isFinite(panel.close[k]!)) continue;
+      const ok = Number.isFinite(labels.label[k]!) &&
+        spec.features.every((f) => Number.isFinite(panel.features[f]![k]!));
+      if (ok) cells.push(k);
+      else dropped++;
+    }
+  }
+  const part = join(workDir, partName(win.batch));
+  if (cells.length) {
+    const tmp = `${part}.${crypto.randomUUID()}.tmp`;
+    pl.DataFrame([
+      pl.Series("symbol", cells.map((k) => panel.symbols[k % nS]!), pl.Utf8),
+      pl.Series("date", cells.map((k) => panel.dates[Math.floor(k / nS)]!), pl.Utf8),
+      pl.Series("t0_ms", Float64Array.from(cells, (k) => labels.t0Ms[k]!)),
+      pl.Series("t1_ms", Float64Array.from(cells, (k) => labels.t1Ms[k]!)),
+      pl.Series("label", Float64Array.from(cells, (k) => labels.label[k]!)),
+      ...spec.features.map((f) =>
+        pl.Series(f, Float64Array.from(cells, (k) => panel.features[f]![k]!))
+      ),
+    ]).writeParquet(tmp);
+    await Deno.rename(tmp, part);
+  }
+  return { batch: win.batch, from: a, to: b, rows: cells.length, dropped, reads };
+}
+
+/**
  * Build the export in batches (module doc); the spec's source must be a lake dataset reference.
  * RangeError for what cannot be batched or exported (as the eager export: no sample, fewer than
  * 2 training rows).
@@ -332,117 +511,88 @@ export async function exportTrainingSetBatched(
       } has no rows for ${lo}..${hi} (run the backfill or ingest-file first)`,
     );
   }
-  const cal = getCalendar(meta.calendar);
-  const sessionBounds = (date: string) => cal.sessionBounds(date);
   const nT = D.length;
-  const idxOf = (d: string) => { // first index with D[i] >= d
-    let a = 0, b = nT;
-    while (a < b) {
-      const m = (a + b) >> 1;
-      if (D[m]! < d) a = m + 1;
-      else b = m;
-    }
-    return a;
-  };
 
-  // 2. feature pass
+  // 2. feature pass: one window per batch of output dates, run here or by options.runBatches
   const start = spec.start ?? D[0]!, end = spec.end ?? D[nT - 1]!;
-  const keep = spec.universe ? new Set(spec.universe) : null;
-  const work = await Deno.makeTempDir({ prefix: "export_batched_" });
-  const symId = new Map<string, number>();
-  const t0All = new Grow((n) => new Float64Array(n)), t1All = new Grow((n) => new Float64Array(n));
-  const symAll = new Grow((n) => new Int32Array(n));
-  const nF = spec.features.length;
-  const s1 = new Float64Array(nF);
-  let trainRows = 0, dropped = 0, reads = 0;
-  const parts: string[] = [];
+  const windows: BatchWindow[] = [];
+  for (let i = 0; i < nT; i += batchDates) {
+    const j = Math.min(i + batchDates, nT) - 1;
+    if (D[j]! < start || D[i]! > end) continue;
+    windows.push({ batch: windows.length, i, j });
+  }
+  const plan: BatchPlan = {
+    spec,
+    ...(root ? { root } : {}),
+    dates: D,
+    symFirst: Object.fromEntries(symFirst),
+    symLast: Object.fromEntries(symLast),
+    meta,
+    start,
+    end,
+  };
+  const work = options.runBatches
+    ? join(options.outDir, `.batches-${crypto.randomUUID()}`)
+    : await Deno.makeTempDir({ prefix: "export_batched_" });
   try {
-    let batch = 0;
-    for (let i = 0; i < nT; i += batchDates) {
-      const j = Math.min(i + batchDates, nT) - 1;
-      const a = D[i]!, b = D[j]!;
-      if (b < start || a > end) continue;
-      let w = Math.max(0, i - Math.max(lb.symbolBars, lb.panelRows));
-      if (lb.years) {
-        w = Math.min(w, Math.max(0, idxOf(`${Number(a.slice(0, 4)) - lb.years}-01-01`) - 1));
-      }
-      let l = Math.min(nT - 1, j + lb.horizon);
-      let got: Awaited<ReturnType<typeof load>>;
-      for (;;) {
-        got = await load(D[w]!, D[l]!);
-        reads++;
-        let back = false, ahead = false;
-        for (const sb of got.bars) {
-          let pre = 0, own = 0, post = 0;
-          for (let k = 0; k < sb.dates.length; k++) {
-            const dt = sb.dates[k]!;
-            if (dt < a) pre++;
-            else if (dt <= b) own++;
-            else if (Number.isFinite(sb.close[k]!)) post++;
-          }
-          if (!own) continue;
-          if (pre < lb.symbolBars && symFirst.get(sb.symbol)! < D[w]!) back = true;
-          if (post < lb.horizon && symLast.get(sb.symbol)! > D[l]!) ahead = true;
-        }
-        if (!back && !ahead) break;
-        if (back) w = Math.max(0, w - (i - w + 1));
-        if (ahead) l = Math.min(nT - 1, l + (l - j) + 1);
-      }
-      const { d, bars } = got;
-      if (JSON.stringify(d.meta) !== JSON.stringify(meta)) {
-        throw new RangeError(
-          `Cannot export ${spec.name} in batches: ${d.name} reads as ${
-            JSON.stringify(d.meta)
-          } for ${a}..${b} but ${JSON.stringify(meta)} in the scan pass`,
+    let partStats: BatchPartStats[];
+    if (options.runBatches) {
+      await Deno.mkdir(work, { recursive: true });
+      const planPath = join(work, "plan.json");
+      const text = JSON.stringify(plan);
+      await Deno.writeTextFile(planPath, text);
+      const sha256 = await sha256Text(text);
+      partStats = await options.runBatches(
+        windows.map((w) => ({ plan: planPath, sha256, ...w, from: D[w.i]!, to: D[w.j]! })),
+      );
+      if (partStats.length !== windows.length) {
+        throw new Error(
+          `runBatches returned ${partStats.length} results for ${windows.length} batches`,
         );
       }
-      const panel = buildDailyFeaturePanel(bars, {
-        features: spec.features,
-        periodsPerYear: d.periodsPerYear,
+      partStats.forEach((s, k) => {
+        if (s.batch !== k) throw new Error(`runBatches returned batch ${s.batch} at ${k}`);
       });
-      const labels = panelLabels(panel, spec.label, { sessionBounds });
-      const nS = panel.symbols.length;
-      const cells: number[] = [];
-      for (let t = 0; t < panel.dates.length; t++) {
-        const dt = panel.dates[t]!;
-        if (dt < a || dt > b || dt < start || dt > end) continue;
-        for (let s = 0; s < nS; s++) {
-          if (keep && !keep.has(panel.symbols[s]!)) continue;
-          const k = t * nS + s;
-          if (!Number.isFinite(panel.close[k]!)) continue;
-          const ok = Number.isFinite(labels.label[k]!) &&
-            spec.features.every((f) => Number.isFinite(panel.features[f]![k]!));
-          if (ok) cells.push(k);
-          else dropped++;
-        }
+      for (const s of partStats) options.onBatch?.(s);
+    } else {
+      partStats = [];
+      for (const w of windows) {
+        const s = await exportBatchPart(plan, w, work);
+        partStats.push(s);
+        options.onBatch?.(s);
       }
-      for (const k of cells) {
-        const sym = panel.symbols[k % nS]!;
-        let id = symId.get(sym);
-        if (id === undefined) symId.set(sym, id = symId.size);
+    }
+    const reads = partStats.reduce((a, s) => a + s.reads, 0);
+    const dropped = partStats.reduce((a, s) => a + s.dropped, 0);
+    const parts = partStats.filter((s) => s.rows > 0).map((s) => join(work, partName(s.batch)));
+    const nF = spec.features.length;
+
+    // training sums, decision and end times, symbols: a pass over the parts in batch order
+    // (date, then symbol: the eager export's order, so the mean is the same double)
+    const symId = new Map<string, number>();
+    const t0All = new Grow((n) => new Float64Array(n)),
+      t1All = new Grow((n) => new Float64Array(n));
+    const symAll = new Grow((n) => new Int32Array(n));
+    const s1 = new Float64Array(nF);
+    let trainRows = 0;
+    for (const p of parts) {
+      const df = pl.readParquet(p);
+      const sym = df.getColumn("symbol").toArray() as string[];
+      const dt = df.getColumn("date").toArray() as string[];
+      const a0 = df.getColumn("t0_ms").toTypedArray() as Float64Array;
+      const a1 = df.getColumn("t1_ms").toTypedArray() as Float64Array;
+      const xs = spec.features.map((f) => df.getColumn(f).toTypedArray() as Float64Array);
+      for (let r = 0; r < df.height; r++) {
+        let id = symId.get(sym[r]!);
+        if (id === undefined) symId.set(sym[r]!, id = symId.size);
         symAll.push(id);
-        t0All.push(labels.t0Ms[k]!);
-        t1All.push(labels.t1Ms[k]!);
-        const isTrain = panel.dates[Math.floor(k / nS)]! < spec.trainEnd;
-        if (isTrain) {
+        t0All.push(a0[r]!);
+        t1All.push(a1[r]!);
+        if (dt[r]! < spec.trainEnd) {
           trainRows++;
-          spec.features.forEach((f, c) => (s1[c]! += panel.features[f]![k]!));
+          for (let c = 0; c < nF; c++) s1[c]! += xs[c]![r]!;
         }
       }
-      if (cells.length) {
-        const part = join(work, `raw-${String(parts.length).padStart(6, "0")}.parquet`);
-        pl.DataFrame([
-          pl.Series("symbol", cells.map((k) => panel.symbols[k % nS]!), pl.Utf8),
-          pl.Series("date", cells.map((k) => panel.dates[Math.floor(k / nS)]!), pl.Utf8),
-          pl.Series("label", Float64Array.from(cells, (k) => labels.label[k]!)),
-          ...spec.features.map((f) =>
-            pl.Series(f, Float64Array.from(cells, (k) => panel.features[f]![k]!))
-          ),
-        ]).writeParquet(part);
-        parts.push(part);
-      }
-      options.onBatch?.({ batch, from: a, to: b, rows: cells.length });
-      batch++;
     }
     const n = t0All.n;
     if (n === 0) {
@@ -577,7 +727,7 @@ export async function exportTrainingSetBatched(
     await Deno.writeTextFile(join(options.outDir, "README.md"), pytorchReadme(manifest));
     return {
       manifest,
-      batches: batch,
+      batches: windows.length,
       reads,
       dataset: {
         name: first.name,
