@@ -20,8 +20,9 @@
  * code's asymptotic series and Gauss-Laguerre quadrature) and run each regime two to eight rows
  * at a time; they agree with the scalar kernel within a few ulp times the conditioning and with
  * mpmath to the scalar code's tolerances. On the benchmark batch (bench/options_compare.ts, 1M
- * options, 60 % of them in the series or far-tail regimes) prices take about 44 ns per option
- * and the Greeks about 47 ns on one core of this 2.1 GHz machine, against a memory floor near
+ * options, 60 % of them in the series or far-tail regimes) prices took 44-60 ns per option
+ * and the Greeks 47-61 ns on one core of this shared 2.1 GHz machine (load 6-14), against a
+ * memory floor near
  * 4 ns (copying the 57 input and output bytes) and an arithmetic floor near 20-25 ns (about 125
  * f64x2 operations and 5 divisions or square roots per option).
  *
