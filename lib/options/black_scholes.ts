@@ -22,9 +22,8 @@
  * mpmath to the scalar code's tolerances. On the benchmark batch (bench/options_compare.ts, 1M
  * options, 60 % of them in the series or far-tail regimes) prices took 44-60 ns per option
  * and the Greeks 47-61 ns on one core of this shared 2.1 GHz machine (load 6-14), against a
- * memory floor near
- * 4 ns (copying the 57 input and output bytes) and an arithmetic floor near 20-25 ns (about 125
- * f64x2 operations and 5 divisions or square roots per option).
+ * memory floor near 4 ns (copying the 57 input and output bytes) and an arithmetic floor near
+ * 20-25 ns (about 125 f64x2 operations and 5 divisions or square roots per option).
  *
  * @see Black, F., & Scholes, M. (1973). The pricing of options and corporate liabilities.
  *      J. Political Economy 81(3), 637-654. doi:10.1086/260062
