@@ -33,7 +33,13 @@
 import { join, resolve } from "node:path";
 import { listDir, writeAtomic } from "../core/fs.ts";
 import { acquireLock, type LockOptions } from "./lock.ts";
-import { foldManifest, type ManifestFile, readManifestLog } from "./manifest.ts";
+import {
+  foldManifest,
+  type ManifestEntry,
+  type ManifestFile,
+  type ManifestState,
+  readManifestLog,
+} from "./manifest.ts";
 import { type DatasetSpec, KNOWN_AT, lakeRoot, LINEAGE_COLUMNS, metaDir } from "./spec.ts";
 import { recoverDataset } from "./writer.ts";
 import { assertInsideLake, filePath, verifyFiles } from "./integrity.ts";
@@ -139,21 +145,13 @@ export async function pinSnapshot(where: Where, options: PinOptions = {}): Promi
       );
     }
     const n = log.entries.length;
-    if (n === 0) throw new SnapshotError(`Cannot pin ${name}: its manifest has no entries`, name);
-    const version = options.version ?? n;
-    if (version > n) {
-      throw new SnapshotError(
-        `Cannot pin ${name} at version ${version}: its manifest has ${n} entries (versions 1..${n})`,
-        name,
-      );
-    }
-    const state = foldManifest(log.entries.slice(0, version));
-    if (options.asOf && !(KNOWN_AT in state.schema)) {
-      throw new SnapshotError(
-        `Cannot pin ${name} as of ${options.asOf.toISOString()}: version ${version} has no ${KNOWN_AT} column`,
-        name,
-      );
-    }
+    const { version, state } = versionState(
+      name,
+      log.entries,
+      options,
+      "its manifest",
+      `Cannot pin ${name}: its manifest has no entries`,
+    );
     // The version's files must all still be there: a later write or compaction deletes the
     // files it replaces unless a pin held them.
     const gone: string[] = [];
@@ -207,6 +205,36 @@ export async function pinSnapshot(where: Where, options: PinOptions = {}): Promi
   } finally {
     release();
   }
+}
+
+/**
+ * The folded state of a pinned version (1-based count of entries, default the latest), refused
+ * when the version does not exist or an `asOf` pin has no `known_at` column to filter on.
+ */
+function versionState(
+  name: string,
+  entries: ManifestEntry[],
+  options: { version?: number; asOf?: Date },
+  log: string,
+  empty: string,
+): { version: number; state: ManifestState } {
+  const n = entries.length;
+  if (n === 0) throw new SnapshotError(empty, name);
+  const version = options.version ?? n;
+  if (version > n) {
+    throw new SnapshotError(
+      `Cannot pin ${name} at version ${version}: ${log} has ${n} entries (versions 1..${n})`,
+      name,
+    );
+  }
+  const state = foldManifest(entries.slice(0, version));
+  if (options.asOf && !(KNOWN_AT in state.schema)) {
+    throw new SnapshotError(
+      `Cannot pin ${name} as of ${options.asOf.toISOString()}: version ${version} has no ${KNOWN_AT} column`,
+      name,
+    );
+  }
+  return { version, state };
 }
 
 /** The pin record of a folded version (see {@link SnapshotPin}). */
@@ -266,26 +294,13 @@ async function pinRemote(
   const w = await beginRemote(lake, where, options.lock?.timeoutMs);
   try {
     const n = w.entries.length;
-    if (n === 0) {
-      throw new SnapshotError(
-        `Cannot pin ${name}: the catalog ${lake.catalog.where} has no entries for it (nothing was ever written)`,
-        name,
-      );
-    }
-    const version = options.version ?? n;
-    if (version > n) {
-      throw new SnapshotError(
-        `Cannot pin ${name} at version ${version}: its catalog has ${n} entries (versions 1..${n})`,
-        name,
-      );
-    }
-    const state = foldManifest(w.entries.slice(0, version));
-    if (options.asOf && !(KNOWN_AT in state.schema)) {
-      throw new SnapshotError(
-        `Cannot pin ${name} as of ${options.asOf.toISOString()}: version ${version} has no ${KNOWN_AT} column`,
-        name,
-      );
-    }
+    const { version, state } = versionState(
+      name,
+      w.entries,
+      options,
+      "its catalog",
+      `Cannot pin ${name}: the catalog ${lake.catalog.where} has no entries for it (nothing was ever written)`,
+    );
     const gone: string[] = [];
     for (const f of state.files) {
       const h = await lake.bucket.head(objectKey(lake, where, f));
