@@ -20,6 +20,8 @@ import {
 } from "../lib/features/mod.ts";
 import { panelLabels } from "../lib/labels/mod.ts";
 import { datasetOptions, datasetRefFromValues, datasetValues } from "../lib/dataset/mod.ts";
+import { catalogFromEnv, type ClusterCatalog, progressPrinter } from "../lib/cluster/mod.ts";
+import { clusterExportBatches, registerWorkbenchJobs } from "../lib/jobs/mod.ts";
 
 const TASK = defineTask({
   name: "export-training",
@@ -45,6 +47,11 @@ const TASK = defineTask({
       description:
         "Batch automatically (250 dates) when the dataset's manifest holds more rows (default 20000000; 0: never)",
     },
+    cluster: {
+      type: "boolean",
+      description:
+        "Compute the batches on cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
+    },
   },
   details:
     `The input is the spec's "data": {"source": "lake", "dataset": "user/msft_daily", ...} or the
@@ -60,15 +67,31 @@ Features with unbounded lookback (rsi_14, macd_hist_pct, atr_14_pct, bb_pctb, vo
 log_dollar_volume_21, dow_seasonality), triple_barrier labels, sequence windows and adjusted
 prices are exported eagerly only: --batch-dates refuses them, the automatic choice falls back.
 
+With --cluster (implies batches, --batch-dates N or 250) every batch is one job
+(features.export_batch) for \`deno task worker\` processes, which write the batches' samples under
+the output folder (it must be shared with them, as the lake); this process merges them as the
+single-process batched export does, so the rows and manifest are the same. A spec that cannot be
+batched is refused with exit 2.
+
 Exit codes: 0 exported, 1 building failed, 2 bad arguments, spec or unknown dataset.`,
   examples: [
     "--spec my_export.json",
     "--spec my_export.json --dataset user/msft_daily --start 1990-01-02 --adjust split",
     "--spec my_export.json --batch-dates 250",
+    "--spec my_export.json --cluster --batch-dates 120",
   ],
 });
 
 await runTask(TASK, async ({ values }) => {
+  let catalog: ClusterCatalog | undefined;
+  if (values.cluster) {
+    try {
+      catalog = catalogFromEnv();
+    } catch (e) {
+      throw new UsageError(`--cluster: ${(e as Error).message}`);
+    }
+    registerWorkbenchJobs();
+  }
   const ref = datasetRefFromValues(datasetValues(values)) ?? undefined;
   let spec;
   try {
@@ -79,10 +102,12 @@ await runTask(TASK, async ({ values }) => {
   const outDir = values.out ?? join("data", "exports", spec.name);
   const blocker = batchBlocker(spec);
   const batchDates = values["batch-dates"];
-  if (batchDates !== undefined && blocker) {
-    throw new UsageError(`cannot export ${spec.name} in batches: ${blocker}`);
+  if ((batchDates !== undefined || catalog) && blocker) {
+    throw new UsageError(
+      `${catalog ? "--cluster: " : ""}cannot export ${spec.name} in batches: ${blocker}`,
+    );
   }
-  let batched = batchDates;
+  let batched = batchDates ?? (catalog ? 250 : undefined);
   if (batched === undefined && !blocker && (values["batch-above"] ?? 20_000_000) > 0) {
     let rows = 0;
     try {
@@ -101,6 +126,9 @@ await runTask(TASK, async ({ values }) => {
         outDir,
         batchDates: batched,
         onBatch: (b) => console.log(`batch ${b.batch}: ${b.from}..${b.to}, ${b.rows} rows`),
+        ...(catalog
+          ? { runBatches: clusterExportBatches({ catalog, onProgress: progressPrinter() }) }
+          : {}),
       });
     } catch (e) {
       if (e instanceof RangeError && /^(Unknown|Invalid)/.test(e.message)) {
@@ -117,9 +145,9 @@ await runTask(TASK, async ({ values }) => {
     console.log(
       `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped), ${m.features.length} features, ${
         m.cpcv?.splits.length ?? 0
-      } CPCV splits to ${outDir} in ${r.batches} batches of ${batched} dates (${r.reads} reads), ${
-        (performance.now() - t).toFixed(0)
-      } ms`,
+      } CPCV splits to ${outDir} in ${r.batches} batches of ${batched} dates (${r.reads} reads${
+        catalog ? ", on the cluster" : ""
+      }), ${(performance.now() - t).toFixed(0)} ms`,
     );
     return;
   }
