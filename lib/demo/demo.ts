@@ -17,8 +17,7 @@
  *    with splits and dividends (and SPY's dividends) over the whole window.
  * 2. lake: dataset row counts from the manifests, the news and corporate actions landed checked
  *    against what the simulated world planted (a zero says whether the world has none), and a
- *    SQL query over the views (run in DuckDB's threads beside stages 3 and 4, which only read
- *    the lake as well; its lines are printed after stage 4).
+ *    SQL query over the views.
  * 3. models: overnight-return features and labels from the lake's SPY daily bars (a dataset
  *    reference), ridge and a random forest evaluated with purged CPCV (15 splits), out-of-sample
  *    IC and R^2.
@@ -221,7 +220,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   let stageStart = t0;
   const endStage = (name: keyof DemoSummary["stageSeconds"]) => {
     const now = performance.now();
-    stageSeconds[name] += (now - stageStart) / 1000; // (the lake stage comes twice)
+    stageSeconds[name] = (now - stageStart) / 1000;
     stageStart = now;
   };
   const lines: string[] = [];
@@ -404,29 +403,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       }).join("; ")
     }`,
   );
-  // The SQL query through the views runs in DuckDB's threads (the main thread spends about 0.3 s
-  // of its seconds there) beside the models and backtests, which only read the lake too; its
-  // lines are printed when they are done and its wait is counted in the lake stage.
-  const viewsQuery = (async () => {
-    const out: string[] = [];
-    const catalog = await Catalog.open({ root });
-    try {
-      const avail = catalog.views.filter((v) => v.available).map((v) => v.name);
-      out.push(`   views with data: ${avail.length} of ${catalog.views.length}`);
-      if (avail.includes("vendor_stock_bars")) {
-        const r = await catalog.query(
-          `SELECT timeframe, count(DISTINCT ticker)::INT AS tickers, count(*)::INT AS bars,
-                  min(ts) AS first_ts, max(ts) AS last_ts
-             FROM vendor_stock_bars GROUP BY timeframe ORDER BY bars DESC`,
-        );
-        out.push(formatTable(r));
-      }
-    } finally {
-      catalog.close();
+  const catalog = await Catalog.open({ root });
+  try {
+    const avail = catalog.views.filter((v) => v.available).map((v) => v.name);
+    say(`   views with data: ${avail.length} of ${catalog.views.length}`);
+    if (avail.includes("vendor_stock_bars")) {
+      const r = await catalog.query(
+        `SELECT timeframe, count(DISTINCT ticker)::INT AS tickers, count(*)::INT AS bars,
+                min(ts) AS first_ts, max(ts) AS last_ts
+           FROM vendor_stock_bars GROUP BY timeframe ORDER BY bars DESC`,
+      );
+      say(formatTable(r));
     }
-    return out;
-  })();
-  viewsQuery.catch(() => {}); // awaited (and its error thrown) after the backtests
+  } finally {
+    catalog.close();
+  }
 
   endStage("lake");
 
@@ -623,9 +614,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   );
 
   endStage("backtests");
-  say("2. lake, the query through the views (run beside the models and backtests):");
-  for (const l of await viewsQuery) say(l);
-  endStage("lake");
 
   // 5. Deliverables for the last session.
   const eq = await loadPanel(momentumRef, { root });
