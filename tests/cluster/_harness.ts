@@ -107,21 +107,26 @@ export async function stopWorkers(ws: WorkerProc[]): Promise<Deno.CommandStatus[
 
 /**
  * Kill a random started worker with SIGKILL every `everyMs` (0.5x to 1.5x, from a seeded
- * generator) and restart it, until `stop()` or `maxKills`; returns the number of kills.
+ * generator) and restart it, until `stop()`; after `maxKills` kills it idles until `allow(n)` permits
+ * n more. `stop()` returns the number of kills.
  */
 export function killer(
   ws: WorkerProc[],
   respawn: (name: string) => WorkerProc,
   options: { everyMs: number; seed: number; maxKills?: number },
-): { stop: () => Promise<number>; kills: () => number } {
-  let kills = 0, running = true;
+): { stop: () => Promise<number>; kills: () => number; allow: (n: number) => void } {
+  let kills = 0, running = true, max = options.maxKills ?? Infinity;
   let s = options.seed >>> 0;
   const rand = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
   const loop = (async () => {
-    while (running && kills < (options.maxKills ?? Infinity)) {
+    while (running) {
+      if (kills >= max) { // idle until allow() raises the limit or stop()
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       await new Promise((r) => setTimeout(r, options.everyMs * (0.5 + rand())));
       if (!running) break;
       // a worker that has started (it prints "taking ..." once it polls the queue)
@@ -140,6 +145,9 @@ export function killer(
   })();
   return {
     kills: () => kills,
+    allow: (n: number) => {
+      max += n;
+    },
     stop: async () => {
       running = false;
       await loop;

@@ -4,7 +4,8 @@
  * of a single-process `runBackfill` exactly (raw and curated rows, lineage aside; manifest row
  * counts; watermarks), records each unit once in the PostgreSQL checkpoint and spends every
  * request from the shared PG request budget. Then into a fresh lake while workers are SIGKILLed at
- * random (10 kills, 3 s leases): the same lake, no row lost or duplicated.
+ * random (10 kills, 3 s leases): the same lake, no row lost or duplicated, and the queue shows jobs
+ * that ran again after their worker died.
  */
 import pl from "nodejs-polars";
 import postgres from "postgres";
@@ -61,6 +62,20 @@ async function assertSameLake(ref: string, lake: string) {
     readWatermarks("polygon", "stock_bars_minute", lake),
     readWatermarks("polygon", "stock_bars_minute", ref),
   );
+}
+
+/** Backfill jobs that ran again (a lost lease: their first worker was killed) and completed. */
+async function rerunJobs(schema: string): Promise<number> {
+  const sql = postgres(PG.url, { max: 1, onnotice: () => {} });
+  try {
+    const [r] = await sql.unsafe(
+      `SELECT count(*)::int AS n FROM "${schema}".job
+        WHERE name = 'ingest.backfill_unit' AND retry_count > 0 AND state::text = 'completed'`,
+    );
+    return r!.n as number;
+  } finally {
+    await sql.end();
+  }
 }
 
 async function checkpointRows(schema: string) {
@@ -129,12 +144,15 @@ Deno.test({
         assertEquals(again.units, { total: 41, done: 0, skipped: 41 });
       });
       await t.step("10 SIGKILLs", async () => {
+        const before = await rerunJobs(s.jobs);
         const k = killer(ws, spawn, { everyMs: 1200, seed: 5, maxKills: 10 });
         let r;
-        let rounds = 0;
+        // rounds until 10 kills and a job that ran again (a kill between runs hits no job: then
+        // two more kills are allowed)
+        let rounds = 0, rerun = 0, limit = 10;
         try {
           // rounds into the same lake: a unit landed twice must change nothing
-          while (k.kills() < 10 || rounds === 0) {
+          while ((k.kills() < 10 || rounds === 0 || rerun === 0) && rounds < 12) {
             rounds++;
             r = await runClusterBackfill(ARGS, {
               catalog,
@@ -145,6 +163,11 @@ Deno.test({
               retryLimit: 50,
             });
             assertEquals(r.units.done, 41);
+            rerun = await rerunJobs(s.jobs) - before;
+            if (rerun === 0 && k.kills() >= limit) {
+              k.allow(2);
+              limit += 2;
+            }
           }
         } finally {
           const kills = await k.stop();
@@ -152,6 +175,8 @@ Deno.test({
           assert(kills >= 10, `only ${kills} kills`);
         }
         await assertSameLake(ref, lakeB);
+        console.log(`  ${rerun} backfill jobs ran again after losing their worker`);
+        assert(rerun > 0, "no backfill job ran twice: the kills hit no running job");
       });
       const cps = await checkpointRows(s.catalog);
       for (const c of cps) {

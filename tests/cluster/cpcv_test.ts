@@ -3,7 +3,8 @@
  * run on three `deno task worker` processes equals the single-process run bit for bit (every
  * fold's predictions through the trials' returns, scores, path Sharpes, trial ids and the best
  * configuration), with the trials recorded once each in the PostgreSQL ledger. Then again while
- * workers are SIGKILLed at random (10 kills): the same result, no trial lost or duplicated.
+ * workers are SIGKILLed at random (10 kills): the same result, no trial lost or duplicated, and the
+ * queue shows folds that ran again after their worker died.
  */
 import { assert, assertEquals } from "../_assert.ts";
 import postgres from "postgres";
@@ -54,6 +55,20 @@ function assertSame(got: TrainSummary, want: TrainSummary) {
   assertEquals(got.best.trialId, want.best.trialId);
 }
 
+/** Fold jobs that ran again (a lost lease: their first worker was killed) and completed. */
+async function rerunFolds(schema: string): Promise<number> {
+  const sql = postgres(PG.url, { max: 1, onnotice: () => {} });
+  try {
+    const [r] = await sql.unsafe(
+      `SELECT count(*)::int AS n FROM "${schema}".job
+        WHERE name = 'models.cpcv_fold' AND retry_count > 0 AND state::text = 'completed'`,
+    );
+    return r!.n as number;
+  } finally {
+    await sql.end();
+  }
+}
+
 async function ledgerCount(schema: string, question: string) {
   const sql = postgres(PG.url, { max: 1, onnotice: () => {} });
   try {
@@ -97,14 +112,17 @@ Deno.test({
         assertEquals(await ledgerCount(s.catalog, "cpcv-a"), { n: 5, distinct: 5 });
       });
       await t.step("10 SIGKILLs", async () => {
+        const before = await rerunFolds(s.jobs);
         const k = killer(ws, (n) => spawnWorker(n, s.jobs, {}, ["--kinds", "models.cpcv_fold"]), {
           everyMs: 1200,
           seed: 11,
           maxKills: 10,
         });
-        let rounds = 0;
+        // rounds until 10 kills and a job that ran again (a kill between runs hits no job: then
+        // two more kills are allowed)
+        let rounds = 0, rerun = 0, limit = 10;
         try {
-          while (k.kills() < 10 || rounds === 0) {
+          while ((k.kills() < 10 || rounds === 0 || rerun === 0) && rounds < 12) {
             rounds++;
             const got = await runTraining(spec("cpcv-a"), {
               root: dir,
@@ -113,12 +131,19 @@ Deno.test({
               folds: clusterFolds({ catalog, expireInSeconds: 3, retryLimit: 50 }),
             });
             assertSame(got, want);
+            rerun = await rerunFolds(s.jobs) - before;
+            if (rerun === 0 && k.kills() >= limit) {
+              k.allow(2);
+              limit += 2;
+            }
           }
         } finally {
           const kills = await k.stop();
           console.log(`  ${kills} SIGKILLs over ${rounds} CPCV run(s) of 75 folds`);
           assert(kills >= 10, `only ${kills} kills`);
         }
+        console.log(`  ${rerun} folds ran again after losing their worker`);
+        assert(rerun > 0, "no fold ran twice: the kills hit no running job");
         // the same trials again: the ledger keeps one row per trial
         assertEquals(await ledgerCount(s.catalog, "cpcv-a"), { n: 5, distinct: 5 });
       });
