@@ -30,7 +30,9 @@ written and read back and hashed again from the target), then writes the dataset
 entries verbatim to the target (one PostgreSQL transaction, or one atomic manifest.jsonl). A
 rerun after an interruption copies only what is missing; a target dataset with other entries is
 refused. The S3 side takes its settings from WORKBENCH_S3_ENDPOINT, WORKBENCH_S3_REGION,
-WORKBENCH_S3_PATH_STYLE, WORKBENCH_S3_ACCESS_KEY_ID and WORKBENCH_S3_SECRET_ACCESS_KEY.
+WORKBENCH_S3_PATH_STYLE, WORKBENCH_S3_ACCESS_KEY_ID and WORKBENCH_S3_SECRET_ACCESS_KEY; the
+target bucket must already exist (NoSuchBucket otherwise). The catalog database must exist too;
+its schema (?schema=, default workbench_lake) and tables are created.
 
 Exit codes: 0 done, 1 a dataset could not be moved, 2 bad arguments.`,
   examples: [

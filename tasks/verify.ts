@@ -53,7 +53,10 @@ const TASK = defineTask({
 forward an interrupted write, and checks: the manifest parses to its last line (a torn or garbage
 line is named with file and line), every committed file exists inside the lake with its recorded
 sha256 and row count, and no other file sits in the dataset's folders (strays, temporaries,
-symlinks). Readers never read a file the manifest does not list.
+symlinks). Readers never read a file the manifest does not list. On an s3:// lake
+(WORKBENCH_CATALOG) the manifest is the catalog: each committed object is fetched and hashed under
+the dataset's catalog lock, and objects in no entry, pin or pending deletion, older than an hour,
+are orphans. An HTTP 403 from S3 is a credentials problem, not one --repair can fix.
 
 --repair never deletes data: stray and changed files are moved to
 \${WORKBENCH_DATA}/_quarantine/<time>/..., missing or changed files are dropped from the manifest,

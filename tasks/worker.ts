@@ -42,8 +42,11 @@ const TASK = defineTask({
   details: `Needs WORKBENCH_CATALOG=postgres://user@host:port/db (a secret: never printed; the
 worker prints host, port and database only). Start as many workers as you like, on any machine
 that reaches the database and the lake; a submitting task (backtest, backfill, train, consolidate
-with --cluster) shows their progress. A worker killed outright loses its jobs' leases and they run
-again on another worker; their outputs are stored once.
+with --cluster) shows their progress. Jobs read and write the lake of this process's
+WORKBENCH_DATA: give every worker the submitter's lake. A worker killed outright keeps its jobs
+until their leases run out (600 s for sweep and backfill jobs, 900 s for CPCV folds,
+consolidation days and export batches; they show as active meanwhile), then they run again on
+another worker; their outputs are stored once.
 
 Exit codes: 0 stopped, 1 failed, 2 bad arguments or WORKBENCH_CATALOG missing.`,
   examples: ["--concurrency 2", "--kinds backtest.sweep --id box1-a"],
