@@ -102,7 +102,11 @@ async function sha256File(path: string): Promise<string> {
  * Average uniqueness per row within each symbol: a label spans the symbol's samples whose
  * decision time lies in [t0, t1] (clamped to the last sample), then {@linkcode sampleUniqueness}.
  */
-export function uniquenessWeights(sym: Int32Array, t0: Float64Array, t1: Float64Array): Float64Array {
+export function uniquenessWeights(
+  sym: Int32Array,
+  t0: Float64Array,
+  t1: Float64Array,
+): Float64Array {
   const w = new Float64Array(sym.length);
   const bySym = new Map<number, number[]>();
   for (let i = 0; i < sym.length; i++) {
