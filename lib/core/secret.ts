@@ -13,7 +13,10 @@
  *   form, and the two halves of a key split across a message are all caught); also the
  *   percent-encoded and JSON-escaped forms of each secret. A secret of 4 to 7 characters is
  *   removed where it occurs whole (case-sensitive: shorter runs would match ordinary words);
- * - URL userinfo (`scheme://user:password@host` becomes `scheme://***@host`);
+ * - the password in URL userinfo (`scheme://user:password@host` becomes `scheme://user:***@host`;
+ *   `scheme://user@host` is kept: a user name is not a secret, and `--help` examples must stay
+ *   copyable). A token passed as the user name is still removed when it is a registered secret
+ *   (by the substring rule above, which runs first);
  * - values of query parameters that conventionally hold keys (`apiKey=`, `api_key=`, `token=`,
  *   `access_token=`, `key=`, `password=`, `secret=`, `signature=` ...), `Bearer`/`Basic`
  *   credentials and Alpaca's key headers.
@@ -95,7 +98,7 @@ const SECRET_ENV = /(?:^|_)(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASS)$/i;
  * Register the secrets found in environment variables: values of variables named `*_KEY`,
  * `*_SECRET`, `*_TOKEN`, `*_PASSWORD`, `*_PASS`, and the password of any URL value with one (not
  * its user name); only values of 8+ characters (shorter ones would match ordinary words; URL
- * userinfo of any length is still removed by the userinfo rule). Returns how many values were
+ * passwords of any length are still removed by the userinfo rule). Returns how many values were
  * registered.
  */
 export function registerSecretsFromEnv(env: Record<string, string | undefined>): number {
@@ -121,8 +124,9 @@ export function registerSecretsFromEnv(env: Record<string, string | undefined>):
 /**
  * The secret part of a URL's userinfo: its password, raw and percent-decoded (empty when the URL
  * has no password). The user name is not a secret (`postgres://workbench@host/db` holds nothing
- * secret): registering it would mask that word everywhere. `redact` still removes the whole
- * userinfo where a URL is printed (a token is sometimes passed as the user name).
+ * secret): registering it would mask that word everywhere. `redact` removes the password where a
+ * URL is printed, and a user name only when it is a registered secret (some vendors pass a token
+ * as the user name: register it with {@link registerSecret}).
  */
 export function urlUserinfo(text: string): string[] {
   const m = /^[a-z][a-z0-9+.\-]*:\/\/([^/?#\s]*)@/i.exec(text);
@@ -188,7 +192,8 @@ const KEY_PARAMS =
   /([?&;](?:api[_-]?key|apikey|token|access_token|auth_token|refresh_token|key|password|passwd|secret|client_secret|signature|sig)=)[^&#\s"'<>]*/gi;
 const AUTH =
   /((?:Bearer|Basic|Token)\s+|APCA-API-(?:KEY-ID|SECRET-KEY)["']?\s*[:=]\s*["']?|X-API-KEY["']?\s*[:=]\s*["']?)[A-Za-z0-9._\-~+/=]+/gi;
-const USERINFO = /([a-z][a-z0-9+.\-]*:\/\/)[^/?#\s@"'<>]*@/gi;
+/** `scheme://user:` (kept) then the password up to `@` (masked); a user-only userinfo has no colon and is kept. */
+const USERINFO = /([a-z][a-z0-9+.\-]*:\/\/[^/?#\s@"'<>:]*:)[^/?#\s@"'<>]*@/gi;
 
 /** The spans [start, end) of `text` covered by 8+ character pieces of registered secrets. */
 function secretSpans(text: string): number[] {
@@ -223,7 +228,8 @@ function secretSpans(text: string): number[] {
  * @example
  * ```ts
  * redact("https://x/v2?apiKey=abcd1234&limit=5"); // "https://x/v2?apiKey=***&limit=5"
- * redact("https://me:pw@host/x"); // "https://***@host/x"
+ * redact("https://me:pw@host/x"); // "https://me:***@host/x"
+ * redact("postgres://workbench@host/db"); // unchanged
  * ```
  */
 export function redact(text: string): string {

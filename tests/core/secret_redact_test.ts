@@ -28,7 +28,10 @@ Deno.test("redact: 8+ character pieces of a secret in any case, hand-worked", ()
     [`x${KEY.slice(3, 11)}x`, "x***x"],
     [`x${KEY.slice(3, 10)}x`, `x${KEY.slice(3, 10)}x`],
     // URL userinfo and key-like parameters, whatever the value.
-    ["GET https://bob:hunter2@api.example.com/v1?x=1", "GET https://***@api.example.com/v1?x=1"],
+    [
+      "GET https://bob:hunter2@api.example.com/v1?x=1",
+      "GET https://bob:***@api.example.com/v1?x=1",
+    ],
     [
       "https://h/x?token=abc&apiKey=def&API_KEY=ghi&b=2",
       "https://h/x?token=***&apiKey=***&API_KEY=***&b=2",
@@ -100,4 +103,32 @@ Deno.test("a task's prints, logs and last error line carry no piece of a key it 
   assert(out.includes("printed:") && err.includes("leaky: failed:"), out + err);
   assertEquals(leakedPieces(out, KEY), [], out);
   assertEquals(leakedPieces(err, KEY), [], err);
+});
+
+Deno.test("redact: URL userinfo keeps the user name, masks only the password (issue: --help examples broke)", () => {
+  const cases: [string, string][] = [
+    ["GET https://bob:hunter2@api.example.com/v1", "GET https://bob:***@api.example.com/v1"],
+    // User only: nothing secret, kept (a copied `--help` example must still work).
+    [
+      "WORKBENCH_PG=postgres://workbench@127.0.0.1:5432/wb",
+      "WORKBENCH_PG=postgres://workbench@127.0.0.1:5432/wb",
+    ],
+    // Empty password, and an empty user with a password.
+    ["postgres://app:@h/db", "postgres://app:***@h/db"],
+    ["redis://:s3cr3t@h:6379", "redis://:***@h:6379"],
+    // Two URLs on one line.
+    [
+      "a=postgres://u1:p1@h1/x b=postgres://u2@h2/y",
+      "a=postgres://u1:***@h1/x b=postgres://u2@h2/y",
+    ],
+  ];
+  for (const [input, want] of cases) assertEquals(redact(input), want, input);
+  // A vendor token passed as the user name is masked when it is a registered secret.
+  const tok = "vendorTokenAsUser_7Hq2Lx9";
+  registerSecret(tok);
+  assertEquals(redact(`https://${tok}@api.vendor.test/v1`), "https://***@api.vendor.test/v1");
+  assertEquals(
+    redact(`https://${tok}:x-oauth@api.vendor.test/v1`),
+    "https://***:***@api.vendor.test/v1",
+  );
 });
