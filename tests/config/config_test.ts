@@ -71,7 +71,7 @@ Deno.test("userinfo of a base URL is registered as a secret and kept out of erro
   assertEquals(c.vendors.fred.baseUrl, `http://bob:${pw}@127.0.0.1:1/fred`);
   assertEquals(
     redact(`GET ${c.vendors.fred.baseUrl}/series`),
-    "GET http://***@127.0.0.1:1/fred/series",
+    "GET http://bob:***@127.0.0.1:1/fred/series",
   );
   assertEquals(redact(`body echoes ${pw.toUpperCase()}`), "body echoes ***");
   const e = assertThrows(() =>

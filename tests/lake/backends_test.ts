@@ -91,7 +91,7 @@ for (const b of backends().filter((x) => x.kind !== "local")) {
         assertEquals(redact(plain), plain);
         assertEquals(
           redact(`postgres://workbench:${pw}@127.0.0.1:55432/workbench`),
-          "postgres://***@127.0.0.1:55432/workbench",
+          "postgres://workbench:***@127.0.0.1:55432/workbench",
         );
       }),
   });
