@@ -61,7 +61,9 @@ import { listDir, sha256Hex } from "../core/fs.ts";
 import { adjustmentFactors, type SymbolCorporateAction } from "../frames/adjust.ts";
 import { acquireLock } from "../lake/lock.ts";
 import type { ManifestFile, ManifestState } from "../lake/manifest.ts";
+import { openLake } from "../lake/open.ts";
 import { datasetState, readDataset, selectFiles } from "../lake/reader.ts";
+import { localFiles, remoteOf } from "../lake/store/files.ts";
 import {
   type ColumnType,
   datasetDir,
@@ -139,8 +141,16 @@ export function parseDatasetRef(ref: DatasetRef | string | Record<string, unknow
   return r.data;
 }
 
-/** Every dataset the lake holds (`zone/source/dataset`, those with a manifest), sorted. */
+/**
+ * Every dataset the lake holds (`zone/source/dataset`, those with a manifest), sorted. On an
+ * `s3://` lake: those of its catalog as this process last loaded it (`openLake`, which
+ * {@link loadDataset} calls first).
+ */
 export function listLakeDatasets(root?: string): string[] {
+  const remote = remoteOf(root);
+  if (remote) {
+    return [...remote.seen].filter(([, entries]) => entries.length > 0).map(([n]) => n).sort();
+  }
   const base = join(lakeRoot(root), "_meta");
   const out: string[] = [];
   for (const z of listDir(base).filter((e) => e.isDirectory)) {
@@ -281,6 +291,7 @@ async function ensureRecovered(
   spec: { zone: Zone; source: string; dataset: string },
   root: string,
 ) {
+  if (remoteOf(root)) return; // an s3:// lake: a write is one catalog transaction
   const meta = metaDir(spec, root);
   try {
     Deno.statSync(join(meta, "journal.json"));
@@ -302,9 +313,18 @@ async function readFiles(
   root: string,
 ): Promise<pl.DataFrame | null> {
   const dir = datasetDir(r, root);
+  // An s3:// lake: each file fetched into the local cache (checked against its sha256 there).
+  const cached = remoteOf(root)
+    ? await localFiles(r, files, { root, cached: true }).catch((e) => {
+      throw new DataError(
+        `Cannot read ${r.zone}/${r.source}/${r.dataset}: ${e instanceof Error ? e.message : e}`,
+        { source: r.source, dataset: r.dataset, cause: e },
+      );
+    })
+    : null;
   const frames: pl.DataFrame[] = [];
-  for (const f of files) {
-    const path = join(dir, f.partition, f.file);
+  for (const [i, f] of files.entries()) {
+    const path = cached ? cached[i]! : join(dir, f.partition, f.file);
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(path);
@@ -349,6 +369,7 @@ export async function lakeCorporateActions(
   }
 > {
   const root = lakeRoot(options.root);
+  await openLake(root); // an s3:// lake: its catalog state, for the listing and states below
   const names = listLakeDatasets(root).filter((n) =>
     /^curated\/[^/]+\/(splits|dividends)$/.test(n)
   );
@@ -530,6 +551,9 @@ export async function loadDataset(
   const asOf = ref.asOf ? asOfInstant(ref.asOf) : undefined;
   if (ref.dataset.startsWith("view:")) return await loadView(ref, root, asOf, options);
   const where = resolveDatasetName(ref.dataset);
+  // An s3:// lake: load its catalog state (every dataset's entries, one query) so the state,
+  // the listing of an unknown dataset's error and the corporate actions below read it.
+  await openLake(root);
   await ensureRecovered(where, root);
   const state = datasetState(where, root);
   const name = `${where.zone}/${where.source}/${where.dataset}`;

@@ -43,8 +43,8 @@ import { basename } from "node:path";
 import { DataError } from "../core/errors.ts";
 import {
   type DatasetMeta,
+  committedState,
   type DatasetSpec,
-  datasetState,
   writeDataset,
   type WriteResult,
 } from "../lake/mod.ts";
@@ -691,7 +691,7 @@ export async function ingestBarsFile(
     currency = (cal.name === "fx" || cal.currency === null) && q1 ? q1 : cal.currency;
   }
   const meta: DatasetMeta = { kind, calendar: cal.name, currency, frequency: freq };
-  const partitioning = choosePartitioning(
+  const partitioning = await choosePartitioning(
     options,
     kind,
     daily,
@@ -766,20 +766,21 @@ export async function ingestBarsFile(
 }
 
 /**
- * Partitioning from the data's density (module doc), or the one an existing dataset recorded.
+ * Partitioning from the data's density (module doc), or the one an existing dataset recorded
+ * (its committed state: the manifest, or on an `s3://` lake the catalog, read asynchronously).
  */
-function choosePartitioning(
+async function choosePartitioning(
   options: IngestFileOptions,
   kind: "bars" | "series",
   daily: boolean,
   slow: boolean,
   rows: number,
   days: number,
-): "year" | "date" | "none" {
+): Promise<"year" | "date" | "none"> {
   const probe = kind === "bars"
     ? userBarsSpec(options.dataset, daily)
     : userSeriesSpec(options.dataset, daily);
-  const state = datasetState(probe, options.root);
+  const state = await committedState(probe, options.root);
   const recorded = state.spec?.partitioning ??
     (state.files.some((f) => f.partition.startsWith("date="))
       ? "date"
