@@ -1,5 +1,6 @@
 /** `deno task verify [--repair]`: check (and repair) every dataset of the lake against its manifest. */
 import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
+import { S3Error } from "../lib/lake/store/s3.ts";
 import {
   lakeRoot,
   listDatasets,
@@ -14,6 +15,11 @@ import {
   type LakeRepairReport,
   repairLake,
 } from "../lib/ingest/repair.ts";
+
+/** Whether `e` is S3 refusing the credentials (HTTP 401/403): a key problem, not damage. */
+function isS3AuthError(e: unknown): boolean {
+  return e instanceof S3Error && (e.status === 401 || e.status === 403);
+}
 
 const ZONES: readonly Zone[] = ["raw", "curated", "reference"];
 
@@ -104,6 +110,8 @@ await runTask(TASK, async ({ values }) => {
   const results: Record<string, unknown>[] = [];
   let checked = 0;
   let remaining = 0;
+  /** Datasets whose check failed with HTTP 401/403 (credentials, not damage). */
+  let authErrors = 0;
   let repair: LakeRepairReport | null = null;
   if (values.repair) {
     repair = await repairLake({
@@ -135,6 +143,7 @@ await runTask(TASK, async ({ values }) => {
         r = await verifyDataset(d, { root, specOf: knownSpecOf });
       } catch (e) {
         remaining++;
+        if (isS3AuthError(e)) authErrors++;
         console.log(`ERROR    ${d.zone}/${d.source}/${d.dataset}: ${(e as Error).message}`);
         continue;
       }
@@ -149,8 +158,15 @@ await runTask(TASK, async ({ values }) => {
     console.log(
       `${checked} datasets checked; ${
         remaining === 0 ? "no open problems" : `${remaining} open problems`
-      }${values.repair || remaining === 0 ? "" : " (run with --repair)"}`,
+      }${values.repair || remaining === 0 || authErrors > 0 ? "" : " (run with --repair)"}`,
     );
+    if (authErrors > 0) {
+      console.log(
+        `${authErrors} dataset(s) could not be read: S3 refused the request (HTTP 401/403). Check ` +
+          "WORKBENCH_S3_ACCESS_KEY_ID and WORKBENCH_S3_SECRET_ACCESS_KEY (and the bucket's " +
+          "permissions); --repair cannot fix this, rerun verify once the keys are right.",
+      );
+    }
   }
   const exitCode = remaining === 0 ? 0 : 1;
   out.emit({
