@@ -42,8 +42,8 @@ import pl from "nodejs-polars";
 import { basename } from "node:path";
 import { DataError } from "../core/errors.ts";
 import {
-  type DatasetMeta,
   committedState,
+  type DatasetMeta,
   type DatasetSpec,
   writeDataset,
   type WriteResult,
