@@ -224,7 +224,23 @@ export async function runTraining(
     spec.data.label,
     dataset ? { sessionBounds: dataset.sessionBounds } : {},
   );
-  const manifest = await exportTrainingSet({ panel, labels }, spec.data, { outDir, inputs });
+  let manifest;
+  try {
+    manifest = await exportTrainingSet({ panel, labels }, spec.data, { outDir, inputs });
+  } catch (e) {
+    // Too few rows dated before trainEnd: say where the data lies and what sets the date.
+    if (e instanceof RangeError && / training rows before /.test(e.message)) {
+      const range = panel.dates.length > 0
+        ? `the data runs ${panel.dates[0]}..${panel.dates.at(-1)}`
+        : "the data has no dates";
+      throw new RangeError(
+        `${e.message}: ${range}; "trainEnd" in the spec's data section ` +
+          `(now ${spec.data.trainEnd}) sets that date (rows dated before it train): set it ` +
+          "inside the data's range, or widen the data",
+      );
+    }
+    throw e;
+  }
   log(`export: ${manifest.rows} rows, ${manifest.features.length} features -> ${outDir}`);
   if (!manifest.cpcv) throw new RangeError("Cannot train: the export has no CPCV settings");
   const data = await readTrainingExport(outDir, spec.data.features);

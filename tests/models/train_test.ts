@@ -64,3 +64,26 @@ Deno.test("train: sim-spy refuses high/low features", async () => {
   const bad = { ...spec, data: { ...spec.data, features: ["atr_14_pct"] } };
   await assertRejects(() => runTraining(bad), RangeError, "high/low");
 });
+
+Deno.test("train: no training rows names the data's date range and the spec's trainEnd", async () => {
+  // Data from 2022-03-01 (a Tuesday session) to 2022-12-30 (a Friday session); trainEnd before it.
+  const late = {
+    ...spec,
+    data: {
+      ...spec.data,
+      source: { kind: "sim-spy", seed: 3, start: "2022-03-01", end: "2022-12-30" },
+    },
+  } as TrainSpec;
+  const root = await Deno.makeTempDir({ prefix: "models_train_late_" });
+  try {
+    const e = await assertRejects(
+      () => runTraining(late, { root, outDir: `${root}/export` }),
+      RangeError,
+    );
+    assert(e.message.includes("0 training rows before 2021-12-31"), e.message);
+    assert(e.message.includes("2022-03-01..2022-12-30"), e.message);
+    assert(e.message.includes("trainEnd"), e.message);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
