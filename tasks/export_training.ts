@@ -111,7 +111,7 @@ await runTask(TASK, async ({ values }) => {
   if (batched === undefined && !blocker && (values["batch-above"] ?? 20_000_000) > 0) {
     let rows = 0;
     try {
-      rows = sourceRows(spec.source);
+      rows = await sourceRows(spec.source);
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(e.message);
       throw e;

@@ -36,7 +36,7 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../config/config.ts";
 import { Progress } from "../core/progress.ts";
 import { setLogLevel } from "../core/log.ts";
-import { datasetState, lakeRoot } from "../lake/mod.ts";
+import { committedState, lakeRoot } from "../lake/mod.ts";
 import { type DatasetRef, DatasetRefSchema, loadDataset } from "../dataset/mod.ts";
 import { Catalog, formatTable } from "../query/mod.ts";
 import { tradingDays } from "../time/mod.ts";
@@ -329,7 +329,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   // or without it. Not on a rerun (nothing to ingest).
   const minuteStep = plan.find((p) => p.dataset === "stock_bars_minute")!;
   const minuteSpec = pipelineFor(minuteStep.source, minuteStep.dataset, minuteStep).curatedSpec;
-  const prefetch = datasetState(minuteSpec, root).rows === 0
+  const prefetch = (await committedState(minuteSpec, root)).rows === 0
     ? prefetchWorld(simWorld, {
       vixDays: simWorld.days.filter((d) => d >= last(60)), // the index_bars_day step's window
       spySessions: [
@@ -374,7 +374,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const counts: { dataset: string; rows: number; files: number }[] = [];
   for (const s of plan) {
     const spec = pipelineFor(s.source, s.dataset, s).curatedSpec;
-    const st = datasetState(spec, root);
+    const st = await committedState(spec, root);
     if (!counts.some((c) => c.dataset === `${spec.source}/${spec.dataset}`)) {
       counts.push({
         dataset: `${spec.source}/${spec.dataset}`,

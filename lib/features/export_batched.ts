@@ -49,7 +49,7 @@ import { cpcvSplits } from "../validation/cpcv.ts";
 import { loadDataset, type LoadedDataset, manifestId, parseDatasetRef } from "../dataset/load.ts";
 import { resolveDatasetName } from "../dataset/load.ts";
 import type { DatasetRef } from "../dataset/dataset_ref.ts";
-import { datasetState } from "../lake/reader.ts";
+import { committedState } from "../lake/reader.ts";
 import { lakeRoot } from "../lake/spec.ts";
 import { getCalendar } from "../time/trading_calendar.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
@@ -227,11 +227,11 @@ export function batchBlocker(spec: TrainingExportSpec & { source: BarSource }): 
  * Rows the dataset's manifest holds (before filters): what the task compares with its
  * threshold to choose the batched path. 0 for a simulated world or a view.
  */
-export function sourceRows(source: BarSource): number {
+export async function sourceRows(source: BarSource): Promise<number> {
   if (source.kind === "sim") return 0;
   const { ref, root } = refOf(source);
   if (ref.dataset.startsWith("view:")) return 0;
-  const st = datasetState(resolveDatasetName(ref.dataset), lakeRoot(root));
+  const st = await committedState(resolveDatasetName(ref.dataset), lakeRoot(root));
   return st.files.reduce((a, f) => a + f.rows, 0);
 }
 
@@ -469,7 +469,7 @@ export async function exportTrainingSetBatched(
         `Cannot export ${spec.name} in batches from ${ref.dataset}: give the view's start and end`,
       );
     }
-    const st = datasetState(resolveDatasetName(ref.dataset), lakeRoot(root));
+    const st = await committedState(resolveDatasetName(ref.dataset), lakeRoot(root));
     const times = st.files.flatMap((f) => [f.min_time, f.max_time]).filter((t): t is string =>
       t !== null
     ).sort();

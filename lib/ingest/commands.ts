@@ -7,7 +7,7 @@ import pl from "nodejs-polars";
 import { loadConfig, type WorkbenchConfig } from "../config/config.ts";
 import { log } from "../core/log.ts";
 import { redact } from "../core/secret.ts";
-import { datasetState, readDataset, setWatermark, writeDataset } from "../lake/mod.ts";
+import { committedState, readDataset, setWatermark, writeDataset } from "../lake/mod.ts";
 import { datasetQuality, formatQuality } from "../quality/report.ts";
 import { FRED_DEFAULT_SERIES } from "../sources/fred.ts";
 import type { SimServerOptions } from "../sources/sim/mod.ts";
@@ -290,9 +290,9 @@ export async function curateCommand(
   for (const name of names) {
     const [source, dataset] = name.split("/") as [string, string];
     const p: Pipeline = pipelineFor(source, dataset);
-    const rawState = datasetState(p.rawSpec, root);
+    const rawState = await committedState(p.rawSpec, root);
     if (rawState.rows === 0) continue;
-    const wm = args.full ? null : datasetState(p.curatedSpec, root).watermark;
+    const wm = args.full ? null : (await committedState(p.curatedSpec, root)).watermark;
     const start = wm ? new Date(addDays(wm.slice(0, 10), 1) + "T00:00:00Z") : undefined;
     const raw = await readDataset(p.rawSpec, {
       root,
@@ -375,7 +375,7 @@ export async function schemaCheckCommand(
       );
     }
     for (const spec of [p.rawSpec, p.curatedSpec]) {
-      const rec = datasetState(spec, cfg.lakeRoot).schema;
+      const rec = (await committedState(spec, cfg.lakeRoot)).schema;
       for (const [c, t] of Object.entries(spec.schema)) {
         if (rec[c] && rec[c] !== t) {
           drift = true;

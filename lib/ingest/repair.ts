@@ -36,12 +36,13 @@ import pl from "nodejs-polars";
 import { loadConfig, type WorkbenchConfig } from "../config/config.ts";
 import { log } from "../core/log.ts";
 import {
+  committedState,
   type DatasetSpec,
-  datasetState,
   type DroppedFile,
   lakeRoot,
   listDatasets,
   nyDateOfMs,
+  openLake,
   readDataset,
   verifyDataset,
   type VerifyReport,
@@ -304,9 +305,9 @@ async function recurate(
 }
 
 /** Rows per partition of a dataset's committed files. */
-function partitionRows(d: Where, root: string): Map<string, number> {
+async function partitionRows(d: Where, root: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const f of datasetState(d, root).files) {
+  for (const f of (await committedState(d, root)).files) {
     out.set(f.partition, (out.get(f.partition) ?? 0) + f.rows);
   }
   return out;
@@ -323,6 +324,7 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
   const restore = options.restore ?? true;
   const out: LakeRepairReport = { datasets: [], restored: [], refetch: null, after: [], open: 0 };
   const f = options.filter ?? {};
+  await openLake(root); // an s3:// lake: its catalog's datasets for the listing below
   const targets = listDatasets(root).filter((d) =>
     (!f.zone || d.zone === f.zone) && (!f.source || d.source === f.source) &&
     (!f.dataset || d.dataset === f.dataset)
@@ -348,7 +350,7 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
     out.datasets.push(r);
     out.open += r.problems.filter((p) => !p.repaired || p.repaired.startsWith("NOT")).length;
     if (r.dropped.length > 0) {
-      const m = partitionRows(d, root);
+      const m = await partitionRows(d, root);
       for (const x of r.dropped) m.set(x.partition, (m.get(x.partition) ?? 0) + x.rows);
       expected.set(r.dataset, m);
     }
@@ -473,7 +475,7 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
     if (!r.ok || r.how === "lost") continue;
     const want = expected.get(r.dataset)?.get(r.file.partition) ?? 0;
     const [zone, source, dataset] = r.dataset.split("/") as [DatasetSpec["zone"], string, string];
-    const have = partitionRows({ zone, source, dataset }, root).get(r.file.partition) ?? 0;
+    const have = (await partitionRows({ zone, source, dataset }, root)).get(r.file.partition) ?? 0;
     if (have < want) {
       r.ok = false;
       r.detail += `; but partition "${r.file.partition}" holds ${have} rows, ${want} before`;
