@@ -105,26 +105,56 @@ export async function consolidateDay(raw: ConsolidateDayArgs): Promise<Consolida
       }
       throw e;
     };
+    // An input with no rows in the window: lib/dataset `loadDataset` currently fails on such a
+    // read with polars' `"ts" not found` (its empty frame gains a one-row symbol column, then
+    // is sorted by a time column it lacks). Missing input is a user error (exit 2): say which
+    // date and which dataset. (`consolidationInputFromDatasets` names an empty frame likewise.)
+    const load = (
+      r: Parameters<typeof loadDataset>[0],
+      dataset: string,
+      what: string,
+      window: string,
+    ) =>
+      loadDataset(r, opts).catch((e: unknown) => {
+        if (e instanceof Error && /"[^"]*" not found/.test(e.message)) {
+          throw new ConsolidateInputError(
+            `Cannot consolidate ${date}: no rows in ${dataset} (${what}) on ${window}; backfill it for that date or pick a date it covers`,
+          );
+        }
+        return asInput(e);
+      });
     const [underlying, vix, options] = await Promise.all([
-      loadDataset({
-        ...ref(a.underlyingDataset, "--underlying-dataset"),
-        symbols: [a.underlying],
-        start: prev,
-        end: date,
-        asOf,
-      }, opts),
-      loadDataset({
-        ...ref(a.vixDataset, "--vix-dataset"),
-        symbols: [a.vixSymbol],
-        start: date,
-        end: date,
-        asOf,
-      }, opts),
-      loadDataset(
-        { ...ref(a.optionsDataset, "--options-dataset"), start: date, end: date, asOf },
-        opts,
+      load(
+        {
+          ...ref(a.underlyingDataset, "--underlying-dataset"),
+          symbols: [a.underlying],
+          start: prev,
+          end: date,
+          asOf,
+        },
+        a.underlyingDataset,
+        `underlying ${a.underlying}`,
+        `${prev}..${date}`,
       ),
-    ]).catch(asInput);
+      load(
+        {
+          ...ref(a.vixDataset, "--vix-dataset"),
+          symbols: [a.vixSymbol],
+          start: date,
+          end: date,
+          asOf,
+        },
+        a.vixDataset,
+        a.vixSymbol,
+        date,
+      ),
+      load(
+        { ...ref(a.optionsDataset, "--options-dataset"), start: date, end: date, asOf },
+        a.optionsDataset,
+        "option bars",
+        date,
+      ),
+    ]);
     try {
       input = consolidationInputFromDatasets(date, { underlying, vix, options }, {
         underlying: a.underlying,
