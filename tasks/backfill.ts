@@ -5,6 +5,7 @@ import { datasetNames, pipelineFor } from "../lib/ingest/registry.ts";
 import { catalogFromEnv, describeCatalog, progressPrinter } from "../lib/cluster/mod.ts";
 import { registerWorkbenchJobs, runClusterBackfill } from "../lib/jobs/mod.ts";
 import { loadConfig } from "../lib/config/mod.ts";
+import { resolveWorldConfig } from "../lib/sources/sim/config.ts";
 
 const SOURCES = [...new Set(datasetNames().map((n) => n.split("/")[0]!))];
 
@@ -18,6 +19,51 @@ function wrapList(names: string[]): string {
     } else lines.push(`  ${n}`);
   }
   return lines.join("\n");
+}
+
+/** The counts of a backfill summary that say whether anything landed. */
+interface LandedCounts {
+  units: { done: number };
+  rawRows: number;
+  curatedRows: number;
+  quarantined: number;
+}
+
+/**
+ * When units ran and none of them landed a row (raw, curated or quarantined), print a warning
+ * line on stderr saying why that may be, and return the exit code (1, or 0 with --allow-empty);
+ * `null` when rows landed, or nothing ran (every unit skipped as done before).
+ */
+function emptyCheck(
+  v: {
+    source: string;
+    dataset: string;
+    symbols: string[];
+    start: string;
+    end: string;
+    sim?: boolean;
+    seed?: number;
+    "allow-empty"?: boolean;
+  },
+  s: LandedCounts,
+): number | null {
+  if (!(s.units.done > 0 && s.rawRows === 0 && s.curatedRows === 0 && s.quarantined === 0)) {
+    return null;
+  }
+  const why = v.sim
+    ? (() => {
+      const w = resolveWorldConfig(v.seed !== undefined ? { seed: v.seed } : {});
+      return `the simulated market serves ${w.start}..${w.end} only, and a symbol it does not list (its universe, SPY, I:VIX, the FX majors) has no data`;
+    })()
+    : `the vendor returned nothing: check that ${v.start}..${v.end} holds sessions it covers and that it knows the symbol(s)`;
+  console.error(
+    `backfill: warning: 0 rows landed for ${v.source}/${v.dataset} ${
+      v.symbols.join(",")
+    } ${v.start}..${v.end} (${s.units.done} units): ${why}${
+      v["allow-empty"] ? "" : "; exit 1 (pass --allow-empty to accept an empty result)"
+    }`,
+  );
+  return v["allow-empty"] ? 0 : 1;
 }
 
 const TASK = defineTask({
@@ -76,6 +122,10 @@ const TASK = defineTask({
       description:
         "With --cluster: the vendor's request rate shared by every worker (token bucket)",
     },
+    "allow-empty": {
+      type: "boolean",
+      description: "Exit 0 even when no unit landed a row (a warning is still printed)",
+    },
     json: JSON_OPTION,
   },
   details: `Prints the run summary. Without --sim, vendor URLs and keys come from the configuration
@@ -88,7 +138,12 @@ With --cluster each unit is one job for \`deno task worker\` processes that writ
 --sim the simulated market runs in this process and the workers fetch from it. The lake ends as a
 single-process run leaves it.
 
-Exit codes: 0 every unit succeeded, 1 units failed (or the run failed), 2 bad arguments.`,
+A run whose units all landed 0 rows (dates outside the vendor's history or the simulated market's
+window, a symbol the vendor does not know) prints a warning saying so and exits 1, unless
+--allow-empty.
+
+Exit codes: 0 every unit succeeded, 1 units failed, the run failed or no row landed (without
+--allow-empty), 2 bad arguments.`,
   examples: [
     "--sim --source polygon --dataset stock_bars_minute --symbols SPY --start 2024-02-01 --end 2024-02-29",
     "--source fred --dataset macro_observations --symbols DGS10 --start 2000-01-01 --end 2024-03-28 --resume",
@@ -148,14 +203,15 @@ await runTask(TASK, async ({ values: v }) => {
           s.budgetUsed !== null ? `, ${s.budgetUsed} requests from the shared budget` : ""
         }; ${(s.elapsedMs / 1000).toFixed(1)} s`,
       );
-      out.emit({ task: "backfill", source: v.source, dataset: v.dataset, exitCode: 0, ...s });
-      return 0;
+      const code = emptyCheck(v, s) ?? 0;
+      out.emit({ task: "backfill", source: v.source, dataset: v.dataset, exitCode: code, ...s });
+      return code;
     } finally {
       await sim?.close();
     }
   }
   let summary: Record<string, unknown> = {};
-  const code = await backfillCommand({
+  let code = await backfillCommand({
     source: v.source,
     dataset: v.dataset,
     symbols: v.symbols,
@@ -175,6 +231,8 @@ await runTask(TASK, async ({ values: v }) => {
     ...(v.sim ? { sim: v.seed !== undefined ? { seed: v.seed } : true } : {}),
     onResult: (r) => (summary = r),
   });
+  const empty = code === 0 ? emptyCheck(v, summary as unknown as LandedCounts) : null;
+  if (empty !== null) code = empty;
   out.emit({ task: "backfill", source: v.source, dataset: v.dataset, exitCode: code, ...summary });
   return code;
 });
