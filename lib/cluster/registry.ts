@@ -38,8 +38,18 @@ export interface JobKind<P = unknown, Out = unknown> {
   /** Run one job. */
   run: (payload: P, ctx: JobContext) => Promise<Out>;
   /**
-   * Seconds a job may stay active before its lease is lost and it is retried.
-   * @default 600
+   * Lease of a running job, in seconds: how long it may go without a heartbeat from its worker
+   * before it counts as lost and is retried by another worker (pg-boss `heartbeatSeconds`, an
+   * integer >= 10). A live worker renews the lease every third of it while the job runs, so a
+   * job may run longer than its lease; a killed worker's job is back in the queue after about
+   * lease + the supervisor interval (2 s). Pick it to cover a stalled event loop, not the job's
+   * length. @default {@link DEFAULT_LEASE_SECONDS} (60)
+   */
+  leaseSeconds?: number;
+  /**
+   * Longest a job may run, in seconds, heartbeats or not (pg-boss `expireInSeconds`): a job still
+   * active after it is failed and retried. It must exceed the longest job of the kind.
+   * @default {@link DEFAULT_MAX_RUN_SECONDS} (4 h)
    */
   expireInSeconds?: number;
   /**
@@ -47,6 +57,19 @@ export interface JobKind<P = unknown, Out = unknown> {
    * @default 10
    */
   retryLimit?: number;
+}
+
+/** Default lease of a job (seconds without a heartbeat before it is retried). */
+export const DEFAULT_LEASE_SECONDS = 60;
+/** Default longest run of a job in seconds (4 h), heartbeats or not. */
+export const DEFAULT_MAX_RUN_SECONDS = 4 * 3600;
+
+/** Check a lease: an integer number of seconds >= 10 (pg-boss's floor for heartbeats). */
+export function checkLeaseSeconds(v: number): number {
+  if (!(Number.isInteger(v) && v >= 10)) {
+    throw new RangeError(`lease must be an integer number of seconds >= 10, got ${v}`);
+  }
+  return v;
 }
 
 const KINDS = new Map<string, JobKind<unknown, unknown>>();

@@ -20,7 +20,12 @@
 import { log } from "../core/log.ts";
 import { redact } from "../core/secret.ts";
 import { type ClusterCatalog, openSql, quoteIdent } from "./connection.ts";
-import { jobKind } from "./registry.ts";
+import {
+  checkLeaseSeconds,
+  DEFAULT_LEASE_SECONDS,
+  DEFAULT_MAX_RUN_SECONDS,
+  jobKind,
+} from "./registry.ts";
 import { ensureBoard, readBoard } from "./_board.ts";
 import { type JobOutput, newBoss, type QueuedJob } from "./worker.ts";
 
@@ -68,7 +73,12 @@ export interface RunJobsOptions {
   onProgress?: (p: ClusterProgress) => void;
   /** Poll interval in ms. @default 300 */
   pollMs?: number;
-  /** Lease of a job in seconds (overrides the kind's). */
+  /**
+   * Lease of a job in seconds (overrides the kind's `leaseSeconds`): without a heartbeat from
+   * its worker for this long, a job is retried elsewhere. Integer >= 10.
+   */
+  leaseSeconds?: number;
+  /** Longest run of a job in seconds (overrides the kind's `expireInSeconds`). */
   expireInSeconds?: number;
   /** Retries of a job (overrides the kind's). */
   retryLimit?: number;
@@ -115,15 +125,23 @@ export async function runJobs<Out = unknown>(
   try {
     await boss.start();
     await ensureBoard(sql, schema);
-    const expire = options.expireInSeconds ?? kind.expireInSeconds ?? 600;
+    const expire = options.expireInSeconds ?? kind.expireInSeconds ?? DEFAULT_MAX_RUN_SECONDS;
+    const lease = checkLeaseSeconds(
+      options.leaseSeconds ?? kind.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+    );
     const retryLimit = options.retryLimit ?? kind.retryLimit ?? 10;
-    await boss.createQueue(kind.name, { expireInSeconds: expire, retryLimit });
+    await boss.createQueue(kind.name, {
+      expireInSeconds: expire,
+      heartbeatSeconds: lease,
+      retryLimit,
+    });
     for (let i = 0; i < payloads.length; i += 500) {
       await boss.insert(
         kind.name,
         payloads.slice(i, i + 500).map((payload, k) => ({
           data: { batch, index: i + k, payload } satisfies QueuedJob,
           expireInSeconds: expire,
+          heartbeatSeconds: lease,
           retryLimit,
         })),
       );

@@ -1,10 +1,12 @@
 /**
  * A cluster worker: takes jobs of the registered kinds from the pg-boss queue on the catalog and
  * runs them, `concurrency` at a time. Each job's output is stored by pg-boss with the job's
- * completion (one row per job: a rerun cannot add a second output). A worker killed mid-job
- * (SIGKILL, machine lost) simply stops renewing nothing: pg-boss's supervisor (every instance,
- * workers and submitters, runs it every `monitorSeconds`) sees the job active past its
- * `expireInSeconds` and puts it back for another worker (up to the kind's `retryLimit`).
+ * completion (one row per job: a rerun cannot add a second output). While a job runs, its worker
+ * renews the job's lease (pg-boss `touch`, every third of the job's `heartbeatSeconds`). A worker
+ * killed mid-job (SIGKILL, machine lost) stops renewing it: pg-boss's supervisor (every instance,
+ * workers and submitters, runs it every `monitorSeconds`) sees no heartbeat for a lease (default
+ * 60 s), or the job active past its `expireInSeconds` (longest run, default 4 h), and puts it back
+ * for another worker (up to the kind's `retryLimit`).
  * `stop()` (SIGTERM in `deno task worker`) stops taking jobs, waits for the running ones and
  * leaves.
  *
@@ -22,7 +24,12 @@ import { PgBoss } from "pg-boss";
 import { log } from "../core/log.ts";
 import { redact } from "../core/secret.ts";
 import { type ClusterCatalog, connectionUrl, openSql, protectUrl } from "./connection.ts";
-import { jobKind, jobKindNames } from "./registry.ts";
+import {
+  DEFAULT_LEASE_SECONDS,
+  DEFAULT_MAX_RUN_SECONDS,
+  jobKind,
+  jobKindNames,
+} from "./registry.ts";
 import { type BoardRow, ensureBoard, writeBoard } from "./_board.ts";
 
 /** What a job's payload looks like in the queue (the submitter writes it). */
@@ -123,16 +130,31 @@ export async function startWorker(options: WorkerOptions): Promise<ClusterWorker
   const beat = setInterval(board, 1000);
   for (const kind of kinds) {
     await boss.createQueue(kind.name, {
-      expireInSeconds: kind.expireInSeconds ?? 600,
+      expireInSeconds: kind.expireInSeconds ?? DEFAULT_MAX_RUN_SECONDS,
+      heartbeatSeconds: kind.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
       retryLimit: kind.retryLimit ?? 10,
     });
   }
   const runOne = async (
     kind: (typeof kinds)[number],
-    job: { id: string; data: QueuedJob; retryCount: number; signal?: AbortSignal },
+    job: {
+      id: string;
+      data: QueuedJob;
+      retryCount: number;
+      heartbeatSeconds?: number | null;
+      signal?: AbortSignal;
+    },
   ): Promise<void> => {
     const t0 = performance.now();
     row.active++;
+    // Renew the lease while the job runs (fenced to this attempt: a worker that lost the job
+    // cannot keep a newer attempt alive).
+    const hb = job.heartbeatSeconds ?? kind.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    const renew = setInterval(() => {
+      boss.touch(kind.name, { id: job.id, retryCount: job.retryCount }).catch((e) =>
+        log.warn("cluster.job.touch_failed", { kind: kind.name, error: redact(String(e)) })
+      );
+    }, Math.max(1000, (hb * 1000) / 3));
     void board();
     const attempt = job.retryCount;
     const index = job.data?.index ?? -1;
@@ -169,6 +191,7 @@ export async function startWorker(options: WorkerOptions): Promise<ClusterWorker
         log.warn("cluster.job.fail_not_recorded", { error: redact(String(e2)) })
       );
     } finally {
+      clearInterval(renew);
       row.active--;
       void board();
     }
@@ -184,7 +207,12 @@ export async function startWorker(options: WorkerOptions): Promise<ClusterWorker
       let ran = false;
       for (let n = 0; n < kinds.length && !stopping; n++) {
         const kind = kinds[(k + n) % kinds.length]!;
-        let jobs: { id: string; data: QueuedJob; retryCount: number }[] = [];
+        let jobs: {
+          id: string;
+          data: QueuedJob;
+          retryCount: number;
+          heartbeatSeconds?: number | null;
+        }[] = [];
         try {
           jobs = await boss.fetch<QueuedJob>(kind.name, { batchSize: 1 });
         } catch (e) {

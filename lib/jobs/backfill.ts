@@ -114,7 +114,9 @@ function workerCatalog(): ClusterCatalog {
 export const BACKFILL_UNIT_JOB = defineJobKind({
   name: "ingest.backfill_unit",
   payload: Payload,
-  expireInSeconds: 600,
+  // lease: a lost worker's job is retried 60 s after its last heartbeat (module doc of
+  // lib/cluster/worker.ts); a job may run longer, up to the default 4 h
+  leaseSeconds: 60,
   retryLimit: 10,
   run: async (p) => {
     const catalog = workerCatalog();
@@ -172,7 +174,9 @@ export interface ClusterBackfillOptions {
   /** Shared request budget of the vendor (created or updated here). @default none */
   budget?: { perSecond: number; capacity?: number; dailyLimit?: number | null };
   onProgress?: (p: ClusterProgress) => void;
-  /** Lease of a job in seconds. @default the kind's (600) */
+  /** Lease of a job in seconds (>= 10). @default the kind's (60) */
+  leaseSeconds?: number;
+  /** Longest run of a job in seconds (tests use a short one). @default 4 h */
   expireInSeconds?: number;
   /** Retries of a job. @default the kind's (10) */
   retryLimit?: number;
@@ -241,6 +245,7 @@ export async function runClusterBackfill(
       {
         catalog: options.catalog,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
         ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}),
         ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
       },

@@ -199,7 +199,9 @@ export async function consolidateDay(raw: ConsolidateDayArgs): Promise<Consolida
 export const CONSOLIDATE_DAY_JOB = defineJobKind({
   name: "frames.consolidate_day",
   payload: ConsolidateDaySchema,
-  expireInSeconds: 900,
+  // lease: a lost worker's job is retried 60 s after its last heartbeat (module doc of
+  // lib/cluster/worker.ts); a job may run longer, up to the default 4 h
+  leaseSeconds: 60,
   retryLimit: 10,
   run: (p) => consolidateDay(p),
 });
@@ -210,6 +212,8 @@ export function clusterConsolidate(
   options: {
     catalog: ClusterCatalog;
     onProgress?: (p: ClusterProgress) => void;
+    /** Lease of a job in seconds (>= 10). @default the kind's (60) */
+    leaseSeconds?: number;
     expireInSeconds?: number;
     retryLimit?: number;
   },
@@ -217,6 +221,7 @@ export function clusterConsolidate(
   return runJobs<ConsolidateDayResult>(CONSOLIDATE_DAY_JOB.name, days, {
     catalog: options.catalog,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
     ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}),
     ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
   });

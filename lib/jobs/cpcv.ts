@@ -38,7 +38,9 @@ const Payload = z.object({
 export const CPCV_FOLD_JOB = defineJobKind({
   name: "models.cpcv_fold",
   payload: Payload,
-  expireInSeconds: 900,
+  // lease: a lost worker's job is retried 60 s after its last heartbeat (module doc of
+  // lib/cluster/worker.ts); a job may run longer, up to the default 4 h
+  leaseSeconds: 60,
   retryLimit: 10,
   run: async (p) => {
     const r = await runCpcvFold(p as CpcvFoldJob);
@@ -50,7 +52,9 @@ export const CPCV_FOLD_JOB = defineJobKind({
 export interface ClusterFoldsOptions {
   catalog: ClusterCatalog;
   onProgress?: (p: ClusterProgress) => void;
-  /** Lease of a job in seconds. @default the kind's (900) */
+  /** Lease of a job in seconds (>= 10). @default the kind's (60) */
+  leaseSeconds?: number;
+  /** Longest run of a job in seconds (tests use a short one). @default 4 h */
   expireInSeconds?: number;
   /** Retries of a job. @default the kind's (10) */
   retryLimit?: number;
@@ -64,6 +68,7 @@ export function clusterFolds(
     const outs = await runJobs<{ pred: string; score: string }>(CPCV_FOLD_JOB.name, jobs, {
       catalog: options.catalog,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
       ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}),
       ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
     });

@@ -91,7 +91,9 @@ export async function runExportBatch(job: BatchJob): Promise<BatchPartStats> {
 export const EXPORT_BATCH_JOB = defineJobKind({
   name: "features.export_batch",
   payload: Payload,
-  expireInSeconds: 900,
+  // lease: a lost worker's job is retried 60 s after its last heartbeat (module doc of
+  // lib/cluster/worker.ts); a job may run longer, up to the default 4 h
+  leaseSeconds: 60,
   retryLimit: 10,
   run: (p) => runExportBatch(p),
 });
@@ -100,7 +102,9 @@ export const EXPORT_BATCH_JOB = defineJobKind({
 export interface ClusterExportOptions {
   catalog: ClusterCatalog;
   onProgress?: (p: ClusterProgress) => void;
-  /** Lease of a job in seconds. @default the kind's (900) */
+  /** Lease of a job in seconds (>= 10). @default the kind's (60) */
+  leaseSeconds?: number;
+  /** Longest run of a job in seconds (tests use a short one). @default 4 h */
   expireInSeconds?: number;
   /** Retries of a job. @default the kind's (10) */
   retryLimit?: number;
@@ -114,6 +118,7 @@ export function clusterExportBatches(
     runJobs<BatchPartStats>(EXPORT_BATCH_JOB.name, jobs, {
       catalog: options.catalog,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
       ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}),
       ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
     });

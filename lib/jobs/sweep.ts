@@ -48,7 +48,9 @@ const PREPARED = new Map<string, ReturnType<typeof prepareSweep>>();
 export const SWEEP_JOB = defineJobKind({
   name: "backtest.sweep",
   payload: Payload,
-  expireInSeconds: 600,
+  // lease: a lost worker's job is retried 60 s after its last heartbeat (module doc of
+  // lib/cluster/worker.ts); a job may run longer, up to the default 4 h
+  leaseSeconds: 60,
   retryLimit: 10,
   run: async (p) => {
     // a worker keeps the last few sweeps' data loaded (chunks of one sweep share it; a later
@@ -80,7 +82,9 @@ export interface ClusterSweepOptions {
    */
   chunk?: number;
   onProgress?: (p: ClusterProgress) => void;
-  /** Lease of a job in seconds (tests use a short one). @default the kind's (600) */
+  /** Lease of a job in seconds (>= 10). @default the kind's (60) */
+  leaseSeconds?: number;
+  /** Longest run of a job in seconds (tests use a short one). @default 4 h */
   expireInSeconds?: number;
   /** Retries of a job. @default the kind's (10) */
   retryLimit?: number;
@@ -112,6 +116,7 @@ export function clusterEvaluate(
       {
         catalog: options.catalog,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
         ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}),
         ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
       },
