@@ -69,6 +69,12 @@ const TASK = defineTask({
       description:
         "Run the grid on cluster workers (deno task worker) through the queue on WORKBENCH_CATALOG",
     },
+    "lease-seconds": {
+      type: "integer",
+      min: 10,
+      description:
+        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60; a live worker renews it, so jobs may run longer)",
+    },
     chunk: {
       type: "integer",
       min: 1,
@@ -127,6 +133,9 @@ const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : St
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 
 await runTask(TASK, async ({ values: v }) => {
+  if (v["lease-seconds"] !== undefined && !v.cluster) {
+    throw new UsageError("--lease-seconds needs --cluster");
+  }
   const out_ = jsonOutput(v.json);
   let catalog;
   if (v.cluster) {
@@ -160,6 +169,7 @@ await runTask(TASK, async ({ values: v }) => {
             baseDir: dirname(resolve(v.spec)),
             chunk: v.chunk,
             onProgress: progressPrinter(),
+            ...(v["lease-seconds"] !== undefined ? { leaseSeconds: v["lease-seconds"] } : {}),
           }),
         }
         : {}),

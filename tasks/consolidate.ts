@@ -32,6 +32,12 @@ const TASK = defineTask({
       description:
         "One job per session for cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
     },
+    "lease-seconds": {
+      type: "integer",
+      min: 10,
+      description:
+        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60)",
+    },
     source: {
       type: "enum",
       values: ["lake", "sim"],
@@ -78,6 +84,10 @@ With --end every session from --date to --end is consolidated; with --cluster ea
 job for \`deno task worker\` processes writing the same lake (a session written twice leaves the
 same rows).
 
+--lease-seconds: a killed worker's job runs again on another worker about this long after its
+last heartbeat (plus a 2 s check). A live worker renews the lease while its job runs, so a job may
+run longer than the lease; keep the lease above the longest pause of a busy worker (>= 10 s).
+
 Exit codes: 0 done, 1 failure, 2 bad arguments, unknown dataset or missing input data.`,
   examples: [
     "--date 2024-03-01",
@@ -99,6 +109,9 @@ await runTask(TASK, async ({ values }) => {
   );
   datasetRefFromValues({ dataset: values["vix-dataset"] }, undefined, "--vix-dataset");
   datasetRefFromValues({ dataset: values["options-dataset"] }, undefined, "--options-dataset");
+  if (values["lease-seconds"] !== undefined && !values.cluster) {
+    throw new UsageError("--lease-seconds needs --cluster");
+  }
   let catalog: ClusterCatalog | undefined;
   if (values.cluster) {
     try {
@@ -139,7 +152,15 @@ await runTask(TASK, async ({ values }) => {
   };
   try {
     if (catalog) {
-      for (const r of await clusterConsolidate(days, { catalog, onProgress: progressPrinter() })) {
+      for (
+        const r of await clusterConsolidate(days, {
+          catalog,
+          onProgress: progressPrinter(),
+          ...(values["lease-seconds"] !== undefined
+            ? { leaseSeconds: values["lease-seconds"] }
+            : {}),
+        })
+      ) {
         print(r);
       }
     } else {

@@ -52,6 +52,12 @@ const TASK = defineTask({
       description:
         "Compute the batches on cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
     },
+    "lease-seconds": {
+      type: "integer",
+      min: 10,
+      description:
+        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60; a live worker renews it, so jobs may run longer)",
+    },
   },
   details:
     `The input is the spec's "data": {"source": "lake", "dataset": "user/msft_daily", ...} or the
@@ -83,6 +89,9 @@ Exit codes: 0 exported, 1 building failed, 2 bad arguments, spec or unknown data
 });
 
 await runTask(TASK, async ({ values }) => {
+  if (values["lease-seconds"] !== undefined && !values.cluster) {
+    throw new UsageError("--lease-seconds needs --cluster");
+  }
   let catalog: ClusterCatalog | undefined;
   if (values.cluster) {
     try {
@@ -127,7 +136,15 @@ await runTask(TASK, async ({ values }) => {
         batchDates: batched,
         onBatch: (b) => console.log(`batch ${b.batch}: ${b.from}..${b.to}, ${b.rows} rows`),
         ...(catalog
-          ? { runBatches: clusterExportBatches({ catalog, onProgress: progressPrinter() }) }
+          ? {
+            runBatches: clusterExportBatches({
+              catalog,
+              onProgress: progressPrinter(),
+              ...(values["lease-seconds"] !== undefined
+                ? { leaseSeconds: values["lease-seconds"] }
+                : {}),
+            }),
+          }
           : {}),
       });
     } catch (e) {

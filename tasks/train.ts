@@ -40,6 +40,12 @@ const TASK = defineTask({
       description:
         "Fit the CPCV folds on cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
     },
+    "lease-seconds": {
+      type: "integer",
+      min: 10,
+      description:
+        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60)",
+    },
     ...datasetOptions("", "Lake dataset to train on (replaces the spec's data.source)"),
   },
   details:
@@ -51,6 +57,9 @@ year (printed with the summary).
 With --cluster every (configuration, CPCV split) fold is one job for \`deno task worker\`
 processes that can read the export folder (--out on a shared disk); the result is the
 single-process one, bit for bit.
+--lease-seconds: a killed worker's job runs again on another worker about this long after its
+last heartbeat (plus a 2 s check). A live worker renews the lease while its job runs, so a job may
+run longer than the lease; keep the lease above the longest pause of a busy worker (>= 10 s).
 
 Exit codes: 0 trained, 1 training failed, 2 bad arguments, spec or unknown dataset.`,
   examples: [
@@ -60,6 +69,9 @@ Exit codes: 0 trained, 1 training failed, 2 bad arguments, spec or unknown datas
 });
 
 await runTask(TASK, async ({ values }) => {
+  if (values["lease-seconds"] !== undefined && !values.cluster) {
+    throw new UsageError("--lease-seconds needs --cluster");
+  }
   const ref = datasetRefFromValues(datasetValues(values)) ?? undefined;
   let spec: TrainSpec;
   try {
@@ -91,7 +103,17 @@ await runTask(TASK, async ({ values }) => {
       ...(values.root ? { root: values.root } : {}),
       ...(values.out ? { outDir: values.out } : {}),
       log: (line) => console.log(line),
-      ...(catalog ? { folds: clusterFolds({ catalog, onProgress: progressPrinter() }) } : {}),
+      ...(catalog
+        ? {
+          folds: clusterFolds({
+            catalog,
+            onProgress: progressPrinter(),
+            ...(values["lease-seconds"] !== undefined
+              ? { leaseSeconds: values["lease-seconds"] }
+              : {}),
+          }),
+        }
+        : {}),
     });
   } catch (e) {
     if (e instanceof RangeError && /^(Unknown|Invalid) dataset/.test(e.message)) {

@@ -43,10 +43,12 @@ const TASK = defineTask({
 worker prints host, port and database only). Start as many workers as you like, on any machine
 that reaches the database and the lake; a submitting task (backtest, backfill, train, consolidate
 with --cluster) shows their progress. Jobs read and write the lake of this process's
-WORKBENCH_DATA: give every worker the submitter's lake. A worker killed outright keeps its jobs
-until their leases run out (600 s for sweep and backfill jobs, 900 s for CPCV folds,
-consolidation days and export batches; they show as active meanwhile), then they run again on
-another worker; their outputs are stored once.
+WORKBENCH_DATA: give every worker the submitter's lake. While a job runs, its worker renews
+the job's lease (a heartbeat every third of it). A worker killed outright keeps its jobs until
+their leases run out (60 s without a heartbeat by default, set per submission with the
+submitting task's --lease-seconds; the jobs show as active meanwhile), then, within
+--monitor-seconds, they run again on another worker; their outputs are stored once. A job may
+run longer than its lease; the hard limit of one job's run is 4 h (then it is retried as lost).
 
 Exit codes: 0 stopped, 1 failed, 2 bad arguments or WORKBENCH_CATALOG missing.`,
   examples: ["--concurrency 2", "--kinds backtest.sweep --id box1-a"],

@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { PgBoss } from "pg-boss";
-import { assert, assertEquals } from "../_assert.ts";
+import postgres from "postgres";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   defineJobKind,
   newBoss,
@@ -14,7 +15,7 @@ import {
   runJobs,
   startWorker,
 } from "../../lib/cluster/mod.ts";
-import { freshSchemas, PG } from "./_harness.ts";
+import { freshSchemas, PG, REPO } from "./_harness.ts";
 
 const runs: { ms: number; attempt: number }[] = [];
 const SLOW = defineJobKind({
@@ -77,6 +78,57 @@ Deno.test({
     } finally {
       await worker.stop();
       await s.drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "lease: --lease-seconds reaches the queued jobs; bad values exit 2 before any I/O",
+  ignore: !PG.available,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const s = freshSchemas();
+    const catalog = { url: PG.url, schema: s.jobs };
+    const worker = await startWorker({ catalog, kinds: [SLOW.name], monitorSeconds: 1 });
+    const sql = postgres(PG.url, { max: 1, onnotice: () => {} });
+    try {
+      await runJobs(SLOW.name, [{ ms: 1 }], { catalog, leaseSeconds: 17 });
+      const rows = await sql.unsafe(
+        `SELECT heartbeat_seconds, expire_seconds FROM "${s.jobs}".job WHERE name = $1`,
+        [SLOW.name],
+      );
+      assertEquals(rows.map((r) => [r.heartbeat_seconds, r.expire_seconds]), [[17, 4 * 3600]]);
+      await assertRejects(() => runJobs(SLOW.name, [{ ms: 1 }], { catalog, leaseSeconds: 5 }));
+    } finally {
+      await sql.end();
+      await worker.stop();
+      await s.drop();
+    }
+    for (
+      const args of [
+        ["tasks/consolidate.ts", "--date", "2024-03-01", "--lease-seconds", "30"],
+        ["tasks/consolidate.ts", "--date", "2024-03-01", "--cluster", "--lease-seconds", "5"],
+        [
+          "tasks/train.ts",
+          "--spec",
+          "tasks/specs/train_spy_overnight_rf.json",
+          "--lease-seconds",
+          "30",
+        ],
+      ]
+    ) {
+      const o = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--frozen", ...args],
+        cwd: REPO,
+        env: { WORKBENCH_CATALOG: "" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(o.stderr).trim();
+      assertEquals(o.code, 2, `${args.join(" ")}: ${err}`);
+      assertEquals(err.split("\n").length, 1, err);
+      assert(/lease-seconds/.test(err), err);
     }
   },
 });
