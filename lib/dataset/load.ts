@@ -515,6 +515,8 @@ function normalise(
     out = sc
       ? out.withColumns(pl.col(sc).cast(pl.Utf8).alias("symbol"))
       : out.withColumns(pl.lit(opts.fallbackSymbol).cast(pl.Utf8).alias("symbol"));
+    // A literal column on a frame without rows (or without columns) would make one row.
+    if (df.height === 0) out = out.head(0);
   }
   if (
     opts.kind === "bars" && !out.columns.includes("close") && out.columns.includes("mid_close")

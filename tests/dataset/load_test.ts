@@ -92,6 +92,15 @@ Deno.test("loadDataset: a close-only FX series by name alone, on its own calenda
       adjust: "raw",
     }, { root });
     assertEquals(dates(f.frame), ["2024-07-04", "2024-07-05", "2024-07-08", "2024-07-09"]);
+    // A window with no rows gives an empty frame, not an invented row or a sort error.
+    const none = await loadDataset({
+      source: "lake",
+      dataset: "user/eurusd_daily",
+      start: "2030-01-01",
+      end: "2030-02-01",
+      adjust: "raw",
+    }, { root });
+    assertEquals(none.frame.height, 0);
     assert(f.manifest !== d.manifest);
     // Adjustment cannot apply to FX: prices unchanged, said in the notes.
     const tr = await loadDataset(
