@@ -171,11 +171,11 @@ Deno.test({
       await t.step("SIGKILLs during exports", async () => {
         const k = killer(ws, spawn, { everyMs: 1500, seed: 3, maxKills: 4 });
         const catalog = { url: PG.url, schema: s.jobs };
-        // rounds until 4 kills and a batch that ran again (a kill between exports hits no job:
+        // rounds (at most 14) until 4 kills and a batch that ran again (a kill between exports hits no job:
         // then two more kills are allowed)
         let rounds = 0, retried = 0, limit = 4;
         try {
-          while ((k.kills() < 4 || retried === 0) && rounds < 8) {
+          while ((k.kills() < 4 || retried === 0) && rounds < 14) {
             rounds++;
             const dir = join(out, `k${rounds}`);
             await exportTrainingSetBatched(spec, {
