@@ -105,24 +105,22 @@ export async function consolidateDay(raw: ConsolidateDayArgs): Promise<Consolida
       }
       throw e;
     };
-    // An input with no rows in the window: lib/dataset `loadDataset` currently fails on such a
-    // read with polars' `"ts" not found` (its empty frame gains a one-row symbol column, then
-    // is sorted by a time column it lacks). Missing input is a user error (exit 2): say which
-    // date and which dataset. (`consolidationInputFromDatasets` names an empty frame likewise.)
+    // An input with no rows in the window is missing input, a user error (exit 2): say which
+    // date and which dataset before anything checks the (absent) columns of the empty frame.
     const load = (
       r: Parameters<typeof loadDataset>[0],
       dataset: string,
       what: string,
       window: string,
     ) =>
-      loadDataset(r, opts).catch((e: unknown) => {
-        if (e instanceof Error && /"[^"]*" not found/.test(e.message)) {
+      loadDataset(r, opts).then((d) => {
+        if (d.frame.height === 0) {
           throw new ConsolidateInputError(
             `Cannot consolidate ${date}: no rows in ${dataset} (${what}) on ${window}; backfill it for that date or pick a date it covers`,
           );
         }
-        return asInput(e);
-      });
+        return d;
+      }, asInput);
     const [underlying, vix, options] = await Promise.all([
       load(
         {
