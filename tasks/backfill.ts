@@ -1,4 +1,5 @@
 /** `deno task backfill`: one backfill job from a vendor (or the simulated market) into the lake. */
+import { LEASE_HELP, LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
 import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
 import { backfillCommand } from "../lib/ingest/commands.ts";
 import { datasetNames, pipelineFor } from "../lib/ingest/registry.ts";
@@ -116,12 +117,7 @@ const TASK = defineTask({
       description:
         "Run the units on cluster workers (deno task worker) through the queue on WORKBENCH_CATALOG",
     },
-    "lease-seconds": {
-      type: "integer",
-      min: 10,
-      description:
-        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60)",
-    },
+    "lease-seconds": LEASE_OPTION,
     "budget-per-second": {
       type: "number",
       min: 0,
@@ -143,9 +139,7 @@ With --cluster each unit is one job for \`deno task worker\` processes that writ
 (one row per unit), and --budget-per-second caps the vendor requests of all workers together. With
 --sim the simulated market runs in this process and the workers fetch from it. The lake ends as a
 single-process run leaves it.
---lease-seconds: a killed worker's job runs again on another worker about this long after its
-last heartbeat (plus a 2 s check). A live worker renews the lease while its job runs, so a job may
-run longer than the lease; keep the lease above the longest pause of a busy worker (>= 10 s).
+${LEASE_HELP}
 
 A run whose units all landed 0 rows (dates outside the vendor's history or the simulated market's
 window, a symbol the vendor does not know) prints a warning saying so and exits 1, unless
@@ -166,9 +160,7 @@ await runTask(TASK, async ({ values: v }) => {
     throw new UsageError((e as Error).message);
   }
   if (v.start > v.end) throw new UsageError(`--start ${v.start} is after --end ${v.end}`);
-  if (v["lease-seconds"] !== undefined && !v.cluster) {
-    throw new UsageError("--lease-seconds needs --cluster");
-  }
+  const lease = leaseOption(v);
   const out = jsonOutput(v.json);
   if (v.cluster) {
     let catalog;
@@ -209,7 +201,7 @@ await runTask(TASK, async ({ values: v }) => {
         ...(sim ? { simBaseUrl: sim.baseUrl } : {}),
         ...(v["budget-per-second"] ? { budget: { perSecond: v["budget-per-second"] } } : {}),
         onProgress: progressPrinter(),
-        ...(v["lease-seconds"] !== undefined ? { leaseSeconds: v["lease-seconds"] } : {}),
+        ...lease,
       });
       console.log(
         `job ${s.jobId}: units done ${s.units.done}, skipped ${s.units.skipped} (of ${s.units.total}); rows: raw ${s.rawRows}, curated ${s.curatedRows}, quarantined ${s.quarantined}; ${s.pages} pages${

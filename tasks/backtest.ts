@@ -6,6 +6,7 @@
  * a buy-and-hold benchmark runs on the same data and costs. Prints the data, annualisation,
  * currency, unfilled orders by reason and the verdict; writes the candidate's HTML report.
  */
+import { LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import {
@@ -69,12 +70,7 @@ const TASK = defineTask({
       description:
         "Run the grid on cluster workers (deno task worker) through the queue on WORKBENCH_CATALOG",
     },
-    "lease-seconds": {
-      type: "integer",
-      min: 10,
-      description:
-        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60; a live worker renews it, so jobs may run longer)",
-    },
+    "lease-seconds": LEASE_OPTION,
     chunk: {
       type: "integer",
       min: 1,
@@ -133,9 +129,7 @@ const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : St
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 
 await runTask(TASK, async ({ values: v }) => {
-  if (v["lease-seconds"] !== undefined && !v.cluster) {
-    throw new UsageError("--lease-seconds needs --cluster");
-  }
+  const lease = leaseOption(v);
   const out_ = jsonOutput(v.json);
   let catalog;
   if (v.cluster) {
@@ -169,7 +163,7 @@ await runTask(TASK, async ({ values: v }) => {
             baseDir: dirname(resolve(v.spec)),
             chunk: v.chunk,
             onProgress: progressPrinter(),
-            ...(v["lease-seconds"] !== undefined ? { leaseSeconds: v["lease-seconds"] } : {}),
+            ...lease,
           }),
         }
         : {}),

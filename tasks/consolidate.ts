@@ -4,6 +4,7 @@
  * and queryable through the `option_minute_consolidated` view. The lake inputs are three dataset
  * references (lib/dataset `loadDataset`), Polygon's curated minute datasets by default.
  */
+import { LEASE_HELP, LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { isTradingDay, tradingDays } from "../lib/time/mod.ts";
 import { datasetRefFromValues } from "../lib/dataset/mod.ts";
@@ -32,12 +33,7 @@ const TASK = defineTask({
       description:
         "One job per session for cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
     },
-    "lease-seconds": {
-      type: "integer",
-      min: 10,
-      description:
-        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60)",
-    },
+    "lease-seconds": LEASE_OPTION,
     source: {
       type: "enum",
       values: ["lake", "sim"],
@@ -84,9 +80,7 @@ With --end every session from --date to --end is consolidated; with --cluster ea
 job for \`deno task worker\` processes writing the same lake (a session written twice leaves the
 same rows).
 
---lease-seconds: a killed worker's job runs again on another worker about this long after its
-last heartbeat (plus a 2 s check). A live worker renews the lease while its job runs, so a job may
-run longer than the lease; keep the lease above the longest pause of a busy worker (>= 10 s).
+${LEASE_HELP}
 
 Exit codes: 0 done, 1 failure, 2 bad arguments, unknown dataset or missing input data.`,
   examples: [
@@ -109,9 +103,7 @@ await runTask(TASK, async ({ values }) => {
   );
   datasetRefFromValues({ dataset: values["vix-dataset"] }, undefined, "--vix-dataset");
   datasetRefFromValues({ dataset: values["options-dataset"] }, undefined, "--options-dataset");
-  if (values["lease-seconds"] !== undefined && !values.cluster) {
-    throw new UsageError("--lease-seconds needs --cluster");
-  }
+  const lease = leaseOption(values);
   let catalog: ClusterCatalog | undefined;
   if (values.cluster) {
     try {
@@ -156,9 +148,7 @@ await runTask(TASK, async ({ values }) => {
         const r of await clusterConsolidate(days, {
           catalog,
           onProgress: progressPrinter(),
-          ...(values["lease-seconds"] !== undefined
-            ? { leaseSeconds: values["lease-seconds"] }
-            : {}),
+          ...lease,
         })
       ) {
         print(r);

@@ -7,6 +7,7 @@
  * frequency: "1d", trainEnd, cpcv?: {groups, testGroups, embargoDays}, sequence?: {lookback,
  * patchLength, stride} }. `--dataset` and its flags replace the spec's data.
  */
+import { LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
 import { join } from "node:path";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
@@ -52,12 +53,7 @@ const TASK = defineTask({
       description:
         "Compute the batches on cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
     },
-    "lease-seconds": {
-      type: "integer",
-      min: 10,
-      description:
-        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60; a live worker renews it, so jobs may run longer)",
-    },
+    "lease-seconds": LEASE_OPTION,
   },
   details:
     `The input is the spec's "data": {"source": "lake", "dataset": "user/msft_daily", ...} or the
@@ -89,9 +85,7 @@ Exit codes: 0 exported, 1 building failed, 2 bad arguments, spec or unknown data
 });
 
 await runTask(TASK, async ({ values }) => {
-  if (values["lease-seconds"] !== undefined && !values.cluster) {
-    throw new UsageError("--lease-seconds needs --cluster");
-  }
+  const lease = leaseOption(values);
   let catalog: ClusterCatalog | undefined;
   if (values.cluster) {
     try {
@@ -140,9 +134,7 @@ await runTask(TASK, async ({ values }) => {
             runBatches: clusterExportBatches({
               catalog,
               onProgress: progressPrinter(),
-              ...(values["lease-seconds"] !== undefined
-                ? { leaseSeconds: values["lease-seconds"] }
-                : {}),
+              ...lease,
             }),
           }
           : {}),

@@ -7,6 +7,7 @@
  * `{"kind": "sim"}`; `--dataset` and its flags replace it. Sharpe ratios are annualised with the
  * dataset's periods per year (its calendar and frequency).
  */
+import { LEASE_HELP, LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { runTraining, type TrainSpec } from "../lib/models/train.ts";
 import { resolveExportSpec } from "../lib/features/mod.ts";
@@ -40,12 +41,7 @@ const TASK = defineTask({
       description:
         "Fit the CPCV folds on cluster workers (deno task worker) via the queue on WORKBENCH_CATALOG",
     },
-    "lease-seconds": {
-      type: "integer",
-      min: 10,
-      description:
-        "With --cluster: seconds a job may go without its worker's heartbeat before another worker reruns it (default 60)",
-    },
+    "lease-seconds": LEASE_OPTION,
     ...datasetOptions("", "Lake dataset to train on (replaces the spec's data.source)"),
   },
   details:
@@ -57,9 +53,7 @@ year (printed with the summary).
 With --cluster every (configuration, CPCV split) fold is one job for \`deno task worker\`
 processes that can read the export folder (--out on a shared disk); the result is the
 single-process one, bit for bit.
---lease-seconds: a killed worker's job runs again on another worker about this long after its
-last heartbeat (plus a 2 s check). A live worker renews the lease while its job runs, so a job may
-run longer than the lease; keep the lease above the longest pause of a busy worker (>= 10 s).
+${LEASE_HELP}
 
 Exit codes: 0 trained, 1 training failed, 2 bad arguments, spec or unknown dataset.`,
   examples: [
@@ -69,9 +63,7 @@ Exit codes: 0 trained, 1 training failed, 2 bad arguments, spec or unknown datas
 });
 
 await runTask(TASK, async ({ values }) => {
-  if (values["lease-seconds"] !== undefined && !values.cluster) {
-    throw new UsageError("--lease-seconds needs --cluster");
-  }
+  const lease = leaseOption(values);
   const ref = datasetRefFromValues(datasetValues(values)) ?? undefined;
   let spec: TrainSpec;
   try {
@@ -108,9 +100,7 @@ await runTask(TASK, async ({ values }) => {
           folds: clusterFolds({
             catalog,
             onProgress: progressPrinter(),
-            ...(values["lease-seconds"] !== undefined
-              ? { leaseSeconds: values["lease-seconds"] }
-              : {}),
+            ...lease,
           }),
         }
         : {}),

@@ -10,3 +10,4 @@ export * from "./codec.ts";
 export * from "./worker.ts";
 export * from "./submit.ts";
 export * from "./budget.ts";
+export * from "./cli.ts";
