@@ -5,7 +5,9 @@
  * and registers it as a challenger; prints a summary. The spec's `data.source` is a dataset
  * reference (`{"source": "lake", "dataset": "user/msft_daily", ...}`), `{"kind": "sim-spy"}` or
  * `{"kind": "sim"}`; `--dataset` and its flags replace it. Sharpe ratios are annualised with the
- * dataset's periods per year (its calendar and frequency).
+ * dataset's periods per year (its calendar and frequency). The configuration refitted is the one
+ * with the highest out-of-sample Sharpe (lib/models/train.ts `selectConfig`, marked `*`); the
+ * deflated Sharpe and PBO printed with it count every trial recorded under the question.
  */
 import { LEASE_HELP, LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
@@ -50,6 +52,14 @@ bars), {"kind": "sim-spy", ...} or {"kind": "sim", ...}; the dataset options rep
 times follow the dataset calendar's sessions; Sharpe ratios are annualised with its periods per
 year (printed with the summary).
 
+Selection: the configuration refitted (and registered) is the one with the highest annualised
+Sharpe of its out-of-sample CPCV strategy returns (position = sign of the prediction, net of
+costBps), marked * in the table. The score columns (mean and standard deviation of R^2, or
+accuracy for binary models, over the CPCV test splits) are shown but do not enter the selection;
+the summary says where the selected configuration ranks by score. A maximum over many trials is
+biased upward: the summary prints the deflated Sharpe ratio and the PBO over every trial recorded
+under the spec's question (this grid and earlier runs), the numbers the go/no-go gate uses.
+
 With --cluster every (configuration, CPCV split) fold is one job for \`deno task worker\`
 processes that can read the export folder (--out on a shared disk); the result is the
 single-process one, bit for bit.
@@ -61,6 +71,8 @@ Exit codes: 0 trained, 1 training failed, 2 bad arguments, spec or unknown datas
     "--spec my_train.json --dataset user/msft_daily --adjust total_return",
   ],
 });
+
+const fix = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : "n/a");
 
 await runTask(TASK, async ({ values }) => {
   const lease = leaseOption(values);
@@ -122,19 +134,35 @@ await runTask(TASK, async ({ values }) => {
     );
   }
   console.log(`Sharpe annualised with ${s.periodsPerYear} periods per year`);
-  console.log("config\tscore_mean\tscore_std\tsharpe_ann\ttrial");
-  for (const c of s.configs) {
+  const score = s.configs[0]!.params.task === "binary" ? "accuracy" : "R^2";
+  console.log(
+    `selection: the configuration with the highest sharpe_ann (out-of-sample CPCV strategy returns, net of ${
+      spec.costBps ?? 1
+    } bps) is refitted; score = mean ${score} over the CPCV test splits, shown but not used to select`,
+  );
+  console.log("sel\tconfig\tscore_mean\tscore_std\tsharpe_ann\ttrial");
+  for (const [i, c] of s.configs.entries()) {
     const { kind: _k, task: _t, ...p } = c.params;
     console.log(
-      `${JSON.stringify(p)}\t${c.scoreMean.toFixed(4)}\t${c.scoreStd.toFixed(4)}\t${
-        c.sharpeAnnualized.toFixed(2)
-      }\t${c.trialId.slice(0, 12)}`,
+      `${i === s.selection.index ? "*" : ""}\t${JSON.stringify(p)}\t${c.scoreMean.toFixed(4)}\t${
+        c.scoreStd.toFixed(4)
+      }\t${c.recorded ? c.sharpeAnnualized.toFixed(2) : "n/a (no dispersion, not recorded)"}\t${
+        c.trialId.slice(0, 12)
+      }`,
     );
   }
+  const sel = s.selection;
   console.log(
-    `best: ${JSON.stringify(s.best.params)} (annualised OOS Sharpe ${
+    `best (*): ${JSON.stringify(s.best.params)} (annualised OOS Sharpe ${
       s.best.sharpeAnnualized.toFixed(2)
-    })`,
+    }; by mean ${score} it ranks ${sel.scoreRank} of ${s.configs.length})`,
+  );
+  console.log(
+    `multiple testing: ${sel.trials} trials recorded under question ${spec.question}: expected max annualised Sharpe of ${sel.trials} unskilled trials ${
+      fix(sel.expectedMaxSharpeAnnualized, 2)
+    }, deflated Sharpe ${fix(sel.dsr, 3)}, PBO ${
+      Number.isFinite(sel.pbo) ? sel.pbo.toFixed(3) : `n/a (${sel.pboNote})`
+    }`,
   );
   if (s.registered) {
     console.log(

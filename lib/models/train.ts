@@ -11,7 +11,18 @@
  * sign(prediction) for regression, +1 / -1 for P(y = 1) above / below 0.5 for binary; period
  * return = position * label - costBps / 1e4 * |position change|, averaged over symbols per date.
  * The trial's returns are the mean over paths per date (out of sample, net of the stated cost).
- * The best configuration is the one with the highest per-period Sharpe of those returns.
+ *
+ * Selection: the configuration refitted and registered is the one with the highest per-period
+ * Sharpe (ddof 1) of those trial returns ({@link selectConfig}); configurations whose Sharpe is
+ * undefined (returns without dispersion, e.g. a model that never takes a position) are never
+ * selected and are not recorded in the ledger. The per-split test score (R^2 or accuracy) is
+ * reported beside it but does not enter the selection: the two can disagree (a configuration with
+ * the worst mean R^2 can trade best), and the summary says where the selected one ranks by score.
+ * Because the selection takes a maximum over every trial of the question, the summary carries the
+ * multiple-testing evidence of the ledger (lib/validation `ledgerEvidence`): N = the question's
+ * recorded trials (this grid and earlier runs), the deflated Sharpe ratio of the selected
+ * configuration's returns against the expected maximum Sharpe of N unskilled trials, and the PBO
+ * (CSCV, S = 16 partitions) of the question's trial return matrix.
  */
 import {
   type BarSource,
@@ -27,7 +38,17 @@ import { panelLabels } from "../labels/mod.ts";
 import { TRADING_DAYS_PER_YEAR } from "../core/constants.ts";
 import type { DatasetMeta } from "../lake/spec.ts";
 import { generateWorld } from "../sources/sim/world.ts";
-import { cpcvPaths, cpcvSplits, type LedgerOptions, recordTrials } from "../validation/mod.ts";
+import {
+  cpcvPaths,
+  cpcvSplits,
+  deflatedSharpe,
+  expectedMaxSharpe,
+  ledgerEvidence,
+  type LedgerOptions,
+  recordTrials,
+  sharpeStats,
+  trialId,
+} from "../validation/mod.ts";
 import { tabularManifest } from "./feature_manifest.ts";
 import { fitLogistic, fitRidge, predictLinear } from "./linear.ts";
 import { type Matrix, takeRows } from "./matrix.ts";
@@ -180,6 +201,30 @@ export interface ConfigResult {
   /** Per-period Sharpe of each CPCV path. */
   pathSharpes: number[];
   returns: Float64Array;
+  /** False when the Sharpe is undefined (no dispersion): not recorded, never selected. */
+  recorded: boolean;
+}
+
+/** How the best configuration was chosen, and the multiple-testing evidence behind it. */
+export interface SelectionSummary {
+  /** The selection rule (module doc): highest per-period Sharpe of the OOS CPCV returns. */
+  criterion: "oos_sharpe";
+  /** Index of the selected configuration in `configs`. */
+  index: number;
+  /** Rank (1 = best) of the selected configuration by mean test score among `configs`. */
+  scoreRank: number;
+  /** Trials N recorded in the ledger under the question (this grid and earlier runs). */
+  trials: number;
+  /** Variance of the per-period Sharpe ratios of those N trials (DSR's V). */
+  srVariance: number;
+  /** Expected maximum annualised Sharpe of N unskilled trials with that variance (DSR's SR0). */
+  expectedMaxSharpeAnnualized: number;
+  /** Deflated Sharpe ratio (probability) of the selected configuration's returns; NaN when undefined. */
+  dsr: number;
+  /** PBO of the question's trial return matrix (NaN with fewer than 2 trials or too few periods). */
+  pbo: number;
+  /** Why PBO is NaN, when it is. */
+  pboNote: string;
 }
 
 /** Result of {@link runTraining}. */
@@ -194,6 +239,8 @@ export interface TrainSummary {
   paths: number;
   configs: ConfigResult[];
   best: ConfigResult;
+  /** Selection rule, where the best ranks by score, and the ledger's DSR / PBO evidence. */
+  selection: SelectionSummary;
   /** The registered model card (when `register`). */
   registered?: ModelVersion;
   exportDir: string;
@@ -318,32 +365,44 @@ export async function runTraining(
   }
   const dataManifest = manifest.files["rows.parquet"] ??
     (await sha256Text(JSON.stringify(manifest)));
-  const recorded = await recordTrials(
-    pending.map((p) => ({
-      question: spec.question,
-      codeVersion: options.codeVersion ?? "workbench",
-      dataManifest,
-      params: p.params,
-      returns: p.returns,
-      periods,
-      kind: "model",
-    })),
-    options.ledger ?? (options.root ? { root: options.root } : {}),
-  );
-  pending.forEach((p, k) => {
+  const trialInputs = pending.map((p) => ({
+    question: spec.question,
+    codeVersion: options.codeVersion ?? "workbench",
+    dataManifest,
+    params: p.params,
+    returns: p.returns,
+    periods,
+    periodsPerYear,
+    kind: "model",
+  }));
+  // a configuration without dispersion has no Sharpe: DSR's N and V cannot count it
+  const finite = pending.map((p) => Number.isFinite(sharpeOf(p.returns)));
+  const ledger = options.ledger ?? (options.root ? { root: options.root } : {});
+  const recorded = await recordTrials(trialInputs.filter((_, k) => finite[k]), ledger);
+  let r = 0;
+  for (const [k, p] of pending.entries()) {
     const s = sharpeOf(p.returns);
     configs.push({
       params: p.params,
-      trialId: recorded[k]!.record.trialId,
+      trialId: finite[k] ? recorded[r++]!.record.trialId : await trialId(trialInputs[k]!),
       scoreMean: mean(p.scores),
       scoreStd: std(p.scores),
       sharpe: s,
       sharpeAnnualized: s * Math.sqrt(periodsPerYear),
       pathSharpes: p.pathSharpes,
       returns: p.returns,
+      recorded: finite[k]!,
     });
-  });
-  const best = configs.reduce((a, b) => (b.sharpe > a.sharpe ? b : a));
+  }
+  const bestIndex = selectConfig(configs);
+  const best = configs[bestIndex]!;
+  const selection = await selectionEvidence(
+    spec.question,
+    configs,
+    bestIndex,
+    periodsPerYear,
+    ledger,
+  );
 
   // 3. refit on every row, export, register
   const summary: TrainSummary = {
@@ -357,6 +416,7 @@ export async function runTraining(
     paths: cv.paths.length,
     configs,
     best,
+    selection,
     exportDir: outDir,
   };
   if (spec.register ?? true) {
@@ -378,15 +438,81 @@ export async function runTraining(
         sharpe_annualized: best.sharpeAnnualized,
         path_sharpe_min: Math.min(...best.pathSharpes),
         path_sharpe_max: Math.max(...best.pathSharpes),
+        trials: selection.trials,
+        deflated_sharpe: selection.dsr,
+        pbo: selection.pbo,
       },
       question: spec.question,
       trialId: best.trialId,
       oosReturns: Array.from(best.returns),
+      periodsPerYear,
       netOfCosts: costBps > 0,
       notes: `features are z-scored with the export's training statistics (params.normalisation)`,
     }, options.root ? { root: options.root } : {});
   }
   return summary;
+}
+
+/**
+ * The selection rule of {@link runTraining}: the index of the configuration with the highest
+ * per-period Sharpe ratio; configurations whose Sharpe is not finite (NaN: no dispersion) are
+ * skipped; ties keep the first. Throws a RangeError when no configuration has a finite Sharpe.
+ *
+ * @example
+ * ```ts
+ * import { selectConfig } from "./train.ts";
+ * selectConfig([{ sharpe: NaN }, { sharpe: -0.1 }, { sharpe: 0.02 }]); // 2
+ * ```
+ */
+export function selectConfig(configs: readonly { sharpe: number }[]): number {
+  let best = -1;
+  configs.forEach((c, i) => {
+    if (Number.isFinite(c.sharpe) && (best < 0 || c.sharpe > configs[best]!.sharpe)) best = i;
+  });
+  if (best < 0) {
+    throw new RangeError(
+      `Cannot select a configuration: none of the ${configs.length} has a defined Sharpe ` +
+        "(their out-of-sample returns have no dispersion: the models never take a position)",
+    );
+  }
+  return best;
+}
+
+/** Rank by mean score, and the ledger's DSR and PBO for the selected configuration. */
+async function selectionEvidence(
+  question: string,
+  configs: ConfigResult[],
+  index: number,
+  periodsPerYear: number,
+  ledger: LedgerOptions,
+): Promise<SelectionSummary> {
+  const best = configs[index]!;
+  const scoreRank = 1 + configs.filter((c) => c.scoreMean > best.scoreMean).length;
+  const ev = await ledgerEvidence(question, { ...ledger, partitions: 16 });
+  const { trials, srVariance } = ev.trials;
+  const st = sharpeStats(best.returns);
+  const dsr = [st.sr, st.skew, st.kurtosis].every(Number.isFinite)
+    ? deflatedSharpe({
+      sr: st.sr,
+      trials,
+      srVariance,
+      observations: st.observations,
+      skew: st.skew,
+      kurtosis: st.kurtosis,
+    })
+    : NaN;
+  return {
+    criterion: "oos_sharpe",
+    index,
+    scoreRank,
+    trials,
+    srVariance,
+    expectedMaxSharpeAnnualized: expectedMaxSharpe({ trials, srVariance }) *
+      Math.sqrt(periodsPerYear),
+    dsr,
+    pbo: ev.pbo,
+    pboNote: ev.pboNote,
+  };
 }
 
 interface Fitted {
