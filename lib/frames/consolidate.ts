@@ -403,6 +403,7 @@ export function consolidateOptionMinutes(
     isCall: scratchU8("isCall", nT),
   };
   const price = scratchF64("price", nT);
+  const series = scratchI32("series", nT);
   for (let mm = 0, r = 0, k = 0; mm < nMin; mm++) {
     const tMin = gridKnown[mm]!, sMin = spyClose[mm]!;
     for (let c = 0; c < nC; c++, r++) {
@@ -418,10 +419,16 @@ export function consolidateOptionMinutes(
       oc.t[k] = t > 0 ? t : NaN;
       oc.isCall[k] = isCallC[c]!;
       price[k] = barClose[i]!;
+      series[k] = c;
       k++;
     }
   }
-  const iv = impliedVol(oc, price, { logSummary: false, out: scratchF64("iv", nT) });
+  // each contract's solve starts from its previous traded minute's vol (same root, fewer steps)
+  const iv = impliedVol(oc, price, {
+    logSummary: false,
+    out: scratchF64("iv", nT),
+    warmStart: series,
+  });
   const g = bsGreeks(oc, iv, {
     out: {
       delta: scratchF64("delta", nT),

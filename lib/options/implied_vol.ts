@@ -43,19 +43,33 @@ export interface ImpliedVolOptions {
    * @default a new array
    */
   out?: Float64Array;
+  /**
+   * Warm start along series: rows with the same key (>= 0) are one series in row order (e.g.
+   * one option contract minute by minute), and each row's iteration starts from the implied
+   * vol of the latest earlier row of its series that has a positive one (scaled to the row's
+   * own t), when that start lies inside the row's starting bracket; other rows (key < 0, first
+   * of a series) start cold. The iterations and the stopping rule are the same as from the cold
+   * start, so the result is the same root to the solver's precision (tests: within 1e-13
+   * relative of the cold solve on informative rows); on series whose vol moves little from
+   * row to row it takes fewer evaluations (about 2 instead of 3.7 on the consolidation
+   * benchmark's chain). Length = rows.
+   * @default none (every row starts cold)
+   */
+  warmStart?: Int32Array;
 }
 
 /** Options for {@link impliedVolWithSummary}. */
-export type ImpliedVolWithSummaryOptions = Pick<ImpliedVolOptions, "out">;
+export type ImpliedVolWithSummaryOptions = Pick<ImpliedVolOptions, "out" | "warmStart">;
 
 const MAX_ITER = 60;
 
 /**
  * Solve b(x, s) = beta for s >= 0, x <= 0, 0 < beta < exp(x/2), where b is the normalised
  * out-of-the-money Black call. Returns s (-1 when beta >= exp(x/2)); `iters[0]` receives the
- * iteration count.
+ * iteration count. `s0`, when inside the starting bracket of beta's region, replaces the
+ * starting point (a warm start; NaN: none): the iterations and the stopping rule are the same.
  */
-function solveNormalised(x: number, beta: number, iters: Int32Array): number {
+function solveNormalised(x: number, beta: number, iters: Int32Array, s0: number): number {
   const ex = fastExp(0.5 * x);
   const bmax = ex;
   if (!(beta < bmax)) return -1;
@@ -74,7 +88,12 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
   let hi: number;
   let s: number;
   let target: number;
-  if (lower) {
+  if (lower && s0 > 0 && s0 < sc) {
+    lo = 0;
+    hi = sc;
+    target = Math.log(beta);
+    s = s0;
+  } else if (lower) {
     lo = 0;
     hi = sc;
     target = Math.log(beta);
@@ -118,8 +137,11 @@ function solveNormalised(x: number, beta: number, iters: Int32Array): number {
     hi = Infinity;
     const ct = bmax - beta;
     target = Math.log(ct);
-    const g = -2 * normInv(ct / (bmax + 1 / bmax));
-    s = g > sc ? g : sc * 1.5 + 1e-3;
+    if (s0 > sc && s0 < Infinity) s = s0;
+    else {
+      const g = -2 * normInv(ct / (bmax + 1 / bmax));
+      s = g > sc ? g : sc * 1.5 + 1e-3;
+    }
   }
   let n = 0;
   let prevStep = Infinity;
@@ -257,6 +279,16 @@ export function impliedVolWithSummary(
       `Cannot write implied vols: out has length ${options.out.length}, expected ${n} rows`,
     );
   }
+  const key = options.warmStart;
+  if (key && key.length !== n) {
+    throw new RangeError(
+      `Cannot warm-start implied vols: warmStart has length ${key.length}, expected ${n} rows`,
+    );
+  }
+  let maxKey = -1;
+  if (key) { for (let i = 0; i < n; i++) if (key[i]! > maxKey) maxKey = key[i]!; }
+  // latest positive implied vol of each series (NaN: none yet)
+  const lastIv = new Float64Array(maxKey + 1).fill(NaN);
   const iv = options.out ?? new Float64Array(n);
   const summary: ImpliedVolSummary = {
     count: n,
@@ -319,7 +351,8 @@ export function impliedVolWithSummary(
     }
     const ax = x < 0 ? x : -x;
     const beta = (p - intrinsic) / Math.sqrt(dS * dK);
-    const s = solveNormalised(ax, beta, iters);
+    const k = key ? key[i]! : -1;
+    const s = solveNormalised(ax, beta, iters, k >= 0 ? lastIv[k]! * sqT : NaN);
     if (s < 0) {
       // beta at or above the normalised upper bound exp(x/2) (rounding at the bound)
       iv[i] = NaN;
@@ -327,7 +360,9 @@ export function impliedVolWithSummary(
       continue;
     }
     if (iters[0]! > summary.maxIterations) summary.maxIterations = iters[0]!;
-    iv[i] = s / sqT;
+    const v = s / sqT;
+    iv[i] = v;
+    if (k >= 0 && v > 0) lastIv[k] = v;
     summary.solved++;
   }
   return { iv, summary };
@@ -350,11 +385,10 @@ export function impliedVol(
   price: Float64Array,
   options: ImpliedVolOptions = {},
 ): Float64Array {
-  const { iv, summary } = impliedVolWithSummary(
-    o,
-    price,
-    options.out ? { out: options.out } : {},
-  );
+  const { iv, summary } = impliedVolWithSummary(o, price, {
+    ...(options.out ? { out: options.out } : {}),
+    ...(options.warmStart ? { warmStart: options.warmStart } : {}),
+  });
   if ((options.logSummary ?? true) && summary.solved < summary.count) {
     log.warn("options.implied_vol.nan", { ...summary });
   }

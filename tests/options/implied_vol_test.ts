@@ -305,3 +305,58 @@ Deno.test("round trip near the money with very short expiries (s = sigma sqrt T 
   }
   assert(informative > n / 2, `${informative}`);
 });
+
+Deno.test("warm start along series: the same root as the cold solve, bad starts included", () => {
+  // 300 contracts x 390 minutes, minute-major like the consolidation: spot and each contract's
+  // vol random-walk, with jumps (vol x 20 or / 20) on 1 % of the minutes, so that some warm
+  // starts are far off; puts and calls, strikes within 10 %, 1 to 30 days.
+  const rng = new Rng(5);
+  const nC = 300, nM = 390, n = nC * nM;
+  const o = emptyOptionColumns(n);
+  const vol = new Float64Array(n);
+  const key = new Int32Array(n);
+  const cVol = Float64Array.from({ length: nC }, () => 0.1 + 0.4 * rng.uniform());
+  const cK = Float64Array.from({ length: nC }, () => 100 * Math.exp((rng.uniform() - 0.5) * 0.2));
+  const cT = Float64Array.from({ length: nC }, () => (1 + 29 * rng.uniform()) / 365);
+  let spot = 100;
+  for (let m = 0, i = 0; m < nM; m++) {
+    spot *= Math.exp(0.001 * (rng.uniform() - 0.5));
+    for (let c = 0; c < nC; c++, i++) {
+      const u = rng.uniform();
+      cVol[c] = u < 0.005 ? cVol[c]! * 20 : u < 0.01 ? cVol[c]! / 20 : cVol[c]! *
+        Math.exp(0.02 * (rng.uniform() - 0.5));
+      cVol[c] = Math.min(5, Math.max(0.01, cVol[c]!));
+      o.spot[i] = spot;
+      o.strike[i] = cK[c]!;
+      o.t[i] = cT[c]! - m / (365 * 24 * 60);
+      o.rate[i] = 0.04;
+      o.div[i] = 0.013;
+      o.isCall[i] = c % 2;
+      vol[i] = cVol[c]!;
+      key[i] = c % 7 === 0 ? -1 : c; // some rows without a series: cold
+    }
+  }
+  const p = bsPrice(o, vol);
+  const cold = impliedVolWithSummary(o, p);
+  const warm = impliedVolWithSummary(o, p, { warmStart: key });
+  assertEquals(warm.summary.solved, cold.summary.solved);
+  const g = bsGreeks(o, vol);
+  const p2 = bsPrice(o, warm.iv);
+  let informative = 0;
+  for (let i = 0; i < n; i++) {
+    const c = cold.iv[i]!, w = warm.iv[i]!;
+    assertEquals(Number.isNaN(w), Number.isNaN(c), `row ${i}`);
+    if (!(c > 0)) continue;
+    assertAlmostEquals(p2[i]!, p[i]!, 0, `price row ${i}`, RTOL_ROUNDTRIP_PRICE);
+    if (g.vega[i]! * vol[i]! > VEGA_INFORMATIVE * p[i]! && p[i]! > NORMAL_MIN) {
+      informative++;
+      assertAlmostEquals(w, c, 0, `warm vs cold row ${i}`, 1e-13);
+    }
+  }
+  assert(informative > n / 2, `${informative}`);
+  assertThrows(
+    () => impliedVol(o, p, { warmStart: new Int32Array(3) }),
+    RangeError,
+    "warmStart has length",
+  );
+});
