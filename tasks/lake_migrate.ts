@@ -1,6 +1,7 @@
 /** `deno task lake-migrate`: move a lake between a local folder and S3 + PostgreSQL, verified. */
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
-import { migrateLake } from "../lib/lake/migrate.ts";
+import { MIGRATE_PARALLEL, migrateLake } from "../lib/lake/migrate.ts";
+import { Progress } from "../lib/core/progress.ts";
 import { closeRemoteLakes } from "../lib/lake/mod.ts";
 
 const TASK = defineTask({
@@ -24,12 +25,21 @@ const TASK = defineTask({
       example: "postgres://user@host:5432/db",
       description: "PostgreSQL catalog of the s3:// side (default: WORKBENCH_CATALOG)",
     },
+    parallel: {
+      type: "integer",
+      default: MIGRATE_PARALLEL,
+      min: 1,
+      description: "Files copied at the same time (1-64)",
+    },
   },
   details: `Copies every dataset's committed files (each checked against its sha256 before it is
 written and read back and hashed again from the target), then writes the dataset's manifest
 entries verbatim to the target (one PostgreSQL transaction, or one atomic manifest.jsonl). A
 rerun after an interruption copies only what is missing; a target dataset with other entries is
-refused. The S3 side takes its settings from WORKBENCH_S3_ENDPOINT, WORKBENCH_S3_REGION,
+refused. Files are copied --parallel at a time from one queue over all datasets; a dataset's
+entries are written once its last file verified, and at the first failure no further file is
+started (no dataset with an unverified file is committed). Progress (files, bytes) goes to
+stderr. The S3 side takes its settings from WORKBENCH_S3_ENDPOINT, WORKBENCH_S3_REGION,
 WORKBENCH_S3_PATH_STYLE, WORKBENCH_S3_ACCESS_KEY_ID and WORKBENCH_S3_SECRET_ACCESS_KEY; the
 target bucket must already exist (NoSuchBucket otherwise). The catalog database must exist too;
 its schema (?schema=, default workbench_lake) and tables are created.
@@ -56,6 +66,7 @@ function checkRoot(name: string, v: string): void {
 await runTask(TASK, async ({ values }) => {
   checkRoot("from", values.from);
   checkRoot("to", values.to);
+  if (values.parallel > 64) throw new UsageError(`--parallel ${values.parallel} is above 64`);
   const remote = values.from.startsWith("s3://") || values.to.startsWith("s3://");
   if (values.catalog !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(values.catalog)) {
@@ -74,7 +85,15 @@ await runTask(TASK, async ({ values }) => {
     }
   }
   try {
+    let progress: Progress | null = null;
+    let bytes = 0;
     const done = await migrateLake(values.from, values.to, {
+      parallel: values.parallel,
+      onFile: (p) => {
+        progress ??= new Progress("lake-migrate files", p.totalFiles);
+        progress.tick(p.files - progress.current, `${p.copied} copied, ${p.bytes} bytes`);
+        bytes = p.bytes;
+      },
       onDataset: (d) =>
         console.log(
           `${d.dataset}: ${d.files} files (${d.copied} copied, ${d.bytes} bytes), ${d.entries} entries${
@@ -82,7 +101,10 @@ await runTask(TASK, async ({ values }) => {
           }, sha256 verified`,
         ),
     });
-    console.log(`moved ${done.length} datasets from ${values.from} to ${values.to}`);
+    (progress as Progress | null)?.done();
+    console.log(
+      `moved ${done.length} datasets (${bytes} bytes) from ${values.from} to ${values.to}`,
+    );
   } finally {
     await closeRemoteLakes();
   }

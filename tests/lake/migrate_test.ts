@@ -157,13 +157,16 @@ async function task(args: string[], env: Record<string, string> = {}) {
 Deno.test("lake-migrate task: --help, unknown option, bad values, missing catalog", async () => {
   const h = await task(["--help"]);
   assertEquals(h.code, 0);
-  assert(h.out.includes("--catalog"), h.out);
+  assert(h.out.includes("--catalog") && h.out.includes("--parallel"), h.out);
   for (
     const [args, msg] of [
       [["--from", "a", "--to", "b", "--nope"], "Unknown option"],
       [["--from", "http://x/y", "--to", "b"], "must be a folder or an s3:// URI"],
       [["--from", "a", "--to", "s3://B_ad/x"], "valid bucket name"],
       [["--from", "a", "--to", "s3://bucket/x", "--catalog", "mysql://x"], "postgres://"],
+      [["--from", "a", "--to", "b", "--parallel", "0"], "at least 1"],
+      [["--from", "a", "--to", "b", "--parallel", "65"], "above 64"],
+      [["--from", "a", "--to", "b", "--parallel", "x"], "--parallel"],
     ] as const
   ) {
     const r = await task([...args], { WORKBENCH_CATALOG: "" });
