@@ -62,7 +62,7 @@ import { adjustmentFactors, type SymbolCorporateAction } from "../frames/adjust.
 import { acquireLock } from "../lake/lock.ts";
 import type { ManifestFile, ManifestState } from "../lake/manifest.ts";
 import { openLake } from "../lake/open.ts";
-import { datasetState, readDataset, selectFiles } from "../lake/reader.ts";
+import { datasetState, readDataset, selectFiles, stateAtVersion } from "../lake/reader.ts";
 import { localFiles, remoteOf } from "../lake/store/files.ts";
 import {
   type ColumnType,
@@ -90,6 +90,11 @@ export interface LoadDatasetOptions {
   columns?: string[];
   /** Folder of SQL views (for `view:` references). @default the repository's sql/ */
   sqlDir?: string;
+  /**
+   * Read a dataset (not a view) at this manifest version, not the latest (lib/lake
+   * `stateAtVersion`): a reader that reads in several steps sees one state. @default latest
+   */
+  version?: number;
 }
 
 /** A dataset reference, read. */
@@ -557,7 +562,9 @@ export async function loadDataset(
   // the listing of an unknown dataset's error and the corporate actions below read it.
   await openLake(root);
   await ensureRecovered(where, root);
-  const state = datasetState(where, root);
+  const state = options.version !== undefined
+    ? await stateAtVersion(where, options.version, root)
+    : datasetState(where, root);
   const name = `${where.zone}/${where.source}/${where.dataset}`;
   if (state.entries === 0) {
     const held = listLakeDatasets(root);
@@ -607,6 +614,7 @@ export async function loadDataset(
     ...window,
     ...(asOf ? { asOf } : {}),
     ...(ref.symbols && symCol ? { symbols: ref.symbols } : {}),
+    ...(options.version !== undefined ? { version: options.version } : {}),
     dropLineage: true,
   });
   const fileList = files.map((f) => ({ path: rel(r, f), sha256: f.sha256 }));

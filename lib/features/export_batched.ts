@@ -4,6 +4,12 @@
  * batch's panel instead of the whole history.
  *
  * How (exactness is the point: the rows equal the eager export's, value for value):
+ * 0. One lake state: the dataset's current manifest version is fixed first and pinned
+ *    (`pinSnapshot`, expiring after {@link EXPORT_PIN_MS} so a dead submitter's pin lapses,
+ *    removed at the end); every read below, in this process or in a cluster job (the version
+ *    travels in the plan), is made at that version, so a write during the export changes
+ *    nothing read and its replaced files stay on disk until the export ends. A `view:` source
+ *    is read as it is (no version).
  * 1. Scan pass: the dataset is read one calendar year at a time (lake scans with pushdown) to
  *    collect its distinct dates and each symbol's first and last date; the dataset's meta
  *    (calendar, frequency, currency) is the one every read reports (the manifest's; a batch
@@ -49,7 +55,8 @@ import { cpcvSplits } from "../validation/cpcv.ts";
 import { loadDataset, type LoadedDataset, manifestId, parseDatasetRef } from "../dataset/load.ts";
 import { resolveDatasetName } from "../dataset/load.ts";
 import type { DatasetRef } from "../dataset/dataset_ref.ts";
-import { committedState } from "../lake/reader.ts";
+import { committedState, stateAtVersion } from "../lake/reader.ts";
+import { pinSnapshot, unpinSnapshot } from "../lake/snapshot.ts";
 import { lakeRoot } from "../lake/spec.ts";
 import { getCalendar } from "../time/trading_calendar.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
@@ -280,6 +287,12 @@ export interface BatchPlan {
   meta: LoadedDataset["meta"];
   start: string;
   end: string;
+  /**
+   * Manifest version of the dataset every read of the export is made at (fixed by the
+   * submitter before the scan pass and pinned until the export ends), so a write during the
+   * export changes nothing read. Absent for a view (read as it is).
+   */
+  version?: number;
 }
 
 /** One batch: its number and its output dates `plan.dates[i..j]` (inclusive). */
@@ -338,7 +351,10 @@ export async function exportBatchPart(
   const { spec, dates: D, meta, start, end } = plan;
   const lb = batchLookback(spec.features, spec.label);
   const { ref } = refOf(spec.source);
-  const loadOpts = plan.root ? { root: plan.root } : {};
+  const loadOpts = {
+    ...(plan.root ? { root: plan.root } : {}),
+    ...(plan.version !== undefined ? { version: plan.version } : {}),
+  };
   const nT = D.length;
   const { i, j } = win;
   if (!(Number.isInteger(i) && Number.isInteger(j) && 0 <= i && i <= j && j < nT)) {
@@ -447,14 +463,46 @@ export async function exportTrainingSetBatched(
 ): Promise<BatchedExportResult> {
   const blocker = batchBlocker(spec);
   if (blocker) throw new RangeError(`Cannot export ${spec.name} in batches: ${blocker}`);
-  const lb = batchLookback(spec.features, spec.label);
   const batchDates = options.batchDates ?? 250;
   if (!(Number.isInteger(batchDates) && batchDates >= 1)) {
     throw new RangeError(`Invalid batchDates ${batchDates}: must be an integer >= 1`);
   }
   const { ref, root: srcRoot } = refOf(spec.source);
   const root = options.root ?? srcRoot;
-  const loadOpts = root ? { root } : {};
+  if (ref.dataset.startsWith("view:")) return await exportAt(spec, options, undefined);
+  // The lake state of the whole export: the dataset's manifest version now, pinned so that no
+  // write or compaction deletes its files before the last batch read them (an expiry bounds
+  // what a dead submitter's pin holds).
+  const where = resolveDatasetName(ref.dataset);
+  const version = (await committedState(where, lakeRoot(root))).entries;
+  if (version === 0) return await exportAt(spec, options, undefined); // loadDataset names it
+  const pin = await pinSnapshot(where, {
+    root: lakeRoot(root),
+    version,
+    expiresAt: new Date(Date.now() + EXPORT_PIN_MS),
+    id: `export-${crypto.randomUUID()}`,
+  });
+  try {
+    return await exportAt(spec, options, version);
+  } finally {
+    await unpinSnapshot(where, pin.id, lakeRoot(root)).catch(() => {});
+  }
+}
+
+/** How long an export's pin holds its version's files at most (a dead submitter's pin lapses). */
+export const EXPORT_PIN_MS = 24 * 3_600_000;
+
+/** {@link exportTrainingSetBatched} with every read at manifest `version` (absent: a view). */
+async function exportAt(
+  spec: TrainingExportSpec & { source: BarSource },
+  options: BatchedExportOptions,
+  version: number | undefined,
+): Promise<BatchedExportResult> {
+  const lb = batchLookback(spec.features, spec.label);
+  const batchDates = options.batchDates ?? 250;
+  const { ref, root: srcRoot } = refOf(spec.source);
+  const root = options.root ?? srcRoot;
+  const loadOpts = { ...(root ? { root } : {}), ...(version !== undefined ? { version } : {}) };
   const load = (start: string, end: string) =>
     loadDataset({ ...ref, start, end }, loadOpts).then((d) => {
       if (!d.frame.height) return { d, bars: [] as ReturnType<typeof dailyBarsOf> };
@@ -469,7 +517,10 @@ export async function exportTrainingSetBatched(
         `Cannot export ${spec.name} in batches from ${ref.dataset}: give the view's start and end`,
       );
     }
-    const st = await committedState(resolveDatasetName(ref.dataset), lakeRoot(root));
+    const where = resolveDatasetName(ref.dataset);
+    const st = version !== undefined
+      ? await stateAtVersion(where, version, lakeRoot(root))
+      : await committedState(where, lakeRoot(root));
     const times = st.files.flatMap((f) => [f.min_time, f.max_time]).filter((t): t is string =>
       t !== null
     ).sort();
@@ -530,6 +581,7 @@ export async function exportTrainingSetBatched(
     meta,
     start,
     end,
+    ...(version !== undefined ? { version } : {}),
   };
   const work = options.runBatches
     ? join(options.outDir, `.batches-${crypto.randomUUID()}`)

@@ -8,7 +8,9 @@
  * clusterExportBatches} is the `runBatches` option of `exportTrainingSetBatched`: one job per
  * batch, stats in batch order, so the merge (z-score, CPCV, weights, rows.parquet) is the
  * single-process one. The export folder must be readable and writable by every worker (same disk
- * or a shared mount) and the lake the same for all.
+ * or a shared mount) and the lake the same for all. Every batch reads the dataset at the
+ * manifest version the submitter fixed and pinned (the plan's `version`), so an append while the
+ * batches run changes no batch.
  *
  * @example
  * ```ts ignore

@@ -53,6 +53,12 @@ export interface ReadOptions {
    * `series_id` column; a TypeError when it has none). Pushed into the Parquet scan. @default all
    */
   symbols?: string[];
+  /**
+   * Read the dataset as of this manifest version (the state folded from its first `version`
+   * entries, {@link stateAtVersion}) instead of the latest: later writes change nothing read.
+   * Its files must still exist (pin the version with `pinSnapshot` while reading). @default latest
+   */
+  version?: number;
 }
 
 type Where = Pick<DatasetSpec, "zone" | "source" | "dataset">;
@@ -145,6 +151,38 @@ export async function committedState(spec: Where, root?: string): Promise<Manife
     if (inPlace) return foldManifest([...entries, pending.entry], lg.problems);
   }
   return foldManifest(entries, lg.problems);
+}
+
+/**
+ * The committed state of a dataset at manifest version `version` (1-based count of entries, as
+ * in lib/lake/snapshot.ts): the latest state when `version` is the entry count, else the fold
+ * of the first `version` committed entries. RangeError when the dataset has fewer entries.
+ *
+ * @example
+ * ```ts ignore
+ * const v = (await committedState(spec)).entries; // fix the state now...
+ * const st = await stateAtVersion(spec, v);         // ...and read it later, whatever was appended
+ * ```
+ */
+export async function stateAtVersion(
+  spec: Where,
+  version: number,
+  root?: string,
+): Promise<ManifestState> {
+  const latest = await committedState(spec, root);
+  if (version === latest.entries) return latest;
+  if (!Number.isInteger(version) || version < 1 || version > latest.entries) {
+    throw new RangeError(
+      `Cannot read ${
+        datasetName(spec)
+      } at manifest version ${version}: it has ${latest.entries} entries`,
+    );
+  }
+  const lake = remoteOf(root);
+  const entries = lake
+    ? lake.seen.get(datasetName(spec)) ?? []
+    : readManifestLog(metaDir(spec, root)).entries;
+  return foldManifest(entries.slice(0, version));
 }
 
 /** Options of {@link committedFiles}. */

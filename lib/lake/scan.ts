@@ -25,7 +25,13 @@
  * content-addressed; only a process writing into the lake outside the writer could do it).
  */
 import pl from "nodejs-polars";
-import { checkFile, committedState, type ReadOptions, selectFiles } from "./reader.ts";
+import {
+  checkFile,
+  committedState,
+  type ReadOptions,
+  selectFiles,
+  stateAtVersion,
+} from "./reader.ts";
 import type { ManifestFile } from "./manifest.ts";
 import { type ColumnType, type DatasetSpec, KNOWN_AT, LINEAGE_COLUMNS } from "./spec.ts";
 import { lakeType, polarsType } from "./_types.ts";
@@ -227,7 +233,9 @@ export async function scanDataset(
   spec: DatasetSpec,
   options: ReadOptions = {},
 ): Promise<pl.LazyDataFrame> {
-  const state = await committedState(spec, options.root);
+  const state = options.version !== undefined
+    ? await stateAtVersion(spec, options.version, options.root)
+    : await committedState(spec, options.root);
   const files = selectFiles(spec, state, options);
   if (files.length === 0) return pl.DataFrame({}).lazy();
   return applyRead(spec, await scanFiles(spec, files, state.schema, options), options);
@@ -251,7 +259,9 @@ export async function* readDatasetBatches(
   spec: DatasetSpec,
   options: BatchOptions = {},
 ): AsyncGenerator<pl.DataFrame> {
-  const state = await committedState(spec, options.root);
+  const state = options.version !== undefined
+    ? await stateAtVersion(spec, options.version, options.root)
+    : await committedState(spec, options.root);
   const files = selectFiles(spec, state, options);
   const groups = fileBatches(files, {
     rows: options.batchRows ?? 1_000_000,

@@ -1,0 +1,159 @@
+/**
+ * A batched training export reads one lake state: the submitter fixes the dataset's manifest
+ * version (and pins it) before the scan pass, and every batch — here each run through the
+ * cluster job's handler (`runExportBatch`, what a worker runs) — reads that version. The test
+ * appends between batches (a correction of every close of the last year, which rewrites the
+ * year's file, and a new symbol) and expects the rows of an export made without the append,
+ * value for value. It then checks the append was real (an export made afterwards differs) and
+ * that the export's pin is gone.
+ */
+import pl from "nodejs-polars";
+import { join } from "node:path";
+import {
+  type DatasetSpec,
+  listSnapshotPins,
+  metaDir,
+  readManifest,
+  writeDataset,
+} from "../../lib/lake/mod.ts";
+import { getCalendar } from "../../lib/time/mod.ts";
+import { exportTrainingSetBatched, resolveExportSpec } from "../../lib/features/mod.ts";
+import { runExportBatch } from "../../lib/jobs/export.ts";
+import type { BatchJob, BatchPartStats } from "../../lib/features/export_batched.ts";
+import { assert, assertEquals } from "../_assert.ts";
+import { nyMs } from "../dataset/_lake.ts";
+
+const SPEC: DatasetSpec = {
+  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
+  zone: "curated",
+  source: "user",
+  dataset: "pinned_daily",
+  partitioning: "year",
+  timeColumn: "date",
+  naturalKey: ["symbol", "date"],
+  schema: {
+    symbol: "str",
+    date: "date",
+    open: "f64",
+    high: "f64",
+    low: "f64",
+    close: "f64",
+    volume: "f64",
+    known_at: "ts_ms",
+  },
+};
+const DATES = getCalendar("nyse").sessions("2021-01-04", "2022-12-30");
+
+/** Seeded daily bars of `symbols` on `dates`, closes scaled by `scale`. */
+function frame(symbols: string[], dates: string[], seed: number, scale = 1): pl.DataFrame {
+  let s = seed;
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const c: Record<string, (string | number)[]> = {
+    symbol: [],
+    date: [],
+    open: [],
+    high: [],
+    low: [],
+    close: [],
+    volume: [],
+    known_at: [],
+  };
+  for (const sym of symbols) {
+    let px = 50 + 50 * r();
+    for (const d of dates) {
+      const o = px * Math.exp(0.01 * (r() - 0.5));
+      px = o * Math.exp(0.03 * (r() - 0.5));
+      c.symbol!.push(sym);
+      c.date!.push(d);
+      c.open!.push(o * scale);
+      c.high!.push(Math.max(o, px) * 1.005 * scale);
+      c.low!.push(Math.min(o, px) * 0.995 * scale);
+      c.close!.push(px * scale);
+      c.volume!.push(Math.round(1e5 + 1e6 * r()));
+      c.known_at!.push(nyMs(d, 16 * 60));
+    }
+  }
+  return pl.DataFrame([
+    pl.Series("symbol", c.symbol as string[], pl.Utf8),
+    pl.Series("date", c.date as string[], pl.Utf8).str.strptime(pl.Date, "%Y-%m-%d"),
+    ...["open", "high", "low", "close", "volume"].map((k) =>
+      pl.Series(k, c[k] as number[], pl.Float64)
+    ),
+    pl.Series("known_at", c.known_at as number[], pl.Float64).cast(pl.Int64).cast(
+      pl.Datetime("ms", "UTC"),
+    ),
+  ]);
+}
+
+function exportSpec() {
+  return resolveExportSpec({
+    name: "pinned",
+    data: { source: "lake", dataset: "user/pinned_daily" },
+    features: ["roc_5", "roc_20", "vol_park_20", "ret_overnight"],
+    label: { kind: "forward_return", horizon: 5 },
+    trainEnd: "2022-06-01",
+    cpcv: { groups: 4, testGroups: 1, embargoDays: 3 },
+  });
+}
+
+function assertSameRows(a: pl.DataFrame, b: pl.DataFrame) {
+  assertEquals(a.columns, b.columns);
+  assertEquals(a.height, b.height);
+  for (const c of a.columns) {
+    const x = a.getColumn(c).toArray(), y = b.getColumn(c).toArray();
+    for (let i = 0; i < x.length; i++) {
+      if (!Object.is(x[i], y[i])) throw new Error(`column ${c} row ${i}: ${x[i]} vs ${y[i]}`);
+    }
+  }
+}
+
+Deno.test("batched export: an append between batches changes nothing (one pinned version)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "export_pinned_" });
+  const W = { transformId: "test@1", sourceUri: "test://pinned", root };
+  try {
+    await writeDataset(SPEC, frame(["AAA", "BBB", "CCC"], DATES, 11), W);
+    const spec = exportSpec();
+    const ref = join(root, "ref");
+    await exportTrainingSetBatched(spec, { outDir: ref, batchDates: 100, root });
+    const rowsRef = pl.readParquet(join(ref, "rows.parquet"));
+    assert(rowsRef.height > 1000, `rows ${rowsRef.height}`);
+
+    // The same export, its batches run one by one by the job handler, with an append after
+    // the first: every 2022 close scaled by 1.5 (rewrites the 2022 file) and a new symbol.
+    const out = join(root, "pinned");
+    let appended = 0;
+    const runBatches = async (jobs: BatchJob[]): Promise<BatchPartStats[]> => {
+      const stats: BatchPartStats[] = [];
+      for (const job of jobs) {
+        stats.push(await runExportBatch(job));
+        if (stats.length === 1) {
+          await writeDataset(SPEC, frame(["AAA", "BBB", "CCC"], DATES.slice(252), 99, 1.5), W);
+          await writeDataset(SPEC, frame(["NEW"], DATES, 5), W);
+          appended = readManifest(metaDir(SPEC, root)).length;
+        }
+      }
+      return stats;
+    };
+    const r = await exportTrainingSetBatched(spec, {
+      outDir: out,
+      batchDates: 100,
+      root,
+      runBatches,
+    });
+    assertEquals(appended, 3); // the two appends were committed during the export
+    assert(r.batches >= 4, `batches ${r.batches}`);
+    assertSameRows(pl.readParquet(join(out, "rows.parquet")), rowsRef);
+    // Nothing left behind: no work folder, no pin.
+    assertEquals([...Deno.readDirSync(out)].filter((e) => e.name.startsWith(".batches-")), []);
+    assertEquals(await listSnapshotPins(SPEC, root), []);
+
+    // The append is real: an export now has the new symbol and other values.
+    const after = join(root, "after");
+    await exportTrainingSetBatched(spec, { outDir: after, batchDates: 100, root });
+    const rowsAfter = pl.readParquet(join(after, "rows.parquet"));
+    assert((rowsAfter.getColumn("symbol").toArray() as string[]).includes("NEW"));
+    assert(rowsAfter.height > rowsRef.height, `${rowsAfter.height} vs ${rowsRef.height}`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
