@@ -3,7 +3,8 @@
  * (lib/backtest/spec.ts): every grid configuration is validated against the strategy's schema,
  * backtested and recorded as a trial in the validation ledger; the best in-sample configuration's
  * out-of-sample, net-of-cost returns go through the go/no-go gate with the ledger's DSR and PBO;
- * a buy-and-hold benchmark runs on the same data and costs. Prints the data, annualisation,
+ * a buy-and-hold benchmark runs on the same data and costs (its entry bar, price, shares and the
+ * asset's own return from the entry are printed: lib/report/benchmark_entry.ts). Prints the data, annualisation,
  * currency, unfilled orders by reason and the verdict; writes the candidate's HTML report.
  */
 import { LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
@@ -25,6 +26,7 @@ import {
 } from "../lib/backtest/mod.ts";
 import {
   backtestReportHtml,
+  benchmarkEntry,
   plotlyCdnUrl,
   runParticipation,
   summarizeBacktest,
@@ -208,12 +210,14 @@ await runTask(TASK, async ({ values: v }) => {
     } ${ccy}, fills ${s.fills}`,
   );
   const b = summarizeBacktest(out.benchmark!, ppy);
-  // full precision: the total return is compared with independent computations
+  const entry = benchmarkEntry(out.benchmark!, out.panel, out.currency);
+  // rounded like the candidate's figures; --json carries the full-precision value
   console.log(
-    `benchmark buy_and_hold: total return ${b.totalReturn.toPrecision(15)} (${
-      pct(b.totalReturn)
-    }), Sharpe ${f3(b.sharpe)}`,
+    `benchmark buy_and_hold: total return ${pct(b.totalReturn)}, CAGR ${pct(b.cagr)}, Sharpe ${
+      f3(b.sharpe)
+    }, max drawdown ${pct(b.maxDrawdown)}, costs ${b.costs.total.toFixed(2)} ${ccy}`,
   );
+  console.log(`  benchmark ${entry.text}`);
   console.log(`orders: ${unfilledLine(s)}`);
   if (s.ordersRejected) console.log(`orders rejected at submission: ${s.ordersRejected}`);
   if (out.fillNote) console.log(`fills: ${out.fillNote}`);
@@ -251,6 +255,7 @@ await runTask(TASK, async ({ values: v }) => {
       calendar: out.calendar,
       frequency: out.frequency,
       "benchmark (buy and hold) total return": pct(b.totalReturn),
+      "benchmark entry": entry.text,
       ...(out.fillNote ? { fills: out.fillNote } : {}),
     },
   });
@@ -280,7 +285,11 @@ await runTask(TASK, async ({ values: v }) => {
     },
     candidate: { config: best, inSampleSharpe: out.inSampleSharpe[out.candidate]! },
     summary: s,
-    benchmark: { strategy: "buy_and_hold", summary: b },
+    benchmark: {
+      strategy: "buy_and_hold",
+      summary: b,
+      entry: { ...entry, fills: entry.fills.map((f) => ({ ...f })) },
+    },
     fillNote: out.fillNote,
     evidence: out.evidence,
     verdict: out.verdict.verdict,

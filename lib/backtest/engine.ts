@@ -91,6 +91,12 @@ export interface Order {
   eligibleBar: number;
   /** Why the last fill attempt filled less than asked, if it did. */
   blocked?: UnfilledReason;
+  /**
+   * Weight of equity to hold, sized at the fill price (`orderTargetWeight` with `sizeAt:
+   * "fill"`): at the first fill attempt `qty` becomes roundLot(weight x equity / price) -
+   * position, with the equity of the last close. Cleared once sized.
+   */
+  sizeWeight?: number;
 }
 
 /** Order counts of a run. */
@@ -164,8 +170,19 @@ export interface BarContext {
   openOrders(s?: number): readonly Order[];
   /** Cancel s's pending orders and send a market order for target - position. */
   orderTarget(s: number, shares: number, fillAt?: FillAt): number;
-  /** orderTarget with shares = roundLot(weight * equity / close[t]). */
-  orderTargetWeight(s: number, weight: number, fillAt?: FillAt): number;
+  /**
+   * orderTarget with shares = roundLot(weight * equity / close[t]) (`sizeAt` "decision", the
+   * default: sized on the price known at the decision, so the fill may cost more or less than
+   * weight x equity), or a notional order sized at its fill: shares = roundLot(weight * equity /
+   * fill price) - position, equity of the last close before the fill (`sizeAt` "fill": weight 1
+   * invests at most the equity, whatever the price did between signal and fill).
+   */
+  orderTargetWeight(
+    s: number,
+    weight: number,
+    fillAt?: FillAt,
+    sizeAt?: "decision" | "fill",
+  ): number;
   symbolIndex(name: string): number;
 }
 
@@ -471,10 +488,15 @@ export function runBacktest(
       orders.submitted++;
       return o.id;
     },
-    orderTargetWeight(s, weight, fillAt = "open") {
+    orderTargetWeight(s, weight, fillAt = "open", sizeAt = "decision") {
       const px = panel.close[s * nBars + t]!;
       if (!(px > 0)) return -1;
-      return ctx.orderTarget(s, roundLot((weight * mk.equity) / px, model.lotSize), fillAt);
+      const id = ctx.orderTarget(s, roundLot((weight * mk.equity) / px, model.lotSize), fillAt);
+      if (sizeAt === "fill" && id >= 0) {
+        const o = pending.ofSymbol(s).find((x) => x.id === id);
+        if (o) o.sizeWeight = weight;
+      }
+      return id;
     },
     symbolIndex: (name) => resolveSymbol(name),
   };
@@ -533,6 +555,12 @@ export function runBacktest(
       }
     }
     flushPosition(o.symbol);
+    if (o.sizeWeight !== undefined) {
+      // notional order: sized now, at the fill price (orderTargetWeight doc)
+      o.qty = roundLot((o.sizeWeight * mk.equity) / price, model.lotSize) - book.pos[o.symbol]!;
+      o.sizeWeight = undefined;
+      if (Math.abs(o.qty) < 1e-9) return true;
+    }
     const q = book.fill(o.symbol, t, o.qty, price);
     if (book.lastBlock !== "") o.blocked = book.lastBlock;
     if (q !== 0) {

@@ -173,12 +173,13 @@ export function momentumTargets(
 /**
  * Replay a target matrix in the event engine exactly as the vectorised engine reads it:
  * at each bar, for each symbol with a non-NaN target, `orderTarget` (shares) or
- * `orderTargetWeight` (weights).
+ * `orderTargetWeight` (weights; `sizeAt` "fill" sizes them at the fill price, see
+ * `BarContext.orderTargetWeight`).
  */
 export function targetStrategy(
   panel: BarPanel,
   targets: Float64Array,
-  o: { kind?: "shares" | "weight"; fillAt?: FillAt } = {},
+  o: { kind?: "shares" | "weight"; fillAt?: FillAt; sizeAt?: "decision" | "fill" } = {},
 ): Strategy {
   const nSym = panel.symbols.length, nBars = panel.tsMs.length;
   if (targets.length !== nSym * nBars) {
@@ -186,12 +187,13 @@ export function targetStrategy(
   }
   const weights = (o.kind ?? "weight") === "weight";
   const fillAt = o.fillAt ?? "open";
+  const sizeAt = o.sizeAt ?? "decision";
   return {
     onBar(ctx) {
       for (let s = 0; s < nSym; s++) {
         const v = targets[s * nBars + ctx.t]!;
         if (Number.isNaN(v)) continue;
-        if (weights) ctx.orderTargetWeight(s, v, fillAt);
+        if (weights) ctx.orderTargetWeight(s, v, fillAt, sizeAt);
         else ctx.orderTarget(s, v, fillAt);
       }
     },

@@ -164,10 +164,13 @@ const meanReversion: StrategyModule = {
 };
 
 /**
- * Buy and hold, the benchmark: at the close of each symbol's first bar with a close, target
- * weight / nSym of equity in it (shares = floor(weight / nSym * equity / close), the engine's
- * `orderTargetWeight`), filled at the next bar (its open, or its close when it has no open),
- * then held to the end. No rebalancing.
+ * Buy and hold, the benchmark: at the close of each symbol's first bar with a close, a market
+ * order for weight / nSym of equity in it, filled at the next bar (its open, or its close when
+ * it has no open) and sized at that fill price: shares = floor(weight / nSym * equity / fill
+ * price) (the engine's `orderTargetWeight` with `sizeAt: "fill"`, a notional order), then held
+ * to the end. No rebalancing. Sized at the fill, weight 1 never invests more than the equity:
+ * sized on the signal close instead, a price rise between signal and fill (a whole quarter on
+ * quarterly data) bought more than the equity with borrowed cash and inflated the benchmark.
  */
 const buyAndHold: StrategyModule = {
   description: "buy and hold (benchmark): equal weights bought after the first close, held",
@@ -184,7 +187,7 @@ const buyAndHold: StrategyModule = {
         }
       }
     }
-    return targetStrategy(panel, targets, { kind: "weight" });
+    return targetStrategy(panel, targets, { kind: "weight", sizeAt: "fill" });
   },
 };
 

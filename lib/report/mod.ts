@@ -3,3 +3,4 @@ export * from "./metrics.ts";
 export * from "./backtest_report.ts";
 export * from "./deliverables.ts";
 export * from "./show.ts";
+export * from "./benchmark_entry.ts";

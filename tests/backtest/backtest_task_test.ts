@@ -2,7 +2,8 @@
  * `deno task backtest --spec` end to end (subprocess, temporary lakes, in-memory ledger):
  * (a) a lake dataset from a user file (TTR's ttrc, 1985-2006) with a user strategy module that
  *     lives outside the repository; its buy-and-hold benchmark total return equals the pandas
- *     reference (tests/reference/backtest_buy_and_hold.py) to 1e-9 relative;
+ *     reference (tests/reference/backtest_buy_and_hold.py) to 1e-9 relative in the --json
+ *     output, and is printed rounded to 0.01% with its entry (bar, price, shares);
  * (b) the same spec on a vendor dataset backfilled from the simulated market
  *     (polygon/stock_bars_day via `backfill --sim`);
  * plus the example strategy spec of the repository, the usage errors (exit 2, one line) and the
@@ -61,10 +62,12 @@ function spec(dataset: string, lookbacks: number[]) {
   };
 }
 
-const benchmarkOf = (stdout: string) => {
-  const m = stdout.match(/benchmark buy_and_hold: total return (\S+)/);
-  assert.ok(m, `no benchmark line in:\n${stdout}`);
-  return Number(m[1]);
+/** The benchmark's printed total return: a percentage with two decimals, like the other figures. */
+const benchmarkOf = (text: string) => {
+  const m = text.match(/benchmark buy_and_hold: total return (\S+?),/);
+  assert.ok(m, `no benchmark line in:\n${text}`);
+  assert.match(m[1]!, /^-?\d+\.\d{2}%$/, `benchmark total return printed as ${m[1]}`);
+  return Number(m[1]!.slice(0, -1)) / 100;
 };
 
 Deno.test("backtest task (a): user file dataset + user strategy module; buy and hold = pandas to 1e-9", async () => {
@@ -80,20 +83,41 @@ Deno.test("backtest task (a): user file dataset + user strategy module; buy and 
       JSON.stringify(spec("user/ttrc_daily", [20, 50])),
     );
     const r = await run(
-      ["--spec", join(user, "spec.json"), "--memory-ledger", "--report", join(dir, "r.html")],
+      [
+        "--spec",
+        join(user, "spec.json"),
+        "--memory-ledger",
+        "--report",
+        join(dir, "r.html"),
+        "--json",
+      ],
       { WORKBENCH_DATA: lake },
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /data: curated\/user\/ttrc_daily\?adjust=raw#[0-9a-f]+/);
-    assert.match(r.stdout, /calendar nyse, frequency session, currency USD/);
-    assert.match(r.stdout, /annualisation: 252 periods a year/);
-    assert.match(r.stdout, /strategy: module:.*my_trend\.ts/);
-    assert.match(r.stdout, /configurations: 2 \(recorded 2 new/);
-    const got = benchmarkOf(r.stdout);
+    // --json: the human text on stderr, one JSON object on stdout
+    const text = r.stderr;
+    assert.match(text, /data: curated\/user\/ttrc_daily\?adjust=raw#[0-9a-f]+/);
+    assert.match(text, /calendar nyse, frequency session, currency USD/);
+    assert.match(text, /annualisation: 252 periods a year/);
+    assert.match(text, /strategy: module:.*my_trend\.ts/);
+    assert.match(text, /configurations: 2 \(recorded 2 new/);
+    // printed rounded to 0.01% (pandas: 15.81226864 -> 1581.23%); full precision in the JSON
+    assert.equal(benchmarkOf(text), Number((REF.total_return * 100).toFixed(2)) / 100);
+    const json = JSON.parse(r.stdout);
+    const got = json.benchmark.summary.totalReturn;
     assert.ok(
       Math.abs(got - REF.total_return) <= RTOL * Math.abs(REF.total_return),
       `buy and hold ${got} vs pandas ${REF.total_return}`,
     );
+    // the entry, as the pandas reference states it: 1985-01-03 open 3.09, floor(1e6 / 3.09)
+    assert.match(
+      text,
+      new RegExp(
+        `benchmark entered 1985-01-03 at the open 3\\.09 \\(decided at the first close, 1985-01-02; ` +
+          `orders fill at the next bar\\): ${REF.shares} whole shares`,
+      ),
+    );
+    assert.equal(json.benchmark.entry.fills[0].shares, REF.shares);
     const html = await Deno.readTextFile(join(dir, "r.html"));
     assert.ok(html.includes("final equity (USD)"));
     assert.ok(html.includes("252 periods a year"));

@@ -182,9 +182,12 @@ Deno.test({
         bt.stdout.includes(`strategy: module:${join(dir, "my_strategy.ts")}`),
         bt.stdout.slice(0, 2000),
       );
-      const bh = /benchmark buy_and_hold: total return (-?[\d.]+)/.exec(bt.stdout);
+      const bh = /benchmark buy_and_hold: total return (-?[\d.]+)%/.exec(bt.stdout);
       assert(bh, bt.stdout.slice(0, 2000));
-      assert(Math.abs(Number(bh[1]) - 0.15) < 1e-3, `buy and hold ${bh[1]} (15% before rounding)`);
+      assert(
+        Math.abs(Number(bh[1]) / 100 - 0.15) < 1e-3,
+        `buy and hold ${bh[1]}% (15% before rounding)`,
+      );
       // The starter files type-check in the folder.
       const chk = await run(["check", "my_strategy.ts", "work.ts"], dir);
       assertEquals(chk.code, 0, chk.stderr);
