@@ -326,10 +326,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   // they ask (I:VIX's day bars, the SPY sessions of the daily step, the older ones of the minute
   // step, then the universe's day bars) while the first steps run; the server takes each result
   // when it arrives and generates anything still missing itself, so the data are the same with
-  // or without it. Not on a rerun (nothing to ingest).
+  // or without it. On a rerun (nothing to ingest) it generates the SPY sessions of the options
+  // sleeve (stage 4) instead, while the ingest checks and the lake stage run; on a fresh lake
+  // those sessions are among the minute step's, already generated.
+  const sleeveStart = last(90);
   const minuteStep = plan.find((p) => p.dataset === "stock_bars_minute")!;
   const minuteSpec = pipelineFor(minuteStep.source, minuteStep.dataset, minuteStep).curatedSpec;
-  const prefetch = (await committedState(minuteSpec, root)).rows === 0
+  const fresh = (await committedState(minuteSpec, root)).rows === 0;
+  const prefetch = fresh
     ? prefetchWorld(simWorld, {
       vixDays: simWorld.days.filter((d) => d >= last(60)), // the index_bars_day step's window
       spySessions: [
@@ -338,7 +342,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       ],
       equities: simWorld.equityInfo.map((x) => x.ticker),
     })
-    : undefined;
+    : prefetchWorld(simWorld, { spySessions: simWorld.days.filter((d) => d >= sleeveStart) });
   let code: number;
   try {
     code = await backfillAllCommand({ plan, resume: true }, {
@@ -350,9 +354,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       },
     });
   } finally {
-    prefetch?.stop();
+    // The rerun's worker ends by itself when it has posted the sleeve's sessions.
+    if (fresh) prefetch.stop();
   }
-  const ahead = prefetch ? await prefetch.done : undefined;
+  const ahead = fresh ? await prefetch.done : undefined;
   if (quiet) setLogLevel("info");
   Deno.writeTextFileSync(join(outDir, "ingest.log"), ingestLog.join("\n") + "\n");
   say(
@@ -595,7 +600,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   }
   // The sleeve prices options from the simulated chain: the lake holds one session of SPY option
   // bars (trade aggregates, no bid/ask), not the quote history a 90-session sleeve needs.
-  const chain = simChainSource(simWorld, { start: last(90) });
+  // The sleeve's sessions: adopted from the rerun's prefetch as far as it got (the rest, or all
+  // when it could not start, are generated here); then the worker ends.
+  const chain = simChainSource(simWorld, { start: sleeveStart });
   const sleeve = runOptionsSleeve(chain, {
     structure: "straddle",
     side: "short",
@@ -604,6 +611,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     hedgeBand: 50,
     hedgeCostBps: 1,
   });
+  prefetch.stop();
   const pnl = sleeve.pnl[sleeve.pnl.length - 1]!;
   const oc = sleeve.optionCosts.reduce((a, b) => a + b, 0),
     hc = sleeve.hedgeCosts.reduce((a, b) => a + b, 0);

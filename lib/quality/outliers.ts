@@ -23,7 +23,11 @@ function median(sorted: Float64Array): number {
 
 /** Modified z-scores (see module doc). */
 export function robustZ(x: ArrayLike<number>): Float64Array {
-  const finite = Float64Array.from(Array.from(x).filter(Number.isFinite)).sort();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i]!)) m++;
+  const finite = new Float64Array(m);
+  for (let i = 0, j = 0; i < x.length; i++) if (Number.isFinite(x[i]!)) finite[j++] = x[i]!;
+  finite.sort();
   const med = median(finite);
   const dev = finite.map((v) => Math.abs(v - med)).sort();
   const mad = median(dev);

@@ -4,7 +4,7 @@
  * columns the dataset has. Counts go into every backfill summary and `deno task quality`.
  */
 import pl from "nodejs-polars";
-import { type DatasetSpec, readDataset } from "../lake/mod.ts";
+import { type DatasetSpec, scanDataset } from "../lake/mod.ts";
 import { crossedQuotes, ohlcViolations, staleRuns } from "./checks.ts";
 import { fxGaps, sessionGaps } from "./gaps.ts";
 import { calendarGaps } from "./calendar_gaps.ts";
@@ -51,11 +51,37 @@ function inferBarMs(dataset: string): number {
   return 0;
 }
 
+/** A column as float64 with nulls as NaN (typed-array copy when it has no nulls). */
 function f64(df: pl.DataFrame, c: string): Float64Array {
-  return Float64Array.from(
-    (df.getColumn(c).cast(pl.Float64).toArray() as (number | null)[]).map((v) => v ?? NaN),
-  );
+  const s = df.getColumn(c).cast(pl.Float64);
+  if (s.nullCount() === 0) return Float64Array.from(s.toTypedArray() as Float64Array);
+  return Float64Array.from((s.toArray() as (number | null)[]).map((v) => v ?? NaN));
 }
+
+/**
+ * Every column {@link qualityReport} looks at (by presence or by value); {@link datasetQuality}
+ * reads only these (and the time column), so the other columns of the files are not decoded.
+ */
+const QUALITY_COLUMNS: ReadonlySet<string> = new Set([
+  "ticker",
+  "instrument",
+  "symbol",
+  "series_id",
+  "ts",
+  "open",
+  "high",
+  "low",
+  "close",
+  "mid_open",
+  "mid_high",
+  "mid_low",
+  "mid_close",
+  "bid_close",
+  "ask_close",
+  "bid_price",
+  "ask_price",
+  "value",
+]);
 
 /** Quality checks of one frame of a dataset (rows of several symbols allowed). */
 export function qualityReport(
@@ -82,7 +108,11 @@ export function qualityReport(
   for (const g0 of groups) {
     const g = cols.has("ts") ? g0.sort("ts") : g0;
     const sym = symCol ? String(g.getColumn(symCol).get(0)) : dataset;
-    const ts = cols.has("ts") ? f64(g.withColumns(pl.col("ts").cast(pl.Int64)), "ts") : null;
+    const ts = cols.has("ts")
+      ? Float64Array.from(
+        g.getColumn("ts").cast(pl.Int64).cast(pl.Float64).toTypedArray() as Float64Array,
+      )
+      : null;
     const px = ["open", "high", "low", "close"].every((c) => cols.has(c))
       ? ["open", "high", "low", "close"]
       : ["mid_open", "mid_high", "mid_low", "mid_close"].every((c) => cols.has(c))
@@ -163,13 +193,16 @@ export async function datasetQuality(
     symbols?: readonly string[];
   },
 ): Promise<QualityReport> {
-  const df = await readDataset(spec, {
+  const t = spec.timeColumn;
+  // Only the columns the checks use are decoded (the plan keeps the sort's columns itself).
+  const lf = await scanDataset(spec, {
     start: new Date(options.start + "T00:00:00Z"),
     end: new Date(Date.parse(options.end + "T00:00:00Z") + 2 * 86_400_000),
     ...(options.root ? { root: options.root } : {}),
     dropLineage: true,
   });
-  const t = spec.timeColumn;
+  const keep = lf.columns.filter((c) => c === t || QUALITY_COLUMNS.has(c));
+  const df = await (keep.length ? lf.select(...keep) : lf).collect();
   const idCol = ["ticker", "symbol", "series_id", "instrument"].find((c) => c in spec.schema);
   let mine = df;
   if (options.symbols && idCol && df.height) {
