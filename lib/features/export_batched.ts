@@ -57,6 +57,7 @@ import { resolveDatasetName } from "../dataset/load.ts";
 import type { DatasetRef } from "../dataset/dataset_ref.ts";
 import { committedState, stateAtVersion } from "../lake/reader.ts";
 import { pinSnapshot, unpinSnapshot } from "../lake/snapshot.ts";
+import { holdWork, removeStaleWork, type WorkOwner } from "./_export_work.ts";
 import { lakeRoot } from "../lake/spec.ts";
 import { getCalendar } from "../time/trading_calendar.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
@@ -175,6 +176,13 @@ export interface BatchedExportOptions {
    * folder; it is removed at the end. The merge is the same, so the export is the same.
    */
   runBatches?: (jobs: BatchJob[]) => Promise<BatchPartStats[]>;
+  /**
+   * With `runBatches`: lease of the work folder's `owner.json`, renewed every third of it while
+   * this process runs. Folders in `outDir` left by a submitter that died (lease out, process
+   * gone) are removed, with their pins, when the next such export starts (lib/features/
+   * _export_work.ts). @default 60 000 ms
+   */
+  ownerLeaseMs?: number;
 }
 
 /** What {@link exportTrainingSetBatched} did. */
@@ -483,7 +491,13 @@ export async function exportTrainingSetBatched(
     id: `export-${crypto.randomUUID()}`,
   });
   try {
-    return await exportAt(spec, options, version);
+    return await exportAt(spec, options, version, {
+      zone: where.zone,
+      source: where.source,
+      dataset: where.dataset,
+      id: pin.id,
+      root: lakeRoot(root),
+    });
   } finally {
     await unpinSnapshot(where, pin.id, lakeRoot(root)).catch(() => {});
   }
@@ -497,6 +511,7 @@ async function exportAt(
   spec: TrainingExportSpec & { source: BarSource },
   options: BatchedExportOptions,
   version: number | undefined,
+  pin?: WorkOwner["pin"],
 ): Promise<BatchedExportResult> {
   const lb = batchLookback(spec.features, spec.label);
   const batchDates = options.batchDates ?? 250;
@@ -586,10 +601,14 @@ async function exportAt(
   const work = options.runBatches
     ? join(options.outDir, `.batches-${crypto.randomUUID()}`)
     : await Deno.makeTempDir({ prefix: "export_batched_" });
+  let release: (() => void) | null = null;
   try {
     let partStats: BatchPartStats[];
     if (options.runBatches) {
+      // Folders of earlier exports whose submitter died go first; ours is marked as held.
+      await removeStaleWork(options.outDir);
       await Deno.mkdir(work, { recursive: true });
+      release = await holdWork(work, pin, options.ownerLeaseMs);
       const planPath = join(work, "plan.json");
       const text = JSON.stringify(plan);
       await Deno.writeTextFile(planPath, text);
@@ -789,6 +808,7 @@ async function exportAt(
       },
     };
   } finally {
+    (release as (() => void) | null)?.();
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
 }
