@@ -194,6 +194,80 @@ function nullableIndex(rows: Int32Array): pl.Series {
 }
 
 /**
+ * Grid rows of one run of bars of contract `c` (bars from..to-1): rowOf[minute * nC + c] = bar,
+ * the last bar of a contract-minute in input order winning; bars off the session grid skipped.
+ * (The loops of the kernel are small functions called many times, so V8 optimises them as
+ * ordinary functions whose code stays from call to call.)
+ */
+function placeRun(
+  barTs: Float64Array,
+  open: number,
+  nMin: number,
+  nC: number,
+  c: number,
+  from: number,
+  to: number,
+  rowOf: Int32Array,
+): void {
+  for (let i = from; i < to; i++) {
+    // minute of the bar, rounded half away from zero (as Polars' round)
+    const x = (barTs[i]! - open) / MS_PER_MINUTE;
+    const mm = x < 0 ? -Math.round(-x) : Math.round(x);
+    if (!(mm >= 0 && mm < nMin)) continue; // also a null ts (NaN)
+    rowOf[mm * nC + c] = i; // the last bar in input order wins
+  }
+}
+
+/** Traded rows (rowOf >= 0) in [from, to). */
+function countTraded(rowOf: Int32Array, from: number, to: number): number {
+  let n = 0;
+  for (let r = from; r < to; r++) if (rowOf[r]! >= 0) n++;
+  return n;
+}
+
+/**
+ * Pricing inputs of the traded rows of one minute (grid rows r0..r0+nC-1), written from
+ * traded row k on; gridToTraded gets each grid row's traded row (-1: not traded). Returns the
+ * next traded row.
+ */
+function pricingRowsOfMinute(
+  rowOf: Int32Array,
+  r0: number,
+  nC: number,
+  k0: number,
+  knownAt: number,
+  spot: number,
+  terms: { expiryMs: Float64Array; strike: Float64Array; isCall: Uint8Array },
+  barClose: Float64Array,
+  gridToTraded: Int32Array,
+  oc: { spot: Float64Array; strike: Float64Array; t: Float64Array; isCall: Uint8Array },
+  price: Float64Array,
+  series: Int32Array,
+): number {
+  const { expiryMs, strike, isCall } = terms;
+  const oSpot = oc.spot, oStrike = oc.strike, oT = oc.t, oCall = oc.isCall;
+  let k = k0;
+  for (let c = 0; c < nC; c++) {
+    const r = r0 + c;
+    const i = rowOf[r]!;
+    if (i < 0) {
+      gridToTraded[r] = -1;
+      continue;
+    }
+    gridToTraded[r] = k;
+    const t = (expiryMs[c]! - knownAt) / YEAR_MS;
+    oSpot[k] = spot;
+    oStrike[k] = strike[c]!;
+    oT[k] = t > 0 ? t : NaN;
+    oCall[k] = isCall[c]!;
+    price[k] = barClose[i]!;
+    series[k] = c;
+    k++;
+  }
+  return k;
+}
+
+/**
  * Consolidate one session; see the module doc for every column's definition.
  *
  * Layout of the work (columns stay in typed arrays or Polars end to end): everything that varies
@@ -329,15 +403,19 @@ export function consolidateOptionMinutes(
       `Cannot consolidate: ${tickerCol.nullCount()} option bars have no ticker`,
     );
   }
+  // (the terms are gathered at the runs' first bars only: no cast of every bar's date)
+  const runIdx = optBars.select(pl.col("ticker"))
+    .withRowIndex("__i")
+    .filter(pl.col("__i").eq(0).or(pl.col("ticker").neq(pl.col("ticker").shift(1))))
+    .getColumn("__i");
   const runs = optBars
     .select(
-      pl.col("ticker"),
-      pl.col("expiration_date").cast(pl.Utf8),
-      pl.col("contract_type"),
-      pl.col("strike").cast(pl.Float64),
+      pl.col("ticker").gather(runIdx),
+      pl.col("expiration_date").gather(runIdx).cast(pl.Utf8),
+      pl.col("contract_type").gather(runIdx),
+      pl.col("strike").gather(runIdx).cast(pl.Float64),
     )
-    .withRowIndex("__i")
-    .filter(pl.col("__i").eq(0).or(pl.col("ticker").neq(pl.col("ticker").shift(1))));
+    .withColumn(runIdx);
   const meta = runs
     .unique({ subset: ["ticker"], keep: "first", maintainOrder: true })
     .sort("ticker")
@@ -348,13 +426,19 @@ export function consolidateOptionMinutes(
   const nC = exp.length;
   const expiryMs = new Float64Array(nC);
   const isCallC = new Uint8Array(nC);
+  const closeOf = new Map<string, number>(); // expiry -> session close (few distinct expiries)
   for (let c = 0; c < nC; c++) {
     const e = exp[c];
-    const eb = e == null ? null : sessionBounds(e);
-    if (!eb) {
-      throw new RangeError(`Cannot consolidate: a contract expires on ${e}, not a trading day`);
+    let close = e == null ? undefined : closeOf.get(e);
+    if (close === undefined) {
+      const eb = e == null ? null : sessionBounds(e);
+      if (!eb) {
+        throw new RangeError(`Cannot consolidate: a contract expires on ${e}, not a trading day`);
+      }
+      close = eb.close.getTime();
+      closeOf.set(e!, close);
     }
-    expiryMs[c] = eb.close.getTime();
+    expiryMs[c] = close;
     isCallC[c] = typ[c] === "call" ? 1 : 0;
   }
   const contracts = meta.select(
@@ -378,21 +462,14 @@ export function consolidateOptionMinutes(
   const N = nC * nMin;
   const rowOf = scratchI32("rowOf", N).fill(-1);
   for (let k = 0; k < runStart.length; k++) {
-    const c = runContract[k]!;
     const to = k + 1 < runStart.length ? runStart[k + 1]! : nBars;
-    for (let i = runStart[k]!; i < to; i++) {
-      // minute of the bar, rounded half away from zero (as Polars' round)
-      const x = (barTs[i]! - open) / MS_PER_MINUTE;
-      const mm = x < 0 ? -Math.round(-x) : Math.round(x);
-      if (!(mm >= 0 && mm < nMin)) continue; // also a null ts (NaN)
-      rowOf[mm * nC + c] = i; // the last bar in input order wins
-    }
+    placeRun(barTs, open, nMin, nC, runContract[k]!, runStart[k]!, to, rowOf);
   }
   // pricing inputs of the traded grid rows, in grid order (minute-major, contracts by ticker:
   // the rows of one expiry and minute are adjacent, so t repeats from row to row)
   const barClose = f64(optBars, "close");
   let nT = 0;
-  for (let r = 0; r < N; r++) if (rowOf[r]! >= 0) nT++;
+  for (let r = 0; r < N; r += nC) nT += countTraded(rowOf, r, r + nC);
   const gridToTraded = scratchI32("gridToTraded", N);
   const oc = {
     spot: scratchF64("spot", nT),
@@ -404,24 +481,22 @@ export function consolidateOptionMinutes(
   };
   const price = scratchF64("price", nT);
   const series = scratchI32("series", nT);
-  for (let mm = 0, r = 0, k = 0; mm < nMin; mm++) {
-    const tMin = gridKnown[mm]!, sMin = spyClose[mm]!;
-    for (let c = 0; c < nC; c++, r++) {
-      const i = rowOf[r]!;
-      if (i < 0) {
-        gridToTraded[r] = -1;
-        continue;
-      }
-      gridToTraded[r] = k;
-      const t = (expiryMs[c]! - tMin) / YEAR_MS;
-      oc.spot[k] = sMin;
-      oc.strike[k] = mStrike[c]!;
-      oc.t[k] = t > 0 ? t : NaN;
-      oc.isCall[k] = isCallC[c]!;
-      price[k] = barClose[i]!;
-      series[k] = c;
-      k++;
-    }
+  const contractTerms = { expiryMs, strike: mStrike, isCall: isCallC };
+  for (let mm = 0, k = 0; mm < nMin; mm++) {
+    k = pricingRowsOfMinute(
+      rowOf,
+      mm * nC,
+      nC,
+      k,
+      gridKnown[mm]!,
+      spyClose[mm]!,
+      contractTerms,
+      barClose,
+      gridToTraded,
+      oc,
+      price,
+      series,
+    );
   }
   // each contract's solve starts from its previous traded minute's vol (same root, fewer steps)
   const iv = impliedVol(oc, price, {

@@ -237,6 +237,100 @@ function solveNormalised(x: number, beta: number, iters: Int32Array, s0: number)
   return s;
 }
 
+const SOLVE_CHUNK = 2048;
+
+/**
+ * Implied vols of rows [from, to) into `iv` (see {@link impliedVolWithSummary}); `key` is the
+ * warm-start series of each row (length 0: none) and `lastIv` the latest vol of each series;
+ * `counts` accumulates solved, belowIntrinsic, aboveUpper, invalid, atIntrinsic and (max)
+ * maxIterations.
+ */
+function solveRows(
+  o: OptionColumns,
+  price: Float64Array,
+  iv: Float64Array,
+  key: Int32Array,
+  lastIv: Float64Array,
+  from: number,
+  to: number,
+  counts: Float64Array,
+): void {
+  const iters = new Int32Array(1);
+  const { spot, strike, t: tt, rate, div, isCall } = o;
+  const hasKey = key.length > 0;
+  let solved = 0, below = 0, above = 0, invalid = 0, atIntrinsic = 0, maxIter = counts[5]!;
+  let lastT = NaN, lastR = NaN, lastQ = NaN, eq = NaN, er = NaN, sqT = NaN;
+  for (let i = from; i < to; i++) {
+    const S = spot[i]!;
+    const K = strike[i]!;
+    const T = tt[i]!;
+    const r = rate[i]!;
+    const q = div[i]!;
+    const p = price[i]!;
+    if (
+      !(S > 0 && K > 0 && T > 0 && S < Infinity && K < Infinity && T < Infinity) || r !== r ||
+      q !== q || !(Math.abs(p) < Infinity)
+    ) {
+      iv[i] = NaN;
+      invalid++;
+      continue;
+    }
+    if (T !== lastT || r !== lastR || q !== lastQ) {
+      lastT = T;
+      lastR = r;
+      lastQ = q;
+      // the same exponential as bsPrice, so a price it produced is never below our intrinsic
+      eq = fastExp(-q * T);
+      er = fastExp(-r * T);
+      sqT = Math.sqrt(T);
+    }
+    const dS = S * eq;
+    const dK = K * er;
+    const x = Math.log(S / K) + (r - q) * T;
+    const call = isCall[i] === 1;
+    const theta = call ? 1 : -1;
+    const intrinsic = theta * x > 0 ? theta * (dS - dK) : 0;
+    const upper = call ? dS : dK;
+    if (p < intrinsic) {
+      iv[i] = NaN;
+      below++;
+      continue;
+    }
+    if (p >= upper) {
+      iv[i] = NaN;
+      above++;
+      continue;
+    }
+    if (p === intrinsic) {
+      iv[i] = 0;
+      atIntrinsic++;
+      solved++;
+      continue;
+    }
+    const ax = x < 0 ? x : -x;
+    const beta = (p - intrinsic) / Math.sqrt(dS * dK);
+    const k = hasKey ? key[i]! : -1;
+    const s = solveNormalised(ax, beta, iters, k >= 0 ? lastIv[k]! * sqT : NaN);
+    if (s < 0) {
+      // beta at or above the normalised upper bound exp(x/2) (rounding at the bound)
+      iv[i] = NaN;
+      above++;
+      continue;
+    }
+    if (iters[0]! > maxIter) maxIter = iters[0]!;
+    const v = s / sqT;
+    iv[i] = v;
+    if (k >= 0 && v > 0) lastIv[k] = v;
+    solved++;
+  }
+  counts[0] = counts[0]! + solved;
+  counts[1] = counts[1]! + below;
+  counts[2] = counts[2]! + above;
+  counts[3] = counts[3]! + invalid;
+  counts[4] = counts[4]! + atIntrinsic;
+  counts[5] = maxIter;
+}
+
 /**
  * Implied volatility plus a summary of the rows that could not be inverted.
  *
@@ -290,81 +384,24 @@ export function impliedVolWithSummary(
   // latest positive implied vol of each series (NaN: none yet)
   const lastIv = new Float64Array(maxKey + 1).fill(NaN);
   const iv = options.out ?? new Float64Array(n);
+  // counts: solved, belowIntrinsic, aboveUpper, invalid, atIntrinsic, maxIterations
+  const counts = new Float64Array(6);
+  const noKey = new Int32Array(0);
+  // rows in chunks: the chunk kernel is called many times per batch, so V8 optimises it as an
+  // ordinary function whose code stays from batch to batch (a single loop over the batch would
+  // be re-entered through on-stack replacement, recompiled after every full collection)
+  for (let from = 0; from < n; from += SOLVE_CHUNK) {
+    solveRows(o, price, iv, key ?? noKey, lastIv, from, Math.min(n, from + SOLVE_CHUNK), counts);
+  }
   const summary: ImpliedVolSummary = {
     count: n,
-    solved: 0,
-    belowIntrinsic: 0,
-    aboveUpper: 0,
-    invalid: 0,
-    atIntrinsic: 0,
-    maxIterations: 0,
+    solved: counts[0]!,
+    belowIntrinsic: counts[1]!,
+    aboveUpper: counts[2]!,
+    invalid: counts[3]!,
+    atIntrinsic: counts[4]!,
+    maxIterations: counts[5]!,
   };
-  const iters = new Int32Array(1);
-  const { spot, strike, t: tt, rate, div, isCall } = o;
-  let lastT = NaN, lastR = NaN, lastQ = NaN, eq = NaN, er = NaN, sqT = NaN;
-  for (let i = 0; i < n; i++) {
-    const S = spot[i]!;
-    const K = strike[i]!;
-    const T = tt[i]!;
-    const r = rate[i]!;
-    const q = div[i]!;
-    const p = price[i]!;
-    if (
-      !(S > 0 && K > 0 && T > 0 && S < Infinity && K < Infinity && T < Infinity) || r !== r ||
-      q !== q || !(Math.abs(p) < Infinity)
-    ) {
-      iv[i] = NaN;
-      summary.invalid++;
-      continue;
-    }
-    if (T !== lastT || r !== lastR || q !== lastQ) {
-      lastT = T;
-      lastR = r;
-      lastQ = q;
-      // the same exponential as bsPrice, so a price it produced is never below our intrinsic
-      eq = fastExp(-q * T);
-      er = fastExp(-r * T);
-      sqT = Math.sqrt(T);
-    }
-    const dS = S * eq;
-    const dK = K * er;
-    const x = Math.log(S / K) + (r - q) * T;
-    const call = isCall[i] === 1;
-    const theta = call ? 1 : -1;
-    const intrinsic = theta * x > 0 ? theta * (dS - dK) : 0;
-    const upper = call ? dS : dK;
-    if (p < intrinsic) {
-      iv[i] = NaN;
-      summary.belowIntrinsic++;
-      continue;
-    }
-    if (p >= upper) {
-      iv[i] = NaN;
-      summary.aboveUpper++;
-      continue;
-    }
-    if (p === intrinsic) {
-      iv[i] = 0;
-      summary.atIntrinsic++;
-      summary.solved++;
-      continue;
-    }
-    const ax = x < 0 ? x : -x;
-    const beta = (p - intrinsic) / Math.sqrt(dS * dK);
-    const k = key ? key[i]! : -1;
-    const s = solveNormalised(ax, beta, iters, k >= 0 ? lastIv[k]! * sqT : NaN);
-    if (s < 0) {
-      // beta at or above the normalised upper bound exp(x/2) (rounding at the bound)
-      iv[i] = NaN;
-      summary.aboveUpper++;
-      continue;
-    }
-    if (iters[0]! > summary.maxIterations) summary.maxIterations = iters[0]!;
-    const v = s / sqT;
-    iv[i] = v;
-    if (k >= 0 && v > 0) lastIv[k] = v;
-    summary.solved++;
-  }
   return { iv, summary };
 }
 
