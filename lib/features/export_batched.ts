@@ -63,10 +63,11 @@ import { getCalendar } from "../time/trading_calendar.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
 import { buildDailyFeaturePanel, DAILY_FEATURES } from "./daily_panel.ts";
 import {
-  pytorchReadme,
   type TrainingExportSpec,
   type TrainingManifest,
+  trainingManifest,
   uniquenessWeights,
+  writeTrainingManifest,
 } from "./training_export.ts";
 import { type BarSource, dailyBarsOf, DEFAULT_DAY_BARS } from "./training_sources.ts";
 
@@ -760,26 +761,12 @@ async function exportAt(
     const fileList = [...files].map(([path, sha256]) => ({ path, sha256 }));
     const dsManifest = await manifestId(first.name, ref, fileList);
     const digest = await sha256Text(fileList.map((f) => `${f.path}:${f.sha256}`).join("\n"));
-    const manifest: TrainingManifest = {
-      name: spec.name,
-      created_at: new Date().toISOString(),
-      spec,
+    const manifest = trainingManifest(spec, {
       rows: n,
-      rows_dropped_incomplete: dropped,
+      droppedIncomplete: dropped,
       features: stats,
-      normalisation: {
-        method: "zscore",
-        fitted_on: "train",
-        train_rows: trainRows,
-        train_end: spec.trainEnd,
-      },
-      label: {
-        column: "label",
-        dtype: "float64",
-        end_time_column: "t1_ms",
-        horizon_sessions: spec.label.kind === "overnight" ? 1 : lb.horizon,
-        definition: spec.label,
-      },
+      trainRows,
+      horizonSessions: spec.label.kind === "overnight" ? 1 : lb.horizon,
       cpcv: cpcvManifest,
       sequence: null,
       files: { "rows.parquet": await sha256File(rowsPath) },
@@ -790,12 +777,8 @@ async function exportAt(
           })`,
         sha256: digest,
       }],
-    };
-    await Deno.writeTextFile(
-      join(options.outDir, "manifest.json"),
-      JSON.stringify(manifest, null, 2) + "\n",
-    );
-    await Deno.writeTextFile(join(options.outDir, "README.md"), pytorchReadme(manifest));
+    });
+    await writeTrainingManifest(options.outDir, manifest);
     return {
       manifest,
       batches: windows.length,

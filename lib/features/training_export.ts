@@ -302,26 +302,12 @@ export async function exportTrainingSet(
     };
   }
 
-  const manifest: TrainingManifest = {
-    name: spec.name,
-    created_at: new Date().toISOString(),
-    spec,
+  const manifest = trainingManifest(spec, {
     rows: n,
-    rows_dropped_incomplete: dropped,
+    droppedIncomplete: dropped,
     features: stats,
-    normalisation: {
-      method: "zscore",
-      fitted_on: "train",
-      train_rows: trainRows,
-      train_end: spec.trainEnd,
-    },
-    label: {
-      column: "label",
-      dtype: "float64",
-      end_time_column: "t1_ms",
-      horizon_sessions: labels.horizon,
-      definition: spec.label,
-    },
+    trainRows,
+    horizonSessions: labels.horizon,
     cpcv: {
       groups: cv.groups,
       test_groups: cv.testGroups,
@@ -337,13 +323,87 @@ export async function exportTrainingSet(
     sequence,
     files,
     inputs: options.inputs ?? [],
+  });
+  await writeTrainingManifest(options.outDir, manifest);
+  return manifest;
+}
+
+/** What an export measured, for {@link trainingManifest}. */
+export interface TrainingManifestParts {
+  /** Rows written. */
+  rows: number;
+  /** Rows dropped because a feature or the label was missing. */
+  droppedIncomplete: number;
+  /** Feature names with their z-score statistics (fitted on the training rows). */
+  features: TrainingManifest["features"];
+  /** Rows dated before `spec.trainEnd` that the statistics were fitted on. */
+  trainRows: number;
+  /** Label horizon in sessions. */
+  horizonSessions: number;
+  cpcv: TrainingManifest["cpcv"];
+  sequence: TrainingManifest["sequence"];
+  /** sha256 of each written file. */
+  files: Record<string, string>;
+  inputs: ExportInput[];
+  /** @default now */
+  createdAt?: Date;
+}
+
+/**
+ * The manifest of a training export, built in one place for the eager ({@link exportTrainingSet})
+ * and the batched (`exportTrainingSetBatched`) exports, so both write the same fields in the same
+ * order: z-score normalisation fitted on the training rows up to `spec.trainEnd`, the label
+ * column `label` ending at `t1_ms`, the CPCV settings and split sizes, the optional window
+ * tensor, file checksums and input provenance.
+ *
+ * @example
+ * ```ts ignore
+ * const m = trainingManifest(spec, { rows, droppedIncomplete: 0, features, trainRows,
+ *   horizonSessions: 1, cpcv: null, sequence: null, files, inputs: [] });
+ * await writeTrainingManifest(outDir, m);
+ * ```
+ */
+export function trainingManifest(
+  spec: TrainingExportSpec,
+  parts: TrainingManifestParts,
+): TrainingManifest {
+  return {
+    name: spec.name,
+    created_at: (parts.createdAt ?? new Date()).toISOString(),
+    spec,
+    rows: parts.rows,
+    rows_dropped_incomplete: parts.droppedIncomplete,
+    features: parts.features,
+    normalisation: {
+      method: "zscore",
+      fitted_on: "train",
+      train_rows: parts.trainRows,
+      train_end: spec.trainEnd,
+    },
+    label: {
+      column: "label",
+      dtype: "float64",
+      end_time_column: "t1_ms",
+      horizon_sessions: parts.horizonSessions,
+      definition: spec.label,
+    },
+    cpcv: parts.cpcv,
+    sequence: parts.sequence,
+    files: parts.files,
+    inputs: parts.inputs,
   };
+}
+
+/** Write `manifest.json` (2-space JSON and a newline) and the PyTorch `README.md` of an export. */
+export async function writeTrainingManifest(
+  outDir: string,
+  manifest: TrainingManifest,
+): Promise<void> {
   await Deno.writeTextFile(
-    join(options.outDir, "manifest.json"),
+    join(outDir, "manifest.json"),
     JSON.stringify(manifest, null, 2) + "\n",
   );
-  await Deno.writeTextFile(join(options.outDir, "README.md"), pytorchReadme(manifest));
-  return manifest;
+  await Deno.writeTextFile(join(outDir, "README.md"), pytorchReadme(manifest));
 }
 
 /** A README with the PyTorch loading recipe for an export. */

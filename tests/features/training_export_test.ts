@@ -12,6 +12,8 @@ import {
   encodeNpyFloat32,
   exportTrainingSet,
   type SymbolDailyBars,
+  trainingManifest,
+  writeTrainingManifest,
 } from "../../lib/features/mod.ts";
 import { panelLabels } from "../../lib/labels/mod.ts";
 import { sessionBounds, tradingDays } from "../../lib/time/mod.ts";
@@ -209,4 +211,87 @@ Deno.test("daily panel: per-symbol features on the grid, NaN before a listing; p
   const tb = panelLabels(panel, { kind: "triple_barrier", maxHolding: 5 });
   assertEquals(tb.horizon, 5);
   tb.label.forEach((v) => assert(Number.isNaN(v) || v === 1 || v === -1 || v === 0));
+});
+
+Deno.test("trainingManifest + writeTrainingManifest: one builder, the manifest.json bytes of both exports", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "manifest_builder_" });
+  try {
+    const spec = {
+      name: "m",
+      features: ["roc_5"],
+      label: { kind: "overnight" as const },
+      trainEnd: "2024-01-31",
+      frequency: "1d" as const,
+    };
+    const m = trainingManifest(spec, {
+      rows: 3,
+      droppedIncomplete: 1,
+      features: [{ name: "roc_5", dtype: "float64", mean: 0.5, std: 2 }],
+      trainRows: 2,
+      horizonSessions: 1,
+      cpcv: null,
+      sequence: null,
+      files: { "rows.parquet": "ab" },
+      inputs: [{ name: "x", sha256: "cd" }],
+      createdAt: new Date(Date.UTC(2024, 1, 1)),
+    });
+    await writeTrainingManifest(dir, m);
+    // the field order and values of the manifest both exports wrote before the builder
+    const expected = `{
+  "name": "m",
+  "created_at": "2024-02-01T00:00:00.000Z",
+  "spec": {
+    "name": "m",
+    "features": [
+      "roc_5"
+    ],
+    "label": {
+      "kind": "overnight"
+    },
+    "trainEnd": "2024-01-31",
+    "frequency": "1d"
+  },
+  "rows": 3,
+  "rows_dropped_incomplete": 1,
+  "features": [
+    {
+      "name": "roc_5",
+      "dtype": "float64",
+      "mean": 0.5,
+      "std": 2
+    }
+  ],
+  "normalisation": {
+    "method": "zscore",
+    "fitted_on": "train",
+    "train_rows": 2,
+    "train_end": "2024-01-31"
+  },
+  "label": {
+    "column": "label",
+    "dtype": "float64",
+    "end_time_column": "t1_ms",
+    "horizon_sessions": 1,
+    "definition": {
+      "kind": "overnight"
+    }
+  },
+  "cpcv": null,
+  "sequence": null,
+  "files": {
+    "rows.parquet": "ab"
+  },
+  "inputs": [
+    {
+      "name": "x",
+      "sha256": "cd"
+    }
+  ]
+}
+`;
+    assertEquals(await Deno.readTextFile(`${dir}/manifest.json`), expected);
+    assert((await Deno.readTextFile(`${dir}/README.md`)).includes("manifest.json"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
