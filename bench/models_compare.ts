@@ -17,8 +17,10 @@
  * process, both with `threads` threads and equal hyperparameters: depth-wise trees of depth 6
  * (workbench: maxDepth 6, maxLeaves 64; XGBoost: max_depth 6), learning rate 0.1, the same
  * number of rounds, at least 20 rows per leaf (XGBoost: min_child_weight 20, the hessian of
- * squared error being 1 per row), L2 penalty lambda 1, 255 value bins (XGBoost max_bin 256),
- * no subsampling, initial score the mean of y (XGBoost base_score set to it). Each side times
+ * squared error being 1 per row), L2 penalty lambda 1, 255 value bins (XGBoost max_bin 255:
+ * XGBoost's max_bin counts bins, max_bin = k giving at most k - 1 split thresholds per feature,
+ * as the workbench's 255 bins give 254; max_bin 256 would give XGBoost one bin more), no
+ * subsampling, initial score the mean of y (XGBoost base_score set to it). Each side times
  * binning plus training (XGBoost: DMatrix construction plus xgb.train), wall and CPU (user + sys
  * of the process, all threads); test MSE is compared on the same 50,000 held-out rows (the
  * workbench's must be no worse). Medians over the rounds, with the 1-minute load average.
@@ -272,7 +274,7 @@ for line in sys.stdin:
     t, c = time.perf_counter(), cpu()
     d = xgb.DMatrix(X, label=y, nthread=threads)
     b = xgb.train({"tree_method": "hist", "max_depth": depth, "eta": lr, "min_child_weight": mcw,
-                   "lambda": lam, "alpha": 0, "gamma": 0, "max_bin": 256, "subsample": 1,
+                   "lambda": lam, "alpha": 0, "gamma": 0, "max_bin": 255, "subsample": 1,
                    "colsample_bytree": 1, "nthread": threads, "base_score": base,
                    "objective": "reg:squarederror"}, d, num_boost_round=trees)
     s, cs = time.perf_counter() - t, cpu() - c
