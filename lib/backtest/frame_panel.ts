@@ -61,28 +61,46 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
     }
   }
   const sym = df.getColumn("symbol").toArray() as string[];
-  const times = (df.getColumn(tc).toArray() as unknown[]).map((v, i) => toMs(v, i, tc));
-  const col = (c: string) =>
-    df.columns.includes(c)
-      ? Float64Array.from(
-        df.getColumn(c).cast(pl.Float64).toArray() as (number | null)[],
-        (v) => v ?? NaN,
-      )
-      : new Float64Array(df.height).fill(NaN);
+  // A millisecond Datetime without nulls (lake bars) is read as numbers in one typed array: the
+  // same epoch ms as each value's Date, without a Date object per row.
+  const tSeries = df.getColumn(tc);
+  const tType = tSeries.dtype as unknown as { variant?: string; timeUnit?: string };
+  const times: ArrayLike<number> & Iterable<number> =
+    tType.variant === "Datetime" && tType.timeUnit === "ms" && tSeries.nullCount() === 0
+      ? Float64Array.from(tSeries.cast(pl.Int64).cast(pl.Float64).toTypedArray() as Float64Array)
+      : (tSeries.toArray() as unknown[]).map((v, i) => toMs(v, i, tc));
+  const col = (c: string) => {
+    if (!df.columns.includes(c)) return new Float64Array(df.height).fill(NaN);
+    const s = df.getColumn(c).cast(pl.Float64);
+    // Without nulls a typed-array copy; else null -> NaN value by value.
+    return s.nullCount() === 0
+      ? Float64Array.from(s.toTypedArray() as Float64Array)
+      : Float64Array.from(s.toArray() as (number | null)[], (v) => v ?? NaN);
+  };
   const [op, hi, lo, cl, vo] = ["open", "high", "low", closeCol, "volume"].map(
     col,
   ) as Float64Array[];
   const symbols = [...new Set(sym)].sort();
-  const stamps = [...new Set(times)].sort((a, b) => a - b);
+  // Distinct stamps in ascending order (a typed array's numeric sort; times are finite), each
+  // row's bar found by binary search.
+  const stamps = Float64Array.from(new Set(times)).sort();
   const sIdx = new Map(symbols.map((s, i) => [s, i] as const));
-  const tIdx = new Map(stamps.map((t, i) => [t, i] as const));
+  const barOf = (t: number) => {
+    let a = 0, b = stamps.length - 1;
+    while (a < b) {
+      const m = (a + b) >> 1;
+      if (stamps[m]! < t) a = m + 1;
+      else b = m;
+    }
+    return a;
+  };
   const nSym = symbols.length, nBars = stamps.length;
   const mk = () => new Float64Array(nSym * nBars).fill(NaN);
   const open = mk(), high = mk(), low = mk(), close = mk();
   const volume = new Float64Array(nSym * nBars);
   const seen = new Uint8Array(nSym * nBars);
   for (let r = 0; r < sym.length; r++) {
-    const i = sIdx.get(sym[r]!)! * nBars + tIdx.get(times[r]!)!;
+    const i = sIdx.get(sym[r]!)! * nBars + barOf(times[r]!);
     if (seen[i]) {
       throw new DataError(
         `Cannot build panel: duplicate row for ${sym[r]} at ${new Date(times[r]!).toISOString()}`,
@@ -97,7 +115,7 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
   }
   const panel: BarPanel = {
     symbols,
-    tsMs: Float64Array.from(stamps),
+    tsMs: stamps,
     open,
     high,
     low,
@@ -109,7 +127,7 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
     const outside = cal.name === "nyse"
       ? nyDate
       : (t: number) => new Date(t).toISOString().slice(0, 10);
-    const dates = stamps.map((t) => cal.sessionDateOf(t) ?? outside(t));
+    const dates = Array.from(stamps, (t) => cal.sessionDateOf(t) ?? outside(t));
     const day = new Int32Array(nBars);
     let k = 0;
     for (let t = 1; t < nBars; t++) {

@@ -72,3 +72,35 @@ Deno.test("panelFromFrame: 1996 intraday bars get NYSE sessions (no offset-table
   assert.ok(p.open.every(Number.isNaN) && p.volume.every(Number.isNaN));
   assert.deepEqual(Array.from(p.close), [1, 1.1, 1.2]);
 });
+
+Deno.test("panelFromFrame: a millisecond Datetime column (lake bars) read as numbers; null prices NaN; duplicates rejected", () => {
+  // Hand-made rows out of order, two symbols, one close-only bar (null open, high and low): the
+  // panel is symbol-major over the
+  // sorted distinct stamps, exactly the epoch ms of the rows.
+  const ms = [
+    Date.UTC(2024, 2, 8, 14, 31),
+    Date.UTC(2024, 2, 8, 14, 30),
+    Date.UTC(2024, 2, 8, 14, 30),
+  ];
+  const df = pl.DataFrame({
+    symbol: ["A", "A", "B"],
+    ts: pl.Series("ts", ms).cast(pl.Datetime("ms", "UTC")),
+    open: [2, null, 5],
+    high: [2.5, null, 5.5],
+    low: [1.5, null, 4.5],
+    close: [2.2, 1.1, 5.1],
+  });
+  const p = panelFromFrame(df, { timeColumn: "ts", intraday: true });
+  assert.deepEqual(Array.from(p.tsMs), [ms[1], ms[0]]);
+  assert.deepEqual(Array.from(p.close), [1.1, 2.2, 5.1, NaN]);
+  assert.deepEqual(Array.from(p.high), [NaN, 2.5, 5.5, NaN]);
+  assert.deepEqual(Array.from(p.open), [NaN, 2, 5, NaN]);
+  assert.deepEqual(Array.from(p.volume), [NaN, NaN, NaN, 0]); // no volume column: unknown
+  assert.deepEqual(Array.from(p.day!), [0, 0]);
+  const dup = pl.DataFrame({
+    symbol: ["A", "A"],
+    ts: pl.Series("ts", [ms[0], ms[0]]).cast(pl.Datetime("ms", "UTC")),
+    close: [1, 2],
+  });
+  assert.throws(() => panelFromFrame(dup, { timeColumn: "ts", intraday: true }), DataError);
+});
