@@ -157,13 +157,16 @@ await runTask(TASK, async ({ values }) => {
       s.best.sharpeAnnualized.toFixed(2)
     }; by mean ${score} it ranks ${sel.scoreRank} of ${s.configs.length})`,
   );
-  console.log(
-    `multiple testing: ${sel.trials} trials recorded under question ${spec.question}: expected max annualised Sharpe of ${sel.trials} unskilled trials ${
-      fix(sel.expectedMaxSharpeAnnualized, 2)
-    }, deflated Sharpe ${fix(sel.dsr, 3)}, PBO ${
-      Number.isFinite(sel.pbo) ? sel.pbo.toFixed(3) : `n/a (${sel.pboNote})`
-    }`,
-  );
+  if (!Number.isFinite(sel.trials)) console.log(`multiple testing: n/a (${sel.pboNote})`);
+  else {
+    console.log(
+      `multiple testing: ${sel.trials} trials recorded under question ${spec.question}: expected max annualised Sharpe of ${sel.trials} unskilled trials ${
+        fix(sel.expectedMaxSharpeAnnualized, 2)
+      }, deflated Sharpe ${fix(sel.dsr, 3)}, PBO ${
+        Number.isFinite(sel.pbo) ? sel.pbo.toFixed(3) : `n/a (${sel.pboNote})`
+      }`,
+    );
+  }
   if (s.registered) {
     console.log(
       `registered ${s.registered.name} v${s.registered.version} as ${s.registered.stage}; promote with: deno task models promote ${s.registered.name} ${s.registered.version}`,

@@ -213,7 +213,10 @@ export interface SelectionSummary {
   index: number;
   /** Rank (1 = best) of the selected configuration by mean test score among `configs`. */
   scoreRank: number;
-  /** Trials N recorded in the ledger under the question (this grid and earlier runs). */
+  /**
+   * Trials N recorded in the ledger under the question (this grid and earlier runs); NaN (with
+   * DSR, PBO and the reason in `pboNote`) when the ledger cannot give them.
+   */
   trials: number;
   /** Variance of the per-period Sharpe ratios of those N trials (DSR's V). */
   srVariance: number;
@@ -488,7 +491,24 @@ async function selectionEvidence(
 ): Promise<SelectionSummary> {
   const best = configs[index]!;
   const scoreRank = 1 + configs.filter((c) => c.scoreMean > best.scoreMean).length;
-  const ev = await ledgerEvidence(question, { ...ledger, partitions: 16 });
+  let ev;
+  try {
+    ev = await ledgerEvidence(question, { ...ledger, partitions: 16 });
+  } catch (e) {
+    // e.g. earlier trials of the question recorded with another periodicity: no honest N
+    const note = `no ledger evidence for question ${question}: ${(e as Error).message}`;
+    return {
+      criterion: "oos_sharpe",
+      index,
+      scoreRank,
+      trials: NaN,
+      srVariance: NaN,
+      expectedMaxSharpeAnnualized: NaN,
+      dsr: NaN,
+      pbo: NaN,
+      pboNote: note,
+    };
+  }
   const { trials, srVariance } = ev.trials;
   const st = sharpeStats(best.returns);
   const dsr = [st.sr, st.skew, st.kurtosis].every(Number.isFinite)
