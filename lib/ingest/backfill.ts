@@ -27,7 +27,7 @@ import { redact } from "../core/secret.ts";
 import { setWatermark, writeDataset } from "../lake/mod.ts";
 import { type MetricsMark, RequestMetrics } from "../sources/_metrics.ts";
 import { tradingDays } from "../time/mod.ts";
-import { appendCheckpoint, clearCheckpoint, doneUnits } from "./checkpoint.ts";
+import { checkpointStore } from "./checkpoint.ts";
 import { payloadHash, type QuarantineRow, writeQuarantine } from "./quarantine.ts";
 import { checkDrift, type DriftReport, hasDrift } from "./schema_drift.ts";
 import type { Clients, FetchedUnit, Pipeline, PipelineContext, Unit } from "./types.ts";
@@ -346,8 +346,10 @@ export async function runBackfill(
     if (m && !marks0.has(m)) marks0.set(m, m.mark());
   }
   const jobId = options.jobId ?? jobIdOf(jobs);
-  if (!options.resume) clearCheckpoint(jobId, root);
-  const done = options.resume ? doneUnits(jobId, root) : new Set<string>();
+  // The catalog when WORKBENCH_CATALOG is set (as cluster backfills), else the lake's files.
+  const checkpoints = checkpointStore(root);
+  if (!options.resume) await checkpoints.clear(jobId);
+  const done = options.resume ? await checkpoints.doneUnits(jobId) : new Set<string>();
   const plan: { job: BackfillJob; unit: Unit }[] = [];
   for (const job of jobs) {
     for (
@@ -510,7 +512,7 @@ export async function runBackfill(
         summary.quarantined += r.quarantined;
         // One checkpoint append (one fsync) for the batch, then one watermark update per symbol.
         const at = new Date().toISOString();
-        await appendCheckpoint(
+        await checkpoints.append(
           jobId,
           batch.map(({ item }) => ({
             unit: item.unit.id,
@@ -520,7 +522,6 @@ export async function runBackfill(
             quarantined: item.fetched.rejected.length,
             at,
           })),
-          root,
         );
         const symbols = new Map<BackfillJob, Set<string>>();
         for (const { job, item } of batch) {

@@ -6,6 +6,11 @@
  * natural key that re-run adds no duplicates. `verify --repair` appends an `invalidated` entry for a
  * unit whose data it dropped from the lake (a later `done` entry marks it done again), so a
  * resumed job reruns it; entries are read in order and the last one of a unit wins.
+ *
+ * With `WORKBENCH_CATALOG` set, checkpoints go to the PostgreSQL catalog instead (one row per job
+ * and unit, {@link pgCheckpoints}), for single-process and cluster backfills alike, so
+ * `verify --repair` sees the units of both: {@link checkpointStore} picks the store, and
+ * {@link checkpointStoreOfJob} finds an existing job's (its file when there is one).
  */
 import { join } from "node:path";
 import { log } from "../core/log.ts";
@@ -149,6 +154,7 @@ export function pgCheckpoints(url: string): {
   doneUnits(jobId: string): Promise<Set<string>>;
   read(jobId: string): Promise<CheckpointEntry[]>;
   clear(jobId: string): Promise<void>;
+  jobs(): Promise<string[]>;
 } {
   checkCatalogUrl(url);
   const schema = quoteIdent(catalogSchema(url));
@@ -227,5 +233,97 @@ export function pgCheckpoints(url: string): {
         await sql.unsafe(`DELETE FROM ${t} WHERE job_id = $1`, [jobId]);
       });
     },
+    jobs() {
+      return withSql(async (sql) => {
+        const rows = await sql.unsafe(`SELECT DISTINCT job_id FROM ${t}`);
+        return rows.map((r) => r.job_id as string).sort();
+      });
+    },
   };
+}
+
+/** One place checkpoints are kept: the lake's files or the PostgreSQL catalog. */
+export interface CheckpointStore {
+  kind: "file" | "catalog";
+  append(jobId: string, entries: CheckpointEntry[]): Promise<void>;
+  /** Units done (and not invalidated since). */
+  doneUnits(jobId: string): Promise<Set<string>>;
+  clear(jobId: string): Promise<void>;
+  /** Job ids with a checkpoint, sorted. */
+  jobs(): Promise<string[]>;
+}
+
+/** The file checkpoints of a lake as a {@link CheckpointStore}. */
+export function fileCheckpoints(root?: string): CheckpointStore {
+  return {
+    kind: "file",
+    append: (jobId, entries) => appendCheckpoint(jobId, entries, root),
+    doneUnits: (jobId) => Promise.resolve(doneUnits(jobId, root)),
+    clear: (jobId) => Promise.resolve(clearCheckpoint(jobId, root)),
+    jobs: () => {
+      try {
+        return Promise.resolve(
+          [...Deno.readDirSync(join(ingestMetaDir(root), "checkpoints"))]
+            .filter((e) => e.isFile && e.name.endsWith(".jsonl"))
+            .map((e) => e.name.slice(0, -".jsonl".length))
+            .filter((j) => /^[A-Za-z0-9_.-]+$/.test(j)).sort(),
+        );
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return Promise.resolve([]);
+        return Promise.reject(e);
+      }
+    },
+  };
+}
+
+/** The catalog's checkpoints as a {@link CheckpointStore}. */
+export function catalogCheckpoints(url: string): CheckpointStore {
+  const pg = pgCheckpoints(url);
+  return {
+    kind: "catalog",
+    append: pg.append,
+    doneUnits: (jobId) => pg.doneUnits(jobId),
+    clear: pg.clear,
+    jobs: pg.jobs,
+  };
+}
+
+/** `WORKBENCH_CATALOG`, or undefined when unset or empty. */
+export function catalogUrlFromEnv(): string | undefined {
+  try {
+    return Deno.env.get("WORKBENCH_CATALOG") || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a new backfill records its checkpoints: the PostgreSQL catalog when `catalogUrl` (default
+ * `WORKBENCH_CATALOG`) is set, else the lake's files.
+ *
+ * @example
+ * ```ts ignore
+ * const cp = checkpointStore("./data/lake"); // catalog when WORKBENCH_CATALOG is set
+ * if (!resume) await cp.clear(jobId);
+ * ```
+ */
+export function checkpointStore(root?: string, catalogUrl = catalogUrlFromEnv()): CheckpointStore {
+  return catalogUrl ? catalogCheckpoints(catalogUrl) : fileCheckpoints(root);
+}
+
+/**
+ * The store that holds an existing job's checkpoint: its file when there is one (a job started
+ * before the catalog was configured), else the catalog when configured, else the file store.
+ */
+export function checkpointStoreOfJob(
+  jobId: string,
+  root?: string,
+  catalogUrl = catalogUrlFromEnv(),
+): CheckpointStore {
+  try {
+    Deno.statSync(checkpointPath(jobId, root));
+    return fileCheckpoints(root);
+  } catch {
+    return checkpointStore(root, catalogUrl);
+  }
 }

@@ -51,11 +51,12 @@ import {
 import type { SimServerOptions } from "../sources/sim/mod.ts";
 import { type BackfillJob, type BackfillSummary, runBackfill } from "./backfill.ts";
 import {
-  appendCheckpoint,
+  catalogCheckpoints,
+  catalogUrlFromEnv,
   type CheckpointEntry,
-  clearCheckpoint,
-  doneUnits,
-  ingestMetaDir,
+  checkpointStore,
+  checkpointStoreOfJob,
+  fileCheckpoints,
 } from "./checkpoint.ts";
 import { addDays } from "./pipelines/_common.ts";
 import { quarantineSpec } from "./quarantine.ts";
@@ -196,25 +197,25 @@ export function parseUnitId(id: string): Unit | null {
   };
 }
 
-/** Units done in any job checkpoint of the lake (last entry of a unit wins), with their jobs. */
-export function checkpointedUnits(root?: string): Map<string, DoneUnit> {
-  const dir = join(ingestMetaDir(root), "checkpoints");
+/**
+ * Units done in any job checkpoint of the lake (last entry of a unit wins), with their jobs: the
+ * lake's checkpoint files and, when `WORKBENCH_CATALOG` is set, the catalog's (single-process
+ * and cluster backfills record there then).
+ */
+export async function checkpointedUnits(root?: string): Promise<Map<string, DoneUnit>> {
   const out = new Map<string, DoneUnit>();
-  let names: string[] = [];
-  try {
-    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".jsonl"))
-      .map((e) => e.name.slice(0, -".jsonl".length)).sort();
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  for (const job of names) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(job)) continue;
-    for (const id of doneUnits(job, root)) {
-      const unit = parseUnitId(id);
-      if (!unit) continue;
-      const d = out.get(id) ?? { unit, jobs: [] };
-      d.jobs.push(job);
-      out.set(id, d);
+  const url = catalogUrlFromEnv();
+  for (
+    const store of url ? [fileCheckpoints(root), catalogCheckpoints(url)] : [fileCheckpoints(root)]
+  ) {
+    for (const job of await store.jobs()) {
+      for (const id of await store.doneUnits(job)) {
+        const unit = parseUnitId(id);
+        if (!unit) continue;
+        const d = out.get(id) ?? { unit, jobs: [] };
+        if (!d.jobs.includes(job)) d.jobs.push(job);
+        out.set(id, d);
+      }
     }
   }
   return out;
@@ -357,7 +358,7 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
   }
   // Plan: per dropped file, re-curate, refetch (which units) or lost.
   const known = knownDatasets();
-  const done = checkpointedUnits(root);
+  const done = await checkpointedUnits(root);
   const invalidate: DoneUnit[] = [];
   const toRecurate: { p: Pipeline; r: RestoreResult }[] = [];
   const toRefetch: { r: RestoreResult; units: DoneUnit[] }[] = [];
@@ -513,7 +514,7 @@ async function invalidateUnits(units: DoneUnit[], root: string): Promise<Map<str
   }
   const at = new Date().toISOString();
   for (const [job, ids] of byJob) {
-    await appendCheckpoint(
+    await checkpointStoreOfJob(job, root).append(
       job,
       ids.map((unit) => ({
         unit,
@@ -523,7 +524,6 @@ async function invalidateUnits(units: DoneUnit[], root: string): Promise<Map<str
         quarantined: 0,
         at,
       })),
-      root,
     );
   }
   return byJob;
@@ -609,9 +609,11 @@ async function runRefetch(
   }
   for (const [job, ids] of byJob) {
     const ok = ids.filter((id) => landed.has(id));
-    if (ok.length) await appendCheckpoint(job, ok.map((id) => entry(id, "done")), root);
+    if (ok.length) {
+      await checkpointStoreOfJob(job, root).append(job, ok.map((id) => entry(id, "done")));
+    }
   }
-  clearCheckpoint(jobId, root);
+  await checkpointStore(root).clear(jobId);
   for (const it of items) {
     const ids = it.units.map((u) => u.unit.id);
     it.r.units = ids;
