@@ -185,14 +185,6 @@ const scratchF64 = (key: string, n: number) => scratchOf(key, n, (m) => new Floa
 const scratchI32 = (key: string, n: number) => scratchOf(key, n, (m) => new Int32Array(m));
 const scratchU8 = (key: string, n: number) => scratchOf(key, n, (m) => new Uint8Array(m));
 
-/** A UInt32 index Series from row numbers, null where the row number is negative. */
-function nullableIndex(rows: Int32Array): pl.Series {
-  return pl.DataFrame([pl.Series("__row", rows, pl.Int32)]).select(
-    pl.when(pl.col("__row").lt(pl.lit(0))).then(pl.lit(null)).otherwise(pl.col("__row"))
-      .cast(pl.UInt32).alias("__row"),
-  ).getColumn("__row");
-}
-
 /**
  * Grid rows of one run of bars of contract `c` (bars from..to-1): rowOf[minute * nC + c] = bar,
  * the last bar of a contract-minute in input order winning; bars off the session grid skipped.
@@ -215,6 +207,22 @@ function placeRun(
     const mm = x < 0 ? -Math.round(-x) : Math.round(x);
     if (!(mm >= 0 && mm < nMin)) continue; // also a null ts (NaN)
     rowOf[mm * nC + c] = i; // the last bar in input order wins
+  }
+}
+
+const SCATTER_CHUNK = 8192;
+
+/** out[r] = src[idx[r]] for r in [from, to), NaN where idx[r] < 0. */
+function scatterRows(
+  src: Float64Array,
+  idx: Int32Array,
+  out: Float64Array,
+  from: number,
+  to: number,
+): void {
+  for (let r = from; r < to; r++) {
+    const j = idx[r]!;
+    out[r] = j < 0 ? NaN : src[j]!;
   }
 }
 
@@ -513,15 +521,23 @@ export function consolidateOptionMinutes(
       rho: scratchF64("rho", nT),
     },
   });
-  // the option bar's own columns gathered from the input (index: grid row -> bar), iv and
-  // Greeks from the traded rows (grid row -> traded row); null where the contract did not trade
-  const optionCols = optBars
-    .select(...OPTION_BAR_COLUMNS.map((c) => pl.col(c).cast(pl.Float64).alias(`opt_${c}`)))
-    .select(pl.all().fillNan(null).gather(nullableIndex(rowOf)))
-    .hstack(
-      pl.DataFrame([f64Series("iv", iv), ...GREEK_NAMES.map((n) => f64Series(n, g[n]))])
-        .select(pl.all().fillNan(null).gather(nullableIndex(gridToTraded))),
-    );
+  // the option bar's own columns scattered from the input bars (index: grid row -> bar), iv
+  // and Greeks from the traded rows (grid row -> traded row), NaN where the contract did not
+  // trade, through one scratch grid column (a Series copies it); NaN becomes null in Polars
+  const gridCol = scratchF64("gridCol", N);
+  const gridSeries = (name: string, src: Float64Array, idx: Int32Array) => {
+    for (let r = 0; r < N; r += SCATTER_CHUNK) {
+      scatterRows(src, idx, gridCol, r, Math.min(N, r + SCATTER_CHUNK));
+    }
+    return pl.Series(name, gridCol);
+  };
+  const optionCols = pl.DataFrame([
+    ...OPTION_BAR_COLUMNS.map((c) =>
+      gridSeries(`opt_${c}`, c === "close" ? barClose : f64(optBars, c), rowOf)
+    ),
+    gridSeries("iv", iv, gridToTraded),
+    ...GREEK_NAMES.map((n) => gridSeries(n, g[n], gridToTraded)),
+  ]).select(pl.all().fillNan(null));
 
   return minutes.join(contracts, { how: "cross" })
     .hstack(optionCols)
