@@ -31,7 +31,6 @@
  * for (const line of formatRestore(r)) console.log(line);
  * ```
  */
-import { join } from "node:path";
 import pl from "nodejs-polars";
 import { loadConfig, type WorkbenchConfig } from "../config/config.ts";
 import { log } from "../core/log.ts";
