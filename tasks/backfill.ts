@@ -138,7 +138,9 @@ With --cluster each unit is one job for \`deno task worker\` processes that writ
 (WORKBENCH_DATA on a shared disk, or the S3 lake); their checkpoints go to the PostgreSQL catalog
 (one row per unit), and --budget-per-second caps the vendor requests of all workers together. With
 --sim the simulated market runs in this process and the workers fetch from it. The lake ends as a
-single-process run leaves it.
+single-process run leaves it. Without --cluster the checkpoint also goes to the catalog when
+WORKBENCH_CATALOG is set (else to <lake>/_meta/ingest/checkpoints/<job>.jsonl), so --resume and
+verify --repair find it either way.
 ${LEASE_HELP}
 
 A run whose units all landed 0 rows (dates outside the vendor's history or the simulated market's
