@@ -62,6 +62,7 @@ export interface ImpliedVolOptions {
 export type ImpliedVolWithSummaryOptions = Pick<ImpliedVolOptions, "out" | "warmStart">;
 
 const MAX_ITER = 60;
+const WARM_DIRECT_STEPS = 4;
 
 /**
  * Solve b(x, s) = beta for s >= 0, x <= 0, 0 < beta < exp(x/2), where b is the normalised
@@ -88,11 +89,18 @@ function solveNormalised(x: number, beta: number, iters: Int32Array, s0: number)
   let hi: number;
   let s: number;
   let target: number;
+  // a warm start below the inflection point iterates on b - beta in s (no logarithms: near
+  // the root it converges as fast as the log objective) for its first WARM_DIRECT_STEPS steps,
+  // then, if not converged (a start far off), on the log objective like a cold start
+  // (beta > 1e-100: b itself far from underflow, where b - beta keeps its relative precision)
+  let warmDirect = false;
   if (lower && s0 > 0 && s0 < sc) {
     lo = 0;
     hi = sc;
-    target = Math.log(beta);
+    target = NaN; // ln beta, needed only if the warm start falls back to the log objective
     s = s0;
+    warmDirect = beta > 1e-100;
+    if (!warmDirect) target = Math.log(beta);
   } else if (lower) {
     lo = 0;
     hi = sc;
@@ -146,6 +154,10 @@ function solveNormalised(x: number, beta: number, iters: Int32Array, s0: number)
   let n = 0;
   let prevStep = Infinity;
   for (; n < MAX_ITER; n++) {
+    if (warmDirect && n === WARM_DIRECT_STEPS) {
+      warmDirect = false;
+      target = Math.log(beta);
+    }
     const h = x / s;
     const t = 0.5 * s;
     const s2 = s * s;
@@ -156,7 +168,7 @@ function solveNormalised(x: number, beta: number, iters: Int32Array, s0: number)
     const lnPhi0 = LN_INV_SQRT_2PI - 0.5 * (h * h + t * t);
     let f: number, f1: number, f2: number, f3: number;
     let invF1 = 0; // 1 / f1 where it comes for free (lower region: f1 = 1 / dm)
-    if (lower) {
+    if (lower && !warmDirect) {
       const dm = millsDifference(-h, t); // b = phi0 * dm, (db/ds) / b = 1 / dm
       if (!(dm > 0)) {
         lo = s;
@@ -169,7 +181,7 @@ function solveNormalised(x: number, beta: number, iters: Int32Array, s0: number)
       f1 = p;
       f2 = (q1 - p) * p;
       f3 = (q2 - 3 * p * q1 + 2 * p * p) * p;
-    } else if (direct) {
+    } else if (direct || warmDirect) {
       const v = fastExp(lnPhi0);
       f = (h + t > 0.5 ? normalisedBlackOtm(x, s) : v * millsDifference(-h, t)) - beta;
       f1 = v;
@@ -193,7 +205,7 @@ function solveNormalised(x: number, beta: number, iters: Int32Array, s0: number)
     if (f < 0) lo = s;
     else hi = s;
     let d: number;
-    if (lower) {
+    if (lower && !warmDirect) {
       // Householder in z = 1/s^2, where ln b is nearly linear (ln b ~ -x^2 z / 2 in the tail)
       const sz = -0.5 * s2 * s;
       const szz = 0.75 * s2 * s2 * s;
