@@ -4,13 +4,15 @@
  * vol), on the same inputs, in interleaved pairs, as CPU time per core, outputs checked equal.
  *
  *   deno run -A --frozen bench/options_compare.ts [--n 1000000] [--pairs 7] [--no-peer]
+ *     [--only price|greeks|iv]
  *
  * The peer is `bench/options_peer.py` run by /usr/bin/python3 as one long-lived subprocess that
  * times each kernel with time.process_time (its own CPU time, kernel only). The workbench's
  * time is this process's CPU time (user + system) around the call. Each kernel runs `pairs`
  * times per side, alternating which side goes first; medians are reported. Also printed: the
  * memory floor (copying the kernel's input and output bytes once, TypedArray.set), the
- * in-cache time (one 2048-row chunk repeated: the arithmetic cost without memory traffic) and
+ * in-cache time (one 2048-row chunk repeated into the same output arrays: the arithmetic cost
+ * without memory traffic or allocation) and
  * the load average before and after. Inputs: 1M options with K/S in 0.5..2, t 1 day..5 years,
  * vol 5 %..200 %, rate and dividend -1 %..8 %, calls and puts (bench/options_bench.ts's batch).
  *
@@ -38,6 +40,7 @@ Options:
   --n N        options per batch (default 1000000, at least 2048)
   --pairs P    timed runs per side and kernel (default 7, 1..50)
   --no-peer    skip the numpy/scipy peer
+  --only K     run only kernel K: price, greeks or iv (default all three)
   -h, --help   this text
 
 Exit codes: 0 done, 1 an output check failed, 2 bad arguments.`;
@@ -46,6 +49,7 @@ interface Args {
   n: number;
   pairs: number;
   peer: boolean;
+  only?: "price" | "greeks" | "iv";
 }
 
 function parseArgs(argv: string[]): Args {
@@ -60,7 +64,13 @@ function parseArgs(argv: string[]): Args {
       console.log(USAGE);
       Deno.exit(0);
     } else if (k === "--no-peer") a.peer = false;
-    else if (k === "--n" || k === "--pairs") {
+    else if (k === "--only") {
+      const v = argv[++i];
+      if (v !== "price" && v !== "greeks" && v !== "iv") {
+        fail(`--only must be price, greeks or iv, got ${v}`);
+      }
+      a.only = v;
+    } else if (k === "--n" || k === "--pairs") {
       const v = Number(argv[++i]);
       if (k === "--n") {
         if (!Number.isInteger(v) || v < 2048 || v > 20_000_000) {
@@ -195,12 +205,22 @@ async function main(): Promise<number> {
       theta: new Float64Array(n),
       rho: new Float64Array(n),
     };
+    // in-cache runs write into reused arrays: a fresh 16 KB array per call costs an external
+    // allocation and garbage collection (about 15 ns per option), which is not the kernel's cost
+    const pCache = new Float64Array(2048);
+    const gCache: Greeks = {
+      delta: new Float64Array(2048),
+      gamma: new Float64Array(2048),
+      vega: new Float64Array(2048),
+      theta: new Float64Array(2048),
+      rho: new Float64Array(2048),
+    };
     const kernels = [
       {
         name: "price",
         peerName: "numpy+scipy.ndtr",
         run: () => bsPrice(o, vol, { out: pOut }),
-        cache: (oc: OptionColumns, v: Float64Array) => bsPrice(oc, v),
+        cache: (oc: OptionColumns, v: Float64Array) => bsPrice(oc, v, { out: pCache }),
         outCols: 1,
         check: async () => {
           const [pp] = await readPeer("price", 1);
@@ -218,7 +238,7 @@ async function main(): Promise<number> {
         name: "greeks",
         peerName: "numpy+scipy.ndtr",
         run: () => bsGreeks(o, vol, { out: gOut }),
-        cache: (oc: OptionColumns, v: Float64Array) => bsGreeks(oc, v),
+        cache: (oc: OptionColumns, v: Float64Array) => bsGreeks(oc, v, { out: gCache }),
         outCols: 5,
         check: async () => {
           const pg = await readPeer("greeks", 5);
@@ -272,7 +292,9 @@ async function main(): Promise<number> {
       },
     ];
     // the input of impliedVol is bsPrice's output on the same batch
+    const onlyName = { price: "price", greeks: "greeks", iv: "impliedVol" };
     for (const k of kernels) {
+      if (args.only && onlyName[args.only] !== k.name) continue;
       const wb: number[] = [];
       const pe: number[] = [];
       let extra = "";
@@ -339,7 +361,7 @@ async function main(): Promise<number> {
     }
     // implied vol again on the rows the Newton peer solves (its friendliest domain), so the
     // comparison does not rest on rows where Newton gives up
-    if (peer) {
+    if (peer && (!args.only || args.only === "iv")) {
       const [piv] = await readPeer("iv", 1);
       const rows: number[] = [];
       for (let i = 0; i < n; i++) if (piv![i]! > 0) rows.push(i);

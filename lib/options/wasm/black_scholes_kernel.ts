@@ -23,7 +23,12 @@
  * and with mpmath to the same tolerances as the scalar code (measured: within 0.7 (1 + y^2) eps
  * in the new regime, against 1.6 (1 + y^2) eps for the scalar series and quadrature).
  * The price kernel sorts rows by regime and runs each regime's rows two (or eight) at a time, so
- * a row pays only for its own regime.
+ * a row pays only for its own regime and no lane waits on another's branch.
+ *
+ * Cost notes (V8's x64 code): v128 constants are read from a memory block (KV_BLOCK) rather than
+ * written as v128.const, which V8 rebuilds at every use; 64-bit arithmetic shifts (emulated
+ * on SSE) are avoided; an exp that would underflow (a microcode assist of about 100 cycles per
+ * lane) is only evaluated where the result is a subnormal.
  *
  * Memory: `ioPtr()` is the start of CHUNK-row input columns (spot, strike, t, rate, div, vol as
  * f64, then isCall as u8) and output columns (price or delta, gamma, vega, theta, rho as f64),
@@ -362,6 +367,79 @@ function greeksOne(i: usize): void {
 
 // ---- f64x2 kernels ---------------------------------------------------------------------------
 
+// v128 constants. V8 (x64) builds a v128.const where it is used, from a 64-bit immediate
+// moved through a general register and duplicated (three instructions, one a cross-domain
+// move), and does not hoist it out of loops; the kernels below read their constants from this
+// block instead (one load each). The start function fills it (the stores at the end of this
+// file); slot numbers:
+const KV_COUNT: i32 = 59;
+const KV_BLOCK: usize = memory.data(KV_COUNT * 16, 16);
+const K_EXP_ARG_MAX: i32 = 0; // f64x2.splat(760.0)
+const K_EXP_ARG_MIN: i32 = 1; // f64x2.splat(-760.0)
+const K_EXP_INV_STEP: i32 = 2; // f64x2.splat(EXP_INV_STEP)
+const K_ROUND_SHIFT: i32 = 3; // f64x2.splat(ROUND_SHIFT)
+const K_EXP_STEP_HI: i32 = 4; // f64x2.splat(EXP_STEP_HI)
+const K_EXP_STEP_LO: i32 = 5; // f64x2.splat(EXP_STEP_LO)
+const KI_ROUND_SHIFT_BITS: i32 = 6; // i64x2.splat(0x4338000000000000)
+const K_HALF: i32 = 7; // f64x2.splat(0.5)
+const K_1_OVER_6: i32 = 8; // f64x2.splat(1.0 / 6.0)
+const K_1_OVER_24: i32 = 9; // f64x2.splat(1.0 / 24.0)
+const K_1_OVER_120: i32 = 10; // f64x2.splat(1.0 / 120.0)
+const K_1_OVER_64: i32 = 11; // f64x2.splat(1.0 / 64.0)
+const K_EXP_BIAS_SHIFT: i32 = 12; // f64x2.splat(1023.0 + ROUND_SHIFT)
+const KI_LOG_OFFSET: i32 = 13; // i64x2.splat(0x3ff0000000000000 - 0x3fe6a09e667f3bcd)
+const KI_EXP_BIAS: i32 = 14; // i64x2.splat(1023)
+const K_LOG_BIAS_SHIFT: i32 = 15; // f64x2.splat(6755399441055744.0 + 1023.0)
+const K_ONE: i32 = 16; // f64x2.splat(1.0)
+const K_TWO: i32 = 17; // f64x2.splat(2.0)
+const K_LG2: i32 = 18; // f64x2.splat(LG2)
+const K_LG4: i32 = 19; // f64x2.splat(LG4)
+const K_LG6: i32 = 20; // f64x2.splat(LG6)
+const K_LG1: i32 = 21; // f64x2.splat(LG1)
+const K_LG3: i32 = 22; // f64x2.splat(LG3)
+const K_LG5: i32 = 23; // f64x2.splat(LG5)
+const K_LG7: i32 = 24; // f64x2.splat(LG7)
+const K_LN2_HI: i32 = 25; // f64x2.splat(LN2_HI)
+const K_LN2_LO: i32 = 26; // f64x2.splat(LN2_LO)
+const K_ERFCX_U_SCALE: i32 = 27; // f64x2.splat(ERFCX_U_SCALE)
+const K_FOUR: i32 = 28; // f64x2.splat(4.0)
+const KI_ERFCX_LAST: i32 = 29; // i32x4.splat(99)
+const K_SQRT_PI_OVER_2: i32 = 30; // f64x2.splat(SQRT_PI_OVER_2)
+const K_INV_SQRT2: i32 = 31; // f64x2.splat(INV_SQRT2)
+const K_INF: i32 = 32; // f64x2.splat(Infinity)
+const K_MIN_NORMAL: i32 = 33; // f64x2.splat(2.2250738585072014e-308)
+const KI_ONE_I64: i32 = 34; // i64x2.splat(1)
+const K_TAYLOR_TOL: i32 = 35; // f64x2.splat(1e-17)
+const K_SQRT2: i32 = 36; // f64x2.splat(SQRT2)
+const K_CP5: i32 = 37; // f64x2.splat(CP5)
+const K_CQ4: i32 = 38; // f64x2.splat(CQ4)
+const K_CP4: i32 = 39; // f64x2.splat(CP4)
+const K_CP3: i32 = 40; // f64x2.splat(CP3)
+const K_CP2: i32 = 41; // f64x2.splat(CP2)
+const K_CP1: i32 = 42; // f64x2.splat(CP1)
+const K_CP0: i32 = 43; // f64x2.splat(CP0)
+const K_CQ3: i32 = 44; // f64x2.splat(CQ3)
+const K_CQ2: i32 = 45; // f64x2.splat(CQ2)
+const K_CQ1: i32 = 46; // f64x2.splat(CQ1)
+const K_CQ0: i32 = 47; // f64x2.splat(CQ0)
+const K_RSQRTPI: i32 = 48; // f64x2.splat(RSQRTPI)
+const K_NEG_HALF: i32 = 49; // f64x2.splat(-0.5)
+const K_PHI_ARG_NORMAL: i32 = 50; // f64x2.splat(PHI_ARG_NORMAL)
+const K_PHI_ARG_ZERO: i32 = 51; // f64x2.splat(PHI_ARG_ZERO)
+const K_INV_SQRT_2PI: i32 = 52; // f64x2.splat(INV_SQRT_2PI)
+const K_LARGE_FROM: i32 = 53; // f64x2.splat(LARGE_FROM)
+const K_TAYLOR_T: i32 = 54; // f64x2.splat(0.05)
+const K_TAYLOR_Y: i32 = 55; // f64x2.splat(1.5)
+const K_TAYLOR_T_NEAR: i32 = 56; // f64x2.splat(0.25)
+const K_ERFCX_TABLE_END: i32 = 57; // f64x2.splat(46.0 * SQRT2)
+const K_PDF_FLOOR: i32 = 58; // f64x2.splat(1e-280)
+
+/** The v128 constant in slot `slot` of KV_BLOCK. */
+@inline function kv(slot: i32): v128 {
+  return v128.load(KV_BLOCK + (<usize> slot << 4));
+}
+
+
 @inline function splat(x: f64): v128 {
   return f64x2.splat(x);
 }
@@ -393,34 +471,41 @@ function greeksOne(i: usize): void {
 @inline function vExp(x: v128): v128 {
   // pmin/pmax (one instruction each on x64; min/max need a NaN-propagating sequence): with x
   // as the first operand a NaN passes through, as with Math.min/max in fastExp
-  const xc = f64x2.pmax(f64x2.pmin(x, splat(760.0)), splat(-760.0));
-  const kr = add(mul(xc, splat(EXP_INV_STEP)), splat(ROUND_SHIFT));
-  const kf = sub(kr, splat(ROUND_SHIFT));
-  const r = sub(sub(xc, mul(kf, splat(EXP_STEP_HI))), mul(kf, splat(EXP_STEP_LO)));
+  const xc = f64x2.pmax(f64x2.pmin(x, kv(K_EXP_ARG_MAX)), kv(K_EXP_ARG_MIN));
+  const kr = add(mul(xc, kv(K_EXP_INV_STEP)), kv(K_ROUND_SHIFT));
+  const kf = sub(kr, kv(K_ROUND_SHIFT));
+  const r = sub(sub(xc, mul(kf, kv(K_EXP_STEP_HI))), mul(kf, kv(K_EXP_STEP_LO)));
   // k = kf as an integer: the low mantissa bits of kr = kf + 1.5 * 2^52 (|k| < 2^31; a NaN lane
   // gives some k, and a NaN result through q)
-  const k = i64x2.sub(kr, i64x2.splat(0x4338000000000000));
-  const k0 = i32x4.extract_lane(k, 0);
-  const k1 = i32x4.extract_lane(k, 2);
+  const k = i64x2.sub(kr, kv(KI_ROUND_SHIFT_BITS));
+  const k0 = i32x4.extract_lane(k, 0) & 63;
+  const k1 = i32x4.extract_lane(k, 2) & 63;
   const r2 = mul(r, r);
   const q = add(
     r,
     mul(
       r2,
       add(
-        add(splat(0.5), mul(r, splat(1.0 / 6.0))),
-        mul(r2, add(splat(1.0 / 24.0), mul(r, splat(1.0 / 120.0)))),
+        add(kv(K_HALF), mul(r, kv(K_1_OVER_6))),
+        mul(r2, add(kv(K_1_OVER_24), mul(r, kv(K_1_OVER_120)))),
       ),
     ),
   );
-  const f = f64x2(tab(T_FRAC + (k0 & 63)), tab(T_FRAC + (k1 & 63)));
+  const f = v128.load64_lane(
+    tables + (<usize> (T_FRAC + k1) << 3),
+    v128.load64_zero(tables + (<usize> (T_FRAC + k0) << 3)),
+    1,
+  );
   // 2^m, m = k >> 6 in [-1097, 1096], as 2^m1 * 2^m2 built from exponent bits (m1 = m >> 1,
   // m2 = m - m1, both normal): the first product is exact, the second rounds once, so the result
-  // equals the table's 2^m * (f + f q) wherever 2^m is representable (the scalar fastExp)
-  const m = i64x2.shr_s(k, 6);
-  const m1 = i64x2.shr_s(m, 1);
-  const p1 = i64x2.shl(i64x2.add(m1, i64x2.splat(1023)), 52);
-  const p2 = i64x2.shl(i64x2.add(i64x2.sub(m, m1), i64x2.splat(1023)), 52);
+  // equals the table's 2^m * (f + f q) wherever 2^m is representable (the scalar fastExp).
+  // m, m1 and m2 are computed exactly in f64 (floor of kf / 64, of m / 2; SSE has no 64-bit
+  // arithmetic shift, which V8 would emulate in several instructions), and m1 + 1023 reaches
+  // the exponent field as the low bits of m1 + 1023 + 1.5 * 2^52 shifted left by 52
+  const mf = f64x2.floor(mul(kf, kv(K_1_OVER_64)));
+  const m1f = f64x2.floor(mul(mf, kv(K_HALF)));
+  const p1 = i64x2.shl(add(m1f, kv(K_EXP_BIAS_SHIFT)), 52);
+  const p2 = i64x2.shl(add(sub(mf, m1f), kv(K_EXP_BIAS_SHIFT)), 52);
   return mul(p1, mul(p2, add(f, mul(f, q))));
 }
 
@@ -438,42 +523,44 @@ const LG7: f64 = 1.479819860511658591e-01;
 
 /** Natural log in two lanes for positive normal finite x (callers route other x elsewhere). */
 @inline function vLog(x: v128): v128 {
-  // subtracting the bits of sqrt(2)/2 puts z in [sqrt(2)/2, sqrt(2)) (musl's trick)
-  const ix = i64x2.sub(x, i64x2.splat(0x3fe6a09e667f3bcd));
-  const k = i64x2.shr_s(ix, 52);
-  const iz = i64x2.sub(x, i64x2.shl(k, 52));
-  // k as f64 without leaving the vector: bits of 2^52 + 2^51 + k, minus 2^52 + 2^51 (|k| < 2^51)
-  const kd = sub(i64x2.add(k, i64x2.splat(0x4338000000000000)), splat(6755399441055744.0));
-  const f = sub(iz, splat(1.0));
-  const s = div(f, add(splat(2.0), f));
+  // subtracting the bits of sqrt(2)/2 puts z in [sqrt(2)/2, sqrt(2)) (musl's trick); here
+  // k + 1023 = (bits(x) - bits(sqrt(2)/2) + bits(1.0)) >> 52 is taken with a logical shift
+  // (the operand is positive for positive x; SSE has no 64-bit arithmetic shift)
+  const kb = i64x2.shr_u(i64x2.add(x, kv(KI_LOG_OFFSET)), 52);
+  const iz = i64x2.sub(x, i64x2.shl(i64x2.sub(kb, kv(KI_EXP_BIAS)), 52));
+  // k as f64 without leaving the vector: bits of 2^52 + 2^51 + (k + 1023), minus
+  // 2^52 + 2^51 + 1023
+  const kd = sub(i64x2.add(kb, kv(KI_ROUND_SHIFT_BITS)), kv(K_LOG_BIAS_SHIFT));
+  const f = sub(iz, kv(K_ONE));
+  const s = div(f, add(kv(K_TWO), f));
   const z = mul(s, s);
   const w = mul(z, z);
-  const t1 = mul(w, add(splat(LG2), mul(w, add(splat(LG4), mul(w, splat(LG6))))));
+  const t1 = mul(w, add(kv(K_LG2), mul(w, add(kv(K_LG4), mul(w, kv(K_LG6))))));
   const t2 = mul(
     z,
-    add(splat(LG1), mul(w, add(splat(LG3), mul(w, add(splat(LG5), mul(w, splat(LG7))))))),
+    add(kv(K_LG1), mul(w, add(kv(K_LG3), mul(w, add(kv(K_LG5), mul(w, kv(K_LG7))))))),
   );
   const R = add(t2, t1);
-  const hfsq = mul(mul(splat(0.5), f), f);
+  const hfsq = mul(mul(kv(K_HALF), f), f);
   return sub(
-    mul(kd, splat(LN2_HI)),
-    sub(sub(hfsq, add(mul(s, add(hfsq, R)), mul(kd, splat(LN2_LO)))), f),
+    mul(kd, kv(K_LN2_HI)),
+    sub(sub(hfsq, add(mul(s, add(hfsq, R)), mul(kd, kv(K_LN2_LO)))), f),
   );
 }
 
 /** erfcx for 0 <= y <= 46.6 in two lanes (sErfcxFast, bit for bit). */
 @inline function vErfcxFast(y: v128): v128 {
-  const u = div(splat(ERFCX_U_SCALE), add(splat(4.0), y));
+  const u = div(kv(K_ERFCX_U_SCALE), add(kv(K_FOUR), y));
   const uf = f64x2.trunc(u);
   // j = uf as an integer: the low 32 bits of uf + 1.5 * 2^52 (lanes 0 and 2), clamped so that
   // a lane whose result is discarded (y < 0 or NaN) never reads outside the table
   const ji = i32x4.min_s(
-    i32x4.max_s(add(uf, splat(ROUND_SHIFT)), i32x4.splat(0)),
-    i32x4.splat(99),
+    i32x4.max_s(add(uf, kv(K_ROUND_SHIFT)), i32x4.splat(0)),
+    kv(KI_ERFCX_LAST),
   );
   const j0 = i32x4.extract_lane(ji, 0);
   const j1 = i32x4.extract_lane(ji, 2);
-  const t = sub(mul(splat(2.0), sub(u, uf)), splat(1.0));
+  const t = sub(mul(kv(K_TWO), sub(u, uf)), kv(K_ONE));
   // each lane's 8 coefficients as four v128 loads, then lane k of both into one vector
   const a = tables + (<usize> (T_ERFCX + (j0 << 3)) << 3);
   const b = tables + (<usize> (T_ERFCX + (j1 << 3)) << 3);
@@ -503,10 +590,10 @@ const LG7: f64 = 1.479819860511658591e-01;
 /** Phi(z) given pdf = phi(z), two lanes (sNormCdfFast, bit for bit). */
 @inline function vNormCdfFast(z: v128, pdf: v128): v128 {
   const tail = mul(
-    mul(splat(SQRT_PI_OVER_2), pdf),
-    vErfcxFast(mul(f64x2.abs(z), splat(INV_SQRT2))),
+    mul(kv(K_SQRT_PI_OVER_2), pdf),
+    vErfcxFast(mul(f64x2.abs(z), kv(K_INV_SQRT2))),
   );
-  return select(f64x2.lt(z, splat(0.0)), tail, sub(splat(1.0), tail));
+  return select(f64x2.lt(z, splat(0.0)), tail, sub(kv(K_ONE), tail));
 }
 
 /** Lanes of `ok` (a mask) as a 2-bit set: bit i set when lane i is true. */
@@ -519,14 +606,14 @@ const LG7: f64 = 1.479819860511658591e-01;
   const zero = splat(0.0);
   const pos = v128.and(f64x2.gt(S, zero), f64x2.gt(K, zero));
   const nonneg = v128.and(f64x2.ge(T, zero), f64x2.ge(v, zero));
-  const finite = f64x2.lt(add(add(add(S, K), T), v), splat(Infinity));
+  const finite = f64x2.lt(add(add(add(S, K), T), v), kv(K_INF));
   const rq = v128.and(f64x2.eq(r, r), f64x2.eq(q, q));
   return v128.and(v128.and(pos, nonneg), v128.and(finite, rq));
 }
 
 /** Normal, finite, positive: the domain of vLog. */
 @inline function vLogDomain(x: v128): v128 {
-  return v128.and(f64x2.ge(x, splat(2.2250738585072014e-308)), f64x2.lt(x, splat(Infinity)));
+  return v128.and(f64x2.ge(x, kv(K_MIN_NORMAL)), f64x2.lt(x, kv(K_INF)));
 }
 
 /** Mask of the call rows of the pair at i: isCall bytes spread to the two 64-bit lanes. */
@@ -537,7 +624,7 @@ const LG7: f64 = 1.479819860511658591e-01;
     c,
     i8x16(0, -1, -1, -1, -1, -1, -1, -1, 1, -1, -1, -1, -1, -1, -1, -1),
   );
-  return i64x2.eq(lanes, i64x2.splat(1));
+  return i64x2.eq(lanes, kv(KI_ONE_I64));
 }
 
 @inline function vTheta(i: usize): v128 {
@@ -556,22 +643,22 @@ let taylorD: v128 = f64x2.splat(0.0);
  * Small-t Taylor series D = 2 sum_k t^(2k+1)/(2k+1)! M_(2k+1)(y) with the forward moment
  * recursion M_(n+1) = n M_(n-1) - y M_n from M_0 = M(y), M_1 = 1 - y M(y) (millsTaylor in
  * ../_normalised_black.ts), for four pairs of lanes at once: the recursion is one long
- * dependency chain per lane, so four independent chains keep the pipeline busy. The loop ends
- * when every lane's last term is below 1e-17 of its sum (a lane that got there earlier keeps
- * adding its smaller terms). The first pair's result is returned, the others are left in
+ * dependency chain per lane, so four independent chains keep the pipeline busy. The loop adds
+ * two terms per trip and ends when every lane's last term is below 1e-17 of its sum (a lane
+ * that got there earlier keeps adding its smaller terms). The first pair's result is returned, the others are left in
  * taylorB, taylorC, taylorD.
  */
 function vMillsTaylor4(
   yA: v128, tA: v128, yB: v128, tB: v128, yC: v128, tC: v128, yD: v128, tD: v128,
 ): v128 {
-  let mPrevA = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yA, splat(INV_SQRT2))));
-  let mPrevB = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yB, splat(INV_SQRT2))));
-  let mPrevC = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yC, splat(INV_SQRT2))));
-  let mPrevD = mul(splat(SQRT_PI_OVER_2), vErfcxFast(mul(yD, splat(INV_SQRT2))));
-  let mA = sub(splat(1.0), mul(yA, mPrevA));
-  let mB = sub(splat(1.0), mul(yB, mPrevB));
-  let mC = sub(splat(1.0), mul(yC, mPrevC));
-  let mD = sub(splat(1.0), mul(yD, mPrevD));
+  let mPrevA = mul(kv(K_SQRT_PI_OVER_2), vErfcxFast(mul(yA, kv(K_INV_SQRT2))));
+  let mPrevB = mul(kv(K_SQRT_PI_OVER_2), vErfcxFast(mul(yB, kv(K_INV_SQRT2))));
+  let mPrevC = mul(kv(K_SQRT_PI_OVER_2), vErfcxFast(mul(yC, kv(K_INV_SQRT2))));
+  let mPrevD = mul(kv(K_SQRT_PI_OVER_2), vErfcxFast(mul(yD, kv(K_INV_SQRT2))));
+  let mA = sub(kv(K_ONE), mul(yA, mPrevA));
+  let mB = sub(kv(K_ONE), mul(yB, mPrevB));
+  let mC = sub(kv(K_ONE), mul(yC, mPrevC));
+  let mD = sub(kv(K_ONE), mul(yD, mPrevD));
   const t2A = mul(tA, tA);
   const t2B = mul(tB, tB);
   const t2C = mul(tC, tC);
@@ -584,9 +671,43 @@ function vMillsTaylor4(
   let sumB = mul(coefB, mB);
   let sumC = mul(coefC, mC);
   let sumD = mul(coefD, mD);
-  for (let n = 1; n < 60; n += 2) {
-    const nf = splat(<f64> n);
-    const n1f = splat(<f64> (n + 1));
+  // two terms per trip, one convergence test
+  for (let n = 1; n < 60; n += 4) {
+    {
+      const nf = splat(<f64> n);
+      const n1f = splat(<f64> (n + 1));
+      const mEvenA = sub(mul(nf, mPrevA), mul(yA, mA));
+      const mEvenB = sub(mul(nf, mPrevB), mul(yB, mB));
+      const mEvenC = sub(mul(nf, mPrevC), mul(yC, mC));
+      const mEvenD = sub(mul(nf, mPrevD), mul(yD, mD));
+      const mOddA = sub(mul(n1f, mA), mul(yA, mEvenA));
+      const mOddB = sub(mul(n1f, mB), mul(yB, mEvenB));
+      const mOddC = sub(mul(n1f, mC), mul(yC, mEvenC));
+      const mOddD = sub(mul(n1f, mD), mul(yD, mEvenD));
+      mPrevA = mEvenA;
+      mA = mOddA;
+      mPrevB = mEvenB;
+      mB = mOddB;
+      mPrevC = mEvenC;
+      mC = mOddC;
+      mPrevD = mEvenD;
+      mD = mOddD;
+      const ratio = splat(tab(T_TAYLOR + n));
+      coefA = mul(coefA, mul(t2A, ratio));
+      coefB = mul(coefB, mul(t2B, ratio));
+      coefC = mul(coefC, mul(t2C, ratio));
+      coefD = mul(coefD, mul(t2D, ratio));
+      const termA = mul(coefA, mA);
+      const termB = mul(coefB, mB);
+      const termC = mul(coefC, mC);
+      const termD = mul(coefD, mD);
+      sumA = add(sumA, termA);
+      sumB = add(sumB, termB);
+      sumC = add(sumC, termC);
+      sumD = add(sumD, termD);
+}
+    const nf = splat(<f64> (n + 2));
+    const n1f = splat(<f64> (n + 3));
     const mEvenA = sub(mul(nf, mPrevA), mul(yA, mA));
     const mEvenB = sub(mul(nf, mPrevB), mul(yB, mB));
     const mEvenC = sub(mul(nf, mPrevC), mul(yC, mC));
@@ -603,7 +724,7 @@ function vMillsTaylor4(
     mC = mOddC;
     mPrevD = mEvenD;
     mD = mOddD;
-    const ratio = splat(tab(T_TAYLOR + n));
+    const ratio = splat(tab(T_TAYLOR + n + 2));
     coefA = mul(coefA, mul(t2A, ratio));
     coefB = mul(coefB, mul(t2B, ratio));
     coefC = mul(coefC, mul(t2C, ratio));
@@ -619,20 +740,20 @@ function vMillsTaylor4(
     // done when every lane's term is below 1e-17 of its sum (later terms are smaller still)
     const small = v128.and(
       v128.and(
-        f64x2.le(f64x2.abs(termA), mul(splat(1e-17), sumA)),
-        f64x2.le(f64x2.abs(termB), mul(splat(1e-17), sumB)),
+        f64x2.le(f64x2.abs(termA), mul(kv(K_TAYLOR_TOL), sumA)),
+        f64x2.le(f64x2.abs(termB), mul(kv(K_TAYLOR_TOL), sumB)),
       ),
       v128.and(
-        f64x2.le(f64x2.abs(termC), mul(splat(1e-17), sumC)),
-        f64x2.le(f64x2.abs(termD), mul(splat(1e-17), sumD)),
+        f64x2.le(f64x2.abs(termC), mul(kv(K_TAYLOR_TOL), sumC)),
+        f64x2.le(f64x2.abs(termD), mul(kv(K_TAYLOR_TOL), sumD)),
       ),
     );
     if (v128.all_true<i64>(small)) break;
   }
-  taylorB = mul(splat(2.0), sumB);
-  taylorC = mul(splat(2.0), sumC);
-  taylorD = mul(splat(2.0), sumD);
-  return mul(splat(2.0), sumA);
+  taylorB = mul(kv(K_TWO), sumB);
+  taylorC = mul(kv(K_TWO), sumC);
+  taylorD = mul(kv(K_TWO), sumD);
+  return mul(kv(K_TWO), sumA);
 }
 
 // Cody's rational form of erfcx for z >= 4: erfcx(z) = (1/sqrt(pi) - w P(w) / Q(w)) / z, w = 1/z^2
@@ -651,6 +772,9 @@ const CQ4: f64 = 2.56852019228982242e00;
 const SQRT2: f64 = 1.4142135623730950488016887242096980785697;
 /** Where vMillsLarge applies: y - t >= 4 sqrt 2 (both erfcx arguments >= 4). */
 const LARGE_FROM: f64 = 5.656854249492380195206754896838792314;
+/** exp(a) is normal for a >= PHI_ARG_NORMAL and rounds to 0 for a < PHI_ARG_ZERO (sExp too). */
+const PHI_ARG_NORMAL: f64 = -708.0;
+const PHI_ARG_ZERO: f64 = -746.0;
 
 /**
  * Mills-ratio difference D(y, t) = sqrt(pi/2) (erfcx(z1) - erfcx(z2)), z1 = (y - t)/sqrt 2 >= 4,
@@ -664,45 +788,45 @@ const LARGE_FROM: f64 = 5.656854249492380195206754896838792314;
  * relative error stays within a few ulp for any t > 0 (the plain difference loses y / (2 t)).
  */
 @inline function vMillsLarge(y: v128, t: v128): v128 {
-  const z1 = mul(sub(y, t), splat(INV_SQRT2));
-  const z2 = mul(add(y, t), splat(INV_SQRT2));
-  const d = mul(t, splat(SQRT2));
-  const iz = div(splat(1.0), mul(z1, z2));
+  const z1 = mul(sub(y, t), kv(K_INV_SQRT2));
+  const z2 = mul(add(y, t), kv(K_INV_SQRT2));
+  const d = mul(t, kv(K_SQRT2));
+  const iz = div(kv(K_ONE), mul(z1, z2));
   const i1 = mul(z2, iz);
   const i2 = mul(z1, iz);
   const w1 = mul(i1, i1);
   const w2 = mul(i2, i2);
   const dw = mul(mul(d, add(z1, z2)), mul(w1, w2));
   // P and Q at w1 and w2, and their divided differences eP, eQ
-  let p1 = splat(CP5);
+  let p1 = kv(K_CP5);
   let p2 = p1;
   let eP = splat(0.0);
-  let q1 = add(w1, splat(CQ4));
-  let q2 = add(w2, splat(CQ4));
-  let eQ = splat(1.0);
-  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP4)); p2 = add(mul(p2, w2), splat(CP4));
-  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP3)); p2 = add(mul(p2, w2), splat(CP3));
-  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP2)); p2 = add(mul(p2, w2), splat(CP2));
-  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP1)); p2 = add(mul(p2, w2), splat(CP1));
-  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), splat(CP0)); p2 = add(mul(p2, w2), splat(CP0));
-  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), splat(CQ3)); q2 = add(mul(q2, w2), splat(CQ3));
-  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), splat(CQ2)); q2 = add(mul(q2, w2), splat(CQ2));
-  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), splat(CQ1)); q2 = add(mul(q2, w2), splat(CQ1));
-  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), splat(CQ0)); q2 = add(mul(q2, w2), splat(CQ0));
-  const iq1 = div(splat(1.0), q1);
+  let q1 = add(w1, kv(K_CQ4));
+  let q2 = add(w2, kv(K_CQ4));
+  let eQ = kv(K_ONE);
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), kv(K_CP4)); p2 = add(mul(p2, w2), kv(K_CP4));
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), kv(K_CP3)); p2 = add(mul(p2, w2), kv(K_CP3));
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), kv(K_CP2)); p2 = add(mul(p2, w2), kv(K_CP2));
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), kv(K_CP1)); p2 = add(mul(p2, w2), kv(K_CP1));
+  eP = add(mul(eP, w1), p2); p1 = add(mul(p1, w1), kv(K_CP0)); p2 = add(mul(p2, w2), kv(K_CP0));
+  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), kv(K_CQ3)); q2 = add(mul(q2, w2), kv(K_CQ3));
+  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), kv(K_CQ2)); q2 = add(mul(q2, w2), kv(K_CQ2));
+  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), kv(K_CQ1)); q2 = add(mul(q2, w2), kv(K_CQ1));
+  eQ = add(mul(eQ, w1), q2); q1 = add(mul(q1, w1), kv(K_CQ0)); q2 = add(mul(q2, w2), kv(K_CQ0));
+  const iq1 = div(kv(K_ONE), q1);
   const R1 = mul(p1, iq1);
   const R2 = div(p2, q2);
   const dR = mul(mul(dw, sub(eP, mul(R2, eQ))), iq1);
   const lead = mul(
     mul(d, mul(i1, i2)),
-    sub(splat(RSQRTPI), mul(R1, add(add(w1, mul(i1, i2)), w2))),
+    sub(kv(K_RSQRTPI), mul(R1, add(add(w1, mul(i1, i2)), w2))),
   );
-  return mul(splat(SQRT_PI_OVER_2), sub(lead, mul(mul(w2, i2), dR)));
+  return mul(kv(K_SQRT_PI_OVER_2), sub(lead, mul(mul(w2, i2), dR)));
 }
 
 // Scratch of the price kernel: per row y, t, phi0 and scale, and one list of row indices
 // per regime of the normalised Black function (see priceChunk).
-const scratch: usize = memory.data(CHUNK * 8 * 5 + 3 * (CHUNK + 2) * 4, 16);
+const scratch: usize = memory.data(CHUNK * 8 * 5 + 4 * (CHUNK + 2) * 4, 16);
 const SC_Y: usize = scratch;
 const SC_T: usize = scratch + CHUNK * 8;
 const SC_PHI: usize = scratch + CHUNK * 16;
@@ -711,9 +835,10 @@ const SC_OK: usize = scratch + CHUNK * 32;
 const LIST_ERFCX: usize = scratch + CHUNK * 40;
 const LIST_LARGE: usize = LIST_ERFCX + (CHUNK + 2) * 4;
 const LIST_TAYLOR: usize = LIST_LARGE + (CHUNK + 2) * 4;
+const LIST_BELOW: usize = LIST_TAYLOR + (CHUNK + 2) * 4;
 
 @inline function gather(col: usize, i0: usize, i1: usize): v128 {
-  return f64x2(load<f64>(col + (i0 << 3)), load<f64>(col + (i1 << 3)));
+  return v128.load64_lane(col + (i1 << 3), v128.load64_zero(col + (i0 << 3)), 1);
 }
 
 /** OUT_0[i] += v for the two rows of a pair (i0 == i1 for a list's odd last row). */
@@ -739,12 +864,12 @@ const taylorRows = new StaticArray<usize>(8);
  * D(y, t) = M(y - t) - M(y + t), M(z) = sqrt(pi/2) erfcx(z / sqrt 2) (../_normalised_black.ts).
  *
  * Pass 1 (two rows per step) computes the intrinsic value, y, t, phi0 and the scale, and sorts
- * the rows by the regime of D into three index lists; pass 2 runs each list two rows per step,
+ * the rows by the regime of D into four index lists; pass 2 runs each list two rows per step,
  * so every row pays for its own regime only and no lane waits on another's branch:
- * - erfcx (y - t < 4 sqrt 2, neither below): with e1 = erfcx(|y - t|/sqrt 2),
- *   e2 = erfcx((y + t)/sqrt 2), b = phi0 sqrt(pi/2) (e1 - e2) for y >= t, and
- *   b = exp(x/2) - phi0 sqrt(pi/2) (e1 + e2) for y < t (erfcx(-a) = 2 exp(a^2) - erfcx(a),
- *   exp((y - t)^2/2) = exp(x/2) / (sqrt(2 pi) phi0));
+ * - erfcx (y - t < 4 sqrt 2, neither below), one list for y >= t and one for y < t: with
+ *   e1 = erfcx(|y - t|/sqrt 2), e2 = erfcx((y + t)/sqrt 2), b = phi0 sqrt(pi/2) (e1 - e2) for
+ *   y >= t, and b = exp(x/2) - phi0 sqrt(pi/2) (e1 + e2) for y < t (erfcx(-a) = 2 exp(a^2) -
+ *   erfcx(a), exp((y - t)^2/2) = exp(x/2) / (sqrt(2 pi) phi0));
  * - large (y - t >= 4 sqrt 2): vMillsLarge, Cody's rational erfcx differenced term by term;
  * - Taylor (t < 0.05, or y < 1.5 and t < 0.25): the series in t with Mills-ratio moments.
  * Rows with phi0 = 0 keep the intrinsic value; invalid rows, zero vol, S/K outside the SIMD
@@ -755,6 +880,7 @@ export function priceChunk(n: i32): void {
   let nE = 0;
   let nL = 0;
   let nT = 0;
+  let nB = 0;
   let i: usize = 0;
   const pairs = <usize> (n & ~1);
   // pass 1 in three short loops (a long loop body is one dependency chain per pair and leaves
@@ -800,11 +926,17 @@ export function priceChunk(n: i32): void {
     const s = v128.load(SC_T + o);
     const ax = select(f64x2.lt(x, zero), x, f64x2.neg(x));
     const h = div(ax, s);
-    const t = mul(splat(0.5), s);
-    const phi0 = mul(
-      splat(INV_SQRT_2PI),
-      vExp(mul(splat(-0.5), add(mul(h, h), mul(t, t)))),
-    );
+    const t = mul(kv(K_HALF), s);
+    const a = mul(kv(K_NEG_HALF), add(mul(h, h), mul(t, t)));
+    // an exp that underflows (a < -708) costs a microcode assist of the order of 100 cycles on
+    // x64; below -746 the result rounds to 0 anyway, so only the band between pays for it
+    const tiny = f64x2.lt(a, kv(K_PHI_ARG_NORMAL));
+    let e = vExp(f64x2.pmax(a, kv(K_PHI_ARG_NORMAL)));
+    if (v128.any_true(tiny)) {
+      const zeroed = f64x2.lt(a, kv(K_PHI_ARG_ZERO));
+      e = select(tiny, v128.andnot(vExp(select(zeroed, kv(K_PHI_ARG_NORMAL), a)), zeroed), e);
+    }
+    const phi0 = mul(kv(K_INV_SQRT_2PI), e);
     v128.store(SC_Y + o, f64x2.neg(h));
     v128.store(SC_T + o, t);
     v128.store(SC_PHI + o, phi0);
@@ -815,21 +947,24 @@ export function priceChunk(n: i32): void {
     const t = v128.load(SC_T + o);
     const simple = v128.load(SC_OK + o);
     const live = v128.andnot(simple, f64x2.eq(v128.load(SC_PHI + o), zero));
-    const large = v128.and(live, f64x2.ge(sub(y, t), splat(LARGE_FROM)));
+    const large = v128.and(live, f64x2.ge(sub(y, t), kv(K_LARGE_FROM)));
     const taylor = v128.andnot(
       v128.and(
         live,
         v128.or(
-          f64x2.lt(t, splat(0.05)),
-          v128.and(f64x2.lt(y, splat(1.5)), f64x2.lt(t, splat(0.25))),
+          f64x2.lt(t, kv(K_TAYLOR_T)),
+          v128.and(f64x2.lt(y, kv(K_TAYLOR_Y)), f64x2.lt(t, kv(K_TAYLOR_T_NEAR))),
         ),
       ),
       large,
     );
     const rest = v128.andnot(live, v128.or(large, taylor));
     // erfcx arguments beyond the table (y + t > 65, so t > 29.7): the scalar path
-    const far = v128.and(rest, f64x2.gt(add(y, t), splat(46.0 * SQRT2)));
-    const eB = bits(v128.andnot(rest, far));
+    const far = v128.and(rest, f64x2.gt(add(y, t), kv(K_ERFCX_TABLE_END)));
+    const erfcx = v128.andnot(rest, far);
+    const below = f64x2.lt(sub(y, t), zero);
+    const eB = bits(v128.andnot(erfcx, below));
+    const bB = bits(v128.and(erfcx, below));
     const lB = bits(large);
     const tB = bits(taylor);
     // append each lane's row to its regime's list (branch-free: write to all, advance one)
@@ -837,12 +972,16 @@ export function priceChunk(n: i32): void {
     store<i32>(LIST_ERFCX + (<usize> nE << 2), i0);
     store<i32>(LIST_LARGE + (<usize> nL << 2), i0);
     store<i32>(LIST_TAYLOR + (<usize> nT << 2), i0);
+    store<i32>(LIST_BELOW + (<usize> nB << 2), i0);
+    nB += bB & 1;
     nE += eB & 1;
     nL += lB & 1;
     nT += tB & 1;
     store<i32>(LIST_ERFCX + (<usize> nE << 2), i0 + 1);
     store<i32>(LIST_LARGE + (<usize> nL << 2), i0 + 1);
     store<i32>(LIST_TAYLOR + (<usize> nT << 2), i0 + 1);
+    store<i32>(LIST_BELOW + (<usize> nB << 2), i0 + 1);
+    nB += bB >> 1;
     nE += eB >> 1;
     nL += lB >> 1;
     nT += tB >> 1;
@@ -862,17 +1001,22 @@ export function priceChunk(n: i32): void {
     const t = gather(SC_T, i0, i1);
     const phi0 = gather(SC_PHI, i0, i1);
     const sc = gather(SC_SCALE, i0, i1);
-    const ymt = sub(y, t);
-    const e1 = vErfcxFast(mul(f64x2.abs(ymt), splat(INV_SQRT2)));
-    const e2 = vErfcxFast(mul(add(y, t), splat(INV_SQRT2)));
-    const below = f64x2.lt(ymt, zero);
-    let b = mul(phi0, mul(splat(SQRT_PI_OVER_2), sub(e1, e2)));
-    if (v128.any_true(below)) {
-      // exp(x/2) - phi0 sqrt(pi/2) (e1 + e2), exp(x/2) = exp(-y t)
-      const ex = vExp(f64x2.neg(mul(y, t)));
-      b = select(below, sub(ex, mul(phi0, mul(splat(SQRT_PI_OVER_2), add(e1, e2)))), b);
-    }
-    scatterAdd(i0, i1, mul(sc, b));
+    const e1 = vErfcxFast(mul(sub(y, t), kv(K_INV_SQRT2)));
+    const e2 = vErfcxFast(mul(add(y, t), kv(K_INV_SQRT2)));
+    scatterAdd(i0, i1, mul(sc, mul(phi0, mul(kv(K_SQRT_PI_OVER_2), sub(e1, e2)))));
+  }
+  for (let k = 0; k < nB; k += 2) {
+    const i0 = listRow(LIST_BELOW, k);
+    const i1 = k + 1 < nB ? listRow(LIST_BELOW, k + 1) : i0;
+    const y = gather(SC_Y, i0, i1);
+    const t = gather(SC_T, i0, i1);
+    const phi0 = gather(SC_PHI, i0, i1);
+    const sc = gather(SC_SCALE, i0, i1);
+    const e1 = vErfcxFast(mul(sub(t, y), kv(K_INV_SQRT2)));
+    const e2 = vErfcxFast(mul(add(y, t), kv(K_INV_SQRT2)));
+    // exp(x/2) - phi0 sqrt(pi/2) (e1 + e2), exp(x/2) = exp(-y t)
+    const ex = vExp(f64x2.neg(mul(y, t)));
+    scatterAdd(i0, i1, mul(sc, sub(ex, mul(phi0, mul(kv(K_SQRT_PI_OVER_2), add(e1, e2))))));
   }
   for (let k = 0; k < nL; k += 2) {
     const i0 = listRow(LIST_LARGE, k);
@@ -936,21 +1080,21 @@ export function greeksChunk(n: i32): void {
     );
     const eq = vExp(mul(f64x2.neg(q), T));
     const er = vExp(mul(f64x2.neg(r), T));
-    const invSs = div(splat(1.0), mul(S, s));
+    const invSs = div(kv(K_ONE), mul(S, s));
     const invS = mul(S, invSs);
     const seq = mul(S, eq);
     const ker = mul(K, er);
     const gammaPerPdf = mul(eq, invSs);
-    const decayPerPdf = mul(mul(mul(mul(splat(-0.5), seq), v), v), invS);
+    const decayPerPdf = mul(mul(mul(mul(kv(K_NEG_HALF), seq), v), v), invS);
     const th = vTheta(i);
-    const d1 = add(mul(add(vLog(SK), mul(sub(r, q), T)), invS), mul(splat(0.5), s));
+    const d1 = add(mul(add(vLog(SK), mul(sub(r, q), T)), invS), mul(kv(K_HALF), s));
     const d2 = sub(d1, s);
-    const pdf = mul(splat(INV_SQRT_2PI), vExp(mul(mul(splat(-0.5), d1), d1)));
+    const pdf = mul(kv(K_INV_SQRT_2PI), vExp(mul(mul(kv(K_NEG_HALF), d1), d1)));
     // phi(d2) = phi(d1) S e^-qT / (K e^-rT) unless phi(d1) is near underflow
-    const big = f64x2.gt(pdf, splat(1e-280));
+    const big = f64x2.gt(pdf, kv(K_PDF_FLOOR));
     let pdf2 = mul(pdf, div(seq, ker));
     if (bits(big) != 3) {
-      pdf2 = select(big, pdf2, mul(splat(INV_SQRT_2PI), vExp(mul(mul(splat(-0.5), d2), d2))));
+      pdf2 = select(big, pdf2, mul(kv(K_INV_SQRT_2PI), vExp(mul(mul(kv(K_NEG_HALF), d2), d2))));
     }
     v128.store(OUT_1 + o, mul(gammaPerPdf, pdf));
     v128.store(OUT_2 + o, mul(mul(seq, pdf), sqT));
@@ -970,3 +1114,65 @@ export function greeksChunk(n: i32): void {
   }
   for (; i < <usize> n; i++) greeksOne(i);
 }
+
+// ---- the v128 constants block (see KV_BLOCK), filled by the start function ----------------
+
+v128.store(KV_BLOCK + (K_EXP_ARG_MAX << 4), f64x2.splat(760.0));
+v128.store(KV_BLOCK + (K_EXP_ARG_MIN << 4), f64x2.splat(-760.0));
+v128.store(KV_BLOCK + (K_EXP_INV_STEP << 4), f64x2.splat(EXP_INV_STEP));
+v128.store(KV_BLOCK + (K_ROUND_SHIFT << 4), f64x2.splat(ROUND_SHIFT));
+v128.store(KV_BLOCK + (K_EXP_STEP_HI << 4), f64x2.splat(EXP_STEP_HI));
+v128.store(KV_BLOCK + (K_EXP_STEP_LO << 4), f64x2.splat(EXP_STEP_LO));
+v128.store(KV_BLOCK + (KI_ROUND_SHIFT_BITS << 4), i64x2.splat(0x4338000000000000));
+v128.store(KV_BLOCK + (K_HALF << 4), f64x2.splat(0.5));
+v128.store(KV_BLOCK + (K_1_OVER_6 << 4), f64x2.splat(1.0 / 6.0));
+v128.store(KV_BLOCK + (K_1_OVER_24 << 4), f64x2.splat(1.0 / 24.0));
+v128.store(KV_BLOCK + (K_1_OVER_120 << 4), f64x2.splat(1.0 / 120.0));
+v128.store(KV_BLOCK + (K_1_OVER_64 << 4), f64x2.splat(1.0 / 64.0));
+v128.store(KV_BLOCK + (K_EXP_BIAS_SHIFT << 4), f64x2.splat(1023.0 + ROUND_SHIFT));
+v128.store(KV_BLOCK + (KI_LOG_OFFSET << 4), i64x2.splat(0x3ff0000000000000 - 0x3fe6a09e667f3bcd));
+v128.store(KV_BLOCK + (KI_EXP_BIAS << 4), i64x2.splat(1023));
+v128.store(KV_BLOCK + (K_LOG_BIAS_SHIFT << 4), f64x2.splat(6755399441055744.0 + 1023.0));
+v128.store(KV_BLOCK + (K_ONE << 4), f64x2.splat(1.0));
+v128.store(KV_BLOCK + (K_TWO << 4), f64x2.splat(2.0));
+v128.store(KV_BLOCK + (K_LG2 << 4), f64x2.splat(LG2));
+v128.store(KV_BLOCK + (K_LG4 << 4), f64x2.splat(LG4));
+v128.store(KV_BLOCK + (K_LG6 << 4), f64x2.splat(LG6));
+v128.store(KV_BLOCK + (K_LG1 << 4), f64x2.splat(LG1));
+v128.store(KV_BLOCK + (K_LG3 << 4), f64x2.splat(LG3));
+v128.store(KV_BLOCK + (K_LG5 << 4), f64x2.splat(LG5));
+v128.store(KV_BLOCK + (K_LG7 << 4), f64x2.splat(LG7));
+v128.store(KV_BLOCK + (K_LN2_HI << 4), f64x2.splat(LN2_HI));
+v128.store(KV_BLOCK + (K_LN2_LO << 4), f64x2.splat(LN2_LO));
+v128.store(KV_BLOCK + (K_ERFCX_U_SCALE << 4), f64x2.splat(ERFCX_U_SCALE));
+v128.store(KV_BLOCK + (K_FOUR << 4), f64x2.splat(4.0));
+v128.store(KV_BLOCK + (KI_ERFCX_LAST << 4), i32x4.splat(99));
+v128.store(KV_BLOCK + (K_SQRT_PI_OVER_2 << 4), f64x2.splat(SQRT_PI_OVER_2));
+v128.store(KV_BLOCK + (K_INV_SQRT2 << 4), f64x2.splat(INV_SQRT2));
+v128.store(KV_BLOCK + (K_INF << 4), f64x2.splat(Infinity));
+v128.store(KV_BLOCK + (K_MIN_NORMAL << 4), f64x2.splat(2.2250738585072014e-308));
+v128.store(KV_BLOCK + (KI_ONE_I64 << 4), i64x2.splat(1));
+v128.store(KV_BLOCK + (K_TAYLOR_TOL << 4), f64x2.splat(1e-17));
+v128.store(KV_BLOCK + (K_SQRT2 << 4), f64x2.splat(SQRT2));
+v128.store(KV_BLOCK + (K_CP5 << 4), f64x2.splat(CP5));
+v128.store(KV_BLOCK + (K_CQ4 << 4), f64x2.splat(CQ4));
+v128.store(KV_BLOCK + (K_CP4 << 4), f64x2.splat(CP4));
+v128.store(KV_BLOCK + (K_CP3 << 4), f64x2.splat(CP3));
+v128.store(KV_BLOCK + (K_CP2 << 4), f64x2.splat(CP2));
+v128.store(KV_BLOCK + (K_CP1 << 4), f64x2.splat(CP1));
+v128.store(KV_BLOCK + (K_CP0 << 4), f64x2.splat(CP0));
+v128.store(KV_BLOCK + (K_CQ3 << 4), f64x2.splat(CQ3));
+v128.store(KV_BLOCK + (K_CQ2 << 4), f64x2.splat(CQ2));
+v128.store(KV_BLOCK + (K_CQ1 << 4), f64x2.splat(CQ1));
+v128.store(KV_BLOCK + (K_CQ0 << 4), f64x2.splat(CQ0));
+v128.store(KV_BLOCK + (K_RSQRTPI << 4), f64x2.splat(RSQRTPI));
+v128.store(KV_BLOCK + (K_NEG_HALF << 4), f64x2.splat(-0.5));
+v128.store(KV_BLOCK + (K_PHI_ARG_NORMAL << 4), f64x2.splat(PHI_ARG_NORMAL));
+v128.store(KV_BLOCK + (K_PHI_ARG_ZERO << 4), f64x2.splat(PHI_ARG_ZERO));
+v128.store(KV_BLOCK + (K_INV_SQRT_2PI << 4), f64x2.splat(INV_SQRT_2PI));
+v128.store(KV_BLOCK + (K_LARGE_FROM << 4), f64x2.splat(LARGE_FROM));
+v128.store(KV_BLOCK + (K_TAYLOR_T << 4), f64x2.splat(0.05));
+v128.store(KV_BLOCK + (K_TAYLOR_Y << 4), f64x2.splat(1.5));
+v128.store(KV_BLOCK + (K_TAYLOR_T_NEAR << 4), f64x2.splat(0.25));
+v128.store(KV_BLOCK + (K_ERFCX_TABLE_END << 4), f64x2.splat(46.0 * SQRT2));
+v128.store(KV_BLOCK + (K_PDF_FLOOR << 4), f64x2.splat(1e-280));
