@@ -13,7 +13,8 @@ import { listSnapshotPins, metaDir, readManifest, writeDataset } from "../../lib
 import { exportTrainingSetBatched } from "../../lib/features/mod.ts";
 import { runExportBatch } from "../../lib/jobs/export.ts";
 import type { BatchJob, BatchPartStats } from "../../lib/features/export_batched.ts";
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import { loadDataset } from "../../lib/dataset/load.ts";
 import { DATES, exportSpec, frame, SPEC } from "./_batch_lake.ts";
 
 function assertSameRows(a: pl.DataFrame, b: pl.DataFrame) {
@@ -66,6 +67,18 @@ Deno.test("batched export: an append between batches changes nothing (one pinned
     // Nothing left behind: no work folder, no pin.
     assertEquals([...Deno.readDirSync(out)].filter((e) => e.name.startsWith(".batches-")), []);
     assertEquals(await listSnapshotPins(SPEC, root), []);
+
+    // Reads at a version: version 1 is the first write (3 symbols x 502 sessions), the latest
+    // adds NEW; a version the dataset does not have is refused.
+    const v1 = await loadDataset("user/pinned_daily", { root, version: 1 });
+    assertEquals(v1.frame.height, 3 * DATES.length);
+    const v3 = await loadDataset("user/pinned_daily", { root });
+    assertEquals(v3.frame.height, 4 * DATES.length);
+    await assertRejects(
+      () => loadDataset("user/pinned_daily", { root, version: 4 }),
+      RangeError,
+      "has 3 entries",
+    );
 
     // The append is real: an export now has the new symbol and other values.
     const after = join(root, "after");
