@@ -156,8 +156,6 @@ function bars(df: pl.DataFrame, withVolume: boolean) {
   };
 }
 
-const f64Series = (name: string, x: Float64Array) => pl.Series(name, x, pl.Float64);
-
 const OPTION_BAR_COLUMNS = ["open", "high", "low", "close", "volume", "vwap"] as const;
 const GREEK_NAMES = ["delta", "gamma", "vega", "theta", "rho"] as const;
 
@@ -212,18 +210,41 @@ function placeRun(
 
 const SCATTER_CHUNK = 8192;
 
-/** out[r] = src[idx[r]] for r in [from, to), NaN where idx[r] < 0. */
+/** out[r] = src[idx[r]] for r in [from, to), NaN where idx[r] < 0; whether any is NaN. */
 function scatterRows(
   src: Float64Array,
   idx: Int32Array,
   out: Float64Array,
   from: number,
   to: number,
-): void {
+): boolean {
+  let nan = false;
   for (let r = from; r < to; r++) {
     const j = idx[r]!;
-    out[r] = j < 0 ? NaN : src[j]!;
+    const v = j < 0 ? NaN : src[j]!;
+    nan ||= v !== v;
+    out[r] = v;
   }
+  return nan;
+}
+
+/** 0, 1, ..., n - 1 (cached: the last one asked for). */
+let contractIndexCache = new Uint32Array(0);
+function contractIndex(n: number): Uint32Array {
+  if (contractIndexCache.length !== n) {
+    contractIndexCache = Uint32Array.from({ length: n }, (_, i) => i);
+  }
+  return contractIndexCache;
+}
+
+/** out[at + c] = (expiryMs[c] - knownAt) / YEAR_MS: the time to expiry of one minute's row. */
+function timeToExpiry(
+  expiryMs: Float64Array,
+  knownAt: number,
+  out: Float64Array,
+  at: number,
+): void {
+  for (let c = 0; c < expiryMs.length; c++) out[at + c] = (expiryMs[c]! - knownAt) / YEAR_MS;
 }
 
 /** Traded rows (rowOf >= 0) in [from, to). */
@@ -391,14 +412,6 @@ export function consolidateOptionMinutes(
     news_sentiment: newsSentiment,
     news_age_min: newsAge,
   };
-  const dt = (name: string, x: Float64Array) =>
-    pl.Series(name, x).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
-  const minutes = pl.DataFrame([
-    dt("ts", gridTs),
-    dt("known_at", gridKnown),
-    pl.Series("__known_ms", gridKnown),
-    ...Object.entries(minuteCols).map(([k, x]) => f64Series(k, x)),
-  ]).withColumns(...Object.keys(minuteCols).map((c) => pl.col(c).fillNan(null)));
 
   // contracts: one row per distinct ticker, in ticker order. The option bars usually come
   // contract by contract, so the strings are looked at only where the ticker changes (a run):
@@ -453,8 +466,7 @@ export function consolidateOptionMinutes(
     pl.col("ticker"),
     pl.col("expiration_date"),
     pl.col("contract_type"),
-    pl.col("strike").fillNan(null),
-  ).hstack(pl.DataFrame([pl.Series("__expiry_ms", expiryMs)]));
+  );
   // contract of each run (left join: the runs' order is kept)
   const runC = runs.select("ticker", "__i").join(meta.select("ticker", "__c"), {
     on: "ticker",
@@ -525,25 +537,62 @@ export function consolidateOptionMinutes(
   // and Greeks from the traded rows (grid row -> traded row), NaN where the contract did not
   // trade, through one scratch grid column (a Series copies it); NaN becomes null in Polars
   const gridCol = scratchF64("gridCol", N);
+  const withNaN = new Set<string>(); // grid columns to turn NaN into null
   const gridSeries = (name: string, src: Float64Array, idx: Int32Array) => {
+    let nan = false;
     for (let r = 0; r < N; r += SCATTER_CHUNK) {
-      scatterRows(src, idx, gridCol, r, Math.min(N, r + SCATTER_CHUNK));
+      nan = scatterRows(src, idx, gridCol, r, Math.min(N, r + SCATTER_CHUNK)) || nan;
     }
+    if (nan) withNaN.add(name);
     return pl.Series(name, gridCol);
   };
-  const optionCols = pl.DataFrame([
+  // the minute columns repeated over the contracts, the contract's strike over the minutes
+  const byMinute = (name: string, src: Float64Array) => {
+    let nan = false;
+    for (let mm = 0; mm < nMin; mm++) {
+      const v = src[mm]!;
+      nan ||= v !== v;
+      gridCol.fill(v, mm * nC, (mm + 1) * nC);
+    }
+    if (nan) withNaN.add(name);
+    return pl.Series(name, gridCol);
+  };
+  const byContract = (name: string, src: Float64Array) => {
+    let nan = false;
+    for (let c = 0; c < nC; c++) nan ||= src[c] !== src[c];
+    for (let mm = 0; mm < nMin; mm++) gridCol.set(src, mm * nC);
+    if (nan) withNaN.add(name);
+    return pl.Series(name, gridCol);
+  };
+  const tYears = () => {
+    for (let mm = 0; mm < nMin; mm++) timeToExpiry(expiryMs, gridKnown[mm]!, gridCol, mm * nC);
+    return pl.Series("t_years", gridCol);
+  };
+  const dt = (s: pl.Series) => s.cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
+  // the contracts' strings: one gather each (grid row r is contract r mod nC)
+  const contractOfRow = new Uint32Array(N);
+  for (let mm = 0; mm < nMin; mm++) contractOfRow.set(contractIndex(nC), mm * nC);
+  const strings = contracts.select(pl.all().gather(pl.Series("__c", contractOfRow)));
+  const grid = pl.DataFrame([
+    dt(byMinute("ts", gridTs)),
+    dt(byMinute("known_at", gridKnown)),
+    byContract("strike", mStrike),
+    tYears(),
+    ...Object.entries(minuteCols).map(([k, x]) => byMinute(k, x)),
     ...OPTION_BAR_COLUMNS.map((c) =>
       gridSeries(`opt_${c}`, c === "close" ? barClose : f64(optBars, c), rowOf)
     ),
     gridSeries("iv", iv, gridToTraded),
     ...GREEK_NAMES.map((n) => gridSeries(n, g[n], gridToTraded)),
-  ]).select(pl.all().fillNan(null));
-
-  return minutes.join(contracts, { how: "cross" })
-    .hstack(optionCols)
-    .withColumns(
-      pl.col("__expiry_ms").sub(pl.col("__known_ms")).div(pl.lit(YEAR_MS)).alias("t_years"),
-      pl.lit(options.underlyingSymbol ?? "SPY").alias("underlying"),
-    )
-    .select(...Object.keys(CONSOLIDATED_SCHEMA));
+    ...strings.getColumns(),
+  ]);
+  return grid.select(
+    ...Object.keys(CONSOLIDATED_SCHEMA).map((c) =>
+      c === "underlying"
+        ? pl.lit(options.underlyingSymbol ?? "SPY").alias("underlying")
+        : withNaN.has(c)
+        ? pl.col(c).fillNan(null)
+        : pl.col(c)
+    ),
+  );
 }
