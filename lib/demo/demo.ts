@@ -5,11 +5,13 @@
  * "polygon/stock_bars_minute", "symbols": ["SPY"], ...}`, lib/dataset); nothing is generated
  * in-process for the models or the backtests.
  *
- * Stages (each prints one summary line; a rerun reuses the lake and skips finished work):
+ * Stages (each prints one summary line; a rerun reuses the lake and skips finished work; the
+ * summary ends with the wall and the CPU seconds of each stage, CPU over every thread):
  * 1. ingest: starts the simulated market in-process on a loopback port (every step's server
  *    shares one world, so no session is generated twice; on a fresh lake a worker thread
  *    generates the SPY sessions and equity day bars ahead, lib/sources/sim/prefetch.ts, while the
- *    steps that need none of them run first) and backfills through
+ *    steps that need none of them run first; on a rerun it generates the options sleeve's
+ *    sessions instead) and backfills through
  *    the real connectors and the backfill engine (resumable, checkpointed): the survivorship-free
  *    listing, SPY daily bars (last `ingestDays` sessions), SPY minute bars (last `minuteDays`
  *    sessions), SPY second bars, VIX, SPY option contracts and minute aggregates, FRED vintages,
