@@ -22,10 +22,11 @@
  *
  * Cost: the output (195,000 rows x 44 columns for 500 contracts) is written once, by Polars;
  * `bench/consolidate_compare.ts` measures it against a pandas implementation of the same
- * definition. More than half of the CPU time is the implied-vol solves (~0.6 us per traded row
- * on that benchmark's near-the-money short-dated chain); on a busy VM much of the rest is
- * first-touch of the output's fresh memory; run long jobs with `GLIBC_TUNABLES=glibc.malloc.
- * hugetlb=1:glibc.malloc.arena_max=1` (see the benchmark's header).
+ * definition. About a third of the CPU time is the implied-vol solves (~0.25 us per traded row
+ * on that benchmark's near-the-money short-dated chain, each contract's solve warm-started from
+ * its previous traded minute); on a busy VM much of the rest is writing the output's memory; run
+ * long jobs with `GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1` (see the
+ * benchmark's header).
  */
 import pl from "nodejs-polars";
 import { CALENDAR_DAYS_PER_YEAR, MS_PER_DAY, MS_PER_MINUTE } from "../core/mod.ts";
@@ -301,18 +302,23 @@ function pricingRowsOfMinute(
  *
  * Layout of the work (columns stay in typed arrays or Polars end to end): everything that varies
  * by minute only (underlying, VIX, indicators, news) is computed on `nMin` rows and everything
- * that varies by contract only (ticker, terms) on `nC` rows; one Polars cross join broadcasts
- * them to the `nMin x nC` grid (minute-major, contracts in ticker order). The contract of each
- * option bar comes from the runs of equal tickers in the input (strings compared only where the
- * ticker changes, no join on the bar rows). Implied vol and Greeks are computed by one batch call
- * each (lib/options) for the grid's traded rows only (the winning bar of each contract-minute),
- * in grid order so that rows of one expiry and minute, which share t, are adjacent; the option
- * bar's own columns enter the grid by one gather from the input bars and iv/Greeks by one gather
- * from the traded rows, each with an index that is null where the contract did not trade. NaN
- * becomes null on the small frames, before broadcasting. The pricing inputs and outputs live in
- * scratch arrays reused from call to call (fresh multi-megabyte typed arrays per call cost more
- * in V8 collections than the loops filling them; the scratch stays allocated, ~14 MB at 500
- * contracts).
+ * that varies by contract only (ticker, terms) on `nC` rows; the `nMin x nC` grid (minute-major,
+ * contracts in ticker order) is filled column by column in JS through one scratch grid column
+ * that each Series copies (minute values repeated over the contracts, terms over the minutes,
+ * t_years, the option bar's columns scattered from the input bars, iv/Greeks from the traded
+ * rows, NaN where the contract did not trade), and NaN becomes null in Polars only on the
+ * columns that have NaN; the contracts' strings enter by one gather. The contract of each option
+ * bar comes from the runs of equal tickers in the input (strings compared only where the ticker
+ * changes, no join on the bar rows). Implied vol and Greeks are computed by one batch call each
+ * (lib/options) for the grid's traded rows only (the winning bar of each contract-minute), in
+ * grid order so that rows of one expiry and minute, which share t, are adjacent, and each
+ * contract's implied vol is warm-started from its previous traded minute's (the same root as a
+ * cold solve, about half the evaluations). The pricing inputs and outputs live in scratch arrays
+ * reused from call to call (fresh multi-megabyte typed arrays per call cost more in V8
+ * collections than the loops filling them; the scratch stays allocated, ~16 MB at 500
+ * contracts). The loops are small module functions called per run, minute or chunk of rows, so
+ * that V8 keeps their optimised code from call to call (a long loop in this function would be
+ * re-entered by on-stack replacement and recompiled after each full collection).
  *
  * @example
  * ```ts
