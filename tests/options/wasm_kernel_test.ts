@@ -227,3 +227,40 @@ Deno.test("wasm price kernel equals mpmath's normalised Black call in every regi
   // typical rows are within a few ulp (exp(-x/2) and the discounting add two roundings)
   assert(errs[n >> 1]! < 1e-15, `median relative error ${errs[n >> 1]}`);
 });
+
+Deno.test("wasm price kernel: phi0 near underflow (subnormal band) keeps its value, below it 0", () => {
+  // OTM calls with S = K = 1, T = 1, q = 0, r = x = -1 and s = 1 / y: phi0 = exp(-(y^2 + s^2/4)/2)
+  // / sqrt(2 pi) is normal for y < 37.6, subnormal for 37.6 < y < 38.6 (the kernel's slow
+  // branch) and rounds to 0 beyond; the price is of the order of phi0 / y^2, so in the band it
+  // is a subnormal with about 30 significant bits. Pairs mix band rows with ordinary ones.
+  const ys: number[] = [];
+  for (let y = 36.5; y <= 39.5; y += 0.05) ys.push(y, 2);
+  const n = ys.length;
+  const o = emptyOptionColumns(n);
+  const vol = new Float64Array(n);
+  ys.forEach((y, i) => {
+    o.spot[i] = 1;
+    o.strike[i] = 1;
+    o.t[i] = 1;
+    o.rate[i] = -1;
+    o.isCall[i] = 1;
+    vol[i] = 1 / y;
+  });
+  const p = bsPrice(o, vol);
+  const ref = new Float64Array(n);
+  bsPriceScalar(o, vol, ref);
+  let band = 0;
+  for (let i = 0; i < n; i++) {
+    if (ref[i]! > 0 && ref[i]! < 2.2250738585072014e-308) {
+      band++;
+      assert(p[i]! > 0, `row ${i} (y=${ys[i]}): ${p[i]} vs ${ref[i]}`);
+    }
+    // subnormal results: relative precision 2^-52 of the smallest normal, not of the value
+    assert(
+      Math.abs(p[i]! - ref[i]!) <= 1e-13 * ref[i]! + 1e-320,
+      `row ${i} (y=${ys[i]}): ${p[i]} vs ${ref[i]}`,
+    );
+    if (ys[i]! > 39) assertEquals(p[i], 0, `row ${i} (y=${ys[i]}) beyond underflow`);
+  }
+  assert(band >= 10, `only ${band} rows in the subnormal band`);
+});
