@@ -2,7 +2,9 @@ import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../_asse
 import pl from "nodejs-polars";
 import { CONSOLIDATED_SCHEMA, consolidateOptionMinutes } from "../../lib/frames/consolidate.ts";
 import { rsi } from "../../lib/features/technical.ts";
-import { bsPrice, toOptionColumns } from "../../lib/options/mod.ts";
+import { simConsolidationInput } from "../../lib/frames/consolidate_sources.ts";
+import { generateWorld } from "../../lib/sources/sim/world.ts";
+import { bsPrice, emptyOptionColumns, impliedVol, toOptionColumns } from "../../lib/options/mod.ts";
 import { sessionBounds } from "../../lib/time/mod.ts";
 
 const RTOL_IV = 1e-9;
@@ -232,4 +234,35 @@ Deno.test("no option bars: an empty frame with every column of the schema", () =
   const out = consolidateOptionMinutes({ ...input, options: input.options.head(0) });
   assertEquals(out.height, 0);
   assertEquals(out.columns, Object.keys(CONSOLIDATED_SCHEMA));
+});
+
+Deno.test("warm-started iv equals a cold solve of the same traded rows (simulated chain)", () => {
+  // the consolidation starts each contract's solve from its previous traded minute's vol; the
+  // roots must be the cold solver's (to 1e-13 relative), on the benchmark's kind of chain
+  const date = "2024-02-01";
+  const world = generateWorld({ seed: 1, start: "2024-01-22", end: date });
+  const sim = simConsolidationInput(world, date, { strikeBand: 0.1, maxContracts: 60 });
+  const out = consolidateOptionMinutes(sim.input, { rate: sim.rate, div: sim.div });
+  const traded = out.filter(pl.col("opt_close").isNotNull());
+  const f64 = (c: string) =>
+    traded.select(pl.col(c).cast(pl.Float64).fillNull(NaN)).getColumn(c)
+      .toTypedArray() as Float64Array;
+  const o = emptyOptionColumns(traded.height);
+  o.spot.set(f64("spy_close"));
+  o.strike.set(f64("strike"));
+  o.t.set(f64("t_years").map((t) => (t > 0 ? t : NaN)));
+  o.rate.fill(sim.rate);
+  o.div.fill(sim.div);
+  (traded.getColumn("contract_type").toArray() as string[])
+    .forEach((c, i) => (o.isCall[i] = c === "call" ? 1 : 0));
+  const cold = impliedVol(o, f64("opt_close"), { logSummary: false });
+  const got = f64("iv");
+  let solved = 0;
+  for (let i = 0; i < cold.length; i++) {
+    assertEquals(Number.isNaN(got[i]!), Number.isNaN(cold[i]!), `row ${i}`);
+    if (Number.isNaN(cold[i]!)) continue;
+    solved++;
+    assertAlmostEquals(got[i]!, cold[i]!, 0, `row ${i}`, 1e-13);
+  }
+  assert(solved > 5000, `${solved}`);
 });
