@@ -264,3 +264,33 @@ Deno.test("wasm price kernel: phi0 near underflow (subnormal band) keeps its val
   }
   assert(band >= 10, `only ${band} rows in the subnormal band`);
 });
+
+Deno.test("wasm price kernel: discount exponents beyond +-708 (the clamped exp path) match scalar", () => {
+  // r T or q T beyond 708 in one lane of a pair: the kernel takes its general exp for the pair
+  const cases: [number, number, number][] = [
+    [30, 0.01, 30], // r T = 900: K e^-rT underflows to 0
+    [0.03, 0.02, 1],
+    [-28.36, 0.01, 25], // r T = -709: K e^-rT = 8e307 K, finite for the small strike below
+    [0.01, -0.02, 2],
+    [0.02, 24, 30], // q T = 720
+    [0.05, 0.01, 0.5],
+  ];
+  const n = cases.length;
+  const o = emptyOptionColumns(n);
+  const vol = new Float64Array(n).fill(0.3);
+  cases.forEach(([r, q, t], i) => {
+    o.spot[i] = 100;
+    o.strike[i] = i === 2 ? 1e-5 : 90 + 5 * i;
+    o.t[i] = t;
+    o.rate[i] = r;
+    o.div[i] = q;
+    o.isCall[i] = i % 2;
+  });
+  const p = bsPrice(o, vol);
+  const ref = new Float64Array(n);
+  bsPriceScalar(o, vol, ref);
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(ref[i]!)) assert(Number.isNaN(p[i]!), `row ${i}: ${p[i]} vs NaN`);
+    else assertClose(p[i]!, ref[i]!, condition(o, vol, i), `row ${i}`);
+  }
+});

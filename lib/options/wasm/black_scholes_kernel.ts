@@ -372,7 +372,7 @@ function greeksOne(i: usize): void {
 // move), and does not hoist it out of loops; the kernels below read their constants from this
 // block instead (one load each). The start function fills it (the stores at the end of this
 // file); slot numbers:
-const KV_COUNT: i32 = 59;
+const KV_COUNT: i32 = 60;
 const KV_BLOCK: usize = memory.data(KV_COUNT * 16, 16);
 const K_EXP_ARG_MAX: i32 = 0; // f64x2.splat(760.0)
 const K_EXP_ARG_MIN: i32 = 1; // f64x2.splat(-760.0)
@@ -433,6 +433,7 @@ const K_TAYLOR_Y: i32 = 55; // f64x2.splat(1.5)
 const K_TAYLOR_T_NEAR: i32 = 56; // f64x2.splat(0.25)
 const K_ERFCX_TABLE_END: i32 = 57; // f64x2.splat(46.0 * SQRT2)
 const K_PDF_FLOOR: i32 = 58; // f64x2.splat(1e-280)
+const K_EXP_ARG_NORMAL: i32 = 59; // f64x2.splat(708.0)
 
 /** The v128 constant in slot `slot` of KV_BLOCK. */
 @inline function kv(slot: i32): v128 {
@@ -507,6 +508,38 @@ const K_PDF_FLOOR: i32 = 58; // f64x2.splat(1e-280)
   const p1 = i64x2.shl(add(m1f, kv(K_EXP_BIAS_SHIFT)), 52);
   const p2 = i64x2.shl(add(sub(mf, m1f), kv(K_EXP_BIAS_SHIFT)), 52);
   return mul(p1, mul(p2, add(f, mul(f, q))));
+}
+
+/**
+ * vExp for -708 <= x <= 709 (the caller guarantees it): there 2^m is normal, so one scaling
+ * 2^m (f + f q) gives the same exact product as vExp's two, without the clamp (bit for bit
+ * vExp, and sExp, on that range).
+ */
+@inline function vExpNormal(x: v128): v128 {
+  const kr = add(mul(x, kv(K_EXP_INV_STEP)), kv(K_ROUND_SHIFT));
+  const kf = sub(kr, kv(K_ROUND_SHIFT));
+  const r = sub(sub(x, mul(kf, kv(K_EXP_STEP_HI))), mul(kf, kv(K_EXP_STEP_LO)));
+  const k = i64x2.sub(kr, kv(KI_ROUND_SHIFT_BITS));
+  const k0 = i32x4.extract_lane(k, 0) & 63;
+  const k1 = i32x4.extract_lane(k, 2) & 63;
+  const r2 = mul(r, r);
+  const q = add(
+    r,
+    mul(
+      r2,
+      add(
+        add(kv(K_HALF), mul(r, kv(K_1_OVER_6))),
+        mul(r2, add(kv(K_1_OVER_24), mul(r, kv(K_1_OVER_120)))),
+      ),
+    ),
+  );
+  const f = v128.load64_lane(
+    tables + (<usize> (T_FRAC + k1) << 3),
+    v128.load64_zero(tables + (<usize> (T_FRAC + k0) << 3)),
+    1,
+  );
+  const p = i64x2.shl(add(f64x2.floor(mul(kf, kv(K_1_OVER_64))), kv(K_EXP_BIAS_SHIFT)), 52);
+  return mul(p, add(f, mul(f, q)));
 }
 
 // fdlibm's log: x = 2^k z, z in [sqrt(2)/2, sqrt(2)), f = z - 1, s = f / (2 + f),
@@ -908,8 +941,22 @@ export function priceChunk(n: i32): void {
   for (i = 0; i < pairs; i += 2) {
     const o = i << 3;
     const T = v128.load(IN_T + o);
-    const eq = vExp(mul(f64x2.neg(v128.load(IN_DIV + o)), T));
-    const er = vExp(mul(f64x2.neg(v128.load(IN_RATE + o)), T));
+    const aq = mul(f64x2.neg(v128.load(IN_DIV + o)), T);
+    const ar = mul(f64x2.neg(v128.load(IN_RATE + o)), T);
+    // |q T|, |r T| <= 708 (all but absurd inputs): the exp without clamp and second scaling
+    const normal = v128.and(
+      f64x2.le(f64x2.abs(aq), kv(K_EXP_ARG_NORMAL)),
+      f64x2.le(f64x2.abs(ar), kv(K_EXP_ARG_NORMAL)),
+    );
+    let eq: v128;
+    let er: v128;
+    if (v128.all_true<i64>(normal)) {
+      eq = vExpNormal(aq);
+      er = vExpNormal(ar);
+    } else {
+      eq = vExp(aq);
+      er = vExp(ar);
+    }
     const dS = mul(v128.load(IN_SPOT + o), eq);
     const dK = mul(v128.load(IN_STRIKE + o), er);
     const x = v128.load(SC_Y + o);
@@ -933,7 +980,7 @@ export function priceChunk(n: i32): void {
     // take the branch and pay for it (0.2 % of the benchmark's rows, against 6 % below -746)
     const tiny = f64x2.lt(a, kv(K_PHI_ARG_NORMAL));
     const zeroed = f64x2.lt(a, kv(K_PHI_ARG_ZERO));
-    let e = v128.andnot(vExp(f64x2.pmax(a, kv(K_PHI_ARG_NORMAL))), tiny);
+    let e = v128.andnot(vExpNormal(f64x2.pmax(a, kv(K_PHI_ARG_NORMAL))), tiny);
     const band = v128.andnot(tiny, zeroed);
     if (v128.any_true(band)) e = select(band, vExp(select(band, a, kv(K_PHI_ARG_NORMAL))), e);
     const phi0 = mul(kv(K_INV_SQRT_2PI), e);
@@ -1176,3 +1223,4 @@ v128.store(KV_BLOCK + (K_TAYLOR_Y << 4), f64x2.splat(1.5));
 v128.store(KV_BLOCK + (K_TAYLOR_T_NEAR << 4), f64x2.splat(0.25));
 v128.store(KV_BLOCK + (K_ERFCX_TABLE_END << 4), f64x2.splat(46.0 * SQRT2));
 v128.store(KV_BLOCK + (K_PDF_FLOOR << 4), f64x2.splat(1e-280));
+v128.store(KV_BLOCK + (K_EXP_ARG_NORMAL << 4), f64x2.splat(708.0));
