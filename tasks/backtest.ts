@@ -86,8 +86,13 @@ const TASK = defineTask({
   }, or a path to a strategy module relative to the spec file, see tasks/specs/strategies/rsi_reversal.ts),
 grid (parameter -> values), data ({"source": "lake", "dataset": "user/my_bars", "symbols": [...],
 "start", "end", "asOf", "adjust": "raw|split|total_return"}, or "synthetic" / "sim"), costs
-({"model": "standard"} needs volume; {"model": "spread_only"} for FX closes or index levels),
-initialCash, oosFraction, gate, pboPartitions. Specs for every built-in are in tasks/specs/.
+({"model": "standard"} needs volume; {"model": "spread_only"}: half-spread and borrow only, for FX
+closes or index levels), initialCash, oosFraction, gate, pboPartitions. Specs for every built-in
+are in tasks/specs/.
+
+The candidate is the configuration with the best in-sample Sharpe; the gate judges its returns
+over the last oosFraction (default 0.3) of the run, so its Sharpe and drawdown differ from the
+full run's: the output and the report name that window and every criterion.
 
 Sharpe, volatility and CAGR are annualised by the data's periods per year (its frequency on its
 calendar; intraday runs are resampled to sessions); amounts are in the dataset's currency.
@@ -230,6 +235,10 @@ await runTask(TASK, async ({ values: v }) => {
         : `n/a (${out.evidence.pboNote})`
     }`,
   );
+  const oosText = `the last ${
+    Math.round(out.oos.fraction * 100)
+  }% of the run: ${out.oos.returns} returns from the ${out.oos.start} close to the ${out.oos.end} close (the gate's Sharpe, drawdown and DSR are of these, not of the full run above)`;
+  console.log(`gate, out of sample: ${oosText}`);
   for (const c of out.verdict.criteria) {
     console.log(`  ${c.status.padEnd(7)} ${c.name.padEnd(16)} ${c.note}`);
   }
@@ -251,6 +260,10 @@ await runTask(TASK, async ({ values: v }) => {
     ...(plotlySrc !== undefined ? { plotlySrc } : {}),
     meta: {
       verdict: out.verdict.verdict,
+      "gate window (out of sample)": oosText,
+      ...Object.fromEntries(
+        out.verdict.criteria.map((c) => [`gate: ${c.name}`, `${c.status}: ${c.note}`]),
+      ),
       data: out.manifest,
       calendar: out.calendar,
       frequency: out.frequency,
@@ -293,6 +306,7 @@ await runTask(TASK, async ({ values: v }) => {
     fillNote: out.fillNote,
     evidence: out.evidence,
     verdict: out.verdict.verdict,
+    oos: out.oos,
     criteria: out.verdict.criteria,
     report: reportPath,
     exitCode,

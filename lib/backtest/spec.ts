@@ -351,6 +351,12 @@ export interface RunSpecResult {
   result: BacktestResult;
   /** Candidate's out-of-sample net returns. */
   oosReturns: Float64Array;
+  /**
+   * The out-of-sample window the gate judges (its Sharpe, drawdown and DSR are of `oosReturns`,
+   * not of the full run): the returns from the close of `start` to the close of `end`, `returns`
+   * of them, the last `fraction` of the run's bars (sessions for intraday data).
+   */
+  oos: OosWindow;
   /** Buy and hold of the same data under the same costs (resampled like `result`); absent with `benchmark: false`. */
   benchmark?: BacktestResult;
   recorded: RecordTrialResult[];
@@ -378,6 +384,28 @@ export interface RunSpecResult {
   panel: BarPanel;
   /** The cost model every run used. */
   costs: CostModel;
+}
+
+/** Where the gate's out-of-sample returns start and end (see {@link RunSpecResult.oos}). */
+export interface OosWindow {
+  /** The spec's `oosFraction`. */
+  fraction: number;
+  /** Number of out-of-sample returns. */
+  returns: number;
+  /** Date (`YYYY-MM-DD`) of the close the first out-of-sample return starts from. */
+  start: string;
+  /** Date of the last close. */
+  end: string;
+}
+
+/** Date of row `k` of a (session-resampled) result: the session date of its first bar. */
+function resultDate(result: BacktestResult, panel: BarPanel, k: number): string {
+  const ms = result.tsMs[k]!;
+  const iso = new Date(ms).toISOString().slice(0, 10);
+  // daily and slower bars are stamped at UTC midnight of their date; an intraday session's row
+  // is stamped at its first bar's open, which belongs to the calendar's session date
+  if (!panel.day) return iso;
+  return getCalendar(panel.calendar ?? "nyse").sessionDateOf(ms) ?? iso;
 }
 
 /**
@@ -475,6 +503,13 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
   const recorded = await recordTrials(inputs, ledger);
   const result = results[candidate]!;
   const oosReturns = returnsFromEquity(result.equity.subarray(split));
+  const n = result.equity.length;
+  const oos: OosWindow = {
+    fraction: spec.oosFraction,
+    returns: n - 1 - split,
+    start: resultDate(result, panel, split),
+    end: resultDate(result, panel, n - 1),
+  };
   return finishSpec(spec, {
     configs,
     params,
@@ -483,6 +518,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
     candidate,
     result,
     oosReturns,
+    oos,
     ...(benchmark ? { benchmark } : {}),
     recorded,
     notRecorded,
@@ -542,6 +578,7 @@ async function finishSpec(
     candidate: number;
     result: BacktestResult;
     oosReturns: Float64Array;
+    oos: OosWindow;
     benchmark?: BacktestResult;
     recorded: RecordTrialResult[];
     notRecorded: number[];
@@ -578,6 +615,7 @@ async function finishSpec(
     candidate: r.candidate,
     result,
     oosReturns,
+    oos: r.oos,
     ...(r.benchmark ? { benchmark: r.benchmark } : {}),
     recorded,
     notRecorded: r.notRecorded,

@@ -118,9 +118,27 @@ Deno.test("backtest task (a): user file dataset + user strategy module; buy and 
       ),
     );
     assert.equal(json.benchmark.entry.fills[0].shares, REF.shares);
+    // the gate judges the last 30% (oosFraction default 0.3) of the 5550 sessions: the returns
+    // from the close of session floor(5550 * 0.7) = 3884 (0-based; 2000-05-16 in the CSV) to
+    // the last close, 5549 - 3884 = 1665 of them; output, JSON and report say so
+    assert.match(
+      text,
+      /gate, out of sample: the last 30% of the run: 1665 returns from the 2000-05-16 close to the 2006-12-29 close/,
+    );
+    assert.deepEqual(json.oos, {
+      fraction: 0.3,
+      returns: 1665,
+      start: "2000-05-16",
+      end: "2006-12-29",
+    });
     const html = await Deno.readTextFile(join(dir, "r.html"));
     assert.ok(html.includes("final equity (USD)"));
     assert.ok(html.includes("252 periods a year"));
+    // the report gives the verdict's reasons and window, not only "no-go"
+    assert.ok(html.includes("1665 returns from the 2000-05-16 close"), "gate window in the report");
+    for (const c of json.criteria as { name: string; status: string }[]) {
+      assert.ok(html.includes(`gate: ${c.name}`), `criterion ${c.name} in the report`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
