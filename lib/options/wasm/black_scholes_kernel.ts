@@ -1125,8 +1125,23 @@ export function greeksChunk(n: i32): void {
       v128.and(vValid(S, K, T, v, r, q), f64x2.gt(s, zero)),
       vLogDomain(SK),
     );
-    const eq = vExp(mul(f64x2.neg(q), T));
-    const er = vExp(mul(f64x2.neg(r), T));
+    const aq = mul(f64x2.neg(q), T);
+    const ar = mul(f64x2.neg(r), T);
+    // as in priceChunk: the exp without clamp and second scaling when every argument is normal
+    let eq: v128;
+    let er: v128;
+    if (
+      v128.all_true<i64>(v128.and(
+        f64x2.le(f64x2.abs(aq), kv(K_EXP_ARG_NORMAL)),
+        f64x2.le(f64x2.abs(ar), kv(K_EXP_ARG_NORMAL)),
+      ))
+    ) {
+      eq = vExpNormal(aq);
+      er = vExpNormal(ar);
+    } else {
+      eq = vExp(aq);
+      er = vExp(ar);
+    }
     const invSs = div(kv(K_ONE), mul(S, s));
     const invS = mul(S, invSs);
     const seq = mul(S, eq);
@@ -1136,7 +1151,11 @@ export function greeksChunk(n: i32): void {
     const th = vTheta(i);
     const d1 = add(mul(add(vLog(SK), mul(sub(r, q), T)), invS), mul(kv(K_HALF), s));
     const d2 = sub(d1, s);
-    const pdf = mul(kv(K_INV_SQRT_2PI), vExp(mul(mul(kv(K_NEG_HALF), d1), d1)));
+    const a1 = mul(mul(kv(K_NEG_HALF), d1), d1);
+    const pdf = mul(
+      kv(K_INV_SQRT_2PI),
+      v128.all_true<i64>(f64x2.ge(a1, kv(K_PHI_ARG_NORMAL))) ? vExpNormal(a1) : vExp(a1),
+    );
     // phi(d2) = phi(d1) S e^-qT / (K e^-rT) unless phi(d1) is near underflow
     const big = f64x2.gt(pdf, kv(K_PDF_FLOOR));
     let pdf2 = mul(pdf, div(seq, ker));
