@@ -133,27 +133,54 @@ function msColumn(df: pl.DataFrame, name: string): Float64Array {
 
 const f64 = (df: pl.DataFrame, name: string) => num(df, name);
 
-function knownAtOf(df: pl.DataFrame, ts: Float64Array): Float64Array {
-  return df.columns.includes("known_at")
-    ? msColumn(df, "known_at")
-    : ts.map((t) => t + MS_PER_MINUTE);
+/**
+ * Several columns as f64 (null -> NaN; the `ms` ones as epoch ms) in one Polars call (each call
+ * has a fixed cost that dominates on small frames).
+ */
+function nums(df: pl.DataFrame, names: readonly string[], ms: readonly string[] = []) {
+  for (const name of [...names, ...ms]) {
+    if (!df.columns.includes(name)) {
+      throw new TypeError(
+        `Cannot consolidate: input frame has no column ${name} (has ${df.columns.join(", ")})`,
+      );
+    }
+  }
+  const sel = df.select(
+    ...names.map((n) => pl.col(n).cast(pl.Float64).fillNull(pl.lit(NaN)).alias(n)),
+    ...ms.map((n) => pl.col(n).cast(pl.Int64).cast(pl.Float64).fillNull(pl.lit(NaN)).alias(n)),
+  );
+  const out: Record<string, Float64Array> = {};
+  for (const n of [...names, ...ms]) out[n] = sel.getColumn(n).toTypedArray() as Float64Array;
+  return out;
 }
 
 /** Sort by ts and return the typed columns. */
 function bars(df: pl.DataFrame, withVolume: boolean) {
   const s = df.sort("ts");
-  const ts = msColumn(s, "ts");
+  const hasKnown = s.columns.includes("known_at");
+  const withVwap = withVolume && s.columns.includes("vwap");
+  const c = nums(
+    s,
+    [
+      "open",
+      "high",
+      "low",
+      "close",
+      ...(withVolume ? ["volume"] : []),
+      ...(withVwap ? ["vwap"] : []),
+    ],
+    ["ts", ...(hasKnown ? ["known_at"] : [])],
+  );
+  const ts = c.ts!;
   return {
     ts,
-    knownAt: knownAtOf(s, ts),
-    open: f64(s, "open"),
-    high: f64(s, "high"),
-    low: f64(s, "low"),
-    close: f64(s, "close"),
-    volume: withVolume ? f64(s, "volume") : new Float64Array(ts.length),
-    vwap: withVolume && s.columns.includes("vwap")
-      ? f64(s, "vwap")
-      : new Float64Array(ts.length).fill(NaN),
+    knownAt: hasKnown ? c.known_at! : ts.map((t) => t + MS_PER_MINUTE),
+    open: c.open!,
+    high: c.high!,
+    low: c.low!,
+    close: c.close!,
+    volume: withVolume ? c.volume! : new Float64Array(ts.length),
+    vwap: withVwap ? c.vwap! : new Float64Array(ts.length).fill(NaN),
   };
 }
 
@@ -478,13 +505,14 @@ export function consolidateOptionMinutes(
     on: "ticker",
     how: "left",
   });
-  const runStart = num(runC, "__i");
-  const runContract = num(runC, "__c");
+  const runCols = nums(runC, ["__i", "__c"]);
+  const runStart = runCols.__i!, runContract = runCols.__c!;
 
   // option bars of the session: grid row r = minute * nC + contract; the last bar of a
   // contract-minute wins; bars outside the regular session are not part of the grid
   const nBars = optBars.height;
-  const barTs = msColumn(optBars, "ts");
+  const barCols = nums(optBars, OPTION_BAR_COLUMNS, ["ts"]);
+  const barTs = barCols.ts!;
   const N = nC * nMin;
   const rowOf = scratchI32("rowOf", N).fill(-1);
   for (let k = 0; k < runStart.length; k++) {
@@ -493,7 +521,7 @@ export function consolidateOptionMinutes(
   }
   // pricing inputs of the traded grid rows, in grid order (minute-major, contracts by ticker:
   // the rows of one expiry and minute are adjacent, so t repeats from row to row)
-  const barClose = f64(optBars, "close");
+  const barClose = barCols.close!;
   let nT = 0;
   for (let r = 0; r < N; r += nC) nT += countTraded(rowOf, r, r + nC);
   const gridToTraded = scratchI32("gridToTraded", N);
@@ -585,9 +613,7 @@ export function consolidateOptionMinutes(
     byContract("strike", mStrike),
     tYears(),
     ...Object.entries(minuteCols).map(([k, x]) => byMinute(k, x)),
-    ...OPTION_BAR_COLUMNS.map((c) =>
-      gridSeries(`opt_${c}`, c === "close" ? barClose : f64(optBars, c), rowOf)
-    ),
+    ...OPTION_BAR_COLUMNS.map((c) => gridSeries(`opt_${c}`, barCols[c]!, rowOf)),
     gridSeries("iv", iv, gridToTraded),
     ...GREEK_NAMES.map((n) => gridSeries(n, g[n], gridToTraded)),
     ...strings.getColumns(),
