@@ -20,10 +20,14 @@
  * code's asymptotic series and Gauss-Laguerre quadrature) and run each regime two to eight rows
  * at a time; they agree with the scalar kernel within a few ulp times the conditioning and with
  * mpmath to the scalar code's tolerances. On the benchmark batch (bench/options_compare.ts, 1M
- * options, 60 % of them in the series or far-tail regimes) prices took 44-60 ns per option
- * and the Greeks 47-61 ns on one core of this shared 2.1 GHz machine (load 6-14), against a
- * memory floor near 4 ns (copying the 57 input and output bytes) and an arithmetic floor near
- * 20-25 ns (about 125 f64x2 operations and 5 divisions or square roots per option).
+ * options: a third each in the erfcx, Taylor and far-tail regimes, 6 % with phi0 = 0) prices
+ * took 31 ns per option (2.5x numpy + scipy) and the Greeks 53 ns (2.8x) on one core of this
+ * shared machine at load 9; the kernel alone, in cache, 26 ns: about 17 in pass 1 (log, three
+ * exps, three divisions and two square roots per pair), 6 in the Taylor rows, 3 in the far
+ * tail, 2 in the erfcx rows. Floors: memory near 3.5 ns (copying the 57 input and output
+ * bytes), the divider near 7 ns (about 2.4 f64x2 divisions and 1 square root per option, 5 and
+ * 8 cycles of throughput each, at 2.1-3 GHz), and the arithmetic near 15-20 ns (about 150
+ * SIMD instructions per option at 3 per cycle): the kernel is within 1.5x of them.
  *
  * @see Black, F., & Scholes, M. (1973). The pricing of options and corporate liabilities.
  *      J. Political Economy 81(3), 637-654. doi:10.1086/260062
