@@ -8,9 +8,9 @@
  * Stages (each prints one summary line; a rerun reuses the lake and skips finished work; the
  * summary ends with the wall and the CPU seconds of each stage, CPU over every thread):
  * 1. ingest: starts the simulated market in-process on a loopback port (every step's server
- *    shares one world, so no session is generated twice; on a fresh lake a worker thread
- *    generates the SPY sessions and equity day bars ahead, lib/sources/sim/prefetch.ts, while the
- *    steps that need none of them run first; on a rerun it generates the options sleeve's
+ *    shares one world, so no session is generated twice; on a fresh lake two worker threads
+ *    generate the SPY sessions and equity day bars ahead, lib/sources/sim/prefetch.ts, while the
+ *    steps that need none of them run first; on a rerun they generate the options sleeve's
  *    sessions instead) and backfills through
  *    the real connectors and the backfill engine (resumable, checkpointed): the survivorship-free
  *    listing, SPY daily bars (last `ingestDays` sessions), SPY minute bars (last `minuteDays`
@@ -338,11 +338,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   // step's server or by the options sleeve. Generation is deterministic, so sharing changes no
   // output, only the work.
   const simWorld = generateWorld(world);
-  // On a fresh lake, a worker generates ahead what the later steps will ask for, in the order
+  // On a fresh lake, two workers generate ahead what the later steps will ask for, in the order
   // they ask (I:VIX's day bars, the SPY sessions of the daily step, the older ones of the minute
   // step, then the universe's day bars) while the first steps run; the server takes each result
   // when it arrives and generates anything still missing itself, so the data are the same with
-  // or without it. On a rerun (nothing to ingest) it generates the SPY sessions of the options
+  // or without it. On a rerun (nothing to ingest) they generate the SPY sessions of the options
   // sleeve (stage 4) instead, while the ingest checks and the lake stage run; on a fresh lake
   // those sessions are among the minute step's, already generated.
   const sleeveStart = last(90);
@@ -383,7 +383,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   );
   if (ahead) {
     say(
-      `   generated ahead on a worker thread: ${ahead.vixDays} I:VIX days, ` +
+      `   generated ahead on worker threads: ${ahead.vixDays} I:VIX days, ` +
         `${ahead.spySessions} SPY sessions, ${ahead.equities} equities' day bars ` +
         `(SPY sessions generated on the main thread: ${simWorld.spy.sessionsGenerated})`,
     );

@@ -1,39 +1,46 @@
 /// <reference lib="deno.worker" />
 /**
- * Private: the worker behind prefetch.ts. Builds the world from the resolved config it is sent
- * and posts, in order, each I:VIX day bar, each SPY session's minute and day bars, then each equity's day bars over
- * the served sessions, then "done".
+ * Private: a worker behind prefetch.ts. Builds the world from the resolved config it is sent
+ * first, then generates each item it is sent, in order: an I:VIX day bar (and that session's
+ * SPY minute and day bars when asked), a SPY session's minute and day bars, or an equity's day
+ * bars over the served sessions; posts the results, then "item-done".
  */
-import { generateWorld } from "./world.ts";
+import { generateWorld, type World } from "./world.ts";
 import { packBars } from "./bars.ts";
-import type { PrefetchMessage } from "./prefetch.ts";
-import type { ResolvedWorldConfig } from "./config.ts";
+import type { PrefetchItem, PrefetchMessage, PrefetchRequest } from "./prefetch.ts";
 
-self.onmessage = (
-  e: MessageEvent<
-    { config: ResolvedWorldConfig; vixDays: string[]; spySessions: string[]; equities: string[] }
-  >,
-) => {
-  const post = (m: PrefetchMessage) => self.postMessage(m);
+let w: World | undefined;
+const post = (m: PrefetchMessage) => self.postMessage(m);
+
+function postSpy(world: World, d: string): void {
+  const minutes = world.spy.minuteBars(d), day = world.spy.dayBar(d);
+  if (minutes && day) {
+    post({ kind: "spy", date: d, minutes: packBars(minutes), day: packBars(day) });
+  }
+}
+
+function run(world: World, item: PrefetchItem): void {
+  if (item.kind === "vix") {
+    const day = world.vixDayBar(item.date);
+    if (day) post({ kind: "vix", date: item.date, day: packBars(day) });
+    if (item.spy) postSpy(world, item.date);
+  } else if (item.kind === "spy") postSpy(world, item.date);
+  else {
+    const daily = world.equityDayBars(item.ticker);
+    if (daily) {
+      post({ kind: "equity", ticker: item.ticker, bars: packBars(daily.bars), state: daily.state });
+    }
+  }
+}
+
+self.onmessage = (e: MessageEvent<PrefetchRequest>) => {
   try {
-    const w = generateWorld(e.data.config);
-    for (const d of e.data.vixDays) {
-      const day = w.vixDayBar(d);
-      if (day) post({ kind: "vix", date: d, day: packBars(day) });
+    if (e.data.kind === "config") w = generateWorld(e.data.config);
+    else {
+      if (!w) throw new Error("prefetch worker: an item before the config");
+      run(w, e.data.item);
+      post({ kind: "item-done" });
     }
-    for (const d of e.data.spySessions) {
-      const minutes = w.spy.minuteBars(d), day = w.spy.dayBar(d);
-      if (minutes && day) {
-        post({ kind: "spy", date: d, minutes: packBars(minutes), day: packBars(day) });
-      }
-    }
-    for (const t of e.data.equities) {
-      const daily = w.equityDayBars(t);
-      if (daily) {
-        post({ kind: "equity", ticker: t, bars: packBars(daily.bars), state: daily.state });
-      }
-    }
-    post({ kind: "done" });
   } catch (err) {
     post({ kind: "error", message: err instanceof Error ? err.message : String(err) });
   }

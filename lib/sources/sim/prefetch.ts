@@ -1,13 +1,15 @@
 /**
- * Generate a world's SPY sessions and equity day bars ahead of need, on another thread.
+ * Generate a world's SPY sessions and equity day bars ahead of need, on other threads.
  *
- * `prefetchWorld(world, plan)` starts a Worker that builds the same world (its resolved config:
- * the same data, bit for bit) and generates, in the plan's order, the minute and day bars of the
- * given SPY sessions and the day bars of the given equities; each result is handed to `world`'s
- * caches as it arrives (`SpyBars.adopt`, `World.adoptEquityDayBars`), unless the world already
- * generated it itself. Nothing waits for the worker: a request for a session not yet delivered is
- * generated on the spot as without prefetching, so outputs are the same either way and only the
- * work moves to the other core. Call `stop()` when done (it ends the worker).
+ * `prefetchWorld(world, plan)` starts Workers (two by default) that each build the same world
+ * (its resolved config: the same data, bit for bit) and share the plan's items, handed out in
+ * the plan's order to whichever worker is free (I:VIX day bars first, each with its SPY session,
+ * then the other SPY sessions' minute and day bars, then each equity's day bars); each result is
+ * handed to `world`'s caches as it arrives (`SpyBars.adopt`, `World.adoptEquityDayBars`), unless
+ * the world already generated it itself. Nothing waits for the workers: a request for a session
+ * not yet delivered is generated on the spot as without prefetching, so outputs are the same
+ * either way and only the work moves to the other cores. Call `stop()` when done (it ends the
+ * workers). Cost: each worker builds the world once (a few ms to 100 ms).
  *
  * @example
  * ```ts
@@ -45,53 +47,104 @@ export interface PrefetchCounts {
   equities: number;
 }
 
-/** Messages from the worker. */
+/** One piece of work handed to a worker. */
+export type PrefetchItem =
+  | { kind: "vix"; date: string; spy: boolean }
+  | { kind: "spy"; date: string }
+  | { kind: "equity"; ticker: string };
+
+/** Messages to a worker: its world's config once, then items to generate. */
+export type PrefetchRequest =
+  | { kind: "config"; config: World["config"] }
+  | { kind: "item"; item: PrefetchItem };
+
+/** Messages from the worker; every item ends with "item-done". */
 export type PrefetchMessage =
   | { kind: "vix"; date: string; day: PackedBars }
   | { kind: "spy"; date: string; minutes: PackedBars; day: PackedBars }
   | { kind: "equity"; ticker: string; bars: PackedBars; state: Uint8Array }
-  | { kind: "done" }
+  | { kind: "item-done" }
   | { kind: "error"; message: string };
 
-/** Start generating `plan` for `world` on a worker thread. */
-export function prefetchWorld(world: World, plan: PrefetchPlan): Prefetch {
+/** Items per worker waiting in its queue, so it never idles between two. */
+const IN_FLIGHT = 2;
+
+/**
+ * Start generating `plan` for `world` on `workers` worker threads (default 2). The plan's items
+ * (each I:VIX day, with its SPY session when that is also planned; each SPY session; each
+ * equity) are handed out in order, a new one to whichever worker finishes one, so the threads
+ * share the work evenly and results arrive roughly in the plan's order.
+ */
+export function prefetchWorld(
+  world: World,
+  plan: PrefetchPlan,
+  options: { workers?: number } = {},
+): Prefetch {
   const counts: PrefetchCounts = { vixDays: 0, spySessions: 0, equities: 0 };
-  let worker: Worker;
+  const spyPlanned = new Set(plan.spySessions ?? []);
+  const vixDays = plan.vixDays ?? [];
+  const vixSet = new Set(vixDays);
+  const items: PrefetchItem[] = [
+    ...vixDays.map((date) => ({ kind: "vix" as const, date, spy: spyPlanned.has(date) })),
+    ...(plan.spySessions ?? []).filter((d) => !vixSet.has(d)).map((date) => ({
+      kind: "spy" as const,
+      date,
+    })),
+    ...(plan.equities ?? []).map((ticker) => ({ kind: "equity" as const, ticker })),
+  ];
+  const n = Math.max(1, Math.min(options.workers ?? 2, items.length));
+  const workers: Worker[] = [];
   try {
-    worker = new Worker(new URL("./_prefetch_worker.ts", import.meta.url), { type: "module" });
+    for (let i = 0; i < n; i++) {
+      workers.push(
+        new Worker(new URL("./_prefetch_worker.ts", import.meta.url), { type: "module" }),
+      );
+    }
   } catch {
     // No worker here (e.g. no read permission for its module): the world generates everything.
+    for (const w of workers) w.terminate();
     return { done: Promise.resolve(counts), stop: () => {} };
   }
   let finished = false;
+  let next = 0, pending = 0;
   let resolve!: (v: PrefetchCounts) => void;
   const done = new Promise<PrefetchCounts>((r) => resolve = r);
   const finish = () => {
     if (finished) return;
     finished = true;
-    worker.terminate();
+    for (const w of workers) w.terminate();
     resolve(counts);
   };
-  worker.onmessage = (e: MessageEvent<PrefetchMessage>) => {
-    const m = e.data;
-    if (m.kind === "vix") {
-      if (world.adoptVixDayBar(m.date, m.day)) counts.vixDays++;
-    } else if (m.kind === "spy") {
-      if (world.spy.adopt(m.date, m.minutes, m.day)) counts.spySessions++;
-    } else if (m.kind === "equity") {
-      world.adoptEquityDayBars(m.ticker, m.bars, m.state);
-      counts.equities++;
-    } else finish(); // done, or an error: the world generates what it needs itself
+  const post = (w: Worker, m: PrefetchRequest) => w.postMessage(m);
+  const feed = (w: Worker) => {
+    if (finished) return;
+    if (next < items.length) {
+      pending++;
+      post(w, { kind: "item", item: items[next++]! });
+    } else if (pending === 0) finish();
   };
-  worker.onerror = (e) => {
-    e.preventDefault();
-    finish();
-  };
-  worker.postMessage({
-    config: world.config,
-    vixDays: plan.vixDays ?? [],
-    spySessions: plan.spySessions ?? [],
-    equities: plan.equities ?? [],
-  });
+  for (const w of workers) {
+    w.onmessage = (e: MessageEvent<PrefetchMessage>) => {
+      const m = e.data;
+      if (m.kind === "vix") {
+        if (world.adoptVixDayBar(m.date, m.day)) counts.vixDays++;
+      } else if (m.kind === "spy") {
+        if (world.spy.adopt(m.date, m.minutes, m.day)) counts.spySessions++;
+      } else if (m.kind === "equity") {
+        world.adoptEquityDayBars(m.ticker, m.bars, m.state);
+        counts.equities++;
+      } else if (m.kind === "item-done") {
+        pending--;
+        feed(w);
+      } else finish(); // an error: the world generates what it needs itself
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      finish();
+    };
+    post(w, { kind: "config", config: world.config });
+  }
+  if (items.length === 0) finish();
+  for (let k = 0; k < IN_FLIGHT; k++) for (const w of workers) feed(w);
   return { done, stop: finish };
 }

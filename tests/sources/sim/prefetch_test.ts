@@ -87,3 +87,18 @@ Deno.test("adopt: only sessions of the world, only what is missing; bad shapes r
   assertEquals(w.adoptVixDayBar(d, vix), false, "already here");
   assertSameBars(w.indexDayBar("I:VIX", d), src.indexDayBar("I:VIX", d), "adopted I:VIX");
 });
+
+Deno.test("prefetchWorld: one worker or three deliver the same plan", async () => {
+  for (const workers of [1, 3]) {
+    const w = generateWorld(CFG);
+    const tickers = w.equityInfo.map((x) => x.ticker).slice(0, 2);
+    // An I:VIX day outside the SPY plan posts no SPY session.
+    const pre = prefetchWorld(w, {
+      vixDays: w.days.slice(-2),
+      spySessions: w.days.slice(-4, -1),
+      equities: tickers,
+    }, { workers });
+    assertEquals(await pre.done, { vixDays: 2, spySessions: 3, equities: 2 }, `${workers}`);
+    assertEquals(w.spy.sessionsGenerated, 0);
+  }
+});
