@@ -87,7 +87,7 @@ const TASK = defineTask({
       type: "string",
       default: "iso",
       description:
-        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period), or a pattern of %Y %m %d %H %M %S",
+        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period), or a pattern of %Y %m %d %H %M %S (no %d with --freq month/quarter/year; %Y alone with --freq year)",
       example: "%Y%m%d%H%M",
     },
     start: {
@@ -163,7 +163,7 @@ await runTask(TASK, async ({ values, positionals }) => {
   const tf = values["time-format"];
   if (tf !== "iso" && tf !== "decimal-year") {
     try {
-      patternParser(tf);
+      patternParser(tf, freq ?? (values.kind === "series" ? "day" : "session"));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

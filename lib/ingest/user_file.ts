@@ -313,7 +313,7 @@ export async function ingestBarsFile(
     );
   }
   const pattern = timeFormat !== "iso" && timeFormat !== "decimal-year"
-    ? patternParser(timeFormat)
+    ? patternParser(timeFormat, freq)
     : null;
   if (options.timeUnit && !(TIME_UNITS as readonly string[]).includes(options.timeUnit)) {
     throw new RangeError(
@@ -435,7 +435,11 @@ export async function ingestBarsFile(
         path,
         `time column "${timeCol}" holds bare integers (e.g. ${String(ex)}): pass --time-unit ${
           TIME_UNITS.join("|")
-        } for epoch times, or --time-format with a pattern such as %Y%m%d for compact dates`,
+        } for epoch times, or --time-format with a pattern such as %Y%m%d for compact dates${
+          timeCells.every((v) => v === null || /^[12]\d{3}$/.test(String(v)))
+            ? " (years such as these: --time-format %Y --freq year)"
+            : ""
+        }`,
         "ts",
       );
     }

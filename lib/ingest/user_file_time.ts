@@ -202,9 +202,17 @@ export function decimalYearToDate(v: string | number, freq?: string): string | n
 
 /**
  * A reader for a strftime-like pattern of `%Y %m %d %H %M %S` and literal characters (e.g.
- * `%Y%m%d%H%M`, `%d/%m/%Y`). Naive wall time in `tz`. Throws RangeError for an unknown directive.
+ * `%Y%m%d%H%M`, `%d/%m/%Y`). Naive wall time in `tz`. A pattern needs `%Y`, `%m` and `%d`,
+ * except for a coarse `freq`: without `%d` (`%Y-%m`) for month, quarter and year, without `%m`
+ * and `%d` (`%Y`) for year; the missing fields are 1 (the period's first day). Throws
+ * RangeError for an unknown directive or a missing field.
+ *
+ * @example patternParser("%Y", "year")("1875", "UTC") // { ms: Date.UTC(1875, 0, 1), date: "1875-01-01" }
  */
-export function patternParser(pattern: string): (text: string, tz: string) => ParsedTime | null {
+export function patternParser(
+  pattern: string,
+  freq?: string,
+): (text: string, tz: string) => ParsedTime | null {
   const fields: string[] = [];
   let re = "^";
   for (let i = 0; i < pattern.length; i++) {
@@ -221,8 +229,17 @@ export function patternParser(pattern: string): (text: string, tz: string) => Pa
       re += `(\\d{${width}})`;
     } else re += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   }
-  if (!fields.includes("Y") || !fields.includes("m") || !fields.includes("d")) {
-    throw new RangeError(`--time-format "${pattern}" needs %Y, %m and %d`);
+  const coarse = freq === "month" || freq === "quarter" || freq === "year";
+  const needM = freq !== "year", needD = !coarse;
+  if (
+    !fields.includes("Y") || (needM && !fields.includes("m")) || (needD && !fields.includes("d")) ||
+    (fields.includes("d") && !fields.includes("m"))
+  ) {
+    throw new RangeError(
+      `--time-format "${pattern}" needs %Y, %m and %d${
+        freq === undefined ? "" : ` for --freq ${freq}`
+      } (without %d: --freq month|quarter|year; %Y alone: --freq year)`,
+    );
   }
   const rx = new RegExp(re + "$");
   return (text, tz) => {

@@ -28,6 +28,7 @@ import {
   LAST_SUPPORTED_DATE,
   LAST_SUPPORTED_DAY,
   parseDay,
+  parseDayUnchecked,
   weekdayOf,
 } from "./_date.ts";
 import { type RuleCalendar, ruleCalendar } from "./_rule_calendar.ts";
@@ -100,31 +101,62 @@ function daysWhere(start: DateInput, end: DateInput, keep: (d: number) => boolea
   return out;
 }
 
+/**
+ * A calendar of whole UTC days. `firstDate` defaults to the exchange calendars' first date;
+ * `none` (no sessions, no zone) reaches back to 1000-01-01: yearly and monthly scientific or
+ * economic series (sunspots from 1700, lake levels from 1875) have no reason to stop at 1926.
+ */
 function utcDayCalendar(
   name: "crypto" | "weekdays" | "none",
   sessionsPerYear: number,
   isSessionDay: (day: number) => boolean,
+  firstDate: string = FIRST_SUPPORTED_DATE,
 ): TradingCalendar {
-  const isSession = (date: DateInput) => isSessionDay(parseDay(date));
+  const firstDay = parseDayUnchecked(firstDate);
+  const outside = (what: string, d: number) =>
+    new RangeError(
+      `${what} ${
+        isoOf(d)
+      } is outside the ${name} calendar range ${firstDate}..${LAST_SUPPORTED_DATE}`,
+    );
+  const day = (date: DateInput, what = "date") => {
+    const d = parseDayUnchecked(date, what);
+    if (d < firstDay || d > LAST_SUPPORTED_DAY) throw outside(what, d);
+    return d;
+  };
+  const isSession = (date: DateInput) => isSessionDay(day(date));
   return {
     name,
     timeZone: "UTC",
     currency: null,
     sessionsPerYear,
-    firstDate: FIRST_SUPPORTED_DATE,
+    firstDate,
     lastDate: LAST_SUPPORTED_DATE,
     isSession,
     sessionBounds(date) {
-      const d = parseDay(date);
+      const d = day(date);
       if (!isSessionDay(d)) return null;
       return { open: new Date(d * MS_PER_DAY), close: new Date((d + 1) * MS_PER_DAY) };
     },
     sessionDateOf(instant) {
       const ms = instantMs(instant);
-      const d = checkedDay(ms, Math.floor(ms / MS_PER_DAY));
+      const d = Math.floor(ms / MS_PER_DAY);
+      if (d < firstDay || d > LAST_SUPPORTED_DAY) {
+        throw new RangeError(
+          `Instant ${
+            new Date(ms).toISOString()
+          } is outside the ${name} calendar range ${firstDate}..${LAST_SUPPORTED_DATE}`,
+        );
+      }
       return isSessionDay(d) ? isoOf(d) : null;
     },
-    sessions: (start, end) => daysWhere(start, end, isSessionDay),
+    sessions(start, end) {
+      const a = day(start, "start date");
+      const b = day(end, "end date");
+      const out: string[] = [];
+      for (let d = a; d <= b; d++) if (isSessionDay(d)) out.push(isoOf(d));
+      return out;
+    },
   };
 }
 
@@ -209,7 +241,7 @@ const CALENDARS: Record<CalendarName, TradingCalendar> = {
   }),
   crypto: utcDayCalendar("crypto", 365, () => true),
   weekdays: utcDayCalendar("weekdays", 260, isWeekday),
-  none: utcDayCalendar("none", 365, () => true),
+  none: utcDayCalendar("none", 365, () => true, "1000-01-01"),
 };
 
 /**

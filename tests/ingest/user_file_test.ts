@@ -371,6 +371,46 @@ Deno.test("ingest-file: series, wide series, known_at column, and a file without
     assertEquals(q.getColumn("payload_ref").toArray(), ["file://w.csv#row=2&col=B"]);
   }));
 
+Deno.test("ingest-file: a yearly series from before 1926 (calendar none, %Y years) lands whole", () =>
+  withLake(async (root) => {
+    // The first and last years of R's LakeHuron (feet, 1875-1972) and of statsmodels' sunspots
+    // (1700): bare integer years read with --time-format %Y --freq year, calendar none.
+    const f = `${root}/huron.csv`;
+    Deno.writeTextFileSync(f, "year,level\n1700,5\n1875,580.38\n1876,581.86\n1972,579.96\n");
+    const s = await ingestBarsFile(f, {
+      dataset: "huron",
+      kind: "series",
+      symbol: "HURON",
+      freq: "year",
+      calendar: "none",
+      timeFormat: "%Y",
+      columns: { ts: "year", value: "level" },
+      currency: null,
+      root,
+    });
+    assertEquals([s.rowsRead, s.rowsValid, s.rowsQuarantined], [4, 4, 0]);
+    const h = (await readDataset(userSeriesSpec("huron", true), { root })).sort("date");
+    assertEquals(dates(h), ["1700-01-01", "1875-01-01", "1876-01-01", "1972-01-01"]);
+    assertEquals(h.getColumn("value").toArray(), [5, 580.38, 581.86, 579.96]);
+    // known at the end of the year (midnight UTC, calendar none)
+    assertEquals(iso(msOf(h, "known_at")[1]!), "1876-01-01T00:00:00.000Z");
+    // without --time-format the bare years are an error that says how to read them
+    await assertRejects(
+      () =>
+        ingestBarsFile(f, {
+          dataset: "huron2",
+          kind: "series",
+          symbol: "HURON",
+          freq: "year",
+          calendar: "none",
+          columns: { ts: "year", value: "level" },
+          root,
+        }),
+      DataError,
+      "--time-format %Y --freq year",
+    );
+  }));
+
 Deno.test("ingest-file: 62,496 thirty-minute FX bars land in tens of files (yearly partitions)", () =>
   withLake(async (root) => {
     const fx = getCalendar("fx");

@@ -103,6 +103,21 @@ Deno.test("decimalYearToDate: fraction of the year's days; periods for monthly d
   assertEquals(decimalYearToDate("0x7C1"), null);
 });
 
+Deno.test("patternParser: %Y alone for yearly data, %Y-%m for monthly; refused for finer data", () => {
+  assertEquals(patternParser("%Y", "year")("1875", "UTC"), {
+    ms: Date.UTC(1875, 0, 1),
+    date: "1875-01-01",
+  });
+  assertEquals(patternParser("%Y-%m", "month")("1949-03", "UTC")!.date, "1949-03-01");
+  assertEquals(patternParser("%m/%Y", "quarter")("04/1959", "UTC")!.date, "1959-04-01");
+  assertEquals(patternParser("%Y", "year")("75", "UTC"), null);
+  assertThrows(() => patternParser("%Y"), RangeError, "needs %Y, %m and %d");
+  assertThrows(() => patternParser("%Y", "day"), RangeError, "%Y alone: --freq year");
+  assertThrows(() => patternParser("%Y-%m", "session"), RangeError, "without %d");
+  assertThrows(() => patternParser("%Y", "month"), RangeError, "needs %Y, %m and %d");
+  assertThrows(() => patternParser("%Y-%d", "year"), RangeError, "needs %Y, %m and %d");
+});
+
 Deno.test("patternParser: compact stamps as naive wall time", () => {
   const p = patternParser("%Y%m%d%H%M");
   const t = p("199706011928", "UTC")!;

@@ -29,7 +29,9 @@ Deno.test("getCalendar: every name, case-insensitive, unknown name rejected", ()
   for (const [name, [tz, ccy, n]] of Object.entries(expected)) {
     const c = getCalendar(name);
     assertEquals([c.timeZone, c.currency, c.sessionsPerYear], [tz, ccy, n], name);
-    assertEquals([c.firstDate, c.lastDate], ["1926-01-01", "2100-12-31"], name);
+    // none (no sessions, no zone) reaches back to 1000 for yearly and monthly science/macro data
+    const first = name === "none" ? "1000-01-01" : "1926-01-01";
+    assertEquals([c.firstDate, c.lastDate], [first, "2100-12-31"], name);
   }
 });
 
@@ -105,14 +107,38 @@ Deno.test("crypto, weekdays, none: UTC calendar days", () => {
   assertEquals(weekdays.sessions("2024-01-01", "2024-12-31").length, 262);
 });
 
-Deno.test("every calendar rejects dates and instants outside 1926-2100", () => {
+Deno.test("none: UTC days from 1000-01-01 (sunspots from 1700, lake levels from 1875)", () => {
+  const none = getCalendar("none");
+  assert(none.isSession("1700-01-01"));
+  assertEquals(iso(none.sessionBounds("1875-06-30")), [
+    "1875-06-30T00:00:00.000Z",
+    "1875-07-01T00:00:00.000Z",
+  ]);
+  assertEquals(none.sessionDateOf(t("1700-12-31T23:59:59Z")), "1700-12-31");
+  assertEquals(none.sessions("1699-12-31", "1700-01-02"), [
+    "1699-12-31",
+    "1700-01-01",
+    "1700-01-02",
+  ]);
+  // 1000..2100 inclusive: 1101 years, 267 of them leap (Gregorian rule)
+  assertEquals(none.sessions("1000-01-01", "2100-12-31").length, 1101 * 365 + 267);
+  assertThrows(() => none.isSession("0999-12-31"), RangeError, "outside the none calendar");
+  assertThrows(() => none.sessionDateOf(Date.UTC(999, 5, 1)), RangeError, "outside");
+});
+
+Deno.test("every calendar rejects dates and instants outside 1926-2100 (none: 1000-2100)", () => {
   for (const name of CALENDAR_NAMES) {
     const c = getCalendar(name);
-    assertThrows(() => c.isSession("1925-12-31"), RangeError, "outside");
+    const before = name === "none" ? "0999-12-31" : "1925-12-31";
+    assertThrows(() => c.isSession(before), RangeError, "outside");
     assertThrows(() => c.sessionBounds("2101-01-01"), RangeError, "outside");
     assertThrows(() => c.sessions("2024-01-01", "2101-01-01"), RangeError, "end date");
     assertThrows(() => c.sessionDateOf(Date.UTC(2101, 5, 1)), RangeError, "outside");
-    assertThrows(() => c.sessionDateOf(Date.UTC(1925, 5, 1)), RangeError, "outside");
+    assertThrows(
+      () => c.sessionDateOf(Date.UTC(name === "none" ? 999 : 1925, 5, 1)),
+      RangeError,
+      "outside",
+    );
     assertThrows(() => c.sessionDateOf(NaN), RangeError, "Invalid instant");
     assertThrows(() => c.isSession("2024-02-30"), RangeError, "no such calendar date");
   }
