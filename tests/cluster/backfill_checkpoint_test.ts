@@ -5,7 +5,6 @@
  * cluster backfill's) records and invalidates the ones whose raw file was lost. The table is
  * read here with SQL of the test's own, not through the code under test.
  */
-import pl from "nodejs-polars";
 import postgres from "postgres";
 import { assert, assertEquals } from "../_assert.ts";
 import { setLogSink } from "../../lib/core/log.ts";
@@ -16,6 +15,7 @@ import { repairLake } from "../../lib/ingest/repair.ts";
 import { loadConfig } from "../../lib/config/mod.ts";
 import { startSimServer } from "../../lib/sources/sim/mod.ts";
 import { freshSchemas, PG } from "./_harness.ts";
+import { rawSpyBars } from "../ingest/_harness.ts";
 
 async function rows(schema: string, job: string) {
   const sql = postgres(PG.url, { max: 1, onnotice: () => {} });
@@ -101,26 +101,6 @@ Deno.test({
   },
 });
 
-/** Raw Polygon minute bars of SPY: 09:30 and 09:31 New York on 2024-01-`day`. */
-function rawBars(day: number): pl.DataFrame {
-  const t = [Date.UTC(2024, 0, day, 14, 30), Date.UTC(2024, 0, day, 14, 31)];
-  return pl.DataFrame({
-    ticker: ["SPY", "SPY"],
-    t,
-    o: [470, 471],
-    h: [472, 472],
-    l: [469, 470],
-    c: [471, 471.5],
-    v: [1000, 1200],
-    vw: [470.5, 471.2],
-    n: [10, 12],
-  }).withColumns(
-    pl.col("t").cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ts"),
-    pl.col("t").cast(pl.Int64),
-    pl.col("n").cast(pl.Int64),
-  );
-}
-
 Deno.test({
   name: "verify --repair sees a catalog job's units: the lost file's unit is invalidated there",
   ignore: !PG.available,
@@ -134,8 +114,8 @@ Deno.test({
       await withCatalog(s.catalogUrl, async () => {
         const p = pipelineFor("polygon", "stock_bars_minute");
         const w = { transformId: "t@1", sourceUri: "https://api.example/aggs", root };
-        await writeDataset(p.rawSpec, rawBars(3), w);
-        await writeDataset(p.rawSpec, rawBars(4), w);
+        await writeDataset(p.rawSpec, rawSpyBars(3), w);
+        await writeDataset(p.rawSpec, rawSpyBars(4), w);
         const units = [
           "polygon/stock_bars_minute/SPY/2024-01-03..2024-01-03",
           "polygon/stock_bars_minute/SPY/2024-01-04..2024-01-04",

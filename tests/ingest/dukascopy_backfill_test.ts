@@ -6,16 +6,14 @@
  * the bars are the world's FX path; no request or stored URL carries a query string or a key.
  */
 import pl from "nodejs-polars";
-import { loadConfig } from "../../lib/config/config.ts";
 import { setLogSink } from "../../lib/core/log.ts";
-import { runBackfill } from "../../lib/ingest/backfill.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
 import { pipelineFor } from "../../lib/ingest/registry.ts";
-import { openSession } from "../../lib/ingest/session.ts";
 import { readDataset } from "../../lib/lake/mod.ts";
 import type { FaultSchedule } from "../../lib/sources/sim/mod.ts";
 import { fxDayStartMs } from "../../lib/sources/sim/fx.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
+import { assertKeyAbsent, retryTally, runSimPlan } from "./_harness.ts";
 
 const FAKE_KEY = "SIMFAKEKEY-dk-4b1f0e77c2a9d8-KEEPOUT";
 const WORLD = { start: "2024-01-02", end: "2024-02-29", equityCount: 2 };
@@ -38,27 +36,17 @@ const FAULTS: FaultSchedule = {
 };
 
 async function run(root: string, faults?: FaultSchedule) {
-  const cfg = { ...loadConfig({ env: {}, envFile: null }), lakeRoot: root };
-  const session = await openSession({
-    config: cfg,
-    sim: { seed: 11, world: WORLD, ...(faults ? { faults } : {}) },
-    http: { backoffBaseMs: 2, backoffMaxMs: 20, timeoutMs: 1500, maxRetries: 16 },
-    simKey: FAKE_KEY,
-  });
-  try {
-    const summary = await runBackfill(
-      [{
-        pipeline: pipelineFor("dukascopy", "fx_ticks"),
-        symbols: ["EURUSD"],
-        start: START,
-        end: END,
-      }],
-      { clients: session.clients, root, workers: 3, quality: false },
-    );
-    return { summary, sim: session.sim! };
-  } finally {
-    await session.close();
-  }
+  const { summaries, sim } = await runSimPlan(
+    root,
+    [{
+      pipeline: pipelineFor("dukascopy", "fx_ticks"),
+      symbols: ["EURUSD"],
+      start: START,
+      end: END,
+    }],
+    { seed: 11, world: WORLD, faults, key: FAKE_KEY, timeoutMs: 1500 },
+  );
+  return { summary: summaries[0]!, sim };
 }
 
 const BAR_SETS = [
@@ -92,8 +80,7 @@ Deno.test({
       assertEquals(a.summary.requests, 24 * SESSIONS.length);
 
       // Retries reconcile with the fault log.
-      const served: Record<string, number> = {};
-      for (const f of b.sim.faultLog) served[f.kind] = (served[f.kind] ?? 0) + 1;
+      const { served } = retryTally([], b.sim.faultLog);
       const r = b.summary.retriesByReason;
       assert((served.http429 ?? 0) > 0 && (served.truncated ?? 0) > 0, "faults were served");
       assertEquals(r.http_429 ?? 0, served.http429 ?? 0, "429");
@@ -197,12 +184,8 @@ Deno.test({
         for (const u of uris) {
           assert(/^http:\/\/127\.0\.0\.1:\d+\/datafeed\/EURUSD\/[0-9/]+h_ticks\.bi5$/.test(u), u);
         }
-        for (const f of walk(root)) {
-          const text = new TextDecoder("latin1").decode(Deno.readFileSync(f));
-          assert(!text.includes(FAKE_KEY), `key in ${f}`);
-        }
       }
-      for (const line of lines) assert(!line.includes(FAKE_KEY), line.slice(0, 200));
+      assertKeyAbsent(FAKE_KEY, { lines, roots: [clean, faulty] });
     } finally {
       setLogSink(prev);
       Deno.removeSync(clean, { recursive: true });
@@ -210,11 +193,3 @@ Deno.test({
     }
   },
 });
-
-function* walk(dir: string): Generator<string> {
-  for (const e of Deno.readDirSync(dir)) {
-    const p = `${dir}/${e.name}`;
-    if (e.isDirectory) yield* walk(p);
-    else if (e.isFile) yield p;
-  }
-}

@@ -22,6 +22,7 @@ import { appendCheckpoint, doneUnits, readCheckpoint } from "../../lib/ingest/ch
 import { pipelineFor } from "../../lib/ingest/registry.ts";
 import { fileDates, knownSpecOf, parseUnitId, repairLake } from "../../lib/ingest/repair.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { rawSpyBars } from "./_harness.ts";
 
 const TASK = new URL("../../tasks/verify.ts", import.meta.url).pathname;
 
@@ -61,26 +62,6 @@ async function rowsOf(root: string, d: { zone: string; source: string; dataset: 
   const spec = knownSpecOf(d as never)!;
   const df = await readDataset(spec, { root, dropLineage: true });
   return df.height ? df.sort(df.columns) : df;
-}
-
-/** Raw Polygon minute bars of SPY: 09:30 and 09:31 New York on 2024-01-`day` (14:30Z, 14:31Z). */
-function rawBars(day: number): pl.DataFrame {
-  const t = [Date.UTC(2024, 0, day, 14, 30), Date.UTC(2024, 0, day, 14, 31)];
-  return pl.DataFrame({
-    ticker: ["SPY", "SPY"],
-    t,
-    o: [470, 471],
-    h: [472, 472],
-    l: [469, 470],
-    c: [471, 471.5],
-    v: [1000, 1200],
-    vw: [470.5, 471.2],
-    n: [10, 12],
-  }).withColumns(
-    pl.col("t").cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ts"),
-    pl.col("t").cast(pl.Int64),
-    pl.col("n").cast(pl.Int64),
-  );
 }
 
 Deno.test("parseUnitId and fileDates: hand-worked cases", () => {
@@ -325,8 +306,8 @@ Deno.test("verify --repair --no-refetch: a lost raw file's units (only those) ar
   try {
     const p = pipelineFor("polygon", "stock_bars_minute");
     const w = { transformId: "t@1", sourceUri: "https://api.example/aggs", root };
-    await writeDataset(p.rawSpec, rawBars(3), w);
-    await writeDataset(p.rawSpec, rawBars(4), w);
+    await writeDataset(p.rawSpec, rawSpyBars(3), w);
+    await writeDataset(p.rawSpec, rawSpyBars(4), w);
     const done = (unit: string) => ({
       unit,
       status: "done" as const,
@@ -366,8 +347,8 @@ Deno.test("verify --repair: a refetch that fails leaves the lost units invalidat
   try {
     const p = pipelineFor("polygon", "stock_bars_minute");
     const w = { transformId: "t@1", sourceUri: "https://api.example/aggs", root };
-    await writeDataset(p.rawSpec, rawBars(3), w);
-    await writeDataset(p.rawSpec, rawBars(4), w);
+    await writeDataset(p.rawSpec, rawSpyBars(3), w);
+    await writeDataset(p.rawSpec, rawSpyBars(4), w);
     const units = [
       "polygon/stock_bars_minute/SPY/2024-01-03..2024-01-03",
       "polygon/stock_bars_minute/SPY/2024-01-04..2024-01-04",

@@ -12,8 +12,12 @@
  */
 import pl from "nodejs-polars";
 import { streamRawSpec } from "../../lib/ingest/stream_events.ts";
-import { startReplayServer } from "../../lib/ingest/stream_replay.ts";
-import { runStream } from "../../lib/ingest/stream_runner.ts";
+import {
+  type ReplayFaults,
+  type ReplayServer,
+  startReplayServer,
+} from "../../lib/ingest/stream_replay.ts";
+import { runStream, type StreamSummary } from "../../lib/ingest/stream_runner.ts";
 import { syntheticSessionEvents } from "../../lib/ingest/stream_session.ts";
 import { readDataset } from "../../lib/lake/mod.ts";
 import { collectHealth, formatHealth } from "../../lib/ops/health.ts";
@@ -70,27 +74,59 @@ function streamOptions(name: string, root: string, srv: { wsUrl: string; baseUrl
   };
 }
 
-Deno.test("stream: a half-open connection at 12:00 is dropped by the watchdog, reconnected and repaired; REST bars without n are stored", async () => {
+/**
+ * Replay `events` (with `faults`) to a stream worker `name` on a fresh lake, run `body` on it,
+ * then close the server and remove the lake. `stop` aborts the worker and returns its summary;
+ * `stopWhenReplayed` first waits for the whole session to be sent.
+ */
+async function withReplay(
+  name: string,
+  events: Record<string, unknown>[],
+  options: { faults?: ReplayFaults; silenceMs?: number },
+  body: (r: {
+    srv: ReplayServer;
+    root: string;
+    stop: () => Promise<StreamSummary>;
+    stopWhenReplayed: () => Promise<StreamSummary>;
+  }) => Promise<void>,
+): Promise<void> {
   const root = await Deno.makeTempDir();
-  const events = session();
-  const LOST_MS = 5 * 60_000;
   const srv = startReplayServer({
     events: { stocks: events },
     apiKey: KEY,
     frameSize: 40,
-    faults: { halfOpen: [{ at: NOON, lostMs: LOST_MS }], restOmitNEvery: 7 },
+    ...(options.faults ? { faults: options.faults } : {}),
   });
   const ac = new AbortController();
   try {
     const run = runStream({
-      ...streamOptions("half-open", root, srv),
-      silenceMs: SILENCE_MS,
+      ...streamOptions(name, root, srv),
+      ...(options.silenceMs !== undefined ? { silenceMs: options.silenceMs } : {}),
       feedLive: () => true, // as with --now: the replayed day is not today
       signal: ac.signal,
     });
-    await until(() => srv.finished(), 60_000, "the session to be replayed");
-    ac.abort();
-    const s = await run;
+    const stop = () => {
+      ac.abort();
+      return run;
+    };
+    const stopWhenReplayed = async () => {
+      await until(() => srv.finished(), 60_000, "the session to be replayed");
+      return stop();
+    };
+    await body({ srv, root, stop, stopWhenReplayed });
+  } finally {
+    await srv.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("stream: a half-open connection at 12:00 is dropped by the watchdog, reconnected and repaired; REST bars without n are stored", async () => {
+  const events = session();
+  const LOST_MS = 5 * 60_000;
+  const faults = { halfOpen: [{ at: NOON, lostMs: LOST_MS }], restOmitNEvery: 7 };
+  await withReplay("half-open", events, { faults, silenceMs: SILENCE_MS }, async (r) => {
+    const { srv, root } = r;
+    const s = await r.stopWhenReplayed();
     const lost = countIn(events, NOON, NOON + LOST_MS);
     // The fault happened: 300 second bars and 5 minute bars never sent on the socket.
     assertEquals([lost.A, lost.AM], [300, 5]);
@@ -128,36 +164,18 @@ Deno.test("stream: a half-open connection at 12:00 is dropped by the watchdog, r
     const row = collectHealth({ root })[0]!;
     assertEquals([row.state, row.repairs, row.unrepaired], ["stopped", 2, 0]);
     assert(/\brepairs\s+unrepaired\b/.test(formatHealth([row])), formatHealth([row]));
-  } finally {
-    await srv.close();
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
 Deno.test("stream: 120 s withheld inside a live connection are detected and repaired through REST", async () => {
-  const root = await Deno.makeTempDir();
-  const events = session();
-  const srv = startReplayServer({
-    events: { stocks: events },
-    apiKey: KEY,
-    frameSize: 40,
-    faults: {
-      withhold: [{ from: NOON, to: NOON + 120_000 }],
-      duplicateEvery: 97,
-      reorderEvery: 89,
-    },
-  });
-  const ac = new AbortController();
-  try {
-    const run = runStream({
-      ...streamOptions("withheld", root, srv),
-      silenceMs: 30_000,
-      feedLive: () => true,
-      signal: ac.signal,
-    });
-    await until(() => srv.finished(), 60_000, "the session to be replayed");
-    ac.abort();
-    const s = await run;
+  const faults = {
+    withhold: [{ from: NOON, to: NOON + 120_000 }],
+    duplicateEvery: 97,
+    reorderEvery: 89,
+  };
+  await withReplay("withheld", session(), { faults, silenceMs: 30_000 }, async (r) => {
+    const { srv, root } = r;
+    const s = await r.stopWhenReplayed();
     // The issue's numbers: 120 second bars and 2 minute bars withheld, no disconnect.
     assertEquals(srv.faultLog.withheld, 122);
     assertEquals(srv.faultLog.disconnects, 0);
@@ -177,62 +195,35 @@ Deno.test("stream: 120 s withheld inside a live connection are detected and repa
       ].sort(),
     );
     await assertLakeEqualsBackfill(root, srv.baseUrl);
-  } finally {
-    await srv.close();
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
 Deno.test("stream: a hole of no-trade seconds is confirmed empty through REST, nothing invented", async () => {
-  const root = await Deno.makeTempDir();
   // Ten seconds without any trade at 12:00: the vendor has no bar there, live or REST.
   const events = session().filter((e) =>
     !(e.ev === "A" && (e.s as number) >= NOON && (e.s as number) < NOON + 10_000)
   );
-  const srv = startReplayServer({ events: { stocks: events }, apiKey: KEY, frameSize: 40 });
-  const ac = new AbortController();
-  try {
-    const run = runStream({
-      ...streamOptions("no-trades", root, srv),
-      feedLive: () => true,
-      signal: ac.signal,
-    });
-    await until(() => srv.finished(), 60_000, "the session to be replayed");
-    ac.abort();
-    const s = await run;
+  await withReplay("no-trades", events, {}, async (r) => {
+    const { root } = r;
+    const s = await r.stopWhenReplayed();
     assertEquals(s.counts.gaps_live, 1);
     assertEquals(s.counts.repairs_empty, 1);
     assertEquals(s.counts.repaired_rows, 0);
     const raw = await readDataset(streamRawSpec("stocks", "A"), { root });
     assertEquals(raw.height, 23_400 - 10);
-  } finally {
-    await srv.close();
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
 Deno.test("stream: a stop on a hung socket (silent from 12:00 to the close) ends within the bound, tail repaired", async () => {
-  const root = await Deno.makeTempDir();
   const events = session();
-  const srv = startReplayServer({
-    events: { stocks: events },
-    apiKey: KEY,
-    frameSize: 40,
-    faults: { halfOpen: [{ at: NOON, lostMs: CLOSE - NOON }] },
-  });
-  const ac = new AbortController();
-  try {
-    const run = runStream({
-      ...streamOptions("hung-stop", root, srv),
-      silenceMs: 600_000, // no watchdog before the stop: the socket is hung when it comes
-      feedLive: () => true,
-      signal: ac.signal,
-    });
+  const faults = { halfOpen: [{ at: NOON, lostMs: CLOSE - NOON }] };
+  // No watchdog before the stop: the socket is hung when it comes.
+  await withReplay("hung-stop", events, { faults, silenceMs: 600_000 }, async (r) => {
+    const { srv, root } = r;
     await until(() => srv.faultLog.halfOpens === 1, 60_000, "the connection to go half-open");
     await new Promise((r) => setTimeout(r, 300));
     const t0 = performance.now();
-    ac.abort();
-    const s = await run;
+    const s = await r.stop();
     const stopMs = performance.now() - t0;
     assert(stopMs < STOP_TIMEOUT_MS + SLACK_MS, `stop took ${stopMs} ms`);
     assertEquals(s.counts.sockets_abandoned, 1);
@@ -242,8 +233,5 @@ Deno.test("stream: a stop on a hung socket (silent from 12:00 to the close) ends
     assertEquals(s.counts.repaired_rows, 14_640);
     assertEquals(s.counts.repairs_deferred, 0);
     await assertLakeEqualsBackfill(root, srv.baseUrl);
-  } finally {
-    await srv.close();
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
