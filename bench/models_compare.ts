@@ -254,6 +254,11 @@ await Deno.remove(dataPath);
 async function compareXgboost(): Promise<void> {
   const depth = 6, lambda = 1, minLeaf = 20, lr = 0.1;
   const yTrain = all.y.subarray(0, cfg.gbtRows);
+  // test MSE after a quarter, half, three quarters and all of the trees (first round)
+  const checkpoints = [
+    ...new Set([0.25, 0.5, 0.75, 1].map((f) => Math.max(1, Math.round(f * cfg.gbtTrees)))),
+  ];
+  const curves = { ours: [] as number[], peer: [] as number[] };
   let mean = 0;
   for (let i = 0; i < cfg.gbtRows; i++) mean += yTrain[i]!;
   mean /= cfg.gbtRows;
@@ -265,6 +270,7 @@ except ImportError as e:
     print("SKIP " + str(e), flush=True); sys.exit(0)
 path, total, cols, rows, trees, test, threads = sys.argv[1], *map(int, sys.argv[2:8])
 depth, lam, mcw, lr, base = int(sys.argv[8]), float(sys.argv[9]), float(sys.argv[10]), float(sys.argv[11]), float(sys.argv[12])
+checkpoints = [int(k) for k in sys.argv[13].split(",")]
 a = np.fromfile(path, dtype=np.float64).reshape(total, cols + 1)
 X, y = np.ascontiguousarray(a[:rows, :cols]), np.ascontiguousarray(a[:rows, cols])
 Xt, yt = a[total - test:, :cols], a[total - test:, cols]
@@ -281,8 +287,10 @@ for line in sys.stdin:
                    "colsample_bytree": 1, "nthread": threads, "base_score": base,
                    "objective": "reg:squarederror"}, d, num_boost_round=trees)
     s, cs = time.perf_counter() - t, cpu() - c
-    p = b.predict(xgb.DMatrix(Xt, nthread=threads))
-    print(f"{s} {cs} {float(np.mean((p - yt) ** 2))}", flush=True)
+    dt = xgb.DMatrix(Xt, nthread=threads)
+    p = b.predict(dt)
+    curve = [float(np.mean((b.predict(dt, iteration_range=(0, k)) - yt) ** 2)) for k in checkpoints]
+    print(" ".join(map(str, [s, cs, float(np.mean((p - yt) ** 2)), *curve])), flush=True)
 `;
   let proc: Deno.ChildProcess | undefined;
   let lines: AsyncIterator<string> | undefined;
@@ -298,6 +306,7 @@ for line in sys.stdin:
           .map(String),
         String(lr),
         String(mean),
+        checkpoints.join(","),
       ],
       stdin: "piped",
       stdout: "piped",
@@ -349,11 +358,20 @@ for line in sys.stdin:
     let se = 0;
     for (let i = 0; i < testRows; i++) se += (pred[i]! - yTest[i]!) ** 2;
     ours.mse.push(se / testRows);
+    if (r === 0) {
+      for (const k of checkpoints) {
+        const pk = predictEnsemble({ ...m, trees: m.trees.slice(0, k), nTrees: k }, test);
+        let sk = 0;
+        for (let i = 0; i < testRows; i++) sk += (pk[i]! - yTest[i]!) ** 2;
+        curves.ours.push(sk / testRows);
+      }
+    }
     if (!skipped && writer && lines) {
       await writer.write(new TextEncoder().encode("go\n"));
       const out = await lines.next();
       if (out.done) throw new Error("XGBoost child ended early");
-      const [w, cs, mse] = out.value.split(" ").map(Number);
+      const [w, cs, mse, ...curve] = out.value.split(" ").map(Number);
+      if (r === 0) curves.peer = curve;
       peer.wall.push(w!);
       peer.cpu.push(cs!);
       peer.mse.push(mse!);
@@ -396,5 +414,12 @@ for line in sys.stdin:
     } (below 1 = faster); test MSE ${med(ours.mse) <= med(peer.mse) ? "no worse" : "WORSE"} (${
       med(ours.mse).toFixed(5)
     } vs ${med(peer.mse).toFixed(5)})`,
+  );
+  console.log(
+    `test MSE by trees (workbench vs XGBoost): ${
+      checkpoints.map((k, q) =>
+        `${k}: ${curves.ours[q]!.toFixed(5)} vs ${curves.peer[q]!.toFixed(5)}`
+      ).join(", ")
+    }`,
   );
 }
