@@ -93,10 +93,18 @@ export interface Order {
   blocked?: UnfilledReason;
   /**
    * Weight of equity to hold, sized at the fill price (`orderTargetWeight` with `sizeAt:
-   * "fill"`): at the first fill attempt `qty` becomes roundLot(weight x equity / price) -
-   * position, with the equity of the last close. Cleared once sized.
+   * "fill"`): at each fill attempt until something fills, `qty` becomes roundLot(weight x
+   * equity / price) - position, with the equity of the last close. Cleared at the first fill.
    */
   sizeWeight?: number;
+  /**
+   * What is left of a notional order's value after its first partial fill: |qty| x price at that
+   * fill minus |fill| x price of every fill since; a later fill is cut to roundLot(budget /
+   * price), so an order split by the participation cap never trades more than it was sized for
+   * (buying 250 shares sized at 100 and filled 100 at 100, 100 at 110, then at most
+   * floor(4000 / 120) = 33 at 120, not 50).
+   */
+  sizeBudget?: number;
 }
 
 /** Order counts of a run. */
@@ -175,7 +183,8 @@ export interface BarContext {
    * default: sized on the price known at the decision, so the fill may cost more or less than
    * weight x equity), or a notional order sized at its fill: shares = roundLot(weight * equity /
    * fill price) - position, equity of the last close before the fill (`sizeAt` "fill": weight 1
-   * invests at most the equity, whatever the price did between signal and fill).
+   * invests at most the equity, whatever the price did between signal and fill, also when the
+   * participation cap splits the order over several bars).
    */
   orderTargetWeight(
     s: number,
@@ -558,12 +567,21 @@ export function runBacktest(
     if (o.sizeWeight !== undefined) {
       // notional order: sized now, at the fill price (orderTargetWeight doc)
       o.qty = roundLot((o.sizeWeight * mk.equity) / price, model.lotSize) - book.pos[o.symbol]!;
-      o.sizeWeight = undefined;
+      if (Math.abs(o.qty) < 1e-9) return true;
+    } else if (o.sizeBudget !== undefined) {
+      // the rest of a notional order split over bars: no more than its value left
+      const most = roundLot(Math.max(0, o.sizeBudget) / price, model.lotSize);
+      if (Math.abs(o.qty) > most) o.qty = Math.sign(o.qty) * most;
       if (Math.abs(o.qty) < 1e-9) return true;
     }
     const q = book.fill(o.symbol, t, o.qty, price);
     if (book.lastBlock !== "") o.blocked = book.lastBlock;
     if (q !== 0) {
+      if (o.sizeWeight !== undefined) {
+        o.sizeBudget = Math.abs(o.qty) * price;
+        o.sizeWeight = undefined;
+      }
+      if (o.sizeBudget !== undefined) o.sizeBudget -= Math.abs(q) * price;
       record(o, q, price, "trade");
       if (closeOnly && o.type === "market" && phase === "open") orders.closeFillsForMissingOpen++;
       o.qty -= q;

@@ -9,7 +9,7 @@ import {
   syntheticPanel,
 } from "../../lib/backtest/mod.ts";
 import { DataError } from "../../lib/core/mod.ts";
-import { IBKR_FIXED } from "../../lib/execution/mod.ts";
+import { IBKR_FIXED, ZERO_FEES } from "../../lib/execution/mod.ts";
 
 /** Money compared to a hundredth of a cent (float sums of a few terms). */
 const ATOL_USD = 1e-6;
@@ -215,6 +215,34 @@ Deno.test("participation cap binds: 10% of ADV per day, remainder carried or can
   // no volume history on bar 0: nothing can fill before ADV is known
   const first = runBacktest(HAND, strat, { costs: { participationCap: 0.1 }, fillDelay: 1 });
   assert.equal(first.fills[0]!.bar, 1);
+});
+
+Deno.test("a notional order split by the participation cap never trades more than it was sized for", () => {
+  // 25,000 cash, weight 1 sized at the fill: bar 1 opens at 100 -> 250 shares, but 10% of the
+  // 1000-share ADV lets 100 fill a day. 100 @ 100 and 100 @ 110 leave 25,000 - 10,000 - 11,000 =
+  // 4,000 of the order's value: floor(4000 / 120) = 33 @ 120 on bar 3 (not the 50 sized at 100,
+  // which would spend 27,000 of 25,000 cash).
+  const p = makePanel({
+    symbols: ["A"],
+    tsMs: days(4),
+    open: [[100, 100, 110, 120]],
+    close: [[100, 100, 110, 120]],
+    volume: [[1000, 1000, 1000, 1000]],
+  });
+  const strat: Strategy = {
+    onBar: (ctx) => void (ctx.t === 0 && ctx.orderTargetWeight(0, 1, "open", "fill")),
+  };
+  const res = runBacktest(p, strat, {
+    initialCash: 25_000,
+    costs: { fees: ZERO_FEES, halfSpreadBps: 0, impactCoef: 0, participationCap: 0.1 },
+  });
+  assert.deepEqual(res.fills.map((f) => [f.bar, f.qty, f.price]), [
+    [1, 100, 100],
+    [2, 100, 110],
+    [3, 33, 120],
+  ]);
+  near(res.cash.at(-1)!, 25_000 - 10_000 - 11_000 - 33 * 120, "cash never below 0");
+  assert.equal(res.unfilled.length, 0);
 });
 
 Deno.test("square-root impact in the engine: 4x the size costs 8x", () => {
