@@ -139,19 +139,16 @@ export function connectClients(config?: WorkbenchConfig, options: ConnectOptions
     ...(options.metrics ? { metrics: options.metrics } : {}),
     vendor,
   });
+  /** Base URL, key and HTTP policy of a vendor that needs a key; undefined without one. */
+  const keyed = (vendor: "fred" | "polygon" | "alphavantage" | "oanda" | "finnhub" | "bea") => {
+    const apiKey = key(v[vendor].apiKey);
+    return apiKey ? { baseUrl: v[vendor].baseUrl, apiKey, httpOptions: http(vendor) } : undefined;
+  };
   const out: Clients = {};
-  const fk = key(v.fred.apiKey);
-  if (fk) {
-    out.fred = new FredClient({ baseUrl: v.fred.baseUrl, apiKey: fk, httpOptions: http("fred") });
-  }
-  const pk = key(v.polygon.apiKey);
-  if (pk) {
-    out.polygon = new PolygonClient({
-      baseUrl: v.polygon.baseUrl,
-      apiKey: pk,
-      httpOptions: http("polygon"),
-    });
-  }
+  const fred = keyed("fred");
+  if (fred) out.fred = new FredClient(fred);
+  const polygon = keyed("polygon");
+  if (polygon) out.polygon = new PolygonClient(polygon);
   const ak = key(v.alpaca.apiKey), as = key(v.alpaca.apiSecret);
   if (ak && as) {
     out.alpaca = new AlpacaClient({
@@ -161,30 +158,12 @@ export function connectClients(config?: WorkbenchConfig, options: ConnectOptions
       httpOptions: http("alpaca"),
     });
   }
-  const avk = key(v.alphavantage.apiKey);
-  if (avk) {
-    out.alphavantage = new AlphaVantageClient({
-      baseUrl: v.alphavantage.baseUrl,
-      apiKey: avk,
-      httpOptions: http("alphavantage"),
-    });
-  }
-  const ok = key(v.oanda.apiKey);
-  if (ok) {
-    out.oanda = new OandaClient({
-      baseUrl: v.oanda.baseUrl,
-      apiKey: ok,
-      httpOptions: http("oanda"),
-    });
-  }
-  const fh = key(v.finnhub.apiKey);
-  if (fh) {
-    out.finnhub = new FinnhubClient({
-      baseUrl: v.finnhub.baseUrl,
-      apiKey: fh,
-      httpOptions: http("finnhub"),
-    });
-  }
+  const alphavantage = keyed("alphavantage");
+  if (alphavantage) out.alphavantage = new AlphaVantageClient(alphavantage);
+  const oanda = keyed("oanda");
+  if (oanda) out.oanda = new OandaClient(oanda);
+  const finnhub = keyed("finnhub");
+  if (finnhub) out.finnhub = new FinnhubClient(finnhub);
   // BLS answers without a registration key too (25 queries a day, 25 series, 10 years).
   const bk = key(v.bls.apiKey);
   out.bls = new BlsClient({
@@ -192,10 +171,8 @@ export function connectClients(config?: WorkbenchConfig, options: ConnectOptions
     ...(bk ? { apiKey: bk } : {}),
     httpOptions: http("bls"),
   });
-  const bek = key(v.bea.apiKey);
-  if (bek) {
-    out.bea = new BeaClient({ baseUrl: v.bea.baseUrl, apiKey: bek, httpOptions: http("bea") });
-  }
+  const bea = keyed("bea");
+  if (bea) out.bea = new BeaClient(bea);
   // Dukascopy's datafeed needs no key.
   out.dukascopy = new DukascopyClient({
     baseUrl: v.dukascopy.baseUrl,

@@ -364,15 +364,15 @@ export function pushEvent(
   const b = batches[channel] ??= new ChannelBatch(channel);
   const c = b.num;
   const st = b.str;
-  let sym: string;
-  let time: number;
+  // Aggregates carry their window start in `s`, the others their SIP time in `t`; index values
+  // name the ticker `T`. Every layout stores the event time in both `ts` and `t`.
+  const sym = (channel === "V" ? r.T : r.sym) as string;
+  const time = (channel === "A" || channel === "AM" ? r.s : r.t) as number;
+  c.ts!.push(time);
+  c.t!.push(time);
   switch (channel) {
     case "A":
     case "AM":
-      sym = r.sym as string;
-      time = r.s as number;
-      c.ts!.push(time);
-      c.t!.push(time);
       c.e!.push(r.e as number);
       c.o!.push(r.o as number);
       c.h!.push(r.h as number);
@@ -388,10 +388,6 @@ export function pushEvent(
       st.origin!.push(origin);
       break;
     case "T":
-      sym = r.sym as string;
-      time = r.t as number;
-      c.ts!.push(time);
-      c.t!.push(time);
       c.q!.push(r.q as number);
       c.p!.push(r.p as number);
       c.s!.push(r.s as number);
@@ -403,10 +399,6 @@ export function pushEvent(
       c.trft!.push(numOr(r.trft));
       break;
     case "Q":
-      sym = r.sym as string;
-      time = r.t as number;
-      c.ts!.push(time);
-      c.t!.push(time);
       c.q!.push(r.q as number);
       c.bp!.push(r.bp as number);
       c.bs!.push(r.bs as number);
@@ -419,10 +411,6 @@ export function pushEvent(
       c.z!.push(numOr(r.z));
       break;
     case "V":
-      sym = r.T as string;
-      time = r.t as number;
-      c.ts!.push(time);
-      c.t!.push(time);
       c.val!.push(r.val as number);
       break;
   }

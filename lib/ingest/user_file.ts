@@ -159,11 +159,12 @@ export interface UserSpecOptions {
   partitioning?: "year" | "date" | "none";
 }
 
-/** Spec of a user bars dataset (all five price/volume columns; absent fields are null). */
-export function userBarsSpec(
+/** Spec of a user dataset: symbol, date (or ts), the `values` columns (f64), known_at. */
+function userSpec(
   dataset: string,
   daily: boolean,
-  options: UserSpecOptions = {},
+  options: UserSpecOptions,
+  values: readonly string[],
 ): DatasetSpec {
   return {
     ...(options.meta ? { meta: options.meta } : {}),
@@ -176,14 +177,19 @@ export function userBarsSpec(
     schema: {
       symbol: "str",
       ...(daily ? { date: "date" as const } : { ts: "ts_ms" as const }),
-      open: "f64",
-      high: "f64",
-      low: "f64",
-      close: "f64",
-      volume: "f64",
+      ...Object.fromEntries(values.map((c) => [c, "f64" as const])),
       known_at: "ts_ms",
     },
   };
+}
+
+/** Spec of a user bars dataset (all five price/volume columns; absent fields are null). */
+export function userBarsSpec(
+  dataset: string,
+  daily: boolean,
+  options: UserSpecOptions = {},
+): DatasetSpec {
+  return userSpec(dataset, daily, options, ["open", "high", "low", "close", "volume"]);
 }
 
 /** Spec of a user series dataset: symbol, date (or ts), value, known_at. */
@@ -192,21 +198,7 @@ export function userSeriesSpec(
   daily: boolean,
   options: UserSpecOptions = {},
 ): DatasetSpec {
-  return {
-    ...(options.meta ? { meta: options.meta } : {}),
-    zone: "curated",
-    source: "user",
-    dataset,
-    partitioning: options.partitioning ?? (daily ? "year" : "date"),
-    timeColumn: daily ? "date" : "ts",
-    naturalKey: daily ? ["symbol", "date"] : ["symbol", "ts"],
-    schema: {
-      symbol: "str",
-      ...(daily ? { date: "date" as const } : { ts: "ts_ms" as const }),
-      value: "f64",
-      known_at: "ts_ms",
-    },
-  };
+  return userSpec(dataset, daily, options, ["value"]);
 }
 
 const MISSING = new Set(["", "na", "n/a", "nan", "null", "none", "."]);

@@ -10,12 +10,14 @@
  */
 import pl from "nodejs-polars";
 import type { DatasetSpec } from "../../lake/mod.ts";
-import type { CuratedResult, FetchedUnit, Pipeline } from "../types.ts";
+import type { Rejected } from "../../sources/_wire.ts";
+import type { CuratedResult, FetchedUnit, FieldTypes, Pipeline, Unit } from "../types.ts";
 import {
   collect,
   dateSeries,
   emptyFrame,
   nyWallMs,
+  type PageLike,
   splitValid,
   TRANSFORM_VERSION,
 } from "./_common.ts";
@@ -36,6 +38,49 @@ function spec(
   schema: DatasetSpec["schema"],
 ): DatasetSpec {
   return { zone, source, dataset, partitioning: "none", timeColumn: time, naturalKey: key, schema };
+}
+
+/**
+ * A Polygon corporate-action listing (`ticker`, `gte`..`lte` on the event date) as a fetched
+ * unit: every page, the event date `dateCol` parsed to a date (strings when empty).
+ */
+async function polygonEvents(
+  pages: AsyncIterable<PageLike>,
+  rawSchema: DatasetSpec["schema"],
+  dateCol: string,
+): Promise<FetchedUnit> {
+  const r = await collect(
+    pages,
+    () => emptyFrame(rawSchema).withColumns(pl.col(dateCol).cast(pl.Utf8)),
+  );
+  return {
+    raw: r.frame.withColumns(strDate(dateCol)),
+    rejected: r.rejected,
+    sourceUri: r.first,
+    pages: r.pages,
+    fields: r.fields,
+  };
+}
+
+/**
+ * An Alpha Vantage per-symbol answer (the symbol's whole history) as a fetched unit: the rows
+ * whose `dateCol` lies in the unit's range, one page, every rejected row tagged with the URL.
+ */
+function alphaVantageInRange(
+  r: { url: string; frame: pl.DataFrame; rejected: Rejected[]; fields: FieldTypes },
+  unit: Unit,
+  dateCol: string,
+): FetchedUnit {
+  const raw = r.frame.withColumns(strDate(dateCol))
+    .filter(pl.col(dateCol).gtEq(pl.lit(unit.start).str.strptime(pl.Date, "%Y-%m-%d")))
+    .filter(pl.col(dateCol).ltEq(pl.lit(unit.end).str.strptime(pl.Date, "%Y-%m-%d")));
+  return {
+    raw,
+    rejected: r.rejected.map((x) => ({ ...x, url: r.url })),
+    sourceUri: r.url,
+    pages: 1,
+    fields: [r.fields],
+  };
 }
 
 // ---- Polygon splits ----
@@ -83,18 +128,12 @@ export function polygonSplitsPipeline(): Pipeline {
     ], { ...P_SPLITS_CUR }),
     chunking: "all",
     transformId: `${TRANSFORM_VERSION}:polygon.splits`,
-    async fetch(ctx, unit): Promise<FetchedUnit> {
-      const r = await collect(
+    fetch(ctx, unit): Promise<FetchedUnit> {
+      return polygonEvents(
         ctx.clients.polygon!.splits({ ticker: unit.symbol, gte: unit.start, lte: unit.end }),
-        () => emptyFrame(P_SPLITS_RAW).withColumns(pl.col("execution_date").cast(pl.Utf8)),
+        P_SPLITS_RAW,
+        "execution_date",
       );
-      return {
-        raw: r.frame.withColumns(strDate("execution_date")),
-        rejected: r.rejected,
-        sourceUri: r.first,
-        pages: r.pages,
-        fields: r.fields,
-      };
     },
     curate(raw): CuratedResult {
       if (raw.height === 0) return { curated: emptyFrame(P_SPLITS_CUR), rejected: [] };
@@ -169,15 +208,12 @@ export function polygonDividendsPipeline(): Pipeline {
     chunking: "all",
     transformId: `${TRANSFORM_VERSION}:polygon.dividends`,
     async fetch(ctx, unit): Promise<FetchedUnit> {
-      const r = await collect(
+      const f = await polygonEvents(
         ctx.clients.polygon!.dividends({ ticker: unit.symbol, gte: unit.start, lte: unit.end }),
-        () => emptyFrame(P_DIV_RAW).withColumns(pl.col("ex_dividend_date").cast(pl.Utf8)),
+        P_DIV_RAW,
+        "ex_dividend_date",
       );
-      const raw = r.frame.withColumns(
-        strDate("ex_dividend_date"),
-        pl.col("dividend_type").fillNull(pl.lit("CD")),
-      );
-      return { raw, rejected: r.rejected, sourceUri: r.first, pages: r.pages, fields: r.fields };
+      return { ...f, raw: f.raw.withColumns(pl.col("dividend_type").fillNull(pl.lit("CD"))) };
     },
     curate(raw): CuratedResult {
       if (raw.height === 0) return { curated: emptyFrame(DIV_CUR), rejected: [] };
@@ -230,16 +266,7 @@ export function alphaVantageSplitsPipeline(): Pipeline {
     transformId: `${TRANSFORM_VERSION}:alphavantage.splits`,
     async fetch(ctx, unit): Promise<FetchedUnit> {
       const r = await ctx.clients.alphavantage!.splits(unit.symbol);
-      const raw = r.frame.withColumns(strDate("effective_date"))
-        .filter(pl.col("effective_date").gtEq(pl.lit(unit.start).str.strptime(pl.Date, "%Y-%m-%d")))
-        .filter(pl.col("effective_date").ltEq(pl.lit(unit.end).str.strptime(pl.Date, "%Y-%m-%d")));
-      return {
-        raw,
-        rejected: r.rejected.map((x) => ({ ...x, url: r.url })),
-        sourceUri: r.url,
-        pages: 1,
-        fields: [r.fields],
-      };
+      return alphaVantageInRange(r, unit, "effective_date");
     },
     curate(raw): CuratedResult {
       if (raw.height === 0) return { curated: emptyFrame(AV_SPLIT_CUR), rejected: [] };
@@ -300,20 +327,7 @@ export function alphaVantageDividendsPipeline(): Pipeline {
     transformId: `${TRANSFORM_VERSION}:alphavantage.dividends`,
     async fetch(ctx, unit): Promise<FetchedUnit> {
       const r = await ctx.clients.alphavantage!.dividends(unit.symbol);
-      const raw = r.frame.withColumns(strDate("ex_dividend_date"))
-        .filter(
-          pl.col("ex_dividend_date").gtEq(pl.lit(unit.start).str.strptime(pl.Date, "%Y-%m-%d")),
-        )
-        .filter(
-          pl.col("ex_dividend_date").ltEq(pl.lit(unit.end).str.strptime(pl.Date, "%Y-%m-%d")),
-        );
-      return {
-        raw,
-        rejected: r.rejected.map((x) => ({ ...x, url: r.url })),
-        sourceUri: r.url,
-        pages: 1,
-        fields: [r.fields],
-      };
+      return alphaVantageInRange(r, unit, "ex_dividend_date");
     },
     curate(raw): CuratedResult {
       if (raw.height === 0) return { curated: emptyFrame(AV_DIV_CUR), rejected: [] };

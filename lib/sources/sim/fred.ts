@@ -132,6 +132,22 @@ const dayOfMonth = (day: number, k: number) => (obs: string) => {
 };
 
 const DAILY = (obs: string, _j: number) => nextWeekday(addDays(obs, 1));
+/** A daily rate in percent (2 decimals), released the next weekday, never revised. */
+const DAILY_PERCENT = {
+  freq: "D",
+  units: "Percent",
+  unitsShort: "%",
+  sa: false,
+  decimals: 2,
+  release: DAILY,
+  revisions: 0,
+  revisionSd: 0,
+} as const;
+/** University of Michigan survey: preliminary the 2nd Friday of the month, final the last. */
+const MICHIGAN = (obs: string, j: number) => {
+  const { y, m } = monthShift(obs, 0);
+  return j === 0 ? nthFriday(y, m, 2) : lastFriday(y, m);
+};
 
 const DEFS: Def[] = [
   {
@@ -153,14 +169,7 @@ const DEFS: Def[] = [
   {
     id: "DTB3",
     title: "3-Month Treasury Bill Secondary Market Rate, Discount Basis",
-    freq: "D",
-    units: "Percent",
-    unitsShort: "%",
-    sa: false,
-    decimals: 2,
-    release: DAILY,
-    revisions: 0,
-    revisionSd: 0,
+    ...DAILY_PERCENT,
     start: 4,
     step: 0.02,
     link: "dtb3",
@@ -170,14 +179,7 @@ const DEFS: Def[] = [
     id: "DGS2",
     title:
       "Market Yield on U.S. Treasury Securities at 2-Year Constant Maturity, Quoted on an Investment Basis",
-    freq: "D",
-    units: "Percent",
-    unitsShort: "%",
-    sa: false,
-    decimals: 2,
-    release: DAILY,
-    revisions: 0,
-    revisionSd: 0,
+    ...DAILY_PERCENT,
     start: 4,
     step: 0.04,
     link: "dgs2",
@@ -187,14 +189,7 @@ const DEFS: Def[] = [
     id: "DGS10",
     title:
       "Market Yield on U.S. Treasury Securities at 10-Year Constant Maturity, Quoted on an Investment Basis",
-    freq: "D",
-    units: "Percent",
-    unitsShort: "%",
-    sa: false,
-    decimals: 2,
-    release: DAILY,
-    revisions: 0,
-    revisionSd: 0,
+    ...DAILY_PERCENT,
     start: 4,
     step: 0.05,
     link: "dgs10",
@@ -203,14 +198,7 @@ const DEFS: Def[] = [
   {
     id: "T10Y2Y",
     title: "10-Year Treasury Constant Maturity Minus 2-Year Treasury Constant Maturity",
-    freq: "D",
-    units: "Percent",
-    unitsShort: "%",
-    sa: false,
-    decimals: 2,
-    release: DAILY,
-    revisions: 0,
-    revisionSd: 0,
+    ...DAILY_PERCENT,
     start: 0.2,
     step: 0.03,
     link: "t10y2y",
@@ -254,14 +242,7 @@ const DEFS: Def[] = [
   {
     id: "T5YIFR",
     title: "5-Year, 5-Year Forward Inflation Expectation Rate",
-    freq: "D",
-    units: "Percent",
-    unitsShort: "%",
-    sa: false,
-    decimals: 2,
-    release: DAILY,
-    revisions: 0,
-    revisionSd: 0,
+    ...DAILY_PERCENT,
     start: 2.3,
     step: 0.02,
     popularity: 70,
@@ -274,10 +255,7 @@ const DEFS: Def[] = [
     unitsShort: "%",
     sa: false,
     decimals: 1,
-    release: (o, j) => {
-      const { y, m } = monthShift(o, 0);
-      return j === 0 ? nthFriday(y, m, 2) : lastFriday(y, m);
-    },
+    release: MICHIGAN,
     revisions: 1,
     revisionSd: 0.1,
     start: 3,
@@ -387,10 +365,7 @@ const DEFS: Def[] = [
     unitsShort: "Index 1966:Q1=100",
     sa: false,
     decimals: 1,
-    release: (o, j) => {
-      const { y, m } = monthShift(o, 0);
-      return j === 0 ? nthFriday(y, m, 2) : lastFriday(y, m);
-    },
+    release: MICHIGAN,
     revisions: 1,
     revisionSd: 1,
     start: 70,
@@ -401,14 +376,7 @@ const DEFS: Def[] = [
     id: "BAA10Y",
     title:
       "Moody's Seasoned Baa Corporate Bond Yield Relative to Yield on 10-Year Treasury Constant Maturity",
-    freq: "D",
-    units: "Percent",
-    unitsShort: "%",
-    sa: false,
-    decimals: 2,
-    release: DAILY,
-    revisions: 0,
-    revisionSd: 0,
+    ...DAILY_PERCENT,
     start: 1.8,
     step: 0.02,
     popularity: 75,
@@ -416,14 +384,7 @@ const DEFS: Def[] = [
   {
     id: "BAMLC0A4CBBB",
     title: "ICE BofA BBB US Corporate Index Option-Adjusted Spread",
-    freq: "D",
-    units: "Percent",
-    unitsShort: "%",
-    sa: false,
-    decimals: 2,
-    release: DAILY,
-    revisions: 0,
-    revisionSd: 0,
+    ...DAILY_PERCENT,
     start: 1.3,
     step: 0.02,
     popularity: 72,
