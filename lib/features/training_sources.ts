@@ -12,7 +12,7 @@ import { loadDataset, type LoadedDataset, parseDatasetRef } from "../dataset/loa
 import { getCalendar } from "../time/trading_calendar.ts";
 import type { z } from "zod";
 import { generateWorld } from "../sources/sim/world.ts";
-import type { SymbolDailyBars } from "./daily_panel.ts";
+import { DAILY_FEATURES, type SymbolDailyBars } from "./daily_panel.ts";
 import type { ExportInput, TrainingExportSpec } from "./training_export.ts";
 import type { NewsItem } from "./news.ts";
 
@@ -215,6 +215,15 @@ export function resolveExportSpec(
   if (typeof s.name !== "string" || !s.name) throw new RangeError("the spec needs a name");
   if (!Array.isArray(s.features) || s.features.length === 0) {
     throw new RangeError("the spec needs features (a non-empty list of feature names)");
+  }
+  // checked here, before any data is read (the feature panel would refuse them after the load)
+  const unknown = s.features.filter((f) => !(DAILY_FEATURES as readonly unknown[]).includes(f));
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `unknown feature ${unknown.map((f) => JSON.stringify(f)).join(", ")} in features; known: ${
+        DAILY_FEATURES.join(", ")
+      }`,
+    );
   }
   if (typeof s.label !== "object" || s.label === null) {
     throw new RangeError('the spec needs a label (e.g. { "kind": "forward_return" })');

@@ -142,6 +142,29 @@ Deno.test("export-training and train tasks: --help, bad options exit 2 with one 
   }
 });
 
+Deno.test("export-training and train: an unknown feature in the spec is exit 2 before any read", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const exp = { ...EXPORT, features: ["roc_5", "momentum_x"] };
+    const files = {
+      "export_training.ts": exp,
+      "train.ts": { name: "t", question: "q", data: exp, model: { kind: "ridge", grid: [{}] } },
+    };
+    for (const [task, spec] of Object.entries(files)) {
+      const f = join(dir, `${task}.json`);
+      Deno.writeTextFileSync(f, JSON.stringify(spec));
+      // an empty lake: the refusal comes before any read (it used to exit 1 after loading)
+      const r = await runTask(task, ["--spec", f], { WORKBENCH_DATA: join(dir, "lake") });
+      assertEquals(r.code, 2, `${task}: ${r.stderr}`);
+      assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert(r.stderr.includes('unknown feature "momentum_x"'), r.stderr);
+      assert(r.stderr.includes("roc_20"), `the known features are listed: ${r.stderr}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("train on a user FX dataset: Sharpe annualised with the fx calendar's 260 sessions", async () => {
   const root = await lake();
   try {
