@@ -363,7 +363,9 @@ export async function runTraining(
     log(
       `config ${gi + 1}/${grid.length} ${JSON.stringify(config)}: score ${
         mean(scores).toFixed(4)
-      }, sharpe ${sharpeOf(returns).toFixed(4)}`,
+      }, OOS Sharpe ${(sharpeOf(returns) * Math.sqrt(periodsPerYear)).toFixed(2)} annualised (${
+        sharpeOf(returns).toFixed(4)
+      } per period)`,
     );
   }
   const dataManifest = manifest.files["rows.parquet"] ??

@@ -202,6 +202,18 @@ Deno.test("train on a user FX dataset: Sharpe annualised with the fx calendar's 
     assertEquals(r.code, 0, r.stderr);
     assert(r.stdout.includes("calendar fx"), r.stdout);
     assert(r.stdout.includes("260 periods per year"), r.stdout);
+    // progress lines label their Sharpe: annualised (what the table and the selection use) with
+    // the per-period figure beside it, ann = per period x sqrt(260) to the printed rounding
+    const lines = [
+      ...r.stdout.matchAll(/OOS Sharpe (-?\d+\.\d+) annualised \((-?\d+\.\d+) per period\)/g),
+    ];
+    assertEquals(lines.length, 2, r.stdout);
+    for (const [, ann, per] of lines) {
+      assert(
+        Math.abs(Number(ann) - Number(per) * Math.sqrt(260)) <= 0.005 + 0.00005 * Math.sqrt(260),
+        `${ann} vs ${per}`,
+      );
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }
