@@ -8,7 +8,14 @@
  * The logic lives in lib/ingest/user_file.ts.
  */
 import { existsSync } from "node:fs";
-import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
+import {
+  defineTask,
+  JSON_OPTION,
+  jsonOutput,
+  missingPathMessage,
+  runTask,
+  UsageError,
+} from "../lib/cli/mod.ts";
 import {
   DEFAULT_MAX_QUARANTINED,
   ingestBarsFile,
@@ -143,7 +150,9 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (!/\.(csv|txt|parquet)$/i.test(file)) {
     throw new UsageError(`${file}: expected a .csv, .txt or .parquet file`);
   }
-  if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  if (!existsSync(file)) {
+    throw new UsageError(`${file}: ${missingPathMessage(file, "no such file")}`);
+  }
   if (!/^[a-z][a-z0-9_]*$/.test(values.dataset)) {
     throw new UsageError(`--dataset "${values.dataset}": use snake_case (a-z, 0-9, _)`);
   }

@@ -115,6 +115,20 @@ export function defineTask<const T extends TaskDecl>(decl: T): T {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/**
+ * The message for a path that does not exist: `deno task` runs every task in the workbench
+ * folder, so a relative path typed in another folder (`deno task --config ~/wb/deno.json
+ * ingest-file my.csv`, INIT_CWD set by deno task) is looked up there; the message says so.
+ *
+ * @example missingPathMessage("my.csv") // "no such file or folder" (+ the hint when it applies)
+ */
+export function missingPathMessage(path: string, what = "no such file or folder"): string {
+  const from = Deno.env.get("INIT_CWD");
+  const cwd = Deno.cwd();
+  if (path.startsWith("/") || !from || from === cwd) return what;
+  return `${what} (a relative path is read from ${cwd}, the folder deno task runs in, not from ${from}: give an absolute path)`;
+}
+
 /** Whether a string is a real calendar date "YYYY-MM-DD" (2024-02-30 is not). */
 export function isCalendarDate(s: string): boolean {
   const m = ISO_DATE.exec(s);
@@ -230,7 +244,7 @@ function convert(name: string, o: OptionDecl, raw: string): string | number | st
       return raw;
     case "path":
       if (raw === "") throw bad("empty path");
-      if (o.mustExist && !existsSync(raw)) throw bad("no such file or folder");
+      if (o.mustExist && !existsSync(raw)) throw bad(missingPathMessage(raw));
       return raw;
     case "list": {
       const parts = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");

@@ -4,6 +4,7 @@ import {
   envInteger,
   formatZodIssues,
   isCalendarDate,
+  missingPathMessage,
   parseTaskArgs,
   UsageError,
   usageText,
@@ -162,4 +163,38 @@ Deno.test("envInteger: fallback when unset, value when valid, UsageError otherwi
     assertThrows(() => envInteger(name, 9, 1), UsageError, `${name}="${bad}"`);
   }
   Deno.env.delete(name);
+});
+
+Deno.test("a missing relative path typed in another folder says where deno task looked", async () => {
+  // deno task runs a task in the workbench folder and sets INIT_CWD to where it was typed
+  const repo = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+  const elsewhere = await Deno.makeTempDir();
+  try {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--frozen", "tasks/ingest_file.ts", "my_prices.csv", "--dataset", "x"],
+      cwd: repo,
+      env: { INIT_CWD: elsewhere, TZ: "UTC" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(r.stderr);
+    assertEquals(r.code, 2, err);
+    assertEquals(err.trim().split("\n").length, 1, err);
+    assert(err.includes(`read from ${repo}`) && err.includes(`not from ${elsewhere}`), err);
+    assert(err.includes("give an absolute path"), err);
+  } finally {
+    await Deno.remove(elsewhere, { recursive: true });
+  }
+  // typed in the workbench folder itself, or absolute: the plain message
+  const saved = Deno.env.get("INIT_CWD");
+  try {
+    Deno.env.set("INIT_CWD", Deno.cwd());
+    assertEquals(missingPathMessage("my.csv"), "no such file or folder");
+    Deno.env.set("INIT_CWD", "/somewhere/else");
+    assertEquals(missingPathMessage("/abs/my.csv", "no such file"), "no such file");
+    assert(missingPathMessage("my.csv").includes("not from /somewhere/else"));
+  } finally {
+    if (saved === undefined) Deno.env.delete("INIT_CWD");
+    else Deno.env.set("INIT_CWD", saved);
+  }
 });
