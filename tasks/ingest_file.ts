@@ -226,9 +226,11 @@ await runTask(TASK, async ({ values, positionals }) => {
   const m = s.dataset.meta!;
   out.say(`ingest-file ${file} -> curated/user/${values.dataset}`);
   out.say(
-    `  ${m.kind}, ${m.frequency}, calendar ${m.calendar}, currency ${
-      m.currency ?? "none"
-    }, ${s.dataset.partitioning} partitions`,
+    `  ${m.kind}, ${m.frequency}, calendar ${m.calendar}, currency ${m.currency ?? "none"}, ${
+      s.dataset.partitioning === "none"
+        ? "no partitions (one folder)"
+        : `${s.dataset.partitioning} partitions`
+    }`,
   );
   out.say(
     `  columns used:     ${

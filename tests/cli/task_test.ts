@@ -198,3 +198,36 @@ Deno.test("a missing relative path typed in another folder says where deno task 
     else Deno.env.set("INIT_CWD", saved);
   }
 });
+
+Deno.test("ingest-file says a slow series lands without partitions (was 'none partitions')", async () => {
+  const repo = new URL("../../", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/huron.csv`, "year,level\n1875,580.38\n1876,581.86\n");
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--frozen",
+        "tasks/ingest_file.ts",
+        `${dir}/huron.csv`,
+        ...["--dataset", "huron", "--kind", "series", "--freq", "year", "--symbol", "HURON"],
+        ...["--calendar", "none", "--currency", "none", "--time-format", "%Y"],
+        ...["--map", "ts=year", "--map", "value=level"],
+      ],
+      cwd: repo,
+      env: { WORKBENCH_DATA: `${dir}/lake`, TZ: "UTC" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(r.stdout);
+    assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+    assert(
+      out.includes("series, year, calendar none, currency none, no partitions (one folder)"),
+      out,
+    );
+    assert(out.includes("rows landed:      2"), out);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
