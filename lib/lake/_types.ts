@@ -26,8 +26,16 @@ export function polarsType(t: ColumnType): pl.DataType {
 
 /** The lake column type of a Polars series, or null when it has no lake equivalent. */
 export function lakeType(s: pl.Series): ColumnType | null {
-  const text = String(s.dtype);
-  switch (s.dtype.variant) {
+  return lakeDtype(s.dtype);
+}
+
+/**
+ * The lake column type of a Polars dtype, or null when it has no lake equivalent (a frame's
+ * `dtypes` give every column's at once, without a Series per column).
+ */
+export function lakeDtype(dtype: pl.DataType): ColumnType | null {
+  const text = String(dtype);
+  switch (dtype.variant) {
     case "Float64":
       return "f64";
     case "Float32":

@@ -34,7 +34,7 @@ import {
 } from "./reader.ts";
 import type { ManifestFile } from "./manifest.ts";
 import { type ColumnType, type DatasetSpec, KNOWN_AT, LINEAGE_COLUMNS } from "./spec.ts";
-import { lakeType, polarsType } from "./_types.ts";
+import { lakeDtype, polarsType } from "./_types.ts";
 import { IntegrityError } from "./integrity.ts";
 
 /** Columns that name the instrument of a row, in the order a symbol filter looks for them. */
@@ -151,10 +151,12 @@ async function scanFiles(
       );
     }
     const casts: pl.Expr[] = [];
-    for (const c of head.columns) {
+    const names = head.columns, dtypes = head.dtypes; // one call each, no Series per column
+    for (let i = 0; i < names.length; i++) {
+      const c = names[i]!;
       columns.add(c);
       const t = schema[c];
-      if (t && lakeType(head.getColumn(c)) !== t) casts.push(pl.col(c).cast(polarsType(t), false));
+      if (t && lakeDtype(dtypes[i]!) !== t) casts.push(pl.col(c).cast(polarsType(t), false));
     }
     scans.push(casts.length ? lf.withColumns(...casts) : lf);
   }

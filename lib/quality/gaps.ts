@@ -41,8 +41,14 @@ export interface SessionGapOptions {
 
 /** Missing sessions and missing bars of an exchange-traded series. NaN stamps are ignored. */
 export function sessionGaps(tsMs: ArrayLike<number>, options: SessionGapOptions): GapReport {
-  const have = new Set<number>();
-  for (let i = 0; i < tsMs.length; i++) if (Number.isFinite(tsMs[i]!)) have.add(tsMs[i]!);
+  // The finite stamps in ascending order (duplicates kept: the walks below skip them).
+  let m = 0;
+  for (let i = 0; i < tsMs.length; i++) if (Number.isFinite(tsMs[i]!)) m++;
+  const sorted = new Float64Array(m);
+  for (let i = 0, k = 0; i < tsMs.length; i++) {
+    if (Number.isFinite(tsMs[i]!)) sorted[k++] = tsMs[i]!;
+  }
+  sorted.sort();
   const days = tradingDays(options.start, options.end);
   const report: GapReport = {
     sessions: days.length,
@@ -51,7 +57,6 @@ export function sessionGaps(tsMs: ArrayLike<number>, options: SessionGapOptions)
     examples: [],
     earlyCloses: 0,
   };
-  const sorted = [...have].sort((a, b) => a - b);
   let j = 0;
   for (const d of days) {
     const b = sessionBounds(d)!;
@@ -70,8 +75,11 @@ export function sessionGaps(tsMs: ArrayLike<number>, options: SessionGapOptions)
       continue;
     }
     if (options.barMs > 0) {
+      // Merge walk of the bar grid against the sorted stamps (both ascending).
+      let k = j;
       for (let t = open; t < close; t += options.barMs) {
-        if (!have.has(t)) {
+        while (k < sorted.length && sorted[k]! < t) k++;
+        if (!(k < sorted.length && sorted[k] === t)) {
           report.missingBars++;
           if (report.examples.length < 20) report.examples.push(t);
         }

@@ -47,10 +47,21 @@ export function fxDays(start: string, end: string): string[] {
   return out;
 }
 
-/** Start instant (epoch ms) of FX day D: 17:00 New York on the previous calendar day. */
+// Memo of fxDayStartMs: the candles route asks it for every FX day of the world per request.
+const dayStartMemo = new Map<string, number>();
+
+/**
+ * Start instant (epoch ms) of FX day D: 17:00 New York on the previous calendar day (remembered
+ * per date: the zone rules are fixed for the process).
+ */
 export function fxDayStartMs(date: string): number {
-  return DateTime.fromISO(date, { zone: "America/New_York" }).minus({ days: 1 }).set({ hour: 17 })
-    .toMillis();
+  let ms = dayStartMemo.get(date);
+  if (ms === undefined) {
+    ms = DateTime.fromISO(date, { zone: "America/New_York" }).minus({ days: 1 }).set({ hour: 17 })
+      .toMillis();
+    dayStartMemo.set(date, ms);
+  }
+  return ms;
 }
 
 export class FxMarket {
