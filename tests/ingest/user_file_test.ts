@@ -482,7 +482,7 @@ Deno.test("parseCsv: quotes, CRLF, BOM, empty lines", () => {
   assertEquals(t.cells.get("b"), ['say "hi"', null]);
 });
 
-Deno.test("views: user_daily_bars and user_intraday_bars keep their rows apart; ingest_quarantine groups by code", () =>
+Deno.test("views: user_daily_bars, user_intraday_bars and user_series keep their rows apart; ingest_quarantine groups by code", () =>
   withLake(async (root) => {
     const { Catalog } = await import("../../lib/query/mod.ts");
     Deno.writeTextFileSync(`${root}/d.csv`, "date,close\n2024-07-01,10\n2024-07-04,11\n");
@@ -496,9 +496,36 @@ Deno.test("views: user_daily_bars and user_intraday_bars keep their rows apart; 
       root,
     });
     assertEquals(m.dataset.partitioning, "year"); // sparse intraday
+    // only bar datasets so far (no value or ts column in any file): user_series is there, empty
+    const c0 = await Catalog.open({ root });
+    try {
+      assertEquals((await c0.query("SELECT count(*)::INT AS n FROM user_series")).rows, [{ n: 0 }]);
+    } finally {
+      c0.close();
+    }
     await ingestBarsFile(`${root}/s.csv`, { dataset: "s", kind: "series", symbol: "S", root });
+    // a yearly series without partitions beside year-partitioned ones (no Hive mismatch)
+    Deno.writeTextFileSync(`${root}/y.csv`, "year,level\n1875,580.38\n1876,581.86\n");
+    await ingestBarsFile(`${root}/y.csv`, {
+      dataset: "y",
+      kind: "series",
+      symbol: "HURON",
+      freq: "year",
+      calendar: "none",
+      timeFormat: "%Y",
+      columns: { ts: "year", value: "level" },
+      root,
+    });
     const c = await Catalog.open({ root });
     try {
+      const series = await c.query(
+        "SELECT dataset, symbol, strftime(date, '%Y-%m-%d') AS date, value FROM user_series ORDER BY dataset, date",
+      );
+      assertEquals(series.rows, [
+        { dataset: "s", symbol: "S", date: "2024-07-01", value: 5 },
+        { dataset: "y", symbol: "HURON", date: "1875-01-01", value: 580.38 },
+        { dataset: "y", symbol: "HURON", date: "1876-01-01", value: 581.86 },
+      ]);
       const daily = await c.query(
         "SELECT dataset, symbol, close FROM user_daily_bars ORDER BY dataset",
       );
