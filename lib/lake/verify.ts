@@ -80,8 +80,17 @@ function dirs(path: string): string[] {
 }
 
 /**
+ * Folders `<zone>/<source>` that hold no datasets: the model registry (lib/models/registry.ts)
+ * keeps `reference/models/<name>/<version>/model.onnx|model.json` and its `index.json` without a
+ * manifest (the model card carries the ONNX checksum). Taken for datasets, a registered model
+ * was "missing its manifest" and `verify --repair` moved its files to `_quarantine/`.
+ */
+const NOT_DATASETS: ReadonlySet<string> = new Set(["reference/models"]);
+
+/**
  * Every dataset of a lake: those with bookkeeping under `_meta/<zone>/<source>/<dataset>` and
- * those with a data folder `<zone>/<source>/<dataset>` (a dataset whose manifest was lost).
+ * those with a data folder `<zone>/<source>/<dataset>` (a dataset whose manifest was lost);
+ * never the folders of {@link NOT_DATASETS}.
  */
 export function listDatasets(root?: string): Where[] {
   const remote = remoteOf(root);
@@ -97,6 +106,7 @@ export function listDatasets(root?: string): Where[] {
   for (const top of [join(base, "_meta"), base]) {
     for (const zone of ZONES) {
       for (const source of dirs(join(top, zone))) {
+        if (NOT_DATASETS.has(`${zone}/${source}`)) continue;
         for (const dataset of dirs(join(top, zone, source))) {
           seen.set(`${zone}/${source}/${dataset}`, { zone, source, dataset });
         }

@@ -85,6 +85,31 @@ Deno.test("verify task: ok on a clean lake; names a changed file and a stray (ex
   }
 });
 
+Deno.test("verify task: the model registry's files are no dataset; --repair leaves them", async () => {
+  const root = await Deno.makeTempDir({ prefix: "verify-task-" });
+  try {
+    await writeDataset(BARS, bars(["A"], 3), { ...W, root });
+    // the registry's layout (lib/models/registry.ts registerModel): version folders, an index
+    // and a lock folder, no manifest
+    const v1 = `${root}/reference/models/ttrc_ridge/1`;
+    Deno.mkdirSync(v1, { recursive: true });
+    Deno.mkdirSync(`${root}/reference/models/_meta`, { recursive: true });
+    Deno.writeFileSync(`${v1}/model.onnx`, new Uint8Array([8, 7, 18, 1, 0]));
+    Deno.writeTextFileSync(`${v1}/model.json`, '{"name":"ttrc_ridge","version":1}\n');
+    Deno.writeTextFileSync(`${root}/reference/models/index.json`, "[]\n");
+    let r = verifyTask(root);
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assert(!r.stdout.includes("reference/models"), r.stdout);
+    assert(r.stdout.includes("1 datasets checked"), r.stdout);
+    r = verifyTask(root, "--repair");
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assertEquals(Deno.readTextFileSync(`${v1}/model.json`), '{"name":"ttrc_ridge","version":1}\n');
+    assertEquals(Deno.readFileSync(`${v1}/model.onnx`), new Uint8Array([8, 7, 18, 1, 0]));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("verify task: filters, and one line on a bad option (exit 2)", async () => {
   const root = await Deno.makeTempDir({ prefix: "verify-task-" });
   try {
