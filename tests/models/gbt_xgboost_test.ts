@@ -7,7 +7,7 @@
  * cover (rows, min_child_weight = min rows per leaf with unit hessians), leaf values (learning
  * rate applied to leaves, not to the base score) and predictions.
  */
-import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
+import { assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { fitGbt, predictEnsemble } from "../../lib/models/trees.ts";
 import { matrixFromColumns, matrixFromRows } from "../../lib/models/matrix.ts";
 import { binMatrix, fitBinner } from "../../lib/models/_binning.ts";
@@ -98,38 +98,40 @@ Deno.test("gbt: trees equal XGBoost hist node for node when every distinct value
   ref.pred_4.forEach((v, i) => assertAlmostEquals(p4[i]!, v, ATOL_PRED, `pred_4[${i}]`));
 });
 
-Deno.test("binning: quantile edges of hand-made columns (ranks b * n / maxBins, ties kept whole)", () => {
+Deno.test("binning: quantile edges are XGBoost's cuts (values at ranks b k / maxBins; x < cut goes left)", () => {
   const n = 1000;
-  // distinct values 0..999: positions 250, 500, 750 hold 250, 500, 750; each edge is the
-  // midpoint to the next value, so the bins hold 251, 250, 250 and 249 rows
+  // distinct values 0..999, maxBins 4: cuts at the values of ranks 250, 500, 750; each edge lies
+  // just below its cut, so the bins hold 250 rows each
   const a = Array.from({ length: n }, (_, i) => (i * 7919) % n); // a permutation of 0..999
-  // 0..399 once, then 400 rows of 400, then 800..999: position 250 holds 250 (edge 250.5);
-  // positions 500 and 750 fall in the tied run of 400, whose edge lies above the whole run
-  // (midpoint to the next value 800: 600), given once
+  // 0..399 once, then 400 rows of 400, then 800..999: rank 250 holds 250 (edge 249.5); ranks
+  // 500 and 750 fall in the tied run of 400, whose edge lies below the whole run (399.5), once
   const b = Array.from({ length: n }, (_, i) => (i < 400 ? i : i < 800 ? 400 : i));
   // 3 distinct values (fewer than maxBins): midpoints between them
   const c = Array.from({ length: n }, (_, i) => [-1, 0.5, 2][i % 3]!);
-  const x = matrixFromColumns({ a, b, c });
+  // 500 zeros, then 500..999: the cut at rank 250 is the minimum (dropped, no empty bin)
+  const z = Array.from({ length: n }, (_, i) => (i < 500 ? 0 : i));
+  const x = matrixFromColumns({ a, b, c, z });
   const binner = fitBinner(x, { maxBins: 4 });
-  assertEquals(Array.from(binner.edges[0]!), [250.5, 500.5, 750.5]);
-  assertEquals(Array.from(binner.edges[1]!), [250.5, 600]);
+  assertEquals(Array.from(binner.edges[0]!), [249.5, 499.5, 749.5]);
+  assertEquals(Array.from(binner.edges[1]!), [249.5, 399.5]);
   assertEquals(Array.from(binner.edges[2]!), [-0.25, 1.25]);
+  assertEquals(Array.from(binner.edges[3]!), [250, 749.5]); // midway between 0 and the cut 500
   const codes = binMatrix(binner, x);
   const counts = (f: number, nb: number) => {
     const k = new Array(nb).fill(0);
     for (let i = 0; i < n; i++) k[codes[f * n + i]!]++;
     return k;
   };
-  assertEquals(counts(0, 4), [251, 250, 250, 249]);
-  assertEquals(counts(1, 3), [251, 549, 200]); // the 400 tied rows share one bin
+  assertEquals(counts(0, 4), [250, 250, 250, 250]);
+  assertEquals(counts(1, 3), [250, 150, 600]); // the 400 tied rows share one bin
   assertEquals(counts(2, 3), [334, 333, 333]);
+  assertEquals(counts(3, 3), [500, 250, 250]);
 });
 
 Deno.test("binning: every row is used for the edges (no row sample) up to the subsample size", () => {
-  // 300,000 distinct values with maxBins 3: exact tertile edges need every row
+  // 300,000 distinct values with maxBins 3: the cuts at ranks 100,000 and 200,000 need every row
   const n = 300_000;
   const a = Array.from({ length: n }, (_, i) => n - 1 - i);
   const binner = fitBinner(matrixFromColumns({ a }), { maxBins: 3, subsample: n });
-  assertEquals(Array.from(binner.edges[0]!), [100_000.5, 200_000.5]);
-  assert(binner.edges[0]!.length === 2);
+  assertEquals(Array.from(binner.edges[0]!), [99_999.5, 199_999.5]);
 });
