@@ -21,16 +21,81 @@ function median(sorted: Float64Array): number {
   return n % 2 ? sorted[h]! : (sorted[h - 1]! + sorted[h]!) / 2;
 }
 
+/**
+ * Rearrange finite `a` so that `a[k]` holds the value a full ascending sort puts there, every
+ * element before it is <= and every one after it >= (Hoare's selection, median-of-three pivot).
+ * Returns false, leaving `a` a permutation, when it gives up after 64 rounds (a pathological
+ * order): the caller sorts instead.
+ */
+function select(a: Float64Array, k: number): boolean {
+  let lo = 0, hi = a.length - 1;
+  for (let round = 0; lo < hi; round++) {
+    if (round === 64) return false;
+    const mid = (lo + hi) >> 1;
+    // Median of three to a[mid].
+    if (a[mid]! < a[lo]!) [a[mid], a[lo]] = [a[lo]!, a[mid]!];
+    if (a[hi]! < a[lo]!) [a[hi], a[lo]] = [a[lo]!, a[hi]!];
+    if (a[hi]! < a[mid]!) [a[hi], a[mid]] = [a[mid]!, a[hi]!];
+    const p = a[mid]!;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i]! < p) i++;
+      while (a[j]! > p) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // [lo, j] <= p <= [i, hi], and every element strictly between j and i equals p.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return true;
+  }
+  return true;
+}
+
+/**
+ * The median of finite values (reordered in place): the same number as {@link median} of the
+ * sorted values, found by selection in O(n) instead of a sort. A middle value of zero takes the
+ * sort (selection does not order -0 before +0 as the sort does).
+ */
+function medianOf(a: Float64Array): number {
+  const n = a.length;
+  if (n === 0) return NaN;
+  const h = n >> 1;
+  let m: number;
+  if (!select(a, h)) {
+    a.sort();
+    return median(a);
+  }
+  if (n % 2) m = a[h]!;
+  else {
+    // The largest of a[0..h) is the (h-1)-th order statistic.
+    let below = a[0]!;
+    for (let i = 1; i < h; i++) if (a[i]! > below) below = a[i]!;
+    m = (below + a[h]!) / 2;
+    if (below === 0) m = NaN; // a zero among the middle pair: sort for its sign
+  }
+  if (m === 0 || m !== m) {
+    a.sort();
+    return median(a);
+  }
+  return m;
+}
+
 /** Modified z-scores (see module doc). */
 export function robustZ(x: ArrayLike<number>): Float64Array {
   let m = 0;
   for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i]!)) m++;
   const finite = new Float64Array(m);
   for (let i = 0, j = 0; i < x.length; i++) if (Number.isFinite(x[i]!)) finite[j++] = x[i]!;
-  finite.sort();
-  const med = median(finite);
-  const dev = finite.map((v) => Math.abs(v - med)).sort();
-  const mad = median(dev);
+  const med = medianOf(finite);
+  const dev = new Float64Array(m);
+  for (let i = 0; i < m; i++) dev[i] = Math.abs(finite[i]! - med);
+  const mad = medianOf(dev);
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;

@@ -92,9 +92,10 @@ export function qualityReport(
   const rep: QualityReport = { dataset, rows: df.height, counts: {}, examples: {} };
   const cols = new Set(df.columns);
   const symCol = ["ticker", "instrument", "symbol", "series_id"].find((c) => cols.has(c));
+  // One instrument (a job's usual frame): the frame itself, as partitionBy would give it.
   const groups: pl.DataFrame[] = df.height === 0
     ? []
-    : symCol
+    : symCol && df.getColumn(symCol).nUnique() > 1
     ? df.partitionBy(symCol, true, true)
     : [df];
   const barMs = options.barMs ?? inferBarMs(dataset);
