@@ -11,7 +11,10 @@
  *   on `nyse` count here, they are not errors); expected stamps of a session with data are
  *   open, open + interval, ..., < close (so an early close expects fewer); a session with no
  *   stamp at all is a missing session.
- * - Weekly and slower data: no gap check (null).
+ * - Weekly, monthly, quarterly and yearly data: every period in [start, end] is expected, on
+ *   any calendar ({@link periodGaps}); `sessions`/`missingSessions` then count and name periods
+ *   (by their first day).
+ * - Other frequencies: no gap check (null).
  *
  * @example
  * ```ts
@@ -20,12 +23,16 @@
  * ```
  */
 import { getCalendar } from "../time/trading_calendar.ts";
+import { PERIOD_FREQS, periodGaps } from "./period_gaps.ts";
 
 /** Options of {@link calendarGaps}. */
 export interface CalendarGapOptions {
   /** Calendar name (nyse, fx, crypto, weekdays, lse, xetra, none). */
   calendar: string;
-  /** `session`/`day`/`1d`, or an interval (`30m`, `5s`, `1h`); other frequencies are not checked. */
+  /**
+   * `session`/`day`/`1d`, `week`/`month`/`quarter`/`year`, or an interval (`30m`, `5s`, `1h`);
+   * other frequencies are not checked.
+   */
   frequency: string;
   /** First date (YYYY-MM-DD, inclusive). */
   start: string;
@@ -57,6 +64,9 @@ export function calendarGaps(
   times: readonly string[] | ArrayLike<number>,
   options: CalendarGapOptions,
 ): CalendarGapReport | null {
+  if ((PERIOD_FREQS as readonly string[]).includes(options.frequency)) {
+    return periodGaps(Array.from(times as ArrayLike<string>, String), options);
+  }
   const cal = getCalendar(options.calendar);
   const expected = cal.sessions(options.start, options.end);
   const report: CalendarGapReport = {

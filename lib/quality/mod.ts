@@ -3,3 +3,4 @@ export * from "./gaps.ts";
 export * from "./outliers.ts";
 export * from "./report.ts";
 export * from "./calendar_gaps.ts";
+export * from "./period_gaps.ts";

@@ -51,8 +51,20 @@ Deno.test("calendarGaps: hand-worked daily and intraday cases on fx and nyse", (
   assertEquals(intr.missingSessions, ["2024-07-05"]);
   assertEquals(intr.missingBars, 5);
   assertEquals(intr.offCalendar, 1);
+  // Weekly data is checked too (period_gaps_test.ts): July 2024 holds the weeks of Mondays
+  // 1, 8, 15, 22 and 29 July, all missing here.
   assertEquals(
-    calendarGaps([], { calendar: "fx", frequency: "week", start: "2024-07-01", end: "2024-07-31" }),
+    calendarGaps([], { calendar: "fx", frequency: "week", start: "2024-07-01", end: "2024-07-31" })!
+      .missingSessions.length,
+    5,
+  );
+  assertEquals(
+    calendarGaps([], {
+      calendar: "fx",
+      frequency: "fortnight",
+      start: "2024-07-01",
+      end: "2024-07-31",
+    }),
     null,
   );
 });
