@@ -245,7 +245,9 @@ export interface LoadedQualityOptions {
 /**
  * Quality of a loaded dataset reference on its own calendar and frequency: per symbol, gaps
  * against the dataset's calendar ({@link calendarGaps}: `sessions_expected`, `missing_sessions`,
- * `off_calendar_rows`, `missing_bars`), null counts of the bar columns (`null_open`, ...; a
+ * `off_calendar_rows`, `missing_bars`; weekly and slower data count and name missing periods by
+ * their first day), null counts of the bar columns (`null_open`, ...; a series' `null_value`
+ * counts null or NaN values, with examples; a
  * close-only series reports its missing fields instead of failing), OHLC violations on rows that
  * carry all four prices, robust-z return outliers and stale runs of the close (or `value`).
  *
@@ -324,6 +326,13 @@ export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}
       `${sym}@${
         isDate ? (times as string[])[i] : new Date((times as Float64Array)[i]!).toISOString()
       }`;
+    if (g.columns.includes("value")) {
+      // A series' missing values (null or NaN), named like its missing periods.
+      const v = f64(g, "value");
+      const idx: number[] = [];
+      for (let i = 0; i < v.length; i++) if (Number.isNaN(v[i]!)) idx.push(i);
+      add("null_value", idx.length, idx.slice(0, 3).map(at));
+    }
     const px = ["open", "high", "low", "close"];
     if (px.every((c) => g.columns.includes(c))) {
       const full = g.filter(pl.allHorizontal(px.map((c) => pl.col(c).isNotNull())));
