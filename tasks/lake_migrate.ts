@@ -38,8 +38,10 @@ entries verbatim to the target (one PostgreSQL transaction, or one atomic manife
 rerun after an interruption copies only what is missing; a target dataset with other entries is
 refused. Files are copied --parallel at a time from one queue over all datasets; a dataset's
 entries are written once its last file verified, and at the first failure no further file is
-started (no dataset with an unverified file is committed). Progress (files, bytes) goes to
-stderr. The S3 side takes its settings from WORKBENCH_S3_ENDPOINT, WORKBENCH_S3_REGION,
+started (no dataset with an unverified file is committed). The model registry
+(reference/models: each version's model.onnx, checked against its card's onnxSha256, and
+model.json) is moved the same way, its index.json written last once every version verified.
+Progress (files, bytes) goes to stderr. The S3 side takes its settings from WORKBENCH_S3_ENDPOINT, WORKBENCH_S3_REGION,
 WORKBENCH_S3_PATH_STYLE, WORKBENCH_S3_ACCESS_KEY_ID and WORKBENCH_S3_SECRET_ACCESS_KEY; the
 target bucket must already exist (NoSuchBucket otherwise). The catalog database must exist too;
 its schema (?schema=, default workbench_lake) and tables are created.
@@ -96,14 +98,18 @@ await runTask(TASK, async ({ values }) => {
       },
       onDataset: (d) =>
         console.log(
-          `${d.dataset}: ${d.files} files (${d.copied} copied, ${d.bytes} bytes), ${d.entries} entries${
-            d.skipped ? " (already there)" : ""
-          }, sha256 verified`,
+          `${d.dataset}: ${
+            d.registry ? "model registry, " : ""
+          }${d.files} files (${d.copied} copied, ${d.bytes} bytes), ${d.entries} ${
+            d.registry ? "model versions" : "entries"
+          }${d.skipped ? " (already there)" : ""}, sha256 verified`,
         ),
     });
     (progress as Progress | null)?.done();
     console.log(
-      `moved ${done.length} datasets (${bytes} bytes) from ${values.from} to ${values.to}`,
+      `moved ${done.filter((d) => !d.registry).length} datasets${
+        done.some((d) => d.registry) ? " and the model registry" : ""
+      } (${bytes} bytes) from ${values.from} to ${values.to}`,
     );
   } finally {
     await closeRemoteLakes();

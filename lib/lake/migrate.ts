@@ -14,13 +14,21 @@
  * Files that earlier entries replaced are not copied (they were deleted from the source too):
  * the target's state equals the source's, its history names them as removed.
  *
+ * The model registry (`reference/models/`, lib/models/registry.ts; not a dataset, it has no
+ * manifest) is moved too, with the same guarantees: for every version its `index.json` lists,
+ * `model.onnx` is checked against the card's `onnxSha256`, and `model.onnx` and `model.json` are
+ * written under the same names (an existing file accepted only with the same sha256) and read
+ * back and hashed; `index.json` is written last, only after every version verified. A version
+ * listed in the index without its files, a card that disagrees with the index, or an ONNX file
+ * whose checksum is not its card's refuses the migration of the registry.
+ *
  * Files are copied `parallel` at a time (default 8) from one queue over all datasets, so a lake
  * of many small files is not bound by one request's round trip. The order of commits is kept
  * per dataset, not across datasets: a dataset's entries are written as soon as its last file
  * verified. At the first failure no further file is started, the copies in flight finish, and
  * the error is thrown; no dataset with a file not verified has its entries written.
  */
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { sha256Hex, writeAtomic, writeDurable } from "../core/fs.ts";
 import { filePath } from "./integrity.ts";
 import {
@@ -32,7 +40,7 @@ import {
 } from "./manifest.ts";
 import { lakeRoot, metaDir } from "./spec.ts";
 import { localFile, remoteOf } from "./store/files.ts";
-import { datasetName, objectKey } from "./store/remote.ts";
+import { datasetName, objectKey, type RemoteLake } from "./store/remote.ts";
 import { listDatasets, recoverLake } from "./verify.ts";
 import { openLake } from "./open.ts";
 
@@ -49,11 +57,16 @@ export interface MigratedDataset {
   copied: number;
   /** The entries were there already (a rerun). */
   skipped: boolean;
+  /**
+   * Set for the model registry (`dataset` is then `reference/models`, `entries` the versions of
+   * its index and `files` their model.onnx and model.json).
+   */
+  registry?: true;
 }
 
 /** Options of {@link migrateLake}. */
 export interface MigrateOptions {
-  /** Called after each dataset's entries are written (or found there already). */
+  /** Called after each dataset's entries (or the model registry's index) are written or found. */
   onDataset?: (d: MigratedDataset) => void;
   /** Called after each file is verified in the target, with the running totals. */
   onFile?: (p: MigrateProgress) => void;
@@ -65,7 +78,7 @@ export interface MigrateOptions {
 export interface MigrateProgress {
   /** Files verified in the target so far. */
   files: number;
-  /** Committed files of every dataset of the source. */
+  /** Committed files of every dataset of the source, and the registry's model files. */
   totalFiles: number;
   /** Bytes of the verified files. */
   bytes: number;
@@ -98,24 +111,32 @@ async function entriesOf(d: Where, root: string): Promise<ManifestEntry[]> {
   return log.entries;
 }
 
-/** Write one file to the target when not there; returns whether it was written. */
-async function put(
-  d: Where,
-  f: { partition: string; file: string; sha256: string },
-  bytes: Uint8Array,
-  to: string,
-): Promise<boolean> {
+/** Where a file goes in the target: an object of a remote lake, or a local path. */
+type Target = { lake: RemoteLake; key: string } | { path: string };
+
+function dataTarget(d: Where, f: { partition: string; file: string }, to: string): Target {
   const lake = remoteOf(to);
-  if (lake) {
-    const key = objectKey(lake, d, f);
-    const r = await lake.bucket.putIfAbsent(key, bytes, { sha256: f.sha256 });
+  return lake ? { lake, key: objectKey(lake, d, f) } : { path: filePath(d, f, to) };
+}
+
+/** A file named by its path relative to the lake root (the model registry's files). */
+function relTarget(rel: string, root: string): Target {
+  const lake = remoteOf(root);
+  if (lake) return { lake, key: [lake.prefix, rel].filter((p) => p !== "").join("/") };
+  return { path: join(lakeRoot(root), rel) };
+}
+
+/** Write one file to the target when not there; returns whether it was written. */
+async function put(t: Target, sha256: string, bytes: Uint8Array, what: string): Promise<boolean> {
+  if ("lake" in t) {
+    const r = await t.lake.bucket.putIfAbsent(t.key, bytes, { sha256 });
     return r === "created";
   }
-  const path = filePath(d, f, to);
+  const path = t.path;
   try {
-    if (await sha256Hex(await Deno.readFile(path)) === f.sha256) return false;
+    if (await sha256Hex(await Deno.readFile(path)) === sha256) return false;
     throw new MigrateError(
-      `Cannot migrate ${datasetName(d)}: ${path} exists in the target with other content`,
+      `Cannot migrate ${what}: ${path} exists in the target with other content`,
     );
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
@@ -127,15 +148,122 @@ async function put(
   return true;
 }
 
-/** The target's bytes of a file, read back from the store itself (not a cache). */
-async function readBack(d: Where, f: { partition: string; file: string }, to: string) {
-  const lake = remoteOf(to);
-  if (lake) return await lake.bucket.get(objectKey(lake, d, f));
+/** The bytes of a file, read from the store itself (not a cache); null when there is none. */
+async function readAt(t: Target): Promise<Uint8Array | null> {
+  if ("lake" in t) return await t.lake.bucket.get(t.key);
   try {
-    return await Deno.readFile(filePath(d, f, to));
-  } catch {
-    return null;
+    return await Deno.readFile(t.path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
   }
+}
+
+/** Write a file to the target, read it back and check its sha256; returns whether written. */
+async function putVerified(
+  t: Target,
+  sha256: string,
+  bytes: Uint8Array,
+  what: string,
+  name: string,
+  to: string,
+): Promise<boolean> {
+  const copied = await put(t, sha256, bytes, what);
+  const back = await readAt(t);
+  if (!back || await sha256Hex(back) !== sha256) {
+    throw new MigrateError(
+      `Cannot migrate ${what}: ${name} reads back from ${to} ${
+        back ? "with another sha256" : "as missing"
+      }; nothing of ${what} was committed to the target${
+        back && !copied ? " (the target already had that file with other content)" : ""
+      }`,
+    );
+  }
+  return copied;
+}
+
+/** The model registry's folder relative to a lake root (see lib/models/registry.ts). */
+const REGISTRY = "reference/models";
+
+/** One file of the registry to move, read and checked from the source. */
+interface RegistryFile {
+  rel: string;
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+/**
+ * The source's model registry: every version of its index with model.onnx checked against the
+ * card's `onnxSha256`; null when the lake has no registry (no index.json or an empty one).
+ */
+async function readRegistry(
+  from: string,
+): Promise<{ index: RegistryFile; files: RegistryFile[]; versions: number } | null> {
+  const what = "the model registry (reference/models)";
+  const indexBytes = await readAt(relTarget(`${REGISTRY}/index.json`, from));
+  if (indexBytes === null) return null;
+  let models: { name?: unknown; version?: unknown }[];
+  try {
+    models = JSON.parse(new TextDecoder().decode(indexBytes)).models;
+    if (!Array.isArray(models)) throw new Error("no models array");
+  } catch (e) {
+    throw new MigrateError(
+      `Cannot migrate ${what}: index.json is not a registry index (${(e as Error).message})`,
+    );
+  }
+  if (models.length === 0) return null;
+  const files: RegistryFile[] = [];
+  for (const m of models) {
+    if (
+      typeof m.name !== "string" || !/^[a-z][a-z0-9_]*$/.test(m.name) ||
+      !Number.isInteger(m.version)
+    ) {
+      throw new MigrateError(
+        `Cannot migrate ${what}: index.json has a bad row ${JSON.stringify(m)}`,
+      );
+    }
+    const dir = `${REGISTRY}/${m.name}/${m.version}`;
+    const card = await readAt(relTarget(`${dir}/model.json`, from));
+    const onnx = await readAt(relTarget(`${dir}/model.onnx`, from));
+    if (card === null || onnx === null) {
+      throw new MigrateError(
+        `Cannot migrate ${what}: ${m.name} v${m.version} is in index.json but ${dir}/${
+          card === null ? "model.json" : "model.onnx"
+        } is missing in ${from}`,
+      );
+    }
+    let c: { name?: unknown; version?: unknown; onnxSha256?: unknown };
+    try {
+      c = JSON.parse(new TextDecoder().decode(card));
+    } catch (e) {
+      throw new MigrateError(
+        `Cannot migrate ${what}: ${dir}/model.json is not JSON (${(e as Error).message})`,
+      );
+    }
+    if (c.name !== m.name || c.version !== m.version) {
+      throw new MigrateError(
+        `Cannot migrate ${what}: ${dir}/model.json names ${String(c.name)} v${
+          String(c.version)
+        }, not ${m.name} v${m.version}`,
+      );
+    }
+    const onnxSha = await sha256Hex(onnx);
+    if (onnxSha !== c.onnxSha256) {
+      throw new MigrateError(
+        `Cannot migrate ${what}: ${dir}/model.onnx has sha256 ${onnxSha}, its card records ${
+          String(c.onnxSha256)
+        }`,
+      );
+    }
+    files.push({ rel: `${dir}/model.onnx`, bytes: onnx, sha256: onnxSha });
+    files.push({ rel: `${dir}/model.json`, bytes: card, sha256: await sha256Hex(card) });
+  }
+  const index = {
+    rel: `${REGISTRY}/index.json`,
+    bytes: indexBytes,
+    sha256: await sha256Hex(indexBytes),
+  };
+  return { index, files, versions: models.length };
 }
 
 async function writeEntries(d: Where, entries: ManifestEntry[], to: string): Promise<boolean> {
@@ -173,15 +301,14 @@ async function copyOne(
   if (await sha256Hex(bytes) !== f.sha256) {
     throw new MigrateError(`Cannot migrate ${datasetName(d)}: ${path} changed while read`);
   }
-  const copied = await put(d, f, bytes, to);
-  const back = await readBack(d, f, to);
-  if (!back || await sha256Hex(back) !== f.sha256) {
-    throw new MigrateError(
-      `Cannot migrate ${datasetName(d)}: ${f.partition}/${f.file} reads back from ${to} ${
-        back ? "with another sha256" : "as missing"
-      }; nothing of this dataset was committed to the target catalog`,
-    );
-  }
+  const copied = await putVerified(
+    dataTarget(d, f, to),
+    f.sha256,
+    bytes,
+    datasetName(d),
+    `${f.partition}/${f.file}`,
+    to,
+  );
   return { copied, bytes: bytes.length };
 }
 
@@ -209,10 +336,11 @@ export async function migrateLake(
   // A local source: roll forward interrupted writes first. A remote one: load its catalog.
   if (remoteOf(from)) await openLake(from);
   else await recoverLake(from);
+  // One job per dataset (and one for the model registry): its files, copied from one queue,
+  // then its commit (catalog entries, or the registry's index.json) once all verified.
   type Job = {
-    d: Where;
-    entries: ManifestEntry[];
-    files: ManifestFile[];
+    copies: (() => Promise<{ copied: boolean; bytes: number }>)[];
+    commit: (j: Job) => Promise<MigratedDataset>;
     left: number;
     bytes: number;
     copied: number;
@@ -222,23 +350,54 @@ export async function migrateLake(
     const entries = await entriesOf(d, from);
     if (entries.length === 0) continue;
     const files = foldManifest(entries).files;
-    jobs.push({ d, entries, files, left: files.length, bytes: 0, copied: 0 });
+    jobs.push({
+      copies: files.map((f) => () => copyOne(d, f, from, to)),
+      commit: async (j) => ({
+        dataset: datasetName(d),
+        entries: entries.length,
+        files: files.length,
+        bytes: j.bytes,
+        copied: j.copied,
+        skipped: !(await writeEntries(d, entries, to)),
+      }),
+      left: files.length,
+      bytes: 0,
+      copied: 0,
+    });
+  }
+  const registry = await readRegistry(from);
+  if (registry) {
+    const what = "the model registry (reference/models)";
+    jobs.push({
+      copies: registry.files.map((f) => async () => ({
+        copied: await putVerified(relTarget(f.rel, to), f.sha256, f.bytes, what, f.rel, to),
+        bytes: f.bytes.length,
+      })),
+      commit: async (j) => {
+        const { rel, sha256, bytes } = registry.index;
+        const written = await putVerified(relTarget(rel, to), sha256, bytes, what, rel, to);
+        return {
+          dataset: REGISTRY,
+          entries: registry.versions,
+          files: registry.files.length,
+          bytes: j.bytes,
+          copied: j.copied,
+          skipped: !written,
+          registry: true,
+        };
+      },
+      left: registry.files.length,
+      bytes: 0,
+      copied: 0,
+    });
   }
   const out: MigratedDataset[] = [];
   const commit = async (j: Job) => {
-    const written = await writeEntries(j.d, j.entries, to);
-    const r: MigratedDataset = {
-      dataset: datasetName(j.d),
-      entries: j.entries.length,
-      files: j.files.length,
-      bytes: j.bytes,
-      copied: j.copied,
-      skipped: !written,
-    };
+    const r = await j.commit(j);
     options.onDataset?.(r);
     out.push(r);
   };
-  const queue = jobs.flatMap((j) => j.files.map((f) => ({ j, f })));
+  const queue = jobs.flatMap((j) => j.copies.map((copy) => ({ j, copy })));
   const progress: MigrateProgress = { files: 0, totalFiles: queue.length, bytes: 0, copied: 0 };
   let failure: { error: unknown } | null = null;
   let next = 0;
@@ -249,9 +408,9 @@ export async function migrateLake(
   }
   const worker = async () => {
     while (failure === null && next < queue.length) {
-      const { j, f } = queue[next++]!;
+      const { j, copy } = queue[next++]!;
       try {
-        const r = await copyOne(j.d, f, from, to);
+        const r = await copy();
         j.bytes += r.bytes;
         if (r.copied) j.copied++;
         progress.files++;
