@@ -67,7 +67,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--only") {
       const v = argv[++i];
       if (v !== "price" && v !== "greeks" && v !== "iv") {
-        fail(`--only must be price, greeks or iv, got ${v}`);
+        return fail(`--only must be price, greeks or iv, got ${v}`);
       }
       a.only = v;
     } else if (k === "--n" || k === "--pairs") {
