@@ -127,6 +127,24 @@ const TASK = defineTask({
       min: 0,
       description: "Exit 1 when more than this share of rows is quarantined",
     },
+    delimiter: {
+      type: "string",
+      description:
+        "CSV field delimiter: , ; tab or | (default: detected from the header when it holds only one of them, else ,)",
+      example: ";",
+    },
+    "decimal-comma": {
+      type: "boolean",
+      description:
+        "Numbers use a decimal comma (1628,75 = 1628.75; R write.csv2, European Excel); without it such a column stops the ingest",
+    },
+    "skip-column": {
+      type: "string",
+      multiple: true,
+      description:
+        'A file column not to read (e.g. an index column "Unnamed: 0"); a header field with no name is called Unnamed: <position>',
+      example: "Unnamed: 0",
+    },
     json: JSON_OPTION,
   },
   details: `Every row read is landed or quarantined (reason codes: outside_range, not_a_session,
@@ -134,12 +152,20 @@ ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, d
 not_increasing, unparseable_time, missing_symbol, field_count, not_utf8); counts by reason are
 printed. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
 the date as written). Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing
-landed, or a file that cannot be read as asked; 2 bad arguments.`,
+landed, or a file that cannot be read as asked; 2 bad arguments.
+
+A semicolon-delimited file (R write.csv2, European Excel) is detected from its header and said
+so; decimal commas are read only with --decimal-comma (without it a number column holding 1,5
+stops the ingest with a message naming the column and the option). An index column (pandas
+to_csv, R row names: no name in the header, or Unnamed: 0, or index) holding the row numbers is
+left out of a wide file with a note; an unnamed column holding anything else stops a wide
+ingest, naming --skip-column.`,
   examples: [
     "ttrc.csv --dataset ttrc --symbol TTRC --calendar nyse",
     "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",
     "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --currency none",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
+    "eu_csv2.csv --dataset eu_indices --kind series --wide --decimal-comma --start 1991-07-01 --freq session --calendar weekdays",
     "ticks.parquet --dataset spy_1m --freq 1m --time-unit ns --map ts=sip_ts",
     "AAPL_2012-06-21_34200000_57600000_message_10.csv --dataset aapl_book --kind book",
   ],
@@ -155,6 +181,15 @@ await runTask(TASK, async ({ values, positionals }) => {
   }
   if (!/^[a-z][a-z0-9_]*$/.test(values.dataset)) {
     throw new UsageError(`--dataset "${values.dataset}": use snake_case (a-z, 0-9, _)`);
+  }
+  let delimiter: string | undefined;
+  if (values.delimiter !== undefined) {
+    const d = values.delimiter.toLowerCase();
+    delimiter = d === "tab" || d === "\\t" ? "\t" : values.delimiter;
+    if (![",", ";", "\t", "|"].includes(delimiter)) {
+      throw new UsageError(`--delimiter "${values.delimiter}": expected , ; tab or |`);
+    }
+    if (/\.parquet$/i.test(file)) throw new UsageError("--delimiter is for CSV files");
   }
   if (values.kind === "book") return await ingestBookTask(file, values.dataset, values.symbol);
   const freq = values.freq ?? values.timeframe;
@@ -221,6 +256,9 @@ await runTask(TASK, async ({ values, positionals }) => {
     ...(currency !== undefined ? { currency } : {}),
     order: values.order as "any" | "increasing",
     columns,
+    ...(delimiter !== undefined ? { delimiter } : {}),
+    decimalComma: values["decimal-comma"] ?? false,
+    ...(values["skip-column"] ? { skipColumns: values["skip-column"] } : {}),
   });
   const share = s.rowsRead === 0 ? 0 : s.rowsQuarantined / s.rowsRead;
   const m = s.dataset.meta!;
@@ -239,6 +277,14 @@ await runTask(TASK, async ({ values, positionals }) => {
     }`,
   );
   if (s.ignoredColumns.length) out.say(`  columns ignored:  ${s.ignoredColumns.join(", ")}`);
+  if (s.delimiter) {
+    out.say(
+      `  delimiter:        ${s.delimiter.char === "\t" ? "tab" : `'${s.delimiter.char}'`} (${
+        s.delimiter.detected ? "detected from the header" : "--delimiter"
+      })${values["decimal-comma"] ? ", decimal comma" : ""}`,
+    );
+  }
+  for (const n of s.notes) out.say(`  note: ${n}`);
   out.say(
     `  rows read:        ${s.rowsRead}${
       s.rowsRead !== s.fileRows ? ` (${s.fileRows} file rows)` : ""
@@ -267,6 +313,10 @@ await runTask(TASK, async ({ values, positionals }) => {
     partitioning: s.dataset.partitioning,
     usedColumns: s.usedColumns,
     ignoredColumns: s.ignoredColumns,
+    delimiter: s.delimiter?.char ?? null,
+    delimiterDetected: s.delimiter?.detected ?? null,
+    decimalComma: values["decimal-comma"] ?? false,
+    notes: s.notes,
     fileRows: s.fileRows,
     rowsRead: s.rowsRead,
     rowsLanded: s.rowsValid,

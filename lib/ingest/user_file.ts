@@ -17,6 +17,16 @@
  *   Parquet (Parquet values are first turned into the text a CSV would hold).
  * - numbers in decimal notation only (`1.5`, `-2`, `1e+07`): hex (`0x1FF`), booleans, dates,
  *   infinities and thousands separators are `not_a_number`; blanks and NA/NaN/null/"." are blank.
+ *   With `decimalComma` the decimal mark is `,` (`1628,75`) and a `.` in a number is
+ *   `not_a_number`. Without it, a number column holding a decimal comma (`1,5`) refuses the file,
+ *   naming the column, a value and the option: it is never read as 15, 1 or 5, nor quarantined
+ *   row by row.
+ * - CSV delimiter: `,`, or `delimiter`, or detected from the header (`user_file_read.ts`).
+ * - an index column (pandas `to_csv`, R `write.csv`: a first column with no name, `Unnamed: 0`
+ *   when read back, or `index`) holding the row numbers 0..n-1 or 1..n is not data: in a wide
+ *   file it is left out with a note; an unnamed column holding anything else in a wide file
+ *   stops the ingest, naming it and `skipColumns` (`--skip-column`). `skipColumns` leaves any
+ *   column out.
  *
  * Calendar (`calendar`, default nyse) decides the checks and `known_at`:
  * - daily bars (freq `session`): the date must be a session (`not_a_session`), known at its
@@ -55,7 +65,7 @@ import {
   getCalendar,
   type TradingCalendar,
 } from "../time/mod.ts";
-import { type Cell, readUserFile, type UserTable } from "./user_file_read.ts";
+import { type Cell, delimiterName, readUserFile, type UserTable } from "./user_file_read.ts";
 import {
   DATE_FREQS,
   type DateFreq,
@@ -130,6 +140,12 @@ export interface IngestFileOptions {
   currency?: string | null;
   /** `any`, or `increasing` (a row earlier than its symbol's previous one is quarantined). @default "any" */
   order?: "any" | "increasing";
+  /** CSV field delimiter: `,`, `;`, `\t` or `|`. @default detected from the header, else "," */
+  delimiter?: string;
+  /** Numbers use a decimal comma (`1628,75`); a `.` in a number is then not_a_number. @default false */
+  decimalComma?: boolean;
+  /** File columns not to read at all (e.g. an index column `Unnamed: 0`). @default [] */
+  skipColumns?: string[];
   /** Lake root. @default lakeRoot() */
   root?: string;
 }
@@ -148,6 +164,10 @@ export interface IngestFileSummary {
   ignoredColumns: string[];
   /** Which file column was read for each lake column (value columns for wide files). */
   usedColumns: Partial<Record<MappedColumn, string>> & { series?: string[] };
+  /** CSV only: the delimiter used and whether it was detected from the header. */
+  delimiter?: { char: string; detected: boolean };
+  /** What was decided about the file without being asked (an index column left out, ...). */
+  notes: string[];
   write: WriteResult | null;
   dataset: DatasetSpec;
 }
@@ -203,6 +223,9 @@ export function userSeriesSpec(
 
 const MISSING = new Set(["", "na", "n/a", "nan", "null", "none", "."]);
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NUMBER_COMMA = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
+/** A number with a decimal comma and no decimal point (`1,5`, `-1628,75`, `,5`). */
+const DECIMAL_COMMA = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
 
 /** A parsed number cell: the value, null for blank, or the reason it is not a number. */
 export type NumberCell = number | null | { code: "not_a_number"; detail: string };
@@ -210,11 +233,13 @@ export type NumberCell = number | null | { code: "not_a_number"; detail: string 
 /**
  * Read a number cell strictly: decimal notation only (optional sign, fraction, exponent).
  * Blank and NA/NaN/null/none/"." are null. Hex, booleans, dates, infinities, thousands
- * separators and any other text are `not_a_number`.
+ * separators and any other text are `not_a_number`. With `decimalComma` the decimal mark is
+ * `,` and a `.` makes the cell `not_a_number` (so `1.628,75` is not read as anything).
  *
  * @example parseNumberCell("0x1FF") // { code: "not_a_number", detail: ... }
+ * @example parseNumberCell("1628,75", true) // 1628.75
  */
-export function parseNumberCell(v: Cell): NumberCell {
+export function parseNumberCell(v: Cell, decimalComma = false): NumberCell {
   if (v === null) return null;
   if (typeof v === "boolean") return { code: "not_a_number", detail: `boolean ${v}` };
   if (typeof v === "bigint") return Number(v);
@@ -224,6 +249,17 @@ export function parseNumberCell(v: Cell): NumberCell {
   }
   const t = v.trim();
   if (MISSING.has(t.toLowerCase())) return null;
+  if (decimalComma) {
+    if (!NUMBER_COMMA.test(t)) {
+      return {
+        code: "not_a_number",
+        detail: `"${t.slice(0, 40)}"${
+          t.includes(".") ? " (decimal comma: '.' is not a decimal mark)" : ""
+        }`,
+      };
+    }
+    return Number(t.replace(",", "."));
+  }
   if (!NUMBER.test(t)) return { code: "not_a_number", detail: `"${t.slice(0, 40)}"` };
   return Number(t);
 }
@@ -316,7 +352,29 @@ export async function ingestBarsFile(
     throw new RangeError(`--start places rows on a daily or slower frequency, not ${freq}`);
   }
 
-  const table = readUserFile(path);
+  const table = readUserFile(path, options.delimiter ? { delimiter: options.delimiter } : {});
+  const notes: string[] = [];
+  const decimalComma = options.decimalComma ?? false;
+  const skip = new Set(options.skipColumns ?? []);
+  for (const c of skip) {
+    if (!table.cells.has(c)) {
+      fail(path, `no column "${c}" to skip (file has ${table.columns.join(", ")})`, c);
+    }
+  }
+  // A header that is one field holding another delimiter: say so rather than "no time column".
+  if (table.columns.length === 1 && table.delimiter) {
+    const other = [";", "\t", "|", ","].find((d) =>
+      d !== table.delimiter!.char && table.columns[0]!.includes(d)
+    );
+    if (other) {
+      fail(
+        path,
+        `the header "${table.columns[0]!.slice(0, 60)}" is one column split on ${
+          delimiterName(table.delimiter.char)
+        }, but holds ${delimiterName(other)}: pass --delimiter ${other === "\t" ? "tab" : other}`,
+      );
+    }
+  }
   const map = options.columns ?? {};
   const used: IngestFileSummary["usedColumns"] = {};
   const col = (k: MappedColumn, defaults: string[], required: boolean): string | undefined => {
@@ -352,12 +410,17 @@ export async function ingestBarsFile(
   } else {
     timeCol = col("ts", TIME_NAMES, false);
     if (!timeCol) {
+      const unnamed = table.columns.find((c) => UNNAMED.test(c) && !skip.has(c));
       fail(
         path,
         `no time column (looked for ${TIME_NAMES.join(", ")}; file has ${
           table.columns.join(", ")
         }): map it with --map ts=<column>, or for a file without dates pass --start DATE --freq ${
           DATE_FREQS.join("|")
+        }${
+          unnamed
+            ? `; column "${unnamed}" has no name in the header (an index written by pandas to_csv or R write.csv?): if it holds the dates, --map ts="${unnamed}"`
+            : ""
         }`,
         "ts",
         options.dataset,
@@ -395,7 +458,32 @@ export async function ingestBarsFile(
     }
   } else if (options.wide) {
     const taken = new Set([timeCol, symbolCol, knownCol].filter((c): c is string => !!c));
-    valueCols = table.columns.filter((c) => !taken.has(c));
+    valueCols = table.columns.filter((c) => !taken.has(c) && !skip.has(c));
+    // An index column is not a series: left out when it holds row numbers, else refused.
+    for (const c of [...valueCols]) {
+      if (!UNNAMED.test(c) && c.toLowerCase() !== "index") continue;
+      const base = indexBase(table.cells.get(c)!, new Set(table.bad.map((b) => b.row)));
+      if (base !== null) {
+        valueCols = valueCols.filter((v) => v !== c);
+        notes.push(
+          `column "${c}" holds the row numbers ${base}..${
+            table.rows - 1 + base
+          } (an index written by pandas to_csv or R write.csv): left out, not read as a series`,
+        );
+      } else if (UNNAMED.test(c)) {
+        const ex = table.cells.get(c)!.find((v) => v !== null);
+        fail(
+          path,
+          `column "${c}" has no name in the header (an index written by pandas to_csv or R write.csv?) and holds ${
+            ex === undefined ? "only blanks" : `values such as "${String(ex).slice(0, 30)}"`
+          }, not row numbers; in a wide file every column is read as a series named after it: pass --skip-column "${c}" to leave it out${
+            timeCol ? "" : `, or --map ts="${c}" if it holds the dates`
+          }`,
+          c,
+          options.dataset,
+        );
+      }
+    }
     if (valueCols.length === 0) fail(path, "a wide file needs at least one value column");
     used.series = valueCols;
   } else {
@@ -408,6 +496,30 @@ export async function ingestBarsFile(
     ),
   );
   const ignoredColumns = table.columns.filter((c) => !usedSet.has(c));
+
+  // Decimal commas: read only when asked; otherwise refuse, naming a column and a value.
+  if (!decimalComma) {
+    const numeric = kind === "bars"
+      ? Object.values(priceCols).filter((c): c is string => !!c)
+      : valueCols;
+    for (const c of numeric) {
+      const cells = table.cells.get(c)!;
+      const r = cells.findIndex((v) => typeof v === "string" && DECIMAL_COMMA.test(v.trim()));
+      if (r >= 0) {
+        const v = String(cells[r]).trim();
+        fail(
+          path,
+          `column "${c}" holds numbers with a decimal comma (e.g. "${v}" on data row ${
+            r + 1
+          }): pass --decimal-comma to read "${v}" as ${
+            Number(v.replace(",", "."))
+          } (if ',' separates thousands there instead, remove the separators first)`,
+          c,
+          options.dataset,
+        );
+      }
+    }
+  }
 
   // Time parsing mode: a bare-integer column is never guessed.
   const timeCells = timeCol ? table.cells.get(timeCol)! : null;
@@ -621,7 +733,7 @@ export async function ingestBarsFile(
       for (const f of PRICE_FIELDS) {
         const c = priceCols[f];
         if (!c) continue;
-        const n = parseNumberCell(table.cells.get(c)![unit.row]!);
+        const n = parseNumberCell(table.cells.get(c)![unit.row]!, decimalComma);
         if (n === null) bad = { code: "missing_value", detail: `${f} is blank` };
         else if (typeof n === "object") bad = { code: n.code, detail: `${f}: ${n.detail}` };
         else if (!(n > 0)) bad = { code: "not_positive", detail: `${f} ${n} <= 0` };
@@ -629,7 +741,7 @@ export async function ingestBarsFile(
         if (bad) break;
       }
       if (!bad && priceCols.volume) {
-        const n = parseNumberCell(table.cells.get(priceCols.volume)![unit.row]!);
+        const n = parseNumberCell(table.cells.get(priceCols.volume)![unit.row]!, decimalComma);
         if (n !== null && typeof n === "object") {
           bad = { code: n.code, detail: `volume: ${n.detail}` };
         } else if (n !== null && n < 0) bad = { code: "negative_volume", detail: `volume ${n}` };
@@ -646,7 +758,7 @@ export async function ingestBarsFile(
         }
       }
     } else {
-      const n = parseNumberCell(table.cells.get(unit.valueCol!)![unit.row]!);
+      const n = parseNumberCell(table.cells.get(unit.valueCol!)![unit.row]!, decimalComma);
       if (n === null) bad = { code: "missing_value", detail: `${unit.valueCol} is blank` };
       else if (typeof n === "object") {
         bad = { code: n.code, detail: `${unit.valueCol}: ${n.detail}` };
@@ -756,9 +868,33 @@ export async function ingestBarsFile(
     fileRows: table.rows,
     ignoredColumns,
     usedColumns: used,
+    ...(table.delimiter ? { delimiter: table.delimiter } : {}),
+    notes,
     write,
     dataset: spec,
   };
+}
+
+/** A header name given to a column without one (`user_file_read.ts`, pandas' convention). */
+const UNNAMED = /^Unnamed: \d+$/;
+
+/**
+ * Whether a column is a row-number index: every cell an integer and row r holds r + base for a
+ * base of 0 (pandas) or 1 (R row names); rows that could not be split (`bad`) are passed over.
+ * Returns the base, or null.
+ */
+function indexBase(cells: Cell[], bad: Set<number>): 0 | 1 | null {
+  if (cells.length === 0) return null;
+  for (const base of [0, 1] as const) {
+    if (
+      cells.every((v, r) =>
+        bad.has(r) || v !== null && typeof v !== "boolean" &&
+          (typeof v === "string" ? isIntegerText(v.trim()) : true) &&
+          Number(v) === r + base
+      )
+    ) return base;
+  }
+  return null;
 }
 
 /**

@@ -4,8 +4,13 @@
  * zone or naive, decimals as numbers), so that one set of rules in `user_file.ts` applies to both.
  *
  * CSV (RFC 4180): first line is the header; fields may be quoted (`""` escapes a quote, quoted
- * fields may hold commas and newlines); a UTF-8 byte order mark is dropped; empty lines are
- * skipped. A line with more or fewer fields than the header is a bad row (`field_count`), a line
+ * fields may hold the delimiter and newlines); a UTF-8 byte order mark is dropped; empty lines
+ * are skipped. The delimiter is `,` unless given (`;`, tab or `|`) or, when not given, the header
+ * makes it unambiguous: a header whose unquoted text holds `;` (or tab, or `|`) and no other of
+ * these is split on it (`write.csv2` in R, Excel in European locales); a header holding two of
+ * them is refused, asking for the delimiter. A header field with no name (the index column that
+ * pandas `to_csv` and R `write.csv` write first) is named `Unnamed: <position>`, as pandas
+ * names it when it reads such a file back. A line with more or fewer fields than the header is a bad row (`field_count`), a line
  * whose bytes are not UTF-8 a bad row (`not_utf8`); neither is dropped silently.
  */
 import pl from "nodejs-polars";
@@ -35,14 +40,52 @@ export interface UserTable {
   bad: BadRow[];
   /** Parquet column types, for messages; CSV columns are "text". */
   types: Map<string, string>;
+  /** CSV only: the field delimiter, and whether it was detected from the header (not given). */
+  delimiter?: { char: string; detected: boolean };
+}
+
+/** Options of {@link readUserFile} and {@link parseCsv}. */
+export interface ReadCsvOptions {
+  /** CSV field delimiter (one of {@link CSV_DELIMITERS}). @default detected from the header, else "," */
+  delimiter?: string;
+}
+
+/** The CSV field delimiters understood: comma, semicolon, tab, pipe. */
+export const CSV_DELIMITERS: readonly string[] = [",", ";", "\t", "|"];
+
+/** How a delimiter is named in messages. */
+export function delimiterName(d: string): string {
+  return d === "\t" ? "tab" : `'${d}'`;
+}
+
+/**
+ * The delimiter of a CSV text from its header line (unquoted characters only): the one of
+ * `,` `;` tab `|` present, `,` when none is; null when more than one is present (ambiguous),
+ * with the counts for the message.
+ *
+ * @example detectDelimiter('"";"DAX";"SMI"\n"1";1628,75;1678,1') // ";"
+ */
+export function detectDelimiter(text: string): string | { counts: Record<string, number> } {
+  const counts: Record<string, number> = {};
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === "\n" || ch === "\r")) break;
+    else if (!quoted && CSV_DELIMITERS.includes(ch)) counts[ch] = (counts[ch] ?? 0) + 1;
+  }
+  const found = Object.keys(counts);
+  if (found.length === 0) return ",";
+  if (found.length === 1) return found[0]!;
+  return { counts };
 }
 
 /** Read a `.csv`/`.txt` or `.parquet` file (DataError for another extension or a bad header). */
-export function readUserFile(path: string): UserTable {
+export function readUserFile(path: string, options: ReadCsvOptions = {}): UserTable {
   const lower = path.toLowerCase();
   if (lower.endsWith(".parquet")) return readParquetTable(path);
   if (lower.endsWith(".csv") || lower.endsWith(".txt")) {
-    return parseCsv(Deno.readFileSync(path), basename(path));
+    return parseCsv(Deno.readFileSync(path), basename(path), options);
   }
   throw new DataError(`Cannot ingest ${path}: expected a .csv or .parquet file`, {
     source: "user",
@@ -50,7 +93,7 @@ export function readUserFile(path: string): UserTable {
 }
 
 /** Split CSV text into records of fields (quotes handled). */
-function splitRecords(text: string): string[][] {
+function splitRecords(text: string, delimiter: string): string[][] {
   const out: string[][] = [];
   let rec: string[] = [];
   let field = "";
@@ -81,7 +124,7 @@ function splitRecords(text: string): string[][] {
       i++;
       continue;
     }
-    if (ch === ",") {
+    if (ch === delimiter) {
       rec.push(field);
       field = "";
       fieldStart = true;
@@ -109,10 +152,38 @@ function splitRecords(text: string): string[][] {
 }
 
 /** Parse CSV bytes (exported for tests). */
-export function parseCsv(bytes: Uint8Array, name = "file"): UserTable {
+export function parseCsv(
+  bytes: Uint8Array,
+  name = "file",
+  options: ReadCsvOptions = {},
+): UserTable {
+  if (options.delimiter !== undefined && !CSV_DELIMITERS.includes(options.delimiter)) {
+    throw new RangeError(
+      `Unknown CSV delimiter "${options.delimiter}": expected one of , ; \\t |`,
+    );
+  }
+  let delimiter = options.delimiter;
+  if (delimiter === undefined) {
+    // The header line only (a non-UTF-8 byte there makes the header unreadable anyway).
+    const nl = bytes.indexOf(0x0a);
+    const head = new TextDecoder("utf-8").decode(nl < 0 ? bytes : bytes.subarray(0, nl));
+    const d = detectDelimiter(head);
+    if (typeof d !== "string") {
+      throw new DataError(
+        `Cannot ingest ${name}: the header holds more than one possible delimiter (${
+          Object.entries(d.counts).map(([c, n]) => `${n} x ${delimiterName(c)}`).join(", ")
+        }): pass --delimiter ${
+          Object.keys(d.counts).map((c) => c === "\t" ? "tab" : c).join(" or ")
+        }`,
+        { source: "user" },
+      );
+    }
+    delimiter = d;
+  }
+  const sep = delimiter;
   let records: (string[] | { notUtf8: string })[];
   try {
-    records = splitRecords(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    records = splitRecords(new TextDecoder("utf-8", { fatal: true }).decode(bytes), sep);
   } catch {
     // Not UTF-8 somewhere: line by line, so that only the bad lines are set aside (quoted
     // fields spanning lines are not supported in such a file).
@@ -126,7 +197,7 @@ export function parseCsv(bytes: Uint8Array, name = "file"): UserTable {
         start = i + 1;
         if (line.length === 0) continue;
         try {
-          records.push(...splitRecords(dec.decode(line)));
+          records.push(...splitRecords(dec.decode(line), sep));
         } catch {
           records.push({ notUtf8: new TextDecoder("latin1").decode(line) });
         }
@@ -139,7 +210,8 @@ export function parseCsv(bytes: Uint8Array, name = "file"): UserTable {
       source: "user",
     });
   }
-  const columns = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, "") : h).trim());
+  const columns = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, "") : h).trim())
+    .map((h, i) => h === "" ? `Unnamed: ${i}` : h);
   const dup = columns.find((c, i) => columns.indexOf(c) !== i);
   if (dup !== undefined) {
     throw new DataError(`Cannot ingest ${name}: the header names column "${dup}" twice`, {
@@ -185,6 +257,7 @@ export function parseCsv(bytes: Uint8Array, name = "file"): UserTable {
     rows: records.length,
     bad,
     types: new Map(columns.map((c) => [c, "text"])),
+    delimiter: { char: sep, detected: options.delimiter === undefined },
   };
 }
 
