@@ -12,17 +12,25 @@ import { join } from "node:path";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
   batchBlocker,
-  buildDailyFeaturePanel,
-  exportTrainingSet,
+  exportLoadedBars,
   exportTrainingSetBatched,
   loadDailyBars,
   resolveExportSpec,
   sourceRows,
+  type TrainingManifest,
 } from "../lib/features/mod.ts";
-import { panelLabels } from "../lib/labels/mod.ts";
 import { datasetOptions, datasetRefFromValues, datasetValues } from "../lib/dataset/mod.ts";
 import { catalogFromEnv, type ClusterCatalog, progressPrinter } from "../lib/cluster/mod.ts";
 import { clusterExportBatches, registerWorkbenchJobs } from "../lib/jobs/mod.ts";
+
+/** ", N of them over missing sessions (M missing: A@d, ...)" when the data has missing sessions. */
+function gapNote(m: TrainingManifest): string {
+  const g = m.missing_sessions;
+  if (!g.count) return "";
+  return `, ${m.rows_dropped_missing_sessions} of them over ${g.count} missing ${
+    g.clock === "periods" ? "periods" : "sessions"
+  }: ${g.examples.slice(0, 3).join(", ")}${g.count > 3 ? ", ..." : ""}`;
+}
 
 const TASK = defineTask({
   name: "export-training",
@@ -152,7 +160,9 @@ await runTask(TASK, async ({ values }) => {
       }, ${d.periodsPerYear} periods per year`,
     );
     console.log(
-      `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped), ${m.features.length} features, ${
+      `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped${
+        gapNote(m)
+      }), ${m.features.length} features, ${
         m.cpcv?.splits.length ?? 0
       } CPCV splits to ${outDir} in ${r.batches} batches of ${batched} dates (${r.reads} reads${
         catalog ? ", on the cluster" : ""
@@ -171,17 +181,7 @@ await runTask(TASK, async ({ values }) => {
     throw e;
   }
   const t1 = performance.now();
-  const panel = buildDailyFeaturePanel(loaded.bars, {
-    features: spec.features,
-    ...(loaded.dataset ? { periodsPerYear: loaded.dataset.periodsPerYear } : {}),
-  });
-  const labels = panelLabels(
-    panel,
-    spec.label,
-    loaded.dataset ? { sessionBounds: loaded.dataset.sessionBounds } : {},
-  );
-  const t2 = performance.now();
-  const m = await exportTrainingSet({ panel, labels }, spec, { outDir, inputs: loaded.inputs });
+  const m = await exportLoadedBars(loaded, spec, { outDir });
   if (loaded.dataset) {
     const d = loaded.dataset;
     console.log(
@@ -191,13 +191,15 @@ await runTask(TASK, async ({ values }) => {
     );
   }
   console.log(
-    `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped), ${m.features.length} features, ${
-      m.cpcv?.splits.length ?? 0
-    } CPCV splits${m.sequence ? `, windows ${m.sequence.shape.join("x")}` : ""} to ${outDir}`,
+    `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped${
+      gapNote(m)
+    }), ${m.features.length} features, ${m.cpcv?.splits.length ?? 0} CPCV splits${
+      m.sequence ? `, windows ${m.sequence.shape.join("x")}` : ""
+    } to ${outDir}`,
   );
   console.log(
-    `load ${(t1 - t0).toFixed(0)} ms, features+labels ${(t2 - t1).toFixed(0)} ms, write ${
-      (performance.now() - t2).toFixed(0)
+    `load ${(t1 - t0).toFixed(0)} ms, features+labels+write ${
+      (performance.now() - t1).toFixed(0)
     } ms`,
   );
 });

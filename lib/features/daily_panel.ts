@@ -13,6 +13,7 @@ import { atr, bollinger, macd, roc, rsi, stochastic } from "./technical.ts";
 import { parkinsonVol, yangZhangVol } from "./volatility.ts";
 import { intradayReturns, overnightReturns } from "./returns.ts";
 import { CROSS_SECTIONAL_FEATURES, crossSectionalFeatures } from "./cross_sectional.ts";
+import { type MissingBetween, segmentsOf } from "./session_clock.ts";
 
 /** Daily bars of one symbol (adjusted for splits and dividends if returns matter). */
 export interface SymbolDailyBars {
@@ -53,6 +54,15 @@ export interface DailyFeaturePanel {
   close: Float64Array;
   volume: Float64Array;
   features: Record<string, Float64Array>;
+  /**
+   * Missing sessions found with {@link DailyPanelOptions.missingBetween}: `gapBefore` is 1 on the
+   * cell of a symbol's first bar after missing sessions (labels restart there); `missing` lists
+   * each missing (symbol, date) with `prev` and `next`, the dates of the bars around it.
+   */
+  gaps?: {
+    gapBefore: Uint8Array;
+    missing: { symbol: string; date: string; prev: string; next: string }[];
+  };
 }
 
 /** Options for {@linkcode buildDailyFeaturePanel}. */
@@ -64,6 +74,15 @@ export interface DailyPanelOptions {
    * 260 on the fx calendar). @default TRADING_DAYS_PER_YEAR (252)
    */
   periodsPerYear?: number;
+  /**
+   * The data's clock (lib/features `sessionClock`): the sessions missing between two bars. When
+   * given, each symbol's per-symbol features are computed on each gap-free run of its bars
+   * separately (a window over a missing session has no value, and recursive features warm up
+   * again after it), the missing sessions become panel dates (NaN cells, so cross-sectional
+   * windows over them have no value either) and the panel records them in `gaps`. Without it
+   * (calendar `none`, simulated worlds) the rows are the clock. On gap-free data both agree.
+   */
+  missingBetween?: MissingBetween | null;
 }
 
 function symbolFeatures(
@@ -97,9 +116,9 @@ function symbolFeatures(
 }
 
 /**
- * Build the panel. Dates are the union of all symbols' dates; a symbol's cells are NaN on dates
- * it has no bar (not listed yet, delisted), so the panel is survivorship-free when the input
- * includes delisted names.
+ * Build the panel. Dates are the union of all symbols' dates (and of the missing sessions found
+ * with `missingBetween`); a symbol's cells are NaN on dates it has no bar (not listed yet,
+ * delisted, missing), so the panel is survivorship-free when the input includes delisted names.
  *
  * @example
  * ```ts
@@ -116,7 +135,10 @@ export function buildDailyFeaturePanel(
       throw new RangeError(`Unknown daily feature ${f}; known: ${DAILY_FEATURES.join(", ")}`);
     }
   }
-  const dates = [...new Set(bars.flatMap((b) => b.dates))].sort();
+  const segs = bars.map((b) => segmentsOf(b.dates, options.missingBetween ?? null));
+  const dates = [
+    ...new Set([...bars.flatMap((b) => b.dates), ...segs.flatMap((g) => g.missing)]),
+  ].sort();
   const dIndex = new Map(dates.map((d, i) => [d, i]));
   const symbols = bars.map((b) => b.symbol);
   const nS = symbols.length, nT = dates.length, N = nS * nT;
@@ -135,8 +157,28 @@ export function buildDailyFeaturePanel(
     [...want].filter((f) => (SYMBOL_FEATURES as readonly string[]).includes(f)),
   );
   for (const f of symWant) panel.features[f] = grid();
+  const gapBefore = options.missingBetween ? new Uint8Array(N) : null;
+  const missing: { symbol: string; date: string; prev: string; next: string }[] = [];
   bars.forEach((b, s) => {
-    const feats = symbolFeatures(b, symWant, options.periodsPerYear);
+    const { starts } = segs[s]!;
+    let feats: Record<string, Float64Array>;
+    if (starts.length === 1) feats = symbolFeatures(b, symWant, options.periodsPerYear);
+    else {
+      feats = {};
+      for (const f of symWant) feats[f] = new Float64Array(b.dates.length);
+      starts.forEach((from, r) => {
+        const to = starts[r + 1] ?? b.dates.length;
+        const part = symbolFeatures(sliceBars(b, from, to), symWant, options.periodsPerYear);
+        for (const f of symWant) feats[f]!.set(part[f]!, from);
+        if (r > 0) {
+          gapBefore![dIndex.get(b.dates[from]!)! * nS + s] = 1;
+          const prev = b.dates[from - 1]!, next = b.dates[from]!;
+          for (const d of segs[s]!.missing) {
+            if (d > prev && d < next) missing.push({ symbol: b.symbol, date: d, prev, next });
+          }
+        }
+      });
+    }
     for (let i = 0; i < b.dates.length; i++) {
       const k = dIndex.get(b.dates[i]!)! * nS + s;
       panel.open[k] = b.open[i]!;
@@ -154,5 +196,19 @@ export function buildDailyFeaturePanel(
     const cs = crossSectionalFeatures({ dates, symbols, close: panel.close, volume: panel.volume });
     for (const f of csWant) panel.features[f] = cs[f as keyof typeof cs];
   }
+  if (gapBefore) panel.gaps = { gapBefore, missing };
   return panel;
+}
+
+/** Bars `from..to-1` of a symbol (views, no copy). */
+function sliceBars(b: SymbolDailyBars, from: number, to: number): SymbolDailyBars {
+  return {
+    symbol: b.symbol,
+    dates: b.dates.slice(from, to),
+    open: b.open.subarray(from, to),
+    high: b.high.subarray(from, to),
+    low: b.low.subarray(from, to),
+    close: b.close.subarray(from, to),
+    volume: b.volume.subarray(from, to),
+  };
 }

@@ -63,6 +63,9 @@ import { getCalendar } from "../time/trading_calendar.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
 import { buildDailyFeaturePanel, DAILY_FEATURES } from "./daily_panel.ts";
 import {
+  firstExamples,
+  missingInRange,
+  rowClockSamples,
   type TrainingExportSpec,
   type TrainingManifest,
   trainingManifest,
@@ -70,6 +73,7 @@ import {
   writeTrainingManifest,
 } from "./training_export.ts";
 import { type BarSource, dailyBarsOf, DEFAULT_DAY_BARS } from "./training_sources.ts";
+import { clockKind, sessionClock } from "./session_clock.ts";
 
 /**
  * Lookback of each daily feature: `bars` of the symbol's own series before the row (per-symbol
@@ -330,6 +334,11 @@ export interface BatchPartStats {
   rows: number;
   /** Samples dropped for a missing label or feature. */
   dropped: number;
+  /** Of those, samples a window or horizon over a missing session left without a value. */
+  droppedMissingSessions?: number;
+  /** Missing sessions after a bar of the batch's dates, and the first 10 (`SYMBOL@date`). */
+  missingSessions?: number;
+  missingExamples?: string[];
   /** Reads (a window widened once counts 2). */
   reads: number;
 }
@@ -380,6 +389,9 @@ export async function exportBatchPart(
   };
   const cal = getCalendar(meta.calendar);
   const sessionBounds = (date: string) => cal.sessionBounds(date);
+  const between = sessionClock(meta);
+  const dayBefore = (d: string) =>
+    new Date(Date.parse(d + "T00:00:00Z") - MS_PER_DAY).toISOString().slice(0, 10);
   const keep = spec.universe ? new Set(spec.universe) : null;
   const a = D[i]!, b = D[j]!;
   let w = Math.max(0, i - Math.max(lb.symbolBars, lb.panelRows));
@@ -410,6 +422,11 @@ export async function exportBatchPart(
         );
       }
       if (pre < lb.symbolBars && first < D[w]!) back = true;
+      // Missing sessions between the symbol's last bar before the window and its first in it
+      // are panel dates of the eager export: read back to that bar.
+      const front = between !== null && first < D[w]! && sb.dates[0]! > D[w]! &&
+        between(dayBefore(D[w]!), sb.dates[0]!).length > 0;
+      if (front) back = true;
       if (post < lb.horizon && last > D[l]!) ahead = true;
     }
     if (!back && !ahead) break;
@@ -426,8 +443,15 @@ export async function exportBatchPart(
   const panel = buildDailyFeaturePanel(bars, {
     features: spec.features,
     periodsPerYear: d.periodsPerYear,
+    missingBetween: between,
   });
   const labels = panelLabels(panel, spec.label, { sessionBounds });
+  const rowClock = panel.gaps?.missing.length
+    ? rowClockSamples(bars, spec, { periodsPerYear: d.periodsPerYear, sessionBounds })
+    : null;
+  let droppedGap = 0;
+  const lo = a > start ? a : start, hi = b < end ? b : end;
+  const missing = missingInRange(panel, lo, hi, keep);
   const nS = panel.symbols.length;
   const cells: number[] = [];
   for (let t = 0; t < panel.dates.length; t++) {
@@ -440,7 +464,10 @@ export async function exportBatchPart(
       const ok = Number.isFinite(labels.label[k]!) &&
         spec.features.every((f) => Number.isFinite(panel.features[f]![k]!));
       if (ok) cells.push(k);
-      else dropped++;
+      else {
+        dropped++;
+        if (rowClock?.has(`${dt}|${panel.symbols[s]}`)) droppedGap++;
+      }
     }
   }
   const part = join(workDir, partName(win.batch));
@@ -458,7 +485,17 @@ export async function exportBatchPart(
     ]).writeParquet(tmp);
     await Deno.rename(tmp, part);
   }
-  return { batch: win.batch, from: a, to: b, rows: cells.length, dropped, reads };
+  return {
+    batch: win.batch,
+    from: a,
+    to: b,
+    rows: cells.length,
+    dropped,
+    droppedMissingSessions: droppedGap,
+    missingSessions: missing.count,
+    missingExamples: missing.examples,
+    reads,
+  };
 }
 
 /**
@@ -636,6 +673,16 @@ async function exportAt(
     }
     const reads = partStats.reduce((a, s) => a + s.reads, 0);
     const dropped = partStats.reduce((a, s) => a + s.dropped, 0);
+    const droppedGap = partStats.reduce((a, s) => a + (s.droppedMissingSessions ?? 0), 0);
+    const missingCount = partStats.reduce((a, s) => a + (s.missingSessions ?? 0), 0);
+    const missingExamples = firstExamples(
+      partStats.flatMap((s) =>
+        (s.missingExamples ?? []).map((x) => {
+          const at = x.lastIndexOf("@");
+          return { symbol: x.slice(0, at), date: x.slice(at + 1) };
+        })
+      ),
+    );
     const parts = partStats.filter((s) => s.rows > 0).map((s) => join(work, partName(s.batch)));
     const nF = spec.features.length;
 
@@ -764,6 +811,8 @@ async function exportAt(
     const manifest = trainingManifest(spec, {
       rows: n,
       droppedIncomplete: dropped,
+      droppedMissingSessions: droppedGap,
+      missingSessions: { clock: clockKind(meta), count: missingCount, examples: missingExamples },
       features: stats,
       trainRows,
       horizonSessions: spec.label.kind === "overnight" ? 1 : lb.horizon,

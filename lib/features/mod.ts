@@ -11,3 +11,4 @@ export * from "./training_sources.ts";
 export * from "./news.ts";
 export * from "./information_coefficient.ts";
 export * from "./export_batched.ts";
+export * from "./session_clock.ts";

@@ -15,7 +15,13 @@
  *   length, stride and patch count, and SHA-256 hashes of every file written and of the inputs.
  *
  * Samples need a finite label and finite values of every feature (warm-up rows are dropped; the
- * manifest counts them). Weights are the average uniqueness of each label among its symbol's
+ * manifest counts them). Features and labels count the data's sessions (lib/features
+ * `sessionClock`): a window or label horizon over a session the data lacks has no value, so the
+ * row is dropped, counted in `rows_dropped_incomplete` and, among them, in
+ * `rows_dropped_missing_sessions` (rows that counting bars instead would have kept, over a
+ * silently longer span); `missing_sessions` counts and names the sessions (or weekly and slower
+ * periods) missing after a sample date. Daily data on calendar `none` has no expected days: its
+ * rows are the clock (`missing_sessions.clock` is `rows`). Weights are the average uniqueness of each label among its symbol's
  * overlapping labels (AFML ch. 4).
  */
 import pl from "nodejs-polars";
@@ -24,7 +30,13 @@ import { MS_PER_DAY } from "../core/mod.ts";
 import { cpcvSplits } from "../validation/cpcv.ts";
 import type { PanelLabels, PanelLabelSpec } from "../labels/panel_labels.ts";
 import { sampleUniqueness } from "../labels/uniqueness.ts";
-import type { DailyFeaturePanel } from "./daily_panel.ts";
+import { panelLabels } from "../labels/panel_labels.ts";
+import {
+  buildDailyFeaturePanel,
+  type DailyFeaturePanel,
+  type SymbolDailyBars,
+} from "./daily_panel.ts";
+import type { ClockKind } from "./session_clock.ts";
 import { encodeNpyFloat32 } from "./npy.ts";
 
 /** What to export. */
@@ -61,6 +73,14 @@ export interface TrainingManifest {
   spec: TrainingExportSpec;
   rows: number;
   rows_dropped_incomplete: number;
+  /** Of those, rows that a horizon or window over a missing session left without a value. */
+  rows_dropped_missing_sessions: number;
+  /**
+   * Sessions (clock `sessions`) or periods (`periods`) missing between two bars of a symbol, the
+   * earlier one dated in the sample range; up to 10 examples `SYMBOL@date`. Clock `rows`: not
+   * checked (the rows are the clock).
+   */
+  missing_sessions: { clock: ClockKind; count: number; examples: string[] };
   features: { name: string; dtype: "float64"; mean: number; std: number }[];
   normalisation: { method: "zscore"; fitted_on: "train"; train_rows: number; train_end: string };
   label: {
@@ -141,7 +161,14 @@ export function uniquenessWeights(
  * ```
  */
 export async function exportTrainingSet(
-  data: { panel: DailyFeaturePanel; labels: PanelLabels },
+  data: {
+    panel: DailyFeaturePanel;
+    labels: PanelLabels;
+    /** The data's clock (`rows` when absent). */
+    clock?: ClockKind;
+    /** {@link rowClockSamples} of the same bars, when the panel has missing sessions. */
+    rowClock?: ReadonlySet<string>;
+  },
   spec: TrainingExportSpec,
   options: { outDir: string; inputs?: ExportInput[] },
 ): Promise<TrainingManifest> {
@@ -166,7 +193,7 @@ export async function exportTrainingSet(
   const end = spec.end ?? panel.dates[nT - 1] ?? "";
   // select samples (date-major order = decision time, then symbol)
   const cells: number[] = [];
-  let dropped = 0;
+  let dropped = 0, droppedGap = 0;
   for (let t = 0; t < nT; t++) {
     const d = panel.dates[t]!;
     if (d < start || d > end) continue;
@@ -177,9 +204,13 @@ export async function exportTrainingSet(
       const ok = Number.isFinite(labels.label[k]!) &&
         spec.features.every((f) => Number.isFinite(panel.features[f]![k]!));
       if (ok) cells.push(k);
-      else dropped++;
+      else {
+        dropped++;
+        if (data.rowClock?.has(`${d}|${panel.symbols[s]}`)) droppedGap++;
+      }
     }
   }
+  const missing = missingInRange(panel, start, end, keep);
   const n = cells.length;
   if (n === 0) {
     throw new RangeError(`Cannot export ${spec.name}: no sample has a label and every feature`);
@@ -305,6 +336,8 @@ export async function exportTrainingSet(
   const manifest = trainingManifest(spec, {
     rows: n,
     droppedIncomplete: dropped,
+    droppedMissingSessions: droppedGap,
+    missingSessions: { clock: data.clock ?? "rows", ...missing },
     features: stats,
     trainRows,
     horizonSessions: labels.horizon,
@@ -328,12 +361,84 @@ export async function exportTrainingSet(
   return manifest;
 }
 
+/**
+ * Missing sessions of a panel (`panel.gaps`) after a bar dated in [from, to] of a kept symbol:
+ * count and up to 10 examples `SYMBOL@date`, the earliest (by date, then symbol).
+ */
+export function missingInRange(
+  panel: Pick<DailyFeaturePanel, "gaps">,
+  from: string,
+  to: string,
+  keep: ReadonlySet<string> | null,
+): { count: number; examples: string[] } {
+  const hit = (panel.gaps?.missing ?? []).filter((m) =>
+    m.prev >= from && m.prev <= to && (!keep || keep.has(m.symbol))
+  );
+  return { count: hit.length, examples: firstExamples(hit) };
+}
+
+/** The first 10 of missing (symbol, date) pairs by date then symbol, as `SYMBOL@date`. */
+export function firstExamples(m: readonly { symbol: string; date: string }[]): string[] {
+  return [...m].sort((a, b) =>
+    a.date < b.date
+      ? -1
+      : a.date > b.date
+      ? 1
+      : a.symbol < b.symbol
+      ? -1
+      : a.symbol > b.symbol
+      ? 1
+      : 0
+  ).slice(0, 10).map((x) => `${x.symbol}@${x.date}`);
+}
+
+/**
+ * The samples (`date|symbol`) that counting bars instead of sessions would give every feature
+ * and the label: the same bars through a panel without a clock. A session-clock sample missing
+ * from the export but in this set was dropped because of a missing session.
+ *
+ * @example
+ * ```ts ignore
+ * const rowClock = panel.gaps?.missing.length ? rowClockSamples(bars, spec, { sessionBounds }) : undefined;
+ * ```
+ */
+export function rowClockSamples(
+  bars: SymbolDailyBars[],
+  spec: Pick<TrainingExportSpec, "features" | "label">,
+  options: {
+    periodsPerYear?: number;
+    sessionBounds?: (date: string) => { open: Date; close: Date } | null;
+  } = {},
+): Set<string> {
+  const panel = buildDailyFeaturePanel(bars, {
+    features: spec.features,
+    ...(options.periodsPerYear !== undefined ? { periodsPerYear: options.periodsPerYear } : {}),
+  });
+  const labels = panelLabels(
+    panel,
+    spec.label,
+    options.sessionBounds ? { sessionBounds: options.sessionBounds } : {},
+  );
+  const nS = panel.symbols.length;
+  const out = new Set<string>();
+  for (let k = 0; k < labels.label.length; k++) {
+    if (!Number.isFinite(panel.close[k]!) || !Number.isFinite(labels.label[k]!)) continue;
+    if (!spec.features.every((f) => Number.isFinite(panel.features[f]![k]!))) continue;
+    out.add(`${panel.dates[Math.floor(k / nS)]}|${panel.symbols[k % nS]}`);
+  }
+  return out;
+}
+
 /** What an export measured, for {@link trainingManifest}. */
 export interface TrainingManifestParts {
   /** Rows written. */
   rows: number;
   /** Rows dropped because a feature or the label was missing. */
   droppedIncomplete: number;
+  /** Of those, rows a window or horizon over a missing session left without a value. */
+  droppedMissingSessions: number;
+  /** Missing sessions (or periods) after sample dates, with up to 10 examples. */
+  missingSessions: TrainingManifest["missing_sessions"];
   /** Feature names with their z-score statistics (fitted on the training rows). */
   features: TrainingManifest["features"];
   /** Rows dated before `spec.trainEnd` that the statistics were fitted on. */
@@ -373,6 +478,8 @@ export function trainingManifest(
     spec,
     rows: parts.rows,
     rows_dropped_incomplete: parts.droppedIncomplete,
+    rows_dropped_missing_sessions: parts.droppedMissingSessions,
+    missing_sessions: parts.missingSessions,
     features: parts.features,
     normalisation: {
       method: "zscore",

@@ -13,8 +13,17 @@ import { getCalendar } from "../time/trading_calendar.ts";
 import type { z } from "zod";
 import { generateWorld } from "../sources/sim/world.ts";
 import { DAILY_FEATURES, type SymbolDailyBars } from "./daily_panel.ts";
-import type { ExportInput, TrainingExportSpec } from "./training_export.ts";
+import {
+  type ExportInput,
+  exportTrainingSet,
+  rowClockSamples,
+  type TrainingExportSpec,
+  type TrainingManifest,
+} from "./training_export.ts";
+import { buildDailyFeaturePanel } from "./daily_panel.ts";
+import { panelLabels } from "../labels/panel_labels.ts";
 import type { NewsItem } from "./news.ts";
+import { type ClockKind, clockKind, type MissingBetween, sessionClock } from "./session_clock.ts";
 
 /** A dataset reference as written in a spec (`adjust` may be left out). */
 export type DatasetRefInput = z.input<typeof DatasetRefSchema>;
@@ -46,6 +55,14 @@ export interface LoadedDailyBars {
     periodsPerYear: number;
     /** Session bounds of a date on the dataset's calendar (label end times). */
     sessionBounds: (date: string) => { open: Date; close: Date } | null;
+    /**
+     * The clock features and labels count in (lib/features `sessionClock`): pass it to
+     * `buildDailyFeaturePanel` so a window over a missing session has no value; null when the
+     * rows are the clock (daily data on calendar `none`).
+     */
+    missingBetween: MissingBetween | null;
+    /** `sessions`, `periods` or `rows` (what `missingBetween` counts). */
+    clock: ClockKind;
   };
 }
 
@@ -186,6 +203,8 @@ export async function loadDailyBars(
       meta: d.meta,
       periodsPerYear: d.periodsPerYear,
       sessionBounds: (date) => cal.sessionBounds(date),
+      missingBetween: sessionClock(d.meta),
+      clock: clockKind(d.meta),
     },
   };
 }
@@ -252,4 +271,40 @@ export function resolveExportSpec(
     );
   }
   return { ...(rest as unknown as TrainingExportSpec), source };
+}
+
+/**
+ * The eager export of loaded bars (`deno task export-training` without batches): the feature
+ * panel and labels on the dataset's clock (`missingBetween`; a simulated world counts rows),
+ * the rows that counting bars would have kept when sessions are missing, then
+ * {@link exportTrainingSet}.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await exportLoadedBars(await loadDailyBars(spec.source), spec, { outDir: "data/exports/x" });
+ * m.missing_sessions; // { clock: "sessions", count: 1, examples: ["TTRC@1990-06-04"] }
+ * ```
+ */
+export async function exportLoadedBars(
+  loaded: LoadedDailyBars,
+  spec: TrainingExportSpec,
+  options: { outDir: string },
+): Promise<TrainingManifest> {
+  const ds = loaded.dataset;
+  const ppy = ds ? { periodsPerYear: ds.periodsPerYear } : {};
+  const panel = buildDailyFeaturePanel(loaded.bars, {
+    features: spec.features,
+    ...ppy,
+    ...(ds ? { missingBetween: ds.missingBetween } : {}),
+  });
+  const bounds = ds ? { sessionBounds: ds.sessionBounds } : {};
+  const labels = panelLabels(panel, spec.label, bounds);
+  const rowClock = panel.gaps?.missing.length
+    ? rowClockSamples(loaded.bars, spec, { ...bounds, ...ppy })
+    : undefined;
+  return await exportTrainingSet(
+    { panel, labels, clock: ds?.clock ?? "rows", ...(rowClock ? { rowClock } : {}) },
+    spec,
+    { outDir: options.outDir, inputs: loaded.inputs },
+  );
 }

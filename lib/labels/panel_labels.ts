@@ -5,6 +5,10 @@
  * Decision time of a row (date t) is the session close of t (features use bars up to t). The
  * label end `t1` is the instant its last input became known: the session close of the target
  * bar for forward returns and triple barriers, the next session's open for overnight labels.
+ *
+ * Horizons count the symbol's bars. When the panel records missing sessions (`gaps`, built with
+ * the data's session clock), a label whose horizon would reach past one has no value (NaN, so
+ * the export drops the row) instead of silently running over a longer span.
  */
 import { sessionBounds } from "../time/mod.ts";
 import { forwardReturns, overnightLabels } from "./forward_returns.ts";
@@ -46,7 +50,14 @@ export interface PanelLabels {
  * ```
  */
 export function panelLabels(
-  panel: { dates: string[]; symbols: string[]; open: Float64Array; close: Float64Array },
+  panel: {
+    dates: string[];
+    symbols: string[];
+    open: Float64Array;
+    close: Float64Array;
+    /** Restart marks (lib/features `DailyFeaturePanel.gaps`): a label never spans one. */
+    gaps?: { gapBefore: Uint8Array };
+  },
   spec: PanelLabelSpec,
   options: {
     /**
@@ -65,38 +76,47 @@ export function panelLabels(
   const t0Ms = new Float64Array(N);
   for (let t = 0; t < nT; t++) t0Ms.fill(closeMs[t]!, t * nS, (t + 1) * nS);
   let horizon = 1;
+  const gapBefore = panel.gaps?.gapBefore;
   for (let s = 0; s < nS; s++) {
-    const rows: number[] = [];
-    for (let t = 0; t < nT; t++) if (Number.isFinite(panel.close[t * nS + s]!)) rows.push(t);
-    const c = Float64Array.from(rows, (t) => panel.close[t * nS + s]!);
-    const o = Float64Array.from(rows, (t) => panel.open[t * nS + s]!);
-    let y: Float64Array, end: (i: number) => number;
-    if (spec.kind === "forward_return") {
-      const h = spec.horizon ?? 1;
-      horizon = h;
-      y = forwardReturns(c, { horizon: h });
-      end = (i) => closeMs[rows[i + h]!]!;
-    } else if (spec.kind === "overnight") {
-      y = overnightLabels({ open: o, close: c });
-      end = (i) => openMs[rows[i + 1]!]!;
-    } else {
-      const mh = spec.maxHolding ?? 10;
-      horizon = mh;
-      const vol = ewmVolatility(c, { span: spec.volSpan ?? 20 }).map((v) => v * Math.sqrt(mh));
-      const tb = tripleBarrier(c, {
-        vol,
-        maxHolding: mh,
-        upper: spec.upper ?? 1,
-        lower: spec.lower ?? 1,
-      });
-      y = tb.label;
-      end = (i) => closeMs[rows[tb.t1[i]!]!]!;
+    // The symbol's bars with a close, cut into runs at missing sessions (a run's label never
+    // reaches past its last bar).
+    const runs: number[][] = [[]];
+    for (let t = 0; t < nT; t++) {
+      const k = t * nS + s;
+      if (gapBefore?.[k] && runs.at(-1)!.length) runs.push([]);
+      if (Number.isFinite(panel.close[k]!)) runs.at(-1)!.push(t);
     }
-    for (let i = 0; i < rows.length; i++) {
-      if (Number.isNaN(y[i]!)) continue;
-      const k = rows[i]! * nS + s;
-      label[k] = y[i]!;
-      t1Ms[k] = end(i);
+    for (const rows of runs) {
+      const c = Float64Array.from(rows, (t) => panel.close[t * nS + s]!);
+      const o = Float64Array.from(rows, (t) => panel.open[t * nS + s]!);
+      let y: Float64Array, end: (i: number) => number;
+      if (spec.kind === "forward_return") {
+        const h = spec.horizon ?? 1;
+        horizon = h;
+        y = forwardReturns(c, { horizon: h });
+        end = (i) => closeMs[rows[i + h]!]!;
+      } else if (spec.kind === "overnight") {
+        y = overnightLabels({ open: o, close: c });
+        end = (i) => openMs[rows[i + 1]!]!;
+      } else {
+        const mh = spec.maxHolding ?? 10;
+        horizon = mh;
+        const vol = ewmVolatility(c, { span: spec.volSpan ?? 20 }).map((v) => v * Math.sqrt(mh));
+        const tb = tripleBarrier(c, {
+          vol,
+          maxHolding: mh,
+          upper: spec.upper ?? 1,
+          lower: spec.lower ?? 1,
+        });
+        y = tb.label;
+        end = (i) => closeMs[rows[tb.t1[i]!]!]!;
+      }
+      for (let i = 0; i < rows.length; i++) {
+        if (Number.isNaN(y[i]!)) continue;
+        const k = rows[i]! * nS + s;
+        label[k] = y[i]!;
+        t1Ms[k] = end(i);
+      }
     }
   }
   return { label, t0Ms, t1Ms, horizon };

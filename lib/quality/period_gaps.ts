@@ -70,8 +70,8 @@ export function periodStart(date: string, freq: PeriodFreq): string {
   }
 }
 
-/** Label of the period after the one labelled `label`. */
-function nextPeriod(label: string, freq: PeriodFreq): string {
+/** Label of the period after the one labelled `label` (a label from {@link periodStart}). */
+export function nextPeriod(label: string, freq: PeriodFreq): string {
   const y = +label.slice(0, 4), m = +label.slice(5, 7);
   switch (freq) {
     case "week":

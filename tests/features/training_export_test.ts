@@ -226,6 +226,8 @@ Deno.test("trainingManifest + writeTrainingManifest: one builder, the manifest.j
     const m = trainingManifest(spec, {
       rows: 3,
       droppedIncomplete: 1,
+      droppedMissingSessions: 1,
+      missingSessions: { clock: "sessions", count: 1, examples: ["X@2024-01-15"] },
       features: [{ name: "roc_5", dtype: "float64", mean: 0.5, std: 2 }],
       trainRows: 2,
       horizonSessions: 1,
@@ -236,7 +238,7 @@ Deno.test("trainingManifest + writeTrainingManifest: one builder, the manifest.j
       createdAt: new Date(Date.UTC(2024, 1, 1)),
     });
     await writeTrainingManifest(dir, m);
-    // the field order and values of the manifest both exports wrote before the builder
+    // the field order and values of the manifest both exports write (missing sessions added)
     const expected = `{
   "name": "m",
   "created_at": "2024-02-01T00:00:00.000Z",
@@ -253,6 +255,14 @@ Deno.test("trainingManifest + writeTrainingManifest: one builder, the manifest.j
   },
   "rows": 3,
   "rows_dropped_incomplete": 1,
+  "rows_dropped_missing_sessions": 1,
+  "missing_sessions": {
+    "clock": "sessions",
+    "count": 1,
+    "examples": [
+      "X@2024-01-15"
+    ]
+  },
   "features": [
     {
       "name": "roc_5",
