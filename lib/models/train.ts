@@ -30,6 +30,7 @@ import {
   exportTrainingSet,
   loadDailyBars,
   type LoadedDailyBars,
+  rowClockSamples,
   type SymbolDailyBars,
   type TrainingExportSpec,
   type TrainingManifest,
@@ -268,7 +269,12 @@ export async function runTraining(
   const outDir = options.outDir ?? (await Deno.makeTempDir({ prefix: `train_${spec.name}_` }));
   // Annualisation and label end times from the dataset's calendar (NYSE sessions for sim data).
   const periodsPerYear = dataset?.periodsPerYear ?? TRADING_DAYS_PER_YEAR;
-  const panel = buildDailyFeaturePanel(bars, { features: spec.data.features, periodsPerYear });
+  // Features and labels count the dataset's sessions: none spans a missing one (session_clock.ts).
+  const panel = buildDailyFeaturePanel(bars, {
+    features: spec.data.features,
+    periodsPerYear,
+    missingBetween: dataset?.missingBetween ?? null,
+  });
   const labels = panelLabels(
     panel,
     spec.data.label,
@@ -276,7 +282,17 @@ export async function runTraining(
   );
   let manifest;
   try {
-    manifest = await exportTrainingSet({ panel, labels }, spec.data, { outDir, inputs });
+    const rowClock = panel.gaps?.missing.length
+      ? rowClockSamples(bars, spec.data, {
+        periodsPerYear,
+        ...(dataset ? { sessionBounds: dataset.sessionBounds } : {}),
+      })
+      : undefined;
+    manifest = await exportTrainingSet(
+      { panel, labels, clock: dataset?.clock ?? "rows", ...(rowClock ? { rowClock } : {}) },
+      spec.data,
+      { outDir, inputs },
+    );
   } catch (e) {
     // Too few rows dated before trainEnd: say where the data lies and what sets the date.
     if (e instanceof RangeError && / training rows before /.test(e.message)) {
