@@ -27,8 +27,9 @@ import { clusterExportBatches, registerWorkbenchJobs } from "../lib/jobs/mod.ts"
 function gapNote(m: TrainingManifest): string {
   const g = m.missing_sessions;
   if (!g.count) return "";
-  return `, ${m.rows_dropped_missing_sessions} of them over ${g.count} missing ${
-    g.clock === "periods" ? "periods" : "sessions"
+  const unit = g.clock === "periods" ? "period" : "session";
+  return `, ${m.rows_dropped_missing_sessions} of them over ${g.count} missing ${unit}${
+    g.count === 1 ? "" : "s"
   }: ${g.examples.slice(0, 3).join(", ")}${g.count > 3 ? ", ..." : ""}`;
 }
 
