@@ -16,7 +16,8 @@ const DATASET_OPTIONS = datasetOptions("", "Lake dataset to check");
 
 const TASK = defineTask({
   name: "quality",
-  summary: "Quality of a lake dataset on its own calendar: gaps, off-calendar rows, bad bars.",
+  summary:
+    "Quality of a lake dataset on its own calendar: missing sessions or periods, missing values, off-calendar rows, bad bars.",
   options: {
     ...DATASET_OPTIONS,
     dataset: { ...DATASET_OPTIONS.dataset!, required: true },
