@@ -71,10 +71,10 @@ for (const { kind, ignore } of backends()) {
           assertEquals(d.meta.calendar, "nyse");
           await closeRemoteLakes();
 
-          // runSpec (the backtest task's path) buy-and-hold with zero costs: floor(1e6 / 100)
-          // = 10,000 shares decided at the first close, filled at the second open 99.5 (cash
-          // 1e6 - 995,000 = 5,000), marked at the last close 114: 5,000 + 1,140,000 =
-          // 1,145,000, a total return of 0.145 over 10 sessions.
+          // runSpec (the backtest task's path) buy-and-hold with zero costs, decided at the
+          // first close and sized at its fill, the second open 99.5: floor(1e6 / 99.5) = 10,050
+          // shares (cash 1e6 - 999,975 = 25), marked at the last close 114: 25 + 1,145,700 =
+          // 1,145,725, a total return of 0.145725 over 10 sessions.
           const out = await runSpec(
             parseBacktestSpec({
               question: "tst-bh",
@@ -86,7 +86,7 @@ for (const { kind, ignore } of backends()) {
           );
           assertEquals(out.result.equity.length, 10);
           const tr = summarizeBacktest(out.result, out.periodsPerYear).totalReturn;
-          assert(Math.abs(tr - 0.145) < 1e-12, `total return ${tr}`);
+          assert(Math.abs(tr - 0.145725) < 1e-12, `total return ${tr}`);
           await closeRemoteLakes();
 
           // deno task compact (subprocess, the backend's environment): 2 files -> 1, 10 rows.
