@@ -236,25 +236,38 @@ function placeRun(
   }
 }
 
-const SCATTER_CHUNK = 8192;
-
-/** out[r] = src[idx[r]] for r in [from, to), NaN where idx[r] < 0; whether any is NaN. */
-function scatterRows(
+/**
+ * out[gridRow[k]] = src[k] (or src[srcIdx[k]]) for the traded rows k in [from, to); the other
+ * grid rows are NaN beforehand. Whether any value written is NaN. (A loop over the traded rows
+ * only: a loop over every grid row branches on "traded?" at random, mispredicted about every
+ * other row.)
+ */
+function scatterTraded(
   src: Float64Array,
-  idx: Int32Array,
+  srcIdx: Int32Array | null,
+  gridRow: Int32Array,
   out: Float64Array,
   from: number,
   to: number,
 ): boolean {
   let nan = false;
-  for (let r = from; r < to; r++) {
-    const j = idx[r]!;
-    const v = j < 0 ? NaN : src[j]!;
-    nan ||= v !== v;
-    out[r] = v;
+  if (srcIdx) {
+    for (let k = from; k < to; k++) {
+      const v = src[srcIdx[k]!]!;
+      nan = nan || v !== v;
+      out[gridRow[k]!] = v;
+    }
+  } else {
+    for (let k = from; k < to; k++) {
+      const v = src[k]!;
+      nan = nan || v !== v;
+      out[gridRow[k]!] = v;
+    }
   }
   return nan;
 }
+
+const SCATTER_CHUNK = 8192;
 
 /** 0, 1, ..., n - 1 (cached: the last one asked for). */
 let contractIndexCache = new Uint32Array(0);
@@ -275,17 +288,16 @@ function timeToExpiry(
   for (let c = 0; c < expiryMs.length; c++) out[at + c] = (expiryMs[c]! - knownAt) / YEAR_MS;
 }
 
-/** Traded rows (rowOf >= 0) in [from, to). */
+/** Traded rows (rowOf >= 0) in [from, to) (branch-free: rowOf[r] >>> 31 is 1 where -1). */
 function countTraded(rowOf: Int32Array, from: number, to: number): number {
   let n = 0;
-  for (let r = from; r < to; r++) if (rowOf[r]! >= 0) n++;
+  for (let r = from; r < to; r++) n += 1 - (rowOf[r]! >>> 31);
   return n;
 }
 
 /**
  * Pricing inputs of the traded rows of one minute (grid rows r0..r0+nC-1), written from
- * traded row k on; gridToTraded gets each grid row's traded row (-1: not traded). Returns the
- * next traded row.
+ * traded row k on. Returns the next traded row; gridRow and barOf get each traded row's grid row and option bar.
  */
 function pricingRowsOfMinute(
   rowOf: Int32Array,
@@ -296,10 +308,11 @@ function pricingRowsOfMinute(
   spot: number,
   terms: { expiryMs: Float64Array; strike: Float64Array; isCall: Uint8Array },
   barClose: Float64Array,
-  gridToTraded: Int32Array,
   oc: { spot: Float64Array; strike: Float64Array; t: Float64Array; isCall: Uint8Array },
   price: Float64Array,
   series: Int32Array,
+  gridRow: Int32Array,
+  barOf: Int32Array,
 ): number {
   const { expiryMs, strike, isCall } = terms;
   const oSpot = oc.spot, oStrike = oc.strike, oT = oc.t, oCall = oc.isCall;
@@ -307,11 +320,7 @@ function pricingRowsOfMinute(
   for (let c = 0; c < nC; c++) {
     const r = r0 + c;
     const i = rowOf[r]!;
-    if (i < 0) {
-      gridToTraded[r] = -1;
-      continue;
-    }
-    gridToTraded[r] = k;
+    if (i < 0) continue;
     const t = (expiryMs[c]! - knownAt) / YEAR_MS;
     oSpot[k] = spot;
     oStrike[k] = strike[c]!;
@@ -319,6 +328,8 @@ function pricingRowsOfMinute(
     oCall[k] = isCall[c]!;
     price[k] = barClose[i]!;
     series[k] = c;
+    gridRow[k] = r;
+    barOf[k] = i;
     k++;
   }
   return k;
@@ -524,7 +535,6 @@ export function consolidateOptionMinutes(
   const barClose = barCols.close!;
   let nT = 0;
   for (let r = 0; r < N; r += nC) nT += countTraded(rowOf, r, r + nC);
-  const gridToTraded = scratchI32("gridToTraded", N);
   const oc = {
     spot: scratchF64("spot", nT),
     strike: scratchF64("strike", nT),
@@ -535,6 +545,8 @@ export function consolidateOptionMinutes(
   };
   const price = scratchF64("price", nT);
   const series = scratchI32("series", nT);
+  const tradedGridRow = scratchI32("tradedGridRow", nT);
+  const tradedBar = scratchI32("tradedBar", nT);
   const contractTerms = { expiryMs, strike: mStrike, isCall: isCallC };
   for (let mm = 0, k = 0; mm < nMin; mm++) {
     k = pricingRowsOfMinute(
@@ -546,10 +558,11 @@ export function consolidateOptionMinutes(
       spyClose[mm]!,
       contractTerms,
       barClose,
-      gridToTraded,
       oc,
       price,
       series,
+      tradedGridRow,
+      tradedBar,
     );
   }
   // each contract's solve starts from its previous traded minute's vol (same root, fewer steps)
@@ -572,10 +585,12 @@ export function consolidateOptionMinutes(
   // trade, through one scratch grid column (a Series copies it); NaN becomes null in Polars
   const gridCol = scratchF64("gridCol", N);
   const withNaN = new Set<string>(); // grid columns to turn NaN into null
-  const gridSeries = (name: string, src: Float64Array, idx: Int32Array) => {
-    let nan = false;
-    for (let r = 0; r < N; r += SCATTER_CHUNK) {
-      nan = scatterRows(src, idx, gridCol, r, Math.min(N, r + SCATTER_CHUNK)) || nan;
+  const gridSeries = (name: string, src: Float64Array, srcIdx: Int32Array | null) => {
+    gridCol.fill(NaN);
+    let nan = nT < N;
+    for (let k = 0; k < nT; k += SCATTER_CHUNK) {
+      const to = Math.min(nT, k + SCATTER_CHUNK);
+      nan = scatterTraded(src, srcIdx, tradedGridRow, gridCol, k, to) || nan;
     }
     if (nan) withNaN.add(name);
     return pl.Series(name, gridCol);
@@ -613,9 +628,9 @@ export function consolidateOptionMinutes(
     byContract("strike", mStrike),
     tYears(),
     ...Object.entries(minuteCols).map(([k, x]) => byMinute(k, x)),
-    ...OPTION_BAR_COLUMNS.map((c) => gridSeries(`opt_${c}`, barCols[c]!, rowOf)),
-    gridSeries("iv", iv, gridToTraded),
-    ...GREEK_NAMES.map((n) => gridSeries(n, g[n], gridToTraded)),
+    ...OPTION_BAR_COLUMNS.map((c) => gridSeries(`opt_${c}`, barCols[c]!, tradedBar)),
+    gridSeries("iv", iv, null),
+    ...GREEK_NAMES.map((n) => gridSeries(n, g[n], null)),
     ...strings.getColumns(),
   ]);
   return grid.select(
