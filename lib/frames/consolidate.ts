@@ -297,7 +297,10 @@ function countTraded(rowOf: Int32Array, from: number, to: number): number {
 
 /**
  * Pricing inputs of the traded rows of one minute (grid rows r0..r0+nC-1), written from
- * traded row k on. Returns the next traded row; gridRow and barOf get each traded row's grid row and option bar.
+ * traded row k0 on. Returns the next traded row; gridRow and barOf get each traded row's grid
+ * row and option bar (both one slot longer than the traded rows: the first pass writes every
+ * grid row's candidate and advances only past the traded ones, without a branch on "traded?",
+ * which is mispredicted about every other row).
  */
 function pricingRowsOfMinute(
   rowOf: Int32Array,
@@ -314,25 +317,26 @@ function pricingRowsOfMinute(
   gridRow: Int32Array,
   barOf: Int32Array,
 ): number {
+  let end = k0;
+  for (let r = r0; r < r0 + nC; r++) {
+    const i = rowOf[r]!;
+    gridRow[end] = r;
+    barOf[end] = i;
+    end += 1 - (i >>> 31); // i >>> 31 is 1 where i = -1 (not traded)
+  }
   const { expiryMs, strike, isCall } = terms;
   const oSpot = oc.spot, oStrike = oc.strike, oT = oc.t, oCall = oc.isCall;
-  let k = k0;
-  for (let c = 0; c < nC; c++) {
-    const r = r0 + c;
-    const i = rowOf[r]!;
-    if (i < 0) continue;
+  for (let k = k0; k < end; k++) {
+    const c = gridRow[k]! - r0;
     const t = (expiryMs[c]! - knownAt) / YEAR_MS;
     oSpot[k] = spot;
     oStrike[k] = strike[c]!;
     oT[k] = t > 0 ? t : NaN;
     oCall[k] = isCall[c]!;
-    price[k] = barClose[i]!;
+    price[k] = barClose[barOf[k]!]!;
     series[k] = c;
-    gridRow[k] = r;
-    barOf[k] = i;
-    k++;
   }
-  return k;
+  return end;
 }
 
 /**
@@ -545,8 +549,8 @@ export function consolidateOptionMinutes(
   };
   const price = scratchF64("price", nT);
   const series = scratchI32("series", nT);
-  const tradedGridRow = scratchI32("tradedGridRow", nT);
-  const tradedBar = scratchI32("tradedBar", nT);
+  const tradedGridRowPlus1 = scratchI32("tradedGridRow", nT + 1);
+  const tradedBarPlus1 = scratchI32("tradedBar", nT + 1);
   const contractTerms = { expiryMs, strike: mStrike, isCall: isCallC };
   for (let mm = 0, k = 0; mm < nMin; mm++) {
     k = pricingRowsOfMinute(
@@ -561,10 +565,12 @@ export function consolidateOptionMinutes(
       oc,
       price,
       series,
-      tradedGridRow,
-      tradedBar,
+      tradedGridRowPlus1,
+      tradedBarPlus1,
     );
   }
+  const tradedGridRow = tradedGridRowPlus1.subarray(0, nT);
+  const tradedBar = tradedBarPlus1.subarray(0, nT);
   // each contract's solve starts from its previous traded minute's vol (same root, fewer steps)
   const iv = impliedVol(oc, price, {
     logSummary: false,
