@@ -22,7 +22,7 @@
  *
  * Cost: the output (195,000 rows x 44 columns for 500 contracts) is written once, by Polars;
  * `bench/consolidate_compare.ts` measures it against a pandas implementation of the same
- * definition. About a third of the CPU time is the implied-vol solves (~0.25 us per traded row
+ * definition. About 40 % of the CPU time is the implied-vol solves (~0.25 us per traded row
  * on that benchmark's near-the-money short-dated chain, each contract's solve warm-started from
  * its previous traded minute); on a busy VM much of the rest is writing the output's memory; run
  * long jobs with `GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1` (see the
@@ -387,8 +387,10 @@ function pricingRowsOfMinute(
  * that varies by contract only (ticker, terms) on `nC` rows; the `nMin x nC` grid (minute-major,
  * contracts in ticker order) is filled column by column in JS through one scratch grid column
  * that each Series copies (minute values repeated over the contracts, terms over the minutes,
- * t_years, the option bar's columns scattered from the input bars, iv/Greeks from the traded
- * rows, NaN where the contract did not trade), and NaN becomes null in Polars only on the
+ * t_years; the option bar's columns, iv and Greeks written over a NaN-filled column by a loop
+ * over the traded rows only, each knowing its grid row and bar: a loop over every grid row would
+ * branch on "traded?" at random, about every other row mispredicted), and NaN becomes null in
+ * Polars only on the
  * columns that have NaN; the contracts' strings enter by one gather. The contract of each option
  * bar comes from the runs of equal tickers in the input (strings compared only where the ticker
  * changes, no join on the bar rows). Implied vol and Greeks are computed by one batch call each
