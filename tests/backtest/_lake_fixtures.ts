@@ -12,6 +12,7 @@
 import pl from "nodejs-polars";
 import { type DatasetSpec, writeDataset } from "../../lib/lake/mod.ts";
 import { getCalendar } from "../../lib/time/mod.ts";
+import { userDailyBarsSpec } from "../dataset/_lake.ts";
 
 const FIX = new URL("../fixtures/user_files/", import.meta.url);
 
@@ -19,25 +20,7 @@ const tsCol = (name: string, ms: number[]) =>
   pl.Series(name, ms, pl.Float64).cast(pl.Int64).cast(pl.Datetime("ms", "UTC"));
 
 /** The ttrc dataset spec. */
-export const TTRC_SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
-  zone: "curated",
-  source: "user",
-  dataset: "ttrc_daily",
-  partitioning: "year",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: {
-    symbol: "str",
-    date: "date",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    known_at: "ts_ms",
-  },
-};
+export const TTRC_SPEC: DatasetSpec = userDailyBarsSpec("ttrc_daily");
 
 /** The USD/THB 30-minute close-only dataset spec. */
 export const USDTHB_SPEC: DatasetSpec = {

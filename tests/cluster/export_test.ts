@@ -19,28 +19,11 @@ import {
 } from "../../lib/features/mod.ts";
 import { clusterExportBatches, registerWorkbenchJobs } from "../../lib/jobs/mod.ts";
 import { freshSchemas, killer, PG, REPO, spawnWorker, stopWorkers } from "./_harness.ts";
+import { userDailyBarsSpec } from "../dataset/_lake.ts";
 
 registerWorkbenchJobs();
 
-const SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
-  zone: "curated",
-  source: "user",
-  dataset: "cluster_panel_daily",
-  partitioning: "year",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: {
-    symbol: "str",
-    date: "date",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    known_at: "ts_ms",
-  },
-};
+const SPEC: DatasetSpec = userDailyBarsSpec("cluster_panel_daily");
 
 /** 6 symbols over 2021-2022 (one lists late, one pauses 40 sessions), seeded random walks. */
 async function lake(): Promise<string> {

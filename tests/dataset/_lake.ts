@@ -60,25 +60,7 @@ export const OLD_DATES = [
 export const OLD_CLOSES = [10, 11, 12, 6.2, 6.4, 6.0];
 export const OLD_VOLUMES = [100, 110, 120, 260, 250, 300];
 
-export const OLD_SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
-  zone: "curated",
-  source: "user",
-  dataset: "abc_daily",
-  partitioning: "year",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: {
-    symbol: "str",
-    date: "date",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    known_at: "ts_ms",
-  },
-};
+export const OLD_SPEC: DatasetSpec = userDailyBarsSpec("abc_daily");
 
 /** Corporate actions as the Polygon pipelines store them (common columns only). */
 export const SPLITS_SPEC: DatasetSpec = {
@@ -152,4 +134,30 @@ export async function writeFixtures(
     ]),
     w,
   );
+}
+
+/**
+ * The spec of a user daily OHLCV dataset on the NYSE calendar (curated/user/<dataset>, year
+ * partitions, one row per symbol and date), the shape `ingest-file` lands for daily bars.
+ */
+export function userDailyBarsSpec(dataset: string): DatasetSpec {
+  return {
+    meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
+    zone: "curated",
+    source: "user",
+    dataset,
+    partitioning: "year",
+    timeColumn: "date",
+    naturalKey: ["symbol", "date"],
+    schema: {
+      symbol: "str",
+      date: "date",
+      open: "f64",
+      high: "f64",
+      low: "f64",
+      close: "f64",
+      volume: "f64",
+      known_at: "ts_ms",
+    },
+  };
 }

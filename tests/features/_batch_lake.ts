@@ -3,27 +3,9 @@ import pl from "nodejs-polars";
 import type { DatasetSpec } from "../../lib/lake/mod.ts";
 import { getCalendar } from "../../lib/time/mod.ts";
 import { resolveExportSpec } from "../../lib/features/mod.ts";
-import { nyMs } from "../dataset/_lake.ts";
+import { nyMs, userDailyBarsSpec } from "../dataset/_lake.ts";
 
-export const SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
-  zone: "curated",
-  source: "user",
-  dataset: "pinned_daily",
-  partitioning: "year",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: {
-    symbol: "str",
-    date: "date",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    known_at: "ts_ms",
-  },
-};
+export const SPEC: DatasetSpec = userDailyBarsSpec("pinned_daily");
 export const DATES = getCalendar("nyse").sessions("2021-01-04", "2022-12-30");
 
 /** Seeded daily bars of `symbols` on `dates`, closes scaled by `scale`. */

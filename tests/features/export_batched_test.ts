@@ -20,7 +20,7 @@ import {
   type TrainingManifest,
 } from "../../lib/features/mod.ts";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { nyMs } from "../dataset/_lake.ts";
+import { nyMs, userDailyBarsSpec } from "../dataset/_lake.ts";
 
 const NYSE = getCalendar("nyse");
 const DATES = NYSE.sessions("2020-01-02", "2022-12-30"); // 756 sessions, 3 year partitions
@@ -41,25 +41,7 @@ const LIFE: Record<string, (t: number) => boolean> = {
   HHH: (t) => t % 3 !== 1 || t < 100, // sparse: misses every third session after t = 100
 };
 
-const SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
-  zone: "curated",
-  source: "user",
-  dataset: "panel_daily",
-  partitioning: "year",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: {
-    symbol: "str",
-    date: "date",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    known_at: "ts_ms",
-  },
-};
+const SPEC: DatasetSpec = userDailyBarsSpec("panel_daily");
 
 async function lake(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "export_batched_" });

@@ -21,6 +21,7 @@ import {
 import { panelLabels } from "../../lib/labels/mod.ts";
 import { getCalendar } from "../../lib/time/mod.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
+import { userDailyBarsSpec } from "../dataset/_lake.ts";
 
 const CSV = new URL("../fixtures/ttrc_1990_05_06.csv", import.meta.url);
 
@@ -107,25 +108,7 @@ Deno.test("roc_5 and the horizon-5 label never span the missing 1990-06-04 (ttrc
   assertAlmostEquals(c.features.roc_5![at(c, "1990-06-06")]!, 0.0339157246, 1e-10);
 });
 
-const SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
-  zone: "curated",
-  source: "user",
-  dataset: "ttrc_gap",
-  partitioning: "year",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: {
-    symbol: "str",
-    date: "date",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    known_at: "ts_ms",
-  },
-};
+const SPEC: DatasetSpec = userDailyBarsSpec("ttrc_gap");
 
 Deno.test("export over the missing session: rows dropped and counted, eager = batched", async () => {
   const root = await Deno.makeTempDir({ prefix: "session_clock_" });
