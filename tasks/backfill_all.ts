@@ -7,7 +7,12 @@ import {
   runTask,
   UsageError,
 } from "../lib/cli/mod.ts";
-import { backfillAllCommand, DEFAULT_PLAN, type PlanStep } from "../lib/ingest/commands.ts";
+import {
+  backfillAllCommand,
+  DEFAULT_PLAN,
+  MAX_PLAN_CONCURRENCY,
+  type PlanStep,
+} from "../lib/ingest/commands.ts";
 import { pipelineFor } from "../lib/ingest/registry.ts";
 
 const TASK = defineTask({
@@ -26,6 +31,13 @@ const TASK = defineTask({
       min: 1,
       description: "Concurrent units (default: run.workers of the configuration)",
     },
+    concurrency: {
+      type: "integer",
+      min: 1,
+      default: 1,
+      description:
+        `Plan steps run at once, at most ${MAX_PLAN_CONCURRENCY} (output stays in plan order)`,
+    },
     sim: { type: "boolean", description: "Run against the built-in simulated market" },
     seed: { type: "integer", description: "Seed of the simulated market (with --sim)" },
     start: { type: "date", example: "2024-02-01", description: "First date of every step" },
@@ -38,8 +50,14 @@ const TASK = defineTask({
 default plan has ${DEFAULT_PLAN.length} steps whose dates fit the simulated market's default world.
 Prints each step's summary.
 
+With --concurrency n > 1, up to n steps fetch and land at once and a step's quality pass does
+not hold back the next one; a step still waits for the listing step when its symbols are
+"@universe", for earlier steps writing the same dataset, and (against real vendors, whose limits
+each step's client paces alone) for earlier steps on the same vendor. Summaries are printed one
+block per step in plan order.
+
 Exit codes: 0 every unit succeeded, 1 units failed (or the run failed), 2 bad arguments or plan.`,
-  examples: ["--sim", "--plan plan.json --resume --workers 4"],
+  examples: ["--sim", "--sim --concurrency 2", "--plan plan.json --resume --workers 4"],
 });
 
 /** Read and check a plan file: every step names a known dataset and real dates. */
@@ -78,6 +96,11 @@ function readPlan(path: string): PlanStep[] {
 }
 
 await runTask(TASK, async ({ values: v }) => {
+  if (v.concurrency !== undefined && v.concurrency > MAX_PLAN_CONCURRENCY) {
+    throw new UsageError(
+      `--concurrency ${v.concurrency}: must be at most ${MAX_PLAN_CONCURRENCY}`,
+    );
+  }
   if (v.start && v.end && v.start > v.end) {
     throw new UsageError(`--start ${v.start} is after --end ${v.end}`);
   }
@@ -88,6 +111,7 @@ await runTask(TASK, async ({ values: v }) => {
     ...(plan ? { plan } : {}),
     resume: v.resume,
     ...(v.workers !== undefined ? { workers: v.workers } : {}),
+    ...(v.concurrency !== undefined ? { concurrency: v.concurrency } : {}),
     ...(v.start ? { start: v.start } : {}),
     ...(v.end ? { end: v.end } : {}),
   }, {

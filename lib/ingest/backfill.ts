@@ -621,25 +621,39 @@ export async function runBackfill(
   summary.p95Ms = ms.p95Ms;
   summary.p99Ms = ms.p99Ms;
   summary.drift = [...driftSeen.values()];
-  if (options.quality ?? true) {
-    summary.quality = {};
-    for (const job of jobs) {
-      const key = `${job.pipeline.source}/${job.pipeline.dataset}`;
-      try {
-        const r = await datasetQuality(job.pipeline.curatedSpec, {
-          start: job.start,
-          end: job.end,
-          symbols: job.symbols,
-          ...(root ? { root } : {}),
-        });
-        summary.quality[key] = { rows: r.rows, ...r.counts };
-      } catch (e) {
-        log.warn("backfill.quality.failed", { dataset: key, error: String(e) });
-      }
-    }
-  }
+  if (options.quality ?? true) summary.quality = await jobsQuality(jobs, root);
   summary.elapsedMs = performance.now() - t0;
   return summary;
+}
+
+/**
+ * The data-quality pass of a backfill: {@link datasetQuality} of each job's curated dataset over
+ * the job's range and symbols, as `{ "source/dataset": { rows, ...counts } }` (the summary's
+ * `quality`). Only reads the lake. A dataset whose check fails is left out and logged
+ * (`backfill.quality.failed`): the rows and checkpoints are in, the report is advisory.
+ * `runBackfill` calls it at its end unless `quality: false`; `backfillAllCommand` with
+ * `concurrency > 1` calls it after a step's units landed, so the next step need not wait.
+ */
+export async function jobsQuality(
+  jobs: BackfillJob[],
+  root?: string,
+): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const job of jobs) {
+    const key = `${job.pipeline.source}/${job.pipeline.dataset}`;
+    try {
+      const r = await datasetQuality(job.pipeline.curatedSpec, {
+        start: job.start,
+        end: job.end,
+        symbols: job.symbols,
+        ...(root ? { root } : {}),
+      });
+      out[key] = { rows: r.rows, ...r.counts };
+    } catch (e) {
+      log.warn("backfill.quality.failed", { dataset: key, error: String(e) });
+    }
+  }
+  return out;
 }
 
 /** Human-readable run summary (no secrets: every line goes through `redact`). */

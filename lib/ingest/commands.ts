@@ -11,7 +11,13 @@ import { committedState, readDataset, setWatermark, writeDataset } from "../lake
 import { datasetQuality, formatQuality } from "../quality/report.ts";
 import { FRED_DEFAULT_SERIES } from "../sources/fred.ts";
 import type { SimServerOptions } from "../sources/sim/mod.ts";
-import { type BackfillJob, type BackfillSummary, formatSummary, runBackfill } from "./backfill.ts";
+import {
+  type BackfillJob,
+  type BackfillSummary,
+  formatSummary,
+  jobsQuality,
+  runBackfill,
+} from "./backfill.ts";
 import { addDays } from "./pipelines/_common.ts";
 import { type QuarantineRow, writeQuarantine } from "./quarantine.ts";
 import { datasetNames, pipelineFor, type PipelineOptions, requireClient } from "./registry.ts";
@@ -238,23 +244,163 @@ export async function universeSymbols(root?: string): Promise<string[]> {
   return [...new Set(stocks.getColumn("symbol").toArray() as string[])].sort();
 }
 
-/** Run a plan step by step (later steps may use the universe an earlier step listed). */
+/** The dataset whose stocks `"@universe"` stands for (see {@link universeSymbols}). */
+const LISTING = "alphavantage/listing_status";
+
+/**
+ * Curated datasets a pipeline writes besides its own, as side outputs of its units (the
+ * `side` of a fetched unit: contracts discovered for option bars, Dukascopy bar frames built
+ * from ticks). Pipelines declare side outputs only at run time, so the scheduler keeps this
+ * list; a pipeline given a new side output must be added here.
+ */
+function sideOutputs(name: string): string[] {
+  if (name.startsWith("polygon/option_bars_")) return ["polygon/option_contracts"];
+  if (name === "dukascopy/fx_ticks") {
+    return datasetNames().filter((d) => d.startsWith("dukascopy/fx_bars_"));
+  }
+  return [];
+}
+
+/** The curated datasets a plan step writes (`source/dataset`, its own first). */
+export function stepWrites(step: PlanStep): string[] {
+  const name = `${step.source}/${step.dataset}`;
+  return [name, ...sideOutputs(name)];
+}
+
+/** Options of {@link planDependencies}. */
+export interface PlanDependencyOptions {
+  /**
+   * Steps on the same vendor depend on each other (never overlap): against a real vendor each
+   * step's HTTP client paces requests to the vendor's limit by itself, so two at once would
+   * exceed it. The simulated market has no limit. @default false
+   */
+  serialVendors?: boolean;
+}
+
+/**
+ * The earlier steps each step of a plan must wait for (indices into the plan, increasing).
+ * Step j < i is a dependency of step i when:
+ * - step i's symbols are `"@universe"` and step j writes the listing dataset
+ *   (alphavantage/listing_status), whose stocks step i backfills;
+ * - both write a common curated dataset (their own or a side output, {@link stepWrites}): two
+ *   writers of one dataset would interleave their lake writes, watermark updates and quality
+ *   reads, so they run in plan order;
+ * - with `serialVendors`, both call the same vendor.
+ * No pipeline reads the lake while it fetches or curates, so nothing else orders two steps.
+ *
+ * @example
+ * ```ts
+ * planDependencies([
+ *   { source: "alphavantage", dataset: "listing_status", symbols: ["active"], start: "2024-03-28", end: "2024-03-28" },
+ *   { source: "fred", dataset: "macro_observations", symbols: ["GDP"], start: "2024-01-01", end: "2024-03-28" },
+ *   { source: "polygon", dataset: "splits", symbols: "@universe", start: "2024-01-02", end: "2024-03-28" },
+ * ]); // [[], [], [0]]
+ * ```
+ */
+export function planDependencies(
+  plan: readonly PlanStep[],
+  options: PlanDependencyOptions = {},
+): number[][] {
+  const writes = plan.map((s) => new Set(stepWrites(s)));
+  const vendors = options.serialVendors
+    ? plan.map((s) => pipelineFor(s.source, s.dataset, s).vendor)
+    : [];
+  return plan.map((step, i) => {
+    const deps: number[] = [];
+    for (let j = 0; j < i; j++) {
+      const needsListing = step.symbols === "@universe" && writes[j]!.has(LISTING);
+      const shared = [...writes[i]!].some((d) => writes[j]!.has(d));
+      const sameVendor = options.serialVendors === true && vendors[i] === vendors[j];
+      if (needsListing || shared || sameVendor) deps.push(j);
+    }
+    return deps;
+  });
+}
+
+/** Arguments of {@link backfillAllCommand}. */
+export interface BackfillAllArgs {
+  /** The steps. @default DEFAULT_PLAN */
+  plan?: PlanStep[];
+  /** Continue each step from its checkpoint. @default false */
+  resume?: boolean;
+  /** Concurrent units within a step. @default the configuration's run.workers */
+  workers?: number;
+  /** First date of every step (overrides the plan's). */
+  start?: string;
+  /** Last date of every step (overrides the plan's). */
+  end?: string;
+  /**
+   * Plan steps run at once (1 to {@link MAX_PLAN_CONCURRENCY}), on this JS thread: each step's
+   * fetches, lake writes and quality pass are asynchronous, so while one step waits on HTTP,
+   * files or Polars' threads another one computes. See {@link backfillAllCommand} for the order.
+   * 1 runs the steps one after another, each with its quality pass. @default 1
+   */
+  concurrency?: number;
+}
+
+/** Largest `concurrency` of {@link backfillAllCommand}. */
+export const MAX_PLAN_CONCURRENCY = 8;
+
+/** What one step produced, held until every earlier step has printed. */
+type StepOutcome =
+  | { ok: true; text: string; result: Record<string, unknown>; failedUnits: number }
+  | { ok: false; error: unknown };
+
+/**
+ * Run a backfill plan (later steps may use the universe an earlier step listed). Exit code 0
+ * when every unit of every step succeeded, 1 when units failed; an error that stops a step
+ * (no client for a vendor, a lake that cannot be opened) is thrown.
+ *
+ * Order of the steps. With `concurrency` 1 (the default) each step runs to its end, quality
+ * pass included, before the next starts. With `concurrency` n > 1 up to n steps fetch and land
+ * at once: whenever a place frees, the first step in plan order not yet started whose
+ * dependencies ({@link planDependencies}: the listing before an `"@universe"` step, earlier
+ * writers of the same dataset, and earlier steps of the same vendor unless the simulated market
+ * serves the run) have all finished, quality pass included, starts; an independent later step
+ * may thus start before a blocked earlier one. A step's quality pass runs after its units landed
+ * and frees its place first, so the next step starts while it reads. Whatever the order of
+ * execution, each step's lines are printed as one block, `onResult` called, in plan order (a
+ * step's block waits until every earlier step has printed); checkpoints and job ids are per step
+ * as with one at a time. When a step throws, no further step starts; the steps still running
+ * end, the blocks of every step that finished are printed in plan order, and the first error in
+ * plan order is thrown.
+ *
+ * @example
+ * ```ts
+ * const code = await backfillAllCommand({ concurrency: 2 }, { sim: true });
+ * ```
+ */
 export async function backfillAllCommand(
-  args: { plan?: PlanStep[]; resume?: boolean; workers?: number; start?: string; end?: string },
+  args: BackfillAllArgs,
   options: CommandOptions = {},
 ): Promise<number> {
   const print = options.print ?? console.log;
   const cfg = options.config ?? loadConfig();
-  let failed = 0;
-  for (const [i, step] of (args.plan ?? DEFAULT_PLAN).entries()) {
+  const plan = args.plan ?? DEFAULT_PLAN;
+  const n = args.concurrency ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PLAN_CONCURRENCY) {
+    throw new RangeError(
+      `concurrency must be an integer from 1 to ${MAX_PLAN_CONCURRENCY}, got ${n}`,
+    );
+  }
+  // One at a time, the quality pass stays inside the step (runBackfill's own), as it always was.
+  const split = n > 1;
+  const serialVendors = !(options.sim ?? cfg.run.useSim);
+  const deps = planDependencies(plan, { serialVendors });
+
+  const runStep = async (i: number, release: () => void): Promise<StepOutcome> => {
+    const step = plan[i]!;
     const symbols = step.symbols === "@universe"
       ? await universeSymbols(cfg.lakeRoot)
       : step.symbols;
     const name = `${step.source}/${step.dataset}`;
     if (symbols.length === 0) {
-      print(`step ${i + 1} ${name}: no symbols (run the listing step first)`);
-      options.onResult?.({ step: i + 1, dataset: name, skipped: "no symbols" });
-      continue;
+      return {
+        ok: true,
+        text: `step ${i + 1} ${name}: no symbols (run the listing step first)`,
+        result: { step: i + 1, dataset: name, skipped: "no symbols" },
+        failedUnits: 0,
+      };
     }
     const job: BackfillJob = {
       pipeline: pipelineFor(step.source, step.dataset, step),
@@ -264,14 +410,82 @@ export async function backfillAllCommand(
     };
     const s = await runJobs(
       [job],
-      { resume: args.resume ?? false, ...(args.workers ? { workers: args.workers } : {}) },
+      {
+        resume: args.resume ?? false,
+        ...(args.workers ? { workers: args.workers } : {}),
+        ...(split ? { quality: false } : {}),
+      },
       cfg,
       options,
     );
-    print(`step ${i + 1} ${name}:\n${formatSummary(s)}`);
-    options.onResult?.({ step: i + 1, dataset: name, summary: s });
-    failed += s.units.failed;
-  }
+    if (split) {
+      release();
+      const t0 = performance.now();
+      s.quality = await jobsQuality([job], cfg.lakeRoot);
+      s.elapsedMs += performance.now() - t0;
+    }
+    return {
+      ok: true,
+      text: `step ${i + 1} ${name}:\n${formatSummary(s)}`,
+      result: { step: i + 1, dataset: name, summary: s },
+      failedUnits: s.units.failed,
+    };
+  };
+
+  const outcomes: (StepOutcome | undefined)[] = plan.map(() => undefined);
+  const started = plan.map(() => false);
+  let running = 0; // steps holding a place (fetching and landing)
+  let unsettled = 0; // steps started and not yet settled (quality passes included)
+  let printed = 0;
+  let failed = 0;
+  let stopped = false;
+  const emit = (o: StepOutcome & { ok: true }) => {
+    print(o.text);
+    options.onResult?.(o.result);
+    failed += o.failedUnits;
+  };
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (printed < plan.length && outcomes[printed]?.ok) {
+        emit(outcomes[printed] as StepOutcome & { ok: true });
+        printed++;
+      }
+      if (outcomes.some((o) => o?.ok === false)) stopped = true;
+      if (stopped) {
+        if (unsettled > 0) return;
+        // Everything that ran has settled: the blocks of the steps that finished, in plan order.
+        for (const o of outcomes.slice(printed)) if (o?.ok) emit(o);
+        return resolve();
+      }
+      if (printed === plan.length) return resolve();
+      for (let i = printed; i < plan.length && running < n; i++) {
+        if (started[i] || !deps[i]!.every((j) => outcomes[j] !== undefined)) continue;
+        started[i] = true;
+        running++;
+        unsettled++;
+        let held = true;
+        const release = () => {
+          if (!held) return;
+          held = false;
+          running--;
+          queueMicrotask(pump);
+        };
+        runStep(i, release).catch((error: unknown): StepOutcome => ({ ok: false, error }))
+          .then((o) => {
+            outcomes[i] = o;
+            unsettled--;
+            if (held) {
+              held = false;
+              running--;
+            }
+            pump();
+          });
+      }
+    };
+    pump();
+  });
+  const error = outcomes.find((o): o is StepOutcome & { ok: false } => o?.ok === false);
+  if (error) throw error.error;
   return failed > 0 ? 1 : 0;
 }
 
