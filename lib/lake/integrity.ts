@@ -9,8 +9,12 @@
  *
  * Files already verified by this process are remembered by (path, size, mtime, inode) and not
  * hashed again by writers and views (data files are immutable and content-addressed; any
- * rewrite of one changes its mtime). `readDataset` and `deno task verify` always hash.
+ * rewrite of one changes its mtime). The files a writer of this process has just committed are
+ * remembered the same way, with the sha256 it computed from the bytes it read back
+ * ({@link recordWritten}), so reading them back in the same run does not hash them twice.
+ * `readDataset` and `deno task verify` always hash.
  */
+import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { DataError } from "../core/errors.ts";
 import { sha256Hex } from "../core/fs.ts";
@@ -51,13 +55,56 @@ export function filePath(spec: Where, f: Pick<ManifestFile, "partition" | "file"
   return f.partition ? join(dir, f.partition, f.file) : join(dir, f.file);
 }
 
-/** The lake root with symlinks resolved, or null while it does not exist. */
-function realRoot(root?: string): string | null {
+/** Real path of each configured lake root (resolved), as this process found it. */
+const realRoots = new Map<string, string>();
+
+/**
+ * The lake root with symlinks resolved, or null while it does not exist. Remembered per process
+ * by the configured root (`fresh`: look again, forgetting what was remembered); a root that does
+ * not exist yet is not remembered.
+ */
+function realRoot(root?: string, fresh = false): string | null {
+  const configured = resolve(localRoot(root));
+  if (!fresh) {
+    const known = realRoots.get(configured);
+    if (known !== undefined) return known;
+  }
+  realRoots.delete(configured);
   try {
-    return Deno.realPathSync(resolve(localRoot(root)));
+    const real = Deno.realPathSync(configured);
+    realRoots.set(configured, real);
+    return real;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
+  }
+}
+
+function inside(base: string, real: string): boolean {
+  const rel = relative(base, real);
+  return !(rel.startsWith("..") || rel.startsWith("/"));
+}
+
+/**
+ * The real path of `p`, or of its nearest existing ancestor when `p` does not exist; null when
+ * not even `/` resolves. Existence is probed with `existsSync` (one stat, no exception; it
+ * follows symlinks as realpath does, so a dangling symlink counts as missing, as before), then
+ * one realpath resolves every level of the ancestor found.
+ */
+function realOfNearest(p: string): string | null {
+  for (;;) {
+    let q = p;
+    while (!existsSync(q)) {
+      const up = dirname(q);
+      if (up === q) return null;
+      q = up;
+    }
+    try {
+      return Deno.realPathSync(q);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      // Removed between the probe and the realpath: look again from the same path.
+    }
   }
 }
 
@@ -65,41 +112,82 @@ function realRoot(root?: string): string | null {
  * Throw an {@link IntegrityError} when `path` (or its nearest existing ancestor, for a path not
  * made yet) resolves outside the lake root: a symlinked zone, dataset, partition or file that
  * leads out of the lake is never read, written or deleted through.
+ *
+ * Cost: the path is resolved afresh at every call (a directory swapped for a symlink after this
+ * process used it is refused); the root's real path is remembered per process (issue #21: one
+ * realpath of the root per call was a third of the readlink calls of a demo run) and looked up
+ * again before anything is refused, so a root moved or repointed since is judged by its new
+ * place. What a remembered root cannot see: a symlink inside the lake that leads into the place
+ * where the root used to resolve to.
  */
 export function assertInsideLake(path: string, root?: string, dataset?: string): void {
-  const base = realRoot(root);
+  let base = realRoot(root);
   if (base === null) return; // no lake yet: nothing in it can be a symlink
-  let p = resolve(path);
-  for (;;) {
-    let real: string;
-    try {
-      real = Deno.realPathSync(p);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        const up = dirname(p);
-        if (up === p) return;
-        p = up;
-        continue;
-      }
-      throw e;
-    }
-    const rel = relative(base, real);
-    if (rel.startsWith("..") || rel.startsWith("/")) {
-      throw new IntegrityError(
-        `Refusing ${path}: it resolves to ${real}, outside the lake ${base} (a symlink leads out of the lake)`,
-        path,
-        "symlink",
-        dataset ? { dataset } : {},
-      );
-    }
-    return;
-  }
+  const real = realOfNearest(resolve(path));
+  if (real === null || inside(base, real)) return;
+  base = realRoot(root, true);
+  if (base === null || inside(base, real)) return;
+  throw new IntegrityError(
+    `Refusing ${path}: it resolves to ${real}, outside the lake ${base} (a symlink leads out of the lake)`,
+    path,
+    "symlink",
+    dataset ? { dataset } : {},
+  );
 }
 
 const verified = new Map<string, string>();
 
 function statKey(path: string, st: Deno.FileInfo): string {
   return `${path}|${st.size}|${st.mtime?.getTime() ?? 0}|${st.ino ?? 0}`;
+}
+
+/** What a writer saw of a file it wrote (its lstat before reading the bytes back to hash them). */
+export interface WrittenStat {
+  /** Bytes. */
+  size: number;
+  /** Modification time, ms since the epoch (0 when the platform has none). */
+  mtimeMs: number;
+  /** Inode (0 when the platform has none). */
+  ino: number;
+}
+
+/** The {@link WrittenStat} of an lstat. */
+export function writtenStat(st: Deno.FileInfo): WrittenStat {
+  return { size: st.size, mtimeMs: st.mtime?.getTime() ?? 0, ino: st.ino ?? 0 };
+}
+
+/**
+ * Remember a data file this process has just written and committed as verified with `sha256`
+ * (hashed by the writer from the bytes it read back), so that a cached read of it in this
+ * process does not read and hash it again (issue #21: a run re-hashed every file it had just
+ * written). The entry is the one {@link verifyFile} makes, keyed by the committed path's lstat
+ * (size, mtime, inode); it is made only when that lstat is still `seen`, what the writer saw
+ * before reading the bytes back (a rename keeps all three), so bytes changed after the hash
+ * change the key and are hashed again. Returns whether it was remembered.
+ *
+ * @example
+ * ```ts ignore
+ * const seen = writtenStat(await Deno.lstat(tmp));
+ * const sha = await sha256Hex(await Deno.readFile(tmp));
+ * Deno.renameSync(tmp, path);
+ * recordWritten(path, sha, seen); // true
+ * ```
+ */
+export function recordWritten(path: string, sha256: string, seen: WrittenStat): boolean {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.lstatSync(path);
+  } catch {
+    return false;
+  }
+  const now = writtenStat(st);
+  if (
+    !st.isFile || now.size !== seen.size || now.mtimeMs !== seen.mtimeMs || now.ino !== seen.ino
+  ) {
+    return false;
+  }
+  verified.set(statKey(path, st), sha256);
+  return true;
 }
 
 /** Forget what this process verified (benchmarks; tests that flip bytes keeping the mtime). */

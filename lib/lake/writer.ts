@@ -64,7 +64,14 @@ import {
 import { listDir, sha256Hex, syncDir, writeAtomic } from "../core/fs.ts";
 import { partitionDaysOf, partitionName } from "./_partition.ts";
 import { alignTypes, lakeType, polarsType } from "./_types.ts";
-import { assertInsideLake, IntegrityError } from "./integrity.ts";
+import {
+  assertInsideLake,
+  filePath,
+  IntegrityError,
+  recordWritten,
+  type WrittenStat,
+  writtenStat,
+} from "./integrity.ts";
 import { localFiles, remoteOf, removeReplacedFiles } from "./store/files.ts";
 import { beginRemote, commitRemote, type RemoteWrite } from "./_remote_commit.ts";
 
@@ -532,6 +539,8 @@ interface StagedFile {
   replace: boolean;
   oldFiles: string[];
   file: ManifestFile;
+  /** The temporary's lstat before its bytes were read back and hashed. */
+  seen: WrittenStat;
 }
 
 /** The hidden temporary name of a data file before the commit. */
@@ -541,7 +550,9 @@ function tempName(pdir: string, writeId: string, index: number): string {
 
 /**
  * Write a frame as Parquet under a hidden temporary name in `pdir`, fsynced, in Polars' own
- * threads (the JS thread is free meanwhile), and hash the bytes written.
+ * threads (the JS thread is free meanwhile), and hash the bytes written. `seen`: the file's lstat
+ * taken before they were read (the committed file is remembered as verified only while it still
+ * has it: `recordWritten`).
  */
 async function writeDataFile(
   out: pl.LazyDataFrame,
@@ -549,10 +560,11 @@ async function writeDataFile(
   writeId: string,
   index: number,
   codec: Codec,
-): Promise<{ tmp: string; sha: string; size: number }> {
+): Promise<{ tmp: string; sha: string; size: number; seen: WrittenStat }> {
   const tmp = tempName(pdir, writeId, index);
   try {
     await sinkTo(out, tmp, codec);
+    const seen = writtenStat(await Deno.lstat(tmp));
     // WebCrypto digests in a blocking-pool thread: the JS thread stays free for the next batch.
     const bytes = await Deno.readFile(tmp);
     // A write that failed without an error must not be committed: it must end in the footer.
@@ -563,7 +575,7 @@ async function writeDataFile(
     ) {
       throw new Error(`the file written is not complete Parquet (${n} bytes, no footer)`);
     }
-    return { tmp, sha: await sha256Hex(bytes), size: bytes.length };
+    return { tmp, sha: await sha256Hex(bytes), size: bytes.length, seen };
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
     const full = /no space|ENOSPC|os error 28|quota/i.test(msg) || diskFull(pdir);
@@ -715,8 +727,11 @@ export async function writeDataset(
       temps.push(tempName(pdir, writeId, staged.length));
       const plan = addLineage ? out.lazy().withColumns(...lineage) : out.lazy();
       staged.push(
-        writeDataFile(plan, pdir, writeId, staged.length, codec).then(({ tmp, sha, size }) => ({
+        writeDataFile(plan, pdir, writeId, staged.length, codec).then((
+          { tmp, sha, size, seen },
+        ) => ({
           tmp,
+          seen,
           pdir,
           replace,
           oldFiles,
@@ -826,8 +841,10 @@ export async function writeDataset(
     const removes: string[] = [];
     const added: ManifestFile[] = [];
     const removed: { partition: string; file: string }[] = [];
+    const seen: WrittenStat[] = [];
     for (const r of settled) {
       const f = (r as PromiseFulfilledResult<StagedFile>).value;
+      seen.push(f.seen);
       renames.push({ from: f.tmp, to: join(f.pdir, f.file.file) });
       added.push(f.file);
       if (f.replace) {
@@ -901,6 +918,9 @@ export async function writeDataset(
       { write_id: writeId, renames, removes, entry },
       true,
     );
+    // The files just renamed into place were hashed from the bytes read back: a cached read in
+    // this process does not hash them again while their size, mtime and inode stay as written.
+    added.forEach((f, i) => recordWritten(filePath(spec, f, options.root), f.sha256, seen[i]!));
     options.onStep?.("applied");
     return {
       rowsIn,
