@@ -43,6 +43,24 @@ export interface CommandOptions {
    * `{ dataset, rawRows, curatedRows, rowsWritten, quarantined }`.
    */
   onResult?: (result: Record<string, unknown>) => void;
+  /**
+   * `backfillAllCommand` only: told when a plan step (1-based) starts, when its units have
+   * landed (its place is free; with `concurrency > 1` its quality pass follows) and when it is
+   * done, at the instant it happens (its printed block may come later, in plan order). For
+   * progress displays, benchmarks and tests.
+   */
+  onStep?: (event: StepEvent) => void;
+}
+
+/** A plan step's progress, see {@link CommandOptions.onStep}. */
+export interface StepEvent {
+  /** 1-based index in the plan. */
+  step: number;
+  /** `source/dataset`. */
+  dataset: string;
+  phase: "start" | "landed" | "done";
+  /** `performance.now()` at the event. */
+  atMs: number;
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
@@ -390,11 +408,16 @@ export async function backfillAllCommand(
 
   const runStep = async (i: number, release: () => void): Promise<StepOutcome> => {
     const step = plan[i]!;
+    const name = `${step.source}/${step.dataset}`;
+    const event = (phase: StepEvent["phase"]) =>
+      options.onStep?.({ step: i + 1, dataset: name, phase, atMs: performance.now() });
+    event("start");
     const symbols = step.symbols === "@universe"
       ? await universeSymbols(cfg.lakeRoot)
       : step.symbols;
-    const name = `${step.source}/${step.dataset}`;
     if (symbols.length === 0) {
+      event("landed");
+      event("done");
       return {
         ok: true,
         text: `step ${i + 1} ${name}: no symbols (run the listing step first)`,
@@ -418,12 +441,14 @@ export async function backfillAllCommand(
       cfg,
       options,
     );
+    event("landed");
     if (split) {
       release();
       const t0 = performance.now();
       s.quality = await jobsQuality([job], cfg.lakeRoot);
       s.elapsedMs += performance.now() - t0;
     }
+    event("done");
     return {
       ok: true,
       text: `step ${i + 1} ${name}:\n${formatSummary(s)}`,
