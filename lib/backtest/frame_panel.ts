@@ -60,7 +60,10 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
       );
     }
   }
-  const sym = df.getColumn("symbol").toArray() as string[];
+  // One symbol without nulls (a single-instrument read): its value once, no string per row.
+  const symSeries = df.getColumn("symbol");
+  const oneSymbol = df.height > 0 && symSeries.nullCount() === 0 && symSeries.nUnique() === 1;
+  const sym = oneSymbol ? null : symSeries.toArray() as string[];
   // A millisecond Datetime without nulls (lake bars) is read as numbers in one typed array: the
   // same epoch ms as each value's Date, without a Date object per row.
   const tSeries = df.getColumn(tc);
@@ -80,10 +83,13 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
   const [op, hi, lo, cl, vo] = ["open", "high", "low", closeCol, "volume"].map(
     col,
   ) as Float64Array[];
-  const symbols = [...new Set(sym)].sort();
+  const symbols = sym ? [...new Set(sym)].sort() : symSeries.head(1).toArray() as string[];
   // Distinct stamps in ascending order (a typed array's numeric sort; times are finite), each
-  // row's bar found by binary search.
-  const stamps = Float64Array.from(new Set(times)).sort();
+  // row's bar found by binary search; one symbol's strictly increasing stamps (a lake read is
+  // sorted by time) are the bars themselves, row r at bar r.
+  let increasing = !sym;
+  for (let r = 1; r < times.length && increasing; r++) increasing = times[r]! > times[r - 1]!;
+  const stamps = increasing ? Float64Array.from(times) : Float64Array.from(new Set(times)).sort();
   const sIdx = new Map(symbols.map((s, i) => [s, i] as const));
   const barOf = (t: number) => {
     let a = 0, b = stamps.length - 1;
@@ -99,11 +105,13 @@ export function panelFromFrame(df: pl.DataFrame, o: PanelFromFrameOptions = {}):
   const open = mk(), high = mk(), low = mk(), close = mk();
   const volume = new Float64Array(nSym * nBars);
   const seen = new Uint8Array(nSym * nBars);
-  for (let r = 0; r < sym.length; r++) {
-    const i = sIdx.get(sym[r]!)! * nBars + barOf(times[r]!);
+  for (let r = 0; r < times.length; r++) {
+    const i = increasing ? r : (sym ? sIdx.get(sym[r]!)! * nBars : 0) + barOf(times[r]!);
     if (seen[i]) {
       throw new DataError(
-        `Cannot build panel: duplicate row for ${sym[r]} at ${new Date(times[r]!).toISOString()}`,
+        `Cannot build panel: duplicate row for ${sym ? sym[r] : symbols[0]} at ${
+          new Date(times[r]!).toISOString()
+        }`,
       );
     }
     seen[i] = 1;

@@ -19,6 +19,7 @@
  */
 
 import { DataError } from "../core/mod.ts";
+import { MS_PER_DAY } from "../core/constants.ts";
 import {
   type DatasetRef,
   isDateFrequency,
@@ -101,10 +102,15 @@ export async function loadPanel(
 
 /** Session date (ISO) of each bar of a panel on its calendar. */
 function barDates(panel: BarPanel, cal: ReturnType<typeof getCalendar>): string[] {
-  return Array.from(panel.tsMs, (t) => {
-    const iso = new Date(t).toISOString().slice(0, 10);
-    return panel.day ? cal.sessionDateOf(t) ?? iso : iso;
-  });
+  // The UTC date of a stamp, formatted once per UTC day (a minute panel has ~390 bars a day).
+  const isoOfDay = new Map<number, string>();
+  const iso = (t: number) => {
+    const d = Math.floor(t / MS_PER_DAY);
+    let s = isoOfDay.get(d);
+    if (s === undefined) isoOfDay.set(d, s = new Date(d * MS_PER_DAY).toISOString().slice(0, 10));
+    return s;
+  };
+  return Array.from(panel.tsMs, (t) => panel.day ? cal.sessionDateOf(t) ?? iso(t) : iso(t));
 }
 
 function engineActions(

@@ -104,3 +104,33 @@ Deno.test("panelFromFrame: a millisecond Datetime column (lake bars) read as num
   });
   assert.throws(() => panelFromFrame(dup, { timeColumn: "ts", intraday: true }), DataError);
 });
+
+Deno.test("panelFromFrame: one symbol, rows sorted or not, gives the same panel; a duplicate names it", () => {
+  // Hand-made: three minute bars of one symbol; the sorted frame takes the one-symbol,
+  // increasing-stamps path, the shuffled one the general path: both must give bar i = minute i.
+  const ms = [
+    Date.UTC(2024, 2, 8, 14, 30),
+    Date.UTC(2024, 2, 8, 14, 31),
+    Date.UTC(2024, 2, 8, 14, 32),
+  ];
+  const frame = (order: number[]) =>
+    pl.DataFrame({
+      symbol: order.map(() => "SPY"),
+      ts: pl.Series("ts", order.map((i) => ms[i]!)).cast(pl.Datetime("ms", "UTC")),
+      close: order.map((i) => 10 + i),
+      volume: order.map((i) => 100 * (i + 1)),
+    });
+  const sorted = panelFromFrame(frame([0, 1, 2]), { timeColumn: "ts", intraday: true });
+  const shuffled = panelFromFrame(frame([2, 0, 1]), { timeColumn: "ts", intraday: true });
+  for (const p of [sorted, shuffled]) {
+    assert.deepEqual(p.symbols, ["SPY"]);
+    assert.deepEqual(Array.from(p.tsMs), ms);
+    assert.deepEqual(Array.from(p.close), [10, 11, 12]);
+    assert.deepEqual(Array.from(p.volume), [100, 200, 300]);
+    assert.deepEqual(Array.from(p.day!), [0, 0, 0]);
+  }
+  assert.throws(
+    () => panelFromFrame(frame([0, 1, 1]), { timeColumn: "ts" }),
+    /duplicate row for SPY at 2024-03-08T14:31:00.000Z/,
+  );
+});
