@@ -171,6 +171,14 @@ Deno.test("backfillAllCommand with concurrency 2 lands the same lake as one step
       assertEquals(r.results.map((x) => x.step), PLAN.map((_, i) => i + 1));
     }
 
+    // The quality pass (inside the step with one at a time, after its place is freed with two)
+    // reports the same counts for every step.
+    const quality = (r: Run) =>
+      r.results.map((x) =>
+        (x.summary as { quality?: Record<string, unknown> } | undefined)?.quality
+      );
+    assertEquals(quality(two), quality(one));
+    assert(quality(two).every((q) => q !== undefined && Object.keys(q).length === 1));
     // Same lake: counts per dataset and zone, and the curated rows themselves.
     const c1 = await lakeContent(one.root), c2 = await lakeContent(two.root);
     assertEquals(c2, c1);
