@@ -457,9 +457,16 @@ export class PolygonClient {
           { source: "polygon", dataset: `aggs_${timespan}` },
         );
       }
+      // The common page (integer t and n, no absent field, no odd row) is built in one go; the
+      // rest is finished in Polars' threads by a lazy plan.
+      const direct = directFrame(scan, ticker);
+      if (direct) {
+        releaseScan(scan); // copied into Polars: its columns can take a later page
+        yield { url: p.url, frame: direct, rejected: [], fields: sampleFields(scan.sample) };
+        continue;
+      }
       const { plan, rejected, fields } = scanPlan(scan, ticker, requireVolume);
-      releaseScan(scan); // copied into Polars: its columns can take a later page
-      // The frame is finished in Polars' threads (~1.5 ms of the JS thread's time per page).
+      releaseScan(scan);
       yield { url: p.url, frame: await plan.collect(), rejected, fields };
     }
   }
@@ -831,8 +838,62 @@ export function framesFromScan(scan: ScannedAggs, ticker: string, requireVolume:
   rejected: Rejected[];
   fields: Record<string, string>;
 } {
+  const direct = directFrame(scan, ticker);
+  if (direct) return { frame: direct, rejected: [], fields: sampleFields(scan.sample) };
   const { plan, rejected, fields } = scanPlan(scan, ticker, requireVolume);
   return { frame: plan.collectSync(), rejected, fields };
+}
+
+/** Whether this platform stores integers little-endian (the Int32 halves of an Int64). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Safe integers (|x| <= 2^53 - 1) as Int64 words, written as two Int32 halves: lo = x mod 2^32
+ * (ToInt32), hi = floor(x / 2^32); both exact for safe integers, negative ones included (two's
+ * complement). Undefined when some value is not a safe integer.
+ */
+function safeInt64(a: Float64Array): BigInt64Array | undefined {
+  const out = new BigInt64Array(a.length);
+  const w = new Int32Array(out.buffer);
+  const lo = LITTLE_ENDIAN ? 0 : 1, hi = 1 - lo;
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k]!;
+    if (!Number.isSafeInteger(x)) return undefined;
+    w[2 * k + lo] = x | 0;
+    w[2 * k + hi] = Math.floor(x / 4294967296);
+  }
+  return out;
+}
+
+/** True when no element is NaN. */
+function noNaN(a: Float64Array): boolean {
+  for (let k = 0; k < a.length; k++) if (a[k] !== a[k]) return false;
+  return true;
+}
+
+/**
+ * The frame of {@link scanPlan} built directly from typed columns, for the common page: no odd
+ * row, every `t` and `n` a safe integer, no absent `v`, `vw` or `n` (NaN in the scan). Then the
+ * plan's casts and NaN fills change nothing and its frame is this one: `t`, `n` Int64 (exact
+ * for safe integers), `o h l c v vw` Float64, `ticker` String, in that order. Undefined
+ * otherwise (the plan handles the page). About 8 Polars calls instead of a lazy plan per page.
+ */
+function directFrame(scan: ScannedAggs, ticker: string): pl.DataFrame | undefined {
+  if (scan.odd.length || !noNaN(scan.v) || !noNaN(scan.vw)) return undefined;
+  const t = safeInt64(scan.t);
+  const n = t && safeInt64(scan.n);
+  if (!t || !n) return undefined;
+  return pl.DataFrame([
+    pl.Series("t", t),
+    pl.Series("o", scan.o),
+    pl.Series("h", scan.h),
+    pl.Series("l", scan.l),
+    pl.Series("c", scan.c),
+    pl.Series("v", scan.v),
+    pl.Series("vw", scan.vw),
+    pl.Series("n", n),
+    pl.repeat(ticker, scan.t.length, "ticker"),
+  ]);
 }
 
 /**

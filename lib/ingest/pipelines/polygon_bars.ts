@@ -203,9 +203,13 @@ function curatedSpec(dataset: string, timespan: Timespan, kind: BarKind): Datase
   };
 }
 
-/** Add the `ts` Datetime column the raw spec needs. */
-function withTs(frame: pl.DataFrame): pl.DataFrame {
-  return frame.withColumns(pl.col("t").cast(pl.Datetime("ms", "UTC")).alias("ts"));
+/**
+ * Add the `ts` Datetime column the raw spec needs: `t` (Int64 epoch ms) as Datetime("ms", "UTC"),
+ * appended last (an existing `ts` is replaced in place). The eager column is cast and added
+ * (Polars' DataFrame.with_column) rather than through a lazy plan per unit.
+ */
+export function withTs(frame: pl.DataFrame): pl.DataFrame {
+  return frame.withColumn(frame.getColumn("t").cast(pl.Datetime("ms", "UTC")).alias("ts"));
 }
 
 async function fetchAggs(

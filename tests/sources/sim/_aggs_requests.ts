@@ -57,7 +57,9 @@ function requests(splits: string[], option: string): string[] {
     for (const adj of [true, false]) {
       out.push(`/v2/aggs/ticker/${t}/range/1/day/${R}?adjusted=${adj}`);
       out.push(`/v2/aggs/ticker/${t}/range/1/minute/2024-03-04/2024-03-05?adjusted=${adj}`);
-      out.push(`/v2/aggs/ticker/${t}/range/1/minute/2024-03-04/2024-03-05?adjusted=${adj}&limit=300`);
+      out.push(
+        `/v2/aggs/ticker/${t}/range/1/minute/2024-03-04/2024-03-05?adjusted=${adj}&limit=300`,
+      );
     }
   }
   return out;
