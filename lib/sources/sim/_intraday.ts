@@ -14,7 +14,6 @@
  */
 import { allocBars, type Bars, sliceBars } from "./bars.ts";
 import { StreamRng } from "./_stream.ts";
-import { generateWasm, wasmKernelAvailable } from "./_intraday_wasm.ts";
 
 /** Round a price to the tick: cents at or above $1, 1/100 of a cent below. */
 export function roundPx(x: number): number {
@@ -180,88 +179,7 @@ class SessionAggregator {
   }
 }
 
-/** Which implementation generates sessions: see {@link useIntradayEngine}. */
-export type IntradayEngine = "wasm" | "js";
-
-let engine: IntradayEngine = wasmKernelAvailable ? "wasm" : "js";
-
-/**
- * Select the session generator: "wasm" (the default where available: `wasm/sim_kernel.wasm`
- * through `_intraday_wasm.ts`, about twice as fast) or "js" (`generateJs`, the reference). Both
- * give the same bars bit for bit (tests/sources/sim/intraday_wasm_test.ts); "wasm" falls back to
- * "js" when the kernel's self-check failed on this engine. Returns the previous choice.
- *
- * @example
- * ```ts
- * const before = useIntradayEngine("js");
- * try { intradayBars(seed, spec); } finally { useIntradayEngine(before); }
- * ```
- */
-export function useIntradayEngine(e: IntradayEngine): IntradayEngine {
-  if (e !== "wasm" && e !== "js") throw new RangeError(`useIntradayEngine: unknown engine ${e}`);
-  const before = engine;
-  engine = e === "wasm" && !wasmKernelAvailable ? "js" : e;
-  return before;
-}
-
 function generate(
-  seed: number,
-  spec: IntradaySpec,
-  bars: Bars | undefined,
-  agg: SessionAggregator | undefined,
-): void {
-  if (engine === "wasm" && spec.steps >= 1) {
-    if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
-      throw new RangeError(`StreamRng seed ${seed}: need an integer in [0, 2^32)`);
-    }
-    const shape = shapes(spec.steps);
-    const st = generateWasm(
-      {
-        seed,
-        steps: spec.steps,
-        openMs: spec.openMs,
-        stepMs: spec.stepMs,
-        open: spec.open,
-        close: spec.close,
-        sdIntraday: spec.sdIntraday,
-        volume: spec.volume,
-        tradeSize: spec.tradeSize,
-        minTrades: spec.minTrades,
-        lot: spec.lot,
-        tick: spec.tick,
-        jumps: spec.jumps,
-        volU: shape.vol,
-        volShape: shape.volume,
-        volumeSum: shape.volumeSum,
-      },
-      bars,
-      agg ? { windows: agg.windows, windowMs: agg.windowMs } : undefined,
-    );
-    if (st === false) {
-      generateJs(seed, spec, bars, agg);
-      return;
-    }
-    if (agg && typeof st === "object") {
-      agg.j = st.j;
-      agg.wPv = st.wPv;
-      agg.dO = st.dO;
-      agg.dH = st.dH;
-      agg.dL = st.dL;
-      agg.dC = st.dC;
-      agg.dV = st.dV;
-      agg.dN = st.dN;
-      agg.dPv = st.dPv;
-    }
-    return;
-  }
-  generateJs(seed, spec, bars, agg);
-}
-
-/**
- * The session generator in JavaScript: the reference the WebAssembly kernel reproduces bit for
- * bit, and the path where the kernel is not available.
- */
-function generateJs(
   seed: number,
   spec: IntradaySpec,
   bars: Bars | undefined,
