@@ -121,10 +121,29 @@ interface FileScan {
   columns: Set<string>;
 }
 
+/** A file's lazy scan and its footer (column names and types, no row decoded). */
+async function footerOf(
+  spec: DatasetSpec,
+  path: string,
+): Promise<{ lf: pl.LazyDataFrame; head: pl.DataFrame }> {
+  try {
+    const lf = pl.scanParquet(path, { hivePartitioning: false, glob: false });
+    return { lf, head: await lf.head(0).collect() };
+  } catch (e) {
+    throw new IntegrityError(
+      `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
+      path,
+      "checksum",
+      { dataset: spec.dataset, cause: e },
+    );
+  }
+}
+
 /**
  * Check files (each before the next, see the module doc), then build their lazy scan: one
  * `scanParquet` per file with its columns cast to the recorded types where they differ,
- * concatenated diagonally.
+ * concatenated diagonally. Each file's footer is read in Polars' threads as soon as the file is
+ * checked (issue #21: read on the JS thread it cost ~0.15 ms per file of a many-file read).
  */
 async function scanFiles(
   spec: DatasetSpec,
@@ -133,23 +152,17 @@ async function scanFiles(
   options: Pick<ReadOptions, "root" | "verify">,
 ): Promise<FileScan> {
   const verify = options.verify ?? true;
-  const scans: pl.LazyDataFrame[] = [];
-  const columns = new Set<string>();
+  const footers: Promise<{ lf: pl.LazyDataFrame; head: pl.DataFrame }>[] = [];
   for (const f of files) {
     const path = await checkFile(spec, f, options.root, verify);
-    let lf: pl.LazyDataFrame;
-    let head: pl.DataFrame;
-    try {
-      lf = pl.scanParquet(path, { hivePartitioning: false, glob: false });
-      head = lf.head(0).collectSync(); // the footer: column names and types, no row decoded
-    } catch (e) {
-      throw new IntegrityError(
-        `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
-        path,
-        "checksum",
-        { dataset: spec.dataset, cause: e },
-      );
-    }
+    const footer = footerOf(spec, path);
+    footer.catch(() => {}); // awaited below; a check failing first must not leave it unhandled
+    footers.push(footer);
+  }
+  const scans: pl.LazyDataFrame[] = [];
+  const columns = new Set<string>();
+  for (const footer of footers) {
+    const { lf, head } = await footer; // in file order: an error names the first bad file
     const casts: pl.Expr[] = [];
     const names = head.columns, dtypes = head.dtypes; // one call each, no Series per column
     for (let i = 0; i < names.length; i++) {
