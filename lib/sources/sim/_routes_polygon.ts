@@ -133,6 +133,28 @@ function periodKey(date: string, span: string): string {
   return `${y}-01-01`;
 }
 
+/**
+ * The wire row of bar `k` of `b`, prices times the split factor `f` (volume divided by it, vwap
+ * rounded to 4 decimals): `{v, vw, o, c, h, l, t, n}` in the vendor's key order, or
+ * `{o, c, h, l, t}` for an index. One object literal per shape, so every row of a page shares
+ * one hidden class with its fields in-object, which JSON.stringify walks without a lookup per
+ * key.
+ */
+export function barRow(b: Bars, k: number, f: number, isIndex: boolean): Record<string, number> {
+  const t = b.t[k]!;
+  if (isIndex) return { o: b.o[k]! * f, c: b.c[k]! * f, h: b.h[k]! * f, l: b.l[k]! * f, t };
+  return {
+    v: Math.round(b.v[k]! / f),
+    vw: Math.round(b.vw[k]! * f * 10000) / 10000,
+    o: b.o[k]! * f,
+    c: b.c[k]! * f,
+    h: b.h[k]! * f,
+    l: b.l[k]! * f,
+    t,
+    n: b.n[k]!,
+  };
+}
+
 export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
   const { q, state, bad } = params(ctx);
   if (bad) return polygonError(ctx, 400, "Invalid cursor");
@@ -197,20 +219,7 @@ export function aggsRoute(ctx: RouteCtx, m: RegExpExecArray): RouteResult {
       return;
     }
     scanned += base;
-    // One literal per shape (keys in the vendor's order): every row of a page shares one hidden
-    // class with its fields in-object, which JSON.stringify walks without a lookup per key.
-    rows.push(
-      isIndex ? { o: b.o[k]! * f, c: b.c[k]! * f, h: b.h[k]! * f, l: b.l[k]! * f, t } : {
-        v: Math.round(b.v[k]! / f),
-        vw: Math.round(b.vw[k]! * f * 10000) / 10000,
-        o: b.o[k]! * f,
-        c: b.c[k]! * f,
-        h: b.h[k]! * f,
-        l: b.l[k]! * f,
-        t,
-        n: b.n[k]!,
-      },
-    );
+    rows.push(barRow(b, k, f, isIndex));
   };
   const spanIsIntraday = span === "second" || span === "minute" || span === "hour";
   if (spanIsIntraday) {
