@@ -136,6 +136,8 @@ export function assertInsideLake(path: string, root?: string, dataset?: string):
 }
 
 const verified = new Map<string, string>();
+/** Paths remembered by {@link recordWritten} and not saved to a `verified.json` yet. */
+const unsaved = new Set<string>();
 
 function statKey(path: string, st: Deno.FileInfo): string {
   return `${path}|${st.size}|${st.mtime?.getTime() ?? 0}|${st.ino ?? 0}`;
@@ -187,12 +189,14 @@ export function recordWritten(path: string, sha256: string, seen: WrittenStat): 
     return false;
   }
   verified.set(statKey(path, st), sha256);
+  unsaved.add(path);
   return true;
 }
 
 /** Forget what this process verified (benchmarks; tests that flip bytes keeping the mtime). */
 export function clearVerifiedCache(): void {
   verified.clear();
+  unsaved.clear();
   loadedCaches.clear();
 }
 
@@ -237,6 +241,7 @@ function saveCache(spec: Where, paths: string[], root?: string): void {
   for (const [k, sha] of verified) {
     if (wanted.has(k.slice(0, k.indexOf("|")))) out[k] = sha;
   }
+  for (const path of paths) unsaved.delete(path);
   const p = cachePath(spec, root);
   const tmp = `${p}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
@@ -337,6 +342,10 @@ export async function verifyFiles(
   if (persist) loadCache(spec, options.root);
   const before = verified.size;
   const paths = await Promise.all(files.map((f) => verifyFile(spec, f, options)));
-  if (persist && verified.size !== before) saveCache(spec, paths, options.root);
+  // Saved when something was hashed, or when a file a writer of this process remembered
+  // (recordWritten) is not in the file yet: the next process need not hash it either.
+  if (persist && (verified.size !== before || paths.some((p) => unsaved.has(p)))) {
+    saveCache(spec, paths, options.root);
+  }
   return paths;
 }

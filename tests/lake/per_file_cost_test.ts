@@ -201,3 +201,24 @@ Deno.test("a lake root given as a symlink and repointed is judged by where it le
     Deno.symlinkSync(`${a}/${DS}/${P8}`, pdir);
     await assertRejects(() => readDataset(BARS, { root: link }), IntegrityError, "symlink");
   }));
+
+Deno.test("files remembered from the write are saved to verified.json by the first persisting check, for the next process", () =>
+  withLake(async (root) => {
+    clearVerifiedCache();
+    await writeDataset(BARS, bars(["A", "B"], 50), { ...W, root });
+    await writeDataset(BARS, bars(["A"], 20, MAR9), { ...W, root });
+    const { committedFiles } = await import("../../lib/lake/reader.ts");
+    const paths = await committedFiles(BARS, { root });
+    assertEquals(paths.length, 2);
+    const saved = JSON.parse(Deno.readTextFileSync(`${root}/_meta/${DS}/verified.json`)) as Record<
+      string,
+      string
+    >;
+    const want: Record<string, string> = {};
+    for (const f of datasetState(BARS, root).files) {
+      const path = `${root}/${DS}/${f.partition}/${f.file}`;
+      const st = Deno.lstatSync(path);
+      want[`${path}|${st.size}|${st.mtime!.getTime()}|${st.ino}`] = f.sha256;
+    }
+    assertEquals(saved, want);
+  }));
