@@ -13,6 +13,7 @@
  * the `backfillAllCommand` call alone, and the committed curated rows per dataset. Levels run
  * interleaved (1, 2, 3, 1, 2, 3, ...) so a change of machine load hits every level alike; the
  * rows must be equal at every level. The last lines give the median per level.
+ * `--without-prefetch` leaves the workers out, to see the steps' overlap alone.
  */
 import process from "node:process";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
@@ -38,6 +39,10 @@ const TASK = defineTask({
       description: "Concurrency levels to compare, each 1 to 8",
     },
     rounds: { type: "integer", min: 1, default: 2, description: "Interleaved rounds" },
+    "without-prefetch": {
+      type: "boolean",
+      description: "No prefetch workers (the main thread generates every session it serves)",
+    },
     child: { type: "integer", min: 1, description: "Internal: one measurement at this level" },
   },
   details: `Not a deno task: run as
@@ -108,12 +113,15 @@ interface Measurement {
   wallS: number;
   cpuS: number;
   rows: Record<string, number>;
-  /** Seconds from the start to each step's done event. */
+  /** Seconds from the start to each step's start and done events. */
+  startS: number[];
   doneS: number[];
+  /** What the prefetch workers delivered, and SPY sessions the main thread generated itself. */
+  ahead: { vixDays: number; spySessions: number; equities: number; mainSpySessions: number };
 }
 
 /** One measurement in this process (the child). */
-async function measure(level: number): Promise<Measurement> {
+async function measure(level: number, usePrefetch: boolean): Promise<Measurement> {
   setLogLevel("warn");
   const root = await Deno.makeTempDir({ prefix: `bench_backfill_c${level}_` });
   try {
@@ -129,14 +137,16 @@ async function measure(level: number): Promise<Measurement> {
     };
     const t0 = performance.now(), c0 = cpu();
     // As the demo on a fresh lake: workers generate ahead what the later steps ask for.
-    const prefetch = prefetchWorld(simWorld, {
-      vixDays: simWorld.days.filter((d) => d >= last(60)),
-      spySessions: [
-        ...simWorld.days.filter((d) => d >= last(INGEST_DAYS)),
-        ...simWorld.days.filter((d) => d >= last(MINUTE_DAYS) && d < last(INGEST_DAYS)),
-      ],
-      equities: simWorld.equityInfo.map((x) => x.ticker),
-    });
+    const prefetch = usePrefetch
+      ? prefetchWorld(simWorld, {
+        vixDays: simWorld.days.filter((d) => d >= last(60)),
+        spySessions: [
+          ...simWorld.days.filter((d) => d >= last(INGEST_DAYS)),
+          ...simWorld.days.filter((d) => d >= last(MINUTE_DAYS) && d < last(INGEST_DAYS)),
+        ],
+        equities: simWorld.equityInfo.map((x) => x.ticker),
+      })
+      : undefined;
     const events: StepEvent[] = [];
     let code: number;
     try {
@@ -147,20 +157,26 @@ async function measure(level: number): Promise<Measurement> {
         onStep: (e) => events.push(e),
       });
     } finally {
-      prefetch.stop();
+      prefetch?.stop();
     }
-    await prefetch.done;
+    const none = { vixDays: 0, spySessions: 0, equities: 0 };
+    const ahead = {
+      ...(prefetch ? await prefetch.done : none),
+      mainSpySessions: simWorld.spy.sessionsGenerated,
+    };
     const wallS = (performance.now() - t0) / 1000, cpuS = cpu() - c0;
     const rows: Record<string, number> = {};
     for (const s of plan) {
       const spec = pipelineFor(s.source, s.dataset, s).curatedSpec;
       rows[`${s.source}/${s.dataset}`] = (await committedState(spec, root)).rows;
     }
-    const doneS = plan.map((_, i) => {
-      const e = events.find((x) => x.step === i + 1 && x.phase === "done");
+    const atS = (i: number, phase: StepEvent["phase"]) => {
+      const e = events.find((x) => x.step === i + 1 && x.phase === phase);
       return e ? (e.atMs - t0) / 1000 : NaN;
-    });
-    return { level, code, wallS, cpuS, rows, doneS };
+    };
+    const doneS = plan.map((_, i) => atS(i, "done"));
+    const startS = plan.map((_, i) => atS(i, "start"));
+    return { level, code, wallS, cpuS, rows, startS, doneS, ahead };
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -174,7 +190,7 @@ const median = (xs: number[]) => {
 await runTask(TASK, async ({ values: v }) => {
   if (v.child !== undefined) {
     if (v.child > 8) throw new UsageError(`--child ${v.child}: must be at most 8`);
-    console.log(JSON.stringify(await measure(v.child)));
+    console.log(JSON.stringify(await measure(v.child, !v["without-prefetch"])));
     return 0;
   }
   const levels = (v.levels as string[]).map((s) => {
@@ -189,7 +205,15 @@ await runTask(TASK, async ({ values: v }) => {
   for (let r = 1; r <= rounds; r++) {
     for (const level of levels) {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--frozen", new URL(import.meta.url).pathname, "--child", `${level}`],
+        args: [
+          "run",
+          "-A",
+          "--frozen",
+          new URL(import.meta.url).pathname,
+          "--child",
+          `${level}`,
+          ...(v["without-prefetch"] ? ["--without-prefetch"] : []),
+        ],
         env: { TZ: "UTC" },
         stdout: "piped",
         stderr: "inherit",
@@ -202,9 +226,9 @@ await runTask(TASK, async ({ values: v }) => {
       console.log(
         `round ${r} concurrency ${level}: exit ${m.code}, wall ${m.wallS.toFixed(2)} s, CPU ${
           m.cpuS.toFixed(2)
-        } s (CPU/wall ${(m.cpuS / m.wallS).toFixed(2)}); steps done at ${
-          m.doneS.map((x) => x.toFixed(1)).join(" ")
-        } s`,
+        } s (CPU/wall ${(m.cpuS / m.wallS).toFixed(2)}); steps (start-done s) ${
+          m.doneS.map((x, i) => `${m.startS[i]!.toFixed(1)}-${x.toFixed(1)}`).join(" ")
+        }; ahead ${JSON.stringify(m.ahead)}`,
       );
     }
   }
