@@ -36,14 +36,15 @@ const TASK = defineTask({
     levels: {
       type: "list",
       default: ["1", "2", "3"],
-      description: "Concurrency levels to compare, each 1 to 8",
+      description:
+        "Concurrency levels to compare, each 1 to 8; a q suffix (1q) adds overlapQuality",
     },
     rounds: { type: "integer", min: 1, default: 2, description: "Interleaved rounds" },
     "without-prefetch": {
       type: "boolean",
       description: "No prefetch workers (the main thread generates every session it serves)",
     },
-    child: { type: "integer", min: 1, description: "Internal: one measurement at this level" },
+    child: { type: "string", description: "Internal: one measurement at this level" },
   },
   details: `Not a deno task: run as
   TZ=UTC deno run -A --frozen bench/backfill_concurrency.ts [--levels 1,2,3] [--rounds 2]
@@ -108,7 +109,7 @@ function demoPlan(): PlanStep[] {
 }
 
 interface Measurement {
-  level: number;
+  level: string;
   code: number;
   wallS: number;
   cpuS: number;
@@ -121,7 +122,7 @@ interface Measurement {
 }
 
 /** One measurement in this process (the child). */
-async function measure(level: number, usePrefetch: boolean): Promise<Measurement> {
+async function measure(level: string, usePrefetch: boolean): Promise<Measurement> {
   setLogLevel("warn");
   const root = await Deno.makeTempDir({ prefix: `bench_backfill_c${level}_` });
   try {
@@ -150,7 +151,9 @@ async function measure(level: number, usePrefetch: boolean): Promise<Measurement
     const events: StepEvent[] = [];
     let code: number;
     try {
-      code = await backfillAllCommand({ plan, resume: true, concurrency: level }, {
+      const concurrency = Number(level.replace(/q$/, ""));
+      const overlap = level.endsWith("q") ? { overlapQuality: true } : {};
+      code = await backfillAllCommand({ plan, resume: true, concurrency, ...overlap }, {
         sim: { seed: SEED, world, worldInstance: simWorld },
         config: cfg,
         print: () => {},
@@ -189,16 +192,16 @@ const median = (xs: number[]) => {
 
 await runTask(TASK, async ({ values: v }) => {
   if (v.child !== undefined) {
-    if (v.child > 8) throw new UsageError(`--child ${v.child}: must be at most 8`);
+    if (!/^[1-8]q?$/.test(v.child)) throw new UsageError(`--child ${v.child}: not a level`);
     console.log(JSON.stringify(await measure(v.child, !v["without-prefetch"])));
     return 0;
   }
   const levels = (v.levels as string[]).map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1 || n > 8) {
-      throw new UsageError(`--levels ${s}: each level must be an integer from 1 to 8`);
+    const n = Number(s.replace(/q$/, ""));
+    if (!/^\d+q?$/.test(s) || n < 1 || n > 8) {
+      throw new UsageError(`--levels ${s}: each level must be an integer from 1 to 8 (or 1q..8q)`);
     }
-    return n;
+    return s;
   });
   const rounds = v.rounds as number;
   const all: Measurement[] = [];

@@ -354,6 +354,12 @@ export interface BackfillAllArgs {
    * 1 runs the steps one after another, each with its quality pass. @default 1
    */
   concurrency?: number;
+  /**
+   * Run each step's quality pass after its units landed, off its place, so the next step starts
+   * meanwhile (its block still prints in plan order). With `concurrency` 1 this lands one step
+   * at a time but overlaps a step's quality reads with the next step. @default concurrency > 1
+   */
+  overlapQuality?: boolean;
 }
 
 /** Largest `concurrency` of {@link backfillAllCommand}. */
@@ -370,7 +376,8 @@ type StepOutcome =
  * (no client for a vendor, a lake that cannot be opened) is thrown.
  *
  * Order of the steps. With `concurrency` 1 (the default) each step runs to its end, quality
- * pass included, before the next starts. With `concurrency` n > 1 up to n steps fetch and land
+ * pass included, before the next starts (with `overlapQuality`, the next one starts when the
+ * units have landed, while the quality pass reads). With `concurrency` n > 1 up to n steps fetch and land
  * at once: whenever a place frees, the first step in plan order not yet started whose
  * dependencies ({@link planDependencies}: the listing before an `"@universe"` step, earlier
  * writers of the same dataset, and earlier steps of the same vendor unless the simulated market
@@ -401,8 +408,9 @@ export async function backfillAllCommand(
       `concurrency must be an integer from 1 to ${MAX_PLAN_CONCURRENCY}, got ${n}`,
     );
   }
-  // One at a time, the quality pass stays inside the step (runBackfill's own), as it always was.
-  const split = n > 1;
+  // By default, one at a time, the quality pass stays inside the step (runBackfill's own), as it
+  // always was.
+  const split = args.overlapQuality ?? n > 1;
   const serialVendors = !(options.sim ?? cfg.run.useSim);
   const deps = planDependencies(plan, { serialVendors });
 

@@ -106,11 +106,16 @@ interface Run {
   root: string;
 }
 
-async function run(concurrency: number): Promise<Run> {
+async function run(concurrency: number, overlapQuality?: boolean): Promise<Run> {
   const root = await Deno.makeTempDir({ prefix: `backfill_all_c${concurrency}_` });
   const cfg = { ...loadConfig({ env: {}, envFile: null }), lakeRoot: root };
   const lines: string[] = [], results: Record<string, unknown>[] = [], events: StepEvent[] = [];
-  const code = await backfillAllCommand({ plan: PLAN, concurrency, workers: 3 }, {
+  const code = await backfillAllCommand({
+    plan: PLAN,
+    concurrency,
+    workers: 3,
+    ...(overlapQuality !== undefined ? { overlapQuality } : {}),
+  }, {
     config: cfg,
     sim: { seed: 7, world: WORLD, faults: FAULTS },
     http: { backoffBaseMs: 2, backoffMaxMs: 20, timeoutMs: 10_000 },
@@ -149,6 +154,16 @@ async function lakeContent(root: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** Most steps holding a place (between their start and landed events) at one instant. */
+function mostHeld(r: Run): number {
+  const marks = r.events.filter((e) => e.phase !== "done")
+    .map((e) => [e.atMs, e.phase === "start" ? 1 : -1] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let held = 0, most = 0;
+  for (const [, d] of marks) most = Math.max(most, held += d);
+  return most;
+}
+
 const at = (r: Run, stepNo: number, phase: StepEvent["phase"]) => {
   const e = r.events.find((x) => x.step === stepNo && x.phase === phase);
   assert(e, `no ${phase} event of step ${stepNo}`);
@@ -160,7 +175,8 @@ Deno.test("backfillAllCommand with concurrency 2 lands the same lake as one step
   try {
     const one = await run(1);
     const two = await run(2);
-    for (const r of [one, two]) {
+    const oneQ = await run(1, true); // one step landing at a time, quality passes behind
+    for (const r of [one, two, oneQ]) {
       assertEquals(r.code, 0);
       // Output: one block per step, in plan order, each with its step's job summary.
       assertEquals(r.lines.length, PLAN.length);
@@ -178,10 +194,12 @@ Deno.test("backfillAllCommand with concurrency 2 lands the same lake as one step
         (x.summary as { quality?: Record<string, unknown> } | undefined)?.quality
       );
     assertEquals(quality(two), quality(one));
+    assertEquals(quality(oneQ), quality(one));
     assert(quality(two).every((q) => q !== undefined && Object.keys(q).length === 1));
     // Same lake: counts per dataset and zone, and the curated rows themselves.
     const c1 = await lakeContent(one.root), c2 = await lakeContent(two.root);
     assertEquals(c2, c1);
+    assertEquals(await lakeContent(oneQ.root), c1);
     // ... and not trivially: the listing, the universe's day bars and SPY's minutes are there.
     const universe = await universeSymbols(two.root);
     assert(universe.length >= WORLD.equityCount, `universe ${universe}`);
@@ -200,14 +218,21 @@ Deno.test("backfillAllCommand with concurrency 2 lands the same lake as one step
       assert(at(two, s, "done") < at(two, 1, "done"), `step ${s} ended first`);
     }
     // ... and never more than two steps held a place (start .. landed) at the same time.
-    const marks = two.events.filter((e) => e.phase !== "done")
-      .map((e) => [e.atMs, e.phase === "start" ? 1 : -1] as const)
-      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let held = 0, most = 0;
-    for (const [, d] of marks) most = Math.max(most, held += d);
-    assertEquals(most, 2);
+    assertEquals(mostHeld(two), 2);
     // With one at a time, each step starts after the previous one is done.
     for (let s = 2; s <= PLAN.length; s++) assert(at(one, s, "start") >= at(one, s - 1, "done"));
+    // With overlapQuality: one step holds a place at a time, every step starts after its
+    // dependencies are done, and quality passes did run behind later steps.
+    assertEquals(mostHeld(oneQ), 1);
+    const deps = planDependencies(PLAN);
+    let behind = 0;
+    for (let s = 1; s <= PLAN.length; s++) {
+      for (const d of deps[s - 1]!) {
+        assert(at(oneQ, s, "start") >= at(oneQ, d + 1, "done"), `step ${s} before step ${d + 1}`);
+      }
+      if (s > 1 && at(oneQ, s, "start") < at(oneQ, s - 1, "done")) behind++;
+    }
+    assert(behind >= 3, `only ${behind} steps started during a quality pass`);
 
     // Dependencies: each @universe step starts once the listing (step 2) is done and sees the
     // whole universe; writers of one dataset (4 and 5, 6 and 7) never overlap.
@@ -227,7 +252,7 @@ Deno.test("backfillAllCommand with concurrency 2 lands the same lake as one step
     const tickers = new Set(bars.getColumn("ticker").toArray() as string[]);
     for (const u of universe) assert(tickers.has(u), `no day bars of ${u}`);
 
-    for (const r of [one, two]) await Deno.remove(r.root, { recursive: true });
+    for (const r of [one, two, oneQ]) await Deno.remove(r.root, { recursive: true });
   } finally {
     setLogLevel("info");
   }
