@@ -59,7 +59,23 @@ export interface ReadOptions {
    * Its files must still exist (pin the version with `pinSnapshot` while reading). @default latest
    */
   version?: number;
+  /**
+   * Decode each selected file of at most {@link SMALL_FILE_BYTES} whole into memory instead of
+   * scanning it lazily. Polars' lazy scan costs ~1-2 ms of CPU per file, more than decoding a
+   * small file, so a read of many small files (one session per partition) takes 2-3x less CPU;
+   * filters, sort and projection still apply, but no longer limit what those files decode (a
+   * larger file is always scanned with pushdown). `readDataset` and `readDatasetBatches` do
+   * this when no `columns` are asked for; `scanDataset` only when asked.
+   * @default false (scanDataset)
+   */
+  smallFilesInMemory?: boolean;
 }
+
+/**
+ * Largest Parquet file (bytes, as the manifest records it) that {@link ReadOptions}
+ * `smallFilesInMemory` decodes whole instead of scanning.
+ */
+export const SMALL_FILE_BYTES = 4 * 1024 * 1024;
 
 type Where = Pick<DatasetSpec, "zone" | "source" | "dataset">;
 
@@ -287,7 +303,10 @@ export async function readDataset(
   spec: DatasetSpec,
   options: ReadOptions = {},
 ): Promise<pl.DataFrame> {
-  return await (await scanDataset(spec, options)).collect();
+  return await (await scanDataset(spec, {
+    smallFilesInMemory: options.columns === undefined,
+    ...options,
+  })).collect();
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   committedState,
   type ReadOptions,
   selectFiles,
+  SMALL_FILE_BYTES,
   stateAtVersion,
 } from "./reader.ts";
 import type { ManifestFile } from "./manifest.ts";
@@ -140,21 +141,46 @@ async function footerOf(
 }
 
 /**
+ * A small file decoded whole (see ReadOptions `smallFilesInMemory`), as a lazy frame over the
+ * decoded rows, and its first 0 rows (names and types).
+ */
+function decodedOf(spec: DatasetSpec, path: string): { lf: pl.LazyDataFrame; head: pl.DataFrame } {
+  try {
+    const df = pl.readParquet(path, { parallel: "none" });
+    return { lf: df.lazy(), head: df.head(0) };
+  } catch (e) {
+    throw new IntegrityError(
+      `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
+      path,
+      "checksum",
+      { dataset: spec.dataset, cause: e },
+    );
+  }
+}
+
+/**
  * Check files (each before the next, see the module doc), then build their lazy scan: one
  * `scanParquet` per file with its columns cast to the recorded types where they differ,
  * concatenated diagonally. Each file's footer is read in Polars' threads as soon as the file is
  * checked (issue #21: read on the JS thread it cost ~0.15 ms per file of a many-file read).
+ * With `smallFilesInMemory`, a file of at most SMALL_FILE_BYTES is decoded whole instead (issue
+ * #21: 500 one-session files of minute bars, ~0.4 s of CPU instead of ~1 s).
  */
 async function scanFiles(
   spec: DatasetSpec,
   files: ManifestFile[],
   schema: Record<string, ColumnType>,
-  options: Pick<ReadOptions, "root" | "verify">,
+  options: Pick<ReadOptions, "root" | "verify" | "smallFilesInMemory">,
 ): Promise<FileScan> {
   const verify = options.verify ?? true;
   const footers: Promise<{ lf: pl.LazyDataFrame; head: pl.DataFrame }>[] = [];
   for (const f of files) {
     const path = await checkFile(spec, f, options.root, verify);
+    if (options.smallFilesInMemory && f.bytes !== undefined && f.bytes <= SMALL_FILE_BYTES) {
+      // decoded now, after its check; an error names this file (the ones before it decoded)
+      footers.push(Promise.resolve(decodedOf(spec, path)));
+      continue;
+    }
     const footer = footerOf(spec, path);
     footer.catch(() => {}); // awaited below; a check failing first must not leave it unhandled
     footers.push(footer);
@@ -283,7 +309,10 @@ export async function* readDatasetBatches(
     ...(options.batchBytes !== undefined ? { bytes: options.batchBytes } : {}),
   });
   for (const g of groups) {
-    const scan = await scanFiles(spec, g, state.schema, options);
+    const scan = await scanFiles(spec, g, state.schema, {
+      smallFilesInMemory: options.columns === undefined,
+      ...options,
+    });
     const df = await applyRead(spec, scan, options).collect();
     if (df.height > 0) yield df;
   }

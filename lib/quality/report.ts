@@ -201,6 +201,8 @@ export async function datasetQuality(
     end: new Date(Date.parse(options.end + "T00:00:00Z") + 2 * 86_400_000),
     ...(options.root ? { root: options.root } : {}),
     dropLineage: true,
+    // collected right below: many small files (a session each) are cheaper decoded whole
+    smallFilesInMemory: true,
   });
   const keep = lf.columns.filter((c) => c === t || QUALITY_COLUMNS.has(c));
   const df = await (keep.length ? lf.select(...keep) : lf).collect();

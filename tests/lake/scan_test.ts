@@ -113,6 +113,39 @@ Deno.test("readDataset (a collected scan) equals the eager reference for every f
     assertEquals((await readDataset(BARS, { root })).getColumn("vwap").nullCount(), 54);
   }));
 
+Deno.test("smallFilesInMemory: small files decoded whole give the scan's frame for every filter", () =>
+  withLake(async (root) => {
+    await buildLake(root);
+    const cases: ReadOptions[] = [
+      {},
+      {
+        start: new Date(Date.UTC(2024, 2, 7, 14, 32)),
+        end: new Date(Date.UTC(2024, 2, 11, 14, 31)),
+      },
+      { asOf: new Date(Date.UTC(2024, 2, 7, 14, 33)), symbols: ["B", "C"] },
+      { columns: ["ts", "close", "vwap"], dropLineage: true },
+    ];
+    for (const o of cases) {
+      const what = JSON.stringify(o);
+      const mem = await scanDataset(BARS, { ...o, root, smallFilesInMemory: true });
+      const lazy = await scanDataset(BARS, { ...o, root });
+      // the files here are a few KB: none is scanned from Parquet with the option, all without
+      assertEquals((mem.describeOptimizedPlan().match(/Parquet SCAN/g) ?? []).length, 0, what);
+      assert((lazy.describeOptimizedPlan().match(/Parquet SCAN/g) ?? []).length > 0, what);
+      assertFramesEqual(await mem.collect(), eagerReference(BARS, root, o), what);
+      assertFramesEqual(await mem.collect(), await lazy.collect(), what);
+    }
+    // a file that cannot be decoded (checks off, so its bytes reach the decoder) names itself
+    const f = datasetState(BARS, root).files.find((x) => x.partition === "date=2024-03-07")!;
+    const path = filePath(BARS, f, root);
+    Deno.writeFileSync(path, new Uint8Array(Deno.statSync(path).size)); // same size, no Parquet
+    const e = await assertRejects(
+      () => scanDataset(BARS, { root, verify: false, smallFilesInMemory: true }),
+      IntegrityError,
+    );
+    assert((e as IntegrityError).message.includes(path), (e as Error).message);
+  }));
+
 Deno.test("schema evolution: a type change is cast to the recorded type in every file", () =>
   withLake(async (root) => {
     await writeDataset(BARS, bars(["A"], 3).withColumns(pl.lit(2.5).alias("vwap")), {
