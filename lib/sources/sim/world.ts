@@ -457,6 +457,16 @@ export class World {
    * split-adjusted volume = raw / split factor.
    */
   adjustmentFactors(ticker: string): { split: Float64Array; dividend: Float64Array } {
+    // Computed once per ticker (a route asks for one session's factor per request); the arrays
+    // are shared, read-only.
+    let f = this.#adjustment.get(ticker);
+    if (!f) this.#adjustment.set(ticker, f = this.#adjustmentFactors(ticker));
+    return f;
+  }
+
+  #adjustment = new Map<string, { split: Float64Array; dividend: Float64Array }>();
+
+  #adjustmentFactors(ticker: string): { split: Float64Array; dividend: Float64Array } {
     const n = this.days.length;
     const split = new Float64Array(n).fill(1), dividend = new Float64Array(n).fill(1);
     const i = this.#tickerIndex.get(ticker);
