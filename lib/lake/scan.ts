@@ -122,6 +122,16 @@ interface FileScan {
   columns: Set<string>;
 }
 
+/** A file Polars cannot open or decode, as an IntegrityError naming it. */
+function unreadable(spec: DatasetSpec, path: string, e: unknown): IntegrityError {
+  return new IntegrityError(
+    `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
+    path,
+    "checksum",
+    { dataset: spec.dataset, cause: e },
+  );
+}
+
 /** A file's lazy scan and its footer (column names and types, no row decoded). */
 async function footerOf(
   spec: DatasetSpec,
@@ -131,12 +141,7 @@ async function footerOf(
     const lf = pl.scanParquet(path, { hivePartitioning: false, glob: false });
     return { lf, head: await lf.head(0).collect() };
   } catch (e) {
-    throw new IntegrityError(
-      `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
-      path,
-      "checksum",
-      { dataset: spec.dataset, cause: e },
-    );
+    throw unreadable(spec, path, e);
   }
 }
 
@@ -149,12 +154,7 @@ function decodedOf(spec: DatasetSpec, path: string): { lf: pl.LazyDataFrame; hea
     const df = pl.readParquet(path, { parallel: "none" });
     return { lf: df.lazy(), head: df.head(0) };
   } catch (e) {
-    throw new IntegrityError(
-      `Cannot read ${path}: ${(e as Error).message.split("\n")[0]}`,
-      path,
-      "checksum",
-      { dataset: spec.dataset, cause: e },
-    );
+    throw unreadable(spec, path, e);
   }
 }
 
