@@ -44,50 +44,15 @@ import { HttpClient, type HttpClientOptions } from "./_http.ts";
 import type { Rejected } from "./_wire.ts";
 import { joinUrl } from "./endpoints.ts";
 
-/** Bytes per tick record. */
-export const BI5_RECORD_BYTES = 20;
-/** Milliseconds in the hour a file covers. */
-export const MS_PER_HOUR = 3_600_000;
-
-/**
- * Points per unit of price by instrument (Dukascopy's "decimal factor"): price = points / factor.
- * Taken from dukascopy-node's generated instrument metadata
- * (src/utils/instrument-meta-data/generated/instrument-meta-data.json, field `decimalFactor`,
- * commit fa7f150a of 2026-07-16): the USD, EUR, GBP, CHF, AUD, NZD and CAD pairs 100000, the
- * JPY pairs and the metals 1000.
- */
-export const DUKASCOPY_DECIMAL_FACTOR: Readonly<Record<string, number>> = {
-  EURUSD: 100_000,
-  GBPUSD: 100_000,
-  USDCHF: 100_000,
-  AUDUSD: 100_000,
-  NZDUSD: 100_000,
-  USDCAD: 100_000,
-  EURGBP: 100_000,
-  EURCHF: 100_000,
-  USDJPY: 1_000,
-  EURJPY: 1_000,
-  GBPJPY: 1_000,
-  XAUUSD: 1_000,
-  XAGUSD: 1_000,
-};
-
-/**
- * Decimal factor of an instrument (upper-case Dukascopy name, e.g. "EURUSD").
- * @throws RangeError for an instrument not in {@link DUKASCOPY_DECIMAL_FACTOR}
- * @example decimalFactor("USDJPY") // 1000
- */
-export function decimalFactor(instrument: string): number {
-  const f = DUKASCOPY_DECIMAL_FACTOR[instrument];
-  if (f === undefined) {
-    throw new RangeError(
-      `Unknown Dukascopy instrument "${instrument}": no price scale known; known: ${
-        Object.keys(DUKASCOPY_DECIMAL_FACTOR).join(", ")
-      }`,
-    );
-  }
-  return f;
-}
+// The record layout and price scales live in a module without Polars, so the simulated
+// market's datafeed (lib/sources/sim/dukascopy.ts) can use them on a thread that loads no Polars.
+export {
+  BI5_RECORD_BYTES,
+  decimalFactor,
+  DUKASCOPY_DECIMAL_FACTOR,
+  MS_PER_HOUR,
+} from "./_dukascopy_format.ts";
+import { BI5_RECORD_BYTES, decimalFactor, MS_PER_HOUR } from "./_dukascopy_format.ts";
 
 /**
  * Path of the hour file holding `hourMs` (UTC, floored to the hour), month counted from 0.

@@ -18,7 +18,7 @@
 import { compress } from "lzma1";
 import { hashString, Rng } from "../../core/random.ts";
 import { getCalendar } from "../../time/mod.ts";
-import { BI5_RECORD_BYTES, decimalFactor, MS_PER_HOUR } from "../dukascopy.ts";
+import { BI5_RECORD_BYTES, decimalFactor, MS_PER_HOUR } from "../_dukascopy_format.ts";
 import type { FaultKind, FaultScheduler } from "./faults.ts";
 import { fxDayStartMs } from "./fx.ts";
 import { LruCache } from "./_lru.ts";
