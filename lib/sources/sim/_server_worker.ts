@@ -29,8 +29,9 @@ async function handle(m: ServerWorkerRequest): Promise<void> {
   if (m.kind === "start") {
     if (world) throw new Error("simulated market worker: started twice");
     world = generateWorld({ ...m.config, seed: m.seed ?? m.config.seed ?? 1 });
-    server = await startSimServer({ worldInstance: world, ...(m.server ?? {}) });
+    // The prefetch threads first: they load their modules and build their world meanwhile.
     if (m.plan) prefetch = prefetchWorld(world, m.plan, { workers: m.workers });
+    server = await startSimServer({ worldInstance: world, ...(m.server ?? {}) });
     post({ kind: "ready", id: m.id, baseUrl: server.baseUrl });
     return;
   }
