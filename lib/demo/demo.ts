@@ -7,12 +7,11 @@
  *
  * Stages (each prints one summary line; a rerun reuses the lake and skips finished work; the
  * summary ends with the wall and the CPU seconds of each stage, CPU over every thread):
- * 1. ingest: starts the simulated market in-process on a loopback port (on a fresh lake one
- *    server on its own worker thread for every step, lib/sources/sim/server_worker.ts, whose
- *    two prefetch threads generate the SPY sessions and equity day bars ahead,
- *    lib/sources/sim/prefetch.ts, while the steps that need none of them run first; on a rerun
- *    every step's server shares this thread's world, so no session is generated twice, and two
- *    worker threads generate the options sleeve's sessions) and backfills through
+ * 1. ingest: starts the simulated market in-process on a loopback port (every step's server
+ *    shares one world, so no session is generated twice; on a fresh lake two worker threads
+ *    generate the SPY sessions and equity day bars ahead, lib/sources/sim/prefetch.ts, while the
+ *    steps that need none of them run first; on a rerun they generate the options sleeve's
+ *    sessions instead) and backfills through
  *    the real connectors and the backfill engine (resumable, checkpointed): the survivorship-free
  *    listing, SPY daily bars (last `ingestDays` sessions), SPY minute bars (last `minuteDays`
  *    sessions), SPY second bars, VIX, SPY option contracts and minute aggregates, FRED vintages,
@@ -49,7 +48,6 @@ import { pipelineFor } from "../ingest/registry.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
 import { NULL_EFFECTS } from "../sources/sim/config.ts";
 import { prefetchWorld } from "../sources/sim/prefetch.ts";
-import { type ServerWorkerCounts, startSimServerWorker } from "../sources/sim/server_worker.ts";
 import { cpcvSplits } from "../validation/cpcv.ts";
 import { fitRidge, predictLinear } from "../models/linear.ts";
 import { fitRandomForest, predictEnsemble } from "../models/trees.ts";
@@ -335,65 +333,47 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const quiet = !Deno.env.get("WORKBENCH_LOG_LEVEL");
   if (quiet) setLogLevel("warn");
   say("   source: the simulated market, in-process on a loopback port (no vendor is called)");
-  // One world for the ground truth below and, on a rerun, for every step's in-process server: a
-  // session the ingest generated once (its seconds, minutes and day bar) is not generated again
-  // by the next step's server or by the options sleeve. Generation is deterministic, so sharing
-  // changes no output, only the work.
+  // One world for every step's in-process server and for the ground truth below: a session the
+  // ingest generated once (its seconds, minutes and day bar) is not generated again by the next
+  // step's server or by the options sleeve. Generation is deterministic, so sharing changes no
+  // output, only the work.
   const simWorld = generateWorld(world);
-  // On a fresh lake, two workers (spawned by the server's thread, below) generate ahead what the
-  // later steps will ask for, in the order they ask (I:VIX's day bars, the SPY sessions of the
-  // daily step, the older ones of the minute step, then the universe's day bars) while the first
-  // steps run; the server takes each result when it arrives and generates anything still missing
-  // itself, so the data are the same with or without it. On a rerun (nothing to ingest) they
-  // generate the SPY sessions of the options sleeve (stage 4) instead, while the ingest checks
-  // and the lake stage run; on a fresh lake those sessions are among the minute step's, already
-  // generated in the server's world, and this thread's world takes them from it.
+  // On a fresh lake, two workers generate ahead what the later steps will ask for, in the order
+  // they ask (I:VIX's day bars, the SPY sessions of the daily step, the older ones of the minute
+  // step, then the universe's day bars) while the first steps run; the server takes each result
+  // when it arrives and generates anything still missing itself, so the data are the same with
+  // or without it. On a rerun (nothing to ingest) they generate the SPY sessions of the options
+  // sleeve (stage 4) instead, while the ingest checks and the lake stage run; on a fresh lake
+  // those sessions are among the minute step's, already generated.
   const sleeveStart = last(90);
   const minuteStep = plan.find((p) => p.dataset === "stock_bars_minute")!;
   const minuteSpec = pipelineFor(minuteStep.source, minuteStep.dataset, minuteStep).curatedSpec;
   const fresh = (await committedState(minuteSpec, root)).rows === 0;
-  // On a fresh lake the server itself runs on its own thread (lib/sources/sim/server_worker.ts),
-  // with the prefetch inside it: this thread only runs the connectors, the curation and the lake
-  // writes. Its world is built from the same config, so it serves the same bytes.
-  const sleeveDays = simWorld.days.filter((d) => d >= sleeveStart);
-  const server = fresh
-    ? await startSimServerWorker({
-      config: world,
-      seed,
-      plan: {
-        vixDays: simWorld.days.filter((d) => d >= last(60)), // the index_bars_day step's window
-        spySessions: [
-          ...simWorld.days.filter((d) => d >= ingestStart),
-          ...simWorld.days.filter((d) => d >= minuteStart && d < ingestStart),
-        ],
-        equities: simWorld.equityInfo.map((x) => x.ticker),
-      },
+  const prefetch = fresh
+    ? prefetchWorld(simWorld, {
+      vixDays: simWorld.days.filter((d) => d >= last(60)), // the index_bars_day step's window
+      spySessions: [
+        ...simWorld.days.filter((d) => d >= ingestStart),
+        ...simWorld.days.filter((d) => d >= minuteStart && d < ingestStart),
+      ],
+      equities: simWorld.equityInfo.map((x) => x.ticker),
     })
-    : undefined;
-  const prefetch = server ? undefined : prefetchWorld(simWorld, { spySessions: sleeveDays });
+    : prefetchWorld(simWorld, { spySessions: simWorld.days.filter((d) => d >= sleeveStart) });
   let code: number;
-  let ahead: ServerWorkerCounts | undefined;
   try {
     code = await backfillAllCommand({ plan, resume: true }, {
-      sim: server ? { baseUrl: server.baseUrl } : { seed, world, worldInstance: simWorld },
+      sim: { seed, world, worldInstance: simWorld },
       config: cfg,
       print: (l) => {
         ingestLog.push(l);
         if (/^(step|job|rows|elapsed)/.test(l)) print(`  ${l}`);
       },
     });
-    if (server) {
-      ahead = await server.prefetchDone({ stop: true });
-      // The options sleeve's sessions (stage 4), which the ingest generated in the server's
-      // world: this thread's world takes them instead of generating them again.
-      for (const x of await server.spySessions(sleeveDays)) {
-        simWorld.spy.adopt(x.date, x.minutes, x.day);
-      }
-    }
   } finally {
-    // The rerun's prefetch ends by itself when it has posted the sleeve's sessions.
-    await server?.close();
+    // The rerun's worker ends by itself when it has posted the sleeve's sessions.
+    if (fresh) prefetch.stop();
   }
+  const ahead = fresh ? await prefetch.done : undefined;
   if (quiet) setLogLevel("info");
   Deno.writeTextFileSync(join(outDir, "ingest.log"), ingestLog.join("\n") + "\n");
   say(
@@ -405,9 +385,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     say(
       `   generated ahead on worker threads: ${ahead.vixDays} I:VIX days, ` +
         `${ahead.spySessions} SPY sessions, ${ahead.equities} equities' day bars ` +
-        // The server's own thread since the server left this one; the wording is kept so the
-        // demo's output stays as it was.
-        `(SPY sessions generated on the main thread: ${ahead.spySessionsGeneratedByServer})`,
+        `(SPY sessions generated on the main thread: ${simWorld.spy.sessionsGenerated})`,
     );
   }
 
@@ -659,7 +637,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     hedgeBand: 50,
     hedgeCostBps: 1,
   });
-  prefetch?.stop();
+  prefetch.stop();
   const pnl = sleeve.pnl[sleeve.pnl.length - 1]!;
   const oc = sleeve.optionCosts.reduce((a, b) => a + b, 0),
     hc = sleeve.hedgeCosts.reduce((a, b) => a + b, 0);
