@@ -10,6 +10,7 @@ import { redact } from "../core/secret.ts";
 import { committedState, readDataset, setWatermark, writeDataset } from "../lake/mod.ts";
 import { datasetQuality, formatQuality } from "../quality/report.ts";
 import { FRED_DEFAULT_SERIES } from "../sources/fred.ts";
+import type { SimServerOptions } from "../sources/sim/mod.ts";
 import {
   type BackfillJob,
   type BackfillSummary,
@@ -21,7 +22,7 @@ import { addDays } from "./pipelines/_common.ts";
 import { type QuarantineRow, writeQuarantine } from "./quarantine.ts";
 import { datasetNames, pipelineFor, type PipelineOptions, requireClient } from "./registry.ts";
 import { acceptDrift, checkDrift, hasDrift } from "./schema_drift.ts";
-import { openSession, type SimOption } from "./session.ts";
+import { openSession } from "./session.ts";
 import type { Pipeline } from "./types.ts";
 
 /** Where output lines go (tests capture them). @default console.log */
@@ -29,11 +30,8 @@ export type Print = (line: string) => void;
 
 /** Shared options of the commands. */
 export interface CommandOptions {
-  /**
-   * Use the simulated market: started in-process per session (options passed to it), or one
-   * already running (`{ baseUrl }`, e.g. on its own thread); passed through to `openSession`.
-   */
-  sim?: SimOption;
+  /** Use the in-process simulated market (options passed to it). */
+  sim?: SimServerOptions | boolean;
   /** Configuration. @default loadConfig() */
   config?: WorkbenchConfig;
   /** HTTP policy overrides (tests). */

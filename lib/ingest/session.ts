@@ -19,34 +19,13 @@ export interface IngestSession {
   close(): Promise<void>;
 }
 
-/**
- * A simulated market already running elsewhere (e.g. `startSimServerWorker`'s, on its own
- * thread): the session's clients point at `baseUrl`, nothing is started, and the session's
- * close leaves it running (its owner closes it).
- */
-export interface RunningSim {
-  baseUrl: string;
-}
-
-/**
- * Which vendors a session uses: the simulated market started in-process with these options
- * (`true`: the configured seed), one already running at a base URL, or (`false`) the configured
- * vendors.
- */
-export type SimOption = SimServerOptions | RunningSim | boolean;
-
-function isRunning(s: SimOption | undefined): s is RunningSim {
-  return typeof s === "object" && "baseUrl" in s;
-}
-
 /** Options of {@link openSession}. */
 export interface SessionOptions {
   /**
-   * Start the simulated market in-process and use it (options passed through), or use one
-   * already running (`{ baseUrl }`: nothing started, close is a no-op for it); `false` forces
+   * Start the simulated market in-process and use it (options passed through); `false` forces
    * the configured vendors. @default the configuration's `run.useSim` (WORKBENCH_USE_SIM)
    */
-  sim?: SimOption;
+  sim?: SimServerOptions | boolean;
   /** Configuration. @default loadConfig() */
   config?: WorkbenchConfig;
   /** HTTP policy overrides for every vendor. */
@@ -82,36 +61,22 @@ export function simConfig(base: WorkbenchConfig, baseUrl: string, key = SIM_KEY)
   };
 }
 
-/**
- * Open clients against the configured vendors, an in-process simulated market, or a simulated
- * market already running at a base URL.
- */
+/** Open clients against the configured vendors or an in-process simulated market. */
 export async function openSession(options: SessionOptions = {}): Promise<IngestSession> {
   const cfg = options.config ?? loadConfig();
   const http = options.http ?? {};
   const simOption = options.sim ?? cfg.run.useSim;
-  const running = isRunning(simOption) ? simOption : undefined;
   log.info("ingest.source", {
-    source: running
-      ? "simulated market (already running)"
-      : simOption
-      ? "simulated market (in-process)"
-      : "configured vendors",
+    source: simOption ? "simulated market (in-process)" : "configured vendors",
     why: options.sim === undefined ? cfg.run.useSimReason : "chosen by the caller",
   });
-  // The simulated market applies no vendor throttle unless configured: do not pace against it.
-  const fast = { minIntervalMs: 0, jitterMs: 0, perMinute: Infinity, concurrency: 8, ...http };
-  if (running) {
-    const clients = connectClients(simConfig(cfg, running.baseUrl, options.simKey), {
-      http: fast,
-    });
-    return { clients, close: () => Promise.resolve() };
-  }
-  if (simOption && !isRunning(simOption)) {
+  if (simOption) {
     const simOpts: SimServerOptions = simOption === true ? { seed: cfg.run.seed } : simOption;
     // Loaded on demand: runs against real vendors do not pay for the simulator's modules.
     const { startSimServer } = await import("../sources/sim/mod.ts");
     const sim = await startSimServer(simOpts);
+    // The simulated market applies no vendor throttle unless configured: do not pace against it.
+    const fast = { minIntervalMs: 0, jitterMs: 0, perMinute: Infinity, concurrency: 8, ...http };
     const clients = connectClients(simConfig(cfg, sim.baseUrl, options.simKey), { http: fast });
     return { clients, sim, close: () => sim.close() };
   }
