@@ -8,8 +8,9 @@
  * Each measurement is one child process (`--child N`) on a fresh temporary lake: the demo's world
  * (seed 42, 1000 sessions to 2024-03-28, 10 equities) served in-process with one shared world
  * instance and the demo's prefetch workers, as `lib/demo/demo.ts` runs it, and the demo's plan
- * (copied below: 14 steps, SPY daily bars over 250 sessions, minute bars over 500). It prints
- * the wall seconds and the CPU seconds (user + system over every thread, process.cpuUsage) of
+ * (lib/demo/demo.ts `demoPlan`: 14 steps, SPY daily bars over 250 sessions, minute bars over
+ * 500). It prints the wall seconds and the CPU seconds (user + system over every thread,
+ * process.cpuUsage) of
  * the `backfillAllCommand` call alone, and the committed curated rows per dataset. Levels run
  * interleaved (1, 2, 3, 1, 2, 3, ...) so a change of machine load hits every level alike; the
  * rows must be equal at every level. The last lines give the median per level.
@@ -20,6 +21,7 @@ import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { loadConfig } from "../lib/config/config.ts";
 import { setLogLevel } from "../lib/core/log.ts";
 import { backfillAllCommand, type PlanStep, type StepEvent } from "../lib/ingest/commands.ts";
+import { demoPlan } from "../lib/demo/demo.ts";
 import { pipelineFor } from "../lib/ingest/registry.ts";
 import { committedState } from "../lib/lake/mod.ts";
 import { generateWorld } from "../lib/sources/sim/mod.ts";
@@ -52,60 +54,16 @@ Each measurement runs in a child process on a fresh temporary lake (deleted afte
 Prints one line per measurement (wall s, CPU s, CPU/wall) and the median per level.`,
 });
 
-/** The demo's plan (lib/demo/demo.ts, default options). */
-function demoPlan(): PlanStep[] {
+/** The demo's plan (lib/demo/demo.ts `demoPlan`, default options). */
+function benchPlan(): PlanStep[] {
   const sessions = tradingDays("2000-01-03", END);
-  const start = sessions[Math.max(0, sessions.length - DAYS)]!;
   const last = (n: number) => sessions[sessions.length - n]!;
-  const ingestStart = last(INGEST_DAYS), minuteStart = last(MINUTE_DAYS);
-  const fred = ["DGS10", "DTB3", "DGS2", "VIXCLS", "UNRATE", "CPIAUCSL", "FEDFUNDS", "T10Y2Y"];
-  return [
-    {
-      source: "alphavantage",
-      dataset: "listing_status",
-      symbols: ["active", "delisted"],
-      start: END,
-      end: END,
-    },
-    { source: "polygon", dataset: "news", symbols: "@universe", start: last(20), end: END },
-    { source: "fred", dataset: "macro_observations", symbols: fred, start: ingestStart, end: END },
-    { source: "oanda", dataset: "fx_candles_m1", symbols: ["EUR_USD"], start: last(3), end: END },
-    { source: "polygon", dataset: "splits", symbols: "@universe", start, end: END },
-    { source: "polygon", dataset: "dividends", symbols: "@universe", start, end: END },
-    { source: "polygon", dataset: "dividends", symbols: ["SPY"], start, end: END },
-    { source: "polygon", dataset: "stock_bars_second", symbols: ["SPY"], start: last(2), end: END },
-    {
-      source: "polygon",
-      dataset: "index_bars_minute",
-      symbols: ["I:VIX"],
-      start: last(5),
-      end: END,
-    },
-    {
-      source: "polygon",
-      dataset: "option_bars_minute",
-      symbols: ["SPY"],
-      start: last(1),
-      end: END,
-      expiryDays: 7,
-    },
-    { source: "polygon", dataset: "index_bars_day", symbols: ["I:VIX"], start: last(60), end: END },
-    {
-      source: "polygon",
-      dataset: "stock_bars_day",
-      symbols: ["SPY"],
-      start: ingestStart,
-      end: END,
-    },
-    {
-      source: "polygon",
-      dataset: "stock_bars_minute",
-      symbols: ["SPY"],
-      start: minuteStart,
-      end: END,
-    },
-    { source: "polygon", dataset: "stock_bars_day", symbols: "@universe", start, end: END },
-  ];
+  return demoPlan({
+    start: sessions[Math.max(0, sessions.length - DAYS)]!,
+    last,
+    ingestStart: last(INGEST_DAYS),
+    minuteStart: last(MINUTE_DAYS),
+  });
 }
 
 interface Measurement {
@@ -126,7 +84,7 @@ async function measure(level: string, usePrefetch: boolean): Promise<Measurement
   setLogLevel("warn");
   const root = await Deno.makeTempDir({ prefix: `bench_backfill_c${level}_` });
   try {
-    const plan = demoPlan();
+    const plan = benchPlan();
     const sessions = tradingDays("2000-01-03", END);
     const last = (n: number) => sessions[sessions.length - n]!;
     const world = { seed: SEED, start: last(DAYS), end: END, equityCount: EQUITIES };

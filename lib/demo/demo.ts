@@ -207,6 +207,81 @@ function plantedEvents(
   };
 }
 
+/** The demo's windows: its first session, the n-th last one, and the starts of the SPY ingests. */
+export interface DemoWindows {
+  start: string;
+  last: (n: number) => string;
+  ingestStart: string;
+  minuteStart: string;
+}
+
+/**
+ * The demo's ingest plan (14 backfill steps over `w`), as `runDemo` runs it.
+ *
+ * Order: the steps that need no SPY session of the simulated market first (listing, events,
+ * macro, FX), then the few recent sessions (seconds, VIX minutes, option bars), then SPY's
+ * daily and minute bars and the universe's day bars: on a fresh lake the prefetch workers
+ * (runDemo) generate those sessions while the first steps run, so the main thread, which does
+ * every step's fetching, curation and lake writes, generates almost none of them itself. Each
+ * step writes its own dataset from the same deterministic world, so the order changes no row.
+ */
+export function demoPlan(w: DemoWindows): PlanStep[] {
+  const { start, last, ingestStart, minuteStart } = w;
+  const fred = ["DGS10", "DTB3", "DGS2", "VIXCLS", "UNRATE", "CPIAUCSL", "FEDFUNDS", "T10Y2Y"];
+  return [
+    {
+      source: "alphavantage",
+      dataset: "listing_status",
+      symbols: ["active", "delisted"],
+      start: END,
+      end: END,
+    },
+    // The simulated market writes news about the equity universe (not SPY).
+    { source: "polygon", dataset: "news", symbols: "@universe", start: last(20), end: END },
+    { source: "fred", dataset: "macro_observations", symbols: fred, start: ingestStart, end: END },
+    { source: "oanda", dataset: "fx_candles_m1", symbols: ["EUR_USD"], start: last(3), end: END },
+    // The corporate actions the engine applies to the momentum backtest's universe (and SPY's
+    // dividends, paid to the overnight strategy's positions): the whole window.
+    { source: "polygon", dataset: "splits", symbols: "@universe", start, end: END },
+    { source: "polygon", dataset: "dividends", symbols: "@universe", start, end: END },
+    { source: "polygon", dataset: "dividends", symbols: ["SPY"], start, end: END },
+    { source: "polygon", dataset: "stock_bars_second", symbols: ["SPY"], start: last(2), end: END },
+    {
+      source: "polygon",
+      dataset: "index_bars_minute",
+      symbols: ["I:VIX"],
+      start: last(5),
+      end: END,
+    },
+    {
+      source: "polygon",
+      dataset: "option_bars_minute",
+      symbols: ["SPY"],
+      start: last(1),
+      end: END,
+      expiryDays: 7,
+    },
+    { source: "polygon", dataset: "index_bars_day", symbols: ["I:VIX"], start: last(60), end: END },
+    {
+      source: "polygon",
+      dataset: "stock_bars_day",
+      symbols: ["SPY"],
+      start: ingestStart,
+      end: END,
+    },
+    // The overnight backtest's minute bars (about 390 a session), the last `minuteDays` sessions.
+    {
+      source: "polygon",
+      dataset: "stock_bars_minute",
+      symbols: ["SPY"],
+      start: minuteStart,
+      end: END,
+    },
+    // The momentum backtest's universe: the whole window.
+    { source: "polygon", dataset: "stock_bars_day", symbols: "@universe", start, end: END },
+  ];
+}
+
 /** Run the demo. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const seed = options.seed ?? 42;
@@ -267,65 +342,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   );
 
   // 1. Ingest through the real connectors against the in-process simulated market.
-  const fred = ["DGS10", "DTB3", "DGS2", "VIXCLS", "UNRATE", "CPIAUCSL", "FEDFUNDS", "T10Y2Y"];
-  // Order: the steps that need no SPY session of the simulated market first (listing, events,
-  // macro, FX), then the few recent sessions (seconds, VIX minutes, option bars), then SPY's
-  // daily and minute bars and the universe's day bars: on a fresh lake the prefetch worker
-  // (below) generates those sessions while the first steps run, so the main thread, which does
-  // every step's fetching, curation and lake writes, generates almost none of them itself. Each
-  // step writes its own dataset from the same deterministic world, so the order changes no row.
-  const plan: PlanStep[] = [
-    {
-      source: "alphavantage",
-      dataset: "listing_status",
-      symbols: ["active", "delisted"],
-      start: END,
-      end: END,
-    },
-    // The simulated market writes news about the equity universe (not SPY).
-    { source: "polygon", dataset: "news", symbols: "@universe", start: last(20), end: END },
-    { source: "fred", dataset: "macro_observations", symbols: fred, start: ingestStart, end: END },
-    { source: "oanda", dataset: "fx_candles_m1", symbols: ["EUR_USD"], start: last(3), end: END },
-    // The corporate actions the engine applies to the momentum backtest's universe (and SPY's
-    // dividends, paid to the overnight strategy's positions): the whole window.
-    { source: "polygon", dataset: "splits", symbols: "@universe", start, end: END },
-    { source: "polygon", dataset: "dividends", symbols: "@universe", start, end: END },
-    { source: "polygon", dataset: "dividends", symbols: ["SPY"], start, end: END },
-    { source: "polygon", dataset: "stock_bars_second", symbols: ["SPY"], start: last(2), end: END },
-    {
-      source: "polygon",
-      dataset: "index_bars_minute",
-      symbols: ["I:VIX"],
-      start: last(5),
-      end: END,
-    },
-    {
-      source: "polygon",
-      dataset: "option_bars_minute",
-      symbols: ["SPY"],
-      start: last(1),
-      end: END,
-      expiryDays: 7,
-    },
-    { source: "polygon", dataset: "index_bars_day", symbols: ["I:VIX"], start: last(60), end: END },
-    {
-      source: "polygon",
-      dataset: "stock_bars_day",
-      symbols: ["SPY"],
-      start: ingestStart,
-      end: END,
-    },
-    // The overnight backtest's minute bars (about 390 a session), the last `minuteDays` sessions.
-    {
-      source: "polygon",
-      dataset: "stock_bars_minute",
-      symbols: ["SPY"],
-      start: minuteStart,
-      end: END,
-    },
-    // The momentum backtest's universe: the whole window.
-    { source: "polygon", dataset: "stock_bars_day", symbols: "@universe", start, end: END },
-  ];
+  const plan = demoPlan({ start, last, ingestStart, minuteStart });
   const cfg = { ...loadConfig(), lakeRoot: root };
   const ingestLog: string[] = [];
   // Each step's session logs which source it uses; the header says it once. Warnings and unit
