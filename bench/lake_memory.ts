@@ -29,29 +29,11 @@ import {
   writeDataset,
 } from "../lib/lake/mod.ts";
 import { alignTypes } from "../lib/lake/_types.ts";
+import { benchBarSpec } from "./_specs.ts";
 import { sessionBounds, tradingDays } from "../lib/time/mod.ts";
 
 /** The bench's dataset: minute bars with ten columns. */
-export const MEMORY_SPEC: DatasetSpec = {
-  zone: "curated",
-  source: "bench",
-  dataset: "memory_bars",
-  partitioning: "date",
-  timeColumn: "ts",
-  naturalKey: ["symbol", "ts"],
-  schema: {
-    symbol: "str",
-    ts: "ts_ms",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    vwap: "f64",
-    trades: "i64",
-    known_at: "ts_ms",
-  },
-};
+export const MEMORY_SPEC: DatasetSpec = benchBarSpec("memory_bars", { vwap: "f64", trades: "i64" });
 
 /** First month of the bench lake. */
 const FIRST_MONTH = "2023-01";

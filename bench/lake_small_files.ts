@@ -16,6 +16,7 @@ import pl from "nodejs-polars";
 import process from "node:process";
 import { defineTask, runTask } from "../lib/cli/mod.ts";
 import { type DatasetSpec, datasetState, readDataset, writeDataset } from "../lib/lake/mod.ts";
+import { benchBarSpec } from "./_specs.ts";
 import { localFiles } from "../lib/lake/store/files.ts";
 import { sessionBounds, tradingDays } from "../lib/time/mod.ts";
 
@@ -60,24 +61,7 @@ function processCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-const SPEC: DatasetSpec = {
-  zone: "curated",
-  source: "bench",
-  dataset: "small_files",
-  partitioning: "date",
-  timeColumn: "ts",
-  naturalKey: ["symbol", "ts"],
-  schema: {
-    symbol: "str",
-    ts: "ts_ms",
-    open: "f64",
-    high: "f64",
-    low: "f64",
-    close: "f64",
-    volume: "f64",
-    known_at: "ts_ms",
-  },
-};
+const SPEC: DatasetSpec = benchBarSpec("small_files");
 
 /** One frame of `days.length` full sessions of minute bars of one symbol (a seeded walk). */
 function sessions(days: string[], seed: number): pl.DataFrame {

@@ -6,6 +6,7 @@
 import pl from "nodejs-polars";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { type DatasetSpec, datasetState, readDataset, writeDataset } from "../lib/lake/mod.ts";
+import { benchBarSpec } from "./_specs.ts";
 import { Catalog } from "../lib/query/mod.ts";
 import { parquetScanSql } from "../lib/lake/mod.ts";
 import { sha256Hex } from "../lib/core/fs.ts";
@@ -55,24 +56,7 @@ async function main(total: number, reads = 3): Promise<void> {
   const symbols = 100;
   const perSymbol = Math.ceil(total / symbols);
 
-  const spec: DatasetSpec = {
-    zone: "curated",
-    source: "bench",
-    dataset: "minute_bars",
-    partitioning: "date",
-    timeColumn: "ts",
-    naturalKey: ["symbol", "ts"],
-    schema: {
-      symbol: "str",
-      ts: "ts_ms",
-      open: "f64",
-      high: "f64",
-      low: "f64",
-      close: "f64",
-      volume: "f64",
-      known_at: "ts_ms",
-    },
-  };
+  const spec: DatasetSpec = benchBarSpec("minute_bars");
 
   // Minute timestamps on real sessions.
   const days = tradingDays("2023-01-03", "2026-12-31");
