@@ -60,7 +60,12 @@ await runTask(TASK, async ({ values }) => {
     }
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (o.success) {
-      console.log(`ok    ${nb} (${secs} s) -> data/notebooks/${nb.replace(/\.ipynb$/, ".html")}`);
+      const again = exec.transportRetries
+        ? " (run twice: a kernel message failed its signature)"
+        : "";
+      console.log(
+        `ok    ${nb} (${secs} s) -> data/notebooks/${nb.replace(/\.ipynb$/, ".html")}${again}`,
+      );
     } else {
       failed++;
       console.log(`FAIL  ${nb} (${secs} s)\n${o.stderr.slice(-2000)}`);

@@ -362,6 +362,9 @@ for (const nb of notebooks) {
         if (exec.lateOutputs) {
           console.log(`${nb}: kept ${exec.lateOutputs} output(s) the kernel sent after idle`);
         }
+        if (exec.transportRetries) {
+          console.log(`${nb}: run again after a kernel message with an invalid signature`);
+        }
         assert(exec.ok, `${nb} failed:\n${exec.stderr.slice(-4000)}`);
         const done = JSON.parse(await Deno.readTextFile(`${out}/${nb}`)) as { cells: Cell[] };
         const { problems, charts } = savedOutputProblems(done.cells);

@@ -54,11 +54,21 @@ export interface ExecuteNotebookResult {
   stderr: string;
   /** Outputs kept that the kernel sent after the cell's idle status. */
   lateOutputs: number;
+  /**
+   * Runs started again because the Jupyter client refused a kernel message's signature (0 or
+   * 1): a transport fault of the Deno kernel under load, not an error of the notebook.
+   */
+  transportRetries: number;
 }
+
+/** jupyter_client's error for a kernel message whose HMAC does not match its bytes. */
+const BAD_SIGNATURE = /ValueError: Invalid Signature/;
 
 /**
  * Execute `input` (.ipynb) into `output` (.ipynb with outputs); the kernel runs in the input's
- * folder. Never throws for a failing notebook: `ok` is false and `stderr` says why.
+ * folder. Never throws for a failing notebook: `ok` is false and `stderr` says why. A run the
+ * Jupyter client stops on a kernel message with an invalid signature (a Deno kernel transport
+ * fault seen under load) is run once more (`transportRetries`).
  *
  * @example
  * ```ts ignore
@@ -69,6 +79,25 @@ export async function executeNotebook(
   input: string,
   output: string,
   o: ExecuteNotebookOptions = {},
+): Promise<ExecuteNotebookResult> {
+  const first = await executeOnce(input, output, o);
+  if (first.ok || !BAD_SIGNATURE.test(first.stderr)) return first;
+  // A kernel message the client could not authenticate ends the run wherever it falls: the
+  // notebook is run once more from the start in a new kernel (its lake writes are idempotent),
+  // and the result says so. A notebook error, or the same fault twice, is returned as it is.
+  const again = await executeOnce(input, output, o);
+  return {
+    ...again,
+    stderr:
+      `first run stopped by a kernel message with an invalid signature; run again\n${again.stderr}`,
+    transportRetries: 1,
+  };
+}
+
+async function executeOnce(
+  input: string,
+  output: string,
+  o: ExecuteNotebookOptions,
 ): Promise<ExecuteNotebookResult> {
   const res = await new Deno.Command(jupyterPython(), {
     args: [
@@ -89,5 +118,6 @@ export async function executeNotebook(
     ok: res.success,
     stderr,
     lateOutputs: stderr.split("\n").filter((l) => l.startsWith("late output:")).length,
+    transportRetries: 0,
   };
 }
