@@ -240,7 +240,10 @@ export async function landBatch(
 ): Promise<{ rawRows: number; curatedRows: number; quarantined: number }> {
   if (items.length === 0) return { rawRows: 0, curatedRows: 0, quarantined: 0 };
   const pipeline = items[0]!.pipeline;
-  const sourceUri = items[0]!.fetched.sourceUri || `${pipeline.source}:${items[0]!.unit.id}`;
+  // The batch's lineage URL: the first unit that fetched from a URL (a unit that fetched nothing,
+  // e.g. an FX Sunday before the open, has none; which unit comes first depends on timing).
+  const sourceUri = items.find((i) => i.fetched.sourceUri)?.fetched.sourceUri ||
+    `${pipeline.source}:${items[0]!.unit.id}`;
   const q: QuarantineRow[] = [];
   for (const { unit, fetched } of items) {
     for (const r of fetched.rejected) {
