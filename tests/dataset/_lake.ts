@@ -8,6 +8,7 @@ import pl from "nodejs-polars";
 import { type DatasetSpec, writeDataset } from "../../lib/lake/mod.ts";
 import { nyWallToMs } from "../../lib/time/new_york.ts";
 import { dayNumber } from "../../lib/time/_date.ts";
+import { userBarsSpec } from "../../lib/ingest/user_file.ts";
 
 /** NY wall time of a date and minute of day, as epoch ms. */
 export function nyMs(date: string, minutes: number): number {
@@ -138,26 +139,11 @@ export async function writeFixtures(
 
 /**
  * The spec of a user daily OHLCV dataset on the NYSE calendar (curated/user/<dataset>, year
- * partitions, one row per symbol and date), the shape `ingest-file` lands for daily bars.
+ * partitions, one row per symbol and date), the shape `ingest-file` lands for daily bars: the
+ * ingest's own {@link userBarsSpec} with the NYSE session meta.
  */
 export function userDailyBarsSpec(dataset: string): DatasetSpec {
-  return {
+  return userBarsSpec(dataset, true, {
     meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
-    zone: "curated",
-    source: "user",
-    dataset,
-    partitioning: "year",
-    timeColumn: "date",
-    naturalKey: ["symbol", "date"],
-    schema: {
-      symbol: "str",
-      date: "date",
-      open: "f64",
-      high: "f64",
-      low: "f64",
-      close: "f64",
-      volume: "f64",
-      known_at: "ts_ms",
-    },
-  };
+  });
 }

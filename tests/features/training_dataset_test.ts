@@ -11,7 +11,7 @@ import { getCalendar } from "../../lib/time/mod.ts";
 import { loadDailyBars, resolveExportSpec } from "../../lib/features/mod.ts";
 import { runTraining, type TrainSpec } from "../../lib/models/train.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
-import { nyMs } from "../dataset/_lake.ts";
+import { nyMs, userDailyBarsSpec } from "../dataset/_lake.ts";
 
 const RTOL = 1e-9;
 const ROOT_TASKS = new URL("../../tasks/", import.meta.url).pathname;
@@ -223,21 +223,7 @@ Deno.test("loadDailyBars on a 1987 NYSE OHLCV dataset (before 2000)", async () =
   const root = await Deno.makeTempDir({ prefix: "training_dataset_" });
   try {
     const days = getCalendar("nyse").sessions("1987-01-02", "1987-03-31");
-    const spec: DatasetSpec = {
-      ...SPEC,
-      meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
-      dataset: "old_ohlcv",
-      schema: {
-        symbol: "str",
-        date: "date",
-        open: "f64",
-        high: "f64",
-        low: "f64",
-        close: "f64",
-        volume: "f64",
-        known_at: "ts_ms",
-      },
-    };
+    const spec = userDailyBarsSpec("old_ohlcv");
     const c = days.map((_, t) => 30 + t * 0.1);
     await writeDataset(
       spec,

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import pl from "nodejs-polars";
-import { writeDataset } from "../../lib/lake/mod.ts";
+import { curatedBarSpec, writeDataset } from "../../lib/lake/mod.ts";
 import { loadDailyBars } from "../../lib/features/training_sources.ts";
 import { curatePolygonBars } from "../../lib/ingest/pipelines/polygon_bars.ts";
 import { tradingDays } from "../../lib/time/mod.ts";
@@ -33,27 +33,10 @@ Deno.test("loadDailyBars reads the curated Polygon day bars from the lake, per s
     ]);
     const curated = curatePolygonBars(raw, "day", "stock", "stock_bars_day").curated;
     await writeDataset(
-      {
-        zone: "curated",
-        source: "polygon",
-        dataset: "stock_bars_day",
+      curatedBarSpec("polygon", "stock_bars_day", {
         partitioning: "year",
-        timeColumn: "ts",
-        naturalKey: ["ticker", "ts"],
-        schema: {
-          ticker: "str",
-          ts: "ts_ms",
-          date: "date",
-          open: "f64",
-          high: "f64",
-          low: "f64",
-          close: "f64",
-          volume: "f64",
-          vwap: "f64",
-          trades: "i64",
-          known_at: "ts_ms",
-        },
-      },
+        extra: { date: "date" },
+      }),
       curated,
       { transformId: "test", sourceUri: "test", root },
     );

@@ -17,6 +17,7 @@ import {
   lakeConsolidationInput,
 } from "../../lib/frames/mod.ts";
 import { curatePolygonBars } from "../../lib/ingest/pipelines/polygon_bars.ts";
+import { userBarsSpec } from "../../lib/ingest/user_file.ts";
 import { sessionBounds } from "../../lib/time/mod.ts";
 import { loadDataset } from "../../lib/dataset/mod.ts";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
@@ -55,25 +56,9 @@ async function lake(): Promise<string> {
   await writeDataset(spec("stock_bars_minute"), cur, w);
   // The same underlying bars as a user's own dataset (symbol column, declared meta).
   await writeDataset(
-    {
+    userBarsSpec("spy_minute", false, {
       meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "1m" },
-      zone: "curated",
-      source: "user",
-      dataset: "spy_minute",
-      partitioning: "date",
-      timeColumn: "ts",
-      naturalKey: ["symbol", "ts"],
-      schema: {
-        symbol: "str",
-        ts: "ts_ms",
-        open: "f64",
-        high: "f64",
-        low: "f64",
-        close: "f64",
-        volume: "f64",
-        known_at: "ts_ms",
-      },
-    },
+    }),
     cur.select(
       pl.col("ticker").alias("symbol"),
       "ts",
