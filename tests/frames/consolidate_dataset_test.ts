@@ -5,12 +5,7 @@
  * with the reason; the task answers --help and runs on the lake.
  */
 import pl from "nodejs-polars";
-import {
-  curatedBarSpec,
-  type DatasetSpec,
-  OPTION_BAR_EXTRA,
-  writeDataset,
-} from "../../lib/lake/mod.ts";
+import { writeDataset } from "../../lib/lake/mod.ts";
 import {
   consolidateOptionMinutes,
   consolidationInputFromDatasets,
@@ -21,29 +16,9 @@ import { userBarsSpec } from "../../lib/ingest/user_file.ts";
 import { sessionBounds } from "../../lib/time/mod.ts";
 import { loadDataset } from "../../lib/dataset/mod.ts";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { polygonBarSpec as spec, rawBars } from "./_polygon_bars.ts";
 
 const DATE = "2024-03-01", PREV = "2024-02-29";
-
-function rawBars(ticker: string, date: string, n: number, px: (m: number) => number) {
-  const open = sessionBounds(date)!.open.getTime();
-  const t = Array.from({ length: n }, (_, m) => open + m * 60_000);
-  return pl.DataFrame({
-    ticker: t.map(() => ticker),
-    t: t.map((x) => BigInt(x)),
-    o: t.map((_, m) => px(m)),
-    h: t.map((_, m) => px(m) + 0.05),
-    l: t.map((_, m) => px(m) - 0.05),
-    c: t.map((_, m) => px(m)),
-    v: t.map(() => 100),
-    vw: t.map((_, m) => px(m)),
-    n: t.map(() => BigInt(3)),
-  }).withColumns(pl.col("t").cast(pl.Int64), pl.col("n").cast(pl.Int64)).withColumns(
-    pl.col("t").cast(pl.Datetime("ms", "UTC")).alias("ts"),
-  );
-}
-
-const spec = (dataset: string, option = false): DatasetSpec =>
-  curatedBarSpec("polygon", dataset, { extra: option ? OPTION_BAR_EXTRA : {} });
 
 async function lake(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "consolidate_dataset_" });

@@ -5,39 +5,19 @@
  * polars "column not found".
  */
 import pl from "nodejs-polars";
-import { curatedBarSpec, OPTION_BAR_EXTRA, writeDataset } from "../../lib/lake/mod.ts";
+import { writeDataset } from "../../lib/lake/mod.ts";
 import { curatePolygonBars } from "../../lib/ingest/pipelines/polygon_bars.ts";
-import { sessionBounds } from "../../lib/time/mod.ts";
 import { assert, assertEquals } from "../_assert.ts";
-
-function rawBars(ticker: string, date: string, n: number, px: number) {
-  const open = sessionBounds(date)!.open.getTime();
-  const t = Array.from({ length: n }, (_, m) => open + m * 60_000);
-  return pl.DataFrame({
-    ticker: t.map(() => ticker),
-    t: t.map((x) => BigInt(x)),
-    o: t.map(() => px),
-    h: t.map(() => px + 0.05),
-    l: t.map(() => px - 0.05),
-    c: t.map(() => px),
-    v: t.map(() => 100),
-    vw: t.map(() => px),
-    n: t.map(() => BigInt(3)),
-  }).withColumns(pl.col("t").cast(pl.Int64), pl.col("n").cast(pl.Int64)).withColumns(
-    pl.col("t").cast(pl.Datetime("ms", "UTC")).alias("ts"),
-  );
-}
+import { polygonBarSpec as spec, rawBars } from "./_polygon_bars.ts";
 
 Deno.test("consolidate task: a day with no option bars exits 2 naming the date and dataset", async () => {
   const root = await Deno.makeTempDir({ prefix: "consolidate_empty_" });
   const w = { transformId: "test", sourceUri: "test", root };
-  const spec = (d: string, option = false) =>
-    curatedBarSpec("polygon", d, { extra: option ? OPTION_BAR_EXTRA : {} });
   try {
     // Underlying on 2024-03-01 and 2024-03-04, VIX on 2024-03-04, options only on 2024-03-01.
     const spy = pl.concat([
-      rawBars("SPY", "2024-03-01", 30, 504),
-      rawBars("SPY", "2024-03-04", 30, 505),
+      rawBars("SPY", "2024-03-01", 30, () => 504),
+      rawBars("SPY", "2024-03-04", 30, () => 505),
     ]);
     await writeDataset(
       spec("stock_bars_minute"),
@@ -47,7 +27,7 @@ Deno.test("consolidate task: a day with no option bars exits 2 naming the date a
     await writeDataset(
       spec("index_bars_minute"),
       curatePolygonBars(
-        rawBars("I:VIX", "2024-03-04", 30, 14),
+        rawBars("I:VIX", "2024-03-04", 30, () => 14),
         "minute",
         "index",
         "index_bars_minute",
@@ -58,7 +38,7 @@ Deno.test("consolidate task: a day with no option bars exits 2 naming the date a
     await writeDataset(
       spec("option_bars_minute", true),
       curatePolygonBars(
-        rawBars("O:SPY240315C00505000", "2024-03-01", 30, 5),
+        rawBars("O:SPY240315C00505000", "2024-03-01", 30, () => 5),
         "minute",
         "option",
         "option_bars_minute",

@@ -1,12 +1,6 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import pl from "nodejs-polars";
-import {
-  curatedBarSpec,
-  type DatasetSpec,
-  OPTION_BAR_EXTRA,
-  readDataset,
-  writeDataset,
-} from "../../lib/lake/mod.ts";
+import { type DatasetSpec, readDataset, writeDataset } from "../../lib/lake/mod.ts";
 import {
   CONSOLIDATED_SPEC,
   consolidateOptionMinutes,
@@ -16,30 +10,9 @@ import {
 } from "../../lib/frames/mod.ts";
 import { curatePolygonBars } from "../../lib/ingest/pipelines/polygon_bars.ts";
 import { sessionBounds } from "../../lib/time/mod.ts";
+import { polygonBarSpec as spec, rawBars } from "./_polygon_bars.ts";
 
 const DATE = "2024-03-01", PREV = "2024-02-29";
-
-/** Raw Polygon-style bars (t in ms) for a ticker over the first n minutes of a session. */
-function rawBars(ticker: string, date: string, n: number, px: (m: number) => number) {
-  const open = sessionBounds(date)!.open.getTime();
-  const t = Array.from({ length: n }, (_, m) => open + m * 60_000);
-  return pl.DataFrame({
-    ticker: t.map(() => ticker),
-    t: t.map((x) => BigInt(x)),
-    o: t.map((_, m) => px(m)),
-    h: t.map((_, m) => px(m) + 0.05),
-    l: t.map((_, m) => px(m) - 0.05),
-    c: t.map((_, m) => px(m)),
-    v: t.map(() => 100),
-    vw: t.map((_, m) => px(m)),
-    n: t.map(() => BigInt(3)),
-  }).withColumns(pl.col("t").cast(pl.Int64), pl.col("n").cast(pl.Int64)).withColumns(
-    pl.col("t").cast(pl.Datetime("ms", "UTC")).alias("ts"),
-  );
-}
-
-const spec = (dataset: string, option = false): DatasetSpec =>
-  curatedBarSpec("polygon", dataset, { extra: option ? OPTION_BAR_EXTRA : {} });
 
 Deno.test("consolidation reads the curated Polygon datasets and writes a queryable curated dataset", async () => {
   const root = await Deno.makeTempDir();
