@@ -30,7 +30,14 @@ import { tradingDays } from "../time/mod.ts";
 import { checkpointStore } from "./checkpoint.ts";
 import { payloadHash, type QuarantineRow, writeQuarantine } from "./quarantine.ts";
 import { checkDrift, type DriftReport, hasDrift } from "./schema_drift.ts";
-import type { Clients, FetchedUnit, Pipeline, PipelineContext, Unit } from "./types.ts";
+import type {
+  Clients,
+  CuratedResult,
+  FetchedUnit,
+  Pipeline,
+  PipelineContext,
+  Unit,
+} from "./types.ts";
 import pl from "nodejs-polars";
 import { contiguousEnd, raiseWatermarks, readWatermarks } from "./watermark.ts";
 import { addDays } from "./pipelines/_common.ts";
@@ -233,6 +240,18 @@ export async function fetchUnit(
  * by the pipeline's pure `curate`), side outputs, then quarantined rows. Throws on failure, in
  * which case none of the units may be checkpointed (a rewrite later is a no-op where they had
  * partly landed).
+ *
+ * Lineage: every row's `source_uri` is the URL of the unit that fetched it (redacted by the
+ * writer); a unit that fetched from no URL (e.g. an FX Sunday before the open) is
+ * `<source>:<unit id>`, for its own rows only. When the units with rows share one URL (one unit,
+ * or a vendor request covering several) the batch lands as one frame with that URL as a literal
+ * and one `curate` call, with no per-unit work. When their URLs differ (e.g. one request per
+ * session), each unit's raw frame is tagged with its URL before the concatenation (one Polars
+ * call per unit), each unit is curated on its own (`curate` is row-wise in every pipeline, so
+ * the rows equal those of one call on the whole batch) and its curated rows tagged likewise, and
+ * the writer keeps the per-row column; the manifest entry then names the batch's first URL and
+ * how many more (`<url> (+N more)`). A validate-stage quarantine row names its own unit (in a
+ * batch curated at once, the units are curated again one by one only when rows were rejected).
  */
 export async function landBatch(
   items: FetchedItem[],
@@ -240,21 +259,20 @@ export async function landBatch(
 ): Promise<{ rawRows: number; curatedRows: number; quarantined: number }> {
   if (items.length === 0) return { rawRows: 0, curatedRows: 0, quarantined: 0 };
   const pipeline = items[0]!.pipeline;
-  // The batch's lineage URL: the first unit that fetched from a URL (a unit that fetched nothing,
-  // e.g. an FX Sunday before the open, has none; which unit comes first depends on timing).
-  const sourceUri = items.find((i) => i.fetched.sourceUri)?.fetched.sourceUri ||
-    `${pipeline.source}:${items[0]!.unit.id}`;
+  const uriOf = (it: FetchedItem) => it.fetched.sourceUri || `${pipeline.source}:${it.unit.id}`;
   const q: QuarantineRow[] = [];
-  for (const { unit, fetched } of items) {
-    for (const r of fetched.rejected) {
+  for (const it of items) {
+    const sourceUri = uriOf(it);
+    for (const r of it.fetched.rejected) {
       q.push({
         dataset: pipeline.dataset,
-        unitId: unit.id,
-        unitStart: unit.start,
+        unitId: it.unit.id,
+        unitStart: it.unit.start,
         stage: "parse",
         reason: r.reason,
         payload: redact(r.payload),
         payloadRef: `${r.url}#row=${r.index}`,
+        sourceUri,
       });
     }
   }
@@ -266,55 +284,102 @@ export async function landBatch(
       ? nonEmpty[0]!
       : pl.concat(nonEmpty, { how: sameColumns(nonEmpty) ? "vertical" : "diagonal" });
   };
-  const land = async (p: Pipeline, raw: pl.DataFrame, first: Unit) => {
-    const opts = { transformId: p.transformId, sourceUri, ...(root ? { root } : {}) };
+  const tag = (f: pl.DataFrame, uri: string) =>
+    f.withColumns(pl.lit(uri).cast(pl.Utf8).alias("source_uri"));
+  /** Lands one pipeline's parts (one per unit, in batch order): raw, then curated rows. */
+  const land = async (p: Pipeline, parts: LandPart[]) => {
+    const withRows = parts.filter((x) => x.raw.height > 0);
+    const uris = [...new Set(withRows.map((x) => x.uri))];
+    const perUnit = uris.length > 1;
+    const sourceUri = uris[0] ?? parts[0]!.uri;
+    const opts = {
+      transformId: p.transformId,
+      sourceUri: perUnit ? `${sourceUri} (+${uris.length - 1} more)` : sourceUri,
+      ...(root ? { root } : {}),
+    };
+    const raw = perUnit
+      ? concat(withRows.map((x) => tag(x.raw, x.uri)))
+      : concat(parts.map((x) => x.raw));
     // Raw and curated rows go to two datasets (two locks, two manifests): their Parquet writes
     // run at once in Polars' threads. Nothing is checkpointed unless both land, and a rewrite of
     // either is a no-op, so a crash between them is repaired by the rerun of the unit.
     const rawWrite = raw.height > 0 ? writeDataset(p.rawSpec, raw, opts) : null;
-    let cur: Awaited<ReturnType<Pipeline["curate"]>>;
+    let curated: pl.DataFrame;
+    const rejected: { part: LandPart; r: CuratedResult["rejected"][number] }[] = [];
     try {
-      cur = await p.curate(raw);
+      if (perUnit) {
+        // Each unit on its own (at once: the curates may finish in Polars' threads).
+        const curs = await Promise.all(withRows.map((x) => p.curate(x.raw)));
+        curated = concat(
+          curs.map((c, i) => c.curated.height > 0 ? tag(c.curated, withRows[i]!.uri) : c.curated),
+        );
+        curs.forEach((c, i) => c.rejected.forEach((r) => rejected.push({ part: withRows[i]!, r })));
+      } else {
+        const cur = await p.curate(raw);
+        curated = cur.curated;
+        if (cur.rejected.length > 0 && withRows.length > 1) {
+          // Rare: which unit each rejected row came from.
+          for (const x of withRows) {
+            for (const r of (await p.curate(x.raw)).rejected) rejected.push({ part: x, r });
+          }
+        } else {
+          const part = withRows[0] ?? parts[0]!;
+          for (const r of cur.rejected) rejected.push({ part, r });
+        }
+      }
     } catch (e) {
       await rawWrite?.catch(() => {}); // never leave a write running behind a failure
       throw e;
     }
-    const curWrite = cur.curated.height > 0 ? writeDataset(p.curatedSpec, cur.curated, opts) : null;
+    const curWrite = curated.height > 0 ? writeDataset(p.curatedSpec, curated, opts) : null;
     const [rw, cw] = await Promise.allSettled([rawWrite, curWrite]);
     if (rw.status === "rejected") throw rw.reason;
     if (cw.status === "rejected") throw cw.reason;
     const rawRows = rw.value?.rowsIn ?? 0, curatedRows = cw.value?.rowsIn ?? 0;
-    for (const r of cur.rejected) {
+    for (const { part, r } of rejected) {
       q.push({
         dataset: p.dataset,
-        unitId: first.id,
-        unitStart: first.start,
+        unitId: part.unit.id,
+        unitStart: part.unit.start,
         stage: "validate",
         reason: r.reason,
         payload: redact(r.payload),
         payloadRef: `raw/${p.source}/${r.ref}`,
+        sourceUri: part.uri,
       });
     }
     return { rawRows, curatedRows };
   };
-  // Side outputs grouped by their pipeline.
-  const sides = new Map<string, { p: Pipeline; frames: pl.DataFrame[]; unit: Unit }>();
+  // Side outputs grouped by their pipeline; their rows' URL is the unit's that found them.
+  const sides = new Map<string, { p: Pipeline; parts: LandPart[] }>();
   for (const it of items) {
     for (const s of it.fetched.side ?? []) {
       const k = `${s.pipeline.source}/${s.pipeline.dataset}`;
-      const g = sides.get(k) ?? { p: s.pipeline, frames: [], unit: s.unit };
-      g.frames.push(s.raw);
+      const g = sides.get(k) ?? { p: s.pipeline, parts: [] };
+      g.parts.push({ raw: s.raw, unit: s.unit, uri: uriOf(it) });
       sides.set(k, g);
     }
   }
-  for (const g of sides.values()) await land(g.p, concat(g.frames), g.unit);
-  const main = await land(pipeline, concat(items.map((i) => i.fetched.raw)), items[0]!.unit);
+  for (const g of sides.values()) await land(g.p, g.parts);
+  const main = await land(
+    pipeline,
+    items.map((it) => ({ raw: it.fetched.raw, unit: it.unit, uri: uriOf(it) })),
+  );
+  // The quarantine write's label: the first URL of the batch, as the main write's.
+  const first = items.find((i) => i.fetched.sourceUri) ?? items[0]!;
   const quarantined = await writeQuarantine(pipeline.source, q, {
     transformId: pipeline.transformId,
-    sourceUri,
+    sourceUri: uriOf(first),
     ...(root ? { root } : {}),
   });
   return { ...main, quarantined };
+}
+
+/** One unit's share of a landing: its raw rows, the unit, its lineage URL. */
+interface LandPart {
+  raw: pl.DataFrame;
+  unit: Unit;
+  uri: string;
 }
 
 /** True when every frame has the same column names and types, in the same order. */

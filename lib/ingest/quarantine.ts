@@ -65,6 +65,8 @@ export interface QuarantineRow {
   detail?: string;
   payload: string;
   payloadRef: string;
+  /** The URL the row was fetched from (its `source_uri`). @default the write's `sourceUri` */
+  sourceUri?: string;
 }
 
 /** Spec of a producer's quarantine table. */
@@ -153,7 +155,12 @@ export async function writeQuarantine(
     payload_ref: pl.Series("payload_ref", rows.map((r) => r.payloadRef), pl.Utf8),
     payload_sha: pl.Series("payload_sha", rows.map((r) => payloadHash(r.payload)), pl.Utf8),
   });
-  const res = await writeDataset(quarantineSpec(source), df, {
+  // Rows of several requests keep their own URL (redacted by the writer).
+  const uris = rows.map((r) => r.sourceUri ?? options.sourceUri);
+  const own = uris.some((u) => u !== options.sourceUri)
+    ? df.withColumns(pl.Series("source_uri", uris, pl.Utf8))
+    : df;
+  const res = await writeDataset(quarantineSpec(source), own, {
     transformId: options.transformId,
     sourceUri: options.sourceUri,
     ...(options.root ? { root: options.root } : {}),

@@ -87,7 +87,13 @@ export class SchemaError extends TypeError {
 export interface WriteOptions {
   /** Code version + transform name, stored on every row. */
   transformId: string;
-  /** The request or file the rows came from; secrets are redacted before storing. */
+  /**
+   * The request or file the rows came from; secrets are redacted before storing. It is every
+   * row's `source_uri` unless the input carries its own `source_uri` column (a string column
+   * without nulls, e.g. rows of several requests landed in one write): then each row keeps its
+   * own, each distinct value redacted, and this is only the manifest entry's `source_uri` (the
+   * write's label, e.g. the backfill's "first URL (+N more)").
+   */
   sourceUri: string;
   /** Lake root. @default lakeRoot() */
   root?: string;
@@ -341,6 +347,41 @@ function conform(
     }
   }
   return { df: pl.DataFrame(cols), schema };
+}
+
+/**
+ * The input's own `source_uri` column (per-row lineage), each distinct value passed through
+ * `redact` (one `replace` over the column, only when a value changes), or null when the input
+ * has none (every row then gets `WriteOptions.sourceUri`). Costs one `unique` over the column.
+ *
+ * @throws SchemaError when the column is not strings or has nulls (no value in the message).
+ */
+function rowSourceUris(spec: DatasetSpec, input: pl.DataFrame): pl.Series | null {
+  if (!input.columns.includes("source_uri")) return null;
+  const where = `${spec.zone}/${spec.source}/${spec.dataset}`;
+  const s = input.getColumn("source_uri");
+  if (lakeType(s) !== "str") {
+    throw new SchemaError(
+      `Cannot write ${where}: column "source_uri" (per-row lineage) is ${
+        String(s.dtype)
+      }, not a string`,
+    );
+  }
+  const nulls = s.nullCount();
+  if (nulls > 0) {
+    throw new SchemaError(
+      `Cannot write ${where}: column "source_uri" (per-row lineage) has ${nulls} null values`,
+    );
+  }
+  const from: string[] = [], to: string[] = [];
+  for (const u of s.unique().toArray() as string[]) {
+    const r = redact(u);
+    if (r !== u) from.push(u), to.push(r);
+  }
+  if (from.length === 0) return s.cast(pl.Utf8);
+  return input.select(pl.col("source_uri").cast(pl.Utf8).replace(from, to)).getColumn(
+    "source_uri",
+  );
 }
 
 /** Columns compared to decide whether a stored row equals an incoming one. */
@@ -680,13 +721,15 @@ export async function writeDataset(
     const { df: typed, schema } = conform(spec, input, state.schema);
     const ingested = (options.ingestedAt ?? new Date()).getTime();
     // Lineage columns are added where the rows are written (in Polars' threads, by the sink):
-    // materialising them here cost the JS thread ~4 ms per 94k rows.
+    // materialising them here cost the JS thread ~4 ms per 94k rows. Rows that bring their own
+    // source_uri keep it (redacted): it travels with them through dedup, sort and merge.
+    const rowUris = rowSourceUris(spec, input);
     const lineage = [
       pl.lit(ingested).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ingested_at"),
-      pl.lit(redact(options.sourceUri)).cast(pl.Utf8).alias("source_uri"),
+      ...(rowUris ? [] : [pl.lit(redact(options.sourceUri)).cast(pl.Utf8).alias("source_uri")]),
       pl.lit(options.transformId).cast(pl.Utf8).alias("transform_id"),
     ];
-    let df = typed;
+    let df = rowUris ? typed.withColumns(rowUris) : typed;
     const isDate = spec.schema[spec.timeColumn] === "date";
     const timeInKey = spec.naturalKey.includes(spec.timeColumn);
     const otherKeys = spec.naturalKey.filter((k) => k !== spec.timeColumn);
