@@ -12,7 +12,7 @@
 import pl from "nodejs-polars";
 import { type DatasetSpec, writeDataset } from "../../lib/lake/mod.ts";
 import { getCalendar } from "../../lib/time/mod.ts";
-import { userDailyBarsSpec } from "../dataset/_lake.ts";
+import { userCloseSpec, userDailyBarsSpec } from "../dataset/_lake.ts";
 
 const FIX = new URL("../fixtures/user_files/", import.meta.url);
 
@@ -23,16 +23,12 @@ const tsCol = (name: string, ms: number[]) =>
 export const TTRC_SPEC: DatasetSpec = userDailyBarsSpec("ttrc_daily");
 
 /** The USD/THB 30-minute close-only dataset spec. */
-export const USDTHB_SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "fx", currency: "THB", frequency: "30m" },
-  zone: "curated",
-  source: "user",
-  dataset: "usdthb_30m",
-  partitioning: "date",
-  timeColumn: "ts",
-  naturalKey: ["symbol", "ts"],
-  schema: { symbol: "str", ts: "ts_ms", close: "f64", known_at: "ts_ms" },
-};
+export const USDTHB_SPEC: DatasetSpec = userCloseSpec("usdthb_30m", false, {
+  kind: "bars",
+  calendar: "fx",
+  currency: "THB",
+  frequency: "30m",
+});
 
 function csvRows(name: string): string[][] {
   const text = Deno.readTextFileSync(new URL(name, FIX));

@@ -38,16 +38,12 @@ export const FX_DATES = [
 export const FX_CLOSES = [1.07, 1.074, 1.079, 1.081, 1.084, 1.082, 1.081, 1.083, 1.087, 1.091];
 
 /** The close-only FX spec (as ingest-file writes a close-only series, with meta). */
-export const FX_SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "fx", currency: "USD", frequency: "session" },
-  zone: "curated",
-  source: "user",
-  dataset: "eurusd_daily",
-  partitioning: "year",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: { symbol: "str", date: "date", close: "f64", known_at: "ts_ms" },
-};
+export const FX_SPEC: DatasetSpec = userCloseSpec("eurusd_daily", true, {
+  kind: "bars",
+  calendar: "fx",
+  currency: "USD",
+  frequency: "session",
+});
 
 /** 1987 OHLCV of ABC on nyse: a 2:1 split ex 1987-10-15 and a 0.40 dividend ex 1987-10-19. */
 export const OLD_DATES = [
@@ -146,4 +142,35 @@ export function userDailyBarsSpec(dataset: string): DatasetSpec {
   return userBarsSpec(dataset, true, {
     meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "session" },
   });
+}
+
+/**
+ * The spec of a user close-only dataset (symbol, `date` or `ts`, close, known_at), the shape
+ * `ingest-file` lands for a close-only series: when `daily`, one row per symbol and date in year
+ * partitions; otherwise one row per symbol and bar open `ts` in date partitions. `meta` is the
+ * declared meta (none when omitted).
+ *
+ * @example userCloseSpec("usdchf_30m", false, { kind: "bars", calendar: "fx", currency: "CHF", frequency: "30m" })
+ */
+export function userCloseSpec(
+  dataset: string,
+  daily: boolean,
+  meta?: DatasetSpec["meta"],
+): DatasetSpec {
+  const common = { ...(meta ? { meta } : {}), zone: "curated", source: "user", dataset } as const;
+  return daily
+    ? {
+      ...common,
+      partitioning: "year",
+      timeColumn: "date",
+      naturalKey: ["symbol", "date"],
+      schema: { symbol: "str", date: "date", close: "f64", known_at: "ts_ms" },
+    }
+    : {
+      ...common,
+      partitioning: "date",
+      timeColumn: "ts",
+      naturalKey: ["symbol", "ts"],
+      schema: { symbol: "str", ts: "ts_ms", close: "f64", known_at: "ts_ms" },
+    };
 }

@@ -18,6 +18,7 @@ import {
   OLD_CLOSES,
   OLD_DATES,
   OLD_VOLUMES,
+  userCloseSpec,
   writeFixtures,
 } from "./_lake.ts";
 
@@ -256,16 +257,12 @@ Deno.test("loadDataset: a file whose bytes differ from the manifest checksum is 
 Deno.test("loadDataset: intraday FX in UTC, the day's session runs from 17:00 New York the day before", async () => {
   const root = await Deno.makeTempDir({ prefix: "dataset_test_" });
   try {
-    const spec = {
-      meta: { kind: "bars" as const, calendar: "fx", currency: "CHF", frequency: "30m" },
-      zone: "curated" as const,
-      source: "user",
-      dataset: "usdchf_30m",
-      partitioning: "date" as const,
-      timeColumn: "ts",
-      naturalKey: ["symbol", "ts"],
-      schema: { symbol: "str", ts: "ts_ms", close: "f64", known_at: "ts_ms" } as const,
-    };
+    const spec = userCloseSpec("usdchf_30m", false, {
+      kind: "bars",
+      calendar: "fx",
+      currency: "CHF",
+      frequency: "30m",
+    });
     // 2024-07-03 20:00Z .. 22:00Z every 30 minutes: 17:00 New York is 21:00Z.
     const ts = [0, 1, 2, 3, 4].map((k) => Date.parse("2024-07-03T20:00:00Z") + k * 1_800_000);
     await writeDataset(

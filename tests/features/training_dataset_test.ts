@@ -11,7 +11,7 @@ import { getCalendar } from "../../lib/time/mod.ts";
 import { loadDailyBars, resolveExportSpec } from "../../lib/features/mod.ts";
 import { runTraining, type TrainSpec } from "../../lib/models/train.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
-import { nyMs, userDailyBarsSpec } from "../dataset/_lake.ts";
+import { nyMs, userCloseSpec, userDailyBarsSpec } from "../dataset/_lake.ts";
 
 const RTOL = 1e-9;
 const ROOT_TASKS = new URL("../../tasks/", import.meta.url).pathname;
@@ -20,16 +20,12 @@ const FX = getCalendar("fx");
 const DATES = FX.sessions("2024-05-01", "2024-08-30"); // 88 weekdays
 const CLOSE = DATES.map((_, t) => 1.1 * (1 + 0.002 * Math.sin(0.7 * t) + 0.0005 * t));
 
-const SPEC: DatasetSpec = {
-  meta: { kind: "bars", calendar: "fx", currency: "USD", frequency: "session" },
-  zone: "curated",
-  source: "user",
-  dataset: "eurusd_long",
-  partitioning: "year",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: { symbol: "str", date: "date", close: "f64", known_at: "ts_ms" },
-};
+const SPEC: DatasetSpec = userCloseSpec("eurusd_long", true, {
+  kind: "bars",
+  calendar: "fx",
+  currency: "USD",
+  frequency: "session",
+});
 
 async function lake(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "training_dataset_" });

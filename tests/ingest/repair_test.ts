@@ -10,7 +10,6 @@ import pl from "nodejs-polars";
 import { loadConfig } from "../../lib/config/config.ts";
 import { setLogSink } from "../../lib/core/log.ts";
 import {
-  type DatasetSpec,
   datasetState,
   listDatasets,
   readDataset,
@@ -23,6 +22,7 @@ import { pipelineFor } from "../../lib/ingest/registry.ts";
 import { fileDates, knownSpecOf, parseUnitId, repairLake } from "../../lib/ingest/repair.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { rawSpyBars } from "./_harness.ts";
+import { userCloseSpec } from "../dataset/_lake.ts";
 
 const TASK = new URL("../../tasks/verify.ts", import.meta.url).pathname;
 
@@ -238,15 +238,7 @@ Deno.test("backfill from the simulated market, damage the lake, verify --repair 
 Deno.test("verify --repair: a user dataset is quarantined and its source file named (exit 1); --no-refetch only quarantines", async () => {
   const root = await Deno.makeTempDir({ prefix: "repair-user-" });
   try {
-    const spec: DatasetSpec = {
-      zone: "curated",
-      source: "user",
-      dataset: "my_bars",
-      partitioning: "year",
-      timeColumn: "date",
-      naturalKey: ["symbol", "date"],
-      schema: { symbol: "str", date: "date", close: "f64", known_at: "ts_ms" },
-    };
+    const spec = userCloseSpec("my_bars", true);
     const df = (y: number) =>
       pl.DataFrame({
         symbol: ["A", "A", "B"],
