@@ -146,16 +146,74 @@ async function footerOf(
 }
 
 /**
- * A small file decoded whole (see ReadOptions `smallFilesInMemory`), as a lazy frame over the
- * decoded rows, and its first 0 rows (names and types).
+ * Small files decoded in this process, by sha256 of their bytes (content-addressed: equal bytes
+ * decode to equal frames, whichever dataset or path they are at), least recently used first.
+ * Only files whose bytes were checked against that sha256 are kept; at most
+ * {@link DECODED_CACHE_ROWS} rows in all (the manifest's row counts). Issue #21: a backfill's
+ * quality pass and the backtest after it read the same 500 one-session files, each decode ~0.6 ms
+ * of this thread. Polars frames are immutable (copy on write), so a frame handed out twice is safe.
  */
-function decodedOf(spec: DatasetSpec, path: string): { lf: pl.LazyDataFrame; head: pl.DataFrame } {
+const decodedCache = new Map<string, { df: pl.DataFrame; rows: number }>();
+let decodedRows = 0;
+/** Rows of decoded small files kept for a later read of the same files (~100 bytes a row). */
+export const DECODED_CACHE_ROWS = 2_000_000;
+
+/** Forget every decoded file (tests; a process that wants the memory back). */
+export function clearDecodedCache(): void {
+  decodedCache.clear();
+  decodedRows = 0;
+}
+
+/**
+ * A small file decoded whole (see ReadOptions `smallFilesInMemory`): its rows, read on this
+ * thread (one Polars call; its column names and types come from the frame, no second frame), or
+ * the frame of an earlier read of the same verified bytes.
+ */
+function decodedOf(
+  spec: DatasetSpec,
+  path: string,
+  f: ManifestFile,
+  verified: boolean,
+): pl.DataFrame {
+  const hit = verified ? decodedCache.get(f.sha256) : undefined;
+  if (hit) {
+    decodedCache.delete(f.sha256); // most recently used last
+    decodedCache.set(f.sha256, hit);
+    return hit.df;
+  }
+  let df: pl.DataFrame;
   try {
-    const df = pl.readParquet(path, { parallel: "none" });
-    return { lf: df.lazy(), head: df.head(0) };
+    df = pl.readParquet(path, { parallel: "none" });
   } catch (e) {
     throw unreadable(spec, path, e);
   }
+  if (verified && df.height <= DECODED_CACHE_ROWS) {
+    decodedCache.set(f.sha256, { df, rows: df.height });
+    decodedRows += df.height;
+    for (const [k, v] of decodedCache) {
+      if (decodedRows <= DECODED_CACHE_ROWS) break;
+      decodedCache.delete(k);
+      decodedRows -= v.rows;
+    }
+  }
+  return df;
+}
+
+/** Casts of the columns whose type differs from the recorded one (names and types of a file). */
+function castsOf(
+  names: string[],
+  dtypes: pl.DataType[],
+  schema: Record<string, ColumnType>,
+  columns: Set<string>,
+): pl.Expr[] {
+  const casts: pl.Expr[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const c = names[i]!;
+    columns.add(c);
+    const t = schema[c];
+    if (t && lakeDtype(dtypes[i]!) !== t) casts.push(pl.col(c).cast(polarsType(t), false));
+  }
+  return casts;
 }
 
 /**
@@ -164,7 +222,10 @@ function decodedOf(spec: DatasetSpec, path: string): { lf: pl.LazyDataFrame; hea
  * concatenated diagonally. Each file's footer is read in Polars' threads as soon as the file is
  * checked (issue #21: read on the JS thread it cost ~0.15 ms per file of a many-file read).
  * With `smallFilesInMemory`, a file of at most SMALL_FILE_BYTES is decoded whole instead (issue
- * #21: 500 one-session files of minute bars, ~0.4 s of CPU instead of ~1 s).
+ * #21: 500 one-session files of minute bars, ~0.4 s of CPU instead of ~1 s), and consecutive
+ * decoded files with the same column names and types (after the casts) are joined into one frame
+ * by one native concat: no lazy frame or empty head per file (the JS wrappers nodejs-polars
+ * builds around each frame cost ~0.25 ms apiece, more than concatenating the rows).
  */
 async function scanFiles(
   spec: DatasetSpec,
@@ -173,32 +234,44 @@ async function scanFiles(
   options: Pick<ReadOptions, "root" | "verify" | "smallFilesInMemory">,
 ): Promise<FileScan> {
   const verify = options.verify ?? true;
-  const footers: Promise<{ lf: pl.LazyDataFrame; head: pl.DataFrame }>[] = [];
+  const parts: (pl.DataFrame | Promise<{ lf: pl.LazyDataFrame; head: pl.DataFrame }>)[] = [];
   for (const f of files) {
     const path = await checkFile(spec, f, options.root, verify);
     if (options.smallFilesInMemory && f.bytes !== undefined && f.bytes <= SMALL_FILE_BYTES) {
       // decoded now, after its check; an error names this file (the ones before it decoded)
-      footers.push(Promise.resolve(decodedOf(spec, path)));
+      parts.push(decodedOf(spec, path, f, verify));
       continue;
     }
     const footer = footerOf(spec, path);
     footer.catch(() => {}); // awaited below; a check failing first must not leave it unhandled
-    footers.push(footer);
+    parts.push(footer);
   }
   const scans: pl.LazyDataFrame[] = [];
   const columns = new Set<string>();
-  for (const footer of footers) {
-    const { lf, head } = await footer; // in file order: an error names the first bad file
-    const casts: pl.Expr[] = [];
-    const names = head.columns, dtypes = head.dtypes; // one call each, no Series per column
-    for (let i = 0; i < names.length; i++) {
-      const c = names[i]!;
-      columns.add(c);
-      const t = schema[c];
-      if (t && lakeDtype(dtypes[i]!) !== t) casts.push(pl.col(c).cast(polarsType(t), false));
+  let run: pl.DataFrame[] = [], runKey = "";
+  const endRun = () => {
+    if (run.length) {
+      scans.push((run.length === 1 ? run[0]! : pl.concat(run, { how: "diagonal" })).lazy());
     }
-    scans.push(casts.length ? lf.withColumns(...casts) : lf);
+    run = [];
+  };
+  for (const part of parts) {
+    if (part instanceof Promise) {
+      endRun();
+      const { lf, head } = await part; // in file order: an error names the first bad file
+      const casts = castsOf(head.columns, head.dtypes, schema, columns);
+      scans.push(casts.length ? lf.withColumns(...casts) : lf);
+      continue;
+    }
+    let df = part, names = df.columns, dtypes = df.dtypes;
+    const casts = castsOf(names, dtypes, schema, columns);
+    if (casts.length) (df = df.withColumns(...casts), names = df.columns, dtypes = df.dtypes);
+    const key = names.map((c, i) => `${c}:${dtypes[i]}`).join(",");
+    if (key !== runKey) endRun();
+    runKey = key;
+    run.push(df);
   }
+  endRun();
   const lazy = scans.length === 1 ? scans[0]! : pl.concat(scans, { how: "diagonal" });
   return { lazy, columns };
 }
