@@ -13,6 +13,7 @@ import {
   writeDataset,
 } from "../../lib/lake/mod.ts";
 import { filePath } from "../../lib/lake/integrity.ts";
+import { clearDecodedCache } from "../../lib/lake/scan.ts";
 import { BARS, bars } from "./_fixtures.ts";
 
 const W = { transformId: "test@1", sourceUri: "test://unit", ingestedAt: new Date(0) };
@@ -144,6 +145,26 @@ Deno.test("smallFilesInMemory: small files decoded whole give the scan's frame f
       IntegrityError,
     );
     assert((e as IntegrityError).message.includes(path), (e as Error).message);
+  }));
+
+Deno.test("decoded small files: a later read reuses them only for the same checked bytes", () =>
+  withLake(async (root) => {
+    await buildLake(root);
+    const first = await readDataset(BARS, { root });
+    // the same read again (frames of the decoded-file cache) gives the same rows
+    assertFramesEqual(await readDataset(BARS, { root }), first, "second read");
+    // a file swapped for another VALID Parquet file (another partition's bytes) after the read:
+    // the check refuses it, the earlier decoded rows are never handed out for it
+    const files = datasetState(BARS, root).files;
+    const a = files.find((x) => x.partition === "date=2024-03-07")!;
+    const b = files.find((x) => x.partition === "date=2024-03-08")!;
+    Deno.copyFileSync(filePath(BARS, b, root), filePath(BARS, a, root));
+    const e = await assertRejects(() => readDataset(BARS, { root }), IntegrityError);
+    assert((e as Error).message.includes(filePath(BARS, a, root)), (e as Error).message);
+    // with the checks off the new bytes are decoded (the cache is not consulted): b's rows twice
+    const unchecked = await readDataset(BARS, { root, verify: false });
+    assertEquals(unchecked.height, first.height - a.rows + b.rows);
+    clearDecodedCache();
   }));
 
 Deno.test("schema evolution: a type change is cast to the recorded type in every file", () =>
