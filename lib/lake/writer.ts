@@ -1025,3 +1025,297 @@ export async function setWatermark(
     await release();
   }
 }
+
+/** Options for {@link replaceRows}. */
+export interface ReplaceOptions extends WriteOptions {
+  /**
+   * Which stored rows the input replaces: those whose `column` holds one of `values` (e.g.
+   * `{ column: "symbol", values: ["DAX", "SMI"] }`). Every input row must be one of them.
+   */
+  where: { column: string; values: readonly string[] };
+}
+
+/** What a replace did: a {@link WriteResult} plus the stored rows it removed. */
+export interface ReplaceResult extends WriteResult {
+  /** Stored rows of the replaced values that were removed (replaced or gone). */
+  rowsRemoved: number;
+}
+
+/**
+ * Replace a dataset's rows of some values of one column (a user file's symbols) by the input's
+ * rows, leaving the other rows untouched: afterwards the dataset holds, for those values, exactly
+ * the input's rows (deduplicated by natural key, the last wins). Committed as ONE manifest entry
+ * of kind `write` listing the files removed and added (the same journaled protocol and commit
+ * point as {@link writeDataset}: a crash at any instant leaves the old rows or the new, never a
+ * mix). Each partition holding rows of those values, or receiving input rows, is rewritten
+ * (its other rows keep their lineage); a partition left empty has its files removed and none
+ * added; a partition that gains rows but held none of those values gets one appended file.
+ * Replacing with the rows already stored changes nothing (no file, no manifest entry).
+ *
+ * @example
+ * ```ts ignore
+ * await replaceRows(spec, df, { transformId: "ingest-file@2", sourceUri: "file://eu.csv",
+ *   where: { column: "symbol", values: ["DAX", "SMI", "CAC", "FTSE"] } });
+ * ```
+ */
+export async function replaceRows(
+  spec: DatasetSpec,
+  input: pl.DataFrame,
+  options: ReplaceOptions,
+): Promise<ReplaceResult> {
+  validateSpec(spec);
+  const { column, values } = options.where;
+  if (!(column in spec.schema) || spec.schema[column] !== "str") {
+    throw new TypeError(`Cannot replace rows of ${spec.dataset}: ${column} is not a string column`);
+  }
+  if (input.height > 0) {
+    if (!input.columns.includes(column)) {
+      throw new TypeError(`Cannot replace rows of ${spec.dataset}: the input has no ${column}`);
+    }
+    const outside = input.filter(
+      pl.col(column).isIn(values as string[]).not().or(
+        pl.col(column).isNull(),
+      ),
+    );
+    if (outside.height > 0) {
+      throw new RangeError(
+        `Cannot replace rows of ${spec.dataset}: input row with ${column} ${
+          String(outside.getColumn(column).get(0))
+        } is not among the values replaced`,
+      );
+    }
+  }
+  const meta = metaDir(spec, options.root);
+  const dir = datasetDir(spec, options.root);
+  assertInsideLake(dir, options.root, spec.dataset);
+  assertInsideLake(meta, options.root, spec.dataset);
+  const lake = remoteOf(options.root);
+  let remote: RemoteWrite | null = null;
+  let release: () => Promise<void> | void;
+  if (lake) {
+    remote = await beginRemote(lake, spec, options.lock?.timeoutMs);
+    release = remote.lock.release;
+  } else {
+    const r = await acquireLock(meta, options.lock);
+    release = r;
+    await recoverDataset(spec, options.root, { sweep: r.tookOver }).catch((e) => {
+      r();
+      throw e;
+    });
+    if (!r.tookOver) sweepMetaTemps(meta);
+  }
+  const temps: string[] = [];
+  let committed = false;
+  try {
+    let entries: ManifestEntry[];
+    if (remote) entries = remote.entries;
+    else {
+      let log = readManifestLog(meta);
+      if (log.problems.length > 0) {
+        await repairTornManifest(meta);
+        log = readManifestLog(meta);
+      }
+      entries = log.entries;
+    }
+    const state = foldManifest(entries);
+    if (state.entries === 0 && !remote) refuseOrphanFiles(spec, dir);
+    const { df: typed, schema } = input.height > 0 || input.width > 0
+      ? conform(spec, input, state.schema)
+      : { df: input, schema: state.schema };
+    const ingested = (options.ingestedAt ?? new Date()).getTime();
+    const rowUris = input.height > 0 ? rowSourceUris(spec, input) : null;
+    const lineage = [
+      pl.lit(ingested).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ingested_at"),
+      ...(rowUris ? [] : [pl.lit(redact(options.sourceUri)).cast(pl.Utf8).alias("source_uri")]),
+      pl.lit(options.transformId).cast(pl.Utf8).alias("transform_id"),
+    ];
+    let df = rowUris ? typed.withColumns(rowUris) : typed;
+    if (df.height > 1) {
+      df = df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: true });
+    }
+    const isDate = spec.schema[spec.timeColumn] === "date";
+    const groups = new Map(
+      (df.height > 0 ? partitionGroups(spec, df, isDate) : []).map((g) => [g.part, g.df]),
+    );
+    const byPart = new Map<string, ManifestFile[]>();
+    for (const f of state.files) byPart.set(f.partition, [...(byPart.get(f.partition) ?? []), f]);
+    const parts = [...new Set([...byPart.keys(), ...groups.keys()])].sort();
+    const sortCols = [spec.timeColumn, ...spec.naturalKey.filter((k) => k !== spec.timeColumn)];
+    const writeId = crypto.randomUUID();
+    const codec = spec.codec ?? "zstd";
+    const staged: Promise<StagedFile>[] = [];
+    const dropped: { partition: string; pdir: string; files: string[] }[] = [];
+    const touched: string[] = [];
+    let rowsWritten = 0;
+    let rowsRemoved = 0;
+    const stage = (
+      out: pl.DataFrame,
+      addLineage: boolean,
+      part: string,
+      pdir: string,
+      old: string[],
+    ) => {
+      const index = staged.length;
+      temps.push(tempName(pdir, writeId, index));
+      const bounds = timeBounds(spec, out);
+      const n = out.height;
+      const plan = addLineage ? out.lazy().withColumns(...lineage) : out.lazy();
+      staged.push(
+        writeDataFile(plan, pdir, writeId, index, codec).then(({ tmp, sha, size, seen }) => ({
+          tmp,
+          seen,
+          pdir,
+          replace: old.length > 0,
+          oldFiles: old,
+          file: {
+            partition: part,
+            file: `part-${sha.slice(0, 16)}.parquet`,
+            rows: n,
+            sha256: sha,
+            min_time: bounds[0],
+            max_time: bounds[1],
+            codec,
+            bytes: size,
+          },
+        })),
+      );
+    };
+    for (const part of parts) {
+      const pdir = part ? join(dir, part) : dir;
+      assertInsideLake(pdir, options.root, spec.dataset);
+      const rowsNew = groups.get(part) ?? null;
+      const existing = await readPartition(spec, byPart.get(part) ?? [], options.root);
+      const stored = existing.df ? alignTypes(existing.df, schema) : null;
+      const mine = stored && stored.columns.includes(column)
+        ? pl.col(column).isIn(values as string[])
+        : null;
+      const old = stored && mine ? stored.filter(mine) : null;
+      const nOld = old?.height ?? 0;
+      const nNew = rowsNew?.height ?? 0;
+      if (nOld === 0 && nNew === 0) continue;
+      if (nOld === nNew && old && rowsNew) {
+        // Unchanged when every new row equals a stored one (same key, same values).
+        const cols = valueColumns(rowsNew);
+        if (
+          cols.every((c) => old.columns.includes(c)) &&
+          valueColumns(old).every((c) => rowsNew.columns.includes(c))
+        ) {
+          const onCols = [...spec.naturalKey, "__h"];
+          const diff = withHash(rowsNew, cols).join(
+            withHash(old, cols).select(...spec.naturalKey, "__h"),
+            { on: onCols, how: "anti" },
+          );
+          if (diff.height === 0) continue;
+        }
+      }
+      rowsWritten += nNew;
+      rowsRemoved += nOld;
+      touched.push(part);
+      if (nOld === 0) {
+        // Nothing of these values stored here: the new rows are appended as one file.
+        stage(rowsNew!.sort(sortCols), true, part, pdir, []);
+        continue;
+      }
+      const kept = stored!.filter(mine!.not());
+      const frames = [kept, ...(rowsNew ? [rowsNew.withColumns(...lineage)] : [])];
+      const out = pl.concat(frames, { how: "diagonal" });
+      if (out.height === 0) {
+        dropped.push({ partition: part, pdir, files: existing.files });
+        continue;
+      }
+      stage(out.sort(sortCols), false, part, pdir, existing.files);
+    }
+    const settled = await Promise.allSettled(staged);
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const renames: { from: string; to: string }[] = [];
+    const removes: string[] = [];
+    const added: ManifestFile[] = [];
+    const removed: { partition: string; file: string }[] = [];
+    const seen: WrittenStat[] = [];
+    for (const r of settled) {
+      const f = (r as PromiseFulfilledResult<StagedFile>).value;
+      seen.push(f.seen);
+      renames.push({ from: f.tmp, to: join(f.pdir, f.file.file) });
+      added.push(f.file);
+      for (const o of f.oldFiles) {
+        if (o === f.file.file) continue;
+        removes.push(join(f.pdir, o));
+        removed.push({ partition: f.file.partition, file: o });
+      }
+    }
+    for (const d of dropped) {
+      for (const o of d.files) {
+        removes.push(join(d.pdir, o));
+        removed.push({ partition: d.partition, file: o });
+      }
+    }
+    options.onStep?.("files-written");
+    const result = (noop: boolean, id: string | null): ReplaceResult => ({
+      rowsIn: df.height,
+      rowsWritten: noop ? 0 : rowsWritten,
+      rowsRemoved: noop ? 0 : rowsRemoved,
+      partitions: noop ? [] : touched,
+      filesAdded: noop ? [] : added.map((a) => `${a.partition}/${a.file}`),
+      filesRemoved: noop ? [] : removed.map((r) => `${r.partition}/${r.file}`),
+      noop,
+      writeId: id,
+    });
+    if (added.length === 0 && removed.length === 0) return result(true, null);
+    const wm = options.watermark;
+    const entry: ManifestEntry = {
+      write_id: writeId,
+      at: new Date().toISOString(),
+      kind: "write",
+      transform_id: options.transformId,
+      source_uri: redact(options.sourceUri),
+      added,
+      removed,
+      schema,
+      ...(wm !== undefined ? { watermark: wm instanceof Date ? wm.toISOString() : wm } : {}),
+      spec: manifestSpecOf(spec),
+    };
+    if (remote) {
+      const st = renames.map((r, i) => ({ tmp: r.from, file: added[i]! }));
+      await commitRemote(remote, spec, options.root, st, entry, options.onStep);
+      options.onStep?.("applied");
+      return result(false, writeId);
+    }
+    Deno.mkdirSync(meta, { recursive: true });
+    try {
+      await writeAtomic(
+        join(meta, JOURNAL),
+        JSON.stringify({ write_id: writeId, renames, removes, entry } satisfies Journal),
+      );
+    } catch (e) {
+      throw new Error(
+        `Cannot write the journal ${join(meta, JOURNAL)}: ${
+          (e as Error).message
+        } (nothing was committed; the replace can be run again)`,
+        { cause: e },
+      );
+    }
+    committed = true;
+    options.onStep?.("journal-written");
+    await applyJournal(
+      spec,
+      options.root,
+      meta,
+      { write_id: writeId, renames, removes, entry },
+      true,
+    );
+    added.forEach((f, i) => recordWritten(filePath(spec, f, options.root), f.sha256, seen[i]!));
+    options.onStep?.("applied");
+    return result(false, writeId);
+  } finally {
+    if (!committed) {
+      for (const t of temps) {
+        try {
+          Deno.removeSync(t);
+        } catch { /* not written */ }
+      }
+      if (!remote) sweepMetaTemps(meta, true);
+    }
+    await release();
+  }
+}
