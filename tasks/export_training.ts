@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
   batchBlocker,
+  DAILY_FEATURES,
   exportLoadedBars,
   exportTrainingSetBatched,
   loadDailyBars,
@@ -41,8 +42,9 @@ const TASK = defineTask({
       type: "path",
       required: true,
       mustExist: true,
-      example: "tasks/specs/export.json",
-      description: "Export spec (JSON: name, data, features, label, trainEnd, cpcv, sequence)",
+      example: "tasks/specs/export_user_daily.json",
+      description:
+        "Export spec (JSON: name, data, features, label, trainEnd, cpcv, sequence; e.g. tasks/specs/export_user_daily.json)",
     },
     out: { type: "path", description: "Output folder (default data/exports/<name>)" },
     ...datasetOptions("", "Lake dataset to export from (replaces the spec's data)"),
@@ -64,8 +66,14 @@ const TASK = defineTask({
     },
     "lease-seconds": LEASE_OPTION,
   },
-  details:
-    `The input is the spec's "data": {"source": "lake", "dataset": "user/msft_daily", ...} or the
+  details: `Spec fields (unknown fields are refused, exit 2): name, data, features, label
+({"kind": "forward_return", "horizon": 5, "type": "log|simple"}, {"kind": "overnight"} or
+{"kind": "triple_barrier", "maxHolding", "upper", "lower", "volSpan"}), trainEnd, and optional
+universe, start, end, frequency ("1d"), cpcv ({"groups", "testGroups", "embargoDays"}), sequence
+({"lookback", "patchLength", "stride"}); see lib/features/export_spec.ts.
+Features: ${DAILY_FEATURES.join(", ")}.
+
+The input is the spec's "data": {"source": "lake", "dataset": "user/msft_daily", ...} or the
 dataset options. Daily or slower bars only: the feature panel has one bar per date (intraday
 datasets are refused; resample them first). Label end times use the dataset calendar's sessions,
 volatility features its periods per year; the manifest names the dataset, its calendar,
@@ -86,7 +94,7 @@ batched is refused with exit 2.
 
 Exit codes: 0 exported, 1 building failed, 2 bad arguments, spec or unknown dataset.`,
   examples: [
-    "--spec my_export.json",
+    "--spec tasks/specs/export_user_daily.json",
     "--spec my_export.json --dataset user/msft_daily --start 1990-01-02 --adjust split",
     "--spec my_export.json --batch-dates 250",
     "--spec my_export.json --cluster --batch-dates 120",

@@ -12,7 +12,7 @@
 import { LEASE_HELP, LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { runTraining, type TrainSpec } from "../lib/models/train.ts";
-import { resolveExportSpec } from "../lib/features/mod.ts";
+import { parseTrainSpec } from "../lib/models/train_spec.ts";
 import { datasetOptions, datasetRefFromValues, datasetValues } from "../lib/dataset/mod.ts";
 import { catalogFromEnv, progressPrinter } from "../lib/cluster/mod.ts";
 import { clusterFolds, registerWorkbenchJobs } from "../lib/jobs/mod.ts";
@@ -79,14 +79,7 @@ await runTask(TASK, async ({ values }) => {
   const ref = datasetRefFromValues(datasetValues(values)) ?? undefined;
   let spec: TrainSpec;
   try {
-    spec = JSON.parse(await Deno.readTextFile(values.spec));
-    if (!spec.name || !spec.question || !spec.data || !spec.model?.kind) {
-      throw new Error("spec needs name, question, data and model.kind");
-    }
-    const src = spec.data.source as { kind?: string } | undefined;
-    if (src?.kind !== "sim-spy" || ref) {
-      spec.data = resolveExportSpec(spec.data, ref) as TrainSpec["data"];
-    }
+    spec = parseTrainSpec(JSON.parse(await Deno.readTextFile(values.spec)), ref);
   } catch (e) {
     throw new UsageError(`cannot read spec ${values.spec}: ${(e as Error).message}`);
   }

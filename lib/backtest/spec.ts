@@ -40,6 +40,7 @@ import {
   recordTrials,
 } from "../validation/mod.ts";
 import { DatasetRefSchema } from "../dataset/mod.ts";
+import { specObject } from "../cli/spec_schema.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
 import { getCalendar } from "../time/mod.ts";
 import { returnsFromEquity, sharpeRatio } from "./returns.ts";
@@ -75,7 +76,7 @@ const grid = z.record(z.string(), z.array(gridValue).min(1));
 export type GridValue = z.infer<typeof gridValue>;
 
 /** The cost settings of a spec (module doc). */
-export const SpecCostsSchema = z.object({
+export const SpecCostsSchema = specObject({
   /** `standard` needs volume; `spread_only` does not. @default "standard" */
   model: z.enum(["standard", "spread_only"]).default("standard"),
   /** Commission schedule (standard only). @default "ibkr" */
@@ -104,7 +105,7 @@ export const SpecCostsSchema = z.object({
 });
 
 /** The JSON shape of a backtest spec (module doc). */
-export const BacktestSpecSchema = z.object({
+export const BacktestSpecSchema = specObject({
   /** Research question: trials are counted per question in the ledger. */
   question: z.string().min(1),
   /** A built-in strategy name or a path to a strategy module. */
@@ -119,14 +120,14 @@ export const BacktestSpecSchema = z.object({
   /** Parameter grid: every combination is one trial. */
   grid: grid.default({}),
   data: z.discriminatedUnion("source", [
-    z.object({
+    specObject({
       source: z.literal("synthetic"),
       symbols: z.number().int().min(1).default(20),
       bars: z.number().int().min(2).default(756),
       seed: z.number().int().default(1),
       start: isoDate.default("2015-01-02"),
     }),
-    z.object({
+    specObject({
       source: z.literal("sim"),
       seed: z.number().int().default(1),
       start: isoDate,
@@ -143,7 +144,7 @@ export const BacktestSpecSchema = z.object({
   /** Share of the bars (at the end) held out of sample. */
   oosFraction: num.gt(0).lt(1).default(0.3),
   /** Gate thresholds (null skips a criterion), see lib/validation goNoGo. */
-  gate: z.object({
+  gate: specObject({
     minSharpe: num.nullable().optional(),
     maxDrawdown: num.nullable().optional(),
     minDsr: num.nullable().optional(),

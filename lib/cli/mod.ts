@@ -4,3 +4,4 @@
  */
 export * from "./task.ts";
 export * from "./json.ts";
+export * from "./spec_schema.ts";

@@ -363,15 +363,40 @@ function debugOn(args: readonly string[]): boolean {
 }
 
 /**
- * A zod error as "field.path: problem" parts joined by "; " (no JSON dump), for specs.
+ * A zod error as "field.path: problem" parts joined by "; " (no JSON dump), for specs. An
+ * unknown field of a strict object is named with its own path: `label.horizn: unknown field
+ * (did you mean "horizon"?)` (the message of lib/cli/spec_schema.ts `specObject`; zod's default
+ * "Unrecognized key" message becomes "unknown field").
  * @example formatZodIssues(err) // "data.dataset: Required; grid.lookback: Expected array"
  */
 export function formatZodIssues(
-  e: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+  e: {
+    issues: readonly {
+      path: readonly PropertyKey[];
+      message: string;
+      code?: string;
+      keys?: readonly string[];
+    }[];
+  },
 ): string {
-  return e.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join(
-    "; ",
-  );
+  return e.issues.map((i) => {
+    const path = i.path.map(String);
+    if (i.code === "unrecognized_keys" && i.keys?.length) {
+      const msg = /^Unrecognized key/.test(i.message)
+        ? `unknown field${i.keys.length > 1 ? "s" : ""}`
+        : i.message;
+      if (i.keys.length === 1) return `${[...path, i.keys[0]!].join(".")}: ${msg}`;
+      // several keys: one "path.key: unknown field (hint)" part each (specObject's message
+      // holds the hint of each key as `"key" (hint)`)
+      const hints = new Map(
+        [...msg.matchAll(/"([^"]+)" \(([^()]*)\)/g)].map((m) => [m[1]!, m[2]!] as const),
+      );
+      return i.keys.map((k) =>
+        `${[...path, k].join(".")}: unknown field${hints.has(k) ? ` (${hints.get(k)})` : ""}`
+      ).join("; ");
+    }
+    return `${path.join(".") || "(root)"}: ${i.message}`;
+  }).join("; ");
 }
 
 /**

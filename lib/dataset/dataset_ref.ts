@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { AdjustMode } from "../frames/adjust.ts";
+import { specObject } from "../cli/spec_schema.ts";
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 
@@ -17,8 +18,8 @@ export const ADJUST_MODES = [
   "total_return",
 ] as const satisfies readonly AdjustMode[];
 
-/** JSON shape of a dataset reference. */
-export const DatasetRefSchema = z.object({
+/** JSON shape of a dataset reference (strict: an unknown field such as `symbol` is refused). */
+export const DatasetRefSchema = specObject({
   source: z.literal("lake"),
   /** `source/dataset`, `zone/source/dataset`, or `view:<name>`. */
   dataset: z.string().min(1),

@@ -79,6 +79,7 @@ import { recoverDataset } from "../lake/writer.ts";
 import { alignTypes } from "../lake/_types.ts";
 import { getCalendar, type TradingCalendar } from "../time/trading_calendar.ts";
 import { type DatasetRef, DatasetRefSchema } from "./dataset_ref.ts";
+import { formatZodIssues } from "../cli/task.ts";
 import { inferInterval, inferMeta, quoteCurrency } from "./_infer.ts";
 import { isDateFrequency, periodsPerYear } from "./periods.ts";
 
@@ -138,10 +139,7 @@ export function parseDatasetRef(ref: DatasetRef | string | Record<string, unknow
   const raw = typeof ref === "string" ? { source: "lake", dataset: ref } : ref;
   const r = DatasetRefSchema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new RangeError(
-      `Invalid dataset reference: ${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`,
-    );
+    throw new RangeError(`Invalid dataset reference: ${formatZodIssues(r.error)}`);
   }
   return r.data;
 }

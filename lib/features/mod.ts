@@ -8,6 +8,7 @@ export * from "./daily_panel.ts";
 export * from "./npy.ts";
 export * from "./training_export.ts";
 export * from "./training_sources.ts";
+export * from "./export_spec.ts";
 export * from "./news.ts";
 export * from "./information_coefficient.ts";
 export * from "./export_batched.ts";

@@ -6,7 +6,10 @@
  */
 import pl from "nodejs-polars";
 import type { DatasetMeta } from "../lake/spec.ts";
-import type { DatasetRefSchema } from "../dataset/dataset_ref.ts";
+import { type DatasetRef, DatasetRefSchema } from "../dataset/dataset_ref.ts";
+import { formatZodIssues } from "../cli/task.ts";
+import { didYouMean } from "../cli/spec_schema.ts";
+import { ExportSpecSchema, LegacyLakeSourceSchema, SimSourceSchema } from "./export_spec.ts";
 import { isDateFrequency } from "../dataset/periods.ts";
 import { loadDataset, type LoadedDataset, parseDatasetRef } from "../dataset/load.ts";
 import { getCalendar } from "../time/trading_calendar.ts";
@@ -209,68 +212,98 @@ export async function loadDailyBars(
   };
 }
 
+/** Options of {@link resolveExportSpec}. */
+export interface ResolveExportSpecOptions {
+  /**
+   * More `source` kinds the caller reads itself (lib/models train's `sim-spy`), each with the
+   * schema of its object; such a source is checked and returned as is.
+   * @default none
+   */
+  sources?: Readonly<Record<string, z.ZodType>>;
+  /** Path of the spec inside the file, prefixed to every field named in an error (`["data"]`). @default [] */
+  path?: readonly string[];
+}
+
+/** A zod error as one line, its fields' paths under `prefix`. */
+function specIssues(e: z.ZodError, prefix: readonly PropertyKey[]): string {
+  return formatZodIssues({ issues: e.issues.map((i) => ({ ...i, path: [...prefix, ...i.path] })) });
+}
+
 /**
- * Check a training-export spec read from JSON and settle its bar source: the command line's
- * dataset reference (`--dataset ...`) wins, then the spec's `data` (a dataset reference,
- * `{ "source": "lake", "dataset": "user/msft_daily", ... }`), then its `source` (a dataset
- * reference, `{ "kind": "sim", ... }` or the legacy `{ "kind": "lake" }`). RangeError with one
- * line naming what is wrong.
+ * Check a training-export spec read from JSON (lib/features/export_spec.ts `ExportSpecSchema`:
+ * strict, an unknown field is refused with its path and the nearest known field) and settle its
+ * bar source: the command line's dataset reference (`--dataset ...`) wins, then the spec's
+ * `data` (a dataset reference, `{ "source": "lake", "dataset": "user/msft_daily", ... }`), then
+ * its `source` (a dataset reference, `{ "kind": "sim", ... }` or the legacy `{ "kind": "lake" }`).
+ * RangeError with one line naming what is wrong, e.g. `label.horizn: unknown field (did you mean
+ * "horizon"?)`.
  *
  * @example
  * ```ts
  * const spec = resolveExportSpec({ name: "x", features: ["roc_5"], label: { kind: "forward_return" },
  *   trainEnd: "2024-01-01", data: { source: "lake", dataset: "user/msft_daily" } });
- * spec.source; // { source: "lake", dataset: "user/msft_daily" }
+ * spec.source; // { source: "lake", dataset: "user/msft_daily", adjust: "raw" }
  * ```
  */
 export function resolveExportSpec(
   raw: unknown,
   ref?: DatasetRefInput,
+  options: ResolveExportSpecOptions = {},
 ): TrainingExportSpec & { source: BarSource } {
+  const at = options.path ?? [];
+  const where = at.length ? `${at.join(".")}: ` : "";
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new RangeError("the spec must be a JSON object");
+    throw new RangeError(`${where}the spec must be a JSON object`);
   }
-  const s = raw as Record<string, unknown>;
-  if (typeof s.name !== "string" || !s.name) throw new RangeError("the spec needs a name");
-  if (!Array.isArray(s.features) || s.features.length === 0) {
-    throw new RangeError("the spec needs features (a non-empty list of feature names)");
-  }
+  const parsed = ExportSpecSchema.safeParse(raw);
+  if (!parsed.success) throw new RangeError(specIssues(parsed.error, at));
+  const s = parsed.data;
   // checked here, before any data is read (the feature panel would refuse them after the load)
-  const unknown = s.features.filter((f) => !(DAILY_FEATURES as readonly unknown[]).includes(f));
+  const unknown = s.features.filter((f) => !(DAILY_FEATURES as readonly string[]).includes(f));
   if (unknown.length > 0) {
+    const near = didYouMean(unknown[0]!, DAILY_FEATURES);
     throw new RangeError(
-      `unknown feature ${unknown.map((f) => JSON.stringify(f)).join(", ")} in features; known: ${
-        DAILY_FEATURES.join(", ")
-      }`,
+      `${[...at, "features"].join(".")}: unknown feature ${
+        unknown.map((f) => JSON.stringify(f)).join(", ")
+      }${near ? ` (did you mean "${near}"?)` : ""}; known: ${DAILY_FEATURES.join(", ")}`,
     );
   }
-  if (typeof s.label !== "object" || s.label === null) {
-    throw new RangeError('the spec needs a label (e.g. { "kind": "forward_return" })');
-  }
-  if (typeof s.trainEnd !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(s.trainEnd)) {
-    throw new RangeError("the spec needs trainEnd (YYYY-MM-DD)");
-  }
-  const { data, ...rest } = s;
+  const { data, source: src, ...rest } = s;
+  const asRef = (v: unknown, key: string): DatasetRef => {
+    const r = DatasetRefSchema.safeParse(v);
+    if (!r.success) throw new RangeError(specIssues(r.error, [...at, key]));
+    return r.data;
+  };
   let source: BarSource;
   if (ref) source = parseDatasetRef(ref);
-  else if (data !== undefined) source = parseDatasetRef(data as DatasetRefInput);
-  else if (typeof s.source === "object" && s.source !== null) {
-    const src = s.source as Record<string, unknown>;
-    if (src.kind === "sim" || src.kind === "lake") source = src as BarSource;
-    else if (src.kind === undefined) source = parseDatasetRef(src as DatasetRefInput);
-    else {
+  else if (data !== undefined) source = asRef(data, "data");
+  else if (typeof src === "object" && src !== null && !Array.isArray(src)) {
+    const kind = (src as { kind?: unknown }).kind;
+    const extra = typeof kind === "string" ? options.sources?.[kind] : undefined;
+    const schema = kind === "sim"
+      ? SimSourceSchema
+      : kind === "lake"
+      ? LegacyLakeSourceSchema
+      : extra;
+    if (kind === undefined) source = asRef(src, "source");
+    else if (schema) {
+      const r = schema.safeParse(src);
+      if (!r.success) throw new RangeError(specIssues(r.error, [...at, "source"]));
+      source = r.data as BarSource;
+    } else {
+      const kinds = ["sim", "lake", ...Object.keys(options.sources ?? {})];
       throw new RangeError(
-        `the spec's source kind "${
-          String(src.kind)
-        }" is not sim or lake (or give a dataset reference)`,
+        `${[...at, "source", "kind"].join(".")}: "${String(kind)}" is not ${
+          kinds.join(", ")
+        } (or give a dataset reference without kind)`,
       );
     }
   } else {
     throw new RangeError(
-      'the spec needs data: { "source": "lake", "dataset": ... } (or source, or --dataset)',
+      `${where}the spec needs data: { "source": "lake", "dataset": ... } (or source, or --dataset)`,
     );
   }
-  return { ...(rest as unknown as TrainingExportSpec), source };
+  return { ...(rest as TrainingExportSpec), source };
 }
 
 /**

@@ -16,7 +16,13 @@ import { ewmVolatility, tripleBarrier } from "./triple_barrier.ts";
 
 /** Which label to build. */
 export type PanelLabelSpec =
-  | { kind: "forward_return"; /** sessions @default 1 */ horizon?: number }
+  | {
+    kind: "forward_return";
+    /** Sessions ahead. @default 1 */
+    horizon?: number;
+    /** "log": ln(C_{t+h} / C_t); "simple": C_{t+h} / C_t - 1 (lib/labels forwardReturns). @default "log" */
+    type?: "log" | "simple";
+  }
   | { kind: "overnight" }
   | {
     kind: "triple_barrier";
@@ -93,7 +99,7 @@ export function panelLabels(
       if (spec.kind === "forward_return") {
         const h = spec.horizon ?? 1;
         horizon = h;
-        y = forwardReturns(c, { horizon: h });
+        y = forwardReturns(c, { horizon: h, type: spec.type ?? "log" });
         end = (i) => closeMs[rows[i + h]!]!;
       } else if (spec.kind === "overnight") {
         y = overnightLabels({ open: o, close: c });
