@@ -126,7 +126,14 @@ await runTask(TASK, async ({ values }) => {
       }`,
     );
   }
-  console.log(`Sharpe annualised with ${s.periodsPerYear} periods per year`);
+  console.log(
+    s.horizon > 1
+      ? `Sharpe of the strategy's returns over ${s.evaluationPeriods} non-overlapping ${s.horizon}-session label periods (of ${s.labelDates} labelled dates; positions held ${s.horizon} sessions), annualised with ${+s
+        .periodsPerYear.toFixed(
+          4,
+        )} such periods per year (${s.datasetPeriodsPerYear} sessions / ${s.horizon}); DSR counts these periods`
+      : `Sharpe annualised with ${s.periodsPerYear} periods per year`,
+  );
   const score = s.configs[0]!.params.task === "binary" ? "accuracy" : "R^2";
   console.log(
     `selection: the configuration with the highest sharpe_ann (out-of-sample CPCV strategy returns, net of ${

@@ -12,6 +12,27 @@
  * return = position * label - costBps / 1e4 * |position change|, averaged over symbols per date.
  * The trial's returns are the mean over paths per date (out of sample, net of the stated cost).
  *
+ * Label horizon: a label of h sessions (forward_return `horizon`) is an h-session return, so consecutive dates' returns overlap by h - 1 sessions. Treating them as
+ * a per-session series overstates the annualised Sharpe by about sqrt(h) (each is h sessions of
+ * drift and variance, annualised as if one) and its serial correlation breaks the i.i.d.
+ * assumption of the DSR's T, skew and kurtosis. The strategy is therefore evaluated on
+ * NON-OVERLAPPING periods ({@link nonOverlappingPeriods}): from the first date, the next date
+ * whose decision time t0 is at or after the previous one's label end t1 (every h-th session
+ * without gaps; after a missing session the chain restarts at the next labelled date). The
+ * position is held from one such date to the next (costs are charged on the change between
+ * them), and every statistic (Sharpe, observations, skew, kurtosis, DSR, PBO, the ledger trial
+ * and the registered OOS returns) is of these returns, annualised with periodsPerYear / h periods
+ * a year ({@link evaluationPeriodsPerYear}; for triple_barrier labels, whose holding varies up to
+ * `maxHolding`, the realised rate: periodsPerYear x evaluated periods / labelled dates). This is Lo's (2002) rule that an h-period Sharpe is
+ * annualised by sqrt(periods of that length per year), on returns that do not overlap (the
+ * evaluation Bailey and Lopez de Prado's DSR assumes). With h = 1 every date is kept (t0 of the
+ * next date = t1 of this one) and nothing changes. Chosen over the overlapping-portfolio (1/h
+ * per vintage) construction because it needs only the label itself, whatever its kind.
+ * @see Lo, A. W. (2002). The Statistics of Sharpe Ratios. Financial Analysts Journal 58(4),
+ *      36-52. doi:10.2469/faj.v58.n4.2453
+ * @see Bailey, D. H., & Lopez de Prado, M. (2014). The Deflated Sharpe Ratio. JPM 40(5).
+ *      doi:10.3905/jpm.2014.40.5.094
+ *
  * Selection: the configuration refitted and registered is the one with the highest per-period
  * Sharpe (ddof 1) of those trial returns ({@link selectConfig}); configurations whose Sharpe is
  * undefined (returns without dispersion, e.g. a model that never takes a position) are never
@@ -233,8 +254,19 @@ export interface SelectionSummary {
 
 /** Result of {@link runTraining}. */
 export interface TrainSummary {
-  /** Periods per year annualising the Sharpe ratios (the dataset's; 252 for simulated data). */
+  /**
+   * Periods per year annualising the Sharpe ratios: of the evaluated non-overlapping label
+   * periods, the dataset's periods per year / label horizon (module doc).
+   */
   periodsPerYear: number;
+  /** The dataset's periods per year (its sessions; 252 for simulated data). */
+  datasetPeriodsPerYear: number;
+  /** Label horizon h in sessions (1 for overnight; triple_barrier: its maxHolding). */
+  horizon: number;
+  /** Non-overlapping periods the strategy returns are evaluated on (module doc). */
+  evaluationPeriods: number;
+  /** Dates with a label (overlapping h-session returns when h > 1). */
+  labelDates: number;
   /** The lake dataset trained on (lake sources). */
   dataset?: { name: string; manifest: string; meta: DatasetMeta };
   rows: number;
@@ -322,8 +354,19 @@ export async function runTraining(
   });
   log(`cpcv: ${cv.splits.length} splits, ${cv.paths.length} paths`);
 
-  // 2. evaluate the grid
-  const periods = [...new Set(dates)].sort();
+  // 2. evaluate the grid on non-overlapping label periods (module doc)
+  const allDates = [...new Set(dates)].sort();
+  const chain = nonOverlappingPeriods(allDates, { dates, t0, t1 });
+  const periods = chain.map((k) => allDates[k]!);
+  const horizon = labels.horizon;
+  const evalPpy = evaluationPeriodsPerYear(spec.data.label, periodsPerYear, {
+    evaluated: periods.length,
+    labelled: allDates.length,
+  });
+  log(
+    `evaluation: ${periods.length} non-overlapping ${horizon}-session label periods of ${allDates.length} labelled dates, ${+evalPpy
+      .toFixed(4)} a year`,
+  );
   const configs: ConfigResult[] = [];
   const pending: {
     params: Record<string, unknown>;
@@ -379,7 +422,7 @@ export async function runTraining(
     log(
       `config ${gi + 1}/${grid.length} ${JSON.stringify(config)}: score ${
         mean(scores).toFixed(4)
-      }, OOS Sharpe ${(sharpeOf(returns) * Math.sqrt(periodsPerYear)).toFixed(2)} annualised (${
+      }, OOS Sharpe ${(sharpeOf(returns) * Math.sqrt(evalPpy)).toFixed(2)} annualised (${
         sharpeOf(returns).toFixed(4)
       } per period)`,
     );
@@ -390,10 +433,12 @@ export async function runTraining(
     question: spec.question,
     codeVersion: options.codeVersion ?? "workbench",
     dataManifest,
-    params: p.params,
+    // h > 1: the trial is of non-overlapping h-session returns; its own id, so a ledger trial of
+    // the former overlapping evaluation (same configuration, other returns) is not taken for it
+    params: horizon > 1 ? { ...p.params, evaluation: `non_overlapping_${horizon}` } : p.params,
     returns: p.returns,
     periods,
-    periodsPerYear,
+    periodsPerYear: evalPpy,
     kind: "model",
   }));
   // a configuration without dispersion has no Sharpe: DSR's N and V cannot count it
@@ -409,7 +454,7 @@ export async function runTraining(
       scoreMean: mean(p.scores),
       scoreStd: std(p.scores),
       sharpe: s,
-      sharpeAnnualized: s * Math.sqrt(periodsPerYear),
+      sharpeAnnualized: s * Math.sqrt(evalPpy),
       pathSharpes: p.pathSharpes,
       returns: p.returns,
       recorded: finite[k]!,
@@ -421,13 +466,17 @@ export async function runTraining(
     spec.question,
     configs,
     bestIndex,
-    periodsPerYear,
+    evalPpy,
     ledger,
   );
 
   // 3. refit on every row, export, register
   const summary: TrainSummary = {
-    periodsPerYear,
+    periodsPerYear: evalPpy,
+    datasetPeriodsPerYear: periodsPerYear,
+    horizon,
+    evaluationPeriods: periods.length,
+    labelDates: allDates.length,
     ...(dataset
       ? { dataset: { name: dataset.name, manifest: dataset.manifest, meta: dataset.meta } }
       : {}),
@@ -466,7 +515,7 @@ export async function runTraining(
       question: spec.question,
       trialId: best.trialId,
       oosReturns: Array.from(best.returns),
-      periodsPerYear,
+      periodsPerYear: evalPpy,
       netOfCosts: costBps > 0,
       notes: `features are z-scored with the export's training statistics (params.normalisation)`,
     }, options.root ? { root: options.root } : {});
@@ -578,7 +627,99 @@ async function fitOne(
   return { model: m, predict: (z) => predictEnsemble(m, z) };
 }
 
-/** Net strategy returns of one path, averaged over symbols per date. */
+/**
+ * The dates of a non-overlapping chain of label periods: date 0, then each next date whose
+ * decision time t0 (earliest of its rows) is at or after the label end t1 (latest of the last
+ * chosen date's rows). Returns indices into `periods` (sorted distinct dates). With h-session
+ * forward returns on a calendar without gaps this is every h-th date; with h = 1 (t1 of a date =
+ * t0 of the next) every date.
+ *
+ * @example
+ * ```ts
+ * import { nonOverlappingPeriods } from "./train.ts";
+ * // 4 dates, 2-session labels: t0 = 0,1,2,3 and t1 = 2,3,4,5
+ * const dates = ["a", "b", "c", "d"];
+ * nonOverlappingPeriods(dates, { dates, t0: [0, 1, 2, 3], t1: [2, 3, 4, 5] });
+ * // [0, 2]
+ * ```
+ */
+export function nonOverlappingPeriods(
+  periods: readonly string[],
+  rows: { dates: readonly string[]; t0: ArrayLike<number>; t1: ArrayLike<number> },
+): number[] {
+  const at = new Map(periods.map((d, k) => [d, k]));
+  const start = new Float64Array(periods.length).fill(Infinity);
+  const end = new Float64Array(periods.length).fill(-Infinity);
+  for (let i = 0; i < rows.dates.length; i++) {
+    const k = at.get(rows.dates[i]!);
+    if (k === undefined) {
+      throw new RangeError(
+        `Cannot chain label periods: row ${i} date ${rows.dates[i]} not in periods`,
+      );
+    }
+    const a = rows.t0[i]!, b = rows.t1[i]!;
+    if (!Number.isFinite(a) || !Number.isFinite(b) || b < a) {
+      throw new RangeError(
+        `Cannot chain label periods: row ${i} (${
+          rows.dates[i]
+        }) has t0 ${a}, t1 ${b} (need finite t0 <= t1)`,
+      );
+    }
+    start[k] = Math.min(start[k]!, a);
+    end[k] = Math.max(end[k]!, b);
+  }
+  const out: number[] = [];
+  let last = -Infinity;
+  for (let k = 0; k < periods.length; k++) {
+    if (start[k] === Infinity) continue; // a date without rows
+    if (start[k]! >= last) {
+      out.push(k);
+      last = end[k]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * Periods per year of the non-overlapping label periods {@link nonOverlappingPeriods} keeps:
+ * forward_return of horizon h: periodsPerYear / h (each evaluated return spans h of the
+ * dataset's periods); overnight: periodsPerYear (one per session); triple_barrier (holding varies
+ * up to maxHolding): the realised rate periodsPerYear x evaluated / labelled.
+ * The annualised Sharpe is then SR_period x sqrt(this) (Lo 2002, i.i.d. h-period returns).
+ *
+ * @see Lo, A. W. (2002). The Statistics of Sharpe Ratios. FAJ 58(4). doi:10.2469/faj.v58.n4.2453
+ * @example
+ * ```ts
+ * import { evaluationPeriodsPerYear } from "./train.ts";
+ * evaluationPeriodsPerYear({ kind: "forward_return", horizon: 5 }, 260, { evaluated: 367, labelled: 1835 }); // 52
+ * ```
+ */
+export function evaluationPeriodsPerYear(
+  label: TrainSpec["data"]["label"],
+  periodsPerYear: number,
+  counts: { evaluated: number; labelled: number },
+): number {
+  if (label.kind === "forward_return") {
+    const h = label.horizon ?? 1;
+    if (!(Number.isInteger(h) && h >= 1)) {
+      throw new RangeError(
+        `Cannot annualise: forward_return horizon must be an integer >= 1, got ${h}`,
+      );
+    }
+    return periodsPerYear / h;
+  }
+  if (label.kind === "overnight") return periodsPerYear;
+  if (!(counts.labelled > 0)) {
+    throw new RangeError("Cannot annualise triple_barrier returns: no labelled dates");
+  }
+  return (periodsPerYear * counts.evaluated) / counts.labelled;
+}
+
+/**
+ * Net strategy returns of one path on the evaluated dates `periods` (the non-overlapping chain),
+ * averaged over symbols per date; rows on other dates are skipped, so a position is held from one
+ * evaluated date to the next and the cost is charged on the change between them.
+ */
 function strategyReturns(
   pred: Float64Array,
   ret: Float64Array,
@@ -593,12 +734,13 @@ function strategyReturns(
   const cnt = new Float64Array(periods.length);
   const lastPos = new Map<string, number>();
   for (let i = 0; i < pred.length; i++) {
+    const k = at.get(dates[i]!);
+    if (k === undefined) continue;
     const p = pred[i]!;
     const pos = task === "binary" ? (p > 0.5 ? 1 : p < 0.5 ? -1 : 0) : Math.sign(p);
     const prev = lastPos.get(symbols[i]!) ?? 0;
     lastPos.set(symbols[i]!, pos);
     const r = pos * ret[i]! - (costBps / 1e4) * Math.abs(pos - prev);
-    const k = at.get(dates[i]!)!;
     sum[k] = sum[k]! + r;
     cnt[k] = cnt[k]! + 1;
   }
