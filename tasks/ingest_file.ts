@@ -25,6 +25,7 @@ import {
 import {
   DATE_FREQS,
   isValidZone,
+  parseDuration,
   patternParser,
   TIME_UNITS,
   type TimeUnit,
@@ -145,6 +146,22 @@ const TASK = defineTask({
         'A file column not to read (e.g. an index column "Unnamed: 0"); a header field with no name is called Unnamed: <position>',
       example: "Unnamed: 0",
     },
+    replace: {
+      type: "boolean",
+      description:
+        "Replace the dataset's rows of the file's symbols by the file's rows (other symbols untouched; one atomic commit). Without it rows are merged: a stored date the file lacks is kept",
+    },
+    "known-lag": {
+      type: "string",
+      description:
+        "Release lag added to the derived known_at (N followed by d, h, m or w), for data published after its period ends; not with a known_at column",
+      example: "30d",
+    },
+    "clear-quarantine": {
+      type: "boolean",
+      description:
+        "Remove this dataset's quarantine rows from earlier ingests (its quarantine rows become this run's)",
+    },
     json: JSON_OPTION,
   },
   details: `Every row read is landed or quarantined (reason codes: outside_range, not_a_session,
@@ -159,13 +176,27 @@ so; decimal commas are read only with --decimal-comma (without it a number colum
 stops the ingest with a message naming the column and the option). An index column (pandas
 to_csv, R row names: no name in the header, or Unnamed: 0, or index) holding the row numbers is
 left out of a wide file with a note; an unnamed column holding anything else stops a wide
-ingest, naming --skip-column.`,
+ingest, naming --skip-column.
+
+Ingesting into an existing dataset merges: a stored (symbol, date) the file also has takes the
+file's values, and stored rows the file lacks are kept. When the file lacks stored rows inside its
+own date span (the same data with shifted dates, e.g. --start moved by a day), a warning says how
+many and names --replace, which makes the dataset hold exactly the file's rows for the file's
+symbols (other symbols untouched; one atomic commit: a crash leaves the old rows or the new).
+
+Weekly and slower series are stored on the period's first day (weekly: the Monday of the ISO
+week); a note says how many dates moved. Their known_at is the close of the period's last session
+unless the file has a known_at column or --known-lag adds a release lag (a warning says so).
+Quarantine rows of earlier ingests of the dataset stay after a successful re-ingest; the summary
+counts them, and --clear-quarantine removes them.`,
   examples: [
     "ttrc.csv --dataset ttrc --symbol TTRC --calendar nyse",
     "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",
     "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --currency none",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
     "eu_csv2.csv --dataset eu_indices --kind series --wide --decimal-comma --start 1991-07-01 --freq session --calendar weekdays",
+    "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-02 --freq session --calendar weekdays --replace",
+    "macro.csv --dataset macro_q --kind series --wide --freq quarter --map ts=date --known-lag 30d --currency none",
     "ticks.parquet --dataset spy_1m --freq 1m --time-unit ns --map ts=sip_ts",
     "AAPL_2012-06-21_34200000_57600000_message_10.csv --dataset aapl_book --kind book",
   ],
@@ -241,6 +272,17 @@ await runTask(TASK, async ({ values, positionals }) => {
     throw new UsageError(`--time-format decimal-year needs a daily or slower --freq, not ${freq}`);
   }
 
+  let knownLagMs: number | undefined;
+  if (values["known-lag"] !== undefined) {
+    const ms = parseDuration(values["known-lag"]);
+    if (ms === null) {
+      throw new UsageError(
+        `--known-lag "${values["known-lag"]}": expected N followed by d, h, m or w (e.g. 30d)`,
+      );
+    }
+    knownLagMs = ms;
+  }
+
   const out = jsonOutput(values.json);
   const s = await ingestBarsFile(file, {
     dataset: values.dataset,
@@ -259,6 +301,9 @@ await runTask(TASK, async ({ values, positionals }) => {
     ...(delimiter !== undefined ? { delimiter } : {}),
     decimalComma: values["decimal-comma"] ?? false,
     ...(values["skip-column"] ? { skipColumns: values["skip-column"] } : {}),
+    replace: values.replace ?? false,
+    ...(knownLagMs !== undefined ? { knownLagMs } : {}),
+    clearQuarantine: values["clear-quarantine"] ?? false,
   });
   const share = s.rowsRead === 0 ? 0 : s.rowsQuarantined / s.rowsRead;
   const m = s.dataset.meta!;
@@ -293,7 +338,9 @@ await runTask(TASK, async ({ values, positionals }) => {
   out.say(
     `  rows landed:      ${s.rowsValid} (${
       s.write?.noop ? "already in the lake" : `${s.write?.rowsWritten ?? 0} new or changed`
-    }${s.write ? `, ${s.write.filesAdded.length} files added` : ""})`,
+    }${s.write ? `, ${s.write.filesAdded.length} files added` : ""}${
+      values.replace && s.write ? `; replaced ${s.rowsReplaced} stored rows` : ""
+    })`,
   );
   out.say(
     `  rows quarantined: ${s.rowsQuarantined} (${(share * 100).toFixed(2)}%)${
@@ -301,6 +348,15 @@ await runTask(TASK, async ({ values, positionals }) => {
     }`,
   );
   for (const [r, n] of Object.entries(s.reasons)) out.say(`    ${r}: ${n}`);
+  const eq = s.earlierQuarantine;
+  if (eq.rows > 0) {
+    out.say(
+      eq.cleared
+        ? `  earlier quarantine: ${eq.rows} rows of earlier ingests of ${values.dataset} removed (--clear-quarantine)`
+        : `  earlier quarantine: ${eq.rows} rows of earlier ingests of ${values.dataset} remain in raw/user/quarantine (a successful re-ingest does not remove them); see them with deno task query "SELECT reason, count(*) FROM ingest_quarantine WHERE dataset = '${values.dataset}' GROUP BY reason", remove them with --clear-quarantine`,
+    );
+  }
+  for (const w of s.warnings) console.error(`ingest-file: warning: ${w}`);
   const exitCode = s.rowsValid === 0 ? 1 : share > values["max-quarantined"] ? 1 : 0;
   out.emit({
     task: "ingest-file",
@@ -326,10 +382,18 @@ await runTask(TASK, async ({ values, positionals }) => {
     rowsQuarantined: s.rowsQuarantined,
     quarantinedShare: share,
     reasons: s.reasons,
+    warnings: s.warnings,
+    hint: s.hint,
+    staleRows: s.stale?.rows ?? 0,
+    replace: values.replace ?? false,
+    rowsReplaced: s.rowsReplaced,
+    knownLagMs: knownLagMs ?? 0,
+    earlierQuarantineRows: eq.rows,
+    earlierQuarantineCleared: eq.cleared,
     exitCode,
   });
   if (s.rowsValid === 0) {
-    console.error("ingest-file: no row landed");
+    console.error(`ingest-file: no row landed${s.hint ? `: ${s.hint}` : ""}`);
     return 1;
   }
   if (share > values["max-quarantined"]) {

@@ -9,7 +9,7 @@
  */
 import pl from "nodejs-polars";
 import type { DatasetSpec } from "../lake/mod.ts";
-import { writeDataset } from "../lake/mod.ts";
+import { replaceRows, writeDataset } from "../lake/mod.ts";
 
 /**
  * Reason codes of quarantined rows. User files use all of them; vendor pipelines pass free text,
@@ -138,9 +138,18 @@ export function payloadHash(s: string): string {
 export async function writeQuarantine(
   source: string,
   rows: QuarantineRow[],
-  options: { transformId: string; sourceUri: string; root?: string | undefined },
+  options: {
+    transformId: string;
+    sourceUri: string;
+    root?: string | undefined;
+    /**
+     * Replace every stored quarantine row of this dataset by `rows` (one atomic commit; with no
+     * rows it only removes them). @default none: rows are added
+     */
+    replaceDataset?: string;
+  },
 ): Promise<number> {
-  if (rows.length === 0) return 0;
+  if (rows.length === 0 && options.replaceDataset === undefined) return 0;
   const codes = rows.map((r) => reasonCode(r.stage, r.reason));
   const details = rows.map((r, i) => r.detail ?? (r.reason === codes[i] ? "" : r.reason));
   const df = pl.DataFrame({
@@ -160,10 +169,16 @@ export async function writeQuarantine(
   const own = uris.some((u) => u !== options.sourceUri)
     ? df.withColumns(pl.Series("source_uri", uris, pl.Utf8))
     : df;
-  const res = await writeDataset(quarantineSpec(source), own, {
+  const wopts = {
     transformId: options.transformId,
     sourceUri: options.sourceUri,
     ...(options.root ? { root: options.root } : {}),
-  });
+  };
+  const res = options.replaceDataset !== undefined
+    ? await replaceRows(quarantineSpec(source), own, {
+      ...wopts,
+      where: { column: "dataset", values: [options.replaceDataset] },
+    })
+    : await writeDataset(quarantineSpec(source), own, wopts);
   return res.rowsIn;
 }

@@ -55,10 +55,17 @@ import {
   committedState,
   type DatasetMeta,
   type DatasetSpec,
+  readDataset,
+  replaceRows,
   writeDataset,
   type WriteResult,
 } from "../lake/mod.ts";
-import { type QuarantineRow, type ReasonCode, writeQuarantine } from "./quarantine.ts";
+import {
+  type QuarantineRow,
+  quarantineSpec,
+  type ReasonCode,
+  writeQuarantine,
+} from "./quarantine.ts";
 import {
   CALENDAR_NAMES,
   type CalendarName,
@@ -73,6 +80,7 @@ import {
   decimalYearToDate,
   epochToMs,
   generateDates,
+  guessTimeFormats,
   intervalMs,
   isIntegerText,
   isValidZone,
@@ -146,8 +154,34 @@ export interface IngestFileOptions {
   decimalComma?: boolean;
   /** File columns not to read at all (e.g. an index column `Unnamed: 0`). @default [] */
   skipColumns?: string[];
+  /**
+   * Replace the dataset's stored rows of the symbols landed from the file by the file's rows
+   * (other symbols untouched), in one atomic commit (`replaceRows`). @default false: merge
+   * (a key already stored takes the file's values; stored keys the file lacks are kept)
+   */
+  replace?: boolean;
+  /**
+   * Milliseconds added to the `known_at` derived from the calendar (period close, bar close):
+   * the release lag of macro data. Refused with a `known_at` column. @default 0
+   */
+  knownLagMs?: number;
+  /**
+   * Remove the quarantine rows of earlier ingests of this dataset: the dataset's quarantine rows
+   * become this run's (one atomic commit). @default false
+   */
+  clearQuarantine?: boolean;
   /** Lake root. @default lakeRoot() */
   root?: string;
+}
+
+/** Stored rows a merge ingest left in place that the file does not have (see module doc). */
+export interface StaleRows {
+  /** Stored rows, inside the span of the file's rows of their symbol, whose key the file lacks. */
+  rows: number;
+  /** Symbols with such rows, and how many each. */
+  bySymbol: Record<string, number>;
+  /** One such stored key, e.g. "DAX 1991-07-01". */
+  example: string;
 }
 
 /** Summary of an ingest. `rowsRead = rowsValid + rowsQuarantined`. */
@@ -168,6 +202,16 @@ export interface IngestFileSummary {
   delimiter?: { char: string; detected: boolean };
   /** What was decided about the file without being asked (an index column left out, ...). */
   notes: string[];
+  /** Things the user should act on (stale rows kept, known_at at period close, ...). */
+  warnings: string[];
+  /** When nothing landed and the rows' times did not parse: what to pass (`--time-format`). */
+  hint: string | null;
+  /** Merge ingest into an existing dataset: stored rows the file disagrees with, or null. */
+  stale: StaleRows | null;
+  /** Stored rows removed by `replace` (replaced or gone), else 0. */
+  rowsReplaced: number;
+  /** Quarantine rows of this dataset from earlier ingests (before this run), and whether cleared. */
+  earlierQuarantine: { rows: number; cleared: boolean };
   write: WriteResult | null;
   dataset: DatasetSpec;
 }
@@ -438,6 +482,16 @@ export async function ingestBarsFile(
     );
   }
   const knownCol = kind === "series" ? col("known_at", ["known_at"], false) : undefined;
+  const lag = options.knownLagMs ?? 0;
+  if (!(lag >= 0)) throw new RangeError(`knownLagMs must be >= 0, not ${lag}`);
+  if (lag > 0 && knownCol) {
+    fail(
+      path,
+      `the file has a known_at column ("${knownCol}"): a known-at lag is for files without one`,
+      "known_at",
+      options.dataset,
+    );
+  }
 
   // Value columns.
   const priceCols: Partial<Record<typeof PRICE_FIELDS[number] | "volume", string>> = {};
@@ -619,6 +673,9 @@ export async function ingestBarsFile(
   const seen = new Map<string, Set<number | string>>();
   const last = new Map<string, number | string>();
   const timeCache = new Map<Cell, ReturnType<typeof parseTime>>();
+  // Dates moved to their period's first day (weekly: the Monday of the ISO week).
+  let moved = 0;
+  let movedExample = "";
   const checkDate = (d: string): { code: ReasonCode; detail: string } | null => {
     if (d < cal.firstDate || d > cal.lastDate) {
       return {
@@ -673,6 +730,9 @@ export async function ingestBarsFile(
             continue;
           }
           const label = periodLabel(pt.date, freq as DateFreq);
+          if (label !== pt.date && freq !== "session" && freq !== "day") {
+            if (moved++ === 0) movedExample = `${pt.date} -> ${label}`;
+          }
           if (freq === "session") {
             const b = cal.sessionBounds(label);
             if (!b) {
@@ -727,6 +787,7 @@ export async function ingestBarsFile(
         outKnown[u] = kt;
       }
     }
+    if (lag > 0) outKnown[u] = outKnown[u]! + lag;
     // Values.
     let bad: { code: ReasonCode; detail: string } | null = null;
     if (kind === "bars") {
@@ -789,6 +850,52 @@ export async function ingestBarsFile(
     ok.push(u);
   }
 
+  const warnings: string[] = [];
+  let hint: string | null = null;
+  if (moved > 0) {
+    const what = freq === "week"
+      ? "the Monday of their ISO week"
+      : `the first day of their ${freq}`;
+    notes.push(
+      `${moved} date${
+        moved === 1 ? "" : "s"
+      } moved to ${what} (e.g. ${movedExample}): a ${freq}ly series is stored on its period's first day, known at the close of the period's last session`,
+    );
+  }
+  if (ok.length === 0 && units.length > 0 && reasons.unparseable_time === units.length) {
+    const samples = [
+      ...new Set(
+        (timeCells ?? []).filter((v): v is string => typeof v === "string").slice(0, 1000),
+      ),
+    ];
+    const guesses = guessTimeFormats(samples);
+    const ex = samples[0];
+    hint = `no time parsed${
+      ex !== undefined ? ` (e.g. "${ex}")` : ""
+    } with --time-format ${timeFormat}: ${
+      guesses.length === 0
+        ? "pass --time-format with a pattern of %Y %m %d %H %M %S matching the values"
+        : guesses.length === 1
+        ? `pass --time-format "${guesses[0]}"`
+        : `pass --time-format "${guesses[0]}" (month first) or "${
+          guesses[1]
+        }" (day first): every value fits both, check which your source uses`
+    }`;
+  }
+  if (
+    ok.length > 0 && ["week", "month", "quarter", "year"].includes(freq) && !knownCol &&
+    lag === 0
+  ) {
+    const u0 = ok[0]!;
+    warnings.push(
+      `no known_at column and no --known-lag: each ${freq}'s value is marked known at the close of the period's last session (e.g. ${
+        outDate[u0]
+      } known at ${
+        new Date(outKnown[u0]!).toISOString().slice(0, 16).replace("T", " ")
+      } UTC); published data is released later: pass --known-lag (e.g. 30d) or a known_at column so that as-of reads do not see values before their release`,
+    );
+  }
+
   // Currency and meta.
   const symbols = [...new Set(ok.map((u) => units[u]!.symbol))];
   let currency: string | null;
@@ -815,6 +922,8 @@ export async function ingestBarsFile(
   const transformId = `ingest-file@2:${kind}:${freq}`;
 
   let write: WriteResult | null = null;
+  let stale: StaleRows | null = null;
+  let rowsReplaced = 0;
   if (ok.length > 0) {
     const time = daily
       ? pl.Series("date", ok.map((u) => outDate[u]!), pl.Utf8).str.strptime(pl.Date, "%Y-%m-%d")
@@ -830,9 +939,33 @@ export async function ingestBarsFile(
         pl.Datetime("ms", "UTC"),
       ),
     ]);
-    write = await writeDataset(spec, out, { transformId, sourceUri, root: options.root });
+    const wopts = { transformId, sourceUri, root: options.root };
+    if (options.replace) {
+      const r = await replaceRows(spec, out, {
+        ...wopts,
+        where: { column: "symbol", values: symbols },
+      });
+      rowsReplaced = r.rowsRemoved;
+      write = r;
+    } else {
+      stale = await staleRows(spec, out, options.root);
+      write = await writeDataset(spec, out, wopts);
+      if (stale && write.noop) stale = null; // nothing added: the file only repeats stored rows
+      if (stale) {
+        const by = Object.entries(stale.bySymbol).map(([k, n]) => `${k} ${n}`).join(", ");
+        warnings.push(
+          `the file disagrees with the stored rows of ${
+            Object.keys(stale.bySymbol).length
+          } symbol(s) (changed values or gaps: shifted dates?) and lacks ${stale.rows} stored row${
+            stale.rows === 1 ? "" : "s"
+          } of them (${by}; e.g. ${stale.example}), which were kept beside the file's rows. To make the dataset hold exactly the file's rows for these symbols, run again with --replace`,
+        );
+      }
+    }
   }
-  if (q.length > 0) {
+  // Quarantine rows of this dataset written by earlier runs (before this one's are added).
+  const earlier = await quarantineRowsOf(options.dataset, options.root);
+  if (q.length > 0 || (options.clearQuarantine && earlier > 0)) {
     const today = new Date().toISOString().slice(0, 10);
     // One unit per file row (and series column): identical rows stay distinct quarantined rows,
     // and loading the same file again quarantines each row once.
@@ -858,7 +991,12 @@ export async function ingestBarsFile(
         payloadRef: ref,
       };
     });
-    await writeQuarantine("user", rows, { transformId, sourceUri, root: options.root });
+    await writeQuarantine("user", rows, {
+      transformId,
+      sourceUri,
+      root: options.root,
+      ...(options.clearQuarantine ? { replaceDataset: options.dataset } : {}),
+    });
   }
   return {
     rowsRead: units.length,
@@ -870,9 +1008,88 @@ export async function ingestBarsFile(
     usedColumns: used,
     ...(table.delimiter ? { delimiter: table.delimiter } : {}),
     notes,
+    warnings,
+    hint,
+    stale,
+    rowsReplaced,
+    earlierQuarantine: {
+      rows: earlier,
+      cleared: (options.clearQuarantine ?? false) && earlier > 0,
+    },
     write,
     dataset: spec,
   };
+}
+
+/**
+ * Stored rows of the file's symbols that the file does not have, for the symbols where the file
+ * disagrees with what is stored: it lacks a stored key inside its own span (first to last time
+ * of the symbol in the file), or it changes the values of a stored key while lacking some other
+ * stored key (the same data with shifted dates: every value moves one period, the first stored
+ * date is left behind). A file that only repeats stored rows and adds later ones (an update) is
+ * not flagged. After a merge those rows sit beside the file's rows. Null when there are none or
+ * the dataset does not exist yet.
+ */
+async function staleRows(
+  spec: DatasetSpec,
+  out: pl.DataFrame,
+  root: string | undefined,
+): Promise<StaleRows | null> {
+  const state = await committedState(spec, root);
+  if (state.files.length === 0) return null;
+  const t = spec.timeColumn;
+  const valueCols = out.columns.filter((c) => c !== "symbol" && c !== t && c !== "known_at");
+  const symbols = [...new Set(out.getColumn("symbol").toArray() as string[])];
+  const stored = await readDataset(spec, { root, columns: ["symbol", t, ...valueCols], symbols });
+  if (stored.height === 0) return null;
+  const keyed = (df: pl.DataFrame) =>
+    df.select(
+      pl.col("symbol"),
+      pl.col(t).cast(t === "date" ? pl.Int32 : pl.Int64).alias("k"),
+      ...valueCols.map((c) => pl.col(c).cast(pl.Utf8).fillNull("null").alias(c)),
+    );
+  const fileRows = keyed(out);
+  const storedRows = keyed(stored);
+  const spans = fileRows.groupBy("symbol").agg(
+    pl.col("k").min().alias("lo"),
+    pl.col("k").max().alias("hi"),
+  );
+  const missing = storedRows.join(fileRows.select("symbol", "k"), {
+    on: ["symbol", "k"],
+    how: "anti",
+  }).join(spans, { on: "symbol" });
+  if (missing.height === 0) return null;
+  const inside = missing.filter(pl.col("k").gtEq(pl.col("lo")).and(pl.col("k").ltEq(pl.col("hi"))))
+    .getColumn("symbol").toArray() as string[];
+  const both = storedRows.join(fileRows, { on: ["symbol", "k"], how: "inner" });
+  const differs = valueCols.reduce<pl.Expr>(
+    (e, c) => e.or(pl.col(c).neq(pl.col(`${c}_right`))),
+    pl.lit(false),
+  );
+  const changed = both.height === 0
+    ? []
+    : both.filter(differs).getColumn("symbol").toArray() as string[];
+  const flagged = new Set([...inside, ...changed]);
+  const rows = missing.filter(pl.col("symbol").isIn([...flagged])).sort(["symbol", "k"]);
+  if (rows.height === 0) return null;
+  const bySymbol: Record<string, number> = {};
+  for (const s of rows.getColumn("symbol").toArray() as string[]) {
+    bySymbol[s] = (bySymbol[s] ?? 0) + 1;
+  }
+  const k0 = Number(rows.getColumn("k").get(0));
+  const when = t === "date"
+    ? new Date(k0 * 86_400_000).toISOString().slice(0, 10)
+    : new Date(k0).toISOString();
+  return { rows: rows.height, bySymbol, example: `${rows.getColumn("symbol").get(0)} ${when}` };
+}
+
+/** Rows of `raw/user/quarantine` for a dataset (0 when the table does not exist). */
+async function quarantineRowsOf(dataset: string, root: string | undefined): Promise<number> {
+  const spec = quarantineSpec("user");
+  const state = await committedState(spec, root);
+  if (state.files.length === 0) return 0;
+  const df = await readDataset(spec, { root, columns: ["dataset"] });
+  return df.height === 0 ? 0 : df.filter(pl.col("dataset").eq(pl.lit(dataset))).height;
 }
 
 /** A header name given to a column without one (`user_file_read.ts`, pandas' convention). */

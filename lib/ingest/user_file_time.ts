@@ -369,3 +369,54 @@ export function intervalMs(freq: string): number | null {
   if (!m || Number(m[1]) <= 0) return null;
   return Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as "s"];
 }
+
+/**
+ * Candidate `--time-format` patterns for time texts that did not parse as ISO, for a hint:
+ * `DD/MM/YYYY`-like texts (separator `/`, `.` or `-`) give `%d/%m/%Y` when some first field
+ * exceeds 12, `%m/%d/%Y` when some second field does, else both (ambiguous); `YYYY/MM/DD` gives
+ * `%Y/%m/%d`; 8 digits `%Y%m%d`; a trailing ` HH:MM[:SS]` adds ` %H:%M[:%S]`. Empty when no
+ * shape is recognised.
+ *
+ * @example guessTimeFormats(["07/01/1991", "07/02/1991"]) // ["%m/%d/%Y", "%d/%m/%Y"]
+ * @example guessTimeFormats(["31.12.1991"]) // ["%d.%m.%Y"]
+ */
+export function guessTimeFormats(samples: readonly string[]): string[] {
+  const texts = samples.map((s) => s.trim()).filter((s) => s !== "");
+  if (texts.length === 0) return [];
+  const timeOf = (t: string) => {
+    const m = /[ T](\d{2}):(\d{2})(:\d{2})?$/.exec(t);
+    return m ? { rest: t.slice(0, m.index), suffix: m[3] ? " %H:%M:%S" : " %H:%M" } : null;
+  };
+  const first = timeOf(texts[0]!);
+  const suffix = first?.suffix ?? "";
+  const days = texts.map((t) => (first ? timeOf(t)?.rest ?? t : t));
+  const dmy = days.map((d) => /^(\d{2})([/.-])(\d{2})\2(\d{4})$/.exec(d));
+  if (dmy.every((m) => m !== null)) {
+    const sep = dmy[0]![2]!;
+    const a = Math.max(...dmy.map((m) => +m![1]!)), b = Math.max(...dmy.map((m) => +m![3]!));
+    if (a > 12 && b <= 12) return [`%d${sep}%m${sep}%Y${suffix}`];
+    if (b > 12 && a <= 12) return [`%m${sep}%d${sep}%Y${suffix}`];
+    if (a <= 12 && b <= 12) return [`%m${sep}%d${sep}%Y${suffix}`, `%d${sep}%m${sep}%Y${suffix}`];
+    return [];
+  }
+  const ymd = days.map((d) => /^\d{4}([/.])\d{2}\1\d{2}$/.exec(d));
+  if (ymd.every((m) => m !== null)) {
+    const sep = ymd[0]![1]!;
+    return [`%Y${sep}%m${sep}%d${suffix}`];
+  }
+  if (days.every((d) => /^\d{8}$/.test(d))) return [`%Y%m%d${suffix}`];
+  return [];
+}
+
+/**
+ * A duration `N` + `d|h|m|w` (days, hours, minutes, weeks) in milliseconds, or null.
+ * Days are 24 h (a lag added to an instant, not a calendar shift).
+ *
+ * @example parseDuration("30d") // 2_592_000_000
+ */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+)(w|d|h|m)$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as "d"];
+  return +m[1]! * unit;
+}
