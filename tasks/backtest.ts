@@ -27,6 +27,7 @@ import {
 import {
   backtestReportHtml,
   benchmarkEntry,
+  panelGaps,
   plotlyCdnUrl,
   runParticipation,
   summarizeBacktest,
@@ -192,6 +193,17 @@ await runTask(TASK, async ({ values: v }) => {
     `data: calendar ${out.calendar}, frequency ${out.frequency}, currency ${ccy}, ${out.result.symbols.length} symbols, ${out.files.length} lake files`,
   );
   console.log(`annualisation: ${out.annualisation}`);
+  const gaps = panelGaps(out.panel);
+  const gapText = gaps === null
+    ? `not checked (calendar ${out.calendar}, frequency ${out.frequency}: the rows are the only clock)`
+    : gaps.count === 0
+    ? `none (no missing ${gaps.clock} between bars)`
+    : `${gaps.count} missing ${gaps.clock} between bars (${gaps.examples.join(", ")}${
+      gaps.count > gaps.examples.length ? ", ..." : ""
+    }): a return across a gap counts as one period in Sharpe and vol`;
+  console.log(
+    `gaps: ${gapText}; CAGR compounds over the calendar time from the first to the last bar (365.25-day years)`,
+  );
   console.log(`strategy: ${out.strategySource}`);
   console.log(
     `configurations: ${out.configs.length} (recorded ${
@@ -267,6 +279,7 @@ await runTask(TASK, async ({ values: v }) => {
       data: out.manifest,
       calendar: out.calendar,
       frequency: out.frequency,
+      gaps: gapText,
       "benchmark (buy and hold) total return": pct(b.totalReturn),
       "benchmark entry": entry.text,
       ...(out.fillNote ? { fills: out.fillNote } : {}),
@@ -287,6 +300,7 @@ await runTask(TASK, async ({ values: v }) => {
       currency: out.currency,
       symbols: out.result.symbols.length,
       files: out.files.length,
+      gaps,
     },
     periodsPerYear: ppy,
     annualisation: out.annualisation,

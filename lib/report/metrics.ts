@@ -1,7 +1,8 @@
 /**
  * Performance metrics of an equity curve or a backtest. Conventions (as in empyrical):
  * simple per-bar returns r_t = E_t / E_{t-1} - 1; non-finite returns are skipped; annualisation
- * by `periodsPerYear` (default TRADING_DAYS_PER_YEAR = 252 for daily bars); risk-free rate 0.
+ * by `periodsPerYear` (default TRADING_DAYS_PER_YEAR = 252 for daily bars), except CAGR which,
+ * given the bars' instants, compounds over elapsed calendar years (365.25 days); risk-free rate 0.
  *
  * @see empyrical (Quantopian), https://github.com/quantopian/empyrical — same definitions of
  *      Sharpe, Sortino (downside deviation over all periods), max drawdown, CAGR and Calmar.
@@ -89,23 +90,63 @@ export function drawdownSeries(equity: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/**
- * Compound annual growth rate: (E_end / E_0)^(periodsPerYear / (n - 1)) - 1; NaN with fewer
- * than 2 points.
- */
-export function cagr(equity: ArrayLike<number>, periodsPerYear = TRADING_DAYS_PER_YEAR): number {
-  const n = equity.length;
-  if (n < 2) return NaN;
-  return Math.pow(equity[n - 1]! / equity[0]!, periodsPerYear / (n - 1)) - 1;
+/** Days in a calendar year for CAGR over elapsed time (Julian year, as in empyrical's "365.25"). */
+export const DAYS_PER_CALENDAR_YEAR = 365.25;
+
+/** Options of {@link cagr} and {@link calmarRatio}. */
+export interface CagrOptions {
+  /**
+   * Instant (epoch ms) of each equity point. When given, the years are the elapsed calendar time
+   * between the first and the last point, (tsMs[n-1] - tsMs[0]) / (365.25 x 86,400,000), so
+   * missing bars (a gappy series) do not shorten the span. @default undefined (years =
+   * (n - 1) / periodsPerYear: the rows are taken as evenly spaced periods)
+   */
+  tsMs?: ArrayLike<number>;
 }
 
-/** Calmar ratio: CAGR / max drawdown (NaN when there is no drawdown). */
+/**
+ * Compound annual growth rate: (E_end / E_0)^(1 / years) - 1, years = elapsed calendar time
+ * between the first and last point in Julian years of 365.25 days when `tsMs` is given
+ * (a backtest's bars: {@link summarizeBacktest} passes them), else (n - 1) / periodsPerYear.
+ * NaN with fewer than 2 points or a span that is not positive.
+ *
+ * @see Bacon, C. R. (2008). Practical Portfolio Performance Measurement and Attribution, 2nd ed.,
+ *      Wiley: annualised return = (1 + r)^(D / d) - 1 with d the days of the period and D the
+ *      days in a year.
+ * @example
+ * ```ts
+ * import { cagr } from "./metrics.ts";
+ * const day = 86_400_000;
+ * cagr([100, 121], 52, { tsMs: [0, 2 * 365.25 * day] }); // 0.1: two calendar years
+ * cagr([100, 121], 2); // 0.4641 = 1.21^2 - 1: without instants, one row is half a year
+ * ```
+ */
+export function cagr(
+  equity: ArrayLike<number>,
+  periodsPerYear = TRADING_DAYS_PER_YEAR,
+  options: CagrOptions = {},
+): number {
+  const n = equity.length;
+  if (n < 2) return NaN;
+  const ts = options.tsMs;
+  if (ts !== undefined && ts.length !== n) {
+    throw new RangeError(`Cannot compute CAGR: ${ts.length} instants for ${n} equity points`);
+  }
+  const years = ts !== undefined
+    ? (ts[n - 1]! - ts[0]!) / (DAYS_PER_CALENDAR_YEAR * 86_400_000)
+    : (n - 1) / periodsPerYear;
+  if (!(years > 0)) return NaN;
+  return Math.pow(equity[n - 1]! / equity[0]!, 1 / years) - 1;
+}
+
+/** Calmar ratio: CAGR ({@link cagr}, same options) / max drawdown (NaN when there is no drawdown). */
 export function calmarRatio(
   equity: ArrayLike<number>,
   periodsPerYear = TRADING_DAYS_PER_YEAR,
+  options: CagrOptions = {},
 ): number {
   const dd = drawdownStats(equity).maxDrawdown;
-  return dd > 0 ? cagr(equity, periodsPerYear) / dd : NaN;
+  return dd > 0 ? cagr(equity, periodsPerYear, options) / dd : NaN;
 }
 
 /** Rolling Sharpe over `window` returns (NaN until the window is full). */
@@ -322,10 +363,13 @@ export interface SummaryOptions {
 }
 
 /**
- * Summarise a {@link BacktestResult}. Every annualised figure (CAGR, vol, Sharpe, Sortino,
- * Calmar, turnover) uses `periodsPerYear`: by default the result's own (its panel's
- * `periodsPerYear`, or the calendar's sessions per year once resampled to sessions), else 252
- * (NYSE sessions). Amounts are in the run's currency.
+ * Summarise a {@link BacktestResult}. CAGR (and Calmar) compound over the elapsed calendar time
+ * between the first and last bar (`res.tsMs`, Julian years of 365.25 days: {@link cagr}), so a
+ * series with missing bars is not annualised as if it were shorter. Vol, Sharpe, Sortino and
+ * turnover are per-bar figures scaled by `periodsPerYear`: by default the result's own (its
+ * panel's `periodsPerYear`, or the calendar's sessions per year once resampled to sessions), else
+ * 252 (NYSE sessions); a return across missing bars counts as one period there (see
+ * lib/report `panelGaps` for how many there were). Amounts are in the run's currency.
  *
  * @example
  * ```ts
@@ -347,6 +391,8 @@ export function summarizeBacktest(
     ? Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1))
     : NaN;
   const dd = drawdownStats(eq);
+  // bar instants for CAGR's calendar span (a result without one per equity point: rows / ppy)
+  const at = res.tsMs?.length === n ? { tsMs: res.tsMs } : {};
   const t = res.totals;
   const total = t.commission + t.fees + t.spread + t.impact + t.borrow;
   let sumEq = 0, sumLev = 0;
@@ -371,11 +417,11 @@ export function summarizeBacktest(
     initialEquity: res.initialCash,
     finalEquity,
     totalReturn: finalEquity / res.initialCash - 1,
-    cagr: cagr(eq, periodsPerYear),
+    cagr: cagr(eq, periodsPerYear, at),
     annualVol: sd * Math.sqrt(periodsPerYear),
     sharpe: sharpeRatio(r, periodsPerYear),
     sortino: sortinoRatio(r, periodsPerYear),
-    calmar: calmarRatio(eq, periodsPerYear),
+    calmar: calmarRatio(eq, periodsPerYear, at),
     maxDrawdown: dd.maxDrawdown,
     maxDrawdownDurationBars: dd.maxDurationBars,
     hitRate: hitRate(r),

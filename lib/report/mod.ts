@@ -4,3 +4,4 @@ export * from "./backtest_report.ts";
 export * from "./deliverables.ts";
 export * from "./show.ts";
 export * from "./benchmark_entry.ts";
+export * from "./data_gaps.ts";
