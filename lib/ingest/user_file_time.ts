@@ -374,7 +374,7 @@ export function intervalMs(freq: string): number | null {
  * Candidate `--time-format` patterns for time texts that did not parse as ISO, for a hint:
  * `DD/MM/YYYY`-like texts (separator `/`, `.` or `-`) give `%d/%m/%Y` when some first field
  * exceeds 12, `%m/%d/%Y` when some second field does, else both (ambiguous); `YYYY/MM/DD` gives
- * `%Y/%m/%d`; 8 digits `%Y%m%d`; a trailing ` HH:MM[:SS]` adds ` %H:%M[:%S]`. Empty when no
+ * `%Y/%m/%d`; 8 digits `%Y%m%d`; `1700.0`-like texts `decimal-year`; a trailing ` HH:MM[:SS]` adds ` %H:%M[:%S]`. Empty when no
  * shape is recognised.
  *
  * @example guessTimeFormats(["07/01/1991", "07/02/1991"]) // ["%m/%d/%Y", "%d/%m/%Y"]
@@ -405,6 +405,7 @@ export function guessTimeFormats(samples: readonly string[]): string[] {
     return [`%Y${sep}%m${sep}%d${suffix}`];
   }
   if (days.every((d) => /^\d{8}$/.test(d))) return [`%Y%m%d${suffix}`];
+  if (!first && days.every((d) => /^\d{4}\.\d+$/.test(d))) return ["decimal-year"];
   return [];
 }
 
