@@ -47,9 +47,10 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The known name closest to `word`, or undefined when none is close: within edit distance
- * max(1, floor(length / 3)) of the longer word, or one is the other plus a plural "s"
- * ("symbol" -> "symbols", "cost" -> "costs"). Ties go to the first in `known`.
+ * The known name closest to `word` (fewest edits), or undefined when none is close: within
+ * edit distance max(1, floor(length / 3)) of the longer word ("horizn" -> "horizon", "strat" ->
+ * "start"), or one starts with the other of at least 4 letters ("embargo" -> "embargoDays").
+ * Ties go to the first in `known`.
  *
  * @example didYouMean("horizn", ["kind", "horizon"]) // "horizon"
  * @example didYouMean("zzz", ["kind", "horizon"]) // undefined
@@ -60,7 +61,11 @@ export function didYouMean(word: string, known: readonly string[]): string | und
   for (const k of known) {
     const d = editDistance(word, k);
     const limit = Math.max(1, Math.floor(Math.max(word.length, k.length) / 3));
-    if (d <= limit && d < bestD) {
+    const [short, long] = word.length <= k.length
+      ? [word.toLowerCase(), k.toLowerCase()]
+      : [k.toLowerCase(), word.toLowerCase()];
+    const prefix = short.length >= 4 && long.startsWith(short);
+    if ((d <= limit || prefix) && d < bestD) {
       best = k;
       bestD = d;
     }

@@ -379,7 +379,24 @@ export function formatZodIssues(
     }[];
   },
 ): string {
-  return e.issues.map((i) => {
+  // A misspelled required field gives two issues: the unknown one and the missing one. The
+  // unknown field (with its suggestion) comes first and the missing field it suggests is left
+  // out: "trainend: unknown field (did you mean "trainEnd"?)" alone.
+  const suggested = new Set<string>();
+  for (const i of e.issues) {
+    if (i.code !== "unrecognized_keys") continue;
+    for (const m of i.message.matchAll(/did you mean "([^"]+)"\?/g)) {
+      suggested.add([...i.path.map(String), m[1]!].join("."));
+    }
+  }
+  const issues = [
+    ...e.issues.filter((i) => i.code === "unrecognized_keys"),
+    ...e.issues.filter((i) =>
+      i.code !== "unrecognized_keys" &&
+      !(/received undefined$/.test(i.message) && suggested.has(i.path.map(String).join(".")))
+    ),
+  ];
+  return issues.map((i) => {
     const path = i.path.map(String);
     if (i.code === "unrecognized_keys" && i.keys?.length) {
       const msg = /^Unrecognized key/.test(i.message)
