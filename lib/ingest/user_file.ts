@@ -44,6 +44,17 @@
  * (62,496 thirty-minute FX bars: 5 yearly files instead of 1,302 daily ones). A dataset that
  * already exists keeps its recorded partitioning.
  *
+ * Re-ingest into an existing dataset merges by natural key (a stored key the file also has takes
+ * its values; stored keys it lacks are kept); when the file disagrees with the stored rows of a
+ * symbol (changed values or a gap inside its span, e.g. shifted dates) and adds rows, `stale`
+ * counts the stored rows it lacks and a warning names `--replace`. With `replace` the stored rows
+ * of the file's landed symbols are replaced by the file's (`replaceRows`, one atomic commit).
+ * Weekly and slower dates moved to the period's first day are counted in a note; `knownLagMs`
+ * delays the derived `known_at` (a warning when period data has neither it nor a known_at column).
+ * When no time parses, `hint` names `--time-format` with a guess (`guessTimeFormats`). Quarantine
+ * rows of earlier ingests of the dataset are counted (`earlierQuarantine`); `clearQuarantine`
+ * replaces them by this run's.
+ *
  * Duplicates: the first valid row of a (symbol, time) key in file order is kept, later ones are
  * `duplicate_key`. Rows may come in any order (the lake sorts), unless `order: "increasing"`,
  * when a row earlier than its symbol's previous row is `not_increasing`.
