@@ -327,3 +327,34 @@ Deno.test("task ingest-file: --replace, --known-lag, --clear-quarantine in --hel
     assertEquals(h.code, 1);
     assert(h.stderr.includes('--time-format "%m/%d/%Y"'), h.stderr);
   }));
+
+Deno.test("README's EuStockMarkets examples: weekdays (last row 1998-08-14), each index in its currency", () =>
+  withLake(async (root) => {
+    const readme = await Deno.readTextFile("README.md");
+    const lines = readme.split("\n").filter((l) =>
+      l.startsWith("deno task ingest-file eu.csv ") && !l.includes("--replace")
+    );
+    assertEquals(lines.length, 3, lines.join("\n"));
+    const fixture = "tests/fixtures/user_files/eustockmarkets_no_dates.csv";
+    // Hand-checked: DAX and CAC are quoted in EUR (in 1991 DEM and FRF, restated), SMI in CHF,
+    // FTSE in GBP; R's series has 260 rows a year, holidays included, ending 1998-08-14.
+    const want: Record<string, string> = { DAX: "EUR", CAC: "EUR", SMI: "CHF", FTSE: "GBP" };
+    const seen: Record<string, string> = {};
+    for (const line of lines) {
+      assert(line.includes("--calendar weekdays"), line);
+      const args = line.replace("deno task ingest-file eu.csv ", "").split(/\s+/);
+      const r = await task([fixture, ...args, "--json"], { WORKBENCH_DATA: root });
+      assertEquals(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as {
+        dataset: string;
+        currency: string;
+        usedColumns: { series: string[] };
+      };
+      for (const s of out.usedColumns.series) seen[s] = out.currency;
+      const ds = out.dataset.split("/").at(-1)!;
+      const df = await readDataset(userSeriesSpec(ds, true), { root });
+      const last = df.getColumn("date").cast(pl.Utf8).toArray().sort().at(-1);
+      assertEquals(last, "1998-08-14", line);
+    }
+    assertEquals(seen, want);
+  }));
