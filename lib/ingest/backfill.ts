@@ -297,35 +297,40 @@ export async function landBatch(
       sourceUri: perUnit ? `${sourceUri} (+${uris.length - 1} more)` : sourceUri,
       ...(root ? { root } : {}),
     };
-    const raw = perUnit
-      ? concat(withRows.map((x) => tag(x.raw, x.uri)))
-      : concat(parts.map((x) => x.raw));
+    const raw = concat(parts.map((x) => x.raw));
+    // Each row's URL: one column for the whole batch, built in Polars' threads.
+    const rawOut = perUnit ? raw.withColumns(await uriColumn(withRows)) : raw;
     // Raw and curated rows go to two datasets (two locks, two manifests): their Parquet writes
     // run at once in Polars' threads. Nothing is checkpointed unless both land, and a rewrite of
     // either is a no-op, so a crash between them is repaired by the rerun of the unit.
-    const rawWrite = raw.height > 0 ? writeDataset(p.rawSpec, raw, opts) : null;
-    let curated: pl.DataFrame;
+    const rawWrite = raw.height > 0 ? writeDataset(p.rawSpec, rawOut, opts) : null;
+    let curated: pl.DataFrame | null = null;
     const rejected: { part: LandPart; r: CuratedResult["rejected"][number] }[] = [];
     try {
-      if (perUnit) {
+      if (!perUnit || keyJoinable(p)) {
+        const cur = await p.curate(raw);
+        // Curated rows take the URL of the raw row with their key (the last, as the writer's
+        // dedup); null when curate made a key the raw rows lack (then curated unit by unit).
+        curated = perUnit && cur.curated.height > 0
+          ? await withKeyUris(cur.curated, rawOut, p.curatedSpec.naturalKey)
+          : cur.curated;
+        if (curated && cur.rejected.length > 0 && withRows.length > 1) {
+          // Rare: which unit each rejected row came from.
+          for (const x of withRows) {
+            for (const r of (await p.curate(x.raw)).rejected) rejected.push({ part: x, r });
+          }
+        } else if (curated) {
+          const part = withRows[0] ?? parts[0]!;
+          for (const r of cur.rejected) rejected.push({ part, r });
+        }
+      }
+      if (!curated) {
         // Each unit on its own (at once: the curates may finish in Polars' threads).
         const curs = await Promise.all(withRows.map((x) => p.curate(x.raw)));
         curated = concat(
           curs.map((c, i) => c.curated.height > 0 ? tag(c.curated, withRows[i]!.uri) : c.curated),
         );
         curs.forEach((c, i) => c.rejected.forEach((r) => rejected.push({ part: withRows[i]!, r })));
-      } else {
-        const cur = await p.curate(raw);
-        curated = cur.curated;
-        if (cur.rejected.length > 0 && withRows.length > 1) {
-          // Rare: which unit each rejected row came from.
-          for (const x of withRows) {
-            for (const r of (await p.curate(x.raw)).rejected) rejected.push({ part: x, r });
-          }
-        } else {
-          const part = withRows[0] ?? parts[0]!;
-          for (const r of cur.rejected) rejected.push({ part, r });
-        }
       }
     } catch (e) {
       await rawWrite?.catch(() => {}); // never leave a write running behind a failure
@@ -373,6 +378,50 @@ export async function landBatch(
     ...(root ? { root } : {}),
   });
   return { ...main, quarantined };
+}
+
+/**
+ * The `source_uri` column of the concatenation of the parts' raw frames (parts with rows, in
+ * order): each part's URL repeated its height times, built in Polars' threads (no per-row JS).
+ */
+async function uriColumn(parts: LandPart[]): Promise<pl.Series> {
+  const df = await pl.DataFrame([
+    pl.Series("source_uri", parts.map((x) => x.uri), pl.Utf8),
+    pl.Series("n", parts.map((x) => x.raw.height), pl.UInt32),
+  ]).lazy().select(pl.col("source_uri").repeatBy("n").explode()).collect();
+  return df.getColumn("source_uri");
+}
+
+/** Whether every curated key column is a raw column of the same type (curated rows map back). */
+function keyJoinable(p: Pipeline): boolean {
+  return p.curatedSpec.naturalKey.every((k) =>
+    p.rawSpec.schema[k] !== undefined && p.rawSpec.schema[k] === p.curatedSpec.schema[k]
+  );
+}
+
+/**
+ * `curated` with the `source_uri` of the last raw row of the same natural key, or null when a
+ * curated row has no raw row of its key. Curated rows that are the raw rows' keys in the same
+ * order (a clean batch of a row-wise curate: one O(n) comparison) take the raw column as is;
+ * otherwise one `unique` and one left join, in Polars' threads.
+ */
+async function withKeyUris(
+  curated: pl.DataFrame,
+  raw: pl.DataFrame,
+  key: string[],
+): Promise<pl.DataFrame | null> {
+  if (curated.height === raw.height && curated.select(...key).frameEqual(raw.select(...key))) {
+    return curated.withColumns(raw.getColumn("source_uri"));
+  }
+  const uris = raw.lazy().select(...key, "source_uri").unique({
+    subset: key,
+    keep: "last",
+    maintainOrder: false,
+  });
+  const out = await curated.lazy().join(uris, { on: key, how: "left" }).collect();
+  return out.height === curated.height && out.getColumn("source_uri").nullCount() === 0
+    ? out
+    : null;
 }
 
 /** One unit's share of a landing: its raw rows, the unit, its lineage URL. */
