@@ -159,6 +159,36 @@ Deno.test("a multi-URL batch: quarantine rows (parse and validate) carry their o
   }
 });
 
+Deno.test("a multi-URL batch whose curate makes keys the raw rows lack: each unit is curated on its own, rows keep their URL", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "lineage-u-" });
+  try {
+    // A curate that moves every bar one minute later: no curated key is a raw key.
+    const shifted: Pipeline = {
+      ...P,
+      curate: async (raw) => {
+        const c = await P.curate(raw);
+        return {
+          ...c,
+          curated: c.curated.withColumns(
+            pl.col("ts").cast(pl.Int64).add(60_000).cast(pl.Datetime("ms", "UTC")).alias("ts"),
+          ),
+        };
+      },
+    };
+    const items = [2, 3].map((d) => ({ ...item(d, rawSpyBars(d), urlOf(d)), pipeline: shifted }));
+    const r = await landBatch(items, root);
+    assertEquals([r.rawRows, r.curatedRows], [4, 4]);
+    assertEquals(await urisByTs(P.curatedSpec, root), {
+      "2024-01-02T14:31:00.000Z": storedOf(2),
+      "2024-01-02T14:32:00.000Z": storedOf(2),
+      "2024-01-03T14:31:00.000Z": storedOf(3),
+      "2024-01-03T14:32:00.000Z": storedOf(3),
+    });
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
 Deno.test("single-URL path: one unit, or units sharing a URL, write that URL (redacted) on every row and in the manifest", async () => {
   const root = Deno.makeTempDirSync({ prefix: "lineage-1-" });
   try {
