@@ -95,8 +95,11 @@ The candidate is the configuration with the best in-sample Sharpe; the gate judg
 over the last oosFraction (default 0.3) of the run, so its Sharpe and drawdown differ from the
 full run's: the output and the report name that window and every criterion.
 
-Sharpe, volatility and CAGR are annualised by the data's periods per year (its frequency on its
-calendar; intraday runs are resampled to sessions); amounts are in the dataset's currency.
+Sharpe and volatility are annualised by the data's periods per year (its frequency on its
+calendar; intraday runs are resampled to sessions); CAGR compounds over the calendar time from the
+first to the last bar (365.25-day years); amounts are in the dataset's currency. The output says
+how many sessions (or weeks, months...) are missing between bars: a return across one counts as a
+single period in Sharpe and volatility.
 The report's capacity estimate is the smaller of two bounds: the capital at which square-root
 impact eats half the P&L left after linear costs, and the capital at which the run's busiest
 (symbol, day) would reach the cost model's participation cap of ADV (lib/report capacityEstimate).

@@ -22,7 +22,8 @@
  *   `participationCap` (null: no cap);
  * - `initialCash`, `oosFraction`, `gate`, `pboPartitions`.
  *
- * Annualisation: Sharpe, volatility and CAGR use the data's periods per year: the dataset's
+ * Annualisation: Sharpe and volatility use the data's periods per year (CAGR: the calendar span
+ * of the bars, lib/report `cagr`): the dataset's
  * frequency on its calendar (252 NYSE sessions, 260 FX sessions, 52 weeks...); intraday runs are
  * resampled to sessions and annualised by the calendar's sessions per year. The result states
  * the factor and its origin (`annualisation`) and the currency of the P&L (`currency`).
