@@ -4,8 +4,9 @@
  * with CPCV, records one ledger trial per configuration, refits the best on all rows, exports ONNX
  * and registers it as a challenger; prints a summary. The spec's `data.source` is a dataset
  * reference (`{"source": "lake", "dataset": "user/msft_daily", ...}`), `{"kind": "sim-spy"}` or
- * `{"kind": "sim"}`; `--dataset` and its flags replace it. Sharpe ratios are annualised with the
- * dataset's periods per year (its calendar and frequency). The configuration refitted is the one
+ * `{"kind": "sim"}`; `--dataset` and its flags replace it. Sharpe ratios are of the strategy's
+ * returns over non-overlapping label periods (every h-th date for an h-session label), annualised
+ * with the dataset's periods per year / h (lib/models/train.ts module doc). The configuration refitted is the one
  * with the highest out-of-sample Sharpe (lib/models/train.ts `selectConfig`, marked `*`); the
  * deflated Sharpe and PBO printed with it count every trial recorded under the question.
  */
@@ -49,8 +50,10 @@ const TASK = defineTask({
   details:
     `The spec's data.source is {"source": "lake", "dataset": "user/msft_daily", ...} (daily or slower
 bars), {"kind": "sim-spy", ...} or {"kind": "sim", ...}; the dataset options replace it. Label end
-times follow the dataset calendar's sessions; Sharpe ratios are annualised with its periods per
-year (printed with the summary).
+times follow the dataset calendar's sessions. A label of h sessions (forward_return horizon h) is
+an h-session return: the strategy is evaluated on non-overlapping periods (every h-th date,
+positions held h sessions) and Sharpe, DSR and PBO are of those returns, annualised with the
+dataset's periods per year / h (printed with the summary).
 
 Selection: the configuration refitted (and registered) is the one with the highest annualised
 Sharpe of its out-of-sample CPCV strategy returns (position = sign of the prediction, net of
