@@ -1,6 +1,7 @@
 /**
  * Daily deliverables: the equities sleeve's target book and the options sleeve's strategies as
- * JSON documents validated by zod schemas (`EquityDeliverableSchema`, `OptionsDeliverableSchema`).
+ * JSON documents validated by zod schemas (`EquityDeliverableSchema`, `OptionsDeliverableSchema`;
+ * strict: a field the schema does not declare is an error, not dropped).
  *
  * Equities (cross-sectional momentum): weights from `momentumTargets` on the as-of bar, scaled to
  * an ex-ante volatility target with a Ledoit-Wolf covariance of the trailing returns
@@ -35,12 +36,12 @@ const finite = z.number().finite();
 const prob = finite.min(0).max(1);
 
 /** Schema of the equities sleeve deliverable. */
-export const EquityDeliverableSchema = z.object({
+export const EquityDeliverableSchema = z.strictObject({
   sleeve: z.literal("equities"),
   as_of: isoDate,
   generated_at: z.string().datetime(),
   strategy: z.string().min(1),
-  positions: z.array(z.object({
+  positions: z.array(z.strictObject({
     symbol: z.string().min(1),
     sector: z.string(),
     target_weight: finite.min(-1).max(1),
@@ -50,7 +51,7 @@ export const EquityDeliverableSchema = z.object({
     take_profit_bps: finite.positive(),
     stop_loss_bps: finite.positive(),
   })),
-  risk: z.object({
+  risk: z.strictObject({
     target_vol: finite.positive(),
     ex_ante_vol: finite.min(0),
     gross_cap: finite.positive(),
@@ -59,20 +60,20 @@ export const EquityDeliverableSchema = z.object({
     sector_caps: z.record(z.string(), finite.positive()),
     gross: finite.min(0),
     net: finite,
-    violations: z.array(z.object({ constraint: z.string(), limit: finite, value: finite })),
+    violations: z.array(z.strictObject({ constraint: z.string(), limit: finite, value: finite })),
   }),
 });
 
 /** Schema of the options sleeve deliverable. */
-export const OptionsDeliverableSchema = z.object({
+export const OptionsDeliverableSchema = z.strictObject({
   sleeve: z.literal("options"),
   as_of: isoDate,
   generated_at: z.string().datetime(),
-  strategies: z.array(z.object({
+  strategies: z.array(z.strictObject({
     underlier: z.string().min(1),
     type: z.enum(["short_straddle", "long_straddle", "short_strangle", "long_strangle"]),
     expiry: isoDate,
-    legs: z.array(z.object({
+    legs: z.array(z.strictObject({
       type: z.enum(["call", "put"]),
       strike: finite.positive(),
       quantity: z.number().int(),
@@ -84,14 +85,14 @@ export const OptionsDeliverableSchema = z.object({
     realised_vol: finite.min(0),
     expected_pnl: finite,
     confidence: prob,
-    hedge_rules: z.object({
+    hedge_rules: z.strictObject({
       instrument: z.string().min(1),
       schedule: z.enum(["daily", "band"]),
       band_shares: finite.min(0),
       cost_bps: finite.min(0),
     }),
   })),
-  risk: z.object({
+  risk: z.strictObject({
     net_vega: finite,
     net_gamma: finite,
     vega_cap: finite.positive(),
