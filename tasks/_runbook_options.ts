@@ -1,5 +1,7 @@
 /** Options shared by `deno task daily` and `deno task shadow`, and the runbook file check. */
 import { UsageError } from "../lib/cli/mod.ts";
+import { unknownFieldMessage } from "../lib/cli/spec_schema.ts";
+import { RUNBOOK_FILE_FIELDS } from "../lib/runbook/command.ts";
 
 /** Declared options common to the runbook tasks. */
 export const RUNBOOK_OPTIONS = {
@@ -19,7 +21,10 @@ export const RUNBOOK_OPTIONS = {
   },
 } as const;
 
-/** A runbook file must be a JSON object; anything else is a usage error (exit 2). */
+/**
+ * A runbook file must be a JSON object of the fields the runbook reads (lib/runbook
+ * `RUNBOOK_FILE_FIELDS`); anything else is a usage error (exit 2) naming the field.
+ */
 export function checkRunbookFile(path: string): void {
   let raw: unknown;
   try {
@@ -29,5 +34,16 @@ export function checkRunbookFile(path: string): void {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new UsageError(`--config ${path}: expected a JSON object`);
+  }
+  // an unknown field would be ignored (a typo running with the default): refuse it
+  const extra = Object.keys(raw).filter((k) =>
+    !(RUNBOOK_FILE_FIELDS as readonly string[]).includes(k)
+  );
+  if (extra.length > 0) {
+    throw new UsageError(
+      `--config ${path}: ${
+        extra.map((k) => `${k}: ${unknownFieldMessage([k], RUNBOOK_FILE_FIELDS)}`).join("; ")
+      }`,
+    );
   }
 }

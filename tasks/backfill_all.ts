@@ -14,6 +14,7 @@ import {
   type PlanStep,
 } from "../lib/ingest/commands.ts";
 import { pipelineFor } from "../lib/ingest/registry.ts";
+import { unknownFieldMessage } from "../lib/cli/spec_schema.ts";
 
 const TASK = defineTask({
   name: "backfill-all",
@@ -60,7 +61,20 @@ Exit codes: 0 every unit succeeded, 1 units failed (or the run failed), 2 bad ar
   examples: ["--sim", "--sim --concurrency 2", "--plan plan.json --resume --workers 4"],
 });
 
-/** Read and check a plan file: every step names a known dataset and real dates. */
+/** The fields of a plan step (lib/ingest `PlanStep`: the step and its `PipelineOptions`). */
+const PLAN_STEP_FIELDS = [
+  "source",
+  "dataset",
+  "symbols",
+  "start",
+  "end",
+  "strikeBand",
+  "expiryDays",
+  "adjustment",
+  "feed",
+] as const satisfies readonly (keyof PlanStep)[];
+
+/** Read and check a plan file: every step names a known dataset and real dates, no unknown field. */
 function readPlan(path: string): PlanStep[] {
   let plan: unknown;
   try {
@@ -75,6 +89,17 @@ function readPlan(path: string): PlanStep[] {
     const at = `--plan ${path}: step ${i + 1}`;
     const s = step as Partial<PlanStep>;
     if (typeof s !== "object" || s === null) throw new UsageError(`${at}: not an object`);
+    // an unknown field would be ignored (a typo backfilling with the default): refuse it
+    const extra = Object.keys(s).filter((k) =>
+      !(PLAN_STEP_FIELDS as readonly string[]).includes(k)
+    );
+    if (extra.length > 0) {
+      throw new UsageError(
+        `${at}: ${
+          extra.map((k) => `${k}: ${unknownFieldMessage([k], PLAN_STEP_FIELDS)}`).join("; ")
+        }`,
+      );
+    }
     for (const k of ["source", "dataset", "start", "end"] as const) {
       if (typeof s[k] !== "string") throw new UsageError(`${at}: "${k}" must be a string`);
     }

@@ -27,6 +27,24 @@ export const DEFAULT_WORLD: WorldConfig = {
   equityCount: 30,
 };
 
+/**
+ * The fields of a runbook file that the runbook reads (`deno task daily|shadow --config`
+ * refuses any other, tasks/_runbook_options.ts): keep in step with `runbookConfig` below.
+ */
+export const RUNBOOK_FILE_FIELDS = [
+  "models",
+  "trainStart",
+  "trainEnd",
+  "symbols",
+  "topFraction",
+  "costBps",
+  "driftWindow",
+  "thresholds",
+  "warmupSessions",
+  "world",
+  "promotion",
+] as const;
+
 /** A runbook configuration file (JSON). */
 export interface RunbookFile extends Partial<Omit<RunbookConfig, "root">> {
   /** Symbols to ingest (default: the simulated world's first 20 stocks). */
