@@ -89,7 +89,8 @@ grid (parameter -> values), data ({"source": "lake", "dataset": "user/my_bars", 
 "start", "end", "asOf", "adjust": "raw|split|total_return"}, or "synthetic" / "sim"), costs
 ({"model": "standard"} needs volume; {"model": "spread_only"}: half-spread and borrow only, for FX
 closes or index levels), initialCash, oosFraction, gate, pboPartitions. Specs for every built-in
-are in tasks/specs/.
+are in tasks/specs/. An unknown field is refused (exit 2) with its path and the field probably
+meant, e.g. data.symbol: unknown field (did you mean "symbols"?).
 
 The candidate is the configuration with the best in-sample Sharpe; the gate judges its returns
 over the last oosFraction (default 0.3) of the run, so its Sharpe and drawdown differ from the

@@ -6,7 +6,8 @@
  * go/no-go gate with the DSR and PBO evidence read back from the ledger for the spec's research
  * question. A buy-and-hold benchmark runs on the same data and costs beside it.
  *
- * Spec fields (JSON):
+ * Spec fields (JSON; strict: an unknown field at any level is refused with its path and the
+ * nearest known field, `data.symbol: unknown field (did you mean "symbols"?)`, lib/cli/spec_schema.ts):
  * - `question`: research question (trials are counted per question);
  * - `strategy`: a built-in name (`momentum`, `overnight`, `ma_cross`, `mean_reversion`,
  *   `buy_and_hold`) or a path to a strategy module (relative to the spec file; see
