@@ -8,7 +8,8 @@
  * - `label`: `{"kind": "forward_return", "horizon"?: sessions (default 1), "type"?: "log" |
  *   "simple" (default "log": ln(C_{t+h}/C_t); simple: C_{t+h}/C_t - 1)}`, `{"kind":
  *   "overnight"}` or `{"kind": "triple_barrier", "maxHolding"?, "upper"?, "lower"?, "volSpan"?}`;
- * - `data`: a dataset reference (lib/dataset), or the older `source`: a dataset reference,
+ * - `data`: a dataset reference (lib/dataset, with an optional lake `root`), or the older
+ *   `source`: a dataset reference,
  *   `{"kind": "sim", "seed"?, "start", "end", "equityCount"?}` or `{"kind": "lake",
  *   "symbols"?}` (curated polygon day bars);
  * - optional `universe`, `start`, `end`, `frequency` ("1d"), `cpcv` (`groups`, `testGroups`,
@@ -22,6 +23,7 @@
  */
 import { z } from "zod";
 import { specObject } from "../cli/spec_schema.ts";
+import { DatasetRefSchema } from "../dataset/dataset_ref.ts";
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 const posInt = z.number().int().min(1);
@@ -49,6 +51,16 @@ export const LabelSpecSchema = z.discriminatedUnion("kind", [
     volSpan: z.number().finite().min(1).optional(),
   }),
 ]);
+
+/**
+ * The `data` (or kind-less `source`) of an export spec: a dataset reference (lib/dataset), plus
+ * an optional `root`, the lake folder it is read from (lib/features `BarSource`). @default
+ * WORKBENCH_DATA
+ */
+export const ExportDatasetRefSchema = specObject({
+  ...DatasetRefSchema.shape,
+  root: z.string().min(1).optional(),
+});
 
 /** `source: {"kind": "sim", ...}`: a simulated world asked for by name. */
 export const SimSourceSchema = specObject({

@@ -9,7 +9,12 @@ import type { DatasetMeta } from "../lake/spec.ts";
 import { type DatasetRef, DatasetRefSchema } from "../dataset/dataset_ref.ts";
 import { formatZodIssues } from "../cli/task.ts";
 import { didYouMean } from "../cli/spec_schema.ts";
-import { ExportSpecSchema, LegacyLakeSourceSchema, SimSourceSchema } from "./export_spec.ts";
+import {
+  ExportDatasetRefSchema,
+  ExportSpecSchema,
+  LegacyLakeSourceSchema,
+  SimSourceSchema,
+} from "./export_spec.ts";
 import { isDateFrequency } from "../dataset/periods.ts";
 import { loadDataset, type LoadedDataset, parseDatasetRef } from "../dataset/load.ts";
 import { getCalendar } from "../time/trading_calendar.ts";
@@ -269,8 +274,8 @@ export function resolveExportSpec(
     );
   }
   const { data, source: src, ...rest } = s;
-  const asRef = (v: unknown, key: string): DatasetRef => {
-    const r = DatasetRefSchema.safeParse(v);
+  const asRef = (v: unknown, key: string): DatasetRef & { root?: string } => {
+    const r = ExportDatasetRefSchema.safeParse(v);
     if (!r.success) throw new RangeError(specIssues(r.error, [...at, key]));
     return r.data;
   };

@@ -94,6 +94,9 @@ Deno.test("export spec: valid specs parse, the parsed spec keeps only known fiel
     label: { kind: "forward_return", horizon: 5, type: "simple" },
   });
   assertEquals(simple.label, { kind: "forward_return", horizon: 5, type: "simple" });
+  // a lake root in data is a known field, kept for the loader (it was dropped before)
+  const rooted = resolveExportSpec({ ...SPEC, data: { ...SPEC.data, root: "/lakes/a" } });
+  assertEquals((rooted.source as { root?: string }).root, "/lakes/a");
   const shipped = JSON.parse(
     Deno.readTextFileSync(new URL("../../tasks/specs/export_user_daily.json", import.meta.url)),
   );
