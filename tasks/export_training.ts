@@ -34,6 +34,18 @@ function gapNote(m: TrainingManifest): string {
   }: ${g.examples.slice(0, 3).join(", ")}${g.count > 3 ? ", ..." : ""}`;
 }
 
+/** The feature names for --help, wrapped at 100 columns after "Features: ". */
+function featureList(): string {
+  const lines = [""];
+  for (const f of DAILY_FEATURES) {
+    const cur = lines.at(-1)!;
+    const head = lines.length === 1 ? "Features: ".length : 0;
+    if (cur && head + cur.length + f.length + 3 > 100) lines.push(f);
+    else lines[lines.length - 1] = cur ? `${cur}, ${f}` : f;
+  }
+  return lines.join(",\n");
+}
+
 const TASK = defineTask({
   name: "export-training",
   summary: "Build a training export (features, labels, CPCV folds, windows) from a lake dataset.",
@@ -71,7 +83,7 @@ const TASK = defineTask({
 {"kind": "triple_barrier", "maxHolding", "upper", "lower", "volSpan"}), trainEnd, and optional
 universe, start, end, frequency ("1d"), cpcv ({"groups", "testGroups", "embargoDays"}), sequence
 ({"lookback", "patchLength", "stride"}); see lib/features/export_spec.ts.
-Features: ${DAILY_FEATURES.join(", ")}.
+Features: ${featureList()}.
 
 The input is the spec's "data": {"source": "lake", "dataset": "user/msft_daily", ...} or the
 dataset options. Daily or slower bars only: the feature panel has one bar per date (intraday
