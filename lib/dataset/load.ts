@@ -506,6 +506,23 @@ export async function manifestId(
   return `${name}?${q}#${h.slice(0, 16)}`;
 }
 
+/**
+ * True when `column` strictly increases down the frame: then every order that sorts by it first
+ * is the frame's own order, and the sort is skipped (one instrument's bars, as read: ~0.1 s of
+ * this thread for 195k minute bars).
+ */
+function strictlyIncreasing(df: pl.DataFrame, column: string): boolean {
+  if (df.height < 2) return true;
+  const t = df.getColumn(column);
+  const asInt = t.dtype.equals(pl.Date) ? pl.Int32 : pl.Int64;
+  if (!(t.dtype.equals(pl.Date) || t.dtype.variant === "Datetime" || t.dtype.isNumeric())) {
+    return false;
+  }
+  if (t.nullCount() > 0) return false;
+  const r = df.select(pl.col(column).cast(asInt).diff(1, "drop").gt(0).all().alias("ok"));
+  return r.getColumn("ok").toArray()[0] === true;
+}
+
 /** Normalise a read frame to the output shape (module doc). */
 function normalise(
   df: pl.DataFrame,
@@ -701,7 +718,7 @@ export async function loadDataset(
       }
     }
   }
-  if (df.height) {
+  if (df.height && !strictlyIncreasing(df, timeColumn)) {
     df = df.sort([timeColumn, "symbol", ...(timeColumn !== r.timeColumn ? [r.timeColumn] : [])]);
   }
   if (options.columns && df.height) {

@@ -437,7 +437,28 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const overnightRun = runSpec(overnightSpec, { root, codeVersion: "demo" });
   overnightRun.catch(() => {}); // awaited in stage 4, which reports a failure
 
-  // 2. The lake: manifests and a query through the views.
+  // 2. The lake: manifests and a query through the views. The views and the query run in
+  // DuckDB's threads from now on (the views read every file's footer), while this thread counts
+  // the manifests and the overnight backtest reads its files; the lines are printed in order.
+  const lakeQuery = (async () => {
+    const catalog = await Catalog.open({ root });
+    try {
+      const avail = catalog.views.filter((v) => v.available).map((v) => v.name);
+      const lines = [`   views with data: ${avail.length} of ${catalog.views.length}`];
+      if (avail.includes("vendor_stock_bars")) {
+        const r = await catalog.query(
+          `SELECT timeframe, count(DISTINCT ticker)::INT AS tickers, count(*)::INT AS bars,
+                  min(ts) AS first_ts, max(ts) AS last_ts
+             FROM vendor_stock_bars GROUP BY timeframe ORDER BY bars DESC`,
+        );
+        lines.push(formatTable(r));
+      }
+      return lines;
+    } finally {
+      catalog.close();
+    }
+  })();
+  lakeQuery.catch(() => {}); // awaited below, after the manifest lines
   const counts: { dataset: string; rows: number; files: number }[] = [];
   for (const s of plan) {
     const spec = pipelineFor(s.source, s.dataset, s).curatedSpec;
@@ -470,21 +491,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       }).join("; ")
     }`,
   );
-  const catalog = await Catalog.open({ root });
-  try {
-    const avail = catalog.views.filter((v) => v.available).map((v) => v.name);
-    say(`   views with data: ${avail.length} of ${catalog.views.length}`);
-    if (avail.includes("vendor_stock_bars")) {
-      const r = await catalog.query(
-        `SELECT timeframe, count(DISTINCT ticker)::INT AS tickers, count(*)::INT AS bars,
-                min(ts) AS first_ts, max(ts) AS last_ts
-           FROM vendor_stock_bars GROUP BY timeframe ORDER BY bars DESC`,
-      );
-      say(formatTable(r));
-    }
-  } finally {
-    catalog.close();
-  }
+  for (const l of await lakeQuery) say(l);
 
   endStage("lake");
 

@@ -19,14 +19,16 @@
  *
  * Trust: every selected file is checked before the plan is built (inside the lake, a regular
  * file, and by default its sha256 against the manifest: `checkFile`), so changed bytes make an
- * `IntegrityError` naming the file and never reach the decoder. The check hashes one file at a
- * time (its bytes are dropped after), so it costs no more memory than the largest file. A file
- * replaced between the check and the collect is not detected (data files are immutable and
- * content-addressed; only a process writing into the lake outside the writer could do it).
+ * `IntegrityError` naming the file and never reach the decoder. The checks run up to 16 files
+ * (256 MB) ahead of the file being used and are taken in file order, so the error names the
+ * first bad file and the bytes held are bounded (plus the largest file). A small file read in
+ * memory (`smallFilesInMemory`) is decoded from the very bytes its check hashed; a file scanned
+ * lazily and replaced between the check and the collect is not detected (data files are
+ * immutable and content-addressed; only a process writing into the lake outside the writer
+ * could do it).
  */
 import pl from "nodejs-polars";
 import {
-  checkFile,
   committedState,
   type ReadOptions,
   selectFiles,
@@ -37,6 +39,12 @@ import type { ManifestFile } from "./manifest.ts";
 import { type ColumnType, type DatasetSpec, KNOWN_AT, LINEAGE_COLUMNS } from "./spec.ts";
 import { lakeDtype, polarsType } from "./_types.ts";
 import { IntegrityError } from "./integrity.ts";
+import { checkedFile } from "./store/files.ts";
+import { Buffer } from "node:buffer";
+
+/** Files whose check may run ahead of the file being read, and their bytes in all. */
+const CHECK_AHEAD_FILES = 16;
+const CHECK_AHEAD_BYTES = 256 * 1024 * 1024;
 
 /** Columns that name the instrument of a row, in the order a symbol filter looks for them. */
 export const SYMBOL_COLUMNS = ["symbol", "ticker", "instrument", "series_id"] as const;
@@ -174,6 +182,7 @@ function decodedOf(
   path: string,
   f: ManifestFile,
   verified: boolean,
+  bytes: Uint8Array | undefined,
 ): pl.DataFrame {
   const hit = verified ? decodedCache.get(f.sha256) : undefined;
   if (hit) {
@@ -183,7 +192,10 @@ function decodedOf(
   }
   let df: pl.DataFrame;
   try {
-    df = pl.readParquet(path, { parallel: "none" });
+    df = pl.readParquet(
+      bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : path,
+      { parallel: "none" },
+    );
   } catch (e) {
     throw unreadable(spec, path, e);
   }
@@ -235,11 +247,29 @@ async function scanFiles(
 ): Promise<FileScan> {
   const verify = options.verify ?? true;
   const parts: (pl.DataFrame | Promise<{ lf: pl.LazyDataFrame; head: pl.DataFrame }>)[] = [];
-  for (const f of files) {
-    const path = await checkFile(spec, f, options.root, verify);
+  // The checks (each a read and a hash in the blocking pool) run a few files ahead of the one
+  // used, bounded in files and bytes; each is awaited in file order, so an error names the
+  // first bad file, as when they ran one by one (issue #21: 500 sequential awaits left this
+  // thread idle for a third of a many-file read).
+  const checks: (Promise<{ path: string; bytes?: Uint8Array }> | undefined)[] = [];
+  let next = 0, ahead = 0;
+  for (let k = 0; k < files.length; k++) {
+    while (
+      next < files.length && next - k < CHECK_AHEAD_FILES &&
+      (next === k || ahead + (files[next]!.bytes ?? 0) <= CHECK_AHEAD_BYTES)
+    ) {
+      const check = checkedFile(spec, files[next]!, { root: options.root, verify });
+      check.catch(() => {}); // awaited below in order; a check ahead must not go unhandled
+      checks[next] = check;
+      ahead += files[next++]!.bytes ?? 0;
+    }
+    const f = files[k]!;
+    const { path, bytes } = await checks[k]!;
+    checks[k] = undefined;
+    ahead -= f.bytes ?? 0;
     if (options.smallFilesInMemory && f.bytes !== undefined && f.bytes <= SMALL_FILE_BYTES) {
-      // decoded now, after its check; an error names this file (the ones before it decoded)
-      parts.push(decodedOf(spec, path, f, verify));
+      // decoded now, after its check, from the bytes checked; an error names this file
+      parts.push(decodedOf(spec, path, f, verify, bytes));
       continue;
     }
     const footer = footerOf(spec, path);

@@ -167,6 +167,30 @@ Deno.test("decoded small files: a later read reuses them only for the same check
     clearDecodedCache();
   }));
 
+Deno.test("checks running ahead: of several changed files the error names the first in order", () =>
+  withLake(async (root) => {
+    await buildLake(root);
+    const files = datasetState(BARS, root).files;
+    assert(files.length >= 3, `${files.length} files`);
+    // the LAST file's check fails first (a missing file fails at its lstat, before any read),
+    // the second file's bytes are changed: the read names the second file, in file order
+    const [, second, ...rest] = [...files].sort((a, b) => a.partition < b.partition ? -1 : 1);
+    const bytes = Deno.readFileSync(filePath(BARS, second!, root));
+    bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0xff;
+    Deno.writeFileSync(filePath(BARS, second!, root), bytes);
+    Deno.removeSync(filePath(BARS, rest[rest.length - 1]!, root));
+    for (const smallFilesInMemory of [true, false]) {
+      const e = await assertRejects(
+        () => scanDataset(BARS, { root, smallFilesInMemory }),
+        IntegrityError,
+      );
+      assert(
+        (e as Error).message.includes(filePath(BARS, second!, root)),
+        `${smallFilesInMemory}: ${(e as Error).message}`,
+      );
+    }
+  }));
+
 Deno.test("schema evolution: a type change is cast to the recorded type in every file", () =>
   withLake(async (root) => {
     await writeDataset(BARS, bars(["A"], 3).withColumns(pl.lit(2.5).alias("vwap")), {

@@ -103,12 +103,25 @@ export async function localFile(
   f: ManifestFile,
   options: LocalFileOptions = {},
 ): Promise<string> {
+  return (await checkedFile(spec, f, options)).path;
+}
+
+/**
+ * {@link localFile}, with the bytes it hashed when it read the whole file to check its sha256
+ * (a local lake, `verify` on, not `cached`): decoding those very bytes instead of opening the
+ * path again reads the file once, and what is decoded is exactly what was checked.
+ */
+export async function checkedFile(
+  spec: Where,
+  f: ManifestFile,
+  options: LocalFileOptions = {},
+): Promise<{ path: string; bytes?: Uint8Array }> {
   const root = options.root;
   const verify = options.verify ?? true;
   const lake = remoteOf(root);
   if (!lake && verify && options.cached) {
     // Every check of this function, made once: inside the lake, a regular file, its sha256.
-    return await verifyFile(spec, f, { ...(root ? { root } : {}), cached: true });
+    return { path: await verifyFile(spec, f, { ...(root ? { root } : {}), cached: true }) };
   }
   const path = filePath(spec, f, root);
   assertInsideLake(path, root, spec.dataset);
@@ -131,8 +144,10 @@ export async function localFile(
         dataset: spec.dataset,
       });
     }
-    if (verify) await checkBytes(spec, f, path, await Deno.readFile(path));
-    return path;
+    if (!verify) return { path };
+    const bytes = await Deno.readFile(path);
+    await checkBytes(spec, f, path, bytes);
+    return { path, bytes };
   }
   // Remote: the cached copy when it is there and sound, else a fetch.
   try {
@@ -143,7 +158,7 @@ export async function localFile(
       if (!st.isFile || (f.bytes !== undefined && st.size !== f.bytes)) throw new Error("stale");
     }
     lake.cache.touch(path, f.bytes ?? 0);
-    return path;
+    return { path };
   } catch (e) {
     if (e instanceof IntegrityError && e.reason === "symlink") throw e;
     // Not cached, or the cached copy differs: the bucket's object is the truth.
@@ -151,7 +166,7 @@ export async function localFile(
       lake.cache.drop(path);
     } else if (e instanceof IntegrityError && e.reason !== "missing") lake.cache.drop(path);
   }
-  return await fetchFile(lake, spec, f, path);
+  return { path: await fetchFile(lake, spec, f, path) };
 }
 
 /**
