@@ -79,7 +79,8 @@ const TASK = defineTask({
       type: "enum",
       values: CALENDAR_NAMES,
       default: "nyse",
-      description: "Calendar for session checks and known_at",
+      description:
+        "Calendar for session checks and known_at (weekly and slower data is not checked against sessions; see below)",
     },
     tz: {
       type: "string",
@@ -188,11 +189,22 @@ Weekly and slower series are stored on the period's first day (weekly: the Monda
 week); a note says how many dates moved. Their known_at is the close of the period's last session
 unless the file has a known_at column or --known-lag adds a release lag (a warning says so).
 Quarantine rows of earlier ingests of the dataset stay after a successful re-ingest; the summary
-counts them, and --clear-quarantine removes them.`,
+counts those this run did not quarantine again (an earlier row with the same payload is the same
+file row refused again: a repeated run of one file does not double the count), and
+--clear-quarantine removes them.
+
+Calendar range: session and intraday data (--freq session, day, 30m, ...) outside the calendar's
+dates (nyse, fx, lse, xetra, crypto, weekdays: 1926-2100; none: 1000-2100) is quarantined as
+outside_range, and a warning names --calendar none (and --freq year|... for yearly data such as
+decimal years 1700.0). Weekly and slower data (--freq week|month|quarter|year) is not session
+data: it lands on any calendar from 1000 to 2100; a period the calendar does not cover whole
+(sunspots of 1700 on nyse) is known at the period's end (midnight after its last day in the
+calendar's zone) instead of at its last session close, and a note counts such rows.`,
   examples: [
     "ttrc.csv --dataset ttrc --symbol TTRC --calendar nyse",
     "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",
     "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --currency none",
+    "sunspots.csv --dataset sunspots --kind series --symbol SUNSPOTS --map ts=YEAR --map value=SUNACTIVITY --time-format decimal-year --freq year --currency none",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
     "eu_csv2.csv --dataset eu_indices --kind series --wide --decimal-comma --start 1991-07-01 --freq session --calendar weekdays",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-02 --freq session --calendar weekdays --replace",
@@ -349,11 +361,30 @@ await runTask(TASK, async ({ values, positionals }) => {
   );
   for (const [r, n] of Object.entries(s.reasons)) out.say(`    ${r}: ${n}`);
   const eq = s.earlierQuarantine;
-  if (eq.rows > 0) {
+  const rowsWord = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
+  if (eq.cleared) {
     out.say(
-      eq.cleared
-        ? `  earlier quarantine: ${eq.rows} rows of earlier ingests of ${values.dataset} removed (--clear-quarantine)`
-        : `  earlier quarantine: ${eq.rows} rows of earlier ingests of ${values.dataset} remain in raw/user/quarantine (a successful re-ingest does not remove them); see them with deno task query "SELECT reason, count(*) FROM ingest_quarantine WHERE dataset = '${values.dataset}' GROUP BY reason", remove them with --clear-quarantine`,
+      `  earlier quarantine: ${
+        rowsWord(eq.rows + eq.again)
+      } of earlier ingests of ${values.dataset} removed (--clear-quarantine)${
+        eq.again > 0 ? `, ${eq.again} of them rows this run quarantined again` : ""
+      }`,
+    );
+  } else if (eq.rows > 0) {
+    out.say(
+      `  earlier quarantine: ${
+        rowsWord(eq.rows)
+      } of earlier ingests of ${values.dataset} that this run did not quarantine again remain in raw/user/quarantine (a successful re-ingest does not remove them)${
+        eq.again > 0
+          ? `; ${eq.again} more earlier rows are the same file rows this run quarantined again, counted above`
+          : ""
+      }; see them with deno task query "SELECT reason, count(*) FROM ingest_quarantine WHERE dataset = '${values.dataset}' GROUP BY reason", remove them with --clear-quarantine`,
+    );
+  } else if (eq.again > 0) {
+    out.say(
+      `  earlier quarantine: none besides the ${
+        rowsWord(eq.again)
+      } counted above (earlier ingests of ${values.dataset} quarantined the same file rows)`,
     );
   }
   for (const w of s.warnings) console.error(`ingest-file: warning: ${w}`);
@@ -389,6 +420,7 @@ await runTask(TASK, async ({ values, positionals }) => {
     rowsReplaced: s.rowsReplaced,
     knownLagMs: knownLagMs ?? 0,
     earlierQuarantineRows: eq.rows,
+    earlierQuarantineAgain: eq.again,
     earlierQuarantineCleared: eq.cleared,
     exitCode,
   });

@@ -36,7 +36,14 @@
  * - series of freq `day`/`week`/`month`/`quarter`/`year`: stamped with the period's first day,
  *   known at the close of the period's last session (`periodKnownAt`) unless the file has a
  *   `known_at` column;
- * - a date outside the calendar's range is `outside_range`.
+ * - session and intraday data outside the calendar's range is `outside_range` (a warning names
+ *   `--calendar none` and, for daily data, `--freq year|...`); weekly and slower data is not
+ *   session data: it is checked against the widest range (calendar none's, 1000-2100) only, and a
+ *   period the calendar does not cover whole (sunspots of 1700 on nyse) is known at its end
+ *   (midnight after its last day in the calendar's zone), counted in a note.
+ * - `earlierQuarantine` counts the dataset's quarantine rows of earlier runs whose payload (and
+ *   series column) this run did not quarantine again (`rows`) apart from those it did (`again`:
+ *   the same file rows, e.g. the same file loaded twice), so a repeated run does not double them.
  *
  * Layout: weekly and slower data (a century of monthly values is a few thousand rows) in one
  * unpartitioned folder; daily data in `year=` partitions; intraday data in `date=` partitions only
@@ -88,6 +95,7 @@ import {
   DATE_FREQS,
   type DateFreq,
   dateInZone,
+  dayOfIso,
   decimalYearToDate,
   epochToMs,
   generateDates,
@@ -100,6 +108,7 @@ import {
   patternParser,
   periodKnownAt,
   periodLabel,
+  periodLastDay,
   TIME_UNITS,
   type TimeUnit,
 } from "./user_file_time.ts";
@@ -125,6 +134,9 @@ export type MappedColumn =
   | "known_at";
 
 const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
+
+/** Frequencies of period data (not session data): stamped with the period's first day. */
+const PERIOD_FREQS = ["week", "month", "quarter", "year"] as const;
 
 /** Options for {@link ingestBarsFile}. */
 export interface IngestFileOptions {
@@ -221,8 +233,13 @@ export interface IngestFileSummary {
   stale: StaleRows | null;
   /** Stored rows removed by `replace` (replaced or gone), else 0. */
   rowsReplaced: number;
-  /** Quarantine rows of this dataset from earlier ingests (before this run), and whether cleared. */
-  earlierQuarantine: { rows: number; cleared: boolean };
+  /**
+   * Quarantine rows of this dataset from earlier ingests (before this run): `rows` those whose
+   * payload (and series column) this run did not quarantine again, `again` those it did (the same
+   * file rows refused again, e.g. a repeated run of the same file: not more refused data), and
+   * whether `clearQuarantine` removed both.
+   */
+  earlierQuarantine: { rows: number; again: number; cleared: boolean };
   write: WriteResult | null;
   dataset: DatasetSpec;
 }
@@ -687,11 +704,30 @@ export async function ingestBarsFile(
   // Dates moved to their period's first day (weekly: the Monday of the ISO week).
   let moved = 0;
   let movedExample = "";
+  // Weekly and slower data is not session data: the calendar only dates its known_at, so its
+  // range check is the widest one (calendar none's); a period the calendar cannot place a last
+  // session in is known at the period's end (periodKnownAt), counted in a note.
+  const periodData = (PERIOD_FREQS as readonly string[]).includes(freq);
+  const widest = getCalendar("none");
+  const [lo, hi] = periodData ? [widest.firstDate, widest.lastDate] : [cal.firstDate, cal.lastDate];
+  let offCalendar = 0;
+  let offCalendarExample = "";
+  const calFirstDay = dayOfIso(cal.firstDate), calLastDay = dayOfIso(cal.lastDate);
+  const notePeriod = (label: string) => {
+    if (!periodData) return;
+    if (dayOfIso(label) < calFirstDay || periodLastDay(label, freq as DateFreq) > calLastDay) {
+      if (offCalendar++ === 0) offCalendarExample = label;
+    }
+  };
+  let outsideExample = "";
   const checkDate = (d: string): { code: ReasonCode; detail: string } | null => {
-    if (d < cal.firstDate || d > cal.lastDate) {
+    if (d < lo || d > hi) {
+      if (!outsideExample) outsideExample = d;
       return {
         code: "outside_range",
-        detail: `${d} outside the ${cal.name} calendar ${cal.firstDate}..${cal.lastDate}`,
+        detail: periodData
+          ? `${d} outside ${lo}..${hi}, the dates any calendar covers`
+          : `${d} outside the ${cal.name} calendar ${lo}..${hi}`,
       };
     }
     return null;
@@ -719,6 +755,7 @@ export async function ingestBarsFile(
           continue;
         }
         outDate[u] = d;
+        notePeriod(d);
         outKnown[u] = freq === "session"
           ? cal.sessionBounds(d)!.close.getTime()
           : periodKnownAt(d, freq as DateFreq, cal);
@@ -752,6 +789,7 @@ export async function ingestBarsFile(
             }
             outKnown[u] = b.close.getTime();
           } else {
+            notePeriod(label);
             outKnown[u] = periodKnownAt(label, freq as DateFreq, cal);
           }
           outDate[u] = label;
@@ -873,6 +911,30 @@ export async function ingestBarsFile(
       } moved to ${what} (e.g. ${movedExample}): a ${freq}ly series is stored on its period's first day, known at the close of the period's last session`,
     );
   }
+  if (offCalendar > 0) {
+    notes.push(
+      `${offCalendar} row${
+        offCalendar === 1 ? "" : "s"
+      } of ${freq}s the ${cal.name} calendar (${cal.firstDate}..${cal.lastDate}) does not cover whole (e.g. ${offCalendarExample}): landed, each known at its ${freq}'s end (midnight after its last day, ${cal.timeZone}) instead of at a last session close the calendar cannot tell`,
+    );
+  }
+  if ((reasons.outside_range ?? 0) > 0 && !periodData) {
+    warnings.push(
+      `${reasons.outside_range} row${
+        reasons.outside_range === 1 ? "" : "s"
+      } outside the ${cal.name} calendar's ${cal.firstDate}..${cal.lastDate} (e.g. ${outsideExample}) quarantined as outside_range${
+        cal.name === "none"
+          ? ""
+          : `: for ${
+            step === null ? "daily" : "intraday"
+          } data from before ${cal.firstDate} (no exchange sessions to check) pass --calendar none (${widest.firstDate}..${widest.lastDate})`
+      }${
+        step === null
+          ? `; if the data is weekly or slower (e.g. whole decimal years such as 1700.0), pass --freq week|month|quarter|year, whose periods are not checked against sessions`
+          : ""
+      }`,
+    );
+  }
   if (ok.length === 0 && units.length > 0 && reasons.unparseable_time === units.length) {
     const samples = [
       ...new Set(
@@ -899,7 +961,7 @@ export async function ingestBarsFile(
   ) {
     const u0 = ok[0]!;
     warnings.push(
-      `no known_at column and no --known-lag: each ${freq}'s value is marked known at the close of the period's last session (e.g. ${
+      `no known_at column and no --known-lag: each ${freq}'s value is marked known at the close of the period's last session, or at the period's end where the calendar has none (e.g. ${
         outDate[u0]
       } known at ${
         new Date(outKnown[u0]!).toISOString().slice(0, 16).replace("T", " ")
@@ -976,32 +1038,36 @@ export async function ingestBarsFile(
   }
   // Quarantine rows of this dataset written by earlier runs (before this one's are added).
   const earlier = await quarantineRowsOf(options.dataset, options.root);
-  if (q.length > 0 || (options.clearQuarantine && earlier > 0)) {
-    const today = new Date().toISOString().slice(0, 10);
-    // One unit per file row (and series column): identical rows stay distinct quarantined rows,
-    // and loading the same file again quarantines each row once.
-    const payloadOf = new Map<number, string>();
-    const rows: QuarantineRow[] = q.map(({ unit, code, detail }) => {
-      let payload = payloadOf.get(unit.row);
-      if (payload === undefined) {
-        const br = badRows.get(unit.row);
-        const obj: Record<string, unknown> = br ? br.payload : {};
-        if (!br) { for (const c of table.columns) obj[c] = table.cells.get(c)![unit.row]; }
-        payload = JSON.stringify(obj, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
-        payloadOf.set(unit.row, payload);
-      }
-      const ref = `${sourceUri}#row=${unit.row + 1}${options.wide ? `&col=${unit.valueCol}` : ""}`;
-      return {
-        dataset: options.dataset,
-        unitId: ref,
-        unitStart: today,
-        stage: "validate",
-        reason: code,
-        detail,
-        payload,
-        payloadRef: ref,
-      };
-    });
+  // This run's quarantine rows: one unit per file row (and series column): identical rows stay
+  // distinct quarantined rows, and loading the same file again quarantines each row once.
+  const today = new Date().toISOString().slice(0, 10);
+  const payloadOf = new Map<number, string>();
+  const rows: QuarantineRow[] = q.map(({ unit, code, detail }) => {
+    let payload = payloadOf.get(unit.row);
+    if (payload === undefined) {
+      const br = badRows.get(unit.row);
+      const obj: Record<string, unknown> = br ? br.payload : {};
+      if (!br) { for (const c of table.columns) obj[c] = table.cells.get(c)![unit.row]; }
+      payload = JSON.stringify(obj, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+      payloadOf.set(unit.row, payload);
+    }
+    const ref = `${sourceUri}#row=${unit.row + 1}${options.wide ? `&col=${unit.valueCol}` : ""}`;
+    return {
+      dataset: options.dataset,
+      unitId: ref,
+      unitStart: today,
+      stage: "validate",
+      reason: code,
+      detail,
+      payload,
+      payloadRef: ref,
+    };
+  });
+  // Earlier rows whose payload (and series column) this run quarantines again are the same file
+  // rows refused again (a repeated run of the same file), not more refused data.
+  const thisRun = new Set(rows.map((r) => quarantineKey(r.payload, r.payloadRef)));
+  const again = earlier.filter((e) => thisRun.has(quarantineKey(e.payload, e.payloadRef))).length;
+  if (q.length > 0 || (options.clearQuarantine && earlier.length > 0)) {
     await writeQuarantine("user", rows, {
       transformId,
       sourceUri,
@@ -1024,8 +1090,9 @@ export async function ingestBarsFile(
     stale,
     rowsReplaced,
     earlierQuarantine: {
-      rows: earlier,
-      cleared: (options.clearQuarantine ?? false) && earlier > 0,
+      rows: earlier.length - again,
+      again,
+      cleared: (options.clearQuarantine ?? false) && earlier.length > 0,
     },
     write,
     dataset: spec,
@@ -1094,13 +1161,25 @@ async function staleRows(
   return { rows: rows.height, bySymbol, example: `${rows.getColumn("symbol").get(0)} ${when}` };
 }
 
-/** Rows of `raw/user/quarantine` for a dataset (0 when the table does not exist). */
-async function quarantineRowsOf(dataset: string, root: string | undefined): Promise<number> {
+/** Payload and payload reference of the rows of `raw/user/quarantine` for a dataset. */
+async function quarantineRowsOf(
+  dataset: string,
+  root: string | undefined,
+): Promise<{ payload: string; payloadRef: string }[]> {
   const spec = quarantineSpec("user");
   const state = await committedState(spec, root);
-  if (state.files.length === 0) return 0;
-  const df = await readDataset(spec, { root, columns: ["dataset"] });
-  return df.height === 0 ? 0 : df.filter(pl.col("dataset").eq(pl.lit(dataset))).height;
+  if (state.files.length === 0) return [];
+  const df = (await readDataset(spec, { root, columns: ["dataset", "payload", "payload_ref"] }))
+    .filter(pl.col("dataset").eq(pl.lit(dataset)));
+  const payload = df.getColumn("payload").toArray() as string[];
+  const ref = df.getColumn("payload_ref").toArray() as string[];
+  return payload.map((p, i) => ({ payload: p, payloadRef: ref[i] ?? "" }));
+}
+
+/** A quarantined row's identity across runs: its payload and, for a wide file, its column. */
+function quarantineKey(payload: string, payloadRef: string): string {
+  const col = /[#&]col=(.*)$/.exec(payloadRef);
+  return `${col ? col[1] : ""}\u0000${payload}`;
 }
 
 /** A header name given to a column without one (`user_file_read.ts`, pandas' convention). */

@@ -278,7 +278,7 @@ export function periodLabel(date: string, freq: DateFreq): string {
 }
 
 /** Day number of the last day of the period labelled `label`. */
-function periodLastDay(label: string, freq: DateFreq): number {
+export function periodLastDay(label: string, freq: DateFreq): number {
   const y = +label.slice(0, 4), m = +label.slice(5, 7);
   switch (freq) {
     case "session":
@@ -298,14 +298,22 @@ function periodLastDay(label: string, freq: DateFreq): number {
 /**
  * When a value of the period labelled `label` is known on `cal`: the close of the period's last
  * session; for a period without a session (a `day` that is a holiday, a calendar without
- * sessions that day), midnight at the end of its last day in the calendar's zone.
+ * sessions that day), midnight at the end of its last day in the calendar's zone. A period whose
+ * last session the calendar cannot tell (it ends after `cal.lastDate`, or has no session on or
+ * after `cal.firstDate`: sunspots of 1700 on nyse, whose sessions start in 1926) is known at
+ * that same period end, never earlier than any session close inside it would be.
+ *
+ * @example periodKnownAt("1959-01-01", "quarter", getCalendar("nyse")) // 1959-03-31 15:30 EST
+ * @example periodKnownAt("1700-01-01", "year", getCalendar("nyse")) // 1701-01-01 00:00 New York
  */
 export function periodKnownAt(label: string, freq: DateFreq, cal: TradingCalendar): number {
-  const first = dayOfIso(label);
+  const first = Math.max(dayOfIso(label), dayOfIso(cal.firstDate));
   const last = periodLastDay(label, freq);
-  for (let d = last; d >= first; d--) {
-    const b = cal.sessionBounds(isoDay(d));
-    if (b) return b.close.getTime();
+  if (last <= dayOfIso(cal.lastDate)) {
+    for (let d = last; d >= first; d--) {
+      const b = cal.sessionBounds(isoDay(d));
+      if (b) return b.close.getTime();
+    }
   }
   const next = isoDay(last + 1);
   return wallToMs(

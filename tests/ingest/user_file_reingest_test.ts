@@ -260,17 +260,17 @@ Deno.test("quarantine rows of earlier ingests are counted, and --clear-quarantin
     );
     const s1 = await ingestBarsFile(bad, opts);
     assertEquals(s1.rowsQuarantined, 2);
-    assertEquals(s1.earlierQuarantine, { rows: 0, cleared: false });
+    assertEquals(s1.earlierQuarantine, { rows: 0, again: 0, cleared: false });
     await ingestBarsFile(bad, other);
     const s2 = await ingestBarsFile(good, opts);
     assertEquals(s2.rowsQuarantined, 0);
-    assertEquals(s2.earlierQuarantine, { rows: 2, cleared: false });
+    assertEquals(s2.earlierQuarantine, { rows: 2, again: 0, cleared: false });
     const q = async (ds: string) =>
       (await readDataset(quarantineSpec("user"), { root })).filter(pl.col("dataset").eq(pl.lit(ds)))
         .height;
     assertEquals(await q("sun"), 2);
     const s3 = await ingestBarsFile(good, { ...opts, clearQuarantine: true });
-    assertEquals(s3.earlierQuarantine, { rows: 2, cleared: true });
+    assertEquals(s3.earlierQuarantine, { rows: 2, again: 0, cleared: true });
     assertEquals(await q("sun"), 0);
     assertEquals(await q("other"), 2, "another dataset's quarantine rows stay");
     const s4 = await ingestBarsFile(good, opts);
