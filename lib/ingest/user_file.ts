@@ -106,6 +106,7 @@ import {
   type ParsedTime,
   parseIsoTime,
   patternParser,
+  periodEndMs,
   periodKnownAt,
   periodLabel,
   periodLastDay,
@@ -713,9 +714,12 @@ export async function ingestBarsFile(
   let offCalendar = 0;
   let offCalendarExample = "";
   const calFirstDay = dayOfIso(cal.firstDate), calLastDay = dayOfIso(cal.lastDate);
-  const notePeriod = (label: string) => {
-    if (!periodData) return;
-    if (dayOfIso(label) < calFirstDay || periodLastDay(label, freq as DateFreq) > calLastDay) {
+  // A period known at its end because the calendar cannot tell its last session.
+  const notePeriod = (label: string, known: number) => {
+    if (
+      (dayOfIso(label) < calFirstDay || periodLastDay(label, freq as DateFreq) > calLastDay) &&
+      known === periodEndMs(label, freq as DateFreq, cal.timeZone)
+    ) {
       if (offCalendar++ === 0) offCalendarExample = label;
     }
   };
@@ -755,10 +759,10 @@ export async function ingestBarsFile(
           continue;
         }
         outDate[u] = d;
-        notePeriod(d);
         outKnown[u] = freq === "session"
           ? cal.sessionBounds(d)!.close.getTime()
           : periodKnownAt(d, freq as DateFreq, cal);
+        if (periodData) notePeriod(d, outKnown[u]!);
         key = d;
       } else {
         const cell = timeCells![unit.row]!;
@@ -789,8 +793,8 @@ export async function ingestBarsFile(
             }
             outKnown[u] = b.close.getTime();
           } else {
-            notePeriod(label);
             outKnown[u] = periodKnownAt(label, freq as DateFreq, cal);
+            if (periodData) notePeriod(label, outKnown[u]!);
           }
           outDate[u] = label;
           key = label;

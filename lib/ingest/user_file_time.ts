@@ -315,17 +315,13 @@ export function periodKnownAt(label: string, freq: DateFreq, cal: TradingCalenda
       if (b) return b.close.getTime();
     }
   }
-  const next = isoDay(last + 1);
-  return wallToMs(
-    +next.slice(0, 4),
-    +next.slice(5, 7),
-    +next.slice(8, 10),
-    0,
-    0,
-    0,
-    0,
-    cal.timeZone,
-  );
+  return periodEndMs(label, freq, cal.timeZone);
+}
+
+/** Midnight at the end of the last day of the period labelled `label`, in zone `tz` (epoch ms). */
+export function periodEndMs(label: string, freq: DateFreq, tz: string): number {
+  const next = isoDay(periodLastDay(label, freq) + 1);
+  return wallToMs(+next.slice(0, 4), +next.slice(5, 7), +next.slice(8, 10), 0, 0, 0, 0, tz);
 }
 
 /**
