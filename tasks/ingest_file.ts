@@ -198,8 +198,8 @@ dates (nyse, fx, lse, xetra, crypto, weekdays: 1926-2100; none: 1000-2100) is qu
 outside_range, and a warning names --calendar none (and --freq year|... for yearly data such as
 decimal years 1700.0). Weekly and slower data (--freq week|month|quarter|year) is not session
 data: it lands on any calendar from 1000 to 2100; a period whose last session the calendar
-cannot tell (sunspots of 1700 on nyse) is known at the period's end (midnight after its last day in the
-calendar's zone) instead of at its last session close, and a note counts such rows.`,
+cannot tell (sunspots of 1700 on nyse) is known at the period's end (midnight after its last
+day in the calendar's zone) instead of at its last session close, and a note counts such rows.`,
   examples: [
     "ttrc.csv --dataset ttrc --symbol TTRC --calendar nyse",
     "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",
