@@ -179,6 +179,7 @@ await runTask(TASK, async ({ values: v }) => {
           }),
         }
         : {}),
+      onWarning: (m) => console.error(`warning: ${m}`),
       onTrial: (done, total) => {
         progress ??= new Progress("backtest trials", total);
         progress.tick();
@@ -216,6 +217,18 @@ await runTask(TASK, async ({ values: v }) => {
       out.recorded.filter((r) => r.duplicate).length
     } already in the ledger, ${out.notRecorded.length} without dispersion)`,
   );
+  // one line per configuration that cannot trade, or did not (no dispersion), with its reason
+  const reasonOf = new Map(out.cannotTrade.map((c) => [c.index, c.reason]));
+  for (const i of new Set([...out.cannotTrade.map((c) => c.index), ...out.notRecorded])) {
+    const reason = reasonOf.get(i);
+    console.log(
+      `  configuration ${JSON.stringify(out.configs[i])}: ${
+        reason === undefined
+          ? "not recorded: its returns have no dispersion (it never traded on this data)"
+          : `cannot trade: ${reason}`
+      }`,
+    );
+  }
   console.log(
     `candidate: ${JSON.stringify(best)}  in-sample Sharpe ${
       f3(out.inSampleSharpe[out.candidate]!)

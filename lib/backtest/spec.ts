@@ -57,6 +57,7 @@ import { type BarPanel, panelMissingOpens } from "./panel.ts";
 import { simEquityPanel, simSpyMinutePanel, simSpyPanel } from "./sim_panel.ts";
 import { resampleToSessions } from "./resample.ts";
 import { adjustedCloses } from "./adjust.ts";
+import { momentumCannotTrade, type MomentumParams } from "./strategies.ts";
 import { syntheticPanel } from "./synthetic.ts";
 import { loadPanel } from "./lake_panel.ts";
 import {
@@ -337,6 +338,12 @@ export interface RunSpecOptions {
    * @default every configuration runs in this process
    */
   evaluate?: (indices: number[]) => Promise<Float64Array[]>;
+  /**
+   * Called before any configuration runs with a one-line message about configurations that
+   * cannot trade on this data (a momentum quantile that selects no name of the universe, a
+   * lookback as long as the data). @default none
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** Outcome of {@link runSpec}. */
@@ -365,6 +372,12 @@ export interface RunSpecResult {
   recorded: RecordTrialResult[];
   /** Configurations not recorded because their returns have no dispersion (never traded). */
   notRecorded: number[];
+  /**
+   * Configurations known before running to be unable to trade on this data, each with a
+   * one-line reason (built-in momentum: a quantile selecting no name, a lookback as long as the
+   * data); empty when every configuration can trade.
+   */
+  cannotTrade: { index: number; reason: string }[];
   evidence: { trials: { trials: number; srVariance: number }; pbo: number; pboNote: string };
   verdict: GoNoGoResult;
   manifest: string;
@@ -428,6 +441,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
   const { strategy, configs, params, panel, corporateActions, manifest, files, costs } = prep;
   const { periodsPerYear, note, split, run, configRun } = prep;
   const input = prep.input;
+  if (prep.cannotTrade.length > 0) o.onWarning?.(prep.cannotTradeSummary);
   const results: (BacktestResult | undefined)[] = [];
   const equities: Float64Array[] = [];
   let periods: string[] = [];
@@ -525,6 +539,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
     ...(benchmark ? { benchmark } : {}),
     recorded,
     notRecorded,
+    cannotTrade: prep.cannotTrade,
     manifest,
     files,
     periodsPerYear,
@@ -585,6 +600,7 @@ async function finishSpec(
     benchmark?: BacktestResult;
     recorded: RecordTrialResult[];
     notRecorded: number[];
+    cannotTrade: { index: number; reason: string }[];
     manifest: string;
     files: { path: string; sha256: string }[];
     periodsPerYear: number;
@@ -622,6 +638,7 @@ async function finishSpec(
     ...(r.benchmark ? { benchmark: r.benchmark } : {}),
     recorded,
     notRecorded: r.notRecorded,
+    cannotTrade: r.cannotTrade,
     evidence,
     verdict,
     manifest: r.manifest,
@@ -675,6 +692,7 @@ async function prepareSpec(spec: BacktestSpec, o: RunSpecOptions) {
       } leave too few in or out of sample with oosFraction ${spec.oosFraction} (need at least 3 on each side): read a longer range or change oosFraction`,
     );
   }
+  const { cannotTrade, cannotTradeSummary } = momentumCannotTradeCheck(spec, panel, params);
   const adjustedClose = adjustedCloses(panel, corporateActions);
   const input = { panel, adjustedClose };
   const run = (strat: ReturnType<typeof strategy.createStrategy>) => {
@@ -714,5 +732,44 @@ async function prepareSpec(spec: BacktestSpec, o: RunSpecOptions) {
     input,
     run,
     configRun,
+    cannotTrade,
+    cannotTradeSummary,
+  };
+}
+
+/**
+ * Configurations of the built-in momentum strategy that cannot select any name on this panel
+ * (see `momentumCannotTrade`), with a one-line summary naming the universe's size, what the
+ * quantile selects and the fewest names the legs need.
+ * @throws SpecError when no configuration of the grid can trade (nothing would be tested).
+ */
+function momentumCannotTradeCheck(
+  spec: BacktestSpec,
+  panel: BarPanel,
+  params: Record<string, unknown>[],
+): { cannotTrade: { index: number; reason: string }[]; cannotTradeSummary: string } {
+  if (spec.strategy !== "momentum") return { cannotTrade: [], cannotTradeSummary: "" };
+  const names = panel.symbols.length, bars = panel.tsMs.length;
+  const cannotTrade: { index: number; reason: string }[] = [];
+  params.forEach((p, index) => {
+    const reason = momentumCannotTrade(names, bars, p as MomentumParams);
+    if (reason !== null) cannotTrade.push({ index, reason });
+  });
+  if (cannotTrade.length === 0) return { cannotTrade, cannotTradeSummary: "" };
+  const reasons = [...new Set(cannotTrade.map((c) => c.reason))];
+  const universe = `the universe has ${names} name${names === 1 ? "" : "s"} and ${bars} bars`;
+  if (cannotTrade.length === params.length) {
+    throw new SpecError(
+      `grid: no configuration of strategy momentum can trade: ${universe}; ${
+        reasons.join("; ")
+      } (add symbols to data or change grid.quantile / grid.lookback)`,
+    );
+  }
+  return {
+    cannotTrade,
+    cannotTradeSummary:
+      `momentum: ${cannotTrade.length} of ${params.length} configurations cannot trade (${universe}): ${
+        reasons.join("; ")
+      }`,
   };
 }

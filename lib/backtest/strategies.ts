@@ -123,6 +123,75 @@ export interface MomentumParams {
 }
 
 /**
+ * Names in each leg of {@link momentumTargets} when `names` symbols are ranked:
+ * k = floor(names * quantile) (the same count the strategy uses; 0 means no trade).
+ *
+ * @example
+ * ```ts
+ * momentumLegNames(2, 0.25); // 0 (2 * 0.25 = 0.5 rounds down)
+ * momentumLegNames(12, 0.25); // 3
+ * ```
+ */
+export function momentumLegNames(names: number, quantile: number): number {
+  return Math.floor(names * quantile);
+}
+
+/**
+ * Fewest ranked names for which a `quantile` selects at least one name per leg: the smallest n
+ * with floor(n * quantile) >= 1, i.e. ceil(1 / quantile) up to floating-point rounding (checked
+ * against {@link momentumLegNames} itself).
+ *
+ * @example
+ * ```ts
+ * momentumMinNames(0.25); // 4
+ * momentumMinNames(0.3); // 4 (floor(3 * 0.3) = 0, floor(4 * 0.3) = 1)
+ * ```
+ */
+export function momentumMinNames(quantile: number): number {
+  if (!(quantile > 0 && quantile <= 1)) {
+    throw new RangeError(`quantile must be in (0, 1], got ${quantile}`);
+  }
+  let n = Math.max(1, Math.ceil(1 / quantile));
+  while (momentumLegNames(n, quantile) < 1) n++;
+  while (n > 1 && momentumLegNames(n - 1, quantile) >= 1) n--;
+  return n;
+}
+
+/**
+ * Why a momentum configuration cannot trade on a universe of `names` symbols over `bars` bars,
+ * or null when it can select names: the quantile selects floor(names * quantile) = 0 names per
+ * leg, or the lookback leaves no rebalance bar (lookback >= bars). A one-line reason, e.g.
+ * "quantile 0.25 of 2 names selects 0 names per leg: long/short legs need at least 4 names".
+ *
+ * @example
+ * ```ts
+ * momentumCannotTrade(2, 500, { quantile: 0.25 }); // "quantile 0.25 of 2 names selects 0 ..."
+ * momentumCannotTrade(12, 500, { quantile: 0.25 }); // null
+ * ```
+ */
+export function momentumCannotTrade(names: number, bars: number, p: MomentumParams): string | null {
+  const q = p.quantile ?? 0.2, lb = p.lookback ?? 126;
+  const legs = p.longOnly ? "the long leg needs" : "long/short legs need";
+  if (momentumLegNames(names, q) < 1) {
+    const min = momentumMinNames(q);
+    return `quantile ${q} of ${names} name${
+      names === 1 ? "" : "s"
+    } selects 0 names per leg (floor(${names} x ${q}) = 0): ${legs} at least ${min} names at quantile ${q}${
+      names >= 2 ? `, or a quantile of at least ${fmtQ(1 / names)} with ${names} names` : ""
+    }`;
+  }
+  if (lb >= bars) {
+    return `lookback ${lb} bars is not shorter than the data's ${bars} bars: no rebalance date`;
+  }
+  return null;
+}
+
+/** A quantile bound shown to a user: at most 4 decimals, rounded up so that it suffices. */
+function fmtQ(x: number): string {
+  return String(Math.ceil(x * 1e4 - 1e-9) / 1e4);
+}
+
+/**
  * Target weights of cross-sectional momentum (symbol-major like the panel; NaN between
  * rebalances, 0 for names outside both legs). Symbols without both prices are not ranked.
  * Rank on split-adjusted prices (`prices`) when the panel holds raw prices with splits.
@@ -158,7 +227,7 @@ export function momentumTargets(
       }
     }
     for (let s = 0; s < nSym; s++) out[s * nBars + t] = 0;
-    const k = Math.floor(m * q);
+    const k = momentumLegNames(m, q);
     if (k === 0) continue;
     const order = argsortStable(score.subarray(0, m));
     const longW = p.longOnly ? gross / k : gross / 2 / k;

@@ -62,3 +62,33 @@ Deno.test("recordBacktestTrial: net returns and dates of a single run go to the 
   assert.equal(rec.record.periods![0], new Date(p.tsMs[1]!).toISOString().slice(0, 10));
   assert.equal((await readTrials("q", { store })).length, 1);
 });
+
+Deno.test("momentum on 2 names: a quantile selecting no name is named before running", async () => {
+  const base = { ...SPEC, data: { source: "synthetic", symbols: 2, bars: 300, seed: 2 } };
+  // every configuration at 0.25: floor(2 x 0.25) = 0 names per leg -> refused, nothing runs
+  await assert.rejects(
+    () => runSpec(parseBacktestSpec(base), { store: memoryLedgerStore() }),
+    /no configuration of strategy momentum can trade: the universe has 2 names .*quantile 0\.25 of 2 names selects 0 names per leg.*at least 4 names/,
+  );
+  // 0.5 selects one name per leg: those configurations run, the 0.25 ones are reported
+  const warnings: string[] = [];
+  const out = await runSpec(
+    parseBacktestSpec({ ...base, grid: { ...SPEC.grid, quantile: [0.25, 0.5] } }),
+    { store: memoryLedgerStore(), onWarning: (m) => warnings.push(m) },
+  );
+  assert.equal(out.configs.length, 4);
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0]!,
+    /^momentum: 2 of 4 configurations cannot trade \(the universe has 2 names/,
+  );
+  const q25 = out.configs.flatMap((c, i) => c.quantile === 0.25 ? [i] : []);
+  assert.deepEqual(out.cannotTrade.map((c) => c.index), q25);
+  assert.ok(out.cannotTrade.every((c) => /selects 0 names per leg/.test(c.reason)));
+  // the untradable ones never traded: not recorded as trials
+  assert.deepEqual(out.notRecorded, q25);
+  assert.equal(out.configs[out.candidate]!.quantile, 0.5);
+  // a universe that can trade reports nothing
+  const ok = await runSpec(parseBacktestSpec(SPEC), { store: memoryLedgerStore() });
+  assert.deepEqual(ok.cannotTrade, []);
+});

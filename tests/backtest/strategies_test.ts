@@ -113,3 +113,47 @@ Deno.test("resampleToSessions: last-bar equity, summed costs, one row per sessio
   assert.equal(d.positions[1 * 4 + 1], res.positions[1 * 12 + 5]);
   assert.throws(() => resampleToSessions(res, new Int32Array(3)), RangeError);
 });
+
+Deno.test("momentum leg size: floor(names x quantile); fewest names giving one name per leg", async () => {
+  const { momentumLegNames, momentumMinNames, momentumCannotTrade } = await import(
+    "../../lib/backtest/mod.ts"
+  );
+  // hand-worked: 2 x 0.25 = 0.5 -> 0; 12 x 0.25 = 3; 2 x 0.5 = 1
+  assert.equal(momentumLegNames(2, 0.25), 0);
+  assert.equal(momentumLegNames(12, 0.25), 3);
+  assert.equal(momentumLegNames(2, 0.5), 1);
+  // 1/0.25 = 4; 1/0.3 = 3.33 -> 4 (3 x 0.3 = 0.9); 1/0.2 = 5; 0.1 -> 10; 0.07 -> 15 (14 x 0.07 = 0.98)
+  assert.equal(momentumMinNames(0.25), 4);
+  assert.equal(momentumMinNames(0.3), 4);
+  assert.equal(momentumMinNames(0.2), 5);
+  assert.equal(momentumMinNames(0.1), 10);
+  assert.equal(momentumMinNames(0.07), 15);
+  assert.equal(momentumMinNames(0.5), 2);
+  const r = momentumCannotTrade(2, 500, { quantile: 0.25 });
+  assert.ok(r !== null);
+  assert.match(r, /quantile 0\.25 of 2 names selects 0 names per leg/);
+  assert.match(r, /long\/short legs need at least 4 names/);
+  assert.match(r, /quantile of at least 0\.5 with 2 names/);
+  assert.match(
+    momentumCannotTrade(3, 500, { quantile: 0.2, longOnly: true })!,
+    /long leg needs at least 5/,
+  );
+  assert.equal(momentumCannotTrade(4, 500, { quantile: 0.25 }), null);
+  assert.match(
+    momentumCannotTrade(12, 100, { quantile: 0.25, lookback: 126 })!,
+    /lookback 126 .* 100 bars/,
+  );
+  assert.equal(momentumCannotTrade(12, 127, { quantile: 0.25, lookback: 126 }), null);
+});
+
+Deno.test("momentum targets: 2 names at quantile 0.25 hold nothing; at 0.5 one long, one short", async () => {
+  const { momentumTargets, syntheticPanel } = await import("../../lib/backtest/mod.ts");
+  const p = syntheticPanel({ symbols: 2, bars: 60, seed: 4 });
+  const none = momentumTargets(p, { lookback: 20, skip: 2, quantile: 0.25, rebalanceEvery: 10 });
+  assert.ok(none.every((v) => Number.isNaN(v) || v === 0));
+  const one = momentumTargets(p, { lookback: 20, skip: 2, quantile: 0.5, rebalanceEvery: 10 });
+  const n = 60;
+  // at bar 20 one symbol is +0.5 (gross 1, half long) and the other -0.5
+  assert.deepEqual([Math.abs(one[20]!), Math.abs(one[n + 20]!)], [0.5, 0.5]);
+  assert.equal(one[20]! + one[n + 20]!, 0);
+});
