@@ -82,6 +82,7 @@ import { type DatasetRef, DatasetRefSchema } from "./dataset_ref.ts";
 import { formatZodIssues } from "../cli/task.ts";
 import { inferInterval, inferMeta, quoteCurrency } from "./_infer.ts";
 import { isDateFrequency, periodsPerYear } from "./periods.ts";
+import { unknownDatasetMessage, unknownSymbolsMessage } from "./_suggest.ts";
 
 /** Options of {@link loadDataset}. */
 export interface LoadDatasetOptions {
@@ -128,6 +129,7 @@ export interface LoadedDataset {
   notes: string[];
 }
 
+const ZONES: readonly Zone[] = ["raw", "curated", "reference"];
 const SYMBOL_COLUMNS = ["symbol", "ticker", "instrument", "series_id"] as const;
 const EQUITY_CALENDARS = new Set(["nyse", "lse", "xetra"]);
 const BAR_COLUMNS = ["open", "high", "low", "close", "volume"] as const;
@@ -156,7 +158,8 @@ export function listLakeDatasets(root?: string): string[] {
   }
   const base = join(lakeRoot(root), "_meta");
   const out: string[] = [];
-  for (const z of listDir(base).filter((e) => e.isDirectory)) {
+  // only the zones: `_meta/ingest/` holds the ingest engine's checkpoints, not datasets
+  for (const z of listDir(base).filter((e) => e.isDirectory && ZONES.includes(e.name as Zone))) {
     for (const s of listDir(join(base, z.name)).filter((e) => e.isDirectory)) {
       for (const d of listDir(join(base, z.name, s.name)).filter((e) => e.isDirectory)) {
         try {
@@ -523,6 +526,66 @@ function strictlyIncreasing(df: pl.DataFrame, column: string): boolean {
   return r.getColumn("ok").toArray()[0] === true;
 }
 
+/** The sorted symbols of each dataset state read (key: root, name, version, entries). */
+const symbolCache = new Map<string, string[]>();
+
+/**
+ * Refuse symbols asked that the dataset does not hold at all (in any time range): a RangeError
+ * `Invalid dataset reference: symbols: <name> has no "CO2" (did you mean "co2"?); its 3
+ * symbols: ...` (lib/dataset `_suggest.ts`). A symbol the dataset holds but not in the window
+ * read is not an error (an empty or shorter frame). Symbols are matched exactly: a case or
+ * spelling difference is suggested, never read in place of the one asked. The dataset's
+ * symbols are read (its symbol column only) only when some asked symbol has no row read, and
+ * kept per manifest state. A dataset with no rows at all is not judged.
+ */
+async function checkSymbols(
+  asked: readonly string[],
+  df: pl.DataFrame,
+  o: {
+    name: string;
+    spec: DatasetSpec;
+    state: ManifestState;
+    symCol: string | undefined;
+    root: string;
+    version: number | undefined;
+  },
+): Promise<void> {
+  const read = new Set(
+    df.height ? (df.getColumn("symbol").unique().toArray() as string[]) : [],
+  );
+  const missing = asked.filter((s) => !read.has(s));
+  if (missing.length === 0 || o.state.rows === 0) return;
+  let known: string[];
+  if (!o.symCol) {
+    known = [o.spec.dataset]; // one series, named after the dataset (module doc)
+  } else {
+    const key = `${o.root}|${o.name}|${o.version ?? "latest"}|${o.state.entries}`;
+    const cached = symbolCache.get(key);
+    if (cached) {
+      known = cached;
+    } else {
+      const all = await readDataset(o.spec, {
+        root: o.root,
+        columns: [o.symCol],
+        dropLineage: true,
+        ...(o.version !== undefined ? { version: o.version } : {}),
+      });
+      known = all.height
+        ? (all.getColumn(o.symCol).cast(pl.Utf8).dropNulls().unique().sort()
+          .toArray() as string[])
+        : [];
+      symbolCache.set(key, known);
+    }
+  }
+  const held = new Set(known);
+  const absent = missing.filter((s) => !held.has(s));
+  if (absent.length) {
+    throw new RangeError(
+      `Invalid dataset reference: ${unknownSymbolsMessage(o.name, absent, known)}`,
+    );
+  }
+}
+
 /** Normalise a read frame to the output shape (module doc). */
 function normalise(
   df: pl.DataFrame,
@@ -582,12 +645,7 @@ export async function loadDataset(
     : datasetState(where, root);
   const name = `${where.zone}/${where.source}/${where.dataset}`;
   if (state.entries === 0) {
-    const held = listLakeDatasets(root);
-    throw new RangeError(
-      `Unknown dataset ${name}: the lake at ${root} holds ${
-        held.length ? held.join(", ") : "no datasets"
-      }`,
-    );
+    throw new RangeError(unknownDatasetMessage(name, listLakeDatasets(root), root));
   }
   const r = resolveSpec(where, state);
   const declared = state.spec?.meta;
@@ -640,6 +698,16 @@ export async function loadDataset(
   });
   if (ref.symbols && df.columns.includes("symbol")) {
     df = df.filter(pl.col("symbol").isIn(ref.symbols));
+  }
+  if (ref.symbols) {
+    await checkSymbols(ref.symbols, df, {
+      name,
+      spec,
+      state,
+      symCol,
+      root,
+      version: options.version,
+    });
   }
   // Currency: declared (null is a declaration: unitless series), else the calendar's, else (FX)
   // the pairs' common quote currency.
