@@ -48,6 +48,28 @@ export const TrainSpecSchema = specObject({
   register: z.boolean().optional(),
 });
 
+/** Fields of an export-training spec that a training spec has only inside its `data`. */
+const EXPORT_ONLY_FIELDS = ["features", "label", "trainEnd", "cpcv", "sequence", "universe"];
+
+type Issue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
+
+/**
+ * Several unknown fields none of which is close to a known one: one issue naming them all and
+ * the known fields once ("unknown fields a, b (known: name, ...)"), not one known list each.
+ */
+function conciseUnknown(issues: readonly Issue[]): Issue[] {
+  return issues.map((i) => {
+    if (i.code !== "unrecognized_keys" || !i.keys || i.keys.length < 2) return i;
+    const known = [...i.message.matchAll(/\(known: ([^()]*)\)/g)].map((m) => m[1]!);
+    if (known.length !== i.keys.length || /did you mean/.test(i.message)) return i;
+    return {
+      path: i.path,
+      code: "custom",
+      message: `unknown fields ${i.keys.join(", ")} (known: ${known[0]})`,
+    };
+  });
+}
+
 /**
  * Check a training spec read from JSON and settle its data's bar source (the command line's
  * dataset reference `ref` replaces `data.source`/`data.data`). RangeError with one line naming
@@ -57,8 +79,16 @@ export function parseTrainSpec(raw: unknown, ref?: DatasetRefInput): TrainSpec {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new RangeError("the spec must be a JSON object");
   }
+  const exportOnly = EXPORT_ONLY_FIELDS.filter((k) => k in raw);
+  if (exportOnly.length > 0 && !("model" in raw)) {
+    throw new RangeError(
+      `this looks like an export-training spec (it has ${
+        exportOnly.join(", ")
+      } and no model): a training spec holds it as "data" beside name, question and model (e.g. tasks/specs/train_spy_overnight_rf.json); export it with deno task export-training --spec`,
+    );
+  }
   const r = TrainSpecSchema.safeParse(raw);
-  if (!r.success) throw new RangeError(formatZodIssues(r.error));
+  if (!r.success) throw new RangeError(formatZodIssues({ issues: conciseUnknown(r.error.issues) }));
   if (r.data.data === undefined) throw new RangeError("data: required (an export-training spec)");
   const data = resolveExportSpec(r.data.data, ref, {
     path: ["data"],

@@ -69,3 +69,19 @@ Deno.test("train spec: grid entries stay free-form; valid and shipped specs pars
   const r = parseTrainSpec(shipped, { source: "lake", dataset: "user/msft_daily" });
   assertEquals(r.data.source, { source: "lake", dataset: "user/msft_daily", adjust: "raw" });
 });
+
+Deno.test("train spec: an export-training spec is named as such in one short line", () => {
+  const exportSpec = JSON.parse(Deno.readTextFileSync("tasks/specs/export_user_daily.json"));
+  const m = refusal(exportSpec);
+  assert(m.startsWith("this looks like an export-training spec"), m);
+  assert(/it has features, label, trainEnd, cpcv and no model/.test(m), m);
+  assert(/holds it as "data" beside name, question and model/.test(m), m);
+  assertEquals(m.match(/known:/g), null);
+  assertEquals(m.split("\n").length, 1);
+  // several unknown fields with no close known field: named together, the known list once
+  const several = refusal({ ...TRAIN, foo: 1, bar: 2 });
+  assertEquals(
+    several,
+    "(root): unknown fields foo, bar (known: name, question, data, model, costBps, register)",
+  );
+});
