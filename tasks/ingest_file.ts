@@ -4,7 +4,8 @@
  * Loads your own time series (bars with any subset of OHLCV, value series, wide files, files
  * without dates) into curated/user/NAME; rows that fail validation go to raw/user/quarantine with
  * a reason code (view ingest_quarantine). Prints counts by reason; exits 1 when more than
- * --max-quarantined of the rows were quarantined or none landed, 2 on bad arguments.
+ * --max-quarantined of the rows were quarantined (the landed rows are committed all the same)
+ * or none landed, 2 on bad arguments or a column the file lacks.
  * The logic lives in lib/ingest/user_file.ts.
  */
 import { existsSync } from "node:fs";
@@ -17,6 +18,7 @@ import {
   UsageError,
 } from "../lib/cli/mod.ts";
 import {
+  ColumnMappingError,
   DEFAULT_MAX_QUARANTINED,
   ingestBarsFile,
   intervalMs,
@@ -26,6 +28,7 @@ import {
   DATE_FREQS,
   isValidZone,
   parseDuration,
+  PATTERN_DIRECTIVES,
   patternParser,
   TIME_UNITS,
   type TimeUnit,
@@ -96,7 +99,7 @@ const TASK = defineTask({
       type: "string",
       default: "iso",
       description:
-        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period), or a pattern of %Y %m %d %H %M %S (no %d with --freq month/quarter/year; %Y alone with --freq year)",
+        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period), or a strptime pattern (directives below; no day with --freq month/quarter/year; the year alone with --freq year)",
       example: "%Y%m%d%H%M",
     },
     start: {
@@ -127,7 +130,8 @@ const TASK = defineTask({
       type: "number",
       default: DEFAULT_MAX_QUARANTINED,
       min: 0,
-      description: "Exit 1 when more than this share of rows is quarantined",
+      description:
+        "Exit 1 when more than this share of rows is quarantined (the rows that landed are committed all the same)",
     },
     delimiter: {
       type: "string",
@@ -170,7 +174,14 @@ ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, d
 not_increasing, unparseable_time, missing_symbol, field_count, not_utf8); counts by reason are
 printed. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
 the date as written). Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing
-landed, or a file that cannot be read as asked; 2 bad arguments.
+landed, or a file that cannot be read as asked; 2 bad arguments or a column the file lacks
+(no column for value, a --map column not in the file). Exit 1 over --max-quarantined does NOT
+undo the ingest: the rows that landed are committed (a message on stderr says how many, and how
+many were quarantined); re-run with --replace after fixing the file, or raise the threshold.
+
+--time-format patterns (strptime-like, other characters literal): ${PATTERN_DIRECTIVES}. %m %d
+%H %M %S take one or two digits before a separator (7/1/1991 reads with %m/%d/%Y), two when
+another directive follows (%Y%m%d). A pattern needs a year and %m (or %b) with %d, or %j.
 
 A semicolon-delimited file (R write.csv2, European Excel) is detected from its header and said
 so; decimal commas are read only with --decimal-comma (without it a number column holding 1,5
@@ -296,27 +307,34 @@ await runTask(TASK, async ({ values, positionals }) => {
   }
 
   const out = jsonOutput(values.json);
-  const s = await ingestBarsFile(file, {
-    dataset: values.dataset,
-    kind: values.kind as "bars" | "series",
-    wide: values.wide,
-    ...(freq !== undefined ? { freq } : {}),
-    calendar: values.calendar as CalendarName,
-    ...(values.tz !== undefined ? { tz: values.tz } : {}),
-    ...(values["time-unit"] !== undefined ? { timeUnit: values["time-unit"] as TimeUnit } : {}),
-    timeFormat: tf,
-    ...(values.start !== undefined ? { start: values.start } : {}),
-    ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
-    ...(currency !== undefined ? { currency } : {}),
-    order: values.order as "any" | "increasing",
-    columns,
-    ...(delimiter !== undefined ? { delimiter } : {}),
-    decimalComma: values["decimal-comma"] ?? false,
-    ...(values["skip-column"] ? { skipColumns: values["skip-column"] } : {}),
-    replace: values.replace ?? false,
-    ...(knownLagMs !== undefined ? { knownLagMs } : {}),
-    clearQuarantine: values["clear-quarantine"] ?? false,
-  });
+  let s: Awaited<ReturnType<typeof ingestBarsFile>>;
+  try {
+    s = await ingestBarsFile(file, {
+      dataset: values.dataset,
+      kind: values.kind as "bars" | "series",
+      wide: values.wide,
+      ...(freq !== undefined ? { freq } : {}),
+      calendar: values.calendar as CalendarName,
+      ...(values.tz !== undefined ? { tz: values.tz } : {}),
+      ...(values["time-unit"] !== undefined ? { timeUnit: values["time-unit"] as TimeUnit } : {}),
+      timeFormat: tf,
+      ...(values.start !== undefined ? { start: values.start } : {}),
+      ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
+      ...(currency !== undefined ? { currency } : {}),
+      order: values.order as "any" | "increasing",
+      columns,
+      ...(delimiter !== undefined ? { delimiter } : {}),
+      decimalComma: values["decimal-comma"] ?? false,
+      ...(values["skip-column"] ? { skipColumns: values["skip-column"] } : {}),
+      replace: values.replace ?? false,
+      ...(knownLagMs !== undefined ? { knownLagMs } : {}),
+      clearQuarantine: values["clear-quarantine"] ?? false,
+    });
+  } catch (e) {
+    // The options and the file disagree on a column: a mistake in the call (exit 2, one line).
+    if (e instanceof ColumnMappingError) throw new UsageError(e.message);
+    throw e;
+  }
   const share = s.rowsRead === 0 ? 0 : s.rowsQuarantined / s.rowsRead;
   const m = s.dataset.meta!;
   out.say(`ingest-file ${file} -> curated/user/${values.dataset}`);
@@ -349,11 +367,21 @@ await runTask(TASK, async ({ values, positionals }) => {
   );
   out.say(
     `  rows landed:      ${s.rowsValid} (${
-      s.write?.noop ? "already in the lake" : `${s.write?.rowsWritten ?? 0} new or changed`
-    }${s.write ? `, ${s.write.filesAdded.length} files added` : ""}${
-      values.replace && s.write ? `; replaced ${s.rowsReplaced} stored rows` : ""
-    })`,
+      s.write?.noop
+        ? "already in the lake"
+        : `${
+          s.replaced ? s.replaced.added + s.replaced.changed : s.write?.rowsWritten ?? 0
+        } new or changed`
+    }${s.write ? `, ${s.write.filesAdded.length} files added` : ""})`,
   );
+  if (s.replaced) {
+    const r = s.replaced;
+    out.say(
+      `  replace:          ${r.removed} stored row${
+        r.removed === 1 ? "" : "s"
+      } the file lacks removed; ${r.added} added, ${r.changed} changed, ${r.unchanged} unchanged`,
+    );
+  }
   out.say(
     `  rows quarantined: ${s.rowsQuarantined} (${(share * 100).toFixed(2)}%)${
       s.rowsQuarantined ? " -> raw/user/quarantine (view ingest_quarantine)" : ""
@@ -417,7 +445,9 @@ await runTask(TASK, async ({ values, positionals }) => {
     hint: s.hint,
     staleRows: s.stale?.rows ?? 0,
     replace: values.replace ?? false,
-    rowsReplaced: s.rowsReplaced,
+    rowsRemoved: s.replaced?.removed ?? 0,
+    rowsAdded: s.replaced?.added ?? null,
+    rowsChanged: s.replaced?.changed ?? null,
     knownLagMs: knownLagMs ?? 0,
     earlierQuarantineRows: eq.rows,
     earlierQuarantineAgain: eq.again,
@@ -425,14 +455,22 @@ await runTask(TASK, async ({ values, positionals }) => {
     exitCode,
   });
   if (s.rowsValid === 0) {
-    console.error(`ingest-file: no row landed${s.hint ? `: ${s.hint}` : ""}`);
+    console.error(
+      `ingest-file: no row landed: ${
+        s.rowsRead === 0
+          ? "the file has no data rows"
+          : `all ${s.rowsRead} rows quarantined (raw/user/quarantine)`
+      }${s.hint ? `; ${s.hint}` : ""}`,
+    );
     return 1;
   }
   if (share > values["max-quarantined"]) {
     console.error(
-      `ingest-file: ${(share * 100).toFixed(2)}% of rows quarantined, more than --max-quarantined ${
+      `ingest-file: exit 1: ${s.rowsQuarantined} of ${s.rowsRead} rows (${
+        (share * 100).toFixed(2)
+      }%) quarantined, more than --max-quarantined ${
         values["max-quarantined"]
-      }`,
+      }; the ${s.rowsValid} rows landed ARE committed to curated/user/${values.dataset} (fix the file and re-run with --replace, or raise --max-quarantined)`,
     );
     return 1;
   }

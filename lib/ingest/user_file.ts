@@ -208,6 +208,20 @@ export interface StaleRows {
   example: string;
 }
 
+/**
+ * What a `replace` ingest did to the stored rows of the file's symbols, by natural key
+ * (symbol, time), counted against the rows stored before it: `removed` stored rows whose key the
+ * file lacks (deleted), `changed` keys in both whose values or known_at differ (overwritten),
+ * `added` file keys not stored before, `unchanged` keys in both with equal values. Rows written
+ * (new or changed) = `added + changed`. All 0 when the replace changed nothing.
+ */
+export interface ReplaceCounts {
+  removed: number;
+  changed: number;
+  added: number;
+  unchanged: number;
+}
+
 /** Summary of an ingest. `rowsRead = rowsValid + rowsQuarantined`. */
 export interface IngestFileSummary {
   /** Units read: file rows, times the number of series for a wide file. */
@@ -232,8 +246,8 @@ export interface IngestFileSummary {
   hint: string | null;
   /** Merge ingest into an existing dataset: stored rows the file disagrees with, or null. */
   stale: StaleRows | null;
-  /** Stored rows removed by `replace` (replaced or gone), else 0. */
-  rowsReplaced: number;
+  /** With `replace`: stored rows removed, changed, added, unchanged (see ReplaceCounts); else null. */
+  replaced: ReplaceCounts | null;
   /**
    * Quarantine rows of this dataset from earlier ingests (before this run): `rows` those whose
    * payload (and series column) this run did not quarantine again, `again` those it did (the same
@@ -353,8 +367,30 @@ function findColumn(t: UserTable, names: string[]): string | undefined {
 
 const TIME_NAMES = ["ts", "timestamp", "time", "date", "datetime", "date_time", "time_utc"];
 
+/**
+ * The options name a column the file does not have, or the file lacks a column the options
+ * need (a time, symbol, price or value column; a `--skip-column` not in it; both a time column
+ * and `--start`): a mistake in how the ingest was called, which `ingest-file` reports as a
+ * usage error (exit 2). Nothing is written.
+ */
+export class ColumnMappingError extends DataError {
+  constructor(message: string, options: ConstructorParameters<typeof DataError>[1] = {}) {
+    super(message, options);
+    this.name = "ColumnMappingError";
+  }
+}
+
 function fail(path: string, msg: string, column?: string, dataset?: string): never {
   throw new DataError(`Cannot ingest ${basename(path)}: ${msg}`, {
+    source: "user",
+    ...(dataset ? { dataset } : {}),
+    ...(column ? { column } : {}),
+  });
+}
+
+/** {@link fail} for a column the options and the file disagree on ({@link ColumnMappingError}). */
+function failMapping(path: string, msg: string, column?: string, dataset?: string): never {
+  throw new ColumnMappingError(`Cannot ingest ${basename(path)}: ${msg}`, {
     source: "user",
     ...(dataset ? { dataset } : {}),
     ...(column ? { column } : {}),
@@ -431,7 +467,7 @@ export async function ingestBarsFile(
   const skip = new Set(options.skipColumns ?? []);
   for (const c of skip) {
     if (!table.cells.has(c)) {
-      fail(path, `no column "${c}" to skip (file has ${table.columns.join(", ")})`, c);
+      failMapping(path, `no column "${c}" to skip (file has ${table.columns.join(", ")})`, c);
     }
   }
   // A header that is one field holding another delimiter: say so rather than "no time column".
@@ -454,7 +490,11 @@ export async function ingestBarsFile(
     const explicit = map[k];
     if (explicit !== undefined) {
       if (!table.cells.has(explicit)) {
-        fail(path, `no column "${explicit}" for ${k} (file has ${table.columns.join(", ")})`, k);
+        failMapping(
+          path,
+          `no column "${explicit}" for ${k} (file has ${table.columns.join(", ")})`,
+          k,
+        );
       }
       used[k] = explicit;
       return explicit;
@@ -462,7 +502,7 @@ export async function ingestBarsFile(
     const found = findColumn(table, defaults);
     if (found) used[k] = found;
     else if (required) {
-      fail(
+      failMapping(
         path,
         `no column for ${k} (looked for ${defaults.join(", ")}; file has ${
           table.columns.join(", ")
@@ -478,13 +518,13 @@ export async function ingestBarsFile(
   let timeCol: string | undefined;
   if (options.start !== undefined) {
     if (map.ts !== undefined) {
-      fail(path, "both a time column (--map ts=...) and --start given: use one");
+      failMapping(path, "both a time column (--map ts=...) and --start given: use one");
     }
   } else {
     timeCol = col("ts", TIME_NAMES, false);
     if (!timeCol) {
       const unnamed = table.columns.find((c) => UNNAMED.test(c) && !skip.has(c));
-      fail(
+      failMapping(
         path,
         `no time column (looked for ${TIME_NAMES.join(", ")}; file has ${
           table.columns.join(", ")
@@ -504,7 +544,7 @@ export async function ingestBarsFile(
     ? col("symbol", [], false)
     : col("symbol", ["symbol", "ticker"], false);
   if (!options.wide && !symbolCol && !options.symbol) {
-    fail(
+    failMapping(
       path,
       "no symbol column (symbol, ticker): pass --symbol or --map symbol=<column>",
       "symbol",
@@ -531,7 +571,7 @@ export async function ingestBarsFile(
       if (c) priceCols[f] = c;
     }
     if (PRICE_FIELDS.every((f) => !priceCols[f])) {
-      fail(
+      failMapping(
         path,
         `no price column (open, high, low, close; file has ${
           table.columns.join(", ")
@@ -951,7 +991,7 @@ export async function ingestBarsFile(
       ex !== undefined ? ` (e.g. "${ex}")` : ""
     } with --time-format ${timeFormat}: ${
       guesses.length === 0
-        ? "pass --time-format with a pattern of %Y %m %d %H %M %S matching the values"
+        ? "pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %H %M %S %f; see --help)"
         : guesses.length === 1
         ? `pass --time-format "${guesses[0]}"`
         : `pass --time-format "${guesses[0]}" (month first) or "${
@@ -1000,7 +1040,7 @@ export async function ingestBarsFile(
 
   let write: WriteResult | null = null;
   let stale: StaleRows | null = null;
-  let rowsReplaced = 0;
+  let replaced: ReplaceCounts | null = null;
   if (ok.length > 0) {
     const time = daily
       ? pl.Series("date", ok.map((u) => outDate[u]!), pl.Utf8).str.strptime(pl.Date, "%Y-%m-%d")
@@ -1018,11 +1058,14 @@ export async function ingestBarsFile(
     ]);
     const wopts = { transformId, sourceUri, root: options.root };
     if (options.replace) {
+      // Counted against the stored rows before the replace: the writer's rowsRemoved and
+      // rowsWritten count every row of the rewritten partitions, not the keys that changed.
+      const counts = await replaceCounts(spec, out, options.root);
       const r = await replaceRows(spec, out, {
         ...wopts,
         where: { column: "symbol", values: symbols },
       });
-      rowsReplaced = r.rowsRemoved;
+      replaced = r.noop ? { removed: 0, changed: 0, added: 0, unchanged: out.height } : counts;
       write = r;
     } else {
       stale = await staleRows(spec, out, options.root);
@@ -1092,7 +1135,7 @@ export async function ingestBarsFile(
     warnings,
     hint,
     stale,
-    rowsReplaced,
+    replaced,
     earlierQuarantine: {
       rows: earlier.length - again,
       again,
@@ -1163,6 +1206,43 @@ async function staleRows(
     ? new Date(k0 * 86_400_000).toISOString().slice(0, 10)
     : new Date(k0).toISOString();
   return { rows: rows.height, bySymbol, example: `${rows.getColumn("symbol").get(0)} ${when}` };
+}
+
+/** {@link ReplaceCounts} of replacing the stored rows of `out`'s symbols by `out`. */
+async function replaceCounts(
+  spec: DatasetSpec,
+  out: pl.DataFrame,
+  root: string | undefined,
+): Promise<ReplaceCounts> {
+  const state = await committedState(spec, root);
+  if (state.files.length === 0) return { removed: 0, changed: 0, added: out.height, unchanged: 0 };
+  const t = spec.timeColumn;
+  const valueCols = out.columns.filter((c) => c !== "symbol" && c !== t);
+  const symbols = [...new Set(out.getColumn("symbol").toArray() as string[])];
+  const stored = await readDataset(spec, { root, columns: ["symbol", t, ...valueCols], symbols });
+  const keyed = (df: pl.DataFrame) =>
+    df.select(
+      pl.col("symbol"),
+      pl.col(t).cast(t === "date" ? pl.Int32 : pl.Int64).alias("k"),
+      ...valueCols.map((c) =>
+        (c === "known_at" ? pl.col(c).cast(pl.Int64) : pl.col(c)).cast(pl.Utf8).fillNull("null")
+          .alias(c)
+      ),
+    );
+  const fileRows = keyed(out);
+  const storedRows = keyed(stored.filter(pl.col("symbol").isIn(symbols)));
+  const both = storedRows.join(fileRows, { on: ["symbol", "k"], how: "inner" });
+  const differs = valueCols.reduce<pl.Expr>(
+    (e, c) => e.or(pl.col(c).neq(pl.col(`${c}_right`))),
+    pl.lit(false),
+  );
+  const changed = both.height === 0 ? 0 : both.filter(differs).height;
+  return {
+    removed: storedRows.height - both.height,
+    changed,
+    added: fileRows.height - both.height,
+    unchanged: both.height - changed,
+  };
 }
 
 /** Payload and payload reference of the rows of `raw/user/quarantine` for a dataset. */

@@ -12,7 +12,8 @@
  *   days, 365 or 366), e.g. 1985.0417 -> 1985-01-16; with a monthly, quarterly or yearly frequency
  *   it is the period `floor(f * periods + 0.01)` of the year (R's `time()` of a `ts`:
  *   year + (month - 1) / 12, the 0.01 absorbs values printed to four decimals);
- * - a pattern of `%Y %m %d %H %M %S` (e.g. `%Y%m%d%H%M`) reads naive wall time in `tz`.
+ * - a strptime-like pattern (`%Y%m%d%H%M`, `%d/%m/%y`, `%d-%b-%Y`; PATTERN_DIRECTIVES) reads naive
+ *   wall time in `tz`.
  *
  * Day numbers are days since 1970-01-01 (proleptic Gregorian, valid far beyond 1926-2100).
  */
@@ -200,14 +201,50 @@ export function decimalYearToDate(v: string | number, freq?: string): string | n
   return isoDay(dayOf(y, 1, 1) + Math.round(f * daysInYear(y)));
 }
 
+/** The `--time-format` pattern directives {@link patternParser} reads, for help texts. */
+export const PATTERN_DIRECTIVES =
+  "%Y year, %y two-digit year (69-99 -> 1969-1999, 00-68 -> 2000-2068, as POSIX/C/Python strptime), %m month, %b or %B English month name (Jan or January, any case), %d day, %j day of the year (001-366), %H hour 00-23, %M minute, %S second, %f fraction of a second (1-9 digits, truncated to ms), %% a literal %";
+
+const MONTHS = [
+  "jan",
+  "feb",
+  "mar",
+  "apr",
+  "may",
+  "jun",
+  "jul",
+  "aug",
+  "sep",
+  "oct",
+  "nov",
+  "dec",
+];
+
 /**
- * A reader for a strftime-like pattern of `%Y %m %d %H %M %S` and literal characters (e.g.
- * `%Y%m%d%H%M`, `%d/%m/%Y`). Naive wall time in `tz`. A pattern needs `%Y`, `%m` and `%d`,
- * except for a coarse `freq`: without `%d` (`%Y-%m`) for month, quarter and year, without `%m`
- * and `%d` (`%Y`) for year; the missing fields are 1 (the period's first day). Throws
- * RangeError for an unknown directive or a missing field.
+ * The year of a two-digit `%y`, as POSIX strptime (and C, Python) read it: 69-99 are 1969-1999,
+ * 00-68 are 2000-2068.
+ *
+ * @example twoDigitYear(91) // 1991
+ * @example twoDigitYear(68) // 2068
+ */
+export function twoDigitYear(yy: number): number {
+  return yy >= 69 ? 1900 + yy : 2000 + yy;
+}
+
+/**
+ * A reader for a strftime-like pattern (directives in {@link PATTERN_DIRECTIVES}, other
+ * characters literal; e.g. `%Y%m%d%H%M`, `%d/%m/%y`, `%d-%b-%Y`). Naive wall time in `tz`.
+ * As in C/Python strptime, `%m %d %H %M %S` take one or two digits when a non-digit follows
+ * them in the pattern (`7/1/1991` reads with `%m/%d/%Y`), exactly two when another directive
+ * follows (`%Y%m%d`); `%y` takes two digits, `%Y` four, `%j` one to three. A pattern needs a
+ * year (`%Y` or `%y`) and a day (`%m`/`%b` with `%d`, or `%j`), except for a coarse `freq`:
+ * without the day for month, quarter and year, the year alone for year; the missing fields
+ * are 1 (the period's first day). Throws RangeError for an unknown directive or a missing
+ * field.
  *
  * @example patternParser("%Y", "year")("1875", "UTC") // { ms: Date.UTC(1875, 0, 1), date: "1875-01-01" }
+ * @example patternParser("%d/%m/%y")("01/07/91", "UTC")!.date // "1991-07-01"
+ * @example patternParser("%d-%b-%Y")("1-Jul-1991", "UTC")!.date // "1991-07-01"
  */
 export function patternParser(
   pattern: string,
@@ -217,41 +254,112 @@ export function patternParser(
   let re = "^";
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
-    if (ch === "%") {
-      const dch = pattern[++i];
-      const width = { Y: 4, m: 2, d: 2, H: 2, M: 2, S: 2 }[dch as "Y"];
-      if (!width) {
-        throw new RangeError(
-          `Unknown directive %${dch ?? ""} in --time-format "${pattern}": use %Y %m %d %H %M %S`,
-        );
-      }
-      fields.push(dch!);
-      re += `(\\d{${width}})`;
-    } else re += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    if (ch !== "%") {
+      re += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      continue;
+    }
+    const dch = pattern[++i];
+    if (dch === "%") {
+      re += "%";
+      continue;
+    }
+    // A variable-width number only where a non-digit literal (or the end) follows it.
+    const next = pattern[i + 1];
+    const loose = next === undefined || (next !== "%" && !/\d/.test(next));
+    const rx = {
+      Y: "(\\d{4})",
+      y: "(\\d{2})",
+      m: loose ? "(\\d{1,2})" : "(\\d{2})",
+      d: loose ? "(\\d{1,2})" : "(\\d{2})",
+      H: loose ? "(\\d{1,2})" : "(\\d{2})",
+      M: loose ? "(\\d{1,2})" : "(\\d{2})",
+      S: loose ? "(\\d{1,2})" : "(\\d{2})",
+      j: loose ? "(\\d{1,3})" : "(\\d{3})",
+      f: "(\\d{1,9})",
+      b: "([A-Za-z]{3,9})",
+      B: "([A-Za-z]{3,9})",
+    }[dch as "Y"];
+    if (!rx) {
+      throw new RangeError(
+        `Unknown directive %${
+          dch ?? ""
+        } in --time-format "${pattern}": use %Y %y %m %b %d %j %H %M %S %f %%`,
+      );
+    }
+    const f = dch === "B" ? "b" : dch!;
+    if (
+      fields.includes(f) || (f === "y" && fields.includes("Y")) ||
+      (f === "Y" && fields.includes("y"))
+    ) {
+      throw new RangeError(
+        `--time-format "${pattern}" gives the ${f === "y" ? "Y" : f} field twice`,
+      );
+    }
+    fields.push(f);
+    re += rx;
   }
+  const has = (f: string) => fields.includes(f);
+  const year = has("Y") || has("y"), month = has("m") || has("b");
   const coarse = freq === "month" || freq === "quarter" || freq === "year";
   const needM = freq !== "year", needD = !coarse;
   if (
-    !fields.includes("Y") || (needM && !fields.includes("m")) || (needD && !fields.includes("d")) ||
-    (fields.includes("d") && !fields.includes("m"))
+    !year || (has("j") && (month || has("d"))) ||
+    (!has("j") && ((needM && !month) || (needD && !has("d")) || (has("d") && !month))) ||
+    (has("j") && coarse)
   ) {
     throw new RangeError(
-      `--time-format "${pattern}" needs %Y, %m and %d${
+      `--time-format "${pattern}" needs a year (%Y or %y) and %m (or %b) with %d, or %j alone${
         freq === undefined ? "" : ` for --freq ${freq}`
-      } (without %d: --freq month|quarter|year; %Y alone: --freq year)`,
+      } (without %d: --freq month|quarter|year; the year alone: --freq year)`,
     );
   }
   const rx = new RegExp(re + "$");
   return (text, tz) => {
     const m = rx.exec(text.trim());
     if (!m) return null;
-    const v: Record<string, number> = { Y: 0, m: 1, d: 1, H: 0, M: 0, S: 0 };
-    fields.forEach((f, i) => (v[f] = +m[i + 1]!));
+    const v: Record<string, number> = { Y: 0, m: 1, d: 1, H: 0, M: 0, S: 0, f: 0 };
+    let doy = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!, t = m[i + 1]!;
+      if (f === "b") {
+        const l = t.toLowerCase();
+        const k = MONTHS.findIndex((mo) =>
+          l === mo || (l.length > 3 && MONTH_NAMES[MONTHS.indexOf(mo)] === l)
+        );
+        if (k < 0) return null;
+        v.m = k + 1;
+      } else if (f === "y") v.Y = twoDigitYear(+t);
+      else if (f === "j") doy = +t;
+      else if (f === "f") v.f = Math.floor(Number(`0.${t}`) * 1000 + 1e-6);
+      else v[f] = +t;
+    }
+    if (doy > 0 || has("j")) {
+      const day = dayOf(v.Y!, 1, 1) + doy - 1;
+      if (doy < 1 || doy > daysInYear(v.Y!)) return null;
+      const iso = isoDay(day);
+      v.m = +iso.slice(5, 7);
+      v.d = +iso.slice(8, 10);
+    }
     if (!validYmd(v.Y!, v.m!, v.d!) || v.H! > 23 || v.M! > 59 || v.S! > 59) return null;
-    const ms = wallToMs(v.Y!, v.m!, v.d!, v.H!, v.M!, v.S!, 0, tz);
+    const ms = wallToMs(v.Y!, v.m!, v.d!, v.H!, v.M!, v.S!, v.f!, tz);
     return Number.isNaN(ms) ? null : { ms, date: isoDay(dayOf(v.Y!, v.m!, v.d!)) };
   };
 }
+
+const MONTH_NAMES = [
+  "january",
+  "february",
+  "march",
+  "april",
+  "may",
+  "june",
+  "july",
+  "august",
+  "september",
+  "october",
+  "november",
+  "december",
+];
 
 /**
  * The label date of the period holding `date`: the date itself (session, day), the Monday of its
@@ -376,13 +484,16 @@ export function intervalMs(freq: string): number | null {
 
 /**
  * Candidate `--time-format` patterns for time texts that did not parse as ISO, for a hint:
- * `DD/MM/YYYY`-like texts (separator `/`, `.` or `-`) give `%d/%m/%Y` when some first field
- * exceeds 12, `%m/%d/%Y` when some second field does, else both (ambiguous); `YYYY/MM/DD` gives
+ * `DD/MM/YYYY`-like texts (separator `/`, `.` or `-`; one- or two-digit fields) give `%d/%m/%Y`
+ * when some first field exceeds 12, `%m/%d/%Y` when some second field does, else both
+ * (ambiguous); a two-digit year gives `%y` instead of `%Y` (`01/07/91`: `%m/%d/%y` and
+ * `%d/%m/%y`); `01-Jul-1991` gives `%d-%b-%Y`; `YYYY/MM/DD` gives
  * `%Y/%m/%d`; 8 digits `%Y%m%d`; `1700.0`-like texts `decimal-year`; a trailing ` HH:MM[:SS]` adds ` %H:%M[:%S]`. Empty when no
  * shape is recognised.
  *
  * @example guessTimeFormats(["07/01/1991", "07/02/1991"]) // ["%m/%d/%Y", "%d/%m/%Y"]
  * @example guessTimeFormats(["31.12.1991"]) // ["%d.%m.%Y"]
+ * @example guessTimeFormats(["01/07/91", "02/07/91"]) // ["%m/%d/%y", "%d/%m/%y"]
  */
 export function guessTimeFormats(samples: readonly string[]): string[] {
   const texts = samples.map((s) => s.trim()).filter((s) => s !== "");
@@ -394,14 +505,22 @@ export function guessTimeFormats(samples: readonly string[]): string[] {
   const first = timeOf(texts[0]!);
   const suffix = first?.suffix ?? "";
   const days = texts.map((t) => (first ? timeOf(t)?.rest ?? t : t));
-  const dmy = days.map((d) => /^(\d{2})([/.-])(\d{2})\2(\d{4})$/.exec(d));
+  const dmy = days.map((d) => /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$/.exec(d));
   if (dmy.every((m) => m !== null)) {
     const sep = dmy[0]![2]!;
+    const yd = dmy[0]![4]!.length === 2 ? "%y" : "%Y";
+    if (dmy.some((m) => m![2] !== sep || m![4]!.length !== dmy[0]![4]!.length)) return [];
     const a = Math.max(...dmy.map((m) => +m![1]!)), b = Math.max(...dmy.map((m) => +m![3]!));
-    if (a > 12 && b <= 12) return [`%d${sep}%m${sep}%Y${suffix}`];
-    if (b > 12 && a <= 12) return [`%m${sep}%d${sep}%Y${suffix}`];
-    if (a <= 12 && b <= 12) return [`%m${sep}%d${sep}%Y${suffix}`, `%d${sep}%m${sep}%Y${suffix}`];
+    const md = `%m${sep}%d${sep}${yd}${suffix}`, dm = `%d${sep}%m${sep}${yd}${suffix}`;
+    if (a > 12 && b <= 12) return [dm];
+    if (b > 12 && a <= 12) return [md];
+    if (a <= 12 && b <= 12) return [md, dm];
     return [];
+  }
+  const dby = days.map((d) => /^(\d{1,2})([-/ .])([A-Za-z]{3,9})\2(\d{4}|\d{2})$/.exec(d));
+  if (dby.every((m) => m !== null)) {
+    const sep = dby[0]![2]!;
+    return [`%d${sep}%b${sep}${dby[0]![4]!.length === 2 ? "%y" : "%Y"}${suffix}`];
   }
   const ymd = days.map((d) => /^\d{4}([/.])\d{2}\1\d{2}$/.exec(d));
   if (ymd.every((m) => m !== null)) {
