@@ -22,7 +22,10 @@
  * - `asOf`: only rows with `known_at <= asOf`; a date-only `asOf` means the end of that UTC day
  *   (`YYYY-MM-DDT23:59:59.999Z`); corporate actions are applied only when known by then too;
  * - `symbols`: rows of these symbols (the dataset's `symbol`, `ticker`, `instrument` or
- *   `series_id` column).
+ *   `series_id` column), matched exactly. A symbol the dataset does not hold in any time range
+ *   is a RangeError naming it, with the closest symbol (`"CO2"` -> did you mean `"co2"`?) and
+ *   a few of the dataset's symbols with their count; a symbol held but without rows in the
+ *   window is not an error.
  *
  * Output frame: `symbol` (renamed from the dataset's symbol column; the dataset's name when it
  * has none), the time column (`date` as pl.Date for daily and slower data, derived from `ts` as
@@ -147,7 +150,8 @@ export function parseDatasetRef(ref: DatasetRef | string | Record<string, unknow
 }
 
 /**
- * Every dataset the lake holds (`zone/source/dataset`, those with a manifest), sorted. On an
+ * Every dataset the lake holds (`zone/source/dataset` of the zones raw, curated and reference,
+ * those with a manifest; internal ones included), sorted. On an
  * `s3://` lake: those of its catalog as this process last loaded it (`openLake`, which
  * {@link loadDataset} calls first).
  */
@@ -621,7 +625,8 @@ function normalise(
 
 /**
  * Read a dataset reference (string forms: "user/msft_daily", "view:name"). See the module doc.
- * @throws RangeError for an unknown dataset (naming the ones the lake holds) or a bad reference,
+ * @throws RangeError for an unknown dataset (with the closest name and the datasets a user
+ *   reads: lib/dataset `_suggest.ts`), symbols the dataset does not hold, or a bad reference,
  *   DataError for bad data (a file that does not match its manifest checksum).
  */
 export async function loadDataset(
