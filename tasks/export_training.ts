@@ -55,8 +55,7 @@ const TASK = defineTask({
       required: true,
       mustExist: true,
       example: "tasks/specs/export_user_daily.json",
-      description:
-        "Export spec (JSON: name, data, features, label, trainEnd, cpcv, sequence; e.g. tasks/specs/export_user_daily.json)",
+      description: "Export spec (JSON: name, data, features, label, trainEnd, cpcv, sequence)",
     },
     out: { type: "path", description: "Output folder (default data/exports/<name>)" },
     ...datasetOptions("", "Lake dataset to export from (replaces the spec's data)"),

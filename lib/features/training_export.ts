@@ -88,7 +88,8 @@ export interface TrainingManifest {
     dtype: "float64";
     end_time_column: "t1_ms";
     horizon_sessions: number;
-    definition: PanelLabelSpec;
+    /** The label as computed: the spec's label with every default filled in ({@link resolvedLabelSpec}). */
+    definition: Required<PanelLabelSpec>;
   };
   cpcv: {
     groups: number;
@@ -455,6 +456,34 @@ export interface TrainingManifestParts {
 }
 
 /**
+ * A label spec with the defaults lib/labels `panelLabels` applies filled in, so that a manifest
+ * says what was computed: forward_return horizon 1 session, type "log" (ln(C_{t+h}/C_t));
+ * triple_barrier maxHolding 10 sessions, upper 1, lower 1, volSpan 20.
+ *
+ * @example
+ * ```ts
+ * resolvedLabelSpec({ kind: "forward_return", horizon: 5 });
+ * // { kind: "forward_return", horizon: 5, type: "log" }
+ * ```
+ */
+export function resolvedLabelSpec(label: PanelLabelSpec): Required<PanelLabelSpec> {
+  switch (label.kind) {
+    case "forward_return":
+      return { kind: label.kind, horizon: label.horizon ?? 1, type: label.type ?? "log" };
+    case "overnight":
+      return { kind: label.kind };
+    case "triple_barrier":
+      return {
+        kind: label.kind,
+        maxHolding: label.maxHolding ?? 10,
+        upper: label.upper ?? 1,
+        lower: label.lower ?? 1,
+        volSpan: label.volSpan ?? 20,
+      };
+  }
+}
+
+/**
  * The manifest of a training export, built in one place for the eager ({@link exportTrainingSet})
  * and the batched (`exportTrainingSetBatched`) exports, so both write the same fields in the same
  * order: z-score normalisation fitted on the training rows up to `spec.trainEnd`, the label
@@ -492,7 +521,7 @@ export function trainingManifest(
       dtype: "float64",
       end_time_column: "t1_ms",
       horizon_sessions: parts.horizonSessions,
-      definition: spec.label,
+      definition: resolvedLabelSpec(spec.label),
     },
     cpcv: parts.cpcv,
     sequence: parts.sequence,

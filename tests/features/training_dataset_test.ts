@@ -108,6 +108,9 @@ Deno.test("export-training on a user FX dataset: rows equal the hand-computed fe
     );
     assert(man.inputs[0].name.includes("curated/user/eurusd_long"), man.inputs[0].name);
     assert(man.inputs[0].name.includes("calendar fx"), man.inputs[0].name);
+    // the spec leaves the label's type to its default: the manifest records it (log)
+    assertEquals(man.label.definition, { kind: "forward_return", horizon: 1, type: "log" });
+    assertEquals(man.spec.label, { kind: "forward_return", horizon: 1 });
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -122,6 +125,15 @@ Deno.test("export-training and train tasks: --help, bad options exit 2 with one 
       h.stdout,
     );
     assert(h.stdout.includes("--dataset user/msft_daily"), h.stdout);
+    if (task === "export_training.ts") {
+      // the example spec is named once in --spec's description (not also in its text)
+      const flat = h.stdout.replace(/\s+/g, " ");
+      assertEquals(
+        flat.match(/e\.g\. tasks\/specs\/export_user_daily\.json/g)?.length,
+        1,
+        h.stdout,
+      );
+    }
     for (
       const bad of [
         ["--bogus"],

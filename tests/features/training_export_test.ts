@@ -11,6 +11,7 @@ import {
   buildDailyFeaturePanel,
   encodeNpyFloat32,
   exportTrainingSet,
+  resolvedLabelSpec,
   type SymbolDailyBars,
   trainingManifest,
   writeTrainingManifest,
@@ -304,4 +305,25 @@ Deno.test("trainingManifest + writeTrainingManifest: one builder, the manifest.j
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("resolvedLabelSpec: every default of panelLabels is written out", () => {
+  assertEquals(resolvedLabelSpec({ kind: "forward_return" }), {
+    kind: "forward_return",
+    horizon: 1,
+    type: "log",
+  });
+  assertEquals(resolvedLabelSpec({ kind: "forward_return", horizon: 5, type: "simple" }), {
+    kind: "forward_return",
+    horizon: 5,
+    type: "simple",
+  });
+  assertEquals(resolvedLabelSpec({ kind: "overnight" }), { kind: "overnight" });
+  assertEquals(resolvedLabelSpec({ kind: "triple_barrier", upper: 2 }), {
+    kind: "triple_barrier",
+    maxHolding: 10,
+    upper: 2,
+    lower: 1,
+    volSpan: 20,
+  });
 });
