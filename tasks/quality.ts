@@ -25,7 +25,8 @@ const TASK = defineTask({
   },
   details:
     `Counts, per symbol and in total: sessions the dataset's calendar expects in the range, missing
-sessions, rows on no session of the calendar, missing intraday bars inside sessions with data,
+sessions (weekly and slower data: periods, named after the frequency: weeks_expected and
+missing_weeks, months_..., quarters_..., years_...), rows on no session of the calendar, missing intraday bars inside sessions with data,
 null bar fields (a close-only series reports its missing fields), OHLC violations on rows with
 all four prices, robust-z return outliers and stale runs. The calendar, frequency and currency
 are the dataset's (declared by its producer, inferred for vendor datasets, or --calendar).

@@ -8,6 +8,7 @@ import { type DatasetSpec, scanDataset } from "../lake/mod.ts";
 import { crossedQuotes, ohlcViolations, staleRuns } from "./checks.ts";
 import { fxGaps, sessionGaps } from "./gaps.ts";
 import { calendarGaps } from "./calendar_gaps.ts";
+import { PERIOD_FREQS } from "./period_gaps.ts";
 import { returnOutliers } from "./outliers.ts";
 
 /** Options of {@link qualityReport}. */
@@ -232,6 +233,21 @@ export interface LoadedFrame {
   meta: { calendar: string; frequency: string; currency: string | null; kind: string };
 }
 
+/**
+ * What the gap counts of {@link loadedQuality} count at a dataset frequency: `weeks`, `months`,
+ * `quarters` or `years` for periodic data (lib/quality `PERIOD_FREQS`), else `sessions` (daily
+ * and intraday data, whose gaps are calendar sessions).
+ *
+ * @example
+ * ```ts
+ * gapUnit("week"); // "weeks"
+ * gapUnit("1d"); // "sessions"
+ * ```
+ */
+export function gapUnit(frequency: string): string {
+  return (PERIOD_FREQS as readonly string[]).includes(frequency) ? `${frequency}s` : "sessions";
+}
+
 /** Options of {@link loadedQuality}. */
 export interface LoadedQualityOptions {
   /** First date checked for gaps. @default the first date of the rows */
@@ -248,7 +264,8 @@ export interface LoadedQualityOptions {
  * Quality of a loaded dataset reference on its own calendar and frequency: per symbol, gaps
  * against the dataset's calendar ({@link calendarGaps}: `sessions_expected`, `missing_sessions`,
  * `off_calendar_rows`, `missing_bars`; weekly and slower data count and name missing periods by
- * their first day), null counts of the bar columns (`null_open`, ...; a series' `null_value`
+ * their first day, under the period's name: `weeks_expected`/`missing_weeks`, `months_...`,
+ * `quarters_...`, `years_...`, {@link gapUnit}), null counts of the bar columns (`null_open`, ...; a series' `null_value`
  * counts null or NaN values, with examples; a
  * close-only series reports its missing fields instead of failing), OHLC violations on rows that
  * carry all four prices, robust-z return outliers and stale runs of the close (or `value`).
@@ -295,6 +312,7 @@ export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}
     : null;
   const groups = df.partitionBy("symbol", true, true);
   rep.symbols = groups.length;
+  const unit = gapUnit(d.meta.frequency);
   for (const g0 of groups) {
     const g = g0.sort(t);
     const sym = String(g.getColumn("symbol").get(0));
@@ -308,9 +326,9 @@ export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}
       end: rep.end,
     });
     if (gaps) {
-      add("sessions_expected", gaps.sessions);
+      add(`${unit}_expected`, gaps.sessions);
       add(
-        "missing_sessions",
+        `missing_${unit}`,
         gaps.missingSessions.length,
         gaps.missingSessions.slice(0, 3).map((x) => `${sym}@${x}`),
       );

@@ -141,7 +141,7 @@ Deno.test("quality task: --help, bad options (exit 2, one line), a report on a u
     assertEquals(rep.counts.missing_sessions, 0);
     const unknown = await run(["--dataset", "user/nope"], { WORKBENCH_DATA: root });
     assertEquals(unknown.code, 2);
-    assert(unknown.stderr.includes("curated/user/eurusd_daily"), unknown.stderr);
+    assert(/datasets to read: .*user\/eurusd_daily/.test(unknown.stderr), unknown.stderr);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

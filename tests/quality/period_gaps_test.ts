@@ -1,6 +1,12 @@
 import pl from "nodejs-polars";
-import { loadedQuality, periodGaps, periodStart } from "../../lib/quality/mod.ts";
-import { assertEquals } from "../_assert.ts";
+import {
+  formatQuality,
+  gapUnit,
+  loadedQuality,
+  periodGaps,
+  periodStart,
+} from "../../lib/quality/mod.ts";
+import { assert, assertEquals } from "../_assert.ts";
 
 Deno.test("periodStart: ISO weeks from Monday, months, quarters, years (hand-worked)", () => {
   assertEquals(periodStart("2024-01-01", "week"), "2024-01-01"); // a Monday
@@ -72,9 +78,12 @@ Deno.test("loadedQuality: a monthly series names its missing months and its miss
     frame(["1949-10-01", "1950-02-01", "1950-03-01"], [119, null, 135], "month"),
   );
   assertEquals(r.rows, 3);
-  assertEquals(r.counts.sessions_expected, 6);
-  assertEquals(r.counts.missing_sessions, 3);
-  assertEquals(r.examples.missing_sessions, ["X@1949-11-01", "X@1949-12-01", "X@1950-01-01"]);
+  // counts named after the frequency: months, not sessions
+  assertEquals(r.counts.months_expected, 6);
+  assertEquals(r.counts.missing_months, 3);
+  assertEquals(r.counts.sessions_expected, undefined);
+  assertEquals(r.counts.missing_sessions, undefined);
+  assertEquals(r.examples.missing_months, ["X@1949-11-01", "X@1949-12-01", "X@1950-01-01"]);
   assertEquals(r.counts.null_value, 1);
   assertEquals(r.examples.null_value, ["X@1950-02-01"]);
   // A weekly series with a NaN value (as a parquet written by pandas may hold) and one missing
@@ -82,8 +91,26 @@ Deno.test("loadedQuality: a monthly series names its missing months and its miss
   const w = loadedQuality(
     frame(["1958-03-24", "1958-03-31", "1958-04-14"], [316.1, NaN, 317.5], "week"),
   );
-  assertEquals(w.counts.sessions_expected, 4);
-  assertEquals(w.examples.missing_sessions, ["X@1958-04-07"]);
+  assertEquals(w.counts.weeks_expected, 4);
+  assertEquals(w.counts.missing_weeks, 1);
+  assertEquals(w.examples.missing_weeks, ["X@1958-04-07"]);
+  assert(formatQuality(w).includes("weeks_expected=4 missing_weeks=1"), formatQuality(w));
+  assert(!/sessions/.test(formatQuality(w)), formatQuality(w));
   assertEquals(w.counts.null_value, 1);
   assertEquals(w.examples.null_value, ["X@1958-03-31"]);
+});
+
+Deno.test("gapUnit: periodic frequencies name their period, daily and intraday data sessions", () => {
+  assertEquals(["week", "month", "quarter", "year"].map(gapUnit), [
+    "weeks",
+    "months",
+    "quarters",
+    "years",
+  ]);
+  assertEquals(["day", "1d", "session", "30m"].map(gapUnit), [
+    "sessions",
+    "sessions",
+    "sessions",
+    "sessions",
+  ]);
 });
