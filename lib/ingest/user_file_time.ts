@@ -310,7 +310,7 @@ export function patternParser(
     throw new RangeError(
       `--time-format "${pattern}" needs a year (%Y or %y) and %m (or %b) with %d, or %j alone${
         freq === undefined ? "" : ` for --freq ${freq}`
-      } (without %d: --freq month|quarter|year; the year alone: --freq year)`,
+      } (without %d: --freq month|quarter|year; %Y alone: --freq year)`,
     );
   }
   const rx = new RegExp(re + "$");

@@ -280,9 +280,18 @@ Deno.test("task ingest-file: --help, bad options exit 2 with one line, exit 1 ab
     assertEquals(r1.code, 1, r1.stderr); // 9 of 679 = 1.33% > 1%
     assert(r1.stdout.includes("not_a_session: 9"), r1.stdout);
     assert(r1.stdout.includes("rows read:        679"), r1.stdout);
+    // Exit 1 over the threshold, but the 670 landed rows are committed, and stderr says so.
+    assert(
+      r1.stderr.includes("9 of 679 rows (1.33%) quarantined, more than --max-quarantined 0.01") &&
+        r1.stderr.includes("the 670 rows landed ARE committed"),
+      r1.stderr,
+    );
+
     const r2 = await task([...args, "--max-quarantined", "0.02"], env);
     assertEquals(r2.code, 0, r2.stderr);
     assert(r2.stdout.includes("not_a_session: 9"), r2.stdout);
+    // The exit-1 run committed its rows: the same file again adds nothing.
+    assert(r2.stdout.includes("rows landed:      670 (already in the lake"), r2.stdout);
     const ints = root + "/ints.csv";
     Deno.writeTextFileSync(ints, "ts,close\n1700000000,1\n");
     const r3 = await task([ints, "--dataset", "ints", "--symbol", "X"], env);

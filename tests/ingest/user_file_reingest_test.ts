@@ -71,7 +71,9 @@ Deno.test("re-ingest with shifted --start warns about kept stored rows; --replac
     // --replace: exactly the file's rows for A and B, C untouched, one manifest entry.
     const before = datasetState(first.dataset, root).entries;
     const rep = await ingestBarsFile(f, { ...EU, start: "2024-01-02", root, replace: true });
-    assertEquals(rep.rowsReplaced, 12);
+    // Stored A, B: 01-01..01-05 and 01-08 (12 rows, the merge took the file's values); the file
+    // has 01-02..01-08: the two 01-01 rows are removed, the other 10 are equal.
+    assertEquals(rep.replaced, { removed: 2, changed: 0, added: 0, unchanged: 10 });
     assertEquals(datasetState(first.dataset, root).entries, before + 1);
     assertEquals(await rowsOf(root, "eu"), [
       "A 2024-01-02 10",
@@ -321,7 +323,12 @@ Deno.test("task ingest-file: --replace, --known-lag, --clear-quarantine in --hel
     assert(/warning: .*lacks 2 stored rows.*--replace/.test(shifted.stderr), shifted.stderr);
     const rep = await task([...base, "--start", "2024-01-02", "--replace"], env);
     assertEquals(rep.code, 0, rep.stderr);
-    assert(rep.stdout.includes("replaced 12 stored rows"), rep.stdout);
+    assert(
+      rep.stdout.includes("2 stored rows the file lacks removed; 0 added, 0 changed, 10 unchanged"),
+      rep.stdout,
+    );
+    assert(rep.stdout.includes("rows landed:      10 (0 new or changed"), rep.stdout);
+    assert(!rep.stdout.includes("replaced 12"), rep.stdout);
     const us = await csv(root, "us.csv", "date,value\n07/01/1991,1\n");
     const h = await task([us, "--dataset", "us", "--kind", "series", "--symbol", "X"], env);
     assertEquals(h.code, 1);

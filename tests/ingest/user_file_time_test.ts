@@ -111,11 +111,23 @@ Deno.test("patternParser: %Y alone for yearly data, %Y-%m for monthly; refused f
   assertEquals(patternParser("%Y-%m", "month")("1949-03", "UTC")!.date, "1949-03-01");
   assertEquals(patternParser("%m/%Y", "quarter")("04/1959", "UTC")!.date, "1959-04-01");
   assertEquals(patternParser("%Y", "year")("75", "UTC"), null);
-  assertThrows(() => patternParser("%Y"), RangeError, "needs %Y, %m and %d");
+  assertThrows(
+    () => patternParser("%Y"),
+    RangeError,
+    "needs a year (%Y or %y) and %m (or %b) with %d",
+  );
   assertThrows(() => patternParser("%Y", "day"), RangeError, "%Y alone: --freq year");
   assertThrows(() => patternParser("%Y-%m", "session"), RangeError, "without %d");
-  assertThrows(() => patternParser("%Y", "month"), RangeError, "needs %Y, %m and %d");
-  assertThrows(() => patternParser("%Y-%d", "year"), RangeError, "needs %Y, %m and %d");
+  assertThrows(
+    () => patternParser("%Y", "month"),
+    RangeError,
+    "needs a year (%Y or %y) and %m (or %b) with %d",
+  );
+  assertThrows(
+    () => patternParser("%Y-%d", "year"),
+    RangeError,
+    "needs a year (%Y or %y) and %m (or %b) with %d",
+  );
 });
 
 Deno.test("patternParser: compact stamps as naive wall time", () => {
