@@ -179,9 +179,10 @@ landed, or a file that cannot be read as asked; 2 bad arguments or a column the 
 undo the ingest: the rows that landed are committed (a message on stderr says how many, and how
 many were quarantined); re-run with --replace after fixing the file, or raise the threshold.
 
---time-format patterns (strptime-like, other characters literal): ${PATTERN_DIRECTIVES}. %m %d
-%H %M %S take one or two digits before a separator (7/1/1991 reads with %m/%d/%Y), two when
-another directive follows (%Y%m%d). A pattern needs a year and %m (or %b) with %d, or %j.
+--time-format patterns (strptime-like, other characters literal):
+${PATTERN_DIRECTIVES}.
+%m %d %H %M %S take one or two digits before a separator (7/1/1991 reads with %m/%d/%Y), two
+when another directive follows (%Y%m%d). A pattern needs a year and %m (or %b) with %d, or %j.
 
 A semicolon-delimited file (R write.csv2, European Excel) is detected from its header and said
 so; decimal commas are read only with --decimal-comma (without it a number column holding 1,5
@@ -219,6 +220,7 @@ day in the calendar's zone) instead of at its last session close, and a note cou
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
     "eu_csv2.csv --dataset eu_indices --kind series --wide --decimal-comma --start 1991-07-01 --freq session --calendar weekdays",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-02 --freq session --calendar weekdays --replace",
+    'ftse.csv --dataset ftse --kind series --symbol FTSE --map value=Close --time-format "%d/%m/%y" --calendar lse',
     "macro.csv --dataset macro_q --kind series --wide --freq quarter --map ts=date --known-lag 30d --currency none",
     "ticks.parquet --dataset spy_1m --freq 1m --time-unit ns --map ts=sip_ts",
     "AAPL_2012-06-21_34200000_57600000_message_10.csv --dataset aapl_book --kind book",

@@ -203,7 +203,10 @@ export function decimalYearToDate(v: string | number, freq?: string): string | n
 
 /** The `--time-format` pattern directives {@link patternParser} reads, for help texts. */
 export const PATTERN_DIRECTIVES =
-  "%Y year, %y two-digit year (69-99 -> 1969-1999, 00-68 -> 2000-2068, as POSIX/C/Python strptime), %m month, %b or %B English month name (Jan or January, any case), %d day, %j day of the year (001-366), %H hour 00-23, %M minute, %S second, %f fraction of a second (1-9 digits, truncated to ms), %% a literal %";
+  "%Y year, %y two-digit year (69-99 -> 1969-1999, 00-68 -> 2000-2068, as POSIX/C/Python\n" +
+  "strptime), %m month, %b or %B English month name (Jan or January, any case), %d day, %j day\n" +
+  "of the year (001-366), %H hour 00-23, %M minute, %S second, %f fraction of a second (1-9\n" +
+  "digits, truncated to ms), %% a literal %";
 
 const MONTHS = [
   "jan",
