@@ -45,6 +45,7 @@ import {
   type ManifestEntry,
   type ManifestFile,
   manifestSpecOf,
+  type ManifestState,
   readManifest,
   readManifestLog,
   repairTornManifest,
@@ -660,27 +661,70 @@ async function sinkTo(out: pl.LazyDataFrame, tmp: string, codec: Codec): Promise
   }).collect();
 }
 
+/** The lineage columns a write's sink adds to its new rows (`rowUris`: they bring their own). */
+function lineageColumns(options: WriteOptions, rowUris: boolean): pl.Expr[] {
+  const ingested = (options.ingestedAt ?? new Date()).getTime();
+  return [
+    pl.lit(ingested).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ingested_at"),
+    ...(rowUris ? [] : [pl.lit(redact(options.sourceUri)).cast(pl.Utf8).alias("source_uri")]),
+    pl.lit(options.transformId).cast(pl.Utf8).alias("transform_id"),
+  ];
+}
+
+/** Where a staged data file goes and what it replaces. */
+interface StageTarget {
+  /** The partition (its directory is `pdir`). */
+  part: string;
+  pdir: string;
+  /** The partition's `oldFiles` are removed at the commit. */
+  replace: boolean;
+  oldFiles: string[];
+  /** The rows' time range when known (else read from the rows). */
+  bounds: [string | null, string | null] | null;
+  /** Lineage columns the sink adds (the rows are all new), or null (they carry theirs). */
+  lineage: pl.Expr[] | null;
+}
+
 /**
- * Write rows into a dataset. See the module doc for the protocol.
- *
- * Duplicates: within the input the last row of a natural key wins; against stored rows the
- * input wins. Schema: a new column is accepted and recorded; a changed type or a missing
- * recorded column is refused with `SchemaError` unless the spec allows it.
- *
- * @example
- * ```ts
- * const spec = { zone: "curated", source: "user", dataset: "bars", partitioning: "year",
- *   timeColumn: "date", naturalKey: ["symbol", "date"], schema: { symbol: "str", date: "date",
- *   close: "f64", known_at: "ts_ms" } } as const;
- * await writeDataset(spec, df, { transformId: "ingest-file@1", sourceUri: "file://bars.csv" });
- * ```
+ * A write opened by {@link withWrite}, under the dataset's lock with its manifest folded: any
+ * number of `stage` and `drop` calls, then one `commit` (steps 2 to 4 of the module doc).
  */
-export async function writeDataset(
+interface OpenWrite {
+  /** This write's id (temporary names, journal, manifest entry). */
+  writeId: string;
+  /** The dataset's directory. */
+  dir: string;
+  /** The manifest's state read under the lock. */
+  state: ManifestState;
+  /** Write `out` as a data file under its temporary name, fsynced, in Polars' threads. */
+  stage(out: pl.DataFrame, to: StageTarget): void;
+  /** Remove a partition's `files` at the commit with nothing in their place (left empty). */
+  drop(partition: string, pdir: string, files: string[]): void;
+  /**
+   * Wait for every staged file, then commit them and the drops as one manifest entry of kind
+   * `write` with `schema`: the journal (the commit point) and its apply, or the remote commit.
+   * The files added and removed, or null when there are none (a no-op: no entry).
+   */
+  commit(schema: Record<string, ColumnType>): Promise<
+    { added: ManifestFile[]; removed: { partition: string; file: string }[] } | null
+  >;
+}
+
+/**
+ * Run `body` as one write of a dataset (the protocol of the module doc, shared by
+ * {@link writeDataset} and {@link replaceRows}): take the lock (a remote lake's catalog row lock,
+ * or the local lock file followed by recovery), read and fold the manifest (a torn last line is
+ * cut, garbage refused, data files without a manifest refused), give `body` the staging and the
+ * commit, and whatever happens release the lock, with this write's temporaries removed when it
+ * did not reach the commit point. `what` names the write in the journal error ("the write can be
+ * run again").
+ */
+async function withWrite<T>(
   spec: DatasetSpec,
-  input: pl.DataFrame,
   options: WriteOptions,
-): Promise<WriteResult> {
-  validateSpec(spec);
+  what: "write" | "replace",
+  body: (w: OpenWrite) => Promise<T>,
+): Promise<T> {
   const meta = metaDir(spec, options.root);
   const dir = datasetDir(spec, options.root);
   assertInsideLake(dir, options.root, spec.dataset);
@@ -718,17 +762,164 @@ export async function writeDataset(
     }
     const state = foldManifest(entries);
     if (state.entries === 0 && !remote) refuseOrphanFiles(spec, dir);
+    const writeId = crypto.randomUUID();
+    const codec = spec.codec ?? "zstd";
+    const staged: Promise<StagedFile>[] = [];
+    const dropped: { partition: string; pdir: string; files: string[] }[] = [];
+    const stage = (out: pl.DataFrame, to: StageTarget) => {
+      const { part, pdir, replace, oldFiles } = to;
+      const index = staged.length;
+      const [lo, hi] = to.bounds ?? timeBounds(spec, out);
+      temps.push(tempName(pdir, writeId, index));
+      const plan = to.lineage ? out.lazy().withColumns(...to.lineage) : out.lazy();
+      staged.push(
+        writeDataFile(plan, pdir, writeId, index, codec).then(({ tmp, sha, size, seen }) => ({
+          tmp,
+          seen,
+          pdir,
+          replace,
+          oldFiles,
+          file: {
+            partition: part,
+            file: `part-${sha.slice(0, 16)}.parquet`,
+            rows: out.height,
+            sha256: sha,
+            min_time: lo,
+            max_time: hi,
+            codec,
+            bytes: size,
+          },
+        })),
+      );
+    };
+    const drop = (partition: string, pdir: string, files: string[]) => {
+      dropped.push({ partition, pdir, files });
+    };
+    const commit = async (schema: Record<string, ColumnType>) => {
+      // Every data file is written (in Polars' threads) and fsynced before the commit point.
+      const settled = await Promise.allSettled(staged);
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const renames: { from: string; to: string }[] = [];
+      const removes: string[] = [];
+      const added: ManifestFile[] = [];
+      const removed: { partition: string; file: string }[] = [];
+      const seen: WrittenStat[] = [];
+      for (const r of settled) {
+        const f = (r as PromiseFulfilledResult<StagedFile>).value;
+        seen.push(f.seen);
+        renames.push({ from: f.tmp, to: join(f.pdir, f.file.file) });
+        added.push(f.file);
+        if (f.replace) {
+          for (const old of f.oldFiles) {
+            if (old === f.file.file) continue;
+            removes.push(join(f.pdir, old));
+            removed.push({ partition: f.file.partition, file: old });
+          }
+        }
+      }
+      for (const d of dropped) {
+        for (const old of d.files) {
+          removes.push(join(d.pdir, old));
+          removed.push({ partition: d.partition, file: old });
+        }
+      }
+      options.onStep?.("files-written");
+      if (added.length === 0 && removed.length === 0) return null;
+      const wm = options.watermark;
+      const entry: ManifestEntry = {
+        write_id: writeId,
+        at: new Date().toISOString(),
+        kind: "write",
+        transform_id: options.transformId,
+        source_uri: redact(options.sourceUri),
+        added,
+        removed,
+        schema,
+        ...(wm !== undefined ? { watermark: wm instanceof Date ? wm.toISOString() : wm } : {}),
+        spec: manifestSpecOf(spec),
+      };
+      if (remote) {
+        const st = renames.map((r, i) => ({ tmp: r.from, file: added[i]! }));
+        // A failure here leaves the old state; temporaries not yet uploaded are removed below.
+        await commitRemote(remote, spec, options.root, st, entry, options.onStep);
+        options.onStep?.("applied");
+        return { added, removed };
+      }
+      Deno.mkdirSync(meta, { recursive: true });
+      try {
+        await writeAtomic(
+          join(meta, JOURNAL),
+          JSON.stringify({ write_id: writeId, renames, removes, entry } satisfies Journal),
+        );
+      } catch (e) {
+        throw new Error(
+          `Cannot write the journal ${join(meta, JOURNAL)}: ${
+            (e as Error).message
+          } (nothing was committed; the ${what} can be run again)`,
+          { cause: e },
+        );
+      }
+      committed = true;
+      options.onStep?.("journal-written");
+      await applyJournal(
+        spec,
+        options.root,
+        meta,
+        { write_id: writeId, renames, removes, entry },
+        true,
+      );
+      // The files just renamed into place were hashed from the bytes read back: a cached read in
+      // this process does not hash them again while their size, mtime and inode stay as written.
+      added.forEach((f, i) => recordWritten(filePath(spec, f, options.root), f.sha256, seen[i]!));
+      options.onStep?.("applied");
+      return { added, removed };
+    };
+    return await body({ writeId, dir, state, stage, drop, commit });
+  } finally {
+    // Failed before the commit point: the temporaries are this write's own and nothing names
+    // them (after it, recovery rolls the journal forward and they are renamed).
+    if (!committed) {
+      for (const t of temps) {
+        try {
+          Deno.removeSync(t);
+        } catch { /* not written */ }
+      }
+      // A journal temporary of a failed atomic write (a full disk) is this writer's too.
+      if (!remote) sweepMetaTemps(meta, true);
+    }
+    await release();
+  }
+}
+
+/**
+ * Write rows into a dataset. See the module doc for the protocol.
+ *
+ * Duplicates: within the input the last row of a natural key wins; against stored rows the
+ * input wins. Schema: a new column is accepted and recorded; a changed type or a missing
+ * recorded column is refused with `SchemaError` unless the spec allows it.
+ *
+ * @example
+ * ```ts
+ * const spec = { zone: "curated", source: "user", dataset: "bars", partitioning: "year",
+ *   timeColumn: "date", naturalKey: ["symbol", "date"], schema: { symbol: "str", date: "date",
+ *   close: "f64", known_at: "ts_ms" } } as const;
+ * await writeDataset(spec, df, { transformId: "ingest-file@1", sourceUri: "file://bars.csv" });
+ * ```
+ */
+export async function writeDataset(
+  spec: DatasetSpec,
+  input: pl.DataFrame,
+  options: WriteOptions,
+): Promise<WriteResult> {
+  validateSpec(spec);
+  return await withWrite(spec, options, "write", async ({ writeId, dir, state, stage, commit }) => {
     const { df: typed, schema } = conform(spec, input, state.schema);
-    const ingested = (options.ingestedAt ?? new Date()).getTime();
     // Lineage columns are added where the rows are written (in Polars' threads, by the sink):
     // materialising them here cost the JS thread ~4 ms per 94k rows. Rows that bring their own
     // source_uri keep it (redacted): it travels with them through dedup, sort and merge.
     const rowUris = rowSourceUris(spec, input);
-    const lineage = [
-      pl.lit(ingested).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ingested_at"),
-      ...(rowUris ? [] : [pl.lit(redact(options.sourceUri)).cast(pl.Utf8).alias("source_uri")]),
-      pl.lit(options.transformId).cast(pl.Utf8).alias("transform_id"),
-    ];
+    const lineage = lineageColumns(options, rowUris !== null);
     let df = rowUris ? typed.withColumns(rowUris) : typed;
     const isDate = spec.schema[spec.timeColumn] === "date";
     const timeInKey = spec.naturalKey.includes(spec.timeColumn);
@@ -751,46 +942,8 @@ export async function writeDataset(
       }
     }
     const rowsIn = groups.reduce((a, g) => a + g.df.height, 0);
-    const writeId = crypto.randomUUID();
-    const codec = spec.codec ?? "zstd";
-    const staged: Promise<StagedFile>[] = [];
     const touched: string[] = [];
     let rowsWritten = 0;
-    const stageFile = (
-      out: pl.DataFrame,
-      part: string,
-      pdir: string,
-      replace: boolean,
-      oldFiles: string[],
-      bounds: [string | null, string | null] | null,
-      /** The rows are all new (no lineage yet): the sink adds it. */
-      addLineage = true,
-    ) => {
-      const [lo, hi] = bounds ?? timeBounds(spec, out);
-      temps.push(tempName(pdir, writeId, staged.length));
-      const plan = addLineage ? out.lazy().withColumns(...lineage) : out.lazy();
-      staged.push(
-        writeDataFile(plan, pdir, writeId, staged.length, codec).then((
-          { tmp, sha, size, seen },
-        ) => ({
-          tmp,
-          seen,
-          pdir,
-          replace,
-          oldFiles,
-          file: {
-            partition: part,
-            file: `part-${sha.slice(0, 16)}.parquet`,
-            rows: out.height,
-            sha256: sha,
-            min_time: lo,
-            max_time: hi,
-            codec,
-            bytes: size,
-          },
-        })),
-      );
-    };
     for (const g of groups) {
       const part = g.part;
       const rowsNew = g.df;
@@ -820,8 +973,14 @@ export async function writeDataset(
         if (fresh !== null) {
           if (fresh.height === 0) continue; // identical: no-op
           rowsWritten += fresh.height;
-          const b = fresh === rowsNew ? bounds : null;
-          stageFile(g.sorted ? fresh : fresh.sort(sortCols), part, pdir, false, [], b);
+          stage(g.sorted ? fresh : fresh.sort(sortCols), {
+            part,
+            pdir,
+            replace: false,
+            oldFiles: [],
+            bounds: fresh === rowsNew ? bounds : null,
+            lineage,
+          });
           touched.push(part);
           continue;
         }
@@ -872,34 +1031,23 @@ export async function writeDataset(
           rowsWritten += changed.height + fresh.height;
         }
       }
-      if (out === rowsNew) stageFile(sortedOut(), part, pdir, replace, existing.files, bounds);
-      else stageFile(out.sort(sortCols), part, pdir, replace, existing.files, null, !replace);
+      const oldFiles = existing.files;
+      if (out === rowsNew) {
+        stage(sortedOut(), { part, pdir, replace, oldFiles, bounds, lineage });
+      } else {
+        stage(out.sort(sortCols), {
+          part,
+          pdir,
+          replace,
+          oldFiles,
+          bounds: null,
+          lineage: replace ? null : lineage,
+        });
+      }
       touched.push(part);
     }
-    // Every data file is written (in Polars' threads) and fsynced before the commit point.
-    const settled = await Promise.allSettled(staged);
-    const failed = settled.find((r) => r.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    const renames: { from: string; to: string }[] = [];
-    const removes: string[] = [];
-    const added: ManifestFile[] = [];
-    const removed: { partition: string; file: string }[] = [];
-    const seen: WrittenStat[] = [];
-    for (const r of settled) {
-      const f = (r as PromiseFulfilledResult<StagedFile>).value;
-      seen.push(f.seen);
-      renames.push({ from: f.tmp, to: join(f.pdir, f.file.file) });
-      added.push(f.file);
-      if (f.replace) {
-        for (const old of f.oldFiles) {
-          if (old === f.file.file) continue;
-          removes.push(join(f.pdir, old));
-          removed.push({ partition: f.file.partition, file: old });
-        }
-      }
-    }
-    options.onStep?.("files-written");
-    if (added.length === 0) {
+    const done = await commit(schema);
+    if (!done) {
       return {
         rowsIn,
         rowsWritten: 0,
@@ -910,84 +1058,16 @@ export async function writeDataset(
         writeId: null,
       };
     }
-    const wm = options.watermark;
-    const entry: ManifestEntry = {
-      write_id: writeId,
-      at: new Date().toISOString(),
-      kind: "write",
-      transform_id: options.transformId,
-      source_uri: redact(options.sourceUri),
-      added,
-      removed,
-      schema,
-      ...(wm !== undefined ? { watermark: wm instanceof Date ? wm.toISOString() : wm } : {}),
-      spec: manifestSpecOf(spec),
-    };
-    if (remote) {
-      const staged = renames.map((r, i) => ({ tmp: r.from, file: added[i]! }));
-      // A failure here leaves the old state; temporaries not yet uploaded are removed below.
-      await commitRemote(remote, spec, options.root, staged, entry, options.onStep);
-      options.onStep?.("applied");
-      return {
-        rowsIn,
-        rowsWritten,
-        partitions: touched,
-        filesAdded: added.map((a) => `${a.partition}/${a.file}`),
-        filesRemoved: removed.map((r) => `${r.partition}/${r.file}`),
-        noop: false,
-        writeId,
-      };
-    }
-    Deno.mkdirSync(meta, { recursive: true });
-    try {
-      await writeAtomic(
-        join(meta, JOURNAL),
-        JSON.stringify({ write_id: writeId, renames, removes, entry } satisfies Journal),
-      );
-    } catch (e) {
-      throw new Error(
-        `Cannot write the journal ${join(meta, JOURNAL)}: ${
-          (e as Error).message
-        } (nothing was committed; the write can be run again)`,
-        { cause: e },
-      );
-    }
-    committed = true;
-    options.onStep?.("journal-written");
-    await applyJournal(
-      spec,
-      options.root,
-      meta,
-      { write_id: writeId, renames, removes, entry },
-      true,
-    );
-    // The files just renamed into place were hashed from the bytes read back: a cached read in
-    // this process does not hash them again while their size, mtime and inode stay as written.
-    added.forEach((f, i) => recordWritten(filePath(spec, f, options.root), f.sha256, seen[i]!));
-    options.onStep?.("applied");
     return {
       rowsIn,
       rowsWritten,
       partitions: touched,
-      filesAdded: added.map((a) => `${a.partition}/${a.file}`),
-      filesRemoved: removed.map((r) => `${r.partition}/${r.file}`),
+      filesAdded: done.added.map((a) => `${a.partition}/${a.file}`),
+      filesRemoved: done.removed.map((r) => `${r.partition}/${r.file}`),
       noop: false,
       writeId,
     };
-  } finally {
-    // Failed before the commit point: the temporaries are this write's own and nothing names
-    // them (after it, recovery rolls the journal forward and they are renamed).
-    if (!committed) {
-      for (const t of temps) {
-        try {
-          Deno.removeSync(t);
-        } catch { /* not written */ }
-      }
-      // A journal temporary of a failed atomic write (a full disk) is this writer's too.
-      if (!remote) sweepMetaTemps(meta, true);
-    }
-    await release();
-  }
+  });
 }
 
 /** Record a completeness watermark without writing rows. */
@@ -1085,50 +1165,13 @@ export async function replaceRows(
       );
     }
   }
-  const meta = metaDir(spec, options.root);
-  const dir = datasetDir(spec, options.root);
-  assertInsideLake(dir, options.root, spec.dataset);
-  assertInsideLake(meta, options.root, spec.dataset);
-  const lake = remoteOf(options.root);
-  let remote: RemoteWrite | null = null;
-  let release: () => Promise<void> | void;
-  if (lake) {
-    remote = await beginRemote(lake, spec, options.lock?.timeoutMs);
-    release = remote.lock.release;
-  } else {
-    const r = await acquireLock(meta, options.lock);
-    release = r;
-    await recoverDataset(spec, options.root, { sweep: r.tookOver }).catch((e) => {
-      r();
-      throw e;
-    });
-    if (!r.tookOver) sweepMetaTemps(meta);
-  }
-  const temps: string[] = [];
-  let committed = false;
-  try {
-    let entries: ManifestEntry[];
-    if (remote) entries = remote.entries;
-    else {
-      let log = readManifestLog(meta);
-      if (log.problems.length > 0) {
-        await repairTornManifest(meta);
-        log = readManifestLog(meta);
-      }
-      entries = log.entries;
-    }
-    const state = foldManifest(entries);
-    if (state.entries === 0 && !remote) refuseOrphanFiles(spec, dir);
+  return await withWrite(spec, options, "replace", async (w) => {
+    const { writeId, dir, state, stage } = w;
     const { df: typed, schema } = input.height > 0 || input.width > 0
       ? conform(spec, input, state.schema)
       : { df: input, schema: state.schema };
-    const ingested = (options.ingestedAt ?? new Date()).getTime();
     const rowUris = input.height > 0 ? rowSourceUris(spec, input) : null;
-    const lineage = [
-      pl.lit(ingested).cast(pl.Int64).cast(pl.Datetime("ms", "UTC")).alias("ingested_at"),
-      ...(rowUris ? [] : [pl.lit(redact(options.sourceUri)).cast(pl.Utf8).alias("source_uri")]),
-      pl.lit(options.transformId).cast(pl.Utf8).alias("transform_id"),
-    ];
+    const lineage = lineageColumns(options, rowUris !== null);
     let df = rowUris ? typed.withColumns(rowUris) : typed;
     if (df.height > 1) {
       df = df.unique({ subset: spec.naturalKey, keep: "last", maintainOrder: true });
@@ -1141,45 +1184,9 @@ export async function replaceRows(
     for (const f of state.files) byPart.set(f.partition, [...(byPart.get(f.partition) ?? []), f]);
     const parts = [...new Set([...byPart.keys(), ...groups.keys()])].sort();
     const sortCols = [spec.timeColumn, ...spec.naturalKey.filter((k) => k !== spec.timeColumn)];
-    const writeId = crypto.randomUUID();
-    const codec = spec.codec ?? "zstd";
-    const staged: Promise<StagedFile>[] = [];
-    const dropped: { partition: string; pdir: string; files: string[] }[] = [];
     const touched: string[] = [];
     let rowsWritten = 0;
     let rowsRemoved = 0;
-    const stage = (
-      out: pl.DataFrame,
-      addLineage: boolean,
-      part: string,
-      pdir: string,
-      old: string[],
-    ) => {
-      const index = staged.length;
-      temps.push(tempName(pdir, writeId, index));
-      const bounds = timeBounds(spec, out);
-      const n = out.height;
-      const plan = addLineage ? out.lazy().withColumns(...lineage) : out.lazy();
-      staged.push(
-        writeDataFile(plan, pdir, writeId, index, codec).then(({ tmp, sha, size, seen }) => ({
-          tmp,
-          seen,
-          pdir,
-          replace: old.length > 0,
-          oldFiles: old,
-          file: {
-            partition: part,
-            file: `part-${sha.slice(0, 16)}.parquet`,
-            rows: n,
-            sha256: sha,
-            min_time: bounds[0],
-            max_time: bounds[1],
-            codec,
-            bytes: size,
-          },
-        })),
-      );
-    };
     for (const part of parts) {
       const pdir = part ? join(dir, part) : dir;
       assertInsideLake(pdir, options.root, spec.dataset);
@@ -1213,109 +1220,36 @@ export async function replaceRows(
       touched.push(part);
       if (nOld === 0) {
         // Nothing of these values stored here: the new rows are appended as one file.
-        stage(rowsNew!.sort(sortCols), true, part, pdir, []);
+        const to = { part, pdir, replace: false, oldFiles: [], bounds: null, lineage };
+        stage(rowsNew!.sort(sortCols), to);
         continue;
       }
       const kept = stored!.filter(mine!.not());
       const frames = [kept, ...(rowsNew ? [rowsNew.withColumns(...lineage)] : [])];
       const out = pl.concat(frames, { how: "diagonal" });
       if (out.height === 0) {
-        dropped.push({ partition: part, pdir, files: existing.files });
+        w.drop(part, pdir, existing.files);
         continue;
       }
-      stage(out.sort(sortCols), false, part, pdir, existing.files);
+      stage(out.sort(sortCols), {
+        part,
+        pdir,
+        replace: existing.files.length > 0,
+        oldFiles: existing.files,
+        bounds: null,
+        lineage: null,
+      });
     }
-    const settled = await Promise.allSettled(staged);
-    const failed = settled.find((r) => r.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    const renames: { from: string; to: string }[] = [];
-    const removes: string[] = [];
-    const added: ManifestFile[] = [];
-    const removed: { partition: string; file: string }[] = [];
-    const seen: WrittenStat[] = [];
-    for (const r of settled) {
-      const f = (r as PromiseFulfilledResult<StagedFile>).value;
-      seen.push(f.seen);
-      renames.push({ from: f.tmp, to: join(f.pdir, f.file.file) });
-      added.push(f.file);
-      for (const o of f.oldFiles) {
-        if (o === f.file.file) continue;
-        removes.push(join(f.pdir, o));
-        removed.push({ partition: f.file.partition, file: o });
-      }
-    }
-    for (const d of dropped) {
-      for (const o of d.files) {
-        removes.push(join(d.pdir, o));
-        removed.push({ partition: d.partition, file: o });
-      }
-    }
-    options.onStep?.("files-written");
-    const result = (noop: boolean, id: string | null): ReplaceResult => ({
+    const done = await w.commit(schema);
+    return {
       rowsIn: df.height,
-      rowsWritten: noop ? 0 : rowsWritten,
-      rowsRemoved: noop ? 0 : rowsRemoved,
-      partitions: noop ? [] : touched,
-      filesAdded: noop ? [] : added.map((a) => `${a.partition}/${a.file}`),
-      filesRemoved: noop ? [] : removed.map((r) => `${r.partition}/${r.file}`),
-      noop,
-      writeId: id,
-    });
-    if (added.length === 0 && removed.length === 0) return result(true, null);
-    const wm = options.watermark;
-    const entry: ManifestEntry = {
-      write_id: writeId,
-      at: new Date().toISOString(),
-      kind: "write",
-      transform_id: options.transformId,
-      source_uri: redact(options.sourceUri),
-      added,
-      removed,
-      schema,
-      ...(wm !== undefined ? { watermark: wm instanceof Date ? wm.toISOString() : wm } : {}),
-      spec: manifestSpecOf(spec),
+      rowsWritten: done ? rowsWritten : 0,
+      rowsRemoved: done ? rowsRemoved : 0,
+      partitions: done ? touched : [],
+      filesAdded: done ? done.added.map((a) => `${a.partition}/${a.file}`) : [],
+      filesRemoved: done ? done.removed.map((r) => `${r.partition}/${r.file}`) : [],
+      noop: !done,
+      writeId: done ? writeId : null,
     };
-    if (remote) {
-      const st = renames.map((r, i) => ({ tmp: r.from, file: added[i]! }));
-      await commitRemote(remote, spec, options.root, st, entry, options.onStep);
-      options.onStep?.("applied");
-      return result(false, writeId);
-    }
-    Deno.mkdirSync(meta, { recursive: true });
-    try {
-      await writeAtomic(
-        join(meta, JOURNAL),
-        JSON.stringify({ write_id: writeId, renames, removes, entry } satisfies Journal),
-      );
-    } catch (e) {
-      throw new Error(
-        `Cannot write the journal ${join(meta, JOURNAL)}: ${
-          (e as Error).message
-        } (nothing was committed; the replace can be run again)`,
-        { cause: e },
-      );
-    }
-    committed = true;
-    options.onStep?.("journal-written");
-    await applyJournal(
-      spec,
-      options.root,
-      meta,
-      { write_id: writeId, renames, removes, entry },
-      true,
-    );
-    added.forEach((f, i) => recordWritten(filePath(spec, f, options.root), f.sha256, seen[i]!));
-    options.onStep?.("applied");
-    return result(false, writeId);
-  } finally {
-    if (!committed) {
-      for (const t of temps) {
-        try {
-          Deno.removeSync(t);
-        } catch { /* not written */ }
-      }
-      if (!remote) sweepMetaTemps(meta, true);
-    }
-    await release();
-  }
+  });
 }
