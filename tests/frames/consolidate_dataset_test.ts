@@ -204,7 +204,10 @@ Deno.test("consolidate task: --help, bad values exit 2, a dry run on a user unde
       { WORKBENCH_DATA: root },
     );
     assertEquals(daily.code, 2, daily.err);
-    assert(daily.err.includes("curated/user/spy_minute"), daily.err);
+    assert(
+      daily.err.includes("holds 4 datasets to read") && daily.err.includes("user/spy_minute"),
+      daily.err,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
