@@ -19,7 +19,7 @@
  */
 import { IANAZone } from "luxon";
 import { MS_PER_DAY } from "../core/constants.ts";
-import type { TradingCalendar } from "../time/mod.ts";
+import { MONTH_NAMES, type TradingCalendar } from "../time/mod.ts";
 
 /** Epoch units `--time-unit` accepts. */
 export const TIME_UNITS = ["s", "ms", "us", "ns"] as const;
@@ -208,21 +208,6 @@ export const PATTERN_DIRECTIVES =
   "of the year (001-366), %H hour 00-23, %M minute, %S second, %f fraction of a second (1-9\n" +
   "digits, truncated to ms), %% a literal %";
 
-const MONTHS = [
-  "jan",
-  "feb",
-  "mar",
-  "apr",
-  "may",
-  "jun",
-  "jul",
-  "aug",
-  "sep",
-  "oct",
-  "nov",
-  "dec",
-];
-
 /**
  * The year of a two-digit `%y`, as POSIX strptime (and C, Python) read it: 69-99 are 1969-1999,
  * 00-68 are 2000-2068.
@@ -326,8 +311,8 @@ export function patternParser(
       const f = fields[i]!, t = m[i + 1]!;
       if (f === "b") {
         const l = t.toLowerCase();
-        const k = MONTHS.findIndex((mo) =>
-          l === mo || (l.length > 3 && MONTH_NAMES[MONTHS.indexOf(mo)] === l)
+        const k = MONTH_NAMES.findIndex((name) =>
+          l === name.slice(0, 3) || (l.length > 3 && l === name)
         );
         if (k < 0) return null;
         v.m = k + 1;
@@ -348,21 +333,6 @@ export function patternParser(
     return Number.isNaN(ms) ? null : { ms, date: isoDay(dayOf(v.Y!, v.m!, v.d!)) };
   };
 }
-
-const MONTH_NAMES = [
-  "january",
-  "february",
-  "march",
-  "april",
-  "may",
-  "june",
-  "july",
-  "august",
-  "september",
-  "october",
-  "november",
-  "december",
-];
 
 /**
  * The label date of the period holding `date`: the date itself (session, day), the Monday of its

@@ -23,6 +23,7 @@
  * const page = await bea.nipa("T10105", "Q", [2023, 2024]);
  * ```
  */
+import { MONTH_NAMES } from "../time/mod.ts";
 import pl from "nodejs-polars";
 import { z } from "zod";
 import type { Secret } from "../core/secret.ts";
@@ -270,21 +271,6 @@ export function beaPeriod(tp: string): { date: string; frequency: BeaFrequency }
   return null;
 }
 
-const MONTHS = [
-  "january",
-  "february",
-  "march",
-  "april",
-  "may",
-  "june",
-  "july",
-  "august",
-  "september",
-  "october",
-  "november",
-  "december",
-];
-
 /**
  * The `LastRevised: <Month D, YYYY>` date of a table note as YYYY-MM-DD; null when the note has
  * none or the date is not a real one.
@@ -297,7 +283,7 @@ const MONTHS = [
 export function lastRevised(note: string): string | null {
   const m = /LastRevised:\s*([A-Za-z]+)\s+(\d{1,2}),\s*(\d{4})/.exec(note);
   if (!m) return null;
-  const mo = MONTHS.indexOf(m[1]!.toLowerCase());
+  const mo = MONTH_NAMES.indexOf(m[1]!.toLowerCase());
   if (mo < 0) return null;
   const iso = `${m[3]}-${String(mo + 1).padStart(2, "0")}-${m[2]!.padStart(2, "0")}`;
   const t = Date.parse(iso + "T00:00:00Z");

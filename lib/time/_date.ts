@@ -4,6 +4,22 @@
  */
 import { MS_PER_DAY } from "../core/constants.ts";
 
+/** English month names, lower case, January first (index = month - 1). */
+export const MONTH_NAMES: readonly string[] = [
+  "january",
+  "february",
+  "march",
+  "april",
+  "may",
+  "june",
+  "july",
+  "august",
+  "september",
+  "october",
+  "november",
+  "december",
+];
+
 /** A calendar date: an ISO string "YYYY-MM-DD", or a Date taken as its UTC date. */
 export type DateInput = string | Date;
 

@@ -9,4 +9,5 @@ export * from "./calendar.ts";
 export * from "./fx.ts";
 export { NEW_YORK_TZ, nyDate, nyOffsetMinutes } from "./new_york.ts";
 export { easterSunday } from "./holidays.ts";
+export { MONTH_NAMES } from "./_date.ts";
 export * from "./trading_calendar.ts";
