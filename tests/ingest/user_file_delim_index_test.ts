@@ -12,6 +12,7 @@ import { readDataset } from "../../lib/lake/mod.ts";
 import { DataError } from "../../lib/core/errors.ts";
 import { ingestBarsFile, parseNumberCell } from "../../lib/ingest/user_file.ts";
 import { detectDelimiter, parseCsv } from "../../lib/ingest/user_file_read.ts";
+import { ingestFileTask } from "./_ingest_file_task.ts";
 
 const DIR = fileURLToPath(new URL("../fixtures/user_files/", import.meta.url));
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -216,14 +217,7 @@ Deno.test("an unnamed column that is not row numbers stops a wide ingest, naming
     );
   }));
 
-async function task(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", "tasks/ingest_file.ts", ...args],
-    env,
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const task = ingestFileTask;
 
 Deno.test("task ingest-file: --delimiter, --decimal-comma, --skip-column in --help, checked, reported", () =>
   withLake(async (root) => {

@@ -9,6 +9,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { readDataset } from "../../lib/lake/mod.ts";
 import { ingestBarsFile, type IngestFileOptions } from "../../lib/ingest/user_file.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
+import { ingestFileTask } from "./_ingest_file_task.ts";
 
 const DIR = fileURLToPath(new URL("../fixtures/user_files/", import.meta.url));
 
@@ -202,17 +203,7 @@ Deno.test("a repeated run of one file does not count its quarantine rows as earl
     });
   }));
 
-/** Run the task; returns exit code, stdout, stderr. */
-async function task(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", "tasks/ingest_file.ts", ...args],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const task = ingestFileTask;
 
 Deno.test("task ingest-file: sunspots exit 0 on the default calendar; a repeated run says the quarantine rows are the same", () =>
   withLake(async (root) => {

@@ -10,6 +10,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { readDataset } from "../../lib/lake/mod.ts";
 import { ingestBarsFile } from "../../lib/ingest/user_file.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
+import { ingestFileTask } from "./_ingest_file_task.ts";
 
 const DIR = fileURLToPath(new URL("../fixtures/user_files/", import.meta.url));
 /** Values are written by R with 15 significant digits and read back as the same doubles. */
@@ -207,17 +208,7 @@ Deno.test("real: the same file on the xetra calendar places rows on Frankfurt se
   });
 });
 
-/** Run the task; returns exit code, stdout, stderr. */
-async function task(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", "tasks/ingest_file.ts", ...args],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const task = ingestFileTask;
 
 Deno.test("task ingest-file: --help, bad options exit 2 with one line, exit 1 above --max-quarantined", () =>
   withLake(async (root) => {

@@ -12,6 +12,7 @@ import {
 } from "../../lib/ingest/user_file.ts";
 import { guessTimeFormats, parseDuration } from "../../lib/ingest/user_file_time.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
+import { ingestFileTask } from "./_ingest_file_task.ts";
 
 async function withLake(fn: (root: string) => Promise<void>) {
   const root = await Deno.makeTempDir({ prefix: "reingest-test-" });
@@ -279,17 +280,7 @@ Deno.test("quarantine rows of earlier ingests are counted, and --clear-quarantin
     assertEquals(s4.earlierQuarantine.rows, 0);
   }));
 
-/** Run the task; returns exit code, stdout, stderr. */
-async function task(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", "tasks/ingest_file.ts", ...args],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const task = ingestFileTask;
 
 Deno.test("task ingest-file: --replace, --known-lag, --clear-quarantine in --help; bad lag exit 2; warning and hint printed", () =>
   withLake(async (root) => {

@@ -1,12 +1,10 @@
 // Second new-user trial of ingest-file: two-digit years and other strptime directives, the
 // exit-1 message over --max-quarantined, --replace counts by key, a missing column exits 2.
 // Expected values are worked by hand (calendar dates, POSIX %y pivot, key sets).
-import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { ingestBarsFile, type IngestFileOptions } from "../../lib/ingest/user_file.ts";
 import { guessTimeFormats, patternParser, twoDigitYear } from "../../lib/ingest/user_file_time.ts";
-
-const TASK = fileURLToPath(new URL("../../tasks/ingest_file.ts", import.meta.url));
+import { ingestFileTask } from "./_ingest_file_task.ts";
 
 async function withLake(fn: (root: string) => Promise<void>) {
   const root = await Deno.makeTempDir({ prefix: "ingest-trial2-" });
@@ -17,16 +15,8 @@ async function withLake(fn: (root: string) => Promise<void>) {
   }
 }
 
-async function task(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", TASK, ...args],
-    env: { ...env, TZ: "UTC", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const task = (args: string[], env: Record<string, string>) =>
+  ingestFileTask(args, { ...env, TZ: "UTC", NO_COLOR: "1" });
 
 const date = (fmt: string, text: string, freq?: string) =>
   patternParser(fmt, freq)(text, "UTC")?.date ?? null;
