@@ -27,6 +27,7 @@ import {
 import {
   backtestReportHtml,
   benchmarkEntry,
+  observedAnnualisationNote,
   panelGaps,
   plotlyCdnUrl,
   runParticipation,
@@ -99,8 +100,10 @@ full run's: the output and the report name that window and every criterion.
 Sharpe and volatility are annualised by the data's periods per year (its frequency on its
 calendar; intraday runs are resampled to sessions); CAGR compounds over the calendar time from the
 first to the last bar (365.25-day years); amounts are in the dataset's currency. The output says
-how many sessions (or weeks, months...) are missing between bars: a return across one counts as a
-single period in Sharpe and volatility.
+how many sessions (or weeks, months...) are missing between bars; when some are, the run's and the
+benchmark's Sharpe, Sortino, volatility and turnover are annualised over the bars observed per
+year, P x n / (n + missing) for n returns (a return across a gap spans several periods), and the
+output says so (the in-sample and gate Sharpe still count one period per bar).
 The report's capacity estimate is the smaller of two bounds: the capital at which square-root
 impact eats half the P&L left after linear costs, and the capital at which the run's busiest
 (symbol, day) would reach the cost model's participation cap of ADV (lib/report capacityEstimate).
@@ -205,10 +208,13 @@ await runTask(TASK, async ({ values: v }) => {
     ? `none (no missing ${gaps.clock} between bars)`
     : `${gaps.count} missing ${gaps.clock} between bars (${gaps.examples.join(", ")}${
       gaps.count > gaps.examples.length ? ", ..." : ""
-    }): a return across a gap counts as one period in Sharpe and vol`;
+    })`;
   console.log(
     `gaps: ${gapText}; CAGR compounds over the calendar time from the first to the last bar (365.25-day years)`,
   );
+  // the result has one row per bar date (per session when resampled), the dates panelGaps counts
+  // between; intraday panels (several bars a session) have no gap count (null)
+  const gapOpt = gaps !== null && gaps.count > 0 ? { gaps: gaps.count } : {};
   console.log(`strategy: ${out.strategySource}`);
   console.log(
     `configurations: ${out.configs.length} (recorded ${
@@ -235,7 +241,16 @@ await runTask(TASK, async ({ values: v }) => {
     }`,
   );
   const participation = runParticipation(out);
-  const s = summarizeBacktest(out.result, ppy, participation ? { participation } : {});
+  const s = summarizeBacktest(out.result, ppy, {
+    ...(participation ? { participation } : {}),
+    ...gapOpt,
+  });
+  const observed = observedAnnualisationNote(s);
+  if (observed !== null) {
+    console.log(
+      `annualisation (run and benchmark): ${observed}; the in-sample and gate Sharpe count one period per bar`,
+    );
+  }
   console.log(
     `candidate run: total return ${pct(s.totalReturn)}, CAGR ${pct(s.cagr)}, vol ${
       pct(s.annualVol)
@@ -243,7 +258,7 @@ await runTask(TASK, async ({ values: v }) => {
       s.costs.total.toFixed(2)
     } ${ccy}, fills ${s.fills}`,
   );
-  const b = summarizeBacktest(out.benchmark!, ppy);
+  const b = summarizeBacktest(out.benchmark!, ppy, gapOpt);
   const entry = benchmarkEntry(out.benchmark!, out.panel, out.currency);
   // rounded like the candidate's figures; --json carries the full-precision value
   console.log(
@@ -286,6 +301,7 @@ await runTask(TASK, async ({ values: v }) => {
     annualisation: out.annualisation,
     currency: out.currency,
     ...(participation ? { participation } : {}),
+    ...gapOpt,
     ...(plotlySrc !== undefined ? { plotlySrc } : {}),
     meta: {
       verdict: out.verdict.verdict,
@@ -321,6 +337,8 @@ await runTask(TASK, async ({ values: v }) => {
     },
     periodsPerYear: ppy,
     annualisation: out.annualisation,
+    // null without missing periods; else how summary and benchmark.summary were annualised
+    annualisationObserved: observed,
     configurations: {
       total: out.configs.length,
       recordedNew: out.recorded.filter((r) => !r.duplicate).length,

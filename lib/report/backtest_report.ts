@@ -10,6 +10,8 @@ import type { BacktestResult } from "../backtest/mod.ts";
 import {
   type BacktestSummary,
   drawdownSeries,
+  observedAnnualisationNote,
+  observedPeriodsPerYear,
   returnsFromEquity,
   rollingSharpe,
   summarizeBacktest,
@@ -50,6 +52,13 @@ export interface BacktestReportOptions {
    * @default undefined (the minified bundle inlined)
    */
   plotlySrc?: string;
+  /**
+   * Missing sessions or periods between the result's bars (lib/report `panelGaps(panel)?.count`):
+   * vol, Sharpe, Sortino, turnover and the rolling Sharpe are annualised over the bars observed
+   * per year ({@link observedPeriodsPerYear}) and the annualisation row says so.
+   * @default undefined (not checked: one period per bar)
+   */
+  gaps?: number;
 }
 
 /** Monthly returns: one row per year, 12 columns (NaN where no data). */
@@ -159,7 +168,11 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
     return pick(Array.from(a, (v) => (s += v)));
   };
   const window = rollingWindowFor(n, o.rollingWindow ?? DEFAULT_ROLLING_WINDOW);
-  const rsRet = rollingSharpe(returnsFromEquity(res.equity), window, ppy);
+  // over observed bars when the gaps are known (as the summary's Sharpe), else one period a bar
+  const ppyObs = o.gaps === undefined
+    ? ppy
+    : observedPeriodsPerYear(ppy, Math.max(0, n - 1), o.gaps);
+  const rsRet = rollingSharpe(returnsFromEquity(res.equity), window, ppyObs);
   // rolling Sharpe of return r (row t + 1), aligned to the rows: NaN on row 0
   const rs = pick(Array.from({ length: n }, (_, t) => (t === 0 ? NaN : rsRet[t - 1]!)));
   const thinned = k > 1 ? ` (one point per ${k} bars)` : "";
@@ -242,7 +255,9 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
     {
       data: [line("rolling Sharpe", rs, n > 1 ? {} : { mode: "markers" })],
       layout: {
-        title: title(`Rolling Sharpe (${window} bars, annualised by ${ppy}/year)${thinned}`),
+        title: title(
+          `Rolling Sharpe (${window} bars, annualised by ${+ppyObs.toPrecision(6)}/year)${thinned}`,
+        ),
         margin: M,
       },
     },
@@ -258,7 +273,10 @@ function fmt(v: number, kind: "pct" | "num" | "usd" | "int"): string {
 }
 
 function summaryOptions(o: BacktestReportOptions) {
-  return o.participation ? { participation: o.participation } : {};
+  return {
+    ...(o.participation ? { participation: o.participation } : {}),
+    ...(o.gaps !== undefined ? { gaps: o.gaps } : {}),
+  };
 }
 
 /** Currency and annualisation labels of a report: the options', else the result's. */
@@ -304,7 +322,11 @@ export function summaryTableHtml(
   const rows: [string, string][] = [
     ...Object.entries(meta).map(([k, v]) => [k, String(v)] as [string, string]),
     ["currency", ccy],
-    ["annualisation", o.annualisation ?? `${s.periodsPerYear} periods a year`],
+    [
+      "annualisation",
+      [o.annualisation ?? `${s.periodsPerYear} periods a year`, observedAnnualisationNote(s)]
+        .filter((x) => x !== null).join("; "),
+    ],
     [`final equity (${ccy})`, fmt(s.finalEquity, "usd")],
     ["total return", fmt(s.totalReturn, "pct")],
     ["CAGR", fmt(s.cagr, "pct")],

@@ -1,8 +1,10 @@
 /**
  * Missing sessions or periods between the bars of a backtest panel, on the dataset's declared
  * clock: the same clock (lib/features `sessionClock`) the training export counts its
- * `missing_sessions` with. A per-bar return across such a gap spans more than one period but is
- * annualised as one (Sharpe, vol); the backtest task prints the count so that is visible.
+ * `missing_sessions` with. A per-bar return across such a gap spans more than one period: pass
+ * `count` as lib/report `summarizeBacktest`'s `gaps` option and vol, Sharpe, Sortino and turnover
+ * are annualised over the bars observed per year, P * n / (n + count) (`observedPeriodsPerYear`),
+ * not one period per bar; the backtest task prints the count and that factor.
  *
  * Clock: `week`/`month`/`quarter`/`year` data: the periods (any calendar); daily data on a
  * calendar other than `none`: the calendar's sessions; anything else (intraday, daily on `none`):

@@ -312,7 +312,7 @@ export interface BacktestSummary {
   maxDrawdown: number;
   maxDrawdownDurationBars: number;
   hitRate: number;
-  /** Annualised turnover: traded notional / mean equity * periodsPerYear / bars. */
+  /** Annualised turnover: traded notional / mean equity * periodsPerYearObserved / bars. */
   turnoverAnnual: number;
   /** Average gross exposure / equity. */
   avgGrossLeverage: number;
@@ -338,8 +338,22 @@ export interface BacktestSummary {
   /** Participation cap and the run's peak participation used, or null when not checked. */
   participation: { cap: number; peak: number } | null;
   fills: number;
-  /** Periods per year used for every annualised figure above. */
+  /**
+   * Periods per year of the data's clock (its frequency on its calendar). Vol, Sharpe, Sortino
+   * and turnover are annualised by `periodsPerYearObserved`, which equals it without gaps.
+   */
   periodsPerYear: number;
+  /**
+   * Bars actually observed per year of the clock, P_eff = P * n / (n + G) with n the per-bar
+   * returns and G = `gapPeriods` ({@link observedPeriodsPerYear}): the factor of vol, Sharpe,
+   * Sortino and turnover. Equal to `periodsPerYear` when G is 0 or unknown.
+   */
+  periodsPerYearObserved: number;
+  /**
+   * Missing sessions or periods between the bars (lib/report `panelGaps`) that were given in
+   * {@link SummaryOptions}`.gaps`; null when not given (no clock, or not checked).
+   */
+  gapPeriods: number | null;
   /** Orders accepted by the engine (0 when the result does not count them). */
   ordersSubmitted: number;
   /** Orders that ended without a complete fill. */
@@ -360,16 +374,92 @@ export interface SummaryOptions {
    * @default undefined (capacity from impact only, stated in `capacityBoundBy`)
    */
   participation?: { cap: number; peak: number };
+  /**
+   * Missing sessions or periods between the result's bars on the dataset's clock (lib/report
+   * `panelGaps(panel)?.count`). When positive, vol, Sharpe, Sortino and turnover are annualised
+   * over the bars observed per year ({@link observedPeriodsPerYear}) instead of one period per
+   * bar. @default undefined (no clock or not checked: one period per bar, as with 0)
+   */
+  gaps?: number;
+}
+
+/**
+ * Bars observed per year of the clock when `gaps` periods are missing between the bars of
+ * `returns` per-bar returns: P_eff = P * n / (n + G). The n returns span n + G periods of the
+ * clock, so n / (n + G) of its P periods a year carry a bar.
+ *
+ * Why: with i.i.d. per-period returns of mean mu and standard deviation sigma, a bar spanning k
+ * periods has (to first order in the compounding) mean mu * k and variance sigma^2 * k. Over n
+ * bars spanning N = n + G periods, mean_bar = mu * N / n and, for spans of equal length,
+ * sd_bar = sigma * sqrt(N / n), so
+ *   mean_bar / sd_bar * sqrt(P_eff) = mu / sigma * sqrt(N / n) * sqrt(P * n / N) = mu / sigma * sqrt(P)
+ *   sd_bar * sqrt(P_eff) = sigma * sqrt(N / n) * sqrt(P * n / N) = sigma * sqrt(P),
+ * the Sharpe ratio and volatility of the full grid. Annualising each bar as one period instead
+ * (factor P) inflates both by sqrt(N / n), the root of the mean span. With unequal spans the
+ * sample sd also picks up the dispersion of the bar means (mu^2 Var(k)), negligible for small
+ * per-period Sharpe; Sortino's downside deviation is scaled by the same factor (exact for
+ * normal returns with mu = 0). Turnover (traded / mean equity per bar) times P_eff is turnover
+ * per year of the clock.
+ * Conventions: G as lib/report `panelGaps` counts it (sessions of the calendar, or weeks,
+ * months...); G = 0 returns `periodsPerYear` itself (bit for bit).
+ *
+ * @see Lo, A. W. (2002). The Statistics of Sharpe Ratios. Financial Analysts Journal 58(4),
+ *      36-52, doi:10.2469/faj.v58.n4.2453 (Sharpe over q periods is sqrt(q) times the
+ *      one-period Sharpe under i.i.d. returns).
+ * @example
+ * ```ts
+ * import { observedPeriodsPerYear } from "./metrics.ts";
+ * observedPeriodsPerYear(52, 3, 1); // 39: 3 weekly returns over 4 weeks
+ * observedPeriodsPerYear(252, 100, 0); // 252
+ * ```
+ */
+export function observedPeriodsPerYear(
+  periodsPerYear: number,
+  returns: number,
+  gaps: number,
+): number {
+  if (!Number.isInteger(gaps) || gaps < 0) {
+    throw new RangeError(
+      `Cannot annualise over observed bars: gaps must be a count >= 0, got ${gaps}`,
+    );
+  }
+  if (!Number.isInteger(returns) || returns < 0) {
+    throw new RangeError(
+      `Cannot annualise over observed bars: returns must be a count >= 0, got ${returns}`,
+    );
+  }
+  if (gaps === 0) return periodsPerYear;
+  if (returns === 0) {
+    throw new RangeError(`Cannot annualise over observed bars: ${gaps} gaps between no returns`);
+  }
+  return periodsPerYear * returns / (returns + gaps);
+}
+
+/**
+ * One sentence on the annualisation of a summary over observed bars, or null without gaps, e.g.
+ * "Sharpe, Sortino, vol and turnover annualised over observed bars: 49.7 a year = 52 x 2225 /
+ * (2225 + 59 missing periods)".
+ */
+export function observedAnnualisationNote(s: BacktestSummary): string | null {
+  if (s.gapPeriods === null || s.gapPeriods === 0) return null;
+  const n = Math.max(0, s.bars - 1);
+  return `Sharpe, Sortino, vol and turnover annualised over observed bars: ${+s
+    .periodsPerYearObserved.toPrecision(
+      6,
+    )} a year = ${s.periodsPerYear} x ${n} / (${n} + ${s.gapPeriods} missing), not ${s.periodsPerYear} (a return across a gap spans several periods)`;
 }
 
 /**
  * Summarise a {@link BacktestResult}. CAGR (and Calmar) compound over the elapsed calendar time
  * between the first and last bar (`res.tsMs`, Julian years of 365.25 days: {@link cagr}), so a
  * series with missing bars is not annualised as if it were shorter. Vol, Sharpe, Sortino and
- * turnover are per-bar figures scaled by `periodsPerYear`: by default the result's own (its
+ * turnover are per-bar figures scaled by `periodsPerYear` P: by default the result's own (its
  * panel's `periodsPerYear`, or the calendar's sessions per year once resampled to sessions), else
- * 252 (NYSE sessions); a return across missing bars counts as one period there (see
- * lib/report `panelGaps` for how many there were). Amounts are in the run's currency.
+ * 252 (NYSE sessions). When `o.gaps` (lib/report `panelGaps`) says G sessions or periods are
+ * missing between the bars, they are scaled by the bars observed per year instead,
+ * P_eff = P * n / (n + G) over the n = bars - 1 returns ({@link observedPeriodsPerYear} derives
+ * it): a return across a gap spans several periods, and counting it as one would inflate Sharpe
+ * and vol by about sqrt((n + G) / n). Amounts are in the run's currency.
  *
  * @example
  * ```ts
@@ -390,6 +480,10 @@ export function summarizeBacktest(
   const sd = x.length > 1
     ? Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1))
     : NaN;
+  // bars observed per year of the clock (P itself without gaps)
+  const ppyObs = o.gaps === undefined
+    ? periodsPerYear
+    : observedPeriodsPerYear(periodsPerYear, Math.max(0, n - 1), o.gaps);
   const dd = drawdownStats(eq);
   // bar instants for CAGR's calendar span (a result without one per equity point: rows / ppy)
   const at = res.tsMs?.length === n ? { tsMs: res.tsMs } : {};
@@ -418,14 +512,14 @@ export function summarizeBacktest(
     finalEquity,
     totalReturn: finalEquity / res.initialCash - 1,
     cagr: cagr(eq, periodsPerYear, at),
-    annualVol: sd * Math.sqrt(periodsPerYear),
-    sharpe: sharpeRatio(r, periodsPerYear),
-    sortino: sortinoRatio(r, periodsPerYear),
+    annualVol: sd * Math.sqrt(ppyObs),
+    sharpe: sharpeRatio(r, ppyObs),
+    sortino: sortinoRatio(r, ppyObs),
     calmar: calmarRatio(eq, periodsPerYear, at),
     maxDrawdown: dd.maxDrawdown,
     maxDrawdownDurationBars: dd.maxDurationBars,
     hitRate: hitRate(r),
-    turnoverAnnual: n ? (t.traded / meanEq) * periodsPerYear / n : NaN,
+    turnoverAnnual: n ? (t.traded / meanEq) * ppyObs / n : NaN,
     avgGrossLeverage: n ? sumLev / n : NaN,
     costs: { ...pick(t), total },
     costBpsOfTraded: t.traded > 0 ? (total / t.traded) * 1e4 : 0,
@@ -435,6 +529,8 @@ export function summarizeBacktest(
     participation: o.participation ? { ...o.participation } : null,
     fills: res.fills.length,
     periodsPerYear,
+    periodsPerYearObserved: ppyObs,
+    gapPeriods: o.gaps ?? null,
     ordersSubmitted: res.orders?.submitted ?? 0,
     ordersUnfilled: res.orders?.unfilled ?? 0,
     unfilledByReason: { ...(res.orders?.unfilledByReason ?? {}) },
