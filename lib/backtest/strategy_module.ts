@@ -18,13 +18,17 @@
  * export const description = "...";
  * ```
  *
- * `tasks/specs/strategies/rsi_reversal.ts` is a documented example. Grid keys that are not
- * parameters of the schema are refused (a typo never silently falls back to a default).
+ * `tasks/specs/strategies/rsi_reversal.ts` is a documented example. The schema is the one list
+ * of a strategy's options (names, types, ranges and defaults): grid keys that are not among its
+ * parameters are refused with the nearest one (`grid.lookbak: unknown option for momentum (did
+ * you mean "lookback"?)`, or the list when none is close), so a typo never silently falls back
+ * to a default.
  */
 
 import { z } from "zod";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { unknownOptionMessage } from "../core/suggest.ts";
 import { sma } from "../features/technical.ts";
 import type { Strategy } from "./engine.ts";
 import { type BarPanel, panelMissingOpens } from "./panel.ts";
@@ -343,7 +347,8 @@ function schemaKeys(schema: z.ZodType): string[] | null {
  * Validate every grid configuration against a strategy's schema and return the parsed
  * parameters (defaults filled in), one per configuration.
  * @throws SpecError naming the configuration and the parameter, e.g.
- *   `grid.lookback = 1 (configuration {"lookback":1}): Too small: expected number to be >=2`.
+ *   `grid.lookback = 1 (configuration {"lookback":1}): Too small: expected number to be >=2`,
+ *   or an unknown one: `grid.lookbak: unknown option for momentum (did you mean "lookback"?)`.
  */
 export function validateGrid(
   name: string,
@@ -355,11 +360,7 @@ export function validateGrid(
     if (keys) {
       const extra = Object.keys(cfg).filter((k) => !keys.includes(k));
       if (extra.length) {
-        throw new SpecError(
-          `grid.${extra[0]}: not a parameter of strategy ${name} (its parameters: ${
-            keys.join(", ") || "none"
-          })`,
-        );
+        throw new SpecError(`grid.${extra[0]}: ${unknownOptionMessage(extra[0]!, name, keys)}`);
       }
     }
     const r = module.params.safeParse(cfg);

@@ -5,8 +5,11 @@
  * `label.horizn: unknown field (did you mean "horizon"?)` ({@link formatZodIssues} in task.ts
  * writes the path; tasks exit 2 on it).
  *
- * Objects that intentionally take free-form keys (a strategy's `grid`, a model's fit options)
- * stay `z.record(...)`; everything else in a spec is a {@link specObject}.
+ * Objects whose keys depend on another field (a strategy's `grid`, a model's `grid` of fit
+ * options) are checked against the options of the strategy or model kind they name
+ * (lib/backtest/strategy_module.ts `validateGrid`, lib/models/fit_options.ts
+ * `checkFitOptions`), with the same suggestion; everything else in a spec is a
+ * {@link specObject}.
  *
  * @example
  * ```ts
@@ -16,62 +19,13 @@
  * ```
  */
 import { z } from "zod";
+import { didYouMean } from "../core/suggest.ts";
 
 /**
- * Optimal string alignment distance (Levenshtein with adjacent transpositions, each edit costs
- * 1), case-insensitive: "horizn" -> "horizon" is 1, "strat" -> "start" is 1 (one transposition).
- *
- * @example editDistance("horizn", "horizon") // 1
+ * Edit distance and closest-name suggestion, re-exported from lib/core/suggest.ts (pure string
+ * functions, where lower layers such as lib/models take them from).
  */
-export function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase(), t = b.toLowerCase();
-  const m = s.length, n = t.length;
-  // d[i][j] over rows i-2, i-1, i
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  for (let i = 1; i <= m; i++) {
-    const cur = new Array<number>(n + 1);
-    cur[0] = i;
-    for (let j = 1; j <= n; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) {
-        v = Math.min(v, prev2[j - 2]! + 1);
-      }
-      cur[j] = v;
-    }
-    prev2 = prev;
-    prev = cur;
-  }
-  return prev[n]!;
-}
-
-/**
- * The known name closest to `word` (fewest edits), or undefined when none is close: within
- * edit distance max(1, floor(length / 3)) of the longer word ("horizn" -> "horizon", "strat" ->
- * "start"), or one starts with the other of at least 4 letters ("embargo" -> "embargoDays").
- * Ties go to the first in `known`.
- *
- * @example didYouMean("horizn", ["kind", "horizon"]) // "horizon"
- * @example didYouMean("zzz", ["kind", "horizon"]) // undefined
- */
-export function didYouMean(word: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(word, k);
-    const limit = Math.max(1, Math.floor(Math.max(word.length, k.length) / 3));
-    const [short, long] = word.length <= k.length
-      ? [word.toLowerCase(), k.toLowerCase()]
-      : [k.toLowerCase(), word.toLowerCase()];
-    const prefix = short.length >= 4 && long.startsWith(short);
-    if ((d <= limit || prefix) && d < bestD) {
-      best = k;
-      bestD = d;
-    }
-  }
-  return best;
-}
+export { didYouMean, editDistance } from "../core/suggest.ts";
 
 /**
  * The message of an unknown field among `known` (what follows the path):

@@ -7,3 +7,4 @@ export * from "./log.ts";
 export * from "./progress.ts";
 export * from "./stats.ts";
 export * from "./fs.ts";
+export * from "./suggest.ts";

@@ -71,6 +71,7 @@ import {
   sharpeStats,
   trialId,
 } from "../validation/mod.ts";
+import { checkFitGrid, checkFitOptions } from "./fit_options.ts";
 import { tabularManifest } from "./feature_manifest.ts";
 import { fitLogistic, fitRidge, predictLinear } from "./linear.ts";
 import { type Matrix, takeRows } from "./matrix.ts";
@@ -93,7 +94,10 @@ export interface ModelGridSpec {
   kind: "random_forest" | "gbt" | "ridge" | "logistic";
   /** @default "regression" ("binary" for logistic) */
   task?: "regression" | "binary";
-  /** Configurations (options of the fit function); one ledger trial each. @default [{}] */
+  /**
+   * Configurations (options of the fit function, lib/models/fit_options.ts: an unknown or
+   * ill-typed option is refused); one ledger trial each. @default [{}]
+   */
   grid?: Record<string, unknown>[];
 }
 
@@ -170,6 +174,7 @@ const EXPORT_CACHE = new Map<string, Promise<Awaited<ReturnType<typeof readTrain
  * ```
  */
 export async function runCpcvFold(job: CpcvFoldJob): Promise<CpcvFoldResult> {
+  checkFitOptions(job.kind, job.config, "config");
   const key = `${job.exportDir}\u0000${job.features.join(",")}`;
   let p = EXPORT_CACHE.get(key);
   if (!p) {
@@ -289,6 +294,8 @@ export async function runTraining(
 ): Promise<TrainSummary> {
   const log = options.log ?? (() => {});
   const task = spec.model.task ?? (spec.model.kind === "logistic" ? "binary" : "regression");
+  // a misspelled or ill-typed fit option is refused before any work (lib/models/fit_options.ts)
+  checkFitGrid(spec.model.kind, spec.model.grid);
   const grid = spec.model.grid && spec.model.grid.length > 0 ? spec.model.grid : [{}];
   const costBps = spec.costBps ?? 1;
   // 1. training export

@@ -4,7 +4,9 @@
  * (`model.gird: unknown field (did you mean "grid"?)`), never ignored. Fields: `name`,
  * `question`, `data` (an export-training spec, lib/features/export_spec.ts, whose `source` may
  * also be `{"kind": "sim-spy", "seed"?, "start", "end"}`), `model` (`kind`, `task`, `grid`: a
- * list of fit options, free-form per model family), `costBps`, `register`.
+ * list of fit options, each checked against the options of `kind`, lib/models/fit_options.ts:
+ * `model.grid[0].alpah: unknown option for ridge (did you mean "alpha"?)`), `costBps`,
+ * `register`.
  *
  * @example
  * ```ts ignore
@@ -15,6 +17,7 @@ import { z } from "zod";
 import { formatZodIssues } from "../cli/task.ts";
 import { specObject } from "../cli/spec_schema.ts";
 import { type DatasetRefInput, resolveExportSpec } from "../features/training_sources.ts";
+import { checkFitGrid, MODEL_KINDS } from "./fit_options.ts";
 import type { TrainSpec } from "./train.ts";
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
@@ -27,9 +30,13 @@ export const SimSpySourceSchema = specObject({
   end: isoDate,
 });
 
-/** The `model` of a training spec; `grid` entries are fit options (free-form). */
+/**
+ * The `model` of a training spec; `grid` entries are fit options, objects here and checked
+ * against the kind's options by {@link parseTrainSpec} (lib/models/fit_options.ts
+ * `checkFitGrid`).
+ */
 export const ModelGridSpecSchema = specObject({
-  kind: z.enum(["random_forest", "gbt", "ridge", "logistic"]),
+  kind: z.enum(MODEL_KINDS),
   /** @default "regression" ("binary" for logistic) */
   task: z.enum(["regression", "binary"]).optional(),
   /** One ledger trial per entry. @default [{}] */
@@ -73,7 +80,8 @@ function conciseUnknown(issues: readonly Issue[]): Issue[] {
 /**
  * Check a training spec read from JSON and settle its data's bar source (the command line's
  * dataset reference `ref` replaces `data.source`/`data.data`). RangeError with one line naming
- * the field, e.g. `data.label.horizn: unknown field (did you mean "horizon"?)`.
+ * the field, e.g. `data.label.horizn: unknown field (did you mean "horizon"?)` or
+ * `model.grid[0].alpah: unknown option for ridge (did you mean "alpha"?)`.
  */
 export function parseTrainSpec(raw: unknown, ref?: DatasetRefInput): TrainSpec {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
@@ -89,6 +97,7 @@ export function parseTrainSpec(raw: unknown, ref?: DatasetRefInput): TrainSpec {
   }
   const r = TrainSpecSchema.safeParse(raw);
   if (!r.success) throw new RangeError(formatZodIssues({ issues: conciseUnknown(r.error.issues) }));
+  checkFitGrid(r.data.model.kind, r.data.model.grid);
   if (r.data.data === undefined) throw new RangeError("data: required (an export-training spec)");
   const data = resolveExportSpec(r.data.data, ref, {
     path: ["data"],

@@ -186,7 +186,7 @@ Deno.test("built-in strategies: grid values validated against their schemas, by 
   );
   assert.throws(
     () => parseBacktestSpec({ ...base, strategy: "mean_reversion", grid: { lookbak: [5] } }),
-    /grid\.lookbak: not a parameter of strategy mean_reversion/,
+    /grid\.lookbak: unknown option for mean_reversion \(did you mean "lookback"\?\)/,
   );
   assert.throws(() => parseBacktestSpec({ ...base, strategy: "magic" }), /strategy/);
   assert.throws(

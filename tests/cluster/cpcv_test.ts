@@ -31,7 +31,7 @@ const spec = (question: string): TrainSpec => ({
   model: {
     kind: "ridge",
     task: "regression",
-    grid: [{ lambda: 0.1 }, { lambda: 1 }, { lambda: 10 }, { lambda: 100 }, { lambda: 1000 }],
+    grid: [{ alpha: 0.1 }, { alpha: 1 }, { alpha: 10 }, { alpha: 100 }, { alpha: 1000 }],
   },
   costBps: 0.5,
 });

@@ -180,7 +180,7 @@ Deno.test("train on a user FX dataset: Sharpe annualised with the fx calendar's 
       name: "eurusd_ridge",
       question: "test-eurusd",
       data: resolveExportSpec(EXPORT) as TrainSpec["data"],
-      model: { kind: "ridge", grid: [{ lambda: 1 }, { lambda: 10 }] },
+      model: { kind: "ridge", grid: [{ alpha: 1 }, { alpha: 10 }] },
       register: false,
     };
     const s = await runTraining(spec, { root, outDir: join(root, "export") });
