@@ -191,3 +191,73 @@ Deno.test("report: the annualisation row and rolling Sharpe say P_eff when gaps 
   const plain = backtestReportHtml(result(HAND_TS, HAND_EQ), { periodsPerYear: 52 }).html;
   assert(!plain.includes("observed bars") && plain.includes("annualised by 52/year"));
 });
+
+Deno.test("backtest task on weekly co2 (59 missing weeks): run and benchmark annualised over observed bars, said in text and --json", async () => {
+  const REPO = new URL("../../", import.meta.url).pathname;
+  const ref = JSON.parse(await Deno.readTextFile(`${FIX}report/co2_cagr.json`));
+  const dir = await Deno.makeTempDir();
+  const env = { TZ: "UTC", WORKBENCH_DATA: `${dir}/lake` };
+  const run = async (args: string[]) => {
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--frozen", ...args],
+      cwd: REPO,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
+  };
+  try {
+    const csv = (await Deno.readTextFile(`${FIX}report/co2_weekly.csv`)).replace(
+      /^,co2/,
+      "date,co2",
+    );
+    await Deno.writeTextFile(`${dir}/co2.csv`, csv);
+    const ing = await run([
+      "tasks/ingest_file.ts",
+      `${dir}/co2.csv`,
+      ...["--dataset", "co2", "--kind", "series", "--symbol", "CO2", "--map", "value=co2"],
+      ...["--freq", "week", "--currency", "none", "--max-quarantined", "0.05"],
+    ]);
+    assertEquals(ing.code, 0, ing.stderr);
+    await Deno.writeTextFile(
+      `${dir}/spec.json`,
+      JSON.stringify({
+        question: "co2-bh",
+        strategy: "buy_and_hold",
+        grid: {},
+        data: { source: "lake", dataset: "user/co2", symbols: ["CO2"] },
+        costs: { model: "spread_only", halfSpreadBps: 0 },
+      }),
+    );
+    const args = ["tasks/backtest.ts", "--spec", `${dir}/spec.json`, "--memory-ledger"];
+    const txt = await run([...args, "--report", `${dir}/r.html`]);
+    assertEquals(txt.code, 0, txt.stderr);
+    const n = ref.rows - 1, g = ref.missing_weeks; // 2224 returns, 59 missing weeks (pandas)
+    assert(txt.stdout.includes(`gaps: ${g} missing periods between bars`), txt.stdout);
+    const pEff = 52 * n / (n + g);
+    assert(
+      txt.stdout.includes(
+        `annualisation (run and benchmark): Sharpe, Sortino, vol and turnover annualised over observed bars: ${+pEff
+          .toPrecision(6)} a year = 52 x ${n} / (${n} + ${g} missing)`,
+      ),
+      txt.stdout,
+    );
+    const html = await Deno.readTextFile(`${dir}/r.html`);
+    assert(html.includes(`annualised over observed bars: ${+pEff.toPrecision(6)} a year`));
+    const js = await run([...args, "--report", `${dir}/r2.html`, "--json"]);
+    assertEquals(js.code, 0, js.stderr);
+    const out = JSON.parse(js.stdout);
+    assertEquals(out.data.gaps.count, g);
+    assert(String(out.annualisationObserved).includes(`${n} + ${g} missing`));
+    for (const s of [out.summary, out.benchmark.summary]) {
+      assertEquals(s.gapPeriods, g);
+      close(s.periodsPerYearObserved, pEff, "P_eff");
+      // the same returns annualised by 52 would be sqrt(52 / P_eff) higher
+      assert(s.sharpe > 0 && s.annualVol > 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
