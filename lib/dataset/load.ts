@@ -735,7 +735,13 @@ export async function loadDataset(
       : "irregular";
     notes.push(`frequency ${frequency} inferred from the spacing of the stamps`);
   }
-  const meta: DatasetMeta = { kind, calendar: cal.name, currency, frequency };
+  const meta: DatasetMeta = {
+    kind,
+    calendar: cal.name,
+    currency,
+    frequency,
+    ...(declared?.units ? { units: declared.units } : {}),
+  };
   if (!declared) notes.push(`meta inferred from the dataset name (the manifest declares none)`);
 
   // Output time column: date for daily and slower data.

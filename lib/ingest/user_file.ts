@@ -91,6 +91,8 @@ import {
   type TradingCalendar,
 } from "../time/mod.ts";
 import { type Cell, delimiterName, readUserFile, type UserTable } from "./user_file_read.ts";
+import { ingestUnits } from "./user_file_units.ts";
+import { type Units, unitsClass } from "../lake/units.ts";
 import {
   DATE_FREQS,
   type DateFreq,
@@ -170,6 +172,12 @@ export interface IngestFileOptions {
   start?: string;
   /** ISO 4217 currency, or null. @default the calendar's, or the quote currency of FX pair symbols */
   currency?: string | null;
+  /**
+   * Units of the values (lib/lake/units.ts), recorded in the dataset's meta; a rate, ratio or
+   * count has no currency unless `currency` says so. @default the dataset's declared units, else
+   * none recorded (bars and series with a currency read as prices; others unknown, with a note)
+   */
+  units?: Units;
   /** `any`, or `increasing` (a row earlier than its symbol's previous one is quarantined). @default "any" */
   order?: "any" | "increasing";
   /** CSV field delimiter: `,`, `;`, `\t` or `|`. @default detected from the header, else "," */
@@ -1017,12 +1025,27 @@ export async function ingestBarsFile(
   const symbols = [...new Set(ok.map((u) => units[u]!.symbol))];
   let currency: string | null;
   if (options.currency !== undefined) currency = options.currency;
+  else if (options.units && unitsClass(options.units) !== "level") currency = null;
   else {
     const quotes = new Set(symbols.map(pairQuoteCurrency));
     const q1 = quotes.size === 1 ? [...quotes][0]! : null;
     currency = (cal.name === "fx" || cal.currency === null) && q1 ? q1 : cal.currency;
   }
-  const meta: DatasetMeta = { kind, calendar: cal.name, currency, frequency: freq };
+  const storedMeta = (await committedState(
+    kind === "bars"
+      ? userBarsSpec(options.dataset, daily)
+      : userSeriesSpec(options.dataset, daily),
+    options.root,
+  )).spec?.meta;
+  const unitsOut = ingestUnits(options, kind, currency, storedMeta?.units);
+  if (unitsOut.note) notes.push(unitsOut.note);
+  const meta: DatasetMeta = {
+    kind,
+    calendar: cal.name,
+    currency,
+    frequency: freq,
+    ...(unitsOut.units ? { units: unitsOut.units } : {}),
+  };
   const partitioning = await choosePartitioning(
     options,
     kind,

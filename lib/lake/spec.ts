@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import { loadConfig } from "../config/config.ts";
 import { localRootOf } from "./store/location.ts";
+import type { Units } from "./units.ts";
 
 /** Lake zones: vendor payloads as received, validated and PIT-stamped tables, reference data. */
 export type Zone = "raw" | "curated" | "reference";
@@ -47,6 +48,11 @@ export interface DatasetMeta {
   currency: string | null;
   /** Bar/observation frequency: `session`, `day`, `week`, `month`, `quarter`, `year`, or an interval like `30m`, `1s`, `1h`. */
   frequency: string;
+  /**
+   * Units of the values (lib/lake/units.ts): price, index, percent, bp, rate, ratio, count, other.
+   * @default absent: bars and series with a currency are prices, others unknown (`resolveUnits`)
+   */
+  units?: Units;
 }
 
 /** What a dataset is and how it is stored. */
