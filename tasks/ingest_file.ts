@@ -35,6 +35,8 @@ import {
 } from "../lib/ingest/user_file_time.ts";
 import { CALENDAR_NAMES, type CalendarName } from "../lib/time/mod.ts";
 import { ingestBookTask } from "../lib/ingest/user_book.ts";
+import { UnitsConflictError } from "../lib/ingest/user_file_units.ts";
+import { UNITS, type Units, unitsLabel } from "../lib/lake/units.ts";
 
 const MAPPABLE: readonly MappedColumn[] = [
   "symbol",
@@ -120,6 +122,13 @@ const TASK = defineTask({
         "ISO 4217 code or none (default: the calendar's, or the quote currency of FX pair symbols)",
       example: "EUR",
     },
+    units: {
+      type: "enum",
+      values: UNITS,
+      description:
+        "What the values are: price|index (tradable levels), percent|bp|rate (rates and yields: no backtest or return labels; quality judges their changes), ratio|count|other (neither). Default: bars and series with a currency are prices; a series with --currency none has unknown units (a note; price-only tasks warn). A percent|bp|rate|ratio|count|other series has no currency unless --currency says so",
+      example: "percent",
+    },
     order: {
       type: "enum",
       values: ["any", "increasing"],
@@ -197,6 +206,13 @@ own date span (the same data with shifted dates, e.g. --start moved by a day), a
 many and names --replace, which makes the dataset hold exactly the file's rows for the file's
 symbols (other symbols untouched; one atomic commit: a crash leaves the old rows or the new).
 
+Units (--units) are recorded in the dataset's meta (manifest) and shown by ingest-file, quality,
+backtest and export-training. A backtest, return features and return labels need prices: on
+percent|bp|rate|ratio|count|other values they are refused (exit 2); on unknown units (a series
+with --currency none and no --units, or a dataset ingested before units were recorded) they warn
+that the values are taken as prices. quality judges rates by their changes (change_outliers).
+A re-ingest keeps the declared units; other --units are refused unless --replace.
+
 Weekly and slower series are stored on the period's first day (weekly: the Monday of the ISO
 week); a note says how many dates moved. Their known_at is the close of the period's last session
 unless the file has a known_at column or --known-lag adds a release lag (a warning says so).
@@ -215,7 +231,7 @@ day in the calendar's zone) instead of at its last session close, and a note cou
   examples: [
     "ttrc.csv --dataset ttrc --symbol TTRC --calendar nyse",
     "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",
-    "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --currency none",
+    "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --units percent",
     "sunspots.csv --dataset sunspots --kind series --symbol SUNSPOTS --map ts=YEAR --map value=SUNACTIVITY --time-format decimal-year --freq year --currency none",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
     "eu_csv2.csv --dataset eu_indices --kind series --wide --decimal-comma --start 1991-07-01 --freq session --calendar weekdays",
@@ -323,6 +339,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       ...(values.start !== undefined ? { start: values.start } : {}),
       ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
       ...(currency !== undefined ? { currency } : {}),
+      ...(values.units !== undefined ? { units: values.units as Units } : {}),
       order: values.order as "any" | "increasing",
       columns,
       ...(delimiter !== undefined ? { delimiter } : {}),
@@ -335,13 +352,16 @@ await runTask(TASK, async ({ values, positionals }) => {
   } catch (e) {
     // The options and the file disagree on a column: a mistake in the call (exit 2, one line).
     if (e instanceof ColumnMappingError) throw new UsageError(e.message);
+    if (e instanceof UnitsConflictError) throw new UsageError(e.message);
     throw e;
   }
   const share = s.rowsRead === 0 ? 0 : s.rowsQuarantined / s.rowsRead;
   const m = s.dataset.meta!;
   out.say(`ingest-file ${file} -> curated/user/${values.dataset}`);
   out.say(
-    `  ${m.kind}, ${m.frequency}, calendar ${m.calendar}, currency ${m.currency ?? "none"}, ${
+    `  ${m.kind}, ${m.frequency}, calendar ${m.calendar}, currency ${m.currency ?? "none"}, units ${
+      unitsLabel(m)
+    }, ${
       s.dataset.partitioning === "none"
         ? "no partitions (one folder)"
         : `${s.dataset.partitioning} partitions`
@@ -427,6 +447,7 @@ await runTask(TASK, async ({ values, positionals }) => {
     frequency: m.frequency,
     calendar: m.calendar,
     currency: m.currency ?? null,
+    units: m.units ?? null,
     partitioning: s.dataset.partitioning,
     usedColumns: s.usedColumns,
     ignoredColumns: s.ignoredColumns,

@@ -825,7 +825,11 @@ async function withWrite<T>(
         }
       }
       options.onStep?.("files-written");
-      if (added.length === 0 && removed.length === 0) return null;
+      // No file changed: nothing to commit, unless the spec declares another meta (units,
+      // currency, ...) than the recorded one: an entry with no files then records it.
+      const metaChanged = state.entries > 0 && spec.meta !== undefined &&
+        JSON.stringify(state.spec?.meta ?? null) !== JSON.stringify(spec.meta);
+      if (added.length === 0 && removed.length === 0 && !metaChanged) return null;
       const wm = options.watermark;
       const entry: ManifestEntry = {
         write_id: writeId,
