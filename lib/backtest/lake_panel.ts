@@ -9,6 +9,9 @@
  * - Close-only data (FX closes, index levels; or a value series, whose `value` is the close):
  *   opens stay NaN; the event engine fills market-on-open orders at the bar's close and counts
  *   them (`result.orders.closeFillsForMissingOpen`). Nothing is invented.
+ * - Units (lib/lake/units.ts): a dataset whose values are not a price or index level (a yield
+ *   in percent, a count) is refused with a `NotAPriceError`; unknown units (a series without a
+ *   currency that declares none) give a warning that the values are taken as prices.
  * - Volume: null volume stays NaN (unknown); cost models that need volume refuse such a panel.
  * - Corporate actions by adjustment mode of the reference: `raw` prices get splits and
  *   dividends applied by the engine (positions scale, cash dividends paid); `split` prices
@@ -27,6 +30,7 @@ import {
   type LoadedDataset,
 } from "../dataset/mod.ts";
 import { getCalendar } from "../time/mod.ts";
+import { requirePriceUnits } from "../lake/units.ts";
 import type { CorporateAction } from "./engine.ts";
 import { panelFromFrame } from "./frame_panel.ts";
 import type { BarPanel } from "./panel.ts";
@@ -41,6 +45,8 @@ export interface LakePanel {
   files: { path: string; sha256: string }[];
   /** Display name of the dataset, e.g. "curated/user/msft_daily". */
   dataset: string;
+  /** Warnings about the data (unknown units: values taken as prices). */
+  warnings: string[];
 }
 
 /** Whether a dataset's bars are intraday (several per session): a `ts` time column and a frequency that is not daily or slower. */
@@ -58,6 +64,13 @@ export function isIntradayFrequency(frequency: string, timeColumn: string): bool
  * ```
  */
 export function panelFromDataset(ds: LoadedDataset): LakePanel {
+  // A backtest trades prices: a yield, rate, ratio or count is refused (NotAPriceError).
+  const unitsWarning = requirePriceUnits(
+    ds.ref.dataset,
+    ds.meta,
+    "a backtest trades prices",
+    "backtest a price or index dataset (e.g. a bond price or total-return index), or, if these values are prices, re-ingest with --units price --replace",
+  );
   if (ds.frame.height === 0) {
     throw new DataError(
       `Cannot build a panel from ${ds.name}: no rows for the reference (symbols, start, end, asOf)`,
@@ -82,6 +95,7 @@ export function panelFromDataset(ds: LoadedDataset): LakePanel {
     manifest: ds.manifest,
     files: ds.files,
     dataset: ds.name,
+    warnings: unitsWarning ? [unitsWarning] : [],
   };
 }
 

@@ -21,7 +21,17 @@
  *   instruments without volume such as FX closes or index levels); `halfSpreadBps`,
  *   `borrowRateAnnual`, `lotSize`; with `standard` also `fees` (`ibkr` | `zero`), `impactCoef`,
  *   `participationCap` (null: no cap);
+ * - `maxGrossLeverage`: the largest gross exposure (sum of |position value|) a fill may leave,
+ *   as a multiple of equity; default 1: a long-only book never borrows (cash never below zero),
+ *   a long/short book holds at most its equity in |longs| + |shorts|. A fill beyond it is cut to
+ *   what fits and the rest of the order cancelled; the output counts the orders scaled or
+ *   rejected and the peak gross leverage. `null` removes the limit (the old behaviour:
+ *   orders sized at the decision price could borrow without saying so);
  * - `initialCash`, `oosFraction`, `gate`, `pboPartitions`.
+ *
+ * Data that ends early: a symbol whose bars end before the panel's last bar has its position
+ * closed at its last close (a `data_end` fill, see lib/backtest/engine.ts), never marked at a
+ * stale price afterwards; `RunSpecResult.coverage` gives each symbol's span and missing bars.
  *
  * Annualisation: Sharpe and volatility use the data's periods per year (CAGR: the calendar span
  * of the bars, lib/report `cagr`): the dataset's
@@ -60,6 +70,7 @@ import { adjustedCloses } from "./adjust.ts";
 import { momentumCannotTrade, type MomentumParams } from "./strategies.ts";
 import { syntheticPanel } from "./synthetic.ts";
 import { loadPanel } from "./lake_panel.ts";
+import { NotAPriceError } from "../lake/units.ts";
 import {
   BUILTIN_STRATEGIES,
   BUILTIN_STRATEGY_NAMES,
@@ -144,6 +155,8 @@ export const BacktestSpecSchema = specObject({
   ]),
   costs: SpecCostsSchema.prefault({}),
   initialCash: num.positive().default(1_000_000),
+  /** Largest gross exposure / equity a fill may leave; null: no limit (module doc). */
+  maxGrossLeverage: num.positive().nullable().default(1),
   /** Share of the bars (at the end) held out of sample. */
   oosFraction: num.gt(0).lt(1).default(0.3),
   /** Gate thresholds (null skips a criterion), see lib/validation goNoGo. */
@@ -222,6 +235,8 @@ export interface SpecData {
 export interface SpecDataOptions {
   /** Lake root for `lake` data. @default lakeRoot() */
   root?: string;
+  /** Called with each warning about the data (unknown units). @default none */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -240,8 +255,10 @@ export async function specData(spec: BacktestSpec, o: SpecDataOptions = {}): Pro
       if (e instanceof RangeError && /^(Unknown (dataset|view)|Invalid)/.test(e.message)) {
         throw new SpecError(`data.dataset: ${e.message}`);
       }
+      if (e instanceof NotAPriceError) throw new SpecError(`data.dataset: ${e.message}`);
       throw e;
     }
+    for (const w of lp.warnings) o.onWarning?.(w);
     return {
       panel: lp.panel,
       corporateActions: lp.corporateActions,
@@ -662,10 +679,10 @@ async function prepareSpec(spec: BacktestSpec, o: RunSpecOptions) {
   const strategy = await loadStrategy(spec.strategy, o.baseDir ? { baseDir: o.baseDir } : {});
   const configs = gridConfigs(spec.grid);
   const params = validateGrid(spec.strategy, strategy, configs);
-  const { panel, corporateActions, manifest, files } = await specData(
-    spec,
-    o.root ? { root: o.root } : {},
-  );
+  const { panel, corporateActions, manifest, files } = await specData(spec, {
+    ...(o.root ? { root: o.root } : {}),
+    ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+  });
   const costs = specCostModel(spec.costs);
   try {
     checkVolumeForCosts(panel, costs);
@@ -701,6 +718,7 @@ async function prepareSpec(spec: BacktestSpec, o: RunSpecOptions) {
       costs,
       corporateActions,
       recordPositions: false,
+      maxGrossLeverage: spec.maxGrossLeverage ?? Infinity,
     });
     return panel.day ? resampleToSessions(raw, panel.day) : raw;
   };
