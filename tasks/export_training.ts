@@ -21,6 +21,8 @@ import {
   type TrainingManifest,
 } from "../lib/features/mod.ts";
 import { datasetOptions, datasetRefFromValues, datasetValues } from "../lib/dataset/mod.ts";
+import { NotAPriceError, priceUnitsWarning, unitsLabel } from "../lib/lake/units.ts";
+import { PRICE_USE } from "../lib/features/training_sources.ts";
 import { catalogFromEnv, type ClusterCatalog, progressPrinter } from "../lib/cluster/mod.ts";
 import { clusterExportBatches, registerWorkbenchJobs } from "../lib/jobs/mod.ts";
 
@@ -171,13 +173,16 @@ await runTask(TASK, async ({ values }) => {
       if (e instanceof RangeError && /^(Unknown|Invalid)/.test(e.message)) {
         throw new UsageError(e.message);
       }
+      if (e instanceof NotAPriceError) throw new UsageError(e.message);
       throw e;
     }
     const d = r.dataset, m = r.manifest;
+    const uw = priceUnitsWarning(d.name, d.meta, PRICE_USE);
+    if (uw) console.error(`export-training: warning: ${uw}`);
     console.log(
       `input ${d.manifest}: calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
         d.meta.currency ?? "none"
-      }, ${d.periodsPerYear} periods per year`,
+      }, units ${unitsLabel(d.meta)}, ${d.periodsPerYear} periods per year`,
     );
     console.log(
       `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped${
@@ -198,16 +203,19 @@ await runTask(TASK, async ({ values }) => {
     if (e instanceof RangeError && /^(Unknown|Invalid)/.test(e.message)) {
       throw new UsageError(e.message);
     }
+    if (e instanceof NotAPriceError) throw new UsageError(e.message);
     throw e;
   }
   const t1 = performance.now();
   const m = await exportLoadedBars(loaded, spec, { outDir });
   if (loaded.dataset) {
     const d = loaded.dataset;
+    const uw = priceUnitsWarning(d.name, d.meta, PRICE_USE);
+    if (uw) console.error(`export-training: warning: ${uw}`);
     console.log(
       `input ${d.manifest}: calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
         d.meta.currency ?? "none"
-      }, ${d.periodsPerYear} periods per year`,
+      }, units ${unitsLabel(d.meta)}, ${d.periodsPerYear} periods per year`,
     );
   }
   console.log(

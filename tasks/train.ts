@@ -15,6 +15,8 @@ import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import { runTraining, type TrainSpec } from "../lib/models/train.ts";
 import { parseTrainSpec } from "../lib/models/train_spec.ts";
 import { datasetOptions, datasetRefFromValues, datasetValues } from "../lib/dataset/mod.ts";
+import { NotAPriceError, priceUnitsWarning } from "../lib/lake/units.ts";
+import { PRICE_USE } from "../lib/features/training_sources.ts";
 import { catalogFromEnv, progressPrinter } from "../lib/cluster/mod.ts";
 import { clusterFolds, registerWorkbenchJobs } from "../lib/jobs/mod.ts";
 
@@ -117,12 +119,15 @@ await runTask(TASK, async ({ values }) => {
     if (e instanceof RangeError && /^(Unknown|Invalid) dataset/.test(e.message)) {
       throw new UsageError(e.message);
     }
+    if (e instanceof NotAPriceError) throw new UsageError(e.message);
     throw e;
   }
   console.log(
     `\n${spec.name}: ${s.rows} rows, ${s.features.length} features, ${s.splits} CPCV splits, ${s.paths} paths`,
   );
   if (s.dataset) {
+    const uw = priceUnitsWarning(s.dataset.name, s.dataset.meta, PRICE_USE);
+    if (uw) console.error(`train: warning: ${uw}`);
     console.log(
       `input ${s.dataset.manifest}: calendar ${s.dataset.meta.calendar}, frequency ${s.dataset.meta.frequency}, currency ${
         s.dataset.meta.currency ?? "none"

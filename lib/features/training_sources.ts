@@ -6,6 +6,7 @@
  */
 import pl from "nodejs-polars";
 import type { DatasetMeta } from "../lake/spec.ts";
+import { requirePriceUnits, unitsLabel } from "../lake/units.ts";
 import { type DatasetRef, DatasetRefSchema } from "../dataset/dataset_ref.ts";
 import { formatZodIssues } from "../cli/task.ts";
 import { didYouMean } from "../cli/spec_schema.ts";
@@ -74,12 +75,21 @@ export interface LoadedDailyBars {
   };
 }
 
+/** Why features and labels need prices (units messages). */
+export const PRICE_USE =
+  "the features and labels of export-training and train are returns of prices (ln(p_t / p_{t-1}))";
+const PRICE_TODO =
+  "no change-based label exists yet: export a price or index dataset, or, if these values are prices, re-ingest with --units price --replace";
+
 /**
  * Per-symbol daily bars of a loaded dataset reference: dates as ISO strings, null fields as NaN
  * (a close-only series has NaN open/high/low/volume), a `series` dataset's `value` as close.
- * RangeError for intraday data (the daily panel takes one bar per date).
+ * RangeError for intraday data (the daily panel takes one bar per date); lib/lake
+ * `NotAPriceError` for values whose units are not a price or index level (a yield in percent).
  */
 export function dailyBarsOf(d: LoadedDataset): SymbolDailyBars[] {
+  // Features and labels are returns of the close: a yield, rate or count is refused.
+  requirePriceUnits(d.ref.dataset, d.meta, PRICE_USE, PRICE_TODO);
   if (!isDateFrequency(d.meta.frequency) || d.timeColumn !== "date") {
     throw new RangeError(
       `Cannot build daily bars from ${d.name}: its frequency is ${d.meta.frequency} (export-training and train take daily or slower bars with a date; resample intraday data first)`,
@@ -202,7 +212,7 @@ export async function loadDailyBars(
       name:
         `lake:${d.manifest} (${d.files.length} files, ${d.frame.height} rows; calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
           d.meta.currency ?? "none"
-        })`,
+        }, units ${unitsLabel(d.meta)})`,
       sha256: digest,
     }],
     dataset: {
@@ -343,6 +353,10 @@ export async function exportLoadedBars(
   return await exportTrainingSet(
     { panel, labels, clock: ds?.clock ?? "rows", ...(rowClock ? { rowClock } : {}) },
     spec,
-    { outDir: options.outDir, inputs: loaded.inputs },
+    {
+      outDir: options.outDir,
+      inputs: loaded.inputs,
+      ...(ds ? { dataset: ds.name } : {}),
+    },
   );
 }

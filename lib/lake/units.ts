@@ -121,6 +121,15 @@ export class NotAPriceError extends RangeError {
 }
 
 /**
+ * The warning of a price-only operation on a dataset of unknown units (values taken as prices),
+ * or null when its units are known.
+ */
+export function priceUnitsWarning(dataset: string, meta: UnitsMeta, what: string): string | null {
+  if (resolveUnits(meta).units !== null) return null;
+  return `${dataset} declares no units (a series without a currency): its values are taken as prices (${what}); if they are not prices, ${UNITS_HINT}`;
+}
+
+/**
  * Refuse a price-only operation on a dataset whose units are not a price or index level: throws
  * {@link NotAPriceError} ("user/tcmd is a yield or rate in percent, not a price: a backtest
  * trades prices; ..."); returns a warning line for unknown units (values taken as prices), else
@@ -136,9 +145,7 @@ export function requirePriceUnits(
   todo: string,
 ): string | null {
   const { units } = resolveUnits(meta);
-  if (units === null) {
-    return `${dataset} declares no units (a series without a currency): its values are taken as prices (${what}); if they are not prices, ${UNITS_HINT}`;
-  }
+  if (units === null) return priceUnitsWarning(dataset, meta, what);
   if (unitsClass(units) === "level") return null;
   throw new NotAPriceError(
     `${dataset} is ${unitsPhrase(units)}, not a price: ${what}; ${todo}`,
