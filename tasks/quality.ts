@@ -28,8 +28,9 @@ const TASK = defineTask({
 sessions (weekly and slower data: periods, named after the frequency: weeks_expected and
 missing_weeks, months_..., quarters_..., years_...), rows on no session of the calendar, missing intraday bars inside sessions with data,
 null bar fields (a close-only series reports its missing fields), OHLC violations on rows with
-all four prices, robust-z return outliers and stale runs. The calendar, frequency and currency
-are the dataset's (declared by its producer, inferred for vendor datasets, or --calendar).
+all four prices, robust-z return outliers (change_outliers, on differences x_t - x_{t-1}, for
+values whose units are percent, bp, rate, ratio, count or other) and stale runs. The calendar,
+frequency, currency and units are the dataset's (declared by its producer, inferred for vendor datasets, or --calendar).
 
 Exit codes: 0 report printed, 1 reading failed, 2 bad arguments or unknown dataset.`,
   examples: [

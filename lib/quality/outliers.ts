@@ -128,3 +128,28 @@ export function returnOutliers(price: ArrayLike<number>, options: OutlierOptions
   for (let i = 0; i < z.length; i++) if (Math.abs(z[i]!) > thr) out.push(i);
   return out;
 }
+
+/** First differences x_t - x_{t-1}; the first element and a NaN on either side give NaN. */
+export function firstDifferences(x: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(x.length).fill(NaN);
+  for (let i = 1; i < x.length; i++) out[i] = x[i]! - x[i - 1]!;
+  return out;
+}
+
+/**
+ * Indices of values whose change from the previous value (x_t - x_{t-1}, not a return) is a
+ * robust-z outlier: the check for rates and yields (a yield's "return" 4.03 -> 6.51 is not a
+ * meaningful quantity, and a rate near or below zero has none), counts and ratios.
+ *
+ * @example
+ * ```ts
+ * changeOutliers([5, 5.01, 5.03, 5.02, 5.05, 7, 7.02]); // [5] (the +1.95 jump)
+ * ```
+ */
+export function changeOutliers(x: ArrayLike<number>, options: OutlierOptions = {}): number[] {
+  const thr = options.threshold ?? 3.5;
+  const z = robustZ(firstDifferences(x));
+  const out: number[] = [];
+  for (let i = 0; i < z.length; i++) if (Math.abs(z[i]!) > thr) out.push(i);
+  return out;
+}

@@ -9,7 +9,8 @@ import { crossedQuotes, ohlcViolations, staleRuns } from "./checks.ts";
 import { fxGaps, sessionGaps } from "./gaps.ts";
 import { calendarGaps } from "./calendar_gaps.ts";
 import { PERIOD_FREQS } from "./period_gaps.ts";
-import { returnOutliers } from "./outliers.ts";
+import { changeOutliers, returnOutliers } from "./outliers.ts";
+import { resolveUnits, type Units, unitsClass, unitsLabel } from "../lake/units.ts";
 
 /** Options of {@link qualityReport}. */
 export interface QualityOptions {
@@ -35,6 +36,11 @@ export interface QualityReport {
   calendar?: string;
   frequency?: string;
   currency?: string | null;
+  /**
+   * Units of the values (lib/lake/units.ts): declared, `price (default)` for bars and series
+   * with a currency, or `unknown`.
+   */
+  units?: string;
   /** Date range checked (inclusive). */
   start?: string;
   end?: string;
@@ -230,7 +236,13 @@ export interface LoadedFrame {
   frame: pl.DataFrame;
   /** `date` (pl.Date) or `ts` (Datetime ms). */
   timeColumn: string;
-  meta: { calendar: string; frequency: string; currency: string | null; kind: string };
+  meta: {
+    calendar: string;
+    frequency: string;
+    currency: string | null;
+    kind: string;
+    units?: Units;
+  };
 }
 
 /**
@@ -268,7 +280,9 @@ export interface LoadedQualityOptions {
  * `quarters_...`, `years_...`, {@link gapUnit}), null counts of the bar columns (`null_open`, ...; a series' `null_value`
  * counts null or NaN values, with examples; a
  * close-only series reports its missing fields instead of failing), OHLC violations on rows that
- * carry all four prices, robust-z return outliers and stale runs of the close (or `value`).
+ * carry all four prices, robust-z return outliers (`return_outliers`; for values whose units are
+ * a rate, ratio or count, outliers of the changes x_t - x_{t-1}: `change_outliers`) and stale
+ * runs of the close (or `value`).
  *
  * @example
  * ```ts ignore
@@ -286,6 +300,7 @@ export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}
     calendar: d.meta.calendar,
     frequency: d.meta.frequency,
     currency: d.meta.currency,
+    units: unitsLabel(d.meta),
     symbols: 0,
     counts: {},
     examples: {},
@@ -312,6 +327,8 @@ export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}
     : null;
   const groups = df.partitionBy("symbol", true, true);
   rep.symbols = groups.length;
+  const units = resolveUnits(d.meta).units;
+  const byChange = units !== null && unitsClass(units) !== "level";
   const unit = gapUnit(d.meta.frequency);
   for (const g0 of groups) {
     const g = g0.sort(t);
@@ -368,8 +385,12 @@ export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}
     }
     if (price) {
       const c = f64(g, price);
-      const out = returnOutliers(c, { threshold: options.outlierZ ?? 8 });
-      add("return_outliers", out.length, out.slice(0, 3).map(at));
+      // Rates, counts and ratios are judged by their changes, prices (and unknown units) by
+      // their log returns.
+      const out = byChange
+        ? changeOutliers(c, { threshold: options.outlierZ ?? 8 })
+        : returnOutliers(c, { threshold: options.outlierZ ?? 8 });
+      add(byChange ? "change_outliers" : "return_outliers", out.length, out.slice(0, 3).map(at));
       const stale = staleRuns(c, options.staleRun ?? 30);
       add("stale_runs", stale.length, stale.slice(0, 3).map((r) => `${at(r.start)}x${r.length}`));
     }
@@ -382,8 +403,8 @@ export function formatQuality(r: QualityReport): string {
   const parts = Object.entries(r.counts).map(([k, v]) => `${k}=${v}`);
   const ex = Object.entries(r.examples).map(([k, v]) => `  ${k}: ${v.join(", ")}`);
   const what = r.calendar
-    ? ` (calendar ${r.calendar}, frequency ${r.frequency}, currency ${
-      r.currency ?? "none"
+    ? ` (calendar ${r.calendar}, frequency ${r.frequency}, currency ${r.currency ?? "none"}${
+      r.units ? `, units ${r.units}` : ""
     }, ${r.start}..${r.end}, ${r.symbols} symbols)`
     : "";
   return [`${r.dataset}${what}: rows=${r.rows} ${parts.join(" ")}`, ...ex].join("\n");
