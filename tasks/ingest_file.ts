@@ -1,11 +1,13 @@
 /**
  * deno task ingest-file <file.csv|file.parquet> --dataset NAME [options]
  *
- * Loads your own time series (bars with any subset of OHLCV, value series, wide files, files
+ * Loads your own time series (bars: a close and any of open/high/low/volume; value series, wide files, files
  * without dates) into curated/user/NAME; rows that fail validation go to raw/user/quarantine with
  * a reason code (view ingest_quarantine). Prints counts by reason; exits 1 when more than
  * --max-quarantined of the rows were quarantined (the landed rows are committed all the same)
- * or none landed, 2 on bad arguments or a column the file lacks.
+ * or none landed, 2 before anything lands on bad arguments, a column the file lacks (a bars file
+ * without a close), a --time-format with day and month swapped, or a --start file whose row
+ * count disagrees with --end.
  * The logic lives in lib/ingest/user_file.ts.
  */
 import { existsSync } from "node:fs";
@@ -66,7 +68,7 @@ const TASK = defineTask({
       values: ["bars", "series", "book"],
       default: "bars",
       description:
-        "bars: any subset of open/high/low/close/volume; series: one value per time; book: a LOBSTER message file (its _orderbook_ file beside it)",
+        "bars: a close and any of open/high/low/volume; series: one value per time; book: a LOBSTER message file (its _orderbook_ file beside it)",
     },
     wide: {
       type: "boolean",
@@ -108,6 +110,12 @@ const TASK = defineTask({
       type: "date",
       description: "File without a time column: the k-th row is the k-th --freq period from here",
       example: "1991-07-01",
+    },
+    end: {
+      type: "date",
+      description:
+        "With --start: the date of the file's last row, if you know it; the row count must equal the calendar's periods from --start to --end, else exit 2 before anything lands",
+      example: "1999-12-31",
     },
     symbol: { type: "string", description: "Symbol for a file without a symbol column" },
     map: {
@@ -182,9 +190,15 @@ const TASK = defineTask({
 ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, duplicate_key,
 not_increasing, unparseable_time, missing_symbol, field_count, not_utf8); counts by reason are
 printed. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
-the date as written). Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing
-landed, or a file that cannot be read as asked; 2 bad arguments or a column the file lacks
-(no column for value, a --map column not in the file). Exit 1 over --max-quarantined does NOT
+the date as written). The zone naive times were read in is printed; when many intraday rows fall
+outside sessions and another zone (a common market zone, or a whole-hour offset UTC-12..+14)
+would put nearly all of them inside, a warning names that --tz (a hint: nothing is shifted).
+Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing landed, or a file that
+cannot be read as asked; 2, before anything lands, on bad arguments or when the options and the
+file disagree: a column the file lacks (no column for value, a --map column not in the file, a
+bars file without a close: --map close=<column>), a --time-format whose %d and %m are the wrong
+way round (some rows fail it, the swapped pattern reads them all), or a --start file whose row
+count is not the calendar's periods from --start to --end. Exit 1 over --max-quarantined does NOT
 undo the ingest: the rows that landed are committed (a message on stderr says how many, and how
 many were quarantined); re-run with --replace after fixing the file, or raise the threshold.
 
@@ -199,6 +213,19 @@ stops the ingest with a message naming the column and the option). An index colu
 to_csv, R row names: no name in the header, or Unnamed: 0, or index) holding the row numbers is
 left out of a wide file with a note; an unnamed column holding anything else stops a wide
 ingest, naming --skip-column.
+
+Wide files: the blanks of a column before its first value and after its last (a stock listed
+later, or delisted) are periods when the series was not listed: neither landed nor quarantined
+nor counted in rows read; a note per symbol says how many and from when. Blanks between a
+series' first and last value are quarantined as missing_value.
+
+Files without dates (--start): rows are placed by position, so a source that skipped days the
+calendar has (US Treasury yields follow the bond market, closed on Columbus and Veterans Day)
+drifts; a note gives the date the last row lands on, and --end checks the count.
+
+Calendar fx: the week runs Sunday 17:00 to Friday 17:00 New York (the 5 pm roll); intraday rows
+stamped Friday 17:00 or later are quarantined as not_a_session and counted as after the weekly
+FX close.
 
 Ingesting into an existing dataset merges: a stored (symbol, date) the file also has takes the
 file's values, and stored rows the file lacks are kept. When the file lacks stored rows inside its
@@ -306,6 +333,12 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (values.start !== undefined && columns.ts !== undefined) {
     throw new UsageError("--start is for files without a time column: drop --map ts=...");
   }
+  if (values.end !== undefined && values.start === undefined) {
+    throw new UsageError("--end is the date of the last row of a file placed with --start");
+  }
+  if (values.end !== undefined && values.end < values.start!) {
+    throw new UsageError(`--end ${values.end} is before --start ${values.start}`);
+  }
   if (values.start !== undefined && freq !== undefined && intervalMs(freq) !== null) {
     throw new UsageError(`--start places rows on ${DATE_FREQS.join("|")} periods, not ${freq}`);
   }
@@ -337,6 +370,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       ...(values["time-unit"] !== undefined ? { timeUnit: values["time-unit"] as TimeUnit } : {}),
       timeFormat: tf,
       ...(values.start !== undefined ? { start: values.start } : {}),
+      ...(values.end !== undefined ? { end: values.end } : {}),
       ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
       ...(currency !== undefined ? { currency } : {}),
       ...(values.units !== undefined ? { units: values.units as Units } : {}),
@@ -373,7 +407,20 @@ await runTask(TASK, async ({ values, positionals }) => {
         .join(", ")
     }`,
   );
-  if (s.ignoredColumns.length) out.say(`  columns ignored:  ${s.ignoredColumns.join(", ")}`);
+  if (s.ignoredColumns.length) {
+    out.say(
+      `  columns ignored:  ${
+        s.ignoredColumns.join(", ")
+      } (not read; --map <lake column>=<file column> to use one)`,
+    );
+  }
+  if (s.naiveZone) {
+    out.say(
+      `  time zone:        naive times read as ${s.naiveZone.zone} (${
+        s.naiveZone.from === "tz" ? "--tz" : `the ${m.calendar} calendar's zone; --tz to change`
+      })`,
+    );
+  }
   if (s.delimiter) {
     out.say(
       `  delimiter:        ${s.delimiter.char === "\t" ? "tab" : `'${s.delimiter.char}'`} (${
@@ -387,6 +434,13 @@ await runTask(TASK, async ({ values, positionals }) => {
       s.rowsRead !== s.fileRows ? ` (${s.fileRows} file rows)` : ""
     }`,
   );
+  if (s.notListed.rows > 0) {
+    out.say(
+      `  not listed:       ${s.notListed.rows} blank cells before a series' first value or after its last (${
+        Object.keys(s.notListed.bySymbol).join(", ")
+      }; see the notes): not landed, not quarantined`,
+    );
+  }
   out.say(
     `  rows landed:      ${s.rowsValid} (${
       s.write?.noop
@@ -409,7 +463,15 @@ await runTask(TASK, async ({ values, positionals }) => {
       s.rowsQuarantined ? " -> raw/user/quarantine (view ingest_quarantine)" : ""
     }`,
   );
-  for (const [r, n] of Object.entries(s.reasons)) out.say(`    ${r}: ${n}`);
+  for (const [r, n] of Object.entries(s.reasons)) {
+    out.say(
+      `    ${r}: ${n}${
+        r === "not_a_session" && s.afterFxClose
+          ? ` (${s.afterFxClose.rows} after the weekly FX close, Fri 17:00 New York)`
+          : ""
+      }`,
+    );
+  }
   const eq = s.earlierQuarantine;
   const rowsWord = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
   if (eq.cleared) {
@@ -466,6 +528,12 @@ await runTask(TASK, async ({ values, positionals }) => {
     reasons: s.reasons,
     warnings: s.warnings,
     hint: s.hint,
+    naiveZone: s.naiveZone?.zone ?? null,
+    naiveZoneFrom: s.naiveZone?.from ?? null,
+    notListedRows: s.notListed.rows,
+    notListed: s.notListed.bySymbol,
+    afterFxCloseRows: s.afterFxClose?.rows ?? 0,
+    lastRowDate: s.lastRow?.date ?? null,
     staleRows: s.stale?.rows ?? 0,
     replace: values.replace ?? false,
     rowsRemoved: s.replaced?.removed ?? 0,
@@ -481,7 +549,7 @@ await runTask(TASK, async ({ values, positionals }) => {
     console.error(
       `ingest-file: no row landed: ${
         s.rowsRead === 0
-          ? "the file has no data rows"
+          ? s.notListed.rows > 0 ? "every value cell is blank" : "the file has no data rows"
           : `all ${s.rowsRead} rows quarantined (raw/user/quarantine)`
       }${s.hint ? `; ${s.hint}` : ""}`,
     );

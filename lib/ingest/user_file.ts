@@ -94,6 +94,7 @@ import { type Cell, delimiterName, readUserFile, type UserTable } from "./user_f
 import { ingestUnits } from "./user_file_units.ts";
 import { type Units, unitsClass } from "../lake/units.ts";
 import {
+  countPeriods,
   DATE_FREQS,
   type DateFreq,
   dateInZone,
@@ -104,6 +105,7 @@ import {
   guessTimeFormats,
   intervalMs,
   isIntegerText,
+  isNaiveIso,
   isValidZone,
   type ParsedTime,
   parseIsoTime,
@@ -114,6 +116,7 @@ import {
   periodLastDay,
   TIME_UNITS,
   type TimeUnit,
+  wallClock,
 } from "./user_file_time.ts";
 
 export { intervalMs } from "./user_file_time.ts";
@@ -170,6 +173,12 @@ export interface IngestFileOptions {
   timeFormat?: string;
   /** First date for a file without a time column: the k-th row is the k-th period from here. */
   start?: string;
+  /**
+   * With `start`: the date of the file's last row, when known. The row count must equal the
+   * calendar's periods from `start` to `end`, else a {@link ColumnMappingError} (nothing written)
+   * says both counts and the date the last row would land on.
+   */
+  end?: string;
   /** ISO 4217 currency, or null. @default the calendar's, or the quote currency of FX pair symbols */
   currency?: string | null;
   /**
@@ -232,7 +241,10 @@ export interface ReplaceCounts {
 
 /** Summary of an ingest. `rowsRead = rowsValid + rowsQuarantined`. */
 export interface IngestFileSummary {
-  /** Units read: file rows, times the number of series for a wide file. */
+  /**
+   * Units read: file rows, times the number of series for a wide file, less the blanks of a wide
+   * file's columns before their first or after their last value (`notListed`).
+   */
   rowsRead: number;
   rowsValid: number;
   rowsQuarantined: number;
@@ -252,6 +264,32 @@ export interface IngestFileSummary {
   warnings: string[];
   /** When nothing landed and the rows' times did not parse: what to pass (`--time-format`). */
   hint: string | null;
+  /**
+   * The zone naive times (ISO text without an offset, `--time-format` patterns) were read in,
+   * whether it came from `tz` or is the calendar's zone, and how many rows had one; null when no
+   * time was naive (offsets, epochs, decimal years, `start`).
+   */
+  naiveZone: { zone: string; from: "tz" | "calendar"; rows: number } | null;
+  /**
+   * Wide files: blank cells of a column before its first value or after its last (in file
+   * order): periods when the series was not listed. Neither landed nor quarantined, and not in
+   * `rowsRead`; per symbol the blanks before (`before`) and after (`after`) its values and the
+   * dates of its first and last value (null for a column without any value).
+   */
+  notListed: {
+    rows: number;
+    bySymbol: Record<
+      string,
+      { before: number; after: number; first: string | null; last: string | null }
+    >;
+  };
+  /**
+   * Calendar fx, intraday: `not_a_session` rows stamped from the weekly close, Friday 17:00 New
+   * York, to the end of that Friday (the fx week runs Sunday 17:00 to Friday 17:00 New York).
+   */
+  afterFxClose: { rows: number; example: string } | null;
+  /** With `start`: the last row's number (1-based) and the date it was placed on. */
+  lastRow: { row: number; date: string } | null;
   /** Merge ingest into an existing dataset: stored rows the file disagrees with, or null. */
   stale: StaleRows | null;
   /** With `replace`: stored rows removed, changed, added, unchanged (see ReplaceCounts); else null. */
@@ -578,13 +616,26 @@ export async function ingestBarsFile(
       const c = col(f, [f], false);
       if (c) priceCols[f] = c;
     }
-    if (PRICE_FIELDS.every((f) => !priceCols[f])) {
+    // A bars dataset needs a close (backtests, features and returns read it): without one the
+    // file is refused before anything lands, naming the columns nothing was mapped to.
+    if (!priceCols.close) {
+      const mapped = new Set<string>(
+        [...Object.values(used).flat(), ...Object.values(priceCols)].filter((
+          c,
+        ): c is string => typeof c === "string"),
+      );
+      const unmapped = table.columns.filter((c) => !mapped.has(c) && !skip.has(c));
       failMapping(
         path,
-        `no price column (open, high, low, close; file has ${
-          table.columns.join(", ")
-        }): map one with --map close=<column>`,
+        `a bars dataset needs a close, and no column was found for it (looked for close; ${
+          unmapped.length
+            ? `columns not mapped: ${unmapped.join(", ")}`
+            : `every column is mapped: ${table.columns.join(", ")}`
+        }): map it with --map close=<column>${
+          unmapped.length === 1 ? ` (e.g. --map close=${unmapped[0]})` : ""
+        }, or load one value per time with --kind series`,
         "close",
+        options.dataset,
       );
     }
   } else if (options.wide) {
@@ -679,6 +730,36 @@ export async function ingestBarsFile(
       );
     }
   }
+  // Day and month the wrong way round: some rows fail the pattern, and the pattern with %d and
+  // %m swapped reads every row. Refused before anything lands: the rows with day <= 12 would
+  // otherwise land on wrong dates (7 January for 1 July) and the others be quarantined.
+  if (pattern && timeCells && timeFormat.includes("%d") && timeFormat.includes("%m")) {
+    const swapped = timeFormat.replace(/%d|%m/g, (d) => (d === "%d" ? "%m" : "%d"));
+    const other = patternParser(swapped, freq);
+    const fits = new Map<string, [boolean, boolean]>();
+    let both = 0, onlySwapped = 0, neither = 0, rows = 0;
+    for (const v of timeCells) {
+      if (v === null || typeof v === "boolean") continue;
+      const t = String(v);
+      let f = fits.get(t);
+      if (!f) fits.set(t, f = [pattern(t, tz) !== null, other(t, tz) !== null]);
+      rows++;
+      if (f[0] && f[1]) both++;
+      else if (f[1]) onlySwapped++;
+      else if (!f[0]) neither++;
+    }
+    if (onlySwapped > 0 && neither === 0) {
+      const ex = timeCells.find((v) => v !== null && fits.get(String(v))?.[0] === false);
+      failMapping(
+        path,
+        `--time-format ${timeFormat} does not read ${onlySwapped} of the ${rows} times (e.g. "${
+          String(ex)
+        }") but ${swapped} reads them all: ${both} rows parse with both (on different dates), ${onlySwapped} only with ${swapped}: did you mean --time-format ${swapped}? Nothing landed`,
+        "ts",
+        options.dataset,
+      );
+    }
+  }
   const parseTime = (v: Cell): ParsedTime | { code: ReasonCode; detail: string } => {
     const bad = (detail: string) => ({ code: "unparseable_time" as const, detail });
     if (v === null) return bad("blank time");
@@ -704,13 +785,92 @@ export async function ingestBarsFile(
       bad(`"${text.slice(0, 40)}" is not an ISO date/date-time (or not a wall time in ${tz})`);
   };
 
-  // Units: one per file row, or per row and series column for a wide file.
+  const generated = options.start !== undefined
+    ? generateDates(options.start, freq as DateFreq, table.rows, cal)
+    : null;
+  let lastRow: IngestFileSummary["lastRow"] = null;
+  if (generated && generated.length > 0) {
+    lastRow = { row: generated.length, date: generated[generated.length - 1]! };
+    const what = freq === "session" ? `${cal.name} sessions` : `${freq}s`;
+    if (options.end !== undefined) {
+      // The source may have skipped periods the calendar has (another market's holidays): rows
+      // placed by position then drift, and the last row lands before the date it was taken.
+      const want = countPeriods(options.start!, options.end, freq as DateFreq, cal);
+      if (want !== table.rows) {
+        const endIsPeriod = freq !== "session" || cal.isSession(options.end);
+        failMapping(
+          path,
+          `--end ${options.end}: the file has ${table.rows} rows but the ${what} from ${options.start} to ${options.end} number ${want}${
+            endIsPeriod ? "" : ` (${options.end} is not a ${cal.name} session)`
+          }; placed by position the last row would land on ${lastRow.date}, ${
+            Math.abs(want - table.rows)
+          } ${freq === "session" ? "session" : freq}${
+            Math.abs(want - table.rows) === 1 ? "" : "s"
+          } ${table.rows < want ? "before" : "after"} --end: the source ${
+            table.rows < want
+              ? "skipped periods the calendar has (another market's holidays?)"
+              : "has rows on days the calendar lacks"
+          } or rows are missing or extra; nothing landed: pick the calendar the data was recorded on, or use a file with dates`,
+          "ts",
+          options.dataset,
+        );
+      }
+      notes.push(
+        `row ${lastRow.row} -> ${lastRow.date} = --end: the ${table.rows} rows are the ${what} from ${options.start} to ${options.end}`,
+      );
+    } else {
+      notes.push(
+        `row ${lastRow.row} -> ${lastRow.date} (rows placed by position on the ${what} from ${options.start}); pass --end with the last row's real date to check the count`,
+      );
+    }
+  }
+
+  // Units: one per file row, or per row and series column for a wide file. In a wide file the
+  // blanks of a column before its first value and after its last are periods when the series was
+  // not listed (a stock that starts later): no unit, counted in notListed.
   const units: Unit[] = [];
   const symCells = symbolCol ? table.cells.get(symbolCol)! : null;
   const badRows = new Map(table.bad.map((b) => [b.row, b]));
+  const notListed: IngestFileSummary["notListed"] = { rows: 0, bySymbol: {} };
+  const span = new Map<string, [number, number]>();
+  if (options.wide) {
+    const dateOfRow = (r: number): string | null => {
+      if (generated) return generated[r] ?? null;
+      const v = timeCells![r]!;
+      const p = parseTime(v);
+      return "code" in p ? (v === null ? null : String(v)) : p.date;
+    };
+    for (const c of valueCols) {
+      const cells = table.cells.get(c)!;
+      const has = (r: number) =>
+        !badRows.has(r) && parseNumberCell(cells[r]!, decimalComma) !== null;
+      let first = 0, last = table.rows - 1;
+      while (first < table.rows && !has(first)) first++;
+      while (last >= first && !has(last)) last--;
+      span.set(c, [first, last]);
+      const blank = (from: number, to: number) => {
+        let n = 0;
+        for (let r = from; r < to; r++) if (!badRows.has(r)) n++;
+        return n;
+      };
+      const before = blank(0, first), after = blank(last + 1, table.rows);
+      if (before + after === 0) continue;
+      notListed.rows += before + after;
+      notListed.bySymbol[c] = {
+        before,
+        after,
+        first: first <= last ? dateOfRow(first) : null,
+        last: first <= last ? dateOfRow(last) : null,
+      };
+    }
+  }
   for (let r = 0; r < table.rows; r++) {
     if (options.wide) {
-      for (const c of valueCols) units.push({ row: r, symbol: c, valueCol: c });
+      for (const c of valueCols) {
+        const [first, last] = span.get(c)!;
+        if ((r < first || r > last) && !badRows.has(r)) continue;
+        units.push({ row: r, symbol: c, valueCol: c });
+      }
     } else {
       const s = symCells ? symCells[r] : options.symbol ?? null;
       units.push({
@@ -720,10 +880,6 @@ export async function ingestBarsFile(
       });
     }
   }
-  const generated = options.start !== undefined
-    ? generateDates(options.start, freq as DateFreq, table.rows, cal)
-    : null;
-
   // Validate.
   const reasons: Partial<Record<ReasonCode, number>> = {};
   const q: { unit: Unit; code: ReasonCode; detail: string }[] = [];
@@ -785,6 +941,13 @@ export async function ingestBarsFile(
     return null;
   };
 
+  // Naive times (wall time in tz): counted, and for intraday data kept to test other zones.
+  const naiveCell = (v: Cell): boolean =>
+    !options.timeUnit && timeFormat !== "decimal-year" && v !== null &&
+    typeof v !== "boolean" && (pattern !== null || (typeof v === "string" && isNaiveIso(v)));
+  let naiveRows = 0, naiveOff = 0;
+  const naiveUnits: number[] = [];
+  let afterFx = 0, afterFxExample = "";
   for (let u = 0; u < units.length; u++) {
     const unit = units[u]!;
     const br = badRows.get(unit.row);
@@ -823,6 +986,8 @@ export async function ingestBarsFile(
           reject(unit, pt.code, pt.detail);
           continue;
         }
+        const naive = naiveCell(cell);
+        if (naive) naiveRows++;
         if (daily) {
           const out = checkDate(pt.date);
           if (out) {
@@ -852,12 +1017,18 @@ export async function ingestBarsFile(
             reject(unit, out.code, out.detail);
             continue;
           }
+          if (naive) naiveUnits.push(u);
           if (cal.sessionDateOf(pt.ms) === null) {
-            reject(
-              unit,
-              "not_a_session",
-              `${new Date(pt.ms).toISOString()} is in no ${cal.name} session`,
-            );
+            if (naive) naiveOff++;
+            const at = new Date(pt.ms).toISOString();
+            if (cal.name === "fx" && isAfterFxClose(pt.ms)) {
+              if (afterFx++ === 0) afterFxExample = `${String(cell)} (${at})`;
+              reject(
+                unit,
+                "not_a_session",
+                `${at} is after the weekly FX close (Fri 17:00 New York), before the Sunday 17:00 open`,
+              );
+            } else reject(unit, "not_a_session", `${at} is in no ${cal.name} session`);
             continue;
           }
           outTime[u] = pt.ms;
@@ -963,6 +1134,60 @@ export async function ingestBarsFile(
       } moved to ${what} (e.g. ${movedExample}): a ${freq}ly series is stored on its period's first day, known at the close of the period's last session`,
     );
   }
+  for (const [sym, n] of Object.entries(notListed.bySymbol)) {
+    if (n.first === null) {
+      warnings.push(
+        `${sym}: no value in any of its ${n.before} rows: nothing landed for it (not quarantined)`,
+      );
+      continue;
+    }
+    // File order is usually ascending; a descending file has its leading blanks after the last date.
+    const desc = n.last !== null && n.first > n.last;
+    const lead = n.before > 0
+      ? `${desc ? "after" : "before"} ${n.first} (${n.before} row${n.before === 1 ? "" : "s"})`
+      : "";
+    const trail = n.after > 0
+      ? `${desc ? "before" : "after"} ${n.last} (${n.after} row${n.after === 1 ? "" : "s"})`
+      : "";
+    notes.push(
+      `${sym}: no values ${
+        [lead, trail].filter((x) => x).join(" or ")
+      }, not listed then: not quarantined, not landed`,
+    );
+  }
+  if (afterFx > 0) {
+    notes.push(
+      `${afterFx} row${
+        afterFx === 1 ? "" : "s"
+      } after the weekly FX close (Fri 17:00 New York), e.g. ${afterFxExample}: quarantined as not_a_session (the fx week runs Sunday 17:00 to Friday 17:00 New York, the 5 pm roll that daily and weekly FX candles are aligned to)`,
+    );
+  }
+  const naiveZone: IngestFileSummary["naiveZone"] = naiveRows > 0
+    ? { zone: tz, from: options.tz !== undefined ? "tz" : "calendar", rows: naiveRows }
+    : null;
+  if (step !== null && naiveOff >= 10 && naiveOff >= 0.01 * naiveUnits.length) {
+    const reparse = (t: string, z: string) => pattern ? pattern(t, z) : parseIsoTime(t, z);
+    const sample: string[] = [];
+    const every = Math.max(1, naiveUnits.length / ZONE_SAMPLE);
+    for (let i = 0; i < naiveUnits.length && sample.length < ZONE_SAMPLE; i++) {
+      const u = naiveUnits[Math.floor(i * every)];
+      if (u === undefined) break;
+      sample.push(String(timeCells![units[u]!.row]));
+    }
+    const fit = suggestZone(sample, reparse, cal, tz);
+    if (fit) {
+      const pct = (x: number) => `${(100 * x / sample.length).toFixed(1)}%`;
+      warnings.push(
+        `${naiveOff} rows are in no ${cal.name} session with their naive times read as ${tz}${
+          options.tz === undefined ? ` (the ${cal.name} calendar's zone)` : ""
+        }; read as ${fit.zone} (${fit.label}) only ${
+          pct(fit.off)
+        } of a sample of ${sample.length} rows would be outside sessions, against ${
+          pct(fit.base)
+        } now: if the file's clock is ${fit.zone}'s, re-run with --tz ${fit.zone} --replace (a hint: no time was shifted)`,
+      );
+    }
+  }
   if (offCalendar > 0) {
     notes.push(
       `${offCalendar} row${
@@ -1032,9 +1257,7 @@ export async function ingestBarsFile(
     currency = (cal.name === "fx" || cal.currency === null) && q1 ? q1 : cal.currency;
   }
   const storedMeta = (await committedState(
-    kind === "bars"
-      ? userBarsSpec(options.dataset, daily)
-      : userSeriesSpec(options.dataset, daily),
+    kind === "bars" ? userBarsSpec(options.dataset, daily) : userSeriesSpec(options.dataset, daily),
     options.root,
   )).spec?.meta;
   const unitsOut = ingestUnits(options, kind, currency, storedMeta?.units);
@@ -1157,6 +1380,10 @@ export async function ingestBarsFile(
     notes,
     warnings,
     hint,
+    naiveZone,
+    notListed,
+    afterFxClose: afterFx > 0 ? { rows: afterFx, example: afterFxExample } : null,
+    lastRow,
     stale,
     replaced,
     earlierQuarantine: {
@@ -1287,6 +1514,99 @@ async function quarantineRowsOf(
 function quarantineKey(payload: string, payloadRef: string): string {
   const col = /[#&]col=(.*)$/.exec(payloadRef);
   return `${col ? col[1] : ""}\u0000${payload}`;
+}
+
+/** Whether an instant is from Friday 17:00 New York (the fx week's close) to that day's end. */
+function isAfterFxClose(ms: number): boolean {
+  const w = wallClock(ms, "America/New_York");
+  return w.weekday === 5 && w.minutes >= 17 * 60;
+}
+
+/**
+ * Whether an instant is in the hour after the fx week's close (Friday 17:00-18:00 New York),
+ * where vendors still stamp quotes: not counted against a zone by {@link suggestZone}, so that
+ * such quotes do not favour the zone an hour east of the file's.
+ */
+function isFxRollHour(ms: number): boolean {
+  const w = wallClock(ms, "America/New_York");
+  return w.weekday === 5 && w.minutes >= 17 * 60 && w.minutes < 18 * 60;
+}
+
+/** Rows of naive intraday times re-read in other zones by {@link suggestZone}. */
+const ZONE_SAMPLE = 2000;
+
+/**
+ * Zones tried for naive intraday times that fall outside sessions: common market zones (one per
+ * set of equal offsets and summer-time rules), then every whole-hour fixed offset.
+ */
+const ZONE_CANDIDATES: readonly (readonly [string, string])[] = [
+  ["UTC", "UTC"],
+  ["Europe/London", "UK time"],
+  ["Europe/Berlin", "Central European time, as Europe/Zurich or Europe/Paris"],
+  ["Europe/Helsinki", "Eastern European time"],
+  ["Europe/Moscow", "Moscow time"],
+  ["Asia/Dubai", "UTC+4"],
+  ["Asia/Kolkata", "India, UTC+5:30"],
+  ["Asia/Singapore", "UTC+8, as Asia/Hong_Kong or Asia/Shanghai"],
+  ["Asia/Tokyo", "Japan, UTC+9"],
+  ["Australia/Sydney", "Sydney time"],
+  ["Pacific/Auckland", "New Zealand time"],
+  ["America/Sao_Paulo", "Brasilia time"],
+  ["America/New_York", "US Eastern time"],
+  ["America/Chicago", "US Central time"],
+  ["America/Denver", "US Mountain time"],
+  ["America/Los_Angeles", "US Pacific time"],
+];
+
+/**
+ * The zone in which (nearly) all of `texts` (naive times, read as `tz`) fall inside `cal`'s
+ * sessions: the best of {@link ZONE_CANDIDATES}, else of the fixed offsets UTC-12..UTC+14, when
+ * at most a third as many texts as in `tz` and at most 2% of them stay outside sessions (a text
+ * that is no wall time in the zone counts as outside; on calendar fx a time in the hour after the
+ * Friday close does not, {@link isFxRollHour}). Null when none fits.
+ */
+function suggestZone(
+  texts: readonly string[],
+  reparse: (text: string, tz: string) => ParsedTime | null,
+  cal: TradingCalendar,
+  tz: string,
+): { zone: string; label: string; off: number; base: number } | null {
+  const outside = (z: string) => {
+    let n = 0;
+    for (const t of texts) {
+      const p = reparse(t, z);
+      if (p === null) n++;
+      else {
+        try {
+          if (cal.sessionDateOf(p.ms) === null && !(cal.name === "fx" && isFxRollHour(p.ms))) n++;
+        } catch {
+          n++; // outside the calendar's range
+        }
+      }
+    }
+    return n;
+  };
+  const base = outside(tz);
+  const fixed: [string, string][] = [];
+  for (let h = -12; h <= 14; h++) {
+    // Etc/GMT zones have the POSIX sign: Etc/GMT-5 is UTC+5.
+    if (h !== 0) {
+      fixed.push([
+        `Etc/GMT${h > 0 ? "-" : "+"}${Math.abs(h)}`,
+        `UTC${h > 0 ? "+" : ""}${h}, no summer time`,
+      ]);
+    }
+  }
+  for (const group of [ZONE_CANDIDATES, fixed]) {
+    let best: { zone: string; label: string; off: number } | null = null;
+    for (const [zone, label] of group) {
+      if (zone === tz) continue;
+      const off = outside(zone);
+      if (best === null || off < best.off) best = { zone, label, off };
+    }
+    if (best && best.off * 3 <= base && best.off <= 0.02 * texts.length) return { ...best, base };
+  }
+  return null;
 }
 
 /** A header name given to a column without one (`user_file_read.ts`, pandas' convention). */

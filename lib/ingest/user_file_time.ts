@@ -140,6 +140,38 @@ export function parseIsoTime(text: string, tz: string): ParsedTime | null {
   return { ms: naive - sign * off * 60_000, date };
 }
 
+/**
+ * True when text is ISO time text without an offset or `Z` (a naive value, read as wall time in
+ * the ingest's zone).
+ *
+ * @example isNaiveIso("2024-03-06 20:00") // true
+ * @example isNaiveIso("2024-03-06T20:00-05:00") // false
+ */
+export function isNaiveIso(text: string): boolean {
+  const m = ISO.exec(text.trim());
+  return m !== null && m[8] === undefined;
+}
+
+/**
+ * Weekday (0 = Sunday) and minutes after midnight of an instant's wall time in `tz`.
+ *
+ * @example wallClock(Date.UTC(2024, 2, 8, 22, 0), "America/New_York") // { weekday: 5, minutes: 1020 } (Fri 17:00 EST)
+ */
+export function wallClock(ms: number, tz: string): { weekday: number; minutes: number } {
+  let off = 0;
+  if (tz !== "UTC" && tz !== "Etc/UTC") {
+    let zone = zoneCache.get(tz);
+    if (!zone) zoneCache.set(tz, zone = IANAZone.create(tz));
+    off = zone.offset(ms);
+  }
+  const local = ms + off * 60_000;
+  const day = Math.floor(local / MS_PER_DAY);
+  return {
+    weekday: (((day + 4) % 7) + 7) % 7, // 1970-01-01 was a Thursday
+    minutes: Math.floor((local - day * MS_PER_DAY) / 60_000),
+  };
+}
+
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)$/;
 
@@ -446,6 +478,30 @@ export function generateDates(
     label = isoDay(periodLastDay(label, freq) + 1);
   }
   return out;
+}
+
+/**
+ * Number of periods of `freq` from the one holding `start` to the one holding `end`, both
+ * inclusive: sessions of `cal` from `start` to `end`, calendar days, or weeks (months,
+ * quarters, years) by their labels. It is the number of rows {@link generateDates} needs for its
+ * last date to reach `end`; 0 when `end` is before `start`.
+ *
+ * @example countPeriods("2024-01-02", "2024-01-31", "session", getCalendar("nyse")) // 21
+ * @example countPeriods("2024-01-15", "2024-03-01", "month", cal) // 3 (Jan, Feb, Mar)
+ */
+export function countPeriods(
+  start: string,
+  end: string,
+  freq: DateFreq,
+  cal: TradingCalendar,
+): number {
+  if (end < start) return 0;
+  if (freq === "session") return cal.sessions(start, end).length;
+  if (freq === "day") return dayOfIso(end) - dayOfIso(start) + 1;
+  const last = periodLabel(end, freq);
+  let n = 0;
+  for (let l = periodLabel(start, freq); l <= last; l = isoDay(periodLastDay(l, freq) + 1)) n++;
+  return n;
 }
 
 /** Milliseconds of an interval like `30m`, `1h`, `15s`; null when it is not one. */
