@@ -754,7 +754,7 @@ export async function ingestBarsFile(
         path,
         `--time-format ${timeFormat} does not read ${onlySwapped} of the ${rows} times (e.g. "${
           String(ex)
-        }") but ${swapped} reads them all: ${both} rows parse with both (on different dates), ${onlySwapped} only with ${swapped}: did you mean --time-format ${swapped}? Nothing landed`,
+        }") but ${swapped} reads them all: ${both} rows parse with both (on other dates unless day = month), ${onlySwapped} only with ${swapped}: did you mean --time-format ${swapped}? Nothing landed`,
         "ts",
         options.dataset,
       );
@@ -1176,15 +1176,12 @@ export async function ingestBarsFile(
     }
     const fit = suggestZone(sample, reparse, cal, tz);
     if (fit) {
-      const pct = (x: number) => `${(100 * x / sample.length).toFixed(1)}%`;
       warnings.push(
-        `${naiveOff} rows are in no ${cal.name} session with their naive times read as ${tz}${
+        `${naiveOff} of ${naiveUnits.length} rows are in no ${cal.name} session with their naive times read as ${tz}${
           options.tz === undefined ? ` (the ${cal.name} calendar's zone)` : ""
-        }; read as ${fit.zone} (${fit.label}) only ${
-          pct(fit.off)
-        } of a sample of ${sample.length} rows would be outside sessions, against ${
-          pct(fit.base)
-        } now: if the file's clock is ${fit.zone}'s, re-run with --tz ${fit.zone} --replace (a hint: no time was shifted)`,
+        }; read as ${fit.zone} (${fit.label}), ${fit.off} of a sample of ${sample.length} would be${
+          cal.name === "fx" ? " (the hour after the Friday close aside)" : ""
+        }: if the file's clock is ${fit.zone}'s, re-run with --tz ${fit.zone} --replace (a hint: no time was shifted)`,
       );
     }
   }
