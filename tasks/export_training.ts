@@ -207,11 +207,12 @@ await runTask(TASK, async ({ values }) => {
     throw e;
   }
   const t1 = performance.now();
+  const uw = loaded.dataset &&
+    priceUnitsWarning(loaded.dataset.name, loaded.dataset.meta, PRICE_USE);
+  if (uw) console.error(`export-training: warning: ${uw}`);
   const m = await exportLoadedBars(loaded, spec, { outDir });
   if (loaded.dataset) {
     const d = loaded.dataset;
-    const uw = priceUnitsWarning(d.name, d.meta, PRICE_USE);
-    if (uw) console.error(`export-training: warning: ${uw}`);
     console.log(
       `input ${d.manifest}: calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
         d.meta.currency ?? "none"
