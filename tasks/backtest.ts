@@ -20,9 +20,12 @@ import {
 } from "../lib/cli/mod.ts";
 import {
   BUILTIN_STRATEGY_NAMES,
+  coverageLine,
   parseBacktestSpec,
+  runNotes,
   runSpec,
   SpecError,
+  symbolCoverage,
 } from "../lib/backtest/mod.ts";
 import {
   backtestReportHtml,
@@ -212,6 +215,10 @@ await runTask(TASK, async ({ values: v }) => {
   console.log(
     `gaps: ${gapText}; CAGR compounds over the calendar time from the first to the last bar (365.25-day years)`,
   );
+  // per symbol: rows of the panel's clock a symbol has no bar on (the count above is the union's)
+  const coverage = symbolCoverage(out.panel);
+  const covText = coverageLine(coverage);
+  if (covText) console.log(`gaps per symbol: ${covText}`);
   // the result has one row per bar date (per session when resampled), the dates panelGaps counts
   // between; intraday panels (several bars a session) have no gap count (null)
   const gapOpt = gaps !== null && gaps.count > 0 ? { gaps: gaps.count } : {};
@@ -269,6 +276,16 @@ await runTask(TASK, async ({ values: v }) => {
   console.log(`  benchmark ${entry.text}`);
   console.log(`orders: ${unfilledLine(s)}`);
   if (s.ordersRejected) console.log(`orders rejected at submission: ${s.ordersRejected}`);
+  const notes = runNotes(out.result);
+  const bNotes = runNotes(out.benchmark!);
+  console.log(`leverage: ${notes.leverage}`);
+  if (notes.delayed) console.log(notes.delayed);
+  if (notes.dataEnded) console.log(`data end: ${notes.dataEnded}`);
+  if (notes.heldWithoutBar) console.log(`stale marks: ${notes.heldWithoutBar}`);
+  if (bNotes.leverage !== notes.leverage) console.log(`  benchmark leverage: ${bNotes.leverage}`);
+  if (bNotes.delayed && bNotes.delayed !== notes.delayed) {
+    console.log(`  benchmark ${bNotes.delayed}`);
+  }
   if (out.fillNote) console.log(`fills: ${out.fillNote}`);
   console.log(
     `ledger evidence: N = ${out.evidence.trials.trials}, Var(SR) = ${
@@ -313,6 +330,12 @@ await runTask(TASK, async ({ values: v }) => {
       calendar: out.calendar,
       frequency: out.frequency,
       gaps: gapText,
+      ...(covText ? { "gaps per symbol": covText } : {}),
+      leverage: notes.leverage,
+      ...(notes.delayed ? { "orders delayed": notes.delayed } : {}),
+      ...(notes.dataEnded ? { "data end": notes.dataEnded } : {}),
+      ...(notes.heldWithoutBar ? { "stale marks": notes.heldWithoutBar } : {}),
+      "benchmark leverage": bNotes.leverage,
       "benchmark (buy and hold) total return": pct(b.totalReturn),
       "benchmark entry": entry.text,
       ...(out.fillNote ? { fills: out.fillNote } : {}),
@@ -334,6 +357,18 @@ await runTask(TASK, async ({ values: v }) => {
       symbols: out.result.symbols.length,
       files: out.files.length,
       gaps,
+      // per symbol: its span and the panel's rows it has no bar on (lib/backtest symbolCoverage)
+      coverage,
+    },
+    // leverage limit, orders it cut, peak gross / equity; data-end exits; stale marks; delays
+    execution: {
+      leverage: out.result.leverage,
+      leverageScaled: out.result.orders.leverageScaled ?? 0,
+      leverageRejected: out.result.orders.leverageRejected ?? 0,
+      delayedBars: out.result.orders.delayedBars ?? {},
+      dataEnded: out.result.dataEnded ?? [],
+      heldWithoutBar: out.result.heldWithoutBar ?? {},
+      notes,
     },
     periodsPerYear: ppy,
     annualisation: out.annualisation,
@@ -351,6 +386,13 @@ await runTask(TASK, async ({ values: v }) => {
       strategy: "buy_and_hold",
       summary: b,
       entry: { ...entry, fills: entry.fills.map((f) => ({ ...f })) },
+      execution: {
+        leverage: out.benchmark!.leverage,
+        leverageScaled: out.benchmark!.orders.leverageScaled ?? 0,
+        leverageRejected: out.benchmark!.orders.leverageRejected ?? 0,
+        dataEnded: out.benchmark!.dataEnded ?? [],
+        notes: bNotes,
+      },
     },
     fillNote: out.fillNote,
     evidence: out.evidence,

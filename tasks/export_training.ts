@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
   batchBlocker,
+  CrossSectionError,
   DAILY_FEATURES,
   exportLoadedBars,
   exportTrainingSetBatched,
@@ -34,6 +35,26 @@ function gapNote(m: TrainingManifest): string {
   return `, ${m.rows_dropped_missing_sessions} of them over ${g.count} missing ${unit}${
     g.count === 1 ? "" : "s"
   }: ${g.examples.slice(0, 3).join(", ")}${g.count > 3 ? ", ..." : ""}`;
+}
+
+/**
+ * "N dropped without a value: mom_12_1 252 (sets the warm-up), vol_63 63, label 5": the
+ * manifest's `rows_missing`, largest first, the feature with the most named as the warm-up.
+ */
+function missingNote(m: TrainingManifest): string {
+  const all = Object.entries(m.rows_missing ?? {}).filter(([, c]) => c > 0);
+  if (!all.length) return "no row lacks a feature or the label";
+  all.sort((a, b) => b[1] - a[1]);
+  const warm = all.find(([f]) => f !== "label");
+  return `rows without a value: ${
+    all.map(([f, c]) => `${f} ${c}${f === warm?.[0] ? " (sets the warm-up)" : ""}`).join(", ")
+  } (a row can lack several)`;
+}
+
+/** Prints the manifest's warnings (constant columns) on stderr and the missing-value note. */
+function printNotes(m: TrainingManifest): void {
+  console.log(missingNote(m));
+  for (const w of m.warnings ?? []) console.error(`export-training: warning: ${w}`);
 }
 
 /** The feature names for --help, wrapped at 100 columns after "Features: ". */
@@ -85,6 +106,12 @@ const TASK = defineTask({
 universe, start, end, frequency ("1d"), cpcv ({"groups", "testGroups", "embargoDays"}), sequence
 ({"lookback", "patchLength", "stride"}); see lib/features/export_spec.ts.
 Features: ${featureList()}.
+mom_12_1, reversal_21, vol_63, amihud_21, log_dollar_volume_21, dow_seasonality and
+month_seasonality are percentile ranks across the symbols per date (no value on a date with
+fewer than 2 symbols; a universe of one symbol is refused, exit 2); their <name>_raw versions
+are each symbol's own values. Every feature is then z-scored over the training rows; a feature
+constant there is exported as 0 with a warning (manifest "warnings", "constant"). The output
+names the rows each feature leaves without a value, the largest setting the warm-up.
 
 The input is the spec's "data": {"source": "lake", "dataset": "user/msft_daily", ...} or the
 dataset options. Daily or slower bars only: the feature panel has one bar per date (intraday
@@ -193,6 +220,7 @@ await runTask(TASK, async ({ values }) => {
         catalog ? ", on the cluster" : ""
       }), ${(performance.now() - t).toFixed(0)} ms`,
     );
+    printNotes(m);
     return;
   }
   const t0 = performance.now();
@@ -226,6 +254,7 @@ await runTask(TASK, async ({ values }) => {
       m.sequence ? `, windows ${m.sequence.shape.join("x")}` : ""
     } to ${outDir}`,
   );
+  printNotes(m);
   console.log(
     `load ${(t1 - t0).toFixed(0)} ms, features+labels+write ${
       (performance.now() - t1).toFixed(0)

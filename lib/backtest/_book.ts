@@ -26,7 +26,12 @@ import type { BarPanel } from "./panel.ts";
  * - `cancelled_before_eligible`: cancelled (or replaced) before its first eligible bar;
  * - `not_eligible_before_end`: the run ended before its first eligible bar (e.g. a signal at the last bar);
  * - `delisted`: the symbol was delisted with the order pending;
- * - `day_order_expired`: a day limit/stop order whose day ended.
+ * - `day_order_expired`: a day limit/stop order whose day ended;
+ * - `leverage_limit`: the fill would have taken gross exposure above the run's
+ *   `maxGrossLeverage` x equity (for a long-only book: cash below zero); what fits was filled,
+ *   the rest cancelled (never carried to a later bar);
+ * - `data_ended`: the symbol's bars ended before the panel's (its position was closed at its
+ *   last close, a "data_end" fill), with the order pending.
  */
 export type UnfilledReason =
   | "no_volume_history"
@@ -38,7 +43,9 @@ export type UnfilledReason =
   | "cancelled_before_eligible"
   | "not_eligible_before_end"
   | "delisted"
-  | "day_order_expired";
+  | "day_order_expired"
+  | "leverage_limit"
+  | "data_ended";
 
 /** Per-bar cost and trading series (in the panel's currency). */
 export interface CostSeries {
@@ -95,6 +102,13 @@ export class Book {
    * `no_volatility_estimate` (impact on, fewer than two daily returns known).
    */
   lastBlock: UnfilledReason | "" = "";
+  /**
+   * Largest gross exposure a fill may leave, as a multiple of equity (see {@link Book.fill});
+   * Infinity (the default) checks nothing.
+   */
+  maxGross = Infinity;
+  /** Whether the last {@link Book.fill} was cut by `maxGross` (`lastBlock` is then "leverage_limit"). */
+  lastCut = false;
   private readonly nBars: number;
   private readonly capOn: boolean;
   /** Set when the estimates come from a cursor (sought at each fill) instead of arrays. */
@@ -125,7 +139,16 @@ export class Book {
 
   /**
    * Fill as much of `desired` (signed shares) of symbol s at `price` on bar t as the
-   * participation cap, lot size and estimates allow; returns the filled quantity.
+   * participation cap, lot size, estimates and the leverage limit allow; returns the filled
+   * quantity.
+   *
+   * Leverage limit (when `maxGross` is finite): a fill that raises |position| of s may leave at
+   * most G_other + |P + q| x price <= maxGross x (E - cost(q)), where E = cash + sum of the other
+   * positions at their last close + P x price (equity before the fill), G_other = sum of
+   * |position x last close| of the other symbols, P the position of s and cost(q) the fill's
+   * commission, fees, spread and impact. For a long-only book with maxGross 1 this is exactly
+   * "cash never goes below zero". q is cut to the largest lot multiple that satisfies it
+   * (`lastCut`, `lastBlock` "leverage_limit"); fills that reduce |position| are never cut.
    */
   fill(s: number, t: number, desired: number, price: number): number {
     const i = s * this.nBars + t;
@@ -163,6 +186,19 @@ export class Book {
     }
     const bid = this.panel.bid ? this.panel.bid[i]! : NaN;
     const ask = this.panel.ask ? this.panel.ask[i]! : NaN;
+    this.lastCut = false;
+    if (this.maxGross !== Infinity) {
+      const P = this.pos[s]!;
+      if (Math.abs(P + q) > Math.abs(P)) {
+        const cut = this.financed(s, q, price, sigma, adv, bid, ask);
+        if (cut !== q) {
+          this.lastCut = true;
+          this.lastBlock = "leverage_limit";
+          q = cut;
+          if (q === 0) return 0;
+        }
+      }
+    }
     const c = fillCostScalar(this.last, q, price, m, sigma, adv, bid, ask);
     const notional = Math.abs(q) * price;
     this.cash -= q * price;
@@ -184,6 +220,59 @@ export class Book {
       se.traded[t] = se.traded[t]! + notional;
     }
     return q;
+  }
+
+  /** The largest part of fill q (toward zero, whole lots) that the leverage limit allows. */
+  private financed(
+    s: number,
+    q: number,
+    price: number,
+    sigma: number,
+    adv: number,
+    bid: number,
+    ask: number,
+  ): number {
+    const pos = this.pos, lc = this.lastClose, m = this.model;
+    let gOther = 0, eq = this.cash;
+    for (let k = 0; k < pos.length; k++) {
+      const v = pos[k]!;
+      if (v === 0 || k === s) continue;
+      const px = lc[k]!;
+      if (!(px > 0)) continue; // no close known yet: nothing to value it at
+      eq += v * px;
+      gOther += Math.abs(v * px);
+    }
+    const P = pos[s]!;
+    eq += P * price;
+    const excess = (x: number) => {
+      const c = x === 0 ? null : fillCostScalar(this.last, x, price, m, sigma, adv, bid, ask);
+      const cost = c ? c.commission + c.fees + c.spread + c.impact : 0;
+      return gOther + Math.abs(P + x) * price - this.maxGross * (eq - cost);
+    };
+    const tol = 1e-9 * Math.max(1, Math.abs(eq));
+    if (excess(q) <= tol) return q;
+    // largest |P + q| ignoring costs, then step down by lots until the costs fit too
+    const room = Math.max(0, (this.maxGross * eq - gOther) / price);
+    const dir = Math.sign(q);
+    // largest |P + x| allowed: on P's side up to max(room, |P|) (a position already above the
+    // limit after price moves is not cut back), across zero up to room
+    const X = P + q;
+    const most = Math.sign(X) === Math.sign(P) ? Math.max(room, Math.abs(P)) : room;
+    // closing P is never cut: across zero the fill keeps at least -P
+    const least = P !== 0 && Math.sign(X) !== Math.sign(P) ? -P : 0;
+    let x = roundLot(Math.sign(X) * Math.min(Math.abs(X), most) - P, m.lotSize);
+    if (Math.sign(x) !== dir || Math.abs(x) < Math.abs(least)) x = least;
+    const lot = m.lotSize > 0 ? m.lotSize : 0;
+    for (let k = 0; k < 64 && Math.abs(x) > Math.abs(least); k++) {
+      const e = excess(x);
+      if (e <= tol) return x;
+      // step down by the excess in shares (at least one lot)
+      const step = lot > 0
+        ? Math.max(lot, Math.ceil(e / price / lot - 1e-9) * lot)
+        : (e / price) * (1 + 1e-12);
+      x = Math.abs(x) - step <= Math.abs(least) ? least : roundLot(x - dir * step, m.lotSize);
+    }
+    return Math.abs(x) > Math.abs(least) && excess(x) > tol ? least : x;
   }
 
   /**

@@ -12,7 +12,13 @@
  *  5. close phase: pending market-on-close orders fill at close[t];
  *  6. delistings effective at bar t: positions are closed at the acquisition price, or at the
  *     last close;
- *  7. mark to market at close[t] (the last valid close for symbols without a bar);
+ *  6b. data end: a symbol whose last close is at bar t < the panel's last bar has its position
+ *     closed at close[t] (a `data_end` fill, tagged "data ended", no costs, like a delisting),
+ *     its pending orders are dropped (`data_ended`) and later orders refused: a position is
+ *     never carried, marked at a stale price, past the end of its data;
+ *  7. mark to market at close[t] (the last valid close for symbols without a bar: a hole inside
+ *     a symbol's data; the bars so marked while holding are counted per symbol,
+ *     `heldWithoutBar`);
  *  8. the strategy's `onBar` sees bars 0..t only and may submit orders, which become eligible
  *     at bar t + fillDelay (>= 1): a signal known at the close of bar t never fills at a price
  *     of bar t or earlier.
@@ -31,7 +37,17 @@
  * change: `costs.participationCap` / `costs.impactCoef`, or a spread-only model), instead of a
  * run that silently never fills.
  * Orders that end without a complete fill (cancelled, replaced, expired or pending at the end)
- * are counted by reason in `result.orders` (see {@link UnfilledReason}).
+ * are counted by reason in `result.orders` (see {@link UnfilledReason}); fill attempts that left
+ * an order waiting (no volume history, no volatility estimate, participation cap, no bar) are
+ * counted by reason in `result.orders.delayedBars`.
+ * Leverage (`maxGrossLeverage`, m): a fill that raises |position| may leave gross exposure at
+ * most m x equity (other positions at their last close, this one at the fill price, the fill's
+ * costs paid); it is cut to the lots that fit and the rest of the order is cancelled (reason
+ * `leverage_limit`; counted in `orders.leverageScaled`, or `leverageRejected` when nothing fits).
+ * Orders fill in submission order within a phase (open, then close), so when one rebalance's
+ * buys and sells fill on the same bar, earlier orders are served first: a strategy that wants
+ * sales to fund purchases submits the sales first (the built-in target strategies do).
+ * `result.leverage.peakGross` is the largest gross / equity at a close.
  * Costs (commission, fees, half-spread, square-root impact, borrow) come from the shared
  * {@link CostModel}. ADV and volatility are trailing estimates from sessions before the fill's
  * session: with the participation cap on, nothing fills before one session of volume is known;
@@ -117,6 +133,21 @@ export interface OrderStats {
   unfilledByReason: Partial<Record<UnfilledReason, number>>;
   /** Fills of market-on-open orders at the close of a bar without an open (close-only data). */
   closeFillsForMissingOpen: number;
+  /**
+   * Orders partly filled and then cut by the leverage limit (`maxGrossLeverage`): what fitted
+   * was filled, the rest cancelled (also counted in `unfilledByReason.leverage_limit`).
+   */
+  leverageScaled?: number;
+  /** Orders of which the leverage limit let nothing fill (in `unfilledByReason.leverage_limit`). */
+  leverageRejected?: number;
+  /**
+   * Fill attempts that filled nothing or less than asked and left the order waiting for a later
+   * bar, by reason (one count per order and bar): e.g. `no_volatility_estimate` 2 and
+   * `participation_cap` 1 for an order that waited two bars for impact's volatility estimate,
+   * then filled over two days under the participation cap. Orders that filled in the end are
+   * counted here too; those that never did are in `unfilledByReason`.
+   */
+  delayedBars?: Partial<Record<UnfilledReason, number>>;
 }
 
 /** One execution. */
@@ -130,7 +161,11 @@ export interface Fill {
   fees: number;
   spread: number;
   impact: number;
-  kind: "trade" | "delist";
+  /**
+   * `trade`; `delist` (closed by a delisting); `data_end` (closed at the last close of a symbol
+   * whose bars end before the panel's: see {@link runBacktest}).
+   */
+  kind: "trade" | "delist" | "data_end";
   tag: string;
 }
 
@@ -215,6 +250,14 @@ export interface BacktestOptions {
   seed?: number;
   /** Keep positions at every close (nSym x nBars). @default true */
   recordPositions?: boolean;
+  /**
+   * Largest gross exposure (sum of |position value|) a fill may leave, as a multiple of equity;
+   * a fill that raises a position beyond it is cut to what fits and the rest of the order is
+   * cancelled (`orders.leverageScaled` / `leverageRejected`, reason `leverage_limit`). 1 means
+   * no borrowing for a long-only book (cash never below zero). Backtest specs default to 1
+   * (`maxGrossLeverage`); the library default checks nothing. @default Infinity
+   */
+  maxGrossLeverage?: number;
 }
 
 /** Output of a run; per-bar arrays have length nBars. */
@@ -241,6 +284,23 @@ export interface BacktestResult {
   unfilled: Order[];
   /** Submitted and unfilled order counts, unfilled by reason. */
   orders: OrderStats;
+  /**
+   * Gross leverage: the limit applied (Infinity: none) and the peak of gross / equity over the
+   * bars' closes (0 when nothing was held; Infinity if equity fell to zero or below while
+   * holding), with the bar where it peaked (-1 when nothing was held).
+   */
+  leverage?: { limit: number; peakGross: number; peakBar: number };
+  /**
+   * Symbols whose bars end before the panel's last bar: the bar of their last close, and
+   * whether a position was closed there (a `data_end` fill). Empty when every symbol has a
+   * close on the last bar.
+   */
+  dataEnded?: { symbol: string; bar: number; closed: boolean }[];
+  /**
+   * Bars at whose close a position was held in a symbol with no close on that bar (a hole
+   * inside its data): it is marked at its last close. Symbols with none are left out.
+   */
+  heldWithoutBar?: Record<string, number>;
   /**
    * Periods per year of this result's rows (the panel's `periodsPerYear`; the calendar's
    * sessions per year after `resampleToSessions`): the default annualisation of the report.
@@ -313,6 +373,24 @@ export function runBacktest(
   // estimates on demand at fill attempts (same values as marketEstimates, no symbol x bar arrays)
   const est = new EstimateCursor(panel, model.advWindow, model.volWindow);
   const book = new Book(panel, model, est, initialCash, true);
+  const maxGross = options.maxGrossLeverage ?? Infinity;
+  if (!(maxGross > 0)) {
+    throw new RangeError(`maxGrossLeverage must be > 0 (Infinity for no limit), got ${maxGross}`);
+  }
+  book.maxGross = maxGross;
+  // last bar with a close per symbol: a position still held there is closed (data end, 6b)
+  const lastBar = new Int32Array(nSym).fill(-1);
+  for (let s = 0; s < nSym; s++) {
+    for (let u = nBars - 1; u >= 0; u--) {
+      if (panel.close[s * nBars + u]! > 0) {
+        lastBar[s] = u;
+        break;
+      }
+    }
+  }
+  const ended = new Uint8Array(nSym);
+  const dataEnded: BacktestResult["dataEnded"] = [];
+  const heldWithoutBar: Record<string, number> = {};
   const recordPositions = options.recordPositions ?? true;
 
   const equity = new Float64Array(nBars);
@@ -339,6 +417,14 @@ export function runBacktest(
     unfilled: 0,
     unfilledByReason: {},
     closeFillsForMissingOpen: 0,
+    leverageScaled: 0,
+    leverageRejected: 0,
+    delayedBars: {},
+  };
+  const delayedBars: Partial<Record<UnfilledReason, number>> = {};
+  orders.delayedBars = delayedBars;
+  const delayed = (r: UnfilledReason) => {
+    delayedBars[r] = (delayedBars[r] ?? 0) + 1;
   };
   /** Count an order that ends before its complete fill. */
   const dropped = (o: Order, fallback: UnfilledReason, override = false) => {
@@ -430,6 +516,7 @@ export function runBacktest(
       if (!Number.isFinite(req.qty) || req.qty === 0) {
         reason = `quantity must be finite and non-zero`;
       } else if (delisted[s]) reason = `${panel.symbols[s]} is delisted`;
+      else if (ended[s]) reason = `${panel.symbols[s]}'s data ended (its last bar has passed)`;
       else if (type === "limit" && !(req.limitPrice! > 0)) {
         reason = `limit order needs limitPrice > 0`;
       } else if (type === "stop" && !(req.stopPrice! > 0)) {
@@ -477,7 +564,7 @@ export function runBacktest(
     orderTarget(s, shares, fillAt = "open") {
       if (pending.size) ctx.cancelAll(s);
       const d = shares - book.pos[s]!;
-      if (d === 0 || delisted[s]) return -1;
+      if (d === 0 || delisted[s] || ended[s]) return -1;
       if (!Number.isFinite(d)) return ctx.submit({ symbol: s, qty: d, fillAt }); // rejected there
       // the order submit would build from { symbol: s, qty: d, fillAt }, without the request
       const o: Order = {
@@ -537,6 +624,7 @@ export function runBacktest(
     if (closeOnly) {
       if (Number.isNaN(cl)) {
         o.blocked = "no_price"; // no bar: wait
+        if (o.type === "market" ? o.fillAt === phase : phase === "open") delayed("no_price");
         return false;
       }
       op = cl; // close-only bar: the close is the only price to trade at (module doc)
@@ -576,6 +664,7 @@ export function runBacktest(
     }
     const q = book.fill(o.symbol, t, o.qty, price);
     if (book.lastBlock !== "") o.blocked = book.lastBlock;
+    const cut = book.lastCut;
     if (q !== 0) {
       if (o.sizeWeight !== undefined) {
         o.sizeBudget = Math.abs(o.qty) * price;
@@ -587,10 +676,18 @@ export function runBacktest(
       o.qty -= q;
     }
     if (Math.abs(o.qty) < 1e-9) return true;
+    if (cut) {
+      // the leverage limit cancels the rest: it is never carried to a later bar (module doc)
+      if (q !== 0 || o.sizeBudget !== undefined) orders.leverageScaled! += 1;
+      else orders.leverageRejected! += 1;
+      dropped(o, "leverage_limit", true);
+      return true;
+    }
     if (q !== 0 && model.remainder === "cancel") {
       dropped(o, "participation_cap");
       return true;
     }
+    if (book.lastBlock !== "") delayed(book.lastBlock);
     return false;
   };
 
@@ -672,7 +769,47 @@ export function runBacktest(
         removeSymbolOrders(s, "delisted", true);
       }
     }
+    if (t < nBars - 1) {
+      for (let s = 0; s < nSym; s++) {
+        if (lastBar[s] !== t || delisted[s]) continue;
+        // 6b: the symbol's data ends here; close at this close (module doc)
+        const q = book.pos[s]!;
+        const px = panel.close[s * nBars + t]!;
+        if (q !== 0) {
+          flushPosition(s);
+          book.cash += q * px;
+          book.pos[s] = 0;
+          record(
+            {
+              id: 0,
+              symbol: s,
+              qty: -q,
+              type: "market",
+              limitPrice: NaN,
+              stopPrice: NaN,
+              fillAt: "close",
+              tif: "day",
+              tag: "data ended",
+              submittedBar: t,
+              eligibleBar: t,
+            },
+            -q,
+            px,
+            "data_end",
+          );
+        }
+        dataEnded.push({ symbol: panel.symbols[s]!, bar: t, closed: q !== 0 });
+        ended[s] = 1;
+        removeSymbolOrders(s, "data_ended", true);
+      }
+    }
     book.mark(t, mk);
+    for (let s = 0; s < nSym; s++) {
+      if (book.pos[s] !== 0 && !(panel.close[s * nBars + t]! > 0)) {
+        const k = panel.symbols[s]!;
+        heldWithoutBar[k] = (heldWithoutBar[k] ?? 0) + 1;
+      }
+    }
     equity[t] = mk.equity;
     cashS[t] = book.cash;
     gross[t] = mk.gross;
@@ -684,6 +821,15 @@ export function runBacktest(
   t = nBars - 1;
   const unfilled = pending.list();
   for (const o of unfilled) dropped(o, o.eligibleBar > t ? "not_eligible_before_end" : "no_price");
+  let peakGross = 0, peakBar = -1;
+  for (let u = 0; u < nBars; u++) {
+    if (gross[u] === 0) continue;
+    const lev = equity[u]! > 0 ? gross[u]! / equity[u]! : Infinity;
+    if (lev > peakGross) {
+      peakGross = lev;
+      peakBar = u;
+    }
+  }
   return {
     symbols: panel.symbols,
     tsMs: panel.tsMs,
@@ -700,6 +846,9 @@ export function runBacktest(
     rejected,
     unfilled,
     orders,
+    leverage: { limit: maxGross, peakGross, peakBar },
+    dataEnded,
+    heldWithoutBar,
     ...(panel.periodsPerYear ? { periodsPerYear: panel.periodsPerYear } : {}),
     ...(panel.sessionsPerYear ? { sessionsPerYear: panel.sessionsPerYear } : {}),
     ...(panel.currency !== undefined ? { currency: panel.currency } : {}),

@@ -23,3 +23,5 @@ export * from "./resample.ts";
 export { returnsFromEquity } from "./returns.ts";
 export * from "./strategy_module.ts";
 export * from "./lake_panel.ts";
+export * from "./coverage.ts";
+export * from "./run_notes.ts";

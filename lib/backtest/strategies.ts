@@ -18,7 +18,7 @@
  */
 
 import { roundLot } from "../execution/mod.ts";
-import type { FillAt, Strategy } from "./engine.ts";
+import type { BarContext, FillAt, Strategy } from "./engine.ts";
 import type { BarPanel } from "./panel.ts";
 import { argsortStable } from "./rank.ts";
 
@@ -240,10 +240,13 @@ export function momentumTargets(
 }
 
 /**
- * Replay a target matrix in the event engine exactly as the vectorised engine reads it:
- * at each bar, for each symbol with a non-NaN target, `orderTarget` (shares) or
- * `orderTargetWeight` (weights; `sizeAt` "fill" sizes them at the fill price, see
- * `BarContext.orderTargetWeight`).
+ * Replay a target matrix in the event engine as the vectorised engine reads it: at each bar,
+ * for each symbol with a non-NaN target, `orderTarget` (shares) or `orderTargetWeight`
+ * (weights; `sizeAt` "fill" sizes them at the fill price, see `BarContext.orderTargetWeight`).
+ * Orders that reduce a position (toward or across zero, judged at this close) are submitted
+ * before those that raise one, so that under a leverage limit a rebalance's sales fill first
+ * and fund its purchases (the engine fills in submission order); within each group symbols go
+ * in index order.
  */
 export function targetStrategy(
   panel: BarPanel,
@@ -257,14 +260,28 @@ export function targetStrategy(
   const weights = (o.kind ?? "weight") === "weight";
   const fillAt = o.fillAt ?? "open";
   const sizeAt = o.sizeAt ?? "decision";
+  const send = (ctx: BarContext, s: number, v: number) => {
+    if (weights) ctx.orderTargetWeight(s, v, fillAt, sizeAt);
+    else ctx.orderTarget(s, v, fillAt);
+  };
+  /** Whether target v of symbol s makes |position| no larger (a sale of a long, a cover...). */
+  const reduces = (ctx: BarContext, s: number, v: number) => {
+    const pos = ctx.position(s);
+    if (pos === 0) return false;
+    const shares = weights ? (v * ctx.equity) / ctx.close(s) : v;
+    return !(Math.abs(shares) > Math.abs(pos)) || Math.sign(shares) !== Math.sign(pos);
+  };
+  const later: number[] = [];
   return {
     onBar(ctx) {
+      later.length = 0;
       for (let s = 0; s < nSym; s++) {
         const v = targets[s * nBars + ctx.t]!;
         if (Number.isNaN(v)) continue;
-        if (weights) ctx.orderTargetWeight(s, v, fillAt, sizeAt);
-        else ctx.orderTarget(s, v, fillAt);
+        if (reduces(ctx, s, v)) send(ctx, s, v);
+        else later.push(s);
       }
+      for (const s of later) send(ctx, s, targets[s * nBars + ctx.t]!);
     },
   };
 }

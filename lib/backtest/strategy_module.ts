@@ -93,9 +93,14 @@ function symbolSeries(a: Float64Array, s: number, nBars: number): Float64Array {
 
 /**
  * Moving-average cross on each symbol's adjusted closes: long (weight / nSym) while
- * SMA(fast) > SMA(slow), short (or flat with `longOnly`) while SMA(fast) < SMA(slow); decided
- * at the close, traded at the next bar (open, or close on close-only data). Orders are sent
- * only when the state changes.
+ * SMA(fast) > SMA(slow), short (or flat with `longOnly`) while SMA(fast) < SMA(slow), equal
+ * keeps the state; SMA(n) at bar t is the mean of the n adjusted closes up to t (none before n
+ * closes). Decided at the close of bar t, traded at bar t + 1 (its open, or its close on
+ * close-only data) and sized at that fill price: shares = floor(weight / nSym x equity / fill
+ * price) - position (whole lots; equity of the close before the fill, so a flat book with
+ * weight 1 buys floor(cash / open) shares), then cut, if need be, to what the spec's
+ * `maxGrossLeverage` allows (default 1: costs never push cash below zero). Orders are sent only
+ * when the state changes; an exit sells the whole position.
  */
 const maCross: StrategyModule = {
   description: "moving-average cross: long while SMA(fast) > SMA(slow) (short or flat below)",
@@ -119,7 +124,7 @@ const maCross: StrategyModule = {
       if (!(Number.isFinite(f) && Number.isFinite(l))) return state;
       return f > l ? 1 : f < l ? (p.longOnly ? 0 : -1) : state;
     });
-    return targetStrategy(panel, targets, { kind: "weight" });
+    return targetStrategy(panel, targets, { kind: "weight", sizeAt: "fill" });
   },
 };
 
@@ -127,6 +132,8 @@ const maCross: StrategyModule = {
  * Mean reversion on each symbol's adjusted closes: z_t = (x_t - SMA_n(x)_t) / SD_n(x)_t (ddof
  * 1 over the same n closes); enter long (weight / nSym) when z < -entryZ and hold until
  * z >= -exitZ; enter short when z > entryZ (unless `longOnly`) and hold until z <= exitZ.
+ * Traded and sized like `ma_cross`: at the next bar, shares = floor(weight / nSym x equity /
+ * fill price) - position, within `maxGrossLeverage`.
  */
 const meanReversion: StrategyModule = {
   description:
@@ -163,7 +170,7 @@ const meanReversion: StrategyModule = {
       if (z > p.entryZ && !p.longOnly) return -1;
       return 0;
     });
-    return targetStrategy(panel, targets, { kind: "weight" });
+    return targetStrategy(panel, targets, { kind: "weight", sizeAt: "fill" });
   },
 };
 
@@ -172,9 +179,17 @@ const meanReversion: StrategyModule = {
  * order for weight / nSym of equity in it, filled at the next bar (its open, or its close when
  * it has no open) and sized at that fill price: shares = floor(weight / nSym * equity / fill
  * price) (the engine's `orderTargetWeight` with `sizeAt: "fill"`, a notional order), then held
- * to the end. No rebalancing. Sized at the fill, weight 1 never invests more than the equity:
- * sized on the signal close instead, a price rise between signal and fill (a whole quarter on
- * quarterly data) bought more than the equity with borrowed cash and inflated the benchmark.
+ * to the end of that symbol's data. No rebalancing. Sized at the fill, weight 1 never invests
+ * more than the equity: sized on the signal close instead, a price rise between signal and
+ * fill (a whole quarter on quarterly data) bought more than the equity with borrowed cash.
+ *
+ * Symbols that start at different dates: each is bought at its own first bar with weight / nSym
+ * of the equity at that time, paid from the cash still uninvested; under the spec's default
+ * `maxGrossLeverage` 1 an order larger than that cash is cut to it (counted as scaled in the
+ * output). E.g. TTRC from 1985 and MSFT from 2000-09-27 with 1,000,000: TTRC gets 500,000 in
+ * 1985; in 2000 half the equity (then about 6.3 million) is wanted for MSFT, but only the
+ * 500,000 left in cash is spent. A symbol whose data ends before the panel's is sold at its last
+ * close (engine: data end) and the proceeds stay in cash.
  */
 const buyAndHold: StrategyModule = {
   description: "buy and hold (benchmark): equal weights bought after the first close, held",

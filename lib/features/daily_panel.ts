@@ -7,12 +7,25 @@
  * `rsi_14`, `macd_hist_pct` (MACD histogram / close), `bb_pctb` ((C - lower) / (upper - lower),
  * Bollinger 20/2), `roc_5`, `roc_20`, `atr_14_pct` (ATR / close), `stoch_k`, `vol_yz_20`
  * (Yang-Zhang, annualised), `vol_park_20` (Parkinson, annualised), `ret_overnight`,
- * `ret_intraday`. Cross-sectional: the {@linkcode CROSS_SECTIONAL_FEATURES} (percentile ranks).
+ * `ret_intraday`. Cross-sectional: the {@linkcode CROSS_SECTIONAL_FEATURES} (percentile ranks
+ * per date among the symbols with a value; NaN on a date with fewer than
+ * {@linkcode MIN_CROSS_SECTION} of them, where a rank says nothing: one symbol would always be
+ * 0.5). Their time-series values, unranked, are the {@linkcode CROSS_SECTIONAL_RAW_FEATURES}
+ * (`vol_63_raw`, `mom_12_1_raw`, ...: the same formulas on each symbol's own series), usable on a
+ * single symbol.
  */
 import { atr, bollinger, macd, roc, rsi, stochastic } from "./technical.ts";
 import { parkinsonVol, yangZhangVol } from "./volatility.ts";
 import { intradayReturns, overnightReturns } from "./returns.ts";
 import { CROSS_SECTIONAL_FEATURES, crossSectionalFeatures } from "./cross_sectional.ts";
+
+/** Fewer symbols with a value on a date than this leave a cross-sectional rank NaN. */
+export const MIN_CROSS_SECTION = 2;
+
+/** The unranked (time-series) values of the cross-sectional features: `<name>_raw`. */
+export const CROSS_SECTIONAL_RAW_FEATURES = CROSS_SECTIONAL_FEATURES.map((f) =>
+  `${f}_raw` as const
+);
 import { type MissingBetween, segmentsOf } from "./session_clock.ts";
 
 /** Daily bars of one symbol (adjusted for splits and dividends if returns matter). */
@@ -42,7 +55,26 @@ export const SYMBOL_FEATURES = [
 ] as const;
 
 /** Every feature name a daily panel can hold. */
-export const DAILY_FEATURES = [...SYMBOL_FEATURES, ...CROSS_SECTIONAL_FEATURES] as const;
+export const DAILY_FEATURES = [
+  ...SYMBOL_FEATURES,
+  ...CROSS_SECTIONAL_FEATURES,
+  ...CROSS_SECTIONAL_RAW_FEATURES,
+] as const;
+
+/**
+ * How a daily feature is normalised per date before the export's z-score: `rank` (percentile
+ * rank across the symbols, {@linkcode CROSS_SECTIONAL_FEATURES}) or `none` (the symbol's own
+ * time series).
+ *
+ * @example
+ * ```ts
+ * perDateNormalisation("vol_63"); // "rank"
+ * perDateNormalisation("vol_63_raw"); // "none"
+ * ```
+ */
+export function perDateNormalisation(feature: string): "rank" | "none" {
+  return (CROSS_SECTIONAL_FEATURES as readonly string[]).includes(feature) ? "rank" : "none";
+}
 
 /** A date x symbol panel (date-major arrays, index t * symbols.length + s). */
 export interface DailyFeaturePanel {
@@ -192,9 +224,26 @@ export function buildDailyFeaturePanel(
   const csWant = [...want].filter((f) =>
     (CROSS_SECTIONAL_FEATURES as readonly string[]).includes(f)
   );
+  const csPanel = { dates, symbols, close: panel.close, volume: panel.volume };
   if (csWant.length) {
-    const cs = crossSectionalFeatures({ dates, symbols, close: panel.close, volume: panel.volume });
-    for (const f of csWant) panel.features[f] = cs[f as keyof typeof cs];
+    const cs = crossSectionalFeatures(csPanel);
+    for (const f of csWant) {
+      const x = cs[f as keyof typeof cs];
+      // a rank among fewer than MIN_CROSS_SECTION values carries no information
+      for (let t = 0; t < nT; t++) {
+        let m = 0;
+        for (let s = 0; s < nS; s++) if (Number.isFinite(x[t * nS + s]!)) m++;
+        if (m > 0 && m < MIN_CROSS_SECTION) x.fill(NaN, t * nS, t * nS + nS);
+      }
+      panel.features[f] = x;
+    }
+  }
+  const rawWant = [...want].filter((f) =>
+    (CROSS_SECTIONAL_RAW_FEATURES as readonly string[]).includes(f)
+  );
+  if (rawWant.length) {
+    const cs = crossSectionalFeatures(csPanel, { normalize: "none" });
+    for (const f of rawWant) panel.features[f] = cs[f.slice(0, -4) as keyof typeof cs];
   }
   if (gapBefore) panel.gaps = { gapBefore, missing };
   return panel;

@@ -61,10 +61,16 @@ import { holdWork, removeStaleWork, type WorkOwner } from "./_export_work.ts";
 import { lakeRoot } from "../lake/spec.ts";
 import { getCalendar } from "../time/trading_calendar.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
-import { buildDailyFeaturePanel, DAILY_FEATURES } from "./daily_panel.ts";
+import { buildDailyFeaturePanel, DAILY_FEATURES, perDateNormalisation } from "./daily_panel.ts";
 import {
+  crossSectionBlocker,
+  CrossSectionError,
+  exportedMoments,
+  featureFit,
   firstExamples,
+  missingCounter,
   missingInRange,
+  noSampleMessage,
   rowClockSamples,
   type TrainingExportSpec,
   type TrainingManifest,
@@ -110,6 +116,10 @@ export const FEATURE_LOOKBACK: Record<
   dow_seasonality: { unbounded: "running weekday sums over the whole panel, never re-anchored" },
   month_seasonality: { years: 5 },
 };
+// the unranked values read the same windows
+for (const f of Object.keys(FEATURE_LOOKBACK)) {
+  if (perDateNormalisation(f) === "rank") FEATURE_LOOKBACK[`${f}_raw`] = FEATURE_LOOKBACK[f]!;
+}
 
 /** What a batch must read around its dates: see {@link batchLookback}. */
 export interface BatchLookback {
@@ -339,6 +349,8 @@ export interface BatchPartStats {
   /** Missing sessions after a bar of the batch's dates, and the first 10 (`SYMBOL@date`). */
   missingSessions?: number;
   missingExamples?: string[];
+  /** Rows of the batch's dates without a value, per feature and for `label`. */
+  rowsMissing?: Record<string, number>;
   /** Reads (a window widened once counts 2). */
   reads: number;
 }
@@ -454,6 +466,7 @@ export async function exportBatchPart(
   const missing = missingInRange(panel, lo, hi, keep);
   const nS = panel.symbols.length;
   const cells: number[] = [];
+  const missingBy = missingCounter(spec.features);
   for (let t = 0; t < panel.dates.length; t++) {
     const dt = panel.dates[t]!;
     if (dt < a || dt > b || dt < start || dt > end) continue;
@@ -461,8 +474,7 @@ export async function exportBatchPart(
       if (keep && !keep.has(panel.symbols[s]!)) continue;
       const k = t * nS + s;
       if (!Number.isFinite(panel.close[k]!)) continue;
-      const ok = Number.isFinite(labels.label[k]!) &&
-        spec.features.every((f) => Number.isFinite(panel.features[f]![k]!));
+      const ok = missingBy.add(labels.label[k]!, spec.features, (f) => panel.features[f]![k]!);
       if (ok) cells.push(k);
       else {
         dropped++;
@@ -494,6 +506,7 @@ export async function exportBatchPart(
     droppedMissingSessions: droppedGap,
     missingSessions: missing.count,
     missingExamples: missing.examples,
+    rowsMissing: missingBy.counts,
     reads,
   };
 }
@@ -616,6 +629,9 @@ async function exportAt(
     );
   }
   const nT = D.length;
+  const kept = [...symFirst.keys()].filter((x) => !spec.universe || spec.universe.includes(x));
+  const thin = crossSectionBlocker(spec.features, kept.sort(), first.name);
+  if (thin) throw new CrossSectionError(`Cannot export ${spec.name}: ${thin}`);
 
   // 2. feature pass: one window per batch of output dates, run here or by options.runBatches
   const start = spec.start ?? D[0]!, end = spec.end ?? D[nT - 1]!;
@@ -685,6 +701,12 @@ async function exportAt(
     );
     const parts = partStats.filter((s) => s.rows > 0).map((s) => join(work, partName(s.batch)));
     const nF = spec.features.length;
+    const rowsMissing: Record<string, number> = Object.fromEntries(
+      [...spec.features, "label"].map((f) => [f, 0]),
+    );
+    for (const s of partStats) {
+      for (const f of Object.keys(rowsMissing)) rowsMissing[f]! += s.rowsMissing?.[f] ?? 0;
+    }
 
     // training sums, decision and end times, symbols: a pass over the parts in batch order
     // (date, then symbol: the eager export's order, so the mean is the same double)
@@ -693,6 +715,7 @@ async function exportAt(
       t1All = new Grow((n) => new Float64Array(n));
     const symAll = new Grow((n) => new Int32Array(n));
     const s1 = new Float64Array(nF);
+    const lo = new Float64Array(nF).fill(Infinity), hi = new Float64Array(nF).fill(-Infinity);
     let trainRows = 0;
     for (const p of parts) {
       const df = pl.readParquet(p);
@@ -709,14 +732,17 @@ async function exportAt(
         t1All.push(a1[r]!);
         if (dt[r]! < spec.trainEnd) {
           trainRows++;
-          for (let c = 0; c < nF; c++) s1[c]! += xs[c]![r]!;
+          for (let c = 0; c < nF; c++) {
+            const v = xs[c]![r]!;
+            s1[c]! += v;
+            if (v < lo[c]!) lo[c] = v;
+            if (v > hi[c]!) hi[c] = v;
+          }
         }
       }
     }
     const n = t0All.n;
-    if (n === 0) {
-      throw new RangeError(`Cannot export ${spec.name}: no sample has a label and every feature`);
-    }
+    if (n === 0) throw new RangeError(noSampleMessage(spec.name, rowsMissing, dropped));
     if (trainRows < 2) {
       throw new RangeError(
         `Cannot export ${spec.name}: ${trainRows} training rows before ${spec.trainEnd} (need 2)`,
@@ -736,10 +762,10 @@ async function exportAt(
         ss[c] = acc;
       });
     }
-    const stats = spec.features.map((f, c) => {
-      const std = Math.sqrt(ss[c]! / (trainRows - 1));
-      return { name: f, dtype: "float64" as const, mean: mean[c]!, std: std > 0 ? std : 1 };
-    });
+    const stats = spec.features.map((f, c) =>
+      featureFit(f, { s1: s1[c]!, ss: ss[c]!, m: trainRows, min: lo[c]!, max: hi[c]! })
+    );
+    const zs = new Float64Array(nF), zq = new Float64Array(nF);
 
     // 4. CPCV and weights on the in-memory times, then the write pass
     const t0 = t0All.done(), t1 = t1All.done(), symIdx = symAll.done();
@@ -792,7 +818,18 @@ async function exportAt(
         ...spec.features.map((f, c) => {
           const x = df.getColumn(f).toTypedArray() as Float64Array;
           const st = stats[c]!;
-          return pl.Series(f, Float64Array.from(x, (v) => (v - st.mean) / st.std));
+          const col = Float64Array.from(x, (v) => (v - st.mean) / st.std);
+          const dt = df.getColumn("date").toArray() as string[];
+          let a = zs[c]!, q = zq[c]!;
+          col.forEach((v, r) => {
+            if (dt[r]! < spec.trainEnd) {
+              a += v;
+              q += v * v;
+            }
+          });
+          zs[c] = a;
+          zq[c] = q;
+          return pl.Series(f, col);
         }),
       ]);
       const fp = join(work, `rows-${String(done.length).padStart(6, "0")}.parquet`);
@@ -800,6 +837,9 @@ async function exportAt(
       done.push(fp);
       off += m;
     }
+    stats.forEach((st, c) => {
+      [st.exported_mean, st.exported_std] = exportedMoments(zs[c]!, zq[c]!, trainRows);
+    });
     const rowsPath = join(options.outDir, "rows.parquet");
     const scans = done.map((fp) => pl.scanParquet(fp));
     const all = scans.length === 1 ? scans[0]! : pl.concat(scans, { how: "vertical" });
@@ -813,6 +853,7 @@ async function exportAt(
       droppedIncomplete: dropped,
       droppedMissingSessions: droppedGap,
       missingSessions: { clock: clockKind(meta), count: missingCount, examples: missingExamples },
+      rowsMissing,
       features: stats,
       trainRows,
       horizonSessions: spec.label.kind === "overnight" ? 1 : lb.horizon,

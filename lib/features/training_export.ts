@@ -34,6 +34,8 @@ import { panelLabels } from "../labels/panel_labels.ts";
 import {
   buildDailyFeaturePanel,
   type DailyFeaturePanel,
+  MIN_CROSS_SECTION,
+  perDateNormalisation,
   type SymbolDailyBars,
 } from "./daily_panel.ts";
 import type { ClockKind } from "./session_clock.ts";
@@ -81,7 +83,15 @@ export interface TrainingManifest {
    * checked (the rows are the clock).
    */
   missing_sessions: { clock: ClockKind; count: number; examples: string[] };
-  features: { name: string; dtype: "float64"; mean: number; std: number }[];
+  /**
+   * Rows in the sample range without a value, per feature and for `label` (a dropped row can
+   * lack several): the feature with the most sets the warm-up.
+   */
+  rows_missing: Record<string, number>;
+  /** Per feature: the z-score applied and the stats of the exported column ({@link FeatureFit}). */
+  features: FeatureFit[];
+  /** Constant (or otherwise degenerate) exported columns, one line each; empty when none. */
+  warnings: string[];
   normalisation: { method: "zscore"; fitted_on: "train"; train_rows: number; train_end: string };
   label: {
     column: "label";
@@ -112,6 +122,117 @@ export interface TrainingManifest {
   } | null;
   files: Record<string, string>;
   inputs: ExportInput[];
+}
+
+/**
+ * One exported feature column: `column = (x - mean) / std` where x is the feature's value, `mean`
+ * its mean over the training rows and `std` its sample standard deviation there (ddof 1),
+ * except for a feature `constant` over the training rows (min = max): then `std` is 1, `raw_std`
+ * 0 and the column is x - mean (0 on every training row). `exported_mean` and `exported_std`
+ * (ddof 1) are the stats of the written column over the training rows (0 and 1 up to rounding
+ * unless constant). `per_date` names the normalisation before the z-score: `rank` (percentile
+ * rank across symbols per date, lib/features `CROSS_SECTIONAL_FEATURES`) or `none`.
+ */
+export interface FeatureFit {
+  name: string;
+  dtype: "float64";
+  mean: number;
+  std: number;
+  raw_std: number;
+  constant: boolean;
+  per_date: "rank" | "none";
+  exported_mean: number;
+  exported_std: number;
+}
+
+/**
+ * The z-score of a feature from its training-row sums: mean = s1 / m, raw std = sqrt(ss / (m -
+ * 1)) with ss the sum of squared deviations from that mean, constant when min = max. The
+ * exported-column stats are filled by {@link exportedMoments}.
+ *
+ * @example
+ * ```ts
+ * featureFit("roc_5", { s1: 6, ss: 2, m: 3, min: 1, max: 3 }).std; // 1
+ * ```
+ */
+export function featureFit(
+  name: string,
+  t: { s1: number; ss: number; m: number; min: number; max: number },
+): FeatureFit {
+  const mean = t.s1 / t.m;
+  const constant = t.min === t.max;
+  const rawStd = constant ? 0 : Math.sqrt(t.ss / (t.m - 1));
+  return {
+    name,
+    dtype: "float64",
+    mean: constant ? t.min : mean,
+    std: constant || !(rawStd > 0) ? 1 : rawStd,
+    raw_std: rawStd,
+    constant,
+    per_date: perDateNormalisation(name),
+    exported_mean: NaN,
+    exported_std: NaN,
+  };
+}
+
+/**
+ * Mean and sample standard deviation (ddof 1) of an exported column from its sum s and sum of
+ * squares q over m training rows: sqrt(max(0, (q - m mean^2) / (m - 1))). The eager and the
+ * batched export add the same values in the same order, so they agree to the bit.
+ */
+export function exportedMoments(s: number, q: number, m: number): [number, number] {
+  const mu = s / m;
+  return [mu, Math.sqrt(Math.max(0, (q - m * mu * mu) / (m - 1)))];
+}
+
+/**
+ * One warning line per constant exported feature (see {@link FeatureFit}).
+ *
+ * @example
+ * ```ts ignore
+ * constantWarnings(fits, 1200); // ["feature ret_intraday is constant (0) over the 1200 training rows: ..."]
+ * ```
+ */
+export function constantWarnings(fits: readonly FeatureFit[], trainRows: number): string[] {
+  return fits.filter((f) => f.constant).map((f) =>
+    `feature ${f.name} is constant (${f.mean}) over the ${trainRows} training rows: exported as x - ${f.mean} (0 on every training row), it carries no information`
+  );
+}
+
+/** A spec that a dataset's symbols cannot give (exit 2 in the task): see {@link crossSectionBlocker}. */
+export class CrossSectionError extends RangeError {
+  override name = "CrossSectionError";
+}
+
+/**
+ * Why the spec's cross-sectional (ranked per date) features cannot be computed on these symbols,
+ * or null: a percentile rank needs {@linkcode MIN_CROSS_SECTION} symbols with a value on a date,
+ * and a universe with fewer symbols than that would rank every row alone (always 0.5).
+ *
+ * @example
+ * ```ts
+ * crossSectionBlocker(["vol_63", "roc_5"], ["TTRC"], "user/ttrc");
+ * // "vol_63 is ranked across symbols per date (needs 2 symbols with a value); user/ttrc has 1
+ * // symbol in the export universe (TTRC), so every value would be 0.5: use vol_63_raw (...)"
+ * ```
+ */
+export function crossSectionBlocker(
+  features: readonly string[],
+  symbols: readonly string[],
+  what = "the data",
+): string | null {
+  const ranked = features.filter((f) => perDateNormalisation(f) === "rank");
+  if (!ranked.length || symbols.length >= MIN_CROSS_SECTION) return null;
+  const n = symbols.length;
+  return `${ranked.join(", ")} ${
+    ranked.length === 1 ? "is" : "are"
+  } ranked across symbols per date (needs ${MIN_CROSS_SECTION} symbols with a value); ${what} has ${n} symbol${
+    n === 1 ? "" : "s"
+  } in the export universe${n ? ` (${symbols.join(", ")})` : ""}, so every value would be ${
+    n ? "0.5" : "missing"
+  }: use ${
+    ranked.map((f) => `${f}_raw`).join(", ")
+  } (the symbol's own time series, z-scored like the other features) or add symbols`;
 }
 
 async function sha256File(path: string): Promise<string> {
@@ -171,7 +292,12 @@ export async function exportTrainingSet(
     rowClock?: ReadonlySet<string>;
   },
   spec: TrainingExportSpec,
-  options: { outDir: string; inputs?: ExportInput[] },
+  options: {
+    outDir: string;
+    inputs?: ExportInput[];
+    /** The dataset's name in messages. @default "the data" */
+    dataset?: string;
+  },
 ): Promise<TrainingManifest> {
   const { panel, labels } = data;
   const nS = panel.symbols.length, nT = panel.dates.length;
@@ -190,11 +316,20 @@ export async function exportTrainingSet(
     }
   }
   const keep = new Set(spec.universe ?? panel.symbols);
+  const thin = crossSectionBlocker(
+    spec.features,
+    panel.symbols.filter((s, j) =>
+      keep.has(s) && panel.dates.some((_, t) => Number.isFinite(panel.close[t * nS + j]!))
+    ),
+    options.dataset,
+  );
+  if (thin) throw new CrossSectionError(`Cannot export ${spec.name}: ${thin}`);
   const start = spec.start ?? panel.dates[0] ?? "";
   const end = spec.end ?? panel.dates[nT - 1] ?? "";
   // select samples (date-major order = decision time, then symbol)
   const cells: number[] = [];
   let dropped = 0, droppedGap = 0;
+  const missingBy = missingCounter(spec.features);
   for (let t = 0; t < nT; t++) {
     const d = panel.dates[t]!;
     if (d < start || d > end) continue;
@@ -202,8 +337,7 @@ export async function exportTrainingSet(
       if (!keep.has(panel.symbols[s]!)) continue;
       const k = t * nS + s;
       if (!Number.isFinite(panel.close[k]!)) continue;
-      const ok = Number.isFinite(labels.label[k]!) &&
-        spec.features.every((f) => Number.isFinite(panel.features[f]![k]!));
+      const ok = missingBy.add(labels.label[k]!, spec.features, (f) => panel.features[f]![k]!);
       if (ok) cells.push(k);
       else {
         dropped++;
@@ -213,9 +347,7 @@ export async function exportTrainingSet(
   }
   const missing = missingInRange(panel, start, end, keep);
   const n = cells.length;
-  if (n === 0) {
-    throw new RangeError(`Cannot export ${spec.name}: no sample has a label and every feature`);
-  }
+  if (n === 0) throw new RangeError(noSampleMessage(spec.name, missingBy.counts, dropped));
   const date = cells.map((k) => panel.dates[Math.floor(k / nS)]!);
   const symIdx = Int32Array.from(cells, (k) => k % nS);
   const t0 = Float64Array.from(cells, (k) => labels.t0Ms[k]!);
@@ -231,11 +363,14 @@ export async function exportTrainingSet(
   // normalisation fitted on training rows only
   const stats = spec.features.map((f) => {
     const x = panel.features[f]!;
-    let s1 = 0, m = 0;
+    let s1 = 0, m = 0, min = Infinity, max = -Infinity;
     cells.forEach((k, i) => {
       if (isTrain[i]) {
-        s1 += x[k]!;
+        const v = x[k]!;
+        s1 += v;
         m++;
+        if (v < min) min = v;
+        if (v > max) max = v;
       }
     });
     const mean = s1 / m;
@@ -243,12 +378,20 @@ export async function exportTrainingSet(
     cells.forEach((k, i) => {
       if (isTrain[i]) ss += (x[k]! - mean) ** 2;
     });
-    const std = Math.sqrt(ss / (m - 1));
-    return { name: f, dtype: "float64" as const, mean, std: std > 0 ? std : 1 };
+    return featureFit(f, { s1, ss, m, min, max });
   });
   const z = stats.map((st, j) => {
     const x = panel.features[spec.features[j]!]!;
-    return Float64Array.from(cells, (k) => (x[k]! - st.mean) / st.std);
+    const col = Float64Array.from(cells, (k) => (x[k]! - st.mean) / st.std);
+    let s = 0, q = 0;
+    col.forEach((v, i) => {
+      if (isTrain[i]) {
+        s += v;
+        q += v * v;
+      }
+    });
+    [st.exported_mean, st.exported_std] = exportedMoments(s, q, trainRows);
+    return col;
   });
 
   // CPCV on decision times (samples sorted by t0) with label ends t1
@@ -339,6 +482,7 @@ export async function exportTrainingSet(
     droppedIncomplete: dropped,
     droppedMissingSessions: droppedGap,
     missingSessions: { clock: data.clock ?? "rows", ...missing },
+    rowsMissing: missingBy.counts,
     features: stats,
     trainRows,
     horizonSessions: labels.horizon,
@@ -430,6 +574,53 @@ export function rowClockSamples(
   return out;
 }
 
+/**
+ * Counts, over the rows of the sample range, those without a value per feature and for the
+ * label (`rows_missing` of the manifest); `add` returns whether the row has every value.
+ */
+export function missingCounter(features: readonly string[]): {
+  counts: Record<string, number>;
+  add(label: number, fs: readonly string[], value: (f: string) => number): boolean;
+} {
+  const counts: Record<string, number> = Object.fromEntries(
+    [...features, "label"].map((f) => [f, 0]),
+  );
+  return {
+    counts,
+    add(label, fs, value) {
+      let ok = true;
+      if (!Number.isFinite(label)) {
+        counts.label!++;
+        ok = false;
+      }
+      for (const f of fs) {
+        if (!Number.isFinite(value(f))) {
+          counts[f]!++;
+          ok = false;
+        }
+      }
+      return ok;
+    },
+  };
+}
+
+/**
+ * "Cannot export x: no sample has a label and every feature", naming the features (or the label)
+ * with no value on any of the rows.
+ */
+export function noSampleMessage(
+  name: string,
+  rowsMissing: Record<string, number>,
+  rows: number,
+): string {
+  const none = Object.entries(rowsMissing).filter(([, c]) => rows > 0 && c === rows).map(([f]) =>
+    f
+  );
+  return `Cannot export ${name}: no sample has a label and every feature${
+    none.length ? ` (no value on any of the ${rows} rows: ${none.join(", ")})` : ""
+  }`;
+}
+
 /** What an export measured, for {@link trainingManifest}. */
 export interface TrainingManifestParts {
   /** Rows written. */
@@ -440,6 +631,8 @@ export interface TrainingManifestParts {
   droppedMissingSessions: number;
   /** Missing sessions (or periods) after sample dates, with up to 10 examples. */
   missingSessions: TrainingManifest["missing_sessions"];
+  /** Rows in the sample range without a value, per feature and for `label`. */
+  rowsMissing: Record<string, number>;
   /** Feature names with their z-score statistics (fitted on the training rows). */
   features: TrainingManifest["features"];
   /** Rows dated before `spec.trainEnd` that the statistics were fitted on. */
@@ -509,7 +702,9 @@ export function trainingManifest(
     rows_dropped_incomplete: parts.droppedIncomplete,
     rows_dropped_missing_sessions: parts.droppedMissingSessions,
     missing_sessions: parts.missingSessions,
+    rows_missing: parts.rowsMissing,
     features: parts.features,
+    warnings: constantWarnings(parts.features, parts.trainRows),
     normalisation: {
       method: "zscore",
       fitted_on: "train",

@@ -236,8 +236,10 @@ Deno.test("buy_and_hold and ma_cross fills (hand-worked)", () => {
   assert.ok(Math.abs(r.equity[2]! - 1100) < TOL * 1100);
 
   // closes 1, 2, 3, 2, 1; SMA(1) = close; SMA(2) = 1.5, 2.5, 2.5, 1.5 from t = 1:
-  // long from the close of t = 1 (2 > 1.5), flat from t = 3 (2 < 2.5): buy 500 (1000 / 2) at
-  // the open of t = 2 (3), sell at the open of t = 4 (1).
+  // long from the close of t = 1 (2 > 1.5), flat from t = 3 (2 < 2.5): buy floor(1000 / 3) =
+  // 333 at the open of t = 2 (3), sized at that fill price, sell at the open of t = 4 (1).
+  // (Until the ma_cross sizing moved to the fill price this bought 1000 / 2 = 500 sized on the
+  // decision close 2 and paid 1500 with 1000 of cash: unfinanced leverage.)
   const one = makePanel({
     symbols: ["A"],
     tsMs: Array.from({ length: 5 }, (_, t) => T0 + t * DAY),
@@ -250,14 +252,16 @@ Deno.test("buy_and_hold and ma_cross fills (hand-worked)", () => {
     ma.createStrategy(input(one), ma.params.parse({ fast: 1, slow: 2 }) as never),
     { initialCash: 1000, costs: { participationCap: Infinity } },
   );
-  assert.deepEqual(m.fills.map((f) => [f.bar, f.qty, f.price]), [[2, 500, 3], [4, -500, 1]]);
+  assert.deepEqual(m.fills.map((f) => [f.bar, f.qty, f.price]), [[2, 333, 3], [4, -333, 1]]);
+  assert.ok(Math.min(...m.cash) >= 0);
 });
 
 Deno.test("mean_reversion fills (hand-worked)", () => {
   // lookback 3, entryZ 1, exitZ 0; closes 10 10 10 7 10 13 10:
   // t=2 sd 0 (no signal); t=3 mean 9, sd sqrt(3): z = -2/sqrt(3) = -1.15 < -1 -> long;
   // t=4 window 10 7 10: z = 1/sqrt(3) >= 0 -> exit; t=5 window 7 10 13: z = 3/3 = 1, not > 1.
-  // Buy floor(1000 / 7) = 142 at the open of t=4 (10), sell at the open of t=5 (13).
+  // Buy floor(1000 / 10) = 100 at the open of t=4 (10), sized at that fill price, sell at the
+  // open of t=5 (13). (Sized on the decision close 7 it bought 142 for 1420 with 1000 of cash.)
   const c = [10, 10, 10, 7, 10, 13, 10];
   const p = makePanel({
     symbols: ["A"],
@@ -274,8 +278,8 @@ Deno.test("mean_reversion fills (hand-worked)", () => {
     ),
     { initialCash: 1000, costs: { participationCap: Infinity } },
   );
-  assert.deepEqual(r.fills.map((f) => [f.bar, f.qty, f.price]), [[4, 142, 10], [5, -142, 13]]);
-  assert.ok(Math.abs(r.equity.at(-1)! - (1000 + 142 * 3)) < TOL * 2000);
+  assert.deepEqual(r.fills.map((f) => [f.bar, f.qty, f.price]), [[4, 100, 10], [5, -100, 13]]);
+  assert.ok(Math.abs(r.equity.at(-1)! - (1000 + 100 * 3)) < TOL * 2000);
 });
 
 Deno.test("every backtest spec (a JSON with a strategy) in tasks/specs parses and names a loadable strategy", async () => {

@@ -229,7 +229,18 @@ Deno.test("trainingManifest + writeTrainingManifest: one builder, the manifest.j
       droppedIncomplete: 1,
       droppedMissingSessions: 1,
       missingSessions: { clock: "sessions", count: 1, examples: ["X@2024-01-15"] },
-      features: [{ name: "roc_5", dtype: "float64", mean: 0.5, std: 2 }],
+      rowsMissing: { roc_5: 1, label: 0 },
+      features: [{
+        name: "roc_5",
+        dtype: "float64",
+        mean: 0.5,
+        std: 2,
+        raw_std: 2,
+        constant: false,
+        per_date: "none",
+        exported_mean: 0,
+        exported_std: 1,
+      }],
       trainRows: 2,
       horizonSessions: 1,
       cpcv: null,
@@ -264,14 +275,24 @@ Deno.test("trainingManifest + writeTrainingManifest: one builder, the manifest.j
       "X@2024-01-15"
     ]
   },
+  "rows_missing": {
+    "roc_5": 1,
+    "label": 0
+  },
   "features": [
     {
       "name": "roc_5",
       "dtype": "float64",
       "mean": 0.5,
-      "std": 2
+      "std": 2,
+      "raw_std": 2,
+      "constant": false,
+      "per_date": "none",
+      "exported_mean": 0,
+      "exported_std": 1
     }
   ],
+  "warnings": [],
   "normalisation": {
     "method": "zscore",
     "fitted_on": "train",
