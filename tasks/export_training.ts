@@ -201,6 +201,7 @@ await runTask(TASK, async ({ values }) => {
         throw new UsageError(e.message);
       }
       if (e instanceof NotAPriceError) throw new UsageError(e.message);
+      if (e instanceof CrossSectionError) throw new UsageError(e.message);
       throw e;
     }
     const d = r.dataset, m = r.manifest;
@@ -238,7 +239,13 @@ await runTask(TASK, async ({ values }) => {
   const uw = loaded.dataset &&
     priceUnitsWarning(loaded.dataset.name, loaded.dataset.meta, PRICE_USE);
   if (uw) console.error(`export-training: warning: ${uw}`);
-  const m = await exportLoadedBars(loaded, spec, { outDir });
+  let m;
+  try {
+    m = await exportLoadedBars(loaded, spec, { outDir });
+  } catch (e) {
+    if (e instanceof CrossSectionError) throw new UsageError(e.message);
+    throw e;
+  }
   if (loaded.dataset) {
     const d = loaded.dataset;
     console.log(
