@@ -96,6 +96,21 @@ closes or index levels), initialCash, oosFraction, gate, pboPartitions. Specs fo
 are in tasks/specs/. An unknown field is refused (exit 2) with its path and the field probably
 meant, e.g. data.symbol: unknown field (did you mean "symbols"?).
 
+Financing: maxGrossLeverage (default 1; null for no limit) is the largest gross exposure
+(|longs| + |shorts|) a fill may leave, as a multiple of equity: with 1 a long-only book never
+borrows (cash never below zero). A fill beyond it is cut to the whole shares that fit, costs
+included, and the rest of the order cancelled; the output prints the orders scaled or rejected
+and the peak gross leverage. Orders fill in submission order; rebalances send sales first.
+Sizing of ma_cross, mean_reversion and buy_and_hold: decided at the close of bar t, filled at
+the open of t+1 (its close on close-only data), shares = floor(weight / nSymbols x equity at the
+close of t / fill price) - position; a flat ma_cross with weight 1 buys floor(cash / open).
+buy_and_hold buys each symbol at its own first bar from the cash still uninvested.
+Data that ends early: a symbol whose bars end before the panel's is sold at its last close (a
+"data ended" fill, no costs), never marked at a stale price; "gaps per symbol" names each
+symbol's span and the rows it has no bar on; a position held through a hole inside a symbol's
+data is counted ("stale marks"). Orders delayed by the participation cap, missing volume or
+volatility history are counted by reason ("orders delayed or partly filled").
+
 The candidate is the configuration with the best in-sample Sharpe; the gate judges its returns
 over the last oosFraction (default 0.3) of the run, so its Sharpe and drawdown differ from the
 full run's: the output and the report name that window and every criterion.
