@@ -1560,30 +1560,35 @@ const ZONE_CANDIDATES: readonly (readonly [string, string])[] = [
  * sessions: the best of {@link ZONE_CANDIDATES}, else of the fixed offsets UTC-12..UTC+14, when
  * at most a third as many texts as in `tz` and at most 2% of them stay outside sessions (a text
  * that is no wall time in the zone counts as outside; on calendar fx a time in the hour after the
- * Friday close does not, {@link isFxRollHour}). Null when none fits.
+ * Friday close does not, {@link isFxRollHour}, but of two zones that fit equally the one with
+ * fewer such times is taken). Null when none fits.
  */
 function suggestZone(
   texts: readonly string[],
   reparse: (text: string, tz: string) => ParsedTime | null,
   cal: TradingCalendar,
   tz: string,
-): { zone: string; label: string; off: number; base: number } | null {
+): { zone: string; label: string; off: number; roll: number; base: number } | null {
+  // Texts outside sessions, and those in the hour after the fx close (the tie-break: of two
+  // zones an hour apart that both fit, the one placing fewer quotes after the close).
   const outside = (z: string) => {
-    let n = 0;
+    let n = 0, roll = 0;
     for (const t of texts) {
       const p = reparse(t, z);
       if (p === null) n++;
       else {
         try {
-          if (cal.sessionDateOf(p.ms) === null && !(cal.name === "fx" && isFxRollHour(p.ms))) n++;
+          if (cal.sessionDateOf(p.ms) !== null) continue;
+          if (cal.name === "fx" && isFxRollHour(p.ms)) roll++;
+          else n++;
         } catch {
           n++; // outside the calendar's range
         }
       }
     }
-    return n;
+    return { n, roll };
   };
-  const base = outside(tz);
+  const base = outside(tz).n;
   const fixed: [string, string][] = [];
   for (let h = -12; h <= 14; h++) {
     // Etc/GMT zones have the POSIX sign: Etc/GMT-5 is UTC+5.
@@ -1595,11 +1600,13 @@ function suggestZone(
     }
   }
   for (const group of [ZONE_CANDIDATES, fixed]) {
-    let best: { zone: string; label: string; off: number } | null = null;
+    let best: { zone: string; label: string; off: number; roll: number } | null = null;
     for (const [zone, label] of group) {
       if (zone === tz) continue;
-      const off = outside(zone);
-      if (best === null || off < best.off) best = { zone, label, off };
+      const { n: off, roll } = outside(zone);
+      if (best === null || off < best.off || (off === best.off && roll < best.roll)) {
+        best = { zone, label, off, roll };
+      }
     }
     if (best && best.off * 3 <= base && best.off <= 0.02 * texts.length) return { ...best, base };
   }

@@ -144,7 +144,7 @@ Deno.test("ingest-file: each invalid daily row is quarantined with a reason code
     );
   }));
 
-Deno.test("ingest-file: close-only and high/low-only bars store absent fields as null", () =>
+Deno.test("ingest-file: close-only and high/low/close bars store absent fields as null", () =>
   withLake(async (root) => {
     const f = `${root}/c.csv`;
     Deno.writeTextFileSync(f, "date,close\n2024-03-04,1.0850\n2024-03-05,1.0855\n2024-03-06,-1\n");
@@ -163,9 +163,10 @@ Deno.test("ingest-file: close-only and high/low-only bars store absent fields as
     assertEquals(bars.getColumn("close").toArray(), [1.085, 1.0855]);
     // fx daily bar of 2024-03-05 is known at its 17:00 New York roll (EST: 22:00Z).
     assertEquals(iso(msOf(bars, "known_at")[1]!), "2024-03-05T22:00:00.000Z");
-    // Consistency only over the fields present: low above high fails, no open/close needed.
+    // Consistency only over the fields present: low above high fails, no open needed (a close
+    // is: a bars file without one is refused, tests/ingest/user_file_trial2_mistakes_test.ts).
     const g = `${root}/hl.csv`;
-    Deno.writeTextFileSync(g, "date,high,low\n2024-03-04,10,9\n2024-03-05,9,10\n");
+    Deno.writeTextFileSync(g, "date,high,low,close\n2024-03-04,10,9,9.5\n2024-03-05,9,10,9.5\n");
     const s2 = await ingestBarsFile(g, { dataset: "hl", symbol: "X", root });
     assertEquals([s2.rowsValid, s2.reasons.ohlc_inconsistent], [1, 1]);
   }));
@@ -307,7 +308,7 @@ Deno.test("ingest-file: missing columns are clear errors naming the fix", () =>
     await assertRejects(
       () => ingestBarsFile(f, { dataset: "x", symbol: "X", root }),
       DataError,
-      "no price column",
+      "a bars dataset needs a close",
     );
     await assertRejects(
       () => ingestBarsFile(`${root}/x.json`, { dataset: "x", root }),
