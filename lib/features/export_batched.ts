@@ -78,7 +78,12 @@ import {
   uniquenessWeights,
   writeTrainingManifest,
 } from "./training_export.ts";
-import { type BarSource, dailyBarsOf, DEFAULT_DAY_BARS } from "./training_sources.ts";
+import {
+  type BarSource,
+  dailyBarsOf,
+  DEFAULT_DAY_BARS,
+  lakeInputName,
+} from "./training_sources.ts";
 import { clockKind, sessionClock } from "./session_clock.ts";
 
 /**
@@ -861,10 +866,7 @@ async function exportAt(
       sequence: null,
       files: { "rows.parquet": await sha256File(rowsPath) },
       inputs: [{
-        name:
-          `lake:${dsManifest} (${fileList.length} files, ${readRows} rows; calendar ${meta.calendar}, frequency ${meta.frequency}, currency ${
-            meta.currency ?? "none"
-          })`,
+        name: lakeInputName(dsManifest, fileList.length, readRows, meta),
         sha256: digest,
       }],
     });

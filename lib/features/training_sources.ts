@@ -82,6 +82,27 @@ const PRICE_TODO =
   "no change-based label exists yet: export a price or index dataset, or, if these values are prices, re-ingest with --units price --replace";
 
 /**
+ * How a training export names a lake input in its manifest (the eager and the batched export
+ * alike): the pinned reference, files and rows read, and the metadata the values are read with.
+ *
+ * @example
+ * ```ts
+ * lakeInputName("curated/user/ttrc#ab12", 3, 5550, { calendar: "nyse", frequency: "session", currency: "USD" });
+ * // "lake:curated/user/ttrc#ab12 (3 files, 5550 rows; calendar nyse, frequency session, currency USD, units price (default))"
+ * ```
+ */
+export function lakeInputName(
+  manifest: string,
+  files: number,
+  rows: number,
+  meta: LoadedDataset["meta"],
+): string {
+  return `lake:${manifest} (${files} files, ${rows} rows; calendar ${meta.calendar}, frequency ${meta.frequency}, currency ${
+    meta.currency ?? "none"
+  }, units ${unitsLabel(meta)})`;
+}
+
+/**
  * Per-symbol daily bars of a loaded dataset reference: dates as ISO strings, null fields as NaN
  * (a close-only series has NaN open/high/low/volume), a `series` dataset's `value` as close.
  * RangeError for intraday data (the daily panel takes one bar per date); lib/lake
@@ -209,10 +230,7 @@ export async function loadDailyBars(
     bars,
     news: [],
     inputs: [{
-      name:
-        `lake:${d.manifest} (${d.files.length} files, ${d.frame.height} rows; calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
-          d.meta.currency ?? "none"
-        }, units ${unitsLabel(d.meta)})`,
+      name: lakeInputName(d.manifest, d.files.length, d.frame.height, d.meta),
       sha256: digest,
     }],
     dataset: {
