@@ -262,6 +262,11 @@ await runTask(TASK, async ({ values: v }) => {
       f3(out.inSampleSharpe[out.candidate]!)
     }`,
   );
+  // a run resampled to sessions: its drawdown at session closes, and over every bar
+  const drawdownText = (x: typeof s) =>
+    x.maxDrawdownAllBars === null
+      ? pct(x.maxDrawdown)
+      : `${pct(x.maxDrawdown)} at session closes (${pct(x.maxDrawdownAllBars)} over every bar)`;
   const participation = runParticipation(out);
   const s = summarizeBacktest(out.result, ppy, {
     ...(participation ? { participation } : {}),
@@ -276,7 +281,7 @@ await runTask(TASK, async ({ values: v }) => {
   console.log(
     `candidate run: total return ${pct(s.totalReturn)}, CAGR ${pct(s.cagr)}, vol ${
       pct(s.annualVol)
-    }, Sharpe ${f3(s.sharpe)}, max drawdown ${pct(s.maxDrawdown)}, costs ${
+    }, Sharpe ${f3(s.sharpe)}, max drawdown ${drawdownText(s)}, costs ${
       s.costs.total.toFixed(2)
     } ${ccy}, fills ${s.fills}`,
   );
@@ -286,7 +291,7 @@ await runTask(TASK, async ({ values: v }) => {
   console.log(
     `benchmark buy_and_hold: total return ${pct(b.totalReturn)}, CAGR ${pct(b.cagr)}, Sharpe ${
       f3(b.sharpe)
-    }, max drawdown ${pct(b.maxDrawdown)}, costs ${b.costs.total.toFixed(2)} ${ccy}`,
+    }, max drawdown ${drawdownText(b)}, costs ${b.costs.total.toFixed(2)} ${ccy}`,
   );
   console.log(`  benchmark ${entry.text}`);
   console.log(`orders: ${unfilledLine(s)}`);

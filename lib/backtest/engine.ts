@@ -310,6 +310,25 @@ export interface BacktestResult {
   sessionsPerYear?: number;
   /** Currency of prices and P&L (the panel's), null when unknown. */
   currency?: string | null;
+  /**
+   * Set by `resampleToSessions`: the run at its own bars, before resampling. Its rows start at
+   * the end of the first session, so the run's start (the first bar, at the starting equity)
+   * and its drawdown between session closes are kept here for CAGR and max drawdown.
+   */
+  bars?: ResampledFrom;
+}
+
+/** What {@link BacktestResult}`.bars` keeps of a run resampled to sessions. */
+export interface ResampledFrom {
+  /** The first and last bar's instants (epoch ms UTC) of the run. */
+  startMs: number;
+  endMs: number;
+  /** Equity at the first bar (the starting equity: orders fill from the next bar on). */
+  startEquity: number;
+  /** Bars of the run (before resampling). */
+  count: number;
+  /** Largest peak-to-trough fall of equity over every bar, as a fraction of the peak. */
+  maxDrawdown: number;
 }
 
 /**

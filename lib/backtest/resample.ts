@@ -4,9 +4,13 @@
  * charts come from intraday runs; the result's `periodsPerYear` becomes its `sessionsPerYear`. Equity, cash, gross and net are taken at the session's last bar; costs,
  * traded notional and dividends are summed over the session; `tsMs` is the session's first bar.
  * Positions are taken at the session's last bar. Fills, rejections and unfilled orders are kept.
+ * What the session rows lose is kept in `bars` ({@link ResampledFrom}): the first bar's instant and
+ * equity (the first row is already the first session's end) and the drawdown over every bar
+ * (a fall and recovery inside a session does not show at session closes).
  */
 
-import type { BacktestResult } from "./engine.ts";
+import type { BacktestResult, ResampledFrom } from "./engine.ts";
+import { drawdownStats } from "./returns.ts";
 
 /**
  * Resample a result to sessions.
@@ -42,8 +46,16 @@ export function resampleToSessions(res: BacktestResult, day: Int32Array): Backte
     }
   }
   const { periodsPerYear: _perBar, ...rest } = res;
+  const bars: ResampledFrom = {
+    startMs: n ? res.tsMs[0]! : NaN,
+    endMs: n ? res.tsMs[n - 1]! : NaN,
+    startEquity: n ? res.equity[0]! : res.initialCash,
+    count: n,
+    maxDrawdown: drawdownStats(res.equity).maxDrawdown,
+  };
   return {
     ...rest,
+    bars,
     // one row per session now: annualise by the calendar's sessions per year when known
     ...(res.sessionsPerYear ? { periodsPerYear: res.sessionsPerYear } : {}),
     tsMs: Float64Array.from(first, (t) => res.tsMs[t]!),

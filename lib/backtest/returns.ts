@@ -1,5 +1,5 @@
 /**
- * Returns of an equity curve and their annualised Sharpe ratio, as the backtest layer needs them
+ * Returns of an equity curve, their annualised Sharpe ratio and its drawdown, as the backtest layer needs them
  * (candidate selection, trial recording). They live here, below `lib/report`, so that the
  * backtest layer never imports the report layer above it; `lib/report/metrics.ts` re-exports
  * them with the rest of its metrics.
@@ -51,4 +51,46 @@ export function sharpeRatio(r: ArrayLike<number>, periodsPerYear = TRADING_DAYS_
   const m = x.reduce((a, b) => a + b, 0) / x.length;
   const v = x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1);
   return v > 0 ? (m / Math.sqrt(v)) * Math.sqrt(periodsPerYear) : NaN;
+}
+
+/** Largest drawdown and the longest time under water. */
+export interface DrawdownStats {
+  /** Largest fall from a running peak, as a positive fraction of the peak. */
+  maxDrawdown: number;
+  peakIndex: number;
+  troughIndex: number;
+  /** Longest run of bars strictly below the running peak (until recovery or the end). */
+  maxDurationBars: number;
+}
+
+/**
+ * Max drawdown of an equity curve: max_t (1 - E_t / max_{s<=t} E_s); duration is the longest
+ * stretch of consecutive bars below the previous peak.
+ *
+ * @example
+ * ```ts
+ * drawdownStats([100, 120, 90, 130]).maxDrawdown; // 0.25
+ * ```
+ */
+export function drawdownStats(equity: ArrayLike<number>): DrawdownStats {
+  let peak = -Infinity, peakI = 0, maxDd = 0, pI = 0, tI = 0, run = 0, maxRun = 0;
+  for (let t = 0; t < equity.length; t++) {
+    const e = equity[t]!;
+    if (!Number.isFinite(e)) continue;
+    if (e >= peak) {
+      peak = e;
+      peakI = t;
+      run = 0;
+    } else {
+      run++;
+      if (run > maxRun) maxRun = run;
+      const dd = 1 - e / peak;
+      if (dd > maxDd) {
+        maxDd = dd;
+        pI = peakI;
+        tI = t;
+      }
+    }
+  }
+  return { maxDrawdown: maxDd, peakIndex: pI, troughIndex: tI, maxDurationBars: maxRun };
 }

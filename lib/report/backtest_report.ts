@@ -334,7 +334,10 @@ export function summaryTableHtml(
     ["Sharpe", fmt(s.sharpe, "num")],
     ["Sortino", fmt(s.sortino, "num")],
     ["Calmar", fmt(s.calmar, "num")],
-    ["max drawdown", fmt(s.maxDrawdown, "pct")],
+    ...((s.maxDrawdownAllBars === null ? [["max drawdown", fmt(s.maxDrawdown, "pct")]] : [
+      ["max drawdown (session closes)", fmt(s.maxDrawdown, "pct")],
+      ["max drawdown (every bar)", fmt(s.maxDrawdownAllBars, "pct")],
+    ]) as [string, string][]),
     ["max drawdown duration (bars)", fmt(s.maxDrawdownDurationBars, "int")],
     ["hit rate", fmt(s.hitRate, "pct")],
     ["turnover (annual, x equity)", fmt(s.turnoverAnnual, "num")],

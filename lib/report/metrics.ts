@@ -18,7 +18,13 @@ import {
   panelDays,
   panelShape,
 } from "../backtest/mod.ts";
-import { finiteValues as finite, returnsFromEquity, sharpeRatio } from "../backtest/returns.ts";
+import {
+  drawdownStats,
+  finiteValues as finite,
+  returnsFromEquity,
+  sharpeRatio,
+} from "../backtest/returns.ts";
+export { type DrawdownStats, drawdownStats } from "../backtest/returns.ts";
 import { type CostModel, resolveCostModel } from "../execution/cost_model.ts";
 
 export { returnsFromEquity, sharpeRatio };
@@ -36,48 +42,6 @@ export function sortinoRatio(r: ArrayLike<number>, periodsPerYear = TRADING_DAYS
   const dd = Math.sqrt(x.reduce((a, b) => a + Math.min(b, 0) ** 2, 0) / x.length);
   if (dd === 0) return m > 0 ? Infinity : NaN;
   return (m / dd) * Math.sqrt(periodsPerYear);
-}
-
-/** Largest drawdown and the longest time under water. */
-export interface DrawdownStats {
-  /** Largest fall from a running peak, as a positive fraction of the peak. */
-  maxDrawdown: number;
-  peakIndex: number;
-  troughIndex: number;
-  /** Longest run of bars strictly below the running peak (until recovery or the end). */
-  maxDurationBars: number;
-}
-
-/**
- * Max drawdown of an equity curve: max_t (1 - E_t / max_{s<=t} E_s); duration is the longest
- * stretch of consecutive bars below the previous peak.
- *
- * @example
- * ```ts
- * drawdownStats([100, 120, 90, 130]).maxDrawdown; // 0.25
- * ```
- */
-export function drawdownStats(equity: ArrayLike<number>): DrawdownStats {
-  let peak = -Infinity, peakI = 0, maxDd = 0, pI = 0, tI = 0, run = 0, maxRun = 0;
-  for (let t = 0; t < equity.length; t++) {
-    const e = equity[t]!;
-    if (!Number.isFinite(e)) continue;
-    if (e >= peak) {
-      peak = e;
-      peakI = t;
-      run = 0;
-    } else {
-      run++;
-      if (run > maxRun) maxRun = run;
-      const dd = 1 - e / peak;
-      if (dd > maxDd) {
-        maxDd = dd;
-        pI = peakI;
-        tI = t;
-      }
-    }
-  }
-  return { maxDrawdown: maxDd, peakIndex: pI, troughIndex: tI, maxDurationBars: maxRun };
 }
 
 /** Drawdown series 1 - E_t / running peak (0 at peaks). */
@@ -311,7 +275,13 @@ export interface BacktestSummary {
   sharpe: number;
   sortino: number;
   calmar: number;
+  /** Max drawdown over the result's rows (session closes for a run resampled to sessions). */
   maxDrawdown: number;
+  /**
+   * A run resampled to sessions: max drawdown over every bar of the run (a fall inside a session
+   * counts); null when the rows are the run's own bars.
+   */
+  maxDrawdownAllBars: number | null;
   maxDrawdownDurationBars: number;
   hitRate: number;
   /** Annualised turnover: traded notional / mean equity * periodsPerYearObserved / bars. */
@@ -437,6 +407,12 @@ export function summarizeBacktest(
   const dd = drawdownStats(eq);
   // bar instants for CAGR's calendar span (a result without one per equity point: rows / ppy)
   const at = res.tsMs?.length === n ? { tsMs: res.tsMs } : {};
+  // a run resampled to sessions: its rows start at the first session's end; CAGR compounds from
+  // the first bar (the starting equity) to the last, drawdown is also given over every bar
+  const from = res.bars;
+  const growth = from && n
+    ? cagr([from.startEquity, eq[n - 1]!], periodsPerYear, { tsMs: [from.startMs, from.endMs] })
+    : cagr(eq, periodsPerYear, at);
   const t = res.totals;
   const total = t.commission + t.fees + t.spread + t.impact + t.borrow;
   let sumEq = 0, sumLev = 0;
@@ -461,12 +437,13 @@ export function summarizeBacktest(
     initialEquity: res.initialCash,
     finalEquity,
     totalReturn: finalEquity / res.initialCash - 1,
-    cagr: cagr(eq, periodsPerYear, at),
+    cagr: growth,
     annualVol: sd * Math.sqrt(ppyObs),
     sharpe: sharpeRatio(r, ppyObs),
     sortino: sortinoRatio(r, ppyObs),
-    calmar: calmarRatio(eq, periodsPerYear, at),
+    calmar: dd.maxDrawdown > 0 ? growth / dd.maxDrawdown : NaN,
     maxDrawdown: dd.maxDrawdown,
+    maxDrawdownAllBars: from ? Math.max(from.maxDrawdown, dd.maxDrawdown) : null,
     maxDrawdownDurationBars: dd.maxDurationBars,
     hitRate: hitRate(r),
     turnoverAnnual: n ? (t.traded / meanEq) * ppyObs / n : NaN,
