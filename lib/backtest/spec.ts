@@ -38,6 +38,16 @@
  * frequency on its calendar (252 NYSE sessions, 260 FX sessions, 52 weeks...); intraday runs are
  * resampled to sessions and annualised by the calendar's sessions per year. The result states
  * the factor and its origin (`annualisation`) and the currency of the P&L (`currency`).
+ * With sessions or periods missing between the bars (lib/features `panelGaps` on the data's
+ * clock), the in-sample Sharpe that picks the candidate and the gate's out-of-sample Sharpe (and
+ * the DSR's annualised expected maximum) are annualised over the bars observed per year of their
+ * own segment, P_eff = P * n / (n + G) with n the segment's returns and G the gaps inside it
+ * (lib/core `observedPeriodsPerYear`, which also annualises the report's headline figures); the
+ * gate's Sharpe line then says so ("(49.7/yr observed of 52)"). `segments` gives n, G and P_eff
+ * of each. Without gaps P_eff is P itself, bit for bit. The ledger's trials keep the clock's P as
+ * their periods per year: their Sharpe is per bar (not annualised), the DSR probability is
+ * computed from per-bar Sharpes and is unaffected, and records of one question stay comparable
+ * whatever range of the data each read (trial ids and records are as before).
  */
 
 import { z } from "zod";
@@ -56,6 +66,8 @@ import { specObject } from "../cli/spec_schema.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
 import { getCalendar } from "../time/mod.ts";
 import { returnsFromEquity, sharpeRatio } from "./returns.ts";
+import { observedPeriodsPerYear } from "../core/annualise.ts";
+import { panelGaps } from "../features/data_gaps.ts";
 import {
   type BacktestResult,
   checkVolumeForCosts,
@@ -370,7 +382,10 @@ export interface RunSpecResult {
   params: Record<string, unknown>[];
   /** Where the strategy came from: `builtin:<name>` or `module:<absolute path>`. */
   strategySource: string;
-  /** Sharpe (annualised by `periodsPerYear`) of each configuration in sample. */
+  /**
+   * Sharpe of each configuration in sample, annualised by `segments.inSample.periodsPerYear`
+   * (`periodsPerYear` without gaps in the in-sample bars).
+   */
   inSampleSharpe: number[];
   /** Index of the candidate configuration. */
   candidate: number;
@@ -378,6 +393,12 @@ export interface RunSpecResult {
   result: BacktestResult;
   /** Candidate's out-of-sample net returns. */
   oosReturns: Float64Array;
+  /**
+   * Returns n, missing sessions or periods G between the bars (null without a clock: lib/features
+   * `panelGaps`) and the annualisation factor P_eff = P * n / (n + G) of the in-sample and the
+   * out-of-sample segment (module doc); the gate's Sharpe uses `outOfSample.periodsPerYear`.
+   */
+  segments: { inSample: SegmentAnnualisation; outOfSample: SegmentAnnualisation };
   /**
    * The out-of-sample window the gate judges (its Sharpe, drawdown and DSR are of `oosReturns`,
    * not of the full run): the returns from the close of `start` to the close of `end`, `returns`
@@ -417,6 +438,62 @@ export interface RunSpecResult {
   panel: BarPanel;
   /** The cost model every run used. */
   costs: CostModel;
+}
+
+/** Annualisation of one segment of a run's returns (see {@link RunSpecResult.segments}). */
+export interface SegmentAnnualisation {
+  /** Returns in the segment. */
+  returns: number;
+  /** Sessions or periods missing between its bars; null when the data has no clock. */
+  gaps: number | null;
+  /** Bars observed per year, P * n / (n + G); P itself when G is 0 or null. */
+  periodsPerYear: number;
+}
+
+/**
+ * Annualisation of the returns from row `from` to row `to` of a run's result (module doc): the
+ * gaps are counted by lib/features `panelGaps` over the panel's bars of those rows (of their
+ * sessions, for an intraday panel resampled to sessions), so a gap lies in the segment whose
+ * return spans it and the two segments' gaps add up to the whole run's.
+ *
+ * @example
+ * ```ts ignore
+ * // weekly bars with one missing week among the first 4 rows: 3 returns over 4 weeks
+ * segmentAnnualisation(panel, 52, 0, 3); // { returns: 3, gaps: 1, periodsPerYear: 39 }
+ * ```
+ */
+export function segmentAnnualisation(
+  panel: BarPanel,
+  periodsPerYear: number,
+  from: number,
+  to: number,
+): SegmentAnnualisation {
+  let lo = from, hi = to;
+  if (panel.day) {
+    // row k of a resampled result is the k-th session: its bars are those of the k-th day value
+    const day = panel.day;
+    let k = -1;
+    lo = -1;
+    for (let i = 0; i < day.length; i++) {
+      if (i === 0 || day[i] !== day[i - 1]) k++;
+      if (k === from && lo < 0) lo = i;
+      if (k === to) hi = i;
+      if (k > to) break;
+    }
+  }
+  const g = panelGaps({
+    tsMs: panel.tsMs.subarray(lo, hi + 1),
+    ...(panel.calendar !== undefined ? { calendar: panel.calendar } : {}),
+    ...(panel.frequency !== undefined ? { frequency: panel.frequency } : {}),
+  }, { examples: 0 });
+  const n = to - from;
+  return {
+    returns: n,
+    gaps: g === null ? null : g.count,
+    periodsPerYear: g === null
+      ? periodsPerYear
+      : observedPeriodsPerYear(periodsPerYear, n, g.count),
+  };
 }
 
 /** Where the gate's out-of-sample returns start and end (see {@link RunSpecResult.oos}). */
@@ -490,8 +567,15 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
       o.onTrial?.(i + 1, configs.length);
     }
   }
+  // rows 0..split in sample, split..last out of sample (the last in-sample close starts the
+  // first out-of-sample return); each segment annualised over its own observed bars
+  const rows = equities[0]!.length;
+  const segments = {
+    inSample: segmentAnnualisation(panel, periodsPerYear, 0, split),
+    outOfSample: segmentAnnualisation(panel, periodsPerYear, split, rows - 1),
+  };
   const isSharpe = equities.map((e) =>
-    sharpeRatio(returnsFromEquity(e.subarray(0, split + 1)), periodsPerYear)
+    sharpeRatio(returnsFromEquity(e.subarray(0, split + 1)), segments.inSample.periodsPerYear)
   );
   let candidate = 0;
   isSharpe.forEach((s, i) => {
@@ -552,6 +636,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
     candidate,
     result,
     oosReturns,
+    segments,
     oos,
     ...(benchmark ? { benchmark } : {}),
     recorded,
@@ -613,6 +698,7 @@ async function finishSpec(
     candidate: number;
     result: BacktestResult;
     oosReturns: Float64Array;
+    segments: RunSpecResult["segments"];
     oos: OosWindow;
     benchmark?: BacktestResult;
     recorded: RecordTrialResult[];
@@ -634,14 +720,26 @@ async function finishSpec(
     : { trials: { trials: 0, srVariance: 0 }, pbo: NaN, pboNote: "no trials recorded" };
   const gateOpts: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(spec.gate)) if (v !== undefined) gateOpts[k] = v;
+  const ppyOos = r.segments.outOfSample.periodsPerYear;
   const verdict = goNoGo({
     returns: oosReturns,
-    periodsPerYear,
+    periodsPerYear: ppyOos,
     ...(evidence.trials.trials > 0 ? { trials: evidence.trials } : {}),
     ...(Number.isFinite(evidence.pbo) ? { pbo: evidence.pbo } : {}),
     outOfSample: true,
     netOfCosts: true,
   }, gateOpts);
+  if (ppyOos !== periodsPerYear) {
+    // the gate states the factor it used; say it is the observed bars' and of which clock
+    for (const c of verdict.criteria) {
+      if (c.name === "sharpe") {
+        c.note = c.note.replace(
+          `(${ppyOos}/yr)`,
+          `(${+ppyOos.toFixed(1)}/yr observed of ${periodsPerYear})`,
+        );
+      }
+    }
+  }
   const missingOpens = panelMissingOpens(panel);
   return {
     configs: r.configs,
@@ -651,6 +749,7 @@ async function finishSpec(
     candidate: r.candidate,
     result,
     oosReturns,
+    segments: r.segments,
     oos: r.oos,
     ...(r.benchmark ? { benchmark: r.benchmark } : {}),
     recorded,
