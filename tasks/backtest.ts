@@ -121,7 +121,9 @@ first to the last bar (365.25-day years); amounts are in the dataset's currency.
 how many sessions (or weeks, months...) are missing between bars; when some are, the run's and the
 benchmark's Sharpe, Sortino, volatility and turnover are annualised over the bars observed per
 year, P x n / (n + missing) for n returns (a return across a gap spans several periods), and the
-output says so (the in-sample and gate Sharpe still count one period per bar).
+output says so; the in-sample and the gate's Sharpe likewise, over each segment's own gaps.
+Intraday bars count by their session (a session without a bar is missing); on calendar none every
+calendar day is a period (its 365 a year), so a weekday-only series counts its weekends.
 The report's capacity estimate is the smaller of two bounds: the capital at which square-root
 impact eats half the P&L left after linear costs, and the capital at which the run's busiest
 (symbol, day) would reach the cost model's participation cap of ADV (lib/report capacityEstimate).
@@ -275,7 +277,7 @@ await runTask(TASK, async ({ values: v }) => {
   const observed = observedAnnualisationNote(s);
   if (observed !== null) {
     console.log(
-      `annualisation (run and benchmark): ${observed}; the in-sample and gate Sharpe count one period per bar`,
+      `annualisation (run and benchmark): ${observed}`,
     );
   }
   console.log(

@@ -86,7 +86,7 @@ Deno.test("cagr: hand-worked calendar spans, and bad input", () => {
   assertThrows(() => cagr([100, 121], 52, { tsMs: [0] }), RangeError, "1 instants for 2");
 });
 
-Deno.test("panelGaps: NYSE sessions (a holiday is not missing), FX session dates, no clock", () => {
+Deno.test("panelGaps: NYSE sessions (a holiday is not missing), FX session dates, intraday by session, none by day", () => {
   const nyOpen = (d: string) => Date.parse(`${d}T13:30:00Z`); // 09:30 New York (EDT)
   // 2024-07-03 (Wed) -> 2024-07-05 (Fri): 4 July is a holiday, nothing missing
   assertEquals(
@@ -119,13 +119,32 @@ Deno.test("panelGaps: NYSE sessions (a holiday is not missing), FX session dates
     }),
     { clock: "sessions", count: 0, examples: [] },
   );
-  // intraday bars, and daily bars on calendar none: the rows are the clock
+  // intraday bars count by their session: Friday 2024-07-05's session (first bar Thursday
+  // 21:00 UTC) -> Tuesday 07-09's: Monday 07-08 missing; two bars of one session: nothing
   assertEquals(
-    panelGaps({ tsMs: Float64Array.from([0, 1_800_000]), calendar: "fx", frequency: "30m" }),
-    null,
+    panelGaps({
+      tsMs: Float64Array.from([
+        Date.parse("2024-07-04T21:00:00Z"),
+        Date.parse("2024-07-09T14:00:00Z"),
+        Date.parse("2024-07-09T14:30:00Z"),
+      ]),
+      calendar: "fx",
+      frequency: "30m",
+    }),
+    { clock: "sessions", count: 1, examples: ["2024-07-08"] },
   );
+  // calendar none: every UTC day is a period (daily or intraday bars): 1970-01-01 -> 01-04
+  // misses the 2nd and the 3rd
   assertEquals(
     panelGaps({ tsMs: Float64Array.from([0, 3 * DAY]), calendar: "none", frequency: "day" }),
-    null,
+    { clock: "days", count: 2, examples: ["1970-01-02", "1970-01-03"] },
+  );
+  assertEquals(
+    panelGaps({
+      tsMs: Float64Array.from([0, 1_800_000, DAY + 60_000]),
+      calendar: "none",
+      frequency: "30m",
+    }),
+    { clock: "days", count: 0, examples: [] },
   );
 });
