@@ -13,6 +13,7 @@ import {
   roundLot,
 } from "../execution/mod.ts";
 import { EstimateCursor, type MarketEstimates } from "./_estimates.ts";
+import { financedQty } from "./_financing.ts";
 import type { BarPanel } from "./panel.ts";
 
 /**
@@ -166,6 +167,7 @@ export class Book {
       sigma = est.sigma[i]!;
     }
     this.lastBlock = "";
+    this.lastCut = false;
     if (this.capOn) {
       // the rule of capQuantity, inlined to avoid an options object per fill
       const room = Math.max(0, m.participationCap * (adv > 0 ? adv : 0) - this.used[s]!);
@@ -186,7 +188,6 @@ export class Book {
     }
     const bid = this.panel.bid ? this.panel.bid[i]! : NaN;
     const ask = this.panel.ask ? this.panel.ask[i]! : NaN;
-    this.lastCut = false;
     if (this.maxGross !== Infinity) {
       const P = this.pos[s]!;
       if (Math.abs(P + q) > Math.abs(P)) {
@@ -222,7 +223,10 @@ export class Book {
     return q;
   }
 
-  /** The largest part of fill q (toward zero, whole lots) that the leverage limit allows. */
+  /**
+   * The largest part of fill q (toward zero, whole lots) that the leverage limit allows: E and
+   * G_other from this book, the rule in {@link financedQty} (shared with the vectorised engine).
+   */
   private financed(
     s: number,
     q: number,
@@ -232,7 +236,7 @@ export class Book {
     bid: number,
     ask: number,
   ): number {
-    const pos = this.pos, lc = this.lastClose, m = this.model;
+    const pos = this.pos, lc = this.lastClose;
     let gOther = 0, eq = this.cash;
     for (let k = 0; k < pos.length; k++) {
       const v = pos[k]!;
@@ -244,35 +248,33 @@ export class Book {
     }
     const P = pos[s]!;
     eq += P * price;
-    const excess = (x: number) => {
-      const c = x === 0 ? null : fillCostScalar(this.last, x, price, m, sigma, adv, bid, ask);
-      const cost = c ? c.commission + c.fees + c.spread + c.impact : 0;
-      return gOther + Math.abs(P + x) * price - this.maxGross * (eq - cost);
-    };
-    const tol = 1e-9 * Math.max(1, Math.abs(eq));
-    if (excess(q) <= tol) return q;
-    // largest |P + q| ignoring costs, then step down by lots until the costs fit too
-    const room = Math.max(0, (this.maxGross * eq - gOther) / price);
-    const dir = Math.sign(q);
-    // largest |P + x| allowed: on P's side up to max(room, |P|) (a position already above the
-    // limit after price moves is not cut back), across zero up to room
-    const X = P + q;
-    const most = Math.sign(X) === Math.sign(P) ? Math.max(room, Math.abs(P)) : room;
-    // closing P is never cut: across zero the fill keeps at least -P
-    const least = P !== 0 && Math.sign(X) !== Math.sign(P) ? -P : 0;
-    let x = roundLot(Math.sign(X) * Math.min(Math.abs(X), most) - P, m.lotSize);
-    if (Math.sign(x) !== dir || Math.abs(x) < Math.abs(least)) x = least;
-    const lot = m.lotSize > 0 ? m.lotSize : 0;
-    for (let k = 0; k < 64 && Math.abs(x) > Math.abs(least); k++) {
-      const e = excess(x);
-      if (e <= tol) return x;
-      // step down by the excess in shares (at least one lot)
-      const step = lot > 0
-        ? Math.max(lot, Math.ceil(e / price / lot - 1e-9) * lot)
-        : (e / price) * (1 + 1e-12);
-      x = Math.abs(x) - step <= Math.abs(least) ? least : roundLot(x - dir * step, m.lotSize);
+    return financedQty(
+      q,
+      P,
+      price,
+      eq,
+      gOther,
+      this.maxGross,
+      this.model,
+      sigma,
+      adv,
+      bid,
+      ask,
+      this.last,
+    );
+  }
+
+  /**
+   * Close symbol s's position at `price` without costs (a delisting or a data end): cash +=
+   * position x price, position 0. Returns the quantity that was held.
+   */
+  closePosition(s: number, price: number): number {
+    const q = this.pos[s]!;
+    if (q !== 0) {
+      this.cash += q * price;
+      this.pos[s] = 0;
     }
-    return Math.abs(x) > Math.abs(least) && excess(x) > tol ? least : x;
+    return q;
   }
 
   /**

@@ -63,6 +63,7 @@ import { Rng } from "../core/mod.ts";
 import { type CostModel, resolveCostModel, roundLot, volumeNeeds } from "../execution/mod.ts";
 import { Book, type CostSeries, type CostTotals, type UnfilledReason } from "./_book.ts";
 import { EstimateCursor } from "./_estimates.ts";
+import { DATA_END_TAG, lastCloseBars, peakGrossLeverage, resolveMaxGross } from "./_financing.ts";
 import { PendingOrders } from "./_pending.ts";
 import { type BarPanel, checkPanelOnce, panelDays, panelShape } from "./panel.ts";
 
@@ -392,21 +393,10 @@ export function runBacktest(
   // estimates on demand at fill attempts (same values as marketEstimates, no symbol x bar arrays)
   const est = new EstimateCursor(panel, model.advWindow, model.volWindow);
   const book = new Book(panel, model, est, initialCash, true);
-  const maxGross = options.maxGrossLeverage ?? Infinity;
-  if (!(maxGross > 0)) {
-    throw new RangeError(`maxGrossLeverage must be > 0 (Infinity for no limit), got ${maxGross}`);
-  }
+  const maxGross = resolveMaxGross(options.maxGrossLeverage);
   book.maxGross = maxGross;
   // last bar with a close per symbol: a position still held there is closed (data end, 6b)
-  const lastBar = new Int32Array(nSym).fill(-1);
-  for (let s = 0; s < nSym; s++) {
-    for (let u = nBars - 1; u >= 0; u--) {
-      if (panel.close[s * nBars + u]! > 0) {
-        lastBar[s] = u;
-        break;
-      }
-    }
-  }
+  const lastBar = lastCloseBars(panel);
   const ended = new Uint8Array(nSym);
   const dataEnded: BacktestResult["dataEnded"] = [];
   const heldWithoutBar: Record<string, number> = {};
@@ -796,8 +786,7 @@ export function runBacktest(
         const px = panel.close[s * nBars + t]!;
         if (q !== 0) {
           flushPosition(s);
-          book.cash += q * px;
-          book.pos[s] = 0;
+          book.closePosition(s, px);
           record(
             {
               id: 0,
@@ -808,7 +797,7 @@ export function runBacktest(
               stopPrice: NaN,
               fillAt: "close",
               tif: "day",
-              tag: "data ended",
+              tag: DATA_END_TAG,
               submittedBar: t,
               eligibleBar: t,
             },
@@ -840,15 +829,7 @@ export function runBacktest(
   t = nBars - 1;
   const unfilled = pending.list();
   for (const o of unfilled) dropped(o, o.eligibleBar > t ? "not_eligible_before_end" : "no_price");
-  let peakGross = 0, peakBar = -1;
-  for (let u = 0; u < nBars; u++) {
-    if (gross[u] === 0) continue;
-    const lev = equity[u]! > 0 ? gross[u]! / equity[u]! : Infinity;
-    if (lev > peakGross) {
-      peakGross = lev;
-      peakBar = u;
-    }
-  }
+  const { peakGross, peakBar } = peakGrossLeverage(gross, equity);
   return {
     symbols: panel.symbols,
     tsMs: panel.tsMs,
