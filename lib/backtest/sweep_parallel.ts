@@ -42,17 +42,7 @@ export async function sweepVectorizedParallel(
     throw new RangeError(`nColumns must be an integer >= 0, got ${nColumns}`);
   }
   const { workers: w, ...opts } = options;
-  if (nColumns === 0) {
-    const e = new Float64Array(0);
-    return {
-      finalEquity: e,
-      sharpe: e,
-      maxDrawdown: e,
-      totalCost: e,
-      traded: e,
-      barEvaluations: 0,
-    };
-  }
+  if (nColumns === 0) return newResult(0);
   const nw = Math.max(1, Math.min(w ?? navigator.hardwareConcurrency ?? 1, Math.max(1, nColumns)));
   const per = Math.ceil(nColumns / nw);
   const shared = sharePanel(panel);
@@ -88,23 +78,41 @@ export async function sweepVectorizedParallel(
     );
   }
   const parts = await Promise.all(jobs);
-  const out: SweepResult = {
-    finalEquity: new Float64Array(nColumns),
-    sharpe: new Float64Array(nColumns),
-    maxDrawdown: new Float64Array(nColumns),
-    totalCost: new Float64Array(nColumns),
-    traded: new Float64Array(nColumns),
-    barEvaluations: 0,
-  };
+  const out = newResult(nColumns);
   for (const { from, res } of parts) {
-    out.finalEquity.set(res.finalEquity, from);
-    out.sharpe.set(res.sharpe, from);
-    out.maxDrawdown.set(res.maxDrawdown, from);
-    out.totalCost.set(res.totalCost, from);
-    out.traded.set(res.traded, from);
+    for (const k of PER_COLUMN) out[k].set(res[k], from);
     out.barEvaluations += res.barEvaluations;
   }
   return out;
+}
+
+/** The per-column arrays of a {@link SweepResult}. */
+const PER_COLUMN = [
+  "finalEquity",
+  "sharpe",
+  "maxDrawdown",
+  "totalCost",
+  "traded",
+  "leverageScaled",
+  "leverageRejected",
+  "dataEndExits",
+  "heldWithoutBar",
+] as const;
+
+/** A zeroed result for n columns (no bar evaluations yet). */
+function newResult(n: number): SweepResult {
+  return {
+    finalEquity: new Float64Array(n),
+    sharpe: new Float64Array(n),
+    maxDrawdown: new Float64Array(n),
+    totalCost: new Float64Array(n),
+    traded: new Float64Array(n),
+    leverageScaled: new Int32Array(n),
+    leverageRejected: new Int32Array(n),
+    dataEndExits: new Int32Array(n),
+    heldWithoutBar: new Int32Array(n),
+    barEvaluations: 0,
+  };
 }
 
 /** A view of a typed array in shared memory: the same array if it already is, else a copy. */
