@@ -1,7 +1,7 @@
 /**
  * Trading calendars for 1926-01-01..2100-12-31: the NYSE calendar with its history (sessions,
  * holidays, early closes, Saturday sessions before 1952), the named calendars a dataset can
- * declare (`getCalendar`: nyse, fx, crypto, weekdays, lse, xetra, none), New York time
+ * declare (`getCalendar`: nyse, fx, crypto, weekdays, lse, xetra, us_federal, none), New York time
  * conversions and the spot FX week. Dates are ISO strings "YYYY-MM-DD"; instants are Date or
  * epoch ms.
  */
@@ -11,3 +11,4 @@ export { NEW_YORK_TZ, nyDate, nyOffsetMinutes } from "./new_york.ts";
 export { easterSunday } from "./holidays.ts";
 export { MONTH_NAMES } from "./_date.ts";
 export * from "./trading_calendar.ts";
+export { usFederalHolidays } from "./us_federal.ts";

@@ -11,12 +11,14 @@
  * | `weekdays` | every Monday-Friday, 00:00 to 24:00 UTC                     | UTC                | none     |
  * | `lse`      | London Stock Exchange sessions 08:00-16:30 London           | Europe/London      | GBP      |
  * | `xetra`    | Frankfurt Xetra sessions 09:00-17:30 Frankfurt              | Europe/Berlin      | EUR      |
+ * | `us_federal` | US federal business days (Fed H.15, Treasury): weekdays except federal holidays, 00:00-24:00 New York | America/New_York | USD |
  * | `none`     | every calendar day, 00:00 to 24:00 UTC (no session checks)  | UTC                | none     |
  *
- * A daily bar of date D is known at `sessionBounds(D).close`. Every calendar answers for
+ * A daily bar of date D is known at `sessionBounds(D).close`; on `us_federal`, a date calendar,
+ * that is the end of D (midnight) in New York. Every calendar answers for
  * 1926-01-01..2100-12-31 and throws RangeError outside it (dates and instants alike). The
  * history each exchange calendar is faithful for is stated in calendar.ts/holidays.ts (nyse),
- * lse.ts and xetra.ts.
+ * lse.ts, xetra.ts and us_federal.ts.
  */
 import { MS_PER_DAY } from "../core/constants.ts";
 import {
@@ -34,6 +36,7 @@ import {
 import { type RuleCalendar, ruleCalendar } from "./_rule_calendar.ts";
 import { lseEarlyCloses, lseHolidays } from "./lse.ts";
 import { xetraEarlyCloses, xetraHolidays } from "./xetra.ts";
+import { US_FEDERAL_HOURS, usFederalEarlyCloses, usFederalHolidays } from "./us_federal.ts";
 import {
   holidayName as nyseHolidayName,
   isEarlyClose as nyseIsEarlyClose,
@@ -46,7 +49,16 @@ import {
 import { nyDayNumber, nyWallToMs } from "./new_york.ts";
 
 /** Names of the calendars {@link getCalendar} knows. */
-export const CALENDAR_NAMES = ["nyse", "fx", "crypto", "weekdays", "lse", "xetra", "none"] as const;
+export const CALENDAR_NAMES = [
+  "nyse",
+  "fx",
+  "crypto",
+  "weekdays",
+  "lse",
+  "xetra",
+  "us_federal",
+  "none",
+] as const;
 /** A calendar name. */
 export type CalendarName = typeof CALENDAR_NAMES[number];
 
@@ -59,7 +71,7 @@ export interface TradingCalendar {
   readonly currency: string | null;
   /**
    * Sessions in a typical year, the annualisation factor for per-session returns
-   * (nyse/lse/xetra 252, fx/weekdays 260, crypto/none 365).
+   * (nyse/lse/xetra 252, us_federal 251, fx/weekdays 260, crypto/none 365).
    */
   readonly sessionsPerYear: number;
   /** First and last date the calendar answers for (ISO). */
@@ -162,9 +174,9 @@ function utcDayCalendar(
 
 const isWeekday = (d: number) => weekdayOf(d) !== 0 && weekdayOf(d) !== 6;
 
-/** An exchange calendar from yearly rules (lse, xetra), with 252 sessions a year. */
+/** A calendar from yearly rules (lse, xetra: 252 sessions a year; us_federal: 251, its 1971-2020 mean). */
 function exchangeCalendar(
-  name: "lse" | "xetra",
+  name: "lse" | "xetra" | "us_federal",
   timeZone: string,
   currency: string,
   hours: readonly [number, number],
@@ -172,13 +184,14 @@ function exchangeCalendar(
     holidays: (year: number) => Map<number, string>;
     earlyCloses: (year: number) => [number, number][];
   },
+  sessionsPerYear = 252,
 ): TradingCalendar {
   const cal: RuleCalendar = ruleCalendar({ timeZone, hours, ...rules });
   return {
     name,
     timeZone,
     currency,
-    sessionsPerYear: 252,
+    sessionsPerYear,
     firstDate: FIRST_SUPPORTED_DATE,
     lastDate: LAST_SUPPORTED_DATE,
     isSession: cal.isSession,
@@ -239,6 +252,10 @@ const CALENDARS: Record<CalendarName, TradingCalendar> = {
     holidays: xetraHolidays,
     earlyCloses: xetraEarlyCloses,
   }),
+  us_federal: exchangeCalendar("us_federal", "America/New_York", "USD", US_FEDERAL_HOURS, {
+    holidays: usFederalHolidays,
+    earlyCloses: usFederalEarlyCloses,
+  }, 251),
   crypto: utcDayCalendar("crypto", 365, () => true),
   weekdays: utcDayCalendar("weekdays", 260, isWeekday),
   none: utcDayCalendar("none", 365, () => true, "1000-01-01"),
