@@ -24,6 +24,7 @@ Deno.test("getCalendar: every name, case-insensitive, unknown name rejected", ()
     weekdays: ["UTC", null, 260],
     lse: ["Europe/London", "GBP", 252],
     xetra: ["Europe/Berlin", "EUR", 252],
+    us_federal: ["America/New_York", "USD", 251],
     none: ["UTC", null, 365],
   };
   for (const [name, [tz, ccy, n]] of Object.entries(expected)) {
