@@ -249,7 +249,7 @@ file row refused again: a repeated run of one file does not double the count), a
 --clear-quarantine removes them.
 
 Calendar range: session and intraday data (--freq session, day, 30m, ...) outside the calendar's
-dates (nyse, fx, lse, xetra, crypto, weekdays: 1926-2100; none: 1000-2100) is quarantined as
+dates (nyse, fx, lse, xetra, us_federal, crypto, weekdays: 1926-2100; none: 1000-2100) is quarantined as
 outside_range, and a warning names --calendar none (and --freq year|... for yearly data such as
 decimal years 1700.0). Weekly and slower data (--freq week|month|quarter|year) is not session
 data: it lands on any calendar from 1000 to 2100; a period whose last session the calendar
