@@ -36,7 +36,11 @@ async function run(t: string, args: string[], lake: string, cwd: string) {
 /** NYSE sessions from 2024-01-02 (no holiday until 2024-01-15, MLK day, skipped). */
 function sessions(n: number): string[] {
   const out: string[] = [];
-  for (let d = new Date("2024-01-02T00:00:00Z"); out.length < n; d.setUTCDate(d.getUTCDate() + 1)) {
+  for (
+    const d = new Date("2024-01-02T00:00:00Z");
+    out.length < n;
+    d.setUTCDate(d.getUTCDate() + 1)
+  ) {
     const iso = d.toISOString().slice(0, 10);
     const wd = d.getUTCDay();
     if (wd === 0 || wd === 6 || iso === "2024-01-15" || iso === "2024-02-19") continue;
