@@ -2,7 +2,19 @@
  * Sweep kernel (for {@link sweepVectorizedParallel}): moving-average crossover on symbol 0's
  * closes. Column c uses fast = fastMin + (c mod fastCount) and slow = fast + slowGap +
  * floor(c / fastCount) * slowStep; target = +shares when MA(fast) > MA(slow) else -shares,
- * decided at each close from closes up to that bar (prefix sums).
+ * decided at each close from closes up to that bar (prefix sums); NaN before the slow window
+ * is full.
+ *
+ * This is a throughput kernel, not the backtest spec's `ma_cross` strategy
+ * (lib/backtest/strategy_module.ts), and its results differ from it by design: targets are a
+ * fixed share count (`targetKind` "shares"), long or short, on raw closes, where `ma_cross` holds
+ * weight / nSym of equity, long or flat by default, on adjusted closes, keeps its state when the
+ * averages are equal, and sizes at the fill price (shares = floor(w/n x equity / open), since
+ * 8d081b7). A fixed share count has no sizing price, so neither the old decision-price nor the
+ * new fill-price sizing applies to it, and the vectorised engine cannot size at the fill price
+ * anyway. What is checked (tests/backtest/vectorized_parity_test.ts): each column swept equals
+ * the event engine replaying the same share targets with `targetStrategy`, with and without
+ * `maxGrossLeverage`, on a panel whose data ends early.
  */
 
 import type { BarPanel } from "./panel.ts";
