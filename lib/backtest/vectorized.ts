@@ -16,7 +16,8 @@
  * - `maxGrossLeverage` (default Infinity: no limit): a fill that raises |position| is cut to the
  *   whole lots that keep gross exposure <= limit x equity (costs included; `financedQty`) and
  *   the rest of the order is cancelled, counted per column (`leverageScaled` when part filled,
- *   `leverageRejected` when nothing did);
+ *   `leverageRejected` when nothing did); the peak of gross / equity at a close is in the curves
+ *   of {@link backtestVectorized} only (in a sweep it would cost a division per bar);
  * - data end: a symbol whose last close is at bar t before the panel's last bar has its position
  *   closed at close[t] after that bar's fills (a `data_end` fill tagged "data ended", no costs);
  *   its pending order is dropped and later targets are ignored. Bars at whose close a position is
@@ -789,7 +790,11 @@ function summarise(
  *
  * @example
  * ```ts
- * const { curves, summary } = backtestVectorized(panel, [targetsA, targetsB]);
+ * const { curves, summary } = backtestVectorized(panel, [targetsA, targetsB], {
+ *   targetKind: "weight",
+ *   maxGrossLeverage: 1, // no borrowing for a long-only book
+ * });
+ * curves[0].orders.leverageScaled; // orders cut by the limit
  * ```
  */
 export function backtestVectorized(
