@@ -6,8 +6,10 @@
  * a reason code (view ingest_quarantine). Prints counts by reason; exits 1 when more than
  * --max-quarantined of the rows were quarantined (the landed rows are committed all the same)
  * or none landed, 2 before anything lands on bad arguments, a column the file lacks (a bars file
- * without a close), a --time-format with day and month swapped, or a --start file whose row
- * count disagrees with --end.
+ * without a close), a --time-format with day and month swapped, a --start file whose row
+ * count disagrees with --end, or --from-returns that cannot apply (other --units, bars with
+ * open/high/low, a merge into stored rows without --replace). --from-returns simple|log stores
+ * index levels cumulated from a file of returns (lib/ingest/user_file_returns.ts).
  * The logic lives in lib/ingest/user_file.ts.
  */
 import { existsSync } from "node:fs";
@@ -38,7 +40,13 @@ import {
 import { CALENDAR_NAMES, type CalendarName } from "../lib/time/mod.ts";
 import { ingestBookTask } from "../lib/ingest/user_book.ts";
 import { UnitsConflictError } from "../lib/ingest/user_file_units.ts";
-import { UNITS, type Units, unitsLabel } from "../lib/lake/units.ts";
+import {
+  DEFAULT_RETURNS_BASE,
+  RETURNS_KINDS,
+  ReturnsOptionError,
+  returnsTransformPhrase,
+} from "../lib/ingest/user_file_returns.ts";
+import { NOT_A_PRICE_HINT, UNITS, type Units, unitsLabel } from "../lib/lake/units.ts";
 
 const MAPPABLE: readonly MappedColumn[] = [
   "symbol",
@@ -134,8 +142,21 @@ const TASK = defineTask({
       type: "enum",
       values: UNITS,
       description:
-        "What the values are: price|index (tradable levels), percent|bp|rate (rates and yields: no backtest or return labels; quality judges their changes), ratio|count|other (neither). Default: bars and series with a currency are prices; a series with --currency none has unknown units (a note; price-only tasks warn). A percent|bp|rate|ratio|count|other series has no currency unless --currency says so",
+        "What the values are: price|index (tradable levels), percent|bp|rate (rates and yields: no backtest or return labels; quality judges their changes), ratio|count|return|other (neither; return: period returns kept as they are, see --from-returns). Default: bars and series with a currency are prices; a series with --currency none has unknown units (a note; backtest and export-training refuse it until --units is declared). A percent|bp|rate|ratio|count|return|other series has no currency unless --currency says so",
       example: "percent",
+    },
+    "from-returns": {
+      type: "enum",
+      values: RETURNS_KINDS,
+      description:
+        "The values are period returns (simple p_t/p_{t-1}-1 or log ln(p_t/p_{t-1})): store an index level per symbol, units index, starting from --base the period before the first return (first level = base x (1+r1), or base x e^r1); series (long or wide) or close-only bars",
+      example: "log",
+    },
+    base: {
+      type: "number",
+      description:
+        `With --from-returns: the level of the unseen period before each symbol's first return (default ${DEFAULT_RETURNS_BASE})`,
+      example: "100",
     },
     order: {
       type: "enum",
@@ -238,7 +259,22 @@ backtest and export-training. A backtest, return features and return labels need
 percent|bp|rate|ratio|count|other values they are refused (exit 2); on unknown units (a series
 with --currency none and no --units, or a dataset ingested before units were recorded) they warn
 that the values are taken as prices. quality judges rates by their changes (change_outliers).
-A re-ingest keeps the declared units; other --units are refused unless --replace.
+A re-ingest keeps the declared units; other --units are refused unless --replace. A series without
+a currency and without --units is refused by backtest and export-training (exit 2): declare its
+units by ingesting the same file again with --units price (or index, percent...): no row changes,
+the new units are recorded. A price series holding values <= 0 lands with a warning (counts per
+symbol): returns, logs and yields are not prices; bars quarantine them as not_positive.
+
+Returns (--from-returns simple|log, --base B default 100): each symbol's values, in time order,
+are returns; the lake stores the index level L_k = B x (1+r_1)...(1+r_k) (simple) or
+B x exp(r_1+...+r_k) (log): the first row's return is from an unseen base period at level B, so
+the first stored level is B x (1+r_1) or B x e^r_1. Units index; the transform is recorded in the
+dataset's meta (transform from_returns:log:base=100) and printed. A blank or NaN return is
+quarantined (missing_value), never taken as 0, and every later row of its symbol too (their
+levels need it), with a warning; so is any return quarantined for another reason (a simple return
+<= -1 is not_positive). Bars: a close column of returns only (no open/high/low). Into an existing
+dataset only with --replace. --units return keeps returns as they are (backtest and
+export-training refuse them, naming --from-returns).
 
 Weekly and slower series are stored on the period's first day (weekly: the Monday of the ISO
 week); a note says how many dates moved. Their known_at is the close of the period's last session
@@ -259,6 +295,7 @@ day in the calendar's zone) instead of at its last session close, and a note cou
     "ttrc.csv --dataset ttrc --symbol TTRC --calendar nyse",
     "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",
     "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --units percent",
+    "lpp2005rec_returns.csv --dataset lpp --kind series --wide --calendar weekdays --currency CHF --from-returns log --base 100",
     "sunspots.csv --dataset sunspots --kind series --symbol SUNSPOTS --map ts=YEAR --map value=SUNACTIVITY --time-format decimal-year --freq year --currency none",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
     "eu_csv2.csv --dataset eu_indices --kind series --wide --decimal-comma --start 1991-07-01 --freq session --calendar weekdays",
@@ -318,6 +355,19 @@ await runTask(TASK, async ({ values, positionals }) => {
       currency = values.currency.toUpperCase();
     } else throw new UsageError(`--currency "${values.currency}": not an ISO 4217 code or none`);
   }
+  if (values.base !== undefined && values["from-returns"] === undefined) {
+    throw new UsageError("--base is the starting level of --from-returns");
+  }
+  if (values.base !== undefined && !(values.base > 0)) {
+    throw new UsageError(`--base ${values.base}: expected a positive number`);
+  }
+  if (
+    values["from-returns"] !== undefined && values.units !== undefined && values.units !== "index"
+  ) {
+    throw new UsageError(
+      `--from-returns stores index levels (units index), not ${values.units}: drop --units ${values.units}`,
+    );
+  }
   const columns: Partial<Record<MappedColumn, string>> = {};
   for (const m of values.map ?? []) {
     const eq = m.indexOf("=");
@@ -374,6 +424,12 @@ await runTask(TASK, async ({ values, positionals }) => {
       ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
       ...(currency !== undefined ? { currency } : {}),
       ...(values.units !== undefined ? { units: values.units as Units } : {}),
+      ...(values["from-returns"] !== undefined
+        ? {
+          fromReturns: values["from-returns"] as "simple" | "log",
+          ...(values.base !== undefined ? { returnsBase: values.base } : {}),
+        }
+        : {}),
       order: values.order as "any" | "increasing",
       columns,
       ...(delimiter !== undefined ? { delimiter } : {}),
@@ -387,6 +443,7 @@ await runTask(TASK, async ({ values, positionals }) => {
     // The options and the file disagree on a column: a mistake in the call (exit 2, one line).
     if (e instanceof ColumnMappingError) throw new UsageError(e.message);
     if (e instanceof UnitsConflictError) throw new UsageError(e.message);
+    if (e instanceof ReturnsOptionError) throw new UsageError(e.message);
     throw e;
   }
   const share = s.rowsRead === 0 ? 0 : s.rowsQuarantined / s.rowsRead;
@@ -413,6 +470,22 @@ await runTask(TASK, async ({ values, positionals }) => {
         s.ignoredColumns.join(", ")
       } (not read; --map <lake column>=<file column> to use one)`,
     );
+  }
+  if (s.fromReturns) {
+    const fr = s.fromReturns;
+    out.say(
+      `  transform:        ${returnsTransformPhrase(fr.kind, fr.base)}; meta transform ${fr.tag}`,
+    );
+    for (const [sym, b] of Object.entries(fr.bySymbol)) {
+      if (!b.first) continue;
+      out.say(
+        `    ${sym}: first row ${b.first}, return ${b.firstReturn} -> level ${b.firstLevel}${
+          b.rowsAfterBreak
+            ? `; ${b.rowsAfterBreak} rows after a quarantined return quarantined`
+            : ""
+        }`,
+      );
+    }
   }
   if (s.naiveZone) {
     out.say(
@@ -468,6 +541,8 @@ await runTask(TASK, async ({ values, positionals }) => {
       `    ${r}: ${n}${
         r === "not_a_session" && s.afterFxClose
           ? ` (${s.afterFxClose.rows} after the weekly FX close, Fri 17:00 New York)`
+          : r === "not_positive" && !s.fromReturns
+          ? ` (a price must be > 0: ${NOT_A_PRICE_HINT}; a close of returns: --from-returns simple|log with --map close=<column>)`
           : ""
       }`,
     );
@@ -510,6 +585,8 @@ await runTask(TASK, async ({ values, positionals }) => {
     calendar: m.calendar,
     currency: m.currency ?? null,
     units: m.units ?? null,
+    transform: m.transform ?? null,
+    fromReturns: s.fromReturns,
     partitioning: s.dataset.partitioning,
     usedColumns: s.usedColumns,
     ignoredColumns: s.ignoredColumns,

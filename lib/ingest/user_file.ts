@@ -92,7 +92,22 @@ import {
 } from "../time/mod.ts";
 import { type Cell, delimiterName, readUserFile, type UserTable } from "./user_file_read.ts";
 import { ingestUnits } from "./user_file_units.ts";
-import { type Units, unitsClass } from "../lake/units.ts";
+import {
+  NOT_A_PRICE_HINT,
+  resolveUnits,
+  type Units,
+  unitsClass,
+  unitsLabel,
+} from "../lake/units.ts";
+import {
+  afterBreak,
+  type ChainBreak,
+  DEFAULT_RETURNS_BASE,
+  levelsFromReturns,
+  type ReturnsKind,
+  ReturnsOptionError,
+  returnsTransformTag,
+} from "./user_file_returns.ts";
 import {
   countPeriods,
   DATE_FREQS,
@@ -187,6 +202,14 @@ export interface IngestFileOptions {
    * none recorded (bars and series with a currency read as prices; others unknown, with a note)
    */
   units?: Units;
+  /**
+   * The values are period returns: store index levels cumulated per symbol from `returnsBase`
+   * (lib/ingest/user_file_returns.ts; units `index`, the transform recorded in the meta). Series
+   * (long or wide) or close-only bars. @default absent: values stored as read
+   */
+  fromReturns?: ReturnsKind;
+  /** With `fromReturns`: the level of the period before each symbol's first return. @default 100 */
+  returnsBase?: number;
   /** `any`, or `increasing` (a row earlier than its symbol's previous one is quarantined). @default "any" */
   order?: "any" | "increasing";
   /** CSV field delimiter: `,`, `;`, `\t` or `|`. @default detected from the header, else "," */
@@ -301,6 +324,19 @@ export interface IngestFileSummary {
    * whether `clearQuarantine` removed both.
    */
   earlierQuarantine: { rows: number; again: number; cleared: boolean };
+  /**
+   * With `fromReturns`: the transform, and per symbol its first landed row's date, return and
+   * level, and the rows quarantined after a break of its chain (a quarantined return).
+   */
+  fromReturns: {
+    kind: ReturnsKind;
+    base: number;
+    tag: string;
+    bySymbol: Record<
+      string,
+      { first: string; firstReturn: number; firstLevel: number; rowsAfterBreak: number }
+    >;
+  } | null;
   write: WriteResult | null;
   dataset: DatasetSpec;
 }
@@ -507,6 +543,27 @@ export async function ingestBarsFile(
     throw new RangeError(`--start places rows on a daily or slower frequency, not ${freq}`);
   }
 
+  const fromReturns = options.fromReturns;
+  const returnsBase = options.returnsBase ?? DEFAULT_RETURNS_BASE;
+  if (fromReturns !== undefined) {
+    if (fromReturns !== "simple" && fromReturns !== "log") {
+      throw new RangeError(`Unknown returns kind "${fromReturns}": expected simple or log`);
+    }
+    if (!(returnsBase > 0 && Number.isFinite(returnsBase))) {
+      throw new RangeError(
+        `The base of --from-returns must be a positive number, not ${returnsBase}`,
+      );
+    }
+    if (options.units !== undefined && options.units !== "index") {
+      throw new ReturnsOptionError(
+        `--from-returns stores index levels (units index), not ${options.units}: drop --units`,
+        { dataset: options.dataset },
+      );
+    }
+  } else if (options.returnsBase !== undefined) {
+    throw new RangeError("A returns base is for --from-returns");
+  }
+
   const table = readUserFile(path, options.delimiter ? { delimiter: options.delimiter } : {});
   const notes: string[] = [];
   const decimalComma = options.decimalComma ?? false;
@@ -636,6 +693,17 @@ export async function ingestBarsFile(
         }, or load one value per time with --kind series`,
         "close",
         options.dataset,
+      );
+    }
+    const ohl = (["open", "high", "low"] as const).filter((f) => priceCols[f]);
+    if (fromReturns && ohl.length) {
+      throw new ReturnsOptionError(
+        `Cannot ingest ${
+          basename(path)
+        }: --from-returns cumulates one return per row into a close; the file also maps ${
+          ohl.map((f) => `${f}=${priceCols[f]}`).join(", ")
+        }, whose levels cannot be derived from the returns of the close: leave them out (--skip-column) or load the returns as --kind series`,
+        { dataset: options.dataset },
       );
     }
   } else if (options.wide) {
@@ -883,9 +951,27 @@ export async function ingestBarsFile(
   // Validate.
   const reasons: Partial<Record<ReasonCode, number>> = {};
   const q: { unit: Unit; code: ReasonCode; detail: string }[] = [];
+  // --from-returns: the time key of the unit being validated (undefined until its time parses),
+  // and per symbol where quarantined returns break the chain of levels.
+  let curKey: number | string | undefined;
+  const breaks = new Map<string, { byKey?: ChainBreak; byRow?: ChainBreak }>();
   const reject = (unit: Unit, code: ReasonCode, detail: string) => {
     q.push({ unit, code, detail });
     reasons[code] = (reasons[code] ?? 0) + 1;
+    if (fromReturns && unit.symbol) {
+      let b = breaks.get(unit.symbol);
+      if (!b) breaks.set(unit.symbol, b = {});
+      const what = `${
+        curKey === undefined
+          ? `file row ${unit.row + 1}`
+          : typeof curKey === "number"
+          ? new Date(curKey).toISOString()
+          : curKey
+      } (${code})`;
+      if (curKey !== undefined) {
+        if (!b.byKey || curKey < b.byKey.key!) b.byKey = { key: curKey, row: unit.row, what };
+      } else if (!b.byRow || unit.row < b.byRow.row) b.byRow = { row: unit.row, what };
+    }
   };
   const ok: number[] = [];
   const outTime = new Float64Array(units.length); // epoch ms (intraday) or day label index
@@ -950,6 +1036,7 @@ export async function ingestBarsFile(
   let afterFx = 0, afterFxExample = "";
   for (let u = 0; u < units.length; u++) {
     const unit = units[u]!;
+    curKey = undefined;
     const br = badRows.get(unit.row);
     if (br) {
       reject(unit, br.code, br.detail);
@@ -964,6 +1051,7 @@ export async function ingestBarsFile(
     try {
       if (generated) {
         const d = generated[unit.row]!;
+        curKey = d;
         const out = checkDate(d);
         if (out) {
           reject(unit, out.code, out.detail);
@@ -989,6 +1077,7 @@ export async function ingestBarsFile(
         const naive = naiveCell(cell);
         if (naive) naiveRows++;
         if (daily) {
+          curKey = periodLabel(pt.date, freq as DateFreq);
           const out = checkDate(pt.date);
           if (out) {
             reject(unit, out.code, out.detail);
@@ -1012,6 +1101,7 @@ export async function ingestBarsFile(
           outDate[u] = label;
           key = label;
         } else {
+          curKey = pt.ms;
           const out = checkDate(dateInZone(pt.ms, cal.timeZone));
           if (out) {
             reject(unit, out.code, out.detail);
@@ -1069,8 +1159,14 @@ export async function ingestBarsFile(
         const n = parseNumberCell(table.cells.get(c)![unit.row]!, decimalComma);
         if (n === null) bad = { code: "missing_value", detail: `${f} is blank` };
         else if (typeof n === "object") bad = { code: n.code, detail: `${f}: ${n.detail}` };
-        else if (!(n > 0)) bad = { code: "not_positive", detail: `${f} ${n} <= 0` };
-        else vals[f]![u] = n;
+        else if (fromReturns === "simple" && n <= -1) {
+          bad = {
+            code: "not_positive",
+            detail: `${f}: simple return ${n} <= -1 (the level would be <= 0)`,
+          };
+        } else if (!(n > 0) && !fromReturns) {
+          bad = { code: "not_positive", detail: `${f} ${n} <= 0` };
+        } else vals[f]![u] = n;
         if (bad) break;
       }
       if (!bad && priceCols.volume) {
@@ -1092,9 +1188,20 @@ export async function ingestBarsFile(
       }
     } else {
       const n = parseNumberCell(table.cells.get(unit.valueCol!)![unit.row]!, decimalComma);
-      if (n === null) bad = { code: "missing_value", detail: `${unit.valueCol} is blank` };
-      else if (typeof n === "object") {
+      if (n === null) {
+        bad = {
+          code: "missing_value",
+          detail: `${unit.valueCol} is blank${
+            fromReturns ? " (a missing return is not taken as 0)" : ""
+          }`,
+        };
+      } else if (typeof n === "object") {
         bad = { code: n.code, detail: `${unit.valueCol}: ${n.detail}` };
+      } else if (fromReturns === "simple" && n <= -1) {
+        bad = {
+          code: "not_positive",
+          detail: `${unit.valueCol}: simple return ${n} <= -1 (the level would be <= 0)`,
+        };
       } else vals.value![u] = n;
     }
     if (bad) {
@@ -1120,6 +1227,68 @@ export async function ingestBarsFile(
     s.add(key);
     last.set(unit.symbol, key);
     ok.push(u);
+  }
+  curKey = undefined;
+  const keyOf = (u: number): number | string => daily ? outDate[u]! : outTime[u]!;
+
+  // --from-returns: rows after a quarantined return of their symbol lose their level (quarantined
+  // too), the others get their level cumulated in time order (lib/ingest/user_file_returns.ts).
+  let returnsSummary: IngestFileSummary["fromReturns"] = null;
+  if (fromReturns) {
+    const field = kind === "bars" ? "close" : "value";
+    const bySymbol: NonNullable<IngestFileSummary["fromReturns"]>["bySymbol"] = {};
+    const kept: number[] = [];
+    const dropped = new Map<string, number>();
+    for (const u of ok) {
+      const unit = units[u]!;
+      const b = afterBreak(breaks.get(unit.symbol), keyOf(u), unit.row);
+      if (b) {
+        // not through reject: a dropped level does not move the break
+        q.push({
+          unit,
+          code: "missing_value",
+          detail:
+            `level unknown: ${unit.symbol}'s return of ${b.what} was quarantined and every later level needs it`,
+        });
+        reasons.missing_value = (reasons.missing_value ?? 0) + 1;
+        dropped.set(unit.symbol, (dropped.get(unit.symbol) ?? 0) + 1);
+      } else kept.push(u);
+    }
+    ok.length = 0;
+    ok.push(...kept);
+    const groups = new Map<string, number[]>();
+    for (const u of ok) {
+      const sym = units[u]!.symbol;
+      let g = groups.get(sym);
+      if (!g) groups.set(sym, g = []);
+      g.push(u);
+    }
+    for (const [sym, g] of groups) {
+      g.sort((a, b) => {
+        const ka = keyOf(a), kb = keyOf(b);
+        return ka < kb ? -1 : ka > kb ? 1 : 0;
+      });
+      const r = g.map((u) => vals[field]![u]!);
+      const levels = levelsFromReturns(r, fromReturns, returnsBase);
+      g.forEach((u, k) => (vals[field]![u] = levels[k]!));
+      bySymbol[sym] = {
+        first: daily ? outDate[g[0]!]! : new Date(outTime[g[0]!]!).toISOString(),
+        firstReturn: r[0]!,
+        firstLevel: levels[0]!,
+        rowsAfterBreak: dropped.get(sym) ?? 0,
+      };
+    }
+    for (const [sym, n] of dropped) {
+      if (bySymbol[sym] === undefined) {
+        bySymbol[sym] = { first: "", firstReturn: NaN, firstLevel: NaN, rowsAfterBreak: n };
+      }
+    }
+    returnsSummary = {
+      kind: fromReturns,
+      base: returnsBase,
+      tag: returnsTransformTag(fromReturns, returnsBase),
+      bySymbol,
+    };
   }
 
   const warnings: string[] = [];
@@ -1257,7 +1426,32 @@ export async function ingestBarsFile(
     kind === "bars" ? userBarsSpec(options.dataset, daily) : userSeriesSpec(options.dataset, daily),
     options.root,
   )).spec?.meta;
-  const unitsOut = ingestUnits(options, kind, currency, storedMeta?.units);
+  if (fromReturns && storedMeta && !options.replace) {
+    // Levels cumulated from this file start again at the base: merged into stored rows they
+    // would jump. Refused before anything lands.
+    throw new ReturnsOptionError(
+      `Cannot ingest ${
+        basename(path)
+      } with --from-returns into user/${options.dataset} without --replace: its levels start again at ${returnsBase} and cannot be merged into the stored rows (${
+        storedMeta.transform ?? `units ${unitsLabel(storedMeta)}`
+      }); pass --replace to make the dataset hold this file's levels for its symbols`,
+      { dataset: options.dataset },
+    );
+  }
+  if (!fromReturns && storedMeta?.transform && !options.replace) {
+    throw new ReturnsOptionError(
+      `Cannot merge ${
+        basename(path)
+      } into user/${options.dataset}: it holds index levels derived from returns (${storedMeta.transform}); pass the same --from-returns and --replace, or --replace to store this file's values as read`,
+      { dataset: options.dataset },
+    );
+  }
+  const unitsOut = ingestUnits(
+    fromReturns ? { ...options, units: "index" } : options,
+    kind,
+    currency,
+    storedMeta?.units,
+  );
   if (unitsOut.note) notes.push(unitsOut.note);
   const meta: DatasetMeta = {
     kind,
@@ -1265,7 +1459,42 @@ export async function ingestBarsFile(
     currency,
     frequency: freq,
     ...(unitsOut.units ? { units: unitsOut.units } : {}),
+    ...(returnsSummary ? { transform: returnsSummary.tag } : {}),
   };
+  if (returnsSummary) {
+    for (const [sym, b] of Object.entries(returnsSummary.bySymbol)) {
+      if (b.rowsAfterBreak === 0) continue;
+      warnings.push(
+        `${sym}: ${b.rowsAfterBreak} row${
+          b.rowsAfterBreak === 1 ? "" : "s"
+        } after a quarantined return quarantined as missing_value (their levels need it: a missing return is not taken as 0); fix the return in the file (0 if the market was closed that period) and re-run with --replace`,
+      );
+    }
+  } else {
+    // A price or index level is > 0: values <= 0 in a series taken as prices (declared, default
+    // or unknown units) are likely returns, logs or yields. Bars quarantine them (not_positive).
+    const r = resolveUnits(meta);
+    if (kind === "series" && (r.units === null || unitsClass(r.units) === "level")) {
+      const bySym = new Map<string, number>();
+      for (const u of ok) {
+        if (!(vals.value![u]! > 0)) {
+          const sym = units[u]!.symbol;
+          bySym.set(sym, (bySym.get(sym) ?? 0) + 1);
+        }
+      }
+      if (bySym.size > 0) {
+        const n = [...bySym.values()].reduce((a, b) => a + b, 0);
+        const list = [...bySym].slice(0, 6).map(([k, v]) => `${k} ${v}`).join(", ");
+        warnings.push(
+          `${n} of the ${ok.length} values landed are <= 0 (${list}${
+            bySym.size > 6 ? ", ..." : ""
+          }) but the units are ${
+            unitsLabel(meta)
+          }: a price or index level is > 0; ${NOT_A_PRICE_HINT}`,
+        );
+      }
+    }
+  }
   const partitioning = await choosePartitioning(
     options,
     kind,
@@ -1279,7 +1508,9 @@ export async function ingestBarsFile(
     ? userBarsSpec(options.dataset, daily, specOpts)
     : userSeriesSpec(options.dataset, daily, specOpts);
   const sourceUri = `file://${basename(path)}`;
-  const transformId = `ingest-file@2:${kind}:${freq}`;
+  const transformId = `ingest-file@2:${kind}:${freq}${
+    returnsSummary ? `:${returnsSummary.tag}` : ""
+  }`;
 
   let write: WriteResult | null = null;
   let stale: StaleRows | null = null;
@@ -1388,6 +1619,7 @@ export async function ingestBarsFile(
       again,
       cleared: (options.clearQuarantine ?? false) && earlier.length > 0,
     },
+    fromReturns: returnsSummary,
     write,
     dataset: spec,
   };

@@ -53,6 +53,12 @@ export interface DatasetMeta {
    * @default absent: bars and series with a currency are prices, others unknown (`resolveUnits`)
    */
   units?: Units;
+  /**
+   * How the stored values were derived from the producer's (ingest-file `--from-returns`):
+   * `from_returns:simple:base=100` or `from_returns:log:base=100` (index levels cumulated from
+   * returns per symbol, lib/ingest/user_file_returns.ts). @default absent: stored as read
+   */
+  transform?: string;
 }
 
 /** What a dataset is and how it is stored. */

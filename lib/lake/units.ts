@@ -11,13 +11,18 @@
  *   (a decimal fraction, 0.0525 = 5.25%). Only changes x_t - x_{t-1} are meaningful: a yield
  *   going from 4.03 to 6.51 is +248 bp, not a 61.5% "return".
  * - `neither`: `ratio` (a ratio such as P/E or a spread ratio), `count` (a number of things),
- *   `other` (any other unit). Neither a price nor a rate.
+ *   `return` (period returns, kept as they are: `ingest-file --from-returns simple|log` turns
+ *   returns into an index level instead), `other` (any other unit). Neither a price nor a rate.
  *
  * Defaults when a dataset declares no units (all datasets written before units were recorded,
  * and every vendor dataset): bars -> `price`; a series with a currency -> `price`; a series
- * without a currency, or a table -> unknown (null): price-only operations then warn that the
- * values are taken as prices. No migration is needed: the default is derived from the recorded
- * kind and currency each time the dataset is read.
+ * without a currency, or a table -> unknown (null). Price-only operations refuse unknown units
+ * without a currency (a value with no currency and no units is not known to be a price: yields
+ * ingested with `--currency none` backtested as prices) and warn on unknown units with a currency
+ * (a table with a currency: values taken as prices). No migration is needed: the default is
+ * derived from the recorded kind and currency each time the dataset is read; declaring the units
+ * of an existing dataset (`ingest-file` of the same file with `--units price`) changes no row,
+ * the lake writer records the new meta alone.
  *
  * @example
  * ```ts
@@ -37,13 +42,14 @@ export const UNITS = [
   "rate",
   "ratio",
   "count",
+  "return",
   "other",
 ] as const;
 
 /** One of {@link UNITS}. */
 export type Units = typeof UNITS[number];
 
-/** `level` (price, index), `rate` (percent, bp, rate) or `neither` (ratio, count, other). */
+/** `level` (price, index), `rate` (percent, bp, rate) or `neither` (ratio, count, return, other). */
 export type UnitsClass = "level" | "rate" | "neither";
 
 /** Whether a string is one of {@link UNITS}. */
@@ -93,6 +99,8 @@ export function unitsPhrase(u: Units): string {
       return "a ratio";
     case "count":
       return "a count";
+    case "return":
+      return "period returns";
     case "other":
       return "a quantity in other units";
   }
@@ -107,7 +115,18 @@ export function unitsLabel(meta: UnitsMeta): string {
 
 /** What to pass to declare units, for messages. */
 export const UNITS_HINT =
-  "declare them with ingest-file --units price|index|percent|bp|rate|ratio|count|other (with --replace to change them)";
+  "declare them with ingest-file --units price|index|percent|bp|rate|ratio|count|return|other (with --replace to change them)";
+
+/** What to do with a dataset of returns (units `return`, or returns taken as prices). */
+export const RETURNS_HINT =
+  "re-ingest the file with --from-returns simple|log (and --replace): the lake then stores an index level per symbol (base 100 before the first return)";
+
+/**
+ * What to do when values are not positive prices (a backtest's bad bar, negative values at
+ * ingest): declare their units, or turn returns into levels.
+ */
+export const NOT_A_PRICE_HINT =
+  "if the values are returns, re-ingest with --from-returns simple|log --replace; if they are logs, yields, rates or other quantities, re-ingest with --units percent|bp|rate|ratio|count|other --replace (a backtest trades positive prices)";
 
 /**
  * The values of a dataset are not a price (a backtest, return features or labels refused): the
@@ -115,25 +134,29 @@ export const UNITS_HINT =
  */
 export class NotAPriceError extends RangeError {
   override name = "NotAPriceError";
-  constructor(message: string, readonly dataset: string, readonly units: Units) {
+  /** @param units The dataset's units; null when unknown (no units, no currency). */
+  constructor(message: string, readonly dataset: string, readonly units: Units | null) {
     super(message);
   }
 }
 
 /**
- * The warning of a price-only operation on a dataset of unknown units (values taken as prices),
- * or null when its units are known.
+ * The warning of a price-only operation on a dataset of unknown units with a currency (values
+ * taken as prices), or null when its units are known or it has no currency (refused by
+ * {@link requirePriceUnits} instead).
  */
 export function priceUnitsWarning(dataset: string, meta: UnitsMeta, what: string): string | null {
-  if (resolveUnits(meta).units !== null) return null;
-  return `${dataset} declares no units (a series without a currency): its values are taken as prices (${what}); if they are not prices, ${UNITS_HINT}`;
+  if (resolveUnits(meta).units !== null || meta.currency === null) return null;
+  return `${dataset} declares no units: its values are taken as prices (${what}); if they are not prices, ${UNITS_HINT}`;
 }
 
 /**
  * Refuse a price-only operation on a dataset whose units are not a price or index level: throws
  * {@link NotAPriceError} ("user/tcmd is a yield or rate in percent, not a price: a backtest
- * trades prices; ..."); returns a warning line for unknown units (values taken as prices), else
- * null.
+ * trades prices; ..."; for units `return` the instruction is {@link RETURNS_HINT}, not `todo`).
+ * Unknown units without a currency are refused too ("declares no units and no currency: its
+ * values are not known to be prices", with the one re-ingest that declares them); unknown units
+ * with a currency return a warning line (values taken as prices); else null.
  *
  * @param what The operation and why it needs prices, e.g. "a backtest trades prices".
  * @param todo What to do instead, appended after the reason.
@@ -145,8 +168,22 @@ export function requirePriceUnits(
   todo: string,
 ): string | null {
   const { units } = resolveUnits(meta);
+  if (units === null && meta.currency === null) {
+    throw new NotAPriceError(
+      `${dataset} declares no units and no currency: its values are not known to be prices (${what}); if they are prices or index levels, re-ingest the same file with --units price (or --units index): no row changes, the units are recorded; if they are returns, ${RETURNS_HINT}; if they are yields or other quantities, --units percent|bp|rate|ratio|count|other`,
+      dataset,
+      null,
+    );
+  }
   if (units === null) return priceUnitsWarning(dataset, meta, what);
   if (unitsClass(units) === "level") return null;
+  if (units === "return") {
+    throw new NotAPriceError(
+      `${dataset} is ${unitsPhrase(units)} (units return), not a price: ${what}; ${RETURNS_HINT}`,
+      dataset,
+      units,
+    );
+  }
   throw new NotAPriceError(
     `${dataset} is ${unitsPhrase(units)}, not a price: ${what}; ${todo}`,
     dataset,
