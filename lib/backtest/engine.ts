@@ -321,6 +321,11 @@ export interface BacktestResult {
 
 /** What {@link BacktestResult}`.bars` keeps of a run resampled to sessions. */
 export interface ResampledFrom {
+  /**
+   * Every bar's instant (the run's own `tsMs`): what bar indices of the run (`leverage.peakBar`,
+   * `dataEnded[].bar`, fills) refer to.
+   */
+  tsMs: Float64Array;
   /** The first and last bar's instants (epoch ms UTC) of the run. */
   startMs: number;
   endMs: number;

@@ -47,6 +47,7 @@ export function resampleToSessions(res: BacktestResult, day: Int32Array): Backte
   }
   const { periodsPerYear: _perBar, ...rest } = res;
   const bars: ResampledFrom = {
+    tsMs: res.tsMs,
     startMs: n ? res.tsMs[0]! : NaN,
     endMs: n ? res.tsMs[n - 1]! : NaN,
     startEquity: n ? res.equity[0]! : res.initialCash,

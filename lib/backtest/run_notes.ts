@@ -33,8 +33,16 @@ const DELAY_TEXT: Record<string, string> = {
   lot_rounding: "less than one lot",
 };
 
-const date = (r: BacktestResult, bar: number) =>
-  bar >= 0 && bar < r.tsMs.length ? new Date(r.tsMs[bar]!).toISOString().slice(0, 10) : "?";
+/**
+ * When bar `bar` of the run was: its date, or its UTC minute for a run resampled to sessions
+ * (whose bar indices are the run's own bars, `result.bars.tsMs`, not the session rows).
+ */
+const date = (r: BacktestResult, bar: number) => {
+  const ts = r.bars?.tsMs ?? r.tsMs;
+  if (!(bar >= 0 && bar < ts.length)) return "?";
+  const iso = new Date(ts[bar]!).toISOString();
+  return r.bars ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : iso.slice(0, 10);
+};
 
 /** The notes of a run (module doc); `result` straight from the engine or resampled. */
 export function runNotes(result: BacktestResult): RunNotes {

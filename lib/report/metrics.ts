@@ -328,6 +328,11 @@ export interface BacktestSummary {
   gapPeriods: number | null;
   /** Orders accepted by the engine (0 when the result does not count them). */
   ordersSubmitted: number;
+  /**
+   * Orders the leverage limit cut after a partial fill (what fitted was filled, the rest
+   * cancelled); also counted in `ordersUnfilled` under `leverage_limit`.
+   */
+  ordersLeverageScaled: number;
   /** Orders that ended without a complete fill. */
   ordersUnfilled: number;
   /** `ordersUnfilled` by reason (lib/backtest `UnfilledReason`). */
@@ -460,6 +465,7 @@ export function summarizeBacktest(
     gapPeriods: o.gaps ?? null,
     ordersSubmitted: res.orders?.submitted ?? 0,
     ordersUnfilled: res.orders?.unfilled ?? 0,
+    ordersLeverageScaled: res.orders?.leverageScaled ?? 0,
     unfilledByReason: { ...(res.orders?.unfilledByReason ?? {}) },
     ordersRejected: res.rejected.length,
     closeFillsForMissingOpen: res.orders?.closeFillsForMissingOpen ?? 0,
@@ -467,14 +473,19 @@ export function summarizeBacktest(
 }
 
 /**
- * One line on unfilled orders, e.g. "3 of 40 orders unfilled: participation_cap 2,
- * no_volume_history 1" ("all 40 orders filled" when none).
+ * One line on orders that ended without a complete fill, e.g. "3 of 40 orders not filled in
+ * full: participation_cap 2, leverage_limit 1 (1 filled in part, up to the limit, the rest
+ * cancelled)" ("all 40 orders filled" when none).
  */
 export function unfilledLine(s: BacktestSummary): string {
   if (s.ordersUnfilled === 0) return `all ${s.ordersSubmitted} orders filled`;
   const why = Object.entries(s.unfilledByReason).sort((a, b) => b[1] - a[1])
-    .map(([k, v]) => `${k} ${v}`).join(", ");
-  return `${s.ordersUnfilled} of ${s.ordersSubmitted} orders unfilled: ${why}`;
+    .map(([k, v]) =>
+      k === "leverage_limit" && s.ordersLeverageScaled > 0
+        ? `${k} ${v} (${s.ordersLeverageScaled} filled in part, up to the limit, the rest cancelled)`
+        : `${k} ${v}`
+    ).join(", ");
+  return `${s.ordersUnfilled} of ${s.ordersSubmitted} orders not filled in full: ${why}`;
 }
 
 function pick(t: BacktestResult["totals"]) {
