@@ -134,7 +134,9 @@ the result is the single-process one, bit for bit. With WORKBENCH_CATALOG set th
 the catalog's (PostgreSQL) unless --memory-ledger.
 
 Exit codes: 0 done (either verdict; with --strict 1 on NO-GO), 1 a failure while running,
-2 bad arguments or a spec that cannot run as written (the message names the field).`,
+2 bad arguments or a spec that cannot run as written (the message names the field), including
+data that is not known to be a price (units not a price or index level, no units and no currency,
+a price <= 0: the message says what to re-ingest with).`,
   examples: [
     "--spec tasks/specs/ma_cross_lake.json --memory-ledger",
     "--spec tasks/specs/momentum_synthetic.json --report out/momentum.html",

@@ -10,8 +10,11 @@
  *   opens stay NaN; the event engine fills market-on-open orders at the bar's close and counts
  *   them (`result.orders.closeFillsForMissingOpen`). Nothing is invented.
  * - Units (lib/lake/units.ts): a dataset whose values are not a price or index level (a yield
- *   in percent, a count) is refused with a `NotAPriceError`; unknown units (a series without a
- *   currency that declares none) give a warning that the values are taken as prices.
+ *   in percent, a count, returns) is refused with a `NotAPriceError`, and so is one of unknown
+ *   units without a currency (a series ingested with --currency none and no --units); unknown
+ *   units with a currency give a warning that the values are taken as prices. A bar with a
+ *   price <= 0 (logs, returns taken as prices) is refused with a `NotAPriceError` naming what to
+ *   re-ingest with (the backtest exits 2).
  * - Volume: null volume stays NaN (unknown); cost models that need volume refuse such a panel.
  * - Corporate actions by adjustment mode of the reference: `raw` prices get splits and
  *   dividends applied by the engine (positions scale, cash dividends paid); `split` prices
@@ -30,10 +33,10 @@ import {
   type LoadedDataset,
 } from "../dataset/mod.ts";
 import { getCalendar } from "../time/mod.ts";
-import { requirePriceUnits } from "../lake/units.ts";
+import { NotAPriceError, requirePriceUnits, resolveUnits, unitsLabel } from "../lake/units.ts";
 import type { CorporateAction } from "./engine.ts";
 import { panelFromFrame } from "./frame_panel.ts";
-import type { BarPanel } from "./panel.ts";
+import { type BarPanel, NON_POSITIVE_PRICE } from "./panel.ts";
 
 /** A panel read from the lake, with what the engine and the report need to know about it. */
 export interface LakePanel {
@@ -79,11 +82,21 @@ export function panelFromDataset(ds: LoadedDataset): LakePanel {
   }
   const cal = getCalendar(ds.meta.calendar);
   const intraday = isIntradayFrequency(ds.meta.frequency, ds.timeColumn);
-  const panel = panelFromFrame(ds.frame, {
-    timeColumn: ds.timeColumn,
-    intraday,
-    calendar: cal.name,
-  });
+  let panel: BarPanel;
+  try {
+    panel = panelFromFrame(ds.frame, { timeColumn: ds.timeColumn, intraday, calendar: cal.name });
+  } catch (e) {
+    // A price <= 0 in the dataset is a problem of the data as declared (returns, logs or yields
+    // taken as prices), not a failure of the run: refused like other units (exit 2).
+    if (e instanceof DataError && e.message.includes(NON_POSITIVE_PRICE)) {
+      throw new NotAPriceError(
+        `${ds.ref.dataset} (units ${unitsLabel(ds.meta)}): ${e.message}`,
+        ds.ref.dataset,
+        resolveUnits(ds.meta).units,
+      );
+    }
+    throw e;
+  }
   panel.calendar = cal.name;
   panel.currency = ds.meta.currency;
   panel.frequency = ds.meta.frequency;

@@ -135,15 +135,26 @@ export function validatePanel(p: BarPanel): void {
         Number.isFinite(h);
     if (!ok) {
       const s = Math.floor(i / nBars), t = i - s * nBars;
+      // A price <= 0 is not a price at all (returns, logs or yields taken as prices): say so.
+      const nonPositive = [o, h, l, c].some((x) => x <= 0);
       throw new DataError(
         `Bad bar for ${p.symbols[s]} at bar ${t} (ts ${
           new Date(p.tsMs[t]!).toISOString()
-        }): open ${o} high ${h} low ${l} close ${c} volume ${v}`,
+        }): open ${o} high ${h} low ${l} close ${c} volume ${v}${
+          nonPositive ? `: ${NON_POSITIVE_PRICE}` : ""
+        }`,
         { dataset: "bar_panel", column: "ohlcv" },
       );
     }
   }
 }
+
+/**
+ * The part of a bad-bar message for a price <= 0 (lib/backtest/lake_panel.ts turns such a bar of
+ * a lake dataset into a refusal of the data, exit 2).
+ */
+export const NON_POSITIVE_PRICE =
+  "the value is not a positive price: if the values are returns, re-ingest with --from-returns simple|log --replace; if they are logs, yields or other quantities, re-ingest with --units percent|bp|rate|ratio|count|other --replace";
 
 /**
  * What a panel looked like when {@link checkPanelOnce} last validated it: its arrays (by

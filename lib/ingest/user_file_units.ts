@@ -2,7 +2,8 @@
  * The units an ingest records in a user dataset's meta (lib/lake/units.ts): `--units` when
  * given; else the units the dataset already declares (a re-ingest keeps them); else none
  * recorded, the reader's default applying (bars and series with a currency: price) and, for a
- * series without a currency, a note that the units are unknown and how to declare them.
+ * series without a currency, a note that the units are unknown (price-only tasks refuse it) and
+ * how to declare them.
  *
  * A re-ingest with other units than the dataset declares is refused ({@link UnitsConflictError})
  * unless `replace` is set: the units are the whole dataset's (every symbol's), so changing them
@@ -58,7 +59,7 @@ export function ingestUnits(
     return {
       units,
       note:
-        `units unknown: a series without a currency may be a price, a yield or a count; a backtest, return features and labels take its values as prices (with a warning). Declare them with --units ${
+        `units unknown: a series without a currency may be a price, a yield, returns or a count; a backtest, return features and labels refuse it until its units are declared (re-ingesting the same file with --units changes no row). Declare them with --units ${
           UNITS.join("|")
         } (e.g. --units percent for yields in percent)`,
     };
