@@ -101,6 +101,8 @@ Financing: maxGrossLeverage (default 1; null for no limit) is the largest gross 
 borrows (cash never below zero). A fill beyond it is cut to the whole shares that fit, costs
 included, and the rest of the order cancelled; the output prints the orders scaled or rejected
 and the peak gross leverage. Orders fill in submission order; rebalances send sales first.
+ma_cross is long while SMA(fast) > SMA(slow), flat (short unless longOnly) below, and keeps its
+position when they are equal (within 1e-12 of the larger: equal averages rounded apart do not trade).
 Sizing of ma_cross, mean_reversion and buy_and_hold: decided at the close of bar t, filled at
 the open of t+1 (its close on close-only data), shares = floor(weight / nSymbols x equity at the
 close of t / fill price) - position; a flat ma_cross with weight 1 buys floor(cash / open).

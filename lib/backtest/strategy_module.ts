@@ -95,13 +95,22 @@ function symbolSeries(a: Float64Array, s: number, nBars: number): Float64Array {
  * Moving-average cross on each symbol's adjusted closes: long (weight / nSym) while
  * SMA(fast) > SMA(slow), short (or flat with `longOnly`) while SMA(fast) < SMA(slow), equal
  * keeps the state; SMA(n) at bar t is the mean of the n adjusted closes up to t (none before n
- * closes). Decided at the close of bar t, traded at bar t + 1 (its open, or its close on
+ * closes). Equal means within {@link MA_TIE} of the larger average: averages that are equal as
+ * numbers (e.g. SMA(10) = SMA(50) = 9.05) come out of floating-point sums a few units in the
+ * last place apart, and must not decide a trade by that rounding. Decided at the close of bar t, traded at bar t + 1 (its open, or its close on
  * close-only data) and sized at that fill price: shares = floor(weight / nSym x equity / fill
  * price) - position (whole lots; equity of the close before the fill, so a flat book with
  * weight 1 buys floor(cash / open) shares), then cut, if need be, to what the spec's
  * `maxGrossLeverage` allows (default 1: costs never push cash below zero). Orders are sent only
  * when the state changes; an exit sells the whole position.
  */
+/**
+ * Relative tolerance under which ma_cross takes its two averages as equal: |f - l| <=
+ * 1e-12 x max(|f|, |l|). Rounding of a running mean is ~1e-16 x window relative; two averages of
+ * cent prices that truly differ differ by at least 0.01 / (fast x slow) of a price, far above it.
+ */
+export const MA_TIE = 1e-12;
+
 const maCross: StrategyModule = {
   description: "moving-average cross: long while SMA(fast) > SMA(slow) (short or flat below)",
   params: z.strictObject({
@@ -122,7 +131,9 @@ const maCross: StrategyModule = {
     const targets = stateTargets(panel, p.weight / panel.symbols.length, (s, t, state) => {
       const f = fast[s]![t]!, l = slow[s]![t]!;
       if (!(Number.isFinite(f) && Number.isFinite(l))) return state;
-      return f > l ? 1 : f < l ? (p.longOnly ? 0 : -1) : state;
+      // equal averages that rounding made unequal are equal (module doc: MA_TIE)
+      const tol = MA_TIE * Math.max(Math.abs(f), Math.abs(l));
+      return f - l > tol ? 1 : l - f > tol ? (p.longOnly ? 0 : -1) : state;
     });
     return targetStrategy(panel, targets, { kind: "weight", sizeAt: "fill" });
   },

@@ -256,6 +256,30 @@ Deno.test("buy_and_hold and ma_cross fills (hand-worked)", () => {
   assert.ok(Math.min(...m.cash) >= 0);
 });
 
+Deno.test("ma_cross: averages equal as numbers are a tie (the state is kept), whatever their rounding", () => {
+  // closes (cents) 900 900 900 901 905 896: SMA(2) = SMA(4) = 9.005 at t = 5 (905 + 896 =
+  // 900 + 901 + 905 + 896 - 1801), computed 9.004999999999999 and 9.005. Long from the close of
+  // t = 3 (SMA2 9.005 > SMA4 9.0025), still long at t = 4 (9.03 > 9.015); the tie at t = 5
+  // keeps it: one buy at the open of t = 4, no sale at t = 6 (rounding alone sold there).
+  const c = [9, 9, 9, 9.01, 9.05, 8.96, 8.96];
+  const p = makePanel({
+    symbols: ["A"],
+    tsMs: c.map((_, t) => T0 + t * DAY),
+    open: [c],
+    close: [c],
+  });
+  const ma = BUILTIN_STRATEGIES.ma_cross;
+  const r = runBacktest(
+    p,
+    ma.createStrategy(
+      { panel: p, adjustedClose: p.close },
+      ma.params.parse({ fast: 2, slow: 4 }) as never,
+    ),
+    { initialCash: 1000, costs: { participationCap: Infinity } },
+  );
+  assert.deepEqual(r.fills.map((f) => [f.bar, f.qty, f.price]), [[4, 110, 9.05]]);
+});
+
 Deno.test("mean_reversion fills (hand-worked)", () => {
   // lookback 3, entryZ 1, exitZ 0; closes 10 10 10 7 10 13 10:
   // t=2 sd 0 (no signal); t=3 mean 9, sd sqrt(3): z = -2/sqrt(3) = -1.15 < -1 -> long;
