@@ -223,7 +223,9 @@ Deno.test("ingest-file says a slow series lands without partitions (was 'none pa
     const out = new TextDecoder().decode(r.stdout);
     assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
     assert(
-      out.includes("series, year, calendar none, currency none, no partitions (one folder)"),
+      out.includes(
+        "series, year, calendar none, currency none, units unknown, no partitions (one folder)",
+      ),
       out,
     );
     assert(out.includes("rows landed:      2"), out);
