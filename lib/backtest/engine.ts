@@ -628,6 +628,32 @@ export function runBacktest(
     });
   };
 
+  /**
+   * Close symbol s's position at px without costs, recorded as a fill of `kind` with `tag` (a
+   * delisting, or the end of the symbol's data); returns the quantity that was held.
+   */
+  const closeOut = (s: number, px: number, tag: string, kind: "delist" | "data_end") => {
+    const q = book.pos[s]!;
+    if (q === 0) return 0;
+    flushPosition(s);
+    book.closePosition(s, px);
+    const o: Order = {
+      id: 0,
+      symbol: s,
+      qty: -q,
+      type: "market",
+      limitPrice: NaN,
+      stopPrice: NaN,
+      fillAt: "close",
+      tif: "day",
+      tag,
+      submittedBar: t,
+      eligibleBar: t,
+    };
+    record(o, -q, px, kind);
+    return q;
+  };
+
   /** Try to fill order o in the given phase; returns true when it is finished. */
   const tryFill = (o: Order, phase: FillAt): boolean => {
     if (o.eligibleBar > t) return false;
@@ -755,30 +781,7 @@ export function runBacktest(
         const s = symIndex.get(a.symbol)!;
         const c = panel.close[s * nBars + t]!;
         const px = a.price ?? (c > 0 ? c : book.lastClose[s]!);
-        const q = book.pos[s]!;
-        if (q !== 0) {
-          flushPosition(s);
-          book.cash += q * px;
-          book.pos[s] = 0;
-          record(
-            {
-              id: 0,
-              symbol: s,
-              qty: -q,
-              type: "market",
-              limitPrice: NaN,
-              stopPrice: NaN,
-              fillAt: "close",
-              tif: "day",
-              tag: "delist",
-              submittedBar: t,
-              eligibleBar: t,
-            },
-            -q,
-            px,
-            "delist",
-          );
-        }
+        closeOut(s, px, "delist", "delist");
         delisted[s] = 1;
         removeSymbolOrders(s, "delisted", true);
       }
@@ -787,30 +790,7 @@ export function runBacktest(
       for (let s = 0; s < nSym; s++) {
         if (lastBar[s] !== t || delisted[s]) continue;
         // 6b: the symbol's data ends here; close at this close (module doc)
-        const q = book.pos[s]!;
-        const px = panel.close[s * nBars + t]!;
-        if (q !== 0) {
-          flushPosition(s);
-          book.closePosition(s, px);
-          record(
-            {
-              id: 0,
-              symbol: s,
-              qty: -q,
-              type: "market",
-              limitPrice: NaN,
-              stopPrice: NaN,
-              fillAt: "close",
-              tif: "day",
-              tag: DATA_END_TAG,
-              submittedBar: t,
-              eligibleBar: t,
-            },
-            -q,
-            px,
-            "data_end",
-          );
-        }
+        const q = closeOut(s, panel.close[s * nBars + t]!, DATA_END_TAG, "data_end");
         dataEnded.push({ symbol: panel.symbols[s]!, bar: t, closed: q !== 0 });
         ended[s] = 1;
         removeSymbolOrders(s, "data_ended", true);
