@@ -10,7 +10,7 @@
  */
 
 import type { BarPanel } from "./panel.ts";
-import type { SweepOptions, SweepResult } from "./vectorized.ts";
+import { emptySweepResult, type SweepOptions, type SweepResult } from "./vectorized.ts";
 
 /** Where the target kernel lives. */
 export interface SweepKernel {
@@ -42,7 +42,7 @@ export async function sweepVectorizedParallel(
     throw new RangeError(`nColumns must be an integer >= 0, got ${nColumns}`);
   }
   const { workers: w, ...opts } = options;
-  if (nColumns === 0) return newResult(0);
+  if (nColumns === 0) return emptySweepResult(0, 0);
   const nw = Math.max(1, Math.min(w ?? navigator.hardwareConcurrency ?? 1, Math.max(1, nColumns)));
   const per = Math.ceil(nColumns / nw);
   const shared = sharePanel(panel);
@@ -78,7 +78,7 @@ export async function sweepVectorizedParallel(
     );
   }
   const parts = await Promise.all(jobs);
-  const out = newResult(nColumns);
+  const out = emptySweepResult(nColumns, 0);
   for (const { from, res } of parts) {
     for (const k of PER_COLUMN) out[k].set(res[k], from);
     out.barEvaluations += res.barEvaluations;
@@ -98,22 +98,6 @@ const PER_COLUMN = [
   "dataEndExits",
   "heldWithoutBar",
 ] as const;
-
-/** A zeroed result for n columns (no bar evaluations yet). */
-function newResult(n: number): SweepResult {
-  return {
-    finalEquity: new Float64Array(n),
-    sharpe: new Float64Array(n),
-    maxDrawdown: new Float64Array(n),
-    totalCost: new Float64Array(n),
-    traded: new Float64Array(n),
-    leverageScaled: new Int32Array(n),
-    leverageRejected: new Int32Array(n),
-    dataEndExits: new Int32Array(n),
-    heldWithoutBar: new Int32Array(n),
-    barEvaluations: 0,
-  };
-}
 
 /** A view of a typed array in shared memory: the same array if it already is, else a copy. */
 function share<T extends Float64Array | Int32Array>(a: T): T {

@@ -803,7 +803,7 @@ export function backtestVectorized(
   options: VectorizedOptions = {},
 ): { curves: ColumnCurves[]; summary: SweepResult } {
   const p = prepare(panel, options);
-  const summary = emptySummary(targets.length, p);
+  const summary = emptySweepResult(targets.length, targets.length * p.nSym * p.nBars);
   const curves: ColumnCurves[] = [];
   targets.forEach((col, c) => {
     const r = runColumn(p, col, true);
@@ -857,7 +857,7 @@ export function sweepVectorized(
     throw new RangeError(`nColumns must be an integer >= 0, got ${nColumns}`);
   }
   const p = prepare(panel, options);
-  const summary = emptySummary(nColumns, p);
+  const summary = emptySweepResult(nColumns, nColumns * p.nSym * p.nBars);
   const prefill = options.prefillNaN ?? true;
   const range = fillTargets.range;
   if (p.nSym === 1 && range !== undefined) {
@@ -888,7 +888,8 @@ export function sweepVectorized(
   return summary;
 }
 
-function emptySummary(n: number, p: Prepared): SweepResult {
+/** A zeroed {@link SweepResult} for n columns that counts `barEvaluations` (for sweep drivers). */
+export function emptySweepResult(n: number, barEvaluations: number): SweepResult {
   return {
     finalEquity: new Float64Array(n),
     sharpe: new Float64Array(n),
@@ -899,7 +900,7 @@ function emptySummary(n: number, p: Prepared): SweepResult {
     leverageRejected: new Int32Array(n),
     dataEndExits: new Int32Array(n),
     heldWithoutBar: new Int32Array(n),
-    barEvaluations: n * p.nSym * p.nBars,
+    barEvaluations,
   };
 }
 
