@@ -119,6 +119,18 @@ function observedDay(dayNum: number, saturdayToFriday: boolean): number | null {
 }
 
 /**
+ * Thanksgiving (day number): the last Thursday of November through 1938, the second-to-last in
+ * 1939-1941 ("Franklinsgiving"), the fourth Thursday since 1942 (Pub. L. 77-379).
+ */
+export function thanksgivingDay(year: number): number {
+  return year <= 1938
+    ? nthWeekday(year, 11, 4, -1)
+    : year <= 1941
+    ? nthWeekday(year, 11, 4, -2)
+    : nthWeekday(year, 11, 4, 4);
+}
+
+/**
  * Full-day NYSE holidays of one year from the recurring rules (special closures excluded), as
  * day number -> name. Returns only days that would otherwise be sessions (weekdays, and
  * Saturdays before 1952-09-29).
@@ -146,12 +158,7 @@ export function ruleHolidays(year: number): Map<number, string> {
     out.set(nthWeekday(year, 11, 1, 1) + 1, "Election Day");
   }
   if (year >= 1934 && year <= 1953) fixed(11, 11, "Armistice Day", false);
-  const thanksgiving = year <= 1938
-    ? nthWeekday(year, 11, 4, -1)
-    : year <= 1941
-    ? nthWeekday(year, 11, 4, -2)
-    : nthWeekday(year, 11, 4, 4);
-  out.set(thanksgiving, "Thanksgiving Day");
+  out.set(thanksgivingDay(year), "Thanksgiving Day");
   fixed(12, 25, "Christmas Day", modern);
   return out;
 }

@@ -52,7 +52,7 @@
  * @example usFederalHolidays(1978).get(dayNumber(1978, 11, 10)) // "Veterans Day (observed)"
  */
 import { dayNumber, weekdayOf } from "./_date.ts";
-import { nthWeekday } from "./holidays.ts";
+import { nthWeekday, thanksgivingDay } from "./holidays.ts";
 
 /** Session of a `us_federal` business day, minutes of the New York day: the whole day. */
 export const US_FEDERAL_HOURS: readonly [number, number] = [0, 24 * 60];
@@ -86,12 +86,7 @@ export function usFederalHolidays(year: number): Map<number, string> {
   else if (year >= 1971) out.set(nthWeekday(year, 10, 1, 2), "Columbus Day");
   if (year >= 1971 && year <= 1977) out.set(nthWeekday(year, 10, 1, 4), "Veterans Day");
   else if (year >= 1938) fixed(11, 11, year <= 1953 ? "Armistice Day" : "Veterans Day");
-  const thanksgiving = year <= 1938
-    ? nthWeekday(year, 11, 4, -1)
-    : year <= 1941
-    ? nthWeekday(year, 11, 4, -2)
-    : nthWeekday(year, 11, 4, 4);
-  out.set(thanksgiving, "Thanksgiving Day");
+  out.set(thanksgivingDay(year), "Thanksgiving Day");
   fixed(12, 25, "Christmas Day");
   return out;
 }
