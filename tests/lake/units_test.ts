@@ -1,7 +1,7 @@
 /**
  * Units of a dataset's values (lib/lake/units.ts) end to end: ingest-file --units records them,
  * a backtest and export-training refuse a yield (exit 2, one line), quality judges it by its
- * changes, unknown units warn, a price series backtests as before. Small CSVs made here.
+ * changes, unknown units without a currency are refused, a price series backtests as before. Small CSVs made here.
  */
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 
@@ -94,9 +94,15 @@ Deno.test("units: defaults, classes and the refusal (pure)", () => {
   );
   assertEquals(e.message, "user/y is a yield or rate in percent, not a price: x; y");
   assertEquals(requirePriceUnits("user/p", { kind: "bars", currency: "USD" }, "x", "y"), null);
+  // unknown units: refused without a currency, a warning with one
+  assertThrows(
+    () => requirePriceUnits("user/u", { kind: "series", currency: null }, "x", "y"),
+    NotAPriceError,
+    "declares no units and no currency",
+  );
   assertMatch(
-    requirePriceUnits("user/u", { kind: "series", currency: null }, "x", "y")!,
-    /^user\/u declares no units .* taken as prices/,
+    requirePriceUnits("user/u", { kind: "table", currency: "USD" }, "x", "y")!,
+    /^user\/u declares no units: .* taken as prices/,
   );
 });
 
@@ -134,7 +140,7 @@ Deno.test("units: ingest-file --help lists --units and its values", async () => 
   const dir = Deno.makeTempDirSync();
   const r = await run("ingest_file", ["--help"], join(dir, "lake"), dir);
   assertEquals(r.code, 0);
-  assertMatch(r.stdout, /--units price\|index\|percent\|bp\|rate\|ratio\|count\|other/);
+  assertMatch(r.stdout, /--units price\|index\|percent\|bp\|rate\|ratio\|count\|return\|other/);
 });
 
 Deno.test({
@@ -249,7 +255,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "units: a price series backtests as before; unknown units warn",
+  name: "units: a price series backtests as before; unknown units without a currency refused",
   sanitizeResources: false,
   async fn() {
     const dir = Deno.makeTempDirSync();
@@ -319,10 +325,9 @@ Deno.test({
       lake,
       dir,
     );
-    assertEquals(r.code, 0, r.stderr);
-    assertMatch(r.stderr, /warning: user\/sv declares no units .*taken as prices/);
-    // the same trade as the price dataset
-    assertMatch(r.stdout, /9090 whole shares/);
+    // no units and no currency: not known to be a price, refused (exit 2) with the re-ingest
+    assertEquals(r.code, 2, r.stderr);
+    assertMatch(r.stderr, /user\/sv declares no units and no currency: .*--units price/);
     const ex = {
       name: "sv_feat",
       data: { source: "lake", dataset: "user/sv" },
@@ -338,7 +343,8 @@ Deno.test({
       lake,
       dir,
     );
-    assertMatch(r.stderr, /export-training: warning: curated\/user\/sv declares no units/);
+    assertEquals(r.code, 2, r.stderr);
+    assertMatch(r.stderr, /user\/sv declares no units and no currency/);
     // quality on unknown units keeps return outliers, and says the units are unknown
     r = await run("quality", ["--dataset", "user/sv"], lake, dir);
     assertEquals(r.code, 0, r.stderr);
