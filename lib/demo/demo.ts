@@ -132,6 +132,41 @@ function lakeRef(r: Omit<DatasetRef, "source" | "adjust">): DatasetRef {
   return DatasetRefSchema.parse({ source: "lake", adjust: "raw", ...r });
 }
 
+/** 4 significant digits, as the gate's notes print them (so one figure reads the same twice). */
+const sig4 = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : "n/a");
+
+/**
+ * The gate's key figures, passed or failed, on one line: annualised Sharpe, max drawdown, DSR
+ * and PBO, each with its threshold and status; drawdown and PBO in percent, as the gate's notes
+ * print them. Example: `Sharpe 2.314 (>= 1: pass), max drawdown 4.1% (<= 20%: pass), DSR 0.9986
+ * (> 0.5: pass), PBO 8.571% (<= 5%: fail)`.
+ */
+export function gateFigures(
+  criteria: readonly {
+    name: string;
+    value: number;
+    threshold: number;
+    comparison: string;
+    status: string;
+  }[],
+): string {
+  const key: [string, string, boolean][] = [
+    ["sharpe", "Sharpe", false],
+    ["max_drawdown", "max drawdown", true],
+    ["deflated_sharpe", "DSR", false],
+    ["pbo", "PBO", true],
+  ];
+  return key.flatMap(([name, label, pct]) => {
+    const c = criteria.find((x) => x.name === name);
+    if (!c) return [];
+    const f = (v: number) => (pct && Number.isFinite(v) ? `${sig4(100 * v)}%` : sig4(v));
+    const bound = c.status === "skipped"
+      ? "skipped"
+      : `${c.comparison} ${f(c.threshold)}: ${c.status}`;
+    return [`${label} ${f(c.value)} (${bound})`];
+  }).join(", ");
+}
+
 /** A reference as one line of JSON, the symbol list shortened. */
 function refText(r: DatasetRef): string {
   const symbols = r.symbols && r.symbols.length > 3
@@ -641,9 +676,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         `gate ${res.verdict.verdict.toUpperCase()}${
           failed.length ? ` (failed: ${failed.join(", ")})` : ""
         }; ` +
-        `ledger trials ${res.evidence.trials.trials}, PBO ${
-          Number.isFinite(res.evidence.pbo) ? res.evidence.pbo.toFixed(3) : "n/a"
-        }`,
+        `${gateFigures(res.verdict.criteria)}; ledger trials ${res.evidence.trials.trials}`,
     );
     if (notes.length) say(`   why: ${notes.join(" | ")}`);
     say(`   data: ${refText(ref)} -> ${res.files.length} lake files, manifest ${res.manifest}`);
@@ -665,11 +698,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const pnl = sleeve.pnl[sleeve.pnl.length - 1]!;
   const oc = sleeve.optionCosts.reduce((a, b) => a + b, 0),
     hc = sleeve.hedgeCosts.reduce((a, b) => a + b, 0);
+  const sleeveDays = `${sleeve.days[0]}..${sleeve.days[sleeve.days.length - 1]}`;
   say(
-    `   options sleeve (short 30-day straddle, delta-hedged, 90 sessions, simulated chain): P&L ${
-      pnl.toFixed(0)
-    } USD after costs (option ${oc.toFixed(0)}, hedge ${hc.toFixed(0)})`,
+    `   options sleeve (short 30-day straddle, 10 contracts a leg, delta-hedged, ${sleeve.days.length} sessions ${sleeveDays}, simulated chain): ` +
+      `P&L ${pnl.toFixed(0)} USD after costs (costs: option ${oc.toFixed(0)}, hedge ${
+        hc.toFixed(0)
+      })`,
   );
+  const sleeveBacktest = {
+    description:
+      "short 30-day ATM straddle, 10 contracts a leg, delta-hedged outside a 50-share band, " +
+      "1 bp hedge cost, simulated chain",
+    start: sleeve.days[0]!,
+    end: sleeve.days[sleeve.days.length - 1]!,
+    sessions: sleeve.days.length,
+    pnlAfterCosts: pnl,
+    optionCosts: oc,
+    hedgeCosts: hc,
+  };
 
   endStage("backtests");
 
@@ -686,8 +732,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }),
   );
   const optDoc = OptionsDeliverableSchema.parse(
-    buildOptionsDeliverable(chain, END, { now: new Date(Date.UTC(2024, 2, 28, 21)) }),
+    buildOptionsDeliverable(chain, END, {
+      now: new Date(Date.UTC(2024, 2, 28, 21)),
+      backtest: sleeveBacktest,
+    }),
   );
+  for (const st of optDoc.strategies) {
+    say(
+      `   options deliverable: ${st.type} x${st.quantity} to ${st.expiry}: ` +
+        `${st.recommended ? "RECOMMENDED" : "NOT RECOMMENDED"}: ${st.recommendation}`,
+    );
+  }
   outputs.dataUsed = join(outDir, "data_used.json");
   Deno.writeTextFileSync(outputs.dataUsed, JSON.stringify(data, null, 1) + "\n");
   outputs.deliverableEquities = join(outDir, `deliverable_equities_${END}.json`);

@@ -16,7 +16,16 @@
  * Options (short delta-hedged ATM straddle on the underlier): sized so the book's vega is the
  * target vega (USD per 1.00 vol), expected P&L = |vega| * (IV - RV) with RV the trailing
  * realised vol (annualised, 21 sessions), confidence = Phi((IV - RV) / (RV / sqrt(2 * 21))) (the
- * standard error of a realised-vol estimate from 21 normal returns).
+ * standard error of a realised-vol estimate from 21 normal returns). `expected_pnl` is that model
+ * expectation (USD to expiry, before costs, first order in vol), not a backtest; the document
+ * says so in `expected_pnl_basis`.
+ *
+ * Recommendation rule (`recommended`, `recommendation`): a strategy is recommended only when the
+ * model expects a gain (expected_pnl > 0) AND the realised backtest of the sleeve, when the caller
+ * supplies one (`backtest`), did not lose money after costs. A losing backtest overrides the model:
+ * "expected +645.6 USD under the model; the backtest of this sleeve lost 13,265 USD after costs
+ * over 2023-11-15..2024-03-28 (90 sessions): not recommended". Without a backtest the document
+ * says the recommendation rests on the model alone (`backtest: null`).
  */
 
 import { z } from "zod";
@@ -84,7 +93,22 @@ export const OptionsDeliverableSchema = z.strictObject({
     implied_vol: finite.positive(),
     realised_vol: finite.min(0),
     expected_pnl: finite,
+    /** What expected_pnl is: the model's formula and inputs (not a backtest). */
+    expected_pnl_basis: z.string().min(1),
     confidence: prob,
+    /** The realised backtest of the sleeve, as supplied by the caller (null: none supplied). */
+    backtest: z.strictObject({
+      description: z.string().min(1),
+      start: isoDate,
+      end: isoDate,
+      sessions: z.number().int().positive(),
+      pnl_after_costs: finite,
+      option_costs: finite.min(0),
+      hedge_costs: finite.min(0),
+    }).nullable(),
+    /** The module's recommendation rule applied to expected_pnl and the backtest. */
+    recommended: z.boolean(),
+    recommendation: z.string().min(1),
     hedge_rules: z.strictObject({
       instrument: z.string().min(1),
       schedule: z.enum(["daily", "band"]),
@@ -299,6 +323,61 @@ export interface OptionsDeliverableOptions {
   now?: Date;
   /** Contract multiplier. @default 100 */
   multiplier?: number;
+  /**
+   * The sleeve's realised backtest (e.g. from `runOptionsSleeve`), published beside the model's
+   * expectation; a loss after costs makes the strategy not recommended (module doc).
+   * @default undefined (the recommendation rests on the model alone)
+   */
+  backtest?: SleeveBacktestSummary;
+}
+
+/** A realised backtest of the options sleeve, for {@link buildOptionsDeliverable}. */
+export interface SleeveBacktestSummary {
+  /** What was run, e.g. "short 30-day ATM straddle, 10 contracts a leg, delta-hedged". */
+  description: string;
+  /** First and last session (YYYY-MM-DD) and the number of sessions. */
+  start: string;
+  end: string;
+  sessions: number;
+  /** Cumulative P&L after costs, USD. */
+  pnlAfterCosts: number;
+  /** Total costs, USD (positive). */
+  optionCosts: number;
+  hedgeCosts: number;
+}
+
+const usd = (v: number) =>
+  `${v > 0 ? "+" : v < 0 ? "-" : ""}${
+    Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 1 })
+  } USD`;
+
+/**
+ * The recommendation rule of the module doc: recommended only when the model expects a gain and
+ * the supplied backtest (if any) did not lose after costs; the text says which figure decided.
+ */
+export function optionsRecommendation(
+  expectedPnl: number,
+  backtest: SleeveBacktestSummary | undefined,
+): { recommended: boolean; recommendation: string } {
+  const model = `expected ${usd(expectedPnl)} under the model`;
+  if (!(expectedPnl > 0)) {
+    return { recommended: false, recommendation: `${model} (no edge): not recommended` };
+  }
+  if (!backtest) {
+    return {
+      recommended: true,
+      recommendation: `${model}; no backtest of this sleeve was supplied: recommended on the ` +
+        `model alone`,
+    };
+  }
+  const b = backtest, lost = b.pnlAfterCosts < 0;
+  const window = `${b.start}..${b.end} (${b.sessions} sessions; ${b.description})`;
+  return {
+    recommended: !lost,
+    recommendation: `${model}; the backtest of this sleeve ${lost ? "lost" : "made"} ${
+      usd(Math.abs(b.pnlAfterCosts)).replace(/^[+-]/, "")
+    } after costs over ${window}: ${lost ? "not recommended" : "recommended"}`,
+  };
 }
 
 /**
@@ -355,6 +434,15 @@ export function buildOptionsDeliverable(
   const edge = qty < 0 ? ivAtm - rv : rv - ivAtm;
   const se = rv / Math.sqrt(2 * 21);
   const hedge = o.hedge ?? { schedule: "daily", bandShares: 0, costBps: 1 };
+  const expectedPnl = Math.abs(netVega) * edge;
+  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+  const basis =
+    `model, not a backtest: |net vega| x ${qty < 0 ? "(IV - RV)" : "(RV - IV)"} = ${
+      Math.abs(netVega).toFixed(0)
+    } x (${qty < 0 ? `${pct(ivAtm)} - ${pct(rv)}` : `${pct(rv)} - ${pct(ivAtm)}`}), USD to ` +
+    `expiry ${expiry} if the realised vol until then equals the trailing 21-session one; ` +
+    `before costs`;
+  const b = o.backtest;
   return OptionsDeliverableSchema.parse({
     sleeve: "options",
     as_of: asOf,
@@ -369,8 +457,21 @@ export function buildOptionsDeliverable(
       target_vega: targetVega,
       implied_vol: ivAtm,
       realised_vol: rv,
-      expected_pnl: Math.abs(netVega) * edge,
+      expected_pnl: expectedPnl,
+      expected_pnl_basis: basis,
       confidence: se > 0 ? normCdf(edge / se) : 0.5,
+      backtest: b
+        ? {
+          description: b.description,
+          start: b.start,
+          end: b.end,
+          sessions: b.sessions,
+          pnl_after_costs: b.pnlAfterCosts,
+          option_costs: b.optionCosts,
+          hedge_costs: b.hedgeCosts,
+        }
+        : null,
+      ...optionsRecommendation(expectedPnl, b),
       hedge_rules: {
         instrument: o.underlier ?? "SPY",
         schedule: hedge.schedule,

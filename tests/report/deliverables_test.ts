@@ -100,3 +100,55 @@ Deno.test("options deliverable: straddle sized to the target vega; edge = IV - R
   assert.throws(() => buildOptionsDeliverable(src, src.days[5]!), RangeError);
   assert.throws(() => buildOptionsDeliverable(src, "1999-01-01"), RangeError);
 });
+
+Deno.test("options deliverable: expected P&L says it is the model's; a losing backtest vetoes it", () => {
+  const src = flatChain(0.2, new Array(40).fill(0.005));
+  const asOf = src.days[30]!;
+  const bt = {
+    description: "short 30-day ATM straddle, 10 contracts a leg",
+    start: src.days[0]!,
+    end: asOf,
+    sessions: 31,
+    pnlAfterCosts: -13_265,
+    optionCosts: 360,
+    hedgeCosts: 1009,
+  };
+  const base = { targetVega: -20_000, now: NOW };
+  const none = buildOptionsDeliverable(src, asOf, base).strategies[0]!;
+  // IV 20% above RV ~16.3% for a short straddle: the model expects a gain
+  assert.ok(none.expected_pnl > 0);
+  assert.match(none.expected_pnl_basis, /^model, not a backtest: \|net vega\| x \(IV - RV\)/);
+  assert.equal(none.backtest, null);
+  assert.equal(none.recommended, true);
+  assert.match(none.recommendation, /recommended on the model alone/);
+
+  const lost = buildOptionsDeliverable(src, asOf, { ...base, backtest: bt });
+  assert.doesNotThrow(() => OptionsDeliverableSchema.parse(lost));
+  const s = lost.strategies[0]!;
+  assert.equal(s.expected_pnl, none.expected_pnl); // the backtest does not change the model figure
+  assert.equal(s.backtest?.pnl_after_costs, -13_265);
+  assert.equal(s.recommended, false);
+  assert.match(
+    s.recommendation,
+    new RegExp(
+      `^expected \\+[\\d,.]+ USD under the model; the backtest of this sleeve lost 13,265 USD ` +
+        `after costs over ${src.days[0]}\\.\\.${asOf} \\(31 sessions; .*\\): not recommended$`,
+    ),
+  );
+
+  const made = buildOptionsDeliverable(src, asOf, {
+    ...base,
+    backtest: { ...bt, pnlAfterCosts: 2_000 },
+  }).strategies[0]!;
+  assert.equal(made.recommended, true);
+  assert.match(made.recommendation, /made 2,000 USD after costs .*: recommended$/);
+
+  // implied 10% below realised ~16.3%: a short straddle has no edge, whatever the backtest made
+  const noEdge = buildOptionsDeliverable(flatChain(0.1, new Array(40).fill(0.005)), asOf, {
+    ...base,
+    backtest: { ...bt, pnlAfterCosts: 2_000 },
+  }).strategies[0]!;
+  assert.ok(noEdge.expected_pnl < 0);
+  assert.equal(noEdge.recommended, false);
+  assert.match(noEdge.recommendation, /\(no edge\): not recommended$/);
+});
