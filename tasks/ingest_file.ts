@@ -39,7 +39,7 @@ import {
 } from "../lib/ingest/user_file_time.ts";
 import { CALENDAR_NAMES, type CalendarName } from "../lib/time/mod.ts";
 import { ingestBookTask } from "../lib/ingest/user_book.ts";
-import { UnitsConflictError } from "../lib/ingest/user_file_units.ts";
+import { NotPricesError, UnitsConflictError } from "../lib/ingest/user_file_units.ts";
 import {
   DEFAULT_RETURNS_BASE,
   RETURNS_KINDS,
@@ -218,8 +218,9 @@ Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing landed,
 cannot be read as asked; 2, before anything lands, on bad arguments or when the options and the
 file disagree: a column the file lacks (no column for value, a --map column not in the file, a
 bars file without a close: --map close=<column>), a --time-format whose %d and %m are the wrong
-way round (some rows fail it, the swapped pattern reads them all), or a --start file whose row
-count is not the calendar's periods from --start to --end. Exit 1 over --max-quarantined does NOT
+way round (some rows fail it, the swapped pattern reads them all), a --start file whose row
+count is not the calendar's periods from --start to --end, or prices <= 0 on 5% or more of a
+symbol's rows (see Units). Exit 1 over --max-quarantined does NOT
 undo the ingest: the rows that landed are committed (a message on stderr says how many, and how
 many were quarantined); re-run with --replace after fixing the file, or raise the threshold.
 
@@ -262,8 +263,13 @@ that the values are taken as prices. quality judges rates by their changes (chan
 A re-ingest keeps the declared units; other --units are refused unless --replace. A series without
 a currency and without --units is refused by backtest and export-training (exit 2): declare its
 units by ingesting the same file again with --units price (or index, percent...): no row changes,
-the new units are recorded. A price series holding values <= 0 lands with a warning (counts per
-symbol): returns, logs and yields are not prices; bars quarantine them as not_positive.
+the new units are recorded. Prices and index levels are > 0: when the units are price or index
+(declared or default) and a symbol has 5% or more of its rows (and at least 3) <= 0, the values
+are not prices (returns? log levels? yields? changes?): exit 2 before anything lands, naming the
+symbols with count and share, --from-returns simple|log and --units percent|rate|other|return. A
+real price is <= 0 on rare days at most (WTI futures settled at -37.63 USD on 2020-04-20).
+Below 5%, bars quarantine those rows as not_positive and a series lands them with a warning
+(counts per symbol); a series of unknown units (no currency, no --units) only warns.
 
 Returns (--from-returns simple|log, --base B default 100): each symbol's values, in time order,
 are returns; the lake stores the index level L_k = B x (1+r_1)...(1+r_k) (simple) or
@@ -296,7 +302,7 @@ day in the calendar's zone) instead of at its last session close, and a note cou
     "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",
     "tcm.csv --dataset tcm --kind series --wide --time-format decimal-year --freq month --units percent",
     "lpp2005rec_returns.csv --dataset lpp --kind series --wide --calendar weekdays --currency CHF --from-returns log --base 100",
-    "sunspots.csv --dataset sunspots --kind series --symbol SUNSPOTS --map ts=YEAR --map value=SUNACTIVITY --time-format decimal-year --freq year --currency none",
+    "sunspots.csv --dataset sunspots --kind series --symbol SUNSPOTS --map ts=YEAR --map value=SUNACTIVITY --time-format decimal-year --freq year --units count",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-01 --freq session --calendar weekdays",
     "eu_csv2.csv --dataset eu_indices --kind series --wide --decimal-comma --start 1991-07-01 --freq session --calendar weekdays",
     "eu.csv --dataset eu_indices --kind series --wide --start 1991-07-02 --freq session --calendar weekdays --replace",
@@ -443,6 +449,7 @@ await runTask(TASK, async ({ values, positionals }) => {
     // The options and the file disagree on a column: a mistake in the call (exit 2, one line).
     if (e instanceof ColumnMappingError) throw new UsageError(e.message);
     if (e instanceof UnitsConflictError) throw new UsageError(e.message);
+    if (e instanceof NotPricesError) throw new UsageError(e.message);
     if (e instanceof ReturnsOptionError) throw new UsageError(e.message);
     throw e;
   }

@@ -91,7 +91,13 @@ import {
   type TradingCalendar,
 } from "../time/mod.ts";
 import { type Cell, delimiterName, readUserFile, type UserTable } from "./user_file_read.ts";
-import { ingestUnits } from "./user_file_units.ts";
+import {
+  ingestUnits,
+  type NonPositiveCount,
+  NotPricesError,
+  notPricesMessage,
+  notPriceSymbols,
+} from "./user_file_units.ts";
 import {
   NOT_A_PRICE_HINT,
   resolveUnits,
@@ -1034,8 +1040,14 @@ export async function ingestBarsFile(
   let naiveRows = 0, naiveOff = 0;
   const naiveUnits: number[] = [];
   let afterFx = 0, afterFxExample = "";
+  // Rows per symbol and rows holding a price <= 0 (without --from-returns): too many of them
+  // and the values are not prices (notPriceSymbols): refused before anything lands.
+  const nonPos = new Map<string, NonPositiveCount>();
   for (let u = 0; u < units.length; u++) {
     const unit = units[u]!;
+    let np = nonPos.get(unit.symbol);
+    if (!np) nonPos.set(unit.symbol, np = { rows: 0, nonPositive: 0 });
+    np.rows++;
     curKey = undefined;
     const br = badRows.get(unit.row);
     if (br) {
@@ -1166,6 +1178,7 @@ export async function ingestBarsFile(
           };
         } else if (!(n > 0) && !fromReturns) {
           bad = { code: "not_positive", detail: `${f} ${n} <= 0` };
+          np.nonPositive++;
         } else vals[f]![u] = n;
         if (bad) break;
       }
@@ -1202,7 +1215,10 @@ export async function ingestBarsFile(
           code: "not_positive",
           detail: `${unit.valueCol}: simple return ${n} <= -1 (the level would be <= 0)`,
         };
-      } else vals.value![u] = n;
+      } else {
+        if (!(n > 0)) np.nonPositive++;
+        vals.value![u] = n;
+      }
     }
     if (bad) {
       reject(unit, bad.code, bad.detail);
@@ -1473,7 +1489,25 @@ export async function ingestBarsFile(
   } else {
     // A price or index level is > 0: values <= 0 in a series taken as prices (declared, default
     // or unknown units) are likely returns, logs or yields. Bars quarantine them (not_positive).
+    // Declared or default price/index units with 5% or more of a symbol's rows <= 0 (and at
+    // least 3): not prices at all; refused before anything lands (user_file_units.ts).
     const r = resolveUnits(meta);
+    if (!fromReturns && r.units !== null && unitsClass(r.units) === "level") {
+      const offenders = notPriceSymbols(nonPos);
+      if (offenders.length > 0) {
+        throw new NotPricesError(
+          notPricesMessage(
+            basename(path),
+            options.dataset,
+            unitsLabel(meta),
+            offenders,
+            storedMeta !== undefined,
+            kind,
+          ),
+          { dataset: options.dataset },
+        );
+      }
+    }
     if (kind === "series" && (r.units === null || unitsClass(r.units) === "level")) {
       const bySym = new Map<string, number>();
       for (const u of ok) {

@@ -66,3 +66,78 @@ export function ingestUnits(
   }
   return { units, note: null };
 }
+
+/**
+ * Share of a symbol's rows at or below zero from which values declared (or defaulting) to a
+ * price or index level are taken as not prices at all: {@link NOT_PRICES_SHARE} (5%) of the
+ * symbol's rows and at least {@link NOT_PRICES_MIN_ROWS} rows. A price does not go to zero or
+ * below more than on rare days (WTI crude futures settled at -37.63 USD on 2020-04-20, one day
+ * in decades); returns, changes, yields and log levels are <= 0 on many days (about half for
+ * daily returns). Below the threshold bars quarantine the rows (`not_positive`) and series warn.
+ */
+export const NOT_PRICES_SHARE = 0.05;
+
+/** Fewest rows <= 0 of a symbol for {@link notPriceSymbols} to name it (module doc above). */
+export const NOT_PRICES_MIN_ROWS = 3;
+
+/**
+ * A file taken as prices has, for some symbol, too many values <= 0 ({@link notPriceSymbols}):
+ * `ingest-file` exits 2 and nothing lands (no row, no quarantine row).
+ */
+export class NotPricesError extends DataError {
+  constructor(message: string, options: ConstructorParameters<typeof DataError>[1] = {}) {
+    super(message, options);
+    this.name = "NotPricesError";
+  }
+}
+
+/** A symbol's rows in the file and how many of them hold a price <= 0. */
+export interface NonPositiveCount {
+  rows: number;
+  nonPositive: number;
+}
+
+/**
+ * The symbols whose values are not prices: nonPositive >= {@link NOT_PRICES_MIN_ROWS} and
+ * nonPositive / rows >= {@link NOT_PRICES_SHARE}, in the map's order.
+ *
+ * @example
+ * ```ts
+ * import { notPriceSymbols } from "./user_file_units.ts";
+ * notPriceSymbols(new Map([["SPI", { rows: 377, nonPositive: 160 }], ["X", { rows: 60, nonPositive: 1 }]]));
+ * // [["SPI", { rows: 377, nonPositive: 160 }]]
+ * ```
+ */
+export function notPriceSymbols(
+  counts: ReadonlyMap<string, NonPositiveCount>,
+): [string, NonPositiveCount][] {
+  return [...counts].filter(([, c]) =>
+    c.nonPositive >= NOT_PRICES_MIN_ROWS && c.nonPositive >= NOT_PRICES_SHARE * c.rows
+  );
+}
+
+/**
+ * The one-line refusal for {@link NotPricesError}: the symbols (up to 6) with their count and
+ * share, the units taken, and what to pass instead.
+ */
+export function notPricesMessage(
+  file: string,
+  dataset: string,
+  unitsText: string,
+  offenders: readonly [string, NonPositiveCount][],
+  existing: boolean,
+  kind: "bars" | "series",
+): string {
+  const list = offenders.slice(0, 6).map(([s, c]) =>
+    `${s} ${c.nonPositive} of ${c.rows} rows (${(100 * c.nonPositive / c.rows).toFixed(1)}%)`
+  ).join(", ");
+  return `Cannot ingest ${file} into user/${dataset} as units ${unitsText}: values <= 0 in ${list}${
+    offenders.length > 6 ? `, and ${offenders.length - 6} more symbols` : ""
+  }; a price or index level is <= 0 on rare days at most (WTI futures on 2020-04-20), not on ${
+    NOT_PRICES_SHARE * 100
+  }% of rows, so the values are not prices (returns? log levels? yields? changes?): pass --from-returns simple|log for returns${
+    kind === "bars" ? " (close-only bars)" : ""
+  }, or ${kind === "bars" ? "--kind series with " : ""}--units percent|rate|other|return${
+    existing ? " with --replace" : ""
+  }; nothing landed`;
+}
