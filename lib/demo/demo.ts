@@ -739,8 +739,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   );
   for (const st of optDoc.strategies) {
     say(
-      `   options deliverable: ${st.type} x${st.quantity} to ${st.expiry}: ` +
-        `${st.recommended ? "RECOMMENDED" : "NOT RECOMMENDED"}: ${st.recommendation}`,
+      `   options deliverable: ${st.type} x${st.quantity} to ${st.expiry}: ${st.recommendation}`,
     );
   }
   outputs.dataUsed = join(outDir, "data_used.json");
