@@ -282,6 +282,28 @@ async function checkSummary(run: DemoRun, outDir: string): Promise<void> {
     JSON.parse(await Deno.readTextFile(o.deliverableOptions!)),
   );
   assert(opt.success, `options deliverable validates: ${opt.error?.message}`);
+  // Every backtest line gives the gate's key figures, passed or not, PBO in percent only.
+  for (const s of STRATEGIES) {
+    const line = new RegExp(`^4\\. ${s}: .*$`, "m").exec(run.stdout)?.[0] ?? "";
+    assert(
+      /; Sharpe -?[\d.]+ \(>= [\d.]+: (pass|fail)\), max drawdown [\d.]+% \(<= [\d.]+%: (pass|fail)\), DSR (n\/a|[\d.e-]+) \(> [\d.]+: (pass|fail)\), PBO (n\/a|[\d.]+%) \(<= [\d.]+%: (pass|fail)\); /
+        .test(line),
+      `${s}: key gate figures: ${line}`,
+    );
+  }
+  // The deliverable carries the sleeve's realised backtest (the summary's P&L) beside the model's
+  // expectation, and a losing backtest means not recommended.
+  const sl =
+    /^ {3}options sleeve .*: P&L (-?\d+) USD after costs \(costs: option \d+, hedge \d+\)$/m
+      .exec(run.stdout);
+  assert(sl, "summary has the options sleeve line, its costs named");
+  assert(opt.data.strategies.length > 0, "the options deliverable has a strategy");
+  for (const s of opt.data.strategies) {
+    assert(s.backtest, "the options deliverable carries the sleeve's backtest");
+    assertEquals(s.backtest.pnl_after_costs.toFixed(0), sl[1], "deliverable vs summary P&L");
+    assert(s.expected_pnl_basis.startsWith("model, not a backtest"), s.expected_pnl_basis);
+    if (s.backtest.pnl_after_costs < 0) assertEquals(s.recommended, false, s.recommendation);
+  }
 }
 
 /** Two standard errors of a correlation estimated from n independent pairs (~2/sqrt(n)). */
