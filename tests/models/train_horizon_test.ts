@@ -87,6 +87,7 @@ Deno.test("train: 5-session labels on EuStockMarkets: non-overlapping Sharpe x s
       start: "1991-07-01",
       freq: "session",
       calendar: "weekdays",
+      units: "index", // stock index levels (the weekdays calendar has no currency)
       root,
     });
     const store = memoryLedgerStore();
