@@ -6,26 +6,15 @@
  * or as index levels with --from-returns log (levels hand-worked: 100 x 1.1 = 110, / 1.1 = 100).
  */
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ingestBarsFile } from "../../lib/ingest/user_file.ts";
 import { NotPricesError, notPriceSymbols } from "../../lib/ingest/user_file_units.ts";
 import { loadDataset } from "../../lib/dataset/mod.ts";
+import { runTaskIn } from "../_task_run.ts";
 
-const tasks = (t: string) => fileURLToPath(new URL(`../../tasks/${t}.ts`, import.meta.url));
-
-async function ingest(args: string[], lake: string, cwd: string) {
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", tasks("ingest_file"), ...args],
-    env: { WORKBENCH_DATA: lake, TZ: "UTC", WORKBENCH_DEBUG: "0" },
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
-}
+const ingest = (args: string[], lake: string, cwd: string) =>
+  runTaskIn("ingest_file", args, lake, cwd);
 
 /** Every file under a directory (none when it does not exist). */
 function filesUnder(dir: string): string[] {

@@ -13,6 +13,7 @@ import { ingestBarsFile } from "../../lib/ingest/user_file.ts";
 import { levelsFromReturns } from "../../lib/ingest/user_file_returns.ts";
 import { loadDataset } from "../../lib/dataset/mod.ts";
 import { NotAPriceError, priceUnitsWarning, requirePriceUnits } from "../../lib/lake/units.ts";
+import { runTaskIn } from "../_task_run.ts";
 
 function assertMatch(s: string, re: RegExp, msg?: string): void {
   assert(re.test(s), msg ?? `expected ${re} to match: ${s}`);
@@ -20,20 +21,9 @@ function assertMatch(s: string, re: RegExp, msg?: string): void {
 const close = (a: number, b: number, tol: number) =>
   assert(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
-const tasks = (t: string) => fileURLToPath(new URL(`../../tasks/${t}.ts`, import.meta.url));
 const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/ingest/${f}`, import.meta.url));
 
-async function run(t: string, args: string[], lake: string, cwd: string) {
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", tasks(t), ...args],
-    env: { WORKBENCH_DATA: lake, TZ: "UTC", WORKBENCH_DEBUG: "0" },
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
-}
+const run = runTaskIn;
 
 /** symbol -> date -> value of a user dataset. */
 async function values(root: string, ds: string, col = "value") {

@@ -8,7 +8,6 @@ import { assert, assertEquals, assertThrows } from "../_assert.ts";
 function assertMatch(s: string, re: RegExp, msg?: string): void {
   assert(re.test(s), msg ?? `expected ${re} to match: ${s}`);
 }
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import {
   NotAPriceError,
@@ -18,20 +17,9 @@ import {
 } from "../../lib/lake/units.ts";
 import { ingestUnits, UnitsConflictError } from "../../lib/ingest/user_file_units.ts";
 import { changeOutliers, firstDifferences } from "../../lib/quality/outliers.ts";
+import { runTaskIn } from "../_task_run.ts";
 
-const tasks = (t: string) => fileURLToPath(new URL(`../../tasks/${t}.ts`, import.meta.url));
-
-async function run(t: string, args: string[], lake: string, cwd: string) {
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", tasks(t), ...args],
-    env: { WORKBENCH_DATA: lake, TZ: "UTC", WORKBENCH_DEBUG: "0" },
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
-}
+const run = runTaskIn;
 
 /** NYSE sessions from 2024-01-02 (no holiday until 2024-01-15, MLK day, skipped). */
 function sessions(n: number): string[] {
