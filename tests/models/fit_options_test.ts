@@ -17,19 +17,12 @@ import { runCpcvFold, runTraining, type TrainSpec } from "../../lib/models/train
 import { memoryLedgerStore } from "../../lib/validation/mod.ts";
 import { didYouMean, editDistance } from "../../lib/cli/spec_schema.ts";
 import * as core from "../../lib/core/mod.ts";
+import { simSpyTrainData } from "./_sim_spy_train.ts";
 
 const TRAIN = {
   name: "spy_ridge_grid",
   question: "models-fit-options-test",
-  data: {
-    name: "spy_fit_options",
-    source: { kind: "sim-spy", seed: 3, start: "2021-01-04", end: "2022-12-30" },
-    features: ["ret_intraday", "ret_overnight", "roc_5", "rsi_14"],
-    label: { kind: "overnight" },
-    trainEnd: "2021-12-31",
-    frequency: "1d",
-    cpcv: { groups: 4, testGroups: 2, embargoDays: 1 },
-  },
+  data: simSpyTrainData("spy_fit_options"),
   model: { kind: "ridge", grid: [{ alpha: 1 }] },
   costBps: 0.5,
   register: false,

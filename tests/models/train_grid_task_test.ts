@@ -6,21 +6,14 @@
  */
 import { assert, assertEquals } from "../_assert.ts";
 import { join } from "node:path";
+import { simSpyTrainData } from "./_sim_spy_train.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 
 const SPEC = {
   name: "spy_ridge_grid_task",
   question: "models-train-grid-task-test",
-  data: {
-    name: "spy_grid_task",
-    source: { kind: "sim-spy", seed: 3, start: "2021-01-04", end: "2022-12-30" },
-    features: ["ret_intraday", "ret_overnight", "roc_5", "rsi_14"],
-    label: { kind: "overnight" },
-    trainEnd: "2021-12-31",
-    frequency: "1d",
-    cpcv: { groups: 4, testGroups: 2, embargoDays: 1 },
-  },
+  data: simSpyTrainData("spy_grid_task"),
   model: { kind: "ridge", grid: [{ alpha: 1 }, { alpha: 100 }] },
   costBps: 0.5,
 };

@@ -9,19 +9,12 @@ import {
   sharpeStats,
 } from "../../lib/validation/mod.ts";
 import { matrixFromColumns } from "../../lib/models/matrix.ts";
+import { simSpyTrainData } from "./_sim_spy_train.ts";
 
 const spec: TrainSpec = {
   name: "spy_overnight_ridge",
   question: "models-train-test",
-  data: {
-    name: "spy_overnight_test",
-    source: { kind: "sim-spy", seed: 3, start: "2021-01-04", end: "2022-12-30" },
-    features: ["ret_intraday", "ret_overnight", "roc_5", "rsi_14"],
-    label: { kind: "overnight" },
-    trainEnd: "2021-12-31",
-    frequency: "1d",
-    cpcv: { groups: 4, testGroups: 2, embargoDays: 1 },
-  },
+  data: simSpyTrainData("spy_overnight_test"),
   model: { kind: "ridge", grid: [{ alpha: 1 }, { alpha: 100 }] },
   costBps: 0.5,
 };
