@@ -10,7 +10,8 @@
  * 2 on bad arguments.
  */
 import { defineTask, JSON_OPTION, jsonOutput, runTask, UsageError } from "../lib/cli/mod.ts";
-import { runDemo } from "../lib/demo/mod.ts";
+// Few modules: the world and its prefetch workers start before the rest of the workbench loads.
+import { startDemo } from "../lib/demo/start.ts";
 
 const TASK = defineTask({
   name: "demo",
@@ -46,13 +47,18 @@ await runTask(TASK, async ({ values }) => {
   if (values.days > 5000) throw new UsageError(`--days ${values.days}: at most 5000`);
   if (values.equities > 200) throw new UsageError(`--equities ${values.equities}: at most 200`);
   const out = jsonOutput(values.json);
-  const summary = await runDemo({
+  const options = {
     seed: values.seed,
     days: values.days,
     equities: values.equities,
     nullWorld: values.null,
     ...(values.out ? { outDir: values.out } : {}),
-  });
+  };
+  // The workers generate the first sessions while this thread loads Polars, DuckDB, the lake
+  // and the backtests (about a second): lib/demo/start.ts.
+  const started = startDemo(options);
+  const { runDemo } = await import("../lib/demo/mod.ts");
+  const summary = await runDemo(options, started);
   out.emit({
     task: "demo",
     ok: summary.ok,

@@ -35,19 +35,24 @@
  *    sha256 from the manifest) the models, backtests and deliverable read.
  */
 import { join, resolve } from "node:path";
-import process from "node:process";
 import { loadConfig } from "../config/config.ts";
 import { Progress } from "../core/progress.ts";
 import { setLogLevel } from "../core/log.ts";
 import { committedState, lakeRoot } from "../lake/mod.ts";
 import { type DatasetRef, DatasetRefSchema, loadDataset } from "../dataset/mod.ts";
 import { Catalog, formatTable } from "../query/mod.ts";
-import { tradingDays } from "../time/mod.ts";
+import type { World } from "../sources/sim/world.ts";
 import { backfillAllCommand, type PlanStep, universeSymbols } from "../ingest/commands.ts";
 import { pipelineFor } from "../ingest/registry.ts";
-import { generateWorld } from "../sources/sim/mod.ts";
-import { NULL_EFFECTS } from "../sources/sim/config.ts";
-import { prefetchWorld } from "../sources/sim/prefetch.ts";
+import {
+  DEMO_END,
+  DEMO_SLEEVE_DAYS,
+  DEMO_VIX_DAYS,
+  type DemoStart,
+  type DemoWindows,
+  processCpuSeconds,
+  startDemo,
+} from "./start.ts";
 import { cpcvSplits } from "../validation/cpcv.ts";
 import { fitRidge, predictLinear } from "../models/linear.ts";
 import { fitRandomForest, predictEnsemble } from "../models/trees.ts";
@@ -125,7 +130,7 @@ export interface DemoSummary {
   stageCpuSeconds: Record<"ingest" | "lake" | "models" | "backtests" | "outputs", number>;
 }
 
-const END = "2024-03-28";
+const END = DEMO_END;
 
 /** A dataset reference into the lake, as a user writes it in a spec (`adjust` raw). */
 function lakeRef(r: Omit<DatasetRef, "source" | "adjust">): DatasetRef {
@@ -200,7 +205,7 @@ function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * dividends steps (SPY).
  */
 function plantedEvents(
-  world: ReturnType<typeof generateWorld>,
+  world: World,
   universe: string[],
   plan: PlanStep[],
 ): Record<"news" | "splits" | "dividends", { world: number; window: string }> {
@@ -240,14 +245,6 @@ function plantedEvents(
       window: wd.window,
     },
   };
-}
-
-/** The demo's windows: its first session, the n-th last one, and the starts of the SPY ingests. */
-export interface DemoWindows {
-  start: string;
-  last: (n: number) => string;
-  ingestStart: string;
-  minuteStart: string;
 }
 
 /**
@@ -296,7 +293,13 @@ export function demoPlan(w: DemoWindows): PlanStep[] {
       end: END,
       expiryDays: 7,
     },
-    { source: "polygon", dataset: "index_bars_day", symbols: ["I:VIX"], start: last(60), end: END },
+    {
+      source: "polygon",
+      dataset: "index_bars_day",
+      symbols: ["I:VIX"],
+      start: last(DEMO_VIX_DAYS),
+      end: END,
+    },
     {
       source: "polygon",
       dataset: "stock_bars_day",
@@ -317,17 +320,20 @@ export function demoPlan(w: DemoWindows): PlanStep[] {
   ];
 }
 
-/** Run the demo. */
-export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
-  const seed = options.seed ?? 42;
-  const days = options.days ?? 1000;
-  const nullWorld = options.nullWorld ?? false;
-  const equities = options.equities ?? 10;
+/**
+ * Run the demo. `started`: the world and the prefetch `startDemo(options)` began earlier (the task
+ * starts them before loading this module); the run's clocks start when it did.
+ */
+export async function runDemo(
+  options: DemoOptions = {},
+  started: DemoStart = startDemo(options),
+): Promise<DemoSummary> {
+  const { seed, nullWorld } = started;
   const root = resolve(options.root ?? lakeRoot());
   const tag = `demo-${seed}${nullWorld ? "-null" : ""}`;
   const outDir = resolve(options.outDir ?? join(root, "..", "runs", tag));
   const print = options.print ?? ((l: string) => console.log(l));
-  const t0 = performance.now();
+  const t0 = started.t0;
   // Wall time per stage, printed at the end (where a run's time goes).
   const stageSeconds: DemoSummary["stageSeconds"] = {
     ingest: 0,
@@ -337,11 +343,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     outputs: 0,
   };
   const stageCpuSeconds: DemoSummary["stageCpuSeconds"] = { ...stageSeconds };
-  const cpuNow = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
-  let stageStart = t0, stageCpuStart = cpuNow();
+  const cpuNow = processCpuSeconds;
+  let stageStart = t0, stageCpuStart = started.cpu0;
   const endStage = (name: keyof DemoSummary["stageSeconds"]) => {
     const now = performance.now(), cpu = cpuNow();
     stageSeconds[name] = (now - stageStart) / 1000;
@@ -356,20 +359,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   };
   Deno.mkdirSync(root, { recursive: true });
   Deno.mkdirSync(outDir, { recursive: true });
-  const sessions = tradingDays("2000-01-03", END);
-  const start = sessions[Math.max(0, sessions.length - days)]!;
-  const last = (n: number) => sessions[sessions.length - n]!;
-  // Daily history served over HTTP: SPY day bars are exact aggregations of simulated second
-  // bars, so the ingest covers the last `ingestDays` sessions; the backtests read the whole world.
-  const ingestStart = last(Math.min(options.ingestDays ?? 250, days));
-  const minuteStart = last(Math.min(options.minuteDays ?? 500, days));
-  const world = {
-    seed,
-    start,
-    end: END,
-    equityCount: equities,
-    ...(nullWorld ? { effects: NULL_EFFECTS } : {}),
-  };
+  const { start, last, ingestStart, minuteStart } = started.windows;
+  const world = started.config;
   say(
     `Workbench demo: seed ${seed}, ${
       nullWorld ? "NULL world (no planted effects)" : "planted world"
@@ -385,32 +376,37 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const quiet = !Deno.env.get("WORKBENCH_LOG_LEVEL");
   if (quiet) setLogLevel("warn");
   say("   source: the simulated market, in-process on a loopback port (no vendor is called)");
-  // One world for every step's in-process server and for the ground truth below: a session the
-  // ingest generated once (its seconds, minutes and day bar) is not generated again by the next
-  // step's server or by the options sleeve. Generation is deterministic, so sharing changes no
-  // output, only the work.
-  const simWorld = generateWorld(world);
-  // On a fresh lake, two workers generate ahead what the later steps will ask for, in the order
-  // they ask (I:VIX's day bars, the SPY sessions of the daily step, the older ones of the minute
-  // step, then the universe's day bars) while the first steps run; the server takes each result
-  // when it arrives and generates anything still missing itself, so the data are the same with
-  // or without it. On a rerun (nothing to ingest) they generate the SPY sessions of the options
+  // One world for every step's in-process server and for the ground truth below (startDemo):
+  // a session the ingest generated once (its seconds, minutes and day bar) is not generated
+  // again by the next step's server or by the options sleeve. Generation is deterministic, so
+  // sharing changes no output, only the work.
+  const simWorld = started.world;
+  // Two workers generate ahead what the later steps will ask for, in the order they ask; they
+  // started with the last sessions' I:VIX day bars and SPY sessions (startDemo). On a fresh lake
+  // the rest follows: the SPY sessions of the daily step, the older ones of the minute step,
+  // then the universe's day bars, while the first steps run; the server takes each result when
+  // it arrives and generates anything still missing itself, so the data are the same with or
+  // without it. On a rerun (nothing to ingest) they generate the SPY sessions of the options
   // sleeve (stage 4) instead, while the ingest checks and the lake stage run; on a fresh lake
   // those sessions are among the minute step's, already generated.
-  const sleeveStart = last(90);
+  const sleeveStart = last(DEMO_SLEEVE_DAYS);
   const minuteStep = plan.find((p) => p.dataset === "stock_bars_minute")!;
   const minuteSpec = pipelineFor(minuteStep.source, minuteStep.dataset, minuteStep).curatedSpec;
   const fresh = (await committedState(minuteSpec, root)).rows === 0;
-  const prefetch = fresh
-    ? prefetchWorld(simWorld, {
-      vixDays: simWorld.days.filter((d) => d >= last(60)), // the index_bars_day step's window
-      spySessions: [
-        ...simWorld.days.filter((d) => d >= ingestStart),
-        ...simWorld.days.filter((d) => d >= minuteStart && d < ingestStart),
-      ],
-      equities: simWorld.equityInfo.map((x) => x.ticker),
-    })
-    : prefetchWorld(simWorld, { spySessions: simWorld.days.filter((d) => d >= sleeveStart) });
+  const prefetch = started.prefetch;
+  prefetch.extend(
+    fresh
+      ? {
+        vixDays: simWorld.days.filter((d) => d >= last(DEMO_VIX_DAYS)), // index_bars_day's window
+        spySessions: [
+          ...simWorld.days.filter((d) => d >= ingestStart),
+          ...simWorld.days.filter((d) => d >= minuteStart && d < ingestStart),
+        ],
+        equities: simWorld.equityInfo.map((x) => x.ticker),
+      }
+      : { spySessions: simWorld.days.filter((d) => d >= sleeveStart) },
+  );
+  prefetch.seal();
   let code: number;
   try {
     code = await backfillAllCommand({ plan, resume: true }, {

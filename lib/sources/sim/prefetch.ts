@@ -38,6 +38,14 @@ export interface Prefetch {
   done: Promise<PrefetchCounts>;
   /** End the worker now. */
   stop(): void;
+  /**
+   * Plan more, after what is planned already (an open prefetch, `{ open: true }`): items already
+   * planned are skipped, a session planned as an I:VIX day with its SPY session is not planned
+   * again as a SPY session. False (and nothing planned) once the prefetch has finished.
+   */
+  extend(plan: PrefetchPlan): boolean;
+  /** Nothing more will be planned: `done` resolves when the planned items are delivered. */
+  seal(): void;
 }
 
 /** What a prefetch delivered (and the world took). */
@@ -74,25 +82,37 @@ const IN_FLIGHT = 2;
  * (each I:VIX day, with its SPY session when that is also planned; each SPY session; each
  * equity) are handed out in order, a new one to whichever worker finishes one, so the threads
  * share the work evenly and results arrive roughly in the plan's order.
+ *
+ * `open: true` starts with a first part of the plan (possibly empty) while the rest is not known
+ * yet: the workers build the world and generate that part, `extend` adds more, and the prefetch
+ * finishes only after `seal()` (or `stop()`). Without it the plan is complete and sealed.
  */
 export function prefetchWorld(
   world: World,
   plan: PrefetchPlan,
-  options: { workers?: number } = {},
+  options: { workers?: number; open?: boolean } = {},
 ): Prefetch {
   const counts: PrefetchCounts = { vixDays: 0, spySessions: 0, equities: 0 };
-  const spyPlanned = new Set(plan.spySessions ?? []);
-  const vixDays = plan.vixDays ?? [];
-  const vixSet = new Set(vixDays);
-  const items: PrefetchItem[] = [
-    ...vixDays.map((date) => ({ kind: "vix" as const, date, spy: spyPlanned.has(date) })),
-    ...(plan.spySessions ?? []).filter((d) => !vixSet.has(d)).map((date) => ({
-      kind: "spy" as const,
-      date,
-    })),
-    ...(plan.equities ?? []).map((ticker) => ({ kind: "equity" as const, ticker })),
-  ];
-  const n = Math.max(1, Math.min(options.workers ?? 2, items.length));
+  const items: PrefetchItem[] = [];
+  const planned = new Set<string>();
+  const add = (p: PrefetchPlan) => {
+    const spyPlanned = new Set(p.spySessions ?? []);
+    const take = (key: string, item: PrefetchItem) => {
+      if (planned.has(key)) return;
+      planned.add(key);
+      items.push(item);
+    };
+    for (const date of p.vixDays ?? []) {
+      const spy = spyPlanned.has(date) && !planned.has(`spy:${date}`);
+      take(`vix:${date}`, { kind: "vix", date, spy });
+      if (spy) planned.add(`spy:${date}`);
+    }
+    for (const date of p.spySessions ?? []) take(`spy:${date}`, { kind: "spy", date });
+    for (const ticker of p.equities ?? []) take(`equity:${ticker}`, { kind: "equity", ticker });
+  };
+  add(plan);
+  let sealed = !options.open;
+  const n = Math.max(1, Math.min(options.workers ?? 2, sealed ? items.length : Infinity));
   const workers: Worker[] = [];
   try {
     for (let i = 0; i < n; i++) {
@@ -103,7 +123,7 @@ export function prefetchWorld(
   } catch {
     // No worker here (e.g. no read permission for its module): the world generates everything.
     for (const w of workers) w.terminate();
-    return { done: Promise.resolve(counts), stop: () => {} };
+    return { done: Promise.resolve(counts), stop: () => {}, extend: () => false, seal: () => {} };
   }
   let finished = false;
   let next = 0, pending = 0;
@@ -116,12 +136,21 @@ export function prefetchWorld(
     resolve(counts);
   };
   const post = (w: Worker, m: PrefetchRequest) => w.postMessage(m);
+  // Items sent to each worker and not done yet.
+  const inFlight = new Map<Worker, number>();
   const feed = (w: Worker) => {
     if (finished) return;
     if (next < items.length) {
       pending++;
+      inFlight.set(w, (inFlight.get(w) ?? 0) + 1);
       post(w, { kind: "item", item: items[next++]! });
-    } else if (pending === 0) finish();
+    } else if (pending === 0 && sealed) finish();
+  };
+  // Keep every worker's queue IN_FLIGHT deep, so it never idles between two items.
+  const topUp = () => {
+    for (let k = 0; k < IN_FLIGHT; k++) {
+      for (const w of workers) if ((inFlight.get(w) ?? 0) <= k) feed(w);
+    }
   };
   for (const w of workers) {
     w.onmessage = (e: MessageEvent<PrefetchMessage>) => {
@@ -135,6 +164,7 @@ export function prefetchWorld(
         counts.equities++;
       } else if (m.kind === "item-done") {
         pending--;
+        inFlight.set(w, inFlight.get(w)! - 1);
         feed(w);
       } else finish(); // an error: the world generates what it needs itself
     };
@@ -144,7 +174,20 @@ export function prefetchWorld(
     };
     post(w, { kind: "config", config: world.config });
   }
-  if (items.length === 0) finish();
-  for (let k = 0; k < IN_FLIGHT; k++) for (const w of workers) feed(w);
-  return { done, stop: finish };
+  if (items.length === 0 && sealed) finish();
+  topUp();
+  return {
+    done,
+    stop: finish,
+    extend(p) {
+      if (finished) return false;
+      add(p);
+      topUp();
+      return true;
+    },
+    seal() {
+      sealed = true;
+      if (!finished && next >= items.length && pending === 0) finish();
+    },
+  };
 }

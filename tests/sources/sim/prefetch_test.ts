@@ -102,3 +102,37 @@ Deno.test("prefetchWorld: one worker or three deliver the same plan", async () =
     assertEquals(w.spy.sessionsGenerated, 0);
   }
 });
+
+Deno.test("prefetchWorld open: extend plans only what is new, seal ends it when delivered", async () => {
+  const w = generateWorld(CFG);
+  const vixDays = w.days.slice(-2);
+  const pre = prefetchWorld(w, { vixDays, spySessions: vixDays }, { open: true });
+  // Nothing more planned yet: the prefetch does not end on its own after its first part.
+  const early = await Promise.race([
+    pre.done.then(() => "done"),
+    new Promise<string>((r) => setTimeout(() => r("waiting"), 1500)),
+  ]);
+  assertEquals(early, "waiting");
+  const tickers = w.equityInfo.map((x) => x.ticker).slice(0, 2);
+  // The I:VIX days and their SPY sessions again (skipped), two more SPY sessions, two equities.
+  assertEquals(
+    pre.extend({ vixDays, spySessions: w.days.slice(-4), equities: tickers }),
+    true,
+  );
+  pre.seal();
+  assertEquals(await pre.done, { vixDays: 2, spySessions: 4, equities: 2 });
+  assertEquals(pre.extend({ spySessions: w.days.slice(0, 1) }), false, "finished: nothing planned");
+  assertEquals(w.spy.sessionsGenerated, 0, "nothing generated on this thread");
+  const ref = generateWorld(CFG);
+  for (const d of w.days.slice(-4)) assertSameBars(w.spy.dayBar(d), ref.spy.dayBar(d), `day ${d}`);
+  for (const d of vixDays) {
+    assertSameBars(w.indexDayBar("I:VIX", d), ref.indexDayBar("I:VIX", d), `I:VIX ${d}`);
+  }
+});
+
+Deno.test("prefetchWorld open: sealed with nothing planned, it ends at once", async () => {
+  const w = generateWorld(CFG);
+  const pre = prefetchWorld(w, {}, { open: true });
+  pre.seal();
+  assertEquals(await pre.done, { vixDays: 0, spySessions: 0, equities: 0 });
+});
