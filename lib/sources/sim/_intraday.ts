@@ -179,6 +179,53 @@ class SessionAggregator {
   }
 }
 
+/*
+ * FAST PATH (certified, exact fallback). The step loop's four exponentials feed only roundings
+ * (c, hr, lr to the cent; volume to lots), roundPx's $1 switch, min/max and `prev = px` (which
+ * feeds hx and lx only). A step first computes all four cheaply, each with a proven relative
+ * error bound, and keeps their roundings only when no value within the bounds can round
+ * differently; otherwise the whole step is computed by the original expressions (exactStep).
+ * So every output equals the original code's bit for bit by construction, whatever the inputs
+ * (tests/sources/sim/intraday_fastpath_test.ts drives the fallbacks). Bounds (relative):
+ * - px = open * exp(arg_k), arg_k computed exactly as before: E ~ exp(arg_k) is carried as
+ *   E_k = E_{k-1} * P3(d), d = arg_k - arg_{k-1}, |d| <= 2^-8, P3(d) = 1 + d + d^2/2 + d^3/6.
+ *   Each step adds at most d^4/20 (Taylor remainder d^4/24 e^|d|) plus 2^-49 (d's rounding,
+ *   P3's evaluation, the product: about 6 * 2^-53; cross terms are below 2^-60 while eps <=
+ *   2^-33) to eps, E's bound. A fallback step re-anchors E = Math.exp(arg_k) (eps = 2^-49: Math.exp
+ *   is assumed within 8 ulps; V8's fdlibm exp is within 1). px's bound over E's: 2^-48.
+ * - hx = max(prev, px) * exp(th), lx = min(prev, px) * exp(-tl), th, tl = 0.5 sd |z| <= 2^-8:
+ *   P3(+-t)'s remainder is at most t^4/24 e^t < 2^-36; max and min keep their operands' larger
+ *   bound, which is px's (eps only grows between anchors, and prev is the previous px).
+ * - vRaw = vBase * exp(ev), |ev| <= 2: exp(ev) = Q(ev / 16)^16, Q the degree-5 Taylor
+ *   polynomial; Q's remainder is at most u^6/720 e^|u| (|u| <= 1/8), relative 6.8e-9, times 16
+ *   for the power: under 2^-22 with the roundings of Q and the four squarings.
+ * Taken only at or above $1 (lx > 1 + 2^-20, so all four are cents) and when each scaled value y
+ * (a * 100, or vRaw / lot) lies within 0.5 - 2 R y - 2^-40 of its Math.round r: the factor 2 and
+ * 2^-40 cover the roundings of y in both versions and of the check itself, so the exact y lies
+ * strictly inside (r - 1/2, r + 1/2), Math.round gives r too, and r / 100 (r * lot) is then the
+ * same operation on the same numbers. Values stay normal (E >= 2^-900 is required), so every
+ * rounding error above is relative.
+ */
+const C3 = 1 / 6, C4 = 1 / 24, C5 = 1 / 120;
+/** Largest |d| (log step of px) and excursion t taken by the cubic. */
+const D_MAX = 2 ** -8, T_MAX = 2 ** -8;
+/** Largest |ev| (log volume noise) taken by Q(ev / 16)^16. */
+const EV_MAX = 2;
+/** Fallback beyond this bound on E (re-anchored at the fallback). */
+const EPS_MAX = 2 ** -34;
+/** Relative error of one Math.exp (8 ulps, generous) and of one incremental step's roundings. */
+const EXP_ERROR = 2 ** -49, STEP_ROUNDING = 2 ** -49;
+/** c, hr, lr over E's bound: px's products (2^-48) and the excursions' cubic (2^-36) and roundings. */
+const PRICE_ROUNDING = 2 ** -48 + 2 ** -36 + 2 ** -47;
+/** vRaw's bound: Q's remainder and roundings (2^-22), Math.exp and the product. */
+const VOL_ERROR = 2 ** -21;
+/** Absolute slack of the rounding checks (covers their own roundings). */
+const CHECK_SLACK = 2 ** -40;
+/** Prices above this are certainly on the cents side of roundPx's $1 switch (all R < 2^-30). */
+const ONE_HI = 1 + 2 ** -20;
+/** Below this E or vBase is not trusted to stay normal: fallback. */
+const MIN_E = 2 ** -900;
+
 function generate(
   seed: number,
   spec: IntradaySpec,
@@ -242,30 +289,85 @@ function generate(
   let cPrev = cents
     ? (open >= 1 ? Math.round(open * 100) / 100 : Math.round(open * 10000) / 10000)
     : Math.round(open / tick) * tick;
+  // FAST PATH state: E ~ exp(arg) within relative epsE; whether prev is the exact previous px.
+  let arg = 0, argPrev = 0, E = 1, epsE = 0, prevExact = true;
+  let px = open;
   for (let k = 0; k < n; k++) {
     cumW += x[k]!;
     cumV += variance[k]!;
-    const px = k === n - 1 ? close : open * Math.exp(cumW - (cumV / sumVar / scale) * gap);
+    argPrev = arg;
+    arg = cumW - (cumV / sumVar / scale) * gap;
     const sd = sdBuf[k]!;
     const zh = z[3 * k]!, zl = z[3 * k + 1]!, zv = z[3 * k + 2]!;
-    // Same expressions as roundPx / the tick rounding, inlined.
-    const hx = Math.max(prev, px) * Math.exp(0.5 * sd * Math.abs(zh));
-    const lx = Math.min(prev, px) * Math.exp(-0.5 * sd * Math.abs(zl));
     const o = cPrev;
-    let c: number, hr: number, lr: number;
-    if (cents) {
-      c = px >= 1 ? Math.round(px * 100) / 100 : Math.round(px * 10000) / 10000;
-      hr = hx >= 1 ? Math.round(hx * 100) / 100 : Math.round(hx * 10000) / 10000;
-      lr = lx >= 1 ? Math.round(lx * 100) / 100 : Math.round(lx * 10000) / 10000;
-    } else {
-      c = Math.round(px / tick) * tick;
-      hr = Math.round(hx / tick) * tick;
-      lr = Math.round(lx / tick) * tick;
+    const vBase = volume * volShape[k]! / sumShape;
+    const ev = 0.4 * zv - 0.08;
+    const th = 0.5 * sd * Math.abs(zh), tl = 0.5 * sd * Math.abs(zl);
+    const d = arg - argPrev;
+    let c = NaN, hr = NaN, lr = NaN, lots = NaN;
+    if (
+      cents && k !== n - 1 && d <= D_MAX && d >= -D_MAX && epsE <= EPS_MAX && E >= MIN_E &&
+      th <= T_MAX && tl <= T_MAX && ev <= EV_MAX && ev >= -EV_MAX && vBase >= MIN_E
+    ) {
+      // Approximations (see FAST PATH), then the certified roundings.
+      const d2 = d * d;
+      const eA = E * (1 + d * (1 + d * (0.5 + d * C3)));
+      const epsA = epsE + d2 * d2 * 0.05 + STEP_ROUNDING;
+      const pxA = open * eA;
+      const hA = Math.max(prev, pxA) * (1 + th * (1 + th * (0.5 + th * C3)));
+      const lA = Math.min(prev, pxA) * (1 - tl * (1 - tl * (0.5 - tl * C3)));
+      const u = ev * 0.0625;
+      let q = 1 + u * (1 + u * (0.5 + u * (C3 + u * (C4 + u * C5))));
+      q = q * q;
+      q = q * q;
+      q = q * q;
+      q = q * q;
+      const yc = pxA * 100, yh = hA * 100, yl = lA * 100, yv = vBase * q / lot;
+      const rc = Math.round(yc), rh = Math.round(yh), rl = Math.round(yl), rv = Math.round(yv);
+      // hA >= pxA >= lA: one limit from the largest price serves all three.
+      const lim = 0.5 - 2 * (epsA + PRICE_ROUNDING) * yh - CHECK_SLACK;
+      if (
+        lA > ONE_HI && Math.abs(yc - rc) < lim && Math.abs(yh - rh) < lim &&
+        Math.abs(yl - rl) < lim &&
+        Math.abs(yv - rv) < 0.5 - 2 * VOL_ERROR * Math.abs(yv) - CHECK_SLACK
+      ) {
+        c = rc / 100;
+        hr = rh / 100;
+        lr = rl / 100;
+        lots = rv * lot;
+        E = eA;
+        epsE = epsA;
+        px = pxA;
+        prevExact = false;
+      }
+    }
+    if (c !== c) {
+      // The exact step: the original expressions on the exact prev and px.
+      if (!prevExact) prev = open * Math.exp(argPrev);
+      if (k === n - 1) px = close;
+      else {
+        E = Math.exp(arg);
+        epsE = EXP_ERROR;
+        px = open * E; // = open * Math.exp(cumW - (cumV / sumVar / scale) * gap)
+      }
+      prevExact = true;
+      const hx = Math.max(prev, px) * Math.exp(0.5 * sd * Math.abs(zh));
+      const lx = Math.min(prev, px) * Math.exp(-0.5 * sd * Math.abs(zl));
+      if (cents) {
+        c = px >= 1 ? Math.round(px * 100) / 100 : Math.round(px * 10000) / 10000;
+        hr = hx >= 1 ? Math.round(hx * 100) / 100 : Math.round(hx * 10000) / 10000;
+        lr = lx >= 1 ? Math.round(lx * 100) / 100 : Math.round(lx * 10000) / 10000;
+      } else {
+        c = Math.round(px / tick) * tick;
+        hr = Math.round(hx / tick) * tick;
+        lr = Math.round(lx / tick) * tick;
+      }
+      const vRaw = volume * volShape[k]! / sumShape * Math.exp(0.4 * zv - 0.08);
+      lots = Math.round(vRaw / lot) * lot;
     }
     const h = Math.max(o, c, hr);
     const l = Math.min(o, c, lr);
-    const vRaw = volume * volShape[k]! / sumShape * Math.exp(0.4 * zv - 0.08);
-    const v = Math.max(minVol, Math.round(vRaw / lot) * lot);
+    const v = Math.max(minVol, lots);
     const nTrades = Math.max(minTrades, Math.min(Math.floor(v / lot), Math.round(v / tradeSize)));
     // VWAP of the step's trade layout (stepTrades): the middle trades at midTradePrice(h, l).
     const base = Math.floor(v / nTrades);
