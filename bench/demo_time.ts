@@ -7,10 +7,11 @@
  * Each run is a child process `deno run -A --frozen tasks/demo.ts --out <tmp>` with
  * WORKBENCH_DATA set to a new empty temporary lake (removed after), started by the same Deno
  * binary as this script. Printed per run: the child's wall seconds (spawn to exit, module
- * loading included), the demo's own "done in" seconds (from the start of runDemo), the CPU
- * seconds it reports per stage summed (user + system over every thread), and the load average
- * at the start. With `--ref`, the other checkout runs first in each round (ref, this, ref,
- * this, ...) so a change of machine load hits both alike; the last lines give the medians.
+ * loading included), the demo's own "done in" seconds (from startDemo, lib/demo/start.ts, before
+ * the heavy modules load), the CPU seconds it reports per stage summed (user + system over every
+ * thread), and the load average at the start. With `--ref`, the other checkout runs first in
+ * each round (ref, this, ref, this, ...) so a change of machine load hits both alike; the last
+ * lines give the medians.
  * Not a `deno bench` file (one run is ~10 s and writes a lake): run it by hand.
  */
 import { join, resolve } from "node:path";
