@@ -1,0 +1,146 @@
+/**
+ * The intraday generator's certified fast path (lib/sources/sim/_intraday.ts, FAST PATH) against
+ * the frozen one-call-per-draw generator (bench/sim_generation_baseline.ts): bit for bit equal
+ * bars on specs built to push the approximations onto their fallbacks (prices at $1 and below,
+ * a custom tick, prices so large that the cent boundaries fall inside the error bound, volumes so
+ * large that the lot boundaries do, jumps and wild volatility, a session long enough to exhaust
+ * the running exponential's budget) and on ordinary SPY seconds.
+ *
+ * How much each spec falls back is observed from outside: the fast path calls no Math.exp, the
+ * exact step calls it four or five times and the volatility AR exactly `steps` times, so the
+ * calls beyond `steps` (Math.exp wrapped by a counter, the shape cache warmed first) count the
+ * exact steps' exponentials. Each spec asserts its expected regime: all exact, a mix, or almost
+ * all fast (the ordinary session, so the fast path is really taken).
+ */
+import { assert, assertEquals } from "../../_assert.ts";
+import { Rng } from "../../../lib/core/random.ts";
+import {
+  intradayAggregates,
+  intradayBars,
+  type IntradaySpec,
+} from "../../../lib/sources/sim/_intraday.ts";
+import { aggregateAll, aggregateBars, type Bars } from "../../../lib/sources/sim/bars.ts";
+import { baselineIntradayBars } from "../../../bench/sim_generation_baseline.ts";
+
+const COLS = ["t", "o", "h", "l", "c", "v", "vw", "n"] as const;
+
+function assertSameBars(a: Bars, b: Bars, what: string): void {
+  assertEquals(a.length, b.length, `${what}: length`);
+  for (const k of COLS) {
+    for (let i = 0; i < a.length; i++) {
+      if (!Object.is(a[k][i], b[k][i])) {
+        throw new Error(`${what}: ${k}[${i}] ${a[k][i]} !== ${b[k][i]}`);
+      }
+    }
+  }
+}
+
+/** Math.exp calls made by `fn` (Math.exp wrapped for the duration, then restored). */
+function countExp(fn: () => void): number {
+  const exp = Math.exp;
+  let calls = 0;
+  Math.exp = (x: number) => (calls++, exp(x));
+  try {
+    fn();
+  } finally {
+    Math.exp = exp;
+  }
+  return calls;
+}
+
+function spec(over: Partial<IntradaySpec>): IntradaySpec {
+  return {
+    openMs: Date.UTC(2024, 2, 28, 13, 30),
+    steps: 3000,
+    stepMs: 1000,
+    open: 100,
+    close: 100.5,
+    sdIntraday: 0.008,
+    volume: 10e6,
+    jumps: [],
+    tradeSize: 180,
+    minTrades: 4,
+    lot: 100,
+    ...over,
+  };
+}
+
+/** Expected share of steps that take the exact path. */
+type Regime = "exact" | "mixed" | "fast";
+
+const CASES: [string, IntradaySpec, Regime][] = [
+  // lx within 2^-20 of $1 or below it: roundPx's switch is not certified, exact steps; the
+  // price wanders across $1, so both the cent and the 1/100-cent roundings are exercised.
+  ["prices around $1", spec({ open: 1.0004, close: 0.9999, sdIntraday: 0.004 }), "mixed"],
+  ["sub-dollar prices", spec({ open: 0.4321, close: 0.44, sdIntraday: 0.02 }), "exact"],
+  ["custom tick (0.05)", spec({ open: 101.3, close: 100.9, tick: 0.05 }), "exact"],
+  // At $25M a cent is 4e-10 of the price: after a few thousand steps the running exponential's
+  // bound spans a good share of a cent, so many roundings are not certified.
+  ["prices of $25M", spec({ open: 2.5e7, close: 2.51e7, steps: 6000 }), "mixed"],
+  // vRaw / lot around 2e5 with lot 1: the volume bound (2^-21 relative) spans about 0.2 lots.
+  [
+    "volume at the lot boundary",
+    spec({ volume: 6e8, lot: 1, minTrades: 1, tradeSize: 1 }),
+    "mixed",
+  ],
+  // Excursions and log steps beyond 2^-8, and two jumps: the cubics are not taken there.
+  ["jumps and wild volatility", spec({ sdIntraday: 0.3, jumps: [0.05, -0.08] }), "mixed"],
+  // More than 2^15 quiet steps: the running exponential's budget (2^-34) runs out and the step
+  // falls back to re-anchor it.
+  [
+    "a long quiet session",
+    spec({ steps: 40_000, sdIntraday: 0.002, open: 50, close: 50.1 }),
+    "fast",
+  ],
+  [
+    "ordinary SPY seconds",
+    spec({ steps: 23_400, open: 521.4, close: 523.07, volume: 61e6 }),
+    "fast",
+  ],
+];
+
+Deno.test("intradayBars fast path: bit for bit the baseline where it falls back and where not", () => {
+  const parent = new Rng(2021);
+  for (const [name, s, regime] of CASES) {
+    intradayBars(1, s); // the shape cache for this many steps (it calls Math.exp once)
+    let exactExp = 0;
+    const seeds = s.steps > 10_000 ? 3 : 8;
+    for (let i = 0; i < seeds; i++) {
+      const label = `${name}:${i}`;
+      const want = baselineIntradayBars(parent.fork(label), s);
+      let got: Bars | undefined;
+      exactExp += countExp(() => got = intradayBars(parent.fork(label).seed, s)) - s.steps;
+      assertSameBars(got!, want, label);
+    }
+    // Four Math.exp per exact step (px, hx, lx, vRaw; the last step's px is the close).
+    const perStep = exactExp / (seeds * s.steps);
+    if (regime === "exact") assert(perStep >= 3.99, `${name}: ${perStep} exp per step`);
+    if (regime === "mixed") assert(perStep > 0.04 && perStep < 3.9, `${name}: ${perStep}`);
+    if (regime === "fast") assert(perStep > 0 && perStep < 0.004, `${name}: ${perStep}`);
+  }
+});
+
+Deno.test("intradayAggregates fast path: the aggregates of the baseline's bars", () => {
+  const parent = new Rng(2022);
+  for (const [name, s] of CASES) {
+    if (s.steps > 10_000) continue;
+    for (let i = 0; i < 2; i++) {
+      const label = `${name}:${i}`;
+      const steps = baselineIntradayBars(parent.fork(label), s);
+      const got = intradayAggregates(parent.fork(label).seed, s, { windowMs: 60_000, dayMs: 7 });
+      assertSameBars(got.windows!, aggregateBars(steps, 60_000, 0), `${label} minutes`);
+      assertSameBars(got.day, aggregateAll(steps, 7), `${label} day`);
+    }
+  }
+});
+
+Deno.test("intradayBars fast path: the prices around $1 do cross it", () => {
+  // The $1 case is only a test of the switch if the session trades on both sides of it.
+  const s = CASES[0]![1];
+  let below = 0, above = 0;
+  for (let i = 0; i < 8; i++) {
+    const b = intradayBars(new Rng(2021).fork(`${CASES[0]![0]}:${i}`).seed, s);
+    for (let k = 0; k < b.length; k++) b.c[k]! < 1 ? below++ : above++;
+  }
+  assert(below > 0 && above > 0, `closes below $1: ${below}, at or above: ${above}`);
+});
