@@ -177,6 +177,11 @@ const TASK = defineTask({
         "CSV field delimiter: , ; tab or | (default: detected from the header when it holds only one of them, else ,)",
       example: ";",
     },
+    "no-header": {
+      type: "boolean",
+      description:
+        "CSV without a header line (R write.zoo of an unnamed series): the first line is data; columns are named col1, col2, ... by position (--map value=col2); col1 is the time column unless --map ts= or --start",
+    },
     "decimal-comma": {
       type: "boolean",
       description:
@@ -333,6 +338,9 @@ await runTask(TASK, async ({ values, positionals }) => {
     }
     if (/\.parquet$/i.test(file)) throw new UsageError("--delimiter is for CSV files");
   }
+  if (values["no-header"] && /\.parquet$/i.test(file)) {
+    throw new UsageError("--no-header is for CSV files (Parquet names its columns)");
+  }
   if (values.kind === "book") return await ingestBookTask(file, values.dataset, values.symbol);
   const freq = values.freq ?? values.timeframe;
   if (
@@ -439,6 +447,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       order: values.order as "any" | "increasing",
       columns,
       ...(delimiter !== undefined ? { delimiter } : {}),
+      ...(values["no-header"] ? { noHeader: true } : {}),
       decimalComma: values["decimal-comma"] ?? false,
       ...(values["skip-column"] ? { skipColumns: values["skip-column"] } : {}),
       replace: values.replace ?? false,
@@ -504,7 +513,9 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (s.delimiter) {
     out.say(
       `  delimiter:        ${s.delimiter.char === "\t" ? "tab" : `'${s.delimiter.char}'`} (${
-        s.delimiter.detected ? "detected from the header" : "--delimiter"
+        s.delimiter.detected
+          ? `detected from the ${values["no-header"] ? "first line" : "header"}`
+          : "--delimiter"
       })${values["decimal-comma"] ? ", decimal comma" : ""}`,
     );
   }

@@ -67,7 +67,8 @@
  * when a row earlier than its symbol's previous row is `not_increasing`.
  */
 import pl from "nodejs-polars";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { DataError } from "../core/errors.ts";
 import {
   committedState,
@@ -90,7 +91,13 @@ import {
   getCalendar,
   type TradingCalendar,
 } from "../time/mod.ts";
-import { type Cell, delimiterName, readUserFile, type UserTable } from "./user_file_read.ts";
+import {
+  type Cell,
+  delimiterName,
+  positionalName,
+  readUserFile,
+  type UserTable,
+} from "./user_file_read.ts";
 import {
   ingestUnits,
   type NonPositiveCount,
@@ -220,6 +227,12 @@ export interface IngestFileOptions {
   order?: "any" | "increasing";
   /** CSV field delimiter: `,`, `;`, `\t` or `|`. @default detected from the header, else "," */
   delimiter?: string;
+  /**
+   * CSV without a header line: the first line is data, columns are named `col1`, `col2`, ... by
+   * position; without `columns.ts` or `start`, `col1` is the time column. @default false (a
+   * first line that reads as data, {@link headerLooksLikeData}, is then refused)
+   */
+  noHeader?: boolean;
   /** Numbers use a decimal comma (`1628,75`); a `.` in a number is then not_a_number. @default false */
   decimalComma?: boolean;
   /** File columns not to read at all (e.g. an index column `Unnamed: 0`). @default [] */
@@ -570,7 +583,10 @@ export async function ingestBarsFile(
     throw new RangeError("A returns base is for --from-returns");
   }
 
-  const table = readUserFile(path, options.delimiter ? { delimiter: options.delimiter } : {});
+  const table = readUserFile(path, {
+    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    ...(options.noHeader ? { noHeader: true } : {}),
+  });
   const notes: string[] = [];
   const decimalComma = options.decimalComma ?? false;
   const skip = new Set(options.skipColumns ?? []);
@@ -594,6 +610,38 @@ export async function ingestBarsFile(
     }
   }
   const map = options.columns ?? {};
+  // A first line that reads as data (a date then numbers) is never taken as a header: the first
+  // observation would be lost and the columns named after its values.
+  const isTimeText = (t: string): boolean =>
+    parseIsoTime(t, "UTC") !== null || (pattern !== null && pattern(t, tz) !== null) ||
+    (timeFormat === "decimal-year" && NUMBER.test(t.trim()));
+  if (!options.noHeader && table.delimiter) {
+    const what = headerLooksLikeData(table.columns, isTimeText);
+    if (what) {
+      failMapping(
+        path,
+        `its first line (${
+          table.columns.map((c) => UNNAMED.test(c) ? "" : c).join(
+            table.delimiter.char === "\t" ? " " : table.delimiter.char,
+          ).slice(0, 80)
+        }) looks like data, not a header (${what}; R write.zoo writes no header for an unnamed series): pass --no-header to read it as the first row (columns named col1, col2, ... by position; col1 is then the time column unless --map ts= or --start says otherwise)`,
+        "ts",
+        options.dataset,
+      );
+    }
+  }
+  for (const [k, c] of Object.entries(map)) {
+    if (!options.noHeader && looksLikeValue(c, isTimeText)) {
+      failMapping(
+        path,
+        `--map ${k}=${c} names a header field that looks like data (${
+          isTimeText(c) ? "a date/time" : "a number"
+        }): if the file has no header line, pass --no-header and map columns by position (--map ${k}=col1, col2, ...)`,
+        k,
+        options.dataset,
+      );
+    }
+  }
   const used: IngestFileSummary["usedColumns"] = {};
   const col = (k: MappedColumn, defaults: string[], required: boolean): string | undefined => {
     const explicit = map[k];
@@ -631,6 +679,21 @@ export async function ingestBarsFile(
     }
   } else {
     timeCol = col("ts", TIME_NAMES, false);
+    if (!timeCol && options.noHeader && map.ts === undefined) {
+      timeCol = used.ts = positionalName(0);
+      notes.push(`no header: ${timeCol} read as the time column (--map ts=colN for another)`);
+    }
+    if (!timeCol && map.ts === undefined) {
+      // R write.zoo names its index column "Index": the time column unless it holds row numbers.
+      const ix = table.columns.find((c) => c.toLowerCase() === "index" && !skip.has(c));
+      if (
+        ix !== undefined &&
+        indexBase(table.cells.get(ix)!, new Set(table.bad.map((b) => b.row))) === null
+      ) {
+        timeCol = used.ts = ix;
+        notes.push(`column "${ix}" (R write.zoo's index) read as the time column`);
+      }
+    }
     if (!timeCol) {
       const unnamed = table.columns.find((c) => UNNAMED.test(c) && !skip.has(c));
       failMapping(
@@ -743,7 +806,20 @@ export async function ingestBarsFile(
     if (valueCols.length === 0) fail(path, "a wide file needs at least one value column");
     used.series = valueCols;
   } else {
-    const v = col("value", ["value"], true)!;
+    let v = col("value", ["value"], false);
+    if (v === undefined) {
+      // One column left besides the time, symbol and known_at columns: it is the value.
+      const taken = new Set([timeCol, symbolCol, knownCol].filter((c): c is string => !!c));
+      const rest = table.columns.filter((c) => !taken.has(c) && !skip.has(c));
+      if (rest.length === 1) {
+        v = used.value = rest[0]!;
+        notes.push(
+          `column "${v}" read as the value (the file's only column besides ${
+            timeCol ? `the time column "${timeCol}"` : "the dates from --start"
+          }${symbolCol ? ` and the symbol` : ""}; --map value=<column> to choose another)`,
+        );
+      } else v = col("value", ["value"], true)!;
+    }
     valueCols = [v];
   }
   const usedSet = new Set<string>(
@@ -1541,7 +1617,9 @@ export async function ingestBarsFile(
   const spec = kind === "bars"
     ? userBarsSpec(options.dataset, daily, specOpts)
     : userSeriesSpec(options.dataset, daily, specOpts);
-  const sourceUri = `file://${basename(path)}`;
+  // The absolute path of the file read (verify --repair names it to ingest again): a path, never
+  // the file's contents.
+  const sourceUri = pathToFileURL(resolve(path)).href;
   const transformId = `ingest-file@2:${kind}:${freq}${
     returnsSummary ? `:${returnsSummary.tag}` : ""
   }`;
@@ -1881,6 +1959,43 @@ function suggestZone(
 
 /** A header name given to a column without one (`user_file_read.ts`, pandas' convention). */
 const UNNAMED = /^Unnamed: \d+$/;
+
+/**
+ * A header field that reads as a data value: a date/time (`isTime`), or a number that is not a
+ * plain integer (`335.747`, `-1e-3`; a column may well be named `10` or `2020`).
+ */
+function looksLikeValue(name: string, isTime: (t: string) => boolean): boolean {
+  const t = name.trim();
+  return isTime(t) || (NUMBER.test(t) && !/^\d+$/.test(t));
+}
+
+/**
+ * Why a CSV header line looks like a data row, or null: its first field is a date/time (`isTime`:
+ * ISO, or the `--time-format` in use) and every other field a number or NA
+ * (`"1980-01-01",838.74`: R `write.zoo` of an unnamed series), or every field is a number and one
+ * of them not a plain integer (`306.25`: a file without dates or header). A blank field (named
+ * `Unnamed: k`) counts as NA. Integer-only headers (`1,2,5,10`: yield tenors) are names.
+ *
+ * @example headerLooksLikeData(["1980-01-01", "838.74"], (t) => /^\d{4}-\d\d-\d\d$/.test(t)) // "a date/time then numbers"
+ * @example headerLooksLikeData(["Index", "NYSE"], () => false) // null
+ */
+export function headerLooksLikeData(
+  fields: readonly string[],
+  isTime: (t: string) => boolean,
+): string | null {
+  if (fields.length === 0) return null;
+  const numOrNa = (f: string) =>
+    UNNAMED.test(f) || NUMBER.test(f.trim()) || MISSING.has(f.trim().toLowerCase());
+  if (isTime(fields[0]!.trim()) && fields.slice(1).every(numOrNa)) {
+    return fields.length === 1 ? "a date/time" : "a date/time then numbers";
+  }
+  if (
+    fields.every(numOrNa) && fields.some((f) => NUMBER.test(f.trim()) && !/^\d+$/.test(f.trim()))
+  ) {
+    return "numbers only";
+  }
+  return null;
+}
 
 /**
  * Whether a column is a row-number index: every cell an integer and row r holds r + base for a

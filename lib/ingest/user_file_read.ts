@@ -48,6 +48,21 @@ export interface UserTable {
 export interface ReadCsvOptions {
   /** CSV field delimiter (one of {@link CSV_DELIMITERS}). @default detected from the header, else "," */
   delimiter?: string;
+  /**
+   * The file has no header line (R `write.zoo` of an unnamed series, `write.table(col.names =
+   * FALSE)`): the first line is data, and the columns are named by position `col1`, `col2`, ...
+   * ({@link positionalName}), as many as the first line has fields. @default false
+   */
+  noHeader?: boolean;
+}
+
+/**
+ * The name of the 0-based column `i` of a file read without a header: `col1` for the first.
+ *
+ * @example positionalName(0) // "col1"
+ */
+export function positionalName(i: number): string {
+  return `col${i + 1}`;
 }
 
 /** The CSV field delimiters understood: comma, semicolon, tab, pipe. */
@@ -83,7 +98,14 @@ export function detectDelimiter(text: string): string | { counts: Record<string,
 /** Read a `.csv`/`.txt` or `.parquet` file (DataError for another extension or a bad header). */
 export function readUserFile(path: string, options: ReadCsvOptions = {}): UserTable {
   const lower = path.toLowerCase();
-  if (lower.endsWith(".parquet")) return readParquetTable(path);
+  if (lower.endsWith(".parquet")) {
+    if (options.noHeader) {
+      throw new RangeError(
+        `${basename(path)}: a Parquet file always names its columns (no-header is for CSV)`,
+      );
+    }
+    return readParquetTable(path);
+  }
   if (lower.endsWith(".csv") || lower.endsWith(".txt")) {
     return parseCsv(Deno.readFileSync(path), basename(path), options);
   }
@@ -204,7 +226,9 @@ export function parseCsv(
       }
     }
   }
-  const header = records.shift();
+  const header = options.noHeader
+    ? (Array.isArray(records[0]) ? records[0].map((_, i) => positionalName(i)) : undefined)
+    : records.shift();
   if (!header || !Array.isArray(header)) {
     throw new DataError(`Cannot ingest ${name}: no header line (or the header is not UTF-8)`, {
       source: "user",
