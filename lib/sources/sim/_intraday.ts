@@ -196,14 +196,15 @@ class SessionAggregator {
  * - hx = max(prev, px) * exp(th), lx = min(prev, px) * exp(-tl), th, tl = 0.5 sd |z| <= 2^-8:
  *   P3(+-t)'s remainder is at most t^4/24 e^t < 2^-36; max and min keep their operands' larger
  *   bound, which is px's (eps only grows between anchors, and prev is the previous px).
- * - vRaw = vBase * exp(ev), |ev| <= 2: exp(ev) = Q(ev / 16)^16, Q the degree-5 Taylor
+ * - vRaw = volume * shape_k / sumShape * exp(ev), |ev| <= 2: exp(ev) = Q(ev / 16)^16, Q the degree-5 Taylor
  *   polynomial; Q's remainder is at most u^6/720 e^|u| (|u| <= 1/8), relative 6.8e-9, times 16
- *   for the power: under 2^-22 with the roundings of Q and the four squarings.
+ *   for the power: under 2^-22 with the roundings of Q and the four squarings. The approximate
+ *   vRaw / lot is volume * shape_k * (1 / (sumShape * lot)) * Q^16 (a few more roundings).
  * Taken only at or above $1 (lx > 1 + 2^-20, so all four are cents) and when each scaled value y
- * (a * 100, or vRaw / lot) lies within 0.5 - 2 R y - 2^-40 of its Math.round r: the factor 2 and
- * 2^-40 cover the roundings of y in both versions and of the check itself, so the exact y lies
- * strictly inside (r - 1/2, r + 1/2), Math.round gives r too, and r / 100 (r * lot) is then the
- * same operation on the same numbers. Values stay normal (E >= 2^-900 is required), so every
+ * (a * 100, or vRaw / lot) lies within 0.5 - 2 R |y| - 2^-40 of r = floor(y + 1/2): the factor 2
+ * and 2^-40 cover the roundings of y in both versions and of the check itself, so the exact y
+ * lies strictly inside (r - 1/2, r + 1/2), Math.round gives r, and r / 100 (r * lot) is then the
+ * same operation on the same numbers as the original's. Values stay normal (E >= 2^-900 is required), so every
  * rounding error above is relative.
  */
 const C3 = 1 / 6, C4 = 1 / 24, C5 = 1 / 120;
@@ -223,7 +224,7 @@ const VOL_ERROR = 2 ** -21;
 const CHECK_SLACK = 2 ** -40;
 /** Prices above this are certainly on the cents side of roundPx's $1 switch (all R < 2^-30). */
 const ONE_HI = 1 + 2 ** -20;
-/** Below this E or vBase is not trusted to stay normal: fallback. */
+/** Below this E (above its inverse: the volume) is not trusted to stay normal: fallback. */
 const MIN_E = 2 ** -900;
 
 function generate(
@@ -289,6 +290,11 @@ function generate(
   let cPrev = cents
     ? (open >= 1 ? Math.round(open * 100) / 100 : Math.round(open * 10000) / 10000)
     : Math.round(open / tick) * tick;
+  // FAST PATH: 1 / (sumShape * lot) replaces two divisions in the approximate vRaw / lot; the
+  // path is off for ticks and for volumes or lots that could leave the normal range.
+  const volLot = 1 / (sumShape * lot);
+  const fastOk = cents && volume >= MIN_E && volume <= 2 ** 900 && Math.abs(volLot) >= MIN_E &&
+    Math.abs(volLot) <= 2 ** 900;
   // FAST PATH state: E ~ exp(arg) within relative epsE; whether prev is the exact previous px.
   let arg = 0, argPrev = 0, E = 1, epsE = 0, prevExact = true;
   let px = open;
@@ -300,14 +306,13 @@ function generate(
     const sd = sdBuf[k]!;
     const zh = z[3 * k]!, zl = z[3 * k + 1]!, zv = z[3 * k + 2]!;
     const o = cPrev;
-    const vBase = volume * volShape[k]! / sumShape;
     const ev = 0.4 * zv - 0.08;
     const th = 0.5 * sd * Math.abs(zh), tl = 0.5 * sd * Math.abs(zl);
     const d = arg - argPrev;
     let c = NaN, hr = NaN, lr = NaN, lots = NaN;
     if (
-      cents && k !== n - 1 && d <= D_MAX && d >= -D_MAX && epsE <= EPS_MAX && E >= MIN_E &&
-      th <= T_MAX && tl <= T_MAX && ev <= EV_MAX && ev >= -EV_MAX && vBase >= MIN_E
+      fastOk && k !== n - 1 && d <= D_MAX && d >= -D_MAX && epsE <= EPS_MAX && E >= MIN_E &&
+      th <= T_MAX && tl <= T_MAX && ev <= EV_MAX && ev >= -EV_MAX
     ) {
       // Approximations (see FAST PATH), then the certified roundings.
       const d2 = d * d;
@@ -322,8 +327,10 @@ function generate(
       q = q * q;
       q = q * q;
       q = q * q;
-      const yc = pxA * 100, yh = hA * 100, yl = lA * 100, yv = vBase * q / lot;
-      const rc = Math.round(yc), rh = Math.round(yh), rl = Math.round(yl), rv = Math.round(yv);
+      const yc = pxA * 100, yh = hA * 100, yl = lA * 100, yv = volume * volShape[k]! * volLot * q;
+      // Candidates floor(y + 1/2): when certified, y is within 1/2 of it, so it is Math.round(y).
+      const rc = Math.floor(yc + 0.5), rh = Math.floor(yh + 0.5), rl = Math.floor(yl + 0.5);
+      const rv = Math.floor(yv + 0.5);
       // hA >= pxA >= lA: one limit from the largest price serves all three.
       const lim = 0.5 - 2 * (epsA + PRICE_ROUNDING) * yh - CHECK_SLACK;
       if (
