@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { defineTask, runTask, UsageError } from "../lib/cli/mod.ts";
 import {
   batchBlocker,
-  CrossSectionError,
   DAILY_FEATURES,
   exportLoadedBars,
+  ExportSpecError,
   exportTrainingSetBatched,
   loadDailyBars,
   resolveExportSpec,
@@ -201,7 +201,7 @@ await runTask(TASK, async ({ values }) => {
         throw new UsageError(e.message);
       }
       if (e instanceof NotAPriceError) throw new UsageError(e.message);
-      if (e instanceof CrossSectionError) throw new UsageError(e.message);
+      if (e instanceof ExportSpecError) throw new UsageError(e.message);
       throw e;
     }
     const d = r.dataset, m = r.manifest;
@@ -243,7 +243,7 @@ await runTask(TASK, async ({ values }) => {
   try {
     m = await exportLoadedBars(loaded, spec, { outDir });
   } catch (e) {
-    if (e instanceof CrossSectionError) throw new UsageError(e.message);
+    if (e instanceof ExportSpecError) throw new UsageError(e.message);
     throw e;
   }
   if (loaded.dataset) {

@@ -17,7 +17,11 @@
 import { atr, bollinger, macd, roc, rsi, stochastic } from "./technical.ts";
 import { parkinsonVol, yangZhangVol } from "./volatility.ts";
 import { intradayReturns, overnightReturns } from "./returns.ts";
-import { CROSS_SECTIONAL_FEATURES, crossSectionalFeatures } from "./cross_sectional.ts";
+import {
+  CROSS_SECTIONAL_FEATURES,
+  crossSectionalFeatures,
+  rankCrossSection,
+} from "./cross_sectional.ts";
 
 /** Fewer symbols with a value on a date than this leave a cross-sectional rank NaN. */
 export const MIN_CROSS_SECTION = 2;
@@ -115,6 +119,15 @@ export interface DailyPanelOptions {
    * (calendar `none`, simulated worlds) the rows are the clock. On gap-free data both agree.
    */
   missingBetween?: MissingBetween | null;
+  /**
+   * What a missing session (per `missingBetween`) does to the windows: `break` (the default
+   * above: a window over it has no value, recursive features warm up again), or `skip`: every
+   * feature of a symbol is computed over its observed bars only, as pandas
+   * `s.dropna().rolling(n)` does (cross-sectional features too, from each symbol's own bars,
+   * then ranked per date); the missing sessions are still listed in `gaps.missing` (with
+   * `gapBefore` all 0, so labels run over them as well) but are no panel dates. @default "break"
+   */
+  gaps?: "break" | "skip";
 }
 
 function symbolFeatures(
@@ -167,9 +180,10 @@ export function buildDailyFeaturePanel(
       throw new RangeError(`Unknown daily feature ${f}; known: ${DAILY_FEATURES.join(", ")}`);
     }
   }
+  const skip = options.gaps === "skip";
   const segs = bars.map((b) => segmentsOf(b.dates, options.missingBetween ?? null));
   const dates = [
-    ...new Set([...bars.flatMap((b) => b.dates), ...segs.flatMap((g) => g.missing)]),
+    ...new Set([...bars.flatMap((b) => b.dates), ...(skip ? [] : segs.flatMap((g) => g.missing))]),
   ].sort();
   const dIndex = new Map(dates.map((d, i) => [d, i]));
   const symbols = bars.map((b) => b.symbol);
@@ -194,7 +208,15 @@ export function buildDailyFeaturePanel(
   bars.forEach((b, s) => {
     const { starts } = segs[s]!;
     let feats: Record<string, Float64Array>;
-    if (starts.length === 1) feats = symbolFeatures(b, symWant, options.periodsPerYear);
+    if (skip) {
+      feats = symbolFeatures(b, symWant, options.periodsPerYear);
+      for (let r = 1; r < starts.length; r++) {
+        const prev = b.dates[starts[r]! - 1]!, next = b.dates[starts[r]!]!;
+        for (const d of segs[s]!.missing) {
+          if (d > prev && d < next) missing.push({ symbol: b.symbol, date: d, prev, next });
+        }
+      }
+    } else if (starts.length === 1) feats = symbolFeatures(b, symWant, options.periodsPerYear);
     else {
       feats = {};
       for (const f of symWant) feats[f] = new Float64Array(b.dates.length);
@@ -225,8 +247,17 @@ export function buildDailyFeaturePanel(
     (CROSS_SECTIONAL_FEATURES as readonly string[]).includes(f)
   );
   const csPanel = { dates, symbols, close: panel.close, volume: panel.volume };
+  const rawWant = [...want].filter((f) =>
+    (CROSS_SECTIONAL_RAW_FEATURES as readonly string[]).includes(f)
+  );
+  // gaps "skip": each symbol's cross-sectional values from its own observed bars, on the grid
+  const own = skip && (csWant.length || rawWant.length) ? ownCrossSectional(bars, dates) : null;
   if (csWant.length) {
-    const cs = crossSectionalFeatures(csPanel);
+    const cs = own
+      ? Object.fromEntries(
+        Object.entries(own).map(([f, v]) => [f, rankCrossSection(v, nS)]),
+      ) as typeof own
+      : crossSectionalFeatures(csPanel);
     for (const f of csWant) {
       const x = cs[f as keyof typeof cs];
       // a rank among fewer than MIN_CROSS_SECTION values carries no information
@@ -238,15 +269,40 @@ export function buildDailyFeaturePanel(
       panel.features[f] = x;
     }
   }
-  const rawWant = [...want].filter((f) =>
-    (CROSS_SECTIONAL_RAW_FEATURES as readonly string[]).includes(f)
-  );
   if (rawWant.length) {
-    const cs = crossSectionalFeatures(csPanel, { normalize: "none" });
+    const cs = own ?? crossSectionalFeatures(csPanel, { normalize: "none" });
     for (const f of rawWant) panel.features[f] = cs[f.slice(0, -4) as keyof typeof cs];
   }
   if (gapBefore) panel.gaps = { gapBefore, missing };
   return panel;
+}
+
+/**
+ * The unranked cross-sectional features of every symbol from its own bars only (a one-symbol
+ * panel over its dates, so a date the symbol lacks is no hole in its windows), placed on the
+ * grid of `dates` (NaN where the symbol has no bar).
+ */
+function ownCrossSectional(
+  bars: SymbolDailyBars[],
+  dates: string[],
+): ReturnType<typeof crossSectionalFeatures> {
+  const nS = bars.length, nT = dates.length;
+  const dIndex = new Map(dates.map((d, i) => [d, i]));
+  const out: Record<string, Float64Array> = {};
+  bars.forEach((b, s) => {
+    const one = crossSectionalFeatures(
+      { dates: b.dates, symbols: [b.symbol], close: b.close, volume: b.volume },
+      { normalize: "none" },
+    );
+    for (const [f, v] of Object.entries(one)) {
+      const g = out[f] ??= new Float64Array(nS * nT).fill(NaN);
+      for (let i = 0; i < b.dates.length; i++) g[dIndex.get(b.dates[i]!)! * nS + s] = v[i]!;
+    }
+  });
+  if (!bars.length) {
+    for (const f of CROSS_SECTIONAL_FEATURES) out[f] = new Float64Array(0);
+  }
+  return out as ReturnType<typeof crossSectionalFeatures>;
 }
 
 /** Bars `from..to-1` of a symbol (views, no copy). */

@@ -59,19 +59,20 @@ import { committedState, stateAtVersion } from "../lake/reader.ts";
 import { pinSnapshot, unpinSnapshot } from "../lake/snapshot.ts";
 import { holdWork, removeStaleWork, type WorkOwner } from "./_export_work.ts";
 import { lakeRoot } from "../lake/spec.ts";
-import { getCalendar } from "../time/trading_calendar.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
 import { buildDailyFeaturePanel, DAILY_FEATURES, perDateNormalisation } from "./daily_panel.ts";
 import {
   crossSectionBlocker,
   CrossSectionError,
   exportedMoments,
+  ExportSpecError,
   featureFit,
   firstExamples,
   missingCounter,
   missingInRange,
   noSampleMessage,
   rowClockSamples,
+  specFrequencyBlocker,
   type TrainingExportSpec,
   type TrainingManifest,
   trainingManifest,
@@ -84,7 +85,7 @@ import {
   DEFAULT_DAY_BARS,
   lakeInputName,
 } from "./training_sources.ts";
-import { clockKind, sessionClock } from "./session_clock.ts";
+import { barTimes, clockKind, sessionClock } from "./session_clock.ts";
 
 /**
  * Lookback of each daily feature: `bars` of the symbol's own series before the row (per-symbol
@@ -249,6 +250,7 @@ export function batchBlocker(spec: TrainingExportSpec & { source: BarSource }): 
     return (e as Error).message.replace(/^Cannot export in batches: /, "");
   }
   if (spec.sequence) return "sequence windows are built by the eager export only";
+  if (spec.gaps === "skip") return 'gaps "skip" is computed by the eager export only';
   if (
     spec.source.kind !== "lake" && "adjust" in spec.source && spec.source.adjust &&
     spec.source.adjust !== "raw"
@@ -404,8 +406,7 @@ export async function exportBatchPart(
     }
     return a;
   };
-  const cal = getCalendar(meta.calendar);
-  const sessionBounds = (date: string) => cal.sessionBounds(date);
+  const sessionBounds = barTimes(meta);
   const between = sessionClock(meta);
   const dayBefore = (d: string) =>
     new Date(Date.parse(d + "T00:00:00Z") - MS_PER_DAY).toISOString().slice(0, 10);
@@ -634,6 +635,8 @@ async function exportAt(
     );
   }
   const nT = D.length;
+  const fb = specFrequencyBlocker(spec, meta.frequency, first.name);
+  if (fb) throw new ExportSpecError(`Cannot export ${spec.name}: ${fb}`);
   const kept = [...symFirst.keys()].filter((x) => !spec.universe || spec.universe.includes(x));
   const thin = crossSectionBlocker(spec.features, kept.sort(), first.name);
   if (thin) throw new CrossSectionError(`Cannot export ${spec.name}: ${thin}`);

@@ -12,7 +12,10 @@
  *   `source`: a dataset reference,
  *   `{"kind": "sim", "seed"?, "start", "end", "equityCount"?}` or `{"kind": "lake",
  *   "symbols"?}` (curated polygon day bars);
- * - optional `universe`, `start`, `end`, `frequency` ("1d"), `cpcv` (`groups`, `testGroups`,
+ * - optional `universe`, `start`, `end`, `frequency` (a check of the dataset's bar frequency:
+ *   "1d" = "day" = "session", "week", "month", "quarter", "year"; default: the dataset's own),
+ *   `gaps` ("break" default: a window over a missing session has no value; "skip": windows
+ *   over each symbol's observed bars), `cpcv` (`groups`, `testGroups`,
  *   `embargoDays`), `sequence` (`lookback`, `patchLength`, `stride`).
  *
  * @example
@@ -91,7 +94,8 @@ export const ExportSpecSchema = specObject({
   universe: z.array(z.string().min(1)).optional(),
   start: isoDate.optional(),
   end: isoDate.optional(),
-  frequency: z.literal("1d").optional(),
+  frequency: z.enum(["1d", "day", "session", "week", "month", "quarter", "year"]).optional(),
+  gaps: z.enum(["break", "skip"]).optional(),
   trainEnd: isoDate,
   cpcv: specObject({
     groups: z.number().int().min(2),

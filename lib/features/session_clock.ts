@@ -23,6 +23,7 @@
  */
 import { getCalendar } from "../time/trading_calendar.ts";
 import { nextPeriod, PERIOD_FREQS, type PeriodFreq, periodStart } from "../quality/period_gaps.ts";
+import { periodKnownAt } from "../ingest/user_file_time.ts";
 
 /** Which clock {@link sessionClock} gives a dataset: its sessions, its periods, or its rows. */
 export type ClockKind = "sessions" | "periods" | "rows";
@@ -114,4 +115,48 @@ export function segmentsOf(
     }
   }
   return out;
+}
+
+/**
+ * Session open and close of a bar's date as the export's labels and CPCV folds use them: when
+ * the bar is decided on (its close, the instant it is known) and when a label ending on it
+ * resolves.
+ *
+ * - Daily data: the calendar's session bounds of the date (the behaviour of `cal.sessionBounds`),
+ *   and for a date that is no session on the calendar (a row on a holiday or weekend, a calendar
+ *   without sessions), midnight at the end of that day in the calendar's zone (open = close).
+ * - `week`/`month`/`quarter`/`year` data (stored on the period's first day): the instant the
+ *   period's value is known, as lib/ingest `periodKnownAt` stamps `known_at` without a lag: the
+ *   close of the period's last session, else midnight at the period's end (open = close).
+ *
+ * So every bar has a finite decision time and a label ending on it a finite end.
+ *
+ * @example
+ * ```ts
+ * const b = barTimes({ calendar: "nyse", frequency: "week" });
+ * b("1990-01-01")!.close.toISOString(); // "1990-01-05T21:00:00.000Z": Friday's close
+ * ```
+ */
+export function barTimes(
+  meta: { calendar: string; frequency: string },
+): (date: string) => { open: Date; close: Date } {
+  const cal = getCalendar(meta.calendar);
+  const f = meta.frequency;
+  if ((PERIOD_FREQS as readonly string[]).includes(f)) {
+    return (date) => {
+      const t = new Date(periodKnownAt(date, f as PeriodFreq, cal));
+      return { open: t, close: t };
+    };
+  }
+  return (date) => {
+    let b: { open: Date; close: Date } | null = null;
+    try {
+      b = cal.sessionBounds(date);
+    } catch {
+      b = null; // outside the calendar's range: the day's end below
+    }
+    if (b) return b;
+    const t = new Date(periodKnownAt(date, "day", cal));
+    return { open: t, close: t };
+  };
 }

@@ -52,8 +52,19 @@ export interface TrainingExportSpec {
   /** First and last date of samples (inclusive). @default the panel's range */
   start?: string;
   end?: string;
-  /** Sampling frequency (only daily bars today). @default "1d" */
-  frequency?: "1d";
+  /**
+   * The data's bar frequency, as a check: `1d` (= `day`, `session`), `week`, `month`, `quarter`
+   * or `year`; a dataset of another frequency is refused ({@link specFrequencyBlocker}). Windows
+   * and horizons count bars of the dataset either way. @default the dataset's own
+   */
+  frequency?: "1d" | "day" | "session" | "week" | "month" | "quarter" | "year";
+  /**
+   * Missing sessions (holidays of a market without a calendar, quarantined NA days): `break`
+   * (a window or label horizon over one has no value, the row is dropped and counted) or `skip`
+   * (each symbol's windows and horizons run over its observed bars, pandas
+   * `dropna().rolling(n)`; lib/features `DailyPanelOptions.gaps`). @default "break"
+   */
+  gaps?: "break" | "skip";
   /** Samples dated before this are training rows (normalisation fit). */
   trainEnd: string;
   /** CPCV fold assignment. @default { groups: 6, testGroups: 2, embargoDays: 0 } */
@@ -199,9 +210,60 @@ export function constantWarnings(fits: readonly FeatureFit[], trainRows: number)
   );
 }
 
+/**
+ * A spec that the dataset cannot give, found once its metadata or symbols are read (exit 2 in
+ * the task, one line): a frequency or label the data does not have, too few symbols to rank.
+ */
+export class ExportSpecError extends RangeError {
+  override name = "ExportSpecError";
+}
+
 /** A spec that a dataset's symbols cannot give (exit 2 in the task): see {@link crossSectionBlocker}. */
-export class CrossSectionError extends RangeError {
+export class CrossSectionError extends ExportSpecError {
   override name = "CrossSectionError";
+}
+
+/** The spec's `frequency` values and the dataset frequencies each one names. */
+export const EXPORT_FREQUENCIES: Readonly<Record<string, readonly string[]>> = {
+  "1d": ["session", "day", "1d", "d"],
+  day: ["session", "day", "1d", "d"],
+  session: ["session", "day", "1d", "d"],
+  week: ["week"],
+  month: ["month"],
+  quarter: ["quarter"],
+  year: ["year"],
+};
+
+/**
+ * Why a spec cannot run on a dataset of this frequency, or null. The spec's `frequency` is an
+ * assertion about the data (absent: the dataset's own, whatever it is): every window, horizon
+ * and the sequence lookback count bars of the dataset, so "1d" on monthly data would silently
+ * turn `mom_12_1` into 21 years. An `overnight` label needs daily bars with an open.
+ *
+ * @example
+ * ```ts
+ * specFrequencyBlocker({ frequency: "1d", label: { kind: "forward_return" } }, "month", "user/pepper");
+ * // 'spec frequency "1d" but user/pepper is month data: ...'
+ * ```
+ */
+export function specFrequencyBlocker(
+  spec: Pick<TrainingExportSpec, "frequency" | "label">,
+  frequency: string,
+  what = "the data",
+): string | null {
+  const f = spec.frequency;
+  if (f !== undefined && !(EXPORT_FREQUENCIES[f] ?? []).includes(frequency)) {
+    return `spec frequency "${f}" but ${what} is ${frequency} data: features, label horizons and windows count bars of the dataset's own frequency; set "frequency": "${
+      Object.keys(EXPORT_FREQUENCIES).find((k) =>
+        k !== "1d" && EXPORT_FREQUENCIES[k]!.includes(frequency)
+      ) ?? frequency
+    }" or leave it out`;
+  }
+  const periodic = ["week", "month", "quarter", "year"].includes(frequency);
+  if (spec.label.kind === "overnight" && periodic) {
+    return `label overnight (close to the next open) needs daily bars; ${what} is ${frequency} data: use forward_return or triple_barrier`;
+  }
+  return null;
 }
 
 /**

@@ -18,21 +18,28 @@ import {
 } from "./export_spec.ts";
 import { isDateFrequency } from "../dataset/periods.ts";
 import { loadDataset, type LoadedDataset, parseDatasetRef } from "../dataset/load.ts";
-import { getCalendar } from "../time/trading_calendar.ts";
 import type { z } from "zod";
 import { generateWorld } from "../sources/sim/world.ts";
 import { DAILY_FEATURES, type SymbolDailyBars } from "./daily_panel.ts";
 import {
   type ExportInput,
+  ExportSpecError,
   exportTrainingSet,
   rowClockSamples,
+  specFrequencyBlocker,
   type TrainingExportSpec,
   type TrainingManifest,
 } from "./training_export.ts";
 import { buildDailyFeaturePanel } from "./daily_panel.ts";
 import { panelLabels } from "../labels/panel_labels.ts";
 import type { NewsItem } from "./news.ts";
-import { type ClockKind, clockKind, type MissingBetween, sessionClock } from "./session_clock.ts";
+import {
+  barTimes,
+  type ClockKind,
+  clockKind,
+  type MissingBetween,
+  sessionClock,
+} from "./session_clock.ts";
 
 /** A dataset reference as written in a spec (`adjust` may be left out). */
 export type DatasetRefInput = z.input<typeof DatasetRefSchema>;
@@ -223,7 +230,6 @@ export async function loadDailyBars(
     );
   }
   const bars = dailyBarsOf(d);
-  const cal = getCalendar(d.meta.calendar);
   // pin the exact files read: the lake manifest's per-file checksums
   const digest = await sha256Text(d.files.map((f) => `${f.path}:${f.sha256}`).join("\n"));
   return {
@@ -238,7 +244,7 @@ export async function loadDailyBars(
       manifest: d.manifest,
       meta: d.meta,
       periodsPerYear: d.periodsPerYear,
-      sessionBounds: (date) => cal.sessionBounds(date),
+      sessionBounds: barTimes(d.meta),
       missingBetween: sessionClock(d.meta),
       clock: clockKind(d.meta),
     },
@@ -357,15 +363,18 @@ export async function exportLoadedBars(
   options: { outDir: string },
 ): Promise<TrainingManifest> {
   const ds = loaded.dataset;
+  const block = specFrequencyBlocker(spec, ds?.meta.frequency ?? "day", ds?.name);
+  if (block) throw new ExportSpecError(`Cannot export ${spec.name}: ${block}`);
   const ppy = ds ? { periodsPerYear: ds.periodsPerYear } : {};
   const panel = buildDailyFeaturePanel(loaded.bars, {
     features: spec.features,
     ...ppy,
     ...(ds ? { missingBetween: ds.missingBetween } : {}),
+    ...(spec.gaps ? { gaps: spec.gaps } : {}),
   });
   const bounds = ds ? { sessionBounds: ds.sessionBounds } : {};
   const labels = panelLabels(panel, spec.label, bounds);
-  const rowClock = panel.gaps?.missing.length
+  const rowClock = panel.gaps?.missing.length && spec.gaps !== "skip"
     ? rowClockSamples(loaded.bars, spec, { ...bounds, ...ppy })
     : undefined;
   return await exportTrainingSet(
