@@ -152,6 +152,13 @@ const TASK = defineTask({
         "The values are period returns (simple p_t/p_{t-1}-1 or log ln(p_t/p_{t-1})): store an index level per symbol, units index, starting from --base the period before the first return (first level = base x (1+r1), or base x e^r1); series (long or wide) or close-only bars",
       example: "log",
     },
+    "returns-in": {
+      type: "enum",
+      values: ["fraction", "percent"],
+      description:
+        "With --from-returns: fraction (0.052 = 5.2%, the default) or percent (5.2 = 5.2%: each value divided by 100)",
+      example: "percent",
+    },
     base: {
       type: "number",
       description:
@@ -372,6 +379,9 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (values.base !== undefined && values["from-returns"] === undefined) {
     throw new UsageError("--base is the starting level of --from-returns");
   }
+  if (values["returns-in"] !== undefined && values["from-returns"] === undefined) {
+    throw new UsageError("--returns-in says how the returns of --from-returns are written");
+  }
   if (values.base !== undefined && !(values.base > 0)) {
     throw new UsageError(`--base ${values.base}: expected a positive number`);
   }
@@ -442,6 +452,9 @@ await runTask(TASK, async ({ values, positionals }) => {
         ? {
           fromReturns: values["from-returns"] as "simple" | "log",
           ...(values.base !== undefined ? { returnsBase: values.base } : {}),
+          ...(values["returns-in"] !== undefined
+            ? { returnsIn: values["returns-in"] as "fraction" | "percent" }
+            : {}),
         }
         : {}),
       order: values.order as "any" | "increasing",
@@ -490,7 +503,9 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (s.fromReturns) {
     const fr = s.fromReturns;
     out.say(
-      `  transform:        ${returnsTransformPhrase(fr.kind, fr.base)}; meta transform ${fr.tag}`,
+      `  transform:        ${returnsTransformPhrase(fr.kind, fr.base)}${
+        fr.tag.endsWith(":percent") ? ", returns read in percent (divided by 100)" : ""
+      }; meta transform ${fr.tag}`,
     );
     for (const [sym, b] of Object.entries(fr.bySymbol)) {
       if (!b.first) continue;

@@ -116,9 +116,12 @@ import {
   afterBreak,
   type ChainBreak,
   DEFAULT_RETURNS_BASE,
+  implausibleReturnsMessage,
   levelsFromReturns,
   type ReturnsKind,
   ReturnsOptionError,
+  type ReturnsPlausibility,
+  returnsPlausibility,
   returnsTransformTag,
 } from "./user_file_returns.ts";
 import {
@@ -223,6 +226,11 @@ export interface IngestFileOptions {
   fromReturns?: ReturnsKind;
   /** With `fromReturns`: the level of the period before each symbol's first return. @default 100 */
   returnsBase?: number;
+  /**
+   * With `fromReturns`: the returns are fractions (0.052 = 5.2%) or percent (5.2 = 5.2%, each
+   * divided by 100 before use). @default "fraction"
+   */
+  returnsIn?: "fraction" | "percent";
   /** `any`, or `increasing` (a row earlier than its symbol's previous one is quarantined). @default "any" */
   order?: "any" | "increasing";
   /** CSV field delimiter: `,`, `;`, `\t` or `|`. @default detected from the header, else "," */
@@ -581,7 +589,10 @@ export async function ingestBarsFile(
     }
   } else if (options.returnsBase !== undefined) {
     throw new RangeError("A returns base is for --from-returns");
+  } else if (options.returnsIn !== undefined) {
+    throw new RangeError("returnsIn (fraction or percent) is for --from-returns");
   }
+  const percentReturns = fromReturns !== undefined && options.returnsIn === "percent";
 
   const table = readUserFile(path, {
     ...(options.delimiter ? { delimiter: options.delimiter } : {}),
@@ -1037,6 +1048,15 @@ export async function ingestBarsFile(
   // and per symbol where quarantined returns break the chain of levels.
   let curKey: number | string | undefined;
   const breaks = new Map<string, { byKey?: ChainBreak; byRow?: ChainBreak }>();
+  // --from-returns: every return read per symbol with its time key (kept or not), for the
+  // plausibility check (returnsPlausibility) before anything lands.
+  const readReturns = new Map<string, [number | string, number][]>();
+  const noteReturn = (unit: Unit, n: number) => {
+    if (!fromReturns || curKey === undefined) return;
+    let a = readReturns.get(unit.symbol);
+    if (!a) readReturns.set(unit.symbol, a = []);
+    a.push([curKey, n]);
+  };
   const reject = (unit: Unit, code: ReasonCode, detail: string) => {
     q.push({ unit, code, detail });
     reasons[code] = (reasons[code] ?? 0) + 1;
@@ -1244,7 +1264,9 @@ export async function ingestBarsFile(
       for (const f of PRICE_FIELDS) {
         const c = priceCols[f];
         if (!c) continue;
-        const n = parseNumberCell(table.cells.get(c)![unit.row]!, decimalComma);
+        let n = parseNumberCell(table.cells.get(c)![unit.row]!, decimalComma);
+        if (percentReturns && typeof n === "number") n = n / 100;
+        if (typeof n === "number") noteReturn(unit, n);
         if (n === null) bad = { code: "missing_value", detail: `${f} is blank` };
         else if (typeof n === "object") bad = { code: n.code, detail: `${f}: ${n.detail}` };
         else if (fromReturns === "simple" && n <= -1) {
@@ -1276,7 +1298,9 @@ export async function ingestBarsFile(
         }
       }
     } else {
-      const n = parseNumberCell(table.cells.get(unit.valueCol!)![unit.row]!, decimalComma);
+      let n = parseNumberCell(table.cells.get(unit.valueCol!)![unit.row]!, decimalComma);
+      if (percentReturns && typeof n === "number") n = n / 100;
+      if (typeof n === "number") noteReturn(unit, n);
       if (n === null) {
         bad = {
           code: "missing_value",
@@ -1355,11 +1379,27 @@ export async function ingestBarsFile(
       if (!g) groups.set(sym, g = []);
       g.push(u);
     }
-    for (const [sym, g] of groups) {
+    for (const g of groups.values()) {
       g.sort((a, b) => {
         const ka = keyOf(a), kb = keyOf(b);
         return ka < kb ? -1 : ka > kb ? 1 : 0;
       });
+    }
+    // Values that are not returns (levels, gross returns, percent...) refused before anything
+    // lands (returnsPlausibility): cumulated, they would make levels of +100% a period.
+    const offenders: [string, ReturnsPlausibility][] = [];
+    for (const [sym, a] of readReturns) {
+      a.sort((x, y) => x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0);
+      const p = returnsPlausibility(a.map((x) => x[1]), freq);
+      if (p.kind !== null) offenders.push([sym, p]);
+    }
+    if (offenders.length > 0) {
+      throw new ReturnsOptionError(
+        implausibleReturnsMessage(basename(path), fromReturns, freq, percentReturns, offenders),
+        { dataset: options.dataset },
+      );
+    }
+    for (const [sym, g] of groups) {
       const r = g.map((u) => vals[field]![u]!);
       const levels = levelsFromReturns(r, fromReturns, returnsBase);
       g.forEach((u, k) => (vals[field]![u] = levels[k]!));
@@ -1378,7 +1418,7 @@ export async function ingestBarsFile(
     returnsSummary = {
       kind: fromReturns,
       base: returnsBase,
-      tag: returnsTransformTag(fromReturns, returnsBase),
+      tag: returnsTransformTag(fromReturns, returnsBase, percentReturns),
       bySymbol,
     };
   }

@@ -69,9 +69,12 @@ export function levelsFromReturns(
   return out;
 }
 
-/** The tag recorded in the dataset's meta (`DatasetMeta.transform`): `from_returns:log:base=100`. */
-export function returnsTransformTag(kind: ReturnsKind, base: number): string {
-  return `from_returns:${kind}:base=${base}`;
+/**
+ * The tag recorded in the dataset's meta (`DatasetMeta.transform`): `from_returns:log:base=100`,
+ * with `:percent` appended for returns read in percent (`--returns-in percent`).
+ */
+export function returnsTransformTag(kind: ReturnsKind, base: number, percent = false): string {
+  return `from_returns:${kind}:base=${base}${percent ? ":percent" : ""}`;
 }
 
 /** How a transform tag reads: "log returns cumulated to index levels, base 100". */
@@ -104,3 +107,170 @@ export function afterBreak(
   if (b.byRow && row > b.byRow.row) return b.byRow;
   return null;
 }
+
+/**
+ * Largest plausible median |r| of one period's returns, by frequency (intraday and daily 0.10,
+ * weekly 0.15, monthly 0.25, quarterly 0.40, yearly 0.60). Real series sit far below: daily
+ * Swiss index returns (LPP2005REC) 0.0008..0.0042, weekly NYSE log returns 0.012, monthly small
+ * caps (SMALLCAP) 0.04..0.10; a volatile stock's daily median is about 0.02.
+ */
+export const MAX_MEDIAN_ABS_RETURN: Readonly<Record<string, number>> = {
+  session: 0.10,
+  day: 0.10,
+  week: 0.15,
+  month: 0.25,
+  quarter: 0.40,
+  year: 0.60,
+};
+
+/** Fewer values than this in a symbol: too few to judge; not checked. */
+export const PLAUSIBILITY_MIN_VALUES = 5;
+
+/** What a symbol's "returns" look like instead (see {@link returnsPlausibility}). */
+export type ImplausibleKind = "levels" | "gross" | "cumulative" | "percent" | "too_large";
+
+/** Statistics and verdict of {@link returnsPlausibility} for one symbol. */
+export interface ReturnsPlausibility {
+  n: number;
+  /** Median of |x|. */
+  medianAbs: number;
+  /** Median of x. */
+  median: number;
+  /** Share of values >= 0.5. */
+  atLeastHalf: number;
+  /** Share of values < 0. */
+  negative: number;
+  /** Median |x_t - x_{t-1}| / median |x| (about 1.4 for independent returns). */
+  changeRatio: number;
+  /** null: plausible returns. */
+  kind: ImplausibleKind | null;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Whether values in time order are plausible period returns (fractions: 0.052 for 5.2%) of
+ * frequency `freq` (`session`, `day`, `week`, `month`, `quarter`, `year`, or an interval such
+ * as `30m`, judged as daily). With T = {@link MAX_MEDIAN_ABS_RETURN}[freq], fewer than 10% of the
+ * values negative ("one-sided"), and the change ratio c = median|x_t - x_{t-1}| / median|x|
+ * (about sqrt(2) for independent returns, near 0 for levels, which move little from one period
+ * to the next), the values are refused as:
+ * - `levels` / `gross`: one-sided and more than half of them >= 0.5 (+50% a period): levels
+ *   (c < 0.25) or gross returns 1 + r (median in 0.5..2), else percent (median |x| / 100 <= T)
+ *   or too large;
+ * - `cumulative`: c < 0.25 and |median| x periods a year (252, 52, 12, 4, 1) > 1: a series that
+ *   barely changes is all drift, and a drift above 100% a year is not a return (returns since
+ *   a start date, level / first level - 1; or percent returns of a steady asset, a T-bill's
+ *   0.43 a month; its real monthly returns, 0.0043, x 12 = 5% pass);
+ * - `percent`: median |x| > T, 10% or more negative, and median |x| / 100 <= T (5.2 = 5.2%);
+ * - `too_large`: median |x| > T otherwise.
+ * Fewer than {@link PLAUSIBILITY_MIN_VALUES} values: not judged (kind null).
+ *
+ * @example returnsPlausibility([1.07, 1.04, 1.1, 0.98, 1.12, 1.2], "month").kind // "levels"
+ * @example returnsPlausibility([0.01, -0.02, 0.005, 0.03, -0.01], "month").kind // null
+ */
+export function returnsPlausibility(values: readonly number[], freq: string): ReturnsPlausibility {
+  const xs = values.filter((x) => Number.isFinite(x));
+  const n = xs.length;
+  const out: ReturnsPlausibility = {
+    n,
+    medianAbs: NaN,
+    median: NaN,
+    atLeastHalf: NaN,
+    negative: NaN,
+    changeRatio: NaN,
+    kind: null,
+  };
+  if (n < PLAUSIBILITY_MIN_VALUES) return out;
+  const t = MAX_MEDIAN_ABS_RETURN[freq] ?? MAX_MEDIAN_ABS_RETURN.day!;
+  out.medianAbs = median(xs.map(Math.abs));
+  out.median = median(xs);
+  out.atLeastHalf = xs.filter((x) => x >= 0.5).length / n;
+  out.negative = xs.filter((x) => x < 0).length / n;
+  const d: number[] = [];
+  for (let i = 1; i < n; i++) d.push(Math.abs(xs[i]! - xs[i - 1]!));
+  out.changeRatio = out.medianAbs > 0 ? median(d) / out.medianAbs : NaN;
+  const oneSided = out.negative < 0.1;
+  const smooth = out.changeRatio < 0.25;
+  const ppy = PERIODS_PER_YEAR[freq] ?? 252;
+  if (oneSided && out.atLeastHalf > 0.5) {
+    out.kind = smooth
+      ? "levels"
+      : out.median >= 0.5 && out.median <= 2
+      ? "gross"
+      : out.medianAbs / 100 <= t
+      ? "percent"
+      : "too_large";
+  } else if (smooth && Math.abs(out.median) * ppy > 1) out.kind = "cumulative";
+  else if (out.medianAbs > t && !oneSided && out.medianAbs / 100 <= t) out.kind = "percent";
+  else if (out.medianAbs > t) out.kind = "too_large";
+  return out;
+}
+
+/**
+ * The one-line refusal of implausible `--from-returns` values: the symbols (up to 6) with their
+ * statistics, what the values look like, and how to ingest them.
+ */
+export function implausibleReturnsMessage(
+  file: string,
+  kind: ReturnsKind,
+  freq: string,
+  percent: boolean,
+  offenders: readonly [string, ReturnsPlausibility][],
+): string {
+  const t = MAX_MEDIAN_ABS_RETURN[freq] ?? MAX_MEDIAN_ABS_RETURN.day!;
+  const pct = (x: number) => `${Math.round(100 * x)}%`;
+  const list = offenders.slice(0, 6).map(([s, p]) =>
+    `${s} ${p.kind === "too_large" ? "too large" : `${p.kind}?`} (median ${
+      p.median.toPrecision(3)
+    }${p.median < 0 || p.negative > 0.1 ? `, median |x| ${p.medianAbs.toPrecision(3)}` : ""}, ${
+      pct(p.atLeastHalf)
+    } >= 0.5, ${pct(p.negative)} < 0, change ratio ${p.changeRatio.toFixed(2)})`
+  ).join(", ");
+  const counts = new Map<ImplausibleKind, number>();
+  for (const [, p] of offenders) counts.set(p.kind!, (counts.get(p.kind!) ?? 0) + 1);
+  const main = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  const per = PERIOD_WORDS[freq]?.[0] ?? "period";
+  const adj = PERIOD_WORDS[freq]?.[1] ?? "intraday";
+  const verdict: Record<ImplausibleKind, string> = {
+    levels:
+      "they look like price or index levels (nearly all positive, mostly >= 0.5, moving little from one period to the next): ingest them as levels, without --from-returns (--units index or price)",
+    gross:
+      "they look like gross returns 1 + r (centred near 1): subtract 1 from each value first, or if they are levels normalised to 1 ingest them without --from-returns (--units index)",
+    cumulative:
+      "they barely change from one period to the next yet would compound to over 100% a year: cumulative returns since a start date (level / first level - 1: add 1 and ingest them as levels without --from-returns, --units index), or percent returns of a steady asset such as a T-bill (--returns-in percent)",
+    percent:
+      "they look like returns in percent (5.2 meaning 5.2%): pass --returns-in percent (each value divided by 100)",
+    too_large:
+      `a median |return| above ${t} a ${per} is implausible for ${adj} data: check --freq, or whether they are levels (--units index), percent (--returns-in percent) or log levels`,
+  };
+  return `Cannot ingest ${file} with --from-returns ${kind}${
+    percent ? " --returns-in percent" : ""
+  }: the values of ${list}${
+    offenders.length > 6 ? `, and ${offenders.length - 6} more symbols` : ""
+  } are not plausible ${adj} returns (refused when most are >= 0.5 with under 10% negative, when they change by under a quarter of their size from one ${per} to the next, or when the median |r| exceeds ${t} a ${per}; see --help); ${
+    verdict[main]
+  }; nothing landed`;
+}
+
+const PERIODS_PER_YEAR: Readonly<Record<string, number>> = {
+  session: 252,
+  day: 252,
+  week: 52,
+  month: 12,
+  quarter: 4,
+  year: 1,
+};
+
+const PERIOD_WORDS: Readonly<Record<string, readonly [string, string]>> = {
+  session: ["day", "daily"],
+  day: ["day", "daily"],
+  week: ["week", "weekly"],
+  month: ["month", "monthly"],
+  quarter: ["quarter", "quarterly"],
+  year: ["year", "yearly"],
+};
