@@ -4,7 +4,7 @@
  * { name, data: {source: "lake", dataset, symbols?, start?, end?, asOf?, adjust?} (or source: a
  * dataset reference | {kind: "sim", seed, start, end, equityCount} | {kind: "lake"} =
  * curated/polygon/stock_bars_day), features: [...], label: {kind, ...}, universe?, start?, end?,
- * frequency: "1d", trainEnd, cpcv?: {groups, testGroups, embargoDays}, sequence?: {lookback,
+ * frequency?, gaps?, trainEnd, cpcv?: {groups, testGroups, embargoDays}, sequence?: {lookback,
  * patchLength, stride} }. `--dataset` and its flags replace the spec's data.
  */
 import { LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
@@ -32,9 +32,28 @@ function gapNote(m: TrainingManifest): string {
   const g = m.missing_sessions;
   if (!g.count) return "";
   const unit = g.clock === "periods" ? "period" : "session";
-  return `, ${m.rows_dropped_missing_sessions} of them over ${g.count} missing ${unit}${
-    g.count === 1 ? "" : "s"
-  }: ${g.examples.slice(0, 3).join(", ")}${g.count > 3 ? ", ..." : ""}`;
+  const list = `${g.count} missing ${unit}${g.count === 1 ? "" : "s"}: ${
+    g.examples.slice(0, 3).join(", ")
+  }${g.count > 3 ? ", ..." : ""}`;
+  if (m.spec.gaps === "skip") {
+    return `; gaps "skip": windows ran over the observed bars, past ${list}`;
+  }
+  return `, ${m.rows_dropped_missing_sessions} of them over ${list}${
+    m.rows_dropped_missing_sessions > 0
+      ? `; spec "gaps": "skip" computes each symbol's windows over its observed bars instead`
+      : ""
+  }`;
+}
+
+/** "windows count month bars (roc_5 = 5 months)": the unit of every window and horizon. */
+function barsNote(frequency: string, features: readonly string[]): string {
+  const daily = ["session", "day", "1d", "d"].includes(frequency);
+  const unit = daily ? "session" : frequency;
+  const f = features.find((x) => /_\d+/.test(x));
+  const n = f ? /_(\d+)/.exec(f)![1] : null;
+  return `feature windows and label horizons count ${daily ? "daily" : frequency} bars${
+    f ? ` (${f}: ${n} ${unit}s)` : ""
+  }`;
 }
 
 /**
@@ -103,8 +122,21 @@ const TASK = defineTask({
   details: `Spec fields (unknown fields are refused, exit 2): name, data, features, label
 ({"kind": "forward_return", "horizon": 5, "type": "log|simple"}, {"kind": "overnight"} or
 {"kind": "triple_barrier", "maxHolding", "upper", "lower", "volSpan"}), trainEnd, and optional
-universe, start, end, frequency ("1d"), cpcv ({"groups", "testGroups", "embargoDays"}), sequence
+universe, start, end, frequency, gaps, cpcv ({"groups", "testGroups", "embargoDays"}), sequence
 ({"lookback", "patchLength", "stride"}); see lib/features/export_spec.ts.
+Daily, weekly, monthly, quarterly and yearly datasets are exported on their own bars: every
+feature window, label horizon and sequence lookback counts bars of the dataset's frequency
+(roc_5 on monthly data is 5 months; mom_12_1 looks back 252 bars, 21 years of months).
+"frequency" ("1d" = "day" = "session", "week", "month", "quarter", "year") only checks the
+dataset's: a mismatch is refused (exit 2); leave it out to take the dataset's. A row is decided
+when its bar is known (the session close; for weekly and slower bars the close of the period's
+last session) and its label ends when the target bar is known; "embargoDays" is calendar days
+after each test block. An overnight label needs daily bars. A feature that needs more bars than
+the data has is named with its window and the bars available (exit 2).
+"gaps": "break" (default) makes a window or label over a missing session (a holiday of a
+market without its calendar on --calendar weekdays, a quarantined NA day) give no value, so the
+row is dropped and counted; "skip" computes each symbol's windows and horizons over its
+observed bars (pandas s.dropna().rolling(n)), keeping those rows (eager export only).
 Features: ${featureList()}.
 mom_12_1, reversal_21, vol_63, amihud_21, log_dollar_volume_21, dow_seasonality and
 month_seasonality are percentile ranks across the symbols per date (no value on a date with
@@ -132,7 +164,8 @@ the output folder (it must be shared with them, as the lake); this process merge
 single-process batched export does, so the rows and manifest are the same. A spec that cannot be
 batched is refused with exit 2.
 
-Exit codes: 0 exported, 1 building failed, 2 bad arguments, spec or unknown dataset.`,
+Exit codes: 0 exported, 1 building failed, 2 bad arguments, spec, unknown dataset, or a spec
+the dataset cannot give (frequency, label, too few symbols or bars).`,
   examples: [
     "--spec tasks/specs/export_user_daily.json",
     "--spec my_export.json --dataset user/msft_daily --start 1990-01-02 --adjust split",
@@ -210,7 +243,9 @@ await runTask(TASK, async ({ values }) => {
     console.log(
       `input ${d.manifest}: calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
         d.meta.currency ?? "none"
-      }, units ${unitsLabel(d.meta)}, ${d.periodsPerYear} periods per year`,
+      }, units ${unitsLabel(d.meta)}, ${d.periodsPerYear} periods per year; ${
+        barsNote(d.meta.frequency, spec.features)
+      }`,
     );
     console.log(
       `exported ${m.rows} rows (${m.rows_dropped_incomplete} incomplete dropped${
@@ -251,7 +286,9 @@ await runTask(TASK, async ({ values }) => {
     console.log(
       `input ${d.manifest}: calendar ${d.meta.calendar}, frequency ${d.meta.frequency}, currency ${
         d.meta.currency ?? "none"
-      }, units ${unitsLabel(d.meta)}, ${d.periodsPerYear} periods per year`,
+      }, units ${unitsLabel(d.meta)}, ${d.periodsPerYear} periods per year; ${
+        barsNote(d.meta.frequency, spec.features)
+      }`,
     );
   }
   console.log(

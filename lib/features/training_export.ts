@@ -359,6 +359,8 @@ export async function exportTrainingSet(
     inputs?: ExportInput[];
     /** The dataset's name in messages. @default "the data" */
     dataset?: string;
+    /** The dataset's frequency in messages (windows count its bars). @default "day" */
+    frequency?: string;
   },
 ): Promise<TrainingManifest> {
   const { panel, labels } = data;
@@ -409,7 +411,21 @@ export async function exportTrainingSet(
   }
   const missing = missingInRange(panel, start, end, keep);
   const n = cells.length;
-  if (n === 0) throw new RangeError(noSampleMessage(spec.name, missingBy.counts, dropped));
+  if (n === 0) {
+    let maxBars = 0;
+    for (let s = 0; s < nS; s++) {
+      if (!keep.has(panel.symbols[s]!)) continue;
+      let b = 0;
+      for (let t = 0; t < nT; t++) if (Number.isFinite(panel.close[t * nS + s]!)) b++;
+      if (b > maxBars) maxBars = b;
+    }
+    throw new ExportSpecError(
+      noSampleMessage(spec.name, missingBy.counts, dropped, {
+        maxBars,
+        frequency: options.frequency ?? "day",
+      }),
+    );
+  }
   const date = cells.map((k) => panel.dates[Math.floor(k / nS)]!);
   const symIdx = Int32Array.from(cells, (k) => k % nS);
   const t0 = Float64Array.from(cells, (k) => labels.t0Ms[k]!);
@@ -667,20 +683,85 @@ export function missingCounter(features: readonly string[]): {
 }
 
 /**
+ * Bars of a symbol's own series each feature looks back over at a row (windows count bars of
+ * the dataset's frequency: on monthly data `mom_12_1` spans 252 months): the window in its name,
+ * `mom_12_1` C_{t-252}, the slow EMA of MACD 12/26/9, the Bollinger band's 20, 260 rows of
+ * weekday returns, five calendar years of months.
+ */
+export const FEATURE_WINDOW_BARS: Readonly<Record<string, number | string>> = {
+  rsi_14: 14,
+  macd_hist_pct: 26,
+  bb_pctb: 20,
+  roc_5: 5,
+  roc_20: 20,
+  atr_14_pct: 14,
+  stoch_k: 14,
+  vol_yz_20: 20,
+  vol_park_20: 20,
+  ret_overnight: 1,
+  ret_intraday: 0,
+  mom_12_1: 252,
+  reversal_21: 21,
+  vol_63: 63,
+  amihud_21: 21,
+  log_dollar_volume_21: 21,
+  dow_seasonality: 260,
+  month_seasonality: "5 calendar years",
+};
+for (const f of Object.keys(FEATURE_WINDOW_BARS)) {
+  if (perDateNormalisation(f) === "rank") {
+    (FEATURE_WINDOW_BARS as Record<string, number | string>)[`${f}_raw`] = FEATURE_WINDOW_BARS[f]!;
+  }
+}
+
+/** What the data holds, for the {@link noSampleMessage} of a feature that never has a value. */
+export interface BarsContext {
+  /** Bars of the symbol with the most bars (with a close) in the export. */
+  maxBars: number;
+  /** The dataset's frequency (`session`, `day`, `week`, `month`, ...). */
+  frequency: string;
+}
+
+/**
  * "Cannot export x: no sample has a label and every feature", naming the features (or the label)
- * with no value on any of the rows.
+ * with no value on any of the rows; with `bars`, each such feature's window against the bars the
+ * data has, since windows count bars of the dataset's frequency.
+ *
+ * @example
+ * ```ts
+ * noSampleMessage("m", { mom_12_1: 1320, label: 22 }, 1320, { maxBars: 60, frequency: "month" });
+ * // "Cannot export m: no sample has a label and every feature (no value on any of the 1320 rows:
+ * // mom_12_1 looks back 252 bars; the longest symbol has 60 month bars. ...)"
+ * ```
  */
 export function noSampleMessage(
   name: string,
   rowsMissing: Record<string, number>,
   rows: number,
+  bars?: BarsContext,
 ): string {
   const none = Object.entries(rowsMissing).filter(([, c]) => rows > 0 && c === rows).map(([f]) =>
     f
   );
-  return `Cannot export ${name}: no sample has a label and every feature${
-    none.length ? ` (no value on any of the ${rows} rows: ${none.join(", ")})` : ""
-  }`;
+  if (!bars || !none.length) {
+    return `Cannot export ${name}: no sample has a label and every feature${
+      none.length ? ` (no value on any of the ${rows} rows: ${none.join(", ")})` : ""
+    }`;
+  }
+  const freq = bars.frequency;
+  const unit = ["session", "day", "1d", "d"].includes(freq) ? "daily" : freq;
+  const each = none.map((f) => {
+    if (f === "label") return "label (its horizon reaches past every symbol's last bar)";
+    const w = FEATURE_WINDOW_BARS[f];
+    return w === undefined ? f : `${f} looks back ${typeof w === "number" ? `${w} bars` : w}`;
+  });
+  return `Cannot export ${name}: no sample has a label and every feature (no value on any of the ${rows} rows: ${
+    each.join(", ")
+  }; the longest symbol has ${bars.maxBars} ${unit} bars). Feature windows count bars of the dataset's own frequency (on ${unit} data ${
+    none.filter((f) => typeof FEATURE_WINDOW_BARS[f] === "number").map((f) =>
+      `${f} spans ${FEATURE_WINDOW_BARS[f]} ${unit === "daily" ? "sessions" : `${unit}s`}`
+    ).join(", ") || "they are bars"
+  }): drop those features or export a longer or higher-frequency dataset`;
 }
 
 /** What an export measured, for {@link trainingManifest}. */

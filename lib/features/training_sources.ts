@@ -383,7 +383,7 @@ export async function exportLoadedBars(
     {
       outDir: options.outDir,
       inputs: loaded.inputs,
-      ...(ds ? { dataset: ds.name } : {}),
+      ...(ds ? { dataset: ds.name, frequency: ds.meta.frequency } : {}),
     },
   );
 }
