@@ -227,6 +227,21 @@ const ONE_HI = 1 + 2 ** -20;
 /** Below this E (above its inverse: the volume) is not trusted to stay normal: fallback. */
 const MIN_E = 2 ** -900;
 
+/**
+ * Math.round(x), bit for bit, via Math.floor where that is exact: for 0.5 <= x < 2^52,
+ * floor(x + 1/2) = Math.round(x). Proof: x and 1/2 are multiples of u = ulp(x) <= 1/2, so is
+ * s = x + 1/2, and s <= 2x lies at most one binade above x. fl(s) can only pass an integer N > s
+ * by rounding up to it, which needs the grid of s to be coarser than u (s in the next binade,
+ * [2^j, 2^j + 1/2) with j >= 0) and s = N - u, i.e. an integer N in (2^j, 2^j + 1/2 + u]: none
+ * for u <= 1/4, and u = 1/2 means x >= 2^52. Elsewhere (x < 0.5, where 0.49999999999999994 + 0.5
+ * rounds to 1; negatives and -0, whose sign Math.round keeps; NaN; x >= 2^52) Math.round itself.
+ * Why: V8 compiles Math.round to a much slower sequence than Math.floor on this project's hosts
+ * (see bench/sim_step_fastpath.ts).
+ */
+export function roundHalfUp(x: number): number {
+  return x >= 0.5 && x < 4503599627370496 ? Math.floor(x + 0.5) : Math.round(x);
+}
+
 function generate(
   seed: number,
   spec: IntradaySpec,
@@ -288,8 +303,8 @@ function generate(
   const windowMs = agg ? agg.windowMs : 0;
   // A step opens at the previous step's rounded close (the same price rounded the same way).
   let cPrev = cents
-    ? (open >= 1 ? Math.round(open * 100) / 100 : Math.round(open * 10000) / 10000)
-    : Math.round(open / tick) * tick;
+    ? (open >= 1 ? roundHalfUp(open * 100) / 100 : roundHalfUp(open * 10000) / 10000)
+    : roundHalfUp(open / tick) * tick;
   // FAST PATH: 1 / (sumShape * lot) replaces two divisions in the approximate vRaw / lot; the
   // path is off for ticks and for volumes or lots that could leave the normal range.
   const volLot = 1 / (sumShape * lot);
@@ -361,26 +376,26 @@ function generate(
       const hx = Math.max(prev, px) * Math.exp(0.5 * sd * Math.abs(zh));
       const lx = Math.min(prev, px) * Math.exp(-0.5 * sd * Math.abs(zl));
       if (cents) {
-        c = px >= 1 ? Math.round(px * 100) / 100 : Math.round(px * 10000) / 10000;
-        hr = hx >= 1 ? Math.round(hx * 100) / 100 : Math.round(hx * 10000) / 10000;
-        lr = lx >= 1 ? Math.round(lx * 100) / 100 : Math.round(lx * 10000) / 10000;
+        c = px >= 1 ? roundHalfUp(px * 100) / 100 : roundHalfUp(px * 10000) / 10000;
+        hr = hx >= 1 ? roundHalfUp(hx * 100) / 100 : roundHalfUp(hx * 10000) / 10000;
+        lr = lx >= 1 ? roundHalfUp(lx * 100) / 100 : roundHalfUp(lx * 10000) / 10000;
       } else {
-        c = Math.round(px / tick) * tick;
-        hr = Math.round(hx / tick) * tick;
-        lr = Math.round(lx / tick) * tick;
+        c = roundHalfUp(px / tick) * tick;
+        hr = roundHalfUp(hx / tick) * tick;
+        lr = roundHalfUp(lx / tick) * tick;
       }
       const vRaw = volume * volShape[k]! / sumShape * Math.exp(0.4 * zv - 0.08);
-      lots = Math.round(vRaw / lot) * lot;
+      lots = roundHalfUp(vRaw / lot) * lot;
     }
     const h = Math.max(o, c, hr);
     const l = Math.min(o, c, lr);
     const v = Math.max(minVol, lots);
-    const nTrades = Math.max(minTrades, Math.min(Math.floor(v / lot), Math.round(v / tradeSize)));
+    const nTrades = Math.max(minTrades, Math.min(Math.floor(v / lot), roundHalfUp(v / tradeSize)));
     // VWAP of the step's trade layout (stepTrades): the middle trades at midTradePrice(h, l).
     const base = Math.floor(v / nTrades);
     const first = base + (v - base * nTrades);
     const hl = (h + l) / 2;
-    const mid = hl >= 1 ? Math.round(hl * 100) / 100 : Math.round(hl * 10000) / 10000;
+    const mid = hl >= 1 ? roundHalfUp(hl * 100) / 100 : roundHalfUp(hl * 10000) / 10000;
     const vw = (o * first + (h + l + c) * base + mid * base * (nTrades - 4)) / v;
     const t = openMs + k * stepMs;
     if (bars) {
