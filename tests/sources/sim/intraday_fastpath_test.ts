@@ -18,6 +18,7 @@ import {
   intradayAggregates,
   intradayBars,
   type IntradaySpec,
+  roundHalfUp,
 } from "../../../lib/sources/sim/_intraday.ts";
 import { aggregateAll, aggregateBars, type Bars } from "../../../lib/sources/sim/bars.ts";
 import { baselineIntradayBars } from "../../../bench/sim_generation_baseline.ts";
@@ -143,4 +144,52 @@ Deno.test("intradayBars fast path: the prices around $1 do cross it", () => {
     for (let k = 0; k < b.length; k++) b.c[k]! < 1 ? below++ : above++;
   }
   assert(below > 0 && above > 0, `closes below $1: ${below}, at or above: ${above}`);
+});
+
+/** The next double above (dir 1) or below (dir -1) a positive finite x. */
+function nextDouble(x: number, dir: 1 | -1): number {
+  const b = new Float64Array([x]);
+  const i = new BigInt64Array(b.buffer);
+  i[0] = i[0]! + BigInt(dir);
+  return b[0]!;
+}
+
+Deno.test("roundHalfUp: Math.round bit for bit, at its edges and on random doubles", () => {
+  const same = (x: number) => {
+    const got = roundHalfUp(x), want = Math.round(x);
+    if (!Object.is(got, want)) throw new Error(`roundHalfUp(${x}) = ${got}, Math.round ${want}`);
+  };
+  // Hand-checked: ties go up, the classic 0.49999999999999994 (floor(x + 0.5) would give 1),
+  // negative ties toward +infinity, the sign of zero kept, NaN and infinities, 2^52 and above.
+  assertEquals(roundHalfUp(2.5), 3);
+  assertEquals(roundHalfUp(0.49999999999999994), 0);
+  assertEquals(roundHalfUp(-2.5), -2);
+  assert(Object.is(roundHalfUp(-0.2), -0), "-0.2 rounds to -0");
+  assert(Object.is(roundHalfUp(-0), -0), "-0 stays -0");
+  assert(Number.isNaN(roundHalfUp(NaN)));
+  assertEquals(roundHalfUp(Infinity), Infinity);
+  assertEquals(roundHalfUp(2 ** 52 + 1), 2 ** 52 + 1);
+  // Neighbours of half-integers and of powers of two (where x + 1/2 changes binade), both sides.
+  const edges: number[] = [0, 0.25, 0.5, 1, 2 ** 52, 2 ** 53, -0.5, -1.5];
+  for (let j = -3; j <= 53; j++) edges.push(2 ** j, 2 ** j - 0.5, 2 ** j + 0.5, 2 ** j - 1.5);
+  for (const m of [1, 3, 7, 12345, 52000, 2 ** 20 + 1]) edges.push(m - 0.5, m + 0.5, m);
+  for (const e of edges) {
+    for (const sign of [1, -1]) {
+      let lo = sign * e, hi = sign * e;
+      same(lo);
+      for (let k = 0; k < 4 && lo !== 0; k++) {
+        lo = nextDouble(Math.abs(lo), -1) * sign;
+        hi = nextDouble(Math.abs(hi), 1) * sign;
+        same(lo);
+        same(hi);
+      }
+    }
+  }
+  // Random doubles over many binades, and prices in cents near half-cent boundaries.
+  const r = new Rng(77);
+  for (let i = 0; i < 200_000; i++) {
+    const x = (r.uniform() - 0.25) * 2 ** Math.floor(r.uniform() * 70 - 10);
+    same(x);
+    same((Math.floor(r.uniform() * 1e7) + 0.5) / 100 * 100);
+  }
 });
