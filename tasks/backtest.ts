@@ -21,11 +21,13 @@ import {
 import {
   BUILTIN_STRATEGY_NAMES,
   coverageLine,
+  oosSpanText,
   parseBacktestSpec,
   runNotes,
   runSpec,
   SpecError,
   symbolCoverage,
+  UNFILLED_REASON_TEXT,
 } from "../lib/backtest/mod.ts";
 import {
   backtestReportHtml,
@@ -97,10 +99,21 @@ are in tasks/specs/. An unknown field is refused (exit 2) with its path and the 
 meant, e.g. data.symbol: unknown field (did you mean "symbols"?).
 
 Financing: maxGrossLeverage (default 1; null for no limit) is the largest gross exposure
-(|longs| + |shorts|) a fill may leave, as a multiple of equity: with 1 a long-only book never
-borrows (cash never below zero). A fill beyond it is cut to the whole shares that fit, costs
+(|longs| + |shorts|, not net) a fill may leave, as a multiple of equity: with 1 a long-only book
+never borrows (cash never below zero). A fill beyond it is cut to the whole shares that fit, costs
 included, and the rest of the order cancelled; the output prints the orders scaled or rejected
-and the peak gross leverage. Orders fill in submission order; rebalances send sales first.
+and the peak gross leverage, gross / equity at a close. The limit is checked at fills only, and
+nothing is traded back between fills: a book with shorts (momentum, mean_reversion, ma_cross
+without longOnly) drifts above it when its shorts rise or its longs fall, so its peak can exceed
+the limit (the output then says so). Orders fill in submission order; rebalances send sales first.
+
+Orders not filled in full are counted by reason, printed with their meaning:
+${Object.entries(UNFILLED_REASON_TEXT).map(([k, v]) => `  ${k}: ${v}`).join("\n")}
+
+Dates of weekly and slower bars: a bar is stored on its period's first day (Monday, the 1st) and
+its value is known at the period's close; every date the output calls a close is that of the
+period's last session on the calendar, with the period named, e.g. "the 1990-01-12 close (week of
+1990-01-08)", "the 1996-04-30 close (month 1996-04)". Daily and intraday bars keep their own dates.
 ma_cross is long while SMA(fast) > SMA(slow), flat (short unless longOnly) below, and keeps its
 position when they are equal (within 1e-12 of the larger: equal averages rounded apart do not trade).
 Sizing of ma_cross, mean_reversion and buy_and_hold: decided at the close of bar t, filled at
@@ -302,13 +315,19 @@ await runTask(TASK, async ({ values: v }) => {
   console.log(`  benchmark ${entry.text}`);
   console.log(`orders: ${unfilledLine(s)}`);
   if (s.ordersRejected) console.log(`orders rejected at submission: ${s.ordersRejected}`);
-  const notes = runNotes(out.result);
-  const bNotes = runNotes(out.benchmark!);
+  const notes = runNotes(out.result, out.panel);
+  const bNotes = runNotes(out.benchmark!, out.panel);
   console.log(`leverage: ${notes.leverage}`);
   if (notes.delayed) console.log(notes.delayed);
   if (notes.dataEnded) console.log(`data end: ${notes.dataEnded}`);
   if (notes.heldWithoutBar) console.log(`stale marks: ${notes.heldWithoutBar}`);
-  if (bNotes.leverage !== notes.leverage) console.log(`  benchmark leverage: ${bNotes.leverage}`);
+  if (bNotes.leverage !== notes.leverage) {
+    console.log(
+      `  benchmark leverage: ${
+        bNotes.leverageLimit === notes.leverageLimit ? bNotes.leverageUse : bNotes.leverage
+      }`,
+    );
+  }
   if (bNotes.delayed && bNotes.delayed !== notes.delayed) {
     console.log(`  benchmark ${bNotes.delayed}`);
   }
@@ -324,7 +343,9 @@ await runTask(TASK, async ({ values: v }) => {
   );
   const oosText = `the last ${
     Math.round(out.oos.fraction * 100)
-  }% of the run: ${out.oos.returns} returns from the ${out.oos.start} close to the ${out.oos.end} close (the gate's Sharpe, drawdown and DSR are of these, not of the full run above)`;
+  }% of the run: ${out.oos.returns} returns ${
+    oosSpanText(out.oos)
+  } (the gate's Sharpe, drawdown and DSR are of these, not of the full run above)`;
   console.log(`gate, out of sample: ${oosText}`);
   for (const c of out.verdict.criteria) {
     console.log(`  ${c.status.padEnd(7)} ${c.name.padEnd(16)} ${c.note}`);
@@ -346,6 +367,8 @@ await runTask(TASK, async ({ values: v }) => {
     ...(participation ? { participation } : {}),
     ...gapOpt,
     ...(plotlySrc !== undefined ? { plotlySrc } : {}),
+    ...(out.panel.frequency ? { frequency: out.panel.frequency } : {}),
+    ...(out.panel.calendar ? { calendar: out.panel.calendar } : {}),
     meta: {
       verdict: out.verdict.verdict,
       "gate window (out of sample)": oosText,
@@ -361,7 +384,9 @@ await runTask(TASK, async ({ values: v }) => {
       ...(notes.delayed ? { "orders delayed": notes.delayed } : {}),
       ...(notes.dataEnded ? { "data end": notes.dataEnded } : {}),
       ...(notes.heldWithoutBar ? { "stale marks": notes.heldWithoutBar } : {}),
-      "benchmark leverage": bNotes.leverage,
+      "benchmark leverage": bNotes.leverageLimit === notes.leverageLimit
+        ? bNotes.leverageUse
+        : bNotes.leverage,
       "benchmark (buy and hold) total return": pct(b.totalReturn),
       "benchmark entry": entry.text,
       ...(out.fillNote ? { fills: out.fillNote } : {}),

@@ -60,9 +60,11 @@ export function symbolCoverage(panel: BarPanel): SymbolCoverage[] {
 }
 
 /**
- * One line on the symbols that do not cover every row of the panel, or "" when all do, e.g.
- * "MSFT has bars 2000-09-27..2001-09-27 only (4076 rows before, 1323 after, 0 missing inside)".
- * At most `max` symbols are named, then "and N more".
+ * One line on the symbols that do not cover every row of the panel, or "" when all do. A symbol
+ * whose bars start or end inside the panel: "MSFT has bars 2000-09-27..2001-09-27 only (4076
+ * panel rows before, 1323 after, 0 missing inside)"; one that spans the panel's first to last
+ * row with holes: "BASI spans the whole panel, 1999-12-30..2008-10-17, but has no bar on 1 row
+ * inside it". At most `max` symbols are named, then "and N more".
  */
 export function coverageLine(cov: SymbolCoverage[], max = 5): string {
   const partial = cov.filter((c) => c.before + c.after + c.inside > 0);
@@ -70,7 +72,11 @@ export function coverageLine(cov: SymbolCoverage[], max = 5): string {
   const parts = partial.slice(0, max).map((c) =>
     c.first === null
       ? `${c.symbol} has no bar`
-      : `${c.symbol} has bars ${c.first}..${c.last} only (${c.before} rows before, ${c.after} after, ${c.inside} missing inside)`
+      : c.before === 0 && c.after === 0
+      ? `${c.symbol} spans the whole panel, ${c.first}..${c.last}, but has no bar on ${c.inside} row${
+        c.inside === 1 ? "" : "s"
+      } inside it`
+      : `${c.symbol} has bars ${c.first}..${c.last} only (${c.before} panel rows before, ${c.after} after, ${c.inside} missing inside)`
   );
   if (partial.length > max) parts.push(`and ${partial.length - max} more`);
   return parts.join("; ");

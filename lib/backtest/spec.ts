@@ -65,6 +65,7 @@ import { DatasetRefSchema } from "../dataset/mod.ts";
 import { specObject } from "../cli/spec_schema.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
 import { getCalendar } from "../time/mod.ts";
+import { closeLabeler } from "../quality/period_close.ts";
 import { returnsFromEquity, sharpeRatio } from "./returns.ts";
 import { observedPeriodsPerYear } from "../core/annualise.ts";
 import { panelGaps } from "../features/data_gaps.ts";
@@ -502,13 +503,36 @@ export interface OosWindow {
   fraction: number;
   /** Number of out-of-sample returns. */
   returns: number;
-  /** Date (`YYYY-MM-DD`) of the close the first out-of-sample return starts from. */
+  /**
+   * Date (`YYYY-MM-DD`) of the close the first out-of-sample return starts from; for weekly and
+   * slower bars the stored date of its bar (the period's first day; see `closes`).
+   */
   start: string;
-  /** Date of the last close. */
+  /** Date of the last close (same convention). */
   end: string;
+  /**
+   * Weekly and slower bars only: the dates of those two closes (each period's last session,
+   * lib/quality `closeLabeler`) and the periods' names ("week of 2001-02-05").
+   */
+  closes?: { start: string; end: string; startPeriod: string; endPeriod: string };
 }
 
-/** Date of row `k` of a (session-resampled) result: the session date of its first bar. */
+/**
+ * The window's span as it reads after "returns": "from the 2000-05-16 close to the 2006-12-29
+ * close", or for weekly and slower bars "from the 2001-02-09 close (week of 2001-02-05) to the
+ * 2005-11-11 close (week of 2005-11-07)".
+ */
+export function oosSpanText(oos: OosWindow): string {
+  const c = oos.closes;
+  return c
+    ? `from the ${c.start} close (${c.startPeriod}) to the ${c.end} close (${c.endPeriod})`
+    : `from the ${oos.start} close to the ${oos.end} close`;
+}
+
+/**
+ * Date of row `k` of a (session-resampled) result: the session date of its first bar; for
+ * weekly and slower bars the stored period label (its first day).
+ */
 function resultDate(result: BacktestResult, panel: BarPanel, k: number): string {
   const ms = result.tsMs[k]!;
   const iso = new Date(ms).toISOString().slice(0, 10);
@@ -516,6 +540,20 @@ function resultDate(result: BacktestResult, panel: BarPanel, k: number): string 
   // is stamped at its first bar's open, which belongs to the calendar's session date
   if (!panel.day) return iso;
   return getCalendar(panel.calendar ?? "nyse").sessionDateOf(ms) ?? iso;
+}
+
+/** The out-of-sample window's dates (see {@link OosWindow}) from rows `split` to `last`. */
+function oosDates(result: BacktestResult, panel: BarPanel, split: number, last: number) {
+  const start = resultDate(result, panel, split), end = resultDate(result, panel, last);
+  const periods = panel.day ? null : closeLabeler(panel.frequency, panel.calendar);
+  if (!periods) return { start, end };
+  const closes = {
+    start: periods.closeDate(start),
+    end: periods.closeDate(end),
+    startPeriod: periods.period(start),
+    endPeriod: periods.period(end),
+  };
+  return { start, end, closes };
 }
 
 /**
@@ -625,8 +663,7 @@ export async function runSpec(spec: BacktestSpec, o: RunSpecOptions = {}): Promi
   const oos: OosWindow = {
     fraction: spec.oosFraction,
     returns: n - 1 - split,
-    start: resultDate(result, panel, split),
-    end: resultDate(result, panel, n - 1),
+    ...oosDates(result, panel, split, n - 1),
   };
   return finishSpec(spec, {
     configs,

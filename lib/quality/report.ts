@@ -9,6 +9,7 @@ import { crossedQuotes, ohlcViolations, staleRuns } from "./checks.ts";
 import { fxGaps, sessionGaps } from "./gaps.ts";
 import { calendarGaps } from "./calendar_gaps.ts";
 import { PERIOD_FREQS } from "./period_gaps.ts";
+import { closeLabeler } from "./period_close.ts";
 import { changeOutliers, returnOutliers } from "./outliers.ts";
 import { resolveUnits, type Units, unitsClass, unitsLabel } from "../lake/units.ts";
 
@@ -41,9 +42,19 @@ export interface QualityReport {
    * with a currency, or `unknown`.
    */
   units?: string;
-  /** Date range checked (inclusive). */
+  /**
+   * Date range checked (inclusive). Weekly and slower data: the stored dates, each its period's
+   * first day (Monday, the 1st), as the lake and queries hold them.
+   */
   start?: string;
   end?: string;
+  /**
+   * Weekly and slower data: the closes the range spans, the date of the first and the last
+   * period's close (its last session on the calendar, lib/quality `closeLabeler`), e.g. a weekly
+   * file dated on Fridays 1990-01-05..2005-11-11 is stored 1990-01-01..2005-11-07 and closes
+   * 1990-01-05..2005-11-11. Absent for daily and intraday data (their dates are their closes).
+   */
+  closes?: { start: string; end: string };
   /** Instruments checked. */
   symbols?: number;
   counts: Record<string, number>;
@@ -320,6 +331,10 @@ export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}
   const toDay = (v: number) => (isDate ? dayOf(v * 86_400_000) : dayOf(v));
   rep.start = options.start ?? toDay(lo);
   rep.end = options.end ?? toDay(hi);
+  const periods = closeLabeler(d.meta.frequency, d.meta.calendar);
+  if (periods) {
+    rep.closes = { start: periods.closeDate(rep.start), end: periods.closeDate(rep.end) };
+  }
   const price = df.columns.includes("close")
     ? "close"
     : df.columns.includes("value")
@@ -398,6 +413,20 @@ export function loadedQuality(d: LoadedFrame, options: LoadedQualityOptions = {}
   return rep;
 }
 
+/**
+ * The range of a report as a user reads it: `start..end` for daily and intraday data; for weekly
+ * and slower data the closes with the periods named, "closes 1990-01-05..2005-11-11 (weeks of
+ * 1990-01-01..2005-11-07)", "closes 1973-10-31..1996-04-30 (months 1973-10..1996-04)".
+ */
+function rangeText(r: QualityReport): string {
+  const periods = closeLabeler(r.frequency, r.calendar);
+  if (!periods || !r.start || !r.end) return `${r.start}..${r.end}`;
+  const c = r.closes ?? { start: periods.closeDate(r.start), end: periods.closeDate(r.end) };
+  const name = (d: string) => periods.period(d).replace(/^(week of|month|quarter|year) /, "");
+  const unit = periods.frequency === "week" ? "weeks of" : `${periods.frequency}s`;
+  return `closes ${c.start}..${c.end} (${unit} ${name(r.start)}..${name(r.end)})`;
+}
+
 /** One line per report. */
 export function formatQuality(r: QualityReport): string {
   const parts = Object.entries(r.counts).map(([k, v]) => `${k}=${v}`);
@@ -405,7 +434,7 @@ export function formatQuality(r: QualityReport): string {
   const what = r.calendar
     ? ` (calendar ${r.calendar}, frequency ${r.frequency}, currency ${r.currency ?? "none"}${
       r.units ? `, units ${r.units}` : ""
-    }, ${r.start}..${r.end}, ${r.symbols} symbols)`
+    }, ${rangeText(r)}, ${r.symbols} symbols)`
     : "";
   return [`${r.dataset}${what}: rows=${r.rows} ${parts.join(" ")}`, ...ex].join("\n");
 }

@@ -7,6 +7,7 @@
 
 import { TRADING_DAYS_PER_YEAR } from "../core/mod.ts";
 import type { BacktestResult } from "../backtest/mod.ts";
+import { closeLabeler } from "../quality/period_close.ts";
 import {
   type BacktestSummary,
   drawdownSeries,
@@ -59,6 +60,15 @@ export interface BacktestReportOptions {
    * @default undefined (not checked: one period per bar)
    */
   gaps?: number;
+  /**
+   * Frequency and calendar of the bars (the panel's). Weekly and slower bars are stored on their
+   * period's first day; with these the charts' dates and the monthly table are those of each
+   * period's close (its last session, lib/quality `closeLabeler`), and the equity chart says so.
+   * @default undefined (each bar's own date: daily and intraday bars)
+   */
+  frequency?: string;
+  /** Calendar of the bars (see `frequency`). @default "none" when `frequency` is set */
+  calendar?: string;
 }
 
 /** Monthly returns: one row per year, 12 columns (NaN where no data). */
@@ -148,8 +158,16 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
   for (let t = 1; t < n && !intraday; t++) {
     intraday = Math.floor(res.tsMs[t]! / 86_400_000) === Math.floor(res.tsMs[t - 1]! / 86_400_000);
   }
+  // weekly and slower bars: the date of each period's close, not its stored first day
+  const periods = intraday ? null : closeLabeler(o.frequency, o.calendar);
+  const closeMs = periods
+    ? Float64Array.from(
+      res.tsMs,
+      (ms) => Date.parse(periods.closeDate(new Date(ms).toISOString().slice(0, 10))),
+    )
+    : res.tsMs;
   const { rows, k } = chartRows(n);
-  const x = rows.map((t) => stamp(res.tsMs[t]!, intraday));
+  const x = rows.map((t) => stamp(closeMs[t]!, intraday));
   const pick = (a: ArrayLike<number | null>) => rows.map((t) => sig(a[t] ?? null));
   const eq = pick(res.equity);
   // drawdown: the deepest of each bucket, so thinning never hides a trough
@@ -159,7 +177,7 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
     for (let i = Math.max(0, t - k + 1); i <= t; i++) m = Math.max(m, ddAll[i]!);
     return sig(-m);
   });
-  const mr = monthlyReturns(res.tsMs, res.equity, res.initialCash);
+  const mr = monthlyReturns(closeMs, res.equity, res.initialCash);
   const lev = (a: Float64Array) =>
     pick(Array.from(res.equity, (e, t) => (e > 0 ? a[t]! / e : null)));
   const c = res.costs;
@@ -210,7 +228,7 @@ export function backtestFigures(res: BacktestResult, o: BacktestReportOptions = 
         title: title(
           `Equity and drawdown${
             k > 1 ? ` (one point per ${k} bars; drawdown the deepest of each)` : ""
-          }`,
+          }${periods ? `, at each ${periods.frequency}'s close` : ""}`,
         ),
         yaxis: { title: title(`equity (${ccy})`), domain: [0.35, 1] },
         yaxis2: { title: title("drawdown"), domain: [0, 0.28], tickformat: ".0%" },

@@ -16,6 +16,7 @@
  * which is slightly below the asset's return from the entry, last close / entry price - 1.
  */
 import type { BacktestResult } from "../backtest/engine.ts";
+import { closeLabeler } from "../quality/period_close.ts";
 import type { BarPanel } from "../backtest/panel.ts";
 
 /** One entry fill of the benchmark. */
@@ -74,6 +75,11 @@ export function benchmarkEntry(
     const iso = new Date(panel.tsMs[t]!).toISOString();
     return intraday ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : iso.slice(0, 10);
   };
+  // weekly and slower bars are stored on their period's first day: the text names the period's
+  // close ("1990-01-12 (week of 1990-01-08)"); the fields keep the stored dates
+  const periods = intraday ? null : closeLabeler(panel.frequency, panel.calendar);
+  const on = (d: string) => (periods ? periods.on(d) : d);
+  const onRange = (d: string) => d.split("..").map(on).join(" to ");
   const ccy = currency ?? "";
   // buy and hold never sells: every trade fill of a symbol is part of its entry (the
   // participation cap can split one order over several bars)
@@ -127,21 +133,30 @@ export function benchmarkEntry(
   let text: string;
   if (fills.length === 0) text = "no entry: the benchmark never traded (no bar after a close)";
   else if (one) {
-    text = `entered ${one.date} at the ${one.at} ${
+    text = `entered ${onRange(one.date)} at the ${one.at} ${
       px(one.price)
-    } (decided at the first close, ${one.signalDate}; orders fill at the next bar${
+    } (decided at the first close, ${on(one.signalDate)}; orders fill at the next bar${
       one.at === "close" ? ", at its close on close-only data" : ""
     }): ${one.shares} whole shares = ${money(one.value)}, ${pct(investedShare)} of the starting ${
       money(run.initialCash)
-    }; marked at the ${lastDate} close ${px(lastClose)}. The asset's own return: ${
-      pct(fromEntry)
-    } from the entry, ${pct(fromFirst)} from the first close`;
+    }; marked at the ${periods ? periods.close(lastDate) : `${lastDate} close`} ${
+      px(lastClose)
+    }. The asset's own return: ${pct(fromEntry)} from the entry, ${
+      pct(fromFirst)
+    } from the first close`;
   } else {
     const dates = fills.map((f) => f.date).sort();
-    text = `entered ${fills.length} symbols from ${dates[0]} to ${dates.at(-1)} (each decided at ` +
+    const from = periods ? on(dates[0]!.split("..")[0]!) : dates[0];
+    const to = periods ? on(dates.at(-1)!.split("..").at(-1)!) : dates.at(-1);
+    text =
+      `entered ${fills.length} symbols ${
+        periods && from === to ? `on ${from}` : `from ${from} to ${to}`
+      } (each decided at ` +
       `its first close, filled at the next bar): ${money(invested)}, ${
         pct(investedShare)
-      } of the starting ${money(run.initialCash)}; marked at the ${lastDate} close`;
+      } of the starting ${money(run.initialCash)}; marked at the ${
+        periods ? periods.close(lastDate) : `${lastDate} close`
+      }`;
   }
   return {
     fills,

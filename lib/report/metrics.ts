@@ -26,6 +26,8 @@ import {
 } from "../backtest/returns.ts";
 export { type DrawdownStats, drawdownStats } from "../backtest/returns.ts";
 import { type CostModel, resolveCostModel } from "../execution/cost_model.ts";
+import { UNFILLED_REASON_TEXT } from "../backtest/run_notes.ts";
+import type { UnfilledReason } from "../backtest/engine.ts";
 
 export { returnsFromEquity, sharpeRatio };
 export { observedPeriodsPerYear };
@@ -483,7 +485,9 @@ export function unfilledLine(s: BacktestSummary): string {
     .map(([k, v]) =>
       k === "leverage_limit" && s.ordersLeverageScaled > 0
         ? `${k} ${v} (${s.ordersLeverageScaled} filled in part, up to the limit, the rest cancelled)`
-        : `${k} ${v}`
+        : k === "leverage_limit"
+        ? `${k} ${v} (${UNFILLED_REASON_TEXT.leverage_limit})`
+        : `${k} ${v} (${UNFILLED_REASON_TEXT[k as UnfilledReason] ?? "see backtest --help"})`
     ).join(", ");
   return `${s.ordersUnfilled} of ${s.ordersSubmitted} orders not filled in full: ${why}`;
 }
