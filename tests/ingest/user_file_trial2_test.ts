@@ -117,7 +117,10 @@ Deno.test("task ingest-file: %y file lands; no time parsed is one line; missing 
     await Deno.writeTextFile(f, "Date,Close\n01/07/91,2443.6\n02/07/91,2460.2\n03/07/91,2448.2\n");
     const base = [f, "--dataset", "ftse", "--kind", "series", "--symbol", "FTSE"];
     // No value column: a mistake in the call, exit 2 with one line, nothing written.
-    const noValue = await task([...base, "--calendar", "lse"], env);
+    // (Two columns besides the date: with one, it would be read as the value, with a note.)
+    const f2 = `${root}/ftse2.csv`;
+    await Deno.writeTextFile(f2, "Date,Close,Open\n01/07/91,2443.6,2440\n");
+    const noValue = await task([f2, ...base.slice(1), "--calendar", "lse"], env);
     assertEquals(noValue.code, 2, noValue.stderr);
     assertEquals(noValue.stderr.trim().split("\n").length, 1, noValue.stderr);
     assert(
