@@ -241,6 +241,17 @@ ${PATTERN_DIRECTIVES}.
 %m %d %H %M %S take one or two digits before a separator (7/1/1991 reads with %m/%d/%Y), two
 when another directive follows (%Y%m%d). A pattern needs a year and %m (or %b) with %d, or %j.
 
+Header: the first line names the columns. A first line that reads as data (its first field a
+date/time, ISO or --time-format, and the others numbers or NA; or only numbers, one not an
+integer) is refused (exit 2): R write.zoo writes no header for an unnamed series, and taking
+its first observation as the header would lose it. Pass --no-header: every line is a row, the
+columns are col1, col2, ... by position, col1 is the time column unless --map ts= or --start,
+and --map value=col2 etc. name the others. A --map naming a header field that reads as a date
+or a non-integer number is refused the same way. Time column names looked for: ts, timestamp,
+time, date, datetime, date_time, time_utc, then Index (R write.zoo) unless it holds row
+numbers. A series file with one column besides the time (and symbol) columns reads it as the
+value, with a note (forecast::gold's "gold").
+
 A semicolon-delimited file (R write.csv2, European Excel) is detected from its header and said
 so; decimal commas are read only with --decimal-comma (without it a number column holding 1,5
 stops the ingest with a message naming the column and the option). An index column (pandas
@@ -287,7 +298,17 @@ Returns (--from-returns simple|log, --base B default 100): each symbol's values,
 are returns; the lake stores the index level L_k = B x (1+r_1)...(1+r_k) (simple) or
 B x exp(r_1+...+r_k) (log): the first row's return is from an unseen base period at level B, so
 the first stored level is B x (1+r_1) or B x e^r_1. Units index; the transform is recorded in the
-dataset's meta (transform from_returns:log:base=100) and printed. A blank or NaN return is
+dataset's meta (transform from_returns:log:base=100) and printed. --returns-in percent reads
+5.2 as 5.2% (each value / 100; tag ...:percent).
+Plausibility (before anything lands, exit 2): per symbol with 5 or more returns, the values are
+refused as not returns when fewer than 10% are negative and more than half are >= 0.5 (levels,
+or gross returns 1 + r); when they change by under a quarter of their size from one period to
+the next (median |x_t - x_t-1| < 0.25 median |x|) and |median| x periods a year (252, 52, 12, 4,
+1) exceeds 1 (cumulative returns, or percent returns of a T-bill); or when the median |r|
+exceeds 0.10 a day (and intraday), 0.15 a week, 0.25 a month, 0.40 a quarter, 0.60 a year
+(10% or more negative with median |r| / 100 below that: percent returns, --returns-in percent).
+Real series sit far below (daily Swiss indices 0.001-0.004, weekly NYSE 0.012, monthly small
+caps 0.04-0.10). The message names the symbols, what the values look like, and what to pass. A blank or NaN return is
 quarantined (missing_value), never taken as 0, and every later row of its symbol too (their
 levels need it), with a warning; so is any return quarantined for another reason (a simple return
 <= -1 is not_positive). Bars: a close column of returns only (no open/high/low). Into an existing

@@ -252,7 +252,7 @@ export function implausibleReturnsMessage(
     percent ? " --returns-in percent" : ""
   }: the values of ${list}${
     offenders.length > 6 ? `, and ${offenders.length - 6} more symbols` : ""
-  } are not plausible ${adj} returns (refused when most are >= 0.5 with under 10% negative, when they change by under a quarter of their size from one ${per} to the next, or when the median |r| exceeds ${t} a ${per}; see --help); ${
+  } are not plausible ${adj} returns (refused when most are >= 0.5 with under 10% negative, when they change by under a quarter of their size from one ${per} to the next yet compound to over 100% a year, or when the median |r| exceeds ${t} a ${per}; see --help); ${
     verdict[main]
   }; nothing landed`;
 }

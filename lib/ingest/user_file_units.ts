@@ -139,5 +139,9 @@ export function notPricesMessage(
     kind === "bars" ? " (close-only bars)" : ""
   }, or ${kind === "bars" ? "--kind series with " : ""}--units percent|rate|other|return${
     existing ? " with --replace" : ""
+  }${
+    kind === "series"
+      ? "; units are per dataset: in a wide file whose other columns are prices, leave such a column out (--skip-column <column>) and ingest it on its own into another dataset with its units (--map value=<column> --units count|percent|other)"
+      : ""
   }; nothing landed`;
 }
