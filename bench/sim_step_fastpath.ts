@@ -1,12 +1,15 @@
 /**
- * The session generator's step loop before and after the certified fast paths (issue 21):
- * single-thread CPU per SPY session (23,400 second steps), interleaved rounds, medians.
+ * The session generator (lib/sources/sim/_intraday.ts) before and after its step loop's certified
+ * fast path and Math.round replacement (issue 21): single-thread CPU per SPY session (23,400
+ * second steps, intradayBars), interleaved rounds, medians.
  *
  * Run: `TZ=UTC deno run -A --frozen bench/sim_step_fastpath.ts [--rounds N] [--before FILE]`
- * (default 7 rounds, after two untimed warm-up rounds). `--before` names a copy of lib/sources/sim/_intraday.ts from before the
- * change (e.g. `git show 6d63493:lib/sources/sim/_intraday.ts` with its two imports made absolute);
- * without it the bench times the current generator alone. Each round generates the same 20
- * sessions with each version; their bars must be bit for bit equal (exit 1 otherwise).
+ * (default 7 rounds, after two untimed warm-up rounds, the order alternating). `--before` names
+ * a copy of _intraday.ts from before the change, e.g.
+ * `git show 6d63493:lib/sources/sim/_intraday.ts | sed 's#"\./#"/abs/path/lib/sources/sim/#'`
+ * (its two imports made absolute); without it the bench times the current generator alone. Each
+ * round generates the same 20 sessions with each version; their bars must be bit for bit equal
+ * (exit 1 otherwise).
  */
 import process from "node:process";
 import { parseArgs } from "node:util";

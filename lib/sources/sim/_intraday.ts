@@ -184,28 +184,30 @@ class SessionAggregator {
  * (c, hr, lr to the cent; volume to lots), roundPx's $1 switch, min/max and `prev = px` (which
  * feeds hx and lx only). A step first computes all four cheaply, each with a proven relative
  * error bound, and keeps their roundings only when no value within the bounds can round
- * differently; otherwise the whole step is computed by the original expressions (exactStep).
- * So every output equals the original code's bit for bit by construction, whatever the inputs
- * (tests/sources/sim/intraday_fastpath_test.ts drives the fallbacks). Bounds (relative):
+ * differently; otherwise the whole step is computed by the original expressions (the exact
+ * step in the loop). So every output equals the original code's bit for bit by construction,
+ * whatever the inputs (tests/sources/sim/intraday_fastpath_test.ts drives the fallbacks).
+ * Bounds (relative):
  * - px = open * exp(arg_k), arg_k computed exactly as before: E ~ exp(arg_k) is carried as
  *   E_k = E_{k-1} * P3(d), d = arg_k - arg_{k-1}, |d| <= 2^-8, P3(d) = 1 + d + d^2/2 + d^3/6.
- *   Each step adds at most d^4/20 (Taylor remainder d^4/24 e^|d|) plus 2^-49 (d's rounding,
- *   P3's evaluation, the product: about 6 * 2^-53; cross terms are below 2^-60 while eps <=
- *   2^-33) to eps, E's bound. A fallback step re-anchors E = Math.exp(arg_k) (eps = 2^-49: Math.exp
+ *   Each step adds to eps, E's bound, at most d^4/20 (Taylor remainder d^4/24 e^|d|) plus 2^-49
+ *   (d's rounding, P3's evaluation, the product: about 6 * 2^-53; cross terms are below 2^-60
+ *   while eps <= 2^-33). A fallback step re-anchors E = Math.exp(arg_k), eps = 2^-49 (Math.exp
  *   is assumed within 8 ulps; V8's fdlibm exp is within 1). px's bound over E's: 2^-48.
  * - hx = max(prev, px) * exp(th), lx = min(prev, px) * exp(-tl), th, tl = 0.5 sd |z| <= 2^-8:
  *   P3(+-t)'s remainder is at most t^4/24 e^t < 2^-36; max and min keep their operands' larger
  *   bound, which is px's (eps only grows between anchors, and prev is the previous px).
- * - vRaw = volume * shape_k / sumShape * exp(ev), |ev| <= 2: exp(ev) = Q(ev / 16)^16, Q the degree-5 Taylor
- *   polynomial; Q's remainder is at most u^6/720 e^|u| (|u| <= 1/8), relative 6.8e-9, times 16
- *   for the power: under 2^-22 with the roundings of Q and the four squarings. The approximate
- *   vRaw / lot is volume * shape_k * (1 / (sumShape * lot)) * Q^16 (a few more roundings).
- * Taken only at or above $1 (lx > 1 + 2^-20, so all four are cents) and when each scaled value y
- * (a * 100, or vRaw / lot) lies within 0.5 - 2 R |y| - 2^-40 of r = floor(y + 1/2): the factor 2
- * and 2^-40 cover the roundings of y in both versions and of the check itself, so the exact y
+ * - vRaw = volume * shape_k / sumShape * exp(ev), |ev| <= 2: exp(ev) = Q(ev / 16)^16, Q the
+ *   degree-5 Taylor polynomial; its remainder is at most u^6/720 e^|u| (|u| <= 1/8), relative
+ *   6.8e-9, times 16 for the power: under 2^-22 with the roundings of Q and the squarings. The
+ *   approximate vRaw / lot is volume * shape_k * (1 / (sumShape * lot)) * Q^16.
+ * Taken only at or above $1 (lx > 1 + 2^-20, so all four are cents) and when each scaled value
+ * y (a * 100, or vRaw / lot) lies within 0.5 - 2 R |y| - 2^-40 of r = floor(y + 1/2): the factor
+ * 2 and 2^-40 cover the roundings of y in both versions and of the check itself, so the exact y
  * lies strictly inside (r - 1/2, r + 1/2), Math.round gives r, and r / 100 (r * lot) is then the
- * same operation on the same numbers as the original's. Values stay normal (E >= 2^-900 is required), so every
- * rounding error above is relative.
+ * same operation on the same numbers as the original's. E >= 2^-900 and volume and
+ * 1 / (sumShape * lot) in [2^-900, 2^900] keep every intermediate normal (errors relative),
+ * except perhaps a final tiny y, whose absolute error (< 2^-1070) the 2^-40 covers.
  */
 const C3 = 1 / 6, C4 = 1 / 24, C5 = 1 / 120;
 /** Largest |d| (log step of px) and excursion t taken by the cubic. */
@@ -216,7 +218,7 @@ const EV_MAX = 2;
 const EPS_MAX = 2 ** -34;
 /** Relative error of one Math.exp (8 ulps, generous) and of one incremental step's roundings. */
 const EXP_ERROR = 2 ** -49, STEP_ROUNDING = 2 ** -49;
-/** c, hr, lr over E's bound: px's products (2^-48) and the excursions' cubic (2^-36) and roundings. */
+/** c, hr, lr over E's bound: px's (2^-48), the excursions' cubic (2^-36) and roundings. */
 const PRICE_ROUNDING = 2 ** -48 + 2 ** -36 + 2 ** -47;
 /** vRaw's bound: Q's remainder and roundings (2^-22), Math.exp and the product. */
 const VOL_ERROR = 2 ** -21;
@@ -224,7 +226,7 @@ const VOL_ERROR = 2 ** -21;
 const CHECK_SLACK = 2 ** -40;
 /** Prices above this are certainly on the cents side of roundPx's $1 switch (all R < 2^-30). */
 const ONE_HI = 1 + 2 ** -20;
-/** Below this E (above its inverse: the volume) is not trusted to stay normal: fallback. */
+/** Below this E, and outside [MIN_E, 1 / MIN_E] the volume and 1 / (sumShape * lot): exact. */
 const MIN_E = 2 ** -900;
 
 /**
@@ -308,8 +310,8 @@ function generate(
   // FAST PATH: 1 / (sumShape * lot) replaces two divisions in the approximate vRaw / lot; the
   // path is off for ticks and for volumes or lots that could leave the normal range.
   const volLot = 1 / (sumShape * lot);
-  const fastOk = cents && volume >= MIN_E && volume <= 2 ** 900 && Math.abs(volLot) >= MIN_E &&
-    Math.abs(volLot) <= 2 ** 900;
+  const fastOk = cents && volume >= MIN_E && volume <= 1 / MIN_E && Math.abs(volLot) >= MIN_E &&
+    Math.abs(volLot) <= 1 / MIN_E;
   // FAST PATH state: E ~ exp(arg) within relative epsE; whether prev is the exact previous px.
   let arg = 0, argPrev = 0, E = 1, epsE = 0, prevExact = true;
   let px = open;

@@ -100,7 +100,7 @@ const CASES: [string, IntradaySpec, Regime][] = [
   ],
 ];
 
-Deno.test("intradayBars fast path: bit for bit the baseline where it falls back and where not", () => {
+Deno.test("intradayBars fast path: bit for bit the baseline, falling back or not", () => {
   const parent = new Rng(2021);
   for (const [name, s, regime] of CASES) {
     intradayBars(1, s); // the shape cache for this many steps (it calls Math.exp once)
