@@ -31,6 +31,10 @@ null bar fields (a close-only series reports its missing fields), OHLC violation
 all four prices, robust-z return outliers (change_outliers, on differences x_t - x_{t-1}, for
 values whose units are percent, bp, rate, ratio, count or other) and stale runs. The calendar,
 frequency, currency and units are the dataset's (declared by its producer, inferred for vendor datasets, or --calendar).
+The range is that of the stored dates; weekly and slower rows are stored on their period's first
+day (Monday, the 1st), so the range names the closes it spans, each period's last session, and
+the periods: "closes 1990-01-05..2005-11-11 (weeks of 1990-01-01..2005-11-07)"; --json gives the
+stored start and end and, for such data, closes {start, end}.
 
 Exit codes: 0 report printed, 1 reading failed, 2 bad arguments or unknown dataset.`,
   examples: [
