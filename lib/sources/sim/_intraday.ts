@@ -239,6 +239,13 @@ const MIN_E = 2 ** -900;
  * rounds to 1; negatives and -0, whose sign Math.round keeps; NaN; x >= 2^52) Math.round itself.
  * Why: V8 compiles Math.round to a much slower sequence than Math.floor on this project's hosts
  * (see bench/sim_step_fastpath.ts).
+ *
+ * @example
+ * ```ts
+ * roundHalfUp(2.5); // 3, as Math.round
+ * roundHalfUp(0.49999999999999994); // 0 (Math.floor(x + 0.5) would give 1)
+ * roundHalfUp(-0.2); // -0, as Math.round
+ * ```
  */
 export function roundHalfUp(x: number): number {
   return x >= 0.5 && x < 4503599627370496 ? Math.floor(x + 0.5) : Math.round(x);
