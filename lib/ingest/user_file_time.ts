@@ -19,7 +19,15 @@
  */
 import { IANAZone } from "luxon";
 import { MS_PER_DAY } from "../core/constants.ts";
-import { MONTH_NAMES, type TradingCalendar } from "../time/mod.ts";
+import {
+  lastSessionIn,
+  MONTH_NAMES,
+  periodLastDate,
+  periodLastSession,
+  periodStart,
+  type TradingCalendar,
+} from "../time/mod.ts";
+import { dayOf, dayOfIso, isoDay } from "../time/periods.ts";
 
 /** Epoch units `--time-unit` accepts. */
 export const TIME_UNITS = ["s", "ms", "us", "ns"] as const;
@@ -42,26 +50,7 @@ export function isValidZone(tz: string): boolean {
   return tz === "UTC" || IANAZone.isValidZone(tz);
 }
 
-/** Day number of a calendar date. */
-export function dayOf(y: number, m: number, d: number): number {
-  const t = new Date(0);
-  t.setUTCFullYear(y, m - 1, d); // Date.UTC would read years 0-99 as 1900-1999
-  return Math.floor(t.getTime() / MS_PER_DAY);
-}
-
-/** ISO date of a day number. */
-export function isoDay(day: number): string {
-  const d = new Date(day * MS_PER_DAY);
-  const y = d.getUTCFullYear();
-  return `${String(y).padStart(4, "0")}-${String(d.getUTCMonth() + 1).padStart(2, "0")}-${
-    String(d.getUTCDate()).padStart(2, "0")
-  }`;
-}
-
-/** Day number of an ISO date "YYYY-MM-DD" (no validation). */
-export function dayOfIso(iso: string): number {
-  return dayOf(+iso.slice(0, 4), +iso.slice(5, 7), +iso.slice(8, 10));
-}
+export { dayOf, dayOfIso, isoDay } from "../time/periods.ts";
 
 function validYmd(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1 || d > 31) return false;
@@ -368,44 +357,15 @@ export function patternParser(
 
 /**
  * The label date of the period holding `date`: the date itself (session, day), the Monday of its
- * week, the first day of its month, quarter or year.
+ * week, the first day of its month, quarter or year (lib/time `periodStart`).
  */
 export function periodLabel(date: string, freq: DateFreq): string {
-  const y = +date.slice(0, 4), m = +date.slice(5, 7);
-  switch (freq) {
-    case "session":
-    case "day":
-      return date;
-    case "week": {
-      const d = dayOfIso(date);
-      const wd = (((d + 4) % 7) + 7) % 7; // 0 = Sunday (1970-01-01 was a Thursday)
-      return isoDay(d - ((wd + 6) % 7));
-    }
-    case "month":
-      return isoDay(dayOf(y, m, 1));
-    case "quarter":
-      return isoDay(dayOf(y, m - ((m - 1) % 3), 1));
-    case "year":
-      return isoDay(dayOf(y, 1, 1));
-  }
+  return freq === "session" || freq === "day" ? date : periodStart(date, freq);
 }
 
-/** Day number of the last day of the period labelled `label`. */
+/** Day number of the last day of the period labelled `label` (lib/time `periodLastDate`). */
 export function periodLastDay(label: string, freq: DateFreq): number {
-  const y = +label.slice(0, 4), m = +label.slice(5, 7);
-  switch (freq) {
-    case "session":
-    case "day":
-      return dayOfIso(label);
-    case "week":
-      return dayOfIso(label) + 6;
-    case "month":
-      return dayOf(y, m + 1, 1) - 1;
-    case "quarter":
-      return dayOf(y, m + 3, 1) - 1;
-    case "year":
-      return dayOf(y + 1, 1, 1) - 1;
-  }
+  return dayOfIso(freq === "session" || freq === "day" ? label : periodLastDate(label, freq));
 }
 
 /**
@@ -414,21 +374,19 @@ export function periodLastDay(label: string, freq: DateFreq): number {
  * sessions that day), midnight at the end of its last day in the calendar's zone. A period whose
  * last session the calendar cannot tell (it ends after `cal.lastDate`, or has no session on or
  * after `cal.firstDate`: sunspots of 1700 on nyse, whose sessions start in 1926) is known at
- * that same period end, never earlier than any session close inside it would be.
+ * that same period end, never earlier than any session close inside it would be (lib/time
+ * `periodLastSession`).
  *
  * @example periodKnownAt("1959-01-01", "quarter", getCalendar("nyse")) // 1959-03-31 15:30 EST
  * @example periodKnownAt("1700-01-01", "year", getCalendar("nyse")) // 1701-01-01 00:00 New York
  */
 export function periodKnownAt(label: string, freq: DateFreq, cal: TradingCalendar): number {
-  const first = Math.max(dayOfIso(label), dayOfIso(cal.firstDate));
-  const last = periodLastDay(label, freq);
-  if (last <= dayOfIso(cal.lastDate)) {
-    for (let d = last; d >= first; d--) {
-      const b = cal.sessionBounds(isoDay(d));
-      if (b) return b.close.getTime();
-    }
-  }
-  return periodEndMs(label, freq, cal.timeZone);
+  const s = freq === "session" || freq === "day"
+    ? lastSessionIn(cal, label, label)
+    : periodLastSession(label, freq, cal);
+  return s === null
+    ? periodEndMs(label, freq, cal.timeZone)
+    : cal.sessionBounds(s)!.close.getTime();
 }
 
 /** Midnight at the end of the last day of the period labelled `label`, in zone `tz` (epoch ms). */

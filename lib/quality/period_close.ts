@@ -26,38 +26,23 @@
  */
 
 import { getCalendar } from "../time/trading_calendar.ts";
-import { PERIOD_FREQS, type PeriodFreq, periodStart } from "./period_gaps.ts";
+import {
+  PERIOD_FREQS,
+  type PeriodFreq,
+  periodLastDate,
+  periodLastSession,
+  periodStart,
+} from "../time/periods.ts";
 
-const DAY_MS = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** Last calendar day (ISO) of the `freq` period holding `date`. */
-export function periodLastDate(date: string, freq: PeriodFreq): string {
-  const label = periodStart(date, freq);
-  const y = +label.slice(0, 4), m = +label.slice(5, 7);
-  switch (freq) {
-    case "week":
-      return iso(Date.parse(label + "T00:00:00Z") + 6 * DAY_MS);
-    case "month":
-      return iso(Date.UTC(y, m, 0));
-    case "quarter":
-      return iso(Date.UTC(y, m + 2, 0));
-    case "year":
-      return iso(Date.UTC(y, 12, 0));
-  }
-}
+/** Last calendar day (ISO) of the `freq` period holding `date` (lib/time). */
+export { periodLastDate };
 
 /**
  * Date of the close of the `freq` period holding `date` on `calendar` (module doc): its last
- * session, else its last day.
+ * session (lib/time `periodLastSession`), else its last day.
  */
 export function periodCloseDate(date: string, freq: PeriodFreq, calendar: string): string {
-  const first = periodStart(date, freq);
-  const last = periodLastDate(date, freq);
-  const cal = getCalendar(calendar);
-  const from = first > cal.firstDate ? first : cal.firstDate;
-  if (last > cal.lastDate || from > last) return last;
-  return cal.sessions(from, last).at(-1) ?? last;
+  return periodLastSession(date, freq, getCalendar(calendar)) ?? periodLastDate(date, freq);
 }
 
 /** Name of the `freq` period holding `date`: "week of 1990-01-08", "month 1996-04", "quarter 1996-Q2", "year 1996". */

@@ -20,10 +20,10 @@
  * ```
  */
 
-/** Frequencies {@link periodGaps} checks. */
-export const PERIOD_FREQS = ["week", "month", "quarter", "year"] as const;
-/** One of {@link PERIOD_FREQS}. */
-export type PeriodFreq = (typeof PERIOD_FREQS)[number];
+import { nextPeriod, PERIOD_FREQS, type PeriodFreq, periodStart } from "../time/periods.ts";
+
+/** Frequencies {@link periodGaps} checks, their type, and the period arithmetic (lib/time). */
+export { nextPeriod, PERIOD_FREQS, type PeriodFreq, periodStart };
 
 /** Options of {@link periodGaps}. */
 export interface PeriodGapOptions {
@@ -47,42 +47,6 @@ export interface PeriodGapReport {
   offCalendarExamples: string[];
   /** Always 0 (no intraday stamps). */
   missingBars: number;
-}
-
-const DAY_MS = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** Label (first day) of the `freq` period holding the ISO date `date`. */
-export function periodStart(date: string, freq: PeriodFreq): string {
-  const y = +date.slice(0, 4), m = +date.slice(5, 7);
-  switch (freq) {
-    case "week": {
-      const ms = Date.parse(date + "T00:00:00Z");
-      const wd = new Date(ms).getUTCDay(); // 0 = Sunday
-      return iso(ms - ((wd + 6) % 7) * DAY_MS);
-    }
-    case "month":
-      return iso(Date.UTC(y, m - 1, 1));
-    case "quarter":
-      return iso(Date.UTC(y, m - 1 - ((m - 1) % 3), 1));
-    case "year":
-      return iso(Date.UTC(y, 0, 1));
-  }
-}
-
-/** Label of the period after the one labelled `label` (a label from {@link periodStart}). */
-export function nextPeriod(label: string, freq: PeriodFreq): string {
-  const y = +label.slice(0, 4), m = +label.slice(5, 7);
-  switch (freq) {
-    case "week":
-      return iso(Date.parse(label + "T00:00:00Z") + 7 * DAY_MS);
-    case "month":
-      return iso(Date.UTC(y, m, 1));
-    case "quarter":
-      return iso(Date.UTC(y, m + 2, 1));
-    case "year":
-      return iso(Date.UTC(y + 1, 0, 1));
-  }
 }
 
 /** Missing periods of one instrument's ISO dates (module doc); null for other frequencies. */
