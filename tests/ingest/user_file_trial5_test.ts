@@ -18,6 +18,14 @@ const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/trial5/${f}`, 
 const REF = JSON.parse(Deno.readTextFileSync(fixture("ingest_trial5.json")));
 const isIsoDate = (t: string) => /^\d{4}-\d\d-\d\d$/.test(t);
 
+/** `ingest-file <file> --dataset <dataset> ...args` into `lake`, run from `dir`. */
+const ingestInto =
+  (lake: string, dir: string) => (file: string, dataset: string, ...args: string[]) =>
+    runTaskIn("ingest_file", [file, "--dataset", dataset, ...args], lake, dir);
+
+/** `--kind series --symbol <symbol>`. */
+const series = (symbol: string) => ["--kind", "series", "--symbol", symbol];
+
 function oneLine(r: { stderr: string }, ...parts: string[]) {
   const lines = r.stderr.trim().split("\n");
   assertEquals(lines.length, 1, r.stderr);
@@ -68,52 +76,29 @@ Deno.test({
   async fn() {
     const dir = Deno.makeTempDirSync();
     const lake = join(dir, "lake");
+    const ingest = ingestInto(lake, dir);
     const msci = fixture("msci_ch_head.csv");
-    const base = ["--kind", "series", "--symbol", "MSCICH", "--calendar", "weekdays"];
+    const base = [...series("MSCICH"), "--calendar", "weekdays"];
     const cur = ["--currency", "CHF", "--units", "index"];
     // The first line is data: refused, exit 2, one line naming --no-header; nothing landed.
-    const r1 = await runTaskIn(
-      "ingest_file",
-      [msci, "--dataset", "msci", ...base, ...cur],
-      lake,
-      dir,
-    );
+    const r1 = await ingest(msci, "msci", ...base, ...cur);
     assertEquals(r1.code, 2, r1.stderr);
     oneLine(r1, "looks like data", "--no-header", "1994-12-30");
     // The old way through, --map naming the data fields as columns: refused too.
-    const r2 = await runTaskIn(
-      "ingest_file",
-      [
-        msci,
-        "--dataset",
-        "msci",
-        ...base,
-        ...cur,
-        "--map",
-        "ts=1994-12-30",
-        "--map",
-        "value=335.747",
-      ],
-      lake,
-      dir,
+    const r2 = await ingest(
+      msci,
+      "msci",
+      ...base,
+      ...cur,
+      "--map",
+      "ts=1994-12-30",
+      "--map",
+      "value=335.747",
     );
     assertEquals(r2.code, 2, r2.stderr);
     oneLine(r2, "--no-header");
     // --no-header: every line is a row, as pandas header=None counts them.
-    const r3 = await runTaskIn(
-      "ingest_file",
-      [
-        msci,
-        "--dataset",
-        "msci",
-        ...base,
-        ...cur,
-        "--no-header",
-        "--json",
-      ],
-      lake,
-      dir,
-    );
+    const r3 = await ingest(msci, "msci", ...base, ...cur, "--no-header", "--json");
     assertEquals(r3.code, 0, r3.stderr);
     const j3 = JSON.parse(r3.stdout);
     assertEquals(j3.rowsRead, REF.msci_ch_head_rows);
@@ -132,71 +117,38 @@ Deno.test({
 
     // --map works with the positional names.
     const djia = fixture("djia8012_head.csv");
-    const r4 = await runTaskIn(
-      "ingest_file",
-      [
-        djia,
-        "--dataset",
-        "djia",
-        "--kind",
-        "series",
-        "--symbol",
-        "DJIA",
-        "--currency",
-        "USD",
-        "--no-header",
-        "--map",
-        "ts=col1",
-        "--map",
-        "value=col2",
-        "--json",
-      ],
-      lake,
-      dir,
+    const r4 = await ingest(
+      djia,
+      "djia",
+      ...series("DJIA"),
+      "--currency",
+      "USD",
+      "--no-header",
+      "--map",
+      "ts=col1",
+      "--map",
+      "value=col2",
+      "--json",
     );
     assertEquals(r4.code, 0, r4.stderr);
     assertEquals(JSON.parse(r4.stdout).rowsRead, REF.djia8012_head_rows);
     // A --map naming a header field that reads as a number: refused, exit 2.
     const named = join(dir, "named.csv");
     Deno.writeTextFileSync(named, "Date,335.747\n1995-01-02,335.747\n");
-    const r5 = await runTaskIn(
-      "ingest_file",
-      [
-        named,
-        "--dataset",
-        "n",
-        "--kind",
-        "series",
-        "--symbol",
-        "X",
-        "--map",
-        "value=335.747",
-      ],
-      lake,
-      dir,
-    );
+    const r5 = await ingest(named, "n", ...series("X"), "--map", "value=335.747");
     assertEquals(r5.code, 2, r5.stderr);
     oneLine(r5, "--map value=335.747", "looks like data", "--no-header");
 
     // R write.zoo's "Index" is the time column; the lone other column the value (with notes).
-    const r6 = await runTaskIn(
-      "ingest_file",
-      [
-        fixture("nysesw_weekly_head.csv"),
-        "--dataset",
-        "nyse_w",
-        "--kind",
-        "series",
-        "--symbol",
-        "NYSE",
-        "--freq",
-        "week",
-        "--currency",
-        "USD",
-        "--json",
-      ],
-      lake,
-      dir,
+    const r6 = await ingest(
+      fixture("nysesw_weekly_head.csv"),
+      "nyse_w",
+      ...series("NYSE"),
+      "--freq",
+      "week",
+      "--currency",
+      "USD",
+      "--json",
     );
     assertEquals(r6.code, 0, r6.stderr);
     const j6 = JSON.parse(r6.stdout);
@@ -206,26 +158,17 @@ Deno.test({
     assert(j6.notes.some((n: string) => n.includes('"NYSE" read as the value')), j6.notes);
 
     // forecast::gold: one column, no dates: the column is the value.
-    const r7 = await runTaskIn(
-      "ingest_file",
-      [
-        fixture("gold_head.csv"),
-        "--dataset",
-        "gold",
-        "--kind",
-        "series",
-        "--symbol",
-        "GOLD",
-        "--start",
-        "1985-01-01",
-        "--calendar",
-        "weekdays",
-        "--currency",
-        "USD",
-        "--json",
-      ],
-      lake,
-      dir,
+    const r7 = await ingest(
+      fixture("gold_head.csv"),
+      "gold",
+      ...series("GOLD"),
+      "--start",
+      "1985-01-01",
+      "--calendar",
+      "weekdays",
+      "--currency",
+      "USD",
+      "--json",
     );
     assertEquals(r7.code, 0, r7.stderr);
     const j7 = JSON.parse(r7.stdout);
@@ -242,73 +185,44 @@ Deno.test({
   async fn() {
     const dir = Deno.makeTempDirSync();
     const lake = join(dir, "lake");
+    const ingest = ingestInto(lake, dir);
     const wide = ["--kind", "series", "--wide", "--freq", "month", "--map", "ts=Unnamed: 0"];
     // SMALLCAP levels (about 1.0, cumulative) taken for returns: exit 2, "levels", nothing landed.
-    const r1 = await runTaskIn(
-      "ingest_file",
-      [
-        fixture("smallcap_head.csv"),
-        "--dataset",
-        "sc",
-        ...wide,
-        "--from-returns",
-        "simple",
-      ],
-      lake,
-      dir,
+    const r1 = await ingest(
+      fixture("smallcap_head.csv"),
+      "sc",
+      ...wide,
+      "--from-returns",
+      "simple",
     );
     assertEquals(r1.code, 2, r1.stderr);
     oneLine(r1, "not plausible monthly returns", "price or index levels", "--units index");
     assert(!(await exists(join(lake, "curated", "user", "sc"))), "nothing landed");
     // Net values (levels - 1): refused as well.
-    const r2 = await runTaskIn(
-      "ingest_file",
-      [
-        fixture("smallcap_netret_head.csv"),
-        "--dataset",
-        "sc",
-        ...wide,
-        "--from-returns",
-        "simple",
-      ],
-      lake,
-      dir,
+    const r2 = await ingest(
+      fixture("smallcap_netret_head.csv"),
+      "sc",
+      ...wide,
+      "--from-returns",
+      "simple",
     );
     assertEquals(r2.code, 2, r2.stderr);
     oneLine(r2, "not plausible monthly returns");
     // Percent returns: a specific hint; with --returns-in percent they land, levels as pandas.
     const pct = fixture("smallcap_pct_returns_head.csv");
     const pw = ["--kind", "series", "--wide", "--freq", "month", "--currency", "USD"];
-    const r3 = await runTaskIn(
-      "ingest_file",
-      [
-        pct,
-        "--dataset",
-        "scp",
-        ...pw,
-        "--from-returns",
-        "simple",
-      ],
-      lake,
-      dir,
-    );
+    const r3 = await ingest(pct, "scp", ...pw, "--from-returns", "simple");
     assertEquals(r3.code, 2, r3.stderr);
     oneLine(r3, "returns in percent", "--returns-in percent");
-    const r4 = await runTaskIn(
-      "ingest_file",
-      [
-        pct,
-        "--dataset",
-        "scp",
-        ...pw,
-        "--from-returns",
-        "simple",
-        "--returns-in",
-        "percent",
-        "--json",
-      ],
-      lake,
-      dir,
+    const r4 = await ingest(
+      pct,
+      "scp",
+      ...pw,
+      "--from-returns",
+      "simple",
+      "--returns-in",
+      "percent",
+      "--json",
     );
     assertEquals(r4.code, 0, r4.stderr);
     const j4 = JSON.parse(r4.stdout);
@@ -327,63 +241,36 @@ Deno.test({
     const ref = REF.smallcap_pct_market_last_level;
     assert(Math.abs(v[i]! - ref) <= 1e-12 * ref, `${v[i]} vs ${ref}`);
     // Real returns pass: NYSE weekly log returns, LPP2005REC daily log returns.
-    const r5 = await runTaskIn(
-      "ingest_file",
-      [
-        fixture("nysesw_weekly_logret_head.csv"),
-        "--dataset",
-        "nyse_lr",
-        "--kind",
-        "series",
-        "--symbol",
-        "NYSE",
-        "--freq",
-        "week",
-        "--from-returns",
-        "log",
-        "--json",
-      ],
-      lake,
-      dir,
+    const r5 = await ingest(
+      fixture("nysesw_weekly_logret_head.csv"),
+      "nyse_lr",
+      ...series("NYSE"),
+      "--freq",
+      "week",
+      "--from-returns",
+      "log",
+      "--json",
     );
     assertEquals(r5.code, 0, r5.stderr);
     assertEquals(JSON.parse(r5.stdout).rowsLanded, 40);
-    const r6 = await runTaskIn(
-      "ingest_file",
-      [
-        fixture("lpp2005rec_returns_head.csv"),
-        "--dataset",
-        "lpp",
-        "--kind",
-        "series",
-        "--wide",
-        "--calendar",
-        "weekdays",
-        "--currency",
-        "CHF",
-        "--from-returns",
-        "log",
-        "--json",
-      ],
-      lake,
-      dir,
+    const r6 = await ingest(
+      fixture("lpp2005rec_returns_head.csv"),
+      "lpp",
+      "--kind",
+      "series",
+      "--wide",
+      "--calendar",
+      "weekdays",
+      "--currency",
+      "CHF",
+      "--from-returns",
+      "log",
+      "--json",
     );
     assertEquals(r6.code, 0, r6.stderr);
     assertEquals(JSON.parse(r6.stdout).rowsLanded, 60 * 9);
     // --returns-in without --from-returns: a usage error.
-    const r7 = await runTaskIn(
-      "ingest_file",
-      [
-        pct,
-        "--dataset",
-        "x",
-        ...pw,
-        "--returns-in",
-        "percent",
-      ],
-      lake,
-      dir,
-    );
+    const r7 = await ingest(pct, "x", ...pw, "--returns-in", "percent");
     assertEquals(r7.code, 2);
     oneLine(r7, "--returns-in");
     Deno.removeSync(dir, { recursive: true });
