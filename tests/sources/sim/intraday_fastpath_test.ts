@@ -22,19 +22,7 @@ import {
 } from "../../../lib/sources/sim/_intraday.ts";
 import { aggregateAll, aggregateBars, type Bars } from "../../../lib/sources/sim/bars.ts";
 import { baselineIntradayBars } from "../../../bench/sim_generation_baseline.ts";
-
-const COLS = ["t", "o", "h", "l", "c", "v", "vw", "n"] as const;
-
-function assertSameBars(a: Bars, b: Bars, what: string): void {
-  assertEquals(a.length, b.length, `${what}: length`);
-  for (const k of COLS) {
-    for (let i = 0; i < a.length; i++) {
-      if (!Object.is(a[k][i], b[k][i])) {
-        throw new Error(`${what}: ${k}[${i}] ${a[k][i]} !== ${b[k][i]}`);
-      }
-    }
-  }
-}
+import { assertSameBars } from "./_bars_assert.ts";
 
 /** Math.exp calls made by `fn` (Math.exp wrapped for the duration, then restored). */
 function countExp(fn: () => void): number {

@@ -14,12 +14,7 @@ import {
   intradayBars,
   type IntradaySpec,
 } from "../../../lib/sources/sim/_intraday.ts";
-import {
-  aggregateAll,
-  aggregateBars,
-  allocBars,
-  type Bars,
-} from "../../../lib/sources/sim/bars.ts";
+import { aggregateAll, aggregateBars, allocBars } from "../../../lib/sources/sim/bars.ts";
 import { generateWorld } from "../../../lib/sources/sim/mod.ts";
 import { etMidnightMs, SpyBars } from "../../../lib/sources/sim/spy.ts";
 import {
@@ -27,20 +22,7 @@ import {
   baselineIntradayBars,
   BaselineSpyBars,
 } from "../../../bench/sim_generation_baseline.ts";
-
-const COLS = ["t", "o", "h", "l", "c", "v", "vw", "n"] as const;
-
-/** Bitwise equality of two bar sets (Object.is: -0 and NaN told apart as stored). */
-function assertSameBars(a: Bars, b: Bars, what: string): void {
-  assertEquals(a.length, b.length, `${what}: length`);
-  for (const k of COLS) {
-    for (let i = 0; i < a.length; i++) {
-      if (!Object.is(a[k][i], b[k][i])) {
-        throw new Error(`${what}: ${k}[${i}] ${a[k][i]} !== ${b[k][i]}`);
-      }
-    }
-  }
-}
+import { assertSameBars, BAR_COLS } from "./_bars_assert.ts";
 
 Deno.test("StreamRng: the draws of Rng for the same seed, call for call", () => {
   const seeds = [0, 1, 42, 2 ** 31, 2 ** 32 - 1, new Rng(7).fork("spy:2024-03-28").seed];
@@ -260,7 +242,7 @@ Deno.test("equityDaily: each day bar is the aggregate of that day's minute bars"
     for (let j = 0; j < daily.length; j++) {
       const d = daily.dates[j]!;
       const want = aggregateAll(w.equityMinuteBars(e.ticker, d)!, etMidnightMs(d));
-      for (const k of COLS) {
+      for (const k of BAR_COLS) {
         assert(Object.is(daily[k][j], want[k][0]), `${e.ticker} ${d} ${k}`);
       }
     }
