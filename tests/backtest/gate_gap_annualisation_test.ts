@@ -12,44 +12,26 @@
  * from the returns with mean / sd (ddof 1) * sqrt(P_eff), written out by hand.
  */
 import assert from "node:assert/strict";
-import pl from "nodejs-polars";
 import { parseBacktestSpec, runSpec } from "../../lib/backtest/mod.ts";
-import { type DatasetSpec, writeDataset } from "../../lib/lake/mod.ts";
 import { memoryLedgerStore } from "../../lib/validation/mod.ts";
+import { closeBarsSpec, writeCloseBars } from "./_close_bars.ts";
 
 const DAY = 86_400_000;
 const MON0 = Date.UTC(2024, 0, 1);
 const MISSING = new Set([5, 6, 30, 35]);
-
-const spec = (dataset: string): DatasetSpec => ({
-  zone: "curated",
-  source: "user",
-  dataset,
-  partitioning: "none",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: { symbol: "str", date: "date", close: "f64", known_at: "ts_ms" },
-  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency: "week" },
-});
 
 /** Close of week w: a deterministic path with ups and downs (not a constant drift). */
 const close = (w: number) => 100 * Math.exp(0.002 * w + 0.02 * Math.sin(1.3 * w));
 
 async function writeWeeks(root: string, dataset: string, weeks: number[]): Promise<void> {
   const ms = weeks.map((w) => MON0 + 7 * w * DAY);
-  await writeDataset(
-    spec(dataset),
-    pl.DataFrame([
-      pl.Series("symbol", weeks.map(() => "WK"), pl.Utf8),
-      pl.Series("date", ms.map((t) => new Date(t).toISOString().slice(0, 10)), pl.Utf8)
-        .str.strptime(pl.Date, "%Y-%m-%d"),
-      pl.Series("close", weeks.map(close), pl.Float64),
-      // known at the Friday of the week
-      pl.Series("known_at", ms.map((t) => t + 4 * DAY + 21 * 3_600_000), pl.Float64)
-        .cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
-    ]),
-    { transformId: "test@1", sourceUri: "test://weeks", root },
-  );
+  await writeCloseBars(root, closeBarsSpec(dataset, "week"), {
+    symbol: "WK",
+    dates: ms.map((t) => new Date(t).toISOString().slice(0, 10)),
+    closes: weeks.map(close),
+    knownMs: ms.map((t) => t + 4 * DAY + 21 * 3_600_000), // known at the Friday of the week
+    sourceUri: "test://weeks",
+  });
 }
 
 /** mean / sd (ddof 1) * sqrt(ppy), by hand. */

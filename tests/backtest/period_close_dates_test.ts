@@ -20,20 +20,8 @@
  *   11 - 8 = 3 returns; December closes Tuesday 1996-12-31.
  */
 import assert from "node:assert/strict";
-import pl from "nodejs-polars";
-import { type DatasetSpec, writeDataset } from "../../lib/lake/mod.ts";
 import { runTaskIn } from "../_task_run.ts";
-
-const spec = (dataset: string, frequency: string): DatasetSpec => ({
-  zone: "curated",
-  source: "user",
-  dataset,
-  partitioning: "none",
-  timeColumn: "date",
-  naturalKey: ["symbol", "date"],
-  schema: { symbol: "str", date: "date", close: "f64", known_at: "ts_ms" },
-  meta: { kind: "bars", calendar: "nyse", currency: "USD", frequency },
-});
+import { closeBarsSpec, writeCloseBars } from "./_close_bars.ts";
 
 /** Write `dates` (stored labels) with `closes` and `known` (known_at, ISO instants). */
 async function write(
@@ -42,17 +30,13 @@ async function write(
   frequency: string,
   rows: { date: string; close: number; known: string }[],
 ): Promise<void> {
-  await writeDataset(
-    spec(dataset, frequency),
-    pl.DataFrame([
-      pl.Series("symbol", rows.map(() => "X"), pl.Utf8),
-      pl.Series("date", rows.map((r) => r.date), pl.Utf8).str.strptime(pl.Date, "%Y-%m-%d"),
-      pl.Series("close", rows.map((r) => r.close), pl.Float64),
-      pl.Series("known_at", rows.map((r) => Date.parse(r.known)), pl.Float64)
-        .cast(pl.Int64).cast(pl.Datetime("ms", "UTC")),
-    ]),
-    { transformId: "test@1", sourceUri: "test://periods", root },
-  );
+  await writeCloseBars(root, closeBarsSpec(dataset, frequency), {
+    symbol: "X",
+    dates: rows.map((r) => r.date),
+    closes: rows.map((r) => r.close),
+    knownMs: rows.map((r) => Date.parse(r.known)),
+    sourceUri: "test://periods",
+  });
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
