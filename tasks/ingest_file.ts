@@ -303,10 +303,16 @@ dataset's meta (transform from_returns:log:base=100) and printed. --returns-in p
 Plausibility (before anything lands, exit 2): per symbol with 5 or more returns, the values are
 refused as not returns when fewer than 10% are negative and more than half are >= 0.5 (levels,
 or gross returns 1 + r); when they change by under a quarter of their size from one period to
-the next (median |x_t - x_t-1| < 0.25 median |x|) and |median| x periods a year (252, 52, 12, 4,
-1) exceeds 1 (cumulative returns, or percent returns of a T-bill); or when the median |r|
-exceeds 0.10 a day (and intraday), 0.15 a week, 0.25 a month, 0.40 a quarter, 0.60 a year
-(10% or more negative with median |r| / 100 below that: percent returns, --returns-in percent).
+the next (median |x_t - x_t-1| < 0.25 median |x|) and either |median| x periods a year (252,
+52, 12, 4, 1) exceeds 1 (cumulative returns, or percent returns of a T-bill) or, with 16 or more
+values, median |x_t - x_t-1| x periods a year exceeds 0.005 (half a point of annual rate) and
+the changes add up like a random walk (cumulative returns: each change is a period's return of
+the asset); or when the median |r| exceeds 0.10 a day (and intraday), 0.15 a week, 0.25 a
+month, 0.40 a quarter, 0.60 a year (large values that change by under 0.7 of their size from one
+period to the next: cumulative; else, 10% or more negative with median |r| / 100 below that:
+percent returns, --returns-in percent). The checks run on the values as they will be
+compounded: with --returns-in percent, after each is divided by 100 (so cumulative values read
+as percent are still refused).
 Real series sit far below (daily Swiss indices 0.001-0.004, weekly NYSE 0.012, monthly small
 caps 0.04-0.10). The message names the symbols, what the values look like, and what to pass. A blank or NaN return is
 quarantined (missing_value), never taken as 0, and every later row of its symbol too (their

@@ -123,6 +123,31 @@ export const MAX_MEDIAN_ABS_RETURN: Readonly<Record<string, number>> = {
   year: 0.60,
 };
 
+/**
+ * Change ratio (median |x_t - x_{t-1}| / median |x|) under which values "barely change":
+ * levels, cumulative returns, or a steady asset's returns.
+ */
+export const SMOOTH_CHANGE_RATIO = 0.25;
+
+/**
+ * Change ratio under which values are too persistent to be a risky asset's returns (independent
+ * returns: about sqrt(2) = 1.4; even an autocorrelation of 0.5 keeps it near 1): large values
+ * this persistent are cumulative returns, not percent returns (SMALLCAP cumulative net values:
+ * 0.04..0.57; NYSE weekly log returns in percent: 1.3).
+ */
+export const PERSISTENT_CHANGE_RATIO = 0.7;
+
+/**
+ * Largest plausible median |x_t - x_{t-1}| x periods a year of values that barely change and
+ * are a steady asset's returns: 0.005, half a percentage point of annual rate per period. A
+ * T-bill's rate moves a median 0.1..0.2 points a month (monthly returns 0.0040 -> 0.0041:
+ * 0.0001 x 12 = 0.0012, or 0.0004 x 12 = 0.0049 where the month's length shows, SMALLCAP T90);
+ * cumulative returns read as returns move by a whole period's return of the asset (SMALLCAP
+ * MARKET cumulative net values in percent: 0.00068 x 12 = 0.0082). Applied with the random-walk
+ * test of {@link returnsPlausibility} (`wander`).
+ */
+export const MAX_STEADY_YIELD_CHANGE = 0.005;
+
 /** Fewer values than this in a symbol: too few to judge; not checked. */
 export const PLAUSIBILITY_MIN_VALUES = 5;
 
@@ -142,6 +167,17 @@ export interface ReturnsPlausibility {
   negative: number;
   /** Median |x_t - x_{t-1}| / median |x| (about 1.4 for independent returns). */
   changeRatio: number;
+  /**
+   * Median |x_t - x_{t-1}| x periods a year: how much the annual rate the values imply moves
+   * from one period to the next (a T-bill's monthly return 0.0040 -> 0.0041 moves it 0.0012).
+   */
+  yieldChange: number;
+  /**
+   * Median |x_t - x_{t-k}| / median |x_t - x_{t-1}|, k = min(periods a year, n / 4), over the
+   * midpoint (1 + sqrt(k)) / 2 between values that vary around a level (1) and a random walk
+   * (sqrt(k)): above 1 the values wander like a cumulated sum. NaN when k < 4.
+   */
+  wander: number;
   /** null: plausible returns. */
   kind: ImplausibleKind | null;
 }
@@ -162,16 +198,28 @@ const median = (xs: number[]): number => {
  * - `levels` / `gross`: one-sided and more than half of them >= 0.5 (+50% a period): levels
  *   (c < 0.25) or gross returns 1 + r (median in 0.5..2), else percent (median |x| / 100 <= T)
  *   or too large;
- * - `cumulative`: c < 0.25 and |median| x periods a year (252, 52, 12, 4, 1) > 1: a series that
- *   barely changes is all drift, and a drift above 100% a year is not a return (returns since
- *   a start date, level / first level - 1; or percent returns of a steady asset, a T-bill's
- *   0.43 a month; its real monthly returns, 0.0043, x 12 = 5% pass);
- * - `percent`: median |x| > T, 10% or more negative, and median |x| / 100 <= T (5.2 = 5.2%);
+ * - `cumulative`: c < 0.25 and either |median| x periods a year (252, 52, 12, 4, 1) > 1 (a
+ *   series that barely changes is all drift, and a drift above 100% a year is not a return:
+ *   returns since a start date, level / first level - 1; or percent returns of a steady asset,
+ *   a T-bill's 0.43 a month; its real monthly returns, 0.0043, x 12 = 5% pass) or median
+ *   |x_t - x_{t-1}| x periods a year > {@link MAX_STEADY_YIELD_CHANGE} and the values wander
+ *   like a random walk (`wander` > 1: changes over k periods grow nearer sqrt(k) times the
+ *   one-period change than 1 time; needs 16 or more values): it barely changes against its
+ *   size, yet each change is a risky asset's period return and the changes add up, as in
+ *   cumulative returns (read in percent, SMALLCAP MARKET: 0.0071 a month changing 0.00068 a
+ *   month, wander 1.9; SMALLCAP's T-bill index T90, real monthly returns 0.0044 varying with
+ *   the month's length, changes 0.0004 a month, wander 0.73, passes); also, when median
+ *   |x| > T or the values are one-sided and mostly >= 0.5, c < {@link PERSISTENT_CHANGE_RATIO}
+ *   (too persistent for percent returns, whose c is near 1.4);
+ * - `percent`: median |x| > T, 10% or more negative, c >= 0.7, and median |x| / 100 <= T;
+ * The checks run on the values as they will be compounded: with `--returns-in percent`, after
+ * each value is divided by 100.
  * - `too_large`: median |x| > T otherwise.
  * Fewer than {@link PLAUSIBILITY_MIN_VALUES} values: not judged (kind null).
  *
  * @example returnsPlausibility([1.07, 1.04, 1.1, 0.98, 1.12, 1.2], "month").kind // "levels"
  * @example returnsPlausibility([0.01, -0.02, 0.005, 0.03, -0.01], "month").kind // null
+ * @example returnsPlausibility(Array.from({ length: 16 }, (_, t) => 0.005 + 0.0005 * t), "month").kind // "cumulative"
  */
 export function returnsPlausibility(values: readonly number[], freq: string): ReturnsPlausibility {
   const xs = values.filter((x) => Number.isFinite(x));
@@ -183,6 +231,8 @@ export function returnsPlausibility(values: readonly number[], freq: string): Re
     atLeastHalf: NaN,
     negative: NaN,
     changeRatio: NaN,
+    yieldChange: NaN,
+    wander: NaN,
     kind: null,
   };
   if (n < PLAUSIBILITY_MIN_VALUES) return out;
@@ -195,17 +245,32 @@ export function returnsPlausibility(values: readonly number[], freq: string): Re
   for (let i = 1; i < n; i++) d.push(Math.abs(xs[i]! - xs[i - 1]!));
   out.changeRatio = out.medianAbs > 0 ? median(d) / out.medianAbs : NaN;
   const oneSided = out.negative < 0.1;
-  const smooth = out.changeRatio < 0.25;
+  const smooth = out.changeRatio < SMOOTH_CHANGE_RATIO;
+  const persistent = out.changeRatio < PERSISTENT_CHANGE_RATIO;
   const ppy = PERIODS_PER_YEAR[freq] ?? 252;
+  out.yieldChange = n > 1 ? median(d) * ppy : NaN;
+  const k = Math.min(ppy, Math.floor(n / 4));
+  if (k >= 4 && median(d) > 0) {
+    const dk: number[] = [];
+    for (let i = k; i < n; i++) dk.push(Math.abs(xs[i]! - xs[i - k]!));
+    out.wander = median(dk) / median(d) / ((1 + Math.sqrt(k)) / 2);
+  }
+  const walks = out.wander > 1;
   if (oneSided && out.atLeastHalf > 0.5) {
     out.kind = smooth
       ? "levels"
       : out.median >= 0.5 && out.median <= 2
       ? "gross"
+      : persistent
+      ? "cumulative"
       : out.medianAbs / 100 <= t
       ? "percent"
       : "too_large";
-  } else if (smooth && Math.abs(out.median) * ppy > 1) out.kind = "cumulative";
+  } else if (
+    smooth &&
+    (Math.abs(out.median) * ppy > 1 || (out.yieldChange > MAX_STEADY_YIELD_CHANGE && walks))
+  ) out.kind = "cumulative";
+  else if (out.medianAbs > t && persistent) out.kind = "cumulative";
   else if (out.medianAbs > t && !oneSided && out.medianAbs / 100 <= t) out.kind = "percent";
   else if (out.medianAbs > t) out.kind = "too_large";
   return out;
@@ -241,8 +306,15 @@ export function implausibleReturnsMessage(
       "they look like price or index levels (nearly all positive, mostly >= 0.5, moving little from one period to the next): ingest them as levels, without --from-returns (--units index or price)",
     gross:
       "they look like gross returns 1 + r (centred near 1): subtract 1 from each value first, or if they are levels normalised to 1 ingest them without --from-returns (--units index)",
-    cumulative:
-      "they barely change from one period to the next yet would compound to over 100% a year: cumulative returns since a start date (level / first level - 1: add 1 and ingest them as levels without --from-returns, --units index), or percent returns of a steady asset such as a T-bill (--returns-in percent)",
+    cumulative: `they barely change from one period to the next${
+      percent ? " (read in percent)" : ""
+    } yet would compound to over 100% a year or change each ${per} by a risky asset's return: cumulative returns since a start date (level / first level - 1: add 1 and ingest them as levels without --from-returns${
+      percent ? " and without --returns-in" : ""
+    }, --units index)${
+      percent
+        ? ""
+        : ", or percent returns of a steady asset such as a T-bill (--returns-in percent)"
+    }`,
     percent:
       "they look like returns in percent (5.2 meaning 5.2%): pass --returns-in percent (each value divided by 100)",
     too_large:
@@ -252,7 +324,11 @@ export function implausibleReturnsMessage(
     percent ? " --returns-in percent" : ""
   }: the values of ${list}${
     offenders.length > 6 ? `, and ${offenders.length - 6} more symbols` : ""
-  } are not plausible ${adj} returns (refused when most are >= 0.5 with under 10% negative, when they change by under a quarter of their size from one ${per} to the next yet compound to over 100% a year, or when the median |r| exceeds ${t} a ${per}; see --help); ${
+  } are not plausible ${adj} returns${
+    percent ? " once divided by 100" : ""
+  } (refused when most are >= 0.5 with under 10% negative, when they change by under a quarter of their size from one ${per} to the next yet compound to over 100% a year or move by over ${
+    (MAX_STEADY_YIELD_CHANGE / (PERIODS_PER_YEAR[freq] ?? 252)).toPrecision(2)
+  } a ${per} (half a point of annual rate) and wander like a cumulated sum, when large values change by under ${PERSISTENT_CHANGE_RATIO} of their size, or when the median |r| exceeds ${t} a ${per}; see --help); ${
     verdict[main]
   }; nothing landed`;
 }
