@@ -7,7 +7,7 @@
  * @example
  * ```ts ignore
  * const n = runNotes(result);
- * n.leverage; // "limit 1x equity on gross exposure (|longs| + |shorts|, not net), checked at each fill that raises a position (...); 1 order scaled down to it, 0 rejected; peak gross leverage 1.000 at the 2000-09-28 close"
+ * n.leverage; // "limit 1x equity on gross exposure (|longs| + |shorts|, not net), checked at each fill that raises a position (...); 1 order scaled down to it, 0 rejected; peak gross leverage 1.000 at the 2000-09-28 close, after that bar's fills (|longs| + |shorts| over equity, all marked at that close)"
  * ```
  */
 
@@ -41,7 +41,10 @@ export const UNFILLED_REASON_TEXT: Record<UnfilledReason, string> = {
 
 /** What {@link runNotes} returns: one sentence each ("" when there is nothing to say). */
 export interface RunNotes {
-  /** Limit, orders scaled or rejected by it, peak gross / equity at a close: `${leverageLimit}; ${leverageUse}`. */
+  /**
+   * Limit, orders scaled or rejected by it, peak gross / equity at a close (after that bar's
+   * fills, everything marked at it): `${leverageLimit}; ${leverageUse}`.
+   */
   leverage: string;
   /** What the limit is and where it applies (the same for every run of one spec). */
   leverageLimit: string;
@@ -121,12 +124,17 @@ export function runNotes(
   const when = barDates(result, panel);
   let leverage = "", leverageLimit = "", leverageUse = "";
   if (lev) {
+    // Both engines mark gross and equity after the bar's fills, at its close (engine.ts
+    // book.mark after the open and close sweeps; vectorized.ts likewise); a raising fill is
+    // checked with the other positions at their last close before the bar (_book.ts fill).
     const over = lev.peakGross > lev.limit * (1 + 1e-9)
-      ? `: above the ${lev.limit}x limit by price moves after the fills, not by a fill`
+      ? `: above the ${lev.limit}x limit by price moves, not by a fill (a fill that raises a position is checked with the other positions at their previous close)`
       : "";
     const peak = lev.peakBar < 0
       ? "nothing held"
-      : `peak gross leverage ${lev.peakGross.toFixed(3)} at the ${when.close(lev.peakBar)}${over}`;
+      : `peak gross leverage ${lev.peakGross.toFixed(3)} at the ${
+        when.close(lev.peakBar)
+      }, after that bar's fills (|longs| + |shorts| over equity, all marked at that close)${over}`;
     leverageLimit = limitText(lev.limit);
     leverageUse = `${o.leverageScaled ?? 0} order${
       o.leverageScaled === 1 ? "" : "s"
