@@ -5,7 +5,7 @@
  * and registers it as a challenger; prints a summary. The spec's `data.source` is a dataset
  * reference (`{"source": "lake", "dataset": "user/msft_daily", ...}`), `{"kind": "sim-spy"}` or
  * `{"kind": "sim"}`; `--dataset` and its flags replace it. Sharpe ratios are of the strategy's
- * returns over non-overlapping label periods (every h-th date for an h-session label), annualised
+ * returns over non-overlapping label periods (every h-th date for an h-bar label: sessions, weeks, months), annualised
  * with the dataset's periods per year / h (lib/models/train.ts module doc). The configuration refitted is the one
  * with the highest out-of-sample Sharpe (lib/models/train.ts `selectConfig`, marked `*`); the
  * deflated Sharpe and PBO printed with it count every trial recorded under the question.
@@ -52,10 +52,11 @@ const TASK = defineTask({
   details:
     `The spec's data.source is {"source": "lake", "dataset": "user/msft_daily", ...} (daily or slower
 bars), {"kind": "sim-spy", ...} or {"kind": "sim", ...}; the dataset options replace it. Label end
-times follow the dataset calendar's sessions. A label of h sessions (forward_return horizon h) is
-an h-session return: the strategy is evaluated on non-overlapping periods (every h-th date,
-positions held h sessions) and Sharpe, DSR and PBO are of those returns, annualised with the
-dataset's periods per year / h (printed with the summary).
+times follow the dataset calendar's sessions. A label of h bars (forward_return horizon h) is an
+h-bar return, bars of the dataset's frequency (sessions for daily data; on weekly or monthly data
+the output says "1-week" or "1-month label periods"): the strategy is evaluated on
+non-overlapping periods (every h-th date, positions held h bars) and Sharpe, DSR and PBO are of
+those returns, annualised with the dataset's periods per year / h (printed with the summary).
 
 Selection: the configuration refitted (and registered) is the one with the highest annualised
 Sharpe of its out-of-sample CPCV strategy returns (position = sign of the prediction, net of
@@ -136,10 +137,10 @@ await runTask(TASK, async ({ values }) => {
   }
   console.log(
     s.horizon > 1
-      ? `Sharpe of the strategy's returns over ${s.evaluationPeriods} non-overlapping ${s.horizon}-session label periods (of ${s.labelDates} labelled dates; positions held ${s.horizon} sessions), annualised with ${+s
+      ? `Sharpe of the strategy's returns over ${s.evaluationPeriods} non-overlapping ${s.horizon}-${s.horizonUnit} label periods (of ${s.labelDates} labelled dates; positions held ${s.horizon} ${s.horizonUnit}s), annualised with ${+s
         .periodsPerYear.toFixed(
           4,
-        )} such periods per year (${s.datasetPeriodsPerYear} sessions / ${s.horizon}); DSR counts these periods`
+        )} such periods per year (${s.datasetPeriodsPerYear} ${s.horizonUnit}s / ${s.horizon}); DSR counts these periods`
       : `Sharpe annualised with ${s.periodsPerYear} periods per year`,
   );
   const score = s.configs[0]!.params.task === "binary" ? "accuracy" : "R^2";

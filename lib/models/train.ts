@@ -12,7 +12,9 @@
  * return = position * label - costBps / 1e4 * |position change|, averaged over symbols per date.
  * The trial's returns are the mean over paths per date (out of sample, net of the stated cost).
  *
- * Label horizon: a label of h sessions (forward_return `horizon`) is an h-session return, so consecutive dates' returns overlap by h - 1 sessions. Treating them as
+ * Label horizon: a label of h sessions (forward_return `horizon`; bars of the dataset's
+ * frequency, weeks or months on weekly or monthly data, named so in the output by
+ * {@link barWord}) is an h-session return, so consecutive dates' returns overlap by h - 1 sessions. Treating them as
  * a per-session series overstates the annualised Sharpe by about sqrt(h) (each is h sessions of
  * drift and variance, annualised as if one) and its serial correlation breaks the i.i.d.
  * assumption of the DSR's T, skew and kurtosis. The strategy is therefore evaluated on
@@ -266,8 +268,10 @@ export interface TrainSummary {
   periodsPerYear: number;
   /** The dataset's periods per year (its sessions; 252 for simulated data). */
   datasetPeriodsPerYear: number;
-  /** Label horizon h in sessions (1 for overnight; triple_barrier: its maxHolding). */
+  /** Label horizon h in bars of the dataset (1 for overnight; triple_barrier: its maxHolding). */
   horizon: number;
+  /** What one bar of the dataset is, {@link barWord}: "session", "week", "month", ... */
+  horizonUnit: string;
   /** Non-overlapping periods the strategy returns are evaluated on (module doc). */
   evaluationPeriods: number;
   /** Dates with a label (overlapping h-session returns when h > 1). */
@@ -366,12 +370,13 @@ export async function runTraining(
   const chain = nonOverlappingPeriods(allDates, { dates, t0, t1 });
   const periods = chain.map((k) => allDates[k]!);
   const horizon = labels.horizon;
+  const horizonUnit = barWord(dataset?.meta.frequency);
   const evalPpy = evaluationPeriodsPerYear(spec.data.label, periodsPerYear, {
     evaluated: periods.length,
     labelled: allDates.length,
   });
   log(
-    `evaluation: ${periods.length} non-overlapping ${horizon}-session label periods of ${allDates.length} labelled dates, ${+evalPpy
+    `evaluation: ${periods.length} non-overlapping ${horizon}-${horizonUnit} label periods of ${allDates.length} labelled dates, ${+evalPpy
       .toFixed(4)} a year`,
   );
   const configs: ConfigResult[] = [];
@@ -482,6 +487,7 @@ export async function runTraining(
     periodsPerYear: evalPpy,
     datasetPeriodsPerYear: periodsPerYear,
     horizon,
+    horizonUnit,
     evaluationPeriods: periods.length,
     labelDates: allDates.length,
     ...(dataset
@@ -790,6 +796,21 @@ async function loadBars(
       sha256: await sha256Text(JSON.stringify(cfg)),
     }],
   };
+}
+
+/**
+ * What one bar of a dataset of `frequency` is called where label horizons are printed: a
+ * session for daily data (`session`, `day`, `1d`; also simulated data, no frequency), else the
+ * period itself (`week`, `month`, `quarter`, `year`), or "bar" for anything else.
+ *
+ * @example barWord("month"); // "month" (a 1-month label period)
+ * @example barWord("session"); // "session"
+ */
+export function barWord(frequency: string | undefined): string {
+  if (frequency === undefined || ["session", "day", "1d", "d"].includes(frequency)) {
+    return "session";
+  }
+  return ["week", "month", "quarter", "year"].includes(frequency) ? frequency : "bar";
 }
 
 function normalisationOf(m: TrainingManifest): { name: string; mean: number; std: number }[] {

@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import {
+  barWord,
   evaluationPeriodsPerYear,
   nonOverlappingPeriods,
   runTraining,
@@ -114,6 +115,7 @@ Deno.test("train: 5-session labels on EuStockMarkets: non-overlapping Sharpe x s
     assertEquals(s.evaluationPeriods, ref.evaluated_periods);
     assertEquals(s.periodsPerYear, ref.periods_per_year);
     assertEquals(s.datasetPeriodsPerYear, 260);
+    assertEquals(s.horizonUnit, "session");
     assertEquals(s.best.returns.length, ref.returns.length);
     s.best.returns.forEach((v, i) => close(v, ref.returns[i], `return ${i}`));
     close(s.best.sharpe, ref.sharpe, "per-period Sharpe");
@@ -130,6 +132,67 @@ Deno.test("train: 5-session labels on EuStockMarkets: non-overlapping Sharpe x s
     assertEquals(trials.length, 1);
     assertEquals(trials[0]!.periodsPerYear, 52);
     assertEquals(trials[0]!.returns.length, ref.evaluated_periods);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("barWord: label periods named by the dataset's frequency", () => {
+  assertEquals(
+    ["session", "day", "1d", undefined, "week", "month", "quarter", "year", "30m"].map(barWord),
+    ["session", "session", "session", "session", "week", "month", "quarter", "year", "bar"],
+  );
+});
+
+Deno.test('train on monthly data: "1-month label periods", not sessions (trial 6 C)', async () => {
+  const root = await Deno.makeTempDir({ prefix: "models_train_month_" });
+  try {
+    // 120 month-end closes of one symbol (1990-01..1999-12), a wavy uptrend.
+    const lines = ["date,close"];
+    for (let k = 0; k < 120; k++) {
+      const y = 1990 + Math.floor(k / 12), m = (k % 12) + 1;
+      const last = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+      lines.push(`${last},${(100 * Math.exp(0.01 * k + 0.05 * Math.sin(k))).toFixed(6)}`);
+    }
+    await Deno.writeTextFile(`${root}/m.csv`, lines.join("\n") + "\n");
+    await ingestBarsFile(`${root}/m.csv`, {
+      dataset: "m",
+      kind: "series",
+      symbol: "M",
+      freq: "month",
+      currency: "USD",
+      units: "price",
+      root,
+    });
+    const logged: string[] = [];
+    const s = await runTraining({
+      name: "m",
+      question: "models-train-month",
+      data: {
+        name: "m1",
+        source: { source: "lake", dataset: "user/m" },
+        features: ["roc_5"],
+        label: { kind: "forward_return", horizon: 1 },
+        trainEnd: "1995-01-01",
+        cpcv: { groups: 4, testGroups: 1, embargoDays: 31 },
+      },
+      model: { kind: "ridge", grid: [{ alpha: 1 }] },
+      costBps: 0,
+      register: false,
+    }, {
+      root,
+      outDir: `${root}/export`,
+      ledger: { store: memoryLedgerStore() },
+      log: (m: string) => logged.push(m),
+    });
+    assertEquals(s.horizonUnit, "month");
+    assertEquals(s.datasetPeriodsPerYear, 12);
+    // 120 months - 5 (roc_5 warm-up) - 1 (the last has no next month) = 114 labelled dates
+    const line = logged.find((l) => l.startsWith("evaluation:"));
+    assertEquals(
+      line,
+      "evaluation: 114 non-overlapping 1-month label periods of 114 labelled dates, 12 a year",
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }
