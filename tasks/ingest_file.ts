@@ -335,7 +335,11 @@ outside_range, and a warning names --calendar none (and --freq year|... for year
 decimal years 1700.0). Weekly and slower data (--freq week|month|quarter|year) is not session
 data: it lands on any calendar from 1000 to 2100; a period whose last session the calendar
 cannot tell (sunspots of 1700 on nyse) is known at the period's end (midnight after its last
-day in the calendar's zone) instead of at its last session close, and a note counts such rows.`,
+day in the calendar's zone) instead of at its last session close, and a note counts such rows.
+Days that are not sessions: daily bars (--freq session) quarantine a row on a holiday or weekend
+of the calendar as not_a_session; a --freq day series (the series default) keeps it as a value on
+that date, known at the midnight ending the day, and a note counts such rows with an example
+(quality reports them as off_calendar_rows); --freq session leaves them out.`,
   examples: [
     "ttrc.csv --dataset ttrc --symbol TTRC --calendar nyse",
     "usdthb.csv --dataset usdthb_30m --symbol USDTHB --freq 30m --calendar fx --tz UTC --map ts=time_utc",

@@ -1097,6 +1097,10 @@ export async function ingestBarsFile(
   // Dates moved to their period's first day (weekly: the Monday of the ISO week).
   let moved = 0;
   let movedExample = "";
+  // Rows of a --freq day series on dates that are not sessions of the calendar (holidays,
+  // weekends): kept, counted in a note.
+  let offSession = 0;
+  let offSessionExample = "";
   // Weekly and slower data is not session data: the calendar only dates its known_at, so its
   // range check is the widest one (calendar none's); a period the calendar cannot place a last
   // session in is known at the period's end (periodKnownAt), counted in a note.
@@ -1205,6 +1209,9 @@ export async function ingestBarsFile(
           } else {
             outKnown[u] = periodKnownAt(label, freq as DateFreq, cal);
             if (periodData) notePeriod(label, outKnown[u]!);
+            if (freq === "day" && cal.name !== "none" && !cal.sessionBounds(label)) {
+              if (offSession++ === 0) offSessionExample = label;
+            }
           }
           outDate[u] = label;
           key = label;
@@ -1433,6 +1440,13 @@ export async function ingestBarsFile(
       `${moved} date${
         moved === 1 ? "" : "s"
       } moved to ${what} (e.g. ${movedExample}): a ${freq}ly series is stored on its period's first day, known at the close of the period's last session`,
+    );
+  }
+  if (offSession > 0) {
+    notes.push(
+      `${offSession} row${
+        offSession === 1 ? " is" : "s are"
+      } on dates that are not ${cal.name} sessions (e.g. ${offSessionExample}, a holiday or weekend): kept as values on those dates (a --freq day series keeps every calendar date; such a row is known at the midnight ending its day, no session closing then); quality counts them as off_calendar_rows; to leave them out, ingest with --freq session (they are quarantined as not_a_session, as daily bars' are)`,
     );
   }
   for (const [sym, n] of Object.entries(notListed.bySymbol)) {

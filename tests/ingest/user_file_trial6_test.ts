@@ -134,3 +134,56 @@ Deno.test({
     Deno.removeSync(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "task ingest-file: a --freq day series on nyse notes its rows on non-sessions (trial 6 D)",
+  sanitizeResources: false,
+  async fn() {
+    const dir = Deno.makeTempDirSync();
+    const lake = join(dir, "lake");
+    const ingest = ingestInto(lake, dir);
+    // DJIA 1980-01-01..1980-02-25, 40 weekday rows; NYSE was closed on New Year's Day (Tue
+    // 1980-01-01) and Washington's Birthday (Mon 1980-02-18): 2 rows on non-sessions.
+    const djia = fileURLToPath(new URL("../fixtures/trial5/djia8012_head.csv", import.meta.url));
+    const base = ["--kind", "series", "--symbol", "DJIA", "--calendar", "nyse", "--no-header"];
+    const r = await ingest(djia, "djia", ...base, "--currency", "USD", "--units", "index");
+    assertEquals(r.code, 0, r.stderr);
+    const out = r.stdout + r.stderr;
+    assert(
+      out.includes(
+        "note: 2 rows are on dates that are not nyse sessions (e.g. 1980-01-01, a holiday or weekend): kept as values on those dates",
+      ),
+      out,
+    );
+    assert(out.includes("--freq session"), out);
+    assert(/rows landed:\s+40 /.test(out), out);
+    // Kept: the holiday row is in the lake, known at midnight ending 1980-01-01 in New York.
+    const f = (await loadDataset("user/djia", { root: lake })).frame;
+    const dates = (f.getColumn("date").toArray() as unknown as Date[]).map((d) =>
+      d.toISOString().slice(0, 10)
+    );
+    assert(dates.includes("1980-01-01") && dates.includes("1980-02-18"));
+    const k = f.getColumn("known_at").toArray() as unknown as Date[];
+    assertEquals(
+      new Date(k[dates.indexOf("1980-01-01")]!).toISOString(),
+      "1980-01-02T05:00:00.000Z",
+    );
+    // --freq session: the same 2 rows quarantined as not_a_session, 38 land, no such note.
+    const r2 = await ingest(
+      djia,
+      "djia_s",
+      ...base,
+      "--freq",
+      "session",
+      "--currency",
+      "USD",
+      "--units",
+      "index",
+      "--json",
+    );
+    const j = JSON.parse(r2.stdout);
+    assertEquals([j.rowsLanded, j.rowsQuarantined], [38, 2]);
+    assert(!r2.stderr.includes("not nyse sessions"), r2.stderr);
+    Deno.removeSync(dir, { recursive: true });
+  },
+});
