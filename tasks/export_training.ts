@@ -136,7 +136,7 @@ the data has is named with its window and the bars available (exit 2).
 "gaps": "break" (default) makes a window or label over a missing session (a holiday of a
 market without its calendar on --calendar weekdays, a quarantined NA day) give no value, so the
 row is dropped and counted; "skip" computes each symbol's windows and horizons over its
-observed bars (pandas s.dropna().rolling(n)), keeping those rows (eager export only).
+observed bars (pandas s.dropna().rolling(n)), keeping those rows (batched too, same rows).
 Features: ${featureList()}.
 mom_12_1, reversal_21, vol_63, amihud_21, log_dollar_volume_21, dow_seasonality and
 month_seasonality are percentile ranks across the symbols per date (no value on a date with

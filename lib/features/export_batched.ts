@@ -21,8 +21,11 @@
  *    horizon. A symbol with a gap (fewer bars in the warm-up than its lookback while it has
  *    older bars, or fewer finite closes after the batch than the horizon while it has later
  *    bars) widens the window and the batch is read again, so every symbol sees exactly the bars
- *    the eager panel gives it. Features and labels are computed on the window, the warm-up and
- *    look-ahead rows are dropped, and the batch's samples (same selection as the eager export)
+ *    the eager panel gives it. With `gaps: "skip"` (features over each symbol's observed bars,
+ *    lib/features `DailyPanelOptions.gaps`) the cross-sectional lookback counts the symbol's own
+ *    bars too, so a symbol needs that many of its bars before the batch, and missing sessions
+ *    are no panel dates (no read back to them). Features and labels are computed on the window,
+ *    the warm-up and look-ahead rows are dropped, and the batch's samples (same selection as the eager export)
  *    are spilled to a Parquet part with the raw features. The training rows' feature sums
  *    accumulate in the eager order (date, then symbol), so the mean is the same double.
  * 3. Normalisation pass over the parts: sum of squared deviations from that mean (the eager
@@ -250,7 +253,6 @@ export function batchBlocker(spec: TrainingExportSpec & { source: BarSource }): 
     return (e as Error).message.replace(/^Cannot export in batches: /, "");
   }
   if (spec.sequence) return "sequence windows are built by the eager export only";
-  if (spec.gaps === "skip") return 'gaps "skip" is computed by the eager export only';
   if (
     spec.source.kind !== "lake" && "adjust" in spec.source && spec.source.adjust &&
     spec.source.adjust !== "raw"
@@ -412,6 +414,9 @@ export async function exportBatchPart(
     new Date(Date.parse(d + "T00:00:00Z") - MS_PER_DAY).toISOString().slice(0, 10);
   const keep = spec.universe ? new Set(spec.universe) : null;
   const a = D[i]!, b = D[j]!;
+  // gaps "skip": every feature (cross-sectional ones too) looks back over the symbol's own bars
+  const skip = spec.gaps === "skip";
+  const ownBars = skip ? Math.max(lb.symbolBars, lb.panelRows) : lb.symbolBars;
   let w = Math.max(0, i - Math.max(lb.symbolBars, lb.panelRows));
   if (lb.years) {
     w = Math.min(w, Math.max(0, idxOf(`${Number(a.slice(0, 4)) - lb.years}-01-01`) - 1));
@@ -439,10 +444,10 @@ export async function exportBatchPart(
           `Cannot export ${spec.name} in batches: ${sb.symbol} appears in ${d.name} for ${a}..${b} but not in the scan pass (the dataset changed during the export)`,
         );
       }
-      if (pre < lb.symbolBars && first < D[w]!) back = true;
+      if (pre < ownBars && first < D[w]!) back = true;
       // Missing sessions between the symbol's last bar before the window and its first in it
-      // are panel dates of the eager export: read back to that bar.
-      const front = between !== null && first < D[w]! && sb.dates[0]! > D[w]! &&
+      // are panel dates of the eager export (not with gaps "skip"): read back to that bar.
+      const front = !skip && between !== null && first < D[w]! && sb.dates[0]! > D[w]! &&
         between(dayBefore(D[w]!), sb.dates[0]!).length > 0;
       if (front) back = true;
       if (post < lb.horizon && last > D[l]!) ahead = true;
@@ -462,9 +467,10 @@ export async function exportBatchPart(
     features: spec.features,
     periodsPerYear: d.periodsPerYear,
     missingBetween: between,
+    ...(skip ? { gaps: "skip" as const } : {}),
   });
   const labels = panelLabels(panel, spec.label, { sessionBounds });
-  const rowClock = panel.gaps?.missing.length
+  const rowClock = panel.gaps?.missing.length && !skip
     ? rowClockSamples(bars, spec, { periodsPerYear: d.periodsPerYear, sessionBounds })
     : null;
   let droppedGap = 0;
@@ -604,6 +610,7 @@ async function exportAt(
   let readRows = 0;
   const files = new Map<string, string>(); // path -> sha256, in the order the reads name them
   const symFirst = new Map<string, string>(), symLast = new Map<string, string>();
+  const symBars = new Map<string, number>(); // bars with a close, for the no-sample message
   let meta: LoadedDataset["meta"] | null = null;
   let first: LoadedDataset | null = null;
   for (let y = Number(lo.slice(0, 4)); y <= Number(hi.slice(0, 4)); y++) {
@@ -624,6 +631,9 @@ async function exportAt(
       for (const dt of b.dates) dateSet.add(dt);
       if (!symFirst.has(b.symbol)) symFirst.set(b.symbol, b.dates[0]!);
       symLast.set(b.symbol, b.dates[b.dates.length - 1]!);
+      let m = symBars.get(b.symbol) ?? 0;
+      for (const c of b.close) if (Number.isFinite(c)) m++;
+      symBars.set(b.symbol, m);
     }
   }
   const D = [...dateSet].sort();
@@ -750,7 +760,16 @@ async function exportAt(
       }
     }
     const n = t0All.n;
-    if (n === 0) throw new RangeError(noSampleMessage(spec.name, rowsMissing, dropped));
+    if (n === 0) {
+      // as the eager export: each feature's window against the longest kept symbol's bars
+      const maxBars = kept.reduce((m, x) => Math.max(m, symBars.get(x) ?? 0), 0);
+      throw new ExportSpecError(
+        noSampleMessage(spec.name, rowsMissing, dropped, {
+          maxBars,
+          frequency: meta.frequency,
+        }),
+      );
+    }
     if (trainRows < 2) {
       throw new RangeError(
         `Cannot export ${spec.name}: ${trainRows} training rows before ${spec.trainEnd} (need 2)`,
