@@ -322,12 +322,21 @@ export function demoPlan(w: DemoWindows): PlanStep[] {
 
 /**
  * Run the demo. `started`: the world and the prefetch `startDemo(options)` began earlier (the task
- * starts them before loading this module); the run's clocks start when it did.
+ * starts them before loading this module); the run's clocks start when it did. Its prefetch
+ * workers are stopped when the run ends, whether it succeeds or throws.
  */
 export async function runDemo(
   options: DemoOptions = {},
   started: DemoStart = startDemo(options),
 ): Promise<DemoSummary> {
+  try {
+    return await demoRun(options, started);
+  } finally {
+    started.prefetch.stop();
+  }
+}
+
+async function demoRun(options: DemoOptions, started: DemoStart): Promise<DemoSummary> {
   const { seed, nullWorld } = started;
   const root = resolve(options.root ?? lakeRoot());
   const tag = `demo-${seed}${nullWorld ? "-null" : ""}`;
