@@ -36,3 +36,18 @@ export async function runTaskIn(
   const dec = new TextDecoder();
   return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
 }
+
+/** `ingest-file <file> --dataset <dataset> ...args` into `lake`, run from `dir`. */
+export const ingestInto =
+  (lake: string, dir: string) => (file: string, dataset: string, ...args: string[]) =>
+    runTaskIn("ingest_file", [file, "--dataset", dataset, ...args], lake, dir);
+
+/** Whether `p` exists (stat succeeds). */
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await Deno.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

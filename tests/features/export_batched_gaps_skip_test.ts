@@ -15,8 +15,8 @@ import {
   exportTrainingSetBatched,
   loadDailyBars,
   resolveExportSpec,
-  type TrainingManifest,
 } from "../../lib/features/mod.ts";
+import { assertFramesIdentical, comparable } from "./_frames_assert.ts";
 import { assert, assertAlmostEquals, assertEquals } from "../_assert.ts";
 import { userCloseSpec } from "../dataset/_lake.ts";
 
@@ -70,25 +70,6 @@ function exportSpec(extra: Record<string, unknown> = {}) {
     cpcv: { groups: 4, testGroups: 1, embargoDays: 3 },
     ...extra,
   });
-}
-
-function assertFramesIdentical(a: pl.DataFrame, b: pl.DataFrame) {
-  assertEquals(a.columns, b.columns);
-  assertEquals(a.height, b.height);
-  for (const c of a.columns) {
-    assertEquals(String(a.getColumn(c).dtype), String(b.getColumn(c).dtype), c);
-    const x = a.getColumn(c).toArray(), y = b.getColumn(c).toArray();
-    for (let i = 0; i < x.length; i++) {
-      if (!Object.is(x[i], y[i])) {
-        throw new Error(`column ${c} row ${i}: batched ${x[i]} vs eager ${y[i]}`);
-      }
-    }
-  }
-}
-
-function comparable(m: TrainingManifest) {
-  const { created_at: _c, files: _f, ...rest } = m;
-  return rest;
 }
 
 Deno.test('batched export with gaps "skip" equals the eager export and pandas dropna() windows', async () => {

@@ -17,8 +17,8 @@ import {
   exportTrainingSetBatched,
   loadDailyBars,
   resolveExportSpec,
-  type TrainingManifest,
 } from "../../lib/features/mod.ts";
+import { assertFramesIdentical, comparable } from "./_frames_assert.ts";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { nyMs, userDailyBarsSpec } from "../dataset/_lake.ts";
 
@@ -117,26 +117,6 @@ function exportSpec(extra: Record<string, unknown> = {}) {
 /** The eager path of the task: load, panel and labels on the dataset's clock, export. */
 async function eager(spec: ReturnType<typeof exportSpec>, outDir: string) {
   return await exportLoadedBars(await loadDailyBars(spec.source), spec, { outDir });
-}
-
-/** Every column of two frames equal value for value (Object.is: NaN, -0 and bits of doubles). */
-function assertFramesIdentical(a: pl.DataFrame, b: pl.DataFrame) {
-  assertEquals(a.columns, b.columns);
-  assertEquals(a.height, b.height);
-  for (const c of a.columns) {
-    assertEquals(String(a.getColumn(c).dtype), String(b.getColumn(c).dtype), c);
-    const x = a.getColumn(c).toArray(), y = b.getColumn(c).toArray();
-    for (let i = 0; i < x.length; i++) {
-      if (!Object.is(x[i], y[i])) {
-        throw new Error(`column ${c} row ${i}: batched ${x[i]} vs eager ${y[i]}`);
-      }
-    }
-  }
-}
-
-function comparable(m: TrainingManifest) {
-  const { created_at: _c, files: _f, ...rest } = m;
-  return rest;
 }
 
 Deno.test("batchLookback: warm-up and look-ahead derived from the kernels' windows", () => {

@@ -12,16 +12,11 @@ import { headerLooksLikeData, ingestBarsFile, userSeriesSpec } from "../../lib/i
 import { readDataset } from "../../lib/lake/mod.ts";
 import { returnsPlausibility } from "../../lib/ingest/user_file_returns.ts";
 import { loadDataset } from "../../lib/dataset/mod.ts";
-import { runTaskIn } from "../_task_run.ts";
+import { exists, ingestInto } from "../_task_run.ts";
 
 const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/trial5/${f}`, import.meta.url));
 const REF = JSON.parse(Deno.readTextFileSync(fixture("ingest_trial5.json")));
 const isIsoDate = (t: string) => /^\d{4}-\d\d-\d\d$/.test(t);
-
-/** `ingest-file <file> --dataset <dataset> ...args` into `lake`, run from `dir`. */
-const ingestInto =
-  (lake: string, dir: string) => (file: string, dataset: string, ...args: string[]) =>
-    runTaskIn("ingest_file", [file, "--dataset", dataset, ...args], lake, dir);
 
 /** `--kind series --symbol <symbol>`. */
 const series = (symbol: string) => ["--kind", "series", "--symbol", symbol];
@@ -276,15 +271,6 @@ Deno.test({
     Deno.removeSync(dir, { recursive: true });
   },
 });
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await Deno.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // The unit API refuses a header-like first line too (not only the task).
 Deno.test("ingestBarsFile: a first line that reads as data is refused unless noHeader", async () => {

@@ -13,23 +13,10 @@ import {
   returnsPlausibility,
 } from "../../lib/ingest/user_file_returns.ts";
 import { loadDataset } from "../../lib/dataset/mod.ts";
-import { runTaskIn } from "../_task_run.ts";
+import { exists, ingestInto } from "../_task_run.ts";
 
 const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/trial6/${f}`, import.meta.url));
 const REF = JSON.parse(Deno.readTextFileSync(fixture("ingest_trial6.json")));
-
-const ingestInto =
-  (lake: string, dir: string) => (file: string, dataset: string, ...args: string[]) =>
-    runTaskIn("ingest_file", [file, "--dataset", dataset, ...args], lake, dir);
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await Deno.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("returnsPlausibility: smooth values that move by a risky asset's return and add up are cumulative", () => {
   // 0.0050, 0.0055, ..., 0.0125 (16 months, +0.0005 each): median |x| (0.0085 + 0.009) / 2 =
