@@ -4,8 +4,8 @@
  * { name, data: {source: "lake", dataset, symbols?, start?, end?, asOf?, adjust?} (or source: a
  * dataset reference | {kind: "sim", seed, start, end, equityCount} | {kind: "lake"} =
  * curated/polygon/stock_bars_day), features: [...], label: {kind, ...}, universe?, start?, end?,
- * frequency?, gaps?, trainEnd, cpcv?: {groups, testGroups, embargoDays}, sequence?: {lookback,
- * patchLength, stride} }. `--dataset` and its flags replace the spec's data.
+ * frequency?, gaps?, trainEnd, cpcv?: {groups, testGroups, embargoDays | embargoBars},
+ * sequence?: {lookback, patchLength, stride} }. `--dataset` and its flags replace the spec's data.
  */
 import { LEASE_OPTION, leaseOption } from "../lib/cluster/cli.ts";
 import { join } from "node:path";
@@ -122,8 +122,9 @@ const TASK = defineTask({
   details: `Spec fields (unknown fields are refused, exit 2): name, data, features, label
 ({"kind": "forward_return", "horizon": 5, "type": "log|simple"}, {"kind": "overnight"} or
 {"kind": "triple_barrier", "maxHolding", "upper", "lower", "volSpan"}), trainEnd, and optional
-universe, start, end, frequency, gaps, cpcv ({"groups", "testGroups", "embargoDays"}), sequence
-({"lookback", "patchLength", "stride"}); see lib/features/export_spec.ts.
+universe, start, end, frequency, gaps, cpcv ({"groups", "testGroups", "embargoDays" or
+"embargoBars"}), sequence ({"lookback", "patchLength", "stride"}); see
+lib/features/export_spec.ts.
 Daily, weekly, monthly, quarterly and yearly datasets are exported on their own bars: every
 feature window, label horizon and sequence lookback counts bars of the dataset's frequency
 (roc_5 on monthly data is 5 months; mom_12_1 looks back 252 bars, 21 years of months).
@@ -131,8 +132,11 @@ feature window, label horizon and sequence lookback counts bars of the dataset's
 dataset's: a mismatch is refused (exit 2); leave it out to take the dataset's. A row is decided
 when its bar is known (the session close; for weekly and slower bars the close of the period's
 last session) and its label ends when the target bar is known; "embargoDays" is calendar days
-after each test block. An overnight label needs daily bars. A feature that needs more bars than
-the data has is named with its window and the bars available (exit 2).
+after each test block, "embargoBars" the next N bars of the dataset after it (its own dates,
+decided at their close: 1 on monthly data is the next month's bar, on daily data the next
+session, over a weekend too); give one of the two (both: exit 2), neither: no embargo. An
+overnight label needs daily bars. A feature that needs more bars than the data has is named
+with its window and the bars available (exit 2).
 "gaps": "break" (default) makes a window or label over a missing session (a holiday of a
 market without its calendar on --calendar weekdays, a quarantined NA day) give no value, so the
 row is dropped and counted; "skip" computes each symbol's windows and horizons over its

@@ -65,6 +65,8 @@ import { lakeRoot } from "../lake/spec.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
 import { buildDailyFeaturePanel, DAILY_FEATURES, perDateNormalisation } from "./daily_panel.ts";
 import {
+  cpcvManifest,
+  cpcvSettings,
   crossSectionBlocker,
   CrossSectionError,
   exportedMoments,
@@ -796,13 +798,13 @@ async function exportAt(
 
     // 4. CPCV and weights on the in-memory times, then the write pass
     const t0 = t0All.done(), t1 = t1All.done(), symIdx = symAll.done();
-    const cv = spec.cpcv ?? { groups: 6, testGroups: 2, embargoDays: 0 };
-    const embargo = (cv.embargoDays ?? 0) * MS_PER_DAY;
-    let res: ReturnType<typeof cpcvSplits> | null = cpcvSplits(t0, t1, {
-      groups: cv.groups,
-      testGroups: cv.testGroups,
-      embargo,
+    // a bar embargo counts the dataset's dates of the scan pass (the eager panel's), decided at
+    // their close
+    const cv = cpcvSettings(spec, () => {
+      const bt = barTimes(meta);
+      return Float64Array.from(D, (d) => bt(d).close.getTime()).filter(Number.isFinite).sort();
     });
+    let res: ReturnType<typeof cpcvSplits> | null = cpcvSplits(t0, t1, cv.options);
     const group = new Int32Array(n);
     for (let g = 0; g < cv.groups; g++) group.fill(g, res.groupBounds[g]!, res.groupBounds[g + 1]!);
     const codes = res.splits.map((sp) => {
@@ -811,18 +813,7 @@ async function exportAt(
       for (const i of sp.test) c[i] = 2;
       return c;
     });
-    const cpcvManifest: TrainingManifest["cpcv"] = {
-      groups: cv.groups,
-      test_groups: cv.testGroups,
-      embargo_ms: embargo,
-      group_bounds: Array.from(res.groupBounds),
-      splits: res.splits.map((s) => ({
-        test_groups: s.testGroups,
-        train: s.train.length,
-        test: s.test.length,
-        purged: s.purged,
-      })),
-    };
+    const cpcvManifestPart: TrainingManifest["cpcv"] = cpcvManifest(cv, res);
     res = null; // the index lists are no longer needed
     const weight = uniquenessWeights(symIdx, t0, t1);
 
@@ -884,7 +875,7 @@ async function exportAt(
       features: stats,
       trainRows,
       horizonSessions: spec.label.kind === "overnight" ? 1 : lb.horizon,
-      cpcv: cpcvManifest,
+      cpcv: cpcvManifestPart,
       sequence: null,
       files: { "rows.parquet": await sha256File(rowsPath) },
       inputs: [{

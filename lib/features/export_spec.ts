@@ -15,8 +15,9 @@
  * - optional `universe`, `start`, `end`, `frequency` (a check of the dataset's bar frequency:
  *   "1d" = "day" = "session", "week", "month", "quarter", "year"; default: the dataset's own),
  *   `gaps` ("break" default: a window over a missing session has no value; "skip": windows
- *   over each symbol's observed bars), `cpcv` (`groups`, `testGroups`,
- *   `embargoDays`), `sequence` (`lookback`, `patchLength`, `stride`).
+ *   over each symbol's observed bars), `cpcv` (`groups`, `testGroups`, and
+ *   `embargoDays` (calendar days) or `embargoBars` (the dataset's bars, e.g. months on monthly
+ *   data), not both), `sequence` (`lookback`, `patchLength`, `stride`).
  *
  * @example
  * ```ts
@@ -100,7 +101,12 @@ export const ExportSpecSchema = specObject({
   cpcv: specObject({
     groups: z.number().int().min(2),
     testGroups: posInt,
+    /** Calendar days embargoed after each test group. */
     embargoDays: z.number().int().min(0).optional(),
+    /** Bars of the dataset embargoed after each test group (instead of `embargoDays`). */
+    embargoBars: z.number().int().min(0).optional(),
+  }).refine((c) => c.embargoDays === undefined || c.embargoBars === undefined, {
+    message: "give embargoDays (calendar days) or embargoBars (bars of the dataset), not both",
   }).optional(),
   sequence: specObject({ lookback: posInt, patchLength: posInt, stride: posInt }).optional(),
 });

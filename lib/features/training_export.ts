@@ -27,7 +27,7 @@
 import pl from "nodejs-polars";
 import { join } from "node:path";
 import { MS_PER_DAY } from "../core/mod.ts";
-import { cpcvSplits } from "../validation/cpcv.ts";
+import { type CpcvOptions, type CpcvResult, cpcvSplits } from "../validation/cpcv.ts";
 import type { PanelLabels, PanelLabelSpec } from "../labels/panel_labels.ts";
 import { sampleUniqueness } from "../labels/uniqueness.ts";
 import { panelLabels } from "../labels/panel_labels.ts";
@@ -67,8 +67,13 @@ export interface TrainingExportSpec {
   gaps?: "break" | "skip";
   /** Samples dated before this are training rows (normalisation fit). */
   trainEnd: string;
-  /** CPCV fold assignment. @default { groups: 6, testGroups: 2, embargoDays: 0 } */
-  cpcv?: { groups: number; testGroups: number; embargoDays?: number };
+  /**
+   * CPCV fold assignment. The embargo after each test group is `embargoDays` calendar days or
+   * `embargoBars` bars of the dataset's own bar sequence (its dates' decision times: on monthly
+   * data 1 bar is the next month's bar); at most one of the two. @default
+   * { groups: 6, testGroups: 2, embargoDays: 0 }
+   */
+  cpcv?: { groups: number; testGroups: number; embargoDays?: number; embargoBars?: number };
   /** Sequence windows for PatchTST-style models. @default none */
   sequence?: { lookback: number; patchLength: number; stride: number };
 }
@@ -115,7 +120,16 @@ export interface TrainingManifest {
   cpcv: {
     groups: number;
     test_groups: number;
+    /** Embargo in ms (`embargoDays`); 0 with `embargo_bars`. */
     embargo_ms: number;
+    /**
+     * Only with the spec's `embargoBars`: the bars, and per group the instant (epoch ms) its
+     * test block's embargo reaches (the largest t1 of the group extended to the N-th bar time
+     * after it): a training row with t0_ms <= it and t1_ms >= the block's first t0_ms is
+     * dropped when the group is tested (lib/validation `cpcvSplits` option `embargoEnds`).
+     */
+    embargo_bars?: number;
+    embargo_end_ms?: number[];
     group_bounds: number[];
     splits: { test_groups: number[]; train: number; test: number; purged: number }[];
   } | null;
@@ -472,10 +486,17 @@ export async function exportTrainingSet(
     return col;
   });
 
-  // CPCV on decision times (samples sorted by t0) with label ends t1
-  const cv = spec.cpcv ?? { groups: 6, testGroups: 2, embargoDays: 0 };
-  const embargo = (cv.embargoDays ?? 0) * MS_PER_DAY;
-  const res = cpcvSplits(t0, t1, { groups: cv.groups, testGroups: cv.testGroups, embargo });
+  // CPCV on decision times (samples sorted by t0) with label ends t1; a bar embargo counts the
+  // panel's dates (the dataset's bars), decided at their close
+  const cv = cpcvSettings(spec, () => {
+    const out: number[] = [];
+    for (let t = 0; t < nT; t++) {
+      const v = labels.t0Ms[t * nS]!;
+      if (Number.isFinite(v)) out.push(v);
+    }
+    return Float64Array.from(out).sort();
+  });
+  const res = cpcvSplits(t0, t1, cv.options);
   const group = new Int32Array(n);
   for (let g = 0; g < cv.groups; g++) group.fill(g, res.groupBounds[g]!, res.groupBounds[g + 1]!);
   const splitCols = res.splits.map((sp, k) => {
@@ -564,24 +585,81 @@ export async function exportTrainingSet(
     features: stats,
     trainRows,
     horizonSessions: labels.horizon,
-    cpcv: {
-      groups: cv.groups,
-      test_groups: cv.testGroups,
-      embargo_ms: embargo,
-      group_bounds: Array.from(res.groupBounds),
-      splits: res.splits.map((s) => ({
-        test_groups: s.testGroups,
-        train: s.train.length,
-        test: s.test.length,
-        purged: s.purged,
-      })),
-    },
+    cpcv: cpcvManifest(cv, res),
     sequence,
     files,
     inputs: options.inputs ?? [],
   });
   await writeTrainingManifest(options.outDir, manifest);
   return manifest;
+}
+
+/** The CPCV settings of a spec, defaults filled in ({@link cpcvSettings}). */
+export interface CpcvSettings {
+  groups: number;
+  testGroups: number;
+  /** Embargo in ms (`embargoDays` x 1 day; 0 with `embargoBars`). */
+  embargoMs: number;
+  /** `embargoBars` when given. */
+  embargoBars?: number;
+  /** The options of lib/validation `cpcvSplits`. */
+  options: CpcvOptions;
+}
+
+/**
+ * The CPCV settings of an export spec: groups, test groups and the embargo, `embargoDays`
+ * (calendar days) or `embargoBars` (bars of the dataset's own sequence, whose decision times
+ * `barTimes` gives, ascending; called only then). Both given: {@link ExportSpecError} naming
+ * both; neither: no embargo.
+ */
+export function cpcvSettings(
+  spec: Pick<TrainingExportSpec, "name" | "cpcv">,
+  barTimes: () => Float64Array,
+): CpcvSettings {
+  const cv = spec.cpcv ?? { groups: 6, testGroups: 2, embargoDays: 0 };
+  const base = { groups: cv.groups, testGroups: cv.testGroups };
+  if (cv.embargoBars !== undefined) {
+    if (cv.embargoDays !== undefined) {
+      throw new ExportSpecError(
+        `Cannot export ${spec.name}: cpcv has both embargoDays (${cv.embargoDays}) and embargoBars (${cv.embargoBars}); give one (days: calendar days, bars: the dataset's bars)`,
+      );
+    }
+    if (!(Number.isInteger(cv.embargoBars) && cv.embargoBars >= 0)) {
+      throw new ExportSpecError(
+        `Cannot export ${spec.name}: cpcv.embargoBars must be an integer >= 0, got ${cv.embargoBars}`,
+      );
+    }
+    return {
+      ...base,
+      embargoMs: 0,
+      embargoBars: cv.embargoBars,
+      options: { ...base, embargoBars: cv.embargoBars, barTimes: barTimes() },
+    };
+  }
+  const embargoMs = (cv.embargoDays ?? 0) * MS_PER_DAY;
+  return { ...base, embargoMs, options: { ...base, embargo: embargoMs } };
+}
+
+/** The manifest's `cpcv` of settings and their splits. */
+export function cpcvManifest(
+  cv: CpcvSettings,
+  res: CpcvResult,
+): NonNullable<TrainingManifest["cpcv"]> {
+  return {
+    groups: cv.groups,
+    test_groups: cv.testGroups,
+    embargo_ms: cv.embargoMs,
+    ...(cv.embargoBars !== undefined
+      ? { embargo_bars: cv.embargoBars, embargo_end_ms: Array.from(res.embargoEnds) }
+      : {}),
+    group_bounds: Array.from(res.groupBounds),
+    splits: res.splits.map((s) => ({
+      test_groups: s.testGroups,
+      train: s.train.length,
+      test: s.test.length,
+      purged: s.purged,
+    })),
+  };
 }
 
 /**

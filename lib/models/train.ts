@@ -152,6 +152,11 @@ export interface CpcvFoldJob {
   groups: number;
   testGroups: number;
   embargoMs: number;
+  /**
+   * Per group, the instant its test block's embargo reaches (the export manifest's
+   * `cpcv.embargo_end_ms`, with `embargoBars`); replaces `embargoMs` when given.
+   */
+  embargoEndMs?: number[];
   /** Index of the split in `cpcvSplits`' order. */
   split: number;
 }
@@ -188,7 +193,7 @@ export async function runCpcvFold(job: CpcvFoldJob): Promise<CpcvFoldResult> {
   const cv = cpcvSplits(data.t0, data.t1, {
     groups: job.groups,
     testGroups: job.testGroups,
-    embargo: job.embargoMs,
+    ...(job.embargoEndMs ? { embargoEnds: job.embargoEndMs } : { embargo: job.embargoMs }),
   });
   const split = cv.splits[job.split];
   if (!split) {
@@ -358,10 +363,12 @@ export async function runTraining(
   const n = x.rows;
   const ret = data.label; // the label is the period return the strategy earns
   const y = task === "binary" ? ret.map((v) => (v > 0 ? 1 : 0)) : ret;
+  // a bar embargo (spec `embargoBars`) comes back as the manifest's per-group embargo ends
+  const embargoEnd = manifest.cpcv.embargo_end_ms;
   const cv = cpcvSplits(t0, t1, {
     groups: manifest.cpcv.groups,
     testGroups: manifest.cpcv.test_groups,
-    embargo: manifest.cpcv.embargo_ms,
+    ...(embargoEnd ? { embargoEnds: embargoEnd } : { embargo: manifest.cpcv.embargo_ms }),
   });
   log(`cpcv: ${cv.splits.length} splits, ${cv.paths.length} paths`);
 
@@ -398,6 +405,7 @@ export async function runTraining(
         groups: manifest.cpcv!.groups,
         testGroups: manifest.cpcv!.test_groups,
         embargoMs: manifest.cpcv!.embargo_ms,
+        ...(embargoEnd ? { embargoEndMs: embargoEnd } : {}),
         split: si,
       }))
     ))

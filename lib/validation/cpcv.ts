@@ -12,7 +12,10 @@
  * blockStart = t0 of its first sample and blockEnd = the largest t1 in the group (closed
  * intervals: touching counts as overlap). Embargo: the interval is extended by `embargo` time
  * units after each test block, so training samples that start shortly after a test block (whose
- * features may have seen the test labels' outcome) are dropped as well.
+ * features may have seen the test labels' outcome) are dropped as well. Embargo in bars
+ * (`embargoBars` N with the data's sorted bar times): the block end is extended to the N-th bar
+ * time strictly after it (to the last bar when fewer follow; N = 0: no embargo), so on monthly
+ * data N = 1 drops the samples decided on the next month's bar, whatever its length in days.
  *
  * @see Lopez de Prado, M. (2018). Advances in Financial Machine Learning, Wiley, ch. 7 (purging,
  *      embargo) and ch. 12 (CPCV, phi = k/N * C(N, k) paths). ISBN 978-1-119-48208-6.
@@ -42,6 +45,21 @@ export interface CpcvOptions {
    * @default 0
    */
   embargo?: number;
+  /**
+   * Embargo in bars instead (not with a non-zero `embargo`): each test block's end is extended
+   * to the `embargoBars`-th time of `barTimes` strictly after it (the last bar time when fewer
+   * follow). Needs `barTimes`.
+   */
+  embargoBars?: number;
+  /** The data's bar times, ascending (duplicates allowed), for `embargoBars`. */
+  barTimes?: ArrayLike<number>;
+  /**
+   * The extended block end of every group as a previous run reported it
+   * ({@linkcode CpcvResult.embargoEnds}, e.g. from an export manifest): rebuilds the same splits
+   * without the bar times. Overrides `embargo` and `embargoBars`; length `groups`, each entry
+   * at least the group's block end.
+   */
+  embargoEnds?: ArrayLike<number>;
 }
 
 /** Result of {@linkcode cpcvSplits}. */
@@ -56,6 +74,11 @@ export interface CpcvResult {
    * p-th split in enumeration order that tests that group).
    */
   paths: Int32Array[];
+  /**
+   * Per group: the end of its test block (largest t1) extended by the embargo; a training
+   * sample with t0 <= this and t1 >= the block's start is dropped when the group is tested.
+   */
+  embargoEnds: Float64Array;
 }
 
 function checkLabels(t0: Float64Array, t1: Float64Array): void {
@@ -124,7 +147,7 @@ function buildSplit(
   blocks: { start: Float64Array; end: Float64Array },
   testGroups: number[],
   trainGroups: number[],
-  embargo: number,
+  embargoEnds: Float64Array,
 ): Split {
   let testSize = 0;
   for (const g of testGroups) testSize += bounds[g + 1]! - bounds[g]!;
@@ -137,7 +160,7 @@ function buildSplit(
   const be = new Float64Array(k2);
   for (let j = 0; j < k2; j++) {
     bs[j] = blocks.start[testGroups[j]!]!;
-    be[j] = blocks.end[testGroups[j]!]! + embargo;
+    be[j] = embargoEnds[testGroups[j]!]!;
   }
   let candidates = 0;
   for (const g of trainGroups) candidates += bounds[g + 1]! - bounds[g]!;
@@ -184,12 +207,23 @@ function buildSplit(
  * ```
  */
 export function cpcvSplits(t0: Float64Array, t1: Float64Array, options: CpcvOptions): CpcvResult {
-  const { groups, testGroups: k, embargo = 0 } = options;
+  const { groups, testGroups: k, embargo = 0, embargoBars } = options;
   checkLabels(t0, t1);
   checkInt("groups", groups, 2, Number.MAX_SAFE_INTEGER);
   checkInt("testGroups", k, 1, groups - 1);
   if (!(Number.isFinite(embargo) && embargo >= 0)) {
     throw new RangeError(`Cannot build splits: embargo must be finite and >= 0, got ${embargo}`);
+  }
+  if (embargoBars !== undefined) {
+    checkInt("embargoBars", embargoBars, 0, Number.MAX_SAFE_INTEGER);
+    if (embargo !== 0) {
+      throw new RangeError(
+        `Cannot build splits: give embargo (${embargo}) or embargoBars (${embargoBars}), not both`,
+      );
+    }
+    if (!options.barTimes) {
+      throw new RangeError("Cannot build splits: embargoBars needs the data's barTimes");
+    }
   }
   const n = t0.length;
   if (n < groups) {
@@ -197,6 +231,7 @@ export function cpcvSplits(t0: Float64Array, t1: Float64Array, options: CpcvOpti
   }
   const bounds = groupBoundaries(n, groups);
   const blocks = blockIntervals(t0, t1, bounds);
+  const embargoEnds = blockEmbargoEnds(blocks.end, options);
   const combos = combinations(groups, k);
   const splits: Split[] = [];
   for (const c of combos) {
@@ -206,7 +241,7 @@ export function cpcvSplits(t0: Float64Array, t1: Float64Array, options: CpcvOpti
       if (j < test.length && test[j] === g) j++;
       else train.push(g);
     }
-    splits.push(buildSplit(t0, t1, bounds, blocks, test, train, embargo));
+    splits.push(buildSplit(t0, t1, bounds, blocks, test, train, embargoEnds));
   }
   const phi = binomial(groups - 1, k - 1);
   const paths = Array.from({ length: phi }, () => new Int32Array(groups));
@@ -214,7 +249,58 @@ export function cpcvSplits(t0: Float64Array, t1: Float64Array, options: CpcvOpti
   splits.forEach((s, si) => {
     for (const g of s.testGroups) paths[seen[g]!++]![g] = si;
   });
-  return { splits, groupBounds: bounds, paths };
+  return { splits, groupBounds: bounds, paths, embargoEnds };
+}
+
+/** Each group's block end extended by the embargo of `options` ({@linkcode CpcvOptions}). */
+function blockEmbargoEnds(end: Float64Array, options: CpcvOptions): Float64Array {
+  const groups = end.length;
+  if (options.embargoEnds) {
+    const e = options.embargoEnds;
+    if (e.length !== groups) {
+      throw new RangeError(
+        `Cannot build splits: embargoEnds has ${e.length} entries for ${groups} groups`,
+      );
+    }
+    return Float64Array.from({ length: groups }, (_, g) => {
+      const v = e[g]!;
+      if (!(v >= end[g]!)) {
+        throw new RangeError(
+          `Cannot build splits: embargoEnds[${g}] = ${v} is before the block's end ${end[g]}`,
+        );
+      }
+      return v;
+    });
+  }
+  const bars = options.embargoBars;
+  if (bars === undefined) return end.map((v) => v + (options.embargo ?? 0));
+  const times = options.barTimes!;
+  const m = times.length;
+  for (let i = 0; i < m; i++) {
+    if (!Number.isFinite(times[i]!) || (i > 0 && times[i]! < times[i - 1]!)) {
+      throw new RangeError(
+        `Cannot build splits: barTimes must be finite and ascending, got ${times[i]} at ${i}`,
+      );
+    }
+  }
+  return end.map((v) => {
+    if (bars === 0) return v;
+    let lo = 0, hi = m; // first bar time > v
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid]! <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    // the bars-th distinct time after v
+    let seen = 0, last = v;
+    for (let i = lo; i < m && seen < bars; i++) {
+      if (times[i]! > last) {
+        last = times[i]!;
+        seen++;
+      }
+    }
+    return last;
+  });
 }
 
 /** Number of CPCV backtest paths phi = k/N * C(N, k) = C(N-1, k-1). */
@@ -362,7 +448,7 @@ export function walkForwardSplits(
     const first = maxTrainGroups === undefined ? 0 : Math.max(0, g - maxTrainGroups);
     const train: number[] = [];
     for (let h = first; h < g; h++) train.push(h);
-    out.push(buildSplit(t0, t1, bounds, blocks, [g], train, 0));
+    out.push(buildSplit(t0, t1, bounds, blocks, [g], train, blocks.end));
   }
   return out;
 }
