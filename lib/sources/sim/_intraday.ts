@@ -257,7 +257,17 @@ function generate(
   bars: Bars | undefined,
   agg: SessionAggregator | undefined,
 ): void {
-  const n = spec.steps;
+  // Every field of the spec (and of the aggregator, and the jumps' length) is read here, before
+  // the first loop: the specs of SPY, the equities and FX differ in shape (hidden class), their
+  // jump arrays in elements kind, and a read after a loop is a map check of the
+  // on-stack-replaced loop code, which V8 deoptimized at every session of the other shape
+  // without discarding the code (issue #21: 500+ deopts per demo run).
+  const n = spec.steps, jumps = spec.jumps, nJumps = jumps.length, sdIntraday = spec.sdIntraday;
+  const lot = spec.lot, tick = spec.tick;
+  const minTrades = spec.minTrades, tradeSize = spec.tradeSize, volume = spec.volume;
+  const open = spec.open, close = spec.close, openMs = spec.openMs, stepMs = spec.stepMs;
+  const win = agg === undefined ? undefined : agg.windows;
+  const windowMs = agg === undefined ? 0 : agg.windowMs;
   if (zBuf.length < 3 * n + 1) {
     zBuf = new Float64Array(3 * n + 1);
     varBuf = new Float64Array(n);
@@ -281,7 +291,7 @@ function generate(
     variance[k] = vk;
     sumVar += vk;
   }
-  const scale = (spec.sdIntraday * spec.sdIntraday) / sumVar;
+  const scale = (sdIntraday * sdIntraday) / sumVar;
   let w = 0;
   for (let k = 0; k < n; k++) {
     variance[k] = variance[k]! * scale;
@@ -289,27 +299,22 @@ function generate(
     sdBuf[k] = sd;
     x[k] = sd * z[1 + n + k]!;
   }
-  for (const j of spec.jumps) {
+  for (let ji = 0; ji < nJumps; ji++) {
+    const j = jumps[ji]!;
     const at = Math.min(n - 1, Math.floor(rng.uniform() * n));
     x[at] = x[at]! + j;
   }
   for (let k = 0; k < n; k++) w += x[k]!;
   // High, low and volume normals of every step, in step order.
   rng.fillNormals(z, 0, 3 * n);
-  const gap = w - Math.log(spec.close / spec.open);
+  const gap = w - Math.log(close / open);
   let cumW = 0;
   let cumV = 0;
-  let prev = spec.open;
+  let prev = open;
   const volShape = shape.volume;
   const sumShape = shape.volumeSum;
-  const lot = spec.lot;
-  const tick = spec.tick;
   const cents = tick === undefined;
-  const minVol = spec.minTrades * lot;
-  const minTrades = spec.minTrades, tradeSize = spec.tradeSize, volume = spec.volume;
-  const open = spec.open, close = spec.close, openMs = spec.openMs, stepMs = spec.stepMs;
-  const win = agg?.windows;
-  const windowMs = agg ? agg.windowMs : 0;
+  const minVol = minTrades * lot;
   // A step opens at the previous step's rounded close (the same price rounded the same way).
   let cPrev = cents
     ? (open >= 1 ? roundHalfUp(open * 100) / 100 : roundHalfUp(open * 10000) / 10000)

@@ -82,50 +82,51 @@ export class StreamRng {
       out[i++] = spare;
       spare = NaN;
     }
+    // One loop, a rejected pair `continue`s it (the polar method's rejection was an inner
+    // do-while: V8 compiled that inner loop on its own (on-stack replacement) and left the
+    // compiled code at every accepted pair, a deoptimization per pair; issue #21).
     while (i < end) {
-      let u: number, v: number, s: number;
-      do {
-        // Four xoshiro128** outputs: two 53-bit uniforms (Rng.uniform twice).
-        let r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-        let t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        const a1 = r >>> 5;
-        r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-        t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        const b1 = r >>> 6;
-        r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-        t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        const a2 = r >>> 5;
-        r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-        t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        const b2 = r >>> 6;
-        u = 2 * ((a1 * 67108864 + b1) / 9007199254740992) - 1;
-        v = 2 * ((a2 * 67108864 + b2) / 9007199254740992) - 1;
-        s = u * u + v * v;
-      } while (s >= 1 || s === 0);
+      // Four xoshiro128** outputs: two 53-bit uniforms (Rng.uniform twice).
+      let r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const a1 = r >>> 5;
+      r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const b1 = r >>> 6;
+      r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const a2 = r >>> 5;
+      r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const b2 = r >>> 6;
+      const u = 2 * ((a1 * 67108864 + b1) / 9007199254740992) - 1;
+      const v = 2 * ((a2 * 67108864 + b2) / 9007199254740992) - 1;
+      const s = u * u + v * v;
+      if (s >= 1 || s === 0) continue;
       const m = Math.sqrt(-2 * Math.log(s) / s);
       out[i++] = u * m;
       if (i < end) out[i++] = v * m;
