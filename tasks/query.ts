@@ -21,10 +21,14 @@ const TASK = defineTask({
     format: {
       type: "enum",
       values: ["table", "csv", "json"],
-      default: "table",
-      description: "Output format",
+      description:
+        "Output format: table (for reading; numbers to 10 significant digits), csv or json (numbers exact); default: csv for --out *.csv, json for --out *.json, else table",
     },
-    out: { type: "path", example: "result.csv", description: "Write the result to this file" },
+    out: {
+      type: "path",
+      example: "result.csv",
+      description: "Write the result to this file (a .csv or .json name picks that format)",
+    },
     views: { type: "boolean", description: "List the views with purpose, grain, inputs" },
     param: {
       type: "string",
@@ -41,6 +45,10 @@ const TASK = defineTask({
   details: `Before the views are made, interrupted writes are recovered, and the views read only the
 files the manifests list. The console is locked unless --unsafe: one SELECT (or EXPLAIN) per call,
 no COPY, ATTACH, INSTALL, SET or CREATE, and no file outside the lake can be read.
+Numbers: csv and json write each number at full precision (the shortest text that reads back to
+the same double, e.g. 0.30000000000000004; integers and bigints exact); the table shows non-integer
+numbers to 10 significant digits and says so under the table when that changed a value. Read a
+CSV export in pandas with float_precision="round_trip" (its default parser can be 1 ulp off).
 Exit codes: 0 done, 1 the query failed, 2 bad arguments or a refused statement (also: no SQL and
 no --views).`,
   examples: [
@@ -76,11 +84,14 @@ await runTask(TASK, async ({ values, positionals }) => {
       if (e instanceof QueryRefusedError) throw new UsageError(`Query refused: ${e.message}`);
       throw new Error(`Query failed: ${(e as Error).message}`, { cause: e });
     }
+    // Without --format, the --out file's extension picks it: a table in x.csv is no CSV.
+    const ext = values.out?.toLowerCase().match(/\.(csv|json)$/)?.[1] as "csv" | "json" | undefined;
+    const format = values.format ?? ext ?? "table";
     // Results leave the process too: through the one redactor, like every other output.
     const text = redact(
-      values.format === "csv"
+      format === "csv"
         ? formatCsv(result)
-        : values.format === "json"
+        : format === "json"
         ? formatJson(result)
         : formatTable(result) + "\n",
     );

@@ -83,3 +83,98 @@ Deno.test("formatJson/formatCsv on what the DuckDB client returns (count(*), DAT
     db.closeSync();
   }
 });
+
+/** A double's IEEE 754 bits as 16 hex digits (big-endian), as Python's struct.pack(">d", x).hex(). */
+function bits(x: number): string {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x);
+  return dv.getBigUint64(0).toString(16).padStart(16, "0");
+}
+
+/**
+ * The bits of the stored doubles, from /usr/bin/python3 (not from this code):
+ *   struct.pack(">d", x).hex() for x in 100.845009721356, 0.1 + 0.2, 1e-300, -0.0, and
+ *   float(numpy.float32(0.1)) for the FLOAT column.
+ */
+const BITS = {
+  a: "40593614a3a781ac",
+  b: "3fd3333333333334",
+  c: "01a56e1fc2f8f359",
+  negz: "8000000000000000",
+  f: "3fb99999a0000000",
+};
+
+Deno.test("formatCsv writes every number at full precision: read back, the same bits (trial 7, finding 4)", async () => {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    const reader = await c.runAndReadAll(
+      `SELECT 100.845009721356::DOUBLE AS a, 0.1::DOUBLE + 0.2::DOUBLE AS b, 1e-300::DOUBLE AS c,
+              (2::HUGEINT ** 53)::HUGEINT + 1 AS big, 'NaN'::DOUBLE AS nan, NULL::DOUBLE AS nul,
+              '-0.0'::DOUBLE AS negz, 0.1::FLOAT AS f, TIMESTAMP '2024-01-02 14:30:00.125' AS ts,
+              DATE '2024-01-02' AS d`,
+    );
+    const r: QueryResult = {
+      columns: reader.columnNames(),
+      types: reader.columnTypes().map(String),
+      rows: reader.getRowObjectsJS() as Record<string, unknown>[],
+    };
+    const row = r.rows[0]!;
+    // the client hands over the stored doubles
+    for (const k of ["a", "b", "c", "negz", "f"] as const) {
+      assert.equal(bits(row[k] as number), BITS[k], `stored ${k}`);
+    }
+    const csv = formatCsv(r);
+    // read back with a plain split (none of these fields needs quoting)
+    const [head, line, ...rest] = csv.split("\n");
+    assert.deepEqual(rest, [""], "one row, a final newline");
+    const names = head!.split(",");
+    const fields = line!.split(",");
+    assert.deepEqual(names, ["a", "b", "c", "big", "nan", "nul", "negz", "f", "ts", "d"]);
+    const got = Object.fromEntries(names.map((n, i) => [n, fields[i]!]));
+    for (const k of ["a", "b", "c", "negz"] as const) {
+      assert.equal(bits(Number(got[k])), BITS[k], `${k} read back from "${got[k]}"`);
+    }
+    assert.equal(got.b, "0.30000000000000004");
+    assert.equal(got.c, "1e-300");
+    assert.equal(got.negz, "-0");
+    // FLOAT: the shortest text of the float32, which reads back to the same float32
+    assert.equal(got.f, "0.1");
+    assert.equal(bits(Math.fround(Number(got.f))), BITS.f);
+    assert.equal(BigInt(got.big!), 2n ** 53n + 1n);
+    assert.equal(got.nan, "NaN");
+    assert.equal(got.nul, "");
+    assert.equal(got.ts, "2024-01-02T14:30:00.125Z");
+    assert.equal(got.d, "2024-01-02");
+
+    // the table rounds for display, and says so under the table
+    const table = formatTable(r);
+    assert.ok(table.includes("100.8450097 "), table);
+    assert.ok(!table.includes("0.30000000000000004"), table);
+    assert.ok(table.includes("9007199254740993"), table);
+    assert.ok(
+      table.endsWith(
+        "1 row\n2 values rounded to 10 significant digits for display " +
+          "(CSV and JSON keep full precision)",
+      ),
+      table,
+    );
+    // JSON as exact as the CSV
+    const json = JSON.parse(formatJson(r))[0];
+    assert.equal(bits(json.a), BITS.a);
+    assert.equal(bits(json.b), BITS.b);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+});
+
+Deno.test("formatTable: no rounding note when no value shown was rounded", () => {
+  const table = formatTable({
+    columns: ["n", "x", "big"],
+    types: ["INTEGER", "DOUBLE", "BIGINT"],
+    rows: [{ n: 3, x: 1.5, big: 2n ** 60n }, { n: 4, x: 1e-300, big: null }],
+  });
+  assert.ok(table.endsWith("2 rows"), table);
+  assert.ok(table.includes("1152921504606846976"), table);
+});

@@ -83,6 +83,20 @@ Deno.test("query task prints a table, CSV, JSON and lists views", async () => {
     );
     assertEquals(j.code, 0, j.err);
     assertEquals(JSON.parse(Deno.readTextFileSync(out)), [{ close: 100.5 }, { close: 101.5 }]);
+    // --out x.csv without --format writes CSV (it wrote a rounded table, trial 7 finding 4), at
+    // full precision; an explicit --format wins
+    const outCsv = `${root}/r.csv`;
+    const sqlExact = "SELECT close * 1.0000001 AS c FROM user_daily_bars ORDER BY date";
+    const c = await run(sqlExact, "--out", outCsv);
+    assertEquals(c.code, 0, c.err);
+    // 100.5 * 1.0000001 and 101.5 * 1.0000001 as Python prints the doubles (repr)
+    assertEquals(Deno.readTextFileSync(outCsv), "c\n100.50001005\n101.50001015000001\n");
+    const tbl = await run(sqlExact, "--out", outCsv, "--format", "table");
+    assertEquals(tbl.code, 0, tbl.err);
+    const shown = Deno.readTextFileSync(outCsv);
+    assert(shown.includes("│ 101.5000102 │"), shown);
+    assert(shown.includes("│ 100.5000101 │"), shown);
+    assert(shown.includes("2 values rounded to 10 significant digits"), shown);
     const v = await run("--views");
     assert(v.out.includes("user_daily_bars") && v.out.includes("grain:"), v.out);
     const bad = await run("SELECT * FROM no_such_table");
