@@ -86,7 +86,7 @@ const TASK = defineTask({
       type: "string",
       description: `${
         DATE_FREQS.join("|")
-      } or an interval like 30m, 1h, 15s (default session for bars, day for series)`,
+      } or an interval like 30m, 1h, 15s (default session for bars, day for series with a time column; series with --start: required, session for trading-day data, day for every calendar day)`,
       example: "30m",
     },
     timeframe: { type: "string", description: "Former name of --freq (day = session)" },
@@ -111,7 +111,7 @@ const TASK = defineTask({
       type: "string",
       default: "iso",
       description:
-        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period), or a strptime pattern (directives below; no day with --freq month/quarter/year; the year alone with --freq year)",
+        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period; an R ts index of 1/248, 1/260 or 1/52 of a year is refused), or a strptime pattern (directives below; no day with --freq month/quarter/year; the year alone with --freq year)",
       example: "%Y%m%d%H%M",
     },
     start: {
@@ -223,15 +223,24 @@ const TASK = defineTask({
 ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, duplicate_key,
 not_increasing, unparseable_time, missing_symbol, field_count, not_utf8); counts by reason are
 printed. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
-the date as written). The zone naive times were read in is printed; when many intraday rows fall
+the date as written), except daily (and slower) UTC instants (Z or +00:00, as Parquet TIMESTAMPTZ
+of DuckDB/Spark stores them) away from 00:00: their date is taken in --tz, or without --tz in
+the calendar's zone when they are midnight there (midnight Zurich = 23:00 UTC is the next day
+on xetra), and a note counts them; at the session close of their UTC date they keep it; at
+another afternoon or evening UTC time (a midnight east of UTC?) the ingest exits 2 naming --tz.
+The zone naive times were read in is printed; when many intraday rows fall
 outside sessions and another zone (a common market zone, or a whole-hour offset UTC-12..+14)
 would put nearly all of them inside, a warning names that --tz (a hint: nothing is shifted).
 Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing landed, or a file that
 cannot be read as asked; 2, before anything lands, on bad arguments or when the options and the
 file disagree: a column the file lacks (no column for value, a --map column not in the file, a
-bars file without a close: --map close=<column>), a --time-format whose %d and %m are the wrong
-way round (some rows fail it, the swapped pattern reads them all), a --start file whose row
-count is not the calendar's periods from --start to --end, or prices <= 0 on 5% or more of a
+bars file without a close: --map close=<column>), a time column that reads as no time on 90% or
+more of its rows (the message guesses a --time-format; an odd bad row is quarantined instead), a
+--time-format whose %d and %m are the wrong way round (some rows fail it, the swapped pattern
+reads them all), decimal years on a grid of 1/N of a year other than months or quarters (R's
+time() of a ts of frequency 248, 260 or 52: an index, not dates; load such a file by position
+with --start), daily UTC instants no zone explains (above), a --start series without --freq, a
+--start file whose row count is not the calendar's periods from --start to --end, or prices <= 0 on 5% or more of a
 symbol's rows (see Units). Exit 1 over --max-quarantined does NOT
 undo the ingest: the rows that landed are committed (a message on stderr says how many, and how
 many were quarantined); re-run with --replace after fixing the file, or raise the threshold.
@@ -239,7 +248,8 @@ many were quarantined); re-run with --replace after fixing the file, or raise th
 --time-format patterns (strptime-like, other characters literal):
 ${PATTERN_DIRECTIVES}.
 %m %d %H %M %S take one or two digits before a separator (7/1/1991 reads with %m/%d/%Y), two
-when another directive follows (%Y%m%d). A pattern needs a year and %m (or %b) with %d, or %j.
+when another directive follows (%Y%m%d). A pattern needs a year and %m (or %b) with %d, or %j;
+with --freq month or quarter a year and a month; with --freq year the year alone will do.
 
 Header: the first line names the columns. A first line that reads as data (its first field a
 date/time, ISO or --time-format, and the others numbers or NA; or only numbers, one not an
@@ -264,7 +274,9 @@ later, or delisted) are periods when the series was not listed: neither landed n
 nor counted in rows read; a note per symbol says how many and from when. Blanks between a
 series' first and last value are quarantined as missing_value.
 
-Files without dates (--start): rows are placed by position, so a source that skipped days the
+Files without dates (--start): a series needs --freq (session: the calendar's trading days,
+for index closes or yields; day: every calendar day, weekends included); bars default to
+session. Rows are placed by position, so a source that skipped days the
 calendar has (US Treasury yields follow the bond market, closed on Columbus and Veterans Day)
 drifts; a note gives the date the last row lands on, and --end checks the count.
 
@@ -337,7 +349,8 @@ data: it lands on any calendar from 1000 to 2100; a period whose last session th
 cannot tell (sunspots of 1700 on nyse) is known at the period's end (midnight after its last
 day in the calendar's zone) instead of at its last session close, and a note counts such rows.
 Days that are not sessions: daily bars (--freq session) quarantine a row on a holiday or weekend
-of the calendar as not_a_session; a --freq day series (the series default) keeps it as a value on
+of the calendar as not_a_session; a --freq day series (the default of a series with a time
+column) keeps it as a value on
 that date, known at the midnight ending the day, and a note counts such rows with an example
 (quality reports them as off_calendar_rows); --freq session leaves them out.`,
   examples: [

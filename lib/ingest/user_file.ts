@@ -130,6 +130,7 @@ import {
   type DateFreq,
   dateInZone,
   dayOfIso,
+  decimalYearGrid,
   decimalYearToDate,
   epochToMs,
   generateDates,
@@ -147,8 +148,28 @@ import {
   periodLastDay,
   TIME_UNITS,
   type TimeUnit,
+  utcWrittenMinutes,
   wallClock,
 } from "./user_file_time.ts";
+import { isoDay } from "../time/periods.ts";
+import { MS_PER_DAY } from "../core/constants.ts";
+
+/**
+ * Zones tried to name a `--tz` for daily UTC instants that sit at one zone's midnight (one per
+ * offset pattern, west to east of Greenwich's neighbours).
+ */
+const MIDNIGHT_ZONES = [
+  "Europe/London",
+  "Europe/Zurich",
+  "Europe/Helsinki",
+  "Europe/Moscow",
+  "Asia/Dubai",
+  "Asia/Kolkata",
+  "Asia/Singapore",
+  "Asia/Tokyo",
+  "Australia/Sydney",
+  "Pacific/Auckland",
+];
 
 export { intervalMs } from "./user_file_time.ts";
 
@@ -538,6 +559,19 @@ export async function ingestBarsFile(
   const cal = getCalendar(calName);
   const tz = options.tz ?? cal.timeZone;
   if (!isValidZone(tz)) throw new RangeError(`Unknown time zone "${tz}": expected an IANA name`);
+  // A series placed by position (--start) has no default frequency: `day` would put a daily
+  // index's closes on weekends, `session` on the calendar's holidays' gaps; the user says which.
+  if (
+    kind === "series" && options.start !== undefined && options.freq === undefined &&
+    options.timeframe === undefined
+  ) {
+    failMapping(
+      path,
+      `--start places rows by position, and a series has no default frequency for that: pass --freq session (the ${cal.name} sessions from --start: trading-day data such as index closes or yields; --calendar to pick the market) or --freq day (every calendar day, weekends included), or week|month|quarter|year`,
+      "ts",
+      options.dataset,
+    );
+  }
   let freq = options.freq ?? options.timeframe ?? (kind === "bars" ? "session" : "day");
   if (kind === "bars" && (freq === "day" || freq === "1d")) freq = "session";
   const daily = (DATE_FREQS as readonly string[]).includes(freq);
@@ -942,9 +976,168 @@ export async function ingestBarsFile(
     if (typeof v !== "string" || isIntegerText(text)) {
       return bad(`bare number ${text}: epoch times need --time-unit`);
     }
-    return parseIsoTime(text, tz) ??
-      bad(`"${text.slice(0, 40)}" is not an ISO date/date-time (or not a wall time in ${tz})`);
+    const iso = parseIsoTime(text, tz);
+    if (iso === null) {
+      return bad(
+        `"${text.slice(0, 40)}" is not an ISO date/date-time (or not a wall time in ${tz})`,
+      );
+    }
+    const zoned = dateOverride.get(text);
+    return zoned === undefined ? iso : { ms: iso.ms, date: zoned };
   };
+
+  // Checks on the whole time column before anything lands.
+  const dateOverride = new Map<string, string>();
+  let zonedMoved = 0, zonedExample = "";
+  if (timeCells) {
+    // A time format that reads (nearly) no row: refused, not quarantined row by row.
+    const seenText = new Map<string, boolean>();
+    let nonBlank = 0, unread = 0;
+    let unreadExample: string | undefined;
+    for (const v of timeCells) {
+      if (v === null) continue;
+      nonBlank++;
+      const key = typeof v === "bigint" ? `${v}n` : `${typeof v}:${String(v)}`;
+      let okTime = seenText.get(key);
+      if (okTime === undefined) seenText.set(key, okTime = !("code" in parseTime(v)));
+      if (!okTime) {
+        unread++;
+        unreadExample ??= String(v);
+      }
+    }
+    if (nonBlank > 0 && unread >= Math.max(1, 0.9 * nonBlank)) {
+      const samples = [
+        ...new Set(
+          timeCells.filter((v): v is string => typeof v === "string").slice(0, 1000),
+        ),
+      ];
+      const guesses = timeFormat === "iso" && !options.timeUnit ? guessTimeFormats(samples) : [];
+      failMapping(
+        path,
+        `the time column "${timeCol}" reads as no time on ${unread} of its ${nonBlank} non-blank rows (e.g. "${
+          unreadExample!.slice(0, 40)
+        }") with ${
+          options.timeUnit ? `--time-unit ${options.timeUnit}` : `--time-format ${timeFormat}`
+        }: ${
+          guesses.length === 0
+            ? "pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %H %M %S %f; see --help), or --map ts= another column"
+            : guesses.length === 1
+            ? `pass --time-format "${guesses[0]}"`
+            : `pass --time-format "${guesses[0]}" (month first) or "${
+              guesses[1]
+            }" (day first): every value fits both, check which your source uses`
+        }; nothing landed (a file whose times mostly read is kept, its odd bad rows quarantined)`,
+        "ts",
+        options.dataset,
+      );
+    }
+    // R's time() of a ts of frequency N: year + k/N. Only N = 4 and 12 are calendar periods
+    // (quarters, months); 365/366 are days of the year. Any other N (248 or 260 trading days,
+    // 52 weeks: 52 x 7 = 364 days) is an index, not a date: refused before anything lands.
+    if (timeFormat === "decimal-year") {
+      const xs: number[] = [];
+      for (const v of timeCells) {
+        if (v === null || typeof v === "boolean") continue;
+        const x = Number(typeof v === "bigint" ? Number(v) : v);
+        if (Number.isFinite(x)) xs.push(x);
+      }
+      const n = decimalYearGrid(xs);
+      const coarse = freq === "month" || freq === "quarter" || freq === "year";
+      if (n !== null && n !== 365 && n !== 366 && !((n === 4 || n === 12) && coarse)) {
+        const first = Math.min(...xs);
+        failMapping(
+          path,
+          `the decimal years in "${timeCol}" step by 1/${n} of a year (e.g. ${first}, ${
+            first + 1 / n
+          }): R's time() of a ts of frequency ${n}, ${
+            n === 4 || n === 12
+              ? `quarters or months: pass --freq ${n === 4 ? "quarter" : "month"}`
+              : `${
+                n === 52
+                  ? "weeks (52 weeks are 364 days, so k/52 of a year is no calendar week)"
+                  : "trading days or another index"
+              }, not calendar dates (k/${n} of a year is no day of the calendar: read as a fraction of 365 days the rows would land on weekends and run past the real end); nothing landed: load it without dates by position, --skip-column "${timeCol}" --start <the first row's real date> --freq ${
+                n === 52 ? "week" : "session --calendar <the market's calendar>"
+              } (and --end <the last row's date> to check the count), as README shows for EuStockMarkets`
+          }`,
+          "ts",
+          options.dataset,
+        );
+      }
+    }
+    // Daily (and slower) data stamped as UTC instants (Parquet TIMESTAMPTZ of DuckDB/Spark,
+    // "...T23:00:00+00:00" text): an instant has no local date. At 00:00 UTC it is a date stored
+    // as UTC midnight (the date as written); otherwise its date is taken in --tz, or without
+    // --tz in the calendar's zone when that puts it at local midnight; at the session close of
+    // its UTC date (a close stamp) it keeps that date; in the afternoon or evening UTC it could
+    // be midnight east of UTC (a day later): refused, naming --tz.
+    if (daily && !options.timeUnit && timeFormat === "iso") {
+      let unexplained = 0, unexplainedExample = "";
+      const done = new Set<string>();
+      for (const v of timeCells) {
+        if (typeof v !== "string" || done.has(v)) continue;
+        done.add(v);
+        const mins = utcWrittenMinutes(v);
+        if (mins === null || mins === 0) continue;
+        const p = parseIsoTime(v, "UTC");
+        if (!p) continue;
+        let d: string | null = null;
+        if (options.tz !== undefined) d = dateInZone(p.ms, options.tz);
+        else if (wallClock(p.ms, cal.timeZone).minutes === 0) d = dateInZone(p.ms, cal.timeZone);
+        else if (cal.sessionBounds(p.date)?.close.getTime() === p.ms) d = p.date;
+        else if (mins >= 12 * 60) {
+          unexplained++;
+          unexplainedExample ||= v.trim();
+          continue;
+        } else d = p.date;
+        if (d !== p.date) {
+          dateOverride.set(v, d);
+          zonedMoved++;
+          zonedExample ||= `${v.trim()} -> ${d}`;
+        }
+      }
+      if (unexplained > 0) {
+        const ms = parseIsoTime(unexplainedExample, "UTC")!.ms;
+        const east = 1440 - utcWrittenMinutes(unexplainedExample)!;
+        const eastText = `UTC+${String(Math.floor(east / 60)).padStart(2, "0")}:${
+          String(east % 60).padStart(2, "0")
+        }`;
+        const zone = MIDNIGHT_ZONES.find((z) => {
+          for (const t of done) {
+            const m = utcWrittenMinutes(t);
+            if (m === null || m === 0) continue;
+            if (wallClock(parseIsoTime(t, "UTC")!.ms, z).minutes !== 0) return false;
+          }
+          return true;
+        });
+        failMapping(
+          path,
+          `${unexplained} distinct ${freq === "session" ? "daily" : freq} time${
+            unexplained === 1 ? "" : "s"
+          } in "${timeCol}" ${
+            unexplained === 1 ? "is a UTC instant" : "are UTC instants"
+          } in the afternoon or evening (e.g. ${unexplainedExample}), not midnight in the ${cal.name} calendar's zone (${cal.timeZone}) nor its session close: a UTC instant has no local date, and read as written each row would land on the UTC date, a day early if the stamp is midnight in a zone east of UTC (${unexplainedExample} is ${
+            isoDay(Math.floor(ms / MS_PER_DAY) + 1)
+          } 00:00 at ${eastText}); nothing landed: pass --tz with the zone whose dates the rows are${
+            zone ? ` (every such time is midnight in ${zone}: --tz ${zone})` : ""
+          }, or --tz UTC if the UTC dates as written are right`,
+          "ts",
+          options.dataset,
+        );
+      }
+      if (zonedMoved > 0) {
+        notes.push(
+          `${zonedMoved} distinct ${freq === "session" ? "daily" : freq} time${
+            zonedMoved === 1 ? " is a UTC instant" : "s are UTC instants"
+          } away from midnight: dated in ${
+            options.tz !== undefined
+              ? `--tz ${options.tz}`
+              : `the ${cal.name} calendar's zone ${cal.timeZone}, where they are midnight`
+          } (e.g. ${zonedExample}), not on their UTC date`,
+        );
+      }
+    }
+  }
 
   const generated = options.start !== undefined
     ? generateDates(options.start, freq as DateFreq, table.rows, cal)

@@ -130,6 +130,53 @@ export function parseIsoTime(text: string, tz: string): ParsedTime | null {
 }
 
 /**
+ * Minutes after midnight of ISO text written as a UTC instant (`Z`, `UTC`, `+00:00`, `-00:00`:
+ * how Parquet TIMESTAMPTZ columns of DuckDB/Spark and UTC-aware pandas/polars columns print),
+ * or null for naive text, another offset, or text that is not ISO. A UTC instant carries no
+ * local date: for daily data its date is taken in a zone (`ingestBarsFile`), unless it sits at
+ * 00:00 (a date stored as UTC midnight).
+ *
+ * @example utcWrittenMinutes("2005-11-13T23:00:00+00:00") // 1380
+ * @example utcWrittenMinutes("2005-11-14T00:00:00+01:00") // null
+ */
+export function utcWrittenMinutes(text: string): number | null {
+  const m = ISO.exec(text.trim());
+  if (!m || m[8] === undefined) return null;
+  const z = m[8];
+  if (z !== "Z" && z !== "z" && z !== "UTC" && !/^[+-]00:?(00)?$/.test(z)) return null;
+  return (m[4] === undefined ? 0 : +m[4]) * 60 + (m[5] === undefined ? 0 : +m[5]);
+}
+
+/**
+ * N when decimal years sit on an even grid of 1/N of a year with N > 1 (R's `time()` of a `ts`
+ * of frequency N: year + k/N), else null (whole years, irregular values, or too few to tell).
+ * The spacing is the smallest gap between distinct values; every value's fraction must be a
+ * multiple of 1/N within max(0.02, 6e-5 N) of a step (values printed to four decimals). Only N = 4 and 12 map exactly
+ * to calendar periods (quarters, months); N = 365 or 366 is a day of the year (`Y + (doy-1)/days`,
+ * lubridate decimal_date).
+ *
+ * @example decimalYearGrid([1962, 1962 + 1 / 248, 1962 + 2 / 248]) // 248
+ * @example decimalYearGrid([1953 + 3 / 12, 1953 + 4 / 12]) // 12
+ */
+export function decimalYearGrid(values: readonly number[]): number | null {
+  const xs = [...new Set(values.filter(Number.isFinite))].sort((a, b) => a - b);
+  if (xs.length < 3) return null;
+  let d = Infinity;
+  for (let i = 1; i < xs.length; i++) {
+    const g = xs[i]! - xs[i - 1]!;
+    if (g > 1e-9 && g < d) d = g;
+  }
+  if (!(d < 1)) return null;
+  const n = Math.round(1 / d);
+  if (n <= 1 || Math.abs(1 / d - n) > 0.05 * n) return null;
+  for (const x of xs) {
+    const f = (x - Math.floor(x + 1e-9)) * n;
+    if (Math.abs(f - Math.round(f)) > Math.max(0.02, 6e-5 * n)) return null;
+  }
+  return n;
+}
+
+/**
  * True when text is ISO time text without an offset or `Z` (a naive value, read as wall time in
  * the ingest's zone).
  *
@@ -316,11 +363,22 @@ export function patternParser(
     (!has("j") && ((needM && !month) || (needD && !has("d")) || (has("d") && !month))) ||
     (has("j") && coarse)
   ) {
-    throw new RangeError(
-      `--time-format "${pattern}" needs a year (%Y or %y) and %m (or %b) with %d, or %j alone${
+    const need = !year
+      ? "a year (%Y or %y)"
+      : has("j") && coarse
+      ? `no day of the year (%j) with --freq ${freq}: a ${freq} is read from the year${
+        freq === "year" ? "" : " and month"
+      }`
+      : has("j")
+      ? "%j (day of the year) alone, without %m, %b or %d"
+      : freq === "year"
+      ? "%m (or %b) with the year, or the year alone"
+      : coarse
+      ? `a month (%m or %b) with the year for --freq ${freq} (%Y alone fits --freq year only)`
+      : `a day: %m (or %b) and %d, or %j${
         freq === undefined ? "" : ` for --freq ${freq}`
-      } (without %d: --freq month|quarter|year; %Y alone: --freq year)`,
-    );
+      } (without a day: --freq month|quarter|year; the year alone: --freq year)`;
+    throw new RangeError(`--time-format "${pattern}" needs ${need}`);
   }
   const rx = new RegExp(re + "$");
   return (text, tz) => {

@@ -6,6 +6,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { DataError } from "../../lib/core/errors.ts";
 import { datasetState, readDataset } from "../../lib/lake/mod.ts";
 import {
+  ColumnMappingError,
   ingestBarsFile,
   type IngestFileOptions,
   userSeriesSpec,
@@ -159,18 +160,25 @@ Deno.test("weekly dates are moved to the ISO week's Monday with one note", () =>
 
 Deno.test("no time parsed: the hint names --time-format with the guessed pattern(s)", () =>
   withLake(async (root) => {
+    // No row reads: refused before anything lands (no quarantine), naming the guessed patterns.
     const f = await csv(root, "us.csv", "date,value\n07/01/1991,1\n07/02/1991,2\n");
-    const s = await ingestBarsFile(f, { dataset: "us", kind: "series", symbol: "X", root });
-    assertEquals(s.rowsValid, 0);
-    assertEquals(s.reasons.unparseable_time, 2);
-    assert(
-      s.hint !== null && s.hint.includes('"%m/%d/%Y"') && s.hint.includes('"%d/%m/%Y"'),
-      String(s.hint),
+    const e = await assertRejects(
+      () => ingestBarsFile(f, { dataset: "us", kind: "series", symbol: "X", root }),
+      ColumnMappingError,
     );
-    assert(s.hint!.includes("07/01/1991"));
+    assert(e.message.includes('"%m/%d/%Y"') && e.message.includes('"%d/%m/%Y"'), e.message);
+    assert(e.message.includes("07/01/1991"), e.message);
+    assertEquals(datasetState({ zone: "curated", source: "user", dataset: "us" }, root).entries, 0);
+    assertEquals(datasetState(quarantineSpec("user"), root).entries, 0);
     const g = await csv(root, "gb.csv", "date,value\n13/01/1991,1\n07/02/1991,2\n");
-    const s2 = await ingestBarsFile(g, { dataset: "gb", kind: "series", symbol: "X", root });
-    assert(s2.hint!.includes('--time-format "%d/%m/%Y"') && !s2.hint!.includes("%m/%d"), s2.hint!);
+    const e2 = await assertRejects(
+      () => ingestBarsFile(g, { dataset: "gb", kind: "series", symbol: "X", root }),
+      ColumnMappingError,
+    );
+    assert(
+      e2.message.includes('--time-format "%d/%m/%Y"') && !e2.message.includes("%m/%d"),
+      e2.message,
+    );
     // A file where some rows landed gets no hint.
     const m = await csv(root, "m.csv", "date,value\n1991-07-01,1\n07/02/1991,2\n");
     const s3 = await ingestBarsFile(m, { dataset: "m", kind: "series", symbol: "X", root });
@@ -322,7 +330,7 @@ Deno.test("task ingest-file: --replace, --known-lag, --clear-quarantine in --hel
     assert(!rep.stdout.includes("replaced 12"), rep.stdout);
     const us = await csv(root, "us.csv", "date,value\n07/01/1991,1\n");
     const h = await task([us, "--dataset", "us", "--kind", "series", "--symbol", "X"], env);
-    assertEquals(h.code, 1);
+    assertEquals(h.code, 2);
     assert(h.stderr.includes('--time-format "%m/%d/%Y"'), h.stderr);
   }));
 

@@ -114,20 +114,24 @@ Deno.test("patternParser: %Y alone for yearly data, %Y-%m for monthly; refused f
   assertThrows(
     () => patternParser("%Y"),
     RangeError,
-    "needs a year (%Y or %y) and %m (or %b) with %d",
+    '--time-format "%Y" needs a day: %m (or %b) and %d, or %j (without a day: --freq month|quarter|year; the year alone: --freq year)',
   );
-  assertThrows(() => patternParser("%Y", "day"), RangeError, "%Y alone: --freq year");
-  assertThrows(() => patternParser("%Y-%m", "session"), RangeError, "without %d");
+  assertThrows(() => patternParser("%Y", "day"), RangeError, "the year alone: --freq year");
+  assertThrows(() => patternParser("%Y-%m", "session"), RangeError, "without a day");
+  // The trial-7 case (finding 9): one plain sentence naming what --freq quarter needs.
   assertThrows(
-    () => patternParser("%Y", "month"),
+    () => patternParser("%Y", "quarter"),
     RangeError,
-    "needs a year (%Y or %y) and %m (or %b) with %d",
+    '--time-format "%Y" needs a month (%m or %b) with the year for --freq quarter (%Y alone fits --freq year only)',
   );
+  assertThrows(() => patternParser("%Y", "month"), RangeError, "needs a month (%m or %b)");
   assertThrows(
     () => patternParser("%Y-%d", "year"),
     RangeError,
-    "needs a year (%Y or %y) and %m (or %b) with %d",
+    "needs %m (or %b) with the year, or the year alone",
   );
+  assertThrows(() => patternParser("%Y-%j", "quarter"), RangeError, "no day of the year (%j)");
+  assertThrows(() => patternParser("%m-%d"), RangeError, "needs a year (%Y or %y)");
 });
 
 Deno.test("patternParser: compact stamps as naive wall time", () => {

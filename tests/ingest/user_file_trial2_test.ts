@@ -56,7 +56,7 @@ Deno.test("%b/%B month names, %j day of year, %f, %%, one-digit fields, errors",
   assertEquals(p?.ms, Date.UTC(2024, 0, 2, 3, 4, 5, 123));
   assertEquals(date("%%%Y-%m-%d", "%1991-07-01"), "1991-07-01");
   assertThrows(() => patternParser("%Y-%q"), RangeError, "%y %m %b %d %j");
-  assertThrows(() => patternParser("%Y-%j-%d"), RangeError, "%j alone");
+  assertThrows(() => patternParser("%Y-%j-%d"), RangeError, "%j (day of the year) alone");
   assertThrows(() => patternParser("%Y-%j", "month"), RangeError);
 });
 
@@ -128,13 +128,14 @@ Deno.test("task ingest-file: %y file lands; no time parsed is one line; missing 
     );
     const badMap = await task([...base, "--map", "value=Price"], env);
     assertEquals(badMap.code, 2, badMap.stderr);
-    // ISO cannot read 01/07/91: every row quarantined, said in one line with the %y guesses.
+    // ISO cannot read 01/07/91: refused (exit 2, nothing quarantined or landed), said in one
+    // line with the %y guesses.
     const iso = await task([...base, "--map", "value=Close", "--calendar", "lse"], env);
-    assertEquals(iso.code, 1);
+    assertEquals(iso.code, 2);
     const line = iso.stderr.trim().split("\n");
     assertEquals(line.length, 1, iso.stderr);
     assert(
-      line[0]!.includes("all 3 rows quarantined") && line[0]!.includes('"%m/%d/%y"') &&
+      line[0]!.includes("no time on 3 of its 3") && line[0]!.includes('"%m/%d/%y"') &&
         line[0]!.includes('"%d/%m/%y"'),
       iso.stderr,
     );

@@ -159,6 +159,8 @@ Deno.test({
       ...series("GOLD"),
       "--start",
       "1985-01-01",
+      "--freq",
+      "session",
       "--calendar",
       "weekdays",
       "--currency",
