@@ -27,6 +27,7 @@ import {
   ingestBarsFile,
   intervalMs,
   type MappedColumn,
+  THOUSANDS_SEPARATORS,
 } from "../lib/ingest/user_file.ts";
 import {
   DATE_FREQS,
@@ -135,14 +136,14 @@ const TASK = defineTask({
     currency: {
       type: "string",
       description:
-        "ISO 4217 code or none (default: the calendar's, or the quote currency of FX pair symbols)",
+        "ISO 4217 code or none (default: the calendar's, e.g. nyse USD, xetra EUR, lse GBP, or the quote currency of FX pair symbols; a note says when it was defaulted)",
       example: "EUR",
     },
     units: {
       type: "enum",
       values: UNITS,
       description:
-        "What the values are: price|index (tradable levels), percent|bp|rate (rates and yields: no backtest or return labels; quality judges their changes), ratio|count|return|other (neither; return: period returns kept as they are, see --from-returns). Default: bars and series with a currency are prices; a series with --currency none has unknown units (a note; backtest and export-training refuse it until --units is declared). A percent|bp|rate|ratio|count|return|other series has no currency unless --currency says so",
+        "What the values are: price|index (tradable levels), percent|bp|rate (rates and yields: no backtest or return labels; quality judges their changes), ratio|count|return|other (neither; return: period returns kept as they are, see --from-returns). Default: bars and series with a currency are prices (a note on every series that defaulted); a series with --currency none, or without --units and --currency on us_federal or with yield/rate names (DGS10, tcm10yd, tbilrate, *_yield, *_rate), has unknown units and no currency (a note; backtest and export-training refuse it until --units is declared). A percent|bp|rate|ratio|count|return|other series has no currency unless --currency says so",
       example: "percent",
     },
     "from-returns": {
@@ -193,6 +194,11 @@ const TASK = defineTask({
       type: "boolean",
       description:
         "Numbers use a decimal comma (1628,75 = 1628.75; R write.csv2, European Excel); without it such a column stops the ingest",
+    },
+    thousands: {
+      type: "string",
+      description:
+        "Thousands separator in numbers: . (10.084,50 with --decimal-comma), , (1,234.5), ' ' or \"'\" (Swiss 10'084.50); removed where it groups digits in threes (pandas read_csv thousands=). Without it a number column of such values stops the ingest, naming the option",
     },
     "skip-column": {
       type: "string",
@@ -405,6 +411,22 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (values.tz !== undefined && !isValidZone(values.tz)) {
     throw new UsageError(`--tz "${values.tz}": not an IANA time zone (e.g. UTC, Europe/London)`);
   }
+  if (values.thousands !== undefined) {
+    if (!(THOUSANDS_SEPARATORS as readonly string[]).includes(values.thousands)) {
+      throw new UsageError(
+        `--thousands "${values.thousands}": expected one of ${
+          THOUSANDS_SEPARATORS.map((c) => `"${c}"`).join(", ")
+        }`,
+      );
+    }
+    if (values.thousands === (values["decimal-comma"] ? "," : ".")) {
+      throw new UsageError(
+        `--thousands "${values.thousands}" is the decimal mark${
+          values["decimal-comma"] ? " with --decimal-comma" : ": pass --decimal-comma for 1.234,5"
+        }`,
+      );
+    }
+  }
   const tf = values["time-format"];
   if (tf !== "iso" && tf !== "decimal-year") {
     try {
@@ -506,6 +528,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       ...(delimiter !== undefined ? { delimiter } : {}),
       ...(values["no-header"] ? { noHeader: true } : {}),
       decimalComma: values["decimal-comma"] ?? false,
+      ...(values.thousands !== undefined ? { thousands: values.thousands } : {}),
       ...(values["skip-column"] ? { skipColumns: values["skip-column"] } : {}),
       replace: values.replace ?? false,
       ...(knownLagMs !== undefined ? { knownLagMs } : {}),

@@ -146,6 +146,7 @@ import {
   periodKnownAt,
   periodLabel,
   periodLastDay,
+  quarterTextDate,
   TIME_UNITS,
   type TimeUnit,
   utcWrittenMinutes,
@@ -264,6 +265,12 @@ export interface IngestFileOptions {
   noHeader?: boolean;
   /** Numbers use a decimal comma (`1628,75`); a `.` in a number is then not_a_number. @default false */
   decimalComma?: boolean;
+  /**
+   * Thousands separator in numbers (`.` for `10.084,50` with `decimalComma`; `,` `' '` `'`):
+   * removed where it groups the integer part in threes. @default none (such values are
+   * not_a_number; a column of them is refused naming it)
+   */
+  thousands?: string;
   /** File columns not to read at all (e.g. an index column `Unnamed: 0`). @default [] */
   skipColumns?: string[];
   /**
@@ -444,6 +451,20 @@ const NUMBER_COMMA = /^[+-]?(?:\d+,?\d*|,\d+)(?:[eE][+-]?\d+)?$/;
 /** A number with a decimal comma and no decimal point (`1,5`, `-1628,75`, `,5`). */
 const DECIMAL_COMMA = /^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$/;
 
+/**
+ * A number whose integer part is grouped in threes by `sep` (`10.084,50` with sep `.` and a
+ * decimal comma; `1,234,567.5` with sep `,`).
+ */
+function thousandsRegex(sep: string, decimalComma: boolean): RegExp {
+  const e = sep.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(
+    `^[+-]?\\d{1,3}(?:${e}\\d{3})+(?:${decimalComma ? "," : "\\."}\\d*)?$`,
+  );
+}
+
+/** Thousands separators `ingest-file --thousands` takes. */
+export const THOUSANDS_SEPARATORS = [".", ",", " ", "'"] as const;
+
 /** A parsed number cell: the value, null for blank, or the reason it is not a number. */
 export type NumberCell = number | null | { code: "not_a_number"; detail: string };
 
@@ -456,7 +477,11 @@ export type NumberCell = number | null | { code: "not_a_number"; detail: string 
  * @example parseNumberCell("0x1FF") // { code: "not_a_number", detail: ... }
  * @example parseNumberCell("1628,75", true) // 1628.75
  */
-export function parseNumberCell(v: Cell, decimalComma = false): NumberCell {
+export function parseNumberCell(
+  v: Cell,
+  decimalComma = false,
+  thousands?: string,
+): NumberCell {
   if (v === null) return null;
   if (typeof v === "boolean") return { code: "not_a_number", detail: `boolean ${v}` };
   if (typeof v === "bigint") return Number(v);
@@ -464,8 +489,19 @@ export function parseNumberCell(v: Cell, decimalComma = false): NumberCell {
     if (Number.isNaN(v)) return null;
     return Number.isFinite(v) ? v : { code: "not_a_number", detail: `${v}` };
   }
-  const t = v.trim();
+  let t = v.trim();
   if (MISSING.has(t.toLowerCase())) return null;
+  if (thousands !== undefined && t.includes(thousands)) {
+    if (!thousandsRegex(thousands, decimalComma).test(t)) {
+      return {
+        code: "not_a_number",
+        detail: `"${
+          t.slice(0, 40)
+        }" (thousands separator '${thousands}' not between groups of 3 digits)`,
+      };
+    }
+    t = t.split(thousands).join("");
+  }
   if (decimalComma) {
     if (!NUMBER_COMMA.test(t)) {
       return {
@@ -488,6 +524,77 @@ export function pairQuoteCurrency(symbol: string): string | null {
   const known = new Set(Intl.supportedValuesOf("currency"));
   return known.has(m[1]!) && known.has(m[2]!) ? m[2]! : null;
 }
+
+/** A whole number in a cell (1959, 1959.0, "1959", "1959.0"), or null. */
+function wholeCell(v: Cell): number | null {
+  const x = typeof v === "number"
+    ? v
+    : typeof v === "bigint"
+    ? Number(v)
+    : typeof v === "string" && /^\d+(?:\.0*)?$/.test(v.trim())
+    ? Number(v.trim())
+    : NaN;
+  return Number.isInteger(x) ? x : null;
+}
+
+/**
+ * A year column and a quarter (1-4) or month (1-12) column that together give the time
+ * (statsmodels macrodata: `year,quarter` as floats 1959.0,1.0): their names, the frequency and
+ * each row's period start date (null where a row has no readable pair), or null when the file
+ * has no such pair (names year + quarter/qtr or month, every non-blank value a whole number in
+ * range, years 1000-2999).
+ */
+function yearPeriodColumns(
+  t: UserTable,
+  skip: ReadonlySet<string>,
+): {
+  year: string;
+  period: string;
+  freq: "quarter" | "month";
+  dates: (string | null)[];
+  example: string;
+} | null {
+  const named = (names: string[]) =>
+    t.columns.find((c) => !skip.has(c) && names.includes(c.toLowerCase()));
+  const year = named(["year", "yr"]);
+  if (!year) return null;
+  for (
+    const [names, freq, top] of [
+      [["quarter", "qtr", "q"], "quarter", 4],
+      [["month", "mon", "m"], "month", 12],
+    ] as const
+  ) {
+    const period = named([...names]);
+    if (!period) continue;
+    const ys = t.cells.get(year)!, ps = t.cells.get(period)!;
+    const dates: (string | null)[] = [];
+    let ok = 0, example = "";
+    let fits = true;
+    for (let r = 0; r < ys.length; r++) {
+      if (ys[r] === null && ps[r] === null) {
+        dates.push(null);
+        continue;
+      }
+      const y = wholeCell(ys[r]!), p = wholeCell(ps[r]!);
+      if (y === null || p === null || y < 1000 || y > 2999 || p < 1 || p > top) {
+        fits = false;
+        break;
+      }
+      const m = freq === "quarter" ? 3 * (p - 1) + 1 : p;
+      dates.push(`${y}-${String(m).padStart(2, "0")}-01`);
+      if (ok++ === 0) example = `${String(ys[r])},${String(ps[r])}`;
+    }
+    if (fits && ok > 0) return { year, period, freq, dates, example };
+  }
+  return null;
+}
+
+/**
+ * Symbol names of yields and rates (FRED DGS10, R's tcm1yd, tbilrate, *_yield, *_rate, SOFR...):
+ * such a series without --units is not defaulted to a price.
+ */
+const RATE_NAME =
+  /^(?:dgs\d|gs\d|tcm|tb\d|tbil|dff|sofr|libor|euribor|estr|fedfunds)|(?:^|[^a-z])(?:yield|yld|rate|ytm)(?:[^a-z]|$)|rate$/i;
 
 function findColumn(t: UserTable, names: string[]): string | undefined {
   for (const n of names) if (t.cells.has(n)) return n;
@@ -739,6 +846,32 @@ export async function ingestBarsFile(
         notes.push(`column "${ix}" (R write.zoo's index) read as the time column`);
       }
     }
+    if (!timeCol && map.ts === undefined) {
+      // statsmodels/pandas write quarterly and monthly macro data as year + quarter (or month)
+      // columns (macrodata: 1959.0, 1.0): together they are the time, not two more series.
+      const pair = yearPeriodColumns(table, skip);
+      if (pair) {
+        const want = pair.freq;
+        if ((options.freq ?? options.timeframe) !== undefined && freq !== want) {
+          failMapping(
+            path,
+            `columns "${pair.year}" and "${pair.period}" give the time as year + ${want} (e.g. ${pair.example}): that is --freq ${want}, not --freq ${freq}; nothing landed`,
+            "ts",
+            options.dataset,
+          );
+        }
+        freq = want;
+        timeCol = used.ts = `${pair.year}+${pair.period}`;
+        table.cells.set(timeCol, pair.dates);
+        skip.add(pair.year);
+        skip.add(pair.period);
+        notes.push(
+          `columns "${pair.year}" and "${pair.period}" read together as the time (year + ${want}, e.g. ${pair.example} -> ${
+            pair.dates.find((d) => d !== null)
+          }; --freq ${want}); they land as no series`,
+        );
+      }
+    }
     if (!timeCol) {
       const unnamed = table.columns.find((c) => UNNAMED.test(c) && !skip.has(c));
       failMapping(
@@ -874,6 +1007,65 @@ export async function ingestBarsFile(
   );
   const ignoredColumns = table.columns.filter((c) => !usedSet.has(c));
 
+  const thousands = options.thousands;
+  if (thousands !== undefined) {
+    if (!(THOUSANDS_SEPARATORS as readonly string[]).includes(thousands)) {
+      throw new RangeError(
+        `Unknown thousands separator "${thousands}": expected one of ${
+          THOUSANDS_SEPARATORS.map((c) => `"${c}"`).join(", ")
+        }`,
+      );
+    }
+    if (thousands === (decimalComma ? "," : ".")) {
+      throw new RangeError(
+        `The thousands separator "${thousands}" is the decimal mark${
+          decimalComma ? " (--decimal-comma)" : " (pass --decimal-comma for 1.234,5)"
+        }`,
+      );
+    }
+  }
+  // Thousands separators not declared: a number column whose values (nearly) all fail to read
+  // and are grouped in threes by a separator (10.084,50) is refused naming --thousands; a few
+  // such values get a note (their rows are quarantined not_a_number).
+  if (thousands === undefined) {
+    const numeric = kind === "bars"
+      ? Object.values(priceCols).filter((c): c is string => !!c)
+      : valueCols;
+    const seps = THOUSANDS_SEPARATORS.filter((c) => c !== (decimalComma ? "," : "."));
+    for (const c of numeric) {
+      let nonNull = 0, failed = 0;
+      const grouped = new Map<string, number>();
+      let example = "";
+      for (const v of table.cells.get(c)!) {
+        const n = parseNumberCell(v, decimalComma);
+        if (n === null) continue;
+        nonNull++;
+        if (typeof n === "number") continue;
+        failed++;
+        const t = String(v).trim();
+        // 1,234 without --decimal-comma: a decimal comma or a thousands separator; the
+        // decimal-comma check below refuses it naming both.
+        if (!decimalComma && DECIMAL_COMMA.test(t)) continue;
+        const sep = seps.find((x) => t.includes(x) && thousandsRegex(x, decimalComma).test(t));
+        if (sep !== undefined) {
+          grouped.set(sep, (grouped.get(sep) ?? 0) + 1);
+          example ||= t;
+        }
+      }
+      if (grouped.size === 0) continue;
+      const [sep] = [...grouped].sort((a, b) => b[1] - a[1])[0]!;
+      const read = Number(
+        example.split(sep).join("").replace(decimalComma ? "," : ".", "."),
+      );
+      const what =
+        `column "${c}" holds numbers with '${sep}' separating thousands (e.g. "${example}"; ${failed} of its ${nonNull} values do not read as numbers): pass --thousands ${
+          sep === " " || sep === "'" ? `"${sep}"` : sep
+        } to read "${example}" as ${read}`;
+      if (failed >= 0.9 * nonNull) failMapping(path, `${what}; nothing landed`, c, options.dataset);
+      notes.push(`${what} (without it those rows are quarantined not_a_number)`);
+    }
+  }
+
   // Decimal commas: read only when asked; otherwise refuse, naming a column and a value.
   if (!decimalComma) {
     const numeric = kind === "bars"
@@ -890,7 +1082,7 @@ export async function ingestBarsFile(
             r + 1
           }): pass --decimal-comma to read "${v}" as ${
             Number(v.replace(",", "."))
-          } (if ',' separates thousands there instead, remove the separators first)`,
+          } (if ',' separates thousands there instead, pass --thousands ,)`,
           c,
           options.dataset,
         );
@@ -922,6 +1114,62 @@ export async function ingestBarsFile(
             : ""
         }`,
         "ts",
+      );
+    }
+  }
+  // Quarter text (pandas PeriodIndex 1959Q1; 1959-Q1, 1959 Q1, 1959q1): quarters, --freq
+  // quarter derived when not given, refused with another --freq.
+  if (timeCells && !options.timeUnit && timeFormat === "iso") {
+    let quarters = 0, nonNull = 0;
+    let ex = "";
+    for (const v of timeCells) {
+      if (v === null) continue;
+      nonNull++;
+      if (typeof v === "string" && quarterTextDate(v) !== null) {
+        quarters++;
+        ex ||= v.trim();
+      }
+    }
+    if (nonNull > 0 && quarters >= 0.9 * nonNull) {
+      if ((options.freq ?? options.timeframe) === undefined) {
+        freq = "quarter";
+        notes.push(
+          `time column "${timeCol}" holds quarters (e.g. ${ex} -> ${
+            quarterTextDate(ex)
+          }): --freq quarter`,
+        );
+      } else if (freq !== "quarter") {
+        failMapping(
+          path,
+          `time column "${timeCol}" holds quarters (e.g. ${ex}): pass --freq quarter (or leave --freq out), not --freq ${freq}; nothing landed`,
+          "ts",
+          options.dataset,
+        );
+      }
+    }
+  }
+  // %m read with --freq quarter from values that are quarter numbers (1959Q3 read by %YQ%m as
+  // March): every month 1-4 and some 2 or 3 (no quarter starts there): refused, naming %q.
+  if (
+    pattern && timeCells && freq === "quarter" && /%m/.test(timeFormat) &&
+    !/%d/.test(timeFormat)
+  ) {
+    const months = new Set<number>();
+    for (const v of timeCells) {
+      if (v === null || typeof v === "boolean") continue;
+      const p = pattern(String(v), tz);
+      if (p !== null) months.add(+p.date.slice(5, 7));
+    }
+    if (months.size > 0 && [...months].every((m) => m <= 4) && (months.has(2) || months.has(3))) {
+      failMapping(
+        path,
+        `--time-format ${timeFormat} with --freq quarter reads months ${
+          [...months].sort((a, b) => a - b).join(", ")
+        } only: these are quarter numbers 1-4, not months (%m would put Q2 and Q3 in the first quarter and Q4 in the second); pass --time-format ${
+          timeFormat.replace("%m", "%q")
+        } (%q: quarter 1-4); nothing landed`,
+        "ts",
+        options.dataset,
       );
     }
   }
@@ -978,6 +1226,8 @@ export async function ingestBarsFile(
     }
     const iso = parseIsoTime(text, tz);
     if (iso === null) {
+      const q = quarterTextDate(text);
+      if (q !== null && freq === "quarter") return { ms: NaN, date: q };
       return bad(
         `"${text.slice(0, 40)}" is not an ISO date/date-time (or not a wall time in ${tz})`,
       );
@@ -1020,7 +1270,7 @@ export async function ingestBarsFile(
           options.timeUnit ? `--time-unit ${options.timeUnit}` : `--time-format ${timeFormat}`
         }: ${
           guesses.length === 0
-            ? "pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %H %M %S %f; see --help), or --map ts= another column"
+            ? "pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %q %H %M %S %f; see --help), or --map ts= another column"
             : guesses.length === 1
             ? `pass --time-format "${guesses[0]}"`
             : `pass --time-format "${guesses[0]}" (month first) or "${
@@ -1197,7 +1447,7 @@ export async function ingestBarsFile(
     for (const c of valueCols) {
       const cells = table.cells.get(c)!;
       const has = (r: number) =>
-        !badRows.has(r) && parseNumberCell(cells[r]!, decimalComma) !== null;
+        !badRows.has(r) && parseNumberCell(cells[r]!, decimalComma, thousands) !== null;
       let first = 0, last = table.rows - 1;
       while (first < table.rows && !has(first)) first++;
       while (last >= first && !has(last)) last--;
@@ -1464,7 +1714,7 @@ export async function ingestBarsFile(
       for (const f of PRICE_FIELDS) {
         const c = priceCols[f];
         if (!c) continue;
-        let n = parseNumberCell(table.cells.get(c)![unit.row]!, decimalComma);
+        let n = parseNumberCell(table.cells.get(c)![unit.row]!, decimalComma, thousands);
         if (percentReturns && typeof n === "number") n = n / 100;
         if (typeof n === "number") noteReturn(unit, n);
         if (n === null) bad = { code: "missing_value", detail: `${f} is blank` };
@@ -1481,7 +1731,11 @@ export async function ingestBarsFile(
         if (bad) break;
       }
       if (!bad && priceCols.volume) {
-        const n = parseNumberCell(table.cells.get(priceCols.volume)![unit.row]!, decimalComma);
+        const n = parseNumberCell(
+          table.cells.get(priceCols.volume)![unit.row]!,
+          decimalComma,
+          thousands,
+        );
         if (n !== null && typeof n === "object") {
           bad = { code: n.code, detail: `volume: ${n.detail}` };
         } else if (n !== null && n < 0) bad = { code: "negative_volume", detail: `volume ${n}` };
@@ -1498,7 +1752,7 @@ export async function ingestBarsFile(
         }
       }
     } else {
-      let n = parseNumberCell(table.cells.get(unit.valueCol!)![unit.row]!, decimalComma);
+      let n = parseNumberCell(table.cells.get(unit.valueCol!)![unit.row]!, decimalComma, thousands);
       if (percentReturns && typeof n === "number") n = n / 100;
       if (typeof n === "number") noteReturn(unit, n);
       if (n === null) {
@@ -1729,7 +1983,7 @@ export async function ingestBarsFile(
       ex !== undefined ? ` (e.g. "${ex}")` : ""
     } with --time-format ${timeFormat}: ${
       guesses.length === 0
-        ? "pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %H %M %S %f; see --help)"
+        ? "pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %q %H %M %S %f; see --help)"
         : guesses.length === 1
         ? `pass --time-format "${guesses[0]}"`
         : `pass --time-format "${guesses[0]}" (month first) or "${
@@ -1753,18 +2007,44 @@ export async function ingestBarsFile(
 
   // Currency and meta.
   const symbols = [...new Set(ok.map((u) => units[u]!.symbol))];
+  const storedMeta = (await committedState(
+    kind === "bars" ? userBarsSpec(options.dataset, daily) : userSeriesSpec(options.dataset, daily),
+    options.root,
+  )).spec?.meta;
   let currency: string | null;
   if (options.currency !== undefined) currency = options.currency;
   else if (options.units && unitsClass(options.units) !== "level") currency = null;
   else {
     const quotes = new Set(symbols.map(pairQuoteCurrency));
     const q1 = quotes.size === 1 ? [...quotes][0]! : null;
-    currency = (cal.name === "fx" || cal.currency === null) && q1 ? q1 : cal.currency;
+    const fromPair = (cal.name === "fx" || cal.currency === null) && q1 !== null;
+    currency = fromPair ? q1 : cal.currency;
+    // A series with neither --units nor --currency that looks like rates (a calendar meant for
+    // them, or yield/rate names) is not taken as prices in the calendar's currency: no
+    // currency, units unknown (price-only tasks refuse it, naming --units price).
+    const rateLike = kind === "series" && !fromReturns && options.units === undefined &&
+        storedMeta?.units === undefined &&
+        (storedMeta === undefined || storedMeta.currency === null) &&
+        (cal.name === "us_federal" || symbols.some((s) => RATE_NAME.test(s)))
+      ? (cal.name === "us_federal"
+        ? "the us_federal calendar (government and central-bank series)"
+        : `names like yields or rates (${
+          symbols.filter((s) => RATE_NAME.test(s)).slice(0, 3).join(", ")
+        })`)
+      : null;
+    if (rateLike !== null && currency !== null) {
+      notes.push(
+        `no --units on ${rateLike}: not taken as prices in ${currency}; recorded with no currency and units unknown (backtest and export-training refuse it): pass --units percent|bp|rate for yields and rates, or --units price (and --currency ${currency}) if the values are prices`,
+      );
+      currency = null;
+    } else if (currency !== null) {
+      notes.push(
+        `currency ${currency} (default: ${
+          fromPair ? "the quote currency of the pair symbols" : `the ${cal.name} calendar's`
+        }): pass --currency <ISO code> (e.g. EUR, CHF, GBP) if the values are in another, or --currency none`,
+      );
+    }
   }
-  const storedMeta = (await committedState(
-    kind === "bars" ? userBarsSpec(options.dataset, daily) : userSeriesSpec(options.dataset, daily),
-    options.root,
-  )).spec?.meta;
   if (fromReturns && storedMeta && !options.replace) {
     // Levels cumulated from this file start again at the base: merged into stored rows they
     // would jump. Refused before anything lands.

@@ -129,6 +129,21 @@ export function parseIsoTime(text: string, tz: string): ParsedTime | null {
   return { ms: naive - sign * off * 60_000, date };
 }
 
+/** Quarter text as pandas writes a PeriodIndex and people type it: 1959Q1, 1959-Q1, 1959 Q1, 1959q1. */
+const QUARTER_TEXT = /^(\d{4})[- ]?[Qq]([1-4])$/;
+
+/**
+ * The first day of the quarter named by quarter text (`1959Q3` -> `1959-07-01`; also
+ * `1959-Q3`, `1959 Q3`, `1959q3`), or null for other text.
+ *
+ * @example quarterTextDate("1959Q4") // "1959-10-01"
+ */
+export function quarterTextDate(text: string): string | null {
+  const m = QUARTER_TEXT.exec(text.trim());
+  if (!m) return null;
+  return `${m[1]}-${String(3 * (+m[2]! - 1) + 1).padStart(2, "0")}-01`;
+}
+
 /**
  * Minutes after midnight of ISO text written as a UTC instant (`Z`, `UTC`, `+00:00`, `-00:00`:
  * how Parquet TIMESTAMPTZ columns of DuckDB/Spark and UTC-aware pandas/polars columns print),
@@ -273,8 +288,8 @@ export function decimalYearToDate(v: string | number, freq?: string): string | n
 export const PATTERN_DIRECTIVES =
   "%Y year, %y two-digit year (69-99 -> 1969-1999, 00-68 -> 2000-2068, as POSIX/C/Python\n" +
   "strptime), %m month, %b or %B English month name (Jan or January, any case), %d day, %j day\n" +
-  "of the year (001-366), %H hour 00-23, %M minute, %S second, %f fraction of a second (1-9\n" +
-  "digits, truncated to ms), %% a literal %";
+  "of the year (001-366), %q quarter 1-4 (--freq quarter; 1959Q3 is %YQ%q), %H hour 00-23,\n" +
+  "%M minute, %S second, %f fraction of a second (1-9 digits, truncated to ms), %% a literal %";
 
 /**
  * The year of a two-digit `%y`, as POSIX strptime (and C, Python) read it: 69-99 are 1969-1999,
@@ -331,6 +346,7 @@ export function patternParser(
       M: loose ? "(\\d{1,2})" : "(\\d{2})",
       S: loose ? "(\\d{1,2})" : "(\\d{2})",
       j: loose ? "(\\d{1,3})" : "(\\d{3})",
+      q: "([1-4])",
       f: "(\\d{1,9})",
       b: "([A-Za-z]{3,9})",
       B: "([A-Za-z]{3,9})",
@@ -339,7 +355,7 @@ export function patternParser(
       throw new RangeError(
         `Unknown directive %${
           dch ?? ""
-        } in --time-format "${pattern}": use %Y %y %m %b %d %j %H %M %S %f %%`,
+        } in --time-format "${pattern}": use %Y %y %m %b %d %j %q %H %M %S %f %%`,
       );
     }
     const f = dch === "B" ? "b" : dch!;
@@ -355,7 +371,20 @@ export function patternParser(
     re += rx;
   }
   const has = (f: string) => fields.includes(f);
-  const year = has("Y") || has("y"), month = has("m") || has("b");
+  if (has("q")) {
+    // A quarter number (1959Q3: %YQ%q) names a quarter, read as its first month.
+    if (freq !== "quarter" || fields.some((f) => f !== "q" && f !== "Y" && f !== "y")) {
+      throw new RangeError(
+        `--time-format "${pattern}": %q (quarter 1-4) goes with the year alone (%Y or %y, e.g. %YQ%q for 1959Q3) and --freq quarter${
+          freq === "quarter" ? "" : `, not --freq ${freq ?? "(none)"}`
+        }`,
+      );
+    }
+    if (!has("Y") && !has("y")) {
+      throw new RangeError(`--time-format "${pattern}" needs a year (%Y or %y) with %q`);
+    }
+  }
+  const year = has("Y") || has("y"), month = has("m") || has("b") || has("q");
   const coarse = freq === "month" || freq === "quarter" || freq === "year";
   const needM = freq !== "year", needD = !coarse;
   if (
@@ -397,6 +426,7 @@ export function patternParser(
         v.m = k + 1;
       } else if (f === "y") v.Y = twoDigitYear(+t);
       else if (f === "j") doy = +t;
+      else if (f === "q") v.m = 3 * (+t - 1) + 1;
       else if (f === "f") v.f = Math.floor(Number(`0.${t}`) * 1000 + 1e-6);
       else v[f] = +t;
     }

@@ -64,6 +64,14 @@ export function ingestUnits(
         } (e.g. --units percent for yields in percent)`,
     };
   }
+  if (units === undefined && kind === "series") {
+    // Defaulted to a price (a series with a currency): said on every such ingest.
+    return {
+      units,
+      note:
+        `units price (default for a series with a currency ${currency}): if the values are not prices, declare them with --units percent|bp|rate (yields, rates), ratio|count|return|other; a backtest trades them as prices`,
+    };
+  }
   return { units, note: null };
 }
 

@@ -176,8 +176,10 @@ for (const file of ["pandas_wide_index.csv", "pandas_wide_unnamed.csv"]) {
         root,
       });
       await checkPandas(root, s);
-      assertEquals(s.notes.length, 1, s.notes.join("\n"));
+      // The other note: units price defaulted (no --units), said on every such ingest.
+      assertEquals(s.notes.length, 2, s.notes.join("\n"));
       assert(s.notes[0]!.includes('"Unnamed: 0" holds the row numbers 0..3'), s.notes[0]);
+      assert(s.notes[1]!.startsWith("units price (default"), s.notes[1]);
     }));
 }
 

@@ -140,7 +140,7 @@ Deno.test("patternParser: compact stamps as naive wall time", () => {
   assertEquals([iso(t.ms), t.date], ["1997-06-01T19:28:00.000Z", "1997-06-01"]);
   assertEquals(p("199702301928", "UTC"), null);
   assertEquals(patternParser("%d/%m/%Y")("06/03/2024", "UTC")!.date, "2024-03-06");
-  assertThrows(() => patternParser("%Y-%q"), RangeError, "Unknown directive");
+  assertThrows(() => patternParser("%Y-%Q"), RangeError, "Unknown directive");
 });
 
 Deno.test("periods: labels, known_at at the close of the period's last session, generation", () => {

@@ -55,7 +55,7 @@ Deno.test("%b/%B month names, %j day of year, %f, %%, one-digit fields, errors",
   const p = patternParser("%Y-%m-%d %H:%M:%S.%f")("2024-01-02 03:04:05.123456", "UTC");
   assertEquals(p?.ms, Date.UTC(2024, 0, 2, 3, 4, 5, 123));
   assertEquals(date("%%%Y-%m-%d", "%1991-07-01"), "1991-07-01");
-  assertThrows(() => patternParser("%Y-%q"), RangeError, "%y %m %b %d %j");
+  assertThrows(() => patternParser("%Y-%Q"), RangeError, "%y %m %b %d %j");
   assertThrows(() => patternParser("%Y-%j-%d"), RangeError, "%j (day of the year) alone");
   assertThrows(() => patternParser("%Y-%j", "month"), RangeError);
 });
