@@ -825,6 +825,8 @@ export async function ingestBarsFile(
 
   // Time column, or generated periods.
   let timeCol: string | undefined;
+  /** Columns read together as the time (year + quarter): used, not ignored. */
+  const timeParts: string[] = [];
   if (options.start !== undefined) {
     if (map.ts !== undefined) {
       failMapping(path, "both a time column (--map ts=...) and --start given: use one");
@@ -865,6 +867,7 @@ export async function ingestBarsFile(
         table.cells.set(timeCol, pair.dates);
         skip.add(pair.year);
         skip.add(pair.period);
+        timeParts.push(pair.year, pair.period);
         notes.push(
           `columns "${pair.year}" and "${pair.period}" read together as the time (year + ${want}, e.g. ${pair.example} -> ${
             pair.dates.find((d) => d !== null)
@@ -1005,7 +1008,7 @@ export async function ingestBarsFile(
       typeof c === "string"
     ),
   );
-  const ignoredColumns = table.columns.filter((c) => !usedSet.has(c));
+  const ignoredColumns = table.columns.filter((c) => !usedSet.has(c) && !timeParts.includes(c));
 
   const thousands = options.thousands;
   if (thousands !== undefined) {

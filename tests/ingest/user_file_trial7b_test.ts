@@ -169,6 +169,8 @@ Deno.test("finding 5: task: macrodata lands without --start; %YQ%m exits 2; --he
     ], env);
     assertEquals(r.code, 0, r.stderr);
     assert(!/series=year\|/.test(r.stdout), r.stdout);
+    assert(r.stdout.includes("ts=year+quarter"), r.stdout);
+    assert(!r.stdout.includes("columns ignored"), r.stdout);
     r = await ingestFileTask([
       fixture("macro_period_head.csv"),
       "--dataset",
