@@ -61,7 +61,7 @@ import {
   type RecordTrialResult,
   recordTrials,
 } from "../validation/mod.ts";
-import { type DatasetRef, DatasetRefSchema } from "../dataset/mod.ts";
+import { DatasetRefSchema } from "../dataset/mod.ts";
 import { specObject } from "../cli/spec_schema.ts";
 import { generateWorld } from "../sources/sim/mod.ts";
 import { getCalendar } from "../time/mod.ts";
@@ -82,7 +82,7 @@ import { resampleToSessions } from "./resample.ts";
 import { adjustedCloses } from "./adjust.ts";
 import { momentumCannotTrade, type MomentumParams } from "./strategies.ts";
 import { syntheticPanel } from "./synthetic.ts";
-import { type LakePanel, loadPanel } from "./lake_panel.ts";
+import { loadPanel } from "./lake_panel.ts";
 import { NotAPriceError } from "../lake/units.ts";
 import {
   BUILTIN_STRATEGIES,
@@ -250,11 +250,6 @@ export interface SpecDataOptions {
   root?: string;
   /** Called with each warning about the data (unknown units). @default none */
   onWarning?: (message: string) => void;
-  /**
-   * Reads a `lake` reference's panel, e.g. `loadPanelInWorker` (lib/backtest/lake_panel_worker.ts)
-   * to read it on another thread. @default loadPanel
-   */
-  loadPanel?: (ref: DatasetRef, o: { root?: string }) => Promise<LakePanel>;
 }
 
 /**
@@ -267,7 +262,7 @@ export async function specData(spec: BacktestSpec, o: SpecDataOptions = {}): Pro
   if (d.source === "lake") {
     let lp;
     try {
-      lp = await (o.loadPanel ?? loadPanel)(d, o.root ? { root: o.root } : {});
+      lp = await loadPanel(d, o.root ? { root: o.root } : {});
     } catch (e) {
       // an unknown dataset or view is a mistake in the spec (loadDataset names what the lake holds)
       if (e instanceof RangeError && /^(Unknown (dataset|view)|Invalid)/.test(e.message)) {
@@ -379,8 +374,6 @@ export interface RunSpecOptions {
    * lookback as long as the data). @default none
    */
   onWarning?: (message: string) => void;
-  /** Reads the spec's `lake` panel (see {@link SpecDataOptions.loadPanel}). @default loadPanel */
-  loadPanel?: SpecDataOptions["loadPanel"];
 }
 
 /** Outcome of {@link runSpec}. */
@@ -825,7 +818,6 @@ async function prepareSpec(spec: BacktestSpec, o: RunSpecOptions) {
   const { panel, corporateActions, manifest, files } = await specData(spec, {
     ...(o.root ? { root: o.root } : {}),
     ...(o.onWarning ? { onWarning: o.onWarning } : {}),
-    ...(o.loadPanel ? { loadPanel: o.loadPanel } : {}),
   });
   const costs = specCostModel(spec.costs);
   try {

@@ -61,7 +61,6 @@ import { type BacktestSpec, parseBacktestSpec, runSpec } from "../backtest/spec.
 import { simChainSource } from "../backtest/sim_chain.ts";
 import { runOptionsSleeve } from "../backtest/options_sleeve.ts";
 import { loadPanel } from "../backtest/lake_panel.ts";
-import { loadPanelInWorker } from "../backtest/lake_panel_worker.ts";
 import { backtestReportHtml } from "../report/backtest_report.ts";
 import { runParticipation } from "../report/metrics.ts";
 import {
@@ -449,9 +448,10 @@ async function demoRun(options: DemoOptions, started: DemoStart): Promise<DemoSu
 
   endStage("ingest");
 
-  // Stage 4's overnight backtest reads the ~500 minute-bar files first: it starts now, so that
-  // read overlaps the lake and models stages. Its results are printed in stage 4 as before;
-  // runs are deterministic, so starting earlier changes no number.
+  // Stage 4's overnight backtest reads the ~500 minute-bar files first, decoded in Polars'
+  // threads while this thread waits: it starts now, so that read overlaps the lake and models
+  // stages (their own work runs on this thread and in DuckDB's). Its results are printed in
+  // stage 4 as before; runs are deterministic, so starting earlier changes no number.
   const overnightSpec = parseBacktestSpec({
     question: `${tag}-overnight`,
     strategy: "overnight",
@@ -474,13 +474,7 @@ async function demoRun(options: DemoOptions, started: DemoStart): Promise<DemoSu
       borrowRateAnnual: 0.005,
     },
   });
-  // Its ~500 files are read, checked and decoded on a worker thread (the second core is partly
-  // idle from here on; this thread runs the lake and model stages meanwhile).
-  const overnightRun = runSpec(overnightSpec, {
-    root,
-    codeVersion: "demo",
-    loadPanel: loadPanelInWorker,
-  });
+  const overnightRun = runSpec(overnightSpec, { root, codeVersion: "demo" });
   overnightRun.catch(() => {}); // awaited in stage 4, which reports a failure
 
   // 2. The lake: manifests and a query through the views. The catalog, the views and the query
