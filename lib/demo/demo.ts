@@ -40,7 +40,7 @@ import { Progress } from "../core/progress.ts";
 import { setLogLevel } from "../core/log.ts";
 import { committedState, lakeRoot } from "../lake/mod.ts";
 import { type DatasetRef, DatasetRefSchema, loadDataset } from "../dataset/mod.ts";
-import { lakeQueryInWorker } from "./lake_query.ts";
+import { Catalog, formatTable } from "../query/mod.ts";
 import type { World } from "../sources/sim/world.ts";
 import { backfillAllCommand, type PlanStep, universeSymbols } from "../ingest/commands.ts";
 import { pipelineFor } from "../ingest/registry.ts";
@@ -477,11 +477,27 @@ async function demoRun(options: DemoOptions, started: DemoStart): Promise<DemoSu
   const overnightRun = runSpec(overnightSpec, { root, codeVersion: "demo" });
   overnightRun.catch(() => {}); // awaited in stage 4, which reports a failure
 
-  // 2. The lake: manifests and a query through the views. The catalog, the views and the query
-  // run on a worker thread and in DuckDB's threads from now on (the views read every file's
-  // footer), while this thread counts the manifests and the overnight backtest reads its files;
-  // the lines are printed in order.
-  const lakeQuery = lakeQueryInWorker(root);
+  // 2. The lake: manifests and a query through the views. The views and the query run in
+  // DuckDB's threads from now on (the views read every file's footer), while this thread counts
+  // the manifests and the overnight backtest reads its files; the lines are printed in order.
+  const lakeQuery = (async () => {
+    const catalog = await Catalog.open({ root });
+    try {
+      const avail = catalog.views.filter((v) => v.available).map((v) => v.name);
+      const lines = [`   views with data: ${avail.length} of ${catalog.views.length}`];
+      if (avail.includes("vendor_stock_bars")) {
+        const r = await catalog.query(
+          `SELECT timeframe, count(DISTINCT ticker)::INT AS tickers, count(*)::INT AS bars,
+                  min(ts) AS first_ts, max(ts) AS last_ts
+             FROM vendor_stock_bars GROUP BY timeframe ORDER BY bars DESC`,
+        );
+        lines.push(formatTable(r));
+      }
+      return lines;
+    } finally {
+      catalog.close();
+    }
+  })();
   lakeQuery.catch(() => {}); // awaited below, after the manifest lines
   const counts: { dataset: string; rows: number; files: number }[] = [];
   for (const s of plan) {
