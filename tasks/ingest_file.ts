@@ -100,7 +100,8 @@ const TASK = defineTask({
     },
     tz: {
       type: "string",
-      description: "IANA zone of naive times and of epoch dates (default: the calendar's zone)",
+      description:
+        "IANA zone of naive times, of intraday epochs' dates, and of daily UTC instants away from 00:00 (default: the calendar's zone)",
       example: "UTC",
     },
     "time-unit": {
@@ -234,6 +235,7 @@ of DuckDB/Spark stores them) away from 00:00: their date is taken in --tz, or wi
 the calendar's zone when they are midnight there (midnight Zurich = 23:00 UTC is the next day
 on xetra), and a note counts them; at the session close of their UTC date they keep it; at
 another afternoon or evening UTC time (a midnight east of UTC?) the ingest exits 2 naming --tz.
+Daily epochs (--time-unit) are UTC instants under the same rule (at 00:00 UTC: that date).
 The zone naive times were read in is printed; when many intraday rows fall
 outside sessions and another zone (a common market zone, or a whole-hour offset UTC-12..+14)
 would put nearly all of them inside, a warning names that --tz (a hint: nothing is shifted).

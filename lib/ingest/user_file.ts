@@ -172,6 +172,16 @@ const MIDNIGHT_ZONES = [
   "Pacific/Auckland",
 ];
 
+/** The key of an epoch's date in the daily-instant pass (its ms as text). */
+function epochKey(ms: number): string {
+  return `epoch:${ms}`;
+}
+
+/** Minutes after UTC midnight of an instant. */
+function utcMinutesOf(ms: number): number {
+  return Math.floor((((ms % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY) / 60_000);
+}
+
 export { intervalMs } from "./user_file_time.ts";
 
 /** Average rows per day from which intraday data gets one partition per day. */
@@ -1213,6 +1223,11 @@ export async function ingestBarsFile(
     if (options.timeUnit) {
       const ms = epochToMs(v, options.timeUnit);
       if (!Number.isFinite(ms)) return bad(`${String(v)} is not an epoch in ${options.timeUnit}`);
+      // Daily (and slower) epochs are UTC instants dated as ISO ones are (below): their UTC date,
+      // or the date the pass before the rows found for them.
+      if (daily) {
+        return { ms, date: dateOverride.get(epochKey(ms)) ?? isoDay(Math.floor(ms / MS_PER_DAY)) };
+      }
       return { ms, date: dateInZone(ms, tz) };
     }
     if (timeFormat === "decimal-year") {
@@ -1324,42 +1339,63 @@ export async function ingestBarsFile(
     // --tz in the calendar's zone when that puts it at local midnight; at the session close of
     // its UTC date (a close stamp) it keeps that date; in the afternoon or evening UTC it could
     // be midnight east of UTC (a day later): refused, naming --tz.
-    if (daily && !options.timeUnit && timeFormat === "iso") {
-      let unexplained = 0, unexplainedExample = "";
+    const unit = options.timeUnit;
+    if (daily && (unit !== undefined || timeFormat === "iso")) {
+      let unexplained = 0, unexplainedExample = "", unexplainedMs = NaN;
       const done = new Set<string>();
-      for (const v of timeCells) {
-        if (typeof v !== "string" || done.has(v)) continue;
-        done.add(v);
-        const mins = utcWrittenMinutes(v);
-        if (mins === null || mins === 0) continue;
+      // An ISO text's UTC minutes as written, or an epoch's (its text is the key of its date).
+      const instantOf = (v: Cell): { key: string; mins: number | null; ms: number } | null => {
+        if (v === null || typeof v === "boolean") return null;
+        if (unit !== undefined) {
+          const ms = epochToMs(v, unit);
+          if (!Number.isFinite(ms)) return null;
+          return { key: epochKey(ms), mins: utcMinutesOf(ms), ms };
+        }
+        if (typeof v !== "string") return null;
         const p = parseIsoTime(v, "UTC");
-        if (!p) continue;
+        return p ? { key: v, mins: utcWrittenMinutes(v), ms: p.ms } : null;
+      };
+      const shown = (v: Cell, ms: number) =>
+        unit === undefined
+          ? String(v).trim()
+          : `${String(v).trim()} (${new Date(ms).toISOString()})`;
+      for (const v of timeCells) {
+        const inst = instantOf(v);
+        if (inst === null || done.has(inst.key)) continue;
+        done.add(inst.key);
+        const mins = inst.mins;
+        if (mins === null || mins === 0) continue;
+        const p = { ms: inst.ms, date: isoDay(Math.floor(inst.ms / MS_PER_DAY)) };
+        const key = inst.key;
         let d: string | null = null;
         if (options.tz !== undefined) d = dateInZone(p.ms, options.tz);
         else if (wallClock(p.ms, cal.timeZone).minutes === 0) d = dateInZone(p.ms, cal.timeZone);
         else if (cal.sessionBounds(p.date)?.close.getTime() === p.ms) d = p.date;
         else if (mins >= 12 * 60) {
           unexplained++;
-          unexplainedExample ||= v.trim();
+          if (!unexplainedExample) {
+            unexplainedExample = shown(v, p.ms);
+            unexplainedMs = p.ms;
+          }
           continue;
         } else d = p.date;
         if (d !== p.date) {
-          dateOverride.set(v, d);
+          dateOverride.set(key, d);
           zonedMoved++;
-          zonedExample ||= `${v.trim()} -> ${d}`;
+          zonedExample ||= `${shown(v, p.ms)} -> ${d}`;
         }
       }
       if (unexplained > 0) {
-        const ms = parseIsoTime(unexplainedExample, "UTC")!.ms;
-        const east = 1440 - utcWrittenMinutes(unexplainedExample)!;
+        const ms = unexplainedMs;
+        const east = 1440 - utcMinutesOf(ms);
         const eastText = `UTC+${String(Math.floor(east / 60)).padStart(2, "0")}:${
           String(east % 60).padStart(2, "0")
         }`;
         const zone = MIDNIGHT_ZONES.find((z) => {
-          for (const t of done) {
-            const m = utcWrittenMinutes(t);
-            if (m === null || m === 0) continue;
-            if (wallClock(parseIsoTime(t, "UTC")!.ms, z).minutes !== 0) return false;
+          for (const v of timeCells) {
+            const inst = instantOf(v);
+            if (inst === null || inst.mins === null || inst.mins === 0) continue;
+            if (wallClock(inst.ms, z).minutes !== 0) return false;
           }
           return true;
         });
