@@ -848,14 +848,24 @@ export async function ingestBarsFile(
       notes.push(`no header: ${timeCol} read as the time column (--map ts=colN for another)`);
     }
     if (!timeCol && map.ts === undefined) {
-      // R write.zoo names its index column "Index": the time column unless it holds row numbers.
-      const ix = table.columns.find((c) => c.toLowerCase() === "index" && !skip.has(c));
+      // R write.zoo names its index column "Index", pyarrow an unnamed pandas index
+      // "__index_level_0__" (df.to_parquet of a frame indexed by date): the time column unless it
+      // holds row numbers.
+      const ix = table.columns.find((c) =>
+        (c.toLowerCase() === "index" || c === "__index_level_0__") && !skip.has(c)
+      );
       if (
         ix !== undefined &&
         indexBase(table.cells.get(ix)!, new Set(table.bad.map((b) => b.row))) === null
       ) {
         timeCol = used.ts = ix;
-        notes.push(`column "${ix}" (R write.zoo's index) read as the time column`);
+        notes.push(
+          `column "${ix}" (${
+            ix === "__index_level_0__"
+              ? "pandas' unnamed index, as pyarrow writes it"
+              : "R write.zoo's index"
+          }) read as the time column`,
+        );
       }
     }
     if (!timeCol && map.ts === undefined) {
