@@ -30,6 +30,38 @@ export const OandaCandleSchema = z.object({
   mid: ohlc.optional(),
 });
 
+type OandaCandle = z.infer<typeof OandaCandleSchema>;
+
+const priceText = (s: unknown): boolean =>
+  typeof s === "string" && Number.isFinite(Number(s)) && s.trim() !== "";
+
+/**
+ * A candle that plainly satisfies {@link OandaCandleSchema} (every field of the type and value
+ * the schema asks for, checked as it checks them), as the schema's success; null for any other
+ * value, which the schema then judges (and words the rejection). The schema costs ~20 us a
+ * candle, ~30 ms a day of minute candles (issue #21); this check a fraction of that.
+ */
+export function plainCandle(c: unknown): { success: true; data: OandaCandle } | null {
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return null;
+  const x = c as Record<string, unknown>;
+  if (typeof x.time !== "string" || !Number.isFinite(parseOandaTime(x.time))) return null;
+  if (typeof x.volume !== "number" || !Number.isSafeInteger(x.volume)) return null;
+  if (typeof x.complete !== "boolean") return null;
+  const data: OandaCandle = { time: x.time, volume: x.volume, complete: x.complete };
+  for (const side of SIDES) {
+    const q = x[side];
+    if (q === undefined) {
+      if (side in x) return null; // a key holding undefined: the schema keeps it
+      continue;
+    }
+    if (typeof q !== "object" || q === null || Array.isArray(q)) return null;
+    const o = q as Record<string, unknown>;
+    if (!priceText(o.o) || !priceText(o.h) || !priceText(o.l) || !priceText(o.c)) return null;
+    data[side] = { o: o.o as string, h: o.h as string, l: o.l as string, c: o.c as string };
+  }
+  return { success: true, data };
+}
+
 /** Envelope. */
 export const OandaCandlesEnvelope = z.object({
   instrument: z.string(),
@@ -117,7 +149,7 @@ export function parseCandlesPage(body: unknown, price = "MBA"): {
   let lastTime: string | null = null;
   let incomplete = 0;
   env.candles.forEach((c, index) => {
-    const p = OandaCandleSchema.safeParse(c);
+    const p = plainCandle(c) ?? OandaCandleSchema.safeParse(c);
     if (!p.success) {
       const issue = p.error.issues[0]!;
       rejected.push({

@@ -352,9 +352,16 @@ export function oandaCandlesRoute(ctx: RouteCtx, instrument: string): RouteResul
   }
   // Collect candles from FX days overlapping the window.
   const candles: Record<string, unknown>[] = [];
-  const days = w.fx.days.filter((d) =>
-    fxDayStartMs(d) + 86_400_000 > fromMs && fxDayStartMs(d) <= toMs && d <= w.today
-  );
+  // FX day D starts at 17:00 New York on D-1, 2 or 3 hours before D's UTC midnight: days that
+  // cannot overlap by that bound are passed over before their exact start (a zone lookup each,
+  // ~0.1 ms: over a world's ~1000 days it was most of a small request).
+  const days = w.fx.days.filter((d) => {
+    const midnight = Date.parse(`${d}T00:00:00Z`);
+    if (midnight - 2 * 3_600_000 + 86_400_000 <= fromMs || midnight - 3 * 3_600_000 > toMs) {
+      return false;
+    }
+    return fxDayStartMs(d) + 86_400_000 > fromMs && fxDayStartMs(d) <= toMs && d <= w.today;
+  });
   const backward = from === null;
   const ordered = backward ? [...days].reverse() : days;
   const want = from !== null && to !== null ? 5001 : count;
