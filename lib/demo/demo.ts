@@ -40,7 +40,6 @@ import { Progress } from "../core/progress.ts";
 import { setLogLevel } from "../core/log.ts";
 import { committedState, lakeRoot } from "../lake/mod.ts";
 import { type DatasetRef, DatasetRefSchema, loadDataset } from "../dataset/mod.ts";
-import { Catalog, formatTable } from "../query/mod.ts";
 import type { World } from "../sources/sim/world.ts";
 import { backfillAllCommand, type PlanStep, universeSymbols } from "../ingest/commands.ts";
 import { pipelineFor } from "../ingest/registry.ts";
@@ -481,6 +480,9 @@ async function demoRun(options: DemoOptions, started: DemoStart): Promise<DemoSu
   // DuckDB's threads from now on (the views read every file's footer), while this thread counts
   // the manifests and the overnight backtest reads its files; the lines are printed in order.
   const lakeQuery = (async () => {
+    // DuckDB is loaded here, not with the demo's modules: at start-up the prefetch workers hold
+    // both cores and its ~0.25 s of module loading on this thread would wait for them (#21).
+    const { Catalog, formatTable } = await import("../query/mod.ts");
     const catalog = await Catalog.open({ root });
     try {
       const avail = catalog.views.filter((v) => v.available).map((v) => v.name);
