@@ -527,9 +527,9 @@ export function parseNumberCell(
   return Number(t);
 }
 
-/** Quote currency of an FX pair symbol (EURUSD, EUR_USD, EUR/USD -> USD), or null. */
+/** Quote currency of an FX pair symbol (EURUSD, EUR_USD, EUR/USD, EUR-USD -> USD), or null. */
 export function pairQuoteCurrency(symbol: string): string | null {
-  const m = /^([A-Z]{3})[_/]?([A-Z]{3})$/.exec(symbol.trim().toUpperCase());
+  const m = /^([A-Z]{3})[_/-]?([A-Z]{3})$/.exec(symbol.trim().toUpperCase());
   if (!m) return null;
   const known = new Set(Intl.supportedValuesOf("currency"));
   return known.has(m[1]!) && known.has(m[2]!) ? m[2]! : null;
@@ -612,7 +612,16 @@ function findColumn(t: UserTable, names: string[]): string | undefined {
   return t.columns.find((c) => lower.includes(c.toLowerCase()));
 }
 
-const TIME_NAMES = ["ts", "timestamp", "time", "date", "datetime", "date_time", "time_utc"];
+const TIME_NAMES = [
+  "ts",
+  "timestamp",
+  "time",
+  "date",
+  "datetime",
+  "date_time",
+  "time_utc",
+  "observation_date",
+];
 
 /**
  * The options name a column the file does not have, or the file lacks a column the options
@@ -865,6 +874,23 @@ export async function ingestBarsFile(
               ? "pandas' unnamed index, as pyarrow writes it"
               : "R write.zoo's index"
           }) read as the time column`,
+        );
+      }
+    }
+    // --map ts=year beside a quarter (or month) column read as decimal years or %Y: every
+    // period of a year on 1 January (duplicates; the first one lands) and the period column a
+    // series. Refused before anything lands, naming the automatic year + quarter reading.
+    if (
+      map.ts !== undefined && (timeFormat === "decimal-year" || timeFormat === "%Y") &&
+      (options.freq ?? options.timeframe) !== "year"
+    ) {
+      const pair = yearPeriodColumns(table, skip);
+      if (pair && pair.year === map.ts) {
+        failMapping(
+          path,
+          `columns "${pair.year}" and "${pair.period}" give the time together (year + ${pair.freq}, e.g. ${pair.example}): --map ts=${map.ts} --time-format ${timeFormat} reads the year alone (every ${pair.freq} of a year on 1 January, all but one quarantined as duplicates, and "${pair.period}" landing as a series); drop --map ts=${map.ts} and --time-format (year + ${pair.freq} are read together, --freq ${pair.freq}), or pass --freq year --skip-column ${pair.period} if yearly data was meant; nothing landed`,
+          "ts",
+          options.dataset,
         );
       }
     }
@@ -1319,6 +1345,30 @@ export async function ingestBarsFile(
         const x = Number(typeof v === "bigint" ? Number(v) : v);
         if (Number.isFinite(x)) xs.push(x);
       }
+      // Whole decimal years (statsmodels sunspots: 1700.0, 1701.0, ...) are yearly data: read
+      // as daily they would be 1 January of each year checked against sessions (1926-2008 on
+      // nyse landing as a daily series, the rest quarantined). Without --freq, --freq year is
+      // derived with a note; another --freq is refused before anything lands.
+      const distinct = new Set(xs);
+      if (
+        distinct.size >= 2 && xs.every((x) => Number.isInteger(x)) && freq !== "year"
+      ) {
+        const ex = Math.min(...xs);
+        const exText = String(timeCells.find((v) => v !== null && Number(v) === ex) ?? ex);
+        if ((options.freq ?? options.timeframe) === undefined) {
+          freq = "year";
+          notes.push(
+            `the decimal years in "${timeCol}" are whole years (e.g. ${exText} -> ${ex}-01-01): yearly data, --freq year`,
+          );
+        } else {
+          failMapping(
+            path,
+            `the decimal years in "${timeCol}" are whole years (e.g. ${exText}): yearly data, pass --freq year (or leave --freq out), not --freq ${freq}; nothing landed`,
+            "ts",
+            options.dataset,
+          );
+        }
+      }
       const n = decimalYearGrid(xs);
       const coarse = freq === "month" || freq === "quarter" || freq === "year";
       if (n !== null && n !== 365 && n !== 366 && !((n === 4 || n === 12) && coarse)) {
@@ -1517,15 +1567,37 @@ export async function ingestBarsFile(
       };
     }
   }
+  // "." alone is FRED's documented marker for no observation (DGS10 on a federal holiday): no
+  // unit, counted in a note, neither landed nor quarantined (a blank or NA still is quarantined
+  // as missing_value; with --from-returns a missing return breaks the levels: quarantined too).
+  let dotRows = 0, dotExample = "";
+  const noObservation = (r: number, c: string | null, sym: string): boolean => {
+    if (kind !== "series" || fromReturns || c === null || badRows.has(r)) return false;
+    const raw = table.cells.get(c)![r];
+    if (typeof raw !== "string" || raw.trim() !== ".") return false;
+    if (dotRows++ === 0) {
+      const tc = generated ? generated[r] : timeCells?.[r];
+      dotExample = `${sym}${tc === undefined || tc === null ? "" : ` on ${String(tc)}`}`;
+    }
+    return true;
+  };
   for (let r = 0; r < table.rows; r++) {
     if (options.wide) {
       for (const c of valueCols) {
         const [first, last] = span.get(c)!;
         if ((r < first || r > last) && !badRows.has(r)) continue;
+        if (noObservation(r, c, c)) continue;
         units.push({ row: r, symbol: c, valueCol: c });
       }
     } else {
       const s = symCells ? symCells[r] : options.symbol ?? null;
+      if (
+        noObservation(
+          r,
+          valueCols[0] ?? null,
+          s === null || s === undefined ? "" : String(s).trim(),
+        )
+      ) continue;
       units.push({
         row: r,
         symbol: s === null || s === undefined ? "" : String(s).trim(),
@@ -1593,6 +1665,7 @@ export async function ingestBarsFile(
   // weekends): kept, counted in a note.
   let offSession = 0;
   let offSessionExample = "";
+  const offSessionOf = new Map<number, string>();
   // Weekly and slower data is not session data: the calendar only dates its known_at, so its
   // range check is the widest one (calendar none's); a period the calendar cannot place a last
   // session in is known at the period's end (periodKnownAt), counted in a note.
@@ -1702,7 +1775,7 @@ export async function ingestBarsFile(
             outKnown[u] = periodKnownAt(label, freq as DateFreq, cal);
             if (periodData) notePeriod(label, outKnown[u]!);
             if (freq === "day" && cal.name !== "none" && !cal.sessionBounds(label)) {
-              if (offSession++ === 0) offSessionExample = label;
+              offSessionOf.set(u, label);
             }
           }
           outDate[u] = label;
@@ -1846,6 +1919,9 @@ export async function ingestBarsFile(
     s.add(key);
     last.set(unit.symbol, key);
     ok.push(u);
+    // Counted once the row lands (a quarantined row on a holiday is not "kept").
+    const off = offSessionOf.get(u);
+    if (off !== undefined && offSession++ === 0) offSessionExample = off;
   }
   curKey = undefined;
   const keyOf = (u: number): number | string => daily ? outDate[u]! : outTime[u]!;
@@ -1936,6 +2012,13 @@ export async function ingestBarsFile(
       `${moved} date${
         moved === 1 ? "" : "s"
       } moved to ${what} (e.g. ${movedExample}): a ${freq}ly series is stored on its period's first day, known at the close of the period's last session`,
+    );
+  }
+  if (dotRows > 0) {
+    notes.push(
+      `${dotRows} value${
+        dotRows === 1 ? "" : "s"
+      } "." (FRED's marker for no observation, e.g. ${dotExample}): no value on that date, skipped (neither landed nor quarantined)`,
     );
   }
   if (offSession > 0) {
@@ -2064,10 +2147,22 @@ export async function ingestBarsFile(
   if (options.currency !== undefined) currency = options.currency;
   else if (options.units && unitsClass(options.units) !== "level") currency = null;
   else {
+    // FX pair symbols (USD/CHF, USD_CHF, USDCHF, EUR-USD): a pair's price is in its quote
+    // currency (USD/CHF 1.19 is CHF per USD), on any calendar; pairs quoting in several
+    // currencies get none (one dataset has one currency), with a note naming --currency.
     const quotes = new Set(symbols.map(pairQuoteCurrency));
+    const allPairs = symbols.length > 0 && !quotes.has(null);
     const q1 = quotes.size === 1 ? [...quotes][0]! : null;
-    const fromPair = (cal.name === "fx" || cal.currency === null) && q1 !== null;
-    currency = fromPair ? q1 : cal.currency;
+    const fromPair = allPairs && q1 !== null;
+    currency = fromPair ? q1 : allPairs ? null : cal.currency;
+    if (allPairs && !fromPair) {
+      const qs = [...quotes].sort();
+      notes.push(
+        `the pair symbols quote in ${qs.slice(0, -1).join(", ")} and ${
+          qs.at(-1)
+        } (a pair's price is in its quote currency): one dataset has one currency, so none is recorded; ingest each quote currency's pairs separately, or pass --currency <ISO code> (or --currency none to silence this)`,
+      );
+    }
     // A series with neither --units nor --currency that looks like rates (a calendar meant for
     // them, or yield/rate names) is not taken as prices in the calendar's currency: no
     // currency, units unknown (price-only tasks refuse it, naming --units price).

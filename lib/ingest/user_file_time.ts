@@ -402,6 +402,8 @@ export function patternParser(
       ? "%j (day of the year) alone, without %m, %b or %d"
       : freq === "year"
       ? "%m (or %b) with the year, or the year alone"
+      : freq === "quarter"
+      ? `a quarter (%q, 1-4: e.g. %YQ%q for 1959Q1) or a month (%m or %b) with the year for --freq quarter (%Y alone fits --freq year only)`
       : coarse
       ? `a month (%m or %b) with the year for --freq ${freq} (%Y alone fits --freq year only)`
       : `a day: %m (or %b) and %d, or %j${

@@ -160,16 +160,17 @@ Deno.test("daily and intraday data outside the calendar is still quarantined as 
     const wi = si.warnings.find((w) => w.includes("outside_range"));
     assert(wi?.includes("--calendar none") && !wi.includes("--freq"), si.warnings.join("|"));
 
-    // The sunspots file without --freq year is a daily series: years before 1926 are still
-    // quarantined (never moved or dropped), and the warning names --freq year.
+    // The sunspots file without --freq: whole decimal years are yearly data (trial 8 finding 1;
+    // it used to land 83 daily rows, 1 January 1926-2008, and quarantine 226): --freq year is
+    // derived with a note, and all 309 years land.
     const sd = await ingestBarsFile(DIR + "sunspots_yearly.csv", {
       ...SUN,
       dataset: "sun_daily",
       freq: undefined,
       root,
     });
-    assertEquals([sd.rowsValid, sd.reasons.outside_range], [83, 226]);
-    assert(sd.warnings.some((w) => w.includes("1700.0") && w.includes("--freq")));
+    assertEquals([sd.rowsValid, sd.rowsQuarantined], [309, 0]);
+    assert(sd.notes.some((n) => n.includes("1700.0") && n.includes("--freq year")));
   }));
 
 Deno.test("a repeated run of one file does not count its quarantine rows as earlier ones", () =>
