@@ -113,7 +113,7 @@ const TASK = defineTask({
       type: "string",
       default: "iso",
       description:
-        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period; an R ts index of 1/248, 1/260 or 1/52 of a year is refused), or a strptime pattern (directives below; no day with --freq month/quarter/year; the year alone with --freq year)",
+        "iso, decimal-year (year + fraction of its days; with --freq month/quarter/year the period; whole years such as 1700.0 are --freq year; an R ts index of 1/248, 1/260 or 1/52 of a year is refused), or a strptime pattern (directives below; no day with --freq month/quarter/year; the year alone with --freq year)",
       example: "%Y%m%d%H%M",
     },
     start: {
@@ -137,7 +137,7 @@ const TASK = defineTask({
     currency: {
       type: "string",
       description:
-        "ISO 4217 code or none (default: the calendar's, e.g. nyse USD, xetra EUR, lse GBP, or the quote currency of FX pair symbols; a note says when it was defaulted)",
+        "ISO 4217 code or none (default: the calendar's, e.g. nyse USD, xetra EUR, lse GBP, or, on any calendar, the quote currency of FX pair symbols such as USD/CHF -> CHF; pairs quoting in several currencies get none; a note says when it was defaulted)",
       example: "EUR",
     },
     units: {
@@ -229,7 +229,7 @@ const TASK = defineTask({
   details: `Every row read is landed or quarantined (reason codes: outside_range, not_a_session,
 ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, duplicate_key,
 not_increasing, unparseable_time, missing_symbol, field_count, not_utf8); counts by reason are
-printed. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
+printed. A series value "." alone (FRED's no-observation marker) is skipped, counted in a note. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
 the date as written), except daily (and slower) UTC instants (Z or +00:00, as Parquet TIMESTAMPTZ
 of DuckDB/Spark stores them) away from 00:00: their date is taken in --tz, or without --tz in
 the calendar's zone when they are midnight there (midnight Zurich = 23:00 UTC is the next day
