@@ -45,6 +45,7 @@ import { backfillAllCommand, type PlanStep, universeSymbols } from "../ingest/co
 import { pipelineFor } from "../ingest/registry.ts";
 import {
   DEMO_END,
+  DEMO_SECOND_DAYS,
   DEMO_SLEEVE_DAYS,
   DEMO_VIX_DAYS,
   type DemoStart,
@@ -276,7 +277,13 @@ export function demoPlan(w: DemoWindows): PlanStep[] {
     { source: "polygon", dataset: "splits", symbols: "@universe", start, end: END },
     { source: "polygon", dataset: "dividends", symbols: "@universe", start, end: END },
     { source: "polygon", dataset: "dividends", symbols: ["SPY"], start, end: END },
-    { source: "polygon", dataset: "stock_bars_second", symbols: ["SPY"], start: last(2), end: END },
+    {
+      source: "polygon",
+      dataset: "stock_bars_second",
+      symbols: ["SPY"],
+      start: last(DEMO_SECOND_DAYS),
+      end: END,
+    },
     {
       source: "polygon",
       dataset: "index_bars_minute",
@@ -439,8 +446,9 @@ async function demoRun(options: DemoOptions, started: DemoStart): Promise<DemoSu
   );
   if (ahead) {
     say(
-      `   generated ahead on worker threads: ${ahead.vixDays} I:VIX days, ` +
-        `${ahead.spySessions} SPY sessions, ${ahead.equities} equities' day bars ` +
+      `   generated ahead on worker threads: ${ahead.spySeconds} SPY sessions of second bars, ` +
+        `${ahead.vixDays} I:VIX days, ${ahead.spySessions} SPY sessions, ` +
+        `${ahead.equities} equities' day bars ` +
         `(SPY sessions generated on the main thread: ${simWorld.spy.sessionsGenerated})`,
     );
   }

@@ -31,6 +31,9 @@ export const DEMO_END = "2024-03-28";
 /** Sessions of I:VIX day bars the demo ingests (the last ones of the window). */
 export const DEMO_VIX_DAYS = 60;
 
+/** Sessions of SPY second bars the demo ingests (the last ones of the window). */
+export const DEMO_SECOND_DAYS = 2;
+
 /** Sessions of the options sleeve (the last ones of the window). */
 export const DEMO_SLEEVE_DAYS = 90;
 
@@ -106,6 +109,15 @@ export function startDemo(options: DemoWorldOptions = {}): DemoStart {
   // by the options sleeve.
   const world = generateWorld(config);
   const first = world.days.filter((d) => d >= last(Math.min(DEMO_VIX_DAYS, days)));
-  const prefetch = prefetchWorld(world, { vixDays: first, spySessions: first }, { open: true });
+  // The SPY second-bar step's sessions first (their seconds are otherwise generated on the main
+  // thread when that step asks, while the workers hold the cores).
+  const seconds = world.days.filter((d) => d >= last(Math.min(DEMO_SECOND_DAYS, days)));
+  const prefetch = prefetchWorld(
+    world,
+    { spySeconds: seconds, vixDays: first, spySessions: first },
+    {
+      open: true,
+    },
+  );
   return { t0, cpu0, seed, days, equities, nullWorld, windows, config, world, prefetch };
 }

@@ -1,9 +1,10 @@
 /// <reference lib="deno.worker" />
 /**
  * Private: a worker behind prefetch.ts. Builds the world from the resolved config it is sent
- * first, then generates each item it is sent, in order: an I:VIX day bar (and that session's
- * SPY minute and day bars when asked), a SPY session's minute and day bars, or an equity's day
- * bars over the served sessions; posts the results, then "item-done".
+ * first, then generates each item it is sent, in order: a SPY session's second bars, an I:VIX
+ * day bar (and that session's SPY minute and day bars when asked), a SPY session's minute and
+ * day bars, or an equity's day bars over the served sessions; posts the results, then
+ * "item-done".
  */
 import { generateWorld, type World } from "./world.ts";
 import { packBars } from "./bars.ts";
@@ -25,7 +26,13 @@ function run(world: World, item: PrefetchItem): void {
     if (day) post({ kind: "vix", date: item.date, day: packBars(day) });
     if (item.spy) postSpy(world, item.date);
   } else if (item.kind === "spy") postSpy(world, item.date);
-  else {
+  else if (item.kind === "spy-seconds") {
+    const seconds = world.spy.secondBars(item.date);
+    if (seconds) {
+      const packed = packBars(seconds);
+      post({ kind: "spy-seconds", date: item.date, seconds: packed });
+    }
+  } else {
     const daily = world.equityDayBars(item.ticker);
     if (daily) {
       post({ kind: "equity", ticker: item.ticker, bars: packBars(daily.bars), state: daily.state });

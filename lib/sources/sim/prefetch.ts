@@ -3,9 +3,10 @@
  *
  * `prefetchWorld(world, plan)` starts Workers (two by default) that each build the same world
  * (its resolved config: the same data, bit for bit) and share the plan's items, handed out in
- * the plan's order to whichever worker is free (I:VIX day bars first, each with its SPY session,
- * then the other SPY sessions' minute and day bars, then each equity's day bars); each result is
- * handed to `world`'s caches as it arrives (`SpyBars.adopt`, `World.adoptEquityDayBars`), unless
+ * the plan's order to whichever worker is free (SPY sessions of second bars first, then I:VIX
+ * day bars, each with its SPY session, then the other SPY sessions' minute and day bars, then
+ * each equity's day bars); each result is handed to `world`'s caches as it arrives
+ * (`SpyBars.adoptSeconds`, `SpyBars.adopt`, `World.adoptEquityDayBars`), unless
  * the world already generated it itself. Nothing waits for the workers: a request for a session
  * not yet delivered is generated on the spot as without prefetching, so outputs are the same
  * either way and only the work moves to the other cores. Call `stop()` when done (it ends the
@@ -24,6 +25,11 @@ import type { PackedBars } from "./bars.ts";
 
 /** What to generate ahead, in this order. */
 export interface PrefetchPlan {
+  /**
+   * SPY sessions whose second bars to generate first (with their minute and day bars, taken
+   * from the seconds). @default []
+   */
+  spySeconds?: string[];
   /** Sessions whose I:VIX day bar to generate first (with their SPY minutes). @default [] */
   vixDays?: string[];
   /** SPY sessions whose minute and day bars to generate (in order). @default [] */
@@ -50,6 +56,8 @@ export interface Prefetch {
 
 /** What a prefetch delivered (and the world took). */
 export interface PrefetchCounts {
+  /** Sessions of SPY second bars taken. */
+  spySeconds: number;
   vixDays: number;
   spySessions: number;
   equities: number;
@@ -59,6 +67,7 @@ export interface PrefetchCounts {
 export type PrefetchItem =
   | { kind: "vix"; date: string; spy: boolean }
   | { kind: "spy"; date: string }
+  | { kind: "spy-seconds"; date: string }
   | { kind: "equity"; ticker: string };
 
 /** Messages to a worker: its world's config once, then items to generate. */
@@ -70,6 +79,7 @@ export type PrefetchRequest =
 export type PrefetchMessage =
   | { kind: "vix"; date: string; day: PackedBars }
   | { kind: "spy"; date: string; minutes: PackedBars; day: PackedBars }
+  | { kind: "spy-seconds"; date: string; seconds: PackedBars }
   | { kind: "equity"; ticker: string; bars: PackedBars; state: Uint8Array }
   | { kind: "item-done" }
   | { kind: "error"; message: string };
@@ -92,7 +102,7 @@ export function prefetchWorld(
   plan: PrefetchPlan,
   options: { workers?: number; open?: boolean } = {},
 ): Prefetch {
-  const counts: PrefetchCounts = { vixDays: 0, spySessions: 0, equities: 0 };
+  const counts: PrefetchCounts = { spySeconds: 0, vixDays: 0, spySessions: 0, equities: 0 };
   const items: PrefetchItem[] = [];
   const planned = new Set<string>();
   const add = (p: PrefetchPlan) => {
@@ -102,6 +112,11 @@ export function prefetchWorld(
       planned.add(key);
       items.push(item);
     };
+    // A session whose seconds are planned has its minutes and day bar from them: no SPY item.
+    for (const date of p.spySeconds ?? []) {
+      take(`seconds:${date}`, { kind: "spy-seconds", date });
+      planned.add(`spy:${date}`);
+    }
     for (const date of p.vixDays ?? []) {
       const spy = spyPlanned.has(date) && !planned.has(`spy:${date}`);
       take(`vix:${date}`, { kind: "vix", date, spy });
@@ -159,6 +174,8 @@ export function prefetchWorld(
         if (world.adoptVixDayBar(m.date, m.day)) counts.vixDays++;
       } else if (m.kind === "spy") {
         if (world.spy.adopt(m.date, m.minutes, m.day)) counts.spySessions++;
+      } else if (m.kind === "spy-seconds") {
+        if (world.spy.adoptSeconds(m.date, m.seconds)) counts.spySeconds++;
       } else if (m.kind === "equity") {
         world.adoptEquityDayBars(m.ticker, m.bars, m.state);
         counts.equities++;

@@ -222,6 +222,24 @@ export class SpyBars {
     return true;
   }
 
+  /**
+   * Take a session's second bars generated elsewhere from this world's config (a prefetch
+   * worker: the same bars, bit for bit), with its minute and day bars aggregated from them as
+   * {@link secondBars} does; false when `date` is not a session or its seconds are already here.
+   * Not counted in `sessionsGenerated`.
+   */
+  adoptSeconds(date: string, seconds: PackedBars): boolean {
+    if (!this.#index.has(date) || this.#seconds.has(date)) return false;
+    const s = unpackBars(seconds);
+    this.#seconds.getOrSet(date, () => s);
+    this.#keep(
+      date,
+      () => aggregateBars(s, 60_000, 0),
+      () => aggregateAll(s, etMidnightMs(date)),
+    );
+    return true;
+  }
+
   /** Second bars of a session (empty when `date` is not a simulated session). */
   secondBars(date: string): Bars | undefined {
     const i = this.#index.get(date);

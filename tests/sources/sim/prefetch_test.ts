@@ -26,7 +26,7 @@ Deno.test("prefetchWorld: the world serves the worker's bars, the same as its ow
   const vixDays = w.days.slice(-3);
   const pre = prefetchWorld(w, { vixDays, spySessions: sessions, equities: tickers });
   const got = await pre.done;
-  assertEquals(got, { vixDays: 3, spySessions: 6, equities: 5 });
+  assertEquals(got, { spySeconds: 0, vixDays: 3, spySessions: 6, equities: 5 });
   const ref = generateWorld(CFG); // generates everything itself
   for (const d of vixDays) {
     assertSameBars(w.indexDayBar("I:VIX", d), ref.indexDayBar("I:VIX", d), `I:VIX ${d}`);
@@ -98,7 +98,11 @@ Deno.test("prefetchWorld: one worker or three deliver the same plan", async () =
       spySessions: w.days.slice(-4, -1),
       equities: tickers,
     }, { workers });
-    assertEquals(await pre.done, { vixDays: 2, spySessions: 3, equities: 2 }, `${workers}`);
+    assertEquals(
+      await pre.done,
+      { spySeconds: 0, vixDays: 2, spySessions: 3, equities: 2 },
+      `${workers}`,
+    );
     assertEquals(w.spy.sessionsGenerated, 0);
   }
 });
@@ -120,7 +124,7 @@ Deno.test("prefetchWorld open: extend plans only what is new, seal ends it when 
     true,
   );
   pre.seal();
-  assertEquals(await pre.done, { vixDays: 2, spySessions: 4, equities: 2 });
+  assertEquals(await pre.done, { spySeconds: 0, vixDays: 2, spySessions: 4, equities: 2 });
   assertEquals(pre.extend({ spySessions: w.days.slice(0, 1) }), false, "finished: nothing planned");
   assertEquals(w.spy.sessionsGenerated, 0, "nothing generated on this thread");
   const ref = generateWorld(CFG);
@@ -134,5 +138,26 @@ Deno.test("prefetchWorld open: sealed with nothing planned, it ends at once", as
   const w = generateWorld(CFG);
   const pre = prefetchWorld(w, {}, { open: true });
   pre.seal();
-  assertEquals(await pre.done, { vixDays: 0, spySessions: 0, equities: 0 });
+  assertEquals(await pre.done, { spySeconds: 0, vixDays: 0, spySessions: 0, equities: 0 });
+});
+
+Deno.test("prefetchWorld: SPY second bars from the worker, with minutes and day bar from them, as the world's own", async () => {
+  const w = generateWorld(CFG);
+  const secs = w.days.slice(-2);
+  const pre = prefetchWorld(w, {
+    spySeconds: secs,
+    vixDays: w.days.slice(-3),
+    spySessions: w.days.slice(-3),
+  });
+  assertEquals(await pre.done, { spySeconds: 2, vixDays: 3, spySessions: 1, equities: 0 });
+  const ref = generateWorld(CFG);
+  for (const d of secs) {
+    assertSameBars(w.spySecondBars(d), ref.spySecondBars(d), `seconds ${d}`);
+    assertSameBars(w.spyMinuteBars(d), ref.spyMinuteBars(d), `minutes ${d}`);
+    assertSameBars(w.spy.dayBar(d), ref.spy.dayBar(d), `day ${d}`);
+  }
+  assertEquals(w.spy.sessionsGenerated, 0, "nothing generated on this thread");
+  // Seconds already here are not replaced.
+  assertEquals(w.spy.adoptSeconds(secs[0]!, packBars(ref.spySecondBars(secs[1]!)!)), false);
+  assertEquals(w.spy.adoptSeconds("2024-03-30", packBars(ref.spySecondBars(secs[1]!)!)), false);
 });
