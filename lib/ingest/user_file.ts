@@ -2284,6 +2284,13 @@ export async function ingestBarsFile(
     ok.length,
     daily ? 0 : new Set(ok.map((u) => dateInZone(outTime[u]!, "America/New_York"))).size,
   );
+  // A fresh yearly dataset is one folder; one whose first ingest was daily (sunspots read as
+  // days before --freq year) keeps its year partitions: one file per year, said in a warning.
+  if (freq === "year" && partitioning !== "none") {
+    warnings.push(
+      `user/${options.dataset} keeps the ${partitioning} partitioning its first ingest recorded: yearly rows land one file per year; to store them in one folder (as a new yearly dataset is), ingest into a new --dataset name`,
+    );
+  }
   const specOpts = { meta, partitioning };
   const spec = kind === "bars"
     ? userBarsSpec(options.dataset, daily, specOpts)

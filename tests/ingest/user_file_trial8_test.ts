@@ -77,6 +77,28 @@ Deno.test("finding 1: whole decimal years (sunspots 1700.0) are yearly data: --f
     // One folder, not one file per year.
     const st = datasetState(userSeriesSpec("sun", true), root);
     assertEquals(st.files.length, 1);
+    // A dataset first ingested as daily keeps its year partitions: a yearly re-ingest says so.
+    const daily = await Deno.makeTempFile({ dir: root, suffix: ".csv" });
+    await Deno.writeTextFile(daily, "date,value\n2024-01-02,1\n");
+    await ingestBarsFile(daily, {
+      dataset: "sun_p",
+      kind: "series",
+      symbol: "S",
+      units: "count",
+      root,
+    });
+    const again = await ingestBarsFile(f, {
+      dataset: "sun_p",
+      kind: "series",
+      wide: true,
+      columns: { ts: "YEAR" },
+      timeFormat: "decimal-year",
+      units: "count",
+      currency: null,
+      root,
+    });
+    assert(again.warnings.some((w) => w.includes("one file per year")), again.warnings.join("\n"));
+    assert(!s.warnings.some((w) => w.includes("one file per year")), s.warnings.join("\n"));
     // A daily --freq with whole years is refused before anything lands.
     await assertRejects(
       () =>
