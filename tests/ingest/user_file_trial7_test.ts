@@ -6,35 +6,21 @@
  * 2006-03-27 114.823547217597), never off this code's output.
  */
 import pl from "nodejs-polars";
-import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { datasetState, readDataset } from "../../lib/lake/mod.ts";
+import { readDataset } from "../../lib/lake/mod.ts";
 import {
   ColumnMappingError,
   ingestBarsFile,
   userBarsSpec,
   userSeriesSpec,
 } from "../../lib/ingest/user_file.ts";
-import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
 import { decimalYearGrid, utcWrittenMinutes } from "../../lib/ingest/user_file_time.ts";
 import { ingestFileTask } from "./_ingest_file_task.ts";
+import { nothingWritten, trialFixture, withLake as withLakeAt } from "./_trial_lake.ts";
 
-const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/trial7/${f}`, import.meta.url));
+const fixture = trialFixture("trial7");
 
-async function withLake(fn: (root: string) => Promise<void>) {
-  const root = await Deno.makeTempDir({ prefix: "trial7-test-" });
-  try {
-    await fn(root);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
-
-const nothingWritten = (root: string, dataset: string, daily = true) => {
-  assertEquals(datasetState(userBarsSpec(dataset, daily), root).entries, 0);
-  assertEquals(datasetState(userSeriesSpec(dataset, daily), root).entries, 0);
-  assertEquals(datasetState(quarantineSpec("user"), root).entries, 0);
-};
+const withLake = (fn: (root: string) => Promise<void>) => withLakeAt("trial7-test-", fn);
 
 const col = (df: pl.DataFrame, c: string) =>
   df.getColumn(c).cast(c === "date" ? pl.Utf8 : pl.Float64).toArray() as (string | number)[];

@@ -6,38 +6,17 @@
  * files by hand (macrodata.csv row 4: 1959 Q4 realgdp 2785.204; row 12: 1961 Q4 2977.83;
  * lpp_spi_level_de_thousands.csv row 1: 01.11.2005 10.084,50), never off this code's output.
  */
-import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
-import { datasetState } from "../../lib/lake/mod.ts";
 import { loadDataset } from "../../lib/dataset/mod.ts";
-import {
-  ColumnMappingError,
-  ingestBarsFile,
-  parseNumberCell,
-  userBarsSpec,
-  userSeriesSpec,
-} from "../../lib/ingest/user_file.ts";
-import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
+import { ColumnMappingError, ingestBarsFile, parseNumberCell } from "../../lib/ingest/user_file.ts";
 import { patternParser, quarterTextDate } from "../../lib/ingest/user_file_time.ts";
 import { NotAPriceError, requirePriceUnits } from "../../lib/lake/units.ts";
 import { ingestFileTask } from "./_ingest_file_task.ts";
+import { nothingWritten, trialFixture, withLake as withLakeAt } from "./_trial_lake.ts";
 
-const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/trial7/${f}`, import.meta.url));
+const fixture = trialFixture("trial7");
 
-async function withLake(fn: (root: string) => Promise<void>) {
-  const root = await Deno.makeTempDir({ prefix: "trial7b-test-" });
-  try {
-    await fn(root);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
-
-const nothingWritten = (root: string, dataset: string) => {
-  assertEquals(datasetState(userBarsSpec(dataset, true), root).entries, 0);
-  assertEquals(datasetState(userSeriesSpec(dataset, true), root).entries, 0);
-  assertEquals(datasetState(quarantineSpec("user"), root).entries, 0);
-};
+const withLake = (fn: (root: string) => Promise<void>) => withLakeAt("trial7b-test-", fn);
 
 /** symbol|date -> value of a loaded user series. */
 async function seriesValues(root: string, dataset: string): Promise<Map<string, number>> {

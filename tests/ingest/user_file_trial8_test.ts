@@ -6,7 +6,6 @@
  * by hand (sunspots.csv: 1700.0,5.0 and 2008.0,2.9; DGS10.csv: 1962-01-02,4.06 and
  * 1962-02-22,.; fx_long_us.csv: 04/01/1996,USD/CHF,1.1936), never off this code's output.
  */
-import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { datasetState } from "../../lib/lake/mod.ts";
 import { loadDataset } from "../../lib/dataset/mod.ts";
@@ -14,28 +13,15 @@ import {
   ColumnMappingError,
   ingestBarsFile,
   pairQuoteCurrency,
-  userBarsSpec,
   userSeriesSpec,
 } from "../../lib/ingest/user_file.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
+import { nothingWritten, trialFixture, withLake as withLakeAt } from "./_trial_lake.ts";
 
-const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/trial8/${f}`, import.meta.url));
-const fixture7 = (f: string) => fileURLToPath(new URL(`../fixtures/trial7/${f}`, import.meta.url));
+const fixture = trialFixture("trial8");
+const fixture7 = trialFixture("trial7");
 
-async function withLake(fn: (root: string) => Promise<void>) {
-  const root = await Deno.makeTempDir({ prefix: "trial8-test-" });
-  try {
-    await fn(root);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
-
-const nothingWritten = (root: string, dataset: string) => {
-  assertEquals(datasetState(userBarsSpec(dataset, true), root).entries, 0);
-  assertEquals(datasetState(userSeriesSpec(dataset, true), root).entries, 0);
-  assertEquals(datasetState(quarantineSpec("user"), root).entries, 0);
-};
+const withLake = (fn: (root: string) => Promise<void>) => withLakeAt("trial8-test-", fn);
 
 /** symbol|date -> value of a loaded user dataset's `col` column. */
 async function values(
