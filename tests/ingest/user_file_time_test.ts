@@ -122,7 +122,7 @@ Deno.test("patternParser: %Y alone for yearly data, %Y-%m for monthly; refused f
   assertThrows(
     () => patternParser("%Y", "quarter"),
     RangeError,
-    '--time-format "%Y" needs a month (%m or %b) with the year for --freq quarter (%Y alone fits --freq year only)',
+    '--time-format "%Y" needs a quarter (%q, 1-4: e.g. %YQ%q for 1959Q1) or a month (%m or %b) with the year for --freq quarter (%Y alone fits --freq year only)',
   );
   assertThrows(() => patternParser("%Y", "month"), RangeError, "needs a month (%m or %b)");
   assertThrows(
