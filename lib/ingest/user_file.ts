@@ -172,6 +172,20 @@ const MIDNIGHT_ZONES = [
   "Pacific/Auckland",
 ];
 
+/**
+ * What to pass for a time column that did not read: the --time-format guessed from its values
+ * (both when month-first and day-first fit), or the directives; `orElse` ends the no-guess advice.
+ */
+function timeFormatAdvice(guesses: string[], orElse = ""): string {
+  if (guesses.length === 0) {
+    return `pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %q %H %M %S %f; see --help)${orElse}`;
+  }
+  if (guesses.length === 1) return `pass --time-format "${guesses[0]}"`;
+  return `pass --time-format "${guesses[0]}" (month first) or "${
+    guesses[1]
+  }" (day first): every value fits both, check which your source uses`;
+}
+
 /** The key of an epoch's date in the daily-instant pass (its ms as text). */
 function epochKey(ms: number): string {
   return `epoch:${ms}`;
@@ -1323,13 +1337,7 @@ export async function ingestBarsFile(
         }") with ${
           options.timeUnit ? `--time-unit ${options.timeUnit}` : `--time-format ${timeFormat}`
         }: ${
-          guesses.length === 0
-            ? "pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %q %H %M %S %f; see --help), or --map ts= another column"
-            : guesses.length === 1
-            ? `pass --time-format "${guesses[0]}"`
-            : `pass --time-format "${guesses[0]}" (month first) or "${
-              guesses[1]
-            }" (day first): every value fits both, check which your source uses`
+          timeFormatAdvice(guesses, ", or --map ts= another column")
         }; nothing landed (a file whose times mostly read is kept, its odd bad rows quarantined)`,
         "ts",
         options.dataset,
@@ -2113,15 +2121,7 @@ export async function ingestBarsFile(
     const ex = samples[0];
     hint = `no time parsed${
       ex !== undefined ? ` (e.g. "${ex}")` : ""
-    } with --time-format ${timeFormat}: ${
-      guesses.length === 0
-        ? "pass --time-format with a pattern matching the values (directives: %Y %y %m %b %d %j %q %H %M %S %f; see --help)"
-        : guesses.length === 1
-        ? `pass --time-format "${guesses[0]}"`
-        : `pass --time-format "${guesses[0]}" (month first) or "${
-          guesses[1]
-        }" (day first): every value fits both, check which your source uses`
-    }`;
+    } with --time-format ${timeFormat}: ${timeFormatAdvice(guesses)}`;
   }
   if (
     ok.length > 0 && ["week", "month", "quarter", "year"].includes(freq) && !knownCol &&
