@@ -40,6 +40,12 @@ import {
 } from "../lib/ingest/user_file_time.ts";
 import { CALENDAR_NAMES, type CalendarName } from "../lib/time/mod.ts";
 import { ingestBookTask } from "../lib/ingest/user_book.ts";
+import {
+  encodingName,
+  EXPECTED_EXTENSIONS,
+  NotUtf8FileError,
+  userFileKind,
+} from "../lib/ingest/user_file_read.ts";
 import { NotPricesError, UnitsConflictError } from "../lib/ingest/user_file_units.ts";
 import {
   DEFAULT_RETURNS_BASE,
@@ -64,7 +70,11 @@ const MAPPABLE: readonly MappedColumn[] = [
 const TASK = defineTask({
   name: "ingest-file",
   summary: "Load your own CSV or Parquet time series into the lake (invalid rows quarantined).",
-  positionals: [{ name: "FILE", description: "A .csv or .parquet file", required: true }],
+  positionals: [{
+    name: "FILE",
+    description: "A .csv, .txt, .csv.gz, .txt.gz or .parquet file",
+    required: true,
+  }],
   options: {
     dataset: {
       type: "string",
@@ -190,6 +200,12 @@ const TASK = defineTask({
       type: "boolean",
       description:
         "CSV without a header line (R write.zoo of an unnamed series): the first line is data; columns are named col1, col2, ... by position (--map value=col2); col1 is the time column unless --map ts= or --start",
+    },
+    encoding: {
+      type: "string",
+      description:
+        "CSV text encoding: utf-8 (default), cp1252 (Windows/Excel ANSI), latin1, or another WHATWG label. Without it a file whose non-ASCII bytes are all invalid UTF-8 (latin-1/cp1252) is refused, exit 2 before anything lands (or re-encode: iconv -f cp1252 -t utf-8); a file with UTF-8 text and a few invalid lines quarantines those lines as not_utf8. .csv.gz and .txt.gz files are gunzipped first",
+      example: "cp1252",
     },
     "decimal-comma": {
       type: "boolean",
@@ -379,9 +395,7 @@ that date, known at the midnight ending the day, and a note counts such rows wit
 
 await runTask(TASK, async ({ values, positionals }) => {
   const file = positionals[0]!;
-  if (!/\.(csv|txt|parquet)$/i.test(file)) {
-    throw new UsageError(`${file}: expected a .csv, .txt or .parquet file`);
-  }
+  if (userFileKind(file) === null) throw new UsageError(`${file}: ${EXPECTED_EXTENSIONS}`);
   if (!existsSync(file)) {
     throw new UsageError(`${file}: ${missingPathMessage(file, "no such file")}`);
   }
@@ -396,6 +410,14 @@ await runTask(TASK, async ({ values, positionals }) => {
       throw new UsageError(`--delimiter "${values.delimiter}": expected , ; tab or |`);
     }
     if (/\.parquet$/i.test(file)) throw new UsageError("--delimiter is for CSV files");
+  }
+  if (values.encoding !== undefined) {
+    if (encodingName(values.encoding) === null) {
+      throw new UsageError(
+        `--encoding "${values.encoding}": not a text encoding (utf-8, cp1252, latin1, ...)`,
+      );
+    }
+    if (/\.parquet$/i.test(file)) throw new UsageError("--encoding is for CSV files");
   }
   if (values["no-header"] && /\.parquet$/i.test(file)) {
     throw new UsageError("--no-header is for CSV files (Parquet names its columns)");
@@ -529,6 +551,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       columns,
       ...(delimiter !== undefined ? { delimiter } : {}),
       ...(values["no-header"] ? { noHeader: true } : {}),
+      ...(values.encoding !== undefined ? { encoding: values.encoding } : {}),
       decimalComma: values["decimal-comma"] ?? false,
       ...(values.thousands !== undefined ? { thousands: values.thousands } : {}),
       ...(values["skip-column"] ? { skipColumns: values["skip-column"] } : {}),
@@ -542,6 +565,7 @@ await runTask(TASK, async ({ values, positionals }) => {
     if (e instanceof UnitsConflictError) throw new UsageError(e.message);
     if (e instanceof NotPricesError) throw new UsageError(e.message);
     if (e instanceof ReturnsOptionError) throw new UsageError(e.message);
+    if (e instanceof NotUtf8FileError) throw new UsageError(e.message);
     throw e;
   }
   const share = s.rowsRead === 0 ? 0 : s.rowsQuarantined / s.rowsRead;

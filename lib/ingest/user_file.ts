@@ -287,6 +287,8 @@ export interface IngestFileOptions {
    * first line that reads as data, {@link headerLooksLikeData}, is then refused)
    */
   noHeader?: boolean;
+  /** CSV text encoding, a TextDecoder label (`latin1`, `cp1252`). @default "utf-8" (user_file_read.ts) */
+  encoding?: string;
   /** Numbers use a decimal comma (`1628,75`); a `.` in a number is then not_a_number. @default false */
   decimalComma?: boolean;
   /**
@@ -771,6 +773,7 @@ export async function ingestBarsFile(
   const table = readUserFile(path, {
     ...(options.delimiter ? { delimiter: options.delimiter } : {}),
     ...(options.noHeader ? { noHeader: true } : {}),
+    ...(options.encoding ? { encoding: options.encoding } : {}),
   });
   const notes: string[] = [];
   const decimalComma = options.decimalComma ?? false;

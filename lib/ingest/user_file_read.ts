@@ -12,9 +12,18 @@
  * pandas `to_csv` and R `write.csv` write first) is named `Unnamed: <position>`, as pandas
  * names it when it reads such a file back. A line with more or fewer fields than the header is a bad row (`field_count`), a line
  * whose bytes are not UTF-8 a bad row (`not_utf8`); neither is dropped silently.
+ *
+ * Encoding: UTF-8 unless `encoding` names another (a `TextDecoder` label: `latin1`, `cp1252`,
+ * ...). A UTF-8 read of bytes that are not UTF-8 and hold no valid multi-byte UTF-8 sequence at
+ * all (every non-ASCII byte invalid) is refused ({@link NotUtf8FileError}): such a file is almost
+ * surely latin-1/cp1252, and landing its ASCII lines only is rarely wanted. A file with valid
+ * multi-byte UTF-8 text keeps the per-line `not_utf8` (a corrupt line).
+ *
+ * `.csv.gz` / `.txt.gz` are gunzipped first (the same rows as the uncompressed file).
  */
 import pl from "nodejs-polars";
 import { basename } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { DataError } from "../core/errors.ts";
 
 /** A cell: CSV text, or a Parquet number, integer (bigint), boolean, text; null when empty. */
@@ -54,6 +63,90 @@ export interface ReadCsvOptions {
    * ({@link positionalName}), as many as the first line has fields. @default false
    */
   noHeader?: boolean;
+  /**
+   * Text encoding of a CSV file, a `TextDecoder` label (`utf-8`, `latin1`, `cp1252`, ...).
+   * @default "utf-8" (a file that reads as latin-1/cp1252 is refused: {@link NotUtf8FileError})
+   */
+  encoding?: string;
+}
+
+/**
+ * A CSV file read as UTF-8 whose bytes are not UTF-8 and hold no multi-byte UTF-8 sequence: most
+ * likely latin-1/cp1252. Thrown before anything is landed; `ingest-file` exits 2 on it.
+ */
+export class NotUtf8FileError extends DataError {
+  constructor(message: string, options: ConstructorParameters<typeof DataError>[1] = {}) {
+    super(message, options);
+    this.name = "NotUtf8FileError";
+  }
+}
+
+/** The file name endings `ingest-file` reads (CSV, gzipped CSV, Parquet), for messages. */
+export const USER_FILE_EXTENSIONS: readonly string[] = [
+  ".csv",
+  ".txt",
+  ".csv.gz",
+  ".txt.gz",
+  ".parquet",
+];
+
+/** What a file name says the file is: CSV (`gzip`: compressed), Parquet, or null (not read). */
+export function userFileKind(
+  path: string,
+): { kind: "csv"; gzip: boolean } | { kind: "parquet" } | null {
+  const lower = path.toLowerCase();
+  if (lower.endsWith(".parquet")) return { kind: "parquet" };
+  const m = /\.(csv|txt)(\.gz)?$/.exec(lower);
+  return m ? { kind: "csv", gzip: m[2] !== undefined } : null;
+}
+
+/** The message part listing {@link USER_FILE_EXTENSIONS}: "expected a .csv or .parquet file (...)". */
+export const EXPECTED_EXTENSIONS = `expected a .csv or .parquet file (read: ${
+  USER_FILE_EXTENSIONS.join(", ")
+})`;
+
+/**
+ * The canonical name of a text encoding label (`TextDecoder`'s), or null when unknown.
+ *
+ * @example encodingName("cp1252") // "windows-1252"
+ */
+export function encodingName(label: string): string | null {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether `bytes` hold at least one well-formed multi-byte UTF-8 sequence (a 2, 3 or 4 byte
+ * character, no overlong form or surrogate). A latin-1/cp1252 file rarely does: its non-ASCII
+ * bytes stand alone (`é` is one byte 0xE9, not followed by two continuation bytes).
+ */
+export function hasUtf8MultiByte(bytes: Uint8Array): boolean {
+  const cont = (i: number, lo = 0x80, hi = 0xbf) =>
+    i < bytes.length && bytes[i]! >= lo && bytes[i]! <= hi;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0xc2 || b > 0xf4) continue;
+    if (b <= 0xdf) {
+      if (cont(i + 1)) return true;
+    } else if (b <= 0xef) {
+      const lo = b === 0xe0 ? 0xa0 : 0x80;
+      const hi = b === 0xed ? 0x9f : 0xbf;
+      if (cont(i + 1, lo, hi) && cont(i + 2)) return true;
+    } else {
+      const lo = b === 0xf0 ? 0x90 : 0x80;
+      const hi = b === 0xf4 ? 0x8f : 0xbf;
+      if (cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3)) return true;
+    }
+  }
+  return false;
+}
+
+/** The advice for a file that is not UTF-8: --encoding, or re-encode with iconv. */
+function encodingAdvice(name: string): string {
+  return `pass --encoding cp1252 (Windows/Excel; or --encoding latin1), or re-encode it: iconv -f cp1252 -t utf-8 ${name} > utf8_${name}`;
 }
 
 /**
@@ -95,21 +188,41 @@ export function detectDelimiter(text: string): string | { counts: Record<string,
   return { counts };
 }
 
-/** Read a `.csv`/`.txt` or `.parquet` file (DataError for another extension or a bad header). */
+/**
+ * Read a `.csv`/`.txt` (or `.csv.gz`/`.txt.gz`) or `.parquet` file (DataError for another
+ * extension, a bad header, a corrupt gzip file, or a file that reads as latin-1/cp1252 without
+ * `encoding`).
+ */
 export function readUserFile(path: string, options: ReadCsvOptions = {}): UserTable {
-  const lower = path.toLowerCase();
-  if (lower.endsWith(".parquet")) {
+  const kind = userFileKind(path);
+  if (kind?.kind === "parquet") {
     if (options.noHeader) {
       throw new RangeError(
         `${basename(path)}: a Parquet file always names its columns (no-header is for CSV)`,
       );
     }
+    if (options.encoding !== undefined) {
+      throw new RangeError(`${basename(path)}: a Parquet file has no text encoding to choose`);
+    }
     return readParquetTable(path);
   }
-  if (lower.endsWith(".csv") || lower.endsWith(".txt")) {
-    return parseCsv(Deno.readFileSync(path), basename(path), options);
+  if (kind?.kind === "csv") {
+    let bytes: Uint8Array = Deno.readFileSync(path);
+    if (kind.gzip) {
+      try {
+        bytes = gunzipSync(bytes);
+      } catch (e) {
+        throw new DataError(
+          `Cannot ingest ${basename(path)}: not a readable gzip file (${
+            (e as Error).message
+          }); nothing was read`,
+          { source: "user", cause: e },
+        );
+      }
+    }
+    return parseCsv(bytes, basename(path), options);
   }
-  throw new DataError(`Cannot ingest ${path}: expected a .csv or .parquet file`, {
+  throw new DataError(`Cannot ingest ${path}: ${EXPECTED_EXTENSIONS}`, {
     source: "user",
   });
 }
@@ -184,11 +297,23 @@ export function parseCsv(
       `Unknown CSV delimiter "${options.delimiter}": expected one of , ; \\t |`,
     );
   }
+  const encoding = options.encoding === undefined ? "utf-8" : encodingName(options.encoding);
+  if (encoding === null) {
+    throw new RangeError(
+      `Unknown text encoding "${options.encoding}": expected utf-8, latin1, cp1252 or another TextDecoder label`,
+    );
+  }
+  // Another encoding than UTF-8: the whole file decoded (a single-byte encoding never fails).
+  const text = encoding === "utf-8" ? null : new TextDecoder(encoding).decode(bytes);
   let delimiter = options.delimiter;
   if (delimiter === undefined) {
     // The header line only (a non-UTF-8 byte there makes the header unreadable anyway).
-    const nl = bytes.indexOf(0x0a);
-    const head = new TextDecoder("utf-8").decode(nl < 0 ? bytes : bytes.subarray(0, nl));
+    let head: string;
+    if (text !== null) head = text.slice(0, text.search(/\n|$/));
+    else {
+      const nl = bytes.indexOf(0x0a);
+      head = new TextDecoder("utf-8").decode(nl < 0 ? bytes : bytes.subarray(0, nl));
+    }
     const d = detectDelimiter(head);
     if (typeof d !== "string") {
       throw new DataError(
@@ -205,8 +330,26 @@ export function parseCsv(
   const sep = delimiter;
   let records: (string[] | { notUtf8: string })[];
   try {
-    records = splitRecords(new TextDecoder("utf-8", { fatal: true }).decode(bytes), sep);
+    records = splitRecords(
+      text ?? new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+      sep,
+    );
   } catch {
+    if (!hasUtf8MultiByte(bytes)) {
+      // Every non-ASCII byte is invalid UTF-8: a single-byte encoding, not a corrupt line.
+      const bad = bytes.findIndex((b) => b >= 0x80);
+      let line = 1;
+      for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++;
+      const n = bytes.filter((b) => b >= 0x80).length;
+      throw new NotUtf8FileError(
+        `Cannot ingest ${name}: the file is not UTF-8 and looks like latin-1/cp1252 (${n} byte${
+          n === 1 ? "" : "s"
+        } above 0x7F, none in a UTF-8 sequence; the first on line ${line}, byte 0x${
+          bytes[bad]!.toString(16).toUpperCase()
+        }): ${encodingAdvice(name)}. Nothing was landed`,
+        { source: "user" },
+      );
+    }
     // Not UTF-8 somewhere: line by line, so that only the bad lines are set aside (quoted
     // fields spanning lines are not supported in such a file).
     records = [];
@@ -230,9 +373,12 @@ export function parseCsv(
     ? (Array.isArray(records[0]) ? records[0].map((_, i) => positionalName(i)) : undefined)
     : records.shift();
   if (!header || !Array.isArray(header)) {
-    throw new DataError(`Cannot ingest ${name}: no header line (or the header is not UTF-8)`, {
-      source: "user",
-    });
+    throw new DataError(
+      `Cannot ingest ${name}: no header line${
+        header ? ` (the header is not UTF-8: ${encodingAdvice(name)})` : ""
+      }`,
+      { source: "user" },
+    );
   }
   const columns = header.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, "") : h).trim())
     .map((h, i) => h === "" ? `Unnamed: ${i}` : h);

@@ -254,15 +254,16 @@ Deno.test("ingest-file: an extra or missing CSV field is quarantined as field_co
     );
   }));
 
-Deno.test("ingest-file: bytes that are not UTF-8 quarantine their line only", () =>
+Deno.test("ingest-file: bytes that are not UTF-8 quarantine their line only (in a UTF-8 file)", () =>
   withLake(async (root) => {
     const f = `${root}/u.csv`;
     const enc = new TextEncoder();
+    // "ÇCC" is UTF-8 text, so the 0xFF is a corrupt line, not a latin-1 file (refused whole)
     const bytes = new Uint8Array([
       ...enc.encode("symbol,date,close\nAAA,2024-07-01,10\n"),
       ...enc.encode("B"),
       0xff,
-      ...enc.encode("B,2024-07-01,11\nCCC,2024-07-01,12\n"),
+      ...enc.encode("B,2024-07-01,11\nÇCC,2024-07-01,12\n"),
     ]);
     Deno.writeFileSync(f, bytes);
     const s = await ingestBarsFile(f, { dataset: "u", root });
