@@ -7,8 +7,9 @@
  * console.log line and the plotly.js bundle). The script runs on the Python interpreter that
  * runs Jupyter (the one named by `jupyter-nbconvert`'s first line), which has nbclient.
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { missingPathMessage, UsageError } from "../cli/task.ts";
 
 const EXEC_SCRIPT = fileURLToPath(new URL("./_notebook_exec.py", import.meta.url));
 
@@ -120,4 +121,48 @@ async function executeOnce(
     lateOutputs: stderr.split("\n").filter((l) => l.startsWith("late output:")).length,
     transportRetries: 0,
   };
+}
+
+/**
+ * The notebooks named by `paths`: an `.ipynb` file as it is, a folder as its `*.ipynb` files
+ * (sorted, not its subfolders, so `.ipynb_checkpoints/` is skipped). Absolute paths, in order, each
+ * once. Throws a {@link UsageError} for a missing path, a file that is not `.ipynb` or a folder
+ * holding none.
+ *
+ * @example notebooksAt(["/home/me/research"]) // ["/home/me/research/explore.ipynb", ...]
+ */
+export function notebooksAt(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(abs);
+    } catch {
+      throw new UsageError(`${p}: ${missingPathMessage(p)}`);
+    }
+    if (info.isDirectory) {
+      const found = [...Deno.readDirSync(abs)]
+        .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
+        .map((e) => join(abs, e.name))
+        .sort();
+      if (found.length === 0) throw new UsageError(`${p}: a folder with no .ipynb notebook`);
+      out.push(...found);
+    } else if (abs.endsWith(".ipynb")) out.push(abs);
+    else throw new UsageError(`${p}: not a notebook (.ipynb)`);
+  }
+  return [...new Set(out)];
+}
+
+/** Convert an executed notebook to `<name>.html` in `outDir` (`jupyter-nbconvert --to html`). */
+export async function toHtml(
+  notebook: string,
+  outDir: string,
+): Promise<{ success: boolean; stderr: string }> {
+  const html = await new Deno.Command("jupyter-nbconvert", {
+    args: ["--to", "html", "--output-dir", outDir, notebook],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { success: html.success, stderr: new TextDecoder().decode(html.stderr) };
 }
