@@ -1,11 +1,12 @@
 /**
  * deno task ingest-file <file.csv|file.parquet> --dataset NAME [options]
  *
- * Loads your own time series (bars: a close and any of open/high/low/volume; value series, wide files, files
+ * Loads your own time series (bars: a close column and any of the open/high/low/volume columns; value series, wide files, files
  * without dates) into curated/user/NAME; rows that fail validation go to raw/user/quarantine with
  * a reason code (view ingest_quarantine). Prints counts by reason; exits 1 when more than
  * --max-quarantined of the rows were quarantined (the landed rows are committed all the same)
- * or none landed, 2 before anything lands on bad arguments, a column the file lacks (a bars file
+ * or none landed or rows of one key had different values (duplicate_conflict, without --keep),
+ * 2 before anything lands on bad arguments, a column the file lacks (a bars file
  * without a close), a --time-format with day and month swapped, a --start file whose row
  * count disagrees with --end, or --from-returns that cannot apply (other --units, bars with
  * open/high/low, a merge into stored rows without --replace). --from-returns simple|log stores
@@ -87,7 +88,7 @@ const TASK = defineTask({
       values: ["bars", "series", "book"],
       default: "bars",
       description:
-        "bars: a close and any of open/high/low/volume; series: one value per time; book: a LOBSTER message file (its _orderbook_ file beside it)",
+        "bars: a close column and any of the open/high/low/volume columns (a row needs every price column the file has: one blank is quarantined as missing_value; a blank volume lands as null); series: one value per time; book: a LOBSTER message file (its _orderbook_ file beside it)",
     },
     wide: {
       type: "boolean",
@@ -181,7 +182,14 @@ const TASK = defineTask({
       type: "enum",
       values: ["any", "increasing"],
       default: "any",
-      description: "increasing: quarantine a row earlier than its symbol's previous row",
+      description:
+        "increasing: quarantine a row earlier than its symbol's previous row; when more than 10% of the rows are, the file is not sorted: exit 2 before anything lands",
+    },
+    keep: {
+      type: "enum",
+      values: ["first", "last"],
+      description:
+        "Rows of one symbol and date (or time) with different values: land the first or the last in file order, the others quarantined as duplicate_conflict. Default: none of them lands (all duplicate_conflict), with a warning and exit 1. Rows with the same values land once without it (the others duplicate_key)",
     },
     "max-quarantined": {
       type: "number",
@@ -244,8 +252,11 @@ const TASK = defineTask({
   },
   details: `Every row read is landed or quarantined (reason codes: outside_range, not_a_session,
 ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, duplicate_key,
-not_increasing, unparseable_time, missing_symbol, field_count, not_utf8); counts by reason are
-printed. A series value "." alone (FRED's no-observation marker) is skipped, counted in a note. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
+duplicate_conflict, not_increasing, unparseable_time, missing_symbol, field_count, not_utf8);
+counts by reason are printed. A row whose every field is blank (Excel's trailing ,,,,,) is no
+data row: skipped, counted in a note. Bars: a row needs every price column (open/high/low/close)
+the file has; a blank one quarantines the row as missing_value (the detail names --skip-column to
+land the other columns without it); a blank volume lands as null. A series value "." alone (FRED's no-observation marker) is skipped, counted in a note. Naive times are wall time in --tz; times with an offset keep it (a daily bar's date is
 the date as written), except daily (and slower) UTC instants (Z or +00:00, as Parquet TIMESTAMPTZ
 of DuckDB/Spark stores them) away from 00:00: their date is taken in --tz, or without --tz in
 the calendar's zone when they are midnight there (midnight Zurich = 23:00 UTC is the next day
@@ -255,8 +266,8 @@ Daily epochs (--time-unit) are UTC instants under the same rule (at 00:00 UTC: t
 The zone naive times were read in is printed; when many intraday rows fall
 outside sessions and another zone (a common market zone, or a whole-hour offset UTC-12..+14)
 would put nearly all of them inside, a warning names that --tz (a hint: nothing is shifted).
-Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing landed, or a file that
-cannot be read as asked; 2, before anything lands, on bad arguments or when the options and the
+Exit codes: 0 landed; 1 more than --max-quarantined quarantined, nothing landed, rows of one key
+with different values without --keep (below), or a file that cannot be read as asked; 2, before anything lands, on bad arguments or when the options and the
 file disagree: a column the file lacks (no column for value, a --map column not in the file, a
 bars file without a close: --map close=<column>), a time column that reads as no time on 90% or
 more of its rows (the message guesses a --time-format; an odd bad row is quarantined instead), a
@@ -264,8 +275,9 @@ more of its rows (the message guesses a --time-format; an odd bad row is quarant
 reads them all), decimal years on a grid of 1/N of a year other than months or quarters (R's
 time() of a ts of frequency 248, 260 or 52: an index, not dates; load such a file by position
 with --start), daily UTC instants no zone explains (above), a --start series without --freq, a
---start file whose row count is not the calendar's periods from --start to --end, or prices <= 0 on 5% or more of a
-symbol's rows (see Units). Exit 1 over --max-quarantined does NOT
+--start file whose row count is not the calendar's periods from --start to --end, prices <= 0 on 5% or more of a
+symbol's rows (see Units), or --order increasing on a file where more than 10% of the rows go
+back in time (not sorted: sort it or drop --order increasing). Exit 1 over --max-quarantined does NOT
 undo the ingest: the rows that landed are committed (a message on stderr says how many, and how
 many were quarantined); re-run with --replace after fixing the file, or raise the threshold.
 
@@ -308,6 +320,10 @@ Calendar fx: the week runs Sunday 17:00 to Friday 17:00 New York (the 5 pm roll)
 stamped Friday 17:00 or later are quarantined as not_a_session and counted as after the weekly
 FX close.
 
+Duplicates within the file: rows of one (symbol, date) with the same values land once (the
+others are duplicate_key); rows with different values are duplicate_conflict, every one of them
+(the detail names the key, the values and their rows), with a warning and exit 1, unless --keep
+first|last lands the first or last in file order (the others duplicate_conflict).
 Ingesting into an existing dataset merges: a stored (symbol, date) the file also has takes the
 file's values, and stored rows the file lacks are kept. When the file lacks stored rows inside its
 own date span (the same data with shifted dates, e.g. --start moved by a day), a warning says how
@@ -548,6 +564,7 @@ await runTask(TASK, async ({ values, positionals }) => {
         }
         : {}),
       order: values.order as "any" | "increasing",
+      ...(values.keep !== undefined ? { keep: values.keep as "first" | "last" } : {}),
       columns,
       ...(delimiter !== undefined ? { delimiter } : {}),
       ...(values["no-header"] ? { noHeader: true } : {}),
@@ -701,7 +718,9 @@ await runTask(TASK, async ({ values, positionals }) => {
     );
   }
   for (const w of s.warnings) console.error(`ingest-file: warning: ${w}`);
-  const exitCode = s.rowsValid === 0 ? 1 : share > values["max-quarantined"] ? 1 : 0;
+  // Rows of one key with different values and no --keep: one of them is wrong, none landed.
+  const conflict = s.duplicateConflicts !== null && s.duplicateConflicts.kept === null;
+  const exitCode = s.rowsValid === 0 ? 1 : share > values["max-quarantined"] || conflict ? 1 : 0;
   out.emit({
     task: "ingest-file",
     file,
@@ -736,6 +755,8 @@ await runTask(TASK, async ({ values, positionals }) => {
     notListedRows: s.notListed.rows,
     notListed: s.notListed.bySymbol,
     afterFxCloseRows: s.afterFxClose?.rows ?? 0,
+    duplicateConflicts: s.duplicateConflicts,
+    emptyRows: s.emptyRows,
     lastRowDate: s.lastRow?.date ?? null,
     staleRows: s.stale?.rows ?? 0,
     replace: values.replace ?? false,
@@ -765,6 +786,15 @@ await runTask(TASK, async ({ values, positionals }) => {
       }%) quarantined, more than --max-quarantined ${
         values["max-quarantined"]
       }; the ${s.rowsValid} rows landed ARE committed to curated/user/${values.dataset} (fix the file and re-run with --replace, or raise --max-quarantined)`,
+    );
+    return 1;
+  }
+  if (conflict) {
+    const d = s.duplicateConflicts!;
+    console.error(
+      `ingest-file: exit 1: ${d.keys} key${d.keys === 1 ? "" : "s"} of the file ${
+        d.keys === 1 ? "has" : "have"
+      } rows with different values (e.g. ${d.example}): none of those ${d.rows} rows landed (duplicate_conflict); the ${s.rowsValid} other rows landed ARE committed to curated/user/${values.dataset} (fix the file and re-run, or pass --keep first|last)`,
     );
     return 1;
   }

@@ -24,7 +24,8 @@ import { replaceRows, writeDataset } from "../lake/mod.ts";
  * | `negative_volume` | a volume (or size, amount) below zero |
  * | `not_a_number` | a value that is not a decimal number (hex, boolean, date, text, infinity) |
  * | `missing_value` | a blank value where one is needed |
- * | `duplicate_key` | a second row for a (symbol, time) already seen (the first is kept) |
+ * | `duplicate_key` | a second row for a (symbol, time) already seen with the same values (the first is kept) |
+ * | `duplicate_conflict` | rows of one (symbol, time) with different values: none lands, or the one `keep` names |
  * | `not_increasing` | time goes back within a symbol (with `order: "increasing"`) |
  * | `unparseable_time` | the time cell is not a time in the declared format (or not in the zone) |
  * | `missing_symbol` | no symbol |
@@ -42,8 +43,10 @@ export const REASON_CODES = [
   "not_a_number",
   "missing_value",
   "duplicate_key",
+  "duplicate_conflict",
   "not_increasing",
   "unparseable_time",
+  "ambiguous_local_time", // a naive time in a DST fall-back's repeated hour, pass not inferable
   "missing_symbol",
   "field_count",
   "not_utf8",

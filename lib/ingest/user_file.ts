@@ -62,9 +62,16 @@
  * rows of earlier ingests of the dataset are counted (`earlierQuarantine`); `clearQuarantine`
  * replaces them by this run's.
  *
- * Duplicates: the first valid row of a (symbol, time) key in file order is kept, later ones are
- * `duplicate_key`. Rows may come in any order (the lake sorts), unless `order: "increasing"`,
- * when a row earlier than its symbol's previous row is `not_increasing`.
+ * Duplicates: valid rows of one (symbol, time) key with the same values land once (the first in
+ * file order; the others are `duplicate_key`). Rows of one key with different values are
+ * `duplicate_conflict`, all of them: none lands (counted in `duplicateConflicts`, with a
+ * warning), unless `keep` says `first` or `last` (in file order), which lands and the others are
+ * quarantined. Rows may come in any order (the lake sorts), unless `order: "increasing"`, when a
+ * row earlier than its symbol's previous row is `not_increasing`; more than
+ * {@link MAX_NOT_INCREASING} of the rows so is a file not sorted at all: refused
+ * ({@link ColumnMappingError}) before anything lands. A row whose every field is blank (Excel's
+ * trailing `,,,,,`) is no data row: skipped, counted in `emptyRows` and a note (with `start`, where
+ * rows are placed by position, only trailing ones).
  */
 import pl from "nodejs-polars";
 import { basename, resolve } from "node:path";
@@ -218,6 +225,12 @@ export type MappedColumn =
 
 const PRICE_FIELDS = ["open", "high", "low", "close"] as const;
 
+/**
+ * With `order: "increasing"`: above this share of rows going back in time the file is not sorted
+ * at all, and the ingest is refused before anything lands (below it such rows are quarantined).
+ */
+export const MAX_NOT_INCREASING = 0.1;
+
 /** Frequencies of period data (not session data): stamped with the period's first day. */
 const PERIOD_FREQS = ["week", "month", "quarter", "year"] as const;
 
@@ -279,6 +292,11 @@ export interface IngestFileOptions {
   returnsIn?: "fraction" | "percent";
   /** `any`, or `increasing` (a row earlier than its symbol's previous one is quarantined). @default "any" */
   order?: "any" | "increasing";
+  /**
+   * Rows of one (symbol, time) with different values: land the `first` or the `last` in file
+   * order (the others are quarantined as `duplicate_conflict`). @default none of them lands
+   */
+  keep?: "first" | "last";
   /** CSV field delimiter: `,`, `;`, `\t` or `|`. @default detected from the header, else "," */
   delimiter?: string;
   /**
@@ -418,6 +436,19 @@ export interface IngestFileSummary {
       { first: string; firstReturn: number; firstLevel: number; rowsAfterBreak: number }
     >;
   } | null;
+  /**
+   * Keys (symbol, time) with rows of different values: how many keys and rows (all quarantined as
+   * `duplicate_conflict` but the one `keep` landed), one example (key and values), and which row
+   * was kept (null: none). Null when there were none.
+   */
+  duplicateConflicts: {
+    keys: number;
+    rows: number;
+    example: string;
+    kept: "first" | "last" | null;
+  } | null;
+  /** Rows whose every field is blank (Excel's trailing `,,,,,`): skipped, not in `rowsRead`. */
+  emptyRows: number;
   write: WriteResult | null;
   dataset: DatasetSpec;
 }
@@ -622,10 +653,14 @@ function yearPeriodColumns(
 const RATE_NAME =
   /^(?:dgs\d|gs\d|tcm|tb\d|tbil|dff|sofr|libor|euribor|estr|fedfunds)|(?:^|[^a-z])(?:yield|yld|rate|ytm)(?:[^a-z]|$)|rate$/i;
 
-function findColumn(t: UserTable, names: string[]): string | undefined {
-  for (const n of names) if (t.cells.has(n)) return n;
+function findColumn(
+  t: UserTable,
+  names: string[],
+  skip: ReadonlySet<string> = new Set(),
+): string | undefined {
+  for (const n of names) if (t.cells.has(n) && !skip.has(n)) return n;
   const lower = names.map((n) => n.toLowerCase());
-  return t.columns.find((c) => lower.includes(c.toLowerCase()));
+  return t.columns.find((c) => !skip.has(c) && lower.includes(c.toLowerCase()));
 }
 
 const TIME_NAMES = [
@@ -844,7 +879,7 @@ export async function ingestBarsFile(
       used[k] = explicit;
       return explicit;
     }
-    const found = findColumn(table, defaults);
+    const found = findColumn(table, defaults, skip); // --skip-column: not read
     if (found) used[k] = found;
     else if (required) {
       failMapping(
@@ -1545,6 +1580,16 @@ export async function ingestBarsFile(
   const units: Unit[] = [];
   const symCells = symbolCol ? table.cells.get(symbolCol)! : null;
   const badRows = new Map(table.bad.map((b) => [b.row, b]));
+  // A row whose every field is blank (Excel's trailing ",,,,,") is no data row: skipped, counted
+  // in a note. With --start (rows placed by position) only trailing ones: others hold a period.
+  const emptyRows = emptyRowsOf(table, badRows, options.start !== undefined);
+  if (emptyRows.size > 0) {
+    notes.push(
+      `${emptyRows.size} empty row${emptyRows.size === 1 ? "" : "s"} (every field blank, e.g. row ${
+        [...emptyRows].reduce((a, b) => Math.min(a, b)) + 1
+      }; Excel writes ",,,,," for a trailing row) skipped: neither landed nor quarantined`,
+    );
+  }
   const notListed: IngestFileSummary["notListed"] = { rows: 0, bySymbol: {} };
   const span = new Map<string, [number, number]>();
   if (options.wide) {
@@ -1564,7 +1609,7 @@ export async function ingestBarsFile(
       span.set(c, [first, last]);
       const blank = (from: number, to: number) => {
         let n = 0;
-        for (let r = from; r < to; r++) if (!badRows.has(r)) n++;
+        for (let r = from; r < to; r++) if (!badRows.has(r) && !emptyRows.has(r)) n++;
         return n;
       };
       const before = blank(0, first), after = blank(last + 1, table.rows);
@@ -1593,6 +1638,7 @@ export async function ingestBarsFile(
     return true;
   };
   for (let r = 0; r < table.rows; r++) {
+    if (emptyRows.has(r)) continue;
     if (options.wide) {
       for (const c of valueCols) {
         const [first, last] = span.get(c)!;
@@ -1666,7 +1712,11 @@ export async function ingestBarsFile(
     Object.keys(outVals).map((k) => [k, new Array<number | null>(units.length).fill(null)]),
   ) as Record<string, (number | null)[]>;
   const knownCells = knownCol ? table.cells.get(knownCol)! : null;
-  const seen = new Map<string, Set<number | string>>();
+  // Per symbol, the unit of each key's first valid row; later valid rows of a key are collected
+  // with it (dupGroups: first unit -> its key's units in file order) and settled after the loop.
+  const seen = new Map<string, Map<number | string, number>>();
+  const dupGroups = new Map<number, number[]>();
+  let firstBack = "";
   const last = new Map<string, number | string>();
   const timeCache = new Map<Cell, ReturnType<typeof parseTime>>();
   // Dates moved to their period's first day (weekly: the Monday of the ISO week).
@@ -1844,13 +1894,16 @@ export async function ingestBarsFile(
     // Values.
     let bad: { code: ReasonCode; detail: string } | null = null;
     if (kind === "bars") {
+      // A bar needs every price column the file has: blanks are collected (the detail names them
+      // all and what to do), another bad value stops at once.
+      const blanks: (typeof PRICE_FIELDS[number])[] = [];
       for (const f of PRICE_FIELDS) {
         const c = priceCols[f];
         if (!c) continue;
         let n = parseNumberCell(table.cells.get(c)![unit.row]!, decimalComma, thousands);
         if (percentReturns && typeof n === "number") n = n / 100;
         if (typeof n === "number") noteReturn(unit, n);
-        if (n === null) bad = { code: "missing_value", detail: `${f} is blank` };
+        if (n === null) blanks.push(f);
         else if (typeof n === "object") bad = { code: n.code, detail: `${f}: ${n.detail}` };
         else if (fromReturns === "simple" && n <= -1) {
           bad = {
@@ -1862,6 +1915,12 @@ export async function ingestBarsFile(
           np.nonPositive++;
         } else vals[f]![u] = n;
         if (bad) break;
+      }
+      if (blanks.length > 0) {
+        bad = {
+          code: "missing_value",
+          detail: blankPricesDetail(blanks, priceCols, bad ? null : vals.close![u] ?? null),
+        };
       }
       if (!bad && priceCols.volume) {
         const n = parseNumberCell(
@@ -1911,31 +1970,102 @@ export async function ingestBarsFile(
       reject(unit, bad.code, bad.detail);
       continue;
     }
-    // Key.
+    // Key. A later valid row of a key already seen is settled after the loop (same values:
+    // duplicate_key; different values: duplicate_conflict), when all the key's rows are known.
     let s = seen.get(unit.symbol);
-    if (!s) seen.set(unit.symbol, s = new Set());
-    if (s.has(key)) {
-      reject(
-        unit,
-        "duplicate_key",
-        `${unit.symbol} ${daily ? key : new Date(key as number).toISOString()} seen before`,
-      );
+    if (!s) seen.set(unit.symbol, s = new Map());
+    const firstOfKey = s.get(key);
+    if (firstOfKey !== undefined) {
+      let g = dupGroups.get(firstOfKey);
+      if (!g) dupGroups.set(firstOfKey, g = [firstOfKey]);
+      g.push(u);
       continue;
     }
     const prev = last.get(unit.symbol);
     if (options.order === "increasing" && prev !== undefined && key < prev) {
+      if (!firstBack) firstBack = `row ${unit.row + 1}, ${unit.symbol} ${String(key)}`;
       reject(unit, "not_increasing", `${unit.symbol}: ${String(key)} after ${String(prev)}`);
       continue;
     }
-    s.add(key);
+    s.set(key, u);
     last.set(unit.symbol, key);
     ok.push(u);
-    // Counted once the row lands (a quarantined row on a holiday is not "kept").
-    const off = offSessionOf.get(u);
-    if (off !== undefined && offSession++ === 0) offSessionExample = off;
   }
   curKey = undefined;
   const keyOf = (u: number): number | string => daily ? outDate[u]! : outTime[u]!;
+  // --order increasing on a file that is not sorted at all: refused before anything lands.
+  const back = reasons.not_increasing ?? 0;
+  if (options.order === "increasing" && back > MAX_NOT_INCREASING * units.length) {
+    failMapping(
+      path,
+      `the file is not in increasing time order (${back} of ${units.length} rows go back in time, first at ${firstBack}): sort it or drop --order increasing; nothing landed`,
+      "ts",
+      options.dataset,
+    );
+  }
+  // Rows of one key: the same values land once (the first; the others duplicate_key); different
+  // values are duplicate_conflict, every row of the key, unless keep lands the first or last.
+  const unkept = new Set<number>();
+  const keptLast: number[] = [];
+  let conflictKeys = 0, conflictRows = 0, conflictExample = "";
+  const valueFields = kind === "bars" ? ["open", "high", "low", "close", "volume"] : ["value"];
+  for (const [first, g] of dupGroups) {
+    const unit0 = units[first]!;
+    const k = keyOf(first);
+    curKey = k;
+    const keyText = `${unit0.symbol} ${daily ? k : new Date(k as number).toISOString()}`;
+    const rowOf = (u: number) => `row ${units[u]!.row + 1}`;
+    const diffs: string[] = [];
+    const differ = (name: string, show: (u: number) => string) => {
+      const shown = g.map(show);
+      if (shown.every((x) => x === shown[0])) return;
+      const list = g.slice(0, 4).map((u, i) => `${shown[i]} (${rowOf(u)})`).join(" vs ");
+      diffs.push(`${name} ${list}${g.length > 4 ? ` and ${g.length - 4} more` : ""}`);
+    };
+    for (const f of valueFields) {
+      differ(kind === "bars" ? f : unit0.valueCol ?? f, (u) => {
+        const v = vals[f]![u];
+        return v === null || v === undefined ? "blank" : String(v);
+      });
+    }
+    differ("known_at", (u) => new Date(outKnown[u]!).toISOString());
+    if (diffs.length === 0) {
+      for (const u of g.slice(1)) {
+        reject(units[u]!, "duplicate_key", `${keyText} seen before (${rowOf(first)}, same values)`);
+      }
+      continue;
+    }
+    conflictKeys++;
+    const what = `${keyText}: ${diffs.join("; ")}`;
+    if (!conflictExample) conflictExample = what;
+    const kept = options.keep === "first" ? first : options.keep === "last" ? g.at(-1)! : null;
+    if (kept !== first) unkept.add(first);
+    if (kept !== null && kept !== first) keptLast.push(kept);
+    for (const u of g) {
+      if (u === kept) continue;
+      conflictRows++;
+      reject(
+        units[u]!,
+        "duplicate_conflict",
+        `${what}; ${
+          kept === null
+            ? "none of them landed (fix the file, or --keep first|last)"
+            : `kept the ${options.keep} (${rowOf(kept)}, --keep ${options.keep})`
+        }`,
+      );
+    }
+  }
+  curKey = undefined;
+  if (unkept.size > 0 || keptLast.length > 0) {
+    const next = ok.filter((u) => !unkept.has(u)).concat(keptLast).sort((a, b) => a - b);
+    ok.length = 0;
+    for (const u of next) ok.push(u);
+  }
+  // Counted once the row lands (a quarantined row on a holiday is not "kept").
+  for (const u of ok) {
+    const off = offSessionOf.get(u);
+    if (off !== undefined && offSession++ === 0) offSessionExample = off;
+  }
 
   // --from-returns: rows after a quarantined return of their symbol lose their level (quarantined
   // too), the others get their level cumulated in time order (lib/ingest/user_file_returns.ts).
@@ -2015,6 +2145,22 @@ export async function ingestBarsFile(
 
   const warnings: string[] = [];
   let hint: string | null = null;
+  if (conflictKeys > 0) {
+    const keys = `${conflictKeys} key${conflictKeys === 1 ? "" : "s"} (symbol and ${
+      daily ? "date" : "time"
+    })`;
+    if (options.keep === undefined) {
+      warnings.push(
+        `${keys} of the file ${
+          conflictKeys === 1 ? "has" : "have"
+        } rows with different values (e.g. ${conflictExample}): none of their ${conflictRows} rows landed, all quarantined as duplicate_conflict; fix the file and re-run, or choose with --keep first or --keep last (the first or last row of each such key in file order lands)`,
+      );
+    } else {
+      notes.push(
+        `${keys} of the file had rows with different values (e.g. ${conflictExample}): the ${options.keep} row of each in file order landed (--keep ${options.keep}), the other ${conflictRows} quarantined as duplicate_conflict`,
+      );
+    }
+  }
   if (moved > 0) {
     const what = freq === "week"
       ? "the Monday of their ISO week"
@@ -2413,9 +2559,69 @@ export async function ingestBarsFile(
       cleared: (options.clearQuarantine ?? false) && earlier.length > 0,
     },
     fromReturns: returnsSummary,
+    duplicateConflicts: conflictKeys > 0
+      ? {
+        keys: conflictKeys,
+        rows: conflictRows,
+        example: conflictExample,
+        kept: options.keep ?? null,
+      }
+      : null,
+    emptyRows: emptyRows.size,
     write,
     dataset: spec,
   };
+}
+
+/**
+ * The detail of a bar row with blank price cells: which are blank, and, when the row has a close,
+ * that it does not land (a bar needs every price column the file has) and what to do.
+ */
+function blankPricesDetail(
+  blanks: readonly string[],
+  priceCols: Partial<Record<string, string>>,
+  close: number | null,
+): string {
+  const names = blanks.length === 1
+    ? blanks[0]!
+    : `${blanks.slice(0, -1).join(", ")} and ${blanks.at(-1)}`;
+  const are = blanks.length === 1 ? "is" : "are";
+  if (close === null) return `${names} ${are} blank`;
+  const skip = blanks.map((f) => {
+    const c = priceCols[f] ?? f;
+    return `--skip-column ${/^[\w.-]+$/.test(c) ? c : `"${c}"`}`;
+  }).join(" ");
+  return `${names} ${are} blank (the row's close ${close} does not land: a bar needs every price column the file has; fill ${
+    blanks.length === 1 ? "it" : "them"
+  }, or ${skip} to land the other columns without ${blanks.length === 1 ? "it" : "them"})`;
+}
+
+/**
+ * Data rows whose every field is blank (Excel's trailing `,,,,,`; a CSV line of only delimiters
+ * with too few or too many fields too). With `trailingOnly`, only those after the last row that
+ * is not.
+ */
+function emptyRowsOf(
+  table: UserTable,
+  badRows: Map<number, UserTable["bad"][number]>,
+  trailingOnly: boolean,
+): Set<number> {
+  const blank = (v: unknown): boolean =>
+    v === null || v === undefined || (typeof v === "string" && v.trim() === "") ||
+    (Array.isArray(v) && v.every(blank));
+  const cols = table.columns.map((c) => table.cells.get(c)!);
+  const isEmpty = (r: number): boolean => {
+    const b = badRows.get(r);
+    if (b) return b.code === "field_count" && Object.values(b.payload).every(blank);
+    return cols.every((c) => blank(c[r]));
+  };
+  const out = new Set<number>();
+  if (trailingOnly) {
+    for (let r = table.rows - 1; r >= 0 && isEmpty(r); r--) out.add(r);
+  } else {
+    for (let r = 0; r < table.rows; r++) if (isEmpty(r)) out.add(r);
+  }
+  return out;
 }
 
 /**
