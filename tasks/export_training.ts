@@ -135,13 +135,20 @@ last session) and its label ends when the target bar is known; "embargoDays" is 
 after each test block, "embargoBars" the next N bars of the dataset after it (its own dates,
 decided at their close: 1 on monthly data is the next month's bar, on daily data the next
 session, over a weekend too); give one of the two (both: exit 2), neither: no embargo. An
-overnight label needs daily bars. A feature that needs more bars than the data has is named
-with its window and the bars available (exit 2).
+overnight label needs daily bars with an open. A feature that needs columns the data lacks is
+named with them (exit 2, nothing written): atr_14_pct, stoch_k and vol_park_20 need
+high and low, vol_yz_20 open, high and low, ret_overnight and ret_intraday open, amihud_21 and
+log_dollar_volume_21 volume (close-only bars: the others). A feature that needs more bars than
+the data has is named with its window and the bars available (exit 2).
 "gaps": "break" (default) makes a window or label over a missing session (a holiday of a
 market without its calendar on --calendar weekdays, a quarantined NA day) give no value, so the
 row is dropped and counted; "skip" computes each symbol's windows and horizons over its
 observed bars (pandas s.dropna().rolling(n)), keeping those rows (batched too, same rows).
 Features: ${featureList()}.
+Returns: roc_5 and roc_20 are simple returns C_t/C_{t-n} - 1; ret_overnight is the LOG return
+ln(O_t/C_{t-1}) and ret_intraday ln(C_t/O_t) (they sum to the close-to-close log return), as are
+mom_12_1 ln(C_{t-21}/C_{t-252}) and reversal_21 -ln(C_t/C_{t-21}); vol_63 and dow_seasonality
+use daily log returns.
 mom_12_1, reversal_21, vol_63, amihud_21, log_dollar_volume_21, dow_seasonality and
 month_seasonality are percentile ranks across the symbols per date (no value on a date with
 fewer than 2 symbols; a universe of one symbol is refused, exit 2); their <name>_raw versions

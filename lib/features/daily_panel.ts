@@ -5,9 +5,13 @@
  *
  * Per-symbol features (computed on each symbol's own bar sequence, then placed on the grid):
  * `rsi_14`, `macd_hist_pct` (MACD histogram / close), `bb_pctb` ((C - lower) / (upper - lower),
- * Bollinger 20/2), `roc_5`, `roc_20`, `atr_14_pct` (ATR / close), `stoch_k`, `vol_yz_20`
- * (Yang-Zhang, annualised), `vol_park_20` (Parkinson, annualised), `ret_overnight`,
- * `ret_intraday`. Cross-sectional: the {@linkcode CROSS_SECTIONAL_FEATURES} (percentile ranks
+ * Bollinger 20/2), `roc_5`, `roc_20` (simple returns C_t / C_{t-n} - 1), `atr_14_pct` (ATR /
+ * close), `stoch_k`, `vol_yz_20` (Yang-Zhang, annualised), `vol_park_20` (Parkinson,
+ * annualised), `ret_overnight` (log return ln(O_t / C_{t-1}), not O_t / C_{t-1} - 1),
+ * `ret_intraday` (log return ln(C_t / O_t)). The columns each reads besides the close are
+ * `FEATURE_INPUTS` (training_export.ts). Cross-sectional (log returns where they are returns:
+ * `mom_12_1` ln(C_{t-21} / C_{t-252}), `reversal_21` -ln(C_t / C_{t-21}); cross_sectional.ts):
+ * the {@linkcode CROSS_SECTIONAL_FEATURES} (percentile ranks
  * per date among the symbols with a value; NaN on a date with fewer than
  * {@linkcode MIN_CROSS_SECTION} of them, where a rank says nothing: one symbol would always be
  * 0.5). Their time-series values, unranked, are the {@linkcode CROSS_SECTIONAL_RAW_FEATURES}

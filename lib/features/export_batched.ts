@@ -65,6 +65,7 @@ import { lakeRoot } from "../lake/spec.ts";
 import { panelLabels, type PanelLabelSpec } from "../labels/panel_labels.ts";
 import { buildDailyFeaturePanel, DAILY_FEATURES, perDateNormalisation } from "./daily_panel.ts";
 import {
+  type BarInput,
   cpcvManifest,
   cpcvSettings,
   crossSectionBlocker,
@@ -72,10 +73,12 @@ import {
   exportedMoments,
   ExportSpecError,
   featureFit,
+  featureInputBlocker,
   firstExamples,
   missingCounter,
   missingInRange,
   noSampleMessage,
+  presentBarInputs,
   rowClockSamples,
   specFrequencyBlocker,
   type TrainingExportSpec,
@@ -613,6 +616,7 @@ async function exportAt(
   const files = new Map<string, string>(); // path -> sha256, in the order the reads name them
   const symFirst = new Map<string, string>(), symLast = new Map<string, string>();
   const symBars = new Map<string, number>(); // bars with a close, for the no-sample message
+  const symInputs = new Map<string, Set<BarInput>>(); // open/high/low/volume with a value
   let meta: LoadedDataset["meta"] | null = null;
   let first: LoadedDataset | null = null;
   for (let y = Number(lo.slice(0, 4)); y <= Number(hi.slice(0, 4)); y++) {
@@ -636,6 +640,9 @@ async function exportAt(
       let m = symBars.get(b.symbol) ?? 0;
       for (const c of b.close) if (Number.isFinite(c)) m++;
       symBars.set(b.symbol, m);
+      const has = symInputs.get(b.symbol) ?? new Set<BarInput>();
+      for (const c of presentBarInputs(b)) has.add(c);
+      symInputs.set(b.symbol, has);
     }
   }
   const D = [...dateSet].sort();
@@ -650,6 +657,13 @@ async function exportAt(
   const fb = specFrequencyBlocker(spec, meta.frequency, first.name);
   if (fb) throw new ExportSpecError(`Cannot export ${spec.name}: ${fb}`);
   const kept = [...symFirst.keys()].filter((x) => !spec.universe || spec.universe.includes(x));
+  const lacking = featureInputBlocker(
+    spec.features,
+    spec.label,
+    new Set(kept.flatMap((x) => [...symInputs.get(x) ?? []])),
+    first.name,
+  );
+  if (lacking) throw new ExportSpecError(`Cannot export ${spec.name}: ${lacking}`);
   const thin = crossSectionBlocker(spec.features, kept.sort(), first.name);
   if (thin) throw new CrossSectionError(`Cannot export ${spec.name}: ${thin}`);
 

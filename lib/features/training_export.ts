@@ -33,6 +33,7 @@ import { sampleUniqueness } from "../labels/uniqueness.ts";
 import { panelLabels } from "../labels/panel_labels.ts";
 import {
   buildDailyFeaturePanel,
+  DAILY_FEATURES,
   type DailyFeaturePanel,
   MIN_CROSS_SECTION,
   perDateNormalisation,
@@ -40,6 +41,8 @@ import {
 } from "./daily_panel.ts";
 import type { ClockKind } from "./session_clock.ts";
 import { encodeNpyFloat32 } from "./npy.ts";
+
+const DAILY_FEATURE_NAMES: readonly string[] = DAILY_FEATURES;
 
 /** What to export. */
 export interface TrainingExportSpec {
@@ -311,6 +314,100 @@ export function crossSectionBlocker(
   } (the symbol's own time series, z-scored like the other features) or add symbols`;
 }
 
+/** A bar column a feature reads besides the close (every dataset exported has a close). */
+export type BarInput = "open" | "high" | "low" | "volume";
+
+/**
+ * The bar columns each daily feature reads besides the close (from the kernels in
+ * daily_panel.ts and cross_sectional.ts); a feature not listed reads the close only.
+ */
+export const FEATURE_INPUTS: Readonly<Record<string, readonly BarInput[]>> = {
+  atr_14_pct: ["high", "low"],
+  stoch_k: ["high", "low"],
+  vol_park_20: ["high", "low"],
+  vol_yz_20: ["open", "high", "low"],
+  ret_overnight: ["open"],
+  ret_intraday: ["open"],
+  amihud_21: ["volume"],
+  amihud_21_raw: ["volume"],
+  log_dollar_volume_21: ["volume"],
+  log_dollar_volume_21_raw: ["volume"],
+};
+
+/** "a", "a and b", "a, b and c". */
+function andList(xs: readonly string[]): string {
+  return xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}`;
+}
+
+/**
+ * Why the spec's features (or an `overnight` label) cannot be computed from the bar columns the
+ * data has, or null: e.g. `atr_14_pct` on close-only bars would have no value on any row, which
+ * is not a matter of too few bars. `present` holds the columns with at least one value among
+ * open, high, low and volume (the close is always there). Used by both export paths before any
+ * sample is selected.
+ *
+ * @example
+ * ```ts
+ * featureInputBlocker(["roc_5", "atr_14_pct"], { kind: "forward_return" }, new Set(), "user/fx_close");
+ * // "atr_14_pct needs high and low; user/fx_close has close only (features that need only
+ * // close: rsi_14, macd_hist_pct, ...)"
+ * ```
+ */
+export function featureInputBlocker(
+  features: readonly string[],
+  label: PanelLabelSpec,
+  present: ReadonlySet<string>,
+  what = "the data",
+): string | null {
+  const lacks = (f: string) => (FEATURE_INPUTS[f] ?? []).filter((c) => !present.has(c));
+  const needs = features.filter((f) => lacks(f).length > 0).map((f) =>
+    `${f} needs ${andList(lacks(f))}`
+  );
+  if (label.kind === "overnight" && !present.has("open")) {
+    needs.push("label overnight (close to the next open) needs open");
+  }
+  if (!needs.length) return null;
+  const has = ["open", "high", "low", "close", "volume"].filter((c) =>
+    c === "close" || present.has(c)
+  );
+  const usable = DAILY_FEATURE_NAMES.filter((f) =>
+    !f.endsWith("_raw") && (FEATURE_INPUTS[f] ?? []).every((c) => present.has(c))
+  );
+  return `${needs.join("; ")}; ${what} has ${andList(has)}${
+    has.length === 1
+      ? " only"
+      : `, no ${
+        andList(["open", "high", "low", "volume"].filter((c) => !present.has(c))).replace(
+          / and (\w+)$/,
+          " or $1",
+        )
+      }`
+  } (features that need only ${andList(has)}: ${usable.join(", ")}${
+    usable.some((f) => perDateNormalisation(f) === "rank") ? ", and their <name>_raw versions" : ""
+  }): drop those features, or ingest bars with those columns`;
+}
+
+/**
+ * The columns among open, high, low and volume with a finite value in any of `arrays` (on the
+ * cells `cell` selects, when given): what {@link featureInputBlocker} calls present.
+ */
+export function presentBarInputs(
+  arrays: Readonly<Record<BarInput, Float64Array>>,
+  cell?: (k: number) => boolean,
+): Set<BarInput> {
+  const out = new Set<BarInput>();
+  for (const c of ["open", "high", "low", "volume"] as const) {
+    const a = arrays[c];
+    for (let k = 0; k < a.length; k++) {
+      if (Number.isFinite(a[k]!) && (!cell || cell(k))) {
+        out.add(c);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 async function sha256File(path: string): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -394,6 +491,14 @@ export async function exportTrainingSet(
     }
   }
   const keep = new Set(spec.universe ?? panel.symbols);
+  const kept = panel.symbols.map((s) => keep.has(s));
+  const lacking = featureInputBlocker(
+    spec.features,
+    spec.label,
+    presentBarInputs(panel, (k) => kept[k % nS]!),
+    options.dataset,
+  );
+  if (lacking) throw new ExportSpecError(`Cannot export ${spec.name}: ${lacking}`);
   const thin = crossSectionBlocker(
     spec.features,
     panel.symbols.filter((s, j) =>
