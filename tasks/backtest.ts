@@ -31,6 +31,7 @@ import {
 } from "../lib/backtest/mod.ts";
 import {
   backtestReportHtml,
+  backtestReportTitle,
   benchmarkEntry,
   observedAnnualisationNote,
   panelGaps,
@@ -360,7 +361,7 @@ await runTask(TASK, async ({ values: v }) => {
     ? plotlyCdnUrl()
     : undefined;
   const { html } = backtestReportHtml(out.result, {
-    title: `${spec.question}: ${spec.strategy} ${JSON.stringify(best)}`,
+    title: backtestReportTitle(spec.question, spec.strategy, best),
     periodsPerYear: ppy,
     annualisation: out.annualisation,
     currency: out.currency,

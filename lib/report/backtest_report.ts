@@ -47,7 +47,7 @@ export interface BacktestReportOptions {
    * `peakParticipation`), bounding the capacity estimate.
    * @default undefined (capacity from impact only, and the table says so)
    */
-  participation?: { cap: number; peak: number };
+  participation?: { cap: number; peak: number; noAdv?: number };
   /**
    * `<script src>` of plotly.js instead of inlining it (`writePlotlyFile(dir)` or `plotlyCdnUrl()`).
    * @default undefined (the minified bundle inlined)
@@ -305,21 +305,44 @@ function labels(res: BacktestResult, o: BacktestReportOptions) {
   };
 }
 
+/**
+ * Title of a spec's backtest report: "question: strategy" and the chosen configuration as JSON,
+ * left out when it is empty (a strategy without parameters).
+ *
+ * @example backtestReportTitle("q", "buy_and_hold", {}) // "q: buy_and_hold"
+ * @example backtestReportTitle("q", "momentum", { lookback: 20 }) // 'q: momentum {"lookback":20}'
+ */
+export function backtestReportTitle(
+  question: string,
+  strategy: string,
+  config: Readonly<Record<string, unknown>>,
+): string {
+  const params = Object.keys(config).length ? ` ${JSON.stringify(config)}` : "";
+  return `${question}: ${strategy}${params}`;
+}
+
 /** How the capacity estimate was bounded, for the summary table. */
 export function capacityNote(s: BacktestSummary): string {
   const p = s.participation;
-  const part = p
+  const part = !p
+    ? "participation not checked: the data has no volume"
+    : Number.isFinite(p.cap)
     ? `participation cap ${fmtShare(p.cap)} of ADV, busiest day ${fmtShare(p.peak)} of ADV`
-    : "participation not checked: no volume given";
+    : `no participation cap in the cost model, busiest day ${fmtShare(p.peak)} of ADV`;
+  const skipped = p?.noAdv
+    ? `; ${p.noAdv} traded (symbol, day)${
+      p.noAdv === 1 ? "" : "s"
+    } without an ADV estimate yet, not counted`
+    : "";
   switch (s.capacityBoundBy) {
     case "unprofitable":
-      return `no P&L left after linear costs; ${part}`;
+      return `no P&L left after linear costs; ${part}${skipped}`;
     case "participation":
-      return `bound by ${part}`;
+      return `bound by ${part}${skipped}`;
     case "impact":
-      return `bound by square-root impact; ${part}`;
+      return `bound by square-root impact; ${part}${skipped}`;
     default:
-      return `no impact costs; ${part}`;
+      return `no impact costs; ${part}${skipped}`;
   }
 }
 

@@ -16,6 +16,7 @@ import {
   type Fill,
   marketEstimates,
   panelDays,
+  panelHasVolume,
   panelShape,
 } from "../backtest/mod.ts";
 import {
@@ -246,8 +247,10 @@ export function peakParticipation(
 
 /**
  * The participation cap of a run's cost model and the run's peak participation
- * ({@link peakParticipation}), the input that bounds the report's capacity estimate; undefined
- * when the cost model has no cap (spread-only).
+ * ({@link peakParticipation}), the input that bounds the report's capacity estimate. A cost
+ * model without a cap (spread-only) gives `cap: Infinity` with the peak still measured from the
+ * data's volume (it does not bound the capacity, the report shows it); undefined only when the
+ * panel has no volume at all (close-only data).
  *
  * @example
  * ```ts ignore
@@ -257,13 +260,13 @@ export function peakParticipation(
  */
 export function runParticipation(
   run: { panel: BarPanel; costs: CostModel; result: { fills: readonly Fill[] } },
-): { cap: number; peak: number } | undefined {
+): { cap: number; peak: number; noAdv: number } | undefined {
   const m = resolveCostModel(run.costs);
-  if (!Number.isFinite(m.participationCap)) return undefined;
-  return {
-    cap: m.participationCap,
-    peak: peakParticipation(run.panel, run.result.fills, { advWindow: m.advWindow }).peak,
-  };
+  if (!panelHasVolume(run.panel)) return undefined;
+  const { peak, noAdv } = peakParticipation(run.panel, run.result.fills, {
+    advWindow: m.advWindow,
+  });
+  return { cap: m.participationCap, peak, noAdv };
 }
 
 /** Summary of a backtest. */
@@ -309,8 +312,11 @@ export interface BacktestSummary {
   capacityUsd: number;
   /** Which bound set `capacityUsd`; "impact" alone when participation was not given. */
   capacityBoundBy: "impact" | "participation" | "none" | "unprofitable";
-  /** Participation cap and the run's peak participation used, or null when not checked. */
-  participation: { cap: number; peak: number } | null;
+  /**
+   * Participation cap (Infinity: the cost model has none) and the run's peak participation, or
+   * null when not checked (no volume). `noAdv`: traded (symbol, day)s without an ADV estimate.
+   */
+  participation: { cap: number; peak: number; noAdv?: number } | null;
   fills: number;
   /**
    * Periods per year of the data's clock (its frequency on its calendar). Vol, Sharpe, Sortino
@@ -352,7 +358,7 @@ export interface SummaryOptions {
    * ({@link peakParticipation}), bounding the capacity estimate.
    * @default undefined (capacity from impact only, stated in `capacityBoundBy`)
    */
-  participation?: { cap: number; peak: number };
+  participation?: { cap: number; peak: number; noAdv?: number };
   /**
    * Missing sessions or periods between the result's bars on the dataset's clock (lib/report
    * `panelGaps(panel)?.count`). When positive, vol, Sharpe, Sortino and turnover are annualised
