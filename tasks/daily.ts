@@ -13,15 +13,32 @@ const TASK = defineTask({
   },
   details:
     `Steps: incremental backfill, features, champion and challenger predictions, deliverables,
-drift, tripwires, notification (e-mail when SMTP is configured).
+drift, tripwires, notification (e-mail when SMTP is configured). The runbook reads the vendor's
+(or, with --sim, the simulated market's) polygon/stock_bars_day: it does not run on ingest-file
+datasets. The --config fields are described in the README (Daily runbook).
 
 Exit codes: 0 every tripwire quiet, 3 a tripwire fired, 1 failure, 2 bad arguments or runbook
 file.`,
   examples: ["--date 2024-03-28 --sim", "--date 2024-03-28 --config runbook.json --no-email"],
 });
 
+/** An unknown runbook field that looks like a user dataset or file (`dataset`, `file`, `path`...). */
+const USER_DATA_FIELD = /data|file|path|source|user|csv/i;
+
 await runTask(TASK, async ({ values: v }) => {
-  if (v.config) checkRunbookFile(v.config);
+  if (v.config) {
+    try {
+      checkRunbookFile(v.config);
+    } catch (e) {
+      const fields = Object.keys(JSON.parse(Deno.readTextFileSync(v.config)) ?? {});
+      if (e instanceof UsageError && fields.some((k) => USER_DATA_FIELD.test(k))) {
+        throw new UsageError(
+          `${e.message}. The daily runbook runs on the vendor or simulated market's polygon/stock_bars_day only, not on ingest-file datasets: to update a user dataset, run ingest-file again with the new file`,
+        );
+      }
+      throw e;
+    }
+  }
   try {
     return await dailyCommand(v.date, {
       sim: v.sim,
