@@ -112,8 +112,14 @@ const TASK = defineTask({
     tz: {
       type: "string",
       description:
-        "IANA zone of naive times, of intraday epochs' dates, and of daily UTC instants away from 00:00 (default: the calendar's zone)",
+        "IANA zone of naive times, of intraday epochs' dates, and of daily UTC instants away from 00:00 except at the 17:00 New York FX roll (--stamped) (default: the calendar's zone)",
       example: "UTC",
+    },
+    stamped: {
+      type: "enum",
+      values: ["open", "close"],
+      description:
+        "Daily FX candles at the 17:00 New York roll (21:00Z/22:00Z): stamped at their open (OANDA: the row is the next New York date's session) or close (default: read from the stamps' weekdays)",
     },
     "time-unit": {
       type: "enum",
@@ -252,7 +258,7 @@ const TASK = defineTask({
   },
   details: `Every row read is landed or quarantined (reason codes: outside_range, not_a_session,
 ohlc_inconsistent, not_positive, negative_volume, not_a_number, missing_value, duplicate_key,
-duplicate_conflict, not_increasing, unparseable_time, missing_symbol, field_count, not_utf8);
+duplicate_conflict, not_increasing, unparseable_time, ambiguous_local_time, missing_symbol, field_count, not_utf8);
 counts by reason are printed. A row whose every field is blank (Excel's trailing ,,,,,) is no
 data row: skipped, counted in a note. Bars: a row needs every price column (open/high/low/close)
 the file has; a blank one quarantines the row as missing_value (the detail names --skip-column to
@@ -262,6 +268,14 @@ of DuckDB/Spark stores them) away from 00:00: their date is taken in --tz, or wi
 the calendar's zone when they are midnight there (midnight Zurich = 23:00 UTC is the next day
 on xetra), and a note counts them; at the session close of their UTC date they keep it; at
 another afternoon or evening UTC time (a midnight east of UTC?) the ingest exits 2 naming --tz.
+Daily times all at the 17:00 New York FX roll (21:00Z in US summer time, 22:00Z in winter) are
+FX candles, whatever --tz says: stamped at the candle's open (OANDA; stamps on Sundays, none on
+Fridays) a row is the session the candle closes, the New York date + 1 day; stamped at its close
+(Fridays, no Sundays) the New York date; a note says which; --stamped open|close decides, and
+neither pattern without it exits 2; off --calendar fx such a file exits 2 naming --calendar fx.
+A naive time in the hour a DST fall-back repeats is its first pass unless the file's clock goes
+back inside that hour (per symbol, in file order: the rows from there on are the second pass, as
+pandas tz_localize(ambiguous="infer")); otherwise it is quarantined as ambiguous_local_time.
 Daily epochs (--time-unit) are UTC instants under the same rule (at 00:00 UTC: that date).
 The zone naive times were read in is printed; when many intraday rows fall
 outside sessions and another zone (a common market zone, or a whole-hour offset UTC-12..+14)
@@ -318,7 +332,8 @@ drifts; a note gives the date the last row lands on, and --end checks the count.
 
 Calendar fx: the week runs Sunday 17:00 to Friday 17:00 New York (the 5 pm roll); intraday rows
 stamped Friday 17:00 or later are quarantined as not_a_session and counted as after the weekly
-FX close.
+FX close. Daily candles stamped at the roll: at their open (OANDA) the row is the next New York
+date's session, at their close the New York date (--stamped; see time above).
 
 Duplicates within the file: rows of one (symbol, date) with the same values land once (the
 others are duplicate_key); rows with different values are duplicate_conflict, every one of them
@@ -548,6 +563,7 @@ await runTask(TASK, async ({ values, positionals }) => {
       calendar: values.calendar as CalendarName,
       ...(values.tz !== undefined ? { tz: values.tz } : {}),
       ...(values["time-unit"] !== undefined ? { timeUnit: values["time-unit"] as TimeUnit } : {}),
+      ...(values.stamped !== undefined ? { stamped: values.stamped as "open" | "close" } : {}),
       timeFormat: tf,
       ...(values.start !== undefined ? { start: values.start } : {}),
       ...(values.end !== undefined ? { end: values.end } : {}),

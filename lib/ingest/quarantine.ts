@@ -47,6 +47,7 @@ export const REASON_CODES = [
   "not_increasing",
   "unparseable_time",
   "ambiguous_local_time", // a naive time in a DST fall-back's repeated hour, pass not inferable
+  "ambiguous_local_time", // a naive time in a DST fall-back's repeated hour, pass not inferable
   "missing_symbol",
   "field_count",
   "not_utf8",

@@ -139,6 +139,7 @@ import {
   dayOfIso,
   decimalYearGrid,
   decimalYearToDate,
+  dstGapText,
   epochToMs,
   generateDates,
   guessTimeFormats,
@@ -158,6 +159,8 @@ import {
   type TimeUnit,
   utcWrittenMinutes,
   wallClock,
+  type WallFold,
+  wallFold,
 } from "./user_file_time.ts";
 import { isoDay } from "../time/periods.ts";
 import { MS_PER_DAY } from "../core/constants.ts";
@@ -192,6 +195,10 @@ function timeFormatAdvice(guesses: string[], orElse = ""): string {
     guesses[1]
   }" (day first): every value fits both, check which your source uses`;
 }
+
+/** The zone and wall minute of the FX day's roll (17:00 New York) daily candles are stamped at. */
+const FX_ROLL_ZONE = "America/New_York";
+const FX_ROLL_MINUTE = 17 * 60;
 
 /** The key of an epoch's date in the daily-instant pass (its ms as text). */
 function epochKey(ms: number): string {
@@ -259,6 +266,12 @@ export interface IngestFileOptions {
   tz?: string;
   /** Unit of epoch numbers in the time column; without it a bare integer column is an error. */
   timeUnit?: TimeUnit;
+  /**
+   * Daily times at the 17:00 New York FX roll (21:00Z/22:00Z): candles stamped at their `open`
+   * (OANDA: the trading date is the New York date + 1 day) or `close` (the New York date).
+   * @default read from the stamps' weekdays (Sundays and no Friday: open; Fridays and no Sunday: close)
+   */
+  stamped?: "open" | "close";
   /** `iso`, `decimal-year`, or a pattern of %Y %m %d %H %M %S. @default "iso" */
   timeFormat?: string;
   /** First date for a file without a time column: the k-th row is the k-th period from here. */
@@ -1326,7 +1339,17 @@ export async function ingestBarsFile(
       return { ms: NaN, date: d };
     }
     const text = String(v);
-    if (pattern) return pattern(text, tz) ?? bad(`"${text}" does not match ${timeFormat}`);
+    if (pattern) {
+      const pt = pattern(text, tz);
+      if (pt !== null) return pt;
+      const wall = pattern(text, "UTC");
+      const gap = wall === null ? null : dstGapText(wall.ms, tz);
+      return bad(
+        gap === null
+          ? `"${text}" does not match ${timeFormat}`
+          : `"${text}" is no wall time in ${tz}: ${gap}; use UTC times or times with an offset`,
+      );
+    }
     if (typeof v !== "string" || isIntegerText(text)) {
       return bad(`bare number ${text}: epoch times need --time-unit`);
     }
@@ -1334,6 +1357,13 @@ export async function ingestBarsFile(
     if (iso === null) {
       const q = quarterTextDate(text);
       if (q !== null && freq === "quarter") return { ms: NaN, date: q };
+      const wall = parseIsoTime(text, "UTC");
+      const gap = wall === null ? null : dstGapText(wall.ms, tz);
+      if (gap !== null) {
+        return bad(
+          `"${text}" is no wall time in ${tz}: ${gap}; use UTC times or times with an offset`,
+        );
+      }
       return bad(
         `"${text.slice(0, 40)}" is not an ISO date/date-time (or not a wall time in ${tz})`,
       );
@@ -1345,6 +1375,8 @@ export async function ingestBarsFile(
   // Checks on the whole time column before anything lands.
   const dateOverride = new Map<string, string>();
   let zonedMoved = 0, zonedExample = "";
+  // Daily times read at the FX roll (--stamped or their weekdays); close stamps kept on their date.
+  let rollRead = false, closeKept = 0, closeKeptExample = "";
   if (timeCells) {
     // A time format that reads (nearly) no row: refused, not quarantined row by row.
     const seenText = new Map<string, boolean>();
@@ -1465,7 +1497,97 @@ export async function ingestBarsFile(
         unit === undefined
           ? String(v).trim()
           : `${String(v).trim()} (${new Date(ms).toISOString()})`;
+      // FX daily candles at the 17:00 New York roll (21:00Z in US summer time, 22:00Z in
+      // winter), whatever --tz says: stamped at the candle's open (OANDA dailyAlignment=17:
+      // stamps on Sundays, none on Fridays) the row is the session that candle closes, the New
+      // York date + 1 day; stamped at its close (Fridays, no Sundays) the New York date.
+      // --stamped decides; neither pattern without it exits 2; off calendar fx exits 2 naming it.
+      const rollMs = new Map<string, number>(), rollCell = new Map<string, Cell>();
       for (const v of timeCells) {
+        const inst = instantOf(v);
+        if (inst === null) continue;
+        if (inst.mins === null || wallClock(inst.ms, FX_ROLL_ZONE).minutes !== FX_ROLL_MINUTE) {
+          rollMs.clear();
+          break;
+        }
+        rollMs.set(inst.key, inst.ms);
+        rollCell.set(inst.key, v);
+      }
+      if (rollMs.size > 0) {
+        let sundays = 0, fridays = 0, rollExample = "";
+        for (const [key, ms] of rollMs) {
+          const wd = wallClock(ms, FX_ROLL_ZONE).weekday;
+          if (wd === 0) sundays++;
+          if (wd === 5) fridays++;
+          rollExample ||= shown(rollCell.get(key)!, ms);
+        }
+        const signature = sundays > 0 && fridays === 0
+          ? "open"
+          : fridays > 0 && sundays === 0
+          ? "close"
+          : null;
+        const rollDate = (ms: number, how: "open" | "close") =>
+          isoDay(dayOfIso(dateInZone(ms, FX_ROLL_ZONE)) + (how === "open" ? 1 : 0));
+        const what = `${rollMs.size} distinct daily time${
+          rollMs.size === 1 ? "" : "s"
+        } in "${timeCol}" (e.g. ${rollExample}) ${
+          rollMs.size === 1 ? "is" : "are"
+        } at the 17:00 New York FX roll (21:00Z in US summer time, 22:00Z in winter)`;
+        const seen = `stamps on ${sundays} Sunday${sundays === 1 ? "" : "s"} and ${fridays} Friday${
+          fridays === 1 ? "" : "s"
+        }`;
+        const readings =
+          "--stamped open (candles stamped at their open, OANDA's daily alignment: each row is the session the candle closes, the New York date + 1 day) or --stamped close (stamped at their close: the New York date)";
+        const tzAgrees = options.tz !== undefined && signature !== null &&
+          [...rollMs.values()].every((ms) =>
+            dateInZone(ms, options.tz!) === rollDate(ms, signature)
+          );
+        if (cal.name !== "fx" && options.stamped === undefined && !tzAgrees) {
+          failMapping(
+            path,
+            `${what}: FX daily candles, whose trading day ends at that roll, not ${cal.name} dates (${seen}${
+              signature ? `: stamped at each candle's ${signature}` : ""
+            }); nothing landed: pass --calendar fx, or, keeping --calendar ${cal.name}, ${readings}`,
+            "ts",
+            options.dataset,
+          );
+        }
+        if (cal.name === "fx" || options.stamped !== undefined) {
+          const how = options.stamped ?? signature;
+          if (how === null) {
+            failMapping(
+              path,
+              `${what}, but the rows show neither vendor pattern (${seen}; candles stamped at their open fall on Sundays and never Fridays, at their close on Fridays and never Sundays): which trading day each row is cannot be told; nothing landed: pass ${readings}`,
+              "ts",
+              options.dataset,
+            );
+          }
+          rollRead = true;
+          let example = "";
+          for (const [key, ms] of rollMs) {
+            const d = rollDate(ms, how);
+            example ||= `${shown(rollCell.get(key)!, ms)} -> ${d}`;
+            if (d !== isoDay(Math.floor(ms / MS_PER_DAY))) dateOverride.set(key, d);
+          }
+          const tzDiffers = options.tz !== undefined &&
+            [...rollMs.values()].some((ms) => dateInZone(ms, options.tz!) !== rollDate(ms, how));
+          notes.push(
+            `${what}: read as candles stamped at their ${how} (${
+              options.stamped !== undefined ? `--stamped ${how}` : `${seen}`
+            }), ${
+              how === "open"
+                ? "each row the session its candle closes, the New York date + 1 day"
+                : "each row the New York date of its stamp"
+            } (e.g. ${example})${
+              tzDiffers ? `, not the dates in --tz ${options.tz}` : ""
+            }; if your vendor stamps the other end pass --stamped ${
+              how === "open" ? "close" : "open"
+            }`,
+          );
+        }
+      }
+      // Read at the roll above: no other rule dates them.
+      for (const v of rollRead ? [] : timeCells) {
         const inst = instantOf(v);
         if (inst === null || done.has(inst.key)) continue;
         done.add(inst.key);
@@ -1476,8 +1598,10 @@ export async function ingestBarsFile(
         let d: string | null = null;
         if (options.tz !== undefined) d = dateInZone(p.ms, options.tz);
         else if (wallClock(p.ms, cal.timeZone).minutes === 0) d = dateInZone(p.ms, cal.timeZone);
-        else if (cal.sessionBounds(p.date)?.close.getTime() === p.ms) d = p.date;
-        else if (mins >= 12 * 60) {
+        else if (cal.sessionBounds(p.date)?.close.getTime() === p.ms) {
+          d = p.date;
+          if (closeKept++ === 0) closeKeptExample = shown(v, p.ms);
+        } else if (mins >= 12 * 60) {
           unexplained++;
           if (!unexplainedExample) {
             unexplainedExample = shown(v, p.ms);
@@ -1520,6 +1644,13 @@ export async function ingestBarsFile(
           options.dataset,
         );
       }
+      if (closeKept > 0) {
+        notes.push(
+          `${closeKept} distinct daily time${
+            closeKept === 1 ? " is a UTC instant" : "s are UTC instants"
+          } at the ${cal.name} session close of their UTC date (e.g. ${closeKeptExample}): close stamps, dated on that date`,
+        );
+      }
       if (zonedMoved > 0) {
         notes.push(
           `${zonedMoved} distinct ${freq === "session" ? "daily" : freq} time${
@@ -1534,6 +1665,16 @@ export async function ingestBarsFile(
     }
   }
 
+  if (options.stamped !== undefined && !rollRead) {
+    failMapping(
+      path,
+      `--stamped ${options.stamped} reads daily times at the 17:00 New York FX roll (21:00Z in US summer time, 22:00Z in winter), and ${
+        daily ? `the times in "${timeCol ?? "ts"}" are not all there` : `--freq ${freq} is intraday`
+      }; nothing landed: drop --stamped`,
+      "ts",
+      options.dataset,
+    );
+  }
   const generated = options.start !== undefined
     ? generateDates(options.start, freq as DateFreq, table.rows, cal)
     : null;
@@ -1766,6 +1907,85 @@ export async function ingestBarsFile(
   let naiveRows = 0, naiveOff = 0;
   const naiveUnits: number[] = [];
   let afterFx = 0, afterFxExample = "";
+  // DST fall-back in naive intraday times: a wall time the zone shows twice. Per symbol in file
+  // order, a run of such rows whose clock steps back once inside the repeated hour holds both
+  // passes (pandas tz_localize(ambiguous="infer")): the rows from the step back on are the second
+  // pass (standard time). A run that steps back more than once, never (one pass: which one cannot
+  // be told) or out of order with the symbol's rows around it is quarantined as
+  // ambiguous_local_time. foldOf: unit -> the second pass's instant, or the quarantine detail.
+  const foldOf = new Map<number, number | string>();
+  let foldSecond = 0, foldChange = "";
+  if (!daily && timeCells && !generated && tz !== "UTC" && tz !== "Etc/UTC") {
+    const foldCache = new Map<string, WallFold | null>();
+    const bySymbol = new Map<
+      string,
+      { u: number; ms: number; wall: number; fold: WallFold | null }[]
+    >();
+    for (let u = 0; u < units.length; u++) {
+      const unit = units[u]!;
+      if (badRows.has(unit.row) || !unit.symbol) continue;
+      const cell = timeCells[unit.row]!;
+      let pt = timeCache.get(cell);
+      if (pt === undefined) {
+        pt = parseTime(cell);
+        if (typeof cell === "string" || typeof cell === "number") timeCache.set(cell, pt);
+      }
+      if ("code" in pt) continue;
+      let fold: WallFold | null = null, wall = NaN;
+      if (naiveCell(cell)) {
+        const text = String(cell);
+        const w = pattern ? pattern(text, "UTC") : parseIsoTime(text, "UTC");
+        if (w !== null) {
+          wall = w.ms;
+          fold = foldCache.get(text) ?? null;
+          if (!foldCache.has(text)) foldCache.set(text, fold = wallFold(wall, tz));
+        }
+      }
+      let seq = bySymbol.get(unit.symbol);
+      if (!seq) bySymbol.set(unit.symbol, seq = []);
+      seq.push({ u, ms: pt.ms, wall, fold });
+    }
+    for (const [symbol, seq] of bySymbol) {
+      seq.sort((a, b) => units[a.u]!.row - units[b.u]!.row);
+      for (let i = 0; i < seq.length;) {
+        const change = seq[i]!.fold?.change;
+        if (change === undefined) {
+          i++;
+          continue;
+        }
+        let j = i + 1;
+        while (j < seq.length && seq[j]!.fold?.change === change) j++;
+        const steps: number[] = [];
+        for (let k = i + 1; k < j; k++) if (seq[k]!.wall <= seq[k - 1]!.wall) steps.push(k);
+        let why = "";
+        if (steps.length === 1) {
+          const s0 = steps[0]!;
+          const before = i > 0 ? seq[i - 1]!.ms : -Infinity;
+          const after = j < seq.length ? seq[j]!.ms : Infinity;
+          if (seq[i]!.fold!.first > before && seq[j - 1]!.fold!.second < after) {
+            for (let k = s0; k < j; k++) foldOf.set(seq[k]!.u, seq[k]!.fold!.second);
+            foldSecond += j - s0;
+            foldChange ||= change;
+          } else why = "the rows around it are not in time order";
+        } else {
+          why = steps.length === 0
+            ? "the file goes through it once, so which pass each row is cannot be told"
+            : `the file's clock goes back ${steps.length} times inside it (rows not in time order)`;
+        }
+        if (why) {
+          for (let k = i; k < j; k++) {
+            foldOf.set(
+              seq[k]!.u,
+              `${symbol} ${
+                String(timeCells[units[seq[k]!.u]!.row])
+              } is ambiguous: ${change}; ${why}; use UTC times or times with an offset`,
+            );
+          }
+        }
+        i = j;
+      }
+    }
+  }
   // Rows per symbol and rows holding a price <= 0 (without --from-returns): too many of them
   // and the values are not prices (notPriceSymbols): refused before anything lands.
   const nonPos = new Map<string, NonPositiveCount>();
@@ -1843,6 +2063,12 @@ export async function ingestBarsFile(
           key = label;
         } else {
           curKey = pt.ms;
+          const fold = foldOf.get(u);
+          if (typeof fold === "string") {
+            reject(unit, "ambiguous_local_time", fold);
+            continue;
+          }
+          if (fold !== undefined) curKey = (pt = { ms: fold, date: dateInZone(fold, tz) }).ms;
           const out = checkDate(dateInZone(pt.ms, cal.timeZone));
           if (out) {
             reject(unit, out.code, out.detail);
@@ -2204,6 +2430,13 @@ export async function ingestBarsFile(
       `${sym}: no values ${
         [lead, trail].filter((x) => x).join(" or ")
       }, not listed then: not quarantined, not landed`,
+    );
+  }
+  if (foldSecond > 0) {
+    notes.push(
+      `${foldSecond} row${
+        foldSecond === 1 ? "" : "s"
+      } with naive times in a repeated hour (${foldChange}) read as its second pass (standard time): the file's clock goes back inside that hour (as pandas tz_localize(ambiguous="infer"))`,
     );
   }
   if (afterFx > 0) {

@@ -5,7 +5,8 @@
  * - a value with an offset or `Z` is that instant; its local date is the date as written;
  * - a naive value (no offset) is wall-clock time in `tz` (any IANA zone); a wall time that does
  *   not exist in the zone (the hour skipped by a DST change) is unparseable; an ambiguous one
- *   (the hour repeated) is its first occurrence;
+ *   (the hour repeated) is its first occurrence here (`wallToMs`); `ingestBarsFile` infers the
+ *   second pass from the file's order (`wallFold`) or quarantines it;
  * - an epoch number is read only with an explicit unit (s, ms, us, ns; ns and us as exact
  *   integers, truncated to the millisecond); its local date is the date in `tz`;
  * - a decimal year `Y.f` is the date `Y-01-01 + round(f * days in Y)` (the fraction of the year's
@@ -86,6 +87,93 @@ export function wallToMs(
   if (earlier + zone.offset(earlier) * 60_000 === naive) guess = earlier;
   if (guess + zone.offset(guess) * 60_000 !== naive) return NaN; // skipped wall time
   return guess;
+}
+
+const MS_PER_MINUTE = 60_000;
+const HALF_WINDOW = 18 * 3_600_000; // wider than any UTC offset: a wall time's instants lie inside
+
+function zoneFor(tz: string): IANAZone {
+  let zone = zoneCache.get(tz);
+  if (!zone) zoneCache.set(tz, zone = IANAZone.create(tz));
+  return zone;
+}
+
+/** "HH:MM" of minutes after midnight. */
+function hhmm(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
+/**
+ * The text of the DST change between `lo` and `hi` (UTC ms, whose offsets differ), found by
+ * bisection to the minute: "DST fall-back 1996-10-27 in Europe/Zurich: the clock goes back from
+ * 03:00 to 02:00, 02:00-02:59 happens twice" or "DST gap 1997-03-30 in Europe/Zurich: the clock
+ * jumps from 02:00 to 03:00, 02:00-02:59 does not exist".
+ */
+function dstChangeText(lo: number, hi: number, tz: string): string {
+  const zone = zoneFor(tz);
+  lo = Math.floor(lo / MS_PER_MINUTE) * MS_PER_MINUTE;
+  hi = Math.ceil(hi / MS_PER_MINUTE) * MS_PER_MINUTE;
+  const before = zone.offset(lo);
+  while (hi - lo > MS_PER_MINUTE) {
+    const mid = lo + Math.floor((hi - lo) / 2 / MS_PER_MINUTE) * MS_PER_MINUTE;
+    if (zone.offset(mid) === before) lo = mid;
+    else hi = mid;
+  }
+  const after = zone.offset(hi);
+  const wallBefore = hi + before * MS_PER_MINUTE, wallAfter = hi + after * MS_PER_MINUTE;
+  const day = new Date(wallBefore - 1).toISOString().slice(0, 10);
+  return after < before
+    ? `DST fall-back ${day} in ${tz}: the clock goes back from ${hhmm(wallBefore)} to ${
+      hhmm(wallAfter)
+    }, ${hhmm(wallAfter)}-${hhmm(wallBefore - MS_PER_MINUTE)} happens twice`
+    : `DST gap ${day} in ${tz}: the clock jumps from ${hhmm(wallBefore)} to ${hhmm(wallAfter)}, ${
+      hhmm(wallBefore)
+    }-${hhmm(wallAfter - MS_PER_MINUTE)} does not exist`;
+}
+
+/** A wall time a zone shows twice (a DST fall-back): both instants and the change's text. */
+export interface WallFold {
+  /** The first occurrence (the offset before the change, summer time), epoch ms. */
+  first: number;
+  /** The second occurrence (the offset after it, standard time), epoch ms. */
+  second: number;
+  /** The DST change, e.g. "DST fall-back 1996-10-27 in Europe/Zurich: ... happens twice". */
+  change: string;
+}
+
+/**
+ * Both instants of a wall time (given as `Date.UTC` of its fields) that `tz` shows twice, or
+ * null when the zone shows it once or never.
+ *
+ * @example wallFold(Date.UTC(1996, 9, 27, 2, 30), "Europe/Zurich")?.second // Date.UTC(1996, 9, 27, 1, 30)
+ */
+export function wallFold(naive: number, tz: string): WallFold | null {
+  if (tz === "UTC" || tz === "Etc/UTC") return null;
+  const zone = zoneFor(tz);
+  const o1 = zone.offset(naive - HALF_WINDOW), o2 = zone.offset(naive + HALF_WINDOW);
+  if (o1 === o2) return null;
+  const shows = (ms: number) => ms + zone.offset(ms) * MS_PER_MINUTE === naive;
+  const a = naive - o1 * MS_PER_MINUTE, b = naive - o2 * MS_PER_MINUTE;
+  if (a === b || !shows(a) || !shows(b)) return null;
+  const first = Math.min(a, b), second = Math.max(a, b);
+  return { first, second, change: dstChangeText(first, second, tz) };
+}
+
+/**
+ * The text of the DST gap that skips a wall time (given as `Date.UTC` of its fields) in `tz`,
+ * or null when the zone shows that wall time.
+ *
+ * @example dstGapText(Date.UTC(1997, 2, 30, 2, 30), "Europe/Zurich") // "DST gap 1997-03-30 in Europe/Zurich: the clock jumps from 02:00 to 03:00, 02:00-02:59 does not exist"
+ */
+export function dstGapText(naive: number, tz: string): string | null {
+  if (tz === "UTC" || tz === "Etc/UTC" || !isValidZone(tz)) return null;
+  const zone = zoneFor(tz);
+  const lo = naive - HALF_WINDOW, hi = naive + HALF_WINDOW;
+  if (zone.offset(lo) === zone.offset(hi)) return null;
+  const shows = (ms: number) => ms + zone.offset(ms) * MS_PER_MINUTE === naive;
+  if (shows(naive - zone.offset(lo) * MS_PER_MINUTE)) return null;
+  if (shows(naive - zone.offset(hi) * MS_PER_MINUTE)) return null;
+  return dstChangeText(lo, hi, tz);
 }
 
 /** ISO date of an instant in a zone. */
