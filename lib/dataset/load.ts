@@ -20,7 +20,10 @@
  *   session of D (D-1 17:00 to D 17:00 New York) belongs to D, and NYSE pre-market bars to their
  *   New York date;
  * - `asOf`: only rows with `known_at <= asOf`; a date-only `asOf` means the end of that UTC day
- *   (`YYYY-MM-DDT23:59:59.999Z`); corporate actions are applied only when known by then too;
+ *   (`YYYY-MM-DDT23:59:59.999Z`); corporate actions are applied only when known by then too. A
+ *   versioned dataset (its natural key holds `known_at`: user datasets keep every version of a
+ *   row) gives per (symbol, time) the version with the greatest `known_at` among those read: the
+ *   one known as of `asOf`, the latest without it (lib/lake `latestVersions`);
  * - `symbols`: rows of these symbols (the dataset's `symbol`, `ticker`, `instrument` or
  *   `series_id` column), matched exactly. A symbol the dataset does not hold in any time range
  *   is a RangeError naming it, with the closest symbol (`"CO2"` -> did you mean `"co2"`?) and
@@ -78,6 +81,7 @@ import {
   metaDir,
   type Zone,
 } from "../lake/spec.ts";
+import { latestVersions } from "../lake/versions.ts";
 import { recoverDataset } from "../lake/writer.ts";
 import { alignTypes } from "../lake/_types.ts";
 import { getCalendar, type TradingCalendar } from "../time/trading_calendar.ts";
@@ -695,6 +699,9 @@ export async function loadDataset(
     ...(options.version !== undefined ? { version: options.version } : {}),
     dropLineage: true,
   });
+  // A versioned dataset (known_at in its key: user datasets keep every version): per (symbol,
+  // time) the latest version known as of the read (lib/lake versions.ts).
+  df = latestVersions(df, spec);
   const fileList = files.map((f) => ({ path: rel(r, f), sha256: f.sha256 }));
   const kind = declared?.kind ?? inferred.kind;
   df = normalise(df.height || df.columns.length ? df : pl.DataFrame({}), {

@@ -4,6 +4,7 @@
  */
 import pl from "nodejs-polars";
 import { type DatasetSpec, readDataset } from "../lake/mod.ts";
+import { latestVersions } from "../lake/versions.ts";
 import { pipelineFor } from "../ingest/registry.ts";
 import { nyDate, sessionBounds } from "../time/mod.ts";
 import type { SymbolDailyBars } from "../features/mod.ts";
@@ -45,12 +46,16 @@ export async function loadDailyBars(options: LoadBarsOptions): Promise<LoadedBar
   const spec = options.spec ?? defaultBarsSpec();
   const close = sessionBounds(options.end)?.close ??
     new Date(`${options.end}T23:59:59.999Z`);
-  const df = await readDataset(spec, {
-    start: new Date(`${options.start}T00:00:00Z`),
-    end: new Date(Date.parse(`${options.end}T00:00:00Z`) + 86_400_000 * 1.5),
-    asOf: close,
-    ...(options.root ? { root: options.root } : {}),
-  });
+  // A versioned dataset (user datasets): the version of each bar known at that close.
+  const df = latestVersions(
+    await readDataset(spec, {
+      start: new Date(`${options.start}T00:00:00Z`),
+      end: new Date(Date.parse(`${options.end}T00:00:00Z`) + 86_400_000 * 1.5),
+      asOf: close,
+      ...(options.root ? { root: options.root } : {}),
+    }),
+    spec,
+  );
   if (df.height === 0) return { bars: [], latest: null, rows: 0 };
   const symCol = df.columns.includes("ticker") ? "ticker" : "symbol";
   const dates: string[] = df.columns.includes("date")
