@@ -48,6 +48,7 @@ import {
   userFileKind,
 } from "../lib/ingest/user_file_read.ts";
 import { NotPricesError, UnitsConflictError } from "../lib/ingest/user_file_units.ts";
+import { versionCountsText } from "../lib/ingest/user_file_versions.ts";
 import {
   DEFAULT_RETURNS_BASE,
   RETURNS_KINDS,
@@ -676,7 +677,11 @@ await runTask(TASK, async ({ values, positionals }) => {
   out.say(
     `  rows landed:      ${s.rowsValid} (${
       s.write?.noop
-        ? "already in the lake"
+        ? `already in the lake${s.versions ? `: ${versionCountsText(s.versions)}` : ""}`
+        : s.versions
+        ? `${s.versions.new + s.versions.revised + s.versions.corrected} new or changed: ${
+          versionCountsText(s.versions)
+        }`
         : `${
           s.replaced ? s.replaced.added + s.replaced.changed : s.write?.rowsWritten ?? 0
         } new or changed`

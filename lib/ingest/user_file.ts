@@ -163,6 +163,8 @@ import {
   wallFold,
 } from "./user_file_time.ts";
 import { isoDay } from "../time/periods.ts";
+import { latestVersions } from "../lake/versions.ts";
+import { mergeVersions, type VersionCounts, versionWarnings } from "./user_file_versions.ts";
 import { MS_PER_DAY } from "../core/constants.ts";
 
 /**
@@ -346,6 +348,11 @@ export interface IngestFileOptions {
    * become this run's (one atomic commit). @default false
    */
   clearQuarantine?: boolean;
+  /**
+   * The ingest instant: a revised value (one the stored latest version disagrees with) is known
+   * from the later of its derived known_at and this. @default the clock
+   */
+  now?: Date;
   /** Lake root. @default lakeRoot() */
   root?: string;
 }
@@ -430,6 +437,12 @@ export interface IngestFileSummary {
   /** With `replace`: stored rows removed, changed, added, unchanged (see ReplaceCounts); else null. */
   replaced: ReplaceCounts | null;
   /**
+   * Merge ingest: rows new, revised (a new version beside the stored one), unchanged (not
+   * written) and corrected in place, with examples (lib/ingest/user_file_versions.ts); null
+   * with `replace` or when nothing landed.
+   */
+  versions: VersionCounts | null;
+  /**
    * Quarantine rows of this dataset from earlier ingests (before this run): `rows` those whose
    * payload (and series column) this run did not quarantine again, `again` those it did (the same
    * file rows refused again, e.g. a repeated run of the same file: not more refused data), and
@@ -487,7 +500,8 @@ function userSpec(
     dataset,
     partitioning: options.partitioning ?? (daily ? "year" : "date"),
     timeColumn: daily ? "date" : "ts",
-    naturalKey: daily ? ["symbol", "date"] : ["symbol", "ts"],
+    // Versioned: every version of a (symbol, time) is kept, each with its known_at (module doc).
+    naturalKey: daily ? ["symbol", "date", "known_at"] : ["symbol", "ts", "known_at"],
     schema: {
       symbol: "str",
       ...(daily ? { date: "date" as const } : { ts: "ts_ms" as const }),
@@ -1014,7 +1028,22 @@ export async function ingestBarsFile(
       "symbol",
     );
   }
-  const knownCol = kind === "series" ? col("known_at", ["known_at"], false) : undefined;
+  // ALFRED-style vintages (realtime_start, realtime_end, observation_date, VALUE): each row is a
+  // version known from its realtime_start; realtime_end (the next vintage's start) is not read.
+  const knownCol = kind === "series"
+    ? col("known_at", ["known_at", "realtime_start"], false)
+    : undefined;
+  if (knownCol !== undefined && map.known_at === undefined && knownCol !== "known_at") {
+    const end = findColumn(table, ["realtime_end"], skip);
+    if (end !== undefined) skip.add(end);
+    notes.push(
+      `column "${knownCol}" read as known_at (ALFRED vintages: each row is the value known from that day${
+        end !== undefined ? `; "${end}" is not read` : ""
+      }): a date is known from 00:00 ${
+        tz === "UTC" ? "UTC" : `in ${tz} (the time zone naive times are read in)`
+      }; several rows of one date with different ${knownCol} are versions, all kept`,
+    );
+  }
   const lag = options.knownLagMs ?? 0;
   if (!(lag >= 0)) throw new RangeError(`knownLagMs must be >= 0, not ${lag}`);
   if (lag > 0 && knownCol) {
@@ -2200,7 +2229,10 @@ export async function ingestBarsFile(
     // duplicate_key; different values: duplicate_conflict), when all the key's rows are known.
     let s = seen.get(unit.symbol);
     if (!s) seen.set(unit.symbol, s = new Map());
-    const firstOfKey = s.get(key);
+    // With a known_at column, rows of one time with different known_at are versions (vintages),
+    // not duplicates.
+    const dupKey = knownCells ? `${String(key)}@${outKnown[u]}` : key;
+    const firstOfKey = s.get(dupKey);
     if (firstOfKey !== undefined) {
       let g = dupGroups.get(firstOfKey);
       if (!g) dupGroups.set(firstOfKey, g = [firstOfKey]);
@@ -2213,7 +2245,7 @@ export async function ingestBarsFile(
       reject(unit, "not_increasing", `${unit.symbol}: ${String(key)} after ${String(prev)}`);
       continue;
     }
-    s.set(key, u);
+    s.set(dupKey, u);
     last.set(unit.symbol, key);
     ok.push(u);
   }
@@ -2687,6 +2719,7 @@ export async function ingestBarsFile(
   let write: WriteResult | null = null;
   let stale: StaleRows | null = null;
   let replaced: ReplaceCounts | null = null;
+  let versions: VersionCounts | null = null;
   if (ok.length > 0) {
     const time = daily
       ? pl.Series("date", ok.map((u) => outDate[u]!), pl.Utf8).str.strptime(pl.Date, "%Y-%m-%d")
@@ -2715,7 +2748,15 @@ export async function ingestBarsFile(
       write = r;
     } else {
       stale = await staleRows(spec, out, options.root);
-      write = await writeDataset(spec, out, wopts);
+      // Versions (user_file_versions.ts): unchanged rows dropped, revisions known from now.
+      const merged = await mergeVersions(spec, out, {
+        root: options.root,
+        now: options.now ?? new Date(),
+        fileKnown: knownCells !== null,
+      });
+      versions = merged.counts;
+      write = await writeDataset(spec, merged.rows, wopts);
+      warnings.push(...versionWarnings(versions));
       if (stale && write.noop) stale = null; // nothing added: the file only repeats stored rows
       if (stale) {
         const by = Object.entries(stale.bySymbol).map(([k, n]) => `${k} ${n}`).join(", ");
@@ -2786,6 +2827,7 @@ export async function ingestBarsFile(
     lastRow,
     stale,
     replaced,
+    versions,
     earlierQuarantine: {
       rows: earlier.length - again,
       again,
@@ -2876,7 +2918,11 @@ async function staleRows(
   const t = spec.timeColumn;
   const valueCols = out.columns.filter((c) => c !== "symbol" && c !== t && c !== "known_at");
   const symbols = [...new Set(out.getColumn("symbol").toArray() as string[])];
-  const stored = await readDataset(spec, { root, columns: ["symbol", t, ...valueCols], symbols });
+  // The latest version of each stored (symbol, time) (lib/lake versions.ts).
+  const stored = latestVersions(
+    await readDataset(spec, { root, columns: ["symbol", t, ...valueCols, "known_at"], symbols }),
+    spec,
+  );
   if (stored.height === 0) return null;
   const keyed = (df: pl.DataFrame) =>
     df.select(
@@ -2930,7 +2976,10 @@ async function replaceCounts(
   const t = spec.timeColumn;
   const valueCols = out.columns.filter((c) => c !== "symbol" && c !== t);
   const symbols = [...new Set(out.getColumn("symbol").toArray() as string[])];
-  const stored = await readDataset(spec, { root, columns: ["symbol", t, ...valueCols], symbols });
+  const stored = latestVersions(
+    await readDataset(spec, { root, columns: ["symbol", t, ...valueCols], symbols }),
+    spec,
+  );
   const keyed = (df: pl.DataFrame) =>
     df.select(
       pl.col("symbol"),

@@ -13,6 +13,7 @@ import {
 } from "../../lib/ingest/user_file.ts";
 import { guessTimeFormats, parseDuration } from "../../lib/ingest/user_file_time.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
+import { latestVersions } from "../../lib/lake/versions.ts";
 import { ingestFileTask } from "./_ingest_file_task.ts";
 
 async function withLake(fn: (root: string) => Promise<void>) {
@@ -30,9 +31,10 @@ async function csv(root: string, name: string, text: string): Promise<string> {
   return p;
 }
 
-/** "SYMBOL DATE VALUE" of a daily series dataset, sorted. */
+/** "SYMBOL DATE VALUE" of a daily series dataset (the latest version of each), sorted. */
 async function rowsOf(root: string, dataset: string) {
-  const df = await readDataset(userSeriesSpec(dataset, true, { partitioning: "year" }), { root });
+  const spec = userSeriesSpec(dataset, true, { partitioning: "year" });
+  const df = latestVersions(await readDataset(spec, { root }), spec);
   const sym = df.getColumn("symbol").toArray() as string[];
   const d = df.getColumn("date").cast(pl.Utf8).toArray() as string[];
   const v = df.getColumn("value").toArray() as number[];
@@ -75,7 +77,9 @@ Deno.test("re-ingest with shifted --start warns about kept stored rows; --replac
     const rep = await ingestBarsFile(f, { ...EU, start: "2024-01-02", root, replace: true });
     // Stored A, B: 01-01..01-05 and 01-08 (12 rows, the merge took the file's values); the file
     // has 01-02..01-08: the two 01-01 rows are removed, the other 10 are equal.
-    assertEquals(rep.replaced, { removed: 2, changed: 0, added: 0, unchanged: 10 });
+    // (Versions: the merge stored 01-02..01-05 of A and B as revisions known from the ingest
+    // instant; the replace gives them their bar-close known_at again: 8 changed, 01-08 equal.)
+    assertEquals(rep.replaced, { removed: 2, changed: 8, added: 0, unchanged: 2 });
     assertEquals(datasetState(first.dataset, root).entries, before + 1);
     assertEquals(await rowsOf(root, "eu"), [
       "A 2024-01-02 10",
@@ -320,13 +324,17 @@ Deno.test("task ingest-file: --replace, --known-lag, --clear-quarantine in --hel
     const shifted = await task([...base, "--start", "2024-01-02"], env);
     assertEquals(shifted.code, 0);
     assert(/warning: .*lacks 2 stored rows.*--replace/.test(shifted.stderr), shifted.stderr);
+    // Versions: 01-02..01-05 of A and B changed values: revisions known from the ingest instant.
+    assert(shifted.stdout.includes("2 new, 8 revised"), shifted.stdout);
+    assert(/warning: 8 stored values revised by the file/.test(shifted.stderr), shifted.stderr);
     const rep = await task([...base, "--start", "2024-01-02", "--replace"], env);
     assertEquals(rep.code, 0, rep.stderr);
+    // The replace gives those 8 their rule's known_at again (changed), 01-08 is equal.
     assert(
-      rep.stdout.includes("2 stored rows the file lacks removed; 0 added, 0 changed, 10 unchanged"),
+      rep.stdout.includes("2 stored rows the file lacks removed; 0 added, 8 changed, 2 unchanged"),
       rep.stdout,
     );
-    assert(rep.stdout.includes("rows landed:      10 (0 new or changed"), rep.stdout);
+    assert(rep.stdout.includes("rows landed:      10 (8 new or changed"), rep.stdout);
     assert(!rep.stdout.includes("replaced 12"), rep.stdout);
     const us = await csv(root, "us.csv", "date,value\n07/01/1991,1\n");
     const h = await task([us, "--dataset", "us", "--kind", "series", "--symbol", "X"], env);
