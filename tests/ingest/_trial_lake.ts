@@ -7,6 +7,7 @@ import { assertEquals } from "../_assert.ts";
 import { datasetState } from "../../lib/lake/mod.ts";
 import { userBarsSpec, userSeriesSpec } from "../../lib/ingest/user_file.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
+import { loadDataset } from "../../lib/dataset/mod.ts";
 
 /** A fixture of tests/fixtures/<folder>/ as a path. */
 export const trialFixture = (folder: string) => (f: string) =>
@@ -27,4 +28,19 @@ export function nothingWritten(root: string, dataset: string, daily = true): voi
   assertEquals(datasetState(userBarsSpec(dataset, daily), root).entries, 0);
   assertEquals(datasetState(userSeriesSpec(dataset, daily), root).entries, 0);
   assertEquals(datasetState(quarantineSpec("user"), root).entries, 0);
+}
+
+/** symbol|date -> `col` of a loaded daily user dataset (`user/<dataset>`, latest versions). */
+export async function loadedValues(
+  root: string,
+  dataset: string,
+  col: string,
+): Promise<Map<string, number | null>> {
+  const d = await loadDataset(`user/${dataset}`, { root });
+  const sym = d.frame.getColumn("symbol").toArray() as string[];
+  const date = (d.frame.getColumn("date").toArray() as unknown[]).map((x) =>
+    x instanceof Date ? x.toISOString().slice(0, 10) : String(x).slice(0, 10)
+  );
+  const v = d.frame.getColumn(col).toArray() as (number | null)[];
+  return new Map(sym.map((s, i) => [`${s}|${date[i]}`, v[i]!]));
 }

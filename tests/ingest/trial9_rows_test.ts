@@ -8,29 +8,15 @@
  * values are read off those rows by hand.
  */
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { loadDataset } from "../../lib/dataset/mod.ts";
 import { readDataset } from "../../lib/lake/mod.ts";
 import { ColumnMappingError, ingestBarsFile } from "../../lib/ingest/user_file.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
-import { nothingWritten, withLake as withLakeAt } from "./_trial_lake.ts";
+import { loadedValues, nothingWritten, withLake as withLakeAt } from "./_trial_lake.ts";
 import { ingestFileTask } from "./_ingest_file_task.ts";
 
 const withLake = (fn: (root: string) => Promise<void>) => withLakeAt("trial9-rows-test-", fn);
 
-/** symbol|date -> `col` of a loaded user bars dataset. */
-async function values(
-  root: string,
-  dataset: string,
-  col = "close",
-): Promise<Map<string, number | null>> {
-  const d = await loadDataset(`user/${dataset}`, { root });
-  const sym = d.frame.getColumn("symbol").toArray() as string[];
-  const date = (d.frame.getColumn("date").toArray() as unknown[]).map((x) =>
-    x instanceof Date ? x.toISOString().slice(0, 10) : String(x).slice(0, 10)
-  );
-  const v = d.frame.getColumn(col).toArray() as (number | null)[];
-  return new Map(sym.map((s, i) => [`${s}|${date[i]}`, v[i]!]));
-}
+const values = (root: string, dataset: string, col = "close") => loadedValues(root, dataset, col);
 
 /** The quarantine rows of `dataset`: reason, detail, payload_ref (sorted by payload_ref). */
 async function quarantined(

@@ -8,7 +8,6 @@
  */
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { datasetState } from "../../lib/lake/mod.ts";
-import { loadDataset } from "../../lib/dataset/mod.ts";
 import {
   ColumnMappingError,
   ingestBarsFile,
@@ -16,27 +15,19 @@ import {
   userSeriesSpec,
 } from "../../lib/ingest/user_file.ts";
 import { quarantineSpec } from "../../lib/ingest/quarantine.ts";
-import { nothingWritten, trialFixture, withLake as withLakeAt } from "./_trial_lake.ts";
+import {
+  loadedValues,
+  nothingWritten,
+  trialFixture,
+  withLake as withLakeAt,
+} from "./_trial_lake.ts";
 
 const fixture = trialFixture("trial8");
 const fixture7 = trialFixture("trial7");
 
 const withLake = (fn: (root: string) => Promise<void>) => withLakeAt("trial8-test-", fn);
 
-/** symbol|date -> value of a loaded user dataset's `col` column. */
-async function values(
-  root: string,
-  dataset: string,
-  col = "value",
-): Promise<Map<string, number | null>> {
-  const d = await loadDataset(`user/${dataset}`, { root });
-  const sym = d.frame.getColumn("symbol").toArray() as string[];
-  const date = (d.frame.getColumn("date").toArray() as unknown[]).map((x) =>
-    x instanceof Date ? x.toISOString().slice(0, 10) : String(x).slice(0, 10)
-  );
-  const v = d.frame.getColumn(col).toArray() as (number | null)[];
-  return new Map(sym.map((s, i) => [`${s}|${date[i]}`, v[i]!]));
-}
+const values = (root: string, dataset: string, col = "value") => loadedValues(root, dataset, col);
 
 Deno.test("finding 1: whole decimal years (sunspots 1700.0) are yearly data: --freq year derived, one folder", () =>
   withLake(async (root) => {
