@@ -164,7 +164,12 @@ import {
 } from "./user_file_time.ts";
 import { isoDay } from "../time/periods.ts";
 import { latestVersions } from "../lake/versions.ts";
-import { mergeVersions, type VersionCounts, versionWarnings } from "./user_file_versions.ts";
+import {
+  countsAtCommit,
+  mergeVersions,
+  type VersionCounts,
+  versionWarnings,
+} from "./user_file_versions.ts";
 import { MS_PER_DAY } from "../core/constants.ts";
 
 /**
@@ -2749,13 +2754,17 @@ export async function ingestBarsFile(
     } else {
       stale = await staleRows(spec, out, options.root);
       // Versions (user_file_versions.ts): unchanged rows dropped, revisions known from now.
-      const merged = await mergeVersions(spec, out, {
+      const mopts = {
         root: options.root,
         now: options.now ?? new Date(),
         fileKnown: knownCells !== null,
-      });
+      };
+      const merged = await mergeVersions(spec, out, mopts);
       versions = merged.counts;
       write = await writeDataset(spec, merged.rows, wopts);
+      // The merge read the stored rows before the write lock: rows the commit found already
+      // stored (another ingest committed them meanwhile) are counted as that state has them.
+      versions = await countsAtCommit(spec, out, merged.rows, write, mopts) ?? versions;
       warnings.push(...versionWarnings(versions));
       if (stale && write.noop) stale = null; // nothing added: the file only repeats stored rows
       if (stale) {

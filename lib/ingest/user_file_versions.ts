@@ -21,7 +21,17 @@
  * its rows are valid versions, and the next write records the versioned key in its manifest.
  */
 import pl from "nodejs-polars";
-import { committedState, type DatasetSpec, KNOWN_AT, readDataset } from "../lake/mod.ts";
+import {
+  committedState,
+  type DatasetSpec,
+  KNOWN_AT,
+  metaDir,
+  readDataset,
+  readManifestLog,
+  stateAtVersion,
+} from "../lake/mod.ts";
+import { remoteOf } from "../lake/store/files.ts";
+import { datasetName } from "../lake/store/remote.ts";
 
 /** What a re-ingest did to the versions of the stored rows (module doc). */
 export interface VersionCounts {
@@ -59,12 +69,13 @@ function isoOf(ms: number): string {
 /**
  * Classify the rows of `out` (columns symbol, the spec's time column, the values, known_at)
  * against the stored versions (module doc) and give the rows to write (unchanged ones dropped,
- * revisions' known_at moved to the ingest instant when later) with the counts.
+ * revisions' known_at moved to the ingest instant when later) with the counts. `version`: against
+ * the dataset as of that manifest version instead of the latest.
  */
 export async function mergeVersions(
   spec: DatasetSpec,
   out: pl.DataFrame,
-  options: { root?: string; now: Date; fileKnown: boolean },
+  options: { root?: string; now: Date; fileKnown: boolean; version?: number },
 ): Promise<{ rows: pl.DataFrame; counts: VersionCounts }> {
   const counts: VersionCounts = {
     new: out.height,
@@ -75,8 +86,12 @@ export async function mergeVersions(
     corrections: [],
     knownAtKept: { rows: 0, example: "" },
   };
-  const state = await committedState(spec, options.root);
-  if (state.files.length === 0 || out.height === 0) return { rows: out, counts };
+  const state = options.version === undefined
+    ? await committedState(spec, options.root)
+    : options.version === 0
+    ? null
+    : await stateAtVersion(spec, options.version, options.root);
+  if (!state || state.files.length === 0 || out.height === 0) return { rows: out, counts };
   const t = spec.timeColumn;
   const valueCols = out.columns.filter((c) => c !== "symbol" && c !== t && c !== KNOWN_AT);
   const symbols = [...new Set(out.getColumn("symbol").toArray() as string[])];
@@ -97,6 +112,7 @@ export async function mergeVersions(
     symbols,
     start: new Date(lo),
     end: new Date(hi + (t === "date" ? 86_400_000 : 1)),
+    ...(options.version === undefined ? {} : { version: options.version }),
   });
   if (stored.height === 0) return { rows: out, counts };
   // Stored versions by (symbol, time), sorted by known_at.
@@ -214,6 +230,37 @@ export async function mergeVersions(
     how: "semi",
   }).sort(idx).drop(idx);
   return { rows, counts };
+}
+
+/**
+ * The counts of a merge done again against the state its write's commit found, when the commit
+ * found some of the merged rows already stored (`rowsWritten` below the rows given): another
+ * writer committed them between {@link mergeVersions}' read (before the write lock) and this
+ * write (two ingests of one file at once). The state is the manifest version just before this
+ * write's entry (`writeId`), or the latest when the write was a no-op. Null when the commit found
+ * nothing already stored (the first merge's counts stand).
+ */
+export async function countsAtCommit(
+  spec: DatasetSpec,
+  out: pl.DataFrame,
+  merged: pl.DataFrame,
+  write: { rowsWritten: number; noop: boolean; writeId: string | null },
+  options: { root?: string; now: Date; fileKnown: boolean },
+): Promise<VersionCounts | null> {
+  if (write.rowsWritten >= merged.height) return null;
+  const latest = await committedState(spec, options.root);
+  let version = latest.entries;
+  if (!write.noop && write.writeId !== null) {
+    const lake = remoteOf(options.root);
+    // committedState just read a remote lake's entries into `seen`.
+    const entries = lake
+      ? lake.seen.get(datasetName(spec)) ?? []
+      : readManifestLog(metaDir(spec, options.root)).entries;
+    const at = entries.findIndex((e) => e.write_id === write.writeId);
+    if (at < 0) return null;
+    version = at;
+  }
+  return (await mergeVersions(spec, out, { ...options, version })).counts;
 }
 
 /** The warnings of a merge's revisions and in-place corrections (none when there were none). */
