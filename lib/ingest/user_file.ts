@@ -164,6 +164,7 @@ import {
 } from "./user_file_time.ts";
 import { isoDay } from "../time/periods.ts";
 import { latestVersions } from "../lake/versions.ts";
+import { remoteOf } from "../lake/store/files.ts";
 import {
   countsAtCommit,
   mergeVersions,
@@ -768,6 +769,9 @@ export async function ingestBarsFile(
   const cal = getCalendar(calName);
   const tz = options.tz ?? cal.timeZone;
   if (!isValidZone(tz)) throw new RangeError(`Unknown time zone "${tz}": expected an IANA name`);
+  // An s3:// lake's store is first written after the parse: one HEAD now makes an unreachable
+  // endpoint fail before it, naming the endpoint and the cause (lake/store/s3.ts).
+  await remoteOf(options.root)?.bucket.reachable();
   // A series placed by position (--start) has no default frequency: `day` would put a daily
   // index's closes on weekends, `session` on the calendar's holidays' gaps; the user says which.
   if (

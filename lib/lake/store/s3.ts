@@ -87,6 +87,48 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket, prefix: m[2]!.replace(/\/+$/, "") };
 }
 
+/**
+ * Why a request never got an HTTP answer, with the endpoint it was sent to: "cannot reach the S3
+ * endpoint http://127.0.0.1:7999 (connection refused; WORKBENCH_S3_ENDPOINT)". The endpoint is
+ * scheme://host:port only (no path, query or user info); the cause is read from fetch's error and
+ * its `cause` (Deno: "tcp connect error: Connection refused", "dns error: ..."; Node: ECONNREFUSED,
+ * ENOTFOUND), any URL in it removed.
+ */
+export function unreachable(url: string, e: unknown): string {
+  let endpoint = "";
+  try {
+    const u = new URL(url);
+    const port = u.port || (u.protocol === "https:" ? "443" : u.protocol === "http:" ? "80" : "");
+    endpoint = `${u.protocol}//${u.hostname}${port ? `:${port}` : ""}`;
+  } catch { /* not a URL: named by the caller's key */ }
+  const texts: string[] = [];
+  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as { cause?: unknown }).cause) {
+    const err = c as { message?: unknown; code?: unknown };
+    if (typeof err.code === "string") texts.push(err.code);
+    if (typeof err.message === "string") texts.push(err.message);
+    depth++;
+  }
+  const all = texts.join(" | ");
+  const known: [RegExp, string][] = [
+    [/connection refused|ECONNREFUSED/i, "connection refused"],
+    [
+      /dns error|failed to lookup|ENOTFOUND|EAI_AGAIN|name or service not known|nodename nor servname|no address associated/i,
+      "host not found",
+    ],
+    [/timed? ?out|ETIMEDOUT/i, "timed out"],
+    [/connection reset|ECONNRESET|broken pipe|EPIPE/i, "connection reset"],
+    [/network is unreachable|ENETUNREACH|no route to host|EHOSTUNREACH/i, "network unreachable"],
+  ];
+  const hit = known.find(([re]) => re.test(all));
+  // Otherwise the innermost message, without the URL Deno puts in it (a query may name keys).
+  const inner = (texts.length ? texts[texts.length - 1]! : String(e))
+    .replace(/ for url \([^)]*\)/gi, "").replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, "<url>").trim();
+  const cause = hit ? hit[1] : inner;
+  return endpoint
+    ? `cannot reach the S3 endpoint ${endpoint} (${cause}; WORKBENCH_S3_ENDPOINT)`
+    : `cannot reach the S3 endpoint (${cause}; WORKBENCH_S3_ENDPOINT)`;
+}
+
 /** Encode an object key for a URL path: each segment percent-encoded, slashes kept. */
 function encodeKey(key: string): string {
   return key.split("/").map((s) => encodeURIComponent(s)).join("/");
@@ -143,11 +185,21 @@ export class S3Bucket {
       });
     } catch (e) {
       throw new S3Error(
-        `Cannot ${method} s3://${this.bucket}/${key}: ${(e as Error).message}`,
+        `Cannot ${method} s3://${this.bucket}/${key}: ${unreachable(this.url(key), e)}`,
         0,
         { cause: e },
       );
     }
+  }
+
+  /**
+   * Check that the store answers at all (a HEAD of the bucket; any HTTP status will do, so a
+   * policy that refuses it is no error here). Throws the {@link S3Error} of an unreachable
+   * endpoint (status 0, naming it and the cause), e.g. before a long parse whose rows go there.
+   */
+  async reachable(): Promise<void> {
+    const res = await this.#send("HEAD", "");
+    await res.body?.cancel();
   }
 
   async #fail(method: string, key: string, res: Response): Promise<never> {
