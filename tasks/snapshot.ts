@@ -82,8 +82,12 @@ const TASK = defineTask({
            partitioning, union by name, the as-of filter), <view>.spark.sql (temporary view with
            the files as one Hadoop glob alternation, plus the explicit-list DataFrame form),
            <view>.trino.sql (Trino cannot read a file list: a Hive symlink table over
-           <view>_symlink/<partition>/manifest), <view>.files.tsv (uri, partition, sha256, rows,
-           bytes) and <view>.pin.json. Local files are checked against their sha256 first.
+           <view>_symlink/<partition>/manifest), <view>.polars.py (Python Polars over the
+           files), <view>.files.tsv (uri, partition, sha256, rows, bytes) and <view>.pin.json.
+           Local files are checked against their sha256 first. A versioned dataset (user
+           datasets: key symbol, date|ts, known_at; a revision is a new row, the old one stays)
+           is read as one row per (symbol, time), the greatest known_at (<= --as-of) in every
+           export, whose header states that row count and the stored versions.
   list     The pins of --dataset, or of every dataset.
   unpin    Remove pin --id of --dataset (its files stay until gc).
   gc       Remove expired pins and delete files that writes or compactions replaced and no pin
@@ -227,7 +231,7 @@ await runTask(TASK, async ({ values, positionals }) => {
           ...(a.uriRoot ? { root: a.uriRoot } : {}),
         });
         out.say(
-          `exported to ${a.out}: ${files.duckdb}, ${files.spark}, ${files.trino}, ${files.list}`,
+          `exported to ${a.out}: ${files.duckdb}, ${files.spark}, ${files.trino}, ${files.polars}, ${files.list}`,
         );
       }
       out.emit({ task: "snapshot", command, root, pin, export: files });
@@ -240,7 +244,9 @@ await runTask(TASK, async ({ values, positionals }) => {
         ...(a.uriRoot ? { root: a.uriRoot } : {}),
       });
       out.say(`exported ${describePin(pin)}`);
-      out.say(`  ${files.duckdb}\n  ${files.spark}\n  ${files.trino}\n  ${files.list}`);
+      out.say(
+        `  ${files.duckdb}\n  ${files.spark}\n  ${files.trino}\n  ${files.polars}\n  ${files.list}`,
+      );
       out.emit({ task: "snapshot", command, root, pin: pin.id, export: files });
       return 0;
     }

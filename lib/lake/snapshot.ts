@@ -10,6 +10,10 @@
  * - `asOf` is the point-in-time row filter of `readDataset`: rows with `known_at <= asOf`. It
  *   does not choose files (a file may hold rows on both sides), so it is written into every
  *   export as a `WHERE` clause.
+ * - A versioned dataset (its key holds `known_at`, lib/lake/versions.ts) keeps every version of
+ *   a revised row in its files: every export keeps one row per entity key, the greatest
+ *   `known_at` after the as-of filter (as `loadDataset` does), and states that row count and the
+ *   number of stored versions.
  * - While a live pin (no expiry, or an expiry in the future) lists a file, a write or compaction
  *   that replaces the file leaves it on disk ({@link pinnedFileSet}, called by the writer's
  *   journal apply; `verify` does not report it as a stray). {@link gcSnapshots} removes expired
@@ -27,10 +31,11 @@
  * ```ts ignore
  * const pin = await pinSnapshot({ zone: "curated", source: "user", dataset: "bars" },
  *   { asOf: new Date("2024-06-28T20:00:00Z") });
- * await exportSnapshot(pin, "out/snap");  // bars_<id>.duckdb.sql, .spark.sql, .trino.sql, .files.tsv
+ * await exportSnapshot(pin, "out/snap");  // bars_<id>.duckdb.sql, .spark.sql, .trino.sql, .polars.py, .files.tsv
  * ```
  */
 import { join, resolve } from "node:path";
+import pl from "nodejs-polars";
 import { listDir, writeAtomic } from "../core/fs.ts";
 import { acquireLock, type LockOptions } from "./lock.ts";
 import {
@@ -45,7 +50,8 @@ import { recoverDataset } from "./writer.ts";
 import { assertInsideLake, filePath, verifyFiles } from "./integrity.ts";
 import { duckdbPathList } from "./reader.ts";
 import { listDatasets } from "./verify.ts";
-import { remoteOf } from "./store/files.ts";
+import { localFiles, remoteOf } from "./store/files.ts";
+import { entityKey, latestVersions } from "./versions.ts";
 import { datasetName, objectKey, type RemoteLake } from "./store/remote.ts";
 import { beginRemote, collectGarbage } from "./_remote_commit.ts";
 import { openLake } from "./open.ts";
@@ -547,9 +553,77 @@ const hiveIdent = (s: string) => `\`${s.replaceAll("`", "``")}\``;
 /** Escape Hadoop glob characters so a path component is matched literally. */
 const hadoopLiteral = (s: string) => s.replace(/[\\{}[\]*?,]/g, (c) => `\\${c}`);
 
+/**
+ * Row counts of a versioned pin ({@link snapshotVersionCounts}): the rows stored in its files
+ * (every version), those known by its `as_of` (all of them without one), and the rows left after
+ * keeping the latest version of each entity key.
+ */
+export interface SnapshotVersionCounts {
+  /** Entity key: the natural key without `known_at`. */
+  entityKey: string[];
+  /** Rows of the pinned files (every version, before the as-of filter): `pin.rows`. */
+  stored: number;
+  /** Rows with `known_at <= as_of` (= `stored` without an as-of). */
+  known: number;
+  /** One row per entity key: the greatest `known_at` (<= as_of). What every export returns. */
+  latest: number;
+}
+
+/** The entity key of a pin's dataset, or null when it is not versioned (see lib/lake/versions.ts). */
+function pinEntityKey(pin: SnapshotPin): string[] | null {
+  if (pin.time_column === null) return null;
+  return entityKey({ timeColumn: pin.time_column, naturalKey: pin.natural_key });
+}
+
+/**
+ * The row counts of a pin of a versioned dataset (key holds `known_at`: several rows per
+ * (symbol, time) once a value was revised), read from its files at the pin's root (an `s3://`
+ * root through the lake's cache); null for a dataset that is not versioned. The latest-version
+ * selection is `latestVersions`, the one `loadDataset` applies.
+ */
+export async function snapshotVersionCounts(
+  pin: SnapshotPin,
+): Promise<SnapshotVersionCounts | null> {
+  const ent = pinEntityKey(pin);
+  if (ent === null) return null;
+  const where: Where = { zone: pin.zone, source: pin.source, dataset: pin.name };
+  const files: ManifestFile[] = pin.files.map((f) => ({
+    partition: f.partition,
+    file: f.file,
+    rows: f.rows,
+    sha256: f.sha256,
+    min_time: f.min_time,
+    max_time: f.max_time,
+    ...(f.bytes !== null ? { bytes: f.bytes } : {}),
+  }));
+  const paths = await localFiles(where, files, { root: pin.root, cached: true });
+  const cols = [...ent, KNOWN_AT];
+  const frames = paths.map((p) => {
+    const df = pl.readParquet(p);
+    return df.select(...cols.filter((c) => df.columns.includes(c)));
+  });
+  let df = frames.length ? pl.concat(frames, { how: "diagonal" }) : pl.DataFrame({});
+  const stored = df.height;
+  if (pin.as_of && df.columns.includes(KNOWN_AT)) {
+    df = df.filter(pl.col(KNOWN_AT).cast(pl.Int64).ltEq(Date.parse(pin.as_of)));
+  }
+  const known = df.height;
+  const latest = latestVersions(df, {
+    timeColumn: pin.time_column!,
+    naturalKey: pin.natural_key,
+  }).height;
+  return { entityKey: ent, stored, known, latest };
+}
+
 /** The header comment every export starts with. */
-function header(pin: SnapshotPin, engine: string): string[] {
-  return [
+function header(
+  pin: SnapshotPin,
+  engine: string,
+  counts?: SnapshotVersionCounts | null,
+  comment = "--",
+): string[] {
+  const ent = pinEntityKey(pin);
+  const lines = [
     `-- ${engine}: snapshot ${pin.id} of ${pin.dataset}, manifest version ${pin.version} of ${pin.entries_at_pin}`,
     `-- (${pin.files.length} files, ${pin.rows} rows before the as-of filter), pinned at ${pin.created_at}${
       pin.expires_at ? `, held until ${pin.expires_at}` : ", held until unpinned"
@@ -557,7 +631,33 @@ function header(pin: SnapshotPin, engine: string): string[] {
     pin.as_of
       ? `-- As of ${pin.as_of}: only rows with ${KNOWN_AT} <= that instant (UTC).`
       : "-- No as-of filter: every row of the version.",
+    ...(ent === null ? [] : versionedHeader(pin, ent, counts)),
     "-- Written by `deno task snapshot export`; the files stay on disk while the pin exists.",
+  ];
+  return comment === "--" ? lines : lines.map((l) => comment + l.slice(2));
+}
+
+/** The header lines of a versioned dataset: the latest-version selection and the counts. */
+function versionedHeader(
+  pin: SnapshotPin,
+  ent: string[],
+  counts?: SnapshotVersionCounts | null,
+): string[] {
+  const by = `(${ent.join(", ")})`;
+  return [
+    `-- Versioned dataset: its key is (${
+      pin.natural_key.join(", ")
+    }). A corrected value is a new row`,
+    `-- with a later ${KNOWN_AT} and the old row stays, so the files hold several rows per ${by}.`,
+    `-- The view keeps one row per ${by}: the greatest ${KNOWN_AT}${
+      pin.as_of ? " <= the as-of instant" : ""
+    } (the`,
+    "-- latest version, what the workbench's loadDataset and user_* views return).",
+    counts
+      ? `-- Rows: ${counts.latest} after the latest-version selection; ${counts.stored} stored versions in the files${
+        pin.as_of ? ` (${counts.known} known by the as-of instant)` : ""
+      }.`
+      : `-- Rows: ${pin.rows} stored versions in the files (the latest-version count was not computed).`,
   ];
 }
 
@@ -569,15 +669,38 @@ export function snapshotViewName(pin: Pick<SnapshotPin, "name" | "id">): string 
   return `${pin.name}_${pin.id}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
 }
 
+/** The check line of a versioned export: the view's row count and the stored versions. */
+function versionedCheck(
+  from: string,
+  counts: SnapshotVersionCounts | null | undefined,
+  comment = "--",
+): string {
+  return `${comment} Check: SELECT count(*) FROM ${from};  ${comment} must be ${
+    counts
+      ? `${counts.latest} (one row per key; ${counts.stored} stored versions)`
+      : "(not computed)"
+  }`;
+}
+
 /**
  * DuckDB SQL creating a view over exactly the pinned files:
- * `read_parquet([list], hive_partitioning = true, union_by_name = true)` plus the as-of filter.
+ * `read_parquet([list], hive_partitioning = true, union_by_name = true)` plus the as-of filter;
+ * for a versioned dataset also `QUALIFY row_number() OVER (PARTITION BY <entity key> ORDER BY
+ * known_at DESC) = 1` (the latest version per key). `counts` ({@link snapshotVersionCounts})
+ * gives the row count the file states.
  */
-export function duckdbSnapshotSql(pin: SnapshotPin, view: string, root: string): string {
+export function duckdbSnapshotSql(
+  pin: SnapshotPin,
+  view: string,
+  root: string,
+  counts?: SnapshotVersionCounts | null,
+): string {
   const uris = pin.files.map((f) => snapshotFileUri(pin, f, root));
   const s3 = /^s3a?:\/\//.test(root);
+  const ent = pinEntityKey(pin);
   const lines = [
-    ...header(pin, "DuckDB"),
+    ...header(pin, "DuckDB", counts),
+    ...(ent ? [versionedCheck(duckIdent(view), counts)] : []),
     ...(s3
       ? [
         "-- The files are on S3: this needs DuckDB's httpfs extension and an S3 secret, e.g.",
@@ -603,6 +726,13 @@ export function duckdbSnapshotSql(pin: SnapshotPin, view: string, root: string):
       `WHERE ${duckIdent(KNOWN_AT)} <= TIMESTAMPTZ ${sqlString(`${utcText(pin.as_of)}+00`)}`,
     );
   }
+  if (ent) {
+    lines.push(
+      `QUALIFY row_number() OVER (PARTITION BY ${ent.map(duckIdent).join(", ")} ORDER BY ${
+        duckIdent(KNOWN_AT)
+      } DESC) = 1`,
+    );
+  }
   return lines.join("\n") + ";\n";
 }
 
@@ -623,14 +753,36 @@ function hiveColumns(pin: SnapshotPin): string[] {
 }
 
 /**
+ * The columns a versioned view returns (schema, lineage, partition key): the window's rank
+ * column is dropped by naming them (Spark SQL and Trino have no `SELECT * EXCEPT`).
+ */
+function viewColumns(pin: SnapshotPin, partitionColumn: boolean): string[] {
+  const cols = Object.keys(pin.schema);
+  for (const c of LINEAGE_COLUMNS) if (!cols.includes(c)) cols.push(c);
+  if (partitionColumn && pin.partition_key && !cols.includes(pin.partition_key)) {
+    cols.push(pin.partition_key);
+  }
+  return cols;
+}
+
+/** Name of the rank column of a versioned view's window. */
+const RANK = "__version_rank";
+
+/**
  * Spark SQL over exactly the pinned files. Spark SQL's `USING parquet OPTIONS (path ...)` takes
  * one path (a folder or a Hadoop glob), not a list: the pinned files are given as one Hadoop glob
  * alternation `{a,b,...}` (Hadoop expands alternatives containing `/` into separate patterns) with
  * `basePath` so the Hive partition column is discovered. A glob silently skips a missing file, so
  * the expected row count is written beside it, and the DataFrame form with the explicit list
- * (which fails on a missing file) is given as a comment.
+ * (which fails on a missing file) is given as a comment. A versioned dataset's view keeps the
+ * latest version per key with a `row_number()` window in a subquery.
  */
-export function sparkSnapshotSql(pin: SnapshotPin, view: string, root: string): string {
+export function sparkSnapshotSql(
+  pin: SnapshotPin,
+  view: string,
+  root: string,
+  counts?: SnapshotVersionCounts | null,
+): string {
   const base = datasetUri(pin, root);
   const rels = pin.files.map((f) => hadoopLiteral(pinnedKey(f)));
   const uris = pin.files.map((f) => snapshotFileUri(pin, f, root));
@@ -639,15 +791,19 @@ export function sparkSnapshotSql(pin: SnapshotPin, view: string, root: string): 
   const glob = rels.length === 1
     ? `${hadoopLiteral(base)}/${rels[0]}`
     : `${hadoopLiteral(base)}/{${rels.join(",")}}`;
+  const ent = pinEntityKey(pin);
   const lines = [
-    ...header(pin, "Spark SQL"),
+    ...header(pin, "Spark SQL", counts),
     "-- Spark SQL's USING parquet reads one path (a folder or a Hadoop glob), not a list of files:",
     "-- the pinned files are one Hadoop glob alternation {a,b,...} under basePath (which gives the",
     "-- Hive partition column). A glob silently skips a file that does not exist: check",
-    `--   SELECT count(*) FROM ${files};   -- must be ${pin.rows}`,
+    `--   SELECT count(*) FROM ${files};   -- must be ${pin.rows}${
+      ent ? " (every stored version)" : ""
+    }`,
     "-- or use the DataFrame form at the end, which takes the explicit list and fails on a missing file.",
     "-- Timestamps are UTC instants: run with spark.sql.session.timeZone=UTC to print them as stored.",
     ...(s3 ? ["-- On open-source Spark with hadoop-aws, write the s3:// URIs as s3a://."] : []),
+    ...(ent ? [versionedCheck(hiveIdent(view), counts)] : []),
   ];
   if (pin.files.length === 0) {
     lines.push(`-- The snapshot has no files: an empty view with the recorded columns.`);
@@ -668,13 +824,20 @@ export function sparkSnapshotSql(pin: SnapshotPin, view: string, root: string): 
   lines.push(`  mergeSchema 'true'`);
   lines.push(");");
   lines.push(`CREATE OR REPLACE TEMPORARY VIEW ${hiveIdent(view)} AS`);
-  lines.push(
-    `SELECT * FROM ${hiveIdent(files)}${
-      pin.as_of
-        ? `\nWHERE ${hiveIdent(KNOWN_AT)} <= TIMESTAMP ${sqlString(`${utcText(pin.as_of)}+00:00`)}`
-        : ""
-    };`,
-  );
+  const asOf = pin.as_of
+    ? `\nWHERE ${hiveIdent(KNOWN_AT)} <= TIMESTAMP ${sqlString(`${utcText(pin.as_of)}+00:00`)}`
+    : "";
+  if (ent) {
+    lines.push(
+      `SELECT ${viewColumns(pin, true).map(hiveIdent).join(", ")} FROM (`,
+      `  SELECT *, row_number() OVER (PARTITION BY ${ent.map(hiveIdent).join(", ")} ORDER BY ${
+        hiveIdent(KNOWN_AT)
+      } DESC) AS ${hiveIdent(RANK)}`,
+      `  FROM ${hiveIdent(files)}${asOf.replace("\n", "\n  ")}`,
+      `) ${hiveIdent("latest")}`,
+      `WHERE ${hiveIdent(RANK)} = 1;`,
+    );
+  } else lines.push(`SELECT * FROM ${hiveIdent(files)}${asOf};`);
   lines.push("");
   lines.push("-- The same with the explicit file list (PySpark):");
   lines.push("-- files = [");
@@ -711,11 +874,13 @@ export function trinoSnapshotSql(
   pin: SnapshotPin,
   view: string,
   symlinkDir: string,
+  counts?: SnapshotVersionCounts | null,
 ): string {
   const key = pin.partition_key;
   const cols = hiveColumns(pin);
+  const ent = pinEntityKey(pin);
   const lines = [
-    ...header(pin, "Trino (Hive connector)"),
+    ...header(pin, "Trino (Hive connector)", counts),
     "-- Trino's Hive connector reads directories, not file lists: CREATE TABLE ... WITH",
     "-- (external_location = '<dataset folder>', format = 'PARQUET', partitioned_by = ARRAY[...]) would",
     "-- read every file the folder lists at query time, including files written after the pin and",
@@ -752,12 +917,94 @@ export function trinoSnapshotSql(
   lines.push("");
   lines.push("-- Step 2 (Trino; replace hive.default with your catalog and schema):");
   lines.push(`CREATE OR REPLACE VIEW hive.default.${q(`${view}_asof`)} AS`);
+  const asOf = pin.as_of
+    ? `\nWHERE ${q(KNOWN_AT)} <= TIMESTAMP ${sqlString(utcText(pin.as_of))}`
+    : "";
+  if (ent) {
+    lines.push(
+      `SELECT ${viewColumns(pin, key !== null).map(q).join(", ")} FROM (`,
+      `  SELECT *, row_number() OVER (PARTITION BY ${ent.map(q).join(", ")} ORDER BY ${
+        q(KNOWN_AT)
+      } DESC) AS ${q(RANK)}`,
+      `  FROM hive.default.${q(view)}${asOf.replace("\n", "\n  ")}`,
+      `) ${q("latest")}`,
+      `WHERE ${q(RANK)} = 1;`,
+    );
+    lines.push(
+      `-- Check: SELECT count(*) FROM hive.default.${
+        q(view)
+      };  -- must be ${pin.rows} (every stored version)`,
+    );
+    lines.push(versionedCheck(`hive.default.${q(`${view}_asof`)}`, counts));
+  } else {
+    lines.push(`SELECT * FROM hive.default.${q(view)}${asOf};`);
+    lines.push(`-- Check: SELECT count(*) FROM hive.default.${q(view)};  -- must be ${pin.rows}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Python Polars code reading exactly the pinned files: `pl.scan_parquet(FILES,
+ * hive_partitioning=True)`, the as-of filter, and for a versioned dataset the latest version per
+ * key (`pl.col("known_at") == pl.col("known_at").max().over(<entity key>)`: `known_at` is in the
+ * key, so one row per entity is left), then an `assert` of the row count when it is known.
+ */
+export function polarsSnapshotPy(
+  pin: SnapshotPin,
+  view: string,
+  root: string,
+  counts?: SnapshotVersionCounts | null,
+): string {
+  const uris = pin.files.map((f) => snapshotFileUri(pin, f, root));
+  const ent = pinEntityKey(pin);
+  const py = (v: string) => JSON.stringify(v);
+  const lines = [
+    ...header(pin, "Python Polars", counts, "#"),
+    ...(/^s3a?:\/\//.test(root)
+      ? ["# The files are on S3: pass storage_options (endpoint, keys) to scan_parquet."]
+      : []),
+    "import polars as pl",
+    "",
+  ];
+  if (uris.length === 0) {
+    lines.push(
+      "# The snapshot has no files: an empty frame with the recorded columns.",
+      `${view} = pl.DataFrame(schema=[${Object.keys(pin.schema).map(py).join(", ")}])`,
+    );
+    return lines.join("\n") + "\n";
+  }
   lines.push(
-    `SELECT * FROM hive.default.${q(view)}${
-      pin.as_of ? `\nWHERE ${q(KNOWN_AT)} <= TIMESTAMP ${sqlString(utcText(pin.as_of))}` : ""
-    };`,
+    "FILES = [",
+    ...uris.map((u) => `    ${py(u)},`),
+    "]",
+    "",
+    "lf = pl.scan_parquet(FILES, hive_partitioning=True)",
   );
-  lines.push(`-- Check: SELECT count(*) FROM hive.default.${q(view)};  -- must be ${pin.rows}`);
+  if (pin.as_of) {
+    lines.push(
+      `# As of ${pin.as_of}: ${KNOWN_AT} <= that instant (compared as milliseconds since the epoch, UTC).`,
+      `lf = lf.filter(pl.col(${py(KNOWN_AT)}).dt.epoch("ms") <= ${Date.parse(pin.as_of)})`,
+    );
+  }
+  let expect: number | null = pin.as_of ? null : pin.rows;
+  if (ent) {
+    lines.push(
+      `# Latest version per (${ent.join(", ")}): the row with the greatest ${KNOWN_AT}.`,
+      `lf = lf.filter(pl.col(${py(KNOWN_AT)}) == pl.col(${py(KNOWN_AT)}).max().over([${
+        ent.map(py).join(", ")
+      }]))`,
+    );
+    expect = counts ? counts.latest : null;
+  }
+  lines.push(`${view} = lf.collect()`);
+  if (expect !== null) {
+    lines.push(
+      `assert ${view}.height == ${expect}, f"{${view}.height} rows, the snapshot has ${expect}${
+        ent && counts ? ` (one per key; ${counts.stored} stored versions)` : ""
+      }"`,
+    );
+  }
+  lines.push("", `if __name__ == "__main__":`, `    print(${view})`);
   return lines.join("\n") + "\n";
 }
 
@@ -789,6 +1036,8 @@ export interface ExportResult {
   duckdb: string;
   spark: string;
   trino: string;
+  /** Python Polars code (`<view>.polars.py`). */
+  polars: string;
   list: string;
   pin: string;
   /** Folder of the Trino symlink manifests (one `manifest` per partition folder). */
@@ -797,8 +1046,10 @@ export interface ExportResult {
 
 /**
  * Write a pinned snapshot's exports into `outDir`: `<view>.duckdb.sql`, `<view>.spark.sql`,
- * `<view>.trino.sql` (+ `<view>_symlink/<partition>/manifest`), `<view>.files.tsv` and a copy of
- * the pin record `<view>.pin.json`. Each file is written atomically.
+ * `<view>.trino.sql` (+ `<view>_symlink/<partition>/manifest`), `<view>.polars.py`,
+ * `<view>.files.tsv` and a copy of the pin record `<view>.pin.json`. Each file is written
+ * atomically. For a versioned dataset every view keeps the latest version per key, and the row
+ * counts each file states are read from the pinned files first ({@link snapshotVersionCounts}).
  */
 export async function exportSnapshot(
   pin: SnapshotPin,
@@ -831,13 +1082,16 @@ export async function exportSnapshot(
     duckdb: join(out, `${view}.duckdb.sql`),
     spark: join(out, `${view}.spark.sql`),
     trino: join(out, `${view}.trino.sql`),
+    polars: join(out, `${view}.polars.py`),
     list: join(out, `${view}.files.tsv`),
     pin: join(out, `${view}.pin.json`),
     symlinkDir,
   };
-  await writeAtomic(res.duckdb, duckdbSnapshotSql(pin, view, root));
-  await writeAtomic(res.spark, sparkSnapshotSql(pin, view, root));
-  await writeAtomic(res.trino, trinoSnapshotSql(pin, view, symlinkDir));
+  const counts = await snapshotVersionCounts(pin);
+  await writeAtomic(res.duckdb, duckdbSnapshotSql(pin, view, root, counts));
+  await writeAtomic(res.spark, sparkSnapshotSql(pin, view, root, counts));
+  await writeAtomic(res.trino, trinoSnapshotSql(pin, view, symlinkDir, counts));
+  await writeAtomic(res.polars, polarsSnapshotPy(pin, view, root, counts));
   await writeAtomic(res.list, snapshotFileList(pin, root));
   await writeAtomic(res.pin, JSON.stringify(pin, null, 1) + "\n");
   // Symlink manifests: a fresh folder each time (an old export's partitions must not linger).

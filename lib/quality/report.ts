@@ -4,7 +4,8 @@
  * columns the dataset has. Counts go into every backfill summary and `deno task quality`.
  */
 import pl from "nodejs-polars";
-import { type DatasetSpec, scanDataset } from "../lake/mod.ts";
+import { type DatasetSpec, KNOWN_AT, scanDataset } from "../lake/mod.ts";
+import { entityKey, latestVersions } from "../lake/versions.ts";
 import { crossedQuotes, ohlcViolations, staleRuns } from "./checks.ts";
 import { fxGaps, sessionGaps } from "./gaps.ts";
 import { calendarGaps } from "./calendar_gaps.ts";
@@ -223,7 +224,14 @@ export async function datasetQuality(
     smallFilesInMemory: true,
   });
   const keep = lf.columns.filter((c) => c === t || QUALITY_COLUMNS.has(c));
-  const df = await (keep.length ? lf.select(...keep) : lf).collect();
+  // A versioned dataset (key holds known_at) keeps every version of a revised row: the checks
+  // count the latest version per (symbol, time), as loadDataset reads it.
+  const ent = entityKey(spec);
+  const pick = ent
+    ? [...new Set([...keep, ...ent, KNOWN_AT])].filter((c) => lf.columns.includes(c))
+    : keep;
+  const read = await (keep.length ? lf.select(...pick) : lf).collect();
+  const df = ent && keep.length ? latestVersions(read, spec).select(...keep) : read;
   const idCol = ["ticker", "symbol", "series_id", "instrument"].find((c) => c in spec.schema);
   let mine = df;
   if (options.symbols && idCol && df.height) {
