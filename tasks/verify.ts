@@ -76,6 +76,13 @@ keys). A user dataset (ingest-file) cannot be refetched: its file is quarantined
 names the source file to ingest again (lineage source_uri). --no-refetch stops after the
 quarantine and reports what was dropped.
 
+Rows a repair could not restore stay recorded in the dataset's manifest (a repair entry listing
+them): every later verify reports them as an open problem (kind lost: rows, time range, date of
+the repair, what to re-ingest) and reads of the dataset (loadDataset) note them when they overlap
+the range. The record clears when later writes land, in the same partition, at least as many rows
+spanning its time range (re-ingesting the file, a backfill of the range); a compaction or another
+repair does not clear it.
+
 Exit codes: 0 every dataset sound (or fully restored), 1 problems remain or rows were not
 restored, 2 bad arguments.`,
   examples: [
@@ -112,6 +119,8 @@ await runTask(TASK, async ({ values }) => {
   let remaining = 0;
   /** Datasets whose check failed with HTTP 401/403 (credentials, not damage). */
   let authErrors = 0;
+  /** Open problems that are rows lost in an earlier repair (--repair cannot restore them). */
+  let lostOnly = 0;
   let repair: LakeRepairReport | null = null;
   if (values.repair) {
     repair = await repairLake({
@@ -148,6 +157,7 @@ await runTask(TASK, async ({ values }) => {
         continue;
       }
       remaining += r.problems.length;
+      lostOnly += r.problems.filter((p) => p.kind === "lost").length;
       const status = r.problems.length === 0 ? "ok" : "PROBLEMS";
       results.push({ status, openProblems: r.problems.length, ...r });
       printReport(r, status);
@@ -158,7 +168,13 @@ await runTask(TASK, async ({ values }) => {
     console.log(
       `${checked} datasets checked; ${
         remaining === 0 ? "no open problems" : `${remaining} open problems`
-      }${values.repair || remaining === 0 || authErrors > 0 ? "" : " (run with --repair)"}`,
+      }${
+        values.repair || remaining === 0 || authErrors > 0
+          ? ""
+          : remaining === lostOnly
+          ? " (rows lost in an earlier repair: write them again as each says)"
+          : " (run with --repair)"
+      }`,
     );
     if (authErrors > 0) {
       console.log(

@@ -82,6 +82,7 @@ import {
   type Zone,
 } from "../lake/spec.ts";
 import { latestVersions } from "../lake/versions.ts";
+import { lossOverlaps, lostNote } from "../lake/verify.ts";
 import { recoverDataset } from "../lake/writer.ts";
 import { alignTypes } from "../lake/_types.ts";
 import { getCalendar, type TradingCalendar } from "../time/trading_calendar.ts";
@@ -660,6 +661,10 @@ export async function loadDataset(
   const declared = state.spec?.meta;
   const inferred = inferMeta(where.source, where.dataset, r.timeType === "date" ? "date" : "ts_ms");
   const notes: string[] = [];
+  // Rows a repair dropped and could not restore (lib/lake recordLosses): said while recorded.
+  for (const l of state.lost ?? []) {
+    if (lossOverlaps(l, ref.start, ref.end)) notes.push(lostNote(l));
+  }
   const calendarName = ref.calendar ?? declared?.calendar ?? inferred.calendar;
   const cal = getCalendar(calendarName);
   const isDate = r.timeType === "date";

@@ -18,6 +18,12 @@
  *    needs options a checkpoint does not record, ranges no unit covers) is **lost**: the file
  *    stays quarantined and the report names the lineage `source_uri`s to re-ingest.
  *
+ * Rows not restored (lost, or a failed refetch or re-curation) are recorded in the dataset's
+ * manifest (a `repair` entry with a `lost` list, lib/lake `recordLosses`): `verify` then reports
+ * each as an open problem and `loadDataset` notes it on reads overlapping its range, until later
+ * writes land at least as many rows spanning its range in its partition (re-ingesting the file,
+ * a backfill of the range).
+ *
  * A restore is checked by row counts per partition: the partition must hold at least the rows
  * the manifest recorded before the repair (the survivors plus the dropped files' rows);
  * otherwise the file is reported as not restored. The repaired datasets are verified again at
@@ -40,9 +46,11 @@ import {
   type DroppedFile,
   lakeRoot,
   listDatasets,
+  type LostRows,
   nyDateOfMs,
   openLake,
   readDataset,
+  recordLosses,
   verifyDataset,
   type VerifyReport,
   writeDataset,
@@ -361,10 +369,13 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
   const invalidate: DoneUnit[] = [];
   const toRecurate: { p: Pipeline; r: RestoreResult }[] = [];
   const toRefetch: { r: RestoreResult; units: DoneUnit[] }[] = [];
+  /** Why and what to do, per result reported lost (recorded in the manifest below). */
+  const lostWhy = new Map<RestoreResult, { reason: string; advice: string }>();
   const lost = (r: RestoreResult, why: string) => {
     const src = r.file.sources.length
       ? `re-ingest ${r.file.sources.join(", ")}`
       : "no source recorded";
+    lostWhy.set(r, { reason: why, advice: src });
     r.how = "lost";
     r.detail =
       `${r.file.rows} rows of ${r.file.min_time} .. ${r.file.max_time} not restored: ${why}; ${src}`;
@@ -482,12 +493,44 @@ export async function repairLake(options: RepairOptions = {}): Promise<LakeRepai
     }
   }
   out.open += out.restored.filter((r) => !r.ok).length;
+  // Rows not restored stay recorded in the dataset's manifest: `verify` keeps reporting them and
+  // reads note them until a write lands them again (lib/lake recordLosses).
+  const losses = new Map<string, LostRows[]>();
+  for (const r of out.restored) {
+    if (r.ok || r.file.rows === 0) continue;
+    const w = lostWhy.get(r);
+    const list = losses.get(r.dataset) ?? [];
+    list.push({
+      partition: r.file.partition,
+      file: r.file.file,
+      rows: r.file.rows,
+      min_time: r.file.min_time,
+      max_time: r.file.max_time,
+      sources: r.file.sources,
+      reason: w?.reason ?? r.detail,
+      advice: w?.advice ??
+        (r.how === "recurated"
+          ? "re-curate the range (deno task curate --full) or rerun its backfill"
+          : "rerun the backfill of this range (its units are invalidated: backfill --resume)"),
+    });
+    losses.set(r.dataset, list);
+  }
+  for (const [name, list] of losses) {
+    const [zone, source, dataset] = name.split("/") as [DatasetSpec["zone"], string, string];
+    try {
+      await recordLosses({ zone, source, dataset }, list, root);
+    } catch (e) {
+      log.warn("verify.lost.record_failed", { dataset: name, error: (e as Error).message });
+    }
+  }
   const touched = new Set(out.restored.map((r) => r.dataset));
   for (const rep of out.datasets) {
     if (rep.problems.length === 0 && !touched.has(rep.dataset)) continue;
     const [zone, source, dataset] = rep.dataset.split("/") as [DatasetSpec["zone"], string, string];
     try {
       const v = await verifyDataset({ zone, source, dataset }, { root });
+      // Recorded losses are counted once: in `datasets` (earlier runs) or in `restored` (this one).
+      v.problems = v.problems.filter((p) => p.kind !== "lost");
       out.after.push(v);
       out.open += v.problems.length;
     } catch (e) {

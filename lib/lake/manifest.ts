@@ -41,6 +41,41 @@ export interface ManifestEntry {
    * writer knew it; carried forward when absent (entries written before it was recorded).
    */
   spec?: ManifestSpec;
+  /**
+   * Rows `verify --repair` dropped (missing or changed files) and could not restore, recorded so
+   * the loss stays visible after the repair (see {@link LostRows}); absent in every other entry
+   * and in entries written before losses were recorded.
+   */
+  lost?: LostRows[];
+}
+
+/**
+ * Rows of one dropped file that a repair could not restore (a user dataset cannot be refetched,
+ * a refetch failed, ...). The record is open from its entry on until later `write` entries add,
+ * to the same partition, files holding together at least `rows` rows whose recorded time range
+ * spans [min_time, max_time] (re-ingesting the file, a backfill of the range); a compaction or a
+ * repair never clears it. See {@link foldManifest} (`ManifestState.lost`).
+ */
+export interface LostRows {
+  /** Partition of the dropped file (`year=1995`), or "". */
+  partition: string;
+  /** Path of the dropped file (it no longer exists or is quarantined). */
+  file: string;
+  rows: number;
+  min_time: string | null;
+  max_time: string | null;
+  /** Lineage `source_uri`s (as recorded: redacted) whose rows the file may have held. */
+  sources: string[];
+  /** Why it was not restored (one line). */
+  reason: string;
+  /** What to do (`re-ingest file:///...`). */
+  advice: string;
+}
+
+/** A {@link LostRows} record still open, with the instant of the entry that recorded it. */
+export interface OpenLoss extends LostRows {
+  /** When the repair recorded it (ISO instant). */
+  at: string;
 }
 
 /** The part of a {@link DatasetSpec} a manifest records, so a reader needs nothing but the name. */
@@ -73,6 +108,11 @@ export interface ManifestState {
   entries: number;
   /** The latest recorded spec, or null when no entry recorded one (old manifests). */
   spec: ManifestSpec | null;
+  /**
+   * Rows a repair dropped and could not restore, not yet written again (see {@link LostRows}
+   * for when a record clears); [] when none. Optional only for states built by hand.
+   */
+  lost?: OpenLoss[];
   /**
    * Lines of the manifest that could not be read (torn or garbage); the state is then the last
    * complete one, folded from the entries before the first bad line. Empty when the log is sound.
@@ -131,6 +171,19 @@ function entryShapeError(x: unknown): string | null {
     const f = r as Record<string, unknown> | null;
     if (!f || typeof f.partition !== "string" || typeof f.file !== "string") {
       return "a removed file is malformed";
+    }
+  }
+  if (e.lost !== undefined) {
+    if (!Array.isArray(e.lost)) return "lost is not a list";
+    for (const l of e.lost as unknown[]) {
+      const f = l as Record<string, unknown> | null;
+      if (
+        !f || typeof f.partition !== "string" || typeof f.file !== "string" ||
+        typeof f.rows !== "number" || !Array.isArray(f.sources) ||
+        typeof f.reason !== "string" || typeof f.advice !== "string"
+      ) {
+        return `lost record ${JSON.stringify(l).slice(0, 120)} is malformed`;
+      }
     }
   }
   return null;
@@ -232,8 +285,31 @@ export function foldManifest(
   let watermark: string | null = null;
   let schema: Record<string, ColumnType> = {};
   let spec: ManifestSpec | null = null;
+  /** Open losses with what later writes added to their partition. */
+  const lost: { loss: OpenLoss; rows: number; lo: string | null; hi: string | null }[] = [];
   for (const e of entries) {
     if (e.spec) spec = e.spec;
+    if (e.kind === "write" && lost.length > 0) {
+      for (const l of lost) {
+        for (const a of e.added) {
+          if (a.partition !== l.loss.partition) continue;
+          l.rows += a.rows;
+          if (a.min_time !== null && (l.lo === null || a.min_time < l.lo)) l.lo = a.min_time;
+          if (a.max_time !== null && (l.hi === null || a.max_time > l.hi)) l.hi = a.max_time;
+        }
+      }
+      for (let i = lost.length - 1; i >= 0; i--) {
+        const l = lost[i]!;
+        const { min_time: lo, max_time: hi } = l.loss;
+        if (
+          l.rows >= l.loss.rows && (lo === null || (l.lo !== null && l.lo <= lo)) &&
+          (hi === null || (l.hi !== null && l.hi >= hi))
+        ) lost.splice(i, 1);
+      }
+    }
+    for (const x of Array.isArray(e.lost) ? e.lost : []) {
+      lost.push({ loss: { ...x, at: e.at }, rows: 0, lo: null, hi: null });
+    }
     for (const r of e.removed) files.delete(`${r.partition}/${r.file}`);
     for (const a of e.added) files.set(`${a.partition}/${a.file}`, a);
     if (e.watermark !== undefined && e.watermark !== null) watermark = e.watermark;
@@ -259,6 +335,7 @@ export function foldManifest(
     schema,
     entries: entries.length,
     spec,
+    lost: lost.map((l) => l.loss),
     problems,
   };
 }

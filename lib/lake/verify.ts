@@ -39,11 +39,13 @@ import { acquireLock } from "./lock.ts";
 import {
   appendManifest,
   foldManifest,
+  type LostRows,
   type ManifestEntry,
   type ManifestFile,
   manifestPath,
   type ManifestSpec,
   manifestSpecOf,
+  type OpenLoss,
   readManifestLog,
   repairTornManifest,
 } from "./manifest.ts";
@@ -220,7 +222,8 @@ export interface VerifyProblem {
     | "stray"
     | "temp"
     | "symlink"
-    | "journal";
+    | "journal"
+    | "lost";
   /** The file (or directory) at fault. */
   file: string;
   detail: string;
@@ -668,7 +671,91 @@ function sourcesOf(entries: ManifestEntry[], f: ManifestFile): string[] {
 function finish(report: VerifyReport, state: ReturnType<typeof foldManifest>): VerifyReport {
   report.files = state.files.length;
   report.rows = state.rows;
+  // Rows an earlier repair could not restore stay an open problem until written again.
+  for (const l of state.lost ?? []) {
+    report.problems.push({ kind: "lost", file: l.file, detail: lostDetail(l) });
+  }
   return report;
+}
+
+/** `3780 rows of 1995-01-03..1995-12-29` (the rows and time range of a loss). */
+function lostRange(l: LostRows): string {
+  return `${l.rows} rows of ${l.min_time}..${l.max_time}`;
+}
+
+/**
+ * The `verify` problem text of a recorded loss: rows, range, when, why, what to do, and what
+ * clears it.
+ */
+export function lostDetail(l: OpenLoss): string {
+  return `${lostRange(l)} lost in a repair on ${l.at.slice(0, 10)} (${l.reason}); ${l.advice}` +
+    ` (open until a write lands at least ${l.rows} rows spanning that range in ${
+      l.partition ? `partition ${l.partition}` : "the dataset"
+    } again)`;
+}
+
+/**
+ * The read note of a recorded loss (lib/dataset `loadDataset`):
+ * `3780 rows of 1995-01-03..1995-12-29 lost in a repair on 2026-12-08; re-ingest file:///...`.
+ */
+export function lostNote(l: OpenLoss): string {
+  return `${lostRange(l)} lost in a repair on ${l.at.slice(0, 10)}; ${l.advice}`;
+}
+
+/**
+ * Whether a loss overlaps a read window of ISO dates (inclusive; either bound may be absent).
+ * An instant range compares by its UTC dates (a day of slack either side for session dates).
+ */
+export function lossOverlaps(l: LostRows, start?: string, end?: string): boolean {
+  const lo = l.min_time?.slice(0, 10) ?? null, hi = l.max_time?.slice(0, 10) ?? null;
+  const slack = (l.min_time?.length ?? 10) > 10 ? 1 : 0;
+  const shift = (d: string, n: number) =>
+    new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  if (start && hi !== null && shift(hi, slack) < start) return false;
+  if (end && lo !== null && shift(lo, -slack) > end) return false;
+  return true;
+}
+
+/**
+ * Record in a dataset's manifest (or `s3://` catalog) the rows a repair dropped and could not
+ * restore: one `repair` entry adding and removing nothing, whose `lost` list keeps them an open
+ * problem of {@link verifyDataset} and a note of reads until they are written again (see
+ * `LostRows` in manifest.ts for the rule). Under the dataset lock.
+ */
+export async function recordLosses(d: Where, losses: LostRows[], root?: string): Promise<void> {
+  if (losses.length === 0) return;
+  const entry = (schema: Record<string, ColumnType>): ManifestEntry => ({
+    write_id: crypto.randomUUID(),
+    at: new Date().toISOString(),
+    kind: "repair",
+    transform_id: "lake.verify.lost",
+    source_uri: "verify --repair: rows not restored",
+    added: [],
+    removed: [],
+    schema,
+    lost: losses,
+  });
+  const remote = remoteOf(root);
+  if (remote) {
+    const w = await beginRemote(remote, d);
+    try {
+      const e = entry(foldManifest(w.entries).schema);
+      await w.lock.commit(e);
+      remote.seen.set(datasetName(d), [...w.entries, e]);
+    } finally {
+      await w.lock.release();
+    }
+    return;
+  }
+  const meta = metaDir(d, root);
+  const release = await acquireLock(meta);
+  try {
+    await repairTornManifest(meta);
+    const state = foldManifest(readManifestLog(meta).entries);
+    await appendManifest(meta, entry(state.schema), { fresh: true });
+  } finally {
+    release();
+  }
 }
 
 async function appendRepair(

@@ -69,8 +69,13 @@ Deno.test("verify task: ok on a clean lake; names a changed file and a stray (ex
       ),
       r.stdout,
     );
+    // The lost rows stay an open problem until written again (trial 11 finding 3).
     r = verifyTask(root);
-    assertEquals(r.code, 0, r.stdout);
+    assertEquals(r.code, 1, r.stdout);
+    assert(
+      r.stdout.includes("60 rows of 2024-03-08T14:30:00.000Z..2024-03-08T14:59:00.000Z lost"),
+      r.stdout,
+    );
     // The quarantine holds both files, byte for byte what was there.
     const q = [...Deno.readDirSync(`${root}/_quarantine`)][0]!.name;
     const qdir = `${root}/_quarantine/${q}/curated/test/bars_minute`;
