@@ -7,6 +7,7 @@ import {
   formatJson,
   formatTable,
   QueryRefusedError,
+  skippedWarning,
 } from "../lib/query/mod.ts";
 
 const TASK = defineTask({
@@ -43,7 +44,12 @@ const TASK = defineTask({
     },
   },
   details: `Before the views are made, interrupted writes are recovered, and the views read only the
-files the manifests list. The console is locked unless --unsafe: one SELECT (or EXPLAIN) per call,
+files the manifests list, each checked against its recorded sha256. A damaged file (missing,
+unreadable, changed, or an object missing from the bucket) is left out of the views with a
+warning on stderr naming the dataset, the file and the cause (run deno task verify --repair);
+the other files and datasets are still read. A view with nothing left to read, or whose store
+cannot be read (an S3 authorisation error, an unreachable endpoint), is unavailable: a query of
+it fails naming why, and --views shows the reason. The console is locked unless --unsafe: one SELECT (or EXPLAIN) per call,
 no COPY, ATTACH, INSTALL, SET or CREATE, and no file outside the lake can be read.
 Numbers: csv and json write each number at full precision (the shortest text that reads back to
 the same double, e.g. 0.30000000000000004; integers and bigints exact); the table shows non-integer
@@ -63,12 +69,22 @@ await runTask(TASK, async ({ values, positionals }) => {
   if (values.views && positionals.length > 0) {
     throw new UsageError("--views takes no SQL");
   }
-  const catalog = await Catalog.open({ unsafe: values.unsafe });
+  // A damaged file (missing, changed, unreadable) is left out of the views and named here, on
+  // every query: the other files and datasets are still read.
+  const catalog = await Catalog.open({
+    unsafe: values.unsafe,
+    onSkipped: (s) => console.error(redact(`warning: ${skippedWarning(s)}`)),
+  });
   try {
     if (values.views) {
       if (catalog.views.length === 0) console.log("No views: the sql/ folder is empty.");
       for (const v of catalog.views) {
-        console.log(`${v.name}${v.available ? "" : "  [no data yet]"}`);
+        const state = v.available
+          ? v.skipped ? `  [${v.skipped} damaged file${v.skipped > 1 ? "s" : ""} left out]` : ""
+          : /^no committed data matches/.test(v.error ?? "")
+          ? "  [no data yet]"
+          : `  [unavailable: ${redact(v.error ?? "")}]`;
+        console.log(`${v.name}${state}`);
         if (v.purpose) console.log(`  purpose:  ${v.purpose}`);
         if (v.grain) console.log(`  grain:    ${v.grain}`);
         if (v.inputs) console.log(`  inputs:   ${v.inputs}`);

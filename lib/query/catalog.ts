@@ -31,8 +31,20 @@ import {
   StatementType,
 } from "@duckdb/node-api";
 import { join, resolve } from "node:path";
-import { lakeRoot } from "../lake/spec.ts";
-import { committedFiles, duckdbLiteralPath, duckdbPathList } from "../lake/reader.ts";
+import { log } from "../core/log.ts";
+import { redact } from "../core/secret.ts";
+import { type DatasetSpec, lakeRoot } from "../lake/spec.ts";
+import {
+  committedFiles,
+  committedState,
+  duckdbLiteralPath,
+  duckdbPathList,
+  selectFiles,
+} from "../lake/reader.ts";
+import { filePath, IntegrityError } from "../lake/integrity.ts";
+import { localFile } from "../lake/store/files.ts";
+import { S3Error } from "../lake/store/s3.ts";
+import type { ManifestFile } from "../lake/manifest.ts";
 import { isRemoteRoot, localRootOf } from "../lake/store/location.ts";
 import { openLake } from "../lake/open.ts";
 
@@ -46,6 +58,33 @@ export interface ViewInfo {
   knownAt: string;
   available: boolean;
   error?: string;
+  /** Committed files this view would read that were left out (see {@link SkippedFile}). */
+  skipped?: number;
+}
+
+/**
+ * A committed data file left out of the views because it is damaged: missing, unreadable, not
+ * the size or sha256 its manifest records, a symlink out of the lake, or (an `s3://` lake) an
+ * object missing from or changed in the bucket. The other files of its dataset, and the other
+ * datasets, are still read. A failure of the store itself (S3 authorisation, an unreachable
+ * endpoint) is no file's damage: it makes the views over that dataset unavailable, naming it.
+ */
+export interface SkippedFile {
+  /** `zone/source/dataset`. */
+  dataset: string;
+  /** Path (local lake) or `s3://` address (remote lake) of the file. */
+  file: string;
+  /** `missing`, `checksum`, `size`, `symlink`, `unreadable`. */
+  reason: string;
+  /** What is wrong, naming the file (no credentials: S3 errors are redacted where raised). */
+  cause: string;
+  /** Path under the (local) lake root, as the views' globs match it. */
+  path: string;
+}
+
+/** The one-line warning for a skipped file: dataset, file, cause and the repair command. */
+export function skippedWarning(s: SkippedFile): string {
+  return `${s.dataset}: ${s.cause}; left out of the views (the other files are read); run \`deno task verify --repair\``;
 }
 
 /** A query result as named columns plus row objects. */
@@ -91,6 +130,11 @@ export interface CatalogOptions {
    * scripts only (`deno task query --unsafe`). @default false
    */
   unsafe?: boolean;
+  /**
+   * Told once per damaged file left out of the views ({@link SkippedFile}).
+   * @default a `query.catalog.file_skipped` warning in the log
+   */
+  onSkipped?: (skipped: SkippedFile) => void;
 }
 
 /** A statement the locked catalog does not run (not a single SELECT). */
@@ -136,13 +180,94 @@ export function globRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** The committed files of every dataset in a lake, relative to the root, recovered first. */
-async function committedLake(
+type Where = Pick<DatasetSpec, "zone" | "source" | "dataset">;
+
+/** What the views can read of a lake. */
+interface LakeFiles {
+  /** Sound committed files, relative to the root. */
+  files: string[];
+  /** Datasets that cannot be read at all (their manifest, or the store), with the cause. */
+  errors: { dataset: string; error: string }[];
+  /** Damaged files left out. */
+  skipped: SkippedFile[];
+}
+
+/**
+ * Whether an error is one file's damage (skip that file) rather than a failure of the store
+ * (S3 authorisation, network, a server error: fail, naming it, instead of dropping every file).
+ */
+function fileDamage(e: unknown): string | null {
+  if (e instanceof IntegrityError) return e.reason;
+  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.IsADirectory) {
+    return "unreadable";
+  }
+  if (e instanceof S3Error && e.status === 404) return "missing";
+  return null;
+}
+
+/** An error's message without the `Cannot read <dataset>: ` prefix and the repair hint. */
+function causeOf(e: unknown, label: string, file: string): string {
+  let m = redact((e as Error).message.split("\n")[0]!);
+  if (m.startsWith(`Cannot read ${label}: `)) m = m.slice(`Cannot read ${label}: `.length);
+  m = m.replace(/;\s*run `deno task verify --repair`\s*$/, "");
+  if (e instanceof Deno.errors.PermissionDenied) m = `cannot be read (${m})`;
+  return m.includes(file) ? m : `file ${file}: ${m}`;
+}
+
+/**
+ * The sound files of one dataset when {@link committedFiles} refused it for a damaged file: every
+ * committed file checked on its own (sha256 cache kept), the damaged ones listed in `skipped`. A
+ * failure of the store itself is thrown (the dataset then cannot be read, naming why).
+ */
+async function soundFiles(
+  spec: Where,
   given: string,
   root: string,
-): Promise<{ files: string[]; errors: { dataset: string; error: string }[] }> {
+  skipped: SkippedFile[],
+): Promise<string[]> {
+  const label = `${spec.zone}/${spec.source}/${spec.dataset}`;
+  const files: ManifestFile[] = selectFiles(spec, await committedState(spec, given), {});
+  const out: (string | null)[] = new Array(files.length).fill(null);
+  let next = 0;
+  let failed: unknown = null;
+  const worker = async () => {
+    while (next < files.length && failed === null) {
+      const i = next++;
+      const f = files[i]!;
+      try {
+        out[i] = await localFile(spec, f, { root: given, verify: true, cached: true });
+      } catch (e) {
+        const reason = fileDamage(e);
+        if (reason === null) {
+          failed ??= e;
+          return;
+        }
+        const local = filePath(spec, f, given);
+        const file = e instanceof IntegrityError ? e.file : local;
+        skipped.push({
+          dataset: label,
+          file,
+          reason,
+          cause: causeOf(e, label, file),
+          path: resolve(local).slice(root.length + 1),
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  if (failed !== null) throw failed;
+  return out.filter((p): p is string => p !== null);
+}
+
+/**
+ * The committed files of every dataset in a lake, relative to the root, recovered first. A
+ * dataset with a damaged file keeps its sound files (the damaged ones are `skipped`); one whose
+ * manifest or store cannot be read is an `error`.
+ */
+async function committedLake(given: string, root: string): Promise<LakeFiles> {
   const files: string[] = [];
   const errors: { dataset: string; error: string }[] = [];
+  const skipped: SkippedFile[] = [];
   const dirs = (p: string) => {
     try {
       return [...Deno.readDirSync(p)].filter((e) => e.isDirectory).map((e) => e.name).sort();
@@ -151,16 +276,24 @@ async function committedLake(
       throw e;
     }
   };
+  const rel = (p: string) => resolve(p).slice(root.length + 1);
   const add = async (zone: "raw" | "curated" | "reference", source: string, dataset: string) => {
+    const spec = { zone, source, dataset };
     try {
-      for (const f of await committedFiles({ zone, source, dataset }, { root: given })) {
-        files.push(resolve(f).slice(root.length + 1));
-      }
+      // The usual case: every file sound (hashes cached per process and in verified.json).
+      for (const f of await committedFiles(spec, { root: given })) files.push(rel(f));
+      return;
     } catch (e) {
-      errors.push({
-        dataset: `${zone}/${source}/${dataset}`,
-        error: (e as Error).message.split("\n")[0]!,
-      });
+      if (fileDamage(e) === null) {
+        errors.push({ dataset: `${zone}/${source}/${dataset}`, error: errorLine(e) });
+        return;
+      }
+    }
+    try {
+      const sound = await soundFiles(spec, given, root, skipped);
+      for (const f of sound) files.push(rel(f));
+    } catch (e) {
+      errors.push({ dataset: `${zone}/${source}/${dataset}`, error: errorLine(e) });
     }
   };
   if (isRemoteRoot(given)) {
@@ -170,16 +303,21 @@ async function committedLake(
       const [zone, source, dataset] = name.split("/") as ["raw", string, string];
       await add(zone, source, dataset);
     }
-    return { files, errors };
-  }
-  for (const zone of ["raw", "curated", "reference"] as const) {
-    for (const source of dirs(join(root, "_meta", zone))) {
-      for (const dataset of dirs(join(root, "_meta", zone, source))) {
-        await add(zone, source, dataset);
+  } else {
+    for (const zone of ["raw", "curated", "reference"] as const) {
+      for (const source of dirs(join(root, "_meta", zone))) {
+        for (const dataset of dirs(join(root, "_meta", zone, source))) {
+          await add(zone, source, dataset);
+        }
       }
     }
   }
-  return { files, errors };
+  skipped.sort((x, y) => x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
+  return { files, errors, skipped };
+}
+
+function errorLine(e: unknown): string {
+  return redact((e as Error).message.split("\n")[0]!);
 }
 
 const LAKE_LITERAL = /'\{\{lake\}\}\/((?:[^']|'')*)'/g;
@@ -187,13 +325,15 @@ const LAKE_LITERAL = /'\{\{lake\}\}\/((?:[^']|'')*)'/g;
 /**
  * Replace each `'{{lake}}/<glob>'` literal of a view with the list of committed files it
  * matches; an error names what is missing (no committed file, or a dataset that cannot be read).
+ * `skipped` counts the damaged files the globs matched and left out.
  */
 function bindLake(
   sql: string,
   root: string,
-  lake: { files: string[]; errors: { dataset: string; error: string }[] },
-): { sql: string } | { error: string } {
+  lake: LakeFiles,
+): { sql: string; skipped: number } | { error: string } {
   let error: string | null = null;
+  let skipped = 0;
   const out = sql.replace(LAKE_LITERAL, (_m, g: string) => {
     const glob = g.replaceAll("''", "'");
     const re = globRegExp(glob);
@@ -205,15 +345,50 @@ function bindLake(
       error ??= `Cannot read ${bad[0]!.dataset}: ${bad[0]!.error}`;
       return "NULL";
     }
+    const left = lake.skipped.filter((s) => re.test(s.path));
+    skipped += left.length;
     const hits = lake.files.filter((f) => re.test(f));
     if (hits.length === 0) {
-      error ??= `no committed data matches {{lake}}/${glob}`;
+      error ??= left.length > 0
+        ? `every committed file of {{lake}}/${glob} is damaged and left out (${left.length}): ${
+          skippedWarning(left[0]!)
+        }`
+        : `no committed data matches {{lake}}/${glob}`;
       return "NULL";
     }
     return duckdbPathList(hits.map((f) => join(root, f)));
   });
   if (error !== null) return { error };
-  return { sql: out.replaceAll("{{lake}}", root.replaceAll("'", "''")) };
+  return { sql: out.replaceAll("{{lake}}", root.replaceAll("'", "''")), skipped };
+}
+
+/** The name of a table or table function DuckDB says does not exist, if that is the error. */
+function missingName(message: string): string | null {
+  const m = message.match(
+    /Catalog Error: (?:Table|Table Function|Macro Function|Scalar Function) with name "?([^"\s!]+)"? does not exist/,
+  );
+  return m ? m[1]! : null;
+}
+
+/**
+ * Damaged files left out of the views a view reads (by name, `FROM x` / `JOIN x`), for views
+ * over other views (user_daily_bars over user_daily_bars_versions).
+ */
+function dependentSkips(
+  sql: string,
+  pending: { f: string }[],
+  partial: Map<string, number>,
+): number | undefined {
+  let n = 0;
+  for (const { f } of pending) {
+    const name = f.replace(/\.sql$/, "");
+    const own = new RegExp(`\\bCREATE\\s+OR\\s+REPLACE\\s+(?:VIEW|MACRO)\\s+${name}\\b`, "i");
+    if (own.test(sql)) continue;
+    if (partial.has(f) && new RegExp(`\\b(?:FROM|JOIN)\\s+${name}\\b`, "i").test(sql)) {
+      n += partial.get(f)!;
+    }
+  }
+  return n > 0 ? n : undefined;
 }
 
 const DEFAULT_SQL_DIR = new URL("../../sql/", import.meta.url).pathname;
@@ -225,6 +400,8 @@ export class Catalog {
   readonly root: string;
   /** Whether the instance is locked (one read-only statement per query, lake files only). */
   readonly locked: boolean;
+  /** Damaged committed files left out of the views (the rest of their datasets is read). */
+  readonly skipped: SkippedFile[];
   #instance: DuckDBInstance;
 
   private constructor(
@@ -233,12 +410,19 @@ export class Catalog {
     views: ViewInfo[],
     root: string,
     locked: boolean,
+    skipped: SkippedFile[],
   ) {
     this.#instance = instance;
     this.connection = conn;
     this.views = views;
     this.root = root;
     this.locked = locked;
+    this.skipped = skipped;
+  }
+
+  /** One warning line per damaged file left out ({@link skippedWarning}). */
+  warnings(): string[] {
+    return this.skipped.map(skippedWarning);
   }
 
   /**
@@ -269,10 +453,22 @@ export class Catalog {
       }
       const lake = files.length > 0
         ? await committedLake(isRemoteRoot(given) ? given : root, root)
-        : { files: [], errors: [] };
+        : { files: [], errors: [], skipped: [] };
+      for (const s of lake.skipped) {
+        if (options.onSkipped) options.onSkipped(s);
+        else {
+          log.warn("query.catalog.file_skipped", {
+            dataset: s.dataset,
+            file: s.file,
+            cause: s.cause,
+            fix: "deno task verify --repair",
+          });
+        }
+      }
       // Views may depend on each other: retry failed ones until no progress.
       const pending = files.map((f) => ({ f, sql: Deno.readTextFileSync(join(sqlDir, f)) }));
       const errors = new Map<string, string>();
+      const partial = new Map<string, number>();
       let progress = true;
       const done = new Set<string>();
       while (progress) {
@@ -286,6 +482,7 @@ export class Catalog {
           }
           try {
             await conn.run(bound.sql);
+            if (bound.skipped > 0) partial.set(f, bound.skipped);
             done.add(f);
             errors.delete(f);
             progress = true;
@@ -294,18 +491,30 @@ export class Catalog {
           }
         }
       }
-      for (const { f, sql } of pending) {
+      // A view over an unavailable view says why that one is unavailable, not just that a table
+      // does not exist.
+      const rootCause = (f: string, seen = new Set<string>()): string | undefined => {
         const err = errors.get(f);
+        const dep = err ? missingName(err) : null;
+        if (!err || !dep || seen.has(dep) || !errors.has(`${dep}.sql`)) return err;
+        seen.add(dep);
+        return `it reads ${dep}, which is unavailable: ${rootCause(`${dep}.sql`, seen)}`;
+      };
+      for (const { f, sql } of pending) {
+        const err = rootCause(f);
+        const left = partial.get(f) ??
+          (err ? undefined : dependentSkips(sql, pending, partial));
         views.push({
           name: f.replace(/\.sql$/, ""),
           file: `sql/${f}`,
           ...parseViewHeader(sql),
           available: !err,
           ...(err ? { error: err } : {}),
+          ...(left ? { skipped: left } : {}),
         });
       }
       if (!options.unsafe) await lockDown(conn, root);
-      return new Catalog(instance, conn, views, root, !options.unsafe);
+      return new Catalog(instance, conn, views, root, !options.unsafe, lake.skipped);
     } catch (e) {
       conn.closeSync();
       instance.closeSync();
@@ -318,6 +527,21 @@ export class Catalog {
    * `SELECT` or `EXPLAIN` statement and throws {@link QueryRefusedError} for anything else.
    */
   async query(sql: string, params: DuckDBValue[] = []): Promise<QueryResult> {
+    try {
+      return await this.#query(sql, params);
+    } catch (e) {
+      // "Table with name user_daily_bars does not exist! Did you mean pg_database?" for a view
+      // that exists but could not be made: say why it could not.
+      const name = e instanceof QueryRefusedError ? null : missingName((e as Error).message);
+      const view = name ? this.views.find((v) => v.name === name && !v.available) : undefined;
+      if (view) {
+        throw new Error(`view ${view.name} is unavailable: ${view.error}`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  async #query(sql: string, params: DuckDBValue[]): Promise<QueryResult> {
     if (!this.locked) {
       // Every statement runs in order; the result is the last one's. Parameters bind to a
       // single statement only.
