@@ -17,6 +17,7 @@ import {
   pinIsLive,
   pinSnapshot,
   type SnapshotPin,
+  snapshotVersionCounts,
   unpinSnapshot,
 } from "../lib/lake/mod.ts";
 
@@ -153,12 +154,24 @@ function parseExpires(s: string, now: Date): Date {
   return new Date(ms);
 }
 
-function describePin(p: SnapshotPin): string {
-  return `${p.dataset} pin ${p.id}: version ${p.version} of ${p.entries_at_pin}, ${p.files.length} files, ${p.rows} rows${
+function describePin(p: SnapshotPin, versioned = ""): string {
+  return `${p.dataset} pin ${p.id}: version ${p.version} of ${p.entries_at_pin}, ${p.files.length} files, ${p.rows} rows${versioned}${
     p.as_of ? `, as of ${p.as_of}` : ""
   }, pinned ${p.created_at}${p.expires_at ? `, expires ${p.expires_at}` : ""}${
     pinIsLive(p) ? "" : " (expired)"
   }`;
+}
+
+/**
+ * For a pin of a versioned dataset (several rows per key once a value was revised), what its
+ * exports return: " (N after the latest-version selection)"; "" for other datasets.
+ */
+async function versionedRows(p: SnapshotPin): Promise<string> {
+  const c = await snapshotVersionCounts(p);
+  if (c === null) return "";
+  return ` stored (${c.latest} after the latest-version selection${
+    p.as_of ? ` as of ${p.as_of}` : ""
+  }: one row per ${c.entityKey.join(", ")})`;
 }
 
 await runTask(TASK, async ({ values, positionals }) => {
@@ -223,7 +236,7 @@ await runTask(TASK, async ({ values, positionals }) => {
         ...(a.id ? { id: a.id } : {}),
         now,
       });
-      out.say(`pinned ${describePin(pin)}`);
+      out.say(`pinned ${describePin(pin, await versionedRows(pin))}`);
       let files = null;
       if (a.out) {
         files = await exportSnapshot(pin, a.out, {
@@ -243,7 +256,7 @@ await runTask(TASK, async ({ values, positionals }) => {
         ...(a.view ? { view: a.view } : {}),
         ...(a.uriRoot ? { root: a.uriRoot } : {}),
       });
-      out.say(`exported ${describePin(pin)}`);
+      out.say(`exported ${describePin(pin, await versionedRows(pin))}`);
       out.say(
         `  ${files.duckdb}\n  ${files.spark}\n  ${files.trino}\n  ${files.polars}\n  ${files.list}`,
       );

@@ -232,3 +232,38 @@ Deno.test("datasetQuality (trial 11 #1): a revised user dataset counts one row p
     });
     assertEquals(q.rows, EXPECTED.rows);
   }));
+
+Deno.test("snapshot task (trial 11 #1): pin and export of a revised user dataset say how many rows the exports return", () =>
+  withLake(async (root, out) => {
+    await ingestRevised(root);
+    const task = new URL("../../tasks/snapshot.ts", import.meta.url).pathname;
+    const run = async (args: string[]) => {
+      const o = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--frozen", task, ...args],
+        env: { TZ: "UTC", WORKBENCH_DATA: root },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: o.code, out: new TextDecoder().decode(o.stdout) };
+    };
+    const stored = `${EXPECTED.stored_versions} rows stored (${EXPECTED.rows} after the ` +
+      "latest-version selection";
+    const pin = await run(["pin", "--dataset", "user/msft", "--id", "now", "--out", out]);
+    assertEquals(pin.code, 0);
+    assert(pin.out.includes(stored), pin.out);
+    // As of an instant before the revision's ingest: still one row per (symbol, date).
+    const early = await run([
+      "pin",
+      "--dataset",
+      "user/msft",
+      "--id",
+      "early",
+      "--as-of",
+      new Date(T2.getTime() - 1000).toISOString(),
+    ]);
+    assertEquals(early.code, 0);
+    assert(early.out.includes(stored), early.out);
+    const ex = await run(["export", "--dataset", "user/msft", "--id", "now", "--out", out]);
+    assertEquals(ex.code, 0);
+    assert(ex.out.includes(stored), ex.out);
+  }));
