@@ -569,6 +569,19 @@ export interface SnapshotVersionCounts {
   latest: number;
 }
 
+/** A pin's files as the manifest records them (for the lake's file checks). */
+function pinManifestFiles(pin: SnapshotPin): ManifestFile[] {
+  return pin.files.map((f) => ({
+    partition: f.partition,
+    file: f.file,
+    rows: f.rows,
+    sha256: f.sha256,
+    min_time: f.min_time,
+    max_time: f.max_time,
+    ...(f.bytes !== null ? { bytes: f.bytes } : {}),
+  }));
+}
+
 /** The entity key of a pin's dataset, or null when it is not versioned (see lib/lake/versions.ts). */
 function pinEntityKey(pin: SnapshotPin): string[] | null {
   if (pin.time_column === null) return null;
@@ -587,15 +600,7 @@ export async function snapshotVersionCounts(
   const ent = pinEntityKey(pin);
   if (ent === null) return null;
   const where: Where = { zone: pin.zone, source: pin.source, dataset: pin.name };
-  const files: ManifestFile[] = pin.files.map((f) => ({
-    partition: f.partition,
-    file: f.file,
-    rows: f.rows,
-    sha256: f.sha256,
-    min_time: f.min_time,
-    max_time: f.max_time,
-    ...(f.bytes !== null ? { bytes: f.bytes } : {}),
-  }));
+  const files: ManifestFile[] = pinManifestFiles(pin);
   const paths = await localFiles(where, files, { root: pin.root, cached: true });
   const cols = [...ent, KNOWN_AT];
   const frames = paths.map((p) => {
@@ -1063,15 +1068,7 @@ export async function exportSnapshot(
   }
   const where: Where = { zone: pin.zone, source: pin.source, dataset: pin.name };
   if ((options.verify ?? true) && !/^s3a?:\/\//.test(root)) {
-    const files: ManifestFile[] = pin.files.map((f) => ({
-      partition: f.partition,
-      file: f.file,
-      rows: f.rows,
-      sha256: f.sha256,
-      min_time: f.min_time,
-      max_time: f.max_time,
-      ...(f.bytes !== null ? { bytes: f.bytes } : {}),
-    }));
+    const files: ManifestFile[] = pinManifestFiles(pin);
     await verifyFiles(where, files, { root, cached: true });
   }
   const out = resolve(outDir);

@@ -23,28 +23,9 @@ import { fileDates, knownSpecOf, parseUnitId, repairLake } from "../../lib/inges
 import { assert, assertEquals } from "../_assert.ts";
 import { rawSpyBars } from "./_harness.ts";
 import { userCloseSpec } from "../dataset/_lake.ts";
-
-const TASK = new URL("../../tasks/verify.ts", import.meta.url).pathname;
+import { verifyTask } from "../_verify_task.ts";
 
 /** The task as a subprocess, with no vendor setting in its environment (simulated market). */
-function verifyTask(root: string, ...args: string[]) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(Deno.env.toObject())) {
-    if (!/^(FRED|POLYGON|ALPACA|ALPHAVANTAGE|OANDA|FINNHUB|BLS|BEA|WORKBENCH)_/.test(k)) env[k] = v;
-  }
-  const out = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", TASK, ...args],
-    env: { ...env, WORKBENCH_DATA: root, WORKBENCH_USE_SIM: "auto", WORKBENCH_DEBUG: "0" },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
 
 /** Every value of a frame, column by column, as JSON-comparable arrays. */
 function values(df: pl.DataFrame): Record<string, unknown[]> {

@@ -20,30 +20,11 @@ import {
   verifyDataset,
 } from "../../lib/lake/mod.ts";
 import { assert, assertEquals } from "../_assert.ts";
+import { verifyTask } from "../_verify_task.ts";
 
 setLogSink(() => {});
 
-const TASK = new URL("../../tasks/verify.ts", import.meta.url).pathname;
-
 /** The verify task as a subprocess on `root` (no vendor or workbench settings inherited). */
-function verifyTask(root: string, ...args: string[]) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(Deno.env.toObject())) {
-    if (!/^(FRED|POLYGON|ALPACA|ALPHAVANTAGE|OANDA|FINNHUB|BLS|BEA|WORKBENCH)_/.test(k)) env[k] = v;
-  }
-  const out = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", TASK, ...args],
-    env: { ...env, WORKBENCH_DATA: root, WORKBENCH_USE_SIM: "auto", WORKBENCH_DEBUG: "0" },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
 
 /** Weekdays from `a` to `b` (ISO dates, inclusive). */
 function weekdays(a: string, b: string): string[] {

@@ -20,23 +20,11 @@ import { polygonBarPipeline } from "../../lib/ingest/pipelines/polygon_bars.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { FAKE_KEY, startFixture } from "../ingest/_fixture_server.ts";
 import { BARS, bars } from "./_fixtures.ts";
+import { verifyTask } from "../_verify_task.ts";
 
-const W = { transformId: "test@1", sourceUri: "test://unit", ingestedAt: new Date(0) };
 const TASK = new URL("../../tasks/verify.ts", import.meta.url).pathname;
 
-function verifyTask(root: string, ...args: string[]) {
-  const out = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--frozen", TASK, ...args],
-    env: { WORKBENCH_DATA: root, WORKBENCH_DEBUG: "0" },
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
+const W = { transformId: "test@1", sourceUri: "test://unit", ingestedAt: new Date(0) };
 
 Deno.test("verify task: ok on a clean lake; names a changed file and a stray (exit 1); --repair quarantines both and names the lost rows' source", async () => {
   const root = await Deno.makeTempDir({ prefix: "verify-task-" });
