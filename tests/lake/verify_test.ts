@@ -214,9 +214,15 @@ lakeTest(
     assert(r.stdout.includes("re-ingest test://unit"), r.stdout);
     const stored = await lake.stored();
     assertEquals([...stored.keys()].filter((k) => k.includes("_quarantine/")).length, 1);
+    // The lost rows stay an open problem until written again (trial 11 finding 3), also when
+    // the manifest lives in the PostgreSQL catalog.
     r = await task();
-    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assertEquals(r.code, 1, r.stdout + r.stderr);
     assert(r.stdout.includes("curated/test/bars_minute: 1 files, 10 rows"), r.stdout);
+    assert(
+      r.stdout.includes("60 rows of 2024-03-08T14:30:00.000Z..2024-03-08T14:59:00.000Z lost"),
+      r.stdout,
+    );
   },
   ["s3+pg"],
 );
